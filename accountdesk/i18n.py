@@ -1,0 +1,128 @@
+"""One translation mechanism for every layer: gettext catalogues read with Babel.
+
+English is the source language (msgids are English). Each area of the code keeps its own
+catalogue file so that the areas can grow independently:
+``accountdesk/locale/<lang>/LC_MESSAGES/<area>.po`` (core, cli, ui, reports, server, io, sync).
+All files of a language are merged into one catalogue at load time.
+
+Use ``_("text")`` for a string shown now, ``N_("text")`` to mark a string for extraction that is
+translated later (enumeration labels, for example), and ``ngettext`` for plurals. Labels for
+enumeration values live in :mod:`accountdesk.labels`.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import locale
+import os
+import threading
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from .paths import LOCALE_DIR
+
+SUPPORTED = ("zh_CN", "en")
+DEFAULT = "zh_CN"
+
+_lock = threading.Lock()
+_current: _gettext.NullTranslations = _gettext.NullTranslations()
+_current_lang = "en"
+_cache: dict[str, _gettext.NullTranslations] = {}
+
+
+def normalise(lang: str | None) -> str:
+    """Map ``zh``, ``zh-CN``, ``zh_CN.UTF-8``, ``en_US`` ... onto a supported language."""
+    if not lang:
+        return DEFAULT
+    lang = lang.replace("-", "_").split(".")[0].split("@")[0]
+    if lang.lower().startswith("zh"):
+        return "zh_CN"
+    if lang.lower().startswith("en"):
+        return "en"
+    return DEFAULT
+
+
+def system_language() -> str:
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(var)
+        if value and value not in ("C", "POSIX", "C.UTF-8"):
+            return normalise(value.split(":")[0])
+    try:
+        loc = locale.getlocale()[0]
+    except ValueError:
+        loc = None
+    return normalise(loc) if loc else DEFAULT
+
+
+def catalogue_files(lang: str) -> list[Path]:
+    return sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po"))
+
+
+def load_catalogue(lang: str):
+    """The merged Babel catalogue of one language (used by tests and tools)."""
+    merged = None
+    for path in catalogue_files(lang):
+        with open(path, "rb") as fh:
+            cat = read_po(fh, locale=lang)
+        if merged is None:
+            merged = cat
+        else:
+            for msg in cat:
+                if msg.id and msg.id not in merged:
+                    merged[msg.id] = msg.string
+                elif msg.id:
+                    merged[msg.id].string = msg.string or merged[msg.id].string
+    return merged
+
+
+def _translations(lang: str) -> _gettext.NullTranslations:
+    if lang in _cache:
+        return _cache[lang]
+    cat = load_catalogue(lang)
+    if cat is None:
+        trans: _gettext.NullTranslations = _gettext.NullTranslations()
+    else:
+        import io
+
+        buf = io.BytesIO()
+        write_mo(buf, cat, use_fuzzy=False)
+        buf.seek(0)
+        trans = _gettext.GNUTranslations(buf)
+    _cache[lang] = trans
+    return trans
+
+
+def set_language(lang: str | None) -> str:
+    """Switch the language of every layer; returns the language actually used."""
+    global _current, _current_lang
+    lang = normalise(lang) if lang else system_language()
+    with _lock:
+        _current = _translations(lang)
+        _current_lang = lang
+    return lang
+
+
+def current_language() -> str:
+    return _current_lang
+
+
+def gettext(message: str) -> str:
+    return _current.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _current.ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    return _current.pgettext(context, message)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now."""
+    return message
+
+
+_ = gettext

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, Id, SyncMixin
+
+
+class VisitPlan(SyncMixin, Base):
+    """A cadence: visits of ``kind`` every ``every_months`` months. The next due date is derived."""
+
+    __tablename__ = "visit_plans"
+    __entity__ = "visit_plan"
+
+    kind: Mapped[str] = mapped_column(String(24))
+    title: Mapped[str | None] = mapped_column(String(100))  # for custom cadences
+    every_months: Mapped[int] = mapped_column()
+    owner_id: Mapped[str | None] = mapped_column(Id)
+    active: Mapped[bool] = mapped_column(default=True)
+    starts_on: Mapped[dt.date | None] = mapped_column()
+
+
+class Visit(SyncMixin, Base):
+    """A planned or held visit, with its report once done."""
+
+    __tablename__ = "visits"
+    __entity__ = "visit"
+
+    kind: Mapped[str] = mapped_column(String(24))
+    channel: Mapped[str] = mapped_column(String(16), default="onsite")
+    planned_start: Mapped[dt.datetime] = mapped_column(index=True)
+    planned_end: Mapped[dt.datetime | None] = mapped_column()
+    location: Mapped[str | None] = mapped_column(String(300))
+    purpose: Mapped[str | None] = mapped_column(Text)
+    attendee_contact_ids: Mapped[list[str]] = mapped_column(default=list)
+    attendee_user_ids: Mapped[list[str]] = mapped_column(default=list)
+    owner_id: Mapped[str | None] = mapped_column(Id)
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    done_at: Mapped[dt.datetime | None] = mapped_column()
+    # The visit report (拜访纪要)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    client_requests: Mapped[str | None] = mapped_column(Text)
+    follow_ups: Mapped[str | None] = mapped_column(Text)
+    next_steps: Mapped[str | None] = mapped_column(Text)

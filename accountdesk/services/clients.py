@@ -1,0 +1,62 @@
+"""Clients: create, change, delete, find."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from ..errors import NotFoundError, ValidationError
+from ..i18n import _
+from ..models import Client
+from . import records
+from .context import AppContext
+from .records import RuleContext, register_rule
+
+
+@register_rule("client")
+def _unique_credit_code(rc: RuleContext) -> None:
+    code = rc.values.get("uscc")
+    if not code:
+        return
+    stmt = select(Client.id, Client.name).where(Client.uscc == code, Client.deleted_at.is_(None))
+    if rc.row is not None:
+        stmt = stmt.where(Client.id != rc.row.id)
+    other = rc.session.execute(stmt).first()
+    if other is not None:
+        raise ValidationError(
+            "uscc", _("Another client already has this credit code: {name}").format(name=other.name)
+        )
+
+
+@register_rule("client")
+def _default_owner(rc: RuleContext) -> None:
+    if rc.row is None and "owner_id" not in rc.values:
+        rc.values["owner_id"] = rc.ctx.actor.id
+
+
+def create_client(ctx: AppContext, **values: Any) -> str:
+    return records.create_record(ctx, "client", values)
+
+
+def update_client(ctx: AppContext, client_id: str, **values: Any) -> dict[str, Any]:
+    return records.update_record(ctx, "client", client_id, values)
+
+
+def delete_client(ctx: AppContext, client_id: str) -> bool:
+    return records.delete_record(ctx, "client", client_id)
+
+
+def resolve_client(ctx: AppContext, ref: str) -> str:
+    """A client id from an id or an exact name (or short name / credit code)."""
+    with ctx.read() as session:
+        row = session.get(Client, ref)
+        if row is not None and row.deleted_at is None:
+            return row.id
+        for col in (Client.name, Client.short_name, Client.uscc):
+            ids = session.scalars(select(Client.id).where(col == ref, Client.deleted_at.is_(None))).all()
+            if len(ids) == 1:
+                return ids[0]
+            if len(ids) > 1:
+                raise ValidationError("client", _("More than one client matches “{ref}”; use its id.").format(ref=ref))
+    raise NotFoundError(_("No client matches “{ref}”.").format(ref=ref))

@@ -1,0 +1,171 @@
+"""Generic create / update / delete / read of any client-scoped entity.
+
+Every entity-specific service (clients, contacts, visits, feedback, ...) goes through these
+functions, adding its own rules with :func:`register_rule`. A rule sees the unit of work, the
+existing row (``None`` on create) and the parsed values; it may add derived values and raises
+:class:`ValidationError` naming the field when something is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import NotFoundError, PermissionDenied, ValidationError
+from ..i18n import _
+from ..models import Client, SyncMixin, User, confidential_fields, model_for
+from ..permissions import may_write
+from ..sync.codec import row_to_wire
+from .context import AppContext
+from .schema import SCHEMAS, parse_values
+
+Rule = Callable[["RuleContext"], None]
+_RULES: dict[str, list[Rule]] = {}
+
+
+@dataclass
+class RuleContext:
+    ctx: AppContext
+    session: Session
+    entity: str
+    row: SyncMixin | None  # None on create
+    values: dict[str, Any]  # parsed values being written (rules may add derived ones)
+    client_id: str | None
+
+    def current(self, name: str) -> Any:
+        """The value a field will have after the write."""
+        if name in self.values:
+            return self.values[name]
+        return getattr(self.row, name) if self.row is not None else None
+
+
+def register_rule(entity: str) -> Callable[[Rule], Rule]:
+    def deco(fn: Rule) -> Rule:
+        _RULES.setdefault(entity, []).append(fn)
+        return fn
+
+    return deco
+
+
+def _check_refs(rc: RuleContext) -> None:
+    """References to users and rows must exist (and be live)."""
+    schema = SCHEMAS[rc.entity]
+    errors: list[tuple[str, str]] = []
+    for name, value in rc.values.items():
+        s = schema[name]
+        if value in (None, []):
+            continue
+        if s.kind in ("user", "users"):
+            ids = value if isinstance(value, list) else [value]
+            for uid in ids:
+                user = rc.session.get(User, uid) or rc.session.scalar(select(User).where(User.username == uid))
+                if user is None or user.deleted_at is not None:
+                    errors.append((name, _("Unknown user: {user}").format(user=uid)))
+                    break
+                if isinstance(value, list):
+                    value[value.index(uid)] = user.id
+                else:
+                    rc.values[name] = user.id
+        elif s.kind in ("ref", "refs"):
+            model = model_for(s.ref)
+            ids = value if isinstance(value, list) else [value]
+            for rid in ids:
+                target = rc.session.get(model, rid)
+                if target is None or target.deleted_at is not None:
+                    errors.append((name, _("{label}: the referenced record does not exist.").format(label=s.title)))
+                    break
+                if not model.__global__ and target.client_id != rc.client_id:
+                    errors.append((name, _("{label}: the referenced record belongs to another client.").format(label=s.title)))
+                    break
+    if errors:
+        raise ValidationError.collect(errors)
+
+
+def _require_permission(ctx: AppContext, entity: str, op: str, fields: set[str]) -> None:
+    if not may_write(ctx.actor.role, entity, op, frozenset(fields)):
+        raise PermissionDenied(_("Your role may not change this."))
+
+
+def get_live(session: Session, entity: str, row_id: str) -> SyncMixin:
+    model = model_for(entity)
+    row = session.get(model, row_id)
+    if row is None or row.deleted_at is not None:
+        raise NotFoundError(_("The record no longer exists (it may have been deleted)."))
+    return row
+
+
+def create_record(ctx: AppContext, entity: str, values: dict[str, Any], *, client_id: str | None = None) -> str:
+    """Validate and create a row; returns its id. Nothing is written when anything is wrong."""
+    model = model_for(entity)
+    parsed = parse_values(entity, values, partial=False)
+    _require_permission(ctx, entity, "create", set(parsed))
+    with ctx.write() as (session, writer):
+        if not model.__global__ and entity != "client":
+            if not client_id:
+                raise ValidationError("client", _("Choose a client."))
+            client = session.get(Client, client_id)
+            if client is None or client.deleted_at is not None:
+                raise NotFoundError(_("The client no longer exists (it may have been deleted)."))
+        rc = RuleContext(ctx, session, entity, None, parsed, client_id)
+        _check_refs(rc)
+        for rule in _RULES.get(entity, []):
+            rule(rc)
+        row = writer.create(model, rc.values, client_id=None if model.__global__ else client_id)
+        return row.id
+
+
+def update_record(ctx: AppContext, entity: str, row_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Validate and apply a per-field update; returns the fields that really changed."""
+    parsed = parse_values(entity, values, partial=True)
+    _require_permission(ctx, entity, "update", set(parsed))
+    with ctx.write() as (session, writer):
+        row = get_live(session, entity, row_id)
+        rc = RuleContext(ctx, session, entity, row, parsed, row.client_id)
+        _check_refs(rc)
+        for rule in _RULES.get(entity, []):
+            rule(rc)
+        return writer.update(row, rc.values)
+
+
+def delete_record(ctx: AppContext, entity: str, row_id: str) -> bool:
+    """Tombstone a row (rows are never hard-deleted by a user action)."""
+    _require_permission(ctx, entity, "delete", set())
+    with ctx.write() as (session, writer):
+        row = get_live(session, entity, row_id)
+        return writer.delete(row)
+
+
+def to_dict(row: SyncMixin, *, confidential: bool) -> dict[str, Any]:
+    """Plain values of a row for the UI, reports and JSON output; confidential fields are
+    ``None`` (and listed in ``_hidden``) for users who may not see them."""
+    data = {c.key: getattr(row, c.key) for c in row.__table__.columns}
+    if not confidential:
+        hidden = confidential_fields(type(row), data)
+        for name in hidden:
+            data[name] = None
+        data["_hidden"] = sorted(hidden)
+    return data
+
+
+def get_record(ctx: AppContext, entity: str, row_id: str) -> dict[str, Any]:
+    with ctx.read() as session:
+        return to_dict(get_live(session, entity, row_id), confidential=ctx.actor.sees_confidential)
+
+
+def list_records(ctx: AppContext, entity: str, client_id: str, *, order_by: str | None = None, descending: bool = False) -> list[dict[str, Any]]:
+    model = model_for(entity)
+    stmt = select(model).where(model.client_id == client_id, model.deleted_at.is_(None))
+    if order_by:
+        col = getattr(model, order_by)
+        stmt = stmt.order_by(col.desc() if descending else col)
+    with ctx.read() as session:
+        return [to_dict(r, confidential=ctx.actor.sees_confidential) for r in session.scalars(stmt)]
+
+
+def wire_dict(row: SyncMixin) -> dict[str, Any]:
+    """JSON-safe values of a row (for ``--json`` output)."""
+    return row_to_wire(row)

@@ -1,0 +1,194 @@
+"""Validators for user input. Each raises :class:`ValidationError` naming the field.
+
+Messages are translated when raised (the current language of the process), so the CLI, the GUI
+and import reports show them as they are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from ..errors import ValidationError
+from ..i18n import _
+
+# GB 32100-2015: 18 characters from this 31-character set (no I, O, S, V, Z), the last a check.
+USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_FULLWIDTH = str.maketrans({chr(0xFF01 + i): chr(0x21 + i) for i in range(94)} | {"\u3000": " "})
+
+
+def to_halfwidth(text: str) -> str:
+    """Full-width ASCII forms (Ａ１２) to ordinary ones, as Chinese input methods often produce."""
+    return text.translate(_FULLWIDTH)
+
+
+def uscc_check_char(first17: str) -> str:
+    total = sum(USCC_CHARSET.index(ch) * w for ch, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_CHARSET[(31 - total % 31) % 31]
+
+
+def validate_uscc(field: str, value: str) -> str:
+    code = to_halfwidth(value).strip().upper().replace(" ", "")
+    if len(code) != 18:
+        raise ValidationError(
+            field, _("The unified social credit code must have 18 characters (it has {n}).").format(n=len(code))
+        )
+    bad = [ch for ch in code if ch not in USCC_CHARSET]
+    if bad:
+        raise ValidationError(
+            field,
+            _("The unified social credit code contains characters that are not allowed: {chars}").format(
+                chars="".join(dict.fromkeys(bad))
+            ),
+        )
+    if uscc_check_char(code[:17]) != code[17]:
+        raise ValidationError(
+            field, _("The unified social credit code is not valid: its check character does not match.")
+        )
+    return code
+
+
+def validate_phone(field: str, value: str, *, mobile: bool = False, region: str = "CN") -> str:
+    """Chinese mobiles and landlines (with area code) and international numbers (with +).
+    Returns E.164 (``+8613800138000``), with ``;ext=`` for an extension."""
+    text = to_halfwidth(value).strip()
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise ValidationError(field, _("This is not a phone number.")) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            field,
+            _("This phone number is not valid (a mobile has 11 digits; a landline needs its area code, "
+              "e.g. 010-12345678; international numbers start with +)."),
+        )
+    if mobile and phonenumbers.number_type(number) not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        raise ValidationError(field, _("This is not a mobile number."))
+    formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if number.extension:
+        formatted += f";ext={number.extension}"
+    return formatted
+
+
+def format_phone(value: str | None) -> str:
+    """A stored E.164 number as people write it (``138 0013 8000``; ``010 1234 5678``)."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, "CN")
+    except phonenumbers.NumberParseException:
+        return value
+    fmt = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 86
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, fmt)
+
+
+def validate_email_address(field: str, value: str) -> str:
+    try:
+        info = validate_email(to_halfwidth(value).strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationError(field, _("This is not a valid email address ({reason}).").format(reason=exc)) from None
+    return info.normalized
+
+
+_DATE_RE = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*$")
+
+
+def parse_date(field: str, value: str | dt.date) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    m = _DATE_RE.match(to_halfwidth(str(value)))
+    if m:
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            pass
+    raise ValidationError(field, _("This is not a valid date; write it as YYYY-MM-DD, e.g. 2026-03-31."))
+
+
+def parse_datetime(field: str, value: str | dt.datetime | dt.date) -> dt.datetime:
+    """Aware datetime. Text without a zone is local time of this computer."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.astimezone()
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time(9, 0)).astimezone()
+    text = to_halfwidth(str(value)).strip().replace("/", "-")
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        m = _DATE_RE.match(text)
+        if not m:
+            raise ValidationError(
+                field, _("This is not a valid date and time; write it as YYYY-MM-DD HH:MM, e.g. 2026-03-31 14:30.")
+            ) from None
+        return parse_datetime(field, parse_date(field, text))
+    return parsed if parsed.tzinfo else parsed.astimezone()
+
+
+def parse_enum(field: str, value: str, enum: type[StrEnum]) -> str:
+    text = str(value).strip()
+    values = [e.value for e in enum]
+    if text in values:
+        return text
+    # accept a label in any shipped language, e.g. "重点客户" for "key"
+    from ..labels import value_for_label
+
+    found = value_for_label(enum, text)
+    if found is not None:
+        return found
+    raise ValidationError(field, _("Choose one of: {choices}.").format(choices=", ".join(values)))
+
+
+def parse_int(field: str, value, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    if isinstance(value, bool):
+        raise ValidationError(field, _("Enter a whole number."))
+    try:
+        number = int(to_halfwidth(str(value)).strip().replace(",", "")) if not isinstance(value, int) else value
+    except ValueError:
+        raise ValidationError(field, _("Enter a whole number.")) from None
+    _check_range(field, number, minimum, maximum)
+    return number
+
+
+def parse_float(field: str, value, *, minimum: float | None = None, maximum: float | None = None) -> float:
+    if isinstance(value, bool):
+        raise ValidationError(field, _("Enter a number."))
+    try:
+        number = float(to_halfwidth(str(value)).strip().replace(",", "")) if not isinstance(value, (int, float)) else float(value)
+    except ValueError:
+        raise ValidationError(field, _("Enter a number.")) from None
+    _check_range(field, number, minimum, maximum)
+    return number
+
+
+def _check_range(field: str, number, minimum, maximum) -> None:
+    if minimum is not None and maximum is not None and not (minimum <= number <= maximum):
+        raise ValidationError(field, _("Enter a value from {min} to {max}.").format(min=minimum, max=maximum))
+    if minimum is not None and number < minimum:
+        raise ValidationError(field, _("Enter a value of at least {min}.").format(min=minimum))
+    if maximum is not None and number > maximum:
+        raise ValidationError(field, _("Enter a value of at most {max}.").format(max=maximum))
+
+
+def parse_bool(field: str, value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "y", "on", "是", "真"):
+        return True
+    if text in ("0", "false", "no", "n", "off", "否", "假", ""):
+        return False
+    raise ValidationError(field, _("Enter yes or no."))

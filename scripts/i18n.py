@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Keep the gettext catalogues in step with the code.
+
+    python scripts/i18n.py update [AREA...]   extract the strings of these areas (default: all) and
+                                              add new ones to their .po files (zh_CN: empty, to
+                                              translate; en: the English text); drop stale ones
+    python scripts/i18n.py check [AREA...]    list strings lacking a zh_CN or en translation (exit 1)
+
+Areas and the code they cover are listed in AREAS. A string may appear in several areas.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+PKG = ROOT / "accountdesk"
+LOCALE = PKG / "locale"
+LANGS = ("zh_CN", "en")
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "tr": None}
+
+#: area -> (folder under accountdesk/, or "" for top-level modules)
+AREAS = {
+    "core": ["", "models", "store", "services", "migrations"],
+    "sync": ["sync"],
+    "cli": ["cli"],
+    "ui": ["ui"],
+    "reports": ["reports"],
+    "server": ["server"],
+    "io": ["io"],
+}
+
+
+def extract(area: str) -> dict[str, list[str]]:
+    """msgid -> locations (plural ids are keyed by their singular)."""
+    found: dict[str, list[str]] = {}
+    for folder in AREAS[area]:
+        base = PKG / folder if folder else PKG
+        if not base.exists():
+            continue
+        if folder:
+            entries = extract_from_dir(str(base), method_map=[("**.py", "python")], keywords=KEYWORDS)
+            prefix = folder + "/"
+        else:
+            entries = []
+            for path in sorted(base.glob("*.py")):
+                from babel.messages.extract import extract_from_file
+
+                entries += [(path.name, *e) for e in extract_from_file("python", str(path), keywords=KEYWORDS)]
+            prefix = ""
+        for filename, lineno, message, _comments, _context in entries:
+            key = message[0] if isinstance(message, tuple) else message
+            if key:
+                found.setdefault(key, []).append(f"{prefix}{filename}:{lineno}")
+    return found
+
+
+def po_path(lang: str, area: str) -> Path:
+    return LOCALE / lang / "LC_MESSAGES" / f"{area}.po"
+
+
+def load(lang: str, area: str) -> Catalog:
+    path = po_path(lang, area)
+    if path.exists():
+        with open(path, "rb") as fh:
+            return read_po(fh, locale=lang)
+    return Catalog(locale=lang, project="AccountDesk", domain=area, charset="utf-8")
+
+
+def save(cat: Catalog, lang: str, area: str) -> None:
+    path = po_path(lang, area)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as fh:
+        write_po(fh, cat, width=0, omit_header=False, sort_output=True, include_lineno=False)
+
+
+def update(areas) -> None:
+    for area in areas:
+        found = extract(area)
+        if not found and not po_path("zh_CN", area).exists():
+            continue
+        for lang in LANGS:
+            cat = load(lang, area)
+            for msgid, locs in found.items():
+                if msgid not in cat:
+                    cat.add(msgid, msgid if lang == "en" else "")
+                cat[msgid].locations = [(loc.rsplit(":", 1)[0], None) for loc in locs[:3]]
+            # drop entries no longer in the code (keep the catalogue tidy)
+            for msg in list(cat):
+                if msg.id and msg.id not in found:
+                    del cat[msg.id]
+            save(cat, lang, area)
+
+
+def missing(areas=tuple(AREAS)) -> list[tuple[str, str, str]]:
+    out = []
+    for area in areas:
+        found = extract(area)
+        for lang in LANGS:
+            cat = load(lang, area)
+            for msgid in found:
+                msg = cat.get(msgid)
+                if msg is None or not msg.string:
+                    out.append((lang, area, msgid))
+    return out
+
+
+def main() -> int:
+    cmd = sys.argv[1] if len(sys.argv) > 1 else "check"
+    areas = sys.argv[2:] or list(AREAS)
+    unknown = [a for a in areas if a not in AREAS]
+    if unknown:
+        print(f"unknown areas: {unknown}; known: {list(AREAS)}")
+        return 2
+    if cmd == "update":
+        update(areas)
+        return 0
+    gaps = missing(areas)
+    for lang, area, msgid in gaps:
+        print(f"{lang} {area}.po: {msgid!r}")
+    print(f"{len(gaps)} missing")
+    return 1 if gaps else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
