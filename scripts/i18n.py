@@ -12,10 +12,10 @@ Areas and the code they cover are listed in AREAS. A string may appear in severa
 from __future__ import annotations
 
 import sys
+from fnmatch import fnmatch
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,39 +24,45 @@ LOCALE = PKG / "locale"
 LANGS = ("zh_CN", "en")
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "tr": None}
 
-#: area -> (folder under accountdesk/, or "" for top-level modules)
+#: area -> file patterns under accountdesk/ (first matching area wins for a file). Each area has
+#: its own catalogue files so that work on different areas never edits the same file.
 AREAS = {
-    "core": ["", "models", "store", "services", "migrations"],
-    "sync": ["sync"],
-    "cli": ["cli"],
-    "ui": ["ui"],
-    "reports": ["reports"],
-    "server": ["server"],
-    "io": ["io"],
+    "demo": ["services/demo*.py", "cli/demo.py"],
+    "insight": [
+        "services/scheduling.py", "services/health.py", "services/segmentation.py", "services/search.py",
+        "services/agenda.py", "store/search.py", "cli/agenda.py",
+    ],
+    "sync": ["sync/**/*.py", "sync/*.py", "cli/sync*.py", "cli/conflicts.py", "cli/history.py", "cli/team.py", "services/handover.py"],
+    "server": ["server/**/*.py", "server/*.py"],
+    "ui": ["ui/**/*.py", "ui/*.py"],
+    "reports": ["reports/**/*.py", "reports/*.py", "cli/report*.py", "cli/dossier.py", "services/dossier*.py"],
+    "io": ["io/**/*.py", "io/*.py", "cli/io*.py", "cli/imports.py", "cli/exports.py", "cli/backup.py", "cli/duplicates.py", "services/duplicates.py", "services/merge.py"],
+    "cli": ["cli/*.py"],
+    "core": ["*.py", "models/*.py", "store/*.py", "migrations/*.py", "services/*.py"],
 }
+
+
+def area_of(path: Path) -> str | None:
+    rel = path.relative_to(PKG)
+    for area, patterns in AREAS.items():
+        if any(rel.match(p) if "**" not in p else fnmatch(str(rel), p.replace("**/", "*")) for p in patterns):
+            return area
+    return None
 
 
 def extract(area: str) -> dict[str, list[str]]:
     """msgid -> locations (plural ids are keyed by their singular)."""
-    found: dict[str, list[str]] = {}
-    for folder in AREAS[area]:
-        base = PKG / folder if folder else PKG
-        if not base.exists():
-            continue
-        if folder:
-            entries = extract_from_dir(str(base), method_map=[("**.py", "python")], keywords=KEYWORDS)
-            prefix = folder + "/"
-        else:
-            entries = []
-            for path in sorted(base.glob("*.py")):
-                from babel.messages.extract import extract_from_file
+    from babel.messages.extract import extract_from_file
 
-                entries += [(path.name, *e) for e in extract_from_file("python", str(path), keywords=KEYWORDS)]
-            prefix = ""
-        for filename, lineno, message, _comments, _context in entries:
+    found: dict[str, list[str]] = {}
+    for path in sorted(PKG.rglob("*.py")):
+        if "versions" in path.parts or area_of(path) != area:
+            continue
+        rel = str(path.relative_to(PKG))
+        for lineno, message, _comments, _context in extract_from_file("python", str(path), keywords=KEYWORDS):
             key = message[0] if isinstance(message, tuple) else message
             if key:
-                found.setdefault(key, []).append(f"{prefix}{filename}:{lineno}")
+                found.setdefault(key, []).append(f"{rel}:{lineno}")
     return found
 
 
@@ -82,10 +88,10 @@ def save(cat: Catalog, lang: str, area: str) -> None:
 def update(areas) -> None:
     for area in areas:
         found = extract(area)
-        if not found and not po_path("zh_CN", area).exists():
-            continue
         for lang in LANGS:
             cat = load(lang, area)
+            if not found and not po_path(lang, area).exists():
+                continue
             for msgid, locs in found.items():
                 if msgid not in cat:
                     cat.add(msgid, msgid if lang == "en" else "")

@@ -1,0 +1,43 @@
+"""Every user-visible string has a Simplified Chinese and an English translation."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from accountdesk.i18n import _, normalise, set_language
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location("i18n_tool", ROOT / "scripts" / "i18n.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("area", list(_tool().AREAS))
+def test_every_string_of_the_area_is_translated(area):
+    gaps = _tool().missing([area])
+    assert not gaps, "untranslated strings (run scripts/i18n.py update, then translate):\n" + "\n".join(
+        f"  {lang} {a}.po: {msgid!r}" for lang, a, msgid in gaps[:50]
+    )
+
+
+def test_switching_language_changes_messages():
+    set_language("zh_CN")
+    zh = _("Annual fees")
+    set_language("en")
+    assert _("Annual fees") == "Annual fees"
+    assert zh == "年均费用"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("zh_CN.UTF-8", "zh_CN"), ("zh-Hans", "zh_CN"), ("en_US", "en"), ("en", "en"), ("de_DE", "zh_CN")],
+)
+def test_language_names_are_normalised(given, expected):
+    assert normalise(given) == expected
