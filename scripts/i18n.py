@@ -34,6 +34,7 @@ AREAS = {
     ],
     "sync": ["sync/**/*.py", "sync/*.py", "cli/sync*.py", "cli/conflicts.py", "cli/history.py", "cli/team.py", "services/handover.py"],
     "server": ["server/**/*.py", "server/*.py"],
+    "workspace": ["ui/workspace/**/*.py", "ui/workspace/*.py", "ui/forms/*.py", "ui/pages/calendar.py", "ui/pages/feedback.py"],
     "ui": ["ui/**/*.py", "ui/*.py"],
     "reports": ["reports/**/*.py", "reports/*.py", "cli/report*.py", "cli/dossier.py", "services/dossier*.py"],
     "io": ["io/**/*.py", "io/*.py", "cli/io*.py", "cli/imports.py", "cli/exports.py", "cli/backup.py", "cli/duplicates.py", "services/duplicates.py", "services/merge.py"],
