@@ -70,10 +70,13 @@ def load_catalogue(lang: str):
             merged = cat
         else:
             for msg in cat:
-                if msg.id and msg.id not in merged:
-                    merged[msg.id] = msg.string
-                elif msg.id:
-                    merged[msg.id].string = msg.string or merged[msg.id].string
+                if not msg.id:
+                    continue
+                existing = merged.get(msg.id)
+                if existing is None:
+                    merged[msg.id] = msg
+                elif not existing.string:
+                    existing.string = msg.string
     return merged
 
 
