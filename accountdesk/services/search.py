@@ -1,0 +1,328 @@
+"""The read side of the client list: paged, filtered, sorted client rows and global search.
+
+Paging is by key ("the rows after this sort key"), never by OFFSET, so a page costs the same
+wherever it is in the list and rows changed between two pages are neither skipped nor repeated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal, or_, select, tuple_
+from sqlalchemy.orm import Session, aliased
+
+from ..errors import ValidationError
+from ..i18n import _
+from ..models import Client, ClientTeamMember, RiskFlag, User
+from ..models.enums import ClientStatus, Role, Tier
+from .context import AppContext
+
+SORTS = ("name", "tier", "status", "province", "owner", "contract_renewal_date")
+_TIER_ORDER = [t.value for t in (Tier.STRATEGIC, Tier.KEY, Tier.STANDARD)]
+_STATUS_ORDER = [s.value for s in ClientStatus]
+_FAR_DATE = "9999-12-31"
+
+
+@dataclass(frozen=True)
+class ClientFilter:
+    tiers: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    provinces: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    owner_ids: tuple[str, ...] = ()
+    #: Only clients with an active (not cleared) risk flag.
+    risk_only: bool = False
+    #: Only clients without an owner (or whose owner is no longer active).
+    needs_owner: bool = False
+
+
+@dataclass(frozen=True)
+class ClientRow:
+    id: str
+    name: str
+    short_name: str | None
+    tier: str
+    status: str
+    province: str | None
+    city: str | None
+    industry: str | None
+    owner_id: str | None
+    owner_name: str | None
+    backup_owner_id: str | None
+    contract_renewal_date: dt.date | None
+    health_score: int | None = None
+    health_level: str | None = None
+    risk_kinds: tuple[str, ...] = ()
+    next_due: dt.date | None = None
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class ClientPage:
+    rows: list[ClientRow] = field(default_factory=list)
+    #: Pass as ``after`` to get the next page; ``None`` when this was the last page.
+    next_after: tuple | None = None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    client_id: str
+    client_name: str
+    entity: str  # client | contact | service_note
+    row_id: str
+    label: str
+    snippet: str
+
+
+# -- scope ------------------------------------------------------------------------------------
+
+
+def scope_condition(ctx: AppContext, client_id_col=Client.id):
+    """The SQL condition restricting ``client_id_col`` to the clients the acting user may see."""
+    actor = ctx.actor
+    if actor.sees_all_clients:
+        return literal(True)
+    team = select(ClientTeamMember.client_id).where(
+        ClientTeamMember.user_id == actor.id, ClientTeamMember.deleted_at.is_(None)
+    )
+    if actor.role == Role.FIELD:
+        return client_id_col.in_(team)
+    own = select(Client.id).where(
+        Client.deleted_at.is_(None), or_(Client.owner_id == actor.id, Client.backup_owner_id == actor.id)
+    )
+    return or_(client_id_col.in_(own), client_id_col.in_(team))
+
+
+def visible_client_ids(ctx: AppContext, session: Session) -> set[str]:
+    stmt = select(Client.id).where(Client.deleted_at.is_(None), scope_condition(ctx))
+    return set(session.scalars(stmt))
+
+
+# -- the client list --------------------------------------------------------------------------
+
+
+def _sort_columns(sort: str, owner):
+    from ..store import search as index
+
+    name_key = index.name_sort_expr(Client)
+    if sort == "name":
+        return [name_key]
+    if sort == "tier":
+        return [case({t: i for i, t in enumerate(_TIER_ORDER)}, value=Client.tier, else_=len(_TIER_ORDER)), name_key]
+    if sort == "status":
+        return [case({s: i for i, s in enumerate(_STATUS_ORDER)}, value=Client.status, else_=len(_STATUS_ORDER)), name_key]
+    if sort == "province":
+        return [func.coalesce(Client.province, ""), name_key]
+    if sort == "owner":
+        return [func.coalesce(owner.display_name, ""), name_key]
+    if sort == "contract_renewal_date":
+        return [func.coalesce(Client.contract_renewal_date, _FAR_DATE), name_key]
+    raise ValidationError("sort", _("Unknown sort order: {sort}").format(sort=sort))
+
+
+def _filtered(ctx: AppContext, session: Session, stmt, search: str | None, filters: ClientFilter | None):
+    stmt = stmt.where(Client.deleted_at.is_(None), scope_condition(ctx))
+    f = filters or ClientFilter()
+    if f.tiers:
+        stmt = stmt.where(Client.tier.in_(f.tiers))
+    if f.statuses:
+        stmt = stmt.where(Client.status.in_(f.statuses))
+    if f.provinces:
+        stmt = stmt.where(Client.province.in_(f.provinces))
+    if f.industries:
+        stmt = stmt.where(Client.industry.in_(f.industries))
+    if f.owner_ids:
+        stmt = stmt.where(Client.owner_id.in_(f.owner_ids))
+    if f.risk_only:
+        stmt = stmt.where(
+            Client.id.in_(
+                select(RiskFlag.client_id).where(RiskFlag.deleted_at.is_(None), RiskFlag.cleared_at.is_(None))
+            )
+        )
+    if f.needs_owner:
+        active_users = select(User.id).where(User.deleted_at.is_(None), User.active.is_(True))
+        stmt = stmt.where(or_(Client.owner_id.is_(None), Client.owner_id.not_in(active_users)))
+    text = (search or "").strip()
+    if text:
+        from ..store import search as index
+
+        stmt = stmt.where(Client.id.in_(index.matching_clients_select(text)))
+    return stmt
+
+
+def list_clients_page(
+    ctx: AppContext,
+    *,
+    search: str | None = None,
+    filters: ClientFilter | None = None,
+    sort: str = "name",
+    descending: bool = False,
+    after: tuple | None = None,
+    limit: int | None = 200,
+) -> ClientPage:
+    """One page of the client list. ``after`` is the ``next_after`` of the previous page."""
+    if limit is not None and limit < 1:
+        raise ValidationError("limit", _("The page size must be at least 1."))
+    owner = aliased(User)
+    keys = _sort_columns(sort, owner)
+    key_cols = [k.label(f"k{i}") for i, k in enumerate([*keys, Client.id])]
+    stmt = select(Client, owner.display_name, *key_cols).outerjoin(owner, owner.id == Client.owner_id)
+    with ctx.read() as session:
+        stmt = _filtered(ctx, session, stmt, search, filters)
+        if after is not None:
+            if len(after) != len(key_cols):
+                raise ValidationError("after", _("The page position does not fit this sort order."))
+            row_key = tuple_(*[*keys, Client.id])
+            bound = tuple_(*[literal(v) for v in after])
+            stmt = stmt.where(row_key < bound if descending else row_key > bound)
+        order = [*keys, Client.id]
+        stmt = stmt.order_by(*[c.desc() if descending else c.asc() for c in order])
+        if limit is not None:
+            stmt = stmt.limit(limit + 1)
+        result = session.execute(stmt).all()
+        more = limit is not None and len(result) > limit
+        result = result[:limit] if limit is not None else result
+        ids = [r[0].id for r in result]
+        extras = _row_extras(ctx, session, ids)
+        rows = []
+        for r in result:
+            c: Client = r[0]
+            ex = extras.get(c.id, {})
+            rows.append(
+                ClientRow(
+                    id=c.id,
+                    name=c.name,
+                    short_name=c.short_name,
+                    tier=c.tier,
+                    status=c.status,
+                    province=c.province,
+                    city=c.city,
+                    industry=c.industry,
+                    owner_id=c.owner_id,
+                    owner_name=r[1],
+                    backup_owner_id=c.backup_owner_id,
+                    contract_renewal_date=c.contract_renewal_date,
+                    **ex,
+                )
+            )
+        next_after = None
+        if more and result:
+            last = result[-1]
+            next_after = tuple(_plain(v) for v in last[2:])
+    return ClientPage(rows, next_after)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _row_extras(ctx: AppContext, session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Risk kinds, health and the next due visit of a page of clients (batched)."""
+    out: dict[str, dict[str, Any]] = {cid: {"risk_kinds": ()} for cid in ids}
+    if not ids:
+        return out
+    risks: dict[str, set[str]] = {}
+    for cid, kind in session.execute(
+        select(RiskFlag.client_id, RiskFlag.kind).where(
+            RiskFlag.client_id.in_(ids), RiskFlag.deleted_at.is_(None), RiskFlag.cleared_at.is_(None)
+        )
+    ):
+        risks.setdefault(cid, set()).add(kind)
+    for cid, kinds in risks.items():
+        out[cid]["risk_kinds"] = tuple(sorted(kinds))
+    try:
+        from . import health as health_service
+    except ImportError:  # pragma: no cover - while the module is being written
+        return out
+    batch = getattr(health_service, "page_extras", None)
+    if batch is not None:
+        for cid, values in batch(ctx, session, ids).items():
+            out.setdefault(cid, {}).update(values)
+    return out
+
+
+def count_clients(ctx: AppContext, *, search: str | None = None, filters: ClientFilter | None = None) -> int:
+    with ctx.read() as session:
+        stmt = _filtered(ctx, session, select(func.count(Client.id)), search, filters)
+        return int(session.scalar(stmt) or 0)
+
+
+def filter_options(ctx: AppContext) -> dict[str, Any]:
+    """Distinct values for the filter combo boxes of the client list (within the user's scope)."""
+    with ctx.read() as session:
+        base = and_(Client.deleted_at.is_(None), scope_condition(ctx))
+        provinces = session.scalars(
+            select(Client.province).where(base, Client.province.is_not(None), Client.province != "").distinct().order_by(Client.province)
+        ).all()
+        industries = session.scalars(
+            select(Client.industry).where(base, Client.industry.is_not(None), Client.industry != "").distinct().order_by(Client.industry)
+        ).all()
+        owner_ids = select(Client.owner_id).where(base, Client.owner_id.is_not(None)).distinct()
+        owners = session.execute(
+            select(User.id, User.display_name).where(User.id.in_(owner_ids)).order_by(User.display_name)
+        ).all()
+    return {
+        "provinces": list(provinces),
+        "industries": list(industries),
+        "owners": [(o.id, o.display_name) for o in owners],
+        "tiers": list(_TIER_ORDER),
+        "statuses": list(_STATUS_ORDER),
+    }
+
+
+# -- global search ----------------------------------------------------------------------------
+
+
+def search(ctx: AppContext, text: str, *, limit: int = 50) -> list[SearchHit]:
+    """Clients, contacts, phones, emails and notes matching ``text`` (Chinese substring, pinyin
+    syllables or initials, digits of a phone number), clients first."""
+    from ..store import search as index
+
+    if not (text or "").strip():
+        return []
+    with ctx.read() as session:
+        hits = index.search_rows(session, text, limit=max(limit * 4, 200))
+        if not hits:
+            return []
+        allowed = visible_client_ids(ctx, session) if not ctx.actor.sees_all_clients else None
+        client_ids = {h.client_id for h in hits}
+        names = dict(session.execute(select(Client.id, Client.name).where(Client.id.in_(client_ids))).all())
+        confidential_ok = ctx.actor.sees_confidential
+        out: list[SearchHit] = []
+        for h in hits:
+            if allowed is not None and h.client_id not in allowed:
+                continue
+            if h.entity == "service_note" and h.confidential and not confidential_ok:
+                continue
+            out.append(
+                SearchHit(
+                    client_id=h.client_id,
+                    client_name=names.get(h.client_id, ""),
+                    entity=h.entity,
+                    row_id=h.row_id,
+                    label=h.label,
+                    snippet=index.snippet(h.text, text),
+                )
+            )
+            if len(out) >= limit:
+                break
+    return out
+
+
+__all__ = [
+    "ClientFilter",
+    "ClientRow",
+    "ClientPage",
+    "SearchHit",
+    "list_clients_page",
+    "count_clients",
+    "filter_options",
+    "search",
+    "scope_condition",
+    "visible_client_ids",
+    "SORTS",
+]
