@@ -19,6 +19,7 @@ from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..i18n import _
 from ..models import Client, SyncMixin, User, confidential_fields, model_for
 from ..permissions import may_write
+from ..sync.changes import ChangeWriter
 from ..sync.codec import row_to_wire
 from .context import AppContext
 from .schema import SCHEMAS, parse_values
@@ -100,22 +101,29 @@ def get_live(session: Session, entity: str, row_id: str) -> SyncMixin:
 
 def create_record(ctx: AppContext, entity: str, values: dict[str, Any], *, client_id: str | None = None) -> str:
     """Validate and create a row; returns its id. Nothing is written when anything is wrong."""
+    with ctx.write() as (session, writer):
+        return create_in(ctx, session, writer, entity, values, client_id=client_id).id
+
+
+def create_in(
+    ctx: AppContext, session: Session, writer: ChangeWriter, entity: str, values: dict[str, Any], *, client_id: str | None = None
+) -> SyncMixin:
+    """Validate and create a row inside an existing unit of work (bulk imports: many rows, one
+    transaction); returns the new row. Raises before writing anything when the row is wrong."""
     model = model_for(entity)
     parsed = parse_values(entity, values, partial=False)
     _require_permission(ctx, entity, "create", set(parsed))
-    with ctx.write() as (session, writer):
-        if not model.__global__ and entity != "client":
-            if not client_id:
-                raise ValidationError("client", _("Choose a client."))
-            client = session.get(Client, client_id)
-            if client is None or client.deleted_at is not None:
-                raise NotFoundError(_("The client no longer exists (it may have been deleted)."))
-        rc = RuleContext(ctx, session, entity, None, parsed, client_id)
-        _check_refs(rc)
-        for rule in _RULES.get(entity, []):
-            rule(rc)
-        row = writer.create(model, rc.values, client_id=None if model.__global__ else client_id)
-        return row.id
+    if not model.__global__ and entity != "client":
+        if not client_id:
+            raise ValidationError("client", _("Choose a client."))
+        client = session.get(Client, client_id)
+        if client is None or client.deleted_at is not None:
+            raise NotFoundError(_("The client no longer exists (it may have been deleted)."))
+    rc = RuleContext(ctx, session, entity, None, parsed, client_id)
+    _check_refs(rc)
+    for rule in _RULES.get(entity, []):
+        rule(rc)
+    return writer.create(model, rc.values, client_id=None if model.__global__ else client_id)
 
 
 def update_record(ctx: AppContext, entity: str, row_id: str, values: dict[str, Any]) -> dict[str, Any]:
