@@ -35,6 +35,26 @@ def _default_owner(rc: RuleContext) -> None:
         rc.values["owner_id"] = rc.ctx.actor.id
 
 
+@register_rule("client")
+def _backup_is_not_the_owner(rc: RuleContext) -> None:
+    if "owner_id" not in rc.values and "backup_owner_id" not in rc.values:
+        return
+    owner, backup = rc.current("owner_id"), rc.current("backup_owner_id")
+    if owner and backup and owner == backup:
+        raise ValidationError("backup_owner_id", _("The backup owner must be someone other than the account manager."))
+
+
+@register_rule("client")
+def _renewal_after_start(rc: RuleContext) -> None:
+    if "relationship_since" not in rc.values and "contract_renewal_date" not in rc.values:
+        return
+    since, renewal = rc.current("relationship_since"), rc.current("contract_renewal_date")
+    if since is not None and renewal is not None and renewal < since:
+        raise ValidationError(
+            "contract_renewal_date", _("The contract renewal date cannot come before the start of the relationship.")
+        )
+
+
 def create_client(ctx: AppContext, **values: Any) -> str:
     return records.create_record(ctx, "client", values)
 
@@ -45,6 +65,11 @@ def update_client(ctx: AppContext, client_id: str, **values: Any) -> dict[str, A
 
 def delete_client(ctx: AppContext, client_id: str) -> bool:
     return records.delete_record(ctx, "client", client_id)
+
+
+def get_client(ctx: AppContext, client_id: str) -> dict[str, Any]:
+    """The client's fields (confidential ones hidden for field staff)."""
+    return records.get_record(ctx, "client", client_id)
 
 
 def resolve_client(ctx: AppContext, ref: str) -> str:

@@ -44,6 +44,26 @@ class RuleContext:
         return getattr(self.row, name) if self.row is not None else None
 
 
+#: Service modules that register rules. They are imported before the first validated write, so a
+#: write through these generic functions applies every entity's rules whichever module the caller
+#: happened to import.
+RULE_MODULES = (
+    "clients", "contacts", "visits", "feedback", "service", "surveys", "improvement", "risks",
+    "equipment", "interactions", "opportunities", "team", "users",
+)
+_rules_loaded = False
+
+
+def _load_rules() -> None:
+    global _rules_loaded
+    if not _rules_loaded:
+        import importlib
+
+        for name in RULE_MODULES:
+            importlib.import_module(f"{__package__}.{name}")
+        _rules_loaded = True
+
+
 def register_rule(entity: str) -> Callable[[Rule], Rule]:
     def deco(fn: Rule) -> Rule:
         _RULES.setdefault(entity, []).append(fn)
@@ -110,6 +130,7 @@ def create_in(
 ) -> SyncMixin:
     """Validate and create a row inside an existing unit of work (bulk imports: many rows, one
     transaction); returns the new row. Raises before writing anything when the row is wrong."""
+    _load_rules()
     model = model_for(entity)
     parsed = parse_values(entity, values, partial=False)
     _require_permission(ctx, entity, "create", set(parsed))
@@ -128,6 +149,7 @@ def create_in(
 
 def update_record(ctx: AppContext, entity: str, row_id: str, values: dict[str, Any]) -> dict[str, Any]:
     """Validate and apply a per-field update; returns the fields that really changed."""
+    _load_rules()
     parsed = parse_values(entity, values, partial=True)
     _require_permission(ctx, entity, "update", set(parsed))
     with ctx.write() as (session, writer):

@@ -1,0 +1,199 @@
+"""Visits (拜访) and visit plans (拜访计划 / 回访周期).
+
+Rules of a visit:
+
+- the end (``planned_end``) must come after the start;
+- when the status becomes ``done`` and no ``done_at`` is given, ``done_at`` is set to the start
+  of the visit, or to now if the start still lies in the future (a visit held early); when the
+  status leaves ``done`` the derived ``done_at`` is cleared (unless one is given explicitly);
+- ``done_at`` is only allowed on a visit that is done and may not lie in the future.
+
+Rules of a visit plan: a ``custom`` plan needs a title; there is at most one active plan per
+kind per client for the standard kinds (two monthly return-visit cadences would double the
+agenda). When no interval is given, the usual cadence of the kind is used
+(:data:`DEFAULT_CADENCE_MONTHS`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+
+from ..errors import ValidationError
+from ..i18n import _
+from ..models import VisitPlan
+from ..models.enums import VisitKind, VisitStatus
+from . import records
+from .context import AppContext
+from .records import RuleContext, register_rule
+from .validation import parse_datetime
+
+#: The usual cadence of each kind of visit, in months (monthly return visits, quarterly
+#: executive meetings, half-yearly satisfaction surveys, a yearly improvement review).
+DEFAULT_CADENCE_MONTHS: dict[str, int] = {
+    VisitKind.RETURN_VISIT.value: 1,
+    VisitKind.EXECUTIVE_MEETING.value: 3,
+    VisitKind.SATISFACTION_SURVEY.value: 6,
+    VisitKind.IMPROVEMENT_REVIEW.value: 12,
+}
+
+_REPORT_FIELDS = ("outcome", "client_requests", "follow_ups", "next_steps")
+
+
+@register_rule("visit")
+def _end_after_start(rc: RuleContext) -> None:
+    if "planned_start" not in rc.values and "planned_end" not in rc.values:
+        return
+    start, end = rc.current("planned_start"), rc.current("planned_end")
+    if start is not None and end is not None and end <= start:
+        raise ValidationError("planned_end", _("The end must come after the start."))
+
+
+@register_rule("visit")
+def _done_at_follows_status(rc: RuleContext) -> None:
+    status = rc.current("status") or VisitStatus.PLANNED.value
+    now = rc.ctx.now()
+    given = rc.values.get("done_at")
+    if given is not None:
+        if status != VisitStatus.DONE.value:
+            raise ValidationError("done_at", _("Only a visit that is done has a time it was held."))
+        if given > now + dt.timedelta(minutes=5):
+            raise ValidationError("done_at", _("A visit cannot have been held in the future."))
+        return
+    if status == VisitStatus.DONE.value:
+        if rc.current("done_at") is None:
+            start = rc.current("planned_start")
+            rc.values["done_at"] = start if start is not None and start <= now else now
+    elif "status" in rc.values and rc.row is not None and rc.row.done_at is not None and "done_at" not in rc.values:
+        rc.values["done_at"] = None
+
+
+@register_rule("visit_plan")
+def _plan_rules(rc: RuleContext) -> None:
+    kind = rc.current("kind")
+    if kind == VisitKind.CUSTOM.value and not (rc.current("title") or "").strip():
+        raise ValidationError("title", _("A custom visit plan needs a title."))
+    active = rc.current("active") if (rc.row is not None or "active" in rc.values) else True
+    if kind == VisitKind.CUSTOM.value or not active:
+        return
+    if rc.row is not None and not ({"kind", "active"} & set(rc.values)):
+        return
+    stmt = select(VisitPlan.id).where(
+        VisitPlan.client_id == rc.client_id,
+        VisitPlan.kind == kind,
+        VisitPlan.active.is_(True),
+        VisitPlan.deleted_at.is_(None),
+    )
+    if rc.row is not None:
+        stmt = stmt.where(VisitPlan.id != rc.row.id)
+    if rc.session.scalar(stmt) is not None:
+        raise ValidationError("kind", _("This client already has an active plan of this kind."))
+
+
+# -- visits -----------------------------------------------------------------------------------
+
+
+def create_visit(ctx: AppContext, client_id: str, **values: Any) -> str:
+    return records.create_record(ctx, "visit", values, client_id=client_id)
+
+
+def update_visit(ctx: AppContext, visit_id: str, **values: Any) -> dict[str, Any]:
+    return records.update_record(ctx, "visit", visit_id, values)
+
+
+def delete_visit(ctx: AppContext, visit_id: str) -> bool:
+    return records.delete_record(ctx, "visit", visit_id)
+
+
+def plan_visit(
+    ctx: AppContext,
+    client_id: str,
+    kind: str,
+    at: dt.datetime | str,
+    *,
+    end: dt.datetime | str | None = None,
+    **values: Any,
+) -> str:
+    """Put a visit in the calendar (status ``planned``); returns its id."""
+    values = {"kind": kind, "planned_start": at, "status": VisitStatus.PLANNED.value, **values}
+    if end is not None:
+        values["planned_end"] = end
+    return create_visit(ctx, client_id, **values)
+
+
+def record_visit(
+    ctx: AppContext,
+    client_id: str,
+    kind: str,
+    at: dt.datetime | str,
+    report: str | None = None,
+    *,
+    status: str = VisitStatus.DONE.value,
+    **values: Any,
+) -> str:
+    """Record a visit in one step (by default one that was held); ``report`` is its outcome
+    (the 拜访纪要). Returns the visit's id."""
+    values = {"kind": kind, "planned_start": at, "status": status, **values}
+    if report is not None:
+        values["outcome"] = report
+    return create_visit(ctx, client_id, **values)
+
+
+def complete_visit(
+    ctx: AppContext,
+    visit_id: str,
+    *,
+    outcome: str | None = None,
+    client_requests: str | None = None,
+    follow_ups: str | None = None,
+    next_steps: str | None = None,
+    done_at: dt.datetime | str | None = None,
+    **values: Any,
+) -> dict[str, Any]:
+    """Mark a visit as held and write its report; returns what changed. Report fields left as
+    ``None`` keep their current text."""
+    changes: dict[str, Any] = {"status": VisitStatus.DONE.value, **values}
+    for name, value in zip(_REPORT_FIELDS, (outcome, client_requests, follow_ups, next_steps), strict=True):
+        if value is not None:
+            changes[name] = value
+    if done_at is not None:
+        changes["done_at"] = parse_datetime("done_at", done_at)
+    return update_visit(ctx, visit_id, **changes)
+
+
+def cancel_visit(ctx: AppContext, visit_id: str) -> dict[str, Any]:
+    return update_visit(ctx, visit_id, status=VisitStatus.CANCELLED.value)
+
+
+def list_visits(ctx: AppContext, client_id: str) -> list[dict[str, Any]]:
+    """The client's visits, newest first."""
+    return records.list_records(ctx, "visit", client_id, order_by="planned_start", descending=True)
+
+
+# -- visit plans ------------------------------------------------------------------------------
+
+
+def create_visit_plan(ctx: AppContext, client_id: str, kind: str, every_months: int | str | None = None, **values: Any) -> str:
+    """A cadence for visits of ``kind``; the interval defaults to the kind's usual cadence."""
+    if every_months is None:
+        from .validation import parse_enum
+
+        every_months = DEFAULT_CADENCE_MONTHS.get(parse_enum("kind", kind, VisitKind))
+    data = {"kind": kind, **values}
+    if every_months is not None:
+        data["every_months"] = every_months
+    return records.create_record(ctx, "visit_plan", data, client_id=client_id)
+
+
+def update_visit_plan(ctx: AppContext, plan_id: str, **values: Any) -> dict[str, Any]:
+    return records.update_record(ctx, "visit_plan", plan_id, values)
+
+
+def delete_visit_plan(ctx: AppContext, plan_id: str) -> bool:
+    return records.delete_record(ctx, "visit_plan", plan_id)
+
+
+def list_visit_plans(ctx: AppContext, client_id: str) -> list[dict[str, Any]]:
+    return records.list_records(ctx, "visit_plan", client_id, order_by="every_months")
