@@ -31,6 +31,11 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
+def _include_name(name, type_, parent_names) -> bool:
+    """Autogenerate ignores the search index (store/search.py: plain SQL, FTS5, triggers)."""
+    return not (type_ == "table" and name and name.startswith("search_"))
+
+
 def _run(connection) -> None:
     is_sqlite = connection.dialect.name == "sqlite"
     if is_sqlite:
@@ -41,6 +46,7 @@ def _run(connection) -> None:
         render_as_batch=is_sqlite,
         transaction_per_migration=True,
         compare_type=True,
+        include_name=_include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

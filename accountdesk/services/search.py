@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ..errors import ValidationError
 from ..i18n import _
-from ..models import Client, ClientTeamMember, RiskFlag, User
+from ..models import Client, ClientTeamMember, Contact, RiskFlag, ServiceNote, User
 from ..models.enums import ClientStatus, Role, Tier
 from .context import AppContext
 
@@ -279,37 +279,71 @@ def filter_options(ctx: AppContext) -> dict[str, Any]:
 
 def search(ctx: AppContext, text: str, *, limit: int = 50) -> list[SearchHit]:
     """Clients, contacts, phones, emails and notes matching ``text`` (Chinese substring, pinyin
-    syllables or initials, digits of a phone number), clients first."""
+    syllables or initials, digits of a phone number): name matches first, clients before
+    contacts, then matches in phones, emails and notes."""
     from ..store import search as index
 
     if not (text or "").strip():
         return []
+    if limit < 1:
+        raise ValidationError("limit", _("The number of results must be at least 1."))
     with ctx.read() as session:
-        hits = index.search_rows(session, text, limit=max(limit * 4, 200))
-        if not hits:
+        raw = index.search_rows(session, text, limit=limit * 2 + 20)
+        if not raw:
             return []
-        allowed = visible_client_ids(ctx, session) if not ctx.actor.sees_all_clients else None
-        client_ids = {h.client_id for h in hits}
-        names = dict(session.execute(select(Client.id, Client.name).where(Client.id.in_(client_ids))).all())
+        client_ids = {h.client_id for h in raw}
+        live = dict(
+            session.execute(
+                select(Client.id, Client.name).where(Client.id.in_(client_ids), Client.deleted_at.is_(None))
+            ).all()
+        )
+        allowed = None if ctx.actor.sees_all_clients else visible_client_ids(ctx, session)
         confidential_ok = ctx.actor.sees_confidential
-        out: list[SearchHit] = []
-        for h in hits:
-            if allowed is not None and h.client_id not in allowed:
-                continue
-            if h.entity == "service_note" and h.confidential and not confidential_ok:
-                continue
-            out.append(
-                SearchHit(
-                    client_id=h.client_id,
-                    client_name=names.get(h.client_id, ""),
-                    entity=h.entity,
-                    row_id=h.row_id,
-                    label=h.label,
-                    snippet=index.snippet(h.text, text),
-                )
+        hits = [
+            h
+            for h in raw
+            if h.client_id in live
+            and (allowed is None or h.client_id in allowed)
+            and not (h.confidential and not confidential_ok)
+        ][:limit]
+        texts = _hit_texts(session, hits)
+    out = []
+    for h in hits:
+        label, body = texts.get(h.row_id, (h.label, h.label))
+        out.append(
+            SearchHit(
+                client_id=h.client_id,
+                client_name=live[h.client_id],
+                entity=h.entity,
+                row_id=h.row_id,
+                label=label,
+                snippet=index.snippet(body, text),
             )
-            if len(out) >= limit:
-                break
+        )
+    return out
+
+
+def _hit_texts(session: Session, hits) -> dict[str, tuple[str, str]]:
+    """(label, text shown around the match) of each hit, read from the records themselves."""
+    out: dict[str, tuple[str, str]] = {}
+    by_entity: dict[str, list] = {}
+    for h in hits:
+        by_entity.setdefault(h.entity, []).append(h)
+    if "client" in by_entity:
+        for c in session.scalars(select(Client).where(Client.id.in_([h.row_id for h in by_entity["client"]]))):
+            out[c.id] = (c.name, " · ".join(filter(None, [c.name, c.short_name, c.uscc])))
+    if "contact" in by_entity:
+        name_hits = {h.row_id for h in by_entity["contact"] if h.name_match}
+        for c in session.scalars(select(Contact).where(Contact.id.in_([h.row_id for h in by_entity["contact"]]))):
+            label = " · ".join(filter(None, [c.name, c.title]))
+            if c.id in name_hits:
+                body = " · ".join(filter(None, [c.name, c.title, c.department, c.mobile or c.phone]))
+            else:
+                body = " · ".join(filter(None, [c.name, c.mobile, c.phone, c.email, c.wechat, c.title, c.department, c.notes]))
+            out[c.id] = (label, body)
+    if "service_note" in by_entity:
+        for n in session.scalars(select(ServiceNote).where(ServiceNote.id.in_([h.row_id for h in by_entity["service_note"]]))):
+            out[n.id] = (n.category or _("Service note"), n.text)
     return out
 
 

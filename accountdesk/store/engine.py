@@ -33,6 +33,10 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.execute("PRAGMA cache_size=-32000")
     cur.close()
+    # SQL functions the search index triggers call (store/search.py); on every connection.
+    from .search import register_functions
+
+    register_functions(dbapi_connection)
 
 
 def _on_begin(conn) -> None:

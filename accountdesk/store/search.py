@@ -1,13 +1,344 @@
-"""Search over clients, contacts and service notes (first version: plain LIKE scans)."""
+"""The local search index: clients, contacts and service notes, in Chinese and pinyin.
+
+How it works
+------------
+``search_rows`` holds one row per live indexed record (a client, a contact, a service note) with
+two normalised documents:
+
+- ``name_doc``: the record's name(s) as typed, plus for Chinese text the full pinyin (syllables
+  run together) and the initials, for the usual reading and, where characters have several
+  readings, for the common alternative (``护航科技`` → ``护航科技``, ``huhangkeji``, ``hhkj``);
+- ``body_doc``: the other searchable text — phones as digits, emails, WeChat ids, titles and
+  notes.
+
+Normalised means NFKC, case-folded and without white space, so ``Hu Hang`` and ``huhang`` are
+the same query. Two FTS5 indexes sit on ``search_rows``: ``search_tri`` (trigram tokenizer:
+any substring of three or more characters) and ``search_bi`` (the two-character grams of each
+word: queries of one or two characters such as ``华为`` or ``hw``, which a trigram index cannot
+answer).
+
+The index is kept by SQLite triggers on ``clients``, ``contacts`` and ``service_notes`` that call
+the deterministic Python functions below, registered on every connection by the store's connect
+hook. So the index stays right whoever writes the rows: services, the sync engine applying
+pulled rows, bulk demo generation, imports, or plain SQL. Tombstoned rows (``deleted_at`` set)
+leave the index. :func:`rebuild` recreates it from the tables.
+"""
 
 from __future__ import annotations
 
+import functools
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import String, func, select, text
 from sqlalchemy.orm import Session
 
-from ..models import Client, Contact, ServiceNote
+from ..models import Client
+
+SEP = "\x1f"  # between the parts of a document; never part of a query
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"[^\W_]+")  # runs of letters/digits (Han included)
+_PHONEISH = re.compile(r"^[\d\s+\-().]+$")
+_SPACE = re.compile(r"\s+")
+MAX_VARIANTS = 4
+#: Surnames read otherwise than the character's usual reading.
+SURNAME_READINGS = {
+    "曾": "zeng", "单": "shan", "解": "xie", "区": "ou", "仇": "qiu", "朴": "piao", "查": "zha",
+    "盖": "ge", "乐": "yue", "缪": "miao", "覃": "qin", "翟": "zhai", "秘": "bi", "种": "chong",
+    "召": "shao", "员": "yun", "洗": "xian", "柏": "bai", "折": "she", "隗": "wei", "宿": "su",
+    "薄": "bo", "句": "gou", "阚": "kan", "尉": "yu", "万": "mo", "长": "zhang", "重": "chong",
+}  # pinyin readings indexed per name: the usual one and common alternatives
+
+
+# -- normalisation ------------------------------------------------------------------------------
+
+
+def normalise(value: str | None) -> str:
+    """NFKC, case-folded, white space removed (used for documents and queries alike)."""
+    if not value:
+        return ""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", value).casefold())
+
+
+def normalise_query(query: str | None) -> str:
+    """A query as it is looked up: phone-like input keeps only its digits."""
+    q = normalise(query).replace(SEP, "")
+    if q and _PHONEISH.match(query.strip()) and any(ch.isdigit() for ch in q):
+        return "".join(ch for ch in q if ch.isdigit())
+    return q
+
+
+def digits(value: str | None) -> str:
+    return "".join(ch for ch in (value or "") if ch.isdigit())
+
+
+# -- pinyin -------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=65536)
+def _han_readings(run: str) -> tuple[tuple[str, ...], ...]:
+    """Pinyin variants (syllable tuples) of a run of Han characters: the phrase-aware reading
+    first, then per-character common readings that differ from it."""
+    from pypinyin import Style, lazy_pinyin, pinyin
+
+    usual = tuple(lazy_pinyin(run, style=Style.NORMAL))
+    variants = [usual]
+    first = list(dict.fromkeys(pinyin(run[0], style=Style.NORMAL, heteronym=True)[0]))
+    if len(run) > 1 or len(first) > 1:
+        # The character-by-character most common reading (where phrases read otherwise).
+        default = tuple(lazy_pinyin(list(run), style=Style.NORMAL))
+        if len(default) == len(usual) and default not in variants:
+            variants.append(default)
+    # Leading characters (surnames above all) often read otherwise (曾 zeng, 单 shan, 重 zhong):
+    # index the surname reading and the first character's second common reading too.
+    alts = [SURNAME_READINGS.get(run[0], ""), *first[:2]]
+    for reading in alts:
+        if len(variants) >= MAX_VARIANTS:
+            break
+        alt = (reading, *usual[1:])
+        if reading and alt not in variants:
+            variants.append(alt)
+    return tuple(variants[:MAX_VARIANTS])
+
+
+@functools.lru_cache(maxsize=65536)
+def pinyin_forms(value: str) -> tuple[str, ...]:
+    """Full pinyin and initials of each reading variant of ``value`` (normalised, deduplicated).
+    Non-Han parts are kept as they are in both forms."""
+    value = normalise(value)
+    if not value or not _HAN.search(value):
+        return ()
+    parts: list[str | tuple[tuple[str, ...], ...]] = []
+    pos = 0
+    for m in _HAN.finditer(value):
+        if m.start() > pos:
+            parts.append(value[pos : m.start()])
+        parts.append(_han_readings(m.group()))
+        pos = m.end()
+    if pos < len(value):
+        parts.append(value[pos:])
+    n_variants = max(len(p) for p in parts if isinstance(p, tuple))
+    forms: list[str] = []
+    for v in range(n_variants):
+        full, initials = [], []
+        for p in parts:
+            if isinstance(p, str):
+                full.append(p)
+                initials.append(p)
+            else:
+                syllables = p[min(v, len(p) - 1)]
+                full.append("".join(syllables))
+                initials.append("".join(s[0] for s in syllables if s))
+        forms.extend(["".join(full), "".join(initials)])
+    return tuple(dict.fromkeys(forms))
+
+
+@functools.lru_cache(maxsize=65536)
+def sort_key(name: str | None) -> str:
+    """A collation key ordering Chinese names by pinyin (with tones), mixed with Latin names."""
+    if not name:
+        return ""
+    from pypinyin import Style, lazy_pinyin
+
+    text_ = unicodedata.normalize("NFKC", name).casefold().strip()
+    out = []
+    pos = 0
+    for m in _HAN.finditer(text_):
+        out.append(text_[pos : m.start()])
+        out.append("".join(lazy_pinyin(m.group(), style=Style.TONE3, neutral_tone_with_five=True)))
+        pos = m.end()
+    out.append(text_[pos:])
+    # Append the text itself so that homophones order stably and distinct names never tie.
+    return "".join(out) + "\x00" + text_
+
+
+# -- document builders (registered as SQL functions) --------------------------------------------
+
+
+def name_doc(*names: str | None) -> str:
+    parts: list[str] = []
+    for name in names:
+        n = normalise(name)
+        if n:
+            parts.append(n)
+            parts.extend(pinyin_forms(n))
+    return SEP.join(dict.fromkeys(parts))
+
+
+def body_doc(*values: str | None) -> str:
+    parts = [normalise(v) for v in values]
+    return SEP.join(p for p in parts if p)
+
+
+def phones_doc(*values: str | None) -> str:
+    """Phone numbers as digits, also without the country code 86 so local numbers match."""
+    parts: list[str] = []
+    for v in values:
+        d = digits(v)
+        if d:
+            parts.append(d)
+            if d.startswith("86") and len(d) > 11:
+                parts.append(d[2:])
+    return SEP.join(dict.fromkeys(parts))
+
+
+def join_docs(*docs: str | None) -> str:
+    return SEP.join(d for d in docs if d)
+
+
+def grams(*docs: str | None) -> str:
+    """Space-separated two-character grams of every word of the documents, plus each word's last
+    character: the tokens of the ``search_bi`` index."""
+    out: dict[str, None] = {}
+    for doc in docs:
+        for word in _WORD.findall(doc or ""):
+            for i in range(len(word) - 1):
+                out[word[i : i + 2]] = None
+            # The last character alone, so a one-character prefix query finds every position.
+            out[word[-1]] = None
+    return " ".join(out)
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """Register the index's SQL functions on a raw sqlite3 connection (every connection)."""
+    conn.create_function("ad_name_doc", -1, name_doc, deterministic=True)
+    conn.create_function("ad_body_doc", -1, body_doc, deterministic=True)
+    conn.create_function("ad_phones_doc", -1, phones_doc, deterministic=True)
+    conn.create_function("ad_join_docs", -1, join_docs, deterministic=True)
+    conn.create_function("ad_grams", -1, grams, deterministic=True)
+    conn.create_function("ad_sort_key", 1, sort_key, deterministic=True)
+
+
+# -- schema (used by the migration) ------------------------------------------------------------
+
+#: entity -> (table, label SQL, name_doc SQL, body_doc SQL, confidential SQL), over ``NEW``.
+SOURCES: dict[str, tuple[str, str, str, str, str]] = {
+    "client": (
+        "clients",
+        "NEW.name",
+        "ad_name_doc(NEW.name, NEW.short_name)",
+        "ad_body_doc(NEW.uscc)",
+        "0",
+    ),
+    "contact": (
+        "contacts",
+        "NEW.name",
+        "ad_name_doc(NEW.name)",
+        "ad_join_docs(ad_phones_doc(NEW.mobile, NEW.phone), "
+        "ad_body_doc(NEW.email, NEW.wechat, NEW.title, NEW.department, NEW.notes))",
+        "0",
+    ),
+    "service_note": (
+        "service_notes",
+        "COALESCE(NEW.category, '')",
+        "''",
+        "ad_body_doc(NEW.category, NEW.text)",
+        "COALESCE(NEW.confidential, 0)",
+    ),
+}
+#: Columns whose change re-indexes a row.
+WATCHED = {
+    "client": ("name", "short_name", "uscc", "deleted_at"),
+    "contact": ("name", "mobile", "phone", "email", "wechat", "title", "department", "notes", "client_id", "deleted_at"),
+    "service_note": ("category", "text", "confidential", "client_id", "deleted_at"),
+}
+
+SCHEMA_SQL = [
+    """CREATE TABLE IF NOT EXISTS search_rows (
+        id INTEGER PRIMARY KEY,
+        entity TEXT NOT NULL,
+        row_id TEXT NOT NULL UNIQUE,
+        client_id TEXT NOT NULL,
+        label TEXT NOT NULL DEFAULT '',
+        name_doc TEXT NOT NULL DEFAULT '',
+        body_doc TEXT NOT NULL DEFAULT '',
+        sort_key TEXT,
+        confidential INTEGER NOT NULL DEFAULT 0
+    )""",
+    "CREATE INDEX IF NOT EXISTS ix_search_rows_client ON search_rows (client_id)",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_tri USING fts5("
+    "name_doc, body_doc, tokenize='trigram', content='search_rows', content_rowid='id')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_bi USING fts5(grams, tokenize='unicode61', content='', detail='none')",
+    """CREATE TRIGGER IF NOT EXISTS search_rows_ai AFTER INSERT ON search_rows BEGIN
+        INSERT INTO search_tri(rowid, name_doc, body_doc) VALUES (NEW.id, NEW.name_doc, NEW.body_doc);
+        INSERT INTO search_bi(rowid, grams) VALUES (NEW.id, ad_grams(NEW.name_doc, NEW.body_doc));
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS search_rows_ad AFTER DELETE ON search_rows BEGIN
+        INSERT INTO search_tri(search_tri, rowid, name_doc, body_doc) VALUES ('delete', OLD.id, OLD.name_doc, OLD.body_doc);
+        INSERT INTO search_bi(search_bi, rowid, grams) VALUES ('delete', OLD.id, ad_grams(OLD.name_doc, OLD.body_doc));
+    END""",
+]
+
+
+def _source_triggers(entity: str) -> list[str]:
+    table, label, ndoc, bdoc, conf = SOURCES[entity]
+    client_id = "NEW.id" if entity == "client" else "NEW.client_id"
+    put = (
+        f"DELETE FROM search_rows WHERE row_id = NEW.id;\n"
+        f"        INSERT INTO search_rows (entity, row_id, client_id, label, name_doc, body_doc, sort_key, confidential)\n"
+        f"        SELECT '{entity}', NEW.id, {client_id}, {label}, {ndoc}, {bdoc}, "
+        f"{'ad_sort_key(NEW.name)' if entity == 'client' else 'NULL'}, {conf}\n"
+        f"        WHERE NEW.deleted_at IS NULL AND {client_id} IS NOT NULL;"
+    )
+    cols = ", ".join(WATCHED[entity])
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS search_{table}_ai AFTER INSERT ON {table} BEGIN\n        {put}\n    END",
+        f"CREATE TRIGGER IF NOT EXISTS search_{table}_au AFTER UPDATE OF {cols} ON {table} BEGIN\n        {put}\n    END",
+        f"CREATE TRIGGER IF NOT EXISTS search_{table}_ad AFTER DELETE ON {table} BEGIN\n"
+        f"        DELETE FROM search_rows WHERE row_id = OLD.id;\n    END",
+    ]
+
+
+def schema_statements() -> list[str]:
+    out = list(SCHEMA_SQL)
+    for entity in SOURCES:
+        out.extend(_source_triggers(entity))
+    return out
+
+
+def drop_statements() -> list[str]:
+    out = []
+    for entity in SOURCES:
+        table = SOURCES[entity][0]
+        out.extend(f"DROP TRIGGER IF EXISTS search_{table}_{s}" for s in ("ai", "au", "ad"))
+    out += [
+        "DROP TRIGGER IF EXISTS search_rows_ai",
+        "DROP TRIGGER IF EXISTS search_rows_ad",
+        "DROP TABLE IF EXISTS search_tri",
+        "DROP TABLE IF EXISTS search_bi",
+        "DROP TABLE IF EXISTS search_rows",
+    ]
+    return out
+
+
+def _backfill_sql(entity: str) -> str:
+    table, label, ndoc, bdoc, conf = SOURCES[entity]
+    client_id = "NEW.id" if entity == "client" else "NEW.client_id"
+    sortk = "ad_sort_key(NEW.name)" if entity == "client" else "NULL"
+    sql = (
+        f"INSERT INTO search_rows (entity, row_id, client_id, label, name_doc, body_doc, sort_key, confidential) "
+        f"SELECT '{entity}', NEW.id, {client_id}, {label}, {ndoc}, {bdoc}, {sortk}, {conf} "
+        f"FROM {table} AS NEW WHERE NEW.deleted_at IS NULL AND {client_id} IS NOT NULL"
+    )
+    return sql
+
+
+def rebuild(conn) -> int:
+    """Recreate the index from the tables (a DB-API or SQLAlchemy connection); returns rows indexed."""
+    exec_ = conn.exec_driver_sql if hasattr(conn, "exec_driver_sql") else conn.execute
+    exec_("DELETE FROM search_rows")
+    exec_("INSERT INTO search_tri(search_tri) VALUES ('delete-all')")
+    exec_("INSERT INTO search_bi(search_bi) VALUES ('delete-all')")
+    for entity in SOURCES:
+        exec_(_backfill_sql(entity))
+    result = exec_("SELECT count(*) FROM search_rows")
+    return int(result.fetchone()[0])
+
+
+# -- queries -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -16,53 +347,102 @@ class RawHit:
     row_id: str
     client_id: str
     label: str
-    text: str
+    name_match: bool
     confidential: bool = False
 
 
-def name_sort_expr(model=Client):
-    return model.name
+def _fts_phrase(q: str) -> str:
+    return '"' + q.replace('"', '""') + '"'
 
 
-def _pattern(text: str) -> str:
-    text = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{text}%"
+def _match_sql(q: str, column: str | None = None) -> tuple[str, dict[str, str]]:
+    """SQL selecting the ``search_rows.id`` of rows matching the normalised query ``q``, in
+    ``column`` (``name_doc`` or ``body_doc``) or in either."""
+    if len(q) >= 3:
+        expr = _fts_phrase(q) if column is None else "{" + column + "} : " + _fts_phrase(q)
+        return "SELECT rowid FROM search_tri WHERE search_tri MATCH :fts", {"fts": expr}
+    # One or two characters: the gram index narrows the rows, the stored text confirms where.
+    expr = _fts_phrase(q) if len(q) == 2 else _fts_phrase(q) + " *"
+    where = {
+        None: "(instr(s.name_doc, :q) > 0 OR instr(s.body_doc, :q) > 0)",
+        "name_doc": "instr(s.name_doc, :q) > 0",
+        "body_doc": "instr(s.body_doc, :q) > 0",
+    }[column]
+    sql = f"SELECT s.id FROM search_rows s WHERE s.id IN (SELECT rowid FROM search_bi WHERE search_bi MATCH :fts) AND {where}"
+    return sql, {"fts": expr, "q": q}
 
 
-def matching_clients_select(text: str):
-    p = _pattern(text)
-    clients = select(Client.id).where(or_(Client.name.like(p, escape="\\"), Client.short_name.like(p, escape="\\")))
-    contacts = select(Contact.client_id).where(
-        Contact.deleted_at.is_(None),
-        or_(Contact.name.like(p, escape="\\"), Contact.mobile.like(p, escape="\\"), Contact.email.like(p, escape="\\")),
-    )
-    return clients.union(contacts)
+def matching_clients_select(query: str):
+    """A SELECT of the client ids with any indexed record matching ``query`` (for ``IN``)."""
+    q = normalise_query(query)
+    if not q:
+        return select(Client.id)
+    inner, params = _match_sql(q)
+    sql = f"SELECT client_id FROM search_rows WHERE id IN ({inner})"
+    return text(sql).bindparams(**params).columns(client_id=String)
 
 
-def search_rows(session: Session, text: str, *, limit: int = 200) -> list[RawHit]:
-    p = _pattern(text)
+def search_rows(session: Session, query: str, *, limit: int = 200) -> list[RawHit]:
+    """Indexed records matching ``query``: name matches first (clients, then contacts), then
+    matches in the other text; at most ``limit``."""
+    q = normalise_query(query)
+    if not q:
+        return []
     out: list[RawHit] = []
-    for c in session.scalars(
-        select(Client).where(Client.deleted_at.is_(None), or_(Client.name.like(p, escape="\\"), Client.short_name.like(p, escape="\\"))).limit(limit)
-    ):
-        out.append(RawHit("client", c.id, c.id, c.name, " ".join(filter(None, [c.name, c.short_name]))))
-    for c in session.scalars(
-        select(Contact).where(
-            Contact.deleted_at.is_(None),
-            or_(Contact.name.like(p, escape="\\"), Contact.mobile.like(p, escape="\\"), Contact.phone.like(p, escape="\\"), Contact.email.like(p, escape="\\")),
-        ).limit(limit)
-    ):
-        out.append(RawHit("contact", c.id, c.client_id, c.name, " ".join(filter(None, [c.name, c.title, c.mobile, c.phone, c.email]))))
-    for n in session.scalars(
-        select(ServiceNote).where(ServiceNote.deleted_at.is_(None), ServiceNote.text.like(p, escape="\\")).limit(limit)
-    ):
-        out.append(RawHit("service_note", n.id, n.client_id, n.category or "", n.text, bool(n.confidential)))
+    seen: set[int] = set()
+    for column in ("name_doc", "body_doc"):
+        if len(out) >= limit:
+            break
+        inner, params = _match_sql(q, column)
+        sql = (
+            "SELECT r.id, r.entity, r.row_id, r.client_id, r.label, r.confidential FROM search_rows r "
+            f"WHERE r.id IN ({inner}) "
+            "ORDER BY CASE r.entity WHEN 'client' THEN 0 WHEN 'contact' THEN 1 ELSE 2 END, r.id LIMIT :limit"
+        )
+        for rid, entity, row_id, client_id, label, conf in session.execute(text(sql), {**params, "limit": limit}):
+            if rid in seen:
+                continue
+            seen.add(rid)
+            out.append(RawHit(entity, row_id, client_id, label, column == "name_doc", bool(conf)))
     return out[:limit]
 
 
-def snippet(text: str, query: str, width: int = 60) -> str:
-    i = text.lower().find(query.strip().lower())
+def _sort_key_column():
+    from sqlalchemy import literal_column
+
+    return literal_column("(SELECT sort_key FROM search_rows WHERE search_rows.row_id = clients.id)")
+
+
+def name_sort_expr(model=Client):
+    """The pinyin collation key of a client's name (from the index; the lower-cased name as fallback)."""
+    return func.coalesce(_sort_key_column(), func.lower(model.name))
+
+
+def snippet(value: str, query: str, width: int = 60) -> str:
+    """Up to ``width`` characters of ``value`` around the first match of ``query`` (if any)."""
+    value = _SPACE.sub(" ", value or "").strip()
+    q = (query or "").strip().casefold()
+    i = value.casefold().find(q) if q else -1
     if i < 0:
-        return text[:width]
+        d = digits(query)
+        if len(d) >= 3:
+            # Find the digits inside a formatted number.
+            flat = [(j, ch) for j, ch in enumerate(value) if ch.isdigit()]
+            s = "".join(ch for _j, ch in flat).find(d)
+            if s >= 0:
+                i = flat[s][0]
+    if i < 0:
+        return value[:width] + ("…" if len(value) > width else "")
     start = max(0, i - width // 3)
-    return ("…" if start else "") + text[start : start + width] + ("…" if start + width < len(text) else "")
+    return ("…" if start else "") + value[start : start + width] + ("…" if start + width < len(value) else "")
+
+
+def iter_chunks(items: Iterable[str], size: int = 500):
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
