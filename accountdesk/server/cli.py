@@ -1,0 +1,251 @@
+"""``accountdesk-server``: initialise, administer and serve the sync server.
+
+Exit codes: 0 success, 2 bad input, 1 any other error (as the device's CLI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..i18n import _, set_language
+from .db import Database, default_url
+from .errors import ServerError
+
+
+def _data_dir_default() -> Path:
+    env = os.environ.get("ACCOUNTDESK_SERVER_DATA_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("AccountDeskServer", "AccountDesk"))
+
+
+def database_url(args: argparse.Namespace) -> str:
+    if args.database_url:
+        return args.database_url
+    if os.environ.get("ACCOUNTDESK_SERVER_DATABASE_URL"):
+        return os.environ["ACCOUNTDESK_SERVER_DATABASE_URL"]
+    return default_url(args.data_dir or _data_dir_default())
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(_("Password: "))
+    if getpass.getpass(_("Repeat the password: ")) != first:
+        raise ServerError(400, "bad_request", _("The passwords do not match."))
+    return first
+
+
+def _open(args: argparse.Namespace) -> Database:
+    db = Database(database_url(args))
+    db.migrate()
+    return db
+
+
+def _emit(args: argparse.Namespace, data, text: str) -> None:
+    if getattr(args, "json", False):
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    else:
+        sys.stdout.write(text + "\n")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from . import admin
+
+    db = _open(args)
+    if admin.has_users(db):
+        sys.stdout.write(_("The server is already initialised.") + "\n")
+        return 0
+    admin.add_user(db, args.admin, "admin", _password(args))
+    sys.stdout.write(_("Initialised; administrator {name} created.").format(name=args.admin) + "\n")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from . import admin
+
+    db = _open(args)
+    user = admin.add_user(db, args.name, args.role, _password(args), display_name=args.display_name)
+    _emit(args, {"id": user["id"], "username": user["username"], "role": user["role"]},
+          _("User {name} added ({role}).").format(name=user["username"], role=user["role"]))
+    return 0
+
+
+def cmd_user_deactivate(args: argparse.Namespace) -> int:
+    from . import admin
+
+    db = _open(args)
+    result = admin.deactivate_user(db, args.name)
+    lines = [_("User {name} deactivated; {n} device(s) revoked.").format(name=result["username"], n=result["devices_revoked"])]
+    if result["clients_needing_owner"]:
+        lines.append(_("Clients that need a new owner: {names}").format(names=", ".join(map(str, result["clients_needing_owner"]))))
+    _emit(args, result, "\n".join(lines))
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from . import admin
+
+    users = admin.list_users(_open(args))
+    if args.json:
+        _emit(args, users, "")
+        return 0
+    for u in users:
+        state = _("active") if u["active"] else _("deactivated")
+        sys.stdout.write(f"{u['username']:<20} {u['role']:<11} {state:<12} {u['clients']}\n")
+    return 0
+
+
+def cmd_client_assign(args: argparse.Namespace) -> int:
+    from . import admin
+
+    result = admin.assign_client(_open(args), args.client, args.to, args.reason)
+    _emit(args, result, _("Client {client} handed over to {user}.").format(client=result["client"], user=args.to))
+    return 0
+
+
+def cmd_clients_unowned(args: argparse.Namespace) -> int:
+    from . import admin
+
+    rows = admin.clients_needing_owner(_open(args))
+    if args.json:
+        _emit(args, rows, "")
+        return 0
+    for c in rows:
+        sys.stdout.write(f"{c['name']}  ({c['owner'] or '-'})\n")
+    return 0
+
+
+def cmd_device_list(args: argparse.Namespace) -> int:
+    from . import admin
+
+    devices = admin.list_devices(_open(args))
+    if args.json:
+        _emit(args, devices, "")
+        return 0
+    for d in devices:
+        state = _("revoked") if d["revoked"] else _("active")
+        sys.stdout.write(f"{d['id']:<18} {d['user'] or '-':<16} {state:<8} {d['last_seen'] or '-'}  {d['name']}\n")
+    return 0
+
+
+def cmd_device_revoke(args: argparse.Namespace) -> int:
+    from . import admin
+
+    admin.revoke_device(_open(args), args.device)
+    sys.stdout.write(_("Device {device} revoked; it will wipe its data when it next connects.").format(device=args.device) + "\n")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    url = database_url(args)
+    Database(url).migrate()
+    os.environ["ACCOUNTDESK_SERVER_DATABASE_URL"] = url
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise ServerError(400, "bad_request", _("Give both --tls-cert and --tls-key."))
+    uvicorn.run(
+        "accountdesk.server.app:create_app_from_env", factory=True, host=args.host, port=args.port,
+        workers=args.workers, ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
+        log_level="warning" if not args.verbose else "info", proxy_headers=True,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="accountdesk-server", description=_("The AccountDesk sync server."))
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--data-dir", type=Path, help=_("folder of the embedded SQLite database"))
+    where.add_argument("--database-url", help=_("SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db"))
+    parser.add_argument("--lang", choices=["zh_CN", "en"], help=_("language of messages"))
+    parser.add_argument("-v", "--verbose", action="store_true", help=_("log more detail"))
+    sub = parser.add_subparsers(dest="command", required=True, metavar=_("COMMAND"))
+
+    p = sub.add_parser("init", help=_("create the database and the first administrator"))
+    p.add_argument("--admin", required=True, help=_("user name of the administrator"))
+    p.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input"))
+    p.set_defaults(func=cmd_init)
+
+    user = sub.add_parser("user", help=_("manage users")).add_subparsers(dest="user_cmd", required=True)
+    p = user.add_parser("add", help=_("add a user"))
+    p.add_argument("name")
+    p.add_argument("--role", required=True, choices=["admin", "supervisor", "manager", "field"])
+    p.add_argument("--display-name")
+    p.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_user_add)
+    p = user.add_parser("deactivate", help=_("deactivate a user and revoke their tokens and devices"))
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_user_deactivate)
+    p = user.add_parser("list", help=_("list users"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_user_list)
+
+    client = sub.add_parser("client", help=_("manage clients")).add_subparsers(dest="client_cmd", required=True)
+    p = client.add_parser("assign", help=_("hand a client over to another owner"))
+    p.add_argument("client", metavar="CLIENT")
+    p.add_argument("--to", required=True, metavar="USER")
+    p.add_argument("--reason")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_client_assign)
+    p = client.add_parser("unowned", help=_("list clients that need a new owner"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_clients_unowned)
+
+    device = sub.add_parser("device", help=_("manage devices")).add_subparsers(dest="device_cmd", required=True)
+    p = device.add_parser("list", help=_("list devices"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_device_list)
+    p = device.add_parser("revoke", help=_("revoke a device (lost laptop)"))
+    p.add_argument("device", metavar="DEVICE")
+    p.set_defaults(func=cmd_device_revoke)
+
+    p = sub.add_parser("serve", help=_("serve the sync API"))
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--workers", type=int, default=1, help=_("number of worker processes"))
+    p.add_argument("--tls-cert", help=_("certificate file (PEM) to serve HTTPS"))
+    p.add_argument("--tls-key", help=_("private key file (PEM)"))
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = None
+    for i, a in enumerate(argv):
+        if a == "--lang" and i + 1 < len(argv):
+            lang = argv[i + 1]
+    set_language(lang)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except ServerError as exc:
+        sys.stderr.write(f"accountdesk-server: {exc.message}\n")
+        return 2 if exc.status in (400, 404, 409, 422) else 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - no stack traces for administrators either
+        logging.getLogger("accountdesk.server").debug("unexpected", exc_info=True)
+        sys.stderr.write("accountdesk-server: " + _("Unexpected error: {error}").format(error=exc) + "\n")
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Pull, snapshot and field history: reads at one snapshot, scoped and stripped per role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..permissions import sees_all_clients, sees_confidential
+from ..sync import protocol as p
+from ..sync.codec import encode_value
+from . import repo
+from .auth import Identity
+from .db import Database
+from .errors import ServerError
+
+
+def to_item(rec: dict[str, Any], confidential: bool) -> p.ChangeItem:
+    data = dict(rec["data"])
+    hidden: list[str] = []
+    if not confidential and rec["hidden"]:
+        hidden = list(rec["hidden"])
+        for name in hidden:
+            data[name] = None
+    return p.ChangeItem(entity=rec["entity"], id=rec["id"], client_id=rec["client_id"], seq=rec["seq"],
+                        deleted=rec["deleted"], data=data, hidden=hidden)
+
+
+def pull(db: Database, who: Identity, cursor: int, target: int | None, limit: int) -> p.PullPage:
+    all_clients = sees_all_clients(who.role)
+    confidential = sees_confidential(who.role)
+    with db.read() as conn:  # one snapshot: scope and data agree
+        current = repo.current_seq(conn)
+        upto = current if target is None or target > current or target < cursor else target
+        rows = repo.changes(conn, after=cursor, upto=upto, user_id=None if all_clients else who.user_id, limit=limit + 1)
+        scope = [] if all_clients else repo.scope_of(conn, who.user_id)
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    new_cursor = rows[-1]["seq"] if has_more else upto
+    return p.PullPage(cursor=new_cursor, target=upto, has_more=has_more, items=[to_item(r, confidential) for r in rows],
+                      scope_all=all_clients, scope=scope)
+
+
+def snapshot(db: Database, who: Identity, req: p.SnapshotRequest) -> p.SnapshotPage:
+    with db.read() as conn:
+        clients = req.clients
+        if not sees_all_clients(who.role):
+            mine = set(repo.scope_of(conn, who.user_id))
+            clients = [c for c in clients if c in mine]
+        rows = repo.snapshot(conn, clients=clients, upto=req.upto, after=req.after, limit=req.limit + 1) if clients else []
+    more = len(rows) > req.limit
+    rows = rows[: req.limit]
+    confidential = sees_confidential(who.role)
+    return p.SnapshotPage(items=[to_item(r, confidential) for r in rows], after=rows[-1]["id"] if more else None)
+
+
+def history(db: Database, who: Identity, client_id: str, field: str | None) -> p.HistoryPage:
+    confidential = sees_confidential(who.role)
+    with db.read() as conn:
+        if not sees_all_clients(who.role) and not repo.in_scope(conn, who.user_id, client_id):
+            raise ServerError(404, p.E_NOT_FOUND, "No such client in your scope.")
+        rows = repo.history_of(conn, client_id, field)
+    out = []
+    for r in rows:
+        hide = bool(r["hidden"]) and not confidential
+        out.append(p.HistoryEntry(
+            id=r["id"], seq=r["seq"], entity=r["entity"], row_id=r["row_id"], client_id=r["client_id"],
+            field=r["field"], old=None if hide else r["old"], new=None if hide else r["new"],
+            user_id=r["user_id"], username=r.get("username"), at=encode_value(r["at"]), hidden=hide,
+        ))
+    return p.HistoryPage(entries=out)

@@ -1,0 +1,241 @@
+"""Repositories: every SQL statement of the server lives here (routers → logic → repositories)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+
+from . import tables as t
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# -- sequence ----------------------------------------------------------------------------------
+def lock_counter(conn: Connection) -> int:
+    """Take the counter row lock (held until commit) and return the last sequence handed out."""
+    return conn.execute(select(t.counter.c.seq).where(t.counter.c.id == 1).with_for_update()).scalar_one()
+
+
+def store_counter(conn: Connection, seq: int) -> None:
+    conn.execute(update(t.counter).where(t.counter.c.id == 1).values(seq=seq))
+
+
+def current_seq(conn: Connection) -> int:
+    return conn.execute(select(t.counter.c.seq).where(t.counter.c.id == 1)).scalar_one()
+
+
+# -- records -----------------------------------------------------------------------------------
+def get_record(conn: Connection, row_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(t.records).where(t.records.c.id == row_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def put_record(conn: Connection, rec: dict[str, Any], *, new: bool) -> None:
+    values = {k: rec[k] for k in ("entity", "client_id", "seq", "deleted", "data", "clocks", "hidden")}
+    if new:
+        conn.execute(insert(t.records).values(id=rec["id"], **values))
+    else:
+        conn.execute(update(t.records).where(t.records.c.id == rec["id"]).values(**values))
+
+
+def client_rows(conn: Connection, client_id: str, entities: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    stmt = select(t.records).where(t.records.c.client_id == client_id, t.records.c.deleted.is_(False))
+    if entities:
+        stmt = stmt.where(t.records.c.entity.in_(entities))
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def find_clients(conn: Connection, ref: str) -> list[dict[str, Any]]:
+    rec = get_record(conn, ref)
+    if rec and rec["entity"] == "client" and not rec["deleted"]:
+        return [rec]
+    rows = conn.execute(
+        select(t.records).where(t.records.c.entity == "client", t.records.c.deleted.is_(False))
+    ).mappings()
+    return [dict(r) for r in rows if r["data"].get("name") == ref or r["data"].get("short_name") == ref]
+
+
+def live_clients(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(select(t.records).where(t.records.c.entity == "client", t.records.c.deleted.is_(False)))
+    return [dict(r) for r in rows.mappings()]
+
+
+def changes(conn: Connection, *, after: int, upto: int, user_id: str | None, limit: int) -> list[dict[str, Any]]:
+    """Records changed in ``(after, upto]`` in sequence order; ``user_id`` limits to that
+    user's scope plus global rows (None: everything)."""
+    stmt = select(t.records).where(t.records.c.seq > after, t.records.c.seq <= upto)
+    if user_id is not None:
+        mine = select(t.scope.c.client_id).where(t.scope.c.user_id == user_id)
+        stmt = stmt.where(or_(t.records.c.client_id.is_(None), t.records.c.client_id.in_(mine)))
+    stmt = stmt.order_by(t.records.c.seq).limit(limit)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def snapshot(conn: Connection, *, clients: list[str], upto: int, after: str | None, limit: int) -> list[dict[str, Any]]:
+    stmt = select(t.records).where(
+        t.records.c.client_id.in_(clients), t.records.c.seq <= upto, t.records.c.deleted.is_(False)
+    )
+    if after:
+        stmt = stmt.where(t.records.c.id > after)
+    stmt = stmt.order_by(t.records.c.id).limit(limit)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+# -- scope -------------------------------------------------------------------------------------
+def scope_of(conn: Connection, user_id: str) -> list[str]:
+    rows = conn.execute(select(t.scope.c.client_id).where(t.scope.c.user_id == user_id).distinct())
+    return sorted(r[0] for r in rows)
+
+
+def in_scope(conn: Connection, user_id: str, client_id: str) -> bool:
+    stmt = select(t.scope.c.client_id).where(t.scope.c.user_id == user_id, t.scope.c.client_id == client_id).limit(1)
+    return conn.execute(stmt).first() is not None
+
+
+def formerly_in_scope_until(conn: Connection, user_id: str, client_id: str) -> int | None:
+    stmt = select(t.former_scope.c.until_ms).where(
+        t.former_scope.c.user_id == user_id, t.former_scope.c.client_id == client_id
+    )
+    return conn.execute(stmt).scalar()
+
+
+def scope_users(conn: Connection, client_id: str) -> set[str]:
+    rows = conn.execute(select(t.scope.c.user_id).where(t.scope.c.client_id == client_id))
+    return {r[0] for r in rows}
+
+
+def replace_scope(conn: Connection, client_id: str, entries: set[tuple[str, str]], now_ms: int) -> None:
+    """Set the scope rows of a client; users who lose it keep a grace mark for older edits."""
+    before = scope_users(conn, client_id)
+    after = {u for u, _kind in entries}
+    conn.execute(delete(t.scope).where(t.scope.c.client_id == client_id))
+    if entries:
+        conn.execute(insert(t.scope), [{"client_id": client_id, "user_id": u, "kind": k} for u, k in sorted(entries)])
+    for user in before - after:
+        conn.execute(delete(t.former_scope).where(t.former_scope.c.client_id == client_id, t.former_scope.c.user_id == user))
+        conn.execute(insert(t.former_scope).values(client_id=client_id, user_id=user, until_ms=now_ms))
+    if after - before:
+        conn.execute(
+            delete(t.former_scope).where(t.former_scope.c.client_id == client_id, t.former_scope.c.user_id.in_(after - before))
+        )
+
+
+# -- batches -----------------------------------------------------------------------------------
+def stored_batch(conn: Connection, device_id: str, batch_id: str) -> dict[str, Any] | None:
+    stmt = select(t.batches.c.result).where(t.batches.c.device_id == device_id, t.batches.c.batch_id == batch_id)
+    return conn.execute(stmt).scalar()
+
+
+def store_batch(conn: Connection, device_id: str, batch_id: str, result: dict[str, Any]) -> None:
+    conn.execute(insert(t.batches).values(device_id=device_id, batch_id=batch_id, result=result, created_at=utcnow()))
+
+
+# -- history and audit -------------------------------------------------------------------------
+def add_history(conn: Connection, entries: list[dict[str, Any]]) -> None:
+    if entries:
+        conn.execute(insert(t.history), entries)
+
+
+def history_of(conn: Connection, client_id: str, field: str | None, limit: int = 1000) -> list[dict[str, Any]]:
+    stmt = (
+        select(t.history, t.users.c.username)
+        .select_from(t.history.outerjoin(t.users, t.users.c.id == t.history.c.user_id))
+        .where(t.history.c.client_id == client_id)
+    )
+    if field:
+        stmt = stmt.where(t.history.c.field == field)
+    stmt = stmt.order_by(t.history.c.id.desc()).limit(limit)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def audit(conn: Connection, action: str, *, user_id: str | None = None, address: str | None = None, **detail: Any) -> None:
+    conn.execute(insert(t.audit).values(at=utcnow(), user_id=user_id, action=action, detail=detail, address=address))
+
+
+def audit_log(conn: Connection, limit: int = 100) -> list[dict[str, Any]]:
+    stmt = select(t.audit).order_by(t.audit.c.id.desc()).limit(limit)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+# -- users, devices, tokens --------------------------------------------------------------------
+def user_by_name(conn: Connection, username: str) -> dict[str, Any] | None:
+    row = conn.execute(select(t.users).where(t.users.c.username == username)).mappings().first()
+    return dict(row) if row else None
+
+
+def user_by_id(conn: Connection, user_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(t.users).where(t.users.c.id == user_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def list_users(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(select(t.users).order_by(t.users.c.username)).mappings()]
+
+
+def insert_user(conn: Connection, **values: Any) -> None:
+    conn.execute(insert(t.users).values(**values))
+
+
+def set_user_active(conn: Connection, user_id: str, active: bool) -> None:
+    conn.execute(update(t.users).where(t.users.c.id == user_id).values(active=active))
+
+
+def device(conn: Connection, device_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(t.devices).where(t.devices.c.id == device_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def upsert_device(conn: Connection, device_id: str, user_id: str, name: str) -> None:
+    now = utcnow()
+    if device(conn, device_id) is None:
+        conn.execute(insert(t.devices).values(id=device_id, user_id=user_id, name=name, created_at=now, last_seen=now))
+    else:
+        conn.execute(update(t.devices).where(t.devices.c.id == device_id).values(user_id=user_id, last_seen=now, name=name or t.devices.c.name))
+
+
+def list_devices(conn: Connection) -> list[dict[str, Any]]:
+    stmt = select(t.devices, t.users.c.username).select_from(t.devices.outerjoin(t.users, t.users.c.id == t.devices.c.user_id))
+    return [dict(r) for r in conn.execute(stmt.order_by(t.devices.c.created_at)).mappings()]
+
+
+def revoke_devices(conn: Connection, *, device_id: str | None = None, user_id: str | None = None) -> int:
+    now = utcnow()
+    cond = t.devices.c.id == device_id if device_id else t.devices.c.user_id == user_id
+    n = conn.execute(update(t.devices).where(cond, t.devices.c.revoked_at.is_(None)).values(revoked_at=now)).rowcount
+    tcond = t.tokens.c.device_id == device_id if device_id else t.tokens.c.user_id == user_id
+    conn.execute(update(t.tokens).where(tcond, t.tokens.c.revoked_at.is_(None)).values(revoked_at=now))
+    return n
+
+
+def add_token(conn: Connection, token_hash: str, kind: str, user_id: str, device_id: str, expires_at: dt.datetime) -> None:
+    conn.execute(insert(t.tokens).values(token_hash=token_hash, kind=kind, user_id=user_id, device_id=device_id, expires_at=expires_at))
+
+
+def token(conn: Connection, token_hash: str) -> dict[str, Any] | None:
+    row = conn.execute(select(t.tokens).where(t.tokens.c.token_hash == token_hash)).mappings().first()
+    return dict(row) if row else None
+
+
+def revoke_token(conn: Connection, token_hash: str) -> None:
+    conn.execute(update(t.tokens).where(t.tokens.c.token_hash == token_hash).values(revoked_at=utcnow()))
+
+
+def purge_expired_tokens(conn: Connection) -> None:
+    conn.execute(delete(t.tokens).where(t.tokens.c.expires_at < utcnow() - dt.timedelta(days=1)))
+
+
+def recent_failures(conn: Connection, key: str, since: dt.datetime) -> int:
+    stmt = select(func.count()).select_from(t.login_failures).where(and_(t.login_failures.c.key == key, t.login_failures.c.at >= since))
+    return conn.execute(stmt).scalar_one()
+
+
+def add_failure(conn: Connection, key: str) -> None:
+    conn.execute(insert(t.login_failures).values(key=key, at=utcnow()))
+
+
+def clear_failures(conn: Connection, key: str) -> None:
+    conn.execute(delete(t.login_failures).where(t.login_failures.c.key == key))

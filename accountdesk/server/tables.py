@@ -1,0 +1,171 @@
+"""The server's own schema: a generic record store plus users, devices, tokens, batches,
+field history, audit log and the sequence counter.
+
+Rows of every syncable entity live in ``srv_records`` as JSON with per-field clocks; the server
+never needs an entity's columns except to merge fields, strip confidential ones and keep scope.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+TS = DateTime(timezone=True)
+
+#: One row: the last sequence number handed out. Updated inside every push transaction, which
+#: serialises writers: a pull can never skip a commit that was still in flight.
+counter = Table(
+    "srv_counter",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+)
+
+records = Table(
+    "srv_records",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("entity", String(32), nullable=False),
+    Column("client_id", String(36)),
+    Column("seq", BigInteger, nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("data", Json, nullable=False),
+    #: field -> [hlc, seq, device] of the value now stored
+    Column("clocks", Json, nullable=False),
+    #: fields stripped for users who may not see confidential data
+    Column("hidden", Json, nullable=False),
+    Index("ix_srv_records_seq", "seq"),
+    Index("ix_srv_records_client_seq", "client_id", "seq"),
+)
+
+#: Who sees which client (owner, backup, team member), maintained with the data it derives from.
+scope = Table(
+    "srv_scope",
+    metadata,
+    Column("client_id", String(36), nullable=False),
+    Column("user_id", String(36), nullable=False),
+    Column("kind", String(16), nullable=False),
+    PrimaryKeyConstraint("client_id", "user_id", "kind"),
+    Index("ix_srv_scope_user", "user_id"),
+)
+
+#: A user who lost a client keeps the right to push the edits they made before that moment.
+former_scope = Table(
+    "srv_former_scope",
+    metadata,
+    Column("client_id", String(36), nullable=False),
+    Column("user_id", String(36), nullable=False),
+    Column("until_ms", BigInteger, nullable=False),
+    PrimaryKeyConstraint("client_id", "user_id"),
+)
+
+users = Table(
+    "srv_users",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", TS, nullable=False),
+)
+
+devices = Table(
+    "srv_devices",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", String(36), nullable=False),
+    Column("name", String(200), nullable=False, default=""),
+    Column("created_at", TS, nullable=False),
+    Column("last_seen", TS),
+    Column("revoked_at", TS),
+    Index("ix_srv_devices_user", "user_id"),
+)
+
+tokens = Table(
+    "srv_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("kind", String(8), nullable=False),  # access | refresh
+    Column("user_id", String(36), nullable=False),
+    Column("device_id", String(64), nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Column("revoked_at", TS),
+    Index("ix_srv_tokens_user", "user_id"),
+)
+
+login_failures = Table(
+    "srv_login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False),
+    Column("at", TS, nullable=False),
+    Index("ix_srv_login_failures_key", "key", "at"),
+)
+
+batches = Table(
+    "srv_batches",
+    metadata,
+    Column("device_id", String(64), nullable=False),
+    Column("batch_id", String(64), nullable=False),
+    Column("result", Json, nullable=False),
+    Column("created_at", TS, nullable=False),
+    PrimaryKeyConstraint("device_id", "batch_id"),
+)
+
+history = Table(
+    "srv_history",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("row_id", String(36), nullable=False),
+    Column("client_id", String(36)),
+    Column("field", String(64), nullable=False),
+    Column("old", Json),
+    Column("new", Json),
+    Column("user_id", String(36)),
+    Column("device_id", String(64)),
+    Column("at", TS, nullable=False),
+    Column("hidden", Boolean, nullable=False, default=False),
+    Index("ix_srv_history_client", "client_id", "id"),
+)
+
+audit = Table(
+    "srv_audit",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("at", TS, nullable=False),
+    Column("user_id", String(36)),
+    Column("action", String(32), nullable=False),
+    Column("detail", Json, nullable=False),
+    Column("address", String(64)),
+    Index("ix_srv_audit_at", "at"),
+)
+
+#: Free text columns are Text on both back ends.
+__all__ = ["metadata", "counter", "records", "scope", "former_scope", "users", "devices", "tokens",
+           "login_failures", "batches", "history", "audit", "Text"]

@@ -1,0 +1,192 @@
+"""The wire protocol between a device and the sync server (DESIGN.md §5), as pydantic models.
+
+Every request carries the protocol version and the device's schema version in the headers
+``X-AccountDesk-Protocol`` and ``X-AccountDesk-Schema``; the server accepts a range and answers
+anything else with HTTP 426 and an :class:`ErrorBody` whose ``code`` is ``update_required``.
+Bodies may be gzip-compressed both ways (``Content-Encoding: gzip``).
+
+Error answers always have the shape of :class:`ErrorBody`: a stable ``code`` the device maps
+to a message in its own language, and an English ``message`` for logs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+HEADER_PROTOCOL = "X-AccountDesk-Protocol"
+HEADER_SCHEMA = "X-AccountDesk-Schema"
+
+#: Protocol versions this code speaks / the server accepts.
+MIN_PROTOCOL = 1
+MAX_PROTOCOL = 1
+#: Device schema versions the server accepts.
+MIN_SCHEMA = 1
+MAX_SCHEMA = 1
+
+#: Caps enforced by the server (a device keeps below them).
+MAX_ITEMS_PER_BATCH = 1000
+MAX_BODY_BYTES = 16 * 1024 * 1024  # decompressed
+MAX_PAGE = 2000
+DEFAULT_PAGE = 500
+
+# Error codes (``ErrorBody.code``).
+E_UPDATE_REQUIRED = "update_required"
+E_BAD_CREDENTIALS = "bad_credentials"
+E_RATE_LIMITED = "rate_limited"
+E_USER_DEACTIVATED = "user_deactivated"
+E_DEVICE_REVOKED = "device_revoked"
+E_TOKEN_INVALID = "token_invalid"
+E_TOKEN_EXPIRED = "token_expired"
+E_FORBIDDEN = "forbidden"
+E_NOT_FOUND = "not_found"
+E_TOO_LARGE = "too_large"
+E_BAD_REQUEST = "bad_request"
+
+# Item rejection codes (``ItemResult.code``).
+R_NOT_ALLOWED = "not_allowed"  # role may not write this
+R_OUT_OF_SCOPE = "out_of_scope"  # not one of the user's clients
+R_UNKNOWN_ENTITY = "unknown_entity"
+R_UNKNOWN_ROW = "unknown_row"
+R_INVALID = "invalid"  # bad field name or value
+R_CONFIDENTIAL = "confidential"  # may not write a field it may not see
+R_SERVER_OWNED = "server_owned"  # users are managed on the server
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(_Model):
+    code: str
+    message: str
+    min_protocol: int | None = None
+    max_protocol: int | None = None
+    min_schema: int | None = None
+    max_schema: int | None = None
+
+
+# -- authentication ----------------------------------------------------------------------------
+class LoginRequest(_Model):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+    device_id: str = Field(min_length=1, max_length=64)
+    device_name: str = Field(default="", max_length=200)
+
+
+class RefreshRequest(_Model):
+    refresh_token: str = Field(min_length=1, max_length=200)
+    device_id: str = Field(min_length=1, max_length=64)
+
+
+class UserInfo(_Model):
+    id: str
+    username: str
+    display_name: str
+    role: str
+
+
+class TokenPair(_Model):
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    user: UserInfo
+
+
+# -- push --------------------------------------------------------------------------------------
+class PushItem(_Model):
+    """One outbox entry. ``fields`` are wire values (see :mod:`accountdesk.sync.codec`)."""
+
+    entity: str = Field(min_length=1, max_length=32)
+    row_id: str = Field(min_length=1, max_length=36)
+    client_id: str | None = Field(default=None, max_length=36)
+    op: Literal["create", "update", "delete"]
+    fields: dict[str, Any] = Field(default_factory=dict)
+    hlc: str = Field(min_length=1, max_length=64)
+    base_seq: int | None = Field(default=None, ge=0)
+    schema_version: int = Field(default=1, ge=1)
+
+
+class PushRequest(_Model):
+    batch_id: str = Field(min_length=1, max_length=64)
+    items: list[PushItem] = Field(max_length=MAX_ITEMS_PER_BATCH)
+
+
+ItemStatus = Literal["applied", "conflict", "rejected"]
+
+
+class ItemResult(_Model):
+    row_id: str
+    status: ItemStatus
+    seq: int | None = None
+    code: str | None = None  # rejection code
+    reason: str | None = None  # English explanation (the device shows its own text by code)
+    conflicts: int = 0
+
+
+class PushResult(_Model):
+    batch_id: str
+    replayed: bool = False  # the stored result of a batch already applied
+    results: list[ItemResult]
+
+
+# -- pull --------------------------------------------------------------------------------------
+class ChangeItem(_Model):
+    entity: str
+    id: str
+    client_id: str | None
+    seq: int
+    deleted: bool = False
+    data: dict[str, Any]  # wire values of every column (confidential ones stripped to null)
+    hidden: list[str] = Field(default_factory=list)  # fields stripped for this user
+
+
+class PullPage(_Model):
+    cursor: int  # the cursor after this page
+    target: int  # the server sequence this pull is heading for
+    has_more: bool
+    items: list[ChangeItem]
+    scope_all: bool  # the user sees every client
+    scope: list[str] = Field(default_factory=list)  # client ids in scope (empty when scope_all)
+
+
+class SnapshotRequest(_Model):
+    """The current state of clients that entered the device's scope, up to ``upto`` (the
+    device's cursor: what came later arrives by the ordinary pull)."""
+
+    clients: list[str] = Field(max_length=5000)
+    upto: int = Field(ge=0)
+    after: str | None = Field(default=None, max_length=80)  # page token
+    limit: int = Field(default=DEFAULT_PAGE, ge=1, le=MAX_PAGE)
+
+
+class SnapshotPage(_Model):
+    items: list[ChangeItem]
+    after: str | None  # token of the next page, None at the end
+
+
+# -- history -----------------------------------------------------------------------------------
+class HistoryEntry(_Model):
+    id: int
+    seq: int
+    entity: str
+    row_id: str
+    client_id: str | None
+    field: str
+    old: Any = None
+    new: Any = None
+    user_id: str | None
+    username: str | None = None
+    at: str
+    hidden: bool = False
+
+
+class HistoryPage(_Model):
+    entries: list[HistoryEntry]
+
+
+class Health(_Model):
+    status: str
+    protocol: list[int]
+    schema_versions: list[int]
