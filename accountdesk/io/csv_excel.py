@@ -1,0 +1,308 @@
+"""Reading and writing tables: CSV (any encoding found in practice) and Excel workbooks (.xlsx).
+
+Reading is defensive: the size of a file is checked before anything is read (and the unpacked
+size of a workbook, against zip bombs), a damaged workbook is a clear error, and merged cells are
+filled with the value of their top-left cell, so titles and client names merged over several
+rows read as they look. Writing escapes cell text that a spreadsheet would run as a formula
+(OWASP "CSV injection": text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+gets a leading apostrophe), and CSV is written as UTF-8 with a byte-order mark and CRLF, which
+Excel opens with Chinese intact.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ValidationError
+from ..i18n import _
+from .encoding import decode_text
+
+#: Largest file an import reads (CSV or .xlsx on disk).
+MAX_FILE_BYTES = 50 * 1024 * 1024
+#: Largest unpacked content of a workbook.
+MAX_XLSX_UNPACKED_BYTES = 600 * 1024 * 1024
+#: Most data rows an import accepts.
+MAX_ROWS = 200_000
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Text that starts with + or - but is only a number or a phone number is not a formula risk.
+_NUMBER_LIKE = re.compile(r"^[+-]?\d[\d\s().\-/]*(;ext=\d+)?$")
+
+
+@dataclass
+class Sheet:
+    """One table: ``rows`` are ``(row number as the spreadsheet shows it, cell values)``."""
+
+    name: str
+    rows: list[tuple[int, list[Any]]]
+
+
+@dataclass
+class TableFile:
+    path: Path
+    format: str  # csv | xlsx
+    encoding: str | None
+    sheets: list[Sheet] = field(default_factory=list)
+
+
+# -- reading ------------------------------------------------------------------------------------
+def check_size(path: Path, limit: int = MAX_FILE_BYTES) -> int:
+    try:
+        size = os.stat(path).st_size
+    except OSError as exc:
+        raise ValidationError("file", _("The file cannot be opened: {error}").format(error=exc.strerror or exc)) from None
+    if size > limit:
+        raise ValidationError(
+            "file",
+            _("The file is too large to import ({size} MB; at most {limit} MB). Split it into smaller files.").format(
+                size=round(size / 1024 / 1024, 1), limit=limit // (1024 * 1024)
+            ),
+        )
+    return size
+
+
+def read_table_file(path: Path | str) -> TableFile:
+    """Read a CSV or .xlsx file into sheets of rows; raises :class:`ValidationError` (field
+    ``file``) for anything that is not a readable table."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise ValidationError(
+            "file", _("Old Excel files (.xls) cannot be read; in Excel choose “Save As” → “Excel Workbook (.xlsx)”.")
+        )
+    check_size(path)
+    if suffix in XLSX_SUFFIXES or (suffix not in CSV_SUFFIXES and zipfile.is_zipfile(path)):
+        return _read_xlsx(path)
+    return _read_csv(path)
+
+
+def _read_csv(path: Path) -> TableFile:
+    data = path.read_bytes()
+    text, encoding = decode_text(data)
+    sample = text[:20_000]
+    delimiter = ","
+    if path.suffix.lower() == ".tsv":
+        delimiter = "\t"
+    else:
+        try:
+            delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        except csv.Error:
+            delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    rows: list[tuple[int, list[Any]]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for number, record in enumerate(reader, start=1):
+            if number > MAX_ROWS + 50:
+                raise ValidationError(
+                    "file", _("The file has more than {n} rows; split it into smaller files.").format(n=MAX_ROWS)
+                )
+            rows.append((number, record))
+    except csv.Error as exc:
+        raise ValidationError("file", _("The CSV file is malformed: {error}").format(error=exc)) from None
+    return TableFile(path, "csv", encoding, [Sheet(path.stem, rows)])
+
+
+def _damaged() -> ValidationError:
+    return ValidationError(
+        "file", _("The file is damaged or is not an Excel workbook (.xlsx); open it in Excel and save it again.")
+    )
+
+
+_MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def _merged_ranges(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int, int, int]]:
+    """(min_col, min_row, max_col, max_row), 1-based, read from the sheet's XML without parsing
+    it all (``mergeCells`` follows the cell data)."""
+    from openpyxl.utils import column_index_from_string
+
+    out: list[tuple[int, int, int, int]] = []
+    tail = b""
+    with archive.open(part) as fh:
+        while chunk := fh.read(1 << 20):
+            buf = tail + chunk
+            if b"mergeCell" in buf:
+                for m in _MERGE_RE.finditer(buf):
+                    out.append(
+                        (column_index_from_string(m[1].decode()), int(m[2]), column_index_from_string(m[3].decode()), int(m[4]))
+                    )
+                cut = buf.rfind(b"<")
+                tail = buf[cut:] if cut >= 0 and b">" not in buf[cut:] else b""
+            else:
+                tail = buf[-200:]
+    return list(dict.fromkeys(out))
+
+
+def _read_xlsx(path: Path) -> TableFile:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            if sum(i.file_size for i in infos) > MAX_XLSX_UNPACKED_BYTES:
+                raise ValidationError(
+                    "file", _("The workbook unpacks to more than {n} MB; split it into smaller files.").format(
+                        n=MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)
+                    )
+                )
+            bad = archive.testzip()
+            if bad is not None:
+                raise _damaged()
+    except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile):
+        raise _damaged() from None
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, EOFError, OSError, SyntaxError):
+        raise _damaged() from None
+    except Exception as exc:  # noqa: BLE001 - lxml/et parse errors of a mangled part
+        if type(exc).__name__ in ("ParseError", "XMLSyntaxError"):
+            raise _damaged() from None
+        raise
+    sheets: list[Sheet] = []
+    try:
+        archive = wb._archive  # noqa: SLF001 - read-only workbooks keep their archive open
+        for ws in wb.worksheets:
+            merged = _merged_ranges(archive, ws._worksheet_path) if hasattr(ws, "_worksheet_path") else []  # noqa: SLF001
+            rows: list[tuple[int, list[Any]]] = []
+            for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                if len(rows) > MAX_ROWS + 50:
+                    raise ValidationError(
+                        "file", _("The sheet “{sheet}” has more than {n} rows; split it into smaller files.").format(
+                            sheet=ws.title, n=MAX_ROWS
+                        )
+                    )
+                rows.append((number, list(values)))
+            if merged:
+                _fill_merged(rows, merged)
+            sheets.append(Sheet(ws.title, rows))
+    except ValidationError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any parse failure inside a damaged part
+        if isinstance(exc, (KeyError, ValueError, TypeError, EOFError, OSError, zipfile.BadZipFile)) or type(
+            exc
+        ).__name__ in ("ParseError", "XMLSyntaxError"):
+            raise _damaged() from None
+        raise
+    finally:
+        wb.close()
+    return TableFile(path, "xlsx", None, sheets)
+
+
+def _fill_merged(rows: list[tuple[int, list[Any]]], merged: list[tuple[int, int, int, int]]) -> None:
+    by_number = {number: cells for number, cells in rows}
+    for min_col, min_row, max_col, max_row in merged:
+        top = by_number.get(min_row)
+        if top is None or len(top) < min_col:
+            continue
+        value = top[min_col - 1]
+        if value is None:
+            continue
+        for r in range(min_row, max_row + 1):
+            cells = by_number.get(r)
+            if cells is None:
+                continue
+            if len(cells) < max_col:
+                cells.extend([None] * (max_col - len(cells)))
+            for c in range(min_col, max_col + 1):
+                if cells[c - 1] is None:
+                    cells[c - 1] = value
+
+
+def cell_value(value: Any) -> Any:
+    """A cell as the validators expect it: text stripped (the apostrophe our exports add before
+    formula characters removed), whole floats as ints, midnight datetimes as dates."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_START:
+            text = text[1:]
+        return text or None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0, 0):
+        return value.date()
+    return value
+
+
+# -- writing ------------------------------------------------------------------------------------
+def escape_cell(value: Any) -> Any:
+    """Text a spreadsheet could run as a formula gets a leading apostrophe (OWASP)."""
+    if isinstance(value, str) and value and value[0] in _FORMULA_START and not _NUMBER_LIKE.match(value):
+        return "'" + value
+    return value
+
+
+def _text(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, dt.datetime):
+        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+def write_csv(path: Path | str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """CSV as Excel reads it best: UTF-8 with BOM, CRLF; returns the number of data rows."""
+    n = 0
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        writer.writerow([escape_cell(h) for h in headers])
+        for row in rows:
+            writer.writerow([escape_cell(str(v)) if not isinstance(v, str) else escape_cell(v) for v in map(_text, row)])
+            n += 1
+    return n
+
+
+def write_xlsx(path: Path | str, sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> int:
+    """A workbook with one sheet per ``(title, headers, rows)``; every text cell is stored as
+    text (never a formula) and escaped like CSV. Returns the number of data rows written."""
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = openpyxl.Workbook(write_only=True)
+    bold = Font(bold=True)
+    n = 0
+    for title, headers, rows in sheets:
+        ws = wb.create_sheet(title=title[:31])
+        header_cells = []
+        for h in headers:
+            c = WriteOnlyCell(ws, value=escape_cell(h))
+            c.data_type = "s"
+            c.font = bold
+            header_cells.append(c)
+        ws.append(header_cells)
+        for row in rows:
+            cells = []
+            for v in row:
+                v = _text(v) if not isinstance(v, (int, float)) or isinstance(v, bool) else v
+                if isinstance(v, str):
+                    c = WriteOnlyCell(ws, value=escape_cell(v))
+                    c.data_type = "s"
+                    cells.append(c)
+                else:
+                    cells.append(v)
+            ws.append(cells)
+            n += 1
+    wb.save(path)
+    return n

@@ -1,0 +1,485 @@
+"""Import of clients and contacts from CSV and Excel: a preview first, then one transaction.
+
+``plan_import(ctx, path, kind)`` reads the file, finds the header row, maps the columns, checks
+every row (the same validation as a form) and finds duplicates — without writing anything. The
+GUI shows the plan (mapping, first rows, counts, rejected rows with their reasons) and lets the
+user change the mapping (call ``plan_import`` again with ``mapping=``) and choose, per duplicate,
+to merge or skip. ``run_import(ctx, plan, decisions)`` then writes every accepted row in ONE write
+transaction: each row is an ordinary change with its outbox entry, and any failure rolls the
+whole import back, leaving the store as it was.
+
+A plan with rejected rows is refused unless ``skip_rejected=True`` (the user saw the report and
+chose to import the rest).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from ..errors import AccountDeskError, PermissionDenied, ValidationError
+from ..i18n import _, ngettext
+from ..models import Client, Contact, User
+from ..permissions import may_write
+from ..services import records
+from ..services.duplicates import normalise_company_name, normalise_email, normalise_person_name
+from ..services.schema import SCHEMAS, parse_values
+from ..services.validation import validate_uscc
+from . import mapping as M
+from .csv_excel import TableFile, cell_value, read_table_file
+
+PREVIEW_ROWS = 50
+SKIP, MERGE = "skip", "merge"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One reason a row cannot be imported: spreadsheet row number, field, column, message."""
+
+    row: int
+    field: str
+    column: str | None
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"row": self.row, "field": self.field, "column": self.column, "message": self.message}
+
+
+@dataclass
+class PlannedRow:
+    row: int
+    raw: dict[str, Any]  # target -> cell value (non-empty cells only)
+    values: dict[str, Any]  # parsed field values (no link targets)
+    status: str = "new"  # new | duplicate | rejected
+    client_id: str | None = None  # contacts: the client it belongs to
+    match_id: str | None = None  # duplicate of this existing row
+    match_row: int | None = None  # ... or of this earlier row of the file
+    match_name: str | None = None
+    reason: str | None = None  # uscc | name | mobile | email
+
+
+@dataclass
+class ImportPlan:
+    path: Path
+    kind: str  # clients | contacts
+    format: str  # csv | xlsx
+    encoding: str | None
+    sheet: str | None
+    header_row: int
+    columns: list[str]
+    mapping: dict[str, str | None]  # column -> target (None: ignored)
+    rows: list[PlannedRow] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    client_id: str | None = None
+
+    @property
+    def entity(self) -> str:
+        return M.KINDS[self.kind]
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.rows if r.status == status)
+
+    @property
+    def new(self) -> int:
+        return self.count("new")
+
+    @property
+    def duplicates(self) -> list[PlannedRow]:
+        return [r for r in self.rows if r.status == "duplicate"]
+
+    @property
+    def rejected_rows(self) -> int:
+        return self.count("rejected")
+
+    @property
+    def preview(self) -> list[PlannedRow]:
+        return self.rows[:PREVIEW_ROWS]
+
+    def to_dict(self, *, preview: bool = True) -> dict:
+        return {
+            "file": str(self.path),
+            "kind": self.kind,
+            "format": self.format,
+            "encoding": self.encoding,
+            "sheet": self.sheet,
+            "header_row": self.header_row,
+            "columns": self.columns,
+            "mapping": self.mapping,
+            "counts": {
+                "total": self.total,
+                "new": self.new,
+                "duplicate": len(self.duplicates),
+                "rejected": self.rejected_rows,
+            },
+            "duplicates": [
+                {"row": r.row, "reason": r.reason, "existing_id": r.match_id, "existing_name": r.match_name, "same_as_row": r.match_row}
+                for r in self.duplicates
+            ],
+            "rejected": [r.to_dict() for r in self.rejected],
+            "preview": [
+                {"row": r.row, "status": r.status, "values": {k: str(v) for k, v in r.raw.items()}} for r in self.preview
+            ]
+            if preview
+            else [],
+        }
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    merged: int
+    skipped: int
+    rejected: int
+    created_ids: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {"created": self.created, "merged": self.merged, "skipped": self.skipped, "rejected": self.rejected}
+
+
+# -- planning -----------------------------------------------------------------------------------
+def _choose_sheet(table: TableFile, kinds: list[str], sheet: str | None):
+    candidates = table.sheets
+    if sheet is not None:
+        candidates = [s for s in table.sheets if s.name == sheet]
+        if not candidates:
+            raise ValidationError(
+                "sheet", _("There is no sheet “{sheet}” (sheets: {sheets}).").format(
+                    sheet=sheet, sheets=", ".join(s.name for s in table.sheets)
+                )
+            )
+    best = None
+    for s in candidates:
+        kind, index, score = M.find_header(kinds, s.rows)
+        if score and (best is None or score > best[3]):
+            best = (s, kind, index, score)
+    if best is None:
+        raise ValidationError(
+            "file",
+            _("No header row was found: the first rows name no known column (such as 客户名称 or 姓名). "
+              "Add a header row or map the columns by hand."),
+        )
+    return best
+
+
+def plan_import(
+    ctx,
+    path: Path | str,
+    kind: str | None = None,
+    mapping: Mapping[str, str | None] | None = None,
+    *,
+    sheet: str | None = None,
+    client_id: str | None = None,
+) -> ImportPlan:
+    """Read and check a file without writing anything (see the module docstring).
+
+    ``kind``: ``clients`` or ``contacts`` (guessed from the headers when None). ``mapping``:
+    manual ``{column: field}`` choices on top of the automatic ones. ``client_id``: import
+    contacts into this client (then no client column is needed).
+    """
+    if kind is not None and kind not in M.KINDS:
+        raise ValidationError("kind", _("Choose what to import: clients or contacts."))
+    table = read_table_file(path)
+    kinds = [kind] if kind else (["contacts"] if client_id else ["clients", "contacts"])
+    sh, kind, index, _score = _choose_sheet(table, kinds, sheet)
+    header_number, header_cells = sh.rows[index]
+    data = sh.rows[index + 1 :]
+    width = max([len(header_cells), *(len(c) for _n, c in data[:200])] or [0])
+    columns = M.column_names(header_cells, width)
+    auto = M.auto_mapping(kind, columns)
+    final = M.apply_overrides(kind, columns, auto, dict(mapping or {}))
+    plan = ImportPlan(
+        Path(path), kind, table.format, table.encoding, sh.name if table.format == "xlsx" else None,
+        header_number, columns, final, client_id=client_id,
+    )
+    _check_required_columns(plan)
+    _plan_rows(ctx, plan, data)
+    return plan
+
+
+def _check_required_columns(plan: ImportPlan) -> None:
+    mapped = {t for t in plan.mapping.values() if t}
+    errors = []
+    for s in SCHEMAS[plan.entity].values():
+        if s.required and s.name not in mapped:
+            errors.append((s.name, _("No column is mapped to {label}; choose one (e.g. --map COLUMN={field}).").format(
+                label=s.title, field=s.name)))
+    if plan.kind == "contacts" and not plan.client_id and not ({"client", "client_uscc"} & mapped):
+        errors.append(("client", _("No column says which client each contact belongs to; map a column to client "
+                                   "(client name) or client_uscc (credit code).")))
+    if errors:
+        raise ValidationError.collect(errors)
+
+
+class _Index:
+    """What the store already holds, for duplicate checks and links (read once per plan)."""
+
+    def __init__(self, ctx, kind: str):
+        self.users: dict[str, str] = {}
+        self.clients_by_uscc: dict[str, tuple[str, str]] = {}
+        self.clients_by_name: dict[str, list[tuple[str, str]]] = {}
+        self.clients_by_exact: dict[str, list[tuple[str, str]]] = {}
+        self.contacts_by_name: dict[tuple[str, str], tuple[str, str]] = {}
+        self.contacts_by_mobile: dict[str, tuple[str, str]] = {}
+        self.contacts_by_email: dict[str, tuple[str, str]] = {}
+        with ctx.read() as session:
+            for u in session.execute(select(User.id, User.username, User.display_name).where(User.deleted_at.is_(None))):
+                for key in (u.display_name, u.username, u.id):
+                    if key:
+                        self.users[key] = u.id
+            for c in session.execute(select(Client.id, Client.name, Client.uscc).where(Client.deleted_at.is_(None))):
+                if c.uscc:
+                    self.clients_by_uscc.setdefault(c.uscc, (c.id, c.name))
+                self.clients_by_name.setdefault(normalise_company_name(c.name), []).append((c.id, c.name))
+                self.clients_by_exact.setdefault(c.name.strip(), []).append((c.id, c.name))
+            if kind == "contacts":
+                stmt = select(Contact.id, Contact.client_id, Contact.name, Contact.mobile, Contact.email).where(
+                    Contact.deleted_at.is_(None)
+                )
+                for p in session.execute(stmt):
+                    self.contacts_by_name.setdefault((p.client_id, normalise_person_name(p.name)), (p.id, p.name))
+                    if p.mobile:
+                        self.contacts_by_mobile.setdefault(p.mobile, (p.id, p.name))
+                    if p.email:
+                        self.contacts_by_email.setdefault(normalise_email(p.email), (p.id, p.name))
+
+
+def _plan_rows(ctx, plan: ImportPlan, data: list[tuple[int, list[Any]]]) -> None:
+    entity = plan.entity
+    schema = SCHEMAS[entity]
+    index = _Index(ctx, plan.kind)
+    col_of = {t: c for c, t in plan.mapping.items() if t}
+    positions = [(i, t) for i, (c, t) in enumerate(plan.mapping.items()) if t]
+    user_fields = {n for n, s in schema.items() if s.kind in ("user", "users")}
+    # keys seen earlier in the file -> row number
+    seen: dict[tuple[str, str], int] = {}
+    for number, cells in data:
+        raw: dict[str, Any] = {}
+        for i, target in positions:
+            if i < len(cells):
+                v = cell_value(cells[i])
+                if v is not None:
+                    raw[target] = v
+        if not raw:
+            continue  # blank line
+        planned = PlannedRow(number, raw, {})
+        plan.rows.append(planned)
+        errors: list[tuple[str, str]] = []
+        field_values = {k: v for k, v in raw.items() if k in schema}
+        try:
+            values = parse_values(entity, field_values, partial=True)
+        except ValidationError as exc:
+            errors.extend(exc.errors)
+            values = {}
+        for name in schema:
+            if schema[name].required and name not in raw:
+                errors.append((name, _("{label} is required.").format(label=schema[name].title)))
+        for name in user_fields & values.keys():
+            ids = values[name] if isinstance(values[name], list) else [values[name]]
+            resolved = [index.users.get(u) for u in ids]
+            if None in resolved:
+                errors.append((name, _("Unknown user: {user}").format(user=ids[resolved.index(None)])))
+            else:
+                values[name] = resolved if isinstance(values[name], list) else resolved[0]
+        if plan.kind == "contacts" and not errors:
+            planned.client_id = plan.client_id or _link_client(index, raw, errors)
+        if errors:
+            planned.status = "rejected"
+            for f, message in errors:
+                plan.rejected.append(Rejection(number, f, col_of.get(f), message))
+            continue
+        planned.values = values
+        keys = _dup_keys(plan.kind, planned)
+        for reason, key in keys:
+            match = _existing(index, plan.kind, reason, key, planned)
+            if match is not None:
+                planned.status, planned.reason, planned.match_id, planned.match_name = "duplicate", reason, *match
+                break
+            if (reason, key) in seen:
+                planned.status, planned.reason, planned.match_row = "duplicate", reason, seen[(reason, key)]
+                planned.match_name = str(values.get("name", ""))
+                break
+        for k in keys:
+            seen.setdefault(k, number)
+
+
+def _link_client(index: _Index, raw: dict[str, Any], errors: list[tuple[str, str]]) -> str | None:
+    code = raw.get("client_uscc")
+    if code is not None:
+        try:
+            code = validate_uscc("client_uscc", str(code))
+        except ValidationError as exc:
+            errors.extend(exc.errors)
+            return None
+        hit = index.clients_by_uscc.get(code)
+        if hit is not None:
+            return hit[0]
+        if raw.get("client") is None:
+            errors.append(("client_uscc", _("No client has the credit code {code}; import the clients first.").format(code=code)))
+            return None
+    name = raw.get("client")
+    if name is None:
+        errors.append(("client", _("Which client? The client column is empty.")))
+        return None
+    name = str(name).strip()
+    hits = index.clients_by_exact.get(name) or index.clients_by_name.get(normalise_company_name(name), [])
+    if len(hits) == 1:
+        return hits[0][0]
+    if not hits:
+        errors.append(("client", _("No client is named “{name}”; import the clients first.").format(name=name)))
+    else:
+        errors.append(("client", _("More than one client matches “{name}”; use the credit code column.").format(name=name)))
+    return None
+
+
+def _dup_keys(kind: str, row: PlannedRow) -> list[tuple[str, str]]:
+    v = row.values
+    if kind == "clients":
+        keys = []
+        if v.get("uscc"):
+            keys.append(("uscc", v["uscc"]))
+        keys.append(("name", normalise_company_name(v.get("name"))))
+        return [k for k in keys if k[1]]
+    keys = [("name", f"{row.client_id}:{normalise_person_name(v.get('name'))}")]
+    if v.get("mobile"):
+        keys.append(("mobile", v["mobile"]))
+    if v.get("email"):
+        keys.append(("email", normalise_email(v["email"])))
+    return keys
+
+
+def _existing(index: _Index, kind: str, reason: str, key: str, row: PlannedRow) -> tuple[str, str] | None:
+    if kind == "clients":
+        if reason == "uscc":
+            return index.clients_by_uscc.get(key)
+        hits = index.clients_by_name.get(key)
+        return hits[0] if hits else None
+    if reason == "name":
+        return index.contacts_by_name.get((row.client_id, key.split(":", 1)[1]))
+    if reason == "mobile":
+        return index.contacts_by_mobile.get(key)
+    return index.contacts_by_email.get(key)
+
+
+# -- running ------------------------------------------------------------------------------------
+def run_import(
+    ctx,
+    plan: ImportPlan,
+    decisions: Mapping[int, str] | str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    skip_rejected: bool = False,
+) -> ImportResult:
+    """Write the plan in one transaction (all or nothing).
+
+    ``decisions``: for duplicate rows, ``"merge"`` or ``"skip"`` — one word for all of them, or
+    ``{row number: word}`` (rows not named are skipped). Merging keeps the existing record, fills
+    its empty fields from the file and keeps the differing values in a note.
+    ``progress(done, total)`` is called now and then (from the calling thread).
+    """
+    if plan.rejected and not skip_rejected:
+        raise ValidationError(
+            "file",
+            ngettext(
+                "{n} row cannot be imported; correct the file, or import the other rows and leave it out.",
+                "{n} rows cannot be imported; correct the file, or import the other rows and leave them out.",
+                plan.rejected_rows,
+            ).format(n=plan.rejected_rows),
+            errors=[(_("row {row}: {field}").format(row=r.row, field=r.field), r.message) for r in plan.rejected],
+        )
+    entity = plan.entity
+    if not may_write(ctx.actor.role, entity, "create", frozenset()):
+        raise PermissionDenied(_("Your role may not change this."))
+
+    def decision(row: PlannedRow) -> str:
+        if isinstance(decisions, str):
+            return decisions
+        if decisions is None:
+            return SKIP
+        return decisions.get(row.row, SKIP)
+
+    todo = [r for r in plan.rows if r.status != "rejected"]
+    total = len(todo)
+    created: dict[int, str] = {}
+    merged = skipped = 0
+    with ctx.write() as (session, writer):
+        for done, row in enumerate(todo, start=1):
+            try:
+                if row.status == "new":
+                    created[row.row] = records.create_in(
+                        ctx, session, writer, entity, row.values, client_id=row.client_id
+                    ).id
+                elif decision(row) == MERGE:
+                    target = row.match_id or created.get(row.match_row or -1)
+                    if target is None:
+                        skipped += 1
+                    else:
+                        _merge_into(ctx, session, writer, entity, target, row, plan.path.name)
+                        merged += 1
+                else:
+                    skipped += 1
+            except AccountDeskError as exc:
+                errors = getattr(exc, "errors", [("file", exc.message)])
+                raise ValidationError(
+                    errors[0][0],
+                    _("Row {row}: {message} Nothing was imported.").format(row=row.row, message=errors[0][1]),
+                    errors=[(f, _("Row {row}: {message} Nothing was imported.").format(row=row.row, message=m)) for f, m in errors],
+                ) from exc
+            if progress is not None and (done % 500 == 0 or done == total):
+                progress(done, total)
+    return ImportResult(len(created), merged, skipped, plan.rejected_rows, tuple(created.values()))
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value is False
+
+
+def _merge_into(ctx, session, writer, entity: str, target_id: str, row: PlannedRow, file_name: str) -> None:
+    """Fill the empty fields of an existing row from the file; keep the differing values in a
+    note (a service note for a client, the contact's notes for a contact)."""
+    existing = records.get_live(session, entity, target_id)
+    schema = SCHEMAS[entity]
+    fills: dict[str, Any] = {}
+    differing: list[str] = []
+    for name, value in row.values.items():
+        if _is_empty(value):
+            continue
+        current = getattr(existing, name)
+        if _is_empty(current):
+            fills[name] = value
+        elif current != value:
+            differing.append(f"{schema[name].title}: {_display(value)}")
+    if fills:
+        if not may_write(ctx.actor.role, entity, "update", frozenset(fills)):
+            raise PermissionDenied(_("Your role may not change this."))
+        writer.update(existing, fills)
+    if not differing:
+        return
+    stamp = ctx.now().astimezone().strftime("%Y-%m-%d %H:%M")
+    header = _("Values from the import of {file} (row {row}, {stamp}) that differ from this record:").format(
+        file=file_name, row=row.row, stamp=stamp
+    )
+    text = header + "\n" + "\n".join(differing)
+    if entity == "client":
+        records.create_in(ctx, session, writer, "service_note", {"category": _("Import"), "text": text}, client_id=existing.id)
+    else:
+        notes = (existing.notes + "\n\n" if existing.notes else "") + text
+        writer.update(existing, {"notes": notes})
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)

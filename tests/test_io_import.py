@@ -1,0 +1,233 @@
+"""Import of clients and contacts from files made the way Excel and WPS make them."""
+
+from __future__ import annotations
+
+import time
+import zipfile
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from accountdesk.errors import ValidationError
+from accountdesk.io.importer import plan_import, run_import
+from accountdesk.models import Client, Contact, OutboxEntry, ServiceNote
+from accountdesk.services import clients
+from accountdesk.services.validation import uscc_check_char
+
+
+def uscc(n: int) -> str:
+    body = f"91310000{n:09d}"
+    return body + uscc_check_char(body)
+
+
+def excel_csv(path, rows, encoding="gb18030"):
+    """A CSV as Excel on Chinese Windows saves it: GBK bytes, CRLF, quotes only where needed."""
+    lines = []
+    for r in rows:
+        cells = []
+        for c in r:
+            c = str(c)
+            if any(ch in c for ch in ',"\n'):
+                c = '"' + c.replace('"', '""') + '"'
+            cells.append(c)
+        lines.append(",".join(cells))
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+def counts(ctx):
+    _ = ctx.actor  # the local user is created on first use; count after that
+    with ctx.read() as s:
+        return (
+            s.scalar(select(func.count()).select_from(Client)),
+            s.scalar(select(func.count()).select_from(Contact)),
+            s.scalar(select(func.count()).select_from(OutboxEntry)),
+        )
+
+
+CLIENT_ROWS = [
+    ["客户名称", "统一社会信用代码", "行业", "客户等级", "城市", "员工人数", "合同续签日期"],
+    ["上海护航科技有限公司", uscc(1), "检测", "Key client", "上海", "1,200", "2026/12/31"],
+    ["北京远景医疗器械股份有限公司", uscc(2), "医疗", "key", "北京", "300", "2027-01-15"],
+    ["深圳中和检测技术有限公司", "", "检测", "", "深圳", "", ""],
+]
+
+
+def test_gbk_csv_as_excel_saves_it_imports_every_client_with_outbox_entries(ctx, tmp_path):
+    path = excel_csv(tmp_path / "客户.csv", CLIENT_ROWS)
+    plan = plan_import(ctx, path)
+    assert plan.kind == "clients" and plan.encoding == "gb18030"
+    assert plan.mapping["客户名称"] == "name" and plan.mapping["统一社会信用代码"] == "uscc"
+    assert (plan.total, plan.new, plan.rejected_rows) == (3, 3, 0)
+    before = counts(ctx)
+    result = run_import(ctx, plan)
+    assert result.created == 3
+    after = counts(ctx)
+    assert after[0] - before[0] == 3 and after[2] - before[2] == 3  # one outbox entry per row
+    with ctx.read() as s:
+        row = s.scalar(select(Client).where(Client.name == "上海护航科技有限公司"))
+        assert (row.uscc, row.tier, row.employees, str(row.contract_renewal_date)) == (uscc(1), "key", 1200, "2026-12-31")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
+def test_utf8_with_and_without_bom_is_detected(ctx, tmp_path, encoding):
+    path = excel_csv(tmp_path / "c.csv", CLIENT_ROWS, encoding=encoding)
+    plan = plan_import(ctx, path, "clients")
+    assert plan.encoding == "utf-8" and plan.columns[0] == "客户名称" and plan.new == 3
+
+
+def test_english_headers_and_manual_mapping_override(ctx, tmp_path):
+    path = excel_csv(tmp_path / "c.csv", [["Company", "Credit code", "Region", "Remarks"], ["Acme Trading Co., Ltd.", uscc(5), "Shanghai", "x"]], "utf-8")
+    plan = plan_import(ctx, path, "clients")
+    assert plan.mapping == {"Company": "name", "Credit code": "uscc", "Region": None, "Remarks": None}
+    plan = plan_import(ctx, path, "clients", mapping={"Region": "city", "D": "description"})
+    assert plan.mapping["Region"] == "city" and plan.mapping["Remarks"] == "description"
+    run_import(ctx, plan)
+    with ctx.read() as s:
+        assert s.scalar(select(Client.city).where(Client.uscc == uscc(5))) == "Shanghai"
+    with pytest.raises(ValidationError) as err:
+        plan_import(ctx, path, "clients", mapping={"Region": "nonsense"})
+    assert err.value.field == "map"
+
+
+def test_xlsx_with_title_rows_and_merged_cells_finds_the_header_and_fills_merged_values(ctx, tmp_path):
+    clients.create_client(ctx, name="上海护航科技有限公司", uscc=uscc(1))
+    clients.create_client(ctx, name="北京远景医疗器械股份有限公司")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "联系人名单"
+    ws["A1"] = "2026年重点客户联系人"
+    ws.merge_cells("A1:E1")
+    ws["A2"] = "制表：销售部        日期：2026-03-01"
+    ws.merge_cells("A2:E2")
+    ws.append(["所属客户", "姓名", "职务", "手机", "邮箱"])
+    ws.append(["上海护航科技有限公司", "张伟", "总经理", "13800138000", "zhangwei@example.com"])
+    ws.append([None, "李娜", "采购经理", "13900139000", None])
+    ws.append([None, "王强", "技术总监", 13700137000, "wq@example.com"])
+    ws.merge_cells("A4:A6")  # the client name merged over its three contacts, as people do
+    ws.append(["北京远景医疗器械有限公司", "赵敏", "", "", ""])  # name without 股份: still the same client
+    path = tmp_path / "contacts.xlsx"
+    wb.save(path)
+    plan = plan_import(ctx, path)
+    assert plan.kind == "contacts" and plan.header_row == 3 and plan.sheet == "联系人名单"
+    assert plan.mapping["所属客户"] == "client"
+    assert (plan.total, plan.new, plan.rejected_rows) == (4, 4, 0), plan.rejected
+    run_import(ctx, plan)
+    with ctx.read() as s:
+        rows = s.execute(select(Contact.name, Contact.mobile, Client.name).join(Client, Client.id == Contact.client_id)).all()
+    assert sorted(rows) == sorted(
+        [
+            ("张伟", "+8613800138000", "上海护航科技有限公司"),
+            ("李娜", "+8613900139000", "上海护航科技有限公司"),
+            ("王强", "+8613700137000", "上海护航科技有限公司"),
+            ("赵敏", None, "北京远景医疗器械股份有限公司"),
+        ]
+    )
+
+
+def test_rejected_rows_are_reported_with_row_field_and_reason_and_nothing_is_written(ctx, tmp_path):
+    rows = CLIENT_ROWS + [["", uscc(9), "", "", "", "", ""], ["坏代码公司", "91310000ABC", "", "", "", "-5", ""]]
+    path = excel_csv(tmp_path / "c.csv", rows)
+    plan = plan_import(ctx, path)
+    assert plan.rejected_rows == 2
+    reasons = {(r.row, r.field, r.column) for r in plan.rejected}
+    assert (5, "name", "客户名称") in reasons
+    assert (6, "uscc", "统一社会信用代码") in reasons and (6, "employees", "员工人数") in reasons
+    assert all(r.message for r in plan.rejected)
+    before = counts(ctx)
+    with pytest.raises(ValidationError) as err:
+        run_import(ctx, plan)
+    assert any("row 6" in f for f, _m in err.value.errors)
+    assert counts(ctx) == before
+    result = run_import(ctx, plan, skip_rejected=True)
+    assert (result.created, result.rejected) == (3, 2)
+
+
+def test_duplicates_by_credit_code_and_normalised_name_can_be_skipped_or_merged(ctx, tmp_path):
+    first = clients.create_client(ctx, name="上海护航科技有限公司", uscc=uscc(1), city="上海", industry="制造")
+    second = clients.create_client(ctx, name="ＡＢＣ Trading Co., Ltd.")
+    rows = [
+        ["客户名称", "统一社会信用代码", "行业", "城市", "地址"],
+        ["护航科技（上海）", uscc(1), "检测", "上海", "浦东新区张江路1号"],  # same code
+        ["abc trading", "", "", "", "Room 1"],  # same name after normalising
+        ["新客户股份有限公司", "", "", "", ""],
+        ["新客户有限公司", "", "", "", ""],  # same as the row above
+    ]
+    path = excel_csv(tmp_path / "c.csv", rows)
+    plan = plan_import(ctx, path)
+    dups = {r.row: (r.reason, r.match_id, r.match_row) for r in plan.duplicates}
+    assert dups == {2: ("uscc", first, None), 3: ("name", second, None), 5: ("name", None, 4)}
+    skipped = run_import(ctx, plan, "skip")
+    assert (skipped.created, skipped.skipped) == (1, 3)
+    plan = plan_import(ctx, path)  # again: the new client is now in the store
+    merged = run_import(ctx, plan, {2: "merge"})
+    assert merged.merged == 1
+    with ctx.read() as s:
+        row = s.get(Client, first)
+        assert row.address == "浦东新区张江路1号" and row.industry == "制造"  # filled, not overwritten
+        note = s.scalar(select(ServiceNote).where(ServiceNote.client_id == first))
+        assert "检测" in note.text and "Industry" in note.text
+
+
+def test_contacts_duplicates_by_mobile(ctx, tmp_path):
+    cid = clients.create_client(ctx, name="护航科技")
+    from accountdesk.services import records
+
+    records.create_record(ctx, "contact", {"name": "张伟", "mobile": "13800138000"}, client_id=cid)
+    path = excel_csv(tmp_path / "p.csv", [["客户", "姓名", "手机"], ["护航科技", "张 伟", ""], ["护航科技", "Zhang Wei", "138 0013 8000"]])
+    plan = plan_import(ctx, path, "contacts")
+    assert [(r.row, r.reason) for r in plan.duplicates] == [(2, "name"), (3, "mobile")]
+
+
+def test_a_failure_in_the_middle_leaves_the_store_as_it_was(ctx, tmp_path):
+    path = excel_csv(tmp_path / "c.csv", CLIENT_ROWS)
+    plan = plan_import(ctx, path)
+    # between preview and import somebody else creates a client with the third row's code
+    clients.create_client(ctx, name="别人先建的", uscc=uscc(2))
+    before = counts(ctx)
+    with pytest.raises(ValidationError) as err:
+        run_import(ctx, plan)
+    assert err.value.field == "uscc" and "Row 3" in err.value.message
+    assert counts(ctx) == before
+
+
+def test_huge_csv_is_refused_fast_with_a_size_error(ctx, tmp_path):
+    path = tmp_path / "huge.csv"
+    line = ("客户名称,城市\r\n" + "某某公司,上海\r\n" * 10).encode("utf-8")
+    with open(path, "wb") as fh:
+        fh.truncate(100 * 1024 * 1024)  # sparse: a 100 MB file in no time
+        fh.seek(0)
+        fh.write(line)
+    started = time.perf_counter()
+    with pytest.raises(ValidationError) as err:
+        plan_import(ctx, path)
+    assert time.perf_counter() - started < 1.0
+    assert err.value.field == "file" and "too large" in err.value.message
+
+
+def test_truncated_xlsx_and_wrong_encoding_get_clear_errors(ctx, tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.append(["客户名称"])
+    wb.active.append(["护航科技"])
+    good = tmp_path / "good.xlsx"
+    wb.save(good)
+    data = good.read_bytes()
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValidationError) as err:
+        plan_import(ctx, bad)
+    assert "damaged" in err.value.message
+    garbage = tmp_path / "g.csv"
+    garbage.write_bytes(bytes(range(256)) * 20)
+    with pytest.raises(ValidationError) as err:
+        plan_import(ctx, garbage)
+    assert err.value.field == "file"
+    assert zipfile.is_zipfile(good)
+
+
+def test_no_header_row_is_a_clear_error(ctx, tmp_path):
+    path = excel_csv(tmp_path / "c.csv", [["a", "b"], ["1", "2"]], "utf-8")
+    with pytest.raises(ValidationError) as err:
+        plan_import(ctx, path)
+    assert err.value.field == "file" and "header" in err.value.message
