@@ -77,8 +77,9 @@ class AppContext:
         with self.store.read() as session:
             user_id = get_meta(session, META_CURRENT_USER)
             user = session.get(User, user_id) if user_id else None
-        if user is None:
-            user = self._ensure_local_user()
+            if user is not None:  # read the row before the session ends (it expires it)
+                return Actor(user.id, user.username, user.display_name, user.role)
+        user = self._ensure_local_user()
         return Actor(user.id, user.username, user.display_name, user.role)
 
     def _ensure_local_user(self) -> User:
