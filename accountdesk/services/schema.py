@@ -56,7 +56,7 @@ _schema(
     F("role", "enum", N_("Role"), required=True, enum=E.Role),
     F("team", "str", N_("Team"), max_len=100),
     F("email", "email", N_("Email")),
-    F("active", "bool", N_("Active")),
+    F("active", "bool", N_("Account active")),
 )
 _schema(
     "client",
@@ -113,7 +113,7 @@ _schema(
     F("title", "str", N_("Title"), max_len=100),
     F("every_months", "int", N_("Every (months)"), required=True, minimum=1, maximum=60),
     F("owner_id", "user", N_("Owner")),
-    F("active", "bool", N_("Active")),
+    F("active", "bool", N_("Plan in use")),
     F("starts_on", "date", N_("Starts on")),
 )
 _schema(
