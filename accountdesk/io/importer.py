@@ -252,50 +252,60 @@ class _Index:
                         self.contacts_by_email.setdefault(normalise_email(p.email), (p.id, p.name))
 
 
+@dataclass
+class _Columns:
+    positions: list[tuple[int, str]]  # (column index, target)
+    col_of: dict[str, str]  # target -> column name
+    user_fields: set[str]
+
+
 def _plan_rows(ctx, plan: ImportPlan, data: list[tuple[int, list[Any]]]) -> None:
+    schema = SCHEMAS[plan.entity]
+    index = _Index(ctx, plan.kind)
+    cols = _Columns(
+        [(i, t) for i, (_c, t) in enumerate(plan.mapping.items()) if t],
+        {t: c for c, t in plan.mapping.items() if t},
+        {n for n, s in schema.items() if s.kind in ("user", "users")},
+    )
+    seen: dict[tuple[str, str], int] = {}  # duplicate keys of earlier rows of the file -> row number
+    with ctx.read() as session:
+        for number, cells in data:
+            row = _plan_row(ctx, session, plan, index, cols, seen, number, cells)
+            if row is not None:
+                plan.rows.append(row)
+
+
+def _plan_row(ctx, session, plan: ImportPlan, index: _Index, cols: _Columns, seen, number: int, cells: list[Any]) -> PlannedRow | None:
     entity = plan.entity
     schema = SCHEMAS[entity]
-    index = _Index(ctx, plan.kind)
-    col_of = {t: c for c, t in plan.mapping.items() if t}
-    positions = [(i, t) for i, (c, t) in enumerate(plan.mapping.items()) if t]
-    user_fields = {n for n, s in schema.items() if s.kind in ("user", "users")}
-    # keys seen earlier in the file -> row number
-    seen: dict[tuple[str, str], int] = {}
-    for number, cells in data:
-        raw: dict[str, Any] = {}
-        for i, target in positions:
-            if i < len(cells):
-                v = cell_value(cells[i])
-                if v is not None:
-                    raw[target] = v
-        if not raw:
-            continue  # blank line
-        planned = PlannedRow(number, raw, {})
-        plan.rows.append(planned)
-        errors: list[tuple[str, str]] = []
-        field_values = {k: v for k, v in raw.items() if k in schema}
-        try:
-            values = parse_values(entity, field_values, partial=True)
-        except ValidationError as exc:
-            errors.extend(exc.errors)
-            values = {}
-        for name in schema:
-            if schema[name].required and name not in raw:
-                errors.append((name, _("{label} is required.").format(label=schema[name].title)))
-        for name in user_fields & values.keys():
-            ids = values[name] if isinstance(values[name], list) else [values[name]]
-            resolved = [index.users.get(u) for u in ids]
-            if None in resolved:
-                errors.append((name, _("Unknown user: {user}").format(user=ids[resolved.index(None)])))
-            else:
-                values[name] = resolved if isinstance(values[name], list) else resolved[0]
-        if plan.kind == "contacts" and not errors:
-            planned.client_id = plan.client_id or _link_client(index, raw, errors)
-        if errors:
-            planned.status = "rejected"
-            for f, message in errors:
-                plan.rejected.append(Rejection(number, f, col_of.get(f), message))
-            continue
+    raw: dict[str, Any] = {}
+    for i, target in cols.positions:
+        if i < len(cells):
+            v = cell_value(cells[i])
+            if v is not None:
+                raw[target] = v
+    if not raw:
+        return None  # a blank line
+    planned = PlannedRow(number, raw, {})
+    errors: list[tuple[str, str]] = []
+    try:
+        values = parse_values(entity, {k: v for k, v in raw.items() if k in schema}, partial=True)
+    except ValidationError as exc:
+        errors.extend(exc.errors)
+        values = {}
+    for name, s in schema.items():
+        if s.required and name not in raw:
+            errors.append((name, _("{label} is required.").format(label=s.title)))
+    for name in cols.user_fields & values.keys():
+        ids = values[name] if isinstance(values[name], list) else [values[name]]
+        resolved = [index.users.get(u) for u in ids]
+        if None in resolved:
+            errors.append((name, _("Unknown user: {user}").format(user=ids[resolved.index(None)])))
+        else:
+            values[name] = resolved if isinstance(values[name], list) else resolved[0]
+    if plan.kind == "contacts" and not errors:
+        planned.client_id = plan.client_id or _link_client(index, raw, errors)
+    if not errors:
         planned.values = values
         keys = _dup_keys(plan.kind, planned)
         for reason, key in keys:
@@ -309,6 +319,19 @@ def _plan_rows(ctx, plan: ImportPlan, data: list[tuple[int, list[Any]]]) -> None
                 break
         for k in keys:
             seen.setdefault(k, number)
+        if planned.status == "new":  # the rules of a create, as the write will run them
+            try:
+                records.check_create(ctx, session, entity, values, client_id=planned.client_id, parsed=True)
+            except ValidationError as exc:
+                errors.extend(exc.errors)
+            except AccountDeskError as exc:
+                errors.append(("client" if entity == "contact" else "file", exc.message))
+    if errors:
+        planned.status = "rejected"
+        planned.values = {}
+        for f, message in errors:
+            plan.rejected.append(Rejection(number, f, cols.col_of.get(f), message))
+    return planned
 
 
 def _link_client(index: _Index, raw: dict[str, Any], errors: list[tuple[str, str]]) -> str | None:
@@ -410,12 +433,13 @@ def run_import(
     total = len(todo)
     created: dict[int, str] = {}
     merged = skipped = 0
-    with ctx.write() as (session, writer):
+    with ctx.write() as (session, writer), session.no_autoflush:
+        loaded = _preload_clients(session, plan)  # noqa: F841 - kept alive on purpose
         for done, row in enumerate(todo, start=1):
             try:
                 if row.status == "new":
                     created[row.row] = records.create_in(
-                        ctx, session, writer, entity, row.values, client_id=row.client_id
+                        ctx, session, writer, entity, row.values, client_id=row.client_id, parsed=True
                     ).id
                 elif decision(row) == MERGE:
                     target = row.match_id or created.get(row.match_row or -1)
@@ -436,6 +460,16 @@ def run_import(
             if progress is not None and (done % 500 == 0 or done == total):
                 progress(done, total)
     return ImportResult(len(created), merged, skipped, plan.rejected_rows, tuple(created.values()))
+
+
+def _preload_clients(session, plan: ImportPlan) -> list[Client]:
+    """Load the clients the rows belong to into the session once (not one query per row); the
+    caller keeps the list so that the session's weak identity map keeps them."""
+    ids = sorted({r.client_id for r in plan.rows if r.client_id})
+    out: list[Client] = []
+    for i in range(0, len(ids), 500):
+        out += session.scalars(select(Client).where(Client.id.in_(ids[i : i + 500]))).all()
+    return out
 
 
 def _is_empty(value: Any) -> bool:
@@ -461,6 +495,7 @@ def _merge_into(ctx, session, writer, entity: str, target_id: str, row: PlannedR
         if not may_write(ctx.actor.role, entity, "update", frozenset(fills)):
             raise PermissionDenied(_("Your role may not change this."))
         writer.update(existing, fills)
+        session.flush()
     if not differing:
         return
     stamp = ctx.now().astimezone().strftime("%Y-%m-%d %H:%M")

@@ -126,25 +126,44 @@ def create_record(ctx: AppContext, entity: str, values: dict[str, Any], *, clien
 
 
 def create_in(
-    ctx: AppContext, session: Session, writer: ChangeWriter, entity: str, values: dict[str, Any], *, client_id: str | None = None
+    ctx: AppContext,
+    session: Session,
+    writer: ChangeWriter,
+    entity: str,
+    values: dict[str, Any],
+    *,
+    client_id: str | None = None,
+    parsed: bool = False,
 ) -> SyncMixin:
     """Validate and create a row inside an existing unit of work (bulk imports: many rows, one
-    transaction); returns the new row. Raises before writing anything when the row is wrong."""
+    transaction); returns the new row. Raises before writing anything when the row is wrong.
+    ``parsed=True``: ``values`` already came out of ``parse_values`` (complete for a create);
+    the reference checks and rules still run."""
+    model = model_for(entity)
+    checked = check_create(ctx, session, entity, values, client_id=client_id, parsed=parsed)
+    return writer.create(model, checked, client_id=None if model.__global__ else client_id)
+
+
+def check_create(
+    ctx: AppContext, session: Session, entity: str, values: dict[str, Any], *, client_id: str | None = None, parsed: bool = False
+) -> dict[str, Any]:
+    """Every check of a create (fields, permission, client, references, rules) without writing;
+    returns the values to write. Import previews use it inside a read session."""
     _load_rules()
     model = model_for(entity)
-    parsed = parse_values(entity, values, partial=False)
-    _require_permission(ctx, entity, "create", set(parsed))
+    parsed_values = dict(values) if parsed else parse_values(entity, values, partial=False)
+    _require_permission(ctx, entity, "create", set(parsed_values))
     if not model.__global__ and entity != "client":
         if not client_id:
             raise ValidationError("client", _("Choose a client."))
         client = session.get(Client, client_id)
         if client is None or client.deleted_at is not None:
             raise NotFoundError(_("The client no longer exists (it may have been deleted)."))
-    rc = RuleContext(ctx, session, entity, None, parsed, client_id)
+    rc = RuleContext(ctx, session, entity, None, parsed_values, client_id)
     _check_refs(rc)
     for rule in _RULES.get(entity, []):
         rule(rc)
-    return writer.create(model, rc.values, client_id=None if model.__global__ else client_id)
+    return rc.values
 
 
 def update_record(ctx: AppContext, entity: str, row_id: str, values: dict[str, Any]) -> dict[str, Any]:
