@@ -1,0 +1,515 @@
+"""The device's sync engine: push the outbox, then pull the server's changes (DESIGN.md §5).
+
+A Qt-free library call the desktop app runs off the GUI thread::
+
+    report = SyncEngine(ctx, "https://sync.example.com", credentials).sync(progress=cb, cancel=event)
+
+- every step is resumable: a batch keeps its id in the outbox until its result is stored (a
+  retried batch is answered from the server's record and applied once), the pull cursor is
+  stored with each applied page, and the list of clients still waiting for a snapshot is kept;
+- a rejected item stays in the outbox with its reason and never blocks the others;
+- pulled values never overwrite a field that still has a pending local edit;
+- a client that leaves the scope is removed after its pending edits are pushed;
+- a revoked device wipes the company's data and says so.
+
+``ctx`` is the profile's ``AppContext`` (duck-typed: ``store``, ``clock``, ``device_id``,
+``set_actor``), so this module stays below the services layer.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import httpx
+from sqlalchemy import delete, insert, select, update
+
+from .. import PROTOCOL_VERSION, SCHEMA_VERSION
+from ..errors import AccountDeskError
+from ..i18n import _
+from ..models import ENTITIES, SYNCABLE, Client, Meta, OutboxEntry, User, new_id, utcnow
+from . import protocol as p
+from .changes import get_meta, set_meta
+from .codec import column_kind, decode_value
+from .credentials import Credentials
+
+log = logging.getLogger("accountdesk.sync")
+
+META_CURSOR = "sync_cursor"
+META_SCOPE = "sync_scope"
+META_SNAPSHOT = "sync_snapshot"  # {"clients": [...], "upto": n, "after": token}
+META_SERVER_URL = "server_url"
+META_SYNC_USER = "sync_user_id"
+META_CURRENT_USER = "current_user_id"
+#: a pulled clock further ahead of our wall clock than this does not drag our clock along
+MAX_AHEAD_MS = 5 * 60 * 1000
+
+
+# -- errors (each with its own exit code for the command line) -------------------------------
+class SyncError(AccountDeskError):
+    exit_code = 1
+    code = "sync_error"
+
+
+class ServerUnreachable(SyncError):
+    exit_code = 3
+    code = "unreachable"
+
+
+class LoginRequired(SyncError):
+    exit_code = 4
+    code = "login_required"
+
+
+class UserDeactivated(SyncError):
+    exit_code = 5
+    code = p.E_USER_DEACTIVATED
+
+
+class DeviceRevoked(SyncError):
+    exit_code = 6
+    code = p.E_DEVICE_REVOKED
+
+
+class UpdateRequired(SyncError):
+    exit_code = 7
+    code = p.E_UPDATE_REQUIRED
+
+
+REJECT_TEXT = {
+    p.R_NOT_ALLOWED: lambda: _("Your role may not make this change."),
+    p.R_OUT_OF_SCOPE: lambda: _("This client is not (or no longer) one of yours."),
+    p.R_UNKNOWN_ENTITY: lambda: _("The server does not know this kind of record; please update."),
+    p.R_UNKNOWN_ROW: lambda: _("The record does not exist on the server."),
+    p.R_INVALID: lambda: _("The server refused an invalid value."),
+    p.R_CONFIDENTIAL: lambda: _("You may not change a confidential field."),
+    p.R_SERVER_OWNED: lambda: _("Users are managed on the server."),
+}
+
+
+def reject_message(code: str | None, reason: str | None) -> str:
+    text = REJECT_TEXT.get(code or "", lambda: _("The server refused this change."))()
+    return f"{text} ({reason})" if reason else text
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    pulled: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    removed_clients: list[str] = field(default_factory=list)
+    cancelled: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"pushed": self.pushed, "pulled": self.pulled, "conflicts": self.conflicts, "rejected": self.rejected}
+
+
+Progress = Callable[[str, int, int | None], None]
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class SyncEngine:
+    def __init__(self, ctx, server_url: str, credentials: Credentials, *, page_size: int = p.DEFAULT_PAGE,
+                 batch_size: int = 500, timeout: float = 30.0, transport: httpx.BaseTransport | None = None):
+        self.ctx = ctx
+        self.store = ctx.store
+        self.server_url = server_url.rstrip("/")
+        self.credentials = credentials
+        self.page_size = page_size
+        self.batch_size = min(batch_size, p.MAX_ITEMS_PER_BATCH)
+        self._access: str | None = None
+        self.user: p.UserInfo | None = None
+        self._http = httpx.Client(
+            base_url=self.server_url, timeout=timeout, transport=transport,
+            headers={p.HEADER_PROTOCOL: str(PROTOCOL_VERSION), p.HEADER_SCHEMA: str(SCHEMA_VERSION),
+                     "User-Agent": "AccountDesk-sync"},
+        )
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- HTTP ----------------------------------------------------------------------------------
+    def _request(self, method: str, path: str, *, body: Any = None, params: dict | None = None, auth: bool = True) -> Any:
+        headers: dict[str, str] = {}
+        content = None
+        if body is not None:
+            raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            headers["Content-Type"] = "application/json"
+            if len(raw) > 2048:
+                raw = gzip.compress(raw, compresslevel=5)
+                headers["Content-Encoding"] = "gzip"
+            content = raw
+        for attempt in (1, 2):
+            if auth:
+                if self._access is None:
+                    self._authenticate()
+                headers["Authorization"] = f"Bearer {self._access}"
+            try:
+                resp = self._http.request(method, path, content=content, params=params, headers=headers)
+            except httpx.TransportError as exc:
+                raise ServerUnreachable(_("The sync server cannot be reached ({error}).").format(error=type(exc).__name__)) from exc
+            if resp.status_code == 401 and auth and attempt == 1:
+                self._access = None  # expired: refresh once and retry
+                continue
+            return self._answer(resp)
+        raise LoginRequired(_("The server did not accept the login; please log in again."))
+
+    def _answer(self, resp: httpx.Response) -> Any:
+        if resp.status_code < 400:
+            return resp.json()
+        try:
+            body = resp.json()
+            code = body.get("code", "")
+            message = body.get("message", "")
+        except ValueError:
+            code, message = "", resp.text[:200]
+        if resp.status_code == 426 or code == p.E_UPDATE_REQUIRED:
+            raise UpdateRequired(_("This version of AccountDesk is too old for the server; please update."))
+        if code == p.E_DEVICE_REVOKED:
+            self._wipe()
+            raise DeviceRevoked(_("This device has been revoked: the company's data was removed from it."))
+        if code == p.E_USER_DEACTIVATED:
+            raise UserDeactivated(_("Your account has been deactivated; ask your administrator."))
+        if code == p.E_RATE_LIMITED:
+            raise LoginRequired(_("Too many failed logins; try again in a few minutes."))
+        if code in (p.E_BAD_CREDENTIALS, p.E_TOKEN_INVALID, p.E_TOKEN_EXPIRED):
+            raise LoginRequired(_("Wrong user name or password."))
+        raise SyncError(_("The server refused the request: {message}").format(message=message or resp.status_code))
+
+    # -- login ---------------------------------------------------------------------------------
+    def _authenticate(self) -> None:
+        token = self.credentials.refresh_token()
+        pair = None
+        if token:
+            try:
+                pair = self._request("POST", "/v1/auth/refresh", auth=False,
+                                     body={"refresh_token": token, "device_id": self.ctx.device_id})
+            except LoginRequired:
+                self.credentials.forget()
+                pair = None
+        if pair is None:
+            password = self.credentials.password()
+            if not password:
+                if not self.credentials.keyring_ok:
+                    raise LoginRequired(_("No keyring is available on this computer, so the password cannot be remembered: enter it for every sync."))
+                raise LoginRequired(_("Log in to the sync server first (user name and password)."))
+            pair = self._request("POST", "/v1/auth/login", auth=False, body={
+                "username": self.credentials.username, "password": password,
+                "device_id": self.ctx.device_id, "device_name": _device_name()})
+        tokens = p.TokenPair.model_validate(pair)
+        self.credentials.save_refresh_token(tokens.refresh_token)
+        self._access = tokens.access_token
+        self.user = tokens.user
+        self._adopt_user(tokens.user)
+
+    def _adopt_user(self, info: p.UserInfo) -> None:
+        """Make the server's user the actor of this profile."""
+        with self.store.write() as session:
+            previous = get_meta(session, META_SYNC_USER)
+            if previous and previous != info.id and _has_company_data(session):
+                raise SyncError(_("This profile holds another user's data; use a new profile (--data-dir)."))
+            _drop_local_users(session, info.username, info.id)
+            row = session.get(User, info.id)
+            if row is None:
+                session.add(User(id=info.id, username=info.username, display_name=info.display_name, role=info.role,
+                                 active=True, updated_at=""))
+            else:
+                row.role, row.display_name = info.role, info.display_name
+            set_meta(session, META_SYNC_USER, info.id)
+            set_meta(session, META_SERVER_URL, self.server_url)
+        self.ctx.set_actor(info.id)
+
+    # -- the whole sync ------------------------------------------------------------------------
+    def sync(self, progress: Progress | None = None, cancel: threading.Event | None = None) -> SyncReport:
+        report = SyncReport()
+        notify = progress or (lambda *_a: None)
+
+        def check() -> None:
+            if cancel is not None and cancel.is_set():
+                raise _Cancelled
+
+        with self._lock:
+            try:
+                if self._access is None:
+                    self._authenticate()
+                self._push(report, notify, check)
+                self._pull(report, notify, check)
+                self._push(report, notify, check)  # edits made while pulling, and removals held back
+            except _Cancelled:
+                report.cancelled = True
+        return report
+
+    # -- push ----------------------------------------------------------------------------------
+    def _next_batch(self) -> tuple[str, list[OutboxEntry]] | None:
+        with self.store.write() as session:
+            session.execute(delete(OutboxEntry).where(OutboxEntry.entity == "user", OutboxEntry.status == "pending"))
+            open_batch = session.scalar(
+                select(OutboxEntry.batch_id).where(OutboxEntry.status == "pending", OutboxEntry.batch_id.is_not(None))
+                .order_by(OutboxEntry.seq).limit(1))
+            if open_batch is None:
+                seqs = session.scalars(
+                    select(OutboxEntry.seq).where(OutboxEntry.status == "pending", OutboxEntry.batch_id.is_(None))
+                    .order_by(OutboxEntry.seq).limit(self.batch_size)).all()
+                if not seqs:
+                    return None
+                open_batch = new_id()
+                session.execute(update(OutboxEntry).where(OutboxEntry.seq.in_(seqs)).values(batch_id=open_batch))
+            entries = session.scalars(
+                select(OutboxEntry).where(OutboxEntry.batch_id == open_batch, OutboxEntry.status == "pending")
+                .order_by(OutboxEntry.seq)).all()
+            session.expunge_all()
+            return open_batch, list(entries)
+
+    def _push(self, report: SyncReport, notify: Progress, check: Callable[[], None]) -> None:
+        with self.store.read() as session:
+            total = len(session.scalars(select(OutboxEntry.seq).where(OutboxEntry.status == "pending")).all())
+        done = 0
+        notify("push", 0, total)
+        while True:
+            check()
+            batch = self._next_batch()
+            if batch is None:
+                return
+            batch_id, entries = batch
+            body = {"batch_id": batch_id, "items": [
+                {"entity": e.entity, "row_id": e.row_id, "client_id": e.client_id, "op": e.op, "fields": e.fields,
+                 "hlc": e.hlc, "base_seq": e.base_seq, "schema_version": e.schema_version} for e in entries]}
+            result = p.PushResult.model_validate(self._request("POST", "/v1/sync/push", body=body))
+            if len(result.results) != len(entries):
+                raise SyncError(_("The server answered a push with the wrong number of results."))
+            with self.store.write() as session:
+                for entry, res in zip(entries, result.results, strict=True):
+                    if res.status == "rejected":
+                        session.execute(update(OutboxEntry).where(OutboxEntry.seq == entry.seq).values(
+                            status="rejected", batch_id=None, reject_reason=reject_message(res.code, res.reason)))
+                        report.rejected += 1
+                    else:
+                        session.execute(delete(OutboxEntry).where(OutboxEntry.seq == entry.seq))
+                        report.pushed += 1
+            done += len(entries)
+            notify("push", done, max(total, done))
+
+    # -- pull ----------------------------------------------------------------------------------
+    def _pull(self, report: SyncReport, notify: Progress, check: Callable[[], None]) -> None:
+        with self.store.read() as session:
+            cursor = int(get_meta(session, META_CURSOR) or 0)
+        first = True
+        target = None
+        while True:
+            check()
+            params = {"cursor": cursor, "limit": self.page_size}
+            if target is not None:
+                params["target"] = target
+            page = p.PullPage.model_validate(self._request("GET", "/v1/sync/pull", params=params))
+            if first:
+                first = False
+                restart = self._scope_changed(page, cursor, report)
+                if restart:
+                    cursor, target = 0, None
+                    continue
+                self._snapshots(report, notify, check)
+            target = page.target
+            with self.store.write() as session:
+                report.conflicts += self._apply(session, page.items)
+                set_meta(session, META_CURSOR, page.cursor)
+            report.pulled += len(page.items)
+            cursor = page.cursor
+            notify("pull", cursor, target)
+            if not page.has_more:
+                return
+
+    def _scope_changed(self, page: p.PullPage, cursor: int, report: SyncReport) -> bool:
+        """Compare the scope the server reports with the one this device had. Clients that left
+        are removed (unless edits for them are still pending: next sync); clients that entered
+        get a snapshot of their current state. Returns True when the pull must restart at 0."""
+        with self.store.write() as session:
+            old = get_meta(session, META_SCOPE)
+            new = {"all": page.scope_all, "clients": sorted(page.scope)}
+            if not new["all"]:
+                wanted = set(new["clients"])
+                local = set(session.scalars(select(Client.id)).all())
+                if old and not old.get("all"):
+                    local |= set(old.get("clients", []))
+                pending = set(session.scalars(select(OutboxEntry.client_id).where(OutboxEntry.status == "pending")).all())
+                for client_id in sorted(local - wanted):
+                    if client_id in pending:
+                        continue  # pushed first, removed at the next sync
+                    _purge_client(session, client_id)
+                    report.removed_clients.append(client_id)
+            if old is None or cursor == 0:
+                set_meta(session, META_SCOPE, new)
+                return False
+            if new["all"] and not old.get("all"):
+                set_meta(session, META_SCOPE, new)
+                set_meta(session, META_CURSOR, 0)
+                return True  # everything is now in scope: pull it all (known rows are skipped)
+            if not new["all"]:
+                entered = sorted(set(new["clients"]) - set(old.get("clients", [])) if not old.get("all") else [])
+                if entered:
+                    todo = get_meta(session, META_SNAPSHOT) or {"clients": [], "upto": cursor, "after": None}
+                    todo["clients"] = sorted(set(todo["clients"]) | set(entered))
+                    todo["upto"] = max(int(todo.get("upto") or 0), cursor)
+                    set_meta(session, META_SNAPSHOT, todo)
+            set_meta(session, META_SCOPE, new)
+        return False
+
+    def _snapshots(self, report: SyncReport, notify: Progress, check: Callable[[], None]) -> None:
+        while True:
+            check()
+            with self.store.read() as session:
+                todo = get_meta(session, META_SNAPSHOT)
+            if not todo or not todo.get("clients"):
+                return
+            req = {"clients": todo["clients"], "upto": todo["upto"], "after": todo.get("after"), "limit": self.page_size}
+            page = p.SnapshotPage.model_validate(self._request("POST", "/v1/sync/snapshot", body=req))
+            with self.store.write() as session:
+                report.conflicts += self._apply(session, page.items)
+                set_meta(session, META_SNAPSHOT, None if page.after is None else dict(todo, after=page.after))
+            report.pulled += len(page.items)
+            notify("snapshot", report.pulled, None)
+
+    def _apply(self, session, items: list[p.ChangeItem]) -> int:
+        """Apply pulled rows; fields with a pending local edit keep the local value. Returns the
+        number of new unresolved conflicts."""
+        if not items:
+            return 0
+        ids = [i.id for i in items]
+        pending: dict[str, set[str]] = {}
+        for row_id, op, fields in session.execute(
+            select(OutboxEntry.row_id, OutboxEntry.op, OutboxEntry.fields)
+            .where(OutboxEntry.status == "pending", OutboxEntry.row_id.in_(ids))
+        ):
+            keep = pending.setdefault(row_id, set())
+            keep.update(fields or {})
+            if op == "delete":
+                keep.add("deleted_at")
+        conflicts = 0
+        newest = ""
+        by_model: dict[type, list[str]] = {}
+        for item in items:
+            model = ENTITIES.get(item.entity)
+            if model is not None:
+                by_model.setdefault(model, []).append(item.id)
+        existing: dict[str, Any] = {}
+        for model, model_ids in by_model.items():
+            for start in range(0, len(model_ids), 500):
+                for row in session.scalars(select(model).where(model.id.in_(model_ids[start:start + 500]))):
+                    existing[row.id] = row
+        inserts: dict[type, list[dict[str, Any]]] = {}
+        for item in items:
+            model = ENTITIES.get(item.entity)
+            if model is None:
+                continue  # written by a newer version: ignored until this one is updated
+            row = existing.get(item.id)
+            if row is not None and row.server_seq is not None and row.server_seq >= item.seq:
+                continue
+            columns = _columns(model)
+            values = {}
+            for name, value in item.data.items():
+                if name in columns:
+                    try:
+                        values[name] = decode_value(model, name, value)
+                    except ValueError:
+                        log.warning("ignored a bad value of %s.%s", item.entity, name)
+            if item.entity == "user":
+                _drop_local_users(session, values.get("username"), item.id)
+            newest = max(newest, values.get("updated_at") or "")
+            if row is None:
+                if item.deleted:
+                    continue
+                full = {c: None for c in columns}
+                full.update(values, id=item.id, server_seq=item.seq)
+                for name in item.hidden:
+                    if full.get(name) is None:
+                        full[name] = _blank(model, name)
+                if full.get("created_at") is None:
+                    full["created_at"] = utcnow()
+                inserts.setdefault(model, []).append(full)
+                if item.entity == "conflict" and values.get("resolved_at") is None:
+                    conflicts += 1
+                continue
+            keep = pending.get(item.id, set())
+            for name, value in values.items():
+                if name not in keep:
+                    setattr(row, name, _blank(model, name) if value is None and name in item.hidden else value)
+            row.server_seq = item.seq
+        for model, rows in inserts.items():
+            session.execute(insert(model.__table__), rows)
+        if newest:
+            try:
+                self.ctx.clock.observe(newest, max_ahead_ms=MAX_AHEAD_MS)
+            except ValueError:
+                pass
+        return conflicts
+
+    # -- revocation ----------------------------------------------------------------------------
+    def _wipe(self) -> None:
+        """Remove the company's data from this store (a revoked device)."""
+        with self.store.write() as session:
+            for model in reversed(SYNCABLE):
+                session.execute(delete(model))
+            session.execute(delete(OutboxEntry))
+            session.execute(delete(Meta).where(Meta.key.in_(
+                [META_CURSOR, META_SCOPE, META_SNAPSHOT, META_SYNC_USER, META_CURRENT_USER])))
+            set_meta(session, "device_id", new_id().replace("-", "")[-16:])
+            set_meta(session, "wiped_at", _now_iso())
+        self.credentials.forget()
+        log.warning("device revoked: local company data wiped")
+
+
+@cache
+def _columns(model) -> frozenset[str]:
+    return frozenset(c.key for c in model.__table__.columns) - {"id", "server_seq"}
+
+
+def _blank(model, name: str) -> Any:
+    """What a stripped confidential field holds locally: null, or an empty value where the
+    column may not be null."""
+    column = model.__table__.columns[name]
+    if column.nullable:
+        return None
+    kind = column_kind(model, name)
+    return {"str": "", "int": 0, "float": 0.0, "bool": False, "json": []}.get(kind)
+
+
+def _purge_client(session, client_id: str) -> None:
+    for model in SYNCABLE:
+        if model.__global__:
+            continue
+        session.execute(delete(model).where(model.client_id == client_id))
+
+
+def _drop_local_users(session, username: str | None, keep_id: str) -> None:
+    """A profile used before joining a server has a local user; the server's user replaces it."""
+    if not username:
+        return
+    for other in session.scalars(select(User).where(User.username == username, User.id != keep_id)).all():
+        session.delete(other)
+    session.flush()
+
+
+def _has_company_data(session) -> bool:
+    return session.scalar(select(Client.id).where(Client.server_seq.is_not(None)).limit(1)) is not None
+
+
+def _device_name() -> str:
+    import platform
+
+    return platform.node()[:200]
+
+
+def _now_iso() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC).isoformat()
