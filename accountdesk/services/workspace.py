@@ -1,0 +1,451 @@
+"""Read models for the client workspace, the calendar and the feedback queue (Qt-free).
+
+The UI never builds SQL: these functions gather what the screens show across entities (users for
+pickers, visits in a date range, the feedback queue, the timeline of a client, the device's own
+field history from the outbox, conflicts to review) and return plain frozen dataclasses or dicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from ..errors import NotFoundError, ValidationError
+from ..models import (
+    Client,
+    ClientTeamMember,
+    Conflict,
+    Contact,
+    Equipment,
+    Feedback,
+    ImprovementItem,
+    Interaction,
+    Opportunity,
+    OutboxEntry,
+    OwnershipChange,
+    RiskFlag,
+    ServiceDelivery,
+    ServiceNote,
+    ServiceOffering,
+    Survey,
+    User,
+    Visit,
+    model_for,
+)
+from ..sync.codec import decode_value
+from . import records
+from .context import AppContext
+
+OPEN_FEEDBACK = ("received", "investigating", "resolved")
+
+
+@dataclass(frozen=True)
+class UserRow:
+    id: str
+    username: str
+    display_name: str
+    role: str
+    active: bool
+
+
+def list_users(ctx: AppContext, *, include_inactive: bool = False) -> list[UserRow]:
+    """Users for pickers, by display name."""
+    with ctx.read() as session:
+        stmt = select(User).where(User.deleted_at.is_(None)).order_by(User.display_name)
+        if not include_inactive:
+            stmt = stmt.where(User.active.is_(True))
+        return [UserRow(u.id, u.username, u.display_name, u.role, bool(u.active)) for u in session.scalars(stmt)]
+
+
+def user_names(ctx: AppContext) -> dict[str, str]:
+    """id -> display name of every user (deactivated ones too: history shows them)."""
+    with ctx.read() as session:
+        return {uid: name for uid, name in session.execute(select(User.id, User.display_name))}
+
+
+def list_offerings(ctx: AppContext) -> list[dict[str, Any]]:
+    with ctx.read() as session:
+        stmt = select(ServiceOffering).where(ServiceOffering.deleted_at.is_(None)).order_by(ServiceOffering.code)
+        return [records.to_dict(o, confidential=True) for o in session.scalars(stmt)]
+
+
+def _scope_filter(ctx: AppContext, stmt, client_col):
+    """Restrict to the clients the actor serves (supervisors and admins see all)."""
+    actor = ctx.actor
+    if actor.sees_all_clients:
+        return stmt
+    team = select(ClientTeamMember.client_id).where(
+        ClientTeamMember.user_id == actor.id, ClientTeamMember.deleted_at.is_(None)
+    )
+    mine = select(Client.id).where(
+        Client.deleted_at.is_(None),
+        or_(Client.owner_id == actor.id, Client.backup_owner_id == actor.id, Client.id.in_(team)),
+    )
+    return stmt.where(client_col.in_(mine))
+
+
+# -- calendar ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CalendarVisit:
+    id: str
+    client_id: str
+    client_name: str
+    kind: str
+    channel: str | None
+    status: str
+    start: dt.datetime
+    end: dt.datetime | None
+    location: str | None
+    purpose: str | None
+
+
+def visits_between(ctx: AppContext, start: dt.datetime, end: dt.datetime) -> list[CalendarVisit]:
+    """Visits (planned and held) whose start lies in ``[start, end)``, in time order."""
+    with ctx.read() as session:
+        stmt = (
+            select(Visit, Client.name, Client.short_name)
+            .join(Client, Client.id == Visit.client_id)
+            .where(
+                Visit.deleted_at.is_(None),
+                Client.deleted_at.is_(None),
+                Visit.planned_start >= start,
+                Visit.planned_start < end,
+            )
+            .order_by(Visit.planned_start)
+        )
+        stmt = _scope_filter(ctx, stmt, Visit.client_id)
+        return [
+            CalendarVisit(
+                v.id, v.client_id, short or name, v.kind, v.channel, v.status, v.planned_start, v.planned_end,
+                v.location, v.purpose,
+            )
+            for v, name, short in session.execute(stmt)
+        ]
+
+
+def list_client_choices(ctx: AppContext, limit: int = 5000) -> list[tuple[str, str]]:
+    """(id, name) of the clients the actor serves, by name (for the calendar's new-visit dialog)."""
+    with ctx.read() as session:
+        stmt = select(Client.id, Client.name).where(Client.deleted_at.is_(None)).order_by(Client.name).limit(limit)
+        stmt = _scope_filter(ctx, stmt, Client.id)
+        return [(cid, name) for cid, name in session.execute(stmt)]
+
+
+# -- feedback queue -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class QueueItem:
+    id: str
+    client_id: str
+    client_name: str
+    kind: str
+    severity: str
+    status: str
+    subject: str
+    received_at: dt.datetime
+    due_at: dt.datetime | None
+    handler_id: str | None
+    handler_name: str
+    paused: bool
+
+    def remaining(self, now: dt.datetime) -> dt.timedelta | None:
+        if self.due_at is None:
+            return None
+        return self.due_at - now
+
+    def overdue(self, now: dt.datetime) -> bool:
+        return self.due_at is not None and self.status in OPEN_FEEDBACK and self.due_at < now
+
+
+def feedback_queue(
+    ctx: AppContext,
+    *,
+    statuses: list[str] | None = None,
+    kinds: list[str] | None = None,
+    severities: list[str] | None = None,
+    client_id: str | None = None,
+) -> list[QueueItem]:
+    """All feedback the actor may see; overdue open items first, then by deadline, then newest."""
+    names = user_names(ctx)
+    with ctx.read() as session:
+        stmt = (
+            select(Feedback, Client.name, Client.short_name)
+            .join(Client, Client.id == Feedback.client_id)
+            .where(Feedback.deleted_at.is_(None), Client.deleted_at.is_(None))
+        )
+        if statuses:
+            stmt = stmt.where(Feedback.status.in_(statuses))
+        if kinds:
+            stmt = stmt.where(Feedback.kind.in_(kinds))
+        if severities:
+            stmt = stmt.where(Feedback.severity.in_(severities))
+        if client_id:
+            stmt = stmt.where(Feedback.client_id == client_id)
+        stmt = _scope_filter(ctx, stmt, Feedback.client_id)
+        items = [
+            QueueItem(
+                f.id, f.client_id, short or name, f.kind, f.severity, f.status, f.subject, f.received_at, f.due_at,
+                f.handler_id, names.get(f.handler_id or "", ""), f.paused_since is not None,
+            )
+            for f, name, short in session.execute(stmt)
+        ]
+    now = ctx.now()
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+    def key(item: QueueItem):
+        is_open = item.status in OPEN_FEEDBACK
+        return (
+            0 if item.overdue(now) else 1 if is_open else 2,
+            item.due_at or far,
+            -item.received_at.timestamp(),
+        )
+
+    return sorted(items, key=key)
+
+
+# -- timeline -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    entity: str
+    row_id: str
+    kind: str  # an enum value of the entity, when it has one
+    title: str
+    detail: str
+
+
+def _aware(value: dt.datetime | dt.date) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.combine(value, dt.time(0, 0), tzinfo=dt.UTC)
+
+
+def timeline(ctx: AppContext, client_id: str) -> list[TimelineEntry]:
+    """Everything that happened with a client, newest first."""
+    confidential = ctx.actor.sees_confidential
+    out: list[TimelineEntry] = []
+    with ctx.read() as session:
+
+        def rows(model):
+            return session.scalars(select(model).where(model.client_id == client_id, model.deleted_at.is_(None)))
+
+        for v in rows(Visit):
+            at = v.done_at or v.planned_start
+            out.append(TimelineEntry(at, "visit", v.id, v.kind, v.purpose or "", v.outcome or v.status))
+        for i in rows(Interaction):
+            out.append(TimelineEntry(i.at, "interaction", i.id, i.kind, i.summary, ""))
+        for f in rows(Feedback):
+            out.append(TimelineEntry(f.received_at, "feedback", f.id, f.kind, f.subject, f.status))
+        for s in rows(Survey):
+            score = "" if s.score_overall is None else str(s.score_overall)
+            out.append(TimelineEntry(_aware(s.conducted_on), "survey", s.id, "", s.respondent or "", score))
+        for n in rows(ServiceNote):
+            if n.confidential and not confidential:
+                continue
+            out.append(TimelineEntry(n.created_at, "service_note", n.id, "", n.category or "", n.text))
+        for d in rows(ServiceDelivery):
+            out.append(TimelineEntry(d.delivered_at, "service_delivery", d.id, "", d.notes or "", ""))
+        for r in rows(RiskFlag):
+            out.append(TimelineEntry(r.raised_at, "risk_flag", r.id, r.kind, r.note or "", r.severity))
+        for o in rows(Opportunity):
+            out.append(TimelineEntry(o.created_at, "opportunity", o.id, o.stage, o.title, ""))
+        for c in rows(OwnershipChange):
+            out.append(TimelineEntry(c.at, "ownership_change", c.id, c.kind, c.reason or "", ""))
+        for item in rows(ImprovementItem):
+            out.append(TimelineEntry(item.created_at, "improvement_item", item.id, item.status, item.action, ""))
+        for e in rows(Equipment):
+            out.append(TimelineEntry(e.created_at, "equipment", e.id, e.status, e.name, e.model or ""))
+        for p in rows(Contact):
+            out.append(TimelineEntry(p.created_at, "contact", p.id, "", p.name, p.title or ""))
+    out.sort(key=lambda e: e.at, reverse=True)
+    return out
+
+
+# -- field history (this device's part) ---------------------------------------------------------
+@dataclass(frozen=True)
+class FieldChange:
+    at: dt.datetime
+    user_id: str | None
+    user_name: str
+    old: Any
+    new: Any
+    source: str  # "device" (this device's outbox, not yet pushed)
+
+
+def local_field_history(ctx: AppContext, entity: str, row_id: str, field: str) -> list[FieldChange]:
+    """Changes of one field made on this device and still in its outbox, newest first."""
+    model = model_for(entity)
+    names = user_names(ctx)
+    out: list[FieldChange] = []
+    with ctx.read() as session:
+        stmt = select(OutboxEntry).where(OutboxEntry.row_id == row_id, OutboxEntry.entity == entity).order_by(
+            OutboxEntry.seq.desc()
+        )
+        for entry in session.scalars(stmt):
+            if field not in (entry.fields or {}):
+                continue
+            old = (entry.old_values or {}).get(field)
+            out.append(
+                FieldChange(
+                    entry.created_at,
+                    entry.user_id,
+                    names.get(entry.user_id or "", ""),
+                    decode_value(model, field, old) if old is not None else None,
+                    decode_value(model, field, entry.fields[field]),
+                    "device",
+                )
+            )
+    return out
+
+
+def restore_field(ctx: AppContext, entity: str, row_id: str, field: str, value: Any) -> dict[str, Any]:
+    """Set a field back to an earlier value (validated like any edit)."""
+    return records.update_record(ctx, entity, row_id, {field: value})
+
+
+# -- conflicts ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ConflictRow:
+    id: str
+    client_id: str | None
+    client_name: str
+    entity: str
+    row_id: str
+    field: str | None
+    kept_value: Any
+    kept_by: str
+    kept_hlc: str | None
+    lost_value: Any
+    lost_by: str
+    lost_hlc: str | None
+    created_at: dt.datetime
+    resolved: bool
+
+
+def list_conflicts(ctx: AppContext, *, client_id: str | None = None, include_resolved: bool = False) -> list[ConflictRow]:
+    names = user_names(ctx)
+    with ctx.read() as session:
+        stmt = (
+            select(Conflict, Client.name)
+            .outerjoin(Client, Client.id == Conflict.client_id)
+            .where(Conflict.deleted_at.is_(None))
+            .order_by(Conflict.created_at.desc())
+        )
+        if client_id:
+            stmt = stmt.where(Conflict.client_id == client_id)
+        if not include_resolved:
+            stmt = stmt.where(Conflict.resolved_at.is_(None))
+        hide = not ctx.actor.sees_confidential
+        out = []
+        for c, cname in session.execute(stmt):
+            kept, lost = c.kept_value, c.lost_value
+            if hide and c.field is not None:
+                try:
+                    model = model_for(c.entity)
+                except KeyError:
+                    model = None
+                if model is not None and c.field in model.__confidential__:
+                    kept = lost = None
+            out.append(
+                ConflictRow(
+                    c.id, c.client_id, cname or "", c.entity, c.row_id, c.field, kept, names.get(c.kept_by or "", ""),
+                    c.kept_hlc, lost, names.get(c.lost_by or "", ""), c.lost_hlc, c.created_at, c.resolved_at is not None,
+                )
+            )
+        return out
+
+
+def resolve_conflict(ctx: AppContext, conflict_id: str, keep: str) -> None:
+    """``keep="kept"`` accepts the merged value; ``keep="lost"`` restores the other one."""
+    if keep not in ("kept", "lost"):
+        raise ValidationError("keep", "keep must be 'kept' or 'lost'")
+    with ctx.read() as session:
+        c = session.get(Conflict, conflict_id)
+        if c is None or c.deleted_at is not None:
+            raise NotFoundError("conflict")
+        entity, row_id, field, lost = c.entity, c.row_id, c.field, c.lost_value
+    if keep == "lost":
+        if field is None:
+            records.update_record(ctx, entity, row_id, dict(lost or {}))
+        else:
+            records.update_record(ctx, entity, row_id, {field: lost})
+    with ctx.write() as (session, writer):
+        c = session.get(Conflict, conflict_id)
+        writer.update(
+            c, {"resolved_at": ctx.now(), "resolved_by": ctx.actor.id, "resolution": "kept" if keep == "kept" else "restored"}
+        )
+
+
+#: translated through the workspace catalogue (the label of the dialog's field)
+REASON_LABEL = "Reason"
+
+
+# -- handover (used until the sync area's handover service is available) -----------------------
+def handover_checklist(ctx: AppContext, client_id: str) -> list[dict[str, Any]]:
+    """What the new owner must pick up (open feedback, upcoming visits, open items, key contacts)."""
+    from ..sync.checklist import build_checklist
+    from ..sync.codec import row_to_wire
+
+    rows: dict[str, list[dict[str, Any]]] = {}
+    with ctx.read() as session:
+        for entity in ("feedback", "visit", "improvement_item", "contact"):
+            model = model_for(entity)
+            stmt = select(model).where(model.client_id == client_id, model.deleted_at.is_(None))
+            rows[entity] = [row_to_wire(r) for r in session.scalars(stmt)]
+    return build_checklist(rows, ctx.today().isoformat())
+
+
+def record_handover(
+    ctx: AppContext,
+    client_id: str,
+    to_user_id: str,
+    *,
+    reason: str,
+    checklist: list[dict[str, Any]] | None = None,
+    notes: str | None = None,
+    backup_user_id: str | None = None,
+) -> str:
+    """Give a client to another account manager: the client's owner, an ownership change and a
+    handover record with its checklist, in one unit of work. Returns the handover id."""
+    from ..errors import PermissionDenied
+    from ..i18n import _
+    from ..permissions import may_write
+
+    if not may_write(ctx.actor.role, "handover", "create"):
+        raise PermissionDenied(_("Your role may not change this."))
+    if not (reason or "").strip():
+        raise ValidationError("reason", _("{label} is required.").format(label=_(REASON_LABEL)))
+    with ctx.write() as (session, writer):
+        client = session.get(Client, client_id)
+        if client is None or client.deleted_at is not None:
+            raise NotFoundError(_("The client no longer exists (it may have been deleted)."))
+        user = session.get(User, to_user_id)
+        if user is None or user.deleted_at is not None or not user.active:
+            raise ValidationError("to_user_id", _("{label} is required.").format(label=_("Account manager")))
+        now = ctx.now()
+        old_owner = client.owner_id
+        handover = writer.create(
+            model_for("handover"),
+            {"from_user_id": old_owner, "to_user_id": to_user_id, "by_user_id": ctx.actor.id, "at": now,
+             "reason": reason.strip(), "checklist": checklist or [], "notes": notes, "status": "completed"},
+            client_id=client_id,
+        )
+        writer.create(
+            OwnershipChange,
+            {"kind": "owner", "from_user_id": old_owner, "to_user_id": to_user_id, "by_user_id": ctx.actor.id,
+             "at": now, "reason": reason.strip(), "handover_id": handover.id},
+            client_id=client_id,
+        )
+        changes: dict[str, Any] = {"owner_id": to_user_id}
+        if backup_user_id is not None and backup_user_id != client.backup_owner_id:
+            writer.create(
+                OwnershipChange,
+                {"kind": "backup", "from_user_id": client.backup_owner_id, "to_user_id": backup_user_id,
+                 "by_user_id": ctx.actor.id, "at": now, "reason": reason.strip(), "handover_id": handover.id},
+                client_id=client_id,
+            )
+            changes["backup_owner_id"] = backup_user_id
+        writer.update(client, changes)
+        return handover.id

@@ -1,0 +1,159 @@
+"""The history of one field of a record (who changed it, when, from what to what), with restore."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from ...errors import AccountDeskError, ValidationError
+from ...i18n import _
+from ...labels import label
+from ...services import workspace as ws
+from ..forms import Lookups, visible_fields
+from ..forms.fmt import fmt_datetime, fmt_value
+from .common import Column, RecordTableModel, make_table
+
+
+class FieldHistoryDialog(QDialog):
+    restored = Signal(str)  # field
+
+    def __init__(self, ctx, entity: str, row_id: str, field: str | None = None, *, lookups: Lookups | None = None,
+                 parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.entity = entity
+        self.row_id = row_id
+        self.lookups = lookups or Lookups(ctx)
+        self.setWindowTitle(_("Field history"))
+        self.resize(720, 420)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 12)
+        top = QHBoxLayout()
+        top.addWidget(QLabel(_("Field:"), self))
+        self.field_combo = QComboBox(self)
+        self.field_combo.setObjectName("field")
+        self.specs = {s.name: s for s in visible_fields(ctx, entity)}
+        for s in self.specs.values():
+            self.field_combo.addItem(s.title, s.name)
+        top.addWidget(self.field_combo, 1)
+        layout.addLayout(top)
+        self.model = RecordTableModel(
+            [
+                Column("at", _("When"), lambda r: fmt_datetime(r["at"]), sort=lambda r: r["at"], width=140),
+                Column("who", _("Who"), lambda r: r["who"], width=120),
+                Column("old", _("Before"), lambda r: r["old_text"], width=180),
+                Column("new", _("After"), lambda r: r["new_text"], width=180),
+            ],
+            self,
+        )
+        self.view = make_table(self.model, self)
+        layout.addWidget(self.view, 1)
+        self.note = QLabel(
+            _("Changes made on this device that are not yet synced are listed here; "
+              "after a sync the server keeps the full history."),
+            self,
+        )
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #6b7480;")
+        layout.addWidget(self.note)
+        self.message = QLabel("", self)
+        self.message.setStyleSheet("color: #c0392b;")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        buttons = QDialogButtonBox(self)
+        self.restore_button = QPushButton(_("Restore the value before"), self)
+        self.restore_button.setObjectName("restore")
+        buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.ActionRole)
+        close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        close.setText(_("Close"))
+        buttons.rejected.connect(self.reject)
+        close.clicked.connect(self.reject)
+        layout.addWidget(buttons)
+        self.restore_button.clicked.connect(self.restore_selected)
+        self.field_combo.currentIndexChanged.connect(self.reload)
+        self.view.selectionModel().selectionChanged.connect(self._update)
+        if field is not None:
+            idx = self.field_combo.findData(field)
+            if idx >= 0:
+                self.field_combo.setCurrentIndex(idx)
+        self.reload()
+        if field is None:
+            self._pick_first_changed_field()
+
+    def _pick_first_changed_field(self) -> None:
+        for i in range(self.field_combo.count()):
+            name = self.field_combo.itemData(i)
+            if ws.local_field_history(self.ctx, self.entity, self.row_id, name):
+                self.field_combo.setCurrentIndex(i)
+                return
+
+    @property
+    def field(self) -> str:
+        return self.field_combo.currentData()
+
+    def _text(self, value: Any) -> str:
+        s = self.specs.get(self.field)
+        if value is None:
+            return "—"
+        if s is not None:
+            if s.kind == "enum" and s.enum is not None:
+                return label(s.enum, value)
+            if s.kind == "user":
+                return self.lookups.user_name(value)
+            if s.kind == "users":
+                return ", ".join(self.lookups.user_name(v) for v in value)
+            if s.kind == "ref" and s.ref:
+                return self.lookups.ref_label(s.ref, value) or str(value)
+        return fmt_value(value)
+
+    def reload(self) -> None:
+        self.message.setText("")
+        field = self.field
+        changes = ws.local_field_history(self.ctx, self.entity, self.row_id, field) if field else []
+        rows = []
+        for i, c in enumerate(changes):
+            rows.append({
+                "id": str(i), "at": c.at, "who": c.user_name, "old": c.old, "new": c.new,
+                "old_text": self._text(c.old), "new_text": self._text(c.new),
+            })
+        self.model.set_rows(rows)
+        if rows:
+            self.view.selectRow(0)
+        self._update()
+
+    def _update(self, *_a) -> None:
+        self.restore_button.setEnabled(bool(self.view.selectionModel().selectedRows()))
+
+    def restore_selected(self) -> bool:
+        rows = self.view.selectionModel().selectedRows()
+        if not rows:
+            return False
+        row = self.model.rows[rows[0].row()]
+        try:
+            ws.restore_field(self.ctx, self.entity, self.row_id, self.field, row["old"])
+        except ValidationError as exc:
+            self.message.setText("\n".join(m for _f, m in exc.errors))
+            return False
+        except AccountDeskError as exc:
+            self.message.setText(exc.message)
+            return False
+        self.restored.emit(self.field)
+        self.reload()
+        return True
+
+
+def open_field_history(ctx, entity: str, row_id: str, field: str | None = None, parent=None) -> FieldHistoryDialog:
+    dlg = FieldHistoryDialog(ctx, entity, row_id, field, parent=parent)
+    dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dlg.open()
+    return dlg

@@ -1,0 +1,138 @@
+"""Hand a client over to another account manager: new owner, reason, checklist, notes."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+)
+
+from ...errors import AccountDeskError, ValidationError
+from ...i18n import _
+from ...services import records
+from ...services import workspace as ws
+
+ERROR_STYLE = "color: #c0392b; font-size: 11px;"
+
+
+class HandoverDialog(QDialog):
+    handed_over = Signal(str)  # handover id
+
+    def __init__(self, ctx, client_id: str, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.client_id = client_id
+        client = records.get_record(ctx, "client", client_id)
+        self.setWindowTitle(_("Hand over {client}").format(client=client["name"]))
+        self.resize(620, 560)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 16, 18, 12)
+        names = ws.user_names(ctx)
+        current = names.get(client.get("owner_id") or "", "")
+        intro = QLabel(
+            _("The client belongs to the company, not to a person. The new account manager receives the whole "
+              "history; go through the checklist together.") + "\n"
+            + (_("Current account manager: {name}").format(name=current) if current else _("Needs a new owner")),
+            self,
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.owner = QComboBox(self)
+        self.owner.setObjectName("to_user_id")
+        self.backup = QComboBox(self)
+        self.backup.setObjectName("backup_user_id")
+        self.backup.addItem(_("(unchanged)"), None)
+        for u in ws.list_users(ctx):
+            if u.role in ("manager", "supervisor", "admin") and u.id != client.get("owner_id"):
+                self.owner.addItem(u.display_name, u.id)
+            if u.role != "field":
+                self.backup.addItem(u.display_name, u.id)
+        self.owner.setCurrentIndex(-1)
+        self.owner.setPlaceholderText(_("Choose…"))
+        self.owner_error = self._error()
+        self.reason = QLineEdit(self)
+        self.reason.setObjectName("reason")
+        self.reason.setPlaceholderText(_("e.g. the account manager left the company"))
+        self.reason_error = self._error()
+        form.addRow(_("New account manager") + " *", self.owner)
+        form.addRow("", self.owner_error)
+        form.addRow(_("Backup owner"), self.backup)
+        form.addRow(_(ws.REASON_LABEL) + " *", self.reason)
+        form.addRow("", self.reason_error)
+        layout.addLayout(form)
+        layout.addWidget(QLabel("<b>" + _("Checklist") + "</b>", self))
+        self.checklist_view = QTreeWidget(self)
+        self.checklist_view.setObjectName("checklist")
+        self.checklist_view.setHeaderHidden(True)
+        self.checklist = ws.handover_checklist(ctx, client_id)
+        for item in self.checklist:
+            top = QTreeWidgetItem([f"{_(item['label'])} ({item.get('count', len(item.get('detail', [])))})"])
+            top.setFlags(top.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            top.setCheckState(0, Qt.CheckState.Unchecked)
+            top.setData(0, Qt.ItemDataRole.UserRole, item["key"])
+            for line in item.get("detail", []):
+                QTreeWidgetItem(top, [line])
+            self.checklist_view.addTopLevelItem(top)
+        self.checklist_view.expandAll()
+        layout.addWidget(self.checklist_view, 1)
+        layout.addWidget(QLabel(_("Notes for the new account manager"), self))
+        self.notes = QPlainTextEdit(self)
+        self.notes.setFixedHeight(70)
+        layout.addWidget(self.notes)
+        self.general = self._error()
+        layout.addWidget(self.general)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(_("Hand over"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _error(self) -> QLabel:
+        lab = QLabel("", self)
+        lab.setStyleSheet(ERROR_STYLE)
+        lab.setWordWrap(True)
+        lab.hide()
+        return lab
+
+    def checked_items(self) -> list[dict]:
+        out = []
+        for i, item in enumerate(self.checklist):
+            top = self.checklist_view.topLevelItem(i)
+            out.append({**item, "done": top.checkState(0) == Qt.CheckState.Checked})
+        return out
+
+    def submit(self) -> bool:
+        for lab in (self.owner_error, self.reason_error, self.general):
+            lab.hide()
+        try:
+            hid = ws.record_handover(
+                self.ctx, self.client_id, self.owner.currentData() or "",
+                reason=self.reason.text(), checklist=self.checked_items(),
+                notes=self.notes.toPlainText().strip() or None, backup_user_id=self.backup.currentData(),
+            )
+        except ValidationError as exc:
+            for field, message in exc.errors:
+                target = {"to_user_id": self.owner_error, "reason": self.reason_error}.get(field, self.general)
+                target.setText(message)
+                target.show()
+            return False
+        except AccountDeskError as exc:
+            self.general.setText(exc.message)
+            self.general.show()
+            return False
+        self.handed_over.emit(hid)
+        self.accept()
+        return True

@@ -1,0 +1,288 @@
+"""Overview: profile, health with its reasons, risk flags, what is due next, owner and backup."""
+
+from __future__ import annotations
+
+import html
+import importlib
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...i18n import _
+from ...labels import label
+from ...models.enums import ClientStatus, RiskKind, Severity, Tier
+from ...permissions import may_write
+from ...services import records
+from ...services.detail import client_detail
+from ...services.schema import SCHEMAS
+from ..forms import RecordDialog
+from ..forms.fmt import fmt_date, fmt_datetime, fmt_money
+from .common import AMBER, GREEN, RED, Card, Column, RecordPanel
+from .due import due_items
+from .tabs_basic import Tab
+
+PROFILE_FIELDS = (
+    "short_name", "uscc", "industry", "tier", "status", "province", "city", "address", "employees", "annual_fees",
+    "service_frequency", "report_usage", "deadline_demands", "relationship_since", "contract_renewal_date", "tags",
+)
+LEVEL_COLOURS = {"good": GREEN, "fair": AMBER, "poor": RED, "high": GREEN, "medium": AMBER, "low": RED}
+
+
+def client_health(ctx, client_id: str):
+    """The health service's verdict when that service is installed, else None."""
+    try:
+        health = importlib.import_module("accountdesk.services.health")
+    except ImportError:
+        return None
+    fn = getattr(health, "client_health", None)
+    return fn(ctx, client_id) if fn is not None else None
+
+
+def _value_text(name: str, value: Any) -> str:
+    s = SCHEMAS["client"][name]
+    if value is None or value == [] or value == "":
+        return "—"
+    if s.kind == "enum" and s.enum is not None:
+        return label(s.enum, value)
+    if s.kind == "date":
+        return fmt_date(value)
+    if s.kind == "tags":
+        return "、".join(value)
+    if name == "annual_fees":
+        return fmt_money(value)
+    return str(value)
+
+
+class OverviewTab(Tab):
+    profile_changed = Signal()
+    handover_requested = Signal()
+
+    def __init__(self, ctx, client_id, lookups, parent=None):
+        super().__init__(ctx, client_id, lookups, parent)
+        self.layout_.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        body = QWidget()
+        scroll.setWidget(body)
+        self.layout_.addWidget(scroll)
+        cols = QHBoxLayout(body)
+        cols.setContentsMargins(16, 14, 16, 14)
+        cols.setSpacing(14)
+        left = QVBoxLayout()
+        left.setSpacing(14)
+        right = QVBoxLayout()
+        right.setSpacing(14)
+        cols.addLayout(left, 3)
+        cols.addLayout(right, 2)
+
+        # profile
+        self.profile_card = Card(_("Profile"), body)
+        self.edit_button = QPushButton(_("Edit profile"), self.profile_card)
+        self.edit_button.setObjectName("edit_profile")
+        self.edit_button.setShortcut("Ctrl+E")
+        self.edit_button.setVisible(may_write(ctx.actor.role, "client", "update"))
+        self.edit_button.clicked.connect(self.edit_profile)
+        head = self.profile_card.body.itemAt(0).widget()
+        self.profile_card.body.removeWidget(head)
+        row = QHBoxLayout()
+        row.addWidget(head)
+        row.addStretch(1)
+        row.addWidget(self.edit_button)
+        self.profile_card.body.insertLayout(0, row)
+        self.profile_grid = QGridLayout()
+        self.profile_grid.setHorizontalSpacing(14)
+        self.profile_grid.setVerticalSpacing(6)
+        self.profile_card.body.addLayout(self.profile_grid)
+        self.description = QLabel("", self.profile_card)
+        self.description.setWordWrap(True)
+        self.description.setStyleSheet("color: #344054; border: none;")
+        self.profile_card.body.addWidget(self.description)
+        left.addWidget(self.profile_card)
+
+        # risk flags
+        self.risks = RecordPanel(
+            ctx, client_id, "risk_flag",
+            [
+                Column("kind", _("Risk"), lambda r: label(RiskKind, r.get("kind")), width=170),
+                Column("severity", _("Severity"), lambda r: label(Severity, r.get("severity")), width=80,
+                       color=lambda r: RED if r.get("severity") in ("high", "critical") else AMBER),
+                Column("raised_at", _("Raised"), lambda r: fmt_date(r.get("raised_at")), width=100),
+                Column("cleared_at", _("Cleared"), lambda r: fmt_date(r.get("cleared_at")), width=100),
+                Column("note", _("Note"), lambda r: (r.get("note") or "").replace("\n", " ")),
+            ],
+            title=_("Risk flags"), lookups=lookups, parent=body,
+            empty=_("No risk flags. Flag clients whose results are used in litigation, "
+                    "who demand extreme deadlines or who are on the dishonest-debtor list."),
+            load=lambda: sorted(records.list_records(ctx, "risk_flag", client_id),
+                                key=lambda r: (r.get("cleared_at") is not None, str(r.get("raised_at")))),
+            defaults=lambda: {"raised_at": ctx.now().replace(second=0, microsecond=0), "severity": "high"},
+            new_label=_("Flag a risk"), describe=lambda r: label(RiskKind, r.get("kind")),
+        )
+        self.risks.model.muted = lambda r: r.get("cleared_at") is not None
+        self.risks.setMinimumHeight(200)
+        self.risks.changed.connect(self.changed)
+        self.panels.append(self.risks)
+        left.addWidget(self.risks, 1)
+
+        # health
+        self.health_card = Card(_("Client health"), body)
+        self.health_score = QLabel("", self.health_card)
+        self.health_score.setObjectName("health_score")
+        self.health_reasons = QLabel("", self.health_card)
+        self.health_reasons.setObjectName("health_reasons")
+        self.health_reasons.setWordWrap(True)
+        self.health_reasons.setStyleSheet("border: none; color: #344054;")
+        self.health_card.body.addWidget(self.health_score)
+        self.health_card.body.addWidget(self.health_reasons)
+        right.addWidget(self.health_card)
+
+        # owner and team
+        self.team_card = Card(_("Account team"), body)
+        self.owner_label = QLabel("", self.team_card)
+        self.owner_label.setObjectName("owner")
+        self.owner_label.setWordWrap(True)
+        self.owner_label.setStyleSheet("border: none;")
+        self.owner_label.setTextFormat(Qt.TextFormat.RichText)
+        self.team_card.body.addWidget(self.owner_label)
+        self.handover_button = QPushButton(_("Hand over…"), self.team_card)
+        self.handover_button.setObjectName("handover")
+        self.handover_button.setToolTip(_("Give this client to another account manager, with a checklist"))
+        self.handover_button.setVisible(ctx.actor.sees_all_clients)
+        self.handover_button.clicked.connect(self.handover_requested)
+        self.team_card.body.addWidget(self.handover_button, 0, Qt.AlignmentFlag.AlignLeft)
+        right.addWidget(self.team_card)
+
+        # next due
+        self.due_card = Card(_("Next due"), body)
+        self.due_list = QLabel("", self.due_card)
+        self.due_list.setObjectName("due_list")
+        self.due_list.setWordWrap(True)
+        self.due_list.setTextFormat(Qt.TextFormat.RichText)
+        self.due_list.setStyleSheet("border: none;")
+        self.due_list.linkActivated.connect(self._open_link)
+        self.due_card.body.addWidget(self.due_list)
+        right.addWidget(self.due_card)
+        right.addStretch(1)
+        self.detail: dict[str, Any] = {}
+
+    # -- data ------------------------------------------------------------------------------------
+    def reload(self) -> None:
+        self.lookups.invalidate()
+        self.detail = client_detail(self.ctx, self.client_id)
+        self._fill_profile()
+        self._fill_health()
+        self._fill_team()
+        self._fill_due()
+        self.risks.reload()
+
+    def _fill_profile(self) -> None:
+        d = self.detail
+        while self.profile_grid.count():
+            item = self.profile_grid.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        hidden = set(d.get("_hidden", []))
+        shown = [n for n in PROFILE_FIELDS if n not in hidden]
+        half = (len(shown) + 1) // 2
+        for i, name in enumerate(shown):
+            col = 0 if i < half else 2
+            r = i if i < half else i - half
+            key = QLabel(SCHEMAS["client"][name].title, self.profile_card)
+            key.setStyleSheet("color: #667085; border: none;")
+            val = QLabel(_value_text(name, d.get(name)), self.profile_card)
+            val.setObjectName(f"value_{name}")
+            val.setWordWrap(True)
+            val.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            val.setStyleSheet("border: none;")
+            self.profile_grid.addWidget(key, r, col, Qt.AlignmentFlag.AlignTop)
+            self.profile_grid.addWidget(val, r, col + 1, Qt.AlignmentFlag.AlignTop)
+        self.profile_grid.setColumnStretch(1, 1)
+        self.profile_grid.setColumnStretch(3, 1)
+        self.description.setText(d.get("description") or "")
+        self.description.setVisible(bool(d.get("description")))
+
+    def _fill_health(self) -> None:
+        h = client_health(self.ctx, self.client_id)
+        if h is None:
+            self.health_card.hide()
+            return
+        self.health_card.show()
+        level = str(getattr(h, "level", "") or "")
+        colour = LEVEL_COLOURS.get(level, "#1f6feb")
+        level_text = getattr(h, "level_label", None) or _level_label(level)
+        self.health_score.setText(
+            f"<span style='font-size:26px; font-weight:600; color:{colour}'>{int(round(h.score))}</span>"
+            f"<span style='color:#667085'> / 100</span>&nbsp;&nbsp;"
+            f"<span style='color:{colour}; font-weight:600'>{html.escape(level_text)}</span>"
+        )
+        reasons = [str(r) for r in (getattr(h, "reasons", None) or [])]
+        self.health_reasons.setText("\n".join("• " + r for r in reasons) if reasons else _("Nothing to worry about."))
+
+    def _fill_team(self) -> None:
+        d = self.detail
+        names = {m.get("user_id"): self.lookups.user_name(m.get("user_id")) for m in d.get("team", [])}
+        owner = d.get("owner_name") or ""
+        backup = d.get("backup_owner_name") or ""
+        lines = [
+            f"<b>{html.escape(_('Account manager'))}</b>: "
+            + (html.escape(owner) if owner else f"<span style='color:{RED}'>{html.escape(_('Needs a new owner'))}</span>"),
+            f"<b>{html.escape(_('Backup owner'))}</b>: " + (html.escape(backup) if backup else "—"),
+            f"<b>{html.escape(_('Service team'))}</b>: " + (html.escape("、".join(v for v in names.values() if v)) or "—"),
+        ]
+        self.owner_label.setText("<br>".join(lines))
+
+    def _fill_due(self) -> None:
+        d = self.detail
+        lists = dict(d)
+        items = []
+        for plan in d.get("improvement_plans", []):
+            items.extend(plan.get("items", []) if isinstance(plan, dict) else [])
+        lists["improvement_items"] = items
+        today = self.ctx.today()
+        due = due_items(d, lists, today, self.ctx.now())
+        due = [x for x in due if (x.on - today).days <= 60][:8]
+        if not due:
+            self.due_list.setText(f"<span style='color:#667085'>{html.escape(_('Nothing due in the next 60 days.'))}</span>")
+            return
+        rows = []
+        for item in due:
+            colour = RED if item.on < today else AMBER if (item.on - today).days <= 7 else "#344054"
+            when = _("overdue") if item.on < today else _("today") if item.on == today else fmt_date(item.on)
+            rows.append(
+                f"<tr><td style='color:{colour}; padding-right:10px; white-space:nowrap'>{html.escape(when)}</td>"
+                f"<td><a style='color:#1f2733; text-decoration:none' href='{item.tab}:{item.row_id or ''}'>"
+                f"{html.escape(item.text)}</a></td></tr>"
+            )
+        self.due_list.setText("<table cellspacing='3'>" + "".join(rows) + "</table>")
+
+    def _open_link(self, link: str) -> None:
+        tab, _sep, row_id = link.partition(":")
+        self.open_requested.emit(tab, row_id or None)
+
+    def edit_profile(self) -> RecordDialog:
+        dlg = RecordDialog(self.ctx, "client", row_id=self.client_id, lookups=self.lookups, parent=self,
+                           title=_("Edit profile"),
+                           fields=[n for n in SCHEMAS["client"] if may_write(self.ctx.actor.role, "client", "update", {n})])
+        dlg.saved.connect(lambda _i: (self.reload(), self.profile_changed.emit(), self.changed.emit("client")))
+        dlg.open()
+        return dlg
+
+
+def _level_label(level: str) -> str:
+    return {
+        "good": _("Healthy"), "fair": _("Needs attention"), "poor": _("At risk"),
+        "high": _("Healthy"), "medium": _("Needs attention"), "low": _("At risk"),
+    }.get(level, level)
+
+
+__all__ = ["OverviewTab", "fmt_datetime", "Tier", "ClientStatus"]

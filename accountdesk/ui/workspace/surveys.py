@@ -1,0 +1,170 @@
+"""Satisfaction surveys: the scores table and a trend chart drawn with QPainter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+
+from ...i18n import _
+from ...models import SCORE_FIELDS
+from ...services import records
+from ..forms.fmt import fmt_date
+from .common import AMBER, GREEN, RED, Column, section_title
+from .tabs_basic import Tab, split
+
+SERIES_COLOURS = {
+    "score_overall": "#1f6feb",
+    "score_service_quality": "#12b76a",
+    "score_responsiveness": "#f79009",
+    "score_professionalism": "#7a5af8",
+    "score_relationship": "#ee46bc",
+}
+
+
+def score_titles() -> dict[str, str]:
+    return {
+        "score_service_quality": _("Service quality"),
+        "score_responsiveness": _("Responsiveness"),
+        "score_professionalism": _("Professionalism"),
+        "score_relationship": _("Relationship"),
+        "score_overall": _("Overall"),
+    }
+
+
+class TrendChart(QWidget):
+    """Scores (1–5) over time, one line per dimension; the overall score drawn thicker."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("survey_trend")
+        self.surveys: list[dict[str, Any]] = []
+        self.setMinimumHeight(180)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(600, 240)
+
+    def set_surveys(self, surveys: list[dict[str, Any]]) -> None:
+        self.surveys = sorted(surveys, key=lambda s: s["conducted_on"])
+        self.update()
+
+    def series(self) -> dict[str, list[tuple[dt.date, int]]]:
+        out: dict[str, list[tuple[dt.date, int]]] = {}
+        for field in SCORE_FIELDS:
+            points = [(s["conducted_on"], s[field]) for s in self.surveys if s.get(field) is not None]
+            if points:
+                out[field] = points
+        return out
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QColor("#ffffff"))
+        series = self.series()
+        fm = p.fontMetrics()
+        left, top, right, bottom = 34, 12, 150, 28
+        plot = QRectF(left, top, max(self.width() - left - right, 10), max(self.height() - top - bottom, 10))
+        # grid and y labels 1..5
+        p.setPen(QPen(QColor("#eaecf0"), 1))
+        for score in range(1, 6):
+            y = plot.bottom() - (score - 1) / 4 * plot.height()
+            p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+            p.setPen(QColor("#667085"))
+            p.drawText(QRectF(0, y - 8, left - 8, 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(score))
+            p.setPen(QPen(QColor("#eaecf0"), 1))
+        if not series:
+            p.setPen(QColor("#667085"))
+            p.drawText(plot, Qt.AlignmentFlag.AlignCenter,
+                       _("No surveys yet. A satisfaction survey at least every six months shows the trend here."))
+            p.end()
+            return
+        dates = sorted({d for pts in series.values() for d, _s in pts})
+        first, last = dates[0], dates[-1]
+        span = max((last - first).days, 1)
+
+        def x_of(d: dt.date) -> float:
+            if first == last:
+                return plot.center().x()
+            return plot.left() + (d - first).days / span * plot.width()
+
+        # x labels: first, last and up to 4 between
+        p.setPen(QColor("#667085"))
+        shown = dates if len(dates) <= 6 else [dates[round(i * (len(dates) - 1) / 5)] for i in range(6)]
+        for d in shown:
+            text = fmt_date(d)
+            w = fm.horizontalAdvance(text)
+            x = min(max(x_of(d) - w / 2, plot.left() - 10), plot.right() - w + 10)
+            p.drawText(QRectF(x, plot.bottom() + 6, w + 2, 18), Qt.AlignmentFlag.AlignLeft, text)
+        titles = score_titles()
+        ly = top
+        for field, points in series.items():
+            colour = QColor(SERIES_COLOURS[field])
+            width = 3.0 if field == "score_overall" else 1.6
+            path = QPainterPath()
+            for i, (d, s) in enumerate(points):
+                pt = QPointF(x_of(d), plot.bottom() - (s - 1) / 4 * plot.height())
+                if i == 0:
+                    path.moveTo(pt)
+                else:
+                    path.lineTo(pt)
+            p.setPen(QPen(colour, width))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawPath(path)
+            p.setBrush(colour)
+            for d, s in points:
+                p.drawEllipse(QPointF(x_of(d), plot.bottom() - (s - 1) / 4 * plot.height()), width + 1, width + 1)
+            # legend
+            p.setPen(QPen(colour, 3))
+            p.drawLine(QPointF(self.width() - right + 14, ly + 8), QPointF(self.width() - right + 30, ly + 8))
+            p.setPen(QColor("#344054"))
+            p.drawText(QRectF(self.width() - right + 36, ly, right - 38, 16), Qt.AlignmentFlag.AlignLeft
+                       | Qt.AlignmentFlag.AlignVCenter, fm.elidedText(titles[field], Qt.TextElideMode.ElideRight, right - 40))
+            ly += 20
+        p.end()
+
+
+def _score_color(value):
+    if value is None:
+        return None
+    return RED if value <= 2 else AMBER if value == 3 else GREEN
+
+
+class SurveysTab(Tab):
+    def __init__(self, ctx, client_id, lookups, parent=None):
+        super().__init__(ctx, client_id, lookups, parent)
+        titles = score_titles()
+        cols = [
+            Column("conducted_on", _("Conducted on"), lambda r: fmt_date(r.get("conducted_on")),
+                   sort=lambda r: r["conducted_on"], width=110),
+            Column("respondent", _("Respondent"), lambda r: r.get("respondent")
+                   or lookups.ref_label("contact", r.get("respondent_contact_id")).split(" · ")[0], width=110),
+        ]
+        for field in ("score_overall", "score_service_quality", "score_responsiveness", "score_professionalism",
+                      "score_relationship"):
+            cols.append(Column(field, titles[field], width=90, align_right=True,
+                               color=lambda r, f=field: _score_color(r.get(f))))
+        cols.append(Column("comments", _("Comments"), lambda r: (r.get("comments") or "").replace("\n", " ")))
+        self.surveys = self.panel(
+            "survey", cols, title=_("Satisfaction surveys"),
+            empty=_("No surveys yet. Survey the client at least every six months."),
+            load=lambda: records.list_records(ctx, "survey", client_id, order_by="conducted_on", descending=True),
+            defaults=lambda: {"conducted_on": ctx.today()},
+            new_label=_("New survey"),
+            describe=lambda r: fmt_date(r.get("conducted_on")),
+        )
+        self.chart = TrendChart(self)
+        holder = QWidget(self)
+        box = QVBoxLayout(holder)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(section_title(_("Trend"), holder))
+        box.addWidget(self.chart, 1)
+        self.layout_.addWidget(split(self.surveys, holder, sizes=[280, 300]))
+        self.surveys.changed.connect(lambda _e: self.chart.set_surveys(self.surveys.model.rows))
+
+    def reload(self) -> None:
+        super().reload()
+        self.chart.set_surveys(self.surveys.model.rows)

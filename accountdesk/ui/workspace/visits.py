@@ -1,0 +1,162 @@
+"""Visits: cadence plans with their next due date, planned visits and the history with reports,
+and the quick "Record visit" dialog."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtWidgets import QPushButton, QTextBrowser, QVBoxLayout, QWidget
+
+from ...i18n import _
+from ...labels import label
+from ...models.enums import VisitChannel, VisitKind, VisitStatus
+from ...services import records
+from ..forms import Lookups, RecordDialog
+from ..forms.fmt import fmt_date, fmt_datetime
+from .common import AMBER, GREEN, GREY, RED, Column, icon, section_title
+from .due import plan_next_due
+from .tabs_basic import Tab, split
+
+QUICK_FIELDS = ["kind", "planned_start", "channel", "outcome"]
+
+
+def record_visit_dialog(ctx, client_id: str, lookups: Lookups | None = None, parent=None) -> RecordDialog:
+    """Four fields, sensible defaults: a held visit recorded in seconds."""
+
+    def done(values):
+        values = dict(values)
+        values["status"] = VisitStatus.DONE.value
+        values.setdefault("owner_id", ctx.actor.id)
+        return values
+
+    now = ctx.now().replace(second=0, microsecond=0)
+    return RecordDialog(
+        ctx, "visit", client_id=client_id, fields=QUICK_FIELDS, lookups=lookups, parent=parent,
+        defaults={"kind": VisitKind.RETURN_VISIT.value, "planned_start": now, "channel": VisitChannel.ONSITE.value},
+        title=_("Record visit"), before_save=done,
+    )
+
+
+STATUS_COLOURS = {"planned": "#1f6feb", "done": GREEN, "cancelled": GREY, "missed": RED}
+
+
+class VisitsTab(Tab):
+    def __init__(self, ctx, client_id, lookups, parent=None):
+        super().__init__(ctx, client_id, lookups, parent)
+        today = ctx.today()
+        self._visits: list[dict] = []
+
+        def last_next(r):
+            return plan_next_due(r, self._visits, today)
+
+        def next_text(r):
+            nxt = last_next(r)[1]
+            if nxt is None:
+                return _("Paused") if not r.get("active", True) else ""
+            if nxt < today:
+                return _("{date} (overdue)").format(date=fmt_date(nxt))
+            return fmt_date(nxt)
+
+        def next_color(r):
+            nxt = last_next(r)[1]
+            if nxt is None:
+                return None
+            if nxt < today:
+                return RED
+            return AMBER if (nxt - today).days <= 7 else None
+
+        self.plans = self.panel(
+            "visit_plan",
+            [
+                Column("kind", _("Cadence"), lambda r: r.get("title") or label(VisitKind, r["kind"]), width=170),
+                Column("every_months", _("Every (months)"), width=110, align_right=True),
+                Column("owner_id", _("Owner"), lambda r: lookups.user_name(r.get("owner_id")), width=110),
+                Column("last", _("Last held"), lambda r: fmt_date(last_next(r)[0]), width=110),
+                Column("next", _("Next due"), next_text, sort=lambda r: (last_next(r)[1] is None, str(last_next(r)[1])),
+                       color=next_color),
+            ],
+            title=_("Visit plans (cadence)"),
+            empty=_("No visit plan yet. Add a cadence, e.g. a return visit every month, "
+                    "an executive meeting every quarter."),
+            new_label=_("New plan"),
+            describe=lambda r: r.get("title") or label(VisitKind, r["kind"]),
+            defaults=lambda: {"owner_id": ctx.actor.id, "active": True},
+        )
+
+        def load_visits():
+            self._visits = records.list_records(ctx, "visit", client_id, order_by="planned_start", descending=True)
+            return self._visits
+
+        self.visits = self.panel(
+            "visit",
+            [
+                Column("planned_start", _("When"), lambda r: fmt_datetime(r.get("done_at") or r["planned_start"]),
+                       sort=lambda r: r["planned_start"], width=140),
+                Column("kind", _("Kind"), lambda r: label(VisitKind, r["kind"]), width=130),
+                Column("channel", _("Channel"), lambda r: label(VisitChannel, r.get("channel")), width=80),
+                Column("status", _("Status"), lambda r: label(VisitStatus, r.get("status")), width=80,
+                       color=lambda r: STATUS_COLOURS.get(r.get("status"))),
+                Column("owner_id", _("Owner"), lambda r: lookups.user_name(r.get("owner_id")), width=100),
+                Column("purpose", _("Purpose"), lambda r: (r.get("purpose") or "").replace("\n", " "), width=200),
+                Column("outcome", _("Outcome"), lambda r: (r.get("outcome") or "").replace("\n", " ")),
+            ],
+            title=_("Visits"),
+            empty=_("No visits yet. Plan the next visit, or record one you have just made."),
+            load=load_visits,
+            new_label=_("Plan visit"),
+            describe=lambda r: label(VisitKind, r["kind"]) + " " + fmt_date(r["planned_start"]),
+            defaults=lambda: {"owner_id": ctx.actor.id, "status": "planned"},
+        )
+        self.record_button = QPushButton(icon("visit"), _("Record visit"), self)
+        self.record_button.setObjectName("record_visit")
+        self.record_button.setToolTip(_("Record a visit you have made (Ctrl+R)"))
+        self.record_button.setShortcut("Ctrl+R")
+        self.visits.extra_bar.addWidget(self.record_button)
+        self.record_button.setVisible(not self.visits.new_button.isHidden())
+        self.record_button.clicked.connect(self.record_visit)
+        self.report = QTextBrowser(self)
+        self.report.setObjectName("visit_report")
+        self.report.setOpenLinks(False)
+        self.report.setMaximumHeight(150)
+        holder = QWidget(self)
+        box = QVBoxLayout(holder)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(section_title(_("Visit report"), holder))
+        box.addWidget(self.report)
+        self.visits.selection_changed.connect(self._show_report)
+        self.visits.changed.connect(lambda _e: self.plans.reload())
+        self.layout_.addWidget(split(self.plans, self.visits, holder, sizes=[170, 330, 150]))
+
+    def reload(self) -> None:
+        self.visits.reload()  # first: the plans' next due dates come from the visits
+        self.plans.reload()
+        self._show_report(self.visits.current_row())
+
+    def record_visit(self) -> RecordDialog:
+        dlg = record_visit_dialog(self.ctx, self.client_id, self.lookups, self)
+        dlg.saved.connect(self._recorded)
+        dlg.open()
+        return dlg
+
+    def _recorded(self, row_id: str) -> None:
+        self.reload()
+        self.visits.select(row_id)
+        self.changed.emit("visit")
+
+    def _show_report(self, row) -> None:
+        if not row:
+            self.report.setHtml(f"<p style='color:#667085'>{html.escape(_('Select a visit to read its report.'))}</p>")
+            return
+        parts = []
+        for key, title in (("purpose", _("Purpose")), ("outcome", _("Outcome")), ("client_requests", _("Client requests")),
+                           ("follow_ups", _("Follow-ups")), ("next_steps", _("Next steps"))):
+            text = row.get(key)
+            if text:
+                parts.append(f"<p><b>{html.escape(title)}</b><br>{html.escape(text).replace(chr(10), '<br>')}</p>")
+        attendees = [self.lookups.ref_label("contact", c) for c in row.get("attendee_contact_ids") or []]
+        attendees += [self.lookups.user_name(u) for u in row.get("attendee_user_ids") or []]
+        if attendees:
+            parts.append(f"<p><b>{html.escape(_('Attendees'))}</b><br>{html.escape(', '.join(a for a in attendees if a))}</p>")
+        if not parts:
+            parts.append(f"<p style='color:#667085'>{html.escape(_('No report written yet. Edit the visit to write it.'))}</p>")
+        self.report.setHtml("".join(parts))

@@ -1,0 +1,249 @@
+"""The client workspace: a header (name, tier, status, risks, owner) over one tab per area."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+
+from ...errors import NotFoundError
+from ...i18n import _
+from ...labels import label
+from ...models.enums import ClientStatus, RiskKind, Tier
+from ...services import records
+from ..forms import Lookups
+from .common import AMBER, GREEN, GREY, RED, badge, icon
+from .contacts import ContactsTab
+from .feedback_tab import FeedbackTab
+from .overview import OverviewTab
+from .surveys import SurveysTab
+from .tabs_basic import (
+    EquipmentTab,
+    ImprovementTab,
+    OpportunitiesTab,
+    OwnershipTab,
+    ServiceTab,
+    Tab,
+    TimelineTab,
+    ValueAddedTab,
+)
+from .visits import VisitsTab
+
+TIER_COLOURS = {"strategic": "#6941c6", "key": "#1f6feb", "standard": "#667085"}
+STATUS_COLOURS = {"prospect": GREY, "active": GREEN, "at_risk": AMBER, "dormant": GREY, "lost": RED}
+
+#: tab name -> (class, English title msgid via _ at build time, icon)
+TAB_ORDER = (
+    "overview", "contacts", "visits", "service", "services", "feedback", "surveys", "improvement",
+    "equipment", "opportunities", "timeline", "ownership",
+)
+TAB_ALIASES = {"value_added": "services", "vas": "services", "history": "ownership", "risks": "overview",
+               "risk_flag": "overview", "interactions": "timeline"}
+
+
+def _tab_titles() -> dict[str, str]:
+    return {
+        "overview": _("Overview"),
+        "contacts": _("Contacts"),
+        "visits": _("Visits"),
+        "service": _("Service"),
+        "services": _("Value-added services"),
+        "feedback": _("Feedback"),
+        "surveys": _("Surveys"),
+        "improvement": _("Improvement plan"),
+        "equipment": _("Equipment"),
+        "opportunities": _("Opportunities"),
+        "timeline": _("Timeline"),
+        "ownership": _("Ownership history"),
+    }
+
+
+TAB_CLASSES: dict[str, type[Tab]] = {
+    "overview": OverviewTab,
+    "contacts": ContactsTab,
+    "visits": VisitsTab,
+    "service": ServiceTab,
+    "services": ValueAddedTab,
+    "feedback": FeedbackTab,
+    "surveys": SurveysTab,
+    "improvement": ImprovementTab,
+    "equipment": EquipmentTab,
+    "opportunities": OpportunitiesTab,
+    "timeline": TimelineTab,
+    "ownership": OwnershipTab,
+}
+TAB_ICONS = {"overview": "clients", "contacts": "user", "visits": "visit", "feedback": "feedback",
+             "equipment": "equipment", "improvement": "improvement", "ownership": "handover", "timeline": "clock",
+             "service": "contract"}
+
+
+class ClientWorkspace(QWidget):
+    """Everything about one client. Tabs are built when first shown, and refreshed when another
+    tab changed data they show."""
+
+    title_changed = Signal(str)
+    client_changed = Signal(str)  # client id, after any write in the workspace
+
+    def __init__(self, ctx, tasks, client_id: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.tasks = tasks
+        self.client_id = client_id
+        self.setObjectName("ClientWorkspace")
+        self.lookups = Lookups(ctx, client_id)
+        self.tabs_by_name: dict[str, Tab] = {}
+        self._stale: set[str] = set()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        header = QWidget(self)
+        header.setObjectName("workspace_header")
+        header.setStyleSheet("QWidget#workspace_header { border-bottom: 1px solid #e4e7ec; }")
+        hl = QHBoxLayout(header)
+        hl.setContentsMargins(18, 12, 18, 10)
+        hl.setSpacing(8)
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        self.name_label = QLabel("", header)
+        self.name_label.setObjectName("client_name")
+        self.name_label.setStyleSheet("font-size: 19px; font-weight: 600;")
+        self.sub_label = QLabel("", header)
+        self.sub_label.setObjectName("client_sub")
+        self.sub_label.setStyleSheet("color: #667085;")
+        text.addWidget(self.name_label)
+        text.addWidget(self.sub_label)
+        hl.addLayout(text)
+        hl.addSpacing(8)
+        self.badges = QHBoxLayout()
+        self.badges.setSpacing(6)
+        hl.addLayout(self.badges)
+        hl.addStretch(1)
+        self.record_visit_button = QPushButton(icon("visit"), _("Record visit"), header)
+        self.record_visit_button.setObjectName("header_record_visit")
+        self.feedback_button = QPushButton(icon("feedback"), _("Record feedback"), header)
+        self.feedback_button.setObjectName("header_record_feedback")
+        hl.addWidget(self.record_visit_button)
+        hl.addWidget(self.feedback_button)
+        layout.addWidget(header)
+        self.tab_widget = QTabWidget(self)
+        self.tab_widget.setObjectName("workspace_tabs")
+        self.tab_widget.setDocumentMode(True)
+        self.tab_widget.setUsesScrollButtons(True)
+        layout.addWidget(self.tab_widget, 1)
+        titles = _tab_titles()
+        self._names: list[str] = []
+        for name in TAB_ORDER:
+            holder = QWidget()
+            QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+            self.tab_widget.addTab(holder, icon(TAB_ICONS.get(name, "")), titles[name])
+            self._names.append(name)
+        self.tab_widget.currentChanged.connect(self._current_changed)
+        self.record_visit_button.clicked.connect(self._record_visit)
+        self.feedback_button.clicked.connect(self._record_feedback)
+        self.refresh_header()
+        self._current_changed(0)
+
+    # -- header ----------------------------------------------------------------------------------
+    def refresh_header(self) -> None:
+        try:
+            c = records.get_record(self.ctx, "client", self.client_id)
+        except NotFoundError:
+            self.name_label.setText(_("This client no longer exists."))
+            return
+        self.client = c
+        self.name_label.setText(c["name"])
+        sub = [x for x in (c.get("short_name"), c.get("industry"), " ".join(x for x in (c.get("province"), c.get("city")) if x))
+               if x]
+        owner = self.lookups.user_name(c.get("owner_id"))
+        sub.append(_("Account manager: {name}").format(name=owner) if owner else _("Needs a new owner"))
+        self.sub_label.setText(html.unescape("  ·  ".join(sub)))
+        while self.badges.count():
+            w = self.badges.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        self.badges.addWidget(badge(label(Tier, c.get("tier")), TIER_COLOURS.get(c.get("tier"), GREY)))
+        self.badges.addWidget(badge(label(ClientStatus, c.get("status")), STATUS_COLOURS.get(c.get("status"), GREY)))
+        for r in records.list_records(self.ctx, "risk_flag", self.client_id):
+            if r.get("cleared_at") is None:
+                b = badge("⚠ " + label(RiskKind, r.get("kind")), RED)
+                b.setObjectName("risk_badge")
+                self.badges.addWidget(b)
+        self.title_changed.emit(c["name"])
+
+    # -- tabs ------------------------------------------------------------------------------------
+    def tab(self, name: str) -> Tab:
+        """The tab of that name, built on first use."""
+        name = TAB_ALIASES.get(name, name)
+        if name not in self.tabs_by_name:
+            tab = TAB_CLASSES[name](self.ctx, self.client_id, self.lookups)
+            tab.changed.connect(lambda entity, n=name: self._data_changed(n, entity))
+            tab.open_requested.connect(self.show_tab)
+            if isinstance(tab, OverviewTab):
+                tab.handover_requested.connect(self.hand_over)
+            holder = self.tab_widget.widget(self._names.index(name))
+            holder.layout().addWidget(tab)
+            self.tabs_by_name[name] = tab
+            tab.reload()
+        return self.tabs_by_name[name]
+
+    def tab_names(self) -> list[str]:
+        return list(self._names)
+
+    def current_tab_name(self) -> str:
+        return self._names[self.tab_widget.currentIndex()]
+
+    def show_tab(self, name: str, row_id: str | None = None) -> Tab:
+        """Open a tab (and select a row in it)."""
+        name = TAB_ALIASES.get(name, name)
+        if name not in TAB_CLASSES:
+            name = "overview"
+        tab = self.tab(name)
+        self.tab_widget.setCurrentIndex(self._names.index(name))
+        if row_id:
+            tab.show_row(row_id)
+        return tab
+
+    def _current_changed(self, index: int) -> None:
+        if index < 0:
+            return
+        name = self._names[index]
+        fresh = name not in self.tabs_by_name
+        tab = self.tab(name)
+        if not fresh and name in self._stale:
+            tab.reload()
+        self._stale.discard(name)
+
+    def _data_changed(self, source: str, entity: str) -> None:
+        """Another tab wrote: the others reload when next shown; the header now."""
+        self.lookups.invalidate()
+        for name in self.tabs_by_name:
+            if name != source:
+                self._stale.add(name)
+        self.refresh_header()
+        self.client_changed.emit(self.client_id)
+
+    def reload(self) -> None:
+        self.lookups.invalidate()
+        self.refresh_header()
+        for name, tab in self.tabs_by_name.items():
+            if name == self.current_tab_name():
+                tab.reload()
+            else:
+                self._stale.add(name)
+
+    # -- header actions --------------------------------------------------------------------------
+    def _record_visit(self):
+        return self.show_tab("visits").record_visit()
+
+    def _record_feedback(self):
+        return self.show_tab("feedback").feedback.create()
+
+    def hand_over(self):
+        from .handover_dialog import HandoverDialog
+
+        dlg = HandoverDialog(self.ctx, self.client_id, parent=self)
+        dlg.handed_over.connect(lambda: self._data_changed("", "client"))
+        dlg.handed_over.connect(self.reload)
+        dlg.open()
+        return dlg
