@@ -17,6 +17,7 @@ from ..errors import ValidationError
 from ..i18n import _
 from ..models import Client, ClientTeamMember, Contact, RiskFlag, ServiceNote, User
 from ..models.enums import ClientStatus, Role, Tier
+from ..store import search as index
 from .context import AppContext
 
 SORTS = ("name", "tier", "status", "province", "owner", "contract_renewal_date")
@@ -103,10 +104,7 @@ def visible_client_ids(ctx: AppContext, session: Session) -> set[str]:
 # -- the client list --------------------------------------------------------------------------
 
 
-def _sort_columns(sort: str, owner):
-    from ..store import search as index
-
-    name_key = index.name_sort_expr(Client)
+def _sort_columns(sort: str, owner, name_key):
     if sort == "name":
         return [name_key]
     if sort == "tier":
@@ -122,7 +120,7 @@ def _sort_columns(sort: str, owner):
     raise ValidationError("sort", _("Unknown sort order: {sort}").format(sort=sort))
 
 
-def _filtered(ctx: AppContext, session: Session, stmt, search: str | None, filters: ClientFilter | None):
+def _filtered(ctx: AppContext, stmt, search: str | None, filters: ClientFilter | None, *, id_sql: str = "clients.id"):
     stmt = stmt.where(Client.deleted_at.is_(None), scope_condition(ctx))
     f = filters or ClientFilter()
     if f.tiers:
@@ -146,10 +144,23 @@ def _filtered(ctx: AppContext, session: Session, stmt, search: str | None, filte
         stmt = stmt.where(or_(Client.owner_id.is_(None), Client.owner_id.not_in(active_users)))
     text = (search or "").strip()
     if text:
-        from ..store import search as index
-
-        stmt = stmt.where(Client.id.in_(index.matching_clients_select(text)))
+        stmt = stmt.where(index.matching_clients_clause(text, id_sql))
     return stmt
+
+
+_ROW_COLUMNS = (
+    Client.id,
+    Client.name,
+    Client.short_name,
+    Client.tier,
+    Client.status,
+    Client.province,
+    Client.city,
+    Client.industry,
+    Client.owner_id,
+    Client.backup_owner_id,
+    Client.contract_renewal_date,
+)
 
 
 def list_clients_page(
@@ -162,55 +173,60 @@ def list_clients_page(
     after: tuple | None = None,
     limit: int | None = 200,
 ) -> ClientPage:
-    """One page of the client list. ``after`` is the ``next_after`` of the previous page."""
+    """One page of the client list. ``after`` is the ``next_after`` of the previous page
+    (an opaque tuple of the last row's sort key); ``limit=None`` returns every row."""
     if limit is not None and limit < 1:
         raise ValidationError("limit", _("The page size must be at least 1."))
+    if sort not in SORTS:
+        raise ValidationError("sort", _("Unknown sort order: {sort}").format(sort=sort))
     owner = aliased(User)
-    keys = _sort_columns(sort, owner)
-    key_cols = [k.label(f"k{i}") for i, k in enumerate([*keys, Client.id])]
-    stmt = select(Client, owner.display_name, *key_cols).outerjoin(owner, owner.id == Client.owner_id)
+    sr = index.search_rows_table
+    # Name order comes from the index (pinyin collation key), which also serves as the row
+    # source, so the default order pages through an index without sorting the whole list.
+    keys = [*_sort_columns(sort, owner, sr.c.sort_key), sr.c.row_id]
+    stmt = (
+        select(*_ROW_COLUMNS, owner.display_name.label("owner_name"), *[k.label(f"_k{i}") for i, k in enumerate(keys)])
+        .select_from(sr)
+        .join(Client, Client.id == sr.c.row_id)
+        .outerjoin(owner, owner.id == Client.owner_id)
+        .where(sr.c.entity == "client")
+    )
+    stmt = _filtered(ctx, stmt, search, filters, id_sql="+search_rows.row_id" if sort == "name" else "clients.id")
+    if after is not None:
+        if not isinstance(after, (tuple, list)) or len(after) != len(keys):
+            raise ValidationError("after", _("The page position does not fit this sort order."))
+        row_key = tuple_(*keys)
+        bound = tuple_(*[literal(v) for v in after])
+        stmt = stmt.where(row_key < bound if descending else row_key > bound)
+    stmt = stmt.order_by(*[k.desc() if descending else k.asc() for k in keys])
+    if limit is not None:
+        stmt = stmt.limit(limit + 1)
+    n_cols = len(_ROW_COLUMNS) + 1
     with ctx.read() as session:
-        stmt = _filtered(ctx, session, stmt, search, filters)
-        if after is not None:
-            if len(after) != len(key_cols):
-                raise ValidationError("after", _("The page position does not fit this sort order."))
-            row_key = tuple_(*[*keys, Client.id])
-            bound = tuple_(*[literal(v) for v in after])
-            stmt = stmt.where(row_key < bound if descending else row_key > bound)
-        order = [*keys, Client.id]
-        stmt = stmt.order_by(*[c.desc() if descending else c.asc() for c in order])
-        if limit is not None:
-            stmt = stmt.limit(limit + 1)
         result = session.execute(stmt).all()
         more = limit is not None and len(result) > limit
-        result = result[:limit] if limit is not None else result
-        ids = [r[0].id for r in result]
-        extras = _row_extras(ctx, session, ids)
-        rows = []
-        for r in result:
-            c: Client = r[0]
-            ex = extras.get(c.id, {})
-            rows.append(
-                ClientRow(
-                    id=c.id,
-                    name=c.name,
-                    short_name=c.short_name,
-                    tier=c.tier,
-                    status=c.status,
-                    province=c.province,
-                    city=c.city,
-                    industry=c.industry,
-                    owner_id=c.owner_id,
-                    owner_name=r[1],
-                    backup_owner_id=c.backup_owner_id,
-                    contract_renewal_date=c.contract_renewal_date,
-                    **ex,
-                )
-            )
-        next_after = None
-        if more and result:
-            last = result[-1]
-            next_after = tuple(_plain(v) for v in last[2:])
+        if limit is not None:
+            result = result[:limit]
+        extras = _row_extras(ctx, session, [r.id for r in result])
+    rows = [
+        ClientRow(
+            id=r.id,
+            name=r.name,
+            short_name=r.short_name,
+            tier=r.tier,
+            status=r.status,
+            province=r.province,
+            city=r.city,
+            industry=r.industry,
+            owner_id=r.owner_id,
+            owner_name=r.owner_name,
+            backup_owner_id=r.backup_owner_id,
+            contract_renewal_date=r.contract_renewal_date,
+            **extras.get(r.id, {}),
+        )
+        for r in result
+    ]
+    next_after = tuple(_plain(v) for v in result[-1][n_cols:]) if more and result else None
     return ClientPage(rows, next_after)
 
 
@@ -246,8 +262,8 @@ def _row_extras(ctx: AppContext, session: Session, ids: list[str]) -> dict[str, 
 
 
 def count_clients(ctx: AppContext, *, search: str | None = None, filters: ClientFilter | None = None) -> int:
+    stmt = _filtered(ctx, select(func.count(Client.id)), search, filters)
     with ctx.read() as session:
-        stmt = _filtered(ctx, session, select(func.count(Client.id)), search, filters)
         return int(session.scalar(stmt) or 0)
 
 
@@ -281,8 +297,6 @@ def search(ctx: AppContext, text: str, *, limit: int = 50) -> list[SearchHit]:
     """Clients, contacts, phones, emails and notes matching ``text`` (Chinese substring, pinyin
     syllables or initials, digits of a phone number): name matches first, clients before
     contacts, then matches in phones, emails and notes."""
-    from ..store import search as index
-
     if not (text or "").strip():
         return []
     if limit < 1:

@@ -33,7 +33,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import String, func, select, text
+from sqlalchemy import String, column, func, select, table, text
 from sqlalchemy.orm import Session
 
 from ..models import Client
@@ -259,6 +259,8 @@ SCHEMA_SQL = [
         confidential INTEGER NOT NULL DEFAULT 0
     )""",
     "CREATE INDEX IF NOT EXISTS ix_search_rows_client ON search_rows (client_id)",
+    # The client list in name order pages through this index (keyset paging, no sort step).
+    "CREATE INDEX IF NOT EXISTS ix_search_rows_sort ON search_rows (sort_key, row_id) WHERE entity = 'client'",
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_tri USING fts5("
     "name_doc, body_doc, tokenize='trigram', content='search_rows', content_rowid='id')",
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_bi USING fts5(grams, tokenize='unicode61', content='', detail='none')",
@@ -382,6 +384,21 @@ def matching_clients_select(query: str):
     return text(sql).bindparams(**params).columns(client_id=String)
 
 
+def matching_clients_clause(query: str, id_sql: str = "clients.id"):
+    """A WHERE clause: ``id_sql`` is the id of a client with an indexed record matching ``query``.
+
+    Pass ``"+search_rows.row_id"`` when the statement walks ``ix_search_rows_sort`` (the client
+    list in name order): the unary plus keeps SQLite from driving the query by the match list,
+    so it pages through the name index and checks each row against the list, which bounds the
+    cost of broad queries (``有限公司`` matches nearly every client) by one index walk.
+    """
+    q = normalise_query(query)
+    if not q:
+        return text("1")
+    inner, params = _match_sql(q)
+    return text(f"{id_sql} IN (SELECT client_id FROM search_rows WHERE id IN ({inner}))").bindparams(**params)
+
+
 def search_rows(session: Session, query: str, *, limit: int = 200) -> list[RawHit]:
     """Indexed records matching ``query``: name matches first (clients, then contacts), then
     matches in the other text; at most ``limit``."""
@@ -390,10 +407,10 @@ def search_rows(session: Session, query: str, *, limit: int = 200) -> list[RawHi
         return []
     out: list[RawHit] = []
     seen: set[int] = set()
-    for column in ("name_doc", "body_doc"):
+    for where in ("name_doc", "body_doc"):
         if len(out) >= limit:
             break
-        inner, params = _match_sql(q, column)
+        inner, params = _match_sql(q, where)
         sql = (
             "SELECT r.id, r.entity, r.row_id, r.client_id, r.label, r.confidential FROM search_rows r "
             f"WHERE r.id IN ({inner}) "
@@ -403,8 +420,21 @@ def search_rows(session: Session, query: str, *, limit: int = 200) -> list[RawHi
             if rid in seen:
                 continue
             seen.add(rid)
-            out.append(RawHit(entity, row_id, client_id, label, column == "name_doc", bool(conf)))
+            out.append(RawHit(entity, row_id, client_id, label, where == "name_doc", bool(conf)))
     return out[:limit]
+
+
+#: The index table for SQLAlchemy Core statements (not part of the ORM metadata).
+search_rows_table = table(
+    "search_rows",
+    column("id"),
+    column("entity"),
+    column("row_id"),
+    column("client_id"),
+    column("label"),
+    column("sort_key"),
+    column("confidential"),
+)
 
 
 def _sort_key_column():

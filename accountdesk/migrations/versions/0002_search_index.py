@@ -21,6 +21,7 @@ depends_on = None
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS search_rows (\n        id INTEGER PRIMARY KEY,\n        entity TEXT NOT NULL,\n        row_id TEXT NOT NULL UNIQUE,\n        client_id TEXT NOT NULL,\n        label TEXT NOT NULL DEFAULT '',\n        name_doc TEXT NOT NULL DEFAULT '',\n        body_doc TEXT NOT NULL DEFAULT '',\n        sort_key TEXT,\n        confidential INTEGER NOT NULL DEFAULT 0\n    )",
     'CREATE INDEX IF NOT EXISTS ix_search_rows_client ON search_rows (client_id)',
+    "CREATE INDEX IF NOT EXISTS ix_search_rows_sort ON search_rows (sort_key, row_id) WHERE entity = 'client'",
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_tri USING fts5(name_doc, body_doc, tokenize='trigram', content='search_rows', content_rowid='id')",
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_bi USING fts5(grams, tokenize='unicode61', content='', detail='none')",
     'CREATE TRIGGER IF NOT EXISTS search_rows_ai AFTER INSERT ON search_rows BEGIN\n        INSERT INTO search_tri(rowid, name_doc, body_doc) VALUES (NEW.id, NEW.name_doc, NEW.body_doc);\n        INSERT INTO search_bi(rowid, grams) VALUES (NEW.id, ad_grams(NEW.name_doc, NEW.body_doc));\n    END',
