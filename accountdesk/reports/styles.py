@@ -1,0 +1,180 @@
+"""The look of every report: one restrained palette, paragraph styles, table styles, formatting.
+
+Every text style uses the embedded report font (see :mod:`.fonts`) and wraps CJK text
+(``wordWrap='CJK'``), so long Chinese lines break inside table cells.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, Table, TableStyle
+
+from .fonts import FONT, FONT_BOLD, register_fonts
+
+register_fonts()
+
+PAGE = A4
+MARGIN_X = 18 * mm
+MARGIN_TOP = 22 * mm
+MARGIN_BOTTOM = 18 * mm
+CONTENT_WIDTH = PAGE[0] - 2 * MARGIN_X
+
+# -- palette: navy and slate, one warm accent, muted signal colours ----------------------------
+NAVY = colors.HexColor("#1F3A5F")
+NAVY_LIGHT = colors.HexColor("#E9EEF5")
+SLATE = colors.HexColor("#33404F")
+MUTED = colors.HexColor("#6B7785")
+RULE = colors.HexColor("#C9D1DB")
+ZEBRA = colors.HexColor("#F5F7FA")
+ACCENT = colors.HexColor("#B08D57")
+GOOD = colors.HexColor("#3C7A55")
+WARN = colors.HexColor("#C08A2E")
+BAD = colors.HexColor("#A93F46")
+GREY_OUT = colors.HexColor("#B5BCC4")
+WHITE = colors.white
+#: Series colours for charts, in order.
+SERIES = [NAVY, ACCENT, colors.HexColor("#5B8DB8"), colors.HexColor("#7E9C6D"), colors.HexColor("#9A7FA8")]
+
+ATTITUDE_COLOURS = {"supporter": GOOD, "neutral": colors.HexColor("#8C96A3"), "detractor": BAD}
+TIER_COLOURS = {"strategic": NAVY, "key": colors.HexColor("#4F7199"), "standard": colors.HexColor("#A9BBD1")}
+SEVERITY_COLOURS = {"low": MUTED, "medium": WARN, "high": BAD, "critical": BAD}
+
+
+def _style(name: str, **kw) -> ParagraphStyle:
+    base = {"fontName": FONT, "fontSize": 9, "leading": 13, "textColor": SLATE, "wordWrap": "CJK", "alignment": TA_LEFT}
+    base.update(kw)
+    return ParagraphStyle(name, **base)
+
+
+BODY = _style("body")
+BODY_SMALL = _style("body_small", fontSize=8, leading=11)
+MUTED_SMALL = _style("muted_small", fontSize=7.5, leading=10, textColor=MUTED)
+CELL = _style("cell", fontSize=8, leading=10.5)
+CELL_RIGHT = _style("cell_right", fontSize=8, leading=10.5, alignment=TA_RIGHT)
+CELL_HEAD = _style("cell_head", fontName=FONT_BOLD, fontSize=8, leading=10.5, textColor=NAVY)
+CELL_HEAD_RIGHT = _style("cell_head_right", fontName=FONT_BOLD, fontSize=8, leading=10.5, textColor=NAVY, alignment=TA_RIGHT)
+LABEL = _style("label", fontSize=8, leading=10.5, textColor=MUTED)
+H2 = _style("h2", fontName=FONT_BOLD, fontSize=10.5, leading=15, textColor=NAVY, spaceBefore=6, spaceAfter=3)
+NOTE = _style("note", fontSize=8, leading=11, textColor=MUTED, spaceBefore=2, spaceAfter=2)
+EMPTY = _style("empty", fontSize=8.5, leading=12, textColor=MUTED, spaceBefore=1, spaceAfter=6)
+COVER_TITLE = _style("cover_title", fontName=FONT_BOLD, fontSize=24, leading=32, textColor=NAVY)
+COVER_SUB = _style("cover_sub", fontSize=12, leading=18, textColor=MUTED)
+KPI_VALUE = _style("kpi_value", fontName=FONT_BOLD, fontSize=16, leading=20, textColor=NAVY)
+KPI_LABEL = _style("kpi_label", fontSize=7.5, leading=10, textColor=MUTED)
+
+
+def text(value) -> str:
+    """Markup-safe text for a Paragraph (newlines kept as line breaks)."""
+    if value is None:
+        return ""
+    return escape(str(value)).replace("\n", "<br/>")
+
+
+def para(value, style: ParagraphStyle = CELL) -> Paragraph:
+    return Paragraph(text(value), style)
+
+
+def fmt_date(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        value = value.astimezone().date()
+    return value.isoformat()
+
+
+def fmt_datetime(value: dt.datetime | None) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def fmt_money(value: int | float | None) -> str:
+    if value is None:
+        return "—"
+    return f"¥{value:,.0f}"
+
+
+def fmt_pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def or_dash(value) -> str:
+    return "—" if value in (None, "", ()) else str(value)
+
+
+def table_style(*, header: bool = True, zebra: bool = True, rows: int = 0) -> list:
+    cmds = [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("TEXTCOLOR", (0, 0), (-1, -1), SLATE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LINEBELOW", (0, -1), (-1, -1), 0.6, RULE),
+    ]
+    if header:
+        cmds += [
+            ("BACKGROUND", (0, 0), (-1, 0), NAVY_LIGHT),
+            ("LINEABOVE", (0, 0), (-1, 0), 0.9, NAVY),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.5, NAVY),
+        ]
+    if zebra:
+        start = 1 if header else 0
+        for r in range(start + 1, rows, 2):
+            cmds.append(("BACKGROUND", (0, r), (-1, r), ZEBRA))
+    return cmds
+
+
+def data_table(headers: list[str], rows: list[list], widths: list[float], *, right: set[int] = frozenset(), extra=()) -> Table:
+    """A table with a repeated header row; cells are wrapped Paragraphs (strings are escaped)."""
+    total = sum(widths)
+    widths = [w * CONTENT_WIDTH / total for w in widths]
+    head = [Paragraph(text(h), CELL_HEAD_RIGHT if i in right else CELL_HEAD) for i, h in enumerate(headers)]
+    body = []
+    for row in rows:
+        cells = []
+        for i, value in enumerate(row):
+            if isinstance(value, str) or value is None:
+                cells.append(Paragraph(text(or_dash(value)), CELL_RIGHT if i in right else CELL))
+            else:
+                cells.append(value)
+        body.append(cells)
+    table = Table([head, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(TableStyle(table_style(rows=len(body) + 1) + list(extra)))
+    return table
+
+
+def key_value_table(pairs: list[tuple[str, object]], *, columns: int = 2) -> Table:
+    """Label/value pairs laid out in ``columns`` pairs per row."""
+    cells, row = [], []
+    for label_text, value in pairs:
+        row += [Paragraph(text(label_text), LABEL), value if not isinstance(value, (str, type(None))) else Paragraph(text(or_dash(value)), CELL)]
+        if len(row) == 2 * columns:
+            cells.append(row)
+            row = []
+    if row:
+        row += [""] * (2 * columns - len(row))
+        cells.append(row)
+    unit = CONTENT_WIDTH / columns
+    widths = [unit * 0.34, unit * 0.66] * columns
+    table = Table(cells, colWidths=widths, hAlign="LEFT")
+    cmds = [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+    ]
+    table.setStyle(TableStyle(cmds))
+    return table
