@@ -46,6 +46,7 @@ META_SCOPE = "sync_scope"
 META_SNAPSHOT = "sync_snapshot"  # {"clients": [...], "upto": n, "after": token}
 META_SERVER_URL = "server_url"
 META_SYNC_USER = "sync_user_id"
+META_SYNC_USERNAME = "sync_username"
 META_CURRENT_USER = "current_user_id"
 #: a pulled clock further ahead of our wall clock than this does not drag our clock along
 MAX_AHEAD_MS = 5 * 60 * 1000
@@ -227,6 +228,7 @@ class SyncEngine:
             else:
                 row.role, row.display_name = info.role, info.display_name
             set_meta(session, META_SYNC_USER, info.id)
+            set_meta(session, META_SYNC_USERNAME, info.username)
             set_meta(session, META_SERVER_URL, self.server_url)
         self.ctx.set_actor(info.id)
 
@@ -452,6 +454,13 @@ class SyncEngine:
             except ValueError:
                 pass
         return conflicts
+
+    # -- field history -------------------------------------------------------------------------
+    def history(self, client_id: str, field: str | None = None) -> list[p.HistoryEntry]:
+        """The server's history of a client's fields (newest first), stripped for this role."""
+        params = {"field": field} if field else None
+        page = p.HistoryPage.model_validate(self._request("GET", f"/v1/history/{client_id}", params=params))
+        return page.entries
 
     # -- revocation ----------------------------------------------------------------------------
     def _wipe(self) -> None:

@@ -1,0 +1,88 @@
+"""``accountdesk sync``: log in (first time), push local changes and pull the server's.
+
+Exit codes: 0 synced; 1 other errors; 3 server unreachable; 4 login needed or refused;
+5 user deactivated; 6 device revoked (its company data has been wiped); 7 please update.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from argparse import Namespace
+
+from ..i18n import _
+from .common import CLIError, emit_json, open_ctx
+
+
+def password_source(args: Namespace):
+    """Read the password once from stdin (``--password-stdin``), else ask on a terminal."""
+    cache: dict[str, str | None] = {}
+
+    def get() -> str | None:
+        if "pw" not in cache:
+            if getattr(args, "password_stdin", False):
+                cache["pw"] = sys.stdin.readline().rstrip("\r\n") or None
+            elif sys.stdin.isatty():
+                cache["pw"] = getpass.getpass(_("Password: ")) or None
+            else:
+                cache["pw"] = None
+        return cache["pw"]
+
+    return get
+
+
+def make_engine(ctx, args: Namespace):
+    """The sync engine for this profile: server and user from the arguments or the profile."""
+    from ..sync.changes import get_meta
+    from ..sync.client import META_SERVER_URL, META_SYNC_USERNAME, SyncEngine
+    from ..sync.credentials import Credentials
+
+    with ctx.read() as session:
+        url = getattr(args, "server", None) or get_meta(session, META_SERVER_URL)
+        user = getattr(args, "user", None) or get_meta(session, META_SYNC_USERNAME)
+    if not url or not user:
+        raise CLIError(_("This profile has no sync server yet: give --server URL and --user NAME."), exit_code=2)
+    creds = Credentials(url, user, password=password_source(args))
+    if not creds.keyring_ok:
+        sys.stderr.write(_("No keyring is available on this computer: the login cannot be remembered, so the password is asked for at every sync.") + "\n")
+    return SyncEngine(ctx, url, creds)
+
+
+def cmd_sync(args: Namespace) -> int:
+    from ..services.sync_status import record_sync_result
+    from ..sync.client import SyncError
+
+    ctx = open_ctx(args)
+    try:
+        engine = make_engine(ctx, args)
+        try:
+            report = engine.sync()
+        except SyncError as exc:
+            record_sync_result(ctx, ok=False, error=exc.message)
+            raise
+        finally:
+            engine.close()
+        record_sync_result(ctx, ok=True)
+    finally:
+        ctx.close()
+    if args.json:
+        emit_json(report.as_dict())
+    else:
+        sys.stdout.write(
+            _("Synced: {pushed} sent, {pulled} received, {conflicts} conflicts, {rejected} refused.").format(**report.as_dict())
+            + "\n"
+        )
+        if report.removed_clients:
+            sys.stdout.write(_("{n} client(s) left your scope and were removed from this device.").format(n=len(report.removed_clients)) + "\n")
+        if report.rejected:
+            sys.stdout.write(_("Refused changes stay listed with their reason (accountdesk conflicts list).") + "\n")
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("sync", help=_("send local changes to the sync server and receive the others'"))
+    p.add_argument("--server", metavar="URL", help=_("the sync server (first time)"))
+    p.add_argument("--user", metavar="NAME", help=_("your user name on the server (first time)"))
+    p.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input"))
+    p.add_argument("--json", action="store_true", help=_("print {pushed, pulled, conflicts, rejected} as JSON"))
+    p.set_defaults(func=cmd_sync)

@@ -1,0 +1,81 @@
+"""Conflicts on the device: list them and resolve one (keep mine / keep theirs).
+
+Resolving is an ordinary synced change: restoring the losing value writes it to the row (an
+outbox entry like any edit), and the conflict itself is marked resolved (synced to every device
+that has it). ``ctx`` is the profile's AppContext (duck-typed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from ..errors import NotFoundError, PermissionDenied, ValidationError
+from ..i18n import _
+from ..models import Conflict, User, model_for
+from ..permissions import may_write
+from .codec import decode_value, encode_value
+
+
+def _name(session, user_id: str | None) -> str | None:
+    if not user_id:
+        return None
+    user = session.get(User, user_id)
+    return user.display_name if user else user_id
+
+
+def list_conflicts(ctx, *, include_resolved: bool = False) -> list[dict[str, Any]]:
+    with ctx.read() as session:
+        stmt = select(Conflict).where(Conflict.deleted_at.is_(None))
+        if not include_resolved:
+            stmt = stmt.where(Conflict.resolved_at.is_(None))
+        out = []
+        for c in session.scalars(stmt.order_by(Conflict.updated_at.desc())):
+            out.append({
+                "id": c.id, "client_id": c.client_id, "entity": c.entity, "row_id": c.row_id, "field": c.field,
+                "kept_value": c.kept_value, "kept_by": _name(session, c.kept_by), "kept_hlc": c.kept_hlc,
+                "lost_value": c.lost_value, "lost_by": _name(session, c.lost_by), "lost_hlc": c.lost_hlc,
+                "resolved": c.resolved_at is not None, "resolution": c.resolution,
+            })
+        return out
+
+
+def resolve_conflict(ctx, conflict_id: str, keep: str) -> dict[str, Any]:
+    """``keep`` is ``mine`` or ``theirs``. "Mine" is the value the current user wrote (when
+    they wrote neither, the value in force now)."""
+    if keep not in ("mine", "theirs"):
+        raise ValidationError("keep", _("Choose “mine” or “theirs”."))
+    actor = ctx.actor
+    with ctx.write() as (session, writer):
+        c = session.get(Conflict, conflict_id)
+        if c is None or c.deleted_at is not None:
+            raise NotFoundError(_("No such conflict."))
+        if c.resolved_at is not None:
+            raise ValidationError("conflict", _("This conflict has already been resolved."))
+        mine_is_lost = c.lost_by == actor.id and c.kept_by != actor.id
+        restore = (keep == "mine") == mine_is_lost
+        model = model_for(c.entity)
+        row = session.get(model, c.row_id)
+        if restore:
+            if row is None:
+                raise NotFoundError(_("The record of this conflict is not on this device."))
+            if c.field is None:  # an edit lost against a delete: bring the row back with the edit
+                fields = {k: decode_value(model, k, v) for k, v in (c.lost_value or {}).items() if k in model.__table__.columns}
+                if not may_write(actor.role, c.entity, "update", frozenset(fields)):
+                    raise PermissionDenied(_("Your role may not change this."))
+                old_deleted = row.deleted_at
+                hlc = ctx.clock.now()
+                row.deleted_at = None
+                for k, v in fields.items():
+                    setattr(row, k, v)
+                row.updated_at = hlc.encode()
+                row.updated_by = actor.id
+                writer._entry(row, "update", {"deleted_at": None, **fields}, {"deleted_at": encode_value(old_deleted)}, hlc)
+            else:
+                value = decode_value(model, c.field, c.lost_value)
+                if not may_write(actor.role, c.entity, "update", frozenset({c.field})):
+                    raise PermissionDenied(_("Your role may not change this."))
+                writer.update(row, {c.field: value})
+        writer.update(c, {"resolved_at": ctx.now(), "resolved_by": actor.id, "resolution": "restored" if restore else "kept"})
+        return {"id": c.id, "restored": restore}
