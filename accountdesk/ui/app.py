@@ -1,0 +1,109 @@
+"""Start the desktop app: language, Qt translations, style, profile (first start), main window."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ..i18n import _, set_language, system_language
+from ..paths import APP_AUTHOR, APP_NAME, database_path, default_data_dir
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+_qt_translators: list[QTranslator] = []
+
+
+def install_language(lang: str | None) -> str:
+    """Switch gettext and Qt's own catalogues (standard dialogs, buttons) to ``lang``."""
+    lang = set_language(lang)
+    app = QApplication.instance()
+    if app is None:
+        return lang
+    for tr in _qt_translators:
+        app.removeTranslator(tr)
+    _qt_translators.clear()
+    locale = QLocale("zh_CN") if lang == "zh_CN" \
+        else QLocale("en_US")
+    QLocale.setDefault(locale)
+    if lang != "en":
+        path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        for name in ("qtbase", "qt"):
+            tr = QTranslator(app)
+            if tr.load(locale, name, "_", path):
+                app.installTranslator(tr)
+                _qt_translators.append(tr)
+    return lang
+
+
+def qt_translation_loaded() -> bool:
+    return bool(_qt_translators)
+
+
+def ensure_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_AUTHOR)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setQuitOnLastWindowClosed(True)
+    return app
+
+
+def resolve_data_dir(data_dir: Path | str | None, settings: Settings) -> Path:
+    if data_dir:
+        return Path(data_dir).expanduser()
+    chosen = settings.get("data_dir")
+    return Path(chosen).expanduser() if chosen else default_data_dir()
+
+
+def profile_exists(data_dir: Path) -> bool:
+    return database_path(data_dir).exists()
+
+
+def run_app(data_dir: Path | str | None = None, lang: str | None = None, *, settings: Settings | None = None) -> int:
+    """The desktop app. Returns the process exit code."""
+    app = ensure_app()
+    settings = settings or Settings()
+    install_language(lang or settings.get("language") or system_language())
+    from . import icons, style
+
+    style.apply_style(app)
+    app.setWindowIcon(icons.app_icon())
+    from .tasks import TaskManager
+
+    tasks = TaskManager(app)
+    folder = resolve_data_dir(data_dir, settings)
+
+    if not profile_exists(folder):
+        from .dialogs.first_start import FirstStartDialog
+
+        dialog = FirstStartDialog(folder, tasks, settings)
+        if dialog.exec() != FirstStartDialog.DialogCode.Accepted or dialog.ctx is None:
+            tasks.shutdown()
+            return 0
+        ctx = dialog.ctx
+    else:
+        try:
+            from ..services.context import open_profile
+
+            ctx = open_profile(folder)
+        except Exception as exc:  # noqa: BLE001 - tell the user, no stack trace
+            log.exception("cannot open the profile in %s", folder)
+            QMessageBox.critical(None, APP_NAME, _("The profile in {folder} cannot be opened:\n{error}").format(
+                folder=folder, error=exc))
+            return 1
+
+    from .main_window import MainWindow
+
+    window = MainWindow(ctx, tasks, settings)
+    window.show()
+    code = app.exec()
+    tasks.shutdown()
+    ctx.close()
+    return int(code)

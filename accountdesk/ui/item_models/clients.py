@@ -1,0 +1,380 @@
+"""The client list: a table model paged from ``services.search.list_clients_page``.
+
+Like Anki's browser table and calibre's library model, the model is thin: it holds the rows
+loaded so far (``rowCount`` is their number), asks the service for the next keyset page in
+``fetchMore``, and delegates searching, filtering and sorting to the database. Queries run on the
+database lane; a new query cancels the one in flight, and results of an older query are dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+
+from ...i18n import N_, _, current_language
+from ...labels import label
+from ...models.enums import ClientStatus, RiskKind, Tier
+from .. import style
+from ..tasks import TaskHandle, TaskManager
+
+PAGE_SIZE = 200
+
+#: Custom roles.
+IdRole = Qt.ItemDataRole.UserRole + 1
+BadgeRole = Qt.ItemDataRole.UserRole + 2  # list of (text, fg, bg) drawn by BadgeDelegate
+RowRole = Qt.ItemDataRole.UserRole + 3
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str  # N_() msgid
+    sort: str | None  # the service's sort key, None when not sortable
+    width: int
+    badge: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("name", N_("Client"), "name", 250),
+    Column("tier", N_("Tier"), "tier", 100, badge=True),
+    Column("status", N_("Status"), "status", 88, badge=True),
+    Column("health", N_("Health"), None, 72, badge=True),
+    Column("risk", N_("Risk"), None, 150, badge=True),
+    Column("region", N_("Region"), "province", 100),
+    Column("industry", N_("Industry"), None, 110),
+    Column("owner", N_("Account manager"), "owner", 110),
+    Column("next_due", N_("Next due"), None, 100),
+    Column("renewal", N_("Contract renewal"), "contract_renewal_date", 110),
+)
+COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+DEFAULT_COLUMNS = ("name", "tier", "status", "health", "risk", "region", "owner", "next_due")
+
+
+def list_separator() -> str:
+    return "、" if current_language().startswith("zh") else ", "
+
+
+def _fmt_date(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return value.isoformat()
+
+
+class ClientTableModel(QAbstractTableModel):
+    """Rows are ``ClientRow`` objects. ``set_query`` starts a new search; the first page replaces
+    the rows, ``fetchMore`` appends the next one."""
+
+    #: Emitted on the GUI thread after the first page of a query has been shown.
+    query_finished = Signal()
+    #: Emitted after each page (the first included) with the number of rows now loaded.
+    page_loaded = Signal(int)
+    #: The total count of the query (computed after the first page).
+    total_changed = Signal(int)
+    failed = Signal(str)
+
+    def __init__(self, ctx, tasks: TaskManager | None, parent=None, *, page_size: int = PAGE_SIZE):
+        super().__init__(parent)
+        self._ctx = ctx
+        self._tasks = tasks
+        self._page_size = page_size
+        self._rows: list[Any] = []
+        self._next_after: tuple | None = None
+        self._search = ""
+        self._filters = None
+        self._sort = "name"
+        self._descending = False
+        self._generation = 0
+        self._loading = False
+        self._pending: TaskHandle | None = None
+        self._count_task: TaskHandle | None = None
+        self.total: int | None = None
+        self.today = ctx.today()
+
+    # -- query -------------------------------------------------------------------------------
+    @property
+    def search_text(self) -> str:
+        return self._search
+
+    @property
+    def sort_key(self) -> str:
+        return self._sort
+
+    @property
+    def descending(self) -> bool:
+        return self._descending
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    def set_query(self, *, search: str | None = None, filters: Any = ..., sort: str | None = None,
+                  descending: bool | None = None) -> None:
+        """Change any part of the query and reload from the first page (in the background)."""
+        if search is not None:
+            self._search = search
+        if filters is not ...:
+            self._filters = filters
+        if sort is not None:
+            self._sort = sort
+        if descending is not None:
+            self._descending = descending
+        self.reload()
+
+    def reload(self) -> None:
+        self._generation += 1
+        generation = self._generation
+        for handle in (self._pending, self._count_task):
+            if handle is not None:
+                handle.cancel()
+        self._loading = True
+        self.today = self._ctx.today()
+        search, filters, sort, desc = self._search, self._filters, self._sort, self._descending
+
+        def first_page(token):
+            from ...services.search import list_clients_page
+
+            token.check()
+            return list_clients_page(self._ctx, search=search or None, filters=filters, sort=sort,
+                                     descending=desc, after=None, limit=self._page_size)
+
+        self._pending = self._run(first_page, lambda page: self._first_page(generation, page),
+                                  lambda exc: self._failed(generation, exc), "clients-first-page")
+
+    def _run(self, fn, on_result, on_error, name) -> TaskHandle | None:
+        if self._tasks is None:  # synchronous (scripts)
+            from ..tasks import CancelToken
+
+            try:
+                value = fn(CancelToken())
+            except Exception as exc:  # noqa: BLE001
+                on_error(exc)
+            else:
+                on_result(value)
+            return None
+        return self._tasks.run_db(fn, on_result=on_result, on_error=on_error, name=name)
+
+    def _first_page(self, generation: int, page) -> None:
+        if generation != self._generation:
+            return  # a newer query has started: this result is stale
+        self._pending = None
+        self.beginResetModel()
+        self._rows = list(page.rows)
+        self._next_after = page.next_after
+        self._loading = False
+        self.endResetModel()
+        self.page_loaded.emit(len(self._rows))
+        self.query_finished.emit()
+        self._start_count(generation)
+
+    def _start_count(self, generation: int) -> None:
+        if self._next_after is None:
+            self.total = len(self._rows)
+            self.total_changed.emit(self.total)
+            return
+        search, filters = self._search, self._filters
+
+        def count(token):
+            from ...services.search import count_clients
+
+            token.check()
+            return count_clients(self._ctx, search=search or None, filters=filters)
+
+        def done(n: int) -> None:
+            if generation == self._generation:
+                self.total = n
+                self.total_changed.emit(n)
+
+        self._count_task = self._run(count, done, lambda exc: None, "clients-count")
+
+    def _failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._pending = None
+        self._loading = False
+        self.failed.emit(str(exc))
+
+    # -- paging ------------------------------------------------------------------------------
+    def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: N802, B008
+        if parent.isValid():
+            return False
+        return self._next_after is not None and not self._loading
+
+    def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: N802, B008
+        if parent.isValid() or self._next_after is None or self._loading:
+            return
+        self._loading = True
+        generation = self._generation
+        after = self._next_after
+        search, filters, sort, desc = self._search, self._filters, self._sort, self._descending
+
+        def next_page(token):
+            from ...services.search import list_clients_page
+
+            token.check()
+            return list_clients_page(self._ctx, search=search or None, filters=filters, sort=sort,
+                                     descending=desc, after=after, limit=self._page_size)
+
+        self._pending = self._run(next_page, lambda page: self._next_page(generation, page),
+                                  lambda exc: self._failed(generation, exc), "clients-next-page")
+
+    def _next_page(self, generation: int, page) -> None:
+        if generation != self._generation:
+            return
+        self._pending = None
+        self._loading = False
+        self._next_after = page.next_after
+        if page.rows:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
+            self._rows.extend(page.rows)
+            self.endInsertRows()
+        self.page_loaded.emit(len(self._rows))
+
+    # -- access ------------------------------------------------------------------------------
+    def client_at(self, row: int):
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, client_id: str) -> int:
+        for i, r in enumerate(self._rows):
+            if r.id == client_id:
+                return i
+        return -1
+
+    def loaded_names(self) -> list[str]:
+        return [r.name for r in self._rows]
+
+    # -- Qt model interface ------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _(COLUMNS[section].title)
+        if role == Qt.ItemDataRole.ToolTipRole and COLUMNS[section].sort is None:
+            return _("This column cannot be sorted.")
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.parent().isValid():
+            return None
+        row = self.client_at(index.row())
+        if row is None or not 0 <= index.column() < len(COLUMNS):
+            return None
+        key = COLUMNS[index.column()].key
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, key)
+        if role == IdRole:
+            return row.id
+        if role == RowRole:
+            return row
+        if role == BadgeRole:
+            return self._badges(row, key)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, key)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if key == "next_due" and row.overdue:
+                return QBrush(QColor(style.DANGER))
+            if key == "renewal" and row.contract_renewal_date is not None:
+                days = (row.contract_renewal_date - self.today).days
+                if days < 0:
+                    return QBrush(QColor(style.DANGER))
+                if days <= 30:
+                    return QBrush(QColor(style.WARNING))
+            return None
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return self._display(row, key)
+        return None
+
+    def _display(self, row, key: str) -> str:
+        if key == "name":
+            return row.name
+        if key == "tier":
+            return label(Tier, row.tier)
+        if key == "status":
+            return label(ClientStatus, row.status)
+        if key == "health":
+            return "" if row.health_score is None else str(row.health_score)
+        if key == "risk":
+            return list_separator().join(label(RiskKind, k) for k in row.risk_kinds)
+        if key == "region":
+            parts = [p for p in (row.province, row.city) if p]
+            if len(parts) == 2 and parts[0] == parts[1]:
+                parts = parts[:1]
+            return " ".join(parts)
+        if key == "industry":
+            return row.industry or ""
+        if key == "owner":
+            return row.owner_name or (_("Needs a new owner") if row.owner_id is None else "")
+        if key == "next_due":
+            return _fmt_date(row.next_due)
+        if key == "renewal":
+            return _fmt_date(row.contract_renewal_date)
+        return ""
+
+    def _badges(self, row, key: str) -> list[tuple[str, str, str]] | None:
+        if key == "tier":
+            fg, bg = style.TIER_COLOURS.get(row.tier, style.TIER_COLOURS["standard"])
+            return [(label(Tier, row.tier), fg, bg)]
+        if key == "status":
+            fg, bg = style.STATUS_COLOURS.get(row.status, style.STATUS_COLOURS["prospect"])
+            return [(label(ClientStatus, row.status), fg, bg)]
+        if key == "health":
+            if row.health_score is None:
+                return []
+            band = row.health_level if row.health_level in style.HEALTH_COLOURS else style.health_band(row.health_score)
+            fg, bg = style.HEALTH_COLOURS[band]
+            return [(str(row.health_score), fg, bg)]
+        if key == "risk":
+            kinds = list(row.risk_kinds)
+            if not kinds:
+                return []
+            fg, bg = style.RISK_COLOURS
+            out = [(label(RiskKind, kinds[0]), fg, bg)]
+            if len(kinds) > 1:
+                out.append((f"+{len(kinds) - 1}", fg, bg))
+            return out
+        return None
+
+    def _tooltip(self, row, key: str) -> str | None:
+        if key == "risk" and row.risk_kinds:
+            return "\n".join(label(RiskKind, k) for k in row.risk_kinds)
+        if key == "name" and row.short_name:
+            return f"{row.name}\n{row.short_name}"
+        if key == "owner" and row.owner_id is None:
+            return _("No account manager is responsible for this client.")
+        if key == "next_due" and row.overdue:
+            return _("Overdue")
+        return None
+
+    # -- sorting: delegated to the database ---------------------------------------------------
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS) or COLUMNS[column].sort is None:
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        if COLUMNS[column].sort == self._sort and descending == self._descending:
+            return
+        self.set_query(sort=COLUMNS[column].sort, descending=order == Qt.SortOrder.DescendingOrder)
+
+    def sort_column(self) -> int:
+        for i, c in enumerate(COLUMNS):
+            if c.sort == self._sort:
+                return i
+        return 0

@@ -1,0 +1,582 @@
+"""The main window: a sidebar with the screens, the screens themselves, the client workspace and
+the status-bar sync indicator.
+
+Screens written by colleagues are imported lazily and hosted when present; the agreed interfaces:
+
+- ``accountdesk.ui.pages.calendar.CalendarPage(ctx, tasks, parent)``
+- ``accountdesk.ui.pages.feedback.FeedbackPage(ctx, tasks, parent)``
+- ``accountdesk.ui.workspace.ClientWorkspace(ctx, tasks, client_id, parent)`` with a signal
+  ``title_changed(str)`` and, optionally, ``show_item(entity: str, row_id: str | None)`` to bring
+  the tab of one record forward (Today uses it), and ``client_opened = Signal(str)`` on a page
+  that wants to open a client (calendar, feedback).
+
+When one is missing, an empty state says so; nothing else breaks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QSystemTrayIcon,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..i18n import N_, _
+from ..labels import label
+from ..models.enums import Role
+from . import icons, style
+from .widgets.empty_state import EmptyState
+from .widgets.sync_indicator import SyncIndicator
+
+log = logging.getLogger(__name__)
+
+APP_TITLE = "AccountDesk"
+STATUS_REFRESH_MS = 15_000
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    key: str
+    icon: str
+    title: str  # N_() msgid
+    shortcut: str
+
+
+NAV: tuple[NavEntry, ...] = (
+    NavEntry("today", "today", N_("Today"), "Ctrl+1"),
+    NavEntry("clients", "clients", N_("Clients"), "Ctrl+2"),
+    NavEntry("calendar", "calendar", N_("Calendar"), "Ctrl+3"),
+    NavEntry("feedback", "feedback", N_("Feedback"), "Ctrl+4"),
+    NavEntry("reports", "reports", N_("Reports"), "Ctrl+5"),
+    NavEntry("team", "team", N_("Team"), "Ctrl+6"),
+    NavEntry("settings", "settings", N_("Settings"), "Ctrl+7"),
+)
+
+
+def optional_class(module: str, name: str):
+    """A class from a module that may not exist yet (a colleague's screen); None if absent."""
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
+            return None
+        log.exception("cannot import %s", module)
+        return None
+    except Exception:  # noqa: BLE001 - a broken screen must not take the app down
+        log.exception("cannot import %s", module)
+        return None
+    return getattr(mod, name, None)
+
+
+class WorkspaceHost(QWidget):
+    """The client workspace with a way back to where the user came from."""
+
+    back_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(16, 8, 16, 0)
+        self.back_button = QToolButton()
+        self.back_button.setObjectName("Link")
+        self.back_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.back_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.back_button.clicked.connect(self.back_requested)
+        bar.addWidget(self.back_button)
+        bar.addStretch(1)
+        layout.addLayout(bar)
+        self.body = QStackedWidget()
+        layout.addWidget(self.body, 1)
+        self.widget: QWidget | None = None
+        self.client_id: str | None = None
+
+    def set_back_text(self, text: str) -> None:
+        self.back_button.setText("‹  " + text)
+
+    def set_widget(self, widget: QWidget, client_id: str) -> None:
+        if self.widget is not None:
+            self.body.removeWidget(self.widget)
+            self.widget.deleteLater()
+        self.widget = widget
+        self.client_id = client_id
+        self.body.addWidget(widget)
+        self.body.setCurrentWidget(widget)
+
+
+class MainWindow(QMainWindow):
+    page_changed = Signal(str)
+    language_changed = Signal(str)
+
+    def __init__(self, ctx, tasks, settings, parent=None, *, notifier: Callable[[str, str], None] | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.tasks = tasks
+        self.settings = settings
+        self.pages: dict[str, QWidget] = {}
+        self.current_key = ""
+        self.current_client_id: str | None = None
+        self.current_item: tuple[str, str | None] | None = None
+        self._client_title = ""
+        self._sync_handle = None
+        self._return_to = "clients"
+        self._notifier = notifier
+        self.tray: QSystemTrayIcon | None = None
+        self.setWindowIcon(icons.app_icon())
+        self.setMinimumSize(QSize(960, 620))
+        self.resize(1280, 800)
+
+        central = QWidget()
+        root = QHBoxLayout(central)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+        root.addWidget(self._build_sidebar())
+        self.stack = QStackedWidget()
+        root.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.workspace_host = WorkspaceHost()
+        self.workspace_host.back_requested.connect(self._back_from_workspace)
+        self.stack.addWidget(self.workspace_host)
+
+        self.sync_indicator = SyncIndicator()
+        self.sync_indicator.sync_requested.connect(self.sync_now)
+        self.sync_indicator.cancel_requested.connect(self.cancel_sync)
+        self.sync_indicator.conflicts_clicked.connect(lambda: self.show_page("today"))
+        self.statusBar().addPermanentWidget(self.sync_indicator, 1)
+        self.statusBar().setSizeGripEnabled(False)
+
+        self._build_actions()
+        self.retranslate()
+
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(STATUS_REFRESH_MS)
+        self._status_timer.timeout.connect(self.refresh_sync_status)
+        self._status_timer.start()
+        self._auto_sync_timer = QTimer(self)
+        self._auto_sync_timer.timeout.connect(self._auto_sync)
+        self._configure_auto_sync()
+
+        self._restore_layout()
+        start = settings.get("last_page") if settings else "today"
+        self.show_page(start if start in self._nav_keys() else "today")
+        QTimer.singleShot(0, self.refresh_sync_status)
+
+    # -- building ------------------------------------------------------------------------------
+    def _build_sidebar(self) -> QWidget:
+        side = QWidget()
+        side.setObjectName("Sidebar")
+        side.setFixedWidth(208)
+        layout = QVBoxLayout(side)
+        layout.setContentsMargins(0, 16, 0, 12)
+        layout.setSpacing(8)
+        brand = QHBoxLayout()
+        brand.setContentsMargins(18, 0, 12, 8)
+        logo = QLabel()
+        logo.setPixmap(icons.app_icon().pixmap(28, 28))
+        self.app_name = QLabel(APP_TITLE)
+        self.app_name.setObjectName("AppName")
+        brand.addWidget(logo)
+        brand.addSpacing(6)
+        brand.addWidget(self.app_name, 1)
+        layout.addLayout(brand)
+        self.nav = QListWidget()
+        self.nav.setObjectName("Nav")
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for entry in NAV:
+            item = QListWidgetItem(icons.icon(entry.icon, style.TEXT_MUTED, active=style.ACCENT), "")
+            item.setData(Qt.ItemDataRole.UserRole, entry.key)
+            item.setSizeHint(QSize(180, 40))
+            self.nav.addItem(item)
+            if entry.key == "team" and not self.ctx.actor.sees_all_clients:
+                item.setHidden(True)  # field staff and managers never see the Team screen
+        self.nav.currentItemChanged.connect(self._nav_changed)
+        layout.addWidget(self.nav, 1)
+        self.user_label = QLabel()
+        self.user_label.setObjectName("UserName")
+        self.user_label.setContentsMargins(18, 0, 12, 0)
+        self.user_label.setWordWrap(True)
+        layout.addWidget(self.user_label)
+        return side
+
+    def _build_actions(self) -> None:
+        self.nav_actions: dict[str, QAction] = {}
+        for entry in NAV:
+            action = QAction(self)
+            action.setShortcut(QKeySequence(entry.shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(lambda _checked=False, k=entry.key: self.show_page(k))
+            self.addAction(action)
+            self.nav_actions[entry.key] = action
+        self.sync_action = QAction(self)
+        self.sync_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.sync_action.triggered.connect(self.sync_now)
+        self.addAction(self.sync_action)
+        self.quit_action = QAction(self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+        self.addAction(self.quit_action)
+
+    def _nav_keys(self) -> list[str]:
+        return [self.nav.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.nav.count())
+                if not self.nav.item(i).isHidden()]
+
+    def retranslate(self) -> None:
+        for i, entry in enumerate(NAV):
+            item = self.nav.item(i)
+            item.setText(_(entry.title))
+            item.setToolTip(f"{_(entry.title)} ({entry.shortcut})")
+        self.workspace_host.set_back_text(self._back_text())
+        actor = self.ctx.actor
+        self.user_label.setText(f"{actor.display_name}\n{label(Role, actor.role)}")
+        self.sync_indicator.retranslate()
+        self.sync_action.setText(_("Sync now"))
+        self.quit_action.setText(_("Quit"))
+        self._update_title()
+
+    def _back_text(self) -> str:
+        entry = next((e for e in NAV if e.key == self._return_to), NAV[1])
+        return _("Back to {screen}").format(screen=_(entry.title))
+
+    # -- pages -------------------------------------------------------------------------------------
+    def nav_title(self, key: str) -> str:
+        entry = next(e for e in NAV if e.key == key)
+        return _(entry.title)
+
+    def page(self, key: str) -> QWidget:
+        """The screen ``key``, created on first use."""
+        if key not in self.pages:
+            widget = self._create_page(key)
+            self.pages[key] = widget
+            self.stack.addWidget(widget)
+        return self.pages[key]
+
+    def _create_page(self, key: str) -> QWidget:
+        if key == "today":
+            from .pages.today import TodayPage
+
+            page = TodayPage(self.ctx, self.tasks, self)
+            page.item_open_requested.connect(self.open_item)
+            page.due_items_loaded.connect(self.notify_due_items)
+            return page
+        if key == "clients":
+            from .pages.clients import ClientsPage
+
+            page = ClientsPage(self.ctx, self.tasks, self.settings, self)
+            page.client_open_requested.connect(self.open_client)
+            return page
+        if key == "team":
+            from .pages.team import TeamPage
+
+            page = TeamPage(self.ctx, self.tasks, self)
+            page.client_open_requested.connect(self.open_client)
+            return page
+        if key == "reports":
+            from .pages.reports import ReportsPage
+
+            return ReportsPage(self.ctx, self.tasks, self)
+        if key == "settings":
+            from .pages.settings import SettingsPage
+
+            page = SettingsPage(self.ctx, self.tasks, self.settings, self)
+            page.language_changed.connect(self.apply_language)
+            page.server_changed.connect(self._server_changed)
+            return page
+        if key in ("calendar", "feedback"):
+            cls = optional_class(f"accountdesk.ui.pages.{key}", f"{key.capitalize()}Page")
+            if cls is not None:
+                try:
+                    page = cls(self.ctx, self.tasks, self)
+                except Exception:  # noqa: BLE001 - a colleague's screen failing must not break the app
+                    log.exception("the %s screen failed to open", key)
+                else:
+                    opened = getattr(page, "client_opened", None)
+                    if opened is not None:
+                        opened.connect(self.open_client)
+                    return page
+            return self._missing_page(key)
+        raise KeyError(key)
+
+    def _missing_page(self, key: str) -> QWidget:
+        if key == "calendar":
+            return EmptyState(_("The calendar is not available in this version"),
+                              _("Planned and done visits will appear here by month and week. "
+                                "Until then, plan visits from a client's workspace."), icon="calendar")
+        return EmptyState(_("The feedback queue is not available in this version"),
+                          _("Complaints, appeals and suggestions of all your clients will be listed here. "
+                            "Until then, record feedback in a client's workspace."), icon="feedback")
+
+    def show_page(self, key: str) -> None:
+        if key not in self._nav_keys():
+            return
+        widget = self.page(key)
+        self.current_key = key
+        self.current_client_id = None
+        self.current_item = None
+        self.stack.setCurrentWidget(widget)
+        row = [e.key for e in NAV].index(key)
+        if self.nav.currentRow() != row:
+            self.nav.blockSignals(True)
+            self.nav.setCurrentRow(row)
+            self.nav.blockSignals(False)
+        if self.settings is not None:
+            self.settings.set("last_page", key)
+        self._update_title()
+        self.page_changed.emit(key)
+
+    def _nav_changed(self, current: QListWidgetItem | None, _previous) -> None:
+        if current is not None:
+            self.show_page(current.data(Qt.ItemDataRole.UserRole))
+
+    def _update_title(self) -> None:
+        if self.current_client_id is not None and self._client_title:
+            self.setWindowTitle(f"{self._client_title} — {APP_TITLE}")
+        elif self.current_key:
+            self.setWindowTitle(f"{self.nav_title(self.current_key)} — {APP_TITLE}")
+        else:
+            self.setWindowTitle(APP_TITLE)
+
+    # -- the client workspace --------------------------------------------------------------------
+    def open_client(self, client_id: str) -> None:
+        self.open_item(client_id, None, None)
+
+    def open_item(self, client_id: str, entity: str | None, row_id: str | None) -> None:
+        """Open a client's workspace, on the tab of ``entity`` (and the row) when given."""
+        if self.current_key and self.stack.currentWidget() is not self.workspace_host:
+            self._return_to = self.current_key
+        cls = optional_class("accountdesk.ui.workspace", "ClientWorkspace")
+        widget: QWidget | None = None
+        if cls is not None:
+            try:
+                widget = cls(self.ctx, self.tasks, client_id, self.workspace_host)
+            except Exception:  # noqa: BLE001
+                log.exception("the client workspace failed to open")
+                widget = None
+        if widget is None:
+            widget = EmptyState(_("The client workspace is not available in this version"),
+                                _("Contacts, visits, service and feedback of a client will open here."),
+                                icon="clients")
+            self._client_title = self._client_name(client_id)
+        else:
+            self._client_title = self._client_name(client_id)
+            signal = getattr(widget, "title_changed", None)
+            if signal is not None:
+                signal.connect(self._workspace_title)
+            show_item = getattr(widget, "show_item", None)
+            if entity and show_item is not None:
+                try:
+                    show_item(entity, row_id)
+                except Exception:  # noqa: BLE001
+                    log.exception("show_item(%s, %s) failed", entity, row_id)
+        self.workspace_host.set_widget(widget, client_id)
+        self.workspace_host.set_back_text(self._back_text())
+        self.stack.setCurrentWidget(self.workspace_host)
+        self.current_client_id = client_id
+        self.current_item = (entity, row_id) if entity else None
+        self._update_title()
+
+    def _client_name(self, client_id: str) -> str:
+        from ..services.records import get_record
+
+        try:
+            return str(get_record(self.ctx, "client", client_id).get("name") or "")
+        except Exception:  # noqa: BLE001 - a deleted client: no name
+            return ""
+
+    def _workspace_title(self, title: str) -> None:
+        self._client_title = title
+        self._update_title()
+
+    def _back_from_workspace(self) -> None:
+        target = self._return_to
+        self.show_page(target)
+        page = self.pages.get(target)
+        refresh = getattr(page, "refresh", None)
+        if refresh is not None:
+            refresh()
+
+    # -- language ---------------------------------------------------------------------------------
+    def apply_language(self, lang: str) -> None:
+        """Switch every screen to ``lang`` now: retranslate the shell, rebuild the screens."""
+        from .app import install_language
+
+        install_language(lang)
+        current = self.current_key or "today"
+        for widget in list(self.pages.values()):
+            self.stack.removeWidget(widget)
+            widget.deleteLater()
+        self.pages.clear()
+        if self.workspace_host.client_id is not None:
+            self.workspace_host.set_widget(QWidget(), "")
+            self.workspace_host.client_id = None
+        self.retranslate()
+        self.show_page(current)
+        self.refresh_sync_status()
+        self.language_changed.emit(lang)
+
+    # -- sync ---------------------------------------------------------------------------------------
+    def refresh_sync_status(self) -> None:
+        def work():
+            from ..services.sync_status import sync_status
+
+            return sync_status(self.ctx)
+
+        self.tasks.run_db(work, on_result=self._show_sync_status, on_error=lambda exc: None, name="sync-status")
+
+    def _show_sync_status(self, status) -> None:
+        self.sync_indicator.show_status(status, self.ctx.today())
+        self._connected = status.connected
+
+    def sync_engine_class(self):
+        return optional_class("accountdesk.sync.client", "SyncEngine")
+
+    def sync_now(self) -> None:
+        if self._sync_handle is not None:
+            return
+        engine_cls = self.sync_engine_class()
+        if engine_cls is None:
+            self.statusBar().showMessage(_("Not connected: sync is not available in this version."), 8000)
+            return
+        status = self.sync_indicator.status
+        if status is not None and not status.connected:
+            self.statusBar().showMessage(_("Not connected: set your server in Settings, then sign in."), 8000)
+            return
+        ctx = self.ctx
+
+        def work(token, progress):
+            from ..services.sync_status import record_sync_result
+
+            try:
+                engine = engine_cls(ctx)
+                result = engine.sync(progress, token)
+            except Exception as exc:
+                record_sync_result(ctx, ok=False, error=str(exc))
+                raise
+            record_sync_result(ctx, ok=True)
+            return result
+
+        self.sync_indicator.set_syncing(True)
+        self._sync_handle = self.tasks.run(work, on_result=self._sync_done, on_error=self._sync_failed,
+                                           on_progress=self.sync_indicator.set_progress, name="sync")
+        self._sync_handle.signals.finished.connect(self._sync_finished)
+
+    def cancel_sync(self) -> None:
+        if self._sync_handle is not None:
+            self._sync_handle.cancel()
+            self.statusBar().showMessage(_("Sync cancelled."), 5000)
+
+    def _sync_done(self, _result) -> None:
+        self.statusBar().showMessage(_("Sync finished."), 5000)
+        for page in self.pages.values():
+            refresh = getattr(page, "refresh", None)
+            if refresh is not None:
+                refresh()
+
+    def _sync_failed(self, exc: BaseException) -> None:
+        self.statusBar().showMessage(_("Sync failed: {error}").format(error=exc), 10000)
+
+    def _sync_finished(self) -> None:
+        self._sync_handle = None
+        self.sync_indicator.set_syncing(False)
+        self.refresh_sync_status()
+
+    def _configure_auto_sync(self) -> None:
+        minutes = self.settings.get("sync_interval_min") if self.settings else 0
+        if minutes and minutes > 0:
+            self._auto_sync_timer.start(int(minutes) * 60_000)
+        else:
+            self._auto_sync_timer.stop()
+
+    def _auto_sync(self) -> None:
+        status = self.sync_indicator.status
+        if status is not None and status.connected and self.sync_engine_class() is not None:
+            self.sync_now()
+
+    def _server_changed(self, _url: str) -> None:
+        self._configure_auto_sync()
+        self.refresh_sync_status()
+
+    # -- desktop notifications ------------------------------------------------------------------------
+    def notify_due_items(self, items: list) -> None:
+        """Raise one desktop notification for due items not notified before (remembered)."""
+        if self.settings is None:
+            return
+        seen = set(self.settings.get("notified_items"))
+        fresh = [i for i in items if _notify_key(i) not in seen]
+        if not fresh:
+            return
+        if len(fresh) == 1:
+            title = _("Due: {title}").format(title=fresh[0].title)
+            text = fresh[0].client_name
+        else:
+            title = _("{n} items are due").format(n=len(fresh))
+            text = "\n".join(f"{i.client_name}: {i.title}" for i in fresh[:4])
+        self._notify(title, text)
+        keep = list(seen | {_notify_key(i) for i in fresh})
+        self.settings.set("notified_items", keep[-2000:])
+
+    def _notify(self, title: str, text: str) -> None:
+        if self._notifier is not None:
+            self._notifier(title, text)
+            return
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            return
+        if self.tray is None:
+            self.tray = QSystemTrayIcon(icons.app_icon(), self)
+            self.tray.setToolTip(APP_TITLE)
+            self.tray.messageClicked.connect(lambda: (self.showNormal(), self.raise_(), self.show_page("today")))
+            self.tray.show()
+        self.tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 10_000)
+
+    # -- layout ----------------------------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        if self.settings is None:
+            return
+        geometry = self.settings.get("window_geometry")
+        if geometry and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        state = self.settings.get("window_state")
+        if state and not state.isEmpty():
+            self.restoreState(state)
+
+    def save_layout(self) -> None:
+        if self.settings is None:
+            return
+        self.settings.set("window_geometry", self.saveGeometry())
+        self.settings.set("window_state", self.saveState())
+        clients = self.pages.get("clients")
+        if clients is not None:
+            clients.save_columns()
+        self.settings.sync()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.save_layout()
+        if self._sync_handle is not None:
+            self._sync_handle.cancel()
+        self._status_timer.stop()
+        self._auto_sync_timer.stop()
+        if self.tray is not None:
+            self.tray.hide()
+        super().closeEvent(event)
+
+
+def _notify_key(item) -> str:
+    return f"{item.entity}:{item.row_id}:{item.due}"

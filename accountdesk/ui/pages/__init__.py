@@ -1,0 +1,1 @@
+"""The top-level screens of the main window."""

@@ -1,0 +1,510 @@
+"""The Clients screen: search-as-you-type, filters, a paged table with badges, keyboard navigation."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...errors import AccountDeskError, ValidationError
+from ...i18n import _, ngettext
+from ...labels import choices
+from ...models.enums import ClientStatus, Tier
+from .. import icons
+from ..item_models.clients import COLUMNS, DEFAULT_COLUMNS, ClientTableModel, IdRole
+from ..widgets.badges import BadgeDelegate
+from ..widgets.empty_state import EmptyState
+from ..widgets.search_box import SearchBox
+
+ROW_HEIGHT = 34
+
+
+class NewClientDialog(QDialog):
+    """The quickest way to add a client: name and tier; everything else in the workspace."""
+
+    client_created = Signal(str)
+
+    def __init__(self, ctx, tasks, parent=None):
+        super().__init__(parent)
+        self._ctx = ctx
+        self._tasks = tasks
+        self.setWindowTitle(_("New client"))
+        self.setMinimumWidth(420)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 20, 20, 16)
+        form = QFormLayout()
+        form.setVerticalSpacing(6)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText(_("Full registered name, e.g. 华东精密仪器有限公司"))
+        self.name_error = QLabel()
+        self.name_error.setObjectName("Error")
+        self.name_error.hide()
+        self.tier_combo = QComboBox()
+        for value, text in choices(Tier):
+            self.tier_combo.addItem(text, value)
+        self.tier_combo.setCurrentIndex(self.tier_combo.findData(Tier.KEY.value))
+        form.addRow(_("Name"), self.name_edit)
+        form.addRow("", self.name_error)
+        form.addRow(_("Tier"), self.tier_combo)
+        layout.addLayout(form)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("Error")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        layout.addWidget(self.error_label)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(_("Create"))
+        self.ok_button.setObjectName("Primary")
+        buttons.accepted.connect(self._create)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _create(self) -> None:
+        name = self.name_edit.text().strip()
+        tier = self.tier_combo.currentData()
+        self.ok_button.setEnabled(False)
+
+        def work():
+            from ...services.clients import create_client
+
+            return create_client(self._ctx, name=name, tier=tier)
+
+        self._tasks.run_db(work, on_result=self._created, on_error=self._failed, name="create-client")
+
+    def _created(self, client_id: str) -> None:
+        self.client_created.emit(client_id)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.ok_button.setEnabled(True)
+        if isinstance(exc, ValidationError):
+            for field, message in exc.errors:
+                if field == "name":
+                    self.name_error.setText(message)
+                    self.name_error.show()
+                else:
+                    self.error_label.setText(message)
+                    self.error_label.show()
+        else:
+            self.error_label.setText(str(exc) if isinstance(exc, AccountDeskError) else _("The client could not be created."))
+            self.error_label.show()
+
+
+class ClientsPage(QWidget):
+    #: A client to open in the workspace.
+    client_open_requested = Signal(str)
+
+    def __init__(self, ctx, tasks, settings=None, parent=None):
+        super().__init__(parent)
+        self._ctx = ctx
+        self._tasks = tasks
+        self._settings = settings
+        self._options_loaded = False
+        self._options: dict = {}
+        self._restoring = False
+        self._restoring_columns = False
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(400)
+        self._save_timer.timeout.connect(self.save_columns)
+
+        self.model = ClientTableModel(ctx, tasks, self)
+        sort = settings.get("client_sort") if settings else "name"
+        desc = settings.get("client_sort_desc") if settings else False
+        self.model._sort = sort if sort in {c.sort for c in COLUMNS if c.sort} else "name"
+        self.model._descending = bool(desc)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 20, 24, 12)
+        outer.setSpacing(12)
+
+        head = QHBoxLayout()
+        self.title = QLabel()
+        self.title.setObjectName("PageTitle")
+        self.count_label = QLabel()
+        self.count_label.setObjectName("Count")
+        self.new_button = QPushButton(icons.icon("add", "#ffffff"), "")
+        self.new_button.setObjectName("Primary")
+        self.new_button.clicked.connect(self.new_client)
+        self.search = SearchBox()
+        self.search.setMinimumWidth(300)
+        self.search.setMaximumWidth(420)
+        self.search.search_changed.connect(self._search_changed)
+        head.addWidget(self.title)
+        head.addSpacing(8)
+        head.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignBottom)
+        head.addStretch(1)
+        head.addWidget(self.search, 1)
+        head.addSpacing(8)
+        head.addWidget(self.new_button)
+        outer.addLayout(head)
+
+        bar = QHBoxLayout()
+        bar.setSpacing(8)
+        self.filter_icon = QLabel()
+        self.filter_icon.setPixmap(icons.pixmap("filter", 16, "#667085", self.devicePixelRatioF()))
+        bar.addWidget(self.filter_icon)
+        self.tier_combo = QComboBox()
+        self.status_combo = QComboBox()
+        self.region_combo = QComboBox()
+        self.industry_combo = QComboBox()
+        self.owner_combo = QComboBox()
+        for combo in (self.tier_combo, self.status_combo, self.region_combo, self.industry_combo, self.owner_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setMinimumContentsLength(6)
+            combo.currentIndexChanged.connect(self._filters_changed)
+            bar.addWidget(combo)
+        self.risk_check = QCheckBox()
+        self.risk_check.toggled.connect(self._filters_changed)
+        bar.addWidget(self.risk_check)
+        bar.addStretch(1)
+        self.clear_button = QPushButton()
+        self.clear_button.setIcon(icons.icon("clear"))
+        self.clear_button.clicked.connect(self.clear_filters)
+        bar.addWidget(self.clear_button)
+        outer.addLayout(bar)
+
+        self.stack = QStackedWidget()
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setItemDelegate(BadgeDelegate(self.table))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vh = self.table.verticalHeader()
+        vh.setVisible(False)
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vh.setDefaultSectionSize(ROW_HEIGHT)
+        hh = self.table.horizontalHeader()
+        hh.setSectionsMovable(True)
+        hh.setHighlightSections(False)
+        hh.setStretchLastSection(True)
+        hh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        hh.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        hh.customContextMenuRequested.connect(self._header_menu)
+        hh.sectionResized.connect(self._save_columns_later)
+        hh.sectionMoved.connect(self._save_columns_later)
+        self._restore_columns()
+        self.table.setSortingEnabled(True)
+        hh.sortIndicatorChanged.connect(self._sort_changed)
+        self.table.doubleClicked.connect(self._open_index)
+        self.table.installEventFilter(self)
+        self.stack.addWidget(self.table)
+        self.empty = EmptyState("", "", icon="clients", action="")
+        self.empty.action_triggered.connect(self._empty_action)
+        self.stack.addWidget(self.empty)
+        self.loading_state = EmptyState("", "", icon="search")
+        self.stack.addWidget(self.loading_state)
+        outer.addWidget(self.stack, 1)
+
+        self.model.query_finished.connect(self._query_finished)
+        self.model.total_changed.connect(self._show_count)
+        self.model.failed.connect(self._query_failed)
+
+
+        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.new_action = QAction(self)
+        self.new_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.new_action.triggered.connect(self.new_client)
+        self.addAction(self.new_action)
+
+        self.retranslate()
+        self.stack.setCurrentWidget(self.loading_state)
+        self._started = False
+
+    # -- life cycle ------------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._started:
+            self._started = True
+            self.load_filter_options()
+            self.model.reload()
+
+    def refresh(self) -> None:
+        """Reload the list (after a change elsewhere), keeping the query."""
+        self.model.reload()
+        self.load_filter_options()
+
+    def retranslate(self) -> None:
+        self.title.setText(_("Clients"))
+        self.new_button.setText(_("New client"))
+        self.new_button.setToolTip(_("Add a client (Ctrl+N)"))
+        self.search.setPlaceholderText(_("Search name, pinyin initials, contact, phone…  (Ctrl+F)"))
+        self.risk_check.setText(_("Risk flagged"))
+        self.clear_button.setText(_("Clear"))
+        self.clear_button.setToolTip(_("Clear the search and all filters"))
+        self.loading_state.set_text(_("Loading clients…"))
+        self._fill_static_combos()
+        if self._options_loaded:
+            self._fill_dynamic_combos(self._options)
+        self._show_count(self.model.total)
+        self._update_empty()
+
+    # -- filters ---------------------------------------------------------------------------
+    def _fill_combo(self, combo: QComboBox, everything: str, items: list[tuple[str, str]]) -> None:
+        current = combo.currentData()
+        self._restoring = True
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(everything, None)
+        for value, text in items:
+            combo.addItem(text, value)
+        index = combo.findData(current) if current is not None else 0
+        combo.setCurrentIndex(max(0, index))
+        combo.blockSignals(False)
+        self._restoring = False
+
+    def _fill_static_combos(self) -> None:
+        self._fill_combo(self.tier_combo, _("All tiers"), choices(Tier))
+        self._fill_combo(self.status_combo, _("All statuses"), choices(ClientStatus))
+        if not self._options_loaded:
+            self._fill_combo(self.region_combo, _("All regions"), [])
+            self._fill_combo(self.industry_combo, _("All industries"), [])
+            self._fill_combo(self.owner_combo, _("All account managers"), [])
+
+    def _fill_dynamic_combos(self, options: dict) -> None:
+        self._fill_combo(self.region_combo, _("All regions"), [(p, p) for p in options.get("provinces", [])])
+        self._fill_combo(self.industry_combo, _("All industries"), [(i, i) for i in options.get("industries", [])])
+        owners = [(oid, name) for oid, name in options.get("owners", [])]
+        self._fill_combo(self.owner_combo, _("All account managers"), owners)
+
+    def load_filter_options(self) -> None:
+        def work():
+            from ...services.search import filter_options
+
+            return filter_options(self._ctx)
+
+        self._tasks.run_db(work, on_result=self._options_arrived, name="client-filter-options")
+
+    def _options_arrived(self, options: dict) -> None:
+        self._options = options
+        self._options_loaded = True
+        self._fill_dynamic_combos(options)
+
+    def current_filter(self):
+        from ...services.search import ClientFilter
+
+        def one(combo: QComboBox) -> tuple[str, ...]:
+            value = combo.currentData()
+            return () if value is None else (value,)
+
+        return ClientFilter(
+            tiers=one(self.tier_combo),
+            statuses=one(self.status_combo),
+            provinces=one(self.region_combo),
+            industries=one(self.industry_combo),
+            owner_ids=one(self.owner_combo),
+            risk_only=self.risk_check.isChecked(),
+        )
+
+    def _filters_changed(self, *_args) -> None:
+        if self._restoring:
+            return
+        self.model.set_query(filters=self.current_filter())
+
+    def _search_changed(self, text: str) -> None:
+        self.model.set_query(search=text)
+
+    def clear_filters(self) -> None:
+        self._restoring = True
+        for combo in (self.tier_combo, self.status_combo, self.region_combo, self.industry_combo, self.owner_combo):
+            combo.setCurrentIndex(0)
+        self.risk_check.setChecked(False)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search._last = ""
+        self.search.blockSignals(False)
+        self._restoring = False
+        self.model.set_query(search="", filters=self.current_filter())
+
+    def has_query(self) -> bool:
+        f = self.current_filter()
+        return bool(self.model.search_text or f.tiers or f.statuses or f.provinces or f.industries
+                    or f.owner_ids or f.risk_only)
+
+    # -- results ---------------------------------------------------------------------------
+    def _query_finished(self) -> None:
+        self._update_empty()
+        if self.model.rowCount() and not self.table.currentIndex().isValid():
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(0, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            )
+
+    def _update_empty(self) -> None:
+        if self.model.loading and self.model.rowCount() == 0:
+            return
+        if self.model.rowCount():
+            self.stack.setCurrentWidget(self.table)
+            return
+        if self.has_query():
+            self.empty.set_text(_("No client matches"),
+                                _("Try fewer letters, pinyin initials (e.g. “hwkj”), or clear the filters."))
+            self.empty.button.setText(_("Clear search and filters"))
+        else:
+            self.empty.set_text(_("No clients yet"),
+                                _("Add your first client, or sync with your server to receive your clients."))
+            self.empty.button.setText(_("New client"))
+        self.empty.button.show()
+        self.stack.setCurrentWidget(self.empty)
+
+    def _empty_action(self) -> None:
+        if self.has_query():
+            self.clear_filters()
+        else:
+            self.new_client()
+
+    def _show_count(self, total) -> None:
+        if total is None:
+            self.count_label.setText("")
+            return
+        self.count_label.setText(ngettext("{n} client", "{n} clients", total).format(n=total))
+
+    def _query_failed(self, message: str) -> None:
+        self.empty.set_text(_("The client list could not be loaded"), message)
+        self.empty.button.hide()
+        self.stack.setCurrentWidget(self.empty)
+
+    # -- sorting ---------------------------------------------------------------------------
+    def _sort_changed(self, column: int, order: Qt.SortOrder) -> None:
+        if COLUMNS[column].sort is None:
+            # Not sortable in the database: put the indicator back.
+            hh = self.table.horizontalHeader()
+            hh.blockSignals(True)
+            hh.setSortIndicator(self.model.sort_column(),
+                                Qt.SortOrder.DescendingOrder if self.model.descending else Qt.SortOrder.AscendingOrder)
+            hh.blockSignals(False)
+            return
+        if self._settings is not None:
+            self._settings.set("client_sort", COLUMNS[column].sort)
+            self._settings.set("client_sort_desc", order == Qt.SortOrder.DescendingOrder)
+
+    # -- opening ---------------------------------------------------------------------------
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if obj is self.table and event.type() == QEvent.Type.KeyPress:
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._open_index(self.table.currentIndex())
+                return True
+        return super().eventFilter(obj, event)
+
+    def _open_index(self, index: QModelIndex) -> None:
+        if index.isValid():
+            client_id = index.data(IdRole)
+            if client_id:
+                self.client_open_requested.emit(client_id)
+
+    def selected_client_id(self) -> str | None:
+        index = self.table.currentIndex()
+        return index.data(IdRole) if index.isValid() else None
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def new_client(self) -> None:
+        dialog = NewClientDialog(self._ctx, self._tasks, self)
+        dialog.client_created.connect(self._client_created)
+        dialog.open()
+        self._new_dialog = dialog
+
+    def _client_created(self, client_id: str) -> None:
+        self.refresh()
+        self.client_open_requested.emit(client_id)
+
+    # -- columns ---------------------------------------------------------------------------
+    def _restore_columns(self) -> None:
+        self._restoring_columns = True
+        try:
+            self._apply_columns()
+        finally:
+            self._restoring_columns = False
+
+    def _apply_columns(self) -> None:
+        hh = self.table.horizontalHeader()
+        visible = list(self._settings.get("client_columns")) if self._settings else []
+        visible = [k for k in visible if k in {c.key for c in COLUMNS}] or list(DEFAULT_COLUMNS)
+        widths = self._settings.get("client_column_widths") if self._settings else {}
+        keys = [c.key for c in COLUMNS]
+        # order: the visible ones in the saved order, hidden ones after
+        order = visible + [k for k in keys if k not in visible]
+        for target, key in enumerate(order):
+            logical = keys.index(key)
+            hh.moveSection(hh.visualIndex(logical), target)
+        for logical, col in enumerate(COLUMNS):
+            hh.setSectionHidden(logical, col.key not in visible)
+            width = widths.get(col.key) if isinstance(widths, dict) else None
+            self.table.setColumnWidth(logical, int(width) if width else col.width)
+        hh.setSortIndicator(self.model.sort_column(),
+                            Qt.SortOrder.DescendingOrder if self.model.descending else Qt.SortOrder.AscendingOrder)
+
+    def visible_columns(self) -> list[str]:
+        hh = self.table.horizontalHeader()
+        out = []
+        for visual in range(hh.count()):
+            logical = hh.logicalIndex(visual)
+            if not hh.isSectionHidden(logical):
+                out.append(COLUMNS[logical].key)
+        return out
+
+    def set_column_visible(self, key: str, visible: bool) -> None:
+        logical = [c.key for c in COLUMNS].index(key)
+        if key == "name":
+            visible = True  # the name always stays
+        self.table.horizontalHeader().setSectionHidden(logical, not visible)
+        self.save_columns()
+
+    def _header_menu(self, pos) -> None:
+        menu = QMenu(self)
+        for col in COLUMNS:
+            action = menu.addAction(_(col.title))
+            action.setCheckable(True)
+            action.setChecked(col.key in self.visible_columns())
+            action.setEnabled(col.key != "name")
+            action.toggled.connect(lambda checked, k=col.key: self.set_column_visible(k, checked))
+        menu.addSeparator()
+        menu.addAction(_("Reset columns"), self.reset_columns)
+        menu.popup(self.table.horizontalHeader().mapToGlobal(pos))
+
+    def reset_columns(self) -> None:
+        if self._settings is not None:
+            self._settings.reset("client_columns")
+            self._settings.reset("client_column_widths")
+        self._restore_columns()
+
+    def _save_columns_later(self, *_args) -> None:
+        if not self._restoring_columns:
+            self._save_timer.start()
+
+    def save_columns(self) -> None:
+        if self._settings is None:
+            return
+        self._settings.set("client_columns", self.visible_columns())
+        widths = {COLUMNS[i].key: self.table.columnWidth(i) for i in range(len(COLUMNS))
+                  if not self.table.horizontalHeader().isSectionHidden(i)}
+        self._settings.set("client_column_widths", widths)
+

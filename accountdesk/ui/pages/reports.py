@@ -1,0 +1,205 @@
+"""Reports: client dossiers for a selection of clients, the portfolio analysis, a handover report.
+
+The PDFs are made by ``accountdesk.reports`` (ReportLab) in the background pool; while that
+library is not installed the screen says so and its buttons stay disabled.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...i18n import _
+from .. import icons, style
+from ..item_models.clients import COLUMNS, ClientTableModel
+from ..widgets.badges import BadgeDelegate
+from ..widgets.search_box import SearchBox
+
+log = logging.getLogger(__name__)
+
+#: report key -> (module, function names tried in order)
+REPORTS = {
+    "dossier": ("accountdesk.reports.dossier", ("build_dossiers", "build_dossier", "render_dossier")),
+    "portfolio": ("accountdesk.reports.portfolio", ("build_portfolio", "render_portfolio")),
+    "handover": ("accountdesk.reports.handover", ("build_handover", "render_handover")),
+}
+
+
+def report_function(key: str):
+    module, names = REPORTS[key]
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        return None
+    except Exception:  # noqa: BLE001
+        log.exception("cannot import %s", module)
+        return None
+    for name in names:
+        fn = getattr(mod, name, None)
+        if callable(fn):
+            return fn
+    return None
+
+
+def _card(icon: str, title: str, text: str, button: QPushButton) -> QFrame:
+    card = QFrame()
+    card.setObjectName("Card")
+    layout = QHBoxLayout(card)
+    layout.setContentsMargins(16, 12, 16, 12)
+    layout.setSpacing(12)
+    pic = QLabel()
+    pic.setPixmap(icons.pixmap(icon, 28, style.ACCENT, card.devicePixelRatioF()))
+    layout.addWidget(pic, 0, Qt.AlignmentFlag.AlignTop)
+    texts = QVBoxLayout()
+    head = QLabel(title)
+    head.setObjectName("SectionTitle")
+    body = QLabel(text)
+    body.setObjectName("Hint")
+    body.setWordWrap(True)
+    texts.addWidget(head)
+    texts.addWidget(body)
+    layout.addLayout(texts, 1)
+    layout.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
+    return card
+
+
+class ReportsPage(QWidget):
+    report_saved = Signal(str)
+
+    def __init__(self, ctx, tasks, parent=None):
+        super().__init__(parent)
+        self._ctx = ctx
+        self._tasks = tasks
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 20, 24, 12)
+        outer.setSpacing(12)
+        title = QLabel(_("Reports"))
+        title.setObjectName("PageTitle")
+        outer.addWidget(title)
+        self.notice = QLabel(_("Reports are not available in this version: the PDF library is not installed."))
+        self.notice.setObjectName("Note")
+        self.notice.setWordWrap(True)
+        outer.addWidget(self.notice)
+
+        self.portfolio_button = QPushButton(_("Create PDF…"))
+        self.portfolio_button.clicked.connect(lambda: self.make("portfolio"))
+        outer.addWidget(_card("reports", _("Portfolio and business analysis"),
+                              _("Customer pyramid, segmentation, overdue visits, satisfaction and complaints "
+                                "of all your clients."), self.portfolio_button))
+        self.dossier_button = QPushButton(_("Create PDF…"))
+        self.dossier_button.clicked.connect(lambda: self.make("dossier"))
+        outer.addWidget(_card("contract", _("Client dossiers"),
+                              _("Profile, contacts and org chart, SLA, services, visits, surveys, feedback, "
+                                "risks and equipment — for the clients selected below."), self.dossier_button))
+        self.handover_button = QPushButton(_("Create PDF…"))
+        self.handover_button.clicked.connect(lambda: self.make("handover"))
+        outer.addWidget(_card("handover", _("Handover report"),
+                              _("Open feedback, upcoming visits, open improvement items and key contacts of the "
+                                "selected client, for the new account manager."), self.handover_button))
+
+        pick = QHBoxLayout()
+        label = QLabel(_("Clients"))
+        label.setObjectName("SectionTitle")
+        pick.addWidget(label)
+        pick.addStretch(1)
+        self.search = SearchBox(_("Find clients…"))
+        self.search.setMaximumWidth(320)
+        pick.addWidget(self.search)
+        outer.addLayout(pick)
+        self.model = ClientTableModel(ctx, tasks, self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(BadgeDelegate(self.view))
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setShowGrid(False)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(32)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        for i, c in enumerate(COLUMNS):
+            self.view.setColumnHidden(i, c.key not in ("name", "tier", "status", "owner"))
+            self.view.setColumnWidth(i, c.width)
+        outer.addWidget(self.view, 1)
+        self.search.search_changed.connect(lambda text: self.model.set_query(search=text))
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.hide()
+        outer.addWidget(self.progress)
+        self.status = QLabel()
+        self.status.setObjectName("Hint")
+        outer.addWidget(self.status)
+
+        self.available = {key: report_function(key) is not None for key in REPORTS}
+        self.notice.setVisible(not any(self.available.values()))
+        for key, button in (("portfolio", self.portfolio_button), ("dossier", self.dossier_button),
+                            ("handover", self.handover_button)):
+            button.setEnabled(self.available[key])
+            if not self.available[key]:
+                button.setToolTip(_("Not available in this version."))
+        self.model.reload()
+
+    def refresh(self) -> None:
+        self.model.reload()
+
+    def selected_ids(self) -> list[str]:
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        return [self.model.client_at(r).id for r in rows]
+
+    def make(self, key: str) -> None:
+        fn = report_function(key)
+        if fn is None:
+            return
+        ids = self.selected_ids()
+        if key in ("dossier", "handover") and not ids:
+            self.status.setText(_("Select one or more clients in the list first."))
+            return
+        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        name = {"portfolio": _("portfolio"), "dossier": _("dossier"), "handover": _("handover")}[key]
+        path, _filter = QFileDialog.getSaveFileName(self, _("Save the PDF"), str(Path(docs) / f"{name}.pdf"), "PDF (*.pdf)")
+        if not path:
+            return
+        ctx = self._ctx
+
+        def work(progress):
+            params = inspect.signature(fn).parameters
+            kwargs = {}
+            if "progress" in params:
+                kwargs["progress"] = progress
+            if key == "portfolio":
+                return fn(ctx, path, **kwargs)
+            if key == "dossier" and "client_ids" in params:
+                return fn(ctx, ids, path, **kwargs)
+            return fn(ctx, ids[0], path, **kwargs)
+
+        self.progress.show()
+        self.status.setText(_("Creating the PDF…"))
+        self._tasks.run(work, on_result=lambda _r: self._saved(path), on_error=self._failed, name=f"report-{key}")
+
+    def _saved(self, path: str) -> None:
+        self.progress.hide()
+        self.status.setText(_("Saved: {path}").format(path=path))
+        self.report_saved.emit(path)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+    def _failed(self, exc: BaseException) -> None:
+        self.progress.hide()
+        self.status.setText(_("The report failed: {error}").format(error=exc))

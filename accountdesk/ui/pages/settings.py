@@ -1,0 +1,201 @@
+"""Settings: language, data folder, server, automatic sync, column choices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...i18n import _, current_language
+from ...paths import default_data_dir
+
+LANGUAGES = (("", None), ("zh_CN", "简体中文"), ("en", "English"))
+
+
+class SettingsPage(QWidget):
+    language_changed = Signal(str)
+    server_changed = Signal(str)
+    data_dir_changed = Signal(str)
+
+    def __init__(self, ctx, tasks, settings, parent=None):
+        super().__init__(parent)
+        self._ctx = ctx
+        self._tasks = tasks
+        self._settings = settings
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 20, 24, 12)
+        outer.setSpacing(12)
+        self.title = QLabel()
+        self.title.setObjectName("PageTitle")
+        outer.addWidget(self.title)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        body = QWidget()
+        body.setMaximumWidth(720)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(16)
+
+        # language
+        self.language_box = QGroupBox()
+        form = QFormLayout(self.language_box)
+        self.language_combo = QComboBox()
+        for code, name in LANGUAGES:
+            self.language_combo.addItem(name or "", code)
+        self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(settings.get("language"))))
+        self.language_combo.currentIndexChanged.connect(self._language_chosen)
+        self.language_label = QLabel()
+        form.addRow(self.language_label, self.language_combo)
+        self.language_note = QLabel()
+        self.language_note.setObjectName("Hint")
+        self.language_note.setWordWrap(True)
+        form.addRow("", self.language_note)
+        layout.addWidget(self.language_box)
+
+        # data folder
+        self.data_box = QGroupBox()
+        form = QFormLayout(self.data_box)
+        row = QHBoxLayout()
+        self.data_edit = QLineEdit(settings.get("data_dir"))
+        self.data_edit.setPlaceholderText(str(default_data_dir()))
+        self.data_edit.editingFinished.connect(self._data_dir_edited)
+        self.browse_button = QPushButton()
+        self.browse_button.clicked.connect(self._browse)
+        row.addWidget(self.data_edit, 1)
+        row.addWidget(self.browse_button)
+        self.data_label = QLabel()
+        form.addRow(self.data_label, row)
+        self.current_data = QLabel()
+        self.current_data.setObjectName("Hint")
+        self.current_data.setWordWrap(True)
+        self.current_data.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("", self.current_data)
+        self.data_note = QLabel()
+        self.data_note.setObjectName("Note")
+        self.data_note.setWordWrap(True)
+        self.data_note.hide()
+        form.addRow("", self.data_note)
+        layout.addWidget(self.data_box)
+
+        # server
+        self.server_box = QGroupBox()
+        form = QFormLayout(self.server_box)
+        self.server_edit = QLineEdit(settings.get("server_url"))
+        self.server_edit.setPlaceholderText("https://accountdesk.example.com")
+        self.server_edit.editingFinished.connect(self._server_edited)
+        self.server_label = QLabel()
+        form.addRow(self.server_label, self.server_edit)
+        self.interval_spin = QSpinBox()
+        self.interval_spin.setRange(0, 240)
+        self.interval_spin.setValue(settings.get("sync_interval_min"))
+        self.interval_spin.valueChanged.connect(lambda v: self._settings.set("sync_interval_min", v))
+        self.interval_label = QLabel()
+        form.addRow(self.interval_label, self.interval_spin)
+        self.login_button = QPushButton()
+        self.login_button.clicked.connect(self._login)
+        form.addRow("", self.login_button)
+        layout.addWidget(self.server_box)
+
+        # layout
+        self.layout_box = QGroupBox()
+        box = QVBoxLayout(self.layout_box)
+        self.layout_hint = QLabel()
+        self.layout_hint.setObjectName("Hint")
+        self.layout_hint.setWordWrap(True)
+        self.reset_columns_button = QPushButton()
+        self.reset_columns_button.clicked.connect(self._reset_layout)
+        box.addWidget(self.layout_hint)
+        box.addWidget(self.reset_columns_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.layout_box)
+        layout.addStretch(1)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.title.setText(_("Settings"))
+        self.language_box.setTitle(_("Language"))
+        self.language_label.setText(_("Language"))
+        self.language_combo.setItemText(0, _("Follow the system ({language})").format(
+            language="简体中文" if current_language() == "zh_CN" else "English"))
+        self.language_note.setText(_("The change applies at once; an open client workspace closes."))
+        self.data_box.setTitle(_("Data folder"))
+        self.data_label.setText(_("Folder"))
+        self.browse_button.setText(_("Browse…"))
+        self.current_data.setText(_("In use now: {folder}").format(folder=self._ctx.store.data_dir))
+        self.data_note.setText(_("The new data folder is used after you restart AccountDesk."))
+        self.server_box.setTitle(_("Server"))
+        self.server_label.setText(_("Server address"))
+        self.interval_label.setText(_("Automatic sync"))
+        self.interval_spin.setSuffix(_(" min"))
+        self.interval_spin.setSpecialValueText(_("Only on demand"))
+        self.login_button.setText(_("Sign in…"))
+        self.layout_box.setTitle(_("Window and columns"))
+        self.layout_hint.setText(_("The window size, the client list's columns, their widths and order are "
+                                   "remembered. Right-click a column header to choose columns."))
+        self.reset_columns_button.setText(_("Reset the client list's columns"))
+
+    def _language_chosen(self, _index: int) -> None:
+        code = self.language_combo.currentData() or ""
+        self._settings.set("language", code)
+        self.language_changed.emit(code)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, _("Choose the data folder"), self.data_edit.text() or str(Path.home()))
+        if folder:
+            self.data_edit.setText(folder)
+            self._data_dir_edited()
+
+    def _data_dir_edited(self) -> None:
+        value = self.data_edit.text().strip()
+        if value == self._settings.get("data_dir"):
+            return
+        self._settings.set("data_dir", value)
+        self.data_note.show()
+        self.data_dir_changed.emit(value)
+
+    def _server_edited(self) -> None:
+        url = self.server_edit.text().strip()
+        if url == self._settings.get("server_url"):
+            return
+        self._settings.set("server_url", url)
+        ctx = self._ctx
+
+        def work():
+            from ...services.sync_status import set_server_url
+
+            set_server_url(ctx, url)
+            return url
+
+        self._tasks.run_db(work, on_result=self.server_changed.emit, name="set-server")
+
+    def _login(self) -> None:
+        from ..dialogs.login import LoginDialog
+
+        dialog = LoginDialog(self._settings, self._tasks, self, ctx=self._ctx)
+        dialog.signed_in.connect(lambda url: (self.server_edit.setText(url), self.server_changed.emit(url)))
+        dialog.open()
+        self._login_dialog = dialog
+
+    def _reset_layout(self) -> None:
+        self._settings.reset("client_columns")
+        self._settings.reset("client_column_widths")
+        window = self.window()
+        clients = getattr(window, "pages", {}).get("clients")
+        if clients is not None:
+            clients.reset_columns()

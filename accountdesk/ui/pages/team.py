@@ -1,0 +1,288 @@
+"""Team (supervisors and admins): account managers and their clients, clients needing a new owner,
+deactivated users; reassignment through a handover."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...errors import AccountDeskError, ValidationError
+from ...i18n import _, ngettext
+from .. import icons
+from ..item_models.clients import ClientTableModel, IdRole
+from ..item_models.team import OwnerRow, OwnersModel, UserIdRole
+from ..widgets.badges import BadgeDelegate
+
+log = logging.getLogger(__name__)
+
+#: Columns of the client tables on this screen.
+TEAM_CLIENT_COLUMNS = ("name", "tier", "status", "region", "owner")
+
+
+def handover_function():
+    """The handover service (``services.handover.assign_client``) when installed, else None:
+    ``fn(ctx, client_id, to_user, reason=...)``."""
+    try:
+        from ...services import handover
+    except ImportError:
+        return None
+    return getattr(handover, "assign_client", None) or getattr(handover, "hand_over_client", None)
+
+
+def load_team(ctx) -> dict:
+    from ...services.search import ClientFilter, count_clients
+    from ...services.users import list_users
+
+    users = list_users(ctx, include_inactive=True)
+    owners = []
+    inactive = []
+    for u in users:
+        n = count_clients(ctx, filters=ClientFilter(owner_ids=(u["id"],)))
+        row = OwnerRow(u["id"], u.get("display_name") or u.get("username"), u.get("role") or "",
+                       u.get("team") or "", bool(u.get("active", True)), n)
+        (owners if row.active else inactive).append(row)
+    needing = count_clients(ctx, filters=ClientFilter(needs_owner=True))
+    return {"owners": owners, "inactive": inactive, "needing": needing}
+
+
+class HandoverDialog(QDialog):
+    """Reassign a client: new owner, reason, checklist notes."""
+
+    def __init__(self, ctx, tasks, client_id: str, client_name: str, owners: list[OwnerRow], parent=None):
+        super().__init__(parent)
+        self._ctx = ctx
+        self._tasks = tasks
+        self._client_id = client_id
+        self.setWindowTitle(_("Hand over {client}").format(client=client_name))
+        self.setMinimumWidth(460)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 14)
+        form = QFormLayout()
+        self.owner_combo = QComboBox()
+        for o in owners:
+            self.owner_combo.addItem(o.name, o.user_id)
+        self.reason_edit = QLineEdit()
+        self.reason_edit.setPlaceholderText(_("e.g. the account manager left the company"))
+        self.notes_edit = QLineEdit()
+        form.addRow(_("New account manager"), self.owner_combo)
+        form.addRow(_("Reason"), self.reason_edit)
+        form.addRow(_("Notes"), self.notes_edit)
+        layout.addLayout(form)
+        self.error = QLabel()
+        self.error.setObjectName("Error")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(_("Hand over"))
+        self.ok_button.setObjectName("Primary")
+        buttons.accepted.connect(self._submit)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _submit(self) -> None:
+        fn = handover_function()
+        if fn is None:
+            return
+        to_user = self.owner_combo.currentData()
+        reason = self.reason_edit.text().strip()
+        notes = self.notes_edit.text().strip()
+        ctx, client_id = self._ctx, self._client_id
+        self.ok_button.setEnabled(False)
+
+        def work():
+            params = inspect.signature(fn).parameters
+            kwargs = {}
+            if "reason" in params:
+                kwargs["reason"] = reason
+            if "notes" in params:
+                kwargs["notes"] = notes
+            return fn(ctx, client_id, to_user, **kwargs)
+
+        self._tasks.run_db(work, on_result=lambda _r: self.accept(), on_error=self._failed, name="handover")
+
+    def _failed(self, exc: BaseException) -> None:
+        self.ok_button.setEnabled(True)
+        if isinstance(exc, ValidationError):
+            self.error.setText("; ".join(m for _f, m in exc.errors))
+        elif isinstance(exc, AccountDeskError):
+            self.error.setText(exc.message)
+        else:
+            self.error.setText(_("The handover failed: {error}").format(error=exc))
+        self.error.show()
+
+
+def _client_table(model: ClientTableModel) -> QTableView:
+    from ..item_models.clients import COLUMNS
+
+    view = QTableView()
+    view.setModel(model)
+    view.setItemDelegate(BadgeDelegate(view))
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setShowGrid(False)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(32)
+    view.horizontalHeader().setStretchLastSection(True)
+    for i, c in enumerate(COLUMNS):
+        view.setColumnHidden(i, c.key not in TEAM_CLIENT_COLUMNS)
+        view.setColumnWidth(i, c.width)
+    return view
+
+
+class TeamPage(QWidget):
+    client_open_requested = Signal(str)
+    loaded = Signal()
+
+    def __init__(self, ctx, tasks, parent=None):
+        super().__init__(parent)
+        self._ctx = ctx
+        self._tasks = tasks
+        self._owners: list[OwnerRow] = []
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 20, 24, 12)
+        outer.setSpacing(12)
+        head = QHBoxLayout()
+        self.title = QLabel(_("Team"))
+        self.title.setObjectName("PageTitle")
+        head.addWidget(self.title)
+        head.addStretch(1)
+        self.handover_button = QPushButton(icons.icon("handover"), _("Hand over…"))
+        self.handover_button.clicked.connect(self.hand_over_selected)
+        head.addWidget(self.handover_button)
+        outer.addLayout(head)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 8, 0)
+        heading = QLabel(_("Account managers"))
+        heading.setObjectName("SectionTitle")
+        lv.addWidget(heading)
+        self.owners_model = OwnersModel(self)
+        self.owners_view = QTableView()
+        self.owners_view.setModel(self.owners_model)
+        self.owners_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.owners_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.owners_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.owners_view.setShowGrid(False)
+        self.owners_view.verticalHeader().setVisible(False)
+        self.owners_view.verticalHeader().setDefaultSectionSize(32)
+        self.owners_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.owners_view.selectionModel().currentRowChanged.connect(self._owner_selected)
+        lv.addWidget(self.owners_view, 2)
+        heading = QLabel(_("Deactivated users"))
+        heading.setObjectName("SectionTitle")
+        lv.addWidget(heading)
+        self.inactive_list = QListWidget()
+        lv.addWidget(self.inactive_list, 1)
+        splitter.addWidget(left)
+
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(8, 0, 0, 0)
+        self.owner_clients_title = QLabel(_("Clients of the selected account manager"))
+        self.owner_clients_title.setObjectName("SectionTitle")
+        rv.addWidget(self.owner_clients_title)
+        self.owner_clients = ClientTableModel(ctx, tasks, self)
+        self.owner_clients_view = _client_table(self.owner_clients)
+        self.owner_clients_view.doubleClicked.connect(self._open)
+        rv.addWidget(self.owner_clients_view, 3)
+        self.needing_title = QLabel()
+        self.needing_title.setObjectName("SectionTitle")
+        rv.addWidget(self.needing_title)
+        self.needing = ClientTableModel(ctx, tasks, self)
+        self.needing_view = _client_table(self.needing)
+        self.needing_view.doubleClicked.connect(self._open)
+        rv.addWidget(self.needing_view, 2)
+        splitter.addWidget(right)
+        splitter.setSizes([380, 700])
+        outer.addWidget(splitter, 1)
+
+        if handover_function() is None:
+            self.handover_button.setEnabled(False)
+            self.handover_button.setToolTip(_("Handover is not available in this version."))
+        else:
+            self.handover_button.setToolTip(_("Reassign the selected client to another account manager"))
+        self.refresh()
+
+    def refresh(self) -> None:
+        from ...services.search import ClientFilter
+
+        ctx = self._ctx
+        self._tasks.run_db(lambda: load_team(ctx), on_result=self._show, name="team")
+        self.needing.set_query(filters=ClientFilter(needs_owner=True))
+
+    def _show(self, data: dict) -> None:
+        self._owners = [o for o in data["owners"]]
+        self.owners_model.set_rows(self._owners)
+        self.inactive_list.clear()
+        for u in data["inactive"]:
+            text = ngettext("{name} — still owns {n} client", "{name} — still owns {n} clients",
+                            u.clients).format(name=u.name, n=u.clients) if u.clients else u.name
+            self.inactive_list.addItem(text)
+        if not data["inactive"]:
+            self.inactive_list.addItem(_("Nobody has been deactivated."))
+        self.needing_title.setText(_("Clients needing a new owner · {n}").format(n=data["needing"]))
+        if self._owners and not self.owners_view.currentIndex().isValid():
+            self.owners_view.selectRow(0)
+        self.loaded.emit()
+
+    def _owner_selected(self, current, _previous) -> None:
+        from ...services.search import ClientFilter
+
+        user_id = current.data(UserIdRole) if current.isValid() else None
+        row = self.owners_model.row_at(current.row()) if current.isValid() else None
+        if row is not None:
+            self.owner_clients_title.setText(_("Clients of {name}").format(name=row.name))
+        self.owner_clients.set_query(filters=ClientFilter(owner_ids=(user_id,) if user_id else ("-",)))
+
+    def _open(self, index) -> None:
+        client_id = index.data(IdRole)
+        if client_id:
+            self.client_open_requested.emit(client_id)
+
+    def selected_client(self) -> tuple[str, str] | None:
+        for view in (self.needing_view, self.owner_clients_view):
+            index = view.currentIndex()
+            if index.isValid() and view.hasFocus():
+                row = view.model().client_at(index.row())
+                return row.id, row.name
+        for view in (self.needing_view, self.owner_clients_view):
+            index = view.currentIndex()
+            if index.isValid():
+                row = view.model().client_at(index.row())
+                return row.id, row.name
+        return None
+
+    def hand_over_selected(self) -> None:
+        chosen = self.selected_client()
+        if chosen is None:
+            return
+        owners = [o for o in self._owners if o.role in ("manager", "supervisor", "admin")] or self._owners
+        dialog = HandoverDialog(self._ctx, self._tasks, chosen[0], chosen[1], owners, self)
+        dialog.accepted.connect(self.refresh)
+        dialog.open()
+        self._dialog = dialog

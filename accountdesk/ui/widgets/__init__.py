@@ -1,0 +1,1 @@
+"""Small reusable widgets: badges, search box, empty state, sync indicator."""

@@ -1,0 +1,72 @@
+"""Fixtures of the desktop UI tests: a temporary settings file, the task lanes, a main window.
+
+Never call ``QApplication.processEvents()`` in these tests: PySide6 6.12 on Python 3.11 drops a
+reference to ``None`` on every call and aborts the interpreter after enough of them. Use
+``qtbot.wait``/``qtbot.waitUntil`` (they run a ``QEventLoop``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from accountdesk.services.clients import create_client  # noqa: E402
+from accountdesk.ui.settings import Settings  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(tmp_path / "settings.ini")
+
+
+@pytest.fixture
+def tasks(qapp):
+    from accountdesk.ui.style import apply_style
+    from accountdesk.ui.tasks import TaskManager
+
+    apply_style(qapp)
+    manager = TaskManager()
+    yield manager
+    manager.shutdown()
+
+
+@pytest.fixture
+def notifications() -> list[tuple[str, str]]:
+    return []
+
+
+@pytest.fixture
+def window(qtbot, ctx, tasks, settings, notifications):
+    from accountdesk.ui.main_window import MainWindow
+
+    win = MainWindow(ctx, tasks, settings, notifier=lambda title, text: notifications.append((title, text)))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    tasks.wait(5000)
+
+
+CLIENTS = [
+    # name, tier, province, industry
+    ("护航科技有限公司", "strategic", "上海", "信息技术"),
+    ("华东精密仪器有限公司", "key", "江苏", "制造业"),
+    ("江南检测服务有限公司", "standard", "浙江", "检验检测"),
+    ("北方重工集团", "strategic", "辽宁", "制造业"),
+    ("Acme Analytics Ltd", "key", "上海", "信息技术"),
+    ("蓝海环保科技有限公司", "standard", "广东", "环保"),
+]
+
+
+def make_clients(ctx, rows=CLIENTS) -> dict[str, str]:
+    """name -> id, created through the services."""
+    return {name: create_client(ctx, name=name, tier=tier, province=prov, industry=ind)
+            for name, tier, prov, ind in rows}
+
+
+def make_many(ctx, n: int, prefix: str = "客户") -> list[str]:
+    return [create_client(ctx, name=f"{prefix}{i:04d}", tier=("strategic", "key", "standard")[i % 3])
+            for i in range(n)]

@@ -1,0 +1,145 @@
+"""The main window: opens in both languages, navigation, sync indicator, first start."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from accountdesk.i18n import set_language
+from accountdesk.services.sync_status import sync_status
+from accountdesk.ui.app import install_language, qt_translation_loaded
+from accountdesk.ui.main_window import NAV, MainWindow
+
+from .conftest import make_clients
+
+
+def nav_labels(win: MainWindow) -> list[str]:
+    return [win.nav.item(i).text() for i in range(win.nav.count()) if not win.nav.item(i).isHidden()]
+
+
+def test_main_window_opens_in_english(window):
+    assert "AccountDesk" in window.windowTitle()
+    assert window.windowTitle() == "Today — AccountDesk"
+    assert nav_labels(window) == ["Today", "Clients", "Calendar", "Feedback", "Reports", "Team", "Settings"]
+
+
+def test_main_window_opens_in_chinese_with_qt_translations(qtbot, ctx, tasks, settings):
+    install_language("zh_CN")
+    try:
+        win = MainWindow(ctx, tasks, settings)
+        qtbot.addWidget(win)
+        win.show()
+        assert win.windowTitle() == "今日待办 — AccountDesk"
+        assert nav_labels(win) == ["今日待办", "客户", "日历", "客户反馈", "报表", "团队", "设置"]
+        assert qt_translation_loaded()  # qtbase_zh_CN for the standard dialogs
+        win.close()
+    finally:
+        install_language("en")
+        set_language("en")
+    assert not qt_translation_loaded()
+
+
+def test_sidebar_and_shortcuts_switch_screens(qtbot, window):
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_key == "clients"
+    assert window.windowTitle() == "Clients — AccountDesk"
+    window.nav.setCurrentRow([e.key for e in NAV].index("settings"))
+    assert window.current_key == "settings"
+    assert window.stack.currentWidget() is window.pages["settings"]
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_key == "today"
+
+
+def test_calendar_and_feedback_screens_are_hosted_or_explained(window):
+    for key in ("calendar", "feedback"):
+        window.show_page(key)
+        assert window.current_key == key
+        assert window.stack.currentWidget() is window.pages[key]
+
+
+def test_team_screen_is_hidden_from_field_staff(qtbot, ctx, tasks, settings):
+    from accountdesk.services.users import create_user
+
+    user_id = create_user(ctx, "li.gong", "李工", "field")
+    ctx.set_actor(user_id)
+    win = MainWindow(ctx, tasks, settings)
+    qtbot.addWidget(win)
+    win.show()
+    assert "Team" not in nav_labels(win)
+    win.show_page("team")
+    assert win.current_key != "team" and "team" not in win.pages
+
+
+def test_sync_indicator_shows_pending_changes_from_the_outbox(qtbot, ctx, window):
+    make_clients(ctx)
+    window.refresh_sync_status()
+    expected = sync_status(ctx).pending
+    assert expected > 0
+    qtbot.waitUntil(lambda: window.sync_indicator.pending_label.text() == f"{expected} pending changes")
+    assert "Not connected" in window.sync_indicator.state_label.text()
+
+
+def test_sync_now_without_a_server_says_not_connected(qtbot, window):
+    qtbot.waitUntil(lambda: window.sync_indicator.status is not None)
+    window.sync_action.trigger()
+    assert "Not connected" in window.statusBar().currentMessage()
+    assert window._sync_handle is None
+
+
+def test_opening_a_client_shows_its_name_in_the_title(qtbot, ctx, window):
+    ids = make_clients(ctx)
+    window.open_client(ids["护航科技有限公司"])
+    assert window.current_client_id == ids["护航科技有限公司"]
+    assert window.stack.currentWidget() is window.workspace_host
+    qtbot.waitUntil(lambda: "护航科技有限公司" in window.windowTitle())
+    assert window.windowTitle().endswith("AccountDesk")
+    window.workspace_host.back_button.click()
+    assert window.current_client_id is None
+
+
+def test_first_start_offers_demo_and_server_and_opens_an_empty_profile(qtbot, tmp_path, tasks, settings):
+    from accountdesk.ui.app import profile_exists
+    from accountdesk.ui.dialogs.first_start import FirstStartDialog, demo_generator
+
+    folder = tmp_path / "fresh"
+    dialog = FirstStartDialog(folder, tasks, settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert "Open the demo" in dialog.demo_button.text()
+    assert "Connect to a server" in dialog.connect_button.text()
+    assert dialog.demo_button.isEnabled() == (demo_generator() is not None)
+    dialog.empty_button.click()
+    qtbot.waitUntil(lambda: dialog.ctx is not None, timeout=20000)
+    assert dialog.result() == FirstStartDialog.DialogCode.Accepted
+    assert profile_exists(folder)
+    dialog.ctx.close()
+
+
+def test_first_start_demo_fills_the_profile_in_the_background(qtbot, tmp_path, tasks, settings):
+    from accountdesk.services.search import count_clients
+    from accountdesk.ui.dialogs.first_start import FirstStartDialog, demo_generator
+
+    if demo_generator() is None:
+        pytest.skip("the demo generator is not installed")
+    dialog = FirstStartDialog(tmp_path / "demo", tasks, settings, demo_clients=5)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.demo_button.click()
+    assert dialog.progress.isVisible()  # the GUI stays responsive while the demo is written
+    qtbot.waitUntil(lambda: dialog.ctx is not None, timeout=60000)
+    assert count_clients(dialog.ctx) == 5
+    dialog.ctx.close()
+
+
+def test_login_dialog_names_the_wrong_field(qtbot, tasks, settings):
+    from accountdesk.ui.dialogs.login import LoginDialog
+
+    dialog = LoginDialog(settings, tasks)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.url_edit, "accountdesk.example.com")
+    dialog.ok_button.click()
+    assert dialog.errors["server_url"].isVisible()
+    assert "https://" in dialog.errors["server_url"].text()
+    assert settings.get("server_url") == ""
