@@ -38,7 +38,7 @@ def _legend(d: Drawing, names: Sequence[str], colours: Sequence, x: float, y: fl
     legend.fontName = FONT
     legend.fontSize = 7.5
     legend.fillColor = SLATE
-    legend.boxAnchor = "nw"
+    legend.boxAnchor = "ne"
     legend.columnMaximum = 1
     legend.dx = legend.dy = 7
     legend.deltax = 10
@@ -144,6 +144,7 @@ def bar_chart(
     if stacked:
         chart.categoryAxis.style = "stacked"
     chart.bars.strokeWidth = 0
+    chart.bars.strokeColor = None
     for i in range(len(series)):
         chart.bars[i].fillColor = colours[i % len(colours)]
     if value_labels and not stacked and len(categories) * len(series) <= 24:
@@ -212,18 +213,18 @@ def share_bars(rows: Sequence[tuple[str, float, float]], names: tuple[str, str],
     label_w = 90
     full = width - label_w - 40
     y = height - 20
-    d.add(Rect(label_w, y + 6, 8, 6, fillColor=NAVY, strokeWidth=0))
+    d.add(Rect(label_w, y + 6, 8, 6, fillColor=NAVY, strokeWidth=0, strokeColor=None))
     d.add(String(label_w + 12, y + 6, names[0], fontName=FONT, fontSize=7.5, fillColor=SLATE))
     offset = label_w + 24 + stringWidth(names[0], FONT, 7.5)
-    d.add(Rect(offset, y + 6, 8, 6, fillColor=SERIES[1], strokeWidth=0))
+    d.add(Rect(offset, y + 6, 8, 6, fillColor=SERIES[1], strokeWidth=0, strokeColor=None))
     d.add(String(offset + 12, y + 6, names[1], fontName=FONT, fontSize=7.5, fillColor=SLATE))
     y -= 6
     for label_text, a, b in rows:
         d.add(String(0, y - bar_h - 2, label_text, fontName=FONT, fontSize=8, fillColor=SLATE))
         for j, (value, colour) in enumerate(((a, NAVY), (b, SERIES[1]))):
             yy = y - (j + 1) * bar_h
-            d.add(Rect(label_w, yy, full, bar_h - 2, fillColor=colors.HexColor("#EEF1F5"), strokeWidth=0))
-            d.add(Rect(label_w, yy, max(0.5, full * value), bar_h - 2, fillColor=colour, strokeWidth=0))
+            d.add(Rect(label_w, yy, full, bar_h - 2, fillColor=colors.HexColor("#EEF1F5"), strokeWidth=0, strokeColor=None))
+            d.add(Rect(label_w, yy, max(0.5, full * value), bar_h - 2, fillColor=colour, strokeWidth=0, strokeColor=None))
             d.add(String(label_w + full + 4, yy + 1, f"{value * 100:.0f}%", fontName=FONT, fontSize=7.5, fillColor=SLATE))
         y -= 2 * bar_h + gap
     return d

@@ -102,7 +102,7 @@ def _box(d: Drawing, x: float, y_top: float, c: ContactInfo) -> None:
     edge = GREY_OUT if left else ATTITUDE_COLOURS.get(c.attitude or "", colors.HexColor("#C9D1DB"))
     d.add(Rect(x, y, BOX_W, BOX_H, rx=3, ry=3, fillColor=colors.HexColor("#F1F2F4") if left else WHITE,
                strokeColor=NAVY if c.is_primary and not left else RULE, strokeWidth=1.0 if c.is_primary else 0.6))
-    d.add(Rect(x, y, 4, BOX_H, fillColor=edge, strokeWidth=0))
+    d.add(Rect(x, y, 4, BOX_H, fillColor=edge, strokeWidth=0, strokeColor=None))
     inner = BOX_W - 12
     name = c.name + ("  " + _("(left)") if left else "")
     d.add(String(x + 9, y + BOX_H - 13, _fit(name, FONT_BOLD, 8.5, inner), fontName=FONT_BOLD, fontSize=8.5,
@@ -191,7 +191,7 @@ def legend() -> Drawing:
     d = Drawing(CONTENT_WIDTH, 14)
     x = 0.0
     for colour, text in items:
-        d.add(Rect(x, 3, 4, 9, fillColor=colour, strokeWidth=0))
+        d.add(Rect(x, 3, 4, 9, fillColor=colour, strokeWidth=0, strokeColor=None))
         d.add(String(x + 8, 4, text, fontName=FONT, fontSize=7.5, fillColor=SLATE))
         x += 16 + stringWidth(text, FONT, 7.5)
     primary = _("Framed: primary contact")

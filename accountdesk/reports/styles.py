@@ -67,6 +67,7 @@ EMPTY = _style("empty", fontSize=8.5, leading=12, textColor=MUTED, spaceBefore=1
 COVER_TITLE = _style("cover_title", fontName=FONT_BOLD, fontSize=24, leading=32, textColor=NAVY)
 COVER_SUB = _style("cover_sub", fontSize=12, leading=18, textColor=MUTED)
 KPI_VALUE = _style("kpi_value", fontName=FONT_BOLD, fontSize=16, leading=20, textColor=NAVY)
+KPI_VALUE_SMALL = _style("kpi_value_small", fontName=FONT_BOLD, fontSize=12, leading=20, textColor=NAVY)
 KPI_LABEL = _style("kpi_label", fontSize=7.5, leading=10, textColor=MUTED)
 
 

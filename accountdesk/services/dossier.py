@@ -661,6 +661,7 @@ class OverdueVisit:
     due: dt.date
     owner: str
     days: int
+    never_held: bool = False  # a cadence with no visit of its kind held yet
 
 
 @dataclass(frozen=True)
@@ -832,7 +833,7 @@ def load_portfolio(ctx: AppContext, *, date_from: dt.date | None = None, date_to
                 due = add_months(done, p.every_months) if done else (p.starts_on or _local_date(p.created_at))
                 if due < today and not any(o.client == c.name and o.kind == p.kind for o in overdue):
                     who = uname(p.owner_id) or owner
-                    overdue.append(OverdueVisit(c.name, p.kind, due, who, (today - due).days))
+                    overdue.append(OverdueVisit(c.name, p.kind, due, who, (today - due).days, done is None))
                     per_manager[who]["overdue"] += 1
         overdue.sort(key=lambda o: -o.days)
         managers = tuple(
@@ -911,27 +912,27 @@ def load_portfolio(ctx: AppContext, *, date_from: dt.date | None = None, date_to
                 key=lambda r: r.date,
             )
         )
-    return PortfolioData(
-        date_from=date_from,
-        date_to=date_to,
-        as_of=today,
-        generated_at=now,
-        generated_by=ctx.actor.display_name,
-        confidential_visible=secret,
-        clients=len(clients),
-        total_fees=total_fees if secret else None,
-        pyramid=tuple(pyramid),
-        by_region=segments(lambda c: c.province),
-        by_industry=segments(lambda c: c.industry),
-        by_tier=tuple(sorted(segments(lambda c: c.tier), key=lambda r: TIER_ORDER.index(r.key) if r.key in TIER_ORDER else 9)),
-        visits_by_manager=managers,
-        overdue_visits=tuple(overdue),
-        satisfaction=satisfaction,
-        complaints=complaints,
-        complaints_total=total,
-        complaints_answered_on_time=on_time_total,
-        complaints_open_overdue=open_overdue,
-        at_risk=tuple(at_risk),
-        renewals=renewals,
-    )
+        return PortfolioData(
+            date_from=date_from,
+            date_to=date_to,
+            as_of=today,
+            generated_at=now,
+            generated_by=ctx.actor.display_name,
+            confidential_visible=secret,
+            clients=len(clients),
+            total_fees=total_fees if secret else None,
+            pyramid=tuple(pyramid),
+            by_region=segments(lambda c: c.province),
+            by_industry=segments(lambda c: c.industry),
+            by_tier=tuple(sorted(segments(lambda c: c.tier), key=lambda r: TIER_ORDER.index(r.key) if r.key in TIER_ORDER else 9)),
+            visits_by_manager=managers,
+            overdue_visits=tuple(overdue),
+            satisfaction=satisfaction,
+            complaints=complaints,
+            complaints_total=total,
+            complaints_answered_on_time=on_time_total,
+            complaints_open_overdue=open_overdue,
+            at_risk=tuple(at_risk),
+            renewals=renewals,
+        )
 

@@ -1,0 +1,252 @@
+"""The portfolio / business-analysis report (客户经营分析报告): the customer pyramid and share of
+fees per tier, segmentation by region, industry and tier, visits done against planned per
+manager, overdue visits, the satisfaction trend, complaints and the share answered on time,
+at-risk clients with their reasons, and renewals due."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from reportlab.lib.units import mm
+from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
+
+from ..i18n import _
+from ..labels import label
+from ..models.enums import Tier, VisitKind
+from ..services.context import AppContext
+from ..services.dossier import TIER_ORDER, PortfolioData, SegmentRow, load_portfolio
+from . import charts
+from .batch import RenderResult, meta_for
+from .document import COVER_BAND, DocStart, SectionHeading, TocPlaceholder, build_pdf
+from .dossier import _Numbers, coloured, empty, marking
+from .fonts import FONT
+from .styles import (
+    BAD,
+    BODY,
+    BODY_SMALL,
+    COVER_SUB,
+    COVER_TITLE,
+    GOOD,
+    KPI_LABEL,
+    KPI_VALUE,
+    KPI_VALUE_SMALL,
+    MARGIN_TOP,
+    NAVY_LIGHT,
+    NOTE,
+    RULE,
+    SERIES,
+    WARN,
+    data_table,
+    fmt_date,
+    fmt_money,
+    fmt_pct,
+    key_value_table,
+    text,
+)
+from .styles import CONTENT_WIDTH as W
+
+MAX_ROWS = 40
+
+
+def _kpis(items: list[tuple[str, str]]) -> Table:
+    cells = [[Paragraph(text(v), KPI_VALUE if len(v) <= 9 else KPI_VALUE_SMALL) for _l, v in items], [Paragraph(text(lab), KPI_LABEL) for lab, _v in items]]
+    t = Table(cells, colWidths=[W / len(items)] * len(items))
+    t.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("BACKGROUND", (0, 0), (-1, -1), NAVY_LIGHT),
+        ("LINEBEFORE", (1, 0), (-1, -1), 0.6, RULE),
+        ("LEFTPADDING", (0, 0), (-1, -1), 8),
+        ("TOPPADDING", (0, 0), (-1, 0), 8),
+        ("BOTTOMPADDING", (0, -1), (-1, -1), 8),
+    ]))
+    return t
+
+
+def _cover(p: PortfolioData) -> list:
+    story: list = [DocStart("portfolio", _("Portfolio and business analysis") + f"  {fmt_date(p.date_from)} – {fmt_date(p.date_to)}", cover=True), Spacer(1, COVER_BAND - MARGIN_TOP + 12 * mm)]
+    story.append(Paragraph(text(_("Portfolio and business analysis")), COVER_TITLE))
+    story.append(Paragraph(text(_("Period {start} – {end}").format(start=fmt_date(p.date_from), end=fmt_date(p.date_to))), COVER_SUB))
+    story.append(Spacer(1, 8 * mm))
+    visits_planned = sum(m.planned for m in p.visits_by_manager)
+    visits_done = sum(m.done for m in p.visits_by_manager)
+    kpis = [(_("Clients"), f"{p.clients:,}")]
+    if p.confidential_visible:
+        kpis.append((_("Annual fees"), fmt_money(p.total_fees)))
+    kpis += [
+        (_("Visits done / planned"), f"{visits_done} / {visits_planned}"),
+        (_("Overdue visits"), str(len(p.overdue_visits))),
+        (_("Complaints answered on time"), fmt_pct(p.on_time_share)),
+        (_("At-risk clients"), str(len(p.at_risk))),
+    ]
+    story.append(_kpis(kpis))
+    story.append(Spacer(1, 6 * mm))
+    story.append(key_value_table([
+        (_("Period"), f"{fmt_date(p.date_from)} – {fmt_date(p.date_to)}"),
+        (_("As of"), fmt_date(p.as_of)),
+        (_("Prepared by"), p.generated_by),
+        (_("Marking"), marking()),
+    ]))
+    if not p.confidential_visible:
+        story.append(Paragraph(text(_("Confidential figures (annual fees, values, confidential notes) are left out of this copy.")), NOTE))
+    story += [Spacer(1, 10 * mm), TocPlaceholder(300), PageBreak()]
+    return story
+
+
+def _segment_table(rows: tuple[SegmentRow, ...], head: str, p: PortfolioData, *, tier_labels: bool = False) -> Table:
+    shown = list(rows[:15])
+    rest = rows[15:]
+    total = sum(r.clients for r in rows) or 1
+    total_fees = p.total_fees or 0
+    headers = [head, _("Clients"), _("Share of clients"), _("At risk")]
+    widths = [34, 12, 16, 12]
+    if p.confidential_visible:
+        headers += [_("Annual fees"), _("Share of fees")]
+        widths += [16, 14]
+    out = []
+
+    def line(name, clients, at_risk, fees):
+        row = [name, str(clients), fmt_pct(clients / total), str(at_risk) if at_risk else "—"]
+        if p.confidential_visible:
+            row += [fmt_money(fees), fmt_pct((fees or 0) / total_fees if total_fees else None)]
+        return row
+
+    for r in shown:
+        out.append(line(label(Tier, r.key) if tier_labels else r.key, r.clients, r.at_risk, r.fees))
+    if rest:
+        out.append(line(_("Others ({n})").format(n=len(rest)), sum(r.clients for r in rest), sum(r.at_risk for r in rest),
+                        sum(r.fees or 0 for r in rest)))
+    return data_table(headers, out, widths, right={1, 2, 3, 4, 5})
+
+
+def portfolio_story(p: PortfolioData) -> list:
+    story = _cover(p)
+    num = _Numbers()
+    # 1 pyramid
+    story.append(SectionHeading(_("Customer pyramid"), number=num()))
+    rows = []
+    for t in p.pyramid:
+        detail = _("{n} clients").format(n=t.clients)
+        if t.fee_share is not None:
+            detail += " · " + _("{share} of fees").format(share=fmt_pct(t.fee_share))
+        rows.append((label(Tier, t.tier), str(t.clients), detail))
+    story.append(charts.pyramid(rows, tiers=[t.tier for t in p.pyramid]))
+    story.append(Spacer(1, 6))
+    if p.confidential_visible and p.clients:
+        share_rows = [(label(Tier, t.tier), t.clients / p.clients, t.fee_share or 0.0) for t in p.pyramid]
+        story.append(charts.share_bars(share_rows, (_("Share of clients"), _("Share of annual fees"))))
+        story.append(Paragraph(text(_("A few clients bring most of the business: compare each tier's share of clients with its share of fees.")), NOTE))
+    # 2 segmentation
+    story.append(SectionHeading(_("Segmentation"), number=num()))
+    story.append(SectionHeading(_("By tier"), level=2))
+    story.append(_segment_table(p.by_tier, _("Tier"), p, tier_labels=True))
+    story.append(SectionHeading(_("By region"), level=2))
+    story.append(_segment_table(p.by_region, _("Region"), p))
+    story.append(SectionHeading(_("By industry"), level=2))
+    story.append(_segment_table(p.by_industry, _("Industry"), p))
+    # 3 visits per manager
+    story.append(SectionHeading(_("Visits done against planned"), number=num()))
+    managers = [m for m in p.visits_by_manager if m.planned or m.clients]
+    if managers:
+        story.append(charts.bar_chart(
+            [m.manager for m in managers], [[m.planned for m in managers], [m.done for m in managers]],
+            [_("Planned"), _("Done")], x_title=_("Account manager"), y_title=_("Visits"), colours=[SERIES[2], SERIES[0]],
+        ))
+        rows = []
+        for m in managers:
+            rate = m.rate
+            cell = "—" if rate is None else coloured(fmt_pct(rate), GOOD if rate >= 0.9 else WARN if rate >= 0.7 else BAD)
+            rows.append([m.manager, str(m.clients), str(m.planned), str(m.done), cell, str(m.overdue) if m.overdue else "—"])
+        story.append(data_table([_("Account manager"), _("Clients"), _("Planned"), _("Done"), _("Done / planned"), _("Overdue")],
+                                rows, [30, 12, 13, 13, 16, 16], right={1, 2, 3, 4, 5}))
+    else:
+        story.append(empty())
+    # 4 overdue
+    story.append(SectionHeading(_("Overdue visits"), number=num()))
+    if p.overdue_visits:
+        rows = [[o.client, label(VisitKind, o.kind), fmt_date(o.due) + ("\n" + _("never held") if o.never_held else ""), o.owner, str(o.days)]
+                for o in p.overdue_visits[:MAX_ROWS]]
+        story.append(data_table([_("Client"), _("Visit"), _("Due"), _("Owner"), _("Days overdue")], rows, [38, 18, 14, 16, 14], right={4}))
+        if len(p.overdue_visits) > MAX_ROWS:
+            story.append(Paragraph(text(_("… and {n} more.").format(n=len(p.overdue_visits) - MAX_ROWS)), NOTE))
+    else:
+        story.append(empty(_("No visit is overdue.")))
+    # 5 satisfaction
+    story.append(SectionHeading(_("Satisfaction trend"), number=num()))
+    if any(s.surveys for s in p.satisfaction):
+        story.append(charts.line_chart([s.label for s in p.satisfaction], [[s.average for s in p.satisfaction]], [_("Average overall score")],
+                                       x_title=_("Quarter"), y_title=_("Score (1–5)")))
+        rows = [[s.label, str(s.surveys), "—" if s.average is None else f"{s.average:.2f}"] for s in p.satisfaction]
+        story.append(data_table([_("Quarter"), _("Surveys"), _("Average overall score")], rows, [40, 30, 30], right={1, 2}))
+    else:
+        story.append(empty(_("No satisfaction survey in the period.")))
+    # 6 complaints
+    story.append(SectionHeading(_("Complaints"), number=num()))
+    if p.complaints_total or p.complaints_open_overdue:
+        unanswered = [m.received - m.answered_on_time - m.answered_late for m in p.complaints]
+        story.append(charts.bar_chart(
+            [m.label for m in p.complaints],
+            [[m.answered_on_time for m in p.complaints], [m.answered_late for m in p.complaints], unanswered],
+            [_("Answered on time"), _("Answered late"), _("Not answered yet")],
+            x_title=_("Month received"), y_title=_("Complaints"), stacked=True, colours=[GOOD, WARN, RULE],
+        ))
+        story.append(Paragraph(text(_(
+            "{total} complaints and appeals received in the period; {share} of those answered were answered on time; "
+            "{overdue} open past their deadline today."
+        ).format(total=p.complaints_total, share=fmt_pct(p.on_time_share), overdue=p.complaints_open_overdue)), BODY))
+    else:
+        story.append(empty(_("No complaint in the period.")))
+    # 7 at risk
+    story.append(SectionHeading(_("At-risk clients"), number=num()))
+    if p.at_risk:
+        rows = [[a.client, label(Tier, a.tier), a.owner, "；".join(a.reasons)] for a in p.at_risk[:MAX_ROWS]]
+        story.append(data_table([_("Client"), _("Tier"), _("Account manager"), _("Reasons")], rows, [28, 13, 17, 42]))
+        if len(p.at_risk) > MAX_ROWS:
+            story.append(Paragraph(text(_("… and {n} more.").format(n=len(p.at_risk) - MAX_ROWS)), NOTE))
+    else:
+        story.append(empty(_("No client is at risk.")))
+    # 8 renewals
+    story.append(SectionHeading(_("Renewals due"), number=num()))
+    if p.renewals:
+        head = [_("Client"), _("Tier"), _("Account manager"), _("Renewal date")]
+        widths = [36, 14, 18, 16]
+        if p.confidential_visible:
+            head.append(_("Annual fees"))
+            widths.append(16)
+        rows = []
+        for r in p.renewals[:MAX_ROWS]:
+            date_cell = coloured(fmt_date(r.date), BAD) if r.date < p.as_of else fmt_date(r.date)
+            row = [r.client, label(Tier, r.tier), r.owner, date_cell]
+            if p.confidential_visible:
+                row.append(fmt_money(r.fees))
+            rows.append(row)
+        story.append(data_table(head, rows, widths, right={4}))
+        story.append(Paragraph(text(_("Contracts up for renewal within three months (and those lapsed in the last month).")), BODY_SMALL))
+    else:
+        story.append(empty(_("No renewal due in the next three months.")))
+    return story
+
+
+def render_portfolio(
+    ctx: AppContext,
+    out_path: Path | str,
+    *,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    progress=None,
+) -> RenderResult:
+    """Print the portfolio / business-analysis report for a period (default: the last 12 months)."""
+    if progress:
+        progress(0, 2)
+    data = load_portfolio(ctx, date_from=date_from, date_to=date_to)
+    if progress:
+        progress(1, 2)
+    meta = meta_for(_("Portfolio report"), generated_at=data.generated_at, generated_by=data.generated_by,
+                    title=_("Portfolio and business analysis"))
+    pages = build_pdf(out_path, portfolio_story(data), meta)
+    if progress:
+        progress(2, 2)
+    return RenderResult(Path(out_path), pages, 1)
+
+
+__all__ = ["render_portfolio", "portfolio_story", "TIER_ORDER"]
