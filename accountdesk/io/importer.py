@@ -61,6 +61,8 @@ class PlannedRow:
     match_row: int | None = None  # ... or of this earlier row of the file
     match_name: str | None = None
     reason: str | None = None  # uscc | name | mobile | email
+    boss_row: int | None = None  # contacts: reports to the contact of this row of the file
+
 
 
 @dataclass
@@ -188,6 +190,10 @@ def plan_import(
     if kind is not None and kind not in M.KINDS:
         raise ValidationError("kind", _("Choose what to import: clients or contacts."))
     table = read_table_file(path)
+    actor = ctx.actor  # resolved (and a profile's local user made) before the store is read
+    for k in [kind] if kind else list(M.KINDS):
+        if not may_write(actor.role, M.KINDS[k], "create", frozenset()):
+            raise PermissionDenied(_("Your role may not change this."))
     kinds = [kind] if kind else (["contacts"] if client_id else ["clients", "contacts"])
     sh, kind, index, _score = _choose_sheet(table, kinds, sheet)
     header_number, header_cells = sh.rows[index]
@@ -230,6 +236,7 @@ class _Index:
         self.contacts_by_name: dict[tuple[str, str], tuple[str, str]] = {}
         self.contacts_by_mobile: dict[str, tuple[str, str]] = {}
         self.contacts_by_email: dict[str, tuple[str, str]] = {}
+        self.contact_ids: dict[str, str] = {}  # contact id -> client id
         with ctx.read() as session:
             for u in session.execute(select(User.id, User.username, User.display_name).where(User.deleted_at.is_(None))):
                 for key in (u.display_name, u.username, u.id):
@@ -245,6 +252,7 @@ class _Index:
                     Contact.deleted_at.is_(None)
                 )
                 for p in session.execute(stmt):
+                    self.contact_ids[p.id] = p.client_id
                     self.contacts_by_name.setdefault((p.client_id, normalise_person_name(p.name)), (p.id, p.name))
                     if p.mobile:
                         self.contacts_by_mobile.setdefault(p.mobile, (p.id, p.name))
@@ -273,6 +281,38 @@ def _plan_rows(ctx, plan: ImportPlan, data: list[tuple[int, list[Any]]]) -> None
             row = _plan_row(ctx, session, plan, index, cols, seen, number, cells)
             if row is not None:
                 plan.rows.append(row)
+    if plan.kind == "contacts":
+        _link_bosses(plan, index, cols)
+
+
+def _link_bosses(plan: ImportPlan, index: _Index, cols: _Columns) -> None:
+    """"Reports to" holds a person's name: an existing contact of the same client, or a contact
+    of the same client elsewhere in the file (linked after both are created)."""
+    in_file = {}
+    for r in plan.rows:
+        if r.status == "new":
+            in_file.setdefault((r.client_id, normalise_person_name(r.values.get("name"))), r.row)
+    for r in plan.rows:
+        boss = r.values.get("reports_to_id")
+        if r.status == "rejected" or not boss:
+            continue
+        key = (r.client_id, normalise_person_name(boss))
+        hit = index.contact_ids.get(boss)
+        if hit is not None and hit == r.client_id:
+            continue  # an id of a contact of this client
+        existing = index.contacts_by_name.get(key)
+        if existing is not None:
+            r.values["reports_to_id"] = existing[0]
+        elif key in in_file and in_file[key] != r.row:
+            r.boss_row = in_file[key]
+            del r.values["reports_to_id"]
+        else:
+            r.status = "rejected"
+            r.values = {}
+            plan.rejected.append(
+                Rejection(r.row, "reports_to_id", cols.col_of.get("reports_to_id"),
+                          _("Reports to: no contact of this client is named “{name}”.").format(name=boss))
+            )
 
 
 def _plan_row(ctx, session, plan: ImportPlan, index: _Index, cols: _Columns, seen, number: int, cells: list[Any]) -> PlannedRow | None:
@@ -321,7 +361,8 @@ def _plan_row(ctx, session, plan: ImportPlan, index: _Index, cols: _Columns, see
             seen.setdefault(k, number)
         if planned.status == "new":  # the rules of a create, as the write will run them
             try:
-                records.check_create(ctx, session, entity, values, client_id=planned.client_id, parsed=True)
+                check = {k: v for k, v in values.items() if k != "reports_to_id"}  # a name: linked later
+                records.check_create(ctx, session, entity, check, client_id=planned.client_id, parsed=True)
             except ValidationError as exc:
                 errors.extend(exc.errors)
             except AccountDeskError as exc:
@@ -459,6 +500,9 @@ def run_import(
                 ) from exc
             if progress is not None and (done % 500 == 0 or done == total):
                 progress(done, total)
+        for row in todo:
+            if row.boss_row is not None and row.row in created and row.boss_row in created:
+                records.update_record(ctx, "contact", created[row.row], {"reports_to_id": created[row.boss_row]})
     return ImportResult(len(created), merged, skipped, plan.rejected_rows, tuple(created.values()))
 
 
