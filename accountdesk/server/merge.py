@@ -215,7 +215,7 @@ class Writer:
             if name not in CREATE_EXTRA and fields[name] is not None:
                 self._history(rec, name, None, fields[name], name in rec["hidden"])
         if item.entity in ("client", "client_team_member"):
-            self.scope_dirty.add(client_id)
+            refresh_scope(self.conn, client_id)
         return p.ItemResult(row_id=item.row_id, status="applied", seq=seq)
 
     def _concurrent(self, clock: list | None, base_seq: int | None) -> bool:
@@ -265,7 +265,7 @@ class Writer:
             for name, (old, new) in changed.items():
                 self._history(new_rec, name, old, new, name in hidden_before or name in new_rec["hidden"])
             if item.entity in ("client", "client_team_member"):
-                self.scope_dirty.add(rec["client_id"])
+                refresh_scope(self.conn, rec["client_id"])
         status = "conflict" if conflicts else "applied"
         return p.ItemResult(row_id=item.row_id, status=status, seq=seq or self.seq, conflicts=conflicts)
 
@@ -290,7 +290,7 @@ class Writer:
         repo.put_record(self.conn, new_rec, new=False)
         self._history(new_rec, "deleted_at", None, deleted_at, False)
         if item.entity in ("client", "client_team_member"):
-            self.scope_dirty.add(rec["client_id"])
+            refresh_scope(self.conn, rec["client_id"])
         return p.ItemResult(row_id=item.row_id, status="conflict" if conflicts else "applied", seq=seq, conflicts=conflicts)
 
     # -- server-side changes (CLI handover, user records) --------------------------------------
@@ -309,7 +309,7 @@ class Writer:
         new_rec = dict(rec, seq=seq, data=data, clocks=clocks, hidden=hidden_for(model, data))
         repo.put_record(self.conn, new_rec, new=False)
         if rec["entity"] in ("client", "client_team_member"):
-            self.scope_dirty.add(rec["client_id"])
+            refresh_scope(self.conn, rec["client_id"])
         return new_rec
 
     def server_create(self, entity: str, values: dict[str, Any], *, client_id: str | None, row_id: str | None = None) -> dict[str, Any]:
