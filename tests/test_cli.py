@@ -106,6 +106,9 @@ def test_clients_set_and_delete(run, hh):
     shown = run.json("clients", "show", hh["id"])
     assert (shown["tier"], shown["city"]) == ("strategic", "杭州")
     assert run.json("clients", "set", hh["id"], "city=杭州") == {"id": hh["id"], "changed": {}}
+    # labels work as field names too, in either language
+    changed = run.json("clients", "set", hh["id"], "省份=浙江", "Short name=护航", "客户等级=重点客户")["changed"]
+    assert changed == {"province": "浙江", "short_name": "护航", "tier": "key"}
     code, _out, err = run("clients", "set", hh["id"], "colour=blue")
     assert code == 2 and "colour" in err
     code, _out, err = run("clients", "set", hh["id"], "employees=lots")

@@ -234,10 +234,24 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def field_name(entity: str, key: str) -> str:
+    """The field a ``FIELD=VALUE`` key means: a field name, or its label in English or in the
+    current language, or one of its import aliases (``城市=杭州``, ``tier=key``). Unknown keys are
+    returned unchanged so that the service reports them naming the key."""
+    schema = SCHEMAS[entity]
+    if key in schema:
+        return key
+    wanted = key.strip().casefold()
+    for name, spec in schema.items():
+        if wanted in {spec.label.casefold(), spec.title.casefold(), *(a.casefold() for a in spec.aliases)}:
+            return name
+    return key
+
+
 def cmd_set(args: argparse.Namespace) -> int:
     from ..services import clients
 
-    changes = parse_assignments(args.assignments)
+    changes = {field_name("client", k): v for k, v in parse_assignments(args.assignments).items()}
     with profile(args) as ctx:
         client_id = clients.resolve_client(ctx, args.client)
         changed = clients.update_client(ctx, client_id, **changes)
