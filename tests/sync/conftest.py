@@ -19,16 +19,18 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
-import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+os.environ.setdefault("ACCOUNTDESK_ARGON2_TEST", "1")  # cheap Argon2id parameters for the test servers
 
-from accountdesk.server import admin
-from accountdesk.server.db import Database
-from accountdesk.services.context import open_profile
-from accountdesk.sync.client import SyncEngine
-from accountdesk.sync.credentials import Credentials
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from accountdesk.server import admin  # noqa: E402
+from accountdesk.server.db import Database  # noqa: E402
+from accountdesk.services.context import open_profile  # noqa: E402
+from accountdesk.sync.client import SyncEngine  # noqa: E402
+from accountdesk.sync.credentials import Credentials  # noqa: E402
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "secret-pass-1"

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from sync_helpers import client, client_ids, conflicts, get, outbox
 
 from accountdesk.models import Contact, ServiceNote
 from accountdesk.services import clients, records
 from accountdesk.services.handover import assign_client, clients_needing_owner
 from accountdesk.services.team import add_team_member
 from accountdesk.sync.client import DeviceRevoked, UserDeactivated
-
-from sync_helpers import client, client_ids, conflicts, get, outbox
 
 
 def test_delete_against_edit_delete_wins_and_edit_is_kept(server, make_device):
