@@ -188,9 +188,10 @@ class OverviewTab(Tab):
     def _fill_profile(self) -> None:
         d = self.detail
         while self.profile_grid.count():
-            item = self.profile_grid.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            w = self.profile_grid.takeAt(0).widget()
+            if w is not None:
+                w.setParent(None)
+                w.deleteLater()
         hidden = set(d.get("_hidden", []))
         shown = [n for n in PROFILE_FIELDS if n not in hidden]
         half = (len(shown) + 1) // 2

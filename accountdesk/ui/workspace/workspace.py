@@ -161,6 +161,7 @@ class ClientWorkspace(QWidget):
         while self.badges.count():
             w = self.badges.takeAt(0).widget()
             if w is not None:
+                w.setParent(None)
                 w.deleteLater()
         self.badges.addWidget(badge(label(Tier, c.get("tier")), TIER_COLOURS.get(c.get("tier"), GREY)))
         self.badges.addWidget(badge(label(ClientStatus, c.get("status")), STATUS_COLOURS.get(c.get("status"), GREY)))

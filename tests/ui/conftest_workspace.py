@@ -1,0 +1,105 @@
+"""Fixtures and helpers for the workspace, forms, calendar and feedback GUI tests.
+
+Import them into a test module (``tasks`` comes from tests/ui/conftest.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from accountdesk.services import clients, users
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def staff(ctx) -> dict[str, str]:
+    """The acting supervisor plus two managers and a field engineer: name -> user id."""
+    me = ctx.actor
+    return {
+        "me": me.id,
+        "li": users.create_user(ctx, "li.na", "李娜", "manager"),
+        "zhao": users.create_user(ctx, "zhao.lei", "赵磊", "manager"),
+        "wang": users.create_user(ctx, "wang.qiang", "王强", "field"),
+    }
+
+
+@pytest.fixture
+def client_id(ctx, staff) -> str:
+    return clients.create_client(
+        ctx, name="护航科技有限公司", short_name="护航科技", industry="检验检测", tier="key", status="active",
+        province="上海市", city="上海市", annual_fees=880000, owner_id=staff["li"], backup_owner_id=staff["zhao"],
+    )
+
+
+@pytest.fixture
+def workspace(qtbot, ctx, tasks, client_id):
+    from accountdesk.ui.workspace import ClientWorkspace
+
+    w = ClientWorkspace(ctx, tasks, client_id)
+    qtbot.addWidget(w)
+    w.resize(1200, 760)
+    w.show()
+    return w
+
+
+def type_into(qtbot, editor, text: str) -> None:
+    """Type into the line edit / text edit of a form editor, as a user would: one key event per
+    character, delivered synchronously (QTest.keyClicks spins the event loop per key, which
+    PySide6 6.12 does not survive for long; see tests/ui/conftest.py)."""
+    widget = editor.focus_widget() if hasattr(editor, "focus_widget") else editor
+    if hasattr(widget, "clear"):
+        widget.clear()
+    for ch in text:
+        QApplication.sendEvent(widget, QKeyEvent(QEvent.Type.KeyPress, 0, Qt.KeyboardModifier.NoModifier, ch))
+        QApplication.sendEvent(widget, QKeyEvent(QEvent.Type.KeyRelease, 0, Qt.KeyboardModifier.NoModifier, ch))
+
+
+def choose(editor, value) -> None:
+    combo = editor.focus_widget()
+    idx = combo.findData(value)
+    assert idx >= 0, f"{value!r} is not offered"
+    combo.setCurrentIndex(idx)
+
+
+def save(qtbot, dialog) -> None:
+    dialog.save_button.click()
+
+
+def answer_message_box(button_text: str) -> None:
+    """Click a button of the next modal message box (confirmations)."""
+
+    def click():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, click)
+            return
+        for b in box.buttons():
+            if b.text() == button_text:
+                b.click()
+                return
+        raise AssertionError(f"no button {button_text!r}")
+
+    QTimer.singleShot(0, click)
+
+
+def aware(y, m, d, h=9, mi=0) -> dt.datetime:
+    return dt.datetime(y, m, d, h, mi, tzinfo=dt.UTC)
+
+
+def cell_texts(view, column: int) -> list[str]:
+    model = view.model()
+    return [model.index(r, column).data() for r in range(model.rowCount())]
+
+
+def column_of(view, header: str) -> int:
+    model = view.model()
+    for c in range(model.columnCount()):
+        if model.headerData(c, Qt.Orientation.Horizontal) == header:
+            return c
+    raise AssertionError(f"no column {header!r}")
