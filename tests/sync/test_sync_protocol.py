@@ -1,0 +1,165 @@
+"""Protocol guarantees: sequence order under concurrency, clocks, versions, limits, malformed input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import threading
+import time
+
+import httpx
+import pytest
+from conftest import PASSWORD, WallClock
+from sync_helpers import client, conflicts
+
+from accountdesk.server import repo
+from accountdesk.services import clients
+from accountdesk.sync import protocol as p
+from accountdesk.sync.client import SyncEngine, UpdateRequired
+from accountdesk.sync.credentials import Credentials
+
+H = {p.HEADER_PROTOCOL: "1", p.HEADER_SCHEMA: "1"}
+
+
+def login(server, username: str, device: str) -> dict:
+    r = httpx.post(server.url + "/v1/auth/login", headers=H,
+                   json={"username": username, "password": PASSWORD, "device_id": device})
+    assert r.status_code == 200, r.text
+    return {**H, "Authorization": "Bearer " + r.json()["access_token"], "_uid": r.json()["user"]["id"]}
+
+
+def client_item(row_id: str, owner: str, name: str, hlc_ms: int | None = None) -> dict:
+    hlc = f"{hlc_ms or int(time.time() * 1000):016d}-00000-dev"
+    return {"entity": "client", "row_id": row_id, "op": "create", "hlc": hlc,
+            "fields": {"name": name, "owner_id": owner, "tier": "key", "status": "active", "tags": []}}
+
+
+def _headers(h: dict) -> dict:
+    return {k: v for k, v in h.items() if not k.startswith("_")}
+
+
+def _pull_all(server, h, cursor=0) -> tuple[list[dict], int]:
+    items = []
+    while True:
+        page = httpx.get(server.url + "/v1/sync/pull", params={"cursor": cursor}, headers=_headers(h)).json()
+        items += page["items"]
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            return items, cursor
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_overlapping_pushes_no_pull_skips_the_late_commit(server):
+    """Push A takes its sequence number and is held open; push B starts meanwhile. A pull during
+    the overlap must not move its cursor past A's number; afterwards both arrive."""
+    server.add_user("sup", "supervisor")
+    ha, hb, hr = login(server, "sup", "devA"), login(server, "sup", "devB"), login(server, "sup", "devR")
+    _, cursor = _pull_all(server, hr)
+    results = {}
+
+    def push(name, headers, delay):
+        body = {"batch_id": name, "items": [client_item(f"00000000-0000-0000-0000-00000000000{name[-1]}", headers["_uid"], name)]}
+        results[name] = httpx.post(server.url + "/v1/sync/push", json=body, timeout=30,
+                                   headers={**_headers(headers), "X-Test-Delay-Ms": str(delay)}).json()
+
+    ta = threading.Thread(target=push, args=("batch1", ha, 1500))
+    ta.start()
+    time.sleep(0.4)  # A holds the counter; B waits behind it
+    tb = threading.Thread(target=push, args=("batch2", hb, 0))
+    tb.start()
+    time.sleep(0.3)
+    during, cursor_during = _pull_all(server, hr, cursor)
+    assert during == [] and cursor_during == cursor  # nothing committed yet: the cursor stays
+    ta.join()
+    tb.join()
+    seqs = {name: r["results"][0]["seq"] for name, r in results.items()}
+    assert seqs["batch1"] < seqs["batch2"]
+    after, _ = _pull_all(server, hr, cursor_during)
+    assert sorted(i["data"]["name"] for i in after) == ["batch1", "batch2"]
+
+
+def test_device_clock_days_wrong_still_merges(server, make_device):
+    server.add_user("alice", "manager")
+    server.add_user("boss", "supervisor")
+    slow = make_device("alice", clock=WallClock(dt.timedelta(days=-5)))
+    fast = make_device("boss", clock=WallClock(dt.timedelta(days=3)))
+    slow.sync()
+    cid = clients.create_client(slow.ctx, name="Clocks Co")
+    slow.sync()
+    fast.sync()
+    clients.update_client(fast.ctx, cid, city="Far Future")
+    fast.sync()
+    with server.db.read() as conn:
+        stored = repo.get_record(conn, cid)["clocks"]["city"][0]
+    assert int(stored.split("-")[0]) < int(time.time() * 1000) + 10 * 60 * 1000  # clamped, not refused
+    slow.sync()
+    assert client(slow, cid).city == "Far Future"
+    # the slow device has seen that value: its later edit is not a conflict and is taken
+    clients.update_client(slow.ctx, cid, city="Corrected")
+    slow.sync()
+    fast.sync()
+    assert client(fast, cid).city == client(slow, cid).city == "Corrected"
+    assert conflicts(fast) == []
+
+
+def test_old_version_gets_a_structured_please_update(server, make_device, monkeypatch):
+    r = httpx.get(server.url + "/v1/sync/pull", headers={p.HEADER_PROTOCOL: "0", p.HEADER_SCHEMA: "1"})
+    assert r.status_code == 426
+    body = r.json()
+    assert body["code"] == "update_required" and body["min_protocol"] == 1
+    server.add_user("alice", "manager")
+    dev = make_device("alice")
+    engine = SyncEngine(dev.ctx, server.url, Credentials(server.url, "alice", password=PASSWORD, use_keyring=False))
+    engine._http.headers[p.HEADER_SCHEMA] = "999"
+    with pytest.raises(UpdateRequired) as err:
+        engine.sync()
+    assert err.value.exit_code == 7 and "update" in err.value.message
+    engine.close()
+
+
+def test_malformed_and_oversized_input_is_refused_and_changes_nothing(server):
+    server.add_user("sup", "supervisor")
+    h = _headers(login(server, "sup", "dev1"))
+    with server.db.read() as conn:
+        before = repo.current_seq(conn)
+    url = server.url + "/v1/sync/push"
+    bad = [
+        httpx.post(url, content=b"{not json", headers={**h, "Content-Type": "application/json"}),
+        httpx.post(url, json={"batch_id": "x", "items": [{"entity": "client"}]}, headers=h),
+        httpx.post(url, json={"batch_id": "x", "items": [client_item("c", "u", "n")] * (p.MAX_ITEMS_PER_BATCH + 1)}, headers=h),
+        httpx.post(url, content=b"garbage", headers={**h, "Content-Type": "application/json", "Content-Encoding": "gzip"}),
+        # a small gzip bomb: 20 MB of zeros compressed to a few kB
+        httpx.post(url, content=gzip.compress(b"0" * (20 * 1024 * 1024)),
+                   headers={**h, "Content-Type": "application/json", "Content-Encoding": "gzip"}),
+    ]
+    assert [r.status_code for r in bad] == [422, 422, 422, 400, 413]
+    assert all("code" in r.json() for r in bad)
+    with server.db.read() as conn:
+        assert repo.current_seq(conn) == before
+    # a gzip-compressed valid push works, and the answer can come back compressed too
+    body = gzip.compress(json.dumps({"batch_id": "ok", "items": [client_item("11111111-0000-0000-0000-000000000001", "x", "Zipped")]}).encode())
+    r = httpx.post(url, content=body, headers={**h, "Content-Type": "application/json", "Content-Encoding": "gzip"})
+    assert r.status_code == 200 and r.json()["results"][0]["status"] == "applied"
+    r = httpx.get(server.url + "/v1/sync/pull", headers={**h, "Accept-Encoding": "gzip"})
+    assert r.headers.get("content-encoding") == "gzip" and r.json()["items"]
+
+
+def test_login_is_rate_limited_per_user_and_address(server):
+    server.add_user("alice", "manager")
+    url = server.url + "/v1/auth/login"
+    codes = [httpx.post(url, headers=H, json={"username": "alice", "password": "wrong", "device_id": "d"}).status_code
+             for _ in range(6)]
+    assert codes == [401] * 5 + [429]
+    r = httpx.post(url, headers=H, json={"username": "alice", "password": PASSWORD, "device_id": "d"})
+    assert r.status_code == 429  # even the right password waits
+    other = httpx.post(url, headers=H, json={"username": "bob", "password": "x", "device_id": "d"})
+    assert other.status_code == 401  # another user is not locked out
+
+
+def test_unauthenticated_and_revoked_requests_are_refused(server):
+    r = httpx.get(server.url + "/v1/sync/pull", headers=H)
+    assert r.status_code == 401 and r.json()["code"] == "token_invalid"
+    r = httpx.get(server.url + "/v1/sync/pull", headers={**H, "Authorization": "Bearer nonsense"})
+    assert r.status_code == 401
