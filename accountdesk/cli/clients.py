@@ -207,7 +207,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     print_fields("client", detail, users)
     for key, entity, title, columns in _section_specs():
         rows = detail.get(key) or []
-        sys.stdout.write(f"\n{title} ({len(rows)})\n")
+        sys.stdout.write("\n" + _("{title} ({n})").format(title=title, n=len(rows)) + "\n")
         if rows:
             print_table(
                 [[_cell(entity, c, r, users) for c in columns] for r in rows],
@@ -283,10 +283,10 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("clients", help=_("list, show, add, change and delete clients"))
-    sub = parser.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     p = sub.add_parser("list", help=_("list the clients (optionally matching a search)"))
-    p.add_argument("--search", metavar=_("TEXT"), help=_("name, short name, pinyin, contact, phone, email or note"))
+    p.add_argument("--search", metavar="TEXT", help=_("name, short name, pinyin, contact, phone, email or note"))
     add_json_flag(p)
     p.set_defaults(func=cmd_list)
 
@@ -297,7 +297,7 @@ def register(subparsers) -> None:
 
     p = sub.add_parser("add", help=_("add a client"))
     p.add_argument("--name", required=True, help=_("the client's full name"))
-    p.add_argument("--uscc", metavar=_("CODE"), help=_("unified social credit code (18 characters)"))
+    p.add_argument("--uscc", metavar="CODE", help=_("unified social credit code (18 characters)"))
     p.add_argument("--tier", help=_("strategic, key or standard"))
     add_json_flag(p)
     p.set_defaults(func=cmd_add)

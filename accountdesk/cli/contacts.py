@@ -36,7 +36,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("contacts", help=_("add contacts of a client"))
-    sub = parser.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     p = sub.add_parser("add", help=_("add a contact to a client"))
     p.add_argument("client", metavar="CLIENT", help=_("the client's id or exact name"))
     p.add_argument("--name", required=True, help=_("the contact's name"))

@@ -39,12 +39,12 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("feedback", help=_("record client feedback"))
-    sub = parser.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     p = sub.add_parser("add", help=_("record feedback received now"))
     p.add_argument("client", metavar="CLIENT", help=_("the client's id or exact name"))
     p.add_argument("--kind", required=True, help=", ".join(k.value for k in FeedbackKind))
-    p.add_argument("--subject", required=True, metavar=_("TEXT"), help=_("what it is about"))
+    p.add_argument("--subject", required=True, metavar="TEXT", help=_("what it is about"))
     p.add_argument("--severity", help=", ".join(s.value for s in Severity))
-    p.add_argument("--involved", nargs="+", metavar=_("USER"), help=_("staff involved in the case (user names)"))
+    p.add_argument("--involved", nargs="+", metavar="USER", help=_("staff involved in the case (user names)"))
     add_json_flag(p)
     p.set_defaults(func=cmd_add)

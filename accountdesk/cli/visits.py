@@ -39,7 +39,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(data)
     else:
-        name = "{kind} {when} ({status})".format(
+        name = _("{kind} {when} ({status})").format(
             kind=label(VisitKind, data["kind"]),
             when=fmt_datetime(data["planned_start"]),
             status=label(VisitStatus, data["status"]),
@@ -50,17 +50,17 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("visits", help=_("record and plan visits"))
-    sub = parser.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     p = sub.add_parser("add", help=_("record a visit or put one in the calendar"))
     p.add_argument("client", metavar="CLIENT", help=_("the client's id or exact name"))
     p.add_argument("--kind", required=True, help=", ".join(k.value for k in VisitKind))
-    p.add_argument("--at", required=True, metavar=_("DATETIME"), help=_("start, e.g. 2026-03-31 14:30 (local time)"))
+    p.add_argument("--at", required=True, metavar="DATETIME", help=_("start, e.g. 2026-03-31 14:30 (local time)"))
     p.add_argument(
         "--status",
         help=_("{choices} (default: done if the time has passed, else planned)").format(
             choices=", ".join(s.value for s in VisitStatus)
         ),
     )
-    p.add_argument("--report", metavar=_("TEXT"), help=_("the outcome for the visit report"))
+    p.add_argument("--report", metavar="TEXT", help=_("the outcome for the visit report"))
     add_json_flag(p)
     p.set_defaults(func=cmd_add)
