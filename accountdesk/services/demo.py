@@ -8,10 +8,11 @@ visits with written reports, SLA commitments, services with deliveries, feedback
 and state, surveys with a trend, risk flags, equipment with due dates, improvement plans,
 interactions, opportunities and the ownership history.
 
-Deterministic: the same ``seed``, ``clients`` and ``reference`` date give the same rows,
-ids included (only the device's clock values differ between devices: they carry the device id).
-Each client draws from its own random stream, so the first N clients of a larger demo are the
-same as those of a demo of N clients with the same seed and reference date.
+Deterministic: the same ``seed``, ``clients`` and ``reference`` date give the same rows, ids
+included; only the hybrid-logical-clock values differ between devices, as they carry the device
+id (and the wall time of the device clock). Each client draws from its own random stream seeded
+from the seed and its position. Times of day are China Standard Time, whatever the zone of the
+computer, so the data does not depend on where it is generated.
 
 Fast: rows go to SQLite with Core ``insert()`` executemany in one write transaction, each with
 its outbox entry (op ``create``) in the same transaction, so a demo profile can seed a sync
@@ -66,6 +67,13 @@ from . import demo_data as D
 from . import demo_text as T
 from .context import META_CURRENT_USER, AppContext
 from .demo_bulk import BulkWriter
+from .feedback import (
+    ESCALATION_LEAD_HOURS,
+    LEVEL_OVERDUE,
+    default_due,
+    effective_due,
+    feedback_escalation_level,
+)
 from .validation import USCC_CHARSET, uscc_check_char
 
 Progress = Callable[[float, str], None]
@@ -81,8 +89,6 @@ MOBILE_PREFIXES = (
 )
 FEEDBACK_KINDS = ("complaint", "appeal", "praise", "suggestion", "inquiry")
 FEEDBACK_STATUSES = ("received", "investigating", "resolved", "answered", "closed")
-#: Hours a complaint or appeal may take, by severity (the deadline of the demo's records).
-DEADLINE_HOURS = {"critical": 24, "high": 72, "medium": 168, "low": 360}
 
 
 class DemoProfileNotEmpty(ConflictError):
@@ -127,13 +133,15 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def weekday(day: dt.date) -> dt.date:
-    """The date moved off a weekend (Saturday back to Friday, Sunday on to Monday)."""
+    """The working day on or before ``day`` (a weekend moves back to Friday): past events stay past."""
     wd = day.weekday()
-    if wd == 5:
-        return day - dt.timedelta(days=1)
-    if wd == 6:
-        return day + dt.timedelta(days=1)
-    return day
+    return day - dt.timedelta(days=wd - 4) if wd >= 5 else day
+
+
+def weekday_after(day: dt.date) -> dt.date:
+    """The working day on or after ``day`` (a weekend moves on to Monday): planned events stay ahead."""
+    wd = day.weekday()
+    return day + dt.timedelta(days=7 - wd) if wd >= 5 else day
 
 
 _UTC = dt.UTC
@@ -339,7 +347,9 @@ class _ClientBuild:
         return start + dt.timedelta(days=rr(self.rng, (end - start).days + 1))
 
     def work_time(self, day: dt.date) -> dt.datetime:
-        return at(weekday(day), ch(self.rng, (9, 10, 10, 11, 14, 14, 15, 16)), ch(self.rng, (0, 0, 30)))
+        """A time in working hours on ``day`` (moved off a weekend without crossing the reference day)."""
+        day = weekday(day) if day < self.ref else weekday_after(day)
+        return at(day, ch(self.rng, (9, 10, 10, 11, 14, 14, 15, 16)), ch(self.rng, (0, 0, 30)))
 
     def fill(self, text: str, **extra: Any) -> str:
         """A phrase with its placeholders drawn for this client (only those the phrase has)."""
@@ -756,15 +766,13 @@ class _ClientBuild:
         due = add_months(last_done, months) if last_done else self.ref
         if due < self.ref:
             if rng.random() < 0.5:  # rescheduled into the coming two weeks
-                self.visit(kind, weekday(self.ref + dt.timedelta(days=ri(rng, 1, 14))), "planned")
+                self.visit(kind, weekday_after(self.ref + dt.timedelta(days=ri(rng, 1, 14))), "planned")
         elif due <= self.ref + dt.timedelta(days=42):
-            self.visit(kind, weekday(max(due, self.ref + dt.timedelta(days=1))), "planned")
+            self.visit(kind, weekday_after(max(due, self.ref + dt.timedelta(days=1))), "planned")
 
     def visit(self, kind: str, day: dt.date, status: str) -> None:
         rng = self.rng
         start = self.work_time(day)
-        if start < self.g.anchor and status == "planned" and day >= self.ref:
-            start = at(self.ref + dt.timedelta(days=1), 10)
         hours = 2 if kind in ("executive_meeting", "improvement_review") else 1
         channel = "onsite"
         if kind == "return_visit":
@@ -909,10 +917,8 @@ class _ClientBuild:
         # the handler never handles a complaint about themself (recusal)
         candidates = [owner, self.backup.id, g.supervisor.id]
         handler = next(u for u in candidates if u not in involved)
-        due_at = None
-        if kind in ("complaint", "appeal"):
-            due_at = received + dt.timedelta(hours=DEADLINE_HOURS[severity])
-        open_ = status in ("received", "investigating")
+        due_at = default_due(kind, severity, received)  # complaints and appeals: by severity
+        open_ = status in ("received", "investigating", "resolved")
         values: dict[str, Any] = {
             "kind": kind,
             "channel": ch(rng, ("phone", "written", "onsite", "email", "wechat")),
@@ -934,24 +940,32 @@ class _ClientBuild:
             "answered_at": None,
             "closed_at": None,
         }
-        if open_ and due_at is not None and status == "investigating" and rng.random() < 0.25:
-            paused = min(received + dt.timedelta(hours=ri(rng, 2, 20)), self.g.anchor - dt.timedelta(hours=1))
-            values["paused_since"] = paused  # waiting for the client: the deadline clock stands still
-        elif due_at is not None and rng.random() < 0.2:
-            values["paused_seconds"] = 3600 * ri(rng, 2, 30)
-        if open_ and due_at is not None and due_at < self.g.anchor:
-            values["escalation_level"] = 2 if due_at < self.g.anchor - dt.timedelta(days=3) else 1
-            values["escalated_at"] = due_at - dt.timedelta(hours=DEADLINE_HOURS[severity] // 4)
+        anchor = g.anchor
+        if due_at is not None:
+            if status == "investigating" and rng.random() < 0.25:
+                # waiting for the client: the deadline clock stands still
+                values["paused_since"] = min(received + dt.timedelta(hours=ri(rng, 2, 20)), anchor - dt.timedelta(hours=1))
+            elif rng.random() < 0.2:
+                values["paused_seconds"] = 3600 * ri(rng, 2, 30)
+        if status in ("answered", "closed"):
+            span = (due_at - received).total_seconds() / 3600 if due_at else 48
+            answered = received + dt.timedelta(hours=ri(rng, 4, int(span * 1.3)))
+            values["answered_at"] = min(answered, anchor - dt.timedelta(hours=1))
+        # escalation as the feedback service would have raised it (levels only go up)
+        when = anchor if open_ else values["answered_at"]
+        level = feedback_escalation_level({**values, "status": "received"}, when) if due_at is not None else 0
+        if level:
+            eff = effective_due(values, when)
+            first, second = ESCALATION_LEAD_HOURS[severity]
+            lead = {1: first, 2: second, LEVEL_OVERDUE: 0}[level]
+            values["escalation_level"] = level
+            values["escalated_at"] = max(received, min(eff - dt.timedelta(hours=lead), when))
         if status in ("resolved", "answered", "closed"):
             values["resolution"] = ch(rng, T.RESOLUTIONS) if kind in ("complaint", "appeal") else "已记录并转相关部门。"
         if status in ("answered", "closed"):
-            span = DEADLINE_HOURS[severity] if due_at else 48
-            answered = received + dt.timedelta(hours=ri(rng, 4, int(span * 1.3)))
-            answered = min(answered, self.g.anchor - dt.timedelta(hours=1))
             values["answer"] = self.fill(ch(rng, T.ANSWERS), contact=contact.name)
-            values["answered_at"] = answered
             if status == "closed":
-                values["closed_at"] = min(answered + dt.timedelta(days=ri(rng, 1, 10)), self.g.anchor - dt.timedelta(minutes=30))
+                values["closed_at"] = min(values["answered_at"] + dt.timedelta(days=ri(rng, 1, 10)), anchor - dt.timedelta(minutes=30))
         self.add(Feedback, values, created=received)
 
     # -- risk flags ----------------------------------------------------------------------------
