@@ -96,7 +96,7 @@ def line_chart(
         chart.lines[i].strokeWidth = 2.2 if i == 0 else 0.9
         chart.lines[i].symbol = makeMarker("FilledCircle", size=4 if i == 0 else 2.5, fillColor=colour, strokeColor=colour)
     if len(series) == 1 and len(categories) <= 12:
-        chart.lineLabelFormat = "%.1f"
+        chart.lineLabelFormat = lambda v: "" if v is None else f"{v:.1f}"
         chart.lineLabels.fontName = FONT
         chart.lineLabels.fontSize = 7
         chart.lineLabels.fillColor = NAVY

@@ -140,13 +140,17 @@ class ReportCanvas(Canvas):
         doc_of_page: list[_Doc | None] = []
         for i in range(len(self._pages)):
             doc_of_page.append(next((d for d in reversed(self._docs) if d.first <= i), None))
+        annotations = getattr(self, "_annotationCount", 0)
         for index, state in enumerate(self._pages):
             self.__dict__.update(state)
+            # a counter that must keep counting across the replayed pages (annotation names)
+            self._annotationCount = annotations
             doc = doc_of_page[index]
             for title, level, name in self._anchors.get(index, []):
                 self.bookmarkPage(name)
                 self.addOutlineEntry(title, name, level, closed=level == 0 and len(self._docs) > 1)
             self._decorate(index, doc, state.get("_ad_cover", False))
+            annotations = self._annotationCount
             Canvas.showPage(self)
         Canvas.save(self)
 

@@ -342,7 +342,7 @@ def feedback_section(d: ClientDossier, number: str) -> list:
             outcome += ("\n" if outcome else "") + _("Answered {date}").format(date=fmt_date(f.answered_at)) + (f"（{on_time}）" if on_time else "")
         rows.append([fmt_date(f.received_at), label(FeedbackKind, f.kind) + "\n" + label(Severity, f.severity), subject,
                      f.handler_name, deadline_cell, label(FeedbackStatus, f.status), outcome])
-    story.append(data_table([_("Received"), _("Kind / severity"), _("Subject"), _("Handler"), _("Deadline"), _("Status"), _("Outcome")],
+    story.append(data_table([_("Received on"), _("Kind / severity"), _("Subject"), _("Handler"), _("Deadline"), _("Status"), _("Handling outcome")],
                             rows, [10, 10, 26, 9, 12, 8, 25]))
     return story
 
@@ -353,7 +353,7 @@ def risks_section(d: ClientDossier, number: str) -> list:
         return story + [empty(_("No risk flag."))]
     rows = []
     for r in d.risks:
-        state = coloured(_("Active"), BAD) if r.cleared_at is None else _("Cleared {date}").format(date=fmt_date(r.cleared_at))
+        state = coloured(_("In force"), BAD) if r.cleared_at is None else _("Cleared {date}").format(date=fmt_date(r.cleared_at))
         rows.append([label(RiskKind, r.kind), label(Severity, r.severity), r.note, f"{r.raised_by_name}\n{fmt_date(r.raised_at)}".strip(), state])
     story.append(data_table([_("Risk"), _("Severity"), _("Note"), _("Raised"), _("State")], rows, [20, 9, 43, 14, 14]))
     return story

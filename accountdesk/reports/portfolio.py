@@ -70,7 +70,7 @@ def _cover(p: PortfolioData) -> list:
     story.append(Spacer(1, 8 * mm))
     visits_planned = sum(m.planned for m in p.visits_by_manager)
     visits_done = sum(m.done for m in p.visits_by_manager)
-    kpis = [(_("Clients"), f"{p.clients:,}")]
+    kpis = [(_("Number of clients"), f"{p.clients:,}")]
     if p.confidential_visible:
         kpis.append((_("Annual fees"), fmt_money(p.total_fees)))
     kpis += [
@@ -98,7 +98,7 @@ def _segment_table(rows: tuple[SegmentRow, ...], head: str, p: PortfolioData, *,
     rest = rows[15:]
     total = sum(r.clients for r in rows) or 1
     total_fees = p.total_fees or 0
-    headers = [head, _("Clients"), _("Share of clients"), _("At risk")]
+    headers = [head, _("Number of clients"), _("Share of clients"), _("At risk")]
     widths = [34, 12, 16, 12]
     if p.confidential_visible:
         headers += [_("Annual fees"), _("Share of fees")]
@@ -150,14 +150,14 @@ def portfolio_story(p: PortfolioData) -> list:
     if managers:
         story.append(charts.bar_chart(
             [m.manager for m in managers], [[m.planned for m in managers], [m.done for m in managers]],
-            [_("Planned"), _("Done")], x_title=_("Account manager"), y_title=_("Visits"), colours=[SERIES[2], SERIES[0]],
+            [_("Planned"), _("Done")], x_title=_("Account manager"), y_title=_("Number of visits"), colours=[SERIES[2], SERIES[0]],
         ))
         rows = []
         for m in managers:
             rate = m.rate
             cell = "—" if rate is None else coloured(fmt_pct(rate), GOOD if rate >= 0.9 else WARN if rate >= 0.7 else BAD)
             rows.append([m.manager, str(m.clients), str(m.planned), str(m.done), cell, str(m.overdue) if m.overdue else "—"])
-        story.append(data_table([_("Account manager"), _("Clients"), _("Planned"), _("Done"), _("Done / planned"), _("Overdue")],
+        story.append(data_table([_("Account manager"), _("Number of clients"), _("Planned"), _("Done"), _("Done / planned"), _("Overdue")],
                                 rows, [30, 12, 13, 13, 16, 16], right={1, 2, 3, 4, 5}))
     else:
         story.append(empty())
@@ -188,7 +188,7 @@ def portfolio_story(p: PortfolioData) -> list:
             [m.label for m in p.complaints],
             [[m.answered_on_time for m in p.complaints], [m.answered_late for m in p.complaints], unanswered],
             [_("Answered on time"), _("Answered late"), _("Not answered yet")],
-            x_title=_("Month received"), y_title=_("Complaints"), stacked=True, colours=[GOOD, WARN, RULE],
+            x_title=_("Month received"), y_title=_("Number of complaints"), stacked=True, colours=[GOOD, WARN, RULE],
         ))
         story.append(Paragraph(text(_(
             "{total} complaints and appeals received in the period; {share} of those answered were answered on time; "
