@@ -19,6 +19,7 @@ from ..models import Client, ClientTeamMember, Contact, RiskFlag, ServiceNote, U
 from ..models.enums import ClientStatus, Role, Tier
 from ..store import search as index
 from .context import AppContext
+from .scheduling import id_list
 
 SORTS = ("name", "tier", "status", "province", "owner", "contract_renewal_date")
 _TIER_ORDER = [t.value for t in (Tier.STRATEGIC, Tier.KEY, Tier.STANDARD)]
@@ -184,13 +185,15 @@ def list_clients_page(
     # Name order comes from the index (pinyin collation key), which also serves as the row
     # source, so the default order pages through an index without sorting the whole list.
     keys = [*_sort_columns(sort, owner, sr.c.sort_key), sr.c.row_id]
+    # Phase 1: only the sort keys of the page (narrow rows sort fast); phase 2: its columns.
     stmt = (
-        select(*_ROW_COLUMNS, owner.display_name.label("owner_name"), *[k.label(f"_k{i}") for i, k in enumerate(keys)])
+        select(*[k.label(f"_k{i}") for i, k in enumerate(keys)])
         .select_from(sr)
         .join(Client, Client.id == sr.c.row_id)
-        .outerjoin(owner, owner.id == Client.owner_id)
         .where(sr.c.entity == "client")
     )
+    if sort == "owner":
+        stmt = stmt.outerjoin(owner, owner.id == Client.owner_id)
     stmt = _filtered(ctx, stmt, search, filters, id_sql="+search_rows.row_id" if sort == "name" else "clients.id")
     if after is not None:
         if not isinstance(after, (tuple, list)) or len(after) != len(keys):
@@ -201,32 +204,42 @@ def list_clients_page(
     stmt = stmt.order_by(*[k.desc() if descending else k.asc() for k in keys])
     if limit is not None:
         stmt = stmt.limit(limit + 1)
-    n_cols = len(_ROW_COLUMNS) + 1
     with ctx.read() as session:
-        result = session.execute(stmt).all()
-        more = limit is not None and len(result) > limit
+        page_keys = session.execute(stmt).all()
+        more = limit is not None and len(page_keys) > limit
         if limit is not None:
-            result = result[:limit]
-        extras = _row_extras(ctx, session, [r.id for r in result])
-    rows = [
-        ClientRow(
-            id=r.id,
-            name=r.name,
-            short_name=r.short_name,
-            tier=r.tier,
-            status=r.status,
-            province=r.province,
-            city=r.city,
-            industry=r.industry,
-            owner_id=r.owner_id,
-            owner_name=r.owner_name,
-            backup_owner_id=r.backup_owner_id,
-            contract_renewal_date=r.contract_renewal_date,
-            **extras.get(r.id, {}),
+            page_keys = page_keys[:limit]
+        ids = [k[-1] for k in page_keys]
+        by_id = {
+            r.id: r
+            for r in session.execute(
+                select(*_ROW_COLUMNS, owner.display_name.label("owner_name"))
+                .outerjoin(owner, owner.id == Client.owner_id)
+                .where(Client.id.in_(id_list(ids)))
+            )
+        }
+        extras = _row_extras(ctx, session, ids)
+    rows = []
+    for cid in ids:
+        r = by_id[cid]
+        rows.append(
+            ClientRow(
+                id=r.id,
+                name=r.name,
+                short_name=r.short_name,
+                tier=r.tier,
+                status=r.status,
+                province=r.province,
+                city=r.city,
+                industry=r.industry,
+                owner_id=r.owner_id,
+                owner_name=r.owner_name,
+                backup_owner_id=r.backup_owner_id,
+                contract_renewal_date=r.contract_renewal_date,
+                **extras.get(r.id, {}),
+            )
         )
-        for r in result
-    ]
-    next_after = tuple(_plain(v) for v in result[-1][n_cols:]) if more and result else None
+    next_after = tuple(_plain(v) for v in page_keys[-1]) if more and page_keys else None
     return ClientPage(rows, next_after)
 
 
@@ -244,20 +257,16 @@ def _row_extras(ctx: AppContext, session: Session, ids: list[str]) -> dict[str, 
     risks: dict[str, set[str]] = {}
     for cid, kind in session.execute(
         select(RiskFlag.client_id, RiskFlag.kind).where(
-            RiskFlag.client_id.in_(ids), RiskFlag.deleted_at.is_(None), RiskFlag.cleared_at.is_(None)
+            RiskFlag.client_id.in_(id_list(ids)), RiskFlag.deleted_at.is_(None), RiskFlag.cleared_at.is_(None)
         )
     ):
         risks.setdefault(cid, set()).add(kind)
     for cid, kinds in risks.items():
         out[cid]["risk_kinds"] = tuple(sorted(kinds))
-    try:
-        from . import health as health_service
-    except ImportError:  # pragma: no cover - while the module is being written
-        return out
-    batch = getattr(health_service, "page_extras", None)
-    if batch is not None:
-        for cid, values in batch(ctx, session, ids).items():
-            out.setdefault(cid, {}).update(values)
+    from .health import page_extras
+
+    for cid, values in page_extras(ctx, session, ids).items():
+        out.setdefault(cid, {}).update(values)
     return out
 
 

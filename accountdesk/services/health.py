@@ -1,0 +1,242 @@
+"""Account health (客户健康度): a 0–100 score with the reasons behind it.
+
+The score starts at 100 and each finding takes points off (a few add some back):
+
+- **visit recency against cadence**: each active visit cadence that is overdue costs 8 points,
+  16 when more than one full interval overdue (no plan at all and no held visit in 90 days:
+  10 points);
+- **surveys**: the last survey's overall score (``score_overall``, else the mean of the scores,
+  1–5) below 3 costs 20, below 3.5 costs 10; a drop of 0.5 or more against the previous survey
+  costs 10, a rise of 0.5 or more gives 5 back; no survey in 18 months costs 5;
+- **complaints**: each open complaint (not yet answered or closed) costs 6 (at most 18), each
+  open complaint past its deadline 10 more (at most 30);
+- **risk flags**: each active flag costs by severity: low 5, medium 10, high 15, critical 20
+  (at most 40).
+
+Levels: ``good`` from 75, ``watch`` from 50, ``poor`` below. Derived on demand, never stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..errors import NotFoundError
+from ..i18n import _, ngettext
+from ..labels import label
+from ..models import SCORE_FIELDS, Client, Feedback, RiskFlag, Survey, Visit
+from ..models.enums import RiskKind, Severity, VisitKind, VisitStatus
+from .agenda import effective_due, open_feedback_statuses
+from .context import AppContext
+from .scheduling import PlanStatus, id_list, local_date, next_due_by_client, plan_statuses_in
+
+GOOD, WATCH, POOR = "good", "watch", "poor"
+LEVEL_FLOORS = ((75, GOOD), (50, WATCH))
+RISK_IMPACT = {Severity.LOW.value: 5, Severity.MEDIUM.value: 10, Severity.HIGH.value: 15, Severity.CRITICAL.value: 20}
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    text: str
+    impact: int  # points added (negative: taken off)
+
+
+@dataclass(frozen=True)
+class Health:
+    score: int
+    level: str
+    reasons: list[Reason] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "level": self.level,
+            "reasons": [{"code": r.code, "text": r.text, "impact": r.impact} for r in self.reasons],
+        }
+
+
+def level_of(score: int) -> str:
+    for floor, level in LEVEL_FLOORS:
+        if score >= floor:
+            return level
+    return POOR
+
+
+def level_label(level: str) -> str:
+    return {GOOD: _("Good"), WATCH: _("Watch"), POOR: _("Poor")}.get(level, level)
+
+
+def survey_score(s: Survey) -> float | None:
+    """The overall score of a survey: ``score_overall``, else the mean of the scores given."""
+    if s.score_overall is not None:
+        return float(s.score_overall)
+    values = [getattr(s, f) for f in SCORE_FIELDS if getattr(s, f) is not None]
+    return sum(values) / len(values) if values else None
+
+
+def client_health(ctx: AppContext, client_id: str) -> Health:
+    with ctx.read() as session:
+        client = session.get(Client, client_id)
+        if client is None or client.deleted_at is not None:
+            raise NotFoundError(_("The client no longer exists (it may have been deleted)."))
+        return health_in(session, [client_id], ctx.now(), ctx.today())[client_id]
+
+
+def health_for_clients(ctx: AppContext, ids: Iterable[str]) -> dict[str, Health]:
+    """Health of many clients at once (a few batched queries per 500 clients)."""
+    with ctx.read() as session:
+        return health_in(session, list(ids), ctx.now(), ctx.today())
+
+
+def page_extras(ctx: AppContext, session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The health and next-due columns of a page of the client list."""
+    now, today = ctx.now(), ctx.today()
+    statuses = plan_statuses_in(session, ids, today)
+    healths = health_in(session, ids, now, today, statuses=statuses)
+    dues = next_due_by_client(session, ids, today, statuses)
+    out: dict[str, dict[str, Any]] = {}
+    for cid in ids:
+        h = healths.get(cid)
+        due, overdue = dues.get(cid, (None, False))
+        out[cid] = {
+            "health_score": h.score if h else None,
+            "health_level": h.level if h else None,
+            "next_due": due,
+            "overdue": overdue,
+        }
+    return out
+
+
+def health_in(
+    session: Session, ids: list[str], now: dt.datetime, today: dt.date, *, statuses: list[PlanStatus] | None = None
+) -> dict[str, Health]:
+    """Health of the clients ``ids`` (``statuses``: their plan statuses, when already known)."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return {}
+    if statuses is None:
+        statuses = plan_statuses_in(session, ids, today)
+    plans: dict[str, list[PlanStatus]] = defaultdict(list)
+    for s in statuses:
+        plans[s.client_id].append(s)
+    out: dict[str, Health] = {}
+    for i in range(0, len(ids), 5000):
+        out.update(_health_chunk(session, ids[i : i + 5000], plans, now, today))
+    return out
+
+
+def _health_chunk(
+    session: Session, ids: list[str], plans: dict[str, list[PlanStatus]], now: dt.datetime, today: dt.date
+) -> dict[str, Health]:
+    reasons: dict[str, list[Reason]] = defaultdict(list)
+    in_ids = id_list(ids)
+
+    # Visits against cadence.
+    last_visit: dict[str, dt.date] = {}
+    for cid, when in session.execute(
+        select(Visit.client_id, func.max(func.coalesce(Visit.done_at, Visit.planned_start)))
+        .where(Visit.client_id.in_(in_ids), Visit.deleted_at.is_(None), Visit.status == VisitStatus.DONE.value)
+        .group_by(Visit.client_id)
+    ):
+        if when is not None:
+            if isinstance(when, str):
+                when = dt.datetime.fromisoformat(when)
+            last_visit[cid] = local_date(when)
+    for cid in ids:
+        statuses = plans.get(cid, [])
+        for s in statuses:
+            if not s.overdue:
+                continue
+            visit = label(VisitKind, s.kind) if s.kind != VisitKind.CUSTOM.value or not s.title else s.title
+            if s.days_overdue > s.every_months * 30:
+                reasons[cid].append(Reason("visit_long_overdue", _("{visit} overdue by {days} days (more than one interval)").format(visit=visit, days=s.days_overdue), -16))
+            else:
+                reasons[cid].append(Reason("visit_overdue", _("{visit} overdue by {days} days").format(visit=visit, days=s.days_overdue), -8))
+        if not statuses:
+            last = last_visit.get(cid)
+            if last is None or (today - last).days > 90:
+                reasons[cid].append(Reason("no_recent_visit", _("No visit plan and no visit held in the last 90 days"), -10))
+
+    # Surveys: the last two, by date.
+    surveys: dict[str, list[Survey]] = defaultdict(list)
+    for sv in session.scalars(
+        select(Survey)
+        .where(Survey.client_id.in_(in_ids), Survey.deleted_at.is_(None))
+        .order_by(Survey.client_id, Survey.conducted_on.desc(), Survey.created_at.desc())
+    ):
+        if len(surveys[sv.client_id]) < 2:
+            surveys[sv.client_id].append(sv)
+    for cid in ids:
+        scored = [(sv, survey_score(sv)) for sv in surveys.get(cid, [])]
+        scored = [(sv, sc) for sv, sc in scored if sc is not None]
+        if not scored:
+            continue
+        last, score = scored[0]
+        shown = f"{score:.1f}"
+        if score < 3:
+            reasons[cid].append(Reason("survey_low", _("Last satisfaction survey scored {score} of 5").format(score=shown), -20))
+        elif score < 3.5:
+            reasons[cid].append(Reason("survey_mediocre", _("Last satisfaction survey scored {score} of 5").format(score=shown), -10))
+        if len(scored) > 1:
+            prev = scored[1][1]
+            if score - prev <= -0.5:
+                reasons[cid].append(Reason("survey_decline", _("Satisfaction fell from {before} to {after}").format(before=f"{prev:.1f}", after=shown), -10))
+            elif score - prev >= 0.5:
+                reasons[cid].append(Reason("survey_improved", _("Satisfaction rose from {before} to {after}").format(before=f"{prev:.1f}", after=shown), 5))
+        if (today - last.conducted_on).days > 548:
+            reasons[cid].append(Reason("survey_stale", _("No satisfaction survey in the last 18 months"), -5))
+
+    # Open complaints and their deadlines.
+    open_count: dict[str, int] = defaultdict(int)
+    late_count: dict[str, int] = defaultdict(int)
+    for f in session.scalars(
+        select(Feedback).where(
+            Feedback.client_id.in_(in_ids),
+            Feedback.deleted_at.is_(None),
+            Feedback.kind.in_(["complaint", "appeal"]),
+            Feedback.status.in_(open_feedback_statuses()),
+        )
+    ):
+        open_count[f.client_id] += 1
+        due = effective_due(f, now)
+        if due is not None and due < now:
+            late_count[f.client_id] += 1
+    for cid in ids:
+        n = open_count.get(cid, 0)
+        if n:
+            reasons[cid].append(Reason("open_complaints", ngettext("{n} open complaint", "{n} open complaints", n).format(n=n), -min(18, 6 * n)))
+        late = late_count.get(cid, 0)
+        if late:
+            reasons[cid].append(Reason("overdue_complaints", ngettext("{n} complaint past its deadline", "{n} complaints past their deadline", late).format(n=late), -min(30, 10 * late)))
+
+    # Active risk flags.
+    risk_total: dict[str, int] = defaultdict(int)
+    for flag in session.scalars(
+        select(RiskFlag)
+        .where(RiskFlag.client_id.in_(in_ids), RiskFlag.deleted_at.is_(None), RiskFlag.cleared_at.is_(None))
+        .order_by(RiskFlag.raised_at)
+    ):
+        impact = RISK_IMPACT.get(flag.severity, 10)
+        room = 40 - risk_total[flag.client_id]
+        impact = min(impact, max(room, 0))
+        risk_total[flag.client_id] += impact
+        reasons[flag.client_id].append(
+            Reason("risk_flag", _("Risk: {kind} ({severity})").format(kind=label(RiskKind, flag.kind), severity=label(Severity, flag.severity)), -impact)
+        )
+
+    out = {}
+    for cid in ids:
+        rs = sorted(reasons.get(cid, []), key=lambda r: r.impact)
+        score = max(0, min(100, 100 + sum(r.impact for r in rs)))
+        out[cid] = Health(score, level_of(score), rs)
+    return out
+
+
+__all__ = ["Health", "Reason", "client_health", "health_for_clients", "level_label", "level_of", "page_extras", "survey_score"]

@@ -1,0 +1,209 @@
+"""Visit cadences (拜访计划): when each kind of visit is next due for a client.
+
+A visit plan says "visits of this kind every N months" (monthly return visits, quarterly
+executive meetings, half-yearly satisfaction surveys, a yearly improvement review, or a custom
+cadence). Nothing about the due date is stored: it is derived here.
+
+- The next due date is the last **completed** visit of that kind (status ``done``; its
+  ``done_at``, else its start) plus the interval.
+- With no completed visit yet, the plan's ``starts_on`` is the first due date; without one, the
+  relationship start (``relationship_since``) plus the interval; without that, the day the plan
+  was made plus the interval.
+- A due date never lies before the plan's ``starts_on``.
+- A **planned** visit of that kind after the last completed one counts as scheduled: the cadence
+  is then covered by that visit (which shows in the agenda itself).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import Client, Visit, VisitPlan
+from ..models.enums import VisitStatus
+from .context import AppContext
+from .visits import DEFAULT_CADENCE_MONTHS, create_visit_plan
+
+#: The cadences every client gets by default, in months.
+DEFAULT_PLANS: tuple[tuple[str, int], ...] = tuple(DEFAULT_CADENCE_MONTHS.items())
+
+
+@dataclass(frozen=True)
+class PlanStatus:
+    plan_id: str
+    client_id: str
+    kind: str
+    title: str | None
+    every_months: int
+    last_done: dt.date | None
+    due: dt.date
+    #: Date of the next planned visit of this kind (after the last completed one), if any.
+    scheduled: dt.date | None
+    scheduled_visit_id: str | None
+    overdue: bool
+    days_overdue: int
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by ``months`` calendar months (the 31st becomes the month's last day)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def local_date(value: dt.datetime | dt.date | None) -> dt.date | None:
+    """The date, in this computer's time zone, of a stored (UTC) datetime."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.astimezone().date()
+    return value
+
+
+def ensure_default_plans(ctx: AppContext, client_id: str) -> list[str]:
+    """Give a client the default cadences it lacks (an active plan of that kind); returns the
+    ids of the plans created."""
+    with ctx.read() as session:
+        have = set(
+            session.scalars(
+                select(VisitPlan.kind).where(
+                    VisitPlan.client_id == client_id, VisitPlan.deleted_at.is_(None), VisitPlan.active.is_(True)
+                )
+            )
+        )
+    created = []
+    for kind, months in DEFAULT_PLANS:
+        if kind not in have:
+            created.append(create_visit_plan(ctx, client_id, kind, months))
+    return created
+
+
+def _chunks(ids: list[str], size: int = 5000) -> Iterable[list[str]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def id_list(ids: Iterable[str]):
+    """A SELECT of the given ids for ``col.in_(...)``: one JSON parameter instead of one
+    parameter per id (cheaper to build, and no limit on the number of ids)."""
+    values = func.json_each(json.dumps(list(ids))).table_valued("value")
+    return select(values.c.value)
+
+
+def plan_statuses_in(session: Session, client_ids: Iterable[str] | None, today: dt.date) -> list[PlanStatus]:
+    """The status of every active plan of these clients (all live clients when ``None``),
+    computed with a few batched queries."""
+    ids = None if client_ids is None else list(dict.fromkeys(client_ids))
+    if ids is not None and not ids:
+        return []
+    groups = [None] if ids is None else list(_chunks(ids))
+    out: list[PlanStatus] = []
+    for group in groups:
+        plans_q = (
+            select(VisitPlan, Client.relationship_since)
+            .join(Client, Client.id == VisitPlan.client_id)
+            .where(VisitPlan.deleted_at.is_(None), VisitPlan.active.is_(True), Client.deleted_at.is_(None))
+        )
+        done_q = select(
+            Visit.client_id, Visit.kind, func.max(func.coalesce(Visit.done_at, Visit.planned_start))
+        ).where(Visit.deleted_at.is_(None), Visit.status == VisitStatus.DONE.value)
+        planned_q = select(Visit.id, Visit.client_id, Visit.kind, Visit.planned_start).where(
+            Visit.deleted_at.is_(None), Visit.status == VisitStatus.PLANNED.value
+        )
+        if group is not None:
+            plans_q = plans_q.where(VisitPlan.client_id.in_(id_list(group)))
+            done_q = done_q.where(Visit.client_id.in_(id_list(group)))
+            planned_q = planned_q.where(Visit.client_id.in_(id_list(group)))
+        plans = session.execute(plans_q).all()
+        if not plans:
+            continue
+        last_done: dict[tuple[str, str], dt.date] = {}
+        for cid, kind, when in session.execute(done_q.group_by(Visit.client_id, Visit.kind)):
+            if when is not None:
+                if isinstance(when, str):  # func.max over a TypeDecorator returns the raw text
+                    when = dt.datetime.fromisoformat(when)
+                last_done[(cid, kind)] = local_date(when)
+        planned: dict[tuple[str, str], list[tuple[dt.date, str]]] = {}
+        for vid, cid, kind, start in session.execute(planned_q):
+            planned.setdefault((cid, kind), []).append((local_date(start), vid))
+        for plan, since in plans:
+            out.append(_status(plan, since, last_done.get((plan.client_id, plan.kind)), planned.get((plan.client_id, plan.kind), []), today))
+    return out
+
+
+def _status(plan: VisitPlan, since: dt.date | None, last: dt.date | None, planned: list[tuple[dt.date, str]], today: dt.date) -> PlanStatus:
+    months = max(1, plan.every_months or 1)
+    if last is not None:
+        due = add_months(last, months)
+    elif plan.starts_on is not None:
+        due = plan.starts_on
+    elif since is not None:
+        due = add_months(since, months)
+    else:
+        due = add_months(local_date(plan.created_at) or today, months)
+    if plan.starts_on is not None and due < plan.starts_on:
+        due = plan.starts_on
+    upcoming = sorted(p for p in planned if last is None or p[0] >= last)
+    scheduled, scheduled_id = upcoming[0] if upcoming else (None, None)
+    overdue = scheduled is None and due < today
+    return PlanStatus(
+        plan_id=plan.id,
+        client_id=plan.client_id,
+        kind=plan.kind,
+        title=plan.title,
+        every_months=months,
+        last_done=last,
+        due=due,
+        scheduled=scheduled,
+        scheduled_visit_id=scheduled_id,
+        overdue=overdue,
+        days_overdue=(today - due).days if overdue else 0,
+    )
+
+
+def plan_statuses(ctx: AppContext, client_id: str | None = None) -> list[PlanStatus]:
+    """The cadence status of one client's plans (or of every client's), soonest due first."""
+    with ctx.read() as session:
+        rows = plan_statuses_in(session, None if client_id is None else [client_id], ctx.today())
+    return sorted(rows, key=lambda s: (s.due, s.kind))
+
+
+def next_due(ctx: AppContext, client_id: str) -> dt.date | None:
+    """The earliest date a visit of any active cadence of the client is due (``None``: no plan)."""
+    rows = plan_statuses(ctx, client_id)
+    return min((r.due for r in rows), default=None)
+
+
+def next_due_by_client(
+    session: Session, client_ids: list[str], today: dt.date, statuses: list[PlanStatus] | None = None
+) -> dict[str, tuple[dt.date, bool]]:
+    """``{client_id: (earliest due date, any cadence overdue)}`` for a page of clients."""
+    out: dict[str, tuple[dt.date, bool]] = {}
+    if statuses is None:
+        statuses = plan_statuses_in(session, client_ids, today)
+    for s in statuses:
+        due, overdue = out.get(s.client_id, (s.due, False))
+        out[s.client_id] = (min(due, s.due), overdue or s.overdue)
+    return out
+
+
+__all__ = [
+    "DEFAULT_PLANS",
+    "id_list",
+    "PlanStatus",
+    "add_months",
+    "ensure_default_plans",
+    "local_date",
+    "next_due",
+    "next_due_by_client",
+    "plan_statuses",
+    "plan_statuses_in",
+]
