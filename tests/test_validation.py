@@ -297,3 +297,26 @@ def test_writing_to_a_deleted_client_is_refused(ctx, client_id):
     clients.delete_client(ctx, client_id)
     with pytest.raises(NotFoundError):
         contacts.create_contact(ctx, client_id, name="张三")
+
+
+def test_rules_apply_even_when_only_the_generic_records_module_is_imported(data_dir):
+    """A caller that writes through ``records`` alone (an importer, a form) gets every rule."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from accountdesk.services.context import open_profile\n"
+        "from accountdesk.services import records\n"
+        "from accountdesk.errors import ValidationError\n"
+        "assert 'accountdesk.services.contacts' not in sys.modules\n"
+        f"ctx = open_profile({str(data_dir)!r})\n"
+        "cid = records.create_record(ctx, 'client', {'name': 'x'})\n"
+        "try:\n"
+        "    records.create_record(ctx, 'survey', {'conducted_on': '2026-01-01'}, client_id=cid)\n"
+        "except ValidationError as exc:\n"
+        "    print(exc.field)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "score_overall"
