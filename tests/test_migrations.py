@@ -53,6 +53,7 @@ def test_a_new_or_empty_file_is_brought_to_head(tmp_path):
 
 
 def test_upgrade_from_the_first_revision_keeps_the_data(tmp_path):
+    assert M.head_revision() != FIRST  # there is something to upgrade (0002: the search index)
     data_dir = tmp_path / "old"
     data_dir.mkdir()
     path = database_path(data_dir)
@@ -82,6 +83,10 @@ def test_upgrade_from_the_first_revision_keeps_the_data(tmp_path):
     from accountdesk.services.contacts import list_contacts
 
     assert [c["name"] for c in list_contacts(ctx, cid)] == ["张三"]
+    # rows that existed before the upgrade are found by the client list's search
+    from accountdesk.services.search import list_clients_page
+
+    assert [r.id for r in list_clients_page(ctx, search="护航", limit=None).rows] == [cid]
     # the upgraded file takes new writes
     clients.update_client(ctx, cid, city="杭州")
     ctx.close()
