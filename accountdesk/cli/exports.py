@@ -23,7 +23,7 @@ FORMATS = {
     "clients": ("xlsx", "csv", "json"),
     "backup": ("zip",),
 }
-_BY_SUFFIX = {".vcf": "vcf3", ".ics": "ics", ".xlsx": "xlsx", ".csv": "csv", ".json": "json", ".zip": "zip"}
+_BY_SUFFIX = {".vcf": "vcf3", ".ics": "ics", ".xlsx": "xlsx", ".csv": "csv", ".json": "json", ".zip": "zip", ".adbackup": "zip"}
 
 
 def register(sub) -> None:
