@@ -169,6 +169,11 @@ def test_moving_back_needs_a_reason_and_closing_stamps_the_time(ctx, clock, clie
     clock.advance(hours=1)
     fb.close_feedback(ctx, fid)
     assert get(ctx, fid)["closed_at"] == clock.now()
+    answered_at = get(ctx, fid)["answered_at"]
+    clock.advance(hours=1)
+    fb.reopen_feedback(ctx, fid, "误关闭", status="answered")  # one step back keeps the answer time
+    assert get(ctx, fid)["answered_at"] == answered_at and get(ctx, fid)["closed_at"] is None
+    fb.close_feedback(ctx, fid)
     fb.reopen_feedback(ctx, fid, "客户对答复不满意")
     row = get(ctx, fid)
     assert row["status"] == "investigating" and row["closed_at"] is None

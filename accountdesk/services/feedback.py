@@ -221,7 +221,10 @@ def _workflow(rc: RuleContext) -> None:
     if new in (FeedbackStatus.ANSWERED.value, FeedbackStatus.CLOSED.value):
         if old != new and rc.values.get("answered_at") is None:
             if new == FeedbackStatus.ANSWERED.value:
-                rc.values["answered_at"] = now
+                # a new answer (moving forward) is stamped now; stepping back from closed keeps
+                # the time the client was answered
+                if old is None or _rank(old) < _rank(new) or rc.current("answered_at") is None:
+                    rc.values["answered_at"] = now
             elif rc.current("answered_at") is None and (rc.current("answer") or "").strip():
                 rc.values["answered_at"] = now  # closed straight away with an answer
         if new == FeedbackStatus.CLOSED.value and old != new:
