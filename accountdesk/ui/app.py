@@ -88,7 +88,9 @@ def run_app(data_dir: Path | str | None = None, lang: str | None = None, *, sett
             tasks.shutdown()
             return 0
         ctx = dialog.ctx
+        engine = dialog.engine
     else:
+        engine = None
         try:
             from ..services.context import open_profile
 
@@ -102,6 +104,7 @@ def run_app(data_dir: Path | str | None = None, lang: str | None = None, *, sett
     from .main_window import MainWindow
 
     window = MainWindow(ctx, tasks, settings)
+    window.sync_engine = engine
     window.show()
     code = app.exec()
     tasks.shutdown()

@@ -67,6 +67,16 @@ NAV: tuple[NavEntry, ...] = (
 )
 
 
+#: The workspace tab that shows an entity (agenda items name their entity).
+ENTITY_TABS = {
+    "client": "overview", "risk_flag": "overview", "contact": "contacts", "visit": "visits", "visit_plan": "visits",
+    "service_commitment": "service", "service_note": "service", "client_service": "services",
+    "service_delivery": "services", "feedback": "feedback", "survey": "surveys", "improvement_plan": "improvement",
+    "improvement_item": "improvement", "equipment": "equipment", "opportunity": "opportunities",
+    "interaction": "timeline", "ownership_change": "ownership", "handover": "ownership",
+}
+
+
 def optional_class(module: str, name: str):
     """A class from a module that may not exist yet (a colleague's screen); None if absent."""
     try:
@@ -135,6 +145,7 @@ class MainWindow(QMainWindow):
         self.current_item: tuple[str, str | None] | None = None
         self._client_title = ""
         self._sync_handle = None
+        self.sync_engine = None
         self._return_to = "clients"
         self._notifier = notifier
         self.tray: QSystemTrayIcon | None = None
@@ -299,6 +310,7 @@ class MainWindow(QMainWindow):
             page = SettingsPage(self.ctx, self.tasks, self.settings, self)
             page.language_changed.connect(self.apply_language)
             page.server_changed.connect(self._server_changed)
+            page.sign_in_requested.connect(self.sign_in)
             return page
         if key in ("calendar", "feedback"):
             cls = optional_class(f"accountdesk.ui.pages.{key}", f"{key.capitalize()}Page")
@@ -380,18 +392,35 @@ class MainWindow(QMainWindow):
             signal = getattr(widget, "title_changed", None)
             if signal is not None:
                 signal.connect(self._workspace_title)
-            show_item = getattr(widget, "show_item", None)
-            if entity and show_item is not None:
-                try:
-                    show_item(entity, row_id)
-                except Exception:  # noqa: BLE001
-                    log.exception("show_item(%s, %s) failed", entity, row_id)
+            if entity:
+                self._show_in_workspace(widget, client_id, entity, row_id)
         self.workspace_host.set_widget(widget, client_id)
         self.workspace_host.set_back_text(self._back_text())
         self.stack.setCurrentWidget(self.workspace_host)
         self.current_client_id = client_id
         self.current_item = (entity, row_id) if entity else None
         self._update_title()
+
+    def _show_in_workspace(self, widget: QWidget, client_id: str, entity: str, row_id: str | None) -> None:
+        """Bring the tab (and row) of one record forward; a conflict opens the review dialog."""
+        try:
+            if entity == "conflict":
+                dialog_cls = optional_class("accountdesk.ui.workspace", "ConflictsDialog")
+                if dialog_cls is not None:
+                    dialog = dialog_cls(self.ctx, client_id, self)
+                    dialog.open()
+                    self._conflicts_dialog = dialog
+                return
+            show_item = getattr(widget, "show_item", None)
+            if show_item is not None:
+                show_item(entity, row_id)
+                return
+            show_tab = getattr(widget, "show_tab", None)
+            if show_tab is not None:
+                tab = ENTITY_TABS.get(entity, entity)
+                show_tab(tab, None if entity == "client" else row_id)
+        except Exception:  # noqa: BLE001 - the workspace stays open on its first tab
+            log.exception("cannot show %s %s in the workspace", entity, row_id)
 
     def _client_name(self, client_id: str) -> str:
         from ..services.records import get_record
@@ -448,42 +477,67 @@ class MainWindow(QMainWindow):
     def sync_engine_class(self):
         return optional_class("accountdesk.sync.client", "SyncEngine")
 
+    def _server_and_user(self) -> tuple[str, str]:
+        status = self.sync_indicator.status
+        url = (status.server_url if status is not None else "") or (self.settings.get("server_url") if self.settings else "")
+        user = self.settings.get("username") if self.settings else ""
+        return url, user
+
     def sync_now(self) -> None:
+        from .dialogs.login import run_sync, sync_library
+
         if self._sync_handle is not None:
             return
-        engine_cls = self.sync_engine_class()
-        if engine_cls is None:
+        library = sync_library()
+        if library is None:
             self.statusBar().showMessage(_("Not connected: sync is not available in this version."), 8000)
             return
-        status = self.sync_indicator.status
-        if status is not None and not status.connected:
+        url, user = self._server_and_user()
+        if not url:
             self.statusBar().showMessage(_("Not connected: set your server in Settings, then sign in."), 8000)
             return
-        ctx = self.ctx
+        if self.sync_engine is None and not user:
+            self.sign_in()
+            return
+        if self.sync_engine is None:
+            engine_cls, credentials_cls = library
+            # no password: the refresh token in the keyring signs in; otherwise LoginRequired
+            self.sync_engine = engine_cls(self.ctx, url, credentials_cls(url, user))
+        engine = self.sync_engine
 
         def work(token, progress):
-            from ..services.sync_status import record_sync_result
-
-            try:
-                engine = engine_cls(ctx)
-                result = engine.sync(progress, token)
-            except Exception as exc:
-                record_sync_result(ctx, ok=False, error=str(exc))
-                raise
-            record_sync_result(ctx, ok=True)
-            return result
+            return run_sync(engine, token, progress)
 
         self.sync_indicator.set_syncing(True)
         self._sync_handle = self.tasks.run(work, on_result=self._sync_done, on_error=self._sync_failed,
                                            on_progress=self.sync_indicator.set_progress, name="sync")
         self._sync_handle.signals.finished.connect(self._sync_finished)
 
+    def sign_in(self) -> None:
+        """The login dialog; a successful sign-in is a first sync."""
+        from .dialogs.login import LoginDialog
+
+        dialog = LoginDialog(self.settings, self.tasks, self, ctx=self.ctx)
+        dialog.signed_in.connect(lambda _url: self._signed_in(dialog))
+        dialog.open()
+        self._login_dialog = dialog
+
+    def _signed_in(self, dialog) -> None:
+        if dialog.engine is not None:
+            self.sync_engine = dialog.engine
+            self._sync_done(None)
+        self._configure_auto_sync()
+        self.refresh_sync_status()
+
     def cancel_sync(self) -> None:
         if self._sync_handle is not None:
             self._sync_handle.cancel()
             self.statusBar().showMessage(_("Sync cancelled."), 5000)
 
-    def _sync_done(self, _result) -> None:
+    def _sync_done(self, result) -> None:
+        if getattr(result, "cancelled", False):
+            self.statusBar().showMessage(_("Sync cancelled."), 5000)
+            return
         self.statusBar().showMessage(_("Sync finished."), 5000)
         for page in self.pages.values():
             refresh = getattr(page, "refresh", None)
@@ -491,6 +545,11 @@ class MainWindow(QMainWindow):
                 refresh()
 
     def _sync_failed(self, exc: BaseException) -> None:
+        if type(exc).__name__ == "LoginRequired":
+            self.sync_engine = None
+            self.statusBar().showMessage(str(exc), 10000)
+            self.sign_in()
+            return
         self.statusBar().showMessage(_("Sync failed: {error}").format(error=exc), 10000)
 
     def _sync_finished(self) -> None:

@@ -46,6 +46,11 @@ class CancelToken:
         self._event.set()
 
     @property
+    def event(self) -> threading.Event:
+        """The underlying event, for libraries that take a ``threading.Event`` (the sync engine)."""
+        return self._event
+
+    @property
     def cancelled(self) -> bool:
         return self._event.is_set()
 

@@ -70,3 +70,18 @@ def make_clients(ctx, rows=CLIENTS) -> dict[str, str]:
 def make_many(ctx, n: int, prefix: str = "客户") -> list[str]:
     return [create_client(ctx, name=f"{prefix}{i:04d}", tier=("strategic", "key", "standard")[i % 3])
             for i in range(n)]
+
+
+def type_text(qtbot, widget, text: str) -> None:
+    """Type ``text`` into ``widget`` key by key. QTest's keyClicks handles only ASCII (it aborts on
+    Chinese), so other characters arrive as key events carrying their text, as from an input method."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    for ch in text:
+        if ch.isascii():
+            qtbot.keyClicks(widget, ch)
+            continue
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))

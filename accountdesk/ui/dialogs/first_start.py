@@ -55,6 +55,7 @@ class FirstStartDialog(QDialog):
         self._settings = settings
         self._demo_clients = demo_clients
         self.ctx = None
+        self.engine = None
         self._handle = None
         self.setWindowTitle(_("Welcome to AccountDesk"))
         self.setWindowIcon(icons.app_icon())
@@ -168,26 +169,32 @@ class FirstStartDialog(QDialog):
             self.progress_label.setText(message)
 
     def connect_server(self) -> None:
-        from .login import LoginDialog
-
-        dialog = LoginDialog(self._settings, self._tasks, self)
-        dialog.signed_in.connect(self._server_chosen)
-        dialog.open()
-        self._login = dialog
-
-    def _server_chosen(self, url: str) -> None:
+        """Open the (empty) profile, then sign in: a successful sign-in is the first sync."""
         self._busy(True, _("Opening the profile…"))
         folder = self.data_dir
 
         def work():
             from ...services.context import open_profile
-            from ...services.sync_status import set_server_url
 
-            ctx = open_profile(folder)
-            set_server_url(ctx, url)
-            return ctx
+            return open_profile(folder)
 
-        self._handle = self._tasks.run_db(work, on_result=self._opened, on_error=self._failed, name="open-profile")
+        self._handle = self._tasks.run_db(work, on_result=self._login_with, on_error=self._failed,
+                                          name="open-profile")
+
+    def _login_with(self, ctx) -> None:
+        from .login import LoginDialog
+
+        self._busy(False)
+        dialog = LoginDialog(self._settings, self._tasks, self, ctx=ctx)
+        dialog.signed_in.connect(lambda _url: self._signed_in(dialog))
+        dialog.rejected.connect(ctx.close)
+        dialog.open()
+        self._login = dialog
+
+    def _signed_in(self, dialog) -> None:
+        self.engine = dialog.engine
+        self.ctx = dialog.ctx
+        self.accept()
 
     def start_empty(self) -> None:
         self._busy(True, _("Opening the profile…"))

@@ -7,7 +7,6 @@ dialog saves the server and user name and says that signing in is not available 
 
 from __future__ import annotations
 
-import inspect
 import logging
 
 from PySide6.QtCore import Signal
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QVBoxLayout,
 )
 
@@ -27,20 +27,31 @@ from .. import icons
 log = logging.getLogger(__name__)
 
 
-def find_sign_in():
-    """The sync library's sign-in function, if installed: ``fn(ctx, server_url, username, password)``."""
-    import importlib
+def sync_library():
+    """``(SyncEngine, Credentials)`` from the sync library, or None when it is not installed."""
+    try:
+        from ...sync.client import SyncEngine
+        from ...sync.credentials import Credentials
+    except ImportError:
+        return None
+    return SyncEngine, Credentials
 
-    for module, name in (("accountdesk.sync.credentials", "sign_in"), ("accountdesk.sync.credentials", "login"),
-                         ("accountdesk.sync.client", "sign_in"), ("accountdesk.sync.client", "login")):
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
-            continue
-        fn = getattr(mod, name, None)
-        if callable(fn):
-            return fn
-    return None
+
+def run_sync(engine, token, progress):
+    """Run one sync on a worker thread, reporting ``progress(done, total, stage)``, and remember the
+    outcome for the status bar."""
+    from ...services.sync_status import record_sync_result
+
+    def report(stage, done=0, total=None):
+        progress(int(done or 0), int(total or 0), str(stage))
+
+    try:
+        result = engine.sync(progress=report, cancel=token.event)
+    except Exception as exc:
+        record_sync_result(engine.ctx, ok=False, error=str(exc))
+        raise
+    record_sync_result(engine.ctx, ok=True)
+    return result
 
 
 def validate_url(url: str) -> str:
@@ -61,6 +72,8 @@ class LoginDialog(QDialog):
         self._settings = settings
         self._tasks = tasks
         self.ctx = ctx
+        self.engine = None
+        self._handle = None
         self.setWindowTitle(_("Connect to a server"))
         self.setWindowIcon(icons.icon("server"))
         self.setMinimumWidth(460)
@@ -91,6 +104,11 @@ class LoginDialog(QDialog):
             form.addRow("", err)
             self.errors[field] = err
         layout.addLayout(form)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        layout.addWidget(self.progress)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setObjectName("Error")
@@ -102,8 +120,13 @@ class LoginDialog(QDialog):
         self.ok_button.setText(_("Sign in"))
         self.ok_button.setObjectName("Primary")
         buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        buttons.rejected.connect(self._cancel)
         layout.addWidget(buttons)
+
+    def _cancel(self) -> None:
+        if self._handle is not None and not self._handle.done:
+            self._handle.cancel()
+        self.reject()
 
     def _show_error(self, field: str, message: str) -> None:
         label = self.errors.get(field)
@@ -131,25 +154,38 @@ class LoginDialog(QDialog):
         if self._settings is not None:
             self._settings.set("server_url", url)
             self._settings.set("username", user)
-        sign_in = find_sign_in()
-        if sign_in is None:
+        library = sync_library()
+        if library is None or self.ctx is None:
             self.message.setObjectName("Hint")
             self._show_error("", _("The server address is saved. Signing in is not available in this version yet."))
             self._finish(url, close=False)
             return
+        engine_cls, credentials_cls = library
         self.ok_button.setEnabled(False)
+        self.progress.show()
         ctx = self.ctx
 
-        def work():
-            params = inspect.signature(sign_in).parameters
-            if "ctx" in params or len(params) >= 4:
-                return sign_in(ctx, url, user, password)
-            return sign_in(url, user, password)
+        def work(token, progress):
+            engine = engine_cls(ctx, url, credentials_cls(url, user, password=password))
+            run_sync(engine, token, progress)
+            return engine
 
-        self._tasks.run(work, on_result=lambda _r: self._finish(url), on_error=self._failed, name="sign-in")
+        self._handle = self._tasks.run(work, on_result=self._signed_in, on_error=self._failed,
+                                       on_progress=self._progress, name="sign-in")
+
+    def _progress(self, done: int, total: int, stage: str) -> None:
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+
+    def _signed_in(self, engine) -> None:
+        self.engine = engine
+        self.progress.hide()
+        self._finish(engine.server_url)
 
     def _failed(self, exc: BaseException) -> None:
         self.ok_button.setEnabled(True)
+        self.progress.hide()
         if isinstance(exc, ValidationError):
             self._show_error(exc.field, exc.message)
         elif isinstance(exc, AccountDeskError):

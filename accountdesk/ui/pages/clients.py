@@ -364,7 +364,7 @@ class ClientsPage(QWidget):
             return
         if self.has_query():
             self.empty.set_text(_("No client matches"),
-                                _("Try fewer letters, pinyin initials (e.g. “hwkj”), or clear the filters."))
+                                _("Try fewer letters, pinyin initials (e.g. “hhkj”), or clear the filters."))
             self.empty.button.setText(_("Clear search and filters"))
         else:
             self.empty.set_text(_("No clients yet"),

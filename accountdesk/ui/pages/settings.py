@@ -30,6 +30,7 @@ class SettingsPage(QWidget):
     language_changed = Signal(str)
     server_changed = Signal(str)
     data_dir_changed = Signal(str)
+    sign_in_requested = Signal()
 
     def __init__(self, ctx, tasks, settings, parent=None):
         super().__init__(parent)
@@ -185,12 +186,8 @@ class SettingsPage(QWidget):
         self._tasks.run_db(work, on_result=self.server_changed.emit, name="set-server")
 
     def _login(self) -> None:
-        from ..dialogs.login import LoginDialog
-
-        dialog = LoginDialog(self._settings, self._tasks, self, ctx=self._ctx)
-        dialog.signed_in.connect(lambda url: (self.server_edit.setText(url), self.server_changed.emit(url)))
-        dialog.open()
-        self._login_dialog = dialog
+        self._server_edited()
+        self.sign_in_requested.emit()
 
     def _reset_layout(self) -> None:
         self._settings.reset("client_columns")

@@ -281,8 +281,14 @@ class TeamPage(QWidget):
         chosen = self.selected_client()
         if chosen is None:
             return
-        owners = [o for o in self._owners if o.role in ("manager", "supervisor", "admin")] or self._owners
-        dialog = HandoverDialog(self._ctx, self._tasks, chosen[0], chosen[1], owners, self)
+        from ..main_window import optional_class
+
+        shared = optional_class("accountdesk.ui.workspace", "HandoverDialog")
+        if shared is not None:  # the workspace's dialog, with the checklist
+            dialog = shared(self._ctx, chosen[0], self)
+        else:
+            owners = [o for o in self._owners if o.role in ("manager", "supervisor", "admin")] or self._owners
+            dialog = HandoverDialog(self._ctx, self._tasks, chosen[0], chosen[1], owners, self)
         dialog.accepted.connect(self.refresh)
         dialog.open()
         self._dialog = dialog

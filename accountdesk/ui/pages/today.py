@@ -56,6 +56,12 @@ def group_items(items: list, today: dt.date) -> dict[str, list]:
     return groups
 
 
+def secondary_text(item) -> str:
+    kind = getattr(item, "kind_label", "") or ""
+    parts = [p for p in (item.client_name, kind) if p]
+    return "  ·  ".join(parts)
+
+
 class AgendaDelegate(QStyledItemDelegate):
     def sizeHint(self, option, index) -> QSize:  # noqa: N802
         return QSize(option.rect.width(), ROW_HEIGHT)
@@ -102,7 +108,7 @@ class AgendaDelegate(QStyledItemDelegate):
         painter.setPen(QColor(style.TEXT_MUTED))
         bottom = QRect(text_left, rect.bottom() - 8 - fm_small.height(), text_right - text_left, fm_small.height())
         painter.drawText(bottom, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         fm_small.elidedText(item.client_name or "", Qt.TextElideMode.ElideRight, bottom.width()))
+                         fm_small.elidedText(secondary_text(item), Qt.TextElideMode.ElideRight, bottom.width()))
         painter.setPen(QColor(style.DANGER if overdue else style.TEXT_MUTED))
         due_rect = QRect(rect.right() - due_width, rect.top(), due_width, rect.height())
         painter.drawText(due_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, due)

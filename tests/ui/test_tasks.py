@@ -1,0 +1,94 @@
+"""The background lanes: results and errors come back on the GUI thread; cancelled work is dropped."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from accountdesk.errors import ValidationError
+
+
+def test_result_arrives_on_the_gui_thread(qtbot, tasks):
+    gui = threading.get_ident()
+    seen = {}
+
+    def work():
+        seen["worker"] = threading.get_ident()
+        return 42
+
+    tasks.run_db(work, on_result=lambda v: seen.update(result=v, thread=threading.get_ident()))
+    qtbot.waitUntil(lambda: "result" in seen)
+    assert seen["result"] == 42
+    assert seen["thread"] == gui
+    assert seen["worker"] != gui
+
+
+def test_none_results_are_delivered(qtbot, tasks):
+    got = []
+    for _ in range(50):
+        tasks.run_db(lambda: None, on_result=got.append)
+    qtbot.waitUntil(lambda: len(got) == 50)
+    assert got == [None] * 50
+
+
+def test_errors_are_delivered_not_raised(qtbot, tasks):
+    errors = []
+
+    def work():
+        raise ValidationError("name", "Enter a name.")
+
+    tasks.run(work, on_error=errors.append)
+    qtbot.waitUntil(lambda: bool(errors))
+    assert isinstance(errors[0], ValidationError) and errors[0].field == "name"
+
+
+def test_the_database_lane_runs_in_order(qtbot, tasks):
+    order = []
+    for i in range(10):
+        tasks.run_db(lambda i=i: (time.sleep(0.002), order.append(i)))
+    qtbot.waitUntil(lambda: len(order) == 10)
+    assert order == list(range(10))
+
+
+def test_cancelled_task_result_is_dropped_and_the_work_can_stop(qtbot, tasks):
+    started = threading.Event()
+    results = []
+
+    def work(token):
+        started.set()
+        for _ in range(200):
+            if token.cancelled:
+                return "stopped"
+            time.sleep(0.005)
+        return "finished"
+
+    handle = tasks.run(work, on_result=results.append)
+    assert started.wait(5)
+    handle.cancel()
+    qtbot.waitUntil(lambda: handle.done)
+    assert results == []
+
+
+def test_progress_is_reported(qtbot, tasks):
+    steps = []
+
+    def work(progress):
+        for i in range(3):
+            progress(i + 1, 3, f"step {i + 1}")
+        return "ok"
+
+    done = []
+    tasks.run(work, on_progress=lambda d, t, m: steps.append((d, t, m)), on_result=done.append)
+    qtbot.waitUntil(lambda: done == ["ok"])
+    assert steps == [(1, 3, "step 1"), (2, 3, "step 2"), (3, 3, "step 3")]
+
+
+@pytest.mark.parametrize("lane", ["run", "run_db"])
+def test_busy_flag_follows_the_work(qtbot, tasks, lane):
+    gate = threading.Event()
+    getattr(tasks, lane)(lambda: gate.wait(5))
+    assert tasks.busy
+    gate.set()
+    qtbot.waitUntil(lambda: not tasks.busy)
