@@ -72,10 +72,10 @@ def login(db: Database, settings: Settings, req: p.LoginRequest, address: str) -
     if failed:  # the failure must be committed before answering
         raise ServerError(401, p.E_BAD_CREDENTIALS, "Wrong user name or password.")
     with db.write() as conn:
+        _check_device(conn, req.device_id, user["id"])  # a revoked laptop learns it must wipe
         if not user["active"]:
             repo.audit(conn, "login_refused", user_id=user["id"], address=address, reason="deactivated")
             raise ServerError(403, p.E_USER_DEACTIVATED, "This user has been deactivated.")
-        _check_device(conn, req.device_id, user["id"])
         repo.clear_failures(conn, key)
         repo.upsert_device(conn, req.device_id, user["id"], req.device_name)
         repo.audit(conn, "login", user_id=user["id"], address=address, device_id=req.device_id)
