@@ -47,8 +47,9 @@ def _print_plan(plan: ImportPlan) -> None:
     w(_("Header row: {row}").format(row=plan.header_row) + "\n")
     titles = {t.name: t.title for t in M.targets(plan.kind)}
     w(_("Columns:") + "\n")
+    ignored = _("(ignored)")
     for column, target in plan.mapping.items():
-        w(f"  {column} → {titles[target] + ' (' + target + ')' if target else _('(ignored)')}\n")
+        w(f"  {column} → {titles[target] + ' (' + target + ')' if target else ignored}\n")
     w(_("{total} rows: {new} new, {dup} duplicates, {rejected} rejected").format(
         total=plan.total, new=plan.new, dup=len(plan.duplicates), rejected=plan.rejected_rows) + "\n")
     for r in plan.duplicates:

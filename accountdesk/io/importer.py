@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..errors import AccountDeskError, PermissionDenied, ValidationError
-from ..i18n import _, ngettext
+from ..i18n import _
 from ..models import Client, Contact, User
 from ..permissions import may_write
 from ..services import records
@@ -452,11 +452,9 @@ def run_import(
     if plan.rejected and not skip_rejected:
         raise ValidationError(
             "file",
-            ngettext(
-                "{n} row cannot be imported; correct the file, or import the other rows and leave it out.",
-                "{n} rows cannot be imported; correct the file, or import the other rows and leave them out.",
-                plan.rejected_rows,
-            ).format(n=plan.rejected_rows),
+            _("Rows that cannot be imported: {n}. Correct the file, or import the other rows and leave these out.").format(
+                n=plan.rejected_rows
+            ),
             errors=[(_("row {row}: {field}").format(row=r.row, field=r.field), r.message) for r in plan.rejected],
         )
     entity = plan.entity
