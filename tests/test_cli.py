@@ -198,3 +198,17 @@ def test_the_installed_command(data_dir):
         capture_output=True, text=True, env=env, timeout=60,
     )
     assert ok.returncode == 0 and json.loads(ok.stdout)["name"] == "甲"
+
+
+def test_feedback_escalate(run, hh, data_dir):
+    ctx = open_profile(data_dir)
+    from accountdesk.services.feedback import record_feedback
+
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(hours=30)
+    fid = record_feedback(ctx, hh["id"], "complaint", "样品丢失", severity="critical", received_at=old)
+    record_feedback(ctx, hh["id"], "complaint", "刚收到", severity="low")
+    ctx.close()
+    [e] = run.json("feedback", "escalate")
+    assert (e["feedback_id"], e["old_level"], e["new_level"]) == (fid, 0, 3)
+    code, out, _err = run("feedback", "escalate", lang="zh_CN")
+    assert code == 0 and "没有需要升级的客户反馈" in out

@@ -4,6 +4,11 @@ The feedback is received now. Complaints and appeals get their deadline from the
 :mod:`accountdesk.services.feedback`). ``--involved`` takes user names or ids of the staff
 involved in the case (they may never handle it). ``--json`` prints the created feedback with its
 ``due_at``.
+
+``accountdesk feedback escalate [--json]`` raises the escalation level of open feedback whose
+deadline nears or has passed (see :func:`accountdesk.services.feedback.escalate_due_feedback`);
+run it from a scheduler, or let the desktop app do it. ``--json`` prints a list of
+``{feedback_id, client_id, subject, old_level, new_level, effective_due}``.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import sys
 from ..i18n import _
 from ..models.enums import FeedbackKind, Severity
 from .clients import add_json_flag, created_message, fmt_datetime, profile
-from .common import emit_json
+from .common import emit_json, print_table
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -37,6 +42,25 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_escalate(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from ..services.feedback import escalate_due_feedback
+
+    with profile(args) as ctx:
+        done = escalate_due_feedback(ctx)
+    if args.json:
+        emit_json([dataclasses.asdict(e) for e in done])
+    elif not done:
+        sys.stdout.write(_("No feedback needs escalation.") + "\n")
+    else:
+        rows = [
+            [e.subject, str(e.old_level), str(e.new_level), fmt_datetime(e.effective_due)] for e in done
+        ]
+        print_table(rows, [_("Subject"), _("Old level"), _("New level"), _("Effective deadline")])
+    return 0
+
+
 def register(subparsers) -> None:
     parser = subparsers.add_parser("feedback", help=_("record client feedback"))
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -48,3 +72,6 @@ def register(subparsers) -> None:
     p.add_argument("--involved", nargs="+", metavar="USER", help=_("staff involved in the case (user names)"))
     add_json_flag(p)
     p.set_defaults(func=cmd_add)
+    p = sub.add_parser("escalate", help=_("escalate open feedback whose deadline nears or has passed"))
+    add_json_flag(p)
+    p.set_defaults(func=cmd_escalate)
