@@ -14,7 +14,7 @@ import argparse
 import sys
 
 from ..errors import ValidationError
-from ..i18n import _, ngettext
+from ..i18n import _
 from ..labels import label
 from ..models.enums import Severity
 from .common import emit_json, open_ctx, print_table
@@ -43,15 +43,13 @@ def cmd_agenda(args: argparse.Namespace) -> int:
         emit_json([i.to_dict() for i in items])
         return 0
     if not items:
-        sys.stdout.write(
-            ngettext("Nothing overdue or due in the next {n} day.", "Nothing overdue or due in the next {n} days.", days).format(n=days)
-            + "\n"
-        )
+        text = _("Nothing overdue or due today.") if days == 0 else _("Nothing overdue or due in the next {n} days.").format(n=days)
+        sys.stdout.write(text + "\n")
         return 0
     rows = []
     for i in items:
         if i.overdue:
-            when = ngettext("{n} day overdue", "{n} days overdue", i.days_overdue).format(n=i.days_overdue)
+            when = _("1 day overdue") if i.days_overdue == 1 else _("{n} days overdue").format(n=i.days_overdue)
         else:
             when = ""
         rows.append([i.due.isoformat(), when, i.kind_label, i.client_name, i.title, label(Severity, i.severity)])

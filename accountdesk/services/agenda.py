@@ -26,7 +26,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import ValidationError
-from ..i18n import N_, _, ngettext
+from ..i18n import N_, _
 from ..labels import label
 from ..models import (
     Client,
@@ -156,7 +156,7 @@ def _visit_items(session, names, ids, now, today, horizon) -> list[AgendaItem]:
     for s in plan_statuses_in(session, list(names), today):
         if s.scheduled is not None or s.due > horizon:
             continue
-        every = ngettext("every month", "every {n} months", s.every_months).format(n=s.every_months)
+        every = _("every month") if s.every_months == 1 else _("every {n} months").format(n=s.every_months)
         title = _("{visit} ({every})").format(visit=_visit_title(s.kind, s.title), every=every)
         out.append(_item("visit_due", s.due, s.client_id, names, "visit_plan", s.plan_id, title, today))
     horizon_end = dt.datetime.combine(horizon + dt.timedelta(days=1), dt.time()).astimezone()

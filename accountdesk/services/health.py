@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFoundError
-from ..i18n import _, ngettext
+from ..i18n import _
 from ..labels import label
 from ..models import SCORE_FIELDS, Client, Feedback, RiskFlag, Survey, Visit
 from ..models.enums import RiskKind, Severity, VisitKind, VisitStatus
@@ -211,10 +211,10 @@ def _health_chunk(
     for cid in ids:
         n = open_count.get(cid, 0)
         if n:
-            reasons[cid].append(Reason("open_complaints", ngettext("{n} open complaint", "{n} open complaints", n).format(n=n), -min(18, 6 * n)))
+            reasons[cid].append(Reason("open_complaints", (_("{n} open complaint") if n == 1 else _("{n} open complaints")).format(n=n), -min(18, 6 * n)))
         late = late_count.get(cid, 0)
         if late:
-            reasons[cid].append(Reason("overdue_complaints", ngettext("{n} complaint past its deadline", "{n} complaints past their deadline", late).format(n=late), -min(30, 10 * late)))
+            reasons[cid].append(Reason("overdue_complaints", (_("{n} complaint past its deadline") if late == 1 else _("{n} complaints past their deadline")).format(n=late), -min(30, 10 * late)))
 
     # Active risk flags.
     risk_total: dict[str, int] = defaultdict(int)

@@ -1,0 +1,123 @@
+"""Account health: score, level and the reasons behind it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from accountdesk.errors import NotFoundError
+from accountdesk.i18n import set_language
+from accountdesk.services import clients, records, visits
+from accountdesk.services import search as S
+from accountdesk.services.feedback import record_feedback
+from accountdesk.services.health import client_health, health_for_clients
+
+UTC = dt.UTC
+
+
+def at(y, m, d, h=10):
+    return dt.datetime(y, m, d, h, tzinfo=UTC)
+
+
+def codes(health):
+    return {r.code: r.impact for r in health.reasons}
+
+
+@pytest.fixture
+def client(ctx):
+    cid = clients.create_client(ctx, name="护航科技服务有限公司")
+    visits.create_visit_plan(ctx, cid, "return_visit")
+    visits.create_visit(ctx, cid, kind="return_visit", planned_start=at(2026, 3, 2), status="done")
+    return cid
+
+
+def survey(ctx, cid, day, overall):
+    return records.create_record(ctx, "survey", {"conducted_on": day, "score_overall": overall}, client_id=cid)
+
+
+def test_a_well_served_client_is_good_without_reasons(ctx, client):
+    survey(ctx, client, dt.date(2026, 1, 10), 5)
+    h = client_health(ctx, client)
+    assert (h.score, h.level, h.reasons) == (100, "good", [])
+
+
+def test_overdue_cadence_costs_points(ctx, client):
+    other = clients.create_client(ctx, name="远航物流集团")
+    visits.create_visit_plan(ctx, other, "return_visit")
+    visits.create_visit(ctx, other, kind="return_visit", planned_start=at(2026, 2, 1), status="done")  # due 03-01
+    late = clients.create_client(ctx, name="长期未访客户")
+    visits.create_visit_plan(ctx, late, "return_visit")
+    visits.create_visit(ctx, late, kind="return_visit", planned_start=at(2025, 11, 1), status="done")  # due 12-01
+    unplanned = clients.create_client(ctx, name="无计划客户")
+    hs = health_for_clients(ctx, [client, other, late, unplanned])
+    assert codes(hs[client]) == {}
+    assert codes(hs[other]) == {"visit_overdue": -8}
+    assert codes(hs[late]) == {"visit_long_overdue": -16}
+    assert codes(hs[unplanned]) == {"no_recent_visit": -10}
+    assert "15 days" in hs[other].reasons[0].text
+
+
+def test_survey_scores_and_trend(ctx, client):
+    survey(ctx, client, dt.date(2025, 9, 1), 4)
+    survey(ctx, client, dt.date(2026, 3, 1), 2)
+    h = client_health(ctx, client)
+    assert codes(h) == {"survey_low": -20, "survey_decline": -10}
+    assert h.score == 70 and h.level == "watch"
+    assert "2.0" in next(r.text for r in h.reasons if r.code == "survey_low")
+    rising = clients.create_client(ctx, name="回升客户")
+    visits.create_visit_plan(ctx, rising, "return_visit")
+    visits.create_visit(ctx, rising, kind="return_visit", planned_start=at(2026, 3, 10), status="done")
+    survey(ctx, rising, dt.date(2025, 9, 1), 2)
+    records.create_record(ctx, "survey", {"conducted_on": dt.date(2026, 3, 1), "score_service_quality": 4, "score_responsiveness": 2}, client_id=rising)
+    assert codes(client_health(ctx, rising)) == {"survey_mediocre": -10, "survey_improved": 5}
+
+
+def test_open_and_overdue_complaints(ctx, client, clock):
+    record_feedback(ctx, client, "complaint", "报告错误", severity="medium", due_at=at(2026, 3, 20))
+    late = record_feedback(ctx, client, "complaint", "交付延期", severity="high", received_at=at(2026, 3, 10), due_at=at(2026, 3, 12))
+    record_feedback(ctx, client, "praise", "服务很好")
+    h = client_health(ctx, client)
+    assert codes(h) == {"open_complaints": -12, "overdue_complaints": -10}
+    assert h.score == 78 and h.level == "good"
+    records.update_record(ctx, "feedback", late, {"status": "answered", "answer": "已处理"})
+    assert codes(client_health(ctx, client)) == {"open_complaints": -6}
+
+
+def test_active_risks_by_severity_with_a_cap(ctx, client):
+    for kind, sev in [("payment_overdue", "critical"), ("litigation_use", "high"), ("churn_risk", "medium"), ("other", "low")]:
+        records.create_record(ctx, "risk_flag", {"kind": kind, "severity": sev, "raised_at": at(2026, 3, 1)}, client_id=client)
+    h = client_health(ctx, client)
+    assert sum(r.impact for r in h.reasons if r.code == "risk_flag") == -40
+    assert h.score == 60 and h.level == "watch"
+    assert h.reasons[0].impact == -20 and "Payment" in h.reasons[0].text or "payment" in h.reasons[0].text.lower()
+
+
+def test_poor_level_and_floor_at_zero(ctx, client):
+    survey(ctx, client, dt.date(2025, 9, 1), 5)
+    survey(ctx, client, dt.date(2026, 3, 1), 1)
+    for i in range(4):
+        record_feedback(ctx, client, "complaint", f"投诉{i}", received_at=at(2026, 3, 1), due_at=at(2026, 3, 5))
+    for kind in ("payment_overdue", "litigation_use", "churn_risk"):
+        records.create_record(ctx, "risk_flag", {"kind": kind, "severity": "critical", "raised_at": at(2026, 3, 1)}, client_id=client)
+    h = client_health(ctx, client)
+    assert h.score == 0 and h.level == "poor"
+
+
+def test_reasons_follow_the_language(ctx, client):
+    survey(ctx, client, dt.date(2026, 3, 1), 2)
+    set_language("zh_CN")
+    text = client_health(ctx, client).reasons[0].text
+    assert "满意度" in text
+
+
+def test_client_list_rows_carry_health_and_next_due(ctx, client):
+    survey(ctx, client, dt.date(2026, 3, 1), 2)
+    row = S.list_clients_page(ctx).rows[0]
+    assert (row.health_score, row.health_level) == (80, "good")
+    assert row.next_due == dt.date(2026, 4, 2) and not row.overdue
+
+
+def test_unknown_client(ctx):
+    with pytest.raises(NotFoundError):
+        client_health(ctx, "no-such-id")
