@@ -56,7 +56,9 @@ def fmt_remaining(delta: dt.timedelta | None) -> str:
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
-    if days:
+    if days >= 3:
+        amount = _("{d} d").format(d=days)
+    elif days:
         amount = _("{d} d {h} h").format(d=days, h=hours)
     elif hours:
         amount = _("{h} h {m} min").format(h=hours, m=minutes)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import SIGNAL, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -48,6 +48,15 @@ def icon(name: str) -> QIcon:
         return icons.icon(name)
     except (OSError, ValueError):
         return QIcon()
+
+
+def emit_open(page, client_id: str, entity: str, row_id: str) -> None:
+    """Ask the main window to open a record: ``item_open_requested`` (client, entity, row) when
+    someone listens to it, else ``client_opened`` (the client only)."""
+    if page.receivers(SIGNAL("item_open_requested(QString,QString,QString)")) > 0:
+        page.item_open_requested.emit(client_id, entity, row_id)
+    else:
+        page.client_opened.emit(client_id)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,14 @@ TAB_ORDER = (
     "overview", "contacts", "visits", "service", "services", "feedback", "surveys", "improvement",
     "equipment", "opportunities", "timeline", "ownership",
 )
+#: entity -> the tab that shows it
+ENTITY_TABS = {
+    "client": "overview", "risk_flag": "overview", "contact": "contacts", "visit": "visits", "visit_plan": "visits",
+    "service_commitment": "service", "service_note": "service", "client_service": "services",
+    "service_delivery": "services", "feedback": "feedback", "survey": "surveys", "improvement_plan": "improvement",
+    "improvement_item": "improvement", "equipment": "equipment", "opportunity": "opportunities",
+    "interaction": "timeline", "ownership_change": "ownership", "handover": "ownership",
+}
 TAB_ALIASES = {"value_added": "services", "vas": "services", "history": "ownership", "risks": "overview",
                "risk_flag": "overview", "interactions": "timeline"}
 
@@ -204,6 +212,10 @@ class ClientWorkspace(QWidget):
         if row_id:
             tab.show_row(row_id)
         return tab
+
+    def show_item(self, entity: str, row_id: str | None = None) -> Tab:
+        """Open the tab that shows one record of ``entity`` (and select it)."""
+        return self.show_tab(ENTITY_TABS.get(entity, entity), None if entity == "client" else row_id)
 
     def _current_changed(self, index: int) -> None:
         if index < 0:

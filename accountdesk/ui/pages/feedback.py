@@ -1,0 +1,265 @@
+"""The feedback queue: every client's feedback, overdue first, with a deadline countdown; filters by
+status, kind and severity; an item opens in its client's workspace."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...i18n import _
+from ...labels import choices, label
+from ...models.enums import FeedbackKind, FeedbackStatus, Severity
+from ...services import workspace as ws
+from ..forms.fmt import fmt_datetime, fmt_remaining
+from ..workspace.common import emit_open
+
+ID_ROLE = Qt.ItemDataRole.UserRole
+SEVERITY_COLOURS = {"low": "#667085", "medium": "#1f6feb", "high": "#b54708", "critical": "#d92d20"}
+OPEN = ("received", "investigating", "resolved")
+
+
+class FeedbackQueueModel(QAbstractTableModel):
+    """The queue as returned by the service (already in queue order); the countdown is computed
+    against ``now`` so a timer can refresh it without a query."""
+
+    COLUMNS = ("due", "client", "subject", "kind", "severity", "status", "handler", "received")
+
+    def __init__(self, now, parent=None):
+        super().__init__(parent)
+        self.items: list[ws.QueueItem] = []
+        self.now = now
+
+    def headers(self) -> list[str]:
+        return [_("Deadline"), _("Client"), _("Subject"), _("Kind"), _("Severity"), _("Status"), _("Handler"),
+                _("Received")]
+
+    def set_items(self, items: list[ws.QueueItem]) -> None:
+        self.beginResetModel()
+        self.items = list(items)
+        self.endResetModel()
+
+    def tick(self) -> None:
+        if self.items:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.items) - 1, 0))
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.items)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def _text(self, item: ws.QueueItem, col: str) -> str:
+        if col == "due":
+            if item.due_at is None:
+                return ""
+            if item.status not in OPEN:
+                return fmt_datetime(item.due_at)
+            return fmt_remaining(item.remaining(self.now())) + (" ⏸" if item.paused else "")
+        if col == "client":
+            return item.client_name
+        if col == "subject":
+            return item.subject
+        if col == "kind":
+            return label(FeedbackKind, item.kind)
+        if col == "severity":
+            return label(Severity, item.severity)
+        if col == "status":
+            return label(FeedbackStatus, item.status)
+        if col == "handler":
+            return item.handler_name or "—"
+        return fmt_datetime(item.received_at)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self.items)) or not 0 <= index.column() < len(self.COLUMNS):
+            return None
+        item = self.items[index.row()]
+        col = self.COLUMNS[index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self._text(item, col)
+        if role == ID_ROLE:
+            return item.id
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col == "due" and item.due_at is not None and item.status in OPEN:
+                left = item.remaining(self.now()).total_seconds()
+                return QBrush(QColor("#d92d20" if left < 0 else "#b54708" if left < 86400 else "#067647"))
+            if col == "severity":
+                return QBrush(QColor(SEVERITY_COLOURS.get(item.severity, "#1f2733")))
+            if item.status not in OPEN:
+                return QBrush(QColor("#667085"))
+            return None
+        if role == Qt.ItemDataRole.FontRole and col == "due" and item.overdue(self.now()):
+            font = QFont()
+            font.setBold(True)
+            return font
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            if 0 <= section < len(self.COLUMNS):
+                return self.headers()[section]
+        return None
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+
+def _filter_combo(parent, everything: str, items: list[tuple[str, str]], name: str) -> QComboBox:
+    combo = QComboBox(parent)
+    combo.setObjectName(name)
+    combo.addItem(everything, None)
+    for value, text in items:
+        combo.addItem(text, value)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    return combo
+
+
+class FeedbackPage(QWidget):
+    client_opened = Signal(str)
+    item_open_requested = Signal(str, str, str)  # client id, entity, row id
+    loaded = Signal()
+
+    def __init__(self, ctx, tasks, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.tasks = tasks
+        self.setObjectName("FeedbackPage")
+        self._handle = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 14)
+        layout.setSpacing(10)
+        head = QHBoxLayout()
+        title = QLabel(_("Feedback queue"), self)
+        title.setStyleSheet("font-size: 18px; font-weight: 600;")
+        head.addWidget(title)
+        head.addSpacing(12)
+        self.summary = QLabel("", self)
+        self.summary.setObjectName("summary")
+        self.summary.setStyleSheet("color: #667085;")
+        head.addWidget(self.summary)
+        head.addStretch(1)
+        layout.addLayout(head)
+        bar = QHBoxLayout()
+        bar.setSpacing(8)
+        self.open_only = QCheckBox(_("Open only"), self)
+        self.open_only.setObjectName("open_only")
+        self.open_only.setChecked(True)
+        self.status = _filter_combo(self, _("All statuses"), choices(FeedbackStatus), "status")
+        self.kind = _filter_combo(self, _("All kinds"), choices(FeedbackKind), "kind")
+        self.severity = _filter_combo(self, _("All severities"), choices(Severity), "severity")
+        self.search = QLineEdit(self)
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText(_("Filter by client or subject"))
+        self.search.setClearButtonEnabled(True)
+        for w in (self.open_only, self.status, self.kind, self.severity):
+            bar.addWidget(w)
+        bar.addWidget(self.search, 1)
+        layout.addLayout(bar)
+        self.model = FeedbackQueueModel(ctx.now, self)
+        self.view = QTableView(self)
+        self.view.setObjectName("queue")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setDefaultSectionSize(30)
+        header = self.view.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for i, w in enumerate((150, 150, 0, 90, 80, 100, 90, 130)):
+            if w:
+                self.view.setColumnWidth(i, w)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.empty = QLabel(_("No feedback matches. Feedback recorded in a client's workspace appears here, "
+                              "overdue items first."), self)
+        self.empty.setObjectName("empty")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("color: #667085; padding: 32px;")
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.view)
+        self.stack.addWidget(self.empty)
+        layout.addWidget(self.stack, 1)
+        hint = QLabel(_("Double-click an item (or press Enter) to open it in its client's workspace."), self)
+        hint.setStyleSheet("color: #667085;")
+        layout.addWidget(hint)
+        self.all_items: list[ws.QueueItem] = []
+        self.open_only.toggled.connect(self._open_only_toggled)
+        for combo in (self.status, self.kind, self.severity):
+            combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.search.textChanged.connect(lambda _t: self._apply_search())
+        self.view.doubleClicked.connect(lambda i: self.open_row(i.row()))
+        self.view.activated.connect(lambda i: self.open_row(i.row()))
+        self.timer = QTimer(self)
+        self.timer.setInterval(60_000)
+        self.timer.timeout.connect(self.model.tick)
+        self.timer.start()
+        self.refresh()
+
+    def _open_only_toggled(self, on: bool) -> None:
+        if on and self.status.currentData() not in (None, *OPEN):
+            self.status.blockSignals(True)
+            self.status.setCurrentIndex(0)
+            self.status.blockSignals(False)
+        self.refresh()
+
+    def filters(self) -> dict:
+        status = self.status.currentData()
+        statuses = [status] if status else (list(OPEN) if self.open_only.isChecked() else None)
+        kind = self.kind.currentData()
+        severity = self.severity.currentData()
+        return {"statuses": statuses, "kinds": [kind] if kind else None, "severities": [severity] if severity else None}
+
+    def refresh(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+        ctx, filters = self.ctx, self.filters()
+        self._handle = self.tasks.run_db(lambda: ws.feedback_queue(ctx, **filters), on_result=self._loaded,
+                                         on_error=lambda exc: self.summary.setText(str(exc)), name="feedback queue")
+
+    def _loaded(self, items: list[ws.QueueItem]) -> None:
+        self.all_items = items
+        self._apply_search()
+        self.loaded.emit()
+
+    def _apply_search(self) -> None:
+        text = self.search.text().strip().casefold()
+        items = [i for i in self.all_items if not text or text in i.client_name.casefold() or text in i.subject.casefold()]
+        self.model.set_items(items)
+        self.stack.setCurrentWidget(self.view if items else self.empty)
+        now = self.ctx.now()
+        overdue = sum(1 for i in items if i.overdue(now))
+        due_soon = sum(1 for i in items if not i.overdue(now) and i.status in OPEN and i.due_at is not None
+                       and i.due_at - now < dt.timedelta(days=1))
+        parts = [_("{n} items").format(n=len(items))]
+        if overdue:
+            parts.append(_("{n} overdue").format(n=overdue))
+        if due_soon:
+            parts.append(_("{n} due within a day").format(n=due_soon))
+        self.summary.setText(" · ".join(parts))
+
+    def open_row(self, row: int) -> None:
+        if not 0 <= row < len(self.model.items):
+            return
+        item = self.model.items[row]
+        emit_open(self, item.client_id, "feedback", item.id)

@@ -1,0 +1,106 @@
+# ruff: noqa: F811 - pytest fixtures imported from conftest_workspace are parameters here
+"""The feedback queue: overdue first, countdown, filters, opening an item."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from accountdesk.services import clients
+from accountdesk.services import feedback as fb
+
+from .conftest_workspace import aware, cell_texts
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def queue(ctx, client_id, staff, clock):
+    other = clients.create_client(ctx, name="华东精密仪器有限公司", owner_id=staff["li"])
+    items = {
+        # received 3 days ago, high: due after 24 h -> overdue
+        "overdue": fb.record_feedback(ctx, other, "complaint", "证书数据错误", severity="high",
+                                      received_at=aware(2026, 3, 13, 9)),
+        # received now, medium complaint: due later
+        "fresh": fb.record_feedback(ctx, client_id, "complaint", "报告延误", severity="medium",
+                                    received_at=aware(2026, 3, 16, 8), handler=staff["zhao"]),
+        "praise": fb.record_feedback(ctx, client_id, "praise", "工程师服务周到", received_at=aware(2026, 3, 15, 8)),
+    }
+    closed = fb.record_feedback(ctx, client_id, "suggestion", "增加电子报告", received_at=aware(2026, 3, 1, 8))
+    fb.close_feedback(ctx, closed)
+    items["closed"] = closed
+    return items
+
+
+@pytest.fixture
+def page(qtbot, ctx, tasks, queue):
+    from accountdesk.ui.pages.feedback import FeedbackPage
+
+    p = FeedbackPage(ctx, tasks)
+    qtbot.addWidget(p)
+    p.resize(1200, 700)
+    p.show()
+    qtbot.waitUntil(lambda: p.model.rowCount() > 0, timeout=5000)
+    return p
+
+
+def ids(page):
+    return [page.model.index(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(page.model.rowCount())]
+
+
+def test_open_feedback_overdue_first_with_countdown(page, queue):
+    assert ids(page) == [queue["overdue"], queue["fresh"], queue["praise"]]
+    deadline = cell_texts(page.view, 0)
+    assert deadline[0].endswith("overdue") and deadline[1].endswith("left") and deadline[2] == ""
+    assert page.model.index(0, 0).data(Qt.ItemDataRole.FontRole).bold()
+    assert cell_texts(page.view, 1)[0] == "华东精密仪器有限公司"
+    assert cell_texts(page.view, 6)[1] == "赵磊"
+    assert page.summary.text() == "3 items · 1 overdue"
+
+
+def test_filters_by_status_kind_and_severity(page, queue, qtbot):
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        page.open_only.setChecked(False)
+    assert set(ids(page)) == set(queue.values())
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        page.kind.setCurrentIndex(page.kind.findData("complaint"))
+    assert ids(page) == [queue["overdue"], queue["fresh"]]
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        page.severity.setCurrentIndex(page.severity.findData("high"))
+    assert ids(page) == [queue["overdue"]]
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        page.kind.setCurrentIndex(0)
+        page.severity.setCurrentIndex(0)
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        page.status.setCurrentIndex(page.status.findData("closed"))
+    assert ids(page) == [queue["closed"]]
+    page.search.setText("电子")
+    assert ids(page) == [queue["closed"]]
+    page.search.setText("不存在")
+    assert page.stack.currentWidget() is page.empty
+
+
+def test_opening_an_item_names_its_client_and_record(page, queue, ctx):
+    opened = []
+    page.item_open_requested.connect(lambda c, e, r: opened.append((e, r)))
+    page.view.doubleClicked.emit(page.model.index(1, 2))
+    assert opened == [("feedback", queue["fresh"])]
+
+
+def test_without_an_item_listener_the_client_opens(page, queue):
+    clients_opened = []
+    page.client_opened.connect(clients_opened.append)
+    page.open_row(0)
+    assert len(clients_opened) == 1
+
+
+def test_countdown_moves_with_the_clock(page, queue, clock):
+    before = cell_texts(page.view, 0)[1]
+    clock.advance(hours=30)
+    page.model.tick()
+    after = cell_texts(page.view, 0)[1]
+    assert before != after
+
+
+def test_queue_model_passes_the_model_tester(page, qtmodeltester):
+    qtmodeltester.check(page.model)
