@@ -231,3 +231,36 @@ def test_no_header_row_is_a_clear_error(ctx, tmp_path):
     with pytest.raises(ValidationError) as err:
         plan_import(ctx, path)
     assert err.value.field == "file" and "header" in err.value.message
+
+
+def test_unicode_text_from_excel_utf16_tab_separated(ctx, tmp_path):
+    """Excel's “Unicode text (*.txt)”: UTF-16 LE with a BOM, tab-separated."""
+    path = tmp_path / "clients.txt"
+    text = "\r\n".join("\t".join(r) for r in CLIENT_ROWS) + "\r\n"
+    path.write_bytes(text.encode("utf-16"))
+    plan = plan_import(ctx, path)
+    assert plan.encoding == "utf-16" and plan.columns[1] == "统一社会信用代码" and plan.new == 3
+
+
+def test_contacts_link_by_credit_code_or_into_a_given_client_and_report_progress(ctx, tmp_path):
+    a = clients.create_client(ctx, name="护航科技", uscc=uscc(1))
+    b = clients.create_client(ctx, name="远景医疗")
+    path = excel_csv(
+        tmp_path / "p.csv",
+        [["统一社会信用代码", "姓名", "职务"], [uscc(1), "张伟", "总经理"], [uscc(2), "李娜", ""], ["", "王强", ""]],
+    )
+    plan = plan_import(ctx, path, "contacts")
+    assert plan.mapping["统一社会信用代码"] == "client_uscc"
+    assert [r.row for r in plan.rows if r.status == "new"] == [2]
+    assert {(r.row, r.field) for r in plan.rejected} == {(3, "client_uscc"), (4, "client")}
+    seen = []
+    result = run_import(ctx, plan, progress=lambda done, total: seen.append((done, total)), skip_rejected=True)
+    assert result.created == 1 and seen[-1] == (1, 1)
+    # from a client's workspace: every row goes to that client, no client column needed
+    path = excel_csv(tmp_path / "q.csv", [["姓名", "手机"], ["赵敏", "13900139001"], ["钱进", ""]])
+    plan = plan_import(ctx, path, client_id=b)
+    assert plan.kind == "contacts" and plan.new == 2
+    run_import(ctx, plan)
+    with ctx.read() as s:
+        assert sorted(s.scalars(select(Contact.name).where(Contact.client_id == b))) == ["赵敏", "钱进"]
+        assert s.scalar(select(Contact.client_id).where(Contact.name == "张伟")) == a

@@ -17,7 +17,7 @@ import io
 import os
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,8 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_XLSX_UNPACKED_BYTES = 600 * 1024 * 1024
 #: Most data rows an import accepts.
 MAX_ROWS = 200_000
+#: Rows of each sheet read to find the header and choose the sheet.
+HEAD_ROWS = 30
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -72,9 +74,12 @@ def check_size(path: Path, limit: int = MAX_FILE_BYTES) -> int:
     return size
 
 
-def read_table_file(path: Path | str) -> TableFile:
+def read_table_file(path: Path | str, *, choose: Callable[[list[Sheet]], str] | None = None) -> TableFile:
     """Read a CSV or .xlsx file into sheets of rows; raises :class:`ValidationError` (field
-    ``file``) for anything that is not a readable table."""
+    ``file``) for anything that is not a readable table.
+
+    ``choose``: for a workbook, called with the first :data:`HEAD_ROWS` rows of every sheet; it
+    returns the name of the one sheet to read in full (the others are left out)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".xls":
@@ -83,7 +88,7 @@ def read_table_file(path: Path | str) -> TableFile:
         )
     check_size(path)
     if suffix in XLSX_SUFFIXES or (suffix not in CSV_SUFFIXES and zipfile.is_zipfile(path)):
-        return _read_xlsx(path)
+        return _read_xlsx(path, choose)
     return _read_csv(path)
 
 
@@ -144,22 +149,18 @@ def _merged_ranges(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int, 
     return list(dict.fromkeys(out))
 
 
-def _read_xlsx(path: Path) -> TableFile:
+def _read_xlsx(path: Path, choose: Callable[[list[Sheet]], str] | None = None) -> TableFile:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-            if sum(i.file_size for i in infos) > MAX_XLSX_UNPACKED_BYTES:
+            if sum(i.file_size for i in archive.infolist()) > MAX_XLSX_UNPACKED_BYTES:
                 raise ValidationError(
                     "file", _("The workbook unpacks to more than {n} MB; split it into smaller files.").format(
                         n=MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)
                     )
                 )
-            bad = archive.testzip()
-            if bad is not None:
-                raise _damaged()
     except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile):
         raise _damaged() from None
     try:
@@ -170,23 +171,18 @@ def _read_xlsx(path: Path) -> TableFile:
         if type(exc).__name__ in ("ParseError", "XMLSyntaxError"):
             raise _damaged() from None
         raise
-    sheets: list[Sheet] = []
     try:
         archive = wb._archive  # noqa: SLF001 - read-only workbooks keep their archive open
-        for ws in wb.worksheets:
-            merged = _merged_ranges(archive, ws._worksheet_path) if hasattr(ws, "_worksheet_path") else []  # noqa: SLF001
-            rows: list[tuple[int, list[Any]]] = []
-            for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-                if len(rows) > MAX_ROWS + 50:
-                    raise ValidationError(
-                        "file", _("The sheet “{sheet}” has more than {n} rows; split it into smaller files.").format(
-                            sheet=ws.title, n=MAX_ROWS
-                        )
-                    )
-                rows.append((number, list(values)))
-            if merged:
-                _fill_merged(rows, merged)
-            sheets.append(Sheet(ws.title, rows))
+        merged = {
+            ws.title: _merged_ranges(archive, ws._worksheet_path) if hasattr(ws, "_worksheet_path") else []  # noqa: SLF001
+            for ws in wb.worksheets
+        }
+        if choose is None:
+            sheets = [_read_sheet(ws, merged[ws.title]) for ws in wb.worksheets]
+        else:
+            heads = [_read_sheet(ws, merged[ws.title], HEAD_ROWS) for ws in wb.worksheets]
+            name = choose(heads)
+            sheets = [_read_sheet(wb[name], merged[name])]
     except ValidationError:
         raise
     except Exception as exc:  # noqa: BLE001 - any parse failure inside a damaged part
@@ -198,6 +194,21 @@ def _read_xlsx(path: Path) -> TableFile:
     finally:
         wb.close()
     return TableFile(path, "xlsx", None, sheets)
+
+
+def _read_sheet(ws, merged: list[tuple[int, int, int, int]], limit: int | None = None) -> Sheet:
+    rows: list[tuple[int, list[Any]]] = []
+    for number, values in enumerate(ws.iter_rows(values_only=True, max_row=limit), start=1):
+        if len(rows) > MAX_ROWS + 50:
+            raise ValidationError(
+                "file", _("The sheet “{sheet}” has more than {n} rows; split it into smaller files.").format(
+                    sheet=ws.title, n=MAX_ROWS
+                )
+            )
+        rows.append((number, list(values)))
+    if merged:
+        _fill_merged(rows, merged)
+    return Sheet(ws.title, rows)
 
 
 def _fill_merged(rows: list[tuple[int, list[Any]]], merged: list[tuple[int, int, int, int]]) -> None:

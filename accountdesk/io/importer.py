@@ -31,7 +31,7 @@ from ..services.duplicates import normalise_company_name, normalise_email, norma
 from ..services.schema import SCHEMAS, parse_values
 from ..services.validation import validate_uscc
 from . import mapping as M
-from .csv_excel import TableFile, cell_value, read_table_file
+from .csv_excel import Sheet, cell_value, read_table_file
 
 PREVIEW_ROWS = 50
 SKIP, MERGE = "skip", "merge"
@@ -148,14 +148,14 @@ class ImportResult:
 
 
 # -- planning -----------------------------------------------------------------------------------
-def _choose_sheet(table: TableFile, kinds: list[str], sheet: str | None):
-    candidates = table.sheets
+def _choose_sheet(sheets: list[Sheet], kinds: list[str], sheet: str | None):
+    candidates = sheets
     if sheet is not None:
-        candidates = [s for s in table.sheets if s.name == sheet]
+        candidates = [s for s in sheets if s.name == sheet]
         if not candidates:
             raise ValidationError(
                 "sheet", _("There is no sheet “{sheet}” (sheets: {sheets}).").format(
-                    sheet=sheet, sheets=", ".join(s.name for s in table.sheets)
+                    sheet=sheet, sheets=", ".join(s.name for s in sheets)
                 )
             )
     best = None
@@ -189,13 +189,13 @@ def plan_import(
     """
     if kind is not None and kind not in M.KINDS:
         raise ValidationError("kind", _("Choose what to import: clients or contacts."))
-    table = read_table_file(path)
     actor = ctx.actor  # resolved (and a profile's local user made) before the store is read
     for k in [kind] if kind else list(M.KINDS):
         if not may_write(actor.role, M.KINDS[k], "create", frozenset()):
             raise PermissionDenied(_("Your role may not change this."))
     kinds = [kind] if kind else (["contacts"] if client_id else ["clients", "contacts"])
-    sh, kind, index, _score = _choose_sheet(table, kinds, sheet)
+    table = read_table_file(path, choose=lambda heads: _choose_sheet(heads, kinds, sheet)[0].name)
+    sh, kind, index, _score = _choose_sheet(table.sheets, kinds, None)
     header_number, header_cells = sh.rows[index]
     data = sh.rows[index + 1 :]
     width = max([len(header_cells), *(len(c) for _n, c in data[:200])] or [0])
