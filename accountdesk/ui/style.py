@@ -99,7 +99,7 @@ QTableView, QTreeView, QListView {{
 }}
 QHeaderView::section {{
     background: {WINDOW}; color: {TEXT_MUTED}; border: none; border-bottom: 1px solid {BORDER};
-    padding: 6px 8px; font-weight: 600;
+    padding: 6px 8px; font-weight: 600; text-align: left;
 }}
 QLineEdit, QComboBox {{
     border: 1px solid {BORDER}; border-radius: 6px; padding: 5px 8px; background: {WINDOW};

@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-from ...i18n import _, ngettext
+from ...i18n import _
 
 ItemRole = Qt.ItemDataRole.UserRole + 1
 DueTextRole = Qt.ItemDataRole.UserRole + 2
@@ -56,7 +56,7 @@ def due_text(item: Any, today: dt.date) -> str:
         days = int(getattr(item, "days_overdue", 0) or 0)
         if days <= 0:
             return _("Overdue")
-        return ngettext("{n} day overdue", "{n} days overdue", days).format(n=days)
+        return (_("{n} day overdue") if days == 1 else _("{n} days overdue")).format(n=days)
     day = due_date(item.due)
     if day is None:
         return ""

@@ -39,8 +39,8 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("name", N_("Client"), "name", 250),
-    Column("tier", N_("Tier"), "tier", 100, badge=True),
+    Column("name", N_("Client"), "name", 240),
+    Column("tier", N_("Tier"), "tier", 124, badge=True),
     Column("status", N_("Status"), "status", 88, badge=True),
     Column("health", N_("Health"), None, 72, badge=True),
     Column("risk", N_("Risk"), None, 150, badge=True),
@@ -290,7 +290,7 @@ class ClientTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, key)
         if role == Qt.ItemDataRole.ForegroundRole:
-            if key == "next_due" and row.overdue:
+            if key == "next_due" and self._overdue(row):
                 return QBrush(QColor(style.DANGER))
             if key == "renewal" and row.contract_renewal_date is not None:
                 days = (row.contract_renewal_date - self.today).days
@@ -353,6 +353,14 @@ class ClientTableModel(QAbstractTableModel):
             return out
         return None
 
+    def _overdue(self, row) -> bool:
+        if row.overdue:
+            return True
+        due = row.next_due
+        if isinstance(due, dt.datetime):
+            due = due.date()
+        return isinstance(due, dt.date) and due < self.today
+
     def _tooltip(self, row, key: str) -> str | None:
         if key == "risk" and row.risk_kinds:
             return "\n".join(label(RiskKind, k) for k in row.risk_kinds)
@@ -360,7 +368,7 @@ class ClientTableModel(QAbstractTableModel):
             return f"{row.name}\n{row.short_name}"
         if key == "owner" and row.owner_id is None:
             return _("No account manager is responsible for this client.")
-        if key == "next_due" and row.overdue:
+        if key == "next_due" and self._overdue(row):
             return _("Overdue")
         return None
 

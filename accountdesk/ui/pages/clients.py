@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...errors import AccountDeskError, ValidationError
-from ...i18n import _, ngettext
+from ...i18n import _
 from ...labels import choices
 from ...models.enums import ClientStatus, Tier
 from .. import icons
@@ -383,7 +383,7 @@ class ClientsPage(QWidget):
         if total is None:
             self.count_label.setText("")
             return
-        self.count_label.setText(ngettext("{n} client", "{n} clients", total).format(n=total))
+        self.count_label.setText((_("{n} client") if total == 1 else _("{n} clients")).format(n=total))
 
     def _query_failed(self, message: str) -> None:
         self.empty.set_text(_("The client list could not be loaded"), message)

@@ -34,11 +34,13 @@ from ..widgets.search_box import SearchBox
 
 log = logging.getLogger(__name__)
 
-#: report key -> (module, function names tried in order)
+#: report key -> (module, function names tried in order). The reports library's API:
+#: render_dossiers(ctx, client_ids, out_path, *, progress, cancel), render_portfolio(ctx, out_path,
+#: *, progress), render_handover(ctx, client_id, out_path).
 REPORTS = {
-    "dossier": ("accountdesk.reports.dossier", ("build_dossiers", "build_dossier", "render_dossier")),
-    "portfolio": ("accountdesk.reports.portfolio", ("build_portfolio", "render_portfolio")),
-    "handover": ("accountdesk.reports.handover", ("build_handover", "render_handover")),
+    "dossier": ("accountdesk.reports", ("render_dossiers",)),
+    "portfolio": ("accountdesk.reports", ("render_portfolio",)),
+    "handover": ("accountdesk.reports", ("render_handover",)),
 }
 
 
@@ -85,6 +87,9 @@ class ReportsPage(QWidget):
 
     def __init__(self, ctx, tasks, parent=None):
         super().__init__(parent)
+        self.open_when_saved = True
+        #: Tests set this to skip the file dialog: a function returning the path to write.
+        self.ask_path = self._ask_path
         self._ctx = ctx
         self._tasks = tasks
         outer = QVBoxLayout(self)
@@ -135,6 +140,7 @@ class ReportsPage(QWidget):
         self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setDefaultSectionSize(32)
         self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         for i, c in enumerate(COLUMNS):
             self.view.setColumnHidden(i, c.key not in ("name", "tier", "status", "owner"))
             self.view.setColumnWidth(i, c.width)
@@ -172,33 +178,47 @@ class ReportsPage(QWidget):
         if key in ("dossier", "handover") and not ids:
             self.status.setText(_("Select one or more clients in the list first."))
             return
-        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-        name = {"portfolio": _("portfolio"), "dossier": _("dossier"), "handover": _("handover")}[key]
-        path, _filter = QFileDialog.getSaveFileName(self, _("Save the PDF"), str(Path(docs) / f"{name}.pdf"), "PDF (*.pdf)")
+        path = self.ask_path(key)
         if not path:
             return
         ctx = self._ctx
 
-        def work(progress):
+        def work(token, progress):
             params = inspect.signature(fn).parameters
             kwargs = {}
             if "progress" in params:
-                kwargs["progress"] = progress
+                kwargs["progress"] = lambda done, total=0, *_rest: progress(int(done), int(total or 0), "")
+            if "cancel" in params:
+                kwargs["cancel"] = token
             if key == "portfolio":
                 return fn(ctx, path, **kwargs)
-            if key == "dossier" and "client_ids" in params:
+            if key == "dossier":
                 return fn(ctx, ids, path, **kwargs)
             return fn(ctx, ids[0], path, **kwargs)
 
         self.progress.show()
         self.status.setText(_("Creating the PDF…"))
-        self._tasks.run(work, on_result=lambda _r: self._saved(path), on_error=self._failed, name=f"report-{key}")
+        self.progress.setRange(0, 0)
+        self._handle = self._tasks.run(work, on_result=lambda _r: self._saved(path), on_error=self._failed,
+                                       on_progress=self._progress, name=f"report-{key}")
+
+    def _progress(self, done: int, total: int, _message: str) -> None:
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
 
     def _saved(self, path: str) -> None:
         self.progress.hide()
         self.status.setText(_("Saved: {path}").format(path=path))
         self.report_saved.emit(path)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+        if self.open_when_saved:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+    def _ask_path(self, key: str) -> str:
+        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        name = {"portfolio": _("portfolio"), "dossier": _("dossier"), "handover": _("handover")}[key]
+        path, _filter = QFileDialog.getSaveFileName(self, _("Save the PDF"), str(Path(docs) / f"{name}.pdf"), "PDF (*.pdf)")
+        return path
 
     def _failed(self, exc: BaseException) -> None:
         self.progress.hide()

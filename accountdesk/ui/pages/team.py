@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...errors import AccountDeskError, ValidationError
-from ...i18n import _, ngettext
+from ...i18n import _
 from .. import icons
 from ..item_models.clients import ClientTableModel, IdRole
 from ..item_models.team import OwnerRow, OwnersModel, UserIdRole
@@ -146,6 +146,7 @@ def _client_table(model: ClientTableModel) -> QTableView:
     view.verticalHeader().setVisible(False)
     view.verticalHeader().setDefaultSectionSize(32)
     view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     for i, c in enumerate(COLUMNS):
         view.setColumnHidden(i, c.key not in TEAM_CLIENT_COLUMNS)
         view.setColumnWidth(i, c.width)
@@ -190,7 +191,12 @@ class TeamPage(QWidget):
         self.owners_view.setShowGrid(False)
         self.owners_view.verticalHeader().setVisible(False)
         self.owners_view.verticalHeader().setDefaultSectionSize(32)
-        self.owners_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.owners_view.setWordWrap(False)
+        oh = self.owners_view.horizontalHeader()
+        oh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2, 3):
+            oh.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.owners_view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.owners_view.selectionModel().currentRowChanged.connect(self._owner_selected)
         lv.addWidget(self.owners_view, 2)
         heading = QLabel(_("Deactivated users"))
@@ -218,7 +224,7 @@ class TeamPage(QWidget):
         self.needing_view.doubleClicked.connect(self._open)
         rv.addWidget(self.needing_view, 2)
         splitter.addWidget(right)
-        splitter.setSizes([380, 700])
+        splitter.setSizes([470, 610])
         outer.addWidget(splitter, 1)
 
         if handover_function() is None:
@@ -236,12 +242,12 @@ class TeamPage(QWidget):
         self.needing.set_query(filters=ClientFilter(needs_owner=True))
 
     def _show(self, data: dict) -> None:
-        self._owners = [o for o in data["owners"]]
+        # those who own clients first (most clients first), then the others by name
+        self._owners = sorted(data["owners"], key=lambda o: (-o.clients, o.name))
         self.owners_model.set_rows(self._owners)
         self.inactive_list.clear()
         for u in data["inactive"]:
-            text = ngettext("{name} — still owns {n} client", "{name} — still owns {n} clients",
-                            u.clients).format(name=u.name, n=u.clients) if u.clients else u.name
+            text = (_("{name} — still owns {n} client") if u.clients == 1 else _("{name} — still owns {n} clients")).format(name=u.name, n=u.clients) if u.clients else u.name
             self.inactive_list.addItem(text)
         if not data["inactive"]:
             self.inactive_list.addItem(_("Nobody has been deactivated."))

@@ -34,6 +34,8 @@ from ..widgets.empty_state import EmptyState
 log = logging.getLogger(__name__)
 
 ROW_HEIGHT = 56
+#: Rows shown per section before "Show all".
+SECTION_LIMIT = 25
 SECTIONS = (
     ("overdue", N_("Overdue")),
     ("today", N_("Due today")),

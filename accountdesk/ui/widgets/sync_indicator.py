@@ -7,7 +7,7 @@ import datetime as dt
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
-from ...i18n import _, ngettext
+from ...i18n import _
 from .. import icons, style
 
 
@@ -105,20 +105,19 @@ class SyncIndicator(QWidget):
             self.state_label.setText(state)
         if status.pending:
             self.pending_label.setText(
-                ngettext("{n} pending change", "{n} pending changes", status.pending).format(n=status.pending)
+                (_("{n} pending change") if status.pending == 1 else _("{n} pending changes")).format(n=status.pending)
             )
         else:
             self.pending_label.setText(_("All changes saved") if not status.connected else _("Synced"))
         errors = []
         if status.rejected:
-            errors.append(ngettext("{n} change refused by the server", "{n} changes refused by the server",
-                                   status.rejected).format(n=status.rejected))
+            errors.append((_("{n} change refused by the server") if status.rejected == 1 else _("{n} changes refused by the server")).format(n=status.rejected))
         if status.last_error:
             errors.append(_("Last sync failed"))
         self.error_label.setText(" · ".join(errors))
         self.error_label.setToolTip(status.last_error or "")
         self.error_label.setVisible(bool(errors))
         self.conflicts_button.setText(
-            ngettext("{n} conflict to review", "{n} conflicts to review", status.conflicts).format(n=status.conflicts)
+            (_("{n} conflict to review") if status.conflicts == 1 else _("{n} conflicts to review")).format(n=status.conflicts)
         )
         self.conflicts_button.setVisible(status.conflicts > 0)
