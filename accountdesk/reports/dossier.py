@@ -179,7 +179,8 @@ def profile_section(d: ClientDossier, number: str) -> list:
         story += [Spacer(1, 4), Paragraph(text(_("Description")), LABEL), Paragraph(text(p.description), BODY)]
     if d.active_risks:
         kinds = "、".join(label(RiskKind, r.kind) for r in d.active_risks)
-        story += [Spacer(1, 4), Paragraph(f'<font color="{BAD.hexval()}">{text(_("Active risk flags: {kinds}").format(kinds=kinds))}</font>', BODY)]
+        flags = _("Active risk flags: {kinds}").format(kinds=kinds)
+        story += [Spacer(1, 4), Paragraph(f'<font color="{BAD.hexval()}">{text(flags)}</font>', BODY)]
     return story
 
 
@@ -320,7 +321,7 @@ def surveys_section(d: ClientDossier, number: str) -> list:
     rows = []
     for s in reversed(d.surveys):
         rows.append([fmt_date(s.conducted_on), s.respondent, *["—" if s.scores[i] is None else str(s.scores[i]) for i in order], s.comments])
-    story.append(data_table([_("Date"), _("Respondent"), *score_names(), _("Comments")], rows, [11, 11, 7, 8, 8, 8, 8, 39], right={2, 3, 4, 5, 6}))
+    story.append(data_table([_("Date"), _("Respondent"), *score_names(), _("Comments")], rows, [11, 10, 9, 9, 9, 9, 9, 34], right={2, 3, 4, 5, 6}))
     return story
 
 

@@ -14,6 +14,7 @@ from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Table, TableStyle
 
 from .fonts import FONT, FONT_BOLD, register_fonts
@@ -110,10 +111,30 @@ def or_dash(value) -> str:
     return "—" if value in (None, "", ()) else str(value)
 
 
+PAD = 4
+
+
+def fits(value: str, width: float, size: float = 8) -> bool:
+    """Does this text fit on one line of a cell ``width`` wide (so it needs no Paragraph)?"""
+    return "\n" not in value and stringWidth(value, FONT, size) <= width - 2 * PAD - 0.5
+
+
+def cell(value, width: float, style: ParagraphStyle = CELL):
+    """A table cell: plain text when it fits on one line (fast), else a wrapping Paragraph."""
+    if value is None or value == "":
+        value = "—"
+    if not isinstance(value, str):
+        return value
+    if fits(value, width, style.fontSize):
+        return value
+    return Paragraph(text(value), style)
+
+
 def table_style(*, header: bool = True, zebra: bool = True, rows: int = 0) -> list:
     cmds = [
         ("FONTNAME", (0, 0), (-1, -1), FONT),
         ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("LEADING", (0, 0), (-1, -1), 10.5),
         ("TEXTCOLOR", (0, 0), (-1, -1), SLATE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 4),
@@ -136,40 +157,39 @@ def table_style(*, header: bool = True, zebra: bool = True, rows: int = 0) -> li
 
 
 def data_table(headers: list[str], rows: list[list], widths: list[float], *, right: set[int] = frozenset(), extra=()) -> Table:
-    """A table with a repeated header row; cells are wrapped Paragraphs (strings are escaped)."""
+    """A table with a repeated header row. Text that fits on one line stays plain text (fast);
+    longer text becomes a wrapping Paragraph (CJK line breaking)."""
     total = sum(widths)
     widths = [w * CONTENT_WIDTH / total for w in widths]
-    head = [Paragraph(text(h), CELL_HEAD_RIGHT if i in right else CELL_HEAD) for i, h in enumerate(headers)]
-    body = []
-    for row in rows:
-        cells = []
-        for i, value in enumerate(row):
-            if isinstance(value, str) or value is None:
-                cells.append(Paragraph(text(or_dash(value)), CELL_RIGHT if i in right else CELL))
-            else:
-                cells.append(value)
-        body.append(cells)
+    head = [cell(h, widths[i], CELL_HEAD_RIGHT if i in right else CELL_HEAD) for i, h in enumerate(headers)]
+    body = [[cell(value, widths[i], CELL_RIGHT if i in right else CELL) for i, value in enumerate(row)] for row in rows]
     table = Table([head, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
-    table.setStyle(TableStyle(table_style(rows=len(body) + 1) + list(extra)))
+    cmds = table_style(rows=len(body) + 1)
+    cmds += [("FONTNAME", (0, 0), (-1, 0), FONT_BOLD), ("TEXTCOLOR", (0, 0), (-1, 0), NAVY)]
+    cmds += [("ALIGN", (i, 0), (i, -1), "RIGHT") for i in right]
+    table.setStyle(TableStyle(cmds + list(extra)))
     return table
 
 
 def key_value_table(pairs: list[tuple[str, object]], *, columns: int = 2) -> Table:
     """Label/value pairs laid out in ``columns`` pairs per row."""
+    unit = CONTENT_WIDTH / columns
     cells, row = [], []
     for label_text, value in pairs:
-        row += [Paragraph(text(label_text), LABEL), value if not isinstance(value, (str, type(None))) else Paragraph(text(or_dash(value)), CELL)]
+        row += [cell(label_text, unit * 0.34, LABEL), cell(value, unit * 0.66, CELL)]
         if len(row) == 2 * columns:
             cells.append(row)
             row = []
     if row:
         row += [""] * (2 * columns - len(row))
         cells.append(row)
-    unit = CONTENT_WIDTH / columns
     widths = [unit * 0.34, unit * 0.66] * columns
     table = Table(cells, colWidths=widths, hAlign="LEFT")
     cmds = [
         ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("LEADING", (0, 0), (-1, -1), 10.5),
+        ("TEXTCOLOR", (0, 0), (-1, -1), SLATE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 4),
         ("RIGHTPADDING", (0, 0), (-1, -1), 4),
@@ -177,5 +197,6 @@ def key_value_table(pairs: list[tuple[str, object]], *, columns: int = 2) -> Tab
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
     ]
+    cmds += [("TEXTCOLOR", (c, 0), (c, -1), MUTED) for c in range(0, 2 * columns, 2)]
     table.setStyle(TableStyle(cmds))
     return table
