@@ -7,8 +7,8 @@ exists, otherwise from a simple synthetic generator in this file (``--synthetic`
 Rows are written with plain SQL, so the search index is filled by its triggers as for any other
 writer.
 
-For each kind of query (Chinese 2/3-4 characters, pinyin initials, full pinyin, phone digits, a
-person's name) it times, over several different queries of that kind:
+For each kind of query (Chinese 2/3-4 characters, pinyin initials, full pinyin, mixed pinyin such
+as ``huhkj``, phone digits, a person's name) it times, over several different queries of that kind:
 
 - ``search``: the global search service (``services.search.search``, 50 hits, with scope and
   snippets);
@@ -113,7 +113,7 @@ def pick_queries(ctx, rnd: random.Random, n: int) -> dict[str, list[tuple[str, s
         people = [r[0] for r in conn.exec_driver_sql("SELECT name FROM contacts WHERE deleted_at IS NULL LIMIT 20000").all()]
         mobiles = [r[0] for r in conn.exec_driver_sql("SELECT mobile FROM contacts WHERE mobile IS NOT NULL LIMIT 20000").all()]
     han = [nm for nm in names if index._HAN.match(nm)]
-    out: dict[str, list[tuple[str, str, str]]] = {k: [] for k in ("chinese-2", "chinese-3/4", "initials", "full-pinyin", "phone", "person")}
+    out: dict[str, list[tuple[str, str, str]]] = {k: [] for k in ("chinese-2", "chinese-3/4", "initials", "full-pinyin", "mixed-pinyin", "phone", "person")}
     for _ in range(n):
         nm = rnd.choice(han)
         start = rnd.randrange(0, max(1, min(len(nm) - 4, 6)))
@@ -123,6 +123,8 @@ def pick_queries(ctx, rnd: random.Random, n: int) -> dict[str, list[tuple[str, s
         forms = index.pinyin_forms(run)
         out["initials"].append((forms[1], "search_rows", "name_doc"))
         out["full-pinyin"].append((forms[0][: max(4, len(forms[0]) // 2)], "search_rows", "name_doc"))
+        syllables = index._han_readings(run)[0]
+        out["mixed-pinyin"].append((syllables[0] + "".join(x[0] for x in syllables[1:]), "search_rows", "name_doc"))
         m = index.digits(rnd.choice(mobiles))[-11:]
         s = rnd.randrange(0, 4)
         out["phone"].append((m[s : s + 7], "contacts", "mobile"))

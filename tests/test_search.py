@@ -44,10 +44,22 @@ def _found(ctx, query):
     return {(h.entity, h.row_id) for h in S.search(ctx, query)}
 
 
-@pytest.mark.parametrize("query", ["hhkj", "hu hang", "huhang", "护航", "HuHang", "护航科技服务", "hu hang ke ji", "kjfw"])
+@pytest.mark.parametrize(
+    "query",
+    ["hhkj", "hu hang", "huhang", "护航", "HuHang", "护航科技服务", "hu hang ke ji", "kjfw",
+     # mixed full syllables and initials
+     "huhkj", "hhang", "hu hang kj", "kejifw", "hangkj"],
+)
 def test_chinese_and_pinyin_find_the_client(ctx, book, query):
     assert ("client", book["huhang"]) in _found(ctx, query)
     assert book["huhang"] in {r.id for r in S.list_clients_page(ctx, search=query).rows}
+
+
+def test_mixed_pinyin_does_not_match_syllables_that_are_not_consecutive(ctx, book):
+    assert ("client", book["huhang"]) not in _found(ctx, "hukj")  # 护 and 科 are not neighbours
+    assert ("client", book["huhang"]) not in _found(ctx, "hukeji")
+    assert ("contact", book["xiaoming"]) in _found(ctx, "wangxm")
+    assert ("contact", book["xiaoming"]) in _found(ctx, "wxming")
 
 
 def test_two_character_queries_and_initials(ctx, book):

@@ -155,6 +155,111 @@ def sort_key(name: str | None) -> str:
     return "".join(out) + "\x00" + text_
 
 
+# -- mixed pinyin (full syllables and initials in one query) ------------------------------------
+
+#: Every toneless pinyin syllable (ü written v, as pypinyin's NORMAL style does).
+SYLLABLES = frozenset(
+    """
+    a ai an ang ao ba bai ban bang bao bei ben beng bi bian biang biao bie bin bing bo bong bu ca cai
+    can cang cao ce cei cen ceng cha chai chan chang chao che chen cheng chi chong chou chu chua chuai
+    chuan chuang chui chun chuo ci cong cou cu cuan cui cun cuo da dai dan dang dao de dei den deng di
+    dia dian diao die din ding diu dong dou du duan dui dun duo e ei en eng er fa fan fang fei fen feng
+    fiao fo fou fu ga gai gan gang gao ge gei gen geng gong gou gu gua guai guan guang gui gun guo ha
+    hai han hang hao he hei hen heng hm hng hong hou hu hua huai huan huang hui hun huo ji jia jian
+    jiang jiao jie jin jing jiong jiu ju juan jue jun ka kai kan kang kao ke kei ken keng kong kou ku
+    kua kuai kuan kuang kui kun kuo la lai lan lang lao le lei len leng li lia lian liang liao lie lin
+    ling liu lo long lou lu luan lun luo lv lve m ma mai man mang mao me mei men meng mi mian miao mie
+    min ming miu mo mou mu n na nai nan nang nao ne nei nen neng ng ni nia nian niang niao nie nin ning
+    niu nong nou nu nuan nun nuo nv nve o ou pa pai pan pang pao pei pen peng pi pian piao pie pin ping
+    po pou pu qi qia qian qiang qiao qie qin qing qiong qiu qu quan que qun ran rang rao re ren reng ri
+    rong rou ru rua ruan rui run ruo sa sai san sang sao se sen seng sha shai shan shang shao she shei
+    shen sheng shi shou shu shua shuai shuan shuang shui shun shuo si song sou su suan sui sun suo ta
+    tai tan tang tao te tei teng ti tian tiao tie ting tong tou tu tuan tui tun tuo wa wai wan wang wei
+    wen weng wo wong wu xi xia xian xiang xiao xie xin xing xiong xiu xu xuan xue xun ya yan yang yao ye
+    yi yin ying yo yong you yu yuan yue yun za zai zan zang zao ze zei zen zeng zha zhai zhan zhang zhao
+    zhe zhei zhen zheng zhi zhong zhou zhu zhua zhuai zhuan zhuang zhui zhun zhuo zi zong zou zu zuan
+    zui zun zuo
+    """.split()
+)
+
+
+_SYLLABLE_PREFIXES = frozenset(syl[:i] for syl in SYLLABLES for i in range(1, len(syl) + 1))
+
+
+def segment_mixed(query: str) -> list[str] | None:
+    """Split a letters-only query into pinyin units, each the longest run that begins a syllable:
+    ``huhkj`` → ``[hu, h, k, j]``, ``hhang`` → ``[h, hang]``. ``None`` unless the query really
+    mixes forms, i.e. a unit other than the last is not a whole syllable (full pinyin, initials
+    and a full-pinyin prefix are found by plain substring search)."""
+    if not query.isascii() or not query.isalpha():
+        return None
+    units: list[str] = []
+    i = 0
+    while i < len(query):
+        size = 1
+        for n in range(min(6, len(query) - i), 1, -1):
+            if query[i : i + n] in _SYLLABLE_PREFIXES:
+                size = n
+                break
+        units.append(query[i : i + size])
+        i += size
+    if len(units) < 2 or all(len(u) == 1 for u in units):
+        return None
+    if all(u in SYLLABLES for u in units[:-1]):
+        return None
+    return units
+
+
+@functools.lru_cache(maxsize=65536)
+def _unit_variants(part: str) -> tuple[tuple[str, ...], ...]:
+    """The reading variants of a normalised name as unit tuples (syllables; other runs whole)."""
+    pieces: list[tuple[tuple[str, ...], ...] | str] = []
+    pos = 0
+    for m in _HAN.finditer(part):
+        if m.start() > pos:
+            pieces.append(part[pos : m.start()])
+        pieces.append(_han_readings(m.group()))
+        pos = m.end()
+    if pos < len(part):
+        pieces.append(part[pos:])
+    n = max((len(p) for p in pieces if isinstance(p, tuple)), default=0)
+    out = []
+    for v in range(n):
+        units: list[str] = []
+        for p in pieces:
+            units.extend([p] if isinstance(p, str) else p[min(v, len(p) - 1)])
+        out.append(tuple(units))
+    return tuple(out)
+
+
+def _consume(units: tuple[str, ...], i: int, q: str, j: int) -> bool:
+    if j == len(q):
+        return True
+    if i == len(units):
+        return False
+    u = units[i]
+    k = 0
+    while k < len(u) and j + k < len(q) and u[k] == q[j + k]:
+        k += 1
+        if _consume(units, i + 1, q, j + k):
+            return True
+    return False
+
+
+def mixed_match(doc: str | None, query: str | None) -> int:
+    """1 when consecutive syllables of a name in ``doc`` (a ``name_doc``) spell ``query`` with each
+    syllable given in full or by its first letters (``huhkj``, ``hhang``, ``zhongguoyh``)."""
+    if not doc or not query:
+        return 0
+    for part in doc.split(SEP):
+        if not _HAN.search(part):
+            continue
+        for units in _unit_variants(part):
+            if any(_consume(units, start, query, 0) for start in range(len(units))):
+                return 1
+    return 0
+
+
 # -- document builders (registered as SQL functions) --------------------------------------------
 
 
@@ -210,6 +315,7 @@ def register_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("ad_join_docs", -1, join_docs, deterministic=True)
     conn.create_function("ad_grams", -1, grams, deterministic=True)
     conn.create_function("ad_sort_key", 1, sort_key, deterministic=True)
+    conn.create_function("ad_mixed_match", 2, mixed_match, deterministic=True)
 
 
 # -- schema (used by the migration) ------------------------------------------------------------
@@ -357,9 +463,35 @@ def _fts_phrase(q: str) -> str:
     return '"' + q.replace('"', '""') + '"'
 
 
-def _match_sql(q: str, column: str | None = None) -> tuple[str, dict[str, str]]:
+def _match_sql(q: str, column: str | None = None, cap: int | None = None) -> tuple[str, dict[str, str]]:
     """SQL selecting the ``search_rows.id`` of rows matching the normalised query ``q``, in
-    ``column`` (``name_doc`` or ``body_doc``) or in either."""
+    ``column`` (``name_doc`` or ``body_doc``) or in either; at most ``cap`` rows (any of them)."""
+    sql, params = _plain_match_sql(q, column)
+    if cap:
+        sql += f" LIMIT {int(cap)}"
+    units = segment_mixed(q) if column != "body_doc" else None
+    if units:
+        # Mixed full syllables and initials: candidates from the index (every whole syllable of
+        # three letters or more, and the initials), each confirmed by ad_mixed_match.
+        initials = "".join(u[0] for u in units)
+        terms = list(dict.fromkeys([u for u in units if len(u) >= 3] + ([initials] if len(initials) >= 3 else [])))
+        if terms:
+            cand = "SELECT rowid FROM search_tri WHERE search_tri MATCH :mfts"
+            cparams = {"mfts": "{name_doc} : (" + " AND ".join(_fts_phrase(t) for t in terms) + ")"}
+        else:
+            cand, cparams = _plain_match_sql(initials, "name_doc")
+            cparams = {f"m{k}": v for k, v in cparams.items()}
+            for k in ("fts", "q"):
+                cand = cand.replace(f":{k}", f":m{k}")
+        mixed = f"SELECT m.id FROM search_rows m WHERE m.id IN ({cand}) AND ad_mixed_match(m.name_doc, :mixq)"
+        if cap:
+            mixed += f" LIMIT {int(cap)}"
+        sql = f"SELECT * FROM ({sql}) UNION SELECT * FROM ({mixed})"
+        params = {**params, **cparams, "mixq": q}
+    return sql, params
+
+
+def _plain_match_sql(q: str, column: str | None = None) -> tuple[str, dict[str, str]]:
     if len(q) >= 3:
         expr = _fts_phrase(q) if column is None else "{" + column + "} : " + _fts_phrase(q)
         return "SELECT rowid FROM search_tri WHERE search_tri MATCH :fts", {"fts": expr}
@@ -410,7 +542,8 @@ def search_rows(session: Session, query: str, *, limit: int = 200) -> list[RawHi
     for where in ("name_doc", "body_doc"):
         if len(out) >= limit:
             break
-        inner, params = _match_sql(q, where)
+        # A broad query (``有限``, ``xian``) matches most rows: look at a bounded number of them.
+        inner, params = _match_sql(q, where, cap=max(limit * 10, 1000))
         sql = (
             "SELECT r.id, r.entity, r.row_id, r.client_id, r.label, r.confidential FROM search_rows r "
             f"WHERE r.id IN ({inner}) "
