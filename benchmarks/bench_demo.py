@@ -24,7 +24,6 @@ from collections import Counter
 from pathlib import Path
 
 from accountdesk.i18n import set_language
-from accountdesk.services import demo_bulk
 from accountdesk.services.context import open_profile
 from accountdesk.services.demo import generate_demo
 
@@ -43,37 +42,30 @@ def payload_bytes(ctx) -> int:
     return total
 
 
-def run_demo(folder: Path, clients: int, seed: int) -> tuple[object, float, float, Counter, float]:
+def drop_search_triggers(ctx) -> list[str]:
+    """Drop the search index's insert triggers (for --without-search-index); returns their names."""
+    with ctx.store.engine.begin() as conn:
+        names = [r[0] for r in conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_%_ai' AND name != 'search_rows_ai'")]
+        for name in names:
+            conn.exec_driver_sql(f"DROP TRIGGER {name}")
+    return names
+
+
+def run_demo(folder: Path, clients: int, seed: int, *, without_search: bool = False) -> tuple[object, float, float, Counter, float]:
     """Returns (summary, wall seconds, CPU seconds, database seconds per table, average bytes per insert)."""
     spent: Counter = Counter()
-    original = demo_bulk.BulkWriter.flush
-
-    def timed_flush(self) -> None:  # the same work as BulkWriter.flush, timed per table
-        conn = self.session.connection()
-        for buf in self._buffers.values():
-            if buf.rows:
-                started = time.perf_counter()
-                conn.exec_driver_sql(buf.sql, buf.rows)
-                spent[buf.entity] += time.perf_counter() - started
-                buf.rows = []
-        if self._entries:
-            started = time.perf_counter()
-            conn.exec_driver_sql(self._outbox_sql, self._entries)
-            spent["(outbox)"] += time.perf_counter() - started
-            self.entries_written += len(self._entries)
-            self._entries = []
-
     ctx = open_profile(folder)
-    demo_bulk.BulkWriter.flush = timed_flush
+    if without_search:
+        print(f"(without the search index: dropped {', '.join(drop_search_triggers(ctx)) or 'no triggers'})")
     try:
         cpu = time.process_time()
         started = time.perf_counter()
-        summary = generate_demo(ctx, clients=clients, seed=seed, reference=dt.date(2026, 3, 16))
+        summary = generate_demo(ctx, clients=clients, seed=seed, reference=dt.date(2026, 3, 16), timings=spent)
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu
         width = payload_bytes(ctx) / max(1, summary.rows + summary.outbox_entries)
     finally:
-        demo_bulk.BulkWriter.flush = original
         ctx.close()
     return summary, seconds, cpu, spent, width
 
@@ -100,10 +92,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--without-search-index", action="store_true",
+                        help="drop the search index's insert triggers first, to see what they cost")
     args = parser.parse_args(argv)
     set_language("en")
     with tempfile.TemporaryDirectory() as tmp:
-        summary, seconds, cpu, spent, width = run_demo(Path(tmp) / "profile", args.clients, args.seed)
+        summary, seconds, cpu, spent, width = run_demo(Path(tmp) / "profile", args.clients, args.seed,
+                                                     without_search=args.without_search_index)
         inserts = summary.rows + summary.outbox_entries
         floor, floor_cpu = run_floor(Path(tmp) / "floor.sqlite3", inserts, int(width))
     db = sum(spent.values())
@@ -116,8 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     print("breakdown:")
     print(f"  generating rows in Python        {seconds - db:8.2f} s")
     print(f"  database, search-indexed tables  {indexed:8.2f} s   ({', '.join(f'{e} {spent[e]:.2f}' for e in SEARCH_INDEXED)})")
-    print(f"  database, outbox entries         {spent['(outbox)']:8.2f} s")
-    print(f"  database, other tables           {db - indexed - spent['(outbox)']:8.2f} s")
+    outbox = sum(v for k, v in spent.items() if k.startswith("outbox:"))
+    print(f"  database, outbox entries         {outbox:8.2f} s")
+    print(f"  database, other tables           {db - indexed - outbox:8.2f} s")
     top = ", ".join(f"{k}={v}" for k, v in sorted(summary.counts.items(), key=lambda kv: -kv[1])[:8])
     print(f"rows by entity (largest): {top}")
     return 0

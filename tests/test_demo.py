@@ -397,3 +397,20 @@ def test_cli_demo_bad_input_exits_2_naming_the_option(tmp_path, capsys, args, fi
     code = main(["--data-dir", str(tmp_path / "p"), "demo", *args, "--json"])
     out = json.loads(capsys.readouterr().out)
     assert code == 2 and out["field"] == field
+
+
+def test_a_cancelled_demo_writes_nothing(ctx):
+    from accountdesk.services.demo import DemoCancelled
+
+    calls = []
+
+    def cancel() -> bool:
+        calls.append(1)
+        return len(calls) > 1  # cancelled after the first clients were generated
+
+    with pytest.raises(DemoCancelled):
+        generate_demo(ctx, clients=120, seed=1, reference=REFERENCE, cancel=cancel)
+    with ctx.read() as session:
+        assert session.scalar(select(func.count()).select_from(Client)) == 0
+        assert session.scalar(select(func.count()).select_from(OutboxEntry)) == 0
+    assert generate_demo(ctx, clients=2, seed=1, reference=REFERENCE).clients == 2

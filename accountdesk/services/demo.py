@@ -29,13 +29,14 @@ import math
 import random
 import string
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
 
-from ..errors import ConflictError, ValidationError
+from ..errors import AccountDeskError, ConflictError, ValidationError
 from ..i18n import _
 from ..models import (
     SYNCABLE,
@@ -93,6 +94,10 @@ FEEDBACK_STATUSES = ("received", "investigating", "resolved", "answered", "close
 
 class DemoProfileNotEmpty(ConflictError):
     """Demo data only goes into an empty profile (exit code 2 on the command line)."""
+
+
+class DemoCancelled(AccountDeskError):
+    """The demo was cancelled; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -240,6 +245,7 @@ class _Generator:
         self.n_clients = clients
         self.ref = reference
         self.anchor = at(reference, 0)  # the demo's "now": the start of the reference day in China
+        self.latest = self.anchor - dt.timedelta(minutes=1)
         self.year_ago = reference - dt.timedelta(days=365)
         self.taken_usernames = set(taken_usernames)
         self.names: set[str] = set()
@@ -253,7 +259,7 @@ class _Generator:
         """A creation time in the demo's past (never after the reference day began)."""
         if not isinstance(when, dt.datetime):
             when = at(when, 9)
-        return min(when, self.anchor - dt.timedelta(minutes=1))
+        return when if when < self.latest else self.latest
 
     def add(self, model, values: dict[str, Any], *, client_id: str | None, created: dt.datetime | dt.date, row_id: str | None = None) -> str:
         return self.bulk.add(model, values, client_id=client_id, created_at=self.created(created), row_id=row_id)
@@ -338,6 +344,7 @@ class _ClientBuild:
         self.ref = gen.ref
         self.year_ago = gen.year_ago
         self.people: list[_Person] = []
+        self.anyone_left = False
         self.service_names: list[str] = []
 
     # -- helpers --------------------------------------------------------------------------
@@ -383,6 +390,8 @@ class _ClientBuild:
 
     def present(self, day: dt.date) -> list[_Person]:
         """Contacts still at the company on ``day``."""
+        if not self.anyone_left:
+            return self.people
         return [p for p in self.people if p.left_on is None or p.left_on > day] or self.people[:1]
 
     def owner_on(self, day: dt.date) -> str:
@@ -635,6 +644,7 @@ class _ClientBuild:
             self.people.append(person)
             if role.level == 1:
                 heads.append((role, person))
+        self.anyone_left = any(p.left_on is not None for p in self.people)
 
     # -- ownership --------------------------------------------------------------------------
     def ownership(self) -> None:
@@ -1091,13 +1101,18 @@ def generate_demo(
     seed: int = 1,
     reference: dt.date | None = None,
     progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+    timings: Counter[str] | None = None,
 ) -> DemoSummary:
     """Fill the empty profile of ``ctx`` with demo data; see the module documentation.
 
     ``reference`` is the demo's "today" (default: today): history lies before it, planned visits
-    after it. Identical output for a seed needs the same reference date. Raises
+    after it. Identical output for a seed needs the same reference date.
+    ``progress(fraction, message)`` is called as the work goes on; ``cancel()`` returning true
+    stops it with :class:`DemoCancelled`, and then nothing is written (one transaction). Raises
     :class:`ValidationError` for a bad ``clients`` and :class:`DemoProfileNotEmpty` when the
-    profile already holds data (then nothing is written).
+    profile already holds data (then nothing is written either). ``timings``, when given, receives
+    the seconds spent writing each table (for benchmarks).
     """
     if isinstance(clients, bool) or not isinstance(clients, int) or not 1 <= clients <= MAX_CLIENTS:
         raise ValidationError("clients", _("Enter a number of clients from 1 to {max}.").format(max=MAX_CLIENTS))
@@ -1124,12 +1139,15 @@ def generate_demo(
             id_rng=random.Random(f"accountdesk-demo:{seed}:ids"),
             id_base=at(reference, 0),
         )
+        bulk.timings = timings
         gen = _Generator(bulk, seed=seed, clients=clients, reference=reference, taken_usernames=taken)
         gen.staff()
         gen.catalogue()
         bulk.flush()
         report(0.03, _("Created the staff and the service catalogue."))
         for index in range(clients):
+            if cancel is not None and index % 50 == 0 and cancel():
+                raise DemoCancelled(_("The demo was cancelled; nothing was written."))
             gen.client(index)
             done = index + 1
             if done % CHUNK == 0 or done == clients:

@@ -1,15 +1,25 @@
 """Fast, deterministic bulk writing for the demo generator.
 
-Rows are buffered per table and written with SQLAlchemy Core ``insert()`` as one executemany per
-table and flush, inside the caller's write transaction. Each row gets its outbox entry (op
-``create``, every field encoded with :func:`accountdesk.sync.codec.encode_value`), exactly as
-:class:`accountdesk.sync.changes.ChangeWriter` would write it, only without the ORM.
+Rows are buffered per table and written, inside the caller's write transaction, with one
+executemany per table and flush of the statement SQLAlchemy Core compiles for ``insert()`` of the
+model's table. Every row gets its outbox entry (op ``create``) in the same transaction, carrying
+what :class:`accountdesk.sync.changes.ChangeWriter` would put there: every field but the
+sync bookkeeping, encoded as :func:`accountdesk.sync.codec.encode_value` encodes it, the row's
+clock value, the schema version and the acting user.
 
-Speed: values are converted to their SQLite storage form here, once, with the same formats
-SQLAlchemy's SQLite dialect uses (``YYYY-MM-DD HH:MM:SS.ffffff`` naive UTC for datetimes,
-ISO dates, ``json.dumps`` for JSON, 0/1 for booleans), and the statement is built over a
-lightweight ``table()`` whose columns carry no type, so no per-value bind processing happens.
-``tests/test_demo.py`` checks that the stored text is what the ORM writes and reads back.
+Speed, and why it is still the same data:
+
+- values are converted once to their SQLite storage form, with the formats SQLAlchemy's SQLite
+  types write (``YYYY-MM-DD HH:MM:SS.ffffff`` naive UTC for datetimes, ISO dates, ``json.dumps``
+  for JSON, 0/1 for booleans), and handed to the driver as plain sequences: no per-value bind
+  processing;
+- the entries of a table's new rows are made by one ``INSERT INTO outbox ... SELECT`` over those
+  rows, whose ``json_object()`` renders each field as the codec does (ISO 8601 with ``Z`` for
+  datetimes, ISO dates, ``true``/``false``, JSON columns as JSON): SQLite builds the JSON instead of
+  Python, in rowid order, so ``seq`` order is clock order.
+
+``tests/test_demo.py`` reads every row back through the ORM and checks that its entry's fields
+equal ``encode_value`` of the row's values, and that the stored text is what the services store.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import time
 from collections import Counter
 from typing import Any
 
@@ -31,6 +42,11 @@ from ..sync.codec import column_kind
 #: Columns a create entry leaves out (as ChangeWriter.create does).
 _NOT_IN_ENTRY = frozenset({"id", "server_seq", "updated_at", "updated_by", "deleted_at"})
 _UTC = dt.UTC
+_dumps = json.JSONEncoder().encode  # what json.dumps() (SQLAlchemy's JSON serialiser) gives
+_ENTRY_COLUMNS = (
+    "entity", "row_id", "client_id", "op", "fields", "old_values", "hlc", "base_seq", "schema_version",
+    "user_id", "created_at", "batch_id", "status", "reject_reason",
+)
 
 
 def db_datetime(value: dt.datetime) -> str:
@@ -40,26 +56,36 @@ def db_datetime(value: dt.datetime) -> str:
     return value.isoformat(" ", "microseconds")
 
 
-_dumps = json.dumps  # SQLAlchemy's default JSON serialiser
-_ENTRY_COLUMNS = [
-    "entity", "row_id", "client_id", "op", "fields", "old_values", "hlc", "base_seq", "schema_version",
-    "user_id", "created_at", "batch_id", "status", "reject_reason",
-]
+def _wire_sql(column: str, kind: str) -> str:
+    """SQL giving the wire (codec) form of a stored column for ``json_object()``."""
+    if kind == "datetime":  # '2026-03-16 09:00:00.000000' -> '2026-03-16T09:00:00Z'
+        return (
+            f"CASE WHEN {column} IS NULL THEN NULL "
+            f"WHEN substr({column}, 20) = '.000000' THEN substr({column}, 1, 10) || 'T' || substr({column}, 12, 8) || 'Z' "
+            f"ELSE substr({column}, 1, 10) || 'T' || substr({column}, 12) || 'Z' END"
+        )
+    if kind == "bool":
+        return f"json(CASE {column} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END)"
+    if kind == "json":
+        return f"json({column})"
+    return column  # text (dates are ISO text already), integers, reals, NULL
 
 
 class _Buffer:
-    """One table: its column order, per-kind column positions and the rows waiting."""
+    """One table: its column order, per-kind column positions, statements and the rows waiting."""
 
     def __init__(self, model: type[SyncMixin], dialect) -> None:
+        table = model.__table__
         self.model = model
         self.entity = model.__entity__
+        self.table = table.name
         self.defaults: list[tuple[str, Any]] = []
-        self.entry: list[tuple[str, int]] = []  # (key, position) of the fields a create entry carries
-        self.datetimes: list[tuple[int, str, bool]] = []  # (position, key, in entry)
-        self.dates: list[tuple[int, str, bool]] = []
+        self.datetimes: list[int] = []
+        self.dates: list[int] = []
         self.jsons: list[int] = []
         self.bools: list[int] = []
-        for i, col in enumerate(model.__table__.columns):
+        pairs: list[str] = []
+        for i, col in enumerate(table.columns):
             kind = column_kind(model, col.key)
             default = None
             if col.default is not None:
@@ -68,32 +94,38 @@ class _Buffer:
                 elif kind == "json":
                     default = []
             self.defaults.append((col.key, default))
-            in_entry = col.key not in _NOT_IN_ENTRY
-            if in_entry:
-                self.entry.append((col.key, i))
+            if col.key not in _NOT_IN_ENTRY:
+                pairs.append(f"'{col.key}', {_wire_sql(col.name, kind)}")
             if kind == "datetime":
-                self.datetimes.append((i, col.key, in_entry))
+                self.datetimes.append(i)
             elif kind == "date":
-                self.dates.append((i, col.key, in_entry))
+                self.dates.append(i)
             elif kind == "json":
                 self.jsons.append(i)
             elif kind == "bool":
                 self.bools.append(i)
-        # Core builds the statement (every column, in table order); rows go in as tuples.
-        self.sql = str(insert(model.__table__).compile(dialect=dialect))
-        self.rows: list[tuple[Any, ...]] = []
+        self.hlc_index = [c.key for c in table.columns].index("updated_at")
+        # Core compiles the INSERT of every column in table order; rows go in as sequences
+        self.sql = str(insert(table).compile(dialect=dialect))
+        self.entries_sql = (
+            f"INSERT INTO {OutboxEntry.__tablename__} ({', '.join(_ENTRY_COLUMNS)}) "
+            f"SELECT ?, id, client_id, 'create', json_object({', '.join(pairs)}), '{{}}', updated_at, NULL, ?, ?, ?, "
+            f"NULL, 'pending', NULL FROM {self.table} WHERE rowid > ? ORDER BY rowid"
+        )
+        self.rows: list[list[Any]] = []
 
 
 class BulkWriter:
-    """Buffers new rows with their outbox entries; :meth:`flush` writes what is buffered.
+    """Buffers new rows; :meth:`flush` writes them with their outbox entries.
 
     ``ids``: ids are UUIDv7-shaped (48-bit milliseconds from ``id_base``, a 12-bit counter in
     ``rand_a`` as RFC 9562 allows, 62 random bits from the seeded ``id_rng``), so they are
     deterministic for a seed and increase in creation order, keeping B-tree inserts at the end.
 
-    ``hlc_start``: the first clock value (from the device clock); the writer counts on from it
-    as the device clock itself would, and :attr:`last_hlc` tells the caller where it ended so the
-    device clock can be advanced past it.
+    ``hlc_start``: the first clock value (from the device clock). Each row gets the next value as
+    it is written, counted on as the device clock itself counts (:meth:`HybridClock.now` within
+    one millisecond); :attr:`last_hlc` tells the caller where it ended so that the device clock
+    can be moved past it.
     """
 
     def __init__(
@@ -115,12 +147,13 @@ class BulkWriter:
         self._id_bits = id_rng.getrandbits
         self._id_ms = int(id_base.timestamp() * 1000)
         self._id_n = 0
-        self._buffers: dict[type[SyncMixin], _Buffer] = {}
-        self._entries: list[dict[str, Any]] = []
         self._dialect = session.get_bind().dialect
-        self._outbox_sql = str(insert(OutboxEntry.__table__).compile(dialect=self._dialect, column_keys=_ENTRY_COLUMNS))
+        self._buffers: dict[type[SyncMixin], _Buffer] = {}
         self.counts: Counter[str] = Counter()
         self.entries_written = 0
+        #: When a Counter, flush() adds the seconds spent writing each table's rows (key: entity)
+        #: and their outbox entries (key: "outbox:" + entity) — for benchmarks.
+        self.timings: Counter[str] | None = None
 
     # -- ids and clocks ---------------------------------------------------------------------
     def new_id(self) -> str:
@@ -152,58 +185,58 @@ class BulkWriter:
         created_at: dt.datetime,
         row_id: str | None = None,
     ) -> str:
-        """Buffer one new row (``values``: its data columns as Python values); returns its id."""
+        """Buffer one new row (``values``: its data columns as Python values; the dict is used
+        up); returns its id."""
         buf = self._buffers.get(model)
         if buf is None:
             buf = self._buffers[model] = _Buffer(model, self._dialect)
         row_id = row_id or self.new_id()
-        hlc = self._next_hlc()
-        full = dict(values)
-        full["id"] = row_id
-        full["client_id"] = client_id
-        full["created_at"] = created_at
-        full["created_by"] = self.user_id
-        full["updated_at"] = hlc
-        full["updated_by"] = self.user_id
-        get = full.get
-        vals = [get(k, d) for k, d in buf.defaults]
-        fields = {k: vals[i] for k, i in buf.entry}
-        # storage text as SQLAlchemy's SQLite types write it; wire text as codec.encode_value
-        for i, key, in_entry in buf.datetimes:
-            v = vals[i]
+        values["id"] = row_id
+        values["client_id"] = client_id
+        values["created_at"] = created_at
+        values["created_by"] = values["updated_by"] = self.user_id
+        get = values.get
+        row = [get(k, d) for k, d in buf.defaults]
+        for i in buf.datetimes:
+            v = row[i]
             if v is not None:
-                naive = v.replace(tzinfo=None) if v.tzinfo is _UTC else v.astimezone(_UTC).replace(tzinfo=None)
-                vals[i] = naive.isoformat(" ", "microseconds")
-                if in_entry:
-                    fields[key] = naive.isoformat() + "Z"
-        for i, key, in_entry in buf.dates:
-            v = vals[i]
+                row[i] = (v.replace(tzinfo=None) if v.tzinfo is _UTC else v.astimezone(_UTC).replace(tzinfo=None)).isoformat(
+                    " ", "microseconds"
+                )
+        for i in buf.dates:
+            v = row[i]
             if v is not None:
-                vals[i] = text = v.isoformat()
-                if in_entry:
-                    fields[key] = text
+                row[i] = v.isoformat()
         for i in buf.jsons:
-            vals[i] = _dumps(vals[i])
+            row[i] = _dumps(row[i])
         for i in buf.bools:
-            v = vals[i]
+            v = row[i]
             if v is not None:
-                vals[i] = 1 if v else 0
-        buf.rows.append(tuple(vals))
-        self._entries.append(
-            (buf.entity, row_id, client_id, "create", _dumps(fields), "{}", hlc, None, SCHEMA_VERSION,
-             self.user_id, self._entry_created_at, None, "pending", None)
-        )
+                row[i] = 1 if v else 0
+        buf.rows.append(row)
         self.counts[buf.entity] += 1
         return row_id
 
     def flush(self) -> None:
-        """Write every buffered row and entry (one executemany per table)."""
+        """Write what is buffered: per table, the rows (clock values given now, in order) and then
+        their outbox entries."""
         conn = self.session.connection()
         for buf in self._buffers.values():
-            if buf.rows:
-                conn.exec_driver_sql(buf.sql, buf.rows)
-                buf.rows = []
-        if self._entries:
-            conn.exec_driver_sql(self._outbox_sql, self._entries)
-            self.entries_written += len(self._entries)
-            self._entries = []
+            rows = buf.rows
+            if not rows:
+                continue
+            i = buf.hlc_index
+            for row in rows:
+                row[i] = self._next_hlc()
+            started = time.perf_counter()
+            last_rowid = conn.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {buf.table}").scalar()
+            conn.exec_driver_sql(buf.sql, [tuple(row) for row in rows])
+            written = time.perf_counter()
+            conn.exec_driver_sql(
+                buf.entries_sql, (buf.entity, SCHEMA_VERSION, self.user_id, self._entry_created_at, last_rowid)
+            )
+            if self.timings is not None:
+                self.timings[buf.entity] += written - started
+                self.timings["outbox:" + buf.entity] += time.perf_counter() - written
+            self.entries_written += len(rows)
+            buf.rows = []
