@@ -11,7 +11,7 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 
-from ..i18n import _
+from ..i18n import N_, _
 from ..labels import label
 from ..models.enums import (
     Attitude,
@@ -63,6 +63,22 @@ from .styles import (
     text,
 )
 from .styles import CONTENT_WIDTH as W
+
+#: Labels of the usual SLA metric codes (anything else prints as written).
+METRICS = {
+    "response_hours": N_("Response time (hours)"),
+    "onsite_hours": N_("On site within (hours)"),
+    "availability_pct": N_("Availability (%)"),
+    "report_days": N_("Report within (working days)"),
+    "notice_days": N_("Notice given (days)"),
+    "resolution_hours": N_("Resolution time (hours)"),
+}
+
+
+def metric_label(code: str | None) -> str:
+    if not code:
+        return "—"
+    return _(METRICS[code]) if code in METRICS else code
 
 
 def marking() -> str:
@@ -218,7 +234,7 @@ def services_section(d: ClientDossier, number: str) -> list:
     story: list = [SectionHeading(_("Service commitments and services"), number=number)]
     story.append(SectionHeading(_("Service level commitments (SLA)"), level=2))
     if d.commitments:
-        rows = [[c.title, or_dash(c.metric), "—" if c.target is None else f"{c.target:g}", or_dash(c.coverage),
+        rows = [[c.title, metric_label(c.metric), "—" if c.target is None else f"{c.target:g}", or_dash(c.coverage),
                  f"{fmt_date(c.valid_from)} – {fmt_date(c.valid_to)}", c.notes] for c in d.commitments]
         story.append(data_table([_("Commitment"), _("Metric"), _("Target"), _("Coverage"), _("Valid"), _("Notes")],
                                 rows, [24, 14, 8, 10, 20, 24], right={2}))

@@ -25,6 +25,7 @@ from .dossier import (
     empty,
     feedback_section,
     improvement_section,
+    metric_label,
     risks_section,
 )
 from .styles import (
@@ -75,7 +76,7 @@ def handover_story(data: HandoverReportData) -> list:
     story += fb
     story.append(SectionHeading(_("Commitments and services"), number=num()))
     if d.commitments:
-        rows = [[c.title, or_dash(c.metric), "—" if c.target is None else f"{c.target:g}", or_dash(c.coverage), fmt_date(c.valid_to)] for c in d.commitments]
+        rows = [[c.title, metric_label(c.metric), "—" if c.target is None else f"{c.target:g}", or_dash(c.coverage), fmt_date(c.valid_to)] for c in d.commitments]
         story.append(data_table([_("Commitment"), _("Metric"), _("Target"), _("Coverage"), _("Valid to")], rows, [36, 18, 10, 16, 20], right={2}))
     else:
         story.append(empty())
