@@ -277,10 +277,14 @@ def _plan_rows(ctx, plan: ImportPlan, data: list[tuple[int, list[Any]]]) -> None
     )
     seen: dict[tuple[str, str], int] = {}  # duplicate keys of earlier rows of the file -> row number
     with ctx.read() as session:
+        # the clients contacts link to, held here so that the session's (weak) identity map
+        # answers the rules' lookups instead of one query per row
+        keep = session.scalars(select(Client).where(Client.deleted_at.is_(None))).all() if plan.kind == "contacts" else []
         for number, cells in data:
             row = _plan_row(ctx, session, plan, index, cols, seen, number, cells)
             if row is not None:
                 plan.rows.append(row)
+        del keep
     if plan.kind == "contacts":
         _link_bosses(plan, index, cols)
 
