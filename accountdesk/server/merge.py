@@ -231,6 +231,7 @@ class Writer:
             # delete wins; the edit is kept as a conflict
             self.conflict(rec, None, (None, data.get("updated_by"), data.get("updated_at")),
                           (fields, self.who.user_id, hlc), bool(hidden_before & set(fields)))
+            self._resend(rec)
             return p.ItemResult(row_id=item.row_id, status="conflict", seq=self.seq, conflicts=1)
         seq = None
         conflicts = 0
@@ -266,8 +267,17 @@ class Writer:
                 self._history(new_rec, name, old, new, name in hidden_before or name in new_rec["hidden"])
             if item.entity in ("client", "client_team_member"):
                 refresh_scope(self.conn, rec["client_id"])
+        elif conflicts:
+            seq = self._resend(rec)
         status = "conflict" if conflicts else "applied"
         return p.ItemResult(row_id=item.row_id, status=status, seq=seq or self.seq, conflicts=conflicts)
+
+    def _resend(self, rec: dict[str, Any]) -> int:
+        """Give an unchanged row a new sequence number, so that a device whose edit lost pulls
+        the winning state again (its own value is still on its screen)."""
+        seq = self.next_seq()
+        repo.put_record(self.conn, dict(rec, seq=seq), new=False)
+        return seq
 
     def _delete(self, model: type[SyncMixin], item: p.PushItem, rec: dict[str, Any], hlc: str) -> p.ItemResult:
         self.authorise(item.entity, "delete", set(), rec["client_id"], hlc, rec)

@@ -276,6 +276,8 @@ class SyncEngine:
     def _push(self, report: SyncReport, notify: Progress, check: Callable[[], None]) -> None:
         with self.store.read() as session:
             total = len(session.scalars(select(OutboxEntry.seq).where(OutboxEntry.status == "pending")).all())
+        if total == 0:
+            return
         done = 0
         notify("push", 0, total)
         while True:
@@ -335,9 +337,15 @@ class SyncEngine:
         """Compare the scope the server reports with the one this device had. Clients that left
         are removed (unless edits for them are still pending: next sync); clients that entered
         get a snapshot of their current state. Returns True when the pull must restart at 0."""
+        new = {"all": page.scope_all, "clients": sorted(page.scope)}
+        with self.store.read() as session:
+            old = get_meta(session, META_SCOPE)
+            if old == new and cursor > 0:
+                local = set(session.scalars(select(Client.id)).all())
+                if new["all"] or local <= set(new["clients"]):
+                    return False  # nothing entered, nothing left
         with self.store.write() as session:
             old = get_meta(session, META_SCOPE)
-            new = {"all": page.scope_all, "clients": sorted(page.scope)}
             if not new["all"]:
                 wanted = set(new["clients"])
                 local = set(session.scalars(select(Client.id)).all())
