@@ -264,3 +264,24 @@ def test_contacts_link_by_credit_code_or_into_a_given_client_and_report_progress
     with ctx.read() as s:
         assert sorted(s.scalars(select(Contact.name).where(Contact.client_id == b))) == ["赵敏", "钱进"]
         assert s.scalar(select(Contact.client_id).where(Contact.name == "张伟")) == a
+
+
+def test_imported_rows_and_outbox_entries_are_the_same_as_created_one_by_one(ctx, tmp_path):
+    """The import writes in batches; what it writes must not differ from an ordinary create."""
+    from accountdesk.models import data_columns
+
+    values = {"name": "逐条新建有限公司", "city": "上海", "tier": "key", "employees": 12}
+    one = clients.create_client(ctx, **values)
+    path = excel_csv(tmp_path / "c.csv", [["客户名称", "城市", "客户等级", "员工人数"], ["批量导入有限公司", "上海", "key", "12"]])
+    (imported,) = run_import(ctx, plan_import(ctx, path)).created_ids
+    with ctx.read() as s:
+        a, b = s.get(Client, one), s.get(Client, imported)
+        cols = [c for c in data_columns(Client) if c != "name"]
+        assert {c: getattr(a, c) for c in cols} == {c: getattr(b, c) for c in cols}
+        assert b.client_id == b.id and b.created_by == a.created_by and b.updated_at > a.updated_at
+        ea, eb = (s.scalar(select(OutboxEntry).where(OutboxEntry.row_id == i)) for i in (one, imported))
+        assert ea.fields.keys() == eb.fields.keys()
+        assert {k: v for k, v in ea.fields.items() if k not in ("name", "client_id")} == {
+            k: v for k, v in eb.fields.items() if k not in ("name", "client_id")
+        }
+        assert (eb.op, eb.entity, eb.hlc) == ("create", "client", b.updated_at)

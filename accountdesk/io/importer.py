@@ -14,6 +14,7 @@ chose to import the rest).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from sqlalchemy import select
 
 from ..errors import AccountDeskError, PermissionDenied, ValidationError
 from ..i18n import _
-from ..models import Client, Contact, User
+from ..models import SYNC_COLUMNS, Client, Contact, User, model_for
 from ..permissions import may_write
 from ..services import records
 from ..services.duplicates import normalise_company_name, normalise_email, normalise_person_name
@@ -476,14 +477,16 @@ def run_import(
     total = len(todo)
     created: dict[int, str] = {}
     merged = skipped = 0
+    model = model_for(entity)
     with ctx.write() as (session, writer), session.no_autoflush:
         loaded = _preload_clients(session, plan)  # noqa: F841 - kept alive on purpose
+        bulk = copy.copy(writer)
+        bulk.session = _BatchedSession(session)
         for done, row in enumerate(todo, start=1):
             try:
                 if row.status == "new":
-                    created[row.row] = records.create_in(
-                        ctx, session, writer, entity, row.values, client_id=row.client_id, parsed=True
-                    ).id
+                    values = records.check_create(ctx, session, entity, row.values, client_id=row.client_id, parsed=True)
+                    created[row.row] = bulk.create(model, _with_defaults(model, values), client_id=row.client_id).id
                 elif decision(row) == MERGE:
                     target = row.match_id or created.get(row.match_row or -1)
                     if target is None:
@@ -500,12 +503,54 @@ def run_import(
                     _("Row {row}: {message} Nothing was imported.").format(row=row.row, message=errors[0][1]),
                     errors=[(f, _("Row {row}: {message} Nothing was imported.").format(row=row.row, message=m)) for f, m in errors],
                 ) from exc
+            if done % FLUSH_EVERY == 0:
+                session.flush()
             if progress is not None and (done % 500 == 0 or done == total):
                 progress(done, total)
+        session.flush()
         for row in todo:
             if row.boss_row is not None and row.row in created and row.boss_row in created:
                 records.update_record(ctx, "contact", created[row.row], {"reports_to_id": created[row.boss_row]})
     return ImportResult(len(created), merged, skipped, plan.rejected_rows, tuple(created.values()))
+
+
+#: New rows are written to the database in batches of this many (one INSERT per table and batch).
+FLUSH_EVERY = 1000
+
+
+class _BatchedSession:
+    """The session as the import's change writer sees it: everything is the real session, except
+    that the writer's flush of each single new row is left to the batch flush of the import.
+
+    ``ChangeWriter.create`` flushes each row so that column defaults are filled before it records
+    the outbox entry; the import fills the defaults itself (:func:`_with_defaults`), so the row and
+    its entry are the same as one by one — written by the same writer with the same clock — at a
+    fraction of the cost. Rules still query the real session (flushed every FLUSH_EVERY rows;
+    duplicates within the file were found by the preview already)."""
+
+    def __init__(self, session):
+        self._session = session
+
+    def flush(self, objects=None) -> None:
+        if objects is None:
+            self._session.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._session, name)
+
+
+def _with_defaults(model, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` plus the Python-side default of every data column not given."""
+    out = dict(values)
+    for col in model.__table__.columns:
+        if col.key in out or col.key in SYNC_COLUMNS or col.default is None:
+            continue
+        default = col.default
+        if default.is_scalar:
+            out[col.key] = default.arg
+        elif default.is_callable:
+            out[col.key] = default.arg(None)
+    return out
 
 
 def _preload_clients(session, plan: ImportPlan) -> list[Client]:
