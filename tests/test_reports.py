@@ -215,6 +215,7 @@ def test_handover_report_has_the_checklist_and_open_work(ctx, client_id, tmp_pat
 
 def test_portfolio_report_figures(ctx, clock, client_id, users, tmp_path):
     build_client(ctx, clock, name="无锡海川电子有限公司", users=users, rich=False)
+    records.update_record(ctx, "client", client_id, {"status": "at_risk"})
     text = "\n".join(pdf_pages(render_portfolio(ctx, tmp_path / "p.pdf", date_from=dt.date(2025, 4, 1), date_to=dt.date(2026, 3, 31)).path))
     flat_text = flat(text)
     for heading in ("Customer pyramid", "Segmentation", "Visits done against planned", "Overdue visits", "Satisfaction trend",
@@ -222,7 +223,9 @@ def test_portfolio_report_figures(ctx, clock, client_id, users, tmp_path):
         assert heading in text, heading
     assert "Period 2025-04-01 – 2026-03-31" in text
     assert f"¥{2 * FEES:,}" in flat_text  # total annual fees of the two clients
-    assert "苏州精测仪器有限公司" in flat_text and "Extremedeadlinedemands" in flat_text  # at risk, with its reason
+    at_risk = flat_text.split("At-riskclients")[-1].split("Renewalsdue")[0]
+    assert "苏州精测仪器有限公司" in at_risk and "无锡海川电子有限公司" not in at_risk
+    assert "statusis“atrisk”" in at_risk and "complaintpastitsdeadline" in at_risk  # with the reasons
     assert "2026-05-31" in flat_text  # the renewal due
 
 

@@ -190,7 +190,11 @@ def profile_section(d: ClientDossier, number: str) -> list:
         (_("Contract renewal"), fmt_date(p.contract_renewal_date)),
         (_("Tags"), "、".join(p.tags)),
     ]
+    if d.health is not None:
+        pairs.insert(6, (_("Account health"), f"{d.health.score} / 100 · {d.health.level_label}"))
     story: list = [SectionHeading(_("Profile"), number=number), key_value_table(pairs, columns=2)]
+    if d.health is not None and d.health.reasons:
+        story += [Spacer(1, 4), Paragraph(text(_("Account health: {reasons}").format(reasons="；".join(d.health.reasons))), BODY_SMALL)]
     if p.description:
         story += [Spacer(1, 4), Paragraph(text(_("Description")), LABEL), Paragraph(text(p.description), BODY)]
     if d.active_risks:

@@ -124,18 +124,28 @@ def portfolio_story(p: PortfolioData) -> list:
     num = _Numbers()
     # 1 pyramid
     story.append(SectionHeading(_("Customer pyramid"), number=num()))
-    rows = []
-    for t in p.pyramid:
-        detail = _("{n} clients").format(n=t.clients)
-        if t.fee_share is not None:
-            detail += " · " + _("{share} of fees").format(share=fmt_pct(t.fee_share))
-        rows.append((label(Tier, t.tier), str(t.clients), detail))
-    story.append(charts.pyramid(rows, tiers=[t.tier for t in p.pyramid]))
+    if p.bands:
+        # the fee pyramid: paying clients ranked by annual fees (top 20 %, next 30 %, the rest)
+        rows = [(b.label, str(b.clients), _("{n} clients").format(n=b.clients) + " · " + _("{share} of fees").format(share=fmt_pct(b.fee_share)))
+                for b in p.bands]
+        story.append(charts.pyramid(rows, tiers=list(TIER_ORDER)))
+        story.append(Paragraph(text(_("Paying clients ranked by annual fees: the top 20% form band A, the next 30% band B, the rest band C.")), NOTE))
+    else:
+        rows = [(label(Tier, t.tier), str(t.clients), _("{n} clients").format(n=t.clients)) for t in p.pyramid]
+        story.append(charts.pyramid(rows, tiers=[t.tier for t in p.pyramid]))
     story.append(Spacer(1, 6))
     if p.confidential_visible and p.clients:
         share_rows = [(label(Tier, t.tier), t.clients / p.clients, t.fee_share or 0.0) for t in p.pyramid]
         story.append(charts.share_bars(share_rows, (_("Share of clients"), _("Share of annual fees"))))
         story.append(Paragraph(text(_("A few clients bring most of the business: compare each tier's share of clients with its share of fees.")), NOTE))
+    if p.mismatches:
+        story.append(SectionHeading(_("Tier against fee band"), level=2))
+        rows = [[m.client, label(Tier, m.tier), m.band, fmt_money(m.fees),
+                 _("pays like a higher tier: serve better") if m.direction == "under" else _("pays like a lower tier")]
+                for m in p.mismatches[:15]]
+        story.append(data_table([_("Client"), _("Tier"), _("Fee band"), _("Annual fees"), _("Finding")], rows, [32, 14, 10, 16, 28], right={3}))
+        if len(p.mismatches) > 15:
+            story.append(Paragraph(text(_("… and {n} more.").format(n=len(p.mismatches) - 15)), NOTE))
     # 2 segmentation
     story.append(SectionHeading(_("Segmentation"), number=num()))
     story.append(SectionHeading(_("By tier"), level=2))
@@ -199,8 +209,12 @@ def portfolio_story(p: PortfolioData) -> list:
     # 7 at risk
     story.append(SectionHeading(_("At-risk clients"), number=num()))
     if p.at_risk:
-        rows = [[a.client, label(Tier, a.tier), a.owner, "；".join(a.reasons)] for a in p.at_risk[:MAX_ROWS]]
-        story.append(data_table([_("Client"), _("Tier"), _("Account manager"), _("Reasons")], rows, [28, 13, 17, 42]))
+        rows = []
+        for a in p.at_risk[:MAX_ROWS]:
+            score = "—" if a.score is None else coloured(str(a.score), BAD if a.score < 50 else WARN)
+            rows.append([a.client, label(Tier, a.tier), a.owner, score, "；".join(a.reasons)])
+        story.append(data_table([_("Client"), _("Tier"), _("Account manager"), _("Health"), _("Reasons")], rows, [26, 12, 14, 8, 40], right={3}))
+        story.append(Paragraph(text(_("Clients marked “at risk” and clients whose account health is below 50.")), NOTE))
         if len(p.at_risk) > MAX_ROWS:
             story.append(Paragraph(text(_("… and {n} more.").format(n=len(p.at_risk) - MAX_ROWS)), NOTE))
     else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import NotFoundError
+from ..errors import NotFoundError, ValidationError
 from ..i18n import _
 from ..models import (
     SCORE_FIELDS,
@@ -47,6 +47,9 @@ from ..models import (
     VisitPlan,
 )
 from .context import AppContext
+from .health import POOR, health_in, level_label
+from .scheduling import plan_statuses_in
+from .search import scope_condition
 
 #: Feedback in one of these states has been answered (or needs no more work).
 DONE_FEEDBACK = frozenset({"answered", "closed"})
@@ -330,6 +333,22 @@ class HandoverInfo:
 
 
 @dataclass(frozen=True)
+class HealthInfo:
+    """The account health score (services.health) with the reasons that took points off."""
+
+    score: int
+    level: str
+    level_label: str
+    reasons: tuple[str, ...]
+
+
+def _health_info(h) -> HealthInfo | None:
+    if h is None:
+        return None
+    return HealthInfo(h.score, h.level, level_label(h.level), tuple(r.text for r in h.reasons if r.impact < 0))
+
+
+@dataclass(frozen=True)
 class ClientDossier:
     """Everything one client's dossier prints."""
 
@@ -353,6 +372,7 @@ class ClientDossier:
     generated_at: dt.datetime
     generated_by: str
     confidential_visible: bool
+    health: HealthInfo | None = None
 
     @property
     def active_risks(self) -> tuple[RiskInfo, ...]:
@@ -403,6 +423,11 @@ def load_dossiers(ctx: AppContext, client_ids: Sequence[str]) -> list[ClientDoss
         opportunities = _rows(session, Opportunity, ids, Opportunity.expected_on)
         ownership = _rows(session, OwnershipChange, ids, OwnershipChange.at)
         handovers = _rows(session, Handover, ids, Handover.at.desc())
+        statuses = plan_statuses_in(session, ids, today)
+        health = health_in(session, ids, now, today, statuses=statuses)
+        plan_status: dict[str, list] = defaultdict(list)
+        for st in statuses:
+            plan_status[st.client_id].append(st)
 
         def uname(uid: str | None) -> str:
             return users.get(uid, "") if uid else ""
@@ -437,24 +462,11 @@ def load_dossiers(ctx: AppContext, client_ids: Sequence[str]) -> list[ClientDoss
             contact_rows = contacts.get(cid, [])
             contact_names = {p.id: p.name for p in contact_rows}
             all_visits = visits.get(cid, [])
-            last_done: dict[str, dt.date] = {}
-            for v in all_visits:
-                if v.status == "done":
-                    day = _local_date(v.done_at or v.planned_start)
-                    if day is not None and (v.kind not in last_done or day > last_done[v.kind]):
-                        last_done[v.kind] = day
-            plan_infos = []
-            for p in plans.get(cid, []):
-                if not p.active:
-                    continue
-                done = last_done.get(p.kind)
-                if done is not None:
-                    due = add_months(done, p.every_months)
-                else:
-                    due = p.starts_on or _local_date(p.created_at) or today
-                plan_infos.append(
-                    VisitPlanInfo(p.kind, p.title, p.every_months, uname(p.owner_id), done, due, due < today)
-                )
+            plan_owner = {p.id: p.owner_id for p in plans.get(cid, [])}
+            plan_infos = [
+                VisitPlanInfo(st.kind, st.title, st.every_months, uname(plan_owner.get(st.plan_id)), st.last_done, st.due, st.overdue)
+                for st in plan_status.get(cid, [])
+            ]
             plan_infos.sort(key=lambda p: p.next_due)
             year_ago = add_months(today, -12)
 
@@ -560,6 +572,7 @@ def load_dossiers(ctx: AppContext, client_ids: Sequence[str]) -> list[ClientDoss
                     generated_at=now,
                     generated_by=ctx.actor.display_name,
                     confidential_visible=secret,
+                    health=_health_info(health.get(cid)),
                 )
             )
     return out
@@ -685,6 +698,30 @@ class AtRiskClient:
     tier: str
     owner: str
     reasons: tuple[str, ...]
+    score: int | None = None  # account health 0..100
+
+
+@dataclass(frozen=True)
+class BandRow:
+    """A band of the fee pyramid (services.segmentation): A top 20 %, B next 30 %, C the rest."""
+
+    code: str
+    label: str
+    clients: int
+    fees: int
+    client_share: float
+    fee_share: float
+
+
+@dataclass(frozen=True)
+class MismatchRow:
+    """A client whose assigned tier differs from its fee band ("under": serve better)."""
+
+    client: str
+    tier: str
+    band: str
+    fees: int
+    direction: str
 
 
 @dataclass(frozen=True)
@@ -705,8 +742,11 @@ class PortfolioData:
     generated_by: str
     confidential_visible: bool
     clients: int
+    paying_clients: int
     total_fees: int | None
     pyramid: tuple[TierRow, ...]
+    bands: tuple[BandRow, ...]  # empty for roles that may not see fees
+    mismatches: tuple[MismatchRow, ...]
     by_region: tuple[SegmentRow, ...]
     by_industry: tuple[SegmentRow, ...]
     by_tier: tuple[SegmentRow, ...]
@@ -727,8 +767,6 @@ class PortfolioData:
 
 
 TIER_ORDER = ("strategic", "key", "standard")
-#: A survey whose overall score is at or below this flags a client as at risk.
-LOW_SCORE = 3.0
 
 
 def _months(date_from: dt.date, date_to: dt.date) -> list[str]:
@@ -751,29 +789,37 @@ def _quarters(date_from: dt.date, date_to: dt.date) -> list[str]:
 
 def load_portfolio(ctx: AppContext, *, date_from: dt.date | None = None, date_to: dt.date | None = None) -> PortfolioData:
     """The figures of the portfolio / business-analysis report for the period (default: the last
-    12 months up to today). Counts of visits, surveys and complaints are for the period; the
-    pyramid, segments, overdue visits, risks and renewals are as of today."""
+    12 months up to today), over the clients the acting user may see. Counts of visits, surveys
+    and complaints are for the period; the pyramid, segments, overdue visits, health and renewals
+    are as of today. The pyramid and the fee shares count the paying clients (not prospects, not
+    lost), as :mod:`.segmentation` does; cadences and health come from :mod:`.scheduling` and
+    :mod:`.health`, so the report agrees with the Today screen and the client list."""
     today = ctx.today()
     now = ctx.now()
     date_to = date_to or today
     date_from = date_from or add_months(date_to, -12) + dt.timedelta(days=1)
     if date_from > date_to:
-        from ..errors import ValidationError
-
         raise ValidationError("from", _("The start of the period is after its end."))
     secret = ctx.actor.sees_confidential
+    unassigned = _("(no account manager)")
     with ctx.read() as session:
         users = _user_names(session)
-        clients = list(session.scalars(select(Client).where(Client.deleted_at.is_(None)).order_by(Client.name)))
-        ids = [c.id for c in clients]
-        visits = _rows(session, Visit, ids)
-        plans = _rows(session, VisitPlan, ids)
-        feedback = _rows(session, Feedback, ids)
-        surveys = _rows(session, Survey, ids)
-        risks = _rows(session, RiskFlag, ids)
 
         def uname(uid: str | None) -> str:
             return users.get(uid, "") if uid else ""
+
+        clients = list(session.scalars(
+            select(Client).where(Client.deleted_at.is_(None), scope_condition(ctx)).order_by(Client.name)
+        ))
+        ids = [c.id for c in clients]
+        visits = _rows(session, Visit, ids)
+        plans = {p.id: p for rows in _rows(session, VisitPlan, ids).values() for p in rows}
+        feedback = _rows(session, Feedback, ids)
+        surveys = _rows(session, Survey, ids)
+        statuses = plan_statuses_in(session, ids, today)
+        health = health_in(session, ids, now, today, statuses=statuses)
+        name_of = {c.id: c.name for c in clients}
+        owner_of = {c.id: uname(c.owner_id) or unassigned for c in clients}
 
         def in_period(value: dt.datetime | dt.date | None) -> bool:
             if value is None:
@@ -781,22 +827,29 @@ def load_portfolio(ctx: AppContext, *, date_from: dt.date | None = None, date_to
             day = _local_date(value) if isinstance(value, dt.datetime) else value
             return date_from <= day <= date_to
 
-        unassigned = _("(no account manager)")
+        paying = [c for c in clients if c.status not in ("prospect", "lost")]
         fees_of = {c.id: (c.annual_fees or 0) for c in clients}
-        total_fees = sum(fees_of.values())
-        # pyramid
-        pyramid = []
+        total_fees = sum(fees_of[c.id] for c in paying)
+        pyramid_rows = []
         for tier in TIER_ORDER:
-            members = [c for c in clients if c.tier == tier]
+            members = [c for c in paying if c.tier == tier]
             fees = sum(fees_of[c.id] for c in members)
-            pyramid.append(
+            pyramid_rows.append(
                 TierRow(tier, len(members), fees if secret else None, (fees / total_fees if total_fees else 0.0) if secret else None)
             )
+        bands: tuple[BandRow, ...] = ()
+        mismatches: tuple[MismatchRow, ...] = ()
+        if secret:
+            from .segmentation import pyramid as fee_pyramid
+
+            pyr = fee_pyramid(ctx)
+            bands = tuple(BandRow(b.code, b.label, b.clients, b.fees, b.client_share, b.fee_share) for b in pyr.bands)
+            mismatches = tuple(MismatchRow(m.client_name, m.tier, m.band, m.fees, m.direction) for m in pyr.mismatches)
 
         def segments(key) -> tuple[SegmentRow, ...]:
             groups: dict[str, list[Client]] = defaultdict(list)
-            for c in clients:
-                groups[key(c) or _("(not recorded)")].append(c)
+            for c in paying:
+                groups[(key(c) or "").strip() or _("(not recorded)")].append(c)
             rows = [
                 SegmentRow(k, len(v), sum(1 for c in v if c.status == "at_risk"), sum(fees_of[c.id] for c in v) if secret else None)
                 for k, v in groups.items()
@@ -804,38 +857,29 @@ def load_portfolio(ctx: AppContext, *, date_from: dt.date | None = None, date_to
             rows.sort(key=lambda r: (-(r.fees or 0), -r.clients, r.key))
             return tuple(rows)
 
-        # visits: done vs planned per manager, overdue cadences and planned visits
+        # visits done against planned, per manager; overdue visits and cadences
         per_manager: dict[str, dict[str, int]] = defaultdict(lambda: {"clients": 0, "planned": 0, "done": 0, "overdue": 0})
         for c in clients:
-            per_manager[uname(c.owner_id) or unassigned]["clients"] += 1
+            per_manager[owner_of[c.id]]["clients"] += 1
         overdue: list[OverdueVisit] = []
         for c in clients:
-            owner = uname(c.owner_id) or unassigned
-            last_done: dict[str, dt.date] = {}
             for v in visits.get(c.id, []):
-                who = uname(v.owner_id) or owner
+                who = uname(v.owner_id) or owner_of[c.id]
                 if v.status != "cancelled" and in_period(v.planned_start):
                     per_manager[who]["planned"] += 1
                     if v.status == "done":
                         per_manager[who]["done"] += 1
-                if v.status == "done":
-                    day = _local_date(v.done_at or v.planned_start)
-                    if v.kind not in last_done or day > last_done[v.kind]:
-                        last_done[v.kind] = day
-                elif v.status == "planned" and _local_date(v.planned_start) < today:
+                if v.status == "planned" and _local_date(v.planned_start) < today:
                     due = _local_date(v.planned_start)
                     overdue.append(OverdueVisit(c.name, v.kind, due, who, (today - due).days))
                     per_manager[who]["overdue"] += 1
-            for p in plans.get(c.id, []):
-                if not p.active:
-                    continue
-                done = last_done.get(p.kind)
-                due = add_months(done, p.every_months) if done else (p.starts_on or _local_date(p.created_at))
-                if due < today and not any(o.client == c.name and o.kind == p.kind for o in overdue):
-                    who = uname(p.owner_id) or owner
-                    overdue.append(OverdueVisit(c.name, p.kind, due, who, (today - due).days, done is None))
-                    per_manager[who]["overdue"] += 1
-        overdue.sort(key=lambda o: -o.days)
+        for st in statuses:
+            if st.overdue and st.client_id in name_of:
+                plan = plans.get(st.plan_id)
+                who = uname(plan.owner_id if plan else None) or owner_of[st.client_id]
+                overdue.append(OverdueVisit(name_of[st.client_id], st.kind, st.due, who, st.days_overdue, st.last_done is None))
+                per_manager[who]["overdue"] += 1
+        overdue.sort(key=lambda o: (-o.days, o.client))
         managers = tuple(
             sorted(
                 (ManagerVisits(k, v["clients"], v["planned"], v["done"], v["overdue"]) for k, v in per_manager.items()),
@@ -844,24 +888,17 @@ def load_portfolio(ctx: AppContext, *, date_from: dt.date | None = None, date_to
         )
         # satisfaction per quarter
         scores: dict[str, list[float]] = defaultdict(list)
-        last_score: dict[str, tuple[dt.date, float]] = {}
         for c in clients:
-            for s in surveys.get(c.id, []):
-                info = SurveyInfo(s.conducted_on, s.respondent, tuple(getattr(s, f) for f in SCORE_FIELDS), s.comments)
-                overall = info.overall
-                if overall is None:
-                    continue
-                if in_period(s.conducted_on):
-                    scores[f"{s.conducted_on.year}-Q{(s.conducted_on.month - 1) // 3 + 1}"].append(overall)
-                if c.id not in last_score or s.conducted_on > last_score[c.id][0]:
-                    last_score[c.id] = (s.conducted_on, overall)
+            for sv in surveys.get(c.id, []):
+                overall = SurveyInfo(sv.conducted_on, sv.respondent, tuple(getattr(sv, f) for f in SCORE_FIELDS), sv.comments).overall
+                if overall is not None and in_period(sv.conducted_on):
+                    scores[f"{sv.conducted_on.year}-Q{(sv.conducted_on.month - 1) // 3 + 1}"].append(overall)
         satisfaction = tuple(
             PeriodScore(q, sum(scores[q]) / len(scores[q]) if scores[q] else None, len(scores[q])) for q in _quarters(date_from, date_to)
         )
-        # complaints
+        # complaints (and appeals): received per month, answered on time or late
         months = {m: [0, 0, 0] for m in _months(date_from, date_to)}
         total = on_time_total = open_overdue = 0
-        overdue_complaints: Counter[str] = Counter()
         for c in clients:
             for f in feedback.get(c.id, []):
                 if f.kind not in ("complaint", "appeal"):
@@ -869,10 +906,10 @@ def load_portfolio(ctx: AppContext, *, date_from: dt.date | None = None, date_to
                 info = _feedback_info(f, uname, now)
                 if info.overdue:
                     open_overdue += 1
-                    overdue_complaints[c.id] += 1
                 if not in_period(f.received_at):
                     continue
-                key = f"{_local_date(f.received_at).year}-{_local_date(f.received_at).month:02d}"
+                day = _local_date(f.received_at)
+                key = f"{day.year}-{day.month:02d}"
                 total += 1
                 months[key][0] += 1
                 if info.answered_on_time is True:
@@ -881,33 +918,23 @@ def load_portfolio(ctx: AppContext, *, date_from: dt.date | None = None, date_to
                 elif info.answered_on_time is False:
                     months[key][2] += 1
         complaints = tuple(ComplaintMonth(k, *v) for k, v in months.items())
-        # at-risk clients and their reasons
+        # at-risk clients: status "at risk" or poor health, with the reasons
         at_risk = []
-        from ..labels import label
-        from ..models.enums import RiskKind
-
         for c in clients:
-            reasons = []
-            if c.status == "at_risk":
-                reasons.append(_("status is “at risk”"))
-            for r in risks.get(c.id, []):
-                if r.cleared_at is None:
-                    reasons.append(label(RiskKind, r.kind))
-            if overdue_complaints.get(c.id):
-                reasons.append(_("{n} complaint(s) past the deadline").format(n=overdue_complaints[c.id]))
-            if c.id in last_score and last_score[c.id][1] <= LOW_SCORE:
-                reasons.append(_("last satisfaction score {score:.1f}").format(score=last_score[c.id][1]))
-            if reasons:
-                at_risk.append(AtRiskClient(c.name, c.tier, uname(c.owner_id) or unassigned, tuple(dict.fromkeys(reasons))))
-        at_risk.sort(key=lambda a: (TIER_ORDER.index(a.tier) if a.tier in TIER_ORDER else 9, -len(a.reasons), a.client))
+            h = health.get(c.id)
+            if c.status != "at_risk" and (h is None or h.level != POOR):
+                continue
+            reasons = ([_("status is “at risk”")] if c.status == "at_risk" else []) + [r.text for r in (h.reasons if h else []) if r.impact < 0]
+            at_risk.append(AtRiskClient(c.name, c.tier, owner_of[c.id], tuple(dict.fromkeys(reasons)), h.score if h else None))
+        at_risk.sort(key=lambda a: (a.score if a.score is not None else 100, a.client))
         horizon = add_months(today, 3)
         renewals = tuple(
             sorted(
                 (
-                    RenewalDue(c.name, c.tier, uname(c.owner_id) or unassigned, c.contract_renewal_date, c.annual_fees if secret else None)
+                    RenewalDue(c.name, c.tier, owner_of[c.id], c.contract_renewal_date, c.annual_fees if secret else None)
                     for c in clients
-                    if c.contract_renewal_date is not None and c.contract_renewal_date <= horizon and c.status != "lost"
-                    and c.contract_renewal_date >= add_months(today, -1)
+                    if c.contract_renewal_date is not None and add_months(today, -1) <= c.contract_renewal_date <= horizon
+                    and c.status != "lost"
                 ),
                 key=lambda r: r.date,
             )
@@ -920,8 +947,11 @@ def load_portfolio(ctx: AppContext, *, date_from: dt.date | None = None, date_to
             generated_by=ctx.actor.display_name,
             confidential_visible=secret,
             clients=len(clients),
+            paying_clients=len(paying),
             total_fees=total_fees if secret else None,
-            pyramid=tuple(pyramid),
+            pyramid=tuple(pyramid_rows),
+            bands=bands,
+            mismatches=mismatches,
             by_region=segments(lambda c: c.province),
             by_industry=segments(lambda c: c.industry),
             by_tier=tuple(sorted(segments(lambda c: c.tier), key=lambda r: TIER_ORDER.index(r.key) if r.key in TIER_ORDER else 9)),
@@ -935,4 +965,3 @@ def load_portfolio(ctx: AppContext, *, date_from: dt.date | None = None, date_to
             at_risk=tuple(at_risk),
             renewals=renewals,
         )
-
