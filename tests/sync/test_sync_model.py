@@ -79,6 +79,7 @@ def test_random_schedules_converge(server, tmp_path, _template_profile):
             self.offline: set[str] = set()
             self.edits: list[tuple[str, str, str, str, object]] = []  # device, entity, row, field, value
             m1 = self.devices["m1"]
+            self._sync(m1)  # users first
             self.clients = [clients.create_client(m1.ctx, name=f"C{i}") for i in range(2)]
             self.clients.append(clients.create_client(self.devices["m2"].ctx, name="C2"))
             add_team_member(m1.ctx, self.clients[0], "f1")
