@@ -503,7 +503,7 @@ class _ClientBuild:
         place = self.city.city if self.city.province == self.city.city else self.city.province + self.city.city
         self.address = f"{place}{district}{ch(rng, D.ROADS)}{ri(rng, 1, 999)}号"
         self.id = g.bulk.new_id()
-        usage = ch(rng, D.REPORT_USAGE)
+        usage = ch(rng, D.REPORT_USAGE[self.industry.focus] + D.REPORT_USAGE_BY_INDUSTRY.get(self.industry.key, ()))
         self.litigation = "诉讼" in usage
         self.add(
             Client,
@@ -521,7 +521,7 @@ class _ClientBuild:
                 "annual_fees": fees,
                 "service_frequency": freq,
                 "report_usage": usage,
-                "deadline_demands": ch(rng, D.DEADLINE_DEMANDS),
+                "deadline_demands": ch(rng, D.DEADLINE_DEMANDS[self.industry.focus]),
                 "owner_id": self.owner.id,
                 "backup_owner_id": self.backup.id,
                 "relationship_since": self.since,
@@ -846,7 +846,7 @@ class _ClientBuild:
         if status == "done":
             lead = attendees[0]
             values["done_at"] = start + dt.timedelta(hours=hours)
-            opening = self.fill(ch(rng, T.OUTCOME_OPEN), contact=lead.name, title=lead.title, n=len(attendees) + 1)
+            opening = self.fill(ch(rng, T.OUTCOME_OPEN[channel]), contact=lead.name, title=lead.title, n=len(attendees) + 1)
             body = "".join(self.fill(s) for s in pick(rng, T.OUTCOME_BODY, ri(rng, 1, 2)))
             values["outcome"] = opening + body
             values["client_requests"] = "".join(self.fill(s) for s in pick(rng, T.CLIENT_REQUESTS, ri(rng, 1, 2)))
@@ -926,7 +926,10 @@ class _ClientBuild:
     def one_feedback(self, kind: str, status: str | None) -> None:
         rng, g = self.rng, self.g
         end = self.end
-        received_day = self.day_between(max(self.start, self.year_ago), end - dt.timedelta(days=1))
+        if status in ("received", "investigating", "resolved"):  # still open: a recent one
+            received_day = self.day_between(max(self.start, end - dt.timedelta(days=21)), end - dt.timedelta(days=1))
+        else:
+            received_day = self.day_between(max(self.start, self.year_ago), end - dt.timedelta(days=1))
         received = at(received_day, ri(rng, 8, 18), rr(rng, 60))
         age_days = (self.ref - received_day).days
         if status is None:

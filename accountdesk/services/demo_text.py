@@ -17,14 +17,13 @@ VISIT_PURPOSE = {
     "custom": ("新项目需求沟通", "投诉处理后的专项回访", "陪同客户参观我方实验室"),
 }
 
-OUTCOME_OPEN = (
-    "与{contact}（{title}）进行了面谈，",
-    "本次由{contact}（{title}）接待，",
-    "与{contact}电话沟通约半小时，",
-    "会同{contact}等{n}人召开了会议，",
-    "在客户会议室与{contact}（{title}）交流，",
-    "视频会议中{contact}（{title}）参加，",
-)
+OUTCOME_OPEN = {
+    "onsite": ("与{contact}（{title}）进行了面谈，", "本次由{contact}（{title}）接待，", "会同{contact}等{n}人召开了会议，",
+               "在客户会议室与{contact}（{title}）交流，"),
+    "phone": ("与{contact}电话沟通约半小时，", "电话回访{contact}（{title}），"),
+    "video": ("视频会议中{contact}（{title}）参加，", "通过视频会议与{contact}等{n}人沟通，"),
+    "informal": ("与{contact}（{title}）工作餐时交流，", "在客户现场与{contact}简单交流，"),
+}
 OUTCOME_BODY = (
     "客户对近期{service}的时效表示满意，认为报告质量稳定。",
     "客户总体评价良好，但提到{m}有两批报告出具偏慢。",
@@ -54,7 +53,7 @@ CLIENT_REQUESTS = (
 FOLLOW_UPS = (
     "整理{equipment}校准数据并于本周内答复客户。",
     "与实验室确认加急排期，{n}个工作日内反馈。",
-    "提交{service}报价单给采购部{contact}。",
+    "提交{service}报价单给{contact}。",
     "安排工程师{n}日内上门复核。",
     "更新客户设备台账并发送到期清单。",
     "将客户意见反馈至质量部并跟踪改进。",
@@ -235,8 +234,9 @@ HANDOVER_CHECKLIST = (
 )
 
 DESCRIPTIONS = (
-    "{industry}企业，主要客户为国内外整车厂与大型制造企业，对质量体系要求高。",
+    "{industry}企业，对质量体系要求高，送检计划性强。",
     "区域内{industry}领域的重要企业，送检量稳定，合作多年。",
     "{industry}行业客户，近年业务扩张较快，多地设有生产基地。",
-    "{industry}单位，关注合规与审核，报告用途以监管备案为主。",
+    "{industry}单位，关注合规与审核，重视报告的权威性与时效。",
+    "{industry}客户，决策链较长，采购流程规范，价格敏感度中等。",
 )
