@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFoundError
-from ..i18n import _
+from ..i18n import N_, _
 from ..labels import label
 from ..models import SCORE_FIELDS, Client, Feedback, RiskFlag, Survey, Visit
 from ..models.enums import RiskKind, Severity, VisitKind, VisitStatus
@@ -73,7 +73,7 @@ def level_label(level: str) -> str:
     return {GOOD: _("Good"), WATCH: _("Watch"), POOR: _("Poor")}.get(level, level)
 
 
-def survey_score(s: Survey) -> float | None:
+def survey_score(s) -> float | None:
     """The overall score of a survey: ``score_overall``, else the mean of the scores given."""
     if s.score_overall is not None:
         return float(s.score_overall)
@@ -99,7 +99,7 @@ def page_extras(ctx: AppContext, session: Session, ids: list[str]) -> dict[str, 
     """The health and next-due columns of a page of the client list."""
     now, today = ctx.now(), ctx.today()
     statuses = plan_statuses_in(session, ids, today)
-    healths = health_in(session, ids, now, today, statuses=statuses)
+    healths = health_in(session, ids, now, today, statuses=statuses, texts=False)
     dues = next_due_by_client(session, ids, today, statuses)
     out: dict[str, dict[str, Any]] = {}
     for cid in ids:
@@ -115,9 +115,16 @@ def page_extras(ctx: AppContext, session: Session, ids: list[str]) -> dict[str, 
 
 
 def health_in(
-    session: Session, ids: list[str], now: dt.datetime, today: dt.date, *, statuses: list[PlanStatus] | None = None
+    session: Session,
+    ids: list[str],
+    now: dt.datetime,
+    today: dt.date,
+    *,
+    statuses: list[PlanStatus] | None = None,
+    texts: bool = True,
 ) -> dict[str, Health]:
-    """Health of the clients ``ids`` (``statuses``: their plan statuses, when already known)."""
+    """Health of the clients ``ids`` (``statuses``: their plan statuses, when already known;
+    ``texts=False``: reasons without their text, for list pages)."""
     ids = list(dict.fromkeys(ids))
     if not ids:
         return {}
@@ -128,14 +135,20 @@ def health_in(
         plans[s.client_id].append(s)
     out: dict[str, Health] = {}
     for i in range(0, len(ids), 5000):
-        out.update(_health_chunk(session, ids[i : i + 5000], plans, now, today))
+        out.update(_health_chunk(session, ids[i : i + 5000], plans, now, today, texts))
     return out
 
 
 def _health_chunk(
-    session: Session, ids: list[str], plans: dict[str, list[PlanStatus]], now: dt.datetime, today: dt.date
+    session: Session, ids: list[str], plans: dict[str, list[PlanStatus]], now: dt.datetime, today: dt.date, texts: bool
 ) -> dict[str, Health]:
-    reasons: dict[str, list[Reason]] = defaultdict(list)
+    # (code, impact, msgid, values): texts are made at the end, and only when asked for (a
+    # page of the client list needs the scores only). A value (enum, code) becomes its label.
+    reasons: dict[str, list[tuple[str, int, str, dict[str, Any]]]] = defaultdict(list)
+
+    def add(cid: str, code: str, impact: int, msgid: str, **values: Any) -> None:
+        reasons[cid].append((code, impact, msgid, values))
+
     in_ids = id_list(ids)
 
     # Visits against cadence.
@@ -154,25 +167,30 @@ def _health_chunk(
         for s in statuses:
             if not s.overdue:
                 continue
-            visit = label(VisitKind, s.kind) if s.kind != VisitKind.CUSTOM.value or not s.title else s.title
+            visit = (VisitKind, s.kind) if s.kind != VisitKind.CUSTOM.value or not s.title else s.title
             if s.days_overdue > s.every_months * 30:
-                reasons[cid].append(Reason("visit_long_overdue", _("{visit} overdue by {days} days (more than one interval)").format(visit=visit, days=s.days_overdue), -16))
+                add(cid, "visit_long_overdue", -16, N_("{visit} overdue by {days} days (more than one interval)"), visit=visit, days=s.days_overdue)
             else:
-                reasons[cid].append(Reason("visit_overdue", _("{visit} overdue by {days} days").format(visit=visit, days=s.days_overdue), -8))
+                add(cid, "visit_overdue", -8, N_("{visit} overdue by {days} days"), visit=visit, days=s.days_overdue)
         if not statuses:
             last = last_visit.get(cid)
             if last is None or (today - last).days > 90:
-                reasons[cid].append(Reason("no_recent_visit", _("No visit plan and no visit held in the last 90 days"), -10))
+                add(cid, "no_recent_visit", -10, N_("No visit plan and no visit held in the last 90 days"))
 
     # Surveys: the last two, by date.
-    surveys: dict[str, list[Survey]] = defaultdict(list)
-    for sv in session.scalars(
-        select(Survey)
+    surveys: dict[str, list] = defaultdict(list)
+    rank = (
+        func.row_number()
+        .over(partition_by=Survey.client_id, order_by=(Survey.conducted_on.desc(), Survey.created_at.desc()))
+        .label("rank")
+    )
+    recent = (
+        select(Survey.client_id, Survey.conducted_on, *[getattr(Survey, f) for f in SCORE_FIELDS], rank)
         .where(Survey.client_id.in_(in_ids), Survey.deleted_at.is_(None))
-        .order_by(Survey.client_id, Survey.conducted_on.desc(), Survey.created_at.desc())
-    ):
-        if len(surveys[sv.client_id]) < 2:
-            surveys[sv.client_id].append(sv)
+        .subquery()
+    )
+    for sv in session.execute(select(recent).where(recent.c.rank <= 2).order_by(recent.c.client_id, recent.c.rank)):
+        surveys[sv.client_id].append(sv)
     for cid in ids:
         scored = [(sv, survey_score(sv)) for sv in surveys.get(cid, [])]
         scored = [(sv, sc) for sv, sc in scored if sc is not None]
@@ -181,23 +199,23 @@ def _health_chunk(
         last, score = scored[0]
         shown = f"{score:.1f}"
         if score < 3:
-            reasons[cid].append(Reason("survey_low", _("Last satisfaction survey scored {score} of 5").format(score=shown), -20))
+            add(cid, "survey_low", -20, N_("Last satisfaction survey scored {score} of 5"), score=shown)
         elif score < 3.5:
-            reasons[cid].append(Reason("survey_mediocre", _("Last satisfaction survey scored {score} of 5").format(score=shown), -10))
+            add(cid, "survey_mediocre", -10, N_("Last satisfaction survey scored {score} of 5"), score=shown)
         if len(scored) > 1:
             prev = scored[1][1]
             if score - prev <= -0.5:
-                reasons[cid].append(Reason("survey_decline", _("Satisfaction fell from {before} to {after}").format(before=f"{prev:.1f}", after=shown), -10))
+                add(cid, "survey_decline", -10, N_("Satisfaction fell from {before} to {after}"), before=f"{prev:.1f}", after=shown)
             elif score - prev >= 0.5:
-                reasons[cid].append(Reason("survey_improved", _("Satisfaction rose from {before} to {after}").format(before=f"{prev:.1f}", after=shown), 5))
+                add(cid, "survey_improved", 5, N_("Satisfaction rose from {before} to {after}"), before=f"{prev:.1f}", after=shown)
         if (today - last.conducted_on).days > 548:
-            reasons[cid].append(Reason("survey_stale", _("No satisfaction survey in the last 18 months"), -5))
+            add(cid, "survey_stale", -5, N_("No satisfaction survey in the last 18 months"))
 
     # Open complaints and their deadlines.
     open_count: dict[str, int] = defaultdict(int)
     late_count: dict[str, int] = defaultdict(int)
-    for f in session.scalars(
-        select(Feedback).where(
+    for f in session.execute(
+        select(Feedback.client_id, Feedback.due_at, Feedback.paused_seconds, Feedback.paused_since).where(
             Feedback.client_id.in_(in_ids),
             Feedback.deleted_at.is_(None),
             Feedback.kind.in_(["complaint", "appeal"]),
@@ -211,15 +229,15 @@ def _health_chunk(
     for cid in ids:
         n = open_count.get(cid, 0)
         if n:
-            reasons[cid].append(Reason("open_complaints", (_("{n} open complaint") if n == 1 else _("{n} open complaints")).format(n=n), -min(18, 6 * n)))
+            add(cid, "open_complaints", -min(18, 6 * n), N_("{n} open complaint") if n == 1 else N_("{n} open complaints"), n=n)
         late = late_count.get(cid, 0)
         if late:
-            reasons[cid].append(Reason("overdue_complaints", (_("{n} complaint past its deadline") if late == 1 else _("{n} complaints past their deadline")).format(n=late), -min(30, 10 * late)))
+            add(cid, "overdue_complaints", -min(30, 10 * late), N_("{n} complaint past its deadline") if late == 1 else N_("{n} complaints past their deadline"), n=late)
 
     # Active risk flags.
     risk_total: dict[str, int] = defaultdict(int)
-    for flag in session.scalars(
-        select(RiskFlag)
+    for flag in session.execute(
+        select(RiskFlag.client_id, RiskFlag.kind, RiskFlag.severity)
         .where(RiskFlag.client_id.in_(in_ids), RiskFlag.deleted_at.is_(None), RiskFlag.cleared_at.is_(None))
         .order_by(RiskFlag.raised_at)
     ):
@@ -227,16 +245,21 @@ def _health_chunk(
         room = 40 - risk_total[flag.client_id]
         impact = min(impact, max(room, 0))
         risk_total[flag.client_id] += impact
-        reasons[flag.client_id].append(
-            Reason("risk_flag", _("Risk: {kind} ({severity})").format(kind=label(RiskKind, flag.kind), severity=label(Severity, flag.severity)), -impact)
-        )
+        add(flag.client_id, "risk_flag", -impact, N_("Risk: {kind} ({severity})"),
+            kind=(RiskKind, flag.kind), severity=(Severity, flag.severity))
 
     out = {}
     for cid in ids:
-        rs = sorted(reasons.get(cid, []), key=lambda r: r.impact)
-        score = max(0, min(100, 100 + sum(r.impact for r in rs)))
+        found = sorted(reasons.get(cid, []), key=lambda r: r[1])
+        score = max(0, min(100, 100 + sum(r[1] for r in found)))
+        rs = [Reason(code, _text(msgid, values) if texts else "", impact) for code, impact, msgid, values in found]
         out[cid] = Health(score, level_of(score), rs)
     return out
+
+
+def _text(msgid: str, values: dict[str, Any]) -> str:
+    shown = {k: label(*v) if isinstance(v, tuple) else v for k, v in values.items()}
+    return _(msgid).format(**shown)
 
 
 __all__ = ["Health", "Reason", "client_health", "health_for_clients", "level_label", "level_of", "page_extras", "survey_score"]

@@ -108,7 +108,7 @@ def plan_statuses_in(session: Session, client_ids: Iterable[str] | None, today: 
     out: list[PlanStatus] = []
     for group in groups:
         plans_q = (
-            select(VisitPlan, Client.relationship_since)
+            select(*_PLAN_COLUMNS, Client.relationship_since)
             .join(Client, Client.id == VisitPlan.client_id)
             .where(VisitPlan.deleted_at.is_(None), VisitPlan.active.is_(True), Client.deleted_at.is_(None))
         )
@@ -134,12 +134,23 @@ def plan_statuses_in(session: Session, client_ids: Iterable[str] | None, today: 
         planned: dict[tuple[str, str], list[tuple[dt.date, str]]] = {}
         for vid, cid, kind, start in session.execute(planned_q):
             planned.setdefault((cid, kind), []).append((local_date(start), vid))
-        for plan, since in plans:
-            out.append(_status(plan, since, last_done.get((plan.client_id, plan.kind)), planned.get((plan.client_id, plan.kind), []), today))
+        for plan in plans:
+            out.append(_status(plan, plan.relationship_since, last_done.get((plan.client_id, plan.kind)), planned.get((plan.client_id, plan.kind), []), today))
     return out
 
 
-def _status(plan: VisitPlan, since: dt.date | None, last: dt.date | None, planned: list[tuple[dt.date, str]], today: dt.date) -> PlanStatus:
+_PLAN_COLUMNS = (
+    VisitPlan.id,
+    VisitPlan.client_id,
+    VisitPlan.kind,
+    VisitPlan.title,
+    VisitPlan.every_months,
+    VisitPlan.starts_on,
+    VisitPlan.created_at,
+)
+
+
+def _status(plan, since: dt.date | None, last: dt.date | None, planned: list[tuple[dt.date, str]], today: dt.date) -> PlanStatus:
     months = max(1, plan.every_months or 1)
     if last is not None:
         due = add_months(last, months)
