@@ -166,7 +166,7 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
         return merge.push(db, settings, who, req, delay_ms=delay)
 
     @app.get("/v1/sync/pull", response_model=p.PullPage, responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
-    def pull_page(who: Who, cursor: Annotated[int, Query(ge=0)] = 0, target: Annotated[int | None, Query(ge=0)] = None,
+    def pull_page(who: Who, cursor: Annotated[int, Query(ge=0, le=p.MAX_INT)] = 0, target: Annotated[int | None, Query(ge=0, le=p.MAX_INT)] = None,
                   limit: Annotated[int, Query(ge=1, le=p.MAX_PAGE)] = p.DEFAULT_PAGE) -> p.PullPage:
         return pull.pull(db, who, cursor, target, limit)
 

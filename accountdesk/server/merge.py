@@ -43,6 +43,20 @@ class Rejected(Exception):
         self.reason = reason
 
 
+def _too_big(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) > p.MAX_INT
+    if isinstance(value, float):
+        return value != value or value in (float("inf"), float("-inf"))
+    if isinstance(value, list):
+        return any(_too_big(v) for v in value)
+    if isinstance(value, dict):
+        return any(_too_big(v) for v in value.values())
+    return False
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -181,6 +195,8 @@ class Writer:
                 fields[name] = encode_value(decode_value(model, name, value))
             except (ValueError, TypeError) as exc:
                 raise Rejected(p.R_INVALID, f"{name}: {exc}") from None
+            if _too_big(fields[name]):
+                raise Rejected(p.R_INVALID, f"{name}: number out of range")
         if item.op == "create" and existing is None:
             return self._create(model, item, fields, hlc)
         if existing is None:

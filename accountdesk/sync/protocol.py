@@ -29,6 +29,8 @@ MAX_SCHEMA = 1
 MAX_ITEMS_PER_BATCH = 1000
 MAX_BODY_BYTES = 16 * 1024 * 1024  # decompressed
 MAX_PAGE = 2000
+#: Largest sequence number / integer value (signed 64 bit, as both databases store it).
+MAX_INT = 2**63 - 1
 DEFAULT_PAGE = 500
 
 # Error codes (``ErrorBody.code``).
@@ -104,8 +106,8 @@ class PushItem(_Model):
     op: Literal["create", "update", "delete"]
     fields: dict[str, Any] = Field(default_factory=dict)
     hlc: str = Field(min_length=1, max_length=64)
-    base_seq: int | None = Field(default=None, ge=0)
-    schema_version: int = Field(default=1, ge=1)
+    base_seq: int | None = Field(default=None, ge=0, le=MAX_INT)
+    schema_version: int = Field(default=1, ge=1, le=1_000_000)
 
 
 class PushRequest(_Model):
@@ -156,7 +158,7 @@ class SnapshotRequest(_Model):
     device's cursor: what came later arrives by the ordinary pull)."""
 
     clients: list[str] = Field(max_length=5000)
-    upto: int = Field(ge=0)
+    upto: int = Field(ge=0, le=MAX_INT)
     after: str | None = Field(default=None, max_length=80)  # page token
     limit: int = Field(default=DEFAULT_PAGE, ge=1, le=MAX_PAGE)
 
