@@ -80,6 +80,8 @@ def run_app(data_dir: Path | str | None = None, lang: str | None = None, *, sett
     tasks = TaskManager(app)
     folder = resolve_data_dir(data_dir, settings)
 
+    from .main_window import MainWindow
+
     if not profile_exists(folder):
         from .dialogs.first_start import FirstStartDialog
 
@@ -87,26 +89,33 @@ def run_app(data_dir: Path | str | None = None, lang: str | None = None, *, sett
         if dialog.exec() != FirstStartDialog.DialogCode.Accepted or dialog.ctx is None:
             tasks.shutdown()
             return 0
-        ctx = dialog.ctx
-        engine = dialog.engine
+        window = MainWindow(dialog.ctx, tasks, settings)
+        window.sync_engine = dialog.engine
+        window.show()
     else:
-        engine = None
-        try:
-            from ..services.context import open_profile
+        # Show the window at once; open the profile (SQLAlchemy, migrations, clock) in the background.
+        window = MainWindow(None, tasks, settings)
+        window.show()
 
-            ctx = open_profile(folder)
-        except Exception as exc:  # noqa: BLE001 - tell the user, no stack trace
-            log.exception("cannot open the profile in %s", folder)
-            QMessageBox.critical(None, APP_NAME, _("The profile in {folder} cannot be opened:\n{error}").format(
+        def opened(ctx) -> None:
+            window.attach(ctx)
+
+        def failed(exc: BaseException) -> None:
+            log.error("cannot open the profile in %s: %s", folder, exc)
+            QMessageBox.critical(window, APP_NAME, _("The profile in {folder} cannot be opened:\n{error}").format(
                 folder=folder, error=exc))
-            return 1
+            window.close()
 
-    from .main_window import MainWindow
+        tasks.run_db(lambda: open_profile_in(folder), on_result=opened, on_error=failed, name="open-profile")
 
-    window = MainWindow(ctx, tasks, settings)
-    window.sync_engine = engine
-    window.show()
     code = app.exec()
     tasks.shutdown()
-    ctx.close()
+    if window.ctx is not None:
+        window.ctx.close()
     return int(code)
+
+
+def open_profile_in(folder: Path):
+    from ..services.context import open_profile
+
+    return open_profile(folder)

@@ -36,8 +36,6 @@ from PySide6.QtWidgets import (
 )
 
 from ..i18n import N_, _
-from ..labels import label
-from ..models.enums import Role
 from . import icons, style
 from .widgets.empty_state import EmptyState
 from .widgets.sync_indicator import SyncIndicator
@@ -133,6 +131,7 @@ class WorkspaceHost(QWidget):
 class MainWindow(QMainWindow):
     page_changed = Signal(str)
     language_changed = Signal(str)
+    profile_opened = Signal()
 
     def __init__(self, ctx, tasks, settings, parent=None, *, notifier: Callable[[str, str], None] | None = None):
         super().__init__(parent)
@@ -174,20 +173,37 @@ class MainWindow(QMainWindow):
         self.statusBar().setSizeGripEnabled(False)
 
         self._build_actions()
-        self.retranslate()
+        self.opening = EmptyState("", "", icon="clients")
+        self.stack.addWidget(self.opening)
 
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(STATUS_REFRESH_MS)
         self._status_timer.timeout.connect(self.refresh_sync_status)
-        self._status_timer.start()
         self._auto_sync_timer = QTimer(self)
         self._auto_sync_timer.timeout.connect(self._auto_sync)
-        self._configure_auto_sync()
-
         self._restore_layout()
-        start = settings.get("last_page") if settings else "today"
+        if ctx is not None:
+            self.attach(ctx)
+        else:
+            # The window shows at once; the profile (database, migrations) opens in the background
+            # and ``attach`` fills the screens.
+            self.nav.setEnabled(False)
+            self.stack.setCurrentWidget(self.opening)
+            self.retranslate()
+
+    def attach(self, ctx) -> None:
+        """Start working on the opened profile ``ctx``."""
+        self.ctx = ctx
+        self.nav.setEnabled(True)
+        team = [e.key for e in NAV].index("team")
+        self.nav.item(team).setHidden(not ctx.actor.sees_all_clients)  # never for field staff and managers
+        self.retranslate()
+        self._status_timer.start()
+        self._configure_auto_sync()
+        start = self.settings.get("last_page") if self.settings else "today"
         self.show_page(start if start in self._nav_keys() else "today")
         QTimer.singleShot(0, self.refresh_sync_status)
+        self.profile_opened.emit()
 
     # -- building ------------------------------------------------------------------------------
     def _build_sidebar(self) -> QWidget:
@@ -217,8 +233,8 @@ class MainWindow(QMainWindow):
             item.setData(Qt.ItemDataRole.UserRole, entry.key)
             item.setSizeHint(QSize(180, 40))
             self.nav.addItem(item)
-            if entry.key == "team" and not self.ctx.actor.sees_all_clients:
-                item.setHidden(True)  # field staff and managers never see the Team screen
+            if entry.key == "team":
+                item.setHidden(True)  # shown in attach() for supervisors and administrators
         self.nav.currentItemChanged.connect(self._nav_changed)
         layout.addWidget(self.nav, 1)
         self.user_label = QLabel()
@@ -256,8 +272,13 @@ class MainWindow(QMainWindow):
             item.setText(_(entry.title))
             item.setToolTip(f"{_(entry.title)} ({entry.shortcut})")
         self.workspace_host.set_back_text(self._back_text())
-        actor = self.ctx.actor
-        self.user_label.setText(f"{actor.display_name}\n{label(Role, actor.role)}")
+        self.opening.set_text(_("Opening your profile…"))
+        if self.ctx is not None:
+            from ..labels import label
+            from ..models.enums import Role
+
+            actor = self.ctx.actor
+            self.user_label.setText(f"{actor.display_name}\n{label(Role, actor.role)}")
         self.sync_indicator.retranslate()
         self.sync_action.setText(_("Sync now"))
         self.quit_action.setText(_("Quit"))
@@ -337,7 +358,7 @@ class MainWindow(QMainWindow):
                             "Until then, record feedback in a client's workspace."), icon="feedback")
 
     def show_page(self, key: str) -> None:
-        if key not in self._nav_keys():
+        if key not in self._nav_keys() or self.ctx is None:
             return
         widget = self.page(key)
         self.current_key = key
@@ -463,6 +484,9 @@ class MainWindow(QMainWindow):
 
     # -- sync ---------------------------------------------------------------------------------------
     def refresh_sync_status(self) -> None:
+        if self.ctx is None:
+            return
+
         def work():
             from ..services.sync_status import sync_status
 

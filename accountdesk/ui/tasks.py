@@ -125,8 +125,8 @@ class _Runnable(QRunnable):
             log.debug("task %s failed", handle.name, exc_info=True)
             signals.error.emit(exc)
         else:
-            # Always boxed: PySide6 6.12 mis-counts references of a bare None sent through a
-            # queued Signal(object) and aborts the interpreter.
+            # Boxed, so that a None result travels like any other object (PySide6 6.12.0 mis-counted
+            # references of None and True; pyproject keeps PySide6 below 6.12).
             signals.result.emit(_Box(value))
         signals.finished.emit()
 

@@ -1,8 +1,8 @@
 """Fixtures of the desktop UI tests: a temporary settings file, the task lanes, a main window.
 
-Never call ``QApplication.processEvents()`` in these tests: PySide6 6.12 on Python 3.11 drops a
-reference to ``None`` on every call and aborts the interpreter after enough of them. Use
-``qtbot.wait``/``qtbot.waitUntil`` (they run a ``QEventLoop``).
+Wait with ``qtbot.wait``/``qtbot.waitUntil`` rather than calling ``processEvents()`` in loops.
+(PySide6 6.12.0 dropped a reference to ``None`` on each ``processEvents()`` and to ``True`` on each
+``Signal.emit()`` under Python 3.11, aborting test runs at exit; pyproject pins PySide6 below 6.12.)
 """
 
 from __future__ import annotations

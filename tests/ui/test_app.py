@@ -143,3 +143,32 @@ def test_login_dialog_names_the_wrong_field(qtbot, tasks, settings):
     assert dialog.errors["server_url"].isVisible()
     assert "https://" in dialog.errors["server_url"].text()
     assert settings.get("server_url") == ""
+
+
+def test_window_shows_before_the_profile_is_open_then_fills(qtbot, ctx, tasks, settings):
+    win = MainWindow(None, tasks, settings)
+    qtbot.addWidget(win)
+    win.show()
+    assert win.stack.currentWidget() is win.opening
+    assert win.opening.title_label.text() == "Opening your profile…"
+    assert not win.nav.isEnabled()
+    win.show_page("clients")  # nothing to show yet: ignored
+    assert win.current_key == ""
+    tasks.run_db(lambda: ctx, on_result=win.attach)
+    qtbot.waitUntil(lambda: win.ctx is ctx)
+    assert win.nav.isEnabled() and win.current_key == "today"
+    assert "Team" in nav_labels(win)  # the local user is a supervisor
+    assert win.user_label.text().startswith(ctx.actor.display_name)
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    ([], {"data_dir": None, "lang": None}),
+    (["--data-dir", "/tmp/p", "--lang=zh_CN"], {"data_dir": "/tmp/p", "lang": "zh_CN"}),
+    (["clients", "list"], None),
+    (["--lang", "de"], None),
+    (["--data-dir"], None),
+])
+def test_the_gui_launcher_starts_the_app_only_without_a_command(argv, expected):
+    from accountdesk.__main__ import _gui_arguments
+
+    assert _gui_arguments(argv) == expected

@@ -22,6 +22,9 @@ from .. import style
 from ..tasks import TaskHandle, TaskManager
 
 PAGE_SIZE = 200
+#: The first page of a query is small (two screens), so that a keystroke redraws the list fast;
+#: the following pages are fetched as the user scrolls.
+FIRST_PAGE_SIZE = 60
 
 #: Custom roles.
 IdRole = Qt.ItemDataRole.UserRole + 1
@@ -137,13 +140,14 @@ class ClientTableModel(QAbstractTableModel):
         self._loading = True
         self.today = self._ctx.today()
         search, filters, sort, desc = self._search, self._filters, self._sort, self._descending
+        first_limit = min(FIRST_PAGE_SIZE, self._page_size)
 
         def first_page(token):
             from ...services.search import list_clients_page
 
             token.check()
             return list_clients_page(self._ctx, search=search or None, filters=filters, sort=sort,
-                                     descending=desc, after=None, limit=self._page_size)
+                                     descending=desc, after=None, limit=first_limit)
 
         self._pending = self._run(first_page, lambda page: self._first_page(generation, page),
                                   lambda exc: self._failed(generation, exc), "clients-first-page")

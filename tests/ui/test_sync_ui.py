@@ -1,0 +1,61 @@
+"""Signing in and syncing from the desktop app against a real server process on loopback."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from accountdesk.services.clients import create_client
+from accountdesk.services.sync_status import sync_status
+
+_spec = importlib.util.spec_from_file_location("sync_conftest", Path(__file__).parent.parent / "sync" / "conftest.py")
+sync_conftest = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(sync_conftest)
+
+
+@pytest.fixture
+def server(tmp_path):
+    srv = sync_conftest.ServerProcess(f"sqlite:///{tmp_path / 'server.sqlite3'}", tmp_path / "server.log")
+    srv.start()
+    srv.add_user("wang.li", "manager")
+    yield srv
+    srv.stop()
+    srv.db.close()
+
+
+def sign_in(qtbot, window, server, password):
+    window.sign_in()
+    dialog = window._login_dialog
+    dialog.url_edit.setText(server.url)
+    dialog.user_edit.setText("wang.li")
+    dialog.password_edit.setText(password)
+    dialog.ok_button.click()
+    return dialog
+
+
+def test_sign_in_syncs_and_the_status_bar_says_online(qtbot, ctx, window, server, settings):
+    dialog = sign_in(qtbot, window, server, sync_conftest.PASSWORD)
+    qtbot.waitUntil(lambda: window.sync_engine is not None, timeout=20000)
+    qtbot.waitUntil(lambda: window.sync_indicator.state_label.text().startswith("Online"), timeout=10000)
+    assert not dialog.isVisible()
+    assert settings.get("server_url") == server.url and settings.get("username") == "wang.li"
+    assert ctx.actor.username == "wang.li"
+    # a local change is pending until "Sync now" sends it
+    create_client(ctx, name="同步测试客户")
+    window.refresh_sync_status()
+    qtbot.waitUntil(lambda: window.sync_indicator.pending_label.text().endswith("pending change")
+                    or window.sync_indicator.pending_label.text().endswith("pending changes"))
+    window.sync_action.trigger()
+    qtbot.waitUntil(lambda: window._sync_handle is None and sync_status(ctx).pending == 0, timeout=20000)
+    qtbot.waitUntil(lambda: window.sync_indicator.pending_label.text() == "Synced")
+    assert window.statusBar().currentMessage() == "Sync finished."
+
+
+def test_a_wrong_password_is_shown_in_the_dialog(qtbot, window, server):
+    dialog = sign_in(qtbot, window, server, "not-the-password")
+    qtbot.waitUntil(lambda: dialog.message.isVisible(), timeout=20000)
+    assert dialog.isVisible()
+    assert dialog.ok_button.isEnabled()
+    assert window.sync_engine is None
