@@ -92,6 +92,10 @@ def main() -> int:
               f"target < 1000 ms: {'met' if one_s < 1 else 'MISSED'}")
 
         # 2. the whole portfolio in one PDF
+        import os
+
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"machine: {os.cpu_count()} cores, load average {load:.1f} (other work on the machine slows the parallel run)")
         batch_s, batch = timed(lambda: render_dossiers(ctx, ids, tmp / "batch.pdf", workers=args.workers))
         floor_batch = floor_document(tmp / "floor_batch.pdf", batch.pages)
         size = (tmp / "batch.pdf").stat().st_size / 1e6
