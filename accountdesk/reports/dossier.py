@@ -229,7 +229,7 @@ def contacts_section(d: ClientDossier, number: str) -> list:
         ])
     story.append(data_table(
         [_("Name"), _("Title / department"), _("Buying role"), _("Relationship role"), _("Influence"), _("Attitude"), _("Contact details")],
-        rows, [14, 18, 12, 13, 8, 9, 26], right={4},
+        rows, [14, 17, 11, 13, 9.5, 9.5, 26], right={4},
     ))
     return story
 
