@@ -93,7 +93,9 @@ def _cover(p: PortfolioData) -> list:
     return story
 
 
-def _segment_table(rows: tuple[SegmentRow, ...], head: str, p: PortfolioData, *, tier_labels: bool = False) -> Table:
+def _segment_table(rows: tuple[SegmentRow, ...], head: str, p: PortfolioData, *, tier_labels: bool = False):
+    if not rows:
+        return empty(_("No paying client."))
     shown = list(rows[:15])
     rest = rows[15:]
     total = sum(r.clients for r in rows) or 1

@@ -399,7 +399,8 @@ def load_dossiers(ctx: AppContext, client_ids: Sequence[str]) -> list[ClientDoss
     with ctx.read() as session:
         clients = {}
         for part in _chunks(ids):
-            for c in session.scalars(select(Client).where(Client.id.in_(part), Client.deleted_at.is_(None))):
+            stmt = select(Client).where(Client.id.in_(part), Client.deleted_at.is_(None), scope_condition(ctx))
+            for c in session.scalars(stmt):
                 clients[c.id] = c
         missing = [i for i in ids if i not in clients]
         if missing:
