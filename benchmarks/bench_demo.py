@@ -3,13 +3,16 @@
     python benchmarks/bench_demo.py [--clients 10000] [--seed 1]
 
 - ``demo``: ``generate_demo`` into a fresh profile (every row with its outbox entry, one write
-  transaction, the search index filled by its triggers), split into the time spent generating
-  rows in Python and the time spent in the database (per table, the search-indexed ones apart);
+  transaction, the search index filled by its triggers), split into the CPU time spent generating
+  rows in Python and in the database (per table, the search-indexed ones apart);
 - ``floor``: a raw ``sqlite3`` ``executemany`` of the same number of inserts (rows + outbox
   entries) of the same average width into one plain table of a fresh file with the same pragmas
   (WAL, synchronous=NORMAL), in one transaction: what writing that many rows costs at the least.
 
-Prints seconds, rows/s and inserts/s of each and the ratio demo / floor.
+Prints seconds (wall and CPU), rows/s and inserts/s of each and the ratio demo / floor. On a
+machine shared with other work, compare CPU seconds: wall time then mostly measures the wait for
+a core. ``--without-search-index`` drops the search index's insert triggers first, to show their
+share.
 """
 
 from __future__ import annotations
@@ -108,8 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  floor  {floor:8.2f} s (CPU {floor_cpu:6.2f} s)   {'':8s}         {inserts / floor:8.0f} inserts/s"
           f"   (raw executemany of {inserts} rows of {int(width)} bytes)")
     print(f"  ratio  {seconds / floor:8.1f}x the floor (CPU: {cpu / floor_cpu:.1f}x)")
-    print("breakdown:")
-    print(f"  generating rows in Python        {seconds - db:8.2f} s")
+    print("breakdown (CPU seconds; on a busy machine wall time is mostly waiting for a core):")
+    print(f"  generating rows in Python        {cpu - db:8.2f} s")
     print(f"  database, search-indexed tables  {indexed:8.2f} s   ({', '.join(f'{e} {spent[e]:.2f}' for e in SEARCH_INDEXED)})")
     outbox = sum(v for k, v in spent.items() if k.startswith("outbox:"))
     print(f"  database, outbox entries         {outbox:8.2f} s")

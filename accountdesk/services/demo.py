@@ -31,7 +31,7 @@ import string
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -113,7 +113,6 @@ class DemoSummary:
     current_user: str
     current_user_name: str
     users: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -1138,7 +1137,7 @@ def generate_demo(
     stops it with :class:`DemoCancelled`, and then nothing is written (one transaction). Raises
     :class:`ValidationError` for a bad ``clients`` and :class:`DemoProfileNotEmpty` when the
     profile already holds data (then nothing is written either). ``timings``, when given, receives
-    the seconds spent writing each table (for benchmarks).
+    the CPU seconds spent writing each table (for benchmarks).
     """
     if isinstance(clients, bool) or not isinstance(clients, int) or not 1 <= clients <= MAX_CLIENTS:
         raise ValidationError("clients", _("Enter a number of clients from 1 to {max}.").format(max=MAX_CLIENTS))

@@ -157,7 +157,7 @@ class BulkWriter:
         self._datetime_texts: dict[dt.datetime, str] = {}
         self.counts: Counter[str] = Counter()
         self.entries_written = 0
-        #: When a Counter, flush() adds the seconds spent writing each table's rows (key: entity)
+        #: When a Counter, flush() adds the CPU seconds spent writing each table's rows (key: entity)
         #: and their outbox entries (key: "outbox:" + entity) — for benchmarks.
         self.timings: Counter[str] | None = None
 
@@ -235,15 +235,15 @@ class BulkWriter:
             i = buf.hlc_index
             for row in rows:
                 row[i] = self._next_hlc()
-            started = time.perf_counter()
+            started = time.process_time()
             last_rowid = conn.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {buf.table}").scalar()
             conn.exec_driver_sql(buf.sql, [tuple(row) for row in rows])
-            written = time.perf_counter()
+            written = time.process_time()
             conn.exec_driver_sql(
                 buf.entries_sql, (buf.entity, SCHEMA_VERSION, self.user_id, self._entry_created_at, last_rowid)
             )
             if self.timings is not None:
                 self.timings[buf.entity] += written - started
-                self.timings["outbox:" + buf.entity] += time.perf_counter() - written
+                self.timings["outbox:" + buf.entity] += time.process_time() - written
             self.entries_written += len(rows)
             buf.rows = []
