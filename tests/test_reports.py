@@ -268,3 +268,13 @@ def test_cli_prints_and_exits_with_the_documented_codes(ctx, client_id, data_dir
     assert "from" in capsys.readouterr().err
     assert cli_main(["--data-dir", str(data_dir), "dossier", client_id, "--out", str(tmp_path / "missing" / "x.pdf")]) == 2
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_user_cannot_print_a_client_outside_their_scope(ctx, clock, users, tmp_path):
+    from accountdesk.errors import NotFoundError
+
+    other = build_client(ctx, clock, name="外部客户有限公司", users=users, rich=False)  # the field engineer does not serve it
+    ctx.set_actor(users["field"])
+    with pytest.raises(NotFoundError):
+        render_dossiers(ctx, [other], tmp_path / "x.pdf")
+    assert not (tmp_path / "x.pdf").exists()
