@@ -414,3 +414,18 @@ def test_a_cancelled_demo_writes_nothing(ctx):
         assert session.scalar(select(func.count()).select_from(Client)) == 0
         assert session.scalar(select(func.count()).select_from(OutboxEntry)) == 0
     assert generate_demo(ctx, clients=2, seed=1, reference=REFERENCE).clients == 2
+
+
+def test_credit_codes_embed_a_valid_organisation_code_and_the_client_s_region(demo):
+    from accountdesk.services.demo import organisation_code
+    from accountdesk.services.demo_data import CITIES
+
+    assert organisation_code("M000100Y") == "M000100Y4"  # from 91350100M000100Y43, a real code
+    ctx, _summary = demo
+    divisions = {(c.province, c.city): c.division for c in CITIES}
+    with ctx.read() as session:
+        rows = session.execute(select(Client.uscc, Client.province, Client.city, Client.industry)).all()
+    for code, province, city, industry in rows:
+        assert organisation_code(code[8:16]) == code[8:17]
+        assert code[2:8] == divisions[(province, city)]
+        assert code[:2] == ("12" if industry == "医疗卫生" else "91")
