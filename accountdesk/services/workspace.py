@@ -358,24 +358,19 @@ def list_conflicts(ctx: AppContext, *, client_id: str | None = None, include_res
 
 
 def resolve_conflict(ctx: AppContext, conflict_id: str, keep: str) -> None:
-    """``keep="kept"`` accepts the merged value; ``keep="lost"`` restores the other one."""
+    """``keep="kept"`` accepts the merged value; ``keep="lost"`` restores the other one (through
+    the sync area's resolver, which also brings back a row whose edit lost against a delete)."""
+    from ..sync.conflicts import resolve_conflict as resolve
+
     if keep not in ("kept", "lost"):
         raise ValidationError("keep", "keep must be 'kept' or 'lost'")
     with ctx.read() as session:
         c = session.get(Conflict, conflict_id)
         if c is None or c.deleted_at is not None:
             raise NotFoundError("conflict")
-        entity, row_id, field, lost = c.entity, c.row_id, c.field, c.lost_value
-    if keep == "lost":
-        if field is None:
-            records.update_record(ctx, entity, row_id, dict(lost or {}))
-        else:
-            records.update_record(ctx, entity, row_id, {field: lost})
-    with ctx.write() as (session, writer):
-        c = session.get(Conflict, conflict_id)
-        writer.update(
-            c, {"resolved_at": ctx.now(), "resolved_by": ctx.actor.id, "resolution": "kept" if keep == "kept" else "restored"}
-        )
+        mine_is_lost = c.lost_by == ctx.actor.id and c.kept_by != ctx.actor.id
+    restore = keep == "lost"
+    resolve(ctx, conflict_id, "mine" if restore == mine_is_lost else "theirs")
 
 
 #: translated through the workspace catalogue (the label of the dialog's field)

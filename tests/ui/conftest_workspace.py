@@ -18,6 +18,21 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
+def tasks(qapp):
+    """The task lanes; the app's style is applied once (re-applying a style sheet repolishes every
+    widget ever created, which makes each later test slower)."""
+    from accountdesk.ui.style import apply_style
+    from accountdesk.ui.tasks import TaskManager
+
+    if not qapp.property("accountdesk_styled"):
+        apply_style(qapp)
+        qapp.setProperty("accountdesk_styled", True)
+    manager = TaskManager()
+    yield manager
+    manager.shutdown()
+
+
+@pytest.fixture
 def staff(ctx) -> dict[str, str]:
     """The acting supervisor plus two managers and a field engineer: name -> user id."""
     me = ctx.actor

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from accountdesk.services import visits
 from accountdesk.services.records import list_records
 
-from .conftest_workspace import choose, save, type_into
+from .conftest_workspace import choose, client_id, save, staff, tasks, type_into  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.gui
 

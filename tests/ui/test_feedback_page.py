@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from accountdesk.services import clients
 from accountdesk.services import feedback as fb
 
-from .conftest_workspace import aware, cell_texts
+from .conftest_workspace import aware, cell_texts, client_id, staff, tasks  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.gui
 

@@ -14,7 +14,7 @@ from accountdesk.services import contacts as contacts_svc
 from accountdesk.services import records
 from accountdesk.ui.forms import RecordDialog, RecordForm
 
-from .conftest_workspace import choose, save, type_into
+from .conftest_workspace import choose, client_id, save, staff, tasks, type_into  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.gui
 

@@ -24,6 +24,7 @@ from .conftest_workspace import (  # noqa: F401 - fixtures
     column_of,
     save,
     staff,
+    tasks,
     type_into,
     workspace,
 )

@@ -46,7 +46,7 @@ class FeedbackQueueModel(QAbstractTableModel):
 
     def headers(self) -> list[str]:
         return [_("Deadline"), _("Client"), _("Subject"), _("Kind"), _("Severity"), _("Status"), _("Handler"),
-                _("Received")]
+                _("Received at")]
 
     def set_items(self, items: list[ws.QueueItem]) -> None:
         self.beginResetModel()

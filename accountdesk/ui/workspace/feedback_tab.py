@@ -92,7 +92,7 @@ class FeedbackTab(Tab):
         self.feedback = self.panel(
             "feedback",
             [
-                Column("received_at", _("Received"), lambda r: fmt_datetime(r.get("received_at")),
+                Column("received_at", _("Received at"), lambda r: fmt_datetime(r.get("received_at")),
                        sort=lambda r: r["received_at"], width=130),
                 Column("kind", _("Kind"), lambda r: label(FeedbackKind, r.get("kind")), width=80),
                 Column("severity", _("Severity"), lambda r: label(Severity, r.get("severity")), width=70,

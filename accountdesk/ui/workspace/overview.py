@@ -116,7 +116,7 @@ class OverviewTab(Tab):
                 Column("kind", _("Risk"), lambda r: label(RiskKind, r.get("kind")), width=170),
                 Column("severity", _("Severity"), lambda r: label(Severity, r.get("severity")), width=80,
                        color=lambda r: RED if r.get("severity") in ("high", "critical") else AMBER),
-                Column("raised_at", _("Raised"), lambda r: fmt_date(r.get("raised_at")), width=100),
+                Column("raised_at", _("Raised on"), lambda r: fmt_date(r.get("raised_at")), width=100),
                 Column("cleared_at", _("Cleared"), lambda r: fmt_date(r.get("cleared_at")), width=100),
                 Column("note", _("Note"), lambda r: (r.get("note") or "").replace("\n", " ")),
             ],

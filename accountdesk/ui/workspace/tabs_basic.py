@@ -111,7 +111,7 @@ class ServiceTab(Tab):
         self.notes = self.panel(
             "service_note",
             [
-                Column("created_at", _("Written"), _d("created_at"), _sort_date("created_at"), width=100),
+                Column("created_at", _("Written on"), _d("created_at"), _sort_date("created_at"), width=100),
                 Column("category", _("Category"), width=120),
                 Column("confidential", _("Confidential"), lambda r: _("Confidential") if r.get("confidential") else "",
                        width=90, color=lambda r: AMBER),

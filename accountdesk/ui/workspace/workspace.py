@@ -58,7 +58,7 @@ def _tab_titles() -> dict[str, str]:
         "service": _("Service"),
         "services": _("Value-added services"),
         "feedback": _("Feedback"),
-        "surveys": _("Surveys"),
+        "surveys": _("Satisfaction"),
         "improvement": _("Improvement plan"),
         "equipment": _("Equipment"),
         "opportunities": _("Opportunities"),
