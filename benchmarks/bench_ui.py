@@ -145,19 +145,24 @@ def main() -> int:
     print(f"profile: {profile}")
 
     # -- cold start -------------------------------------------------------------------------------
-    bare, app_today, app_clients, bare_rss = [], [], [], 0.0
+    bare, bare_rss = [], 0.0
+    runs: dict[str, list[tuple[float, float]]] = {"today": [], "clients": []}
     for i in range(args.runs):
         t, extra = cold(COLD_BARE)
         bare.append(t)
         bare_rss = float(extra[0])
-        app_today.append(cold(COLD_APP, str(profile), str(settings_dir / f"t{i}.ini"), "today")[0])
-        app_clients.append(cold(COLD_APP, str(profile), str(settings_dir / f"c{i}.ini"), "clients")[0])
+        for start in runs:
+            visible, rest = cold(COLD_APP, str(profile), str(settings_dir / f"{start}{i}.ini"), start)
+            runs[start].append((visible, float(rest[0])))
     floor = statistics.median(bare)
-    print(f"\ncold start to visible main window (median of {args.runs} runs)")
-    print(f"  floor  bare PySide6 window       {floor * 1000:8.0f} ms")
-    for name, values in (("Today first", app_today), ("Clients first", app_clients)):
-        m = statistics.median(values)
-        print(f"  app    {name:<24}{m * 1000:8.0f} ms   ratio {m / floor:5.2f}x   (target < 1500 ms, < 4x)")
+    print(f"\ncold start (median of {args.runs} runs; a new process each time)")
+    print(f"  floor  bare PySide6 window visible       {floor * 1000:8.0f} ms")
+    for start, values in runs.items():
+        vis = statistics.median(v for v, _r in values)
+        ready = statistics.median(r for _v, r in values)
+        print(f"  app    main window visible ({start:<7})   {vis * 1000:8.0f} ms   ratio {vis / floor:5.2f}x"
+              "   (target < 1500 ms, < 4x)")
+        print(f"  app    {start:<7} screen filled with data  {ready * 1000:8.0f} ms   ratio {ready / floor:5.2f}x")
 
     # -- in-process figures -----------------------------------------------------------------------
     from PySide6.QtCore import QEventLoop, QTimer

@@ -152,7 +152,7 @@ class ClientTableModel(QAbstractTableModel):
         self._pending = self._run(first_page, lambda page: self._first_page(generation, page),
                                   lambda exc: self._failed(generation, exc), "clients-first-page")
 
-    def _run(self, fn, on_result, on_error, name) -> TaskHandle | None:
+    def _run(self, fn, on_result, on_error, name, lane: str = "db") -> TaskHandle | None:
         if self._tasks is None:  # synchronous (scripts)
             from ..tasks import CancelToken
 
@@ -163,7 +163,8 @@ class ClientTableModel(QAbstractTableModel):
             else:
                 on_result(value)
             return None
-        return self._tasks.run_db(fn, on_result=on_result, on_error=on_error, name=name)
+        run = self._tasks.run if lane == "pool" else self._tasks.run_db
+        return run(fn, on_result=on_result, on_error=on_error, name=name)
 
     def _first_page(self, generation: int, page) -> None:
         if generation != self._generation:
@@ -196,7 +197,9 @@ class ClientTableModel(QAbstractTableModel):
                 self.total = n
                 self.total_changed.emit(n)
 
-        self._count_task = self._run(count, done, lambda exc: None, "clients-count")
+        # The count is a read of its own: it runs on the pool so that the next keystroke's query
+        # never waits behind it on the database lane (SQLite WAL lets readers run side by side).
+        self._count_task = self._run(count, done, lambda exc: None, "clients-count", lane="pool")
 
     def _failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:
