@@ -82,15 +82,17 @@ def digits(value: str | None) -> str:
 def _han_readings(run: str) -> tuple[tuple[str, ...], ...]:
     """Pinyin variants (syllable tuples) of a run of Han characters: the phrase-aware reading
     first, then per-character common readings that differ from it."""
-    from pypinyin import Style, lazy_pinyin, pinyin
+    from pypinyin import Style, lazy_pinyin
 
     usual = tuple(lazy_pinyin(run, style=Style.NORMAL))
     variants = [usual]
-    first = list(dict.fromkeys(pinyin(run[0], style=Style.NORMAL, heteronym=True)[0]))
-    if len(run) > 1 or len(first) > 1:
-        # The character-by-character most common reading (where phrases read otherwise).
-        default = tuple(lazy_pinyin(list(run), style=Style.NORMAL))
-        if len(default) == len(usual) and default not in variants:
+    first = _char_readings(run[0])
+    if len(usual) == len(run) <= 4:
+        # The character-by-character most common reading (where phrases read otherwise), for
+        # short runs: people's names and short names (long company names would only grow the
+        # index with readings nobody types).
+        default = tuple(_char_readings(ch)[0] for ch in run)
+        if default not in variants:
             variants.append(default)
     # Leading characters (surnames above all) often read otherwise (曾 zeng, 单 shan, 重 zhong):
     # index the surname reading and the first character's second common reading too.
@@ -102,6 +104,14 @@ def _han_readings(run: str) -> tuple[tuple[str, ...], ...]:
         if reading and alt not in variants:
             variants.append(alt)
     return tuple(variants[:MAX_VARIANTS])
+
+
+@functools.lru_cache(maxsize=32768)
+def _char_readings(ch: str) -> tuple[str, ...]:
+    """A character's toneless readings, most common first."""
+    from pypinyin import Style, pinyin
+
+    return tuple(dict.fromkeys(pinyin(ch, style=Style.NORMAL, heteronym=True)[0]))
 
 
 @functools.lru_cache(maxsize=65536)
@@ -138,17 +148,16 @@ def pinyin_forms(value: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=65536)
 def sort_key(name: str | None) -> str:
-    """A collation key ordering Chinese names by pinyin (with tones), mixed with Latin names."""
+    """A collation key ordering Chinese names by pinyin syllable by syllable (华 hua after 护 hu),
+    Latin names among them (阿里 a-li < Acme < 安徽 an-hui)."""
     if not name:
         return ""
-    from pypinyin import Style, lazy_pinyin
-
     text_ = unicodedata.normalize("NFKC", name).casefold().strip()
     out = []
     pos = 0
     for m in _HAN.finditer(text_):
         out.append(text_[pos : m.start()])
-        out.append("".join(lazy_pinyin(m.group(), style=Style.TONE3, neutral_tone_with_five=True)))
+        out.append("".join(syllable + "\x01" for syllable in _han_readings(m.group())[0]))
         pos = m.end()
     out.append(text_[pos:])
     # Append the text itself so that homophones order stably and distinct names never tie.
