@@ -22,6 +22,7 @@ from ...i18n import _
 from ...labels import label
 from ...models.enums import Attitude, BuyingRole, RelationshipRole
 from ...services import records
+from ...services.validation import format_phone
 from ..forms.fmt import fmt_date
 from .common import GREY, Column, section_title
 from .tabs_basic import Tab, split
@@ -199,6 +200,23 @@ class RelationshipMap(QGraphicsView):
             self.scene_.addItem(node)
             self.nodes[c["id"]] = node
         self.scene_.setSceneRect(self.scene_.itemsBoundingRect().adjusted(-20, -20, 20, 20))
+        self.fit()
+
+    def fit(self) -> None:
+        """Show the whole chart when it fits at a readable size (never enlarged, at least 60 %)."""
+        rect = self.scene_.sceneRect()
+        view = self.viewport().size()
+        if rect.isEmpty() or view.width() < 50 or view.height() < 50:
+            return
+        factor = min(1.0, view.width() / rect.width(), view.height() / rect.height())
+        factor = max(factor, 0.6)
+        self.resetTransform()
+        self.scale(factor, factor)
+        self.centerOn(rect.center().x(), rect.top() + min(rect.height(), view.height() / factor) / 2)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.fit()
 
     def select(self, contact_id: str) -> None:
         self.scene_.clearSelection()
@@ -248,7 +266,7 @@ class ContactsTab(Tab):
                 Column("attitude", _("Attitude"), lambda r: label(Attitude, r.get("attitude")), width=70,
                        color=lambda r: ATTITUDE_COLOURS.get(r.get("attitude"), (None,))[0] if r.get("attitude") else None),
                 Column("reports_to_id", _("Reports to"), reports_to, width=100),
-                Column("mobile", _("Mobile"), width=120),
+                Column("mobile", _("Mobile"), lambda r: format_phone(r.get("mobile")), width=130),
                 Column("email", _("Email"), width=160),
                 Column("left_company_on", _("Left on"), lambda r: fmt_date(r.get("left_company_on")), width=90),
             ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -28,8 +29,13 @@ class FieldHistoryDialog(QDialog):
     restored = Signal(str)  # field
 
     def __init__(self, ctx, entity: str, row_id: str, field: str | None = None, *, lookups: Lookups | None = None,
-                 parent=None):
+                 engine=None, tasks=None, parent=None):
         super().__init__(parent)
+        window = parent.window() if parent is not None else None
+        #: the sync engine and task lanes of the main window, for the server's part of the history
+        self.engine = engine if engine is not None else getattr(window, "sync_engine", None)
+        self.tasks = tasks if tasks is not None else getattr(window, "tasks", None)
+        self._server: list[dict] = []
         self.ctx = ctx
         self.entity = entity
         self.row_id = row_id
@@ -71,6 +77,12 @@ class FieldHistoryDialog(QDialog):
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
         buttons = QDialogButtonBox(self)
+        self.server_button = QPushButton(_("Load the server's history"), self)
+        self.server_button.setObjectName("server_history")
+        self.server_button.setToolTip(_("Changes synced from every device, kept by the server"))
+        self.server_button.setVisible(self.engine is not None and self.tasks is not None)
+        buttons.addButton(self.server_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.server_button.clicked.connect(self.load_server_history)
         self.restore_button = QPushButton(_("Restore the value before"), self)
         self.restore_button.setObjectName("restore")
         buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.ActionRole)
@@ -123,16 +135,60 @@ class FieldHistoryDialog(QDialog):
         rows = []
         for i, c in enumerate(changes):
             rows.append({
-                "id": str(i), "at": c.at, "who": c.user_name, "old": c.old, "new": c.new,
-                "old_text": self._text(c.old), "new_text": self._text(c.new),
+                "id": f"local-{i}", "at": c.at, "who": c.user_name, "old": c.old, "new": c.new, "field": field,
+                "old_text": self._text(c.old), "new_text": self._text(c.new), "hidden": False,
             })
+        for r in self._server:
+            if r["field"] == field:
+                rows.append({**r, "old_text": r["old_text"] or self._text(r["old"]),
+                             "new_text": r["new_text"] or self._text(r["new"])})
+        rows.sort(key=lambda r: r["at"], reverse=True)
         self.model.set_rows(rows)
         if rows:
             self.view.selectRow(0)
         self._update()
 
     def _update(self, *_a) -> None:
-        self.restore_button.setEnabled(bool(self.view.selectionModel().selectedRows()))
+        rows = self.view.selectionModel().selectedRows()
+        self.restore_button.setEnabled(bool(rows) and not self.model.rows[rows[0].row()]["hidden"])
+
+    # -- the server's part -----------------------------------------------------------------------
+    def load_server_history(self) -> None:
+        from ...models import model_for
+        from ...services import records
+        from ...sync.codec import decode_value
+
+        client_id = records.get_record(self.ctx, self.entity, self.row_id)["client_id"]
+        engine, entity, row_id, model = self.engine, self.entity, self.row_id, model_for(self.entity)
+        self.server_button.setEnabled(False)
+        self.message.setText(_("Loading…"))
+
+        def fetch():
+            return [e for e in engine.history(client_id) if e.entity == entity and e.row_id == row_id]
+
+        def show(entries) -> None:
+            out = []
+            for e in entries:
+                at = dt.datetime.fromisoformat(e.at.replace("Z", "+00:00"))
+                try:
+                    old = decode_value(model, e.field, e.old)
+                    new = decode_value(model, e.field, e.new)
+                except (ValueError, KeyError):
+                    old, new = e.old, e.new
+                hidden = bool(e.hidden)
+                out.append({"id": f"server-{e.id}", "at": at, "who": e.username or "", "old": old, "new": new,
+                            "field": e.field, "hidden": hidden,
+                            "old_text": _("(confidential)") if hidden else None,
+                            "new_text": _("(confidential)") if hidden else None})
+            self._server = out
+            self.message.setText("")
+            self.reload()
+
+        def failed(exc) -> None:
+            self.server_button.setEnabled(True)
+            self.message.setText(getattr(exc, "message", None) or str(exc))
+
+        self.tasks.run(fetch, on_result=show, on_error=failed, name="field history")
 
     def restore_selected(self) -> bool:
         rows = self.view.selectionModel().selectedRows()

@@ -34,7 +34,7 @@ PROFILE_FIELDS = (
     "short_name", "uscc", "industry", "tier", "status", "province", "city", "address", "employees", "annual_fees",
     "service_frequency", "report_usage", "deadline_demands", "relationship_since", "contract_renewal_date", "tags",
 )
-LEVEL_COLOURS = {"good": GREEN, "fair": AMBER, "poor": RED, "high": GREEN, "medium": AMBER, "low": RED}
+LEVEL_COLOURS = {"good": GREEN, "watch": AMBER, "fair": AMBER, "poor": RED}
 
 
 def client_health(ctx, client_id: str):
@@ -220,14 +220,19 @@ class OverviewTab(Tab):
         self.health_card.show()
         level = str(getattr(h, "level", "") or "")
         colour = LEVEL_COLOURS.get(level, "#1f6feb")
-        level_text = getattr(h, "level_label", None) or _level_label(level)
+        health = importlib.import_module("accountdesk.services.health")
+        level_text = health.level_label(level) if hasattr(health, "level_label") else _level_label(level)
         self.health_score.setText(
             f"<span style='font-size:26px; font-weight:600; color:{colour}'>{int(round(h.score))}</span>"
             f"<span style='color:#667085'> / 100</span>&nbsp;&nbsp;"
             f"<span style='color:{colour}; font-weight:600'>{html.escape(level_text)}</span>"
         )
-        reasons = [str(r) for r in (getattr(h, "reasons", None) or [])]
-        self.health_reasons.setText("\n".join("• " + r for r in reasons) if reasons else _("Nothing to worry about."))
+        lines = []
+        for r in getattr(h, "reasons", None) or []:
+            text = getattr(r, "text", None) or str(r)
+            impact = getattr(r, "impact", None)
+            lines.append(f"• {text}" + (f" ({impact:+d})" if isinstance(impact, int) and impact else ""))
+        self.health_reasons.setText("\n".join(lines) if lines else _("Nothing to worry about."))
 
     def _fill_team(self) -> None:
         d = self.detail
@@ -258,7 +263,10 @@ class OverviewTab(Tab):
         rows = []
         for item in due:
             colour = RED if item.on < today else AMBER if (item.on - today).days <= 7 else "#344054"
-            when = _("overdue") if item.on < today else _("today") if item.on == today else fmt_date(item.on)
+            if item.on < today:
+                when = _("{date} (overdue)").format(date=fmt_date(item.on))
+            else:
+                when = _("today") if item.on == today else fmt_date(item.on)
             rows.append(
                 f"<tr><td style='color:{colour}; padding-right:10px; white-space:nowrap'>{html.escape(when)}</td>"
                 f"<td><a style='color:#1f2733; text-decoration:none' href='{item.tab}:{item.row_id or ''}'>"
@@ -281,8 +289,7 @@ class OverviewTab(Tab):
 
 def _level_label(level: str) -> str:
     return {
-        "good": _("Healthy"), "fair": _("Needs attention"), "poor": _("At risk"),
-        "high": _("Healthy"), "medium": _("Needs attention"), "low": _("At risk"),
+        "good": _("Healthy"), "watch": _("Needs attention"), "poor": _("At risk"),
     }.get(level, level)
 
 
