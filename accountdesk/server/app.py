@@ -1,6 +1,7 @@
 """The FastAPI application: thin routers over the logic modules (auth, merge, pull, admin)."""
 
 
+import json
 import logging
 import os
 import zlib
@@ -9,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
@@ -24,6 +25,12 @@ log = logging.getLogger("accountdesk.server")
 
 VERSIONED_PREFIX = "/v1/"
 UNVERSIONED = {"/v1/health"}
+
+
+def _json(data) -> Response:
+    """A large page serialised once, without re-validation (its shape is the documented model)."""
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    return Response(body, media_type="application/json")
 
 
 def _error(status: int, code: str, message: str, **extra) -> JSONResponse:
@@ -167,12 +174,12 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
 
     @app.get("/v1/sync/pull", response_model=p.PullPage, responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
     def pull_page(who: Who, cursor: Annotated[int, Query(ge=0, le=p.MAX_INT)] = 0, target: Annotated[int | None, Query(ge=0, le=p.MAX_INT)] = None,
-                  limit: Annotated[int, Query(ge=1, le=p.MAX_PAGE)] = p.DEFAULT_PAGE) -> p.PullPage:
-        return pull.pull(db, who, cursor, target, limit)
+                  limit: Annotated[int, Query(ge=1, le=p.MAX_PAGE)] = p.DEFAULT_PAGE) -> Response:
+        return _json(pull.pull(db, who, cursor, target, limit))
 
     @app.post("/v1/sync/snapshot", response_model=p.SnapshotPage, responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
-    def snapshot(req: p.SnapshotRequest, who: Who) -> p.SnapshotPage:
-        return pull.snapshot(db, who, req)
+    def snapshot(req: p.SnapshotRequest, who: Who) -> Response:
+        return _json(pull.snapshot(db, who, req))
 
     @app.get("/v1/history/{client_id}", response_model=p.HistoryPage, responses={404: {"model": p.ErrorBody}})
     def history(client_id: str, who: Who, field: Annotated[str | None, Query(max_length=64)] = None) -> p.HistoryPage:
@@ -184,7 +191,7 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
             raise ServerError(403, p.E_FORBIDDEN, "Only supervisors and administrators may see this.")
         return admin.clients_needing_owner(db)
 
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=3)
     app.add_middleware(GuardMiddleware)
     return app
 

@@ -13,18 +13,21 @@ from .db import Database
 from .errors import ServerError
 
 
-def to_item(rec: dict[str, Any], confidential: bool) -> p.ChangeItem:
-    data = dict(rec["data"])
+def to_item(rec: dict[str, Any], confidential: bool) -> dict[str, Any]:
+    """The wire form of a record (a :class:`protocol.ChangeItem` as a plain dict: pages are
+    large, so they are serialised without building models)."""
+    data = rec["data"]
     hidden: list[str] = []
     if not confidential and rec["hidden"]:
+        data = dict(data)
         hidden = list(rec["hidden"])
         for name in hidden:
             data[name] = None
-    return p.ChangeItem(entity=rec["entity"], id=rec["id"], client_id=rec["client_id"], seq=rec["seq"],
-                        deleted=rec["deleted"], data=data, hidden=hidden)
+    return {"entity": rec["entity"], "id": rec["id"], "client_id": rec["client_id"], "seq": rec["seq"],
+            "deleted": bool(rec["deleted"]), "data": data, "hidden": hidden}
 
 
-def pull(db: Database, who: Identity, cursor: int, target: int | None, limit: int) -> p.PullPage:
+def pull(db: Database, who: Identity, cursor: int, target: int | None, limit: int) -> dict[str, Any]:
     all_clients = sees_all_clients(who.role)
     confidential = sees_confidential(who.role)
     with db.read() as conn:  # one snapshot: scope and data agree
@@ -35,11 +38,11 @@ def pull(db: Database, who: Identity, cursor: int, target: int | None, limit: in
     has_more = len(rows) > limit
     rows = rows[:limit]
     new_cursor = rows[-1]["seq"] if has_more else upto
-    return p.PullPage(cursor=new_cursor, target=upto, has_more=has_more, items=[to_item(r, confidential) for r in rows],
-                      scope_all=all_clients, scope=scope)
+    return {"cursor": new_cursor, "target": upto, "has_more": has_more, "items": [to_item(r, confidential) for r in rows],
+            "scope_all": all_clients, "scope": scope}
 
 
-def snapshot(db: Database, who: Identity, req: p.SnapshotRequest) -> p.SnapshotPage:
+def snapshot(db: Database, who: Identity, req: p.SnapshotRequest) -> dict[str, Any]:
     with db.read() as conn:
         clients = req.clients
         if not sees_all_clients(who.role):
@@ -49,7 +52,7 @@ def snapshot(db: Database, who: Identity, req: p.SnapshotRequest) -> p.SnapshotP
     more = len(rows) > req.limit
     rows = rows[: req.limit]
     confidential = sees_confidential(who.role)
-    return p.SnapshotPage(items=[to_item(r, confidential) for r in rows], after=rows[-1]["id"] if more else None)
+    return {"items": [to_item(r, confidential) for r in rows], "after": rows[-1]["id"] if more else None}
 
 
 def history(db: Database, who: Identity, client_id: str, field: str | None) -> p.HistoryPage:

@@ -315,7 +315,7 @@ class SyncEngine:
             params = {"cursor": cursor, "limit": self.page_size}
             if target is not None:
                 params["target"] = target
-            page = p.PullPage.model_validate(self._request("GET", "/v1/sync/pull", params=params))
+            page = _page(self._request("GET", "/v1/sync/pull", params=params))
             if first:
                 first = False
                 restart = self._scope_changed(page, cursor, report)
@@ -333,7 +333,7 @@ class SyncEngine:
             if not page.has_more:
                 return
 
-    def _scope_changed(self, page: p.PullPage, cursor: int, report: SyncReport) -> bool:
+    def _scope_changed(self, page: _Page, cursor: int, report: SyncReport) -> bool:
         """Compare the scope the server reports with the one this device had. Clients that left
         are removed (unless edits for them are still pending: next sync); clients that entered
         get a snapshot of their current state. Returns True when the pull must restart at 0."""
@@ -382,14 +382,14 @@ class SyncEngine:
             if not todo or not todo.get("clients"):
                 return
             req = {"clients": todo["clients"], "upto": todo["upto"], "after": todo.get("after"), "limit": self.page_size}
-            page = p.SnapshotPage.model_validate(self._request("POST", "/v1/sync/snapshot", body=req))
+            page = _snapshot_page(self._request("POST", "/v1/sync/snapshot", body=req))
             with self.store.write() as session:
                 report.conflicts += self._apply(session, page.items)
                 set_meta(session, META_SNAPSHOT, None if page.after is None else dict(todo, after=page.after))
             report.pulled += len(page.items)
             notify("snapshot", report.pulled, None)
 
-    def _apply(self, session, items: list[p.ChangeItem]) -> int:
+    def _apply(self, session, items: list[Item]) -> int:
         """Apply pulled rows; fields with a pending local edit keep the local value. Returns the
         number of new unresolved conflicts."""
         if not items:
@@ -483,6 +483,55 @@ class SyncEngine:
             set_meta(session, "wiped_at", _now_iso())
         self.credentials.forget()
         log.warning("device revoked: local company data wiped")
+
+
+class Item:
+    """One pulled row (a :class:`protocol.ChangeItem`, read without a model: pages are large)."""
+
+    __slots__ = ("entity", "id", "client_id", "seq", "deleted", "data", "hidden")
+
+    def __init__(self, raw: dict[str, Any]):
+        try:
+            self.entity = str(raw["entity"])
+            self.id = str(raw["id"])
+            self.client_id = raw.get("client_id")
+            self.seq = int(raw["seq"])
+            self.deleted = bool(raw.get("deleted"))
+            self.data = dict(raw["data"])
+            self.hidden = list(raw.get("hidden") or ())
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SyncError(_("The server sent a malformed change.")) from exc
+
+
+@dataclass
+class _Page:
+    cursor: int
+    target: int
+    has_more: bool
+    items: list[Item]
+    scope_all: bool
+    scope: list[str]
+
+
+@dataclass
+class _SnapshotPage:
+    items: list[Item]
+    after: str | None
+
+
+def _page(raw: dict[str, Any]) -> _Page:
+    try:
+        return _Page(int(raw["cursor"]), int(raw["target"]), bool(raw["has_more"]), [Item(i) for i in raw["items"]],
+                     bool(raw["scope_all"]), [str(c) for c in raw.get("scope") or ()])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SyncError(_("The server sent a malformed change.")) from exc
+
+
+def _snapshot_page(raw: dict[str, Any]) -> _SnapshotPage:
+    try:
+        return _SnapshotPage([Item(i) for i in raw["items"]], raw.get("after"))
+    except (KeyError, TypeError) as exc:
+        raise SyncError(_("The server sent a malformed change.")) from exc
 
 
 @cache

@@ -1,0 +1,295 @@
+"""Sync benchmarks against a real server process on PostgreSQL, each beside a floor measured in
+the same run.
+
+    python benchmarks/bench_sync.py [--clients 1000] [--seconds 60] [--devices 50] [--sqlite]
+
+- ``initial``: a fresh supervisor laptop pulls the whole demo portfolio (``--clients`` demo
+  clients with all their rows) through the protocol; floor: copying the same rows straight from
+  PostgreSQL into a SQLite table (one SELECT, one executemany, one transaction, no protocol).
+  Targets: at least 30,000 rows/s and within 3x the floor.
+- ``incremental``: 100 edits on one laptop, then one sync (push + pull); target under 1 s.
+  Floor: one sync with nothing to do.
+- ``concurrent``: ``--devices`` laptops (threads, each with its own login) edit and sync in a loop
+  for ``--seconds``; p50/p99 latency of every request and the error count. Floor: the same
+  number of threads asking ``/v1/health`` (no database) for the same time. Target p99 < 300 ms.
+
+PostgreSQL: ``ACCOUNTDESK_TEST_PG`` (default postgresql+psycopg://postgres@127.0.0.1:5432/test);
+a fresh database is created and dropped. ``--sqlite`` uses the embedded default instead.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["ACCOUNTDESK_ARGON2_TEST"] = "1"  # cheap hashes: 50 logins are not what is measured
+
+import argparse
+import json
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, insert, select, text, update
+from sqlalchemy.engine import make_url
+
+from accountdesk.i18n import set_language
+from accountdesk.models import SYNCABLE, confidential_fields
+from accountdesk.server import admin, merge
+from accountdesk.server import tables as t
+from accountdesk.server.db import Database
+from accountdesk.services import clients
+from accountdesk.services.context import open_profile
+from accountdesk.sync import protocol as p
+from accountdesk.sync.client import SyncEngine
+from accountdesk.sync.codec import row_to_wire
+from accountdesk.sync.credentials import Credentials
+
+PASSWORD = "bench-password-1"
+H = {p.HEADER_PROTOCOL: "1", p.HEADER_SCHEMA: "1"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_database(use_sqlite: bool, workdir: Path) -> tuple[str, callable]:
+    if use_sqlite:
+        return f"sqlite:///{workdir / 'server.sqlite3'}", lambda: None
+    base = make_url(os.environ.get("ACCOUNTDESK_TEST_PG") or "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    name = "ad_bench_" + uuid.uuid4().hex[:10]
+    admin_engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_engine.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+def load_portfolio(db: Database, n_clients: int, workdir: Path) -> int:
+    """Generate the demo portfolio in a scratch profile and store its rows on the server as
+    accepted records (what a company's server holds after its laptops pushed them)."""
+    from accountdesk.services.demo import generate_demo
+
+    ctx = open_profile(workdir / "demo-profile")
+    generate_demo(ctx, clients=n_clients, seed=1)
+    rows = []
+    with ctx.read() as session:
+        for model in SYNCABLE:
+            for row in session.scalars(select(model)):
+                data = row_to_wire(row)
+                data.pop("id")
+                rows.append({"id": row.id, "entity": model.__entity__, "client_id": row.client_id, "deleted": row.deleted_at is not None,
+                             "data": data, "clocks": {}, "hidden": sorted(confidential_fields(model, data))})
+    ctx.close()
+    with db.write() as conn:
+        seq = merge.repo.lock_counter(conn)
+        for i, r in enumerate(rows, start=seq + 1):
+            r["seq"] = i
+        for start in range(0, len(rows), 2000):
+            conn.execute(insert(t.records), rows[start:start + 2000])
+        conn.execute(update(t.counter).values(seq=seq + len(rows)))
+        for r in rows:
+            if r["entity"] == "client":
+                merge.refresh_scope(conn, r["id"])
+    return len(rows)
+
+
+def start_server(url: str, workdir: Path, workers: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    log = open(workdir / "server.log", "ab")  # noqa: SIM115 - lives as long as the process
+    proc = subprocess.Popen([sys.executable, "-m", "accountdesk.server.cli", "--database-url", url, "serve",
+                             "--port", str(port), "--workers", str(workers)], stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(base + "/v1/health", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("the server did not start; see " + str(workdir / "server.log"))
+
+
+def floor_copy(url: str, workdir: Path) -> tuple[int, float]:
+    """Copy the records straight from the server database into a SQLite table."""
+    engine = create_engine(url)
+    target = sqlite3.connect(workdir / "floor.sqlite3", isolation_level=None)
+    target.execute("PRAGMA journal_mode=WAL")
+    target.execute("PRAGMA synchronous=NORMAL")
+    target.execute("CREATE TABLE rows (id TEXT PRIMARY KEY, entity TEXT, client_id TEXT, seq INTEGER, data TEXT)")
+    start = time.perf_counter()
+    with engine.connect() as conn:
+        rows = [(r.id, r.entity, r.client_id, r.seq, json.dumps(r.data, ensure_ascii=False))
+                for r in conn.execute(select(t.records.c.id, t.records.c.entity, t.records.c.client_id, t.records.c.seq, t.records.c.data))]
+    target.execute("BEGIN")
+    target.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?)", rows)
+    target.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    target.close()
+    engine.dispose()
+    return len(rows), elapsed
+
+
+def device(base: str, workdir: Path, name: str, username: str = "bench"):
+    ctx = open_profile(workdir / name)
+    return ctx, SyncEngine(ctx, base, Credentials(base, username, password=PASSWORD, use_keyring=False), page_size=p.MAX_PAGE)
+
+
+def concurrent(base: str, users: list[str], seconds: float, path: str | None) -> tuple[list[float], int, int]:
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def worker(i: int, username: str) -> None:
+        nonlocal errors
+        client = httpx.Client(base_url=base, headers=H, timeout=30)
+        mine: list[float] = []
+        bad = 0
+        try:
+            headers = dict(H)
+            cursor = 0
+            if path is None:
+                r = client.post("/v1/auth/login", json={"username": username, "password": PASSWORD, "device_id": f"bench{i}"})
+                r.raise_for_status()
+                headers["Authorization"] = "Bearer " + r.json()["access_token"]
+                uid = r.json()["user"]["id"]
+                client_id = str(uuid.uuid4())
+                item = {"entity": "client", "row_id": client_id, "op": "create", "hlc": f"{int(time.time() * 1000):016d}-00000-b{i}",
+                        "fields": {"name": f"Bench {i}", "owner_id": uid, "tier": "key", "status": "active", "tags": []}}
+                client.post("/v1/sync/push", json={"batch_id": str(uuid.uuid4()), "items": [item]}, headers=headers).raise_for_status()
+            n = 0
+            while time.monotonic() < stop:
+                n += 1
+                t0 = time.perf_counter()
+                try:
+                    if path is not None:
+                        ok = client.get(path).status_code == 200
+                    elif n % 2:
+                        item = {"entity": "client", "row_id": client_id, "op": "update", "base_seq": None,
+                                "hlc": f"{int(time.time() * 1000):016d}-{n % 99999:05d}-b{i}", "fields": {"city": f"City {n}"}}
+                        ok = client.post("/v1/sync/push", json={"batch_id": str(uuid.uuid4()), "items": [item]},
+                                         headers=headers).status_code == 200
+                    else:
+                        r = client.get("/v1/sync/pull", params={"cursor": cursor, "limit": 200}, headers=headers)
+                        ok = r.status_code == 200
+                        if ok:
+                            cursor = r.json()["cursor"]
+                except httpx.HTTPError:
+                    ok = False
+                mine.append(time.perf_counter() - t0)
+                bad += 0 if ok else 1
+        except httpx.HTTPError:
+            bad += 1
+        finally:
+            client.close()
+            with lock:
+                latencies.extend(mine)
+                errors += bad
+
+    threads = [threading.Thread(target=worker, args=(i, u)) for i, u in enumerate(users)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return latencies, errors, len(latencies)
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--devices", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--sqlite", action="store_true", help="use the embedded SQLite instead of PostgreSQL")
+    args = parser.parse_args()
+    set_language("en")
+    workdir = Path(tempfile.mkdtemp(prefix="bench-sync-"))
+    url, drop = make_database(args.sqlite, workdir)
+    db = Database(url)
+    proc = None
+    try:
+        db.migrate()
+        admin.add_user(db, "bench", "supervisor", PASSWORD)
+        users = [f"m{i}" for i in range(args.devices)]
+        for u in users:
+            admin.add_user(db, u, "manager", PASSWORD)
+        t0 = time.perf_counter()
+        n_rows = load_portfolio(db, args.clients, workdir)
+        print(f"setup: {args.clients} demo clients, {n_rows} rows stored on the server in {time.perf_counter() - t0:.1f} s")
+        proc, base = start_server(url, workdir, 1 if args.sqlite else args.workers)
+
+        floor_rows, floor_s = floor_copy(url, workdir)
+        ctx, engine = device(base, workdir, "laptop")
+        engine._authenticate()  # the login is not part of the copy
+        start = time.perf_counter()
+        if os.environ.get("BENCH_PROFILE"):
+            import cProfile
+
+            prof = cProfile.Profile()
+            report = prof.runcall(engine.sync)
+            prof.dump_stats(os.environ["BENCH_PROFILE"])
+        else:
+            report = engine.sync()
+        initial_s = time.perf_counter() - start
+        rate, floor_rate = report.pulled / initial_s, floor_rows / floor_s
+        print(f"initial sync: {report.pulled} rows in {initial_s:.2f} s = {rate:,.0f} rows/s | floor (PostgreSQL -> SQLite copy): "
+              f"{floor_rows} rows in {floor_s:.2f} s = {floor_rate:,.0f} rows/s | ratio {initial_s / floor_s:.2f}x "
+              f"(targets: >= 30,000 rows/s, <= 3x)")
+
+        idle_start = time.perf_counter()
+        engine.sync()
+        idle_s = time.perf_counter() - idle_start
+        with ctx.read() as session:
+            from accountdesk.models import Client
+
+            ids = session.scalars(select(Client.id).limit(100)).all()
+        for i, cid in enumerate(ids):
+            clients.update_client(ctx, cid, city=f"Bench city {i}")
+        start = time.perf_counter()
+        report = engine.sync()
+        inc_s = time.perf_counter() - start
+        print(f"incremental sync of {report.pushed} edits: {inc_s * 1000:.0f} ms | floor (sync with nothing to do): "
+              f"{idle_s * 1000:.0f} ms | ratio {inc_s / idle_s:.1f}x (target < 1 s)")
+        engine.close()
+        ctx.close()
+
+        lat, errors, count = concurrent(base, users, args.seconds, None)
+        flat, ferrors, fcount = concurrent(base, users, min(args.seconds, 10), "/v1/health")
+        print(f"concurrent: {args.devices} devices for {args.seconds:.0f} s: {count} requests, p50 {pct(lat, .5) * 1000:.0f} ms, "
+              f"p99 {pct(lat, .99) * 1000:.0f} ms, errors {errors} | floor (/v1/health, same threads): p50 "
+              f"{pct(flat, .5) * 1000:.0f} ms, p99 {pct(flat, .99) * 1000:.0f} ms, errors {ferrors} | p99 ratio "
+              f"{pct(lat, .99) / pct(flat, .99):.1f}x (target p99 < 300 ms, 0 errors)")
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(10)
+        db.close()
+        drop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
