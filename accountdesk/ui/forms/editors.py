@@ -259,7 +259,14 @@ class DateEditor(LineEditor):
         placeholder = "YYYY-MM-DD HH:MM" if self.with_time else "YYYY-MM-DD"
         super().__init__(spec, parent, placeholder)
         self.pick = QToolButton(self)
-        self.pick.setText("▾")
+        from ..workspace.common import icon
+
+        cal = icon("calendar")
+        if cal.isNull():
+            self.pick.setText("▾")
+        else:
+            self.pick.setIcon(cal)
+        self.pick.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0; }")
         self.pick.setToolTip(_("Choose from a calendar"))
         self.pick.setAutoRaise(True)
         self.pick.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)

@@ -197,7 +197,8 @@ class MonthDelegate(QStyledItemDelegate):
             painter.setBrush(colour)
             painter.drawRoundedRect(QRectF(bar.left(), bar.top(), 3, bar.height()), 1.5, 1.5)
             painter.setPen(QColor("#344054") if v.status != "cancelled" else QColor("#98a2b3"))
-            text = sfm.elidedText(visit_line(v), Qt.TextElideMode.ElideRight, int(bar.width()) - 10)
+            text = sfm.elidedText(f"{fmt_time(v.start)} {v.client_name}", Qt.TextElideMode.ElideRight,
+                                  int(bar.width()) - 10)
             painter.drawText(bar.adjusted(7, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
             y += line_h
         if len(shown) < len(visits):

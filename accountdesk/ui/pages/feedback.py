@@ -69,7 +69,7 @@ class FeedbackQueueModel(QAbstractTableModel):
                 return ""
             if item.status not in OPEN:
                 return fmt_datetime(item.due_at)
-            return fmt_remaining(item.remaining(self.now())) + (" ⏸" if item.paused else "")
+            return fmt_remaining(item.remaining(self.now())) + (" · " + _("Paused") if item.paused else "")
         if col == "client":
             return item.client_name
         if col == "subject":

@@ -80,7 +80,7 @@ class FeedbackTab(Tab):
             if r.get("status") not in OPEN:
                 return fmt_datetime(due)
             text = fmt_remaining(due - ctx.now())
-            return text + (" ⏸" if r.get("paused_since") else "")
+            return text + (" · " + _("Paused") if r.get("paused_since") else "")
 
         def due_color(r):
             due = r.get("effective_due") or r.get("due_at")
