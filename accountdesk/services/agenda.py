@@ -22,7 +22,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import String, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import ValidationError
@@ -160,8 +160,8 @@ def _visit_items(session, names, ids, now, today, horizon) -> list[AgendaItem]:
         title = _("{visit} ({every})").format(visit=_visit_title(s.kind, s.title), every=every)
         out.append(_item("visit_due", s.due, s.client_id, names, "visit_plan", s.plan_id, title, today))
     horizon_end = dt.datetime.combine(horizon + dt.timedelta(days=1), dt.time()).astimezone()
-    for v in session.scalars(
-        select(Visit).where(
+    for v in session.execute(
+        select(Visit.id, Visit.client_id, Visit.kind, Visit.planned_start, Visit.purpose).where(
             _in_clients(Visit.client_id, ids),
             Visit.deleted_at.is_(None),
             Visit.status == VisitStatus.PLANNED.value,
@@ -232,11 +232,28 @@ def _complaint_items(session, names, ids, now, today, horizon) -> list[AgendaIte
 
 def _equipment_items(session, names, ids, today, horizon) -> list[AgendaItem]:
     out = []
-    for e in session.scalars(
-        select(Equipment).where(
+    # SQLite's month arithmetic runs past short months (01-31 + 1 month = 03-03): it only
+    # narrows the rows, with a few days' slack; add_months decides.
+    limit = (horizon + dt.timedelta(days=4)).isoformat()
+    service_due = func.date(Equipment.last_serviced_on, "+" + func.cast(Equipment.service_interval_months, String) + " months")
+    calibration_due = func.date(
+        Equipment.last_calibrated_on, "+" + func.cast(Equipment.calibration_interval_months, String) + " months"
+    )
+    for e in session.execute(
+        select(
+            Equipment.id,
+            Equipment.client_id,
+            Equipment.name,
+            Equipment.serial,
+            Equipment.last_serviced_on,
+            Equipment.service_interval_months,
+            Equipment.last_calibrated_on,
+            Equipment.calibration_interval_months,
+        ).where(
             _in_clients(Equipment.client_id, ids),
             Equipment.deleted_at.is_(None),
             Equipment.status == EquipmentStatus.IN_SERVICE.value,
+            or_(service_due <= limit, calibration_due <= limit),
         )
     ):
         what = " ".join(filter(None, [e.name, e.serial and f"({e.serial})"]))
@@ -266,8 +283,8 @@ def _renewal_items(session, names, ids, today, horizon) -> list[AgendaItem]:
 
 def _improvement_items(session, names, ids, today, horizon) -> list[AgendaItem]:
     out = []
-    for it in session.scalars(
-        select(ImprovementItem).where(
+    for it in session.execute(
+        select(ImprovementItem.id, ImprovementItem.client_id, ImprovementItem.due_on, ImprovementItem.action).where(
             _in_clients(ImprovementItem.client_id, ids),
             ImprovementItem.deleted_at.is_(None),
             ImprovementItem.status.in_([ItemStatus.OPEN.value, ItemStatus.IN_PROGRESS.value]),

@@ -50,11 +50,15 @@ class PlanStatus:
     days_overdue: int
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """``day`` moved by ``months`` calendar months (the 31st becomes the month's last day)."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    last = 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month - 1]
+    return dt.date(year, month, min(day.day, last))
 
 
 def local_date(value: dt.datetime | dt.date | None) -> dt.date | None:
