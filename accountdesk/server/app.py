@@ -4,6 +4,7 @@
 import json
 import logging
 import os
+import time
 import zlib
 from typing import Annotated
 
@@ -168,9 +169,13 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
         return auth.refresh(db, settings, req)
 
     @app.post("/v1/sync/push", response_model=p.PushResult, responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
-    def push(req: p.PushRequest, who: Who, x_test_delay_ms: Annotated[int | None, Header(include_in_schema=False)] = None) -> p.PushResult:
+    def push(req: p.PushRequest, who: Who, x_test_delay_ms: Annotated[int | None, Header(include_in_schema=False)] = None,
+             x_test_delay_after_ms: Annotated[int | None, Header(include_in_schema=False)] = None) -> p.PushResult:
         delay = min(max(x_test_delay_ms or 0, 0), 10_000) if settings.test_hooks else 0
-        return merge.push(db, settings, who, req, delay_ms=delay)
+        result = merge.push(db, settings, who, req, delay_ms=delay)
+        if settings.test_hooks and x_test_delay_after_ms:  # committed, the answer not yet sent
+            time.sleep(min(max(x_test_delay_after_ms, 0), 10_000) / 1000)
+        return result
 
     @app.get("/v1/sync/pull", response_model=p.PullPage, responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
     def pull_page(who: Who, cursor: Annotated[int, Query(ge=0, le=p.MAX_INT)] = 0, target: Annotated[int | None, Query(ge=0, le=p.MAX_INT)] = None,

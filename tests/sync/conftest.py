@@ -100,8 +100,8 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> None:
-        self.port = free_port()
+    def start(self, port: int | None = None) -> None:
+        self.port = port or free_port()
         env = dict(os.environ, ACCOUNTDESK_SERVER_TEST_HOOKS="1", **self.env)
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
@@ -119,6 +119,13 @@ class ServerProcess:
             except httpx.TransportError:
                 time.sleep(0.1)
         raise RuntimeError("server did not start")
+
+    def kill(self) -> None:
+        """Die mid-request (SIGKILL): no cleanup, no answer."""
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = None
+        self._log.close()
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
