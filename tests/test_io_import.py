@@ -163,6 +163,11 @@ def test_duplicates_by_credit_code_and_normalised_name_can_be_skipped_or_merged(
     plan = plan_import(ctx, path)  # again: the new client is now in the store
     merged = run_import(ctx, plan, {2: "merge"})
     assert merged.merged == 1
+    in_file = excel_csv(tmp_path / "d.csv", [["客户名称", "城市"], ["又一家有限公司", ""], ["又一家股份有限公司", "杭州"]])
+    result = run_import(ctx, plan_import(ctx, in_file), "merge")  # the second row fills the first
+    assert (result.created, result.merged) == (1, 1)
+    with ctx.read() as s:
+        assert s.scalar(select(Client.city).where(Client.name == "又一家有限公司")) == "杭州"
     with ctx.read() as s:
         row = s.get(Client, first)
         assert row.address == "浦东新区张江路1号" and row.industry == "制造"  # filled, not overwritten

@@ -492,6 +492,7 @@ def run_import(
                     if target is None:
                         skipped += 1
                     else:
+                        session.flush()  # the target may be a row of this import, not written yet
                         _merge_into(ctx, session, writer, entity, target, row, plan.path.name)
                         merged += 1
                 else:
