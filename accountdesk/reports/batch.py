@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -102,6 +104,14 @@ def _meta(dossiers: Sequence[ClientDossier]) -> ReportMeta:
     return meta_for(_("Client dossier"), generated_at=first.generated_at, generated_by=first.generated_by, title=title)
 
 
+def _start_method() -> str:
+    """``fork`` (instant, modules and fonts already loaded) from a single-threaded process on
+    Linux, such as the command line; ``spawn`` anywhere else — never fork a GUI process."""
+    if sys.platform == "linux" and threading.active_count() == 1 and "PySide6" not in sys.modules:
+        return "fork"
+    return "spawn"
+
+
 def _render_chunk(dossiers: list[ClientDossier], lang: str, out_path: str) -> int:
     """Worker: lay out one chunk of dossiers into ``out_path``; returns its page count."""
     set_language(lang)
@@ -144,7 +154,7 @@ def _render_parallel(dossiers: list[ClientDossier], out_path: Path, workers: int
         done = 0
         if progress:
             progress(0, n)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(_start_method())) as pool:
             futures = {pool.submit(_render_chunk, chunk, lang, path): len(chunk) for chunk, path in zip(chunks, paths, strict=True)}
             pending = set(futures)
             while pending:
