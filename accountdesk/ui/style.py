@@ -124,8 +124,9 @@ QToolButton#Link {{ border: none; color: {ACCENT}; }}
 QStatusBar {{ background: {SIDEBAR}; border-top: 1px solid {BORDER}; }}
 QStatusBar::item {{ border: none; }}
 QFrame#Card {{ background: {WINDOW}; border: 1px solid {BORDER}; border-radius: 10px; }}
-QGroupBox {{ border: 1px solid {BORDER}; border-radius: 8px; margin-top: 14px; padding: 12px 10px 10px 10px; }}
-QGroupBox::title {{ subcontrol-origin: margin; left: 10px; padding: 0 4px; color: {TEXT}; font-weight: 600; }}
+QGroupBox {{ border: 1px solid {BORDER}; border-radius: 10px; margin-top: 26px; padding: 14px 14px 12px 14px; }}
+QGroupBox::title {{ subcontrol-origin: margin; subcontrol-position: top left; left: 2px; top: 2px;
+    color: {TEXT}; font-weight: 600; font-size: 14px; }}
 QProgressBar {{ border: 1px solid {BORDER}; border-radius: 5px; background: #f2f4f7; height: 10px; text-align: center; }}
 QProgressBar::chunk {{ background: {ACCENT}; border-radius: 5px; }}
 """

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -24,6 +23,17 @@ from ...i18n import _, current_language
 from ...paths import default_data_dir
 
 LANGUAGES = (("", None), ("zh_CN", "简体中文"), ("en", "English"))
+#: Choices of the automatic sync interval (minutes; 0 = only on demand).
+INTERVALS = (0, 5, 15, 30, 60)
+
+
+def _form(box: QGroupBox) -> QFormLayout:
+    form = QFormLayout(box)
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    form.setHorizontalSpacing(12)
+    form.setVerticalSpacing(8)
+    return form
 
 
 class SettingsPage(QWidget):
@@ -54,7 +64,7 @@ class SettingsPage(QWidget):
 
         # language
         self.language_box = QGroupBox()
-        form = QFormLayout(self.language_box)
+        form = _form(self.language_box)
         self.language_combo = QComboBox()
         for code, name in LANGUAGES:
             self.language_combo.addItem(name or "", code)
@@ -70,7 +80,7 @@ class SettingsPage(QWidget):
 
         # data folder
         self.data_box = QGroupBox()
-        form = QFormLayout(self.data_box)
+        form = _form(self.data_box)
         row = QHBoxLayout()
         self.data_edit = QLineEdit(settings.get("data_dir"))
         self.data_edit.setPlaceholderText(str(default_data_dir()))
@@ -95,21 +105,27 @@ class SettingsPage(QWidget):
 
         # server
         self.server_box = QGroupBox()
-        form = QFormLayout(self.server_box)
+        form = _form(self.server_box)
         self.server_edit = QLineEdit(settings.get("server_url"))
         self.server_edit.setPlaceholderText("https://accountdesk.example.com")
         self.server_edit.editingFinished.connect(self._server_edited)
         self.server_label = QLabel()
         form.addRow(self.server_label, self.server_edit)
-        self.interval_spin = QSpinBox()
-        self.interval_spin.setRange(0, 240)
-        self.interval_spin.setValue(settings.get("sync_interval_min"))
-        self.interval_spin.valueChanged.connect(lambda v: self._settings.set("sync_interval_min", v))
+        self.interval_combo = QComboBox()
+        for minutes in INTERVALS:
+            self.interval_combo.addItem("", minutes)
+        current = settings.get("sync_interval_min")
+        if self.interval_combo.findData(current) < 0:
+            self.interval_combo.addItem("", current)
+        self.interval_combo.setCurrentIndex(self.interval_combo.findData(current))
+        self.interval_combo.currentIndexChanged.connect(
+            lambda _i: self._settings.set("sync_interval_min", int(self.interval_combo.currentData())))
         self.interval_label = QLabel()
-        form.addRow(self.interval_label, self.interval_spin)
+        form.addRow(self.interval_label, self.interval_combo)
         self.login_button = QPushButton()
         self.login_button.clicked.connect(self._login)
         form.addRow("", self.login_button)
+        form.setAlignment(self.login_button, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.server_box)
 
         # layout
@@ -143,13 +159,20 @@ class SettingsPage(QWidget):
         self.server_box.setTitle(_("Server"))
         self.server_label.setText(_("Server address"))
         self.interval_label.setText(_("Automatic sync"))
-        self.interval_spin.setSuffix(_(" min"))
-        self.interval_spin.setSpecialValueText(_("Only on demand"))
+        for i in range(self.interval_combo.count()):
+            minutes = int(self.interval_combo.itemData(i))
+            self.interval_combo.setItemText(i, _("Only on demand") if minutes == 0 else
+                                            _("Every {n} minutes").format(n=minutes))
         self.login_button.setText(_("Sign in…"))
         self.layout_box.setTitle(_("Window and columns"))
         self.layout_hint.setText(_("The window size, the client list's columns, their widths and order are "
                                    "remembered. Right-click a column header to choose columns."))
         self.reset_columns_button.setText(_("Reset the client list's columns"))
+        labels = (self.language_label, self.data_label, self.server_label, self.interval_label)
+        width = max(lbl.sizeHint().width() for lbl in labels)
+        for lbl in labels:  # one label column across the groups
+            lbl.setMinimumWidth(width)
+            lbl.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
     def _language_chosen(self, _index: int) -> None:
         code = self.language_combo.currentData() or ""

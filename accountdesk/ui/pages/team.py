@@ -34,8 +34,9 @@ from ..widgets.badges import BadgeDelegate
 
 log = logging.getLogger(__name__)
 
-#: Columns of the client tables on this screen.
-TEAM_CLIENT_COLUMNS = ("name", "tier", "status", "region", "owner")
+#: Columns of the two client tables on this screen (an owner's clients; clients needing an owner).
+OWNER_CLIENT_COLUMNS = ("name", "tier", "status", "region")
+NEEDING_COLUMNS = ("name", "tier", "status", "owner")
 
 
 def handover_function():
@@ -132,7 +133,7 @@ class HandoverDialog(QDialog):
         self.error.show()
 
 
-def _client_table(model: ClientTableModel) -> QTableView:
+def _client_table(model: ClientTableModel, columns: tuple[str, ...]) -> QTableView:
     from ..item_models.clients import COLUMNS
 
     view = QTableView()
@@ -148,8 +149,10 @@ def _client_table(model: ClientTableModel) -> QTableView:
     view.horizontalHeader().setStretchLastSection(True)
     view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     for i, c in enumerate(COLUMNS):
-        view.setColumnHidden(i, c.key not in TEAM_CLIENT_COLUMNS)
+        view.setColumnHidden(i, c.key not in columns)
         view.setColumnWidth(i, c.width)
+    view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    view.horizontalHeader().setStretchLastSection(False)
     return view
 
 
@@ -213,14 +216,14 @@ class TeamPage(QWidget):
         self.owner_clients_title.setObjectName("SectionTitle")
         rv.addWidget(self.owner_clients_title)
         self.owner_clients = ClientTableModel(ctx, tasks, self)
-        self.owner_clients_view = _client_table(self.owner_clients)
+        self.owner_clients_view = _client_table(self.owner_clients, OWNER_CLIENT_COLUMNS)
         self.owner_clients_view.doubleClicked.connect(self._open)
         rv.addWidget(self.owner_clients_view, 3)
         self.needing_title = QLabel()
         self.needing_title.setObjectName("SectionTitle")
         rv.addWidget(self.needing_title)
         self.needing = ClientTableModel(ctx, tasks, self)
-        self.needing_view = _client_table(self.needing)
+        self.needing_view = _client_table(self.needing, NEEDING_COLUMNS)
         self.needing_view.doubleClicked.connect(self._open)
         rv.addWidget(self.needing_view, 2)
         splitter.addWidget(right)
