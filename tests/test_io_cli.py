@@ -80,6 +80,9 @@ def test_import_with_rejected_rows_exits_2_and_lists_every_row(capsys, data_dir,
     assert "row 4" in err
     code, out, _ = run(capsys, data_dir, "clients", "list", "--json")
     assert json.loads(out) == []
+    code, out, _ = run(capsys, data_dir, "import", str(path), "--json")
+    payload = json.loads(out)  # one JSON document: the error, with every rejected row
+    assert code == 2 and {e["field"] for e in payload["errors"]} == {"row 3: name", "row 4: employees"}
     code, out, _ = run(capsys, data_dir, "import", str(path), "--skip-rejected", "--json")
     assert code == 0 and json.loads(out)["result"] == {"created": 1, "merged": 0, "skipped": 0, "rejected": 2}
     code, _, err = run(capsys, data_dir, "import", str(tmp_path / "missing.csv"))

@@ -8,7 +8,8 @@ Duplicates of existing clients/contacts are skipped, or merged with ``--duplicat
 ``encoding``, ``sheet``, ``header_row``, ``columns``, ``mapping`` (column → field or null),
 ``counts`` (``total``, ``new``, ``duplicate``, ``rejected``), ``duplicates`` and ``rejected``
 (``row``, ``field``, ``column``, ``message``); the result (absent with ``--dry-run``) has
-``created``, ``merged``, ``skipped``, ``rejected``.
+``created``, ``merged``, ``skipped``, ``rejected``. When rejected rows stop the import, the
+error object lists them in ``errors`` (``field`` = ``row N: FIELD``).
 """
 
 from __future__ import annotations
@@ -71,8 +72,6 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 emit_json({"plan": plan.to_dict()})
             return 0
-        if args.json and plan.rejected and not args.skip_rejected:
-            emit_json({"plan": plan.to_dict(preview=False)})
         result = run_import(ctx, plan, args.duplicates, skip_rejected=args.skip_rejected)
     finally:
         ctx.close()
