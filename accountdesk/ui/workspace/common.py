@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import SIGNAL, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QIcon
+from PySide6.QtGui import QBrush, QColor, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -204,6 +204,7 @@ class RecordPanel(QWidget):
         defaults: Callable[[], dict[str, Any]] | None = None,
         describe: Callable[[dict[str, Any]], str] | None = None,
         new_label: str | None = None,
+        create_fields: Iterable[str] | None = None,
         parent: QWidget | None = None,
     ):
         super().__init__(parent)
@@ -213,6 +214,7 @@ class RecordPanel(QWidget):
         self.lookups = lookups
         self._load = load or (lambda: records.list_records(ctx, entity, client_id))
         self.fields = list(fields) if fields is not None else None
+        self.create_fields = list(create_fields) if create_fields is not None else self.fields
         self.defaults = defaults
         self.describe = describe or (lambda r: str(r.get("name") or r.get("title") or r.get("subject") or ""))
         self.setObjectName(f"panel_{entity}")
@@ -260,6 +262,11 @@ class RecordPanel(QWidget):
         self.delete_button.clicked.connect(self.delete)
         self.history_button.clicked.connect(self.history)
         self.view.doubleClicked.connect(lambda _i: self.edit())
+        self.view.activated.connect(lambda _i: self.edit())  # Enter
+        for keys, slot in ((QKeySequence.StandardKey.Delete, self.delete), (QKeySequence.StandardKey.New, self.create)):
+            shortcut = QShortcut(QKeySequence(keys), self.view)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(slot)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self._update_buttons()
 
@@ -305,7 +312,8 @@ class RecordPanel(QWidget):
         defaults = self.defaults() if (self.defaults and not row_id) else None
         self.lookups.invalidate()
         return RecordDialog(
-            self.ctx, self.entity, client_id=self.client_id, row_id=row_id, fields=self.fields,
+            self.ctx, self.entity, client_id=self.client_id, row_id=row_id,
+            fields=self.fields if row_id else self.create_fields,
             defaults=defaults, lookups=self.lookups, parent=self, title=kw.pop("title", None), **kw,
         )
 

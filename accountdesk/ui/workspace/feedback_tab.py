@@ -107,6 +107,8 @@ class FeedbackTab(Tab):
             empty=_("No feedback recorded. Record every piece of feedback, oral or written, positive or negative."),
             load=lambda: fb.list_feedback(ctx, client_id),
             new_label=_("Record feedback"),
+            create_fields=["kind", "channel", "received_at", "severity", "subject", "description", "contact_id",
+                           "involved_user_ids", "handler_id", "due_at"],
             describe=lambda r: r.get("subject", ""),
             defaults=lambda: {"received_at": ctx.now().replace(second=0, microsecond=0),
                               "kind": FeedbackKind.COMPLAINT.value, "severity": Severity.MEDIUM.value,

@@ -83,6 +83,20 @@ def split(*widgets: QWidget, orientation=Qt.Orientation.Vertical, sizes: list[in
     return s
 
 
+def metric_label(code: str | None) -> str:
+    """Common SLA metric codes in words; anything else as written."""
+    if not code:
+        return ""
+    return {
+        "response_hours": _("Response time (hours)"),
+        "onsite_hours": _("On site within (hours)"),
+        "availability_pct": _("Availability (%)"),
+        "report_days": _("Report within (working days)"),
+        "notice_days": _("Advance notice (days)"),
+        "resolution_hours": _("Resolution time (hours)"),
+    }.get(code, code)
+
+
 class ServiceTab(Tab):
     def __init__(self, ctx, client_id, lookups, parent=None):
         super().__init__(ctx, client_id, lookups, parent)
@@ -90,7 +104,7 @@ class ServiceTab(Tab):
             "service_commitment",
             [
                 Column("title", _("Commitment"), width=220),
-                Column("metric", _("Metric"), width=120),
+                Column("metric", _("Metric"), lambda r: metric_label(r.get("metric")), width=150),
                 Column("target", _("Target"), lambda r: "" if r.get("target") is None else f"{r['target']:g}", width=80,
                        align_right=True),
                 Column("coverage", _("Coverage"), width=90),
@@ -400,6 +414,8 @@ def _detail(r) -> str:
         from ...models.enums import VisitStatus
 
         return label(VisitStatus, r["detail"])
+    if r["entity"] == "survey" and r["detail"]:
+        return _("Overall {score} / 5").format(score=r["detail"])
     if r["entity"] == "risk_flag":
         from ...models.enums import Severity
 

@@ -130,6 +130,8 @@ class VisitsTab(Tab):
     def reload(self) -> None:
         self.visits.reload()  # first: the plans' next due dates come from the visits
         self.plans.reload()
+        if self.visits.current_row() is None and self.visits.model.rows:
+            self.visits.view.selectRow(0)
         self._show_report(self.visits.current_row())
 
     def record_visit(self) -> RecordDialog:
