@@ -453,3 +453,37 @@ def test_workspace_opens_in_chinese(qtbot, ctx, tasks, client_id):
     qtbot.addWidget(w)
     titles = [w.tab_widget.tabText(i) for i in range(w.tab_widget.count())]
     assert titles[:3] == ["概览", "联系人", "拜访"]
+
+
+def test_flagging_a_risk_in_the_overview_shows_its_badge_in_the_header(workspace, ctx, client_id, qtbot):
+    overview = workspace.show_tab("overview")
+    dlg = overview.risks.create()
+    choose(dlg.form.editor("kind"), "litigation_use")
+    type_into(qtbot, dlg.form.editor("note"), "检测报告将用于诉讼")
+    save(qtbot, dlg)
+    badges = [w.text() for w in workspace.findChildren(type(workspace.name_label), "risk_badge")]
+    assert badges == ["⚠ Results used in litigation"]
+    [flag] = risks.list_risks(ctx, client_id)
+    assert flag["kind"] == "litigation_use" and flag["raised_at"] is not None
+
+
+def test_other_tabs_show_a_change_when_next_opened(workspace, ctx, client_id, qtbot):
+    timeline = workspace.show_tab("timeline")
+    assert timeline.model.rowCount() == 0
+    from accountdesk.ui.forms import RecordDialog
+
+    workspace.record_visit_button.click()
+    [dlg] = [d for d in workspace.findChildren(RecordDialog) if d.isVisible()]
+    type_into(qtbot, dlg.form.editor("outcome"), "回访顺利")
+    save(qtbot, dlg)
+    assert workspace.current_tab_name() == "visits"
+    workspace.show_tab("timeline")
+    assert cell_texts(timeline.view, 1) == ["Visit"]
+
+
+def test_show_item_opens_the_tab_of_an_entity(workspace, ctx, client_id):
+    eid = equipment_svc.create_equipment(ctx, client_id, "硬度计")
+    tab = workspace.show_item("equipment", eid)
+    assert workspace.current_tab_name() == "equipment" and tab.equipment.current_id() == eid
+    workspace.show_item("client", client_id)
+    assert workspace.current_tab_name() == "overview"
