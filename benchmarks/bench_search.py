@@ -1,9 +1,10 @@
 """Search on a 10,000-client / 60,000-contact profile: p50/p95 per query kind beside a floor.
 
-    python benchmarks/bench_search.py [--clients 10000] [--contacts-per-client 6] [--runs 30] [--synthetic]
+    python benchmarks/bench_search.py [--clients 10000] [--contacts 60000] [--runs 30] [--synthetic]
 
 The profile comes from the demo generator (``accountdesk.services.demo.generate_demo``) when it
-exists, otherwise from a simple synthetic generator in this file (``--synthetic`` forces it).
+exists, otherwise from a simple synthetic generator in this file (``--synthetic`` forces it);
+contacts are then topped up to ``--contacts`` with synthetic ones.
 Rows are written with plain SQL, so the search index is filled by its triggers as for any other
 writer.
 
@@ -92,7 +93,39 @@ def synthetic_profile(ctx, clients: int, per_client: int, seed: int) -> None:
         raw.close()
 
 
-def build(ctx, clients: int, per_client: int, seed: int, synthetic: bool) -> str:
+def top_up_contacts(ctx, total: int, seed: int) -> int:
+    """Add synthetic contacts (plain SQL, spread over the existing clients) until there are
+    ``total``; returns how many were added."""
+    rnd = random.Random(seed + 1)
+    now = "2026-01-01 00:00:00.000000"
+    with ctx.read() as session:
+        conn = session.connection()
+        have = conn.exec_driver_sql("SELECT count(*) FROM contacts WHERE deleted_at IS NULL").scalar()
+        client_ids = [r[0] for r in conn.exec_driver_sql("SELECT id FROM clients WHERE deleted_at IS NULL").all()]
+    missing = total - have
+    if missing <= 0 or not client_ids:
+        return 0
+    rows = []
+    for _ in range(missing):
+        person = rnd.choice(SURNAMES) + "".join(rnd.choice(GIVEN) for _ in range(rnd.choice((1, 2))))
+        mobile = "+861" + rnd.choice("3578") + "".join(rnd.choice("0123456789") for _ in range(9))
+        rows.append((new_id(), rnd.choice(client_ids), person, mobile, f"c{rnd.randint(1, 10**7)}@example.cn", "工程师", now, "x", 0))
+    raw = ctx.store.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        cur.executemany(
+            "INSERT INTO contacts (id, client_id, name, mobile, email, title, created_at, updated_at, is_primary) VALUES (?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        cur.execute("COMMIT")
+    finally:
+        raw.close()
+    return missing
+
+
+def build(ctx, clients: int, per_client: int, seed: int, synthetic: bool, contacts: int) -> str:
+    source = "synthetic"
     if not synthetic:
         try:
             from accountdesk.services.demo import generate_demo  # type: ignore[attr-defined]
@@ -100,9 +133,13 @@ def build(ctx, clients: int, per_client: int, seed: int, synthetic: bool) -> str
             generate_demo = None
         if generate_demo is not None:
             generate_demo(ctx, clients=clients, seed=seed)
-            return "demo generator"
-    synthetic_profile(ctx, clients, per_client, seed)
-    return "synthetic"
+            source = "demo generator"
+    if source == "synthetic":
+        synthetic_profile(ctx, clients, per_client, seed)
+    added = top_up_contacts(ctx, contacts, seed)
+    if added:
+        source += f" + {added} synthetic contacts"
+    return source
 
 
 def pick_queries(ctx, rnd: random.Random, n: int) -> dict[str, list[tuple[str, str, str]]]:
@@ -147,7 +184,8 @@ def pct(values: list[float], p: float) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, default=10_000)
-    ap.add_argument("--contacts-per-client", type=int, default=6)
+    ap.add_argument("--contacts-per-client", type=int, default=6, help="synthetic profile only")
+    ap.add_argument("--contacts", type=int, default=60_000, help="top the contacts up to this many")
     ap.add_argument("--runs", type=int, default=30, help="different queries per kind")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--synthetic", action="store_true", help="use the synthetic generator even if the demo one exists")
@@ -160,7 +198,7 @@ def main() -> int:
         existing = session.connection().exec_driver_sql("SELECT count(*) FROM clients").scalar()
     if not existing:
         t0 = time.perf_counter()
-        source = build(ctx, args.clients, args.contacts_per_client, args.seed, args.synthetic)
+        source = build(ctx, args.clients, args.contacts_per_client, args.seed, args.synthetic, args.contacts)
         print(f"profile: {source}, built in {time.perf_counter() - t0:.1f} s (index filled by triggers)")
         with ctx.store.engine.connect() as conn:  # fold the big write-ahead log into the file
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

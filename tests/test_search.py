@@ -261,6 +261,8 @@ def test_sort_orders(ctx, many):
     dates = [r.contract_renewal_date for r in S.list_clients_page(ctx, sort="contract_renewal_date", limit=None).rows]
     known = [d for d in dates if d is not None]
     assert known == sorted(known) and dates[-len(known) - 1 :][0] is not None and dates[-1] is None
+    provinces = [r.province for r in S.list_clients_page(ctx, sort="province", limit=None).rows]
+    assert [p for p in dict.fromkeys(provinces)] == [None, "广东省", "江苏省", "浙江省"]
     desc = [r.name for r in S.list_clients_page(ctx, sort="name", descending=True, limit=None).rows]
     assert desc == list(reversed(names))
 
@@ -273,7 +275,7 @@ def test_filters_and_counts(ctx, many):
     assert S.count_clients(ctx, search="银行") == 3
     assert S.count_clients(ctx, search="银行", filters=S.ClientFilter(tiers=("strategic",))) == 2  # 招商银行, 长沙银行
     options = S.filter_options(ctx)
-    assert options["provinces"] == sorted(["广东省", "浙江省", "江苏省"])
+    assert options["provinces"] == ["广东省", "江苏省", "浙江省"]  # pinyin order: guang, jiang, zhe
     assert [name for _id, name in options["owners"]] == [ctx.actor.display_name]
     assert S.count_clients(ctx, filters=S.ClientFilter(needs_owner=True)) == 0
 

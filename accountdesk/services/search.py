@@ -112,10 +112,11 @@ def _sort_columns(sort: str, owner, name_key):
         return [case({t: i for i, t in enumerate(_TIER_ORDER)}, value=Client.tier, else_=len(_TIER_ORDER)), name_key]
     if sort == "status":
         return [case({s: i for i, s in enumerate(_STATUS_ORDER)}, value=Client.status, else_=len(_STATUS_ORDER)), name_key]
+    # Provinces and people's names in pinyin order too (ad_sort_key: see store/search.py).
     if sort == "province":
-        return [func.coalesce(Client.province, ""), name_key]
+        return [func.ad_sort_key(func.coalesce(Client.province, "")), name_key]
     if sort == "owner":
-        return [func.coalesce(owner.display_name, ""), name_key]
+        return [func.ad_sort_key(func.coalesce(owner.display_name, "")), name_key]
     if sort == "contract_renewal_date":
         return [func.coalesce(Client.contract_renewal_date, _FAR_DATE), name_key]
     raise ValidationError("sort", _("Unknown sort order: {sort}").format(sort=sort))
@@ -291,9 +292,9 @@ def filter_options(ctx: AppContext) -> dict[str, Any]:
             select(User.id, User.display_name).where(User.id.in_(owner_ids)).order_by(User.display_name)
         ).all()
     return {
-        "provinces": list(provinces),
-        "industries": list(industries),
-        "owners": [(o.id, o.display_name) for o in owners],
+        "provinces": sorted(provinces, key=index.sort_key),
+        "industries": sorted(industries, key=index.sort_key),
+        "owners": sorted(((o.id, o.display_name) for o in owners), key=lambda o: index.sort_key(o[1])),
         "tiers": list(_TIER_ORDER),
         "statuses": list(_STATUS_ORDER),
     }
