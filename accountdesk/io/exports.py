@@ -216,7 +216,7 @@ def export_ical(ctx, path: Path | str, *, tz: str = "Asia/Shanghai", since: dt.d
             start = v.planned_start.astimezone(zone)
             ev.add("dtstart", start)
             ev.add("dtend", (v.planned_end or v.planned_start + dt.timedelta(hours=1)).astimezone(zone))
-            ev.add("summary", f"{label(VisitKind, v.kind)}: {clients[v.client_id]}")
+            ev.add("summary", _("{kind}: {client}").format(kind=label(VisitKind, v.kind), client=clients[v.client_id]))
             if v.location:
                 ev.add("location", v.location)
             text = [t for t in (v.purpose, v.outcome and _("Outcome: {text}").format(text=v.outcome), v.next_steps and _("Next steps: {text}").format(text=v.next_steps)) if t]
