@@ -487,3 +487,20 @@ def test_show_item_opens_the_tab_of_an_entity(workspace, ctx, client_id):
     assert workspace.current_tab_name() == "equipment" and tab.equipment.current_id() == eid
     workspace.show_item("client", client_id)
     assert workspace.current_tab_name() == "overview"
+
+
+def test_cadence_is_overdue_until_a_visit_is_planned(workspace, ctx, client_id):
+    visits.create_visit_plan(ctx, client_id, "return_visit", every_months=1, starts_on="2026-02-01")
+    tab = workspace.show_tab("visits")
+    tab.reload()
+    col = column_of(tab.plans.view, "Next due")
+    assert cell_texts(tab.plans.view, col) == ["2026-02-01 (overdue)"]
+    assert tab.plans.model.index(0, col).data(Qt.ItemDataRole.ForegroundRole).color() == QColor("#c0392b")
+    overview = workspace.show_tab("overview")
+    overview.reload()
+    assert "Return visit due" in overview.due_list.text() and "2026-02-01 (overdue)" in overview.due_list.text()
+    visits.plan_visit(ctx, client_id, "return_visit", aware(2026, 3, 20, 10))
+    tab = workspace.show_tab("visits")
+    tab.reload()
+    assert cell_texts(tab.plans.view, col) == ["2026-02-01 · planned for 2026-03-20"]
+    assert tab.plans.model.index(0, col).data(Qt.ItemDataRole.ForegroundRole) is None

@@ -10,7 +10,7 @@ from typing import Any
 from ...i18n import _
 from ...labels import label
 from ...models.enums import VisitKind
-from ...services.equipment import add_months, next_calibration_on, next_service_on
+from ...services.equipment import next_calibration_on, next_service_on
 
 
 @dataclass(frozen=True)
@@ -21,31 +21,14 @@ class DueItem:
     row_id: str | None
 
 
-def plan_next_due(plan: dict[str, Any], visits: list[dict[str, Any]], today: dt.date) -> tuple[dt.date | None, dt.date | None]:
-    """(last done, next due) of a cadence: the last completed visit of the kind + every N months."""
-    if not plan.get("active", True):
-        return None, None
-    done = [
-        (v.get("done_at") or v["planned_start"]).astimezone().date()
-        for v in visits
-        if v["kind"] == plan["kind"] and v.get("status") == "done"
-    ]
-    last = max(done) if done else None
-    months = int(plan.get("every_months") or 1)
-    if last is not None:
-        return last, add_months(last, months)
-    return None, plan.get("starts_on") or today
-
-
 def due_items(client: dict[str, Any], lists: dict[str, list[dict[str, Any]]], today: dt.date,
               now: dt.datetime) -> list[DueItem]:
     out: list[DueItem] = []
     visits = lists.get("visits", [])
-    for plan in lists.get("visit_plans", []):
-        _last, nxt = plan_next_due(plan, visits, today)
-        if nxt is not None:
-            name = plan.get("title") or label(VisitKind, plan["kind"])
-            out.append(DueItem(nxt, _("{kind} due").format(kind=name), "visits", plan["id"]))
+    for st in lists.get("plan_statuses", []):
+        if st.scheduled is None:  # a planned visit is listed below
+            name = st.title or label(VisitKind, st.kind)
+            out.append(DueItem(st.due, _("{kind} due").format(kind=name), "visits", st.plan_id))
     for v in visits:
         if v.get("status") == "planned":
             out.append(DueItem(v["planned_start"].astimezone().date(),

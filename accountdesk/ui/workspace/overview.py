@@ -21,7 +21,7 @@ from ...i18n import _
 from ...labels import label
 from ...models.enums import ClientStatus, RiskKind, Severity, Tier
 from ...permissions import may_write
-from ...services import records
+from ...services import records, scheduling
 from ...services.detail import client_detail
 from ...services.schema import SCHEMAS
 from ..forms import RecordDialog
@@ -254,6 +254,7 @@ class OverviewTab(Tab):
         for plan in d.get("improvement_plans", []):
             items.extend(plan.get("items", []) if isinstance(plan, dict) else [])
         lists["improvement_items"] = items
+        lists["plan_statuses"] = scheduling.plan_statuses(self.ctx, self.client_id)
         today = self.ctx.today()
         due = due_items(d, lists, today, self.ctx.now())
         due = [x for x in due if (x.on - today).days <= 60][:8]

@@ -10,11 +10,10 @@ from PySide6.QtWidgets import QPushButton, QTextBrowser, QVBoxLayout, QWidget
 from ...i18n import _
 from ...labels import label
 from ...models.enums import VisitChannel, VisitKind, VisitStatus
-from ...services import records
+from ...services import records, scheduling
 from ..forms import Lookups, RecordDialog
 from ..forms.fmt import fmt_date, fmt_datetime
 from .common import AMBER, GREEN, GREY, RED, Column, icon, section_title
-from .due import plan_next_due
 from .tabs_basic import Tab, split
 
 QUICK_FIELDS = ["kind", "planned_start", "channel", "outcome"]
@@ -45,25 +44,37 @@ class VisitsTab(Tab):
         super().__init__(ctx, client_id, lookups, parent)
         today = ctx.today()
         self._visits: list[dict] = []
+        self._status: dict[str, scheduling.PlanStatus] = {}
 
-        def last_next(r):
-            return plan_next_due(r, self._visits, today)
+        def status(r):
+            return self._status.get(r["id"])
+
+        def last_text(r):
+            st = status(r)
+            return fmt_date(st.last_done) if st else ""
 
         def next_text(r):
-            nxt = last_next(r)[1]
-            if nxt is None:
+            st = status(r)
+            if st is None:
                 return _("Paused") if not r.get("active", True) else ""
-            if nxt < today:
-                return _("{date} (overdue)").format(date=fmt_date(nxt))
-            return fmt_date(nxt)
+            text = fmt_date(st.due)
+            if st.overdue:
+                text = _("{date} (overdue)").format(date=text)
+            if st.scheduled is not None:
+                text += " · " + _("planned for {date}").format(date=fmt_date(st.scheduled))
+            return text
 
         def next_color(r):
-            nxt = last_next(r)[1]
-            if nxt is None:
+            st = status(r)
+            if st is None:
                 return None
-            if nxt < today:
+            if st.overdue:
                 return RED
-            return AMBER if (nxt - today).days <= 7 else None
+            return AMBER if st.scheduled is None and (st.due - today).days <= 7 else None
+
+        def load_plans():
+            self._status = {st.plan_id: st for st in scheduling.plan_statuses(ctx, client_id)}
+            return records.list_records(ctx, "visit_plan", client_id)
 
         self.plans = self.panel(
             "visit_plan",
@@ -71,14 +82,15 @@ class VisitsTab(Tab):
                 Column("kind", _("Cadence"), lambda r: r.get("title") or label(VisitKind, r["kind"]), width=170),
                 Column("every_months", _("Every (months)"), width=110, align_right=True),
                 Column("owner_id", _("Owner"), lambda r: lookups.user_name(r.get("owner_id")), width=110),
-                Column("last", _("Last held"), lambda r: fmt_date(last_next(r)[0]), width=110),
-                Column("next", _("Next due"), next_text, sort=lambda r: (last_next(r)[1] is None, str(last_next(r)[1])),
+                Column("last", _("Last held"), last_text, width=110),
+                Column("next", _("Next due"), next_text, sort=lambda r: (status(r) is None, str(status(r) and status(r).due)),
                        color=next_color),
             ],
             title=_("Visit plans (cadence)"),
             empty=_("No visit plan yet. Add a cadence, e.g. a return visit every month, "
                     "an executive meeting every quarter."),
             new_label=_("New plan"),
+            load=load_plans,
             describe=lambda r: r.get("title") or label(VisitKind, r["kind"]),
             defaults=lambda: {"owner_id": ctx.actor.id, "active": True},
         )
