@@ -290,3 +290,16 @@ def test_imported_rows_and_outbox_entries_are_the_same_as_created_one_by_one(ctx
             k: v for k, v in eb.fields.items() if k not in ("name", "client_id")
         }
         assert (eb.op, eb.entity, eb.hlc) == ("create", "client", b.updated_at)
+
+
+def test_field_staff_may_import_contacts_but_not_clients(ctx, tmp_path):
+    from accountdesk.errors import PermissionDenied
+    from accountdesk.services import records as rec
+
+    clients.create_client(ctx, name="护航科技")
+    field = rec.create_record(ctx, "user", {"username": "f", "display_name": "驻场", "role": "field"})
+    ctx.set_actor(field)
+    contacts = excel_csv(tmp_path / "p.csv", [["客户名称", "姓名"], ["护航科技", "张伟"]])
+    assert plan_import(ctx, contacts).kind == "contacts"  # kind guessed among what the role may create
+    with pytest.raises(PermissionDenied):
+        plan_import(ctx, excel_csv(tmp_path / "c.csv", CLIENT_ROWS), "clients")

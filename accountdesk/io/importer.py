@@ -191,10 +191,10 @@ def plan_import(
     if kind is not None and kind not in M.KINDS:
         raise ValidationError("kind", _("Choose what to import: clients or contacts."))
     actor = ctx.actor  # resolved (and a profile's local user made) before the store is read
-    for k in [kind] if kind else list(M.KINDS):
-        if not may_write(actor.role, M.KINDS[k], "create", frozenset()):
-            raise PermissionDenied(_("Your role may not change this."))
     kinds = [kind] if kind else (["contacts"] if client_id else ["clients", "contacts"])
+    kinds = [k for k in kinds if may_write(actor.role, M.KINDS[k], "create", frozenset())]
+    if not kinds:
+        raise PermissionDenied(_("Your role may not change this."))
     table = read_table_file(path, choose=lambda heads: _choose_sheet(heads, kinds, sheet)[0].name)
     sh, kind, index, _score = _choose_sheet(table.sheets, kinds, None)
     header_number, header_cells = sh.rows[index]
