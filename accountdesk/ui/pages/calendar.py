@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QComboBox,
+    QCompleter,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -307,6 +308,9 @@ class NewVisitDialog(RecordDialog):
         self.client_combo.lineEdit().setPlaceholderText(_("Type to search"))
         for cid, name in self._clients:
             self.client_combo.addItem(name, cid)
+        completer = self.client_combo.completer()
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.client_combo.setCurrentIndex(self.client_combo.findData(client_id) if client_id else -1)
         row.addWidget(lab)
         row.addWidget(self.client_combo, 1)
@@ -345,6 +349,7 @@ class CalendarPage(QWidget):
         self.anchor = ctx.today()
         self.visits: list[ws.CalendarVisit] = []
         self._handle = None
+        self._shown_before = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 14)
         layout.setSpacing(10)
@@ -490,6 +495,12 @@ class CalendarPage(QWidget):
 
     def range(self) -> tuple[dt.date, dt.date]:
         return self.month_model.range() if self.mode == "month" else self.week_model.range()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - data may have changed while another screen was shown
+        super().showEvent(event)
+        if self._shown_before:
+            self.refresh()
+        self._shown_before = True
 
     def refresh(self) -> None:
         today = self.ctx.today()

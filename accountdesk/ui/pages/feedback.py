@@ -141,6 +141,7 @@ class FeedbackPage(QWidget):
         self.tasks = tasks
         self.setObjectName("FeedbackPage")
         self._handle = None
+        self._shown_before = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 14)
         layout.setSpacing(10)
@@ -229,6 +230,12 @@ class FeedbackPage(QWidget):
         kind = self.kind.currentData()
         severity = self.severity.currentData()
         return {"statuses": statuses, "kinds": [kind] if kind else None, "severities": [severity] if severity else None}
+
+    def showEvent(self, event) -> None:  # noqa: N802 - data may have changed while another screen was shown
+        super().showEvent(event)
+        if self._shown_before:
+            self.refresh()
+        self._shown_before = True
 
     def refresh(self) -> None:
         if self._handle is not None:
