@@ -60,6 +60,7 @@ def test_gbk_csv_as_excel_saves_it_imports_every_client_with_outbox_entries(ctx,
     assert plan.kind == "clients" and plan.encoding == "gb18030"
     assert plan.mapping["客户名称"] == "name" and plan.mapping["统一社会信用代码"] == "uscc"
     assert (plan.total, plan.new, plan.rejected_rows) == (3, 3, 0)
+    assert plan.preview[0].cells[:2] == ["上海护航科技有限公司", uscc(1)]  # for the mapping editor
     before = counts(ctx)
     result = run_import(ctx, plan)
     assert result.created == 3

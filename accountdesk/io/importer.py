@@ -63,6 +63,7 @@ class PlannedRow:
     match_name: str | None = None
     reason: str | None = None  # uscc | name | mobile | email
     boss_row: int | None = None  # contacts: reports to the contact of this row of the file
+    cells: list[Any] | None = None  # the row's cells by column (preview rows only)
 
 
 
@@ -129,7 +130,13 @@ class ImportPlan:
             ],
             "rejected": [r.to_dict() for r in self.rejected],
             "preview": [
-                {"row": r.row, "status": r.status, "values": {k: str(v) for k, v in r.raw.items()}} for r in self.preview
+                {
+                    "row": r.row,
+                    "status": r.status,
+                    "values": {k: str(v) for k, v in r.raw.items()},
+                    "cells": ["" if c is None else str(c) for c in (r.cells or [])],
+                }
+                for r in self.preview
             ]
             if preview
             else [],
@@ -284,6 +291,8 @@ def _plan_rows(ctx, plan: ImportPlan, data: list[tuple[int, list[Any]]]) -> None
         for number, cells in data:
             row = _plan_row(ctx, session, plan, index, cols, seen, number, cells)
             if row is not None:
+                if len(plan.rows) < PREVIEW_ROWS:
+                    row.cells = [cell_value(c) for c in cells[: len(plan.columns)]]
                 plan.rows.append(row)
         del keep
     if plan.kind == "contacts":
