@@ -278,3 +278,14 @@ def test_a_user_cannot_print_a_client_outside_their_scope(ctx, clock, users, tmp
     with pytest.raises(NotFoundError):
         render_dossiers(ctx, [other], tmp_path / "x.pdf")
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_the_contents_on_the_cover_point_at_the_right_pages(ctx, client_id, tmp_path):
+    import re
+
+    pages = pdf_pages(render_dossiers(ctx, [client_id], tmp_path / "d.pdf").path)
+    contents = pages[0].split("Contents", 1)[1]
+    entries = re.findall(r"^\s*(\d+)\s+(.+?)\s+(\d+)\s*$", contents, flags=re.M)
+    assert len(entries) >= 11
+    for _number, title, page in entries:
+        assert title in pages[int(page) - 1], (title, page)
