@@ -81,9 +81,6 @@ TAB_CLASSES: dict[str, type[Tab]] = {
     "timeline": TimelineTab,
     "ownership": OwnershipTab,
 }
-TAB_ICONS = {"overview": "clients", "contacts": "user", "visits": "visit", "feedback": "feedback",
-             "equipment": "equipment", "improvement": "improvement", "ownership": "handover", "timeline": "clock",
-             "service": "contract"}
 
 
 class ClientWorkspace(QWidget):
@@ -144,7 +141,7 @@ class ClientWorkspace(QWidget):
         for name in TAB_ORDER:
             holder = QWidget()
             QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
-            self.tab_widget.addTab(holder, icon(TAB_ICONS.get(name, "")), titles[name])
+            self.tab_widget.addTab(holder, titles[name])
             self._names.append(name)
         self.tab_widget.currentChanged.connect(self._current_changed)
         self.record_visit_button.clicked.connect(self._record_visit)
