@@ -289,3 +289,11 @@ def test_the_contents_on_the_cover_point_at_the_right_pages(ctx, client_id, tmp_
     assert len(entries) >= 11
     for _number, title, page in entries:
         assert title in pages[int(page) - 1], (title, page)
+
+
+def test_the_report_font_ships_with_the_application():
+    """Not a system font: Chinese must print on a machine that has none installed."""
+    from accountdesk.reports.fonts import register_fonts
+
+    path, _index = register_fonts()
+    assert "paperang_p2_fonts_cjk" in str(path) or os.environ.get("ACCOUNTDESK_REPORT_FONT")
