@@ -201,3 +201,12 @@ def test_column_choices_and_widths_are_remembered(qtbot, ctx, tasks, settings):
     assert again.table.columnWidth(NAME_COL) == 333
     again.reset_columns()
     assert "region" in again.visible_columns()
+
+
+def test_ctrl_n_opens_the_new_client_dialog(qtbot, ctx, tasks, settings):
+    page = open_page(qtbot, ctx, tasks, settings)
+    page.activateWindow()
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: getattr(page, "_new_dialog", None) is not None and page._new_dialog.isVisible())
+    page._new_dialog.reject()

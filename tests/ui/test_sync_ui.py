@@ -59,3 +59,25 @@ def test_a_wrong_password_is_shown_in_the_dialog(qtbot, window, server):
     assert dialog.isVisible()
     assert dialog.ok_button.isEnabled()
     assert window.sync_engine is None
+
+
+def test_first_start_connects_to_a_server_and_opens_the_synced_profile(qtbot, tmp_path, tasks, settings, server):
+    from accountdesk.ui.dialogs.first_start import FirstStartDialog
+
+    dialog = FirstStartDialog(tmp_path / "fresh", tasks, settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.connect_button.click()
+    qtbot.waitUntil(lambda: getattr(dialog, "_login", None) is not None and dialog._login.isVisible(), timeout=20000)
+    login = dialog._login
+    login.url_edit.setText(server.url)
+    login.user_edit.setText("wang.li")
+    login.password_edit.setText(sync_conftest.PASSWORD)
+    login.ok_button.click()
+    qtbot.waitUntil(lambda: dialog.ctx is not None, timeout=20000)
+    assert dialog.result() == FirstStartDialog.DialogCode.Accepted
+    assert dialog.engine is not None
+    assert dialog.ctx.actor.username == "wang.li"
+    assert sync_status(dialog.ctx).server_url == server.url
+    dialog.engine.close()
+    dialog.ctx.close()
