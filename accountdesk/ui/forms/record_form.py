@@ -82,6 +82,7 @@ class RecordForm(QWidget):
         grid.setVerticalSpacing(2)
         if columns is None:
             columns = 2 if len(self.specs) > 9 else 1
+        self.columns = columns
         row = 0
         col = 0
         for s in self.specs:
@@ -251,7 +252,8 @@ class RecordDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         outer.addWidget(self.buttons)
         hint = self.form.sizeHint()
-        self.resize(max(460, min(hint.width() + 60, 960)), max(240, min(hint.height() + 120, 720)))
+        wide = 720 if self.form.columns > 1 else 460
+        self.resize(max(wide, min(hint.width() + 60, 980)), max(240, min(hint.height() + 120, 720)))
 
     @property
     def save_button(self):
