@@ -365,7 +365,7 @@ def test_log_interaction_from_the_timeline(workspace, ctx, client_id, qtbot):
     assert cell_texts(tab.view, 3) == ["微信确认下周到访"]
 
 
-def test_field_history_lists_changes_and_restores(workspace, ctx, client_id, qtbot, clock):
+def test_field_history_lists_changes_and_restores(workspace, ctx, client_id, qtbot, clock, qtmodeltester):
     from accountdesk.ui.workspace import FieldHistoryDialog
 
     cid = contacts_svc.create_contact(ctx, client_id, name="张志军", title="副总经理")
@@ -374,6 +374,7 @@ def test_field_history_lists_changes_and_restores(workspace, ctx, client_id, qtb
     dlg = FieldHistoryDialog(ctx, "contact", cid, "title")
     qtbot.addWidget(dlg)
     assert cell_texts(dlg.view, 2) == ["副总经理", "—"]
+    qtmodeltester.check(dlg.model)
     assert cell_texts(dlg.view, 3) == ["总经理", "副总经理"]
     dlg.view.selectRow(0)
     dlg.restore_button.click()
@@ -414,7 +415,7 @@ def test_handover_gives_the_client_to_a_new_manager(workspace, ctx, client_id, s
     assert cell_texts(tab.view, 2) == ["李娜"] and cell_texts(tab.view, 3) == ["赵磊"]
 
 
-def test_conflict_review_keeps_the_other_value(qtbot, ctx, client_id, staff):
+def test_conflict_review_keeps_the_other_value(qtbot, ctx, client_id, staff, qtmodeltester):
     from accountdesk.ui.workspace import ConflictsDialog
 
     cid = contacts_svc.create_contact(ctx, client_id, name="欧阳玉兰", title="计量室主任")
@@ -425,6 +426,7 @@ def test_conflict_review_keeps_the_other_value(qtbot, ctx, client_id, staff):
     dlg = ConflictsDialog(ctx)
     qtbot.addWidget(dlg)
     assert dlg.model.rowCount() == 1
+    qtmodeltester.check(dlg.model)
     assert dlg.kept_box.value.text() == "计量室主任" and dlg.lost_box.value.text() == "质量部经理"
     assert dlg.lost_box.button.text() == "Keep mine" and dlg.kept_box.button.text() == "Keep theirs"
     dlg.lost_box.button.click()
@@ -442,6 +444,8 @@ def test_every_workspace_model_passes_the_model_tester(workspace, ctx, client_id
             qtmodeltester.check(panel.model)
         if hasattr(tab, "model"):
             qtmodeltester.check(tab.model)
+        if hasattr(tab, "handovers"):
+            qtmodeltester.check(tab.handovers)
 
 
 def test_workspace_opens_in_chinese(qtbot, ctx, tasks, client_id):
