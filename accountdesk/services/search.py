@@ -354,11 +354,20 @@ def _hit_texts(session: Session, hits) -> dict[str, tuple[str, str]]:
     for h in hits:
         by_entity.setdefault(h.entity, []).append(h)
     if "client" in by_entity:
-        for c in session.scalars(select(Client).where(Client.id.in_([h.row_id for h in by_entity["client"]]))):
+        for c in session.execute(
+            select(Client.id, Client.name, Client.short_name, Client.uscc).where(
+                Client.id.in_(id_list(h.row_id for h in by_entity["client"]))
+            )
+        ):
             out[c.id] = (c.name, " · ".join(filter(None, [c.name, c.short_name, c.uscc])))
     if "contact" in by_entity:
         name_hits = {h.row_id for h in by_entity["contact"] if h.name_match}
-        for c in session.scalars(select(Contact).where(Contact.id.in_([h.row_id for h in by_entity["contact"]]))):
+        for c in session.execute(
+            select(
+                Contact.id, Contact.name, Contact.title, Contact.department, Contact.mobile, Contact.phone,
+                Contact.email, Contact.wechat, Contact.notes,
+            ).where(Contact.id.in_(id_list(h.row_id for h in by_entity["contact"])))
+        ):
             label = " · ".join(filter(None, [c.name, c.title]))
             if c.id in name_hits:
                 body = " · ".join(filter(None, [c.name, c.title, c.department, c.mobile or c.phone]))
@@ -366,7 +375,11 @@ def _hit_texts(session: Session, hits) -> dict[str, tuple[str, str]]:
                 body = " · ".join(filter(None, [c.name, c.mobile, c.phone, c.email, c.wechat, c.title, c.department, c.notes]))
             out[c.id] = (label, body)
     if "service_note" in by_entity:
-        for n in session.scalars(select(ServiceNote).where(ServiceNote.id.in_([h.row_id for h in by_entity["service_note"]]))):
+        for n in session.execute(
+            select(ServiceNote.id, ServiceNote.category, ServiceNote.text).where(
+                ServiceNote.id.in_(id_list(h.row_id for h in by_entity["service_note"]))
+            )
+        ):
             out[n.id] = (n.category or _("Service note"), n.text)
     return out
 

@@ -552,7 +552,7 @@ def search_rows(session: Session, query: str, *, limit: int = 200) -> list[RawHi
         if len(out) >= limit:
             break
         # A broad query (``有限``, ``xian``) matches most rows: look at a bounded number of them.
-        inner, params = _match_sql(q, where, cap=max(limit * 10, 1000))
+        inner, params = _match_sql(q, where, cap=max(limit * 5, 250))
         sql = (
             "SELECT r.id, r.entity, r.row_id, r.client_id, r.label, r.confidential FROM search_rows r "
             f"WHERE r.id IN ({inner}) "
