@@ -153,3 +153,19 @@ def test_cli_agenda_json_and_table(ctx, world, data_dir, capsys):
     assert cli_main(["--data-dir", str(data_dir), "agenda", "--days", "soon"]) == 2
     assert "days" in capsys.readouterr().err
     assert cli_main(["--data-dir", str(data_dir), "agenda", "--user", "nobody"]) == 2
+
+
+def test_cli_agenda_speaks_chinese(ctx, world, data_dir, capsys):
+    ctx.close()
+    assert cli_main(["--data-dir", str(data_dir), "--lang", "zh_CN", "agenda", "--days", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "到期日" in out and "已逾期" in out
+
+
+def test_field_staff_see_the_agenda_of_the_clients_they_serve(ctx, world):
+    field_user = records.create_record(ctx, "user", {"username": "eng", "display_name": "工程师", "role": "field"})
+    records.create_record(ctx, "client_team_member", {"user_id": field_user}, client_id=world["b"])
+    assert {i.client_id for i in agenda(ctx, days=7, user_id=field_user)} == {world["b"]}
+    ctx.set_actor(field_user)
+    items = agenda(ctx, days=7)
+    assert items and {i.client_id for i in items} == {world["b"]}

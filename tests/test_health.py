@@ -121,3 +121,13 @@ def test_client_list_rows_carry_health_and_next_due(ctx, client):
 def test_unknown_client(ctx):
     with pytest.raises(NotFoundError):
         client_health(ctx, "no-such-id")
+
+
+def test_batch_and_single_agree(ctx, client):
+    other = clients.create_client(ctx, name="远航物流集团")
+    survey(ctx, other, dt.date(2026, 3, 1), 3)
+    record_feedback(ctx, client, "complaint", "报告错误", received_at=at(2026, 3, 10), due_at=at(2026, 3, 12))
+    batch = health_for_clients(ctx, [client, other])
+    assert batch[client] == client_health(ctx, client)
+    assert batch[other] == client_health(ctx, other)
+    assert batch[client].score < 100 and batch[other].score < 100
