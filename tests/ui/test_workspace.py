@@ -508,3 +508,31 @@ def test_cadence_is_overdue_until_a_visit_is_planned(workspace, ctx, client_id):
     tab.reload()
     assert cell_texts(tab.plans.view, col) == ["2026-02-01 · planned for 2026-03-20"]
     assert tab.plans.model.index(0, col).data(Qt.ItemDataRole.ForegroundRole) is None
+
+
+def test_header_offers_the_conflicts_of_this_client(workspace, ctx, client_id, staff, qtbot):
+    cid = contacts_svc.create_contact(ctx, client_id, name="李倩", mobile="13800138000")
+    with ctx.write() as (session, writer):
+        writer.create(Conflict, {"entity": "contact", "row_id": cid, "field": "mobile", "kept_value": "+8613800138000",
+                                 "kept_by": staff["me"], "lost_value": "+8613900139000", "lost_by": staff["li"]},
+                      client_id=client_id)
+    workspace.reload()
+    assert not workspace.conflicts_button.isHidden()
+    assert workspace.conflicts_button.text() == "Conflicts to review: 1"
+    dlg = workspace.review_conflicts()
+    dlg.kept_box.button.click()  # keep mine
+    assert records.get_record(ctx, "contact", cid)["mobile"] == "+8613800138000"
+    dlg.close()
+    workspace.reload()
+    assert workspace.conflicts_button.isHidden()
+
+
+def test_selecting_a_node_on_the_map_selects_the_contact(workspace, ctx, client_id):
+    boss = contacts_svc.create_contact(ctx, client_id, name="何慧敏")
+    report = contacts_svc.create_contact(ctx, client_id, name="陈娜", reports_to_id=boss)
+    tab = workspace.show_tab("contacts")
+    tab.reload()
+    tab.map.nodes[report].setSelected(True)
+    assert tab.contacts.current_id() == report
+    tab.contacts.select(boss)
+    assert tab.map.nodes[boss].isSelected() and not tab.map.nodes[report].isSelected()

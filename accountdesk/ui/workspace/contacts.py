@@ -159,6 +159,7 @@ def layout_forest(contacts: list[dict[str, Any]]) -> tuple[dict[str, tuple[float
 
 class RelationshipMap(QGraphicsView):
     contact_activated = Signal(str)
+    contact_selected = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -171,6 +172,12 @@ class RelationshipMap(QGraphicsView):
         self.setMinimumHeight(200)
         self.nodes: dict[str, ContactNode] = {}
         self.edges: list[tuple[str, str]] = []
+        self.scene_.selectionChanged.connect(self._selection_changed)
+
+    def _selection_changed(self) -> None:
+        items = [i for i in self.scene_.selectedItems() if isinstance(i, ContactNode)]
+        if items:
+            self.contact_selected.emit(items[0].contact_id)
 
     def set_contacts(self, contacts: list[dict[str, Any]]) -> None:
         self.scene_.clear()
@@ -219,11 +226,15 @@ class RelationshipMap(QGraphicsView):
         self.fit()
 
     def select(self, contact_id: str) -> None:
-        self.scene_.clearSelection()
         node = self.nodes.get(contact_id)
+        if node is not None and node.isSelected():
+            return
+        self.scene_.blockSignals(True)
+        self.scene_.clearSelection()
         if node is not None:
             node.setSelected(True)
             self.ensureVisible(node)
+        self.scene_.blockSignals(False)
 
     def wheelEvent(self, event) -> None:  # noqa: N802 - ctrl+wheel zooms
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
@@ -289,6 +300,7 @@ class ContactsTab(Tab):
         box.addWidget(self.map, 1)
         self.layout_.addWidget(split(self.contacts, holder, sizes=[260, 380]))
         self.map.contact_activated.connect(self._edit_from_map)
+        self.map.contact_selected.connect(self.contacts.select)
         self.contacts.changed.connect(lambda _e: self.map.set_contacts(self.contacts.model.rows))
         self.contacts.selection_changed.connect(lambda r: self.map.select(r["id"]) if r else None)
 

@@ -12,6 +12,7 @@ from ...i18n import _
 from ...labels import label
 from ...models.enums import ClientStatus, RiskKind, Tier
 from ...services import records
+from ...services import workspace as ws
 from ..forms import Lookups
 from .common import AMBER, GREEN, GREY, RED, badge, icon
 from .contacts import ContactsTab
@@ -128,6 +129,12 @@ class ClientWorkspace(QWidget):
         self.record_visit_button.setObjectName("header_record_visit")
         self.feedback_button = QPushButton(icon("feedback"), _("Record feedback"), header)
         self.feedback_button.setObjectName("header_record_feedback")
+        self.conflicts_button = QPushButton(icon("conflict"), "", header)
+        self.conflicts_button.setObjectName("header_conflicts")
+        self.conflicts_button.setStyleSheet("color: #b54708;")
+        self.conflicts_button.hide()
+        self.conflicts_button.clicked.connect(self.review_conflicts)
+        hl.addWidget(self.conflicts_button)
         hl.addWidget(self.record_visit_button)
         hl.addWidget(self.feedback_button)
         layout.addWidget(header)
@@ -175,6 +182,9 @@ class ClientWorkspace(QWidget):
                 b = badge("⚠ " + label(RiskKind, r.get("kind")), RED)
                 b.setObjectName("risk_badge")
                 self.badges.addWidget(b)
+        conflicts = len(ws.list_conflicts(self.ctx, client_id=self.client_id))
+        self.conflicts_button.setText(_("Conflicts to review: {n}").format(n=conflicts))
+        self.conflicts_button.setVisible(conflicts > 0)
         self.title_changed.emit(c["name"])
 
     # -- tabs ------------------------------------------------------------------------------------
@@ -248,6 +258,15 @@ class ClientWorkspace(QWidget):
 
     def _record_feedback(self):
         return self.show_tab("feedback").feedback.create()
+
+    def review_conflicts(self):
+        from .conflicts_dialog import ConflictsDialog
+
+        dlg = ConflictsDialog(self.ctx, self.client_id, parent=self)
+        dlg.resolved.connect(lambda _cid: self._data_changed("", "conflict"))
+        dlg.finished.connect(lambda _r: self.reload())
+        dlg.open()
+        return dlg
 
     def hand_over(self):
         from .handover_dialog import HandoverDialog
