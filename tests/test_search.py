@@ -104,6 +104,14 @@ def test_name_matches_come_before_other_text(ctx, book):
     assert {h.entity for h in hits} == {"client", "service_note"}
 
 
+def test_names_beginning_with_the_query_come_first(ctx, book):
+    supplier = clients.create_client(ctx, name="深圳华为配套服务有限公司")
+    long_name = clients.create_client(ctx, name="华为数字能源技术有限公司")
+    assert [h.row_id for h in S.search(ctx, "华为")] == [book["huawei"], long_name, supplier]
+    assert [h.row_id for h in S.search(ctx, "huawei")][:2] == [book["huawei"], long_name]
+    assert S.search(ctx, "华为", limit=1)[0].row_id == book["huawei"]
+
+
 def test_nothing_found_and_blank_queries(ctx, book):
     assert S.search(ctx, "腾讯") == []
     assert S.search(ctx, "   ") == []

@@ -553,12 +553,16 @@ def search_rows(session: Session, query: str, *, limit: int = 200) -> list[RawHi
             break
         # A broad query (``有限``, ``xian``) matches most rows: look at a bounded number of them.
         inner, params = _match_sql(q, where, cap=max(limit * 5, 250))
+        # Clients, then contacts, then notes; within each, names that begin with the query (as
+        # typed, in full pinyin or in initials) before names that contain it, shorter first.
         sql = (
             "SELECT r.id, r.entity, r.row_id, r.client_id, r.label, r.confidential FROM search_rows r "
             f"WHERE r.id IN ({inner}) "
-            "ORDER BY CASE r.entity WHEN 'client' THEN 0 WHEN 'contact' THEN 1 ELSE 2 END, r.id LIMIT :limit"
+            "ORDER BY CASE r.entity WHEN 'client' THEN 0 WHEN 'contact' THEN 1 ELSE 2 END, "
+            "instr(char(31) || r.name_doc, char(31) || :prefix) = 0, length(r.label), r.id LIMIT :limit"
         )
-        for rid, entity, row_id, client_id, label, conf in session.execute(text(sql), {**params, "limit": limit}):
+        rows = session.execute(text(sql), {**params, "prefix": q, "limit": limit - len(out)})
+        for rid, entity, row_id, client_id, label, conf in rows:
             if rid in seen:
                 continue
             seen.add(rid)
