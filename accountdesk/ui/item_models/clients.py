@@ -42,14 +42,14 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("name", N_("Client"), "name", 240),
-    Column("tier", N_("Tier"), "tier", 124, badge=True),
-    Column("status", N_("Status"), "status", 88, badge=True),
-    Column("health", N_("Health"), None, 72, badge=True),
+    Column("name", N_("Client"), "name", 220),
+    Column("tier", N_("Tier"), "tier", 120, badge=True),
+    Column("status", N_("Status"), "status", 84, badge=True),
+    Column("health", N_("Health"), None, 64, badge=True),
     Column("risk", N_("Risk"), None, 150, badge=True),
-    Column("region", N_("Region"), "province", 100),
+    Column("region", N_("Region"), "province", 108),
     Column("industry", N_("Industry"), None, 110),
-    Column("owner", N_("Account manager"), "owner", 110),
+    Column("owner", N_("Account manager"), "owner", 148),
     Column("next_due", N_("Next due"), None, 100),
     Column("renewal", N_("Contract renewal"), "contract_renewal_date", 110),
 )

@@ -30,8 +30,12 @@ def paint_badges(painter: QPainter, rect: QRect, badges: list[tuple[str, str, st
     painter.setClipRect(rect)
     for text, fg, bg in badges:
         width = badge_width(fm, text)
-        if x + width > rect.right() and x > rect.left() + 6:
-            break
+        room = rect.right() - 4 - x
+        if width > room:
+            if x > rect.left() + 6 or room < 2 * PAD_X + fm.horizontalAdvance("…") + 4:
+                break  # the following badges do not fit; the tooltip lists them all
+            text = fm.elidedText(text, Qt.TextElideMode.ElideRight, room - 2 * PAD_X)
+            width = badge_width(fm, text)
         box = QRectF(x, y, width, height)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(bg))
