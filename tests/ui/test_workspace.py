@@ -536,3 +536,12 @@ def test_selecting_a_node_on_the_map_selects_the_contact(workspace, ctx, client_
     assert tab.contacts.current_id() == report
     tab.contacts.select(boss)
     assert tab.map.nodes[boss].isSelected() and not tab.map.nodes[report].isSelected()
+
+
+def test_a_client_deleted_while_open_does_not_break_the_workspace(workspace, ctx, client_id):
+    records.delete_record(ctx, "client", client_id)
+    workspace.reload()
+    assert workspace.name_label.text() == "This client no longer exists."
+    overview = workspace.show_tab("overview")
+    overview.reload()
+    assert not overview.isEnabled()

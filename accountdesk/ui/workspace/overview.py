@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...errors import NotFoundError
 from ...i18n import _
 from ...labels import label
 from ...models.enums import ClientStatus, RiskKind, Severity, Tier
@@ -178,7 +179,11 @@ class OverviewTab(Tab):
     # -- data ------------------------------------------------------------------------------------
     def reload(self) -> None:
         self.lookups.invalidate()
-        self.detail = client_detail(self.ctx, self.client_id)
+        try:
+            self.detail = client_detail(self.ctx, self.client_id)
+        except NotFoundError:  # deleted (here or by a sync) while the workspace was open
+            self.setEnabled(False)
+            return
         self._fill_profile()
         self._fill_health()
         self._fill_team()
