@@ -28,7 +28,7 @@ def register(sub) -> None:
     p = sub.add_parser("import", help=_("import clients or contacts from a CSV or Excel file"))
     p.add_argument("file", type=Path, metavar=_("FILE"))
     p.add_argument("--kind", choices=sorted(M.KINDS), help=_("what the file holds (default: guessed from the headers)"))
-    p.add_argument("--map", nargs="+", default=[], metavar="COLUMN=FIELD",
+    p.add_argument("--map", nargs="+", action="extend", default=[], metavar="COLUMN=FIELD",
                    help=_("map a column to a field by hand (FIELD empty: ignore the column)"))
     p.add_argument("--sheet", help=_("the sheet of a workbook to read (default: the best match)"))
     p.add_argument("--duplicates", choices=["skip", "merge"], default="skip",
