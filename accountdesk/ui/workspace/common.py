@@ -386,7 +386,8 @@ class Card(QFrame):
 def badge(text: str, color: str, parent: QWidget | None = None) -> QLabel:
     lab = QLabel(text, parent)
     lab.setStyleSheet(
-        f"color: white; background: {color}; border-radius: 9px; padding: 2px 9px; font-size: 11px; border: none;"
+        f"color: white; background: {color}; border-radius: 8px; padding: 1px 9px; font-size: 11px; border: none;"
+        " min-height: 18px; max-height: 18px;"
     )
     lab.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
     return lab

@@ -80,7 +80,7 @@ class VisitsTab(Tab):
             "visit_plan",
             [
                 Column("kind", _("Cadence"), lambda r: r.get("title") or label(VisitKind, r["kind"]), width=170),
-                Column("every_months", _("Every (months)"), width=110, align_right=True),
+                Column("every_months", _("Every (months)"), width=130, align_right=True),
                 Column("owner_id", _("Owner"), lambda r: lookups.user_name(r.get("owner_id")), width=110),
                 Column("last", _("Last held"), last_text, width=110),
                 Column("next", _("Next due"), next_text, sort=lambda r: (status(r) is None, str(status(r) and status(r).due)),
@@ -104,7 +104,7 @@ class VisitsTab(Tab):
             [
                 Column("planned_start", _("When"), lambda r: fmt_datetime(r.get("done_at") or r["planned_start"]),
                        sort=lambda r: r["planned_start"], width=140),
-                Column("kind", _("Kind"), lambda r: label(VisitKind, r["kind"]), width=130),
+                Column("kind", _("Kind"), lambda r: label(VisitKind, r["kind"]), width=150),
                 Column("channel", _("Channel"), lambda r: label(VisitChannel, r.get("channel")), width=80),
                 Column("status", _("Status"), lambda r: label(VisitStatus, r.get("status")), width=80,
                        color=lambda r: STATUS_COLOURS.get(r.get("status"))),
