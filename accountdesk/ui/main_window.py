@@ -168,7 +168,7 @@ class MainWindow(QMainWindow):
         self.sync_indicator = SyncIndicator()
         self.sync_indicator.sync_requested.connect(self.sync_now)
         self.sync_indicator.cancel_requested.connect(self.cancel_sync)
-        self.sync_indicator.conflicts_clicked.connect(lambda: self.show_page("today"))
+        self.sync_indicator.conflicts_clicked.connect(self.review_conflicts)
         self.statusBar().addPermanentWidget(self.sync_indicator, 1)
         self.statusBar().setSizeGripEnabled(False)
 
@@ -442,6 +442,17 @@ class MainWindow(QMainWindow):
                 show_tab(tab, None if entity == "client" else row_id)
         except Exception:  # noqa: BLE001 - the workspace stays open on its first tab
             log.exception("cannot show %s %s in the workspace", entity, row_id)
+
+    def review_conflicts(self) -> None:
+        """The conflict review dialog (both values, who and when, keep either) for all clients."""
+        dialog_cls = optional_class("accountdesk.ui.workspace", "ConflictsDialog")
+        if dialog_cls is None or self.ctx is None:
+            self.show_page("today")
+            return
+        dialog = dialog_cls(self.ctx, None, self)
+        dialog.finished.connect(lambda _code: self.refresh_sync_status())
+        dialog.open()
+        self._conflicts_dialog = dialog
 
     def _client_name(self, client_id: str) -> str:
         from ..services.records import get_record

@@ -172,3 +172,24 @@ def test_the_gui_launcher_starts_the_app_only_without_a_command(argv, expected):
     from accountdesk.__main__ import _gui_arguments
 
     assert _gui_arguments(argv) == expected
+
+
+def test_conflicts_to_review_show_in_the_status_bar_and_open_the_review(qtbot, ctx, window):
+    from accountdesk.models import Conflict
+    from accountdesk.ui.main_window import optional_class
+
+    ids = make_clients(ctx)
+    client_id = ids["护航科技有限公司"]
+    with ctx.write() as (_session, writer):
+        writer.create(Conflict, {"entity": "client", "row_id": client_id, "field": "industry",
+                                 "kept_value": "信息技术", "lost_value": "软件", "kept_by": ctx.actor.id,
+                                 "lost_by": ctx.actor.id}, client_id=client_id)
+    window.refresh_sync_status()
+    button = window.sync_indicator.conflicts_button
+    qtbot.waitUntil(lambda: button.isVisible() and button.text() == "1 conflict to review")
+    button.click()
+    if optional_class("accountdesk.ui.workspace", "ConflictsDialog") is None:
+        assert window.current_key == "today"
+    else:
+        assert window._conflicts_dialog.isVisible()
+        window._conflicts_dialog.reject()

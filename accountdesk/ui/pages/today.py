@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
@@ -34,6 +35,8 @@ from ..widgets.empty_state import EmptyState
 log = logging.getLogger(__name__)
 
 ROW_HEIGHT = 56
+#: Seconds after which showing Today again reloads it.
+STALE_AFTER_S = 300
 #: Rows shown per section before "Show all".
 SECTION_LIMIT = 25
 SECTIONS = (
@@ -176,6 +179,7 @@ class TodayPage(QWidget):
         self._generation = 0
         self.items: list = []
         self.available = True
+        self._loaded_at: float | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 20, 24, 12)
         outer.setSpacing(12)
@@ -222,6 +226,12 @@ class TodayPage(QWidget):
         self.stack.setCurrentWidget(self.loading_state)
         self.refresh()
 
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        # Coming back to Today after a while (or on another day): load it again.
+        if self._loaded_at is not None and time.monotonic() - self._loaded_at > STALE_AFTER_S:
+            self.refresh()
+
     def retranslate(self) -> None:
         self.title.setText(_("Today"))
         self.refresh_button.setText(_("Refresh"))
@@ -265,6 +275,7 @@ class TodayPage(QWidget):
             self.stack.setCurrentWidget(self.empty)
             self.loaded.emit()
             return
+        self._loaded_at = time.monotonic()
         self.items = list(items)
         groups = group_items(self.items, today)
         self.date_label.setText(_("{date}  ·  {overdue} overdue  ·  {today} due today  ·  {week} later this week").format(
