@@ -339,3 +339,22 @@ def test_upgrade_from_the_first_revision_indexes_existing_rows(tmp_path):
     ).fetchall()
     conn.close()
     assert rows == [(cid,)]
+
+
+def test_downgrade_removes_the_index_and_leaves_a_working_file(tmp_path):
+    from accountdesk.store.migrate import downgrade, migrate_store
+
+    path = tmp_path / "accountdesk.sqlite3"
+    migrate_store(path, tmp_path)
+    downgrade(path, "0001")
+    conn = sqlite3.connect(path)  # no index functions registered: nothing may call them now
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'search%'")}
+    cid = new_id()
+    conn.execute(
+        "INSERT INTO clients (id, client_id, name, tier, status, tags, created_at, updated_at) "
+        "VALUES (?, ?, '护航科技', 'standard', 'active', '[]', '2026-01-01 00:00:00', 'x')",
+        (cid, cid),
+    )
+    conn.commit()
+    conn.close()
+    assert names == set()
