@@ -136,3 +136,17 @@ def test_calendar_in_chinese(qtbot, ctx, tasks, client_id):
     assert p.month_model.headerData(0, Qt.Orientation.Horizontal) == "周一"
     assert p.week_button.text() == "周"
     tasks.wait(5000)
+
+
+def test_double_click_on_a_free_hour_of_the_week_plans_a_visit_then(page, ctx, client_id, qtbot):
+    from accountdesk.ui.pages.calendar import NewVisitDialog
+
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        page.week_button.click()
+    page.week_view.doubleClicked.emit(page.week_model.index(14 - 7, 3))  # Thursday 14:00
+    [dlg] = page.findChildren(NewVisitDialog)
+    assert dlg.form.editor("planned_start").value() == "2026-03-19 14:00"
+    dlg.choose_client(client_id)
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        save(qtbot, dlg)
+    assert page.week_model.data(page.week_model.index(14 - 7, 3)) == "14:00 护航科技 · Return visit"
