@@ -185,17 +185,24 @@ def list_clients_page(
     sr = index.search_rows_table
     # Name order comes from the index (pinyin collation key), which also serves as the row
     # source, so the default order pages through an index without sorting the whole list.
-    keys = [*_sort_columns(sort, owner, sr.c.sort_key), sr.c.row_id]
     # Phase 1: only the sort keys of the page (narrow rows sort fast); phase 2: its columns.
-    stmt = (
-        select(*[k.label(f"_k{i}") for i, k in enumerate(keys)])
-        .select_from(sr)
-        .join(Client, Client.id == sr.c.row_id)
-        .where(sr.c.entity == "client")
-    )
-    if sort == "owner":
-        stmt = stmt.outerjoin(owner, owner.id == Client.owner_id)
-    stmt = _filtered(ctx, stmt, search, filters, id_sql="+search_rows.row_id" if sort == "name" else "clients.id")
+    if sort == "name":
+        # Walk the index in name order, from the page position on: no sort step at all.
+        keys = [sr.c.sort_key, sr.c.row_id]
+        stmt = (
+            select(*[k.label(f"_k{i}") for i, k in enumerate(keys)])
+            .select_from(sr)
+            .join(Client, Client.id == sr.c.row_id)
+            .where(sr.c.entity == "client")
+        )
+        stmt = _filtered(ctx, stmt, search, filters, id_sql="+search_rows.row_id")
+    else:
+        # Scan the clients and look each name key up (cheaper than the other way round).
+        keys = [*_sort_columns(sort, owner, index.name_sort_expr(Client)), Client.id]
+        stmt = select(*[k.label(f"_k{i}") for i, k in enumerate(keys)]).select_from(Client)
+        if sort == "owner":
+            stmt = stmt.outerjoin(owner, owner.id == Client.owner_id)
+        stmt = _filtered(ctx, stmt, search, filters)
     if after is not None:
         if not isinstance(after, (tuple, list)) or len(after) != len(keys):
             raise ValidationError("after", _("The page position does not fit this sort order."))
