@@ -545,3 +545,18 @@ def test_a_client_deleted_while_open_does_not_break_the_workspace(workspace, ctx
     overview = workspace.show_tab("overview")
     overview.reload()
     assert not overview.isEnabled()
+
+
+def test_field_history_from_a_label_of_the_edit_form(workspace, ctx, client_id):
+    from accountdesk.ui.workspace import FieldHistoryDialog
+
+    cid = contacts_svc.create_contact(ctx, client_id, name="赵斌", title="设备部主管")
+    contacts_svc.update_contact(ctx, cid, title="设备部经理")
+    tab = workspace.show_tab("contacts")
+    tab.reload()
+    tab.contacts.select(cid)
+    dlg = tab.contacts.edit()
+    dlg.form.history_requested.emit("title")
+    [history] = dlg.findChildren(FieldHistoryDialog)
+    assert history.field == "title"
+    assert cell_texts(history.view, 3) == ["设备部经理", "设备部主管"]

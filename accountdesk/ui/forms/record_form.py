@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import SIGNAL, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QGridLayout,
     QLabel,
+    QMenu,
     QMessageBox,
     QScrollArea,
     QVBoxLayout,
@@ -53,9 +54,11 @@ def _flag_confidential(entity: str, name: str) -> bool:
 
 
 class RecordForm(QWidget):
-    """Editors for some fields of ``entity``; ``values()`` gives raw input for the services."""
+    """Editors for some fields of ``entity``; ``values()`` gives raw input for the services.
+    Right-clicking a field's label offers its history (``history_requested``)."""
 
     changed = Signal()
+    history_requested = Signal(str)  # field
 
     def __init__(
         self,
@@ -96,6 +99,8 @@ class RecordForm(QWidget):
             lab.setBuddy(editor.focus_widget())
             lab.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
             lab.setContentsMargins(0, 5, 0, 0)
+            lab.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            lab.customContextMenuRequested.connect(lambda pos, n=s.name, w=lab: self._label_menu(n, w, pos))
             err = QLabel("", self)
             err.setObjectName(f"error_{s.name}")
             err.setStyleSheet(ERROR_STYLE)
@@ -123,6 +128,13 @@ class RecordForm(QWidget):
         for (ent, field), source in RECUSAL.items():
             if ent == entity and field in self.editors and source in self.editors:
                 self._wire_recusal(field, source)
+
+    def _label_menu(self, name: str, widget: QLabel, pos) -> None:
+        if not self.receivers(SIGNAL("history_requested(QString)")):
+            return
+        menu = QMenu(self)
+        menu.addAction(_("History of this field…"), lambda: self.history_requested.emit(name))
+        menu.popup(widget.mapToGlobal(pos))
 
     # -- recusal -------------------------------------------------------------------------------
     def _wire_recusal(self, field: str, source: str) -> None:
@@ -190,6 +202,7 @@ class RecordDialog(QDialog):
     """Create or edit one record. ``saved`` carries the row id once the services accepted it."""
 
     saved = Signal(str)
+    field_history_requested = Signal(str)  # field (edit mode only)
 
     def __init__(
         self,
@@ -231,6 +244,7 @@ class RecordDialog(QDialog):
         if row_id:
             self.original = records.get_record(ctx, entity, row_id)
             self.form.set_values(self.original)
+            self.form.history_requested.connect(self.field_history_requested)
         elif defaults:
             self.form.set_values(defaults)
             for name in defaults:  # defaults are to be saved even if untouched

@@ -260,7 +260,7 @@ class RecordPanel(QWidget):
         self.new_button.clicked.connect(self.create)
         self.edit_button.clicked.connect(self.edit)
         self.delete_button.clicked.connect(self.delete)
-        self.history_button.clicked.connect(self.history)
+        self.history_button.clicked.connect(lambda: self.history())
         self.view.doubleClicked.connect(lambda _i: self.edit())
         self.view.activated.connect(lambda _i: self.edit())  # Enter
         for keys, slot in ((QKeySequence.StandardKey.Delete, self.delete), (QKeySequence.StandardKey.New, self.create)):
@@ -319,6 +319,8 @@ class RecordPanel(QWidget):
 
     def _run(self, dlg: RecordDialog) -> None:
         dlg.saved.connect(self._saved)
+        if dlg.row_id:
+            dlg.field_history_requested.connect(lambda field, d=dlg: self.history(field, parent=d))
         dlg.open()
 
     def _saved(self, row_id: str) -> None:
@@ -354,13 +356,14 @@ class RecordPanel(QWidget):
         self.changed.emit(self.entity)
         return True
 
-    def history(self):
+    def history(self, field: str | None = None, parent: QWidget | None = None):
         row_id = self.current_id()
         if not row_id:
             return None
         from .field_history_dialog import FieldHistoryDialog
 
-        dlg = FieldHistoryDialog(self.ctx, self.entity, row_id, parent=self, lookups=self.lookups)
+        dlg = FieldHistoryDialog(self.ctx, self.entity, row_id, field if isinstance(field, str) else None,
+                                 parent=parent or self, lookups=self.lookups)
         dlg.restored.connect(lambda: (self.reload(), self.changed.emit(self.entity)))
         dlg.open()
         return dlg
