@@ -560,3 +560,15 @@ def test_field_history_from_a_label_of_the_edit_form(workspace, ctx, client_id):
     [history] = dlg.findChildren(FieldHistoryDialog)
     assert history.field == "title"
     assert cell_texts(history.view, 3) == ["设备部经理", "设备部主管"]
+
+
+def test_an_account_manager_cannot_reassign_the_client(qtbot, ctx, tasks, client_id, staff):
+    from accountdesk.ui.workspace import ClientWorkspace
+
+    ctx.set_actor(staff["li"])
+    w = ClientWorkspace(ctx, tasks, client_id)
+    qtbot.addWidget(w)
+    overview = w.show_tab("overview")
+    assert overview.handover_button.isHidden()
+    dlg = overview.edit_profile()
+    assert "owner_id" not in dlg.form.editors and "annual_fees" in dlg.form.editors
