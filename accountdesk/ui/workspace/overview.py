@@ -20,13 +20,13 @@ from PySide6.QtWidgets import (
 from ...errors import NotFoundError
 from ...i18n import _
 from ...labels import label
-from ...models.enums import ClientStatus, RiskKind, Severity, Tier
+from ...models.enums import RiskKind, Severity
 from ...permissions import may_write
 from ...services import records, scheduling
 from ...services.detail import client_detail
 from ...services.schema import SCHEMAS
 from ..forms import RecordDialog
-from ..forms.fmt import fmt_date, fmt_datetime, fmt_money
+from ..forms.fmt import fmt_date, fmt_money
 from .common import AMBER, GREEN, RED, Card, Column, RecordPanel
 from .due import due_items
 from .tabs_basic import Tab
@@ -299,4 +299,4 @@ def _level_label(level: str) -> str:
     }.get(level, level)
 
 
-__all__ = ["OverviewTab", "fmt_datetime", "Tier", "ClientStatus"]
+__all__ = ["OverviewTab", "client_health"]
