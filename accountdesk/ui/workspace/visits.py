@@ -122,7 +122,6 @@ class VisitsTab(Tab):
         self.record_button = QPushButton(icon("visit"), _("Record visit"), self)
         self.record_button.setObjectName("record_visit")
         self.record_button.setToolTip(_("Record a visit you have made (Ctrl+R)"))
-        self.record_button.setShortcut("Ctrl+R")
         self.visits.extra_bar.addWidget(self.record_button)
         self.record_button.setVisible(not self.visits.new_button.isHidden())
         self.record_button.clicked.connect(self.record_visit)
