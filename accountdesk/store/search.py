@@ -30,10 +30,9 @@ import functools
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import String, column, func, select, table, text
+from sqlalchemy import column, func, table, text
 from sqlalchemy.orm import Session
 
 from ..models import Client
@@ -515,16 +514,6 @@ def _plain_match_sql(q: str, column: str | None = None) -> tuple[str, dict[str, 
     return sql, {"fts": expr, "q": q}
 
 
-def matching_clients_select(query: str):
-    """A SELECT of the client ids with any indexed record matching ``query`` (for ``IN``)."""
-    q = normalise_query(query)
-    if not q:
-        return select(Client.id)
-    inner, params = _match_sql(q)
-    sql = f"SELECT client_id FROM search_rows WHERE id IN ({inner})"
-    return text(sql).bindparams(**params).columns(client_id=String)
-
-
 def matching_clients_clause(query: str, id_sql: str = "clients.id"):
     """A WHERE clause: ``id_sql`` is the id of a client with an indexed record matching ``query``.
 
@@ -611,14 +600,3 @@ def snippet(value: str, query: str, width: int = 60) -> str:
         return value[:width] + ("…" if len(value) > width else "")
     start = max(0, i - width // 3)
     return ("…" if start else "") + value[start : start + width] + ("…" if start + width < len(value) else "")
-
-
-def iter_chunks(items: Iterable[str], size: int = 500):
-    batch: list[str] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
