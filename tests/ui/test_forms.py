@@ -120,3 +120,13 @@ def test_tags_are_split_on_chinese_and_latin_commas(qtbot, ctx, client_id):
     type_into(qtbot, dlg.form.editor("tags"), "集团客户，华东, 重点")
     save(qtbot, dlg)
     assert records.get_record(ctx, "client", client_id)["tags"] == ["集团客户", "华东", "重点"]
+
+
+def test_a_deactivated_owner_is_shown_by_name(qtbot, ctx, client_id, staff):
+    from accountdesk.services import users
+
+    users.deactivate_user(ctx, staff["li"])  # the client's owner
+    dlg = dialog(qtbot, ctx, "client", row_id=client_id)
+    assert dlg.form.editor("owner_id").focus_widget().currentText() == "李娜"
+    save(qtbot, dlg)  # nothing changed: nothing written, no error
+    assert not dlg.isVisible()

@@ -151,6 +151,8 @@ class ChoiceEditor(Editor):
         self.layout().addWidget(self.combo)
         self._hidden: set[str] = set()
         self._items = list(items)
+        #: names a value that is no longer offered (a deactivated user, a deleted record)
+        self.describe = str
         self._fill()
         self.combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
 
@@ -188,7 +190,7 @@ class ChoiceEditor(Editor):
     def set_value(self, value: Any) -> None:
         if value is not None and self.combo.findData(value) < 0:
             # a value no longer offered (a deactivated user, a deleted record): keep it visible
-            self._items.append((value, str(value)))
+            self._items.append((value, self.describe(value) or str(value)))
             self._fill()
         idx = self.combo.findData(value)
         self.combo.setCurrentIndex(idx if idx >= 0 else 0)

@@ -93,6 +93,8 @@ class RecordForm(QWidget):
             refs = self.lookups.refs(s.ref) if s.kind in ("ref", "refs") and s.ref else None
             editor = make_editor(s, users=users, refs=refs)
             editor.changed.connect(self.changed)
+            if s.kind == "user" and isinstance(editor, ChoiceEditor):
+                editor.describe = self.lookups.user_name
             text = s.title + (" *" if s.required else "")
             lab = QLabel(text, self)
             lab.setObjectName(f"label_{s.name}")
