@@ -373,6 +373,7 @@ def test_field_history_lists_changes_and_restores(workspace, ctx, client_id, qtb
     contacts_svc.update_contact(ctx, cid, title="总经理")
     dlg = FieldHistoryDialog(ctx, "contact", cid, "title")
     qtbot.addWidget(dlg)
+    assert dlg.server_button.isHidden()  # no sync engine: this device's part only
     assert cell_texts(dlg.view, 2) == ["副总经理", "—"]
     qtmodeltester.check(dlg.model)
     assert cell_texts(dlg.view, 3) == ["总经理", "副总经理"]

@@ -24,6 +24,7 @@ from ...labels import label
 from ...models import model_for
 from ...services import workspace as ws
 from ...services.schema import SCHEMAS
+from ...services.validation import format_phone
 from ...sync.clock import HLC
 from ..forms.fmt import fmt_datetime, fmt_value
 from .common import Column, RecordTableModel, make_table
@@ -55,6 +56,8 @@ def value_text(entity: str, field: str | None, value, names: dict[str, str]) -> 
             return names.get(value, value)
         if s.kind == "users":
             return ", ".join(names.get(v, v) for v in value)
+        if s.kind in ("mobile", "phone"):
+            return format_phone(value)
     if isinstance(value, dict):
         return "; ".join(f"{field_title(entity, k)}: {fmt_value(v)}" for k, v in value.items())
     return fmt_value(value)
@@ -103,9 +106,9 @@ class ConflictsDialog(QDialog):
         self.model = RecordTableModel(
             [
                 Column("created_at", _("Found"), lambda r: fmt_datetime(r["created_at"]), sort=lambda r: r["created_at"],
-                       width=130),
-                Column("client_name", _("Client"), width=160),
-                Column("entity", _("Record"), lambda r: entity_name(r["entity"]), width=100),
+                       width=125),
+                Column("client_name", _("Client"), width=120),
+                Column("entity", _("Record"), lambda r: entity_name(r["entity"]), width=70),
                 Column("field", _("Field"), lambda r: field_title(r["entity"], r["field"])),
             ],
             self,
