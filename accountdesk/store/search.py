@@ -48,7 +48,7 @@ SURNAME_READINGS = {
     "曾": "zeng", "单": "shan", "解": "xie", "区": "ou", "仇": "qiu", "朴": "piao", "查": "zha",
     "盖": "ge", "乐": "yue", "缪": "miao", "覃": "qin", "翟": "zhai", "秘": "bi", "种": "chong",
     "召": "shao", "员": "yun", "洗": "xian", "柏": "bai", "折": "she", "隗": "wei", "宿": "su",
-    "薄": "bo", "句": "gou", "阚": "kan", "尉": "yu", "万": "mo", "长": "zhang", "重": "chong",
+    "薄": "bo", "句": "gou", "阚": "kan",
 }  # pinyin readings indexed per name: the usual one and common alternatives
 
 
@@ -85,7 +85,6 @@ def _han_readings(run: str) -> tuple[tuple[str, ...], ...]:
 
     usual = tuple(lazy_pinyin(run, style=Style.NORMAL))
     variants = [usual]
-    first = _char_readings(run[0])
     if len(usual) == len(run) <= 4:
         # The character-by-character most common reading (where phrases read otherwise), for
         # short runs: people's names and short names (long company names would only grow the
@@ -93,14 +92,11 @@ def _han_readings(run: str) -> tuple[tuple[str, ...], ...]:
         default = tuple(_char_readings(ch)[0] for ch in run)
         if default not in variants:
             variants.append(default)
-    # Leading characters (surnames above all) often read otherwise (曾 zeng, 单 shan, 重 zhong):
-    # index the surname reading and the first character's second common reading too.
-    alts = [SURNAME_READINGS.get(run[0], ""), *first[:2]]
-    for reading in alts:
-        if len(variants) >= MAX_VARIANTS:
-            break
-        alt = (reading, *usual[1:])
-        if reading and alt not in variants:
+    # Surnames often read otherwise than the character does elsewhere (曾 zeng, 单 shan).
+    surname = SURNAME_READINGS.get(run[0])
+    if surname and len(variants) < MAX_VARIANTS:
+        alt = (surname, *usual[1:])
+        if alt not in variants:
             variants.append(alt)
     return tuple(variants[:MAX_VARIANTS])
 
@@ -287,15 +283,8 @@ def body_doc(*values: str | None) -> str:
 
 
 def phones_doc(*values: str | None) -> str:
-    """Phone numbers as digits, also without the country code 86 so local numbers match."""
-    parts: list[str] = []
-    for v in values:
-        d = digits(v)
-        if d:
-            parts.append(d)
-            if d.startswith("86") and len(d) > 11:
-                parts.append(d[2:])
-    return SEP.join(dict.fromkeys(parts))
+    """Phone numbers as digits (a number without its country code is a substring of them)."""
+    return SEP.join(dict.fromkeys(d for d in (digits(v) for v in values) if d))
 
 
 def join_docs(*docs: str | None) -> str:
