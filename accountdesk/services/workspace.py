@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from ..errors import NotFoundError, ValidationError
+from ..i18n import _
 from ..models import (
     Client,
     ClientTeamMember,
@@ -367,7 +368,7 @@ def resolve_conflict(ctx: AppContext, conflict_id: str, keep: str) -> None:
     with ctx.read() as session:
         c = session.get(Conflict, conflict_id)
         if c is None or c.deleted_at is not None:
-            raise NotFoundError("conflict")
+            raise NotFoundError(_("The record no longer exists (it may have been deleted)."))
         mine_is_lost = c.lost_by == ctx.actor.id and c.kept_by != ctx.actor.id
     restore = keep == "lost"
     resolve(ctx, conflict_id, "mine" if restore == mine_is_lost else "theirs")
@@ -405,7 +406,6 @@ def record_handover(
     """Give a client to another account manager: the client's owner, an ownership change and a
     handover record with its checklist, in one unit of work. Returns the handover id."""
     from ..errors import PermissionDenied
-    from ..i18n import _
     from ..permissions import may_write
 
     if not may_write(ctx.actor.role, "handover", "create"):
