@@ -192,3 +192,16 @@ def test_damaged_backup_is_refused_and_changes_nothing(ctx, filled, tmp_path):
     with pytest.raises(ValidationError):
         restore_backup(truncated, target)
     assert not (target / "accountdesk.sqlite3").exists()
+
+
+def test_json_export_uses_field_names_and_codes(ctx, filled, tmp_path):
+    path = tmp_path / "contacts.json"
+    assert export_table(ctx, "contacts", path).count == 3
+    records = json.loads(path.read_text(encoding="utf-8"))
+    zw = next(r for r in records if r["name"] == "张伟")
+    assert zw["client_id"] == filled[0] and zw["client_name"] == "北京远景医疗器械股份有限公司"
+    assert (zw["mobile"], zw["birthday"]) == ("+8613800138000", "1975-05-04")
+    path = tmp_path / "clients.json"
+    export_table(ctx, "clients", path)
+    c = next(r for r in json.loads(path.read_text(encoding="utf-8")) if r["id"] == filled[0])
+    assert c["tier"] == "key" and c["uscc"] == uscc(3)

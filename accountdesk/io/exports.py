@@ -95,30 +95,51 @@ def contact_table(ctx) -> tuple[list[str], list[list[Any]]]:
     return [_(h) for h in CLIENT_COLUMNS] + [s.title for s in schema.values()], rows
 
 
+def json_records(ctx, what: str) -> list[dict[str, Any]]:
+    """Clients or contacts for programs: field names as keys, stored codes (not labels), ISO
+    dates; contacts carry ``client_id`` and ``client_name``. Confidential fields are null for
+    roles that may not see them."""
+    confidential = ctx.actor.sees_confidential
+    entity = {"clients": "client", "contacts": "contact"}[what]
+    names = ["id", *SCHEMAS[entity]]
+    out = []
+    with ctx.read() as session:
+        for client in _live_clients(session):
+            if what == "clients":
+                rows = [client]
+            else:
+                rows = session.scalars(
+                    select(Contact).where(Contact.client_id == client.id, Contact.deleted_at.is_(None)).order_by(Contact.name)
+                ).all()
+            for row in rows:
+                data = to_dict(row, confidential=confidential)
+                record = {n: encode_value(data[n]) for n in names}
+                if what == "contacts":
+                    record = {"client_id": client.id, "client_name": client.name, **record}
+                out.append(record)
+    return out
+
+
 def export_table(ctx, what: str, path: Path | str, fmt: str | None = None) -> ExportResult:
-    """Clients or contacts as ``xlsx``, ``csv`` (UTF-8 with BOM) or ``json``."""
+    """Clients or contacts as ``xlsx``, ``csv`` (UTF-8 with BOM; both with translated headers and
+    labels, for people and for importing again) or ``json`` (see :func:`json_records`)."""
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".") or "xlsx").lower()
     if fmt not in TABLE_FORMATS:
         raise ValidationError("format", _("Choose one of: {choices}.").format(choices=", ".join(TABLE_FORMATS)))
+    if what not in ("clients", "contacts"):
+        raise ValidationError("what", _("Choose what to export: clients or contacts."))
+    if fmt == "json":
+        records = json_records(ctx, what)
+        path.write_text(json.dumps(records, ensure_ascii=False, indent=1), encoding="utf-8")
+        return ExportResult(path, fmt, len(records))
     if what == "clients":
         headers, rows = client_table(ctx)
         title = _("Clients")
-    elif what == "contacts":
+    else:
         headers, rows = contact_table(ctx)
         title = _("Contacts")
-    else:
-        raise ValidationError("what", _("Choose what to export: clients or contacts."))
-    if fmt == "csv":
-        n = write_csv(path, headers, rows)
-    elif fmt == "xlsx":
-        n = write_xlsx(path, [(title, headers, rows)])
-    else:
-        path.write_text(
-            json.dumps([dict(zip(headers, map(encode_value, r), strict=True)) for r in rows], ensure_ascii=False, indent=1),
-            encoding="utf-8",
-        )
-        n = len(rows)
+    n = write_csv(path, headers, rows) if fmt == "csv" else write_xlsx(path, [(title, headers, rows)])
     return ExportResult(path, fmt, n)
 
 
