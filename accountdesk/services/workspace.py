@@ -287,6 +287,8 @@ def local_field_history(ctx: AppContext, entity: str, row_id: str, field: str) -
         for entry in session.scalars(stmt):
             if field not in (entry.fields or {}):
                 continue
+            if entry.op == "create" and entry.fields[field] in (None, "", []):
+                continue  # created empty: nothing to tell
             old = (entry.old_values or {}).get(field)
             out.append(
                 FieldChange(
