@@ -304,3 +304,22 @@ def test_field_staff_may_import_contacts_but_not_clients(ctx, tmp_path):
     assert plan_import(ctx, contacts).kind == "contacts"  # kind guessed among what the role may create
     with pytest.raises(PermissionDenied):
         plan_import(ctx, excel_csv(tmp_path / "c.csv", CLIENT_ROWS), "clients")
+
+
+def test_old_xls_and_a_workbook_that_unpacks_too_large_are_refused(ctx, tmp_path, monkeypatch):
+    from accountdesk.io import csv_excel
+
+    xls = tmp_path / "old.xls"
+    xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)  # an OLE2 header, as Excel 97-2003 writes
+    with pytest.raises(ValidationError) as err:
+        plan_import(ctx, xls)
+    assert ".xlsx" in err.value.message
+    wb = openpyxl.Workbook()
+    for i in range(3000):
+        wb.active.append(["某某客户有限公司", i, "上海市浦东新区张江高科技园区"])
+    bomb = tmp_path / "big.xlsx"
+    wb.save(bomb)
+    monkeypatch.setattr(csv_excel, "MAX_XLSX_UNPACKED_BYTES", 100_000)  # a small limit instead of a real bomb
+    with pytest.raises(ValidationError) as err:
+        plan_import(ctx, bomb)
+    assert "unpacks to more than" in err.value.message
