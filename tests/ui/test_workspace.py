@@ -573,3 +573,20 @@ def test_an_account_manager_cannot_reassign_the_client(qtbot, ctx, tasks, client
     assert overview.handover_button.isHidden()
     dlg = overview.edit_profile()
     assert "owner_id" not in dlg.form.editors and "annual_fees" in dlg.form.editors
+
+
+def test_service_team_is_edited_from_the_overview(workspace, ctx, client_id, staff, qtbot):
+    from accountdesk.services.team import list_team
+
+    overview = workspace.show_tab("overview")
+    dlg = overview.edit_team()
+    form_dlg = dlg.panel.create()
+    choose(form_dlg.form.editor("user_id"), staff["wang"])
+    type_into(qtbot, form_dlg.form.editor("role"), "驻场工程师")
+    save(qtbot, form_dlg)
+    assert [m["user_id"] for m in list_team(ctx, client_id)] == [staff["wang"]]
+    assert "王强" in overview.owner_label.text()
+    form_dlg = dlg.panel.create()  # the same person twice is refused at the field
+    choose(form_dlg.form.editor("user_id"), staff["wang"])
+    save(qtbot, form_dlg)
+    assert "already" in form_dlg.form.error_text("user_id")

@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -160,7 +161,16 @@ class OverviewTab(Tab):
         self.handover_button.setToolTip(_("Give this client to another account manager, with a checklist"))
         self.handover_button.setVisible(ctx.actor.sees_all_clients)
         self.handover_button.clicked.connect(self.handover_requested)
-        self.team_card.body.addWidget(self.handover_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.team_button = QPushButton(_("Service team…"), self.team_card)
+        self.team_button.setObjectName("service_team")
+        self.team_button.setToolTip(_("The field staff and engineers who serve this client"))
+        self.team_button.setVisible(may_write(ctx.actor.role, "client_team_member", "create"))
+        self.team_button.clicked.connect(self.edit_team)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.handover_button)
+        buttons.addWidget(self.team_button)
+        buttons.addStretch(1)
+        self.team_card.body.addLayout(buttons)
         right.addWidget(self.team_card)
 
         # next due
@@ -283,6 +293,33 @@ class OverviewTab(Tab):
     def _open_link(self, link: str) -> None:
         tab, _sep, row_id = link.partition(":")
         self.open_requested.emit(tab, row_id or None)
+
+    def edit_team(self) -> QDialog:
+        """The client's service team: add and remove members."""
+        dlg = QDialog(self)
+        dlg.setWindowTitle(_("Service team"))
+        dlg.resize(520, 360)
+        box = QVBoxLayout(dlg)
+        panel = RecordPanel(
+            self.ctx, self.client_id, "client_team_member",
+            [
+                Column("user_id", _("Team member"), lambda r: self.lookups.user_name(r.get("user_id")), width=160),
+                Column("role", _("Role in the team")),
+            ],
+            title=_("Service team"), lookups=self.lookups, parent=dlg,
+            empty=_("Nobody yet. Add the field staff and engineers who serve this client."),
+            new_label=_("Add member"), describe=lambda r: self.lookups.user_name(r.get("user_id")),
+        )
+        panel.history_button.hide()
+        panel.changed.connect(lambda _e: (self.reload(), self.changed.emit("client_team_member")))
+        panel.reload()
+        box.addWidget(panel)
+        close = QPushButton(_("Close"), dlg)
+        close.clicked.connect(dlg.accept)
+        box.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
+        dlg.panel = panel
+        dlg.open()
+        return dlg
 
     def edit_profile(self) -> RecordDialog:
         dlg = RecordDialog(self.ctx, "client", row_id=self.client_id, lookups=self.lookups, parent=self,
