@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from ...i18n import N_, _, current_language
@@ -25,6 +25,8 @@ PAGE_SIZE = 200
 #: The first page of a query is small (two screens), so that a keystroke redraws the list fast;
 #: the following pages are fetched as the user scrolls.
 FIRST_PAGE_SIZE = 60
+#: The total is counted once typing pauses this long (milliseconds).
+COUNT_DELAY_MS = 250
 
 #: Custom roles.
 IdRole = Qt.ItemDataRole.UserRole + 1
@@ -71,6 +73,12 @@ def _fmt_date(value: Any) -> str:
     return value.isoformat()
 
 
+_ROLES = frozenset({
+    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
+    Qt.ItemDataRole.AccessibleTextRole, IdRole, BadgeRole, RowRole,
+})
+
+
 class ClientTableModel(QAbstractTableModel):
     """Rows are ``ClientRow`` objects. ``set_query`` starts a new search; the first page replaces
     the rows, ``fetchMore`` appends the next one."""
@@ -100,6 +108,10 @@ class ClientTableModel(QAbstractTableModel):
         self._count_task: TaskHandle | None = None
         self.total: int | None = None
         self.today = ctx.today()
+        self._count_timer = QTimer(self)
+        self._count_timer.setSingleShot(True)
+        self._count_timer.setInterval(COUNT_DELAY_MS)
+        self._count_timer.timeout.connect(self._count_now)
 
     # -- query -------------------------------------------------------------------------------
     @property
@@ -134,6 +146,7 @@ class ClientTableModel(QAbstractTableModel):
     def reload(self) -> None:
         self._generation += 1
         generation = self._generation
+        self._count_timer.stop()
         for handle in (self._pending, self._count_task):
             if handle is not None:
                 handle.cancel()
@@ -177,12 +190,20 @@ class ClientTableModel(QAbstractTableModel):
         self.endResetModel()
         self.page_loaded.emit(len(self._rows))
         self.query_finished.emit()
-        self._start_count(generation)
-
-    def _start_count(self, generation: int) -> None:
         if self._next_after is None:
             self.total = len(self._rows)
             self.total_changed.emit(self.total)
+        elif self._tasks is None:
+            self._start_count(generation)
+        else:
+            # Counting can wait until typing pauses: a keystroke's query never queues behind it.
+            self._count_timer.start()
+
+    def _count_now(self) -> None:
+        self._start_count(self._generation)
+
+    def _start_count(self, generation: int) -> None:
+        if generation != self._generation:
             return
         search, filters = self._search, self._filters
 
@@ -197,9 +218,7 @@ class ClientTableModel(QAbstractTableModel):
                 self.total = n
                 self.total_changed.emit(n)
 
-        # The count is a read of its own: it runs on the pool so that the next keystroke's query
-        # never waits behind it on the database lane (SQLite WAL lets readers run side by side).
-        self._count_task = self._run(count, done, lambda exc: None, "clients-count", lane="pool")
+        self._count_task = self._run(count, done, lambda exc: None, "clients-count")
 
     def _failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:
@@ -280,12 +299,13 @@ class ClientTableModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.parent().isValid():
+        if role not in _ROLES:  # the view asks for many roles per cell while painting: answer fast
             return None
-        row = self.client_at(index.row())
-        if row is None or not 0 <= index.column() < len(COLUMNS):
+        r, c = index.row(), index.column()
+        if not (0 <= r < len(self._rows) and 0 <= c < len(COLUMNS)) or not index.isValid():
             return None
-        key = COLUMNS[index.column()].key
+        row = self._rows[r]
+        key = COLUMN_KEYS[c]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, key)
         if role == IdRole:
