@@ -590,3 +590,16 @@ def test_service_team_is_edited_from_the_overview(workspace, ctx, client_id, sta
     choose(form_dlg.form.editor("user_id"), staff["wang"])
     save(qtbot, form_dlg)
     assert "already" in form_dlg.form.error_text("user_id")
+
+
+def test_dossier_is_printed_in_the_background(workspace, ctx, client_id, tmp_path, qtbot):
+    if workspace.dossier_button.isHidden():
+        pytest.skip("the reports library is not installed")
+    workspace.open_when_saved = False
+    path = tmp_path / "dossier.pdf"
+    with qtbot.waitSignal(workspace.dossier_saved, timeout=60_000) as blocker:
+        workspace.print_dossier(str(path))
+        assert not workspace.dossier_button.isEnabled()
+    assert blocker.args == [str(path)]
+    assert path.read_bytes()[:4] == b"%PDF"
+    assert workspace.dossier_button.isEnabled()

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import html
+import importlib
+from pathlib import Path
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QStandardPaths, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...errors import NotFoundError
 from ...i18n import _
@@ -84,12 +96,23 @@ TAB_CLASSES: dict[str, type[Tab]] = {
 }
 
 
+def _dossier_renderer():
+    """The reports library's dossier printer, when installed."""
+    try:
+        module = importlib.import_module("accountdesk.reports")
+    except ImportError:
+        return None
+    fn = getattr(module, "render_dossiers", None)
+    return fn if callable(fn) else None
+
+
 class ClientWorkspace(QWidget):
     """Everything about one client. Tabs are built when first shown, and refreshed when another
     tab changed data they show."""
 
     title_changed = Signal(str)
     client_changed = Signal(str)  # client id, after any write in the workspace
+    dossier_saved = Signal(str)  # path of the PDF
 
     def __init__(self, ctx, tasks, client_id: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -139,6 +162,14 @@ class ClientWorkspace(QWidget):
         self.conflicts_button.hide()
         self.conflicts_button.clicked.connect(self.review_conflicts)
         hl.addWidget(self.conflicts_button)
+        self.dossier_button = QPushButton(icon("reports"), _("Dossier (PDF)…"), header)
+        self.dossier_button.setObjectName("header_dossier")
+        self.dossier_button.setToolTip(_("Print this client's dossier"))
+        self.dossier_button.setVisible(_dossier_renderer() is not None)
+        self.dossier_button.clicked.connect(lambda: self.print_dossier())
+        self.open_when_saved = True
+        self._dossier_task = None
+        hl.addWidget(self.dossier_button)
         hl.addWidget(self.record_visit_button)
         hl.addWidget(self.feedback_button)
         layout.addWidget(header)
@@ -262,6 +293,41 @@ class ClientWorkspace(QWidget):
 
     def _record_feedback(self):
         return self.show_tab("feedback").feedback.create()
+
+    def print_dossier(self, path: str | None = None):
+        """Render the client's dossier to a PDF in the background."""
+        render = _dossier_renderer()
+        if render is None:
+            return None
+        if path is None:
+            docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+            name = f"{self.client.get('short_name') or self.client['name']}.pdf"
+            path, _filter = QFileDialog.getSaveFileName(self, _("Save the dossier"), str(Path(docs) / name), "PDF (*.pdf)")
+            if not path:
+                return None
+        ctx, client_id = self.ctx, self.client_id
+        self.dossier_button.setEnabled(False)
+        self.dossier_button.setText(_("Creating the PDF…"))
+
+        def work(token):
+            return render(ctx, [client_id], path, cancel=token)
+
+        def done(_result) -> None:
+            self._dossier_finished()
+            self.dossier_saved.emit(path)
+            if self.open_when_saved:
+                QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+        def failed(exc) -> None:
+            self._dossier_finished()
+            QMessageBox.warning(self, _("Dossier (PDF)…"), getattr(exc, "message", None) or str(exc))
+
+        self._dossier_task = self.tasks.run(work, on_result=done, on_error=failed, name="dossier")
+        return self._dossier_task
+
+    def _dossier_finished(self) -> None:
+        self.dossier_button.setEnabled(True)
+        self.dossier_button.setText(_("Dossier (PDF)…"))
 
     def review_conflicts(self):
         from .conflicts_dialog import ConflictsDialog
