@@ -8,7 +8,8 @@
   by client) to the kept client. A row cannot change its ``client_id`` through the change log
   (it is the scope key of replication), so a move is a **copy in the kept client plus a tombstone
   of the original**; references between the moved rows (reports-to, attendees, a feedback's
-  contact, a delivery's service ...) are rewritten to the copies. A team member the kept client
+  contact, a delivery's service ...) are rewritten to the copies. A copy keeps every field of
+  the row but has a new id and creation time. A team member the kept client
   already has is not copied twice;
 - tombstones the source client.
 
