@@ -50,8 +50,9 @@ def test_handover_from_the_team_screen_reassigns_the_client(qtbot, ctx, window):
     window.show_page("team")
     page = window.pages["team"]
     qtbot.waitUntil(lambda: page.needing.rowCount() == 2)
-    assert page.handover_button.isEnabled()
+    assert not page.handover_button.isEnabled()  # nothing chosen yet
     page.needing_view.selectRow(0)
+    assert page.handover_button.isEnabled()
     client = page.needing.client_at(0)
     page.hand_over_selected()
     dialog = page._dialog
@@ -90,9 +91,10 @@ def test_dossier_needs_a_selection_then_prints_the_selected_clients(qtbot, ctx, 
     target = tmp_path / "dossier.pdf"
     page.ask_path = lambda key: str(target)
     qtbot.waitUntil(lambda: page.model.rowCount() == 6)
-    page.dossier_button.click()
-    assert page.status.text() == "Select one or more clients in the list first."
+    assert not page.dossier_button.isEnabled() and not page.handover_button.isEnabled()
+    assert page.portfolio_button.isEnabled()
     page.view.selectRow(0)
+    assert page.dossier_button.isEnabled() and page.handover_button.isEnabled()
     with qtbot.waitSignal(page.report_saved, timeout=60000):
         page.dossier_button.click()
     assert target.read_bytes()[:5] == b"%PDF-"

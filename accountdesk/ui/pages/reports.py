@@ -156,12 +156,26 @@ class ReportsPage(QWidget):
 
         self.available = {key: report_function(key) is not None for key in REPORTS}
         self.notice.setVisible(not any(self.available.values()))
+        self.view.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.model.modelReset.connect(self._update_buttons)
+        self._update_buttons()
+        self.model.reload()
+
+    def _update_buttons(self, *_args) -> None:
+        """Dossiers need a selection, the handover report exactly one client."""
+        count = len(self.view.selectionModel().selectedRows())
+        needs = {"portfolio": (True, ""),
+                 "dossier": (count >= 1, _("Select one or more clients in the list below.")),
+                 "handover": (count == 1, _("Select one client in the list below."))}
         for key, button in (("portfolio", self.portfolio_button), ("dossier", self.dossier_button),
                             ("handover", self.handover_button)):
-            button.setEnabled(self.available[key])
+            ok, why = needs[key]
             if not self.available[key]:
+                button.setEnabled(False)
                 button.setToolTip(_("Not available in this version."))
-        self.model.reload()
+            else:
+                button.setEnabled(ok)
+                button.setToolTip("" if ok else why)
 
     def refresh(self) -> None:
         self.model.reload()

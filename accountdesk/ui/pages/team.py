@@ -230,12 +230,21 @@ class TeamPage(QWidget):
         splitter.setSizes([470, 610])
         outer.addWidget(splitter, 1)
 
+        for view in (self.owner_clients_view, self.needing_view):
+            view.selectionModel().selectionChanged.connect(self._update_handover)
+            view.model().modelReset.connect(self._update_handover)
+        self._update_handover()
+        self.refresh()
+
+    def _update_handover(self, *_args) -> None:
         if handover_function() is None:
             self.handover_button.setEnabled(False)
             self.handover_button.setToolTip(_("Handover is not available in this version."))
-        else:
-            self.handover_button.setToolTip(_("Reassign the selected client to another account manager"))
-        self.refresh()
+            return
+        chosen = self.selected_client() is not None
+        self.handover_button.setEnabled(chosen)
+        self.handover_button.setToolTip(_("Reassign the selected client to another account manager") if chosen
+                                        else _("Select a client in one of the lists first."))
 
     def refresh(self) -> None:
         from ...services.search import ClientFilter
@@ -274,16 +283,14 @@ class TeamPage(QWidget):
             self.client_open_requested.emit(client_id)
 
     def selected_client(self) -> tuple[str, str] | None:
-        for view in (self.needing_view, self.owner_clients_view):
-            index = view.currentIndex()
-            if index.isValid() and view.hasFocus():
-                row = view.model().client_at(index.row())
-                return row.id, row.name
-        for view in (self.needing_view, self.owner_clients_view):
-            index = view.currentIndex()
-            if index.isValid():
-                row = view.model().client_at(index.row())
-                return row.id, row.name
+        views = (self.needing_view, self.owner_clients_view)
+        ordered = sorted(views, key=lambda v: not v.hasFocus())  # the list the user is in first
+        for view in ordered:
+            rows = view.selectionModel().selectedRows()
+            if rows:
+                row = view.model().client_at(rows[0].row())
+                if row is not None:
+                    return row.id, row.name
         return None
 
     def hand_over_selected(self) -> None:
