@@ -140,14 +140,17 @@ class ClientWorkspace(QWidget):
         self.sub_label = QLabel("", header)
         self.sub_label.setObjectName("client_sub")
         self.sub_label.setStyleSheet("color: #667085;")
-        text.addWidget(self.name_label)
-        text.addWidget(self.sub_label)
-        hl.addLayout(text)
-        hl.addSpacing(8)
+        self.sub_label.setMinimumWidth(120)
+        name_row = QHBoxLayout()
+        name_row.setSpacing(10)
+        name_row.addWidget(self.name_label)
         self.badges = QHBoxLayout()
         self.badges.setSpacing(6)
-        hl.addLayout(self.badges)
-        hl.addStretch(1)
+        name_row.addLayout(self.badges)
+        name_row.addStretch(1)
+        text.addLayout(name_row)
+        text.addWidget(self.sub_label)
+        hl.addLayout(text, 1)
         self.record_visit_button = QPushButton(icon("visit"), _("Record visit"), header)
         self.record_visit_button.setObjectName("header_record_visit")
         self.record_visit_button.setShortcut("Ctrl+R")
@@ -162,7 +165,7 @@ class ClientWorkspace(QWidget):
         self.conflicts_button.hide()
         self.conflicts_button.clicked.connect(self.review_conflicts)
         hl.addWidget(self.conflicts_button)
-        self.dossier_button = QPushButton(icon("reports"), _("Dossier (PDF)…"), header)
+        self.dossier_button = QPushButton(icon("reports"), _("Dossier"), header)
         self.dossier_button.setObjectName("header_dossier")
         self.dossier_button.setToolTip(_("Print this client's dossier"))
         self.dossier_button.setVisible(_dossier_renderer() is not None)
@@ -320,14 +323,14 @@ class ClientWorkspace(QWidget):
 
         def failed(exc) -> None:
             self._dossier_finished()
-            QMessageBox.warning(self, _("Dossier (PDF)…"), getattr(exc, "message", None) or str(exc))
+            QMessageBox.warning(self, _("Dossier"), getattr(exc, "message", None) or str(exc))
 
         self._dossier_task = self.tasks.run(work, on_result=done, on_error=failed, name="dossier")
         return self._dossier_task
 
     def _dossier_finished(self) -> None:
         self.dossier_button.setEnabled(True)
-        self.dossier_button.setText(_("Dossier (PDF)…"))
+        self.dossier_button.setText(_("Dossier"))
 
     def review_conflicts(self):
         from .conflicts_dialog import ConflictsDialog
