@@ -290,12 +290,19 @@ def write_xlsx(path: Path | str, sheets: Sequence[tuple[str, Sequence[str], Iter
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     wb = openpyxl.Workbook(write_only=True)
     bold = Font(bold=True)
     n = 0
     for title, headers, rows in sheets:
         ws = wb.create_sheet(title=title[:31])
+        ws.freeze_panes = "A2"  # the header stays in view
+        sample = rows[:200] if isinstance(rows, list) else []
+        for i, h in enumerate(headers, start=1):  # wide enough for header and first rows (CJK: double)
+            texts = [str(h), *(str(_text(r[i - 1])) for r in sample if i - 1 < len(r))]
+            width = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in t) for t in texts)
+            ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 50)
         header_cells = []
         for h in headers:
             c = WriteOnlyCell(ws, value=escape_cell(h))
