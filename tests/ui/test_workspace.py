@@ -603,3 +603,20 @@ def test_dossier_is_printed_in_the_background(workspace, ctx, client_id, tmp_pat
     assert blocker.args == [str(path)]
     assert path.read_bytes()[:4] == b"%PDF"
     assert workspace.dossier_button.isEnabled()
+
+
+def test_a_planned_visit_gets_its_report(workspace, ctx, client_id, qtbot):
+    ceo = contacts_svc.create_contact(ctx, client_id, name="何慧敏")
+    vid = visits.plan_visit(ctx, client_id, "executive_meeting", aware(2026, 3, 12, 14))
+    tab = workspace.show_tab("visits")
+    tab.reload()
+    tab.visits.select(vid)
+    dlg = tab.complete_visit()
+    dlg.form.editor("attendee_contact_ids").set_checked(ceo)
+    type_into(qtbot, dlg.form.editor("outcome"), "确认明年续签")
+    type_into(qtbot, dlg.form.editor("next_steps"), "4 月提交续签方案")
+    save(qtbot, dlg)
+    stored = records.get_record(ctx, "visit", vid)
+    assert stored["status"] == "done" and stored["outcome"] == "确认明年续签"
+    assert stored["attendee_contact_ids"] == [ceo] and stored["done_at"] is not None
+    assert "何慧敏" in tab.report.toPlainText() and "4 月提交续签方案" in tab.report.toPlainText()

@@ -17,6 +17,8 @@ from .common import AMBER, GREEN, GREY, RED, Column, icon, section_title
 from .tabs_basic import Tab, split
 
 QUICK_FIELDS = ["kind", "planned_start", "channel", "outcome"]
+REPORT_FIELDS = ["done_at", "attendee_contact_ids", "attendee_user_ids", "outcome", "client_requests", "follow_ups",
+                 "next_steps"]
 
 
 def record_visit_dialog(ctx, client_id: str, lookups: Lookups | None = None, parent=None) -> RecordDialog:
@@ -125,6 +127,14 @@ class VisitsTab(Tab):
         self.visits.extra_bar.addWidget(self.record_button)
         self.record_button.setVisible(not self.visits.new_button.isHidden())
         self.record_button.clicked.connect(self.record_visit)
+        self.complete_button = QPushButton(icon("check"), _("Write report…"), self)
+        self.complete_button.setObjectName("complete_visit")
+        self.complete_button.setToolTip(_("Mark the selected visit as held and write its report"))
+        self.complete_button.setVisible(self.visits.can_edit)
+        self.complete_button.setEnabled(False)
+        self.visits.extra_bar.addWidget(self.complete_button)
+        self.complete_button.clicked.connect(self.complete_visit)
+        self.visits.selection_changed.connect(lambda r: self.complete_button.setEnabled(r is not None))
         self.report = QTextBrowser(self)
         self.report.setObjectName("visit_report")
         self.report.setOpenLinks(False)
@@ -147,6 +157,21 @@ class VisitsTab(Tab):
 
     def record_visit(self) -> RecordDialog:
         dlg = record_visit_dialog(self.ctx, self.client_id, self.lookups, self)
+        dlg.saved.connect(self._recorded)
+        dlg.open()
+        return dlg
+
+    def complete_visit(self) -> RecordDialog | None:
+        """The report of the selected visit; saving marks it held."""
+        row = self.visits.current_row()
+        if row is None:
+            return None
+
+        def done(values):
+            return {**values, "status": VisitStatus.DONE.value}
+
+        dlg = RecordDialog(self.ctx, "visit", client_id=self.client_id, row_id=row["id"], lookups=self.lookups,
+                           fields=REPORT_FIELDS, title=_("Visit report"), before_save=done, parent=self)
         dlg.saved.connect(self._recorded)
         dlg.open()
         return dlg
