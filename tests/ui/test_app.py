@@ -193,3 +193,26 @@ def test_conflicts_to_review_show_in_the_status_bar_and_open_the_review(qtbot, c
     else:
         assert window._conflicts_dialog.isVisible()
         window._conflicts_dialog.reject()
+
+
+def test_run_app_opens_an_existing_profile_and_quits_cleanly(qtbot, data_dir, settings):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from accountdesk.ui.app import run_app
+
+    seen = []
+
+    def close_when_ready():
+        wins = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        if wins and wins[0].ctx is not None and wins[0].current_key:
+            seen.append(wins[0].windowTitle())
+            wins[0].close()
+        else:
+            QTimer.singleShot(50, close_when_ready)
+
+    QTimer.singleShot(50, close_when_ready)
+    assert run_app(data_dir=data_dir, lang="en", settings=settings) == 0
+    assert seen == ["Today — AccountDesk"]
+    assert settings.get("last_page") == "today"
+    assert not settings.get("window_geometry").isEmpty()
