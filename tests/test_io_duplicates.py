@@ -12,7 +12,7 @@ from accountdesk.models import Client, ClientTeamMember, Contact, OutboxEntry, S
 from accountdesk.models.enums import Role
 from accountdesk.services import clients, records
 from accountdesk.services.duplicates import find_duplicates, normalise_company_name
-from accountdesk.services.merge import merge_clients, undo_merge
+from accountdesk.services.merge import list_merges, merge_clients, undo_merge
 from accountdesk.services.validation import uscc_check_char
 
 
@@ -113,7 +113,10 @@ def test_merge_moves_every_row_keeps_differences_in_a_note_and_syncs(ctx, clock)
     assert ("service_note", "create") in ops
     assert find_duplicates(ctx).clients == []
 
+    (listed,) = list_merges(ctx, keep)
+    assert (listed["merge_id"], listed["source_name"], listed["moved"]) == (merge_id, "中和检测有限公司", 3)  # 2 contacts, 1 visit (the team member was there already)
     restored = undo_merge(ctx, merge_id)
+    assert list_merges(ctx) == []
     assert snapshot(ctx, restored) == before_dup
     back = snapshot(ctx, keep)
     assert back["contacts"] == [] and back["client"]["uscc"] is None and back["client"]["address"] is None

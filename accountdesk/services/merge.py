@@ -229,3 +229,29 @@ def undo_merge(ctx: AppContext, merge_id: str) -> str:
             writer.create(model, {k: _remap(v, ids) for k, v in _decode(model, values).items()}, client_id=restored.id)
         writer.delete(note)
         return restored.id
+
+
+def list_merges(ctx: AppContext, client_id: str | None = None) -> list[dict[str, Any]]:
+    """Merges that can still be undone (newest first), optionally into one client:
+    ``{"merge_id", "into_id", "source_id", "source_name", "at", "moved"}``."""
+    stmt = select(ServiceNote).where(ServiceNote.category == MERGE_CATEGORY, ServiceNote.deleted_at.is_(None))
+    if client_id is not None:
+        stmt = stmt.where(ServiceNote.client_id == client_id)
+    out = []
+    with ctx.read() as session:
+        for note in session.scalars(stmt.order_by(ServiceNote.created_at.desc(), ServiceNote.id.desc())):
+            try:
+                record = read_merge_record(note)
+            except ValidationError:
+                continue
+            out.append(
+                {
+                    "merge_id": note.id,
+                    "into_id": record["into"],
+                    "source_id": record["source"]["id"],
+                    "source_name": record["source"]["values"].get("name"),
+                    "at": record["at"],
+                    "moved": len(record["moved"]),
+                }
+            )
+    return out
