@@ -407,9 +407,13 @@ class MainWindow(QMainWindow):
             widget = EmptyState(_("The client workspace is not available in this version"),
                                 _("Contacts, visits, service and feedback of a client will open here."),
                                 icon="clients")
-            self._client_title = self._client_name(client_id)
+            self._load_client_title(client_id)
         else:
-            self._client_title = self._client_name(client_id)
+            known = getattr(widget, "client", None)  # the workspace has read its client already
+            if isinstance(known, dict) and known.get("name"):
+                self._client_title = str(known["name"])
+            else:
+                self._load_client_title(client_id)
             signal = getattr(widget, "title_changed", None)
             if signal is not None:
                 signal.connect(self._workspace_title)
@@ -454,13 +458,21 @@ class MainWindow(QMainWindow):
         dialog.open()
         self._conflicts_dialog = dialog
 
-    def _client_name(self, client_id: str) -> str:
-        from ..services.records import get_record
+    def _load_client_title(self, client_id: str) -> None:
+        """The client's name for the title, read on the database lane."""
+        self._client_title = ""
+        ctx = self.ctx
 
-        try:
-            return str(get_record(self.ctx, "client", client_id).get("name") or "")
-        except Exception:  # noqa: BLE001 - a deleted client: no name
-            return ""
+        def work():
+            from ..services.records import get_record
+
+            return str(get_record(ctx, "client", client_id).get("name") or "")
+
+        def done(name: str) -> None:
+            if self.current_client_id == client_id:
+                self._workspace_title(name)
+
+        self.tasks.run_db(work, on_result=done, on_error=lambda exc: None, name="client-title")
 
     def _workspace_title(self, title: str) -> None:
         self._client_title = title
