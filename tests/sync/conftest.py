@@ -143,28 +143,49 @@ class ServerProcess:
         return admin.add_user(self.db, name, role, PASSWORD)["id"]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend(request) -> str:
     return request.param
 
 
-@pytest.fixture
-def database_url(backend, tmp_path):
+@pytest.fixture(scope="module")
+def database_url(backend, tmp_path_factory):
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'server.sqlite3'}"
+        yield f"sqlite:///{tmp_path_factory.mktemp('server') / 'server.sqlite3'}"
         return
     url = create_pg_database()
     yield url
     drop_pg_database(url)
 
 
-@pytest.fixture
-def server(database_url, tmp_path):
-    srv = ServerProcess(database_url, tmp_path / "server.log")
+@pytest.fixture(scope="module")
+def _server_process(database_url, tmp_path_factory):
+    """One server process per module and back end; its database is emptied before each test
+    (the processes keep no state of their own, so that is a fresh server)."""
+    srv = ServerProcess(database_url, tmp_path_factory.mktemp("log") / "server.log")
     srv.start()
     yield srv
     srv.stop()
     srv.db.close()
+
+
+def reset_database(db: Database) -> None:
+    from sqlalchemy import delete, insert
+
+    from accountdesk.server import tables as t
+
+    with db.write() as conn:
+        for table in reversed(t.metadata.sorted_tables):
+            conn.execute(delete(table))
+        conn.execute(insert(t.counter).values(id=1, seq=0))
+
+
+@pytest.fixture
+def server(_server_process):
+    reset_database(_server_process.db)
+    if _server_process.proc is None or _server_process.proc.poll() is not None:
+        _server_process.start(port=_server_process.port)  # a crash test killed it
+    return _server_process
 
 
 class WallClock:

@@ -42,9 +42,10 @@ def test_leaver_clients_are_listed_and_handed_over_by_the_server_cli(server, mak
 
 
 class MemoryKeyring(KeyringBackend):
-    """A keyring backend that keeps secrets in this process (stands in for the OS keyring)."""
+    """A keyring backend that keeps secrets in this process (stands in for the OS keyring).
+    Its negative priority keeps keyring from ever choosing it by itself (subclasses register)."""
 
-    priority = 10
+    priority = -1
 
     def __init__(self):
         super().__init__()
@@ -70,8 +71,7 @@ def test_refresh_token_lives_in_the_keyring_and_nowhere_else(server, make_device
     ring = MemoryKeyring()
     keyring.set_keyring(ring)
     try:
-        creds = Credentials(server.url, "alice", password="secret-pass-1")
-        assert creds.keyring_ok
+        creds = Credentials(server.url, "alice", password="secret-pass-1", use_keyring=True)
         engine = SyncEngine(dev.ctx, server.url, creds)
         engine.sync()
         engine.close()
@@ -81,7 +81,7 @@ def test_refresh_token_lives_in_the_keyring_and_nowhere_else(server, make_device
             if path.is_file():
                 assert token.encode() not in path.read_bytes(), path
         # the next sync needs no password: the keyring's token is enough
-        engine = SyncEngine(dev.ctx, server.url, Credentials(server.url, "alice", password=None))
+        engine = SyncEngine(dev.ctx, server.url, Credentials(server.url, "alice", password=None, use_keyring=True))
         assert engine.sync().pushed == 0
         engine.close()
         assert ring.secrets[key] != token  # refresh tokens are single use (rotated)
