@@ -278,8 +278,9 @@ class TodayPage(QWidget):
         self._loaded_at = time.monotonic()
         self.items = list(items)
         groups = group_items(self.items, today)
-        self.date_label.setText(_("{date}  ·  {overdue} overdue  ·  {today} due today  ·  {week} later this week").format(
-            date=today.isoformat(), overdue=len(groups["overdue"]), today=len(groups["today"]), week=len(groups["week"])))
+        if self.items:
+            self.date_label.setText(_("{date}  ·  {overdue} overdue  ·  {today} due today  ·  {week} later this week").format(
+                date=today.isoformat(), overdue=len(groups["overdue"]), today=len(groups["today"]), week=len(groups["week"])))
         for key, title in SECTIONS:
             self.sections[key].set_items(_(title), groups[key], today)
         if not self.items:
