@@ -264,6 +264,7 @@ def test_random_schedules_converge(server, tmp_path, _template_profile):
     finally:
         for dev in devices.values():
             dev.close()
+    print("schedules run:", TOTALS)
     assert TOTALS["examples"] > 0 and TOTALS["syncs"] > TOTALS["examples"] and TOTALS["pushed"] > 0, TOTALS
 
 
