@@ -157,3 +157,16 @@ def test_sync_can_be_cancelled_and_resumes(server, make_device):
         from accountdesk.models import Client
 
         assert s.scalar(select(func.count(Client.id))) == 120
+
+
+def test_history_offline_shows_this_devices_unsent_changes(ctx, data_dir, capsys):
+    clients.create_client(ctx, name="Offline Co", city="Xiamen")
+    cid = clients.resolve_client(ctx, "Offline Co")
+    clients.update_client(ctx, cid, city="Fuzhou")
+    ctx.close()
+    code, out, err = run(device_main, ["--data-dir", str(data_dir), "history", "Offline Co", "--field", "city", "--json"], capsys)
+    assert code == 0, err
+    entries = json.loads(out)
+    assert [(e["old"], e["new"], e["local"]) for e in entries] == [("Xiamen", "Fuzhou", True), (None, "Xiamen", True)]
+    code, _out, err = run(device_main, ["--data-dir", str(data_dir), "history", "Offline Co", "--restore", "1"], capsys)
+    assert code == 3 and "connect" in err

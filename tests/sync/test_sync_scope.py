@@ -30,6 +30,16 @@ def test_delete_against_edit_delete_wins_and_edit_is_kept(server, make_device):
         assert get(dev, Contact, contact).deleted_at is not None
         kept = [c for c in conflicts(dev, contact)]
         assert len(kept) == 1 and kept[0].field is None and kept[0].lost_value == {"title": "CEO"}
+    # the author of the lost edit restores it: the row comes back, with the edit, everywhere
+    from accountdesk.sync.conflicts import resolve_conflict
+
+    assert resolve_conflict(a.ctx, kept[0].id, "mine") == {"id": kept[0].id, "restored": True}
+    a.sync()
+    b.sync()
+    for dev in (a, b):
+        row = get(dev, Contact, contact)
+        assert row.deleted_at is None and row.title == "CEO"
+        assert [c.resolution for c in conflicts(dev, contact)] == ["restored"]
 
 
 def test_field_staff_see_only_their_clients_and_never_confidential_values(server, make_device):
