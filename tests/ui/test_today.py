@@ -90,3 +90,35 @@ def test_nothing_due_says_so(qtbot, ctx, window):
     page = today_window(window, qtbot)
     qtbot.waitUntil(lambda: page.stack.currentWidget() is page.empty)
     assert page.empty.title_label.text() == "Nothing due this week"
+
+
+def test_enter_on_an_agenda_item_opens_it(qtbot, ctx, clock, window):
+    ids, visits = agenda_fixture(ctx, clock)
+    page = today_window(window, qtbot)
+    qtbot.waitUntil(lambda: page.sections["today"].model.rowCount() == 1)
+    view = page.sections["today"].view
+    view.setFocus()
+    view.setCurrentIndex(view.model().index(0, 0))
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert window.current_client_id == ids["北方重工集团"]
+    assert window.current_item == ("visit", visits["today"])
+
+
+def test_long_sections_show_the_first_items_then_all_on_request(qtbot, ctx, clock, window):
+    from types import SimpleNamespace
+
+    from accountdesk.ui.pages.today import SECTION_LIMIT
+
+    page = today_window(window, qtbot)
+    today = ctx.today()
+    items = [SimpleNamespace(kind="visit_planned", due=today - dt.timedelta(days=1 + i), client_id="c", client_name="客户",
+                             entity="visit", row_id=str(i), title=f"拜访 {i}", overdue=True, days_overdue=1 + i,
+                             severity="medium", kind_label="Planned visit") for i in range(SECTION_LIMIT + 5)]
+    page._show(page._generation, items)
+    section = page.sections["overdue"]
+    assert section.heading.text() == f"Overdue · {SECTION_LIMIT + 5}"
+    assert section.model.rowCount() == SECTION_LIMIT
+    assert section.more_button.isVisible() and section.more_button.text() == f"Show all {SECTION_LIMIT + 5}"
+    section.more_button.click()
+    assert section.model.rowCount() == SECTION_LIMIT + 5
+    assert not section.more_button.isVisible()

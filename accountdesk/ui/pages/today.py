@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -151,12 +152,33 @@ class AgendaSection(QWidget):
         self.view.clicked.connect(self._open)
         self.view.activated.connect(self._open)
         layout.addWidget(self.view)
+        self.more_button = QToolButton()
+        self.more_button.setObjectName("Link")
+        self.more_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.more_button.clicked.connect(self.show_all)
+        self.more_button.hide()
+        layout.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self._all: list = []
+        self._today = today
+        self.expanded = False
 
     def set_items(self, title: str, items: list, today: dt.date) -> None:
         self.heading.setText(f"{title} · {len(items)}")
-        self.model.set_items(items, today)
-        self.view.setFixedHeight(max(1, len(items)) * ROW_HEIGHT + 4)
+        self._all = list(items)
+        self._today = today
+        self._fill()
         self.setVisible(bool(items))
+
+    def _fill(self) -> None:
+        shown = self._all if self.expanded else self._all[:SECTION_LIMIT]
+        self.model.set_items(shown, self._today)
+        self.view.setFixedHeight(max(1, len(shown)) * ROW_HEIGHT + 4)
+        self.more_button.setText(_("Show all {n}").format(n=len(self._all)))
+        self.more_button.setVisible(len(shown) < len(self._all))
+
+    def show_all(self) -> None:
+        self.expanded = True
+        self._fill()
 
     def _open(self, index: QModelIndex) -> None:
         item = index.data(ItemRole)
