@@ -121,6 +121,7 @@ QPushButton#Primary:disabled {{ background: #9ec1f7; border-color: #9ec1f7; }}
 QPushButton#Choice {{ text-align: left; padding: 14px 16px; border-radius: 8px; }}
 QPushButton#Choice:hover {{ border-color: {ACCENT}; background: {ACCENT_SOFT}; }}
 QToolButton#Link {{ border: none; color: {ACCENT}; }}
+QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
 QStatusBar {{ background: {SIDEBAR}; border-top: 1px solid {BORDER}; }}
 QStatusBar::item {{ border: none; }}
 QFrame#Card {{ background: {WINDOW}; border: 1px solid {BORDER}; border-radius: 10px; }}
