@@ -23,6 +23,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -305,33 +306,39 @@ class SyncEngine:
             notify("push", done, max(total, done))
 
     # -- pull ----------------------------------------------------------------------------------
+    def _fetch(self, cursor: int, target: int | None) -> _Page:
+        params = {"cursor": cursor, "limit": self.page_size}
+        if target is not None:
+            params["target"] = target
+        return _page(self._request("GET", "/v1/sync/pull", params=params))
+
     def _pull(self, report: SyncReport, notify: Progress, check: Callable[[], None]) -> None:
         with self.store.read() as session:
             cursor = int(get_meta(session, META_CURSOR) or 0)
-        first = True
-        target = None
-        while True:
-            check()
-            params = {"cursor": cursor, "limit": self.page_size}
-            if target is not None:
-                params["target"] = target
-            page = _page(self._request("GET", "/v1/sync/pull", params=params))
-            if first:
-                first = False
-                restart = self._scope_changed(page, cursor, report)
-                if restart:
-                    cursor, target = 0, None
-                    continue
-                self._snapshots(report, notify, check)
-            target = page.target
-            with self.store.write() as session:
-                report.conflicts += self._apply(session, page.items)
-                set_meta(session, META_CURSOR, page.cursor)
-            report.pulled += len(page.items)
-            cursor = page.cursor
-            notify("pull", cursor, target)
-            if not page.has_more:
-                return
+        check()
+        page = self._fetch(cursor, None)
+        if self._scope_changed(page, cursor, report):
+            cursor = 0
+            page = self._fetch(0, None)
+        self._snapshots(report, notify, check)
+        target = page.target
+        # the next page is fetched while this one is written (the server and the disk overlap)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="accountdesk-pull") as pool:
+            while True:
+                check()
+                ahead = pool.submit(self._fetch, page.cursor, target) if page.has_more else None
+                try:
+                    with self.store.write() as session:
+                        report.conflicts += self._apply(session, page.items)
+                        set_meta(session, META_CURSOR, page.cursor)
+                finally:
+                    if ahead is not None and not ahead.done():
+                        ahead.cancel()
+                report.pulled += len(page.items)
+                notify("pull", page.cursor, target)
+                if ahead is None:
+                    return
+                page = ahead.result()
 
     def _scope_changed(self, page: _Page, cursor: int, report: SyncReport) -> bool:
         """Compare the scope the server reports with the one this device had. Clients that left
@@ -425,13 +432,18 @@ class SyncEngine:
             if row is not None and row.server_seq is not None and row.server_seq >= item.seq:
                 continue
             columns = _columns(model)
+            typed = _typed(model)
             values = {}
             for name, value in item.data.items():
-                if name in columns:
+                if name not in columns:
+                    continue
+                if name in typed and value is not None:
                     try:
-                        values[name] = decode_value(model, name, value)
+                        value = decode_value(model, name, value)
                     except ValueError:
                         log.warning("ignored a bad value of %s.%s", item.entity, name)
+                        continue
+                values[name] = value
             if item.entity == "user":
                 _drop_local_users(session, values.get("username"), item.id)
             newest = max(newest, values.get("updated_at") or "")
@@ -532,6 +544,13 @@ def _snapshot_page(raw: dict[str, Any]) -> _SnapshotPage:
         return _SnapshotPage([Item(i) for i in raw["items"]], raw.get("after"))
     except (KeyError, TypeError) as exc:
         raise SyncError(_("The server sent a malformed change.")) from exc
+
+
+@cache
+def _typed(model) -> frozenset[str]:
+    """Columns whose wire value needs decoding (dates, datetimes, numbers, flags); text and
+    JSON columns are stored as they come (the server checked them when they were pushed)."""
+    return frozenset(c for c in _columns(model) if column_kind(model, c) not in ("str", "json"))
 
 
 @cache
