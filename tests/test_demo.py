@@ -353,6 +353,7 @@ def test_a_profile_holding_only_its_own_local_user_is_still_empty(ctx):
     assert summary.clients == 3 and ctx.actor.id == summary.current_user_id
     fractions = [f for f, _m in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0 and all(m for _f, m in seen)
+    assert sum("3 of 3" in m or "3 个客户" in m for _f, m in seen) == 1 and len(seen) >= 6
 
 
 def test_bad_arguments_name_the_field(ctx):

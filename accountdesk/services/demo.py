@@ -1170,6 +1170,7 @@ def generate_demo(
         gen.catalogue()
         bulk.flush()
         report(0.03, _("Created the staff and the service catalogue."))
+        step = max(1, clients // 50)  # about fifty progress reports
         for index in range(clients):
             if cancel is not None and index % 50 == 0 and cancel():
                 raise DemoCancelled(_("The demo was cancelled; nothing was written."))
@@ -1177,6 +1178,7 @@ def generate_demo(
             done = index + 1
             if done % CHUNK == 0 or done == clients:
                 bulk.flush()
+            if done % step == 0 or done == clients:
                 report(0.03 + 0.95 * done / clients,
                        _("Created {done} of {total} clients…").format(done=done, total=clients))
         supervisor_id = gen.supervisor.id
