@@ -424,7 +424,7 @@ class SyncEngine:
             for start in range(0, len(model_ids), 500):
                 for row in session.scalars(select(model).where(model.id.in_(model_ids[start:start + 500]))):
                     existing[row.id] = row
-        inserts: dict[type, list[dict[str, Any]]] = {}
+        inserts: dict[type, list[tuple]] = {}
         for item in items:
             model = ENTITIES.get(item.entity)
             if model is None:
@@ -432,11 +432,26 @@ class SyncEngine:
             row = existing.get(item.id)
             if row is not None and row.server_seq is not None and row.server_seq >= item.seq:
                 continue
+            data = item.data
+            if item.entity == "user":
+                _drop_local_users(session, data.get("username"), item.id)
+            newest = max(newest, str(data.get("updated_at") or ""))
+            if row is None:
+                if item.deleted:
+                    continue
+                try:
+                    inserts.setdefault(model, []).append(_insert_params(model, item))
+                except ValueError:
+                    log.warning("ignored a malformed %s %s", item.entity, item.id)
+                    continue
+                if item.entity == "conflict" and data.get("resolved_at") is None:
+                    conflicts += 1
+                continue
             columns = _columns(model)
             typed = _typed(model)
-            values = {}
-            for name, value in item.data.items():
-                if name not in columns:
+            keep = pending.get(item.id, set())
+            for name, value in data.items():
+                if name not in columns or name in keep:
                     continue
                 if name in typed and value is not None:
                     try:
@@ -444,31 +459,13 @@ class SyncEngine:
                     except ValueError:
                         log.warning("ignored a bad value of %s.%s", item.entity, name)
                         continue
-                values[name] = value
-            if item.entity == "user":
-                _drop_local_users(session, values.get("username"), item.id)
-            newest = max(newest, values.get("updated_at") or "")
-            if row is None:
-                if item.deleted:
-                    continue
-                full = {c: None for c in columns}
-                full.update(values, id=item.id, server_seq=item.seq)
-                for name in item.hidden:
-                    if full.get(name) is None:
-                        full[name] = _blank(model, name)
-                if full.get("created_at") is None:
-                    full["created_at"] = utcnow()
-                inserts.setdefault(model, []).append(full)
-                if item.entity == "conflict" and values.get("resolved_at") is None:
-                    conflicts += 1
-                continue
-            keep = pending.get(item.id, set())
-            for name, value in values.items():
-                if name not in keep:
-                    setattr(row, name, _blank(model, name) if value is None and name in item.hidden else value)
+                if value is None and name in item.hidden:
+                    value = _blank(model, name)
+                setattr(row, name, value)
             row.server_seq = item.seq
         for model, rows in inserts.items():
-            _insert_rows(session, model, rows)
+            sql, _cols = _insert_sql(model)
+            session.connection().exec_driver_sql(sql, rows)
         if newest:
             try:
                 self.ctx.clock.observe(newest, max_ahead_ms=MAX_AHEAD_MS)
@@ -547,22 +544,51 @@ def _snapshot_page(raw: dict[str, Any]) -> _SnapshotPage:
         raise SyncError(_("The server sent a malformed change.")) from exc
 
 
-def _db_value(kind: str, value: Any) -> Any:
-    """A Python value as SQLAlchemy stores it in SQLite (naive UTC datetimes, ISO dates, JSON text)."""
-    if value is None:
-        return None
-    if kind == "datetime":
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC)
-        return (f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}:"
-                f"{value.second:02d}.{value.microsecond:06d}")
-    if kind == "date":
-        return value.isoformat()
-    if kind == "bool":
-        return 1 if value else 0
-    if kind == "json":
-        return json.dumps(value)
-    return value
+def _wire_datetime(value: Any) -> str:
+    """A wire datetime (ISO 8601, UTC) as SQLAlchemy stores it in SQLite: naive UTC text."""
+    text = str(value)
+    if len(text) == 27 and text[10] == "T" and text[-1] == "Z":  # 2026-03-01T09:05:07.000123Z
+        return f"{text[:10]} {text[11:26]}"
+    parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC)
+    return (f"{parsed.year:04d}-{parsed.month:02d}-{parsed.day:02d} {parsed.hour:02d}:{parsed.minute:02d}:"
+            f"{parsed.second:02d}.{parsed.microsecond:06d}")
+
+
+def _insert_params(model, item: Item) -> tuple:
+    """The parameters of one new row, straight from its wire values (no ORM objects: initial
+    syncs bring tens of thousands of rows)."""
+    _sql, cols = _insert_sql(model)
+    data = item.data
+    hidden = item.hidden
+    out = []
+    for key, kind in cols:
+        if key == "id":
+            out.append(item.id)
+            continue
+        if key == "server_seq":
+            out.append(item.seq)
+            continue
+        value = data.get(key)
+        if value is None:
+            if key in hidden:
+                value = _blank(model, key)
+            elif key == "created_at":
+                value = utcnow().isoformat()
+            else:
+                out.append(None)
+                continue
+        if kind == "datetime":
+            value = _wire_datetime(value)
+        elif kind == "json":
+            value = json.dumps(value)
+        elif kind == "bool":
+            value = 1 if value else 0
+        elif kind == "date":
+            value = dt.date.fromisoformat(str(value)[:10]).isoformat()
+        out.append(value)
+    return tuple(out)
 
 
 @cache
@@ -571,14 +597,6 @@ def _insert_sql(model) -> tuple[str, tuple[tuple[str, str], ...]]:
     names = ", ".join(f'"{c.name}"' for c in model.__table__.columns)
     marks = ", ".join("?" for _ in cols)
     return f'INSERT INTO "{model.__tablename__}" ({names}) VALUES ({marks})', cols
-
-
-def _insert_rows(session, model, rows: list[dict[str, Any]]) -> None:
-    """Insert pulled rows with one executemany, without the ORM's per-row work (initial syncs
-    bring tens of thousands of rows)."""
-    sql, cols = _insert_sql(model)
-    params = [tuple(_db_value(kind, row.get(key)) for key, kind in cols) for row in rows]
-    session.connection().exec_driver_sql(sql, params)
 
 
 @cache
