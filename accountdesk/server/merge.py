@@ -232,6 +232,9 @@ class Writer:
                 self._history(rec, name, None, fields[name], name in rec["hidden"])
         if item.entity in ("client", "client_team_member"):
             refresh_scope(self.conn, client_id)
+        if item.entity == "handover":
+            repo.audit(self.conn, "handover", user_id=self.who.user_id, client_id=client_id,
+                       from_user=data.get("from_user_id"), to_user=data.get("to_user_id"), reason=data.get("reason"))
         return p.ItemResult(row_id=item.row_id, status="applied", seq=seq)
 
     def _concurrent(self, clock: list | None, base_seq: int | None) -> bool:
@@ -281,6 +284,10 @@ class Writer:
             repo.put_record(self.conn, new_rec, new=False)
             for name, (old, new) in changed.items():
                 self._history(new_rec, name, old, new, name in hidden_before or name in new_rec["hidden"])
+            moved = {k: v for k, v in changed.items() if k in ("owner_id", "backup_owner_id")}
+            if item.entity == "client" and moved:
+                repo.audit(self.conn, "reassign", user_id=self.who.user_id, client_id=rec["client_id"],
+                           changes={k: list(v) for k, v in moved.items()})
             if item.entity in ("client", "client_team_member"):
                 refresh_scope(self.conn, rec["client_id"])
         elif conflicts:

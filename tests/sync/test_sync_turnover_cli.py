@@ -87,3 +87,23 @@ def test_refresh_token_lives_in_the_keyring_and_nowhere_else(server, make_device
         assert ring.secrets[key] != token  # refresh tokens are single use (rotated)
     finally:
         keyring.set_keyring(previous)
+
+
+def test_handovers_and_reassignments_from_a_device_are_audited(server, make_device):
+    from accountdesk.server import repo
+    from accountdesk.services.handover import assign_client
+
+    server.add_user("boss", "supervisor")
+    server.add_user("alice", "manager")
+    server.add_user("bob", "manager")
+    a, boss = make_device("alice"), make_device("boss")
+    a.sync()
+    cid = clients.create_client(a.ctx, name="Audited Co")
+    a.sync()
+    boss.sync()
+    assign_client(boss.ctx, cid, "bob", "workload")
+    boss.sync()
+    with server.db.read() as conn:
+        actions = [(e["action"], e["detail"].get("client_id")) for e in repo.audit_log(conn)]
+    assert ("handover", cid) in actions and ("reassign", cid) in actions
+    assert sum(1 for a_, _ in actions if a_ == "login") == 2
