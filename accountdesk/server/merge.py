@@ -96,7 +96,6 @@ class Writer:
         self.settings = settings
         self.seq = repo.lock_counter(conn)
         self.history: list[dict[str, Any]] = []
-        self.scope_dirty: set[str] = set()
         self.now = repo.utcnow()
         self.address = address
 
@@ -107,8 +106,6 @@ class Writer:
     def finish(self) -> None:
         repo.store_counter(self.conn, self.seq)
         repo.add_history(self.conn, self.history)
-        for client_id in sorted(self.scope_dirty):
-            refresh_scope(self.conn, client_id)
 
     # -- helpers -------------------------------------------------------------------------------
     def clamp(self, text: str) -> str:
