@@ -177,6 +177,8 @@ class Writer:
         model = ENTITIES.get(item.entity)
         if model is None:
             raise Rejected(p.R_UNKNOWN_ENTITY, f"unknown entity {item.entity}")
+        if not p.MIN_SCHEMA <= item.schema_version <= p.MAX_SCHEMA:
+            raise Rejected(p.R_UNKNOWN_ENTITY, f"written under schema {item.schema_version}, which this server does not accept")
         hlc = self.clamp(item.hlc)
         columns = set(data_columns(model))
         existing = repo.get_record(self.conn, item.row_id)
