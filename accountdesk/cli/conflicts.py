@@ -25,7 +25,7 @@ def cmd_list(args: Namespace) -> int:
         rows = list_conflicts(ctx)
         with ctx.read() as session:
             refused = [
-                {"entity": e.entity, "row_id": e.row_id, "op": e.op, "fields": e.fields, "reason": e.reject_reason}
+                {"seq": e.seq, "entity": e.entity, "row_id": e.row_id, "op": e.op, "fields": e.fields, "reason": e.reject_reason}
                 for e in session.scalars(select(OutboxEntry).where(OutboxEntry.status == "rejected").order_by(OutboxEntry.seq))
             ]
     finally:
@@ -45,7 +45,8 @@ def cmd_list(args: Namespace) -> int:
     if refused:
         sys.stdout.write("\n" + _("Changes refused by the server:") + "\n")
         for r in refused:
-            sys.stdout.write(f"  {r['entity']} {r['row_id']}: {r['reason']}\n")
+            sys.stdout.write(f"  #{r['seq']} {r['entity']} {r['row_id']}: {r['reason']}\n")
+        sys.stdout.write(_("Drop one with: accountdesk conflicts discard NUMBER") + "\n")
     return 0
 
 
@@ -66,6 +67,21 @@ def cmd_resolve(args: Namespace) -> int:
     return 0
 
 
+def cmd_discard(args: Namespace) -> int:
+    from ..sync.conflicts import discard_refused
+
+    ctx = open_ctx(args)
+    try:
+        result = discard_refused(ctx, args.number)
+    finally:
+        ctx.close()
+    if args.json:
+        emit_json(result)
+    else:
+        sys.stdout.write(_("The refused change was dropped; the next sync brings back the server's version.") + "\n")
+    return 0
+
+
 def register(subparsers) -> None:
     parser = subparsers.add_parser("conflicts", help=_("review conflicting edits"))
     sub = parser.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
@@ -77,3 +93,7 @@ def register(subparsers) -> None:
     p.add_argument("--keep", required=True, choices=["mine", "theirs"])
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_resolve)
+    p = sub.add_parser("discard", help=_("drop a change the server refused"))
+    p.add_argument("number", type=int, metavar="NUMBER")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_discard)

@@ -79,3 +79,33 @@ def resolve_conflict(ctx, conflict_id: str, keep: str) -> dict[str, Any]:
                 writer.update(row, {c.field: value})
         writer.update(c, {"resolved_at": ctx.now(), "resolved_by": actor.id, "resolution": "restored" if restore else "kept"})
         return {"id": c.id, "restored": restore}
+
+
+def discard_refused(ctx, entry_seq: int) -> dict[str, Any]:
+    """Drop a change the server refused. The record goes back to the server's version at the
+    next sync (a refused new record is removed from this device)."""
+    from sqlalchemy import delete as sql_delete
+
+    from ..models import ENTITIES, OutboxEntry
+    from .changes import get_meta, set_meta
+
+    with ctx.store.write() as session:
+        entry = session.get(OutboxEntry, entry_seq)
+        if entry is None or entry.status != "rejected":
+            raise NotFoundError(_("No refused change with this number."))
+        model = ENTITIES.get(entry.entity)
+        row = session.get(model, entry.row_id) if model is not None else None
+        session.execute(sql_delete(OutboxEntry).where(OutboxEntry.seq == entry_seq))
+        others = session.scalar(select(OutboxEntry.seq).where(OutboxEntry.row_id == entry.row_id).limit(1))
+        if row is not None and others is None:
+            if row.server_seq is None:
+                session.delete(row)  # never reached the server
+            elif entry.client_id:
+                row.server_seq = 0  # fetched again with its client's snapshot
+                cursor = int(get_meta(session, "sync_cursor") or 0)
+                todo = get_meta(session, "sync_snapshot") or {"clients": [], "upto": cursor, "after": None}
+                todo["clients"] = sorted(set(todo["clients"]) | {entry.client_id})
+                todo["upto"] = max(int(todo.get("upto") or 0), cursor)
+                todo["after"] = None
+                set_meta(session, "sync_snapshot", todo)
+        return {"seq": entry_seq, "entity": entry.entity, "row_id": entry.row_id}

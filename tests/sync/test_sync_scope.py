@@ -214,3 +214,29 @@ def test_revoked_device_wipes_and_says_so(server, make_device):
     with pytest.raises(DeviceRevoked, match="revoked"):
         a.sync()
     assert client_ids(a) == set()
+
+
+def test_a_refused_change_can_be_dropped_and_the_server_version_returns(server, make_device, capsys):
+    import json
+
+    from accountdesk.cli import main as device_main
+    from accountdesk.models import Client
+
+    alice = server.add_user("alice", "manager")
+    bob = server.add_user("bob", "manager")
+    a = make_device("alice")
+    a.sync()
+    cid = clients.create_client(a.ctx, name="Refused Co", city="Dalian")
+    a.sync()
+    with a.ctx.write() as (session, writer):  # an edit the app would not offer: managers may not reassign
+        writer.update(session.get(Client, cid), {"owner_id": bob, "city": "Qingdao"})
+    assert a.sync().rejected == 1
+    assert client(a, cid).owner_id == bob  # still shown as typed, with the reason beside it
+    assert device_main(["--data-dir", str(a.path), "conflicts", "list", "--json"]) == 0
+    [refused] = json.loads(capsys.readouterr().out)["rejected"]
+    assert device_main(["--data-dir", str(a.path), "conflicts", "discard", str(refused["seq"])]) == 0
+    capsys.readouterr()
+    a.sync()
+    assert outbox(a) == []
+    row = client(a, cid)
+    assert (row.owner_id, row.city) == (alice, "Dalian")
