@@ -547,8 +547,11 @@ def _snapshot_page(raw: dict[str, Any]) -> _SnapshotPage:
 def _wire_datetime(value: Any) -> str:
     """A wire datetime (ISO 8601, UTC) as SQLAlchemy stores it in SQLite: naive UTC text."""
     text = str(value)
-    if len(text) == 27 and text[10] == "T" and text[-1] == "Z":  # 2026-03-01T09:05:07.000123Z
-        return f"{text[:10]} {text[11:26]}"
+    if text[-1:] == "Z" and text[10:11] == "T":
+        if len(text) == 27:  # 2026-03-01T09:05:07.000123Z
+            return f"{text[:10]} {text[11:26]}"
+        if len(text) == 20:  # 2026-03-01T09:05:07Z
+            return f"{text[:10]} {text[11:19]}.000000"
     parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(dt.UTC)
