@@ -177,6 +177,18 @@ def test_supervisor_demoted_to_manager_keeps_only_own_clients(server, make_devic
     s.engine._access = None  # next login carries the new role
     s.sync()
     assert client_ids(s) == {own}
+    # promoted again: everything comes back, complete
+    records.create_record(a.ctx, "contact", {"name": "钱七"}, client_id=theirs)
+    a.sync()
+    with server.db.write() as conn:
+        conn.execute(update(t.users).where(t.users.c.username == "sam").values(role="supervisor"))
+    s.engine._access = None
+    s.sync()
+    assert client_ids(s) == {theirs, own}
+    from sqlalchemy import select
+
+    with s.ctx.read() as session:
+        assert session.scalars(select(Contact.name).where(Contact.client_id == theirs)).all() == ["钱七"]
 
 
 def test_deactivation_revokes_devices_which_wipe_their_data(server, make_device):
