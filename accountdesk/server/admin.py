@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..i18n import _
 from ..models import new_id
 from ..models.enums import Role
 from ..sync.checklist import build_checklist
@@ -23,15 +24,15 @@ ROLES = tuple(r.value for r in Role)
 def add_user(db: Database, username: str, role: str, password: str, *, display_name: str | None = None,
              by: Identity = SYSTEM) -> dict[str, Any]:
     if role not in ROLES:
-        raise ServerError(400, "bad_request", f"role must be one of {', '.join(ROLES)}")
+        raise ServerError(400, "bad_request", _("The role must be one of {roles}.").format(roles=", ".join(ROLES)))
     if not username.strip() or len(username) > 64:
-        raise ServerError(400, "bad_request", "the user name must be 1 to 64 characters")
+        raise ServerError(400, "bad_request", _("The user name must have 1 to 64 characters."))
     if len(password) < 8:
-        raise ServerError(400, "bad_request", "the password must have at least 8 characters")
+        raise ServerError(400, "bad_request", _("The password must have at least 8 characters."))
     with db.write() as conn:
         writer = Writer(conn, by, Settings())
         if repo.user_by_name(conn, username) is not None:
-            raise ServerError(409, "exists", f"the user {username} already exists")
+            raise ServerError(409, "exists", _("The user {name} already exists.").format(name=username))
         user_id = new_id()
         repo.insert_user(conn, id=user_id, username=username, display_name=display_name or username, role=role,
                          active=True, password_hash=hash_password(password), created_at=repo.utcnow())
@@ -66,7 +67,7 @@ def list_users(db: Database) -> list[dict[str, Any]]:
 def _user(conn, ref: str) -> dict[str, Any]:
     user = repo.user_by_name(conn, ref) or repo.user_by_id(conn, ref)
     if user is None:
-        raise ServerError(404, "not_found", f"no user {ref}")
+        raise ServerError(404, "not_found", _("No user {name}.").format(name=ref))
     return user
 
 
@@ -112,7 +113,7 @@ def list_devices(db: Database) -> list[dict[str, Any]]:
 def revoke_device(db: Database, device_id: str, *, by: Identity = SYSTEM) -> None:
     with db.write() as conn:
         if repo.device(conn, device_id) is None:
-            raise ServerError(404, "not_found", f"no device {device_id}")
+            raise ServerError(404, "not_found", _("No device {device}.").format(device=device_id))
         repo.revoke_devices(conn, device_id=device_id)
         repo.audit(conn, "device_revoke", user_id=by.user_id or None, device_id=device_id)
 
@@ -124,13 +125,13 @@ def assign_client(db: Database, client_ref: str, to_user: str, reason: str | Non
         writer = Writer(conn, by, Settings())
         found = repo.find_clients(conn, client_ref)
         if not found:
-            raise ServerError(404, "not_found", f"no client {client_ref}")
+            raise ServerError(404, "not_found", _("No client {client}.").format(client=client_ref))
         if len(found) > 1:
-            raise ServerError(400, "bad_request", f"more than one client is called {client_ref}; use its id")
+            raise ServerError(400, "bad_request", _("More than one client is called {client}; use its id.").format(client=client_ref))
         client = found[0]
         target = _user(conn, to_user)
         if not target["active"]:
-            raise ServerError(400, "bad_request", f"the user {target['username']} is deactivated")
+            raise ServerError(400, "bad_request", _("The user {name} has been deactivated.").format(name=target["username"]))
         old_owner = client["data"].get("owner_id")
         rows: dict[str, list[dict[str, Any]]] = {}
         for r in repo.client_rows(conn, client["id"]):
