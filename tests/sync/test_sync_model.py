@@ -57,6 +57,7 @@ def reset_device(dev) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)
 def test_random_schedules_converge(server, backend, tmp_path, _template_profile):
     schedules = SCHEDULES if backend == "sqlite" else max(20, SCHEDULES // 4)  # PostgreSQL: fewer, same rules
     names = {"sup": "supervisor", "m1": "manager", "m2": "manager", "f1": "field"}
