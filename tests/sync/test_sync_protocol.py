@@ -64,9 +64,20 @@ def test_overlapping_pushes_no_pull_skips_the_late_commit(server):
         results[name] = httpx.post(server.url + "/v1/sync/push", json=body, timeout=30,
                                    headers={**_headers(headers), "X-Test-Delay-Ms": str(delay)}).json()
 
-    ta = threading.Thread(target=push, args=("batch1", ha, 1500))
+    ta = threading.Thread(target=push, args=("batch1", ha, 2000))
     ta.start()
-    time.sleep(0.4)  # A holds the counter; B waits behind it
+    from sqlalchemy import text
+
+    deadline = time.monotonic() + 20
+    while True:  # until A's transaction has applied its items and sleeps holding the counter
+        with server.db.engine.connect() as conn:
+            waiting = conn.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'"
+            )).scalar_one()
+        if waiting:
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
     tb = threading.Thread(target=push, args=("batch2", hb, 0))
     tb.start()
     time.sleep(0.3)
