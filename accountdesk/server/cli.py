@@ -146,6 +146,24 @@ def cmd_device_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from . import repo
+
+    db = _open(args)
+    with db.read() as conn:
+        rows = repo.audit_log(conn, args.limit)
+        names = {u["id"]: u["username"] for u in repo.list_users(conn)}
+    entries = [{"at": str(r["at"])[:19], "user": names.get(r["user_id"], r["user_id"]), "action": r["action"],
+                "detail": r["detail"], "address": r["address"]} for r in rows]
+    if args.json:
+        _emit(args, entries, "")
+        return 0
+    for e in entries:
+        detail = " ".join(f"{k}={v}" for k, v in sorted(e["detail"].items()) if v is not None)
+        sys.stdout.write(f"{e['at']}  {e['user'] or '-':<14} {e['action']:<16} {detail}\n")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -210,6 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = device.add_parser("revoke", help=_("revoke a device (lost laptop)"))
     p.add_argument("device", metavar="DEVICE")
     p.set_defaults(func=cmd_device_revoke)
+
+    p = sub.add_parser("audit", help=_("show the audit log (logins, handovers, deactivations, revocations)"))
+    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("serve", help=_("serve the sync API"))
     p.add_argument("--host", default="127.0.0.1")

@@ -45,6 +45,8 @@ def test_server_cli_administration(server, capsys):
     assert code == 0 and json.loads(out) == []
     assert run(server_main, srv(server, "device", "revoke", "nope"), capsys)[0] == 2
     assert run(server_main, srv(server, "client", "assign", "Nobody Co", "--to", "alice"), capsys)[0] == 2
+    code, out, _ = run(server_main, srv(server, "audit", "--json"), capsys)
+    assert code == 0 and [e["action"] for e in json.loads(out)] == ["user_add", "user_add"]
 
 
 def test_device_cli_sync_conflicts_history_and_handover(server, make_device, capsys, tmp_path):
