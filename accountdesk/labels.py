@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from .i18n import SUPPORTED, N_, _, load_catalogue
+from .i18n import N_, SUPPORTED, _, load_catalogue
 from .models import enums as E
 
 LABELS: dict[type[StrEnum], dict[str, str]] = {

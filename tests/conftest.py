@@ -11,25 +11,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("ACCOUNTDESK_NO_KEYRING_PROMPT", "1")
 
 import pytest  # noqa: E402
+from fakeclock import FakeClock  # noqa: E402
 
 from accountdesk.i18n import set_language  # noqa: E402
 from accountdesk.services.context import AppContext, open_profile  # noqa: E402
-
-
-class FakeClock:
-    """An injectable clock: ``now()`` for services, ``wall_ms()`` for the hybrid logical clock."""
-
-    def __init__(self, start: dt.datetime):
-        self.current = start
-
-    def now(self) -> dt.datetime:
-        return self.current
-
-    def wall_ms(self) -> int:
-        return int(self.current.timestamp() * 1000)
-
-    def advance(self, **delta) -> None:
-        self.current += dt.timedelta(**delta)
 
 
 @pytest.fixture(autouse=True)

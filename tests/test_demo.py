@@ -8,7 +8,7 @@ import re
 from collections import Counter
 
 import pytest
-from conftest import FakeClock
+from fakeclock import FakeClock
 from sqlalchemy import func, select
 
 from accountdesk.cli import main

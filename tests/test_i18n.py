@@ -41,3 +41,18 @@ def test_switching_language_changes_messages():
 )
 def test_language_names_are_normalised(given, expected):
     assert normalise(given) == expected
+
+
+def test_a_string_has_one_translation_across_areas():
+    """The catalogues of all areas are merged at run time, so the same English text translated
+    differently in two areas would show one of them at random places; use distinct wording."""
+    from babel.messages.pofile import read_po
+
+    seen: dict[str, dict[str, str]] = {}
+    for path in sorted((ROOT / "accountdesk" / "locale" / "zh_CN" / "LC_MESSAGES").glob("*.po")):
+        with open(path, "rb") as fh:
+            for msg in read_po(fh, locale="zh_CN"):
+                if msg.id and msg.string:
+                    seen.setdefault(str(msg.id), {})[path.stem] = str(msg.string)
+    clashes = {k: v for k, v in seen.items() if len(set(v.values())) > 1}
+    assert clashes == {}

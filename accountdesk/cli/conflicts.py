@@ -40,7 +40,7 @@ def cmd_list(args: Namespace) -> int:
         print_table(
             [[r["id"], r["entity"], r["field"] or _("(deleted)"), _short(r["kept_value"]), r["kept_by"] or "",
               _short(r["lost_value"]), r["lost_by"] or ""] for r in rows],
-            [_("ID"), _("Record"), _("Field"), _("Kept"), _("By"), _("Lost"), _("By")],
+            [_("ID"), _("Record"), _("Field"), _("Kept value"), _("Changed by"), _("Lost value"), _("Changed by")],
         )
     if refused:
         sys.stdout.write("\n" + _("Changes refused by the server:") + "\n")

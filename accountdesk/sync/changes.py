@@ -96,7 +96,7 @@ class ChangeWriter:
             **values,
         )
         self.session.add(row)
-        self.session.flush([row])  # fill column defaults so the entry carries every field
+        self.session.flush()  # fill column defaults so the entry carries every field
         fields = {c.key: getattr(row, c.key) for c in model.__table__.columns if c.key not in ("id", "server_seq", "updated_at", "updated_by", "deleted_at")}
         self._entry(row, "create", fields, {}, hlc)
         return row

@@ -8,7 +8,7 @@ import uuid
 
 import httpx
 import pytest
-from conftest import PASSWORD
+from sync_env import PASSWORD
 
 from accountdesk.sync import protocol as p
 

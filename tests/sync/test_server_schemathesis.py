@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 import schemathesis
-from conftest import PASSWORD, ServerProcess
 from hypothesis import HealthCheck, given, settings
+from sync_env import PASSWORD, ServerProcess
 
 from accountdesk.server import repo
 from accountdesk.sync import protocol as p

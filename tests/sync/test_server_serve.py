@@ -13,11 +13,11 @@ import time
 
 import httpx
 import pytest
-from conftest import PASSWORD, free_port
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from sync_env import PASSWORD, free_port
 
 from accountdesk.sync import protocol as p
 

@@ -8,7 +8,7 @@ import json
 import sys
 
 import pytest
-from conftest import PASSWORD
+from sync_env import PASSWORD
 from sync_helpers import client, conflicts
 
 from accountdesk.cli import main as device_main

@@ -9,8 +9,8 @@ import threading
 import time
 from pathlib import Path
 
-from conftest import PASSWORD
 from sqlalchemy import func, select
+from sync_env import PASSWORD
 from sync_helpers import client_ids, outbox
 
 from accountdesk.server import repo
@@ -50,7 +50,7 @@ def test_device_killed_after_the_server_committed(server, make_device):
     assert "finished" not in output
     assert _server_counts(server) == (5, 5)
     # the laptop restarts: the same batch is sent again and answered from the server's record
-    from conftest import Device
+    from sync_env import Device
 
     again = Device(dev.path, server, "alice")
     try:

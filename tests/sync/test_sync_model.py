@@ -18,11 +18,11 @@ import sqlite3
 import uuid
 
 import pytest
-from conftest import PASSWORD, Device, WallClock
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from sqlalchemy import delete, select
+from sync_env import PASSWORD, Device, WallClock
 
 from accountdesk.errors import AccountDeskError
 from accountdesk.models import ENTITIES, SYNCABLE, Client, Contact, Meta, OutboxEntry

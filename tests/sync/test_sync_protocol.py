@@ -10,7 +10,7 @@ import time
 
 import httpx
 import pytest
-from conftest import PASSWORD, WallClock
+from sync_env import PASSWORD, WallClock
 from sync_helpers import client, conflicts
 
 from accountdesk.server import repo

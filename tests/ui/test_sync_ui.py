@@ -10,7 +10,7 @@ import pytest
 from accountdesk.services.clients import create_client
 from accountdesk.services.sync_status import sync_status
 
-_spec = importlib.util.spec_from_file_location("sync_conftest", Path(__file__).parent.parent / "sync" / "conftest.py")
+_spec = importlib.util.spec_from_file_location("sync_env_for_ui", Path(__file__).parent.parent / "sync" / "sync_env.py")
 sync_conftest = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(sync_conftest)
 
