@@ -50,7 +50,8 @@ def build_client(ctx, clock, *, name: str, users: dict[str, str], rich: bool = T
         return records.create_record(ctx, entity, values, client_id=cid)
 
     add("client_team_member", user_id=users["field"], role="驻场工程师")
-    boss = add("contact", name="陈建国", title="总经理", buying_role="economic_buyer", attitude="supporter", influence=10, is_primary=True)
+    boss = add("contact", name="陈建国", title="总经理", buying_role="economic_buyer", attitude="supporter", influence=10, is_primary=True,
+               mobile="13800138000")
     qa = add("contact", name="张丽", title="质量部长", buying_role="technical", attitude="neutral", influence=7, reports_to_id=boss)
     add("contact", name="王小明", title="计量工程师", buying_role="user", attitude="detractor", influence=3, reports_to_id=qa)
     add("contact", name="刘芳", title="采购经理", buying_role="user", attitude="neutral", influence=5, reports_to_id=boss,
@@ -126,6 +127,7 @@ def test_dossier_in_chinese_shows_the_clients_data(ctx, client_id, tmp_path):
     assert flat(VISIT_SENTENCE) in everything
     assert flat(LONG_COMPLAINT)[-20:] in everything  # the long complaint is printed to its end
     assert "Client dossier" not in everything
+    assert flat("138 0013 8000") in everything and "+8613800138000" not in everything  # phones as people write them
     assert pages[0].count("1 / ") == 1  # the cover is page 1 of the dossier
 
 

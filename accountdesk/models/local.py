@@ -25,7 +25,7 @@ class OutboxEntry(Base):
     op: Mapped[str] = mapped_column(String(8))  # create | update | delete
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     old_values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    hlc: Mapped[str] = mapped_column(HLCType)
+    hlc: Mapped[str] = mapped_column(HLCType, index=True)  # max() at start-up continues the clock
     base_seq: Mapped[int | None] = mapped_column()
     schema_version: Mapped[int] = mapped_column()
     user_id: Mapped[str | None] = mapped_column(Id)

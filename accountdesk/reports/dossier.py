@@ -34,6 +34,7 @@ from ..models.enums import (
     VisitStatus,
 )
 from ..services.dossier import ClientDossier, VisitInfo
+from ..services.validation import format_phone
 from . import charts
 from .document import DocStart, SectionHeading, TocPlaceholder
 from .fonts import FONT
@@ -213,7 +214,9 @@ def contacts_section(d: ClientDossier, number: str) -> list:
     story += [legend(), Spacer(1, 6)]
     rows = []
     for c in d.contacts:
-        reach = "\n".join(x for x in (c.mobile, c.phone, c.email, c.wechat and f"WeChat {c.wechat}") if x)
+        reach = "\n".join(
+            x for x in (format_phone(c.mobile), format_phone(c.phone), c.email, c.wechat and f"WeChat {c.wechat}") if x
+        )
         name = c.name + (" ★" if c.is_primary else "")
         if c.has_left:
             name += "\n" + _("left {date}").format(date=fmt_date(c.left_company_on))

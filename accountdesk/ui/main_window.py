@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 APP_TITLE = "AccountDesk"
 STATUS_REFRESH_MS = 15_000
+ESCALATION_CHECK_MS = 15 * 60_000
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,10 @@ class MainWindow(QMainWindow):
         self._status_timer.timeout.connect(self.refresh_sync_status)
         self._auto_sync_timer = QTimer(self)
         self._auto_sync_timer.timeout.connect(self._auto_sync)
+        # complaints nearing their deadline are escalated as ordinary synced changes
+        self._escalation_timer = QTimer(self)
+        self._escalation_timer.setInterval(ESCALATION_CHECK_MS)
+        self._escalation_timer.timeout.connect(self.escalate_feedback)
         self._restore_layout()
         if ctx is not None:
             self.attach(ctx)
@@ -200,6 +205,8 @@ class MainWindow(QMainWindow):
         self.retranslate()
         self._status_timer.start()
         self._configure_auto_sync()
+        self._escalation_timer.start()
+        QTimer.singleShot(0, self.escalate_feedback)
         start = self.settings.get("last_page") if self.settings else "today"
         self.show_page(start if start in self._nav_keys() else "today")
         QTimer.singleShot(0, self.refresh_sync_status)
@@ -344,6 +351,9 @@ class MainWindow(QMainWindow):
                     opened = getattr(page, "client_opened", None)
                     if opened is not None:
                         opened.connect(self.open_client)
+                    item_opened = getattr(page, "item_open_requested", None)
+                    if item_opened is not None:  # opens the record on its tab, not just the client
+                        item_opened.connect(self.open_item)
                     return page
             return self._missing_page(key)
         raise KeyError(key)
@@ -388,6 +398,23 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(APP_TITLE)
 
     # -- the client workspace --------------------------------------------------------------------
+    def escalate_feedback(self) -> None:
+        """Record the escalation of complaints whose deadline nears (in the database lane)."""
+        if self.ctx is None:
+            return
+        ctx = self.ctx
+
+        def work():
+            from ..services.feedback import escalate_due_feedback
+
+            return escalate_due_feedback(ctx)
+
+        def failed(exc: BaseException) -> None:
+            log.warning("escalating due feedback failed: %s", exc)
+
+        self.tasks.run_db(work, on_result=lambda made: made and self.refresh_sync_status(), on_error=failed,
+                          name="escalate-feedback")
+
     def open_client(self, client_id: str) -> None:
         self.open_item(client_id, None, None)
 

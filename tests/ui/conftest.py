@@ -27,7 +27,9 @@ def tasks(qapp):
     from accountdesk.ui.style import apply_style
     from accountdesk.ui.tasks import TaskManager
 
-    apply_style(qapp)
+    if not qapp.property("accountdesk_styled"):  # re-polishing every widget per test slows the run down
+        apply_style(qapp)
+        qapp.setProperty("accountdesk_styled", True)
     manager = TaskManager()
     yield manager
     manager.shutdown()

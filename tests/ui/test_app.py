@@ -216,3 +216,18 @@ def test_run_app_opens_an_existing_profile_and_quits_cleanly(qtbot, data_dir, se
     assert seen == ["Today — AccountDesk"]
     assert settings.get("last_page") == "today"
     assert not settings.get("window_geometry").isEmpty()
+
+
+def test_the_open_app_escalates_a_complaint_nearing_its_deadline(qtbot, ctx, clock, tasks, settings):
+    from accountdesk.services import records
+
+    client = records.create_record(ctx, "client", {"name": "升级测试有限公司"})
+    complaint = records.create_record(
+        ctx, "feedback",
+        {"kind": "complaint", "subject": "证书错误", "severity": "critical", "received_at": clock.now()},
+        client_id=client,
+    )
+    clock.advance(hours=23)  # one hour before the 24-hour deadline of a critical complaint
+    win = MainWindow(ctx, tasks, settings)
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: records.get_record(ctx, "feedback", complaint)["escalation_level"] > 0, timeout=5000)

@@ -122,3 +122,21 @@ def test_long_sections_show_the_first_items_then_all_on_request(qtbot, ctx, cloc
     section.more_button.click()
     assert section.model.rowCount() == SECTION_LIMIT + 5
     assert not section.more_button.isVisible()
+
+
+def test_the_feedback_queue_opens_an_item_on_its_tab_in_the_workspace(qtbot, ctx, clock, window):
+    from accountdesk.services import records
+
+    client = records.create_record(ctx, "client", {"name": "华为测试中心"})
+    complaint = records.create_record(
+        ctx, "feedback",
+        {"kind": "complaint", "subject": "报告延期", "received_at": clock.now(), "severity": "high"},
+        client_id=client,
+    )
+    window.show_page("feedback")
+    page = window.pages["feedback"]
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+    page.open_row(0)
+    assert window.current_client_id == client
+    assert window.current_item == ("feedback", complaint)
+    qtbot.waitUntil(lambda: window.workspace_host.widget.current_tab_name() == "feedback")
