@@ -6,8 +6,6 @@ library is not installed the screen says so and its buttons stay disabled.
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import logging
 from pathlib import Path
 
@@ -37,27 +35,22 @@ log = logging.getLogger(__name__)
 #: report key -> (module, function names tried in order). The reports library's API:
 #: render_dossiers(ctx, client_ids, out_path, *, progress, cancel), render_portfolio(ctx, out_path,
 #: *, progress), render_handover(ctx, client_id, out_path).
-REPORTS = {
-    "dossier": ("accountdesk.reports", ("render_dossiers",)),
-    "portfolio": ("accountdesk.reports", ("render_portfolio",)),
-    "handover": ("accountdesk.reports", ("render_handover",)),
-}
+REPORTS = ("dossier", "portfolio", "handover")
 
 
-def report_function(key: str):
-    module, names = REPORTS[key]
-    try:
-        mod = importlib.import_module(module)
-    except ImportError:
-        return None
-    except Exception:  # noqa: BLE001
-        log.exception("cannot import %s", module)
-        return None
-    for name in names:
-        fn = getattr(mod, name, None)
-        if callable(fn):
-            return fn
-    return None
+def render_report(key: str, ctx, client_ids: list[str], path: str, token, progress) -> None:
+    """Make one report (runs in the background). ReportLab is imported here, not at start-up."""
+    from ... import reports
+
+    def report_progress(done, total=0, *_rest) -> None:
+        progress(int(done), int(total or 0), "")
+
+    if key == "portfolio":
+        reports.render_portfolio(ctx, path, progress=report_progress)
+    elif key == "dossier":
+        reports.render_dossiers(ctx, client_ids, path, progress=report_progress, cancel=token)
+    else:
+        reports.render_handover(ctx, client_ids[0], path)
 
 
 def _card(icon: str, title: str, text: str, button: QPushButton) -> QFrame:
@@ -154,7 +147,7 @@ class ReportsPage(QWidget):
         self.status.setObjectName("Hint")
         outer.addWidget(self.status)
 
-        self.available = {key: report_function(key) is not None for key in REPORTS}
+        self.available = dict.fromkeys(REPORTS, True)
         self.notice.setVisible(not any(self.available.values()))
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.model.modelReset.connect(self._update_buttons)
@@ -185,9 +178,6 @@ class ReportsPage(QWidget):
         return [self.model.client_at(r).id for r in rows]
 
     def make(self, key: str) -> None:
-        fn = report_function(key)
-        if fn is None:
-            return
         ids = self.selected_ids()
         if key in ("dossier", "handover") and not ids:
             self.status.setText(_("Select one or more clients in the list first."))
@@ -198,17 +188,7 @@ class ReportsPage(QWidget):
         ctx = self._ctx
 
         def work(token, progress):
-            params = inspect.signature(fn).parameters
-            kwargs = {}
-            if "progress" in params:
-                kwargs["progress"] = lambda done, total=0, *_rest: progress(int(done), int(total or 0), "")
-            if "cancel" in params:
-                kwargs["cancel"] = token
-            if key == "portfolio":
-                return fn(ctx, path, **kwargs)
-            if key == "dossier":
-                return fn(ctx, ids, path, **kwargs)
-            return fn(ctx, ids[0], path, **kwargs)
+            return render_report(key, ctx, ids, path, token, progress)
 
         self.progress.show()
         self.status.setText(_("Creating the PDF…"))
