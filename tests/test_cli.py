@@ -201,6 +201,18 @@ def test_the_installed_command(data_dir):
     assert ok.returncode == 0 and json.loads(ok.stdout)["name"] == "甲"
 
 
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
+    """``accountdesk clients list | head``: more output than a pipe holds, reader gone."""
+    exe = Path(sys.executable).with_name("accountdesk")
+    profile = tmp_path / "p"
+    subprocess.run([str(exe), "--data-dir", str(profile), "demo", "--clients", "700"], check=True,
+                   capture_output=True, timeout=300)
+    cmd = f"'{exe}' --data-dir '{profile}' clients list | head -c 10"
+    piped = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stderr == ""
+
+
 def test_feedback_escalate(run, hh, data_dir):
     ctx = open_profile(data_dir)
     from accountdesk.services.feedback import record_feedback

@@ -101,3 +101,15 @@ def test_inactive_and_deleted_plans_are_ignored(ctx, client):
     visits.delete_visit_plan(ctx, created[1])
     assert len(scheduling.plan_statuses(ctx, client)) == 2
     assert scheduling.next_due(ctx, clients.create_client(ctx, name="无计划客户")) is None
+
+
+def test_a_recorded_survey_counts_as_the_half_yearly_satisfaction_survey(ctx, client):
+    from accountdesk.services import records
+
+    scheduling.ensure_default_plans(ctx, client)
+    assert _by_kind(ctx, client)["satisfaction_survey"].overdue  # due 2025-12-01, today 2026-03-16
+    records.create_record(ctx, "survey", {"conducted_on": "2026-02-20", "score_overall": 4}, client_id=client)
+    survey = _by_kind(ctx, client)["satisfaction_survey"]
+    assert survey.last_done == dt.date(2026, 2, 20)
+    assert survey.due == dt.date(2026, 8, 20)
+    assert not survey.overdue

@@ -10,6 +10,7 @@ cadence). Nothing about the due date is stored: it is derived here.
   relationship start (``relationship_since``) plus the interval; without that, the day the plan
   was made plus the interval.
 - A due date never lies before the plan's ``starts_on``.
+- A satisfaction survey recorded as a survey counts as a held satisfaction-survey visit.
 - A **planned** visit of that kind after the last completed one counts as scheduled: the cadence
   is then covered by that visit (which shows in the agenda itself).
 """
@@ -25,8 +26,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Client, Visit, VisitPlan
-from ..models.enums import VisitStatus
+from ..models import Client, Survey, Visit, VisitPlan
+from ..models.enums import VisitKind, VisitStatus
 from .context import AppContext
 from .visits import DEFAULT_CADENCE_MONTHS, create_visit_plan
 
@@ -122,7 +123,9 @@ def plan_statuses_in(session: Session, client_ids: Iterable[str] | None, today: 
         planned_q = select(Visit.id, Visit.client_id, Visit.kind, Visit.planned_start).where(
             Visit.deleted_at.is_(None), Visit.status == VisitStatus.PLANNED.value
         )
+        surveys_q = select(Survey.client_id, func.max(Survey.conducted_on)).where(Survey.deleted_at.is_(None))
         if group is not None:
+            surveys_q = surveys_q.where(Survey.client_id.in_(id_list(group)))
             plans_q = plans_q.where(VisitPlan.client_id.in_(id_list(group)))
             done_q = done_q.where(Visit.client_id.in_(id_list(group)))
             planned_q = planned_q.where(Visit.client_id.in_(id_list(group)))
@@ -135,6 +138,14 @@ def plan_statuses_in(session: Session, client_ids: Iterable[str] | None, today: 
                 if isinstance(when, str):  # func.max over a TypeDecorator returns the raw text
                     when = dt.datetime.fromisoformat(when)
                 last_done[(cid, kind)] = local_date(when)
+        # A satisfaction survey recorded as a survey (without a visit of that kind) counts as held.
+        for cid, when in session.execute(surveys_q.group_by(Survey.client_id)):
+            if when is None:
+                continue
+            when = dt.date.fromisoformat(when) if isinstance(when, str) else when
+            key = (cid, VisitKind.SATISFACTION_SURVEY.value)
+            if key not in last_done or last_done[key] < when:
+                last_done[key] = when
         planned: dict[tuple[str, str], list[tuple[dt.date, str]]] = {}
         for vid, cid, kind, start in session.execute(planned_q):
             planned.setdefault((cid, kind), []).append((local_date(start), vid))
