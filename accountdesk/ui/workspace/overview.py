@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import importlib
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -23,6 +22,7 @@ from ...i18n import _
 from ...labels import label
 from ...models.enums import RiskKind, Severity
 from ...permissions import may_write
+from ...services import health as health_service
 from ...services import records, scheduling
 from ...services.detail import client_detail
 from ...services.schema import SCHEMAS
@@ -36,17 +36,12 @@ PROFILE_FIELDS = (
     "short_name", "uscc", "industry", "tier", "status", "province", "city", "address", "employees", "annual_fees",
     "service_frequency", "report_usage", "deadline_demands", "relationship_since", "contract_renewal_date", "tags",
 )
-LEVEL_COLOURS = {"good": GREEN, "watch": AMBER, "fair": AMBER, "poor": RED}
+LEVEL_COLOURS = {"good": GREEN, "watch": AMBER, "poor": RED}
 
 
 def client_health(ctx, client_id: str):
-    """The health service's verdict when that service is installed, else None."""
-    try:
-        health = importlib.import_module("accountdesk.services.health")
-    except ImportError:
-        return None
-    fn = getattr(health, "client_health", None)
-    return fn(ctx, client_id) if fn is not None else None
+    """The health service's verdict: score, level and its reasons."""
+    return health_service.client_health(ctx, client_id)
 
 
 def _value_text(name: str, value: Any) -> str:
@@ -235,8 +230,7 @@ class OverviewTab(Tab):
         self.health_card.show()
         level = str(getattr(h, "level", "") or "")
         colour = LEVEL_COLOURS.get(level, "#1f6feb")
-        health = importlib.import_module("accountdesk.services.health")
-        level_text = health.level_label(level) if hasattr(health, "level_label") else _level_label(level)
+        level_text = health_service.level_label(level)
         self.health_score.setText(
             f"<span style='font-size:26px; font-weight:600; color:{colour}'>{int(round(h.score))}</span>"
             f"<span style='color:#667085'> / 100</span>&nbsp;&nbsp;"
@@ -328,12 +322,6 @@ class OverviewTab(Tab):
         dlg.saved.connect(lambda _i: (self.reload(), self.profile_changed.emit(), self.changed.emit("client")))
         dlg.open()
         return dlg
-
-
-def _level_label(level: str) -> str:
-    return {
-        "good": _("Healthy"), "watch": _("Needs attention"), "poor": _("At risk"),
-    }.get(level, level)
 
 
 __all__ = ["OverviewTab", "client_health"]

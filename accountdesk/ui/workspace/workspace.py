@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import importlib
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, QUrl, Signal
@@ -96,16 +95,6 @@ TAB_CLASSES: dict[str, type[Tab]] = {
 }
 
 
-def _dossier_renderer():
-    """The reports library's dossier printer, when installed."""
-    try:
-        module = importlib.import_module("accountdesk.reports")
-    except ImportError:
-        return None
-    fn = getattr(module, "render_dossiers", None)
-    return fn if callable(fn) else None
-
-
 class ClientWorkspace(QWidget):
     """Everything about one client. Tabs are built when first shown, and refreshed when another
     tab changed data they show."""
@@ -168,7 +157,6 @@ class ClientWorkspace(QWidget):
         self.dossier_button = QPushButton(icon("reports"), _("Dossier"), header)
         self.dossier_button.setObjectName("header_dossier")
         self.dossier_button.setToolTip(_("Print this client's dossier"))
-        self.dossier_button.setVisible(_dossier_renderer() is not None)
         self.dossier_button.clicked.connect(lambda: self.print_dossier())
         self.open_when_saved = True
         self._dossier_task = None
@@ -299,9 +287,6 @@ class ClientWorkspace(QWidget):
 
     def print_dossier(self, path: str | None = None):
         """Render the client's dossier to a PDF in the background."""
-        render = _dossier_renderer()
-        if render is None:
-            return None
         if path is None:
             docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
             name = f"{self.client.get('short_name') or self.client['name']}.pdf"
@@ -313,7 +298,9 @@ class ClientWorkspace(QWidget):
         self.dossier_button.setText(_("Creating the PDF…"))
 
         def work(token):
-            return render(ctx, [client_id], path, cancel=token)
+            from ...reports import render_dossiers  # ReportLab loads on first use, not at start-up
+
+            return render_dossiers(ctx, [client_id], path, cancel=token)
 
         def done(_result) -> None:
             self._dossier_finished()
