@@ -106,3 +106,13 @@ def test_handover_moves_the_owner_and_keeps_the_history(ctx, people, two_clients
     ctx.set_actor(people["li"])
     with pytest.raises(PermissionDenied):
         ws.record_handover(ctx, a, people["li"], reason="想要回来")
+
+
+def test_a_handover_stays_open_until_its_checklist_is_done(ctx, people, two_clients):
+    a, b = two_clients
+    open_items = [{"key": "feedback", "label": "Open feedback", "done": False, "detail": ""}]
+    ws.record_handover(ctx, a, people["zhao"], reason="调岗", checklist=open_items)
+    done_items = [dict(open_items[0], done=True)]
+    ws.record_handover(ctx, b, people["li"], reason="调岗", checklist=done_items)
+    assert [h["status"] for h in records.list_records(ctx, "handover", a)] == ["open"]
+    assert [h["status"] for h in records.list_records(ctx, "handover", b)] == ["completed"]

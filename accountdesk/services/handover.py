@@ -37,12 +37,31 @@ def checklist_for(ctx: AppContext, client_id: str) -> list[dict[str, Any]]:
     return build_checklist(rows, ctx.today().isoformat())
 
 
-def assign_client(ctx: AppContext, client_id: str, to_user: str, reason: str | None = None) -> dict[str, Any]:
-    """Hand a client over to ``to_user`` (id or user name). Supervisors and admins only."""
+def hand_over_client(
+    ctx: AppContext,
+    client_id: str,
+    to_user: str,
+    reason: str | None = None,
+    *,
+    checklist: list[dict[str, Any]] | None = None,
+    notes: str | None = None,
+    backup_user: str | None = None,
+    require_reason: bool = False,
+) -> dict[str, Any]:
+    """Hand a client over to ``to_user`` (id or user name). Supervisors and admins only.
+
+    ``checklist`` defaults to what the new owner must pick up (:func:`checklist_for`); the
+    handover stays ``open`` until every item of it is done. ``backup_user`` also changes the
+    backup owner. Returns the client, handover id, previous and new owner and the checklist.
+    """
     actor = ctx.actor
     if not sees_all_clients(actor.role):
         raise PermissionDenied(_("Only supervisors and administrators may reassign clients."))
-    checklist = checklist_for(ctx, client_id)
+    reason = (reason or "").strip() or None
+    if require_reason and reason is None:
+        raise ValidationError("reason", _("Give the reason for the handover."))
+    if checklist is None:
+        checklist = checklist_for(ctx, client_id)
     with ctx.write() as (session, writer):
         client = session.get(Client, client_id)
         if client is None or client.deleted_at is not None:
@@ -50,19 +69,33 @@ def assign_client(ctx: AppContext, client_id: str, to_user: str, reason: str | N
         target = _user(session, to_user)
         if not target.active:
             raise ValidationError("to", _("{user} has been deactivated.").format(user=target.display_name))
-        if client.owner_id == target.id:
+        backup = _user(session, backup_user) if backup_user else None
+        if client.owner_id == target.id and (backup is None or backup.id == client.backup_owner_id):
             raise ValidationError("to", _("{user} already owns this client.").format(user=target.display_name))
         old = client.owner_id
         now = ctx.now()
+        done = bool(checklist) and all(item.get("done") for item in checklist)
         handover = writer.create(Handover, {
             "from_user_id": old, "to_user_id": target.id, "by_user_id": actor.id, "at": now, "reason": reason,
-            "checklist": checklist, "notes": None, "status": "open"}, client_id=client_id)
-        writer.create(OwnershipChange, {
-            "kind": "owner", "from_user_id": old, "to_user_id": target.id, "by_user_id": actor.id, "at": now,
-            "reason": reason, "handover_id": handover.id}, client_id=client_id)
-        writer.update(client, {"owner_id": target.id})
+            "checklist": checklist, "notes": notes, "status": "completed" if done else "open"}, client_id=client_id)
+        changes: dict[str, Any] = {}
+        if old != target.id:
+            writer.create(OwnershipChange, {
+                "kind": "owner", "from_user_id": old, "to_user_id": target.id, "by_user_id": actor.id, "at": now,
+                "reason": reason, "handover_id": handover.id}, client_id=client_id)
+            changes["owner_id"] = target.id
+        if backup is not None and backup.id != client.backup_owner_id:
+            writer.create(OwnershipChange, {
+                "kind": "backup", "from_user_id": client.backup_owner_id, "to_user_id": backup.id, "by_user_id": actor.id,
+                "at": now, "reason": reason, "handover_id": handover.id}, client_id=client_id)
+            changes["backup_owner_id"] = backup.id
+        writer.update(client, changes)
         return {"client_id": client_id, "handover_id": handover.id, "from_user_id": old, "to_user_id": target.id,
                 "checklist": checklist}
+
+
+#: The name the CLI (``clients assign``) and the sync tests use.
+assign_client = hand_over_client
 
 
 def clients_needing_owner(ctx: AppContext) -> list[dict[str, Any]]:

@@ -380,19 +380,12 @@ def resolve_conflict(ctx: AppContext, conflict_id: str, keep: str) -> None:
 REASON_LABEL = "Reason"
 
 
-# -- handover (used until the sync area's handover service is available) -----------------------
+# -- handover (one implementation: services.handover) ----------------------------------------
 def handover_checklist(ctx: AppContext, client_id: str) -> list[dict[str, Any]]:
     """What the new owner must pick up (open feedback, upcoming visits, open items, key contacts)."""
-    from ..sync.checklist import build_checklist
-    from ..sync.codec import row_to_wire
+    from .handover import checklist_for
 
-    rows: dict[str, list[dict[str, Any]]] = {}
-    with ctx.read() as session:
-        for entity in ("feedback", "visit", "improvement_item", "contact"):
-            model = model_for(entity)
-            stmt = select(model).where(model.client_id == client_id, model.deleted_at.is_(None))
-            rows[entity] = [row_to_wire(r) for r in session.scalars(stmt)]
-    return build_checklist(rows, ctx.today().isoformat())
+    return checklist_for(ctx, client_id)
 
 
 def record_handover(
@@ -405,44 +398,17 @@ def record_handover(
     notes: str | None = None,
     backup_user_id: str | None = None,
 ) -> str:
-    """Give a client to another account manager: the client's owner, an ownership change and a
-    handover record with its checklist, in one unit of work. Returns the handover id."""
-    from ..errors import PermissionDenied
-    from ..permissions import may_write
+    """The handover dialog's call: :func:`services.handover.hand_over_client` with a required
+    reason, the errors named after the dialog's fields. Returns the handover id."""
+    from .handover import hand_over_client
 
-    if not may_write(ctx.actor.role, "handover", "create"):
-        raise PermissionDenied(_("Your role may not change this."))
     if not (reason or "").strip():
         raise ValidationError("reason", _("{label} is required.").format(label=_(REASON_LABEL)))
-    with ctx.write() as (session, writer):
-        client = session.get(Client, client_id)
-        if client is None or client.deleted_at is not None:
-            raise NotFoundError(_("The client no longer exists (it may have been deleted)."))
-        user = session.get(User, to_user_id)
-        if user is None or user.deleted_at is not None or not user.active:
-            raise ValidationError("to_user_id", _("{label} is required.").format(label=_("Account manager")))
-        now = ctx.now()
-        old_owner = client.owner_id
-        handover = writer.create(
-            model_for("handover"),
-            {"from_user_id": old_owner, "to_user_id": to_user_id, "by_user_id": ctx.actor.id, "at": now,
-             "reason": reason.strip(), "checklist": checklist or [], "notes": notes, "status": "completed"},
-            client_id=client_id,
-        )
-        writer.create(
-            OwnershipChange,
-            {"kind": "owner", "from_user_id": old_owner, "to_user_id": to_user_id, "by_user_id": ctx.actor.id,
-             "at": now, "reason": reason.strip(), "handover_id": handover.id},
-            client_id=client_id,
-        )
-        changes: dict[str, Any] = {"owner_id": to_user_id}
-        if backup_user_id is not None and backup_user_id != client.backup_owner_id:
-            writer.create(
-                OwnershipChange,
-                {"kind": "backup", "from_user_id": client.backup_owner_id, "to_user_id": backup_user_id,
-                 "by_user_id": ctx.actor.id, "at": now, "reason": reason.strip(), "handover_id": handover.id},
-                client_id=client_id,
-            )
-            changes["backup_owner_id"] = backup_user_id
-        writer.update(client, changes)
-        return handover.id
+    try:
+        result = hand_over_client(ctx, client_id, to_user_id, reason, checklist=checklist, notes=notes,
+                                  backup_user=backup_user_id)
+    except ValidationError as exc:
+        if exc.field != "to":
+            raise
+        raise ValidationError("to_user_id", exc.message) from None
+    return result["handover_id"]

@@ -3,7 +3,6 @@ deactivated users; reassignment through a handover."""
 
 from __future__ import annotations
 
-import inspect
 import logging
 
 from PySide6.QtCore import Qt, Signal
@@ -37,16 +36,6 @@ log = logging.getLogger(__name__)
 #: Columns of the two client tables on this screen (an owner's clients; clients needing an owner).
 OWNER_CLIENT_COLUMNS = ("name", "tier", "status", "region")
 NEEDING_COLUMNS = ("name", "tier", "status", "owner")
-
-
-def handover_function():
-    """The handover service (``services.handover.assign_client``) when installed, else None:
-    ``fn(ctx, client_id, to_user, reason=...)``."""
-    try:
-        from ...services import handover
-    except ImportError:
-        return None
-    return getattr(handover, "assign_client", None) or getattr(handover, "hand_over_client", None)
 
 
 def load_team(ctx) -> dict:
@@ -102,9 +91,6 @@ class HandoverDialog(QDialog):
         layout.addWidget(buttons)
 
     def _submit(self) -> None:
-        fn = handover_function()
-        if fn is None:
-            return
         to_user = self.owner_combo.currentData()
         reason = self.reason_edit.text().strip()
         notes = self.notes_edit.text().strip()
@@ -112,13 +98,9 @@ class HandoverDialog(QDialog):
         self.ok_button.setEnabled(False)
 
         def work():
-            params = inspect.signature(fn).parameters
-            kwargs = {}
-            if "reason" in params:
-                kwargs["reason"] = reason
-            if "notes" in params:
-                kwargs["notes"] = notes
-            return fn(ctx, client_id, to_user, **kwargs)
+            from ...services.handover import hand_over_client
+
+            return hand_over_client(ctx, client_id, to_user, reason, notes=notes or None)
 
         self._tasks.run_db(work, on_result=lambda _r: self.accept(), on_error=self._failed, name="handover")
 
@@ -237,10 +219,6 @@ class TeamPage(QWidget):
         self.refresh()
 
     def _update_handover(self, *_args) -> None:
-        if handover_function() is None:
-            self.handover_button.setEnabled(False)
-            self.handover_button.setToolTip(_("Handover is not available in this version."))
-            return
         chosen = self.selected_client() is not None
         self.handover_button.setEnabled(chosen)
         self.handover_button.setToolTip(_("Reassign the selected client to another account manager") if chosen
