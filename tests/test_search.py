@@ -358,3 +358,17 @@ def test_downgrade_removes_the_index_and_leaves_a_working_file(tmp_path):
     conn.commit()
     conn.close()
     assert names == set()
+
+
+def test_one_character_lists_the_clients_whose_records_contain_it(ctx, book):
+    """The first keystroke: a client matches through its name, its contacts or its notes."""
+    def listed(q):
+        return {r.id for r in S.list_clients_page(ctx, search=q).rows}
+
+    assert listed("华") == {book["huawei"]}
+    assert listed("晓") == {book["acme"]}  # through the contact 王晓明
+    assert listed("周") == {book["bank"], book["acme"]}  # a service note and a contact's notes
+    assert listed("h") >= {book["huhang"], book["huawei"]}  # pinyin initials
+    assert S.count_clients(ctx, search="华") == 1
+    records.delete_record(ctx, "contact", book["xiaoming"])
+    assert listed("晓") == set()

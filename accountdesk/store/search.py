@@ -514,6 +514,14 @@ def matching_clients_clause(query: str, id_sql: str = "clients.id"):
     q = normalise_query(query)
     if not q:
         return text("1")
+    if len(q) == 1:
+        # One character (the first keystroke) matches a large share of all rows: building that
+        # list costs more than checking each client's own rows as the walk reaches it, and the
+        # walk stops once the page is full.
+        return text(
+            f"EXISTS (SELECT 1 FROM search_rows s1 WHERE s1.client_id = {id_sql} "
+            "AND (instr(s1.name_doc, :q1) > 0 OR instr(s1.body_doc, :q1) > 0))"
+        ).bindparams(q1=q)
     inner, params = _match_sql(q)
     return text(f"{id_sql} IN (SELECT client_id FROM search_rows WHERE id IN ({inner}))").bindparams(**params)
 
