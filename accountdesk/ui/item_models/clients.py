@@ -22,9 +22,9 @@ from .. import style
 from ..tasks import TaskHandle, TaskManager
 
 PAGE_SIZE = 200
-#: The first page of a query is small (a screen and a half), so that a keystroke redraws the list fast;
-#: the following pages are fetched as the user scrolls.
-FIRST_PAGE_SIZE = 40
+#: The first page of a query is small (about one full-height screen of rows), so that a keystroke
+#: redraws the list fast; the following pages are fetched as the user scrolls.
+FIRST_PAGE_SIZE = 30
 #: The total is counted once typing pauses this long (milliseconds).
 COUNT_DELAY_MS = 250
 
