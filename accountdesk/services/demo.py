@@ -1067,7 +1067,9 @@ class _ClientBuild:
                                                  "notes": "依据满意度调查与投诉分析制定。"}, created=made)
             for action in pick(rng, T.IMPROVEMENT_ACTIONS, ri(rng, 2, 5)):
                 due = dt.date(year, ri(rng, 2, 12), ri(rng, 1, 28))
-                if due < self.ref:
+                if due < self.ref - dt.timedelta(days=90):  # long past: settled one way or the other
+                    status = wc(rng, ("done", "cancelled"), (90, 10))
+                elif due < self.ref:  # recently due: some still open, so the agenda shows a few
                     status = wc(rng, ("done", "open", "in_progress", "cancelled"), (65, 15, 15, 5))
                 else:
                     status = ch(rng, ("open", "in_progress"))

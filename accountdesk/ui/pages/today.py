@@ -30,6 +30,7 @@ from ...labels import label
 from ...models.enums import Severity
 from .. import icons, style
 from ..item_models.agenda import AgendaListModel, DueTextRole, IconRole, ItemRole, due_date
+from ..widgets import badges
 from ..widgets.badges import paint_badges
 from ..widgets.empty_state import EmptyState
 
@@ -100,7 +101,7 @@ class AgendaDelegate(QStyledItemDelegate):
         if severity in SEVERITY_COLOURS:
             fg, bg = SEVERITY_COLOURS[severity]
             badge = (label(Severity, severity), fg, bg)
-        badge_width = fm_small.horizontalAdvance(badge[0]) + 22 if badge else 0
+        badge_width = badges.badge_width(fm_small, badge[0]) + 12 if badge else 0  # paint_badges insets 6 + 4
         text_right = rect.right() - due_width - badge_width - 12
         title_font = QFont(base)
         title_font.setWeight(QFont.Weight.DemiBold)
