@@ -786,7 +786,8 @@ class _ClientBuild:
                 last_done = d
                 continue
             if last and lapse:
-                self.visit(kind, d, "planned" if rng.random() < 0.5 else "missed")
+                recent = (self.ref - d).days <= 45  # an old visit still "planned" would be implausible
+                self.visit(kind, d, "planned" if rng.random() < 0.5 and recent else "missed")
                 continue
             u = rng.random()
             st = "done" if u < 0.9 else "cancelled" if u < 0.95 else "missed"
@@ -936,8 +937,10 @@ class _ClientBuild:
                 status = ch(rng, ("received", "investigating"))
             elif age_days < 30:
                 status = ch(rng, ("investigating", "resolved", "answered"))
-            else:
+            elif age_days < 90:
                 status = wc(rng, FEEDBACK_STATUSES, (3, 7, 10, 30, 50))
+            else:  # older feedback has been answered by now
+                status = wc(rng, FEEDBACK_STATUSES, (0, 0, 0, 40, 60))
         severity = wc(rng, ("low", "medium", "high", "critical"), (30, 45, 20, 5))
         if kind in ("praise", "suggestion", "inquiry"):
             severity = "low" if kind != "inquiry" else ch(rng, ("low", "medium"))
