@@ -146,7 +146,9 @@ def _filtered(ctx: AppContext, stmt, search: str | None, filters: ClientFilter |
         stmt = stmt.where(or_(Client.owner_id.is_(None), Client.owner_id.not_in(active_users)))
     text = (search or "").strip()
     if text:
-        stmt = stmt.where(index.matching_clients_clause(text, id_sql))
+        with ctx.read() as session:
+            broad = index.is_broad(session, text)
+        stmt = stmt.where(index.matching_clients_clause(text, id_sql, broad=broad))
     return stmt
 
 

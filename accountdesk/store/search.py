@@ -503,21 +503,38 @@ def _plain_match_sql(q: str, column: str | None = None) -> tuple[str, dict[str, 
     return sql, {"fts": expr, "q": q}
 
 
-def matching_clients_clause(query: str, id_sql: str = "clients.id"):
+#: A short query matching at least this many indexed rows is "broad" (see matching_clients_clause).
+BROAD_ROWS = 1500
+
+
+def is_broad(session: Session, query: str) -> bool:
+    """Does a one- or two-character query match many rows? (A cheap, capped probe of the gram
+    index; longer queries are selective enough for the trigram index.)"""
+    q = normalise_query(query)
+    if not q or len(q) > 2:
+        return False
+    expr = _fts_phrase(q) if len(q) == 2 else _fts_phrase(q) + " *"
+    sql = f"SELECT count(*) FROM (SELECT rowid FROM search_bi WHERE search_bi MATCH :fts LIMIT {BROAD_ROWS})"
+    return session.execute(text(sql), {"fts": expr}).scalar_one() >= BROAD_ROWS
+
+
+def matching_clients_clause(query: str, id_sql: str = "clients.id", *, broad: bool = False):
     """A WHERE clause: ``id_sql`` is the id of a client with an indexed record matching ``query``.
 
     Pass ``"+search_rows.row_id"`` when the statement walks ``ix_search_rows_sort`` (the client
     list in name order): the unary plus keeps SQLite from driving the query by the match list,
     so it pages through the name index and checks each row against the list, which bounds the
     cost of broad queries (``有限公司`` matches nearly every client) by one index walk.
+
+    ``broad`` (from :func:`is_broad`): a one- or two-character query that matches a large share
+    of all rows (the first keystrokes: ``h``, ``zh``, ``华``). Building the list of its matches
+    costs more than checking each client's own rows as the walk reaches them, and the walk stops
+    once the page is full.
     """
     q = normalise_query(query)
     if not q:
         return text("1")
-    if len(q) == 1:
-        # One character (the first keystroke) matches a large share of all rows: building that
-        # list costs more than checking each client's own rows as the walk reaches it, and the
-        # walk stops once the page is full.
+    if broad and len(q) <= 2:
         return text(
             f"EXISTS (SELECT 1 FROM search_rows s1 WHERE s1.client_id = {id_sql} "
             "AND (instr(s1.name_doc, :q1) > 0 OR instr(s1.body_doc, :q1) > 0))"
