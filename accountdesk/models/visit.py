@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Id, SyncMixin
@@ -27,6 +27,14 @@ class Visit(SyncMixin, Base):
 
     __tablename__ = "visits"
     __entity__ = "visit"
+    __table_args__ = (
+        Index("ix_visits_client_live", "client_id", "deleted_at"),
+        # Cadence status of every plan (Today, the client list's "next due") reads the last done
+        # and the planned visits of every client: a covering index over live visits keeps that
+        # from reading the visit reports, which make up most of the table.
+        Index("ix_visits_cadence", "status", "client_id", "kind", "done_at", "planned_start", "id", "deleted_at",
+              sqlite_where=text("deleted_at IS NULL")),
+    )
 
     kind: Mapped[str] = mapped_column(String(24))
     channel: Mapped[str] = mapped_column(String(16), default="onsite")
