@@ -128,6 +128,13 @@ QFrame#Card {{ background: {WINDOW}; border: 1px solid {BORDER}; border-radius: 
 QGroupBox {{ border: 1px solid {BORDER}; border-radius: 10px; margin-top: 26px; padding: 14px 14px 12px 14px; }}
 QGroupBox::title {{ subcontrol-origin: margin; subcontrol-position: top left; left: 2px; top: 2px;
     color: {TEXT}; font-weight: 600; font-size: 14px; }}
+QTabWidget::pane {{ border: none; border-top: 1px solid {BORDER}; top: -1px; }}
+QTabBar::tab {{
+    background: transparent; color: {TEXT_MUTED}; border: none; border-bottom: 2px solid transparent;
+    padding: 7px 8px; margin-right: 2px;
+}}
+QTabBar::tab:selected {{ color: {ACCENT}; border-bottom: 2px solid {ACCENT}; }}
+QTabBar::tab:hover:!selected {{ color: {TEXT}; border-bottom: 2px solid {BORDER}; }}
 QProgressBar {{ border: 1px solid {BORDER}; border-radius: 5px; background: #f2f4f7; height: 10px; text-align: center; }}
 QProgressBar::chunk {{ background: {ACCENT}; border-radius: 5px; }}
 """

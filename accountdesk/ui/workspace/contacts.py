@@ -27,7 +27,7 @@ from ..forms.fmt import fmt_date
 from .common import GREY, Column, section_title
 from .tabs_basic import Tab, split
 
-NODE_W = 184
+NODE_W = 204
 NODE_H = 70
 GAP_X = 22
 GAP_Y = 46

@@ -68,14 +68,14 @@ def _tab_titles() -> dict[str, str]:
         "contacts": _("Contacts"),
         "visits": _("Visits"),
         "service": _("Service"),
-        "services": _("Value-added services"),
+        "services": _("Value-added"),
         "feedback": _("Feedback"),
         "surveys": _("Satisfaction"),
         "improvement": _("Improvement plan"),
         "equipment": _("Equipment"),
         "opportunities": _("Opportunities"),
         "timeline": _("Timeline"),
-        "ownership": _("Ownership history"),
+        "ownership": _("Ownership"),
     }
 
 
