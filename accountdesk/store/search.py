@@ -509,13 +509,27 @@ BROAD_ROWS = 1500
 
 def is_broad(session: Session, query: str) -> bool:
     """Does a one- or two-character query match many rows? (A cheap, capped probe of the gram
-    index; longer queries are selective enough for the trigram index.)"""
+    index; longer queries are selective enough for the trigram index.)
+
+    The answer only picks a query plan (both plans give the same rows), so it is remembered per
+    store: a stale answer after many edits costs a few milliseconds, never a wrong result."""
     q = normalise_query(query)
     if not q or len(q) > 2:
         return False
+    key = (str(session.get_bind().url), q)
+    known = _broad_cache.get(key)
+    if known is not None:
+        return known
     expr = _fts_phrase(q) if len(q) == 2 else _fts_phrase(q) + " *"
     sql = f"SELECT count(*) FROM (SELECT rowid FROM search_bi WHERE search_bi MATCH :fts LIMIT {BROAD_ROWS})"
-    return session.execute(text(sql), {"fts": expr}).scalar_one() >= BROAD_ROWS
+    broad = session.execute(text(sql), {"fts": expr}).scalar_one() >= BROAD_ROWS
+    if len(_broad_cache) >= 4096:
+        _broad_cache.clear()
+    _broad_cache[key] = broad
+    return broad
+
+
+_broad_cache: dict[tuple[str, str], bool] = {}
 
 
 def matching_clients_clause(query: str, id_sql: str = "clients.id", *, broad: bool = False):
