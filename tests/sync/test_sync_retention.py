@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 from sqlalchemy import func, select
+from sync_env import ServerProcess
 from sync_helpers import Row, client, client_ids, get, outbox
 from test_sync_cli import run, srv
 
@@ -205,3 +207,41 @@ def test_purge_command_output_and_exit_codes(server, make_device, capsys, monkey
     assert code == 2 and "--older-than" in err
     monkeypatch.setenv("ACCOUNTDESK_TOMBSTONE_RETENTION_DAYS", "30")
     assert purge(server, capsys)["older_than_days"] == 30
+
+
+def test_serve_purges_once_a_day_by_itself(server, make_device, tmp_path):
+    server.add_user("alice", "manager")
+    a = make_device("alice")
+    a.sync()
+    cid = clients.create_client(a.ctx, name="Daily Co")
+    first, second = (records.create_record(a.ctx, "contact", {"name": n}, client_id=cid) for n in ("王伟", "李娜"))
+    a.sync()
+    records.delete_record(a.ctx, "contact", first)
+    a.sync()
+    time.sleep(1.2)
+    with server.db.write() as conn:  # the fixture's process purged (nothing) when it started: days ago
+        conn.execute(t.purges.delete())
+    # a second serving process with a retention of about a second, checking five times a second
+    other = ServerProcess(server.database_url, tmp_path / "daily.log",
+                          env={"ACCOUNTDESK_TOMBSTONE_RETENTION_DAYS": "0.00001", "ACCOUNTDESK_PURGE_CHECK_S": "0.2"})
+    other.start()
+    try:
+        deadline = time.monotonic() + 20
+        while _record(server, first) is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _record(server, first) is None
+        # the next one is due in a day, however often the process checks
+        records.delete_record(a.ctx, "contact", second)
+        a.sync()
+        time.sleep(2)
+        assert _record(server, second) is not None
+    finally:
+        other.stop()
+        other.db.close()
+    with server.db.read() as conn:
+        assert len([r for r in repo.audit_log(conn) if r["action"] == "purge"]) == 1
+
+
+def _record(server, row_id):
+    with server.db.read() as conn:
+        return repo.get_record(conn, row_id)
