@@ -299,20 +299,19 @@ class SyncEngine:
 
     def _batch_cursor(self, entries: list[OutboxEntry]) -> int:
         """The pull cursor the device had when the entries were made."""
-        with self.store.write() as session:
+        with self.store.read() as session:
             cursor = int(get_meta(session, META_CURSOR) or 0)
             held = _held_marks(session)
-            if held:
-                pending = session.scalar(select(OutboxEntry.seq).where(OutboxEntry.status == "pending")
-                                         .order_by(OutboxEntry.seq).limit(1))
-                live = [[upto, c] for upto, c in held if pending is not None and upto >= pending]
-                if live != held:
-                    set_meta(session, META_HELD, live or None)
-                last = max(e.seq for e in entries)
-                for upto, held_cursor in live:
-                    if last <= upto:
-                        return min(cursor, held_cursor)
-            return cursor
+            if not held:
+                return cursor
+            pending = session.scalar(select(OutboxEntry.seq).where(OutboxEntry.status == "pending")
+                                     .order_by(OutboxEntry.seq).limit(1))
+        live = [[upto, c] for upto, c in held if pending is not None and upto >= pending]
+        if live != held:  # marks whose entries are all pushed are dropped
+            with self.store.write() as session:
+                set_meta(session, META_HELD, live or None)
+        last = max(e.seq for e in entries)
+        return next((min(cursor, c) for upto, c in live if last <= upto), cursor)
 
     def _push(self, report: SyncReport, notify: Progress, check: Callable[[], None]) -> None:
         with self.store.read() as session:

@@ -8,6 +8,7 @@ import json
 import threading
 import time
 
+import pytest
 from sqlalchemy import func, select
 from sync_env import ServerProcess
 from sync_helpers import Row, client, client_ids, get, outbox
@@ -127,6 +128,18 @@ def test_interrupted_fresh_snapshot_is_resumed_and_never_shown_as_synced(server,
     # half way: the outbox went first, the cursor is still the stale one and the marker stays
     assert outbox(a) == [] and meta(a, META_CURSOR) == stale < horizon
     assert meta(a, META_RESNAPSHOT) is not None
+
+    class Crash(Exception):
+        pass
+
+    def crash(phase, done, total):
+        if phase == "snapshot" and done > 4:  # dies after two pages were written
+            raise Crash
+
+    with pytest.raises(Crash):
+        a.sync(progress=crash)
+    assert meta(a, META_CURSOR) == stale and meta(a, META_RESNAPSHOT) is not None
+    assert get(a, Contact, ids[0]) is not None  # nothing removed before the snapshot is complete
     second = a.sync()
     assert not second.cancelled and meta(a, META_RESNAPSHOT) is None
     assert set(live_rows(a, Contact)) == set(ids[3:])
