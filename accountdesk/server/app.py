@@ -1,6 +1,7 @@
 """The FastAPI application: thin routers over the logic modules (auth, merge, pull, admin)."""
 
 
+import contextlib
 import json
 import logging
 import os
@@ -17,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import __version__
 from ..permissions import sees_all_clients
 from ..sync import protocol as p
-from . import admin, auth, merge, pull
+from . import admin, auth, merge, pull, retention
 from .db import Database
 from .errors import ServerError
 from .settings import Settings
@@ -118,12 +119,23 @@ class GuardMiddleware:
         await self.app(scope, receive, send)
 
 
-def create_app(database_url: str, *, settings: Settings | None = None, migrate: bool = True) -> FastAPI:
+def create_app(database_url: str, *, settings: Settings | None = None, migrate: bool = True,
+               daily_purge: bool = False) -> FastAPI:
     db = Database(database_url)
     if migrate:
         db.migrate()
     settings = settings or Settings()
-    app = FastAPI(title="AccountDesk sync server", version=__version__)
+    purger = retention.DailyPurge(db, settings) if daily_purge else None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        if purger is not None:
+            purger.start()
+        yield
+        if purger is not None:
+            purger.stop()
+
+    app = FastAPI(title="AccountDesk sync server", version=__version__, lifespan=lifespan)
     app.state.db = db
     app.state.settings = settings
 
@@ -177,7 +189,8 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
             time.sleep(min(max(x_test_delay_after_ms, 0), 10_000) / 1000)
         return result
 
-    @app.get("/v1/sync/pull", response_model=p.PullPage, responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
+    @app.get("/v1/sync/pull", response_model=p.PullPage,
+             responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}, 410: {"model": p.ErrorBody}})
     def pull_page(who: Who, cursor: Annotated[int, Query(ge=0, le=p.MAX_INT)] = 0, target: Annotated[int | None, Query(ge=0, le=p.MAX_INT)] = None,
                   limit: Annotated[int, Query(ge=1, le=p.MAX_PAGE)] = p.DEFAULT_PAGE) -> Response:
         return _json(pull.pull(db, who, cursor, target, limit))
@@ -204,7 +217,7 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
 def create_app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` (several worker processes share one database)."""
     url = os.environ["ACCOUNTDESK_SERVER_DATABASE_URL"]
-    return create_app(url, migrate=False)
+    return create_app(url, migrate=False, daily_purge=True)
 
 
 __all__ = ["create_app", "create_app_from_env"]

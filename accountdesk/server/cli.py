@@ -164,12 +164,40 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _days(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("not a number of days: {value}").format(value=text)) from None
+    if not value >= 0 or value > 36500:
+        raise argparse.ArgumentTypeError(_("the number of days must be between 0 and 36500"))
+    return value
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from . import retention
+    from .settings import Settings
+
+    days = Settings().retention_days if args.older_than is None else args.older_than
+    if days <= 0 and args.older_than is None:
+        raise ServerError(400, "bad_request", _("Tombstone retention is switched off; give --older-than DAYS."))
+    result = retention.purge(_open(args), dt.timedelta(days=days))
+    _emit(args, result, _("Purged {n} deleted record(s) older than {days:g} day(s); devices whose last sync is older "
+                          "than sequence {horizon} will take a fresh copy.").format(
+        n=result["purged"], days=days, horizon=result["horizon"]))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     url = database_url(args)
     Database(url).migrate()
     os.environ["ACCOUNTDESK_SERVER_DATABASE_URL"] = url
+    if args.retention_days is not None:
+        os.environ["ACCOUNTDESK_TOMBSTONE_RETENTION_DAYS"] = repr(args.retention_days)
     if bool(args.tls_cert) != bool(args.tls_key):
         raise ServerError(400, "bad_request", _("Give both --tls-cert and --tls-key."))
     uvicorn.run(
@@ -234,12 +262,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_audit)
 
+    p = sub.add_parser("purge", help=_("remove deleted records older than the retention period (field history stays)"))
+    p.add_argument("--older-than", type=_days, metavar=_("DAYS"),
+                   help=_("retention in days (default: ACCOUNTDESK_TOMBSTONE_RETENTION_DAYS or 90)"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_purge)
+
     p = sub.add_parser("serve", help=_("serve the sync API"))
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--workers", type=int, default=1, help=_("number of worker processes"))
     p.add_argument("--tls-cert", help=_("certificate file (PEM) to serve HTTPS"))
     p.add_argument("--tls-key", help=_("private key file (PEM)"))
+    p.add_argument("--retention-days", type=_days, metavar=_("DAYS"),
+                   help=_("purge deleted records older than this once a day (default 90; 0: never)"))
     p.set_defaults(func=cmd_serve)
     return parser
 

@@ -80,18 +80,21 @@ def scope_entries(conn: Connection, client: dict[str, Any]) -> set[tuple[str, st
     return out
 
 
-def refresh_scope(conn: Connection, client_id: str) -> None:
+def refresh_scope(conn: Connection, client_id: str, seq: int | None = None) -> None:
     client = repo.get_record(conn, client_id)
     if client is None or client["entity"] != "client":
         return
-    repo.replace_scope(conn, client_id, scope_entries(conn, client), now_ms())
+    repo.replace_scope(conn, client_id, scope_entries(conn, client), now_ms(), seq)
 
 
 class Writer:
     """One push (or one server-side change) inside a locked write transaction."""
 
-    def __init__(self, conn: Connection, who: Identity, settings: Settings, *, address: str | None = None):
+    def __init__(self, conn: Connection, who: Identity, settings: Settings, *, address: str | None = None,
+                 cursor: int | None = None):
         self.conn = conn
+        #: the pusher's pull cursor (None: an older device that does not send it)
+        self.cursor = cursor
         self.who = who
         self.settings = settings
         self.seq = repo.lock_counter(conn)
@@ -165,12 +168,24 @@ class Writer:
             if self.who.user_id not in (data.get("owner_id"), data.get("backup_owner_id")):
                 raise Rejected(p.R_OUT_OF_SCOPE, "a new client must be owned or backed up by its author")
         elif client_id is None or not repo.in_scope(self.conn, self.who.user_id, client_id):
-            until = repo.formerly_in_scope_until(self.conn, self.who.user_id, client_id) if client_id else None
-            if until is None or HLC.decode(hlc).wall_ms > until:
-                raise Rejected(p.R_OUT_OF_SCOPE, "this client is not in your scope")
+            self._former_scope(client_id, hlc)
         if op == "update" and existing is not None and not sees_confidential(role):
             if fields & set(existing["hidden"]):
                 raise Rejected(p.R_CONFIDENTIAL, "you may not change a confidential field")
+
+    def _former_scope(self, client_id: str | None, hlc: str) -> None:
+        """An edit of a client the user no longer has: accepted only when the user had it at the
+        moment the device last synced (its cursor is below the change that took it away; older
+        devices without a cursor: the edit's clock is before that change)."""
+        until = repo.formerly_in_scope_until(self.conn, self.who.user_id, client_id) if client_id else None
+        if until is None:
+            raise Rejected(p.R_OUT_OF_SCOPE, "this client is not in your scope")
+        until_ms, until_seq = until
+        if self.cursor is not None and until_seq is not None:
+            if self.cursor >= until_seq:
+                raise Rejected(p.R_OUT_OF_SCOPE, "this client left your scope before this device last synced")
+        elif HLC.decode(hlc).wall_ms > until_ms:
+            raise Rejected(p.R_OUT_OF_SCOPE, "this client left your scope before this edit was made")
 
     # -- items ---------------------------------------------------------------------------------
     def apply(self, item: p.PushItem) -> p.ItemResult:
@@ -230,7 +245,7 @@ class Writer:
             if name not in CREATE_EXTRA and fields[name] is not None:
                 self._history(rec, name, None, fields[name], name in rec["hidden"])
         if item.entity in ("client", "client_team_member"):
-            refresh_scope(self.conn, client_id)
+            refresh_scope(self.conn, client_id, self.seq)
         if item.entity == "handover":
             repo.audit(self.conn, "handover", user_id=self.who.user_id, client_id=client_id,
                        from_user=data.get("from_user_id"), to_user=data.get("to_user_id"), reason=data.get("reason"))
@@ -288,7 +303,7 @@ class Writer:
                 repo.audit(self.conn, "reassign", user_id=self.who.user_id, client_id=rec["client_id"],
                            changes={k: list(v) for k, v in moved.items()})
             if item.entity in ("client", "client_team_member"):
-                refresh_scope(self.conn, rec["client_id"])
+                refresh_scope(self.conn, rec["client_id"], self.seq)
         elif conflicts:
             seq = self._resend(rec)
         status = "conflict" if conflicts else "applied"
@@ -322,7 +337,7 @@ class Writer:
         repo.put_record(self.conn, new_rec, new=False)
         self._history(new_rec, "deleted_at", None, deleted_at, False)
         if item.entity in ("client", "client_team_member"):
-            refresh_scope(self.conn, rec["client_id"])
+            refresh_scope(self.conn, rec["client_id"], self.seq)
         return p.ItemResult(row_id=item.row_id, status="conflict" if conflicts else "applied", seq=seq, conflicts=conflicts)
 
     # -- server-side changes (CLI handover, user records) --------------------------------------
@@ -341,7 +356,7 @@ class Writer:
         new_rec = dict(rec, seq=seq, data=data, clocks=clocks, hidden=hidden_for(model, data))
         repo.put_record(self.conn, new_rec, new=False)
         if rec["entity"] in ("client", "client_team_member"):
-            refresh_scope(self.conn, rec["client_id"])
+            refresh_scope(self.conn, rec["client_id"], self.seq)
         return new_rec
 
     def server_create(self, entity: str, values: dict[str, Any], *, client_id: str | None, row_id: str | None = None) -> dict[str, Any]:
@@ -361,7 +376,7 @@ class Writer:
 
 def push(db: Database, settings: Settings, who: Identity, req: p.PushRequest, *, delay_ms: int = 0) -> p.PushResult:
     with db.write() as conn:
-        writer = Writer(conn, who, settings)
+        writer = Writer(conn, who, settings, cursor=req.cursor)
         stored = repo.stored_batch(conn, who.device_id, req.batch_id)
         if stored is not None:
             result = p.PushResult.model_validate(stored)

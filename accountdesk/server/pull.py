@@ -32,6 +32,11 @@ def pull(db: Database, who: Identity, cursor: int, target: int | None, limit: in
     confidential = sees_confidential(who.role)
     with db.read() as conn:  # one snapshot: scope and data agree
         current = repo.current_seq(conn)
+        if cursor:
+            horizon = repo.purge_horizon(conn)
+            if cursor < horizon:
+                raise ServerError(410, p.E_RESNAPSHOT, "Deletes older than this cursor were purged: take a fresh "
+                                  "snapshot of your scope (after pushing your outbox).", horizon=horizon)
         upto = current if target is None or target > current or target < cursor else target
         rows = repo.changes(conn, after=cursor, upto=upto, user_id=None if all_clients else who.user_id, limit=limit + 1)
         scope = [] if all_clients else repo.scope_of(conn, who.user_id)
@@ -43,6 +48,14 @@ def pull(db: Database, who: Identity, cursor: int, target: int | None, limit: in
 
 
 def snapshot(db: Database, who: Identity, req: p.SnapshotRequest) -> dict[str, Any]:
+    if req.scope:
+        with db.read() as conn:
+            user_id = None if sees_all_clients(who.role) else who.user_id
+            rows = repo.scope_snapshot(conn, user_id=user_id, upto=req.upto, after=req.after, limit=req.limit + 1)
+        more = len(rows) > req.limit
+        rows = rows[: req.limit]
+        confidential = sees_confidential(who.role)
+        return {"items": [to_item(r, confidential) for r in rows], "after": rows[-1]["id"] if more else None}
     with db.read() as conn:
         clients = req.clients
         if not sees_all_clients(who.role):

@@ -85,6 +85,56 @@ def snapshot(conn: Connection, *, clients: list[str], upto: int, after: str | No
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
+def scope_snapshot(conn: Connection, *, user_id: str | None, upto: int, after: str | None, limit: int) -> list[dict[str, Any]]:
+    """Every record of a user's scope plus the global rows (None: of every client), tombstones
+    not yet purged included, in id order: a fresh copy for a device whose cursor is older than
+    the purge horizon (what is absent from it is gone from the server)."""
+    stmt = select(t.records).where(t.records.c.seq <= upto)
+    if user_id is not None:
+        mine = select(t.scope.c.client_id).where(t.scope.c.user_id == user_id)
+        stmt = stmt.where(or_(t.records.c.client_id.is_(None), t.records.c.client_id.in_(mine)))
+    if after:
+        stmt = stmt.where(t.records.c.id > after)
+    stmt = stmt.order_by(t.records.c.id).limit(limit)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+# -- tombstone retention -----------------------------------------------------------------------
+def purge_horizon(conn: Connection) -> int:
+    """The highest sequence purged so far (0: nothing ever purged)."""
+    return conn.execute(select(func.max(t.purges.c.horizon))).scalar() or 0
+
+
+def last_purge_at(conn: Connection) -> dt.datetime | None:
+    at = conn.execute(select(func.max(t.purges.c.at))).scalar()
+    if at is not None and at.tzinfo is None:  # SQLite gives naive UTC
+        at = at.replace(tzinfo=dt.UTC)
+    return at
+
+
+def tombstones(conn: Connection) -> list[dict[str, Any]]:
+    stmt = select(t.records.c.id, t.records.c.entity, t.records.c.client_id, t.records.c.seq, t.records.c.data).where(
+        t.records.c.deleted.is_(True))
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def delete_records(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Hard-delete records and the per-row state that goes with them (a client's scope marks);
+    the field history stays."""
+    ids = [r["id"] for r in rows]
+    clients = [r["id"] for r in rows if r["entity"] == "client"]
+    for start in range(0, len(ids), 500):
+        conn.execute(delete(t.records).where(t.records.c.id.in_(ids[start:start + 500])))
+    for start in range(0, len(clients), 500):
+        chunk = clients[start:start + 500]
+        conn.execute(delete(t.scope).where(t.scope.c.client_id.in_(chunk)))
+        conn.execute(delete(t.former_scope).where(t.former_scope.c.client_id.in_(chunk)))
+
+
+def add_purge(conn: Connection, *, older_than_s: int, purged: int, horizon: int) -> None:
+    conn.execute(insert(t.purges).values(at=utcnow(), older_than_s=older_than_s, purged=purged, horizon=horizon))
+
+
 # -- scope -------------------------------------------------------------------------------------
 def scope_of(conn: Connection, user_id: str) -> list[str]:
     rows = conn.execute(select(t.scope.c.client_id).where(t.scope.c.user_id == user_id).distinct())
@@ -96,11 +146,13 @@ def in_scope(conn: Connection, user_id: str, client_id: str) -> bool:
     return conn.execute(stmt).first() is not None
 
 
-def formerly_in_scope_until(conn: Connection, user_id: str, client_id: str) -> int | None:
-    stmt = select(t.former_scope.c.until_ms).where(
+def formerly_in_scope_until(conn: Connection, user_id: str, client_id: str) -> tuple[int, int | None] | None:
+    """When a user lost a client: (wall clock ms, sequence of that change), or None."""
+    stmt = select(t.former_scope.c.until_ms, t.former_scope.c.until_seq).where(
         t.former_scope.c.user_id == user_id, t.former_scope.c.client_id == client_id
     )
-    return conn.execute(stmt).scalar()
+    row = conn.execute(stmt).first()
+    return (row[0], row[1]) if row else None
 
 
 def scope_users(conn: Connection, client_id: str) -> set[str]:
@@ -108,8 +160,10 @@ def scope_users(conn: Connection, client_id: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def replace_scope(conn: Connection, client_id: str, entries: set[tuple[str, str]], now_ms: int) -> None:
-    """Set the scope rows of a client; users who lose it keep a grace mark for older edits."""
+def replace_scope(conn: Connection, client_id: str, entries: set[tuple[str, str]], now_ms: int,
+                  seq: int | None = None) -> None:
+    """Set the scope rows of a client; users who lose it keep a grace mark for older edits
+    (the time and the sequence of the change that took it away)."""
     before = scope_users(conn, client_id)
     after = {u for u, _kind in entries}
     conn.execute(delete(t.scope).where(t.scope.c.client_id == client_id))
@@ -117,7 +171,7 @@ def replace_scope(conn: Connection, client_id: str, entries: set[tuple[str, str]
         conn.execute(insert(t.scope), [{"client_id": client_id, "user_id": u, "kind": k} for u, k in sorted(entries)])
     for user in before - after:
         conn.execute(delete(t.former_scope).where(t.former_scope.c.client_id == client_id, t.former_scope.c.user_id == user))
-        conn.execute(insert(t.former_scope).values(client_id=client_id, user_id=user, until_ms=now_ms))
+        conn.execute(insert(t.former_scope).values(client_id=client_id, user_id=user, until_ms=now_ms, until_seq=seq))
     if after - before:
         conn.execute(
             delete(t.former_scope).where(t.former_scope.c.client_id == client_id, t.former_scope.c.user_id.in_(after - before))

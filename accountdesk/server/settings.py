@@ -13,6 +13,13 @@ def _int(name: str, default: int) -> int:
         return default
 
 
+def _float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
 @dataclass
 class Settings:
     access_ttl_s: int = field(default_factory=lambda: _int("ACCOUNTDESK_ACCESS_TTL", 900))
@@ -22,5 +29,9 @@ class Settings:
     login_window_s: int = 300
     #: HLCs further ahead of the server's clock than this are clamped (and logged)
     max_clock_ahead_ms: int = field(default_factory=lambda: _int("ACCOUNTDESK_MAX_CLOCK_AHEAD_MS", 5 * 60 * 1000))
+    #: tombstones older than this many days are purged (0 or less: never purge while serving)
+    retention_days: float = field(default_factory=lambda: _float("ACCOUNTDESK_TOMBSTONE_RETENTION_DAYS", 90))
+    #: how often a serving process checks whether the daily purge is due (seconds)
+    purge_check_s: float = field(default_factory=lambda: _float("ACCOUNTDESK_PURGE_CHECK_S", 3600))
     #: test hooks (e.g. a delay inside the push transaction); never enable in production
     test_hooks: bool = field(default_factory=lambda: os.environ.get("ACCOUNTDESK_SERVER_TEST_HOOKS") == "1")

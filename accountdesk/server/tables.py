@@ -78,6 +78,9 @@ former_scope = Table(
     Column("client_id", String(36), nullable=False),
     Column("user_id", String(36), nullable=False),
     Column("until_ms", BigInteger, nullable=False),
+    #: the sequence of the change that took the client away: a device whose pull cursor is below
+    #: it could not have known (null for marks made before this column existed)
+    Column("until_seq", BigInteger),
     PrimaryKeyConstraint("client_id", "user_id"),
 )
 
@@ -166,6 +169,19 @@ audit = Table(
     Index("ix_srv_audit_at", "at"),
 )
 
+#: One row per tombstone purge (admin command or the daily run of ``serve``). ``horizon`` is the
+#: highest sequence purged so far: a pull cursor below it may have missed a delete, so that
+#: device must take a fresh snapshot of its scope.
+purges = Table(
+    "srv_purges",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("at", TS, nullable=False),
+    Column("older_than_s", BigInteger, nullable=False),
+    Column("purged", Integer, nullable=False),
+    Column("horizon", BigInteger, nullable=False),
+)
+
 #: Free text columns are Text on both back ends.
 __all__ = ["metadata", "counter", "records", "scope", "former_scope", "users", "devices", "tokens",
-           "login_failures", "batches", "history", "audit", "Text"]
+           "login_failures", "batches", "history", "audit", "purges", "Text"]

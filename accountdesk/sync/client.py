@@ -9,7 +9,11 @@ A Qt-free library call the desktop app runs off the GUI thread::
   stored with each applied page, and the list of clients still waiting for a snapshot is kept;
 - a rejected item stays in the outbox with its reason and never blocks the others;
 - pulled values never overwrite a field that still has a pending local edit;
-- a client that leaves the scope is removed after its pending edits are pushed;
+- a client that leaves the scope is removed after its pending edits are pushed; those edits
+  are sent with the cursor the device had when it made them, so the server accepts them;
+- a device whose cursor is older than the server's tombstone retention pushes its outbox, then
+  replaces its rows with a fresh snapshot of its scope (rows with local changes are kept);
+  until that is done, it keeps the old cursor and resumes the snapshot at the next sync;
 - a revoked device wipes the company's data and says so.
 
 ``ctx`` is the profile's ``AppContext`` (duck-typed: ``store``, ``clock``, ``device_id``,
@@ -46,6 +50,10 @@ log = logging.getLogger("accountdesk.sync")
 META_CURSOR = "sync_cursor"
 META_SCOPE = "sync_scope"
 META_SNAPSHOT = "sync_snapshot"  # {"clients": [...], "upto": n, "after": token}
+META_RESNAPSHOT = "sync_resnapshot"  # set while a fresh snapshot of the whole scope is due
+#: [[outbox seq, cursor], ...]: outbox entries up to that seq were made when the device's cursor
+#: was that (kept when clients left the scope while they still had pending edits)
+META_HELD = "sync_held"
 META_SERVER_URL = "server_url"
 META_SYNC_USER = "sync_user_id"
 META_SYNC_USERNAME = "sync_username"
@@ -83,6 +91,12 @@ class DeviceRevoked(SyncError):
 class UpdateRequired(SyncError):
     exit_code = 7
     code = p.E_UPDATE_REQUIRED
+
+
+class ResnapshotRequired(SyncError):
+    """The pull cursor is older than the server's tombstone retention (handled by the engine)."""
+
+    code = p.E_RESNAPSHOT
 
 
 REJECT_TEXT = {
@@ -184,6 +198,9 @@ class SyncEngine:
             raise DeviceRevoked(_("This device has been revoked: the company's data was removed from it."))
         if code == p.E_USER_DEACTIVATED:
             raise UserDeactivated(_("Your account has been deactivated; ask your administrator."))
+        if code == p.E_RESNAPSHOT:
+            raise ResnapshotRequired(_("This device was offline for longer than the server keeps deleted records; "
+                                       "it takes a fresh copy of its clients."))
         if code == p.E_RATE_LIMITED:
             raise LoginRequired(_("Too many failed logins; try again in a few minutes."))
         if code in (p.E_BAD_CREDENTIALS, p.E_TOKEN_INVALID, p.E_TOKEN_EXPIRED):
@@ -262,9 +279,14 @@ class SyncEngine:
                 select(OutboxEntry.batch_id).where(OutboxEntry.status == "pending", OutboxEntry.batch_id.is_not(None))
                 .order_by(OutboxEntry.seq).limit(1))
             if open_batch is None:
-                seqs = session.scalars(
-                    select(OutboxEntry.seq).where(OutboxEntry.status == "pending", OutboxEntry.batch_id.is_(None))
-                    .order_by(OutboxEntry.seq).limit(self.batch_size)).all()
+                stmt = select(OutboxEntry.seq).where(OutboxEntry.status == "pending", OutboxEntry.batch_id.is_(None))
+                held = _held_marks(session)
+                if held:  # a batch never mixes edits made before and after the cursor moved
+                    first = session.scalar(stmt.order_by(OutboxEntry.seq).limit(1))
+                    bound = next((upto for upto, _c in held if first is not None and first <= upto), None)
+                    if bound is not None:
+                        stmt = stmt.where(OutboxEntry.seq <= bound)
+                seqs = session.scalars(stmt.order_by(OutboxEntry.seq).limit(self.batch_size)).all()
                 if not seqs:
                     return None
                 open_batch = new_id()
@@ -274,6 +296,22 @@ class SyncEngine:
                 .order_by(OutboxEntry.seq)).all()
             session.expunge_all()
             return open_batch, list(entries)
+
+    def _batch_cursor(self, entries: list[OutboxEntry]) -> int:
+        """The pull cursor the device had when the entries were made."""
+        with self.store.read() as session:
+            cursor = int(get_meta(session, META_CURSOR) or 0)
+            held = _held_marks(session)
+            if not held:
+                return cursor
+            pending = session.scalar(select(OutboxEntry.seq).where(OutboxEntry.status == "pending")
+                                     .order_by(OutboxEntry.seq).limit(1))
+        live = [[upto, c] for upto, c in held if pending is not None and upto >= pending]
+        if live != held:  # marks whose entries are all pushed are dropped
+            with self.store.write() as session:
+                set_meta(session, META_HELD, live or None)
+        last = max(e.seq for e in entries)
+        return next((min(cursor, c) for upto, c in live if last <= upto), cursor)
 
     def _push(self, report: SyncReport, notify: Progress, check: Callable[[], None]) -> None:
         with self.store.read() as session:
@@ -288,7 +326,7 @@ class SyncEngine:
             if batch is None:
                 return
             batch_id, entries = batch
-            body = {"batch_id": batch_id, "items": [
+            body = {"batch_id": batch_id, "cursor": self._batch_cursor(entries), "items": [
                 {"entity": e.entity, "row_id": e.row_id, "client_id": e.client_id, "op": e.op, "fields": e.fields,
                  "hlc": e.hlc, "base_seq": e.base_seq, "schema_version": e.schema_version} for e in entries]}
             result = p.PushResult.model_validate(self._request("POST", "/v1/sync/push", body=body))
@@ -307,13 +345,27 @@ class SyncEngine:
             notify("push", done, max(total, done))
 
     # -- pull ----------------------------------------------------------------------------------
-    def _fetch(self, cursor: int, target: int | None) -> _Page:
-        params = {"cursor": cursor, "limit": self.page_size}
+    def _fetch(self, cursor: int, target: int | None, limit: int | None = None) -> _Page:
+        params = {"cursor": cursor, "limit": limit or self.page_size}
         if target is not None:
             params["target"] = target
         return _page(self._request("GET", "/v1/sync/pull", params=params))
 
     def _pull(self, report: SyncReport, notify: Progress, check: Callable[[], None]) -> None:
+        for _attempt in range(3):
+            with self.store.read() as session:
+                due = get_meta(session, META_RESNAPSHOT) is not None
+            if due:
+                self._resnapshot(report, notify, check)
+            try:
+                self._pull_changes(report, notify, check)
+                return
+            except ResnapshotRequired:
+                with self.store.write() as session:  # remembered: a crash from here on resumes it
+                    set_meta(session, META_RESNAPSHOT, {"since": _now_iso()})
+        raise SyncError(_("The server kept asking for a fresh copy of this device's clients."))
+
+    def _pull_changes(self, report: SyncReport, notify: Progress, check: Callable[[], None]) -> None:
         with self.store.read() as session:
             cursor = int(get_meta(session, META_CURSOR) or 0)
         check()
@@ -360,11 +412,19 @@ class SyncEngine:
                 if old and not old.get("all"):
                     local |= set(old.get("clients", []))
                 pending = set(session.scalars(select(OutboxEntry.client_id).where(OutboxEntry.status == "pending")).all())
+                held = False
                 for client_id in sorted(local - wanted):
                     if client_id in pending:
+                        held = True
                         continue  # pushed first, removed at the next sync
                     _purge_client(session, client_id)
                     report.removed_clients.append(client_id)
+                if held:  # what is pending now was written before the device learned of it
+                    last = session.scalar(select(OutboxEntry.seq).where(OutboxEntry.status == "pending")
+                                          .order_by(OutboxEntry.seq.desc()).limit(1))
+                    marks = _held_marks(session)
+                    if not marks or marks[-1][0] < last:
+                        set_meta(session, META_HELD, [*marks, [last, cursor]])
             if old is None or cursor == 0:
                 set_meta(session, META_SCOPE, new)
                 return False
@@ -396,6 +456,48 @@ class SyncEngine:
                 set_meta(session, META_SNAPSHOT, None if page.after is None else dict(todo, after=page.after))
             report.pulled += len(page.items)
             notify("snapshot", report.pulled, None)
+
+    def _resnapshot(self, report: SyncReport, notify: Progress, check: Callable[[], None]) -> None:
+        """Replace this device's rows with a fresh snapshot of its scope (the server purged
+        deletes this device has not seen): (a) push the whole outbox, (b) fetch the snapshot,
+        applying it page by page, (c) remove the rows absent from it, except those with local
+        changes, and (d) take the snapshot's sequence as the cursor — (c) and (d) in one
+        transaction. Until then the marker stays set and the cursor stale: an interrupted run
+        starts again at the next sync and never shows a half-replaced store as synced."""
+        self._push(report, notify, check)
+        check()
+        head = self._fetch(0, None, limit=1)  # the sequence the snapshot stands at, and the scope
+        seen: set[str] = set()
+        after = None
+        while True:
+            check()
+            req = {"clients": [], "upto": head.target, "after": after, "limit": self.page_size, "scope": True}
+            page = _snapshot_page(self._request("POST", "/v1/sync/snapshot", body=req))
+            with self.store.write() as session:
+                report.conflicts += self._apply(session, page.items)
+            seen.update(i.id for i in page.items)
+            report.pulled += len(page.items)
+            notify("snapshot", report.pulled, None)
+            if page.after is None:
+                break
+            after = page.after
+        with self.store.write() as session:
+            keep = set(session.scalars(select(OutboxEntry.row_id)).all())  # pending or refused
+            keep |= seen
+            keep.add(get_meta(session, META_SYNC_USER) or "")
+            removed = 0
+            for model in reversed(SYNCABLE):
+                ids = [i for i in session.scalars(select(model.id)).all() if i not in keep]
+                for start in range(0, len(ids), 500):
+                    session.execute(delete(model).where(model.id.in_(ids[start:start + 500])))
+                removed += len(ids)
+                if model is Client:
+                    report.removed_clients.extend(sorted(ids))
+            set_meta(session, META_CURSOR, head.target)
+            set_meta(session, META_SCOPE, {"all": head.scope_all, "clients": sorted(head.scope)})
+            set_meta(session, META_SNAPSHOT, None)
+            set_meta(session, META_RESNAPSHOT, None)
+        log.info("fresh snapshot at %s: %s rows kept, %s removed", head.target, len(seen), removed)
 
     def _apply(self, session, items: list[Item]) -> int:
         """Apply pulled rows; fields with a pending local edit keep the local value. Returns the
@@ -488,7 +590,7 @@ class SyncEngine:
                 session.execute(delete(model))
             session.execute(delete(OutboxEntry))
             session.execute(delete(Meta).where(Meta.key.in_(
-                [META_CURSOR, META_SCOPE, META_SNAPSHOT, META_SYNC_USER, META_CURRENT_USER])))
+                [META_CURSOR, META_SCOPE, META_SNAPSHOT, META_RESNAPSHOT, META_HELD, META_SYNC_USER, META_CURRENT_USER])))
             set_meta(session, "device_id", new_id().replace("-", "")[-16:])
             set_meta(session, "wiped_at", _now_iso())
         self.credentials.forget()
@@ -622,6 +724,10 @@ def _blank(model, name: str) -> Any:
         return None
     kind = column_kind(model, name)
     return {"str": "", "int": 0, "float": 0.0, "bool": False, "json": []}.get(kind)
+
+
+def _held_marks(session) -> list[list[int]]:
+    return [[int(upto), int(cursor)] for upto, cursor in get_meta(session, META_HELD) or []]
 
 
 def _purge_client(session, client_id: str) -> None:

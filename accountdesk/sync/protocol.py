@@ -45,6 +45,7 @@ E_FORBIDDEN = "forbidden"
 E_NOT_FOUND = "not_found"
 E_TOO_LARGE = "too_large"
 E_BAD_REQUEST = "bad_request"
+E_RESNAPSHOT = "resnapshot_required"  # the pull cursor is older than the tombstone retention
 
 # Item rejection codes (``ItemResult.code``).
 R_NOT_ALLOWED = "not_allowed"  # role may not write this
@@ -67,6 +68,7 @@ class ErrorBody(_Model):
     max_protocol: int | None = None
     min_schema: int | None = None
     max_schema: int | None = None
+    horizon: int | None = None  # resnapshot_required: the highest sequence purged
 
 
 # -- authentication ----------------------------------------------------------------------------
@@ -112,6 +114,10 @@ class PushItem(_Model):
 
 class PushRequest(_Model):
     batch_id: str = Field(min_length=1, max_length=64)
+    #: the device's pull cursor when these edits were made (optional: older devices do not send
+    #: it). An edit of a client that has since left the user's scope is accepted when the cursor
+    #: is below the change that took it away: the device could not have known.
+    cursor: int | None = Field(default=None, ge=0, le=MAX_INT)
     items: list[PushItem] = Field(max_length=MAX_ITEMS_PER_BATCH)
 
 
@@ -161,6 +167,9 @@ class SnapshotRequest(_Model):
     upto: int = Field(ge=0, le=MAX_INT)
     after: str | None = Field(default=None, max_length=80)  # page token
     limit: int = Field(default=DEFAULT_PAGE, ge=1, le=MAX_PAGE)
+    #: the whole scope of the user plus the global rows instead of ``clients`` (a device whose
+    #: cursor is older than the purge horizon replaces its rows with this)
+    scope: bool = False
 
 
 class SnapshotPage(_Model):

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+
+import httpx
 import pytest
+from sync_env import PASSWORD, WallClock
 from sync_helpers import client, client_ids, conflicts, get, outbox
 
-from accountdesk.models import Contact, ServiceNote
+from accountdesk.models import Contact, ServiceNote, new_id
+from accountdesk.server import repo
 from accountdesk.services import clients, records
 from accountdesk.services.handover import assign_client, clients_needing_owner
 from accountdesk.services.team import add_team_member
+from accountdesk.sync import protocol as p
 from accountdesk.sync.client import DeviceRevoked, UserDeactivated
+from accountdesk.sync.clock import HLC
 
 
 def test_delete_against_edit_delete_wins_and_edit_is_kept(server, make_device):
@@ -99,9 +107,12 @@ def test_refused_item_stays_visible_and_does_not_block_others(server, make_devic
 
 def test_handover_while_old_owner_offline_with_pending_edits(server, make_device):
     server.add_user("boss", "supervisor")
-    server.add_user("alice", "manager")
+    alice_id = server.add_user("alice", "manager")
     bob_id = server.add_user("bob", "manager")
-    a, boss, b = make_device("alice"), make_device("boss"), make_device("bob")
+    # alice's laptop clock runs an hour fast: her edits' clocks say "after the handover", but her
+    # pull cursor says she could not have known of it
+    a = make_device("alice", clock=WallClock(dt.timedelta(hours=1)))
+    boss, b = make_device("boss"), make_device("bob")
     a.sync()
     b.sync()
     cid = clients.create_client(a.ctx, name="Handed Co")
@@ -127,6 +138,62 @@ def test_handover_while_old_owner_offline_with_pending_edits(server, make_device
 
     with b.ctx.read() as s:
         assert [c.name for c in s.scalars(select(Contact).where(Contact.client_id == cid))] == ["李娜"]
+    # recorded in the field history under the old owner
+    city = [e for e in b.engine.history(cid, "city") if e.new == "Nanjing"]
+    assert [e.username for e in city] == ["alice"] and city[0].user_id == alice_id
+
+    # a later edit by the old owner is refused: a push that says it saw the handover, and one
+    # from an older device (no cursor) whose edit was made after the handover
+    api = _login(server, "alice")
+    with server.db.read() as conn:
+        seen = repo.current_seq(conn)
+    late = [{"entity": "client", "row_id": cid, "op": "update", "fields": {"city": "Suzhou"}, "base_seq": seen,
+             "hlc": HLC(int(time.time() * 1000), 0, "crafted").encode()}]
+    for extra in ({"cursor": seen}, {}):
+        r = httpx.post(server.url + "/v1/sync/push", headers=api, json={"batch_id": new_id(), "items": late, **extra})
+        [result] = r.json()["results"]
+        assert result["status"] == "rejected" and result["code"] == p.R_OUT_OF_SCOPE, extra
+        assert "left your scope" in result["reason"]
+    b.sync()
+    assert client(b, cid).city == "Nanjing"
+
+
+def test_edits_made_while_a_sync_runs_are_sent_with_the_cursor_they_were_made_at(server, make_device):
+    """The client leaves alice's scope in the pull of the very sync during which she edits it:
+    the edit was made before her device learned of the handover, so it is accepted."""
+    server.add_user("boss", "supervisor")
+    server.add_user("alice", "manager")
+    server.add_user("bob", "manager")
+    a, boss, b = make_device("alice"), make_device("boss"), make_device("bob")
+    a.sync()
+    cid = clients.create_client(a.ctx, name="Racing Co")
+    a.sync()
+    boss.sync()
+    assign_client(boss.ctx, cid, "bob", "reorganisation")
+    boss.sync()
+    edited = []
+    original = a.engine._scope_changed
+
+    def scope_changed(page, cursor, report):  # alice types just as the pull brings the handover
+        if not edited:
+            edited.append(records.create_record(a.ctx, "contact", {"name": "周杰"}, client_id=cid))
+        return original(page, cursor, report)
+
+    a.engine._scope_changed = scope_changed
+    report = a.sync()
+    assert report.rejected == 0 and outbox(a) == []
+    report = a.sync()
+    assert cid in report.removed_clients and cid not in client_ids(a)
+    b.sync()
+    assert get(b, Contact, edited[0]).name == "周杰"
+
+
+def _login(server, username: str) -> dict[str, str]:
+    h = {p.HEADER_PROTOCOL: "1", p.HEADER_SCHEMA: "1"}
+    r = httpx.post(server.url + "/v1/auth/login", headers=h,
+                   json={"username": username, "password": PASSWORD, "device_id": "crafted-" + username})
+    assert r.status_code == 200, r.text
+    return {**h, "Authorization": "Bearer " + r.json()["access_token"]}
 
 
 def test_client_moves_a_to_b_to_a_and_arrives_complete(server, make_device):
