@@ -1,0 +1,117 @@
+"""Import wizard, File menu exports and backup, and the duplicates dialog, driven as a user would."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import openpyxl
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import func, select
+
+from accountdesk.io.backup import read_manifest
+from accountdesk.models import Client, Contact, OutboxEntry, ServiceNote
+from accountdesk.services.clients import create_client
+from accountdesk.services.validation import uscc_check_char
+
+from .conftest import make_clients
+
+
+def uscc(n: int) -> str:
+    body = f"91310000{n:09d}"
+    return body + uscc_check_char(body)
+
+
+def excel_csv(path, rows, encoding="gb18030"):
+    """A CSV as Excel on Chinese Windows saves it: GBK bytes, CRLF."""
+    lines = [",".join(f'"{c}"' if "," in str(c) else str(c) for c in r) for r in rows]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+def counts(ctx):
+    _ = ctx.actor
+    with ctx.read() as s:
+        return (s.scalar(select(func.count()).select_from(Client).where(Client.deleted_at.is_(None))),
+                s.scalar(select(func.count()).select_from(Contact).where(Contact.deleted_at.is_(None))),
+                s.scalar(select(func.count()).select_from(OutboxEntry)))
+
+
+CLIENT_ROWS = [
+    ["客户名称", "统一社会信用代码", "行业", "客户等级", "城市", "备忘"],
+    ["上海护航科技有限公司", uscc(1), "检测", "重点客户", "上海", "老客户"],
+    ["北京远景医疗器械股份有限公司", uscc(2), "医疗", "key", "北京", ""],
+    ["华东精密仪器有限公司", "", "制造业", "", "苏州", "展会认识"],  # the same as an existing client
+]
+
+
+def open_wizard(qtbot, ctx, tasks, **kw):
+    from accountdesk.ui.dialogs.import_wizard import ImportWizard
+
+    wizard = ImportWizard(ctx, tasks, **kw)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    return wizard
+
+
+def choose_file(qtbot, wizard, path):
+    wizard.ask_path = lambda: str(path)
+    wizard.browse_button.click()
+    assert wizard.path_edit.text() == str(path)
+    wizard.next_button.click()
+    qtbot.waitUntil(lambda: wizard.step == 1 or wizard.file_error.isVisible(), timeout=10000)
+
+
+def column_row(wizard, header):
+    return wizard.plan.columns.index(header)
+
+
+def test_gbk_csv_through_the_wizard_with_a_changed_mapping_and_a_merge(qtbot, ctx, tasks, tmp_path):
+    existing = make_clients(ctx)["华东精密仪器有限公司"]
+    path = excel_csv(tmp_path / "客户.csv", CLIENT_ROWS)
+    before = counts(ctx)
+    wizard = open_wizard(qtbot, ctx, tasks)
+    choose_file(qtbot, wizard, path)
+    assert wizard.step == 1
+    assert "GB18030" in wizard.file_info.text().upper() and "客户.csv" in wizard.file_info.text()
+    assert wizard.mapping_table.rowCount() == 6
+    # the automatic mapping is shown; the unknown column 备忘 is ignored, with its sample values
+    name_combo = wizard.combos[column_row(wizard, "客户名称")]
+    assert name_combo.currentData() == "name"
+    memo = column_row(wizard, "备忘")
+    assert wizard.combos[memo].currentData() is None
+    assert "老客户" in wizard.mapping_table.item(memo, 1).text()
+    assert wizard.mapping_summary.text() == "3 rows: 2 new, 1 duplicates, 0 rejected"
+    # send 备忘 into the description: the plan is made again and the preview shows it
+    combo = wizard.combos[memo]
+    combo.setCurrentIndex(combo.findData("description"))
+    qtbot.waitUntil(lambda: wizard.plan.mapping["备忘"] == "description", timeout=10000)
+    qtbot.waitUntil(lambda: wizard.next_button.isEnabled(), timeout=10000)
+    wizard.next_button.click()
+    assert wizard.step == 2
+    m = wizard.preview_model
+    headers = [m.headerData(c, Qt.Orientation.Horizontal) for c in range(m.columnCount())]
+    assert "Description" in headers
+    assert m.text(0, headers.index("Description")) == "老客户"
+    assert wizard.counts_label.text() == "3 rows: 2 new, 1 duplicates, 0 rejected"
+    # the duplicate, with what it matches; choose merge
+    d = wizard.duplicates_model
+    assert d.rowCount() == 1 and d.text(0, 2) == "华东精密仪器有限公司" and d.text(0, 3) == "Same name"
+    assert counts(ctx) == before  # nothing written while looking
+    wizard.merge_all_button.click()
+    assert wizard.decisions() == {4: "merge"}
+    with qtbot.waitSignal(wizard.imported, timeout=20000) as blocker:
+        wizard.next_button.click()
+    result = blocker.args[0]
+    assert (result.created, result.merged, result.skipped, result.rejected) == (2, 1, 0, 0)
+    assert "Created: 2" in wizard.result_label.text()
+    after = counts(ctx)
+    assert after[0] == before[0] + 2
+    with ctx.read() as s:
+        row = s.scalar(select(Client).where(Client.name == "上海护航科技有限公司"))
+        assert (row.uscc, row.tier, row.description) == (uscc(1), "key", "老客户")
+        merged = s.get(Client, existing)
+        assert merged.description == "展会认识"  # an empty field filled by the merge
+    wizard.cancel_button.click()  # Close
+    assert not wizard.isVisible()
