@@ -115,3 +115,122 @@ def test_gbk_csv_through_the_wizard_with_a_changed_mapping_and_a_merge(qtbot, ct
         assert merged.description == "展会认识"  # an empty field filled by the merge
     wizard.cancel_button.click()  # Close
     assert not wizard.isVisible()
+
+
+def bad_workbook(path):
+    """An xlsx as openpyxl (and Excel) writes it: a title row above the header, one bad credit code."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "客户清单"
+    ws.append(["2026 年重点客户"])
+    ws.append(["客户名称", "统一社会信用代码", "城市"])
+    ws.append(["杭州新安化工有限公司", uscc(11), "杭州"])
+    ws.append(["宁波港务集团", "91330200MA2XXXXXX1", "宁波"])  # not a valid credit code
+    ws.append(["温州电器有限公司", uscc(12), "温州"])
+    wb.save(path)
+    return path
+
+
+def test_rejected_rows_show_their_reasons_and_import_nothing_unless_chosen(qtbot, ctx, tasks, tmp_path):
+    path = bad_workbook(tmp_path / "客户.xlsx")
+    before = counts(ctx)
+    wizard = open_wizard(qtbot, ctx, tasks)
+    choose_file(qtbot, wizard, path)
+    assert "sheet “客户清单”" in wizard.file_info.text() and "header in row 2" in wizard.file_info.text()
+    wizard.next_button.click()
+    assert wizard.step == 2
+    assert wizard.counts_label.text() == "3 rows: 2 new, 0 duplicates, 1 rejected"
+    r = wizard.rejected_model
+    assert r.rowCount() == 1
+    assert (r.text(0, 0), r.text(0, 1), r.text(0, 2)) == ("4", "统一社会信用代码", "Unified social credit code")
+    assert r.text(0, 3)  # the reason, as the service words it
+    assert wizard.tabs.currentIndex() == 2 and wizard.rejected_note.isVisible()
+    wizard.copy_button.click()
+    from PySide6.QtGui import QGuiApplication
+
+    assert "91330200MA2XXXXXX1" not in QGuiApplication.clipboard().text()  # the reasons, not the cells
+    assert QGuiApplication.clipboard().text().splitlines()[1].startswith("4\t统一社会信用代码")
+    # importing stays impossible until the user chooses to leave the rejected rows out
+    assert not wizard.next_button.isEnabled()
+    wizard.next_button.click()
+    assert wizard.step == 2 and counts(ctx) == before
+    wizard.skip_rejected_check.setChecked(True)
+    assert wizard.next_button.isEnabled()
+    with qtbot.waitSignal(wizard.imported, timeout=20000) as blocker:
+        wizard.next_button.click()
+    assert (blocker.args[0].created, blocker.args[0].rejected) == (2, 1)
+    assert "Rejected rows left out: 1" in wizard.result_label.text()
+    assert counts(ctx)[0] == before[0] + 2
+    with ctx.read() as s:
+        assert s.scalar(select(Client).where(Client.name == "宁波港务集团")) is None
+
+
+def test_cancelling_the_wizard_writes_nothing(qtbot, ctx, tasks, tmp_path):
+    path = excel_csv(tmp_path / "客户.csv", CLIENT_ROWS)
+    before = counts(ctx)
+    wizard = open_wizard(qtbot, ctx, tasks)
+    choose_file(qtbot, wizard, path)
+    wizard.next_button.click()
+    assert wizard.step == 2
+    wizard.cancel_button.click()
+    assert not wizard.isVisible()
+    tasks.wait(5000)
+    assert counts(ctx) == before
+
+
+def test_a_mapping_without_the_name_says_so_and_blocks_the_next_step(qtbot, ctx, tasks, tmp_path):
+    path = excel_csv(tmp_path / "客户.csv", CLIENT_ROWS)
+    wizard = open_wizard(qtbot, ctx, tasks)
+    choose_file(qtbot, wizard, path)
+    wizard.set_mapping("客户名称", None)
+    qtbot.waitUntil(lambda: wizard.mapping_error.isVisible(), timeout=10000)
+    assert "Name" in wizard.mapping_error.text()
+    assert not wizard.next_button.isEnabled()
+    wizard.set_mapping("客户名称", "name")
+    qtbot.waitUntil(lambda: wizard.next_button.isEnabled(), timeout=10000)
+    assert not wizard.mapping_error.isVisible()
+
+
+def test_a_file_that_is_not_a_table_is_refused_next_to_the_file(qtbot, ctx, tasks, tmp_path):
+    path = tmp_path / "notes.csv"
+    path.write_text("hello\nworld\n", encoding="utf-8")
+    wizard = open_wizard(qtbot, ctx, tasks)
+    choose_file(qtbot, wizard, path)
+    assert wizard.step == 0 and wizard.file_error.isVisible()
+    assert "header" in wizard.file_error.text().lower()
+    assert "Traceback" not in wizard.file_error.text()
+
+
+def test_contacts_into_one_client_from_its_contacts_tab(qtbot, ctx, tasks, settings, tmp_path):
+    from accountdesk.services import records
+    from accountdesk.ui.main_window import MainWindow
+
+    client = create_client(ctx, name="护航科技有限公司")
+    path = excel_csv(tmp_path / "联系人.csv", [["姓名", "职务", "手机"], ["王芳", "采购经理", "13812345678"],
+                                               ["李强", "总工程师", "13912345678"]])
+    win = MainWindow(ctx, tasks, settings)
+    qtbot.addWidget(win)
+    win.show()
+    win.open_client(client)
+    workspace = win.workspace_host.widget
+    tab = workspace.show_tab("contacts")
+    wizard = tab.import_contacts()
+    assert wizard.kind_combo.currentData() == "contacts" and not wizard.kind_combo.isEnabled()
+    choose_file(qtbot, wizard, path)
+    wizard.next_button.click()
+    with qtbot.waitSignal(wizard.imported, timeout=20000):
+        wizard.next_button.click()
+    names = sorted(r["name"] for r in records.list_records(ctx, "contact", client))
+    assert names == ["李强", "王芳"]
+    tasks.wait(5000)
+
+
+def test_rows_model_passes_the_model_tester(qtmodeltester):
+    from accountdesk.ui.item_models.io import RowsModel
+
+    model = RowsModel(check_column=2)
+    model.set_rows(["Row", "Name", "Merge"], [["2", "甲", ""], ["3", "乙", ""]], checked=[True, False], marked={1})
+    qtmodeltester.check(model)
+    model.set_all_checked(True)
+    assert model.checked(1)
+    qtmodeltester.check(model)

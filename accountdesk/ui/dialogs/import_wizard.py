@@ -107,8 +107,11 @@ class ImportWizard(QDialog):
         self._replan_timer.setInterval(REPLAN_DELAY_MS)
         self._replan_timer.timeout.connect(self._replan)
 
-        self.setWindowTitle(_("Import contacts into {client}").format(client=client_name) if client_id
-                            else _("Import clients or contacts"))
+        if client_id:
+            self.setWindowTitle(_("Import contacts into {client}").format(client=client_name) if client_name
+                                else _("Import contacts of this client"))
+        else:
+            self.setWindowTitle(_("Import clients or contacts"))
         self.setMinimumSize(860, 580)
         self.setStyleSheet(f"QLabel#Step {{ color: {style.TEXT_MUTED}; padding: 4px 10px; }}"
                            f"QLabel#StepActive {{ color: {style.ACCENT}; background: {style.ACCENT_SOFT}; "
