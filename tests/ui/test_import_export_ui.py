@@ -11,11 +11,13 @@ from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
 from accountdesk.io.backup import read_manifest
-from accountdesk.models import Client, Contact, OutboxEntry, ServiceNote
+from accountdesk.models import Client, Contact, OutboxEntry
 from accountdesk.services.clients import create_client
 from accountdesk.services.validation import uscc_check_char
 
 from .conftest import make_clients
+
+pytestmark = pytest.mark.gui
 
 
 def uscc(n: int) -> str:
@@ -234,3 +236,170 @@ def test_rows_model_passes_the_model_tester(qtmodeltester):
     model.set_all_checked(True)
     assert model.checked(1)
     qtmodeltester.check(model)
+
+
+# -- the menus ---------------------------------------------------------------------------------
+def menu_titles(window):
+    return [a.text() for a in window.menuBar().actions()]
+
+
+def test_menu_bar_and_shortcuts_keep_working(qtbot, window):
+    assert menu_titles(window) == ["&File", "&Tools", "&Help"]
+    file_items = [a.text() for a in window.file_menu.actions() if not a.isSeparator()]
+    assert file_items == ["Import…", "Export", "Back up profile…", "Restore from backup…", "Sync now", "Quit"]
+    assert [a.text() for a in window.export_menu.actions() if not a.isSeparator()] == [
+        "Clients (Excel)…", "Clients (CSV)…", "Contacts (vCard 3.0)…", "Contacts (vCard 4.0)…",
+        "Contacts (Excel)…", "Contacts (CSV)…", "Visits calendar (.ics)…"]
+    assert window.sync_action.shortcut().toString() == "F5"
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_key == "clients"
+    qtbot.keyClick(window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    wizard = window._import_wizard
+    assert wizard.isVisible()
+    wizard.reject()
+
+
+def run_export(qtbot, window, action, path):
+    seen = []
+    window.ask_save_path = lambda title, suggested, filt: (seen.append((suggested, filt)), str(path))[1]
+    action.trigger()
+    qtbot.waitUntil(lambda: window.io_message is not None and window.io_message.isVisible(), timeout=20000)
+    return seen[0]
+
+
+def test_export_clients_to_excel_from_the_menu_reads_back(qtbot, ctx, window, tmp_path):
+    make_clients(ctx)
+    suggested, filt = run_export(qtbot, window, window.export_actions["clients-xlsx"], tmp_path / "out.xlsx")
+    assert suggested.endswith("clients-2026-03-16.xlsx") and "*.xlsx" in filt
+    assert window.io_message.text() == f"6 clients written to {tmp_path / 'out.xlsx'}."
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx").active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][0] == "Name" and len(rows) == 7
+    assert "华东精密仪器有限公司" in {r[0] for r in rows[1:]}
+
+
+def test_export_contacts_as_vcard_4_reads_back(qtbot, ctx, window, tmp_path):
+    import vobject
+
+    from accountdesk.services import records
+
+    client = create_client(ctx, name="护航科技有限公司")
+    records.create_record(ctx, "contact", {"name": "王芳", "mobile": "13812345678"}, client_id=client)
+    run_export(qtbot, window, window.export_actions["contacts-vcf4"], tmp_path / "people")  # no suffix given
+    path = tmp_path / "people.vcf"
+    assert window.io_message.text() == f"1 contacts written to {path}."
+    card = next(vobject.readComponents(path.read_text(encoding="utf-8")))
+    assert card.version.value == "4.0" and card.fn.value == "王芳"
+
+
+def test_backup_from_the_menu_writes_a_file_whose_manifest_checks(qtbot, ctx, window, tmp_path):
+    import hashlib
+
+    make_clients(ctx)
+    suggested, filt = run_export(qtbot, window, window.backup_action, tmp_path / "backup.adbackup")
+    assert suggested.endswith(".adbackup") and "*.adbackup" in filt
+    path = tmp_path / "backup.adbackup"
+    assert str(path) in window.io_message.text()
+    manifest = read_manifest(path)
+    assert manifest["tables"]["clients"] == 6
+    with zipfile.ZipFile(path) as zf:
+        data = zf.read("accountdesk.sqlite3")
+        assert json.loads(zf.read("manifest.json"))["files"]["accountdesk.sqlite3"]["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_restore_guides_into_an_empty_folder_and_switches_the_data_folder(qtbot, ctx, window, settings, tmp_path):
+    make_clients(ctx)
+    run_export(qtbot, window, window.backup_action, tmp_path / "b.adbackup")
+    window.restore_action.trigger()
+    dialog = window._restore_dialog
+    assert dialog.isVisible()
+    dialog.ask_backup = lambda: str(tmp_path / "b.adbackup")
+    dialog.backup_button.click()
+    qtbot.waitUntil(lambda: dialog.manifest is not None, timeout=10000)
+    assert "6 clients" in dialog.backup_info.text()
+    assert not dialog.restore_button.isEnabled()  # no folder yet
+    dialog.ask_folder = lambda: str(ctx.store.data_dir)  # the folder in use is refused
+    dialog.folder_button.click()
+    assert "in use" in dialog.folder_info.text() and not dialog.restore_button.isEnabled()
+    target = tmp_path / "restored"
+    target.mkdir()
+    dialog.ask_folder = lambda: str(target)
+    dialog.folder_button.click()
+    assert dialog.restore_button.isEnabled()
+    with qtbot.waitSignal(dialog.restored, timeout=30000):
+        dialog.restore_button.click()
+    assert dialog.use_button.isVisible()
+    dialog.use_button.click()
+    assert settings.get("data_dir") == str(target)
+    from accountdesk.services.context import open_profile
+
+    restored = open_profile(target)
+    try:
+        with restored.read() as s:
+            assert s.scalar(select(func.count()).select_from(Client)) == 6
+    finally:
+        restored.close()
+
+
+def test_duplicates_dialog_merges_and_undoes(qtbot, ctx, window):
+    from accountdesk.services.merge import list_merges
+
+    keep = create_client(ctx, name="华东精密仪器有限公司", uscc=uscc(3))
+    dup = create_client(ctx, name="华东精密仪器股份有限公司")
+    window.duplicates_action.trigger()
+    dialog = window._duplicates_dialog
+    qtbot.waitUntil(lambda: dialog.loaded, timeout=10000)
+    tree = dialog.clients_tree
+    assert tree.topLevelItemCount() == 1
+    group = tree.topLevelItem(0)
+    assert group.text(0) == "Same name: 华东精密仪器" and group.childCount() == 2
+    assert not dialog.merge_button.isEnabled()
+    kept = next(group.child(i) for i in range(2) if group.child(i).data(0, Qt.ItemDataRole.UserRole + 1) == keep)
+    tree.setCurrentItem(kept)
+    assert dialog.merge_button.isEnabled()
+    dialog.merge_button.click()
+    box = dialog.confirm
+    assert "“华东精密仪器股份有限公司” into “华东精密仪器有限公司”" in box.text()
+    box.button(box.StandardButton.Cancel).click()  # first think again: nothing changes
+    tasks_wait(window)
+    assert list_merges(ctx) == []
+    dialog.merge_button.click()
+    merge = next(b for b in dialog.confirm.buttons() if b.text() == "Merge")
+    merge.click()
+    qtbot.waitUntil(lambda: dialog.status.text() == "Merged 1 clients.", timeout=20000)
+    (record,) = list_merges(ctx)
+    assert record["source_id"] == dup and record["into_id"] == keep
+    assert tree.topLevelItemCount() == 0
+    assert dialog.merges_tree.topLevelItemCount() == 1
+    assert dialog.merges_tree.topLevelItem(0).text(0) == "华东精密仪器股份有限公司"
+    assert dialog.merges_tree.topLevelItem(0).text(1) == "华东精密仪器有限公司"
+    dialog.merges_tree.setCurrentItem(dialog.merges_tree.topLevelItem(0))
+    dialog.undo_button.click()
+    next(b for b in dialog.confirm.buttons() if b.text() == "Undo merge").click()
+    qtbot.waitUntil(lambda: dialog.status.text() == "The merge was undone; the client is back.", timeout=20000)
+    assert list_merges(ctx) == []
+    assert tree.topLevelItemCount() == 1  # the two are listed again
+
+
+def tasks_wait(window):
+    window.tasks.wait(5000)
+
+
+def test_managers_see_duplicates_but_may_not_merge(qtbot, ctx, tasks):
+    from accountdesk.models.enums import Role
+    from accountdesk.services import records
+    from accountdesk.ui.dialogs.duplicates import DuplicatesDialog
+
+    create_client(ctx, name="北方重工集团")
+    create_client(ctx, name="北方重工有限公司")
+    manager = records.create_record(ctx, "user", {"username": "m", "display_name": "M", "role": Role.MANAGER.value})
+    ctx.set_actor(manager)
+    dialog = DuplicatesDialog(ctx, tasks)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.loaded, timeout=10000)
+    assert dialog.role_note.isVisible()
+    assert dialog.clients_tree.topLevelItemCount() in (0, 1)  # a manager sees only their clients
+    if dialog.clients_tree.topLevelItemCount():
+        dialog.clients_tree.setCurrentItem(dialog.clients_tree.topLevelItem(0).child(0))
+    assert not dialog.merge_button.isEnabled()

@@ -101,7 +101,7 @@ class ImportWizard(QDialog):
         self.mapping: dict[str, str | None] = {}
         self._handle = None
         self._importing = False
-        self._planned_for: tuple[str, str | None] | None = None
+        self._planning = False
         self._replan_timer = QTimer(self)
         self._replan_timer.setSingleShot(True)
         self._replan_timer.setInterval(REPLAN_DELAY_MS)
@@ -334,7 +334,7 @@ class ImportWizard(QDialog):
 
     def _update_buttons(self) -> None:
         step = self.step
-        planning = self._handle is not None and not self._handle.done and not self._importing
+        planning = self._planning
         self.back_button.setVisible(step in (MAPPING, PREVIEW) or (step == RESULT and self.result is None and not self._importing))
         self.next_button.setVisible(step != RESULT)
         self.cancel_button.setText(_("Close") if step == RESULT and self.result is not None else _("Cancel"))
@@ -398,9 +398,16 @@ class ImportWizard(QDialog):
 
             return plan_import(ctx, path, kind, mapping, client_id=client_id)
 
-        self._handle = self._tasks.run_db(work, on_result=on_result, on_error=self._plan_failed, name="import-plan")
-        self._handle.signals.finished.connect(self._update_buttons)
+        handle = self._tasks.run_db(work, on_result=on_result, on_error=self._plan_failed, name="import-plan")
+        self._handle = handle
+        self._planning = True
+        handle.signals.finished.connect(lambda: self._plan_finished(handle))
         self._update_buttons()
+
+    def _plan_finished(self, handle) -> None:
+        if handle is self._handle:
+            self._planning = False
+            self._update_buttons()
 
     def _plan_file(self) -> None:
         self.file_error.hide()
@@ -639,14 +646,17 @@ class ImportWizard(QDialog):
 
     def _imported(self, result) -> None:
         self.result = result
+        self._importing = False
         self.progress.hide()
         self.result_title.setText(_("Import finished"))
         self.result_label.setText(
             _("Created: {created}\nMerged into existing records: {merged}\nSkipped duplicates: {skipped}\n"
               "Rejected rows left out: {rejected}").format(**result.to_dict()))
+        self._update_buttons()
         self.imported.emit(result)
 
     def _import_failed(self, exc: BaseException) -> None:
+        self._importing = False
         self.progress.hide()
         self.result_title.setText(_("Nothing was imported"))
         self.result_label.setText("")
@@ -654,6 +664,7 @@ class ImportWizard(QDialog):
             self.result_error.setText("\n".join(m for _f, m in exc.errors[:20]))
         else:
             self.result_error.setText(error_text(exc))
+        self._update_buttons()
 
     def _import_finished(self) -> None:
         self._importing = False
