@@ -145,7 +145,7 @@ class ImportWizard(QDialog):
         buttons.addWidget(self.busy, 1)
         self.back_button = QPushButton(_("Back"))
         self.back_button.clicked.connect(self.back)
-        self.next_button = QPushButton(_("Next"))
+        self.next_button = QPushButton(_("Continue"))
         self.next_button.setObjectName("Primary")
         self.next_button.setDefault(True)
         self.next_button.clicked.connect(self.next)
@@ -340,10 +340,10 @@ class ImportWizard(QDialog):
         self.cancel_button.setText(_("Close") if step == RESULT and self.result is not None else _("Cancel"))
         self.cancel_button.setEnabled(not self._importing)
         if step == FILE:
-            self.next_button.setText(_("Next"))
+            self.next_button.setText(_("Continue"))
             self.next_button.setEnabled(bool(self.path_edit.text().strip()) and not planning)
         elif step == MAPPING:
-            self.next_button.setText(_("Next"))
+            self.next_button.setText(_("Continue"))
             self.next_button.setEnabled(self.plan is not None and not planning and self.mapping_error.isHidden())
         elif step == PREVIEW:
             plan = self.plan
