@@ -658,9 +658,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(_("Backing up…") if entry.what == "backup" else _("Exporting…"))
         self._io_handle = self.tasks.run_db(work, on_result=lambda r: self._exported(entry, *r),
                                             on_error=self._io_failed, name=f"export-{entry.key}")
-        self._io_handle.signals.finished.connect(self._io_finished)
 
     def _exported(self, entry: ExportEntry, count: int, path: str) -> None:
+        self._io_finished()
         if entry.what == "backup":
             text = _("The profile was backed up to {file} ({n} clients with all their records).").format(
                 n=count, file=path)
@@ -681,6 +681,7 @@ class MainWindow(QMainWindow):
     def _io_failed(self, exc: BaseException) -> None:
         from .dialogs.import_wizard import error_text
 
+        self._io_finished()
         text = _("The file was not written: {error}").format(error=error_text(exc))
         self.statusBar().showMessage(text, 15000)
         box = QMessageBox(QMessageBox.Icon.Warning, APP_TITLE, text, QMessageBox.StandardButton.Ok, self)

@@ -35,7 +35,17 @@ def _tree(headers: list[str]) -> QTreeWidget:
     tree.setUniformRowHeights(True)
     tree.header().setStretchLastSection(True)
     tree.setColumnWidth(0, 380)
+    tree.setStyleSheet("QTreeView::item { padding: 5px 2px; }")
     return tree
+
+
+def _group_item(reason: str, key: str) -> QTreeWidgetItem:
+    top = QTreeWidgetItem([_("{reason}: {key}").format(reason=reason_text(reason), key=key), ""])
+    top.setFlags(Qt.ItemFlag.ItemIsEnabled)
+    font = top.font(0)
+    font.setBold(True)
+    top.setFont(0, font)
+    return top
 
 
 class DuplicatesDialog(QDialog):
@@ -170,8 +180,7 @@ class DuplicatesDialog(QDialog):
         self.report, self.merges = report, merges
         self.clients_tree.clear()
         for group in report.clients:
-            top = QTreeWidgetItem([f"{reason_text(group.reason)}: {group.key}", ""])
-            top.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            top = _group_item(group.reason, group.key)
             for cid, name in zip(group.ids, group.names, strict=True):
                 child = QTreeWidgetItem([name, group.key if group.reason == "uscc" else ""])
                 child.setData(0, IdRole, cid)
@@ -181,8 +190,7 @@ class DuplicatesDialog(QDialog):
             top.setExpanded(True)
         self.contacts_tree.clear()
         for group in report.contacts:
-            top = QTreeWidgetItem([f"{reason_text(group.reason)}: {group.key}", ""])
-            top.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            top = _group_item(group.reason, group.key)
             for pid, name, cid in zip(group.ids, group.names, group.client_ids, strict=True):
                 child = QTreeWidgetItem([name, names.get(cid or "", "")])
                 child.setData(0, IdRole, pid)

@@ -83,6 +83,13 @@ def _table(model) -> QTableView:
     return view
 
 
+def _fit_columns(view: QTableView, most: int = 280) -> None:
+    """Columns as wide as their contents plus some air, none wider than ``most``."""
+    view.resizeColumnsToContents()
+    for c in range(view.model().columnCount()):
+        view.setColumnWidth(c, min(view.columnWidth(c) + 20, most))
+
+
 class ImportWizard(QDialog):
     """The import dialog. ``client_id``: import contacts into this client (no client column needed)."""
 
@@ -218,6 +225,7 @@ class ImportWizard(QDialog):
         self.mapping_table.setShowGrid(False)
         self.mapping_table.setAlternatingRowColors(True)
         self.mapping_table.setWordWrap(False)
+        self.mapping_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the combo boxes take the focus
         hh = self.mapping_table.horizontalHeader()
         hh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
@@ -245,6 +253,7 @@ class ImportWizard(QDialog):
         self.counts_label.setObjectName("SectionTitle")
         layout.addWidget(self.counts_label)
         self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
         self.preview_model = RowsModel(self)
         self.preview_view = _table(self.preview_model)
         self.tabs.addTab(self.preview_view, "")
@@ -344,7 +353,8 @@ class ImportWizard(QDialog):
             self.next_button.setEnabled(bool(self.path_edit.text().strip()) and not planning)
         elif step == MAPPING:
             self.next_button.setText(_("Continue"))
-            self.next_button.setEnabled(self.plan is not None and not planning and self.mapping_error.isHidden())
+            self.next_button.setEnabled(self.plan is not None and not planning and self.mapping_error.isHidden()
+                                        and not self._replan_timer.isActive())
         elif step == PREVIEW:
             plan = self.plan
             count = 0 if plan is None else plan.new + len(plan.duplicates)
@@ -398,16 +408,20 @@ class ImportWizard(QDialog):
 
             return plan_import(ctx, path, kind, mapping, client_id=client_id)
 
-        handle = self._tasks.run_db(work, on_result=on_result, on_error=self._plan_failed, name="import-plan")
-        self._handle = handle
-        self._planning = True
-        handle.signals.finished.connect(lambda: self._plan_finished(handle))
-        self._update_buttons()
-
-    def _plan_finished(self, handle) -> None:
-        if handle is self._handle:
+        # the callbacks (not the task's ``finished``, which may fire before a late connect) end
+        # the planning; those of a cancelled, superseded plan never arrive
+        def done(plan) -> None:
             self._planning = False
+            on_result(plan)
             self._update_buttons()
+
+        def failed(exc: BaseException) -> None:
+            self._planning = False
+            self._plan_failed(exc)
+
+        self._planning = True
+        self._handle = self._tasks.run_db(work, on_result=done, on_error=failed, name="import-plan")
+        self._update_buttons()
 
     def _plan_file(self) -> None:
         self.file_error.hide()
@@ -555,9 +569,7 @@ class ImportWizard(QDialog):
             if r.status == "rejected":
                 marked.add(i)
         self.preview_model.set_rows(headers, rows, tips=tips, marked=marked)
-        self.preview_view.resizeColumnsToContents()
-        for c in range(len(headers)):
-            self.preview_view.setColumnWidth(c, min(self.preview_view.columnWidth(c) + 12, 260))
+        _fit_columns(self.preview_view)
 
         previous = {int(self.duplicates_model.text(i, 0)): self.duplicates_model.checked(i)
                     for i in range(self.duplicates_model.rowCount())}
@@ -570,15 +582,14 @@ class ImportWizard(QDialog):
             dup_rows.append([str(r.row), str(name), same, reason_text(r.reason), _("Merge")])
         self.duplicates_model.set_rows([_("Row"), _("In the file"), _("Same as"), _("Why"), _("Merge")], dup_rows,
                                        checked=[previous.get(r.row, False) for r in dups])
-        self.duplicates_view.resizeColumnsToContents()
+        _fit_columns(self.duplicates_view)
 
         rej_rows = []
         for r in plan.rejected:
             rej_rows.append([str(r.row), r.column or "", titles.get(r.field, r.field), r.message])
         self.rejected_model.set_rows([_("Row"), _("Column"), _("Field"), _("Reason")], rej_rows,
                                      marked=set(range(len(rej_rows))))
-        self.rejected_view.resizeColumnsToContents()
-        self.rejected_view.setColumnWidth(3, 420)
+        _fit_columns(self.rejected_view)
 
         self.counts_label.setText(self._counts_text(plan))
         shown = len(plan.preview)
@@ -637,7 +648,6 @@ class ImportWizard(QDialog):
         self._go(RESULT)
         self._handle = self._tasks.run_db(work, on_result=self._imported, on_error=self._import_failed,
                                           on_progress=self._progress, name="import")
-        self._handle.signals.finished.connect(self._import_finished)
 
     def _progress(self, done: int, total: int, _message: str) -> None:
         if total > 0:
@@ -664,10 +674,6 @@ class ImportWizard(QDialog):
             self.result_error.setText("\n".join(m for _f, m in exc.errors[:20]))
         else:
             self.result_error.setText(error_text(exc))
-        self._update_buttons()
-
-    def _import_finished(self) -> None:
-        self._importing = False
         self._update_buttons()
 
     def reject(self) -> None:
