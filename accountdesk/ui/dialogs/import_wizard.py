@@ -202,8 +202,21 @@ class ImportWizard(QDialog):
             self.kind_combo.addItem(_("Guess from the column names"), None)
             self.kind_combo.addItem(_("Clients"), "clients")
             self.kind_combo.addItem(_("Contacts"), "contacts")
-        form.addRow(_("The file holds"), self.kind_combo)
+        self.kind_combo.setMinimumWidth(260)
+        kind_row = QHBoxLayout()
+        kind_row.addWidget(self.kind_combo)
+        kind_row.addStretch(1)
+        form.addRow(_("The file holds"), kind_row)
         layout.addLayout(form)
+        examples = QLabel(_(
+            "<b>Clients</b>: 客户名称 (required), 统一社会信用代码, 行业, 客户等级, 省份, 城市, 员工人数 …<br>"
+            "<b>Contacts</b>: 姓名 (required), 客户名称 or 统一社会信用代码 of their client, 职务, 部门, 手机, "
+            "邮箱, 汇报对象 …<br>Title rows above the header and merged cells are fine. Export a list first to "
+            "see every column."))
+        examples.setObjectName("Note")
+        examples.setWordWrap(True)
+        layout.addSpacing(8)
+        layout.addWidget(examples)
         layout.addStretch(1)
         return page
 
