@@ -403,3 +403,20 @@ def test_managers_see_duplicates_but_may_not_merge(qtbot, ctx, tasks):
     if dialog.clients_tree.topLevelItemCount():
         dialog.clients_tree.setCurrentItem(dialog.clients_tree.topLevelItem(0).child(0))
     assert not dialog.merge_button.isEnabled()
+
+
+def test_clients_page_import_button_and_menus_in_chinese(qtbot, window):
+    window.show_page("clients")
+    page = window.pages["clients"]
+    assert page.import_button.text() == "Import…"
+    page.import_button.click()
+    wizard = window._import_wizard
+    assert wizard.isVisible() and wizard.windowTitle() == "Import clients or contacts"
+    wizard.reject()
+    window.apply_language("zh_CN")
+    assert menu_titles(window) == ["文件(&F)", "工具(&T)", "帮助(&H)"]
+    assert window.export_actions["contacts-vcf3"].text() == "联系人（vCard 3.0）…"
+    assert window.pages["clients"].import_button.text() == "导入…"  # the screens are rebuilt in the new language
+    window.about_action.trigger()
+    assert "AccountDesk" in window.io_message.text()
+    window.io_message.close()
