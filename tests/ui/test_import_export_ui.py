@@ -420,3 +420,24 @@ def test_clients_page_import_button_and_menus_in_chinese(qtbot, window):
     window.about_action.trigger()
     assert "AccountDesk" in window.io_message.text()
     window.io_message.close()
+
+
+def test_an_unrecognised_client_column_is_chosen_on_the_columns_page(qtbot, ctx, tasks, tmp_path):
+    from accountdesk.services import records
+
+    client = create_client(ctx, name="江南检测服务有限公司")
+    path = excel_csv(tmp_path / "联系人.csv", [["姓名", "合作单位", "手机"], ["赵敏", "江南检测服务有限公司", "13700000001"]])
+    wizard = open_wizard(qtbot, ctx, tasks)
+    wizard.kind_combo.setCurrentIndex(wizard.kind_combo.findData("contacts"))
+    choose_file(qtbot, wizard, path)
+    assert wizard.step == 1  # the columns are shown although the client column was not recognised
+    assert wizard.mapping_error.isVisible() and "which client" in wizard.mapping_error.text()
+    assert not wizard.next_button.isEnabled()
+    combo = wizard.combos[column_row(wizard, "合作单位")]
+    combo.setCurrentIndex(combo.findData("client"))
+    qtbot.waitUntil(lambda: wizard.next_button.isEnabled(), timeout=10000)
+    assert wizard.mapping_summary.text() == "1 rows: 1 new, 0 duplicates, 0 rejected"
+    wizard.next_button.click()
+    with qtbot.waitSignal(wizard.imported, timeout=20000):
+        wizard.next_button.click()
+    assert [r["name"] for r in records.list_records(ctx, "contact", client)] == ["赵敏"]

@@ -417,9 +417,10 @@ class ImportWizard(QDialog):
         client_id = self._client_id
 
         def work():
-            from ...io.importer import plan_import
+            from ...io.importer import missing_columns, plan_import
 
-            return plan_import(ctx, path, kind, mapping, client_id=client_id)
+            plan = plan_import(ctx, path, kind, mapping, client_id=client_id, require_columns=False)
+            return plan, missing_columns(plan)
 
         # the callbacks (not the task's ``finished``, which may fire before a late connect) end
         # the planning; those of a cancelled, superseded plan never arrive
@@ -449,12 +450,13 @@ class ImportWizard(QDialog):
         self.file_error.show()
         self._update_buttons()
 
-    def _file_planned(self, plan) -> None:
+    def _file_planned(self, planned) -> None:
+        plan, missing = planned
         self.plan = plan
         self.mapping = dict(plan.mapping)
         self._fill_mapping()
-        self._show_plan(plan)
         self._go(MAPPING)
+        self._show_plan(plan, missing)
 
     def _plan_failed(self, exc: BaseException) -> None:
         if self.step == FILE:
@@ -477,11 +479,12 @@ class ImportWizard(QDialog):
     def _replan(self) -> None:
         self._start_plan(dict(self.mapping), self._replanned)
 
-    def _replanned(self, plan) -> None:
+    def _replanned(self, planned) -> None:
+        plan, missing = planned
         self.plan = plan
         self.mapping = dict(plan.mapping)
         self._sync_combos()
-        self._show_plan(plan)
+        self._show_plan(plan, missing)
         if self.step == PREVIEW:
             self._fill_preview()
         self._update_buttons()
@@ -562,9 +565,20 @@ class ImportWizard(QDialog):
         return _("{total} rows: {new} new, {dup} duplicates, {rejected} rejected").format(
             total=plan.total, new=plan.new, dup=len(plan.duplicates), rejected=plan.rejected_rows)
 
-    def _show_plan(self, plan) -> None:
-        self.mapping_error.hide()
-        self.mapping_summary.setText(self._counts_text(plan))
+    def _show_plan(self, plan, missing: list[str]) -> None:
+        """The counts of the new plan, or what its mapping lacks (then the next step waits)."""
+        if not missing:
+            self.mapping_error.hide()
+            self.mapping_summary.setText(self._counts_text(plan))
+        else:
+            titles = self._titles()
+            lines = [_("Choose the column that says which client each contact belongs to: the client's name or "
+                       "credit code.") if f == "client" else
+                     _("Choose the column that holds {field}.").format(field=titles.get(f, f)) for f in missing]
+            self.mapping_error.setText("\n".join(lines))
+            self.mapping_error.show()
+            self.mapping_summary.setText("")
+        self._update_buttons()
 
     # -- the preview page -----------------------------------------------------------------------
     def _fill_preview(self) -> None:
