@@ -1,5 +1,6 @@
-"""The main window: a sidebar with the screens, the screens themselves, the client workspace and
-the status-bar sync indicator.
+"""The main window: a sidebar with the screens, the screens themselves, the client workspace,
+the status-bar sync indicator, and a menu bar (File: import, exports, backup and restore, sync,
+quit; Tools: find duplicates; Help: about) whose long work runs on the task lanes.
 
 Screens written by colleagues are imported lazily and hosted when present; the agreed interfaces:
 
