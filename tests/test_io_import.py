@@ -323,3 +323,16 @@ def test_old_xls_and_a_workbook_that_unpacks_too_large_are_refused(ctx, tmp_path
     with pytest.raises(ValidationError) as err:
         plan_import(ctx, bomb)
     assert "unpacks to more than" in err.value.message
+
+
+def test_a_plan_without_a_required_column_is_made_for_the_mapping_editor(ctx, tmp_path):
+    from accountdesk.io.importer import missing_columns
+
+    path = excel_csv(tmp_path / "c.csv", CLIENT_ROWS)
+    with pytest.raises(ValidationError) as info:
+        plan_import(ctx, path, "clients", {"客户名称": None})
+    assert info.value.field == "name"
+    plan = plan_import(ctx, path, "clients", {"客户名称": None}, require_columns=False)
+    assert missing_columns(plan) == ["name"]
+    assert plan.columns[0] == "客户名称" and plan.new == 0 and plan.rejected_rows == 3  # nothing importable
+    assert missing_columns(plan_import(ctx, path, "clients")) == []

@@ -188,12 +188,15 @@ def plan_import(
     *,
     sheet: str | None = None,
     client_id: str | None = None,
+    require_columns: bool = True,
 ) -> ImportPlan:
     """Read and check a file without writing anything (see the module docstring).
 
     ``kind``: ``clients`` or ``contacts`` (guessed from the headers when None). ``mapping``:
     manual ``{column: field}`` choices on top of the automatic ones. ``client_id``: import
-    contacts into this client (then no client column is needed).
+    contacts into this client (then no client column is needed). ``require_columns=False``: a
+    mapping that lacks a required field is planned anyway (every row is then rejected) so that
+    a mapping editor can show the columns; :func:`missing_columns` says what is lacking.
     """
     if kind is not None and kind not in M.KINDS:
         raise ValidationError("kind", _("Choose what to import: clients or contacts."))
@@ -214,21 +217,32 @@ def plan_import(
         Path(path), kind, table.format, table.encoding, sh.name if table.format == "xlsx" else None,
         header_number, columns, final, client_id=client_id,
     )
-    _check_required_columns(plan)
+    if require_columns:
+        _check_required_columns(plan)
     _plan_rows(ctx, plan, data)
     return plan
 
 
-def _check_required_columns(plan: ImportPlan) -> None:
+def missing_columns(plan: ImportPlan) -> list[str]:
+    """The fields the mapping lacks: required fields without a column, and ``client`` for
+    contacts that do not say their client (no client or client_uscc column, no ``client_id``)."""
     mapped = {t for t in plan.mapping.values() if t}
+    missing = [s.name for s in SCHEMAS[plan.entity].values() if s.required and s.name not in mapped]
+    if plan.kind == "contacts" and not plan.client_id and not ({"client", "client_uscc"} & mapped):
+        missing.append("client")
+    return missing
+
+
+def _check_required_columns(plan: ImportPlan) -> None:
     errors = []
-    for s in SCHEMAS[plan.entity].values():
-        if s.required and s.name not in mapped:
+    for name in missing_columns(plan):
+        if name == "client":
+            errors.append(("client", _("No column says which client each contact belongs to; map a column to client "
+                                       "(client name) or client_uscc (credit code).")))
+        else:
+            s = SCHEMAS[plan.entity][name]
             errors.append((s.name, _("No column is mapped to {label}; choose one (e.g. --map COLUMN={field}).").format(
                 label=s.title, field=s.name)))
-    if plan.kind == "contacts" and not plan.client_id and not ({"client", "client_uscc"} & mapped):
-        errors.append(("client", _("No column says which client each contact belongs to; map a column to client "
-                                   "(client name) or client_uscc (credit code).")))
     if errors:
         raise ValidationError.collect(errors)
 

@@ -1,5 +1,6 @@
-"""The main window: a sidebar with the screens, the screens themselves, the client workspace and
-the status-bar sync indicator.
+"""The main window: a sidebar with the screens, the screens themselves, the client workspace,
+the status-bar sync indicator, and a menu bar (File: import, exports, backup and restore, sync,
+quit; Tools: find duplicates; Help: about) whose long work runs on the task lanes.
 
 Screens written by colleagues are imported lazily and hosted when present; the agreed interfaces:
 
@@ -19,15 +20,19 @@ import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QSize, QStandardPaths, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
+    QProgressBar,
     QStackedWidget,
     QSystemTrayIcon,
     QToolButton,
@@ -64,6 +69,48 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("team", "team", N_("Team"), "Ctrl+6"),
     NavEntry("settings", "settings", N_("Settings"), "Ctrl+7"),
 )
+
+
+@dataclass(frozen=True)
+class ExportEntry:
+    key: str
+    what: str  # clients | contacts | calendar | backup
+    format: str  # xlsx | csv | vcf3 | vcf4 | ics | zip
+    title: str  # N_() msgid of the menu entry
+    name: str  # N_() msgid of the default file name (without date and suffix)
+    suffix: str
+    filter: str  # N_() msgid of the file dialog's filter
+
+
+EXPORTS: tuple[ExportEntry, ...] = (
+    ExportEntry("clients-xlsx", "clients", "xlsx", N_("Clients (Excel)…"), N_("clients"), ".xlsx", N_("Excel workbook (*.xlsx)")),
+    ExportEntry("clients-csv", "clients", "csv", N_("Clients (CSV)…"), N_("clients"), ".csv", N_("CSV file (*.csv)")),
+    ExportEntry("contacts-vcf3", "contacts", "vcf3", N_("Contacts (vCard 3.0)…"), N_("contacts"), ".vcf", N_("vCard (*.vcf)")),
+    ExportEntry("contacts-vcf4", "contacts", "vcf4", N_("Contacts (vCard 4.0)…"), N_("contacts"), ".vcf", N_("vCard (*.vcf)")),
+    ExportEntry("contacts-xlsx", "contacts", "xlsx", N_("Contacts (Excel)…"), N_("contacts"), ".xlsx", N_("Excel workbook (*.xlsx)")),
+    ExportEntry("contacts-csv", "contacts", "csv", N_("Contacts (CSV)…"), N_("contacts"), ".csv", N_("CSV file (*.csv)")),
+    ExportEntry("calendar-ics", "calendar", "ics", N_("Visits calendar (.ics)…"), N_("visits"), ".ics", N_("iCalendar (*.ics)")),
+)
+BACKUP = ExportEntry("backup", "backup", "zip", N_("Back up profile…"), N_("AccountDesk backup"), ".adbackup",
+                     N_("AccountDesk backup (*.adbackup *.zip)"))
+
+
+def run_export(ctx, entry: ExportEntry, path: str):
+    """Write one export (runs on the database lane); returns ``(records, path)``."""
+    if entry.what == "backup":
+        from ..io.backup import create_backup
+
+        result = create_backup(ctx, path)
+        return result.tables.get("clients", 0), str(result.path)
+    from ..io.exports import export_ical, export_table, export_vcard
+
+    if entry.what == "calendar":
+        result = export_ical(ctx, path)
+    elif entry.format in ("vcf3", "vcf4"):
+        result = export_vcard(ctx, path, "4.0" if entry.format == "vcf4" else "3.0")
+    else:
+        result = export_table(ctx, entry.what, path, entry.format)
+    return result.count, str(result.path)
 
 
 #: The workspace tab that shows an entity (agenda items name their entity).
@@ -268,6 +315,48 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
         self.addAction(self.quit_action)
+        self._build_menus()
+
+    def _build_menus(self) -> None:
+        """File (import, exports, backup and restore, sync, quit), Tools (duplicates), Help."""
+        #: Tests replace this: ``(title, suggested path, filter) -> path`` ("" for cancel).
+        self.ask_save_path = self._ask_save_path
+        self.io_message: QMessageBox | None = None
+        self._io_handle = None
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("")
+        self.import_action = QAction(self)
+        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_action.triggered.connect(lambda: self.import_file())
+        self.file_menu.addAction(self.import_action)
+        self.export_menu = self.file_menu.addMenu("")
+        self.export_actions: dict[str, QAction] = {}
+        for i, entry in enumerate(EXPORTS):
+            if i and entry.what != EXPORTS[i - 1].what:
+                self.export_menu.addSeparator()
+            action = self.export_menu.addAction("")
+            action.triggered.connect(lambda _checked=False, e=entry: self.export(e))
+            self.export_actions[entry.key] = action
+        self.file_menu.addSeparator()
+        self.backup_action = self.file_menu.addAction("")
+        self.backup_action.triggered.connect(lambda: self.export(BACKUP))
+        self.restore_action = self.file_menu.addAction("")
+        self.restore_action.triggered.connect(self.restore_backup)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.sync_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+        self.tools_menu = bar.addMenu("")
+        self.duplicates_action = self.tools_menu.addAction("")
+        self.duplicates_action.triggered.connect(self.find_duplicates)
+        self.help_menu = bar.addMenu("")
+        self.about_action = self.help_menu.addAction("")
+        self.about_action.triggered.connect(self.about)
+        self.io_progress = QProgressBar()
+        self.io_progress.setRange(0, 0)
+        self.io_progress.setMaximumWidth(140)
+        self.io_progress.hide()
+        self.statusBar().addPermanentWidget(self.io_progress)
 
     def _nav_keys(self) -> list[str]:
         return [self.nav.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.nav.count())
@@ -289,6 +378,19 @@ class MainWindow(QMainWindow):
         self.sync_indicator.retranslate()
         self.sync_action.setText(_("Sync now"))
         self.quit_action.setText(_("Quit"))
+        self.file_menu.setTitle(_("&File"))
+        self.import_action.setText(_("Import…"))
+        self.export_menu.setTitle(_("Export"))
+        for entry in EXPORTS:
+            self.export_actions[entry.key].setText(_(entry.title))
+        self.backup_action.setText(_(BACKUP.title))
+        self.restore_action.setText(_("Restore from backup…"))
+        self.tools_menu.setTitle(_("&Tools"))
+        self.duplicates_action.setText(_("Find duplicates…"))
+        self.help_menu.setTitle(_("&Help"))
+        self.about_action.setText(_("About AccountDesk"))
+        for action in (self.import_action, self.export_menu.menuAction(), self.backup_action, self.duplicates_action):
+            action.setEnabled(self.ctx is not None)
         self._update_title()
 
     def _back_text(self) -> str:
@@ -512,6 +614,116 @@ class MainWindow(QMainWindow):
         refresh = getattr(page, "refresh", None)
         if refresh is not None:
             refresh()
+
+    # -- import, export, backup, duplicates ------------------------------------------------------------
+    def _refresh_pages(self) -> None:
+        for page in self.pages.values():
+            refresh = getattr(page, "refresh", None)
+            if refresh is not None:
+                refresh()
+
+    def import_file(self, client_id: str | None = None, client_name: str = ""):
+        """The import wizard (clients or contacts; contacts into ``client_id`` when given)."""
+        if self.ctx is None:
+            return None
+        from .dialogs.import_wizard import ImportWizard
+
+        wizard = ImportWizard(self.ctx, self.tasks, self, client_id=client_id, client_name=client_name)
+        wizard.imported.connect(lambda _result: self._refresh_pages())
+        wizard.open()
+        self._import_wizard = wizard
+        return wizard
+
+    def _ask_save_path(self, title: str, suggested: str, file_filter: str) -> str:
+        path, _filter = QFileDialog.getSaveFileName(self, title, suggested, file_filter)
+        return path
+
+    def export(self, entry: ExportEntry) -> None:
+        """Ask where to save, write the export in the background, say where it went."""
+        if self.ctx is None or self._io_handle is not None:
+            return
+        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        suggested = str(Path(docs) / f"{_(entry.name)}-{self.ctx.today().isoformat()}{entry.suffix}")
+        title = _("Back up the profile") if entry.what == "backup" else _("Export")
+        path = self.ask_save_path(title, suggested, _(entry.filter))
+        if not path:
+            return
+        if not Path(path).suffix:
+            path += entry.suffix
+        ctx = self.ctx
+
+        def work():
+            return run_export(ctx, entry, path)
+
+        self.io_progress.show()
+        self.statusBar().showMessage(_("Backing up…") if entry.what == "backup" else _("Exporting…"))
+        self._io_handle = self.tasks.run_db(work, on_result=lambda r: self._exported(entry, *r),
+                                            on_error=self._io_failed, name=f"export-{entry.key}")
+
+    def _exported(self, entry: ExportEntry, count: int, path: str) -> None:
+        self._io_finished()
+        if entry.what == "backup":
+            text = _("The profile was backed up to {file} ({n} clients with all their records).").format(
+                n=count, file=path)
+        elif entry.what == "calendar":
+            text = _("{n} visits written to {file}.").format(n=count, file=path)
+        elif entry.what == "contacts":
+            text = _("{n} contacts written to {file}.").format(n=count, file=path)
+        else:
+            text = _("{n} clients written to {file}.").format(n=count, file=path)
+        self.statusBar().showMessage(text, 15000)
+        box = QMessageBox(QMessageBox.Icon.Information, APP_TITLE, text, QMessageBox.StandardButton.Ok, self)
+        folder = box.addButton(_("Show in folder"), QMessageBox.ButtonRole.ActionRole)
+        box.buttonClicked.connect(lambda b: QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+                                  if b is folder else None)
+        self.io_message = box
+        box.open()
+
+    def _io_failed(self, exc: BaseException) -> None:
+        from .dialogs.import_wizard import error_text
+
+        self._io_finished()
+        text = _("The file was not written: {error}").format(error=error_text(exc))
+        self.statusBar().showMessage(text, 15000)
+        box = QMessageBox(QMessageBox.Icon.Warning, APP_TITLE, text, QMessageBox.StandardButton.Ok, self)
+        self.io_message = box
+        box.open()
+
+    def _io_finished(self) -> None:
+        self._io_handle = None
+        self.io_progress.hide()
+
+    def restore_backup(self):
+        from .dialogs.restore import RestoreDialog
+
+        current = self.ctx.store.data_dir if self.ctx is not None else Path.home()
+        dialog = RestoreDialog(self.tasks, self.settings, current, self)
+        dialog.open()
+        self._restore_dialog = dialog
+        return dialog
+
+    def find_duplicates(self):
+        if self.ctx is None:
+            return None
+        from .dialogs.duplicates import DuplicatesDialog
+
+        dialog = DuplicatesDialog(self.ctx, self.tasks, self)
+        dialog.client_open_requested.connect(self.open_client)
+        dialog.changed.connect(self._refresh_pages)
+        dialog.open()
+        self._duplicates_dialog = dialog
+        return dialog
+
+    def about(self) -> None:
+        from .. import __version__
+
+        box = QMessageBox(QMessageBox.Icon.NoIcon, _("About AccountDesk"), "", QMessageBox.StandardButton.Ok, self)
+        box.setIconPixmap(icons.app_icon().pixmap(64, 64))
+        box.setText(f"<b>{APP_TITLE}</b> {__version__}")
+        box.setInformativeText(_("A workstation for key-account managers: clients, contacts, visits, service and "
+                                 "feedback, offline on this computer and synced with your team's server."))
+        self.io_message = box
+        box.open()
 
     # -- language ---------------------------------------------------------------------------------
     def apply_language(self, lang: str) -> None:

@@ -122,6 +122,14 @@ QPushButton#Choice {{ text-align: left; padding: 14px 16px; border-radius: 8px; 
 QPushButton#Choice:hover {{ border-color: {ACCENT}; background: {ACCENT_SOFT}; }}
 QToolButton#Link {{ border: none; color: {ACCENT}; }}
 QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
+QMenuBar {{ background: {WINDOW}; border-bottom: 1px solid {BORDER}; padding: 2px 6px; }}
+QMenuBar::item {{ padding: 4px 10px; border-radius: 4px; background: transparent; }}
+QMenuBar::item:selected {{ background: {ACCENT_SOFT}; color: {ACCENT}; }}
+QMenu {{ background: {WINDOW}; border: 1px solid {BORDER}; padding: 4px; }}
+QMenu::item {{ padding: 6px 28px 6px 16px; border-radius: 4px; }}
+QMenu::item:selected {{ background: {ACCENT_SOFT}; color: {TEXT}; }}
+QMenu::item:disabled {{ color: #98a2b3; }}
+QMenu::separator {{ height: 1px; background: {BORDER}; margin: 4px 8px; }}
 QStatusBar {{ background: {SIDEBAR}; border-top: 1px solid {BORDER}; }}
 QStatusBar::item {{ border: none; }}
 QFrame#Card {{ background: {WINDOW}; border: 1px solid {BORDER}; border-radius: 10px; }}

@@ -144,6 +144,8 @@ class ClientsPage(QWidget):
         self.new_button = QPushButton(icons.icon("add", "#ffffff"), "")
         self.new_button.setObjectName("Primary")
         self.new_button.clicked.connect(self.new_client)
+        self.import_button = QPushButton(icons.icon("import"), "")
+        self.import_button.clicked.connect(self.import_file)
         self.search = SearchBox()
         self.search.setMinimumWidth(300)
         self.search.setMaximumWidth(420)
@@ -154,6 +156,7 @@ class ClientsPage(QWidget):
         head.addStretch(1)
         head.addWidget(self.search, 1)
         head.addSpacing(8)
+        head.addWidget(self.import_button)
         head.addWidget(self.new_button)
         outer.addLayout(head)
 
@@ -254,6 +257,8 @@ class ClientsPage(QWidget):
         self.title.setText(_("Clients"))
         self.new_button.setText(_("New client"))
         self.new_button.setToolTip(_("Add a client (Ctrl+N)"))
+        self.import_button.setText(_("Import…"))
+        self.import_button.setToolTip(_("Import clients or contacts from an Excel or CSV file (Ctrl+I)"))
         self.search.setPlaceholderText(_("Search name, pinyin initials, contact, phone…  (Ctrl+F)"))
         self.risk_check.setText(_("Risk flagged"))
         self.clear_button.setText(_("Clear"))
@@ -431,6 +436,19 @@ class ClientsPage(QWidget):
         dialog.client_created.connect(self._client_created)
         dialog.open()
         self._new_dialog = dialog
+
+    def import_file(self):
+        """The import wizard (the main window's, so that every screen refreshes after it)."""
+        window = self.window()
+        if hasattr(window, "import_file"):
+            return window.import_file()
+        from ..dialogs.import_wizard import ImportWizard
+
+        wizard = ImportWizard(self._ctx, self._tasks, self)
+        wizard.imported.connect(lambda _result: self.refresh())
+        wizard.open()
+        self._import_wizard = wizard
+        return wizard
 
     def _client_created(self, client_id: str) -> None:
         self.refresh()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QGraphicsView,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -288,6 +289,10 @@ class ContactsTab(Tab):
             new_label=_("New contact"),
         )
         self.contacts.model.muted = lambda r: bool(r.get("left_company_on"))
+        self.import_button = QPushButton(_("Import…"))
+        self.import_button.setToolTip(_("Import contacts of this client from an Excel or CSV file"))
+        self.import_button.clicked.connect(self.import_contacts)
+        self.contacts.extra_bar.addWidget(self.import_button)
         self.map = RelationshipMap(self)
         holder = QWidget(self)
         box = QVBoxLayout(holder)
@@ -308,6 +313,16 @@ class ContactsTab(Tab):
         self.lookups.invalidate()
         super().reload()
         self.map.set_contacts(self.contacts.model.rows)
+
+    def import_contacts(self):
+        """The import wizard of the main window, for contacts of this client."""
+        window = self.window()
+        if not hasattr(window, "import_file"):
+            return None
+        wizard = window.import_file(self.client_id)
+        if wizard is not None:
+            wizard.imported.connect(lambda _result: self.reload())
+        return wizard
 
     def _edit_from_map(self, contact_id: str) -> None:
         self.contacts.select(contact_id)
