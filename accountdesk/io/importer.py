@@ -14,9 +14,9 @@ chose to import the rest).
 
 from __future__ import annotations
 
-import copy
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,9 +25,11 @@ from sqlalchemy import select
 
 from ..errors import AccountDeskError, PermissionDenied, ValidationError
 from ..i18n import _
-from ..models import SYNC_COLUMNS, Client, Contact, User, model_for
+from ..models import Client, Contact, User, model_for
 from ..permissions import may_write
 from ..services import records
+from ..services.clients import CREDIT_CODES
+from ..services.demo_bulk import BulkWriter
 from ..services.duplicates import normalise_company_name, normalise_email, normalise_person_name
 from ..services.schema import SCHEMAS, parse_values
 from ..services.validation import validate_uscc
@@ -485,82 +487,78 @@ def run_import(
     todo = [r for r in plan.rows if r.status != "rejected"]
     total = len(todo)
     created: dict[int, str] = {}
-    merged = skipped = 0
+    merges: list[PlannedRow] = []
+    skipped = 0
     model = model_for(entity)
     with ctx.write() as (session, writer), session.no_autoflush:
         loaded = _preload_clients(session, plan)  # noqa: F841 - kept alive on purpose
-        bulk = copy.copy(writer)
-        bulk.session = _BatchedSession(session)
-        for done, row in enumerate(todo, start=1):
-            try:
+        if entity == "client":  # the credit codes taken, for the rules (one query, not one per row)
+            taken = session.execute(select(Client.uscc, Client.name).where(Client.uscc.is_not(None), Client.deleted_at.is_(None)))
+            session.info[CREDIT_CODES] = {code: name for code, name in taken}
+        bulk = BulkWriter(session, user_id=writer.user_id, hlc_start=writer.clock.now(), entry_created_at=writer.now())
+
+        def flush() -> None:
+            bulk.flush()
+            writer.clock.observe(bulk.last_hlc)  # later changes come after the import's
+
+        try:
+            for done, row in enumerate(todo, start=1):
                 if row.status == "new":
-                    values = records.check_create(ctx, session, entity, row.values, client_id=row.client_id, parsed=True)
-                    created[row.row] = bulk.create(model, _with_defaults(model, values), client_id=row.client_id).id
-                elif decision(row) == MERGE:
-                    target = row.match_id or created.get(row.match_row or -1)
-                    if target is None:
-                        skipped += 1
+                    with _row_errors(row):
+                        values = records.check_create(ctx, session, entity, row.values, client_id=row.client_id, parsed=True)
+                    row_id = bulk.new_id()
+                    if entity == "client":
+                        if values.get("uscc"):
+                            session.info[CREDIT_CODES][values["uscc"]] = values.get("name")
+                        owner = row_id
                     else:
-                        session.flush()  # the target may be a row of this import, not written yet
-                        _merge_into(ctx, session, writer, entity, target, row, plan.path.name)
-                        merged += 1
+                        owner = row.client_id
+                    created[row.row] = bulk.add(model, values, client_id=owner, created_at=writer.now(), row_id=row_id)
+                elif decision(row) == MERGE:
+                    merges.append(row)
                 else:
                     skipped += 1
-            except AccountDeskError as exc:
-                errors = getattr(exc, "errors", [("file", exc.message)])
-                raise ValidationError(
-                    errors[0][0],
-                    _("Row {row}: {message} Nothing was imported.").format(row=row.row, message=errors[0][1]),
-                    errors=[(f, _("Row {row}: {message} Nothing was imported.").format(row=row.row, message=m)) for f, m in errors],
-                ) from exc
-            if done % FLUSH_EVERY == 0:
-                session.flush()
-            if progress is not None and (done % 500 == 0 or done == total):
-                progress(done, total)
+                if done % FLUSH_EVERY == 0:
+                    flush()
+                    if progress is not None:
+                        progress(done, total)
+            flush()
+        finally:
+            session.info.pop(CREDIT_CODES, None)
+        merged = 0
+        for row in merges:  # after the new rows: a duplicate may merge into a row of this import
+            target = row.match_id or created.get(row.match_row or -1)
+            if target is None:
+                skipped += 1
+                continue
+            with _row_errors(row):
+                _merge_into(ctx, session, writer, entity, target, row, plan.path.name)
+            merged += 1
         session.flush()
         for row in todo:
             if row.boss_row is not None and row.row in created and row.boss_row in created:
                 records.update_record(ctx, "contact", created[row.row], {"reports_to_id": created[row.boss_row]})
+    if progress is not None and total:
+        progress(total, total)
     return ImportResult(len(created), merged, skipped, plan.rejected_rows, tuple(created.values()))
 
 
-#: New rows are written to the database in batches of this many (one INSERT per table and batch).
+#: New rows are written to the database in batches of this many (one executemany per batch).
 FLUSH_EVERY = 1000
 
 
-class _BatchedSession:
-    """The session as the import's change writer sees it: everything is the real session, except
-    that the writer's flush of each single new row is left to the batch flush of the import.
-
-    ``ChangeWriter.create`` flushes each row so that column defaults are filled before it records
-    the outbox entry; the import fills the defaults itself (:func:`_with_defaults`), so the row and
-    its entry are the same as one by one — written by the same writer with the same clock — at a
-    fraction of the cost. Rules still query the real session (flushed every FLUSH_EVERY rows;
-    duplicates within the file were found by the preview already)."""
-
-    def __init__(self, session):
-        self._session = session
-
-    def flush(self, objects=None) -> None:
-        if objects is None:
-            self._session.flush()
-
-    def __getattr__(self, name):
-        return getattr(self._session, name)
-
-
-def _with_defaults(model, values: dict[str, Any]) -> dict[str, Any]:
-    """``values`` plus the Python-side default of every data column not given."""
-    out = dict(values)
-    for col in model.__table__.columns:
-        if col.key in out or col.key in SYNC_COLUMNS or col.default is None:
-            continue
-        default = col.default
-        if default.is_scalar:
-            out[col.key] = default.arg
-        elif default.is_callable:
-            out[col.key] = default.arg(None)
-    return out
+@contextlib.contextmanager
+def _row_errors(row: PlannedRow) -> Iterator[None]:
+    """A failure of one row fails the import, naming the row."""
+    try:
+        yield
+    except AccountDeskError as exc:
+        errors = getattr(exc, "errors", [("file", exc.message)])
+        raise ValidationError(
+            errors[0][0],
+            _("Row {row}: {message} Nothing was imported.").format(row=row.row, message=errors[0][1]),
+            errors=[(f, _("Row {row}: {message} Nothing was imported.").format(row=row.row, message=m)) for f, m in errors],
+        ) from exc
 
 
 def _preload_clients(session, plan: ImportPlan) -> list[Client]:
