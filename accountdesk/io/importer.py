@@ -33,6 +33,7 @@ from ..services.demo_bulk import BulkWriter
 from ..services.duplicates import normalise_company_name, normalise_email, normalise_person_name
 from ..services.schema import SCHEMAS, parse_values
 from ..services.validation import validate_uscc
+from ..store import search
 from . import mapping as M
 from .csv_excel import Sheet, cell_value, read_table_file
 
@@ -485,47 +486,12 @@ def run_import(
         return decisions.get(row.row, SKIP)
 
     todo = [r for r in plan.rows if r.status != "rejected"]
-    total = len(todo)
-    created: dict[int, str] = {}
-    merges: list[PlannedRow] = []
-    skipped = 0
-    model = model_for(entity)
+    new = [r for r in todo if r.status == "new"]
+    merges = [r for r in todo if r.status == "duplicate" and decision(r) == MERGE]
+    skipped = len(todo) - len(new) - len(merges)
+    merged = 0
     with ctx.write() as (session, writer), session.no_autoflush:
-        loaded = _preload_clients(session, plan)  # noqa: F841 - kept alive on purpose
-        if entity == "client":  # the credit codes taken, for the rules (one query, not one per row)
-            taken = session.execute(select(Client.uscc, Client.name).where(Client.uscc.is_not(None), Client.deleted_at.is_(None)))
-            session.info[CREDIT_CODES] = {code: name for code, name in taken}
-        bulk = BulkWriter(session, user_id=writer.user_id, hlc_start=writer.clock.now(), entry_created_at=writer.now())
-
-        def flush() -> None:
-            bulk.flush()
-            writer.clock.observe(bulk.last_hlc)  # later changes come after the import's
-
-        try:
-            for done, row in enumerate(todo, start=1):
-                if row.status == "new":
-                    with _row_errors(row):
-                        values = records.check_create(ctx, session, entity, row.values, client_id=row.client_id, parsed=True)
-                    row_id = bulk.new_id()
-                    if entity == "client":
-                        if values.get("uscc"):
-                            session.info[CREDIT_CODES][values["uscc"]] = values.get("name")
-                        owner = row_id
-                    else:
-                        owner = row.client_id
-                    created[row.row] = bulk.add(model, values, client_id=owner, created_at=writer.now(), row_id=row_id)
-                elif decision(row) == MERGE:
-                    merges.append(row)
-                else:
-                    skipped += 1
-                if done % FLUSH_EVERY == 0:
-                    flush()
-                    if progress is not None:
-                        progress(done, total)
-            flush()
-        finally:
-            session.info.pop(CREDIT_CODES, None)
-        merged = 0
+        created = _create_rows(ctx, session, writer, plan, new, progress, len(todo))
         for row in merges:  # after the new rows: a duplicate may merge into a row of this import
             target = row.match_id or created.get(row.match_row or -1)
             if target is None:
@@ -535,16 +501,57 @@ def run_import(
                 _merge_into(ctx, session, writer, entity, target, row, plan.path.name)
             merged += 1
         session.flush()
-        for row in todo:
-            if row.boss_row is not None and row.row in created and row.boss_row in created:
+        for row in new:
+            if row.boss_row is not None and row.boss_row in created:
                 records.update_record(ctx, "contact", created[row.row], {"reports_to_id": created[row.boss_row]})
-    if progress is not None and total:
-        progress(total, total)
+    if progress is not None and todo:
+        progress(len(todo), len(todo))
     return ImportResult(len(created), merged, skipped, plan.rejected_rows, tuple(created.values()))
+
+
+def _create_rows(ctx, session, writer, plan: ImportPlan, rows: list[PlannedRow], progress, total: int) -> dict[int, str]:
+    """Check and write the new rows (file row number -> new id) with the bulk writer: each is an
+    ordinary create with its outbox entry, written FLUSH_EVERY at a time, in the caller's
+    transaction. The rules see the rows already checked through ``session.info`` (credit codes)."""
+    entity = plan.entity
+    model = model_for(entity)
+    created: dict[int, str] = {}
+    loaded = _preload_clients(session, plan)  # noqa: F841 - kept alive on purpose
+    if entity == "client":  # the credit codes taken, read once (not one query per row)
+        taken = session.execute(select(Client.uscc, Client.name).where(Client.uscc.is_not(None), Client.deleted_at.is_(None)))
+        session.info[CREDIT_CODES] = codes = {code: name for code, name in taken}
+    bulk = BulkWriter(session, user_id=writer.user_id, hlc_start=writer.clock.now(), entry_created_at=writer.now())
+
+    def flush() -> None:
+        bulk.flush()
+        writer.clock.observe(bulk.last_hlc)  # later changes come after the import's
+
+    in_bulk = search.indexed_in_bulk(session.connection(), entity) if len(rows) >= BULK_INDEX_ROWS else contextlib.nullcontext()
+    try:
+        with in_bulk:
+            for done, row in enumerate(rows, start=1):
+                with _row_errors(row):
+                    values = records.check_create(ctx, session, entity, row.values, client_id=row.client_id, parsed=True)
+                row_id = bulk.new_id()
+                if entity == "client" and values.get("uscc"):
+                    codes[values["uscc"]] = values.get("name")
+                owner = row_id if entity == "client" else row.client_id
+                created[row.row] = bulk.add(model, values, client_id=owner, created_at=writer.now(), row_id=row_id)
+                if done % FLUSH_EVERY == 0:
+                    flush()
+                    if progress is not None:
+                        progress(done, total)
+            flush()
+    finally:
+        session.info.pop(CREDIT_CODES, None)
+    return created
 
 
 #: New rows are written to the database in batches of this many (one executemany per batch).
 FLUSH_EVERY = 1000
+#: From this many new rows on, the search index takes them in one pass after they are written
+#: (:func:`accountdesk.store.search.indexed_in_bulk`) rather than row by row.
+BULK_INDEX_ROWS = 1000
 
 
 @contextlib.contextmanager

@@ -13,7 +13,6 @@ from . import records
 from .context import AppContext
 from .records import RuleContext, register_rule
 
-
 #: ``session.info`` key: ``{credit code: client name}`` of every live client, which a bulk
 #: writer (an import) reads once and keeps up to date as it adds clients, so that the rule below
 #: answers each new client from it instead of one query per row.

@@ -21,15 +21,18 @@ The index is kept by SQLite triggers on ``clients``, ``contacts`` and ``service_
 the deterministic Python functions below, registered on every connection by the store's connect
 hook. So the index stays right whoever writes the rows: services, the sync engine applying
 pulled rows, bulk demo generation, imports, or plain SQL. Tombstoned rows (``deleted_at`` set)
-leave the index. :func:`rebuild` recreates it from the tables.
+leave the index. :func:`rebuild` recreates it from the tables. A large import of new rows indexes
+them in one pass instead (:func:`indexed_in_bulk`), inside its own transaction.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import sqlite3
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import column, func, table, text
@@ -429,6 +432,34 @@ def _backfill_sql(entity: str) -> str:
         f"FROM {table} AS NEW WHERE NEW.deleted_at IS NULL AND {client_id} IS NOT NULL"
     )
     return sql
+
+
+@contextlib.contextmanager
+def indexed_in_bulk(conn, entity: str) -> Iterator[None]:
+    """Rows of ``entity`` inserted inside the block are indexed in one pass at its end rather than
+    by the insert trigger once per row (several times faster for thousands of rows). For a write
+    transaction that inserts many new rows (an import); ``conn`` is its SQLAlchemy connection.
+
+    The insert trigger is dropped for the block and put back, as it was, at its end — all within
+    the caller's transaction, so a rollback leaves the schema and the index as they were. Updates
+    inside the block still index through their own trigger (a row already indexed is left as is)."""
+    table = SOURCES[entity][0]
+    name = f"search_{table}_ai"
+    ddl = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)).scalar()
+    if ddl is None:  # no index in this database
+        yield
+        return
+    start = conn.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {table}").scalar()
+    conn.exec_driver_sql(f"DROP TRIGGER {name}")
+    try:
+        yield
+        conn.exec_driver_sql(
+            _backfill_sql(entity)
+            + " AND NEW.rowid > ? AND NOT EXISTS (SELECT 1 FROM search_rows AS s WHERE s.row_id = NEW.id)",
+            (start,),
+        )
+    finally:
+        conn.exec_driver_sql(ddl)
 
 
 def rebuild(conn) -> int:
