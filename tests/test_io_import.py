@@ -396,3 +396,27 @@ def test_a_large_import_that_fails_leaves_the_store_and_its_index_as_they_were(c
         run_import(ctx, plan)
     assert err.value.field == "uscc" and f"Row {n - 1}" in err.value.message
     assert (counts(ctx), _index_and_triggers(ctx)) == before
+
+
+@pytest.mark.parametrize("write_only", [False, True], ids=["with-used-range", "write-only"])
+def test_workbooks_read_as_openpyxl_reads_them(tmp_path, write_only):
+    """The reader opens workbooks without openpyxl's full pass looking for the used range; the
+    cells must be exactly those openpyxl gives, with or without a <dimension> element."""
+    import datetime as dt
+
+    from accountdesk.io.csv_excel import read_table_file
+
+    wb = openpyxl.Workbook(write_only=write_only)
+    ws = wb.create_sheet("客户") if write_only else wb.active
+    ws.append(["客户名称", "员工人数", "签约日期", "备注"])
+    ws.append(["护航科技", 12, dt.datetime(2026, 3, 1), None])
+    ws.append(["远景医疗"])  # a short row
+    ws.append([])
+    ws.append([None, None, None, "末行"])
+    path = tmp_path / "b.xlsx"
+    wb.save(path)
+    expected = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    want = [[list(r) for r in sheet.iter_rows(values_only=True)] for sheet in expected.worksheets]
+    expected.close()
+    got = [[cells for _n, cells in sheet.rows] for sheet in read_table_file(path).sheets]
+    assert got == want

@@ -239,7 +239,7 @@ def _check_required_columns(plan: ImportPlan) -> None:
 class _Index:
     """What the store already holds, for duplicate checks and links (read once per plan)."""
 
-    def __init__(self, ctx, kind: str):
+    def __init__(self, session, kind: str):
         self.users: dict[str, str] = {}
         self.clients_by_uscc: dict[str, tuple[str, str]] = {}
         self.clients_by_name: dict[str, list[tuple[str, str]]] = {}
@@ -248,27 +248,26 @@ class _Index:
         self.contacts_by_mobile: dict[str, tuple[str, str]] = {}
         self.contacts_by_email: dict[str, tuple[str, str]] = {}
         self.contact_ids: dict[str, str] = {}  # contact id -> client id
-        with ctx.read() as session:
-            for u in session.execute(select(User.id, User.username, User.display_name).where(User.deleted_at.is_(None))):
-                for key in (u.display_name, u.username, u.id):
-                    if key:
-                        self.users[key] = u.id
-            for c in session.execute(select(Client.id, Client.name, Client.uscc).where(Client.deleted_at.is_(None))):
-                if c.uscc:
-                    self.clients_by_uscc.setdefault(c.uscc, (c.id, c.name))
-                self.clients_by_name.setdefault(normalise_company_name(c.name), []).append((c.id, c.name))
-                self.clients_by_exact.setdefault(c.name.strip(), []).append((c.id, c.name))
-            if kind == "contacts":
-                stmt = select(Contact.id, Contact.client_id, Contact.name, Contact.mobile, Contact.email).where(
-                    Contact.deleted_at.is_(None)
-                )
-                for p in session.execute(stmt):
-                    self.contact_ids[p.id] = p.client_id
-                    self.contacts_by_name.setdefault((p.client_id, normalise_person_name(p.name)), (p.id, p.name))
-                    if p.mobile:
-                        self.contacts_by_mobile.setdefault(p.mobile, (p.id, p.name))
-                    if p.email:
-                        self.contacts_by_email.setdefault(normalise_email(p.email), (p.id, p.name))
+        for u in session.execute(select(User.id, User.username, User.display_name).where(User.deleted_at.is_(None))):
+            for key in (u.display_name, u.username, u.id):
+                if key:
+                    self.users[key] = u.id
+        for c in session.execute(select(Client.id, Client.name, Client.uscc).where(Client.deleted_at.is_(None))):
+            if c.uscc:
+                self.clients_by_uscc.setdefault(c.uscc, (c.id, c.name))
+            self.clients_by_name.setdefault(normalise_company_name(c.name), []).append((c.id, c.name))
+            self.clients_by_exact.setdefault(c.name.strip(), []).append((c.id, c.name))
+        if kind == "contacts":
+            stmt = select(Contact.id, Contact.client_id, Contact.name, Contact.mobile, Contact.email).where(
+                Contact.deleted_at.is_(None)
+            )
+            for p in session.execute(stmt):
+                self.contact_ids[p.id] = p.client_id
+                self.contacts_by_name.setdefault((p.client_id, normalise_person_name(p.name)), (p.id, p.name))
+                if p.mobile:
+                    self.contacts_by_mobile.setdefault(p.mobile, (p.id, p.name))
+                if p.email:
+                    self.contacts_by_email.setdefault(normalise_email(p.email), (p.id, p.name))
 
 
 @dataclass
@@ -280,7 +279,6 @@ class _Columns:
 
 def _plan_rows(ctx, plan: ImportPlan, data: list[tuple[int, list[Any]]]) -> None:
     schema = SCHEMAS[plan.entity]
-    index = _Index(ctx, plan.kind)
     cols = _Columns(
         [(i, t) for i, (_c, t) in enumerate(plan.mapping.items()) if t],
         {t: c for c, t in plan.mapping.items() if t},
@@ -288,6 +286,9 @@ def _plan_rows(ctx, plan: ImportPlan, data: list[tuple[int, list[Any]]]) -> None
     )
     seen: dict[tuple[str, str], int] = {}  # duplicate keys of earlier rows of the file -> row number
     with ctx.read() as session:
+        index = _Index(session, plan.kind)
+        if plan.kind == "clients":  # the rules' credit-code check answered by the index
+            session.info[CREDIT_CODES] = {code: hit[1] for code, hit in index.clients_by_uscc.items()}
         # the clients contacts link to, held here so that the session's (weak) identity map
         # answers the rules' lookups instead of one query per row
         keep = session.scalars(select(Client).where(Client.deleted_at.is_(None))).all() if plan.kind == "contacts" else []
