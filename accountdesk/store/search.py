@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
+import operator
 import re
 import sqlite3
 import unicodedata
@@ -46,6 +48,7 @@ _WORD = re.compile(r"[^\W_]+")  # runs of letters/digits (Han included)
 _PHONEISH = re.compile(r"^[\d\s+\-().]+$")
 _SPACE = re.compile(r"\s+")
 MAX_VARIANTS = 4
+_NONES = itertools.repeat(None)
 #: Surnames read otherwise than the character's usual reading.
 SURNAME_READINGS = {
     "曾": "zeng", "单": "shan", "解": "xie", "区": "ou", "仇": "qiu", "朴": "piao", "查": "zha",
@@ -74,7 +77,7 @@ def normalise_query(query: str | None) -> str:
 
 
 def digits(value: str | None) -> str:
-    return "".join(ch for ch in (value or "") if ch.isdigit())
+    return "".join(filter(str.isdigit, value or ""))
 
 
 # -- pinyin -------------------------------------------------------------------------------------
@@ -300,8 +303,7 @@ def grams(*docs: str | None) -> str:
     out: dict[str, None] = {}
     for doc in docs:
         for word in _WORD.findall(doc or ""):
-            for i in range(len(word) - 1):
-                out[word[i : i + 2]] = None
+            out.update(zip(map(operator.add, word, word[1:]), _NONES))  # each character and the next
             # The last character alone, so a one-character prefix query finds every position.
             out[word[-1]] = None
     return " ".join(out)
