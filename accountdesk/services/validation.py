@@ -61,13 +61,16 @@ def validate_phone(field: str, value: str, *, mobile: bool = False, region: str 
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         raise ValidationError(field, _("This is not a phone number.")) from None
-    if not phonenumbers.is_valid_number(number):
+    # A number is valid exactly when its type is known (is_valid_number() matches the same
+    # patterns of the same region's metadata as number_type()): one look-up instead of two.
+    kind = phonenumbers.number_type(number)
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
         raise ValidationError(
             field,
             _("This phone number is not valid (a mobile has 11 digits; a landline needs its area code, "
               "e.g. 010-12345678; international numbers start with +)."),
         )
-    if mobile and phonenumbers.number_type(number) not in (
+    if mobile and kind not in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     ):
