@@ -303,7 +303,7 @@ def grams(*docs: str | None) -> str:
     out: dict[str, None] = {}
     for doc in docs:
         for word in _WORD.findall(doc or ""):
-            out.update(zip(map(operator.add, word, word[1:]), _NONES))  # each character and the next
+            out.update(zip(map(operator.add, word, word[1:]), _NONES, strict=False))  # each character and the next
             # The last character alone, so a one-character prefix query finds every position.
             out[word[-1]] = None
     return " ".join(out)
