@@ -31,7 +31,7 @@ from ..services import records
 from ..services.clients import CREDIT_CODES
 from ..services.demo_bulk import BulkWriter
 from ..services.duplicates import normalise_company_name, normalise_email, normalise_person_name
-from ..services.schema import SCHEMAS, parse_values
+from ..services.schema import SCHEMAS, FieldSpec, parse_value
 from ..services.validation import validate_uscc
 from ..store import search
 from . import mapping as M
@@ -272,17 +272,21 @@ class _Index:
 
 @dataclass
 class _Columns:
-    positions: list[tuple[int, str]]  # (column index, target)
+    """The mapping worked out once per plan: what each row's cells go through."""
+
+    positions: list[tuple[int, str, FieldSpec | None]]  # (column index, target, its field: None for a link)
     col_of: dict[str, str]  # target -> column name
     user_fields: set[str]
+    required: list[FieldSpec]
 
 
 def _plan_rows(ctx, plan: ImportPlan, data: list[tuple[int, list[Any]]]) -> None:
     schema = SCHEMAS[plan.entity]
     cols = _Columns(
-        [(i, t) for i, (_c, t) in enumerate(plan.mapping.items()) if t],
+        [(i, t, schema.get(t)) for i, (_c, t) in enumerate(plan.mapping.items()) if t],
         {t: c for c, t in plan.mapping.items() if t},
         {n for n, s in schema.items() if s.kind in ("user", "users")},
+        [s for s in schema.values() if s.required],
     )
     seen: dict[tuple[str, str], int] = {}  # duplicate keys of earlier rows of the file -> row number
     with ctx.read() as session:
@@ -335,25 +339,28 @@ def _link_bosses(plan: ImportPlan, index: _Index, cols: _Columns) -> None:
 
 def _plan_row(ctx, session, plan: ImportPlan, index: _Index, cols: _Columns, seen, number: int, cells: list[Any]) -> PlannedRow | None:
     entity = plan.entity
-    schema = SCHEMAS[entity]
     raw: dict[str, Any] = {}
-    for i, target in cols.positions:
-        if i < len(cells):
+    values: dict[str, Any] = {}
+    errors: list[tuple[str, str]] = []
+    width = len(cells)
+    for i, target, spec in cols.positions:
+        if i < width:
             v = cell_value(cells[i])
             if v is not None:
                 raw[target] = v
+                if spec is not None:  # each field as a form checks it (schema.parse_values)
+                    try:
+                        values[target] = parse_value(spec, v)
+                    except ValidationError as exc:
+                        errors.extend(exc.errors)
     if not raw:
         return None  # a blank line
     planned = PlannedRow(number, raw, {})
-    errors: list[tuple[str, str]] = []
-    try:
-        values = parse_values(entity, {k: v for k, v in raw.items() if k in schema}, partial=True)
-    except ValidationError as exc:
-        errors.extend(exc.errors)
+    if errors:
         values = {}
-    for name, s in schema.items():
-        if s.required and name not in raw:
-            errors.append((name, _("{label} is required.").format(label=s.title)))
+    for s in cols.required:
+        if s.name not in raw:
+            errors.append((s.name, _("{label} is required.").format(label=s.title)))
     for name in cols.user_fields & values.keys():
         ids = values[name] if isinstance(values[name], list) else [values[name]]
         resolved = [index.users.get(u) for u in ids]
