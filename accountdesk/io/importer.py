@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import random
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -528,7 +529,11 @@ def _create_rows(ctx, session, writer, plan: ImportPlan, rows: list[PlannedRow],
     if entity == "client":  # the credit codes taken, read once (not one query per row)
         taken = session.execute(select(Client.uscc, Client.name).where(Client.uscc.is_not(None), Client.deleted_at.is_(None)))
         session.info[CREDIT_CODES] = codes = {code: name for code, name in taken}
-    bulk = BulkWriter(session, user_id=writer.user_id, hlc_start=writer.clock.now(), entry_created_at=writer.now())
+    now = writer.now()
+    bulk = BulkWriter(
+        session, user_id=writer.user_id, hlc_start=writer.clock.now(), entry_created_at=now,
+        id_rng=random.SystemRandom(), id_base=now,  # UUIDv7 ids, as new_id() makes them but faster
+    )
 
     def flush() -> None:
         bulk.flush()

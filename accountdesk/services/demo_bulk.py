@@ -36,7 +36,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from .. import SCHEMA_VERSION
-from ..models import OutboxEntry, SyncMixin, new_id
+from ..models import OutboxEntry, SyncMixin
 from ..sync.clock import HLC, MAX_COUNTER
 from ..sync.codec import column_kind
 
@@ -126,7 +126,7 @@ class BulkWriter:
     ``ids``: ids are UUIDv7-shaped (48-bit milliseconds from ``id_base``, a 12-bit counter in
     ``rand_a`` as RFC 9562 allows, 62 random bits from the seeded ``id_rng``), so they are
     deterministic for a seed and increase in creation order, keeping B-tree inserts at the end.
-    Without ``id_rng`` and ``id_base`` (an import) they are ordinary ids (:func:`new_id`).
+    (An import passes :class:`random.SystemRandom` and the time of the import: ordinary v7 ids.)
 
     ``hlc_start``: the first clock value (from the device clock). Each row gets the next value as
     it is written, counted on as the device clock itself counts (:meth:`HybridClock.now` within
@@ -141,8 +141,8 @@ class BulkWriter:
         user_id: str | None,
         hlc_start: HLC,
         entry_created_at: dt.datetime,
-        id_rng: random.Random | None = None,
-        id_base: dt.datetime | None = None,
+        id_rng: random.Random,
+        id_base: dt.datetime,
     ) -> None:
         self.session = session
         self.user_id = user_id
@@ -150,8 +150,8 @@ class BulkWriter:
         self._wall = hlc_start.wall_ms
         self._counter = hlc_start.counter - 1
         self._entry_created_at = db_datetime(entry_created_at)
-        self._id_bits = id_rng.getrandbits if id_rng is not None else None
-        self._id_ms = int(id_base.timestamp() * 1000) if id_base is not None else 0
+        self._id_bits = id_rng.getrandbits
+        self._id_ms = int(id_base.timestamp() * 1000)
         self._id_n = 0
         self._dialect = session.get_bind().dialect
         self._buffers: dict[type[SyncMixin], _Buffer] = {}
@@ -164,8 +164,6 @@ class BulkWriter:
 
     # -- ids and clocks ---------------------------------------------------------------------
     def new_id(self) -> str:
-        if self._id_bits is None:
-            return new_id()
         n = self._id_n
         self._id_n = n + 1
         value = ((self._id_ms + (n >> 12)) << 80) | (0x7 << 76) | ((n & 0xFFF) << 64) | (0b10 << 62) | self._id_bits(62)
