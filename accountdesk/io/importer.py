@@ -292,7 +292,7 @@ def _plan_rows(ctx, plan: ImportPlan, data: list[tuple[int, list[Any]]]) -> None
     seen: dict[tuple[str, str], int] = {}  # duplicate keys of earlier rows of the file -> row number
     with ctx.read() as session:
         index = _Index(session, plan.kind)
-        if plan.kind == "clients":  # the rules' credit-code check answered by the index
+        if plan.kind == "clients":  # the rules' credit-code check answered by the index (this session's only)
             session.info[CREDIT_CODES] = {code: hit[1] for code, hit in index.clients_by_uscc.items()}
         # the clients contacts link to, held here so that the session's (weak) identity map
         # answers the rules' lookups instead of one query per row
