@@ -336,3 +336,100 @@ def test_a_plan_without_a_required_column_is_made_for_the_mapping_editor(ctx, tm
     assert missing_columns(plan) == ["name"]
     assert plan.columns[0] == "客户名称" and plan.new == 0 and plan.rejected_rows == 3  # nothing importable
     assert missing_columns(plan_import(ctx, path, "clients")) == []
+
+
+def _index_and_triggers(ctx):
+    """The search index rows (without their ids) and the schema of the index's triggers."""
+    with ctx.read() as s:
+        rows = sorted(s.connection().exec_driver_sql(
+            "SELECT entity, row_id, client_id, label, name_doc, body_doc, sort_key, confidential FROM search_rows"
+        ).all())
+        triggers = sorted(s.connection().exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all())
+    return rows, triggers
+
+
+def test_a_large_import_is_found_by_search_and_syncs_like_any_other(ctx, tmp_path):
+    """From BULK_INDEX_ROWS new rows on, the index takes an import's rows in one pass: they must be
+    findable (Chinese, pinyin, initials, phone digits) exactly as rows indexed one by one, every row
+    must have its outbox entry, and the index's triggers must be back in place afterwards."""
+    from accountdesk.io.importer import BULK_INDEX_ROWS
+    from accountdesk.services.search import search
+    from accountdesk.store import search as index
+
+    n = BULK_INDEX_ROWS + 5
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("客户")
+    ws.append(["客户名称", "统一社会信用代码", "城市"])
+    for i in range(n):
+        ws.append(["杭州护航科技有限公司" if i == 700 else f"测试客户{i:05d}有限公司", uscc(i), "杭州"])
+    ws = wb.create_sheet("联系人")
+    ws.append(["客户名称", "姓名", "手机"])
+    for i in range(n):
+        ws.append(["杭州护航科技有限公司" if i == 700 else f"测试客户{i:05d}有限公司", "曾小贤" if i == 700 else f"联系人{i}", f"139{i:08d}"])
+    path = tmp_path / "big.xlsx"
+    wb.save(path)
+    _rows, triggers = _index_and_triggers(ctx)
+    before = counts(ctx)
+    made = run_import(ctx, plan_import(ctx, path, "clients"))
+    people = run_import(ctx, plan_import(ctx, path, "contacts"))
+    assert (made.created, people.created) == (n, n)
+    after = counts(ctx)
+    assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (n, n, 2 * n)
+    with ctx.read() as s:
+        ids = set(made.created_ids) | set(people.created_ids)
+        entries = s.execute(select(OutboxEntry.row_id, OutboxEntry.op).where(OutboxEntry.row_id.in_(ids))).all()
+        assert sorted(e.row_id for e in entries) == sorted(ids) and {e.op for e in entries} == {"create"}
+
+    hz = made.created_ids[700]
+    for query in ("杭州护航", "hangzhouhuhang", "hzhhkj", "huhangkeji"):
+        assert [(h.entity, h.row_id) for h in search(ctx, query) if h.entity == "client"] == [("client", hz)], query
+    for query in ("曾小贤", "zengxiaoxian", "zxx", "13900000700"):
+        hits = [h for h in search(ctx, query) if h.entity == "contact"]
+        assert [(h.client_id, h.label) for h in hits] == [(hz, "曾小贤")], query
+    indexed, after_triggers = _index_and_triggers(ctx)
+    assert after_triggers == triggers
+    with ctx.store.write() as s:  # the index is what indexing row by row gives
+        index.rebuild(s.connection())
+    assert _index_and_triggers(ctx)[0] == indexed
+    # and later changes are indexed by the triggers again
+    clients.create_client(ctx, name="后来新建的客户")
+    assert [h.label for h in search(ctx, "houlai")] == ["后来新建的客户"]
+
+
+def test_a_large_import_that_fails_leaves_the_store_and_its_index_as_they_were(ctx, tmp_path):
+    from accountdesk.io.importer import BULK_INDEX_ROWS
+
+    n = BULK_INDEX_ROWS + 5
+    rows = [["客户名称", "统一社会信用代码"]] + [[f"测试客户{i:05d}有限公司", uscc(i)] for i in range(n)]
+    plan = plan_import(ctx, excel_csv(tmp_path / "c.csv", rows, "utf-8"))
+    assert plan.new == n
+    clients.create_client(ctx, name="别人先建的", uscc=uscc(n - 3))  # the third-last row now fails
+    before = counts(ctx), _index_and_triggers(ctx)
+    with pytest.raises(ValidationError) as err:
+        run_import(ctx, plan)
+    assert err.value.field == "uscc" and f"Row {n - 1}" in err.value.message
+    assert (counts(ctx), _index_and_triggers(ctx)) == before
+
+
+@pytest.mark.parametrize("write_only", [False, True], ids=["with-used-range", "write-only"])
+def test_workbooks_read_as_openpyxl_reads_them(tmp_path, write_only):
+    """The reader opens workbooks without openpyxl's full pass looking for the used range; the
+    cells must be exactly those openpyxl gives, with or without a <dimension> element."""
+    import datetime as dt
+
+    from accountdesk.io.csv_excel import read_table_file
+
+    wb = openpyxl.Workbook(write_only=write_only)
+    ws = wb.create_sheet("客户") if write_only else wb.active
+    ws.append(["客户名称", "员工人数", "签约日期", "备注"])
+    ws.append(["护航科技", 12, dt.datetime(2026, 3, 1), None])
+    ws.append(["远景医疗"])  # a short row
+    ws.append([])
+    ws.append([None, None, None, "末行"])
+    path = tmp_path / "b.xlsx"
+    wb.save(path)
+    expected = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    want = [[list(r) for r in sheet.iter_rows(values_only=True)] for sheet in expected.worksheets]
+    expected.close()
+    got = [[cells for _n, cells in sheet.rows] for sheet in read_table_file(path).sheets]
+    assert got == want

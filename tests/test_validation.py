@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from accountdesk.errors import NotFoundError, ValidationError
-from accountdesk.i18n import set_language
+from accountdesk.i18n import _, set_language
 from accountdesk.models import Client, Contact, OutboxEntry
 from accountdesk.services import (
     clients,
@@ -96,6 +96,58 @@ def test_bad_emails_name_the_field(ctx, client_id, email):
     before = counts(ctx)
     rejects("email", contacts.create_contact, ctx, client_id, name="张三", email=email)
     assert counts(ctx) == before
+
+
+def test_plain_addresses_get_the_libraries_verdict_and_form():
+    """Plain ASCII addresses are checked per domain once (fast for imports); every verdict, reason
+    and normalised form must be the email library's and the phone library's own."""
+    import itertools
+
+    import phonenumbers
+    from email_validator import EmailNotValidError, validate_email
+
+    def ours(fn, *args, **kw):
+        try:
+            return fn("f", *args, **kw)
+        except ValidationError as exc:
+            return exc.message
+
+    def library_email(text):
+        try:
+            return validate_email(text.strip(), check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            return _("This is not a valid email address ({reason}).").format(reason=exc)
+
+    locals_ = ["p123", "Zhang.San", "a+b", "a_b", "-a", "a-", ".a", "a.", "a..b", "postmaster", "Abuse", "x" * 60, ""]
+    domains = ["example.com", "EXAMPLE.Com", "qq.com", "163.com", "a.b", "localhost", "com", "x.test", "x.invalid",
+               "x.local", "a-.com", "-a.com", "xn--fiqs8s.cn", "b.123", "1.2.3.4", "a" * 64 + ".com", "x.onion", "x..com"]
+    for local, domain in itertools.product(locals_, domains):
+        text = f" {local}@{domain} "
+        assert ours(V.validate_email_address, text) == library_email(text), text
+
+    def library_phone(text, mobile):
+        try:
+            number = phonenumbers.parse(text, "CN")
+        except phonenumbers.NumberParseException:
+            return _("This is not a phone number.")
+        if not phonenumbers.is_valid_number(number):
+            return "invalid"
+        if mobile and phonenumbers.number_type(number) not in (
+            phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE
+        ):
+            return "not a mobile"
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    numbers = ["13800138000", "17400001234", "12593800138000", "1790138001380", "01012345678", "057188888888",
+               "+442079460958", "+12025550123", "+8613800138000", "+8610123", "400 810 8888", "95588", "1380013800"]
+    for text, mobile in itertools.product(numbers, (False, True)):
+        got, want = ours(V.validate_phone, text, mobile=mobile), library_phone(text, mobile)
+        if want == "invalid":
+            assert got.startswith("This phone number is not valid"), text
+        elif want == "not a mobile":
+            assert got == "This is not a mobile number.", text
+        else:
+            assert got == want, text
 
 
 @pytest.mark.parametrize(

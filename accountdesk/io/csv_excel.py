@@ -149,8 +149,48 @@ def _merged_ranges(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int, 
     return list(dict.fromkeys(out))
 
 
+def _load_workbook(path: Path):
+    """``openpyxl.load_workbook(path, read_only=True, data_only=True)``, less one needless pass.
+
+    Opening a read-only workbook, openpyxl looks in each sheet for the ``<dimension>`` element
+    (the used range) and, listening for the *end* of elements, stops at the end of
+    ``<sheetData>``; so a sheet without that element — every sheet written by openpyxl's
+    write-only mode, our own exports included — is parsed in full once just to open the file,
+    before it is read. The element comes before ``<sheetData>`` (ECMA-376 §18.3.1.99), so this
+    looks only at the start of the sheet and finds the same range, or none, as openpyxl does."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+    from openpyxl.xml.functions import iterparse
+
+    class Worksheet(ReadOnlyWorksheet):
+        def _get_size(self) -> None:
+            with self._get_source() as src:
+                for _event, element in iterparse(src, events=("start",)):
+                    if element.tag == DIMENSION_TAG:
+                        ref = element.get("ref")
+                        if ref:
+                            self._min_column, self._min_row, self._max_column, self._max_row = range_boundaries(ref)
+                        return
+                    if element.tag == DATA_TAG:
+                        return
+
+    class Reader(ExcelReader):
+        def read_worksheets(self) -> None:  # as openpyxl's in read-only mode, with the sheet above
+            for sheet, rel in self.parser.find_sheets():
+                if rel.target not in self.valid_files or "chartsheet" in rel.Type:
+                    continue
+                ws = Worksheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                ws.sheet_state = sheet.state
+                self.wb._sheets.append(ws)  # noqa: SLF001
+
+    reader = Reader(path, read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
+
+
 def _read_xlsx(path: Path, choose: Callable[[list[Sheet]], str] | None = None) -> TableFile:
-    import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
@@ -164,7 +204,7 @@ def _read_xlsx(path: Path, choose: Callable[[list[Sheet]], str] | None = None) -
     except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile):
         raise _damaged() from None
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = _load_workbook(path)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, EOFError, OSError, SyntaxError):
         raise _damaged() from None
     except Exception as exc:  # noqa: BLE001 - lxml/et parse errors of a mangled part

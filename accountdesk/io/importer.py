@@ -14,9 +14,10 @@ chose to import the rest).
 
 from __future__ import annotations
 
-import copy
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Mapping
+import random
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,12 +26,15 @@ from sqlalchemy import select
 
 from ..errors import AccountDeskError, PermissionDenied, ValidationError
 from ..i18n import _
-from ..models import SYNC_COLUMNS, Client, Contact, User, model_for
+from ..models import Client, Contact, User, model_for
 from ..permissions import may_write
 from ..services import records
+from ..services.clients import CREDIT_CODES
+from ..services.demo_bulk import BulkWriter
 from ..services.duplicates import normalise_company_name, normalise_email, normalise_person_name
-from ..services.schema import SCHEMAS, parse_values
+from ..services.schema import SCHEMAS, FieldSpec, parse_value
 from ..services.validation import validate_uscc
+from ..store import search
 from . import mapping as M
 from .csv_excel import Sheet, cell_value, read_table_file
 
@@ -250,7 +254,7 @@ def _check_required_columns(plan: ImportPlan) -> None:
 class _Index:
     """What the store already holds, for duplicate checks and links (read once per plan)."""
 
-    def __init__(self, ctx, kind: str):
+    def __init__(self, session, kind: str):
         self.users: dict[str, str] = {}
         self.clients_by_uscc: dict[str, tuple[str, str]] = {}
         self.clients_by_name: dict[str, list[tuple[str, str]]] = {}
@@ -259,46 +263,51 @@ class _Index:
         self.contacts_by_mobile: dict[str, tuple[str, str]] = {}
         self.contacts_by_email: dict[str, tuple[str, str]] = {}
         self.contact_ids: dict[str, str] = {}  # contact id -> client id
-        with ctx.read() as session:
-            for u in session.execute(select(User.id, User.username, User.display_name).where(User.deleted_at.is_(None))):
-                for key in (u.display_name, u.username, u.id):
-                    if key:
-                        self.users[key] = u.id
-            for c in session.execute(select(Client.id, Client.name, Client.uscc).where(Client.deleted_at.is_(None))):
-                if c.uscc:
-                    self.clients_by_uscc.setdefault(c.uscc, (c.id, c.name))
-                self.clients_by_name.setdefault(normalise_company_name(c.name), []).append((c.id, c.name))
-                self.clients_by_exact.setdefault(c.name.strip(), []).append((c.id, c.name))
-            if kind == "contacts":
-                stmt = select(Contact.id, Contact.client_id, Contact.name, Contact.mobile, Contact.email).where(
-                    Contact.deleted_at.is_(None)
-                )
-                for p in session.execute(stmt):
-                    self.contact_ids[p.id] = p.client_id
-                    self.contacts_by_name.setdefault((p.client_id, normalise_person_name(p.name)), (p.id, p.name))
-                    if p.mobile:
-                        self.contacts_by_mobile.setdefault(p.mobile, (p.id, p.name))
-                    if p.email:
-                        self.contacts_by_email.setdefault(normalise_email(p.email), (p.id, p.name))
+        for u in session.execute(select(User.id, User.username, User.display_name).where(User.deleted_at.is_(None))):
+            for key in (u.display_name, u.username, u.id):
+                if key:
+                    self.users[key] = u.id
+        for c in session.execute(select(Client.id, Client.name, Client.uscc).where(Client.deleted_at.is_(None))):
+            if c.uscc:
+                self.clients_by_uscc.setdefault(c.uscc, (c.id, c.name))
+            self.clients_by_name.setdefault(normalise_company_name(c.name), []).append((c.id, c.name))
+            self.clients_by_exact.setdefault(c.name.strip(), []).append((c.id, c.name))
+        if kind == "contacts":
+            stmt = select(Contact.id, Contact.client_id, Contact.name, Contact.mobile, Contact.email).where(
+                Contact.deleted_at.is_(None)
+            )
+            for p in session.execute(stmt):
+                self.contact_ids[p.id] = p.client_id
+                self.contacts_by_name.setdefault((p.client_id, normalise_person_name(p.name)), (p.id, p.name))
+                if p.mobile:
+                    self.contacts_by_mobile.setdefault(p.mobile, (p.id, p.name))
+                if p.email:
+                    self.contacts_by_email.setdefault(normalise_email(p.email), (p.id, p.name))
 
 
 @dataclass
 class _Columns:
-    positions: list[tuple[int, str]]  # (column index, target)
+    """The mapping worked out once per plan: what each row's cells go through."""
+
+    positions: list[tuple[int, str, FieldSpec | None]]  # (column index, target, its field: None for a link)
     col_of: dict[str, str]  # target -> column name
     user_fields: set[str]
+    required: list[FieldSpec]
 
 
 def _plan_rows(ctx, plan: ImportPlan, data: list[tuple[int, list[Any]]]) -> None:
     schema = SCHEMAS[plan.entity]
-    index = _Index(ctx, plan.kind)
     cols = _Columns(
-        [(i, t) for i, (_c, t) in enumerate(plan.mapping.items()) if t],
+        [(i, t, schema.get(t)) for i, (_c, t) in enumerate(plan.mapping.items()) if t],
         {t: c for c, t in plan.mapping.items() if t},
         {n for n, s in schema.items() if s.kind in ("user", "users")},
+        [s for s in schema.values() if s.required],
     )
     seen: dict[tuple[str, str], int] = {}  # duplicate keys of earlier rows of the file -> row number
     with ctx.read() as session:
+        index = _Index(session, plan.kind)
+        if plan.kind == "clients":  # the rules' credit-code check answered by the index (this session's only)
+            session.info[CREDIT_CODES] = {code: hit[1] for code, hit in index.clients_by_uscc.items()}
         # the clients contacts link to, held here so that the session's (weak) identity map
         # answers the rules' lookups instead of one query per row
         keep = session.scalars(select(Client).where(Client.deleted_at.is_(None))).all() if plan.kind == "contacts" else []
@@ -345,25 +354,28 @@ def _link_bosses(plan: ImportPlan, index: _Index, cols: _Columns) -> None:
 
 def _plan_row(ctx, session, plan: ImportPlan, index: _Index, cols: _Columns, seen, number: int, cells: list[Any]) -> PlannedRow | None:
     entity = plan.entity
-    schema = SCHEMAS[entity]
     raw: dict[str, Any] = {}
-    for i, target in cols.positions:
-        if i < len(cells):
+    values: dict[str, Any] = {}
+    errors: list[tuple[str, str]] = []
+    width = len(cells)
+    for i, target, spec in cols.positions:
+        if i < width:
             v = cell_value(cells[i])
             if v is not None:
                 raw[target] = v
+                if spec is not None:  # each field as a form checks it (schema.parse_values)
+                    try:
+                        values[target] = parse_value(spec, v)
+                    except ValidationError as exc:
+                        errors.extend(exc.errors)
     if not raw:
         return None  # a blank line
     planned = PlannedRow(number, raw, {})
-    errors: list[tuple[str, str]] = []
-    try:
-        values = parse_values(entity, {k: v for k, v in raw.items() if k in schema}, partial=True)
-    except ValidationError as exc:
-        errors.extend(exc.errors)
+    if errors:
         values = {}
-    for name, s in schema.items():
-        if s.required and name not in raw:
-            errors.append((name, _("{label} is required.").format(label=s.title)))
+    for s in cols.required:
+        if s.name not in raw:
+            errors.append((s.name, _("{label} is required.").format(label=s.title)))
     for name in cols.user_fields & values.keys():
         ids = values[name] if isinstance(values[name], list) else [values[name]]
         resolved = [index.users.get(u) for u in ids]
@@ -497,84 +509,90 @@ def run_import(
         return decisions.get(row.row, SKIP)
 
     todo = [r for r in plan.rows if r.status != "rejected"]
-    total = len(todo)
-    created: dict[int, str] = {}
-    merged = skipped = 0
-    model = model_for(entity)
+    new = [r for r in todo if r.status == "new"]
+    merges = [r for r in todo if r.status == "duplicate" and decision(r) == MERGE]
+    skipped = len(todo) - len(new) - len(merges)
+    merged = 0
     with ctx.write() as (session, writer), session.no_autoflush:
-        loaded = _preload_clients(session, plan)  # noqa: F841 - kept alive on purpose
-        bulk = copy.copy(writer)
-        bulk.session = _BatchedSession(session)
-        for done, row in enumerate(todo, start=1):
-            try:
-                if row.status == "new":
-                    values = records.check_create(ctx, session, entity, row.values, client_id=row.client_id, parsed=True)
-                    created[row.row] = bulk.create(model, _with_defaults(model, values), client_id=row.client_id).id
-                elif decision(row) == MERGE:
-                    target = row.match_id or created.get(row.match_row or -1)
-                    if target is None:
-                        skipped += 1
-                    else:
-                        session.flush()  # the target may be a row of this import, not written yet
-                        _merge_into(ctx, session, writer, entity, target, row, plan.path.name)
-                        merged += 1
-                else:
-                    skipped += 1
-            except AccountDeskError as exc:
-                errors = getattr(exc, "errors", [("file", exc.message)])
-                raise ValidationError(
-                    errors[0][0],
-                    _("Row {row}: {message} Nothing was imported.").format(row=row.row, message=errors[0][1]),
-                    errors=[(f, _("Row {row}: {message} Nothing was imported.").format(row=row.row, message=m)) for f, m in errors],
-                ) from exc
-            if done % FLUSH_EVERY == 0:
-                session.flush()
-            if progress is not None and (done % 500 == 0 or done == total):
-                progress(done, total)
+        created = _create_rows(ctx, session, writer, plan, new, progress, len(todo))
+        for row in merges:  # after the new rows: a duplicate may merge into a row of this import
+            target = row.match_id or created.get(row.match_row or -1)
+            if target is None:
+                skipped += 1
+                continue
+            with _row_errors(row):
+                _merge_into(ctx, session, writer, entity, target, row, plan.path.name)
+            merged += 1
         session.flush()
-        for row in todo:
-            if row.boss_row is not None and row.row in created and row.boss_row in created:
+        for row in new:
+            if row.boss_row is not None and row.boss_row in created:
                 records.update_record(ctx, "contact", created[row.row], {"reports_to_id": created[row.boss_row]})
+    if progress is not None and todo:
+        progress(len(todo), len(todo))
     return ImportResult(len(created), merged, skipped, plan.rejected_rows, tuple(created.values()))
 
 
-#: New rows are written to the database in batches of this many (one INSERT per table and batch).
+def _create_rows(ctx, session, writer, plan: ImportPlan, rows: list[PlannedRow], progress, total: int) -> dict[int, str]:
+    """Check and write the new rows (file row number -> new id) with the bulk writer: each is an
+    ordinary create with its outbox entry, written FLUSH_EVERY at a time, in the caller's
+    transaction. The rules see the rows already checked through ``session.info`` (credit codes)."""
+    entity = plan.entity
+    model = model_for(entity)
+    created: dict[int, str] = {}
+    loaded = _preload_clients(session, plan)  # noqa: F841 - kept alive on purpose
+    if entity == "client":  # the credit codes taken, read once (not one query per row)
+        taken = session.execute(select(Client.uscc, Client.name).where(Client.uscc.is_not(None), Client.deleted_at.is_(None)))
+        session.info[CREDIT_CODES] = codes = {code: name for code, name in taken}
+    now = writer.now()
+    bulk = BulkWriter(
+        session, user_id=writer.user_id, hlc_start=writer.clock.now(), entry_created_at=now,
+        id_rng=random.SystemRandom(), id_base=now,  # UUIDv7 ids, as new_id() makes them but faster
+    )
+
+    def flush() -> None:
+        bulk.flush()
+        writer.clock.observe(bulk.last_hlc)  # later changes come after the import's
+
+    in_bulk = search.indexed_in_bulk(session.connection(), entity) if len(rows) >= BULK_INDEX_ROWS else contextlib.nullcontext()
+    try:
+        with in_bulk:
+            for done, row in enumerate(rows, start=1):
+                with _row_errors(row):
+                    values = records.check_create(ctx, session, entity, row.values, client_id=row.client_id, parsed=True)
+                row_id = bulk.new_id()
+                if entity == "client" and values.get("uscc"):
+                    codes[values["uscc"]] = values.get("name")
+                owner = row_id if entity == "client" else row.client_id
+                created[row.row] = bulk.add(model, values, client_id=owner, created_at=writer.now(), row_id=row_id)
+                if done % FLUSH_EVERY == 0:
+                    flush()
+                    if progress is not None:
+                        progress(done, total)
+            flush()
+    finally:
+        session.info.pop(CREDIT_CODES, None)
+    return created
+
+
+#: New rows are written to the database in batches of this many (one executemany per batch).
 FLUSH_EVERY = 1000
+#: From this many new rows on, the search index takes them in one pass after they are written
+#: (:func:`accountdesk.store.search.indexed_in_bulk`) rather than row by row.
+BULK_INDEX_ROWS = 1000
 
 
-class _BatchedSession:
-    """The session as the import's change writer sees it: everything is the real session, except
-    that the writer's flush of each single new row is left to the batch flush of the import.
-
-    ``ChangeWriter.create`` flushes each row so that column defaults are filled before it records
-    the outbox entry; the import fills the defaults itself (:func:`_with_defaults`), so the row and
-    its entry are the same as one by one — written by the same writer with the same clock — at a
-    fraction of the cost. Rules still query the real session (flushed every FLUSH_EVERY rows;
-    duplicates within the file were found by the preview already)."""
-
-    def __init__(self, session):
-        self._session = session
-
-    def flush(self, objects=None) -> None:
-        if objects is None:
-            self._session.flush()
-
-    def __getattr__(self, name):
-        return getattr(self._session, name)
-
-
-def _with_defaults(model, values: dict[str, Any]) -> dict[str, Any]:
-    """``values`` plus the Python-side default of every data column not given."""
-    out = dict(values)
-    for col in model.__table__.columns:
-        if col.key in out or col.key in SYNC_COLUMNS or col.default is None:
-            continue
-        default = col.default
-        if default.is_scalar:
-            out[col.key] = default.arg
-        elif default.is_callable:
-            out[col.key] = default.arg(None)
-    return out
+@contextlib.contextmanager
+def _row_errors(row: PlannedRow) -> Iterator[None]:
+    """A failure of one row fails the import, naming the row."""
+    try:
+        yield
+    except AccountDeskError as exc:
+        errors = getattr(exc, "errors", [("file", exc.message)])
+        raise ValidationError(
+            errors[0][0],
+            _("Row {row}: {message} Nothing was imported.").format(row=row.row, message=errors[0][1]),
+            errors=[(f, _("Row {row}: {message} Nothing was imported.").format(row=row.row, message=m)) for f, m in errors],
+        ) from exc
 
 
 def _preload_clients(session, plan: ImportPlan) -> list[Client]:

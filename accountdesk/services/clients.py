@@ -13,11 +13,21 @@ from . import records
 from .context import AppContext
 from .records import RuleContext, register_rule
 
+#: ``session.info`` key: ``{credit code: client name}`` of every live client, which a bulk
+#: writer (an import) reads once and keeps up to date as it adds clients, so that the rule below
+#: answers each new client from it instead of one query per row.
+CREDIT_CODES = "accountdesk.client_credit_codes"
+
 
 @register_rule("client")
 def _unique_credit_code(rc: RuleContext) -> None:
     code = rc.values.get("uscc")
     if not code:
+        return
+    known = rc.session.info.get(CREDIT_CODES) if rc.row is None else None
+    if known is not None:
+        if code in known:
+            raise ValidationError("uscc", _("Another client already has this credit code: {name}").format(name=known[code]))
         return
     stmt = select(Client.id, Client.name).where(Client.uscc == code, Client.deleted_at.is_(None))
     if rc.row is not None:

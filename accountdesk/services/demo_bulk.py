@@ -1,4 +1,4 @@
-"""Fast, deterministic bulk writing for the demo generator.
+"""Fast bulk writing of new rows: the demo generator (deterministic) and large imports.
 
 Rows are buffered per table and written, inside the caller's write transaction, with one
 executemany per table and flush of the statement SQLAlchemy Core compiles for ``insert()`` of the
@@ -126,6 +126,7 @@ class BulkWriter:
     ``ids``: ids are UUIDv7-shaped (48-bit milliseconds from ``id_base``, a 12-bit counter in
     ``rand_a`` as RFC 9562 allows, 62 random bits from the seeded ``id_rng``), so they are
     deterministic for a seed and increase in creation order, keeping B-tree inserts at the end.
+    (An import passes :class:`random.SystemRandom` and the time of the import: ordinary v7 ids.)
 
     ``hlc_start``: the first clock value (from the device clock). Each row gets the next value as
     it is written, counted on as the device clock itself counts (:meth:`HybridClock.now` within
