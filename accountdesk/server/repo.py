@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError
 
 from . import tables as t
 
@@ -28,9 +29,22 @@ def current_seq(conn: Connection) -> int:
     return conn.execute(select(t.counter.c.seq).where(t.counter.c.id == 1)).scalar_one()
 
 
+#: PostgreSQL errors after which a push starts again: unique violation (the same new row or batch
+#: from a concurrent push), deadlock, serialisation failure.
+COLLISIONS = frozenset({"23505", "40P01", "40001"})
+
+
+def is_collision(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in COLLISIONS
+
+
 # -- records -----------------------------------------------------------------------------------
-def get_record(conn: Connection, row_id: str) -> dict[str, Any] | None:
-    row = conn.execute(select(t.records).where(t.records.c.id == row_id)).mappings().first()
+def get_record(conn: Connection, row_id: str, *, lock: bool = False) -> dict[str, Any] | None:
+    """A record; ``lock``: locked until commit (a push about to change it)."""
+    stmt = select(t.records).where(t.records.c.id == row_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    row = conn.execute(stmt).mappings().first()
     return dict(row) if row else None
 
 
@@ -40,6 +54,13 @@ def put_record(conn: Connection, rec: dict[str, Any], *, new: bool) -> None:
         conn.execute(insert(t.records).values(id=rec["id"], **values))
     else:
         conn.execute(update(t.records).where(t.records.c.id == rec["id"]).values(**values))
+
+
+def stamp_records(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Set the final sequence numbers (``seq`` and ``clocks``) of records written in this transaction."""
+    if rows:
+        stmt = update(t.records).where(t.records.c.id == bindparam("row_id")).values(seq=bindparam("seq"), clocks=bindparam("clocks"))
+        conn.execute(stmt, [{"row_id": r["id"], "seq": r["seq"], "clocks": r["clocks"]} for r in rows])
 
 
 def client_rows(conn: Connection, client_id: str, entities: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
