@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, Text, and_, bindparam, cast, delete, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
 from . import tables as t
@@ -85,25 +85,31 @@ def live_clients(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in rows.mappings()]
 
 
-def changes(conn: Connection, *, after: int, upto: int, user_id: str | None, limit: int) -> list[dict[str, Any]]:
-    """Records changed in ``(after, upto]`` in sequence order; ``user_id`` limits to that
-    user's scope plus global rows (None: everything)."""
-    stmt = select(t.records).where(t.records.c.seq > after, t.records.c.seq <= upto)
+#: What a pull sends of a record; ``data`` and ``hidden`` as the JSON text the database holds
+#: (pages are large: they are passed on without being decoded and encoded again).
+WIRE_COLUMNS = (t.records.c.entity, t.records.c.id, t.records.c.client_id, t.records.c.seq, t.records.c.deleted,
+                cast(t.records.c.data, Text).label("data"), cast(t.records.c.hidden, Text).label("hidden"))
+
+
+def changes(conn: Connection, *, after: int, upto: int, user_id: str | None, limit: int) -> list[Row]:
+    """Records changed in ``(after, upto]`` in sequence order (:data:`WIRE_COLUMNS`); ``user_id``
+    limits to that user's scope plus global rows (None: everything)."""
+    stmt = select(*WIRE_COLUMNS).where(t.records.c.seq > after, t.records.c.seq <= upto)
     if user_id is not None:
         mine = select(t.scope.c.client_id).where(t.scope.c.user_id == user_id)
         stmt = stmt.where(or_(t.records.c.client_id.is_(None), t.records.c.client_id.in_(mine)))
     stmt = stmt.order_by(t.records.c.seq).limit(limit)
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return conn.execute(stmt).all()
 
 
-def snapshot(conn: Connection, *, clients: list[str], upto: int, after: str | None, limit: int) -> list[dict[str, Any]]:
-    stmt = select(t.records).where(
+def snapshot(conn: Connection, *, clients: list[str], upto: int, after: str | None, limit: int) -> list[Row]:
+    stmt = select(*WIRE_COLUMNS).where(
         t.records.c.client_id.in_(clients), t.records.c.seq <= upto, t.records.c.deleted.is_(False)
     )
     if after:
         stmt = stmt.where(t.records.c.id > after)
     stmt = stmt.order_by(t.records.c.id).limit(limit)
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return conn.execute(stmt).all()
 
 
 # -- scope -------------------------------------------------------------------------------------
