@@ -99,6 +99,13 @@ def refresh_scope(conn: Connection, client_id: str) -> None:
     repo.replace_scope(conn, client_id, scope_entries(conn, client), now_ms())
 
 
+def _mapping(base: int) -> Callable[[int | None], int | None]:
+    def final(seq: int | None) -> int | None:
+        return seq + base if seq is not None and seq >= PROVISIONAL else seq
+
+    return final
+
+
 class Writer:
     """One push (or one server-side change) inside a write transaction. Records it changes are
     locked as they are read; sequence numbers are provisional until :meth:`finish`."""
@@ -121,16 +128,29 @@ class Writer:
         repo.put_record(self.conn, rec, new=new)
         self.written[rec["id"]] = rec
 
-    def finish(self) -> Callable[[int | None], int | None]:
+    def finish(self, batch: tuple[str, p.PushResult] | None = None) -> Callable[[int | None], int | None]:
         """Lock the counter, replace the provisional sequence numbers by final ones (in the
-        order they were handed out) and store the history. Call it last before the commit: the
-        counter stays locked until then. Returns the mapping for numbers handed to the caller."""
+        order they were handed out) and store the history and the result of a push's ``batch``
+        (device id, result; its numbers are made final in place). Call it last before the
+        commit: the counter stays locked until then. Returns the mapping for numbers handed to
+        the caller."""
         used = self.seq - PROVISIONAL
+        if used and self.conn.dialect.name == "postgresql":
+            # Everything is written first with provisional numbers; one statement then locks the
+            # counter and makes them final, so that the lock is held for one round trip and the
+            # commit only (not for the Python in between, which waits for the GIL under load).
+            history_ids = repo.add_history(self.conn, self.history, returning=True)
+            if batch is not None:
+                repo.store_batch(self.conn, batch[0], batch[1].batch_id, batch[1].model_dump(mode="json"))
+            base = repo.stamp_final(self.conn, used=used, provisional=PROVISIONAL, record_ids=list(self.written),
+                                    history_ids=history_ids, batch=(batch[0], batch[1].batch_id) if batch else None)
+            final = _mapping(base)
+            if batch is not None:
+                for res in batch[1].results:
+                    res.seq = final(res.seq)
+            return final
         base = (repo.lock_counter(self.conn) if used else repo.current_seq(self.conn)) - PROVISIONAL
-
-        def final(seq: int | None) -> int | None:
-            return seq + base if seq is not None and seq >= PROVISIONAL else seq
-
+        final = _mapping(base)
         if used:
             stamped = []
             for rec in self.written.values():
@@ -139,6 +159,10 @@ class Writer:
             repo.stamp_records(self.conn, stamped)
             repo.store_counter(self.conn, final(self.seq))
         repo.add_history(self.conn, [dict(h, seq=final(h["seq"])) for h in self.history])
+        if batch is not None:
+            for res in batch[1].results:
+                res.seq = final(res.seq)
+            repo.store_batch(self.conn, batch[0], batch[1].batch_id, batch[1].model_dump(mode="json"))
         return final
 
     # -- helpers -------------------------------------------------------------------------------
@@ -419,11 +443,8 @@ def _push_once(db: Database, settings: Settings, who: Identity, req: p.PushReque
                 results.append(writer.apply(item))
             except Rejected as exc:
                 results.append(p.ItemResult(row_id=item.row_id, status="rejected", code=exc.code, reason=exc.reason))
-        final = writer.finish()
-        for res in results:
-            res.seq = final(res.seq)
         result = p.PushResult(batch_id=req.batch_id, results=results)
-        repo.store_batch(conn, who.device_id, req.batch_id, result.model_dump(mode="json"))
+        writer.finish((who.device_id, result))
         if delay_ms:  # test hook: hold the transaction open after taking sequence numbers
             time.sleep(delay_ms / 1000)
         return result

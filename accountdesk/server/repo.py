@@ -5,7 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, Row, Text, and_, bindparam, cast, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import DBAPIError
 
 from . import tables as t
@@ -23,6 +37,40 @@ def lock_counter(conn: Connection) -> int:
 
 def store_counter(conn: Connection, seq: int) -> None:
     conn.execute(update(t.counter).where(t.counter.c.id == 1).values(seq=seq))
+
+
+_STAMP_SQL = """
+WITH c AS (
+    UPDATE srv_counter SET seq = seq + :used WHERE id = 1 RETURNING seq - :used - :p AS delta
+), r AS (
+    UPDATE srv_records AS r SET seq = r.seq + c.delta, clocks = COALESCE((
+        SELECT jsonb_object_agg(e.key, CASE WHEN jsonb_typeof(e.value -> 1) = 'number' AND (e.value ->> 1)::bigint >= :p
+                                            THEN jsonb_set(e.value, '{1}', to_jsonb((e.value ->> 1)::bigint + c.delta))
+                                            ELSE e.value END)
+        FROM jsonb_each(r.clocks) AS e), '{}'::jsonb)
+    FROM c WHERE r.id = ANY(:ids) AND r.seq >= :p
+), h AS (
+    UPDATE srv_history AS h SET seq = h.seq + c.delta FROM c WHERE h.id = ANY(:hids) AND h.seq >= :p
+), b AS (
+    UPDATE srv_batches AS b SET result = jsonb_set(b.result, '{results}', COALESCE((
+        SELECT jsonb_agg(CASE WHEN jsonb_typeof(x -> 'seq') = 'number' AND (x ->> 'seq')::bigint >= :p
+                              THEN jsonb_set(x, '{seq}', to_jsonb((x ->> 'seq')::bigint + c.delta)) ELSE x END ORDER BY i)
+        FROM jsonb_array_elements(b.result -> 'results') WITH ORDINALITY AS a(x, i)), '[]'::jsonb))
+    FROM c WHERE b.device_id = :device AND b.batch_id = :batch
+)
+SELECT delta FROM c
+"""
+
+
+def stamp_final(conn: Connection, *, used: int, provisional: int, record_ids: list[str], history_ids: list[int],
+                batch: tuple[str, str] | None) -> int:
+    """PostgreSQL: in one statement, lock the counter (held until commit), take ``used`` numbers
+    and turn the provisional numbers (``>= provisional``) of the records, their clocks, the
+    history entries and the batch result written in this transaction into final ones. Returns
+    what to add to a provisional number."""
+    device, batch_id = batch or ("", "")
+    return conn.execute(text(_STAMP_SQL), {"used": used, "p": provisional, "ids": record_ids, "hids": history_ids,
+                                           "device": device, "batch": batch_id}).scalar_one()
 
 
 def current_seq(conn: Connection) -> int:
@@ -162,9 +210,13 @@ def store_batch(conn: Connection, device_id: str, batch_id: str, result: dict[st
 
 
 # -- history and audit -------------------------------------------------------------------------
-def add_history(conn: Connection, entries: list[dict[str, Any]]) -> None:
-    if entries:
-        conn.execute(insert(t.history), entries)
+def add_history(conn: Connection, entries: list[dict[str, Any]], *, returning: bool = False) -> list[int]:
+    if not entries:
+        return []
+    if returning:
+        return list(conn.execute(insert(t.history).returning(t.history.c.id), entries).scalars())
+    conn.execute(insert(t.history), entries)
+    return []
 
 
 def history_of(conn: Connection, client_id: str, field: str | None, limit: int = 1000) -> list[dict[str, Any]]:
