@@ -16,6 +16,9 @@ from .auth import Identity
 from .db import Database
 from .errors import ServerError
 
+#: A cursor further than this behind the target gets pages of ``MAX_PAGE`` rows whatever it asked.
+FAR_BEHIND = 20_000
+
 
 class RawJSON(str):
     """A value already encoded as JSON text (spliced into the answer as it is)."""
@@ -46,6 +49,8 @@ def pull(db: Database, who: Identity, cursor: int, target: int | None, limit: in
     with db.read() as conn:  # one snapshot: scope and data agree
         current = repo.current_seq(conn)
         upto = current if target is None or target > current or target < cursor else target
+        if upto - cursor > FAR_BEHIND:  # an initial sync: fewer, larger pages (within the cap)
+            limit = max(limit, p.MAX_PAGE)
         rows = repo.changes(conn, after=cursor, upto=upto, user_id=None if all_clients else who.user_id, limit=limit + 1)
         scope = [] if all_clients else repo.scope_of(conn, who.user_id)
     has_more = len(rows) > limit

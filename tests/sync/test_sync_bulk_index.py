@@ -120,3 +120,18 @@ def test_laptop_crashing_in_a_large_pull_restores_the_index_when_reopened(portfo
         assert len(_found(again, "hhkj")) == 12 and len(_found(again, "harbour")) == 12
     finally:
         again.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_cursor_far_behind_gets_full_pages(portfolio, server, monkeypatch):
+    from accountdesk.server import pull
+    from accountdesk.server.auth import Identity
+    from accountdesk.sync import protocol as p
+
+    boss = Identity(user_id=server.add_user("boss2", "supervisor"), username="boss2", role="supervisor", device_id="d")
+    assert len(pull.pull(server.db, boss, 0, None, 5)["items"]) == 5  # close enough: what was asked
+    monkeypatch.setattr(pull, "FAR_BEHIND", 10)
+    monkeypatch.setattr(p, "MAX_PAGE", 20)
+    page = pull.pull(server.db, boss, 0, None, 5)
+    assert len(page["items"]) == 20 and page["has_more"]
+    assert len(pull.pull(server.db, boss, page["target"] - 8, None, 5)["items"]) == 5  # near the target again
