@@ -1,7 +1,8 @@
 """The server's database: SQLite (embedded default) or PostgreSQL, and its units of work.
 
-- writes: on SQLite ``BEGIN IMMEDIATE``; on PostgreSQL READ COMMITTED, serialised by the
-  sequence counter row that every push updates first;
+- writes: on SQLite ``BEGIN IMMEDIATE``; on PostgreSQL READ COMMITTED with the records a push
+  changes locked as it reads them, and serialised only for the last step, when the sequence
+  counter row is locked and the final numbers are stamped just before the commit;
 - reads (pulls): one snapshot per request (SQLite's read transaction in WAL mode,
   PostgreSQL REPEATABLE READ), so scope and data are seen at the same moment.
 """

@@ -1,8 +1,11 @@
 """Push: apply a device's batch in one transaction with per-field merge by HLC (DESIGN.md §5).
 
-- the counter row is locked first: writers are serialised, so sequence numbers commit in order
-  and a pull can never skip a late commit; the batch id is checked under that lock, so a retried
-  batch returns its stored result and changes nothing;
+- the merge works under row locks (each record it changes is read ``FOR UPDATE``) with
+  provisional sequence numbers; only at the end is the counter row locked and the final numbers
+  stamped, just before the commit. Writers are thus serialised for that short step only, numbers
+  still commit in order and a pull can never skip a late commit (DESIGN.md §5). Two pushes that
+  collide (the same new row, the same batch, rows locked in the other order) start again; a
+  retried batch returns its stored result and changes nothing;
 - a field changed only on one side is taken; a field changed concurrently (its stored sequence is
   newer than the edit's ``base_seq``, by another device) goes to the higher HLC, and the loser is
   stored as a Conflict record that syncs like any row;
@@ -15,9 +18,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 
 from ..models import ENTITIES, SyncMixin, confidential_fields, data_columns, new_id
 from ..models.enums import Role
@@ -34,6 +39,13 @@ log = logging.getLogger("accountdesk.server")
 
 CREATE_EXTRA = frozenset({"client_id", "created_at", "created_by"})
 SERVER_NODE = "server"
+#: Changes of these fields (of a client or a team member) change who sees the client.
+SCOPE_FIELDS = frozenset({"owner_id", "backup_owner_id", "user_id", "client_id", "deleted_at"})
+#: Sequence numbers handed out before the counter is locked are above this; they are replaced
+#: by final ones before the commit and are never seen outside the transaction.
+PROVISIONAL = 1 << 62
+#: Attempts of a push whose transaction collided with another one.
+PUSH_ATTEMPTS = 5
 
 
 class Rejected(Exception):
@@ -81,14 +93,22 @@ def scope_entries(conn: Connection, client: dict[str, Any]) -> set[tuple[str, st
 
 
 def refresh_scope(conn: Connection, client_id: str, seq: int | None = None) -> None:
-    client = repo.get_record(conn, client_id)
+    client = repo.get_record(conn, client_id, lock=True)
     if client is None or client["entity"] != "client":
         return
     repo.replace_scope(conn, client_id, scope_entries(conn, client), now_ms(), seq)
 
 
+def _mapping(base: int) -> Callable[[int | None], int | None]:
+    def final(seq: int | None) -> int | None:
+        return seq + base if seq is not None and seq >= PROVISIONAL else seq
+
+    return final
+
+
 class Writer:
-    """One push (or one server-side change) inside a locked write transaction."""
+    """One push (or one server-side change) inside a write transaction. Records it changes are
+    locked as they are read; sequence numbers are provisional until :meth:`finish`."""
 
     def __init__(self, conn: Connection, who: Identity, settings: Settings, *, address: str | None = None,
                  cursor: int | None = None):
@@ -97,8 +117,10 @@ class Writer:
         self.cursor = cursor
         self.who = who
         self.settings = settings
-        self.seq = repo.lock_counter(conn)
+        self.seq = PROVISIONAL
         self.history: list[dict[str, Any]] = []
+        self.written: dict[str, dict[str, Any]] = {}  # row id -> the record as last written
+        self.scope_clients: set[str] = set()  # clients whose scope this writer recomputed
         self.now = repo.utcnow()
         self.address = address
 
@@ -106,9 +128,54 @@ class Writer:
         self.seq += 1
         return self.seq
 
-    def finish(self) -> None:
-        repo.store_counter(self.conn, self.seq)
-        repo.add_history(self.conn, self.history)
+    def refresh_scope(self, client_id: str) -> None:
+        """Recompute who sees a client; a user who loses it is marked with the (provisional,
+        made final in :meth:`finish`) sequence number of the change that took it away."""
+        refresh_scope(self.conn, client_id, self.seq)
+        self.scope_clients.add(client_id)
+
+    def put(self, rec: dict[str, Any], *, new: bool) -> None:
+        repo.put_record(self.conn, rec, new=new)
+        self.written[rec["id"]] = rec
+
+    def finish(self, batch: tuple[str, p.PushResult] | None = None) -> Callable[[int | None], int | None]:
+        """Lock the counter, replace the provisional sequence numbers by final ones (in the
+        order they were handed out) and store the history and the result of a push's ``batch``
+        (device id, result; its numbers are made final in place). Call it last before the
+        commit: the counter stays locked until then. Returns the mapping for numbers handed to
+        the caller."""
+        used = self.seq - PROVISIONAL
+        if used and self.conn.dialect.name == "postgresql":
+            # Everything is written first with provisional numbers; one statement then locks the
+            # counter and makes them final, so that the lock is held for one round trip and the
+            # commit only (not for the Python in between, which waits for the GIL under load).
+            history_ids = repo.add_history(self.conn, self.history, returning=True)
+            if batch is not None:
+                repo.store_batch(self.conn, batch[0], batch[1].batch_id, batch[1].model_dump(mode="json"))
+            base = repo.stamp_final(self.conn, used=used, provisional=PROVISIONAL, record_ids=list(self.written),
+                                    history_ids=history_ids, batch=(batch[0], batch[1].batch_id) if batch else None)
+            final = _mapping(base)
+            repo.finalise_former_scope(self.conn, self.scope_clients, base=base, provisional=PROVISIONAL)
+            if batch is not None:
+                for res in batch[1].results:
+                    res.seq = final(res.seq)
+            return final
+        base = (repo.lock_counter(self.conn) if used else repo.current_seq(self.conn)) - PROVISIONAL
+        final = _mapping(base)
+        if used:
+            stamped = []
+            for rec in self.written.values():
+                clocks = {k: [c[0], final(c[1]), *c[2:]] for k, c in rec["clocks"].items()}
+                stamped.append({"id": rec["id"], "seq": final(rec["seq"]), "clocks": clocks})
+            repo.stamp_records(self.conn, stamped)
+            repo.store_counter(self.conn, final(self.seq))
+            repo.finalise_former_scope(self.conn, self.scope_clients, base=base, provisional=PROVISIONAL)
+        repo.add_history(self.conn, [dict(h, seq=final(h["seq"])) for h in self.history])
+        if batch is not None:
+            for res in batch[1].results:
+                res.seq = final(res.seq)
+            repo.store_batch(self.conn, batch[0], batch[1].batch_id, batch[1].model_dump(mode="json"))
+        return final
 
     # -- helpers -------------------------------------------------------------------------------
     def clamp(self, text: str) -> str:
@@ -146,8 +213,7 @@ class Writer:
             "resolved_at": None, "resolved_by": None, "resolution": None,
         }
         clocks = {k: [hlc, seq, SERVER_NODE, None] for k in data}
-        repo.put_record(
-            self.conn,
+        self.put(
             {"id": new_id(), "entity": "conflict", "client_id": rec["client_id"], "seq": seq, "deleted": False,
              "data": data, "clocks": clocks, "hidden": ["kept_value", "lost_value"] if hidden else []},
             new=True,
@@ -196,7 +262,7 @@ class Writer:
             raise Rejected(p.R_UNKNOWN_ENTITY, f"written under schema {item.schema_version}, which this server does not accept")
         hlc = self.clamp(item.hlc)
         columns = set(data_columns(model))
-        existing = repo.get_record(self.conn, item.row_id)
+        existing = repo.get_record(self.conn, item.row_id, lock=True)
         if existing is not None and existing["entity"] != item.entity:
             raise Rejected(p.R_INVALID, "row id already used by another entity")
         allowed = columns | CREATE_EXTRA if item.op == "create" else columns | {"deleted_at"}
@@ -240,12 +306,12 @@ class Writer:
         clock = [hlc, seq, self.who.device_id, self.who.user_id]
         rec = {"id": item.row_id, "entity": item.entity, "client_id": client_id, "seq": seq, "deleted": False,
                "data": data, "clocks": {k: clock for k in fields}, "hidden": hidden_for(model, data)}
-        repo.put_record(self.conn, rec, new=True)
+        self.put(rec, new=True)
         for name in sorted(fields):
             if name not in CREATE_EXTRA and fields[name] is not None:
                 self._history(rec, name, None, fields[name], name in rec["hidden"])
         if item.entity in ("client", "client_team_member"):
-            refresh_scope(self.conn, client_id, self.seq)
+            self.refresh_scope(client_id)
         if item.entity == "handover":
             repo.audit(self.conn, "handover", user_id=self.who.user_id, client_id=client_id,
                        from_user=data.get("from_user_id"), to_user=data.get("to_user_id"), reason=data.get("reason"))
@@ -295,15 +361,15 @@ class Writer:
             data["updated_by"] = self.who.user_id
             new_rec = dict(rec, seq=seq, data=data, clocks=clocks, deleted=data.get("deleted_at") is not None,
                            hidden=hidden_for(model, data))
-            repo.put_record(self.conn, new_rec, new=False)
+            self.put(new_rec, new=False)
             for name, (old, new) in changed.items():
                 self._history(new_rec, name, old, new, name in hidden_before or name in new_rec["hidden"])
             moved = {k: v for k, v in changed.items() if k in ("owner_id", "backup_owner_id")}
             if item.entity == "client" and moved:
                 repo.audit(self.conn, "reassign", user_id=self.who.user_id, client_id=rec["client_id"],
                            changes={k: list(v) for k, v in moved.items()})
-            if item.entity in ("client", "client_team_member"):
-                refresh_scope(self.conn, rec["client_id"], self.seq)
+            if item.entity in ("client", "client_team_member") and SCOPE_FIELDS & changed.keys():
+                self.refresh_scope(rec["client_id"])
         elif conflicts:
             seq = self._resend(rec)
         status = "conflict" if conflicts else "applied"
@@ -313,7 +379,7 @@ class Writer:
         """Give an unchanged row a new sequence number, so that a device whose edit lost pulls
         the winning state again (its own value is still on its screen)."""
         seq = self.next_seq()
-        repo.put_record(self.conn, dict(rec, seq=seq), new=False)
+        self.put(dict(rec, seq=seq), new=False)
         return seq
 
     def _delete(self, model: type[SyncMixin], item: p.PushItem, rec: dict[str, Any], hlc: str) -> p.ItemResult:
@@ -334,10 +400,10 @@ class Writer:
         data.update(deleted_at=deleted_at, updated_at=max(data.get("updated_at") or "", hlc), updated_by=self.who.user_id)
         clocks["deleted_at"] = [hlc, seq, self.who.device_id, self.who.user_id]
         new_rec = dict(rec, seq=seq, data=data, clocks=clocks, deleted=True)
-        repo.put_record(self.conn, new_rec, new=False)
+        self.put(new_rec, new=False)
         self._history(new_rec, "deleted_at", None, deleted_at, False)
         if item.entity in ("client", "client_team_member"):
-            refresh_scope(self.conn, rec["client_id"], self.seq)
+            self.refresh_scope(rec["client_id"])
         return p.ItemResult(row_id=item.row_id, status="conflict" if conflicts else "applied", seq=seq, conflicts=conflicts)
 
     # -- server-side changes (CLI handover, user records) --------------------------------------
@@ -354,9 +420,9 @@ class Writer:
             clocks[name] = [hlc, seq, SERVER_NODE, self.who.user_id]
         data.update(updated_at=max(data.get("updated_at") or "", hlc), updated_by=self.who.user_id or None)
         new_rec = dict(rec, seq=seq, data=data, clocks=clocks, hidden=hidden_for(model, data))
-        repo.put_record(self.conn, new_rec, new=False)
+        self.put(new_rec, new=False)
         if rec["entity"] in ("client", "client_team_member"):
-            refresh_scope(self.conn, rec["client_id"], self.seq)
+            self.refresh_scope(rec["client_id"])
         return new_rec
 
     def server_create(self, entity: str, values: dict[str, Any], *, client_id: str | None, row_id: str | None = None) -> dict[str, Any]:
@@ -370,29 +436,41 @@ class Writer:
         rec = {"id": row_id or new_id(), "entity": entity, "client_id": client_id, "seq": seq, "deleted": False,
                "data": data, "clocks": {k: [hlc, seq, SERVER_NODE, self.who.user_id] for k in values},
                "hidden": hidden_for(model, data)}
-        repo.put_record(self.conn, rec, new=True)
+        self.put(rec, new=True)
         return rec
 
 
 def push(db: Database, settings: Settings, who: Identity, req: p.PushRequest, *, delay_ms: int = 0) -> p.PushResult:
+    for attempt in range(1, PUSH_ATTEMPTS + 1):
+        try:
+            return _push_once(db, settings, who, req, delay_ms)
+        except DBAPIError as exc:
+            # Another push created the same row, stored the same batch or locked rows in the
+            # other order; it has committed or rolled back by now: start again.
+            if attempt == PUSH_ATTEMPTS or not repo.is_collision(exc):
+                raise
+            log.info("push of batch %s collided with another one (attempt %s)", req.batch_id, attempt)
+    raise AssertionError("unreachable")
+
+
+def _push_once(db: Database, settings: Settings, who: Identity, req: p.PushRequest, delay_ms: int) -> p.PushResult:
     with db.write() as conn:
-        writer = Writer(conn, who, settings, cursor=req.cursor)
         stored = repo.stored_batch(conn, who.device_id, req.batch_id)
         if stored is not None:
             result = p.PushResult.model_validate(stored)
             result.replayed = True
             return result
+        writer = Writer(conn, who, settings, cursor=req.cursor)
         results: list[p.ItemResult] = []
         for item in req.items:
             try:  # every check comes before the first write of an item: a refusal writes nothing
                 results.append(writer.apply(item))
             except Rejected as exc:
                 results.append(p.ItemResult(row_id=item.row_id, status="rejected", code=exc.code, reason=exc.reason))
+        result = p.PushResult(batch_id=req.batch_id, results=results)
+        writer.finish((who.device_id, result))
         if delay_ms:  # test hook: hold the transaction open after taking sequence numbers
             time.sleep(delay_ms / 1000)
-        writer.finish()
-        result = p.PushResult(batch_id=req.batch_id, results=results)
-        repo.store_batch(conn, who.device_id, req.batch_id, result.model_dump(mode="json"))
         return result
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from json.encoder import encode_basestring as _str
 from typing import Any
+
+from sqlalchemy import Row
 
 from ..permissions import sees_all_clients, sees_confidential
 from ..sync import protocol as p
@@ -12,19 +16,31 @@ from .auth import Identity
 from .db import Database
 from .errors import ServerError
 
+#: A cursor further than this behind the target gets pages of ``MAX_PAGE`` rows whatever it asked.
+FAR_BEHIND = 20_000
 
-def to_item(rec: dict[str, Any], confidential: bool) -> dict[str, Any]:
-    """The wire form of a record (a :class:`protocol.ChangeItem` as a plain dict: pages are
-    large, so they are serialised without building models)."""
-    data = rec["data"]
-    hidden: list[str] = []
-    if not confidential and rec["hidden"]:
-        data = dict(data)
-        hidden = list(rec["hidden"])
-        for name in hidden:
-            data[name] = None
-    return {"entity": rec["entity"], "id": rec["id"], "client_id": rec["client_id"], "seq": rec["seq"],
-            "deleted": bool(rec["deleted"]), "data": data, "hidden": hidden}
+
+class RawJSON(str):
+    """A value already encoded as JSON text (spliced into the answer as it is)."""
+
+
+def to_item(rec: Row, confidential: bool) -> RawJSON:
+    """The wire form of a record (a :class:`protocol.ChangeItem`) as JSON text: pages are large,
+    so the stored JSON of its data is passed on as it is, decoded only to strip fields."""
+    data, hidden = rec.data, "[]"
+    if not confidential and rec.hidden != "[]":
+        names = json.loads(rec.hidden)
+        if names:
+            values = json.loads(data)
+            for name in names:
+                values[name] = None
+            data, hidden = _dumps(values), _dumps(names)
+    return RawJSON(f'{{"entity":{_str(rec.entity)},"id":{_str(rec.id)},"client_id":{_str(rec.client_id) if rec.client_id is not None else "null"},'
+                   f'"seq":{int(rec.seq)},"deleted":{"true" if rec.deleted else "false"},"data":{data},"hidden":{hidden}}}')
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def pull(db: Database, who: Identity, cursor: int, target: int | None, limit: int) -> dict[str, Any]:
@@ -38,11 +54,13 @@ def pull(db: Database, who: Identity, cursor: int, target: int | None, limit: in
                 raise ServerError(410, p.E_RESNAPSHOT, "Deletes older than this cursor were purged: take a fresh "
                                   "snapshot of your scope (after pushing your outbox).", horizon=horizon)
         upto = current if target is None or target > current or target < cursor else target
+        if upto - cursor > FAR_BEHIND:  # an initial sync: fewer, larger pages (within the cap)
+            limit = max(limit, p.MAX_PAGE)
         rows = repo.changes(conn, after=cursor, upto=upto, user_id=None if all_clients else who.user_id, limit=limit + 1)
         scope = [] if all_clients else repo.scope_of(conn, who.user_id)
     has_more = len(rows) > limit
     rows = rows[:limit]
-    new_cursor = rows[-1]["seq"] if has_more else upto
+    new_cursor = rows[-1].seq if has_more else upto
     return {"cursor": new_cursor, "target": upto, "has_more": has_more, "items": [to_item(r, confidential) for r in rows],
             "scope_all": all_clients, "scope": scope}
 
@@ -55,7 +73,7 @@ def snapshot(db: Database, who: Identity, req: p.SnapshotRequest) -> dict[str, A
         more = len(rows) > req.limit
         rows = rows[: req.limit]
         confidential = sees_confidential(who.role)
-        return {"items": [to_item(r, confidential) for r in rows], "after": rows[-1]["id"] if more else None}
+        return {"items": [to_item(r, confidential) for r in rows], "after": rows[-1].id if more else None}
     with db.read() as conn:
         clients = req.clients
         if not sees_all_clients(who.role):
@@ -65,7 +83,7 @@ def snapshot(db: Database, who: Identity, req: p.SnapshotRequest) -> dict[str, A
     more = len(rows) > req.limit
     rows = rows[: req.limit]
     confidential = sees_confidential(who.role)
-    return {"items": [to_item(r, confidential) for r in rows], "after": rows[-1]["id"] if more else None}
+    return {"items": [to_item(r, confidential) for r in rows], "after": rows[-1].id if more else None}
 
 
 def history(db: Database, who: Identity, client_id: str, field: str | None) -> p.HistoryPage:

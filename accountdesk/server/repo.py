@@ -5,7 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import DBAPIError
 
 from . import tables as t
 
@@ -24,13 +39,60 @@ def store_counter(conn: Connection, seq: int) -> None:
     conn.execute(update(t.counter).where(t.counter.c.id == 1).values(seq=seq))
 
 
+_STAMP_SQL = """
+WITH c AS (
+    UPDATE srv_counter SET seq = seq + :used WHERE id = 1 RETURNING seq - :used - :p AS delta
+), r AS (
+    UPDATE srv_records AS r SET seq = r.seq + c.delta, clocks = COALESCE((
+        SELECT jsonb_object_agg(e.key, CASE WHEN jsonb_typeof(e.value -> 1) = 'number' AND (e.value ->> 1)::bigint >= :p
+                                            THEN jsonb_set(e.value, '{1}', to_jsonb((e.value ->> 1)::bigint + c.delta))
+                                            ELSE e.value END)
+        FROM jsonb_each(r.clocks) AS e), '{}'::jsonb)
+    FROM c WHERE r.id = ANY(:ids) AND r.seq >= :p
+), h AS (
+    UPDATE srv_history AS h SET seq = h.seq + c.delta FROM c WHERE h.id = ANY(:hids) AND h.seq >= :p
+), b AS (
+    UPDATE srv_batches AS b SET result = jsonb_set(b.result, '{results}', COALESCE((
+        SELECT jsonb_agg(CASE WHEN jsonb_typeof(x -> 'seq') = 'number' AND (x ->> 'seq')::bigint >= :p
+                              THEN jsonb_set(x, '{seq}', to_jsonb((x ->> 'seq')::bigint + c.delta)) ELSE x END ORDER BY i)
+        FROM jsonb_array_elements(b.result -> 'results') WITH ORDINALITY AS a(x, i)), '[]'::jsonb))
+    FROM c WHERE b.device_id = :device AND b.batch_id = :batch
+)
+SELECT delta FROM c
+"""
+
+
+def stamp_final(conn: Connection, *, used: int, provisional: int, record_ids: list[str], history_ids: list[int],
+                batch: tuple[str, str] | None) -> int:
+    """PostgreSQL: in one statement, lock the counter (held until commit), take ``used`` numbers
+    and turn the provisional numbers (``>= provisional``) of the records, their clocks, the
+    history entries and the batch result written in this transaction into final ones. Returns
+    what to add to a provisional number."""
+    device, batch_id = batch or ("", "")
+    return conn.execute(text(_STAMP_SQL), {"used": used, "p": provisional, "ids": record_ids, "hids": history_ids,
+                                           "device": device, "batch": batch_id}).scalar_one()
+
+
 def current_seq(conn: Connection) -> int:
     return conn.execute(select(t.counter.c.seq).where(t.counter.c.id == 1)).scalar_one()
 
 
+#: PostgreSQL errors after which a push starts again: unique violation (the same new row or batch
+#: from a concurrent push), deadlock, serialisation failure.
+COLLISIONS = frozenset({"23505", "40P01", "40001"})
+
+
+def is_collision(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in COLLISIONS
+
+
 # -- records -----------------------------------------------------------------------------------
-def get_record(conn: Connection, row_id: str) -> dict[str, Any] | None:
-    row = conn.execute(select(t.records).where(t.records.c.id == row_id)).mappings().first()
+def get_record(conn: Connection, row_id: str, *, lock: bool = False) -> dict[str, Any] | None:
+    """A record; ``lock``: locked until commit (a push about to change it)."""
+    stmt = select(t.records).where(t.records.c.id == row_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    row = conn.execute(stmt).mappings().first()
     return dict(row) if row else None
 
 
@@ -40,6 +102,13 @@ def put_record(conn: Connection, rec: dict[str, Any], *, new: bool) -> None:
         conn.execute(insert(t.records).values(id=rec["id"], **values))
     else:
         conn.execute(update(t.records).where(t.records.c.id == rec["id"]).values(**values))
+
+
+def stamp_records(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Set the final sequence numbers (``seq`` and ``clocks``) of records written in this transaction."""
+    if rows:
+        stmt = update(t.records).where(t.records.c.id == bindparam("row_id")).values(seq=bindparam("seq"), clocks=bindparam("clocks"))
+        conn.execute(stmt, [{"row_id": r["id"], "seq": r["seq"], "clocks": r["clocks"]} for r in rows])
 
 
 def client_rows(conn: Connection, client_id: str, entities: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
@@ -64,39 +133,45 @@ def live_clients(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in rows.mappings()]
 
 
-def changes(conn: Connection, *, after: int, upto: int, user_id: str | None, limit: int) -> list[dict[str, Any]]:
-    """Records changed in ``(after, upto]`` in sequence order; ``user_id`` limits to that
-    user's scope plus global rows (None: everything)."""
-    stmt = select(t.records).where(t.records.c.seq > after, t.records.c.seq <= upto)
+#: What a pull sends of a record; ``data`` and ``hidden`` as the JSON text the database holds
+#: (pages are large: they are passed on without being decoded and encoded again).
+WIRE_COLUMNS = (t.records.c.entity, t.records.c.id, t.records.c.client_id, t.records.c.seq, t.records.c.deleted,
+                cast(t.records.c.data, Text).label("data"), cast(t.records.c.hidden, Text).label("hidden"))
+
+
+def changes(conn: Connection, *, after: int, upto: int, user_id: str | None, limit: int) -> list[Row]:
+    """Records changed in ``(after, upto]`` in sequence order (:data:`WIRE_COLUMNS`); ``user_id``
+    limits to that user's scope plus global rows (None: everything)."""
+    stmt = select(*WIRE_COLUMNS).where(t.records.c.seq > after, t.records.c.seq <= upto)
     if user_id is not None:
         mine = select(t.scope.c.client_id).where(t.scope.c.user_id == user_id)
         stmt = stmt.where(or_(t.records.c.client_id.is_(None), t.records.c.client_id.in_(mine)))
     stmt = stmt.order_by(t.records.c.seq).limit(limit)
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return conn.execute(stmt).all()
 
 
-def snapshot(conn: Connection, *, clients: list[str], upto: int, after: str | None, limit: int) -> list[dict[str, Any]]:
-    stmt = select(t.records).where(
+def snapshot(conn: Connection, *, clients: list[str], upto: int, after: str | None, limit: int) -> list[Row]:
+    stmt = select(*WIRE_COLUMNS).where(
         t.records.c.client_id.in_(clients), t.records.c.seq <= upto, t.records.c.deleted.is_(False)
     )
     if after:
         stmt = stmt.where(t.records.c.id > after)
     stmt = stmt.order_by(t.records.c.id).limit(limit)
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return conn.execute(stmt).all()
 
 
-def scope_snapshot(conn: Connection, *, user_id: str | None, upto: int, after: str | None, limit: int) -> list[dict[str, Any]]:
+def scope_snapshot(conn: Connection, *, user_id: str | None, upto: int, after: str | None, limit: int) -> list[Row]:
     """Every record of a user's scope plus the global rows (None: of every client), tombstones
     not yet purged included, in id order: a fresh copy for a device whose cursor is older than
     the purge horizon (what is absent from it is gone from the server)."""
-    stmt = select(t.records).where(t.records.c.seq <= upto)
+    stmt = select(*WIRE_COLUMNS).where(t.records.c.seq <= upto)
     if user_id is not None:
         mine = select(t.scope.c.client_id).where(t.scope.c.user_id == user_id)
         stmt = stmt.where(or_(t.records.c.client_id.is_(None), t.records.c.client_id.in_(mine)))
     if after:
         stmt = stmt.where(t.records.c.id > after)
     stmt = stmt.order_by(t.records.c.id).limit(limit)
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return conn.execute(stmt).all()
 
 
 # -- tombstone retention -----------------------------------------------------------------------
@@ -113,8 +188,13 @@ def last_purge_at(conn: Connection) -> dt.datetime | None:
 
 
 def tombstones(conn: Connection) -> list[dict[str, Any]]:
+    """Every tombstone, locked until commit; one that a push in flight has locked is left out
+    (the push holds it while it waits for the counter, which the purge holds: waiting for it
+    would deadlock). The next purge takes it."""
     stmt = select(t.records.c.id, t.records.c.entity, t.records.c.client_id, t.records.c.seq, t.records.c.data).where(
         t.records.c.deleted.is_(True))
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
@@ -178,6 +258,15 @@ def replace_scope(conn: Connection, client_id: str, entries: set[tuple[str, str]
         )
 
 
+def finalise_former_scope(conn: Connection, client_ids: set[str], *, base: int, provisional: int) -> None:
+    """Turn the provisional sequence numbers of the scope losses this transaction recorded for
+    ``client_ids`` into final ones (``+ base``)."""
+    if client_ids:
+        col = t.former_scope.c.until_seq
+        conn.execute(update(t.former_scope).where(t.former_scope.c.client_id.in_(sorted(client_ids)), col >= provisional)
+                     .values(until_seq=col + base))
+
+
 # -- batches -----------------------------------------------------------------------------------
 def stored_batch(conn: Connection, device_id: str, batch_id: str) -> dict[str, Any] | None:
     stmt = select(t.batches.c.result).where(t.batches.c.device_id == device_id, t.batches.c.batch_id == batch_id)
@@ -189,9 +278,13 @@ def store_batch(conn: Connection, device_id: str, batch_id: str, result: dict[st
 
 
 # -- history and audit -------------------------------------------------------------------------
-def add_history(conn: Connection, entries: list[dict[str, Any]]) -> None:
-    if entries:
-        conn.execute(insert(t.history), entries)
+def add_history(conn: Connection, entries: list[dict[str, Any]], *, returning: bool = False) -> list[int]:
+    if not entries:
+        return []
+    if returning:
+        return list(conn.execute(insert(t.history).returning(t.history.c.id), entries).scalars())
+    conn.execute(insert(t.history), entries)
+    return []
 
 
 def history_of(conn: Connection, client_id: str, field: str | None, limit: int = 1000) -> list[dict[str, Any]]:

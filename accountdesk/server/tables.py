@@ -34,8 +34,9 @@ metadata = MetaData(
 Json = JSON().with_variant(JSONB(), "postgresql")
 TS = DateTime(timezone=True)
 
-#: One row: the last sequence number handed out. Updated inside every push transaction, which
-#: serialises writers: a pull can never skip a commit that was still in flight.
+#: One row: the last sequence number handed out. Locked and updated at the end of every push
+#: transaction that changes records, just before its commit: numbers commit in order, so a pull
+#: can never skip a commit that was still in flight.
 counter = Table(
     "srv_counter",
     metadata,

@@ -74,6 +74,19 @@ class Store:
             self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
         )
         self._local = threading.local()
+        self._restore_index()
+
+    def _restore_index(self) -> None:
+        """A bulk load that suspended the search index was interrupted (see search.suspend)."""
+        from . import search
+
+        with self.engine.connect() as conn:
+            if not search.suspended(conn):
+                return
+        with self.write() as session:
+            conn = session.connection()
+            if search.suspended(conn):
+                search.restore(conn)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:

@@ -476,6 +476,38 @@ def rebuild(conn) -> int:
     return int(result.fetchone()[0])
 
 
+def _source_trigger_names() -> list[str]:
+    return [f"search_{SOURCES[entity][0]}_{s}" for entity in SOURCES for s in ("ai", "au", "ad")]
+
+
+def suspend(conn) -> None:
+    """Stop keeping the index row by row, before a bulk load (a large pull): the source tables'
+    triggers are dropped, and :func:`restore` rebuilds the index in one pass afterwards. The
+    missing triggers are themselves the mark, committed with the rows: a store that is opened
+    without them (the load was interrupted by a crash) restores the index first."""
+    exec_ = conn.exec_driver_sql if hasattr(conn, "exec_driver_sql") else conn.execute
+    for name in _source_trigger_names():
+        exec_(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def suspended(conn) -> bool:
+    exec_ = conn.exec_driver_sql if hasattr(conn, "exec_driver_sql") else conn.execute
+    names = _source_trigger_names()
+    found = exec_(f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({', '.join('?' * len(names))})",
+                  tuple(names)).fetchone()[0]
+    if found == len(names):
+        return False
+    return exec_("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'search_rows'").fetchone()[0] > 0
+
+
+def restore(conn) -> int:
+    """Recreate the triggers :func:`suspend` dropped and rebuild the index; returns rows indexed."""
+    exec_ = conn.exec_driver_sql if hasattr(conn, "exec_driver_sql") else conn.execute
+    for stmt in schema_statements():
+        exec_(stmt)
+    return rebuild(conn)
+
+
 # -- queries -----------------------------------------------------------------------------------
 
 
