@@ -205,6 +205,7 @@ def main() -> int:
 
     words = ["华信", "hx", "zhong", "北京", "科技", "jt", "检测", "hhkj", "安泰", "dz", "上海", "yy", "电子", "中科"]
     latencies, floors = [], []
+    typed_log: list[tuple[float, str]] = []
     raw = sqlite3.connect(str(profile / "accountdesk.sqlite3"))
     for word in words:
         page.search.clear()
@@ -218,6 +219,7 @@ def main() -> int:
             wait_for(page.model.query_finished)
             idle()  # the view has repainted with the new rows
             latencies.append(time.perf_counter() - start)
+            typed_log.append((latencies[-1], typed))
             f0 = time.perf_counter()
             raw.execute("SELECT id, name FROM clients WHERE deleted_at IS NULL AND name LIKE ? ORDER BY name LIMIT 200",
                         (f"%{typed}%",)).fetchall()
@@ -227,6 +229,8 @@ def main() -> int:
     print(f"  floor  raw SQL LIKE on names     p50 {pct(floors, 50) * 1000:7.1f} ms   p95 {fp95 * 1000:7.1f} ms")
     print(f"  app    search box -> list        p50 {pct(latencies, 50) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms"
           f"   ratio {p95 / fp95 if fp95 else float('nan'):6.1f}x   (target p95 < 50 ms)")
+    slowest = ", ".join(f"{t!r} {s * 1000:.0f} ms" for s, t in sorted(typed_log, reverse=True)[:4])
+    print(f"  slowest: {slowest}")
 
     # -- the whole list loaded: memory ---------------------------------------------------------------
     page.search.clear()
