@@ -118,6 +118,19 @@ def test_client_list_rows_carry_health_and_next_due(ctx, client):
     assert row.next_due == dt.date(2026, 4, 2) and not row.overdue
 
 
+def test_a_scheduled_visit_is_the_next_due_date_in_the_client_list(ctx, client):
+    # the survey cadence has never been held (due at once); once one is on the calendar, the
+    # list shows that visit's day, not a date long past, and the client is not overdue for it
+    visits.create_visit_plan(ctx, client, "satisfaction_survey", starts_on=dt.date(2025, 1, 1))
+    row = S.list_clients_page(ctx).rows[0]
+    assert row.next_due == dt.date(2025, 1, 1) and row.overdue
+    visits.plan_visit(ctx, client, "satisfaction_survey", at(2026, 5, 20))
+    row = S.list_clients_page(ctx).rows[0]
+    assert row.next_due == dt.date(2026, 4, 2) and not row.overdue  # the return visit comes first
+    visits.plan_visit(ctx, client, "return_visit", at(2026, 6, 3))
+    assert S.list_clients_page(ctx).rows[0].next_due == dt.date(2026, 5, 20)  # the survey is now first
+
+
 def test_unknown_client(ctx):
     with pytest.raises(NotFoundError):
         client_health(ctx, "no-such-id")

@@ -211,13 +211,17 @@ def next_due(ctx: AppContext, client_id: str) -> dt.date | None:
 def next_due_by_client(
     session: Session, client_ids: list[str], today: dt.date, statuses: list[PlanStatus] | None = None
 ) -> dict[str, tuple[dt.date, bool]]:
-    """``{client_id: (earliest due date, any cadence overdue)}`` for a page of clients."""
+    """``{client_id: (earliest due date, any cadence overdue)}`` for a page of clients: a cadence
+    counts on the day of its scheduled visit when one is planned."""
     out: dict[str, tuple[dt.date, bool]] = {}
     if statuses is None:
         statuses = plan_statuses_in(session, client_ids, today)
     for s in statuses:
-        due, overdue = out.get(s.client_id, (s.due, False))
-        out[s.client_id] = (min(due, s.due), overdue or s.overdue)
+        # A cadence with a visit on the calendar is next due on that visit's day (as the agenda
+        # and the workspace show it), not on the date it fell due before it was scheduled.
+        when = s.scheduled if s.scheduled is not None else s.due
+        due, overdue = out.get(s.client_id, (when, False))
+        out[s.client_id] = (min(due, when), overdue or s.overdue)
     return out
 
 
