@@ -1,7 +1,7 @@
 """Import of 10,000 clients with 60,000 contacts from one .xlsx, beside the floor of reading the
 same file with openpyxl alone (read-only mode, every cell of both sheets).
 
-    python benchmarks/bench_import.py [--clients N] [--contacts-per-client K] [--runs R] [--used-range]
+    python benchmarks/bench_import.py [--clients N] [--contacts-per-client K] [--runs R] [--used-range] [--landline]
 
 Prints each figure with the floor and the ratio (target: import within 3x the floor). Each run
 reads the floor again just before importing into a new profile, so that a busy machine weighs on
@@ -13,7 +13,8 @@ documentation has it. Opening such a workbook, openpyxl parses each sheet that l
 file's included); the import's reader (accountdesk/io/csv_excel.py ``_load_workbook``) skips that
 pass and takes plain text cells without openpyxl's rich-text objects, so the same read with the
 import's reader is shown too, with the ratio against it. ``--used-range`` writes
-the file with that element, as Excel does: then openpyxl has no such pass to make.
+the file with that element, as Excel does: then openpyxl has no such pass to make. ``--landline``
+gives every contact a column more, the landline of its client (shared by the client's contacts).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def uscc(n: int) -> str:
     return body + uscc_check_char(body)
 
 
-def make_workbook(path: Path, clients: int, per_client: int, *, used_range: bool = False) -> None:
+def make_workbook(path: Path, clients: int, per_client: int, *, used_range: bool = False, landline: bool = False) -> None:
     """Both sheets in openpyxl's write-only mode, or (``used_range``) saved as a whole workbook,
     which writes the <dimension> element as Excel does."""
     wb = openpyxl.Workbook(write_only=not used_range)
@@ -53,11 +54,12 @@ def make_workbook(path: Path, clients: int, per_client: int, *, used_range: bool
     for i in range(clients):
         ws.append([f"测试客户{i:05d}科技有限公司", uscc(i), "检测", "standard", CITIES[i % 8], 100 + i % 900, f"{CITIES[i % 8]}市某某路{i}号"])
     ws = wb.create_sheet("联系人")
-    ws.append(["客户名称", "姓名", "职务", "手机", "邮箱"])
+    ws.append(["客户名称", "姓名", "职务", "手机", "邮箱", *(["电话"] if landline else [])])
     n = 0
     for i in range(clients):
+        phone = [f"021-6{i:07d}"] if landline else []
         for k in range(per_client):
-            ws.append([f"测试客户{i:05d}科技有限公司", f"联系人{n:06d}", TITLES[k % 6], f"139{n:08d}", f"p{n}@example.com"])
+            ws.append([f"测试客户{i:05d}科技有限公司", f"联系人{n:06d}", TITLES[k % 6], f"139{n:08d}", f"p{n}@example.com", *phone])
             n += 1
     wb.save(path)
 
@@ -104,6 +106,7 @@ def main() -> int:
     ap.add_argument("--contacts-per-client", type=int, default=6)
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--used-range", action="store_true", help="write the <dimension> element as Excel does")
+    ap.add_argument("--landline", action="store_true", help="contacts have their client's landline too")
     args = ap.parse_args()
     set_language("en")
     contacts = args.clients * args.contacts_per_client
@@ -112,9 +115,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         book = tmpdir / "import.xlsx"
-        make_workbook(book, args.clients, args.contacts_per_client, used_range=args.used_range)
+        make_workbook(book, args.clients, args.contacts_per_client, used_range=args.used_range, landline=args.landline)
         print(f"file: {args.clients} clients, {contacts} contacts, {book.stat().st_size / 1e6:.1f} MB"
-              f"{', with its used range' if args.used_range else ''}")
+              f"{', with its used range' if args.used_range else ''}{', with landlines' if args.landline else ''}")
         for run in range(1, args.runs + 1):
             floor, floor_cpu, cells = floor_read(book)
             lean, lean_cpu, _cells = floor_read(book, _load_workbook)

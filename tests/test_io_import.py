@@ -499,3 +499,50 @@ def test_shared_and_inline_strings_read_as_openpyxl_reads_them(tmp_path):
     assert got == want
     assert [r[0] for r in got][:4] == ["客户名称", "护航科技", "", "  前后有空格  "]
     assert got[4][:3] == ["远景医疗"] * 3 and got[5][0] == "张三"
+
+
+def test_repeated_phone_numbers_and_addresses_get_the_forms_verdict_on_every_row(ctx, tmp_path):
+    """Phones, emails and credit codes are checked once per distinct cell in a plan; every row
+    still gets exactly what the form's check gives for its cell (value or message), whatever the
+    cell's type (a number typed into Excel, text, a yes/no cell)."""
+    from accountdesk.services.schema import SCHEMAS, parse_value
+
+    clients.create_client(ctx, name="上海护航科技有限公司")
+    cells = [  # (mobile, phone, email)
+        ("13800138000", "021-62345678", "li@example.com"),
+        (13800138000, "021-62345678", "LI@Example.com"),
+        ("13800138001", " 021-62345678 ", "li@example.com"),
+        ("12345", "021-62345678", None),
+        ("12345", 1, "not an address"),
+        ("13800138002", True, "not an address"),
+        ("13800138003", "１３８００１３８００４", "wang@example.com"),
+    ]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["客户名称", "姓名", "手机", "电话", "邮箱"])
+    for i, row in enumerate(cells):
+        ws.append(["上海护航科技有限公司", f"联系人{i}", *row])
+    path = tmp_path / "contacts.xlsx"
+    wb.save(path)
+
+    plan = plan_import(ctx, path, "contacts")
+
+    schema = SCHEMAS["contact"]
+    for planned, row in zip(plan.rows, cells, strict=True):
+        want_values, want_errors = {}, []
+        for name, cell in zip(("mobile", "phone", "email"), row, strict=True):
+            if cell is None:
+                continue
+            try:
+                want_values[name] = parse_value(schema[name], cell.strip() if isinstance(cell, str) else cell)
+            except ValidationError as exc:
+                want_errors += exc.errors
+        got_errors = [(r.field, r.message) for r in plan.rejected if r.row == planned.row]
+        assert got_errors == want_errors
+        if want_errors:
+            assert planned.status == "rejected"
+        else:
+            assert planned.status in ("new", "duplicate")  # duplicates keep their values for a merge
+            assert {k: planned.values.get(k) for k in want_values} == want_values
+    assert plan.rows[0].values["phone"] == plan.rows[1].values["phone"] == "+862162345678"
+    assert [r.status for r in plan.rows] == ["new", "duplicate", "duplicate", "rejected", "rejected", "rejected", "new"]
