@@ -433,3 +433,116 @@ def test_workbooks_read_as_openpyxl_reads_them(tmp_path, write_only):
     expected.close()
     got = [[cells for _n, cells in sheet.rows] for sheet in read_table_file(path).sheets]
     assert got == want
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG = "http://schemas.openxmlformats.org/package/2006"
+#: Strings as Excel and other writers store them: plain, empty, with spaces kept, rich-text runs,
+#: a phonetic guide, Excel's escape of an underscore, and attributes on the string element.
+_STRINGS = [
+    "<t>客户名称</t>",
+    "<t>护航科技</t>",
+    "<t/>",
+    '<t xml:space="preserve">  前后有空格  </t>',
+    "<r><t>远景</t></r><r><rPr><b/></rPr><t>医疗</t></r>",
+    "<t>张三</t><rPh sb=\"0\" eb=\"2\"><t>ちょうさん</t></rPh><phoneticPr fontId=\"1\"/>",
+    "<t>a_x005F_x0041_b</t>",
+    "<r><t>only runs</t></r>",
+]
+
+
+def _handmade_workbook(path) -> None:
+    """A workbook written by hand: one sheet whose cells use every string above, once from the
+    shared strings (as Excel writes them) and once inline (as openpyxl writes them)."""
+    cells = []
+    for i, s in enumerate(_STRINGS):
+        cells.append(f'<row r="{i + 1}"><c r="A{i + 1}" t="s"><v>{i}</v></c>'
+                     f'<c r="B{i + 1}" t="inlineStr"><is>{s}</is></c><c t="inlineStr" s="0"><is>{s}</is></c>'
+                     f'<c r="D{i + 1}"><v>{i}.5</v></c></row>')
+    files = {
+        "[Content_Types].xml": f'<Types xmlns="{_PKG}/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+        "</Types>",
+        "_rels/.rels": f'<Relationships xmlns="{_PKG}/relationships"><Relationship Id="rId1" '
+        f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>'
+        '<sheet name="客户" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{_PKG}/relationships">'
+        f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+        "xl/sharedStrings.xml": f'<sst xmlns="{_MAIN}" count="{len(_STRINGS)}" uniqueCount="{len(_STRINGS)}">'
+        + "".join(f"<si>{s}</si>" for s in _STRINGS) + "</sst>",
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{_MAIN}"><dimension ref="A1:D{len(_STRINGS)}"/>'
+        f'<sheetData>{"".join(cells)}</sheetData></worksheet>',
+    }
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+
+
+def test_shared_and_inline_strings_read_as_openpyxl_reads_them(tmp_path):
+    """Plain strings are taken without openpyxl's rich-text objects; every kind of string must
+    still read exactly as openpyxl reads it, from the shared strings and inline alike."""
+    from accountdesk.io.csv_excel import read_table_file
+
+    path = tmp_path / "strings.xlsx"
+    _handmade_workbook(path)
+    expected = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    want = [list(r) for r in expected.worksheets[0].iter_rows(values_only=True)]
+    expected.close()
+    got = [cells for _n, cells in read_table_file(path).sheets[0].rows]
+    assert got == want
+    assert [r[0] for r in got][:4] == ["客户名称", "护航科技", "", "  前后有空格  "]
+    assert got[4][:3] == ["远景医疗"] * 3 and got[5][0] == "张三"
+
+
+def test_repeated_phone_numbers_and_addresses_get_the_forms_verdict_on_every_row(ctx, tmp_path):
+    """Phones, emails and credit codes are checked once per distinct cell in a plan; every row
+    still gets exactly what the form's check gives for its cell (value or message), whatever the
+    cell's type (a number typed into Excel, text, a yes/no cell)."""
+    from accountdesk.services.schema import SCHEMAS, parse_value
+
+    clients.create_client(ctx, name="上海护航科技有限公司")
+    cells = [  # (mobile, phone, email)
+        ("13800138000", "021-62345678", "li@example.com"),
+        (13800138000, "021-62345678", "LI@Example.com"),
+        ("13800138001", " 021-62345678 ", "li@example.com"),
+        ("12345", "021-62345678", None),
+        ("12345", 1, "not an address"),
+        ("13800138002", True, "not an address"),
+        ("13800138003", "１３８００１３８００４", "wang@example.com"),
+    ]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["客户名称", "姓名", "手机", "电话", "邮箱"])
+    for i, row in enumerate(cells):
+        ws.append(["上海护航科技有限公司", f"联系人{i}", *row])
+    path = tmp_path / "contacts.xlsx"
+    wb.save(path)
+
+    plan = plan_import(ctx, path, "contacts")
+
+    schema = SCHEMAS["contact"]
+    for planned, row in zip(plan.rows, cells, strict=True):
+        want_values, want_errors = {}, []
+        for name, cell in zip(("mobile", "phone", "email"), row, strict=True):
+            if cell is None:
+                continue
+            try:
+                want_values[name] = parse_value(schema[name], cell.strip() if isinstance(cell, str) else cell)
+            except ValidationError as exc:
+                want_errors += exc.errors
+        got_errors = [(r.field, r.message) for r in plan.rejected if r.row == planned.row]
+        assert got_errors == want_errors
+        if want_errors:
+            assert planned.status == "rejected"
+        else:
+            assert planned.status in ("new", "duplicate")  # duplicates keep their values for a merge
+            assert {k: planned.values.get(k) for k in want_values} == want_values
+    assert plan.rows[0].values["phone"] == plan.rows[1].values["phone"] == "+862162345678"
+    assert [r.status for r in plan.rows] == ["new", "duplicate", "duplicate", "rejected", "rejected", "rejected", "new"]

@@ -372,3 +372,26 @@ def test_one_character_lists_the_clients_whose_records_contain_it(ctx, book):
     assert S.count_clients(ctx, search="华") == 1
     records.delete_record(ctx, "contact", book["xiaoming"])
     assert listed("晓") == set()
+
+
+def test_grams_are_each_words_pairs_and_last_character_in_order_without_repeats():
+    """The tokens of the two-character index, as the index was first built (a dict grown word by
+    word), for names, bodies and the empty cases."""
+    import operator
+
+    def reference(*docs):
+        out: dict[str, None] = {}
+        for doc in docs:
+            for word in index._WORD.findall(doc or ""):  # noqa: SLF001
+                out.update(dict.fromkeys(map(operator.add, word, word[1:])))
+                out[word[-1]] = None
+        return " ".join(out)
+
+    names = ["上海护航科技有限公司", "张三", "曾小单", "ＡＢＣ Trading Co., Ltd.", "李 李李", "a", "", None, "x_y-z 1.5"]
+    bodies = ["+8613800138000", "p0@example.com", "总经理\n采购经理", "aaaa", None, ""]
+    for name in names:
+        for body in bodies:
+            docs = (index.name_doc(name), index.join_docs(index.phones_doc(body), index.body_doc(body, name)))
+            assert index.grams(*docs) == reference(*docs), (name, body)
+    assert index.grams() == index.grams(None, "") == ""
+    assert index.grams("李李李") == "李李 李"

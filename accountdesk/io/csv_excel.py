@@ -157,12 +157,61 @@ def _load_workbook(path: Path):
     ``<sheetData>``; so a sheet without that element — every sheet written by openpyxl's
     write-only mode, our own exports included — is parsed in full once just to open the file,
     before it is read. The element comes before ``<sheetData>`` (ECMA-376 §18.3.1.99), so this
-    looks only at the start of the sheet and finds the same range, or none, as openpyxl does."""
+    looks only at the start of the sheet and finds the same range, or none, as openpyxl does.
+
+    Text cells are read faster too. openpyxl builds a rich-text object for every string (each
+    shared string, and each inline string — openpyxl itself writes strings inline) just to take
+    its text; a string that is one plain ``<t>`` element is taken as it is here, and any other
+    (runs of rich text, phonetic guides, attributes) goes through openpyxl as before. The text is
+    the same either way: the ``<t>`` element's, "" when it is empty."""
+    from openpyxl.cell.text import Text
     from openpyxl.reader.excel import ExcelReader
-    from openpyxl.utils.cell import range_boundaries
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+    from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
+    from openpyxl.worksheet._read_only import EMPTY_CELL, ReadOnlyWorksheet
+    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG, INLINE_STRING, WorkSheetParser
+    from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
     from openpyxl.xml.functions import iterparse
+
+    string_tag, text_tag = f"{{{SHEET_MAIN_NS}}}si", f"{{{SHEET_MAIN_NS}}}t"
+
+    def plain_text(node) -> str | None:
+        """The text of ``<si>`` or ``<is>`` holding one plain ``<t>`` and nothing else, else None."""
+        if len(node) == 1 and not node.attrib:
+            t = node[0]
+            if t.tag == text_tag and len(t) == 0:
+                return t.text or ""
+        return None
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            if element.get("t") == "inlineStr" and self.data_only and not self.rich_text:
+                child = element.find(INLINE_STRING)
+                value = plain_text(child) if child is not None else None
+                if value is not None:  # as openpyxl's parse_cell, less the rich-text object
+                    style_id = element.get("s", 0)
+                    if style_id:
+                        style_id = int(style_id)
+                    coordinate = element.get("r")
+                    if coordinate:
+                        row, column = coordinate_to_tuple(coordinate)
+                        self.col_counter = column
+                    else:
+                        self.col_counter += 1
+                        row, column = self.row_counter, self.col_counter
+                    return {"row": row, "column": column, "value": value, "data_type": "s", "style_id": style_id}
+            return super().parse_cell(element)
+
+    def read_strings(src) -> list[str]:  # openpyxl's read_string_table, less the rich-text objects
+        strings = []
+        for _event, node in iterparse(src):
+            if node.tag == string_tag:
+                text = plain_text(node)
+                if text is None:
+                    text = Text.from_tree(node).content
+                strings.append(text.replace("x005F_", ""))
+                node.clear()
+        return strings
+
 
     class Worksheet(ReadOnlyWorksheet):
         def _get_size(self) -> None:
@@ -176,7 +225,41 @@ def _load_workbook(path: Path):
                     if element.tag == DATA_TAG:
                         return
 
+        def _cells_by_row(self, min_col, min_row, max_col, max_row, values_only=False):
+            # openpyxl's ReadOnlyWorksheet._cells_by_row (3.1), with the parser above
+            filler = EMPTY_CELL if not values_only else None
+            max_col = max_col or self.max_column
+            max_row = max_row or self.max_row
+            empty_row = []
+            if max_col is not None:
+                empty_row = (filler,) * (max_col + 1 - min_col)
+            counter = min_row
+            idx = 1
+            with self._get_source() as src:
+                parser = Parser(
+                    src, self._shared_strings, data_only=self.parent.data_only, epoch=self.parent.epoch,
+                    date_formats=self.parent._date_formats, timedelta_formats=self.parent._timedelta_formats,  # noqa: SLF001
+                )
+                for idx, row in parser.parse():  # noqa: B007 - read after the loop, as openpyxl does
+                    if max_row is not None and idx > max_row:
+                        break
+                    for _ in range(counter, idx):  # rows missing from the file
+                        counter += 1
+                        yield empty_row
+                    if counter <= idx:
+                        yield self._get_row(row, min_col, max_col, values_only)
+                        counter += 1
+            if max_row is not None and max_row < idx:
+                for _ in range(counter, max_row + 1):
+                    yield empty_row
+
     class Reader(ExcelReader):
+        def read_strings(self) -> None:  # as openpyxl's, with read_strings above
+            ct = self.package.find(SHARED_STRINGS)
+            if ct is not None:
+                with self.archive.open(ct.PartName[1:]) as src:
+                    self.shared_strings = read_strings(src)
+
         def read_worksheets(self) -> None:  # as openpyxl's in read-only mode, with the sheet above
             for sheet, rel in self.parser.find_sheets():
                 if rel.target not in self.valid_files or "chartsheet" in rel.Type:

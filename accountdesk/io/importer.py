@@ -293,6 +293,21 @@ class _Columns:
     col_of: dict[str, str]  # target -> column name
     user_fields: set[str]
     required: list[FieldSpec]
+    #: (target, type, cell) -> (parsed value, None) or (None, errors): the fields of MEMO_KINDS,
+    #: checked once per distinct cell in this plan (a landline shared by a client's contacts)
+    checked: dict[tuple[str, type, Any], tuple[Any, list[tuple[str, str]] | None]] = field(default_factory=dict)
+
+
+#: Field kinds whose check costs most and depends on nothing but the cell (phonenumbers, the
+#: credit code's check character, email_validator).
+MEMO_KINDS = frozenset({"phone", "mobile", "email", "uscc"})
+
+
+def _parse_cell(spec: FieldSpec, value: Any) -> tuple[Any, list[tuple[str, str]] | None]:
+    try:
+        return parse_value(spec, value), None
+    except ValidationError as exc:
+        return None, list(exc.errors)
 
 
 def _plan_rows(ctx, plan: ImportPlan, data: list[tuple[int, list[Any]]]) -> None:
@@ -363,11 +378,22 @@ def _plan_row(ctx, session, plan: ImportPlan, index: _Index, cols: _Columns, see
             v = cell_value(cells[i])
             if v is not None:
                 raw[target] = v
-                if spec is not None:  # each field as a form checks it (schema.parse_values)
-                    try:
-                        values[target] = parse_value(spec, v)
-                    except ValidationError as exc:
-                        errors.extend(exc.errors)
+                if spec is None:
+                    continue
+                if spec.kind in MEMO_KINDS:  # each field as a form checks it (schema.parse_values)
+                    key = (target, type(v), v)
+                    hit = cols.checked.get(key)
+                    if hit is None:
+                        hit = cols.checked[key] = _parse_cell(spec, v)
+                    if hit[1] is None:
+                        values[target] = hit[0]
+                    else:
+                        errors.extend(hit[1])
+                    continue
+                try:
+                    values[target] = parse_value(spec, v)
+                except ValidationError as exc:
+                    errors.extend(exc.errors)
     if not raw:
         return None  # a blank line
     planned = PlannedRow(number, raw, {})

@@ -60,7 +60,7 @@ def validate_phone(field: str, value: str, *, mobile: bool = False, region: str 
     Returns E.164 (``+8613800138000``), with ``;ext=`` for an extension."""
     text = to_halfwidth(value).strip()
     try:
-        number = phonenumbers.parse(text, region)
+        number = parse_phone(text, region)
     except phonenumbers.NumberParseException:
         raise ValidationError(field, _("This is not a phone number.")) from None
     # A number is valid exactly when its type is known (is_valid_number() matches the same
@@ -81,6 +81,29 @@ def validate_phone(field: str, value: str, *, mobile: bool = False, region: str 
     if number.extension:
         formatted += f";ext={number.extension}"
     return formatted
+
+
+#: What is typed most: a Chinese mobile, eleven ASCII digits from 1 (r"\d" would take other digits).
+_CN_ELEVEN = re.compile(r"1[0-9]{10}")
+
+
+@functools.cache
+def _cn_prefixes() -> re.Pattern[str]:
+    """The prefixes phonenumbers strips from the start of a Chinese number: the international
+    dialling prefix (00, or an IP-dialling code before it) and the national prefix for parsing
+    (0, or such a code), both as the library's metadata for CN has them."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    return re.compile("|".join(f"(?:{p})" for p in (meta.international_prefix, meta.national_prefix_for_parsing) if p))
+
+
+def parse_phone(text: str, region: str = "CN") -> phonenumbers.PhoneNumber:
+    """``phonenumbers.parse(text, region)``, the same number; eleven ASCII digits from 1 in
+    region CN without a prefix the library would strip are taken as they are (no plus sign, no
+    dialling prefix, no national prefix, no extension: the library's parse makes exactly this of
+    them, a third of the cost of checking a mobile number)."""
+    if region == "CN" and _CN_ELEVEN.fullmatch(text) and not _cn_prefixes().match(text):
+        return phonenumbers.PhoneNumber(country_code=86, national_number=int(text))
+    return phonenumbers.parse(text, region)
 
 
 def format_phone(value: str | None) -> str:
