@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..i18n import _
@@ -95,7 +96,7 @@ def _check_refs(rc: RuleContext) -> None:
             model = model_for(s.ref)
             ids = value if isinstance(value, list) else [value]
             for rid in ids:
-                target = rc.session.get(model, rid)
+                target = _get(rc.session, model, rid)
                 if target is None or target.deleted_at is not None:
                     errors.append((name, _("{label}: the referenced record does not exist.").format(label=s.title)))
                     break
@@ -144,6 +145,14 @@ def create_in(
     return writer.create(model, checked, client_id=None if model.__global__ else client_id)
 
 
+def _get(session: Session, model: type, row_id: str):
+    """``session.get`` that first looks in the identity map itself: an import checks tens of
+    thousands of rows against the same few thousand clients, already loaded, and ``get``'s own
+    option handling cost ~20 µs a row."""
+    found = session.identity_map.get(identity_key(model, row_id))
+    return found if found is not None else session.get(model, row_id)
+
+
 def check_create(
     ctx: AppContext, session: Session, entity: str, values: dict[str, Any], *, client_id: str | None = None, parsed: bool = False
 ) -> dict[str, Any]:
@@ -156,7 +165,7 @@ def check_create(
     if not model.__global__ and entity != "client":
         if not client_id:
             raise ValidationError("client", _("Choose a client."))
-        client = session.get(Client, client_id)
+        client = _get(session, Client, client_id)
         if client is None or client.deleted_at is not None:
             raise NotFoundError(_("The client no longer exists (it may have been deleted)."))
     rc = RuleContext(ctx, session, entity, None, parsed_values, client_id)
