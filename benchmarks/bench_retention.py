@@ -25,7 +25,6 @@ os.environ["ACCOUNTDESK_ARGON2_TEST"] = "1"
 import argparse
 import datetime as dt
 import random
-import shutil
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ from sqlalchemy import delete, func, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_sync import PASSWORD, device, load_portfolio, make_database, start_server  # noqa: E402
+from bench_sync import PASSWORD, device, load_portfolio, make_database, start_server, tear_down  # noqa: E402
 
 from accountdesk.i18n import set_language  # noqa: E402
 from accountdesk.models import Client, Contact  # noqa: E402
@@ -126,12 +125,7 @@ def main() -> int:
             engine.close()
             ctx.close()
     finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(10)
-        db.close()
-        drop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        tear_down(proc, db, drop, workdir)
     return 0
 
 

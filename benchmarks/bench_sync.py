@@ -287,6 +287,16 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
+def tear_down(proc, db: Database, drop, workdir: Path) -> None:
+    """Stop the server process, close and drop the database, remove the work folder."""
+    if proc is not None:
+        proc.terminate()
+        proc.wait(10)
+    db.close()
+    drop()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=1000)
@@ -366,12 +376,7 @@ def main() -> int:
               f"{cpu:.1f} CPU s) | floor (/v1/health, same threads): {fcount / min(seconds, 10):.0f} requests/s "
               f"(p99 {pct(flat, .99) * 1000:.0f} ms) | ratio {count / seconds / (fcount / min(seconds, 10)):.2f} (no target)")
     finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(10)
-        db.close()
-        drop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        tear_down(proc, db, drop, workdir)
     return 0
 
 
