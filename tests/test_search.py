@@ -395,3 +395,34 @@ def test_grams_are_each_words_pairs_and_last_character_in_order_without_repeats(
             assert index.grams(*docs) == reference(*docs), (name, body)
     assert index.grams() == index.grams(None, "") == ""
     assert index.grams("李李李") == "李李 李"
+
+
+def test_word_by_word_reading_equals_pypinyin_on_whole_names():
+    """The index reads a run of Han characters word by word with a per-word cache; the result
+    must be exactly what pypinyin gives for the whole run (demo names, phrases and random
+    strings of common and rare characters, including phrases glued to single characters)."""
+    import random
+
+    from pypinyin import Style, lazy_pinyin
+    from pypinyin.constants import PHRASES_DICT
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    from accountdesk.services import demo_data as D
+
+    rnd = random.Random(2026)
+    chars = [chr(c) for c in pinyin_dict if 0x4E00 <= c <= 0x9FFF]
+    phrases = [p for p in PHRASES_DICT if len(p) <= 4]
+    samples = ["护航科技服务有限公司", "重庆银行股份有限公司", "曾单", "长沙银行", "行长", "音乐", "朝阳区重庆路"]
+    samples += [s[0] + g[0] for s in D.SURNAMES for g in D.GIVEN_NAMES]  # the demo's people
+    samples += [b[0] + suffix for b in D.BRANDS for suffix in ("科技有限公司", "银行股份有限公司", "医院")]
+    for _ in range(4000):
+        pick = rnd.random()
+        if pick < 0.4:
+            samples.append("".join(rnd.choice(phrases) for _ in range(rnd.randint(1, 4))))
+        elif pick < 0.7:
+            samples.append("".join(rnd.choice(chars[:4000]) for _ in range(rnd.randint(1, 10))))
+        else:
+            samples.append("".join(rnd.choice(phrases) if rnd.random() < 0.5 else rnd.choice(chars) for _ in range(rnd.randint(1, 6))))
+    index._han_readings.cache_clear()
+    for run in samples:
+        assert index._han_readings(run)[0] == tuple(lazy_pinyin(run, style=Style.NORMAL)), run

@@ -34,7 +34,7 @@ def _json(data) -> Response:
     its items come as JSON text (:class:`pull.RawJSON`) and are joined as they are."""
     rest = {k: v for k, v in data.items() if k != "items"}
     head = json.dumps(rest, ensure_ascii=False, separators=(",", ":"), default=str)
-    body = '{"items":[' + ",".join(data["items"]) + "]" + ("," + head[1:] if rest else "}")
+    body = '{"items":[' + pull.joined(data["items"]) + "]" + ("," + head[1:] if rest else "}")
     return Response(body.encode(), media_type="application/json")
 
 

@@ -39,6 +39,24 @@ def to_item(rec: Row, confidential: bool) -> RawJSON:
                    f'"seq":{int(rec.seq)},"deleted":{"true" if rec.deleted else "false"},"data":{data},"hidden":{hidden}}}')
 
 
+class JoinedItems:
+    """A page's items as one JSON text (comma-joined, without brackets), built by the database."""
+
+    __slots__ = ("text", "count")
+
+    def __init__(self, text: str, count: int):
+        self.text = text
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
+
+
+def joined(items: JoinedItems | list[RawJSON]) -> str:
+    """The items of a page as the content of a JSON array."""
+    return items.text if isinstance(items, JoinedItems) else ",".join(items)
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -56,8 +74,15 @@ def pull(db: Database, who: Identity, cursor: int, target: int | None, limit: in
         upto = current if target is None or target > current or target < cursor else target
         if upto - cursor > FAR_BEHIND:  # an initial sync: fewer, larger pages (within the cap)
             limit = max(limit, p.MAX_PAGE)
-        rows = repo.changes(conn, after=cursor, upto=upto, user_id=None if all_clients else who.user_id, limit=limit + 1)
+        user_id = None if all_clients else who.user_id
         scope = [] if all_clients else repo.scope_of(conn, who.user_id)
+        if not db.is_sqlite:
+            text, n, last = repo.changes_joined(conn, after=cursor, upto=upto, user_id=user_id, limit=limit,
+                                                confidential=confidential)
+            has_more = n == limit and repo.has_changes(conn, after=last, upto=upto, user_id=user_id)
+            return {"cursor": last if has_more else upto, "target": upto, "has_more": has_more,
+                    "items": JoinedItems(text, n), "scope_all": all_clients, "scope": scope}
+        rows = repo.changes(conn, after=cursor, upto=upto, user_id=user_id, limit=limit + 1)
     has_more = len(rows) > limit
     rows = rows[:limit]
     new_cursor = rows[-1].seq if has_more else upto

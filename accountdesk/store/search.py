@@ -85,9 +85,13 @@ def digits(value: str | None) -> str:
 def _han_readings(run: str) -> tuple[tuple[str, ...], ...]:
     """Pinyin variants (syllable tuples) of a run of Han characters: the phrase-aware reading
     first, then per-character common readings that differ from it."""
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin.seg.simpleseg import seg
 
-    usual = tuple(lazy_pinyin(run, style=Style.NORMAL))
+    # pypinyin reads a run word by word (its own segmentation, then each word's reading): the
+    # words repeat across names (有限公司, 科技, surnames) and are cached, which makes the first
+    # indexing of thousands of new names (an initial sync, an import) several times faster.
+    # tests/store/test_search_pinyin.py checks this against lazy_pinyin of the whole run.
+    usual = tuple(syllable for word in seg(run) for syllable in _word_readings(word))
     variants = [usual]
     if len(usual) == len(run) <= 4:
         # The character-by-character most common reading (where phrases read otherwise), for
@@ -103,6 +107,14 @@ def _han_readings(run: str) -> tuple[tuple[str, ...], ...]:
         if alt not in variants:
             variants.append(alt)
     return tuple(variants[:MAX_VARIANTS])
+
+
+@functools.lru_cache(maxsize=65536)
+def _word_readings(word: str) -> tuple[str, ...]:
+    """pypinyin's toneless reading of one word of its segmentation."""
+    from pypinyin import Style, lazy_pinyin
+
+    return tuple(lazy_pinyin(word, style=Style.NORMAL))
 
 
 @functools.lru_cache(maxsize=32768)
@@ -466,11 +478,20 @@ def indexed_in_bulk(conn, entity: str) -> Iterator[None]:
 def rebuild(conn) -> int:
     """Recreate the index from the tables (a DB-API or SQLAlchemy connection); returns rows indexed."""
     exec_ = conn.exec_driver_sql if hasattr(conn, "exec_driver_sql") else conn.execute
+    # The rows first, then each full-text index in one pass (rather than through the rows'
+    # triggers row by row: a third faster for an initial sync); the triggers are put back.
+    exec_("DROP TRIGGER IF EXISTS search_rows_ai")
+    exec_("DROP TRIGGER IF EXISTS search_rows_ad")
     exec_("DELETE FROM search_rows")
     exec_("INSERT INTO search_tri(search_tri) VALUES ('delete-all')")
     exec_("INSERT INTO search_bi(search_bi) VALUES ('delete-all')")
     for entity in SOURCES:
         exec_(_backfill_sql(entity))
+    exec_("INSERT INTO search_tri(search_tri) VALUES ('rebuild')")
+    exec_("INSERT INTO search_bi(rowid, grams) SELECT id, ad_grams(name_doc, body_doc) FROM search_rows")
+    for stmt in SCHEMA_SQL:
+        if stmt.startswith("CREATE TRIGGER"):
+            exec_(stmt)
     result = exec_("SELECT count(*) FROM search_rows")
     return int(result.fetchone()[0])
 

@@ -27,10 +27,12 @@ import gzip
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import repeat
 from typing import Any
 
 import httpx
@@ -60,6 +62,9 @@ META_SERVER_URL = "server_url"
 META_SYNC_USER = "sync_user_id"
 META_SYNC_USERNAME = "sync_username"
 META_CURRENT_USER = "current_user_id"
+#: consecutive pulled pages applied in one transaction: at most this many rows, or this long
+GROUP_ROWS = 8000
+GROUP_SECONDS = 0.5
 #: a pulled clock further ahead of our wall clock than this does not drag our clock along
 MAX_AHEAD_MS = 5 * 60 * 1000
 
@@ -381,24 +386,40 @@ class SyncEngine:
         target = page.target
         bulk = page.has_more and self._suspend_index(cursor, target)
         try:
-            # the next page is fetched while this one is written (the server and the disk overlap)
+            # The next page is fetched while this one is written (the server and the disk
+            # overlap). Consecutive pages share a transaction up to GROUP_ROWS rows or
+            # GROUP_SECONDS (a commit per page of an initial sync was a tenth of its time); the
+            # cursor is stored with the rows, so an interruption resumes after the last commit.
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="accountdesk-pull") as pool:
-                while True:
-                    check()
-                    ahead = pool.submit(self._fetch, page.cursor, target) if page.has_more else None
-                    try:
+                ahead = None
+                try:
+                    while True:
+                        check()
+                        ahead = pool.submit(self._fetch, page.cursor, target) if page.has_more else None
+                        applied = 0
                         with self.store.write() as session:
-                            report.conflicts += self._apply(session, page.items)
-                            set_meta(session, META_CURSOR, page.cursor)
-                    except BaseException:
-                        if ahead is not None:  # (a fetch not yet started need not run)
-                            ahead.cancel()
-                        raise
-                    report.pulled += len(page.items)
-                    notify("pull", page.cursor, target)
-                    if ahead is None:
-                        return
-                    page = ahead.result()
+                            began = time.monotonic()
+                            while True:
+                                report.conflicts += self._apply(session, page.items)
+                                set_meta(session, META_CURSOR, page.cursor)
+                                applied += len(page.items)
+                                if ahead is None or applied >= GROUP_ROWS or time.monotonic() - began >= GROUP_SECONDS:
+                                    break
+                                try:
+                                    check()
+                                except _Cancelled:
+                                    break  # what is applied is committed; the check above stops
+                                page = ahead.result()
+                                ahead = pool.submit(self._fetch, page.cursor, target) if page.has_more else None
+                        report.pulled += applied
+                        notify("pull", page.cursor, target)
+                        if ahead is None:
+                            return
+                        page = ahead.result()
+                except BaseException:
+                    if ahead is not None:  # (a fetch not yet started need not run)
+                        ahead.cancel()
+                    raise
         finally:
             if bulk:  # at the target, cancelled or failed: the index is whole again
                 with self.store.write() as session:
@@ -499,7 +520,7 @@ class SyncEngine:
             page = _snapshot_page(self._request("POST", "/v1/sync/snapshot", body=req))
             with self.store.write() as session:
                 report.conflicts += self._apply(session, page.items)
-            seen.update(i.id for i in page.items)
+            seen.update(i["id"] for i in page.items)
             report.pulled += len(page.items)
             notify("snapshot", report.pulled, None)
             if page.after is None:
@@ -523,86 +544,91 @@ class SyncEngine:
             set_meta(session, META_RESNAPSHOT, None)
         log.info("fresh snapshot at %s: %s rows kept, %s removed", head.target, len(seen), removed)
 
-    def _apply(self, session, items: list[Item]) -> int:
-        """Apply pulled rows; fields with a pending local edit keep the local value. Returns the
-        number of new unresolved conflicts."""
+    def _apply(self, session, items: list[dict[str, Any]]) -> int:
+        """Apply pulled rows (wire items, see :func:`_items`); fields with a pending local edit
+        keep the local value. Returns the number of new unresolved conflicts."""
         if not items:
             return 0
-        ids = [i.id for i in items]
+        try:
+            return self._apply_items(session, items)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise SyncError(_("The server sent a malformed change.")) from exc
+
+    def _apply_items(self, session, items: list[dict[str, Any]]) -> int:
+        by_model: dict[type, list[dict[str, Any]]] = {}
+        for item in items:
+            model = ENTITIES.get(item["entity"])
+            if model is not None:  # else written by a newer version: ignored until this one is updated
+                by_model.setdefault(model, []).append(item)
         pending: dict[str, set[str]] = {}
-        any_pending = session.scalar(select(OutboxEntry.seq).where(OutboxEntry.status == "pending").limit(1)) is not None
-        for row_id, op, fields in session.execute(
-            select(OutboxEntry.row_id, OutboxEntry.op, OutboxEntry.fields)
-            .where(OutboxEntry.status == "pending", OutboxEntry.row_id.in_(ids))
-        ) if any_pending else ():
-            keep = pending.setdefault(row_id, set())
-            keep.update(fields or {})
-            if op == "delete":
-                keep.add("deleted_at")
+        if session.scalar(select(OutboxEntry.seq).where(OutboxEntry.status == "pending").limit(1)) is not None:
+            for row_id, op, fields in session.execute(
+                select(OutboxEntry.row_id, OutboxEntry.op, OutboxEntry.fields)
+                .where(OutboxEntry.status == "pending", OutboxEntry.row_id.in_([i["id"] for i in items]))
+            ):
+                keep = pending.setdefault(row_id, set())
+                keep.update(fields or {})
+                if op == "delete":
+                    keep.add("deleted_at")
         conflicts = 0
         newest = ""
-        by_model: dict[type, list[str]] = {}
-        for item in items:
-            model = ENTITIES.get(item.entity)
-            if model is not None:
-                by_model.setdefault(model, []).append(item.id)
-        existing: dict[str, Any] = {}
         raw = session.connection()
-        for model, model_ids in by_model.items():
+        for model, group in by_model.items():
             # which rows are known, in one query; only those are loaded as objects
             known = [r[0] for r in raw.exec_driver_sql(
-                f'SELECT id FROM "{model.__tablename__}" WHERE id IN (SELECT value FROM json_each(?))', (json.dumps(model_ids),))]
+                f'SELECT id FROM "{model.__tablename__}" WHERE id IN (SELECT value FROM json_each(?))',
+                (orjson.dumps([i["id"] for i in group]).decode(),))]
+            existing: dict[str, Any] = {}
             for start in range(0, len(known), 500):
                 for row in session.scalars(select(model).where(model.id.in_(known[start:start + 500]))):
                     existing[row.id] = row
-        inserts: dict[type, list[tuple]] = {}
-        for item in items:
-            model = ENTITIES.get(item.entity)
-            if model is None:
-                continue  # written by a newer version: ignored until this one is updated
-            row = existing.get(item.id)
-            if row is not None and row.server_seq is not None and row.server_seq >= item.seq:
-                continue
-            data = item.data
-            if item.entity == "user":
-                _drop_local_users(session, data.get("username"), item.id)
-            newest = max(newest, str(data.get("updated_at") or ""))
-            if row is None:
-                if item.deleted:
-                    continue
-                try:
-                    inserts.setdefault(model, []).append(_insert_params(model, item))
-                except ValueError:
-                    log.warning("ignored a malformed %s %s", item.entity, item.id)
-                    continue
-                if item.entity == "conflict" and data.get("resolved_at") is None:
-                    conflicts += 1
-                continue
-            columns = _columns(model)
-            typed = _typed(model)
-            keep = pending.get(item.id, set())
-            for name, value in data.items():
-                if name not in columns or name in keep:
-                    continue
-                if name in typed and value is not None:
-                    try:
-                        value = decode_value(model, name, value)
-                    except ValueError:
-                        log.warning("ignored a bad value of %s.%s", item.entity, name)
-                        continue
-                if value is None and name in item.hidden:
-                    value = _blank(model, name)
-                setattr(row, name, value)
-            row.server_seq = item.seq
-        for model, rows in inserts.items():
-            sql, _cols = _insert_sql(model)
-            session.connection().exec_driver_sql(sql, rows)
+            newest = max(newest, max(str(i["data"].get("updated_at") or "") for i in group))
+            if model is User:
+                for item in group:
+                    _drop_local_users(session, item["data"].get("username"), item["id"])
+            if not existing:  # all new (an initial sync): straight to parameters
+                inserts = [params for params in map(_insert_params, repeat(model), group) if params is not None]
+            else:
+                inserts = []
+                for item in group:
+                    row = existing.get(item["id"])
+                    if row is None:
+                        params = _insert_params(model, item)
+                        if params is not None:
+                            inserts.append(params)
+                    elif row.server_seq is None or row.server_seq < item["seq"]:
+                        self._update_row(model, row, item, pending.get(item["id"], ()))
+            if inserts:
+                # straight to sqlite3, in this transaction (it takes lists; SQLAlchemy wants tuples)
+                raw.connection.driver_connection.executemany(_insert_sql(model)[0], inserts)
+                if model.__entity__ == "conflict":
+                    resolved = _insert_plan(model)[1]["resolved_at"]
+                    conflicts += sum(1 for params in inserts if params[resolved] is None)
         if newest:
             try:
                 self.ctx.clock.observe(newest, max_ahead_ms=MAX_AHEAD_MS)
             except ValueError:
                 pass
         return conflicts
+
+    @staticmethod
+    def _update_row(model, row, item: dict[str, Any], keep) -> None:
+        columns = _columns(model)
+        typed = _typed(model)
+        hidden = item.get("hidden") or ()
+        for name, value in item["data"].items():
+            if name not in columns or name in keep:
+                continue
+            if name in typed and value is not None:
+                try:
+                    value = decode_value(model, name, value)
+                except ValueError:
+                    log.warning("ignored a bad value of %s.%s", item["entity"], name)
+                    continue
+            if value is None and name in hidden:
+                value = _blank(model, name)
+            setattr(row, name, value)
+        row.server_seq = item["seq"]
 
     # -- field history -------------------------------------------------------------------------
     def history(self, client_id: str, field: str | None = None) -> list[p.HistoryEntry]:
@@ -626,23 +652,12 @@ class SyncEngine:
         log.warning("device revoked: local company data wiped")
 
 
-class Item:
-    """One pulled row (a :class:`protocol.ChangeItem`, read without a model: pages are large)."""
-
-    __slots__ = ("entity", "id", "client_id", "seq", "deleted", "data", "hidden")
-
-    def __init__(self, raw: dict[str, Any]):
-        try:
-            self.entity = str(raw["entity"])
-            self.id = str(raw["id"])
-            self.client_id = raw.get("client_id")
-            self.seq = int(raw["seq"])
-            self.deleted = bool(raw.get("deleted"))
-            data = raw["data"]
-            self.data = data if type(data) is dict else dict(data)
-            self.hidden = list(raw.get("hidden") or ())
-        except (KeyError, TypeError, ValueError) as exc:
-            raise SyncError(_("The server sent a malformed change.")) from exc
+def _items(raw: Any) -> list[dict[str, Any]]:
+    """A page's wire items (:class:`protocol.ChangeItem`) as the dicts they were parsed into
+    (pages are large: no object per row). Their keys are read, and checked, as they are applied."""
+    if type(raw) is not list or any(type(i) is not dict for i in raw):
+        raise SyncError(_("The server sent a malformed change."))
+    return raw
 
 
 @dataclass
@@ -650,20 +665,20 @@ class _Page:
     cursor: int
     target: int
     has_more: bool
-    items: list[Item]
+    items: list[dict[str, Any]]
     scope_all: bool
     scope: list[str]
 
 
 @dataclass
 class _SnapshotPage:
-    items: list[Item]
+    items: list[dict[str, Any]]
     after: str | None
 
 
 def _page(raw: dict[str, Any]) -> _Page:
     try:
-        return _Page(int(raw["cursor"]), int(raw["target"]), bool(raw["has_more"]), [Item(i) for i in raw["items"]],
+        return _Page(int(raw["cursor"]), int(raw["target"]), bool(raw["has_more"]), _items(raw["items"]),
                      bool(raw["scope_all"]), [str(c) for c in raw.get("scope") or ()])
     except (KeyError, TypeError, ValueError) as exc:
         raise SyncError(_("The server sent a malformed change.")) from exc
@@ -671,7 +686,7 @@ def _page(raw: dict[str, Any]) -> _Page:
 
 def _snapshot_page(raw: dict[str, Any]) -> _SnapshotPage:
     try:
-        return _SnapshotPage([Item(i) for i in raw["items"]], raw.get("after"))
+        return _SnapshotPage(_items(raw["items"]), raw.get("after"))
     except (KeyError, TypeError) as exc:
         raise SyncError(_("The server sent a malformed change.")) from exc
 
@@ -691,45 +706,61 @@ def _wire_datetime(value: Any) -> str:
             f"{parsed.second:02d}.{parsed.microsecond:06d}")
 
 
-def _insert_params(model, item: Item) -> tuple:
+def _insert_params(model, item: dict[str, Any]) -> list | None:
     """The parameters of one new row, straight from its wire values (no ORM objects: initial
-    syncs bring tens of thousands of rows)."""
+    syncs bring tens of thousands of rows); None for a tombstone or a malformed row."""
+    if item.get("deleted"):
+        return None
     keys, index, convert = _insert_plan(model)
-    data = item.data
-    out = [data.get(key) for key in keys]
-    out[index["id"]] = item.id
-    out[index["server_seq"]] = item.seq
-    for key in item.hidden:
-        i = index.get(key)
-        if i is not None and out[i] is None:
-            out[i] = _blank(model, key)
+    out = list(map(item["data"].get, keys))
+    out[index["id"]] = item["id"]
+    out[index["server_seq"]] = item["seq"]
+    hidden = item.get("hidden")
+    if hidden:
+        for key in hidden:
+            i = index.get(key)
+            if i is not None and out[i] is None:
+                out[i] = _blank(model, key)
     i = index["created_at"]
     if out[i] is None:
         out[i] = utcnow().isoformat()
-    for i, kind in convert:
-        value = out[i]
-        if value is None:
-            continue
-        if kind == "datetime":
-            value = _wire_datetime(value)
-        elif kind == "json":
-            value = json.dumps(value)
-        elif kind == "bool":
-            value = 1 if value else 0
-        else:  # date
-            value = dt.date.fromisoformat(str(value)[:10]).isoformat()
-        out[i] = value
-    return tuple(out)
+    try:
+        for i, conv in convert:
+            value = out[i]
+            if value is not None:
+                out[i] = conv(value)
+    except (ValueError, TypeError):
+        log.warning("ignored a malformed %s %s", item["entity"], item["id"])
+        return None
+    return out
+
+
+def _wire_date(value: Any) -> str:
+    return dt.date.fromisoformat(str(value)[:10]).isoformat()
+
+
+def _wire_bool(value: Any) -> int:
+    return 1 if value else 0
+
+
+def _wire_json(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:  # (what orjson cannot write, json can: very large integers)
+        return json.dumps(value)
+
+
+_CONVERT = {"datetime": _wire_datetime, "json": _wire_json, "bool": _wire_bool, "date": _wire_date}
 
 
 @cache
-def _insert_plan(model) -> tuple[tuple[str, ...], dict[str, int], tuple[tuple[int, str], ...]]:
+def _insert_plan(model) -> tuple[tuple[str, ...], dict[str, int], tuple[tuple[int, Callable[[Any], Any]], ...]]:
     """Column keys in insert order, their positions, and the positions whose wire value needs
-    converting for SQLite."""
+    converting for SQLite with the function that does it."""
     _sql, cols = _insert_sql(model)
     keys = tuple(key for key, _kind in cols)
-    convert = tuple((i, kind) for i, (key, kind) in enumerate(cols)
-                    if kind in ("datetime", "json", "bool", "date") and key not in ("id", "server_seq"))
+    convert = tuple((i, _CONVERT[kind]) for i, (key, kind) in enumerate(cols)
+                    if kind in _CONVERT and key not in ("id", "server_seq"))
     return keys, {key: i for i, key in enumerate(keys)}, convert
 
 

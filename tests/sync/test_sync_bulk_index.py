@@ -68,10 +68,25 @@ def test_small_pull_keeps_the_index_row_by_row(portfolio, make_device):
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_cancelled_large_pull_leaves_a_whole_index_and_resumes(portfolio, make_device):
+@pytest.mark.parametrize("grouped", [False, True], ids=["a transaction per page", "pages grouped"])
+def test_cancelled_large_pull_leaves_a_whole_index_and_resumes(portfolio, make_device, monkeypatch, grouped):
+    from accountdesk.sync import client as sync_client
+
     boss = make_device("boss")
     boss.engine.page_size, boss.engine.bulk_rows = 5, 1
     cancel = threading.Event()
+    if grouped:  # cancelled while the third page is fetched: the two applied are kept
+        fetch, fetched = boss.engine._fetch, []
+
+        def fetch_and_cancel(*args, **kwargs):
+            fetched.append(1)
+            if len(fetched) == 3:
+                cancel.set()
+            return fetch(*args, **kwargs)
+
+        monkeypatch.setattr(boss.engine, "_fetch", fetch_and_cancel)
+    else:  # each page its own transaction; cancelled once the first is committed
+        monkeypatch.setattr(sync_client, "GROUP_ROWS", 1)
 
     def progress(phase, done, total):
         if phase == "pull" and done:
@@ -79,6 +94,10 @@ def test_cancelled_large_pull_leaves_a_whole_index_and_resumes(portfolio, make_d
 
     first = boss.sync(progress=progress, cancel=cancel)
     assert first.cancelled and 0 < first.pulled < len(NAMES)
+    with boss.ctx.read() as session:
+        from accountdesk.sync.changes import get_meta
+
+        assert int(get_meta(session, sync_client.META_CURSOR)) > 0  # what was committed is not pulled again
     assert not _suspended(boss)
     with boss.ctx.read() as session:
         from sqlalchemy import select

@@ -130,9 +130,12 @@ def test_device_cli_exit_codes(server, make_device, capsys, tmp_path):
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_sync_can_be_cancelled_and_resumes(server, make_device):
+def test_sync_can_be_cancelled_and_resumes(server, make_device, monkeypatch):
     import threading
 
+    from accountdesk.sync import client as sync_client
+
+    monkeypatch.setattr(sync_client, "GROUP_ROWS", 1)  # a transaction per page (grouped: test_sync_bulk_index)
     server.add_user("alice", "manager")
     server.add_user("boss", "supervisor")
     a = make_device("alice")
