@@ -195,8 +195,10 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
     @app.get("/v1/sync/pull", response_model=p.PullPage,
              responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}, 410: {"model": p.ErrorBody}})
     def pull_page(who: Who, cursor: Annotated[int, Query(ge=0, le=p.MAX_INT)] = 0, target: Annotated[int | None, Query(ge=0, le=p.MAX_INT)] = None,
-                  limit: Annotated[int, Query(ge=1, le=p.MAX_PAGE)] = p.DEFAULT_PAGE) -> Response:
-        return _json(pull.pull(db, who, cursor, target, limit))
+                  limit: Annotated[int, Query(ge=1, le=p.MAX_PAGE)] = p.DEFAULT_PAGE,
+                  marks: Annotated[bool, Query(description="also send the boundaries of the pages still to come")] = False,
+                  ) -> Response:
+        return _json(pull.pull(db, who, cursor, target, limit, marks))
 
     @app.post("/v1/sync/snapshot", response_model=p.SnapshotPage, responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
     def snapshot(req: p.SnapshotRequest, who: Who) -> Response:

@@ -61,9 +61,12 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def pull(db: Database, who: Identity, cursor: int, target: int | None, limit: int) -> dict[str, Any]:
+def pull(db: Database, who: Identity, cursor: int, target: int | None, limit: int, marks: bool = False) -> dict[str, Any]:
+    """One page of changes after ``cursor``; with ``marks``, a page that is not the last also
+    carries the boundaries of the pages still to come (:func:`repo.page_marks`)."""
     all_clients = sees_all_clients(who.role)
     confidential = sees_confidential(who.role)
+    user_id = None if all_clients else who.user_id
     with db.read() as conn:  # one snapshot: scope and data agree
         current = repo.current_seq(conn)
         if cursor:
@@ -74,20 +77,24 @@ def pull(db: Database, who: Identity, cursor: int, target: int | None, limit: in
         upto = current if target is None or target > current or target < cursor else target
         if upto - cursor > FAR_BEHIND:  # an initial sync: fewer, larger pages (within the cap)
             limit = max(limit, p.MAX_PAGE)
-        user_id = None if all_clients else who.user_id
         scope = [] if all_clients else repo.scope_of(conn, who.user_id)
-        if not db.is_sqlite:
+        if not db.is_sqlite:  # PostgreSQL builds the items' JSON itself
             text, n, last = repo.changes_joined(conn, after=cursor, upto=upto, user_id=user_id, limit=limit,
                                                 confidential=confidential)
             has_more = n == limit and repo.has_changes(conn, after=last, upto=upto, user_id=user_id)
-            return {"cursor": last if has_more else upto, "target": upto, "has_more": has_more,
-                    "items": JoinedItems(text, n), "scope_all": all_clients, "scope": scope}
-        rows = repo.changes(conn, after=cursor, upto=upto, user_id=user_id, limit=limit + 1)
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    new_cursor = rows[-1].seq if has_more else upto
-    return {"cursor": new_cursor, "target": upto, "has_more": has_more, "items": [to_item(r, confidential) for r in rows],
-            "scope_all": all_clients, "scope": scope}
+            items: JoinedItems | list[RawJSON] = JoinedItems(text, n)
+        else:
+            rows = repo.changes(conn, after=cursor, upto=upto, user_id=user_id, limit=limit + 1)
+            has_more = len(rows) > limit
+            rows = rows[:limit]
+            last = rows[-1].seq if rows else None
+            items = [to_item(r, confidential) for r in rows]
+        new_cursor = last if has_more else upto
+        page = {"cursor": new_cursor, "target": upto, "has_more": has_more, "items": items,
+                "scope_all": all_clients, "scope": scope}
+        if marks and has_more:
+            page["marks"] = repo.page_marks(conn, after=new_cursor, upto=upto, user_id=user_id, limit=limit)
+    return page
 
 
 def snapshot(db: Database, who: Identity, req: p.SnapshotRequest) -> dict[str, Any]:

@@ -190,6 +190,21 @@ def has_changes(conn: Connection, *, after: int, upto: int, user_id: str | None)
     return conn.execute(stmt.order_by(t.records.c.seq).limit(1)).first() is not None
 
 
+def page_marks(conn: Connection, *, after: int, upto: int, user_id: str | None, limit: int) -> list[int]:
+    """Boundaries that cut ``(after, upto]`` of ``user_id``'s changes (None: everyone's) into
+    windows of at most ``limit`` records: ``[m1, m2, ..., upto]`` for ``(after, m1], (m1, m2], …``.
+    A window can only shrink later (a record changed again moves past ``upto``), so a device
+    can fetch the windows of a long pull side by side."""
+    rn = func.row_number().over(order_by=t.records.c.seq).label("rn")
+    stmt = select(t.records.c.seq, rn).where(t.records.c.seq > after, t.records.c.seq <= upto)
+    if user_id is not None:
+        mine = select(t.scope.c.client_id).where(t.scope.c.user_id == user_id)
+        stmt = stmt.where(or_(t.records.c.client_id.is_(None), t.records.c.client_id.in_(mine)))
+    sub = stmt.subquery()
+    marks = [int(seq) for seq in conn.execute(select(sub.c.seq).where(sub.c.rn % limit == 0).order_by(sub.c.seq)).scalars()]
+    return [m for m in marks if m < upto] + [upto]
+
+
 def snapshot(conn: Connection, *, clients: list[str], upto: int, after: str | None, limit: int) -> list[Row]:
     stmt = select(*WIRE_COLUMNS).where(
         t.records.c.client_id.in_(clients), t.records.c.seq <= upto, t.records.c.deleted.is_(False)

@@ -22,17 +22,19 @@ A Qt-free library call the desktop app runs off the GUI thread::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import repeat
+from itertools import islice, repeat
 from typing import Any
 
 import httpx
@@ -65,6 +67,8 @@ META_CURRENT_USER = "current_user_id"
 #: consecutive pulled pages applied in one transaction: at most this many rows, or this long
 GROUP_ROWS = 8000
 GROUP_SECONDS = 0.5
+#: pages (windows of a long pull) fetched ahead, side by side, while earlier ones are written
+FETCH_AHEAD = 2
 #: a pulled clock further ahead of our wall clock than this does not drag our clock along
 MAX_AHEAD_MS = 5 * 60 * 1000
 
@@ -161,6 +165,7 @@ class SyncEngine:
                      "User-Agent": "AccountDesk-sync"},
         )
         self._lock = threading.Lock()
+        self._auth_lock = threading.RLock()
 
     def close(self) -> None:
         self._http.close()
@@ -176,17 +181,22 @@ class SyncEngine:
                 raw = gzip.compress(raw, compresslevel=5)
                 headers["Content-Encoding"] = "gzip"
             content = raw
+        token = None
         for attempt in (1, 2):
             if auth:
-                if self._access is None:
-                    self._authenticate()
-                headers["Authorization"] = f"Bearer {self._access}"
+                with self._auth_lock:  # pages are fetched side by side: one refresh for all
+                    if self._access is None:
+                        self._authenticate()
+                    token = self._access
+                headers["Authorization"] = f"Bearer {token}"
             try:
                 resp = self._http.request(method, path, content=content, params=params, headers=headers)
             except httpx.TransportError as exc:
                 raise ServerUnreachable(_("The sync server cannot be reached ({error}).").format(error=type(exc).__name__)) from exc
             if resp.status_code == 401 and auth and attempt == 1:
-                self._access = None  # expired: refresh once and retry
+                with self._auth_lock:
+                    if self._access == token:
+                        self._access = None  # expired: refresh once and retry
                 continue
             return self._answer(resp)
         raise LoginRequired(_("The server did not accept the login; please log in again."))
@@ -354,11 +364,20 @@ class SyncEngine:
             notify("push", done, max(total, done))
 
     # -- pull ----------------------------------------------------------------------------------
-    def _fetch(self, cursor: int, target: int | None, limit: int | None = None) -> _Page:
-        params = {"cursor": cursor, "limit": limit or self.page_size}
+    def _fetch(self, cursor: int, target: int | None, limit: int | None = None, marks: bool = False) -> _Page:
+        params: dict[str, Any] = {"cursor": cursor, "limit": limit or self.page_size}
         if target is not None:
             params["target"] = target
+        if marks:
+            params["marks"] = "true"
         return _page(self._request("GET", "/v1/sync/pull", params=params))
+
+    def _fetch_window(self, cursor: int, target: int) -> list[_Page]:
+        """Every page of ``(cursor, target]`` (one, unless the server's pages are smaller)."""
+        pages = [self._fetch(cursor, target)]
+        while pages[-1].has_more:
+            pages.append(self._fetch(pages[-1].cursor, target))
+        return pages
 
     def _pull(self, report: SyncReport, notify: Progress, check: Callable[[], None]) -> None:
         for _attempt in range(3):
@@ -378,52 +397,59 @@ class SyncEngine:
         with self.store.read() as session:
             cursor = int(get_meta(session, META_CURSOR) or 0)
         check()
-        page = self._fetch(cursor, None)
+        page = self._fetch(cursor, None, marks=True)
         if self._scope_changed(page, cursor, report):
             cursor = 0
-            page = self._fetch(0, None)
+            page = self._fetch(0, None, marks=True)
         self._snapshots(report, notify, check)
         target = page.target
         bulk = page.has_more and self._suspend_index(cursor, target)
         try:
-            # The next page is fetched while this one is written (the server and the disk
-            # overlap). Consecutive pages share a transaction up to GROUP_ROWS rows or
-            # GROUP_SECONDS (a commit per page of an initial sync was a tenth of its time); the
-            # cursor is stored with the rows, so an interruption resumes after the last commit.
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="accountdesk-pull") as pool:
-                ahead = None
-                try:
-                    while True:
-                        check()
-                        ahead = pool.submit(self._fetch, page.cursor, target) if page.has_more else None
-                        applied = 0
-                        with self.store.write() as session:
-                            began = time.monotonic()
-                            while True:
-                                report.conflicts += self._apply(session, page.items)
-                                set_meta(session, META_CURSOR, page.cursor)
-                                applied += len(page.items)
-                                if ahead is None or applied >= GROUP_ROWS or time.monotonic() - began >= GROUP_SECONDS:
-                                    break
-                                try:
-                                    check()
-                                except _Cancelled:
-                                    break  # what is applied is committed; the check above stops
-                                page = ahead.result()
-                                ahead = pool.submit(self._fetch, page.cursor, target) if page.has_more else None
-                        report.pulled += applied
-                        notify("pull", page.cursor, target)
-                        if ahead is None:
-                            return
-                        page = ahead.result()
-                except BaseException:
-                    if ahead is not None:  # (a fetch not yet started need not run)
-                        ahead.cancel()
-                    raise
+            # Pages are fetched ahead while the ones before are written (the server and the disk
+            # overlap). Pages already fetched share a transaction, up to GROUP_ROWS rows or
+            # GROUP_SECONDS (a commit per page was a tenth of an initial sync); the cursor is
+            # stored with the rows, so an interruption resumes after the last commit. No
+            # transaction waits for the network: a fetch that has to log in again writes too.
+            with ThreadPoolExecutor(max_workers=FETCH_AHEAD, thread_name_prefix="accountdesk-pull") as pool, \
+                    contextlib.closing(_PageStream(self, pool, page)) as pages:
+                page = pages.next()
+                while page is not None:
+                    check()
+                    applied, failure, more = 0, None, True
+                    with self.store.write() as session:
+                        began = time.monotonic()
+                        while page is not None:
+                            report.conflicts += self._apply(session, page.items)
+                            set_meta(session, META_CURSOR, page.cursor)
+                            applied += len(page.items)
+                            cursor, page = page.cursor, None
+                            if (applied >= GROUP_ROWS or time.monotonic() - began >= GROUP_SECONDS
+                                    or self._cancelled(check) or not pages.ready()):
+                                break  # commit; the next page after it
+                            try:
+                                page = pages.next()
+                            except Exception as exc:  # what is applied is kept
+                                failure = exc
+                                break
+                            more = page is not None
+                    report.pulled += applied
+                    notify("pull", cursor, target)
+                    if failure is not None:
+                        raise failure
+                    if page is None and more:
+                        page = pages.next()
         finally:
             if bulk:  # at the target, cancelled or failed: the index is whole again
                 with self.store.write() as session:
                     search.restore(session.connection())
+
+    @staticmethod
+    def _cancelled(check: Callable[[], None]) -> bool:
+        try:
+            check()
+        except _Cancelled:
+            return True
+        return False
 
     def _suspend_index(self, cursor: int, target: int) -> bool:
         """A large pull (more changes to come than rows indexed, and at least ``bulk_rows``) is
@@ -668,6 +694,53 @@ class _Page:
     items: list[dict[str, Any]]
     scope_all: bool
     scope: list[str]
+    marks: list[int] | None = None
+
+
+class _PageStream:
+    """The pages of a pull in order, from ``first`` on, fetched ahead on ``pool`` while the
+    caller writes the ones before: side by side when the server sent the marks of the pages to
+    come (a long pull; over a real network the round trips add up), else each as soon as the one
+    before has arrived (its last row is the next one's cursor)."""
+
+    def __init__(self, engine: SyncEngine, pool: ThreadPoolExecutor, first: _Page):
+        self._engine, self._pool, self._target = engine, pool, first.target
+        self._buffer: deque[_Page] = deque([first])
+        self._ahead: deque[Future[list[_Page]]] = deque()
+        self._windows: Iterator[tuple[int, int]] | None = None
+        if first.has_more and first.marks:
+            self._windows = iter(zip([first.cursor, *first.marks[:-1]], first.marks, strict=True))
+            for window in islice(self._windows, FETCH_AHEAD):
+                self._ahead.append(pool.submit(engine._fetch_window, *window))
+        elif first.has_more:
+            self._chain(first)
+
+    def _chain(self, page: _Page) -> None:
+        self._ahead.append(self._pool.submit(lambda: [self._engine._fetch(page.cursor, self._target)]))
+
+    def ready(self) -> bool:
+        """Whether :meth:`next` answers without waiting for the network."""
+        return bool(self._buffer) or not self._ahead or self._ahead[0].done()
+
+    def next(self) -> _Page | None:
+        """The next page; None after the last."""
+        if not self._buffer:
+            if not self._ahead:
+                return None
+            pages = self._ahead.popleft().result()
+            self._buffer.extend(pages)
+            if self._windows is not None:
+                window = next(self._windows, None)
+                if window is not None:
+                    self._ahead.append(self._pool.submit(self._engine._fetch_window, *window))
+            elif pages[-1].has_more:
+                self._chain(pages[-1])
+        return self._buffer.popleft()
+
+    def close(self) -> None:
+        """Stopped early (cancelled, failed): fetches not yet started need not run."""
+        for future in self._ahead:
+            future.cancel()
 
 
 @dataclass
@@ -679,7 +752,8 @@ class _SnapshotPage:
 def _page(raw: dict[str, Any]) -> _Page:
     try:
         return _Page(int(raw["cursor"]), int(raw["target"]), bool(raw["has_more"]), _items(raw["items"]),
-                     bool(raw["scope_all"]), [str(c) for c in raw.get("scope") or ()])
+                     bool(raw["scope_all"]), [str(c) for c in raw.get("scope") or ()],
+                     [int(m) for m in raw["marks"]] if raw.get("marks") else None)
     except (KeyError, TypeError, ValueError) as exc:
         raise SyncError(_("The server sent a malformed change.")) from exc
 

@@ -157,6 +157,9 @@ class PullPage(_Model):
     items: list[ChangeItem]
     scope_all: bool  # the user sees every client
     scope: list[str] = Field(default_factory=list)  # client ids in scope (empty when scope_all)
+    #: asked for with ``marks=true``: the targets of the pages still to come, each page's cursor
+    #: being the previous mark (this page's cursor for the first): pages fetched side by side
+    marks: list[int] | None = None
 
 
 class SnapshotRequest(_Model):

@@ -75,25 +75,27 @@ def test_cancelled_large_pull_leaves_a_whole_index_and_resumes(portfolio, make_d
     boss = make_device("boss")
     boss.engine.page_size, boss.engine.bulk_rows = 5, 1
     cancel = threading.Event()
-    if grouped:  # cancelled while the third page is fetched: the two applied are kept
-        fetch, fetched = boss.engine._fetch, []
+    if grouped:  # cancelled once two pages are written in the open transaction: they are kept
+        apply, applied = boss.engine._apply, []
 
-        def fetch_and_cancel(*args, **kwargs):
-            fetched.append(1)
-            if len(fetched) == 3:
+        def apply_and_cancel(session, items):
+            applied.append(len(items))
+            if len(applied) == 2:
                 cancel.set()
-            return fetch(*args, **kwargs)
+            return apply(session, items)
 
-        monkeypatch.setattr(boss.engine, "_fetch", fetch_and_cancel)
+        monkeypatch.setattr(boss.engine, "_apply", apply_and_cancel)
     else:  # each page its own transaction; cancelled once the first is committed
         monkeypatch.setattr(sync_client, "GROUP_ROWS", 1)
 
     def progress(phase, done, total):
-        if phase == "pull" and done:
+        if phase == "pull" and done and not grouped:
             cancel.set()
 
     first = boss.sync(progress=progress, cancel=cancel)
     assert first.cancelled and 0 < first.pulled < len(NAMES)
+    if grouped:
+        assert first.pulled == sum(applied[:2])
     with boss.ctx.read() as session:
         from accountdesk.sync.changes import get_meta
 

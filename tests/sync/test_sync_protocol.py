@@ -7,6 +7,7 @@ import gzip
 import json
 import threading
 import time
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -174,3 +175,44 @@ def test_unauthenticated_and_revoked_requests_are_refused(server):
     assert r.status_code == 401 and r.json()["code"] == "token_invalid"
     r = httpx.get(server.url + "/v1/sync/pull", headers={**H, "Authorization": "Bearer nonsense"})
     assert r.status_code == 401
+
+
+def test_page_marks_cut_a_pull_into_windows_that_can_be_fetched_side_by_side(server):
+    """With marks=true the first page names the boundaries of the pages to come; fetching those
+    windows independently gives exactly the rows of the ordinary page-by-page pull, in order,
+    for a supervisor (everything) and for a manager (only the clients in scope)."""
+    uid_mgr = server.add_user("mgr", "manager")
+    uid_other = server.add_user("other", "manager")
+    server.add_user("sup", "supervisor")
+    hm, ho, hs = login(server, "mgr", "devM"), login(server, "other", "devO"), login(server, "sup", "devS")
+    for i in range(9):  # interleaved: the manager's rows are not consecutive sequence numbers
+        for h, uid, who in ((hm, uid_mgr, "M"), (ho, uid_other, "O")):
+            item = client_item(str(uuid4()), uid, f"{who} client {i}")
+            r = httpx.post(server.url + "/v1/sync/push", headers=_headers(h), json={"batch_id": str(uuid4()), "items": [item]})
+            assert r.status_code == 200 and r.json()["results"][0]["status"] == "applied", r.text
+
+    def pull(h, **params):
+        r = httpx.get(server.url + "/v1/sync/pull", params=params, headers=_headers(h))
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    for h, expect in ((hs, 18), (hm, 9)):
+        sequential, cursor = [], 0
+        while True:
+            page = pull(h, cursor=cursor, limit=4)
+            assert "marks" not in page or page["marks"] is None  # only when asked
+            sequential += page["items"]
+            cursor = page["cursor"]
+            if not page["has_more"]:
+                break
+        first = pull(h, cursor=0, limit=4, marks="true")
+        assert first["has_more"] and first["marks"][-1] == first["target"]
+        windowed = list(first["items"])
+        for a, b in zip([first["cursor"], *first["marks"][:-1]], first["marks"], strict=True):
+            window = pull(h, cursor=a, target=b, limit=4)
+            assert not window["has_more"] and len(window["items"]) <= 4 and window["cursor"] == b
+            windowed += window["items"]
+        assert windowed == sequential
+        assert len([i for i in windowed if i["entity"] == "client"]) == expect
+        last = pull(h, cursor=first["marks"][-2] if len(first["marks"]) > 1 else first["cursor"], limit=4, marks="true")
+        assert not last["has_more"] and not last.get("marks")  # the last page has none to name
