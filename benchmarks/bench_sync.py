@@ -178,7 +178,7 @@ def concurrent(base: str, users: list[str], seconds: float, path: str | None, in
     procs = [ctx.Process(target=_load_process, args=(base, chunk, seconds, path, interval, queue)) for chunk in chunks if chunk]
     for proc in procs:
         proc.start()
-    latencies: list[float] = []
+    latencies: list = []
     errors = 0
     cpu = 0.0
     for _ in procs:
@@ -201,7 +201,7 @@ def _threads(base: str, users: list[tuple[int, str]], seconds: float, path: str 
              interval: float = 0) -> tuple[list[float], int, int]:
     import random
 
-    latencies: list[float] = []
+    latencies: list = []
     errors = 0
     lock = threading.Lock()
     times: dict[str, float] = {}
@@ -215,7 +215,7 @@ def _threads(base: str, users: list[tuple[int, str]], seconds: float, path: str 
     def worker(i: int, username: str) -> None:
         nonlocal errors
         client = httpx.Client(base_url=base, headers=H, timeout=30)
-        mine: list[float] = []
+        mine: list = []
         bad = 0
         try:
             headers = dict(H)
@@ -261,7 +261,7 @@ def _threads(base: str, users: list[tuple[int, str]], seconds: float, path: str 
                             cursor = r.json()["cursor"]
                 except httpx.HTTPError:
                     ok = False
-                mine.append(time.perf_counter() - t0)
+                mine.append((time.perf_counter() - t0, "push" if n % 2 else "pull"))
                 bad += 0 if ok else 1
         except (httpx.HTTPError, threading.BrokenBarrierError):
             bad += 1
@@ -280,7 +280,9 @@ def _threads(base: str, users: list[tuple[int, str]], seconds: float, path: str 
     return latencies, errors, len(latencies)
 
 
-def pct(values: list[float], q: float) -> float:
+def pct(values: list, q: float, kind: str | None = None) -> float:
+    """The q-quantile of latencies ((seconds, kind) pairs or seconds), of one kind if given."""
+    values = [v[0] if isinstance(v, tuple) else v for v in values if kind is None or v[1] == kind]
     if not values:
         return float("nan")
     values = sorted(values)
@@ -367,7 +369,8 @@ def main() -> int:
         lat, errors, count, cpu = concurrent(base, users, args.seconds, None, args.interval)
         flat, ferrors, fcount, _cpu = concurrent(base, users, min(args.seconds, 10), "/v1/health", args.interval)
         print(f"concurrent: {args.devices} devices syncing every {args.interval:g} s for {args.seconds:.0f} s: {count} requests "
-              f"({count / args.seconds:.0f}/s), p50 {pct(lat, .5) * 1000:.0f} ms, p99 {pct(lat, .99) * 1000:.0f} ms, "
+              f"({count / args.seconds:.0f}/s), p50 {pct(lat, .5) * 1000:.0f} ms, p99 {pct(lat, .99) * 1000:.0f} ms "
+              f"(push {pct(lat, .99, 'push') * 1000:.0f}, pull {pct(lat, .99, 'pull') * 1000:.0f}), "
               f"errors {errors}; load processes used {cpu:.1f} CPU s | floor (/v1/health, same schedule): p50 "
               f"{pct(flat, .5) * 1000:.0f} ms, p99 {pct(flat, .99) * 1000:.0f} ms, errors {ferrors} | p99 ratio "
               f"{pct(lat, .99) / pct(flat, .99):.1f}x (target p99 < 300 ms, 0 errors)")

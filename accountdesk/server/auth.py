@@ -104,15 +104,13 @@ def refresh(db: Database, settings: Settings, req: p.RefreshRequest) -> p.TokenP
 def identify(conn: Connection, token: str | None) -> Identity:
     if not token:
         raise ServerError(401, p.E_TOKEN_INVALID, "Log in first.")
-    row = repo.token(conn, token_hash(token))
+    row = repo.token_holder(conn, token_hash(token))
     if row is None or row["kind"] != "access":
         raise ServerError(401, p.E_TOKEN_INVALID, "Log in first.")
-    dev = repo.device(conn, row["device_id"])
-    if dev is None or dev["revoked_at"] is not None:
+    if row["device_found"] is None or row["device_revoked_at"] is not None:
         raise ServerError(403, p.E_DEVICE_REVOKED, "This device has been revoked.")
-    user = repo.user_by_id(conn, row["user_id"])
-    if user is None or not user["active"]:
+    if row["username"] is None or not row["active"]:
         raise ServerError(403, p.E_USER_DEACTIVATED, "This user has been deactivated.")
     if row["revoked_at"] is not None or aware(row["expires_at"]) < repo.utcnow():
         raise ServerError(401, p.E_TOKEN_EXPIRED, "The access token has expired.")
-    return Identity(user["id"], user["username"], user["role"], row["device_id"])
+    return Identity(row["user_id"], row["username"], row["role"], row["device_id"])

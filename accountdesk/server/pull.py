@@ -68,9 +68,8 @@ def pull(db: Database, who: Identity, cursor: int, target: int | None, limit: in
     confidential = sees_confidential(who.role)
     user_id = None if all_clients else who.user_id
     with db.read() as conn:  # one snapshot: scope and data agree
-        current = repo.current_seq(conn)
+        current, horizon = repo.seq_and_horizon(conn)
         if cursor:
-            horizon = repo.purge_horizon(conn)
             if cursor < horizon:
                 raise ServerError(410, p.E_RESNAPSHOT, "Deletes older than this cursor were purged: take a fresh "
                                   "snapshot of your scope (after pushing your outbox).", horizon=horizon)

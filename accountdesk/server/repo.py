@@ -77,6 +77,15 @@ def current_seq(conn: Connection) -> int:
     return conn.execute(select(t.counter.c.seq).where(t.counter.c.id == 1)).scalar_one()
 
 
+_SEQ_AND_HORIZON = select(t.counter.c.seq, select(func.max(t.purges.c.horizon)).scalar_subquery()).where(t.counter.c.id == 1)
+
+
+def seq_and_horizon(conn: Connection) -> tuple[int, int]:
+    """:func:`current_seq` and :func:`purge_horizon` in one query (every pull needs both)."""
+    seq, purged = conn.execute(_SEQ_AND_HORIZON).one()
+    return int(seq), int(purged or 0)
+
+
 #: PostgreSQL errors after which a push starts again: unique violation (the same new row or batch
 #: from a concurrent push), deadlock, serialisation failure.
 COLLISIONS = frozenset({"23505", "40P01", "40001"})
@@ -271,9 +280,11 @@ def add_purge(conn: Connection, *, older_than_s: int, purged: int, horizon: int)
 
 
 # -- scope -------------------------------------------------------------------------------------
+_SCOPE_OF = select(t.scope.c.client_id).where(t.scope.c.user_id == bindparam("user_id")).distinct()
+
+
 def scope_of(conn: Connection, user_id: str) -> list[str]:
-    rows = conn.execute(select(t.scope.c.client_id).where(t.scope.c.user_id == user_id).distinct())
-    return sorted(r[0] for r in rows)
+    return sorted(conn.execute(_SCOPE_OF, {"user_id": user_id}).scalars())
 
 
 def in_scope(conn: Connection, user_id: str, client_id: str) -> bool:
@@ -419,6 +430,24 @@ def add_token(conn: Connection, token_hash: str, kind: str, user_id: str, device
 
 def token(conn: Connection, token_hash: str) -> dict[str, Any] | None:
     row = conn.execute(select(t.tokens).where(t.tokens.c.token_hash == token_hash)).mappings().first()
+    return dict(row) if row else None
+
+
+#: Built once (every request runs it; a statement built per call cost more than the query).
+_TOKEN_HOLDER = (
+    select(t.tokens.c.kind, t.tokens.c.user_id, t.tokens.c.device_id, t.tokens.c.expires_at, t.tokens.c.revoked_at,
+           t.devices.c.id.label("device_found"), t.devices.c.revoked_at.label("device_revoked_at"),
+           t.users.c.username, t.users.c.role, t.users.c.active)
+    .select_from(t.tokens.outerjoin(t.devices, t.devices.c.id == t.tokens.c.device_id)
+                 .outerjoin(t.users, t.users.c.id == t.tokens.c.user_id))
+    .where(t.tokens.c.token_hash == bindparam("token_hash"))
+)
+
+
+def token_holder(conn: Connection, token_hash: str) -> dict[str, Any] | None:
+    """A token with its device's revocation and its user (every request checks all three: one
+    query rather than three)."""
+    row = conn.execute(_TOKEN_HOLDER, {"token_hash": token_hash}).mappings().first()
     return dict(row) if row else None
 
 
