@@ -372,11 +372,11 @@ class SyncEngine:
             params["marks"] = "true"
         return _page(self._request("GET", "/v1/sync/pull", params=params))
 
-    def _fetch_window(self, cursor: int, target: int) -> list[_Page]:
+    def _fetch_window(self, cursor: int, target: int, limit: int) -> list[_Page]:
         """Every page of ``(cursor, target]`` (one, unless the server's pages are smaller)."""
-        pages = [self._fetch(cursor, target)]
+        pages = [self._fetch(cursor, target, limit)]
         while pages[-1].has_more:
-            pages.append(self._fetch(pages[-1].cursor, target))
+            pages.append(self._fetch(pages[-1].cursor, target, limit))
         return pages
 
     def _pull(self, report: SyncReport, notify: Progress, check: Callable[[], None]) -> None:
@@ -708,10 +708,13 @@ class _PageStream:
         self._buffer: deque[_Page] = deque([first])
         self._ahead: deque[Future[list[_Page]]] = deque()
         self._windows: Iterator[tuple[int, int]] | None = None
+        # A window holds at most one page of the size the server used for the first (a full
+        # page: it has more), which may be larger than asked (a cursor far behind).
+        self._limit = max(engine.page_size, len(first.items))
         if first.has_more and first.marks:
             self._windows = iter(zip([first.cursor, *first.marks[:-1]], first.marks, strict=True))
             for window in islice(self._windows, FETCH_AHEAD):
-                self._ahead.append(pool.submit(engine._fetch_window, *window))
+                self._ahead.append(pool.submit(engine._fetch_window, *window, self._limit))
         elif first.has_more:
             self._chain(first)
 
@@ -732,7 +735,7 @@ class _PageStream:
             if self._windows is not None:
                 window = next(self._windows, None)
                 if window is not None:
-                    self._ahead.append(self._pool.submit(self._engine._fetch_window, *window))
+                    self._ahead.append(self._pool.submit(self._engine._fetch_window, *window, self._limit))
             elif pages[-1].has_more:
                 self._chain(pages[-1])
         return self._buffer.popleft()

@@ -1,0 +1,86 @@
+"""The order and concurrency of a long pull's pages on the laptop (sync.client._PageStream): the
+windows named by the server's marks are fetched side by side, with the page size the server
+used, and handed over in order whatever order they arrive in."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from accountdesk.sync import client as C
+
+
+def _page(cursor, target, n, has_more=False, marks=None):
+    items = [{"entity": "client", "id": f"{cursor}-{i}", "seq": cursor, "data": {}} for i in range(n)]
+    return C._Page(cursor, target, has_more, items, True, [], marks)
+
+
+class _Server:
+    """Answers window fetches; window (10, 20] waits until (20, 30] has been asked for."""
+
+    page_size = 5
+
+    def __init__(self):
+        self.calls: list[tuple[int, int, int]] = []
+        self.second_started = threading.Event()
+        self.lock = threading.Lock()
+
+    def _fetch_window(self, cursor, target, limit):
+        with self.lock:
+            self.calls.append((cursor, target, limit))
+        if cursor == 20:
+            self.second_started.set()
+        if cursor == 10:
+            assert self.second_started.wait(10), "the second window was not fetched alongside the first"
+        return [_page(target, 40, 3)]
+
+    def _fetch(self, cursor, target):  # the chain (no marks): one page after another
+        with self.lock:
+            self.calls.append((cursor, target, 0))
+        return _page(cursor + 10, 40, 2, has_more=cursor + 10 < 40)
+
+
+def test_windows_are_fetched_side_by_side_with_the_servers_page_size_and_handed_over_in_order():
+    server = _Server()
+    first = _page(10, 40, 20, has_more=True, marks=[20, 30, 40])  # the server used pages of 20
+    with ThreadPoolExecutor(max_workers=C.FETCH_AHEAD) as pool:
+        stream = C._PageStream(server, pool, first)
+        assert stream.next() is first
+        got = []
+        while (page := stream.next()) is not None:
+            got.append(page.cursor)
+    assert got == [20, 30, 40]
+    assert sorted(server.calls) == [(10, 20, 20), (20, 30, 20), (30, 40, 20)]
+
+
+def test_without_marks_each_page_is_fetched_once_the_one_before_has_arrived():
+    server = _Server()
+    first = _page(10, 40, 5, has_more=True)
+    with ThreadPoolExecutor(max_workers=C.FETCH_AHEAD) as pool:
+        stream = C._PageStream(server, pool, first)
+        pages = [stream.next()]
+        while (page := stream.next()) is not None:
+            pages.append(page)
+    assert [p.cursor for p in pages] == [10, 20, 30, 40]
+    assert server.calls == [(10, 40, 0), (20, 40, 0), (30, 40, 0)]
+
+
+def test_a_stream_closed_early_cancels_the_fetches_not_started():
+    gate = threading.Event()
+
+    class Slow(_Server):
+        def _fetch_window(self, cursor, target, limit):
+            with self.lock:
+                self.calls.append((cursor, target, limit))
+            gate.wait(10)
+            return [_page(target, 100, 1)]
+
+    server = Slow()
+    first = _page(10, 100, 5, has_more=True, marks=[20, 30, 40, 50, 100])
+    with ThreadPoolExecutor(max_workers=1) as pool:  # one at a time: the second waits its turn
+        stream = C._PageStream(server, pool, first)
+        stream.next()
+        assert not stream.ready()  # the first window is still on its way
+        stream.close()
+        gate.set()
+    assert [c[0] for c in server.calls] == [10]  # the queued window never ran
