@@ -26,7 +26,6 @@ import argparse
 import datetime as dt
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -34,11 +33,11 @@ from sqlalchemy import delete, func, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_sync import PASSWORD, device, load_portfolio, make_database, start_server, tear_down  # noqa: E402
+from bench_sync import device, prepare, start_server, tear_down  # noqa: E402
 
 from accountdesk.i18n import set_language  # noqa: E402
 from accountdesk.models import Client, Contact  # noqa: E402
-from accountdesk.server import admin, repo, retention  # noqa: E402
+from accountdesk.server import repo, retention  # noqa: E402
 from accountdesk.server import tables as t  # noqa: E402
 from accountdesk.server.db import Database  # noqa: E402
 from accountdesk.services import clients  # noqa: E402
@@ -72,16 +71,9 @@ def main() -> int:
     parser.add_argument("--sqlite", action="store_true", help="use the embedded SQLite instead of PostgreSQL")
     args = parser.parse_args()
     set_language("en")
-    workdir = Path(tempfile.mkdtemp(prefix="bench-retention-"))
-    url, drop = make_database(args.sqlite, workdir)
-    db = Database(url)
+    workdir, url, db, drop, n_rows = prepare(args.sqlite, "bench-retention-", args.clients)
     proc = None
     try:
-        db.migrate()
-        admin.add_user(db, "bench", "supervisor", PASSWORD)
-        t0 = time.perf_counter()
-        n_rows = load_portfolio(db, args.clients, workdir)
-        print(f"setup: {args.clients} demo clients, {n_rows} rows stored on the server in {time.perf_counter() - t0:.1f} s")
         proc, base = start_server(url, workdir, 1)
 
         old_ctx, old_engine = device(base, workdir, "old-laptop")

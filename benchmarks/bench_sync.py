@@ -289,6 +289,27 @@ def pct(values: list, q: float, kind: str | None = None) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
+def prepare(use_sqlite: bool, prefix: str, n_clients: int, managers: list[str] = ()) -> tuple[Path, str, Database, callable, int]:
+    """A fresh server database with the supervisor "bench" (and ``managers``) and the demo
+    portfolio of ``n_clients`` stored as accepted records; returns the work folder, the database
+    URL, the database, its drop function (for :func:`tear_down`) and the number of rows."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    url, drop = make_database(use_sqlite, workdir)
+    db = Database(url)
+    try:
+        db.migrate()
+        admin.add_user(db, "bench", "supervisor", PASSWORD)
+        for username in managers:
+            admin.add_user(db, username, "manager", PASSWORD)
+        t0 = time.perf_counter()
+        n_rows = load_portfolio(db, n_clients, workdir)
+    except BaseException:
+        tear_down(None, db, drop, workdir)
+        raise
+    print(f"setup: {n_clients} demo clients, {n_rows} rows stored on the server in {time.perf_counter() - t0:.1f} s")
+    return workdir, url, db, drop, n_rows
+
+
 def tear_down(proc, db: Database, drop, workdir: Path) -> None:
     """Stop the server process, close and drop the database, remove the work folder."""
     if proc is not None:
@@ -310,19 +331,10 @@ def main() -> int:
     parser.add_argument("--initial-only", action="store_true", help="measure the initial sync (and its floor) only")
     args = parser.parse_args()
     set_language("en")
-    workdir = Path(tempfile.mkdtemp(prefix="bench-sync-"))
-    url, drop = make_database(args.sqlite, workdir)
-    db = Database(url)
+    users = [f"m{i}" for i in range(args.devices)]
+    workdir, url, db, drop, _rows = prepare(args.sqlite, "bench-sync-", args.clients, managers=users)
     proc = None
     try:
-        db.migrate()
-        admin.add_user(db, "bench", "supervisor", PASSWORD)
-        users = [f"m{i}" for i in range(args.devices)]
-        for u in users:
-            admin.add_user(db, u, "manager", PASSWORD)
-        t0 = time.perf_counter()
-        n_rows = load_portfolio(db, args.clients, workdir)
-        print(f"setup: {args.clients} demo clients, {n_rows} rows stored on the server in {time.perf_counter() - t0:.1f} s")
         proc, base = start_server(url, workdir, 1 if args.sqlite else args.workers)
 
         floor_rows, floor_s = floor_copy(url, workdir)
