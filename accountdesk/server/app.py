@@ -34,8 +34,8 @@ def _json(data) -> Response:
     its items come as JSON text (:class:`pull.RawJSON`) and are joined as they are."""
     rest = {k: v for k, v in data.items() if k != "items"}
     head = json.dumps(rest, ensure_ascii=False, separators=(",", ":"), default=str)
-    body = '{"items":[' + pull.joined(data["items"]) + "]" + ("," + head[1:] if rest else "}")
-    return Response(body.encode(), media_type="application/json")
+    tail = ("," + head[1:] if rest else "}").encode()
+    return Response(b'{"items":[' + pull.joined(data["items"]) + b"]" + tail, media_type="application/json")
 
 
 def _error(status: int, code: str, message: str, **extra) -> JSONResponse:

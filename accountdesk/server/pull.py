@@ -40,21 +40,21 @@ def to_item(rec: Row, confidential: bool) -> RawJSON:
 
 
 class JoinedItems:
-    """A page's items as one JSON text (comma-joined, without brackets), built by the database."""
+    """A page's items as one UTF-8 JSON text (comma-joined, without brackets), built by the database."""
 
-    __slots__ = ("text", "count")
+    __slots__ = ("data", "count")
 
-    def __init__(self, text: str, count: int):
-        self.text = text
+    def __init__(self, data: bytes, count: int):
+        self.data = data
         self.count = count
 
     def __len__(self) -> int:
         return self.count
 
 
-def joined(items: JoinedItems | list[RawJSON]) -> str:
-    """The items of a page as the content of a JSON array."""
-    return items.text if isinstance(items, JoinedItems) else ",".join(items)
+def joined(items: JoinedItems | list[RawJSON]) -> bytes:
+    """The items of a page as the content of a JSON array, in UTF-8."""
+    return items.data if isinstance(items, JoinedItems) else ",".join(items).encode()
 
 
 def _dumps(value: Any) -> str:
@@ -78,10 +78,10 @@ def pull(db: Database, who: Identity, cursor: int, target: int | None, limit: in
             limit = max(limit, p.MAX_PAGE)
         scope = [] if all_clients else repo.scope_of(conn, who.user_id)
         if not db.is_sqlite:  # PostgreSQL builds the items' JSON itself
-            text, n, last = repo.changes_joined(conn, after=cursor, upto=upto, user_id=user_id, limit=limit,
+            data, n, last = repo.changes_joined(conn, after=cursor, upto=upto, user_id=user_id, limit=limit,
                                                 confidential=confidential)
             has_more = n == limit and repo.has_changes(conn, after=last, upto=upto, user_id=user_id)
-            items: JoinedItems | list[RawJSON] = JoinedItems(text, n)
+            items: JoinedItems | list[RawJSON] = JoinedItems(data, n)
         else:
             rows = repo.changes(conn, after=cursor, upto=upto, user_id=user_id, limit=limit + 1)
             has_more = len(rows) > limit

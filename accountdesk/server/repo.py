@@ -174,20 +174,41 @@ _PG_ITEM = (
 
 
 def changes_joined(conn: Connection, *, after: int, upto: int, user_id: str | None, limit: int,
-                   confidential: bool) -> tuple[str, int, int | None]:
-    """PostgreSQL only: :func:`changes` as one text of wire items joined by commas (built and
-    joined by the database), their number and the last one's sequence."""
+                   confidential: bool) -> tuple[bytes, int, int | None]:
+    """PostgreSQL only: :func:`changes` as one UTF-8 text of wire items joined by commas (built
+    and joined by the database), their number and the last one's sequence. The text is read as
+    bytes and sent as it came: decoding megabytes of Chinese into a str, only to encode them
+    again for the answer, was a third of the server's work on a large pull."""
     scoped = "" if user_id is None else (
-        " AND (r.client_id IS NULL OR r.client_id IN (SELECT s.client_id FROM srv_scope AS s WHERE s.user_id = :uid))")
-    sql = text(
-        f"SELECT count(*), max(r.seq), string_agg({_PG_ITEM}, ',' ORDER BY r.seq) FROM ("
-        f"SELECT * FROM srv_records AS r WHERE r.seq > :after AND r.seq <= :upto{scoped} ORDER BY r.seq LIMIT :limit) AS r"
-    )
+        " AND (r.client_id IS NULL OR r.client_id IN (SELECT s.client_id FROM srv_scope AS s WHERE s.user_id = %(uid)s))")
+    item = _PG_ITEM.replace(":conf", "%(conf)s")
+    sql = (f"SELECT count(*), max(r.seq), string_agg({item}, ',' ORDER BY r.seq) FROM ("
+           f"SELECT * FROM srv_records AS r WHERE r.seq > %(after)s AND r.seq <= %(upto)s{scoped} ORDER BY r.seq "
+           f"LIMIT %(limit)s) AS r")
     params: dict[str, Any] = {"after": after, "upto": upto, "limit": limit, "conf": confidential}
     if user_id is not None:
         params["uid"] = user_id
-    n, last, joined = conn.execute(sql, params).one()
-    return joined or "", int(n), None if last is None else int(last)
+    with conn.connection.driver_connection.cursor() as cur:  # psycopg, in this transaction
+        cur.adapters.register_loader("text", _bytes_loader())
+        n, last, joined = cur.execute(sql, params).fetchone()
+    return joined or b"", int(n), None if last is None else int(last)
+
+
+_LOADER: list[type] = []
+
+
+def _bytes_loader() -> type:
+    """A psycopg loader giving ``text`` as the bytes PostgreSQL sent (psycopg is imported only
+    by a server on PostgreSQL)."""
+    if not _LOADER:
+        from psycopg.adapt import Loader
+
+        class BytesLoader(Loader):
+            def load(self, data) -> bytes:
+                return bytes(data)
+
+        _LOADER.append(BytesLoader)
+    return _LOADER[0]
 
 
 def has_changes(conn: Connection, *, after: int, upto: int, user_id: str | None) -> bool:

@@ -1,6 +1,7 @@
 """The order and concurrency of a long pull's pages on the laptop (sync.client._PageStream): the
 windows named by the server's marks are fetched side by side, with the page size the server
-used, and handed over in order whatever order they arrive in."""
+used, and handed over in order whatever order they arrive in; the fetches bring the pages as
+received and the stream parses them on the caller's thread."""
 
 from __future__ import annotations
 
@@ -16,28 +17,31 @@ def _page(cursor, target, n, has_more=False, marks=None):
 
 
 class _Server:
-    """Answers window fetches; window (10, 20] waits until (20, 30] has been asked for."""
+    """Answers page fetches; window (10, 20] waits until (20, 30] has been asked for. A fetch
+    brings a page's "body" (here the page itself, marked unread), read by ``_read_page``."""
 
     page_size = 5
 
     def __init__(self):
-        self.calls: list[tuple[int, int, int]] = []
+        self.calls: list[tuple[int, int, int | None]] = []
+        self.read_by: list[str] = []
         self.second_started = threading.Event()
         self.lock = threading.Lock()
 
-    def _fetch_window(self, cursor, target, limit):
+    def _fetch_body(self, cursor, target, limit):
         with self.lock:
             self.calls.append((cursor, target, limit))
+        if limit is None:  # the chain (no marks): one page after another
+            return _page(cursor + 10, 40, 2, has_more=cursor + 10 < 40)
         if cursor == 20:
             self.second_started.set()
         if cursor == 10:
             assert self.second_started.wait(10), "the second window was not fetched alongside the first"
-        return [_page(target, 40, 3)]
+        return _page(target, 40, 3)
 
-    def _fetch(self, cursor, target):  # the chain (no marks): one page after another
-        with self.lock:
-            self.calls.append((cursor, target, 0))
-        return _page(cursor + 10, 40, 2, has_more=cursor + 10 < 40)
+    def _read_page(self, body):
+        self.read_by.append(threading.current_thread().name)
+        return body
 
 
 def test_windows_are_fetched_side_by_side_with_the_servers_page_size_and_handed_over_in_order():
@@ -51,6 +55,24 @@ def test_windows_are_fetched_side_by_side_with_the_servers_page_size_and_handed_
             got.append(page.cursor)
     assert got == [20, 30, 40]
     assert sorted(server.calls) == [(10, 20, 20), (20, 30, 20), (30, 40, 20)]
+    assert server.read_by == [threading.current_thread().name] * 3  # parsed by the writer
+
+
+def test_a_window_the_server_splits_into_smaller_pages_is_finished_before_the_next():
+    class Smaller(_Server):
+        def _fetch_body(self, cursor, target, limit):
+            with self.lock:
+                self.calls.append((cursor, target, limit))
+            end = min(cursor + 4, target)  # the server now sends pages of 4
+            return _page(end, target, 1, has_more=end < target)
+
+    server = Smaller()
+    first = _page(10, 30, 10, has_more=True, marks=[20, 30])
+    with ThreadPoolExecutor(max_workers=C.FETCH_AHEAD) as pool:
+        stream = C._PageStream(server, pool, first)
+        got = [p.cursor for p in iter(stream.next, None)]
+    assert got == [10, 14, 18, 20, 24, 28, 30]
+    assert {c[2] for c in server.calls} == {10}
 
 
 def test_without_marks_each_page_is_fetched_once_the_one_before_has_arrived():
@@ -62,18 +84,18 @@ def test_without_marks_each_page_is_fetched_once_the_one_before_has_arrived():
         while (page := stream.next()) is not None:
             pages.append(page)
     assert [p.cursor for p in pages] == [10, 20, 30, 40]
-    assert server.calls == [(10, 40, 0), (20, 40, 0), (30, 40, 0)]
+    assert server.calls == [(10, 40, None), (20, 40, None), (30, 40, None)]
 
 
 def test_a_stream_closed_early_cancels_the_fetches_not_started():
     gate = threading.Event()
 
     class Slow(_Server):
-        def _fetch_window(self, cursor, target, limit):
+        def _fetch_body(self, cursor, target, limit):
             with self.lock:
                 self.calls.append((cursor, target, limit))
             gate.wait(10)
-            return [_page(target, 100, 1)]
+            return _page(target, 100, 1)
 
     server = Slow()
     first = _page(10, 100, 5, has_more=True, marks=[20, 30, 40, 50, 100])
