@@ -11,7 +11,6 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,6 +18,7 @@ from .. import __version__
 from ..permissions import sees_all_clients
 from ..sync import protocol as p
 from . import admin, auth, merge, pull, retention
+from .compression import CompressionMiddleware
 from .db import Database
 from .errors import ServerError
 from .settings import Settings
@@ -214,7 +214,7 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
             raise ServerError(403, p.E_FORBIDDEN, "Only supervisors and administrators may see this.")
         return admin.clients_needing_owner(db)
 
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
+    app.add_middleware(CompressionMiddleware, minimum_size=1024, compresslevel=1)  # zstd, else gzip
     app.add_middleware(GuardMiddleware)
     return app
 

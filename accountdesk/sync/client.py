@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import gzip
 import json
 import logging
@@ -389,6 +390,10 @@ class SyncEngine:
         return _page(raw)
 
     def _pull(self, report: SyncReport, notify: Progress, check: Callable[[], None]) -> None:
+        with _gc_paused():
+            self._pull_or_resnapshot(report, notify, check)
+
+    def _pull_or_resnapshot(self, report: SyncReport, notify: Progress, check: Callable[[], None]) -> None:
         for _attempt in range(3):
             with self.store.read() as session:
                 due = get_meta(session, META_RESNAPSHOT) is not None
@@ -685,6 +690,34 @@ class SyncEngine:
             set_meta(session, "wiped_at", _now_iso())
         self.credentials.forget()
         log.warning("device revoked: local company data wiped")
+
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a pull runs. A page's thousands of parsed
+    dicts hold no cycles, yet every few hundred of them set a collection off, and now and then
+    a full one that walks every object of the process: a sixth of an initial sync here, more in
+    the desktop app's larger heap. Reference counting still frees each page once written; the
+    cycles a pull leaves, if any, are collected afterwards. Pauses nest (syncs of two profiles);
+    the collector is left as the first found it."""
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 def _items(raw: Any) -> list[dict[str, Any]]:

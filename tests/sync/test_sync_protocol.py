@@ -158,6 +158,34 @@ def test_malformed_and_oversized_input_is_refused_and_changes_nothing(server):
     assert r.headers.get("content-encoding") == "gzip" and r.json()["items"]
 
 
+def test_answers_come_in_zstd_to_clients_that_accept_it_and_in_gzip_to_the_others(server):
+    """The laptop's client accepts zstd (cheaper for the server and smaller); a client that does
+    not, or refuses it with q=0, gets gzip; all three carry the same page."""
+    server.add_user("sup", "supervisor")
+    h = _headers(login(server, "sup", "dev1"))
+    items = [client_item(f"11111111-0000-0000-0000-{i:012d}", "x", f"客户 {i} 有限公司") for i in range(40)]
+    r = httpx.post(server.url + "/v1/sync/push", json={"batch_id": "z", "items": items}, headers=h)
+    assert r.status_code == 200
+    url = server.url + "/v1/sync/pull"
+    answers = {enc: httpx.get(url, headers={**h, "Accept-Encoding": enc}) for enc in ("zstd", "gzip, zstd;q=0", "gzip")}
+    assert [a.headers.get("content-encoding") for a in answers.values()] == ["zstd", "gzip", "gzip"]
+    pages = [a.json() for a in answers.values()]
+    assert sum(i["entity"] == "client" for i in pages[0]["items"]) == 40 and pages[0] == pages[1] == pages[2]
+    assert int(answers["zstd"].headers["content-length"]) < int(answers["gzip"].headers["content-length"])
+    with httpx.Client() as client:  # what the laptop sends by itself
+        assert "zstd" in client.headers["accept-encoding"]
+
+
+@pytest.mark.parametrize(("header", "accepted"), [
+    ("zstd", True), ("gzip, deflate, br, zstd", True), ("ZSTD;q=0.5", True), ("zstd; q=0", False),
+    ("zstd;q=0.0", False), ("gzip", False), ("", False), ("zstdx", False), ("zstd;q=bad", False),
+])
+def test_accept_encoding_is_read_as_http_says(header, accepted):
+    from accountdesk.server.compression import accepts_zstd
+
+    assert accepts_zstd(header) is accepted
+
+
 def test_login_is_rate_limited_per_user_and_address(server):
     server.add_user("alice", "manager")
     url = server.url + "/v1/auth/login"
