@@ -263,6 +263,8 @@ class SyncEngine:
             previous = get_meta(session, META_SYNC_USER)
             if previous and previous != info.id and _has_company_data(session):
                 raise SyncError(_("This profile holds another user's data; use a new profile (--data-dir)."))
+            if not previous:  # joining a server: what was done before was done by this user
+                _hand_local_work_over(session, info.id)
             _drop_local_users(session, info.username, info.id)
             row = session.get(User, info.id)
             if row is None:
@@ -955,6 +957,39 @@ def _purge_client(session, client_id: str) -> None:
         if model.__global__:
             continue
         session.execute(delete(model).where(model.client_id == client_id))
+
+
+def _hand_local_work_over(session, user_id: str) -> None:
+    """A profile used before it joined a server belongs to a local user (the person at the
+    keyboard, see ``AppContext``). On joining, that user's work becomes the server user's: every
+    reference to the local user — owners, authors, the outbox's pending changes and their
+    authors — names the server user instead, and the local user, which the server does not
+    know, is neither kept nor pushed. (Before, the clients kept an owner no other laptop knew,
+    and the server refused the local user's row.) Ids are UUIDs, so an exact match is one."""
+    local = get_meta(session, META_CURRENT_USER)
+    if not local or local == user_id:
+        return
+    row = session.get(User, local)
+    if row is None or row.server_seq is not None:  # a user that came from a server is not local
+        return
+    conn = session.connection()
+    quoted_old, quoted_new = orjson.dumps(local).decode(), orjson.dumps(user_id).decode()
+    for model in SYNCABLE:
+        for col in model.__table__.columns:
+            kind = column_kind(model, col.key)
+            where = f'"{model.__tablename__}" SET "{col.name}" ='
+            if kind == "str" and col.key != "id" and col.key.endswith(("_id", "_by")):
+                conn.exec_driver_sql(f'UPDATE {where} ? WHERE "{col.name}" = ?', (user_id, local))
+            elif kind == "json":
+                conn.exec_driver_sql(f'UPDATE {where} replace("{col.name}", ?, ?) WHERE instr("{col.name}", ?)',
+                                     (quoted_old, quoted_new, quoted_old))
+    conn.exec_driver_sql("DELETE FROM outbox WHERE row_id = ?", (local,))
+    conn.exec_driver_sql("UPDATE outbox SET user_id = ? WHERE user_id = ?", (user_id, local))
+    for name in ("fields", "old_values"):
+        conn.exec_driver_sql(f"UPDATE outbox SET {name} = replace({name}, ?, ?) WHERE instr({name}, ?)",
+                             (quoted_old, quoted_new, quoted_old))
+    conn.exec_driver_sql(f'DELETE FROM "{User.__tablename__}" WHERE id = ?', (local,))
+    session.expire_all()
 
 
 def _drop_local_users(session, username: str | None, keep_id: str) -> None:

@@ -100,3 +100,33 @@ def test_pull_never_overwrites_a_pending_local_edit(server, make_device):
     a.engine._pull(SyncReport(), lambda *x: None, lambda: None)
     row = _client(a, cid)
     assert row.city == "Hefei" and row.industry == "Steel"
+
+
+def test_a_profile_used_before_joining_hands_its_work_to_the_server_user(server, make_device):
+    """Work done offline before the first sync was done as the profile's local user; joining
+    makes it the server user's: the clients are theirs on every laptop, nothing is refused,
+    and the local user is not pushed."""
+    boss_id = server.add_user("boss", "supervisor")
+    alice_id = server.add_user("alice", "manager")
+    a = make_device("alice")
+    local_id = a.ctx.actor.id  # first use without a server: a local user
+    assert local_id != alice_id
+    cid = clients.create_client(a.ctx, name="蓝海检测", tier="key")
+    clients.update_client(a.ctx, cid, city="杭州")
+    with a.ctx.read() as s:
+        assert s.get(Client, cid).owner_id == local_id
+    report = a.sync()
+    assert report.rejected == 0 and report.pushed >= 2
+    assert a.ctx.actor.id == alice_id
+    row = _client(a, cid)
+    assert row.owner_id == alice_id and row.created_by == alice_id and row.city == "杭州"
+    with a.ctx.read() as s:
+        assert s.scalar(select(OutboxEntry.seq)) is None  # nothing refused, nothing left
+        from accountdesk.models import User
+
+        assert s.get(User, local_id) is None
+    b = make_device("boss")
+    b.sync()
+    row = _client(b, cid)
+    assert row.owner_id == alice_id and row.city == "杭州"
+    assert boss_id != alice_id
