@@ -977,11 +977,11 @@ def _hand_local_work_over(session, user_id: str) -> None:
     for model in SYNCABLE:
         for col in model.__table__.columns:
             kind = column_kind(model, col.key)
-            where = f'"{model.__tablename__}" SET "{col.name}" ='
+            assign = f'UPDATE "{model.__tablename__}" SET "{col.name}" ='
             if kind == "str" and col.key != "id" and col.key.endswith(("_id", "_by")):
-                conn.exec_driver_sql(f'UPDATE {where} ? WHERE "{col.name}" = ?', (user_id, local))
+                conn.exec_driver_sql(f'{assign} ? WHERE "{col.name}" = ?', (user_id, local))
             elif kind == "json":
-                conn.exec_driver_sql(f'UPDATE {where} replace("{col.name}", ?, ?) WHERE instr("{col.name}", ?)',
+                conn.exec_driver_sql(f'{assign} replace("{col.name}", ?, ?) WHERE instr("{col.name}", ?)',
                                      (quoted_old, quoted_new, quoted_old))
     conn.exec_driver_sql("DELETE FROM outbox WHERE row_id = ?", (local,))
     conn.exec_driver_sql("UPDATE outbox SET user_id = ? WHERE user_id = ?", (user_id, local))

@@ -130,3 +130,32 @@ def test_new_rows_from_the_wire_become_sqlite_parameters():
     assert row["created_at"]  # defaults to now
     assert C._insert_params(visit, {"entity": "visit", "id": "v2", "seq": 9, "data": {**wire, "planned_start": "soon"}}) is None
     assert C._insert_params(visit, {"entity": "visit", "id": "v3", "seq": 9, "deleted": True, "data": wire}) is None
+
+
+def test_a_wire_date_is_checked_and_kept_in_its_iso_form():
+    assert C._wire_date("2026-03-01") == "2026-03-01"
+    assert C._wire_date("2026-03-01T08:00:00Z") == "2026-03-01"  # a datetime sent for a date
+    import pytest
+
+    for bad in ("2026-02-30", "2026-13-01", "２０２６-03-01", "soon"):
+        with pytest.raises(ValueError):
+            C._wire_date(bad)
+
+
+def test_the_garbage_collector_is_paused_during_a_pull_and_restored_after_nested_pauses():
+    import gc
+
+    assert gc.isenabled()
+    with C._gc_paused():
+        assert not gc.isenabled()
+        with C._gc_paused():  # a second profile's sync at the same time
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer pull still runs
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with C._gc_paused():
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
