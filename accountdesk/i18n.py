@@ -129,3 +129,10 @@ def N_(message: str) -> str:
 
 
 _ = gettext
+
+
+def translator(lang: str | None):
+    """``gettext`` of one language, leaving the current language alone (the server writes each
+    message in its recipient's language from several threads at once). Call the result ``tr``
+    so that the catalogues pick its strings up: ``tr = translator("en"); tr("Deadline")``."""
+    return _translations(normalise(lang)).gettext

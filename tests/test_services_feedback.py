@@ -120,7 +120,8 @@ def test_escalate_due_feedback_records_synced_changes(ctx, clock, client_id):
     with ctx.read() as s:
         entry = s.scalars(select(OutboxEntry).where(OutboxEntry.row_id == fid).order_by(OutboxEntry.seq.desc())).first()
         assert entry.op == "update"
-        assert entry.fields == {"escalation_level": 1, "escalated_at": "2026-03-17T10:00:00Z"}
+        # escalated_at is when level 1 began (24 hours before the deadline), as the server records it
+        assert entry.fields == {"escalation_level": 1, "escalated_at": "2026-03-17T09:00:00Z"}
         assert entry.old_values["escalation_level"] == 0
     assert fb.escalate_due_feedback(ctx) == []  # nothing new at the same moment
     clock.advance(hours=24)

@@ -107,3 +107,22 @@ def feedback_escalation_level(feedback: Any, now: dt.datetime) -> int:
         paused_seconds=_get(feedback, "paused_seconds") or 0,
         paused_since=_get(feedback, "paused_since"),
     )
+
+
+def escalation_reached_at(feedback: Any, level: int, now: dt.datetime) -> dt.datetime | None:
+    """The moment ``level`` began for a row or mapping (its threshold before the effective
+    deadline; the deadline itself for level 3), never before the feedback was received. The
+    laptop and the server record the same ``escalated_at`` for the same level this way, so an
+    escalation recorded on both sides is one value, not a conflict."""
+    eff = effective_due(feedback, now)
+    if eff is None or level <= 0:
+        return None
+    if level >= LEVEL_OVERDUE:
+        when = eff
+    else:
+        first, second = ESCALATION_LEAD_HOURS.get(_get(feedback, "severity") or "", ESCALATION_LEAD_HOURS[Severity.MEDIUM.value])
+        when = eff - dt.timedelta(hours=first if level == 1 else second)
+    received = _get(feedback, "received_at")
+    if received is not None and when < received:
+        when = received
+    return min(when, now)

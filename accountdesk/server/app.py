@@ -17,10 +17,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import __version__
 from ..permissions import sees_all_clients
 from ..sync import protocol as p
-from . import admin, auth, merge, pull, retention
+from . import admin, auth, calendar, merge, pull, retention
 from .compression import CompressionMiddleware
 from .db import Database
 from .errors import ServerError
+from .notify import api as notify_api
+from .notify.scheduler import NotifyScheduler
+from .notify.settings import NotifySettings
 from .settings import Settings
 
 log = logging.getLogger("accountdesk.server")
@@ -61,7 +64,8 @@ class GuardMiddleware:
             return
         path = scope["path"]
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        if path.startswith(VERSIONED_PREFIX) and path not in UNVERSIONED:
+        # a calendar feed is fetched by calendar apps, which cannot send the version headers
+        if path.startswith(VERSIONED_PREFIX) and path not in UNVERSIONED and not calendar.is_feed_path(path):
             try:
                 proto = int(headers.get(p.HEADER_PROTOCOL.lower(), ""))
                 schema = int(headers.get(p.HEADER_SCHEMA.lower(), ""))
@@ -123,18 +127,24 @@ class GuardMiddleware:
 
 
 def create_app(database_url: str, *, settings: Settings | None = None, migrate: bool = True,
-               daily_purge: bool = False) -> FastAPI:
+               daily_purge: bool = False, notify: bool = False, notify_settings: NotifySettings | None = None) -> FastAPI:
     db = Database(database_url)
     if migrate:
         db.migrate()
     settings = settings or Settings()
     purger = retention.DailyPurge(db, settings) if daily_purge else None
+    ns = notify_settings or NotifySettings()
+    notifier = NotifyScheduler(db, ns) if notify else None
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
         if purger is not None:
             purger.start()
+        if notifier is not None:
+            notifier.start()
         yield
+        if notifier is not None:
+            notifier.stop()
         if purger is not None:
             purger.stop()
 
@@ -214,6 +224,8 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
             raise ServerError(403, p.E_FORBIDDEN, "Only supervisors and administrators may see this.")
         return admin.clients_needing_owner(db)
 
+    app.include_router(notify_api.router(db, ns, Who))
+
     app.add_middleware(CompressionMiddleware, minimum_size=1024, compresslevel=1)  # zstd, else gzip
     app.add_middleware(GuardMiddleware)
     return app
@@ -222,7 +234,7 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
 def create_app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` (several worker processes share one database)."""
     url = os.environ["ACCOUNTDESK_SERVER_DATABASE_URL"]
-    return create_app(url, migrate=False, daily_purge=True)
+    return create_app(url, migrate=False, daily_purge=True, notify=True)
 
 
 __all__ = ["create_app", "create_app_from_env"]

@@ -277,6 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retention-days", type=_days, metavar=_("DAYS"),
                    help=_("purge deleted records older than this once a day (default 90; 0: never)"))
     p.set_defaults(func=cmd_serve)
+
+    from .notify.cli import register as register_notify
+
+    register_notify(sub)
     return parser
 
 

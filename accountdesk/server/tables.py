@@ -183,6 +183,102 @@ purges = Table(
     Column("horizon", BigInteger, nullable=False),
 )
 
+# -- notifications (issue 19): channels, routing rules, the message outbox, calendar feeds -----
+
+#: Where messages go: one SMTP server and any number of group robots (WeCom, DingTalk, Feishu).
+#: ``settings`` holds what may be shown (host, port, security, sender); ``secret`` the encrypted
+#: JSON of what may not (SMTP password, webhook URL with its key, signing secret).
+notify_channels = Table(
+    "srv_notify_channels",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("settings", Json, nullable=False),
+    Column("secret", Text, nullable=False),
+    #: language of the messages a group receives (people get theirs)
+    Column("language", String(8)),
+    Column("created_at", TS, nullable=False),
+)
+
+#: Who receives which event: ``event`` (escalation, escalation:1..3, digest), ``recipient``
+#: (handler, owner, backup, team-supervisor, supervisors, admins, managers, user:NAME,
+#: group:CHANNEL) and optional filters by client tier and complaint severity.
+notify_rules = Table(
+    "srv_notify_rules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event", String(32), nullable=False),
+    Column("recipient", String(120), nullable=False),
+    Column("tier", String(16)),
+    Column("severity", String(16)),
+    Column("created_at", TS, nullable=False),
+)
+
+#: A user's preferences for what the server sends them (the e-mail address and team are on the
+#: synced user record).
+user_prefs = Table(
+    "srv_user_prefs",
+    metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("language", String(8)),
+    Column("time_zone", String(64)),
+    Column("digest", Boolean, nullable=False, default=True),
+)
+
+#: Every message to send, one row per recipient and event (``key`` makes it unique, so several
+#: server processes record it once). Pending rows are retried with back-off; after the last
+#: attempt a row is ``dead`` (the dead-letter list) until an administrator resends it.
+notify_outbox = Table(
+    "srv_notify_outbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("event", String(32), nullable=False),
+    Column("channel_id", String(36)),
+    #: user:<id> or group:<channel name>
+    Column("recipient", String(120), nullable=False),
+    Column("address", String(254)),
+    Column("language", String(8), nullable=False),
+    #: the rendered message: {"title", "lines": [...], "severity"} (never a confidential value)
+    Column("message", Json, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_at", TS, nullable=False),
+    Column("claimed_until", TS),
+    Column("last_error", String(300)),
+    Column("created_at", TS, nullable=False),
+    Column("sent_at", TS),
+    Index("ix_srv_notify_outbox_due", "status", "next_at"),
+)
+
+#: The highest escalation level of a feedback that has been announced (levels only go up).
+notify_escalations = Table(
+    "srv_notify_escalations",
+    metadata,
+    Column("feedback_id", String(36), primary_key=True),
+    Column("level", Integer, nullable=False),
+    Column("at", TS, nullable=False),
+)
+
+#: One row per scheduled job; a run locks its row, so one server process runs it at a time.
+notify_jobs = Table(
+    "srv_notify_jobs",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("last_run", TS),
+)
+
+#: A user's calendar subscription: only the SHA-256 of the secret in its URL is stored.
+calendar_feeds = Table(
+    "srv_calendar_feeds",
+    metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("created_at", TS, nullable=False),
+)
+
 #: Free text columns are Text on both back ends.
 __all__ = ["metadata", "counter", "records", "scope", "former_scope", "users", "devices", "tokens",
-           "login_failures", "batches", "history", "audit", "purges", "Text"]
+           "login_failures", "batches", "history", "audit", "purges", "notify_channels", "notify_rules",
+           "user_prefs", "notify_outbox", "notify_escalations", "notify_jobs", "calendar_feeds", "Text"]

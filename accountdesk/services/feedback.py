@@ -50,6 +50,7 @@ from ..domain.feedback import (  # noqa: F401 - the rules, re-exported for the s
     default_due,
     effective_due,
     escalation_level,
+    escalation_reached_at,
     feedback_escalation_level,
     paused_total,
 )
@@ -296,7 +297,8 @@ def escalate_due_feedback(ctx: AppContext) -> list[Escalation]:
             level = feedback_escalation_level(row, now)
             if level > (row.escalation_level or 0):
                 old = row.escalation_level or 0
-                writer.update(row, {"escalation_level": level, "escalated_at": now})
+                # the moment the level began: the server records the same value for the same level
+                writer.update(row, {"escalation_level": level, "escalated_at": escalation_reached_at(row, level, now)})
                 done.append(Escalation(row.id, row.client_id, row.subject, old, level, effective_due(row, now)))
     return done
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..domain.cadence import cadence_due
 from ..models import Client, Survey, Visit, VisitPlan
 from ..models.enums import VisitKind, VisitStatus
 from .context import AppContext
@@ -167,16 +168,8 @@ _PLAN_COLUMNS = (
 
 def _status(plan, since: dt.date | None, last: dt.date | None, planned: list[tuple[dt.date, str]], today: dt.date) -> PlanStatus:
     months = max(1, plan.every_months or 1)
-    if last is not None:
-        due = add_months(last, months)
-    elif plan.starts_on is not None:
-        due = plan.starts_on
-    elif since is not None:
-        due = add_months(since, months)
-    else:
-        due = add_months(local_date(plan.created_at) or today, months)
-    if plan.starts_on is not None and due < plan.starts_on:
-        due = plan.starts_on
+    due = cadence_due(months, last, starts_on=plan.starts_on, relationship_since=since,
+                      created_on=local_date(plan.created_at) or today)
     upcoming = sorted(p for p in planned if last is None or p[0] >= last)
     scheduled, scheduled_id = upcoming[0] if upcoming else (None, None)
     overdue = scheduled is None and due < today

@@ -102,7 +102,8 @@ class ServerProcess:
 
     def start(self, port: int | None = None) -> None:
         self.port = port or free_port()
-        env = dict(os.environ, ACCOUNTDESK_SERVER_TEST_HOOKS="1", **self.env)
+        # the notification schedule is off unless a test turns it on (its runs would add changes)
+        env = dict(os.environ, ACCOUNTDESK_SERVER_TEST_HOOKS="1", **{"ACCOUNTDESK_NOTIFY_INTERVAL_S": "0", **self.env})
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "accountdesk.server.cli", "--database-url", self.database_url,
