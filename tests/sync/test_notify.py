@@ -76,7 +76,7 @@ def test_breached_complaint_is_recorded_and_announced_once_with_two_workers(tmp_
     db = workers[0].db
     dev = None
     try:
-        ids = staff(workers[0])
+        staff(workers[0])
         admin.add_smtp(db, host="127.0.0.1", port=smtp.port, security="none", sender="desk@example.cn")
         admin.add_webhook(db, kind="wecom", url=hooks.url("wecom"), name="quality", language="zh_CN")
         rules_without_digest(db)
