@@ -437,7 +437,7 @@ class MainWindow(QMainWindow):
         if key == "settings":
             from .pages.settings import SettingsPage
 
-            page = SettingsPage(self.ctx, self.tasks, self.settings, self)
+            page = SettingsPage(self.ctx, self.tasks, self.settings, self, notify_client=self.notify_client)
             page.language_changed.connect(self.apply_language)
             page.server_changed.connect(self._server_changed)
             page.sign_in_requested.connect(self.sign_in)
@@ -768,6 +768,21 @@ class MainWindow(QMainWindow):
         url = (status.server_url if status is not None else "") or (self.settings.get("server_url") if self.settings else "")
         user = self.settings.get("username") if self.settings else ""
         return url, user
+
+    def notify_client(self):
+        """The server's notification calls for the signed-in user (None: no server or user yet)."""
+        from .dialogs.login import sync_library
+
+        if self.sync_engine is None:
+            library = sync_library()
+            url, user = self._server_and_user()
+            if library is None or not url or not user:
+                return None
+            engine_cls, credentials_cls = library
+            self.sync_engine = engine_cls(self.ctx, url, credentials_cls(url, user))
+        from ..sync.notify_api import NotifyClient
+
+        return NotifyClient(self.sync_engine)
 
     def sync_now(self) -> None:
         from .dialogs.login import run_sync, sync_library

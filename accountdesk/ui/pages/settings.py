@@ -42,8 +42,10 @@ class SettingsPage(QWidget):
     data_dir_changed = Signal(str)
     sign_in_requested = Signal()
 
-    def __init__(self, ctx, tasks, settings, parent=None):
+    def __init__(self, ctx, tasks, settings, parent=None, *, notify_client=None):
         super().__init__(parent)
+        #: a callable giving a NotifyClient of the signed-in user (None: not signed in)
+        self._notify_client = notify_client or (lambda: None)
         self._ctx = ctx
         self._tasks = tasks
         self._settings = settings
@@ -128,6 +130,15 @@ class SettingsPage(QWidget):
         form.setAlignment(self.login_button, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.server_box)
 
+        # calendar feed and messages; notification channels and rules for administrators
+        from .notify_settings import CalendarSection, NotifyAdminSection
+
+        self.calendar_section = CalendarSection(self._notify_client, tasks)
+        layout.addWidget(self.calendar_section)
+        self.notify_admin_section = NotifyAdminSection(self._notify_client, tasks)
+        self.notify_admin_section.setVisible(getattr(ctx.actor, "role", None) == "admin")
+        layout.addWidget(self.notify_admin_section)
+
         # layout
         self.layout_box = QGroupBox()
         box = QVBoxLayout(self.layout_box)
@@ -143,6 +154,14 @@ class SettingsPage(QWidget):
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
         self.retranslate()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Ask the server for the calendar feed (and, for administrators, channels and rules)."""
+        self.notify_admin_section.setVisible(getattr(self._ctx.actor, "role", None) == "admin")
+        self.calendar_section.refresh()
+        if self.notify_admin_section.isVisibleTo(self):
+            self.notify_admin_section.refresh()
 
     def retranslate(self) -> None:
         self.title.setText(_("Settings"))
@@ -164,6 +183,8 @@ class SettingsPage(QWidget):
             self.interval_combo.setItemText(i, _("Only on demand") if minutes == 0 else
                                             _("Every {n} minutes").format(n=minutes))
         self.login_button.setText(_("Sign in…"))
+        self.calendar_section.retranslate()
+        self.notify_admin_section.retranslate()
         self.layout_box.setTitle(_("Window and columns"))
         self.layout_hint.setText(_("The window size, the client list's columns, their widths and order are "
                                    "remembered. Right-click a column header to choose columns."))
