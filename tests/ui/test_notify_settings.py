@@ -83,7 +83,7 @@ def test_an_administrator_adds_a_robot_and_a_rule_and_sees_the_dead_letters(qtbo
     dialog.name.setText("quality")
     dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: section.channels.rowCount() == 1, timeout=20000)
-    assert [section.channels.item(0, c).text() for c in range(3)] == ["quality", "dingtalk", f"https://127.0.0.1:{port}/… · signed"]
+    assert [section.channels.item(0, c).text() for c in range(3)] == ["quality", "DingTalk", f"https://127.0.0.1:{port}/… · signed"]
     assert "tok-SECRET-77" not in str(notify_admin.list_channels(server.db))
 
     section.event_combo.setCurrentIndex(section.event_combo.findData("escalation:3"))
@@ -94,7 +94,7 @@ def test_an_administrator_adds_a_robot_and_a_rule_and_sees_the_dead_letters(qtbo
     assert {"event": "escalation:3", "to": "group:quality", "tier": "strategic", "severity": None} in [
         {k: v for k, v in r.items() if k != "id"} for r in notify_admin.list_rules(server.db)]
     last = section.rules.rowCount() - 1
-    assert [section.rules.item(last, c).text() for c in range(3)] == ["Deadline passed (level 3)", "Group quality", "strategic"]
+    assert [section.rules.item(last, c).text() for c in range(3)] == ["Deadline passed (level 3)", "Group quality", "Strategic client"]
     # the robot is down: the test says so; a test message is never dead-lettered
     section.test_button.click()
     qtbot.waitUntil(lambda: "quality: failed" in section.status.text(), timeout=30000)

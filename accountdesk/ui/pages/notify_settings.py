@@ -68,6 +68,18 @@ def recipient_label(to: str) -> str:
     }.get(to, to)
 
 
+def kind_label(kind: str) -> str:
+    return {"smtp": _("E-mail"), "wecom": _("WeCom"), "dingtalk": _("DingTalk"), "feishu": _("Feishu")}.get(kind, kind)
+
+
+def tier_label(tier: str | None) -> str:
+    return {"strategic": _("Strategic client"), "key": _("Key client"), "standard": _("Standard client")}.get(tier or "", tier or "")
+
+
+def severity_label(severity: str | None) -> str:
+    return {"low": _("Low"), "medium": _("Medium"), "high": _("High"), "critical": _("Critical")}.get(severity or "", severity or "")
+
+
 def _table(headers: list[str]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
@@ -257,6 +269,7 @@ class _ChannelDialog(QDialog):
         layout.addLayout(self.form)
         layout.addWidget(self.general)
         layout.addWidget(self.buttons)
+        self.setMinimumWidth(520)
 
     def add_field(self, key: str, label: str, widget: QWidget) -> None:
         error = QLabel()
@@ -283,6 +296,7 @@ class _ChannelDialog(QDialog):
             self.errors[key].show()
         else:
             self.general.setText(text)
+        self.adjustSize()  # room for the message
 
     def values(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -493,9 +507,8 @@ class NotifyAdminSection(_Section):
         for i in range(self.to_combo.count()):
             self.to_combo.setItemText(i, recipient_label(self.to_combo.itemData(i)))
         self.to_combo.lineEdit().setPlaceholderText(_("or user:NAME, group:CHANNEL"))
-        tiers = {"": _("Every client"), "strategic": _("Strategic client"), "key": _("Key client"), "standard": _("Standard client")}
         for i in range(self.tier_combo.count()):
-            self.tier_combo.setItemText(i, tiers[self.tier_combo.itemData(i)])
+            self.tier_combo.setItemText(i, tier_label(self.tier_combo.itemData(i)) or _("Every client"))
         self.add_rule_button.setText(_("Add rule"))
         self.remove_rule_button.setText(_("Remove rule"))
         self.reset_rules_button.setText(_("Restore the default rules"))
@@ -524,13 +537,13 @@ class NotifyAdminSection(_Section):
                 where = c.get("url") or ""
                 if c.get("signed"):
                     where += " · " + _("signed")
-            rows.append([c["name"], c["kind"], where])
+            rows.append([c["name"], kind_label(c["kind"]), where])
         _fill(self.channels, rows, [c["name"] for c in channels])
 
     def _show_rules(self, rules: list[dict[str, Any]]) -> None:
         self._rules = rules
-        rows = [[event_label(r["event"]), recipient_label(r["to"]), " ".join(x for x in (r.get("tier"), r.get("severity")) if x)]
-                for r in rules]
+        rows = [[event_label(r["event"]), recipient_label(r["to"]),
+                 " · ".join(x for x in (tier_label(r.get("tier")), severity_label(r.get("severity"))) if x)] for r in rules]
         _fill(self.rules, rows, [r["id"] for r in rules])
 
     def _show_failed(self, failed: list[dict[str, Any]]) -> None:
