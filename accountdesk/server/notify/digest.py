@@ -37,11 +37,13 @@ def due_recipients(conn: Connection, ns: NotifySettings, people: rules.Directory
                    *, force: bool = False) -> list[tuple[rules.Recipient, dt.date]]:
     """People whose digest of today (their local date) is due and not yet recorded."""
     wanted: dict[str, rules.Recipient] = {}
+    if outbox.smtp_channel(list(people.channels.values())) is None:
+        return []  # no e-mail server: nobody can get a digest
     for rule in store.rules(conn):
         if rule["event"] != "digest":
             continue
         for who in people.resolve(rule["recipient"]):
-            if who.user is not None and who.user.get("digest", True):
+            if who.user is not None and who.user.get("digest", True) and who.user.get("email"):
                 wanted.setdefault(who.key, who)
     due = []
     for who in wanted.values():
