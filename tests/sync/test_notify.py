@@ -399,6 +399,7 @@ def test_calendar_feed_from_the_laptop_cli_read_back_reset_and_revoked(tmp_path,
         second = json.loads(out)["url"]
         assert code == 0 and second != first
         assert httpx.get(first).status_code == 404 and httpx.get(second).status_code == 200
+        assert httpx.head(second).status_code == 200 and httpx.head(first).status_code == 404  # some apps look first
 
         # the user's time zone and language
         admin.set_user(srv.db, "li", time_zone="Europe/Berlin", language="en")

@@ -132,3 +132,33 @@ def test_signatures_and_clock_texts():
     assert messages.remaining(tr_en, now - dt.timedelta(days=2, hours=4), now) == "overdue by 2 d 4 h"
     long = {"title": "标题", "sections": [{"heading": None, "items": ["很长的一行" * 200] * 5}], "tone": "danger"}
     assert len(channels.wecom_payload(long)["markdown"]["content"].encode()) <= channels.WECOM_MAX_BYTES
+
+
+def test_a_users_email_and_team_set_on_the_server_reach_the_laptops(server, make_device, capsys):
+    import io
+    import json
+    import sys
+
+    from accountdesk.models import User
+    from accountdesk.server.cli import main as server_main
+
+    server.add_user("li", "manager")
+    dev = make_device("li")
+    dev.sync()
+    argv = ["--database-url", server.database_url, "notify", "user", "li", "--email", "li@example.cn", "--team", "华东",
+            "--language", "en", "--time-zone", "Asia/Urumqi", "--no-digest", "--json"]
+    old, sys.stdin = sys.stdin, io.StringIO("")
+    try:
+        assert server_main(argv) == 0
+        shown = json.loads(capsys.readouterr().out)
+        assert server_main(["--database-url", server.database_url, "notify", "user", "nobody", "--email", "x@example.cn"]) == 2
+        assert server_main(["--database-url", server.database_url, "notify", "user", "li", "--email", "not-an-address"]) == 2
+        assert "email:" in capsys.readouterr().err
+    finally:
+        sys.stdin = old
+    assert shown == {"username": "li", "email": "li@example.cn", "team": "华东", "language": "en", "time_zone": "Asia/Urumqi",
+                     "digest": False}
+    dev.sync()
+    with dev.ctx.read() as s:
+        me = s.scalars(select(User).where(User.username == "li")).one()
+        assert (me.email, me.team) == ("li@example.cn", "华东")

@@ -110,8 +110,8 @@ def router(db: Database, ns: NotifySettings, who_dep: Any) -> APIRouter:
     def feed_revoke(who: Who) -> FeedInfo:
         return FeedInfo(**calendar.revoke(db, who.user_id))
 
-    @api.get("/v1/calendar/{secret}.ics", responses={404: {"model": p.ErrorBody}},
-             response_class=Response, summary="A user's calendar feed (iCalendar); no headers needed")
+    @api.api_route("/v1/calendar/{secret}.ics", methods=["GET", "HEAD"], responses={404: {"model": p.ErrorBody}},
+                   response_class=Response, summary="A user's calendar feed (iCalendar); no headers needed")
     def feed(secret: Annotated[str, Path(min_length=32, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]) -> Response:
         body = calendar.render(db, ns, secret)
         return Response(body, media_type="text/calendar; charset=utf-8",
