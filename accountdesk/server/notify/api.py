@@ -110,12 +110,17 @@ def router(db: Database, ns: NotifySettings, who_dep: Any) -> APIRouter:
     def feed_revoke(who: Who) -> FeedInfo:
         return FeedInfo(**calendar.revoke(db, who.user_id))
 
-    @api.api_route("/v1/calendar/{secret}.ics", methods=["GET", "HEAD"], responses={404: {"model": p.ErrorBody}},
-                   response_class=Response, summary="A user's calendar feed (iCalendar); no headers needed")
-    def feed(secret: Annotated[str, Path(min_length=32, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]) -> Response:
+    Secret = Annotated[str, Path(min_length=32, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
+
+    @api.get("/v1/calendar/{secret}.ics", responses={404: {"model": p.ErrorBody}},
+             response_class=Response, summary="A user's calendar feed (iCalendar); no headers needed")
+    def feed(secret: Secret) -> Response:
         body = calendar.render(db, ns, secret)
         return Response(body, media_type="text/calendar; charset=utf-8",
                         headers={"Cache-Control": "private, max-age=300", "Content-Disposition": 'inline; filename="accountdesk.ics"'})
+
+    # some calendar apps look before they fetch (a HEAD answer has no body, so it is not published)
+    api.head("/v1/calendar/{secret}.ics", include_in_schema=False, response_class=Response)(feed)
 
     # -- administrators --------------------------------------------------------------------
     @api.get("/v1/admin/notify/channels", responses={403: {"model": p.ErrorBody}})
