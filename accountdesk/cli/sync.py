@@ -45,7 +45,8 @@ def make_engine(ctx, args: Namespace):
     creds = Credentials(url, user, password=password_source(args))
     if not creds.keyring_ok:
         sys.stderr.write(_("No keyring is available on this computer: the login cannot be remembered, so the password is asked for at every sync.") + "\n")
-    return SyncEngine(ctx, url, creds)
+    return SyncEngine(ctx, url, creds, start_clean=getattr(args, "start_clean", False),
+                      include_demo_data=getattr(args, "include_demo_data", False))
 
 
 def cmd_sync(args: Namespace) -> int:
@@ -85,4 +86,9 @@ def register(subparsers) -> None:
     p.add_argument("--user", metavar="NAME", help=_("your user name on the server (first time)"))
     p.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input"))
     p.add_argument("--json", action="store_true", help=_("print {pushed, pulled, conflicts, rejected} as JSON"))
+    demo = p.add_mutually_exclusive_group()
+    demo.add_argument("--start-clean", action="store_true",
+                      help=_("a profile with demo data joining a server: remove the demo data first"))
+    demo.add_argument("--include-demo-data", action="store_true",
+                      help=_("a profile with demo data joining a server: push the demo data (test servers only)"))
     p.set_defaults(func=cmd_sync)

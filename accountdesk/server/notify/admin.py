@@ -220,9 +220,9 @@ def set_user(db: Database, username: str, *, language: str | None = None, time_z
             store.set_prefs(conn, user["id"], **changes)
         record = {k: (v or None) for k, v in (("email", email), ("team", team)) if v is not None}
         if record:
-            rec = repo.get_record(conn, user["id"], lock=True)
+            writer = Writer(conn, by, Settings())
+            rec = writer.get(user["id"], lock=True)
             if rec is not None:
-                writer = Writer(conn, by, Settings())
                 writer.server_update(rec, record)
                 writer.finish()
         return _user_view(conn, user)

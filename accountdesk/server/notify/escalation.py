@@ -68,7 +68,7 @@ def escalate(conn: Connection, ns: NotifySettings, now: dt.datetime) -> dict[str
         stored = int(data.get("escalation_level") or 0)
         level = feedback_escalation_level(data, now)
         if level > stored:
-            locked = repo.get_record(conn, rec["id"], lock=True)  # a push may be changing it
+            locked = writer.get(rec["id"], lock=True)  # a push may be changing it
             if locked is None or locked["deleted"]:
                 continue
             data = parsed(locked["data"])

@@ -2,7 +2,7 @@
 outbox and dead-letter list, announced escalations, job locks, calendar feeds
 
 Revision ID: 0004_notify
-Revises: 0002
+Revises: 0003_authority
 Create Date: 2026-12-07 10:00:00
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = '0004_notify'
-down_revision = '0002'
+down_revision = '0003_authority'
 branch_labels = None
 depends_on = None
 
