@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 import secrets
 from typing import Any
@@ -39,6 +40,24 @@ _FEED = re.compile(r"^/v1/calendar/[A-Za-z0-9_-]{32,128}\.ics$")
 PAST_DAYS = 60
 FUTURE_DAYS = 366
 PRODID = "-//AccountDesk//Calendar feed//EN"
+
+
+class _HideFeedSecrets(logging.Filter):
+    """Access logs show ``/v1/calendar/…ics`` instead of a feed's secret."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, str) and FEED_PREFIX in a for a in record.args):
+            record.args = tuple(_SECRET_IN_PATH.sub(FEED_PREFIX + "…", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+_SECRET_IN_PATH = re.compile(re.escape(FEED_PREFIX) + r"[A-Za-z0-9_-]+")
+
+
+def hide_secrets_in_access_logs() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _HideFeedSecrets) for f in access.filters):
+        access.addFilter(_HideFeedSecrets())
 
 
 def is_feed_path(path: str) -> bool:

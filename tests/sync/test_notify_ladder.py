@@ -162,3 +162,55 @@ def test_a_users_email_and_team_set_on_the_server_reach_the_laptops(server, make
     with dev.ctx.read() as s:
         me = s.scalars(select(User).where(User.username == "li")).one()
         assert (me.email, me.team) == ("li@example.cn", "华东")
+
+
+def test_no_feed_secret_or_robot_key_reaches_a_log():
+    import logging
+
+    from accountdesk.server import calendar
+
+    calendar.hide_secrets_in_access_logs()
+    record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d',
+                               ("10.0.0.7:5123", "GET", "/v1/calendar/Zx9_secret-secret-secret-secret-42.ics", "1.1", 200), None)
+    for f in logging.getLogger("uvicorn.access").filters:
+        f.filter(record)
+    assert "secret" not in record.getMessage() and "/v1/calendar/…" in record.getMessage()
+    # httpx would log each robot URL (with its key) at INFO
+    assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
+
+
+def test_task_records_show_in_the_digest_and_the_calendar(server, make_device):
+    """Tasks come with issue 15 (entity ``task``: owner_id, due_on, title, status, client_id); a task
+    record of that shape, once laptops push it, is read by the digest and the feed."""
+    from sqlalchemy import insert
+
+    from accountdesk.server import calendar, repo
+    from accountdesk.server.notify import digest, store
+    from accountdesk.server.notify.agenda import Agenda
+
+    li = server.add_user("li", "manager")
+    dev = make_device("li")
+    dev.sync()
+    cid = clients.create_client(dev.ctx, name="蓝海检测")
+    dev.sync()
+    today = dt.datetime.now(dt.UTC).date()
+    with server.db.write() as conn:
+        seq = repo.current_seq(conn) + 1
+        for i, (title, due, status) in enumerate((("寄送整改报告", today + dt.timedelta(days=2), "open"),
+                                                  ("已完成的事", today, "done"), ("远期任务", today + dt.timedelta(days=60), "open"))):
+            conn.execute(insert(t.records).values(
+                id=f"task-{i}", entity="task", client_id=cid, seq=seq, deleted=False, clocks={}, hidden=[],
+                data={"owner_id": li, "due_on": due.isoformat(), "title": title, "status": status, "client_id": cid}))
+    with server.db.read() as conn:
+        people = rules.Directory(store.users_with_prefs(conn), [], "zh_CN")
+        agenda = Agenda(conn)
+    me = people.users[li]
+    mail = digest.build(agenda, people, people.person(me), dt.datetime.now(dt.UTC))
+    tasks = next(s for s in mail["sections"] if s["heading"].startswith("已逾期及本周到期的任务"))
+    assert tasks["items"] == [f"{(today + dt.timedelta(days=2)).isoformat()} 蓝海检测: 寄送整改报告"]
+    import icalendar
+
+    cal = icalendar.Calendar.from_ical(calendar.build(agenda, people, me, dt.datetime.now(dt.UTC)))
+    summaries = {str(e["SUMMARY"]): e for e in cal.walk("VEVENT")}
+    assert set(summaries) == {"任务：寄送整改报告（蓝海检测）", "任务：远期任务（蓝海检测）"}  # not the done one
+    assert summaries["任务：寄送整改报告（蓝海检测）"].decoded("DTSTART") == today + dt.timedelta(days=2)  # all day

@@ -83,6 +83,7 @@ def _public_url(ns: NotifySettings, request: Request, path: str) -> str:
 def router(db: Database, ns: NotifySettings, who_dep: Any) -> APIRouter:
     api = APIRouter()
     Who = who_dep
+    calendar.hide_secrets_in_access_logs()
 
     def admin_only(who) -> None:
         if who.role != Role.ADMIN.value:

@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import html
 import json
+import logging
 import smtplib
 import ssl
 import time
@@ -41,6 +42,11 @@ WECOM_MAX_BYTES = 4096
 DINGTALK_MAX_CHARS = 4000
 FEISHU_TEMPLATES = {"info": "blue", "warning": "orange", "danger": "red"}
 WECOM_COLOURS = {"info": "info", "warning": "warning", "danger": "warning"}
+
+
+# httpx logs every request's URL at INFO, and a robot's URL holds its key: never below WARNING
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).setLevel(max(logging.getLogger(_name).level, logging.WARNING))
 
 
 class DeliveryError(Exception):
