@@ -265,9 +265,9 @@ class SyncEngine:
                 "device_id": self.ctx.device_id, "device_name": _device_name()})
         tokens = p.TokenPair.model_validate(pair)
         self.credentials.save_refresh_token(tokens.refresh_token)
+        self._adopt_user(tokens.user)  # may refuse (a demo profile): then no sync starts
         self._access = tokens.access_token
         self.user = tokens.user
-        self._adopt_user(tokens.user)
 
     def _adopt_user(self, info: p.UserInfo) -> None:
         """Make the server's user the actor of this profile."""
@@ -1036,6 +1036,7 @@ def _drop_demo_data(session) -> None:
     for model in reversed(SYNCABLE):
         if model is not User:
             session.execute(delete(model))
+    session.execute(delete(User).where(User.server_seq.is_(None)))  # the demo's made-up staff
     session.execute(delete(OutboxEntry))
     set_meta(session, META_DEMO, None)
     session.expire_all()
