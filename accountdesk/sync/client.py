@@ -40,7 +40,7 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from .. import PROTOCOL_VERSION, SCHEMA_VERSION
 from ..errors import AccountDeskError
@@ -185,17 +185,19 @@ class SyncEngine:
 
     # -- HTTP ----------------------------------------------------------------------------------
     def _request(self, method: str, path: str, *, body: Any = None, params: dict | None = None, auth: bool = True,
-                 parse: bool = True) -> Any:
-        """The server's answer, parsed (or, without ``parse``, its body as received)."""
+                 parse: bool = True, encoded: bytes | None = None) -> Any:
+        """The server's answer, parsed (or, without ``parse``, its body as received). ``body`` is
+        sent as JSON; ``encoded`` is a JSON body already encoded (:func:`_encode_body`)."""
         headers: dict[str, str] = {}
         content = None
         if body is not None:
-            raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        if encoded is not None:
             headers["Content-Type"] = "application/json"
-            if len(raw) > 2048:
-                raw = gzip.compress(raw, compresslevel=5)
+            if len(encoded) > 2048:
+                encoded = gzip.compress(encoded, compresslevel=1)
                 headers["Content-Encoding"] = "gzip"
-            content = raw
+            content = encoded
         token = None
         for attempt in (1, 2):
             if auth:
@@ -317,12 +319,29 @@ class SyncEngine:
         return report
 
     # -- push ----------------------------------------------------------------------------------
-    def _next_batch(self) -> tuple[str, list[OutboxEntry]] | None:
+    def _next_batch(self, exclude: str | None = None) -> tuple[str, list[OutboxEntry]] | None:
+        """The next batch to send (an interrupted one first), as outbox entries (tests use it)."""
+        batch = self._claim_batch(exclude)
+        if batch is None:
+            return None
+        with self.store.read() as session:
+            entries = session.scalars(
+                select(OutboxEntry).where(OutboxEntry.batch_id == batch[0], OutboxEntry.status == "pending")
+                .order_by(OutboxEntry.seq)).all()
+            session.expunge_all()
+        return batch[0], list(entries)
+
+    def _claim_batch(self, exclude: str | None = None) -> tuple[str, int] | None:
+        """Give the next pending entries a batch id (kept until the server's answer is stored,
+        so a retried batch is answered from the server's record): an interrupted batch first.
+        Returns the batch id and the highest outbox sequence in it; ``exclude``: a batch in
+        flight."""
         with self.store.write() as session:
             session.execute(delete(OutboxEntry).where(OutboxEntry.entity == "user", OutboxEntry.status == "pending"))
-            open_batch = session.scalar(
-                select(OutboxEntry.batch_id).where(OutboxEntry.status == "pending", OutboxEntry.batch_id.is_not(None))
-                .order_by(OutboxEntry.seq).limit(1))
+            stmt = select(OutboxEntry.batch_id).where(OutboxEntry.status == "pending", OutboxEntry.batch_id.is_not(None))
+            if exclude is not None:
+                stmt = stmt.where(OutboxEntry.batch_id != exclude)
+            open_batch = session.scalar(stmt.order_by(OutboxEntry.seq).limit(1))
             if open_batch is None:
                 stmt = select(OutboxEntry.seq).where(OutboxEntry.status == "pending", OutboxEntry.batch_id.is_(None))
                 held = _held_marks(session)
@@ -335,15 +354,39 @@ class SyncEngine:
                 if not seqs:
                     return None
                 open_batch = new_id()
-                session.execute(update(OutboxEntry).where(OutboxEntry.seq.in_(seqs)).values(batch_id=open_batch))
-            entries = session.scalars(
-                select(OutboxEntry).where(OutboxEntry.batch_id == open_batch, OutboxEntry.status == "pending")
-                .order_by(OutboxEntry.seq)).all()
-            session.expunge_all()
-            return open_batch, list(entries)
+                for start in range(0, len(seqs), 900):
+                    session.execute(update(OutboxEntry).where(OutboxEntry.seq.in_(seqs[start:start + 900]))
+                                    .values(batch_id=open_batch))
+                return open_batch, seqs[-1]
+            last = session.scalar(select(func.max(OutboxEntry.seq)).where(OutboxEntry.batch_id == open_batch))
+            return open_batch, int(last)
+
+    def _batch_body(self, batch_id: str, last: int) -> _Batch:
+        """A claimed batch read straight from the store, and its request body: the stored JSON of
+        each entry's fields is spliced in as it is (a join sends hundreds of thousands)."""
+        with self.store.read() as session:
+            raw = session.connection().connection.driver_connection
+            rows = raw.execute(
+                "SELECT seq, entity, row_id, client_id, op, fields, hlc, base_seq, schema_version FROM outbox "
+                "WHERE batch_id = ? AND status = 'pending' ORDER BY seq", (batch_id,)).fetchall()
+        cursor = self._batch_cursor_at(last)
+        dumps = orjson.dumps
+        parts = [b'{"batch_id":', dumps(batch_id), b',"cursor":', str(cursor).encode(), b',"items":[']
+        for i, (_seq, entity, row_id, client_id, op, fields, hlc, base_seq, version) in enumerate(rows):
+            if i:
+                parts.append(b",")
+            parts += [b'{"entity":', dumps(entity), b',"row_id":', dumps(row_id), b',"client_id":', dumps(client_id),
+                      b',"op":', dumps(op), b',"fields":', (fields or "{}").encode(), b',"hlc":', dumps(hlc),
+                      b',"base_seq":', dumps(base_seq), b',"schema_version":', dumps(version), b"}"]
+        parts.append(b"]}")
+        return _Batch(batch_id, [(r[0], r[1], r[2]) for r in rows], b"".join(parts))
 
     def _batch_cursor(self, entries: list[OutboxEntry]) -> int:
-        """The pull cursor the device had when the entries were made."""
+        """The pull cursor the device had when the entries were made (the server does not rely
+        on it any more: it decides from what it served this device; sent for older servers)."""
+        return self._batch_cursor_at(max(e.seq for e in entries))
+
+    def _batch_cursor_at(self, last: int) -> int:
         with self.store.read() as session:
             cursor = int(get_meta(session, META_CURSOR) or 0)
             held = _held_marks(session)
@@ -355,46 +398,55 @@ class SyncEngine:
         if live != held:  # marks whose entries are all pushed are dropped
             with self.store.write() as session:
                 set_meta(session, META_HELD, live or None)
-        last = max(e.seq for e in entries)
         return next((min(cursor, c) for upto, c in live if last <= upto), cursor)
 
     def _push(self, report: SyncReport, notify: Progress, check: Callable[[], None]) -> None:
+        """Send the outbox batch by batch. While the server applies one batch the next is read
+        and encoded (a join of a whole profile is mostly waiting otherwise); batches still go one
+        at a time, in order, each answer stored before the next is sent."""
         with self.store.read() as session:
-            total = len(session.scalars(select(OutboxEntry.seq).where(OutboxEntry.status == "pending")).all())
-        if total == 0:
+            total = session.scalar(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.status == "pending"))
+        if not total:
             return
         done = 0
         notify("push", 0, total)
-        while True:
-            check()
-            batch = self._next_batch()
-            if batch is None:
-                return
-            batch_id, entries = batch
-            body = {"batch_id": batch_id, "cursor": self._batch_cursor(entries), "items": [
-                {"entity": e.entity, "row_id": e.row_id, "client_id": e.client_id, "op": e.op, "fields": e.fields,
-                 "hlc": e.hlc, "base_seq": e.base_seq, "schema_version": e.schema_version} for e in entries]}
-            result = p.PushResult.model_validate(self._request("POST", "/v1/sync/push", body=body))
-            if len(result.results) != len(entries):
-                raise SyncError(_("The server answered a push with the wrong number of results."))
-            with self.store.write() as session:
-                done_seqs: list[int] = []
-                current: dict[str, list[tuple[int, str]]] = {}
-                for entry, res in zip(entries, result.results, strict=True):
-                    if res.status == "rejected":
-                        session.execute(update(OutboxEntry).where(OutboxEntry.seq == entry.seq).values(
-                            status="rejected", batch_id=None, reject_reason=reject_message(res.code, res.reason)))
-                        report.rejected += 1
-                    else:
-                        done_seqs.append(entry.seq)
-                        report.pushed += 1
-                        if res.current and res.seq is not None:
-                            current.setdefault(entry.entity, []).append((res.seq, entry.row_id))
-                for start in range(0, len(done_seqs), 900):
-                    session.execute(delete(OutboxEntry).where(OutboxEntry.seq.in_(done_seqs[start:start + 900])))
-                _record_current(session, current)
-            done += len(entries)
-            notify("push", done, max(total, done))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="accountdesk-push") as pool:
+            claimed = self._claim_batch()
+            batch = self._batch_body(*claimed) if claimed else None
+            while batch is not None:
+                check()
+                answer = pool.submit(self._request, "POST", "/v1/sync/push", encoded=batch.body)
+                claimed = self._claim_batch(exclude=batch.batch_id)
+                following = self._batch_body(*claimed) if claimed else None
+                self._store_push_result(batch, answer.result(), report)
+                done += len(batch.entries)
+                notify("push", done, max(total, done))
+                batch = following
+
+    def _store_push_result(self, batch: _Batch, answer: Any, report: SyncReport) -> None:
+        try:
+            results = answer["results"]
+            ok = answer["batch_id"] == batch.batch_id and len(results) == len(batch.entries)
+        except (KeyError, TypeError):
+            ok = False
+        if not ok:
+            raise SyncError(_("The server answered a push with the wrong number of results."))
+        with self.store.write() as session:
+            done_seqs: list[int] = []
+            current: dict[str, list[tuple[int, str]]] = {}
+            for (seq, entity, row_id), res in zip(batch.entries, results, strict=True):
+                if res.get("status") == "rejected":
+                    session.execute(update(OutboxEntry).where(OutboxEntry.seq == seq).values(
+                        status="rejected", batch_id=None, reject_reason=reject_message(res.get("code"), res.get("reason"))))
+                    report.rejected += 1
+                else:
+                    done_seqs.append(seq)
+                    report.pushed += 1
+                    if res.get("current") and res.get("seq") is not None:
+                        current.setdefault(entity, []).append((int(res["seq"]), row_id))
+            for start in range(0, len(done_seqs), 900):
+                session.execute(delete(OutboxEntry).where(OutboxEntry.seq.in_(done_seqs[start:start + 900])))
+            _record_current(session, current)
 
     # -- pull ----------------------------------------------------------------------------------
     def _fetch(self, cursor: int, target: int | None, limit: int | None = None, marks: bool = False) -> _Page:
@@ -824,6 +876,15 @@ class _PageStream:
         """Stopped early (cancelled, failed): fetches not yet started need not run."""
         for future, _target in self._ahead:
             future.cancel()
+
+
+@dataclass
+class _Batch:
+    """A claimed outbox batch: its entries (outbox sequence, entity, row id) and request body."""
+
+    batch_id: str
+    entries: list[tuple[int, str, str]]
+    body: bytes
 
 
 @dataclass
