@@ -250,7 +250,8 @@ class SyncEngine:
                 raise LoginRequired(_("Log in to the sync server first (user name and password)."))
             pair = self._request("POST", "/v1/auth/login", auth=False, body={
                 "username": self.credentials.username, "password": password,
-                "device_id": self.ctx.device_id, "device_name": _device_name()})
+                "device_id": self.ctx.device_id, "device_name": _device_name(),
+                "device_key": self.credentials.device_key()})
         tokens = p.TokenPair.model_validate(pair)
         self.credentials.save_refresh_token(tokens.refresh_token)
         self._access = tokens.access_token

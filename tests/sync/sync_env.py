@@ -87,10 +87,12 @@ def free_port() -> int:
 class ServerProcess:
     """``accountdesk-server serve`` in a subprocess on a free loopback port."""
 
-    def __init__(self, database_url: str, log_path: Path, env: dict[str, str] | None = None):
+    def __init__(self, database_url: str, log_path: Path, env: dict[str, str] | None = None,
+                 args: list[str] | None = None):
         self.database_url = database_url
         self.log_path = log_path
         self.env = env or {}
+        self.args = args or []  # more options of ``serve``
         self.db = Database(database_url)
         self.db.migrate()
         self.proc: subprocess.Popen | None = None
@@ -106,7 +108,7 @@ class ServerProcess:
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "accountdesk.server.cli", "--database-url", self.database_url,
-             "serve", "--port", str(self.port)],
+             "serve", "--port", str(self.port), *self.args],
             stdout=self._log, stderr=subprocess.STDOUT, env=env,
         )
         deadline = time.monotonic() + 30
