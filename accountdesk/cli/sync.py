@@ -1,7 +1,11 @@
 """``accountdesk sync``: log in (first time), push local changes and pull the server's.
 
-Exit codes: 0 synced; 1 other errors; 3 server unreachable; 4 login needed or refused;
-5 user deactivated; 6 device revoked (its company data has been wiped); 7 please update.
+Exit codes: 0 synced; 1 other errors; 2 bad arguments (e.g. an http:// server of another computer
+without ``--allow-insecure``); 3 server unavailable (unreachable, or its database is down); 4 login
+needed or refused (also when the server ended the sign-in: sign in again); 5 user deactivated;
+6 device revoked (its company data has been wiped); 7 please update; 8 the server's database was
+re-initialised: ``--rejoin`` joins it again (a backup of the profile is made first, unsent changes
+are kept and sent, and the profile takes a fresh copy of the user's clients).
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ import getpass
 import sys
 from argparse import Namespace
 
+from ..errors import ValidationError
 from ..i18n import _
+from ..sync.address import is_insecure
 from .common import CLIError, emit_json, open_ctx
 
 
@@ -43,9 +49,28 @@ def make_engine(ctx, args: Namespace):
     if not url or not user:
         raise CLIError(_("This profile has no sync server yet: give --server URL and --user NAME."), exit_code=2)
     creds = Credentials(url, user, password=password_source(args))
+    try:
+        engine = SyncEngine(ctx, url, creds, allow_insecure=getattr(args, "allow_insecure", False),
+                            rejoin=getattr(args, "rejoin", False))
+    except ValidationError as exc:
+        if is_insecure(url):
+            raise ValidationError("server", exc.message + " " + _("Give --allow-insecure to connect anyway.")) from None
+        raise ValidationError("server", exc.message) from None
     if not creds.keyring_ok:
         sys.stderr.write(_("No keyring is available on this computer: the login cannot be remembered, so the password is asked for at every sync.") + "\n")
-    return SyncEngine(ctx, url, creds)
+    return engine
+
+
+def backup_before_rejoin(ctx) -> str:
+    """A backup of the whole profile, kept in its folder, before a rejoin replaces its rows."""
+    import datetime as dt
+
+    from ..io.backup import create_backup
+
+    folder = ctx.store.data_dir / "backups"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return str(create_backup(ctx, folder / f"before-rejoin-{stamp}.zip").path)
 
 
 def cmd_sync(args: Namespace) -> int:
@@ -55,6 +80,9 @@ def cmd_sync(args: Namespace) -> int:
     ctx = open_ctx(args)
     try:
         engine = make_engine(ctx, args)
+        if args.rejoin:
+            path = backup_before_rejoin(ctx)
+            sys.stderr.write(_("A backup of this profile was made before joining again: {path}").format(path=path) + "\n")
         try:
             report = engine.sync()
         except SyncError as exc:
@@ -84,5 +112,10 @@ def register(subparsers) -> None:
     p.add_argument("--server", metavar="URL", help=_("the sync server (first time)"))
     p.add_argument("--user", metavar="NAME", help=_("your user name on the server (first time)"))
     p.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input"))
+    p.add_argument("--allow-insecure", action="store_true",
+                   help=_("allow an unencrypted http:// server on another computer (only on a network you trust)"))
+    p.add_argument("--rejoin", action="store_true",
+                   help=_("join a server whose database was re-initialised: keep and send unsent changes, take a fresh "
+                          "copy of your clients (a backup of the profile is made first)"))
     p.add_argument("--json", action="store_true", help=_("print {pushed, pulled, conflicts, rejected} as JSON"))
     p.set_defaults(func=cmd_sync)

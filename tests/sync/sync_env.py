@@ -190,6 +190,27 @@ def server(_server_process):
     return _server_process
 
 
+@pytest.fixture
+def own_server(backend, tmp_path):
+    """A server process of its own, with settings or ``serve`` options of the test's choosing."""
+    made: list[ServerProcess] = []
+
+    def make(env: dict[str, str] | None = None, args: list[str] | None = None) -> ServerProcess:
+        n = len(made)
+        url = f"sqlite:///{tmp_path / f'own{n}.sqlite3'}" if backend == "sqlite" else create_pg_database()
+        srv = ServerProcess(url, tmp_path / f"own{n}.log", env=env, args=args)
+        made.append(srv)
+        srv.start()
+        return srv
+
+    yield make
+    for srv in made:
+        srv.stop()
+        srv.db.close()
+        if backend == "postgres":
+            drop_pg_database(srv.database_url)
+
+
 class WallClock:
     """Real time plus an offset (a device whose clock is wrong)."""
 

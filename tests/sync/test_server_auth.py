@@ -11,9 +11,8 @@ import time
 import uuid
 
 import httpx
-import pytest
 from sqlalchemy import func, select
-from sync_env import PASSWORD, ServerProcess, create_pg_database, drop_pg_database
+from sync_env import PASSWORD
 
 from accountdesk.server import tables as t
 from accountdesk.server.cli import main as server_main
@@ -62,27 +61,6 @@ def ip(n: int) -> str:
     return f"198.51.{n // 250}.{n % 250 + 1}"
 
 
-@pytest.fixture
-def own_server(backend, tmp_path):
-    """A server process of its own, with settings or ``serve`` options of the test's choosing."""
-    made: list[ServerProcess] = []
-
-    def make(env: dict[str, str] | None = None, args: list[str] | None = None) -> ServerProcess:
-        n = len(made)
-        url = f"sqlite:///{tmp_path / f'own{n}.sqlite3'}" if backend == "sqlite" else create_pg_database()
-        srv = ServerProcess(url, tmp_path / f"own{n}.log", env=env, args=args)
-        made.append(srv)
-        srv.start()
-        return srv
-
-    yield make
-    for srv in made:
-        srv.stop()
-        srv.db.close()
-        if backend == "postgres":
-            drop_pg_database(srv.database_url)
-
-
 # -- 6. throttling ---------------------------------------------------------------------------------
 def test_spoofed_forwarded_for_does_not_escape_the_login_throttle(server):
     """200 wrong passwords, each claiming another address in X-Forwarded-For (no proxy is
@@ -90,7 +68,7 @@ def test_spoofed_forwarded_for_does_not_escape_the_login_throttle(server):
     refused, while the user's own laptop (its registered device and key) gets in."""
     server.add_user("alice", "manager")
     assert login(server, "alice", key=KEY).status_code == 200  # her laptop, known from now on
-    codes = [login(server, "alice", "guess-%d" % i, device="thief", forwarded=ip(i)).status_code for i in range(200)]
+    codes = [login(server, "alice", f"guess-{i}", device="thief", forwarded=ip(i)).status_code for i in range(200)]
     assert codes[:10] == [401] * 10 and set(codes[10:]) == {429}
     refused = login(server, "alice", device="thief", forwarded=ip(999))
     assert refused.status_code == 429 and refused.json()["code"] == p.E_RATE_LIMITED
