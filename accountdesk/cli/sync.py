@@ -16,7 +16,7 @@ from argparse import Namespace
 
 from ..errors import ValidationError
 from ..i18n import _
-from ..sync.address import is_insecure
+from ..sync.address import check_server_url, is_insecure
 from .common import CLIError, emit_json, open_ctx
 
 
@@ -40,7 +40,7 @@ def password_source(args: Namespace):
 def make_engine(ctx, args: Namespace):
     """The sync engine for this profile: server and user from the arguments or the profile."""
     from ..sync.changes import get_meta
-    from ..sync.client import META_SERVER_URL, META_SYNC_USERNAME, SyncEngine
+    from ..sync.client import META_INSECURE_OK, META_SERVER_URL, META_SYNC_USERNAME, SyncEngine
     from ..sync.credentials import Credentials
 
     with ctx.read() as session:
@@ -48,14 +48,16 @@ def make_engine(ctx, args: Namespace):
         user = getattr(args, "user", None) or get_meta(session, META_SYNC_USERNAME)
     if not url or not user:
         raise CLIError(_("This profile has no sync server yet: give --server URL and --user NAME."), exit_code=2)
-    creds = Credentials(url, user, password=password_source(args))
+    allow = getattr(args, "allow_insecure", False)
+    with ctx.read() as session:
+        allow = allow or get_meta(session, META_INSECURE_OK) == url.strip().rstrip("/")
     try:
-        engine = SyncEngine(ctx, url, creds, allow_insecure=getattr(args, "allow_insecure", False),
-                            rejoin=getattr(args, "rejoin", False))
+        check_server_url(url, allow_insecure=allow)
     except ValidationError as exc:
-        if is_insecure(url):
-            raise ValidationError("server", exc.message + " " + _("Give --allow-insecure to connect anyway.")) from None
-        raise ValidationError("server", exc.message) from None
+        hint = " " + _("Give --allow-insecure to connect anyway.") if is_insecure(url) else ""
+        raise ValidationError("server", exc.message + hint) from None
+    creds = Credentials(url, user, password=password_source(args))
+    engine = SyncEngine(ctx, url, creds, allow_insecure=allow, rejoin=getattr(args, "rejoin", False))
     if not creds.keyring_ok:
         sys.stderr.write(_("No keyring is available on this computer: the login cannot be remembered, so the password is asked for at every sync.") + "\n")
     return engine

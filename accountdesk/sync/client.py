@@ -168,10 +168,8 @@ class SyncEngine:
                  bulk_rows: int = 5000, allow_insecure: bool = False, rejoin: bool = False):
         self.ctx = ctx
         self.store = ctx.store
-        with ctx.store.read() as session:
-            allowed = allow_insecure or get_meta(session, META_INSECURE_OK) == server_url.strip().rstrip("/")
-        self.server_url = check_server_url(server_url, allow_insecure=allowed)  # before any byte is sent
-        self.allow_insecure = allowed
+        self.server_url = check_server_url(server_url, allow_insecure=True)
+        self.allow_insecure = allow_insecure or not is_insecure(self.server_url)  # else: what the profile says
         self.rejoin = rejoin
         self.credentials = credentials
         self.page_size = page_size
@@ -194,6 +192,10 @@ class SyncEngine:
     def _request(self, method: str, path: str, *, body: Any = None, params: dict | None = None, auth: bool = True,
                  parse: bool = True) -> Any:
         """The server's answer, parsed (or, without ``parse``, its body as received)."""
+        if not self.allow_insecure:  # before any byte is sent: http:// to another computer needs consent
+            with self.store.read() as session:
+                self.allow_insecure = get_meta(session, META_INSECURE_OK) == self.server_url
+            check_server_url(self.server_url, allow_insecure=self.allow_insecure)
         headers: dict[str, str] = {}
         content = None
         if body is not None:
