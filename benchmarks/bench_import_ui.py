@@ -38,7 +38,7 @@ from accountdesk.i18n import set_language  # noqa: E402
 from accountdesk.io.importer import plan_import, run_import  # noqa: E402
 from accountdesk.services.clients import create_client  # noqa: E402
 from accountdesk.services.context import open_profile  # noqa: E402
-from accountdesk.services.validation import uscc_check_char  # noqa: E402
+from accountdesk.domain.validation import uscc_check_char  # noqa: E402
 
 CITIES = ["上海", "北京", "深圳", "广州", "杭州", "成都", "武汉", "南京"]
 

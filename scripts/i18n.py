@@ -39,7 +39,7 @@ AREAS = {
     "reports": ["reports/**/*.py", "reports/*.py", "cli/report*.py", "cli/dossier.py", "services/dossier*.py"],
     "io": ["io/**/*.py", "io/*.py", "cli/io*.py", "cli/imports.py", "cli/exports.py", "cli/backup.py", "cli/duplicates.py", "services/duplicates.py", "services/merge.py"],
     "cli": ["cli/*.py"],
-    "core": ["*.py", "models/*.py", "store/*.py", "migrations/*.py", "services/*.py"],
+    "core": ["*.py", "domain/*.py", "models/*.py", "store/*.py", "migrations/*.py", "services/*.py"],
 }
 
 

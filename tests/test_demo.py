@@ -12,6 +12,8 @@ from fakeclock import FakeClock
 from sqlalchemy import func, select
 
 from accountdesk.cli import main
+from accountdesk.domain.schema import SCHEMAS, parse_value
+from accountdesk.domain.validation import validate_email_address, validate_phone, validate_uscc
 from accountdesk.errors import ValidationError
 from accountdesk.models import (
     SYNCABLE,
@@ -30,8 +32,6 @@ from accountdesk.services import clients as clients_service
 from accountdesk.services.context import open_profile
 from accountdesk.services.demo import DemoProfileNotEmpty, generate_demo
 from accountdesk.services.feedback import effective_due
-from accountdesk.services.schema import SCHEMAS, parse_value
-from accountdesk.services.validation import validate_email_address, validate_phone, validate_uscc
 from accountdesk.sync.codec import encode_value
 
 REFERENCE = dt.date(2026, 3, 16)

@@ -8,7 +8,7 @@ import icalendar
 import vobject
 
 from accountdesk.cli import main
-from accountdesk.services.validation import uscc_check_char
+from accountdesk.domain.validation import uscc_check_char
 
 
 def uscc(n: int) -> str:

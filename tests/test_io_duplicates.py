@@ -7,13 +7,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from accountdesk.domain.validation import uscc_check_char
 from accountdesk.errors import NotFoundError, PermissionDenied, ValidationError
 from accountdesk.models import Client, ClientTeamMember, Contact, OutboxEntry, ServiceNote, Visit
 from accountdesk.models.enums import Role
 from accountdesk.services import clients, records
 from accountdesk.services.duplicates import find_duplicates, normalise_company_name
 from accountdesk.services.merge import list_merges, merge_clients, undo_merge
-from accountdesk.services.validation import uscc_check_char
 
 
 def uscc(n: int) -> str:

@@ -14,13 +14,13 @@ import openpyxl
 import pytest
 import vobject
 
+from accountdesk.domain.validation import uscc_check_char
 from accountdesk.errors import ValidationError
 from accountdesk.io.backup import create_backup, restore_backup
 from accountdesk.io.exports import export_ical, export_table, export_vcard
 from accountdesk.io.importer import plan_import, run_import
 from accountdesk.services import clients, records
 from accountdesk.services.context import open_profile
-from accountdesk.services.validation import uscc_check_char
 
 HOSTILE = "=cmd|' /C calc'!A0"
 

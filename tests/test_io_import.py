@@ -9,11 +9,11 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from accountdesk.domain.validation import uscc_check_char
 from accountdesk.errors import ValidationError
 from accountdesk.io.importer import plan_import, run_import
 from accountdesk.models import Client, Contact, OutboxEntry, ServiceNote
 from accountdesk.services import clients
-from accountdesk.services.validation import uscc_check_char
 
 
 def uscc(n: int) -> str:
@@ -505,7 +505,7 @@ def test_repeated_phone_numbers_and_addresses_get_the_forms_verdict_on_every_row
     """Phones, emails and credit codes are checked once per distinct cell in a plan; every row
     still gets exactly what the form's check gives for its cell (value or message), whatever the
     cell's type (a number typed into Excel, text, a yes/no cell)."""
-    from accountdesk.services.schema import SCHEMAS, parse_value
+    from accountdesk.domain.schema import SCHEMAS, parse_value
 
     clients.create_client(ctx, name="上海护航科技有限公司")
     cells = [  # (mobile, phone, email)

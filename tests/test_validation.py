@@ -22,7 +22,7 @@ from accountdesk.services import (
     users,
     visits,
 )
-from accountdesk.services import validation as V
+from accountdesk.domain import validation as V
 
 
 def counts(ctx) -> tuple[int, int]:

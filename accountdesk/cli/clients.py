@@ -27,11 +27,11 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from ..domain.schema import SCHEMAS
+from ..domain.validation import format_phone
 from ..i18n import _
 from ..labels import label
 from ..services.context import AppContext
-from ..services.schema import SCHEMAS
-from ..services.validation import format_phone
 from .common import emit_json, open_ctx, parse_assignments, print_table
 
 # -- helpers shared by the entity command modules ---------------------------------------------

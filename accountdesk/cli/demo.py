@@ -48,8 +48,8 @@ def _int_option(name: str, text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..domain.validation import parse_date
     from ..services.demo import MAX_CLIENTS, generate_demo
-    from ..services.validation import parse_date
 
     clients = _int_option("--clients", args.clients)
     if not 1 <= clients <= MAX_CLIENTS:

@@ -11,10 +11,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..domain.validation import parse_date
 from ..errors import ValidationError
 from ..i18n import _
 from ..services.clients import resolve_client
-from ..services.validation import parse_date
 from .common import emit_json, open_ctx
 
 

@@ -18,10 +18,10 @@ from .common import emit_json
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from ..domain.validation import parse_datetime
     from ..labels import label
     from ..services import records
     from ..services.clients import resolve_client
-    from ..services.validation import parse_datetime
     from ..services.visits import create_visit
 
     at = parse_datetime("planned_start", args.at)

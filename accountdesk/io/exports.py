@@ -16,13 +16,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..domain.schema import SCHEMAS
+from ..domain.validation import format_phone
 from ..errors import ValidationError
 from ..i18n import N_, _
 from ..labels import label
 from ..models import Client, Contact, User, Visit
 from ..services.records import to_dict
-from ..services.schema import SCHEMAS
-from ..services.validation import format_phone
 from ..sync.codec import encode_value
 from .csv_excel import write_csv, write_xlsx
 

@@ -24,6 +24,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..domain.schema import SCHEMAS, FieldSpec, parse_value
+from ..domain.validation import validate_uscc
 from ..errors import AccountDeskError, PermissionDenied, ValidationError
 from ..i18n import _
 from ..models import Client, Contact, User, model_for
@@ -32,8 +34,6 @@ from ..services import records
 from ..services.clients import CREDIT_CODES
 from ..services.demo_bulk import BulkWriter
 from ..services.duplicates import normalise_company_name, normalise_email, normalise_person_name
-from ..services.schema import SCHEMAS, FieldSpec, parse_value
-from ..services.validation import validate_uscc
 from ..store import search
 from . import mapping as M
 from .csv_excel import Sheet, cell_value, read_table_file

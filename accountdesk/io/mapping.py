@@ -1,7 +1,7 @@
 """Column mapping: which column of a spreadsheet fills which field.
 
 Header names are matched in English or Chinese against each field's name, its label (in every
-shipped language) and its aliases (``services/schema.py``), after normalising width, case, spaces
+shipped language) and its aliases (``domain/schema.py``), after normalising width, case, spaces
 and notes such as “（必填）” or “*”. The header row itself is found among the first rows of the
 sheet (titles and notes above it are skipped).
 """
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from ..domain.schema import SCHEMAS
 from ..errors import ValidationError
 from ..i18n import N_, _, load_catalogue
-from ..services.schema import SCHEMAS
 
 KINDS = {"clients": "client", "contacts": "contact"}
 HEADER_SCAN_ROWS = 30

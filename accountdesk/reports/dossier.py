@@ -11,6 +11,7 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 
+from ..domain.validation import format_phone
 from ..i18n import N_, _
 from ..labels import label
 from ..models.enums import (
@@ -34,7 +35,6 @@ from ..models.enums import (
     VisitStatus,
 )
 from ..services.dossier import ClientDossier, VisitInfo
-from ..services.validation import format_phone
 from . import charts
 from .document import DocStart, SectionHeading, TocPlaceholder
 from .fonts import FONT

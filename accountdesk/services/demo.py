@@ -36,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ..domain.validation import USCC_CHARSET, uscc_check_char
 from ..errors import AccountDeskError, ConflictError, ValidationError
 from ..i18n import _
 from ..models import (
@@ -75,7 +76,6 @@ from .feedback import (
     effective_due,
     feedback_escalation_level,
 )
-from .validation import USCC_CHARSET, uscc_check_char
 
 Progress = Callable[[float, str], None]
 

@@ -37,6 +37,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..domain.schema import SCHEMAS
 from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..i18n import _
 from ..models import (
@@ -53,7 +54,6 @@ from ..permissions import may_write
 from ..sync.codec import decode_value, encode_value
 from .context import AppContext
 from .records import get_live
-from .schema import SCHEMAS
 
 MERGE_CATEGORY = "merge"
 MARKER = "ACCOUNTDESK-MERGE "

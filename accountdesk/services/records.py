@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from ..domain.schema import SCHEMAS, parse_values
 from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..i18n import _
 from ..models import Client, SyncMixin, User, confidential_fields, model_for
@@ -23,7 +24,6 @@ from ..permissions import may_write
 from ..sync.changes import ChangeWriter
 from ..sync.codec import row_to_wire
 from .context import AppContext
-from .schema import SCHEMAS, parse_values
 
 Rule = Callable[["RuleContext"], None]
 _RULES: dict[str, list[Rule]] = {}

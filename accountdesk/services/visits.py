@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..domain.validation import parse_datetime
 from ..errors import ValidationError
 from ..i18n import _
 from ..models import VisitPlan
@@ -28,7 +29,6 @@ from ..models.enums import VisitKind, VisitStatus
 from . import records
 from .context import AppContext
 from .records import RuleContext, register_rule
-from .validation import parse_datetime
 
 #: The usual cadence of each kind of visit, in months (monthly return visits, quarterly
 #: executive meetings, half-yearly satisfaction surveys, a yearly improvement review).
@@ -178,7 +178,7 @@ def list_visits(ctx: AppContext, client_id: str) -> list[dict[str, Any]]:
 def create_visit_plan(ctx: AppContext, client_id: str, kind: str, every_months: int | str | None = None, **values: Any) -> str:
     """A cadence for visits of ``kind``; the interval defaults to the kind's usual cadence."""
     if every_months is None:
-        from .validation import parse_enum
+        from ..domain.validation import parse_enum
 
         every_months = DEFAULT_CADENCE_MONTHS.get(parse_enum("kind", kind, VisitKind))
     data = {"kind": kind, **values}

@@ -10,10 +10,10 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
+from accountdesk.domain.validation import uscc_check_char
 from accountdesk.io.backup import read_manifest
 from accountdesk.models import Client, Contact, OutboxEntry
 from accountdesk.services.clients import create_client
-from accountdesk.services.validation import uscc_check_char
 
 from .conftest import make_clients
 

@@ -1,4 +1,4 @@
-"""Generic forms built from the FieldSpecs in :mod:`accountdesk.services.schema`."""
+"""Generic forms built from the FieldSpecs in :mod:`accountdesk.domain.schema`."""
 
 from .editors import ChoiceEditor, DateEditor, DateTimeEditor, Editor, MultiChoiceEditor
 from .lookups import Lookups

@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
+from ...domain.schema import FieldSpec
 from ...i18n import _
 from ...labels import choices
-from ...services.schema import FieldSpec
 from .fmt import DATETIME_FMT, fmt_date, local
 
 EMPTY = "—"

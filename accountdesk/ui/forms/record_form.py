@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.schema import SCHEMAS, FieldSpec
 from ...errors import AccountDeskError, ValidationError
 from ...i18n import _
 from ...services import records
-from ...services.schema import SCHEMAS, FieldSpec
 from .editors import ChoiceEditor, Editor, MultiChoiceEditor, make_editor
 from .lookups import Lookups
 

@@ -18,13 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.schema import SCHEMAS
+from ...domain.validation import format_phone
 from ...errors import AccountDeskError
 from ...i18n import _
 from ...labels import label
 from ...models import model_for
 from ...services import workspace as ws
-from ...services.schema import SCHEMAS
-from ...services.validation import format_phone
 from ...sync.clock import HLC
 from ..forms.fmt import fmt_datetime, fmt_value
 from .common import Column, RecordTableModel, make_table

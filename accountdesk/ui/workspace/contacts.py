@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.validation import format_phone
 from ...i18n import _
 from ...labels import label
 from ...models.enums import Attitude, BuyingRole, RelationshipRole
 from ...services import records
-from ...services.validation import format_phone
 from ..forms.fmt import fmt_date
 from .common import GREY, Column, section_title
 from .tabs_basic import Tab, split

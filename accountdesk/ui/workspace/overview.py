@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.schema import SCHEMAS
 from ...errors import NotFoundError
 from ...i18n import _
 from ...labels import label
@@ -25,7 +26,6 @@ from ...permissions import may_write
 from ...services import health as health_service
 from ...services import records, scheduling
 from ...services.detail import client_detail
-from ...services.schema import SCHEMAS
 from ..forms import RecordDialog
 from ..forms.fmt import fmt_date, fmt_money
 from .common import AMBER, GREEN, RED, Card, Column, RecordPanel
