@@ -220,6 +220,7 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
         yield
         if purger is not None:
             purger.stop()
+        logins.gate.close()
         try:
             logins.flush()
         except Exception as exc:  # noqa: BLE001 - shutting down: the database may be gone

@@ -146,8 +146,7 @@ class Logins:
         if locked:
             self._throttled(locked[0], req, address, max(locks[k] for k in locked), now)
         try:
-            with self.gate.slot():
-                ok = verify_password(user["password_hash"] if user else DUMMY_HASH, req.password) and user is not None
+            ok = self.gate.run(verify_password, user["password_hash"] if user else DUMMY_HASH, req.password) and user is not None
         except Busy:
             raise ServerError(503, p.E_UNAVAILABLE, "The server is busy; try again in a moment.",
                               headers={"Retry-After": "5"}) from None

@@ -20,8 +20,17 @@ def _float(name: str, default: float) -> float:
         return default
 
 
-def _list(name: str) -> list[str]:
-    return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
+def _networks(name: str) -> list[str]:
+    """Addresses or networks (never "*": trusting every peer's X-Forwarded-For trusts anyone)."""
+    import ipaddress
+
+    out = []
+    for part in os.environ.get(name, "").split(","):
+        try:
+            out.append(str(ipaddress.ip_network(part.strip(), strict=False)) if "/" in part else str(ipaddress.ip_address(part.strip())))
+        except ValueError:
+            continue
+    return out
 
 
 def _hashers() -> int:
@@ -52,7 +61,7 @@ class Settings:
     audit_login_rows: int = field(default_factory=lambda: _int("ACCOUNTDESK_AUDIT_LOGIN_ROWS", 100_000))
     audit_login_days: float = field(default_factory=lambda: _float("ACCOUNTDESK_AUDIT_LOGIN_DAYS", 180))
     #: reverse proxies whose X-Forwarded-For is believed (addresses or networks); none by default
-    trusted_proxies: list[str] = field(default_factory=lambda: _list("ACCOUNTDESK_TRUSTED_PROXIES"))
+    trusted_proxies: list[str] = field(default_factory=lambda: _networks("ACCOUNTDESK_TRUSTED_PROXIES"))
     #: publish /docs and /openapi.json
     docs: bool = field(default_factory=lambda: os.environ.get("ACCOUNTDESK_SERVER_DOCS", "1") != "0")
     #: HLCs further ahead of the server's clock than this are clamped (and logged)
