@@ -23,10 +23,13 @@ FIELD_WRITABLE = frozenset(
         "conflict",
     }
 )
-#: Entities only supervisors and admins may write.
-SUPERVISOR_ONLY = frozenset({"ownership_change", "handover", "user", "service_offering"})
+#: Entities only supervisors and admins may write. Who serves a client (its service team) decides
+#: who sees it, so changing the team is a supervisor's action like changing the owner.
+SUPERVISOR_ONLY = frozenset({"ownership_change", "handover", "user", "service_offering", "client_team_member"})
 #: Client fields that only supervisors and admins may change (a reassignment is a handover).
 SUPERVISOR_ONLY_CLIENT_FIELDS = frozenset({"owner_id", "backup_owner_id"})
+#: Conflicts are made by the server only; devices may only record how one was settled.
+CONFLICT_RESOLUTION_FIELDS = frozenset({"resolved_at", "resolved_by", "resolution"})
 
 
 def sees_all_clients(role: str) -> bool:
@@ -42,6 +45,8 @@ def may_write(role: str, entity: str, op: str, fields: set[str] | frozenset[str]
 
     Scope (is the client one of theirs?) is checked separately.
     """
+    if entity == "conflict":
+        return op == "update" and bool(fields) and fields <= CONFLICT_RESOLUTION_FIELDS
     if role in (Role.ADMIN, Role.SUPERVISOR):
         return True
     if entity in SUPERVISOR_ONLY:
@@ -57,3 +62,17 @@ def may_write(role: str, entity: str, op: str, fields: set[str] | frozenset[str]
             return not (fields & SUPERVISOR_ONLY_CLIENT_FIELDS) or op == "create"
         return True
     return False
+
+
+def may_create_client(role: str, actor_id: str | None, owner_id: str | None, backup_owner_id: str | None) -> bool:
+    """A new client: supervisors and admins assign any owner and backup; anybody else creates a
+    client they own themselves, without a backup (naming someone else would widen scopes)."""
+    if role in (Role.ADMIN, Role.SUPERVISOR):
+        return True
+    return owner_id == actor_id and not backup_owner_id
+
+
+def may_change_confidentiality(role: str) -> bool:
+    """Whether ``role`` may change what decides a row's confidentiality (a service note's
+    "confidential" flag): only roles that may see the confidential value."""
+    return sees_confidential(role)

@@ -28,11 +28,11 @@ from pathlib import Path
 
 import openpyxl
 
+from accountdesk.domain.validation import uscc_check_char
 from accountdesk.i18n import set_language
 from accountdesk.io.csv_excel import _load_workbook
 from accountdesk.io.importer import plan_import, run_import
 from accountdesk.services.context import open_profile
-from accountdesk.domain.validation import uscc_check_char
 
 CITIES = ["上海", "北京", "深圳", "广州", "杭州", "成都", "武汉", "南京"]
 TITLES = ["总经理", "采购经理", "技术总监", "质量经理", "财务", "实验室主任"]

@@ -34,11 +34,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from accountdesk.domain.validation import uscc_check_char  # noqa: E402
 from accountdesk.i18n import set_language  # noqa: E402
 from accountdesk.io.importer import plan_import, run_import  # noqa: E402
 from accountdesk.services.clients import create_client  # noqa: E402
 from accountdesk.services.context import open_profile  # noqa: E402
-from accountdesk.domain.validation import uscc_check_char  # noqa: E402
 
 CITIES = ["上海", "北京", "深圳", "广州", "杭州", "成都", "武汉", "南京"]
 

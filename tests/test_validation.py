@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from accountdesk.domain import validation as V
 from accountdesk.errors import NotFoundError, ValidationError
 from accountdesk.i18n import _, set_language
 from accountdesk.models import Client, Contact, OutboxEntry
@@ -22,7 +23,6 @@ from accountdesk.services import (
     users,
     visits,
 )
-from accountdesk.domain import validation as V
 
 
 def counts(ctx) -> tuple[int, int]:

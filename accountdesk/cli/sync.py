@@ -57,7 +57,9 @@ def make_engine(ctx, args: Namespace):
         hint = " " + _("Give --allow-insecure to connect anyway.") if is_insecure(url) else ""
         raise ValidationError("server", exc.message + hint) from None
     creds = Credentials(url, user, password=password_source(args))
-    engine = SyncEngine(ctx, url, creds, allow_insecure=allow, rejoin=getattr(args, "rejoin", False))
+    engine = SyncEngine(ctx, url, creds, allow_insecure=allow, rejoin=getattr(args, "rejoin", False),
+                        start_clean=getattr(args, "start_clean", False),
+                        include_demo_data=getattr(args, "include_demo_data", False))
     if not creds.keyring_ok:
         sys.stderr.write(_("No keyring is available on this computer: the login cannot be remembered, so the password is asked for at every sync.") + "\n")
     return engine
@@ -120,4 +122,9 @@ def register(subparsers) -> None:
                    help=_("join a server whose database was re-initialised: keep and send unsent changes, take a fresh "
                           "copy of your clients (a backup of the profile is made first)"))
     p.add_argument("--json", action="store_true", help=_("print {pushed, pulled, conflicts, rejected} as JSON"))
+    demo = p.add_mutually_exclusive_group()
+    demo.add_argument("--start-clean", action="store_true",
+                      help=_("a profile with demo data joining a server: remove the demo data first"))
+    demo.add_argument("--include-demo-data", action="store_true",
+                      help=_("a profile with demo data joining a server: push the demo data (test servers only)"))
     p.set_defaults(func=cmd_sync)

@@ -43,6 +43,8 @@ def F(name: str, kind: str, label: str, **kw: Any) -> FieldSpec:
 
 
 SCHEMAS: dict[str, dict[str, FieldSpec]] = {}
+#: Longest tag (the server refuses longer ones too).
+TAG_MAX = 100
 
 
 def _schema(entity: str, *specs: FieldSpec) -> None:
@@ -287,6 +289,7 @@ def parse_value(s: FieldSpec, raw: Any) -> Any:
     k = s.kind
     if k in ("str", "text"):
         value = str(raw)
+        V.check_text(s.name, value, multiline=k == "text")
         if s.max_len and len(value) > s.max_len:
             raise ValidationError(
                 s.name, _("{label} is too long: at most {n} characters.").format(label=s.title, n=s.max_len)
@@ -314,12 +317,18 @@ def parse_value(s: FieldSpec, raw: Any) -> Any:
     if k == "email":
         return V.validate_email_address(s.name, str(raw))
     if k in ("user", "ref"):
-        return str(raw)
+        value = str(raw)
+        V.check_text(s.name, value, multiline=False)
+        return value
     if k in ("users", "refs", "tags"):
         if isinstance(raw, str):
             items = [p.strip() for p in raw.replace("，", ",").replace("、", ",").split(",")]
         else:
             items = [str(p).strip() for p in raw]
+        for item in items:
+            V.check_text(s.name, item, multiline=False)
+        if k == "tags" and any(len(item) > TAG_MAX for item in items):
+            raise ValidationError(s.name, _("A tag may have at most {n} characters.").format(n=TAG_MAX))
         return list(dict.fromkeys(p for p in items if p))
     raise AssertionError(f"unknown field kind {k}")
 

@@ -29,6 +29,30 @@ def to_halfwidth(text: str) -> str:
     return text.translate(_FULLWIDTH)
 
 
+#: Characters no text may hold: NUL and other C0 controls (tab and line breaks are allowed in
+#: multi-line text), unpaired surrogates, the non-characters U+FFFE and U+FFFF. The sync server
+#: refuses them too (a value it accepts must be storable by every laptop).
+_BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: The dates a record may carry (the server refuses others).
+MIN_DATE = dt.date(1800, 1, 1)
+MAX_DATE = dt.date(2999, 12, 31)
+
+
+def check_text(field: str, value: str, *, multiline: bool = True) -> str:
+    """Refuse text with characters that cannot be stored or shown (see ``_BAD_TEXT``). Tabs and
+    line breaks pass in every field (cells of imported sheets hold them; the server takes them),
+    ``multiline`` is kept for callers that may want to be stricter."""
+    if _BAD_TEXT.search(value):
+        raise ValidationError(field, _("This text contains a control character or an invalid character; remove it."))
+    return value
+
+
+def check_date_range(field: str, day: dt.date) -> None:
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise ValidationError(field, _("Enter a date between {first} and {last}.").format(
+            first=MIN_DATE.isoformat(), last=MAX_DATE.isoformat()))
+
+
 def uscc_check_char(first17: str) -> str:
     total = sum(USCC_CHARSET.index(ch) * w for ch, w in zip(first17, USCC_WEIGHTS, strict=True))
     return USCC_CHARSET[(31 - total % 31) % 31]
@@ -161,6 +185,12 @@ _DATE_RE = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*$")
 
 
 def parse_date(field: str, value: str | dt.date) -> dt.date:
+    day = _parse_date(field, value)
+    check_date_range(field, day)
+    return day
+
+
+def _parse_date(field: str, value: str | dt.date) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -176,10 +206,29 @@ def parse_date(field: str, value: str | dt.date) -> dt.date:
 
 def parse_datetime(field: str, value: str | dt.datetime | dt.date) -> dt.datetime:
     """Aware datetime. Text without a zone is local time of this computer."""
+    moment = _parse_datetime(field, value)
+    try:
+        day = moment.astimezone(dt.UTC).date()
+    except (OverflowError, ValueError):
+        day = dt.date.min
+    check_date_range(field, day)
+    return moment
+
+
+def _local(naive: dt.datetime) -> dt.datetime:
+    """A naive datetime taken as this computer's local time (UTC where that overflows: years
+    outside what the checks accept anyway)."""
+    try:
+        return naive.astimezone()
+    except (OverflowError, ValueError):
+        return naive.replace(tzinfo=dt.UTC)
+
+
+def _parse_datetime(field: str, value: str | dt.datetime | dt.date) -> dt.datetime:
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.astimezone()
+        return value if value.tzinfo else _local(value)
     if isinstance(value, dt.date):
-        return dt.datetime.combine(value, dt.time(9, 0)).astimezone()
+        return _local(dt.datetime.combine(value, dt.time(9, 0)))
     text = to_halfwidth(str(value)).strip().replace("/", "-")
     try:
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -189,8 +238,8 @@ def parse_datetime(field: str, value: str | dt.datetime | dt.date) -> dt.datetim
             raise ValidationError(
                 field, _("This is not a valid date and time; write it as YYYY-MM-DD HH:MM, e.g. 2026-03-31 14:30.")
             ) from None
-        return parse_datetime(field, parse_date(field, text))
-    return parsed if parsed.tzinfo else parsed.astimezone()
+        return _parse_datetime(field, _parse_date(field, text))
+    return parsed if parsed.tzinfo else _local(parsed)
 
 
 def parse_enum(field: str, value: str, enum: type[StrEnum]) -> str:

@@ -43,7 +43,7 @@ class ServiceOffering(SyncMixin, Base):
     __entity__ = "service_offering"
     __global__ = True
 
-    code: Mapped[str] = mapped_column(String(32), unique=True)
+    code: Mapped[str] = mapped_column(String(32), index=True)  # unique per live offering: the server reconciles
     name: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(16))
     description: Mapped[str | None] = mapped_column(Text)

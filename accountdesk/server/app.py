@@ -18,7 +18,7 @@ from http import HTTPStatus
 from typing import Annotated
 
 import anyio
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -290,29 +290,37 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
     def refresh(req: p.RefreshRequest, request: Request) -> p.TokenPair:
         return logins.refresh(req, client_address(request))
 
-    @app.post("/v1/sync/push", response_model=p.PushResult, responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
-    def push(req: p.PushRequest, who: Who, x_test_delay_ms: Annotated[int | None, Header(include_in_schema=False)] = None,
+    def features(request: Request) -> frozenset[str]:
+        raw = request.headers.get(p.HEADER_FEATURES, "")
+        return frozenset(f.strip() for f in raw.split(",")[:20] if f.strip())
+
+    @app.post("/v1/sync/push", response_model=p.PushResult, response_model_exclude_none=True,
+              responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
+    def push(req: p.PushRequest, who: Who, request: Request, x_test_delay_ms: Annotated[int | None, Header(include_in_schema=False)] = None,
              x_test_delay_after_ms: Annotated[int | None, Header(include_in_schema=False)] = None) -> p.PushResult:
         delay = min(max(x_test_delay_ms or 0, 0), 10_000) if settings.test_hooks else 0
-        result = merge.push(db, settings, who, req, delay_ms=delay)
+        result = merge.push(db, settings, who, req, delay_ms=delay, features=features(request))
         if settings.test_hooks and x_test_delay_after_ms:  # committed, the answer not yet sent
             time.sleep(min(max(x_test_delay_after_ms, 0), 10_000) / 1000)
         return result
 
     @app.get("/v1/sync/pull", response_model=p.PullPage,
              responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}, 410: {"model": p.ErrorBody}})
-    def pull_page(who: Who, cursor: Annotated[int, Query(ge=0, le=p.MAX_INT)] = 0, target: Annotated[int | None, Query(ge=0, le=p.MAX_INT)] = None,
+    def pull_page(who: Who, request: Request, cursor: Annotated[int, Query(ge=0, le=p.MAX_INT)] = 0,
+                  target: Annotated[int | None, Query(ge=0, le=p.MAX_INT)] = None,
                   limit: Annotated[int, Query(ge=1, le=p.MAX_PAGE)] = p.DEFAULT_PAGE,
                   marks: Annotated[bool, Query(description="also send the boundaries of the pages still to come")] = False,
                   ) -> Response:
-        return _json(pull.pull(db, who, cursor, target, limit, marks))
+        no_echo = p.FEATURE_NO_ECHO in features(request)
+        return _json(pull.pull(db, who, cursor, target, limit, marks, skip_own=no_echo))
 
     @app.post("/v1/sync/snapshot", response_model=p.SnapshotPage, responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
     def snapshot(req: p.SnapshotRequest, who: Who) -> Response:
         return _json(pull.snapshot(db, who, req))
 
     @app.get("/v1/history/{client_id}", response_model=p.HistoryPage, responses={404: {"model": p.ErrorBody}})
-    def history(client_id: str, who: Who, field: Annotated[str | None, Query(max_length=64)] = None) -> p.HistoryPage:
+    def history(client_id: Annotated[str, Path(max_length=36, pattern=r"^[0-9A-Za-z_.:-]+$")], who: Who,
+                field: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_*]+$")] = None) -> p.HistoryPage:
         return pull.history(db, who, client_id, field)
 
     @app.get("/v1/admin/clients-needing-owner")

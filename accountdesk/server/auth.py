@@ -63,11 +63,6 @@ def storable_address(address: str) -> str:
     return "".join(c for c in address if " " < c < "\x7f")[:64] or "?"
 
 
-def _clean(value: str) -> bool:
-    """Text a database can store and a log can show: no control characters, no lone surrogates."""
-    return not any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF or c == "\x7f" for c in value)
-
-
 def _issue(conn: Connection, settings: Settings, user: dict, device_id: str, family_id: str,
            family_ends: dt.datetime) -> p.TokenPair:
     now = repo.utcnow()
@@ -131,8 +126,6 @@ class Logins:
     # -- login ---------------------------------------------------------------------------------
     def login(self, req: p.LoginRequest, peer: str) -> p.TokenPair:
         address = storable_address(peer)
-        if not all(_clean(v) for v in (req.username, req.device_id, req.device_name, req.device_key or "")):
-            raise ServerError(422, p.E_BAD_REQUEST, "The user name or the device holds characters that are not allowed.")
         now = repo.utcnow()
         account, by_address, by_device = lock_key(ACCOUNT, req.username), lock_key(ADDRESS, address), lock_key(DEVICE, req.device_id)
         # cheap checks first: a locked account or address costs one read, never a password check

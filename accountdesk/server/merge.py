@@ -1,72 +1,92 @@
-"""Push: apply a device's batch in one transaction with per-field merge by HLC (DESIGN.md §5).
+"""Push: apply a device's batch in one transaction with per-field merge by HLC (DESIGN.md §5),
+and changes the server makes itself (a handover from the server CLI, user records).
 
-- the merge works under row locks (each record it changes is read ``FOR UPDATE``) with
-  provisional sequence numbers; only at the end is the counter row locked and the final numbers
-  stamped, just before the commit. Writers are thus serialised for that short step only, numbers
-  still commit in order and a pull can never skip a late commit (DESIGN.md §5). Two pushes that
-  collide (the same new row, the same batch, rows locked in the other order) start again; a
-  retried batch returns its stored result and changes nothing;
-- a field changed only on one side is taken; a field changed concurrently (its stored sequence is
-  newer than the edit's ``base_seq``, by another device) goes to the higher HLC, and the loser is
-  stored as a Conflict record that syncs like any row;
-- delete against a concurrent edit: the delete wins and the edit is kept as a conflict;
-- every item is authorised by role, scope and confidentiality; a refused item gets a reason and
-  never blocks the others.
+How a batch is applied:
+
+1. **Checked before anything is written.** Every item is validated against the schema every
+   laptop enforces (:mod:`.validate`); a bad item is refused with its reason and never blocks the
+   others. Should the database still refuse something, the batch is applied again item by item,
+   each in a savepoint, and only the items the database refuses are refused.
+2. **Set-wise.** The records the batch changes are read in one statement and locked (in id
+   order), the clients, scopes, scope losses and referenced rows it needs in one statement each;
+   the merge then runs in memory, and the results are written with one statement per kind of
+   write (new records, changed records, history, scope), not per item. A created record's
+   history is one entry holding its first values.
+3. **Numbered last.** Sequence numbers are provisional during the merge; at the very end the
+   counter row is locked and the numbers taken (one statement), everything is written with its
+   final number and the transaction commits. Numbers thus commit in order and a pull can never
+   skip a late commit. A retried batch returns its stored result and changes nothing.
+
+What the server decides itself, from what it knows (never from what a device claims):
+
+- **Scope**: an edit of a client the user no longer has is accepted only when the server never
+  served that device a pull after the change that took the client away (nor did the device
+  exist then). Edits that arrive within :data:`LOSS_GRACE` of that first serve (made while that
+  very pull was on its way) are kept: new records are added, changes to existing ones are kept
+  as conflicts for the successor. Anything later is refused, whatever cursor or clock it carries.
+- **Who sees a client** (owner, backup owner, service team) is changed by supervisors and
+  administrators only; others create clients they own themselves, without a backup.
+- **References** point at rows the writer may see (same client, or the global catalogue).
+- **Confidentiality**: what decides it (a note's flag) is written only by roles that may see
+  the confidential value; conflict records are made by the server only and their stripping is
+  computed from the final state of the row they are about (and recomputed when it changes).
+- **Natural keys** that must be unique everywhere (service offering codes) are reconciled: a
+  second offering with a code already in use gets a free one (``CODE-2``), recorded as a
+  conflict and in the audit log, never left to fail on a laptop.
+
+Refusals never reveal whether a row outside the caller's scope exists.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
-from ..models import ENTITIES, SyncMixin, confidential_fields, data_columns, new_id
+from ..models import ENTITIES, SyncMixin, confidential_fields, new_id
 from ..models.enums import Role
-from ..permissions import may_write, sees_all_clients, sees_confidential
+from ..permissions import (
+    may_change_confidentiality,
+    may_create_client,
+    may_write,
+    sees_all_clients,
+    sees_confidential,
+)
 from ..sync import protocol as p
 from ..sync.clock import HLC
-from ..sync.codec import decode_value, encode_value
-from . import repo
+from ..sync.codec import encode_value
+from . import repo, validate
 from .auth import Identity
 from .db import Database
 from .settings import Settings
+from .validate import CREATE_EXTRA, Rejected
 
 log = logging.getLogger("accountdesk.server")
 
-CREATE_EXTRA = frozenset({"client_id", "created_at", "created_by"})
 SERVER_NODE = "server"
 #: Changes of these fields (of a client or a team member) change who sees the client.
 SCOPE_FIELDS = frozenset({"owner_id", "backup_owner_id", "user_id", "client_id", "deleted_at"})
-#: Sequence numbers handed out before the counter is locked are above this; they are replaced
-#: by final ones before the commit and are never seen outside the transaction.
+#: Sequence numbers handed out during a merge are above this; they are replaced by final ones
+#: before anything is written.
 PROVISIONAL = 1 << 62
 #: Attempts of a push whose transaction collided with another one.
 PUSH_ATTEMPTS = 5
+#: The clock of every field of a created record that has none of its own.
+DEFAULT_CLOCK = "*"
+#: History entries of a created record: one entry holding its first values.
+CREATED = "*"
+#: How long after the server first served a device the loss of a client that device's edits of
+#: the client are still kept (made while that pull was on its way).
+LOSS_GRACE = dt.timedelta(minutes=2)
+#: Why an item about a row the caller cannot see is refused (the same whether it exists or not).
+NOT_VISIBLE = "no such record in your scope"
 
-
-class Rejected(Exception):
-    def __init__(self, code: str, reason: str):
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
-
-
-def _too_big(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return abs(value) > p.MAX_INT
-    if isinstance(value, float):
-        return value != value or value in (float("inf"), float("-inf"))
-    if isinstance(value, list):
-        return any(_too_big(v) for v in value)
-    if isinstance(value, dict):
-        return any(_too_big(v) for v in value.values())
-    return False
+__all__ = ["Rejected", "Writer", "push", "SYSTEM", "refresh_scope", "PROVISIONAL"]
 
 
 def now_ms() -> int:
@@ -77,118 +97,173 @@ def hidden_for(model: type[SyncMixin], data: dict[str, Any]) -> list[str]:
     return sorted(confidential_fields(model, data))
 
 
-def scope_entries(conn: Connection, client: dict[str, Any]) -> set[tuple[str, str]]:
-    """Who sees a client: owner, backup owner and live team members."""
-    if client["deleted"]:
-        return set()
-    out: set[tuple[str, str]] = set()
-    if client["data"].get("owner_id"):
-        out.add((client["data"]["owner_id"], "owner"))
-    if client["data"].get("backup_owner_id"):
-        out.add((client["data"]["backup_owner_id"], "backup"))
-    for row in repo.client_rows(conn, client["id"], ("client_team_member",)):
-        if row["data"].get("user_id"):
-            out.add((row["data"]["user_id"], "team"))
-    return out
+def clock_of(clocks: dict[str, Any], name: str, value: Any = True) -> list | None:
+    """The clock of a field's stored value: its own, else its record's creation clock — unless
+    the value is empty (a field the creation left empty holds nothing a later edit could lose)."""
+    own = clocks.get(name)
+    if own is not None or value is None:
+        return own
+    return clocks.get(DEFAULT_CLOCK)
 
 
-def refresh_scope(conn: Connection, client_id: str, seq: int | None = None) -> None:
-    client = repo.get_record(conn, client_id, lock=True)
-    if client is None or client["entity"] != "client":
-        return
-    repo.replace_scope(conn, client_id, scope_entries(conn, client), now_ms(), seq)
-
-
-def _mapping(base: int) -> Callable[[int | None], int | None]:
-    def final(seq: int | None) -> int | None:
-        return seq + base if seq is not None and seq >= PROVISIONAL else seq
+def _final(base: int) -> Callable[[Any], Any]:
+    def final(seq: Any) -> Any:
+        return seq - PROVISIONAL + base if isinstance(seq, int) and seq > PROVISIONAL else seq
 
     return final
 
 
 class Writer:
     """One push (or one server-side change) inside a write transaction. Records it changes are
-    locked as they are read; sequence numbers are provisional until :meth:`finish`."""
+    locked as they are read and kept in memory; :meth:`finish` numbers and writes everything."""
 
     def __init__(self, conn: Connection, who: Identity, settings: Settings, *, address: str | None = None,
                  cursor: int | None = None):
         self.conn = conn
-        #: the pusher's pull cursor (None: an older device that does not send it)
-        self.cursor = cursor
         self.who = who
         self.settings = settings
-        self.seq = PROVISIONAL
-        self.history: list[dict[str, Any]] = []
-        self.written: dict[str, dict[str, Any]] = {}  # row id -> the record as last written
-        self.scope_clients: set[str] = set()  # clients whose scope this writer recomputed
-        self.now = repo.utcnow()
         self.address = address
+        #: what the device says its pull cursor was (ignored: the server decides from what it
+        #: served; kept for older callers)
+        self.cursor = cursor
+        self.seq = PROVISIONAL
+        self.now = repo.utcnow()
+        self.history: list[dict[str, Any]] = []
+        self.audits: list[tuple[str, dict[str, Any]]] = []
+        #: row id -> the record as it stands in this transaction (None: known to be absent)
+        self.state: dict[str, dict[str, Any] | None] = {}
+        self.locked: set[str] = set()
+        self.new: set[str] = set()
+        self.dirty: set[str] = set()
+        #: client -> provisional sequence of the change that made its scope change
+        self.scope_dirty: dict[str, int] = {}
+        self._scoped: dict[str, bool] = {}  # client -> in the writer's scope (before this batch)
+        self._former: dict[str, tuple[int, int | None]] = {}
+        self._seen: dict[str, dt.datetime] = {}
+        self._team: dict[str, dict[str, dict[str, Any]]] = {}  # client -> team records from the database
+        self._first_seq: int | None | bool = False  # False: not read yet
+        self._codes: dict[str, str] | None = None  # live offering code -> id
 
+    # -- records ------------------------------------------------------------------------------
     def next_seq(self) -> int:
         self.seq += 1
         return self.seq
 
-    def refresh_scope(self, client_id: str) -> None:
-        """Recompute who sees a client; a user who loses it is marked with the (provisional,
-        made final in :meth:`finish`) sequence number of the change that took it away."""
-        refresh_scope(self.conn, client_id, self.seq)
-        self.scope_clients.add(client_id)
+    def load(self, ids: Iterable[str], *, lock: bool) -> None:
+        """Read records into :attr:`state` in one statement (``lock``: until commit)."""
+        todo = [i for i in set(ids) if i not in self.state or (lock and i not in self.locked and self.state[i] is not None)]
+        if not todo:
+            return
+        found = repo.get_records(self.conn, todo, lock=lock)
+        for row_id in todo:
+            if row_id in self.new or row_id in self.dirty:
+                continue  # written in this transaction: ours is newer
+            self.state[row_id] = found.get(row_id)
+        if lock:
+            self.locked.update(todo)
+
+    def get(self, row_id: str, *, lock: bool = False) -> dict[str, Any] | None:
+        if row_id not in self.state or (lock and row_id not in self.locked):
+            self.load([row_id], lock=lock)
+        return self.state.get(row_id)
 
     def put(self, rec: dict[str, Any], *, new: bool) -> None:
-        repo.put_record(self.conn, rec, new=new)
-        self.written[rec["id"]] = rec
+        self.state[rec["id"]] = rec
+        if new or rec["id"] in self.new:
+            self.new.add(rec["id"])
+        else:
+            self.dirty.add(rec["id"])
 
-    def finish(self, batch: tuple[str, p.PushResult] | None = None) -> Callable[[int | None], int | None]:
-        """Lock the counter, replace the provisional sequence numbers by final ones (in the
-        order they were handed out) and store the history and the result of a push's ``batch``
-        (device id, result; its numbers are made final in place). Call it last before the
-        commit: the counter stays locked until then. Returns the mapping for numbers handed to
-        the caller."""
+    # -- scope --------------------------------------------------------------------------------
+    def prefetch_scope(self, client_ids: Iterable[str]) -> None:
+        ids = [c for c in set(client_ids) if c and c not in self._scoped]
+        if not ids or sees_all_clients(self.who.role):
+            return
+        mine = repo.scoped_clients(self.conn, self.who.user_id, ids)
+        self._scoped.update({c: c in mine for c in ids})
+        lost = [c for c in ids if c not in mine]
+        if lost:
+            self._former.update(repo.former_marks(self.conn, self.who.user_id, lost))
+            self._seen.update(repo.losses_seen(self.conn, self.who.user_id, self.who.device_id, lost))
+
+    def scope_of_client(self, client_id: str) -> set[tuple[str, str]]:
+        """Who sees a client as it stands in this transaction: owner, backup owner, live team."""
+        client = self.get(client_id)
+        if client is None or client["entity"] != "client" or client["deleted"]:
+            return set()
+        out: set[tuple[str, str]] = set()
+        if client["data"].get("owner_id"):
+            out.add((client["data"]["owner_id"], "owner"))
+        if client["data"].get("backup_owner_id"):
+            out.add((client["data"]["backup_owner_id"], "backup"))
+        if client_id not in self._team:
+            # a client created in this transaction has no team in the database
+            rows = [] if client_id in self.new else repo.team_rows(self.conn, [client_id])
+            self._team[client_id] = {r["id"]: r for r in rows}
+        team = dict(self._team[client_id])
+        for rec in self.state.values():
+            if rec is not None and rec["entity"] == "client_team_member" and rec["client_id"] == client_id:
+                team[rec["id"]] = rec
+        for rec in team.values():
+            if not rec["deleted"] and rec["data"].get("user_id"):
+                out.add((rec["data"]["user_id"], "team"))
+        return out
+
+    def visible(self, client_id: str | None) -> bool:
+        """May the writer see this client now (as this transaction stands)?"""
+        if client_id is None or sees_all_clients(self.who.role):
+            return True
+        if client_id in self.scope_dirty:
+            return any(u == self.who.user_id for u, _k in self.scope_of_client(client_id))
+        if client_id not in self._scoped:
+            self.prefetch_scope([client_id])
+        return self._scoped[client_id]
+
+    def refresh_scope(self, client_id: str | None) -> None:
+        """Mark a client's scope as changed by the change being made now (recomputed at
+        :meth:`finish`)."""
+        if client_id:
+            self.scope_dirty[client_id] = self.seq
+
+    # -- numbering and writing ----------------------------------------------------------------
+    def finish(self, batch: tuple[str, p.PushResult] | None = None) -> Callable[[Any], Any]:
+        """Number and write everything: lock the counter and take the numbers used (one
+        statement), then write records, history, scopes, audit entries and a push's ``batch``
+        result (device id, result; its numbers are made final in place), all with final
+        numbers. Call it last before the commit: the counter stays locked until then. Returns
+        the mapping for provisional numbers the caller holds."""
+        self._fix_conflict_stripping()
+        scopes = {c: self.scope_of_client(c) for c in sorted(self.scope_dirty)}
         used = self.seq - PROVISIONAL
-        if used and self.conn.dialect.name == "postgresql":
-            # Everything is written first with provisional numbers; one statement then locks the
-            # counter and makes them final, so that the lock is held for one round trip and the
-            # commit only (not for the Python in between, which waits for the GIL under load).
-            history_ids = repo.add_history(self.conn, self.history, returning=True)
-            if batch is not None:
-                repo.store_batch(self.conn, batch[0], batch[1].batch_id, batch[1].model_dump(mode="json"))
-            base = repo.stamp_final(self.conn, used=used, provisional=PROVISIONAL, record_ids=list(self.written),
-                                    history_ids=history_ids, batch=(batch[0], batch[1].batch_id) if batch else None)
-            final = _mapping(base)
-            repo.finalise_former_scope(self.conn, self.scope_clients, base=base, provisional=PROVISIONAL)
-            if batch is not None:
-                for res in batch[1].results:
-                    res.seq = final(res.seq)
-            return final
-        base = (repo.lock_counter(self.conn) if used else repo.current_seq(self.conn)) - PROVISIONAL
-        final = _mapping(base)
-        if used:
-            stamped = []
-            for rec in self.written.values():
-                clocks = {k: [c[0], final(c[1]), *c[2:]] for k, c in rec["clocks"].items()}
-                stamped.append({"id": rec["id"], "seq": final(rec["seq"]), "clocks": clocks})
-            repo.stamp_records(self.conn, stamped)
-            repo.store_counter(self.conn, final(self.seq))
-            repo.finalise_former_scope(self.conn, self.scope_clients, base=base, provisional=PROVISIONAL)
+        base = repo.take_numbers(self.conn, used) if used else repo.current_seq(self.conn)
+        final = _final(base)
+        new, changed = [], []
+        for row_id in sorted(self.new | self.dirty):
+            rec = self.state[row_id]
+            assert rec is not None
+            out = dict(rec, seq=final(rec["seq"]), clocks={k: [c[0], final(c[1]), *c[2:]] for k, c in rec["clocks"].items()})
+            (new if row_id in self.new else changed).append(out)
+        repo.insert_records(self.conn, new)
+        repo.update_records(self.conn, changed)
         repo.add_history(self.conn, [dict(h, seq=final(h["seq"])) for h in self.history])
+        repo.apply_scopes(self.conn, scopes, {c: final(s) for c, s in self.scope_dirty.items()}, now_ms())
+        for action, detail in self.audits:
+            repo.audit(self.conn, action, user_id=self.who.user_id or None, **detail)
         if batch is not None:
             for res in batch[1].results:
                 res.seq = final(res.seq)
             repo.store_batch(self.conn, batch[0], batch[1].batch_id, batch[1].model_dump(mode="json"))
         return final
 
-    # -- helpers -------------------------------------------------------------------------------
+    # -- helpers ------------------------------------------------------------------------------
     def clamp(self, text: str) -> str:
-        try:
-            hlc = HLC.decode(text)
-        except ValueError:
-            raise Rejected(p.R_INVALID, "hlc: not a hybrid logical clock value") from None
+        wall, counter, node = validate.check_hlc(text)
         limit = now_ms() + self.settings.max_clock_ahead_ms
-        if hlc.wall_ms > limit:
-            log.warning("clamped a clock %s ms ahead from device %s", hlc.wall_ms - now_ms(), self.who.device_id)
-            repo.audit(self.conn, "clock_clamped", user_id=self.who.user_id, device_id=self.who.device_id, hlc=text)
-            hlc = HLC(limit, hlc.counter, hlc.node)
-        return hlc.encode()
+        if wall > limit:
+            log.warning("clamped a clock %s ms ahead from device %s", wall - now_ms(), self.who.device_id)
+            self.audits.append(("clock_clamped", {"device_id": self.who.device_id, "hlc": text}))
+            wall = limit
+        return HLC(wall, counter, node).encode()
 
     def _history(self, rec: dict[str, Any], field: str, old: Any, new: Any, hidden: bool) -> None:
         self.history.append(
@@ -200,8 +275,10 @@ class Writer:
         )
 
     def conflict(self, rec: dict[str, Any], field: str | None, kept: tuple[Any, str | None, str | None],
-                 lost: tuple[Any, str | None, str | None], hidden: bool) -> None:
-        """Store the losing value of a merge as a Conflict record (it syncs to both authors)."""
+                 lost: tuple[Any, str | None, str | None], hidden: bool = False) -> None:
+        """Store the losing value of a merge as a Conflict record (it syncs to everyone who sees
+        the row). Whether its values are stripped is settled at :meth:`finish`, from the final
+        state of the row (``hidden`` forces it)."""
         seq = self.next_seq()
         hlc = max(kept[2] or "", lost[2] or "")
         data = {
@@ -212,75 +289,166 @@ class Writer:
             "lost_value": lost[0], "lost_by": lost[1], "lost_hlc": lost[2],
             "resolved_at": None, "resolved_by": None, "resolution": None,
         }
-        clocks = {k: [hlc, seq, SERVER_NODE, None] for k in data}
         self.put(
             {"id": new_id(), "entity": "conflict", "client_id": rec["client_id"], "seq": seq, "deleted": False,
-             "data": data, "clocks": clocks, "hidden": ["kept_value", "lost_value"] if hidden else []},
+             "data": data, "clocks": {DEFAULT_CLOCK: [hlc, seq, SERVER_NODE, None]},
+             "hidden": ["kept_value", "lost_value"] if hidden else [], "writer": None},
             new=True,
         )
 
-    # -- authorisation -------------------------------------------------------------------------
+    def _fix_conflict_stripping(self) -> None:
+        """A conflict's values are stripped (for roles that may not see confidential data) when
+        its field is confidential in the row's final state, or was when the conflict was made;
+        for a conflict of a whole row (delete against edit), when any of its fields is. Conflicts
+        made now are checked, and so are older ones about rows whose confidential fields grew
+        here (they are sent again, stripped)."""
+        grown: dict[str, set[str]] = {}
+        for row_id in self.dirty:
+            rec = self.state[row_id]
+            if rec is not None and rec["entity"] != "conflict" and rec.get("_hidden_before") is not None:
+                more = set(rec["hidden"]) - set(rec["_hidden_before"])
+                if more:
+                    grown[row_id] = more
+        for row_id in self.new | self.dirty:
+            rec = self.state[row_id]
+            if rec is not None:
+                rec.pop("_hidden_before", None)
+        olds: list[str] = []
+        for row_id in grown:
+            rec = self.state[row_id]
+            olds += [c["id"] for c in repo.conflicts_of(self.conn, rec["client_id"], row_id) if c["id"] not in self.new]
+        self.load(olds, lock=True)
+        for c in [self.state[i] for i in sorted(self.new) if self.state[i]["entity"] == "conflict"] + [self.state[i] for i in olds]:
+            if c is None:
+                continue
+            if c["hidden"]:
+                continue
+            target = self.state.get(c["data"]["row_id"])
+            if target is None:
+                continue
+            secret = set(target["hidden"])
+            field = c["data"]["field"]
+            values = [c["data"].get("kept_value"), c["data"].get("lost_value")]
+            touched = {field} if field else {k for v in values if isinstance(v, dict) for k in v}
+            if touched & secret:
+                c = dict(c, hidden=["kept_value", "lost_value"], seq=c["seq"] if c["id"] in self.new else self.next_seq())
+                self.put(c, new=c["id"] in self.new)
+
+    # -- authorisation ------------------------------------------------------------------------
     def authorise(self, entity: str, op: str, fields: set[str], client_id: str | None, hlc: str,
-                  existing: dict[str, Any] | None, new_client: dict[str, Any] | None = None) -> None:
+                  existing: dict[str, Any] | None, new_client: dict[str, Any] | None = None) -> str:
+        """Check role, scope and confidentiality; returns ``"ok"`` or ``"grace"`` (the client left
+        the writer's scope while this edit was on its way: see the module docstring)."""
         role = self.who.role
         if entity == "user":
             raise Rejected(p.R_SERVER_OWNED, "users are managed on the server")
+        if entity == "conflict" and op != "update":
+            raise Rejected(p.R_SERVER_OWNED, "conflicts are recorded by the server")
         if not may_write(role, entity, op, frozenset(fields)):
-            raise Rejected(p.R_NOT_ALLOWED, f"the role {role} may not {op} {entity}")
+            raise Rejected(p.R_NOT_ALLOWED, f"the role {role} may not {op} {entity}"
+                           + (" (only supervisors change who serves a client)" if entity == "client_team_member" else ""))
+        verdict = "ok"
         if ENTITIES[entity].__global__ or sees_all_clients(role):
             pass
         elif entity == "client" and existing is None:
             data = new_client or {}
-            if self.who.user_id not in (data.get("owner_id"), data.get("backup_owner_id")):
-                raise Rejected(p.R_OUT_OF_SCOPE, "a new client must be owned or backed up by its author")
-        elif client_id is None or not repo.in_scope(self.conn, self.who.user_id, client_id):
-            self._former_scope(client_id, hlc)
-        if op == "update" and existing is not None and not sees_confidential(role):
-            if fields & set(existing["hidden"]):
+            if not may_create_client(role, self.who.user_id, data.get("owner_id"), data.get("backup_owner_id")):
+                raise Rejected(p.R_NOT_ALLOWED, "a new client is owned by its author, without a backup owner "
+                                                "(supervisors assign owners)")
+        elif not self.visible(client_id):
+            verdict = self._former_scope(client_id, op)
+        if not sees_confidential(role) and existing is not None:
+            if op == "update" and fields & set(existing["hidden"]):
                 raise Rejected(p.R_CONFIDENTIAL, "you may not change a confidential field")
+            flag = ENTITIES[entity].__confidential_flag__
+            if flag and flag in fields and not may_change_confidentiality(role):
+                raise Rejected(p.R_CONFIDENTIAL, "you may not change what is confidential")
+        return verdict
 
-    def _former_scope(self, client_id: str | None, hlc: str) -> None:
-        """An edit of a client the user no longer has: accepted only when the user had it at the
-        moment the device last synced (its cursor is below the change that took it away; older
-        devices without a cursor: the edit's clock is before that change)."""
-        until = repo.formerly_in_scope_until(self.conn, self.who.user_id, client_id) if client_id else None
-        if until is None:
-            raise Rejected(p.R_OUT_OF_SCOPE, "this client is not in your scope")
-        until_ms, until_seq = until
-        if self.cursor is not None and until_seq is not None:
-            if self.cursor >= until_seq:
-                raise Rejected(p.R_OUT_OF_SCOPE, "this client left your scope before this device last synced")
-        elif HLC.decode(hlc).wall_ms > until_ms:
-            raise Rejected(p.R_OUT_OF_SCOPE, "this client left your scope before this edit was made")
+    def _former_scope(self, client_id: str | None, op: str) -> str:
+        """An edit of a client the writer cannot see: refused, unless the user had the client and
+        the server never told this device it was gone (see the module docstring)."""
+        mark = self._former.get(client_id) if client_id else None
+        if mark is None:
+            raise Rejected(p.R_OUT_OF_SCOPE, NOT_VISIBLE)
+        _until_ms, until_seq = mark
+        if self._first_seq is False:
+            self._first_seq = repo.device_first_seq(self.conn, self.who.device_id)
+        first = self._first_seq
+        if until_seq is not None and isinstance(first, int) and first >= until_seq:
+            raise Rejected(p.R_OUT_OF_SCOPE, "this client left your scope before this device was registered")
+        seen = self._seen.get(client_id)
+        if seen is None:
+            return "ok"
+        if self.now - seen <= LOSS_GRACE and op != "delete":
+            return "grace"
+        raise Rejected(p.R_OUT_OF_SCOPE, "this client left your scope before this device last synced")
 
-    # -- items ---------------------------------------------------------------------------------
+    def _check_refs(self, model: type[SyncMixin], fields: dict[str, Any], client_id: str | None) -> None:
+        """References must point at rows the writer may see: the same client's rows, or the
+        global catalogue; user references at known users."""
+        for name, col in validate.columns(model).items():
+            spec = col.spec
+            if name not in fields or spec is None or fields[name] in (None, []):
+                continue
+            if spec.kind in ("ref", "refs"):
+                target_model = ENTITIES[spec.ref]
+                ids = fields[name] if isinstance(fields[name], list) else [fields[name]]
+                for rid in ids:
+                    rec = self.get(rid)
+                    ok = rec is not None and rec["entity"] == spec.ref and (
+                        target_model.__global__ or rec["client_id"] == client_id)
+                    if not ok:
+                        raise validate.invalid(name, NOT_VISIBLE)
+            elif spec.kind in ("user", "users"):
+                ids = fields[name] if isinstance(fields[name], list) else [fields[name]]
+                for uid in ids:
+                    rec = self.get(uid)
+                    if rec is None or rec["entity"] != "user":
+                        raise validate.invalid(name, "unknown user")
+
+    # -- items --------------------------------------------------------------------------------
+    def prepare(self, items: list[p.PushItem]) -> None:
+        """Read (and lock) in a few statements what a batch's items need."""
+        row_ids, others, clients = [], [], []
+        for item in items:
+            row_ids.append(item.row_id)
+            client = item.client_id or item.fields.get("client_id")
+            if isinstance(client, str):
+                clients.append(client)
+            model = ENTITIES.get(item.entity)
+            if model is None:
+                continue
+            for name, col in validate.columns(model).items():
+                if col.spec is not None and col.spec.kind in ("ref", "refs", "user", "users") and name in item.fields:
+                    value = item.fields[name]
+                    others.extend(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str))
+        valid = [i for i in row_ids if validate.ID_RE.fullmatch(i)]
+        self.load(valid, lock=True)
+        self.load([i for i in others + clients if validate.ID_RE.fullmatch(i)], lock=False)
+        known = [r["client_id"] for r in (self.state.get(i) for i in valid) if r is not None and r["client_id"]]
+        self.prefetch_scope([c for c in clients + known if validate.ID_RE.fullmatch(c)])
+
     def apply(self, item: p.PushItem) -> p.ItemResult:
         model = ENTITIES.get(item.entity)
         if model is None:
-            raise Rejected(p.R_UNKNOWN_ENTITY, f"unknown entity {item.entity}")
+            raise Rejected(p.R_UNKNOWN_ENTITY, "unknown entity")
         if not p.MIN_SCHEMA <= item.schema_version <= p.MAX_SCHEMA:
             raise Rejected(p.R_UNKNOWN_ENTITY, f"written under schema {item.schema_version}, which this server does not accept")
+        validate.check_id("row_id", item.row_id)
+        if item.client_id is not None:
+            validate.check_id("client_id", item.client_id)
         hlc = self.clamp(item.hlc)
-        columns = set(data_columns(model))
-        existing = repo.get_record(self.conn, item.row_id, lock=True)
+        fields = validate.check_fields(model, item.op, item.fields)
+        existing = self.get(item.row_id, lock=True)
         if existing is not None and existing["entity"] != item.entity:
-            raise Rejected(p.R_INVALID, "row id already used by another entity")
-        allowed = columns | CREATE_EXTRA if item.op == "create" else columns | {"deleted_at"}
-        bad = sorted(set(item.fields) - allowed)
-        if bad:
-            raise Rejected(p.R_INVALID, f"unknown field {bad[0]}")
-        fields: dict[str, Any] = {}
-        for name, value in item.fields.items():
-            try:
-                fields[name] = encode_value(decode_value(model, name, value))
-            except (ValueError, TypeError) as exc:
-                raise Rejected(p.R_INVALID, f"{name}: {exc}") from None
-            if _too_big(fields[name]):
-                raise Rejected(p.R_INVALID, f"{name}: number out of range")
+            if not self.visible(existing["client_id"]):
+                raise Rejected(p.R_OUT_OF_SCOPE, NOT_VISIBLE)
+            raise validate.invalid("row_id", "already used by another kind of record")
         if item.op == "create" and existing is None:
             return self._create(model, item, fields, hlc)
         if existing is None:
-            raise Rejected(p.R_UNKNOWN_ROW, "the record does not exist on the server")
+            raise Rejected(p.R_OUT_OF_SCOPE, NOT_VISIBLE)
         if item.op == "delete":
             return self._delete(model, item, existing, hlc)
         data_fields = {k: v for k, v in fields.items() if k not in CREATE_EXTRA}
@@ -293,93 +461,156 @@ class Writer:
             client_id = item.row_id
         else:
             client_id = item.client_id or fields.get("client_id")
-            client = repo.get_record(self.conn, client_id) if client_id else None
+            client = self.get(client_id) if client_id else None
             if client is None or client["entity"] != "client":
-                raise Rejected(p.R_UNKNOWN_ROW, "the client of this record does not exist on the server")
+                raise Rejected(p.R_OUT_OF_SCOPE, NOT_VISIBLE)
         self.authorise(item.entity, "create", set(fields) - CREATE_EXTRA, client_id, hlc, None, fields)
+        self._check_refs(model, fields, client_id)
         seq = self.next_seq()
         data = {c.key: None for c in model.__table__.columns if c.key not in ("id", "server_seq")}
         data.update(fields)
         data.update(client_id=client_id, created_by=fields.get("created_by") or self.who.user_id,
                     created_at=fields.get("created_at") or encode_value(self.now),
                     updated_at=hlc, updated_by=self.who.user_id or None, deleted_at=None)
-        clock = [hlc, seq, self.who.device_id, self.who.user_id]
         rec = {"id": item.row_id, "entity": item.entity, "client_id": client_id, "seq": seq, "deleted": False,
-               "data": data, "clocks": {k: clock for k in fields}, "hidden": hidden_for(model, data)}
+               "data": data, "clocks": {DEFAULT_CLOCK: [hlc, seq, self.who.device_id, self.who.user_id]},
+               "hidden": hidden_for(model, data), "writer": self.who.device_id}
+        if item.entity == "service_offering":
+            self._unique_code(rec)
         self.put(rec, new=True)
-        for name in sorted(fields):
-            if name not in CREATE_EXTRA and fields[name] is not None:
-                self._history(rec, name, None, fields[name], name in rec["hidden"])
+        first = _first_values(data)
+        self._history(rec, CREATED, None, first, bool(rec["hidden"]))
         if item.entity in ("client", "client_team_member"):
             self.refresh_scope(client_id)
         if item.entity == "handover":
-            repo.audit(self.conn, "handover", user_id=self.who.user_id, client_id=client_id,
-                       from_user=data.get("from_user_id"), to_user=data.get("to_user_id"), reason=data.get("reason"))
-        return p.ItemResult(row_id=item.row_id, status="applied", seq=seq)
+            self.audits.append(("handover", {"client_id": client_id, "from_user": data.get("from_user_id"),
+                                             "to_user": data.get("to_user_id"), "reason": data.get("reason")}))
+        return p.ItemResult(row_id=item.row_id, status="applied", seq=seq, current=rec["writer"] is not None)
+
+    def _unique_code(self, rec: dict[str, Any]) -> None:
+        """Offering codes are unique everywhere: a second live offering with a code in use gets
+        the first free ``CODE-n``; the rename is recorded as a conflict and audited."""
+        if self._codes is None:
+            self._codes = repo.live_offering_codes(self.conn)
+            for r in self.state.values():
+                if r is not None and r["entity"] == "service_offering":
+                    self._codes = {c: i for c, i in self._codes.items() if i != r["id"]}
+                    if not r["deleted"] and r["data"].get("code"):
+                        self._codes[r["data"]["code"].upper()] = r["id"]
+        code = rec["data"].get("code")
+        holder = self._codes.get(code.upper()) if code else None
+        if holder is None or holder == rec["id"]:
+            if code and not rec["deleted"]:
+                self._codes[code.upper()] = rec["id"]
+            return
+        n = 2
+        while True:
+            suffix = f"-{n}"
+            candidate = code[: 32 - len(suffix)] + suffix
+            if candidate.upper() not in self._codes:
+                break
+            n += 1
+        rec["data"]["code"] = candidate
+        rec["writer"] = None  # the device holds the old code: it must pull this version
+        self._codes[candidate.upper()] = rec["id"]
+        self.conflict(rec, "code", (candidate, None, rec["data"]["updated_at"]), (code, self.who.user_id, rec["data"]["updated_at"]))
+        self.audits.append(("natural_key_renamed", {"entity": "service_offering", "row_id": rec["id"], "from": code, "to": candidate}))
 
     def _concurrent(self, clock: list | None, base_seq: int | None) -> bool:
         return clock is not None and clock[1] > (base_seq or 0) and clock[2] != self.who.device_id
 
     def _update(self, model: type[SyncMixin], item: p.PushItem, rec: dict[str, Any], fields: dict[str, Any], hlc: str) -> p.ItemResult:
-        self.authorise(item.entity, "update", set(fields) - {"deleted_at"}, rec["client_id"], hlc, rec)
+        verdict = self.authorise(item.entity, "update", set(fields) - {"deleted_at"}, rec["client_id"], hlc, rec)
+        self._check_refs(model, fields, rec["client_id"])
+        if item.entity == "conflict":
+            fields = dict(fields, resolved_by=self.who.user_id)  # who settled it is who says so
+            if fields.get("resolution") not in (None, "kept", "restored"):
+                raise validate.invalid("resolution", "not one of the allowed values")
         data, clocks = dict(rec["data"]), dict(rec["clocks"])
         hidden_before = set(rec["hidden"])
         undelete = "deleted_at" in fields and fields["deleted_at"] is None
         fields.pop("deleted_at", None)
+        if verdict == "grace":
+            # the client left the writer's scope while this edit was on its way: kept for the
+            # successor as conflicts, the record unchanged
+            n = 0
+            for name, value in fields.items():
+                if data.get(name) != value:
+                    clock = clock_of(clocks, name) or [None, 0, None, None]
+                    self.conflict(rec, name, (data.get(name), clock[3], clock[0]), (value, self.who.user_id, hlc),
+                                  name in hidden_before)
+                    n += 1
+            seq = self._resend(rec) if n else rec["seq"]
+            return p.ItemResult(row_id=item.row_id, status="conflict" if n else "applied", seq=seq, conflicts=n)
         if rec["deleted"] and not undelete:
             # delete wins; the edit is kept as a conflict
             self.conflict(rec, None, (None, data.get("updated_by"), data.get("updated_at")),
                           (fields, self.who.user_id, hlc), bool(hidden_before & set(fields)))
-            self._resend(rec)
-            return p.ItemResult(row_id=item.row_id, status="conflict", seq=self.seq, conflicts=1)
-        seq = None
+            seq = self._resend(rec)
+            return p.ItemResult(row_id=item.row_id, status="conflict", seq=seq, conflicts=1)
         conflicts = 0
         changed: dict[str, tuple[Any, Any]] = {}
         if undelete and rec["deleted"]:
             changed["deleted_at"] = (data.get("deleted_at"), None)
             data["deleted_at"] = None
-        mine = [hlc, 0, self.who.device_id, self.who.user_id]
+        seq = self.next_seq()
+        mine = [hlc, seq, self.who.device_id, self.who.user_id]
         for name, value in fields.items():
-            clock = clocks.get(name)
+            clock = clock_of(clocks, name, data.get(name))
             if self._concurrent(clock, item.base_seq) and data.get(name) != value:
                 conflicts += 1
-                secret = name in hidden_before
                 if clock[0] > hlc:  # the stored value wins
-                    self.conflict(rec, name, (data.get(name), clock[3], clock[0]), (value, self.who.user_id, hlc), secret)
+                    self.conflict(rec, name, (data.get(name), clock[3], clock[0]), (value, self.who.user_id, hlc))
                     continue
-                self.conflict(rec, name, (value, self.who.user_id, hlc), (data.get(name), clock[3], clock[0]), secret)
+                self.conflict(rec, name, (value, self.who.user_id, hlc), (data.get(name), clock[3], clock[0]))
             if data.get(name) != value:
                 changed[name] = (data.get(name), value)
             data[name] = value
             clocks[name] = mine
-        if changed:
-            seq = self.next_seq()
-            for name in clocks:
-                if clocks[name] is mine:
-                    clocks[name] = [hlc, seq, self.who.device_id, self.who.user_id]
-            data["updated_at"] = max(data.get("updated_at") or "", hlc)
-            data["updated_by"] = self.who.user_id
-            new_rec = dict(rec, seq=seq, data=data, clocks=clocks, deleted=data.get("deleted_at") is not None,
-                           hidden=hidden_for(model, data))
-            self.put(new_rec, new=False)
-            for name, (old, new) in changed.items():
-                self._history(new_rec, name, old, new, name in hidden_before or name in new_rec["hidden"])
-            moved = {k: v for k, v in changed.items() if k in ("owner_id", "backup_owner_id")}
-            if item.entity == "client" and moved:
-                repo.audit(self.conn, "reassign", user_id=self.who.user_id, client_id=rec["client_id"],
-                           changes={k: list(v) for k, v in moved.items()})
-            if item.entity in ("client", "client_team_member") and SCOPE_FIELDS & changed.keys():
-                self.refresh_scope(rec["client_id"])
-        elif conflicts:
-            seq = self._resend(rec)
-        status = "conflict" if conflicts else "applied"
-        return p.ItemResult(row_id=item.row_id, status=status, seq=seq or self.seq, conflicts=conflicts)
+        if not changed:
+            self.seq -= 1 if self.seq == seq else 0  # the number was not used
+            if conflicts:
+                seq = self._resend(rec)
+            else:
+                seq = rec["seq"]
+            return p.ItemResult(row_id=item.row_id, status="conflict" if conflicts else "applied", seq=seq,
+                                conflicts=conflicts, current=not conflicts and self._device_current(rec, item.base_seq))
+        data["updated_at"] = max(data.get("updated_at") or "", hlc)
+        data["updated_by"] = self.who.user_id
+        current = not conflicts and self._device_current(rec, item.base_seq)
+        new_rec = dict(rec, seq=seq, data=data, clocks=clocks, deleted=data.get("deleted_at") is not None,
+                       hidden=hidden_for(model, data), writer=self.who.device_id if current else None,
+                       _hidden_before=sorted(hidden_before))
+        if item.entity == "service_offering" and "code" in changed:
+            self._unique_code(new_rec)
+            if new_rec["writer"] is None:
+                current = False
+        self.put(new_rec, new=False)
+        secret_now = set(new_rec["hidden"])
+        for name, (old, new) in changed.items():
+            self._history(new_rec, name, old, new, name in hidden_before or name in secret_now)
+        moved = {k: v for k, v in changed.items() if k in ("owner_id", "backup_owner_id")}
+        if item.entity == "client" and moved:
+            self.audits.append(("reassign", {"client_id": rec["client_id"], "changes": {k: list(v) for k, v in moved.items()}}))
+        if item.entity in ("client", "client_team_member") and SCOPE_FIELDS & changed.keys():
+            self.refresh_scope(rec["client_id"])
+        return p.ItemResult(row_id=item.row_id, status="conflict" if conflicts else "applied", seq=seq,
+                            conflicts=conflicts, current=current)
+
+    def _device_current(self, rec: dict[str, Any], base_seq: int | None) -> bool:
+        """Whether the device holds this record as it now stands after its edit: every version
+        after the one it last had was its own."""
+        base = base_seq or 0
+        if rec["seq"] <= base:
+            return True
+        return rec.get("writer") == self.who.device_id and not any(
+            c[1] > base and c[2] != self.who.device_id for c in rec["clocks"].values())
 
     def _resend(self, rec: dict[str, Any]) -> int:
         """Give an unchanged row a new sequence number, so that a device whose edit lost pulls
         the winning state again (its own value is still on its screen)."""
         seq = self.next_seq()
-        self.put(dict(rec, seq=seq), new=False)
+        self.put(dict(rec, seq=seq, writer=None), new=False)
         return seq
 
     def _delete(self, model: type[SyncMixin], item: p.PushItem, rec: dict[str, Any], hlc: str) -> p.ItemResult:
@@ -387,7 +618,8 @@ class Writer:
         if rec["deleted"]:
             return p.ItemResult(row_id=item.row_id, status="applied", seq=rec["seq"])
         data, clocks = dict(rec["data"]), dict(rec["clocks"])
-        lost = {k: data.get(k) for k, c in clocks.items() if self._concurrent(c, item.base_seq) and k in data}
+        lost = {k: data.get(k) for k in data if k not in ("updated_at", "updated_by")
+                and self._concurrent(clocks.get(k), item.base_seq)}
         conflicts = 0
         if lost:
             authors = [clocks[k] for k in lost]
@@ -399,7 +631,7 @@ class Writer:
         deleted_at = encode_value(self.now)
         data.update(deleted_at=deleted_at, updated_at=max(data.get("updated_at") or "", hlc), updated_by=self.who.user_id)
         clocks["deleted_at"] = [hlc, seq, self.who.device_id, self.who.user_id]
-        new_rec = dict(rec, seq=seq, data=data, clocks=clocks, deleted=True)
+        new_rec = dict(rec, seq=seq, data=data, clocks=clocks, deleted=True, writer=None)
         self.put(new_rec, new=False)
         self._history(new_rec, "deleted_at", None, deleted_at, False)
         if item.entity in ("client", "client_team_member"):
@@ -408,24 +640,29 @@ class Writer:
 
     # -- server-side changes (CLI handover, user records) --------------------------------------
     def server_update(self, rec: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-        """Apply a change made on the server itself (always wins: it happens now)."""
+        """Apply a change made on the server itself (always wins: it happens now). Written at
+        :meth:`finish`."""
+        rec = self.get(rec["id"], lock=True) or rec
         model = ENTITIES[rec["entity"]]
         seq = self.next_seq()
         hlc = HLC(now_ms(), 0, SERVER_NODE).encode()
         data, clocks = dict(rec["data"]), dict(rec["clocks"])
         for name, value in changes.items():
+            value = encode_value(value)
             if data.get(name) != value:
-                self._history(dict(rec, seq=seq), name, data.get(name), value, False)
+                self._history(dict(rec, seq=seq), name, data.get(name), value, name in rec["hidden"])
             data[name] = value
             clocks[name] = [hlc, seq, SERVER_NODE, self.who.user_id]
         data.update(updated_at=max(data.get("updated_at") or "", hlc), updated_by=self.who.user_id or None)
-        new_rec = dict(rec, seq=seq, data=data, clocks=clocks, hidden=hidden_for(model, data))
+        new_rec = dict(rec, seq=seq, data=data, clocks=clocks, hidden=hidden_for(model, data), writer=None,
+                       deleted=data.get("deleted_at") is not None, _hidden_before=list(rec["hidden"]))
         self.put(new_rec, new=False)
-        if rec["entity"] in ("client", "client_team_member"):
+        if rec["entity"] in ("client", "client_team_member") and SCOPE_FIELDS & set(changes):
             self.refresh_scope(rec["client_id"])
         return new_rec
 
     def server_create(self, entity: str, values: dict[str, Any], *, client_id: str | None, row_id: str | None = None) -> dict[str, Any]:
+        """A record made on the server itself. Written at :meth:`finish`."""
         model = ENTITIES[entity]
         seq = self.next_seq()
         hlc = HLC(now_ms(), 0, SERVER_NODE).encode()
@@ -434,26 +671,62 @@ class Writer:
         data.update(client_id=client_id, created_at=encode_value(self.now), created_by=self.who.user_id or None,
                     updated_at=hlc, updated_by=self.who.user_id or None, deleted_at=None)
         rec = {"id": row_id or new_id(), "entity": entity, "client_id": client_id, "seq": seq, "deleted": False,
-               "data": data, "clocks": {k: [hlc, seq, SERVER_NODE, self.who.user_id] for k in values},
-               "hidden": hidden_for(model, data)}
+               "data": data, "clocks": {DEFAULT_CLOCK: [hlc, seq, SERVER_NODE, self.who.user_id]},
+               "hidden": hidden_for(model, data), "writer": None}
         self.put(rec, new=True)
+        first = _first_values(data)
+        self._history(rec, CREATED, None, first, bool(rec["hidden"]))
+        if entity in ("client", "client_team_member"):
+            self.refresh_scope(client_id)
         return rec
 
 
-def push(db: Database, settings: Settings, who: Identity, req: p.PushRequest, *, delay_ms: int = 0) -> p.PushResult:
+def _first_values(data: dict[str, Any]) -> dict[str, Any]:
+    """What a created record's history entry holds: its data fields that have a value."""
+    return {k: v for k, v in data.items() if k not in _NOT_FIRST and v is not None and v != [] and v != "" and v is not False}
+
+
+_NOT_FIRST = CREATE_EXTRA | {"updated_at", "updated_by", "deleted_at"}
+
+
+def refresh_scope(conn: Connection, client_id: str, seq: int | None = None) -> None:
+    """Recompute who sees a client from the database (tools and benchmarks that write records
+    directly)."""
+    writer = Writer(conn, SYSTEM, Settings())
+    repo.apply_scopes(conn, {client_id: writer.scope_of_client(client_id)}, {client_id: seq}, now_ms())
+
+
+def push(db: Database, settings: Settings, who: Identity, req: p.PushRequest, *, delay_ms: int = 0,
+         features: frozenset[str] = frozenset()) -> p.PushResult:
+    """Apply a batch (see the module docstring). ``features``: what the device understands
+    (``no-echo``: item results say whether the device now holds the record as it stands)."""
+    isolate = False
     for attempt in range(1, PUSH_ATTEMPTS + 1):
         try:
-            return _push_once(db, settings, who, req, delay_ms)
+            result = _push_once(db, settings, who, req, delay_ms, isolate=isolate)
         except DBAPIError as exc:
-            # Another push created the same row, stored the same batch or locked rows in the
-            # other order; it has committed or rolled back by now: start again.
-            if attempt == PUSH_ATTEMPTS or not repo.is_collision(exc):
+            if repo.is_collision(exc) and attempt < PUSH_ATTEMPTS - 1:
+                # Another push created the same row, stored the same batch or locked rows in the
+                # other order; it has committed or rolled back by now: start again.
+                log.info("push of batch %s collided with another one (attempt %s)", req.batch_id, attempt)
+                continue
+            if isolate:
                 raise
-            log.info("push of batch %s collided with another one (attempt %s)", req.batch_id, attempt)
+            # The database refused something the checks let through: apply the batch again with
+            # every item in a savepoint, so that only the items it refuses are refused.
+            log.warning("push of batch %s failed in the database (%s); applying it item by item", req.batch_id,
+                        getattr(exc.orig, "sqlstate", None) or type(exc.orig or exc).__name__)
+            isolate = True
+            continue
+        if p.FEATURE_NO_ECHO not in features:
+            for res in result.results:
+                res.current = None
+        return result
     raise AssertionError("unreachable")
 
 
-def _push_once(db: Database, settings: Settings, who: Identity, req: p.PushRequest, delay_ms: int) -> p.PushResult:
+def _push_once(db: Database, settings: Settings, who: Identity, req: p.PushRequest, delay_ms: int, *,
+               isolate: bool) -> p.PushResult:
     with db.write() as conn:
         stored = repo.stored_batch(conn, who.device_id, req.batch_id)
         if stored is not None:
@@ -461,10 +734,11 @@ def _push_once(db: Database, settings: Settings, who: Identity, req: p.PushReque
             result.replayed = True
             return result
         writer = Writer(conn, who, settings, cursor=req.cursor)
+        writer.prepare(req.items)
         results: list[p.ItemResult] = []
         for item in req.items:
-            try:  # every check comes before the first write of an item: a refusal writes nothing
-                results.append(writer.apply(item))
+            try:  # every check comes before the first change of an item: a refusal changes nothing
+                results.append(_isolated(writer, item) if isolate else writer.apply(item))
             except Rejected as exc:
                 results.append(p.ItemResult(row_id=item.row_id, status="rejected", code=exc.code, reason=exc.reason))
         result = p.PushResult(batch_id=req.batch_id, results=results)
@@ -474,5 +748,28 @@ def _push_once(db: Database, settings: Settings, who: Identity, req: p.PushReque
         return result
 
 
-SYSTEM = Identity(user_id="", username="server", role=Role.ADMIN.value, device_id=SERVER_NODE)
+def _isolated(writer: Writer, item: p.PushItem) -> p.ItemResult:
+    """Apply one item and try its writes at once inside a savepoint that is rolled back (the
+    slow path after the database refused a batch): a database refusal refuses this item only."""
+    before = dict(writer.state)
+    saved = (set(writer.new), set(writer.dirty), len(writer.history), dict(writer.scope_dirty), len(writer.audits), writer.seq)
+    result = writer.apply(item)
+    touched = [i for i in writer.new | writer.dirty if writer.state[i] is not before.get(i)]
+    savepoint = writer.conn.begin_nested()
+    try:
+        recs = [dict(writer.state[i], seq=0) for i in touched]
+        repo.insert_records(writer.conn, [r for r in recs if r["id"] in writer.new])
+        repo.update_records(writer.conn, [r for r in recs if r["id"] not in writer.new])
+        repo.add_history(writer.conn, [dict(h, seq=0) for h in writer.history[saved[2]:]])
+    except DBAPIError:
+        savepoint.rollback()
+        writer.state = before
+        writer.new, writer.dirty, _n, writer.scope_dirty, _a, writer.seq = saved
+        del writer.history[saved[2]:]
+        del writer.audits[saved[4]:]
+        raise Rejected(p.R_INVALID, "the server could not store this record") from None
+    savepoint.rollback()
+    return result
 
+
+SYSTEM = Identity(user_id="", username="server", role=Role.ADMIN.value, device_id=SERVER_NODE)

@@ -38,38 +38,17 @@ def store_counter(conn: Connection, seq: int) -> None:
     conn.execute(update(t.counter).where(t.counter.c.id == 1).values(seq=seq))
 
 
-_STAMP_SQL = """
-WITH c AS (
-    UPDATE srv_counter SET seq = seq + :used WHERE id = 1 RETURNING seq - :used - :p AS delta
-), r AS (
-    UPDATE srv_records AS r SET seq = r.seq + c.delta, clocks = COALESCE((
-        SELECT jsonb_object_agg(e.key, CASE WHEN jsonb_typeof(e.value -> 1) = 'number' AND (e.value ->> 1)::bigint >= :p
-                                            THEN jsonb_set(e.value, '{1}', to_jsonb((e.value ->> 1)::bigint + c.delta))
-                                            ELSE e.value END)
-        FROM jsonb_each(r.clocks) AS e), '{}'::jsonb)
-    FROM c WHERE r.id = ANY(:ids) AND r.seq >= :p
-), h AS (
-    UPDATE srv_history AS h SET seq = h.seq + c.delta FROM c WHERE h.id = ANY(:hids) AND h.seq >= :p
-), b AS (
-    UPDATE srv_batches AS b SET result = jsonb_set(b.result, '{results}', COALESCE((
-        SELECT jsonb_agg(CASE WHEN jsonb_typeof(x -> 'seq') = 'number' AND (x ->> 'seq')::bigint >= :p
-                              THEN jsonb_set(x, '{seq}', to_jsonb((x ->> 'seq')::bigint + c.delta)) ELSE x END ORDER BY i)
-        FROM jsonb_array_elements(b.result -> 'results') WITH ORDINALITY AS a(x, i)), '[]'::jsonb))
-    FROM c WHERE b.device_id = :device AND b.batch_id = :batch
-)
-SELECT delta FROM c
-"""
-
-
-def stamp_final(conn: Connection, *, used: int, provisional: int, record_ids: list[str], history_ids: list[int],
-                batch: tuple[str, str] | None) -> int:
-    """PostgreSQL: in one statement, lock the counter (held until commit), take ``used`` numbers
-    and turn the provisional numbers (``>= provisional``) of the records, their clocks, the
-    history entries and the batch result written in this transaction into final ones. Returns
-    what to add to a provisional number."""
-    device, batch_id = batch or ("", "")
-    return conn.execute(text(_STAMP_SQL), {"used": used, "p": provisional, "ids": record_ids, "hids": history_ids,
-                                           "device": device, "batch": batch_id}).scalar_one()
+def take_numbers(conn: Connection, used: int) -> int:
+    """Lock the counter row (held until commit) and take ``used`` sequence numbers; returns the
+    last number handed out before them (the first taken is that + 1). Every writer calls this
+    last, just before writing with the numbers and committing: numbers commit in order, so a
+    pull cursor can never pass a commit still in flight (DESIGN.md §5)."""
+    if conn.dialect.name == "postgresql":
+        return conn.execute(text("UPDATE srv_counter SET seq = seq + :used WHERE id = 1 RETURNING seq - :used"),
+                            {"used": used}).scalar_one()
+    last = lock_counter(conn)
+    store_counter(conn, last + used)
+    return last
 
 
 def current_seq(conn: Connection) -> int:
@@ -104,19 +83,41 @@ def get_record(conn: Connection, row_id: str, *, lock: bool = False) -> dict[str
     return dict(row) if row else None
 
 
+def get_records(conn: Connection, ids: list[str], *, lock: bool = False) -> dict[str, dict[str, Any]]:
+    """Records by id (absent ids are missing from the answer); ``lock``: locked until commit, in
+    id order (two pushes locking the same rows take them in the same order)."""
+    out: dict[str, dict[str, Any]] = {}
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), 2000):
+        stmt = select(t.records).where(t.records.c.id.in_(ids[start:start + 2000])).order_by(t.records.c.id)
+        if lock:
+            stmt = stmt.with_for_update()
+        for row in conn.execute(stmt).mappings():
+            out[row["id"]] = dict(row)
+    return out
+
+
+_RECORD_VALUES = ("entity", "client_id", "seq", "deleted", "data", "clocks", "hidden", "writer")
+
+
+def insert_records(conn: Connection, recs: list[dict[str, Any]]) -> None:
+    """New records, many per statement."""
+    rows = [{"id": r["id"], **{k: r.get(k) for k in _RECORD_VALUES}} for r in recs]
+    for start in range(0, len(rows), 1000):
+        conn.execute(insert(t.records), rows[start:start + 1000])
+
+
+_UPDATE_RECORD = update(t.records).where(t.records.c.id == bindparam("b_id")).values(
+    **{k: bindparam("b_" + k) for k in _RECORD_VALUES})
+
+
+def update_records(conn: Connection, recs: list[dict[str, Any]]) -> None:
+    if recs:
+        conn.execute(_UPDATE_RECORD, [{"b_id": r["id"], **{"b_" + k: r.get(k) for k in _RECORD_VALUES}} for r in recs])
+
+
 def put_record(conn: Connection, rec: dict[str, Any], *, new: bool) -> None:
-    values = {k: rec[k] for k in ("entity", "client_id", "seq", "deleted", "data", "clocks", "hidden")}
-    if new:
-        conn.execute(insert(t.records).values(id=rec["id"], **values))
-    else:
-        conn.execute(update(t.records).where(t.records.c.id == rec["id"]).values(**values))
-
-
-def stamp_records(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Set the final sequence numbers (``seq`` and ``clocks``) of records written in this transaction."""
-    if rows:
-        stmt = update(t.records).where(t.records.c.id == bindparam("row_id")).values(seq=bindparam("seq"), clocks=bindparam("clocks"))
-        conn.execute(stmt, [{"row_id": r["id"], "seq": r["seq"], "clocks": r["clocks"]} for r in rows])
+    (insert_records if new else update_records)(conn, [rec])
 
 
 def client_rows(conn: Connection, client_id: str, entities: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
@@ -124,6 +125,31 @@ def client_rows(conn: Connection, client_id: str, entities: tuple[str, ...] | No
     if entities:
         stmt = stmt.where(t.records.c.entity.in_(entities))
     return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def team_rows(conn: Connection, client_ids: list[str]) -> list[dict[str, Any]]:
+    """The live service-team records of these clients."""
+    out: list[dict[str, Any]] = []
+    ids = sorted(set(client_ids))
+    for start in range(0, len(ids), 2000):
+        stmt = select(t.records).where(t.records.c.client_id.in_(ids[start:start + 2000]),
+                                       t.records.c.entity == "client_team_member", t.records.c.deleted.is_(False))
+        out.extend(dict(r) for r in conn.execute(stmt).mappings())
+    return out
+
+
+def conflicts_of(conn: Connection, client_id: str | None, row_id: str) -> list[dict[str, Any]]:
+    """Conflict records about one row (of one client; None: a global row)."""
+    cond = t.records.c.client_id == client_id if client_id is not None else t.records.c.client_id.is_(None)
+    stmt = select(t.records).where(cond, t.records.c.entity == "conflict")
+    return [dict(r) for r in conn.execute(stmt).mappings() if r["data"].get("row_id") == row_id]
+
+
+def live_offering_codes(conn: Connection) -> dict[str, str]:
+    """CODE (upper case) -> id of the live service offerings (the catalogue is small)."""
+    stmt = select(t.records.c.id, t.records.c.data).where(t.records.c.entity == "service_offering",
+                                                        t.records.c.deleted.is_(False))
+    return {str(r.data["code"]).upper(): r.id for r in conn.execute(stmt) if r.data.get("code")}
 
 
 def find_clients(conn: Connection, ref: str) -> list[dict[str, Any]]:
@@ -147,10 +173,18 @@ WIRE_COLUMNS = (t.records.c.entity, t.records.c.id, t.records.c.client_id, t.rec
                 cast(t.records.c.data, Text).label("data"), cast(t.records.c.hidden, Text).label("hidden"))
 
 
-def changes(conn: Connection, *, after: int, upto: int, user_id: str | None, limit: int) -> list[Row]:
+def _not_written_by(device: str | None):
+    return t.records.c.writer.is_distinct_from(device)
+
+
+def changes(conn: Connection, *, after: int, upto: int, user_id: str | None, limit: int,
+            skip_device: str | None = None) -> list[Row]:
     """Records changed in ``(after, upto]`` in sequence order (:data:`WIRE_COLUMNS`); ``user_id``
-    limits to that user's scope plus global rows (None: everything)."""
+    limits to that user's scope plus global rows (None: everything); ``skip_device`` leaves out
+    the versions that device wrote and holds."""
     stmt = select(*WIRE_COLUMNS).where(t.records.c.seq > after, t.records.c.seq <= upto)
+    if skip_device is not None:
+        stmt = stmt.where(_not_written_by(skip_device))
     if user_id is not None:
         mine = select(t.scope.c.client_id).where(t.scope.c.user_id == user_id)
         stmt = stmt.where(or_(t.records.c.client_id.is_(None), t.records.c.client_id.in_(mine)))
@@ -173,18 +207,20 @@ _PG_ITEM = (
 
 
 def changes_joined(conn: Connection, *, after: int, upto: int, user_id: str | None, limit: int,
-                   confidential: bool) -> tuple[bytes, int, int | None]:
+                   confidential: bool, skip_device: str | None = None) -> tuple[bytes, int, int | None]:
     """PostgreSQL only: :func:`changes` as one UTF-8 text of wire items joined by commas (built
     and joined by the database), their number and the last one's sequence. The text is read as
     bytes and sent as it came: decoding megabytes of Chinese into a str, only to encode them
     again for the answer, was a third of the server's work on a large pull."""
     scoped = "" if user_id is None else (
         " AND (r.client_id IS NULL OR r.client_id IN (SELECT s.client_id FROM srv_scope AS s WHERE s.user_id = %(uid)s))")
+    if skip_device is not None:
+        scoped += " AND r.writer IS DISTINCT FROM %(dev)s"
     item = _PG_ITEM.replace(":conf", "%(conf)s")
     sql = (f"SELECT count(*), max(r.seq), string_agg({item}, ',' ORDER BY r.seq) FROM ("
            f"SELECT * FROM srv_records AS r WHERE r.seq > %(after)s AND r.seq <= %(upto)s{scoped} ORDER BY r.seq "
            f"LIMIT %(limit)s) AS r")
-    params: dict[str, Any] = {"after": after, "upto": upto, "limit": limit, "conf": confidential}
+    params: dict[str, Any] = {"after": after, "upto": upto, "limit": limit, "conf": confidential, "dev": skip_device}
     if user_id is not None:
         params["uid"] = user_id
     with conn.connection.driver_connection.cursor() as cur:  # psycopg, in this transaction
@@ -210,22 +246,27 @@ def _bytes_loader() -> type:
     return _LOADER[0]
 
 
-def has_changes(conn: Connection, *, after: int, upto: int, user_id: str | None) -> bool:
+def has_changes(conn: Connection, *, after: int, upto: int, user_id: str | None, skip_device: str | None = None) -> bool:
     """Whether any record in ``(after, upto]`` is in ``user_id``'s scope (None: anyone's)."""
     stmt = select(t.records.c.seq).where(t.records.c.seq > after, t.records.c.seq <= upto)
+    if skip_device is not None:
+        stmt = stmt.where(_not_written_by(skip_device))
     if user_id is not None:
         mine = select(t.scope.c.client_id).where(t.scope.c.user_id == user_id)
         stmt = stmt.where(or_(t.records.c.client_id.is_(None), t.records.c.client_id.in_(mine)))
     return conn.execute(stmt.order_by(t.records.c.seq).limit(1)).first() is not None
 
 
-def page_marks(conn: Connection, *, after: int, upto: int, user_id: str | None, limit: int) -> list[int]:
+def page_marks(conn: Connection, *, after: int, upto: int, user_id: str | None, limit: int,
+               skip_device: str | None = None) -> list[int]:
     """Boundaries that cut ``(after, upto]`` of ``user_id``'s changes (None: everyone's) into
     windows of at most ``limit`` records: ``[m1, m2, ..., upto]`` for ``(after, m1], (m1, m2], …``.
     A window can only shrink later (a record changed again moves past ``upto``), so a device
     can fetch the windows of a long pull side by side."""
     rn = func.row_number().over(order_by=t.records.c.seq).label("rn")
     stmt = select(t.records.c.seq, rn).where(t.records.c.seq > after, t.records.c.seq <= upto)
+    if skip_device is not None:
+        stmt = stmt.where(_not_written_by(skip_device))
     if user_id is not None:
         mine = select(t.scope.c.client_id).where(t.scope.c.user_id == user_id)
         stmt = stmt.where(or_(t.records.c.client_id.is_(None), t.records.c.client_id.in_(mine)))
@@ -326,31 +367,95 @@ def scope_users(conn: Connection, client_id: str) -> set[str]:
     return {r[0] for r in rows}
 
 
+def scoped_clients(conn: Connection, user_id: str, client_ids: list[str]) -> set[str]:
+    """Which of these clients are in the user's scope now."""
+    out: set[str] = set()
+    ids = sorted(set(client_ids))
+    for start in range(0, len(ids), 2000):
+        stmt = select(t.scope.c.client_id).where(t.scope.c.user_id == user_id, t.scope.c.client_id.in_(ids[start:start + 2000]))
+        out.update(conn.execute(stmt).scalars())
+    return out
+
+
+def former_marks(conn: Connection, user_id: str, client_ids: list[str]) -> dict[str, tuple[int, int | None]]:
+    """client -> (wall clock ms, sequence) of the change that took it from the user."""
+    out: dict[str, tuple[int, int | None]] = {}
+    ids = sorted(set(client_ids))
+    for start in range(0, len(ids), 2000):
+        stmt = select(t.former_scope.c.client_id, t.former_scope.c.until_ms, t.former_scope.c.until_seq).where(
+            t.former_scope.c.user_id == user_id, t.former_scope.c.client_id.in_(ids[start:start + 2000]))
+        out.update({r[0]: (r[1], r[2]) for r in conn.execute(stmt)})
+    return out
+
+
+def losses_seen(conn: Connection, user_id: str, device_id: str, client_ids: list[str]) -> dict[str, dt.datetime]:
+    """client -> when the server first served this device a pull after the user lost the client."""
+    out: dict[str, dt.datetime] = {}
+    ids = sorted(set(client_ids))
+    for start in range(0, len(ids), 2000):
+        stmt = select(t.loss_seen.c.client_id, t.loss_seen.c.at).where(
+            t.loss_seen.c.user_id == user_id, t.loss_seen.c.device_id == device_id,
+            t.loss_seen.c.client_id.in_(ids[start:start + 2000]))
+        for client_id, at in conn.execute(stmt):
+            out[client_id] = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    return out
+
+
+def record_losses_served(conn: Connection, user_id: str, device_id: str, upto: int) -> None:
+    """A pull at sequence ``upto`` was served to this device: every scope loss of its user up to
+    there is now known to it (the first serve is kept)."""
+    seen = select(t.loss_seen.c.client_id).where(t.loss_seen.c.user_id == user_id, t.loss_seen.c.device_id == device_id)
+    new = select(t.former_scope.c.client_id).where(
+        t.former_scope.c.user_id == user_id,
+        or_(t.former_scope.c.until_seq.is_(None), t.former_scope.c.until_seq <= upto),
+        t.former_scope.c.client_id.not_in(seen))
+    clients = list(conn.execute(new).scalars())
+    if clients:
+        now = utcnow()
+        conn.execute(insert(t.loss_seen), [{"client_id": c, "user_id": user_id, "device_id": device_id, "at": now} for c in clients])
+
+
+def scope_entries_of(conn: Connection, client_ids: list[str]) -> dict[str, set[str]]:
+    """client -> the users who see it now."""
+    out: dict[str, set[str]] = {c: set() for c in client_ids}
+    ids = sorted(set(client_ids))
+    for start in range(0, len(ids), 2000):
+        stmt = select(t.scope.c.client_id, t.scope.c.user_id).where(t.scope.c.client_id.in_(ids[start:start + 2000]))
+        for client_id, user_id in conn.execute(stmt):
+            out[client_id].add(user_id)
+    return out
+
+
+def apply_scopes(conn: Connection, scopes: dict[str, set[tuple[str, str]]], seqs: dict[str, int | None], now_ms: int) -> None:
+    """Set the scope rows of these clients (client -> {(user, kind)}); users who lose one keep a
+    grace mark for older edits (the time and the sequence ``seqs[client]`` of the change that
+    took it away, which must be final); users who regain one lose their mark."""
+    if not scopes:
+        return
+    clients = sorted(scopes)
+    before = scope_entries_of(conn, clients)
+    for start in range(0, len(clients), 2000):
+        conn.execute(delete(t.scope).where(t.scope.c.client_id.in_(clients[start:start + 2000])))
+    rows = [{"client_id": c, "user_id": u, "kind": k} for c in clients for u, k in sorted(scopes[c])]
+    for start in range(0, len(rows), 2000):
+        conn.execute(insert(t.scope), rows[start:start + 2000])
+    lost, regained = [], []
+    for c in clients:
+        after = {u for u, _k in scopes[c]}
+        lost += [(c, u) for u in sorted(before[c] - after)]
+        regained += [(c, u) for u in sorted(after - before[c])]
+    for c, u in lost + regained:
+        conn.execute(delete(t.former_scope).where(t.former_scope.c.client_id == c, t.former_scope.c.user_id == u))
+        conn.execute(delete(t.loss_seen).where(t.loss_seen.c.client_id == c, t.loss_seen.c.user_id == u))
+    if lost:
+        conn.execute(insert(t.former_scope), [{"client_id": c, "user_id": u, "until_ms": now_ms, "until_seq": seqs.get(c)}
+                                              for c, u in lost])
+
+
 def replace_scope(conn: Connection, client_id: str, entries: set[tuple[str, str]], now_ms: int,
                   seq: int | None = None) -> None:
-    """Set the scope rows of a client; users who lose it keep a grace mark for older edits
-    (the time and the sequence of the change that took it away)."""
-    before = scope_users(conn, client_id)
-    after = {u for u, _kind in entries}
-    conn.execute(delete(t.scope).where(t.scope.c.client_id == client_id))
-    if entries:
-        conn.execute(insert(t.scope), [{"client_id": client_id, "user_id": u, "kind": k} for u, k in sorted(entries)])
-    for user in before - after:
-        conn.execute(delete(t.former_scope).where(t.former_scope.c.client_id == client_id, t.former_scope.c.user_id == user))
-        conn.execute(insert(t.former_scope).values(client_id=client_id, user_id=user, until_ms=now_ms, until_seq=seq))
-    if after - before:
-        conn.execute(
-            delete(t.former_scope).where(t.former_scope.c.client_id == client_id, t.former_scope.c.user_id.in_(after - before))
-        )
-
-
-def finalise_former_scope(conn: Connection, client_ids: set[str], *, base: int, provisional: int) -> None:
-    """Turn the provisional sequence numbers of the scope losses this transaction recorded for
-    ``client_ids`` into final ones (``+ base``)."""
-    if client_ids:
-        col = t.former_scope.c.until_seq
-        conn.execute(update(t.former_scope).where(t.former_scope.c.client_id.in_(sorted(client_ids)), col >= provisional)
-                     .values(until_seq=col + base))
+    """:func:`apply_scopes` for one client."""
+    apply_scopes(conn, {client_id: entries}, {client_id: seq}, now_ms)
 
 
 # -- batches -----------------------------------------------------------------------------------
@@ -425,9 +530,14 @@ def device(conn: Connection, device_id: str) -> dict[str, Any] | None:
 def upsert_device(conn: Connection, device_id: str, user_id: str, name: str) -> None:
     now = utcnow()
     if device(conn, device_id) is None:
-        conn.execute(insert(t.devices).values(id=device_id, user_id=user_id, name=name, created_at=now, last_seen=now))
+        conn.execute(insert(t.devices).values(id=device_id, user_id=user_id, name=name, created_at=now, last_seen=now,
+                                              first_seq=select(t.counter.c.seq).where(t.counter.c.id == 1).scalar_subquery()))
     else:
         conn.execute(update(t.devices).where(t.devices.c.id == device_id).values(user_id=user_id, last_seen=now, name=name or t.devices.c.name))
+
+
+def device_first_seq(conn: Connection, device_id: str) -> int | None:
+    return conn.execute(select(t.devices.c.first_seq).where(t.devices.c.id == device_id)).scalar()
 
 
 def list_devices(conn: Connection) -> list[dict[str, Any]]:

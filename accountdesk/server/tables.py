@@ -57,6 +57,9 @@ records = Table(
     Column("clocks", Json, nullable=False),
     #: fields stripped for users who may not see confidential data
     Column("hidden", Json, nullable=False),
+    #: the device whose push made this version exactly as that device holds it (its pulls skip
+    #: it: no echo); null when the server changed anything the device does not have
+    Column("writer", String(64)),
     Index("ix_srv_records_seq", "seq"),
     Index("ix_srv_records_client_seq", "client_id", "seq"),
 )
@@ -85,6 +88,19 @@ former_scope = Table(
     PrimaryKeyConstraint("client_id", "user_id"),
 )
 
+#: The first time the server served a pull to a device after its user lost a client (its
+#: ``srv_former_scope`` mark): from then on that device knows, and its later edits of the client
+#: are refused (after a short grace for edits made while that very pull was on its way).
+loss_seen = Table(
+    "srv_loss_seen",
+    metadata,
+    Column("client_id", String(36), nullable=False),
+    Column("user_id", String(36), nullable=False),
+    Column("device_id", String(64), nullable=False),
+    Column("at", TS, nullable=False),
+    PrimaryKeyConstraint("client_id", "user_id", "device_id"),
+)
+
 users = Table(
     "srv_users",
     metadata,
@@ -106,6 +122,9 @@ devices = Table(
     Column("created_at", TS, nullable=False),
     Column("last_seen", TS),
     Column("revoked_at", TS),
+    #: the server sequence when the device registered: it cannot hold edits of a client its
+    #: user had lost before (null for devices registered before this column existed)
+    Column("first_seq", BigInteger),
     #: SHA-256 of the secret the device made at its first login (it keeps it in its keyring):
     #: proves a login comes from the user's own laptop, which may pass a lockout
     Column("key_hash", String(64)),
@@ -221,4 +240,5 @@ purges = Table(
 
 #: Free text columns are Text on both back ends.
 __all__ = ["metadata", "counter", "records", "scope", "former_scope", "users", "devices", "tokens",
-           "login_failures", "login_locks", "token_families", "batches", "history", "audit", "purges", "Text"]
+           "loss_seen", "login_failures", "login_locks", "token_families", "batches", "history", "audit", "purges",
+           "Text"]

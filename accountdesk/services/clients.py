@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ..errors import NotFoundError, ValidationError
 from ..i18n import _
 from ..models import Client
+from ..permissions import may_create_client
 from . import records
 from .context import AppContext
 from .records import RuleContext, register_rule
@@ -43,6 +44,20 @@ def _unique_credit_code(rc: RuleContext) -> None:
 def _default_owner(rc: RuleContext) -> None:
     if rc.row is None and "owner_id" not in rc.values:
         rc.values["owner_id"] = rc.ctx.actor.id
+
+
+@register_rule("client")
+def _who_assigns_owners(rc: RuleContext) -> None:
+    """Supervisors assign owners and backups; anybody else creates clients they own, without a
+    backup (the server refuses the rest too: naming someone would widen scopes)."""
+    if rc.row is not None:
+        return
+    role, actor = rc.ctx.actor.role, rc.ctx.actor.id
+    if may_create_client(role, actor, rc.values.get("owner_id"), rc.values.get("backup_owner_id")):
+        return
+    if rc.values.get("owner_id") != actor:
+        raise ValidationError("owner_id", _("Only supervisors assign a client to another account manager."))
+    raise ValidationError("backup_owner_id", _("Only supervisors assign a backup owner."))
 
 
 @register_rule("client")

@@ -64,7 +64,7 @@ from ..models import (
     VisitPlan,
 )
 from ..models.enums import Role
-from ..sync.changes import get_meta, set_meta
+from ..sync.changes import META_DEMO, get_meta, set_meta
 from . import demo_data as D
 from . import demo_text as T
 from .context import META_CURRENT_USER, AppContext
@@ -1188,6 +1188,7 @@ def generate_demo(
                        _("Created {done} of {total} clients…").format(done=done, total=clients))
         supervisor_id = gen.supervisor.id
         set_meta(session, META_CURRENT_USER, supervisor_id)
+        set_meta(session, META_DEMO, True)
         ctx.clock.observe(bulk.last_hlc)
         report(0.99, _("Saving…"))
     ctx.set_actor(supervisor_id)

@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ..errors import ValidationError
+from ..errors import PermissionDenied, ValidationError
 from ..i18n import _
 from ..models import ServiceOffering
+from ..permissions import may_change_confidentiality
 from . import records
 from .context import AppContext
 from .records import RuleContext, register_rule
@@ -38,6 +39,14 @@ def _commitment_period(rc: RuleContext) -> None:
 @register_rule("client_service")
 def _service_period(rc: RuleContext) -> None:
     _date_order(rc, "start_date", "end_date", _("The end date cannot come before the start date."))
+
+
+@register_rule("service_note")
+def _who_decides_confidentiality(rc: RuleContext) -> None:
+    """What decides a note's confidentiality is changed only by roles that may read it."""
+    if rc.row is not None and "confidential" in rc.values and rc.values["confidential"] != rc.row.confidential \
+            and not may_change_confidentiality(rc.ctx.actor.role):
+        raise PermissionDenied(_("Your role may not change whether a note is confidential."))
 
 
 @register_rule("service_offering")

@@ -19,6 +19,8 @@ from .codec import encode_value
 
 META_DEVICE_ID = "device_id"
 META_HLC = "hlc"
+#: set by the demo generator: this profile's data is made up (it never joins a company server)
+META_DEMO = "demo_data"
 
 
 def get_meta(session: Session, key: str, default: Any = None) -> Any:

@@ -54,7 +54,7 @@ from ..models import ENTITIES, SYNCABLE, Client, Meta, OutboxEntry, User, new_id
 from ..store import search
 from . import protocol as p
 from .address import check_server_url, is_insecure
-from .changes import get_meta, set_meta
+from .changes import META_DEMO, get_meta, set_meta
 from .codec import column_kind, decode_value
 from .credentials import Credentials
 
@@ -72,6 +72,7 @@ META_SYNC_USER = "sync_user_id"
 META_SYNC_USERNAME = "sync_username"
 META_CURRENT_USER = "current_user_id"
 META_INSECURE_OK = "sync_insecure_url"  # the http:// address the person allowed
+
 #: consecutive pulled pages applied in one transaction: at most this many rows, or this long
 GROUP_ROWS = 8000
 GROUP_SECONDS = 0.5
@@ -120,6 +121,13 @@ class ServerReinitialised(SyncError):
     code = "server_reinitialised"
 
 
+class DemoProfileRefused(SyncError):
+    """A profile holding demo data tried to join a company server."""
+
+    exit_code = 2
+    code = "demo_profile"
+
+
 class ResnapshotRequired(SyncError):
     """The pull cursor is older than the server's tombstone retention (handled by the engine)."""
 
@@ -164,9 +172,16 @@ class _Cancelled(Exception):
 
 class SyncEngine:
     def __init__(self, ctx, server_url: str, credentials: Credentials, *, page_size: int = p.DEFAULT_PAGE,
-                 batch_size: int = 500, timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
-                 bulk_rows: int = 5000, allow_insecure: bool = False, rejoin: bool = False):
+                 batch_size: int = p.MAX_ITEMS_PER_BATCH, timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
+                 bulk_rows: int = 5000, start_clean: bool = False, include_demo_data: bool = False,
+                 allow_insecure: bool = False, rejoin: bool = False):
+        """``start_clean``: a profile with demo data that joins a server drops it first;
+        ``include_demo_data``: it pushes the demo data instead (a test server only);
+        ``allow_insecure``: the person allowed plain http:// to another computer;
+        ``rejoin``: join again a server whose database was re-initialised (:meth:`_rejoin`)."""
         self.ctx = ctx
+        self.start_clean = start_clean
+        self.include_demo_data = include_demo_data
         self.store = ctx.store
         self.server_url = check_server_url(server_url, allow_insecure=True)
         self.allow_insecure = allow_insecure or not is_insecure(self.server_url)  # else: what the profile says
@@ -180,7 +195,7 @@ class SyncEngine:
         self._http = httpx.Client(
             base_url=self.server_url, timeout=timeout, transport=transport,
             headers={p.HEADER_PROTOCOL: str(PROTOCOL_VERSION), p.HEADER_SCHEMA: str(SCHEMA_VERSION),
-                     "User-Agent": "AccountDesk-sync"},
+                     p.HEADER_FEATURES: p.FEATURE_NO_ECHO, "User-Agent": "AccountDesk-sync"},
         )
         self._lock = threading.Lock()
         self._auth_lock = threading.RLock()
@@ -308,6 +323,13 @@ class SyncEngine:
                         "this profile is made first).").format(name=info.username))
                 self._rejoin(session, previous, info.id)
             if not previous:  # joining a server: what was done before was done by this user
+                if get_meta(session, META_DEMO) and not self.include_demo_data:
+                    if not self.start_clean:
+                        raise DemoProfileRefused(_(
+                            "This profile holds demo data, which must not reach a company server. Start the profile "
+                            "clean (its demo data is removed and the company's data is fetched): "
+                            "accountdesk sync --start-clean, or the “Start clean” button of the sign-in dialog."))
+                    _drop_demo_data(session)
                 _hand_local_work_over(session, info.id)
             _drop_local_users(session, info.username, info.id)
             row = session.get(User, info.id)
@@ -418,14 +440,21 @@ class SyncEngine:
             if len(result.results) != len(entries):
                 raise SyncError(_("The server answered a push with the wrong number of results."))
             with self.store.write() as session:
+                done_seqs: list[int] = []
+                current: dict[str, list[tuple[int, str]]] = {}
                 for entry, res in zip(entries, result.results, strict=True):
                     if res.status == "rejected":
                         session.execute(update(OutboxEntry).where(OutboxEntry.seq == entry.seq).values(
                             status="rejected", batch_id=None, reject_reason=reject_message(res.code, res.reason)))
                         report.rejected += 1
                     else:
-                        session.execute(delete(OutboxEntry).where(OutboxEntry.seq == entry.seq))
+                        done_seqs.append(entry.seq)
                         report.pushed += 1
+                        if res.current and res.seq is not None:
+                            current.setdefault(entry.entity, []).append((res.seq, entry.row_id))
+                for start in range(0, len(done_seqs), 900):
+                    session.execute(delete(OutboxEntry).where(OutboxEntry.seq.in_(done_seqs[start:start + 900])))
+                _record_current(session, current)
             done += len(entries)
             notify("push", done, max(total, done))
 
@@ -1007,6 +1036,18 @@ def _blank(model, name: str) -> Any:
     return {"str": "", "int": 0, "float": 0.0, "bool": False, "json": []}.get(kind)
 
 
+def _record_current(session, current: dict[str, list[tuple[int, str]]]) -> None:
+    """Rows the server says this device now holds as they stand at a sequence (its pulls will
+    not send them back): that sequence becomes their ``server_seq``, the base of the next edit."""
+    conn = session.connection().connection.driver_connection
+    for entity, pairs in current.items():
+        model = ENTITIES.get(entity)
+        if model is None:
+            continue
+        conn.executemany(f'UPDATE "{model.__tablename__}" SET server_seq = ? WHERE id = ? '
+                         "AND (server_seq IS NULL OR server_seq < ?)", [(seq, rid, seq) for seq, rid in pairs])
+
+
 def _held_marks(session) -> list[list[int]]:
     return [[int(upto), int(cursor)] for upto, cursor in get_meta(session, META_HELD) or []]
 
@@ -1054,6 +1095,17 @@ def _replace_user(session, local: str, user_id: str) -> None:
         conn.exec_driver_sql(f"UPDATE outbox SET {name} = replace({name}, ?, ?) WHERE instr({name}, ?)",
                              (quoted_old, quoted_new, quoted_old))
     conn.exec_driver_sql(f'DELETE FROM "{User.__tablename__}" WHERE id = ?', (local,))
+    session.expire_all()
+
+
+def _drop_demo_data(session) -> None:
+    """Remove the made-up records of a demo profile (and their pending changes) before it joins
+    a server; what remains is an empty profile."""
+    for model in reversed(SYNCABLE):
+        if model is not User:
+            session.execute(delete(model))
+    session.execute(delete(OutboxEntry))
+    set_meta(session, META_DEMO, None)
     session.expire_all()
 
 

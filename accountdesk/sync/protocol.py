@@ -11,12 +11,33 @@ to a message in its own language, and an English ``message`` for logs.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+#: What no request string may hold: NUL and other C0 controls but tab and line breaks, unpaired
+#: surrogates (not encodable in UTF-8; PostgreSQL refuses NUL in text).
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def _storable(value: str) -> str:
+    if _UNSTORABLE.search(value):
+        raise ValueError("contains a character that cannot be stored (NUL, a control character or an unpaired surrogate)")
+    return value
+
+
+#: A request string the server can store and compare (ids, names, tokens).
+SafeStr = Annotated[str, AfterValidator(_storable)]
 
 HEADER_PROTOCOL = "X-AccountDesk-Protocol"
 HEADER_SCHEMA = "X-AccountDesk-Schema"
+#: Optional features a device understands, comma-separated (older devices send none; older
+#: servers ignore the header).
+HEADER_FEATURES = "X-AccountDesk-Features"
+#: The device records the server sequence of what it pushed from the push's answer (an item
+#: result's ``current``), so its pulls skip its own unchanged writes instead of echoing them.
+FEATURE_NO_ECHO = "no-echo"
 
 #: Protocol versions this code speaks / the server accepts.
 MIN_PROTOCOL = 1
@@ -76,18 +97,18 @@ class ErrorBody(_Model):
 
 # -- authentication ----------------------------------------------------------------------------
 class LoginRequest(_Model):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=1024)
-    device_id: str = Field(min_length=1, max_length=64)
-    device_name: str = Field(default="", max_length=200)
+    username: SafeStr = Field(min_length=1, max_length=64)
+    password: SafeStr = Field(min_length=1, max_length=1024)
+    device_id: SafeStr = Field(min_length=1, max_length=64)
+    device_name: SafeStr = Field(default="", max_length=200)
     #: a secret the device made at its first login and keeps in its keyring: a correct password
     #: from the user's own device passes a lockout that others' failed attempts caused
-    device_key: str | None = Field(default=None, min_length=16, max_length=128)
+    device_key: SafeStr | None = Field(default=None, min_length=16, max_length=128)
 
 
 class RefreshRequest(_Model):
-    refresh_token: str = Field(min_length=1, max_length=200)
-    device_id: str = Field(min_length=1, max_length=64)
+    refresh_token: SafeStr = Field(min_length=1, max_length=200)
+    device_id: SafeStr = Field(min_length=1, max_length=64)
 
 
 class UserInfo(_Model):
@@ -108,21 +129,21 @@ class TokenPair(_Model):
 class PushItem(_Model):
     """One outbox entry. ``fields`` are wire values (see :mod:`accountdesk.sync.codec`)."""
 
-    entity: str = Field(min_length=1, max_length=32)
-    row_id: str = Field(min_length=1, max_length=36)
-    client_id: str | None = Field(default=None, max_length=36)
+    entity: SafeStr = Field(min_length=1, max_length=32)
+    row_id: SafeStr = Field(min_length=1, max_length=36)
+    client_id: SafeStr | None = Field(default=None, max_length=36)
     op: Literal["create", "update", "delete"]
-    fields: dict[str, Any] = Field(default_factory=dict)
-    hlc: str = Field(min_length=1, max_length=64)
+    fields: dict[str, Any] = Field(default_factory=dict)  # checked field by field, per item (server/validate.py)
+    hlc: SafeStr = Field(min_length=1, max_length=64)
     base_seq: int | None = Field(default=None, ge=0, le=MAX_INT)
     schema_version: int = Field(default=1, ge=1, le=1_000_000)
 
 
 class PushRequest(_Model):
-    batch_id: str = Field(min_length=1, max_length=64)
-    #: the device's pull cursor when these edits were made (optional: older devices do not send
-    #: it). An edit of a client that has since left the user's scope is accepted when the cursor
-    #: is below the change that took it away: the device could not have known.
+    batch_id: SafeStr = Field(min_length=1, max_length=64)
+    #: the device's pull cursor when these edits were made. Informational only: whether a device
+    #: could have known that a client had left its scope is decided by the server from what it
+    #: served that device, never from what the device says.
     cursor: int | None = Field(default=None, ge=0, le=MAX_INT)
     items: list[PushItem] = Field(max_length=MAX_ITEMS_PER_BATCH)
 
@@ -137,6 +158,9 @@ class ItemResult(_Model):
     code: str | None = None  # rejection code
     reason: str | None = None  # English explanation (the device shows its own text by code)
     conflicts: int = 0
+    #: with the ``no-echo`` feature: the device now holds the record exactly as it stands at
+    #: ``seq`` (its pulls will not send it back); absent for devices without the feature
+    current: bool | None = None
 
 
 class PushResult(_Model):
@@ -172,9 +196,9 @@ class SnapshotRequest(_Model):
     """The current state of clients that entered the device's scope, up to ``upto`` (the
     device's cursor: what came later arrives by the ordinary pull)."""
 
-    clients: list[str] = Field(max_length=5000)
+    clients: list[SafeStr] = Field(max_length=5000)
     upto: int = Field(ge=0, le=MAX_INT)
-    after: str | None = Field(default=None, max_length=80)  # page token
+    after: SafeStr | None = Field(default=None, max_length=80)  # page token
     limit: int = Field(default=DEFAULT_PAGE, ge=1, le=MAX_PAGE)
     #: the whole scope of the user plus the global rows instead of ``clients`` (a device whose
     #: cursor is older than the purge horizon replaces its rows with this)

@@ -57,10 +57,11 @@ def world(server):
     results = mgr.push(
         mgr.item("client", cid, "create", {"name": "Matrix Co", "owner_id": ids["mgr"], "annual_fees": 777000,
                                             "tier": "key", "status": "active", "tags": []}),
-        mgr.item("client_team_member", str(uuid.uuid4()), "create", {"user_id": ids["fld"], "client_id": cid}, client_id=cid),
         mgr.item("service_note", note, "create", {"text": "public", "confidential": False}, client_id=cid),
         mgr.item("service_note", secret, "create", {"text": "the CFO's cousin", "confidential": True}, client_id=cid),
     )
+    sup = apis["sup"]  # who serves a client is a supervisor's decision
+    results += sup.push(sup.item("client_team_member", str(uuid.uuid4()), "create", {"user_id": ids["fld"]}, client_id=cid))
     assert [r["status"] for r in results] == ["applied"] * 4
     return {"apis": apis, "ids": ids, "client": cid, "note": note, "secret": secret}
 
@@ -79,8 +80,13 @@ def test_reads_by_role_and_scope(world, server):
         history = httpx.get(server.url + f"/v1/history/{cid}", headers=api.h)
         assert history.status_code == (200 if name in IN_SCOPE else 404), name
         if history.status_code == 200:
-            fee_entries = [e for e in history.json()["entries"] if e["field"] == "annual_fees"]
-            assert fee_entries and all((e["new"] == 777000) == (name in SEES_CONFIDENTIAL) for e in fee_entries), name
+            # a created record's history is one entry with its first values; fees only for those who see them
+            [created] = [e for e in history.json()["entries"] if e["field"] == "*" and e["row_id"] == cid]
+            assert created["new"]["name"] == "Matrix Co"
+            assert created["new"].get("annual_fees") == (777000 if name in SEES_CONFIDENTIAL else None), name
+            asked = httpx.get(server.url + f"/v1/history/{cid}", headers=api.h, params={"field": "annual_fees"}).json()["entries"]
+            assert [e["new"] for e in asked] == [777000 if name in SEES_CONFIDENTIAL else None], name
+            assert [e["hidden"] for e in asked] == [name not in SEES_CONFIDENTIAL], name
             assert "777000" not in history.text or name in SEES_CONFIDENTIAL
 
 

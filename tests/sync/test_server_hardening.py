@@ -45,12 +45,15 @@ def marked_batch(owner: str, marker: str) -> dict:
 
 
 def break_history(srv) -> None:
-    """A broken database: every write of the field history fails (a constraint nobody meant)."""
+    """A broken database: it refuses every numbered entry of the field history (a constraint
+    nobody meant). The server's per-item trial (entries numbered 0, in a savepoint) passes, the
+    final write fails: a bug of the server's, answered 500."""
     with srv.db.write() as conn:
         if srv.db.is_sqlite:
-            conn.execute(text("CREATE TRIGGER broken BEFORE INSERT ON srv_history BEGIN SELECT RAISE(ABORT, 'broken'); END"))
+            conn.execute(text("CREATE TRIGGER broken BEFORE INSERT ON srv_history WHEN NEW.seq <> 0 "
+                              "BEGIN SELECT RAISE(ABORT, 'broken'); END"))
         else:
-            conn.execute(text("ALTER TABLE srv_history ADD CONSTRAINT broken CHECK (field = '') NOT VALID"))
+            conn.execute(text("ALTER TABLE srv_history ADD CONSTRAINT broken CHECK (seq = 0) NOT VALID"))
 
 
 # -- 9. logs ---------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Migration 0003_auth_hardening keeps what a running server holds: devices signed in before the
+"""Migration 0004_auth_hardening keeps what a running server holds: devices signed in before the
 upgrade stay signed in (their tokens join a sign-in each), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ def _alembic(conn, target: str, *, down: bool = False) -> None:
 
 def test_tokens_issued_before_the_upgrade_keep_working(database_url, tmp_path):
     engine = create_engine(database_url)
-    with engine.begin() as conn:  # a server at 0002 (a fresh database) with two signed-in laptops
-        _alembic(conn, "0002")
+    with engine.begin() as conn:  # a server at 0003_authority (a fresh database) with two signed-in laptops
+        _alembic(conn, "0003_authority")
         now = dt.datetime.now(dt.UTC)
         conn.execute(text("INSERT INTO srv_counter (id, seq) VALUES (1, 0)"))
         conn.execute(text("INSERT INTO srv_users (id, username, display_name, role, active, password_hash, created_at) "
@@ -59,7 +59,7 @@ def test_tokens_issued_before_the_upgrade_keep_working(database_url, tmp_path):
         srv.stop()
         srv.db.close()
     with engine.begin() as conn:  # down and up again, with the data in the tables
-        _alembic(conn, "0002", down=True)
+        _alembic(conn, "0003_authority", down=True)
         assert conn.execute(text("SELECT count(*) FROM srv_tokens")).scalar_one() == 6
         _alembic(conn, "head")
         assert conn.execute(select(func.count()).select_from(t.tokens).where(t.tokens.c.family_id.is_not(None))).scalar_one() == 6

@@ -65,13 +65,20 @@ def test_device_cli_sync_conflicts_history_and_handover(server, make_device, cap
     code, out, _ = run(device_main, [*base, "clients", "add", "--name", "CLI Co", "--json"], capsys)
     assert code == 0
     cid = json.loads(out)["id"]
-    assert run(device_main, [*base, "clients", "team", "CLI Co", "--add", "fred"], capsys)[0] == 0
+    # who serves a client is the supervisor's decision: a manager is told so
+    code, _out, err = run(device_main, [*base, "clients", "team", "CLI Co", "--add", "fred"], capsys)
+    assert code == 1 and err
     assert run(device_main, [*base, "clients", "set", "CLI Co", "city=Hangzhou"], capsys)[0] == 0
     code, out, _ = run(device_main, [*base, "sync", "--password-stdin", "--json"], capsys, PASSWORD + "\n")
-    assert code == 0 and json.loads(out)["pushed"] == 3
-    # a concurrent edit on the supervisor's device wins; alice's value is kept as a conflict
+    assert code == 0 and json.loads(out)["pushed"] == 2
     boss = make_device("boss")
     boss.sync()
+    from accountdesk.services.team import add_team_member
+
+    add_team_member(boss.ctx, cid, "fred")
+    boss.sync()
+    code, out, _ = run(device_main, [*base, "sync", "--password-stdin", "--json"], capsys, PASSWORD + "\n")
+    # a concurrent edit on the supervisor's device wins; alice's value is kept as a conflict
     code, _, _ = run(device_main, [*base, "clients", "set", "CLI Co", "city=Ningbo"], capsys)
     clients.update_client(boss.ctx, cid, city="Suzhou")
     boss.sync()

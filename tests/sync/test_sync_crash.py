@@ -22,7 +22,9 @@ from accountdesk.sync.client import ServerUnreachable
 def _server_counts(server) -> tuple[int, int]:
     with server.db.read() as conn:
         records = conn.execute(select(func.count()).select_from(t.records).where(t.records.c.entity == "client")).scalar_one()
-        history = conn.execute(select(func.count()).select_from(t.history).where(t.history.c.field == "name")).scalar_one()
+        # a created record's history is one entry with its first values
+        history = conn.execute(select(func.count()).select_from(t.history).where(
+            t.history.c.field == "*", t.history.c.entity == "client")).scalar_one()
         return records, history
 
 

@@ -151,7 +151,8 @@ def test_malformed_and_oversized_input_is_refused_and_changes_nothing(server):
     with server.db.read() as conn:
         assert repo.current_seq(conn) == before
     # a gzip-compressed valid push works, and the answer can come back compressed too
-    body = gzip.compress(json.dumps({"batch_id": "ok", "items": [client_item("11111111-0000-0000-0000-000000000001", "x", "Zipped")]}).encode())
+    owner = login(server, "sup", "dev1")["_uid"]
+    body = gzip.compress(json.dumps({"batch_id": "ok", "items": [client_item("11111111-0000-0000-0000-000000000001", owner, "Zipped")]}).encode())
     r = httpx.post(url, content=body, headers={**h, "Content-Type": "application/json", "Content-Encoding": "gzip"})
     assert r.status_code == 200 and r.json()["results"][0]["status"] == "applied"
     r = httpx.get(server.url + "/v1/sync/pull", headers={**h, "Accept-Encoding": "gzip"})
@@ -163,7 +164,8 @@ def test_answers_come_in_zstd_to_clients_that_accept_it_and_in_gzip_to_the_other
     not, or refuses it with q=0, gets gzip; all three carry the same page."""
     server.add_user("sup", "supervisor")
     h = _headers(login(server, "sup", "dev1"))
-    items = [client_item(f"11111111-0000-0000-0000-{i:012d}", "x", f"客户 {i} 有限公司") for i in range(40)]
+    owner = login(server, "sup", "dev1")["_uid"]
+    items = [client_item(f"11111111-0000-0000-0000-{i:012d}", owner, f"客户 {i} 有限公司") for i in range(40)]
     r = httpx.post(server.url + "/v1/sync/push", json={"batch_id": "z", "items": items}, headers=h)
     assert r.status_code == 200
     url = server.url + "/v1/sync/pull"

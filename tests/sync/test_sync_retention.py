@@ -173,6 +173,7 @@ def test_device_inside_the_retention_keeps_pulling_incrementally(server, make_de
 
 
 def test_field_staff_fresh_snapshot_keeps_confidential_fields_stripped(server, make_device, capsys):
+    server.add_user("boss", "supervisor")
     server.add_user("alice", "manager")
     server.add_user("fred", "field")
     a, f = make_device("alice"), make_device("fred")
@@ -181,7 +182,11 @@ def test_field_staff_fresh_snapshot_keeps_confidential_fields_stripped(server, m
     other = clients.create_client(a.ctx, name="Other Co")
     records.create_record(a.ctx, "service_note", {"text": "CFO prefers WeChat", "confidential": True}, client_id=served)
     note = records.create_record(a.ctx, "service_note", {"text": "Gate code 1234"}, client_id=served)
-    add_team_member(a.ctx, served, "fred")
+    a.sync()
+    boss = make_device("boss")  # who serves a client is the supervisor's decision
+    boss.sync()
+    add_team_member(boss.ctx, served, "fred")
+    boss.sync()
     a.sync()
     f.sync()
     records.delete_record(a.ctx, "service_note", note)

@@ -60,7 +60,11 @@ def test_field_staff_see_only_their_clients_and_never_confidential_values(server
     other = clients.create_client(a.ctx, name="Other Co", annual_fees=500000)
     records.create_record(a.ctx, "service_note", {"text": "CFO prefers WeChat", "confidential": True}, client_id=served)
     records.create_record(a.ctx, "service_note", {"text": "Gate code 1234", "confidential": False}, client_id=served)
-    add_team_member(a.ctx, served, "fred")
+    a.sync()
+    boss = make_device("boss")  # who serves a client is the supervisor's decision
+    boss.sync()
+    add_team_member(boss.ctx, served, "fred")
+    boss.sync()
     a.sync()
     f.sync()
     assert client_ids(f) == {served}  # out of scope: never delivered

@@ -1,8 +1,8 @@
 """auth hardening: token families (reuse ends a sign-in, absolute lifetime), login lockouts,
 device keys, indexes to prune failed logins and login audit rows
 
-Revision ID: 0003_auth_hardening
-Revises: 0002
+Revision ID: 0004_auth_hardening
+Revises: 0003_authority
 Create Date: 2026-12-07 10:00:00
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ import uuid
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0003_auth_hardening'
-down_revision = '0002'
+revision = '0004_auth_hardening'
+down_revision = '0003_authority'
 branch_labels = None
 depends_on = None
 
