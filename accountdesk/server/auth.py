@@ -219,6 +219,9 @@ class Logins:
         now = repo.utcnow()
         problem: ServerError | None = None
         ended = "Please sign in again."
+        with self.db.read() as conn:  # a flood of made-up tokens costs reads, never the writer's lock
+            if auth_repo.token_kind(conn, token_hash(req.refresh_token)) != "refresh":
+                raise ServerError(401, p.E_TOKEN_INVALID, ended)
         with self.db.write() as conn:
             row = auth_repo.token_for_update(conn, token_hash(req.refresh_token))
             dev = repo.device(conn, row["device_id"]) if row is not None else None

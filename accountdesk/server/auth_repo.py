@@ -104,6 +104,10 @@ def add_token(conn: Connection, token_hash: str, kind: str, user_id: str, device
                                          family_id=family_id, expires_at=expires_at))
 
 
+def token_kind(conn: Connection, token_hash: str) -> str | None:
+    return conn.execute(select(t.tokens.c.kind).where(t.tokens.c.token_hash == token_hash)).scalar()
+
+
 def token_for_update(conn: Connection, token_hash: str) -> dict[str, Any] | None:
     """A token, locked until commit (two refreshes with the same token run one after the other)."""
     row = conn.execute(select(t.tokens).where(t.tokens.c.token_hash == token_hash).with_for_update()).mappings().first()
