@@ -201,6 +201,11 @@ def restore_backup(path: Path | str, data_dir: Path | str) -> dict:
             ok, counts = False, {}
         if not ok or counts != manifest.get("tables", counts):
             raise _bad(_("The backup is damaged: its database fails the integrity check."))
+        with sqlite3.connect(staged) as conn:
+            # A restored profile is a new device: the server skips, in a device's pulls, what that
+            # device pushed itself (no echo), and this copy may predate some of it.
+            conn.execute("DELETE FROM meta WHERE key = 'device_id'")
+        conn.close()
         target = database_path(data_dir)
         for suffix in ("-wal", "-shm"):
             side = target.with_name(target.name + suffix)

@@ -93,7 +93,11 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def hidden_for(model: type[SyncMixin], data: dict[str, Any]) -> list[str]:
+def hidden_for(model: type[SyncMixin], data: dict[str, Any], before: list[str] | None = None) -> list[str]:
+    """The fields of a record stripped for roles that may not see confidential data. A conflict's
+    stripping was settled when it was made (from the row it is about) and never relaxes."""
+    if model.__entity__ == "conflict":
+        return list(before or [])
     return sorted(confidential_fields(model, data))
 
 
@@ -275,10 +279,18 @@ class Writer:
         )
 
     def conflict(self, rec: dict[str, Any], field: str | None, kept: tuple[Any, str | None, str | None],
-                 lost: tuple[Any, str | None, str | None], hidden: bool = False) -> None:
+                 lost: tuple[Any, str | None, str | None], hidden: bool = False,
+                 intended: dict[str, Any] | None = None) -> None:
         """Store the losing value of a merge as a Conflict record (it syncs to everyone who sees
-        the row). Whether its values are stripped is settled at :meth:`finish`, from the final
-        state of the row (``hidden`` forces it)."""
+        the row). Its values are stripped for roles that may not see confidential data when the
+        field (for a whole-row conflict: any of its fields) is confidential in the row as it
+        stood, in the row as the pusher's edit (``intended``) would have made it, or in the row's
+        final state (settled at :meth:`finish`); ``hidden`` forces it."""
+        model = ENTITIES.get(rec["entity"])
+        if not hidden and model is not None:
+            names = {field} if field else {k for v in (kept[0], lost[0]) if isinstance(v, dict) for k in v}
+            states = [rec.get("data") or {}, {**(rec.get("data") or {}), **(intended or {})}]
+            hidden = any(names & confidential_fields(model, state) for state in states) or bool(names & set(rec.get("hidden") or ()))
         seq = self.next_seq()
         hlc = max(kept[2] or "", lost[2] or "")
         data = {
@@ -464,8 +476,15 @@ class Writer:
             client = self.get(client_id) if client_id else None
             if client is None or client["entity"] != "client":
                 raise Rejected(p.R_OUT_OF_SCOPE, NOT_VISIBLE)
-        self.authorise(item.entity, "create", set(fields) - CREATE_EXTRA, client_id, hlc, None, fields)
+        verdict = self.authorise(item.entity, "create", set(fields) - CREATE_EXTRA, client_id, hlc, None, fields)
         self._check_refs(model, fields, client_id)
+        if verdict == "grace":
+            # made while the pull that took the client away was on its way: kept for the
+            # successor as a conflict (restoring it creates the record), not added
+            proposed = {k: v for k, v in fields.items() if k not in CREATE_EXTRA and v is not None}
+            about = {"id": item.row_id, "entity": item.entity, "client_id": client_id, "data": {}}
+            self.conflict(about, None, (None, None, None), (proposed, self.who.user_id, hlc), intended=proposed)
+            return p.ItemResult(row_id=item.row_id, status="conflict", seq=self.seq, conflicts=1)
         seq = self.next_seq()
         data = {c.key: None for c in model.__table__.columns if c.key not in ("id", "server_seq")}
         data.update(fields)
@@ -538,14 +557,14 @@ class Writer:
                 if data.get(name) != value:
                     clock = clock_of(clocks, name) or [None, 0, None, None]
                     self.conflict(rec, name, (data.get(name), clock[3], clock[0]), (value, self.who.user_id, hlc),
-                                  name in hidden_before)
+                                  name in hidden_before, intended=fields)
                     n += 1
             seq = self._resend(rec) if n else rec["seq"]
             return p.ItemResult(row_id=item.row_id, status="conflict" if n else "applied", seq=seq, conflicts=n)
         if rec["deleted"] and not undelete:
             # delete wins; the edit is kept as a conflict
             self.conflict(rec, None, (None, data.get("updated_by"), data.get("updated_at")),
-                          (fields, self.who.user_id, hlc), bool(hidden_before & set(fields)))
+                          (fields, self.who.user_id, hlc), bool(hidden_before & set(fields)), intended=fields)
             seq = self._resend(rec)
             return p.ItemResult(row_id=item.row_id, status="conflict", seq=seq, conflicts=1)
         conflicts = 0
@@ -560,9 +579,11 @@ class Writer:
             if self._concurrent(clock, item.base_seq) and data.get(name) != value:
                 conflicts += 1
                 if clock[0] > hlc:  # the stored value wins
-                    self.conflict(rec, name, (data.get(name), clock[3], clock[0]), (value, self.who.user_id, hlc))
+                    self.conflict(rec, name, (data.get(name), clock[3], clock[0]), (value, self.who.user_id, hlc),
+                                  intended=fields)
                     continue
-                self.conflict(rec, name, (value, self.who.user_id, hlc), (data.get(name), clock[3], clock[0]))
+                self.conflict(rec, name, (value, self.who.user_id, hlc), (data.get(name), clock[3], clock[0]),
+                              intended=fields)
             if data.get(name) != value:
                 changed[name] = (data.get(name), value)
             data[name] = value
@@ -579,7 +600,7 @@ class Writer:
         data["updated_by"] = self.who.user_id
         current = not conflicts and self._device_current(rec, item.base_seq)
         new_rec = dict(rec, seq=seq, data=data, clocks=clocks, deleted=data.get("deleted_at") is not None,
-                       hidden=hidden_for(model, data), writer=self.who.device_id if current else None,
+                       hidden=hidden_for(model, data, rec["hidden"]), writer=self.who.device_id if current else None,
                        _hidden_before=sorted(hidden_before))
         if item.entity == "service_offering" and "code" in changed:
             self._unique_code(new_rec)
@@ -654,7 +675,7 @@ class Writer:
             data[name] = value
             clocks[name] = [hlc, seq, SERVER_NODE, self.who.user_id]
         data.update(updated_at=max(data.get("updated_at") or "", hlc), updated_by=self.who.user_id or None)
-        new_rec = dict(rec, seq=seq, data=data, clocks=clocks, hidden=hidden_for(model, data), writer=None,
+        new_rec = dict(rec, seq=seq, data=data, clocks=clocks, hidden=hidden_for(model, data, rec["hidden"]), writer=None,
                        deleted=data.get("deleted_at") is not None, _hidden_before=list(rec["hidden"]))
         self.put(new_rec, new=False)
         if rec["entity"] in ("client", "client_team_member") and SCOPE_FIELDS & set(changes):
@@ -740,7 +761,8 @@ def _push_once(db: Database, settings: Settings, who: Identity, req: p.PushReque
             try:  # every check comes before the first change of an item: a refusal changes nothing
                 results.append(_isolated(writer, item) if isolate else writer.apply(item))
             except Rejected as exc:
-                results.append(p.ItemResult(row_id=item.row_id, status="rejected", code=exc.code, reason=exc.reason))
+                row_id = item.row_id if validate.ID_RE.fullmatch(item.row_id) else "invalid"  # stored as JSON
+                results.append(p.ItemResult(row_id=row_id, status="rejected", code=exc.code, reason=exc.reason))
         result = p.PushResult(batch_id=req.batch_id, results=results)
         writer.finish((who.device_id, result))
         if delay_ms:  # test hook: hold the transaction open after taking sequence numbers

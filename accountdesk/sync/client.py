@@ -300,7 +300,7 @@ class SyncEngine:
                 "device_key": self.credentials.device_key()})
         tokens = p.TokenPair.model_validate(pair)
         self.credentials.save_refresh_token(tokens.refresh_token)
-        self._adopt_user(tokens.user)  # may refuse (another user's profile): the engine stays signed out
+        self._adopt_user(tokens.user)  # may refuse (a demo profile, another user's): the engine stays signed out
         self._access = tokens.access_token
         self.user = tokens.user
 
@@ -1104,6 +1104,7 @@ def _drop_demo_data(session) -> None:
     for model in reversed(SYNCABLE):
         if model is not User:
             session.execute(delete(model))
+    session.execute(delete(User).where(User.server_seq.is_(None)))  # the demo's made-up staff
     session.execute(delete(OutboxEntry))
     set_meta(session, META_DEMO, None)
     session.expire_all()

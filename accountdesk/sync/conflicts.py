@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..i18n import _
-from ..models import Conflict, User, model_for
+from ..models import SYNC_COLUMNS, Conflict, User, model_for
 from ..permissions import may_write
 from .codec import decode_value, encode_value
 
@@ -57,7 +57,14 @@ def resolve_conflict(ctx, conflict_id: str, keep: str) -> dict[str, Any]:
         restore = (keep == "mine") == mine_is_lost
         model = model_for(c.entity)
         row = session.get(model, c.row_id)
-        if restore:
+        if restore and row is None and c.field is None and isinstance(c.lost_value, dict) and c.kept_value is None:
+            # a record made by someone who had just lost the client: restoring it adds it
+            fields = {k: decode_value(model, k, v) for k, v in c.lost_value.items()
+                      if k in model.__table__.columns and k not in SYNC_COLUMNS}
+            if not may_write(actor.role, c.entity, "create", frozenset(fields)):
+                raise PermissionDenied(_("Your role may not change this."))
+            writer.create(model, fields, client_id=c.client_id, row_id=c.row_id)
+        elif restore:
             if row is None:
                 raise NotFoundError(_("The record of this conflict is not on this device."))
             if c.field is None:  # an edit lost against a delete: bring the row back with the edit

@@ -129,12 +129,14 @@ class TokenPair(_Model):
 class PushItem(_Model):
     """One outbox entry. ``fields`` are wire values (see :mod:`accountdesk.sync.codec`)."""
 
-    entity: SafeStr = Field(min_length=1, max_length=32)
-    row_id: SafeStr = Field(min_length=1, max_length=36)
-    client_id: SafeStr | None = Field(default=None, max_length=36)
+    # An item's contents are checked one item at a time by the server (server/validate.py), so
+    # that a bad value refuses its item and never the whole batch.
+    entity: str = Field(min_length=1, max_length=32)
+    row_id: str = Field(min_length=1, max_length=36)
+    client_id: str | None = Field(default=None, max_length=36)
     op: Literal["create", "update", "delete"]
-    fields: dict[str, Any] = Field(default_factory=dict)  # checked field by field, per item (server/validate.py)
-    hlc: SafeStr = Field(min_length=1, max_length=64)
+    fields: dict[str, Any] = Field(default_factory=dict)
+    hlc: str = Field(min_length=1, max_length=64)
     base_seq: int | None = Field(default=None, ge=0, le=MAX_INT)
     schema_version: int = Field(default=1, ge=1, le=1_000_000)
 

@@ -18,6 +18,7 @@ from accountdesk.services.team import add_team_member
 from accountdesk.sync import protocol as p
 from accountdesk.sync.client import DeviceRevoked, UserDeactivated
 from accountdesk.sync.clock import HLC
+from accountdesk.sync.conflicts import list_conflicts, resolve_conflict
 
 
 def test_delete_against_edit_delete_wins_and_edit_is_kept(server, make_device):
@@ -162,9 +163,11 @@ def test_handover_while_old_owner_offline_with_pending_edits(server, make_device
     assert client(b, cid).city == "Nanjing"
 
 
-def test_edits_made_while_a_sync_runs_are_sent_with_the_cursor_they_were_made_at(server, make_device):
-    """The client leaves alice's scope in the pull of the very sync during which she edits it:
-    the edit was made before her device learned of the handover, so it is accepted."""
+def test_edits_made_while_a_sync_runs_reach_the_successor_as_conflicts(server, make_device):
+    """The client leaves alice's scope in the pull of the very sync during which she edits it.
+    The server cannot tell such an edit from one made later (it trusts no cursor or clock a
+    device sends), so it keeps it for the successor, who accepts it: nothing is lost, nothing
+    lands behind the successor's back."""
     server.add_user("boss", "supervisor")
     server.add_user("alice", "manager")
     server.add_user("bob", "manager")
@@ -188,6 +191,11 @@ def test_edits_made_while_a_sync_runs_are_sent_with_the_cursor_they_were_made_at
     assert report.rejected == 0 and outbox(a) == []
     report = a.sync()
     assert cid in report.removed_clients and cid not in client_ids(a)
+    b.sync()
+    assert get(b, Contact, edited[0]) is None
+    [kept] = list_conflicts(b.ctx)
+    assert kept["entity"] == "contact" and kept["lost_value"]["name"] == "周杰" and kept["lost_by"] == "alice"
+    resolve_conflict(b.ctx, kept["id"], "theirs")
     b.sync()
     assert get(b, Contact, edited[0]).name == "周杰"
 

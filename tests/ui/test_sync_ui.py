@@ -149,3 +149,29 @@ def test_a_reinitialised_server_is_explained_and_joined_again_from_the_app(qtbot
         ids = set(s.scalars(select(Client.id)).all())
     assert ids == {offline} and old not in ids  # a fresh copy; the offline work kept and sent
     assert list((ctx.store.data_dir / "backups").glob("before-rejoin-*.zip"))
+
+
+def test_a_demo_profile_joining_a_server_is_offered_to_start_clean(qtbot, ctx, window, server):
+    """Demo data must not reach a company server: the sign-in explains it and offers to start the
+    profile clean; after that the profile holds the company's data only."""
+    from sqlalchemy import select
+
+    from accountdesk.models import Client
+    from accountdesk.services.demo import generate_demo
+
+    generate_demo(ctx, clients=2, seed=3)
+    with server.db.read() as conn:
+        from accountdesk.server import repo
+
+        assert not repo.live_clients(conn)
+    dialog = sign_in(qtbot, window, server, sync_conftest.PASSWORD)
+    qtbot.waitUntil(lambda: dialog.start_clean_button.isVisible(), timeout=20000)
+    assert "demo" in dialog.message.text()
+    with server.db.read() as conn:
+        assert not repo.live_clients(conn)  # nothing was pushed
+    dialog.start_clean_button.click()
+    qtbot.waitUntil(lambda: window.sync_engine is not None, timeout=20000)
+    with ctx.read() as s:
+        assert s.scalars(select(Client)).all() == []
+    with server.db.read() as conn:
+        assert not repo.live_clients(conn)

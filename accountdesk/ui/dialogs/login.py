@@ -138,6 +138,12 @@ class LoginDialog(QDialog):
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(_("Sign in"))
         self.ok_button.setObjectName("Primary")
+        #: shown when a profile with demo data tries to join: its demo data goes, the company's comes
+        self.start_clean_button = buttons.addButton(_("Start clean"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.start_clean_button.setObjectName("startClean")
+        self.start_clean_button.hide()
+        self.start_clean_button.clicked.connect(self._start_clean)
+        self._clean = False
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self._cancel)
         layout.addWidget(buttons)
@@ -200,9 +206,11 @@ class LoginDialog(QDialog):
         ctx = self.ctx
         allow, rejoin = self.insecure_check.isChecked(), self._rejoin
 
+        start_clean = self._clean
+
         def work(token, progress):
-            engine = engine_cls(ctx, url, credentials_cls(url, user, password=password), allow_insecure=allow,
-                                rejoin=rejoin)
+            engine = engine_cls(ctx, url, credentials_cls(url, user, password=password), start_clean=start_clean,
+                                allow_insecure=allow, rejoin=rejoin)
             if rejoin:
                 make_backup_before_rejoin(ctx)
             run_sync(engine, token, progress)
@@ -221,9 +229,20 @@ class LoginDialog(QDialog):
         self.progress.hide()
         self._finish(engine.server_url)
 
+    def _start_clean(self) -> None:
+        """The user chose to drop this profile's demo data and fetch the company's."""
+        self._clean = True
+        self.start_clean_button.hide()
+        self.submit()
+
     def _failed(self, exc: BaseException) -> None:
         self.ok_button.setEnabled(True)
         self.progress.hide()
+        if getattr(exc, "code", None) == "demo_profile":
+            self.show_error("", _("This profile holds demo data, which must not reach your company's server. "
+                                   "“Start clean” removes the demo data and fetches your clients from the server."))
+            self.start_clean_button.show()
+            return
         if isinstance(exc, ValidationError):
             self.show_error(exc.field, exc.message)
         elif getattr(exc, "code", None) == "server_reinitialised":
