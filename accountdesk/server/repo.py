@@ -11,7 +11,6 @@ from sqlalchemy import (
     Row,
     String,
     Text,
-    and_,
     any_,
     bindparam,
     cast,
@@ -622,15 +621,6 @@ def revoke_devices(conn: Connection, *, device_id: str | None = None, user_id: s
     return n
 
 
-def add_token(conn: Connection, token_hash: str, kind: str, user_id: str, device_id: str, expires_at: dt.datetime) -> None:
-    conn.execute(insert(t.tokens).values(token_hash=token_hash, kind=kind, user_id=user_id, device_id=device_id, expires_at=expires_at))
-
-
-def token(conn: Connection, token_hash: str) -> dict[str, Any] | None:
-    row = conn.execute(select(t.tokens).where(t.tokens.c.token_hash == token_hash)).mappings().first()
-    return dict(row) if row else None
-
-
 #: Built once (every request runs it; a statement built per call cost more than the query).
 _TOKEN_HOLDER = (
     select(t.tokens.c.kind, t.tokens.c.user_id, t.tokens.c.device_id, t.tokens.c.expires_at, t.tokens.c.revoked_at,
@@ -647,24 +637,3 @@ def token_holder(conn: Connection, token_hash: str) -> dict[str, Any] | None:
     query rather than three)."""
     row = conn.execute(_TOKEN_HOLDER, {"token_hash": token_hash}).mappings().first()
     return dict(row) if row else None
-
-
-def revoke_token(conn: Connection, token_hash: str) -> None:
-    conn.execute(update(t.tokens).where(t.tokens.c.token_hash == token_hash).values(revoked_at=utcnow()))
-
-
-def purge_expired_tokens(conn: Connection) -> None:
-    conn.execute(delete(t.tokens).where(t.tokens.c.expires_at < utcnow() - dt.timedelta(days=1)))
-
-
-def recent_failures(conn: Connection, key: str, since: dt.datetime) -> int:
-    stmt = select(func.count()).select_from(t.login_failures).where(and_(t.login_failures.c.key == key, t.login_failures.c.at >= since))
-    return conn.execute(stmt).scalar_one()
-
-
-def add_failure(conn: Connection, key: str) -> None:
-    conn.execute(insert(t.login_failures).values(key=key, at=utcnow()))
-
-
-def clear_failures(conn: Connection, key: str) -> None:
-    conn.execute(delete(t.login_failures).where(t.login_failures.c.key == key))
