@@ -163,7 +163,9 @@ def test_backup_restores_row_by_row_into_an_empty_profile_only(ctx, filled, tmp_
     assert _dump(target / "accountdesk.sqlite3") == _dump(data_dir / "accountdesk.sqlite3")
     restored = open_profile(target)
     try:
-        assert restored.device_id == ctx.device_id
+        # a restored profile is a new device: the server's pulls skip what a device pushed itself,
+        # and this copy may be older than some of it
+        assert restored.device_id and restored.device_id != ctx.device_id
         assert len(records.list_records(restored, "contact", filled[0])) == 2
     finally:
         restored.close()

@@ -1,7 +1,11 @@
 """``accountdesk sync``: log in (first time), push local changes and pull the server's.
 
-Exit codes: 0 synced; 1 other errors; 3 server unreachable; 4 login needed or refused;
-5 user deactivated; 6 device revoked (its company data has been wiped); 7 please update.
+Exit codes: 0 synced; 1 other errors; 2 bad arguments (e.g. an http:// server of another computer
+without ``--allow-insecure``); 3 server unavailable (unreachable, or its database is down); 4 login
+needed or refused (also when the server ended the sign-in: sign in again); 5 user deactivated;
+6 device revoked (its company data has been wiped); 7 please update; 8 the server's database was
+re-initialised: ``--rejoin`` joins it again (a backup of the profile is made first, unsent changes
+are kept and sent, and the profile takes a fresh copy of the user's clients).
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ import getpass
 import sys
 from argparse import Namespace
 
+from ..errors import ValidationError
 from ..i18n import _
+from ..sync.address import check_server_url, is_insecure
 from .common import CLIError, emit_json, open_ctx
 
 
@@ -34,7 +40,7 @@ def password_source(args: Namespace):
 def make_engine(ctx, args: Namespace):
     """The sync engine for this profile: server and user from the arguments or the profile."""
     from ..sync.changes import get_meta
-    from ..sync.client import META_SERVER_URL, META_SYNC_USERNAME, SyncEngine
+    from ..sync.client import META_INSECURE_OK, META_SERVER_URL, META_SYNC_USERNAME, SyncEngine
     from ..sync.credentials import Credentials
 
     with ctx.read() as session:
@@ -42,11 +48,33 @@ def make_engine(ctx, args: Namespace):
         user = getattr(args, "user", None) or get_meta(session, META_SYNC_USERNAME)
     if not url or not user:
         raise CLIError(_("This profile has no sync server yet: give --server URL and --user NAME."), exit_code=2)
+    allow = getattr(args, "allow_insecure", False)
+    with ctx.read() as session:
+        allow = allow or get_meta(session, META_INSECURE_OK) == url.strip().rstrip("/")
+    try:
+        check_server_url(url, allow_insecure=allow)
+    except ValidationError as exc:
+        hint = " " + _("Give --allow-insecure to connect anyway.") if is_insecure(url) else ""
+        raise ValidationError("server", exc.message + hint) from None
     creds = Credentials(url, user, password=password_source(args))
+    engine = SyncEngine(ctx, url, creds, allow_insecure=allow, rejoin=getattr(args, "rejoin", False),
+                        start_clean=getattr(args, "start_clean", False),
+                        include_demo_data=getattr(args, "include_demo_data", False))
     if not creds.keyring_ok:
         sys.stderr.write(_("No keyring is available on this computer: the login cannot be remembered, so the password is asked for at every sync.") + "\n")
-    return SyncEngine(ctx, url, creds, start_clean=getattr(args, "start_clean", False),
-                      include_demo_data=getattr(args, "include_demo_data", False))
+    return engine
+
+
+def backup_before_rejoin(ctx) -> str:
+    """A backup of the whole profile, kept in its folder, before a rejoin replaces its rows."""
+    import datetime as dt
+
+    from ..io.backup import create_backup
+
+    folder = ctx.store.data_dir / "backups"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return str(create_backup(ctx, folder / f"before-rejoin-{stamp}.zip").path)
 
 
 def cmd_sync(args: Namespace) -> int:
@@ -56,6 +84,9 @@ def cmd_sync(args: Namespace) -> int:
     ctx = open_ctx(args)
     try:
         engine = make_engine(ctx, args)
+        if args.rejoin:
+            path = backup_before_rejoin(ctx)
+            sys.stderr.write(_("A backup of this profile was made before joining again: {path}").format(path=path) + "\n")
         try:
             report = engine.sync()
         except SyncError as exc:
@@ -85,6 +116,11 @@ def register(subparsers) -> None:
     p.add_argument("--server", metavar="URL", help=_("the sync server (first time)"))
     p.add_argument("--user", metavar="NAME", help=_("your user name on the server (first time)"))
     p.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input"))
+    p.add_argument("--allow-insecure", action="store_true",
+                   help=_("allow an unencrypted http:// server on another computer (only on a network you trust)"))
+    p.add_argument("--rejoin", action="store_true",
+                   help=_("join a server whose database was re-initialised: keep and send unsent changes, take a fresh "
+                          "copy of your clients (a backup of the profile is made first)"))
     p.add_argument("--json", action="store_true", help=_("print {pushed, pulled, conflicts, rejected} as JSON"))
     demo = p.add_mutually_exclusive_group()
     demo.add_argument("--start-clean", action="store_true",

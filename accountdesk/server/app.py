@@ -1,4 +1,10 @@
-"""The FastAPI application: thin routers over the logic modules (auth, merge, pull, admin)."""
+"""The FastAPI application: thin routers over the logic modules (auth, merge, pull, admin).
+
+Every answer that is not a success has the body ``{"code", "message"}`` — refusals of the
+logic, malformed requests (400/422), unknown paths and methods (404/405), a busy or unavailable
+database (503) and bugs (500). A request to an authenticated path is refused before its body is
+read when its token is not good. Nothing logged holds a field value (:func:`errors.describe`).
+"""
 
 
 import contextlib
@@ -7,20 +13,26 @@ import logging
 import os
 import time
 import zlib
+from collections.abc import Callable
+from http import HTTPStatus
 from typing import Annotated
 
+import anyio
+import orjson
 from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .. import __version__
 from ..permissions import sees_all_clients
 from ..sync import protocol as p
 from . import admin, auth, calendar, merge, pull, retention
 from .compression import CompressionMiddleware
-from .db import Database
-from .errors import ServerError
+from .db import Database, unavailable
+from .errors import ServerError, describe
 from .notify import api as notify_api
 from .notify.scheduler import NotifyScheduler
 from .notify.settings import NotifySettings
@@ -29,7 +41,12 @@ from .settings import Settings
 log = logging.getLogger("accountdesk.server")
 
 VERSIONED_PREFIX = "/v1/"
-UNVERSIONED = {"/v1/health"}
+UNVERSIONED = {"/v1/health", "/v1/ready"}
+#: paths that need no token: their bodies are small, and capped lower than the others
+UNAUTHENTICATED = {"/v1/health", "/v1/ready", "/v1/auth/login", "/v1/auth/refresh"}
+MAX_UNAUTHENTICATED_BODY = 64 * 1024
+HTTP_CODES = {400: p.E_BAD_REQUEST, 401: p.E_TOKEN_INVALID, 403: p.E_FORBIDDEN, 404: p.E_NOT_FOUND,
+              405: p.E_METHOD_NOT_ALLOWED, 413: p.E_TOO_LARGE, 503: p.E_UNAVAILABLE}
 
 
 def _json(data) -> Response:
@@ -41,8 +58,51 @@ def _json(data) -> Response:
     return Response(b'{"items":[' + pull.joined(data["items"]) + b"]" + tail, media_type="application/json")
 
 
-def _error(status: int, code: str, message: str, **extra) -> JSONResponse:
-    return JSONResponse({"code": code, "message": message, **extra}, status_code=status)
+def _error(status: int, code: str, message: str, *, headers: dict[str, str] | None = None, **extra) -> JSONResponse:
+    return JSONResponse({"code": code, "message": message, **extra}, status_code=status, headers=headers)
+
+
+def _refusal(exc: ServerError) -> JSONResponse:
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+
+def _unavailable() -> JSONResponse:
+    return _error(503, p.E_UNAVAILABLE, "The database is not available; try again later.", headers={"Retry-After": "30"})
+
+
+class ErrorMiddleware:
+    """The outermost layer: an exception no handler took becomes 503 (the database cannot be
+    reached) or 500 with ``{"code", "message"}``, logged without its message (a database error
+    quotes the failing row) — and is not raised further, so the ASGI server does not log it
+    with its own, complete, traceback."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            where = f"{scope.get('method')} {str(scope.get('path'))[:200]}"
+            if unavailable(exc):
+                log.warning("database unavailable during %s\n%s", where, describe(exc))
+                answer = _unavailable()
+            else:
+                log.error("unexpected error during %s\n%s", where, describe(exc))
+                answer = _error(500, p.E_INTERNAL, "Internal server error.")
+            if not started:
+                await answer(scope, receive, send)
 
 
 def update_required(message: str) -> JSONResponse:
@@ -54,9 +114,23 @@ class GuardMiddleware:
     """Checks versions, caps body sizes and inflates gzip request bodies (with a cap on the
     inflated size), before any route runs: a refused request changes nothing."""
 
-    def __init__(self, app: ASGIApp, max_body: int = p.MAX_BODY_BYTES):
+    def __init__(self, app: ASGIApp, authenticate: Callable[[str | None], "auth.Identity"] | None = None,
+                 max_body: int = p.MAX_BODY_BYTES):
         self.app = app
         self.max_body = max_body
+        self.authenticate = authenticate
+
+    async def _identify(self, scope: Scope, headers: dict[str, str]) -> JSONResponse | None:
+        """Check the bearer token (a database read, off the event loop) and keep the identity
+        for the route; a refusal is answered before a byte of the body is read."""
+        value = headers.get("authorization", "")
+        token = value[7:].strip() if value[:7].lower() == "bearer " else None
+        try:
+            who = await anyio.to_thread.run_sync(self.authenticate, token)
+        except ServerError as exc:
+            return _refusal(exc)
+        scope.setdefault("state", {})["identity"] = who
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,12 +149,20 @@ class GuardMiddleware:
             if not (p.MIN_PROTOCOL <= proto <= p.MAX_PROTOCOL and p.MIN_SCHEMA <= schema <= p.MAX_SCHEMA):
                 await update_required("This version of AccountDesk is not supported by the server; please update.")(scope, receive, send)
                 return
+        # a calendar feed's secret is its credential (calendar apps send no token)
+        if self.authenticate is not None and path.startswith(VERSIONED_PREFIX) and path not in UNAUTHENTICATED \
+                and not calendar.is_feed_path(path):
+            refusal = await self._identify(scope, headers)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        max_body = MAX_UNAUTHENTICATED_BODY if path in UNAUTHENTICATED else self.max_body
         if scope["method"] in ("POST", "PUT", "PATCH"):
             try:
                 declared = int(headers.get("content-length") or 0)
             except ValueError:
                 declared = 0
-            if declared > self.max_body:
+            if declared > max_body:
                 await _error(413, p.E_TOO_LARGE, "The request body is too large.")(scope, receive, send)
                 return
             body = bytearray()
@@ -91,16 +173,19 @@ class GuardMiddleware:
                     return
                 body += message.get("body", b"")
                 more = message.get("more_body", False)
-                if len(body) > self.max_body:
+                if len(body) > max_body:
                     await _error(413, p.E_TOO_LARGE, "The request body is too large.")(scope, receive, send)
                     return
             encoding = headers.get("content-encoding", "").strip().lower()
             if encoding == "gzip":
                 try:
                     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                    data = inflater.decompress(bytes(body), self.max_body + 1)
-                    if len(data) > self.max_body or inflater.unconsumed_tail:
+                    data = inflater.decompress(bytes(body), max_body + 1)
+                    if len(data) > max_body or inflater.unconsumed_tail:
                         await _error(413, p.E_TOO_LARGE, "The request body is too large once decompressed.")(scope, receive, send)
+                        return
+                    if not inflater.eof or inflater.unused_data:  # cut short, or followed by something else
+                        await _error(400, p.E_BAD_REQUEST, "The request body is not complete gzip.")(scope, receive, send)
                         return
                 except zlib.error:
                     await _error(400, p.E_BAD_REQUEST, "The request body is not valid gzip.")(scope, receive, send)
@@ -128,13 +213,14 @@ class GuardMiddleware:
 
 def create_app(database_url: str, *, settings: Settings | None = None, migrate: bool = True,
                daily_purge: bool = False, notify: bool = False, notify_settings: NotifySettings | None = None) -> FastAPI:
-    db = Database(database_url)
+    db = Database(database_url, create=migrate)
     if migrate:
         db.migrate()
     settings = settings or Settings()
     purger = retention.DailyPurge(db, settings) if daily_purge else None
     ns = notify_settings or NotifySettings()
     notifier = NotifyScheduler(db, ns) if notify else None
+    logins = auth.Logins(db, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -147,14 +233,22 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
             notifier.stop()
         if purger is not None:
             purger.stop()
+        logins.gate.close()
+        try:
+            logins.flush()
+        except Exception as exc:  # noqa: BLE001 - shutting down: the database may be gone
+            log.warning("could not audit the last throttled logins\n%s", describe(exc))
 
-    app = FastAPI(title="AccountDesk sync server", version=__version__, lifespan=lifespan)
+    docs = settings.docs
+    app = FastAPI(title="AccountDesk sync server", version=__version__, lifespan=lifespan,
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+                  openapi_url="/openapi.json" if docs else None)
     app.state.db = db
     app.state.settings = settings
 
     @app.exception_handler(ServerError)
     async def _server_error(_request: Request, exc: ServerError):
-        return JSONResponse(exc.body(), status_code=exc.status)
+        return _refusal(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError):
@@ -164,34 +258,50 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
             problems.append(f"{where}: {err.get('msg', 'invalid')}")
         return _error(422, p.E_BAD_REQUEST, "; ".join(problems) or "invalid request")
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception):
-        log.exception("unexpected error")
-        return _error(500, "internal", "Internal server error.")
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException):
+        message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        return _error(exc.status_code, HTTP_CODES.get(exc.status_code, p.E_BAD_REQUEST), message, headers=exc.headers)
 
-    def identity(request: Request, authorization: Annotated[str | None, Header()] = None) -> auth.Identity:
-        token = None
-        if authorization and authorization.lower().startswith("bearer "):
-            token = authorization[7:].strip()
+    def authenticate(token: str | None) -> auth.Identity:
         with db.read() as conn:
             return auth.identify(conn, token)
+
+    async def identity(request: Request, authorization: Annotated[str | None, Header()] = None) -> auth.Identity:
+        """Checked by :class:`GuardMiddleware` before the body was read (``authorization`` is
+        named here for the published schema)."""
+        who = getattr(request.state, "identity", None)
+        if who is None:
+            raise ServerError(401, p.E_TOKEN_INVALID, "Log in first.")
+        return who
 
     Who = Annotated[auth.Identity, Depends(identity)]
 
     def client_address(request: Request) -> str:
         return request.client.host if request.client else "?"
 
+    @app.get("/v1/ready", response_model=p.Ready, responses={503: {"model": p.ErrorBody}})
+    def ready() -> p.Ready:
+        """Whether this process can serve: its database answers (for a load balancer or a monitor)."""
+        try:
+            db.ready()
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the database cannot serve
+            log.warning("not ready\n%s", describe(exc))
+            raise ServerError(503, p.E_UNAVAILABLE, "The database is not available.", headers={"Retry-After": "30"}) from None
+        return p.Ready(status="ready")
+
     @app.get("/v1/health", response_model=p.Health)
     def health() -> p.Health:
         return p.Health(status="ok", protocol=[p.MIN_PROTOCOL, p.MAX_PROTOCOL], schema_versions=[p.MIN_SCHEMA, p.MAX_SCHEMA])
 
-    @app.post("/v1/auth/login", response_model=p.TokenPair, responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}, 429: {"model": p.ErrorBody}})
+    @app.post("/v1/auth/login", response_model=p.TokenPair, responses={
+        401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}, 429: {"model": p.ErrorBody}, 503: {"model": p.ErrorBody}})
     def login(req: p.LoginRequest, request: Request) -> p.TokenPair:
-        return auth.login(db, settings, req, client_address(request))
+        return logins.login(req, client_address(request))
 
     @app.post("/v1/auth/refresh", response_model=p.TokenPair, responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
-    def refresh(req: p.RefreshRequest) -> p.TokenPair:
-        return auth.refresh(db, settings, req)
+    def refresh(req: p.RefreshRequest, request: Request) -> p.TokenPair:
+        return logins.refresh(req, client_address(request))
 
     def features(request: Request) -> frozenset[str]:
         raw = request.headers.get(p.HEADER_FEATURES, "")
@@ -200,12 +310,13 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
     @app.post("/v1/sync/push", response_model=p.PushResult, response_model_exclude_none=True,
               responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
     def push(req: p.PushRequest, who: Who, request: Request, x_test_delay_ms: Annotated[int | None, Header(include_in_schema=False)] = None,
-             x_test_delay_after_ms: Annotated[int | None, Header(include_in_schema=False)] = None) -> p.PushResult:
+             x_test_delay_after_ms: Annotated[int | None, Header(include_in_schema=False)] = None) -> Response:
         delay = min(max(x_test_delay_ms or 0, 0), 10_000) if settings.test_hooks else 0
         result = merge.push(db, settings, who, req, delay_ms=delay, features=features(request))
+        body = orjson.dumps(result)  # the documented PushResult, built by the merge as plain JSON
         if settings.test_hooks and x_test_delay_after_ms:  # committed, the answer not yet sent
             time.sleep(min(max(x_test_delay_after_ms, 0), 10_000) / 1000)
-        return result
+        return Response(body, media_type="application/json")
 
     @app.get("/v1/sync/pull", response_model=p.PullPage,
              responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}, 410: {"model": p.ErrorBody}})
@@ -235,7 +346,10 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
     app.include_router(notify_api.router(db, ns, Who))
 
     app.add_middleware(CompressionMiddleware, minimum_size=1024, compresslevel=1)  # zstd, else gzip
-    app.add_middleware(GuardMiddleware)
+    app.add_middleware(GuardMiddleware, authenticate=authenticate)
+    if settings.trusted_proxies:  # the address a trusted proxy forwarded for; nobody else's header is believed
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    app.add_middleware(ErrorMiddleware)
     return app
 
 

@@ -190,6 +190,55 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_unlock(args: argparse.Namespace) -> int:
+    from . import auth
+
+    result = auth.unlock(_open(args), username=args.name)
+    _emit(args, result, _("Logins of {name} are allowed again ({n} lockout(s) lifted).").format(
+        name=args.name, n=result["lifted"]))
+    return 0
+
+
+def cmd_address_unlock(args: argparse.Namespace) -> int:
+    from . import auth
+
+    address = _address(args.address)
+    result = auth.unlock(_open(args), address=address)
+    _emit(args, result, _("Logins from {address} are allowed again ({n} lockout(s) lifted).").format(
+        address=address, n=result["lifted"]))
+    return 0
+
+
+def cmd_lockouts(args: argparse.Namespace) -> int:
+    from . import auth_repo, repo
+
+    db = _open(args)
+    with db.read() as conn:
+        rows = auth_repo.list_locks(conn, repo.utcnow())
+    entries = [{"kind": r["kind"], "who": r["key"].split(":", 1)[1], "since": str(r["since"])[:19],
+                "until": str(r["until"])[:19], "strikes": r["strikes"]} for r in rows]
+    if args.json:
+        _emit(args, entries, "")
+        return 0
+    if not entries:
+        sys.stdout.write(_("No login is locked out.") + "\n")
+    for e in entries:
+        sys.stdout.write(f"{e['kind']:<8} {e['who']:<40} {e['since']}  ->  {e['until']}\n")
+    return 0
+
+
+def _address(text: str, *, network: bool = False) -> str:
+    """An IP address (``10.0.0.5``, ``::1``), or with ``network`` also a network (``10.0.0.0/24``)."""
+    import ipaddress
+
+    try:
+        if network and "/" in text:
+            return str(ipaddress.ip_network(text.strip(), strict=False))
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        raise ServerError(400, "bad_request", _("Not an IP address or network: {value}").format(value=text)) from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -200,10 +249,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["ACCOUNTDESK_TOMBSTONE_RETENTION_DAYS"] = repr(args.retention_days)
     if bool(args.tls_cert) != bool(args.tls_key):
         raise ServerError(400, "bad_request", _("Give both --tls-cert and --tls-key."))
+    if args.trusted_proxy:
+        from .settings import Settings
+
+        proxies = [*Settings().trusted_proxies, *(_address(a, network=True) for a in args.trusted_proxy)]
+        os.environ["ACCOUNTDESK_TRUSTED_PROXIES"] = ",".join(dict.fromkeys(proxies))
+    if args.no_docs:
+        os.environ["ACCOUNTDESK_SERVER_DOCS"] = "0"
     uvicorn.run(
         "accountdesk.server.app:create_app_from_env", factory=True, host=args.host, port=args.port,
         workers=args.workers, ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
-        log_level="warning" if not args.verbose else "info", proxy_headers=True,
+        log_level="warning" if not args.verbose else "info",
+        # X-Forwarded-For is read by the app, and only from the proxies the settings trust
+        proxy_headers=False,
     )
     return 0
 
@@ -237,6 +295,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = user.add_parser("list", help=_("list users"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_user_list)
+    p = user.add_parser("unlock", help=_("lift the login lockout of a user (and of their devices)"))
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_user_unlock)
+
+    address = sub.add_parser("address", help=_("manage addresses")).add_subparsers(dest="address_cmd", required=True)
+    p = address.add_parser("unlock", help=_("lift the login lockout of an address"))
+    p.add_argument("address", metavar="ADDRESS")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_address_unlock)
+
+    p = sub.add_parser("lockouts", help=_("list the login lockouts in force (accounts, addresses, devices)"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_lockouts)
 
     client = sub.add_parser("client", help=_("manage clients")).add_subparsers(dest="client_cmd", required=True)
     p = client.add_parser("assign", help=_("hand a client over to another owner"))
@@ -276,6 +348,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tls-key", help=_("private key file (PEM)"))
     p.add_argument("--retention-days", type=_days, metavar=_("DAYS"),
                    help=_("purge deleted records older than this once a day (default 90; 0: never)"))
+    p.add_argument("--trusted-proxy", action="append", metavar=_("ADDRESS"),
+                   help=_("a reverse proxy whose X-Forwarded-For is believed (an IP address or network; "
+                          "repeat for several; also ACCOUNTDESK_TRUSTED_PROXIES); none by default"))
+    p.add_argument("--no-docs", action="store_true", help=_("do not publish /docs and /openapi.json"))
     p.set_defaults(func=cmd_serve)
 
     from .notify.cli import register as register_notify

@@ -13,10 +13,12 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select
+from sqlalchemy import Connection, Engine, create_engine, event, exc, insert, select
+from sqlalchemy.engine import make_url
 
 from . import tables as t
 
@@ -43,18 +45,36 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def unavailable(error: BaseException) -> bool:
+    """True for errors that mean the database cannot be reached or used now (down, file gone,
+    connection lost, locked for too long): the server answers 503, not 500."""
+    if isinstance(error, (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)):
+        return True
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, (sqlite3.OperationalError, sqlite3.InterfaceError))
+
+
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10):
+    """``create``: a SQLite file that does not exist yet is created (``init``, migrations);
+    without it (a serving process) a missing file is an error, never a new empty database.
+    Statement parameters never appear in errors (``hide_parameters``): they hold field values."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, create: bool = True):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.sqlite_path = make_url(url).database if self.is_sqlite else None
         if self.is_sqlite:
-            self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            kwargs = {} if create or not self.sqlite_path else {"creator": lambda: self._sqlite_file(30)}
+            self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                                                hide_parameters=True, **kwargs)
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
             self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
             self._reader = self.engine
         else:
-            self.engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+            self.engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True,
+                                        hide_parameters=True)
             self._writer = self.engine.execution_options(isolation_level="READ COMMITTED")
             self._reader = self.engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
 
@@ -67,6 +87,29 @@ class Database:
     def read(self) -> Iterator[Connection]:
         with self._reader.connect() as conn, conn.begin():
             yield conn
+
+    def _sqlite_file(self, timeout: float) -> sqlite3.Connection:
+        """A connection to the existing SQLite file (never creating one)."""
+        return sqlite3.connect(f"file:{quote(str(self.sqlite_path))}?mode=rw", uri=True, check_same_thread=False,
+                               timeout=timeout)
+
+    def ready(self) -> None:
+        """Raise unless the database can serve now. On SQLite a new connection is opened (the
+        pool's may still hold a file that has since gone); on failure the pool is emptied, so
+        requests do not go on using such connections."""
+        try:
+            if self.is_sqlite and self.sqlite_path:
+                conn = self._sqlite_file(2)
+                try:
+                    conn.execute("SELECT seq FROM srv_counter WHERE id = 1").fetchone()
+                finally:
+                    conn.close()
+            else:
+                with self.read() as conn:
+                    conn.execute(select(t.counter.c.seq).where(t.counter.c.id == 1)).scalar_one()
+        except Exception:
+            self.engine.dispose()
+            raise
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (idempotent) and seed the counter."""

@@ -5,21 +5,26 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     Connection,
     Row,
+    String,
     Text,
-    and_,
+    any_,
     bindparam,
     cast,
     delete,
     func,
     insert,
+    literal_column,
     or_,
     select,
     text,
+    tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 
 from . import tables as t
@@ -74,6 +79,14 @@ def is_collision(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) in COLLISIONS
 
 
+def _among(conn: Connection, column, ids: list[str]):
+    """``column IN ids`` with one parameter whatever the number of ids: an array on PostgreSQL,
+    a JSON list on SQLite (a thousand-parameter IN list cost more to build than the query)."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, ids, type_=ARRAY(String), unique=True))
+    return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam(None, orjson.dumps(ids).decode(), unique=True))))
+
+
 # -- records -----------------------------------------------------------------------------------
 def get_record(conn: Connection, row_id: str, *, lock: bool = False) -> dict[str, Any] | None:
     """A record; ``lock``: locked until commit (a push about to change it)."""
@@ -90,7 +103,7 @@ def get_records(conn: Connection, ids: list[str], *, lock: bool = False) -> dict
     out: dict[str, dict[str, Any]] = {}
     ids = sorted(set(ids))
     for start in range(0, len(ids), 2000):
-        stmt = select(t.records).where(t.records.c.id.in_(ids[start:start + 2000])).order_by(t.records.c.id)
+        stmt = select(t.records).where(_among(conn, t.records.c.id, ids[start:start + 2000])).order_by(t.records.c.id)
         if lock:
             stmt = stmt.with_for_update()
         for row in conn.execute(stmt).mappings():
@@ -99,13 +112,55 @@ def get_records(conn: Connection, ids: list[str], *, lock: bool = False) -> dict
 
 
 _RECORD_VALUES = ("entity", "client_id", "seq", "deleted", "data", "clocks", "hidden", "writer")
+_RECORD_COLUMNS = ("id", *_RECORD_VALUES)
+_JSON_COLUMNS = frozenset({"data", "clocks", "hidden", "old", "new"})
+#: Below this many rows a plain INSERT; above, PostgreSQL's COPY (a join brings batches of a
+#: thousand new records: one statement instead of a thousand round trips).
+COPY_FROM = 20
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _bulk_insert(conn: Connection, table, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    """Insert many rows as fast as each database allows: COPY on PostgreSQL, the driver's own
+    executemany on SQLite (values were checked before: JSON is serialised here with orjson)."""
+    if not rows:
+        return
+    raw = conn.connection.driver_connection
+    names = ", ".join(columns)
+    json_at = [i for i, c in enumerate(columns) if c in _JSON_COLUMNS]
+
+    def values(row: dict[str, Any]) -> list[Any]:
+        out = [row.get(c) for c in columns]
+        for i in json_at:
+            out[i] = _dumps(out[i])
+        return out
+
+    if conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(values(row))
+        return
+    if conn.dialect.name == "sqlite":
+        marks = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
+        at = [i for i, c in enumerate(columns) if c == "at"]
+        params = []
+        for row in rows:
+            v = values(row)
+            for i in at:  # as SQLAlchemy stores a datetime in SQLite
+                v[i] = v[i].strftime("%Y-%m-%d %H:%M:%S.%f") if hasattr(v[i], "strftime") else v[i]
+            params.append(v)
+        raw.executemany(sql, params)
+        return
+    conn.execute(insert(table), [{c: row.get(c) for c in columns} for row in rows])
 
 
 def insert_records(conn: Connection, recs: list[dict[str, Any]]) -> None:
-    """New records, many per statement."""
-    rows = [{"id": r["id"], **{k: r.get(k) for k in _RECORD_VALUES}} for r in recs]
-    for start in range(0, len(rows), 1000):
-        conn.execute(insert(t.records), rows[start:start + 1000])
+    """New records, in bulk."""
+    _bulk_insert(conn, t.records, _RECORD_COLUMNS, recs)
 
 
 _UPDATE_RECORD = update(t.records).where(t.records.c.id == bindparam("b_id")).values(
@@ -133,7 +188,7 @@ def team_rows(conn: Connection, client_ids: list[str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     ids = sorted(set(client_ids))
     for start in range(0, len(ids), 2000):
-        stmt = select(t.records).where(t.records.c.client_id.in_(ids[start:start + 2000]),
+        stmt = select(t.records).where(_among(conn, t.records.c.client_id, ids[start:start + 2000]),
                                        t.records.c.entity == "client_team_member", t.records.c.deleted.is_(False))
         out.extend(dict(r) for r in conn.execute(stmt).mappings())
     return out
@@ -373,7 +428,7 @@ def scoped_clients(conn: Connection, user_id: str, client_ids: list[str]) -> set
     out: set[str] = set()
     ids = sorted(set(client_ids))
     for start in range(0, len(ids), 2000):
-        stmt = select(t.scope.c.client_id).where(t.scope.c.user_id == user_id, t.scope.c.client_id.in_(ids[start:start + 2000]))
+        stmt = select(t.scope.c.client_id).where(t.scope.c.user_id == user_id, _among(conn, t.scope.c.client_id, ids[start:start + 2000]))
         out.update(conn.execute(stmt).scalars())
     return out
 
@@ -384,7 +439,7 @@ def former_marks(conn: Connection, user_id: str, client_ids: list[str]) -> dict[
     ids = sorted(set(client_ids))
     for start in range(0, len(ids), 2000):
         stmt = select(t.former_scope.c.client_id, t.former_scope.c.until_ms, t.former_scope.c.until_seq).where(
-            t.former_scope.c.user_id == user_id, t.former_scope.c.client_id.in_(ids[start:start + 2000]))
+            t.former_scope.c.user_id == user_id, _among(conn, t.former_scope.c.client_id, ids[start:start + 2000]))
         out.update({r[0]: (r[1], r[2]) for r in conn.execute(stmt)})
     return out
 
@@ -396,7 +451,7 @@ def losses_seen(conn: Connection, user_id: str, device_id: str, client_ids: list
     for start in range(0, len(ids), 2000):
         stmt = select(t.loss_seen.c.client_id, t.loss_seen.c.at).where(
             t.loss_seen.c.user_id == user_id, t.loss_seen.c.device_id == device_id,
-            t.loss_seen.c.client_id.in_(ids[start:start + 2000]))
+            _among(conn, t.loss_seen.c.client_id, ids[start:start + 2000]))
         for client_id, at in conn.execute(stmt):
             out[client_id] = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
     return out
@@ -421,7 +476,7 @@ def scope_entries_of(conn: Connection, client_ids: list[str]) -> dict[str, set[s
     out: dict[str, set[str]] = {c: set() for c in client_ids}
     ids = sorted(set(client_ids))
     for start in range(0, len(ids), 2000):
-        stmt = select(t.scope.c.client_id, t.scope.c.user_id).where(t.scope.c.client_id.in_(ids[start:start + 2000]))
+        stmt = select(t.scope.c.client_id, t.scope.c.user_id).where(_among(conn, t.scope.c.client_id, ids[start:start + 2000]))
         for client_id, user_id in conn.execute(stmt):
             out[client_id].add(user_id)
     return out
@@ -436,21 +491,29 @@ def apply_scopes(conn: Connection, scopes: dict[str, set[tuple[str, str]]], seqs
     clients = sorted(scopes)
     before = scope_entries_of(conn, clients)
     for start in range(0, len(clients), 2000):
-        conn.execute(delete(t.scope).where(t.scope.c.client_id.in_(clients[start:start + 2000])))
+        conn.execute(delete(t.scope).where(_among(conn, t.scope.c.client_id, clients[start:start + 2000])))
     rows = [{"client_id": c, "user_id": u, "kind": k} for c in clients for u, k in sorted(scopes[c])]
-    for start in range(0, len(rows), 2000):
-        conn.execute(insert(t.scope), rows[start:start + 2000])
+    _bulk_insert(conn, t.scope, ("client_id", "user_id", "kind"), rows)
     lost, regained = [], []
     for c in clients:
         after = {u for u, _k in scopes[c]}
         lost += [(c, u) for u in sorted(before[c] - after)]
         regained += [(c, u) for u in sorted(after - before[c])]
-    for c, u in lost + regained:
-        conn.execute(delete(t.former_scope).where(t.former_scope.c.client_id == c, t.former_scope.c.user_id == u))
-        conn.execute(delete(t.loss_seen).where(t.loss_seen.c.client_id == c, t.loss_seen.c.user_id == u))
-    if lost:
-        conn.execute(insert(t.former_scope), [{"client_id": c, "user_id": u, "until_ms": now_ms, "until_seq": seqs.get(c)}
-                                              for c, u in lost])
+    fresh = [c for c in clients if not before[c]]  # nobody saw them: marks only if everyone lost them
+    marked = set().union(*(_marked(conn, fresh[i:i + 2000]) for i in range(0, len(fresh), 2000))) if fresh else set()
+    pairs = [(c, u) for c, u in lost + regained if before[c] or c in marked]
+    for start in range(0, len(pairs), 500):
+        chunk = pairs[start:start + 500]
+        conn.execute(delete(t.former_scope).where(tuple_(t.former_scope.c.client_id, t.former_scope.c.user_id).in_(chunk)))
+        conn.execute(delete(t.loss_seen).where(tuple_(t.loss_seen.c.client_id, t.loss_seen.c.user_id).in_(chunk)))
+    _bulk_insert(conn, t.former_scope, ("client_id", "user_id", "until_ms", "until_seq"),
+                 [{"client_id": c, "user_id": u, "until_ms": now_ms, "until_seq": seqs.get(c)} for c, u in lost])
+
+
+def _marked(conn: Connection, client_ids: list[str]) -> set[str]:
+    """Clients with any scope-loss mark (a client nobody has seen yet has none)."""
+    stmt = select(t.former_scope.c.client_id).where(_among(conn, t.former_scope.c.client_id, client_ids)).distinct()
+    return set(conn.execute(stmt).scalars())
 
 
 def replace_scope(conn: Connection, client_id: str, entries: set[tuple[str, str]], now_ms: int,
@@ -470,12 +533,15 @@ def store_batch(conn: Connection, device_id: str, batch_id: str, result: dict[st
 
 
 # -- history and audit -------------------------------------------------------------------------
+_HISTORY_COLUMNS = ("seq", "entity", "row_id", "client_id", "field", "old", "new", "user_id", "device_id", "at", "hidden")
+
+
 def add_history(conn: Connection, entries: list[dict[str, Any]], *, returning: bool = False) -> list[int]:
     if not entries:
         return []
     if returning:
         return list(conn.execute(insert(t.history).returning(t.history.c.id), entries).scalars())
-    conn.execute(insert(t.history), entries)
+    _bulk_insert(conn, t.history, _HISTORY_COLUMNS, entries)
     return []
 
 
@@ -555,15 +621,6 @@ def revoke_devices(conn: Connection, *, device_id: str | None = None, user_id: s
     return n
 
 
-def add_token(conn: Connection, token_hash: str, kind: str, user_id: str, device_id: str, expires_at: dt.datetime) -> None:
-    conn.execute(insert(t.tokens).values(token_hash=token_hash, kind=kind, user_id=user_id, device_id=device_id, expires_at=expires_at))
-
-
-def token(conn: Connection, token_hash: str) -> dict[str, Any] | None:
-    row = conn.execute(select(t.tokens).where(t.tokens.c.token_hash == token_hash)).mappings().first()
-    return dict(row) if row else None
-
-
 #: Built once (every request runs it; a statement built per call cost more than the query).
 _TOKEN_HOLDER = (
     select(t.tokens.c.kind, t.tokens.c.user_id, t.tokens.c.device_id, t.tokens.c.expires_at, t.tokens.c.revoked_at,
@@ -580,24 +637,3 @@ def token_holder(conn: Connection, token_hash: str) -> dict[str, Any] | None:
     query rather than three)."""
     row = conn.execute(_TOKEN_HOLDER, {"token_hash": token_hash}).mappings().first()
     return dict(row) if row else None
-
-
-def revoke_token(conn: Connection, token_hash: str) -> None:
-    conn.execute(update(t.tokens).where(t.tokens.c.token_hash == token_hash).values(revoked_at=utcnow()))
-
-
-def purge_expired_tokens(conn: Connection) -> None:
-    conn.execute(delete(t.tokens).where(t.tokens.c.expires_at < utcnow() - dt.timedelta(days=1)))
-
-
-def recent_failures(conn: Connection, key: str, since: dt.datetime) -> int:
-    stmt = select(func.count()).select_from(t.login_failures).where(and_(t.login_failures.c.key == key, t.login_failures.c.at >= since))
-    return conn.execute(stmt).scalar_one()
-
-
-def add_failure(conn: Connection, key: str) -> None:
-    conn.execute(insert(t.login_failures).values(key=key, at=utcnow()))
-
-
-def clear_failures(conn: Connection, key: str) -> None:
-    conn.execute(delete(t.login_failures).where(t.login_failures.c.key == key))

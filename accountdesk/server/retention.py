@@ -17,6 +17,7 @@ from typing import Any
 
 from . import repo
 from .db import Database
+from .errors import describe
 from .settings import Settings
 
 log = logging.getLogger("accountdesk.server")
@@ -92,7 +93,7 @@ class DailyPurge:
         while True:
             try:
                 purge(self.db, dt.timedelta(days=self.settings.retention_days), only_if_due=DAY)
-            except Exception:  # noqa: BLE001 - a failed purge is retried at the next check
-                log.exception("tombstone purge failed")
+            except Exception as exc:  # noqa: BLE001 - a failed purge is retried at the next check
+                log.error("tombstone purge failed\n%s", describe(exc))
             if self._stop.wait(max(self.settings.purge_check_s, 1)):
                 return

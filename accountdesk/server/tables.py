@@ -125,6 +125,9 @@ devices = Table(
     #: the server sequence when the device registered: it cannot hold edits of a client its
     #: user had lost before (null for devices registered before this column existed)
     Column("first_seq", BigInteger),
+    #: SHA-256 of the secret the device made at its first login (it keeps it in its keyring):
+    #: proves a login comes from the user's own laptop, which may pass a lockout
+    Column("key_hash", String(64)),
     Index("ix_srv_devices_user", "user_id"),
 )
 
@@ -137,7 +140,38 @@ tokens = Table(
     Column("device_id", String(64), nullable=False),
     Column("expires_at", TS, nullable=False),
     Column("revoked_at", TS),
+    #: the sign-in this token descends from (:data:`token_families`)
+    Column("family_id", String(36), nullable=False),
     Index("ix_srv_tokens_user", "user_id"),
+    Index("ix_srv_tokens_family", "family_id"),
+)
+
+#: One sign-in of a device: the tokens issued at a login and every refresh since. A refresh token
+#: presented twice ends the whole family; a family ends ``session_days`` after its login whatever
+#: happens (the device signs in again).
+token_families = Table(
+    "srv_token_families",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), nullable=False),
+    Column("device_id", String(64), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Column("revoked_at", TS),
+    Column("revoked_reason", String(32)),
+)
+
+#: Login lockouts: ``key`` is ``account:NAME``, ``address:ADDR`` or ``device:ID``; a login is
+#: refused until ``until``. A row stays a day after it ends so that the next lockout of the same
+#: key lasts longer (``strikes``).
+login_locks = Table(
+    "srv_login_locks",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("since", TS, nullable=False),
+    Column("until", TS, nullable=False),
+    Column("strikes", Integer, nullable=False),
 )
 
 login_failures = Table(
@@ -147,6 +181,7 @@ login_failures = Table(
     Column("key", String(200), nullable=False),
     Column("at", TS, nullable=False),
     Index("ix_srv_login_failures_key", "key", "at"),
+    Index("ix_srv_login_failures_at", "at"),
 )
 
 batches = Table(
@@ -187,6 +222,7 @@ audit = Table(
     Column("detail", Json, nullable=False),
     Column("address", String(64)),
     Index("ix_srv_audit_at", "at"),
+    Index("ix_srv_audit_action", "action", "id"),
 )
 
 #: One row per tombstone purge (admin command or the daily run of ``serve``). ``horizon`` is the
@@ -299,5 +335,6 @@ calendar_feeds = Table(
 
 #: Free text columns are Text on both back ends.
 __all__ = ["metadata", "counter", "records", "scope", "former_scope", "users", "devices", "tokens",
-           "loss_seen", "login_failures", "batches", "history", "audit", "purges", "notify_channels", "notify_rules",
-           "user_prefs", "notify_outbox", "notify_escalations", "notify_jobs", "calendar_feeds", "Text"]
+           "loss_seen", "login_failures", "login_locks", "token_families", "batches", "history", "audit", "purges",
+           "notify_channels", "notify_rules", "user_prefs", "notify_outbox", "notify_escalations", "notify_jobs",
+           "calendar_feeds", "Text"]

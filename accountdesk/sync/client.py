@@ -14,7 +14,12 @@ A Qt-free library call the desktop app runs off the GUI thread::
 - a device whose cursor is older than the server's tombstone retention pushes its outbox, then
   replaces its rows with a fresh snapshot of its scope (rows with local changes are kept);
   until that is done, it keeps the old cursor and resumes the snapshot at the next sync;
-- a revoked device wipes the company's data and says so.
+- a revoked device wipes the company's data and says so;
+- a server that is down (or whose database is) is "unavailable" (exit 3), never a refusal; a
+  sign-in the server ended asks for the password again (exit 4); a server whose database was
+  re-initialised is explained, and ``rejoin=True`` joins it again (:meth:`SyncEngine._rejoin`);
+- plain http:// to another computer is refused unless the person allowed it (``allow_insecure``,
+  remembered for that address).
 
 ``ctx`` is the profile's ``AppContext`` (duck-typed: ``store``, ``clock``, ``device_id``,
 ``set_actor``), so this module stays below the services layer.
@@ -40,7 +45,7 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from .. import PROTOCOL_VERSION, SCHEMA_VERSION
 from ..errors import AccountDeskError
@@ -48,6 +53,7 @@ from ..i18n import _
 from ..models import ENTITIES, SYNCABLE, Client, Meta, OutboxEntry, User, new_id, utcnow
 from ..store import search
 from . import protocol as p
+from .address import check_server_url, is_insecure
 from .changes import META_DEMO, get_meta, set_meta
 from .codec import column_kind, decode_value
 from .credentials import Credentials
@@ -65,6 +71,7 @@ META_SERVER_URL = "server_url"
 META_SYNC_USER = "sync_user_id"
 META_SYNC_USERNAME = "sync_username"
 META_CURRENT_USER = "current_user_id"
+META_INSECURE_OK = "sync_insecure_url"  # the http:// address the person allowed
 
 #: consecutive pulled pages applied in one transaction: at most this many rows, or this long
 GROUP_ROWS = 8000
@@ -104,6 +111,14 @@ class DeviceRevoked(SyncError):
 class UpdateRequired(SyncError):
     exit_code = 7
     code = p.E_UPDATE_REQUIRED
+
+
+class ServerReinitialised(SyncError):
+    """The server no longer knows this profile's user (its database was re-initialised): join
+    it again with ``rejoin=True`` (``accountdesk sync --rejoin``)."""
+
+    exit_code = 8
+    code = "server_reinitialised"
 
 
 class DemoProfileRefused(SyncError):
@@ -158,14 +173,19 @@ class _Cancelled(Exception):
 class SyncEngine:
     def __init__(self, ctx, server_url: str, credentials: Credentials, *, page_size: int = p.DEFAULT_PAGE,
                  batch_size: int = p.MAX_ITEMS_PER_BATCH, timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
-                 bulk_rows: int = 5000, start_clean: bool = False, include_demo_data: bool = False):
+                 bulk_rows: int = 5000, start_clean: bool = False, include_demo_data: bool = False,
+                 allow_insecure: bool = False, rejoin: bool = False):
         """``start_clean``: a profile with demo data that joins a server drops it first;
-        ``include_demo_data``: it pushes the demo data instead (a test server only)."""
+        ``include_demo_data``: it pushes the demo data instead (a test server only);
+        ``allow_insecure``: the person allowed plain http:// to another computer;
+        ``rejoin``: join again a server whose database was re-initialised (:meth:`_rejoin`)."""
         self.ctx = ctx
         self.start_clean = start_clean
         self.include_demo_data = include_demo_data
         self.store = ctx.store
-        self.server_url = server_url.rstrip("/")
+        self.server_url = check_server_url(server_url, allow_insecure=True)
+        self.allow_insecure = allow_insecure or not is_insecure(self.server_url)  # else: what the profile says
+        self.rejoin = rejoin
         self.credentials = credentials
         self.page_size = page_size
         self.batch_size = min(batch_size, p.MAX_ITEMS_PER_BATCH)
@@ -185,17 +205,23 @@ class SyncEngine:
 
     # -- HTTP ----------------------------------------------------------------------------------
     def _request(self, method: str, path: str, *, body: Any = None, params: dict | None = None, auth: bool = True,
-                 parse: bool = True) -> Any:
-        """The server's answer, parsed (or, without ``parse``, its body as received)."""
+                 parse: bool = True, encoded: bytes | None = None) -> Any:
+        """The server's answer, parsed (or, without ``parse``, its body as received). ``body`` is
+        sent as JSON; ``encoded`` is a JSON body already encoded."""
+        if not self.allow_insecure:  # before any byte is sent: http:// to another computer needs consent
+            with self.store.read() as session:
+                self.allow_insecure = get_meta(session, META_INSECURE_OK) == self.server_url
+            check_server_url(self.server_url, allow_insecure=self.allow_insecure)
         headers: dict[str, str] = {}
         content = None
         if body is not None:
-            raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        if encoded is not None:
             headers["Content-Type"] = "application/json"
-            if len(raw) > 2048:
-                raw = gzip.compress(raw, compresslevel=5)
+            if len(encoded) > 2048:
+                encoded = gzip.compress(encoded, compresslevel=1)
                 headers["Content-Encoding"] = "gzip"
-            content = raw
+            content = encoded
         token = None
         for attempt in (1, 2):
             if auth:
@@ -225,8 +251,14 @@ class SyncEngine:
             body = resp.json()
             code = body.get("code", "")
             message = body.get("message", "")
-        except ValueError:
+        except (ValueError, AttributeError):
             code, message = "", resp.text[:200]
+        if resp.status_code in (502, 503, 504) or code == p.E_UNAVAILABLE:  # the server, or its database, is down or busy
+            raise ServerUnreachable(_("The sync server is unavailable for the moment (it or its database is down, or "
+                                      "busy); try again later."))
+        if resp.status_code >= 500:
+            raise SyncError(_("The sync server failed on this request (an error on the server: its administrator can "
+                              "find it in the server's log)."))
         if resp.status_code == 426 or code == p.E_UPDATE_REQUIRED:
             raise UpdateRequired(_("This version of AccountDesk is too old for the server; please update."))
         if code == p.E_DEVICE_REVOKED:
@@ -247,25 +279,30 @@ class SyncEngine:
     def _authenticate(self) -> None:
         token = self.credentials.refresh_token()
         pair = None
+        ended = False
         if token:
             try:
                 pair = self._request("POST", "/v1/auth/refresh", auth=False,
                                      body={"refresh_token": token, "device_id": self.ctx.device_id})
-            except LoginRequired:
+            except LoginRequired:  # too old, or ended by the server (e.g. its token was used elsewhere)
                 self.credentials.forget()
-                pair = None
+                pair, ended = None, True
         if pair is None:
             password = self.credentials.password()
+            if not password and ended:
+                raise LoginRequired(_("Your sign-in on this computer has ended (a sign-in lasts a limited time, and the "
+                                      "server ends it when its token is used elsewhere): sign in again with your password."))
             if not password:
                 if not self.credentials.keyring_ok:
                     raise LoginRequired(_("No keyring is available on this computer, so the password cannot be remembered: enter it for every sync."))
                 raise LoginRequired(_("Log in to the sync server first (user name and password)."))
             pair = self._request("POST", "/v1/auth/login", auth=False, body={
                 "username": self.credentials.username, "password": password,
-                "device_id": self.ctx.device_id, "device_name": _device_name()})
+                "device_id": self.ctx.device_id, "device_name": _device_name(),
+                "device_key": self.credentials.device_key()})
         tokens = p.TokenPair.model_validate(pair)
         self.credentials.save_refresh_token(tokens.refresh_token)
-        self._adopt_user(tokens.user)  # may refuse (a demo profile): then no sync starts
+        self._adopt_user(tokens.user)  # may refuse (a demo profile, another user's): the engine stays signed out
         self._access = tokens.access_token
         self.user = tokens.user
 
@@ -273,8 +310,20 @@ class SyncEngine:
         """Make the server's user the actor of this profile."""
         with self.store.write() as session:
             previous = get_meta(session, META_SYNC_USER)
-            if previous and previous != info.id and _has_company_data(session):
-                raise SyncError(_("This profile holds another user's data; use a new profile (--data-dir)."))
+            same_login = (get_meta(session, META_SYNC_USERNAME) == info.username
+                          and (get_meta(session, META_SERVER_URL) or "").rstrip("/") == self.server_url)
+            if previous and previous != info.id and same_login and not _has_company_data(session):
+                self._rejoin(session, previous, info.id)  # a new database on the server, nothing to lose here
+            elif previous and previous != info.id and _has_company_data(session):
+                if not same_login:
+                    raise SyncError(_("This profile holds another user's data; use a new profile (--data-dir)."))
+                if not self.rejoin:  # the same name on the same server, but a new user: a new database
+                    raise ServerReinitialised(_(
+                        "The server no longer knows this laptop's user {name}: its database was probably "
+                        "re-initialised. Join it again (accountdesk sync --rejoin): your unsent changes are kept and "
+                        "sent, and this laptop takes a fresh copy of your clients from the server (a backup of "
+                        "this profile is made first).").format(name=info.username))
+                self._rejoin(session, previous, info.id)
             if not previous:  # joining a server: what was done before was done by this user
                 if get_meta(session, META_DEMO) and not self.include_demo_data:
                     if not self.start_clean:
@@ -294,7 +343,22 @@ class SyncEngine:
             set_meta(session, META_SYNC_USER, info.id)
             set_meta(session, META_SYNC_USERNAME, info.username)
             set_meta(session, META_SERVER_URL, self.server_url)
+            if self.allow_insecure and is_insecure(self.server_url):
+                set_meta(session, META_INSECURE_OK, self.server_url)
         self.ctx.set_actor(info.id)
+
+    @staticmethod
+    def _rejoin(session, previous: str, user_id: str) -> None:
+        """Join a server that was re-initialised: this profile's work becomes the new user's (as
+        when a profile joins for the first time), the sync state of the old server is forgotten,
+        and the next pull replaces the rows with a fresh copy of the scope, keeping every row with
+        a change still to send or refused (:meth:`_resnapshot`)."""
+        _replace_user(session, previous, user_id)
+        for key in (META_SCOPE, META_SNAPSHOT, META_HELD):
+            set_meta(session, key, None)
+        set_meta(session, META_CURSOR, 0)
+        set_meta(session, META_RESNAPSHOT, {"since": _now_iso(), "rejoin": True})
+        log.info("rejoining a re-initialised server as user %s", user_id)
 
     # -- the whole sync ------------------------------------------------------------------------
     def sync(self, progress: Progress | None = None, cancel: threading.Event | None = None) -> SyncReport:
@@ -317,12 +381,29 @@ class SyncEngine:
         return report
 
     # -- push ----------------------------------------------------------------------------------
-    def _next_batch(self) -> tuple[str, list[OutboxEntry]] | None:
+    def _next_batch(self, exclude: str | None = None) -> tuple[str, list[OutboxEntry]] | None:
+        """The next batch to send (an interrupted one first), as outbox entries (tests use it)."""
+        batch = self._claim_batch(exclude)
+        if batch is None:
+            return None
+        with self.store.read() as session:
+            entries = session.scalars(
+                select(OutboxEntry).where(OutboxEntry.batch_id == batch[0], OutboxEntry.status == "pending")
+                .order_by(OutboxEntry.seq)).all()
+            session.expunge_all()
+        return batch[0], list(entries)
+
+    def _claim_batch(self, exclude: str | None = None) -> tuple[str, int] | None:
+        """Give the next pending entries a batch id (kept until the server's answer is stored,
+        so a retried batch is answered from the server's record): an interrupted batch first.
+        Returns the batch id and the highest outbox sequence in it; ``exclude``: a batch in
+        flight."""
         with self.store.write() as session:
             session.execute(delete(OutboxEntry).where(OutboxEntry.entity == "user", OutboxEntry.status == "pending"))
-            open_batch = session.scalar(
-                select(OutboxEntry.batch_id).where(OutboxEntry.status == "pending", OutboxEntry.batch_id.is_not(None))
-                .order_by(OutboxEntry.seq).limit(1))
+            stmt = select(OutboxEntry.batch_id).where(OutboxEntry.status == "pending", OutboxEntry.batch_id.is_not(None))
+            if exclude is not None:
+                stmt = stmt.where(OutboxEntry.batch_id != exclude)
+            open_batch = session.scalar(stmt.order_by(OutboxEntry.seq).limit(1))
             if open_batch is None:
                 stmt = select(OutboxEntry.seq).where(OutboxEntry.status == "pending", OutboxEntry.batch_id.is_(None))
                 held = _held_marks(session)
@@ -335,15 +416,39 @@ class SyncEngine:
                 if not seqs:
                     return None
                 open_batch = new_id()
-                session.execute(update(OutboxEntry).where(OutboxEntry.seq.in_(seqs)).values(batch_id=open_batch))
-            entries = session.scalars(
-                select(OutboxEntry).where(OutboxEntry.batch_id == open_batch, OutboxEntry.status == "pending")
-                .order_by(OutboxEntry.seq)).all()
-            session.expunge_all()
-            return open_batch, list(entries)
+                for start in range(0, len(seqs), 900):
+                    session.execute(update(OutboxEntry).where(OutboxEntry.seq.in_(seqs[start:start + 900]))
+                                    .values(batch_id=open_batch))
+                return open_batch, seqs[-1]
+            last = session.scalar(select(func.max(OutboxEntry.seq)).where(OutboxEntry.batch_id == open_batch))
+            return open_batch, int(last)
+
+    def _batch_body(self, batch_id: str, last: int) -> _Batch:
+        """A claimed batch read straight from the store, and its request body: the stored JSON of
+        each entry's fields is spliced in as it is (a join sends hundreds of thousands)."""
+        with self.store.read() as session:
+            raw = session.connection().connection.driver_connection
+            rows = raw.execute(
+                "SELECT seq, entity, row_id, client_id, op, fields, hlc, base_seq, schema_version FROM outbox "
+                "WHERE batch_id = ? AND status = 'pending' ORDER BY seq", (batch_id,)).fetchall()
+        cursor = self._batch_cursor_at(last)
+        dumps = orjson.dumps
+        parts = [b'{"batch_id":', dumps(batch_id), b',"cursor":', str(cursor).encode(), b',"items":[']
+        for i, (_seq, entity, row_id, client_id, op, fields, hlc, base_seq, version) in enumerate(rows):
+            if i:
+                parts.append(b",")
+            parts += [b'{"entity":', dumps(entity), b',"row_id":', dumps(row_id), b',"client_id":', dumps(client_id),
+                      b',"op":', dumps(op), b',"fields":', (fields or "{}").encode(), b',"hlc":', dumps(hlc),
+                      b',"base_seq":', dumps(base_seq), b',"schema_version":', dumps(version), b"}"]
+        parts.append(b"]}")
+        return _Batch(batch_id, [(r[0], r[1], r[2]) for r in rows], b"".join(parts))
 
     def _batch_cursor(self, entries: list[OutboxEntry]) -> int:
-        """The pull cursor the device had when the entries were made."""
+        """The pull cursor the device had when the entries were made (the server does not rely
+        on it any more: it decides from what it served this device; sent for older servers)."""
+        return self._batch_cursor_at(max(e.seq for e in entries))
+
+    def _batch_cursor_at(self, last: int) -> int:
         with self.store.read() as session:
             cursor = int(get_meta(session, META_CURSOR) or 0)
             held = _held_marks(session)
@@ -355,46 +460,55 @@ class SyncEngine:
         if live != held:  # marks whose entries are all pushed are dropped
             with self.store.write() as session:
                 set_meta(session, META_HELD, live or None)
-        last = max(e.seq for e in entries)
         return next((min(cursor, c) for upto, c in live if last <= upto), cursor)
 
     def _push(self, report: SyncReport, notify: Progress, check: Callable[[], None]) -> None:
+        """Send the outbox batch by batch. While the server applies one batch the next is read
+        and encoded (a join of a whole profile is mostly waiting otherwise); batches still go one
+        at a time, in order, each answer stored before the next is sent."""
         with self.store.read() as session:
-            total = len(session.scalars(select(OutboxEntry.seq).where(OutboxEntry.status == "pending")).all())
-        if total == 0:
+            total = session.scalar(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.status == "pending"))
+        if not total:
             return
         done = 0
         notify("push", 0, total)
-        while True:
-            check()
-            batch = self._next_batch()
-            if batch is None:
-                return
-            batch_id, entries = batch
-            body = {"batch_id": batch_id, "cursor": self._batch_cursor(entries), "items": [
-                {"entity": e.entity, "row_id": e.row_id, "client_id": e.client_id, "op": e.op, "fields": e.fields,
-                 "hlc": e.hlc, "base_seq": e.base_seq, "schema_version": e.schema_version} for e in entries]}
-            result = p.PushResult.model_validate(self._request("POST", "/v1/sync/push", body=body))
-            if len(result.results) != len(entries):
-                raise SyncError(_("The server answered a push with the wrong number of results."))
-            with self.store.write() as session:
-                done_seqs: list[int] = []
-                current: dict[str, list[tuple[int, str]]] = {}
-                for entry, res in zip(entries, result.results, strict=True):
-                    if res.status == "rejected":
-                        session.execute(update(OutboxEntry).where(OutboxEntry.seq == entry.seq).values(
-                            status="rejected", batch_id=None, reject_reason=reject_message(res.code, res.reason)))
-                        report.rejected += 1
-                    else:
-                        done_seqs.append(entry.seq)
-                        report.pushed += 1
-                        if res.current and res.seq is not None:
-                            current.setdefault(entry.entity, []).append((res.seq, entry.row_id))
-                for start in range(0, len(done_seqs), 900):
-                    session.execute(delete(OutboxEntry).where(OutboxEntry.seq.in_(done_seqs[start:start + 900])))
-                _record_current(session, current)
-            done += len(entries)
-            notify("push", done, max(total, done))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="accountdesk-push") as pool:
+            claimed = self._claim_batch()
+            batch = self._batch_body(*claimed) if claimed else None
+            while batch is not None:
+                check()
+                answer = pool.submit(self._request, "POST", "/v1/sync/push", encoded=batch.body)
+                claimed = self._claim_batch(exclude=batch.batch_id)
+                following = self._batch_body(*claimed) if claimed else None
+                self._store_push_result(batch, answer.result(), report)
+                done += len(batch.entries)
+                notify("push", done, max(total, done))
+                batch = following
+
+    def _store_push_result(self, batch: _Batch, answer: Any, report: SyncReport) -> None:
+        try:
+            results = answer["results"]
+            ok = answer["batch_id"] == batch.batch_id and len(results) == len(batch.entries)
+        except (KeyError, TypeError):
+            ok = False
+        if not ok:
+            raise SyncError(_("The server answered a push with the wrong number of results."))
+        with self.store.write() as session:
+            done_seqs: list[int] = []
+            current: dict[str, list[tuple[int, str]]] = {}
+            for (seq, entity, row_id), res in zip(batch.entries, results, strict=True):
+                if res.get("status") == "rejected":
+                    session.execute(update(OutboxEntry).where(OutboxEntry.seq == seq).values(
+                        status="rejected", batch_id=None, reject_reason=reject_message(res.get("code"), res.get("reason"))))
+                    report.rejected += 1
+                else:
+                    done_seqs.append(seq)
+                    report.pushed += 1
+                    if res.get("current") and res.get("seq") is not None:
+                        current.setdefault(entity, []).append((int(res["seq"]), row_id))
+            for start in range(0, len(done_seqs), 900):
+                session.execute(delete(OutboxEntry).where(OutboxEntry.seq.in_(done_seqs[start:start + 900])))
+            _record_current(session, current)
 
     # -- pull ----------------------------------------------------------------------------------
     def _fetch(self, cursor: int, target: int | None, limit: int | None = None, marks: bool = False) -> _Page:
@@ -827,6 +941,15 @@ class _PageStream:
 
 
 @dataclass
+class _Batch:
+    """A claimed outbox batch: its entries (outbox sequence, entity, row id) and request body."""
+
+    batch_id: str
+    entries: list[tuple[int, str, str]]
+    body: bytes
+
+
+@dataclass
 class _SnapshotPage:
     items: list[dict[str, Any]]
     after: str | None
@@ -1010,6 +1133,12 @@ def _hand_local_work_over(session, user_id: str) -> None:
     row = session.get(User, local)
     if row is None or row.server_seq is not None:  # a user that came from a server is not local
         return
+    _replace_user(session, local, user_id)
+
+
+def _replace_user(session, local: str, user_id: str) -> None:
+    """Every reference to user ``local`` (owners, authors, the outbox's changes) names ``user_id``
+    instead, and ``local`` is neither kept nor pushed."""
     conn = session.connection()
     quoted_old, quoted_new = orjson.dumps(local).decode(), orjson.dumps(user_id).decode()
     for model in SYNCABLE:

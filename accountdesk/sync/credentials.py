@@ -2,11 +2,16 @@
 
 On a machine without a usable keyring backend nothing is stored: :attr:`Credentials.keyring_ok`
 is False, the front end says so, and the password is asked for at every sync.
+
+Beside it, the device key: a secret the laptop makes once and sends with every password login.
+The server remembers it (hashed) for this device, and a login that carries it — the user's own
+laptop — passes a lockout that someone else's failed attempts caused.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 
 log = logging.getLogger("accountdesk.sync")
@@ -45,6 +50,7 @@ class Credentials:
         self._password = password
         self.keyring_ok = keyring_usable() if use_keyring is None else use_keyring
         self._memory_token: str | None = None  # this process only, never written anywhere
+        self._memory_key: str | None = None
 
     @property
     def _key(self) -> str:
@@ -89,3 +95,22 @@ class Credentials:
             keyring.delete_password(SERVICE, self._key)
         except Exception:  # noqa: BLE001 - nothing stored
             pass
+
+    def device_key(self) -> str:
+        """This laptop's key for this server and user, made at the first login."""
+        if self._memory_key:
+            return self._memory_key
+        key = None
+        if self.keyring_ok:
+            try:
+                import keyring
+
+                key = keyring.get_password(SERVICE, self._key + "|device-key")
+                if not key:
+                    key = secrets.token_urlsafe(32)
+                    keyring.set_password(SERVICE, self._key + "|device-key", key)
+            except Exception:  # noqa: BLE001 - a broken keyring: a key for this process only
+                log.warning("could not keep the device key in the keyring", exc_info=True)
+                key = None
+        self._memory_key = key or secrets.token_urlsafe(32)
+        return self._memory_key

@@ -67,6 +67,9 @@ E_NOT_FOUND = "not_found"
 E_TOO_LARGE = "too_large"
 E_BAD_REQUEST = "bad_request"
 E_RESNAPSHOT = "resnapshot_required"  # the pull cursor is older than the tombstone retention
+E_METHOD_NOT_ALLOWED = "method_not_allowed"
+E_UNAVAILABLE = "unavailable"  # 503: the database is down, or too many logins are waiting; try later
+E_INTERNAL = "internal"  # 500: a bug on the server (its log says where, never with field values)
 
 # Item rejection codes (``ItemResult.code``).
 R_NOT_ALLOWED = "not_allowed"  # role may not write this
@@ -98,6 +101,9 @@ class LoginRequest(_Model):
     password: SafeStr = Field(min_length=1, max_length=1024)
     device_id: SafeStr = Field(min_length=1, max_length=64)
     device_name: SafeStr = Field(default="", max_length=200)
+    #: a secret the device made at its first login and keeps in its keyring: a correct password
+    #: from the user's own device passes a lockout that others' failed attempts caused
+    device_key: SafeStr | None = Field(default=None, min_length=16, max_length=128)
 
 
 class RefreshRequest(_Model):
@@ -230,3 +236,9 @@ class Health(_Model):
     status: str
     protocol: list[int]
     schema_versions: list[int]
+
+
+class Ready(_Model):
+    """``GET /v1/ready``: the server's database answers (503 with an :class:`ErrorBody` when not)."""
+
+    status: Literal["ready"]

@@ -846,10 +846,16 @@ class MainWindow(QMainWindow):
                 refresh()
 
     def _sync_failed(self, exc: BaseException) -> None:
-        if type(exc).__name__ == "LoginRequired":
+        code = getattr(exc, "code", None)
+        if type(exc).__name__ == "LoginRequired" or code == "server_reinitialised" or getattr(exc, "field", None) == "server_url":
+            # sign in again; join a re-initialised server again; allow (or fix) an http:// address
             self.sync_engine = None
-            self.statusBar().showMessage(str(exc), 10000)
+            self.statusBar().showMessage(getattr(exc, "message", str(exc)), 10000)
             self.sign_in()
+            if code == "server_reinitialised":
+                self._login_dialog.offer_rejoin(exc.message)
+            elif getattr(exc, "field", None) == "server_url":
+                self._login_dialog.show_error("server_url", exc.message)
             return
         self.statusBar().showMessage(_("Sync failed: {error}").format(error=exc), 10000)
 

@@ -87,10 +87,12 @@ def free_port() -> int:
 class ServerProcess:
     """``accountdesk-server serve`` in a subprocess on a free loopback port."""
 
-    def __init__(self, database_url: str, log_path: Path, env: dict[str, str] | None = None):
+    def __init__(self, database_url: str, log_path: Path, env: dict[str, str] | None = None,
+                 args: list[str] | None = None):
         self.database_url = database_url
         self.log_path = log_path
         self.env = env or {}
+        self.args = args or []  # more options of ``serve``
         self.db = Database(database_url)
         self.db.migrate()
         self.proc: subprocess.Popen | None = None
@@ -107,7 +109,7 @@ class ServerProcess:
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "accountdesk.server.cli", "--database-url", self.database_url,
-             "serve", "--port", str(self.port)],
+             "serve", "--port", str(self.port), *self.args],
             stdout=self._log, stderr=subprocess.STDOUT, env=env,
         )
         deadline = time.monotonic() + 30
@@ -187,6 +189,27 @@ def server(_server_process):
     if _server_process.proc is None or _server_process.proc.poll() is not None:
         _server_process.start(port=_server_process.port)  # a crash test killed it
     return _server_process
+
+
+@pytest.fixture
+def own_server(backend, tmp_path):
+    """A server process of its own, with settings or ``serve`` options of the test's choosing."""
+    made: list[ServerProcess] = []
+
+    def make(env: dict[str, str] | None = None, args: list[str] | None = None) -> ServerProcess:
+        n = len(made)
+        url = f"sqlite:///{tmp_path / f'own{n}.sqlite3'}" if backend == "sqlite" else create_pg_database()
+        srv = ServerProcess(url, tmp_path / f"own{n}.log", env=env, args=args)
+        made.append(srv)
+        srv.start()
+        return srv
+
+    yield make
+    for srv in made:
+        srv.stop()
+        srv.db.close()
+        if backend == "postgres":
+            drop_pg_database(srv.database_url)
 
 
 class WallClock:

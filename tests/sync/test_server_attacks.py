@@ -140,7 +140,7 @@ def test_edits_made_offline_before_the_handover_still_land(server, make_device):
     assign_client(boss.ctx, cid, "bob", "reorganisation")
     boss.sync()
     # even a crafted cursor beyond the handover changes nothing: the server knows what it served
-    a.engine._batch_cursor = lambda _entries: 10**9
+    a.engine._batch_cursor_at = lambda _last: 10**9
     report = a.sync()
     assert report.rejected == 0 and cid in report.removed_clients
     b.sync()

@@ -75,11 +75,14 @@ def test_refresh_token_lives_in_the_keyring_and_nowhere_else(server, make_device
         engine = SyncEngine(dev.ctx, server.url, creds)
         engine.sync()
         engine.close()
-        [(key, token)] = ring.secrets.items()
-        assert key == ("AccountDesk", f"{server.url}|alice") and len(token) > 20
+        key = ("AccountDesk", f"{server.url}|alice")
+        assert set(ring.secrets) == {key, ("AccountDesk", f"{server.url}|alice|device-key")}  # and the device key
+        token, device_key = ring.secrets[key], ring.secrets[("AccountDesk", f"{server.url}|alice|device-key")]
+        assert len(token) > 20 and len(device_key) > 20
         for path in dev.path.rglob("*"):
             if path.is_file():
                 assert token.encode() not in path.read_bytes(), path
+                assert device_key.encode() not in path.read_bytes(), path
         # the next sync needs no password: the keyring's token is enough
         engine = SyncEngine(dev.ctx, server.url, Credentials(server.url, "alice", password=None, use_keyring=True))
         assert engine.sync().pushed == 0

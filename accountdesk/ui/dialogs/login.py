@@ -11,6 +11,7 @@ import logging
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -54,13 +55,24 @@ def run_sync(engine, token, progress):
     return result
 
 
-def validate_url(url: str) -> str:
-    url = url.strip().rstrip("/")
-    if not url:
-        raise ValidationError("server_url", _("Enter the server address, e.g. https://accountdesk.example.com"))
-    if not (url.startswith("http://") or url.startswith("https://")):
-        raise ValidationError("server_url", _("The address starts with https:// (or http:// on a local network)."))
-    return url
+def validate_url(url: str, *, allow_insecure: bool = False) -> str:
+    """The address, or :class:`ValidationError` on ``server_url`` (https:// unless this computer,
+    or an unencrypted connection the person allowed)."""
+    from ...sync.address import check_server_url
+
+    return check_server_url(url, allow_insecure=allow_insecure)
+
+
+def make_backup_before_rejoin(ctx) -> str:
+    """A backup of the whole profile in its folder, before joining a re-initialised server again."""
+    import datetime as dt
+
+    from ...io.backup import create_backup
+
+    folder = ctx.store.data_dir / "backups"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return str(create_backup(ctx, folder / f"before-rejoin-{stamp}.zip").path)
 
 
 class LoginDialog(QDialog):
@@ -74,6 +86,7 @@ class LoginDialog(QDialog):
         self.ctx = ctx
         self.engine = None
         self._handle = None
+        self._rejoin = False
         self.setWindowTitle(_("Connect to a server"))
         self.setWindowIcon(icons.icon("server"))
         self.setMinimumWidth(460)
@@ -104,6 +117,12 @@ class LoginDialog(QDialog):
             form.addRow("", err)
             self.errors[field] = err
         layout.addLayout(form)
+        self.insecure_check = QCheckBox(_("Allow an unencrypted connection (http://): only on a network you trust"))
+        self.insecure_check.setToolTip(_("Over http:// your password and your clients' data cross the network readable "
+                                         "by anyone on the way."))
+        layout.addWidget(self.insecure_check)
+        self.url_edit.textChanged.connect(self._url_changed)
+        self._url_changed(self.url_edit.text())
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.setTextVisible(False)
@@ -129,12 +148,27 @@ class LoginDialog(QDialog):
         buttons.rejected.connect(self._cancel)
         layout.addWidget(buttons)
 
+    def _url_changed(self, text: str) -> None:
+        from ...sync.address import is_insecure
+
+        insecure = is_insecure(text)
+        self.insecure_check.setVisible(insecure)
+        if not insecure:
+            self.insecure_check.setChecked(False)
+
+    def offer_rejoin(self, message: str) -> None:
+        """The server's database was re-initialised: explain it, and make the button join again."""
+        self._rejoin = True
+        self.message.setText(message)
+        self.message.show()
+        self.ok_button.setText(_("Join again"))
+
     def _cancel(self) -> None:
         if self._handle is not None and not self._handle.done:
             self._handle.cancel()
         self.reject()
 
-    def _show_error(self, field: str, message: str) -> None:
+    def show_error(self, field: str, message: str) -> None:
         label = self.errors.get(field)
         if label is None:
             self.message.setText(message)
@@ -148,13 +182,13 @@ class LoginDialog(QDialog):
             label.hide()
         self.message.hide()
         try:
-            url = validate_url(self.url_edit.text())
+            url = validate_url(self.url_edit.text(), allow_insecure=self.insecure_check.isChecked())
         except ValidationError as exc:
-            self._show_error(exc.field, exc.message)
+            self.show_error(exc.field, exc.message)
             return
         user = self.user_edit.text().strip()
         if not user:
-            self._show_error("username", _("Enter your user name."))
+            self.show_error("username", _("Enter your user name."))
             return
         password = self.password_edit.text()
         if self._settings is not None:
@@ -163,18 +197,22 @@ class LoginDialog(QDialog):
         library = sync_library()
         if library is None or self.ctx is None:
             self.message.setObjectName("Hint")
-            self._show_error("", _("The server address is saved. Signing in is not available in this version yet."))
+            self.show_error("", _("The server address is saved. Signing in is not available in this version yet."))
             self._finish(url, close=False)
             return
         engine_cls, credentials_cls = library
         self.ok_button.setEnabled(False)
         self.progress.show()
         ctx = self.ctx
+        allow, rejoin = self.insecure_check.isChecked(), self._rejoin
 
         start_clean = self._clean
 
         def work(token, progress):
-            engine = engine_cls(ctx, url, credentials_cls(url, user, password=password), start_clean=start_clean)
+            engine = engine_cls(ctx, url, credentials_cls(url, user, password=password), start_clean=start_clean,
+                                allow_insecure=allow, rejoin=rejoin)
+            if rejoin:
+                make_backup_before_rejoin(ctx)
             run_sync(engine, token, progress)
             return engine
 
@@ -201,17 +239,19 @@ class LoginDialog(QDialog):
         self.ok_button.setEnabled(True)
         self.progress.hide()
         if getattr(exc, "code", None) == "demo_profile":
-            self._show_error("", _("This profile holds demo data, which must not reach your company's server. "
+            self.show_error("", _("This profile holds demo data, which must not reach your company's server. "
                                    "“Start clean” removes the demo data and fetches your clients from the server."))
             self.start_clean_button.show()
             return
         if isinstance(exc, ValidationError):
-            self._show_error(exc.field, exc.message)
+            self.show_error(exc.field, exc.message)
+        elif getattr(exc, "code", None) == "server_reinitialised":
+            self.offer_rejoin(exc.message)
         elif isinstance(exc, AccountDeskError):
-            self._show_error("", exc.message)
+            self.show_error("", exc.message)
         else:
             log.warning("sign-in failed: %s", exc)
-            self._show_error("", _("Could not sign in: {error}").format(error=exc))
+            self.show_error("", _("Could not sign in: {error}").format(error=exc))
 
     def _finish(self, url: str, *, close: bool = True) -> None:
         if self.ctx is not None:

@@ -1,0 +1,182 @@
+"""Moving a company in: a laptop with a large profile joins a server (``join``), then a fresh
+supervisor laptop takes the whole company (``company``). Each beside a floor measured in the
+same run, with the peak memory of the laptop process.
+
+    python benchmarks/bench_join.py [--clients 1000] [--sqlite] [--workers 2]
+    python benchmarks/bench_sync.py join|company ...     (the same, from the sync benchmark)
+
+- ``join``: a demo profile of ``--clients`` (made beforehand, not timed) signs in to an empty
+  company server and pushes everything (``--include-demo-data``: the demo stands for a real
+  ledger), then pulls what others changed meanwhile (nothing: no echo). Rows per second from
+  the first request to the end of the sync, in a laptop process of its own whose peak resident
+  memory is reported. Floor: the same rows, already in the server's record format, written into
+  the server's table with one ``COPY`` (PostgreSQL; on SQLite one ``executemany``).
+  Targets: >= 10,000 rows/s and within 5x the floor; laptop peak memory < 300 MB.
+- ``company``: a new supervisor laptop pulls the whole company (search index included), in a
+  process of its own. Floor: copying the same rows straight from the server database into a
+  SQLite table. Target (10,000 clients): under 10 s; peak memory < 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("ACCOUNTDESK_ARGON2_TEST", "1")
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+PASSWORD = "bench-password-1"
+
+
+def _child_sync(profile: str, base: str, user: str, include_demo: bool) -> None:
+    """Runs in the laptop process: one sync, timed; prints a JSON line."""
+    from accountdesk.i18n import set_language
+    from accountdesk.services.context import open_profile
+    from accountdesk.sync.client import SyncEngine
+    from accountdesk.sync.credentials import Credentials
+
+    set_language("en")
+    ctx = open_profile(Path(profile))
+    engine = SyncEngine(ctx, base, Credentials(base, user, password=PASSWORD, use_keyring=False),
+                        include_demo_data=include_demo)
+    phases: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def progress(phase: str, done: int, total: int | None) -> None:
+        phases.setdefault(phase + "_start", time.perf_counter() - started)
+        phases[phase + "_end"] = time.perf_counter() - started
+
+    report = engine.sync(progress=progress)
+    seconds = time.perf_counter() - started
+    engine.close()
+    ctx.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(json.dumps({"pushed": report.pushed, "pulled": report.pulled, "rejected": report.rejected,
+                      "seconds": seconds, "peak_mb": peak, "phases": phases}))
+
+
+def run_laptop(profile: Path, base: str, user: str, include_demo: bool = False) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", str(profile), base, user, "1" if include_demo else "0"],
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit("the laptop process failed:\n" + out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def make_demo(profile: Path, n_clients: int) -> int:
+    out = subprocess.run([sys.executable, "-m", "accountdesk", "--data-dir", str(profile), "demo", "--clients",
+                          str(n_clients), "--seed", "7", "--json"], capture_output=True, text=True, check=True)
+    return int(json.loads(out.stdout)["rows"])
+
+
+def copy_floor(url: str, profile: Path, sqlite: bool) -> tuple[int, float]:
+    """The profile's rows in the server's record format, written into a scratch copy of the
+    server's records table with one COPY (PostgreSQL) or one executemany (SQLite)."""
+    from sqlalchemy import create_engine, select
+
+    from accountdesk.models import SYNCABLE, confidential_fields
+    from accountdesk.services.context import open_profile
+    from accountdesk.sync.codec import row_to_wire
+
+    ctx = open_profile(profile)
+    rows = []
+    with ctx.read() as session:
+        for model in SYNCABLE:
+            for row in session.scalars(select(model)):
+                data = row_to_wire(row)
+                data.pop("id")
+                rows.append((row.id, model.__entity__, row.client_id, len(rows) + 1, False, data,
+                             {"*": ["0", len(rows) + 1, "floor", None]}, sorted(confidential_fields(model, data))))
+    ctx.close()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS floor_records")
+        conn.exec_driver_sql("CREATE TABLE floor_records AS SELECT * FROM srv_records WHERE false" if not sqlite else
+                             "CREATE TABLE floor_records (id TEXT PRIMARY KEY, entity TEXT, client_id TEXT, seq INTEGER, "
+                             "deleted BOOLEAN, data TEXT, clocks TEXT, hidden TEXT, writer TEXT)")
+    start = time.perf_counter()
+    if sqlite:
+        raw = engine.raw_connection()
+        raw.executemany("INSERT INTO floor_records (id, entity, client_id, seq, deleted, data, clocks, hidden) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [(r[0], r[1], r[2], r[3], r[4], json.dumps(r[5], ensure_ascii=False), json.dumps(r[6]),
+                          json.dumps(r[7])) for r in rows])
+        raw.commit()
+        raw.close()
+    else:
+        from psycopg.types.json import Jsonb
+
+        raw = engine.raw_connection()
+        with raw.driver_connection.cursor() as cur, cur.copy(
+                "COPY floor_records (id, entity, client_id, seq, deleted, data, clocks, hidden) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row((r[0], r[1], r[2], r[3], r[4], Jsonb(r[5]), Jsonb(r[6]), Jsonb(r[7])))
+        raw.commit()
+        raw.close()
+    elapsed = time.perf_counter() - start
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE floor_records")
+    engine.dispose()
+    return len(rows), elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", nargs="?", choices=["join", "company", "both"], default="both")
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--sqlite", action="store_true")
+    args = parser.parse_args(argv)
+    from bench_sync import floor_copy, make_database, start_server, tear_down
+
+    from accountdesk.server import admin
+    from accountdesk.server.db import Database
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-join-"))
+    url, drop = make_database(args.sqlite, workdir)
+    db = Database(url)
+    proc = None
+    try:
+        db.migrate()
+        admin.add_user(db, "bench", "supervisor", PASSWORD)
+        proc, base = start_server(url, workdir, 1 if args.sqlite else args.workers)
+        profile = workdir / "ledger"
+        t0 = time.perf_counter()
+        n_rows = make_demo(profile, args.clients)
+        print(f"setup: a demo profile of {args.clients} clients, {n_rows} rows, in {time.perf_counter() - t0:.1f} s")
+        floor_rows, floor_s = copy_floor(url, profile, args.sqlite)
+        join = run_laptop(profile, base, "bench", include_demo=True)
+        rate = join["pushed"] / join["seconds"]
+        floor_rate = floor_rows / floor_s
+        push_s = join["phases"].get("push_end", join["seconds"])
+        print(f"join: {join['pushed']} rows pushed ({join['rejected']} refused), {join['pulled']} pulled back, in "
+              f"{join['seconds']:.1f} s = {rate:,.0f} rows/s (push phase {push_s:.1f} s); laptop peak {join['peak_mb']:.0f} MB | "
+              f"floor (one COPY into the server's table): {floor_rows} rows in {floor_s:.2f} s = {floor_rate:,.0f} rows/s | "
+              f"ratio {floor_rate / rate:.2f}x (targets: >= 10,000 rows/s, <= 5x, < 300 MB, nothing pulled back)")
+        if args.mode in ("company", "both"):
+            fresh = workdir / "fresh"
+            company = run_laptop(fresh, base, "bench")
+            crate = company["pulled"] / company["seconds"]
+            frows, fsec = floor_copy(url, workdir, "company-floor")
+            print(f"company: a fresh supervisor laptop pulled {company['pulled']} rows in {company['seconds']:.1f} s = "
+                  f"{crate:,.0f} rows/s; laptop peak {company['peak_mb']:.0f} MB | floor (server database -> SQLite copy): "
+                  f"{frows} rows in {fsec:.2f} s = {frows / fsec:,.0f} rows/s | ratio {frows / fsec / crate:.2f}x "
+                  f"(target for 10,000 clients: < 10 s, < 300 MB)")
+    finally:
+        tear_down(proc, db, drop, workdir)
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        _child_sync(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] == "1")
+        sys.exit(0)
+    sys.exit(main())
