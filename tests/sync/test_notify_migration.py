@@ -1,4 +1,4 @@
-"""The server migration of notifications (``0004_notify``) keeps existing data, seeds the default
+"""The server migration of notifications (``0005_notify``) keeps existing data, seeds the default
 rules, and goes down and up again, on SQLite and PostgreSQL; the server tree has one head."""
 
 from __future__ import annotations
@@ -17,6 +17,12 @@ from accountdesk.server.notify.rules import DEFAULT_RULES
 
 NOTIFY_TABLES = {"srv_notify_channels", "srv_notify_rules", "srv_user_prefs", "srv_notify_outbox",
                  "srv_notify_escalations", "srv_notify_jobs", "srv_calendar_feeds"}
+
+
+def _before_notify() -> str:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(cfg).get_revision("0005_notify").down_revision
 
 
 def _config(conn) -> Config:
@@ -38,7 +44,7 @@ def test_notify_migration_keeps_data_and_goes_down_and_up(backend, tmp_path):
     db = Database(url)
     try:
         with db.engine.begin() as conn:
-            command.upgrade(_config(conn), "0002")
+            command.upgrade(_config(conn), _before_notify())
         now = dt.datetime.now(dt.UTC)
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO srv_users (id, username, display_name, role, active, password_hash, created_at) "
@@ -55,7 +61,7 @@ def test_notify_migration_keeps_data_and_goes_down_and_up(backend, tmp_path):
             assert [tuple(r) for r in rules] == list(DEFAULT_RULES)
             assert conn.execute(text("SELECT name FROM srv_notify_jobs")).scalars().all() == ["notify"]
         with db.engine.begin() as conn:
-            command.downgrade(_config(conn), "0002")
+            command.downgrade(_config(conn), _before_notify())
         with db.engine.connect() as conn:
             assert not NOTIFY_TABLES & set(inspect(conn).get_table_names())
             assert conn.execute(text("SELECT count(*) FROM srv_records")).scalar_one() == 1

@@ -1,8 +1,8 @@
 """notifications: channels, routing rules (with the default ones), user preferences, the message
 outbox and dead-letter list, announced escalations, job locks, calendar feeds
 
-Revision ID: 0004_notify
-Revises: 0003_authority
+Revision ID: 0005_notify
+Revises: 0004_auth_hardening
 Create Date: 2026-12-07 10:00:00
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision = '0004_notify'
-down_revision = '0003_authority'
+revision = '0005_notify'
+down_revision = '0004_auth_hardening'
 branch_labels = None
 depends_on = None
 
