@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, exc, insert, select
@@ -55,6 +56,10 @@ def unavailable(error: BaseException) -> bool:
     return isinstance(error, (sqlite3.OperationalError, sqlite3.InterfaceError))
 
 
+def _json_dumps(value) -> str:
+    return orjson.dumps(value).decode()
+
+
 class Database:
     """``create``: a SQLite file that does not exist yet is created (``init``, migrations);
     without it (a serving process) a missing file is an error, never a new empty database.
@@ -73,8 +78,11 @@ class Database:
             self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
             self._reader = self.engine
         else:
+            from psycopg.types.json import set_json_loads
+
+            set_json_loads(orjson.loads)  # records' JSON read by psycopg: orjson is several times faster
             self.engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True,
-                                        hide_parameters=True)
+                                        hide_parameters=True, json_serializer=_json_dumps)
             self._writer = self.engine.execution_options(isolation_level="READ COMMITTED")
             self._reader = self.engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
 

@@ -157,11 +157,14 @@ class Writer:
         return self.seq
 
     def load(self, ids: Iterable[str], *, lock: bool) -> None:
-        """Read records into :attr:`state` in one statement (``lock``: until commit)."""
-        todo = [i for i in set(ids) if i not in self.state or (lock and i not in self.locked and self.state[i] is not None)]
+        """Read records into :attr:`state` in one statement: whole and locked until commit
+        (``lock``: records about to change), else only what a reference needs (see
+        :func:`repo.get_light_records`; read whole again should they change later)."""
+        todo = [i for i in set(ids) if i not in self.state or (
+            lock and i not in self.locked and self.state[i] is not None)]
         if not todo:
             return
-        found = repo.get_records(self.conn, todo, lock=lock)
+        found = repo.get_records(self.conn, todo, lock=True) if lock else repo.get_light_records(self.conn, todo)
         for row_id in todo:
             if row_id in self.new or row_id in self.dirty:
                 continue  # written in this transaction: ours is newer
@@ -268,12 +271,16 @@ class Writer:
 
     # -- helpers ------------------------------------------------------------------------------
     def clamp(self, text: str) -> str:
+        """A pushed clock checked, clamped when too far ahead, in its canonical form (clocks
+        compare as text)."""
         wall, counter, node = validate.check_hlc(text)
         limit = now_ms() + self.settings.max_clock_ahead_ms
         if wall > limit:
             log.warning("clamped a clock %s ms ahead from device %s", wall - now_ms(), self.who.device_id)
             self.audits.append(("clock_clamped", {"device_id": self.who.device_id, "hlc": text}))
             wall = limit
+        elif len(text) - len(node) == 23:  # already 16 digits, a dash, 5 digits, a dash
+            return text
         return HLC(wall, counter, node).encode()
 
     def _history(self, rec: dict[str, Any], field: str, old: Any, new: Any, hidden: bool) -> None:
@@ -524,7 +531,7 @@ class Writer:
         if self._codes is None:
             self._codes = repo.live_offering_codes(self.conn)
             for r in self.state.values():
-                if r is not None and r["entity"] == "service_offering":
+                if r is not None and r["entity"] == "service_offering" and not r.get("_light"):
                     self._codes = {c: i for c, i in self._codes.items() if i != r["id"]}
                     if not r["deleted"] and r["data"].get("code"):
                         self._codes[r["data"]["code"].upper()] = r["id"]
@@ -745,7 +752,7 @@ def _result(row_id: str, status: str, seq: int | None = None, conflicts: int = 0
 
 def _first_values(data: dict[str, Any]) -> dict[str, Any]:
     """What a created record's history entry holds: its data fields that have a value."""
-    return {k: v for k, v in data.items() if k not in _NOT_FIRST and v is not None and v != [] and v != "" and v is not False}
+    return {k: v for k, v in data.items() if v is not None and v is not False and k not in _NOT_FIRST and v != "" and v != []}
 
 
 _NOT_FIRST = CREATE_EXTRA | {"updated_at", "updated_by", "deleted_at"}

@@ -111,6 +111,30 @@ def get_records(conn: Connection, ids: list[str], *, lock: bool = False) -> dict
     return out
 
 
+#: What the merge reads of a record it only refers to (a reference's target, an item's client):
+#: who owns and serves it, whether a user is active — not the whole JSON of the record.
+LIGHT_FIELDS = ("owner_id", "backup_owner_id", "user_id")
+
+
+def get_light_records(conn: Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Records by id with only :data:`LIGHT_FIELDS` and ``active`` of their data (marked
+    ``_light``): a batch refers to thousands of rows it does not change."""
+    out: dict[str, dict[str, Any]] = {}
+    ids = sorted(set(ids))
+    d = t.records.c.data
+    cols = (t.records.c.id, t.records.c.entity, t.records.c.client_id, t.records.c.seq, t.records.c.deleted,
+            t.records.c.hidden, t.records.c.writer, *(d[f].as_string().label(f) for f in LIGHT_FIELDS),
+            d["active"].as_boolean().label("active"))
+    for start in range(0, len(ids), 2000):
+        for row in conn.execute(select(*cols).where(_among(conn, t.records.c.id, ids[start:start + 2000]))).mappings():
+            data = {f: row[f] for f in LIGHT_FIELDS}
+            data["active"] = row["active"]
+            out[row["id"]] = {"id": row["id"], "entity": row["entity"], "client_id": row["client_id"], "seq": row["seq"],
+                              "deleted": row["deleted"], "hidden": row["hidden"], "writer": row["writer"],
+                              "data": data, "clocks": {}, "_light": True}
+    return out
+
+
 _RECORD_VALUES = ("entity", "client_id", "seq", "deleted", "data", "clocks", "hidden", "writer")
 _RECORD_COLUMNS = ("id", *_RECORD_VALUES)
 _JSON_COLUMNS = frozenset({"data", "clocks", "hidden", "old", "new"})

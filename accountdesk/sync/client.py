@@ -383,6 +383,8 @@ class SyncEngine:
     # -- push ----------------------------------------------------------------------------------
     def _next_batch(self, exclude: str | None = None) -> tuple[str, list[OutboxEntry]] | None:
         """The next batch to send (an interrupted one first), as outbox entries (tests use it)."""
+        with self.store.write() as session:
+            session.execute(delete(OutboxEntry).where(OutboxEntry.entity == "user", OutboxEntry.status == "pending"))
         batch = self._claim_batch(exclude)
         if batch is None:
             return None
@@ -397,31 +399,31 @@ class SyncEngine:
         """Give the next pending entries a batch id (kept until the server's answer is stored,
         so a retried batch is answered from the server's record): an interrupted batch first.
         Returns the batch id and the highest outbox sequence in it; ``exclude``: a batch in
-        flight."""
+        flight. Every query here goes through an index: a join claims hundreds of batches from
+        an outbox of hundreds of thousands of entries."""
         with self.store.write() as session:
-            session.execute(delete(OutboxEntry).where(OutboxEntry.entity == "user", OutboxEntry.status == "pending"))
-            stmt = select(OutboxEntry.batch_id).where(OutboxEntry.status == "pending", OutboxEntry.batch_id.is_not(None))
-            if exclude is not None:
-                stmt = stmt.where(OutboxEntry.batch_id != exclude)
-            open_batch = session.scalar(stmt.order_by(OutboxEntry.seq).limit(1))
-            if open_batch is None:
-                stmt = select(OutboxEntry.seq).where(OutboxEntry.status == "pending", OutboxEntry.batch_id.is_(None))
-                held = _held_marks(session)
-                if held:  # a batch never mixes edits made before and after the cursor moved
-                    first = session.scalar(stmt.order_by(OutboxEntry.seq).limit(1))
-                    bound = next((upto for upto, _c in held if first is not None and first <= upto), None)
-                    if bound is not None:
-                        stmt = stmt.where(OutboxEntry.seq <= bound)
-                seqs = session.scalars(stmt.order_by(OutboxEntry.seq).limit(self.batch_size)).all()
-                if not seqs:
-                    return None
-                open_batch = new_id()
-                for start in range(0, len(seqs), 900):
-                    session.execute(update(OutboxEntry).where(OutboxEntry.seq.in_(seqs[start:start + 900]))
-                                    .values(batch_id=open_batch))
-                return open_batch, seqs[-1]
-            last = session.scalar(select(func.max(OutboxEntry.seq)).where(OutboxEntry.batch_id == open_batch))
-            return open_batch, int(last)
+            raw = session.connection().connection.driver_connection
+            # ``batch_id > ''`` (not IS NOT NULL) so that SQLite reads the batch index
+            open_batches = [(first, last, batch) for batch, first, last in raw.execute(
+                "SELECT batch_id, min(seq), max(seq) FROM outbox WHERE batch_id > '' AND status = 'pending' "
+                "GROUP BY batch_id").fetchall() if batch != exclude]
+            if open_batches:
+                first, last, batch = min(open_batches)
+                return batch, int(last)
+            stmt = select(OutboxEntry.seq).where(OutboxEntry.status == "pending", OutboxEntry.batch_id.is_(None))
+            held = _held_marks(session)
+            if held:  # a batch never mixes edits made before and after the cursor moved
+                first = session.scalar(stmt.order_by(OutboxEntry.seq).limit(1))
+                bound = next((upto for upto, _c in held if first is not None and first <= upto), None)
+                if bound is not None:
+                    stmt = stmt.where(OutboxEntry.seq <= bound)
+            seqs = session.scalars(stmt.order_by(OutboxEntry.seq).limit(self.batch_size)).all()
+            if not seqs:
+                return None
+            batch = new_id()
+            raw.execute("UPDATE outbox SET batch_id = ? WHERE seq BETWEEN ? AND ? AND status = 'pending' "
+                        "AND batch_id IS NULL", (batch, seqs[0], seqs[-1]))
+            return batch, seqs[-1]
 
     def _batch_body(self, batch_id: str, last: int) -> _Batch:
         """A claimed batch read straight from the store, and its request body: the stored JSON of
@@ -466,7 +468,8 @@ class SyncEngine:
         """Send the outbox batch by batch. While the server applies one batch the next is read
         and encoded (a join of a whole profile is mostly waiting otherwise); batches still go one
         at a time, in order, each answer stored before the next is sent."""
-        with self.store.read() as session:
+        with self.store.write() as session:  # users are the server's: their local records are not sent
+            session.execute(delete(OutboxEntry).where(OutboxEntry.entity == "user", OutboxEntry.status == "pending"))
             total = session.scalar(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.status == "pending"))
         if not total:
             return
