@@ -35,6 +35,10 @@ def wait_for(predicate, timeout: float = 20.0, step: float = 0.1, what: str = "c
     raise AssertionError(f"timed out waiting for {what}")
 
 
+#: receivers started and not yet stopped (the tests' autouse fixture stops them, whatever failed)
+RUNNING: list = []
+
+
 class _Process:
     def __init__(self):
         self.proc: subprocess.Popen | None = None
@@ -43,11 +47,14 @@ class _Process:
         ready.unlink(missing_ok=True)
         self._log = open(log, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen([sys.executable, str(SCRIPT), *argv], stdout=self._log, stderr=subprocess.STDOUT)
+        RUNNING.append(self)
         wait_for(lambda: ready.exists() or self.proc.poll() is not None, what="receiver start")
         if self.proc.poll() is not None:
             raise RuntimeError("receiver exited: " + log.read_text()[-2000:])
 
     def stop(self) -> None:
+        if self in RUNNING:
+            RUNNING.remove(self)
         if self.proc is not None:
             self.proc.terminate()
             try:

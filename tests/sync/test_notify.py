@@ -15,6 +15,7 @@ import icalendar
 import pytest
 from notify_env import (
     ROBOTS,
+    RUNNING,
     SmtpReceiver,
     WebhookReceiver,
     laptop,
@@ -34,6 +35,14 @@ from accountdesk.services import clients, feedback, service, visits
 
 FEES = 8765432
 NOW = dt.datetime.now(dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _stop_receivers():
+    """Receivers a failed test started are stopped all the same."""
+    yield
+    for receiver in list(RUNNING):
+        receiver.stop()
 
 
 def run(main, argv, capsys, stdin: str | None = None):
