@@ -163,11 +163,19 @@ def _bulk_insert(conn: Connection, table, columns: tuple[str, ...], rows: list[d
         return out
 
     if conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
-        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(values(row))
+        import psycopg
+
+        sql = f"COPY {table.name} ({names}) FROM STDIN"
+        try:
+            with raw.cursor() as cur, cur.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(values(row))
+        except psycopg.Error as exc:  # as SQLAlchemy reports it (collisions, the per-item retry, logs)
+            raise DBAPIError.instance(sql, None, exc, psycopg.Error, hide_parameters=True) from exc
         return
     if conn.dialect.name == "sqlite":
+        import sqlite3
+
         marks = ", ".join("?" for _ in columns)
         sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
         at = [i for i, c in enumerate(columns) if c == "at"]
@@ -177,7 +185,10 @@ def _bulk_insert(conn: Connection, table, columns: tuple[str, ...], rows: list[d
             for i in at:  # as SQLAlchemy stores a datetime in SQLite
                 v[i] = v[i].strftime("%Y-%m-%d %H:%M:%S.%f") if hasattr(v[i], "strftime") else v[i]
             params.append(v)
-        raw.executemany(sql, params)
+        try:
+            raw.executemany(sql, params)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(sql, None, exc, sqlite3.Error, hide_parameters=True) from exc
         return
     conn.execute(insert(table), [{c: row.get(c) for c in columns} for row in rows])
 
