@@ -592,6 +592,11 @@ class SyncEngine:
                                 break
                             more = page is not None
                     report.pulled += applied
+                    # The young objects of the pages just written, collected: each fetch leaves
+                    # a small cycle (httpx's request and response) holding a page's bytes, which
+                    # with the collector paused would otherwise pile up for the whole pull
+                    # (hundreds of MB for a company). A young collection does not walk the heap.
+                    gc.collect(1)
                     notify("pull", cursor, target)
                     if failure is not None:
                         raise failure
