@@ -71,6 +71,9 @@ META_SERVER_URL = "server_url"
 META_SYNC_USER = "sync_user_id"
 META_SYNC_USERNAME = "sync_username"
 META_CURRENT_USER = "current_user_id"
+#: [local user id, server user id]: a profile used on its own before joining; its pending
+#: changes name the local user, who is the server user now (replaced as batches are sent)
+META_USER_ALIAS = "sync_user_alias"
 META_INSECURE_OK = "sync_insecure_url"  # the http:// address the person allowed
 
 #: consecutive pulled pages applied in one transaction: at most this many rows, or this long
@@ -434,6 +437,8 @@ class SyncEngine:
                 "SELECT seq, entity, row_id, client_id, op, fields, hlc, base_seq, schema_version FROM outbox "
                 "WHERE batch_id = ? AND status = 'pending' ORDER BY seq", (batch_id,)).fetchall()
         cursor = self._batch_cursor_at(last)
+        with self.store.read() as session:
+            alias = get_meta(session, META_USER_ALIAS)
         dumps = orjson.dumps
         parts = [b'{"batch_id":', dumps(batch_id), b',"cursor":', str(cursor).encode(), b',"items":[']
         for i, (_seq, entity, row_id, client_id, op, fields, hlc, base_seq, version) in enumerate(rows):
@@ -443,7 +448,10 @@ class SyncEngine:
                       b',"op":', dumps(op), b',"fields":', (fields or "{}").encode(), b',"hlc":', dumps(hlc),
                       b',"base_seq":', dumps(base_seq), b',"schema_version":', dumps(version), b"}"]
         parts.append(b"]}")
-        return _Batch(batch_id, [(r[0], r[1], r[2]) for r in rows], b"".join(parts))
+        body = b"".join(parts)
+        if alias:  # ids are UUIDs: an exact match of the quoted id is that user
+            body = body.replace(dumps(alias[0]), dumps(alias[1]))
+        return _Batch(batch_id, [(r[0], r[1], r[2]) for r in rows], body)
 
     def _batch_cursor(self, entries: list[OutboxEntry]) -> int:
         """The pull cursor the device had when the entries were made (the server does not rely
@@ -835,7 +843,8 @@ class SyncEngine:
                 session.execute(delete(model))
             session.execute(delete(OutboxEntry))
             session.execute(delete(Meta).where(Meta.key.in_(
-                [META_CURSOR, META_SCOPE, META_SNAPSHOT, META_RESNAPSHOT, META_HELD, META_SYNC_USER, META_CURRENT_USER])))
+                [META_CURSOR, META_SCOPE, META_SNAPSHOT, META_RESNAPSHOT, META_HELD, META_SYNC_USER, META_CURRENT_USER,
+                 META_USER_ALIAS])))
             set_meta(session, "device_id", new_id().replace("-", "")[-16:])
             set_meta(session, "wiped_at", _now_iso())
         self.credentials.forget()
@@ -1160,9 +1169,10 @@ def _replace_user(session, local: str, user_id: str) -> None:
                                      (quoted_old, quoted_new, quoted_old))
     conn.exec_driver_sql("DELETE FROM outbox WHERE row_id = ?", (local,))
     conn.exec_driver_sql("UPDATE outbox SET user_id = ? WHERE user_id = ?", (user_id, local))
-    for name in ("fields", "old_values"):
-        conn.exec_driver_sql(f"UPDATE outbox SET {name} = replace({name}, ?, ?) WHERE instr({name}, ?)",
-                             (quoted_old, quoted_new, quoted_old))
+    # The pending changes name the local user in their stored JSON: rather than rewrite the
+    # whole outbox in one transaction (a profile of a whole company: hundreds of MB of SQLite
+    # memory), the push puts the server user in as each batch is sent (:data:`META_USER_ALIAS`).
+    set_meta(session, META_USER_ALIAS, [local, user_id])
     conn.exec_driver_sql(f'DELETE FROM "{User.__tablename__}" WHERE id = ?', (local,))
     session.expire_all()
 
