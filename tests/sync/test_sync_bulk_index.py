@@ -86,7 +86,7 @@ def test_cancelled_large_pull_leaves_a_whole_index_and_resumes(portfolio, make_d
 
         monkeypatch.setattr(boss.engine, "_apply", apply_and_cancel)
     else:  # each page its own transaction; cancelled once the first is committed
-        monkeypatch.setattr(sync_client, "GROUP_ROWS", 1)
+        monkeypatch.setattr(sync_client.pull, "GROUP_ROWS", 1)
 
     def progress(phase, done, total):
         if phase == "pull" and done and not grouped:

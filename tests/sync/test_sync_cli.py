@@ -142,7 +142,7 @@ def test_sync_can_be_cancelled_and_resumes(server, make_device, monkeypatch):
 
     from accountdesk.sync import client as sync_client
 
-    monkeypatch.setattr(sync_client, "GROUP_ROWS", 1)  # a transaction per page (grouped: test_sync_bulk_index)
+    monkeypatch.setattr(sync_client.pull, "GROUP_ROWS", 1)  # a transaction per page (grouped: test_sync_bulk_index)
     server.add_user("alice", "manager")
     server.add_user("boss", "supervisor")
     a = make_device("alice")

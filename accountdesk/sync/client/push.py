@@ -1,0 +1,175 @@
+"""Pushing the outbox: batches claimed through the batch index, their bodies spliced from the stored JSON,
+the next one prepared while the server applies one, each answer stored before the next is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import delete, func, select, update
+
+from ...i18n import _
+from ...models import OutboxEntry, new_id
+from ..changes import get_meta, set_meta
+from .base import META_CURSOR, META_HELD, Progress, SyncError, SyncReport, reject_message
+from .membership import _aliases
+from .rows import _record_current
+
+
+@dataclass
+class _Batch:
+    """A claimed outbox batch: its entries (outbox sequence, entity, row id) and request body."""
+
+    batch_id: str
+    entries: list[tuple[int, str, str]]
+    body: bytes
+
+
+def _held_marks(session) -> list[list[int]]:
+    return [[int(upto), int(cursor)] for upto, cursor in get_meta(session, META_HELD) or []]
+
+
+class PushMixin:
+    """The part of :class:`SyncEngine` that does this job (see the module docstring)."""
+
+    def _next_batch(self, exclude: str | None = None) -> tuple[str, list[OutboxEntry]] | None:
+        """The next batch to send (an interrupted one first), as outbox entries (tests use it)."""
+        with self.store.write() as session:
+            session.execute(delete(OutboxEntry).where(OutboxEntry.entity == "user", OutboxEntry.status == "pending"))
+        batch = self._claim_batch(exclude)
+        if batch is None:
+            return None
+        with self.store.read() as session:
+            entries = session.scalars(
+                select(OutboxEntry).where(OutboxEntry.batch_id == batch[0], OutboxEntry.status == "pending")
+                .order_by(OutboxEntry.seq)).all()
+            session.expunge_all()
+        return batch[0], list(entries)
+
+    def _claim_batch(self, exclude: str | None = None) -> tuple[str, int] | None:
+        """Give the next pending entries a batch id (kept until the server's answer is stored,
+        so a retried batch is answered from the server's record): an interrupted batch first.
+        Returns the batch id and the highest outbox sequence in it; ``exclude``: a batch in
+        flight. Every query here goes through an index: a join claims hundreds of batches from
+        an outbox of hundreds of thousands of entries."""
+        with self.store.write() as session:
+            raw = session.connection().connection.driver_connection
+            # ``batch_id > ''`` (not IS NOT NULL) so that SQLite reads the batch index
+            open_batches = [(first, last, batch) for batch, first, last in raw.execute(
+                "SELECT batch_id, min(seq), max(seq) FROM outbox WHERE batch_id > '' AND status = 'pending' "
+                "GROUP BY batch_id").fetchall() if batch != exclude]
+            if open_batches:
+                first, last, batch = min(open_batches)
+                return batch, int(last)
+            stmt = select(OutboxEntry.seq).where(OutboxEntry.status == "pending", OutboxEntry.batch_id.is_(None))
+            held = _held_marks(session)
+            if held:  # a batch never mixes edits made before and after the cursor moved
+                first = session.scalar(stmt.order_by(OutboxEntry.seq).limit(1))
+                bound = next((upto for upto, _c in held if first is not None and first <= upto), None)
+                if bound is not None:
+                    stmt = stmt.where(OutboxEntry.seq <= bound)
+            seqs = session.scalars(stmt.order_by(OutboxEntry.seq).limit(self.batch_size)).all()
+            if not seqs:
+                return None
+            batch = new_id()
+            raw.execute("UPDATE outbox SET batch_id = ? WHERE seq BETWEEN ? AND ? AND status = 'pending' "
+                        "AND batch_id IS NULL", (batch, seqs[0], seqs[-1]))
+            return batch, seqs[-1]
+
+    def _batch_body(self, batch_id: str, last: int) -> _Batch:
+        """A claimed batch read straight from the store, and its request body: the stored JSON of
+        each entry's fields is spliced in as it is (a join sends hundreds of thousands)."""
+        with self.store.read() as session:
+            raw = session.connection().connection.driver_connection
+            rows = raw.execute(
+                "SELECT seq, entity, row_id, client_id, op, fields, hlc, base_seq, schema_version FROM outbox "
+                "WHERE batch_id = ? AND status = 'pending' ORDER BY seq", (batch_id,)).fetchall()
+        cursor = self._batch_cursor_at(last)
+        with self.store.read() as session:
+            alias = _aliases(session)
+        dumps = orjson.dumps
+        parts = [b'{"batch_id":', dumps(batch_id), b',"cursor":', str(cursor).encode(), b',"items":[']
+        for i, (_seq, entity, row_id, client_id, op, fields, hlc, base_seq, version) in enumerate(rows):
+            if i:
+                parts.append(b",")
+            parts += [b'{"entity":', dumps(entity), b',"row_id":', dumps(row_id), b',"client_id":', dumps(client_id),
+                      b',"op":', dumps(op), b',"fields":', (fields or "{}").encode(), b',"hlc":', dumps(hlc),
+                      b',"base_seq":', dumps(base_seq), b',"schema_version":', dumps(version), b"}"]
+        parts.append(b"]}")
+        body = b"".join(parts)
+        for old, new in alias.items():  # ids are UUIDs: an exact match of the quoted id is that user
+            body = body.replace(dumps(old), dumps(new))
+        return _Batch(batch_id, [(r[0], r[1], r[2]) for r in rows], body)
+
+    def _batch_cursor(self, entries: list[OutboxEntry]) -> int:
+        """The pull cursor the device had when the entries were made (the server does not rely
+        on it any more: it decides from what it served this device; sent for older servers)."""
+        return self._batch_cursor_at(max(e.seq for e in entries))
+
+    def _batch_cursor_at(self, last: int) -> int:
+        with self.store.read() as session:
+            cursor = int(get_meta(session, META_CURSOR) or 0)
+            held = _held_marks(session)
+            if not held:
+                return cursor
+            pending = session.scalar(select(OutboxEntry.seq).where(OutboxEntry.status == "pending")
+                                     .order_by(OutboxEntry.seq).limit(1))
+        live = [[upto, c] for upto, c in held if pending is not None and upto >= pending]
+        if live != held:  # marks whose entries are all pushed are dropped
+            with self.store.write() as session:
+                set_meta(session, META_HELD, live or None)
+        return next((min(cursor, c) for upto, c in live if last <= upto), cursor)
+
+    def _push(self, report: SyncReport, notify: Progress, check: Callable[[], None]) -> None:
+        """Send the outbox batch by batch. While the server applies one batch the next is read
+        and encoded (a join of a whole profile is mostly waiting otherwise); batches still go one
+        at a time, in order, each answer stored before the next is sent."""
+        with self.store.write() as session:  # users are the server's: their local records are not sent
+            session.execute(delete(OutboxEntry).where(OutboxEntry.entity == "user", OutboxEntry.status == "pending"))
+            total = session.scalar(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.status == "pending"))
+        if not total:
+            return
+        done = 0
+        notify("push", 0, total)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="accountdesk-push") as pool:
+            claimed = self._claim_batch()
+            batch = self._batch_body(*claimed) if claimed else None
+            while batch is not None:
+                check()
+                answer = pool.submit(self._request, "POST", "/v1/sync/push", encoded=batch.body)
+                claimed = self._claim_batch(exclude=batch.batch_id)
+                following = self._batch_body(*claimed) if claimed else None
+                self._store_push_result(batch, answer.result(), report)
+                done += len(batch.entries)
+                notify("push", done, max(total, done))
+                batch = following
+
+    def _store_push_result(self, batch: _Batch, answer: Any, report: SyncReport) -> None:
+        try:
+            results = answer["results"]
+            ok = answer["batch_id"] == batch.batch_id and len(results) == len(batch.entries)
+        except (KeyError, TypeError):
+            ok = False
+        if not ok:
+            raise SyncError(_("The server answered a push with the wrong number of results."))
+        with self.store.write() as session:
+            done_seqs: list[int] = []
+            current: dict[str, list[tuple[int, str]]] = {}
+            for (seq, entity, row_id), res in zip(batch.entries, results, strict=True):
+                if res.get("status") == "rejected":
+                    session.execute(update(OutboxEntry).where(OutboxEntry.seq == seq).values(
+                        status="rejected", batch_id=None, reject_reason=reject_message(res.get("code"), res.get("reason"))))
+                    report.rejected += 1
+                else:
+                    done_seqs.append(seq)
+                    report.pushed += 1
+                    if res.get("current") and res.get("seq") is not None:
+                        current.setdefault(entity, []).append((int(res["seq"]), row_id))
+            for start in range(0, len(done_seqs), 900):
+                session.execute(delete(OutboxEntry).where(OutboxEntry.seq.in_(done_seqs[start:start + 900])))
+            _record_current(session, current)
+
+    # -- pull ----------------------------------------------------------------------------------

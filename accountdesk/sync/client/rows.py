@@ -1,0 +1,250 @@
+"""Applying pulled rows to the store: new rows straight from their wire values, known rows field by field
+(a pending local edit keeps its value), and the push's answers (what this device now holds as is)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from functools import cache
+from itertools import repeat
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+
+from ...i18n import _
+from ...models import ENTITIES, OutboxEntry, User, utcnow
+from ..codec import column_kind, decode_value
+from .base import MAX_AHEAD_MS, SyncError, log
+from .membership import _drop_local_users
+
+
+def _wire_datetime(value: Any) -> str:
+    """A wire datetime (ISO 8601, UTC) as SQLAlchemy stores it in SQLite: naive UTC text."""
+    text = str(value)
+    if text[-1:] == "Z" and text[10:11] == "T":
+        if len(text) == 27:  # 2026-03-01T09:05:07.000123Z
+            return f"{text[:10]} {text[11:26]}"
+        if len(text) == 20:  # 2026-03-01T09:05:07Z
+            return f"{text[:10]} {text[11:19]}.000000"
+    parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC)
+    return (f"{parsed.year:04d}-{parsed.month:02d}-{parsed.day:02d} {parsed.hour:02d}:{parsed.minute:02d}:"
+            f"{parsed.second:02d}.{parsed.microsecond:06d}")
+
+
+def _insert_params(model, item: dict[str, Any]) -> list | None:
+    """The parameters of one new row, straight from its wire values (no ORM objects: initial
+    syncs bring tens of thousands of rows); None for a tombstone or a malformed row."""
+    if item.get("deleted"):
+        return None
+    hidden = item.get("hidden")
+    try:
+        if hidden:  # stripped confidential fields: blanks where the column may not be null
+            data = dict(item["data"])
+            for key in hidden:
+                if data.get(key) is None and key in _columns(model):
+                    data[key] = _blank(model, key)
+            item = {**item, "data": data}
+        return _row_builder(model)(item)
+    except (ValueError, TypeError):
+        log.warning("ignored a malformed %s %s", item["entity"], item["id"])
+        return None
+
+
+@cache
+def _row_builder(model) -> Callable[[dict[str, Any]], list]:
+    """A function made for ``model`` that turns a wire item into its INSERT parameters in one
+    expression (a generic loop over the columns was most of the Python work of an initial sync,
+    52,000 rows): each value read from the item's data and, where the column needs it, converted
+    for SQLite; ``created_at`` defaults to now; ``id`` and ``server_seq`` come from the item."""
+    keys, _index, convert = _insert_plan(model)
+    conversions = dict(convert)
+    names: dict[Callable, str] = {}
+    parts = []
+    for i, key in enumerate(keys):
+        if key == "id":
+            parts.append('item["id"]')
+        elif key == "server_seq":
+            parts.append('item["seq"]')
+        elif i in conversions:
+            fn = names.setdefault(conversions[i], f"_c{len(names)}")
+            default = f"{fn}(_now())" if key == "created_at" else "None"
+            parts.append(f"({default} if (v := g({key!r})) is None else {fn}(v))")
+        elif key == "created_at":
+            parts.append(f"(_now() if (v := g({key!r})) is None else v)")
+        else:
+            parts.append(f"g({key!r})")
+    source = "def build(item):\n    g = item['data'].get\n    return [" + ", ".join(parts) + "]\n"
+    scope: dict[str, Any] = {fn_name: fn for fn, fn_name in names.items()}
+    scope["_now"] = lambda: utcnow().isoformat()
+    exec(compile(source, f"<insert parameters of {model.__tablename__}>", "exec"), scope)  # noqa: S102 - our own columns
+    return scope["build"]
+
+
+def _wire_date(value: Any) -> str:
+    if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-" and value.isascii():
+        dt.date.fromisoformat(value)  # a valid YYYY-MM-DD is its own ISO form
+        return value
+    return dt.date.fromisoformat(str(value)[:10]).isoformat()
+
+
+def _wire_bool(value: Any) -> int:
+    return 1 if value else 0
+
+
+def _wire_json(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:  # (what orjson cannot write, json can: very large integers)
+        return json.dumps(value)
+
+
+_CONVERT = {"datetime": _wire_datetime, "json": _wire_json, "bool": _wire_bool, "date": _wire_date}
+
+
+@cache
+def _insert_plan(model) -> tuple[tuple[str, ...], dict[str, int], tuple[tuple[int, Callable[[Any], Any]], ...]]:
+    """Column keys in insert order, their positions, and the positions whose wire value needs
+    converting for SQLite with the function that does it."""
+    _sql, cols = _insert_sql(model)
+    keys = tuple(key for key, _kind in cols)
+    convert = tuple((i, _CONVERT[kind]) for i, (key, kind) in enumerate(cols)
+                    if kind in _CONVERT and key not in ("id", "server_seq"))
+    return keys, {key: i for i, key in enumerate(keys)}, convert
+
+
+@cache
+def _insert_sql(model) -> tuple[str, tuple[tuple[str, str], ...]]:
+    cols = tuple((c.key, column_kind(model, c.key)) for c in model.__table__.columns)
+    names = ", ".join(f'"{c.name}"' for c in model.__table__.columns)
+    marks = ", ".join("?" for _ in cols)
+    return f'INSERT INTO "{model.__tablename__}" ({names}) VALUES ({marks})', cols
+
+
+@cache
+def _typed(model) -> frozenset[str]:
+    """Columns whose wire value needs decoding (dates, datetimes, numbers, flags); text and
+    JSON columns are stored as they come (the server checked them when they were pushed)."""
+    return frozenset(c for c in _columns(model) if column_kind(model, c) not in ("str", "json"))
+
+
+@cache
+def _columns(model) -> frozenset[str]:
+    return frozenset(c.key for c in model.__table__.columns) - {"id", "server_seq"}
+
+
+def _blank(model, name: str) -> Any:
+    """What a stripped confidential field holds locally: null, or an empty value where the
+    column may not be null."""
+    column = model.__table__.columns[name]
+    if column.nullable:
+        return None
+    kind = column_kind(model, name)
+    return {"str": "", "int": 0, "float": 0.0, "bool": False, "json": []}.get(kind)
+
+
+def _record_current(session, current: dict[str, list[tuple[int, str]]]) -> None:
+    """Rows the server says this device now holds as they stand at a sequence (its pulls will
+    not send them back): that sequence becomes their ``server_seq``, the base of the next edit."""
+    conn = session.connection().connection.driver_connection
+    for entity, pairs in current.items():
+        model = ENTITIES.get(entity)
+        if model is None:
+            continue
+        conn.executemany(f'UPDATE "{model.__tablename__}" SET server_seq = ? WHERE id = ? '
+                         "AND (server_seq IS NULL OR server_seq < ?)", [(seq, rid, seq) for seq, rid in pairs])
+
+
+class RowsMixin:
+    """The part of :class:`SyncEngine` that does this job (see the module docstring)."""
+
+    def _apply(self, session, items: list[dict[str, Any]]) -> int:
+        """Apply pulled rows (wire items, see :func:`_items`); fields with a pending local edit
+        keep the local value. Returns the number of new unresolved conflicts."""
+        if not items:
+            return 0
+        try:
+            return self._apply_items(session, items)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise SyncError(_("The server sent a malformed change.")) from exc
+
+    def _apply_items(self, session, items: list[dict[str, Any]]) -> int:
+        by_model: dict[type, list[dict[str, Any]]] = {}
+        for item in items:
+            model = ENTITIES.get(item["entity"])
+            if model is not None:  # else written by a newer version: ignored until this one is updated
+                by_model.setdefault(model, []).append(item)
+        pending: dict[str, set[str]] = {}
+        if session.scalar(select(OutboxEntry.seq).where(OutboxEntry.status == "pending").limit(1)) is not None:
+            for row_id, op, fields in session.execute(
+                select(OutboxEntry.row_id, OutboxEntry.op, OutboxEntry.fields)
+                .where(OutboxEntry.status == "pending", OutboxEntry.row_id.in_([i["id"] for i in items]))
+            ):
+                keep = pending.setdefault(row_id, set())
+                keep.update(fields or {})
+                if op == "delete":
+                    keep.add("deleted_at")
+        conflicts = 0
+        newest = ""
+        raw = session.connection()
+        for model, group in by_model.items():
+            # which rows are known, in one query; only those are loaded as objects
+            known = [r[0] for r in raw.exec_driver_sql(
+                f'SELECT id FROM "{model.__tablename__}" WHERE id IN (SELECT value FROM json_each(?))',
+                (orjson.dumps([i["id"] for i in group]).decode(),))]
+            existing: dict[str, Any] = {}
+            for start in range(0, len(known), 500):
+                for row in session.scalars(select(model).where(model.id.in_(known[start:start + 500]))):
+                    existing[row.id] = row
+            newest = max(newest, max(str(i["data"].get("updated_at") or "") for i in group))
+            if model is User:
+                for item in group:
+                    _drop_local_users(session, item["data"].get("username"), item["id"])
+            if not existing:  # all new (an initial sync): straight to parameters
+                inserts = [params for params in map(_insert_params, repeat(model), group) if params is not None]
+            else:
+                inserts = []
+                for item in group:
+                    row = existing.get(item["id"])
+                    if row is None:
+                        params = _insert_params(model, item)
+                        if params is not None:
+                            inserts.append(params)
+                    elif row.server_seq is None or row.server_seq < item["seq"]:
+                        self._update_row(model, row, item, pending.get(item["id"], ()))
+            if inserts:
+                # straight to sqlite3, in this transaction (it takes lists; SQLAlchemy wants tuples)
+                raw.connection.driver_connection.executemany(_insert_sql(model)[0], inserts)
+                if model.__entity__ == "conflict":
+                    resolved = _insert_plan(model)[1]["resolved_at"]
+                    conflicts += sum(1 for params in inserts if params[resolved] is None)
+        if newest:
+            try:
+                self.ctx.clock.observe(newest, max_ahead_ms=MAX_AHEAD_MS)
+            except ValueError:
+                pass
+        return conflicts
+
+    @staticmethod
+    def _update_row(model, row, item: dict[str, Any], keep) -> None:
+        columns = _columns(model)
+        typed = _typed(model)
+        hidden = item.get("hidden") or ()
+        for name, value in item["data"].items():
+            if name not in columns or name in keep:
+                continue
+            if name in typed and value is not None:
+                try:
+                    value = decode_value(model, name, value)
+                except ValueError:
+                    log.warning("ignored a bad value of %s.%s", item["entity"], name)
+                    continue
+            if value is None and name in hidden:
+                value = _blank(model, name)
+            setattr(row, name, value)
+        row.server_seq = item["seq"]
+
+    # -- field history -------------------------------------------------------------------------
