@@ -142,7 +142,8 @@ def copy_floor(url: str, profile: Path, sqlite: bool) -> tuple[int, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", nargs="?", choices=["join", "company", "both"], default="both")
+    parser.add_argument("mode", nargs="?", choices=["join", "company", "both"], default="both",
+                        help="company runs the join first (to fill the server), then measures the fresh laptop")
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sqlite", action="store_true")

@@ -2,6 +2,7 @@
 the same run.
 
     python benchmarks/bench_sync.py [--clients 1000] [--seconds 60] [--devices 50] [--interval 1] [--sqlite]
+    python benchmarks/bench_sync.py join|company [--clients 1000] [--sqlite]   (see bench_join.py)
 
 - ``initial``: a fresh supervisor laptop pulls the whole demo portfolio (``--clients`` demo
   clients with all their rows) through the protocol; floor: copying the same rows straight from
@@ -411,4 +412,10 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] in ("join", "company"):
+        # moving a company in: a whole profile joins, a fresh laptop takes the company
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import bench_join
+
+        sys.exit(bench_join.main(sys.argv[1:]))
     sys.exit(main())
