@@ -8,6 +8,7 @@ read when its token is not good. Nothing logged holds a field value (:func:`erro
 
 
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -224,6 +225,9 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
+        # What the process has built by now (modules, tables, the app) lives as long as it does:
+        # out of the collector's sight, so that its collections walk only what requests make.
+        gc.freeze()
         if purger is not None:
             purger.start()
         if notifier is not None:

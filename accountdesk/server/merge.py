@@ -39,6 +39,7 @@ Refusals never reveal whether a row outside the caller's scope exists.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import time
@@ -49,6 +50,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
+from ..gcpause import gc_paused
 from ..models import ENTITIES, SyncMixin, confidential_fields, new_id
 from ..models.enums import Role
 from ..permissions import (
@@ -77,6 +79,8 @@ SCOPE_FIELDS = frozenset({"owner_id", "backup_owner_id", "user_id", "client_id",
 PROVISIONAL = 1 << 62
 #: Attempts of a push whose transaction collided with another one.
 PUSH_ATTEMPTS = 5
+#: From this many items on, a push runs with the cyclic garbage collector paused.
+BULK_ITEMS = 100
 #: The clock of every field of a created record that has none of its own.
 DEFAULT_CLOCK = "*"
 #: History entries of a created record: one entry holding its first values.
@@ -773,7 +777,10 @@ def push(db: Database, settings: Settings, who: Identity, req: p.PushRequest, *,
     isolate = False
     for attempt in range(1, PUSH_ATTEMPTS + 1):
         try:
-            result = _push_once(db, settings, who, req, delay_ms, isolate=isolate)
+            # A large batch makes tens of thousands of short-lived objects without cycles: the
+            # collector is paused for it (its collections walked the whole server's heap)
+            with gc_paused() if len(req.items) >= BULK_ITEMS else contextlib.nullcontext():
+                result = _push_once(db, settings, who, req, delay_ms, isolate=isolate)
         except DBAPIError as exc:
             if repo.is_collision(exc) and attempt < PUSH_ATTEMPTS - 1:
                 # Another push created the same row, stored the same batch or locked rows in the

@@ -33,6 +33,7 @@ import it.
 
 from __future__ import annotations
 
+from ...gcpause import gc_paused as _gc_paused  # noqa: F401 - as before the split
 from .base import *  # noqa: F403 - constants and errors, as before the split
 from .base import __all__ as _base_all
 from .engine import SyncEngine
@@ -41,7 +42,6 @@ from .engine import SyncEngine
 from .membership import _drop_demo_data as _drop_demo_data
 from .membership import _drop_local_users as _drop_local_users
 from .membership import _hand_local_work_over as _hand_local_work_over
-from .pages import _gc_paused as _gc_paused
 from .pages import _Page as _Page
 from .pages import _page as _page
 from .pages import _PageStream as _PageStream

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,34 +14,6 @@ from .base import FETCH_AHEAD, SyncError
 
 if TYPE_CHECKING:
     from .engine import SyncEngine
-
-
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-_gc_was_enabled = False
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while a pull runs. A page's thousands of parsed
-    dicts hold no cycles, yet every few hundred of them set a collection off, and now and then
-    a full one that walks every object of the process: a sixth of an initial sync here, more in
-    the desktop app's larger heap. Reference counting still frees each page once written; the
-    cycles a pull leaves, if any, are collected afterwards. Pauses nest (syncs of two profiles);
-    the collector is left as the first found it."""
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
 
 
 def _items(raw: Any) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 from sqlalchemy import delete, select
 
+from ...gcpause import gc_paused as _gc_paused
 from ...i18n import _
 from ...models import SYNCABLE, Client, OutboxEntry
 from ...store import search
@@ -35,7 +36,7 @@ from .base import (
     _now_iso,
     log,
 )
-from .pages import _gc_paused, _Page, _page, _PageStream, _snapshot_page
+from .pages import _Page, _page, _PageStream, _snapshot_page
 from .push import _held_marks
 
 
