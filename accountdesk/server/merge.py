@@ -154,6 +154,7 @@ class Writer:
         self._team: dict[str, dict[str, dict[str, Any]]] = {}  # client -> team records from the database
         self._first_seq: int | None | bool = False  # False: not read yet
         self._codes: dict[str, str] | None = None  # live offering code -> id
+        self._teams: dict[str, list[dict[str, Any]]] | None = None  # see _team_in_state
 
     # -- records ------------------------------------------------------------------------------
     def next_seq(self) -> int:
@@ -215,13 +216,23 @@ class Writer:
             rows = [] if client_id in self.new else repo.team_rows(self.conn, [client_id])
             self._team[client_id] = {r["id"]: r for r in rows}
         team = dict(self._team[client_id])
-        for rec in self.state.values():
-            if rec is not None and rec["entity"] == "client_team_member" and rec["client_id"] == client_id:
-                team[rec["id"]] = rec
+        for rec in self._team_in_state().get(client_id, ()):
+            team[rec["id"]] = rec
         for rec in team.values():
             if not rec["deleted"] and rec["data"].get("user_id"):
                 out.add((rec["data"]["user_id"], "team"))
         return out
+
+    def _team_in_state(self) -> dict[str, list[dict[str, Any]]]:
+        """client -> the team records in :attr:`state`, indexed once rather than scanned per
+        client (a server-side import changes the scope of thousands of clients at once)."""
+        if self._teams is not None:
+            return self._teams
+        teams: dict[str, list[dict[str, Any]]] = {}
+        for rec in self.state.values():
+            if rec is not None and rec["entity"] == "client_team_member":
+                teams.setdefault(rec["client_id"], []).append(rec)
+        return teams
 
     def visible(self, client_id: str | None) -> bool:
         """May the writer see this client now (as this transaction stands)?"""
@@ -247,7 +258,9 @@ class Writer:
         numbers. Call it last before the commit: the counter stays locked until then. Returns
         the mapping for provisional numbers the caller holds."""
         self._fix_conflict_stripping()
+        self._teams = self._team_in_state()  # no team record changes from here on
         scopes = {c: self.scope_of_client(c) for c in sorted(self.scope_dirty)}
+        self._teams = None
         used = self.seq - PROVISIONAL
         base = repo.take_numbers(self.conn, used) if used else repo.current_seq(self.conn)
         final = _final(base)
