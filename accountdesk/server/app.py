@@ -30,7 +30,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from .. import __version__
 from ..permissions import sees_all_clients
 from ..sync import protocol as p
-from . import admin, auth, calendar, merge, pull, retention
+from . import admin, auth, calendar, files, merge, pull, retention
 from .compression import CompressionMiddleware
 from .db import Database, unavailable
 from .errors import ServerError, describe
@@ -348,6 +348,7 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
         return admin.clients_needing_owner(db)
 
     app.include_router(notify_api.router(db, ns, Who))
+    app.include_router(files.router(db, settings, files.FileStore(files.root_for(database_url, settings)), Who))
 
     app.add_middleware(CompressionMiddleware, minimum_size=1024, compresslevel=1)  # zstd, else gzip
     app.add_middleware(GuardMiddleware, authenticate=authenticate)

@@ -393,6 +393,10 @@ class Writer:
             flag = ENTITIES[entity].__confidential_flag__
             if flag and flag in fields and not may_change_confidentiality(role):
                 raise Rejected(p.R_CONFIDENTIAL, "you may not change what is confidential")
+        if entity == "attachment":
+            from .files import check_push
+
+            check_push(self, op, fields, existing, new_client)
         return verdict
 
     def _former_scope(self, client_id: str | None, op: str) -> str:

@@ -50,7 +50,7 @@ class RuleContext:
 #: happened to import.
 RULE_MODULES = (
     "clients", "contacts", "visits", "feedback", "service", "surveys", "improvement", "risks",
-    "equipment", "interactions", "opportunities", "team", "users",
+    "equipment", "interactions", "opportunities", "team", "users", "attachments",
 )
 _rules_loaded = False
 
