@@ -108,7 +108,7 @@ def test_context_menu_offers_the_actions_and_reschedules(qtbot, ctx, window):
     item = page.current_item()
     menu = page.item_menu(item)
     titles = [a.text() for a in menu.actions()]
-    assert titles[:2] == ["Open", "Done…"] and "Snooze" in titles and "Reschedule…" in titles and "Reassign" in titles
+    assert titles[:2] == ["Open the item", "Done…"] and "Snooze" in titles and "Reschedule…" in titles and "Reassign" in titles
     page.ask_date = lambda title, first, initial: dt.date(2026, 3, 18)
     next(a for a in menu.actions() if a.text() == "Reschedule…").trigger()
     qtbot.waitUntil(lambda: records.get_record(ctx, "visit", ids["visit_today"])["planned_start"] == at(2026, 3, 18, 15),

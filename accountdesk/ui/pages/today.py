@@ -415,7 +415,7 @@ class TodayPage(QWidget):
         for kind, action in self.kind_actions.items():
             action.setText(_(KINDS[kind]))
         self._update_kind_button()
-        self.done_button.setText(_("Done"))
+        self.done_button.setText(_("Done…"))
         self.done_button.setToolTip(_("Complete the selected item in its form (D)"))
         self.snooze_button.setText(_("Snooze"))
         self.snooze_button.setToolTip(_("Hide the selected item until a later day (S)"))
@@ -576,7 +576,7 @@ class TodayPage(QWidget):
         from ...services.triage import REASSIGNABLE, RESCHEDULABLE, may_reassign
 
         menu = QMenu(self)
-        menu.addAction(_("Open"), lambda: self._open_item(item))
+        menu.addAction(_("Open the item"), lambda: self._open_item(item))
         menu.addAction(_("Done…"), lambda: self.done(item)).setShortcut(QKeySequence("D"))
         snooze = menu.addMenu(_("Snooze"))
         self._fill_snooze_menu(snooze, item)
