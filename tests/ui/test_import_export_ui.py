@@ -473,7 +473,7 @@ def test_clients_page_import_button_and_menus_in_chinese(qtbot, window):
     assert page.import_button.text() == "Import…"
     page.import_button.click()
     wizard = window._import_wizard
-    assert wizard.isVisible() and wizard.windowTitle() == "Import clients or contacts"
+    assert wizard.isVisible() and wizard.windowTitle() == "Import clients, contacts or equipment"
     wizard.reject()
     window.apply_language("zh_CN")
     assert menu_titles(window) == ["文件(&F)", "工具(&T)", "帮助(&H)"]
