@@ -25,12 +25,12 @@ from typing import Any
 from sqlalchemy import String, func, or_, select
 from sqlalchemy.orm import Session
 
+from ..domain.dates import add_months
 from ..errors import ValidationError
 from ..i18n import N_, _
 from ..labels import label
 from ..models import (
     Client,
-    ClientTeamMember,
     Conflict,
     Equipment,
     Feedback,
@@ -39,8 +39,9 @@ from ..models import (
 )
 from ..models.enums import ClientStatus, EquipmentStatus, ItemStatus, Severity, VisitKind, VisitStatus
 from .context import AppContext
-from .scheduling import add_months, local_date, plan_statuses_in
-from .search import scope_condition
+from .feedback import OPEN_STATUSES, effective_due
+from .scheduling import local_date, plan_statuses_in
+from .scope import scope_condition, served_by
 
 KINDS: dict[str, str] = {
     "visit_due": N_("Visit due"),
@@ -93,10 +94,7 @@ def _clients(ctx: AppContext, session: Session, user_id: str | None):
     excluding lost ones: ``({id: name}, a SELECT of their ids)``."""
     conditions = [Client.deleted_at.is_(None), Client.status != ClientStatus.LOST.value, scope_condition(ctx)]
     if user_id:
-        team = select(ClientTeamMember.client_id).where(
-            ClientTeamMember.user_id == user_id, ClientTeamMember.deleted_at.is_(None)
-        )
-        conditions.append(or_(Client.owner_id == user_id, Client.backup_owner_id == user_id, Client.id.in_(team)))
+        conditions.append(served_by(user_id))
     names = dict(session.execute(select(Client.id, Client.name).where(*conditions)).all())
     return names, select(Client.id).where(*conditions)
 
@@ -182,30 +180,6 @@ def _first_line(text: str, width: int = 60) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-def effective_due(feedback: Feedback, now: dt.datetime) -> dt.datetime | None:
-    """The complaint deadline after pauses (the feedback service's rule when it is there)."""
-    try:
-        from .feedback import effective_due as service_effective_due
-    except ImportError:  # pragma: no cover - the feedback service ships with the core
-        service_effective_due = None
-    if service_effective_due is not None:
-        return service_effective_due(feedback, now)
-    if feedback.due_at is None:
-        return None
-    paused = dt.timedelta(seconds=feedback.paused_seconds or 0)
-    if feedback.paused_since is not None:
-        paused += max(now - feedback.paused_since, dt.timedelta(0))
-    return feedback.due_at + paused
-
-
-def open_feedback_statuses() -> frozenset[str]:
-    try:
-        from .feedback import OPEN_STATUSES
-    except ImportError:  # pragma: no cover
-        return frozenset({"received", "investigating", "resolved"})
-    return OPEN_STATUSES
-
-
 def _complaint_items(session, names, ids, now, today, horizon) -> list[AgendaItem]:
     out = []
     for f in session.scalars(
@@ -213,7 +187,7 @@ def _complaint_items(session, names, ids, now, today, horizon) -> list[AgendaIte
             _in_clients(Feedback.client_id, ids),
             Feedback.deleted_at.is_(None),
             Feedback.due_at.is_not(None),
-            Feedback.status.in_(open_feedback_statuses()),
+            Feedback.status.in_(sorted(OPEN_STATUSES)),
         )
     ):
         due_at = effective_due(f, now)

@@ -36,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ..domain.dates import add_months
 from ..domain.validation import USCC_CHARSET, uscc_check_char
 from ..errors import AccountDeskError, ConflictError, ValidationError
 from ..i18n import _
@@ -129,13 +130,6 @@ class DemoSummary:
 
 
 # -- small helpers ------------------------------------------------------------------------------
-def add_months(day: dt.date, months: int) -> dt.date:
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return day.replace(year=year, month=month, day=min(day.day, last))
-
-
 def weekday(day: dt.date) -> dt.date:
     """The working day on or before ``day`` (a weekend moves back to Friday): past events stay past."""
     wd = day.weekday()

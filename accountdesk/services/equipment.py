@@ -6,10 +6,10 @@ derived (:func:`next_service_on`, :func:`next_calibration_on`), never stored.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from typing import Any
 
+from ..domain.dates import add_months
 from ..errors import ValidationError
 from ..i18n import _
 from . import records
@@ -24,13 +24,6 @@ def _dates_not_in_future(rc: RuleContext) -> None:
         value = rc.values.get(name)
         if value is not None and value > today:
             raise ValidationError(name, _("This date cannot lie in the future."))
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus whole months, clamped to the end of a shorter month (31 Jan + 1 = 28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def next_service_on(equipment: dict[str, Any]) -> dt.date | None:

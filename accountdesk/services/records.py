@@ -107,7 +107,9 @@ def _check_refs(rc: RuleContext) -> None:
         raise ValidationError.collect(errors)
 
 
-def _require_permission(ctx: AppContext, entity: str, op: str, fields: set[str]) -> None:
+def require_permission(ctx: AppContext, entity: str, op: str, fields: set[str]) -> None:
+    """Raise :class:`PermissionDenied` unless the acting user's role may ``op`` (create, update,
+    delete) these ``fields`` of ``entity`` (the server checks the same table again)."""
     if not may_write(ctx.actor.role, entity, op, frozenset(fields)):
         raise PermissionDenied(_("Your role may not change this."))
 
@@ -161,7 +163,7 @@ def check_create(
     _load_rules()
     model = model_for(entity)
     parsed_values = dict(values) if parsed else parse_values(entity, values, partial=False)
-    _require_permission(ctx, entity, "create", set(parsed_values))
+    require_permission(ctx, entity, "create", set(parsed_values))
     if not model.__global__ and entity != "client":
         if not client_id:
             raise ValidationError("client", _("Choose a client."))
@@ -179,7 +181,7 @@ def update_record(ctx: AppContext, entity: str, row_id: str, values: dict[str, A
     """Validate and apply a per-field update; returns the fields that really changed."""
     _load_rules()
     parsed = parse_values(entity, values, partial=True)
-    _require_permission(ctx, entity, "update", set(parsed))
+    require_permission(ctx, entity, "update", set(parsed))
     with ctx.write() as (session, writer):
         row = get_live(session, entity, row_id)
         rc = RuleContext(ctx, session, entity, row, parsed, row.client_id)
@@ -191,7 +193,7 @@ def update_record(ctx: AppContext, entity: str, row_id: str, values: dict[str, A
 
 def delete_record(ctx: AppContext, entity: str, row_id: str) -> bool:
     """Tombstone a row (rows are never hard-deleted by a user action)."""
-    _require_permission(ctx, entity, "delete", set())
+    require_permission(ctx, entity, "delete", set())
     with ctx.write() as (session, writer):
         row = get_live(session, entity, row_id)
         return writer.delete(row)
