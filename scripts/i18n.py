@@ -27,6 +27,10 @@ KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "pgettex
 #: area -> file patterns under accountdesk/ (first matching area wins for a file). Each area has
 #: its own catalogue files so that work on different areas never edits the same file.
 AREAS = {
+    "attach": [
+        "services/attachments*.py", "cli/attachments.py", "domain/files.py", "store/blobs.py", "sync/files.py",
+        "ui/workspace/attachments*.py", "ui/widgets/thumbnails.py", "reports/attachments.py",
+    ],
     "demo": ["services/demo*.py", "cli/demo.py"],
     "insight": [
         "services/scheduling.py", "services/health.py", "services/segmentation.py", "services/search.py",
