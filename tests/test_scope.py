@@ -17,7 +17,17 @@ import pytest
 from accountdesk.cli import main
 from accountdesk.errors import NotFoundError
 from accountdesk.io import exports
-from accountdesk.services import clients, detail, dossier, records, search, segmentation, users, visits, workspace
+from accountdesk.services import (
+    clients,
+    detail,
+    dossier,
+    records,
+    search,
+    segmentation,
+    users,
+    visits,
+    workspace,
+)
 from accountdesk.services import feedback as fb
 from accountdesk.services.agenda import agenda
 from accountdesk.services.scope import in_scope, visible_client_ids

@@ -37,6 +37,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..domain.dates import add_months
+from ..domain.feedback import OPEN_STATUSES
 from ..domain.validation import USCC_CHARSET, uscc_check_char
 from ..errors import AccountDeskError, ConflictError, ValidationError
 from ..i18n import _
@@ -920,7 +921,7 @@ class _ClientBuild:
     def one_feedback(self, kind: str, status: str | None) -> None:
         rng, g = self.rng, self.g
         end = self.end
-        if status in ("received", "investigating", "resolved"):  # still open: a recent one
+        if status in OPEN_STATUSES:  # still open: a recent one
             received_day = self.day_between(max(self.start, end - dt.timedelta(days=21)), end - dt.timedelta(days=1))
         else:
             received_day = self.day_between(max(self.start, self.year_ago), end - dt.timedelta(days=1))
@@ -950,7 +951,7 @@ class _ClientBuild:
         candidates = [owner, self.backup.id, g.supervisor.id]
         handler = next(u for u in candidates if u not in involved)
         due_at = default_due(kind, severity, received)  # complaints and appeals: by severity
-        open_ = status in ("received", "investigating", "resolved")
+        open_ = status in OPEN_STATUSES
         values: dict[str, Any] = {
             "kind": kind,
             "channel": ch(rng, ("phone", "written", "onsite", "email", "wechat")),

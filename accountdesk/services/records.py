@@ -125,6 +125,9 @@ def require_permission(ctx: AppContext, entity: str, op: str, fields: set[str]) 
         raise PermissionDenied(_("Your role may not change this."))
 
 
+_require_permission = require_permission  # the old private name, for branches written before it was public
+
+
 def get_live(session: Session, entity: str, row_id: str) -> SyncMixin:
     model = model_for(entity)
     row = session.get(model, row_id)
@@ -203,7 +206,7 @@ def update_in(ctx: AppContext, session: Session, writer: ChangeWriter, entity: s
     _load_rules()
     parsed = values if parsed_already else parse_values(entity, values, partial=True)
     if not parsed_already:
-        _require_permission(ctx, entity, "update", set(parsed))
+        require_permission(ctx, entity, "update", set(parsed))
     row = get_live(session, entity, row_id)
     rc = RuleContext(ctx, session, entity, row, parsed, row.client_id)
     _check_refs(rc)
