@@ -13,6 +13,7 @@ Screens and commands never write this condition themselves: they call :func:`sco
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, literal, or_, select
@@ -24,16 +25,23 @@ from ..models import Client, ClientTeamMember
 from .context import AppContext
 
 
-def served_by(user_id: str, client_id_col: Any = Client.id) -> ColumnElement[bool]:
-    """SQL: ``client_id_col`` is a live client that ``user_id`` owns, backs up or serves."""
+def serves(user_ids: str | Sequence[str]) -> ColumnElement[bool]:
+    """SQL over ``clients``: one of these users owns, backs up or serves (team) the client."""
+    if isinstance(user_ids, str):
+        team = select(ClientTeamMember.client_id).where(
+            ClientTeamMember.user_id == user_ids, ClientTeamMember.deleted_at.is_(None)
+        )
+        return or_(Client.owner_id == user_ids, Client.backup_owner_id == user_ids, Client.id.in_(team))
     team = select(ClientTeamMember.client_id).where(
-        ClientTeamMember.user_id == user_id, ClientTeamMember.deleted_at.is_(None)
+        ClientTeamMember.user_id.in_(user_ids), ClientTeamMember.deleted_at.is_(None)
     )
-    own = select(Client.id).where(
-        Client.deleted_at.is_(None),
-        or_(Client.owner_id == user_id, Client.backup_owner_id == user_id, Client.id.in_(team)),
-    )
-    return client_id_col.in_(own)
+    return or_(Client.owner_id.in_(user_ids), Client.backup_owner_id.in_(user_ids), Client.id.in_(team))
+
+
+def served_by(user_id: str | Sequence[str], client_id_col: Any = Client.id) -> ColumnElement[bool]:
+    """SQL: ``client_id_col`` is a live client that ``user_id`` (or one of several) owns, backs
+    up or serves."""
+    return client_id_col.in_(select(Client.id).where(Client.deleted_at.is_(None), serves(user_id)))
 
 
 def scope_condition(ctx: AppContext, client_id_col: Any = Client.id) -> ColumnElement[bool]:
@@ -65,4 +73,4 @@ def require_in_scope(ctx: AppContext, session: Session, client_id: str | None, r
         raise NotFoundError(_("No client matches “{ref}”.").format(ref=ref or client_id))
 
 
-__all__ = ["in_scope", "require_in_scope", "scope_condition", "served_by", "visible_client_ids"]
+__all__ = ["in_scope", "require_in_scope", "scope_condition", "served_by", "serves", "visible_client_ids"]
