@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..domain import rules
 from ..errors import NotFoundError, ValidationError
 from ..i18n import _
 from ..models import Client
@@ -65,20 +66,14 @@ def _who_assigns_owners(rc: RuleContext) -> None:
 def _backup_is_not_the_owner(rc: RuleContext) -> None:
     if "owner_id" not in rc.values and "backup_owner_id" not in rc.values:
         return
-    owner, backup = rc.current("owner_id"), rc.current("backup_owner_id")
-    if owner and backup and owner == backup:
-        raise ValidationError("backup_owner_id", _("The backup owner must be someone other than the account manager."))
+    rules.backup_is_not_the_owner(rc.current("owner_id"), rc.current("backup_owner_id"))
 
 
 @register_rule("client")
 def _renewal_after_start(rc: RuleContext) -> None:
     if "relationship_since" not in rc.values and "contract_renewal_date" not in rc.values:
         return
-    since, renewal = rc.current("relationship_since"), rc.current("contract_renewal_date")
-    if since is not None and renewal is not None and renewal < since:
-        raise ValidationError(
-            "contract_renewal_date", _("The contract renewal date cannot come before the start of the relationship.")
-        )
+    rules.renewal_after_start(rc.current("relationship_since"), rc.current("contract_renewal_date"))
 
 
 def create_client(ctx: AppContext, **values: Any) -> str:
