@@ -10,8 +10,7 @@ import calendar
 import datetime as dt
 from typing import Any
 
-from ..errors import ValidationError
-from ..i18n import _
+from ..domain import rules
 from . import records
 from .context import AppContext
 from .records import RuleContext, register_rule
@@ -19,11 +18,7 @@ from .records import RuleContext, register_rule
 
 @register_rule("equipment")
 def _dates_not_in_future(rc: RuleContext) -> None:
-    today = rc.ctx.today()
-    for name in ("last_serviced_on", "last_calibrated_on"):
-        value = rc.values.get(name)
-        if value is not None and value > today:
-            raise ValidationError(name, _("This date cannot lie in the future."))
+    rules.equipment_dates_not_in_future(rc.values, rc.ctx.today())
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
