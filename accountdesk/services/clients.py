@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..domain import rules
 from ..errors import NotFoundError, ValidationError
 from ..i18n import _
 from ..models import Client
@@ -13,6 +14,7 @@ from ..permissions import may_create_client
 from . import records
 from .context import AppContext
 from .records import RuleContext, register_rule
+from .scope import in_scope, scope_condition
 
 #: ``session.info`` key: ``{credit code: client name}`` of every live client, which a bulk
 #: writer (an import) reads once and keeps up to date as it adds clients, so that the rule below
@@ -64,28 +66,72 @@ def _who_assigns_owners(rc: RuleContext) -> None:
 def _backup_is_not_the_owner(rc: RuleContext) -> None:
     if "owner_id" not in rc.values and "backup_owner_id" not in rc.values:
         return
-    owner, backup = rc.current("owner_id"), rc.current("backup_owner_id")
-    if owner and backup and owner == backup:
-        raise ValidationError("backup_owner_id", _("The backup owner must be someone other than the account manager."))
+    rules.backup_is_not_the_owner(rc.current("owner_id"), rc.current("backup_owner_id"))
 
 
 @register_rule("client")
 def _renewal_after_start(rc: RuleContext) -> None:
     if "relationship_since" not in rc.values and "contract_renewal_date" not in rc.values:
         return
-    since, renewal = rc.current("relationship_since"), rc.current("contract_renewal_date")
-    if since is not None and renewal is not None and renewal < since:
-        raise ValidationError(
-            "contract_renewal_date", _("The contract renewal date cannot come before the start of the relationship.")
-        )
+    rules.renewal_after_start(rc.current("relationship_since"), rc.current("contract_renewal_date"))
 
 
 def create_client(ctx: AppContext, **values: Any) -> str:
     return records.create_record(ctx, "client", values)
 
 
+@register_rule("client")
+def _owners_change_by_handover(rc: RuleContext) -> None:
+    """A new account manager or backup is a handover (recorded, with its checklist, the open
+    work moving along): a plain field edit that would change them is refused with a pointer to
+    it. Clearing the backup gives nobody anything and stays a field edit."""
+    if rc.row is None:
+        return
+    for name in ("owner_id", "backup_owner_id"):
+        if name not in rc.values or rc.values[name] == getattr(rc.row, name):
+            continue
+        if name == "backup_owner_id" and rc.values[name] is None:
+            continue
+        raise ValidationError(name, _(
+            "The account manager and the backup owner change only through a handover: "
+            "Hand over on the client or the Team screen, or `accountdesk clients assign`."))
+
+
 def update_client(ctx: AppContext, client_id: str, **values: Any) -> dict[str, Any]:
-    return records.update_record(ctx, "client", client_id, values)
+    """Change a client's fields. A new owner or backup owner (id, login or display name) goes
+    through the handover workflow (:func:`services.handover.hand_over_in`) in the same unit of
+    work, so it is recorded with its checklist and the open work moves along."""
+    from .handover import hand_over_in
+    from .userref import resolve_user
+
+    owner_ref = values.pop("owner_id", None)
+    backup_ref = values.get("backup_owner_id")
+    if backup_ref not in (None, ""):
+        values.pop("backup_owner_id")
+    else:
+        backup_ref = None
+    owner_ref = None if owner_ref in (None, "") else str(owner_ref)
+    if owner_ref is None and backup_ref is None:
+        return records.update_record(ctx, "client", client_id, values)
+    with ctx.write() as (session, writer):
+        changed = records.update_in(ctx, session, writer, "client", client_id, values) if values else {}
+        client = records.get_live(session, "client", client_id)
+        owner = resolve_user(session, owner_ref, field="owner_id") if owner_ref else None
+        backup = resolve_user(session, str(backup_ref), field="backup_owner_id") if backup_ref else None
+        to_user = owner.id if owner is not None else client.owner_id
+        if to_user is None:
+            raise ValidationError("owner_id", _("Choose the account manager first."))
+        if to_user == client.owner_id and (backup is None or backup.id == client.backup_owner_id):
+            return changed
+        if backup is not None and backup.id == to_user:
+            raise ValidationError("backup_owner_id", _("The backup owner must be someone other than the account manager."))
+        result = hand_over_in(ctx, session, writer, client_id, to_user, field="owner_id",
+                              backup_user=backup.id if backup is not None else None)
+        if result["to_user_id"] != result["from_user_id"]:
+            changed["owner_id"] = result["to_user_id"]
+        if backup is not None:
+            changed["backup_owner_id"] = result["backup_owner_id"]
+        return changed
 
 
 def delete_client(ctx: AppContext, client_id: str) -> bool:
@@ -98,13 +144,15 @@ def get_client(ctx: AppContext, client_id: str) -> dict[str, Any]:
 
 
 def resolve_client(ctx: AppContext, ref: str) -> str:
-    """A client id from an id or an exact name (or short name / credit code)."""
+    """A client id from an id or an exact name (or short name / credit code), among the clients
+    the acting user may see (one out of scope is "not found", as one that does not exist)."""
     with ctx.read() as session:
         row = session.get(Client, ref)
-        if row is not None and row.deleted_at is None:
+        if row is not None and row.deleted_at is None and in_scope(ctx, session, row.id):
             return row.id
         for col in (Client.name, Client.short_name, Client.uscc):
-            ids = session.scalars(select(Client.id).where(col == ref, Client.deleted_at.is_(None))).all()
+            stmt = select(Client.id).where(col == ref, Client.deleted_at.is_(None), scope_condition(ctx))
+            ids = session.scalars(stmt).all()
             if len(ids) == 1:
                 return ids[0]
             if len(ids) > 1:

@@ -19,11 +19,12 @@ from sqlalchemy.orm.util import identity_key
 from ..domain.schema import SCHEMAS, parse_values
 from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..i18n import _
-from ..models import Client, SyncMixin, User, confidential_fields, model_for
+from ..models import Client, SyncMixin, confidential_fields, model_for
 from ..permissions import may_write
 from ..sync.changes import ChangeWriter
 from ..sync.codec import row_to_wire
 from .context import AppContext
+from .userref import RESPONSIBLE_FIELDS, describe, lookup_user
 
 Rule = Callable[["RuleContext"], None]
 _RULES: dict[str, list[Rule]] = {}
@@ -84,14 +85,24 @@ def _check_refs(rc: RuleContext) -> None:
         if s.kind in ("user", "users"):
             ids = value if isinstance(value, list) else [value]
             for uid in ids:
-                user = rc.session.get(User, uid) or rc.session.scalar(select(User).where(User.username == uid))
-                if user is None or user.deleted_at is not None:
+                try:
+                    user = lookup_user(rc.session, uid, field=name)
+                except ValidationError as exc:
+                    errors.extend(exc.errors)
+                    break
+                if user is None:
                     errors.append((name, _("Unknown user: {user}").format(user=uid)))
                     break
                 if isinstance(value, list):
                     value[value.index(uid)] = user.id
                 else:
                     rc.values[name] = user.id
+                    # a deactivated user never takes on work (kept where it already was)
+                    changed = rc.row is None or getattr(rc.row, name, None) != user.id
+                    if not user.active and changed and (rc.entity, name) in RESPONSIBLE_FIELDS:
+                        errors.append((name, _("{user} has been deactivated and cannot take on clients or work.").format(
+                            user=describe(user))))
+                        break
         elif s.kind in ("ref", "refs"):
             model = model_for(s.ref)
             ids = value if isinstance(value, list) else [value]
@@ -107,9 +118,14 @@ def _check_refs(rc: RuleContext) -> None:
         raise ValidationError.collect(errors)
 
 
-def _require_permission(ctx: AppContext, entity: str, op: str, fields: set[str]) -> None:
+def require_permission(ctx: AppContext, entity: str, op: str, fields: set[str]) -> None:
+    """Raise :class:`PermissionDenied` unless the acting user's role may ``op`` (create, update,
+    delete) these ``fields`` of ``entity`` (the server checks the same table again)."""
     if not may_write(ctx.actor.role, entity, op, frozenset(fields)):
         raise PermissionDenied(_("Your role may not change this."))
+
+
+_require_permission = require_permission  # the old private name, for branches written before it was public
 
 
 def get_live(session: Session, entity: str, row_id: str) -> SyncMixin:
@@ -161,7 +177,7 @@ def check_create(
     _load_rules()
     model = model_for(entity)
     parsed_values = dict(values) if parsed else parse_values(entity, values, partial=False)
-    _require_permission(ctx, entity, "create", set(parsed_values))
+    require_permission(ctx, entity, "create", set(parsed_values))
     if not model.__global__ and entity != "client":
         if not client_id:
             raise ValidationError("client", _("Choose a client."))
@@ -179,19 +195,29 @@ def update_record(ctx: AppContext, entity: str, row_id: str, values: dict[str, A
     """Validate and apply a per-field update; returns the fields that really changed."""
     _load_rules()
     parsed = parse_values(entity, values, partial=True)
-    _require_permission(ctx, entity, "update", set(parsed))
+    require_permission(ctx, entity, "update", set(parsed))
     with ctx.write() as (session, writer):
-        row = get_live(session, entity, row_id)
-        rc = RuleContext(ctx, session, entity, row, parsed, row.client_id)
-        _check_refs(rc)
-        for rule in _RULES.get(entity, []):
-            rule(rc)
-        return writer.update(row, rc.values)
+        return update_in(ctx, session, writer, entity, row_id, parsed, parsed_already=True)
+
+
+def update_in(ctx: AppContext, session: Session, writer: ChangeWriter, entity: str, row_id: str, values: dict[str, Any],
+              *, parsed_already: bool = False) -> dict[str, Any]:
+    """:func:`update_record` inside an existing unit of work."""
+    _load_rules()
+    parsed = values if parsed_already else parse_values(entity, values, partial=True)
+    if not parsed_already:
+        require_permission(ctx, entity, "update", set(parsed))
+    row = get_live(session, entity, row_id)
+    rc = RuleContext(ctx, session, entity, row, parsed, row.client_id)
+    _check_refs(rc)
+    for rule in _RULES.get(entity, []):
+        rule(rc)
+    return writer.update(row, rc.values)
 
 
 def delete_record(ctx: AppContext, entity: str, row_id: str) -> bool:
     """Tombstone a row (rows are never hard-deleted by a user action)."""
-    _require_permission(ctx, entity, "delete", set())
+    require_permission(ctx, entity, "delete", set())
     with ctx.write() as (session, writer):
         row = get_live(session, entity, row_id)
         return writer.delete(row)
