@@ -27,6 +27,8 @@ KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "pgettex
 #: area -> file patterns under accountdesk/ (first matching area wins for a file). Each area has
 #: its own catalogue files so that work on different areas never edits the same file.
 AREAS = {
+    "security": ["store/crypto.py", "cli/security.py", "ui/security*.py", "ui/dialogs/passphrase.py", "ui/dialogs/lock.py",
+                 "services/security.py"],
     "demo": ["services/demo*.py", "cli/demo.py"],
     "insight": [
         "services/scheduling.py", "services/health.py", "services/segmentation.py", "services/search.py",
