@@ -65,6 +65,16 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
     },
     E.OwnershipKind: {"owner": N_("Account manager"), "backup": N_("Backup owner")},
     E.HandoverStatus: {"open": N_("Open"), "completed": N_("Completed")},
+    E.AttachmentKind: {
+        "photo": N_("Photo"),
+        "certificate": N_("Certificate"),
+        "agreement": N_("Signed agreement"),
+        "contract": N_("Contract"),
+        "report": N_("Report"),
+        "letter": N_("Letter"),
+        "email": N_("E-mail"),
+        "other": N_("Other"),
+    },
 }
 
 

@@ -21,6 +21,7 @@ FIELD_WRITABLE = frozenset(
         "improvement_item",
         "contact",
         "conflict",
+        "attachment",
     }
 )
 #: Entities only supervisors and admins may write. Who serves a client (its service team) decides
@@ -54,7 +55,8 @@ def may_write(role: str, entity: str, op: str, fields: set[str] | frozenset[str]
     if role == Role.FIELD:
         if entity not in FIELD_WRITABLE:
             return False
-        return op != "delete" or entity in ("visit", "interaction", "service_note")
+        # (attachments: only those they added themselves, checked on the device and the server)
+        return op != "delete" or entity in ("visit", "interaction", "service_note", "attachment")
     if role == Role.MANAGER:
         if entity == "client":
             if op == "delete":

@@ -29,6 +29,10 @@ KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "pgettex
 AREAS = {
     "security": ["store/crypto.py", "cli/security.py", "ui/security*.py", "ui/dialogs/passphrase.py", "ui/dialogs/lock.py",
                  "services/security.py"],
+    "attach": [
+        "services/attachments*.py", "cli/attachments.py", "domain/files.py", "store/blobs.py", "sync/files.py",
+        "ui/workspace/attachments*.py", "ui/widgets/thumbnails.py", "reports/attachments.py",
+    ],
     "demo": ["services/demo*.py", "cli/demo.py"],
     "insight": [
         "services/scheduling.py", "services/health.py", "services/segmentation.py", "services/search.py",

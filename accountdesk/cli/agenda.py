@@ -64,22 +64,14 @@ def cmd_agenda(args: argparse.Namespace) -> int:
 
 
 def _resolve_user(ctx, ref: str) -> str:
-    from sqlalchemy import or_, select
+    from ..services.users import resolve_user_id
 
-    from ..models import User
-
-    with ctx.read() as session:
-        user = session.scalar(
-            select(User).where(or_(User.id == ref, User.username == ref), User.deleted_at.is_(None))
-        )
-    if user is None:
-        raise ValidationError("user", _("Unknown user: {user}").format(user=ref))
-    return user.id
+    return resolve_user_id(ctx, ref, field="user")
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("agenda", help=_("overdue and upcoming visits, deadlines and renewals"))
     p.add_argument("--days", default="7", metavar="N", help=_("look N days ahead (default 7)"))
-    p.add_argument("--user", metavar=_("USER"), help=_("only the clients of this user (id or user name)"))
+    p.add_argument("--user", metavar=_("USER"), help=_("only the clients of this user (login or display name)"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(func=cmd_agenda)

@@ -4,7 +4,8 @@ and labels in reports.
 
 ``kind`` is one of: ``str``, ``text``, ``int``, ``float``, ``bool``, ``date``, ``datetime``,
 ``enum``, ``uscc``, ``phone``, ``mobile``, ``email``, ``user`` (a user id), ``users`` (a list of
-user ids), ``ref`` (an id of a row of entity ``ref``), ``refs`` (a list of such ids), ``tags``.
+user ids), ``ref`` (an id of a row of entity ``ref``), ``refs`` (a list of such ids), ``tags``,
+``filename`` (a plain file name, :mod:`.files`), ``sha256`` (a SHA-256 in lowercase hex).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ..errors import ValidationError
 from ..i18n import N_, _
 from ..models import enums as E
 from . import validation as V
+from .files import SHA256_RE, file_name_problem
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,29 @@ _schema(
     F("expected_on", "date", N_("Expected on")),
     F("notes", "text", N_("Notes")),
 )
+_schema(
+    "attachment",
+    F("title", "str", N_("Title"), required=True, max_len=200),
+    F("kind", "enum", N_("Kind"), enum=E.AttachmentKind),
+    F("file_name", "filename", N_("File name"), required=True),
+    F("media_type", "str", N_("File type"), max_len=100),
+    F("size", "int", N_("Size"), minimum=0, maximum=2**53),
+    F("sha256", "sha256", N_("SHA-256"), required=True),
+    F("confidential", "bool", N_("Confidential")),
+    F("visit_id", "ref", N_("Visit"), ref="visit"),
+    F("feedback_id", "ref", N_("Feedback"), ref="feedback"),
+    F("equipment_id", "ref", N_("Equipment"), ref="equipment"),
+    F("commitment_id", "ref", N_("SLA commitment"), ref="service_commitment"),
+    F("client_service_id", "ref", N_("Value-added service"), ref="client_service"),
+)
+#: The records an attachment may belong to besides its client: field -> entity.
+ATTACHMENT_PARENTS = {
+    "visit_id": "visit",
+    "feedback_id": "feedback",
+    "equipment_id": "equipment",
+    "commitment_id": "service_commitment",
+    "client_service_id": "client_service",
+}
 
 
 def spec(entity: str, name: str) -> FieldSpec:
@@ -316,6 +341,17 @@ def parse_value(s: FieldSpec, raw: Any) -> Any:
         return V.validate_phone(s.name, str(raw), mobile=True)
     if k == "email":
         return V.validate_email_address(s.name, str(raw))
+    if k == "filename":
+        value = str(raw)
+        why = file_name_problem(value)
+        if why:
+            raise ValidationError(s.name, _("The file name is not acceptable: it {why}.").format(why=_(why)))
+        return value
+    if k == "sha256":
+        value = str(raw).lower()
+        if not SHA256_RE.fullmatch(value):
+            raise ValidationError(s.name, _("Not a SHA-256 (64 hexadecimal digits)."))
+        return value
     if k in ("user", "ref"):
         value = str(raw)
         V.check_text(s.name, value, multiline=False)

@@ -8,6 +8,7 @@ dependency order — services check references instead).
 
 from __future__ import annotations
 
+from .attachment import Attachment
 from .base import (
     SYNC_COLUMNS,
     WIRE_SYNC_COLUMNS,
@@ -25,7 +26,7 @@ from .equipment import Equipment
 from .feedback import Feedback
 from .improvement import ImprovementItem, ImprovementPlan
 from .interaction import Interaction
-from .local import Meta, OutboxEntry
+from .local import BlobChunk, LocalBlob, Meta, OfflineChoice, OutboxEntry
 from .opportunity import Opportunity
 from .ownership import Handover, OwnershipChange
 from .risk import RiskFlag
@@ -56,6 +57,7 @@ SYNCABLE: tuple[type[SyncMixin], ...] = (
     Opportunity,
     OwnershipChange,
     Handover,
+    Attachment,
     Conflict,
 )
 
@@ -110,6 +112,10 @@ __all__ = [
     "OwnershipChange",
     "Handover",
     "Conflict",
+    "Attachment",
     "OutboxEntry",
+    "LocalBlob",
+    "BlobChunk",
+    "OfflineChoice",
     "Meta",
 ]

@@ -174,3 +174,14 @@ class OwnershipKind(StrEnum):
 class HandoverStatus(StrEnum):
     OPEN = "open"
     COMPLETED = "completed"
+
+
+class AttachmentKind(StrEnum):
+    PHOTO = "photo"
+    CERTIFICATE = "certificate"
+    AGREEMENT = "agreement"
+    CONTRACT = "contract"
+    REPORT = "report"
+    LETTER = "letter"
+    EMAIL = "email"
+    OTHER = "other"

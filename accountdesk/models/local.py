@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, HLCType, Id, utcnow
@@ -42,3 +42,42 @@ class Meta(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class LocalBlob(Base):
+    """The bytes of an attachment held on this device, content-addressed (SHA-256), stored in
+    :class:`BlobChunk` rows inside the profile's database (so that they are encrypted with it and
+    travel with its backups). ``have`` bytes have arrived so far (a download resumes from there);
+    ``complete`` once all are here and their hash was checked. ``uploaded``: the server is known
+    to hold them (nothing left to send)."""
+
+    __tablename__ = "local_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    have: Mapped[int] = mapped_column(BigInteger, default=0)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    uploaded: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: why the last transfer of this blob failed (shown in the attachments list), None when fine
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class BlobChunk(Base):
+    """One piece of a :class:`LocalBlob` (pieces of :data:`CHUNK` bytes, in order)."""
+
+    __tablename__ = "blob_chunks"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class OfflineChoice(Base):
+    """A person's "keep offline" switch for one client's files. Without a row, a device keeps
+    the files of the clients its user owns, backs up or serves, and fetches others on demand."""
+
+    __tablename__ = "offline_choices"
+
+    client_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    keep: Mapped[bool] = mapped_column(Boolean)

@@ -63,7 +63,7 @@ def handover_story(data: HandoverReportData) -> list:
             story += [Paragraph(text(_("Notes")), LABEL), Paragraph(text(h.notes), BODY)]
         story.append(SectionHeading(_("Checklist"), level=2))
         if h.checklist:
-            rows = [[coloured(_("Done"), GOOD) if c.done else coloured(_("Open"), WARN), c.label, c.detail] for c in h.checklist]
+            rows = [[coloured(_("Done"), GOOD) if c.done else coloured(_("Open"), WARN), _(c.label) if c.label else "", c.detail] for c in h.checklist]
             story.append(data_table([_("State"), _("Item"), _("Detail")], rows, [12, 38, 50]))
         else:
             story.append(empty())

@@ -256,6 +256,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["ACCOUNTDESK_TRUSTED_PROXIES"] = ",".join(dict.fromkeys(proxies))
     if args.no_docs:
         os.environ["ACCOUNTDESK_SERVER_DOCS"] = "0"
+    if args.files_dir:
+        os.environ["ACCOUNTDESK_SERVER_FILES_DIR"] = str(Path(args.files_dir).resolve())
+    if args.max_file_mb is not None:
+        os.environ["ACCOUNTDESK_MAX_FILE_MB"] = str(args.max_file_mb)
+    if args.file_quota_mb is not None:
+        os.environ["ACCOUNTDESK_FILE_QUOTA_MB"] = str(args.file_quota_mb)
     uvicorn.run(
         "accountdesk.server.app:create_app_from_env", factory=True, host=args.host, port=args.port,
         workers=args.workers, ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
@@ -352,6 +358,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help=_("a reverse proxy whose X-Forwarded-For is believed (an IP address or network; "
                           "repeat for several; also ACCOUNTDESK_TRUSTED_PROXIES); none by default"))
     p.add_argument("--no-docs", action="store_true", help=_("do not publish /docs and /openapi.json"))
+    p.add_argument("--files-dir", metavar=_("FOLDER"),
+                   help=_("folder of the attachment files (default: beside the SQLite database, or per database "
+                          "under the server's data folder; also ACCOUNTDESK_SERVER_FILES_DIR)"))
+    p.add_argument("--max-file-mb", type=int, metavar="MB", help=_("largest attachment file accepted (default 50)"))
+    p.add_argument("--file-quota-mb", type=int, metavar="MB",
+                   help=_("attachment files each user may upload in all (default 20480; 0: no quota)"))
     p.set_defaults(func=cmd_serve)
 
     from .notify.cli import register as register_notify

@@ -152,6 +152,8 @@ class Writer:
         self._former: dict[str, tuple[int, int | None]] = {}
         self._seen: dict[str, dt.datetime] = {}
         self._team: dict[str, dict[str, dict[str, Any]]] = {}  # client -> team records from the database
+        #: client -> team records written in this transaction (the overlay on ``_team``)
+        self._team_written: dict[str, dict[str, dict[str, Any]]] = {}
         self._first_seq: int | None | bool = False  # False: not read yet
         self._codes: dict[str, str] | None = None  # live offering code -> id
 
@@ -183,10 +185,20 @@ class Writer:
 
     def put(self, rec: dict[str, Any], *, new: bool) -> None:
         self.state[rec["id"]] = rec
+        if rec["entity"] == "client_team_member":
+            self._team_written.setdefault(rec["client_id"], {})[rec["id"]] = rec
         if new or rec["id"] in self.new:
             self.new.add(rec["id"])
         else:
             self.dirty.add(rec["id"])
+
+    def reindex_team(self) -> None:
+        """Rebuild the index of team records written (after a rolled-back item)."""
+        self._team_written = {}
+        for row_id in self.new | self.dirty:
+            rec = self.state.get(row_id)
+            if rec is not None and rec["entity"] == "client_team_member":
+                self._team_written.setdefault(rec["client_id"], {})[row_id] = rec
 
     # -- scope --------------------------------------------------------------------------------
     def prefetch_scope(self, client_ids: Iterable[str]) -> None:
@@ -214,10 +226,9 @@ class Writer:
             # a client created in this transaction has no team in the database
             rows = [] if client_id in self.new else repo.team_rows(self.conn, [client_id])
             self._team[client_id] = {r["id"]: r for r in rows}
-        team = dict(self._team[client_id])
-        for rec in self.state.values():
-            if rec is not None and rec["entity"] == "client_team_member" and rec["client_id"] == client_id:
-                team[rec["id"]] = rec
+        # (an index of what this transaction wrote: a join's batch makes hundreds of clients
+        # and looking through every record for each one made a batch quadratic)
+        team = {**self._team[client_id], **self._team_written.get(client_id, {})}
         for rec in team.values():
             if not rec["deleted"] and rec["data"].get("user_id"):
                 out.add((rec["data"]["user_id"], "team"))
@@ -393,6 +404,10 @@ class Writer:
             flag = ENTITIES[entity].__confidential_flag__
             if flag and flag in fields and not may_change_confidentiality(role):
                 raise Rejected(p.R_CONFIDENTIAL, "you may not change what is confidential")
+        if entity == "attachment":
+            from .files import check_push
+
+            check_push(self, op, fields, existing, new_client)
         return verdict
 
     def _former_scope(self, client_id: str | None, op: str) -> str:
@@ -841,6 +856,7 @@ def _isolated(writer: Writer, item: p.PushItem) -> dict[str, Any]:
         savepoint.rollback()
         writer.state = before
         writer.new, writer.dirty, _n, writer.scope_dirty, _a, writer.seq = saved
+        writer.reindex_team()
         del writer.history[saved[2]:]
         del writer.audits[saved[4]:]
         raise Rejected(p.R_INVALID, "the server could not store this record") from None

@@ -64,8 +64,11 @@ def purge(db: Database, older_than: dt.timedelta, *, only_if_due: dt.timedelta |
             repo.audit(conn, "purge", purged=len(old), horizon=horizon, older_than_s=seconds)
     if old:
         log.info("purged %d tombstones older than %s; horizon now %d", len(old), older_than, horizon)
+    from . import files  # attachment files no record names any more go with their records
+
+    removed = files.purge(db, files.FileStore(files.root_for(db.url)))
     return {"purged": len(old), "horizon": horizon, "older_than_days": older_than.total_seconds() / 86400,
-            "cutoff": cutoff.isoformat()}
+            "cutoff": cutoff.isoformat(), **removed}
 
 
 class DailyPurge:

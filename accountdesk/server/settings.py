@@ -72,3 +72,10 @@ class Settings:
     purge_check_s: float = field(default_factory=lambda: _float("ACCOUNTDESK_PURGE_CHECK_S", 3600))
     #: test hooks (e.g. a delay inside the push transaction); never enable in production
     test_hooks: bool = field(default_factory=lambda: os.environ.get("ACCOUNTDESK_SERVER_TEST_HOOKS") == "1")
+    #: attachment files (issue 18): the largest file accepted, each user's quota (0: none), the
+    #: folder they are kept in (default: beside a SQLite database, or per database under the
+    #: server's data folder) and the size of the pieces devices send
+    max_file_bytes: int = field(default_factory=lambda: _int("ACCOUNTDESK_MAX_FILE_MB", 50) * 1024 * 1024)
+    file_quota_bytes: int = field(default_factory=lambda: _int("ACCOUNTDESK_FILE_QUOTA_MB", 20 * 1024) * 1024 * 1024)
+    files_dir: str | None = field(default_factory=lambda: os.environ.get("ACCOUNTDESK_SERVER_FILES_DIR") or None)
+    file_piece_bytes: int = field(default_factory=lambda: min(max(_int("ACCOUNTDESK_FILE_PIECE_KB", 4096), 64), 8192) * 1024)

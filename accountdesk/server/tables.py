@@ -333,8 +333,20 @@ calendar_feeds = Table(
     Column("created_at", TS, nullable=False),
 )
 
+#: Attachment files stored on the server's disk (issue 18, server/files.py): who uploaded each
+#: first (the per-user quota counts those) and when.
+blobs = Table(
+    "srv_blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("uploaded_by", String(36), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Index("ix_srv_blobs_uploaded_by", "uploaded_by"),
+)
+
 #: Free text columns are Text on both back ends.
 __all__ = ["metadata", "counter", "records", "scope", "former_scope", "users", "devices", "tokens",
            "loss_seen", "login_failures", "login_locks", "token_families", "batches", "history", "audit", "purges",
            "notify_channels", "notify_rules", "user_prefs", "notify_outbox", "notify_escalations", "notify_jobs",
-           "calendar_feeds", "Text"]
+           "calendar_feeds", "blobs", "Text"]

@@ -34,6 +34,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, Numeric, String, Text
 
+from ..domain.files import SHA256_RE, file_name_problem
 from ..domain.schema import SCHEMAS, FieldSpec
 from ..models import SYNC_COLUMNS, SyncMixin
 from ..models.base import UTCDateTime
@@ -234,6 +235,12 @@ def check_value(col: Column, value: Any) -> Any:
                 raise invalid(name, "not one of the allowed values")
             if spec.kind in ("user", "ref"):
                 check_id(name, value)
+            if spec.kind == "filename":
+                why = file_name_problem(value)
+                if why:
+                    raise invalid(name, why)
+            if spec.kind == "sha256" and not SHA256_RE.fullmatch(value):
+                raise invalid(name, "not a SHA-256 in lowercase hexadecimal")
             if spec.required and not value.strip():
                 raise invalid(name, "is required")
         elif name.endswith("_id") or name in _ID_FIELDS:

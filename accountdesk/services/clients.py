@@ -84,8 +84,58 @@ def create_client(ctx: AppContext, **values: Any) -> str:
     return records.create_record(ctx, "client", values)
 
 
+@register_rule("client")
+def _owners_change_by_handover(rc: RuleContext) -> None:
+    """A new account manager or backup is a handover (recorded, with its checklist, the open
+    work moving along): a plain field edit that would change them is refused with a pointer to
+    it. Clearing the backup gives nobody anything and stays a field edit."""
+    if rc.row is None:
+        return
+    for name in ("owner_id", "backup_owner_id"):
+        if name not in rc.values or rc.values[name] == getattr(rc.row, name):
+            continue
+        if name == "backup_owner_id" and rc.values[name] is None:
+            continue
+        raise ValidationError(name, _(
+            "The account manager and the backup owner change only through a handover: "
+            "Hand over on the client or the Team screen, or `accountdesk clients assign`."))
+
+
 def update_client(ctx: AppContext, client_id: str, **values: Any) -> dict[str, Any]:
-    return records.update_record(ctx, "client", client_id, values)
+    """Change a client's fields. A new owner or backup owner (id, login or display name) goes
+    through the handover workflow (:func:`services.handover.hand_over_in`) in the same unit of
+    work, so it is recorded with its checklist and the open work moves along."""
+    from .handover import hand_over_in
+    from .userref import resolve_user
+
+    owner_ref = values.pop("owner_id", None)
+    backup_ref = values.get("backup_owner_id")
+    if backup_ref not in (None, ""):
+        values.pop("backup_owner_id")
+    else:
+        backup_ref = None
+    owner_ref = None if owner_ref in (None, "") else str(owner_ref)
+    if owner_ref is None and backup_ref is None:
+        return records.update_record(ctx, "client", client_id, values)
+    with ctx.write() as (session, writer):
+        changed = records.update_in(ctx, session, writer, "client", client_id, values) if values else {}
+        client = records.get_live(session, "client", client_id)
+        owner = resolve_user(session, owner_ref, field="owner_id") if owner_ref else None
+        backup = resolve_user(session, str(backup_ref), field="backup_owner_id") if backup_ref else None
+        to_user = owner.id if owner is not None else client.owner_id
+        if to_user is None:
+            raise ValidationError("owner_id", _("Choose the account manager first."))
+        if to_user == client.owner_id and (backup is None or backup.id == client.backup_owner_id):
+            return changed
+        if backup is not None and backup.id == to_user:
+            raise ValidationError("backup_owner_id", _("The backup owner must be someone other than the account manager."))
+        result = hand_over_in(ctx, session, writer, client_id, to_user, field="owner_id",
+                              backup_user=backup.id if backup is not None else None)
+        if result["to_user_id"] != result["from_user_id"]:
+            changed["owner_id"] = result["to_user_id"]
+        if backup is not None:
+            changed["backup_owner_id"] = result["backup_owner_id"]
+        return changed
 
 
 def delete_client(ctx: AppContext, client_id: str) -> bool:

@@ -610,14 +610,41 @@ def _feedback_info(f: Feedback, uname, now: dt.datetime) -> FeedbackInfo:
     )
 
 
+def checklist_detail(raw: Any) -> str | None:
+    """A checklist item's detail as text, whatever shape it was stored in: the app writes a list
+    of lines (dialog, ``clients assign``, the server), older data and imports a text or nothing."""
+    detail = raw.get("detail")
+    if isinstance(detail, (list, tuple)):
+        lines = [checklist_line(x) for x in detail if x not in (None, "")]
+        count = raw.get("count")
+        if isinstance(count, int) and count > len(lines):
+            lines.append(_("… and {n} more").format(n=count - len(lines)))
+        text = "\n".join(lines)
+    elif isinstance(detail, dict):
+        text = checklist_line(detail)
+    elif detail is None:
+        text = ""
+    else:
+        text = str(detail)
+    return text.strip() or None
+
+
+def checklist_line(value: Any) -> str:
+    if isinstance(value, dict):
+        return " ".join(str(v) for v in value.values() if v not in (None, ""))
+    return str(value)
+
+
 def _handover_info(h: Handover, uname) -> HandoverInfo:
     items = []
     for raw in h.checklist or []:
+        if isinstance(raw, str):  # a bare line of text (hand-made data)
+            raw = {"key": raw, "label": raw}
         if not isinstance(raw, dict):
             continue
         items.append(
             ChecklistItem(str(raw.get("key", "")), str(raw.get("label") or raw.get("key") or ""), bool(raw.get("done")),
-                          raw.get("detail") if raw.get("detail") not in ("", None) else None)
+                          checklist_detail(raw))
         )
     return HandoverInfo(
         h.id, uname(h.from_user_id), uname(h.to_user_id), uname(h.by_user_id), h.at, h.reason, tuple(items), h.notes, h.status

@@ -13,28 +13,71 @@ from sqlalchemy import select
 
 from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..i18n import _
-from ..models import SYNCABLE, Client, Handover, OwnershipChange, User
+from ..models import (
+    Client,
+    Contact,
+    Feedback,
+    Handover,
+    ImprovementItem,
+    OwnershipChange,
+    User,
+    Visit,
+    VisitPlan,
+)
 from ..permissions import sees_all_clients
-from ..sync.checklist import build_checklist
+from ..sync.checklist import OPEN_FEEDBACK, OPEN_ITEMS, build_checklist
 from ..sync.codec import row_to_wire
 from .context import AppContext
-
-
-def _user(session, ref: str) -> User:
-    user = session.get(User, ref) or session.scalar(select(User).where(User.username == ref))
-    if user is None or user.deleted_at is not None:
-        raise ValidationError("to", _("Unknown user: {user}").format(user=ref))
-    return user
+from .userref import require_active, resolve_user
 
 
 def checklist_for(ctx: AppContext, client_id: str) -> list[dict[str, Any]]:
-    rows: dict[str, list[dict[str, Any]]] = {}
     with ctx.read() as session:
-        for model in SYNCABLE:
-            if model.__entity__ in ("feedback", "visit", "improvement_item", "contact"):
-                found = session.scalars(select(model).where(model.client_id == client_id, model.deleted_at.is_(None)))
-                rows[model.__entity__] = [row_to_wire(r) for r in found]
-    return build_checklist(rows, ctx.today().isoformat())
+        return checklist_in(session, client_id, ctx.today().isoformat())
+
+
+#: Open work a successor takes over with a client: (model, field, is it still open?).
+OPEN_WORK = (
+    (Feedback, "handler_id", lambda r: r.status in OPEN_FEEDBACK),
+    (Visit, "owner_id", lambda r: r.status == "planned"),
+    (VisitPlan, "owner_id", lambda r: bool(r.active)),
+    (ImprovementItem, "owner_id", lambda r: r.status in OPEN_ITEMS),
+)
+
+
+def _work_title(row) -> str:
+    for name in ("subject", "purpose", "action", "title"):
+        value = getattr(row, name, None)
+        if value:
+            return str(value)
+    return str(getattr(row, "kind", "") or "")
+
+
+def move_open_work(session, writer, client_id: str, from_user_id: str | None, to_user_id: str,
+                   *, fallback_user_id: str | None = None) -> list[dict[str, Any]]:
+    """Give ``to_user_id`` the open work ``from_user_id`` held in this client: the complaints
+    they handle, their planned visits and visit plans, their open improvement items. Each move is
+    a recorded field change (field history). A complaint the successor is involved in goes to
+    ``fallback_user_id`` instead (recusal), or stays where it was and is reported ``moved=False``."""
+    if not from_user_id or from_user_id == to_user_id:
+        return []
+    out = []
+    for model, field, is_open in OPEN_WORK:
+        col = getattr(model, field)
+        rows = list(session.scalars(select(model).where(model.client_id == client_id, col == from_user_id,
+                                                        model.deleted_at.is_(None))))
+        for row in rows:
+            if not is_open(row):
+                continue
+            target: str | None = to_user_id
+            involved = (row.involved_user_ids or []) if model is Feedback else []
+            if target in involved:
+                target = fallback_user_id if fallback_user_id and fallback_user_id not in involved else None
+            if target is not None:
+                writer.update(row, {field: target})
+            out.append({"entity": model.__entity__, "row_id": row.id, "field": field, "title": _work_title(row),
+                        "from_user_id": from_user_id, "to_user_id": target, "moved": target is not None})
+    return out
 
 
 def hand_over_client(
@@ -47,51 +90,77 @@ def hand_over_client(
     notes: str | None = None,
     backup_user: str | None = None,
     require_reason: bool = False,
+    field: str = "to",
 ) -> dict[str, Any]:
-    """Hand a client over to ``to_user`` (id or user name). Supervisors and admins only.
+    """Hand a client over to ``to_user`` (id, login or display name). Supervisors and admins only.
 
     ``checklist`` defaults to what the new owner must pick up (:func:`checklist_for`); the
     handover stays ``open`` until every item of it is done. ``backup_user`` also changes the
-    backup owner. Returns the client, handover id, previous and new owner and the checklist.
+    backup owner. The open work the previous owner held in the client (complaints they handle,
+    planned visits, visit plans, improvement items) moves to the new owner, each move recorded.
+    Returns the client, handover id, previous and new owner, the checklist and the moves.
     """
+    with ctx.write() as (session, writer):
+        return hand_over_in(ctx, session, writer, client_id, to_user, reason, checklist=checklist, notes=notes,
+                            backup_user=backup_user, require_reason=require_reason, field=field)
+
+
+def hand_over_in(ctx: AppContext, session, writer, client_id: str, to_user: str, reason: str | None = None, *,
+                 checklist: list[dict[str, Any]] | None = None, notes: str | None = None, backup_user: str | None = None,
+                 require_reason: bool = False, field: str = "to") -> dict[str, Any]:
+    """:func:`hand_over_client` inside an existing unit of work (a resignation: many clients, one
+    transaction)."""
     actor = ctx.actor
     if not sees_all_clients(actor.role):
         raise PermissionDenied(_("Only supervisors and administrators may reassign clients."))
     reason = (reason or "").strip() or None
     if require_reason and reason is None:
         raise ValidationError("reason", _("Give the reason for the handover."))
+    client = session.get(Client, client_id)
+    if client is None or client.deleted_at is not None:
+        raise NotFoundError(_("The client no longer exists (it may have been deleted)."))
     if checklist is None:
-        checklist = checklist_for(ctx, client_id)
-    with ctx.write() as (session, writer):
-        client = session.get(Client, client_id)
-        if client is None or client.deleted_at is not None:
-            raise NotFoundError(_("The client no longer exists (it may have been deleted)."))
-        target = _user(session, to_user)
-        if not target.active:
-            raise ValidationError("to", _("{user} has been deactivated.").format(user=target.display_name))
-        backup = _user(session, backup_user) if backup_user else None
-        if client.owner_id == target.id and (backup is None or backup.id == client.backup_owner_id):
-            raise ValidationError("to", _("{user} already owns this client.").format(user=target.display_name))
-        old = client.owner_id
-        now = ctx.now()
-        done = bool(checklist) and all(item.get("done") for item in checklist)
-        handover = writer.create(Handover, {
-            "from_user_id": old, "to_user_id": target.id, "by_user_id": actor.id, "at": now, "reason": reason,
-            "checklist": checklist, "notes": notes, "status": "completed" if done else "open"}, client_id=client_id)
-        changes: dict[str, Any] = {}
-        if old != target.id:
-            writer.create(OwnershipChange, {
-                "kind": "owner", "from_user_id": old, "to_user_id": target.id, "by_user_id": actor.id, "at": now,
-                "reason": reason, "handover_id": handover.id}, client_id=client_id)
-            changes["owner_id"] = target.id
-        if backup is not None and backup.id != client.backup_owner_id:
-            writer.create(OwnershipChange, {
-                "kind": "backup", "from_user_id": client.backup_owner_id, "to_user_id": backup.id, "by_user_id": actor.id,
-                "at": now, "reason": reason, "handover_id": handover.id}, client_id=client_id)
-            changes["backup_owner_id"] = backup.id
-        writer.update(client, changes)
-        return {"client_id": client_id, "handover_id": handover.id, "from_user_id": old, "to_user_id": target.id,
-                "checklist": checklist}
+        checklist = checklist_in(session, client_id, ctx.today().isoformat())
+    target = require_active(resolve_user(session, to_user, field=field), field=field)
+    backup = require_active(resolve_user(session, backup_user, field="backup_owner_id"), field="backup_owner_id") if backup_user else None
+    if client.owner_id == target.id and (backup is None or backup.id == client.backup_owner_id):
+        raise ValidationError(field, _("{user} already owns this client.").format(user=target.display_name))
+    new_backup = backup.id if backup is not None else client.backup_owner_id
+    if new_backup == target.id:
+        if backup is not None:
+            raise ValidationError("backup_owner_id", _("The backup owner must be someone other than the account manager."))
+        new_backup = None  # the backup becomes the owner: no backup until one is named
+    old = client.owner_id
+    old_backup = client.backup_owner_id
+    now = ctx.now()
+    done = bool(checklist) and all(item.get("done") for item in checklist)
+    handover = writer.create(Handover, {
+        "from_user_id": old, "to_user_id": target.id, "by_user_id": actor.id, "at": now, "reason": reason,
+        "checklist": checklist, "notes": notes, "status": "completed" if done else "open"}, client_id=client_id)
+    changes: dict[str, Any] = {}
+    if old != target.id:
+        writer.create(OwnershipChange, {
+            "kind": "owner", "from_user_id": old, "to_user_id": target.id, "by_user_id": actor.id, "at": now,
+            "reason": reason, "handover_id": handover.id}, client_id=client_id)
+        changes["owner_id"] = target.id
+    if new_backup != old_backup:
+        writer.create(OwnershipChange, {
+            "kind": "backup", "from_user_id": old_backup, "to_user_id": new_backup, "by_user_id": actor.id,
+            "at": now, "reason": reason, "handover_id": handover.id}, client_id=client_id)
+        changes["backup_owner_id"] = new_backup
+    writer.update(client, changes)
+    moves = move_open_work(session, writer, client_id, old, target.id, fallback_user_id=new_backup)
+    session.flush()
+    return {"client_id": client_id, "client_name": client.name, "handover_id": handover.id, "from_user_id": old,
+            "to_user_id": target.id, "backup_owner_id": new_backup, "checklist": checklist, "moves": moves}
+
+
+def checklist_in(session, client_id: str, today_iso: str) -> list[dict[str, Any]]:
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for model in (Feedback, Visit, ImprovementItem, Contact):
+        found = session.scalars(select(model).where(model.client_id == client_id, model.deleted_at.is_(None)))
+        rows[model.__entity__] = [row_to_wire(r) for r in found]
+    return build_checklist(rows, today_iso)
 
 
 #: The name the CLI (``clients assign``) and the sync tests use.

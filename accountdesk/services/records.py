@@ -19,11 +19,12 @@ from sqlalchemy.orm.util import identity_key
 from ..domain.schema import SCHEMAS, parse_values
 from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..i18n import _
-from ..models import Client, SyncMixin, User, confidential_fields, model_for
+from ..models import Client, SyncMixin, confidential_fields, model_for
 from ..permissions import may_write
 from ..sync.changes import ChangeWriter
 from ..sync.codec import row_to_wire
 from .context import AppContext
+from .userref import RESPONSIBLE_FIELDS, describe, lookup_user
 
 Rule = Callable[["RuleContext"], None]
 _RULES: dict[str, list[Rule]] = {}
@@ -50,7 +51,7 @@ class RuleContext:
 #: happened to import.
 RULE_MODULES = (
     "clients", "contacts", "visits", "feedback", "service", "surveys", "improvement", "risks",
-    "equipment", "interactions", "opportunities", "team", "users",
+    "equipment", "interactions", "opportunities", "team", "users", "attachments",
 )
 _rules_loaded = False
 
@@ -84,14 +85,24 @@ def _check_refs(rc: RuleContext) -> None:
         if s.kind in ("user", "users"):
             ids = value if isinstance(value, list) else [value]
             for uid in ids:
-                user = rc.session.get(User, uid) or rc.session.scalar(select(User).where(User.username == uid))
-                if user is None or user.deleted_at is not None:
+                try:
+                    user = lookup_user(rc.session, uid, field=name)
+                except ValidationError as exc:
+                    errors.extend(exc.errors)
+                    break
+                if user is None:
                     errors.append((name, _("Unknown user: {user}").format(user=uid)))
                     break
                 if isinstance(value, list):
                     value[value.index(uid)] = user.id
                 else:
                     rc.values[name] = user.id
+                    # a deactivated user never takes on work (kept where it already was)
+                    changed = rc.row is None or getattr(rc.row, name, None) != user.id
+                    if not user.active and changed and (rc.entity, name) in RESPONSIBLE_FIELDS:
+                        errors.append((name, _("{user} has been deactivated and cannot take on clients or work.").format(
+                            user=describe(user))))
+                        break
         elif s.kind in ("ref", "refs"):
             model = model_for(s.ref)
             ids = value if isinstance(value, list) else [value]
@@ -181,12 +192,22 @@ def update_record(ctx: AppContext, entity: str, row_id: str, values: dict[str, A
     parsed = parse_values(entity, values, partial=True)
     _require_permission(ctx, entity, "update", set(parsed))
     with ctx.write() as (session, writer):
-        row = get_live(session, entity, row_id)
-        rc = RuleContext(ctx, session, entity, row, parsed, row.client_id)
-        _check_refs(rc)
-        for rule in _RULES.get(entity, []):
-            rule(rc)
-        return writer.update(row, rc.values)
+        return update_in(ctx, session, writer, entity, row_id, parsed, parsed_already=True)
+
+
+def update_in(ctx: AppContext, session: Session, writer: ChangeWriter, entity: str, row_id: str, values: dict[str, Any],
+              *, parsed_already: bool = False) -> dict[str, Any]:
+    """:func:`update_record` inside an existing unit of work."""
+    _load_rules()
+    parsed = values if parsed_already else parse_values(entity, values, partial=True)
+    if not parsed_already:
+        _require_permission(ctx, entity, "update", set(parsed))
+    row = get_live(session, entity, row_id)
+    rc = RuleContext(ctx, session, entity, row, parsed, row.client_id)
+    _check_refs(rc)
+    for rule in _RULES.get(entity, []):
+        rule(rc)
+    return writer.update(row, rc.values)
 
 
 def delete_record(ctx: AppContext, entity: str, row_id: str) -> bool:

@@ -16,6 +16,7 @@ from ..models import ClientTeamMember, User
 from . import records
 from .context import AppContext
 from .records import RuleContext, register_rule
+from .userref import lookup_user
 
 
 @register_rule("client_team_member")
@@ -49,7 +50,7 @@ def add_team_member(ctx: AppContext, client_id: str, user: str, *, role: str | N
 def remove_team_member(ctx: AppContext, client_id: str, user: str) -> bool:
     """Take a user (id or user name) off the client's service team."""
     with ctx.read() as session:
-        user_row = session.get(User, user) or session.scalar(select(User).where(User.username == user))
+        user_row = lookup_user(session, user, field="user")
         member_id = None
         if user_row is not None:
             member_id = session.scalar(

@@ -17,6 +17,7 @@ from ..models import User
 from . import records
 from .context import AppContext
 from .records import RuleContext, register_rule
+from .userref import lookup_user, require_active, resolve_user
 
 
 @register_rule("user")
@@ -52,14 +53,21 @@ def deactivate_user(ctx: AppContext, user_id: str) -> dict[str, Any]:
 
 
 def find_user(ctx: AppContext, ref: str) -> dict[str, Any] | None:
-    """A user by id or user name."""
+    """A user by id, login or display name (``None`` when nobody is; an ambiguous display name
+    is a :class:`ValidationError` listing the candidates)."""
     with ctx.read() as session:
-        user = session.get(User, ref) or session.scalar(
-            select(User).where(func.lower(User.username) == ref.strip().lower(), User.deleted_at.is_(None))
-        )
-        if user is None or user.deleted_at is not None:
-            return None
-        return records.to_dict(user, confidential=True)
+        user = lookup_user(session, ref)
+        return None if user is None else records.to_dict(user, confidential=True)
+
+
+def resolve_user_id(ctx: AppContext, ref: str, *, field: str = "user", active: bool = False) -> str:
+    """The id of the user named by ``ref`` (id, login or display name); a :class:`ValidationError`
+    on ``field`` when unknown or ambiguous, or deactivated when ``active`` is asked for."""
+    with ctx.read() as session:
+        user = resolve_user(session, ref, field=field)
+        if active:
+            require_active(user, field=field)
+        return user.id
 
 
 def list_users(ctx: AppContext, *, include_inactive: bool = False) -> list[dict[str, Any]]:

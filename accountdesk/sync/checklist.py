@@ -23,6 +23,13 @@ LABELS = {
 }
 
 
+def _due(value: Any) -> str:
+    """The deadline of a wire datetime as ``· 2026-03-09``, empty without one (no words: the
+    detail is stored data, shown in either language)."""
+    text = str(value or "")
+    return f"· {text[:10]}" if text else ""
+
+
 def build_checklist(rows: Mapping[str, Iterable[Mapping[str, Any]]], today_iso: str) -> list[dict[str, Any]]:
     """``rows`` maps entity -> live rows of one client (wire values); ``today_iso`` is YYYY-MM-DD."""
 
@@ -42,7 +49,7 @@ def build_checklist(rows: Mapping[str, Iterable[Mapping[str, Any]]], today_iso: 
     ]
     out = []
     for key, found, describe in (
-        ("open_feedback", feedback, lambda r: str(r.get("subject") or "")),
+        ("open_feedback", feedback, lambda r: " ".join(x for x in (str(r.get("subject") or ""), _due(r.get("due_at"))) if x)),
         ("upcoming_visits", visits, lambda r: f"{str(r.get('planned_start') or '')[:16]} {r.get('purpose') or r.get('kind') or ''}".strip()),
         ("open_improvement_items", items, lambda r: str(r.get("action") or "")),
         ("key_contacts", contacts, lambda r: " ".join(str(x) for x in (r.get("name"), r.get("title"), r.get("mobile")) if x)),

@@ -413,7 +413,10 @@ def test_handover_gives_the_client_to_a_new_manager(workspace, ctx, client_id, s
     assert handover["checklist"][0]["key"] == "open_feedback" and handover["checklist"][0]["done"]
     tab = workspace.show_tab("ownership")
     tab.reload()
-    assert cell_texts(tab.view, 2) == ["李娜"] and cell_texts(tab.view, 3) == ["赵磊"]
+    # the owner moved from 李娜 to 赵磊; 赵磊 was the backup, who cannot also be the owner: the backup is cleared
+    pairs = list(zip(cell_texts(tab.view, 2), cell_texts(tab.view, 3), strict=True))
+    assert len(pairs) == 2 and ("李娜", "赵磊") in pairs and pairs[0 if pairs[1] == ("李娜", "赵磊") else 1][0] == "赵磊"
+    assert records.get_record(ctx, "client", client_id)["backup_owner_id"] is None
 
 
 def test_conflict_review_keeps_the_other_value(qtbot, ctx, client_id, staff, qtmodeltester):

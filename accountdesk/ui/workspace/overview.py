@@ -318,7 +318,8 @@ class OverviewTab(Tab):
     def edit_profile(self) -> RecordDialog:
         dlg = RecordDialog(self.ctx, "client", row_id=self.client_id, lookups=self.lookups, parent=self,
                            title=_("Edit profile"),
-                           fields=[n for n in SCHEMAS["client"] if may_write(self.ctx.actor.role, "client", "update", {n})])
+                           fields=[n for n in SCHEMAS["client"] if may_write(self.ctx.actor.role, "client", "update", {n})
+                                   and n not in ("owner_id", "backup_owner_id")])  # a handover changes those
         dlg.saved.connect(lambda _i: (self.reload(), self.profile_changed.emit(), self.changed.emit("client")))
         dlg.open()
         return dlg

@@ -1,0 +1,438 @@
+"""Attachment files on the server (issue 18): content-addressed blobs on disk, uploaded and
+downloaded in pieces beside the row sync, with the same scope and confidentiality as the rows.
+
+Storage: ``<files dir>/<sha[:2]>/<sha>``, named by their SHA-256. The folder is the server
+setting ``ACCOUNTDESK_SERVER_FILES_DIR`` (``serve --files-dir``); by default a folder beside a
+SQLite database (``<database>-files``), or one per database under the server's data folder for
+PostgreSQL. An upload in progress is ``partial/<sha>.part``: it grows piece by piece (each
+``PUT`` continues exactly where the file stands, so a device or a server killed half-way resumes
+from the last byte that reached the disk), and becomes the blob only when its hash is right
+(renamed into place: a blob on disk is always whole and correct). ``srv_blobs`` records who
+uploaded each blob first (the per-user quota counts those).
+
+What the server trusts (nothing a device claims):
+- a device may upload or download a blob only when a live attachment record with that hash lies
+  in a client it may see, and, for roles that may not see confidential data, that record is not
+  confidential — the same answer (404) whether the blob or the client exists or not;
+- the size comes from that record (pushed and checked like every row), never from the request;
+  the bytes must hash to the name, or the upload is thrown away;
+- a file over the per-file limit or over the user's quota is refused with its own code
+  (``too_large``, ``quota_exceeded``) before a byte is kept;
+- the record's file (hash, size, name, type) and what it belongs to never change; field staff
+  mark nothing confidential and delete only the attachments they added
+  (:func:`check_push`, called by the merge for every pushed attachment).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Header, Request
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+
+from ..domain.files import SHA256_RE
+from ..domain.schema import ATTACHMENT_PARENTS
+from ..models.enums import Role
+from ..permissions import sees_all_clients, sees_confidential
+from ..sync import protocol as p
+from . import repo
+from . import tables as t
+from .db import Database
+from .errors import ServerError
+from .settings import Settings
+
+log = logging.getLogger("accountdesk.server")
+
+#: Fields of an attachment fixed when it is made.
+IMMUTABLE = frozenset({"file_name", "media_type", "size", "sha256", *ATTACHMENT_PARENTS})
+#: Largest piece of an upload (the request body cap is higher).
+MAX_PIECE = 8 * 1024 * 1024
+#: Partial uploads untouched for this long are removed by the purge.
+PARTIAL_MAX_AGE = dt.timedelta(days=7)
+#: A blob no record names is kept this long after it was stored (its record may still be on its
+#: way: devices push rows first, files after, but a retried upload can come later).
+UNREFERENCED_GRACE = dt.timedelta(days=1)
+
+E_QUOTA = "quota_exceeded"
+E_HASH = "hash_mismatch"
+E_OFFSET = "offset_mismatch"
+E_NOT_UPLOADED = "not_uploaded"
+
+_SHA_PATH = Annotated[str, PathParam(min_length=64, max_length=64, pattern=r"^[0-9a-f]{64}$")]
+
+
+# -- where the files live --------------------------------------------------------------------
+
+def default_root(database_url: str) -> Path:
+    """The files folder of a database: beside a SQLite file, or per PostgreSQL database under the
+    server's data folder."""
+    url = make_url(database_url)
+    if url.drivername.startswith("sqlite") and url.database and url.database != ":memory:":
+        db = Path(url.database)
+        return db.with_name(db.name + "-files")
+    from .cli import _data_dir_default
+
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{url.host or 'local'}_{url.port or 5432}_{url.database or 'db'}")
+    return _data_dir_default() / "files" / name
+
+
+def root_for(database_url: str, settings: Settings | None = None) -> Path:
+    settings = settings or Settings()
+    return Path(settings.files_dir) if settings.files_dir else default_root(database_url)
+
+
+class OffsetMismatch(Exception):
+    def __init__(self, offset: int):
+        super().__init__(offset)
+        self.offset = offset
+
+
+class HashMismatch(Exception):
+    pass
+
+
+class FileStore:
+    """Blobs on disk, named by hash; partial uploads beside them."""
+
+    _locks: dict[str, threading.Lock] = {}
+    _locks_guard = threading.Lock()
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+        self.partial = self.root / "partial"
+
+    def path(self, sha: str) -> Path:
+        return self.root / sha[:2] / sha
+
+    def part(self, sha: str) -> Path:
+        return self.partial / f"{sha}.part"
+
+    def has(self, sha: str) -> bool:
+        return self.path(sha).is_file()
+
+    def offset(self, sha: str) -> int:
+        try:
+            return self.part(sha).stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    @contextlib.contextmanager
+    def _lock(self, sha: str) -> Iterator[None]:
+        """One writer per blob: a thread lock in this process and, where the system has it, a
+        file lock across the server's processes."""
+        with self._locks_guard:
+            lock = self._locks.setdefault(sha, threading.Lock())
+        with lock:
+            self.partial.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.partial / f"{sha}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                try:
+                    import fcntl
+
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                except ImportError:  # Windows: one serving process per files folder
+                    pass
+                yield
+            finally:
+                os.close(fd)
+
+    def append(self, sha: str, offset: int, data: bytes, size: int) -> int:
+        """Add a piece at ``offset`` (where the partial file stands); returns the new offset. At
+        ``size`` the hash is checked and the blob put in place (:class:`HashMismatch`: thrown away)."""
+        with self._lock(sha):
+            if self.has(sha):
+                return size
+            part = self.part(sha)
+            current = self.offset(sha)
+            if offset != current:
+                raise OffsetMismatch(current)
+            if current + len(data) > size:
+                raise OffsetMismatch(current)
+            if data:
+                with open(part, "ab") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+            elif not part.exists():
+                part.touch()
+            current += len(data)
+            if current == size:
+                self._finish(sha)
+            return current
+
+    def _finish(self, sha: str) -> None:
+        part = self.part(sha)
+        h = hashlib.sha256()
+        with open(part, "rb") as f:
+            while piece := f.read(1024 * 1024):
+                h.update(piece)
+        if h.hexdigest() != sha:
+            part.unlink(missing_ok=True)
+            raise HashMismatch()
+        target = self.path(sha)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(part, target)
+        with contextlib.suppress(OSError):  # the rename itself reaches the disk
+            dfd = os.open(target.parent, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+
+    def delete(self, sha: str) -> None:
+        self.path(sha).unlink(missing_ok=True)
+        self.part(sha).unlink(missing_ok=True)
+
+    def stored(self) -> Iterator[str]:
+        if not self.root.is_dir():
+            return
+        for sub in self.root.iterdir():
+            if sub.is_dir() and len(sub.name) == 2:
+                for f in sub.iterdir():
+                    if SHA256_RE.fullmatch(f.name):
+                        yield f.name
+
+    def stale_partials(self, older_than: dt.timedelta) -> list[Path]:
+        if not self.partial.is_dir():
+            return []
+        cutoff = dt.datetime.now(dt.UTC).timestamp() - older_than.total_seconds()
+        return [f for f in self.partial.iterdir() if f.stat().st_mtime < cutoff]
+
+
+# -- who may have which blob ---------------------------------------------------------------------
+
+def _sha_expr(conn: Connection) -> str:
+    if conn.dialect.name == "postgresql":
+        return "(data->>'sha256')"
+    return "json_extract(data, '$.sha256')"
+
+
+def attachment_records(conn: Connection, sha: str) -> list[dict[str, Any]]:
+    """The live attachment records that name a blob (client, hidden fields, size)."""
+    sql = text(f"SELECT id, client_id, hidden, data FROM srv_records WHERE entity = 'attachment' "
+               f"AND deleted = :no AND {_sha_expr(conn)} = :sha")
+    rows = conn.execute(sql, {"sha": sha, "no": False}).mappings().all()
+    out = []
+    for r in rows:
+        data = r["data"] if isinstance(r["data"], dict) else json.loads(r["data"])
+        hidden = r["hidden"] if isinstance(r["hidden"], list) else json.loads(r["hidden"] or "[]")
+        out.append({"id": r["id"], "client_id": r["client_id"], "hidden": hidden, "data": data})
+    return out
+
+
+def allowed_record(conn: Connection, who, sha: str) -> dict[str, Any] | None:
+    """A live attachment record naming ``sha`` that ``who`` may read, or None."""
+    everything = sees_all_clients(who.role)
+    secret_ok = sees_confidential(who.role)
+    for rec in attachment_records(conn, sha):
+        if rec["hidden"] and not secret_ok:
+            continue
+        if everything or (rec["client_id"] and repo.in_scope(conn, who.user_id, rec["client_id"])):
+            return rec
+    return None
+
+
+def used_bytes(conn: Connection, user_id: str) -> int:
+    return int(conn.execute(select(func.coalesce(func.sum(t.blobs.c.size), 0)).where(t.blobs.c.uploaded_by == user_id)).scalar_one())
+
+
+# -- the merge's rules for pushed attachment rows ------------------------------------------------
+
+def check_push(writer, op: str, fields: set[str], existing: dict[str, Any] | None, values: dict[str, Any] | None) -> None:
+    """Rules of attachment rows on top of the generic ones (see the module docstring)."""
+    from .validate import Rejected, invalid
+
+    role = writer.who.role
+    if op == "update":
+        fixed = sorted(IMMUTABLE & fields)
+        if fixed:
+            raise invalid(fixed[0], "the file of an attachment cannot change (another file is another attachment)")
+        if existing is not None:
+            parents = [k for k in ATTACHMENT_PARENTS if existing["data"].get(k)]
+            if len(parents) > 1:
+                raise invalid(parents[1], "an attachment belongs to one record at most")
+    if op == "create":
+        values = values or {}
+        parents = [k for k in ATTACHMENT_PARENTS if values.get(k)]
+        if len(parents) > 1:
+            raise invalid(parents[1], "an attachment belongs to one record at most")
+        if values.get("confidential") and not sees_confidential(role):
+            raise Rejected(p.R_CONFIDENTIAL, "your role may not mark a file confidential")
+        size = values.get("size")
+        limit = writer.settings.max_file_bytes
+        if isinstance(size, int) and limit > 0 and size > limit:
+            raise invalid("size", f"larger than the server's limit for one file ({limit} bytes)")
+    if op == "delete" and role == Role.FIELD and existing is not None \
+            and existing["data"].get("created_by") != writer.who.user_id:
+        raise Rejected(p.R_NOT_ALLOWED, "field staff delete only the attachments they added")
+
+
+# -- HTTP ------------------------------------------------------------------------------------------
+
+class UploadStart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    size: int = Field(ge=0, le=p.MAX_INT)
+
+
+class UploadState(BaseModel):
+    offset: int
+    size: int
+    complete: bool
+
+
+class Limits(BaseModel):
+    max_file_bytes: int
+    quota_bytes: int
+    used_bytes: int
+    piece_bytes: int
+
+
+def router(db: Database, settings: Settings, store: FileStore, who_dep) -> APIRouter:
+    r = APIRouter()
+
+    def _allowed(conn: Connection, who, sha: str) -> dict[str, Any]:
+        rec = allowed_record(conn, who, sha)
+        if rec is None:
+            raise ServerError(404, p.E_NOT_FOUND, "No such file.")
+        return rec
+
+    def _size_of(rec: dict[str, Any]) -> int:
+        size = rec["data"].get("size")
+        if not isinstance(size, int) or size < 0:
+            raise ServerError(404, p.E_NOT_FOUND, "No such file.")
+        return size
+
+    def _check_limits(conn: Connection, who, sha: str, size: int) -> None:
+        if settings.max_file_bytes > 0 and size > settings.max_file_bytes:
+            raise ServerError(413, p.E_TOO_LARGE, f"The file is larger than the server's limit ({settings.max_file_bytes} bytes).",
+                              limit=settings.max_file_bytes)
+        if settings.file_quota_bytes > 0 and not store.has(sha):
+            used = used_bytes(conn, who.user_id)
+            if used + size > settings.file_quota_bytes:
+                raise ServerError(413, E_QUOTA, "Your quota for files on the server is used up.",
+                                  quota=settings.file_quota_bytes, used=used)
+
+    def _record_blob(sha: str, size: int, who) -> None:
+        with db.write() as conn:
+            if conn.execute(select(t.blobs.c.sha256).where(t.blobs.c.sha256 == sha)).first() is None:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(t.blobs).values(sha256=sha, size=size, uploaded_by=who.user_id, created_at=repo.utcnow()))
+                except IntegrityError:
+                    pass
+
+    @r.get("/v1/files/limits", response_model=Limits)
+    def limits(who: who_dep) -> Limits:
+        with db.read() as conn:
+            used = used_bytes(conn, who.user_id)
+        return Limits(max_file_bytes=settings.max_file_bytes, quota_bytes=settings.file_quota_bytes, used_bytes=used,
+                      piece_bytes=settings.file_piece_bytes)
+
+    @r.post("/v1/files/{sha}/upload", response_model=UploadState, responses={
+        404: {"model": p.ErrorBody}, 413: {"model": p.ErrorBody}, 409: {"model": p.ErrorBody}})
+    def upload_start(sha: _SHA_PATH, req: UploadStart, who: who_dep) -> UploadState:
+        """Begin or resume an upload: where the server's copy stands."""
+        with db.read() as conn:
+            rec = _allowed(conn, who, sha)
+            size = _size_of(rec)
+            if req.size != size:
+                raise ServerError(409, p.E_BAD_REQUEST, "The size does not match the attachment's.")
+            if store.has(sha):
+                return UploadState(offset=size, size=size, complete=True)
+            _check_limits(conn, who, sha, size)
+        if size == 0:  # nothing to send: the empty blob is made at once
+            try:
+                store.append(sha, 0, b"", 0)
+            except HashMismatch:
+                raise ServerError(422, E_HASH, "The bytes do not match their hash; the upload was discarded.") from None
+            _record_blob(sha, 0, who)
+            return UploadState(offset=0, size=0, complete=True)
+        return UploadState(offset=store.offset(sha), size=size, complete=False)
+
+    @r.put("/v1/files/{sha}/upload", response_model=UploadState, responses={
+        404: {"model": p.ErrorBody}, 409: {"model": p.ErrorBody}, 413: {"model": p.ErrorBody}, 422: {"model": p.ErrorBody}})
+    async def upload_piece(sha: _SHA_PATH, request: Request, who: who_dep,
+                           offset: Annotated[int, Header(alias="X-AccountDesk-Offset", ge=0, le=p.MAX_INT)]) -> Any:
+        """One piece of an upload at ``X-AccountDesk-Offset`` (the body: raw bytes)."""
+        body = await request.body()
+        if len(body) > MAX_PIECE:
+            raise ServerError(413, p.E_TOO_LARGE, f"A piece may have at most {MAX_PIECE} bytes.")
+
+        def work() -> UploadState:
+            with db.read() as conn:
+                rec = _allowed(conn, who, sha)
+                size = _size_of(rec)
+                if store.has(sha):
+                    return UploadState(offset=size, size=size, complete=True)
+                _check_limits(conn, who, sha, size)
+            try:
+                now = store.append(sha, offset, body, size)
+            except OffsetMismatch as exc:
+                raise ServerError(409, E_OFFSET, "The piece does not continue the upload.", offset=exc.offset) from None
+            except HashMismatch:
+                raise ServerError(422, E_HASH, "The bytes do not match their hash; the upload was discarded.") from None
+            if now == size:
+                _record_blob(sha, size, who)
+            return UploadState(offset=now, size=size, complete=now == size)
+
+        state = await anyio.to_thread.run_sync(work)
+        return JSONResponse(state.model_dump())
+
+    @r.get("/v1/files/{sha}", responses={404: {"model": p.ErrorBody}, 206: {"content": {"application/octet-stream": {}}}})
+    def download(sha: _SHA_PATH, who: who_dep) -> Any:
+        """The blob's bytes (``Range: bytes=N-`` continues a download)."""
+        with db.read() as conn:
+            _allowed(conn, who, sha)
+        if not store.has(sha):
+            raise ServerError(404, E_NOT_UPLOADED, "The file has not reached the server yet.")
+        return FileResponse(store.path(sha), media_type="application/octet-stream",
+                            headers={"Content-Encoding": "identity", "Cache-Control": "no-store"})
+
+    return r
+
+
+# -- retention -------------------------------------------------------------------------------------
+
+def purge(db: Database, store: FileStore, *, now: dt.datetime | None = None) -> dict[str, int]:
+    """Remove blobs that no attachment record names any more (their records were purged after
+    the tombstone retention, or never arrived) and partial uploads left for a week."""
+    now = now or repo.utcnow()
+    removed = 0
+    with db.read() as conn:
+        sql = text(f"SELECT DISTINCT {_sha_expr(conn)} FROM srv_records WHERE entity = 'attachment'")
+        named = {r[0] for r in conn.execute(sql) if r[0]}
+        known = {r.sha256: r.created_at for r in conn.execute(select(t.blobs.c.sha256, t.blobs.c.created_at))}
+    for sha in list(store.stored()):
+        if sha in named:
+            continue
+        made = known.get(sha)
+        made = made if made is None or made.tzinfo else made.replace(tzinfo=dt.UTC)
+        if made is not None and now - made < UNREFERENCED_GRACE:
+            continue
+        store.delete(sha)
+        removed += 1
+        with db.write() as conn:
+            conn.execute(t.blobs.delete().where(t.blobs.c.sha256 == sha))
+    partials = 0
+    for f in store.stale_partials(PARTIAL_MAX_AGE):
+        f.unlink(missing_ok=True)
+        partials += 1
+    if removed or partials:
+        log.info("files purge: %d blobs no record names, %d stale partial uploads removed", removed, partials)
+    return {"files_removed": removed, "partials_removed": partials}

@@ -1,0 +1,238 @@
+"""Attachments on the laptop (issue 18): services, rules, the blob store and the command line."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+
+import pytest
+
+from accountdesk.cli import main
+from accountdesk.domain import files as F
+from accountdesk.errors import NotFoundError, PermissionDenied, ValidationError
+from accountdesk.services import attachments as A
+from accountdesk.services import clients, equipment, users, visits
+from accountdesk.store import blobs
+
+
+def _file(tmp_path, name: str, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_a_file_is_kept_in_the_profile_and_comes_back_byte_identical(ctx, tmp_path):
+    cid = clients.create_client(ctx, name="护航科技")
+    data = os.urandom(3 * blobs.CHUNK + 12345)  # several pieces, the last one short
+    aid = A.add_file(ctx, cid, _file(tmp_path, "仪器照片.jpg", data))
+    row = A.get_attachment(ctx, aid)
+    assert (row["title"], row["kind"], row["file_name"], row["media_type"]) == ("仪器照片", "photo", "仪器照片.jpg", "image/jpeg")
+    assert row["size"] == len(data) and row["sha256"] == _sha(data) and row["available"] is True
+    (tmp_path / "source.bin").unlink(missing_ok=True)
+    (tmp_path / "仪器照片.jpg").unlink()  # the original is gone: the profile has its own copy
+    out = A.export_attachment(ctx, aid, tmp_path / "copy.jpg")
+    assert out.read_bytes() == data
+    opened = A.open_copy(ctx, aid)
+    assert opened.name == "仪器照片.jpg" and opened.read_bytes() == data
+
+
+def test_identical_files_are_stored_once(ctx, tmp_path):
+    cid = clients.create_client(ctx, name="ACME")
+    other = clients.create_client(ctx, name="Other")
+    data = os.urandom(200_000)
+    a1 = A.add_file(ctx, cid, _file(tmp_path, "a.pdf", data))
+    a2 = A.add_file(ctx, other, _file(tmp_path, "b.pdf", data), title="Same bytes")
+    with sqlite3.connect(ctx.store.path) as conn:
+        assert conn.execute("SELECT count(*) FROM local_blobs").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM blob_chunks").fetchone()[0] == 1
+    conn.close()
+    A.delete_attachment(ctx, a1)  # the other attachment still names the bytes: they stay
+    assert A.get_attachment(ctx, a2)["available"] is True
+    A.delete_attachment(ctx, a2)  # nothing names them any more: they leave the laptop
+    with sqlite3.connect(ctx.store.path) as conn:
+        assert conn.execute("SELECT count(*) FROM local_blobs").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM blob_chunks").fetchone()[0] == 0
+    conn.close()
+    assert A.list_attachments(ctx, cid) == []
+
+
+def test_attach_to_records_of_the_same_client_only(ctx, tmp_path):
+    cid = clients.create_client(ctx, name="ACME")
+    other = clients.create_client(ctx, name="Other")
+    eq = equipment.create_equipment(ctx, cid, "天平 XS205")
+    foreign = equipment.create_equipment(ctx, other, "Foreign scale")
+    f = _file(tmp_path, "cert.pdf", b"%PDF-1.4 certificate")
+    aid = A.add_file(ctx, cid, f, to=("equipment_id", eq), kind="certificate")
+    [row] = A.list_attachments(ctx, cid)
+    assert row["id"] == aid and row["attached_to"] == {"entity": "equipment", "id": eq, "label": "天平 XS205"}
+    assert A.list_attachments(ctx, cid, parent=("equipment_id", eq))[0]["id"] == aid
+    with pytest.raises(ValidationError) as err:
+        A.add_file(ctx, cid, f, to=("equipment_id", foreign))
+    assert err.value.field == "equipment_id"
+    with pytest.raises(ValidationError):
+        A.add_file(ctx, cid, f, to=("visit_id", "no-such-visit"))
+    with pytest.raises(NotFoundError):
+        A.add_file(ctx, "no-such-client", f)
+    assert A.parse_target("visit:abc") == ("visit_id", "abc")
+    assert A.parse_target("service:abc") == ("client_service_id", "abc")
+    with pytest.raises(ValidationError) as err:
+        A.parse_target("opportunity:abc")
+    assert err.value.field == "to"
+
+
+def test_the_file_of_an_attachment_never_changes(ctx, tmp_path):
+    cid = clients.create_client(ctx, name="ACME")
+    aid = A.add_file(ctx, cid, _file(tmp_path, "x.txt", b"one"))
+    A.update_attachment(ctx, aid, title="Signed SLA", kind="agreement")
+    assert A.get_attachment(ctx, aid)["title"] == "Signed SLA"
+    for field, value in (("sha256", _sha(b"two")), ("size", 3), ("file_name", "y.txt")):
+        with pytest.raises(ValidationError) as err:
+            A.update_attachment(ctx, aid, **{field: value})
+        assert err.value.field == field
+
+
+def test_over_the_limit_is_refused_before_anything_is_written(ctx, tmp_path):
+    from accountdesk.sync.changes import set_meta
+
+    cid = clients.create_client(ctx, name="ACME")
+    with ctx.store.write() as s:
+        set_meta(s, A.META_FILE_LIMITS, {"max_file_bytes": 1000})
+    with pytest.raises(ValidationError) as err:
+        A.add_file(ctx, cid, _file(tmp_path, "big.bin", b"x" * 1001))
+    assert err.value.field == "file" and "too large" in err.value.message
+    assert A.list_attachments(ctx, cid) == []
+    A.add_file(ctx, cid, _file(tmp_path, "ok.bin", b"x" * 1000))
+    A.add_file(ctx, cid, _file(tmp_path, "empty.bin", b""))  # a 0-byte file is a file
+    empty = [r for r in A.list_attachments(ctx, cid) if r["size"] == 0][0]
+    assert empty["sha256"] == _sha(b"") and A.export_attachment(ctx, empty["id"], tmp_path / "e").read_bytes() == b""
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "CON.txt", "a" * 300 + ".pdf", "x\x00y.pdf", "..", "汉" * 100 + ".jpg"])
+def test_hostile_file_names_become_plain_names_and_safe_paths(ctx, tmp_path, name):
+    cid = clients.create_client(ctx, name="ACME")
+    src = _file(tmp_path, "src.bin", b"payload")
+    aid = A.add_file(ctx, cid, src, file_name=name)
+    stored = A.get_attachment(ctx, aid)["file_name"]
+    assert F.file_name_problem(stored) is None
+    assert len(stored.encode()) <= 255 and "/" not in stored and "\x00" not in stored
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = A.export_attachment(ctx, aid, folder)
+    assert out.parent == folder and out.read_bytes() == b"payload"
+    assert out.name.split(".")[0].upper() not in F.WINDOWS_RESERVED
+    opened = A.open_copy(ctx, aid)
+    assert opened.parent.parent == ctx.store.data_dir / "open"
+
+
+def test_file_name_rules_shared_with_the_server():
+    assert F.file_name_problem("report.pdf") is None
+    assert F.file_name_problem("../x") and F.file_name_problem("a\\b") and F.file_name_problem("..")
+    assert F.file_name_problem("a\x00b") and F.file_name_problem("x" * 256) and F.file_name_problem("")
+    assert F.file_name_problem("汉" * 85) is None and F.file_name_problem("汉" * 86)  # 3 bytes each
+    assert F.safe_file_name("CON") == "_CON" and F.safe_file_name("lpt1.txt") == "_lpt1.txt"
+    assert F.safe_file_name('a<b>:c"d|e?f*.txt') == "a_b__c_d_e_f_.txt"
+    assert F.safe_file_name(" . ") == "file"
+
+
+def test_field_staff_rules(ctx, tmp_path):
+    """Field staff add files to the clients they serve, never confidential ones, delete only
+    their own, and never see a confidential file's title, name or bytes."""
+    boss = ctx.actor.id
+    field_id = users.create_user(ctx, "gong", "工程师", "field")
+    cid = clients.create_client(ctx, name="ACME")
+    secret = A.add_file(ctx, cid, _file(tmp_path, "合同.pdf", b"secret contract"), title="主合同", confidential=True)
+    bosses = A.add_file(ctx, cid, _file(tmp_path, "plain.txt", b"plain"))
+    ctx.set_actor(field_id)
+    mine = A.add_file(ctx, cid, _file(tmp_path, "photo.png", b"\x89PNG..."))
+    with pytest.raises(PermissionDenied):
+        A.add_file(ctx, cid, _file(tmp_path, "x.txt", b"x"), confidential=True)
+    with pytest.raises(PermissionDenied):
+        A.update_attachment(ctx, mine, confidential=True)
+    with pytest.raises(PermissionDenied):
+        A.delete_attachment(ctx, bosses)
+    A.delete_attachment(ctx, mine)
+    rows = {r["id"]: r for r in A.list_attachments(ctx, cid)}
+    hidden = rows[secret]
+    assert hidden["title"] is None and hidden["file_name"] is None and hidden["sha256"] is None
+    assert "title" in hidden["_hidden"]
+    with pytest.raises(PermissionDenied):
+        A.export_attachment(ctx, secret, tmp_path / "leak")
+    assert not (tmp_path / "leak").exists()
+    ctx.set_actor(boss)
+    assert A.get_attachment(ctx, secret)["title"] == "主合同"
+
+
+def test_a_visit_photo_lists_with_its_visit(ctx, tmp_path):
+    import datetime as dt
+
+    cid = clients.create_client(ctx, name="ACME")
+    vid = visits.create_visit(ctx, cid, kind="return_visit", planned_start=dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC), status="done")
+    A.add_file(ctx, cid, _file(tmp_path, "site.jpg", b"jpegdata"), to=("visit_id", vid))
+    assert A.counts_by_parent(ctx, cid) == {vid: 1}
+    [row] = A.list_attachments(ctx, cid, parent=("visit_id", vid))
+    assert row["attached_to"]["entity"] == "visit" and row["attached_to"]["label"].startswith("Return visit")
+
+
+def test_keep_offline_switch(ctx):
+    cid = clients.create_client(ctx, name="ACME")  # owned by the person at the keyboard
+    other = clients.create_client(ctx, name="Not mine", owner_id=users.create_user(ctx, "li", "李", "manager"))
+    assert A.keeps_offline(ctx, cid) is True and A.keeps_offline(ctx, other) is False
+    A.set_keep_offline(ctx, other, True)
+    A.set_keep_offline(ctx, cid, False)
+    assert A.keeps_offline(ctx, cid) is False and A.keeps_offline(ctx, other) is True
+    A.set_keep_offline(ctx, cid, None)
+    assert A.keeps_offline(ctx, cid) is True
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+def _run(data_dir, capsys, *args, lang="en"):
+    capsys.readouterr()
+    code = main(["--data-dir", str(data_dir), "--lang", lang, *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_add_list_get_delete(data_dir, capsys, tmp_path):
+    code, out, err = _run(data_dir, capsys, "clients", "add", "--name", "护航科技", "--json")
+    cid = json.loads(out)["id"]
+    a = _file(tmp_path, "SLA signed.pdf", b"%PDF signed")
+    b = _file(tmp_path, "site.jpg", os.urandom(5000))
+    code, out, err = _run(data_dir, capsys, "attachments", "add", "护航科技", str(a), str(b), "--json")
+    assert code == 0, err
+    made = json.loads(out)
+    assert [m["file_name"] for m in made] == ["SLA signed.pdf", "site.jpg"]
+    assert made[0]["sha256"] == _sha(b"%PDF signed") and made[0]["attached_to"] is None
+    code, out, err = _run(data_dir, capsys, "attachments", "list", cid, "--json")
+    listed = json.loads(out)
+    assert {r["id"] for r in listed} == {m["id"] for m in made}
+    assert set(listed[0]) >= {"id", "title", "file_name", "size", "sha256", "attached_to"}
+    target = tmp_path / "got.jpg"
+    code, out, err = _run(data_dir, capsys, "attachments", "get", made[1]["id"], "--out", str(target))
+    assert code == 0 and target.read_bytes() == b.read_bytes()
+    code, out, err = _run(data_dir, capsys, "attachments", "delete", made[1]["id"])
+    assert code == 0
+    assert len(json.loads(_run(data_dir, capsys, "attachments", "list", cid, "--json")[1])) == 1
+    code, out, err = _run(data_dir, capsys, "attachments", "list", cid, lang="zh_CN")
+    assert code == 0 and "SLA signed.pdf" in out
+
+
+def test_cli_exit_codes(data_dir, capsys, tmp_path):
+    _run(data_dir, capsys, "clients", "add", "--name", "ACME")
+    code, out, err = _run(data_dir, capsys, "attachments", "add", "ACME", str(tmp_path / "missing.pdf"), "--json")
+    assert code == 2 and json.loads(out)["field"] == "file"
+    f = _file(tmp_path, "a.txt", b"a")
+    code, out, err = _run(data_dir, capsys, "attachments", "add", "ACME", str(f), "--to", "nothing:1", "--json")
+    assert code == 2 and json.loads(out)["field"] == "to"
+    code, out, err = _run(data_dir, capsys, "attachments", "add", "No such client", str(f))
+    assert code == 2
+    code, out, err = _run(data_dir, capsys, "attachments", "get", "nope", "--out", str(tmp_path / "x"))
+    assert code == 2
+    code, out, err = _run(data_dir, capsys, "attachments", "delete", "nope")
+    assert code == 2
