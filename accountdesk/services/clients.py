@@ -14,6 +14,7 @@ from ..permissions import may_create_client
 from . import records
 from .context import AppContext
 from .records import RuleContext, register_rule
+from .scope import in_scope, scope_condition
 
 #: ``session.info`` key: ``{credit code: client name}`` of every live client, which a bulk
 #: writer (an import) reads once and keeps up to date as it adds clients, so that the rule below
@@ -143,13 +144,15 @@ def get_client(ctx: AppContext, client_id: str) -> dict[str, Any]:
 
 
 def resolve_client(ctx: AppContext, ref: str) -> str:
-    """A client id from an id or an exact name (or short name / credit code)."""
+    """A client id from an id or an exact name (or short name / credit code), among the clients
+    the acting user may see (one out of scope is "not found", as one that does not exist)."""
     with ctx.read() as session:
         row = session.get(Client, ref)
-        if row is not None and row.deleted_at is None:
+        if row is not None and row.deleted_at is None and in_scope(ctx, session, row.id):
             return row.id
         for col in (Client.name, Client.short_name, Client.uscc):
-            ids = session.scalars(select(Client.id).where(col == ref, Client.deleted_at.is_(None))).all()
+            stmt = select(Client.id).where(col == ref, Client.deleted_at.is_(None), scope_condition(ctx))
+            ids = session.scalars(stmt).all()
             if len(ids) == 1:
                 return ids[0]
             if len(ids) > 1:
