@@ -74,7 +74,7 @@ def backup_before_rejoin(ctx) -> str:
     folder = ctx.store.data_dir / "backups"
     folder.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return str(create_backup(ctx, folder / f"before-rejoin-{stamp}.zip").path)
+    return str(create_backup(ctx, folder / f"before-rejoin-{stamp}.zip", profile_key=True).path)
 
 
 def cmd_sync(args: Namespace) -> int:

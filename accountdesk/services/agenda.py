@@ -14,6 +14,11 @@ Items, each derived from the data (nothing is stored):
 - ``conflict``: a concurrent edit that lost the merge and waits to be reviewed.
 
 Sorted overdue first (the longest overdue first), then by due date.
+
+Each item's severity is computed from its kind, the client's tier and how late it is
+(:func:`severity_of`), and each item falls into one section of the Today triage
+(:func:`section_of`): urgent complaints first, then what is due today, then overdue routine work,
+then the rest of the week.
 """
 
 from __future__ import annotations
@@ -22,25 +27,28 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import String, func, or_, select
+from sqlalchemy import String, func, literal, or_, select, union
 from sqlalchemy.orm import Session
 
+from ..domain.dates import add_months
 from ..errors import ValidationError
 from ..i18n import N_, _
 from ..labels import label
 from ..models import (
     Client,
-    ClientTeamMember,
     Conflict,
     Equipment,
     Feedback,
     ImprovementItem,
+    User,
     Visit,
+    VisitPlan,
 )
 from ..models.enums import ClientStatus, EquipmentStatus, ItemStatus, Severity, VisitKind, VisitStatus
 from .context import AppContext
-from .scheduling import add_months, local_date, plan_statuses_in
-from .search import scope_condition
+from .feedback import OPEN_STATUSES, effective_due
+from .scheduling import local_date, plan_statuses_in
+from .scope import scope_condition, serves
 
 KINDS: dict[str, str] = {
     "visit_due": N_("Visit due"),
@@ -55,6 +63,74 @@ KINDS: dict[str, str] = {
 SEVERITY_RANK = {Severity.CRITICAL.value: 0, Severity.HIGH.value: 1, Severity.MEDIUM.value: 2, Severity.LOW.value: 3}
 MAX_DAYS = 366
 
+#: The sections of the Today triage, most urgent first.
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("urgent", N_("Urgent: complaints and deadlines")),
+    ("today", N_("Due today")),
+    ("overdue", N_("Overdue routine work")),
+    ("week", N_("Later this week")),
+)
+#: How much each kind weighs in an item's severity (a complaint's deadline is a promise to the client).
+KIND_WEIGHT = {
+    "complaint": 3, "visit_planned": 1, "equipment_calibration": 1, "contract_renewal": 1, "task": 1,
+    "conflict": 1, "visit_due": 0, "equipment_service": 0, "improvement_item": 0,
+}
+TIER_WEIGHT = {"strategic": 2, "key": 1}
+FEEDBACK_WEIGHT = {Severity.CRITICAL.value: 2, Severity.HIGH.value: 1, Severity.LOW.value: -1}
+#: A complaint due within this many hours is urgent.
+URGENT_HOURS = 48
+
+
+def severity_of(kind: str, tier: str | None, *, overdue: bool, days_overdue: int, due_today: bool = False,
+                feedback_severity: str | None = None) -> str:
+    """Severity from the kind, the client's tier and the lateness. Routine work stops growing
+    after a month late (a survey 283 days late is not more urgent than one 40 days late), a
+    missed complaint deadline weighs most."""
+    points = KIND_WEIGHT.get(kind, 0) + TIER_WEIGHT.get(tier or "", 0)
+    if kind == "complaint":
+        points += FEEDBACK_WEIGHT.get(feedback_severity or "", 0)
+        if overdue:
+            points += 3
+        elif due_today:
+            points += 1
+    elif overdue:
+        points += 1 if days_overdue <= 7 else 2
+    elif due_today:
+        points += 1
+    if points >= 6:
+        return Severity.CRITICAL.value
+    if points >= 4:
+        return Severity.HIGH.value
+    if points >= 2:
+        return Severity.MEDIUM.value
+    return Severity.LOW.value
+
+
+def section_of(item: AgendaItem, now: dt.datetime, today: dt.date) -> str:
+    """The triage section of an item (see :data:`SECTIONS`)."""
+    if item.kind == "complaint":
+        deadline = item.due_at or dt.datetime.combine(item.due, dt.time(23, 59)).astimezone()
+        # Missed, nearly due, or just received and not yet taken up by anyone.
+        if item.overdue or deadline <= now + dt.timedelta(hours=URGENT_HOURS) or item.status == "received":
+            return "urgent"
+    if item.overdue and item.severity == Severity.CRITICAL.value:
+        return "urgent"
+    if item.due == today:
+        return "today"
+    if item.overdue or item.due < today:
+        return "overdue"
+    return "week"
+
+
+def triage_key(item: AgendaItem, section: str):
+    """The order within a section: most severe first; then the earliest deadline (urgent, today),
+    the longest overdue (overdue) or the soonest (later this week)."""
+    rank = SEVERITY_RANK.get(item.severity, 9)
+    when = item.due_at.timestamp() if item.due_at is not None else dt.datetime.combine(item.due, dt.time(23, 59)).timestamp()
+    if section == "overdue":
+        return (rank, -item.days_overdue, item.client_name, item.title)
+    return (rank, when, item.client_name, item.title)
+
 
 @dataclass(frozen=True)
 class AgendaItem:
@@ -68,6 +144,21 @@ class AgendaItem:
     overdue: bool
     days_overdue: int
     severity: str
+    #: The deadline or start time where there is one (a complaint, a planned visit).
+    due_at: dt.datetime | None = None
+    tier: str = "standard"
+    #: Who the item itself is assigned to (a visit's or a plan's owner, a complaint's handler,
+    #: an improvement item's or a task's owner); ``None``: the client's manager.
+    assignee_id: str | None = None
+    #: The client's manager.
+    owner_id: str | None = None
+    #: The record's own status where it matters (a complaint just received is urgent).
+    status: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Identifies the item across loads (snoozes and notifications remember it)."""
+        return f"{self.kind}:{self.row_id}"
 
     @property
     def kind_label(self) -> str:
@@ -76,42 +167,76 @@ class AgendaItem:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["due"] = self.due.isoformat()
+        data["due_at"] = self.due_at.isoformat() if self.due_at is not None else None
         data["kind_label"] = self.kind_label
         return data
 
 
-def _severity_for_delay(days_overdue: int, overdue: bool) -> str:
-    if not overdue:
-        return Severity.LOW.value
-    if days_overdue > 30:
-        return Severity.HIGH.value
-    return Severity.MEDIUM.value
+def _people_condition(user_ids):
+    """Clients that these users own, back up or serve (the scope rule, services/scope.py)."""
+    return serves(user_ids)
 
 
-def _clients(ctx: AppContext, session: Session, user_id: str | None):
-    """Live clients in scope (and, with ``user_id``, those the user owns, backs up or serves),
-    excluding lost ones: ``({id: name}, a SELECT of their ids)``."""
+def _clients(ctx: AppContext, session: Session, user_ids: list[str] | None, *, assigned: bool = False):
+    """Live clients in scope (and, with ``user_ids``, those these users own, back up or serve, and
+    with ``assigned`` those where one of them is assigned an open item), excluding lost ones:
+    ``(Names, a SELECT of their ids)``."""
     conditions = [Client.deleted_at.is_(None), Client.status != ClientStatus.LOST.value, scope_condition(ctx)]
-    if user_id:
-        team = select(ClientTeamMember.client_id).where(
-            ClientTeamMember.user_id == user_id, ClientTeamMember.deleted_at.is_(None)
-        )
-        conditions.append(or_(Client.owner_id == user_id, Client.backup_owner_id == user_id, Client.id.in_(team)))
-    names = dict(session.execute(select(Client.id, Client.name).where(*conditions)).all())
+    own = literal(True)
+    if user_ids is not None:
+        own = _people_condition(user_ids)
+        conditions.append(or_(own, Client.id.in_(_assigned_clients(user_ids))) if assigned else own)
+    names = Names()
+    for cid, name, tier, owner, is_own in session.execute(
+        select(Client.id, Client.name, Client.tier, Client.owner_id, own).where(*conditions)
+    ):
+        names[cid] = name
+        names.info[cid] = (tier, owner)
+        if is_own:
+            names.own.add(cid)
     return names, select(Client.id).where(*conditions)
 
 
-def agenda(ctx: AppContext, *, days: int = 7, user_id: str | None = None) -> list[AgendaItem]:
+class Names(dict):
+    """``{client id: name}`` with each client's ``(tier, owner id)`` beside it, and which of the
+    clients were asked for (``own``) rather than added for an item assigned on them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.info: dict[str, tuple[str | None, str | None]] = {}
+        self.own: set[str] = set()
+
+
+def team_of(ctx: AppContext, session: Session) -> list[str] | None:
+    """The active users of the acting user's team (``None``: the user has no team)."""
+    team = session.scalar(select(User.team).where(User.id == ctx.actor.id))
+    if not team:
+        return None
+    return list(session.scalars(select(User.id).where(User.team == team, User.deleted_at.is_(None))))
+
+
+SCOPES = ("mine", "team", "all")
+
+
+def agenda(ctx: AppContext, *, days: int = 7, user_id: str | None = None, scope: str = "all") -> list[AgendaItem]:
     """Overdue items and items due within ``days`` days, for the acting user's clients (or for
-    the clients of ``user_id``)."""
+    the clients of ``user_id``). ``scope`` narrows them to the clients of the acting user
+    (``mine``) or of their team (``team``), with the items assigned to them on other clients."""
     if not isinstance(days, int) or isinstance(days, bool) or days < 0 or days > MAX_DAYS:
         raise ValidationError("days", _("Give a number of days from 0 to {max}.").format(max=MAX_DAYS))
+    if scope not in SCOPES:
+        raise ValidationError("scope", _("Choose one of: {choices}.").format(choices=", ".join(SCOPES)))
     now = ctx.now()
     today = ctx.today()
     horizon = today + dt.timedelta(days=days)
     items: list[AgendaItem] = []
     with ctx.read() as session:
-        names, ids = _clients(ctx, session, user_id)
+        people: list[str] | None = [user_id] if user_id else None
+        if scope == "mine":
+            people = [ctx.actor.id]
+        elif scope == "team":
+            people = team_of(ctx, session) or [ctx.actor.id]
+        names, ids = _clients(ctx, session, people, assigned=scope != "all")
         if not names:
             return []
         items += _visit_items(session, names, ids, now, today, horizon)
@@ -120,17 +245,47 @@ def agenda(ctx: AppContext, *, days: int = 7, user_id: str | None = None) -> lis
         items += _renewal_items(session, names, ids, today, horizon)
         items += _improvement_items(session, names, ids, today, horizon)
         items += _conflict_items(session, names, ids, today)
+        items += _extra_items(ctx, session, names, ids, now, today, horizon)
+    if people is not None and scope != "all":
+        own = names.own
+        items = [i for i in items if i.client_id in own or i.client_id is None or i.assignee_id in people]
     items.sort(key=lambda i: (not i.overdue, -i.days_overdue, i.due, SEVERITY_RANK.get(i.severity, 9), i.client_name, i.title))
     return items
+
+
+def _assigned_clients(people: list[str]):
+    """A SELECT of the clients where one of ``people`` is assigned an open item."""
+    parts = [
+        select(Visit.client_id).where(Visit.owner_id.in_(people), Visit.status == VisitStatus.PLANNED.value,
+                                      Visit.deleted_at.is_(None)),
+        select(VisitPlan.client_id).where(VisitPlan.owner_id.in_(people), VisitPlan.deleted_at.is_(None),
+                                          VisitPlan.active.is_(True)),
+        select(Feedback.client_id).where(Feedback.handler_id.in_(people), Feedback.deleted_at.is_(None),
+                                         Feedback.status.in_(sorted(OPEN_STATUSES))),
+        select(ImprovementItem.client_id).where(ImprovementItem.owner_id.in_(people), ImprovementItem.deleted_at.is_(None)),
+        *_extra_assigned(people),
+    ]
+    return union(*parts)
+
+
+def _extra_assigned(people: list[str]) -> list:
+    """SELECTs of client ids where ``people`` own an open task (none while tasks do not exist)."""
+    return []
+
+
+def _extra_items(ctx, session, names, ids, now, today, horizon) -> list[AgendaItem]:
+    return []
 
 
 def _in_clients(col, ids):
     return col.in_(ids)
 
 
-def _item(kind, due, client_id, names, entity, row_id, title, today, severity=None, overdue=None) -> AgendaItem:
+def _item(kind, due, client_id, names, entity, row_id, title, today, severity=None, overdue=None, *, due_at=None,
+          assignee_id=None, feedback_severity=None, status=None) -> AgendaItem:
     is_overdue = due < today if overdue is None else overdue
     late = (today - due).days if is_overdue else 0
+    tier, owner = names.info.get(client_id, (None, None)) if isinstance(names, Names) else (None, None)
     return AgendaItem(
         kind=kind,
         due=due,
@@ -141,7 +296,13 @@ def _item(kind, due, client_id, names, entity, row_id, title, today, severity=No
         title=title,
         overdue=is_overdue,
         days_overdue=max(late, 0),
-        severity=severity or _severity_for_delay(late, is_overdue),
+        severity=severity or severity_of(kind, tier, overdue=is_overdue, days_overdue=max(late, 0),
+                                         due_today=due == today, feedback_severity=feedback_severity),
+        due_at=due_at,
+        tier=tier or "standard",
+        assignee_id=assignee_id,
+        owner_id=owner,
+        status=status,
     )
 
 
@@ -153,15 +314,17 @@ def _visit_title(kind: str, title: str | None) -> str:
 
 def _visit_items(session, names, ids, now, today, horizon) -> list[AgendaItem]:
     out = []
-    for s in plan_statuses_in(session, list(names), today):
-        if s.scheduled is not None or s.due > horizon:
-            continue
+    due = [s for s in plan_statuses_in(session, list(names), today) if s.scheduled is None and s.due <= horizon]
+    owners = dict(session.execute(select(VisitPlan.id, VisitPlan.owner_id).where(
+        _in_clients(VisitPlan.client_id, ids), VisitPlan.deleted_at.is_(None))).all()) if due else {}
+    for s in due:
         every = _("every month") if s.every_months == 1 else _("every {n} months").format(n=s.every_months)
         title = _("{visit} ({every})").format(visit=_visit_title(s.kind, s.title), every=every)
-        out.append(_item("visit_due", s.due, s.client_id, names, "visit_plan", s.plan_id, title, today))
+        out.append(_item("visit_due", s.due, s.client_id, names, "visit_plan", s.plan_id, title, today,
+                         assignee_id=owners.get(s.plan_id)))
     horizon_end = dt.datetime.combine(horizon + dt.timedelta(days=1), dt.time()).astimezone()
     for v in session.execute(
-        select(Visit.id, Visit.client_id, Visit.kind, Visit.planned_start, Visit.purpose).where(
+        select(Visit.id, Visit.client_id, Visit.kind, Visit.planned_start, Visit.purpose, Visit.owner_id).where(
             _in_clients(Visit.client_id, ids),
             Visit.deleted_at.is_(None),
             Visit.status == VisitStatus.PLANNED.value,
@@ -173,37 +336,14 @@ def _visit_items(session, names, ids, now, today, horizon) -> list[AgendaItem]:
         title = _visit_title(v.kind, None)
         if v.purpose:
             title = _("{visit}: {purpose}").format(visit=title, purpose=_first_line(v.purpose))
-        out.append(_item("visit_planned", due, v.client_id, names, "visit", v.id, title, today, overdue=overdue))
+        out.append(_item("visit_planned", due, v.client_id, names, "visit", v.id, title, today, overdue=overdue,
+                         due_at=v.planned_start, assignee_id=v.owner_id))
     return out
 
 
 def _first_line(text: str, width: int = 60) -> str:
     line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
     return line if len(line) <= width else line[: width - 1] + "…"
-
-
-def effective_due(feedback: Feedback, now: dt.datetime) -> dt.datetime | None:
-    """The complaint deadline after pauses (the feedback service's rule when it is there)."""
-    try:
-        from .feedback import effective_due as service_effective_due
-    except ImportError:  # pragma: no cover - the feedback service ships with the core
-        service_effective_due = None
-    if service_effective_due is not None:
-        return service_effective_due(feedback, now)
-    if feedback.due_at is None:
-        return None
-    paused = dt.timedelta(seconds=feedback.paused_seconds or 0)
-    if feedback.paused_since is not None:
-        paused += max(now - feedback.paused_since, dt.timedelta(0))
-    return feedback.due_at + paused
-
-
-def open_feedback_statuses() -> frozenset[str]:
-    try:
-        from .feedback import OPEN_STATUSES
-    except ImportError:  # pragma: no cover
-        return frozenset({"received", "investigating", "resolved"})
-    return OPEN_STATUSES
 
 
 def _complaint_items(session, names, ids, now, today, horizon) -> list[AgendaItem]:
@@ -213,7 +353,7 @@ def _complaint_items(session, names, ids, now, today, horizon) -> list[AgendaIte
             _in_clients(Feedback.client_id, ids),
             Feedback.deleted_at.is_(None),
             Feedback.due_at.is_not(None),
-            Feedback.status.in_(open_feedback_statuses()),
+            Feedback.status.in_(sorted(OPEN_STATUSES)),
         )
     ):
         due_at = effective_due(f, now)
@@ -223,10 +363,9 @@ def _complaint_items(session, names, ids, now, today, horizon) -> list[AgendaIte
         if due > horizon:
             continue
         overdue = due_at < now
-        severity = f.severity or Severity.MEDIUM.value
-        if overdue and SEVERITY_RANK.get(severity, 9) > SEVERITY_RANK[Severity.HIGH.value]:
-            severity = Severity.HIGH.value  # a missed deadline is at least high
-        out.append(_item("complaint", due, f.client_id, names, "feedback", f.id, f.subject, today, severity=severity, overdue=overdue))
+        out.append(_item("complaint", due, f.client_id, names, "feedback", f.id, f.subject, today, overdue=overdue,
+                         due_at=due_at, assignee_id=f.handler_id, feedback_severity=f.severity or Severity.MEDIUM.value,
+                         status=f.status))
     return out
 
 
@@ -284,7 +423,8 @@ def _renewal_items(session, names, ids, today, horizon) -> list[AgendaItem]:
 def _improvement_items(session, names, ids, today, horizon) -> list[AgendaItem]:
     out = []
     for it in session.execute(
-        select(ImprovementItem.id, ImprovementItem.client_id, ImprovementItem.due_on, ImprovementItem.action).where(
+        select(ImprovementItem.id, ImprovementItem.client_id, ImprovementItem.due_on, ImprovementItem.action,
+               ImprovementItem.owner_id).where(
             _in_clients(ImprovementItem.client_id, ids),
             ImprovementItem.deleted_at.is_(None),
             ImprovementItem.status.in_([ItemStatus.OPEN.value, ItemStatus.IN_PROGRESS.value]),
@@ -292,7 +432,8 @@ def _improvement_items(session, names, ids, today, horizon) -> list[AgendaItem]:
             ImprovementItem.due_on <= horizon,
         )
     ):
-        out.append(_item("improvement_item", it.due_on, it.client_id, names, "improvement_item", it.id, _first_line(it.action), today))
+        out.append(_item("improvement_item", it.due_on, it.client_id, names, "improvement_item", it.id,
+                         _first_line(it.action), today, assignee_id=it.owner_id))
     return out
 
 
@@ -312,4 +453,4 @@ def _conflict_items(session, names, ids, today) -> list[AgendaItem]:
     return out
 
 
-__all__ = ["AgendaItem", "KINDS", "agenda", "effective_due"]
+__all__ = ["SECTIONS", "AgendaItem", "KINDS", "agenda", "effective_due", "section_of", "severity_of", "triage_key"]

@@ -44,6 +44,7 @@ from ..i18n import N_, _
 from . import icons, style
 from .widgets.empty_state import EmptyState
 from .widgets.sync_indicator import SyncIndicator
+from .workspace.workspace import ENTITY_TABS
 
 log = logging.getLogger(__name__)
 
@@ -111,16 +112,6 @@ def run_export(ctx, entry: ExportEntry, path: str):
     else:
         result = export_table(ctx, entry.what, path, entry.format)
     return result.count, str(result.path)
-
-
-#: The workspace tab that shows an entity (agenda items name their entity).
-ENTITY_TABS = {
-    "client": "overview", "risk_flag": "overview", "contact": "contacts", "visit": "visits", "visit_plan": "visits",
-    "service_commitment": "service", "service_note": "service", "client_service": "services",
-    "service_delivery": "services", "feedback": "feedback", "survey": "surveys", "improvement_plan": "improvement",
-    "improvement_item": "improvement", "equipment": "equipment", "opportunity": "opportunities",
-    "interaction": "timeline", "ownership_change": "ownership", "handover": "ownership",
-}
 
 
 def optional_class(module: str, name: str):
@@ -414,8 +405,9 @@ class MainWindow(QMainWindow):
         if key == "today":
             from .pages.today import TodayPage
 
-            page = TodayPage(self.ctx, self.tasks, self)
+            page = TodayPage(self.ctx, self.tasks, self, settings=self.settings)
             page.item_open_requested.connect(self.open_item)
+            page.item_action_requested.connect(self.complete_item)
             page.due_items_loaded.connect(self.notify_due_items)
             return page
         if key == "clients":
@@ -554,6 +546,21 @@ class MainWindow(QMainWindow):
         self.current_client_id = client_id
         self.current_item = (entity, row_id) if entity else None
         self._update_title()
+
+    def complete_item(self, client_id: str, entity: str, row_id: str, action: str, _item=None):
+        """Open an item's client on its tab and the form that completes it (Today's "Done")."""
+        self.open_item(client_id, entity, row_id)
+        if entity == "conflict":
+            return None
+        widget = self.workspace_host.widget
+        complete = getattr(widget, "complete_item", None)
+        if complete is None:
+            return None
+        try:
+            return complete(entity, row_id, action)
+        except Exception:  # noqa: BLE001 - the workspace stays open on the record's tab
+            log.exception("cannot open the form of %s %s", entity, row_id)
+            return None
 
     def _show_in_workspace(self, widget: QWidget, client_id: str, entity: str, row_id: str | None) -> None:
         """Bring the tab (and row) of one record forward; a conflict opens the review dialog."""

@@ -54,6 +54,9 @@ OPTIONS: dict[str, Option] = {
         Option("client_sort_desc", bool, False),
         #: Agenda items a desktop notification was already shown for ("entity:row_id:due").
         Option("notified_items", list, []),
+        #: Today's filters: whose work ("mine", "team", "all") and which kinds ([]: all).
+        Option("today_scope", str, "mine"),
+        Option("today_kinds", list, []),
     )
 }
 

@@ -47,7 +47,7 @@ def test_agenda_is_grouped_overdue_today_this_week(qtbot, ctx, clock, window):
     qtbot.waitUntil(lambda: bool(page.items) and len(page.items) == len(agenda(ctx, days=7)))
     overdue = page.sections["overdue"]
     assert overdue.isVisible()
-    assert overdue.heading.text() == "Overdue · 1"
+    assert overdue.heading.text() == "Overdue routine work · 1"
     assert [i.row_id for i in overdue.model.items()] == [visits["late"]]
     assert [i.row_id for i in page.sections["today"].model.items()] == [visits["today"]]
     week_rows = {i.row_id for i in page.sections["week"].model.items()}
@@ -105,18 +105,17 @@ def test_enter_on_an_agenda_item_opens_it(qtbot, ctx, clock, window):
 
 
 def test_long_sections_show_the_first_items_then_all_on_request(qtbot, ctx, clock, window):
-    from types import SimpleNamespace
-
+    from accountdesk.services.agenda import AgendaItem
     from accountdesk.ui.pages.today import SECTION_LIMIT
 
     page = today_window(window, qtbot)
     today = ctx.today()
-    items = [SimpleNamespace(kind="visit_planned", due=today - dt.timedelta(days=1 + i), client_id="c", client_name="客户",
-                             entity="visit", row_id=str(i), title=f"拜访 {i}", overdue=True, days_overdue=1 + i,
-                             severity="medium", kind_label="Planned visit") for i in range(SECTION_LIMIT + 5)]
+    items = [AgendaItem(kind="visit_planned", due=today - dt.timedelta(days=1 + i), client_id="c", client_name="客户",
+                        entity="visit", row_id=str(i), title=f"拜访 {i}", overdue=True, days_overdue=1 + i,
+                        severity="medium") for i in range(SECTION_LIMIT + 5)]
     page._show(page._generation, items)
     section = page.sections["overdue"]
-    assert section.heading.text() == f"Overdue · {SECTION_LIMIT + 5}"
+    assert section.heading.text() == f"Overdue routine work · {SECTION_LIMIT + 5}"
     assert section.model.rowCount() == SECTION_LIMIT
     assert section.more_button.isVisible() and section.more_button.text() == f"Show all {SECTION_LIMIT + 5}"
     section.more_button.click()

@@ -60,13 +60,15 @@ def due_text(item: Any, today: dt.date) -> str:
     day = due_date(item.due)
     if day is None:
         return ""
+    when = getattr(item, "due_at", None)
+    if not isinstance(when, dt.datetime):
+        when = item.due if isinstance(item.due, dt.datetime) else None
+    hour = when.astimezone().strftime("%H:%M") if when is not None else None
     if day == today:
-        if isinstance(item.due, dt.datetime):
-            return _("Today {time}").format(time=item.due.astimezone().strftime("%H:%M"))
-        return _("Due today")
+        return _("Today {time}").format(time=hour) if hour else _("Due today")
     if day == today + dt.timedelta(days=1):
-        return _("Tomorrow")
-    return day.isoformat()
+        return _("Tomorrow {time}").format(time=hour) if hour else _("Tomorrow")
+    return f"{day.isoformat()} {hour}" if hour else day.isoformat()
 
 
 class AgendaListModel(QAbstractListModel):

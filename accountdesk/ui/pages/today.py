@@ -1,4 +1,7 @@
-"""Today (今日待办): overdue, due today, due this week — each item opens in one click."""
+"""Today (今日待办) as triage: urgent complaints and deadlines, due today, overdue routine work, later
+this week — severity from kind, tier and lateness (services.triage); filters mine / my team / all and
+by kind, remembered; inline actions by button, context menu and keyboard (D done, S snooze,
+R reschedule, A reassign, Enter open)."""
 
 from __future__ import annotations
 
@@ -6,14 +9,20 @@ import datetime as dt
 import logging
 import time
 
-from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtCore import QDate, QEvent, QModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QButtonGroup,
+    QCalendarWidget,
+    QDialog,
+    QDialogButtonBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QListView,
+    QMenu,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QStackedWidget,
@@ -28,8 +37,9 @@ from PySide6.QtWidgets import (
 from ...i18n import N_, _
 from ...labels import label
 from ...models.enums import Severity
+from ...services.agenda import KINDS, SECTIONS, section_of, triage_key
 from .. import icons, style
-from ..item_models.agenda import AgendaListModel, DueTextRole, IconRole, ItemRole, due_date
+from ..item_models.agenda import AgendaListModel, DueTextRole, IconRole, ItemRole
 from ..widgets import badges
 from ..widgets.badges import paint_badges
 from ..widgets.empty_state import EmptyState
@@ -41,25 +51,18 @@ ROW_HEIGHT = 56
 STALE_AFTER_S = 300
 #: Rows shown per section before "Show all".
 SECTION_LIMIT = 25
-SECTIONS = (
-    ("overdue", N_("Overdue")),
-    ("today", N_("Due today")),
-    ("week", N_("Due this week")),
-)
-SEVERITY_COLOURS = {"critical": style.RISK_COLOURS, "high": ("#b54708", "#fef0c7")}
+SEVERITY_COLOURS = {"critical": style.RISK_COLOURS, "high": ("#b54708", "#fef0c7"), "medium": ("#1f6feb", "#e7f0fd")}
+SCOPE_TITLES = (("mine", N_("Mine")), ("team", N_("My team")), ("all", N_("All")))
 
 
 def group_items(items: list, today: dt.date) -> dict[str, list]:
+    """Sections of items not sorted by the service (tests, a model handed ready-made items)."""
+    now = dt.datetime.combine(today, dt.time(12)).astimezone()
     groups: dict[str, list] = {key: [] for key, _title in SECTIONS}
     for item in items:
-        day = due_date(item.due)
-        if getattr(item, "overdue", False) or (day is not None and day < today):
-            groups["overdue"].append(item)
-        elif day is None or day <= today:
-            groups["today"].append(item)
-        else:
-            groups["week"].append(item)
-    groups["overdue"].sort(key=lambda i: (-(getattr(i, "days_overdue", 0) or 0), i.client_name, i.title))
+        groups[section_of(item, now, today)].append(item)
+    for key, rows in groups.items():
+        rows.sort(key=lambda i, key=key: triage_key(i, key))
     return groups
 
 
@@ -129,6 +132,12 @@ class AgendaSection(QWidget):
     """A heading and a list that grows with its items (the page scrolls, not the list)."""
 
     activated = Signal(object)
+    #: The current item changed (None: nothing selected).
+    current_changed = Signal(object)
+    #: A context menu was asked for at this global position.
+    menu_requested = Signal(object, object)
+    #: Up past the first row (-1) or down past the last (+1): the page moves to the next section.
+    leave_requested = Signal(int)
 
     def __init__(self, key: str, today: dt.date, parent=None):
         super().__init__(parent)
@@ -152,6 +161,10 @@ class AgendaSection(QWidget):
         self.view.setCursor(Qt.CursorShape.PointingHandCursor)
         self.view.clicked.connect(self._open)
         self.view.activated.connect(self._open)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._menu)
+        self.view.selectionModel().currentChanged.connect(lambda cur, _prev: self.current_changed.emit(cur.data(ItemRole)))
+        self.view.installEventFilter(self)
         layout.addWidget(self.view)
         self.more_button = QToolButton()
         self.more_button.setObjectName("Link")
@@ -162,6 +175,33 @@ class AgendaSection(QWidget):
         self._all: list = []
         self._today = today
         self.expanded = False
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if obj is self.view and event.type() == QEvent.Type.KeyPress:
+            row = self.view.currentIndex().row()
+            if event.key() == Qt.Key.Key_Down and row == self.model.rowCount() - 1:
+                self.leave_requested.emit(1)
+                return True
+            if event.key() == Qt.Key.Key_Up and row <= 0:
+                self.leave_requested.emit(-1)
+                return True
+        return super().eventFilter(obj, event)
+
+    def current_item(self):
+        index = self.view.currentIndex()
+        return index.data(ItemRole) if index.isValid() else None
+
+    def focus_row(self, row: int) -> None:
+        row = max(0, min(row, self.model.rowCount() - 1))
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.view.setCurrentIndex(self.model.index(row, 0))
+
+    def _menu(self, pos) -> None:
+        index = self.view.indexAt(pos)
+        if not index.isValid():
+            return
+        self.view.setCurrentIndex(index)
+        self.menu_requested.emit(index.data(ItemRole), self.view.viewport().mapToGlobal(pos))
 
     def set_items(self, title: str, items: list, today: dt.date) -> None:
         self.heading.setText(f"{title} · {len(items)}")
@@ -187,38 +227,119 @@ class AgendaSection(QWidget):
             self.activated.emit(item)
 
 
+class DateDialog(QDialog):
+    """Pick a day (snooze until, reschedule to): a calendar from tomorrow or today on."""
+
+    def __init__(self, title: str, first: dt.date, initial: dt.date, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        layout = QVBoxLayout(self)
+        self.calendar = QCalendarWidget(self)
+        self.calendar.setMinimumDate(QDate(first.year, first.month, first.day))
+        self.calendar.setSelectedDate(QDate(initial.year, initial.month, initial.day))
+        self.calendar.activated.connect(lambda _d: self.accept())
+        layout.addWidget(self.calendar)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("OK"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def day(self) -> dt.date:
+        return self.calendar.selectedDate().toPython()
+
+
 class TodayPage(QWidget):
     #: (client_id, entity, row_id) of the item to open.
     item_open_requested = Signal(str, str, str)
-    #: Items overdue or due today, after each load (for desktop notifications).
+    #: (client_id, entity, row_id, action, item): complete an item in its form (services.triage.DONE_ACTIONS).
+    item_action_requested = Signal(str, str, str, str, object)
+    #: Items urgent, due today or overdue, after each load (for desktop notifications).
     due_items_loaded = Signal(list)
     loaded = Signal()
 
-    def __init__(self, ctx, tasks, parent=None, *, days: int = 7):
+    def __init__(self, ctx, tasks, parent=None, *, days: int = 7, settings=None):
         super().__init__(parent)
         self._ctx = ctx
         self._tasks = tasks
+        self._settings = settings
         self._days = days
         self._generation = 0
         self.items: list = []
+        self.triage = None
         self.available = True
         self._loaded_at: float | None = None
+        self._users: list[dict] | None = None
+        self.scope = self._setting("today_scope", "mine")
+        if self.scope not in dict(SCOPE_TITLES):
+            self.scope = "mine"
+        stored_kinds = self._setting("today_kinds", [])
+        self.kinds: set[str] | None = {k for k in stored_kinds if k in KINDS} or None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 20, 24, 12)
-        outer.setSpacing(12)
+        outer.setSpacing(10)
         head = QHBoxLayout()
         self.title = QLabel()
         self.title.setObjectName("PageTitle")
         self.date_label = QLabel()
         self.date_label.setObjectName("Count")
+        self.date_label.setWordWrap(True)  # the summary wraps rather than widening the window
         self.refresh_button = QPushButton(icons.icon("sync"), "")
         self.refresh_button.clicked.connect(self.refresh)
         head.addWidget(self.title)
         head.addSpacing(8)
-        head.addWidget(self.date_label, 0, Qt.AlignmentFlag.AlignBottom)
-        head.addStretch(1)
+        head.addWidget(self.date_label, 1, Qt.AlignmentFlag.AlignBottom)
         head.addWidget(self.refresh_button)
         outer.addLayout(head)
+
+        # Filters: whose work, which kinds.
+        bar = QHBoxLayout()
+        bar.setSpacing(6)
+        self.scope_group = QButtonGroup(self)
+        self.scope_buttons: dict[str, QToolButton] = {}
+        for key, _title in SCOPE_TITLES:
+            button = QToolButton()
+            button.setObjectName("Segment")
+            button.setCheckable(True)
+            button.setChecked(key == self.scope)
+            button.clicked.connect(lambda _c=False, key=key: self.set_scope(key))
+            self.scope_group.addButton(button)
+            self.scope_buttons[key] = button
+            bar.addWidget(button)
+        bar.addSpacing(12)
+        self.kind_button = QToolButton()
+        self.kind_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.kind_button.setStyleSheet("QToolButton { padding-right: 18px; }")  # room for the menu arrow
+        self.kind_menu = QMenu(self.kind_button)
+        self.kind_actions: dict[str, QAction] = {}
+        self.all_kinds_action = self.kind_menu.addAction("")
+        self.all_kinds_action.triggered.connect(lambda: self.set_kinds(None))
+        self.kind_menu.addSeparator()
+        for kind in KINDS:
+            action = self.kind_menu.addAction("")
+            action.setCheckable(True)
+            action.setChecked(self.kinds is None or kind in self.kinds)
+            action.toggled.connect(self._kind_toggled)
+            self.kind_actions[kind] = action
+        self.kind_button.setMenu(self.kind_menu)
+        bar.addWidget(self.kind_button)
+        bar.addStretch(1)
+        # Actions on the selected item.
+        self.done_button = QPushButton(icons.icon("check"), "")
+        self.done_button.clicked.connect(self.done_current)
+        self.snooze_button = QPushButton(icons.icon("clock"), "")
+        self.snooze_menu = QMenu(self.snooze_button)
+        self.snooze_button.setMenu(self.snooze_menu)
+        self.reschedule_button = QPushButton(icons.icon("calendar"), "")
+        self.reschedule_button.clicked.connect(self.reschedule_current)
+        self.reassign_button = QPushButton(icons.icon("team"), "")
+        self.reassign_menu = QMenu(self.reassign_button)
+        self.reassign_menu.aboutToShow.connect(lambda: self._fill_reassign_menu(self.reassign_menu, self.current_item()))
+        self.reassign_button.setMenu(self.reassign_menu)
+        for button in (self.done_button, self.snooze_button, self.reschedule_button, self.reassign_button):
+            bar.addWidget(button)
+        outer.addLayout(bar)
 
         self.stack = QStackedWidget()
         scroll = QScrollArea()
@@ -233,6 +354,9 @@ class TodayPage(QWidget):
         for key, _title in SECTIONS:
             section = AgendaSection(key, today)
             section.activated.connect(self._open_item)
+            section.current_changed.connect(lambda item, key=key: self._current_changed(key, item))
+            section.menu_requested.connect(self._context_menu)
+            section.leave_requested.connect(lambda step, key=key: self._leave_section(key, step))
             section.hide()
             self.sections[key] = section
             self.body_layout.addWidget(section)
@@ -245,9 +369,31 @@ class TodayPage(QWidget):
         self.loading_state = EmptyState("", "", icon="clock")
         self.stack.addWidget(self.loading_state)
         outer.addWidget(self.stack, 1)
+        self._current_section: str | None = None
+        self._shortcuts = []
+        for keys, slot in (("D", self.done_current), ("S", self.snooze_current), ("R", self.reschedule_current),
+                           ("A", self.reassign_current)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+            self._shortcuts.append(shortcut)
         self.retranslate()
+        self._update_actions()
         self.stack.setCurrentWidget(self.loading_state)
         self.refresh()
+
+    # -- settings ----------------------------------------------------------------------------------
+    def _setting(self, name: str, default):
+        if self._settings is None:
+            return default
+        try:
+            return self._settings.get(name)
+        except KeyError:
+            return default
+
+    def _remember(self, name: str, value) -> None:
+        if self._settings is not None:
+            self._settings.set(name, value)
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
@@ -260,21 +406,65 @@ class TodayPage(QWidget):
         self.refresh_button.setText(_("Refresh"))
         self.date_label.setText(self._ctx.today().isoformat())
         self.loading_state.set_text(_("Loading your agenda…"))
+        for key, title in SCOPE_TITLES:
+            self.scope_buttons[key].setText(_(title))
+        self.scope_buttons["mine"].setToolTip(_("Work on the clients you manage, back up or serve, and work assigned to you"))
+        self.scope_buttons["team"].setToolTip(_("Work of everyone in your team"))
+        self.scope_buttons["all"].setToolTip(_("All work you may see"))
+        self.all_kinds_action.setText(_("All kinds"))
+        for kind, action in self.kind_actions.items():
+            action.setText(_(KINDS[kind]))
+        self._update_kind_button()
+        self.done_button.setText(_("Done…"))
+        self.done_button.setToolTip(_("Complete the selected item in its form (D)"))
+        self.snooze_button.setText(_("Snooze"))
+        self.snooze_button.setToolTip(_("Hide the selected item until a later day (S)"))
+        self.reschedule_button.setText(_("Reschedule…"))
+        self.reschedule_button.setToolTip(_("Move the selected item to another day (R)"))
+        self.reassign_button.setText(_("Reassign"))
+        self.reassign_button.setToolTip(_("Give the selected item to someone else (A)"))
+        self._fill_snooze_menu(self.snooze_menu, None)
 
+    def _update_kind_button(self) -> None:
+        if self.kinds is None:
+            self.kind_button.setText(_("All kinds"))
+        else:
+            self.kind_button.setText(_("Kinds: {n} of {total}").format(n=len(self.kinds), total=len(KINDS)))
+
+    # -- filters -----------------------------------------------------------------------------------
+    def set_scope(self, scope: str) -> None:
+        if scope not in self.scope_buttons:
+            return
+        self.scope = scope
+        self.scope_buttons[scope].setChecked(True)
+        self._remember("today_scope", scope)
+        self.refresh()
+
+    def set_kinds(self, kinds) -> None:
+        self.kinds = None if kinds is None or set(kinds) >= set(KINDS) else {k for k in kinds if k in KINDS}
+        for kind, action in self.kind_actions.items():
+            action.blockSignals(True)
+            action.setChecked(self.kinds is None or kind in self.kinds)
+            action.blockSignals(False)
+        self._remember("today_kinds", sorted(self.kinds) if self.kinds is not None else [])
+        self._update_kind_button()
+        self.refresh()
+
+    def _kind_toggled(self, _checked: bool) -> None:
+        self.set_kinds([k for k, a in self.kind_actions.items() if a.isChecked()])
+
+    # -- loading -----------------------------------------------------------------------------------
     def refresh(self) -> None:
         self._generation += 1
         generation = self._generation
-        days = self._days
-        ctx = self._ctx
+        days, ctx, scope, kinds = self._days, self._ctx, self.scope, self.kinds
 
         def work():
-            try:
-                from ...services.agenda import agenda
-            except ImportError:
-                return None
-            return agenda(ctx, days=days)
+            from ...services.triage import triage
 
-        self._tasks.run_db(work, on_result=lambda items: self._show(generation, items),
+            return triage(ctx, scope=scope, kinds=kinds, days=days)
+
+        self._tasks.run_db(work, on_result=lambda result: self._show(generation, result),
                            on_error=lambda exc: self._failed(generation, exc), name="agenda")
 
     def _failed(self, generation: int, exc: BaseException) -> None:
@@ -285,43 +475,227 @@ class TodayPage(QWidget):
         self.stack.setCurrentWidget(self.empty)
         self.loaded.emit()
 
-    def _show(self, generation: int, items) -> None:
+    def _show(self, generation: int, result) -> None:
+        """Show a triage (services.triage.Triage), or a plain list of items (sectioned here)."""
         if generation != self._generation:
             return
         today = self._ctx.today()
-        self.date_label.setText(today.isoformat())
-        if items is None:
-            self.available = False
-            self.items = []
-            self.empty.set_text(_("The agenda is not available in this version"),
-                                _("Due visits, complaint deadlines and renewals will be listed here."))
-            self.stack.setCurrentWidget(self.empty)
-            self.loaded.emit()
-            return
+        if isinstance(result, list):
+            groups = group_items(result, today)
+            snoozed = 0
+        else:
+            groups = result.sections
+            snoozed = result.snoozed
+        self.triage = result
         self._loaded_at = time.monotonic()
-        self.items = list(items)
-        groups = group_items(self.items, today)
-        if self.items:
-            self.date_label.setText(_("{date}  ·  {overdue} overdue  ·  {today} due today  ·  {week} later this week").format(
-                date=today.isoformat(), overdue=len(groups["overdue"]), today=len(groups["today"]), week=len(groups["week"])))
+        self.items = [i for key, _title in SECTIONS for i in groups[key]]
+        parts = [today.isoformat()]
+        for key, title in SECTIONS:
+            if groups[key]:
+                parts.append(_("{section}: {n}").format(section=_(title), n=len(groups[key])))
+        if snoozed:
+            parts.append(_("{n} snoozed").format(n=snoozed))
+        self.date_label.setText("  ·  ".join(parts))
         for key, title in SECTIONS:
             self.sections[key].set_items(_(title), groups[key], today)
         if not self.items:
-            self.empty.set_text(
-                _("Nothing due this week"),
-                _("Overdue and due visits, complaint deadlines, SLA and calibration dates, contract renewals "
-                  "and conflicts to review appear here as they come up."),
-            )
+            if self.kinds is not None or self.scope != "all":
+                self.empty.set_text(_("Nothing due this week"),
+                                    _("Nothing matches the filters. Choose “All” or “All kinds” to see more."))
+            else:
+                self.empty.set_text(
+                    _("Nothing due this week"),
+                    _("Overdue and due visits, complaint deadlines, SLA and calibration dates, contract renewals "
+                      "and conflicts to review appear here as they come up."),
+                )
             self.stack.setCurrentWidget(self.empty)
         else:
             self.stack.setCurrentWidget(self.scroll)
+        self._current_section = None
+        self._update_actions()
         self.loaded.emit()
-        self.due_items_loaded.emit(groups["overdue"] + groups["today"])
+        self.due_items_loaded.emit(groups["urgent"] + groups["today"] + groups["overdue"])
 
     def shown_titles(self, key: str) -> list[str]:
         """What a section shows (for tests and accessibility checks)."""
         model = self.sections[key].model
         return [model.data(model.index(r, 0)) for r in range(model.rowCount())]
 
+    # -- selection and keyboard ------------------------------------------------------------------------
+    def current_item(self):
+        if self._current_section is None:
+            return None
+        return self.sections[self._current_section].current_item()
+
+    def select(self, key: str, row: int = 0) -> None:
+        """Make a row of a section the current item (keyboard focus on it)."""
+        self.sections[key].focus_row(row)
+        self._current_section = key
+        self._update_actions()
+
+    def _current_changed(self, key: str, item) -> None:
+        if item is not None:
+            self._current_section = key
+            for other, section in self.sections.items():
+                if other != key:
+                    section.view.clearSelection()
+        self._update_actions()
+
+    def _leave_section(self, key: str, step: int) -> None:
+        keys = [k for k, _t in SECTIONS if self.sections[k].model.rowCount()]
+        if key not in keys:
+            return
+        i = keys.index(key) + step
+        if 0 <= i < len(keys):
+            target = keys[i]
+            self.select(target, 0 if step > 0 else self.sections[target].model.rowCount() - 1)
+            self.scroll.ensureWidgetVisible(self.sections[target].view)
+
+    def _update_actions(self) -> None:
+        from ...services.triage import REASSIGNABLE, RESCHEDULABLE, may_reassign
+
+        item = self.current_item()
+        self.done_button.setEnabled(item is not None)
+        self.snooze_button.setEnabled(item is not None)
+        self.reschedule_button.setEnabled(item is not None and item.kind in RESCHEDULABLE)
+        self.reassign_button.setVisible(may_reassign(self._ctx))
+        self.reassign_button.setEnabled(item is not None and item.kind in REASSIGNABLE)
+        if item is not None:
+            self._fill_snooze_menu(self.snooze_menu, item)
+
+    # -- actions -----------------------------------------------------------------------------------
     def _open_item(self, item) -> None:
         self.item_open_requested.emit(item.client_id, item.entity or "", item.row_id or "")
+
+    def _context_menu(self, item, global_pos) -> None:
+        menu = self.item_menu(item)
+        menu.exec(global_pos)
+
+    def item_menu(self, item) -> QMenu:
+        """The context menu of an item: open, done, snooze, reschedule, reassign."""
+        from ...services.triage import REASSIGNABLE, RESCHEDULABLE, may_reassign
+
+        menu = QMenu(self)
+        menu.addAction(_("Open the item"), lambda: self._open_item(item))
+        menu.addAction(_("Done…"), lambda: self.done(item)).setShortcut(QKeySequence("D"))
+        snooze = menu.addMenu(_("Snooze"))
+        self._fill_snooze_menu(snooze, item)
+        if item.kind in RESCHEDULABLE:
+            menu.addAction(_("Reschedule…"), lambda: self.reschedule(item)).setShortcut(QKeySequence("R"))
+        if may_reassign(self._ctx) and item.kind in REASSIGNABLE:
+            reassign = menu.addMenu(_("Reassign"))
+            self._fill_reassign_menu(reassign, item)
+        return menu
+
+    def _fill_snooze_menu(self, menu: QMenu, item) -> None:
+        menu.clear()
+        today = self._ctx.today()
+        monday = today + dt.timedelta(days=7 - today.weekday())
+        for title, day in ((_("Until tomorrow"), today + dt.timedelta(days=1)),
+                           (_("Until next Monday"), monday),
+                           (_("For a week"), today + dt.timedelta(days=7))):
+            action = menu.addAction(f"{title}  ({day.isoformat()})")
+            action.triggered.connect(lambda _c=False, day=day, item=item: self.snooze(item or self.current_item(), day))
+        menu.addAction(_("Until a day…"), lambda item=item: self.snooze(item or self.current_item(), None))
+
+    def _fill_reassign_menu(self, menu: QMenu, item) -> None:
+        menu.clear()
+        if item is None:
+            return
+        if self._users is None:
+            from ...services.users import list_users
+
+            self._users = [u for u in list_users(self._ctx) if u.get("role") != "admin"]
+        for user in self._users:
+            action = menu.addAction(user.get("display_name") or user.get("username") or "")
+            action.setCheckable(True)
+            action.setChecked(user["id"] == item.assignee_id)
+            action.triggered.connect(lambda _c=False, uid=user["id"], item=item: self.reassign(item, uid))
+
+    def done_current(self) -> None:
+        item = self.current_item()
+        if item is not None:
+            self.done(item)
+
+    def snooze_current(self) -> None:
+        item = self.current_item()
+        if item is not None:
+            self.snooze(item, self._ctx.today() + dt.timedelta(days=1))
+
+    def reschedule_current(self) -> None:
+        from ...services.triage import RESCHEDULABLE
+
+        item = self.current_item()
+        if item is not None and item.kind in RESCHEDULABLE:
+            self.reschedule(item)
+
+    def reassign_current(self) -> None:
+        from ...services.triage import REASSIGNABLE, may_reassign
+
+        item = self.current_item()
+        if item is None or item.kind not in REASSIGNABLE or not may_reassign(self._ctx):
+            return
+        menu = QMenu(self)
+        self._fill_reassign_menu(menu, item)
+        view = self.sections[self._current_section].view
+        menu.popup(view.viewport().mapToGlobal(view.visualRect(view.currentIndex()).center()))
+        self._reassign_popup = menu
+
+    def done(self, item) -> None:
+        """Complete an item: its form opens (a task is marked done at once)."""
+        from ...services.triage import done_action
+
+        action = done_action(item)
+        if action == "complete":
+            self._run_write(lambda ctx: _complete_task(ctx, item.row_id))
+            return
+        self.item_action_requested.emit(item.client_id or "", item.entity or "", item.row_id or "", action, item)
+
+    def ask_date(self, title: str, first: dt.date, initial: dt.date) -> dt.date | None:
+        """A day from the user (tests replace this)."""
+        dialog = DateDialog(title, first, initial, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.day()
+
+    def snooze(self, item, day: dt.date | None) -> None:
+        if item is None:
+            return
+        today = self._ctx.today()
+        if day is None:
+            day = self.ask_date(_("Snooze until"), today + dt.timedelta(days=1), today + dt.timedelta(days=1))
+            if day is None:
+                return
+        from ...services.triage import snooze
+
+        self._run_write(lambda ctx: snooze(ctx, item.key, day))
+
+    def reschedule(self, item) -> None:
+        today = self._ctx.today()
+        initial = max(item.due, today) if item.due else today
+        day = self.ask_date(_("Reschedule to"), today, initial)
+        if day is None:
+            return
+        from ...services.triage import reschedule
+
+        self._run_write(lambda ctx: reschedule(ctx, item, day))
+
+    def reassign(self, item, user_id: str) -> None:
+        from ...services.triage import reassign
+
+        self._run_write(lambda ctx: reassign(ctx, item, user_id))
+
+    def _run_write(self, fn) -> None:
+        ctx = self._ctx
+        self._tasks.run_db(lambda: fn(ctx), on_result=lambda _r: self.refresh(), on_error=self._write_failed,
+                           name="agenda-action")
+
+    def _write_failed(self, exc: BaseException) -> None:
+        log.warning("agenda action failed: %s", exc)
+        QMessageBox.warning(self, _("Today"), str(exc))
+
+
+def _complete_task(ctx, task_id: str):
+    from ...services import tasks
+
+    return tasks.complete_task(ctx, task_id)

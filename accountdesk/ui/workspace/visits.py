@@ -21,19 +21,24 @@ REPORT_FIELDS = ["done_at", "attendee_contact_ids", "attendee_user_ids", "outcom
                  "next_steps"]
 
 
-def record_visit_dialog(ctx, client_id: str, lookups: Lookups | None = None, parent=None) -> RecordDialog:
-    """Four fields, sensible defaults: a held visit recorded in seconds."""
+def record_visit_dialog(ctx, client_id: str, lookups: Lookups | None = None, parent=None, *,
+                        kind: str | None = None, purpose: str | None = None) -> RecordDialog:
+    """Four fields, sensible defaults: a held visit recorded in seconds (of ``kind``: the kind of
+    the plan it was made for)."""
 
     def done(values):
         values = dict(values)
         values["status"] = VisitStatus.DONE.value
         values.setdefault("owner_id", ctx.actor.id)
+        if purpose:
+            values.setdefault("purpose", purpose)
         return values
 
     now = ctx.now().replace(second=0, microsecond=0)
     return RecordDialog(
         ctx, "visit", client_id=client_id, fields=QUICK_FIELDS, lookups=lookups, parent=parent,
-        defaults={"kind": VisitKind.RETURN_VISIT.value, "planned_start": now, "channel": VisitChannel.ONSITE.value},
+        defaults={"kind": kind or VisitKind.RETURN_VISIT.value, "planned_start": now, "channel": VisitChannel.ONSITE.value,
+                  **({"purpose": purpose} if purpose else {})},
         title=_("Record visit"), before_save=done,
     )
 
@@ -155,8 +160,20 @@ class VisitsTab(Tab):
             self.visits.view.selectRow(0)
         self._show_report(self.visits.current_row())
 
-    def record_visit(self) -> RecordDialog:
-        dlg = record_visit_dialog(self.ctx, self.client_id, self.lookups, self)
+    def record_visit(self, plan_id: str | None = None) -> RecordDialog:
+        """Record a held visit; with ``plan_id`` (or a plan selected) of that plan's kind."""
+        kind = purpose = None
+        plan = None
+        if plan_id:
+            plan = next((r for r in self.plans.model.rows if r["id"] == plan_id), None)
+            if plan is None:
+                plan = records.get_record(self.ctx, "visit_plan", plan_id)
+        elif self.plans.view.hasFocus():
+            plan = self.plans.current_row()
+        if plan is not None:
+            kind = plan["kind"]
+            purpose = plan.get("title") if kind == VisitKind.CUSTOM.value else None
+        dlg = record_visit_dialog(self.ctx, self.client_id, self.lookups, self, kind=kind, purpose=purpose)
         dlg.saved.connect(self._recorded)
         dlg.open()
         return dlg

@@ -250,6 +250,24 @@ class ClientWorkspace(QWidget):
         """Open the tab that shows one record of ``entity`` (and select it)."""
         return self.show_tab(ENTITY_TABS.get(entity, entity), None if entity == "client" else row_id)
 
+    def complete_item(self, entity: str, row_id: str | None, action: str):
+        """Open the form that completes one record (Today's "Done"): a planned visit's report, a
+        visit recorded for a due cadence (of the plan's kind), or the record's own form."""
+        if action == "write_report":
+            tab = self.show_tab("visits", row_id)
+            return tab.complete_visit()
+        if action == "record_visit":
+            tab = self.show_tab("visits")
+            return tab.record_visit(plan_id=row_id)
+        if entity == "client":
+            tab = self.show_tab("overview")
+            return tab.edit_profile()
+        tab = self.show_item(entity, row_id)
+        for panel in getattr(tab, "panels", []):
+            if row_id and panel.current_id() == row_id:
+                return panel.edit()
+        return None
+
     def _current_changed(self, index: int) -> None:
         if index < 0:
             return
