@@ -79,6 +79,24 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
 }
 
 
+#: Labels of the usual SLA metric codes of a service commitment (anything else shows as written).
+SLA_METRICS: dict[str, str] = {
+    "response_hours": N_("Response time (hours)"),
+    "onsite_hours": N_("On site within (hours)"),
+    "availability_pct": N_("Availability (%)"),
+    "report_days": N_("Report within (working days)"),
+    "notice_days": N_("Advance notice (days)"),
+    "resolution_hours": N_("Resolution time (hours)"),
+}
+
+
+def metric_label(code: str | None) -> str:
+    """A commitment's SLA metric code in words ('' for none; an unknown code as written)."""
+    if not code:
+        return ""
+    return _(SLA_METRICS[code]) if code in SLA_METRICS else code
+
+
 def label(enum: type[StrEnum], value: str | None) -> str:
     """The translated label of a value ('' for None; the raw value if unknown)."""
     if value is None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from accountdesk.cli import main
-from accountdesk.services import users
+from accountdesk.services import records, users
 from accountdesk.services.context import open_profile
 
 
@@ -176,6 +176,7 @@ def test_feedback_add(run, hh, data_dir):
 def test_other_errors_exit_1(run, hh, data_dir):
     ctx = open_profile(data_dir)
     field_user = users.create_user(ctx, "li", "李工", "field")
+    records.create_record(ctx, "client_team_member", {"user_id": field_user}, client_id=hh["id"])  # in scope
     ctx.set_actor(field_user)  # field staff may not delete clients
     ctx.close()
     code, _out, err = run("clients", "delete", hh["id"])

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from accountdesk.domain.dates import add_months
 from accountdesk.services import clients, scheduling, visits
-from accountdesk.services.scheduling import add_months
 
 UTC = dt.UTC
 

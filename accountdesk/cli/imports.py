@@ -1,8 +1,8 @@
-"""``accountdesk import FILE``: clients or contacts from CSV or Excel, all or nothing.
+"""``accountdesk import FILE``: clients, contacts or equipment from CSV or Excel, all or nothing.
 
 Without ``--dry-run`` the rows are written in one transaction; a file with rejected rows changes
 nothing (exit 2, every rejected row listed with its reason) unless ``--skip-rejected`` is given.
-Duplicates of existing clients/contacts are skipped, or merged with ``--duplicates merge``.
+Duplicates of existing clients/contacts/equipment are skipped, or merged with ``--duplicates merge``.
 
 ``--json`` prints ``{"plan": {...}, "result": {...}}``: the plan has ``kind``, ``format``,
 ``encoding``, ``sheet``, ``header_row``, ``columns``, ``mapping`` (column → field or null),
@@ -21,15 +21,19 @@ from pathlib import Path
 from ..i18n import _
 from ..io import mapping as M
 from ..io.importer import ImportPlan, plan_import, run_import
+from ..io.plan import describe
+from ..services.clients import resolve_client
 from .common import emit_json, open_ctx, parse_assignments
 
 
 def register(sub) -> None:
-    p = sub.add_parser("import", help=_("import clients or contacts from a CSV or Excel file"))
+    p = sub.add_parser("import", help=_("import clients, contacts or equipment from a CSV or Excel file"))
     p.add_argument("file", type=Path, metavar=_("FILE"))
     p.add_argument("--kind", choices=sorted(M.KINDS), help=_("what the file holds (default: guessed from the headers)"))
     p.add_argument("--map", nargs="+", action="extend", default=[], metavar="COLUMN=FIELD",
                    help=_("map a column to a field by hand (FIELD empty: ignore the column)"))
+    p.add_argument("--client", metavar=_("CLIENT"),
+                   help=_("contacts or equipment of this client (id, name or credit code): no client column needed"))
     p.add_argument("--sheet", help=_("the sheet of a workbook to read (default: the best match)"))
     p.add_argument("--duplicates", choices=["skip", "merge"], default="skip",
                    help=_("what to do with rows that duplicate existing records (default: skip)"))
@@ -40,32 +44,15 @@ def register(sub) -> None:
 
 
 def _print_plan(plan: ImportPlan) -> None:
-    w = sys.stdout.write
-    w(_("File: {file} ({format}{encoding})").format(
-        file=plan.path.name, format=plan.format, encoding=", " + plan.encoding if plan.encoding else "") + "\n")
-    if plan.sheet:
-        w(_("Sheet: {sheet}").format(sheet=plan.sheet) + "\n")
-    w(_("Header row: {row}").format(row=plan.header_row) + "\n")
-    titles = {t.name: t.title for t in M.targets(plan.kind)}
-    w(_("Columns:") + "\n")
-    ignored = _("(ignored)")
-    for column, target in plan.mapping.items():
-        w(f"  {column} → {titles[target] + ' (' + target + ')' if target else ignored}\n")
-    w(_("{total} rows: {new} new, {dup} duplicates, {rejected} rejected").format(
-        total=plan.total, new=plan.new, dup=len(plan.duplicates), rejected=plan.rejected_rows) + "\n")
-    for r in plan.duplicates:
-        same = (_("row {row} of the file").format(row=r.match_row) if r.match_row else f"“{r.match_name}”")
-        w("  " + _("row {row}: same as {same} ({reason})").format(row=r.row, same=same, reason=r.reason) + "\n")
-    for r in plan.rejected:
-        where = f"{r.column} ({r.field})" if r.column else r.field
-        w("  " + _("row {row}, {where}: {message}").format(row=r.row, where=where, message=r.message) + "\n")
+    sys.stdout.write("\n".join(describe(plan)) + "\n")
 
 
 def run(args: argparse.Namespace) -> int:
     overrides = {k: (v or None) for k, v in parse_assignments(args.map).items()}
     ctx = open_ctx(args)
     try:
-        plan = plan_import(ctx, args.file, args.kind, overrides, sheet=args.sheet)
+        client_id = resolve_client(ctx, args.client) if args.client else None
+        plan = plan_import(ctx, args.file, args.kind, overrides, sheet=args.sheet, client_id=client_id)
         if not args.json:
             _print_plan(plan)
         if args.dry_run:

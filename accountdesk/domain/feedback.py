@@ -126,3 +126,17 @@ def escalation_reached_at(feedback: Any, level: int, now: dt.datetime) -> dt.dat
     if received is not None and when < received:
         when = received
     return min(when, now)
+
+
+def is_open(feedback: Any) -> bool:
+    """Is the client still waiting for an answer (the deadline counts)? Row or mapping."""
+    return _get(feedback, "status") in OPEN_STATUSES
+
+
+def is_overdue(feedback: Any, now: dt.datetime) -> bool:
+    """Open and past its effective deadline at ``now`` (a running pause counts up to ``now``, so
+    a feedback paused after its deadline had passed stays overdue). Row or mapping."""
+    if not is_open(feedback):
+        return False
+    due = effective_due(feedback, now)
+    return due is not None and due < now

@@ -23,6 +23,7 @@ from ..i18n import N_, _
 from ..labels import label
 from ..models import Client, Contact, User, Visit
 from ..services.records import to_dict
+from ..services.scope import scope_condition
 from ..sync.codec import encode_value
 from .csv_excel import write_csv, write_xlsx
 
@@ -39,8 +40,10 @@ class ExportResult:
         return {"file": str(self.path), "format": self.format, "count": self.count}
 
 
-def _live_clients(session) -> list[Client]:
-    return session.scalars(select(Client).where(Client.deleted_at.is_(None)).order_by(Client.name, Client.id)).all()
+def _live_clients(ctx, session) -> list[Client]:
+    """The live clients the acting user may see (the one scope rule: services/scope.py)."""
+    stmt = select(Client).where(Client.deleted_at.is_(None), scope_condition(ctx)).order_by(Client.name, Client.id)
+    return session.scalars(stmt).all()
 
 
 def _users(session) -> dict[str, str]:
@@ -70,7 +73,7 @@ def client_table(ctx) -> tuple[list[str], list[list[Any]]]:
         users = _users(session)
         rows = [
             [_cell(s, to_dict(c, confidential=confidential)[name], users, {}) for name, s in schema.items()]
-            for c in _live_clients(session)
+            for c in _live_clients(ctx, session)
         ]
     return [s.title for s in schema.values()], rows
 
@@ -84,7 +87,7 @@ def contact_table(ctx) -> tuple[list[str], list[list[Any]]]:
     rows = []
     with ctx.read() as session:
         users = _users(session)
-        for client in _live_clients(session):
+        for client in _live_clients(ctx, session):
             contacts = session.scalars(
                 select(Contact).where(Contact.client_id == client.id, Contact.deleted_at.is_(None)).order_by(Contact.name)
             ).all()
@@ -104,7 +107,7 @@ def json_records(ctx, what: str) -> list[dict[str, Any]]:
     names = ["id", *SCHEMAS[entity]]
     out = []
     with ctx.read() as session:
-        for client in _live_clients(session):
+        for client in _live_clients(ctx, session):
             if what == "clients":
                 rows = [client]
             else:
@@ -148,7 +151,7 @@ def _vcards(ctx, version: str) -> Iterator[str]:
     import vobject
 
     with ctx.read() as session:
-        for client in _live_clients(session):
+        for client in _live_clients(ctx, session):
             contacts = session.scalars(
                 select(Contact).where(Contact.client_id == client.id, Contact.deleted_at.is_(None)).order_by(Contact.name)
             ).all()
@@ -224,7 +227,7 @@ def export_ical(ctx, path: Path | str, *, tz: str = "Asia/Shanghai", since: dt.d
     n = 0
     stamp = ctx.now().astimezone(dt.UTC)
     with ctx.read() as session:
-        clients = {c.id: c.name for c in _live_clients(session)}
+        clients = {c.id: c.name for c in _live_clients(ctx, session)}
         stmt = select(Visit).where(Visit.deleted_at.is_(None)).order_by(Visit.planned_start)
         if since is not None:
             stmt = stmt.where(Visit.planned_start >= dt.datetime.combine(since, dt.time(), tzinfo=zone))

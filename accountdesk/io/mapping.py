@@ -18,7 +18,7 @@ from ..domain.schema import SCHEMAS
 from ..errors import ValidationError
 from ..i18n import N_, _, load_catalogue
 
-KINDS = {"clients": "client", "contacts": "contact"}
+KINDS = {"clients": "client", "contacts": "contact", "equipment": "equipment"}
 HEADER_SCAN_ROWS = 30
 
 
@@ -35,9 +35,7 @@ class Target:
         return _(self.label)
 
 
-#: Columns of a contacts file that say which client a contact belongs to.
-LINK_TARGETS = {
-    "contacts": (
+_CLIENT_LINKS = (
         Target(
             "client",
             N_("Client name"),
@@ -49,9 +47,9 @@ LINK_TARGETS = {
             N_("Client credit code"),
             ("uscc", "credit code", "client uscc", "统一社会信用代码", "信用代码", "客户信用代码", "社会信用代码"),
         ),
-    ),
-    "clients": (),
-}
+)
+#: Columns of a contacts or equipment file that say which client a row belongs to.
+LINK_TARGETS = {"contacts": _CLIENT_LINKS, "equipment": _CLIENT_LINKS, "clients": ()}
 
 _NOTE_RE = re.compile(r"[（(\[【][^）)\]】]*[）)\]】]")
 _DROP_RE = re.compile(r"[\s*:：_\-/.·]+")

@@ -12,8 +12,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from ..domain.validation import format_phone
-from ..i18n import N_, _
+from ..i18n import _
 from ..labels import label
+from ..labels import metric_label as _metric_label
 from ..models.enums import (
     Attitude,
     BuyingRole,
@@ -65,21 +66,9 @@ from .styles import (
 )
 from .styles import CONTENT_WIDTH as W
 
-#: Labels of the usual SLA metric codes (anything else prints as written).
-METRICS = {
-    "response_hours": N_("Response time (hours)"),
-    "onsite_hours": N_("On site within (hours)"),
-    "availability_pct": N_("Availability (%)"),
-    "report_days": N_("Report within (working days)"),
-    "notice_days": N_("Notice given (days)"),
-    "resolution_hours": N_("Resolution time (hours)"),
-}
-
 
 def metric_label(code: str | None) -> str:
-    if not code:
-        return "—"
-    return _(METRICS[code]) if code in METRICS else code
+    return _metric_label(code) or "—"
 
 
 def marking() -> str:

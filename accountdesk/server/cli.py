@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..errors import AccountDeskError, NotFoundError, ValidationError
 from ..i18n import _, set_language
 from .db import Database, default_url
 from .errors import ServerError
@@ -161,6 +162,29 @@ def cmd_audit(args: argparse.Namespace) -> int:
     for e in entries:
         detail = " ".join(f"{k}={v}" for k, v in sorted(e["detail"].items()) if v is not None)
         sys.stdout.write(f"{e['at']}  {e['user'] or '-':<14} {e['action']:<16} {detail}\n")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from ..io.plan import describe
+    from .importer import import_file
+
+    overrides: dict[str, str | None] = {}
+    for item in args.map:
+        column, sep, target = item.partition("=")
+        if not sep or not column.strip():
+            raise ValidationError("map", _("Write each mapping as COLUMN=FIELD: {value}").format(value=item))
+        overrides[column.strip()] = target.strip() or None
+    outcome = import_file(_open(args), args.file, args.kind, owner=args.owner, mapping=overrides, client=args.client,
+                          sheet=args.sheet, dry_run=args.dry_run, skip_rejected=args.skip_rejected)
+    if args.json:
+        _emit(args, outcome.to_dict(), "")
+        return 0
+    lines = describe(outcome.plan)
+    if outcome.result is not None:
+        lines.append(_("Imported: {created} created, {merged} merged, {skipped} skipped, {rejected} rejected.").format(
+            **outcome.result.to_dict()))
+    sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
 
@@ -346,6 +370,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_purge)
 
+    p = sub.add_parser("import", help=_("import clients, contacts or equipment from a CSV or Excel file, all or nothing"))
+    p.add_argument("file", type=Path, metavar=_("FILE"))
+    p.add_argument("--kind", required=True, choices=["clients", "contacts", "equipment"], help=_("what the file holds"))
+    p.add_argument("--owner", metavar=_("USER"), help=_("account manager of new clients whose account-manager cell is empty"))
+    p.add_argument("--map", nargs="+", action="extend", default=[], metavar="COLUMN=FIELD",
+                   help=_("map a column to a field by hand (FIELD empty: ignore the column)"))
+    p.add_argument("--client", metavar=_("CLIENT"),
+                   help=_("contacts or equipment of this client (id or name): no client column needed"))
+    p.add_argument("--sheet", help=_("the sheet of a workbook to read (default: the best match)"))
+    p.add_argument("--dry-run", action="store_true", help=_("show what would be imported; write nothing"))
+    p.add_argument("--skip-rejected", action="store_true", help=_("import the valid rows and leave out the rejected ones"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    p.set_defaults(func=cmd_import)
+
     p = sub.add_parser("serve", help=_("serve the sync API"))
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
@@ -390,6 +428,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ServerError as exc:
         sys.stderr.write(f"accountdesk-server: {exc.message}\n")
         return 2 if exc.status in (400, 404, 409, 422) else 1
+    except AccountDeskError as exc:  # bad input names its field (exit 2); a refusal is 1
+        code = 2 if isinstance(exc, (ValidationError, NotFoundError)) else 1
+        if getattr(args, "json", False):
+            payload: dict = {"error": exc.message, "exit_code": code}
+            if isinstance(exc, ValidationError):
+                payload["field"] = exc.field
+                payload["errors"] = [{"field": f, "message": m} for f, m in exc.errors]
+            sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        errors = getattr(exc, "errors", None) or [(None, exc.message)]
+        if errors[0][1] != exc.message:  # a summary above the rows it is about
+            sys.stderr.write(f"accountdesk-server: {exc.message}\n")
+        for field, message in errors:
+            sys.stderr.write("accountdesk-server: " + (f"{field}: " if field else "") + f"{message}\n")
+        return code
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - no stack traces for administrators either

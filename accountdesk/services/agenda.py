@@ -31,12 +31,12 @@ from typing import Any
 from sqlalchemy import String, func, literal, or_, select, union
 from sqlalchemy.orm import Session
 
+from ..domain.dates import add_months
 from ..errors import ValidationError
 from ..i18n import N_, _
 from ..labels import label
 from ..models import (
     Client,
-    ClientTeamMember,
     Conflict,
     Equipment,
     Feedback,
@@ -56,8 +56,9 @@ from ..models.enums import (
     VisitStatus,
 )
 from .context import AppContext
-from .scheduling import add_months, local_date, plan_statuses_in
-from .search import scope_condition
+from .feedback import OPEN_STATUSES, effective_due
+from .scheduling import local_date, plan_statuses_in
+from .scope import scope_condition, serves
 
 KINDS: dict[str, str] = {
     "visit_due": N_("Visit due"),
@@ -183,11 +184,8 @@ class AgendaItem:
 
 
 def _people_condition(user_ids):
-    """Clients that these users own, back up or serve."""
-    team = select(ClientTeamMember.client_id).where(
-        ClientTeamMember.user_id.in_(user_ids), ClientTeamMember.deleted_at.is_(None)
-    )
-    return or_(Client.owner_id.in_(user_ids), Client.backup_owner_id.in_(user_ids), Client.id.in_(team))
+    """Clients that these users own, back up or serve (the scope rule, services/scope.py)."""
+    return serves(user_ids)
 
 
 def _clients(ctx: AppContext, session: Session, user_ids: list[str] | None, *, assigned: bool = False):
@@ -274,7 +272,7 @@ def _assigned_clients(people: list[str]):
         select(VisitPlan.client_id).where(VisitPlan.owner_id.in_(people), VisitPlan.deleted_at.is_(None),
                                           VisitPlan.active.is_(True)),
         select(Feedback.client_id).where(Feedback.handler_id.in_(people), Feedback.deleted_at.is_(None),
-                                         Feedback.status.in_(open_feedback_statuses())),
+                                         Feedback.status.in_(sorted(OPEN_STATUSES))),
         select(ImprovementItem.client_id).where(ImprovementItem.owner_id.in_(people), ImprovementItem.deleted_at.is_(None)),
         *_extra_assigned(people),
     ]
@@ -376,30 +374,6 @@ def _first_line(text: str, width: int = 60) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-def effective_due(feedback: Feedback, now: dt.datetime) -> dt.datetime | None:
-    """The complaint deadline after pauses (the feedback service's rule when it is there)."""
-    try:
-        from .feedback import effective_due as service_effective_due
-    except ImportError:  # pragma: no cover - the feedback service ships with the core
-        service_effective_due = None
-    if service_effective_due is not None:
-        return service_effective_due(feedback, now)
-    if feedback.due_at is None:
-        return None
-    paused = dt.timedelta(seconds=feedback.paused_seconds or 0)
-    if feedback.paused_since is not None:
-        paused += max(now - feedback.paused_since, dt.timedelta(0))
-    return feedback.due_at + paused
-
-
-def open_feedback_statuses() -> frozenset[str]:
-    try:
-        from .feedback import OPEN_STATUSES
-    except ImportError:  # pragma: no cover
-        return frozenset({"received", "investigating", "resolved"})
-    return OPEN_STATUSES
-
-
 def _complaint_items(session, names, ids, now, today, horizon) -> list[AgendaItem]:
     out = []
     for f in session.scalars(
@@ -407,7 +381,7 @@ def _complaint_items(session, names, ids, now, today, horizon) -> list[AgendaIte
             _in_clients(Feedback.client_id, ids),
             Feedback.deleted_at.is_(None),
             Feedback.due_at.is_not(None),
-            Feedback.status.in_(open_feedback_statuses()),
+            Feedback.status.in_(sorted(OPEN_STATUSES)),
         )
     ):
         due_at = effective_due(f, now)

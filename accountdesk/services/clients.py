@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..domain import rules
 from ..errors import NotFoundError, ValidationError
 from ..i18n import _
 from ..models import Client
@@ -13,6 +14,7 @@ from ..permissions import may_create_client
 from . import records
 from .context import AppContext
 from .records import RuleContext, register_rule
+from .scope import in_scope, scope_condition
 
 #: ``session.info`` key: ``{credit code: client name}`` of every live client, which a bulk
 #: writer (an import) reads once and keeps up to date as it adds clients, so that the rule below
@@ -64,20 +66,14 @@ def _who_assigns_owners(rc: RuleContext) -> None:
 def _backup_is_not_the_owner(rc: RuleContext) -> None:
     if "owner_id" not in rc.values and "backup_owner_id" not in rc.values:
         return
-    owner, backup = rc.current("owner_id"), rc.current("backup_owner_id")
-    if owner and backup and owner == backup:
-        raise ValidationError("backup_owner_id", _("The backup owner must be someone other than the account manager."))
+    rules.backup_is_not_the_owner(rc.current("owner_id"), rc.current("backup_owner_id"))
 
 
 @register_rule("client")
 def _renewal_after_start(rc: RuleContext) -> None:
     if "relationship_since" not in rc.values and "contract_renewal_date" not in rc.values:
         return
-    since, renewal = rc.current("relationship_since"), rc.current("contract_renewal_date")
-    if since is not None and renewal is not None and renewal < since:
-        raise ValidationError(
-            "contract_renewal_date", _("The contract renewal date cannot come before the start of the relationship.")
-        )
+    rules.renewal_after_start(rc.current("relationship_since"), rc.current("contract_renewal_date"))
 
 
 def create_client(ctx: AppContext, **values: Any) -> str:
@@ -148,13 +144,15 @@ def get_client(ctx: AppContext, client_id: str) -> dict[str, Any]:
 
 
 def resolve_client(ctx: AppContext, ref: str) -> str:
-    """A client id from an id or an exact name (or short name / credit code)."""
+    """A client id from an id or an exact name (or short name / credit code), among the clients
+    the acting user may see (one out of scope is "not found", as one that does not exist)."""
     with ctx.read() as session:
         row = session.get(Client, ref)
-        if row is not None and row.deleted_at is None:
+        if row is not None and row.deleted_at is None and in_scope(ctx, session, row.id):
             return row.id
         for col in (Client.name, Client.short_name, Client.uscc):
-            ids = session.scalars(select(Client.id).where(col == ref, Client.deleted_at.is_(None))).all()
+            stmt = select(Client.id).where(col == ref, Client.deleted_at.is_(None), scope_condition(ctx))
+            ids = session.scalars(stmt).all()
             if len(ids) == 1:
                 return ids[0]
             if len(ids) > 1:

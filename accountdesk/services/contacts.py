@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..domain import rules
 from ..errors import ValidationError
 from ..i18n import _
 from ..models import Contact
@@ -62,9 +63,7 @@ def _contact_name(rc: RuleContext, contact_id: str) -> str:
 
 @register_rule("contact")
 def _left_company_not_in_future(rc: RuleContext) -> None:
-    left = rc.values.get("left_company_on")
-    if left is not None and left > rc.ctx.today():
-        raise ValidationError("left_company_on", _("The date someone left cannot be in the future."))
+    rules.left_company_not_in_future(rc.values.get("left_company_on"), rc.ctx.today())
 
 
 def create_contact(ctx: AppContext, client_id: str, **values: Any) -> str:

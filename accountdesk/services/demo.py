@@ -36,6 +36,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ..domain.dates import add_months
+from ..domain.feedback import OPEN_STATUSES
 from ..domain.validation import USCC_CHARSET, uscc_check_char
 from ..errors import AccountDeskError, ConflictError, ValidationError
 from ..i18n import _
@@ -129,13 +131,6 @@ class DemoSummary:
 
 
 # -- small helpers ------------------------------------------------------------------------------
-def add_months(day: dt.date, months: int) -> dt.date:
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return day.replace(year=year, month=month, day=min(day.day, last))
-
-
 def weekday(day: dt.date) -> dt.date:
     """The working day on or before ``day`` (a weekend moves back to Friday): past events stay past."""
     wd = day.weekday()
@@ -926,7 +921,7 @@ class _ClientBuild:
     def one_feedback(self, kind: str, status: str | None) -> None:
         rng, g = self.rng, self.g
         end = self.end
-        if status in ("received", "investigating", "resolved"):  # still open: a recent one
+        if status in OPEN_STATUSES:  # still open: a recent one
             received_day = self.day_between(max(self.start, end - dt.timedelta(days=21)), end - dt.timedelta(days=1))
         else:
             received_day = self.day_between(max(self.start, self.year_ago), end - dt.timedelta(days=1))
@@ -956,7 +951,7 @@ class _ClientBuild:
         candidates = [owner, self.backup.id, g.supervisor.id]
         handler = next(u for u in candidates if u not in involved)
         due_at = default_due(kind, severity, received)  # complaints and appeals: by severity
-        open_ = status in ("received", "investigating", "resolved")
+        open_ = status in OPEN_STATUSES
         values: dict[str, Any] = {
             "kind": kind,
             "channel": ch(rng, ("phone", "written", "onsite", "email", "wechat")),

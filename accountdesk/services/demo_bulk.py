@@ -38,11 +38,10 @@ from sqlalchemy.orm import Session
 from .. import SCHEMA_VERSION
 from ..models import OutboxEntry, SyncMixin
 from ..sync.clock import HLC, MAX_COUNTER
-from ..sync.codec import column_kind
+from ..sync.codec import column_kind, sqlite_bool, sqlite_date, sqlite_datetime
 
 #: Columns a create entry leaves out (as ChangeWriter.create does).
 _NOT_IN_ENTRY = frozenset({"id", "server_seq", "updated_at", "updated_by", "deleted_at"})
-_UTC = dt.UTC
 _dumps = json.JSONEncoder().encode  # what json.dumps() (SQLAlchemy's JSON serialiser) gives
 _ENTRY_COLUMNS = (
     "entity", "row_id", "client_id", "op", "fields", "old_values", "hlc", "base_seq", "schema_version",
@@ -50,11 +49,8 @@ _ENTRY_COLUMNS = (
 )
 
 
-def db_datetime(value: dt.datetime) -> str:
-    """The SQLite storage text of a datetime column (naive UTC, microseconds), as the ORM writes it."""
-    if value.tzinfo is not None:
-        value = value.astimezone(_UTC).replace(tzinfo=None)
-    return value.isoformat(" ", "microseconds")
+#: The SQLite storage text of a datetime column (naive UTC, microseconds), as the ORM writes it.
+db_datetime = sqlite_datetime
 
 
 def _wire_sql(column: str, kind: str) -> str:
@@ -214,13 +210,13 @@ class BulkWriter:
         for i in buf.dates:
             v = row[i]
             if v is not None:
-                row[i] = v.isoformat()
+                row[i] = sqlite_date(v)
         for i in buf.jsons:
             row[i] = _dumps(row[i])
         for i in buf.bools:
             v = row[i]
             if v is not None:
-                row[i] = 1 if v else 0
+                row[i] = sqlite_bool(v)
         buf.rows.append(row)
         self.counts[buf.entity] += 1
         return row_id

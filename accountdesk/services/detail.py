@@ -15,6 +15,7 @@ from .improvement import list_plans
 from .interactions import list_interactions
 from .opportunities import list_opportunities
 from .risks import list_risks
+from .scope import require_in_scope
 from .service import list_client_services, list_commitments, list_notes
 from .surveys import list_surveys
 from .team import list_team
@@ -29,6 +30,8 @@ def client_detail(ctx: AppContext, client_id: str) -> dict[str, Any]:
     ``_hidden``), ``owner_name`` / ``backup_owner_name``, and the lists of :data:`DETAIL_LISTS`
     plus ``team``, ``visit_plans``, ``notes``, ``improvement_plans``, ``opportunities`` and
     ``interactions``. Each list holds plain dicts of live rows only."""
+    with ctx.read() as session:
+        require_in_scope(ctx, session, client_id)
     client = records.get_record(ctx, "client", client_id)
     with ctx.read() as session:
         for key in ("owner_id", "backup_owner_id"):

@@ -11,7 +11,6 @@ may not see them, so that no report can print them by accident.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -21,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..domain.dates import add_months
 from ..errors import NotFoundError, ValidationError
 from ..i18n import _
 from ..models import (
@@ -47,25 +47,17 @@ from ..models import (
     VisitPlan,
 )
 from .context import AppContext
+from .feedback import OPEN_STATUSES, effective_due, is_overdue
 from .health import POOR, health_in, level_label
 from .scheduling import plan_statuses_in
-from .search import scope_condition
+from .scope import scope_condition
 
-#: Feedback in one of these states has been answered (or needs no more work).
-DONE_FEEDBACK = frozenset({"answered", "closed"})
 #: Improvement items in these states are no longer open.
 DONE_ITEMS = frozenset({"done", "cancelled"})
 _CHUNK = 500
 
 
 # -- small helpers -------------------------------------------------------------------------------
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus ``months`` calendar months (the 31st clamps to the end of a shorter month)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def _local_date(value: dt.datetime | None) -> dt.date | None:
     return value.astimezone().date() if value is not None else None
 
@@ -231,7 +223,7 @@ class FeedbackInfo:
 
     @property
     def is_open(self) -> bool:
-        return self.status not in DONE_FEEDBACK
+        return self.status in OPEN_STATUSES
 
 
 @dataclass(frozen=True)
@@ -592,18 +584,11 @@ def _contact_info(p: Contact) -> ContactInfo:
     )
 
 
-def _effective_due(f: Feedback) -> dt.datetime | None:
-    if f.due_at is None:
-        return None
-    return f.due_at + dt.timedelta(seconds=f.paused_seconds or 0)
-
-
 def _feedback_info(f: Feedback, uname, now: dt.datetime) -> FeedbackInfo:
-    due = _effective_due(f)
+    due = effective_due(f, f.answered_at or now)
     answered = f.answered_at
     on_time = None if answered is None or due is None else answered <= due
-    open_ = f.status not in DONE_FEEDBACK
-    overdue = bool(open_ and due is not None and f.paused_since is None and due < now)
+    overdue = is_overdue(f, now)
     return FeedbackInfo(
         f.kind, f.channel, f.received_at, f.severity, f.subject, f.description, uname(f.handler_id), f.due_at,
         f.status, f.resolution, f.answer, answered, overdue, on_time,

@@ -6,12 +6,11 @@ derived (:func:`next_service_on`, :func:`next_calibration_on`), never stored.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from typing import Any
 
-from ..errors import ValidationError
-from ..i18n import _
+from ..domain import rules
+from ..domain.dates import add_months
 from . import records
 from .context import AppContext
 from .records import RuleContext, register_rule
@@ -19,18 +18,7 @@ from .records import RuleContext, register_rule
 
 @register_rule("equipment")
 def _dates_not_in_future(rc: RuleContext) -> None:
-    today = rc.ctx.today()
-    for name in ("last_serviced_on", "last_calibrated_on"):
-        value = rc.values.get(name)
-        if value is not None and value > today:
-            raise ValidationError(name, _("This date cannot lie in the future."))
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus whole months, clamped to the end of a shorter month (31 Jan + 1 = 28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    rules.equipment_dates_not_in_future(rc.values, rc.ctx.today())
 
 
 def next_service_on(equipment: dict[str, Any]) -> dt.date | None:

@@ -52,6 +52,8 @@ from ..domain.feedback import (  # noqa: F401 - the rules, re-exported for the s
     escalation_level,
     escalation_reached_at,
     feedback_escalation_level,
+    is_open,
+    is_overdue,
     paused_total,
 )
 from ..errors import ValidationError
@@ -245,7 +247,7 @@ def reopen_feedback(
 
 
 def _open_row(ctx: AppContext, session, feedback_id: str) -> Feedback:
-    records._require_permission(ctx, "feedback", "update", {"paused_since", "paused_seconds"})
+    records.require_permission(ctx, "feedback", "update", {"paused_since", "paused_seconds"})
     row = records.get_live(session, "feedback", feedback_id)
     if row.status not in OPEN_STATUSES:
         raise ValidationError("status", _("Only open feedback can be paused or resumed."))

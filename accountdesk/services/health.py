@@ -32,8 +32,8 @@ from ..i18n import N_, _
 from ..labels import label
 from ..models import SCORE_FIELDS, Client, Feedback, RiskFlag, Survey, Visit
 from ..models.enums import RiskKind, Severity, VisitKind, VisitStatus
-from .agenda import effective_due, open_feedback_statuses
 from .context import AppContext
+from .feedback import OPEN_STATUSES, effective_due
 from .scheduling import PlanStatus, id_list, local_date, next_due_by_client, plan_statuses_in
 
 GOOD, WATCH, POOR = "good", "watch", "poor"
@@ -219,7 +219,7 @@ def _health_chunk(
             Feedback.client_id.in_(in_ids),
             Feedback.deleted_at.is_(None),
             Feedback.kind.in_(["complaint", "appeal"]),
-            Feedback.status.in_(open_feedback_statuses()),
+            Feedback.status.in_(sorted(OPEN_STATUSES)),
         )
     ):
         open_count[f.client_id] += 1

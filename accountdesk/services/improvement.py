@@ -45,7 +45,7 @@ def update_plan(ctx: AppContext, plan_id: str, **values: Any) -> dict[str, Any]:
 
 def delete_plan(ctx: AppContext, plan_id: str) -> bool:
     """Tombstone a plan together with its items (one unit of work)."""
-    records._require_permission(ctx, "improvement_plan", "delete", set())
+    records.require_permission(ctx, "improvement_plan", "delete", set())
     from ..models import ImprovementItem
 
     with ctx.write() as (session, writer):

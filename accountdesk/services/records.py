@@ -118,9 +118,14 @@ def _check_refs(rc: RuleContext) -> None:
         raise ValidationError.collect(errors)
 
 
-def _require_permission(ctx: AppContext, entity: str, op: str, fields: set[str]) -> None:
+def require_permission(ctx: AppContext, entity: str, op: str, fields: set[str]) -> None:
+    """Raise :class:`PermissionDenied` unless the acting user's role may ``op`` (create, update,
+    delete) these ``fields`` of ``entity`` (the server checks the same table again)."""
     if not may_write(ctx.actor.role, entity, op, frozenset(fields)):
         raise PermissionDenied(_("Your role may not change this."))
+
+
+_require_permission = require_permission  # the old private name, for branches written before it was public
 
 
 def get_live(session: Session, entity: str, row_id: str) -> SyncMixin:
@@ -172,7 +177,7 @@ def check_create(
     _load_rules()
     model = model_for(entity)
     parsed_values = dict(values) if parsed else parse_values(entity, values, partial=False)
-    _require_permission(ctx, entity, "create", set(parsed_values))
+    require_permission(ctx, entity, "create", set(parsed_values))
     if not model.__global__ and entity != "client":
         if not client_id:
             raise ValidationError("client", _("Choose a client."))
@@ -190,7 +195,7 @@ def update_record(ctx: AppContext, entity: str, row_id: str, values: dict[str, A
     """Validate and apply a per-field update; returns the fields that really changed."""
     _load_rules()
     parsed = parse_values(entity, values, partial=True)
-    _require_permission(ctx, entity, "update", set(parsed))
+    require_permission(ctx, entity, "update", set(parsed))
     with ctx.write() as (session, writer):
         return update_in(ctx, session, writer, entity, row_id, parsed, parsed_already=True)
 
@@ -201,7 +206,7 @@ def update_in(ctx: AppContext, session: Session, writer: ChangeWriter, entity: s
     _load_rules()
     parsed = values if parsed_already else parse_values(entity, values, partial=True)
     if not parsed_already:
-        _require_permission(ctx, entity, "update", set(parsed))
+        require_permission(ctx, entity, "update", set(parsed))
     row = get_live(session, entity, row_id)
     rc = RuleContext(ctx, session, entity, row, parsed, row.client_id)
     _check_refs(rc)
@@ -212,7 +217,7 @@ def update_in(ctx: AppContext, session: Session, writer: ChangeWriter, entity: s
 
 def delete_record(ctx: AppContext, entity: str, row_id: str) -> bool:
     """Tombstone a row (rows are never hard-deleted by a user action)."""
-    _require_permission(ctx, entity, "delete", set())
+    require_permission(ctx, entity, "delete", set())
     with ctx.write() as (session, writer):
         row = get_live(session, entity, row_id)
         return writer.delete(row)

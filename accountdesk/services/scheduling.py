@@ -17,7 +17,6 @@ cadence). Nothing about the due date is stored: it is derived here.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import json
 from collections.abc import Iterable
@@ -27,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..domain.cadence import cadence_due
+from ..domain.dates import add_months
 from ..models import Client, Survey, Visit, VisitPlan
 from ..models.enums import VisitKind, VisitStatus
 from .context import AppContext
@@ -50,17 +50,6 @@ class PlanStatus:
     scheduled_visit_id: str | None
     overdue: bool
     days_overdue: int
-
-
-_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` moved by ``months`` calendar months (the 31st becomes the month's last day)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    last = 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month - 1]
-    return dt.date(year, month, min(day.day, last))
 
 
 def local_date(value: dt.datetime | dt.date | None) -> dt.date | None:

@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session, aliased
 
 from ..errors import ValidationError
 from ..i18n import _
-from ..models import Client, ClientTeamMember, Contact, RiskFlag, ServiceNote, User
-from ..models.enums import ClientStatus, Role, Tier
+from ..models import Client, Contact, RiskFlag, ServiceNote, User
+from ..models.enums import ClientStatus, Tier
 from ..store import search as index
 from .context import AppContext
 from .scheduling import id_list
+from .scope import scope_condition, visible_client_ids
 
 SORTS = ("name", "tier", "status", "province", "owner", "contract_renewal_date")
 _TIER_ORDER = [t.value for t in (Tier.STRATEGIC, Tier.KEY, Tier.STANDARD)]
@@ -76,30 +77,6 @@ class SearchHit:
     row_id: str
     label: str
     snippet: str
-
-
-# -- scope ------------------------------------------------------------------------------------
-
-
-def scope_condition(ctx: AppContext, client_id_col=Client.id):
-    """The SQL condition restricting ``client_id_col`` to the clients the acting user may see."""
-    actor = ctx.actor
-    if actor.sees_all_clients:
-        return literal(True)
-    team = select(ClientTeamMember.client_id).where(
-        ClientTeamMember.user_id == actor.id, ClientTeamMember.deleted_at.is_(None)
-    )
-    if actor.role == Role.FIELD:
-        return client_id_col.in_(team)
-    own = select(Client.id).where(
-        Client.deleted_at.is_(None), or_(Client.owner_id == actor.id, Client.backup_owner_id == actor.id)
-    )
-    return or_(client_id_col.in_(own), client_id_col.in_(team))
-
-
-def visible_client_ids(ctx: AppContext, session: Session) -> set[str]:
-    stmt = select(Client.id).where(Client.deleted_at.is_(None), scope_condition(ctx))
-    return set(session.scalars(stmt))
 
 
 # -- the client list --------------------------------------------------------------------------

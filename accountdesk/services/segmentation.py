@@ -23,7 +23,7 @@ from ..labels import label
 from ..models import Client
 from ..models.enums import ClientStatus, Tier
 from .context import AppContext
-from .search import scope_condition
+from .scope import scope_condition
 
 BANDS: tuple[tuple[str, float, str], ...] = (
     ("A", 0.20, Tier.STRATEGIC.value),

@@ -11,13 +11,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from ..errors import NotFoundError, ValidationError
 from ..i18n import _
 from ..models import (
     Client,
-    ClientTeamMember,
     Conflict,
     Contact,
     Equipment,
@@ -30,7 +29,6 @@ from ..models import (
     RiskFlag,
     ServiceDelivery,
     ServiceNote,
-    ServiceOffering,
     Survey,
     User,
     Visit,
@@ -39,8 +37,12 @@ from ..models import (
 from ..sync.codec import decode_value
 from . import records
 from .context import AppContext
+from .feedback import OPEN_STATUSES, STATUS_ORDER, effective_due, is_open, is_overdue
+from .scope import scope_condition
+from .service import list_offerings  # noqa: F401 - the offering catalogue, for the forms' lookups
 
-OPEN_FEEDBACK = ("received", "investigating", "resolved")
+#: kept for callers of the old name: the open statuses are the feedback service's
+OPEN_FEEDBACK = tuple(s for s in STATUS_ORDER if s in OPEN_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -65,27 +67,6 @@ def user_names(ctx: AppContext) -> dict[str, str]:
     """id -> display name of every user (deactivated ones too: history shows them)."""
     with ctx.read() as session:
         return {uid: name for uid, name in session.execute(select(User.id, User.display_name))}
-
-
-def list_offerings(ctx: AppContext) -> list[dict[str, Any]]:
-    with ctx.read() as session:
-        stmt = select(ServiceOffering).where(ServiceOffering.deleted_at.is_(None)).order_by(ServiceOffering.code)
-        return [records.to_dict(o, confidential=True) for o in session.scalars(stmt)]
-
-
-def _scope_filter(ctx: AppContext, stmt, client_col):
-    """Restrict to the clients the actor serves (supervisors and admins see all)."""
-    actor = ctx.actor
-    if actor.sees_all_clients:
-        return stmt
-    team = select(ClientTeamMember.client_id).where(
-        ClientTeamMember.user_id == actor.id, ClientTeamMember.deleted_at.is_(None)
-    )
-    mine = select(Client.id).where(
-        Client.deleted_at.is_(None),
-        or_(Client.owner_id == actor.id, Client.backup_owner_id == actor.id, Client.id.in_(team)),
-    )
-    return stmt.where(client_col.in_(mine))
 
 
 # -- calendar ---------------------------------------------------------------------------------
@@ -117,7 +98,7 @@ def visits_between(ctx: AppContext, start: dt.datetime, end: dt.datetime) -> lis
             )
             .order_by(Visit.planned_start)
         )
-        stmt = _scope_filter(ctx, stmt, Visit.client_id)
+        stmt = stmt.where(scope_condition(ctx, Visit.client_id))
         return [
             CalendarVisit(
                 v.id, v.client_id, short or name, v.kind, v.channel, v.status, v.planned_start, v.planned_end,
@@ -131,7 +112,7 @@ def list_client_choices(ctx: AppContext, limit: int = 5000) -> list[tuple[str, s
     """(id, name) of the clients the actor serves, by name (for the calendar's new-visit dialog)."""
     with ctx.read() as session:
         stmt = select(Client.id, Client.name).where(Client.deleted_at.is_(None)).order_by(Client.name).limit(limit)
-        stmt = _scope_filter(ctx, stmt, Client.id)
+        stmt = stmt.where(scope_condition(ctx, Client.id))
         return [(cid, name) for cid, name in session.execute(stmt)]
 
 
@@ -150,14 +131,19 @@ class QueueItem:
     handler_id: str | None
     handler_name: str
     paused: bool
+    paused_seconds: int = 0
+    paused_since: dt.datetime | None = None
+
+    def effective_due(self, now: dt.datetime) -> dt.datetime | None:
+        """The deadline after pauses (the feedback service's rule)."""
+        return effective_due(self, now)
 
     def remaining(self, now: dt.datetime) -> dt.timedelta | None:
-        if self.due_at is None:
-            return None
-        return self.due_at - now
+        due = effective_due(self, now)
+        return None if due is None else due - now
 
     def overdue(self, now: dt.datetime) -> bool:
-        return self.due_at is not None and self.status in OPEN_FEEDBACK and self.due_at < now
+        return is_overdue(self, now)
 
 
 def feedback_queue(
@@ -184,11 +170,12 @@ def feedback_queue(
             stmt = stmt.where(Feedback.severity.in_(severities))
         if client_id:
             stmt = stmt.where(Feedback.client_id == client_id)
-        stmt = _scope_filter(ctx, stmt, Feedback.client_id)
+        stmt = stmt.where(scope_condition(ctx, Feedback.client_id))
         items = [
             QueueItem(
                 f.id, f.client_id, short or name, f.kind, f.severity, f.status, f.subject, f.received_at, f.due_at,
                 f.handler_id, names.get(f.handler_id or "", ""), f.paused_since is not None,
+                f.paused_seconds or 0, f.paused_since,
             )
             for f, name, short in session.execute(stmt)
         ]
@@ -196,10 +183,9 @@ def feedback_queue(
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
 
     def key(item: QueueItem):
-        is_open = item.status in OPEN_FEEDBACK
         return (
-            0 if item.overdue(now) else 1 if is_open else 2,
-            item.due_at or far,
+            0 if item.overdue(now) else 1 if is_open(item) else 2,
+            item.effective_due(now) or far,
             -item.received_at.timestamp(),
         )
 

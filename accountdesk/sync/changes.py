@@ -120,6 +120,24 @@ class ChangeWriter:
         self._entry(row, "update", changed, old, hlc)
         return changed
 
+    def undelete(self, row: SyncMixin, changes: dict[str, Any]) -> dict[str, Any]:
+        """Bring a tombstoned row back with ``changes`` (an edit that lost against a delete and
+        is restored): one ``update`` entry clearing ``deleted_at`` and setting the fields, so
+        that the server sees the row revived and edited in one step. Returns what was set."""
+        bad = set(changes) & SYNC_COLUMNS
+        if bad:
+            raise ValueError(f"sync columns cannot be set directly: {sorted(bad)}")
+        old_deleted = row.deleted_at
+        hlc = self.clock.now()
+        row.deleted_at = None
+        for k, v in changes.items():
+            setattr(row, k, v)
+        row.updated_at = hlc.encode()
+        row.updated_by = self.user_id
+        fields = {"deleted_at": None, **changes}
+        self._entry(row, "update", fields, {"deleted_at": old_deleted}, hlc)
+        return fields
+
     def delete(self, row: SyncMixin) -> bool:
         """Tombstone a row; returns False when it was already deleted."""
         if row.deleted_at is not None:

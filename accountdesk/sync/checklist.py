@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..domain.feedback import OPEN_STATUSES as OPEN_FEEDBACK
 from ..i18n import N_
 
-OPEN_FEEDBACK = ("received", "investigating", "resolved")
 OPEN_ITEMS = ("open", "in_progress")
 
 LABELS = {

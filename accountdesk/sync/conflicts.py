@@ -15,7 +15,7 @@ from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..i18n import _
 from ..models import SYNC_COLUMNS, Conflict, User, model_for
 from ..permissions import may_write
-from .codec import decode_value, encode_value
+from .codec import decode_value
 
 
 def _name(session, user_id: str | None) -> str | None:
@@ -71,14 +71,7 @@ def resolve_conflict(ctx, conflict_id: str, keep: str) -> dict[str, Any]:
                 fields = {k: decode_value(model, k, v) for k, v in (c.lost_value or {}).items() if k in model.__table__.columns}
                 if not may_write(actor.role, c.entity, "update", frozenset(fields)):
                     raise PermissionDenied(_("Your role may not change this."))
-                old_deleted = row.deleted_at
-                hlc = ctx.clock.now()
-                row.deleted_at = None
-                for k, v in fields.items():
-                    setattr(row, k, v)
-                row.updated_at = hlc.encode()
-                row.updated_by = actor.id
-                writer._entry(row, "update", {"deleted_at": None, **fields}, {"deleted_at": encode_value(old_deleted)}, hlc)
+                writer.undelete(row, fields)
             else:
                 value = decode_value(model, c.field, c.lost_value)
                 if not may_write(actor.role, c.entity, "update", frozenset({c.field})):

@@ -44,6 +44,7 @@ from ..i18n import N_, _
 from . import icons, style
 from .widgets.empty_state import EmptyState
 from .widgets.sync_indicator import SyncIndicator
+from .workspace.workspace import ENTITY_TABS
 
 log = logging.getLogger(__name__)
 
@@ -111,16 +112,6 @@ def run_export(ctx, entry: ExportEntry, path: str):
     else:
         result = export_table(ctx, entry.what, path, entry.format)
     return result.count, str(result.path)
-
-
-#: The workspace tab that shows an entity (agenda items name their entity).
-ENTITY_TABS = {
-    "client": "overview", "risk_flag": "overview", "contact": "contacts", "visit": "visits", "visit_plan": "visits", "task": "visits",
-    "service_commitment": "service", "service_note": "service", "client_service": "services",
-    "service_delivery": "services", "feedback": "feedback", "survey": "surveys", "improvement_plan": "improvement",
-    "improvement_item": "improvement", "equipment": "equipment", "opportunity": "opportunities",
-    "interaction": "timeline", "ownership_change": "ownership", "handover": "ownership",
-}
 
 
 def optional_class(module: str, name: str):

@@ -239,6 +239,7 @@ def test_field_staff_never_see_confidential_fields(qtbot, ctx, tasks, client_id,
     records.create_record(ctx, "opportunity", {"title": "扩项检测", "estimated_value": 500000}, client_id=client_id)
     service.create_note(ctx, client_id, "客户总经理与我司董事长是同学", confidential=True)
     service.create_note(ctx, client_id, "送样需提前一天预约")
+    records.create_record(ctx, "client_team_member", {"user_id": staff["wang"]}, client_id=client_id)  # serves it
     ctx.set_actor(staff["wang"])
     w = ClientWorkspace(ctx, tasks, client_id)
     qtbot.addWidget(w)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from ...domain.feedback import OPEN_STATUSES
 from .. import tables as t
 
 
@@ -57,8 +58,20 @@ def live_records(conn: Connection, entities: tuple[str, ...], client_ids: list[s
 
 
 def open_feedback(conn: Connection) -> list[dict[str, Any]]:
-    """Live feedback records with a deadline (the schedule filters by status and level)."""
-    return [r for r in live_records(conn, ("feedback",)) if r["data"].get("due_at")]
+    """Live open feedback records with a deadline (the schedule checks status and level again).
+    The database filters them (a company holds tens of thousands of closed ones: reading and
+    parsing every one each minute was a sixth of a core on a 10,000-client server)."""
+    statuses = sorted(OPEN_STATUSES)
+    marks = ", ".join(f":s{i}" for i in range(len(statuses)))
+    if conn.dialect.name == "postgresql":
+        cond = f"(srv_records.data ->> 'status') IN ({marks}) AND (srv_records.data ->> 'due_at') IS NOT NULL"
+    else:
+        cond = (f"json_extract(srv_records.data, '$.status') IN ({marks}) "
+                "AND json_extract(srv_records.data, '$.due_at') IS NOT NULL")
+    stmt = (select(t.records.c.id, t.records.c.entity, t.records.c.client_id, t.records.c.data)
+            .where(t.records.c.entity == "feedback", t.records.c.deleted.is_(False))
+            .where(text(cond).bindparams(**{f"s{i}": s for i, s in enumerate(statuses)})))
+    return [{"id": i, "entity": e, "client_id": c, "data": d} for i, e, c, d in conn.execute(stmt)]
 
 
 def escalation_marks(conn: Connection) -> dict[str, int]:

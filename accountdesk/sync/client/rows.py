@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections.abc import Callable
 from functools import cache
 from itertools import repeat
@@ -15,24 +13,9 @@ from sqlalchemy import select
 
 from ...i18n import _
 from ...models import ENTITIES, OutboxEntry, User, utcnow
-from ..codec import column_kind, decode_value
+from ..codec import STORAGE, column_kind, decode_value, sqlite_date, sqlite_datetime
 from .base import MAX_AHEAD_MS, SyncError, log
 from .membership import _drop_local_users
-
-
-def _wire_datetime(value: Any) -> str:
-    """A wire datetime (ISO 8601, UTC) as SQLAlchemy stores it in SQLite: naive UTC text."""
-    text = str(value)
-    if text[-1:] == "Z" and text[10:11] == "T":
-        if len(text) == 27:  # 2026-03-01T09:05:07.000123Z
-            return f"{text[:10]} {text[11:26]}"
-        if len(text) == 20:  # 2026-03-01T09:05:07Z
-            return f"{text[:10]} {text[11:19]}.000000"
-    parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.UTC)
-    return (f"{parsed.year:04d}-{parsed.month:02d}-{parsed.day:02d} {parsed.hour:02d}:{parsed.minute:02d}:"
-            f"{parsed.second:02d}.{parsed.microsecond:06d}")
 
 
 def _insert_params(model, item: dict[str, Any]) -> list | None:
@@ -84,25 +67,10 @@ def _row_builder(model) -> Callable[[dict[str, Any]], list]:
     return scope["build"]
 
 
-def _wire_date(value: Any) -> str:
-    if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-" and value.isascii():
-        dt.date.fromisoformat(value)  # a valid YYYY-MM-DD is its own ISO form
-        return value
-    return dt.date.fromisoformat(str(value)[:10]).isoformat()
-
-
-def _wire_bool(value: Any) -> int:
-    return 1 if value else 0
-
-
-def _wire_json(value: Any) -> str:
-    try:
-        return orjson.dumps(value).decode()
-    except orjson.JSONEncodeError:  # (what orjson cannot write, json can: very large integers)
-        return json.dumps(value)
-
-
-_CONVERT = {"datetime": _wire_datetime, "json": _wire_json, "bool": _wire_bool, "date": _wire_date}
+# the storage converters, under the names the tests know
+_wire_date = sqlite_date
+_wire_datetime = sqlite_datetime
+_CONVERT = STORAGE
 
 
 @cache

@@ -72,7 +72,7 @@ def make_backup_before_rejoin(ctx) -> str:
     folder = ctx.store.data_dir / "backups"
     folder.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return str(create_backup(ctx, folder / f"before-rejoin-{stamp}.zip").path)
+    return str(create_backup(ctx, folder / f"before-rejoin-{stamp}.zip", profile_key=True).path)
 
 
 class LoginDialog(QDialog):

@@ -130,6 +130,12 @@ class ClientTableModel(QAbstractTableModel):
     def loading(self) -> bool:
         return self._loading
 
+    def set_sort(self, sort: str, descending: bool = False) -> None:
+        """Set the sort order without loading (before the first :meth:`reload`); an unknown
+        sort key falls back to the name."""
+        self._sort = sort if sort in {c.sort for c in COLUMNS if c.sort} else "name"
+        self._descending = bool(descending)
+
     def set_query(self, *, search: str | None = None, filters: Any = ..., sort: str | None = None,
                   descending: bool | None = None) -> None:
         """Change any part of the query and reload from the first page (in the background)."""

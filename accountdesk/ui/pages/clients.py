@@ -129,8 +129,7 @@ class ClientsPage(QWidget):
         self.model = ClientTableModel(ctx, tasks, self)
         sort = settings.get("client_sort") if settings else "name"
         desc = settings.get("client_sort_desc") if settings else False
-        self.model._sort = sort if sort in {c.sort for c in COLUMNS if c.sort} else "name"
-        self.model._descending = bool(desc)
+        self.model.set_sort(sort, bool(desc))
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 20, 24, 12)

@@ -30,7 +30,7 @@ from ..workspace.common import emit_open
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 SEVERITY_COLOURS = {"low": "#667085", "medium": "#1f6feb", "high": "#b54708", "critical": "#d92d20"}
-OPEN = ("received", "investigating", "resolved")
+OPEN = ws.OPEN_FEEDBACK  # the feedback service's open statuses
 
 
 class FeedbackQueueModel(QAbstractTableModel):

@@ -11,6 +11,7 @@ from ...i18n import _
 from ...labels import label
 from ...models.enums import VisitKind
 from ...services.equipment import next_calibration_on, next_service_on
+from ...services.feedback import is_open
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def due_items(client: dict[str, Any], lists: dict[str, list[dict[str, Any]]], to
                                _("Planned: {kind}").format(kind=label(VisitKind, v["kind"])), "visits", v["id"]))
     for f in lists.get("feedback", []):
         due = f.get("effective_due") or f.get("due_at")
-        if due is not None and f.get("status") in ("received", "investigating", "resolved"):
+        if due is not None and is_open(f):
             out.append(DueItem(due.astimezone().date(), _("Deadline: {subject}").format(subject=f["subject"]),
                                "feedback", f["id"]))
     for e in lists.get("equipment", []):

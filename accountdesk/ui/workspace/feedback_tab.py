@@ -23,7 +23,7 @@ from .common import AMBER, GREEN, GREY, RED, Column
 from .tabs_basic import Tab
 
 SEVERITY_COLOURS = {"low": GREY, "medium": "#1f6feb", "high": AMBER, "critical": RED}
-OPEN = ("received", "investigating", "resolved")
+OPEN = fb.OPEN_STATUSES  # the feedback service's open statuses
 
 
 class TextPromptDialog(QDialog):

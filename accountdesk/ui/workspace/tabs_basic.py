@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from ...i18n import _
-from ...labels import label
+from ...labels import label, metric_label
 from ...models.enums import (
     ClientServiceStatus,
     EquipmentStatus,
@@ -81,20 +81,6 @@ def split(*widgets: QWidget, orientation=Qt.Orientation.Vertical, sizes: list[in
     if sizes:
         s.setSizes(sizes)
     return s
-
-
-def metric_label(code: str | None) -> str:
-    """Common SLA metric codes in words; anything else as written."""
-    if not code:
-        return ""
-    return {
-        "response_hours": _("Response time (hours)"),
-        "onsite_hours": _("On site within (hours)"),
-        "availability_pct": _("Availability (%)"),
-        "report_days": _("Report within (working days)"),
-        "notice_days": _("Advance notice (days)"),
-        "resolution_hours": _("Resolution time (hours)"),
-    }.get(code, code)
 
 
 class ServiceTab(Tab):

@@ -1,0 +1,194 @@
+"""``accountdesk-server import``: clients, contacts or equipment from CSV or Excel straight into the
+server, for administrators who move a company in without a laptop.
+
+The checks are the laptop's own (:mod:`accountdesk.io.plan`: mapping, validation, links,
+duplicates, the all-or-nothing rule); the value rules of a new record are
+:mod:`accountdesk.domain.rules`, which the laptop's services run too. What the server holds
+comes from its records (:func:`server_index`). The accepted rows are written in ONE transaction
+through the push's set-wise :class:`~accountdesk.server.merge.Writer`: each is an ordinary record
+with its sequence number, one field-history entry holding its first values and, for clients,
+its scope; laptops pull them as they pull anybody's changes. An ``import`` entry goes into the
+audit log.
+
+Differences from the laptop's import, by design: the author of the records is the server
+(as every change made with the server's command line); the account manager of a new client is
+its file's account-manager cell, else ``--owner``; duplicates are reported and skipped (merging
+them is a laptop's job, where the user sees both records).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, and_, select
+
+from ..domain import rules
+from ..domain.schema import SCHEMAS
+from ..errors import NotFoundError, PermissionDenied, ValidationError
+from ..i18n import _
+from ..io import plan as P
+from ..models import ENTITIES, new_id
+from ..models.enums import Role
+from ..permissions import may_write
+from ..sync.codec import column_kind
+from . import repo
+from . import tables as t
+from .db import Database
+from .merge import SYSTEM, Writer
+from .settings import Settings
+
+#: The server's command line is run by its administrator.
+ROLE = Role.ADMIN.value
+
+
+@dataclass(frozen=True)
+class Outcome:
+    plan: P.ImportPlan
+    result: P.ImportResult | None  # None: a dry run
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.result is None:
+            return {"plan": self.plan.to_dict()}
+        return {"plan": self.plan.to_dict(preview=False), "result": self.result.to_dict()}
+
+
+def import_file(
+    db: Database,
+    path: Path | str,
+    kind: str | None,
+    *,
+    owner: str | None = None,
+    mapping: Mapping[str, str | None] | None = None,
+    client: str | None = None,
+    sheet: str | None = None,
+    dry_run: bool = False,
+    skip_rejected: bool = False,
+    today: dt.date | None = None,
+) -> Outcome:
+    """Plan the file against the server's records and (unless ``dry_run``) write it, all or
+    nothing. ``owner``: user name or id of the account manager of new clients whose
+    account-manager cell is empty. ``client``: contacts or equipment of this one client."""
+    kinds = P.kinds_for(ROLE, kind, client)
+    today = today or dt.date.today()
+    with (db.read() if dry_run else db.write()) as conn:
+        owner_id = _owner(conn, owner)
+        client_id = _client(conn, client) if client else None
+        plan, data = P.read_plan(path, kinds, mapping, sheet=sheet, client_id=client_id)
+        if plan.kind == "clients" and owner_id is None and "owner_id" not in plan.mapping.values():
+            raise ValidationError("owner", _("Who is the account manager of these clients? Give --owner USER or map a "
+                                             "column to owner_id."))
+        index = server_index(conn, plan.kind)
+        check = _checker(index, owner_id, today)
+        P.check_rows(plan, data, index, check)
+        if dry_run:
+            return Outcome(plan, None)
+        P.refuse_rejected(plan, skip_rejected)
+        result = _write(conn, plan, check)
+        repo.audit(conn, "import", file=plan.path.name, kind=plan.kind, owner_id=owner_id, created=result.created,
+                   skipped=result.skipped, rejected=result.rejected)
+    return Outcome(plan, result)
+
+
+def _owner(conn: Connection, ref: str | None) -> str | None:
+    if ref is None:
+        return None
+    user = repo.user_by_name(conn, ref) or repo.user_by_id(conn, ref)
+    if user is None:
+        raise ValidationError("owner", _("Unknown user: {user}").format(user=ref))
+    if not user["active"]:
+        raise ValidationError("owner", _("This user has been deactivated: {user}").format(user=ref))
+    return user["id"]
+
+
+def _client(conn: Connection, ref: str) -> str:
+    found = repo.find_clients(conn, ref)
+    if not found:
+        raise ValidationError("client", _("No client matches “{ref}”.").format(ref=ref))
+    if len(found) > 1:
+        raise ValidationError("client", _("More than one client matches “{ref}”; use its id.").format(ref=ref))
+    return found[0]["id"]
+
+
+def _live(entity: str, *fields: str):
+    data = t.records.c.data
+    return select(t.records.c.id, *(data[f].as_string() for f in fields)).where(
+        and_(t.records.c.entity == entity, t.records.c.deleted.is_(False)))
+
+
+def server_index(conn: Connection, kind: str) -> P.Index:
+    """What the server holds, for duplicate checks and links (read once per import)."""
+    index = P.Index()
+    users = conn.execute(select(t.users.c.id, t.users.c.username, t.users.c.display_name, t.users.c.active))
+    index.add_users(users)
+    index.add_clients(conn.execute(_live("client", "name", "uscc")))
+    if kind == "contacts":
+        stmt = select(t.records.c.id, t.records.c.client_id, *(t.records.c.data[f].as_string() for f in ("name", "mobile", "email")))
+        index.add_contacts(conn.execute(stmt.where(and_(t.records.c.entity == "contact", t.records.c.deleted.is_(False)))))
+    elif kind == "equipment":
+        index.add_equipment(conn.execute(_live("equipment", "name", "serial", "model")))
+    return index
+
+
+def _checker(index: P.Index, owner_id: str | None, today: dt.date) -> P.CheckCreate:
+    """Every rule of a create on the server: the role's permission, the default account manager,
+    references within the client, the value rules (:mod:`accountdesk.domain.rules`)."""
+
+    def check_create(entity: str, values: dict[str, Any], client_id: str | None) -> dict[str, Any]:
+        values = dict(values)
+        if not may_write(ROLE, entity, "create", frozenset(values)):
+            raise PermissionDenied(_("Your role may not change this."))
+        if entity == "client":
+            if not values.get("owner_id"):
+                if owner_id is None:
+                    raise ValidationError("owner_id", _("No account manager: fill the cell or give --owner USER."))
+                values["owner_id"] = owner_id
+        elif not client_id:
+            raise NotFoundError(_("The client no longer exists (it may have been deleted)."))
+        boss = values.get("reports_to_id")
+        if boss and index.contact_ids.get(boss) != client_id:
+            raise ValidationError("reports_to_id", _("{label}: the referenced record does not exist.").format(
+                label=SCHEMAS["contact"]["reports_to_id"].title))
+        rules.check_new(entity, values, today)
+        return values
+
+    return check_create
+
+
+@cache
+def _defaults(entity: str) -> dict[str, Any]:
+    """The column defaults a laptop gives a new record (its push carries them)."""
+    model = ENTITIES[entity]
+    out: dict[str, Any] = {}
+    for col in model.__table__.columns:
+        if col.default is None or col.key in ("id", "server_seq"):
+            continue
+        if col.default.is_scalar:
+            out[col.key] = col.default.arg
+        elif column_kind(model, col.key) == "json":
+            out[col.key] = []
+    return out
+
+
+def _write(conn: Connection, plan: P.ImportPlan, check: P.CheckCreate) -> P.ImportResult:
+    entity = plan.entity
+    new, _merges, skipped = P.split_rows(plan, P.SKIP)
+    writer = Writer(conn, SYSTEM, Settings())
+    ids = {row.row: new_id() for row in new}
+    defaults = _defaults(entity)
+    for row in new:
+        try:
+            values = check(entity, row.values, row.client_id)
+        except (ValidationError, NotFoundError) as exc:
+            raise P.row_error(row, exc) from exc
+        if row.boss_row is not None and row.boss_row in ids:
+            values["reports_to_id"] = ids[row.boss_row]
+        row_id = ids[row.row]
+        writer.server_create(entity, defaults | values, client_id=row_id if entity == "client" else row.client_id,
+                             row_id=row_id)
+    writer.finish()
+    return P.ImportResult(len(new), 0, skipped, plan.rejected_rows, tuple(ids.values()))

@@ -1,0 +1,259 @@
+"""``accountdesk-server import``: the laptop's import, run on the server, on SQLite and PostgreSQL.
+
+The same files (a GBK CSV of clients as Excel saves it, a workbook of contacts, an equipment
+ledger with merged header cells) are imported on a laptop and on the server; a second laptop
+then pulls from the real server process and holds, row by row, what the first laptop's import
+wrote. Then the command line's contract: dry run, all or nothing, --skip-rejected, --json, exit
+codes, the owner.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from accountdesk.domain.schema import SCHEMAS
+from accountdesk.domain.validation import uscc_check_char
+from accountdesk.io.importer import plan_import, run_import
+from accountdesk.models import Client, Contact, Equipment
+from accountdesk.server import admin
+from accountdesk.server import tables as t
+from accountdesk.server.cli import main as server_main
+from accountdesk.services import clients as client_service
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def uscc(n: int) -> str:
+    body = f"91310000{n:09d}"
+    return body + uscc_check_char(body)
+
+
+FUTURE = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+
+
+def clients_csv(path):
+    rows = [
+        ["客户名称", "统一社会信用代码", "行业", "客户等级", "城市", "员工人数", "年均费用", "合作开始", "合同续签日期", "客户主管", "标签"],
+        ["上海护航科技有限公司", uscc(1), "检测", "重点客户", "上海", "1,200", "500000", "2020-01-01", "2026/12/31", "mgr", "VIP，华东"],
+        ["北京远景医疗器械股份有限公司", uscc(2), "医疗", "standard", "北京", "300", "", "", "", "", ""],
+        ["深圳中和检测技术有限公司", "", "检测", "", "深圳", "", "", "", "", "", ""],
+        ["上海护航科技股份有限公司", "", "检测", "", "上海", "", "", "", "", "", ""],  # the same as row 2
+        ["广州已有客户有限公司", "", "", "", "广州", "", "", "", "", "", ""],  # already on the server
+        ["校验位错误有限公司", "91310000000000001X", "", "", "", "", "", "", "", "", ""],
+        ["离职主管的客户有限公司", uscc(5), "", "", "", "", "", "", "", "gone", ""],
+        ["续签早于开始有限公司", uscc(6), "", "", "", "", "", "2025-01-01", "2024-01-01", "", ""],
+    ]
+    lines = [",".join('"' + c + '"' if "," in c else c for c in r) for r in rows]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
+    return path
+
+
+def contacts_xlsx(path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "联系人"
+    ws.append(["客户联系人名单"])
+    ws.append(["客户名称", "姓名", "职务", "手机", "邮箱", "汇报对象", "生日"])
+    ws.append(["上海护航科技有限公司", "张三", "总经理", "13900000001", "zhang@example.com", None, "1980-05-01"])
+    ws.append(["上海护航科技有限公司", "李四", "采购经理", "139 0000 0002", "li@example.com", "张三", None])
+    ws.append(["北京远景医疗器械股份有限公司", "王五", "技术总监", "13900000003", None, None, None])
+    ws.append(["上海护航科技有限公司", "张 三", "副总", None, None, None, None])  # the same as row 3
+    ws.append(["不存在的公司", "赵六", None, "13900000006", None, None, None])
+    ws.append(["北京远景医疗器械股份有限公司", "钱七", None, "12345", None, None, None])
+    ws.append(["广州已有客户有限公司", "孙八", "经理", "13900000008", "sun@example.com", None, None])
+    ws.append(["北京远景医疗器械股份有限公司", "周九", None, None, None, "没有这个人", None])
+    wb.save(path)
+    return path
+
+
+def equipment_xlsx(path):
+    """A calibration lab's ledger: a title row, a two-row header with merged cells."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "仪器设备台账"
+    ws.append(["仪器设备台账（2026年）"])
+    ws.merge_cells("A1:H1")
+    ws.append(["客户名称", "设备名称", "规格型号", "出厂编号", "校准信息", None, "状态", "备注"])
+    ws.append([None, None, None, None, "上次校准日期", "校准周期（月）", None, None])
+    for col in "ABCDGH":
+        ws.merge_cells(f"{col}2:{col}3")
+    ws.merge_cells("E2:F2")
+    ws.append(["上海护航科技有限公司", "电子天平", "XS205", "B123456789", dt.date(2025, 6, 1), 12, "在用", None])
+    ws.append(["上海护航科技有限公司", "电子天平", "xs 205", "b123456789", dt.date(2025, 7, 1), 12, "在用", None])  # dup
+    ws.append(["北京远景医疗器械股份有限公司", "恒温恒湿箱", "HWS-150", None, "2024/03/15", "24", "停用", "待修"])
+    ws.append(["北京远景医疗器械股份有限公司", "压力表", "Y-100", "P-0001", FUTURE, 6, None, None])  # future date
+    ws.append(["广州已有客户有限公司", "pH计", "FE28", "FE28-0099", None, None, None, None])
+    wb.save(path)
+    return path
+
+
+def _key_rows(dev) -> dict:
+    """Every live client, contact and equipment of a laptop, as plain values keyed by what
+    identifies them (ids differ between the two imports; links are followed to names)."""
+    with dev.ctx.read() as s:
+        clients = {c.id: c for c in s.scalars(select(Client).where(Client.deleted_at.is_(None)))}
+        contacts = {p.id: p for p in s.scalars(select(Contact).where(Contact.deleted_at.is_(None)))}
+        equipment = list(s.scalars(select(Equipment).where(Equipment.deleted_at.is_(None))))
+
+        def fields(row, entity):
+            out = {}
+            for name in SCHEMAS[entity]:
+                value = getattr(row, name)
+                if name == "reports_to_id" and value:
+                    value = contacts[value].name
+                out[name] = sorted(value) if isinstance(value, list) else value
+            return out
+
+        return {
+            "client": {c.name: fields(c, "client") for c in clients.values()},
+            "contact": {(clients[p.client_id].name, p.name): fields(p, "contact") for p in contacts.values()},
+            "equipment": {(clients[e.client_id].name, e.name, e.serial): fields(e, "equipment") for e in equipment},
+        }
+
+
+def _server_cli(server, *args):
+    proc = subprocess.run([sys.executable, "-m", "accountdesk.server.cli", "--database-url", server.database_url,
+                           "--lang", "en", *map(str, args)], capture_output=True, text=True, timeout=240)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_server_import_equals_the_laptop_import_row_by_row_after_a_pull(server, make_device, tmp_path):
+    sup = server.add_user("sup", "supervisor")
+    mgr = server.add_user("mgr", "manager")
+    server.add_user("gone", "manager")
+    admin.deactivate_user(server.db, "gone")
+    first = make_device("sup", name="first")
+    first.sync()
+    existing = client_service.create_client(first.ctx, name="广州已有客户有限公司", city="广州")
+    first.sync()
+    files = [clients_csv(tmp_path / "客户.csv"), contacts_xlsx(tmp_path / "联系人.xlsx"), equipment_xlsx(tmp_path / "台账.xlsx")]
+    kinds = ["clients", "contacts", "equipment"]
+
+    laptop = make_device("sup", name="laptop")
+    laptop.sync()
+    laptop_results = []
+    for path, kind in zip(files, kinds, strict=True):
+        plan = plan_import(laptop.ctx, path, kind)
+        laptop_results.append((plan.to_dict(preview=False), run_import(laptop.ctx, plan, skip_rejected=True).to_dict()))
+    # what the laptop's import wrote, before anything leaves it
+    expected = _key_rows(laptop)
+
+    for (laptop_plan, laptop_result), path, kind in zip(laptop_results, files, kinds, strict=True):
+        code, out, err = _server_cli(server, "import", path, "--kind", kind, "--owner", "sup", "--skip-rejected", "--json")
+        assert code == 0, err
+        answer = json.loads(out)
+        assert answer["result"] == laptop_result
+        assert answer["plan"]["mapping"] == laptop_plan["mapping"]
+        assert answer["plan"]["rejected"] == laptop_plan["rejected"]
+        assert [d["row"] for d in answer["plan"]["duplicates"]] == [d["row"] for d in laptop_plan["duplicates"]]
+
+    # the checks found what a person would expect, on both sides alike
+    assert laptop_results[0][1] == {"created": 3, "merged": 0, "skipped": 2, "rejected": 3}
+    assert {(r["row"], r["field"]) for r in laptop_results[0][0]["rejected"]} == {
+        (7, "uscc"), (8, "owner_id"), (9, "contract_renewal_date")}
+    assert laptop_results[1][1] == {"created": 4, "merged": 0, "skipped": 1, "rejected": 3}
+    assert laptop_results[2][1] == {"created": 3, "merged": 0, "skipped": 1, "rejected": 1}
+    assert laptop_results[2][0]["header_row"] == 3
+
+    second = make_device("sup", name="second")
+    second.sync()
+    pulled = _key_rows(second)
+    for entity in ("client", "contact", "equipment"):
+        assert pulled[entity] == expected[entity], entity
+    assert pulled["client"]["上海护航科技有限公司"]["owner_id"] == mgr
+    assert pulled["client"]["北京远景医疗器械股份有限公司"]["owner_id"] == sup
+    assert pulled["contact"][("上海护航科技有限公司", "李四")]["reports_to_id"] == "张三"
+    assert pulled["equipment"][("北京远景医疗器械股份有限公司", "恒温恒湿箱", None)]["status"] == "out_of_service"
+    assert ("广州已有客户有限公司", "孙八") in pulled["contact"]
+    with second.ctx.read() as s:
+        assert s.scalar(select(func.count()).select_from(Client).where(Client.id == existing)) == 1
+
+    # ordinary changes: one history entry per created record, the import in the audit log
+    with server.db.read() as conn:
+        made = conn.execute(select(func.count()).select_from(t.records).where(
+            t.records.c.entity.in_(["client", "contact", "equipment"]))).scalar_one()
+        history = conn.execute(select(func.count()).select_from(t.history).where(t.history.c.field == "*",
+                               t.history.c.entity.in_(["client", "contact", "equipment"]))).scalar_one()
+        audits = [r["detail"] for r in conn.execute(select(t.audit).where(t.audit.c.action == "import")).mappings()]
+    assert made == 1 + 3 + 4 + 3 and history == made
+    assert [a["kind"] for a in audits] == kinds and audits[0]["created"] == 3
+
+    # the account manager's own laptop gets the client the file gave them, and only that one
+    mine = make_device("mgr", name="mgr")
+    mine.sync()
+    assert set(_key_rows(mine)["client"]) == {"上海护航科技有限公司"}
+
+
+def test_dry_run_json_all_or_nothing_and_skip_rejected(server, tmp_path, capsys):
+    server.add_user("sup", "supervisor")
+    server.add_user("mgr", "manager")
+    path = clients_csv(tmp_path / "客户.csv")
+    url = server.database_url
+
+    def records() -> tuple[int, int]:
+        with server.db.read() as conn:
+            return (conn.execute(select(func.count()).select_from(t.records)).scalar_one(),
+                    conn.execute(select(t.counter.c.seq)).scalar_one())
+
+    before = records()
+    assert server_main(["--database-url", url, "--lang", "en", "import", str(path), "--kind", "clients", "--owner", "sup",
+                        "--dry-run", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)["plan"]
+    assert plan["counts"] == {"total": 8, "new": 4, "duplicate": 1, "rejected": 3}
+    assert plan["preview"][0]["values"]["name"] == "上海护航科技有限公司"
+    assert records() == before  # a dry run writes nothing
+
+    # rejected rows: nothing is written, exit 2, each row and field named
+    assert server_main(["--database-url", url, "--lang", "en", "import", str(path), "--kind", "clients", "--owner", "sup",
+                        "--json"]) == 2
+    captured = capsys.readouterr()
+    error = json.loads(captured.out)
+    assert error["exit_code"] == 2 and error["field"] == "file" and "Rows that cannot be imported: 3" in error["error"]
+    assert [e["field"] for e in error["errors"]] == ["row 7: uscc", "row 8: owner_id", "row 9: contract_renewal_date"]
+    assert "row 8: owner_id: This user has been deactivated: gone" not in captured.err  # gone is unknown here
+    assert "row 8: owner_id: Unknown user: gone" in captured.err
+    assert records() == before
+
+    assert server_main(["--database-url", url, "--lang", "en", "import", str(path), "--kind", "clients", "--owner", "sup",
+                        "--skip-rejected"]) == 0
+    out = capsys.readouterr().out
+    assert "Imported: 4 created, 0 merged, 1 skipped, 3 rejected." in out
+    assert records()[0] == before[0] + 4
+    # the same file again: every row is a duplicate of what is there now
+    assert server_main(["--database-url", url, "--lang", "en", "import", str(path), "--kind", "clients", "--owner", "sup",
+                        "--skip-rejected", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["result"] == {"created": 0, "merged": 0, "skipped": 5, "rejected": 3}
+
+
+def test_the_owner_must_be_an_active_known_user_and_exit_codes(server, tmp_path, capsys):
+    server.add_user("sup", "supervisor")
+    server.add_user("mgr", "manager")
+    server.add_user("left", "manager")
+    admin.deactivate_user(server.db, "left")
+    path = clients_csv(tmp_path / "客户.csv")
+    url = server.database_url
+    base = ["--database-url", url, "--lang", "en", "import", str(path), "--kind", "clients", "--skip-rejected"]
+
+    assert server_main([*base, "--owner", "left", "--json"]) == 2
+    error = json.loads(capsys.readouterr().out)
+    assert error["field"] == "owner" and "deactivated" in error["error"]
+    assert server_main([*base, "--owner", "nobody"]) == 2
+    assert "owner: Unknown user: nobody" in capsys.readouterr().err
+    # without an owner, a clients file must name one for each client: the column is not enough
+    assert server_main([*base, "--map", "客户主管="]) == 2
+    assert "owner:" in capsys.readouterr().err
+    assert server_main([*base, "--map", "没有这一列=name"]) == 2
+    assert "map:" in capsys.readouterr().err
+    assert server_main(["--database-url", url, "import", str(tmp_path / "missing.csv"), "--kind", "clients", "--owner", "sup"]) == 2
+    with server.db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(t.records).where(t.records.c.entity == "client")).scalar_one() == 0
+    # anything else (here: no database there) is exit 1
+    assert server_main(["--database-url", "postgresql+psycopg://nobody@127.0.0.1:1/none", "import", str(path),
+                        "--kind", "clients", "--owner", "sup"]) == 1
