@@ -14,7 +14,6 @@ Exit codes: 0 ok, 2 bad input (no passphrase), 4 the key is not in the keyring, 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import stat
 import sys
@@ -85,23 +84,18 @@ def cmd_encrypt(args: argparse.Namespace) -> int:
 
 
 def cmd_start_fresh(args: argparse.Namespace) -> int:
-    from ..paths import database_path
+    from ..services.security import start_fresh
     from ..store import crypto
 
     data_dir = args.data_dir or default_data_dir()
-    db = database_path(data_dir)
-    if not crypto.is_encrypted_file(db):
-        raise CLIError(_("This profile is not encrypted: there is no lost key to recover from."), exit_code=2)
     try:
-        crypto.existing_protection(data_dir, db)
+        aside = start_fresh(data_dir)
     except crypto.KeyLost:
-        pass
-    else:
-        raise CLIError(_("The key of this profile is there: nothing to recover from."), exit_code=2)
-    aside = data_dir / f"unreadable-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"
-    moved = crypto.set_aside(data_dir, aside)
+        raise
+    except crypto.EncryptionError as exc:
+        raise CLIError(exc.message, exit_code=2) from None
     if args.json:
-        emit_json({"moved_to": str(aside), "files": moved})
+        emit_json({"moved_to": str(aside), "files": sorted(p.name for p in aside.iterdir())})
     else:
         sys.stdout.write(_("The unreadable data was moved to {dir}. Sign in again to take a fresh copy from the "
                            "server: accountdesk sync --server URL --user NAME").format(dir=aside) + "\n")

@@ -262,6 +262,7 @@ def test_menu_bar_and_shortcuts_keep_working(qtbot, window):
 def run_export(qtbot, window, action, path):
     seen = []
     window.ask_save_path = lambda title, suggested, filt: (seen.append((suggested, filt)), str(path))[1]
+    window.ask_backup_passphrase = lambda: BACKUP_PASSPHRASE
     action.trigger()
     qtbot.waitUntil(lambda: window.io_message is not None and window.io_message.isVisible(), timeout=20000)
     return seen[0]
@@ -292,6 +293,9 @@ def test_export_contacts_as_vcard_4_reads_back(qtbot, ctx, window, tmp_path):
     assert card.version.value == "4.0" and card.fn.value == "王芳"
 
 
+BACKUP_PASSPHRASE = "menu backup passphrase"
+
+
 def test_backup_from_the_menu_writes_a_file_whose_manifest_checks(qtbot, ctx, window, tmp_path):
     import hashlib
 
@@ -305,6 +309,9 @@ def test_backup_from_the_menu_writes_a_file_whose_manifest_checks(qtbot, ctx, wi
     with zipfile.ZipFile(path) as zf:
         data = zf.read("accountdesk.sqlite3")
         assert json.loads(zf.read("manifest.json"))["files"]["accountdesk.sqlite3"]["sha256"] == hashlib.sha256(data).hexdigest()
+    # encrypted with the passphrase the person gave (none of the clients' names readable)
+    assert manifest["encryption"]["kdf"]["alg"] == "argon2id" and not data.startswith(b"SQLite format 3")
+    assert "华东精密仪器有限公司".encode() not in path.read_bytes()
 
 
 def test_restore_guides_into_an_empty_folder_and_switches_the_data_folder(qtbot, ctx, window, settings, tmp_path):
@@ -316,7 +323,8 @@ def test_restore_guides_into_an_empty_folder_and_switches_the_data_folder(qtbot,
     dialog.ask_backup = lambda: str(tmp_path / "b.adbackup")
     dialog.backup_button.click()
     qtbot.waitUntil(lambda: dialog.manifest is not None, timeout=10000)
-    assert "6 clients" in dialog.backup_info.text()
+    assert "6 clients" in dialog.backup_info.text() and "passphrase" in dialog.backup_info.text()
+    assert dialog.passphrase_edit.isVisible()
     assert not dialog.restore_button.isEnabled()  # no folder yet
     dialog.ask_folder = lambda: str(ctx.store.data_dir)  # the folder in use is refused
     dialog.folder_button.click()
@@ -325,6 +333,8 @@ def test_restore_guides_into_an_empty_folder_and_switches_the_data_folder(qtbot,
     target.mkdir()
     dialog.ask_folder = lambda: str(target)
     dialog.folder_button.click()
+    assert not dialog.restore_button.isEnabled()  # no passphrase yet
+    qtbot.keyClicks(dialog.passphrase_edit, BACKUP_PASSPHRASE)
     assert dialog.restore_button.isEnabled()
     with qtbot.waitSignal(dialog.restored, timeout=30000):
         dialog.restore_button.click()

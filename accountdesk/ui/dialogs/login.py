@@ -201,6 +201,14 @@ class LoginDialog(QDialog):
             self._finish(url, close=False)
             return
         engine_cls, credentials_cls = library
+        from ...services import security
+
+        if security.join_needs_passphrase(self.ctx):
+            # a company profile is encrypted before its first pull; with no system keyring, by a passphrase
+            from ..app import ask_profile_passphrase
+
+            if not ask_profile_passphrase(self, security.NEW):
+                return
         self.ok_button.setEnabled(False)
         self.progress.show()
         ctx = self.ctx
