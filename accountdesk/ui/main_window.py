@@ -631,13 +631,14 @@ class MainWindow(QMainWindow):
             if refresh is not None:
                 refresh()
 
-    def import_file(self, client_id: str | None = None, client_name: str = ""):
-        """The import wizard (clients or contacts; contacts into ``client_id`` when given)."""
+    def import_file(self, client_id: str | None = None, client_name: str = "", kind: str | None = None):
+        """The import wizard (clients, contacts or equipment; contacts or equipment into
+        ``client_id`` when given; ``kind`` chosen beforehand)."""
         if self.ctx is None:
             return None
         from .dialogs.import_wizard import ImportWizard
 
-        wizard = ImportWizard(self.ctx, self.tasks, self, client_id=client_id, client_name=client_name)
+        wizard = ImportWizard(self.ctx, self.tasks, self, client_id=client_id, client_name=client_name, kind=kind)
         wizard.imported.connect(lambda _result: self._refresh_pages())
         wizard.open()
         self._import_wizard = wizard
