@@ -27,6 +27,8 @@ KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "pgettex
 #: area -> file patterns under accountdesk/ (first matching area wins for a file). Each area has
 #: its own catalogue files so that work on different areas never edits the same file.
 AREAS = {
+    "security": ["store/crypto.py", "cli/security.py", "ui/security*.py", "ui/dialogs/passphrase.py", "ui/dialogs/lock.py",
+                 "services/security.py"],
     "attach": [
         "services/attachments*.py", "cli/attachments.py", "domain/files.py", "store/blobs.py", "sync/files.py",
         "ui/workspace/attachments*.py", "ui/widgets/thumbnails.py", "reports/attachments.py",

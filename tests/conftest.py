@@ -9,8 +9,12 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("ACCOUNTDESK_NO_KEYRING_PROMPT", "1")
+# Profiles stay plaintext SQLite in the suite (many tests read a store's file directly); the
+# encryption tests (tests/test_crypto*.py) clear this and run the real thing.
+os.environ.setdefault("ACCOUNTDESK_PLAIN_STORE", "1")
 
 import pytest  # noqa: E402
+from crypto_env import encryption_on, no_keyring  # noqa: E402, F401 - fixtures of the encryption tests
 from fakeclock import FakeClock  # noqa: E402
 
 from accountdesk.i18n import set_language  # noqa: E402

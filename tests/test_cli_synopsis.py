@@ -52,4 +52,4 @@ def test_the_readme_lists_every_command_and_option():
             continue
         text = " ".join(mine)
         missing += [f"{name} {o}" for o in options if not re.search(re.escape(o) + r"(?![\w-])", text)]
-    assert missing == []
+    assert missing == [], "add these to the synopsis of the command line in README.md"

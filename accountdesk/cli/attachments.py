@@ -122,6 +122,47 @@ def cmd_offline(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_files(ctx, engine, *, quiet: bool = False) -> dict:
+    """Upload and download attachment files (after a row sync); a progress line on a terminal."""
+    from ..sync.files import FileSync
+
+    def progress(done: int, total: int, name: str) -> None:
+        if not quiet and sys.stderr.isatty() and total:
+            sys.stderr.write(f"\r{_('Files')}: {done * 100 // total:3d}%  {name[:40]:<40}")
+            sys.stderr.flush()
+
+    report = FileSync(engine).run(progress=progress)
+    if not quiet and sys.stderr.isatty():
+        sys.stderr.write("\n")
+    return report.as_dict()
+
+
+def print_file_report(files: dict) -> None:
+    from ..services.attachments import human_size
+
+    sys.stdout.write(_("Files: {up} sent ({bytes_up}), {down} received ({bytes_down}), {waiting} not on the server yet.").format(
+        up=files["uploaded"], down=files["downloaded"], bytes_up=human_size(files["bytes_up"]),
+        bytes_down=human_size(files["bytes_down"]), waiting=files["waiting"]) + "\n")
+    for f in files["failed"]:
+        sys.stdout.write(f"  {f['file_name']}: {f['error']}\n")
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from .sync import make_engine
+
+    with profile(args) as ctx:
+        engine = make_engine(ctx, args)
+        try:
+            files = run_files(ctx, engine, quiet=args.json)
+        finally:
+            engine.close()
+    if args.json:
+        emit_json(files)
+    else:
+        print_file_report(files)
+    return 0
+
+
 def register(subparsers) -> None:
     parser = subparsers.add_parser("attachments", help=_("files kept with a client: photos, certificates, agreements"))
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -152,3 +193,7 @@ def register(subparsers) -> None:
     p.add_argument("state", choices=["on", "off", "default"])
     add_json_flag(p)
     p.set_defaults(func=cmd_offline)
+    p = sub.add_parser("sync", help=_("send and receive attachment files only (accountdesk sync does rows, then files)"))
+    p.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input"))
+    add_json_flag(p)
+    p.set_defaults(func=cmd_sync)

@@ -1,5 +1,6 @@
 """``accountdesk restore FILE``: restore a backup (``export backup``) into an empty profile.
 
+An encrypted backup needs its passphrase (``--passphrase-stdin``, else asked on a terminal).
 Refuses (exit 2) a profile that already holds client data, and a backup whose manifest or
 checksums do not match; nothing changes then. ``--json`` prints the backup's manifest.
 """
@@ -19,13 +20,19 @@ from .common import emit_json
 def register(sub) -> None:
     p = sub.add_parser("restore", help=_("restore a backup into an empty profile"))
     p.add_argument("file", type=Path, metavar=_("FILE"))
+    p.add_argument("--passphrase-stdin", action="store_true",
+                   help=_("read the passphrase of an encrypted backup from standard input"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     data_dir = args.data_dir or default_data_dir()
-    manifest = restore_backup(args.file, data_dir)
+    from ..io.backup import read_manifest
+    from .exports import read_passphrase
+
+    passphrase = read_passphrase(args, confirm=False) if read_manifest(args.file).get("encryption") else None
+    manifest = restore_backup(args.file, data_dir, passphrase=passphrase)
     if args.json:
         emit_json(manifest)
     else:

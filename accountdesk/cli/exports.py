@@ -2,7 +2,8 @@
 
 Formats: contacts ``vcf3`` (default), ``vcf4``, ``xlsx``, ``csv``, ``json``; calendar ``ics``;
 clients ``xlsx`` (default), ``csv``, ``json``; backup: a zip (SQLite copy + manifest.json with
-checksums). Without ``--format`` the extension of ``--out`` decides when it names a format.
+checksums), encrypted with a passphrase (``--passphrase-stdin``, else asked twice on a terminal);
+an encrypted or company profile's backup without one is refused (exit 2, field ``passphrase``). Without ``--format`` the extension of ``--out`` decides when it names a format.
 ``--json`` prints ``{"file", "format", "count"}`` (backup: ``{"file", "tables", "sha256"}``).
 """
 
@@ -32,8 +33,25 @@ def register(sub) -> None:
     p.add_argument("--out", type=Path, required=True, metavar=_("FILE"), help=_("the file to write"))
     p.add_argument("--format", choices=sorted({f for fs in FORMATS.values() for f in fs}), help=_("file format"))
     p.add_argument("--tz", default="Asia/Shanghai", help=_("time zone of the calendar (default: Asia/Shanghai)"))
+    p.add_argument("--passphrase-stdin", action="store_true",
+                   help=_("backup: read the passphrase that encrypts it from standard input"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(func=run)
+
+
+def read_passphrase(args: argparse.Namespace, *, confirm: bool) -> str | None:
+    """``--passphrase-stdin``: one line of standard input; else asked on a terminal (twice when
+    ``confirm``); else None."""
+    if getattr(args, "passphrase_stdin", False):
+        return sys.stdin.readline().rstrip("\r\n") or None
+    if not sys.stdin or not sys.stdin.isatty():
+        return None
+    import getpass
+
+    first = getpass.getpass(_("Passphrase of the backup: "))
+    if confirm and first and getpass.getpass(_("The same passphrase again: ")) != first:
+        raise CLIError(_("The two passphrases differ."), exit_code=2)
+    return first or None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,7 +68,11 @@ def run(args: argparse.Namespace) -> int:
     ctx = open_ctx(args)
     try:
         if args.what == "backup":
-            result = create_backup(ctx, args.out)
+            from ..io.backup import backup_needs_passphrase
+
+            passphrase = read_passphrase(args, confirm=True) if (
+                args.passphrase_stdin or backup_needs_passphrase(ctx)) else None
+            result = create_backup(ctx, args.out, passphrase=passphrase)
         elif args.what == "calendar":
             result = export_ical(ctx, args.out, tz=args.tz)
         elif fmt in ("vcf3", "vcf4"):

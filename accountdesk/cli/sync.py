@@ -74,7 +74,7 @@ def backup_before_rejoin(ctx) -> str:
     folder = ctx.store.data_dir / "backups"
     folder.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return str(create_backup(ctx, folder / f"before-rejoin-{stamp}.zip").path)
+    return str(create_backup(ctx, folder / f"before-rejoin-{stamp}.zip", profile_key=True).path)
 
 
 def cmd_sync(args: Namespace) -> int:
@@ -87,8 +87,16 @@ def cmd_sync(args: Namespace) -> int:
         if args.rejoin:
             path = backup_before_rejoin(ctx)
             sys.stderr.write(_("A backup of this profile was made before joining again: {path}").format(path=path) + "\n")
+        files = None
         try:
             report = engine.sync()
+            if not getattr(args, "no_files", False):  # attachment files after the rows; a failure there leaves the rows synced
+                from .attachments import run_files
+
+                try:
+                    files = run_files(ctx, engine, quiet=args.json)
+                except SyncError as exc:
+                    files = {"error": exc.message}
         except SyncError as exc:
             record_sync_result(ctx, ok=False, error=exc.message)
             raise
@@ -98,7 +106,8 @@ def cmd_sync(args: Namespace) -> int:
     finally:
         ctx.close()
     if args.json:
-        emit_json(report.as_dict())
+        busy = files is not None and ("error" in files or any(files[k] for k in ("uploaded", "downloaded", "failed", "waiting")))
+        emit_json({**report.as_dict(), "files": files} if busy else report.as_dict())  # "files" only when files moved
     else:
         sys.stdout.write(
             _("Synced: {pushed} sent, {pulled} received, {conflicts} conflicts, {rejected} refused.").format(**report.as_dict())
@@ -108,6 +117,12 @@ def cmd_sync(args: Namespace) -> int:
             sys.stdout.write(_("{n} client(s) left your scope and were removed from this device.").format(n=len(report.removed_clients)) + "\n")
         if report.rejected:
             sys.stdout.write(_("Refused changes stay listed with their reason (accountdesk conflicts list).") + "\n")
+        if files is not None and "error" in files:
+            sys.stdout.write(_("Files were not transferred: {error}").format(error=files["error"]) + "\n")
+        elif files is not None and (files["uploaded"] or files["downloaded"] or files["failed"] or files["waiting"]):
+            from .attachments import print_file_report
+
+            print_file_report(files)
     return 0
 
 
@@ -116,6 +131,7 @@ def register(subparsers) -> None:
     p.add_argument("--server", metavar="URL", help=_("the sync server (first time)"))
     p.add_argument("--user", metavar="NAME", help=_("your user name on the server (first time)"))
     p.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input"))
+    p.add_argument("--no-files", action="store_true", help=_("rows only: leave attachment files for later"))
     p.add_argument("--allow-insecure", action="store_true",
                    help=_("allow an unencrypted http:// server on another computer (only on a network you trust)"))
     p.add_argument("--rejoin", action="store_true",

@@ -8,6 +8,14 @@ A backup is a zip file holding:
 - ``manifest.json``: the app and its version, the data schema version and Alembic revision, the
   time, the number of rows per table, and the size and SHA-256 of every other file.
 
+A backup of an encrypted or company profile is encrypted (SQLCipher, the whole database file) with
+a key stretched by Argon2id from a passphrase the person gives, so that it can be restored on
+another computer; the manifest holds the salt and costs, never the key, and (as before) no client
+data. Without a passphrase such a backup is refused. The backups the app makes in the profile's
+own folder (before a rejoin) are encrypted with the profile's key instead (``"key": "profile"``):
+they restore on this computer only. A plaintext stand-alone profile may still be backed up plain.
+The zip is written owner-only (0600).
+
 Restore goes into an **empty** profile only (a new laptop, or a fresh ``--data-dir``); it refuses
 a profile that holds any client data. It checks the manifest, every checksum and the database's
 integrity before anything is put in place, then upgrades the copy if it came from an older
@@ -17,6 +25,7 @@ that laptop, not beside it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -73,19 +82,62 @@ def _revision(conn: sqlite3.Connection) -> str | None:
     return row[0] if row else None
 
 
-def create_backup(ctx, path: Path | str) -> BackupResult:
-    """Write a backup of the profile of ``ctx`` to ``path`` (a .zip)."""
+def _is_company(ctx) -> bool:
+    from ..models import Meta
+
+    with ctx.store.read() as session:
+        return any(session.get(Meta, k) is not None and session.get(Meta, k).value
+                   for k in ("server_url", "sync_user_id"))
+
+
+def backup_needs_passphrase(ctx) -> bool:
+    """True when a backup of this profile must be encrypted (an encrypted or company profile)."""
+    return ctx.store.encrypted or _is_company(ctx)
+
+
+def create_backup(ctx, path: Path | str, *, passphrase: str | None = None, profile_key: bool = False) -> BackupResult:
+    """Write a backup of the profile of ``ctx`` to ``path`` (a .zip): encrypted with ``passphrase``,
+    or with the profile's own key (``profile_key``: the backups kept in the profile folder).
+    Raises ValidationError on ``passphrase`` when the profile needs one and none is given."""
+    from ..store import crypto
+
     path = Path(path)
-    src = database_path(ctx.store.data_dir)
+    store = ctx.store
+    encryption: dict | None = None
+    key: bytes | None = None
+    if passphrase:
+        kdf = crypto.new_kdf()
+        key = crypto.kdf_key(passphrase, kdf)
+        encryption = {"cipher": "sqlcipher4", "kdf": kdf}
+    elif profile_key:
+        if store.encrypted:  # (a plaintext store's own backup is no more readable than the store)
+            key = store.protection.key
+            encryption = {"cipher": "sqlcipher4", "key": "profile",
+                          "profile_id": crypto.read_descriptor(store.data_dir).get("profile_id")}
+    elif backup_needs_passphrase(ctx):
+        raise ValidationError("passphrase", _(
+            "This profile is encrypted or belongs to a company server: its backup must be encrypted too. "
+            "Give a passphrase (you need it to restore the backup)."))
     with tempfile.TemporaryDirectory(prefix="accountdesk-backup-") as tmp:
         copy = Path(tmp) / DB_NAME
-        with sqlite3.connect(src) as s, sqlite3.connect(copy) as d:
-            s.backup(d)
-            d.execute("PRAGMA journal_mode=DELETE")
-            tables = _table_counts(d)
-            revision = _revision(d)
-        s.close()
-        d.close()
+        if key is not None or store.encrypted:
+            crypto.export_copy(store.path, store.protection.key, copy, key)
+            d = crypto.connect(copy, key)
+            try:
+                d.execute("PRAGMA journal_mode=DELETE")
+                tables = _table_counts(d)
+                revision = _revision(d)
+            finally:
+                d.close()
+        else:
+            src = database_path(store.data_dir)
+            with sqlite3.connect(src) as s, sqlite3.connect(copy) as d:
+                s.backup(d)
+                d.execute("PRAGMA journal_mode=DELETE")
+                tables = _table_counts(d)
+                revision = _revision(d)
+            s.close()
+            d.close()
         digest = _sha256(copy)
         manifest = {
             "format": FORMAT,
@@ -99,8 +151,15 @@ def create_backup(ctx, path: Path | str) -> BackupResult:
             "tables": tables,
             "files": {DB_NAME: {"size": copy.stat().st_size, "sha256": digest}},
         }
+        if encryption is not None:
+            manifest["encryption"] = encryption
         tmp_zip = path.with_name(path.name + ".part")
-        with zipfile.ZipFile(tmp_zip, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_zip.unlink()
+        os.close(os.open(tmp_zip, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # owner-only from the start
+        # (an encrypted database does not compress: stored, not deflated)
+        method = zipfile.ZIP_STORED if key is not None else zipfile.ZIP_DEFLATED
+        with zipfile.ZipFile(tmp_zip, "w", compression=method) as zf:
             zf.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
             zf.write(copy, DB_NAME)
         os.replace(tmp_zip, path)
@@ -114,10 +173,18 @@ def _bad(message: str) -> ValidationError:
 def profile_is_empty(data_dir: Path | str) -> bool:
     """True when the profile has no database yet, or one without any client data (a profile
     that was only opened holds its local user and settings, which a restore replaces)."""
+    from ..store import crypto
+
     db = database_path(Path(data_dir))
     if not db.exists() or db.stat().st_size == 0:
         return True
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    if crypto.is_encrypted_file(db):
+        try:
+            conn = crypto.connect(db, crypto.existing_protection(Path(data_dir), db).key)
+        except crypto.EncryptionError:
+            return False  # an encrypted profile this computer cannot open: not ours to replace
+    else:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         existing = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         for model in SYNCABLE:
@@ -152,9 +219,41 @@ def read_manifest(path: Path | str) -> dict:
     return manifest
 
 
-def restore_backup(path: Path | str, data_dir: Path | str) -> dict:
+def _backup_key(manifest: dict, passphrase: str | None) -> bytes | None:
+    """The key of the backup's database (None: plaintext); ValidationError on ``passphrase``."""
+    from ..store import crypto
+
+    enc = manifest.get("encryption")
+    if not enc:
+        return None
+    if not isinstance(enc, dict):
+        raise _bad(_("This is not an AccountDesk backup, or the file is damaged."))
+    if enc.get("key") == "profile":
+        key = None
+        if enc.get("profile_id") and crypto.keyring_usable():
+            with contextlib.suppress(crypto.EncryptionError):
+                key = crypto.keyring_get(str(enc["profile_id"]))
+        if key is None:
+            raise _bad(_("This backup is encrypted with the key of the profile it was made in, which this computer "
+                         "does not hold; restore it on that computer."))
+        return key
+    kdf = enc.get("kdf")
+    if not isinstance(kdf, dict) or not {"salt", "time_cost", "memory_cost", "parallelism"} <= set(kdf):
+        raise _bad(_("This is not an AccountDesk backup, or the file is damaged."))
+    if not passphrase:
+        raise ValidationError("passphrase", _("This backup is encrypted: give its passphrase."))
+    try:
+        return crypto.kdf_key(passphrase, kdf)
+    except Exception as exc:  # noqa: BLE001 - hostile values in a crafted manifest
+        raise _bad(_("This is not an AccountDesk backup, or the file is damaged.")) from exc
+
+
+def restore_backup(path: Path | str, data_dir: Path | str, *, passphrase: str | None = None) -> dict:
     """Restore the backup ``path`` into the EMPTY profile ``data_dir``; returns the manifest.
-    Nothing in ``data_dir`` changes unless every check passes."""
+    Nothing in ``data_dir`` changes unless every check passes. An encrypted backup needs its
+    ``passphrase``; the restored profile is encrypted as a new profile of this computer would be
+    (its key in the keyring), or with a passphrase where no keyring exists and the backup was."""
+    from ..store import crypto
     from ..store.migrate import head_revision, migrate_store
 
     data_dir = Path(data_dir)
@@ -177,7 +276,9 @@ def restore_backup(path: Path | str, data_dir: Path | str) -> dict:
                 version=manifest.get("app_version", "?")
             )
         )
+    _check_costs(manifest)
     data_dir.mkdir(parents=True, exist_ok=True)
+    crypto.owner_only(data_dir)
     expected = manifest["files"][DB_NAME]
     with tempfile.TemporaryDirectory(prefix="restore-", dir=data_dir) as tmp:
         staged = Path(tmp) / DB_NAME
@@ -192,27 +293,61 @@ def restore_backup(path: Path | str, data_dir: Path | str) -> dict:
                 raise _bad(_("This is not an AccountDesk backup, or the file is damaged.")) from None
         if h.hexdigest() != expected.get("sha256") or staged.stat().st_size != expected.get("size"):
             raise _bad(_("The backup is damaged: the checksum of {name} does not match.").format(name=DB_NAME))
+        key = _backup_key(manifest, passphrase)
+        if key is not None and not crypto.check_key(staged, key):
+            raise ValidationError("passphrase", _("Wrong passphrase for this backup."))
+        errors = (sqlite3.Error, crypto.driver().Error)
         try:
-            with sqlite3.connect(staged) as conn:
+            conn = crypto.connect(staged, key)
+            try:
                 ok = conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
                 counts = _table_counts(conn)
-            conn.close()
-        except sqlite3.Error:
+            finally:
+                conn.close()
+        except errors:
             ok, counts = False, {}
         if not ok or counts != manifest.get("tables", counts):
             raise _bad(_("The backup is damaged: its database fails the integrity check."))
-        with sqlite3.connect(staged) as conn:
+        conn = crypto.connect(staged, key)
+        try:
             # A restored profile is a new device: the server skips, in a device's pulls, what that
             # device pushed itself (no echo), and this copy may predate some of it.
             conn.execute("DELETE FROM meta WHERE key = 'device_id'")
-        conn.close()
+            conn.commit()
+        finally:
+            conn.close()
+        # The restored profile's own protection: a new key in this computer's keyring, or a
+        # passphrase where there is none and the backup was encrypted; plaintext otherwise.
+        if crypto.plain_forced() or (key is None and not crypto.keyring_usable()):
+            target_key = None
+        else:
+            target_key = crypto.new_key_protection(data_dir).key
+        if target_key != key:
+            converted = Path(tmp) / (DB_NAME + ".converted")
+            crypto.export_copy(staged, key, converted, target_key)
+            staged = converted
         target = database_path(data_dir)
         for suffix in ("-wal", "-shm"):
             side = target.with_name(target.name + suffix)
             if side.exists():
                 side.unlink()
         shutil.move(str(staged), target)
+        crypto.owner_only(target)
     if revision != head_revision():
-        migrate_store(target, data_dir)
+        migrate_store(target, data_dir, key=target_key)
     return manifest
+
+
+def _check_costs(manifest: dict) -> None:
+    """A crafted manifest cannot make a restore stretch a passphrase for hours or with gigabytes."""
+    kdf = (manifest.get("encryption") or {}).get("kdf") if isinstance(manifest.get("encryption"), dict) else None
+    if not isinstance(kdf, dict):
+        return
+    try:
+        ok = 1 <= int(kdf["time_cost"]) <= 10 and 8192 <= int(kdf["memory_cost"]) <= 1 << 20 \
+            and 1 <= int(kdf["parallelism"]) <= 16 and len(bytes.fromhex(kdf["salt"])) >= 16
+    except (KeyError, TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise _bad(_("This is not an AccountDesk backup, or the file is damaged."))
 

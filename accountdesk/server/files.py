@@ -23,7 +23,6 @@ What the server trusts (nothing a device claims):
   (:func:`check_push`, called by the merge for every pushed attachment).
 """
 
-from __future__ import annotations
 
 import contextlib
 import datetime as dt

@@ -3,7 +3,8 @@
 - WAL journal, ``synchronous=NORMAL``, foreign keys on, a busy timeout;
 - write transactions begin ``IMMEDIATE`` so two writers fail fast (after the busy timeout)
   instead of deadlocking when a reader upgrades to a writer;
-- one place commits or rolls back: :meth:`Store.write`.
+- one place commits or rolls back: :meth:`Store.write`;
+- the file encrypted at rest with SQLCipher where the profile has a key (``store/crypto.py``).
 """
 
 from __future__ import annotations
@@ -44,9 +45,19 @@ def _on_begin(conn) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_sqlite_engine(path: Path | str) -> Engine:
+def create_sqlite_engine(path: Path | str, key: bytes | None = None) -> Engine:
+    """An engine on the SQLite file ``path``; with ``key``, through SQLCipher, keyed on every
+    connection before anything reads the file."""
     url = "sqlite://" if str(path) == ":memory:" else f"sqlite:///{Path(path)}"
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
+    if key is None:
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
+    else:
+        from . import crypto
+
+        def creator():
+            return crypto.connect(path, key, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+
+        engine = create_engine(url, module=crypto.driver(), creator=creator)
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine
@@ -61,20 +72,61 @@ class Store:
     """
 
     def __init__(self, data_dir: Path | str, *, migrate: bool = True):
+        from . import crypto
+
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        crypto.owner_only(self.data_dir)
         self.path = database_path(self.data_dir)
+        # The key (keyring or passphrase), after encrypting a plaintext profile in place if due.
+        self.protection = crypto.prepare(self.data_dir, self.path)
         if migrate:
             from .migrate import migrate_store
 
-            self.migration_report = migrate_store(self.path, self.data_dir)
-        self.engine = create_sqlite_engine(self.path)
+            self.migration_report = migrate_store(self.path, self.data_dir, key=self.protection.key)
+        self._local = threading.local()
+        self._swap = threading.Lock()
+        self._bind()
+        crypto.secure_tree(self.data_dir)
+        self._restore_index()
+
+    def _bind(self) -> None:
+        self.engine = create_sqlite_engine(self.path, self.protection.key)
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(
             self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
         )
-        self._local = threading.local()
-        self._restore_index()
+
+    @property
+    def encrypted(self) -> bool:
+        return self.protection.encrypted
+
+    def connect_raw(self, **kwargs):
+        """A DB-API connection on this store's file (keyed when encrypted): for the backup copy."""
+        from . import crypto
+
+        return crypto.connect(self.path, self.protection.key, **kwargs)
+
+    def ensure_encrypted(self) -> bool:
+        """Encrypt this (plaintext) store in place now: a profile joining a company server. Returns
+        True when it was encrypted by this call. Raises PassphraseRequired where this computer has no
+        keyring and no passphrase was given. Call it with no unit of work open."""
+        from . import crypto
+
+        with self._swap:
+            if self.protection.encrypted or crypto.plain_forced():
+                return False
+            protection = crypto.new_key_protection(self.data_dir)
+            self.engine.dispose()
+            try:
+                crypto.encrypt_in_place(self.path, protection.key)  # type: ignore[arg-type]
+            except Exception:
+                self._bind()
+                raise
+            self.protection = protection
+            self._bind()
+            crypto.secure_tree(self.data_dir)
+            return True
 
     def _restore_index(self) -> None:
         """A bulk load that suspended the search index was interrupted (see search.suspend)."""

@@ -21,22 +21,9 @@ SERVICE = "AccountDesk"
 
 def keyring_usable() -> bool:
     """True when a real keyring backend is there (not the fail/null/plain-file ones)."""
-    try:
-        import keyring
-        from keyring.backends import fail
+    from ..store.crypto import keyring_usable as usable
 
-        backend = keyring.get_keyring()
-    except Exception:  # noqa: BLE001 - no keyring at all
-        return False
-    if isinstance(backend, fail.Keyring):
-        return False
-    name = type(backend).__module__ + "." + type(backend).__name__
-    if any(bad in name.lower() for bad in ("null", "plaintext", "fail")):
-        return False
-    try:
-        return backend.priority > 0
-    except Exception:  # noqa: BLE001
-        return False
+    return usable()
 
 
 class Credentials:

@@ -103,6 +103,13 @@ def run_app(data_dir: Path | str | None = None, lang: str | None = None, *, sett
         window.show()
         settle_heap()
     else:
+        # An encrypted profile without system keyring: its passphrase, before anything opens.
+        from ..services import security
+
+        need = security.passphrase_needed(folder)
+        if need is not None and not ask_profile_passphrase(None, need):
+            tasks.shutdown()
+            return 0
         # Show the window at once; open the profile (SQLAlchemy, migrations, clock) in the background.
         window = MainWindow(None, tasks, settings)
         window.show()
@@ -112,9 +119,15 @@ def run_app(data_dir: Path | str | None = None, lang: str | None = None, *, sett
             settle_heap()
 
         def failed(exc: BaseException) -> None:
+            if security.is_wrong_passphrase(exc) and ask_profile_passphrase(window, security.OPEN, error=str(exc)):
+                tasks.run_db(lambda: open_profile_in(folder), on_result=opened, on_error=failed, name="open-profile")
+                return
             log.error("cannot open the profile in %s: %s", folder, exc)
-            QMessageBox.critical(window, APP_NAME, _("The profile in {folder} cannot be opened:\n{error}").format(
-                folder=folder, error=exc))
+            if security.is_key_lost(exc):
+                key_lost(window, folder, exc)
+            else:
+                QMessageBox.critical(window, APP_NAME, _("The profile in {folder} cannot be opened:\n{error}").format(
+                    folder=folder, error=exc))
             window.close()
 
         tasks.run_db(lambda: open_profile_in(folder), on_result=opened, on_error=failed, name="open-profile")
@@ -124,6 +137,43 @@ def run_app(data_dir: Path | str | None = None, lang: str | None = None, *, sett
     if window.ctx is not None:
         window.ctx.close()
     return int(code)
+
+
+def ask_profile_passphrase(parent, need: str, *, error: str | None = None) -> bool:
+    """Ask the profile's passphrase (twice when it is being set now); False when cancelled."""
+    from ..services import security
+    from .dialogs.passphrase import ask_passphrase
+
+    if need == security.NEW:
+        message = _("This computer has no system keyring to keep the key of this company profile. Choose a "
+                    "passphrase: the profile is encrypted with it, and AccountDesk asks for it at every start.")
+    else:
+        message = _("This profile is encrypted with a passphrase. Enter it to open the profile.")
+    passphrase = ask_passphrase(parent, message, confirm=need == security.NEW, error=error)
+    if passphrase is None:
+        return False
+    security.use_passphrase(passphrase)
+    return True
+
+
+def key_lost(parent, folder: Path, exc: BaseException) -> None:
+    """The key of an encrypted profile is not in the keyring: say so; the way back on request."""
+    from ..services import security
+
+    box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, str(exc), QMessageBox.StandardButton.Close, parent)
+    fresh = box.addButton(_("Set the data aside and start again"), QMessageBox.ButtonRole.DestructiveRole)
+    box.setInformativeText(_("Starting again moves the unreadable data into a folder beside it (it is kept, in case "
+                             "the key turns up) and opens an empty profile: sign in to take a fresh copy from the "
+                             "server."))
+    box.exec()
+    if box.clickedButton() is fresh:
+        try:
+            aside = security.start_fresh(folder)
+        except Exception as err:  # noqa: BLE001 - said to the person
+            QMessageBox.critical(parent, APP_NAME, str(err))
+            return
+        QMessageBox.information(parent, APP_NAME, _("The unreadable data was moved to {dir}. Start AccountDesk again "
+                                                    "and sign in.").format(dir=aside))
 
 
 def open_profile_in(folder: Path):

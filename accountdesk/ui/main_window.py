@@ -96,12 +96,13 @@ BACKUP = ExportEntry("backup", "backup", "zip", N_("Back up profile…"), N_("Ac
                      N_("AccountDesk backup (*.adbackup *.zip)"))
 
 
-def run_export(ctx, entry: ExportEntry, path: str):
-    """Write one export (runs on the database lane); returns ``(records, path)``."""
+def run_export(ctx, entry: ExportEntry, path: str, passphrase: str | None = None):
+    """Write one export (runs on the database lane); returns ``(records, path)``. A backup is
+    encrypted with ``passphrase``."""
     if entry.what == "backup":
         from ..io.backup import create_backup
 
-        result = create_backup(ctx, path)
+        result = create_backup(ctx, path, passphrase=passphrase)
         return result.tables.get("clients", 0), str(result.path)
     from ..io.exports import export_ical, export_table, export_vcard
 
@@ -312,6 +313,7 @@ class MainWindow(QMainWindow):
         """File (import, exports, backup and restore, sync, quit), Tools (duplicates), Help."""
         #: Tests replace this: ``(title, suggested path, filter) -> path`` ("" for cancel).
         self.ask_save_path = self._ask_save_path
+        self.ask_backup_passphrase = self._ask_backup_passphrase  # tests put the person's answer here
         self.io_message: QMessageBox | None = None
         self._io_handle = None
         bar = self.menuBar()
@@ -629,13 +631,14 @@ class MainWindow(QMainWindow):
             if refresh is not None:
                 refresh()
 
-    def import_file(self, client_id: str | None = None, client_name: str = ""):
-        """The import wizard (clients or contacts; contacts into ``client_id`` when given)."""
+    def import_file(self, client_id: str | None = None, client_name: str = "", kind: str | None = None):
+        """The import wizard (clients, contacts or equipment; contacts or equipment into
+        ``client_id`` when given; ``kind`` chosen beforehand)."""
         if self.ctx is None:
             return None
         from .dialogs.import_wizard import ImportWizard
 
-        wizard = ImportWizard(self.ctx, self.tasks, self, client_id=client_id, client_name=client_name)
+        wizard = ImportWizard(self.ctx, self.tasks, self, client_id=client_id, client_name=client_name, kind=kind)
         wizard.imported.connect(lambda _result: self._refresh_pages())
         wizard.open()
         self._import_wizard = wizard
@@ -644,6 +647,12 @@ class MainWindow(QMainWindow):
     def _ask_save_path(self, title: str, suggested: str, file_filter: str) -> str:
         path, _filter = QFileDialog.getSaveFileName(self, title, suggested, file_filter)
         return path
+
+    def _ask_backup_passphrase(self) -> str | None:
+        from .dialogs.passphrase import ask_passphrase
+
+        return ask_passphrase(self, _("The backup is encrypted with a passphrase you choose now. Keep it safe: without "
+                                      "it the backup cannot be restored, here or on another computer."), confirm=True)
 
     def export(self, entry: ExportEntry) -> None:
         """Ask where to save, write the export in the background, say where it went."""
@@ -657,10 +666,15 @@ class MainWindow(QMainWindow):
             return
         if not Path(path).suffix:
             path += entry.suffix
+        passphrase = None
+        if entry.what == "backup":
+            passphrase = self.ask_backup_passphrase()
+            if not passphrase:
+                return
         ctx = self.ctx
 
         def work():
-            return run_export(ctx, entry, path)
+            return run_export(ctx, entry, path, passphrase)
 
         self.io_progress.show()
         self.statusBar().showMessage(_("Backing up…") if entry.what == "backup" else _("Exporting…"))
@@ -727,8 +741,12 @@ class MainWindow(QMainWindow):
         box = QMessageBox(QMessageBox.Icon.NoIcon, _("About AccountDesk"), "", QMessageBox.StandardButton.Ok, self)
         box.setIconPixmap(icons.app_icon().pixmap(64, 64))
         box.setText(f"<b>{APP_TITLE}</b> {__version__}")
+        from ..services import security
+
+        state = security.status(self.ctx)["text"] if self.ctx is not None else ""
         box.setInformativeText(_("A workstation for key-account managers: clients, contacts, visits, service and "
-                                 "feedback, offline on this computer and synced with your team's server."))
+                                 "feedback, offline on this computer and synced with your team's server.")
+                               + ("\n\n" + state if state else ""))
         self.io_message = box
         box.open()
 

@@ -65,6 +65,9 @@ class SyncEngine(TransportMixin, PushMixin, PullMixin, RowsMixin, MembershipMixi
                 raise _Cancelled
 
         with self._lock:
+            # A profile joining a company server is encrypted before anything is pulled into it
+            # (a no-op once it is; PassphraseRequired where no keyring and no passphrase).
+            self.store.ensure_encrypted()
             try:
                 if self._access is None:
                     self._authenticate()

@@ -72,7 +72,7 @@ def make_backup_before_rejoin(ctx) -> str:
     folder = ctx.store.data_dir / "backups"
     folder.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return str(create_backup(ctx, folder / f"before-rejoin-{stamp}.zip").path)
+    return str(create_backup(ctx, folder / f"before-rejoin-{stamp}.zip", profile_key=True).path)
 
 
 class LoginDialog(QDialog):
@@ -201,6 +201,14 @@ class LoginDialog(QDialog):
             self._finish(url, close=False)
             return
         engine_cls, credentials_cls = library
+        from ...services import security
+
+        if security.join_needs_passphrase(self.ctx):
+            # a company profile is encrypted before its first pull; with no system keyring, by a passphrase
+            from ..app import ask_profile_passphrase
+
+            if not ask_profile_passphrase(self, security.NEW):
+                return
         self.ok_button.setEnabled(False)
         self.progress.show()
         ctx = self.ctx

@@ -67,6 +67,13 @@ class RestoreDialog(QDialog):
         self.backup_info.setObjectName("Hint")
         self.backup_info.setWordWrap(True)
         form.addRow("", self.backup_info)
+        self.passphrase_edit = QLineEdit()
+        self.passphrase_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase_edit.textChanged.connect(lambda _t: self._update())
+        self.passphrase_label = QLabel(_("Passphrase"))
+        form.addRow(self.passphrase_label, self.passphrase_edit)
+        self.passphrase_label.hide()
+        self.passphrase_edit.hide()
         row = QHBoxLayout()
         self.folder_edit = QLineEdit()
         self.folder_edit.setReadOnly(True)
@@ -107,8 +114,12 @@ class RestoreDialog(QDialog):
         self._folder_ok = False
         self._update()
 
+    def _encrypted(self) -> bool:
+        return bool(self.manifest and (self.manifest.get("encryption") or {}).get("kdf"))
+
     def _update(self) -> None:
-        self.restore_button.setEnabled(self.manifest is not None and self._folder_ok and self.restored_dir is None)
+        self.restore_button.setEnabled(self.manifest is not None and self._folder_ok and self.restored_dir is None
+                                       and (not self._encrypted() or bool(self.passphrase_edit.text())))
 
     def _error(self, label: QLabel, message: str) -> None:
         label.setObjectName("Error")
@@ -154,7 +165,10 @@ class RestoreDialog(QDialog):
         tables = manifest.get("tables", {})
         self._hint(self.backup_info, _("Backup of {date} from AccountDesk {version}: {clients} clients, {contacts} contacts.").format(
             date=_short(manifest.get("created_at")), version=manifest.get("app_version", "?"),
-            clients=tables.get("clients", 0), contacts=tables.get("contacts", 0)))
+            clients=tables.get("clients", 0), contacts=tables.get("contacts", 0))
+            + (" " + _("It is encrypted: enter the passphrase it was made with.") if self._encrypted() else ""))
+        self.passphrase_label.setVisible(self._encrypted())
+        self.passphrase_edit.setVisible(self._encrypted())
         self._update()
 
     def choose_folder(self) -> None:
@@ -178,11 +192,15 @@ class RestoreDialog(QDialog):
 
     def restore(self) -> None:
         backup, folder = self.backup_edit.text(), self.folder_edit.text()
+        passphrase = self.passphrase_edit.text() if self._encrypted() else None
 
         def work():
             from ...io.backup import restore_backup
+            from ...services import security
 
-            return restore_backup(backup, folder)
+            if passphrase:  # where there is no system keyring, the restored profile keeps this passphrase
+                security.use_passphrase(passphrase)
+            return restore_backup(backup, folder, passphrase=passphrase)
 
         self.restore_button.setEnabled(False)
         self.progress.show()

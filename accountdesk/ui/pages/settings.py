@@ -130,6 +130,16 @@ class SettingsPage(QWidget):
         form.setAlignment(self.login_button, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.server_box)
 
+        # security: is this profile encrypted, and how
+        self.security_box = QGroupBox()
+        form = _form(self.security_box)
+        self.security_label = QLabel()
+        self.security_state = QLabel()
+        self.security_state.setObjectName("SecurityState")
+        self.security_state.setWordWrap(True)
+        form.addRow(self.security_label, self.security_state)
+        layout.addWidget(self.security_box)
+
         # calendar feed and messages; notification channels and rules for administrators
         from .notify_settings import CalendarSection, NotifyAdminSection
 
@@ -175,6 +185,11 @@ class SettingsPage(QWidget):
         self.browse_button.setText(_("Browse…"))
         self.current_data.setText(_("In use now: {folder}").format(folder=self._ctx.store.data_dir))
         self.data_note.setText(_("The new data folder is used after you restart AccountDesk."))
+        self.security_box.setTitle(_("Security"))
+        self.security_label.setText(_("Data on this computer"))
+        from ...services import security
+
+        self.security_state.setText(security.status(self._ctx)["text"])
         self.server_box.setTitle(_("Server"))
         self.server_label.setText(_("Server address"))
         self.interval_label.setText(_("Automatic sync"))
@@ -189,7 +204,7 @@ class SettingsPage(QWidget):
         self.layout_hint.setText(_("The window size, the client list's columns, their widths and order are "
                                    "remembered. Right-click a column header to choose columns."))
         self.reset_columns_button.setText(_("Reset the client list's columns"))
-        labels = (self.language_label, self.data_label, self.server_label, self.interval_label)
+        labels = (self.language_label, self.data_label, self.server_label, self.interval_label, self.security_label)
         width = max(lbl.sizeHint().width() for lbl in labels)
         for lbl in labels:  # one label column across the groups
             lbl.setMinimumWidth(width)

@@ -52,7 +52,7 @@ TAB_ORDER = (
 )
 #: entity -> the tab that shows it
 ENTITY_TABS = {
-    "client": "overview", "risk_flag": "overview", "contact": "contacts", "visit": "visits", "visit_plan": "visits",
+    "client": "overview", "risk_flag": "overview", "contact": "contacts", "visit": "visits", "visit_plan": "visits", "task": "visits",
     "service_commitment": "service", "service_note": "service", "client_service": "services",
     "service_delivery": "services", "feedback": "feedback", "survey": "surveys", "improvement_plan": "improvement",
     "improvement_item": "improvement", "equipment": "equipment", "opportunity": "opportunities",

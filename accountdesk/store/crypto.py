@@ -1,0 +1,555 @@
+"""Encryption at rest of a profile's database (SQLCipher), its key, and owner-only files.
+
+The whole database file is encrypted page by page by SQLCipher 4 (AES-256, HMAC-SHA512 per page):
+every table, the search index (FTS5 tables live in the same file), the WAL and the temporary files
+SQLite writes. The binding is ``sqlcipher3-wheels`` (see docs/security.md for why).
+
+Where the key comes from (``encryption.json`` in the profile folder says which; it never holds a
+key, only the profile's id, the mode and the Argon2id salt and costs):
+
+- ``keyring``: a random 256-bit key made for this profile and kept in the OS keyring (Windows
+  Credential Manager, macOS Keychain, Secret Service on Linux). No prompt for the person.
+- ``passphrase``: where no keyring exists, a passphrase given at start, stretched with Argon2id.
+- ``plain``: a stand-alone or demo profile on a computer without keyring (so ``scripts/run`` opens
+  the demo on a fresh machine without prompts). A profile that joins a company server is encrypted
+  before its first pull (:meth:`Store.ensure_encrypted`).
+
+A plaintext profile is encrypted in place (:func:`encrypt_in_place`): an encrypted copy is made
+next to it and checked table by table, then put in place with one atomic rename; the plaintext
+file is overwritten before it is removed. A start interrupted at any point finds either the old
+plaintext file (and does it again) or the encrypted one (and finishes removing the plaintext).
+
+``ACCOUNTDESK_PLAIN_STORE=1`` keeps every profile plain (the test suite sets it for the tests that
+read a store's file directly; the encryption tests clear it). The app itself never sets it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import secrets
+import sqlite3
+import stat
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import AccountDeskError
+from ..i18n import _
+
+log = logging.getLogger(__name__)
+
+PLAIN_HEADER = b"SQLite format 3\x00"
+DESCRIPTOR = "encryption.json"
+KEYRING_SERVICE = "AccountDesk"
+KEY_BYTES = 32
+#: Argon2id costs for a passphrase (RFC 9106's second recommended option, 64 MiB).
+ARGON2 = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
+MODE_PLAIN, MODE_KEYRING, MODE_PASSPHRASE = "plain", "keyring", "passphrase"
+ENCRYPTING_SUFFIX = ".encrypting"
+WIPE_SUFFIX = ".plaintext-to-remove"
+SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+class EncryptionError(AccountDeskError):
+    """The profile's database cannot be opened or encrypted."""
+
+
+class KeyLost(EncryptionError):
+    """The profile is encrypted but its key is not in this computer's keyring."""
+
+    exit_code = 4
+
+
+class PassphraseRequired(EncryptionError):
+    """The profile needs a passphrase and none was given."""
+
+    exit_code = 2
+
+
+class WrongPassphrase(EncryptionError):
+    exit_code = 2
+
+
+# -- environment ---------------------------------------------------------------------------------
+
+def plain_forced() -> bool:
+    return os.environ.get("ACCOUNTDESK_PLAIN_STORE") == "1"
+
+
+def keyring_usable() -> bool:
+    """True when a real keyring backend is there (not the fail/null/plain-file ones)."""
+    if os.environ.get("ACCOUNTDESK_NO_KEYRING") == "1":
+        return False
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        backend = keyring.get_keyring()
+    except Exception:  # noqa: BLE001 - no keyring at all
+        return False
+    if isinstance(backend, fail.Keyring):
+        return False
+    name = type(backend).__module__ + "." + type(backend).__name__
+    if any(bad in name.lower() for bad in ("null", "plaintext", "fail")):
+        return False
+    try:
+        return backend.priority > 0
+    except Exception:  # noqa: BLE001
+        return False
+
+
+#: Asked for a passphrase: ``provider(reason, confirm)`` -> the passphrase or None. ``reason`` is
+#: "open" (an existing profile) or "new" (one being encrypted now; the front end asks twice).
+PassphraseProvider = Callable[[str, bool], "str | None"]
+_provider: PassphraseProvider | None = None
+
+
+def set_passphrase_provider(provider: PassphraseProvider | None) -> None:
+    """The front end's way to ask the person for a passphrase (CLI: terminal or environment;
+    GUI: a dialog asked before the profile opens)."""
+    global _provider
+    _provider = provider
+
+
+def env_passphrase_provider(reason: str, confirm: bool) -> str | None:
+    """The command line's provider: ``ACCOUNTDESK_PASSPHRASE`` (scripts), else the terminal."""
+    value = os.environ.get("ACCOUNTDESK_PASSPHRASE")
+    if value:
+        return value
+    if not sys.stdin or not sys.stdin.isatty():
+        return None
+    import getpass
+
+    first = getpass.getpass(_("Passphrase of this profile: "))
+    if confirm:
+        again = getpass.getpass(_("The same passphrase again: "))
+        if again != first:
+            raise PassphraseRequired(_("The two passphrases differ."))
+    return first or None
+
+
+def _ask(reason: str, confirm: bool) -> str | None:
+    provider = _provider or env_passphrase_provider
+    return provider(reason, confirm)
+
+
+# -- files ---------------------------------------------------------------------------------------
+
+def owner_only(path: Path) -> None:
+    """Readable by the user only: 0700 for a folder, 0600 for a file (POSIX). On Windows the
+    profile lives under the user's own AppData, whose ACL already excludes other users."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(FileNotFoundError):
+        os.chmod(path, 0o700 if path.is_dir() else 0o600)
+
+
+def secure_tree(data_dir: Path) -> None:
+    """The profile folder and everything in it: owner only."""
+    data_dir = Path(data_dir)
+    if os.name != "posix" or not data_dir.exists():
+        return
+    owner_only(data_dir)
+    for root, dirs, files in os.walk(data_dir):
+        for name in dirs:
+            owner_only(Path(root) / name)
+        for name in files:
+            p = Path(root) / name
+            with contextlib.suppress(FileNotFoundError):
+                mode = stat.S_IMODE(p.lstat().st_mode)
+                if mode & 0o077 and not p.is_symlink():
+                    os.chmod(p, 0o600)
+
+
+def secure_remove(path: Path) -> None:
+    """Overwrite a file with zeros, flush it to disk, then remove it. (On SSDs and copy-on-write
+    file systems the old blocks may survive elsewhere: that is why the store is encrypted at all;
+    this only keeps a plaintext copy from being read back with ordinary tools.)"""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return
+    try:
+        with open(path, "r+b", buffering=0) as fh:
+            block = b"\0" * (1 << 20)
+            left = size
+            while left > 0:
+                n = min(left, len(block))
+                fh.write(block[:n])
+                left -= n
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError:
+        log.warning("could not overwrite %s before removing it", path, exc_info=True)
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def is_plain_file(path: Path) -> bool:
+    """True when ``path`` is a plaintext SQLite database (its header reads as one)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == PLAIN_HEADER
+    except OSError:
+        return False
+
+
+def is_encrypted_file(path: Path) -> bool:
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        return False
+    return size > 0 and not is_plain_file(path)
+
+
+# -- the descriptor (no secret in it) ------------------------------------------------------------
+
+def read_descriptor(data_dir: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((Path(data_dir) / DESCRIPTOR).read_text("utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def write_descriptor(data_dir: Path, data: dict[str, Any]) -> None:
+    path = Path(data_dir) / DESCRIPTOR
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+# -- keys ----------------------------------------------------------------------------------------
+
+def _keyring_user(profile_id: str) -> str:
+    return f"profile-key|{profile_id}"
+
+
+def keyring_get(profile_id: str) -> bytes | None:
+    import keyring
+
+    try:
+        value = keyring.get_password(KEYRING_SERVICE, _keyring_user(profile_id))
+    except Exception as exc:  # noqa: BLE001 - a locked or broken keyring
+        raise EncryptionError(_("The keyring of this computer cannot be read ({error}); unlock it and start again.")
+                              .format(error=type(exc).__name__)) from None
+    if not value:
+        return None
+    try:
+        key = bytes.fromhex(value)
+    except ValueError:
+        return None
+    return key if len(key) == KEY_BYTES else None
+
+
+def keyring_put(profile_id: str, key: bytes) -> None:
+    import keyring
+
+    keyring.set_password(KEYRING_SERVICE, _keyring_user(profile_id), key.hex())
+    if keyring_get(profile_id) != key:
+        raise EncryptionError(_("The keyring of this computer did not keep the key of this profile."))
+
+
+def keyring_delete(profile_id: str) -> None:
+    with contextlib.suppress(Exception):
+        import keyring
+
+        keyring.delete_password(KEYRING_SERVICE, _keyring_user(profile_id))
+
+
+def derive_key(passphrase: str, salt: bytes, costs: dict[str, int] | None = None) -> bytes:
+    """A 256-bit key from a passphrase: Argon2id."""
+    from argon2.low_level import Type, hash_secret_raw
+
+    c = costs or ARGON2
+    return hash_secret_raw(passphrase.encode("utf-8"), salt, time_cost=int(c["time_cost"]),
+                           memory_cost=int(c["memory_cost"]), parallelism=int(c["parallelism"]),
+                           hash_len=KEY_BYTES, type=Type.ID)
+
+
+def new_kdf() -> dict[str, Any]:
+    return {"alg": "argon2id", "salt": secrets.token_hex(16), **ARGON2}
+
+
+def kdf_key(passphrase: str, kdf: dict[str, Any]) -> bytes:
+    return derive_key(passphrase, bytes.fromhex(kdf["salt"]), kdf)
+
+
+# -- connections ---------------------------------------------------------------------------------
+
+def driver():
+    """SQLCipher's DB-API module (the same API as the standard sqlite3)."""
+    from sqlcipher3 import dbapi2
+
+    return dbapi2
+
+
+def key_pragma(key: bytes) -> str:
+    return f"PRAGMA key = \"x'{key.hex()}'\""
+
+
+def connect(path: Path | str, key: bytes | None = None, **kwargs):
+    """A DB-API connection: SQLCipher keyed with ``key``, or the standard sqlite3 when plain."""
+    if key is None:
+        return sqlite3.connect(str(path), **kwargs)
+    conn = driver().connect(str(path), **kwargs)
+    conn.execute(key_pragma(key))
+    return conn
+
+
+def check_key(path: Path, key: bytes) -> bool:
+    """True when ``key`` opens the encrypted database ``path``."""
+    d = driver()
+    conn = d.connect(str(path))
+    try:
+        conn.execute(key_pragma(key))
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except d.DatabaseError:
+        return False
+    finally:
+        conn.close()
+
+
+def export_copy(src: Path, src_key: bytes | None, dest: Path, dest_key: bytes | None) -> None:
+    """Copy the database ``src`` into a new file ``dest`` under another key (None: plaintext),
+    with SQLCipher's ``sqlcipher_export``: schema, every table, the search index, user_version.
+    Reads one consistent snapshot (WAL included) of a database that may be in use."""
+    dest = Path(dest)
+    for p in (dest, *(dest.with_name(dest.name + s) for s in SIDE_SUFFIXES)):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # born owner-only
+    os.close(fd)
+    d = driver()
+    conn = d.connect(str(src), isolation_level=None)
+    try:
+        if src_key is not None:
+            conn.execute(key_pragma(src_key))
+        attach_key = f"x'{dest_key.hex()}'" if dest_key is not None else ""
+        conn.execute(f"ATTACH DATABASE ? AS target KEY \"{attach_key}\"", (str(dest),))
+        conn.execute("BEGIN")
+        conn.execute("SELECT sqlcipher_export('target')")
+        version = conn.execute("PRAGMA main.user_version").fetchone()[0]
+        conn.execute(f"PRAGMA target.user_version = {int(version)}")
+        conn.execute("COMMIT")
+        conn.execute("DETACH DATABASE target")
+    finally:
+        conn.close()
+
+
+def table_digests(conn) -> dict[str, tuple[int, str]]:
+    """Rows and a digest of every row of every table (ordered by rowid or the whole row), for
+    checking a copy row by row."""
+    import hashlib
+
+    out: dict[str, tuple[int, str]] = {}
+    names = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    for name in names:
+        h = hashlib.sha256()
+        n = 0
+        try:
+            cur = conn.execute(f'SELECT * FROM "{name}" ORDER BY rowid')
+        except Exception:  # noqa: BLE001 - WITHOUT ROWID tables and virtual tables: by their content
+            try:
+                cur = conn.execute(f'SELECT * FROM "{name}" ORDER BY 1')
+            except Exception:  # noqa: BLE001 - a contentless FTS table has nothing to select
+                continue
+        for row in cur:
+            h.update(repr(row).encode("utf-8"))
+            n += 1
+        out[name] = (n, h.hexdigest())
+    return out
+
+
+def encrypt_in_place(path: Path, key: bytes) -> None:
+    """Encrypt the plaintext database ``path`` with ``key``: see the module docstring for the
+    steps and what an interruption leaves. Raises EncryptionError (the plaintext file is kept)."""
+    path = Path(path)
+    staged = path.with_name(path.name + ENCRYPTING_SUFFIX)
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        export_copy(path, None, staged, key)
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as plain:
+            before = table_digests(plain)
+        with contextlib.closing(connect(staged, key)) as enc:
+            ok = enc.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+            after = table_digests(enc)
+            enc.execute("PRAGMA journal_mode=WAL")
+        if not ok or before != after:
+            raise EncryptionError(_("The encrypted copy of the data file does not match it; nothing was changed."))
+    except Exception as exc:
+        for p in (staged, *(staged.with_name(staged.name + s) for s in SIDE_SUFFIXES)):
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+        if isinstance(exc, EncryptionError):
+            raise
+        log.exception("encrypting %s failed", path)
+        raise EncryptionError(_("Encrypting the data file failed; the previous file was kept unchanged. ({error})")
+                              .format(error=exc)) from exc
+    # The plaintext inode gets a second name, so that it can be overwritten after the rename.
+    leftover = path.with_name(path.name + WIPE_SUFFIX)
+    with contextlib.suppress(FileNotFoundError):
+        leftover.unlink()
+    os.link(path, leftover)
+    for suffix in SIDE_SUFFIXES:
+        secure_remove(path.with_name(path.name + suffix))
+    os.replace(staged, path)  # the one step that switches: before it plaintext, after it encrypted
+    _fsync_dir(path.parent)
+    secure_remove(leftover)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def finish_interrupted(path: Path) -> None:
+    """Clean up after an encryption that was interrupted: a staged copy (the plaintext is still in
+    place: it is done again) or a plaintext copy left to overwrite."""
+    path = Path(path)
+    staged = path.with_name(path.name + ENCRYPTING_SUFFIX)
+    for p in (staged, *(staged.with_name(staged.name + s) for s in SIDE_SUFFIXES)):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+    secure_remove(path.with_name(path.name + WIPE_SUFFIX))
+
+
+# -- deciding and finding the key of a profile ---------------------------------------------------
+
+@dataclass(frozen=True)
+class Protection:
+    mode: str  # plain | keyring | passphrase
+    key: bytes | None = None
+
+    @property
+    def encrypted(self) -> bool:
+        return self.key is not None
+
+
+def _is_company(path: Path) -> bool:
+    """A plaintext profile that has joined a company server (read before it is encrypted)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            rows = conn.execute("SELECT value FROM meta WHERE key IN ('server_url', 'sync_user_id')").fetchall()
+    except sqlite3.Error:
+        return False
+    return any(r[0] not in (None, "null") for r in rows)
+
+
+def new_key_protection(data_dir: Path, *, reason: str = "new") -> Protection:
+    """A key for a profile being encrypted now: the keyring where there is one, else a passphrase
+    (asked twice). Writes the descriptor. Raises PassphraseRequired when neither is there."""
+    desc = read_descriptor(data_dir)
+    profile_id = desc.get("profile_id") or secrets.token_hex(16)
+    if keyring_usable():
+        key = secrets.token_bytes(KEY_BYTES)
+        keyring_put(profile_id, key)
+        write_descriptor(data_dir, {"profile_id": profile_id, "mode": MODE_KEYRING})
+        return Protection(MODE_KEYRING, key)
+    passphrase = _ask(reason, True)
+    if not passphrase:
+        raise PassphraseRequired(_(
+            "This computer has no keyring to keep the key of this profile: give a passphrase (the app asks for it; "
+            "the command line reads ACCOUNTDESK_PASSPHRASE or asks on the terminal)."))
+    kdf = new_kdf()
+    key = kdf_key(passphrase, kdf)
+    write_descriptor(data_dir, {"profile_id": profile_id, "mode": MODE_PASSPHRASE, "kdf": kdf})
+    return Protection(MODE_PASSPHRASE, key)
+
+
+def existing_protection(data_dir: Path, path: Path) -> Protection:
+    """The key of the encrypted database ``path`` (keyring or passphrase)."""
+    desc = read_descriptor(data_dir)
+    mode = desc.get("mode")
+    if mode == MODE_PASSPHRASE and isinstance(desc.get("kdf"), dict):
+        passphrase = _ask("open", False)
+        if not passphrase:
+            raise PassphraseRequired(_("This profile is encrypted with a passphrase: give it to open the profile."))
+        key = kdf_key(passphrase, desc["kdf"])
+        if not check_key(path, key):
+            raise WrongPassphrase(_("Wrong passphrase for this profile."))
+        return Protection(MODE_PASSPHRASE, key)
+    profile_id = desc.get("profile_id")
+    key = keyring_get(profile_id) if (profile_id and keyring_usable()) else None
+    if key is None or not check_key(path, key):
+        raise KeyLost(_(
+            "The data of this profile is encrypted and its key is not in this computer's keyring (the keyring was "
+            "reset, or the profile was copied from another computer). Nothing was changed. To go on, sign in again "
+            "and take a fresh copy from the server: accountdesk security start-fresh, then accountdesk sync."))
+    return Protection(MODE_KEYRING, key)
+
+
+def prepare(data_dir: Path, path: Path) -> Protection:
+    """Decide how the profile's database is protected, finding its key; a plaintext profile is
+    encrypted in place first where it should be (see the module docstring)."""
+    data_dir = Path(data_dir)
+    finish_interrupted(path)
+    if is_encrypted_file(path):
+        return existing_protection(data_dir, path)
+    if plain_forced():
+        return Protection(MODE_PLAIN)
+    exists = path.exists() and path.stat().st_size > 0
+    desc = read_descriptor(data_dir)
+    wants = desc.get("mode") in (MODE_KEYRING, MODE_PASSPHRASE)  # an encryption was interrupted
+    if not exists:
+        if keyring_usable():  # a new profile: encrypted from its first byte
+            return new_key_protection(data_dir)
+        return Protection(MODE_PLAIN)
+    if keyring_usable() or wants or _is_company(path):
+        if desc.get("mode") == MODE_PASSPHRASE and isinstance(desc.get("kdf"), dict):
+            passphrase = _ask("open", False)
+            if not passphrase:
+                raise PassphraseRequired(_("This profile is encrypted with a passphrase: give it to open the profile."))
+            protection = Protection(MODE_PASSPHRASE, kdf_key(passphrase, desc["kdf"]))
+        elif desc.get("mode") == MODE_KEYRING and desc.get("profile_id") and keyring_usable() \
+                and (key := keyring_get(desc["profile_id"])) is not None:
+            protection = Protection(MODE_KEYRING, key)
+        else:
+            protection = new_key_protection(data_dir)
+        log.info("encrypting the plaintext profile in %s", data_dir)
+        encrypt_in_place(path, protection.key)  # type: ignore[arg-type]
+        return protection
+    return Protection(MODE_PLAIN)
+
+
+def describe(data_dir: Path, path: Path) -> dict[str, Any]:
+    """What the app shows in Settings and About: {"encrypted", "mode"} (no secret)."""
+    encrypted = is_encrypted_file(path)
+    mode = read_descriptor(data_dir).get("mode", MODE_PLAIN) if encrypted else MODE_PLAIN
+    return {"encrypted": encrypted, "mode": mode}
+
+
+def set_aside(data_dir: Path, aside: Path) -> list[str]:
+    """Move the database, its side files, the descriptor and the backups of ``data_dir`` into
+    ``aside`` (a profile whose key is lost: kept, never overwritten). Returns the names moved."""
+    from ..paths import backups_dir, database_path
+
+    data_dir, aside = Path(data_dir), Path(aside)
+    aside.mkdir(parents=True, exist_ok=False)
+    owner_only(aside)
+    db = database_path(data_dir)
+    moved = []
+    for p in (db, *(db.with_name(db.name + s) for s in SIDE_SUFFIXES), data_dir / DESCRIPTOR, backups_dir(data_dir)):
+        if p.exists():
+            os.replace(p, aside / p.name)
+            moved.append(p.name)
+    return moved

@@ -1,0 +1,212 @@
+"""Encryption at rest: the same work on a plaintext and on an encrypted (SQLCipher) profile, side
+by side in one run, each figure beside its plaintext floor.
+
+    python benchmarks/bench_encryption.py [--clients 1000] [--repeat 3] [--queries 40] [--postgres]
+
+A server (SQLite by default, ``--postgres`` for PostgreSQL) holds the demo portfolio of
+``--clients`` clients (as in bench_sync.py). For each repeat, in turn for the plaintext and the
+encrypted laptop:
+
+- ``initial sync``: a new profile joins the server and pulls everything (rows/s); the encrypted
+  one is encrypted before its first pull, as the app does;
+- ``start``: opening the synced profile (finding the key - the keyring's, or a passphrase
+  stretched with Argon2id where there is no keyring - migrations check, clock) until it is usable;
+- ``search keystroke``: the global search (services.search.search) for a set of 2-4 character
+  queries and pinyin, p50/p95;
+- ``workspace open``: what a client workspace reads when it opens (client detail + timeline), p50/p95;
+- ``encrypt in place``: the one-time migration of the plaintext profile (copy, row-by-row check,
+  rename, overwrite of the plaintext).
+
+The key: the OS keyring where one is usable, else a passphrase (its Argon2id stretch shows in
+``start``; ``start (key known)`` shows the open without it). Target (issue 14): within 15% of
+plaintext. The ratio column is encrypted / plaintext of the medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+os.environ.setdefault("ACCOUNTDESK_NOTIFY_INTERVAL_S", "0")
+
+import bench_sync as BS  # noqa: E402
+
+from accountdesk.services import search as S  # noqa: E402
+from accountdesk.services.context import open_profile  # noqa: E402
+from accountdesk.store import crypto  # noqa: E402
+
+PASSPHRASE = "bench passphrase 基准"
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def set_mode(mode: str) -> None:
+    if mode == "plain":
+        os.environ["ACCOUNTDESK_PLAIN_STORE"] = "1"
+    else:
+        os.environ.pop("ACCOUNTDESK_PLAIN_STORE", None)
+    crypto.set_passphrase_provider(lambda _r, _c: PASSPHRASE)
+
+
+def initial_sync(base: str, workdir: Path, name: str) -> tuple[float, int]:
+    ctx, engine = BS.device(base, workdir, name)
+    try:
+        start = time.perf_counter()
+        report = engine.sync()
+        elapsed = time.perf_counter() - start
+    finally:
+        engine.close()
+        ctx.close()
+    return elapsed, report.pulled
+
+
+def queries_of(ctx, n: int, seed: int) -> list[str]:
+    """2-4 character pieces of client names and pinyin initials-like ASCII pieces."""
+    from sqlalchemy import select
+
+    from accountdesk.models import Client
+
+    rnd = random.Random(seed)
+    with ctx.read() as session:
+        names = list(session.scalars(select(Client.name).limit(2000)))
+    out = []
+    for i in range(n):
+        name = rnd.choice(names)
+        k = 2 + i % 3
+        at = rnd.randrange(max(1, len(name) - k))
+        out.append(name[at:at + k])
+    return out + ["zhongke", "hx", "shenzhen", "138", "xinda"]
+
+
+def measure_open(path: Path, runs: int) -> tuple[list[float], list[float]]:
+    """Opening the profile (with finding the key) and, the key known, the engine alone."""
+    whole, known = [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        ctx = open_profile(path)
+        whole.append(time.perf_counter() - t0)
+        key = ctx.store.protection.key
+        ctx.close()
+        t0 = time.perf_counter()
+        from accountdesk.store.engine import create_sqlite_engine
+
+        engine = create_sqlite_engine(Path(path) / "accountdesk.sqlite3", key)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT count(*) FROM clients").fetchone()
+        engine.dispose()
+        known.append(time.perf_counter() - t0)
+    return whole, known
+
+
+def measure_reads(path: Path, queries: list[str]) -> tuple[list[float], list[float]]:
+    from accountdesk.services import detail, workspace
+
+    ctx = open_profile(path)
+    try:
+        S.search(ctx, "warm")  # first query: caches
+        search_ms = []
+        for q in queries:
+            t0 = time.perf_counter()
+            S.search(ctx, q)
+            search_ms.append((time.perf_counter() - t0) * 1000)
+        from sqlalchemy import select
+
+        from accountdesk.models import Client
+
+        with ctx.read() as session:
+            ids = list(session.scalars(select(Client.id).order_by(Client.id).limit(30)))
+        ws_ms = []
+        for cid in ids:
+            t0 = time.perf_counter()
+            detail.client_detail(ctx, cid)
+            workspace.timeline(ctx, cid)
+            ws_ms.append((time.perf_counter() - t0) * 1000)
+    finally:
+        ctx.close()
+    return search_ms, ws_ms
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--queries", type=int, default=40)
+    parser.add_argument("--postgres", action="store_true", help="the server on PostgreSQL (default: SQLite)")
+    args = parser.parse_args()
+
+    keyring = crypto.keyring_usable()
+    print(f"key of the encrypted profile: {'OS keyring' if keyring else 'passphrase (Argon2id: no keyring here)'}")
+    set_mode("plain")  # the demo portfolio's scratch profile
+    workdir, url, db, drop, n_rows = BS.prepare(not args.postgres, "ad-bench-crypto-", args.clients)
+    proc = None
+    results: dict[str, dict[str, list[float]]] = {"plain": {}, "encrypted": {}}
+
+    def add(mode: str, name: str, values) -> None:
+        results[mode].setdefault(name, []).extend(values if isinstance(values, list) else [values])
+
+    try:
+        proc, base = BS.start_server(url, workdir, 2)
+        for r in range(args.repeat):
+            for mode in ("plain", "encrypted"):
+                set_mode(mode)
+                name = f"{mode}-{r}"
+                elapsed, pulled = initial_sync(base, workdir, name)
+                add(mode, "initial sync (s)", elapsed)
+                add(mode, "initial sync (rows/s)", pulled / elapsed)
+                path = workdir / name
+                whole, known = measure_open(path, 3)
+                add(mode, "start (s)", whole)
+                add(mode, "start, key known (ms)", [k * 1000 for k in known])
+                if r == 0:
+                    ctx = open_profile(path)
+                    queries = queries_of(ctx, args.queries, seed=7)
+                    ctx.close()
+                search_ms, ws_ms = measure_reads(path, queries)
+                add(mode, "search keystroke p50 (ms)", statistics.median(search_ms))
+                add(mode, "search keystroke p95 (ms)", pct(search_ms, 0.95))
+                add(mode, "workspace open p50 (ms)", statistics.median(ws_ms))
+                add(mode, "workspace open p95 (ms)", pct(ws_ms, 0.95))
+                if mode == "encrypted":
+                    assert crypto.is_encrypted_file(path / "accountdesk.sqlite3")
+                else:
+                    assert crypto.is_plain_file(path / "accountdesk.sqlite3")
+            # the one-time migration of a plaintext profile
+            copy = workdir / f"migrate-{r}"
+            shutil.copytree(workdir / f"plain-{r}", copy)
+            set_mode("encrypted")
+            key = crypto.kdf_key(PASSPHRASE, crypto.new_kdf())
+            t0 = time.perf_counter()
+            crypto.encrypt_in_place(copy / "accountdesk.sqlite3", key)
+            add("encrypted", "encrypt in place (s)", time.perf_counter() - t0)
+            size = (copy / "accountdesk.sqlite3").stat().st_size
+    finally:
+        BS.tear_down(proc, db, drop, workdir)
+
+    print(f"\n{args.clients} clients, {n_rows} rows on the server, {args.repeat} repeats (medians)")
+    print(f"{'figure':32} {'plaintext':>12} {'encrypted':>12} {'ratio':>7}")
+    for figure in results["plain"]:
+        p = statistics.median(results["plain"][figure])
+        e = statistics.median(results["encrypted"][figure])
+        ratio = e / p if p else float("nan")
+        flag = "" if ("rows/s" in figure and ratio >= 0.85) or ("rows/s" not in figure and ratio <= 1.15) else "  > 15%"
+        print(f"{figure:32} {p:12.2f} {e:12.2f} {ratio:7.2f}{flag}")
+    m = statistics.median(results["encrypted"]["encrypt in place (s)"])
+    print(f"{'encrypt in place (s)':32} {'':>12} {m:12.2f}   (one time; {size / 1e6:.0f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,419 @@
+"""Attachment files across laptops and a real server process (SQLite and PostgreSQL): rows
+first, bytes beside them, scope and confidentiality as for rows, hand-made hostile requests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sync_env import PASSWORD
+
+from accountdesk import PROTOCOL_VERSION, SCHEMA_VERSION
+from accountdesk.models import OutboxEntry
+from accountdesk.server import files as server_files
+from accountdesk.services import attachments as A
+from accountdesk.services import clients, team
+from accountdesk.sync import protocol as p
+from accountdesk.sync.files import FileSync
+
+HEADERS = {p.HEADER_PROTOCOL: str(PROTOCOL_VERSION), p.HEADER_SCHEMA: str(SCHEMA_VERSION)}
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def _store(server) -> server_files.FileStore:
+    return server_files.FileStore(server_files.root_for(server.database_url))
+
+
+def sync_all(dev):
+    report = dev.sync()
+    files = FileSync(dev.engine).run()
+    return report, files
+
+
+def _token(server, username: str, device: str | None = None) -> str:
+    r = httpx.post(server.url + "/v1/auth/login", json={"username": username, "password": PASSWORD, "device_id": device or f"hand-{username}"},
+                   headers=HEADERS)
+    assert r.status_code == 200, r.text
+    return r.json()["access_token"]
+
+
+def _get(server, token: str, path: str, **kw) -> httpx.Response:
+    return httpx.request(kw.pop("method", "GET"), server.url + path, headers={**HEADERS, "Authorization": f"Bearer {token}",
+                                                                            **kw.pop("headers", {})}, **kw)
+
+
+def _setup(server, make_device):
+    """alice (manager) owns ACME; gong (field) serves it; bob (manager) has nothing to do with it."""
+    server.add_user("boss", "supervisor")
+    server.add_user("alice", "manager")
+    server.add_user("gong", "field")
+    server.add_user("bob", "manager")
+    a = make_device("alice")
+    a.sync()
+    cid = clients.create_client(a.ctx, name="ACME 仪器")
+    a.sync()
+    boss = make_device("boss")
+    boss.sync()
+    team.add_team_member(boss.ctx, cid, "gong")
+    boss.sync()
+    return a, boss, cid
+
+
+def test_a_file_added_offline_arrives_byte_identical_on_the_laptops_that_keep_it(server, make_device, tmp_path):
+    a, boss, cid = _setup(server, make_device)
+    g = make_device("gong")
+    g.sync()
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    aid = A.add_file(a.ctx, cid, _write(tmp_path, "校准证书.pdf", data), kind="certificate")  # offline: nothing sent yet
+    empty = A.add_file(a.ctx, cid, _write(tmp_path, "empty.txt", b""))
+    rows, files = sync_all(a)
+    assert rows.rejected == 0 and files.uploaded == 2 and files.bytes_up == len(data)
+    assert _store(server).path(_sha(data)).read_bytes() == data  # on the server's disk, named by hash
+    _rows, files_g = sync_all(g)  # gong serves ACME: its files are kept offline on his laptop
+    assert files_g.downloaded == 2 and files_g.bytes_down == len(data)
+    out = A.export_attachment(g.ctx, aid, tmp_path / "on-gong.pdf")
+    assert _sha(out.read_bytes()) == _sha(data)
+    assert A.export_attachment(g.ctx, empty, tmp_path / "empty-on-gong").read_bytes() == b""
+    # the supervisor's laptop holds the row, not the bytes, until he opens it
+    _rows, files_b = sync_all(boss)
+    assert files_b.downloaded == 0
+    row = A.get_attachment(boss.ctx, aid)
+    assert row["title"] == "校准证书" and row["available"] is False
+    with pytest.raises(A.NotAvailable):
+        A.export_attachment(boss.ctx, aid, tmp_path / "nope")
+    assert A.request_file(boss.ctx, aid) is True
+    _rows, files_b = sync_all(boss)
+    assert files_b.downloaded == 1
+    assert A.export_attachment(boss.ctx, aid, tmp_path / "boss.pdf").read_bytes() == data
+    # a second sync transfers nothing
+    _rows, again = sync_all(g)
+    assert (again.uploaded, again.downloaded, again.bytes_down) == (0, 0, 0)
+
+
+def test_a_confidential_file_never_reaches_a_field_laptop(server, make_device, tmp_path):
+    a, boss, cid = _setup(server, make_device)
+    g = make_device("gong")
+    g.sync()
+    secret = b"SECRET-CONTRACT-" + os.urandom(64) + b"-END"
+    aid = A.add_file(a.ctx, cid, _write(tmp_path, "主合同.pdf", secret), title="主合同-机密标题", confidential=True)
+    sync_all(a)
+    _rows, files = sync_all(g)
+    assert files.downloaded == 0
+    row = A.get_attachment(g.ctx, aid)
+    assert row["title"] is None and row["sha256"] is None and row["confidential"] is True
+    g.engine.close()
+    g.ctx.close()
+    raw = b"".join(f.read_bytes() for f in g.path.rglob("*") if f.is_file())
+    assert secret not in raw and secret[:16] not in raw
+    assert "主合同-机密标题".encode() not in raw and _sha(secret).encode() not in raw
+    # a hostile field device that learnt the hash elsewhere still gets nothing
+    token = _token(server, "gong")
+    r = _get(server, token, f"/v1/files/{_sha(secret)}")
+    assert r.status_code == 404 and secret not in r.content
+    r = _get(server, token, f"/v1/files/{_sha(secret)}/upload", method="POST", json={"size": len(secret)})
+    assert r.status_code == 404
+    # the supervisor sees it
+    assert _get(server, _token(server, "boss"), f"/v1/files/{_sha(secret)}").content == secret
+
+
+def test_the_server_trusts_nothing_a_device_claims(server, make_device, tmp_path):
+    a, boss, cid = _setup(server, make_device)
+    data = os.urandom(100_000)
+    aid = A.add_file(a.ctx, cid, _write(tmp_path, "photo.jpg", data))
+    a.sync()  # the row only: the bytes are not on the server yet
+    sha = _sha(data)
+    alice, bob = _token(server, "alice"), _token(server, "bob")
+    # a client out of scope: the same answer as a file that does not exist
+    for path in (f"/v1/files/{sha}", f"/v1/files/{'0' * 64}"):
+        r = _get(server, bob, path)
+        assert r.status_code == 404 and r.json()["code"] == "not_found"
+    r = _get(server, bob, f"/v1/files/{sha}/upload", method="POST", json={"size": len(data)})
+    assert r.status_code == 404
+    # in scope, but not uploaded yet
+    r = _get(server, alice, f"/v1/files/{sha}")
+    assert r.status_code == 404 and r.json()["code"] == "not_uploaded"
+    # the size is the record's, not the request's
+    r = _get(server, alice, f"/v1/files/{sha}/upload", method="POST", json={"size": 5})
+    assert r.status_code == 409
+    # bytes that do not hash to the name are thrown away
+    r = _get(server, alice, f"/v1/files/{sha}/upload", method="POST", json={"size": len(data)})
+    assert r.json() == {"offset": 0, "size": len(data), "complete": False}
+    forged = os.urandom(len(data))
+    r = _get(server, alice, f"/v1/files/{sha}/upload", method="PUT", content=forged, headers={"X-AccountDesk-Offset": "0"})
+    assert r.status_code == 422 and r.json()["code"] == "hash_mismatch"
+    assert not _store(server).has(sha) and _store(server).offset(sha) == 0
+    # a piece that does not continue the upload, or runs past the file's size
+    r = _get(server, alice, f"/v1/files/{sha}/upload", method="PUT", content=data[:10], headers={"X-AccountDesk-Offset": "50"})
+    assert r.status_code == 409 and r.json()["offset"] == 0
+    r = _get(server, alice, f"/v1/files/{sha}/upload", method="PUT", content=data + b"x", headers={"X-AccountDesk-Offset": "0"})
+    assert r.status_code == 409
+    # bad hashes in the path
+    for bad in ("../../etc/passwd", "A" * 64, "0" * 63):
+        assert _get(server, alice, f"/v1/files/{bad}").status_code in (404, 422)
+    # without a token
+    assert httpx.get(server.url + f"/v1/files/{sha}", headers=HEADERS).status_code == 401
+    # the honest upload then works, and bob still gets nothing
+    _rows, files = sync_all(a)
+    assert files.uploaded == 1 and _store(server).has(sha)
+    assert _get(server, bob, f"/v1/files/{sha}").status_code == 404
+    r = _get(server, alice, f"/v1/files/{sha}", headers={"Range": "bytes=99990-"})
+    assert r.status_code == 206 and r.content == data[99990:]
+    # a deleted attachment's bytes are no longer served
+    A.delete_attachment(a.ctx, aid)
+    a.sync()
+    assert _get(server, alice, f"/v1/files/{sha}").status_code == 404
+
+
+def _push(server, token: str, items: list[dict]) -> list[dict]:
+    r = _get(server, token, "/v1/sync/push", method="POST", json={"batch_id": os.urandom(8).hex(), "items": items})
+    assert r.status_code == 200, r.text
+    return r.json()["results"]
+
+
+def _item(cid: str, **fields) -> dict:
+    base = {"title": "x", "file_name": "x.pdf", "size": 3, "sha256": _sha(b"abc")}
+    return {"entity": "attachment", "row_id": os.urandom(8).hex(), "client_id": cid, "op": "create",
+            "fields": {**base, **fields}, "hlc": f"{int(time.time() * 1000)}-0-dev"}
+
+
+def test_hand_made_attachment_rows_are_checked_on_the_server(server, make_device, tmp_path):
+    a, boss, cid = _setup(server, make_device)
+    alice, gong = _token(server, "alice"), _token(server, "gong", device="gong-hand")
+    results = _push(server, alice, [
+        _item(cid, file_name="../../etc/passwd"),
+        _item(cid, file_name="a\x00b.pdf"),
+        _item(cid, file_name="x" * 300),
+        _item(cid, sha256="not-a-hash"),
+        _item(cid, size=60 * 1024 * 1024),  # over the default limit of 50 MB
+        _item(cid, size=-1),
+        _item(cid, visit_id="v1", equipment_id="e1"),
+        _item(cid, title=""),
+    ])
+    assert [r["status"] for r in results] == ["rejected"] * 8, results
+    assert "limit" in results[4]["reason"]
+    # field staff mark nothing confidential
+    [r] = _push(server, gong, [_item(cid, confidential=True)])
+    assert r["status"] == "rejected" and r["code"] == "confidential"
+    # an accepted row's file never changes; field staff delete only their own attachments
+    ok = _item(cid)
+    assert _push(server, alice, [ok])[0]["status"] == "applied"
+    for change in ({"sha256": _sha(b"other")}, {"size": 4}, {"file_name": "y.pdf"}, {"visit_id": None, "feedback_id": "f"}):
+        [r] = _push(server, alice, [{**ok, "op": "update", "fields": change, "row_id": ok["row_id"]}])
+        assert r["status"] == "rejected", change
+    [r] = _push(server, gong, [{**ok, "op": "delete", "fields": {}}])
+    assert r["status"] == "rejected" and r["code"] == "not_allowed"
+    mine = _item(cid)
+    assert _push(server, gong, [mine])[0]["status"] == "applied"
+    assert _push(server, gong, [{**mine, "op": "delete", "fields": {}}])[0]["status"] == "applied"
+
+
+def test_handover_brings_the_files(server, make_device, tmp_path):
+    from accountdesk.server import admin
+
+    a, boss, cid = _setup(server, make_device)
+    server.add_user("carol", "manager")
+    data = os.urandom(500_000)
+    A.add_file(a.ctx, cid, _write(tmp_path, "SLA.pdf", data), kind="agreement")
+    sync_all(a)
+    c = make_device("carol")
+    _rows, files = sync_all(c)
+    assert files.downloaded == 0 and A.list_attachments(c.ctx, cid) == []  # not hers yet
+    admin.assign_client(server.db, cid, "carol", "alice leaves")
+    _rows, files = sync_all(c)
+    assert files.downloaded == 1
+    [row] = A.list_attachments(c.ctx, cid)
+    assert A.export_attachment(c.ctx, row["id"], tmp_path / "c.pdf").read_bytes() == data
+    _rows, files = sync_all(a)  # the client left alice's laptop, and its files with it
+    with a.ctx.read() as s:
+        from accountdesk.models import LocalBlob
+
+        assert s.scalar(select(LocalBlob.sha256)) is None
+
+
+def test_over_the_limit_and_over_the_quota_are_clear_refusals(own_server, make_device, tmp_path, backend):
+    srv = own_server(env={"ACCOUNTDESK_MAX_FILE_MB": "1", "ACCOUNTDESK_FILE_QUOTA_MB": "2"})
+    srv.add_user("alice", "manager")
+    from sync_env import Device
+
+    dev = Device(tmp_path / "alice-own", srv, "alice")
+    try:
+        dev.sync()
+        cid = clients.create_client(dev.ctx, name="Quota Ltd")
+        dev.sync()
+        FileSync(dev.engine).refresh_limits()  # the laptop learns the server's limit
+        with pytest.raises(A.FileTooLarge) as err:
+            A.add_file(dev.ctx, cid, _write(tmp_path, "big.bin", b"x" * (1024 * 1024 + 1)))
+        assert err.value.field == "file" and "1.0 MB" in err.value.message
+        for i in range(2):
+            A.add_file(dev.ctx, cid, _write(tmp_path, f"f{i}.bin", os.urandom(900 * 1024)))
+        third = A.add_file(dev.ctx, cid, _write(tmp_path, "f3.bin", os.urandom(900 * 1024)))
+        dev.sync()
+        files = FileSync(dev.engine).run()
+        assert files.uploaded == 2 and len(files.failed) == 1
+        assert files.failed[0]["code"] == "quota_exceeded" and "quota" in files.failed[0]["error"]
+        assert A.transfer_errors(dev.ctx)[A.get_attachment(dev.ctx, third)["sha256"]] == files.failed[0]["error"]
+    finally:
+        dev.close()
+
+
+UPLOADER = """
+import sys
+from accountdesk.services.context import open_profile
+from accountdesk.sync.client import SyncEngine
+from accountdesk.sync.credentials import Credentials
+from accountdesk.sync.files import FileSync
+data_dir, url, user, password = sys.argv[1:5]
+ctx = open_profile(data_dir)
+engine = SyncEngine(ctx, url, Credentials(url, user, password=password, use_keyring=False))
+engine.sync()
+fs = FileSync(engine)
+fs.refresh_limits()
+fs.piece = 64 * 1024
+def step(done, total, name):
+    print("progress", done, flush=True)
+fs.run(progress=step)
+print("finished", flush=True)
+"""
+
+
+def _spawn(dev, server, user: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", UPLOADER, str(dev.path), server.url, user, PASSWORD],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def _wait_progress(proc: subprocess.Popen, at_least: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline().decode()
+        if not line:
+            break
+        if line.startswith("progress") and int(line.split()[1]) >= at_least:
+            return
+    raise AssertionError("no progress")
+
+
+def test_kill_the_laptop_mid_upload_and_mid_download_then_resume(server, make_device, tmp_path):
+    a, boss, cid = _setup(server, make_device)
+    data = os.urandom(8 * 1024 * 1024 + 5)
+    sha = _sha(data)
+    A.add_file(a.ctx, cid, _write(tmp_path, "big.bin", data))
+    a.sync()
+    proc = _spawn(a, server, "alice")
+    _wait_progress(proc, 1024 * 1024)
+    proc.kill()
+    proc.wait()
+    store = _store(server)
+    kept = store.offset(sha)
+    assert 0 < kept < len(data) and not store.has(sha)
+    _rows, files = sync_all(a)  # the engine reconnects; the upload continues where the server stands
+    assert files.uploaded == 1 and files.bytes_up == len(data) - kept
+    assert store.path(sha).read_bytes() == data and store.offset(sha) == 0
+    g = make_device("gong")
+    g.sync()
+    proc = _spawn(g, server, "gong")
+    _wait_progress(proc, 4 * 1024 * 1024)
+    proc.kill()
+    proc.wait()
+    with g.ctx.read() as s:
+        from accountdesk.models import LocalBlob
+
+        blob = s.get(LocalBlob, sha)
+        assert blob is not None and not blob.complete and 0 < blob.have < len(data)
+        have = blob.have
+    from accountdesk.sync.client import SyncEngine
+    from accountdesk.sync.credentials import Credentials
+
+    g.engine = SyncEngine(g.ctx, server.url, Credentials(server.url, "gong", password=PASSWORD, use_keyring=False))
+    _rows, files = sync_all(g)
+    assert files.downloaded == 1 and files.bytes_down == len(data) - have
+    [row] = A.list_attachments(g.ctx, cid)
+    assert A.export_attachment(g.ctx, row["id"], tmp_path / "g.bin").read_bytes() == data
+
+
+def test_kill_the_server_mid_upload_then_resume(server, make_device, tmp_path):
+    a, boss, cid = _setup(server, make_device)
+    data = os.urandom(12 * 1024 * 1024)
+    sha = _sha(data)
+    A.add_file(a.ctx, cid, _write(tmp_path, "big.bin", data))
+    a.sync()
+    proc = _spawn(a, server, "alice")
+    _wait_progress(proc, 2 * 1024 * 1024)
+    server.kill()
+    out = proc.communicate(timeout=60)[0].decode()
+    assert "finished" not in out  # the laptop saw the server go away
+    server.start(port=server.port)
+    from accountdesk.sync.client import SyncEngine
+    from accountdesk.sync.credentials import Credentials
+
+    a.engine = SyncEngine(a.ctx, server.url, Credentials(server.url, "alice", password=PASSWORD, use_keyring=False))
+    _rows, files = sync_all(a)
+    assert files.uploaded == 1
+    store = _store(server)
+    assert _sha(store.path(sha).read_bytes()) == sha
+    assert list(store.stored()).count(sha) == 1 and store.offset(sha) == 0
+    with a.ctx.read() as s:
+        assert s.scalar(select(OutboxEntry.seq)) is None
+
+
+def test_command_lines_end_to_end(server, make_device, capsys, tmp_path):
+    """Alice attaches a photo to a visit with the command line, offline; ``accountdesk sync``
+    sends rows then files; Alice's second laptop gets it with ``accountdesk sync`` and saves it."""
+    import io
+    import json
+
+    from accountdesk.cli import main
+
+    def run(argv, stdin=None):
+        old = sys.stdin
+        sys.stdin = io.StringIO(stdin) if stdin is not None else old
+        try:
+            capsys.readouterr()
+            code = main(argv)
+        finally:
+            sys.stdin = old
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    server.add_user("alice", "manager")
+    laptop, second = make_device("alice"), make_device("alice", name="alice-2")
+    for dev in (laptop, second):
+        dev.engine.close()
+        dev.ctx.close()
+    one, two = ["--data-dir", str(laptop.path)], ["--data-dir", str(second.path)]
+    assert run([*one, "sync", "--server", server.url, "--user", "alice", "--password-stdin"], PASSWORD + "\n")[0] == 0
+    cid = json.loads(run([*one, "clients", "add", "--name", "护航科技", "--json"])[1])["id"]
+    visit = json.loads(run([*one, "visits", "add", cid, "--kind", "return_visit", "--at", "2026-03-02 10:00", "--json"])[1])["id"]
+    photo = _write(tmp_path, "现场照片.jpg", os.urandom(300_000))
+    code, out, err = run([*one, "attachments", "add", "护航科技", str(photo), "--to", f"visit:{visit}", "--json"])
+    assert code == 0, err
+    made = json.loads(out)
+    assert made["attached_to"] == f"visit:{visit}"
+    code, out, err = run([*one, "sync", "--password-stdin", "--json"], PASSWORD + "\n")
+    assert code == 0, err
+    assert json.loads(out)["files"]["uploaded"] == 1
+    code, out, err = run([*two, "sync", "--server", server.url, "--user", "alice", "--password-stdin", "--json"], PASSWORD + "\n")
+    assert code == 0, err
+    assert json.loads(out)["files"]["downloaded"] == 1
+    [row] = json.loads(run([*two, "attachments", "list", cid, "--json"])[1])
+    assert row["sha256"] == made["sha256"] and row["available"] is True and row["attached_to"] == f"visit:{visit}"
+    target = tmp_path / "saved.jpg"
+    assert run([*two, "attachments", "get", row["id"], "--out", str(target)])[0] == 0
+    assert target.read_bytes() == photo.read_bytes()
+    code, out, err = run([*two, "attachments", "sync", "--password-stdin", "--json"], PASSWORD + "\n")
+    assert code == 0 and json.loads(out)["downloaded"] == 0
