@@ -404,7 +404,7 @@ def load_dossiers(ctx: AppContext, client_ids: Sequence[str], *, visit_photos: b
                 clients[c.id] = c
         missing = [i for i in ids if i not in clients]
         if missing:
-            raise NotFoundError(_("No client matches “{ref}”.").format(ref=missing[0]))
+            raise NotFoundError(_("No client matches “{ref}”.").format(ref=missing[0]), field="client")
         users = _user_names(session)
         offerings = {o.id: o for o in session.scalars(select(ServiceOffering))}
         team = _rows(session, ClientTeamMember, ids)
