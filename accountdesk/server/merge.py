@@ -388,6 +388,9 @@ class Writer:
         if not may_write(role, entity, op, frozenset(fields)):
             raise Rejected(p.R_NOT_ALLOWED, f"the role {role} may not {op} {entity}"
                            + (" (only supervisors change who serves a client)" if entity == "client_team_member" else ""))
+        if entity == "handover" and not sees_all_clients(role) and (
+                existing is None or existing["data"].get("to_user_id") != self.who.user_id):
+            raise Rejected(p.R_NOT_ALLOWED, "only the successor of a handover acknowledges it")
         verdict = "ok"
         if ENTITIES[entity].__global__ or sees_all_clients(role):
             pass
@@ -725,7 +728,7 @@ class Writer:
         model = ENTITIES[entity]
         seq = self.next_seq()
         hlc = HLC(now_ms(), 0, SERVER_NODE).encode()
-        data = {c.key: None for c in model.__table__.columns if c.key not in ("id", "server_seq")}
+        data = dict(_blank_record(model))
         data.update({k: encode_value(v) for k, v in values.items()})
         data.update(client_id=client_id, created_at=encode_value(self.now), created_by=self.who.user_id or None,
                     updated_at=hlc, updated_by=self.who.user_id or None, deleted_at=None)

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from ...i18n import _
-from ...labels import label, metric_label
+from ...labels import entity_label, label, metric_label
 from ...models.enums import (
     ClientServiceStatus,
     EquipmentStatus,
@@ -286,6 +286,20 @@ class EquipmentTab(Tab):
             new_label=_("New equipment"),
         )
         self.layout_.addWidget(self.equipment)
+        self.import_button = QPushButton(_("Import…"))
+        self.import_button.setToolTip(_("Import this client's equipment ledger from an Excel or CSV file"))
+        self.import_button.clicked.connect(self.import_equipment)
+        self.equipment.extra_bar.addWidget(self.import_button)
+
+    def import_equipment(self):
+        """The import wizard of the main window, for equipment of this client."""
+        window = self.window()
+        if not hasattr(window, "import_file"):
+            return None
+        wizard = window.import_file(self.client_id, kind="equipment")
+        if wizard is not None:
+            wizard.imported.connect(lambda _result: self.reload())
+        return wizard
 
 
 class OpportunitiesTab(Tab):
@@ -322,13 +336,7 @@ KIND_ENUMS = {
 
 
 def entity_name(entity: str) -> str:
-    names = {
-        "visit": _("Visit"), "interaction": _("Interaction"), "feedback": _("Feedback"), "survey": _("Survey"),
-        "service_note": _("Service note"), "service_delivery": _("Service delivery"), "risk_flag": _("Risk flag"),
-        "opportunity": _("Opportunity"), "ownership_change": _("Ownership"), "improvement_item": _("Improvement"),
-        "equipment": _("Equipment"), "contact": _("Contact"),
-    }
-    return names.get(entity, entity)
+    return entity_label(entity)
 
 
 class TimelineTab(Tab):
