@@ -55,6 +55,11 @@ def _check_out(path: Path) -> Path:
         raise ValidationError("out", _("“{path}” is a folder; give a file name ending in .pdf.").format(path=path))
     if not path.parent.exists():
         raise ValidationError("out", _("The folder “{path}” does not exist.").format(path=path.parent))
+    if path.suffix.lower() != ".pdf":
+        if path.suffix and not path.suffix[1:].isdigit():  # x.txt: another kind of file; 2026.03: a name
+            raise ValidationError("out", _("A report is a PDF: give a file name ending in .pdf (not “{name}”).").format(
+                name=path.name))
+        path = path.with_name(path.name + ".pdf")
     return path
 
 

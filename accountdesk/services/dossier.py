@@ -396,7 +396,7 @@ def load_dossiers(ctx: AppContext, client_ids: Sequence[str]) -> list[ClientDoss
                 clients[c.id] = c
         missing = [i for i in ids if i not in clients]
         if missing:
-            raise NotFoundError(_("No client matches “{ref}”.").format(ref=missing[0]))
+            raise NotFoundError(_("No client matches “{ref}”.").format(ref=missing[0]), field="client")
         users = _user_names(session)
         offerings = {o.id: o for o in session.scalars(select(ServiceOffering))}
         team = _rows(session, ClientTeamMember, ids)

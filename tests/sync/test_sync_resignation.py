@@ -188,3 +188,100 @@ def test_resignation_through_the_command_lines(server, make_device, capsys, tmp_
         assert expected in text, expected
     with pytest.raises(DeviceRevoked):
         leaver.sync()
+
+
+@pytest.fixture
+def tasks(qapp):
+    from accountdesk.ui.tasks import TaskManager
+
+    manager = TaskManager()
+    yield manager
+    manager.wait(10000)
+    manager.shutdown()
+
+
+def test_resignation_through_the_team_screen(server, make_device, qtbot, tasks, tmp_path):
+    """The supervisor does it on the Team screen (real widgets): picks the leaver, ticks two
+    successors, lets the dialog suggest by region, moves one client by hand, hands over."""
+    from PySide6.QtCore import Qt
+
+    from accountdesk.ui.pages.team import TeamPage
+
+    staff = add_staff(server)
+    leaver = make_device("liuhaitao")
+    leaver.sync()
+    cids = leaver_portfolio(leaver)
+    # 王磊 already works in Zhejiang, 张敏 in Jiangsu: the region rule follows that
+    for login, province in (("wanglei", "浙江省"), ("zhangmin", "江苏省")):
+        records.create_record(leaver.ctx, "client", {"name": f"{login}的老客户", "province": province})
+    leaver.sync()
+    boss = make_device("zhouqiang")
+    boss.sync()
+    from accountdesk.services.clients import update_client
+
+    with boss.ctx.read() as s:
+        olds = {c.name: c.id for c in s.scalars(select(Client).where(Client.name.like("%的老客户")))}
+    update_client(boss.ctx, olds["wanglei的老客户"], owner_id="wanglei")
+    update_client(boss.ctx, olds["zhangmin的老客户"], owner_id="zhangmin")
+    edits = pending_edits(leaver, cids)
+
+    page = TeamPage(boss.ctx, tasks)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.owners_model.rowCount() >= 3)
+    row = next(r for r in range(page.owners_model.rowCount()) if page.owners_model.row_at(r).user_id == staff["leaver"])
+    page.owners_view.selectRow(row)
+    assert page.resign_button.isEnabled()
+    dialog = page.resign_selected()
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.clients.rowCount() == 7, timeout=10000)
+    assert "7 clients owned" in dialog.summary.text() and "7 open complaints" in dialog.summary.text()
+    offered = [dialog.successors.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(dialog.successors.rowCount())]
+    assert staff["leaver"] not in offered and {staff["wang"], staff["zhang"]} <= set(offered)
+    wang_row = offered.index(staff["wang"])
+    assert dialog.successors.item(wang_row, 2).text() == "1" and dialog.successors.item(wang_row, 5).text() == "浙江省"
+    assert not dialog.ok_button.isEnabled()  # no successor chosen yet
+    dialog.set_successor_checked(staff["wang"])
+    dialog.set_successor_checked(staff["zhang"])
+    dialog.rule.setCurrentIndex(dialog.rule.findData("region"))
+    dialog.suggest_button.click()
+    plan = dialog.plan()
+    by_province = {cid: PROVINCES[i] for i, cid in enumerate(cids)}
+    assert all(plan[c] == (staff["wang"] if by_province[c] == "浙江省" else staff["zhang"]) for c in cids if by_province[c] != "上海市")
+    shanghai = [r for r in range(7) if dialog.clients.item(r, 2).text() == "上海市"]
+    dialog.assign_rows(shanghai, staff["wang"])  # by hand: the Shanghai client to 王磊
+    plan = dialog.plan()
+    assert dialog.ok_button.isEnabled()
+    dialog.ok_button.click()  # no reason yet
+    assert not dialog.error.isHidden() and "Reason" in dialog.error.text()
+    dialog.reason.setText("刘海涛离职")
+    with qtbot.waitSignal(dialog.done, timeout=20000):
+        dialog.ok_button.click()
+    assert "7 clients handed over" in page.result_label.text()
+    boss.sync()
+    leaver.sync()
+    wang_cids = [c for c in cids if plan[c] == staff["wang"]]
+    zhang_cids = [c for c in cids if plan[c] == staff["zhang"]]
+    assert len(wang_cids) == 4 and len(zhang_cids) == 3  # 浙江 ×3 + 上海 to 王磊; 江苏 ×3 to 张敏
+    wang, zhang = make_device("wanglei"), make_device("zhangmin")
+    wang.sync()
+    zhang.sync()
+    assert_successor_laptop_with(wang, wang_cids, staff["wang"], edits, extra={olds["wanglei的老客户"]})
+    assert_successor_laptop_with(zhang, zhang_cids, staff["zhang"], edits, extra={olds["zhangmin的老客户"]})
+    text = pdf_text(render_handover(zhang.ctx, zhang_cids[0], tmp_path / "gui.pdf").path)
+    i = cids.index(zhang_cids[0])
+    for expected in ("刘海涛离职", f"投诉{i}：证书延期", f"2026-12-{10 + i:02d}", "张敏", f"回访{i}", f"改进{i}：缩短出具周期"):
+        assert expected in text, expected
+
+
+def assert_successor_laptop_with(dev, cids, user_id, edits, *, extra: set[str]) -> None:
+    assert client_ids(dev) == set(cids) | extra
+    for cid in cids:
+        assert open_work(dev, cid) == {"handlers": {user_id}, "visits": {user_id}, "plans": {user_id}, "items": {user_id}}
+    with dev.ctx.read() as s:
+        for fid, text in edits.items():
+            fb = s.get(Feedback, fid)
+            if fb is None or fb.client_id not in cids:
+                continue
+            kept = {c.lost_value for c in s.scalars(select(Conflict).where(Conflict.row_id == fid))}
+            assert fb.description == text or text in kept
