@@ -65,7 +65,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "lost": N_("Lost"),
     },
     E.OwnershipKind: {"owner": N_("Account manager"), "backup": N_("Backup owner")},
-    E.HandoverStatus: {"open": N_("Open"), "completed": N_("Completed")},
+    E.HandoverStatus: {"open": N_("Open"), "completed": N_("Completed"), "acknowledged": N_("Acknowledged")},
     E.AttachmentKind: {
         "photo": N_("Photo"),
         "certificate": N_("Certificate"),

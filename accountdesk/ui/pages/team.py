@@ -51,7 +51,9 @@ def load_team(ctx) -> dict:
                        u.get("team") or "", bool(u.get("active", True)), n)
         (owners if row.active else inactive).append(row)
     needing = count_clients(ctx, filters=ClientFilter(needs_owner=True))
-    return {"owners": owners, "inactive": inactive, "needing": needing}
+    from ...services.handover import recent_handovers
+
+    return {"owners": owners, "inactive": inactive, "needing": needing, "handovers": recent_handovers(ctx, 30)}
 
 
 class HandoverDialog(QDialog):
@@ -200,6 +202,12 @@ class TeamPage(QWidget):
         self.inactive_list = QListWidget()
         self.inactive_list.currentRowChanged.connect(self._update_handover)
         lv.addWidget(self.inactive_list, 1)
+        heading = QLabel(_("Recent handovers"))
+        heading.setObjectName("SectionTitle")
+        lv.addWidget(heading)
+        self.handovers_list = QListWidget()
+        self.handovers_list.setObjectName("handovers")
+        lv.addWidget(self.handovers_list, 1)
         splitter.addWidget(left)
 
         right = QWidget()
@@ -255,6 +263,13 @@ class TeamPage(QWidget):
             self.inactive_list.item(self.inactive_list.count() - 1).setData(Qt.ItemDataRole.UserRole, u.user_id)
         if not data["inactive"]:
             self.inactive_list.addItem(_("Nobody has been deactivated."))
+        self.handovers_list.clear()
+        for h in data.get("handovers", []):
+            state = _("acknowledged by the successor") if h["acknowledged"] else _("waiting for the successor's acknowledgement")
+            self.handovers_list.addItem(f"{h['at'].astimezone().strftime('%Y-%m-%d')}  {h['client_name']}: "
+                                        f"{h['from_name'] or '—'} → {h['to_name']} · {state}")
+        if not data.get("handovers"):
+            self.handovers_list.addItem(_("No handover yet."))
         self.needing_title.setText(_("Clients needing a new owner · {n}").format(n=data["needing"]))
         if self._owners and not self.owners_view.currentIndex().isValid():
             self.owners_view.selectRow(0)
