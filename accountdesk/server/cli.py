@@ -40,6 +40,9 @@ def database_url(args: argparse.Namespace) -> str:
 def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise ValidationError("password", _(
+            "There is no terminal to ask for the password on: give it on standard input with --password-stdin."))
     first = getpass.getpass(_("Password: "))
     if getpass.getpass(_("Repeat the password: ")) != first:
         raise ServerError(400, "bad_request", _("The passwords do not match."))
@@ -282,9 +285,31 @@ def _address(text: str, *, network: bool = False) -> str:
         raise ServerError(400, "bad_request", _("Not an IP address or network: {value}").format(value=text)) from None
 
 
+def _check_port(host: str, port: int) -> None:
+    """Refuse, in words, a port that another program holds (uvicorn would log a bare errno)."""
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise AccountDeskError(_(
+                    "Port {port} on {host} is already in use by another program (another server?); "
+                    "stop it or choose another port with --port.").format(port=port, host=host)) from None
+            if exc.errno in (errno.EADDRNOTAVAIL, errno.EACCES):
+                raise ValidationError("host", _("Cannot listen on {host}:{port}: {reason}").format(
+                    host=host, port=port, reason=exc.strerror)) from None
+            raise
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    _check_port(args.host, args.port)
     url = database_url(args)
     Database(url).migrate()
     os.environ["ACCOUNTDESK_SERVER_DATABASE_URL"] = url
@@ -305,6 +330,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["ACCOUNTDESK_MAX_FILE_MB"] = str(args.max_file_mb)
     if args.file_quota_mb is not None:
         os.environ["ACCOUNTDESK_FILE_QUOTA_MB"] = str(args.file_quota_mb)
+    scheme = "https" if args.tls_cert else "http"
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    sys.stdout.write(_("AccountDesk server listening on {url} (stop with Ctrl+C)").format(
+        url=f"{scheme}://{shown}:{args.port}") + "\n")
+    sys.stdout.flush()
     uvicorn.run(
         "accountdesk.server.app:create_app_from_env", factory=True, host=args.host, port=args.port,
         workers=args.workers, ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
