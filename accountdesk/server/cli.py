@@ -197,16 +197,18 @@ def cmd_import(args: argparse.Namespace) -> int:
         if not sep or not column.strip():
             raise ValidationError("map", _("Write each mapping as COLUMN=FIELD: {value}").format(value=item))
         overrides[column.strip()] = target.strip() or None
+    def planned(plan) -> None:  # the plan is shown before anything is written (or refused)
+        if not args.json:
+            sys.stdout.write("\n".join(describe(plan)) + "\n")
+            sys.stdout.flush()
+
     outcome = import_file(_open(args), args.file, args.kind, owner=args.owner, mapping=overrides, client=args.client,
-                          sheet=args.sheet, dry_run=args.dry_run, skip_rejected=args.skip_rejected)
+                          sheet=args.sheet, dry_run=args.dry_run, skip_rejected=args.skip_rejected, planned=planned)
     if args.json:
         _emit(args, outcome.to_dict(), "")
-        return 0
-    lines = describe(outcome.plan)
-    if outcome.result is not None:
-        lines.append(_("Imported: {created} created, {merged} merged, {skipped} skipped, {rejected} rejected.").format(
-            **outcome.result.to_dict()))
-    sys.stdout.write("\n".join(lines) + "\n")
+    elif outcome.result is not None:
+        sys.stdout.write(_("Imported: {created} created, {merged} merged, {skipped} skipped, {rejected} rejected.").format(
+            **outcome.result.to_dict()) + "\n")
     return 0
 
 
