@@ -225,7 +225,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     if args.tier is not None:
         values["tier"] = args.tier
     with profile(args) as ctx:
-        client_id = clients.create_client(ctx, **values)
+        client_id = clients.create_client(ctx, standard=not args.no_standard, **values)
         data = records.get_record(ctx, "client", client_id)
     if args.json:
         emit_json(data)
@@ -299,6 +299,8 @@ def register(subparsers) -> None:
     p.add_argument("--name", required=True, help=_("the client's full name"))
     p.add_argument("--uscc", metavar="CODE", help=_("unified social credit code (18 characters)"))
     p.add_argument("--tier", help=_("strategic, key or standard"))
+    p.add_argument("--no-standard", action="store_true",
+                   help=_("do not give the client its tier's service standard (visit plans)"))
     add_json_flag(p)
     p.set_defaults(func=cmd_add)
 

@@ -85,7 +85,7 @@ class NewClientDialog(QDialog):
         def work():
             from ...services.clients import create_client
 
-            return create_client(self._ctx, name=name, tier=tier)
+            return create_client(self._ctx, name=name, tier=tier, standard=True)
 
         self._tasks.run_db(work, on_result=self._created, on_error=self._failed, name="create-client")
 
