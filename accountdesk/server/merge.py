@@ -393,6 +393,9 @@ class Writer:
             owner = (existing or {}).get("data", {}).get("user_id") if existing is not None else (new_client or {}).get("user_id")
             if owner != self.who.user_id or (op == "update" and "user_id" in fields):
                 raise Rejected(p.R_NOT_ALLOWED, f"a {entity} belongs to its user: write only your own")
+        if entity == "handover" and not sees_all_clients(role) and (
+                existing is None or existing["data"].get("to_user_id") != self.who.user_id):
+            raise Rejected(p.R_NOT_ALLOWED, "only the successor of a handover acknowledges it")
         verdict = "ok"
         if ENTITIES[entity].__global__ or sees_all_clients(role):
             pass

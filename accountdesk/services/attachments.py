@@ -16,6 +16,7 @@ attachment never changes (another file is another attachment).
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -427,3 +428,84 @@ def human_size(n: int | None) -> str:
         size /= 1024
     return f"{n} B"
 
+
+
+#: What a folder import takes: photos (a phone's DCIM folder copied over) and scans.
+IMPORT_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".pdf")
+
+
+def import_folder(ctx: AppContext, client_id: str, folder: Path | str, *, to: tuple[str, str] | None = None,
+                  kind: str | None = None) -> dict[str, Any]:
+    """Attach the photos and scans of a folder and its subfolders (a camera-free laptop takes a
+    phone's photos this way). Files this client already has (same bytes) are skipped, and so are
+    files over the size limit (listed). Returns ``{"added": [ids], "skipped": n, "refused": [(name, why)]}``."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValidationError("folder", _("Not a folder: {path}").format(path=str(folder)))
+    with ctx.read() as session:
+        have = set(session.scalars(select(Attachment.sha256).where(
+            Attachment.client_id == client_id, Attachment.deleted_at.is_(None), Attachment.sha256.is_not(None))))
+    added: list[str] = []
+    refused: list[tuple[str, str]] = []
+    skipped = 0
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMPORT_SUFFIXES
+                       and not p.name.startswith(".")):
+        try:
+            sha, _size = blobs.hash_file(path)
+        except OSError as exc:
+            refused.append((path.name, exc.strerror or str(exc)))
+            continue
+        if sha in have:
+            skipped += 1
+            continue
+        try:
+            added.append(add_file(ctx, client_id, path, to=to, kind=kind))
+            have.add(sha)
+        except ValidationError as exc:
+            refused.append((path.name, exc.message))
+    return {"added": added, "skipped": skipped, "refused": refused}
+
+
+# -- reports ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    """One file as the dossier lists it."""
+
+    title: str
+    kind: str
+    file_name: str
+    size: int
+    attached_to: str | None  # "Visit 2026-03-10", ... (None: the client itself)
+    added_at: Any
+    added_by: str
+    confidential: bool
+    sha256: str
+
+
+#: Photos printed with one visit, at most; larger originals are skipped (a report scales them).
+VISIT_PHOTOS_MAX = 6
+VISIT_PHOTO_MAX_BYTES = 25 * 1024 * 1024
+
+
+def attachment_infos(session, rows: list[Attachment], uname) -> tuple[AttachmentInfo, ...]:
+    parents = _describe_parents(session, rows)
+    out = []
+    for r in rows:
+        to = parents.get(r.id)
+        out.append(AttachmentInfo(r.title or "", r.kind, r.file_name or "", r.size or 0, to["label"] if to else None,
+                                  r.created_at, uname(r.created_by), bool(r.confidential), r.sha256 or ""))
+    return tuple(out)
+
+
+def visit_photo_bytes(session, rows: list[Attachment]) -> dict[str, tuple[bytes, ...]]:
+    """The photos of each visit whose bytes are on this laptop (visit id -> originals, oldest
+    first, at most :data:`VISIT_PHOTOS_MAX`)."""
+    out: dict[str, list[bytes]] = {}
+    for r in sorted(rows, key=lambda r: r.created_at):
+        if not r.visit_id or not F.is_image(r.media_type) or (r.size or 0) > VISIT_PHOTO_MAX_BYTES:
+            continue
+        if len(out.get(r.visit_id, ())) >= VISIT_PHOTOS_MAX or not blobs.is_complete(session, r.sha256):
+            continue
+        out.setdefault(r.visit_id, []).append(b"".join(blobs.iter_bytes(session, r.sha256)))
+    return {k: tuple(v) for k, v in out.items()}

@@ -869,6 +869,40 @@ class MainWindow(QMainWindow):
             refresh = getattr(page, "refresh", None)
             if refresh is not None:
                 refresh()
+        self.transfer_files()
+
+    def transfer_files(self):
+        """Attachment files after the rows, on the pool: a long upload never holds up the next
+        row sync. Progress shows in the status bar; the workspaces refresh when files arrive."""
+        if self.sync_engine is None or getattr(self, "_files_handle", None) is not None:
+            return None
+        from ..sync.files import FileSync
+
+        engine = self.sync_engine
+
+        def work(token, progress):
+            return FileSync(engine).run(progress=lambda done, total, name: progress(done, total, name), cancel=token.event)
+
+        def shown(done: int, total: int, name: str) -> None:
+            if total:
+                self.statusBar().showMessage(_("Files: {percent}% ({name})").format(percent=done * 100 // total, name=name), 3000)
+
+        def finished(report) -> None:
+            self._files_handle = None
+            if report.failed:
+                self.statusBar().showMessage(_("Some files were not transferred: {error}").format(error=report.failed[0]["error"]), 10000)
+            if report.downloaded or report.uploaded or report.failed:
+                for page in self.pages.values():
+                    refresh = getattr(page, "refresh", None)
+                    if refresh is not None:
+                        refresh()
+
+        def failed(exc) -> None:
+            self._files_handle = None
+            self.statusBar().showMessage(_("Files were not transferred: {error}").format(error=getattr(exc, "message", exc)), 10000)
+
+        self._files_handle = self.tasks.run(work, on_result=finished, on_error=failed, on_progress=shown, name="files")
+        return self._files_handle
 
     def _sync_failed(self, exc: BaseException) -> None:
         code = getattr(exc, "code", None)
