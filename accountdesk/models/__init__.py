@@ -1,4 +1,4 @@
-"""The domain model: typed SQLAlchemy 2.0 classes, one module per aggregate (DESIGN.md §3).
+"""The domain model: typed SQLAlchemy 2.0 classes, one module per aggregate (docs/architecture.md, "Domain model").
 
 ``ENTITIES`` maps each wire/outbox entity name to its model class, in an order where a row's
 natural parents come first (useful for snapshots and imports; there are no database-level foreign

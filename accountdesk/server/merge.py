@@ -1,4 +1,4 @@
-"""Push: apply a device's batch in one transaction with per-field merge by HLC (DESIGN.md §5),
+"""Push: apply a device's batch in one transaction with per-field merge by HLC (docs/architecture.md, "Sync"),
 and changes the server makes itself (a handover from the server CLI, user records).
 
 How a batch is applied:
