@@ -226,6 +226,9 @@ class MainWindow(QMainWindow):
         self._escalation_timer.setInterval(ESCALATION_CHECK_MS)
         self._escalation_timer.timeout.connect(self.escalate_feedback)
         self._restore_layout()
+        from .applock import AppLock
+
+        self.app_lock = AppLock(self)  # idle lock and offline lease (issue 14)
         if ctx is not None:
             self.attach(ctx)
         else:
@@ -249,6 +252,7 @@ class MainWindow(QMainWindow):
         start = self.settings.get("last_page") if self.settings else "today"
         self.show_page(start if start in self._nav_keys() else "today")
         QTimer.singleShot(0, self.refresh_sync_status)
+        self.app_lock.configure()
         self.profile_opened.emit()
 
     # -- building ------------------------------------------------------------------------------
@@ -356,6 +360,8 @@ class MainWindow(QMainWindow):
                 if not self.nav.item(i).isHidden()]
 
     def retranslate(self) -> None:
+        if getattr(self, "app_lock", None) is not None:
+            self.app_lock.retranslate()
         for i, entry in enumerate(NAV):
             item = self.nav.item(i)
             item.setText(_(entry.title))
@@ -851,6 +857,7 @@ class MainWindow(QMainWindow):
         if dialog.engine is not None:
             self.sync_engine = dialog.engine
             self._sync_done(None)
+            self.app_lock.signed_in()
         self._configure_auto_sync()
         self.refresh_sync_status()
 

@@ -29,6 +29,13 @@ META_CURRENT_USER = "current_user_id"
 #: re-initialised); its pending changes name the old user, who is the server user now (replaced
 #: as batches are sent)
 META_USER_ALIAS = "sync_user_alias"
+#: the offline lease (issue 14): its length in days as the server sent it, and the last time the
+#: server was reached with a valid sign-in (UTC, ISO)
+META_OFFLINE_DAYS = "offline_days"
+META_SERVER_CONTACT = "server_contact_at"
+#: an Argon2id hash of the password of the last password sign-in, inside the (encrypted) store: the
+#: app lock checks it without the network
+META_UNLOCK_VERIFIER = "unlock_verifier"
 META_INSECURE_OK = "sync_insecure_url"  # the http:// address the person allowed
 
 #: consecutive pulled pages applied in one transaction: at most this many rows, or this long
@@ -139,4 +146,4 @@ def _now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
 
-__all__ = ['reject_message', '_device_name', '_now_iso', 'DemoProfileRefused', 'DeviceRevoked', 'FETCH_AHEAD', 'GROUP_ROWS', 'GROUP_SECONDS', 'LoginRequired', 'MAX_AHEAD_MS', 'META_CURRENT_USER', 'META_CURSOR', 'META_HELD', 'META_INSECURE_OK', 'META_RESNAPSHOT', 'META_SCOPE', 'META_SERVER_URL', 'META_SNAPSHOT', 'META_SYNC_USER', 'META_SYNC_USERNAME', 'META_USER_ALIAS', 'Progress', 'REJECT_TEXT', 'ResnapshotRequired', 'ServerReinitialised', 'ServerUnreachable', 'SyncError', 'SyncReport', 'UpdateRequired', 'UserDeactivated', '_Cancelled']
+__all__ = ['reject_message', '_device_name', '_now_iso', 'DemoProfileRefused', 'DeviceRevoked', 'FETCH_AHEAD', 'GROUP_ROWS', 'GROUP_SECONDS', 'LoginRequired', 'MAX_AHEAD_MS', 'META_CURRENT_USER', 'META_CURSOR', 'META_HELD', 'META_INSECURE_OK', 'META_OFFLINE_DAYS', 'META_SERVER_CONTACT', 'META_UNLOCK_VERIFIER', 'META_RESNAPSHOT', 'META_SCOPE', 'META_SERVER_URL', 'META_SNAPSHOT', 'META_SYNC_USER', 'META_SYNC_USERNAME', 'META_USER_ALIAS', 'Progress', 'REJECT_TEXT', 'ResnapshotRequired', 'ServerReinitialised', 'ServerUnreachable', 'SyncError', 'SyncReport', 'UpdateRequired', 'UserDeactivated', '_Cancelled']
