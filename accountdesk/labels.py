@@ -43,6 +43,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "answered": N_("Answered"),
         "closed": N_("Closed"),
     },
+    E.TaskStatus: {"open": N_("Open"), "done": N_("Done"), "cancelled": N_("Cancelled")},
     E.ItemStatus: {"open": N_("Open"), "in_progress": N_("In progress"), "done": N_("Done"), "cancelled": N_("Cancelled")},
     E.RiskKind: {
         "litigation_use": N_("Results used in litigation"),

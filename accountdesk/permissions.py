@@ -22,6 +22,7 @@ FIELD_WRITABLE = frozenset(
         "contact",
         "conflict",
         "attachment",
+        "task",
     }
 )
 #: Entities only supervisors and admins may write. Who serves a client (its service team) decides

@@ -108,3 +108,44 @@ def test_duplicates_merge_and_undo(capsys, data_dir):
     assert code == 2
     code, _, err = run(capsys, data_dir, "merge", "温州瓯海电器有限公司")
     assert code == 2
+
+
+def test_equipment_ledger_of_one_client_from_a_gbk_csv(capsys, data_dir, tmp_path):
+    """A calibration client's ledger as Excel on Chinese Windows saves it: `--client` names the
+    client (no client column), serial number + model find duplicates, all or nothing."""
+    code, out, _ = run(capsys, data_dir, "clients", "add", "--name", "苏州精测计量有限公司", "--json")
+    assert code == 0
+    ledger = gbk_csv(tmp_path / "台账.csv", [
+        ["序号", "仪器设备名称", "规格型号", "出厂编号", "检定日期", "检定周期", "使用部门", "状态"],
+        ["1", "电子天平", "XS205", "B123456789", "2025/6/1", "12", "理化室", "在用"],
+        ["2", "数显卡尺", "0-150mm", "SN-0012 3", "2025-03-15", "6", "计量室", "在用"],
+        ["3", "电子天平", "xs 205", "b123456789", "2025-07-01", "12", "理化室", "在用"],  # row 2 again
+        ["4", "压力表", "Y-100", "P-0001", "2099-01-01", "6", "", ""],  # calibrated in the future
+    ])
+    code, out, err = run(capsys, data_dir, "import", str(ledger), "--kind", "equipment", "--client", "苏州精测计量有限公司",
+                         "--json")
+    assert code == 2  # the future date: nothing imported
+    errors = json.loads(out)["errors"]
+    assert errors[0]["field"] == "row 5: last_calibrated_on"
+    code, out, _ = run(capsys, data_dir, "clients", "show", "苏州精测计量有限公司", "--json")
+    assert json.loads(out)["equipment"] == []
+    code, out, err = run(capsys, data_dir, "import", str(ledger), "--kind", "equipment", "--client", "苏州精测计量有限公司",
+                         "--skip-rejected", "--json")
+    assert code == 0, err
+    answer = json.loads(out)
+    assert answer["result"] == {"created": 2, "merged": 0, "skipped": 1, "rejected": 1}
+    assert answer["plan"]["mapping"]["检定日期"] == "last_calibrated_on" and answer["plan"]["mapping"]["序号"] is None
+    assert answer["plan"]["duplicates"] == [{"row": 4, "reason": "serial", "existing_id": None,
+                                             "existing_name": "电子天平", "same_as_row": 2}]
+    code, out, _ = run(capsys, data_dir, "clients", "show", "苏州精测计量有限公司", "--json")
+    held = {e["serial"]: e for e in json.loads(out)["equipment"]}
+    assert set(held) == {"B123456789", "SN-0012 3"}
+    assert (held["B123456789"]["model"], held["B123456789"]["last_calibrated_on"], held["B123456789"]["location"]) == (
+        "XS205", "2025-06-01", "理化室")
+    assert held["SN-0012 3"]["next_calibration_on"] == "2025-09-15"
+    # the same file again: every instrument is there already
+    code, out, _ = run(capsys, data_dir, "import", str(ledger), "--kind", "equipment", "--client", "苏州精测计量有限公司",
+                       "--skip-rejected", "--json")
+    assert json.loads(out)["result"] == {"created": 0, "merged": 0, "skipped": 3, "rejected": 1}
+    code, out, err = run(capsys, data_dir, "import", str(ledger), "--kind", "equipment", "--client", "没有这家")
+    assert code == 2 and "没有这家" in err

@@ -26,22 +26,54 @@ def _clients_subparsers(subparsers) -> argparse._SubParsersAction:
 
 
 def cmd_assign(args: Namespace) -> int:
-    from ..services.clients import resolve_client
-    from ..services.handover import assign_client
+    """``clients assign CLIENT... --to USER`` or ``clients assign --from USER --to USER``.
 
+    JSON: one CLIENT prints the handover object (``client_id``, ``handover_id``, ``from_user_id``,
+    ``to_user_id``, ``backup_owner_id``, ``checklist``, ``moves``); several print a list of them;
+    ``--from`` prints the resignation (``handovers``, ``backups``, ``teams``, ``other_moves``,
+    ``unmoved``, ``deactivated``)."""
+    from ..services import turnover
+
+    if bool(args.clients) == bool(args.from_user):
+        raise CLIError(_("Name the clients to hand over, or --from USER for every client of a user."), exit_code=2)
     ctx = open_ctx(args)
     try:
-        client_id = resolve_client(ctx, args.client)
-        result = assign_client(ctx, client_id, args.to, args.reason)
+        if args.from_user:
+            result = turnover.resign(ctx, args.from_user, to=args.to, reason=args.reason)
+            data: object = result.to_dict()
+            handovers = result.handovers
+        else:
+            handovers = turnover.assign_clients(ctx, args.clients, args.to, reason=args.reason)
+            data = handovers[0] if len(args.clients) == 1 else handovers
+        names = _user_names(ctx)
     finally:
         ctx.close()
     if args.json:
-        emit_json(result)
-    else:
-        sys.stdout.write(_("Handed over to {user}; the handover syncs at the next sync.").format(user=args.to) + "\n")
-        for item in result["checklist"]:
-            sys.stdout.write(f"  [ ] {_(item['label'])}: {item['count']}\n")
+        emit_json(data)
+        return 0
+    for h in handovers:
+        sys.stdout.write(_("{client}: handed over from {old} to {new}.").format(
+            client=h["client_name"], old=names.get(h["from_user_id"] or "", "—"), new=names.get(h["to_user_id"], "")) + "\n")
+        for item in h["checklist"]:
+            sys.stdout.write(f"  [{'x' if item.get('done') else ' '}] {_(item['label'])}: {item.get('count', 0)}\n")
+        for m in h["moves"]:
+            who = names.get(m["to_user_id"] or "", "") if m["moved"] else _("needs a handler (the successor is involved)")
+            sys.stdout.write(f"  → {m['title']}: {who}\n")
+    if args.from_user:
+        for b in result.backups:
+            sys.stdout.write(_("{client}: backup owner now {user}.").format(
+                client=b["client_name"], user=names.get(b["to_user_id"] or "", "—")) + "\n")
+        for t in result.teams:
+            sys.stdout.write(_("{client}: service team place taken by {user}.").format(
+                client=t["client_name"], user=names.get(t["to_user_id"] or "", "—")) + "\n")
+    sys.stdout.write(_("The handovers sync at the next sync.") + "\n")
     return 0
+
+
+def _user_names(ctx) -> dict[str, str]:
+    from ..services.workspace import user_names
+
+    return user_names(ctx)
 
 
 def cmd_team(args: Namespace) -> int:
@@ -89,9 +121,11 @@ def cmd_unowned(args: Namespace) -> int:
 
 def register(subparsers) -> None:
     sub = _clients_subparsers(subparsers)
-    p = sub.add_parser("assign", help=_("hand a client over to a new owner (supervisors)"))
-    p.add_argument("client", metavar="CLIENT")
-    p.add_argument("--to", required=True, metavar="USER")
+    p = sub.add_parser("assign", help=_("hand clients over to a new owner (supervisors)"))
+    p.add_argument("clients", nargs="*", metavar="CLIENT", help=_("the clients' ids or exact names"))
+    p.add_argument("--from", dest="from_user", metavar="USER",
+                   help=_("every client of this user (owned, backed up, served on) with their open work"))
+    p.add_argument("--to", required=True, metavar="USER", help=_("the new owner (login or display name)"))
     p.add_argument("--reason", metavar="TEXT")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_assign)

@@ -205,6 +205,17 @@ _schema(
     F("score_relationship", "int", N_("Relationship"), minimum=1, maximum=5),
     F("score_overall", "int", N_("Overall"), minimum=1, maximum=5),
     F("comments", "text", N_("Comments")),
+    F("visit_id", "ref", N_("Visit"), ref="visit"),
+)
+_schema(
+    "task",
+    F("title", "str", N_("Task"), required=True, max_len=200, aliases=("任务", "下一步")),
+    F("owner_id", "user", N_("Owner"), aliases=("负责人",)),
+    F("due_on", "date", N_("Due"), aliases=("截止日期",)),
+    F("status", "enum", N_("Status"), enum=E.TaskStatus),
+    F("done_at", "datetime", N_("Done at")),
+    F("notes", "text", N_("Notes")),
+    F("visit_id", "ref", N_("Visit"), ref="visit"),
 )
 _schema(
     "improvement_plan",

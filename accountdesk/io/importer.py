@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..domain.names import normalise_code
 from ..domain.schema import SCHEMAS
 from ..errors import AccountDeskError, PermissionDenied
 from ..i18n import _
@@ -233,7 +234,7 @@ def _merge_into(ctx, session, writer, entity: str, target_id: str, row: PlannedR
         current = getattr(existing, name)
         if _is_empty(current):
             fills[name] = value
-        elif current != value:
+        elif current != value and not (name in SAME_BY_KEY and normalise_code(current) == normalise_code(value)):
             differing.append(f"{schema[name].title}: {_display(value)}")
     if fills:
         if not may_write(ctx.actor.role, entity, "update", frozenset(fills)):
@@ -252,6 +253,11 @@ def _merge_into(ctx, session, writer, entity: str, target_id: str, row: PlannedR
     else:
         notes = (existing.notes + "\n\n" if existing.notes else "") + text
         writer.update(existing, {"notes": notes})
+
+
+#: Fields a duplicate was found by, written differently (``CMM-0007`` and ``cmm 0007``): not a
+#: differing value worth a note.
+SAME_BY_KEY = frozenset({"serial", "model"})
 
 
 def _display(value: Any) -> str:

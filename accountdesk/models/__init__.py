@@ -32,6 +32,7 @@ from .ownership import Handover, OwnershipChange
 from .risk import RiskFlag
 from .service import ClientService, ServiceCommitment, ServiceDelivery, ServiceNote, ServiceOffering
 from .survey import SCORE_FIELDS, Survey
+from .task import Task
 from .user import User
 from .visit import Visit, VisitPlan
 
@@ -57,6 +58,7 @@ SYNCABLE: tuple[type[SyncMixin], ...] = (
     Opportunity,
     OwnershipChange,
     Handover,
+    Task,
     Attachment,
     Conflict,
 )
@@ -113,6 +115,7 @@ __all__ = [
     "Handover",
     "Conflict",
     "Attachment",
+    "Task",
     "OutboxEntry",
     "LocalBlob",
     "BlobChunk",

@@ -124,6 +124,14 @@ class FeedbackStatus(StrEnum):
     CLOSED = "closed"
 
 
+class TaskStatus(StrEnum):
+    """Status of a task (a next step from a visit, or one added by hand)."""
+
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
 class ItemStatus(StrEnum):
     """Status of an improvement item."""
 

@@ -31,3 +31,5 @@ class Survey(SyncMixin, Base):
     score_relationship: Mapped[int | None] = mapped_column()
     score_overall: Mapped[int | None] = mapped_column()
     comments: Mapped[str | None] = mapped_column(Text)
+    #: The satisfaction-survey visit it was taken at (none: recorded on its own).
+    visit_id: Mapped[str | None] = mapped_column(Id)

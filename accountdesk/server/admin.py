@@ -8,7 +8,6 @@ from typing import Any
 from ..i18n import _
 from ..models import new_id
 from ..models.enums import Role
-from ..sync.checklist import build_checklist
 from ..sync.codec import encode_value
 from . import repo
 from .auth import Identity
@@ -65,10 +64,10 @@ def list_users(db: Database) -> list[dict[str, Any]]:
 
 
 def _user(conn, ref: str) -> dict[str, Any]:
-    user = repo.user_by_name(conn, ref) or repo.user_by_id(conn, ref)
-    if user is None:
-        raise ServerError(404, "not_found", _("No user {name}.").format(name=ref))
-    return user
+    """A user by id, login or display name (:func:`accountdesk.server.turnover.find_user`)."""
+    from .turnover import find_user
+
+    return find_user(conn, ref)
 
 
 def deactivate_user(db: Database, username: str, *, by: Identity = SYSTEM) -> dict[str, Any]:
@@ -120,33 +119,8 @@ def revoke_device(db: Database, device_id: str, *, by: Identity = SYSTEM) -> Non
 
 def assign_client(db: Database, client_ref: str, to_user: str, reason: str | None, *, by: Identity = SYSTEM,
                   today: dt.date | None = None) -> dict[str, Any]:
-    """A handover made on the server: new owner, ownership history and a checklist, all synced."""
-    with db.write() as conn:
-        writer = Writer(conn, by, Settings())
-        found = repo.find_clients(conn, client_ref)
-        if not found:
-            raise ServerError(404, "not_found", _("No client {client}.").format(client=client_ref))
-        if len(found) > 1:
-            raise ServerError(400, "bad_request", _("More than one client is called {client}; use its id.").format(client=client_ref))
-        client = found[0]
-        target = _user(conn, to_user)
-        if not target["active"]:
-            raise ServerError(400, "bad_request", _("The user {name} has been deactivated.").format(name=target["username"]))
-        old_owner = client["data"].get("owner_id")
-        rows: dict[str, list[dict[str, Any]]] = {}
-        for r in repo.client_rows(conn, client["id"]):
-            rows.setdefault(r["entity"], []).append(r["data"])
-        checklist = build_checklist(rows, (today or dt.date.today()).isoformat())
-        now = repo.utcnow()
-        handover = writer.server_create("handover", {
-            "from_user_id": old_owner, "to_user_id": target["id"], "by_user_id": by.user_id or None, "at": now,
-            "reason": reason, "checklist": checklist, "notes": None, "status": "open"}, client_id=client["id"])
-        writer.server_create("ownership_change", {
-            "kind": "owner", "from_user_id": old_owner, "to_user_id": target["id"], "by_user_id": by.user_id or None,
-            "at": now, "reason": reason, "handover_id": handover["id"]}, client_id=client["id"])
-        writer.server_update(client, {"owner_id": target["id"]})
-        repo.audit(conn, "handover", user_id=by.user_id or None, client_id=client["id"], from_user=old_owner,
-                   to_user=target["id"], reason=reason)
-        writer.finish()
-    return {"client_id": client["id"], "client": client["data"].get("name"), "from_user_id": old_owner,
-            "to_user_id": target["id"], "handover_id": handover["id"], "checklist": checklist}
+    """A handover made on the server: new owner, ownership history, a checklist and the open work
+    moved along, all synced (:mod:`accountdesk.server.turnover`)."""
+    from .turnover import assign_client as assign
+
+    return assign(db, client_ref, to_user, reason, by=by, today=today)

@@ -114,6 +114,25 @@ def cmd_client_assign(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_handover(args: argparse.Namespace) -> int:
+    from .turnover import hand_over_user
+
+    result = hand_over_user(_open(args), args.leaver, args.to, args.reason, deactivate=args.deactivate)
+    lines = [_("{n} client(s) handed over to {user}.").format(n=len(result["handovers"]), user=args.to)]
+    for h in result["handovers"]:
+        lines.append(f"  {h['client']}: " + _("{n} open item(s) moved").format(n=sum(1 for m in h["moves"] if m["moved"])))
+    if result["backups"]:
+        lines.append(_("Backup owner changed on {n} client(s).").format(n=len(result["backups"])))
+    if result["teams"]:
+        lines.append(_("Service team place taken over on {n} client(s).").format(n=len(result["teams"])))
+    if result["unmoved"]:
+        lines.append(_("{n} complaint(s) need another handler (the successor is involved).").format(n=len(result["unmoved"])))
+    if result["deactivated"]:
+        lines.append(_("User {name} deactivated; {n} device(s) revoked.").format(name=args.leaver, n=result["devices_revoked"]))
+    _emit(args, result, "\n".join(lines))
+    return 0
+
+
 def cmd_clients_unowned(args: argparse.Namespace) -> int:
     from . import admin
 
@@ -322,6 +341,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_user_deactivate)
+    p = user.add_parser("handover", help=_("hand every client of a leaving user, with its open work, to a successor"))
+    p.add_argument("leaver", metavar="LEAVER", help=_("login or display name"))
+    p.add_argument("--to", required=True, metavar="USER", help=_("the successor (login or display name)"))
+    p.add_argument("--reason", metavar="TEXT")
+    p.add_argument("--deactivate", action="store_true", help=_("then deactivate the leaver and revoke their devices"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_user_handover)
     p = user.add_parser("list", help=_("list users"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_user_list)

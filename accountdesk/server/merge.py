@@ -725,7 +725,7 @@ class Writer:
         model = ENTITIES[entity]
         seq = self.next_seq()
         hlc = HLC(now_ms(), 0, SERVER_NODE).encode()
-        data = {c.key: None for c in model.__table__.columns if c.key not in ("id", "server_seq")}
+        data = dict(_blank_record(model))
         data.update({k: encode_value(v) for k, v in values.items()})
         data.update(client_id=client_id, created_at=encode_value(self.now), created_by=self.who.user_id or None,
                     updated_at=hlc, updated_by=self.who.user_id or None, deleted_at=None)

@@ -313,6 +313,11 @@ def fast_checks(model: type[SyncMixin]) -> dict[str, Any]:
                 if type(value) is str and len(value) <= limit and _BAD_TEXT.search(value) is None:
                     return value
                 return slow(value)
+        elif kind == "str" and (col.max_len or TEXT_MAX) >= 36 and not (spec is not None and spec.required) and (
+                (spec is not None and spec.kind in ("user", "ref"))
+                or (spec is None and (name.endswith("_id") or name in _ID_FIELDS))):
+            def check(value: Any, slow=slow) -> Any:  # an id's characters are all storable text
+                return value if type(value) is str and ID_RE.fullmatch(value) else slow(value)
         elif kind == "str" and spec is not None and spec.kind == "enum" and spec.enum is not None:
             def check(value: Any, allowed: frozenset = frozenset(spec.enum._value2member_map_), slow=slow) -> Any:
                 return value if type(value) is str and value in allowed else slow(value)
@@ -326,7 +331,11 @@ def fast_checks(model: type[SyncMixin]) -> dict[str, Any]:
             def check(value: Any, slow=slow) -> Any:
                 m = _ISO_UTC.fullmatch(value) if type(value) is str else None
                 if m is not None and MIN_DATE.year <= int(m[1]) <= MAX_DATE.year:
-                    return value
+                    try:
+                        dt.datetime.fromisoformat(value[:19])  # (month 13 or 31 February are refused)
+                        return value
+                    except ValueError:
+                        pass
                 return slow(value)
         elif kind == "date":
             def check(value: Any, slow=slow) -> Any:

@@ -11,7 +11,8 @@ Items, each derived from the data (nothing is stored):
 - ``equipment_service`` / ``equipment_calibration``: last service/calibration plus its interval;
 - ``contract_renewal``: the client's contract renewal date;
 - ``improvement_item``: an open improvement item with a due date;
-- ``conflict``: a concurrent edit that lost the merge and waits to be reviewed.
+- ``conflict``: a concurrent edit that lost the merge and waits to be reviewed;
+- ``task``: an open task (a visit's next step) with a due date.
 
 Sorted overdue first (the longest overdue first), then by due date.
 
@@ -40,11 +41,20 @@ from ..models import (
     Equipment,
     Feedback,
     ImprovementItem,
+    Task,
     User,
     Visit,
     VisitPlan,
 )
-from ..models.enums import ClientStatus, EquipmentStatus, ItemStatus, Severity, VisitKind, VisitStatus
+from ..models.enums import (
+    ClientStatus,
+    EquipmentStatus,
+    ItemStatus,
+    Severity,
+    TaskStatus,
+    VisitKind,
+    VisitStatus,
+)
 from .context import AppContext
 from .feedback import OPEN_STATUSES, effective_due
 from .scheduling import local_date, plan_statuses_in
@@ -59,6 +69,7 @@ KINDS: dict[str, str] = {
     "contract_renewal": N_("Contract renewal"),
     "improvement_item": N_("Improvement item"),
     "conflict": N_("Conflict to review"),
+    "task": N_("Task"),
 }
 SEVERITY_RANK = {Severity.CRITICAL.value: 0, Severity.HIGH.value: 1, Severity.MEDIUM.value: 2, Severity.LOW.value: 3}
 MAX_DAYS = 366
@@ -269,12 +280,29 @@ def _assigned_clients(people: list[str]):
 
 
 def _extra_assigned(people: list[str]) -> list:
-    """SELECTs of client ids where ``people`` own an open task (none while tasks do not exist)."""
-    return []
+    """SELECTs of client ids where ``people`` own an open task."""
+    return [select(Task.client_id).where(Task.owner_id.in_(people), Task.deleted_at.is_(None),
+                                         Task.status == TaskStatus.OPEN.value)]
 
 
 def _extra_items(ctx, session, names, ids, now, today, horizon) -> list[AgendaItem]:
-    return []
+    return _task_items(session, names, ids, today, horizon)
+
+
+def _task_items(session, names, ids, today, horizon) -> list[AgendaItem]:
+    out = []
+    for t in session.execute(
+        select(Task.id, Task.client_id, Task.title, Task.due_on, Task.owner_id).where(
+            _in_clients(Task.client_id, ids),
+            Task.deleted_at.is_(None),
+            Task.status == TaskStatus.OPEN.value,
+            Task.due_on.is_not(None),
+            Task.due_on <= horizon,
+        )
+    ):
+        out.append(_item("task", t.due_on, t.client_id, names, "task", t.id, _first_line(t.title), today,
+                         assignee_id=t.owner_id))
+    return out
 
 
 def _in_clients(col, ids):

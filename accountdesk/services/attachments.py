@@ -427,3 +427,39 @@ def human_size(n: int | None) -> str:
         size /= 1024
     return f"{n} B"
 
+
+
+#: What a folder import takes: photos (a phone's DCIM folder copied over) and scans.
+IMPORT_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".pdf")
+
+
+def import_folder(ctx: AppContext, client_id: str, folder: Path | str, *, to: tuple[str, str] | None = None,
+                  kind: str | None = None) -> dict[str, Any]:
+    """Attach the photos and scans of a folder and its subfolders (a camera-free laptop takes a
+    phone's photos this way). Files this client already has (same bytes) are skipped, and so are
+    files over the size limit (listed). Returns ``{"added": [ids], "skipped": n, "refused": [(name, why)]}``."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValidationError("folder", _("Not a folder: {path}").format(path=str(folder)))
+    with ctx.read() as session:
+        have = set(session.scalars(select(Attachment.sha256).where(
+            Attachment.client_id == client_id, Attachment.deleted_at.is_(None), Attachment.sha256.is_not(None))))
+    added: list[str] = []
+    refused: list[tuple[str, str]] = []
+    skipped = 0
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMPORT_SUFFIXES
+                       and not p.name.startswith(".")):
+        try:
+            sha, _size = blobs.hash_file(path)
+        except OSError as exc:
+            refused.append((path.name, exc.strerror or str(exc)))
+            continue
+        if sha in have:
+            skipped += 1
+            continue
+        try:
+            added.append(add_file(ctx, client_id, path, to=to, kind=kind))
+            have.add(sha)
+        except ValidationError as exc:
+            refused.append((path.name, exc.message))
+    return {"added": added, "skipped": skipped, "refused": refused}

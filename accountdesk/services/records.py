@@ -51,7 +51,7 @@ class RuleContext:
 #: happened to import.
 RULE_MODULES = (
     "clients", "contacts", "visits", "feedback", "service", "surveys", "improvement", "risks",
-    "equipment", "interactions", "opportunities", "team", "users", "attachments",
+    "equipment", "interactions", "opportunities", "team", "users", "attachments", "tasks",
 )
 _rules_loaded = False
 

@@ -6,7 +6,13 @@ Rules of a visit:
 - when the status becomes ``done`` and no ``done_at`` is given, ``done_at`` is set to the start
   of the visit, or to now if the start still lies in the future (a visit held early); when the
   status leaves ``done`` the derived ``done_at`` is cleared (unless one is given explicitly);
-- ``done_at`` is only allowed on a visit that is done and may not lie in the future.
+- ``done_at`` is only allowed on a visit that is done and may not lie in the future;
+- a new visit recorded as held cannot start in the future (a planned visit held early is
+  completed: it is done now);
+- a satisfaction-survey visit recorded as held through :func:`record_visit` or
+  :func:`complete_visit` carries the survey (scores per dimension, comments): the survey row is
+  written with it, linked by ``visit_id``, so the Satisfaction tab and the cadence agree;
+- its next steps become tasks with :func:`.tasks.tasks_from_visit`.
 
 Rules of a visit plan: a ``custom`` plan needs a title; there is at most one active plan per
 kind per client for the standard kinds (two monthly return-visit cadences would double the
@@ -24,7 +30,7 @@ from sqlalchemy import select
 from ..domain.validation import parse_datetime
 from ..errors import ValidationError
 from ..i18n import _
-from ..models import VisitPlan
+from ..models import SCORE_FIELDS, Survey, VisitPlan
 from ..models.enums import VisitKind, VisitStatus
 from . import records
 from .context import AppContext
@@ -63,8 +69,12 @@ def _done_at_follows_status(rc: RuleContext) -> None:
             raise ValidationError("done_at", _("A visit cannot have been held in the future."))
         return
     if status == VisitStatus.DONE.value:
+        start = rc.current("planned_start")
+        future = start is not None and start > now + dt.timedelta(minutes=5)
+        if future and rc.row is None:
+            # A planned visit held early is completed (done now); a new one cannot be "held" ahead.
+            raise ValidationError("planned_start", _("A visit that lies in the future cannot be done yet; plan it instead."))
         if rc.current("done_at") is None:
-            start = rc.current("planned_start")
             rc.values["done_at"] = start if start is not None and start <= now else now
     elif "status" in rc.values and rc.row is not None and rc.row.done_at is not None and "done_at" not in rc.values:
         rc.values["done_at"] = None
@@ -131,14 +141,37 @@ def record_visit(
     report: str | None = None,
     *,
     status: str = VisitStatus.DONE.value,
+    survey: dict[str, Any] | None = None,
     **values: Any,
 ) -> str:
     """Record a visit in one step (by default one that was held); ``report`` is its outcome
-    (the 拜访纪要). Returns the visit's id."""
+    (the 拜访纪要). A held satisfaction-survey visit needs ``survey`` (scores, comments,
+    respondent), written with it. Returns the visit's id."""
     values = {"kind": kind, "planned_start": at, "status": status, **values}
     if report is not None:
         values["outcome"] = report
-    return create_visit(ctx, client_id, **values)
+    with ctx.write() as (session, writer):
+        row = records.create_in(ctx, session, writer, "visit", values, client_id=client_id)
+        _survey_of_visit(ctx, session, writer, row, survey)
+        return row.id
+
+
+def _survey_of_visit(ctx: AppContext, session, writer, visit, survey: dict[str, Any] | None) -> str | None:
+    """Write the survey a held satisfaction-survey visit carries (required for one)."""
+    if visit.kind != VisitKind.SATISFACTION_SURVEY.value or visit.status != VisitStatus.DONE.value:
+        if survey:
+            raise ValidationError("kind", _("Only a satisfaction-survey visit that was held records a survey."))
+        return None
+    if not survey or all(survey.get(name) in (None, "") for name in SCORE_FIELDS):
+        raise ValidationError("score_overall", _("A satisfaction survey visit records the client's scores."))
+    existing = session.scalar(select(Survey.id).where(Survey.visit_id == visit.id, Survey.deleted_at.is_(None)))
+    held = (visit.done_at or visit.planned_start).astimezone().date()
+    values = {**survey, "visit_id": visit.id}
+    values.setdefault("conducted_on", held)
+    if existing is not None:
+        records.update_in(ctx, session, writer, "survey", existing, values)
+        return existing
+    return records.create_in(ctx, session, writer, "survey", values, client_id=visit.client_id).id
 
 
 def complete_visit(
@@ -150,17 +183,22 @@ def complete_visit(
     follow_ups: str | None = None,
     next_steps: str | None = None,
     done_at: dt.datetime | str | None = None,
+    survey: dict[str, Any] | None = None,
     **values: Any,
 ) -> dict[str, Any]:
-    """Mark a visit as held and write its report; returns what changed. Report fields left as
-    ``None`` keep their current text."""
+    """Mark a visit as held and write its report (and, for a satisfaction survey, the survey);
+    returns what changed. Report fields left as ``None`` keep their current text."""
     changes: dict[str, Any] = {"status": VisitStatus.DONE.value, **values}
     for name, value in zip(_REPORT_FIELDS, (outcome, client_requests, follow_ups, next_steps), strict=True):
         if value is not None:
             changes[name] = value
     if done_at is not None:
         changes["done_at"] = parse_datetime("done_at", done_at)
-    return update_visit(ctx, visit_id, **changes)
+    with ctx.write() as (session, writer):
+        changed = records.update_in(ctx, session, writer, "visit", visit_id, changes)
+        row = records.get_live(session, "visit", visit_id)
+        _survey_of_visit(ctx, session, writer, row, survey)
+        return changed
 
 
 def cancel_visit(ctx: AppContext, visit_id: str) -> dict[str, Any]:

@@ -637,13 +637,14 @@ class MainWindow(QMainWindow):
             if refresh is not None:
                 refresh()
 
-    def import_file(self, client_id: str | None = None, client_name: str = ""):
-        """The import wizard (clients or contacts; contacts into ``client_id`` when given)."""
+    def import_file(self, client_id: str | None = None, client_name: str = "", kind: str | None = None):
+        """The import wizard (clients, contacts or equipment; contacts or equipment into
+        ``client_id`` when given; ``kind`` chosen beforehand)."""
         if self.ctx is None:
             return None
         from .dialogs.import_wizard import ImportWizard
 
-        wizard = ImportWizard(self.ctx, self.tasks, self, client_id=client_id, client_name=client_name)
+        wizard = ImportWizard(self.ctx, self.tasks, self, client_id=client_id, client_name=client_name, kind=kind)
         wizard.imported.connect(lambda _result: self._refresh_pages())
         wizard.open()
         self._import_wizard = wizard
@@ -875,6 +876,40 @@ class MainWindow(QMainWindow):
             refresh = getattr(page, "refresh", None)
             if refresh is not None:
                 refresh()
+        self.transfer_files()
+
+    def transfer_files(self):
+        """Attachment files after the rows, on the pool: a long upload never holds up the next
+        row sync. Progress shows in the status bar; the workspaces refresh when files arrive."""
+        if self.sync_engine is None or getattr(self, "_files_handle", None) is not None:
+            return None
+        from ..sync.files import FileSync
+
+        engine = self.sync_engine
+
+        def work(token, progress):
+            return FileSync(engine).run(progress=lambda done, total, name: progress(done, total, name), cancel=token.event)
+
+        def shown(done: int, total: int, name: str) -> None:
+            if total:
+                self.statusBar().showMessage(_("Files: {percent}% ({name})").format(percent=done * 100 // total, name=name), 3000)
+
+        def finished(report) -> None:
+            self._files_handle = None
+            if report.failed:
+                self.statusBar().showMessage(_("Some files were not transferred: {error}").format(error=report.failed[0]["error"]), 10000)
+            if report.downloaded or report.uploaded or report.failed:
+                for page in self.pages.values():
+                    refresh = getattr(page, "refresh", None)
+                    if refresh is not None:
+                        refresh()
+
+        def failed(exc) -> None:
+            self._files_handle = None
+            self.statusBar().showMessage(_("Files were not transferred: {error}").format(error=getattr(exc, "message", exc)), 10000)
+
+        self._files_handle = self.tasks.run(work, on_result=finished, on_error=failed, on_progress=shown, name="files")
+        return self._files_handle
 
     def _sync_failed(self, exc: BaseException) -> None:
         code = getattr(exc, "code", None)

@@ -22,7 +22,7 @@ from accountdesk.domain.schema import SCHEMAS
 from accountdesk.domain.validation import uscc_check_char
 from accountdesk.io.importer import plan_import, run_import
 from accountdesk.models import Client, Contact, Equipment
-from accountdesk.server import admin
+from accountdesk.server import admin, repo
 from accountdesk.server import tables as t
 from accountdesk.server.cli import main as server_main
 from accountdesk.services import clients as client_service
@@ -257,3 +257,33 @@ def test_the_owner_must_be_an_active_known_user_and_exit_codes(server, tmp_path,
     # anything else (here: no database there) is exit 1
     assert server_main(["--database-url", "postgresql+psycopg://nobody@127.0.0.1:1/none", "import", str(path),
                         "--kind", "clients", "--owner", "sup"]) == 1
+
+
+def test_a_client_pushed_while_the_file_is_checked_is_a_duplicate_not_a_second_record(server, make_device, tmp_path,
+                                                                                       monkeypatch):
+    from accountdesk.io import plan as P
+    from accountdesk.server.importer import import_file
+
+    server.add_user("sup", "supervisor")
+    server.add_user("mgr", "manager")
+    laptop = make_device("sup")
+    laptop.sync()
+    path = clients_csv(tmp_path / "客户.csv")
+    checked = P.refuse_rejected
+
+    def meanwhile(plan, skip_rejected):  # between the checks and the write: a laptop pushes a client of the file
+        if not hasattr(meanwhile, "done"):
+            meanwhile.done = True
+            client_service.create_client(laptop.ctx, name="深圳中和检测技术有限公司")
+            laptop.sync()
+        return checked(plan, skip_rejected)
+
+    monkeypatch.setattr(P, "refuse_rejected", meanwhile)
+    outcome = import_file(server.db, path, "clients", owner="sup", skip_rejected=True)
+    assert outcome.result.to_dict() == {"created": 3, "merged": 0, "skipped": 2, "rejected": 3}
+    assert [(d.row, d.reason) for d in outcome.plan.duplicates] == [(4, "name"), (5, "name")]
+    with server.db.read() as conn:
+        names = [r["data"]["name"] for r in repo.live_clients(conn)]
+    assert sorted(names) == sorted(["上海护航科技有限公司", "北京远景医疗器械股份有限公司", "深圳中和检测技术有限公司",
+                                    "广州已有客户有限公司"])
+

@@ -217,13 +217,75 @@ def test_contacts_into_one_client_from_its_contacts_tab(qtbot, ctx, tasks, setti
     workspace = win.workspace_host.widget
     tab = workspace.show_tab("contacts")
     wizard = tab.import_contacts()
-    assert wizard.kind_combo.currentData() == "contacts" and not wizard.kind_combo.isEnabled()
+    assert wizard.kind_combo.currentData() == "contacts"
+    assert [wizard.kind_combo.itemData(i) for i in range(wizard.kind_combo.count())] == ["contacts", "equipment"]
     choose_file(qtbot, wizard, path)
     wizard.next_button.click()
     with qtbot.waitSignal(wizard.imported, timeout=20000):
         wizard.next_button.click()
     names = sorted(r["name"] for r in records.list_records(ctx, "contact", client))
     assert names == ["李强", "王芳"]
+    tasks.wait(5000)
+
+
+def equipment_ledger(path):
+    """A calibration lab's ledger: a title row, a two-row header with merged cells, dates as
+    Excel dates and as text."""
+    import datetime as dt
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "仪器设备台账"
+    ws.append(["仪器设备台账（2026年）"])
+    ws.merge_cells("A1:G1")
+    ws.append(["设备名称", "规格型号", "出厂编号", "校准信息", None, "状态", "备注"])
+    ws.append([None, None, None, "上次校准日期", "校准周期（月）", None, None])
+    for col in "ABCFG":
+        ws.merge_cells(f"{col}2:{col}3")
+    ws.merge_cells("D2:E2")
+    ws.append(["电子天平", "XS205", "B123456789", dt.date(2025, 6, 1), 12, "在用", None])
+    ws.append(["恒温恒湿箱", "HWS-150", None, "2024/03/15", "24", "停用", "待修"])
+    ws.append(["三坐标测量机", "CMM-500", "cmm 0007", "2025-02-01", 12, "在用", "年检合格"])  # already registered
+    wb.save(path)
+    return path
+
+
+def test_equipment_ledger_from_the_equipment_tab_with_a_merge(qtbot, ctx, tasks, settings, tmp_path):
+    from accountdesk.services import equipment, records
+    from accountdesk.ui.main_window import MainWindow
+
+    client = create_client(ctx, name="苏州精测计量有限公司")
+    cmm = equipment.create_equipment(ctx, client, "三坐标测量机", model="CMM-500", serial="CMM-0007")
+    path = equipment_ledger(tmp_path / "台账.xlsx")
+    win = MainWindow(ctx, tasks, settings)
+    qtbot.addWidget(win)
+    win.show()
+    win.open_client(client)
+    tab = win.workspace_host.widget.show_tab("equipment")
+    assert tab.import_button.text() == "Import…"
+    wizard = tab.import_equipment()
+    assert wizard.kind_combo.currentData() == "equipment"
+    choose_file(qtbot, wizard, path)
+    assert wizard.step == 1 and "header in row 3" in wizard.file_info.text() and "importing: Equipment" in wizard.file_info.text()
+    assert wizard.combos[column_row(wizard, "上次校准日期")].currentData() == "last_calibrated_on"
+    assert wizard.combos[column_row(wizard, "出厂编号")].currentData() == "serial"
+    assert wizard.mapping_summary.text() == "3 rows: 2 new, 1 duplicates, 0 rejected"
+    wizard.next_button.click()
+    d = wizard.duplicates_model
+    assert d.rowCount() == 1 and d.text(0, 2) == "三坐标测量机" and d.text(0, 3) == "Same serial number and model"
+    wizard.merge_all_button.click()
+    with qtbot.waitSignal(wizard.imported, timeout=20000) as blocker:
+        wizard.next_button.click()
+    result = blocker.args[0]
+    assert (result.created, result.merged, result.skipped, result.rejected) == (2, 1, 0, 0)
+    rows = {r["name"]: r for r in records.list_records(ctx, "equipment", client)}
+    assert set(rows) == {"电子天平", "恒温恒湿箱", "三坐标测量机"}
+    assert (rows["恒温恒湿箱"]["status"], str(rows["恒温恒湿箱"]["last_calibrated_on"]), rows["恒温恒湿箱"]["notes"]) == (
+        "out_of_service", "2024-03-15", "待修")
+    # the merge filled the registered instrument's empty fields and kept its serial number
+    assert rows["三坐标测量机"]["id"] == cmm and rows["三坐标测量机"]["serial"] == "CMM-0007"
+    assert rows["三坐标测量机"]["calibration_interval_months"] == 12 and rows["三坐标测量机"]["notes"] == "年检合格"
+    qtbot.waitUntil(lambda: tab.equipment.view.model().rowCount() == 3, timeout=10000)
     tasks.wait(5000)
 
 
@@ -421,7 +483,7 @@ def test_clients_page_import_button_and_menus_in_chinese(qtbot, window):
     assert page.import_button.text() == "Import…"
     page.import_button.click()
     wizard = window._import_wizard
-    assert wizard.isVisible() and wizard.windowTitle() == "Import clients or contacts"
+    assert wizard.isVisible() and wizard.windowTitle() == "Import clients, contacts or equipment"
     wizard.reject()
     window.apply_language("zh_CN")
     assert menu_titles(window) == ["文件(&F)", "工具(&T)", "帮助(&H)"]

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from accountdesk.services import clients, records, visits
+from accountdesk.services.agenda import KINDS
 from accountdesk.services.feedback import record_feedback
 from accountdesk.ui.pages.today import TodayPage
 
@@ -80,7 +81,7 @@ def test_filters_are_remembered(qtbot, ctx, tasks, settings, window):
     assert again.scope == "all" and again.scope_buttons["all"].isChecked()
     assert [i.kind for i in again.items] == ["complaint"]
     assert not again.kind_actions["visit_planned"].isChecked() and again.kind_actions["complaint"].isChecked()
-    assert again.kind_button.text() == "Kinds: 1 of 8"
+    assert again.kind_button.text() == f"Kinds: 1 of {len(KINDS)}"
     again.set_kinds(None)
     qtbot.waitUntil(lambda: len(again.items) > 1, timeout=5000)
     assert settings.get("today_kinds") == []

@@ -1,10 +1,11 @@
 """Pushing the outbox: batches claimed through the batch index, their bodies spliced from the stored JSON,
-the next one prepared while the server applies one, each answer stored before the next is sent."""
+the next one prepared while the server applies one and sent as soon as its answer is in, that answer stored
+while the server applies the next."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,9 +125,12 @@ class PushMixin:
         return next((min(cursor, c) for upto, c in live if last <= upto), cursor)
 
     def _push(self, report: SyncReport, notify: Progress, check: Callable[[], None]) -> None:
-        """Send the outbox batch by batch. While the server applies one batch the next is read
-        and encoded (a join of a whole profile is mostly waiting otherwise); batches still go one
-        at a time, in order, each answer stored before the next is sent."""
+        """Send the outbox batch by batch, in order, one at a time: a batch is sent only once the
+        server has answered the one before (it may refer to rows created there). Everything else
+        overlaps the server's work: as soon as an answer arrives the next batch (read and encoded
+        while the server applied the last) goes out, and the answer is stored while the server
+        applies it. An answer not yet stored when the laptop stops leaves its batch claimed: it is
+        sent again first and the server answers it from its record of that batch."""
         with self.store.write() as session:  # users are the server's: their local records are not sent
             session.execute(delete(OutboxEntry).where(OutboxEntry.entity == "user", OutboxEntry.status == "pending"))
             total = session.scalar(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.status == "pending"))
@@ -134,15 +138,30 @@ class PushMixin:
             return
         done = 0
         notify("push", 0, total)
+
+        def send(batch: _Batch) -> Future:
+            return pool.submit(self._request, "POST", "/v1/sync/push", encoded=batch.body)
+
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="accountdesk-push") as pool:
             claimed = self._claim_batch()
             batch = self._batch_body(*claimed) if claimed else None
+            if batch is None:
+                return
+            check()
+            answer = send(batch)
+            following: _Batch | None = None
             while batch is not None:
-                check()
-                answer = pool.submit(self._request, "POST", "/v1/sync/push", encoded=batch.body)
                 claimed = self._claim_batch(exclude=batch.batch_id)
                 following = self._batch_body(*claimed) if claimed else None
-                self._store_push_result(batch, answer.result(), report)
+                result = answer.result()
+                try:
+                    check()
+                except Exception:
+                    self._store_push_result(batch, result, report)  # cancelled: what is answered is kept
+                    raise
+                if following is not None:
+                    answer = send(following)
+                self._store_push_result(batch, result, report)
                 done += len(batch.entries)
                 notify("push", done, max(total, done))
                 batch = following

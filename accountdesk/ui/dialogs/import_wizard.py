@@ -52,6 +52,7 @@ def reason_text(code: str | None) -> str:
         "name": _("Same name"),
         "mobile": _("Same mobile"),
         "email": _("Same email"),
+        "serial": _("Same serial number and model"),
     }.get(code or "", code or "")
 
 
@@ -91,12 +92,14 @@ def _fit_columns(view: QTableView, most: int = 280) -> None:
 
 
 class ImportWizard(QDialog):
-    """The import dialog. ``client_id``: import contacts into this client (no client column needed)."""
+    """The import dialog. ``client_id``: import contacts or equipment into this client (no client
+    column needed); ``kind``: what the file holds, chosen beforehand."""
 
     #: The import was written: the ImportResult.
     imported = Signal(object)
 
-    def __init__(self, ctx, tasks, parent=None, *, client_id: str | None = None, client_name: str = ""):
+    def __init__(self, ctx, tasks, parent=None, *, client_id: str | None = None, client_name: str = "",
+                 kind: str | None = None):
         super().__init__(parent)
         self._ctx = ctx
         self._tasks = tasks
@@ -115,10 +118,11 @@ class ImportWizard(QDialog):
         self._replan_timer.timeout.connect(self._replan)
 
         if client_id:
-            self.setWindowTitle(_("Import contacts into {client}").format(client=client_name) if client_name
-                                else _("Import contacts of this client"))
+            self.setWindowTitle(_("Import contacts or equipment into {client}").format(client=client_name) if client_name
+                                else _("Import contacts or equipment of this client"))
         else:
-            self.setWindowTitle(_("Import clients or contacts"))
+            self.setWindowTitle(_("Import clients, contacts or equipment"))
+        self._kind = kind
         self.setMinimumSize(860, 580)
         self.setStyleSheet(f"QLabel#Step {{ color: {style.TEXT_MUTED}; padding: 4px 10px; }}"
                            f"QLabel#StepActive {{ color: {style.ACCENT}; background: {style.ACCENT_SOFT}; "
@@ -195,13 +199,13 @@ class ImportWizard(QDialog):
         self.file_error.hide()
         form.addRow("", self.file_error)
         self.kind_combo = QComboBox()
-        if self._client_id:
-            self.kind_combo.addItem(_("Contacts"), "contacts")
-            self.kind_combo.setEnabled(False)
-        else:
+        if not self._client_id:
             self.kind_combo.addItem(_("Guess from the column names"), None)
             self.kind_combo.addItem(_("Clients"), "clients")
-            self.kind_combo.addItem(_("Contacts"), "contacts")
+        self.kind_combo.addItem(_("Contacts"), "contacts")
+        self.kind_combo.addItem(_("Equipment"), "equipment")
+        if self._kind is not None:
+            self.kind_combo.setCurrentIndex(self.kind_combo.findData(self._kind))
         self.kind_combo.setMinimumWidth(260)
         kind_row = QHBoxLayout()
         kind_row.addWidget(self.kind_combo)
@@ -212,7 +216,9 @@ class ImportWizard(QDialog):
             "<b>Clients</b>: 客户名称 (required), 统一社会信用代码, 行业, 客户等级, 省份, 城市, 员工人数 …<br>"
             "<b>Contacts</b>: 姓名 (required), 客户名称 or 统一社会信用代码 of their client, 职务, 部门, 手机, "
             "邮箱, 汇报对象 …<br>Title rows above the header and merged cells are fine. Export a list first to "
-            "see every column."))
+            "see every column.") + "<br>" + _(
+            "<b>Equipment</b>: 设备名称 (required), 客户名称 or 统一社会信用代码 of its client, 规格型号, 出厂编号, "
+            "上次校准日期, 校准周期（月）… The same serial number and model is a duplicate."))
         examples.setObjectName("Note")
         examples.setWordWrap(True)
         layout.addSpacing(8)
@@ -500,7 +506,7 @@ class ImportWizard(QDialog):
         from ...io import mapping as M
 
         plan = self.plan
-        kind_text = _("Clients") if plan.kind == "clients" else _("Contacts")
+        kind_text = {"clients": _("Clients"), "contacts": _("Contacts"), "equipment": _("Equipment")}[plan.kind]
         parts = [_("File: {file}").format(file=plan.path.name), plan.format.upper()]
         if plan.encoding:
             parts.append(_("encoding {encoding}").format(encoding=plan.encoding))

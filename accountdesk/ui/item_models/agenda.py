@@ -26,6 +26,7 @@ KIND_ICONS = (
     ("contract", "contract"),
     ("improvement", "improvement"),
     ("survey", "check"),
+    ("task", "check"),
     ("visit", "visit"),
 )
 

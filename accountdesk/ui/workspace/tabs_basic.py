@@ -286,6 +286,20 @@ class EquipmentTab(Tab):
             new_label=_("New equipment"),
         )
         self.layout_.addWidget(self.equipment)
+        self.import_button = QPushButton(_("Import…"))
+        self.import_button.setToolTip(_("Import this client's equipment ledger from an Excel or CSV file"))
+        self.import_button.clicked.connect(self.import_equipment)
+        self.equipment.extra_bar.addWidget(self.import_button)
+
+    def import_equipment(self):
+        """The import wizard of the main window, for equipment of this client."""
+        window = self.window()
+        if not hasattr(window, "import_file"):
+            return None
+        wizard = window.import_file(self.client_id, kind="equipment")
+        if wizard is not None:
+            wizard.imported.connect(lambda _result: self.reload())
+        return wizard
 
 
 class OpportunitiesTab(Tab):

@@ -3,22 +3,207 @@ and the quick "Record visit" dialog."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 
-from PySide6.QtWidgets import QPushButton, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...i18n import _
 from ...labels import label
-from ...models.enums import VisitChannel, VisitKind, VisitStatus
+from ...models.enums import TaskStatus, VisitChannel, VisitKind, VisitStatus
 from ...services import records, scheduling
+from ...services import tasks as tasks_service
 from ..forms import Lookups, RecordDialog
 from ..forms.fmt import fmt_date, fmt_datetime
+from ..forms.record_form import RecordForm
 from .common import AMBER, GREEN, GREY, RED, Column, icon, section_title
 from .tabs_basic import Tab, split
 
 QUICK_FIELDS = ["kind", "planned_start", "channel", "outcome"]
 REPORT_FIELDS = ["done_at", "attendee_contact_ids", "attendee_user_ids", "outcome", "client_requests", "follow_ups",
                  "next_steps"]
+
+
+SURVEY_FIELDS = ["respondent_contact_id", "score_service_quality", "score_responsiveness", "score_professionalism",
+                 "score_relationship", "score_overall", "comments"]
+
+
+class VisitDialog(RecordDialog):
+    """A visit's form that records what the visit was for: a satisfaction-survey visit asks for the
+    survey (scores per dimension, comments), saved with it through the visit services."""
+
+    def __init__(self, ctx, client_id: str, *, row_id: str | None = None, lookups: Lookups | None = None,
+                 fields=None, defaults=None, title=None, before_save=None, parent=None):
+        super().__init__(ctx, "visit", client_id=client_id, row_id=row_id, fields=fields, defaults=defaults,
+                         title=title, lookups=lookups, before_save=before_save, parent=parent)
+        self.survey_box = QGroupBox(_("Satisfaction survey"), self)
+        self.survey_box.setObjectName("survey_box")
+        box = QVBoxLayout(self.survey_box)
+        self.survey_form = RecordForm(ctx, "survey", client_id=client_id, fields=SURVEY_FIELDS, lookups=lookups,
+                                      columns=2)
+        box.addWidget(self.survey_form)
+        holder_layout = self.form.parentWidget().layout()
+        holder_layout.addWidget(self.survey_box)
+        self._survey_id = None
+        if row_id:
+            existing = [r for r in records.list_records(ctx, "survey", client_id) if r.get("visit_id") == row_id]
+            if existing:
+                self._survey_id = existing[0]["id"]
+                self.survey_form.set_values(existing[0])
+        kind_editor = self.form.editors.get("kind")
+        if kind_editor is not None:
+            kind_editor.changed.connect(self._kind_changed)
+        self._kind_changed()
+        if self.is_survey():
+            self.resize(max(self.width(), 720), min(self.height() + 260, 760))
+
+    def kind(self) -> str | None:
+        editor = self.form.editors.get("kind")
+        if editor is not None:
+            return editor.value()
+        return self.original.get("kind")
+
+    def is_survey(self) -> bool:
+        return self.kind() == VisitKind.SATISFACTION_SURVEY.value
+
+    def _kind_changed(self) -> None:
+        self.survey_box.setVisible(self.is_survey())
+
+    def save(self) -> bool:
+        from ...errors import AccountDeskError, ValidationError
+        from ...services import visits
+
+        self.general_error.hide()
+        self.form.clear_errors()
+        self.survey_form.clear_errors()
+        values = self.form.values(only_modified=bool(self.row_id))
+        if self._before_save is not None:
+            values = self._before_save(values)
+        survey = None
+        if self.is_survey() and values.get("status", self.original.get("status")) == VisitStatus.DONE.value:
+            survey = {k: v for k, v in self.survey_form.values().items() if v not in (None, "", [])}
+        try:
+            if self.row_id:
+                if survey is not None or values.get("status") == VisitStatus.DONE.value:
+                    values.pop("status", None)
+                    self.saved_id = self.row_id
+                    visits.complete_visit(self.ctx, self.row_id, survey=survey, **values)
+                else:
+                    if values:
+                        records.update_record(self.ctx, "visit", self.row_id, values)
+                    self.saved_id = self.row_id
+            else:
+                rest = dict(values)
+                kind = rest.pop("kind", None)
+                at = rest.pop("planned_start", None)
+                if kind is None or at is None:
+                    raise ValidationError("kind" if kind is None else "planned_start",
+                                          _("{label} is required.").format(label=_("Kind") if kind is None else _("Start")))
+                self.saved_id = visits.record_visit(self.ctx, self.client_id, kind, at, survey=survey, **rest)
+        except ValidationError as exc:
+            rest_errors = self.form.show_errors(exc.errors)
+            rest_errors = self.survey_form.show_errors(rest_errors) if rest_errors else []
+            if rest_errors:
+                self._general("\n".join(m for _f, m in rest_errors))
+            return False
+        except AccountDeskError as exc:
+            self._general(exc.message)
+            return False
+        self.saved.emit(self.saved_id)
+        self.accept()
+        return True
+
+
+class NextStepsDialog(QDialog):
+    """The next steps written in a visit report, each offered as a task (owner, due date)."""
+
+    def __init__(self, ctx, visit: dict, lookups: Lookups, parent=None):
+        super().__init__(parent)
+        from ...services.tasks import DEFAULT_DUE_DAYS, next_step_lines
+
+        self.ctx = ctx
+        self.visit = visit
+        self.created: list[str] = []
+        self.setObjectName("NextStepsDialog")
+        self.setWindowTitle(_("Next steps as tasks"))
+        layout = QVBoxLayout(self)
+        intro = QLabel(_("Each next step becomes a task on Today and in the calendar."), self)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        grid = QGridLayout()
+        grid.addWidget(QLabel(_("Task"), self), 0, 0)
+        grid.addWidget(QLabel(_("Owner"), self), 0, 1)
+        grid.addWidget(QLabel(_("Due"), self), 0, 2)
+        held = (visit.get("done_at") or visit["planned_start"]).astimezone().date()
+        due = held + dt.timedelta(days=DEFAULT_DUE_DAYS)
+        users = lookups.users()
+        self.rows: list[tuple[QCheckBox, QLineEdit, QComboBox, QDateEdit]] = []
+        for i, line in enumerate(next_step_lines(visit.get("next_steps")), start=1):
+            check = QCheckBox(self)
+            check.setChecked(True)
+            title = QLineEdit(line, self)
+            title.setMaxLength(200)
+            owner = QComboBox(self)
+            for uid, name in users:
+                owner.addItem(name, uid)
+            at = owner.findData(visit.get("owner_id") or ctx.actor.id)
+            owner.setCurrentIndex(max(at, 0))
+            when = QDateEdit(QDate(due.year, due.month, due.day), self)
+            when.setCalendarPopup(True)
+            when.setDisplayFormat("yyyy-MM-dd")
+            row = QHBoxLayout()
+            row.addWidget(check)
+            row.addWidget(title, 1)
+            grid.addLayout(row, i, 0)
+            grid.addWidget(owner, i, 1)
+            grid.addWidget(when, i, 2)
+            self.rows.append((check, title, owner, when))
+        grid.setColumnStretch(0, 1)
+        layout.addLayout(grid)
+        self.error = QLabel("", self)
+        self.error.setStyleSheet("color: #c0392b;")
+        self.error.hide()
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Create tasks"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Not now"))
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(720, min(160 + 40 * len(self.rows), 600))
+
+    def steps(self) -> list[dict]:
+        return [{"title": title.text(), "owner_id": owner.currentData(), "due_on": when.date().toPython()}
+                for check, title, owner, when in self.rows if check.isChecked() and title.text().strip()]
+
+    def save(self) -> bool:
+        from ...errors import AccountDeskError
+        from ...services.tasks import tasks_from_visit
+
+        try:
+            self.created = tasks_from_visit(self.ctx, self.visit["id"], self.steps())
+        except AccountDeskError as exc:
+            self.error.setText(exc.message)
+            self.error.show()
+            return False
+        self.accept()
+        return True
 
 
 def record_visit_dialog(ctx, client_id: str, lookups: Lookups | None = None, parent=None, *,
@@ -35,8 +220,8 @@ def record_visit_dialog(ctx, client_id: str, lookups: Lookups | None = None, par
         return values
 
     now = ctx.now().replace(second=0, microsecond=0)
-    return RecordDialog(
-        ctx, "visit", client_id=client_id, fields=QUICK_FIELDS, lookups=lookups, parent=parent,
+    return VisitDialog(
+        ctx, client_id, fields=QUICK_FIELDS, lookups=lookups, parent=parent,
         defaults={"kind": kind or VisitKind.RETURN_VISIT.value, "planned_start": now, "channel": VisitChannel.ONSITE.value,
                   **({"purpose": purpose} if purpose else {})},
         title=_("Record visit"), before_save=done,
@@ -151,11 +336,54 @@ class VisitsTab(Tab):
         box.addWidget(self.report)
         self.visits.selection_changed.connect(self._show_report)
         self.visits.changed.connect(lambda _e: self.plans.reload())
-        self.layout_.addWidget(split(self.plans, self.visits, holder, sizes=[170, 330, 150]))
+        self.tasks = self.panel(
+            "task",
+            [
+                Column("title", _("Task"), width=220),
+                Column("owner_id", _("Owner"), lambda r: lookups.user_name(r.get("owner_id")), width=90),
+                Column("due_on", _("Due"), lambda r: fmt_date(r.get("due_on")), sort=lambda r: str(r.get("due_on") or ""),
+                       width=90, color=lambda r: RED if r.get("status") == "open" and r.get("due_on") and r["due_on"] < today
+                       else None),
+                Column("status", _("Status"), lambda r: label(TaskStatus, r.get("status")), width=70),
+            ],
+            title=_("Tasks"),
+            empty=_("No tasks. Next steps of a visit report become tasks."),
+            new_label=_("New task"),
+            load=lambda: tasks_service.list_tasks(ctx, client_id),
+            describe=lambda r: r.get("title") or "",
+            defaults=lambda: {"owner_id": ctx.actor.id, "status": "open"},
+        )
+        self.task_done_button = QPushButton(icon("check"), _("Mark done"), self)
+        self.task_done_button.setObjectName("task_done")
+        self.task_done_button.setEnabled(False)
+        self.task_done_button.setVisible(self.tasks.can_edit)
+        self.tasks.extra_bar.addWidget(self.task_done_button)
+        self.task_done_button.clicked.connect(self.complete_task)
+        self.tasks.selection_changed.connect(
+            lambda r: self.task_done_button.setEnabled(bool(r) and r.get("status") == "open"))
+        self.plan_record_button = QPushButton(icon("visit"), _("Record a visit of this plan"), self)
+        self.plan_record_button.setObjectName("record_plan_visit")
+        self.plan_record_button.setEnabled(False)
+        self.plan_record_button.setVisible(not self.visits.new_button.isHidden())
+        self.plans.extra_bar.addWidget(self.plan_record_button)
+        self.plan_record_button.clicked.connect(lambda: self.record_visit(plan_id=self.plans.current_id()))
+        self.plans.selection_changed.connect(lambda r: self.plan_record_button.setEnabled(r is not None))
+        bottom = split(holder, self.tasks, orientation=Qt.Orientation.Horizontal, sizes=[400, 400])
+        self.layout_.addWidget(split(self.plans, self.visits, bottom, sizes=[170, 330, 170]))
+
+    def complete_task(self) -> None:
+        row = self.tasks.current_row()
+        if not row:
+            return
+        tasks_service.complete_task(self.ctx, row["id"])
+        self.tasks.reload()
+        self.tasks.select(row["id"])
+        self.changed.emit("task")
 
     def reload(self) -> None:
         self.visits.reload()  # first: the plans' next due dates come from the visits
         self.plans.reload()
+        self.tasks.reload()
         if self.visits.current_row() is None and self.visits.model.rows:
             self.visits.view.selectRow(0)
         self._show_report(self.visits.current_row())
@@ -168,12 +396,11 @@ class VisitsTab(Tab):
             plan = next((r for r in self.plans.model.rows if r["id"] == plan_id), None)
             if plan is None:
                 plan = records.get_record(self.ctx, "visit_plan", plan_id)
-        elif self.plans.view.hasFocus():
-            plan = self.plans.current_row()
         if plan is not None:
             kind = plan["kind"]
             purpose = plan.get("title") if kind == VisitKind.CUSTOM.value else None
         dlg = record_visit_dialog(self.ctx, self.client_id, self.lookups, self, kind=kind, purpose=purpose)
+        self.last_dialog = dlg
         dlg.saved.connect(self._recorded)
         dlg.open()
         return dlg
@@ -187,8 +414,8 @@ class VisitsTab(Tab):
         def done(values):
             return {**values, "status": VisitStatus.DONE.value}
 
-        dlg = RecordDialog(self.ctx, "visit", client_id=self.client_id, row_id=row["id"], lookups=self.lookups,
-                           fields=REPORT_FIELDS, title=_("Visit report"), before_save=done, parent=self)
+        dlg = VisitDialog(self.ctx, self.client_id, row_id=row["id"], lookups=self.lookups,
+                          fields=REPORT_FIELDS, title=_("Visit report"), before_save=done, parent=self)
         dlg.saved.connect(self._recorded)
         dlg.open()
         return dlg
@@ -197,6 +424,23 @@ class VisitsTab(Tab):
         self.reload()
         self.visits.select(row_id)
         self.changed.emit("visit")
+        self.offer_tasks(row_id)
+
+    def offer_tasks(self, visit_id: str) -> NextStepsDialog | None:
+        """After a report with next steps: offer them as tasks (those not made yet)."""
+        from ...services.tasks import next_step_lines
+
+        visit = records.get_record(self.ctx, "visit", visit_id)
+        if visit.get("status") != VisitStatus.DONE.value or not next_step_lines(visit.get("next_steps")):
+            return None
+        made = {r["title"] for r in records.list_records(self.ctx, "task", self.client_id) if r.get("visit_id") == visit_id}
+        if set(next_step_lines(visit.get("next_steps"))) <= made:
+            return None
+        dlg = NextStepsDialog(self.ctx, visit, self.lookups, self)
+        dlg.accepted.connect(lambda: (self.tasks.reload(), self.changed.emit("task")))
+        self.next_steps_dialog = dlg
+        dlg.open()
+        return dlg
 
     def _show_report(self, row) -> None:
         if not row:

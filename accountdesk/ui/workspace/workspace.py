@@ -25,6 +25,7 @@ from ...models.enums import ClientStatus, RiskKind, Tier
 from ...services import records
 from ...services import workspace as ws
 from ..forms import Lookups
+from .attachments import AttachmentsTab
 from .common import AMBER, GREEN, GREY, RED, badge, icon
 from .contacts import ContactsTab
 from .feedback_tab import FeedbackTab
@@ -48,15 +49,16 @@ STATUS_COLOURS = {"prospect": GREY, "active": GREEN, "at_risk": AMBER, "dormant"
 #: tab name -> (class, English title msgid via _ at build time, icon)
 TAB_ORDER = (
     "overview", "contacts", "visits", "service", "services", "feedback", "surveys", "improvement",
-    "equipment", "opportunities", "timeline", "ownership",
+    "equipment", "opportunities", "timeline", "attachments", "ownership",
 )
 #: entity -> the tab that shows it
 ENTITY_TABS = {
-    "client": "overview", "risk_flag": "overview", "contact": "contacts", "visit": "visits", "visit_plan": "visits",
+    "client": "overview", "risk_flag": "overview", "contact": "contacts", "visit": "visits", "visit_plan": "visits", "task": "visits",
     "service_commitment": "service", "service_note": "service", "client_service": "services",
     "service_delivery": "services", "feedback": "feedback", "survey": "surveys", "improvement_plan": "improvement",
     "improvement_item": "improvement", "equipment": "equipment", "opportunity": "opportunities",
     "interaction": "timeline", "ownership_change": "ownership", "handover": "ownership",
+    "attachment": "attachments",
 }
 TAB_ALIASES = {"value_added": "services", "vas": "services", "history": "ownership", "risks": "overview",
                "risk_flag": "overview", "interactions": "timeline"}
@@ -75,6 +77,7 @@ def _tab_titles() -> dict[str, str]:
         "equipment": _("Equipment"),
         "opportunities": _("Opportunities"),
         "timeline": _("Timeline"),
+        "attachments": _("Attachments"),
         "ownership": _("Ownership"),
     }
 
@@ -91,6 +94,7 @@ TAB_CLASSES: dict[str, type[Tab]] = {
     "equipment": EquipmentTab,
     "opportunities": OpportunitiesTab,
     "timeline": TimelineTab,
+    "attachments": AttachmentsTab,
     "ownership": OwnershipTab,
 }
 
@@ -219,6 +223,8 @@ class ClientWorkspace(QWidget):
         name = TAB_ALIASES.get(name, name)
         if name not in self.tabs_by_name:
             tab = TAB_CLASSES[name](self.ctx, self.client_id, self.lookups)
+            if hasattr(tab, "tasks"):  # tabs that run work off the GUI thread (attachments' thumbnails)
+                tab.tasks = self.tasks
             tab.changed.connect(lambda entity, n=name: self._data_changed(n, entity))
             tab.open_requested.connect(self.show_tab)
             if isinstance(tab, OverviewTab):
