@@ -469,8 +469,12 @@ class MainWindow(QMainWindow):
                           _("Complaints, appeals and suggestions of all your clients will be listed here. "
                             "Until then, record feedback in a client's workspace."), icon="feedback")
 
+    def _locked(self) -> bool:
+        lock = getattr(self, "app_lock", None)
+        return lock is not None and lock.locked is not None
+
     def show_page(self, key: str) -> None:
-        if key not in self._nav_keys() or self.ctx is None:
+        if key not in self._nav_keys() or self.ctx is None or self._locked():  # (a notification clicked while locked)
             return
         widget = self.page(key)
         self.current_key = key
@@ -522,6 +526,8 @@ class MainWindow(QMainWindow):
 
     def open_item(self, client_id: str, entity: str | None, row_id: str | None) -> None:
         """Open a client's workspace, on the tab of ``entity`` (and the row) when given."""
+        if self._locked():
+            return
         if self.current_key and self.stack.currentWidget() is not self.workspace_host:
             self._return_to = self.current_key
         cls = optional_class("accountdesk.ui.workspace", "ClientWorkspace")

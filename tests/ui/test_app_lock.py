@@ -44,7 +44,7 @@ def sign_in(qtbot, window, server, password):
 
 
 def test_idle_lock_hides_client_data_and_the_sign_in_password_unlocks_it_offline(qtbot, ctx, window, server, settings):
-    create_client(ctx, name="锁屏测试客户有限公司")
+    cid = create_client(ctx, name="锁屏测试客户有限公司")
     assert not window.app_lock.timer.isActive()  # a profile used on its own: no lock by default
     sign_in(qtbot, window, server, sync_env.PASSWORD)
     qtbot.waitUntil(lambda: window.sync_engine is not None, timeout=20000)
@@ -60,6 +60,9 @@ def test_idle_lock_hides_client_data_and_the_sign_in_password_unlocks_it_offline
     lock = window.app_lock.screen
     assert window.stack.currentWidget() is lock and not window.nav.isEnabled() and not window.menuBar().isEnabled()
     assert lock.password.isVisible() and "password" in lock.text.text()
+    window.open_client(cid)  # e.g. a reminder clicked while locked: the client stays hidden
+    window.show_page("clients")
+    assert window.stack.currentWidget() is lock
     qtbot.keyClicks(lock.password, "not-the-password")
     lock.unlock_button.click()
     assert lock.error.isVisible() and window.stack.currentWidget() is lock

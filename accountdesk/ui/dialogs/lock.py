@@ -27,7 +27,7 @@ class LockScreen(QWidget):
         outer = QVBoxLayout(self)
         outer.addStretch(2)
         box = QWidget()
-        box.setMaximumWidth(460)
+        box.setFixedWidth(440)  # word-wrapped labels need a width to compute their height
         layout = QVBoxLayout(box)
         self.title = QLabel()
         self.title.setObjectName("PageTitle")
@@ -55,7 +55,11 @@ class LockScreen(QWidget):
         self.sign_in_button = QPushButton()
         self.sign_in_button.clicked.connect(self.sign_in_requested)
         layout.addWidget(self.sign_in_button, 0, Qt.AlignmentFlag.AlignCenter)
-        outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
+        centred = QHBoxLayout()
+        centred.addStretch(1)
+        centred.addWidget(box)
+        centred.addStretch(1)
+        outer.addLayout(centred)
         outer.addStretch(3)
         self.retranslate()
 
