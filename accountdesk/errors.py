@@ -40,9 +40,14 @@ class ValidationError(AccountDeskError):
 
 
 class NotFoundError(AccountDeskError):
-    """A referenced record does not exist (or was deleted)."""
+    """A referenced record does not exist (or was deleted). ``field``: the input that named it
+    (``client`` for a client reference), shown by the command line as bad input is."""
 
     exit_code = 2
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class PermissionDenied(AccountDeskError):

@@ -65,7 +65,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "lost": N_("Lost"),
     },
     E.OwnershipKind: {"owner": N_("Account manager"), "backup": N_("Backup owner")},
-    E.HandoverStatus: {"open": N_("Open"), "completed": N_("Completed")},
+    E.HandoverStatus: {"open": N_("Open"), "completed": N_("Completed"), "acknowledged": N_("Acknowledged")},
     E.AttachmentKind: {
         "photo": N_("Photo"),
         "certificate": N_("Certificate"),
@@ -77,6 +77,39 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "other": N_("Other"),
     },
 }
+
+
+#: What one record of each entity is called (history, timeline, conflicts).
+ENTITY_LABELS: dict[str, str] = {
+    "user": N_("User"),
+    "client": N_("Client"),
+    "client_team_member": N_("Team member"),
+    "contact": N_("Contact"),
+    "visit_plan": N_("Visit plan"),
+    "visit": N_("Visit"),
+    "service_commitment": N_("SLA commitment"),
+    "service_note": N_("Service note"),
+    "service_offering": N_("Service offering"),
+    "client_service": N_("Value-added service"),
+    "service_delivery": N_("Service delivery"),
+    "feedback": N_("Feedback"),
+    "survey": N_("Survey"),
+    "improvement_plan": N_("Improvement plan"),
+    "improvement_item": N_("Improvement"),
+    "risk_flag": N_("Risk flag"),
+    "equipment": N_("Equipment"),
+    "interaction": N_("Interaction"),
+    "opportunity": N_("Opportunity"),
+    "attachment": N_("Attachment"),
+    "ownership_change": N_("Ownership"),
+    "handover": N_("Handover"),
+}
+
+
+def entity_label(entity: str) -> str:
+    """The translated name of one record of ``entity`` (the entity itself if unknown)."""
+    text = ENTITY_LABELS.get(entity)
+    return _(text) if text else entity
 
 
 #: Labels of the usual SLA metric codes of a service commitment (anything else shows as written).

@@ -236,3 +236,55 @@ def test_cli_exit_codes(data_dir, capsys, tmp_path):
     assert code == 2
     code, out, err = _run(data_dir, capsys, "attachments", "delete", "nope")
     assert code == 2
+
+
+# -- reports --------------------------------------------------------------------------------------
+
+def _jpeg(path, size=(1600, 1200), color=(30, 110, 235)):
+    from PIL import Image
+
+    Image.new("RGB", size, color).save(path, "JPEG")
+    return path
+
+
+def test_the_dossier_lists_the_files_and_prints_visit_photos_when_asked(ctx, tmp_path):
+    import datetime as dt
+
+    from pypdf import PdfReader
+
+    from accountdesk.reports import render_dossiers
+
+    cid = clients.create_client(ctx, name="护航科技")
+    vid = visits.create_visit(ctx, cid, kind="return_visit", planned_start=dt.datetime(2026, 3, 10, 2, tzinfo=dt.UTC),
+                              status="done", outcome="Installed")
+    A.add_file(ctx, cid, _jpeg(tmp_path / "site-photo.jpg"), to=("visit_id", vid), title="安装现场")
+    A.add_file(ctx, cid, _file(tmp_path, "SLA-signed.pdf", b"%PDF-1.4 not really"), title="签署的SLA", kind="agreement")
+    A.add_file(ctx, cid, _file(tmp_path, "secret.pdf", b"secret"), title="机密合同", confidential=True)
+    plain, photos = tmp_path / "plain.pdf", tmp_path / "photos.pdf"
+    render_dossiers(ctx, [cid], plain)
+    render_dossiers(ctx, [cid], photos, visit_photos=True)
+    text = "".join(p.extract_text() or "" for p in PdfReader(str(plain)).pages).replace("\n", "")
+    for expected in ("Attachments", "安装现场", "site-photo.jpg", "签署的SLA", "Signed agreement", "机密合同"):
+        assert expected in text, expected
+
+    def images(path):
+        return sum(len(p.images) for p in PdfReader(str(path)).pages)
+
+    assert images(photos) == images(plain) + 1  # the visit's photo, printed once, only when asked
+    # scaled: the embedded image is not the 1600 px original
+    embedded = [img for p in PdfReader(str(photos)).pages for img in p.images]
+    import io as _io
+
+    from PIL import Image as PILImage
+
+    sizes = [PILImage.open(_io.BytesIO(img.data)).size for img in embedded]
+    assert (1200, 900) in sizes and (1600, 1200) not in sizes
+    # a field engineer's dossier omits the confidential file
+    field_id = users.create_user(ctx, "gong", "工程师", "field")
+    from accountdesk.services import team
+
+    team.add_team_member(ctx, cid, field_id)
+    ctx.set_actor(field_id)
+    render_dossiers(ctx, [cid], tmp_path / "field.pdf")
+    text = "".join(p.extract_text() or "" for p in PdfReader(str(tmp_path / "field.pdf")).pages)
+    assert "签署的SLA" in text and "机密合同" not in text

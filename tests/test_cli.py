@@ -124,7 +124,9 @@ def test_clients_set_and_delete(run, hh):
 
 def test_ambiguous_name_is_bad_input(run):
     run("clients", "add", "--name", "同名公司")
-    run("clients", "add", "--name", "同名公司")
+    code, _out, err = run("clients", "add", "--name", "同名公司")
+    assert code == 2 and "name" in err and "--allow-duplicate-name" in err
+    assert run("clients", "add", "--name", " 同名公司", "--allow-duplicate-name")[0] == 0
     code, _out, err = run("clients", "show", "同名公司")
     assert code == 2 and "client" in err
 

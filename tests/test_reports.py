@@ -295,7 +295,10 @@ def test_the_contents_on_the_cover_point_at_the_right_pages(ctx, client_id, tmp_
 
 def test_the_report_font_ships_with_the_application():
     """Not a system font: Chinese must print on a machine that has none installed."""
-    from accountdesk.reports.fonts import register_fonts
+    from accountdesk.reports.fonts import PACKAGED_FONT, register_fonts
 
     path, _index = register_fonts()
-    assert "paperang_p2_fonts_cjk" in str(path) or os.environ.get("ACCOUNTDESK_REPORT_FONT")
+    assert path == PACKAGED_FONT or os.environ.get("ACCOUNTDESK_REPORT_FONT")
+    folder = PACKAGED_FONT.parent
+    assert "Apache License" in (folder / "LICENSE-Apache-2.0.txt").read_text(encoding="utf-8")
+    assert "WenQuanYi Micro Hei" in (folder / "README.md").read_text(encoding="utf-8")

@@ -29,6 +29,7 @@ from typing import Any
 
 from ..domain.schema import SCHEMAS
 from ..domain.validation import format_phone
+from ..errors import ValidationError
 from ..i18n import _
 from ..labels import label
 from ..services.context import AppContext
@@ -225,6 +226,11 @@ def cmd_add(args: argparse.Namespace) -> int:
     if args.tier is not None:
         values["tier"] = args.tier
     with profile(args) as ctx:
+        same = [] if args.allow_duplicate_name else clients.clients_named(ctx, args.name)
+        if same:
+            raise ValidationError("name", _(
+                "A client named “{name}” exists already ({id}); give --allow-duplicate-name to add another."
+            ).format(name=same[0][1], id=same[0][0]))
         client_id = clients.create_client(ctx, **values)
         data = records.get_record(ctx, "client", client_id)
     if args.json:
@@ -299,6 +305,8 @@ def register(subparsers) -> None:
     p.add_argument("--name", required=True, help=_("the client's full name"))
     p.add_argument("--uscc", metavar="CODE", help=_("unified social credit code (18 characters)"))
     p.add_argument("--tier", help=_("strategic, key or standard"))
+    p.add_argument("--allow-duplicate-name", action="store_true",
+                   help=_("add the client even if one with the same name exists"))
     add_json_flag(p)
     p.set_defaults(func=cmd_add)
 

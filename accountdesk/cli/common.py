@@ -64,10 +64,15 @@ def emit_error(args: Namespace, exc: AccountDeskError, *, code: int) -> None:
         if isinstance(exc, ValidationError):
             payload["field"] = exc.field
             payload["errors"] = [{"field": f, "message": m} for f, m in exc.errors]
+        elif getattr(exc, "field", None):  # a reference that names nothing (an unknown client)
+            payload["field"] = exc.field
+            payload["errors"] = [{"field": exc.field, "message": exc.message}]
         sys.stdout.write(dumps(payload) + "\n")
     if isinstance(exc, ValidationError):
         for field, message in exc.errors:
             sys.stderr.write(f"accountdesk: {field}: {message}\n")
+    elif getattr(exc, "field", None):
+        sys.stderr.write(f"accountdesk: {exc.field}: {exc.message}\n")
     else:
         sys.stderr.write(f"accountdesk: {exc.message}\n")
 

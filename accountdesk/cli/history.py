@@ -12,7 +12,47 @@ from argparse import Namespace
 from typing import Any
 
 from ..i18n import _
+from ..labels import entity_label
 from .common import CLIError, emit_json, open_ctx, print_table
+
+#: Bookkeeping columns a history never lists (every change sets them).
+_BOOKKEEPING = frozenset({"updated_at", "updated_by", "created_at", "created_by", "client_id", "server_seq"})
+
+
+def history_field(key: str | None) -> str | None:
+    """The field ``--field`` means: a field name of any record of a client, or its label in
+    English or in the current language (``客户名称``, ``Client name``); an unknown one is bad input
+    naming ``field``."""
+    from ..domain.schema import SCHEMAS
+    from ..errors import ValidationError
+    from .clients import field_name
+
+    if key is None:
+        return None
+    entities = [e for e in SCHEMAS if e != "user"]
+    if any(key in SCHEMAS[e] for e in entities) or key == "deleted_at":
+        return key
+    for entity in entities:
+        name = field_name(entity, key)
+        if name != key:
+            return name
+    raise ValidationError("field", _("Unknown field: {field}").format(field=key))
+
+
+def _field_label(entity: str, name: str) -> str:
+    from ..domain.schema import SCHEMAS
+
+    if name == "deleted_at":
+        return _("Deleted")
+    spec = SCHEMAS.get(entity, {}).get(name)
+    return spec.title if spec is not None else name
+
+
+def _shown(entry: dict[str, Any]) -> bool:
+    """Worth a line: a real field whose value changed (a new record's empty fields are not)."""
+    if entry["field"] in _BOOKKEEPING:
+        return False
+    return entry.get("hidden") or entry["old"] not in (None, "", []) or entry["new"] not in (None, "", [])
 
 
 def _local_history(ctx, client_id: str, field: str | None) -> list[dict[str, Any]]:
@@ -28,7 +68,8 @@ def _local_history(ctx, client_id: str, field: str | None) -> list[dict[str, Any
                 if field and name != field:
                     continue
                 out.append({"id": None, "entity": e.entity, "row_id": e.row_id, "field": name,
-                            "old": (e.old_values or {}).get(name), "new": new, "username": names.get(e.user_id),
+                            "old": (e.old_values or {}).get(name), "new": new, "user_id": e.user_id,
+                            "username": names.get(e.user_id),
                             "at": e.created_at.isoformat(), "hidden": False, "local": True, "status": e.status})
     return out
 
@@ -71,13 +112,43 @@ def _restore(ctx, entry) -> None:
         writer.update(row, {entry.field: decode_value(model, entry.field, entry.new)})
 
 
+def _row(e: dict[str, Any], names: dict[str, str]) -> list[str]:
+    """One line of the table: labels for the record and field, people by name, values as the
+    forms show them (decoded from their wire form)."""
+    from ..models import model_for
+    from ..sync.codec import decode_value
+    from .clients import fmt_datetime, fmt_value
+
+    entity, field = e["entity"], e["field"]
+
+    def value(raw: Any) -> str:
+        if e["hidden"]:
+            return _("(confidential)")
+        try:
+            decoded = decode_value(model_for(entity), field, raw)
+        except (KeyError, ValueError, TypeError):
+            decoded = raw
+        return fmt_value(entity, field, decoded, names)
+
+    try:
+        when = fmt_datetime(decode_value(model_for("client"), "created_at", e["at"]))
+    except (KeyError, ValueError, TypeError):
+        when = str(e["at"])[:19]
+    who = names.get(e.get("user_id") or "") or e.get("username") or ""
+    return [str(e["id"] or "*"), when, who, entity_label(entity), _field_label(entity, field),
+            value(e["old"]), value(e["new"])]
+
+
 def cmd_history(args: Namespace) -> int:
     from ..services.clients import resolve_client
+    from .clients import user_names
 
     ctx = open_ctx(args)
     engine = None
     try:
         client_id = resolve_client(ctx, args.client)
+        names = user_names(ctx)
+        args.field = history_field(args.field)
         local = _local_history(ctx, client_id, args.field)
         online = _server_history(ctx, args, client_id)
         entries: list[dict[str, Any]] = list(local)
@@ -100,16 +171,12 @@ def cmd_history(args: Namespace) -> int:
     if args.json:
         emit_json(entries)
         return 0
+    entries = [e for e in entries if _shown(e)]
     if not entries:
         sys.stdout.write(_("No changes recorded.") + "\n")
         return 0
-    hidden = _("(confidential)")
-    print_table(
-        [[str(e["id"] or "*"), str(e["at"])[:19], e.get("username") or "", e["entity"], e["field"],
-          hidden if e["hidden"] else str(e["old"] if e["old"] is not None else ""),
-          hidden if e["hidden"] else str(e["new"] if e["new"] is not None else "")] for e in entries],
-        [_("ID"), _("When"), _("Who"), _("Record"), _("Field"), _("Before"), _("After")],
-    )
+    print_table([_row(e, names) for e in entries],
+                [_("ID"), _("When"), _("Who"), _("Record"), _("Field"), _("Before"), _("After")])
     if local:
         sys.stdout.write(_("* not yet sent to the server") + "\n")
     return 0
@@ -118,7 +185,7 @@ def cmd_history(args: Namespace) -> int:
 def register(subparsers) -> None:
     p = subparsers.add_parser("history", help=_("show who changed a client's fields, and restore an earlier value"))
     p.add_argument("client", metavar="CLIENT")
-    p.add_argument("--field", metavar="NAME")
+    p.add_argument("--field", metavar="NAME", help=_("only this field (its name or its label)"))
     p.add_argument("--restore", type=int, metavar="ID", help=_("write again the value that change ID set"))
     p.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input"))
     p.add_argument("--json", action="store_true")

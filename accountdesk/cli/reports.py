@@ -29,6 +29,8 @@ def _out_arg(parser: argparse.ArgumentParser) -> None:
 def register(sub) -> None:
     p = sub.add_parser("dossier", help=_("print client dossiers into one PDF (each client starts on a new page)"))
     p.add_argument("clients", nargs="+", metavar=_("CLIENT"), help=_("a client's id or exact name"))
+    p.add_argument("--visit-photos", action="store_true",
+                   help=_("print each visit's photos in its visit report (scaled; the files must be on this computer)"))
     _out_arg(p)
     _json_flag(p)
     p.set_defaults(func=cmd_dossier)
@@ -55,6 +57,11 @@ def _check_out(path: Path) -> Path:
         raise ValidationError("out", _("“{path}” is a folder; give a file name ending in .pdf.").format(path=path))
     if not path.parent.exists():
         raise ValidationError("out", _("The folder “{path}” does not exist.").format(path=path.parent))
+    if path.suffix.lower() != ".pdf":
+        if path.suffix and not path.suffix[1:].isdigit():  # x.txt: another kind of file; 2026.03: a name
+            raise ValidationError("out", _("A report is a PDF: give a file name ending in .pdf (not “{name}”).").format(
+                name=path.name))
+        path = path.with_name(path.name + ".pdf")
     return path
 
 
@@ -89,7 +96,7 @@ def cmd_dossier(args) -> int:
     try:
         ids = list(dict.fromkeys(resolve_client(ctx, ref) for ref in args.clients))
         progress = _progress_printer() if len(ids) > 1 else None
-        return _report(args, render_dossiers(ctx, ids, out, progress=progress))
+        return _report(args, render_dossiers(ctx, ids, out, progress=progress, visit_photos=args.visit_photos))
     finally:
         ctx.close()
 

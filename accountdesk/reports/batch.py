@@ -192,13 +192,15 @@ def render_dossiers(
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
     workers: int | None = None,
+    visit_photos: bool = False,
 ) -> RenderResult:
-    """Print the dossiers of these clients into one PDF, each client starting on a new page.
+    """Print the dossiers of these clients into one PDF, each client starting on a new page
+    (``visit_photos``: each visit report with its photos, scaled).
 
     ``progress(done, total)`` is called as clients are laid out; ``cancel()`` returning true stops
     the batch (raising :class:`RenderCancelled`, no file written). Blocks: call it off the GUI thread.
     """
     if not client_ids:
         raise AccountDeskError(_("Choose at least one client."))
-    dossiers = load_dossiers(ctx, client_ids)
+    dossiers = load_dossiers(ctx, client_ids, visit_photos=visit_photos)
     return render_dossier_data(dossiers, out_path, progress=progress, cancel=cancel, workers=workers)

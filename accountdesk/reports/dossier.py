@@ -37,6 +37,7 @@ from ..models.enums import (
 )
 from ..services.dossier import ClientDossier, VisitInfo
 from . import charts
+from .attachments import attachments_section
 from .document import DocStart, SectionHeading, TocPlaceholder
 from .fonts import FONT
 from .orgchart import legend, org_chart
@@ -149,6 +150,7 @@ def dossier_story(d: ClientDossier) -> list:
     story += equipment_section(d, num())
     story += improvement_section(d, num())
     story += opportunities_section(d, num())
+    story += attachments_section(d, num())
     story += ownership_section(d, num())
     return story
 
@@ -276,6 +278,10 @@ def _visit_block(v: VisitInfo) -> list:
             rows.append([Paragraph(f'<font color="#6B7785">{text(name)}：</font>{text(value)}', BODY_SMALL)])
     if not v.has_report and v.status == "done":
         rows.append([Paragraph(text(_("No visit report was written.")), MUTED_SMALL)])
+    if v.photos:
+        from .attachments import visit_photos
+
+        rows += [[f] for f in visit_photos(v)]
     t = Table(rows, colWidths=[W])
     t.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), FONT),

@@ -5,7 +5,8 @@ ReportLab's built-in CID fonts (STSong-Light) are never embedded, and ReportLab 
 CFF-flavoured OpenType, so the font must be a TrueType-outline TTF/TTC. The first one found wins:
 
 1. ``ACCOUNTDESK_REPORT_FONT`` (a path; ``path.ttc#N`` picks a face of a collection);
-2. WenQuanYi Micro Hei (Apache-2.0) from the ``paperang-p2-fonts-cjk`` dependency;
+2. WenQuanYi Micro Hei (Apache-2.0), shipped in ``accountdesk/resources/fonts/`` with its licence
+   (see the README there: source, version, checksum);
 3. a system copy of WenQuanYi Micro Hei / Zen Hei (Debian's ``fonts-wqy-microhei``), Microsoft YaHei or SimSun.
 """
 
@@ -38,13 +39,12 @@ _lock = threading.Lock()
 _registered: tuple[Path, int] | None = None
 
 
+#: The font that ships with the application (package data).
+PACKAGED_FONT = Path(__file__).resolve().parent.parent / "resources" / "fonts" / "wqy-microhei.ttc"
+
+
 def _packaged_font() -> Path | None:
-    try:
-        import paperang_p2_fonts_cjk
-    except ImportError:
-        return None
-    path = Path(paperang_p2_fonts_cjk.__file__).resolve().parent / "fonts" / "wqy-microhei.ttc"
-    return path if path.is_file() else None
+    return PACKAGED_FONT if PACKAGED_FONT.is_file() else None
 
 
 def candidates() -> list[tuple[Path, int]]:

@@ -40,6 +40,9 @@ def database_url(args: argparse.Namespace) -> str:
 def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise ValidationError("password", _(
+            "There is no terminal to ask for the password on: give it on standard input with --password-stdin."))
     first = getpass.getpass(_("Password: "))
     if getpass.getpass(_("Repeat the password: ")) != first:
         raise ServerError(400, "bad_request", _("The passwords do not match."))
@@ -194,16 +197,18 @@ def cmd_import(args: argparse.Namespace) -> int:
         if not sep or not column.strip():
             raise ValidationError("map", _("Write each mapping as COLUMN=FIELD: {value}").format(value=item))
         overrides[column.strip()] = target.strip() or None
+    def planned(plan) -> None:  # the plan is shown before anything is written (or refused)
+        if not args.json:
+            sys.stdout.write("\n".join(describe(plan)) + "\n")
+            sys.stdout.flush()
+
     outcome = import_file(_open(args), args.file, args.kind, owner=args.owner, mapping=overrides, client=args.client,
-                          sheet=args.sheet, dry_run=args.dry_run, skip_rejected=args.skip_rejected)
+                          sheet=args.sheet, dry_run=args.dry_run, skip_rejected=args.skip_rejected, planned=planned)
     if args.json:
         _emit(args, outcome.to_dict(), "")
-        return 0
-    lines = describe(outcome.plan)
-    if outcome.result is not None:
-        lines.append(_("Imported: {created} created, {merged} merged, {skipped} skipped, {rejected} rejected.").format(
-            **outcome.result.to_dict()))
-    sys.stdout.write("\n".join(lines) + "\n")
+    elif outcome.result is not None:
+        sys.stdout.write(_("Imported: {created} created, {merged} merged, {skipped} skipped, {rejected} rejected.").format(
+            **outcome.result.to_dict()) + "\n")
     return 0
 
 
@@ -282,9 +287,31 @@ def _address(text: str, *, network: bool = False) -> str:
         raise ServerError(400, "bad_request", _("Not an IP address or network: {value}").format(value=text)) from None
 
 
+def _check_port(host: str, port: int) -> None:
+    """Refuse, in words, a port that another program holds (uvicorn would log a bare errno)."""
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise AccountDeskError(_(
+                    "Port {port} on {host} is already in use by another program (another server?); "
+                    "stop it or choose another port with --port.").format(port=port, host=host)) from None
+            if exc.errno in (errno.EADDRNOTAVAIL, errno.EACCES):
+                raise ValidationError("host", _("Cannot listen on {host}:{port}: {reason}").format(
+                    host=host, port=port, reason=exc.strerror)) from None
+            raise
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    _check_port(args.host, args.port)
     url = database_url(args)
     Database(url).migrate()
     os.environ["ACCOUNTDESK_SERVER_DATABASE_URL"] = url
@@ -305,6 +332,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["ACCOUNTDESK_MAX_FILE_MB"] = str(args.max_file_mb)
     if args.file_quota_mb is not None:
         os.environ["ACCOUNTDESK_FILE_QUOTA_MB"] = str(args.file_quota_mb)
+    scheme = "https" if args.tls_cert else "http"
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    sys.stdout.write(_("AccountDesk server listening on {url} (stop with Ctrl+C)").format(
+        url=f"{scheme}://{shown}:{args.port}") + "\n")
+    sys.stdout.flush()
     uvicorn.run(
         "accountdesk.server.app:create_app_from_env", factory=True, host=args.host, port=args.port,
         workers=args.workers, ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,

@@ -21,7 +21,7 @@ them is a laptop's job, where the user sees both records).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -70,10 +70,12 @@ def import_file(
     dry_run: bool = False,
     skip_rejected: bool = False,
     today: dt.date | None = None,
+    planned: Callable[[P.ImportPlan], None] | None = None,
 ) -> Outcome:
     """Plan the file against the server's records and (unless ``dry_run``) write it, all or
     nothing. ``owner``: user name or id of the account manager of new clients whose
-    account-manager cell is empty. ``client``: contacts or equipment of this one client."""
+    account-manager cell is empty. ``client``: contacts or equipment of this one client.
+    ``planned(plan)`` is called once the file is checked, before anything is written."""
     kinds = P.kinds_for(ROLE, kind, client)
     today = today or dt.date.today()
     # Read and check outside the write transaction (pushes go on meanwhile) ...
@@ -86,6 +88,8 @@ def import_file(
                                              "column to owner_id."))
         seen = repo.current_seq(conn)
         P.check_rows(plan, data, server_index(conn, plan.kind), _checker(owner_id, today))
+    if planned is not None:
+        planned(plan)
     if dry_run:
         return Outcome(plan, None)
     P.refuse_rejected(plan, skip_rejected)

@@ -388,6 +388,9 @@ class Writer:
         if not may_write(role, entity, op, frozenset(fields)):
             raise Rejected(p.R_NOT_ALLOWED, f"the role {role} may not {op} {entity}"
                            + (" (only supervisors change who serves a client)" if entity == "client_team_member" else ""))
+        if entity == "handover" and not sees_all_clients(role) and (
+                existing is None or existing["data"].get("to_user_id") != self.who.user_id):
+            raise Rejected(p.R_NOT_ALLOWED, "only the successor of a handover acknowledges it")
         verdict = "ok"
         if ENTITIES[entity].__global__ or sees_all_clients(role):
             pass

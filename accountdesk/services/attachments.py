@@ -16,6 +16,7 @@ attachment never changes (another file is another attachment).
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -463,3 +464,48 @@ def import_folder(ctx: AppContext, client_id: str, folder: Path | str, *, to: tu
         except ValidationError as exc:
             refused.append((path.name, exc.message))
     return {"added": added, "skipped": skipped, "refused": refused}
+
+
+# -- reports ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    """One file as the dossier lists it."""
+
+    title: str
+    kind: str
+    file_name: str
+    size: int
+    attached_to: str | None  # "Visit 2026-03-10", ... (None: the client itself)
+    added_at: Any
+    added_by: str
+    confidential: bool
+    sha256: str
+
+
+#: Photos printed with one visit, at most; larger originals are skipped (a report scales them).
+VISIT_PHOTOS_MAX = 6
+VISIT_PHOTO_MAX_BYTES = 25 * 1024 * 1024
+
+
+def attachment_infos(session, rows: list[Attachment], uname) -> tuple[AttachmentInfo, ...]:
+    parents = _describe_parents(session, rows)
+    out = []
+    for r in rows:
+        to = parents.get(r.id)
+        out.append(AttachmentInfo(r.title or "", r.kind, r.file_name or "", r.size or 0, to["label"] if to else None,
+                                  r.created_at, uname(r.created_by), bool(r.confidential), r.sha256 or ""))
+    return tuple(out)
+
+
+def visit_photo_bytes(session, rows: list[Attachment]) -> dict[str, tuple[bytes, ...]]:
+    """The photos of each visit whose bytes are on this laptop (visit id -> originals, oldest
+    first, at most :data:`VISIT_PHOTOS_MAX`)."""
+    out: dict[str, list[bytes]] = {}
+    for r in sorted(rows, key=lambda r: r.created_at):
+        if not r.visit_id or not F.is_image(r.media_type) or (r.size or 0) > VISIT_PHOTO_MAX_BYTES:
+            continue
+        if len(out.get(r.visit_id, ())) >= VISIT_PHOTOS_MAX or not blobs.is_complete(session, r.sha256):
+            continue
+        out.setdefault(r.visit_id, []).append(b"".join(blobs.iter_bytes(session, r.sha256)))
+    return {k: tuple(v) for k, v in out.items()}

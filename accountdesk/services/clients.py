@@ -143,6 +143,23 @@ def get_client(ctx: AppContext, client_id: str) -> dict[str, Any]:
     return records.get_record(ctx, "client", client_id)
 
 
+def clients_named(ctx: AppContext, name: str) -> list[tuple[str, str]]:
+    """Live clients with the same name as ``name`` once width, case and spacing are set aside
+    (``ＡＢＣ 公司`` = ``abc公司``; a different legal form is another name — the duplicates finder
+    weighs those): ``[(id, name)]``."""
+    import unicodedata
+
+    def key(text: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+    wanted = key(name)
+    if not wanted:
+        return []
+    with ctx.read() as session:
+        rows = session.execute(select(Client.id, Client.name).where(Client.deleted_at.is_(None))).all()
+    return [(cid, n) for cid, n in rows if key(n) == wanted]
+
+
 def resolve_client(ctx: AppContext, ref: str) -> str:
     """A client id from an id or an exact name (or short name / credit code), among the clients
     the acting user may see (one out of scope is "not found", as one that does not exist)."""
@@ -157,4 +174,4 @@ def resolve_client(ctx: AppContext, ref: str) -> str:
                 return ids[0]
             if len(ids) > 1:
                 raise ValidationError("client", _("More than one client matches “{ref}”; use its id.").format(ref=ref))
-    raise NotFoundError(_("No client matches “{ref}”.").format(ref=ref))
+    raise NotFoundError(_("No client matches “{ref}”.").format(ref=ref), field="client")

@@ -25,6 +25,7 @@ from ..errors import NotFoundError, ValidationError
 from ..i18n import _
 from ..models import (
     SCORE_FIELDS,
+    Attachment,
     Client,
     ClientService,
     ClientTeamMember,
@@ -46,6 +47,7 @@ from ..models import (
     Visit,
     VisitPlan,
 )
+from .attachments import AttachmentInfo, attachment_infos, visit_photo_bytes
 from .context import AppContext
 from .feedback import OPEN_STATUSES, effective_due, is_overdue
 from .health import POOR, health_in, level_label
@@ -167,6 +169,8 @@ class VisitInfo:
     client_requests: str | None
     follow_ups: str | None
     next_steps: str | None
+    #: with ``visit_photos``: the visit's photos scaled for printing (JPEG bytes)
+    photos: tuple[bytes, ...] = ()
 
     @property
     def has_report(self) -> bool:
@@ -365,6 +369,9 @@ class ClientDossier:
     generated_by: str
     confidential_visible: bool
     health: HealthInfo | None = None
+    #: the files kept with the client (services/attachments.py), newest first; confidential ones
+    #: only for roles that may see them
+    attachments: tuple[AttachmentInfo, ...] = ()
 
     @property
     def active_risks(self) -> tuple[RiskInfo, ...]:
@@ -382,8 +389,9 @@ def load_dossier(ctx: AppContext, client_id: str) -> ClientDossier:
     return load_dossiers(ctx, [client_id])[0]
 
 
-def load_dossiers(ctx: AppContext, client_ids: Sequence[str]) -> list[ClientDossier]:
-    """The dossiers of these clients, in the given order (a missing client is an error)."""
+def load_dossiers(ctx: AppContext, client_ids: Sequence[str], *, visit_photos: bool = False) -> list[ClientDossier]:
+    """The dossiers of these clients, in the given order (a missing client is an error).
+    ``visit_photos``: each visit of the last 12 months carries its photos, scaled for printing."""
     ids = list(dict.fromkeys(client_ids))
     secret = ctx.actor.sees_confidential
     now = ctx.now()
@@ -396,7 +404,7 @@ def load_dossiers(ctx: AppContext, client_ids: Sequence[str]) -> list[ClientDoss
                 clients[c.id] = c
         missing = [i for i in ids if i not in clients]
         if missing:
-            raise NotFoundError(_("No client matches “{ref}”.").format(ref=missing[0]))
+            raise NotFoundError(_("No client matches “{ref}”.").format(ref=missing[0]), field="client")
         users = _user_names(session)
         offerings = {o.id: o for o in session.scalars(select(ServiceOffering))}
         team = _rows(session, ClientTeamMember, ids)
@@ -416,6 +424,7 @@ def load_dossiers(ctx: AppContext, client_ids: Sequence[str]) -> list[ClientDoss
         opportunities = _rows(session, Opportunity, ids, Opportunity.expected_on)
         ownership = _rows(session, OwnershipChange, ids, OwnershipChange.at)
         handovers = _rows(session, Handover, ids, Handover.at.desc())
+        files = _rows(session, Attachment, ids, Attachment.created_at.desc())
         statuses = plan_statuses_in(session, ids, today)
         health = health_in(session, ids, now, today, statuses=statuses)
         plan_status: dict[str, list] = defaultdict(list)
@@ -463,12 +472,16 @@ def load_dossiers(ctx: AppContext, client_ids: Sequence[str]) -> list[ClientDoss
             plan_infos.sort(key=lambda p: p.next_due)
             year_ago = add_months(today, -12)
 
-            def visit_info(v: Visit, contact_names: dict[str, str] = contact_names) -> VisitInfo:
+            file_rows = [f for f in files.get(cid, []) if secret or not f.confidential]
+            photos = visit_photo_bytes(session, file_rows) if visit_photos else {}
+
+            def visit_info(v: Visit, contact_names: dict[str, str] = contact_names, photos=photos) -> VisitInfo:
                 attendees = [contact_names[i] for i in v.attendee_contact_ids or [] if i in contact_names]
                 attendees += [uname(u) for u in v.attendee_user_ids or [] if uname(u)]
                 return VisitInfo(
                     v.kind, v.channel, v.planned_start, v.status, uname(v.owner_id), v.location, v.purpose,
                     tuple(attendees), v.outcome, v.client_requests, v.follow_ups, v.next_steps,
+                    photos=photos.get(v.id, ()),
                 )
 
             recent = tuple(
@@ -566,6 +579,7 @@ def load_dossiers(ctx: AppContext, client_ids: Sequence[str]) -> list[ClientDoss
                     generated_by=ctx.actor.display_name,
                     confidential_visible=secret,
                     health=_health_info(health.get(cid)),
+                    attachments=attachment_infos(session, file_rows, uname),
                 )
             )
     return out

@@ -70,7 +70,7 @@ def require_in_scope(ctx: AppContext, session: Session, client_id: str | None, r
     does not exist (``ref``: what the user typed), so that nobody learns whether a client outside
     their scope exists."""
     if not in_scope(ctx, session, client_id):
-        raise NotFoundError(_("No client matches “{ref}”.").format(ref=ref or client_id))
+        raise NotFoundError(_("No client matches “{ref}”.").format(ref=ref or client_id), field="client")
 
 
 __all__ = ["in_scope", "require_in_scope", "scope_condition", "served_by", "serves", "visible_client_ids"]

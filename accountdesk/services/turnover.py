@@ -126,6 +126,12 @@ class Candidate:
         return {**asdict(self), "region": self.region}
 
 
+def server_managed(ctx: AppContext) -> bool:
+    """Does this profile sync with a company server (whose users are managed there)?"""
+    with ctx.read() as session:
+        return bool(get_meta(session, META_SERVER_URL))
+
+
 def _require_supervisor(ctx: AppContext) -> None:
     if not sees_all_clients(ctx.actor.role):
         raise PermissionDenied(_("Only supervisors and administrators may reassign clients."))

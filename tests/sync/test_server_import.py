@@ -220,6 +220,13 @@ def test_dry_run_json_all_or_nothing_and_skip_rejected(server, tmp_path, capsys)
     assert "row 8: owner_id: This user has been deactivated: gone" not in captured.err  # gone is unknown here
     assert "row 8: owner_id: Unknown user: gone" in captured.err
     assert records() == before
+    # in words: the plan first, then why nothing was imported
+    assert server_main(["--database-url", url, "--lang", "en", "import", str(path), "--kind", "clients", "--owner", "sup"]) == 2
+    captured = capsys.readouterr()
+    assert "8 rows: 4 new, 1 duplicates, 3 rejected" in captured.out and "Imported" not in captured.out
+    assert "row 9, 合同续签日期 (contract_renewal_date): " in captured.out
+    assert "Rows that cannot be imported: 3." in captured.err
+    assert records() == before
 
     assert server_main(["--database-url", url, "--lang", "en", "import", str(path), "--kind", "clients", "--owner", "sup",
                         "--skip-rejected"]) == 0

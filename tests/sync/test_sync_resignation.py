@@ -21,7 +21,7 @@ from test_sync_cli import run, srv
 
 from accountdesk.models import Client, Conflict, Feedback, Handover, ImprovementItem, Visit, VisitPlan
 from accountdesk.reports import render_handover
-from accountdesk.server import admin
+from accountdesk.server import admin, repo
 from accountdesk.server.cli import main as server_main
 from accountdesk.services import records, turnover
 from accountdesk.sync.client import DeviceRevoked
@@ -188,3 +188,166 @@ def test_resignation_through_the_command_lines(server, make_device, capsys, tmp_
         assert expected in text, expected
     with pytest.raises(DeviceRevoked):
         leaver.sync()
+
+
+@pytest.fixture
+def tasks(qapp):
+    from accountdesk.ui.tasks import TaskManager
+
+    manager = TaskManager()
+    yield manager
+    manager.wait(10000)
+    manager.shutdown()
+
+
+def test_resignation_through_the_team_screen(server, make_device, qtbot, tasks, tmp_path):
+    """The supervisor does it on the Team screen (real widgets): picks the leaver, ticks two
+    successors, lets the dialog suggest by region, moves one client by hand, hands over."""
+    from PySide6.QtCore import Qt
+
+    from accountdesk.ui.pages.team import TeamPage
+
+    staff = add_staff(server)
+    leaver = make_device("liuhaitao")
+    leaver.sync()
+    cids = leaver_portfolio(leaver)
+    # 王磊 already works in Zhejiang, 张敏 in Jiangsu: the region rule follows that
+    for login, province in (("wanglei", "浙江省"), ("zhangmin", "江苏省")):
+        records.create_record(leaver.ctx, "client", {"name": f"{login}的老客户", "province": province})
+    leaver.sync()
+    boss = make_device("zhouqiang")
+    boss.sync()
+    from accountdesk.services.clients import update_client
+
+    with boss.ctx.read() as s:
+        olds = {c.name: c.id for c in s.scalars(select(Client).where(Client.name.like("%的老客户")))}
+    update_client(boss.ctx, olds["wanglei的老客户"], owner_id="wanglei")
+    update_client(boss.ctx, olds["zhangmin的老客户"], owner_id="zhangmin")
+    edits = pending_edits(leaver, cids)
+
+    page = TeamPage(boss.ctx, tasks)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.owners_model.rowCount() >= 3)
+    row = next(r for r in range(page.owners_model.rowCount()) if page.owners_model.row_at(r).user_id == staff["leaver"])
+    page.owners_view.selectRow(row)
+    assert page.resign_button.isEnabled()
+    dialog = page.resign_selected()
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.clients.rowCount() == 7, timeout=10000)
+    assert "7 clients owned" in dialog.summary.text() and "7 open complaints" in dialog.summary.text()
+    offered = [dialog.successors.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(dialog.successors.rowCount())]
+    assert staff["leaver"] not in offered and {staff["wang"], staff["zhang"]} <= set(offered)
+    wang_row = offered.index(staff["wang"])
+    assert dialog.successors.item(wang_row, 2).text() == "1" and dialog.successors.item(wang_row, 5).text() == "浙江省"
+    assert not dialog.ok_button.isEnabled()  # no successor chosen yet
+    dialog.set_successor_checked(staff["wang"])
+    dialog.set_successor_checked(staff["zhang"])
+    dialog.rule.setCurrentIndex(dialog.rule.findData("region"))
+    dialog.suggest_button.click()
+    plan = dialog.plan()
+    by_province = {cid: PROVINCES[i] for i, cid in enumerate(cids)}
+    assert all(plan[c] == (staff["wang"] if by_province[c] == "浙江省" else staff["zhang"]) for c in cids if by_province[c] != "上海市")
+    shanghai = [r for r in range(7) if dialog.clients.item(r, 2).text() == "上海市"]
+    dialog.assign_rows(shanghai, staff["wang"])  # by hand: the Shanghai client to 王磊
+    plan = dialog.plan()
+    assert dialog.ok_button.isEnabled()
+    dialog.ok_button.click()  # no reason yet
+    assert not dialog.error.isHidden() and "Reason" in dialog.error.text()
+    dialog.reason.setText("刘海涛离职")
+    with qtbot.waitSignal(dialog.done, timeout=20000):
+        dialog.ok_button.click()
+    assert "7 clients handed over" in page.result_label.text()
+    boss.sync()
+    leaver.sync()
+    wang_cids = [c for c in cids if plan[c] == staff["wang"]]
+    zhang_cids = [c for c in cids if plan[c] == staff["zhang"]]
+    assert len(wang_cids) == 4 and len(zhang_cids) == 3  # 浙江 ×3 + 上海 to 王磊; 江苏 ×3 to 张敏
+    wang, zhang = make_device("wanglei"), make_device("zhangmin")
+    wang.sync()
+    zhang.sync()
+    assert_successor_laptop_with(wang, wang_cids, staff["wang"], edits, extra={olds["wanglei的老客户"]})
+    assert_successor_laptop_with(zhang, zhang_cids, staff["zhang"], edits, extra={olds["zhangmin的老客户"]})
+    text = pdf_text(render_handover(zhang.ctx, zhang_cids[0], tmp_path / "gui.pdf").path)
+    i = cids.index(zhang_cids[0])
+    for expected in ("刘海涛离职", f"投诉{i}：证书延期", f"2026-12-{10 + i:02d}", "张敏", f"回访{i}", f"改进{i}：缩短出具周期"):
+        assert expected in text, expected
+
+
+def assert_successor_laptop_with(dev, cids, user_id, edits, *, extra: set[str]) -> None:
+    assert client_ids(dev) == set(cids) | extra
+    for cid in cids:
+        assert open_work(dev, cid) == {"handlers": {user_id}, "visits": {user_id}, "plans": {user_id}, "items": {user_id}}
+    with dev.ctx.read() as s:
+        for fid, text in edits.items():
+            fb = s.get(Feedback, fid)
+            if fb is None or fb.client_id not in cids:
+                continue
+            kept = {c.lost_value for c in s.scalars(select(Conflict).where(Conflict.row_id == fid))}
+            assert fb.description == text or text in kept
+
+
+def test_the_successor_acknowledges_on_today_and_the_supervisor_sees_it(server, make_device, qtbot, tasks):
+    """The successor's Today shows "handed over to you" with each client's checklist; the
+    acknowledgement made there syncs and the supervisor's Team screen shows it. Hand-made pushes:
+    only the successor may acknowledge, and nobody but a supervisor changes anything else."""
+    from test_server_attacks import Api
+
+    from accountdesk.ui.pages.team import TeamPage
+    from accountdesk.ui.pages.today import TodayPage
+
+    staff = add_staff(server)
+    leaver = make_device("liuhaitao")
+    leaver.sync()
+    cids = leaver_portfolio(leaver, 3)
+    leaver.sync()
+    boss = make_device("zhouqiang")
+    boss.sync()
+    done = turnover.resign(boss.ctx, "liuhaitao", {cids[0]: "wanglei", cids[1]: "wanglei", cids[2]: "zhangmin"},
+                           reason="刘海涛离职", notes="请尽快拜访总经理")
+    boss.sync()
+    wang = make_device("wanglei")
+    wang.sync()
+    today = TodayPage(wang.ctx, tasks)
+    qtbot.addWidget(today)
+    today.show()
+    today.refresh()
+    panel = today.handed_over
+    qtbot.waitUntil(lambda: len(panel.rows) == 2 and panel.isVisible(), timeout=10000)
+    assert panel.heading.text() == "Handed over to you · 2"
+    first = next(h for h in panel.rows if h["client_id"] == cids[0])
+    _card, checks, button = panel.cards[first["id"]]
+    assert {c.property("key") for c in checks} >= {"open_feedback", "upcoming_visits", "open_improvement_items"}
+    for c in checks:
+        c.setChecked(True)
+    with qtbot.waitSignal(panel.acknowledged, timeout=10000):
+        button.click()
+    qtbot.waitUntil(lambda: len(panel.rows) == 1, timeout=10000)
+    wang.sync()
+
+    # hand-made requests against the server: 张敏 (not the successor of that handover) and the
+    # successor trying more than an acknowledgement
+    other = next(h for h in done.handovers if h["client_id"] == cids[1])["handover_id"]
+    zhang_api, wang_api = Api(server, "zhangmin"), Api(server, "wanglei")
+    [refused] = zhang_api.push(zhang_api.item("handover", other, "update", {"status": "acknowledged"}, cids[1]))
+    assert refused["status"] == "rejected"
+    [refused] = wang_api.push(wang_api.item("handover", other, "update", {"to_user_id": staff["wang"], "reason": "x"}, cids[1]))
+    assert refused["status"] == "rejected"
+    mine = next(h for h in done.handovers if h["client_id"] == cids[2])["handover_id"]
+    with server.db.read() as conn:
+        seq = repo.get_record(conn, mine)["seq"]
+    [ok] = zhang_api.push(zhang_api.item("handover", mine, "update", {"status": "acknowledged"}, cids[2], base_seq=seq))
+    assert ok["status"] == "applied"
+
+    boss.sync()
+    page = TeamPage(boss.ctx, tasks)
+    qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: page.handovers_list.count() >= 3, timeout=10000)
+    lines = [page.handovers_list.item(i).text() for i in range(page.handovers_list.count())]
+    by_client = {n: next(t for t in lines if n in t) for n in ("离职交接测试客户0", "离职交接测试客户1", "离职交接测试客户2")}
+    assert "acknowledged by the successor" in by_client["离职交接测试客户0"]
+    assert "waiting for the successor's acknowledgement" in by_client["离职交接测试客户1"]
+    assert "acknowledged by the successor" in by_client["离职交接测试客户2"]
+    with boss.ctx.read() as s:
+        h = s.get(Handover, first["id"])
+        assert h.status == "acknowledged" and all(i["done"] for i in h.checklist) and h.notes == "请尽快拜访总经理"

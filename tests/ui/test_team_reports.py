@@ -98,3 +98,30 @@ def test_dossier_needs_a_selection_then_prints_the_selected_clients(qtbot, ctx, 
     with qtbot.waitSignal(page.report_saved, timeout=60000):
         page.dossier_button.click()
     assert target.read_bytes()[:5] == b"%PDF-"
+
+
+def test_several_clients_selected_on_the_team_screen_are_handed_over_at_once(qtbot, ctx, window):
+    from PySide6.QtCore import QItemSelectionModel
+
+    ids, names, wang, chen = team_setup(ctx)
+    window.show_page("team")
+    page = window.pages["team"]
+    qtbot.waitUntil(lambda: page.owner_clients.rowCount() == 3)
+    view = page.owner_clients_view
+    view.setFocus()
+    view.selectRow(0)
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for r in (1, 2):  # as a shift-click would
+        view.selectionModel().select(page.owner_clients.index(r, 0), flags)
+    assert len(page.selected_clients()) == 3 and page.handover_button.isEnabled()
+    page.hand_over_selected()
+    dialog = page._dialog
+    assert dialog.windowTitle() == "Hand over 3 clients"
+    offered = [dialog.owner.itemText(i) for i in range(dialog.owner.count())]
+    assert any(t.startswith("王丽 · 3 clients") for t in offered)  # each candidate's workload is shown
+    dialog.owner.setCurrentIndex(dialog.owner.findData(ctx.actor.id))
+    dialog.ok_button.click()
+    assert "Reason is required." in dialog.error.text()
+    dialog.reason.setText("调整分工")
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: all(get_record(ctx, "client", ids[n])["owner_id"] == ctx.actor.id for n in names[:3]))

@@ -174,7 +174,7 @@ class ImportWizard(QDialog):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 8, 0, 0)
         layout.setSpacing(12)
-        intro = QLabel(_("Choose a CSV or Excel (.xlsx) file with one row per client or contact and a header row. "
+        intro = QLabel(_("Choose a CSV or Excel (.xlsx) file with one row per client, contact or instrument and a header row. "
                          "Chinese or English column names are recognised, the encoding (UTF-8, GBK …) is detected. "
                          "You will see a preview before anything is saved."))
         intro.setWordWrap(True)

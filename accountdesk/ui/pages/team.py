@@ -51,7 +51,9 @@ def load_team(ctx) -> dict:
                        u.get("team") or "", bool(u.get("active", True)), n)
         (owners if row.active else inactive).append(row)
     needing = count_clients(ctx, filters=ClientFilter(needs_owner=True))
-    return {"owners": owners, "inactive": inactive, "needing": needing}
+    from ...services.handover import recent_handovers
+
+    return {"owners": owners, "inactive": inactive, "needing": needing, "handovers": recent_handovers(ctx, 30)}
 
 
 class HandoverDialog(QDialog):
@@ -122,7 +124,7 @@ def _client_table(model: ClientTableModel, columns: tuple[str, ...]) -> QTableVi
     view.setModel(model)
     view.setItemDelegate(BadgeDelegate(view))
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # shift/ctrl-click: several clients
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setAlternatingRowColors(True)
     view.setShowGrid(False)
@@ -158,7 +160,17 @@ class TeamPage(QWidget):
         self.handover_button = QPushButton(icons.icon("handover"), _("Hand over…"))
         self.handover_button.clicked.connect(self.hand_over_selected)
         head.addWidget(self.handover_button)
+        self.resign_button = QPushButton(icons.icon("handover"), _("Resignation…"))
+        self.resign_button.setObjectName("resign")
+        self.resign_button.setToolTip(_("Everything the selected user holds, handed over to one or several successors"))
+        self.resign_button.clicked.connect(self.resign_selected)
+        head.addWidget(self.resign_button)
         outer.addLayout(head)
+        self.result_label = QLabel("")
+        self.result_label.setObjectName("result")
+        self.result_label.setWordWrap(True)
+        self.result_label.hide()
+        outer.addWidget(self.result_label)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         left = QWidget()
@@ -188,7 +200,14 @@ class TeamPage(QWidget):
         heading.setObjectName("SectionTitle")
         lv.addWidget(heading)
         self.inactive_list = QListWidget()
+        self.inactive_list.currentRowChanged.connect(self._update_handover)
         lv.addWidget(self.inactive_list, 1)
+        heading = QLabel(_("Recent handovers"))
+        heading.setObjectName("SectionTitle")
+        lv.addWidget(heading)
+        self.handovers_list = QListWidget()
+        self.handovers_list.setObjectName("handovers")
+        lv.addWidget(self.handovers_list, 1)
         splitter.addWidget(left)
 
         right = QWidget()
@@ -219,10 +238,12 @@ class TeamPage(QWidget):
         self.refresh()
 
     def _update_handover(self, *_args) -> None:
-        chosen = self.selected_client() is not None
+        chosen = bool(self.selected_clients())
         self.handover_button.setEnabled(chosen)
-        self.handover_button.setToolTip(_("Reassign the selected client to another account manager") if chosen
-                                        else _("Select a client in one of the lists first."))
+        self.handover_button.setToolTip(_("Reassign the selected clients to another account manager") if chosen
+                                        else _("Select a client in one of the lists first (shift-click: several)."))
+        if hasattr(self, "resign_button"):
+            self.resign_button.setEnabled(self.selected_user() is not None)
 
     def refresh(self) -> None:
         from ...services.search import ClientFilter
@@ -239,8 +260,16 @@ class TeamPage(QWidget):
         for u in data["inactive"]:
             text = (_("{name} — still owns {n} client") if u.clients == 1 else _("{name} — still owns {n} clients")).format(name=u.name, n=u.clients) if u.clients else u.name
             self.inactive_list.addItem(text)
+            self.inactive_list.item(self.inactive_list.count() - 1).setData(Qt.ItemDataRole.UserRole, u.user_id)
         if not data["inactive"]:
             self.inactive_list.addItem(_("Nobody has been deactivated."))
+        self.handovers_list.clear()
+        for h in data.get("handovers", []):
+            state = _("acknowledged by the successor") if h["acknowledged"] else _("waiting for the successor's acknowledgement")
+            self.handovers_list.addItem(f"{h['at'].astimezone().strftime('%Y-%m-%d')}  {h['client_name']}: "
+                                        f"{h['from_name'] or '—'} → {h['to_name']} · {state}")
+        if not data.get("handovers"):
+            self.handovers_list.addItem(_("No handover yet."))
         self.needing_title.setText(_("Clients needing a new owner · {n}").format(n=data["needing"]))
         if self._owners and not self.owners_view.currentIndex().isValid():
             self.owners_view.selectRow(0)
@@ -254,24 +283,70 @@ class TeamPage(QWidget):
         if row is not None:
             self.owner_clients_title.setText(_("Clients of {name}").format(name=row.name))
         self.owner_clients.set_query(filters=ClientFilter(owner_ids=(user_id,) if user_id else ("-",)))
+        self._update_handover()
 
     def _open(self, index) -> None:
         client_id = index.data(IdRole)
         if client_id:
             self.client_open_requested.emit(client_id)
 
-    def selected_client(self) -> tuple[str, str] | None:
+    def selected_clients(self) -> list[tuple[str, str]]:
+        """The clients selected in the list the user is in (several with shift- or ctrl-click)."""
         views = (self.needing_view, self.owner_clients_view)
         ordered = sorted(views, key=lambda v: not v.hasFocus())  # the list the user is in first
         for view in ordered:
-            rows = view.selectionModel().selectedRows()
-            if rows:
-                row = view.model().client_at(rows[0].row())
-                if row is not None:
-                    return row.id, row.name
-        return None
+            rows = sorted(i.row() for i in view.selectionModel().selectedRows())
+            found = [view.model().client_at(r) for r in rows]
+            found = [(c.id, c.name) for c in found if c is not None]
+            if found:
+                return found
+        return []
+
+    def selected_client(self) -> tuple[str, str] | None:
+        chosen = self.selected_clients()
+        return chosen[0] if chosen else None
+
+    def selected_user(self) -> str | None:
+        """The user chosen for a resignation: the selected account manager, or a deactivated user
+        selected in their list (they may still hold clients)."""
+        item = self.inactive_list.currentItem()
+        if item is not None and self.inactive_list.hasFocus() and item.data(Qt.ItemDataRole.UserRole):
+            return item.data(Qt.ItemDataRole.UserRole)
+        index = self.owners_view.currentIndex()
+        if index.isValid():
+            return index.data(UserIdRole)
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def resign_selected(self, user_id: str | None = None):
+        from .resign_dialog import ResignationDialog
+
+        user_id = user_id or self.selected_user()
+        if not user_id:
+            return None
+        dialog = ResignationDialog(self._ctx, self._tasks, user_id, self)
+        dialog.done.connect(self._resigned)
+        dialog.open()
+        self._dialog = dialog
+        return dialog
+
+    def _resigned(self, result) -> None:
+        from .resign_dialog import result_text
+
+        names = {o.user_id: o.name for o in self._owners}
+        self.result_label.setText(result_text(result, names))
+        self.result_label.show()
+        self.refresh()
 
     def hand_over_selected(self) -> None:
+        several = self.selected_clients()
+        if len(several) > 1:
+            from .resign_dialog import BulkHandoverDialog
+
+            dialog = BulkHandoverDialog(self._ctx, self._tasks, several, self)
+            dialog.accepted.connect(self.refresh)
+            dialog.open()
+            self._dialog = dialog
+            return
         chosen = self.selected_client()
         if chosen is None:
             return

@@ -340,6 +340,11 @@ class TodayPage(QWidget):
         for button in (self.done_button, self.snooze_button, self.reschedule_button, self.reassign_button):
             bar.addWidget(button)
         outer.addLayout(bar)
+        from .handed_over import HandedOverPanel  # clients handed over to the user, to acknowledge
+
+        self.handed_over = HandedOverPanel(ctx, tasks, self)
+        self.handed_over.open_client.connect(lambda cid: self.item_open_requested.emit(cid, "client", cid))
+        outer.addWidget(self.handed_over)
 
         self.stack = QStackedWidget()
         scroll = QScrollArea()
@@ -455,6 +460,7 @@ class TodayPage(QWidget):
 
     # -- loading -----------------------------------------------------------------------------------
     def refresh(self) -> None:
+        self.handed_over.refresh()
         self._generation += 1
         generation = self._generation
         days, ctx, scope, kinds = self._days, self._ctx, self.scope, self.kinds

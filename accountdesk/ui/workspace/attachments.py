@@ -191,7 +191,7 @@ class AttachmentsTab(Tab):
         self._update_buttons()
 
     def _make_thumbnails(self) -> None:
-        from ...io.previews import can_preview
+        from ...reports.previews import can_preview
 
         todo = [r for r in self.rows if r["available"] and r["sha256"] and can_preview(r["media_type"])
                 and r["sha256"] not in self._thumbs and r["sha256"] not in self._pending_thumbs]
@@ -200,7 +200,7 @@ class AttachmentsTab(Tab):
             ctx, row_id, media, sha = self.ctx, r["id"], r["media_type"], r["sha256"]
 
             def work(ctx=ctx, row_id=row_id, media=media):
-                from ...io.previews import thumbnail_png
+                from ...reports.previews import thumbnail_png
 
                 return thumbnail_png(A.read_bytes(ctx, row_id), media, THUMB * 2)
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from ...i18n import _
-from ...labels import label, metric_label
+from ...labels import entity_label, label, metric_label
 from ...models.enums import (
     ClientServiceStatus,
     EquipmentStatus,
@@ -336,13 +336,7 @@ KIND_ENUMS = {
 
 
 def entity_name(entity: str) -> str:
-    names = {
-        "visit": _("Visit"), "interaction": _("Interaction"), "feedback": _("Feedback"), "survey": _("Survey"),
-        "service_note": _("Service note"), "service_delivery": _("Service delivery"), "risk_flag": _("Risk flag"),
-        "opportunity": _("Opportunity"), "ownership_change": _("Ownership"), "improvement_item": _("Improvement"),
-        "equipment": _("Equipment"), "contact": _("Contact"),
-    }
-    return names.get(entity, entity)
+    return entity_label(entity)
 
 
 class TimelineTab(Tab):
