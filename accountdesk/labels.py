@@ -123,6 +123,25 @@ SLA_METRICS: dict[str, str] = {
 }
 
 
+#: The unit of each usual SLA metric's target.
+SLA_UNITS: dict[str, str] = {
+    "response_hours": N_("{n} h"),
+    "onsite_hours": N_("{n} h"),
+    "resolution_hours": N_("{n} h"),
+    "availability_pct": N_("{n} %"),
+    "report_days": N_("{n} working days"),
+    "notice_days": N_("{n} days"),
+}
+
+
+def target_text(code: str | None, target: float | None) -> str:
+    """An SLA target with the unit of its metric ("24 h", "99.5 %"); a bare number otherwise."""
+    if target is None:
+        return ""
+    number = f"{target:g}"
+    return _(SLA_UNITS[code]).format(n=number) if code in SLA_UNITS else number
+
+
 def metric_label(code: str | None) -> str:
     """A commitment's SLA metric code in words ('' for none; an unknown code as written)."""
     if not code:

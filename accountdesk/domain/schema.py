@@ -92,7 +92,7 @@ _schema(
 )
 _schema(
     "contact",
-    F("name", "str", N_("Name"), required=True, max_len=100, aliases=("姓名", "联系人", "联系人姓名")),
+    F("name", "str", N_("Full name"), required=True, max_len=100, aliases=("姓名", "联系人", "联系人姓名")),
     F("title", "str", N_("Job title"), max_len=100, aliases=("职务", "职位")),
     F("department", "str", N_("Department"), max_len=100, aliases=("部门",)),
     F("buying_role", "enum", N_("Buying role"), enum=E.BuyingRole),

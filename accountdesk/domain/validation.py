@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import re
 from enum import StrEnum
+from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -117,6 +118,7 @@ def _cn_prefixes() -> re.Pattern[str]:
     dialling prefix (00, or an IP-dialling code before it) and the national prefix for parsing
     (0, or such a code), both as the library's metadata for CN has them."""
     meta = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    assert meta is not None  # the library ships CN
     return re.compile("|".join(f"(?:{p})" for p in (meta.international_prefix, meta.national_prefix_for_parsing) if p))
 
 
@@ -173,6 +175,7 @@ def validate_email_address(field: str, value: str) -> str:
         domain, reason = _email_domain(m[2])
         if reason is not None:
             raise ValidationError(field, _("This is not a valid email address ({reason}).").format(reason=reason))
+        assert domain is not None
         return m[1] + "@" + domain
     try:
         info = validate_email(text, check_deliverability=False)
@@ -256,7 +259,7 @@ def parse_enum(field: str, value: str, enum: type[StrEnum]) -> str:
     raise ValidationError(field, _("Choose one of: {choices}.").format(choices=", ".join(values)))
 
 
-def parse_int(field: str, value, *, minimum: int | None = None, maximum: int | None = None) -> int:
+def parse_int(field: str, value: Any, *, minimum: float | None = None, maximum: float | None = None) -> int:
     if isinstance(value, bool):
         raise ValidationError(field, _("Enter a whole number."))
     try:
@@ -267,7 +270,7 @@ def parse_int(field: str, value, *, minimum: int | None = None, maximum: int | N
     return number
 
 
-def parse_float(field: str, value, *, minimum: float | None = None, maximum: float | None = None) -> float:
+def parse_float(field: str, value: Any, *, minimum: float | None = None, maximum: float | None = None) -> float:
     if isinstance(value, bool):
         raise ValidationError(field, _("Enter a number."))
     try:
@@ -278,7 +281,7 @@ def parse_float(field: str, value, *, minimum: float | None = None, maximum: flo
     return number
 
 
-def _check_range(field: str, number, minimum, maximum) -> None:
+def _check_range(field: str, number: float, minimum: float | None, maximum: float | None) -> None:
     if minimum is not None and maximum is not None and not (minimum <= number <= maximum):
         raise ValidationError(field, _("Enter a value from {min} to {max}.").format(min=minimum, max=maximum))
     if minimum is not None and number < minimum:
@@ -287,7 +290,7 @@ def _check_range(field: str, number, minimum, maximum) -> None:
         raise ValidationError(field, _("Enter a value of at most {max}.").format(max=maximum))
 
 
-def parse_bool(field: str, value) -> bool:
+def parse_bool(field: str, value: Any) -> bool:
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()

@@ -9,7 +9,7 @@ out for roles that may not see them; this module also drops the columns that wou
 from __future__ import annotations
 
 from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import PageBreak, Spacer, Table, TableStyle
 
 from ..domain.validation import format_phone
 from ..i18n import _
@@ -66,6 +66,7 @@ from .styles import (
     text,
 )
 from .styles import CONTENT_WIDTH as W
+from .wrap import Paragraph
 
 
 def metric_label(code: str | None) -> str:
@@ -223,7 +224,7 @@ def contacts_section(d: ClientDossier, number: str) -> list:
         ])
     story.append(data_table(
         [_("Name"), _("Title / department"), _("Buying role"), _("Relationship role"), _("Influence"), _("Attitude"), _("Contact details")],
-        rows, [14, 17, 11, 13, 9.5, 9.5, 26], right={4},
+        rows, [13, 15, 11, 12, 9, 9, 31], right={4},
     ))
     return story
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from reportlab.platypus import Paragraph, Spacer
+from reportlab.platypus import Spacer
 
 from ..i18n import _
 from ..labels import label
@@ -40,6 +40,7 @@ from .styles import (
     or_dash,
     text,
 )
+from .wrap import Paragraph
 
 
 def handover_story(data: HandoverReportData) -> list:

@@ -95,8 +95,9 @@ def import_file(
     P.refuse_rejected(plan, skip_rejected)
     with db.write() as conn:
         # ... and again inside it should anything have changed since: the owner, the client,
-        # duplicates and links are those of the records the import is written beside
-        if repo.current_seq(conn) != seen:
+        # duplicates and links are those of the records the import is written beside. The
+        # counter stays locked until the commit: no push commits in between (a push takes it last).
+        if repo.lock_counter(conn) != seen:
             owner_id = _owner(conn, owner)
             plan.client_id = _client(conn, client) if client else None
             plan.rows, plan.rejected = [], []

@@ -41,7 +41,7 @@ def ensure_device_id(session: Session) -> str:
     if not device:
         device = new_id().replace("-", "")[-16:]
         set_meta(session, META_DEVICE_ID, device)
-    return device
+    return str(device)
 
 
 def load_clock(session: Session, node: str, wall: Callable[[], int] | None = None) -> HybridClock:

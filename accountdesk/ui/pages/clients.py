@@ -56,15 +56,30 @@ class NewClientDialog(QDialog):
         self.name_error = QLabel()
         self.name_error.setObjectName("Error")
         self.name_error.hide()
+        self.error_label = QLabel()
+        self.uscc_edit = QLineEdit()
+        self.uscc_edit.setObjectName("uscc")
+        self.uscc_edit.setMaxLength(18)
+        self.uscc_edit.setPlaceholderText(_("18 characters, e.g. 91330106MA2KXXXX0X (optional)"))
+        self.uscc_error = QLabel()
+        self.uscc_error.setObjectName("Error")
+        self.uscc_error.setWordWrap(True)
+        self.uscc_error.hide()
         self.tier_combo = QComboBox()
         for value, text in choices(Tier):
             self.tier_combo.addItem(text, value)
         self.tier_combo.setCurrentIndex(self.tier_combo.findData(Tier.KEY.value))
         form.addRow(_("Name"), self.name_edit)
         form.addRow("", self.name_error)
+        form.addRow(_("Unified social credit code"), self.uscc_edit)
+        form.addRow("", self.uscc_error)
         form.addRow(_("Tier"), self.tier_combo)
+        # A corrected field loses its error at once, not at the next "Create".
+        self.name_edit.textChanged.connect(lambda _t: self.name_error.hide())
+        self.uscc_edit.textChanged.connect(lambda _t: self.uscc_error.hide())
+        self.name_edit.textChanged.connect(lambda _t: self.error_label.hide())
+        self.uscc_edit.textChanged.connect(lambda _t: self.error_label.hide())
         layout.addLayout(form)
-        self.error_label = QLabel()
         self.error_label.setObjectName("Error")
         self.error_label.setWordWrap(True)
         self.error_label.hide()
@@ -80,12 +95,14 @@ class NewClientDialog(QDialog):
     def _create(self) -> None:
         name = self.name_edit.text().strip()
         tier = self.tier_combo.currentData()
+        uscc = self.uscc_edit.text().strip().upper()
         self.ok_button.setEnabled(False)
 
         def work():
             from ...services.clients import create_client
 
-            return create_client(self._ctx, name=name, tier=tier)
+            extra = {"uscc": uscc} if uscc else {}
+            return create_client(self._ctx, name=name, tier=tier, **extra)
 
         self._tasks.run_db(work, on_result=self._created, on_error=self._failed, name="create-client")
 
@@ -97,9 +114,10 @@ class NewClientDialog(QDialog):
         self.ok_button.setEnabled(True)
         if isinstance(exc, ValidationError):
             for field, message in exc.errors:
-                if field == "name":
-                    self.name_error.setText(message)
-                    self.name_error.show()
+                if field in ("name", "uscc"):
+                    label = self.name_error if field == "name" else self.uscc_error
+                    label.setText(message)
+                    label.show()
                 else:
                     self.error_label.setText(message)
                     self.error_label.show()
