@@ -134,7 +134,7 @@ def lease(ctx) -> dict[str, Any]:
     """``{"company", "days", "last_contact", "expires_at", "expired"}`` of the open profile. A company
     profile without a recorded contact (joined before the lease existed) starts its lease now."""
     from ..sync.changes import get_meta, set_meta
-    from ..sync.client.base import META_OFFLINE_DAYS, META_SERVER_CONTACT, META_SYNC_USER
+    from ..sync.lease import META_OFFLINE_DAYS, META_SERVER_CONTACT, META_SYNC_USER
 
     with ctx.read() as session:
         company = bool(get_meta(session, META_SYNC_USER))
@@ -176,7 +176,7 @@ def lock_minutes(ctx, setting: int | None) -> int:
     if setting is not None and setting >= 0:
         return int(setting)
     from ..sync.changes import get_meta
-    from ..sync.client.base import META_SYNC_USER
+    from ..sync.lease import META_SYNC_USER
 
     with ctx.read() as session:
         return DEFAULT_LOCK_MINUTES if get_meta(session, META_SYNC_USER) else 0
@@ -186,7 +186,7 @@ def can_unlock_offline(ctx) -> bool:
     """True when the lock screen can check a password on this computer (the server password of the
     last sign-in, kept as an Argon2id hash inside the encrypted store, or the profile's passphrase)."""
     from ..sync.changes import get_meta
-    from ..sync.client.base import META_UNLOCK_VERIFIER
+    from ..sync.lease import META_UNLOCK_VERIFIER
 
     if ctx.store.protection.mode == crypto.MODE_PASSPHRASE:
         return True
@@ -201,7 +201,7 @@ def unlock(ctx, password: str) -> bool:
     from argon2.exceptions import Argon2Error
 
     from ..sync.changes import get_meta
-    from ..sync.client.base import META_UNLOCK_VERIFIER
+    from ..sync.lease import META_UNLOCK_VERIFIER
 
     if not password:
         return False

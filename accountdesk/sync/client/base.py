@@ -11,6 +11,7 @@ from typing import Any
 from ...errors import AccountDeskError
 from ...i18n import _
 from .. import protocol as p
+from ..lease import META_OFFLINE_DAYS, META_SERVER_CONTACT, META_SYNC_USER, META_UNLOCK_VERIFIER  # noqa: F401 - re-exported
 
 log = logging.getLogger("accountdesk.sync")
 
@@ -22,20 +23,12 @@ META_RESNAPSHOT = "sync_resnapshot"  # set while a fresh snapshot of the whole s
 #: was that (kept when clients left the scope while they still had pending edits)
 META_HELD = "sync_held"
 META_SERVER_URL = "server_url"
-META_SYNC_USER = "sync_user_id"
 META_SYNC_USERNAME = "sync_username"
 META_CURRENT_USER = "current_user_id"
 #: {old user id: server user id}: a profile used on its own before joining (or a server that was
 #: re-initialised); its pending changes name the old user, who is the server user now (replaced
 #: as batches are sent)
 META_USER_ALIAS = "sync_user_alias"
-#: the offline lease (issue 14): its length in days as the server sent it, and the last time the
-#: server was reached with a valid sign-in (UTC, ISO)
-META_OFFLINE_DAYS = "offline_days"
-META_SERVER_CONTACT = "server_contact_at"
-#: an Argon2id hash of the password of the last password sign-in, inside the (encrypted) store: the
-#: app lock checks it without the network
-META_UNLOCK_VERIFIER = "unlock_verifier"
 META_INSECURE_OK = "sync_insecure_url"  # the http:// address the person allowed
 
 #: consecutive pulled pages applied in one transaction: at most this many rows, or this long
