@@ -232,6 +232,13 @@ def _merge_into(ctx, session, writer, entity: str, target_id: str, row: PlannedR
         if _is_empty(value):
             continue
         current = getattr(existing, name)
+        if entity == "client" and name in ("owner_id", "backup_owner_id"):
+            if current != value:  # an owner changes through a handover, never by an import: noted, not applied
+                from ..models import User
+
+                who = session.get(User, value) if isinstance(value, str) else None
+                differing.append(f"{schema[name].title}: {who.display_name if who is not None else _display(value)}")
+            continue
         if _is_empty(current):
             fills[name] = value
         elif current != value and not (name in SAME_BY_KEY and normalise_code(current) == normalise_code(value)):
