@@ -34,6 +34,11 @@ AREAS = {
         "ui/workspace/attachments*.py", "ui/widgets/thumbnails.py", "reports/attachments.py",
     ],
     "demo": ["services/demo*.py", "cli/demo.py"],
+    "supervisor": [
+        "domain/standards.py", "services/standards.py", "services/saved_views.py", "services/dashboard.py",
+        "services/bulk.py", "ui/pages/dashboard*.py", "ui/dialogs/standards*.py", "ui/dialogs/bulk*.py",
+        "ui/widgets/charts.py", "ui/widgets/saved_views.py", "cli/standards.py",
+    ],
     "insight": [
         "services/scheduling.py", "services/health.py", "services/segmentation.py", "services/search.py",
         "services/agenda.py", "store/search.py", "cli/agenda.py",

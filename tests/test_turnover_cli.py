@@ -106,7 +106,9 @@ def test_assign_by_display_name_moves_the_open_work_and_the_report_prints_it(run
     result = run.json("clients", "assign", client["name"], "--to", "wanglei", "--reason", "刘海涛离职")
     assert result["to_user_id"] == staff["wang"] and result["from_user_id"] == staff["liu"]
     moved = {(m["entity"], m["to_user_id"]) for m in result["moves"]}
-    assert moved == {("feedback", staff["wang"]), ("visit", staff["wang"]), ("improvement_item", staff["wang"])}
+    # (the key client's service standard gave it visit plans when it was added: they move too)
+    assert moved == {("feedback", staff["wang"]), ("visit", staff["wang"]), ("improvement_item", staff["wang"]),
+                     ("visit_plan", staff["wang"])}
     detail = run.json("clients", "show", client["id"])
     assert [f["handler_id"] for f in detail["feedback"]] == [staff["wang"]]
     # the report of a handover with open work renders (it crashed on the checklist's list of lines)

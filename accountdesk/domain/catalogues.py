@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from ..i18n import N_
 from ..paths import RESOURCES_DIR
@@ -23,8 +24,9 @@ class Division:
 
 
 @lru_cache(maxsize=1)
-def _regions() -> dict:
-    return json.loads((RESOURCES_DIR / "data" / "gbt2260.json").read_text(encoding="utf-8"))
+def _regions() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((RESOURCES_DIR / "data" / "gbt2260.json").read_text(encoding="utf-8"))
+    return data
 
 
 def provinces() -> list[Division]:

@@ -1,4 +1,4 @@
-"""The complaint clock as pure rules (DESIGN.md §3 Feedback), shared by the laptop's services,
+"""The complaint clock as pure rules (docs/architecture.md, "One rule, one place"), shared by the laptop's services,
 the agenda, the reports and the server's escalation schedule: deadline by severity, pauses
 while waiting for the client, the escalation ladder, and which statuses are still open.
 

@@ -119,6 +119,21 @@ _schema(
     F("owner_id", "user", N_("Owner")),
     F("active", "bool", N_("Plan in use")),
     F("starts_on", "date", N_("Starts on")),
+    F("from_standard", "bool", N_("From the tier's standard")),
+)
+_schema(
+    "service_standard",
+    F("tier", "enum", N_("Tier"), required=True, enum=E.Tier),
+    F("kind", "enum", N_("Kind"), required=True, enum=E.VisitKind),
+    F("every_months", "int", N_("Every (months)"), required=True, minimum=1, maximum=60),
+    F("active", "bool", N_("In the standard")),
+)
+_schema(
+    "saved_view",
+    F("user_id", "user", N_("User"), required=True),
+    F("list_name", "str", N_("List"), required=True, max_len=32),
+    F("name", "str", N_("Name"), required=True, max_len=100),
+    F("spec", "text", N_("View"), max_len=20_000),
 )
 _schema(
     "visit",

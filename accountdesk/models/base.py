@@ -63,7 +63,7 @@ class Base(DeclarativeBase):
 
 
 class SyncMixin:
-    """Columns of every syncable row (DESIGN.md §3).
+    """Columns of every syncable row (docs/architecture.md, "Domain model").
 
     ``client_id`` is the scope key (a client row carries its own id); it is null only for global
     rows (users, the service catalogue). ``updated_at`` is the hybrid logical clock of the last

@@ -203,7 +203,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             sys.stdout.flush()
 
     outcome = import_file(_open(args), args.file, args.kind, owner=args.owner, mapping=overrides, client=args.client,
-                          sheet=args.sheet, dry_run=args.dry_run, skip_rejected=args.skip_rejected, planned=planned)
+                          sheet=args.sheet, dry_run=args.dry_run, skip_rejected=args.skip_rejected,
+                          duplicates=args.duplicates, planned=planned)
     if args.json:
         _emit(args, outcome.to_dict(), "")
     elif outcome.result is not None:
@@ -437,6 +438,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--client", metavar=_("CLIENT"),
                    help=_("contacts or equipment of this client (id or name): no client column needed"))
     p.add_argument("--sheet", help=_("the sheet of a workbook to read (default: the best match)"))
+    p.add_argument("--duplicates", choices=["skip", "merge"], default="skip",
+                   help=_("what to do with rows that duplicate existing records (default: skip)"))
     p.add_argument("--dry-run", action="store_true", help=_("show what would be imported; write nothing"))
     p.add_argument("--skip-rejected", action="store_true", help=_("import the valid rows and leave out the rejected ones"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))

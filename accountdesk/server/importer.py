@@ -14,8 +14,7 @@ audit log.
 
 Differences from the laptop's import, by design: the author of the records is the server
 (as every change made with the server's command line); the account manager of a new client is
-its file's account-manager cell, else ``--owner``; duplicates are reported and skipped (merging
-them is a laptop's job, where the user sees both records).
+its file's account-manager cell, else ``--owner``.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ from ..io import plan as P
 from ..models import ENTITIES, new_id
 from ..models.enums import Role
 from ..permissions import may_write
-from ..sync.codec import column_kind
+from ..sync.codec import column_kind, decode_value
 from . import repo
 from . import tables as t
 from .db import Database
@@ -69,13 +68,16 @@ def import_file(
     sheet: str | None = None,
     dry_run: bool = False,
     skip_rejected: bool = False,
+    duplicates: str = P.SKIP,
     today: dt.date | None = None,
     planned: Callable[[P.ImportPlan], None] | None = None,
 ) -> Outcome:
     """Plan the file against the server's records and (unless ``dry_run``) write it, all or
     nothing. ``owner``: user name or id of the account manager of new clients whose
     account-manager cell is empty. ``client``: contacts or equipment of this one client.
-    ``planned(plan)`` is called once the file is checked, before anything is written."""
+    ``duplicates``: ``"skip"`` or ``"merge"`` (fill the existing record's empty fields, keep
+    differing values in a note, as on a laptop). ``planned(plan)`` is called once the file is
+    checked, before anything is written."""
     kinds = P.kinds_for(ROLE, kind, client)
     today = today or dt.date.today()
     # Read and check outside the write transaction (pushes go on meanwhile) ...
@@ -103,7 +105,7 @@ def import_file(
             plan.rows, plan.rejected = [], []
             P.check_rows(plan, data, server_index(conn, plan.kind), _checker(owner_id, today))
             P.refuse_rejected(plan, skip_rejected)
-        result = _write(conn, plan, _checker(owner_id, today))
+        result = _write(conn, plan, _checker(owner_id, today), duplicates)
         repo.audit(conn, "import", file=plan.path.name, kind=plan.kind, owner_id=owner_id, created=result.created,
                    skipped=result.skipped, rejected=result.rejected)
     return Outcome(plan, result)
@@ -186,9 +188,9 @@ def _defaults(entity: str) -> dict[str, Any]:
     return out
 
 
-def _write(conn: Connection, plan: P.ImportPlan, check: P.CheckCreate) -> P.ImportResult:
+def _write(conn: Connection, plan: P.ImportPlan, check: P.CheckCreate, duplicates: str) -> P.ImportResult:
     entity = plan.entity
-    new, _merges, skipped = P.split_rows(plan, P.SKIP)
+    new, merges, skipped = P.split_rows(plan, duplicates)
     writer = Writer(conn, SYSTEM, Settings())
     ids = {row.row: new_id() for row in new}
     defaults = _defaults(entity)
@@ -202,5 +204,33 @@ def _write(conn: Connection, plan: P.ImportPlan, check: P.CheckCreate) -> P.Impo
         row_id = ids[row.row]
         writer.server_create(entity, defaults | values, client_id=row_id if entity == "client" else row.client_id,
                              row_id=row_id)
+    merged = 0
+    for row in merges:  # after the new rows: a duplicate may merge into a row of this import
+        target = row.match_id or ids.get(row.match_row or -1)
+        rec = writer.get(target, lock=True) if target else None
+        if rec is None or rec["deleted"]:
+            skipped += 1
+            continue
+        _merge(writer, rec, row, plan.path.name)
+        merged += 1
     writer.finish()
-    return P.ImportResult(len(new), 0, skipped, plan.rejected_rows, tuple(ids.values()))
+    return P.ImportResult(len(new), merged, skipped, plan.rejected_rows, tuple(ids.values()))
+
+
+def _merge(writer: Writer, rec: dict[str, Any], row: P.PlannedRow, file_name: str) -> None:
+    """As the laptop merges a duplicate (:func:`accountdesk.io.plan.merge_changes`): the record's
+    empty fields filled, the differing values kept in a service note (a client) or its notes."""
+    model = ENTITIES[rec["entity"]]
+    fills, differing = P.merge_changes(rec["entity"], lambda name: decode_value(model, name, rec["data"].get(name)),
+                                       row.values)
+    if fills:
+        rec = writer.server_update(rec, fills)
+    if not differing:
+        return
+    text = P.merge_note(file_name, row.row, dt.datetime.now(dt.UTC), differing)
+    if rec["entity"] == "client":
+        writer.server_create("service_note", _defaults("service_note") | {"category": _("Import"), "text": text},
+                             client_id=rec["id"])
+    else:
+        notes = rec["data"].get("notes")
+        writer.server_update(rec, {"notes": (notes + "\n\n" if notes else "") + text})

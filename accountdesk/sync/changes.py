@@ -1,5 +1,5 @@
 """Change capture: every service write updates its row and appends to the outbox in the same
-transaction (DESIGN.md §5). This module is the only place that sets the sync columns of a row
+transaction (docs/architecture.md, "Sync"). This module is the only place that sets the sync columns of a row
 changed on this device.
 """
 

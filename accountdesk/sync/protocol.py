@@ -1,4 +1,4 @@
-"""The wire protocol between a device and the sync server (DESIGN.md §5), as pydantic models.
+"""The wire protocol between a device and the sync server (docs/architecture.md, "Sync"), as pydantic models.
 
 Every request carries the protocol version and the device's schema version in the headers
 ``X-AccountDesk-Protocol`` and ``X-AccountDesk-Schema``; the server accepts a range and answers

@@ -54,8 +54,8 @@ OPTIONS: dict[str, Option] = {
         Option("client_sort_desc", bool, False),
         #: Agenda items a desktop notification was already shown for ("entity:row_id:due").
         Option("notified_items", list, []),
-        #: Today's filters: whose work ("mine", "team", "all") and which kinds ([]: all).
-        Option("today_scope", str, "mine"),
+        #: Today's filters: whose work ("mine", "team", "all"; "": by role) and which kinds ([]: all).
+        Option("today_scope", str, ""),
         Option("today_kinds", list, []),
     )
 }

@@ -133,7 +133,7 @@ def test_resignation_split_over_two_successors(server, make_device, tmp_path):
     # the report the successor signs, printed on the successor's laptop
     text = pdf_text(render_handover(wang.ctx, cids[0], tmp_path / "h.pdf").path)
     for expected in ("Handoverreport", "刘海涛离职", "投诉0：证书延期", "2026-12-10", "回访0", "改进0：缩短出具周期", "王磊", "刘海涛",
-                     "联系人0"):
+                     "联系人0", "Signatures", "Takenoverby", "周强"):
         assert expected in text, expected
     assert "投诉4" not in text  # another client's work
 
@@ -184,7 +184,7 @@ def test_resignation_through_the_command_lines(server, make_device, capsys, tmp_
                                         "--out", str(out_pdf)], capsys)
     assert code == 0, err
     text = pdf_text(out_pdf)
-    for expected in ("交接报告", "离职", "投诉2：证书延期", "2026-12-12", "张敏", "回访2", "改进2：缩短出具周期"):
+    for expected in ("交接报告", "离职", "投诉2：证书延期", "2026-12-12", "张敏", "回访2", "改进2：缩短出具周期", "签字确认", "接任人"):
         assert expected in text, expected
     with pytest.raises(DeviceRevoked):
         leaver.sync()

@@ -102,7 +102,7 @@ class NewClientDialog(QDialog):
             from ...services.clients import create_client
 
             extra = {"uscc": uscc} if uscc else {}
-            return create_client(self._ctx, name=name, tier=tier, **extra)
+            return create_client(self._ctx, name=name, tier=tier, standard=True, **extra)
 
         self._tasks.run_db(work, on_result=self._created, on_error=self._failed, name="create-client")
 
