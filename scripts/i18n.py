@@ -33,7 +33,7 @@ AREAS = {
         "services/attachments*.py", "cli/attachments.py", "domain/files.py", "store/blobs.py", "sync/files.py",
         "ui/workspace/attachments*.py", "ui/widgets/thumbnails.py", "reports/attachments.py",
     ],
-    "demo": ["services/demo*.py", "cli/demo.py"],
+    "demo": ["services/demo/*.py", "cli/demo.py"],
     "supervisor": [
         "domain/standards.py", "services/standards.py", "services/saved_views.py", "services/dashboard.py",
         "services/bulk.py", "ui/pages/dashboard*.py", "ui/dialogs/standards*.py", "ui/dialogs/bulk*.py",
@@ -41,7 +41,7 @@ AREAS = {
     ],
     "insight": [
         "services/scheduling.py", "services/health.py", "services/segmentation.py", "services/search.py",
-        "services/agenda.py", "store/search.py", "cli/agenda.py",
+        "services/agenda.py", "store/search/*.py", "cli/agenda.py",
     ],
     "sync": ["sync/**/*.py", "sync/*.py", "cli/sync*.py", "cli/conflicts.py", "cli/history.py", "cli/team.py", "services/handover.py"],
     "server": ["server/**/*.py", "server/*.py"],

@@ -33,8 +33,8 @@ from ..models import Client, Contact, Equipment, User, model_for
 from ..permissions import may_write
 from ..services import records
 from ..services.clients import CREDIT_CODES
-from ..services.demo_bulk import BulkWriter
 from ..store import search
+from ..sync.bulk import BulkWriter
 from . import plan as P
 from .plan import (  # noqa: F401 - the import's names, as callers know them
     MERGE,
@@ -218,7 +218,13 @@ def _merge_into(ctx, session, writer, entity: str, target_id: str, row: PlannedR
     """Fill the empty fields of an existing row from the file; keep the differing values in a
     note (a service note for a client, the record's notes otherwise): :func:`plan.merge_changes`."""
     existing = records.get_live(session, entity, target_id)
-    fills, differing = P.merge_changes(entity, lambda name: getattr(existing, name), row.values)
+    def user_name(uid: str) -> str:
+        from ..models import User
+
+        user = session.get(User, uid)
+        return user.display_name if user is not None else uid
+
+    fills, differing = P.merge_changes(entity, lambda name: getattr(existing, name), row.values, user_name)
     if fills:
         if not may_write(ctx.actor.role, entity, "update", frozenset(fills)):
             raise PermissionDenied(_("Your role may not change this."))

@@ -67,6 +67,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("calendar", "calendar", N_("Calendar"), "Ctrl+3"),
     NavEntry("feedback", "feedback", N_("Feedback"), "Ctrl+4"),
     NavEntry("reports", "reports", N_("Reports"), "Ctrl+5"),
+    NavEntry("dashboard", "reports", N_("Dashboard"), "Ctrl+8"),  # "My portfolio" for account managers
     NavEntry("team", "team", N_("Team"), "Ctrl+6"),
     NavEntry("settings", "settings", N_("Settings"), "Ctrl+7"),
 )
@@ -226,6 +227,9 @@ class MainWindow(QMainWindow):
         self._escalation_timer.setInterval(ESCALATION_CHECK_MS)
         self._escalation_timer.timeout.connect(self.escalate_feedback)
         self._restore_layout()
+        from .applock import AppLock
+
+        self.app_lock = AppLock(self)  # idle lock and offline lease (issue 14)
         if ctx is not None:
             self.attach(ctx)
         else:
@@ -241,6 +245,8 @@ class MainWindow(QMainWindow):
         self.nav.setEnabled(True)
         team = [e.key for e in NAV].index("team")
         self.nav.item(team).setHidden(not ctx.actor.sees_all_clients)  # never for field staff and managers
+        dashboard = [e.key for e in NAV].index("dashboard")
+        self.nav.item(dashboard).setHidden(ctx.actor.role == "field")  # field staff have no portfolio
         self.retranslate()
         self._status_timer.start()
         self._configure_auto_sync()
@@ -249,6 +255,7 @@ class MainWindow(QMainWindow):
         start = self.settings.get("last_page") if self.settings else "today"
         self.show_page(start if start in self._nav_keys() else "today")
         QTimer.singleShot(0, self.refresh_sync_status)
+        self.app_lock.configure()
         self.profile_opened.emit()
 
     # -- building ------------------------------------------------------------------------------
@@ -356,10 +363,15 @@ class MainWindow(QMainWindow):
                 if not self.nav.item(i).isHidden()]
 
     def retranslate(self) -> None:
+        if getattr(self, "app_lock", None) is not None:
+            self.app_lock.retranslate()
         for i, entry in enumerate(NAV):
             item = self.nav.item(i)
             item.setText(_(entry.title))
             item.setToolTip(f"{_(entry.title)} ({entry.shortcut})")
+            if entry.key == "dashboard" and self.ctx is not None and not self.ctx.actor.sees_all_clients:
+                item.setText(_("My portfolio"))
+                item.setToolTip(f"{_('My portfolio')} ({entry.shortcut})")
         self.workspace_host.set_back_text(self._back_text())
         self.opening.set_text(_("Opening your profile…"))
         if self.ctx is not None:
@@ -424,6 +436,12 @@ class MainWindow(QMainWindow):
             page = TeamPage(self.ctx, self.tasks, self)
             page.client_open_requested.connect(self.open_client)
             return page
+        if key == "dashboard":
+            from .pages.dashboard import DashboardPage
+
+            page = DashboardPage(self.tasks, self, ctx=self.ctx)
+            page.filter_requested.connect(self.show_clients_filtered)
+            return page
         if key == "reports":
             from .pages.reports import ReportsPage
 
@@ -454,6 +472,13 @@ class MainWindow(QMainWindow):
             return self._missing_page(key)
         raise KeyError(key)
 
+    def show_clients_filtered(self, filters, description: str = "") -> None:
+        """The client list showing the clients behind a dashboard figure."""
+        self.show_page("clients")
+        page = self.pages.get("clients")
+        if page is not None:
+            page.apply_filter(filters, description)
+
     def _missing_page(self, key: str) -> QWidget:
         if key == "calendar":
             return EmptyState(_("The calendar is not available in this version"),
@@ -463,8 +488,12 @@ class MainWindow(QMainWindow):
                           _("Complaints, appeals and suggestions of all your clients will be listed here. "
                             "Until then, record feedback in a client's workspace."), icon="feedback")
 
+    def _locked(self) -> bool:
+        lock = getattr(self, "app_lock", None)
+        return lock is not None and lock.locked is not None
+
     def show_page(self, key: str) -> None:
-        if key not in self._nav_keys() or self.ctx is None:
+        if key not in self._nav_keys() or self.ctx is None or self._locked():  # (a notification clicked while locked)
             return
         widget = self.page(key)
         self.current_key = key
@@ -516,6 +545,8 @@ class MainWindow(QMainWindow):
 
     def open_item(self, client_id: str, entity: str | None, row_id: str | None) -> None:
         """Open a client's workspace, on the tab of ``entity`` (and the row) when given."""
+        if self._locked():
+            return
         if self.current_key and self.stack.currentWidget() is not self.workspace_host:
             self._return_to = self.current_key
         cls = optional_class("accountdesk.ui.workspace", "ClientWorkspace")
@@ -852,6 +883,7 @@ class MainWindow(QMainWindow):
         if dialog.engine is not None:
             self.sync_engine = dialog.engine
             self._sync_done(None)
+            self.app_lock.signed_in()
         self._configure_auto_sync()
         self.refresh_sync_status()
 
