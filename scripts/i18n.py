@@ -41,7 +41,7 @@ AREAS = {
     ],
     "insight": [
         "services/scheduling.py", "services/health.py", "services/segmentation.py", "services/search.py",
-        "services/agenda.py", "store/search.py", "cli/agenda.py",
+        "services/agenda.py", "store/search/*.py", "cli/agenda.py",
     ],
     "sync": ["sync/**/*.py", "sync/*.py", "cli/sync*.py", "cli/conflicts.py", "cli/history.py", "cli/team.py", "services/handover.py"],
     "server": ["server/**/*.py", "server/*.py"],

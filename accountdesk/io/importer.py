@@ -218,7 +218,13 @@ def _merge_into(ctx, session, writer, entity: str, target_id: str, row: PlannedR
     """Fill the empty fields of an existing row from the file; keep the differing values in a
     note (a service note for a client, the record's notes otherwise): :func:`plan.merge_changes`."""
     existing = records.get_live(session, entity, target_id)
-    fills, differing = P.merge_changes(entity, lambda name: getattr(existing, name), row.values)
+    def user_name(uid: str) -> str:
+        from ..models import User
+
+        user = session.get(User, uid)
+        return user.display_name if user is not None else uid
+
+    fills, differing = P.merge_changes(entity, lambda name: getattr(existing, name), row.values, user_name)
     if fills:
         if not may_write(ctx.actor.role, entity, "update", frozenset(fills)):
             raise PermissionDenied(_("Your role may not change this."))

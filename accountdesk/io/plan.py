@@ -575,10 +575,13 @@ def _display(value: Any) -> str:
     return str(value)
 
 
-def merge_changes(entity: str, current: Callable[[str], Any], values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def merge_changes(entity: str, current: Callable[[str], Any], values: Mapping[str, Any],
+                  user_name: Callable[[str], str] | None = None) -> tuple[dict[str, Any], list[str]]:
     """What merging a duplicate row into an existing record changes: ``(fills, differing)`` —
     the record's empty fields the row fills, and the row's other values that differ from the
-    record's (as "Label: value" lines for a note). ``current(name)``: the record's value."""
+    record's (as "Label: value" lines for a note). ``current(name)``: the record's value.
+    A client's owner and backup owner are never filled: they change through a handover, so a
+    differing one is only noted (``user_name`` shows it by name)."""
     schema = SCHEMAS[entity]
     fills: dict[str, Any] = {}
     differing: list[str] = []
@@ -586,6 +589,11 @@ def merge_changes(entity: str, current: Callable[[str], Any], values: Mapping[st
         if _is_empty(value):
             continue
         now = current(name)
+        if entity == "client" and name in ("owner_id", "backup_owner_id"):
+            if now != value:
+                shown = user_name(value) if user_name is not None and isinstance(value, str) else _display(value)
+                differing.append(f"{schema[name].title}: {shown}")
+            continue
         if _is_empty(now):
             fills[name] = value
         elif now != value and not (name in SAME_BY_KEY and normalise_code(now) == normalise_code(value)):

@@ -132,6 +132,11 @@ def cmd_user_handover(args: argparse.Namespace) -> int:
         lines.append(_("{n} complaint(s) need another handler (the successor is involved).").format(n=len(result["unmoved"])))
     if result["deactivated"]:
         lines.append(_("User {name} deactivated; {n} device(s) revoked.").format(name=args.leaver, n=result["devices_revoked"]))
+    for d in result["devices"]:
+        lines.append(_("Device {name} last synced {when}: what it changed since then is removed when it wipes itself.").format(
+            name=d["name"] or d["id"], when=d["last_seen"] or "—") if result["deactivated"] else
+            _("Device {name} last synced {when}: let it sync once before deactivating the user.").format(
+            name=d["name"] or d["id"], when=d["last_seen"] or "—"))
     _emit(args, result, "\n".join(lines))
     return 0
 

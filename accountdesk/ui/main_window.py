@@ -226,6 +226,9 @@ class MainWindow(QMainWindow):
         self._escalation_timer.setInterval(ESCALATION_CHECK_MS)
         self._escalation_timer.timeout.connect(self.escalate_feedback)
         self._restore_layout()
+        from .applock import AppLock
+
+        self.app_lock = AppLock(self)  # idle lock and offline lease (issue 14)
         if ctx is not None:
             self.attach(ctx)
         else:
@@ -249,6 +252,7 @@ class MainWindow(QMainWindow):
         start = self.settings.get("last_page") if self.settings else "today"
         self.show_page(start if start in self._nav_keys() else "today")
         QTimer.singleShot(0, self.refresh_sync_status)
+        self.app_lock.configure()
         self.profile_opened.emit()
 
     # -- building ------------------------------------------------------------------------------
@@ -356,6 +360,8 @@ class MainWindow(QMainWindow):
                 if not self.nav.item(i).isHidden()]
 
     def retranslate(self) -> None:
+        if getattr(self, "app_lock", None) is not None:
+            self.app_lock.retranslate()
         for i, entry in enumerate(NAV):
             item = self.nav.item(i)
             item.setText(_(entry.title))
@@ -463,8 +469,12 @@ class MainWindow(QMainWindow):
                           _("Complaints, appeals and suggestions of all your clients will be listed here. "
                             "Until then, record feedback in a client's workspace."), icon="feedback")
 
+    def _locked(self) -> bool:
+        lock = getattr(self, "app_lock", None)
+        return lock is not None and lock.locked is not None
+
     def show_page(self, key: str) -> None:
-        if key not in self._nav_keys() or self.ctx is None:
+        if key not in self._nav_keys() or self.ctx is None or self._locked():  # (a notification clicked while locked)
             return
         widget = self.page(key)
         self.current_key = key
@@ -516,6 +526,8 @@ class MainWindow(QMainWindow):
 
     def open_item(self, client_id: str, entity: str | None, row_id: str | None) -> None:
         """Open a client's workspace, on the tab of ``entity`` (and the row) when given."""
+        if self._locked():
+            return
         if self.current_key and self.stack.currentWidget() is not self.workspace_host:
             self._return_to = self.current_key
         cls = optional_class("accountdesk.ui.workspace", "ClientWorkspace")
@@ -852,6 +864,7 @@ class MainWindow(QMainWindow):
         if dialog.engine is not None:
             self.sync_engine = dialog.engine
             self._sync_done(None)
+            self.app_lock.signed_in()
         self._configure_auto_sync()
         self.refresh_sync_status()
 

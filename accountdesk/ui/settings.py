@@ -43,6 +43,8 @@ OPTIONS: dict[str, Option] = {
         Option("username", str, ""),
         #: Automatic sync interval in minutes (0: only on demand).
         Option("sync_interval_min", int, 15),
+        #: Idle minutes before the window locks (0: never; -1: the default, 15 for a company profile).
+        Option("lock_minutes", int, -1),
         Option("window_geometry", QByteArray, QByteArray()),
         Option("window_state", QByteArray, QByteArray()),
         Option("last_page", str, "today"),

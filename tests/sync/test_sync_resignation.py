@@ -167,6 +167,7 @@ def test_resignation_through_the_command_lines(server, make_device, capsys, tmp_
     result = json.loads(out)
     assert sorted(h["client_id"] for h in result["handovers"]) == sorted(cids[2:])
     assert result["deactivated"] and result["devices_revoked"] == 1 and result["unmoved"] == []
+    assert [d["last_seen"] is not None for d in result["devices"]] == [True]  # the leaver's laptop, last synced
     assert all({m["entity"] for m in h["moves"]} == {"feedback", "visit", "visit_plan", "improvement_item"}
                for h in result["handovers"])
     code, _out, err = run(server_main, srv(server, "user", "handover", "zhangmin", "--to", "刘海涛"), capsys)
