@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from fakeclock import FakeClock
 
+from accountdesk.cli import main as cli_main
 from accountdesk.i18n import set_language
 from accountdesk.models import Client, Contact
 from accountdesk.reports import render_dossiers, render_portfolio
@@ -30,7 +31,9 @@ BIG_FEES = 150_253_000  # one client of a big portfolio: the fee total needs ele
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     clock = FakeClock(dt.datetime(2026, 3, 16, 9, 0, tzinfo=dt.UTC))
-    ctx = open_profile(tmp_path_factory.mktemp("demo"), now=clock.now, wall_ms=clock.wall_ms)
+    path = tmp_path_factory.mktemp("demo")
+    ctx = open_profile(path, now=clock.now, wall_ms=clock.wall_ms)
+    ctx.test_data_dir = path
     generate_demo(ctx, clients=40, seed=3, reference=REFERENCE)
     with ctx.read() as s:
         first = s.query(Client).filter(Client.status == "active").order_by(Client.name).first()
@@ -147,3 +150,78 @@ def test_dossiers_keep_words_emails_and_figures_whole(demo, tmp_path):
         assert emails <= words, sorted(emails - words)[:5]
         if lang == "en":
             assert split_words(pages, vocabulary()) == []
+
+
+def digits(value: str) -> str:
+    return re.sub(r"\D", "", value)
+
+
+def test_the_external_dossier_leaves_out_the_contacts_personal_data(demo, tmp_path, capsys):
+    """Printed through the command line, as a person would: the internal copy has the contacts'
+    mobiles and WeChat ids and the annual fees, the external copy none of them."""
+    with demo.read() as s:
+        ids = [c.id for c in s.query(Client).filter(Client.deleted_at.is_(None), Client.status == "active").order_by(Client.name).limit(5)]
+        people = s.query(Contact).filter(Contact.client_id.in_(ids), Contact.deleted_at.is_(None)).all()
+        mobiles = {digits(c.mobile)[-11:] for c in people if c.mobile}  # printed without +86
+        wechats = {c.wechat for c in people if c.wechat}
+        fees = [c.annual_fees for c in s.query(Client).filter(Client.id.in_(ids)) if c.annual_fees]
+        emails = {c.email for c in people if c.email}
+    assert len(mobiles) >= 5 and wechats and fees
+    data_dir = str(demo.test_data_dir)
+    texts = {}
+    for audience in ("internal", "external"):
+        out = tmp_path / f"{audience}.pdf"
+        assert cli_main(["--data-dir", data_dir, "--lang", "zh_CN", "dossier", *ids, "--audience", audience, "--out", str(out), "--json"]) == 0
+        assert '"pages"' in capsys.readouterr().out
+        texts[audience] = "\n".join(pdftotext(out))
+    internal, external = (digits(texts[a]) for a in ("internal", "external"))
+    assert all(m in internal for m in mobiles)
+    assert [m for m in mobiles if m in external] == []
+    assert all(w in texts["internal"] for w in wechats)
+    assert [w for w in wechats if w in texts["external"]] == []
+    assert f"¥{fees[0]:,}" in texts["internal"] and "¥" not in texts["external"]
+    assert "不含个人信息" in texts["external"] and "不含个人信息" not in texts["internal"]
+    # the phones and e-mails of the office stay: the copy still says whom to call
+    assert emails and any(e in texts["external"] for e in emails)
+    # a bad audience is bad input naming the field
+    assert cli_main(["--data-dir", data_dir, "dossier", ids[0], "--audience", "public", "--out", str(tmp_path / "x.pdf")]) == 2
+    assert "audience" in capsys.readouterr().err
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_each_dossier_opens_with_a_one_page_summary(demo, tmp_path):
+    """Page 2 of each dossier: health and its reasons, next due, open complaints, key contacts and
+    the SLA state, before the profile; a client without a change of account manager says so there
+    and ends without a page holding only that sentence."""
+    from accountdesk.services.dossier import load_dossiers
+
+    with demo.read() as s:
+        ids = [c.id for c in s.query(Client).filter(Client.deleted_at.is_(None)).order_by(Client.name).limit(6)]
+    new = records.create_record(demo, "client", {"name": "新建测试客户有限公司", "tier": "key", "status": "active"})
+    ids.append(new)
+    path = tmp_path / "d.pdf"
+    result = render_dossiers(demo, ids, path, workers=1)
+    pages = pdftotext(path)
+    assert len(pages) == result.pages
+    dossiers = load_dossiers(demo, ids)
+    starts = [i for i, page in enumerate(pages) if "Client dossier" in page and "AccountDesk · key-account management" in page]
+    assert len(starts) == len(ids)
+    for d, start, end in zip(dossiers, starts, starts[1:] + [len(pages)], strict=True):
+        summary = pages[start + 1]
+        for heading in ("At a glance", "Next due", "Open complaints", "Key contacts", "SLA status"):
+            assert heading in summary, (d.profile.name, heading)
+        assert "1 Profile" not in summary
+        if d.health is not None:
+            assert f"{d.health.score} / 100" in summary
+        open_complaints = [f for f in d.feedback if f.is_open and f.kind in ("complaint", "appeal")]
+        for f in open_complaints[:5]:
+            assert "".join(f.subject.split())[:10] in "".join(summary.split())
+        primary = [c for c in d.contacts if c.is_primary and not c.has_left]
+        if primary:
+            assert primary[0].name in summary
+        if not d.ownership and not d.handovers:
+            assert "No change of account manager." in summary
+            assert "Ownership history" not in "".join(pages[start:end])
+        last = [ln.strip() for ln in pages[end - 1].splitlines() if ln.strip()]
+        assert "No change of account manager." not in last
+    assert any(not d.ownership for d in dossiers)

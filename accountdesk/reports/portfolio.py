@@ -8,9 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import PageBreak, Spacer, Table, TableStyle
 
 from ..i18n import _
@@ -31,7 +29,7 @@ from .styles import (
     COVER_TITLE,
     GOOD,
     KPI_LABEL,
-    KPI_VALUE,
+    KPI_PAD,
     MARGIN_TOP,
     NAVY_LIGHT,
     NOTE,
@@ -43,27 +41,13 @@ from .styles import (
     fmt_money,
     fmt_pct,
     key_value_table,
+    kpi_style,
     text,
 )
 from .styles import CONTENT_WIDTH as W
 from .wrap import Paragraph
 
 MAX_ROWS = 40
-
-
-KPI_PAD = 8
-
-
-def kpi_style(value: str, width: float) -> ParagraphStyle:
-    """The style of a tile's figure: as large as fits on one line of the tile (a figure is never
-    broken across lines, whatever its length or the language)."""
-    room = width - 2 * KPI_PAD - 1
-    size = KPI_VALUE.fontSize
-    while size > 7 and stringWidth(value, KPI_VALUE.fontName, size) > room:
-        size -= 0.5
-    if size == KPI_VALUE.fontSize:
-        return KPI_VALUE
-    return ParagraphStyle(f"kpi_value_{size}", parent=KPI_VALUE, fontSize=size, leading=KPI_VALUE.leading)
 
 
 def _kpis(items: list[tuple[str, str]]) -> Table:

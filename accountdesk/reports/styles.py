@@ -268,3 +268,18 @@ def key_value_table(pairs: list[tuple[str, object]], *, columns: int = 2) -> Tab
     cmds += [("TEXTCOLOR", (c, 0), (c, -1), MUTED) for c in range(0, 2 * columns, 2)]
     table.setStyle(TableStyle(cmds))
     return table
+
+
+KPI_PAD = 8
+
+
+def kpi_style(value: str, width: float) -> ParagraphStyle:
+    """The style of a tile's figure: as large as fits on one line of the tile (a figure is never
+    broken across lines, whatever its length or the language)."""
+    room = width - 2 * KPI_PAD - 1
+    size = KPI_VALUE.fontSize
+    while size > 7 and stringWidth(value, KPI_VALUE.fontName, size) > room:
+        size -= 0.5
+    if size == KPI_VALUE.fontSize:
+        return KPI_VALUE
+    return ParagraphStyle(f"kpi_value_{size}", parent=KPI_VALUE, fontSize=size, leading=KPI_VALUE.leading)

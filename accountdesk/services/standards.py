@@ -208,17 +208,11 @@ class ServedFigures:
     not_served: frozenset[str]
 
 
-def served_figures_in(session: Session, ctx: AppContext, *, owner_id: str | None = None) -> ServedFigures:
-    from .scheduling import plan_statuses_in
-
-    today = ctx.today()
-    stmt = select(Client.id, Client.tier, Client.owner_id).where(Client.deleted_at.is_(None), scope_condition(ctx))
-    if owner_id is not None:
-        stmt = stmt.where(Client.owner_id == owner_id)
-    clients = session.execute(stmt).all()
-    ids = {c.id for c in clients}
+def served_figures_from(session: Session, clients: list[tuple[str, str, str | None]], statuses) -> ServedFigures:
+    """The figures for these clients ``(id, tier, owner_id)`` given their plan statuses."""
+    ids = {c[0] for c in clients}
     plans: dict[str, dict[str, tuple[int, bool]]] = {}
-    for s in plan_statuses_in(session, None if ctx.actor.sees_all_clients and owner_id is None else list(ids), today):
+    for s in statuses:
         if s.client_id not in ids:
             continue
         mine = plans.setdefault(s.client_id, {})
@@ -229,11 +223,11 @@ def served_figures_in(session: Session, ctx: AppContext, *, owner_id: str | None
     tiers: dict[str, list[int]] = {t: [0, 0] for t in TIERS}
     managers: dict[str | None, list[int]] = {}
     not_served = set()
-    for c in clients:
-        ok = served_to_standard(std.get(c.tier, {}), plans.get(c.id, {}))
+    for cid, tier, owner in clients:
+        ok = served_to_standard(std.get(tier, {}), plans.get(cid, {}))
         if not ok:
-            not_served.add(c.id)
-        for bucket in (tiers.setdefault(c.tier, [0, 0]), managers.setdefault(c.owner_id, [0, 0])):
+            not_served.add(cid)
+        for bucket in (tiers.setdefault(tier, [0, 0]), managers.setdefault(owner, [0, 0])):
             bucket[0] += 1
             bucket[1] += ok
     return ServedFigures(
@@ -241,6 +235,18 @@ def served_figures_in(session: Session, ctx: AppContext, *, owner_id: str | None
         by_manager=[ServedFigure(m, n, s) for m, (n, s) in sorted(managers.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))],
         not_served=frozenset(not_served),
     )
+
+
+def served_figures_in(session: Session, ctx: AppContext, *, owner_id: str | None = None) -> ServedFigures:
+    from .scheduling import plan_statuses_in
+
+    stmt = select(Client.id, Client.tier, Client.owner_id).where(Client.deleted_at.is_(None), scope_condition(ctx))
+    if owner_id is not None:
+        stmt = stmt.where(Client.owner_id == owner_id)
+    clients = [tuple(r) for r in session.execute(stmt)]
+    whole = ctx.actor.sees_all_clients and owner_id is None
+    statuses = plan_statuses_in(session, None if whole else [c[0] for c in clients], ctx.today())
+    return served_figures_from(session, clients, statuses)
 
 
 def served_figures(ctx: AppContext, *, owner_id: str | None = None) -> ServedFigures:
@@ -258,6 +264,7 @@ __all__ = [
     "apply_standard",
     "proposed_changes",
     "served_figures",
+    "served_figures_from",
     "served_figures_in",
     "set_standard",
     "standards",

@@ -67,6 +67,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("calendar", "calendar", N_("Calendar"), "Ctrl+3"),
     NavEntry("feedback", "feedback", N_("Feedback"), "Ctrl+4"),
     NavEntry("reports", "reports", N_("Reports"), "Ctrl+5"),
+    NavEntry("dashboard", "reports", N_("Dashboard"), "Ctrl+8"),  # "My portfolio" for account managers
     NavEntry("team", "team", N_("Team"), "Ctrl+6"),
     NavEntry("settings", "settings", N_("Settings"), "Ctrl+7"),
 )
@@ -244,6 +245,8 @@ class MainWindow(QMainWindow):
         self.nav.setEnabled(True)
         team = [e.key for e in NAV].index("team")
         self.nav.item(team).setHidden(not ctx.actor.sees_all_clients)  # never for field staff and managers
+        dashboard = [e.key for e in NAV].index("dashboard")
+        self.nav.item(dashboard).setHidden(ctx.actor.role == "field")  # field staff have no portfolio
         self.retranslate()
         self._status_timer.start()
         self._configure_auto_sync()
@@ -366,6 +369,9 @@ class MainWindow(QMainWindow):
             item = self.nav.item(i)
             item.setText(_(entry.title))
             item.setToolTip(f"{_(entry.title)} ({entry.shortcut})")
+            if entry.key == "dashboard" and self.ctx is not None and not self.ctx.actor.sees_all_clients:
+                item.setText(_("My portfolio"))
+                item.setToolTip(f"{_('My portfolio')} ({entry.shortcut})")
         self.workspace_host.set_back_text(self._back_text())
         self.opening.set_text(_("Opening your profile…"))
         if self.ctx is not None:
@@ -430,6 +436,12 @@ class MainWindow(QMainWindow):
             page = TeamPage(self.ctx, self.tasks, self)
             page.client_open_requested.connect(self.open_client)
             return page
+        if key == "dashboard":
+            from .pages.dashboard import DashboardPage
+
+            page = DashboardPage(self.tasks, self, ctx=self.ctx)
+            page.filter_requested.connect(self.show_clients_filtered)
+            return page
         if key == "reports":
             from .pages.reports import ReportsPage
 
@@ -459,6 +471,13 @@ class MainWindow(QMainWindow):
                     return page
             return self._missing_page(key)
         raise KeyError(key)
+
+    def show_clients_filtered(self, filters, description: str = "") -> None:
+        """The client list showing the clients behind a dashboard figure."""
+        self.show_page("clients")
+        page = self.pages.get("clients")
+        if page is not None:
+            page.apply_filter(filters, description)
 
     def _missing_page(self, key: str) -> QWidget:
         if key == "calendar":

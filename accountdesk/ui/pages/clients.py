@@ -52,7 +52,7 @@ class NewClientDialog(QDialog):
         form = QFormLayout()
         form.setVerticalSpacing(6)
         self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText(_("Full registered name, e.g. 华东精密仪器有限公司"))
+        self.name_edit.setPlaceholderText(_("Full registered name, e.g. Huadong Precision Instruments Co., Ltd."))
         self.name_error = QLabel()
         self.name_error.setObjectName("Error")
         self.name_error.hide()
@@ -195,6 +195,10 @@ class ClientsPage(QWidget):
         self.risk_check = QCheckBox()
         self.risk_check.toggled.connect(self._filters_changed)
         bar.addWidget(self.risk_check)
+        self.scope_label = QLabel()  # a list opened from a dashboard figure: what it shows
+        self.scope_label.setObjectName("Hint")
+        self.scope_label.setVisible(False)
+        bar.addWidget(self.scope_label)
         bar.addStretch(1)
         self.clear_button = QPushButton()
         self.clear_button.setIcon(icons.icon("clear"))
@@ -335,7 +339,7 @@ class ClientsPage(QWidget):
             value = combo.currentData()
             return () if value is None else (value,)
 
-        return ClientFilter(
+        base = ClientFilter(
             tiers=one(self.tier_combo),
             statuses=one(self.status_combo),
             provinces=one(self.region_combo),
@@ -343,6 +347,32 @@ class ClientsPage(QWidget):
             owner_ids=one(self.owner_combo),
             risk_only=self.risk_check.isChecked(),
         )
+        extra = getattr(self, "_extra_filter", None)
+        if extra is None:
+            return base
+        from dataclasses import replace
+
+        return replace(base, tiers=base.tiers or extra.tiers, statuses=base.statuses or extra.statuses,
+                       owner_ids=base.owner_ids or extra.owner_ids, ids=extra.ids,
+                       needs_owner=base.needs_owner or extra.needs_owner)
+
+    def apply_filter(self, filters, description: str = "") -> None:
+        """Show the clients of ``filters`` (a dashboard figure's click-through): the combos take
+        the single values they can show, the rest (several statuses, a list of clients) stays
+        as a named limit until Clear."""
+        self._restoring = True
+        for combo, values in ((self.tier_combo, filters.tiers), (self.status_combo, filters.statuses),
+                              (self.owner_combo, filters.owner_ids)):
+            index = combo.findData(values[0]) if len(values) == 1 else -1
+            combo.setCurrentIndex(max(0, index))
+        for combo in (self.region_combo, self.industry_combo):
+            combo.setCurrentIndex(0)
+        self.risk_check.setChecked(filters.risk_only)
+        self._restoring = False
+        self._extra_filter = filters
+        self.scope_label.setText(description)
+        self.scope_label.setVisible(bool(description))
+        self.model.set_query(search="", filters=self.current_filter())
 
     def _filters_changed(self, *_args) -> None:
         if self._restoring:
@@ -353,6 +383,8 @@ class ClientsPage(QWidget):
         self.model.set_query(search=text)
 
     def clear_filters(self) -> None:
+        self._extra_filter = None
+        self.scope_label.setVisible(False)
         self._restoring = True
         for combo in (self.tier_combo, self.status_combo, self.region_combo, self.industry_combo, self.owner_combo):
             combo.setCurrentIndex(0)
@@ -367,7 +399,7 @@ class ClientsPage(QWidget):
     def has_query(self) -> bool:
         f = self.current_filter()
         return bool(self.model.search_text or f.tiers or f.statuses or f.provinces or f.industries
-                    or f.owner_ids or f.risk_only)
+                    or f.owner_ids or f.risk_only or f.ids is not None)
 
     # -- results ---------------------------------------------------------------------------
     def _query_finished(self) -> None:
