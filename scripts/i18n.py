@@ -33,7 +33,7 @@ AREAS = {
         "services/attachments*.py", "cli/attachments.py", "domain/files.py", "store/blobs.py", "sync/files.py",
         "ui/workspace/attachments*.py", "ui/widgets/thumbnails.py", "reports/attachments.py",
     ],
-    "demo": ["services/demo*.py", "cli/demo.py"],
+    "demo": ["services/demo/*.py", "cli/demo.py"],
     "supervisor": [
         "domain/standards.py", "services/standards.py", "services/saved_views.py", "services/dashboard.py",
         "services/bulk.py", "ui/pages/dashboard*.py", "ui/dialogs/standards*.py", "ui/dialogs/bulk*.py",

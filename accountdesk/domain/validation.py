@@ -17,7 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 
 from ..errors import ValidationError
-from ..i18n import _
+from ..i18n import N_, _
 
 # GB 32100-2015: 18 characters from this 31-character set (no I, O, S, V, Z), the last a check.
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -165,6 +165,28 @@ def _email_domain(domain: str) -> tuple[str | None, str | None]:
         return None, str(exc)
 
 
+#: The email-validator library's reasons, in words we translate (it speaks English only). A
+#: reason not listed here is left out rather than shown in English in the Chinese UI.
+_EMAIL_REASONS = (
+    ("must have an @-sign", N_("it has no @-sign")),
+    ("There must be something before the @-sign", N_("nothing comes before the @-sign")),
+    ("There must be something after the @-sign", N_("nothing comes after the @-sign")),
+    ("It should have a period", N_("the part after the @-sign needs a dot, e.g. example.com")),
+    ("invalid characters", N_("it contains characters an address cannot have")),
+    ("too long", N_("it is too long")),
+    ("period", N_("a dot is in the wrong place")),
+    ("not valid", N_("the part after the @-sign is not a valid domain")),
+)
+
+
+def _email_error(field: str, reason: Any) -> ValidationError:
+    text = str(reason)
+    for needle, words in _EMAIL_REASONS:
+        if needle in text:
+            return ValidationError(field, _("This is not a valid email address ({reason}).").format(reason=_(words)))
+    return ValidationError(field, _("This is not a valid email address."))
+
+
 def validate_email_address(field: str, value: str) -> str:
     text = to_halfwidth(value).strip()
     m = _PLAIN_EMAIL.fullmatch(text) if len(text) <= _PLAIN_EMAIL_MAX else None
@@ -174,13 +196,13 @@ def validate_email_address(field: str, value: str) -> str:
         # thousands of addresses at a few domains check each domain once.
         domain, reason = _email_domain(m[2])
         if reason is not None:
-            raise ValidationError(field, _("This is not a valid email address ({reason}).").format(reason=reason))
+            raise _email_error(field, reason)
         assert domain is not None
         return m[1] + "@" + domain
     try:
         info = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValidationError(field, _("This is not a valid email address ({reason}).").format(reason=exc)) from None
+        raise _email_error(field, exc) from None
     return info.normalized
 
 
@@ -256,7 +278,10 @@ def parse_enum(field: str, value: str, enum: type[StrEnum]) -> str:
     found = value_for_label(enum, text)
     if found is not None:
         return found
-    raise ValidationError(field, _("Choose one of: {choices}.").format(choices=", ".join(values)))
+    from ..labels import label
+
+    # The labels a person reads (and may type), not the codes behind them.
+    raise ValidationError(field, _("Choose one of: {choices}.").format(choices=", ".join(label(enum, v) for v in values)))
 
 
 def parse_int(field: str, value: Any, *, minimum: float | None = None, maximum: float | None = None) -> int:

@@ -33,8 +33,8 @@ from ..models import Client, Contact, Equipment, User, model_for
 from ..permissions import may_write
 from ..services import records
 from ..services.clients import CREDIT_CODES
-from ..services.demo_bulk import BulkWriter
 from ..store import search
+from ..sync.bulk import BulkWriter
 from . import plan as P
 from .plan import (  # noqa: F401 - the import's names, as callers know them
     MERGE,

@@ -71,7 +71,7 @@ def series_offsets(n: int, spacing: float) -> list[tuple[float, float]]:
     sideways and at most ±2 points up or down (a twentieth of a score on a 1–5 axis)."""
     if n <= 1:
         return [(0.0, 0.0)] * n
-    step_x = min(4.0, spacing * 0.12 / (n - 1) * 2)
+    step_x = min(5.0, spacing * 0.24 / (n - 1))
     step_y = min(1.2, 4.0 / (n - 1))
     mid = (n - 1) / 2
     return [((i - mid) * step_x, (mid - i) * step_y) for i in range(n)]

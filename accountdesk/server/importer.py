@@ -30,6 +30,7 @@ from sqlalchemy import Connection, and_, select
 
 from ..domain import rules
 from ..errors import NotFoundError, PermissionDenied, ValidationError
+from ..gcpause import gc_paused
 from ..i18n import _
 from ..io import plan as P
 from ..models import ENTITIES, new_id
@@ -44,6 +45,8 @@ from .settings import Settings
 
 #: The server's command line is run by its administrator.
 ROLE = Role.ADMIN.value
+#: New records are numbered and written this many at a time (all in the one transaction).
+WRITE_EVERY = 5000
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ def import_file(
     kinds = P.kinds_for(ROLE, kind, client)
     today = today or dt.date.today()
     # Read and check outside the write transaction (pushes go on meanwhile) ...
-    with db.read() as conn:
+    with gc_paused(), db.read() as conn:
         owner_id = _owner(conn, owner)
         client_id = _client(conn, client) if client else None
         plan, data = P.read_plan(path, kinds, mapping, sheet=sheet, client_id=client_id)
@@ -95,7 +98,7 @@ def import_file(
     if dry_run:
         return Outcome(plan, None)
     P.refuse_rejected(plan, skip_rejected)
-    with db.write() as conn:
+    with gc_paused(), db.write() as conn:
         # ... and again inside it should anything have changed since: the owner, the client,
         # duplicates and links are those of the records the import is written beside. The
         # counter stays locked until the commit: no push commits in between (a push takes it last).
@@ -191,19 +194,22 @@ def _defaults(entity: str) -> dict[str, Any]:
 def _write(conn: Connection, plan: P.ImportPlan, check: P.CheckCreate, duplicates: str) -> P.ImportResult:
     entity = plan.entity
     new, merges, skipped = P.split_rows(plan, duplicates)
-    writer = Writer(conn, SYSTEM, Settings())
     ids = {row.row: new_id() for row in new}
     defaults = _defaults(entity)
-    for row in new:
-        try:
-            values = check(entity, row.values, row.client_id)
-        except (ValidationError, NotFoundError) as exc:
-            raise P.row_error(row, exc) from exc
-        if row.boss_row is not None and row.boss_row in ids:
-            values["reports_to_id"] = ids[row.boss_row]
-        row_id = ids[row.row]
-        writer.server_create(entity, defaults | values, client_id=row_id if entity == "client" else row.client_id,
-                             row_id=row_id)
+    for start in range(0, len(new), WRITE_EVERY):  # one writer per slice: memory stays bounded
+        writer = Writer(conn, SYSTEM, Settings())
+        for row in new[start:start + WRITE_EVERY]:
+            try:
+                values = check(entity, row.values, row.client_id)
+            except (ValidationError, NotFoundError) as exc:
+                raise P.row_error(row, exc) from exc
+            if row.boss_row is not None and row.boss_row in ids:
+                values["reports_to_id"] = ids[row.boss_row]
+            row_id = ids[row.row]
+            writer.server_create(entity, defaults | values, client_id=row_id if entity == "client" else row.client_id,
+                                 row_id=row_id)
+        writer.finish()
+    writer = Writer(conn, SYSTEM, Settings())
     merged = 0
     for row in merges:  # after the new rows: a duplicate may merge into a row of this import
         target = row.match_id or ids.get(row.match_row or -1)

@@ -50,7 +50,13 @@ def _work_title(row) -> str:
         value = getattr(row, name, None)
         if value:
             return str(value)
-    return str(getattr(row, "kind", "") or "")
+    kind = str(getattr(row, "kind", "") or "")
+    if isinstance(row, (Visit, VisitPlan)) and kind:
+        from ..labels import label
+        from ..models.enums import VisitKind
+
+        return label(VisitKind, kind)
+    return kind
 
 
 def move_open_work(session, writer, client_id: str, from_user_id: str | None, to_user_id: str,

@@ -209,7 +209,10 @@ def test_server_import_equals_the_laptop_import_row_by_row_after_a_pull(server, 
     assert set(_key_rows(mine)["client"]) == {"上海护航科技有限公司"}
 
 
-def test_dry_run_json_all_or_nothing_and_skip_rejected(server, tmp_path, capsys):
+def test_dry_run_json_all_or_nothing_and_skip_rejected(server, tmp_path, capsys, monkeypatch):
+    from accountdesk.server import importer
+
+    monkeypatch.setattr(importer, "WRITE_EVERY", 3)  # written in slices, still one transaction
     server.add_user("sup", "supervisor")
     server.add_user("mgr", "manager")
     path = clients_csv(tmp_path / "客户.csv")
@@ -251,6 +254,9 @@ def test_dry_run_json_all_or_nothing_and_skip_rejected(server, tmp_path, capsys)
     out = capsys.readouterr().out
     assert "Imported: 4 created, 0 merged, 1 skipped, 3 rejected." in out
     assert records()[0] == before[0] + 4
+    with server.db.read() as conn:  # every record its own number, the counter at the last one
+        seqs = [r.seq for r in conn.execute(select(t.records.c.seq).where(t.records.c.entity == "client"))]
+        assert len(set(seqs)) == 4 and max(seqs) == conn.execute(select(t.counter.c.seq)).scalar_one()
     # the same file again: every row is a duplicate of what is there now
     assert server_main(["--database-url", url, "--lang", "en", "import", str(path), "--kind", "clients", "--owner", "sup",
                         "--skip-rejected", "--json"]) == 0

@@ -52,7 +52,7 @@ class NewClientDialog(QDialog):
         form = QFormLayout()
         form.setVerticalSpacing(6)
         self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText(_("Full registered name, e.g. 华东精密仪器有限公司"))
+        self.name_edit.setPlaceholderText(_("Full registered name, e.g. Huadong Precision Instruments Co., Ltd."))
         self.name_error = QLabel()
         self.name_error.setObjectName("Error")
         self.name_error.hide()
