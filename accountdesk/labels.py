@@ -65,7 +65,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "lost": N_("Lost"),
     },
     E.OwnershipKind: {"owner": N_("Account manager"), "backup": N_("Backup owner")},
-    E.HandoverStatus: {"open": N_("Open"), "completed": N_("Completed")},
+    E.HandoverStatus: {"open": N_("Open"), "completed": N_("Completed"), "acknowledged": N_("Acknowledged")},
     E.AttachmentKind: {
         "photo": N_("Photo"),
         "certificate": N_("Certificate"),
@@ -121,6 +121,25 @@ SLA_METRICS: dict[str, str] = {
     "notice_days": N_("Advance notice (days)"),
     "resolution_hours": N_("Resolution time (hours)"),
 }
+
+
+#: The unit of each usual SLA metric's target.
+SLA_UNITS: dict[str, str] = {
+    "response_hours": N_("{n} h"),
+    "onsite_hours": N_("{n} h"),
+    "resolution_hours": N_("{n} h"),
+    "availability_pct": N_("{n} %"),
+    "report_days": N_("{n} working days"),
+    "notice_days": N_("{n} days"),
+}
+
+
+def target_text(code: str | None, target: float | None) -> str:
+    """An SLA target with the unit of its metric ("24 h", "99.5 %"); a bare number otherwise."""
+    if target is None:
+        return ""
+    number = f"{target:g}"
+    return _(SLA_UNITS[code]).format(n=number) if code in SLA_UNITS else number
 
 
 def metric_label(code: str | None) -> str:

@@ -27,9 +27,17 @@ FIELD_WRITABLE = frozenset(
 )
 #: Entities only supervisors and admins may write. Who serves a client (its service team) decides
 #: who sees it, so changing the team is a supervisor's action like changing the owner.
-SUPERVISOR_ONLY = frozenset({"ownership_change", "handover", "user", "service_offering", "client_team_member"})
+SUPERVISOR_ONLY = frozenset(
+    {"ownership_change", "handover", "user", "service_offering", "client_team_member", "service_standard"}
+)
+#: Entities every user writes for themselves only (their own saved views): the row's ``user_id``
+#: must be the writer, checked on the device and the server.
+OWN_ROWS = frozenset({"saved_view"})
 #: Client fields that only supervisors and admins may change (a reassignment is a handover).
 SUPERVISOR_ONLY_CLIENT_FIELDS = frozenset({"owner_id", "backup_owner_id"})
+#: What the successor of a handover may change on it (their acknowledgement and the checklist as
+#: ticked); that they are its successor is checked with the row (device service and server).
+HANDOVER_ACK_FIELDS = frozenset({"status", "checklist"})
 #: Conflicts are made by the server only; devices may only record how one was settled.
 CONFLICT_RESOLUTION_FIELDS = frozenset({"resolved_at", "resolved_by", "resolution"})
 
@@ -51,8 +59,12 @@ def may_write(role: str, entity: str, op: str, fields: set[str] | frozenset[str]
         return op == "update" and bool(fields) and fields <= CONFLICT_RESOLUTION_FIELDS
     if role in (Role.ADMIN, Role.SUPERVISOR):
         return True
+    if entity == "handover" and op == "update" and fields and fields <= HANDOVER_ACK_FIELDS:
+        return True  # a successor's acknowledgement (only the handover's successor: checked with the row)
     if entity in SUPERVISOR_ONLY:
         return False
+    if entity in OWN_ROWS:
+        return True
     if role == Role.FIELD:
         if entity not in FIELD_WRITABLE:
             return False

@@ -33,10 +33,15 @@ AREAS = {
         "services/attachments*.py", "cli/attachments.py", "domain/files.py", "store/blobs.py", "sync/files.py",
         "ui/workspace/attachments*.py", "ui/widgets/thumbnails.py", "reports/attachments.py",
     ],
-    "demo": ["services/demo*.py", "cli/demo.py"],
+    "demo": ["services/demo/*.py", "cli/demo.py"],
+    "supervisor": [
+        "domain/standards.py", "services/standards.py", "services/saved_views.py", "services/dashboard.py",
+        "services/bulk.py", "ui/pages/dashboard*.py", "ui/dialogs/standards*.py", "ui/dialogs/bulk*.py",
+        "ui/widgets/charts.py", "ui/widgets/saved_views.py", "cli/standards.py",
+    ],
     "insight": [
         "services/scheduling.py", "services/health.py", "services/segmentation.py", "services/search.py",
-        "services/agenda.py", "store/search.py", "cli/agenda.py",
+        "services/agenda.py", "store/search/*.py", "cli/agenda.py",
     ],
     "sync": ["sync/**/*.py", "sync/*.py", "cli/sync*.py", "cli/conflicts.py", "cli/history.py", "cli/team.py", "services/handover.py"],
     "server": ["server/**/*.py", "server/*.py"],
@@ -70,7 +75,28 @@ def extract(area: str) -> dict[str, list[str]]:
             key = message[0] if isinstance(message, tuple) else message
             if key:
                 found.setdefault(key, []).append(f"{rel}:{lineno}")
+        # Babel does not look inside f-strings: a ``_("…")`` written in one would never reach the
+        # catalogues (and "0 missing" would hide it). The syntax tree sees every call.
+        for lineno, key in calls_in_fstrings(path):
+            if f"{rel}:{lineno}" not in found.get(key, []):
+                found.setdefault(key, []).append(f"{rel}:{lineno}")
     return found
+
+
+def calls_in_fstrings(path: Path) -> list[tuple[int, str]]:
+    """``(line, msgid)`` of every gettext call with a literal argument inside an f-string."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    out = []
+    for fstring in ast.walk(tree):
+        if not isinstance(fstring, ast.JoinedStr):
+            continue
+        for node in ast.walk(fstring):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_", "gettext")
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                out.append((node.lineno, node.args[0].value))
+    return out
 
 
 def po_path(lang: str, area: str) -> Path:

@@ -26,7 +26,9 @@ def run(data_dir: Path, capsys, *args: str, lang: str = "en") -> tuple[int, str,
 
 @pytest.fixture
 def client(data_dir, capsys) -> dict:
-    code, out, err = run(data_dir, capsys, "clients", "add", "--name", "护航科技服务有限公司", "--tier", "key", "--json")
+    code, out, err = run(
+        data_dir, capsys, "clients", "add", "--name", "护航科技服务有限公司", "--tier", "key", "--json"
+    )
     assert code == 0, err
     return json.loads(out)
 
@@ -70,18 +72,33 @@ def test_history_shows_labels_names_and_only_what_changed(data_dir, capsys, clie
 
 
 def test_a_report_file_is_a_pdf(data_dir, capsys, client):
-    code, out, err = run(data_dir, capsys, "dossier", client["id"], "--out", str(data_dir / "x.txt"), "--json")
+    code, out, err = run(
+        data_dir, capsys, "dossier", client["id"], "--out", str(data_dir / "x.txt"), "--json"
+    )
     assert code == 2 and json.loads(out)["field"] == "out" and not (data_dir / "x.txt").exists()
-    code, out, err = run(data_dir, capsys, "dossier", client["id"], "--out", str(data_dir / "dossier"), "--json")
+    code, out, err = run(
+        data_dir, capsys, "dossier", client["id"], "--out", str(data_dir / "dossier"), "--json"
+    )
     assert code == 0, err
-    assert json.loads(out)["path"].endswith("dossier.pdf") and (data_dir / "dossier.pdf").read_bytes()[:5] == b"%PDF-"
+    assert (
+        json.loads(out)["path"].endswith("dossier.pdf")
+        and (data_dir / "dossier.pdf").read_bytes()[:5] == b"%PDF-"
+    )
 
 
 def test_a_name_that_exists_already_is_refused_unless_allowed(data_dir, capsys, client):
     code, out, err = run(data_dir, capsys, "clients", "add", "--name", "护航科技服务有限公司 ", "--json")
     assert code == 2 and json.loads(out)["field"] == "name" and client["id"] in err
-    code, out, err = run(data_dir, capsys, "clients", "add", "--name", "护航科技服务有限公司", "--allow-duplicate-name",
-                         "--json")
+    code, out, err = run(
+        data_dir,
+        capsys,
+        "clients",
+        "add",
+        "--name",
+        "护航科技服务有限公司",
+        "--allow-duplicate-name",
+        "--json",
+    )
     assert code == 0 and json.loads(out)["id"] != client["id"]
 
 
@@ -92,8 +109,14 @@ def test_sync_with_a_server_that_is_no_url_is_bad_input(data_dir, capsys):
 
 def _server(tmp_path: Path, *args: str, **kw) -> subprocess.CompletedProcess:
     env = {**os.environ, "LANG": "en_US.UTF-8"}
-    return subprocess.run([str(BIN / "accountdesk-server"), "--data-dir", str(tmp_path / "srv"), "--lang", "en", *args],
-                          capture_output=True, text=True, env=env, timeout=120, **kw)
+    return subprocess.run(
+        [str(BIN / "accountdesk-server"), "--data-dir", str(tmp_path / "srv"), "--lang", "en", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        **kw,
+    )
 
 
 def test_server_init_without_a_terminal_asks_for_password_stdin(tmp_path):
@@ -112,8 +135,19 @@ def test_serve_says_where_it_listens_and_when_the_port_is_taken(tmp_path):
         assert done.returncode == 1 and f"Port {port}" in done.stderr and "in use" in done.stderr
         assert "Traceback" not in done.stderr
     proc = subprocess.Popen(
-        [str(BIN / "accountdesk-server"), "--data-dir", str(tmp_path / "srv"), "--lang", "en", "serve", "--port",
-         str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            str(BIN / "accountdesk-server"),
+            "--data-dir",
+            str(tmp_path / "srv"),
+            "--lang",
+            "en",
+            "serve",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         line = proc.stdout.readline()

@@ -15,7 +15,9 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
     """(command words, its long options) for every command that takes no sub-command."""
     subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    options = [max(a.option_strings, key=len) for a in parser._actions if a.option_strings and a.dest != "help"]
+    options = [
+        max(a.option_strings, key=len) for a in parser._actions if a.option_strings and a.dest != "help"
+    ]
     if not subs:
         yield path, options
     for action in subs:

@@ -419,7 +419,7 @@ def test_a_cancelled_demo_writes_nothing(ctx):
 
 def test_credit_codes_embed_a_valid_organisation_code_and_the_client_s_region(demo):
     from accountdesk.services.demo import organisation_code
-    from accountdesk.services.demo_data import CITIES
+    from accountdesk.services.demo.data import CITIES
 
     assert organisation_code("M000100Y") == "M000100Y4"  # from 91350100M000100Y43, a real code
     ctx, _summary = demo

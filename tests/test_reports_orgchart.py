@@ -61,3 +61,35 @@ def test_a_wide_organisation_is_split_to_fit_the_page():
 def test_a_contact_who_left_is_marked():
     (drawing,) = org_chart([contact("a", "陈总"), contact("b", "刘芳", "a", left=True)])
     assert any(text.startswith("刘芳") and "(left)" in text for text in names_in(drawing))
+
+
+def smallest_text(drawing) -> float:
+    """The smallest font size of the drawing as printed (after its scaling)."""
+    scale = drawing.transform[0] if getattr(drawing, "transform", None) else 1.0
+    sizes = []
+
+    def walk(node):
+        for child in getattr(node, "contents", []):
+            if isinstance(child, String):
+                sizes.append(child.fontSize)
+            walk(child)
+
+    walk(drawing)
+    return min(sizes) * scale
+
+
+def test_a_wide_department_stays_readable():
+    """Six heads of department with their teams under one director: too wide side by side, so the
+    departments are listed in a column and the text keeps its size (not shrunk to ~5 pt)."""
+    people = [contact("boss", "总经理")]
+    for i in range(6):
+        people.append(contact(f"h{i}", f"部长{i}", "boss"))
+        for j in range(3):
+            people.append(contact(f"h{i}s{j}", f"主管{i}-{j}", f"h{i}"))
+            people.append(contact(f"h{i}s{j}e", f"工程师{i}-{j}", f"h{i}s{j}"))
+    drawings = org_chart(people)
+    drawn = set().union(*(names_in(d) for d in drawings))
+    assert {p.name for p in people} <= drawn
+    for d in drawings:
+        assert d.width <= CONTENT_WIDTH + 0.01
+        assert smallest_text(d) >= 6.5

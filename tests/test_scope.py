@@ -32,7 +32,12 @@ from accountdesk.services import feedback as fb
 from accountdesk.services.agenda import agenda
 from accountdesk.services.scope import in_scope, visible_client_ids
 
-NAMES = {"team": "团队服务有限公司", "owned": "自有客户有限公司", "backup": "备份客户有限公司", "other": "无关客户有限公司"}
+NAMES = {
+    "team": "团队服务有限公司",
+    "owned": "自有客户有限公司",
+    "backup": "备份客户有限公司",
+    "other": "无关客户有限公司",
+}
 
 
 @pytest.fixture

@@ -407,7 +407,7 @@ def test_word_by_word_reading_equals_pypinyin_on_whole_names():
     from pypinyin.constants import PHRASES_DICT
     from pypinyin.pinyin_dict import pinyin_dict
 
-    from accountdesk.services import demo_data as D
+    from accountdesk.services.demo import data as D
 
     rnd = random.Random(2026)
     chars = [chr(c) for c in pinyin_dict if 0x4E00 <= c <= 0x9FFF]

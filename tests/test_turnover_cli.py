@@ -106,7 +106,9 @@ def test_assign_by_display_name_moves_the_open_work_and_the_report_prints_it(run
     result = run.json("clients", "assign", client["name"], "--to", "wanglei", "--reason", "刘海涛离职")
     assert result["to_user_id"] == staff["wang"] and result["from_user_id"] == staff["liu"]
     moved = {(m["entity"], m["to_user_id"]) for m in result["moves"]}
-    assert moved == {("feedback", staff["wang"]), ("visit", staff["wang"]), ("improvement_item", staff["wang"])}
+    # (the key client's service standard gave it visit plans when it was added: they move too)
+    assert moved == {("feedback", staff["wang"]), ("visit", staff["wang"]), ("improvement_item", staff["wang"]),
+                     ("visit_plan", staff["wang"])}
     detail = run.json("clients", "show", client["id"])
     assert [f["handler_id"] for f in detail["feedback"]] == [staff["wang"]]
     # the report of a handover with open work renders (it crashed on the checklist's list of lines)
@@ -183,3 +185,26 @@ def test_agenda_for_a_user_by_login_or_display_name(run, staff, client):
     assert code == 2 and json.loads(out)["field"] == "user"
     code, out, err = run("agenda", "--user", "王磊")
     assert code == 2 and "wanglei2" in err
+
+
+def test_an_import_never_changes_an_owner_nor_names_a_deactivated_one(run, staff, client, tmp_path):
+    """Owner changes by import: a merged row's owner is noted for a handover, not applied; a new
+    client owned by a deactivated user is refused (by login or display name)."""
+    from accountdesk.io.importer import plan_import, run_import
+
+    path = tmp_path / "clients.csv"
+    path.write_text("客户名称,客户主管\n" f"{client['name']},wanglei\n" "新客户甲有限公司,赵一\n" "新客户乙有限公司,wanglei\n",
+                    encoding="utf-8-sig")
+    ctx = open_profile(run.data_dir)
+    try:
+        plan = plan_import(ctx, path)
+        rejected = {r.row: r.message for r in plan.rejected}
+        assert list(rejected) == [3] and "deactivated" in rejected[3]
+        result = run_import(ctx, plan, "merge", skip_rejected=True)
+        assert (result.created, result.merged) == (1, 1)
+    finally:
+        ctx.close()
+    detail = run.json("clients", "show", client["id"])
+    assert detail["owner_id"] == staff["liu"]  # unchanged: an owner changes through a handover
+    notes = [n["text"] for n in detail.get("notes", detail.get("service_notes", []))]
+    assert any("王磊" in t for t in notes), detail.keys()

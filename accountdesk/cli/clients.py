@@ -231,7 +231,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             raise ValidationError("name", _(
                 "A client named “{name}” exists already ({id}); give --allow-duplicate-name to add another."
             ).format(name=same[0][1], id=same[0][0]))
-        client_id = clients.create_client(ctx, **values)
+        client_id = clients.create_client(ctx, standard=not args.no_standard, **values)
         data = records.get_record(ctx, "client", client_id)
     if args.json:
         emit_json(data)
@@ -305,6 +305,8 @@ def register(subparsers) -> None:
     p.add_argument("--name", required=True, help=_("the client's full name"))
     p.add_argument("--uscc", metavar="CODE", help=_("unified social credit code (18 characters)"))
     p.add_argument("--tier", help=_("strategic, key or standard"))
+    p.add_argument("--no-standard", action="store_true",
+                   help=_("do not give the client its tier's service standard (visit plans)"))
     p.add_argument("--allow-duplicate-name", action="store_true",
                    help=_("add the client even if one with the same name exists"))
     add_json_flag(p)

@@ -21,8 +21,23 @@ class CLIError(AccountDeskError):
         self.exit_code = exit_code
 
 
+#: commands that work on a company profile whose offline lease ran out (signing in ends it)
+LEASE_EXEMPT = {"sync", "security"}
+
+
 def open_ctx(args: Namespace) -> AppContext:
-    return open_profile(args.data_dir or default_data_dir())
+    """The profile of ``--data-dir``; a company profile whose offline lease ran out opens only for
+    signing in again (``sync``): every other command is refused (exit 4)."""
+    ctx = open_profile(args.data_dir or default_data_dir())
+    if getattr(args, "command", None) not in LEASE_EXEMPT:
+        from ..services.security import check_lease
+
+        try:
+            check_lease(ctx)
+        except AccountDeskError:
+            ctx.close()
+            raise
+    return ctx
 
 
 def _json_default(value: Any) -> Any:

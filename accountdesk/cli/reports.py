@@ -1,4 +1,4 @@
-"""``accountdesk dossier CLIENT... --out FILE.pdf`` and ``accountdesk report portfolio|handover``.
+"""``accountdesk dossier CLIENT... --out FILE.pdf [--audience internal|external]`` and ``accountdesk report portfolio|handover``.
 
 Exit codes as everywhere: 0 written, 2 bad input (an unknown client, a bad date, an output path
 that cannot be written — the message names the field), 1 anything else. ``--json`` prints
@@ -15,6 +15,7 @@ from ..domain.validation import parse_date
 from ..errors import ValidationError
 from ..i18n import _
 from ..services.clients import resolve_client
+from ..services.dossier import check_audience
 from .common import emit_json, open_ctx
 
 
@@ -31,6 +32,9 @@ def register(sub) -> None:
     p.add_argument("clients", nargs="+", metavar=_("CLIENT"), help=_("a client's id or exact name"))
     p.add_argument("--visit-photos", action="store_true",
                    help=_("print each visit's photos in its visit report (scaled; the files must be on this computer)"))
+    p.add_argument("--audience", default="internal", metavar="internal|external",
+                   help=_("internal (default): for the account team; external: without contacts' personal data "
+                          "(private mobiles, WeChat ids, personal notes) and without confidential figures"))
     _out_arg(p)
     _json_flag(p)
     p.set_defaults(func=cmd_dossier)
@@ -91,12 +95,13 @@ def _progress_printer():
 def cmd_dossier(args) -> int:
     from ..reports import render_dossiers
 
+    audience = check_audience((args.audience or "").strip().lower())
     out = _check_out(args.out)
     ctx = open_ctx(args)
     try:
         ids = list(dict.fromkeys(resolve_client(ctx, ref) for ref in args.clients))
         progress = _progress_printer() if len(ids) > 1 else None
-        return _report(args, render_dossiers(ctx, ids, out, progress=progress, visit_photos=args.visit_photos))
+        return _report(args, render_dossiers(ctx, ids, out, progress=progress, visit_photos=args.visit_photos, audience=audience))
     finally:
         ctx.close()
 

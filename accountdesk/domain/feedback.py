@@ -1,4 +1,4 @@
-"""The complaint clock as pure rules (DESIGN.md §3 Feedback), shared by the laptop's services,
+"""The complaint clock as pure rules (docs/architecture.md, "One rule, one place"), shared by the laptop's services,
 the agenda, the reports and the server's escalation schedule: deadline by severity, pauses
 while waiting for the client, the escalation ladder, and which statuses are still open.
 
@@ -67,7 +67,7 @@ def paused_total(feedback: Any, now: dt.datetime | None = None) -> dt.timedelta:
 def effective_due(feedback: Any, now: dt.datetime | None = None) -> dt.datetime | None:
     """The deadline after pauses: ``due_at`` plus all paused time (a running pause counts up to
     ``now``, the current time when not given). Works on a row or on a ``to_dict`` mapping."""
-    due = _get(feedback, "due_at")
+    due: dt.datetime | None = _get(feedback, "due_at")
     if due is None:
         return None
     return due + paused_total(feedback, now)
@@ -84,8 +84,7 @@ def escalation_level(
     """The escalation level (0–3) a feedback should have at ``now``; see the module docstring."""
     if due is None:
         return 0
-    eff = effective_due({"due_at": due, "paused_seconds": paused_seconds, "paused_since": paused_since}, now)
-    remaining = eff - now
+    remaining = due + paused_total({"paused_seconds": paused_seconds, "paused_since": paused_since}, now) - now
     if remaining <= dt.timedelta(0):
         return LEVEL_OVERDUE
     first, second = ESCALATION_LEAD_HOURS.get(severity or "", ESCALATION_LEAD_HOURS[Severity.MEDIUM.value])

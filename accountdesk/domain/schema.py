@@ -92,7 +92,7 @@ _schema(
 )
 _schema(
     "contact",
-    F("name", "str", N_("Name"), required=True, max_len=100, aliases=("姓名", "联系人", "联系人姓名")),
+    F("name", "str", N_("Full name"), required=True, max_len=100, aliases=("姓名", "联系人", "联系人姓名")),
     F("title", "str", N_("Job title"), max_len=100, aliases=("职务", "职位")),
     F("department", "str", N_("Department"), max_len=100, aliases=("部门",)),
     F("buying_role", "enum", N_("Buying role"), enum=E.BuyingRole),
@@ -119,6 +119,21 @@ _schema(
     F("owner_id", "user", N_("Owner")),
     F("active", "bool", N_("Plan in use")),
     F("starts_on", "date", N_("Starts on")),
+    F("from_standard", "bool", N_("From the tier's standard")),
+)
+_schema(
+    "service_standard",
+    F("tier", "enum", N_("Tier"), required=True, enum=E.Tier),
+    F("kind", "enum", N_("Kind"), required=True, enum=E.VisitKind),
+    F("every_months", "int", N_("Every (months)"), required=True, minimum=1, maximum=60),
+    F("active", "bool", N_("In the standard")),
+)
+_schema(
+    "saved_view",
+    F("user_id", "user", N_("User"), required=True),
+    F("list_name", "str", N_("List"), required=True, max_len=32),
+    F("name", "str", N_("Name"), required=True, max_len=100),
+    F("spec", "text", N_("View"), max_len=20_000),
 )
 _schema(
     "visit",

@@ -10,13 +10,14 @@ import datetime as dt
 import functools
 import re
 from enum import StrEnum
+from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 
 from ..errors import ValidationError
-from ..i18n import _
+from ..i18n import N_, _
 
 # GB 32100-2015: 18 characters from this 31-character set (no I, O, S, V, Z), the last a check.
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -117,6 +118,7 @@ def _cn_prefixes() -> re.Pattern[str]:
     dialling prefix (00, or an IP-dialling code before it) and the national prefix for parsing
     (0, or such a code), both as the library's metadata for CN has them."""
     meta = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    assert meta is not None  # the library ships CN
     return re.compile("|".join(f"(?:{p})" for p in (meta.international_prefix, meta.national_prefix_for_parsing) if p))
 
 
@@ -163,6 +165,28 @@ def _email_domain(domain: str) -> tuple[str | None, str | None]:
         return None, str(exc)
 
 
+#: The email-validator library's reasons, in words we translate (it speaks English only). A
+#: reason not listed here is left out rather than shown in English in the Chinese UI.
+_EMAIL_REASONS = (
+    ("must have an @-sign", N_("it has no @-sign")),
+    ("There must be something before the @-sign", N_("nothing comes before the @-sign")),
+    ("There must be something after the @-sign", N_("nothing comes after the @-sign")),
+    ("It should have a period", N_("the part after the @-sign needs a dot, e.g. example.com")),
+    ("invalid characters", N_("it contains characters an address cannot have")),
+    ("too long", N_("it is too long")),
+    ("period", N_("a dot is in the wrong place")),
+    ("not valid", N_("the part after the @-sign is not a valid domain")),
+)
+
+
+def _email_error(field: str, reason: Any) -> ValidationError:
+    text = str(reason)
+    for needle, words in _EMAIL_REASONS:
+        if needle in text:
+            return ValidationError(field, _("This is not a valid email address ({reason}).").format(reason=_(words)))
+    return ValidationError(field, _("This is not a valid email address."))
+
+
 def validate_email_address(field: str, value: str) -> str:
     text = to_halfwidth(value).strip()
     m = _PLAIN_EMAIL.fullmatch(text) if len(text) <= _PLAIN_EMAIL_MAX else None
@@ -172,12 +196,13 @@ def validate_email_address(field: str, value: str) -> str:
         # thousands of addresses at a few domains check each domain once.
         domain, reason = _email_domain(m[2])
         if reason is not None:
-            raise ValidationError(field, _("This is not a valid email address ({reason}).").format(reason=reason))
+            raise _email_error(field, reason)
+        assert domain is not None
         return m[1] + "@" + domain
     try:
         info = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValidationError(field, _("This is not a valid email address ({reason}).").format(reason=exc)) from None
+        raise _email_error(field, exc) from None
     return info.normalized
 
 
@@ -253,10 +278,13 @@ def parse_enum(field: str, value: str, enum: type[StrEnum]) -> str:
     found = value_for_label(enum, text)
     if found is not None:
         return found
-    raise ValidationError(field, _("Choose one of: {choices}.").format(choices=", ".join(values)))
+    from ..labels import label
+
+    # The labels a person reads (and may type), not the codes behind them.
+    raise ValidationError(field, _("Choose one of: {choices}.").format(choices=", ".join(label(enum, v) for v in values)))
 
 
-def parse_int(field: str, value, *, minimum: int | None = None, maximum: int | None = None) -> int:
+def parse_int(field: str, value: Any, *, minimum: float | None = None, maximum: float | None = None) -> int:
     if isinstance(value, bool):
         raise ValidationError(field, _("Enter a whole number."))
     try:
@@ -267,7 +295,7 @@ def parse_int(field: str, value, *, minimum: int | None = None, maximum: int | N
     return number
 
 
-def parse_float(field: str, value, *, minimum: float | None = None, maximum: float | None = None) -> float:
+def parse_float(field: str, value: Any, *, minimum: float | None = None, maximum: float | None = None) -> float:
     if isinstance(value, bool):
         raise ValidationError(field, _("Enter a number."))
     try:
@@ -278,7 +306,7 @@ def parse_float(field: str, value, *, minimum: float | None = None, maximum: flo
     return number
 
 
-def _check_range(field: str, number, minimum, maximum) -> None:
+def _check_range(field: str, number: float, minimum: float | None, maximum: float | None) -> None:
     if minimum is not None and maximum is not None and not (minimum <= number <= maximum):
         raise ValidationError(field, _("Enter a value from {min} to {max}.").format(min=minimum, max=maximum))
     if minimum is not None and number < minimum:
@@ -287,7 +315,7 @@ def _check_range(field: str, number, minimum, maximum) -> None:
         raise ValidationError(field, _("Enter a value of at most {max}.").format(max=maximum))
 
 
-def parse_bool(field: str, value) -> bool:
+def parse_bool(field: str, value: Any) -> bool:
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()

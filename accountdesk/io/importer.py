@@ -20,7 +20,6 @@ laptop's store (:class:`Index` from its tables, the services' rules of a create)
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import random
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -28,16 +27,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..domain.names import normalise_code
-from ..domain.schema import SCHEMAS
 from ..errors import AccountDeskError, PermissionDenied
 from ..i18n import _
 from ..models import Client, Contact, Equipment, User, model_for
 from ..permissions import may_write
 from ..services import records
 from ..services.clients import CREDIT_CODES
-from ..services.demo_bulk import BulkWriter
 from ..store import search
+from ..sync.bulk import BulkWriter
 from . import plan as P
 from .plan import (  # noqa: F401 - the import's names, as callers know them
     MERGE,
@@ -217,25 +214,17 @@ def _preload_clients(session, plan: ImportPlan) -> list[Client]:
     return out
 
 
-def _is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value is False
-
-
 def _merge_into(ctx, session, writer, entity: str, target_id: str, row: PlannedRow, file_name: str) -> None:
     """Fill the empty fields of an existing row from the file; keep the differing values in a
-    note (a service note for a client, the contact's notes for a contact)."""
+    note (a service note for a client, the record's notes otherwise): :func:`plan.merge_changes`."""
     existing = records.get_live(session, entity, target_id)
-    schema = SCHEMAS[entity]
-    fills: dict[str, Any] = {}
-    differing: list[str] = []
-    for name, value in row.values.items():
-        if _is_empty(value):
-            continue
-        current = getattr(existing, name)
-        if _is_empty(current):
-            fills[name] = value
-        elif current != value and not (name in SAME_BY_KEY and normalise_code(current) == normalise_code(value)):
-            differing.append(f"{schema[name].title}: {_display(value)}")
+    def user_name(uid: str) -> str:
+        from ..models import User
+
+        user = session.get(User, uid)
+        return user.display_name if user is not None else uid
+
+    fills, differing = P.merge_changes(entity, lambda name: getattr(existing, name), row.values, user_name)
     if fills:
         if not may_write(ctx.actor.role, entity, "update", frozenset(fills)):
             raise PermissionDenied(_("Your role may not change this."))
@@ -243,28 +232,9 @@ def _merge_into(ctx, session, writer, entity: str, target_id: str, row: PlannedR
         session.flush()
     if not differing:
         return
-    stamp = ctx.now().astimezone().strftime("%Y-%m-%d %H:%M")
-    header = _("Values from the import of {file} (row {row}, {stamp}) that differ from this record:").format(
-        file=file_name, row=row.row, stamp=stamp
-    )
-    text = header + "\n" + "\n".join(differing)
+    text = P.merge_note(file_name, row.row, ctx.now(), differing)
     if entity == "client":
         records.create_in(ctx, session, writer, "service_note", {"category": _("Import"), "text": text}, client_id=existing.id)
     else:
         notes = (existing.notes + "\n\n" if existing.notes else "") + text
         writer.update(existing, {"notes": notes})
-
-
-#: Fields a duplicate was found by, written differently (``CMM-0007`` and ``cmm 0007``): not a
-#: differing value worth a note.
-SAME_BY_KEY = frozenset({"serial", "model"})
-
-
-def _display(value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        return value.astimezone().strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return str(value)

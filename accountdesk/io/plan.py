@@ -18,6 +18,7 @@ duplicate an earlier row of the same file.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -553,6 +554,58 @@ def split_rows(plan: ImportPlan, decisions: Mapping[int, str] | str | None) -> t
     new = [r for r in todo if r.status == "new"]
     merges = [r for r in todo if r.status == "duplicate" and decision(r) == MERGE]
     return new, merges, len(todo) - len(new) - len(merges)
+
+
+#: Fields a duplicate was found by, written differently (``CMM-0007`` and ``cmm 0007``): not a
+#: differing value worth a note.
+SAME_BY_KEY = frozenset({"serial", "model"})
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value is False
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def merge_changes(entity: str, current: Callable[[str], Any], values: Mapping[str, Any],
+                  user_name: Callable[[str], str] | None = None) -> tuple[dict[str, Any], list[str]]:
+    """What merging a duplicate row into an existing record changes: ``(fills, differing)`` —
+    the record's empty fields the row fills, and the row's other values that differ from the
+    record's (as "Label: value" lines for a note). ``current(name)``: the record's value.
+    A client's owner and backup owner are never filled: they change through a handover, so a
+    differing one is only noted (``user_name`` shows it by name)."""
+    schema = SCHEMAS[entity]
+    fills: dict[str, Any] = {}
+    differing: list[str] = []
+    for name, value in values.items():
+        if _is_empty(value):
+            continue
+        now = current(name)
+        if entity == "client" and name in ("owner_id", "backup_owner_id"):
+            if now != value:
+                shown = user_name(value) if user_name is not None and isinstance(value, str) else _display(value)
+                differing.append(f"{schema[name].title}: {shown}")
+            continue
+        if _is_empty(now):
+            fills[name] = value
+        elif now != value and not (name in SAME_BY_KEY and normalise_code(now) == normalise_code(value)):
+            differing.append(f"{schema[name].title}: {_display(value)}")
+    return fills, differing
+
+
+def merge_note(file_name: str, row: int, at: dt.datetime, differing: list[str]) -> str:
+    """The note that keeps a merged row's differing values."""
+    header = _("Values from the import of {file} (row {row}, {stamp}) that differ from this record:").format(
+        file=file_name, row=row, stamp=at.astimezone().strftime("%Y-%m-%d %H:%M"))
+    return header + "\n" + "\n".join(differing)
 
 
 def row_error(row: PlannedRow, exc: AccountDeskError) -> ValidationError:

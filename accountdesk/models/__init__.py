@@ -1,4 +1,4 @@
-"""The domain model: typed SQLAlchemy 2.0 classes, one module per aggregate (DESIGN.md §3).
+"""The domain model: typed SQLAlchemy 2.0 classes, one module per aggregate (docs/architecture.md, "Domain model").
 
 ``ENTITIES`` maps each wire/outbox entity name to its model class, in an order where a row's
 natural parents come first (useful for snapshots and imports; there are no database-level foreign
@@ -31,6 +31,7 @@ from .opportunity import Opportunity
 from .ownership import Handover, OwnershipChange
 from .risk import RiskFlag
 from .service import ClientService, ServiceCommitment, ServiceDelivery, ServiceNote, ServiceOffering
+from .standard import SavedView, ServiceStandard
 from .survey import SCORE_FIELDS, Survey
 from .task import Task
 from .user import User
@@ -39,6 +40,8 @@ from .visit import Visit, VisitPlan
 SYNCABLE: tuple[type[SyncMixin], ...] = (
     User,
     ServiceOffering,
+    ServiceStandard,
+    SavedView,
     Client,
     ClientTeamMember,
     Contact,
@@ -116,6 +119,8 @@ __all__ = [
     "Conflict",
     "Attachment",
     "Task",
+    "ServiceStandard",
+    "SavedView",
     "OutboxEntry",
     "LocalBlob",
     "BlobChunk",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Index, MetaData, String, TypeDecorator
+from sqlalchemy import JSON, DateTime, Dialect, FromClause, Index, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from uuid6 import uuid7
 
@@ -27,13 +27,13 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[dt.datetime]):
     """Timezone-aware datetimes stored as naive UTC; naive input is taken to be UTC already."""
 
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if not isinstance(value, dt.datetime):
@@ -42,7 +42,7 @@ class UTCDateTime(TypeDecorator):
             value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return value
 
-    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC)
@@ -63,7 +63,7 @@ class Base(DeclarativeBase):
 
 
 class SyncMixin:
-    """Columns of every syncable row (DESIGN.md §3).
+    """Columns of every syncable row (docs/architecture.md, "Domain model").
 
     ``client_id`` is the scope key (a client row carries its own id); it is null only for global
     rows (users, the service catalogue). ``updated_at`` is the hybrid logical clock of the last
@@ -74,6 +74,9 @@ class SyncMixin:
 
     #: Entity name on the wire and in the outbox (set on each model).
     __entity__: ClassVar[str]
+    #: What every mapped model has (declared here so that ``type[SyncMixin]`` is typed as one).
+    __tablename__: Any
+    __table__: ClassVar[FromClause]
     #: Fields that only roles allowed to see confidential data may read.
     __confidential__: ClassVar[frozenset[str]] = frozenset()
     #: When set, ``__confidential__`` fields are confidential only in rows whose flag column of
@@ -91,8 +94,12 @@ class SyncMixin:
     deleted_at: Mapped[dt.datetime | None] = mapped_column()
     server_seq: Mapped[int | None] = mapped_column()
 
+    if TYPE_CHECKING:  # the declarative constructor every mapped model has
+
+        def __init__(self, **kwargs: Any) -> None: ...
+
     @declared_attr.directive
-    def __table_args__(cls):  # noqa: N805 - SQLAlchemy's declared_attr convention
+    def __table_args__(cls) -> tuple[Index, ...]:  # noqa: N805 - SQLAlchemy's declared_attr convention
         return (Index(f"ix_{cls.__tablename__}_client_live", "client_id", "deleted_at"),)
 
 

@@ -182,6 +182,7 @@ class OwnershipKind(StrEnum):
 class HandoverStatus(StrEnum):
     OPEN = "open"
     COMPLETED = "completed"
+    ACKNOWLEDGED = "acknowledged"  # the successor confirmed taking the client over
 
 
 class AttachmentKind(StrEnum):

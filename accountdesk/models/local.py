@@ -12,7 +12,7 @@ from .base import Base, HLCType, Id, utcnow
 
 
 class OutboxEntry(Base):
-    """One local change waiting to be pushed (DESIGN.md §5). Written in the same transaction as
+    """One local change waiting to be pushed (docs/architecture.md, "Sync"). Written in the same transaction as
     the change itself, so it survives crashes. ``fields`` holds the new values of the changed
     fields, ``old_values`` the values before (the device's own field history until pushed)."""
 

@@ -20,6 +20,9 @@ class VisitPlan(SyncMixin, Base):
     owner_id: Mapped[str | None] = mapped_column(Id)
     active: Mapped[bool] = mapped_column(default=True)
     starts_on: Mapped[dt.date | None] = mapped_column()
+    #: Made by applying the client's tier standard (``False``: set by hand, kept when the
+    #: standard changes).
+    from_standard: Mapped[bool] = mapped_column(default=False)
 
 
 class Visit(SyncMixin, Base):

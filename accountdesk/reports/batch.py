@@ -58,10 +58,10 @@ class RenderResult:
     documents: int
 
 
-def meta_for(kind: str, *, generated_at, generated_by: str, title: str = "") -> ReportMeta:
+def meta_for(kind: str, *, generated_at, generated_by: str, title: str = "", audience: str = "internal") -> ReportMeta:
     return ReportMeta(
         kind=kind,
-        marking=marking(),
+        marking=marking(audience),
         generated=_("Generated {when} by {who}").format(when=fmt_datetime(generated_at), who=generated_by),
         title=title or kind,
         author=generated_by,
@@ -101,7 +101,8 @@ def _story(dossiers: Sequence[ClientDossier], *, offset: int = 0, total: int | N
 def _meta(dossiers: Sequence[ClientDossier]) -> ReportMeta:
     first = dossiers[0]
     title = _("Client dossier") + (f" — {first.profile.name}" if len(dossiers) == 1 else "")
-    return meta_for(_("Client dossier"), generated_at=first.generated_at, generated_by=first.generated_by, title=title)
+    return meta_for(_("Client dossier"), generated_at=first.generated_at, generated_by=first.generated_by, title=title,
+                    audience=first.audience)
 
 
 def _start_method() -> str:
@@ -193,14 +194,16 @@ def render_dossiers(
     cancel: CancelFn | None = None,
     workers: int | None = None,
     visit_photos: bool = False,
+    audience: str = "internal",
 ) -> RenderResult:
     """Print the dossiers of these clients into one PDF, each client starting on a new page
-    (``visit_photos``: each visit report with its photos, scaled).
+    (``visit_photos``: each visit report with its photos, scaled; ``audience`` "external": a copy
+    without personal data of contacts and without confidential figures, see ``load_dossiers``).
 
     ``progress(done, total)`` is called as clients are laid out; ``cancel()`` returning true stops
     the batch (raising :class:`RenderCancelled`, no file written). Blocks: call it off the GUI thread.
     """
     if not client_ids:
         raise AccountDeskError(_("Choose at least one client."))
-    dossiers = load_dossiers(ctx, client_ids, visit_photos=visit_photos)
+    dossiers = load_dossiers(ctx, client_ids, visit_photos=visit_photos, audience=audience)
     return render_dossier_data(dossiers, out_path, progress=progress, cancel=cancel, workers=workers)

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
-from reportlab.graphics.charts.linecharts import HorizontalLineChart
-from reportlab.graphics.shapes import Drawing, Line, Polygon, Rect, String
+from reportlab.graphics.shapes import Drawing, Group, Line, Polygon, PolyLine, Rect, String
 from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -21,8 +20,6 @@ def _axis_titles(d: Drawing, x: float, y: float, w: float, h: float, x_title: st
         d.add(String(x + w / 2, 2, x_title, fontName=FONT, fontSize=7.5, fillColor=MUTED, textAnchor="middle"))
     if y_title:
         s = String(0, 0, y_title, fontName=FONT, fontSize=7.5, fillColor=MUTED, textAnchor="middle")
-        from reportlab.graphics.shapes import Group
-
         g = Group(s)
         g.translate(8, y + h / 2)
         g.rotate(90)
@@ -63,6 +60,23 @@ def _style_axes(chart, y_title_room: bool = True) -> None:
     chart.categoryAxis.visibleTicks = False
 
 
+#: Marker shapes per series, in order: a series stays recognisable where lines coincide.
+MARKERS = ("FilledCircle", "FilledSquare", "FilledDiamond", "FilledTriangle", "FilledCross")
+#: Dash patterns per series (the lead series solid).
+DASHES = (None, (4, 2), (1.5, 1.5), (5, 1.5, 1.5, 1.5), (2.5, 2.5))
+
+
+def series_offsets(n: int, spacing: float) -> list[tuple[float, float]]:
+    """Small (dx, dy) shifts, in points, that keep ``n`` coinciding series apart: a few points
+    sideways and at most ±2 points up or down (a twentieth of a score on a 1–5 axis)."""
+    if n <= 1:
+        return [(0.0, 0.0)] * n
+    step_x = min(5.0, spacing * 0.24 / (n - 1))
+    step_y = min(1.2, 4.0 / (n - 1))
+    mid = (n - 1) / 2
+    return [((i - mid) * step_x, (mid - i) * step_y) for i in range(n)]
+
+
 def line_chart(
     categories: Sequence[str],
     series: Sequence[Sequence[float | None]],
@@ -76,35 +90,90 @@ def line_chart(
     height: float = 170,
     width: float = CONTENT_WIDTH,
 ) -> Drawing:
-    """A line chart over categories (e.g. survey dates or quarters); the first series is the lead."""
+    """A line chart over categories (e.g. survey dates or quarters); the first series is the lead.
+
+    Series that share values stay visible: each has its own marker shape and dash pattern and is
+    shifted by a point or two (see :func:`series_offsets`), the lead drawn last, on top.
+    """
     d = Drawing(width, height)
+    n = len(series)
     legend_h = 16 if len(names) > 1 else 0
-    chart = HorizontalLineChart()
-    chart.x, chart.y = 40, 34
-    chart.width, chart.height = width - 52, height - 46 - legend_h
-    chart.data = [tuple(v if v is not None else None for v in s) for s in series]
-    chart.categoryAxis.categoryNames = list(categories)
-    chart.categoryAxis.labels.angle = 30 if len(categories) > 8 else 0
-    chart.categoryAxis.labels.boxAnchor = "ne" if len(categories) > 8 else "n"
-    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = value_min, value_max, step
-    chart.valueAxis.labelTextFormat = "%.0f" if step >= 1 else "%.1f"
-    _style_axes(chart)
-    chart.joinedLines = 1
-    for i in range(len(series)):
-        colour = SERIES[i % len(SERIES)]
-        chart.lines[i].strokeColor = colour
-        chart.lines[i].strokeWidth = 2.2 if i == 0 else 0.9
-        chart.lines[i].symbol = makeMarker("FilledCircle", size=4 if i == 0 else 2.5, fillColor=colour, strokeColor=colour)
-    if len(series) == 1 and len(categories) <= 12:
-        chart.lineLabelFormat = lambda v: "" if v is None else f"{v:.1f}"
-        chart.lineLabels.fontName = FONT
-        chart.lineLabels.fontSize = 7
-        chart.lineLabels.fillColor = NAVY
-        chart.lineLabels.dy = 6
-    d.add(chart)
-    _axis_titles(d, chart.x, chart.y, chart.width, chart.height, x_title, y_title)
-    _legend(d, names, [SERIES[i % len(SERIES)] for i in range(len(names))], width - 4, height - 2)
+    rotate = len(categories) > 8
+    x0, y0 = 40.0, 34.0 + (10 if rotate else 0)
+    pw, ph = width - 52, height - 46 - legend_h - (10 if rotate else 0)
+    grid = colors.HexColor("#E4E8EE")
+    span = (value_max - value_min) or 1
+
+    def y_of(v: float) -> float:
+        return y0 + (v - value_min) / span * ph
+
+    v = value_min
+    while v <= value_max + 1e-9:
+        y = y_of(v)
+        d.add(Line(x0, y, x0 + pw, y, strokeColor=grid, strokeWidth=0.5))
+        d.add(String(x0 - 5, y - 2.5, ("%.0f" if step >= 1 else "%.1f") % v, fontName=FONT, fontSize=7, fillColor=SLATE, textAnchor="end"))
+        v += step
+    d.add(Line(x0, y0, x0 + pw, y0, strokeColor=RULE, strokeWidth=0.6))
+    d.add(Line(x0, y0, x0, y0 + ph, strokeColor=RULE, strokeWidth=0.6))
+    count = max(len(categories), 1)
+    spacing = pw / count
+
+    def x_of(i: int) -> float:
+        return x0 + spacing * (i + 0.5)
+
+    for i, name in enumerate(categories):
+        if rotate:
+            g = Group(String(0, 0, name, fontName=FONT, fontSize=7, fillColor=SLATE, textAnchor="end"))
+            g.translate(x_of(i) + 2, y0 - 6)
+            g.rotate(30)
+            d.add(g)
+        else:
+            d.add(String(x_of(i), y0 - 10, name, fontName=FONT, fontSize=7, fillColor=SLATE, textAnchor="middle"))
+    offsets = series_offsets(n, spacing)
+    for k in reversed(range(n)):  # the lead (series 0) last, on top
+        values = series[k]
+        colour = SERIES[k % len(SERIES)]
+        dx, dy = offsets[k]
+        lead = k == 0
+        points = [(x_of(i) + dx, y_of(v) + dy) for i, v in enumerate(values) if v is not None and i < count]
+        run: list[float] = []
+        for i, v in enumerate(values[:count]):
+            if v is None:
+                if len(run) >= 4:
+                    d.add(PolyLine(run, strokeColor=colour, strokeWidth=2.0 if lead else 1.0, strokeDashArray=DASHES[k % len(DASHES)]))
+                run = []
+                continue
+            run += [x_of(i) + dx, y_of(v) + dy]
+        if len(run) >= 4:
+            d.add(PolyLine(run, strokeColor=colour, strokeWidth=2.0 if lead else 1.0, strokeDashArray=DASHES[k % len(DASHES)]))
+        for x, y in points:
+            m = makeMarker(MARKERS[k % len(MARKERS)], size=5 if lead else 4.2, fillColor=colour, strokeColor=WHITE, strokeWidth=0.4)
+            m.x, m.y = x, y
+            d.add(m)
+        if n == 1 and count <= 12:
+            for i, v in enumerate(values[:count]):
+                if v is not None:
+                    d.add(String(x_of(i), y_of(v) + 6, f"{v:.1f}", fontName=FONT, fontSize=7, fillColor=NAVY, textAnchor="middle"))
+    _axis_titles(d, x0, y0, pw, ph, x_title, y_title)
+    _line_legend(d, names, width - 4, height - 12)
     return d
+
+
+def _line_legend(d: Drawing, names: Sequence[str], right: float, y: float) -> None:
+    """One entry per series, right-aligned: a short line in its dash pattern with its marker."""
+    if len(names) < 2:
+        return
+    x = right
+    for k in reversed(range(len(names))):
+        colour = SERIES[k % len(SERIES)]
+        x -= stringWidth(names[k], FONT, 7.5)
+        d.add(String(x, y, names[k], fontName=FONT, fontSize=7.5, fillColor=SLATE))
+        x -= 22
+        d.add(Line(x, y + 2.5, x + 18, y + 2.5, strokeColor=colour, strokeWidth=2.0 if k == 0 else 1.0, strokeDashArray=DASHES[k % len(DASHES)]))
+        m = makeMarker(MARKERS[k % len(MARKERS)], size=4.5, fillColor=colour, strokeColor=WHITE, strokeWidth=0.4)
+        m.x, m.y = x + 9, y + 2.5
+        d.add(m)
+        x -= 12
 
 
 def bar_chart(

@@ -7,11 +7,11 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from reportlab.platypus import Paragraph, Spacer
+from reportlab.platypus import Spacer, Table, TableStyle
 
 from ..i18n import _
 from ..labels import label
-from ..models.enums import HandoverStatus
+from ..models.enums import ClientServiceStatus, HandoverStatus, OfferingCategory, VisitStatus
 from ..services.context import AppContext
 from ..services.dossier import HandoverReportData, load_handover
 from .batch import RenderResult, meta_for
@@ -28,10 +28,13 @@ from .dossier import (
     metric_label,
     risks_section,
 )
+from .fonts import FONT
 from .styles import (
     BODY,
+    CONTENT_WIDTH,
     GOOD,
     LABEL,
+    MUTED,
     WARN,
     data_table,
     fmt_date,
@@ -40,6 +43,7 @@ from .styles import (
     or_dash,
     text,
 )
+from .wrap import Paragraph
 
 
 def handover_story(data: HandoverReportData) -> list:
@@ -76,13 +80,19 @@ def handover_story(data: HandoverReportData) -> list:
     story += fb
     story.append(SectionHeading(_("Commitments and services"), number=num()))
     if d.commitments:
-        rows = [[c.title, metric_label(c.metric), "—" if c.target is None else f"{c.target:g}", or_dash(c.coverage), fmt_date(c.valid_to)] for c in d.commitments]
-        story.append(data_table([_("Commitment"), _("Metric"), _("Target"), _("Coverage"), _("Valid to")], rows, [36, 18, 10, 16, 20], right={2}))
+        rows = [[c.title, metric_label(c.metric), "—" if c.target is None else f"{c.target:g}", or_dash(c.coverage),
+                 fmt_date(c.valid_to), commitment_state(c, d.as_of)] for c in d.commitments]
+        story.append(data_table([_("Commitment"), _("Metric"), _("Target"), _("Coverage"), _("Valid to"), _("State")], rows,
+                                [32, 16, 9, 14, 14, 15], right={2}))
     else:
         story.append(empty())
-    active = [s for s in d.services if s.status == "active"]
-    if active:
-        story.append(Paragraph(text(_("Active services: {names}").format(names="、".join(s.name for s in active))), BODY))
+    running = [s for s in d.services if s.status in ("active", "proposed", "paused")]
+    if running:
+        story.append(SectionHeading(_("Services in progress"), level=2))
+        rows = [[s.name, label(OfferingCategory, s.category), label(ClientServiceStatus, s.status), fmt_date(s.start_date),
+                 str(s.deliveries), fmt_date(s.last_delivered)] for s in running]
+        story.append(data_table([_("Service"), _("Category"), _("Status"), _("Since"), _("Deliveries"), _("Last delivered")],
+                                rows, [32, 16, 12, 14, 10, 16], right={4}))
     story.append(SectionHeading(_("Upcoming visits"), number=num()))
     if d.plans:
         rows = [[p.title or label_kind(p.kind), p.owner_name, fmt_date(p.last_done),
@@ -95,8 +105,11 @@ def handover_story(data: HandoverReportData) -> list:
     elif not d.plans:
         story.append(empty(_("No visit planned.")))
     if d.recent_visits:
-        story.append(SectionHeading(_("The last visits"), level=2))
-        for v in d.recent_visits[:3]:
+        story.append(SectionHeading(_("Visits of the last 12 months"), level=2))
+        rows = [[fmt_date(v.planned_start), label_kind(v.kind), label(VisitStatus, v.status), v.owner_name,
+                 brief(v.outcome or v.purpose)] for v in d.recent_visits]
+        story.append(data_table([_("Date"), _("Kind"), _("Status"), _("Owner"), _("In brief")], rows, [13, 16, 10, 12, 49]))
+        for v in d.recent_visits[:1]:  # the latest in full
             story += _visit_block(v)
     open_items = dataclasses.replace(d, improvement_items=tuple(i for i in d.improvement_items if i.is_open))
     imp = improvement_section(open_items, num())
@@ -109,6 +122,37 @@ def handover_story(data: HandoverReportData) -> list:
         story.append(data_table([_("Category"), _("Note")], rows, [18, 82]))
     else:
         story.append(empty())
+    story += signature_block(h, num())
+    return story
+
+
+def commitment_state(c, as_of) -> str:
+    if c.valid_to is not None and c.valid_to < as_of:
+        return _("Expired")
+    if c.valid_from is not None and c.valid_from > as_of:
+        return _("Not yet in force")
+    return _("In force")
+
+
+def brief(value: str | None, width: int = 80) -> str:
+    line = " ".join((value or "").split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def signature_block(h, number: str) -> list:
+    """Who hands over, who takes over and who decided, each with a line to sign and a date."""
+    story: list = [SectionHeading(_("Signatures"), number=number),
+                   Paragraph(text(_("By signing, the successor confirms having received the client, its open work and "
+                                    "this checklist.")), BODY), Spacer(1, 6)]
+    people = [(_("Handed over by"), h.from_name if h else ""), (_("Taken over by"), h.to_name if h else ""),
+              (_("Supervisor"), h.by_name if h else "")]
+    cells = [[title for title, _n in people], [or_dash(name) for _t, name in people],
+             [_("Signature:") + " " + "_" * 14 for _p in people], [_("Date:") + " " + "_" * 16 for _p in people]]
+    table = Table(cells, colWidths=[CONTENT_WIDTH / 3] * 3, hAlign="LEFT")
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), 9),
+                               ("TEXTCOLOR", (0, 0), (-1, 0), MUTED), ("TOPPADDING", (0, 2), (-1, -1), 14),
+                               ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
+    story.append(table)
     return story
 
 

@@ -22,9 +22,12 @@ from ..services.dossier import ContactInfo
 from .fonts import FONT, FONT_BOLD
 from .styles import ATTITUDE_COLOURS, CONTENT_WIDTH, GREY_OUT, MUTED, NAVY, RULE, SLATE, WHITE
 
-BOX_W, BOX_H = 116.0, 46.0
+BOX_W, BOX_H = 118.0, 48.0
 H_GAP, V_GAP, COL_GAP, INDENT = 12.0, 22.0, 8.0, 14.0
-MIN_SCALE = 0.55
+#: A drawing is never shrunk below this (the smallest text stays above 6.5 pt): a department too
+#: wide for the page is listed in a column under its head instead, and a forest too wide is split.
+MIN_SCALE = 0.9
+NAME_SIZE, TEXT_SIZE = 9.0, 7.5
 
 
 @dataclass
@@ -32,11 +35,12 @@ class _Node:
     contact: ContactInfo
     children: list[_Node] = field(default_factory=list)
     column: bool = False
+    continued: bool = False  # the head repeated above the rest of its reports, on a next drawing
     width: float = 0.0
     height: float = 0.0
 
 
-def build_forest(contacts: Sequence[ContactInfo]) -> list[_Node]:
+def build_forest(contacts: Sequence[ContactInfo], *, max_width: float = CONTENT_WIDTH) -> list[_Node]:
     nodes = {c.id: _Node(c) for c in contacts}
     roots: list[_Node] = []
     for c in contacts:
@@ -54,7 +58,7 @@ def build_forest(contacts: Sequence[ContactInfo]) -> list[_Node]:
         n.children.sort(key=key)
     roots.sort(key=lambda n: (-_size(n), *key(n)))
     for r in roots:
-        _measure(r)
+        _measure(r, max_width / MIN_SCALE)
     return roots
 
 
@@ -73,17 +77,20 @@ def _size(n: _Node) -> int:
     return 1 + sum(_size(c) for c in n.children)
 
 
-def _measure(n: _Node) -> None:
+def _measure(n: _Node, limit: float = float("inf")) -> None:
+    """Size the subtree of ``n``: children side by side under it, or — when they are all leaves,
+    or side by side they would be wider than ``limit`` — in an indented column under it."""
     for c in n.children:
-        _measure(c)
+        _measure(c, limit)
     if not n.children:
         n.width, n.height = BOX_W, BOX_H
-    elif len(n.children) >= 2 and all(not c.children for c in n.children):
+        return
+    span = sum(c.width for c in n.children) + H_GAP * (len(n.children) - 1)
+    if (len(n.children) >= 2 and all(not c.children for c in n.children)) or span > limit:
         n.column = True
-        n.width = BOX_W + INDENT
-        n.height = BOX_H + len(n.children) * (BOX_H + COL_GAP)
+        n.width = max(BOX_W, INDENT + max(c.width for c in n.children))
+        n.height = BOX_H + sum(COL_GAP + c.height for c in n.children)
     else:
-        span = sum(c.width for c in n.children) + H_GAP * (len(n.children) - 1)
         n.width = max(BOX_W, span)
         n.height = BOX_H + V_GAP + max(c.height for c in n.children)
 
@@ -96,7 +103,7 @@ def _fit(text: str, font: str, size: float, width: float) -> str:
     return text + "…"
 
 
-def _box(d: Drawing, x: float, y_top: float, c: ContactInfo) -> None:
+def _box(d: Drawing, x: float, y_top: float, c: ContactInfo, continued: bool = False) -> None:
     y = y_top - BOX_H
     left = c.has_left
     edge = GREY_OUT if left else ATTITUDE_COLOURS.get(c.attitude or "", colors.HexColor("#C9D1DB"))
@@ -105,28 +112,33 @@ def _box(d: Drawing, x: float, y_top: float, c: ContactInfo) -> None:
     d.add(Rect(x, y, 4, BOX_H, fillColor=edge, strokeWidth=0, strokeColor=None))
     inner = BOX_W - 12
     name = c.name + ("  " + _("(left)") if left else "")
-    d.add(String(x + 9, y + BOX_H - 13, _fit(name, FONT_BOLD, 8.5, inner), fontName=FONT_BOLD, fontSize=8.5,
+    if continued:
+        name = _("{name} (continued)").format(name=name)
+    d.add(String(x + 9, y + BOX_H - 14, _fit(name, FONT_BOLD, NAME_SIZE, inner), fontName=FONT_BOLD, fontSize=NAME_SIZE,
                  fillColor=GREY_OUT if left else NAVY))
     title = " · ".join(p for p in (c.title, c.department) if p) or "—"
-    d.add(String(x + 9, y + BOX_H - 25, _fit(title, FONT, 7, inner), fontName=FONT, fontSize=7, fillColor=GREY_OUT if left else SLATE))
+    d.add(String(x + 9, y + BOX_H - 27, _fit(title, FONT, TEXT_SIZE, inner), fontName=FONT, fontSize=TEXT_SIZE,
+                 fillColor=GREY_OUT if left else SLATE))
     role = label(BuyingRole, c.buying_role) or "—"
     att = label(Attitude, c.attitude)
     line = f"{role} · {att}" if att else role
-    d.add(String(x + 9, y + 7, _fit(line, FONT, 7, inner), fontName=FONT, fontSize=7, fillColor=GREY_OUT if left else edge if c.attitude else MUTED))
+    d.add(String(x + 9, y + 7, _fit(line, FONT, TEXT_SIZE, inner), fontName=FONT, fontSize=TEXT_SIZE,
+                 fillColor=GREY_OUT if left else edge if c.attitude else MUTED))
 
 
 def _place(d: Drawing, n: _Node, x: float, y_top: float) -> float:
     """Draw the subtree of ``n`` with its left edge at ``x``; returns the centre of n's box."""
     if n.column:
-        _box(d, x, y_top, n.contact)
+        _box(d, x, y_top, n.contact, n.continued)
         trunk_x = x + INDENT / 2
         last_mid = y_top
-        for i, child in enumerate(n.children):
-            child_top = y_top - BOX_H - COL_GAP - i * (BOX_H + COL_GAP)
+        child_top = y_top - BOX_H - COL_GAP
+        for child in n.children:
+            centre = _place(d, child, x + INDENT, child_top)
             mid = child_top - BOX_H / 2
-            d.add(Line(trunk_x, mid, x + INDENT, mid, strokeColor=RULE, strokeWidth=0.8))
-            _box(d, x + INDENT, child_top, child.contact)
+            d.add(Line(trunk_x, mid, centre - BOX_W / 2, mid, strokeColor=RULE, strokeWidth=0.8))
             last_mid = mid
+            child_top -= child.height + COL_GAP
         d.add(Line(trunk_x, y_top - BOX_H, trunk_x, last_mid, strokeColor=RULE, strokeWidth=0.8))
         return x + BOX_W / 2
     if not n.children:
@@ -165,17 +177,42 @@ def _drawing(roots: list[_Node], max_width: float, max_height: float) -> Drawing
     return d
 
 
-def org_chart(contacts: Sequence[ContactInfo], *, max_width: float = CONTENT_WIDTH, max_height: float = 600) -> list[Drawing]:
-    """Drawings of the org chart (usually one; several when the forest is too wide for a page)."""
+def _split_tall(root: _Node, max_height: float) -> list[_Node]:
+    """A top-level person whose tree is taller than a page: the reports listed in a column under
+    them, cut into parts that fit, the head repeated ("continued") above each further part."""
+    if root.height <= max_height or not root.children:
+        return [root]
+    parts: list[list[_Node]] = [[]]
+    height = BOX_H
+    for child in root.children:
+        step = COL_GAP + child.height
+        if parts[-1] and height + step > max_height:
+            parts.append([])
+            height = BOX_H
+        parts[-1].append(child)
+        height += step
+    out = []
+    for i, kids in enumerate(parts):
+        node = _Node(root.contact, kids, column=True, continued=i > 0)
+        node.width = max(BOX_W, INDENT + max(c.width for c in kids))
+        node.height = BOX_H + sum(COL_GAP + c.height for c in kids)
+        out.append(node)
+    return out
+
+
+def org_chart(contacts: Sequence[ContactInfo], *, max_width: float = CONTENT_WIDTH, max_height: float = 560) -> list[Drawing]:
+    """Drawings of the org chart (usually one; several when the forest is too wide or too tall
+    for a page). No drawing is shrunk below :data:`MIN_SCALE`, unless one department alone is
+    taller than a page."""
     if not contacts:
         return []
-    roots = build_forest(contacts)
+    roots = [part for r in build_forest(contacts, max_width=max_width) for part in _split_tall(r, max_height)]
     drawings: list[Drawing] = []
     row: list[_Node] = []
     for r in roots:
         candidate = row + [r]
         w = sum(n.width for n in candidate) + H_GAP * (len(candidate) - 1)
-        if row and w * MIN_SCALE > max_width:
+        if row and (w * MIN_SCALE > max_width or r.continued or row[-1].continued):
             drawings.append(_drawing(row, max_width, max_height))
             row = [r]
         else:

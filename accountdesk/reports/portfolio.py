@@ -9,7 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import PageBreak, Spacer, Table, TableStyle
 
 from ..i18n import _
 from ..labels import label
@@ -29,8 +29,7 @@ from .styles import (
     COVER_TITLE,
     GOOD,
     KPI_LABEL,
-    KPI_VALUE,
-    KPI_VALUE_SMALL,
+    KPI_PAD,
     MARGIN_TOP,
     NAVY_LIGHT,
     NOTE,
@@ -42,21 +41,25 @@ from .styles import (
     fmt_money,
     fmt_pct,
     key_value_table,
+    kpi_style,
     text,
 )
 from .styles import CONTENT_WIDTH as W
+from .wrap import Paragraph
 
 MAX_ROWS = 40
 
 
 def _kpis(items: list[tuple[str, str]]) -> Table:
-    cells = [[Paragraph(text(v), KPI_VALUE if len(v) <= 9 else KPI_VALUE_SMALL) for _l, v in items], [Paragraph(text(lab), KPI_LABEL) for lab, _v in items]]
-    t = Table(cells, colWidths=[W / len(items)] * len(items))
+    width = W / len(items)
+    cells = [[Paragraph(text(v), kpi_style(v, width)) for _l, v in items], [Paragraph(text(lab), KPI_LABEL) for lab, _v in items]]
+    t = Table(cells, colWidths=[width] * len(items))
     t.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), FONT),
         ("BACKGROUND", (0, 0), (-1, -1), NAVY_LIGHT),
         ("LINEBEFORE", (1, 0), (-1, -1), 0.6, RULE),
-        ("LEFTPADDING", (0, 0), (-1, -1), 8),
+        ("LEFTPADDING", (0, 0), (-1, -1), KPI_PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), KPI_PAD),
         ("TOPPADDING", (0, 0), (-1, 0), 8),
         ("BOTTOMPADDING", (0, -1), (-1, -1), 8),
     ]))
@@ -121,33 +124,54 @@ def _segment_table(rows: tuple[SegmentRow, ...], head: str, p: PortfolioData, *,
     return data_table(headers, out, widths, right={1, 2, 3, 4, 5})
 
 
+def _more(n: int) -> str | None:
+    return _("… and {n} more.").format(n=n) if n > 0 else None
+
+
+def pyramid_definition(total: int) -> str:
+    """The grouping of the pyramid, printed under it."""
+    return _(
+        "Each layer counts the paying clients (not prospects, not lost) by the tier assigned to the client — the same "
+        "grouping as the table “By tier”. Total: {n} clients."
+    ).format(n=total)
+
+
 def portfolio_story(p: PortfolioData) -> list:
     story = _cover(p)
     num = _Numbers()
-    # 1 pyramid
+    # 1 pyramid: one grouping, the tier assigned to each client, the same clients as "By tier"
     story.append(SectionHeading(_("Customer pyramid"), number=num()))
-    if p.bands:
-        # the fee pyramid: paying clients ranked by annual fees (top 20 %, next 30 %, the rest)
-        rows = [(b.label, str(b.clients), _("{n} clients").format(n=b.clients) + " · " + _("{share} of fees").format(share=fmt_pct(b.fee_share)))
-                for b in p.bands]
-        story.append(charts.pyramid(rows, tiers=list(TIER_ORDER)))
-        story.append(Paragraph(text(_("Paying clients ranked by annual fees: the top 20% form band A, the next 30% band B, the rest band C.")), NOTE))
-    else:
-        rows = [(label(Tier, t.tier), str(t.clients), _("{n} clients").format(n=t.clients)) for t in p.pyramid]
-        story.append(charts.pyramid(rows, tiers=[t.tier for t in p.pyramid]))
+    paying = sum(t.clients for t in p.pyramid)
+    rows = []
+    for t in p.pyramid:
+        detail = _("{n} clients").format(n=t.clients) + " · " + _("{share} of clients").format(share=fmt_pct(t.clients / paying if paying else None))
+        if p.confidential_visible:
+            detail += " · " + _("{share} of fees").format(share=fmt_pct(t.fee_share))
+        rows.append((label(Tier, t.tier), str(t.clients), detail))
+    story.append(charts.pyramid(rows, tiers=[t.tier for t in p.pyramid]))
+    story.append(Paragraph(text(pyramid_definition(paying)), NOTE))
     story.append(Spacer(1, 6))
-    if p.confidential_visible and p.clients:
-        share_rows = [(label(Tier, t.tier), t.clients / p.clients, t.fee_share or 0.0) for t in p.pyramid]
+    if p.confidential_visible and paying:
+        share_rows = [(label(Tier, t.tier), t.clients / paying, t.fee_share or 0.0) for t in p.pyramid]
         story.append(charts.share_bars(share_rows, (_("Share of clients"), _("Share of annual fees"))))
         story.append(Paragraph(text(_("A few clients bring most of the business: compare each tier's share of clients with its share of fees.")), NOTE))
-    if p.mismatches:
+    if p.bands:
         story.append(SectionHeading(_("Tier against fee band"), level=2))
-        rows = [[m.client, label(Tier, m.tier), m.band, fmt_money(m.fees),
-                 _("pays like a higher tier: serve better") if m.direction == "under" else _("pays like a lower tier")]
-                for m in p.mismatches[:15]]
-        story.append(data_table([_("Client"), _("Tier"), _("Fee band"), _("Annual fees"), _("Finding")], rows, [32, 14, 10, 16, 28], right={3}))
-        if len(p.mismatches) > 15:
-            story.append(Paragraph(text(_("… and {n} more.").format(n=len(p.mismatches) - 15)), NOTE))
+        story.append(Paragraph(text(_(
+            "Fee bands rank the same paying clients by annual fees: band A holds the top 20%, band B the next 30%, band C the rest. "
+            "A client whose band differs from its tier is listed below."
+        )), NOTE))
+        band_rows = [[_("Fee band {code}").format(code=b.code), str(b.clients), fmt_pct(b.client_share), fmt_money(b.fees), fmt_pct(b.fee_share)]
+                     for b in p.bands]
+        story.append(data_table([_("Fee band"), _("Number of clients"), _("Share of clients"), _("Annual fees"), _("Share of fees")],
+                                band_rows, [28, 18, 18, 18, 18], right={1, 2, 3, 4}))
+        if p.mismatches:
+            story.append(Spacer(1, 6))
+            rows = [[m.client, label(Tier, m.tier), m.band, fmt_money(m.fees),
+                     _("pays like a higher tier: serve better") if m.direction == "under" else _("pays like a lower tier")]
+                    for m in p.mismatches[:15]]
+            story.append(data_table([_("Client"), _("Tier"), _("Fee band"), _("Annual fees"), _("Finding")], rows, [32, 14, 10, 16, 28],
+                                    right={3}, more=_more(len(p.mismatches) - 15)))
     # 2 segmentation
     story.append(SectionHeading(_("Segmentation"), number=num()))
     story.append(SectionHeading(_("By tier"), level=2))
@@ -178,9 +202,8 @@ def portfolio_story(p: PortfolioData) -> list:
     if p.overdue_visits:
         rows = [[o.client, label(VisitKind, o.kind), fmt_date(o.due) + ("\n" + _("never held") if o.never_held else ""), o.owner, str(o.days)]
                 for o in p.overdue_visits[:MAX_ROWS]]
-        story.append(data_table([_("Client"), _("Visit"), _("Due"), _("Owner"), _("Days overdue")], rows, [38, 18, 14, 16, 14], right={4}))
-        if len(p.overdue_visits) > MAX_ROWS:
-            story.append(Paragraph(text(_("… and {n} more.").format(n=len(p.overdue_visits) - MAX_ROWS)), NOTE))
+        story.append(data_table([_("Client"), _("Visit"), _("Due"), _("Owner"), _("Days overdue")], rows, [38, 18, 14, 16, 14], right={4},
+                                more=_more(len(p.overdue_visits) - MAX_ROWS)))
     else:
         story.append(empty(_("No visit is overdue.")))
     # 5 satisfaction
@@ -215,10 +238,9 @@ def portfolio_story(p: PortfolioData) -> list:
         for a in p.at_risk[:MAX_ROWS]:
             score = "—" if a.score is None else coloured(str(a.score), BAD if a.score < 50 else WARN)
             rows.append([a.client, label(Tier, a.tier), a.owner, score, "；".join(a.reasons)])
-        story.append(data_table([_("Client"), _("Tier"), _("Account manager"), _("Health"), _("Reasons")], rows, [26, 12, 14, 8, 40], right={3}))
+        story.append(data_table([_("Client"), _("Tier"), _("Account manager"), _("Health"), _("Reasons")], rows, [26, 12, 14, 8, 40], right={3},
+                                more=_more(len(p.at_risk) - MAX_ROWS)))
         story.append(Paragraph(text(_("Clients marked “at risk” and clients whose account health is below 50.")), NOTE))
-        if len(p.at_risk) > MAX_ROWS:
-            story.append(Paragraph(text(_("… and {n} more.").format(n=len(p.at_risk) - MAX_ROWS)), NOTE))
     else:
         story.append(empty(_("No client is at risk.")))
     # 8 renewals

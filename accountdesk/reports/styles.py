@@ -7,6 +7,7 @@ Every text style uses the embedded report font (see :mod:`.fonts`) and wraps CJK
 from __future__ import annotations
 
 import datetime as dt
+import re
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -15,9 +16,10 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Paragraph, Table, TableStyle
+from reportlab.platypus import Table, TableStyle
 
 from .fonts import FONT, FONT_BOLD, register_fonts
+from .wrap import Paragraph
 
 register_fonts()
 
@@ -70,6 +72,7 @@ COVER_SUB = _style("cover_sub", fontSize=12, leading=18, textColor=MUTED)
 KPI_VALUE = _style("kpi_value", fontName=FONT_BOLD, fontSize=16, leading=20, textColor=NAVY)
 KPI_VALUE_SMALL = _style("kpi_value_small", fontName=FONT_BOLD, fontSize=12, leading=20, textColor=NAVY)
 KPI_LABEL = _style("kpi_label", fontSize=7.5, leading=10, textColor=MUTED)
+NOTE_CELL = _style("note_cell", fontSize=7.5, leading=10, textColor=MUTED)
 
 
 def text(value) -> str:
@@ -127,7 +130,7 @@ def cell(value, width: float, style: ParagraphStyle = CELL):
         return value
     if fits(value, width, style.fontSize):
         return value
-    return Paragraph(text(value), style)
+    return Paragraph(text(value), word_fit_style(value, width, style, BODY_MIN_SIZE))
 
 
 def table_style(*, header: bool = True, zebra: bool = True, rows: int = 0) -> list:
@@ -156,17 +159,82 @@ def table_style(*, header: bool = True, zebra: bool = True, rows: int = 0) -> li
     return cmds
 
 
-def data_table(headers: list[str], rows: list[list], widths: list[float], *, right: set[int] = frozenset(), extra=()) -> Table:
+def longest_word(value: str, font: str = FONT, size: float = 8) -> float:
+    """The width of the longest run of text a line may not break (a Latin word or number)."""
+    words = re.findall(r"[^\s\u2e80-\uffff]+", value)
+    return max((stringWidth(w, font, size) for w in words), default=0.0)
+
+
+#: The smallest size a cell's text may shrink to so that its longest word (an e-mail address, a
+#: code) stays on one line; below it the word is broken after "@", "/" or "-".
+BODY_MIN_SIZE = 6.5
+
+
+def word_fit_style(value: str, width: float, style: ParagraphStyle, min_size: float = 6) -> ParagraphStyle:
+    """``style``, a little smaller when a word of ``value`` would not fit ``width`` (a column
+    header or an e-mail address is not split inside a word)."""
+    room = width - 2 * PAD - 0.5
+    size = style.fontSize
+    while size > min_size and longest_word(value, style.fontName, size) > room:
+        size -= 0.5
+    if size == style.fontSize:
+        return style
+    return ParagraphStyle(f"{style.name}_{size}", parent=style, fontSize=size, leading=max(size * 1.3, style.leading - 1))
+
+
+def head_style(value: str, width: float, style: ParagraphStyle) -> ParagraphStyle:
+    return word_fit_style(value, width, style, 6)
+
+
+#: The smallest size a header may shrink to before its column is widened.
+HEAD_MIN_SIZE = 7
+
+
+def fit_header_words(headers: list[str], widths: list[float], total: float = CONTENT_WIDTH) -> list[float]:
+    """Scale ``widths`` to ``total`` and widen any column too narrow for the longest word of its
+    header (at :data:`HEAD_MIN_SIZE`), taking the room from the widest columns."""
+    widths = [w * total / sum(widths) for w in widths]
+    need = [longest_word(h, FONT_BOLD, HEAD_MIN_SIZE) + 2 * PAD + 1 for h in headers]
+    for i in range(len(widths)):
+        short = need[i] - widths[i]
+        if short <= 0:
+            continue
+        widths[i] = need[i]
+        while short > 0.01:
+            donors = [j for j in range(len(widths)) if j != i and widths[j] - need[j] > 1]
+            if not donors:
+                break
+            j = max(donors, key=lambda k: widths[k] - need[k])
+            take = min(short, widths[j] - need[j] - 1)
+            widths[j] -= take
+            short -= take
+    return widths
+
+
+def data_table(headers: list[str], rows: list[list], widths: list[float], *, right: set[int] = frozenset(), extra=(),
+               more: str | None = None) -> Table:
     """A table with a repeated header row. Text that fits on one line stays plain text (fast);
-    longer text becomes a wrapping Paragraph (CJK line breaking)."""
-    total = sum(widths)
-    widths = [w * CONTENT_WIDTH / total for w in widths]
-    head = [cell(h, widths[i], CELL_HEAD_RIGHT if i in right else CELL_HEAD) for i, h in enumerate(headers)]
+    longer text becomes a wrapping Paragraph (CJK line breaking that keeps words whole).
+
+    ``more`` ("… and 36 more."): a last row across the table, kept on the page of the row above
+    it, so that it never stands alone at the top of a page."""
+    widths = fit_header_words(headers, widths)
+    head = []
+    for i, h in enumerate(headers):
+        base = CELL_HEAD_RIGHT if i in right else CELL_HEAD
+        style = head_style(h, widths[i], base)
+        head.append(Paragraph(text(h), style) if style is not base else cell(h, widths[i], base))
     body = [[cell(value, widths[i], CELL_RIGHT if i in right else CELL) for i, value in enumerate(row)] for row in rows]
+    if more:
+        body.append([Paragraph(text(more), NOTE_CELL)] + [""] * (len(headers) - 1))
     table = Table([head, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
-    cmds = table_style(rows=len(body) + 1)
+    cmds = table_style(rows=len(body) + (0 if more else 1))
     cmds += [("FONTNAME", (0, 0), (-1, 0), FONT_BOLD), ("TEXTCOLOR", (0, 0), (-1, 0), NAVY)]
     cmds += [("ALIGN", (i, 0), (i, -1), "RIGHT") for i in right]
+    if more:
+        cmds += [("SPAN", (0, -1), (-1, -1)), ("BACKGROUND", (0, -1), (-1, -1), WHITE)]
+        if rows:
+            cmds.append(("NOSPLIT", (0, -2), (-1, -1)))
     table.setStyle(TableStyle(cmds + list(extra)))
     return table
 
@@ -200,3 +268,18 @@ def key_value_table(pairs: list[tuple[str, object]], *, columns: int = 2) -> Tab
     cmds += [("TEXTCOLOR", (c, 0), (c, -1), MUTED) for c in range(0, 2 * columns, 2)]
     table.setStyle(TableStyle(cmds))
     return table
+
+
+KPI_PAD = 8
+
+
+def kpi_style(value: str, width: float) -> ParagraphStyle:
+    """The style of a tile's figure: as large as fits on one line of the tile (a figure is never
+    broken across lines, whatever its length or the language)."""
+    room = width - 2 * KPI_PAD - 1
+    size = KPI_VALUE.fontSize
+    while size > 7 and stringWidth(value, KPI_VALUE.fontName, size) > room:
+        size -= 0.5
+    if size == KPI_VALUE.fontSize:
+        return KPI_VALUE
+    return ParagraphStyle(f"kpi_value_{size}", parent=KPI_VALUE, fontSize=size, leading=KPI_VALUE.leading)

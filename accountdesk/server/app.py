@@ -328,12 +328,16 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
 
     @app.post("/v1/auth/login", response_model=p.TokenPair, responses={
         401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}, 429: {"model": p.ErrorBody}, 503: {"model": p.ErrorBody}})
-    def login(req: p.LoginRequest, request: Request) -> p.TokenPair:
-        return logins.login(req, client_address(request))
+    def login(req: p.LoginRequest, request: Request, response: Response) -> p.TokenPair:
+        pair = logins.login(req, client_address(request))
+        response.headers[p.HEADER_OFFLINE_DAYS] = str(settings.offline_days)
+        return pair
 
     @app.post("/v1/auth/refresh", response_model=p.TokenPair, responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
-    def refresh(req: p.RefreshRequest, request: Request) -> p.TokenPair:
-        return logins.refresh(req, client_address(request))
+    def refresh(req: p.RefreshRequest, request: Request, response: Response) -> p.TokenPair:
+        pair = logins.refresh(req, client_address(request))
+        response.headers[p.HEADER_OFFLINE_DAYS] = str(settings.offline_days)
+        return pair
 
     def features(request: Request) -> frozenset[str]:
         raw = request.headers.get(p.HEADER_FEATURES, "")

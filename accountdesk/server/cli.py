@@ -132,6 +132,11 @@ def cmd_user_handover(args: argparse.Namespace) -> int:
         lines.append(_("{n} complaint(s) need another handler (the successor is involved).").format(n=len(result["unmoved"])))
     if result["deactivated"]:
         lines.append(_("User {name} deactivated; {n} device(s) revoked.").format(name=args.leaver, n=result["devices_revoked"]))
+    for d in result["devices"]:
+        lines.append(_("Device {name} last synced {when}: what it changed since then is removed when it wipes itself.").format(
+            name=d["name"] or d["id"], when=d["last_seen"] or "—") if result["deactivated"] else
+            _("Device {name} last synced {when}: let it sync once before deactivating the user.").format(
+            name=d["name"] or d["id"], when=d["last_seen"] or "—"))
     _emit(args, result, "\n".join(lines))
     return 0
 
@@ -197,16 +202,19 @@ def cmd_import(args: argparse.Namespace) -> int:
         if not sep or not column.strip():
             raise ValidationError("map", _("Write each mapping as COLUMN=FIELD: {value}").format(value=item))
         overrides[column.strip()] = target.strip() or None
+    def planned(plan) -> None:  # the plan is shown before anything is written (or refused)
+        if not args.json:
+            sys.stdout.write("\n".join(describe(plan)) + "\n")
+            sys.stdout.flush()
+
     outcome = import_file(_open(args), args.file, args.kind, owner=args.owner, mapping=overrides, client=args.client,
-                          sheet=args.sheet, dry_run=args.dry_run, skip_rejected=args.skip_rejected)
+                          sheet=args.sheet, dry_run=args.dry_run, skip_rejected=args.skip_rejected,
+                          duplicates=args.duplicates, planned=planned)
     if args.json:
         _emit(args, outcome.to_dict(), "")
-        return 0
-    lines = describe(outcome.plan)
-    if outcome.result is not None:
-        lines.append(_("Imported: {created} created, {merged} merged, {skipped} skipped, {rejected} rejected.").format(
-            **outcome.result.to_dict()))
-    sys.stdout.write("\n".join(lines) + "\n")
+    elif outcome.result is not None:
+        sys.stdout.write(_("Imported: {created} created, {merged} merged, {skipped} skipped, {rejected} rejected.").format(
+            **outcome.result.to_dict()) + "\n")
     return 0
 
 
@@ -435,6 +443,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--client", metavar=_("CLIENT"),
                    help=_("contacts or equipment of this client (id or name): no client column needed"))
     p.add_argument("--sheet", help=_("the sheet of a workbook to read (default: the best match)"))
+    p.add_argument("--duplicates", choices=["skip", "merge"], default="skip",
+                   help=_("what to do with rows that duplicate existing records (default: skip)"))
     p.add_argument("--dry-run", action="store_true", help=_("show what would be imported; write nothing"))
     p.add_argument("--skip-rejected", action="store_true", help=_("import the valid rows and leave out the rejected ones"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))

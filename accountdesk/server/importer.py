@@ -14,14 +14,13 @@ audit log.
 
 Differences from the laptop's import, by design: the author of the records is the server
 (as every change made with the server's command line); the account manager of a new client is
-its file's account-manager cell, else ``--owner``; duplicates are reported and skipped (merging
-them is a laptop's job, where the user sees both records).
+its file's account-manager cell, else ``--owner``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -31,12 +30,13 @@ from sqlalchemy import Connection, and_, select
 
 from ..domain import rules
 from ..errors import NotFoundError, PermissionDenied, ValidationError
+from ..gcpause import gc_paused
 from ..i18n import _
 from ..io import plan as P
 from ..models import ENTITIES, new_id
 from ..models.enums import Role
 from ..permissions import may_write
-from ..sync.codec import column_kind
+from ..sync.codec import column_kind, decode_value
 from . import repo
 from . import tables as t
 from .db import Database
@@ -45,6 +45,8 @@ from .settings import Settings
 
 #: The server's command line is run by its administrator.
 ROLE = Role.ADMIN.value
+#: New records are numbered and written this many at a time (all in the one transaction).
+WRITE_EVERY = 5000
 
 
 @dataclass(frozen=True)
@@ -69,15 +71,20 @@ def import_file(
     sheet: str | None = None,
     dry_run: bool = False,
     skip_rejected: bool = False,
+    duplicates: str = P.SKIP,
     today: dt.date | None = None,
+    planned: Callable[[P.ImportPlan], None] | None = None,
 ) -> Outcome:
     """Plan the file against the server's records and (unless ``dry_run``) write it, all or
     nothing. ``owner``: user name or id of the account manager of new clients whose
-    account-manager cell is empty. ``client``: contacts or equipment of this one client."""
+    account-manager cell is empty. ``client``: contacts or equipment of this one client.
+    ``duplicates``: ``"skip"`` or ``"merge"`` (fill the existing record's empty fields, keep
+    differing values in a note, as on a laptop). ``planned(plan)`` is called once the file is
+    checked, before anything is written."""
     kinds = P.kinds_for(ROLE, kind, client)
     today = today or dt.date.today()
     # Read and check outside the write transaction (pushes go on meanwhile) ...
-    with db.read() as conn:
+    with gc_paused(), db.read() as conn:
         owner_id = _owner(conn, owner)
         client_id = _client(conn, client) if client else None
         plan, data = P.read_plan(path, kinds, mapping, sheet=sheet, client_id=client_id)
@@ -86,19 +93,22 @@ def import_file(
                                              "column to owner_id."))
         seen = repo.current_seq(conn)
         P.check_rows(plan, data, server_index(conn, plan.kind), _checker(owner_id, today))
+    if planned is not None:
+        planned(plan)
     if dry_run:
         return Outcome(plan, None)
     P.refuse_rejected(plan, skip_rejected)
-    with db.write() as conn:
+    with gc_paused(), db.write() as conn:
         # ... and again inside it should anything have changed since: the owner, the client,
-        # duplicates and links are those of the records the import is written beside
-        if repo.current_seq(conn) != seen:
+        # duplicates and links are those of the records the import is written beside. The
+        # counter stays locked until the commit: no push commits in between (a push takes it last).
+        if repo.lock_counter(conn) != seen:
             owner_id = _owner(conn, owner)
             plan.client_id = _client(conn, client) if client else None
             plan.rows, plan.rejected = [], []
             P.check_rows(plan, data, server_index(conn, plan.kind), _checker(owner_id, today))
             P.refuse_rejected(plan, skip_rejected)
-        result = _write(conn, plan, _checker(owner_id, today))
+        result = _write(conn, plan, _checker(owner_id, today), duplicates)
         repo.audit(conn, "import", file=plan.path.name, kind=plan.kind, owner_id=owner_id, created=result.created,
                    skipped=result.skipped, rejected=result.rejected)
     return Outcome(plan, result)
@@ -181,21 +191,52 @@ def _defaults(entity: str) -> dict[str, Any]:
     return out
 
 
-def _write(conn: Connection, plan: P.ImportPlan, check: P.CheckCreate) -> P.ImportResult:
+def _write(conn: Connection, plan: P.ImportPlan, check: P.CheckCreate, duplicates: str) -> P.ImportResult:
     entity = plan.entity
-    new, _merges, skipped = P.split_rows(plan, P.SKIP)
-    writer = Writer(conn, SYSTEM, Settings())
+    new, merges, skipped = P.split_rows(plan, duplicates)
     ids = {row.row: new_id() for row in new}
     defaults = _defaults(entity)
-    for row in new:
-        try:
-            values = check(entity, row.values, row.client_id)
-        except (ValidationError, NotFoundError) as exc:
-            raise P.row_error(row, exc) from exc
-        if row.boss_row is not None and row.boss_row in ids:
-            values["reports_to_id"] = ids[row.boss_row]
-        row_id = ids[row.row]
-        writer.server_create(entity, defaults | values, client_id=row_id if entity == "client" else row.client_id,
-                             row_id=row_id)
+    for start in range(0, len(new), WRITE_EVERY):  # one writer per slice: memory stays bounded
+        writer = Writer(conn, SYSTEM, Settings())
+        for row in new[start:start + WRITE_EVERY]:
+            try:
+                values = check(entity, row.values, row.client_id)
+            except (ValidationError, NotFoundError) as exc:
+                raise P.row_error(row, exc) from exc
+            if row.boss_row is not None and row.boss_row in ids:
+                values["reports_to_id"] = ids[row.boss_row]
+            row_id = ids[row.row]
+            writer.server_create(entity, defaults | values, client_id=row_id if entity == "client" else row.client_id,
+                                 row_id=row_id)
+        writer.finish()
+    writer = Writer(conn, SYSTEM, Settings())
+    merged = 0
+    for row in merges:  # after the new rows: a duplicate may merge into a row of this import
+        target = row.match_id or ids.get(row.match_row or -1)
+        rec = writer.get(target, lock=True) if target else None
+        if rec is None or rec["deleted"]:
+            skipped += 1
+            continue
+        _merge(writer, rec, row, plan.path.name)
+        merged += 1
     writer.finish()
-    return P.ImportResult(len(new), 0, skipped, plan.rejected_rows, tuple(ids.values()))
+    return P.ImportResult(len(new), merged, skipped, plan.rejected_rows, tuple(ids.values()))
+
+
+def _merge(writer: Writer, rec: dict[str, Any], row: P.PlannedRow, file_name: str) -> None:
+    """As the laptop merges a duplicate (:func:`accountdesk.io.plan.merge_changes`): the record's
+    empty fields filled, the differing values kept in a service note (a client) or its notes."""
+    model = ENTITIES[rec["entity"]]
+    fills, differing = P.merge_changes(rec["entity"], lambda name: decode_value(model, name, rec["data"].get(name)),
+                                       row.values)
+    if fills:
+        rec = writer.server_update(rec, fills)
+    if not differing:
+        return
+    text = P.merge_note(file_name, row.row, dt.datetime.now(dt.UTC), differing)
+    if rec["entity"] == "client":
+        writer.server_create("service_note", _defaults("service_note") | {"category": _("Import"), "text": text},
+                             client_id=rec["id"])
+    else:
+        notes = rec["data"].get("notes")
+        writer.server_update(rec, {"notes": (notes + "\n\n" if notes else "") + text})

@@ -1,4 +1,4 @@
-"""Push: apply a device's batch in one transaction with per-field merge by HLC (DESIGN.md §5),
+"""Push: apply a device's batch in one transaction with per-field merge by HLC (docs/architecture.md, "Sync"),
 and changes the server makes itself (a handover from the server CLI, user records).
 
 How a batch is applied:
@@ -54,6 +54,7 @@ from ..gcpause import gc_paused
 from ..models import ENTITIES, SyncMixin, confidential_fields, new_id
 from ..models.enums import Role
 from ..permissions import (
+    OWN_ROWS,
     may_change_confidentiality,
     may_create_client,
     may_write,
@@ -388,6 +389,13 @@ class Writer:
         if not may_write(role, entity, op, frozenset(fields)):
             raise Rejected(p.R_NOT_ALLOWED, f"the role {role} may not {op} {entity}"
                            + (" (only supervisors change who serves a client)" if entity == "client_team_member" else ""))
+        if entity in OWN_ROWS:
+            owner = (existing or {}).get("data", {}).get("user_id") if existing is not None else (new_client or {}).get("user_id")
+            if owner != self.who.user_id or (op == "update" and "user_id" in fields):
+                raise Rejected(p.R_NOT_ALLOWED, f"a {entity} belongs to its user: write only your own")
+        if entity == "handover" and not sees_all_clients(role) and (
+                existing is None or existing["data"].get("to_user_id") != self.who.user_id):
+            raise Rejected(p.R_NOT_ALLOWED, "only the successor of a handover acknowledges it")
         verdict = "ok"
         if ENTITIES[entity].__global__ or sees_all_clients(role):
             pass

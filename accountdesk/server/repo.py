@@ -48,7 +48,7 @@ def take_numbers(conn: Connection, used: int) -> int:
     """Lock the counter row (held until commit) and take ``used`` sequence numbers; returns the
     last number handed out before them (the first taken is that + 1). Every writer calls this
     last, just before writing with the numbers and committing: numbers commit in order, so a
-    pull cursor can never pass a commit still in flight (DESIGN.md §5)."""
+    pull cursor can never pass a commit still in flight (docs/architecture.md, "Sync")."""
     if conn.dialect.name == "postgresql":
         return conn.execute(text("UPDATE srv_counter SET seq = seq + :used WHERE id = 1 RETURNING seq - :used"),
                             {"used": used}).scalar_one()

@@ -1,4 +1,4 @@
-"""Tombstone retention (DESIGN.md §5): records deleted longer ago than the retention period are
+"""Tombstone retention (docs/architecture.md, "Sync"): records deleted longer ago than the retention period are
 hard-deleted, the field history stays, and the highest sequence purged becomes the *horizon*.
 A device whose pull cursor is below the horizon may have missed a delete: its pull is answered
 with ``resnapshot_required`` and it takes a fresh snapshot of its scope (after pushing its

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..i18n import _
 from ..sync.checklist import OPEN_FEEDBACK, OPEN_ITEMS, build_checklist
+from ..sync.codec import encode_value
 from . import repo
 from .auth import Identity
 from .db import Database
@@ -187,6 +188,10 @@ def hand_over_user(db: Database, leaver_ref: str, to_user: str, reason: str | No
                 out["other_moves"] += move_open_work(writer, conn, c["id"], uid, owner, data.get("backup_owner_id"))
         repo.audit(conn, "user_handover", user_id=by_id, leaver=leaver["username"], to_user=target["username"],
                    clients=len(out["handovers"]), reason=reason)
+        # the leaver's laptops and when each last synced: edits made on one since then are lost when
+        # it wipes itself (let it sync once before deactivating, and its edits arrive as conflicts)
+        out["devices"] = [{"id": d["id"], "name": d["name"], "last_seen": encode_value(d["last_seen"])}
+                          for d in repo.list_devices(conn) if d["username"] == leaver["username"] and d["revoked_at"] is None]
         if deactivate:
             repo.set_user_active(conn, uid, False)
             out["devices_revoked"] = repo.revoke_devices(conn, user_id=uid)

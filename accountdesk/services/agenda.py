@@ -229,7 +229,13 @@ def team_of(ctx: AppContext, session: Session) -> list[str] | None:
 SCOPES = ("mine", "team", "all")
 
 
-def agenda(ctx: AppContext, *, days: int = 7, user_id: str | None = None, scope: str = "all") -> list[AgendaItem]:
+#: The kinds read first when a screen must show something at once (cheap, indexed queries): the
+#: complaint deadlines, the planned visits and the tasks.
+QUICK_KINDS = frozenset({"complaint", "visit_planned", "task"})
+
+
+def agenda(ctx: AppContext, *, days: int = 7, user_id: str | None = None, scope: str = "all",
+           only: frozenset[str] | None = None) -> list[AgendaItem]:
     """Overdue items and items due within ``days`` days, for the acting user's clients (or for
     the clients of ``user_id``). ``scope`` narrows them to the clients of the acting user
     (``mine``) or of their team (``team``), with the items assigned to them on other clients."""
@@ -250,13 +256,25 @@ def agenda(ctx: AppContext, *, days: int = 7, user_id: str | None = None, scope:
         names, ids = _clients(ctx, session, people, assigned=scope != "all")
         if not names:
             return []
-        items += _visit_items(session, names, ids, now, today, horizon)
-        items += _complaint_items(session, names, ids, now, today, horizon)
-        items += _equipment_items(session, names, ids, today, horizon)
-        items += _renewal_items(session, names, ids, today, horizon)
-        items += _improvement_items(session, names, ids, today, horizon)
-        items += _conflict_items(session, names, ids, today)
-        items += _extra_items(ctx, session, names, ids, now, today, horizon)
+        def wanted(*kinds: str) -> bool:
+            return only is None or bool(only & set(kinds))
+
+        if wanted("visit_due", "visit_planned"):
+            items += _visit_items(session, names, ids, now, today, horizon, due=wanted("visit_due"))
+        if wanted("complaint"):
+            items += _complaint_items(session, names, ids, now, today, horizon)
+        if wanted("equipment_service", "equipment_calibration"):
+            items += _equipment_items(session, names, ids, today, horizon)
+        if wanted("contract_renewal"):
+            items += _renewal_items(session, names, ids, today, horizon)
+        if wanted("improvement_item"):
+            items += _improvement_items(session, names, ids, today, horizon)
+        if wanted("conflict"):
+            items += _conflict_items(session, names, ids, today)
+        if wanted("task"):
+            items += _extra_items(ctx, session, names, ids, now, today, horizon)
+    if only is not None:
+        items = [i for i in items if i.kind in only]
     if people is not None and scope != "all":
         own = names.own
         items = [i for i in items if i.client_id in own or i.client_id is None or i.assignee_id in people]
@@ -340,9 +358,9 @@ def _visit_title(kind: str, title: str | None) -> str:
     return label(VisitKind, kind)
 
 
-def _visit_items(session, names, ids, now, today, horizon) -> list[AgendaItem]:
+def _visit_items(session, names, ids, now, today, horizon, *, due: bool = True) -> list[AgendaItem]:
     out = []
-    due = [s for s in plan_statuses_in(session, list(names), today) if s.scheduled is None and s.due <= horizon]
+    due = [s for s in plan_statuses_in(session, list(names), today) if s.scheduled is None and s.due <= horizon] if due else []
     owners = dict(session.execute(select(VisitPlan.id, VisitPlan.owner_id).where(
         _in_clients(VisitPlan.client_id, ids), VisitPlan.deleted_at.is_(None))).all()) if due else {}
     for s in due:

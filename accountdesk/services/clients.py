@@ -76,8 +76,19 @@ def _renewal_after_start(rc: RuleContext) -> None:
     rules.renewal_after_start(rc.current("relationship_since"), rc.current("contract_renewal_date"))
 
 
-def create_client(ctx: AppContext, **values: Any) -> str:
-    return records.create_record(ctx, "client", values)
+def create_client(ctx: AppContext, *, standard: bool = False, **values: Any) -> str:
+    """A new client. ``standard=True`` (a person's "new client" in the GUI and the CLI) gives it
+    its tier's service standard as visit plans in the same unit of work
+    (:mod:`.standards`)."""
+    if not standard:
+        return records.create_record(ctx, "client", values)
+    from .standards import apply_in
+
+    with ctx.write() as (session, writer):
+        row = records.create_in(ctx, session, writer, "client", values)
+        session.flush()
+        apply_in(ctx, session, writer, row.id, row.tier)
+        return row.id
 
 
 @register_rule("client")

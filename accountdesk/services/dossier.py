@@ -368,6 +368,8 @@ class ClientDossier:
     generated_at: dt.datetime
     generated_by: str
     confidential_visible: bool
+    #: "internal" (the account team) or "external" (no personal data of contacts, no confidential figures)
+    audience: str = "internal"
     health: HealthInfo | None = None
     #: the files kept with the client (services/attachments.py), newest first; confidential ones
     #: only for roles that may see them
@@ -389,11 +391,26 @@ def load_dossier(ctx: AppContext, client_id: str) -> ClientDossier:
     return load_dossiers(ctx, [client_id])[0]
 
 
-def load_dossiers(ctx: AppContext, client_ids: Sequence[str], *, visit_photos: bool = False) -> list[ClientDossier]:
+#: Who a dossier is for: the account team (everything the role may see) or readers beyond it
+#: (no personal data of contacts, no confidential figures or notes: PIPL).
+AUDIENCES = ("internal", "external")
+
+
+def check_audience(audience: str) -> str:
+    if audience not in AUDIENCES:
+        raise ValidationError("audience", _("Choose the audience: internal or external."))
+    return audience
+
+
+def load_dossiers(ctx: AppContext, client_ids: Sequence[str], *, visit_photos: bool = False,
+                  audience: str = "internal") -> list[ClientDossier]:
     """The dossiers of these clients, in the given order (a missing client is an error).
-    ``visit_photos``: each visit of the last 12 months carries its photos, scaled for printing."""
+    ``visit_photos``: each visit of the last 12 months carries its photos, scaled for printing.
+    ``audience`` "external": contacts without their private mobile, WeChat id and notes, and no
+    confidential figure, note or file, whatever the role may see."""
     ids = list(dict.fromkeys(client_ids))
-    secret = ctx.actor.sees_confidential
+    external = check_audience(audience) == "external"
+    secret = ctx.actor.sees_confidential and not external
     now = ctx.now()
     today = ctx.today()
     with ctx.read() as session:
@@ -556,7 +573,7 @@ def load_dossiers(ctx: AppContext, client_ids: Sequence[str], *, visit_photos: b
             out.append(
                 ClientDossier(
                     profile=profile,
-                    contacts=tuple(_contact_info(p) for p in _org_order(contact_rows)),
+                    contacts=tuple(_contact_info(p, external=external) for p in _org_order(contact_rows)),
                     plans=tuple(plan_infos),
                     recent_visits=recent,
                     upcoming_visits=upcoming,
@@ -578,6 +595,7 @@ def load_dossiers(ctx: AppContext, client_ids: Sequence[str], *, visit_photos: b
                     generated_at=now,
                     generated_by=ctx.actor.display_name,
                     confidential_visible=secret,
+                    audience=audience,
                     health=_health_info(health.get(cid)),
                     attachments=attachment_infos(session, file_rows, uname),
                 )
@@ -590,11 +608,14 @@ def _org_order(contacts: list[Contact]) -> list[Contact]:
     return sorted(contacts, key=lambda p: (p.left_company_on is not None, not p.is_primary, -(p.influence or 0), p.name))
 
 
-def _contact_info(p: Contact) -> ContactInfo:
+def _contact_info(p: Contact, *, external: bool = False) -> ContactInfo:
+    """A contact as printed; for an external copy without personal data (private mobile, WeChat
+    id, the notes kept about the person)."""
     return ContactInfo(
         p.id, p.name, p.title, p.department, p.buying_role, p.relationship_role, p.influence, p.attitude,
-        p.relationship_strength, p.reports_to_id, p.mobile, p.phone, p.email, p.wechat, p.preferred_channel,
-        bool(p.is_primary), p.left_company_on, p.notes,
+        p.relationship_strength, p.reports_to_id, None if external else p.mobile, p.phone, p.email,
+        None if external else p.wechat, p.preferred_channel, bool(p.is_primary), p.left_company_on,
+        None if external else p.notes,
     )
 
 

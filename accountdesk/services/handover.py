@@ -50,7 +50,13 @@ def _work_title(row) -> str:
         value = getattr(row, name, None)
         if value:
             return str(value)
-    return str(getattr(row, "kind", "") or "")
+    kind = str(getattr(row, "kind", "") or "")
+    if isinstance(row, (Visit, VisitPlan)) and kind:
+        from ..labels import label
+        from ..models.enums import VisitKind
+
+        return label(VisitKind, kind)
+    return kind
 
 
 def move_open_work(session, writer, client_id: str, from_user_id: str | None, to_user_id: str,
@@ -184,3 +190,56 @@ def handovers_of(ctx: AppContext, client_id: str) -> list[dict[str, Any]]:
         rows = session.scalars(select(Handover).where(Handover.client_id == client_id, Handover.deleted_at.is_(None))
                                .order_by(Handover.at.desc()))
         return [row_to_wire(r) for r in rows]
+
+
+def handovers_to_acknowledge(ctx: AppContext) -> list[dict[str, Any]]:
+    """The handovers made to the acting user that they have not acknowledged yet, newest first,
+    each with ``client_name`` and ``from_name`` (the "handed over to you" section of Today)."""
+    with ctx.read() as session:
+        rows = session.scalars(select(Handover).where(
+            Handover.to_user_id == ctx.actor.id, Handover.deleted_at.is_(None),
+            Handover.status != "acknowledged").order_by(Handover.at.desc()))
+        out = []
+        for h in rows:
+            client = session.get(Client, h.client_id)
+            if client is None or client.deleted_at is not None or client.owner_id != ctx.actor.id:
+                continue  # handed on again since
+            data = row_to_wire(h)
+            data["client_name"] = client.name
+            from_user = session.get(User, h.from_user_id) if h.from_user_id else None
+            data["from_name"] = from_user.display_name if from_user is not None else None
+            out.append(data)
+        return out
+
+
+def acknowledge_handover(ctx: AppContext, handover_id: str, done_keys: list[str] | None = None) -> dict[str, Any]:
+    """The successor confirms taking the client over, with the checklist items they have gone
+    through (``done_keys``; default: as it stands). Recorded (it syncs; the supervisor sees it
+    on the Team screen). Only the handover's successor may."""
+    with ctx.write() as (session, writer):
+        h = session.get(Handover, handover_id)
+        if h is None or h.deleted_at is not None:
+            raise NotFoundError(_("The handover no longer exists."))
+        if h.to_user_id != ctx.actor.id:
+            raise PermissionDenied(_("Only the new account manager acknowledges a handover."))
+        checklist = [dict(item) for item in (h.checklist or []) if isinstance(item, dict)]
+        if done_keys is not None:
+            for item in checklist:
+                item["done"] = bool(item.get("done")) or item.get("key") in done_keys
+        writer.update(h, {"status": "acknowledged", "checklist": checklist})
+        return row_to_wire(h)
+
+
+def recent_handovers(ctx: AppContext, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest handovers with their client, the people and whether the successor has
+    acknowledged them (the Team screen)."""
+    with ctx.read() as session:
+        names = dict(session.execute(select(User.id, User.display_name)).all())
+        rows = session.scalars(select(Handover).where(Handover.deleted_at.is_(None)).order_by(Handover.at.desc()).limit(limit))
+        out = []
+        for h in rows:
+            client = session.get(Client, h.client_id)
+            out.append({"id": h.id, "client_id": h.client_id, "client_name": client.name if client is not None else "",
+                        "from_name": names.get(h.from_user_id or ""), "to_name": names.get(h.to_user_id, ""), "at": h.at,
+                        "status": h.status, "acknowledged": h.status == "acknowledged"})
+        return out

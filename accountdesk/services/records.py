@@ -51,7 +51,8 @@ class RuleContext:
 #: happened to import.
 RULE_MODULES = (
     "clients", "contacts", "visits", "feedback", "service", "surveys", "improvement", "risks",
-    "equipment", "interactions", "opportunities", "team", "users", "attachments", "tasks",
+    "equipment", "interactions", "opportunities", "team", "users", "attachments", "tasks", "standards",
+    "saved_views",
 )
 _rules_loaded = False
 

@@ -65,7 +65,9 @@ def in_scope(ctx: AppContext, session: Session, client_id: str | None) -> bool:
     return session.scalar(stmt) is not None
 
 
-def require_in_scope(ctx: AppContext, session: Session, client_id: str | None, ref: str | None = None) -> None:
+def require_in_scope(
+    ctx: AppContext, session: Session, client_id: str | None, ref: str | None = None
+) -> None:
     """Raise :class:`NotFoundError` for a client out of scope — the same answer as for one that
     does not exist (``ref``: what the user typed), so that nobody learns whether a client outside
     their scope exists."""

@@ -39,6 +39,8 @@ class ClientFilter:
     risk_only: bool = False
     #: Only clients without an owner (or whose owner is no longer active).
     needs_owner: bool = False
+    #: Only these clients (the list behind a dashboard figure); ``None``: no such limit.
+    ids: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,10 @@ def _filtered(ctx: AppContext, stmt, search: str | None, filters: ClientFilter |
     if f.needs_owner:
         active_users = select(User.id).where(User.deleted_at.is_(None), User.active.is_(True))
         stmt = stmt.where(or_(Client.owner_id.is_(None), Client.owner_id.not_in(active_users)))
+    if f.ids is not None:
+        from .scheduling import id_list
+
+        stmt = stmt.where(Client.id.in_(id_list(f.ids)))
     text = (search or "").strip()
     if text:
         with ctx.read() as session:

@@ -5,10 +5,12 @@ The encryption itself lives in ``store/crypto.py``; this module keeps the UI awa
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 from typing import Any
 
+from ..errors import AccountDeskError
 from ..i18n import _
 from ..paths import database_path
 from ..store import crypto
@@ -105,3 +107,113 @@ def start_fresh(data_dir: Path | str) -> Path:
     aside = data_dir / f"unreadable-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"
     crypto.set_aside(data_dir, aside)
     return aside
+
+
+# -- the offline lease ---------------------------------------------------------------------------
+
+DEFAULT_OFFLINE_DAYS = 30
+#: idle minutes before the window locks, for a company profile when Settings say nothing
+DEFAULT_LOCK_MINUTES = 15
+
+
+class LeaseExpired(AccountDeskError):
+    """A company profile has not reached its server for longer than the offline lease."""
+
+    exit_code = 4
+
+
+def _parse(value) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def lease(ctx) -> dict[str, Any]:
+    """``{"company", "days", "last_contact", "expires_at", "expired"}`` of the open profile. A company
+    profile without a recorded contact (joined before the lease existed) starts its lease now."""
+    from ..sync.changes import get_meta, set_meta
+    from ..sync.lease import META_OFFLINE_DAYS, META_SERVER_CONTACT, META_SYNC_USER
+
+    with ctx.read() as session:
+        company = bool(get_meta(session, META_SYNC_USER))
+        days = get_meta(session, META_OFFLINE_DAYS) or DEFAULT_OFFLINE_DAYS
+        contact = _parse(get_meta(session, META_SERVER_CONTACT)) if company else None
+    if not company:
+        return {"company": False, "days": None, "last_contact": None, "expires_at": None, "expired": False}
+    now = ctx.now()
+    if contact is None:
+        with ctx.store.write() as session:
+            set_meta(session, META_SERVER_CONTACT, now.astimezone(dt.UTC).isoformat())
+        contact = now
+    try:
+        days = max(1, int(days))
+    except (TypeError, ValueError):
+        days = DEFAULT_OFFLINE_DAYS
+    expires = contact + dt.timedelta(days=days)
+    return {"company": True, "days": days, "last_contact": contact.isoformat(), "expires_at": expires.isoformat(),
+            "expired": now >= expires}
+
+
+def lease_message(info: dict[str, Any]) -> str:
+    return _("This computer has not reached the company's server for more than {days} days, so its company data is "
+             "locked. Sign in again to unlock it (accountdesk sync, or Sign in in the app).").format(days=info["days"])
+
+
+def check_lease(ctx) -> None:
+    """Raise :class:`LeaseExpired` when the open profile's offline lease has run out."""
+    info = lease(ctx)
+    if info["expired"]:
+        raise LeaseExpired(lease_message(info))
+
+
+# -- the app lock --------------------------------------------------------------------------------
+
+def lock_minutes(ctx, setting: int | None) -> int:
+    """Idle minutes before the window locks (0: never). ``setting`` is the person's choice in
+    Settings (None or negative: the default, 15 minutes for a company profile, never otherwise)."""
+    if setting is not None and setting >= 0:
+        return int(setting)
+    from ..sync.changes import get_meta
+    from ..sync.lease import META_SYNC_USER
+
+    with ctx.read() as session:
+        return DEFAULT_LOCK_MINUTES if get_meta(session, META_SYNC_USER) else 0
+
+
+def can_unlock_offline(ctx) -> bool:
+    """True when the lock screen can check a password on this computer (the server password of the
+    last sign-in, kept as an Argon2id hash inside the encrypted store, or the profile's passphrase)."""
+    from ..sync.changes import get_meta
+    from ..sync.lease import META_UNLOCK_VERIFIER
+
+    if ctx.store.protection.mode == crypto.MODE_PASSPHRASE:
+        return True
+    with ctx.read() as session:
+        return bool(get_meta(session, META_UNLOCK_VERIFIER))
+
+
+def unlock(ctx, password: str) -> bool:
+    """True when ``password`` unlocks the window: the server password of the last sign-in on this
+    computer (checked against its hash, no network needed), or the profile's passphrase."""
+    from argon2 import PasswordHasher
+    from argon2.exceptions import Argon2Error
+
+    from ..sync.changes import get_meta
+    from ..sync.lease import META_UNLOCK_VERIFIER
+
+    if not password:
+        return False
+    with ctx.read() as session:
+        verifier = get_meta(session, META_UNLOCK_VERIFIER)
+    if verifier:
+        try:
+            if PasswordHasher().verify(verifier, password):
+                return True
+        except Argon2Error:
+            pass
+    desc = crypto.read_descriptor(ctx.store.data_dir)
+    if ctx.store.protection.mode == crypto.MODE_PASSPHRASE and isinstance(desc.get("kdf"), dict):
+        return crypto.kdf_key(password, desc["kdf"]) == ctx.store.protection.key
+    return False

@@ -23,7 +23,7 @@ from typing import Any
 from ..errors import PermissionDenied, ValidationError
 from ..i18n import _
 from ..sync.changes import get_meta, set_meta
-from .agenda import MAX_DAYS, SCOPES, SECTIONS, AgendaItem, agenda, section_of, triage_key
+from .agenda import MAX_DAYS, QUICK_KINDS, SCOPES, SECTIONS, AgendaItem, agenda, section_of, triage_key
 from .context import AppContext
 
 META_SNOOZED = "agenda_snoozed"
@@ -50,6 +50,8 @@ class Triage:
 
     sections: dict[str, list[AgendaItem]]
     snoozed: int = 0
+    #: Only the quick kinds were read (the rest follows).
+    partial: bool = False
     #: How many items of each kind there are before the kind filter (for the filter's labels).
     kind_counts: dict[str, int] = field(default_factory=dict)
 
@@ -58,9 +60,15 @@ class Triage:
         return [i for key, _title in SECTIONS for i in self.sections[key]]
 
 
-def triage(ctx: AppContext, *, scope: str = "mine", kinds: Iterable[str] | None = None, days: int = 7) -> Triage:
-    """The agenda of ``scope`` (``mine``, ``team``, ``all``) in sections, most urgent first."""
-    items = agenda(ctx, days=days, scope=scope)
+def triage(ctx: AppContext, *, scope: str = "mine", kinds: Iterable[str] | None = None, days: int = 7,
+           quick: bool = False) -> Triage:
+    """The agenda of ``scope`` (``mine``, ``team``, ``all``) in sections, most urgent first.
+    ``quick``: only the kinds that are cheap to read (complaints, planned visits, tasks) — what a
+    screen shows at once while the rest is read."""
+    only = QUICK_KINDS if quick else None
+    if kinds is not None and only is not None:
+        only = only & frozenset(kinds)
+    items = agenda(ctx, days=days, scope=scope, only=only)
     snoozes = _snoozes(ctx)
     today = ctx.today()
     now = ctx.now()
@@ -79,7 +87,7 @@ def triage(ctx: AppContext, *, scope: str = "mine", kinds: Iterable[str] | None 
         sections[section_of(item, now, today)].append(item)
     for key, rows in sections.items():
         rows.sort(key=lambda i, key=key: triage_key(i, key))
-    return Triage(sections=sections, snoozed=snoozed, kind_counts=counts)
+    return Triage(sections=sections, snoozed=snoozed, kind_counts=counts, partial=quick)
 
 
 # -- snooze -------------------------------------------------------------------------------------

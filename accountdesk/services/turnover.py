@@ -31,6 +31,7 @@ from sqlalchemy import func, or_, select
 
 from ..errors import PermissionDenied, ValidationError
 from ..i18n import _
+from ..labels import label
 from ..models import (
     Client,
     ClientTeamMember,
@@ -42,7 +43,7 @@ from ..models import (
     Visit,
     VisitPlan,
 )
-from ..models.enums import Role
+from ..models.enums import Role, VisitKind
 from ..permissions import sees_all_clients
 from ..sync.changes import get_meta
 from ..sync.checklist import OPEN_FEEDBACK, OPEN_ITEMS
@@ -179,8 +180,10 @@ def holdings(ctx: AppContext, user: str) -> Holdings:
             items_of(Feedback, Feedback.handler_id, Feedback.status.in_(OPEN_FEEDBACK), title=lambda r: r.subject, due=lambda r: r.due_at),
             items_of(ImprovementItem, ImprovementItem.owner_id, ImprovementItem.status.in_(OPEN_ITEMS), title=lambda r: r.action,
                      due=lambda r: r.due_on),
-            items_of(Visit, Visit.owner_id, Visit.status == "planned", title=lambda r: r.purpose or r.kind, due=lambda r: r.planned_start),
-            items_of(VisitPlan, VisitPlan.owner_id, VisitPlan.active.is_(True), title=lambda r: r.title or r.kind, due=lambda r: None),
+            items_of(Visit, Visit.owner_id, Visit.status == "planned", title=lambda r: r.purpose or label(VisitKind, r.kind),
+                     due=lambda r: r.planned_start),
+            items_of(VisitPlan, VisitPlan.owner_id, VisitPlan.active.is_(True), title=lambda r: r.title or label(VisitKind, r.kind),
+                     due=lambda r: None),
             tuple(
                 HeldItem("opportunity", o.id, o.client_id, names[o.client_id], o.title, o.expected_on)
                 for o in session.scalars(select(Opportunity).where(

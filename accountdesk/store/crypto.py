@@ -66,13 +66,15 @@ class KeyLost(EncryptionError):
 
 
 class PassphraseRequired(EncryptionError):
-    """The profile needs a passphrase and none was given."""
+    """The profile needs a passphrase and none was given (bad input: the command line names the field)."""
 
     exit_code = 2
+    field = "passphrase"
 
 
 class WrongPassphrase(EncryptionError):
     exit_code = 2
+    field = "passphrase"
 
 
 # -- environment ---------------------------------------------------------------------------------

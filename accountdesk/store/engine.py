@@ -107,6 +107,33 @@ class Store:
 
         return crypto.connect(self.path, self.protection.key, **kwargs)
 
+    def remove_backups(self) -> int:
+        """Overwrite and remove every backup kept in the profile folder (a wipe); returns how many."""
+        from ..paths import backups_dir
+        from . import crypto
+
+        n = 0
+        folder = backups_dir(self.data_dir)
+        if folder.exists():
+            for path in sorted(folder.rglob("*"), reverse=True):
+                if path.is_file():
+                    crypto.secure_remove(path)
+                    n += 1
+                elif path.is_dir():
+                    path.rmdir()
+        return n
+
+    def vacuum(self) -> None:
+        """Rewrite the file without its free pages, and empty the WAL (after a wipe)."""
+        raw = self.engine.raw_connection()  # autocommit (see _on_connect): VACUUM runs outside a transaction
+        try:
+            cur = raw.cursor()
+            cur.execute("VACUUM")
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cur.close()
+        finally:
+            raw.close()
+
     def ensure_encrypted(self) -> bool:
         """Encrypt this (plaintext) store in place now: a profile joining a company server. Returns
         True when it was encrypted by this call. Raises PassphraseRequired where this computer has no

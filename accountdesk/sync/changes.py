@@ -1,5 +1,5 @@
 """Change capture: every service write updates its row and appends to the outbox in the same
-transaction (DESIGN.md §5). This module is the only place that sets the sync columns of a row
+transaction (docs/architecture.md, "Sync"). This module is the only place that sets the sync columns of a row
 changed on this device.
 """
 
@@ -41,7 +41,7 @@ def ensure_device_id(session: Session) -> str:
     if not device:
         device = new_id().replace("-", "")[-16:]
         set_meta(session, META_DEVICE_ID, device)
-    return device
+    return str(device)
 
 
 def load_clock(session: Session, node: str, wall: Callable[[], int] | None = None) -> HybridClock:

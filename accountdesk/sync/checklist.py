@@ -7,7 +7,7 @@ translation (shown with ``_()`` at display time), ``detail`` lists what the new 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..domain.feedback import OPEN_STATUSES as OPEN_FEEDBACK
@@ -48,6 +48,7 @@ def build_checklist(rows: Mapping[str, Iterable[Mapping[str, Any]]], today_iso: 
         and (r.get("is_primary") or r.get("relationship_role") in ("executive_sponsor", "decision_maker") or (r.get("influence") or 0) >= 7)
     ]
     out = []
+    describe: Callable[[Mapping[str, Any]], str]
     for key, found, describe in (
         ("open_feedback", feedback, lambda r: " ".join(x for x in (str(r.get("subject") or ""), _due(r.get("due_at"))) if x)),
         ("upcoming_visits", visits, lambda r: f"{str(r.get('planned_start') or '')[:16]} {r.get('purpose') or r.get('kind') or ''}".strip()),

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from functools import cache
 from typing import Any
 
 import orjson
@@ -34,9 +33,15 @@ def encode_value(value: Any) -> Any:
     return value
 
 
-@cache
+_KINDS: dict[type[SyncMixin], dict[str, str]] = {}
+
+
 def _kinds(model: type[SyncMixin]) -> dict[str, str]:
-    kinds = {}
+    """Column key -> kind (datetime, date, bool, int, float, json, str), computed once per model."""
+    known = _KINDS.get(model)
+    if known is not None:
+        return known
+    kinds: dict[str, str] = {}
     for col in model.__table__.columns:
         t = col.type
         if isinstance(t, (UTCDateTime, DateTime)):
@@ -53,6 +58,7 @@ def _kinds(model: type[SyncMixin]) -> dict[str, str]:
             kinds[col.key] = "json"
         else:
             kinds[col.key] = "str"
+    _KINDS[model] = kinds
     return kinds
 
 

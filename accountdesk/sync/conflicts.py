@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..i18n import _
@@ -18,14 +19,14 @@ from ..permissions import may_write
 from .codec import decode_value
 
 
-def _name(session, user_id: str | None) -> str | None:
+def _name(session: Session, user_id: str | None) -> str | None:
     if not user_id:
         return None
     user = session.get(User, user_id)
     return user.display_name if user else user_id
 
 
-def list_conflicts(ctx, *, include_resolved: bool = False) -> list[dict[str, Any]]:
+def list_conflicts(ctx: Any, *, include_resolved: bool = False) -> list[dict[str, Any]]:
     with ctx.read() as session:
         stmt = select(Conflict).where(Conflict.deleted_at.is_(None))
         if not include_resolved:
@@ -41,7 +42,7 @@ def list_conflicts(ctx, *, include_resolved: bool = False) -> list[dict[str, Any
         return out
 
 
-def resolve_conflict(ctx, conflict_id: str, keep: str) -> dict[str, Any]:
+def resolve_conflict(ctx: Any, conflict_id: str, keep: str) -> dict[str, Any]:
     """``keep`` is ``mine`` or ``theirs``. "Mine" is the value the current user wrote (when
     they wrote neither, the value in force now)."""
     if keep not in ("mine", "theirs"):
@@ -81,7 +82,7 @@ def resolve_conflict(ctx, conflict_id: str, keep: str) -> dict[str, Any]:
         return {"id": c.id, "restored": restore}
 
 
-def discard_refused(ctx, entry_seq: int) -> dict[str, Any]:
+def discard_refused(ctx: Any, entry_seq: int) -> dict[str, Any]:
     """Drop a change the server refused. The record goes back to the server's version at the
     next sync (a refused new record is removed from this device)."""
     from sqlalchemy import delete as sql_delete

@@ -1,4 +1,4 @@
-"""The wire protocol between a device and the sync server (DESIGN.md §5), as pydantic models.
+"""The wire protocol between a device and the sync server (docs/architecture.md, "Sync"), as pydantic models.
 
 Every request carries the protocol version and the device's schema version in the headers
 ``X-AccountDesk-Protocol`` and ``X-AccountDesk-Schema``; the server accepts a range and answers
@@ -35,6 +35,10 @@ HEADER_SCHEMA = "X-AccountDesk-Schema"
 #: Optional features a device understands, comma-separated (older devices send none; older
 #: servers ignore the header).
 HEADER_FEATURES = "X-AccountDesk-Features"
+#: The offline lease, in days, on the answers to a sign-in (login and refresh): a company profile
+#: that has not reached its server for this long locks its data until its user signs in again.
+#: (A header, not a field: devices that do not know it ignore it.)
+HEADER_OFFLINE_DAYS = "X-AccountDesk-Offline-Days"
 #: The device records the server sequence of what it pushed from the push's answer (an item
 #: result's ``current``), so its pulls skip its own unchanged writes instead of echoing them.
 FEATURE_NO_ECHO = "no-echo"

@@ -43,6 +43,8 @@ OPTIONS: dict[str, Option] = {
         Option("username", str, ""),
         #: Automatic sync interval in minutes (0: only on demand).
         Option("sync_interval_min", int, 15),
+        #: Idle minutes before the window locks (0: never; -1: the default, 15 for a company profile).
+        Option("lock_minutes", int, -1),
         Option("window_geometry", QByteArray, QByteArray()),
         Option("window_state", QByteArray, QByteArray()),
         Option("last_page", str, "today"),
@@ -54,8 +56,8 @@ OPTIONS: dict[str, Option] = {
         Option("client_sort_desc", bool, False),
         #: Agenda items a desktop notification was already shown for ("entity:row_id:due").
         Option("notified_items", list, []),
-        #: Today's filters: whose work ("mine", "team", "all") and which kinds ([]: all).
-        Option("today_scope", str, "mine"),
+        #: Today's filters: whose work ("mine", "team", "all"; "": by role) and which kinds ([]: all).
+        Option("today_scope", str, ""),
         Option("today_kinds", list, []),
     )
 }

@@ -112,7 +112,7 @@ class ServerProcess:
              "serve", "--port", str(self.port), *self.args],
             stdout=self._log, stderr=subprocess.STDOUT, env=env,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # (a loaded machine starts a server slowly)
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("server exited: " + self.log_path.read_text()[-2000:])

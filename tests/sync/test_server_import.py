@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 
@@ -21,7 +22,7 @@ from sqlalchemy import func, select
 from accountdesk.domain.schema import SCHEMAS
 from accountdesk.domain.validation import uscc_check_char
 from accountdesk.io.importer import plan_import, run_import
-from accountdesk.models import Client, Contact, Equipment
+from accountdesk.models import Client, Contact, Equipment, ServiceNote
 from accountdesk.server import admin, repo
 from accountdesk.server import tables as t
 from accountdesk.server.cli import main as server_main
@@ -94,13 +95,18 @@ def equipment_xlsx(path):
     return path
 
 
+STAMP = re.compile(r"\(row (\d+), \d{4}-\d\d-\d\d \d\d:\d\d\)")
+
+
 def _key_rows(dev) -> dict:
-    """Every live client, contact and equipment of a laptop, as plain values keyed by what
-    identifies them (ids differ between the two imports; links are followed to names)."""
+    """Every live client, contact, equipment and service note of a laptop, as plain values keyed
+    by what identifies them (ids differ between the two imports; links are followed to names;
+    the minute a merge note was written is left out)."""
     with dev.ctx.read() as s:
         clients = {c.id: c for c in s.scalars(select(Client).where(Client.deleted_at.is_(None)))}
         contacts = {p.id: p for p in s.scalars(select(Contact).where(Contact.deleted_at.is_(None)))}
         equipment = list(s.scalars(select(Equipment).where(Equipment.deleted_at.is_(None))))
+        notes = list(s.scalars(select(ServiceNote).where(ServiceNote.deleted_at.is_(None))))
 
         def fields(row, entity):
             out = {}
@@ -108,6 +114,8 @@ def _key_rows(dev) -> dict:
                 value = getattr(row, name)
                 if name == "reports_to_id" and value:
                     value = contacts[value].name
+                if isinstance(value, str):
+                    value = STAMP.sub(r"(row \1)", value)
                 out[name] = sorted(value) if isinstance(value, list) else value
             return out
 
@@ -115,6 +123,7 @@ def _key_rows(dev) -> dict:
             "client": {c.name: fields(c, "client") for c in clients.values()},
             "contact": {(clients[p.client_id].name, p.name): fields(p, "contact") for p in contacts.values()},
             "equipment": {(clients[e.client_id].name, e.name, e.serial): fields(e, "equipment") for e in equipment},
+            "service_note": sorted((clients[n.client_id].name, n.category, STAMP.sub(r"(row \1)", n.text)) for n in notes),
         }
 
 
@@ -141,12 +150,14 @@ def test_server_import_equals_the_laptop_import_row_by_row_after_a_pull(server, 
     laptop_results = []
     for path, kind in zip(files, kinds, strict=True):
         plan = plan_import(laptop.ctx, path, kind)
-        laptop_results.append((plan.to_dict(preview=False), run_import(laptop.ctx, plan, skip_rejected=True).to_dict()))
+        laptop_results.append((plan.to_dict(preview=False),
+                               run_import(laptop.ctx, plan, "merge", skip_rejected=True).to_dict()))
     # what the laptop's import wrote, before anything leaves it
     expected = _key_rows(laptop)
 
     for (laptop_plan, laptop_result), path, kind in zip(laptop_results, files, kinds, strict=True):
-        code, out, err = _server_cli(server, "import", path, "--kind", kind, "--owner", "sup", "--skip-rejected", "--json")
+        code, out, err = _server_cli(server, "import", path, "--kind", kind, "--owner", "sup", "--skip-rejected",
+                                     "--duplicates", "merge", "--json")
         assert code == 0, err
         answer = json.loads(out)
         assert answer["result"] == laptop_result
@@ -155,18 +166,23 @@ def test_server_import_equals_the_laptop_import_row_by_row_after_a_pull(server, 
         assert [d["row"] for d in answer["plan"]["duplicates"]] == [d["row"] for d in laptop_plan["duplicates"]]
 
     # the checks found what a person would expect, on both sides alike
-    assert laptop_results[0][1] == {"created": 3, "merged": 0, "skipped": 2, "rejected": 3}
+    assert laptop_results[0][1] == {"created": 3, "merged": 2, "skipped": 0, "rejected": 3}
     assert {(r["row"], r["field"]) for r in laptop_results[0][0]["rejected"]} == {
         (7, "uscc"), (8, "owner_id"), (9, "contract_renewal_date")}
-    assert laptop_results[1][1] == {"created": 4, "merged": 0, "skipped": 1, "rejected": 3}
-    assert laptop_results[2][1] == {"created": 3, "merged": 0, "skipped": 1, "rejected": 1}
+    assert laptop_results[1][1] == {"created": 4, "merged": 1, "skipped": 0, "rejected": 3}
+    assert laptop_results[2][1] == {"created": 3, "merged": 1, "skipped": 0, "rejected": 1}
     assert laptop_results[2][0]["header_row"] == 3
 
     second = make_device("sup", name="second")
     second.sync()
     pulled = _key_rows(second)
-    for entity in ("client", "contact", "equipment"):
+    for entity in ("client", "contact", "equipment", "service_note"):
         assert pulled[entity] == expected[entity], entity
+    # the merges: a differing name kept in a service note, a differing title in the contact's notes
+    assert ("上海护航科技有限公司", "Import", "Values from the import of 客户.csv (row 5) that differ from this record:\n"
+            "Name: 上海护航科技股份有限公司") in pulled["service_note"]
+    assert "Job title: 副总" in pulled["contact"][("上海护航科技有限公司", "张三")]["notes"]
+    assert pulled["equipment"][("上海护航科技有限公司", "电子天平", "B123456789")]["notes"].endswith("Last calibrated: 2025-07-01")
     assert pulled["client"]["上海护航科技有限公司"]["owner_id"] == mgr
     assert pulled["client"]["北京远景医疗器械股份有限公司"]["owner_id"] == sup
     assert pulled["contact"][("上海护航科技有限公司", "李四")]["reports_to_id"] == "张三"
@@ -182,7 +198,9 @@ def test_server_import_equals_the_laptop_import_row_by_row_after_a_pull(server, 
         history = conn.execute(select(func.count()).select_from(t.history).where(t.history.c.field == "*",
                                t.history.c.entity.in_(["client", "contact", "equipment"]))).scalar_one()
         audits = [r["detail"] for r in conn.execute(select(t.audit).where(t.audit.c.action == "import")).mappings()]
+        merged = conn.execute(select(t.history.c.entity, t.history.c.field).where(t.history.c.field == "notes")).all()
     assert made == 1 + 3 + 4 + 3 and history == made
+    assert sorted(merged) == [("contact", "notes"), ("equipment", "notes")]  # a merge: per-field history
     assert [a["kind"] for a in audits] == kinds and audits[0]["created"] == 3
 
     # the account manager's own laptop gets the client the file gave them, and only that one
@@ -191,7 +209,10 @@ def test_server_import_equals_the_laptop_import_row_by_row_after_a_pull(server, 
     assert set(_key_rows(mine)["client"]) == {"上海护航科技有限公司"}
 
 
-def test_dry_run_json_all_or_nothing_and_skip_rejected(server, tmp_path, capsys):
+def test_dry_run_json_all_or_nothing_and_skip_rejected(server, tmp_path, capsys, monkeypatch):
+    from accountdesk.server import importer
+
+    monkeypatch.setattr(importer, "WRITE_EVERY", 3)  # written in slices, still one transaction
     server.add_user("sup", "supervisor")
     server.add_user("mgr", "manager")
     path = clients_csv(tmp_path / "客户.csv")
@@ -220,12 +241,22 @@ def test_dry_run_json_all_or_nothing_and_skip_rejected(server, tmp_path, capsys)
     assert "row 8: owner_id: This user has been deactivated: gone" not in captured.err  # gone is unknown here
     assert "row 8: owner_id: Unknown user: gone" in captured.err
     assert records() == before
+    # in words: the plan first, then why nothing was imported
+    assert server_main(["--database-url", url, "--lang", "en", "import", str(path), "--kind", "clients", "--owner", "sup"]) == 2
+    captured = capsys.readouterr()
+    assert "8 rows: 4 new, 1 duplicates, 3 rejected" in captured.out and "Imported" not in captured.out
+    assert "row 9, 合同续签日期 (contract_renewal_date): " in captured.out
+    assert "Rows that cannot be imported: 3." in captured.err
+    assert records() == before
 
     assert server_main(["--database-url", url, "--lang", "en", "import", str(path), "--kind", "clients", "--owner", "sup",
                         "--skip-rejected"]) == 0
     out = capsys.readouterr().out
     assert "Imported: 4 created, 0 merged, 1 skipped, 3 rejected." in out
     assert records()[0] == before[0] + 4
+    with server.db.read() as conn:  # every record its own number, the counter at the last one
+        seqs = [r.seq for r in conn.execute(select(t.records.c.seq).where(t.records.c.entity == "client"))]
+        assert len(set(seqs)) == 4 and max(seqs) == conn.execute(select(t.counter.c.seq)).scalar_one()
     # the same file again: every row is a duplicate of what is there now
     assert server_main(["--database-url", url, "--lang", "en", "import", str(path), "--kind", "clients", "--owner", "sup",
                         "--skip-rejected", "--json"]) == 0

@@ -62,7 +62,7 @@ def test_device_cli_sync_conflicts_history_and_handover(server, make_device, cap
     assert code == 0, err
     assert json.loads(out) == {"pushed": 0, "pulled": 4, "conflicts": 0, "rejected": 0}
     assert "keyring" in err  # no keyring backend here: said plainly
-    code, out, _ = run(device_main, [*base, "clients", "add", "--name", "CLI Co", "--json"], capsys)
+    code, out, _ = run(device_main, [*base, "clients", "add", "--name", "CLI Co", "--no-standard", "--json"], capsys)
     assert code == 0
     cid = json.loads(out)["id"]
     # who serves a client is the supervisor's decision: a manager is told so

@@ -21,7 +21,7 @@ from test_sync_cli import run, srv
 
 from accountdesk.models import Client, Conflict, Feedback, Handover, ImprovementItem, Visit, VisitPlan
 from accountdesk.reports import render_handover
-from accountdesk.server import admin
+from accountdesk.server import admin, repo
 from accountdesk.server.cli import main as server_main
 from accountdesk.services import records, turnover
 from accountdesk.sync.client import DeviceRevoked
@@ -133,7 +133,7 @@ def test_resignation_split_over_two_successors(server, make_device, tmp_path):
     # the report the successor signs, printed on the successor's laptop
     text = pdf_text(render_handover(wang.ctx, cids[0], tmp_path / "h.pdf").path)
     for expected in ("Handoverreport", "刘海涛离职", "投诉0：证书延期", "2026-12-10", "回访0", "改进0：缩短出具周期", "王磊", "刘海涛",
-                     "联系人0"):
+                     "联系人0", "Signatures", "Takenoverby", "周强"):
         assert expected in text, expected
     assert "投诉4" not in text  # another client's work
 
@@ -167,6 +167,7 @@ def test_resignation_through_the_command_lines(server, make_device, capsys, tmp_
     result = json.loads(out)
     assert sorted(h["client_id"] for h in result["handovers"]) == sorted(cids[2:])
     assert result["deactivated"] and result["devices_revoked"] == 1 and result["unmoved"] == []
+    assert [d["last_seen"] is not None for d in result["devices"]] == [True]  # the leaver's laptop, last synced
     assert all({m["entity"] for m in h["moves"]} == {"feedback", "visit", "visit_plan", "improvement_item"}
                for h in result["handovers"])
     code, _out, err = run(server_main, srv(server, "user", "handover", "zhangmin", "--to", "刘海涛"), capsys)
@@ -184,7 +185,7 @@ def test_resignation_through_the_command_lines(server, make_device, capsys, tmp_
                                         "--out", str(out_pdf)], capsys)
     assert code == 0, err
     text = pdf_text(out_pdf)
-    for expected in ("交接报告", "离职", "投诉2：证书延期", "2026-12-12", "张敏", "回访2", "改进2：缩短出具周期"):
+    for expected in ("交接报告", "离职", "投诉2：证书延期", "2026-12-12", "张敏", "回访2", "改进2：缩短出具周期", "签字确认", "接任人"):
         assert expected in text, expected
     with pytest.raises(DeviceRevoked):
         leaver.sync()
@@ -285,3 +286,69 @@ def assert_successor_laptop_with(dev, cids, user_id, edits, *, extra: set[str]) 
                 continue
             kept = {c.lost_value for c in s.scalars(select(Conflict).where(Conflict.row_id == fid))}
             assert fb.description == text or text in kept
+
+
+def test_the_successor_acknowledges_on_today_and_the_supervisor_sees_it(server, make_device, qtbot, tasks):
+    """The successor's Today shows "handed over to you" with each client's checklist; the
+    acknowledgement made there syncs and the supervisor's Team screen shows it. Hand-made pushes:
+    only the successor may acknowledge, and nobody but a supervisor changes anything else."""
+    from test_server_attacks import Api
+
+    from accountdesk.ui.pages.team import TeamPage
+    from accountdesk.ui.pages.today import TodayPage
+
+    staff = add_staff(server)
+    leaver = make_device("liuhaitao")
+    leaver.sync()
+    cids = leaver_portfolio(leaver, 3)
+    leaver.sync()
+    boss = make_device("zhouqiang")
+    boss.sync()
+    done = turnover.resign(boss.ctx, "liuhaitao", {cids[0]: "wanglei", cids[1]: "wanglei", cids[2]: "zhangmin"},
+                           reason="刘海涛离职", notes="请尽快拜访总经理")
+    boss.sync()
+    wang = make_device("wanglei")
+    wang.sync()
+    today = TodayPage(wang.ctx, tasks)
+    qtbot.addWidget(today)
+    today.show()
+    today.refresh()
+    panel = today.handed_over
+    qtbot.waitUntil(lambda: len(panel.rows) == 2 and panel.isVisible(), timeout=10000)
+    assert panel.heading.text() == "Handed over to you · 2"
+    first = next(h for h in panel.rows if h["client_id"] == cids[0])
+    _card, checks, button = panel.cards[first["id"]]
+    assert {c.property("key") for c in checks} >= {"open_feedback", "upcoming_visits", "open_improvement_items"}
+    for c in checks:
+        c.setChecked(True)
+    with qtbot.waitSignal(panel.acknowledged, timeout=10000):
+        button.click()
+    qtbot.waitUntil(lambda: len(panel.rows) == 1, timeout=10000)
+    wang.sync()
+
+    # hand-made requests against the server: 张敏 (not the successor of that handover) and the
+    # successor trying more than an acknowledgement
+    other = next(h for h in done.handovers if h["client_id"] == cids[1])["handover_id"]
+    zhang_api, wang_api = Api(server, "zhangmin"), Api(server, "wanglei")
+    [refused] = zhang_api.push(zhang_api.item("handover", other, "update", {"status": "acknowledged"}, cids[1]))
+    assert refused["status"] == "rejected"
+    [refused] = wang_api.push(wang_api.item("handover", other, "update", {"to_user_id": staff["wang"], "reason": "x"}, cids[1]))
+    assert refused["status"] == "rejected"
+    mine = next(h for h in done.handovers if h["client_id"] == cids[2])["handover_id"]
+    with server.db.read() as conn:
+        seq = repo.get_record(conn, mine)["seq"]
+    [ok] = zhang_api.push(zhang_api.item("handover", mine, "update", {"status": "acknowledged"}, cids[2], base_seq=seq))
+    assert ok["status"] == "applied"
+
+    boss.sync()
+    page = TeamPage(boss.ctx, tasks)
+    qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: page.handovers_list.count() >= 3, timeout=10000)
+    lines = [page.handovers_list.item(i).text() for i in range(page.handovers_list.count())]
+    by_client = {n: next(t for t in lines if n in t) for n in ("离职交接测试客户0", "离职交接测试客户1", "离职交接测试客户2")}
+    assert "acknowledged by the successor" in by_client["离职交接测试客户0"]
+    assert "waiting for the successor's acknowledgement" in by_client["离职交接测试客户1"]
+    assert "acknowledged by the successor" in by_client["离职交接测试客户2"]
+    with boss.ctx.read() as s:
+        h = s.get(Handover, first["id"])
+        assert h.status == "acknowledged" and all(i["done"] for i in h.checklist) and h.notes == "请尽快拜访总经理"

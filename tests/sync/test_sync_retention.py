@@ -1,4 +1,4 @@
-"""Tombstone retention end to end (DESIGN.md §5): the server purges old tombstones and records
+"""Tombstone retention end to end (docs/architecture.md, "Sync"): the server purges old tombstones and records
 the horizon; a device offline for longer pushes its outbox, replaces its rows with a fresh
 snapshot of its scope and ends equal to the server, deletes it missed included."""
 

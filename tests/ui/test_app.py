@@ -20,7 +20,7 @@ def nav_labels(win: MainWindow) -> list[str]:
 def test_main_window_opens_in_english(window):
     assert "AccountDesk" in window.windowTitle()
     assert window.windowTitle() == "Today — AccountDesk"
-    assert nav_labels(window) == ["Today", "Clients", "Calendar", "Feedback", "Reports", "Team", "Settings"]
+    assert nav_labels(window) == ["Today", "Clients", "Calendar", "Feedback", "Reports", "Dashboard", "Team", "Settings"]
 
 
 def test_main_window_opens_in_chinese_with_qt_translations(qtbot, ctx, tasks, settings):
@@ -30,7 +30,7 @@ def test_main_window_opens_in_chinese_with_qt_translations(qtbot, ctx, tasks, se
         qtbot.addWidget(win)
         win.show()
         assert win.windowTitle() == "今日待办 — AccountDesk"
-        assert nav_labels(win) == ["今日待办", "客户", "日历", "客户反馈", "报表", "团队", "设置"]
+        assert nav_labels(win) == ["今日待办", "客户", "日历", "客户反馈", "报表", "经营看板", "团队", "设置"]
         assert qt_translation_loaded()  # qtbase_zh_CN for the standard dialogs
         win.close()
     finally:
@@ -69,6 +69,7 @@ def test_team_screen_is_hidden_from_field_staff(qtbot, ctx, tasks, settings):
     assert "Team" not in nav_labels(win)
     win.show_page("team")
     assert win.current_key != "team" and "team" not in win.pages
+    assert "Dashboard" not in nav_labels(win) and "My portfolio" not in nav_labels(win)  # no portfolio of their own
 
 
 def test_sync_indicator_shows_pending_changes_from_the_outbox(qtbot, ctx, window):
@@ -176,8 +177,6 @@ def test_the_gui_launcher_starts_the_app_only_without_a_command(argv, expected):
 
 def test_conflicts_to_review_show_in_the_status_bar_and_open_the_review(qtbot, ctx, window):
     from accountdesk.models import Conflict
-    from accountdesk.ui.main_window import optional_class
-
     ids = make_clients(ctx)
     client_id = ids["护航科技有限公司"]
     with ctx.write() as (_session, writer):
@@ -188,11 +187,8 @@ def test_conflicts_to_review_show_in_the_status_bar_and_open_the_review(qtbot, c
     button = window.sync_indicator.conflicts_button
     qtbot.waitUntil(lambda: button.isVisible() and button.text() == "1 conflict to review")
     button.click()
-    if optional_class("accountdesk.ui.workspace", "ConflictsDialog") is None:
-        assert window.current_key == "today"
-    else:
-        assert window._conflicts_dialog.isVisible()
-        window._conflicts_dialog.reject()
+    assert window._conflicts_dialog.isVisible()
+    window._conflicts_dialog.reject()
 
 
 def test_run_app_opens_an_existing_profile_and_quits_cleanly(qtbot, data_dir, settings):

@@ -33,7 +33,7 @@ def test_enum_choices_are_translated_labels(qtbot, ctx, client_id):
     combo = form.editor("attitude").focus_widget()
     texts = [combo.itemText(i) for i in range(combo.count())]
     assert texts == ["—", "支持", "中立", "反对"]
-    assert form.labels["name"].text() == _("Name") + " *" and _("Name") != "Name"
+    assert form.labels["name"].text() == _("Full name") + " *" == "姓名 *"  # a person has a 姓名, not a 名称
 
 
 def test_empty_dates_are_allowed_and_typed_dates_are_parsed(qtbot, ctx, client_id):
@@ -61,7 +61,7 @@ def test_every_error_of_the_form_is_shown_at_its_field(qtbot, ctx, client_id):
     type_into(qtbot, dlg.form.editor("influence"), "11")
     type_into(qtbot, dlg.form.editor("mobile"), "123")
     save(qtbot, dlg)
-    assert dlg.form.error_text("name") == "Name is required."
+    assert dlg.form.error_text("name") == "Full name is required."
     assert "10" in dlg.form.error_text("influence")
     assert dlg.form.error_text("mobile")
     assert dlg.form.editor("influence").focus_widget().property("invalid") is True

@@ -71,8 +71,8 @@ def test_next_steps_become_tasks_on_today(workspace, ctx, client_id, staff, qtbo
     steps.save()
     [task] = task_service.list_tasks(ctx, client_id)
     assert task["title"] == "寄送新版报价单" and task["visit_id"] == vid and task["owner_id"] == staff["li"]
-    assert [r["title"] for r in tab.tasks.model.rows] == ["寄送新版报价单"]
+    assert [r["title"] for r in tab.task_panel.model.rows] == ["寄送新版报价单"]
     assert task["id"] in {i.row_id for i in triage(ctx, scope="all", days=30).items}
-    tab.tasks.select(task["id"])
+    tab.task_panel.select(task["id"])
     tab.task_done_button.click()
     assert records.get_record(ctx, "task", task["id"])["status"] == "done"

@@ -131,7 +131,7 @@ def test_required_field_left_empty_is_named_and_nothing_is_saved(workspace, ctx,
     tab = workspace.show_tab("contacts")
     dlg = tab.contacts.create()
     save(qtbot, dlg)
-    assert dlg.form.error_text("name") == "Name is required."
+    assert dlg.form.error_text("name") == "Full name is required."
     assert contacts_svc.list_contacts(ctx, client_id) == []
 
 

@@ -1,4 +1,4 @@
-"""The complaint ladder on the server's schedule (DESIGN.md §3 Feedback; rules in
+"""The complaint ladder on the server's schedule (docs/architecture.md, "One rule, one place"; rules in
 :mod:`accountdesk.domain.feedback`).
 
 Every run, in one write transaction that holds the ``notify`` job lock (one server process at a

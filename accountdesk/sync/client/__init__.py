@@ -1,4 +1,4 @@
-"""The device's sync engine: push the outbox, then pull the server's changes (DESIGN.md §5).
+"""The device's sync engine: push the outbox, then pull the server's changes (docs/architecture.md, "Sync").
 
 A Qt-free library call the desktop app runs off the GUI thread::
 

@@ -11,6 +11,7 @@ from typing import Any
 from ...errors import AccountDeskError
 from ...i18n import _
 from .. import protocol as p
+from ..lease import META_OFFLINE_DAYS, META_SERVER_CONTACT, META_SYNC_USER, META_UNLOCK_VERIFIER  # noqa: F401 - re-exported
 
 log = logging.getLogger("accountdesk.sync")
 
@@ -22,7 +23,6 @@ META_RESNAPSHOT = "sync_resnapshot"  # set while a fresh snapshot of the whole s
 #: was that (kept when clients left the scope while they still had pending edits)
 META_HELD = "sync_held"
 META_SERVER_URL = "server_url"
-META_SYNC_USER = "sync_user_id"
 META_SYNC_USERNAME = "sync_username"
 META_CURRENT_USER = "current_user_id"
 #: {old user id: server user id}: a profile used on its own before joining (or a server that was
@@ -139,4 +139,4 @@ def _now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
 
-__all__ = ['reject_message', '_device_name', '_now_iso', 'DemoProfileRefused', 'DeviceRevoked', 'FETCH_AHEAD', 'GROUP_ROWS', 'GROUP_SECONDS', 'LoginRequired', 'MAX_AHEAD_MS', 'META_CURRENT_USER', 'META_CURSOR', 'META_HELD', 'META_INSECURE_OK', 'META_RESNAPSHOT', 'META_SCOPE', 'META_SERVER_URL', 'META_SNAPSHOT', 'META_SYNC_USER', 'META_SYNC_USERNAME', 'META_USER_ALIAS', 'Progress', 'REJECT_TEXT', 'ResnapshotRequired', 'ServerReinitialised', 'ServerUnreachable', 'SyncError', 'SyncReport', 'UpdateRequired', 'UserDeactivated', '_Cancelled']
+__all__ = ['reject_message', '_device_name', '_now_iso', 'DemoProfileRefused', 'DeviceRevoked', 'FETCH_AHEAD', 'GROUP_ROWS', 'GROUP_SECONDS', 'LoginRequired', 'MAX_AHEAD_MS', 'META_CURRENT_USER', 'META_CURSOR', 'META_HELD', 'META_INSECURE_OK', 'META_OFFLINE_DAYS', 'META_SERVER_CONTACT', 'META_UNLOCK_VERIFIER', 'META_RESNAPSHOT', 'META_SCOPE', 'META_SERVER_URL', 'META_SNAPSHOT', 'META_SYNC_USER', 'META_SYNC_USERNAME', 'META_USER_ALIAS', 'Progress', 'REJECT_TEXT', 'ResnapshotRequired', 'ServerReinitialised', 'ServerUnreachable', 'SyncError', 'SyncReport', 'UpdateRequired', 'UserDeactivated', '_Cancelled']

@@ -74,6 +74,7 @@ class SyncEngine(TransportMixin, PushMixin, PullMixin, RowsMixin, MembershipMixi
                 self._push(report, notify, check)
                 self._pull(report, notify, check)
                 self._push(report, notify, check)  # edits made while pulling, and removals held back
+                self._note_contact()
             except _Cancelled:
                 report.cancelled = True
         return report

@@ -15,8 +15,10 @@ from .base import (
     META_HELD,
     META_RESNAPSHOT,
     META_SCOPE,
+    META_SERVER_CONTACT,
     META_SNAPSHOT,
     META_SYNC_USER,
+    META_UNLOCK_VERIFIER,
     META_USER_ALIAS,
     _now_iso,
     log,
@@ -104,15 +106,23 @@ class MembershipMixin:
     """The part of :class:`SyncEngine` that does this job (see the module docstring)."""
 
     def _wipe(self) -> None:
-        """Remove the company's data from this store (a revoked device)."""
+        """Remove the company's data from this store (a revoked device): its rows, the bytes of its
+        attachments, the backups kept in the profile folder (pre-migration and pre-rejoin ones,
+        overwritten before removal), and the freed pages (VACUUM: nothing left to carve out)."""
+        from ...models import BlobChunk, LocalBlob
+
         with self.store.write() as session:
             for model in reversed(SYNCABLE):
                 session.execute(delete(model))
+            session.execute(delete(BlobChunk))
+            session.execute(delete(LocalBlob))
             session.execute(delete(OutboxEntry))
             session.execute(delete(Meta).where(Meta.key.in_(
                 [META_CURSOR, META_SCOPE, META_SNAPSHOT, META_RESNAPSHOT, META_HELD, META_SYNC_USER, META_CURRENT_USER,
-                 META_USER_ALIAS])))
+                 META_USER_ALIAS, META_UNLOCK_VERIFIER, META_SERVER_CONTACT])))
             set_meta(session, "device_id", new_id().replace("-", "")[-16:])
             set_meta(session, "wiped_at", _now_iso())
+        self.store.remove_backups()
+        self.store.vacuum()
         self.credentials.forget()
         log.warning("device revoked: local company data wiped")

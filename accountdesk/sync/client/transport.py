@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 from typing import Any
@@ -18,12 +19,15 @@ from .base import (
     META_CURSOR,
     META_HELD,
     META_INSECURE_OK,
+    META_OFFLINE_DAYS,
     META_RESNAPSHOT,
     META_SCOPE,
+    META_SERVER_CONTACT,
     META_SERVER_URL,
     META_SNAPSHOT,
     META_SYNC_USER,
     META_SYNC_USERNAME,
+    META_UNLOCK_VERIFIER,
     DemoProfileRefused,
     DeviceRevoked,
     LoginRequired,
@@ -79,6 +83,8 @@ class TransportMixin:
                 resp = self._http.request(method, path, content=content, params=params, headers=headers)
             except httpx.TransportError as exc:
                 raise ServerUnreachable(_("The sync server cannot be reached ({error}).").format(error=type(exc).__name__)) from exc
+            if path.startswith("/v1/auth/"):
+                self._auth_headers = resp.headers  # the offline lease comes with a sign-in
             if resp.status_code == 401 and auth and attempt == 1:
                 with self._auth_lock:
                     if self._access == token:
@@ -146,11 +152,32 @@ class TransportMixin:
                 "username": self.credentials.username, "password": password,
                 "device_id": self.ctx.device_id, "device_name": _device_name(),
                 "device_key": self.credentials.device_key()})
+            self._unlock_password = password  # its hash is kept for the app lock, once the user is adopted
         tokens = p.TokenPair.model_validate(pair)
         self.credentials.save_refresh_token(tokens.refresh_token)
         self._adopt_user(tokens.user)  # may refuse (a demo profile, another user's): the engine stays signed out
         self._access = tokens.access_token
         self.user = tokens.user
+        self._note_contact(getattr(self, "_auth_headers", None), getattr(self, "_unlock_password", None))
+        self._unlock_password = None
+
+    def _note_contact(self, headers=None, password: str | None = None) -> None:
+        """The server was reached with a valid sign-in: the offline lease starts again (and its
+        length, when the server sent it, is kept)."""
+        days = None
+        if headers is not None:
+            try:
+                days = int(headers.get(p.HEADER_OFFLINE_DAYS, ""))
+            except ValueError:
+                days = None
+        with self.store.write() as session:
+            set_meta(session, META_SERVER_CONTACT, self.ctx.now().astimezone(dt.UTC).isoformat())
+            if days is not None and days > 0:
+                set_meta(session, META_OFFLINE_DAYS, days)
+            if password:
+                from argon2 import PasswordHasher
+
+                set_meta(session, META_UNLOCK_VERIFIER, PasswordHasher().hash(password))
 
     def _adopt_user(self, info: p.UserInfo) -> None:
         """Make the server's user the actor of this profile."""

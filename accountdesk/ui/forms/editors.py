@@ -92,6 +92,74 @@ class LineEditor(Editor):
         return self.edit
 
 
+class PickListEditor(Editor):
+    """A standard list to pick from that still takes free text (older data, a value not in the
+    list): an editable combo box with completion. ``choices`` are ``(stored value, shown text)``."""
+
+    def __init__(self, spec: FieldSpec, choices: list[tuple[str, str]], parent=None):
+        super().__init__(spec, parent)
+        self.combo = QComboBox(self)
+        self.combo.setObjectName(f"field_{spec.name}")
+        self.combo.setEditable(True)
+        self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.combo.setMaxVisibleItems(20)
+        completer = self.combo.completer()
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(completer.CompletionMode.PopupCompletion)
+        self.layout().addWidget(self.combo)
+        self.set_choices(choices)
+        self.combo.editTextChanged.connect(lambda _t: self.changed.emit())
+        self.combo.activated.connect(lambda _i: self.changed.emit())
+
+    def set_choices(self, choices: list[tuple[str, str]]) -> None:
+        text = self.combo.currentText()
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        for value, shown in choices:
+            self.combo.addItem(shown, value)
+        self.combo.setCurrentIndex(-1)
+        self.combo.setEditText(text)
+        self.combo.blockSignals(False)
+
+    def value(self) -> Any:
+        text = self.combo.currentText().strip()
+        i = self.combo.findText(text, Qt.MatchFlag.MatchExactly)
+        return self.combo.itemData(i) if i >= 0 else text
+
+    def set_value(self, value: Any) -> None:
+        i = self.combo.findData(value) if value else -1
+        if i >= 0:
+            self.combo.setCurrentIndex(i)
+        else:
+            self.combo.setCurrentIndex(-1)
+            self.combo.setEditText("" if value is None else str(value))
+
+    def focus_widget(self) -> QWidget:
+        return self.combo
+
+
+def pick_list(entity: str, name: str) -> list[tuple[str, str]] | None:
+    """The standard choices of a free-text field, if it has some."""
+    from ...domain import catalogues as cat
+    from ...labels import SLA_METRICS
+
+    if entity == "client" and name == "province":
+        return [(p.name, p.name) for p in cat.provinces()]
+    if entity == "client" and name == "city":
+        return [(c.name, c.name) for c in cat.cities()]
+    if entity == "client" and name == "industry":
+        out = []
+        for code, stored, letter in cat.industries():
+            if code == letter:
+                out.append((stored, f"{letter} {_(cat.INDUSTRY_SECTIONS[letter][1])}"))
+            else:
+                out.append((stored, f"{letter}{code} {stored}"))
+        return out
+    if entity == "service_commitment" and name == "metric":
+        return [(code, _(text)) for code, text in SLA_METRICS.items()]
+    return None
+
+
 class TagsEditor(LineEditor):
     def value(self) -> Any:
         return [p.strip() for p in self.edit.text().replace("，", ",").replace("、", ",").split(",") if p.strip()]

@@ -26,7 +26,7 @@ from ...domain.schema import SCHEMAS, FieldSpec
 from ...errors import AccountDeskError, ValidationError
 from ...i18n import _
 from ...services import records
-from .editors import ChoiceEditor, Editor, MultiChoiceEditor, make_editor
+from .editors import ChoiceEditor, Editor, MultiChoiceEditor, PickListEditor, make_editor, pick_list
 from .lookups import Lookups
 
 ERROR_STYLE = "color: #c0392b; font-size: 11px;"
@@ -91,8 +91,11 @@ class RecordForm(QWidget):
         for s in self.specs:
             users = self.lookups.users() if s.kind in ("user", "users") else []
             refs = self.lookups.refs(s.ref) if s.kind in ("ref", "refs") and s.ref else None
-            editor = make_editor(s, users=users, refs=refs)
+            choices = pick_list(entity, s.name) if s.kind == "str" else None
+            editor = PickListEditor(s, choices) if choices is not None else make_editor(s, users=users, refs=refs)
             editor.changed.connect(self.changed)
+            # A corrected field loses its error at once, not at the next Save.
+            editor.changed.connect(lambda name=s.name: self._clear_error(name))
             if s.kind == "user" and isinstance(editor, ChoiceEditor):
                 editor.describe = self.lookups.user_name
             text = s.title + (" *" if s.required else "")
@@ -118,6 +121,8 @@ class RecordForm(QWidget):
             grid.addWidget(err, row + 1, col * 2 + 1, 1, span)
             self.editors[s.name] = editor
             self.labels[s.name] = lab
+            if entity == "client" and s.name == "city" and isinstance(self.editors.get("province"), PickListEditor):
+                self.editors["province"].changed.connect(self._province_changed)
             self.errors[s.name] = err
             if wide or col + 1 >= columns:
                 row += 2
@@ -171,6 +176,22 @@ class RecordForm(QWidget):
         return self.editors[name]
 
     # -- errors --------------------------------------------------------------------------------
+    def _province_changed(self) -> None:
+        """The city list offers the cities of the chosen province (any city without one)."""
+        from ...domain.catalogues import cities
+
+        city = self.editors.get("city")
+        if isinstance(city, PickListEditor):
+            province = self.editors["province"].value()
+            listed = cities(province) or cities()
+            city.set_choices([(c.name, c.name) for c in listed])
+
+    def _clear_error(self, name: str) -> None:
+        err = self.errors.get(name)
+        if err is not None and not err.isHidden():
+            err.hide()
+            err.setText("")
+
     def clear_errors(self) -> None:
         for name, lab in self.errors.items():
             lab.hide()

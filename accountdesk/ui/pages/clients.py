@@ -52,19 +52,34 @@ class NewClientDialog(QDialog):
         form = QFormLayout()
         form.setVerticalSpacing(6)
         self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText(_("Full registered name, e.g. 华东精密仪器有限公司"))
+        self.name_edit.setPlaceholderText(_("Full registered name, e.g. Huadong Precision Instruments Co., Ltd."))
         self.name_error = QLabel()
         self.name_error.setObjectName("Error")
         self.name_error.hide()
+        self.error_label = QLabel()
+        self.uscc_edit = QLineEdit()
+        self.uscc_edit.setObjectName("uscc")
+        self.uscc_edit.setMaxLength(18)
+        self.uscc_edit.setPlaceholderText(_("18 characters, e.g. 91330106MA2KXXXX0X (optional)"))
+        self.uscc_error = QLabel()
+        self.uscc_error.setObjectName("Error")
+        self.uscc_error.setWordWrap(True)
+        self.uscc_error.hide()
         self.tier_combo = QComboBox()
         for value, text in choices(Tier):
             self.tier_combo.addItem(text, value)
         self.tier_combo.setCurrentIndex(self.tier_combo.findData(Tier.KEY.value))
         form.addRow(_("Name"), self.name_edit)
         form.addRow("", self.name_error)
+        form.addRow(_("Unified social credit code"), self.uscc_edit)
+        form.addRow("", self.uscc_error)
         form.addRow(_("Tier"), self.tier_combo)
+        # A corrected field loses its error at once, not at the next "Create".
+        self.name_edit.textChanged.connect(lambda _t: self.name_error.hide())
+        self.uscc_edit.textChanged.connect(lambda _t: self.uscc_error.hide())
+        self.name_edit.textChanged.connect(lambda _t: self.error_label.hide())
+        self.uscc_edit.textChanged.connect(lambda _t: self.error_label.hide())
         layout.addLayout(form)
-        self.error_label = QLabel()
         self.error_label.setObjectName("Error")
         self.error_label.setWordWrap(True)
         self.error_label.hide()
@@ -80,12 +95,14 @@ class NewClientDialog(QDialog):
     def _create(self) -> None:
         name = self.name_edit.text().strip()
         tier = self.tier_combo.currentData()
+        uscc = self.uscc_edit.text().strip().upper()
         self.ok_button.setEnabled(False)
 
         def work():
             from ...services.clients import create_client
 
-            return create_client(self._ctx, name=name, tier=tier)
+            extra = {"uscc": uscc} if uscc else {}
+            return create_client(self._ctx, name=name, tier=tier, standard=True, **extra)
 
         self._tasks.run_db(work, on_result=self._created, on_error=self._failed, name="create-client")
 
@@ -97,9 +114,10 @@ class NewClientDialog(QDialog):
         self.ok_button.setEnabled(True)
         if isinstance(exc, ValidationError):
             for field, message in exc.errors:
-                if field == "name":
-                    self.name_error.setText(message)
-                    self.name_error.show()
+                if field in ("name", "uscc"):
+                    label = self.name_error if field == "name" else self.uscc_error
+                    label.setText(message)
+                    label.show()
                 else:
                     self.error_label.setText(message)
                     self.error_label.show()
@@ -177,6 +195,10 @@ class ClientsPage(QWidget):
         self.risk_check = QCheckBox()
         self.risk_check.toggled.connect(self._filters_changed)
         bar.addWidget(self.risk_check)
+        self.scope_label = QLabel()  # a list opened from a dashboard figure: what it shows
+        self.scope_label.setObjectName("Hint")
+        self.scope_label.setVisible(False)
+        bar.addWidget(self.scope_label)
         bar.addStretch(1)
         self.clear_button = QPushButton()
         self.clear_button.setIcon(icons.icon("clear"))
@@ -317,7 +339,7 @@ class ClientsPage(QWidget):
             value = combo.currentData()
             return () if value is None else (value,)
 
-        return ClientFilter(
+        base = ClientFilter(
             tiers=one(self.tier_combo),
             statuses=one(self.status_combo),
             provinces=one(self.region_combo),
@@ -325,6 +347,32 @@ class ClientsPage(QWidget):
             owner_ids=one(self.owner_combo),
             risk_only=self.risk_check.isChecked(),
         )
+        extra = getattr(self, "_extra_filter", None)
+        if extra is None:
+            return base
+        from dataclasses import replace
+
+        return replace(base, tiers=base.tiers or extra.tiers, statuses=base.statuses or extra.statuses,
+                       owner_ids=base.owner_ids or extra.owner_ids, ids=extra.ids,
+                       needs_owner=base.needs_owner or extra.needs_owner)
+
+    def apply_filter(self, filters, description: str = "") -> None:
+        """Show the clients of ``filters`` (a dashboard figure's click-through): the combos take
+        the single values they can show, the rest (several statuses, a list of clients) stays
+        as a named limit until Clear."""
+        self._restoring = True
+        for combo, values in ((self.tier_combo, filters.tiers), (self.status_combo, filters.statuses),
+                              (self.owner_combo, filters.owner_ids)):
+            index = combo.findData(values[0]) if len(values) == 1 else -1
+            combo.setCurrentIndex(max(0, index))
+        for combo in (self.region_combo, self.industry_combo):
+            combo.setCurrentIndex(0)
+        self.risk_check.setChecked(filters.risk_only)
+        self._restoring = False
+        self._extra_filter = filters
+        self.scope_label.setText(description)
+        self.scope_label.setVisible(bool(description))
+        self.model.set_query(search="", filters=self.current_filter())
 
     def _filters_changed(self, *_args) -> None:
         if self._restoring:
@@ -335,6 +383,8 @@ class ClientsPage(QWidget):
         self.model.set_query(search=text)
 
     def clear_filters(self) -> None:
+        self._extra_filter = None
+        self.scope_label.setVisible(False)
         self._restoring = True
         for combo in (self.tier_combo, self.status_combo, self.region_combo, self.industry_combo, self.owner_combo):
             combo.setCurrentIndex(0)
@@ -349,7 +399,7 @@ class ClientsPage(QWidget):
     def has_query(self) -> bool:
         f = self.current_filter()
         return bool(self.model.search_text or f.tiers or f.statuses or f.provinces or f.industries
-                    or f.owner_ids or f.risk_only)
+                    or f.owner_ids or f.risk_only or f.ids is not None)
 
     # -- results ---------------------------------------------------------------------------
     def _query_finished(self) -> None:

@@ -6,13 +6,16 @@ library is not installed the screen says so and its buttons stay disabled.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtCore import QDate, QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
+    QDateEdit,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -24,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...i18n import _
+from ...domain.dates import add_months
+from ...i18n import N_, _
 from .. import icons, style
 from ..item_models.clients import COLUMNS, ClientTableModel
 from ..widgets.badges import BadgeDelegate
@@ -38,7 +42,34 @@ log = logging.getLogger(__name__)
 REPORTS = ("dossier", "portfolio", "handover")
 
 
-def render_report(key: str, ctx, client_ids: list[str], path: str, token, progress) -> None:
+#: The periods offered for the portfolio report (the command line's --from/--to).
+PERIODS = (
+    ("12m", N_("Last 12 months")),
+    ("year", N_("This year")),
+    ("last_year", N_("Last year")),
+    ("quarter", N_("This quarter")),
+    ("last_quarter", N_("Last quarter")),
+    ("custom", N_("Choose dates…")),
+)
+
+
+def period_dates(key: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of a preset period (``custom`` is not a preset)."""
+    if key == "year":
+        return today.replace(month=1, day=1), today
+    if key == "last_year":
+        return dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)
+    quarter_start = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+    if key == "quarter":
+        return quarter_start, today
+    if key == "last_quarter":
+        end = quarter_start - dt.timedelta(days=1)
+        return end.replace(month=(end.month - 1) // 3 * 3 + 1, day=1), end
+    return add_months(today, -12) + dt.timedelta(days=1), today  # the last 12 months, the report's default
+
+
+def render_report(key: str, ctx, client_ids: list[str], path: str, token, progress, *, date_from=None, date_to=None,
+                  audience: str = "internal") -> None:
     """Make one report (runs in the background). ReportLab is imported here, not at start-up."""
     from ... import reports
 
@@ -46,14 +77,14 @@ def render_report(key: str, ctx, client_ids: list[str], path: str, token, progre
         progress(int(done), int(total or 0), "")
 
     if key == "portfolio":
-        reports.render_portfolio(ctx, path, progress=report_progress)
+        reports.render_portfolio(ctx, path, date_from=date_from, date_to=date_to, progress=report_progress)
     elif key == "dossier":
-        reports.render_dossiers(ctx, client_ids, path, progress=report_progress, cancel=token)
+        reports.render_dossiers(ctx, client_ids, path, progress=report_progress, cancel=token, audience=audience)
     else:
         reports.render_handover(ctx, client_ids[0], path)
 
 
-def _card(icon: str, title: str, text: str, button: QPushButton) -> QFrame:
+def _card(icon: str, title: str, text: str, button: QPushButton, extra: QWidget | None = None) -> QFrame:
     card = QFrame()
     card.setObjectName("Card")
     layout = QHBoxLayout(card)
@@ -70,6 +101,8 @@ def _card(icon: str, title: str, text: str, button: QPushButton) -> QFrame:
     body.setWordWrap(True)
     texts.addWidget(head)
     texts.addWidget(body)
+    if extra is not None:
+        texts.addWidget(extra)
     layout.addLayout(texts, 1)
     layout.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
     return card
@@ -100,12 +133,13 @@ class ReportsPage(QWidget):
         self.portfolio_button.clicked.connect(lambda: self.make("portfolio"))
         outer.addWidget(_card("reports", _("Portfolio and business analysis"),
                               _("Customer pyramid, segmentation, overdue visits, satisfaction and complaints "
-                                "of all your clients."), self.portfolio_button))
+                                "of all your clients."), self.portfolio_button, self._period_row()))
         self.dossier_button = QPushButton(_("Create PDF…"))
         self.dossier_button.clicked.connect(lambda: self.make("dossier"))
         outer.addWidget(_card("contract", _("Client dossiers"),
                               _("Profile, contacts and org chart, SLA, services, visits, surveys, feedback, "
-                                "risks and equipment — for the clients selected below."), self.dossier_button))
+                                "risks and equipment — for the clients selected below."), self.dossier_button,
+                              self._audience_row()))
         self.handover_button = QPushButton(_("Create PDF…"))
         self.handover_button.clicked.connect(lambda: self.make("handover"))
         outer.addWidget(_card("handover", _("Handover report"),
@@ -154,6 +188,59 @@ class ReportsPage(QWidget):
         self._update_buttons()
         self.model.reload()
 
+    # -- the period of the portfolio report and the audience of the dossiers -------------------------
+    def _period_row(self) -> QWidget:
+        row = QWidget()
+        box = QHBoxLayout(row)
+        box.setContentsMargins(0, 4, 0, 0)
+        box.addWidget(QLabel(_("Period:")))
+        self.period_combo = QComboBox()
+        for key, text in PERIODS:
+            self.period_combo.addItem(_(text), key)
+        box.addWidget(self.period_combo)
+        self.date_from = QDateEdit()
+        self.date_to = QDateEdit()
+        for edit in (self.date_from, self.date_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.period_dash = QLabel("–")
+        box.addWidget(self.date_from)
+        box.addWidget(self.period_dash)
+        box.addWidget(self.date_to)
+        box.addStretch(1)
+        self.period_combo.currentIndexChanged.connect(self._period_changed)
+        self._period_changed()
+        return row
+
+    def _period_changed(self, *_args) -> None:
+        key = self.period_combo.currentData()
+        custom = key == "custom"
+        self.date_from.setEnabled(custom)
+        self.date_to.setEnabled(custom)
+        if not custom:
+            start, end = period_dates(key, self._ctx.today())
+            self.date_from.setDate(QDate(start.year, start.month, start.day))
+            self.date_to.setDate(QDate(end.year, end.month, end.day))
+
+    def period(self) -> tuple[dt.date, dt.date]:
+        """The period the portfolio report covers, as chosen."""
+        start, end = self.date_from.date(), self.date_to.date()
+        return dt.date(start.year(), start.month(), start.day()), dt.date(end.year(), end.month(), end.day())
+
+    def _audience_row(self) -> QWidget:
+        row = QWidget()
+        box = QHBoxLayout(row)
+        box.setContentsMargins(0, 4, 0, 0)
+        box.addWidget(QLabel(_("For:")))
+        self.audience_combo = QComboBox()
+        self.audience_combo.addItem(_("Account team (internal)"), "internal")
+        self.audience_combo.addItem(_("Beyond the account team: without personal data (external)"), "external")
+        self.audience_combo.setToolTip(_("The external copy leaves out contacts' private mobiles, WeChat ids and personal notes, "
+                                         "and confidential figures, notes and files."))
+        box.addWidget(self.audience_combo)
+        box.addStretch(1)
+        return row
+
     def _update_buttons(self, *_args) -> None:
         """Dossiers need a selection, the handover report exactly one client."""
         count = len(self.view.selectionModel().selectedRows())
@@ -182,13 +269,22 @@ class ReportsPage(QWidget):
         if key in ("dossier", "handover") and not ids:
             self.status.setText(_("Select one or more clients in the list first."))
             return
+        options: dict = {}
+        if key == "portfolio":
+            start, end = self.period()
+            if start > end:
+                self.status.setText(_("The start of the period is after its end."))
+                return
+            options = {"date_from": start, "date_to": end}
+        elif key == "dossier":
+            options = {"audience": self.audience_combo.currentData()}
         path = self.ask_path(key)
         if not path:
             return
         ctx = self._ctx
 
         def work(token, progress):
-            return render_report(key, ctx, ids, path, token, progress)
+            return render_report(key, ctx, ids, path, token, progress, **options)
 
         self.progress.show()
         self.status.setText(_("Creating the PDF…"))

@@ -25,6 +25,8 @@ from ...paths import default_data_dir
 LANGUAGES = (("", None), ("zh_CN", "简体中文"), ("en", "English"))
 #: Choices of the automatic sync interval (minutes; 0 = only on demand).
 INTERVALS = (0, 5, 15, 30, 60)
+#: idle minutes before the window locks (-1: the default for this profile, 0: never)
+LOCK_MINUTES = (-1, 0, 5, 15, 30, 60)
 
 
 def _form(box: QGroupBox) -> QFormLayout:
@@ -138,6 +140,16 @@ class SettingsPage(QWidget):
         self.security_state.setObjectName("SecurityState")
         self.security_state.setWordWrap(True)
         form.addRow(self.security_label, self.security_state)
+        self.lock_combo = QComboBox()
+        for minutes in LOCK_MINUTES:
+            self.lock_combo.addItem("", minutes)
+        current = settings.get("lock_minutes")
+        if self.lock_combo.findData(current) < 0:
+            self.lock_combo.addItem("", current)
+        self.lock_combo.setCurrentIndex(self.lock_combo.findData(current))
+        self.lock_combo.currentIndexChanged.connect(self._lock_chosen)
+        self.lock_label = QLabel()
+        form.addRow(self.lock_label, self.lock_combo)
         layout.addWidget(self.security_box)
 
         # calendar feed and messages; notification channels and rules for administrators
@@ -190,6 +202,16 @@ class SettingsPage(QWidget):
         from ...services import security
 
         self.security_state.setText(security.status(self._ctx)["text"])
+        self.lock_label.setText(_("Lock when idle"))
+        default = security.lock_minutes(self._ctx, None)
+        for i in range(self.lock_combo.count()):
+            minutes = int(self.lock_combo.itemData(i))
+            if minutes < 0:
+                text = _("Default ({choice})").format(
+                    choice=_("never") if default == 0 else _("after {n} minutes").format(n=default))
+            else:
+                text = _("Never") if minutes == 0 else _("After {n} minutes").format(n=minutes)
+            self.lock_combo.setItemText(i, text)
         self.server_box.setTitle(_("Server"))
         self.server_label.setText(_("Server address"))
         self.interval_label.setText(_("Automatic sync"))
@@ -204,11 +226,18 @@ class SettingsPage(QWidget):
         self.layout_hint.setText(_("The window size, the client list's columns, their widths and order are "
                                    "remembered. Right-click a column header to choose columns."))
         self.reset_columns_button.setText(_("Reset the client list's columns"))
-        labels = (self.language_label, self.data_label, self.server_label, self.interval_label, self.security_label)
+        labels = (self.language_label, self.data_label, self.server_label, self.interval_label, self.security_label,
+                  self.lock_label)
         width = max(lbl.sizeHint().width() for lbl in labels)
         for lbl in labels:  # one label column across the groups
             lbl.setMinimumWidth(width)
             lbl.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    def _lock_chosen(self, _index: int) -> None:
+        self._settings.set("lock_minutes", int(self.lock_combo.currentData()))
+        app_lock = getattr(self.window(), "app_lock", None)
+        if app_lock is not None:
+            app_lock.configure()
 
     def _language_chosen(self, _index: int) -> None:
         code = self.language_combo.currentData() or ""

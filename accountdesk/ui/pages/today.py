@@ -258,6 +258,8 @@ class TodayPage(QWidget):
     #: Items urgent, due today or overdue, after each load (for desktop notifications).
     due_items_loaded = Signal(list)
     loaded = Signal()
+    #: The first, quick part is on screen (complaints, planned visits, tasks); ``loaded`` follows.
+    first_items_shown = Signal()
 
     def __init__(self, ctx, tasks, parent=None, *, days: int = 7, settings=None):
         super().__init__(parent)
@@ -271,9 +273,10 @@ class TodayPage(QWidget):
         self.available = True
         self._loaded_at: float | None = None
         self._users: list[dict] | None = None
-        self.scope = self._setting("today_scope", "mine")
+        self.scope = self._setting("today_scope", "")
         if self.scope not in dict(SCOPE_TITLES):
-            self.scope = "mine"
+            # A supervisor's own clients are few or none: their day starts with everyone's work.
+            self.scope = "all" if ctx.actor.sees_all_clients else "mine"
         stored_kinds = self._setting("today_kinds", [])
         self.kinds: set[str] | None = {k for k in stored_kinds if k in KINDS} or None
         outer = QVBoxLayout(self)
@@ -340,6 +343,11 @@ class TodayPage(QWidget):
         for button in (self.done_button, self.snooze_button, self.reschedule_button, self.reassign_button):
             bar.addWidget(button)
         outer.addLayout(bar)
+        from .handed_over import HandedOverPanel  # clients handed over to the user, to acknowledge
+
+        self.handed_over = HandedOverPanel(ctx, tasks, self)
+        self.handed_over.open_client.connect(lambda cid: self.item_open_requested.emit(cid, "client", cid))
+        outer.addWidget(self.handed_over)
 
         self.stack = QStackedWidget()
         scroll = QScrollArea()
@@ -379,6 +387,7 @@ class TodayPage(QWidget):
             self._shortcuts.append(shortcut)
         self.retranslate()
         self._update_actions()
+        self._complete_generation = -1
         self.stack.setCurrentWidget(self.loading_state)
         self.refresh()
 
@@ -455,16 +464,21 @@ class TodayPage(QWidget):
 
     # -- loading -----------------------------------------------------------------------------------
     def refresh(self) -> None:
+        self.handed_over.refresh()
         self._generation += 1
         generation = self._generation
         days, ctx, scope, kinds = self._days, self._ctx, self.scope, self.kinds
 
-        def work():
+        def work(quick: bool):
             from ...services.triage import triage
 
-            return triage(ctx, scope=scope, kinds=kinds, days=days)
+            return triage(ctx, scope=scope, kinds=kinds, days=days, quick=quick)
 
-        self._tasks.run_db(work, on_result=lambda result: self._show(generation, result),
+        # First what is cheap to read and most urgent (complaints, planned visits, tasks), so that the
+        # screen has data at once; then everything, which replaces it.
+        self._tasks.run_db(lambda: work(True), on_result=lambda result: self._show(generation, result),
+                           on_error=lambda exc: None, name="agenda-quick")
+        self._tasks.run_db(lambda: work(False), on_result=lambda result: self._show(generation, result),
                            on_error=lambda exc: self._failed(generation, exc), name="agenda")
 
     def _failed(self, generation: int, exc: BaseException) -> None:
@@ -479,6 +493,11 @@ class TodayPage(QWidget):
         """Show a triage (services.triage.Triage), or a plain list of items (sectioned here)."""
         if generation != self._generation:
             return
+        partial = getattr(result, "partial", False)
+        if partial and self._complete_generation == generation:
+            return  # everything was there first
+        if not partial:
+            self._complete_generation = generation
         today = self._ctx.today()
         if isinstance(result, list):
             groups = group_items(result, today)
@@ -495,10 +514,14 @@ class TodayPage(QWidget):
                 parts.append(_("{section}: {n}").format(section=_(title), n=len(groups[key])))
         if snoozed:
             parts.append(_("{n} snoozed").format(n=snoozed))
+        if partial:
+            parts.append(_("loading the rest…"))
         self.date_label.setText("  ·  ".join(parts))
         for key, title in SECTIONS:
             self.sections[key].set_items(_(title), groups[key], today)
-        if not self.items:
+        if not self.items and partial:
+            self.stack.setCurrentWidget(self.loading_state)
+        elif not self.items:
             if self.kinds is not None or self.scope != "all":
                 self.empty.set_text(_("Nothing due this week"),
                                     _("Nothing matches the filters. Choose “All” or “All kinds” to see more."))
@@ -513,6 +536,9 @@ class TodayPage(QWidget):
             self.stack.setCurrentWidget(self.scroll)
         self._current_section = None
         self._update_actions()
+        if partial:
+            self.first_items_shown.emit()
+            return
         self.loaded.emit()
         self.due_items_loaded.emit(groups["urgent"] + groups["today"] + groups["overdue"])
 

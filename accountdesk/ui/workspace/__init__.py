@@ -1,4 +1,4 @@
-"""The client workspace: one tab per area of a client (DESIGN.md §3), the dialogs it opens."""
+"""The client workspace: one tab per area of a client (docs/architecture.md, "Domain model"), the dialogs it opens."""
 
 from .conflicts_dialog import ConflictsDialog
 from .field_history_dialog import FieldHistoryDialog

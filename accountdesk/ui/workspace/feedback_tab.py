@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -10,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QTextBrowser,
     QVBoxLayout,
 )
 
@@ -136,9 +139,17 @@ class FeedbackTab(Tab):
         self.message = QLabel("", self)
         self.message.setStyleSheet("color: #c0392b;")
         self.message.setWordWrap(True)
+        # What the client said, and what was done and answered: visible, not only in the edit form.
+        self.detail = QTextBrowser(self)
+        self.detail.setObjectName("feedback_detail")
+        self.detail.setOpenLinks(False)
+        self.detail.setMaximumHeight(140)
         self.layout_.addWidget(self.feedback, 1)
         self.layout_.addLayout(bar)
         self.layout_.addWidget(self.message)
+        self.layout_.addWidget(self.detail)
+        # After a delete (or any write) the buttons follow what is selected now.
+        self.feedback.changed.connect(lambda _e: self._update(self.feedback.current_row()))
         self.investigate_button.clicked.connect(lambda: self._move(FeedbackStatus.INVESTIGATING.value))
         self.resolve_button.clicked.connect(lambda: self._move(FeedbackStatus.RESOLVED.value))
         self.close_button.clicked.connect(lambda: self._move(FeedbackStatus.CLOSED.value))
@@ -152,7 +163,22 @@ class FeedbackTab(Tab):
         super().reload()
         self._update(self.feedback.current_row())
 
+    def _show_detail(self, row) -> None:
+        if not row:
+            self.detail.setHtml(f"<p style='color:#667085'>{html.escape(_('Select a feedback to read it.'))}</p>")
+            return
+        parts = []
+        for key, title in (("description", _("Description")), ("resolution", _("Resolution")),
+                           ("answer", _("Answer to the client"))):
+            text = row.get(key)
+            if text:
+                parts.append(f"<p><b>{html.escape(title)}</b><br>{html.escape(text).replace(chr(10), '<br>')}</p>")
+        if not parts:
+            parts.append(f"<p style='color:#667085'>{html.escape(_('No description written.'))}</p>")
+        self.detail.setHtml(f"<p><b>{html.escape(row.get('subject') or '')}</b></p>" + "".join(parts))
+
     def _update(self, row) -> None:
+        self._show_detail(row)
         status = row.get("status") if row else None
         can = self.feedback.can_edit and row is not None
         self.investigate_button.setEnabled(can and status == "received")

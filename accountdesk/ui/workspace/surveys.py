@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from ...i18n import _
@@ -23,6 +23,46 @@ SERIES_COLOURS = {
     "score_professionalism": "#7a5af8",
     "score_relationship": "#ee46bc",
 }
+
+
+#: Per series: its dash pattern and marker shape, so that coinciding series stay apart.
+SERIES_STYLES = {
+    "score_overall": (Qt.PenStyle.SolidLine, "circle"),
+    "score_service_quality": (Qt.PenStyle.DashLine, "square"),
+    "score_responsiveness": (Qt.PenStyle.DotLine, "diamond"),
+    "score_professionalism": (Qt.PenStyle.DashDotLine, "triangle"),
+    "score_relationship": (Qt.PenStyle.DashDotDotLine, "cross"),
+}
+
+
+def series_offsets(n: int, spacing: float) -> list[tuple[float, float]]:
+    """Small (dx, dy) shifts in pixels for ``n`` series (as the printed chart does): a few pixels
+    sideways and at most ±3 up or down, a twentieth of a score."""
+    if n <= 1:
+        return [(0.0, 0.0)] * n
+    step_x = min(7.0, spacing * 0.24 / (n - 1))
+    step_y = min(1.5, 6.0 / (n - 1))
+    mid = (n - 1) / 2
+    return [((i - mid) * step_x, (mid - i) * step_y) for i in range(n)]
+
+
+def draw_marker(p: QPainter, shape: str, at: QPointF, r: float, colour: QColor) -> None:
+    """A filled marker (white edge) of ``shape`` with radius ``r``."""
+    p.setPen(QPen(QColor("#ffffff"), 1.0))
+    p.setBrush(colour)
+    x, y = at.x(), at.y()
+    if shape == "square":
+        p.drawRect(QRectF(x - r * 0.85, y - r * 0.85, r * 1.7, r * 1.7))
+    elif shape == "diamond":
+        p.drawPolygon(QPolygonF([QPointF(x, y - r * 1.2), QPointF(x + r * 1.2, y), QPointF(x, y + r * 1.2), QPointF(x - r * 1.2, y)]))
+    elif shape == "triangle":
+        p.drawPolygon(QPolygonF([QPointF(x, y - r * 1.2), QPointF(x + r * 1.1, y + r * 0.8), QPointF(x - r * 1.1, y + r * 0.8)]))
+    elif shape == "cross":
+        p.setPen(QPen(colour, max(2.0, r * 0.7)))
+        p.drawLine(QPointF(x - r, y - r), QPointF(x + r, y + r))
+        p.drawLine(QPointF(x - r, y + r), QPointF(x + r, y - r))
+    else:
+        p.drawEllipse(at, r, r)
 
 
 def score_titles() -> dict[str, str]:
@@ -101,25 +141,37 @@ class TrendChart(QWidget):
             p.drawText(QRectF(x, plot.bottom() + 6, w + 2, 18), Qt.AlignmentFlag.AlignLeft, text)
         titles = score_titles()
         ly = top
-        for field, points in series.items():
+        fields = list(series)
+        offsets = series_offsets(len(fields), plot.width() / max(len(dates), 1))
+        # the lead line (overall) last, on top; each series its own dash and marker, shifted a
+        # little so that series with the same scores stay visible
+        order = sorted(range(len(fields)), key=lambda k: fields[k] == "score_overall")
+        for k in order:
+            field = fields[k]
+            points = series[field]
+            dx, dy = offsets[k]
             colour = QColor(SERIES_COLOURS[field])
-            width = 3.0 if field == "score_overall" else 1.6
+            width = 2.4 if field == "score_overall" else 1.6
+            style = SERIES_STYLES.get(field, (Qt.PenStyle.SolidLine, "circle"))
             path = QPainterPath()
             for i, (d, s) in enumerate(points):
-                pt = QPointF(x_of(d), plot.bottom() - (s - 1) / 4 * plot.height())
+                pt = QPointF(x_of(d) + dx, plot.bottom() - (s - 1) / 4 * plot.height() + dy)
                 if i == 0:
                     path.moveTo(pt)
                 else:
                     path.lineTo(pt)
-            p.setPen(QPen(colour, width))
+            p.setPen(QPen(colour, width, style[0]))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawPath(path)
-            p.setBrush(colour)
             for d, s in points:
-                p.drawEllipse(QPointF(x_of(d), plot.bottom() - (s - 1) / 4 * plot.height()), width + 1, width + 1)
-            # legend
-            p.setPen(QPen(colour, 3))
-            p.drawLine(QPointF(self.width() - right + 14, ly + 8), QPointF(self.width() - right + 30, ly + 8))
+                draw_marker(p, style[1], QPointF(x_of(d) + dx, plot.bottom() - (s - 1) / 4 * plot.height() + dy), width + 2.5, colour)
+        for field in fields:
+            colour = QColor(SERIES_COLOURS[field])
+            style = SERIES_STYLES.get(field, (Qt.PenStyle.SolidLine, "circle"))
+            # legend: the line in its dash with its marker
+            p.setPen(QPen(colour, 2.0, style[0]))
+            p.drawLine(QPointF(self.width() - right + 10, ly + 8), QPointF(self.width() - right + 32, ly + 8))
+            draw_marker(p, style[1], QPointF(self.width() - right + 21, ly + 8), 4.0, colour)
             p.setPen(QColor("#344054"))
             p.drawText(QRectF(self.width() - right + 36, ly, right - 38, 16), Qt.AlignmentFlag.AlignLeft
                        | Qt.AlignmentFlag.AlignVCenter, fm.elidedText(titles[field], Qt.TextElideMode.ElideRight, right - 40))

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from ...i18n import _
-from ...labels import entity_label, label, metric_label
+from ...labels import entity_label, label, metric_label, target_text
 from ...models.enums import (
     ClientServiceStatus,
     EquipmentStatus,
@@ -91,7 +91,7 @@ class ServiceTab(Tab):
             [
                 Column("title", _("Commitment"), width=220),
                 Column("metric", _("Metric"), lambda r: metric_label(r.get("metric")), width=150),
-                Column("target", _("Target"), lambda r: "" if r.get("target") is None else f"{r['target']:g}", width=80,
+                Column("target", _("Target"), lambda r: target_text(r.get("metric"), r.get("target")), width=110,
                        align_right=True),
                 Column("coverage", _("Coverage"), width=90),
                 Column("valid_from", _("Valid from"), _d("valid_from"), _sort_date("valid_from"), width=100),

@@ -336,7 +336,7 @@ class VisitsTab(Tab):
         box.addWidget(self.report)
         self.visits.selection_changed.connect(self._show_report)
         self.visits.changed.connect(lambda _e: self.plans.reload())
-        self.tasks = self.panel(
+        self.task_panel = self.panel(
             "task",
             [
                 Column("title", _("Task"), width=220),
@@ -356,10 +356,10 @@ class VisitsTab(Tab):
         self.task_done_button = QPushButton(icon("check"), _("Mark done"), self)
         self.task_done_button.setObjectName("task_done")
         self.task_done_button.setEnabled(False)
-        self.task_done_button.setVisible(self.tasks.can_edit)
-        self.tasks.extra_bar.addWidget(self.task_done_button)
+        self.task_done_button.setVisible(self.task_panel.can_edit)
+        self.task_panel.extra_bar.addWidget(self.task_done_button)
         self.task_done_button.clicked.connect(self.complete_task)
-        self.tasks.selection_changed.connect(
+        self.task_panel.selection_changed.connect(
             lambda r: self.task_done_button.setEnabled(bool(r) and r.get("status") == "open"))
         self.plan_record_button = QPushButton(icon("visit"), _("Record a visit of this plan"), self)
         self.plan_record_button.setObjectName("record_plan_visit")
@@ -368,22 +368,22 @@ class VisitsTab(Tab):
         self.plans.extra_bar.addWidget(self.plan_record_button)
         self.plan_record_button.clicked.connect(lambda: self.record_visit(plan_id=self.plans.current_id()))
         self.plans.selection_changed.connect(lambda r: self.plan_record_button.setEnabled(r is not None))
-        bottom = split(holder, self.tasks, orientation=Qt.Orientation.Horizontal, sizes=[400, 400])
+        bottom = split(holder, self.task_panel, orientation=Qt.Orientation.Horizontal, sizes=[400, 400])
         self.layout_.addWidget(split(self.plans, self.visits, bottom, sizes=[170, 330, 170]))
 
     def complete_task(self) -> None:
-        row = self.tasks.current_row()
+        row = self.task_panel.current_row()
         if not row:
             return
         tasks_service.complete_task(self.ctx, row["id"])
-        self.tasks.reload()
-        self.tasks.select(row["id"])
+        self.task_panel.reload()
+        self.task_panel.select(row["id"])
         self.changed.emit("task")
 
     def reload(self) -> None:
         self.visits.reload()  # first: the plans' next due dates come from the visits
         self.plans.reload()
-        self.tasks.reload()
+        self.task_panel.reload()
         if self.visits.current_row() is None and self.visits.model.rows:
             self.visits.view.selectRow(0)
         self._show_report(self.visits.current_row())
@@ -437,7 +437,7 @@ class VisitsTab(Tab):
         if set(next_step_lines(visit.get("next_steps"))) <= made:
             return None
         dlg = NextStepsDialog(self.ctx, visit, self.lookups, self)
-        dlg.accepted.connect(lambda: (self.tasks.reload(), self.changed.emit("task")))
+        dlg.accepted.connect(lambda: (self.task_panel.reload(), self.changed.emit("task")))
         self.next_steps_dialog = dlg
         dlg.open()
         return dlg

@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -183,8 +183,36 @@ class ClientWorkspace(QWidget):
         self.tab_widget.currentChanged.connect(self._current_changed)
         self.record_visit_button.clicked.connect(self._record_visit)
         self.feedback_button.clicked.connect(self._record_feedback)
+        self.undo_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self)
+        self.undo_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.undo_shortcut.activated.connect(self.undo)
+        self.undo_message = QLabel("", self)
+        self.undo_message.setObjectName("undo_message")
+        self.undo_message.setStyleSheet("color: #667085; padding: 2px 16px;")
+        self.undo_message.hide()
+        layout.addWidget(self.undo_message)
         self.refresh_header()
         self._current_changed(0)
+
+    def undo(self):
+        """Ctrl+Z: put back the fields of the last edit made here to this client (services.undo)."""
+        from ...errors import AccountDeskError
+        from ...services.undo import undo_last_change
+
+        try:
+            done = undo_last_change(self.ctx, self.client_id)
+        except AccountDeskError as exc:
+            self.undo_message.setText(exc.message)
+            self.undo_message.show()
+            return None
+        if done is None:
+            self.undo_message.setText(_("Nothing to undo here."))
+        else:
+            self.undo_message.setText(done.describe())
+            self.reload()
+            self.client_changed.emit(self.client_id)
+        self.undo_message.show()
+        return done
 
     # -- header ----------------------------------------------------------------------------------
     def refresh_header(self) -> None:

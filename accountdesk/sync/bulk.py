@@ -32,20 +32,32 @@ import time
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Dialect, Table, insert
 from sqlalchemy.orm import Session
 
 from .. import SCHEMA_VERSION
 from ..models import OutboxEntry, SyncMixin
-from ..sync.clock import HLC, MAX_COUNTER
-from ..sync.codec import column_kind, sqlite_bool, sqlite_date, sqlite_datetime
+from .clock import HLC, MAX_COUNTER
+from .codec import column_kind, sqlite_bool, sqlite_date, sqlite_datetime
 
 #: Columns a create entry leaves out (as ChangeWriter.create does).
 _NOT_IN_ENTRY = frozenset({"id", "server_seq", "updated_at", "updated_by", "deleted_at"})
 _dumps = json.JSONEncoder().encode  # what json.dumps() (SQLAlchemy's JSON serialiser) gives
 _ENTRY_COLUMNS = (
-    "entity", "row_id", "client_id", "op", "fields", "old_values", "hlc", "base_seq", "schema_version",
-    "user_id", "created_at", "batch_id", "status", "reject_reason",
+    "entity",
+    "row_id",
+    "client_id",
+    "op",
+    "fields",
+    "old_values",
+    "hlc",
+    "base_seq",
+    "schema_version",
+    "user_id",
+    "created_at",
+    "batch_id",
+    "status",
+    "reject_reason",
 )
 
 
@@ -71,8 +83,9 @@ def _wire_sql(column: str, kind: str) -> str:
 class _Buffer:
     """One table: its column order, per-kind column positions, statements and the rows waiting."""
 
-    def __init__(self, model: type[SyncMixin], dialect) -> None:
+    def __init__(self, model: type[SyncMixin], dialect: Dialect) -> None:
         table = model.__table__
+        assert isinstance(table, Table)
         self.model = model
         self.entity = model.__entity__
         self.table = table.name
@@ -156,13 +169,19 @@ class BulkWriter:
         self.entries_written = 0
         #: When a Counter, flush() adds the CPU seconds spent writing each table's rows (key: entity)
         #: and their outbox entries (key: "outbox:" + entity) — for benchmarks.
-        self.timings: Counter[str] | None = None
+        self.timings: dict[str, float] | None = None
 
     # -- ids and clocks ---------------------------------------------------------------------
     def new_id(self) -> str:
         n = self._id_n
         self._id_n = n + 1
-        value = ((self._id_ms + (n >> 12)) << 80) | (0x7 << 76) | ((n & 0xFFF) << 64) | (0b10 << 62) | self._id_bits(62)
+        value = (
+            ((self._id_ms + (n >> 12)) << 80)
+            | (0x7 << 76)
+            | ((n & 0xFFF) << 64)
+            | (0b10 << 62)
+            | self._id_bits(62)
+        )
         h = f"{value:032x}"
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
@@ -237,10 +256,12 @@ class BulkWriter:
             conn.exec_driver_sql(buf.sql, [tuple(row) for row in rows])
             written = time.process_time()
             conn.exec_driver_sql(
-                buf.entries_sql, (buf.entity, SCHEMA_VERSION, self.user_id, self._entry_created_at, last_rowid)
+                buf.entries_sql,
+                (buf.entity, SCHEMA_VERSION, self.user_id, self._entry_created_at, last_rowid),
             )
             if self.timings is not None:
-                self.timings[buf.entity] += written - started
-                self.timings["outbox:" + buf.entity] += time.process_time() - written
+                self.timings[buf.entity] = self.timings.get(buf.entity, 0.0) + written - started
+                key = "outbox:" + buf.entity
+                self.timings[key] = self.timings.get(key, 0.0) + time.process_time() - written
             self.entries_written += len(rows)
             buf.rows = []

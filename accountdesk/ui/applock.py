@@ -1,0 +1,110 @@
+"""The app lock of the main window (issue 14, points 5 and 6).
+
+- Idle: after the minutes chosen in Settings (default 15 for a company profile, never for a profile
+  used on its own) without a key press or mouse use, the window shows the lock screen instead of
+  client data (menus, navigation and open dialogs hidden). The password of the last sign-in on this
+  computer unlocks it, checked offline against its Argon2id hash; a passphrase profile's passphrase
+  too; else signing in again.
+- Offline lease: a company profile that has not reached its server for the lease's days opens
+  locked; only a sign-in to the server unlocks it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QDialog
+
+from ..i18n import _
+from ..services import security
+from .dialogs.lock import IDLE, LEASE, LockScreen
+
+_ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
+             QEvent.Type.TouchBegin}
+
+
+class AppLock(QObject):
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.screen = LockScreen()
+        window.stack.addWidget(self.screen)
+        self.screen.unlock_requested.connect(self.try_unlock)
+        self.screen.sign_in_requested.connect(window.sign_in)
+        self.locked: str | None = None
+        self._before = None
+        self._hidden: list[QDialog] = []
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(lambda: self.lock(IDLE))
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    # -- configuration --------------------------------------------------------------------------
+    def minutes(self) -> int:
+        if self.window.ctx is None:
+            return 0
+        setting = self.window.settings.get("lock_minutes") if self.window.settings else -1
+        return security.lock_minutes(self.window.ctx, setting)
+
+    def configure(self) -> None:
+        """(Re)start the idle timer from the Settings; lock at once when the offline lease ran out."""
+        minutes = self.minutes()
+        if minutes > 0:
+            self.timer.start(minutes * 60_000)
+        else:
+            self.timer.stop()
+        if self.window.ctx is not None and self.locked is None and security.lease(self.window.ctx)["expired"]:
+            self.lock(LEASE)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in _ACTIVITY and self.locked is None and self.timer.isActive():
+            self.timer.start()  # same interval: idle time starts again
+        return False
+
+    # -- locking --------------------------------------------------------------------------------
+    def lock(self, reason: str) -> None:
+        ctx = self.window.ctx
+        if ctx is None:
+            return
+        if self.locked is None:
+            self._before = self.window.stack.currentWidget()
+            self._hidden = [d for d in self.window.findChildren(QDialog) if d.isVisible()]
+            for dialog in self._hidden:
+                dialog.hide()
+        self.locked = reason if self.locked != LEASE else LEASE
+        self.timer.stop()
+        self.screen.set_reason(self.locked, offline=security.can_unlock_offline(ctx))
+        self.window.stack.setCurrentWidget(self.screen)
+        self.window.nav.setEnabled(False)
+        self.window.menuBar().setEnabled(False)
+
+    def unlock(self) -> None:
+        if self.locked is None:
+            return
+        self.locked = None
+        self.window.nav.setEnabled(True)
+        self.window.menuBar().setEnabled(True)
+        if self._before is not None and self._before is not self.screen:
+            self.window.stack.setCurrentWidget(self._before)
+        for dialog in self._hidden:
+            dialog.show()
+        self._hidden = []
+        self.configure()
+
+    def try_unlock(self, password: str) -> None:
+        if self.locked == IDLE and security.unlock(self.window.ctx, password):
+            self.unlock()
+        else:
+            self.screen.show_error(_("Wrong password."))
+
+    def signed_in(self) -> None:
+        """A sign-in to the server succeeded: it unlocks either lock (the lease starts again), and a
+        profile that just joined a company server takes the company's idle default."""
+        if self.locked is None:
+            self.configure()
+        elif not security.lease(self.window.ctx)["expired"]:
+            self.unlock()
+
+    def retranslate(self) -> None:
+        self.screen.retranslate()

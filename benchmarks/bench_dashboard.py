@@ -1,0 +1,142 @@
+"""The dashboard on a 10,000-client profile (issue 16 point 2: filled within 500 ms), each figure
+beside a floor measured in the same run.
+
+    python benchmarks/bench_dashboard.py [--clients 10000] [--profile DIR] [--runs 5]
+
+The profile comes from the demo generator and is cached in the temp folder (``--profile`` to
+choose). Figures:
+
+- the whole dashboard (``services.dashboard.load_dashboard``: pyramid, visits per manager,
+  complaints by age and severity, satisfaction, renewals, at-risk, served to standard) for the
+  supervisor and for one manager's "My portfolio", median and worst of the runs, with the time of
+  each part, against the floor: one raw SQL pass that only counts the clients per tier and the
+  visits, complaints and surveys of the period on the same file;
+- the Dashboard page filled in the background (task lane) until its charts are painted, offscreen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def ensure_profile(path: Path, clients: int) -> Path:
+    from accountdesk.paths import database_path
+
+    if database_path(path).exists():
+        return path
+    from accountdesk.services.context import open_profile
+    from accountdesk.services.demo import generate_demo
+
+    print(f"building a {clients}-client demo profile in {path} (once) …", flush=True)
+    ctx = open_profile(path)
+    generate_demo(ctx, clients=clients)
+    ctx.close()
+    return path
+
+
+def floor(db: Path, date_from: dt.date, date_to: dt.date) -> float:
+    conn = sqlite3.connect(db)
+    t = time.perf_counter()
+    conn.execute("SELECT tier, count(*), sum(annual_fees) FROM clients WHERE deleted_at IS NULL GROUP BY tier").fetchall()
+    conn.execute("SELECT count(*) FROM visits WHERE deleted_at IS NULL AND planned_start >= ? AND planned_start < ?",
+                 (str(date_from), str(date_to + dt.timedelta(days=1)))).fetchall()
+    conn.execute("SELECT severity, count(*) FROM feedback WHERE deleted_at IS NULL AND status NOT IN ('answered','closed')"
+                 " GROUP BY severity").fetchall()
+    conn.execute("SELECT count(*), avg(score_overall) FROM surveys WHERE deleted_at IS NULL AND conducted_on >= ?",
+                 (str(date_from),)).fetchall()
+    elapsed = time.perf_counter() - t
+    conn.close()
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=10_000)
+    parser.add_argument("--profile", type=Path)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    profile = ensure_profile(args.profile or Path(tempfile.gettempdir()) / f"accountdesk-bench-dashboard-{args.clients}",
+                             args.clients)
+    from accountdesk.paths import database_path
+    from accountdesk.services import dashboard
+    from accountdesk.services.context import open_profile
+
+    ctx = open_profile(profile)
+    date_from, date_to = dashboard.period("12m", ctx.today())
+    dashboard.load_dashboard(ctx)  # warm the page cache once, as the app has after start
+    times, floors, parts = [], [], []
+    for _ in range(args.runs):
+        floors.append(floor(database_path(profile), date_from, date_to))
+        t = time.perf_counter()
+        board = dashboard.load_dashboard(ctx, date_from=date_from, date_to=date_to)
+        times.append(time.perf_counter() - t)
+        parts.append(board.timings)
+    owner = max((m for m in board.visits if m.user_id), key=lambda m: m.planned).user_id
+    mine = []
+    for _ in range(args.runs):
+        t = time.perf_counter()
+        small = dashboard.load_dashboard(ctx, owner_id=owner)
+        mine.append(time.perf_counter() - t)
+    fl = statistics.median(floors)
+    print(f"dashboard, {board.clients} clients (supervisor): median {statistics.median(times) * 1000:.0f} ms, "
+          f"worst {max(times) * 1000:.0f} ms | floor (raw SQL counts) {fl * 1000:.0f} ms | ratio "
+          f"{statistics.median(times) / fl:.1f}x (target: under 500 ms)")
+    avg = {k: statistics.median(p[k] for p in parts) * 1000 for k in parts[0]}
+    print("  parts (median ms): " + ", ".join(f"{k} {v:.0f}" for k, v in avg.items()))
+    print(f"my portfolio, {small.clients} clients: median {statistics.median(mine) * 1000:.0f} ms, worst {max(mine) * 1000:.0f} ms")
+    ctx.close()
+    try:
+        page_fill(profile, args.runs)
+    except ImportError as exc:  # pragma: no cover - the page lands after the service
+        print(f"(page figure skipped: {exc})")
+    return 0
+
+
+def page_fill(profile: Path, runs: int) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from accountdesk.services.context import open_profile
+    from accountdesk.ui.pages.dashboard import DashboardPage
+    from accountdesk.ui.tasks import TaskManager
+
+    app = QApplication.instance() or QApplication([])
+    ctx = open_profile(profile)
+    tasks = TaskManager()
+    page = DashboardPage(tasks)
+    page.resize(1280, 800)
+    page.show()
+    page.attach(ctx)
+    out = []
+    for _ in range(runs + 1):
+        done: list[float] = []
+        page.loaded.connect(lambda done=done: done.append(time.perf_counter()))
+        t = time.perf_counter()
+        page.refresh()
+        while not done:
+            app.processEvents()
+            time.sleep(0.001)
+        page.repaint()
+        app.processEvents()
+        out.append(time.perf_counter() - t)
+        page.loaded.disconnect()
+    out = out[1:]
+    print(f"dashboard page filled in the background and painted: median {statistics.median(out) * 1000:.0f} ms, "
+          f"worst {max(out) * 1000:.0f} ms (target: under 500 ms)")
+    tasks.shutdown() if hasattr(tasks, "shutdown") else None
+    ctx.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

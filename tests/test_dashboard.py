@@ -1,0 +1,88 @@
+"""The dashboard's figures (issue 16 point 2) are the portfolio report's: on a demo profile the
+pyramid, visits done against planned per manager, the satisfaction trend, renewals due and the
+at-risk clients equal :func:`load_portfolio`'s (the PDF's source), for the whole portfolio and
+for a period; "My portfolio" counts one manager's clients; every figure names the clients behind
+it, and the client list filtered to them shows exactly those."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fakeclock import FakeClock
+
+from accountdesk.services import dashboard, search
+from accountdesk.services.context import open_profile
+from accountdesk.services.demo import generate_demo
+from accountdesk.services.dossier import load_portfolio
+from accountdesk.services.search import ClientFilter
+
+START = dt.datetime(2026, 3, 16, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    clock = FakeClock(START)
+    ctx = open_profile(tmp_path_factory.mktemp("dash"), now=clock.now, wall_ms=clock.wall_ms)
+    generate_demo(ctx, clients=40, seed=2, reference=START.date())
+    yield ctx
+    ctx.close()
+
+
+@pytest.mark.parametrize("months", [12, 3])
+def test_the_dashboard_shows_the_reports_numbers(demo, months):
+    date_to = demo.today()
+    date_from = date_to - dt.timedelta(days=months * 30)
+    board = dashboard.load_dashboard(demo, date_from=date_from, date_to=date_to)
+    pdf = load_portfolio(demo, date_from=date_from, date_to=date_to)
+    assert [(t.tier, t.clients, t.fees) for t in board.pyramid] == [(t.tier, t.clients, t.fees) for t in pdf.pyramid]
+    assert sum(t.clients for t in board.pyramid) == pdf.paying_clients > 0
+    mine = {m.name: (m.planned, m.done) for m in board.visits if m.planned or m.done}
+    theirs = {m.manager: (m.planned, m.done) for m in pdf.visits_by_manager if m.planned or m.done}
+    assert mine == theirs and sum(p for p, _d in mine.values()) > 0
+    assert [(q.label, q.surveys, q.average) for q in board.satisfaction] == [
+        (q.label, q.surveys, q.average) for q in pdf.satisfaction]
+    assert [(r.name, r.date) for r in board.renewals] == [(r.client, r.date) for r in pdf.renewals]
+    assert sorted(a.name for a in board.at_risk) == sorted(a.client for a in pdf.at_risk)
+    assert board.at_risk, "the demo has clients at risk"
+
+
+def test_complaints_by_age_and_severity_and_my_portfolio(demo):
+    board = dashboard.load_dashboard(demo)
+    assert board.complaints_count() > 0
+    from accountdesk.models import Feedback
+
+    with demo.read() as s:
+        open_ = s.query(Feedback).filter(Feedback.deleted_at.is_(None), Feedback.kind.in_(("complaint", "appeal")),
+                                         Feedback.status.not_in(("answered", "closed"))).count()
+    assert board.complaints_count() == open_
+    owner = next(m.user_id for m in board.visits if m.user_id and m.planned)
+    mine = dashboard.load_dashboard(demo, owner_id=owner)
+    assert 0 < mine.clients < board.clients
+    assert {m.user_id for m in mine.visits if m.planned} <= {owner} | {m.user_id for m in board.visits}
+    assert sum(s.clients for s in mine.served.by_tier) == mine.clients
+
+
+def test_each_figure_clicks_through_to_its_clients(demo):
+    board = dashboard.load_dashboard(demo)
+
+    def listed(filters):
+        return {r.id for r in search.list_clients_page(demo, filters=filters, limit=None).rows}
+
+    key = next(t for t in board.pyramid if t.tier == "key")
+    shown = listed(ClientFilter(tiers=("key",), statuses=("active", "at_risk", "dormant")))
+    assert len(shown) == key.clients
+    at_risk = {a.client_id for a in board.at_risk}
+    assert listed(ClientFilter(ids=tuple(at_risk))) == at_risk
+    cell = max(board.complaints, key=lambda c: c.count)
+    assert listed(ClientFilter(ids=cell.client_ids)) == set(cell.client_ids)
+    assert listed(ClientFilter(ids=())) == set()
+
+
+def test_period_presets(demo):
+    today = dt.date(2026, 5, 20)
+    assert dashboard.period("month", today) == (dt.date(2026, 5, 1), today)
+    assert dashboard.period("quarter", today) == (dt.date(2026, 4, 1), today)
+    assert dashboard.period("half", today) == (dt.date(2026, 1, 1), today)
+    assert dashboard.period("year", today) == (dt.date(2026, 1, 1), today)
+    assert dashboard.period("12m", today) == (dt.date(2025, 5, 21), today)

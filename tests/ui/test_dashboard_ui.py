@@ -1,0 +1,136 @@
+"""The dashboard on screen (issue 16 point 2): its charts show the numbers of the services and of
+the portfolio report (one source); a click on a figure opens the client list filtered to the
+clients behind it; the period selector reloads; a manager sees "My portfolio"."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from accountdesk.services import dashboard
+from accountdesk.services.demo import generate_demo
+from accountdesk.services.dossier import load_portfolio
+
+
+@pytest.fixture
+def demo_ctx(ctx):
+    generate_demo(ctx, clients=40, seed=2, reference=ctx.today())
+    return ctx
+
+
+def _open(qtbot, window):
+    window.show_page("dashboard")
+    page = window.pages["dashboard"]
+    qtbot.waitUntil(lambda: page.board is not None, timeout=20_000)
+    return page
+
+
+def _listed(qtbot, window) -> set[str]:
+    page = window.pages["clients"]
+    qtbot.waitUntil(lambda: not page.model.loading and page.model.total is not None, timeout=10_000)
+    while page.model.canFetchMore():
+        page.model.fetchMore()
+        qtbot.waitUntil(lambda: not page.model.loading, timeout=10_000)
+    return {page.model.client_at(r).id for r in range(page.model.rowCount())}
+
+
+def test_charts_show_the_services_and_the_reports_numbers(qtbot, demo_ctx, window):
+    page = _open(qtbot, window)
+    board = dashboard.load_dashboard(demo_ctx)
+    pdf = load_portfolio(demo_ctx)
+    shown = {i.key: i.values[0] for i in page.pyramid.items()}
+    assert shown == {t.tier: t.clients for t in board.pyramid} == {t.tier: t.clients for t in pdf.pyramid}
+    assert {i.key: i.values[0] for i in page.fees.items()} == {t.tier: t.fees for t in pdf.pyramid}
+    visits = {i.label: i.values for i in page.visits.items()}
+    assert visits == {m.manager: (m.planned, m.done) for m in pdf.visits_by_manager if m.planned or m.done}
+    assert sum(sum(i.values) for i in page.complaints.items()) == board.complaints_count() > 0
+    trend = [(i.label, i.values[0]) for i in page.satisfaction.items()]
+    assert trend == [(q.label, None if q.average is None else round(q.average, 2)) for q in pdf.satisfaction]
+    assert sum(i.values[0] for i in page.at_risk.items()) == len(pdf.at_risk)
+    assert sum(i.values[0] for i in page.renewals.items()) == len(pdf.renewals)
+    served = {i.key: i.text for i in page.served.items()}
+    assert served == {f.key: f"{f.served} / {f.clients}" for f in board.served.by_tier}
+
+
+def test_a_click_opens_the_client_list_filtered_to_the_figure(qtbot, demo_ctx, window):
+    page = _open(qtbot, window)
+    board = page.board
+    # a click on the "key" layer of the pyramid
+    page.pyramid.resize(400, 240)
+    page.pyramid.repaint()
+    index = [i.key for i in page.pyramid.items()].index("key")
+    rect = next(r for r, i in page.pyramid._hits if i == index)
+    qtbot.mouseClick(page.pyramid, Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
+    assert window.current_key == "clients"
+    key = next(t for t in board.pyramid if t.tier == "key")
+    listed = _listed(qtbot, window)
+    assert len(listed) == key.clients
+    clients_page = window.pages["clients"]
+    assert clients_page.scope_label.isVisible() and clients_page.tier_combo.currentData() == "key"
+    # the at-risk clients
+    window.show_page("dashboard")
+    risky = [i for i, item in enumerate(page.at_risk.items()) if item.values[0]]
+    assert risky
+    expected = set()
+    for i in risky:
+        expected |= set(page.at_risk.items()[i].key[1])
+    page.at_risk.click_item(risky[0])
+    assert _listed(qtbot, window) == set(page.at_risk.items()[risky[0]].key[1])
+    assert expected <= {a.client_id for a in board.at_risk}
+    # Clear shows every client again
+    clients_page.clear_filters()
+    assert len(_listed(qtbot, window)) == board.clients
+    # a complaints cell
+    window.show_page("dashboard")
+    grid = page.complaints.items()
+    row, col = next((r, c) for r, item in enumerate(grid) for c, v in enumerate(item.values) if v)
+    page.complaints.click_cell(row, col)
+    cell = next(c for c in board.complaints if c.age == row and c.severity == dashboard.SEVERITIES[col])
+    assert _listed(qtbot, window) == set(cell.client_ids)
+
+
+def test_the_period_selector_reloads_the_figures(qtbot, demo_ctx, window):
+    page = _open(qtbot, window)
+    assert page.board.date_from == dashboard.period("12m", demo_ctx.today())[0]
+    with qtbot.waitSignal(page.loaded, timeout=20_000):
+        page.period_combo.setCurrentIndex(page.period_combo.findData("quarter"))
+    start, end = dashboard.period("quarter", demo_ctx.today())
+    assert (page.board.date_from, page.board.date_to) == (start, end)
+    expected = dashboard.load_dashboard(demo_ctx, date_from=start, date_to=end)
+    assert [i.values for i in page.visits.items()] == [(m.planned, m.done) for m in expected.visits if m.planned or m.done]
+
+
+def test_a_manager_sees_my_portfolio(qtbot, ctx, tasks, settings):
+    from accountdesk.services import clients, users
+    from accountdesk.ui.main_window import MainWindow
+
+    alice = users.create_user(ctx, "alice", "Alice", "manager")
+    clients.create_client(ctx, name="别人的客户", tier="key", standard=True)
+    ctx.set_actor(alice)
+    mine = clients.create_client(ctx, name="我的客户", tier="key", standard=True)
+    win = MainWindow(ctx, tasks, settings)
+    qtbot.addWidget(win)
+    win.show()
+    page = _open(qtbot, win)
+    assert page.title.text() == "My portfolio" and not page.scope_combo.isVisible()
+    assert page.board.clients == 1 and page.board.owner_id == alice
+    assert {i.key: i.values[0] for i in page.pyramid.items()}["key"] == 1
+    page.served.click_item([i.key for i in page.served.items()].index("key"))
+    assert _listed(qtbot, win) == set()  # served to standard: nothing to list
+    assert mine not in standards_not_served(ctx)
+    tasks.wait(5000)
+
+
+def standards_not_served(ctx):
+    from accountdesk.services import standards
+
+    return standards.served_figures(ctx).not_served
+
+
+def test_the_chart_reports_a_point_under_the_mouse(qtbot, demo_ctx, window):
+    page = _open(qtbot, window)
+    page.visits.resize(400, 240)
+    page.visits.repaint()
+    rect, index = page.visits._hits[0]
+    assert page.visits.item_at(QPointF(rect.center())) == index
+    assert page.visits.item_at(QPointF(-5, -5)) is None
