@@ -10,6 +10,8 @@ choose). Qt runs offscreen. Figures (issue 4, point 10):
 - keystroke to updated list: a key typed into the client search until the list shows the new
   first page (the 150 ms typing pause is set to 0 here, so this is the work itself), against a
   raw SQL ``LIKE`` over client names on the same file (target p95 under 50 ms);
+- Today and Clients filled with data after the window appears (issue 15: under 300 ms; Today's
+  first part, the complaints, planned visits and tasks due, is what fills it);
 - workspace open: constructing and showing a client workspace until the event loop is idle,
   against showing an empty 12-tab ``QTabWidget`` (target under 150 ms);
 - resident memory with the whole 10,000-row client list loaded, against the bare window process
@@ -54,11 +56,13 @@ visible = []
 QTimer.singleShot(0, lambda: visible.append(time.time() - t0))
 def ready():
     page = w.pages[sys.argv[4]]
-    signal = page.model.query_finished if sys.argv[4] == "clients" else page.loaded
+    # Today is filled with data when its first, most urgent part is on screen (the rest follows)
+    signals = [page.model.query_finished] if sys.argv[4] == "clients" else [page.first_items_shown, page.loaded]
     def done():
         print("VISIBLE", visible[0], time.time() - t0, flush=True)
         os._exit(0)
-    signal.connect(lambda: QTimer.singleShot(0, done))
+    for signal in signals:
+        signal.connect(lambda: QTimer.singleShot(0, done))
 w.profile_opened.connect(ready)
 tasks.run_db(lambda: open_profile_in(Path(sys.argv[2])), on_result=w.attach)
 app.exec()
@@ -138,6 +142,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=10_000)
     parser.add_argument("--profile", type=Path)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--cold-only", action="store_true", help="only the cold-start figures")
     args = parser.parse_args()
     profile = ensure_profile(args.profile or Path(tempfile.gettempdir()) / f"accountdesk-bench-ui-{args.clients}",
                              args.clients)
@@ -163,6 +168,11 @@ def main() -> int:
         print(f"  app    main window visible ({start:<7})   {vis * 1000:8.0f} ms   ratio {vis / floor:5.2f}x"
               "   (target < 1500 ms, < 4x)")
         print(f"  app    {start:<7} screen filled with data  {ready * 1000:8.0f} ms   ratio {ready / floor:5.2f}x")
+        gap = statistics.median(r - v for v, r in values)
+        print(f"  app    {start:<7} filled after visible     {gap * 1000:8.0f} ms   (target < 300 ms)")
+
+    if args.cold_only:
+        return 0
 
     # -- in-process figures -----------------------------------------------------------------------
     from PySide6.QtCore import QEventLoop, QTimer

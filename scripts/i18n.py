@@ -34,6 +34,7 @@ AREAS = {
         "ui/workspace/attachments*.py", "ui/widgets/thumbnails.py", "reports/attachments.py",
     ],
     "demo": ["services/demo/*.py", "cli/demo.py"],
+    "calendar": ["services/calendar*.py", "ui/pages/calendar*.py"],
     "supervisor": [
         "domain/standards.py", "services/standards.py", "services/saved_views.py", "services/dashboard.py",
         "services/bulk.py", "ui/pages/dashboard*.py", "ui/dialogs/standards*.py", "ui/dialogs/bulk*.py",

@@ -188,11 +188,31 @@ def _people_condition(user_ids):
     return serves(user_ids)
 
 
-def _clients(ctx: AppContext, session: Session, user_ids: list[str] | None, *, assigned: bool = False):
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time()).astimezone()
+
+
+def _quick_clients(now: dt.datetime, today: dt.date, horizon: dt.date):
+    """A SELECT of the clients with an open complaint, a visit planned from today until the
+    horizon, or an open task due by then."""
+    end = _day_start(horizon + dt.timedelta(days=1))
+    return union(
+        select(Feedback.client_id).where(Feedback.deleted_at.is_(None), Feedback.due_at.is_not(None),
+                                         Feedback.status.in_(sorted(OPEN_STATUSES))),
+        select(Visit.client_id).where(Visit.status == VisitStatus.PLANNED.value, Visit.planned_start >= _day_start(today),
+                                      Visit.planned_start < end, Visit.deleted_at.is_(None)),
+        select(Task.client_id).where(Task.status == TaskStatus.OPEN.value, Task.due_on <= horizon,
+                                     Task.deleted_at.is_(None)),
+    )
+
+
+def _clients(ctx: AppContext, session: Session, user_ids: list[str] | None, *, assigned: bool = False, restrict=None):
     """Live clients in scope (and, with ``user_ids``, those these users own, back up or serve, and
     with ``assigned`` those where one of them is assigned an open item), excluding lost ones:
     ``(Names, a SELECT of their ids)``."""
     conditions = [Client.deleted_at.is_(None), Client.status != ClientStatus.LOST.value, scope_condition(ctx)]
+    if restrict is not None:
+        conditions.append(Client.id.in_(restrict))
     own = literal(True)
     if user_ids is not None:
         own = _people_condition(user_ids)
@@ -253,16 +273,25 @@ def agenda(ctx: AppContext, *, days: int = 7, user_id: str | None = None, scope:
             people = [ctx.actor.id]
         elif scope == "team":
             people = team_of(ctx, session) or [ctx.actor.id]
-        names, ids = _clients(ctx, session, people, assigned=scope != "all")
+        quick = only is not None and only <= QUICK_KINDS
+        restrict = None
+        full_horizon = horizon
+        if quick:
+            # What a screen shows at once: only the clients with an open complaint, a visit planned
+            # today or a task due (a handful of rows through indexes, not every client).
+            horizon = today
+            restrict = _quick_clients(now, today, horizon)
+        names, ids = _clients(ctx, session, people, assigned=scope != "all", restrict=restrict)
         if not names:
             return []
         def wanted(*kinds: str) -> bool:
             return only is None or bool(only & set(kinds))
 
         if wanted("visit_due", "visit_planned"):
-            items += _visit_items(session, names, ids, now, today, horizon, due=wanted("visit_due"))
+            items += _visit_items(session, names, ids, now, today, horizon, due=wanted("visit_due"),
+                                  since=_day_start(today) if quick else None)
         if wanted("complaint"):
-            items += _complaint_items(session, names, ids, now, today, horizon)
+            items += _complaint_items(session, names, ids, now, today, full_horizon)
         if wanted("equipment_service", "equipment_calibration"):
             items += _equipment_items(session, names, ids, today, horizon)
         if wanted("contract_renewal"):
@@ -358,7 +387,7 @@ def _visit_title(kind: str, title: str | None) -> str:
     return label(VisitKind, kind)
 
 
-def _visit_items(session, names, ids, now, today, horizon, *, due: bool = True) -> list[AgendaItem]:
+def _visit_items(session, names, ids, now, today, horizon, *, due: bool = True, since=None) -> list[AgendaItem]:
     out = []
     due = [s for s in plan_statuses_in(session, list(names), today) if s.scheduled is None and s.due <= horizon] if due else []
     owners = dict(session.execute(select(VisitPlan.id, VisitPlan.owner_id).where(
@@ -375,6 +404,7 @@ def _visit_items(session, names, ids, now, today, horizon, *, due: bool = True) 
             Visit.deleted_at.is_(None),
             Visit.status == VisitStatus.PLANNED.value,
             Visit.planned_start < horizon_end,
+            *([Visit.planned_start >= since] if since is not None else []),
         )
     ):
         due = local_date(v.planned_start)

@@ -16,7 +16,6 @@ When one is missing, an empty state says so; nothing else breaks.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..errors import AccountDeskError
 from ..i18n import N_, _
 from . import icons, style
 from .widgets.empty_state import EmptyState
@@ -114,21 +114,6 @@ def run_export(ctx, entry: ExportEntry, path: str, passphrase: str | None = None
     else:
         result = export_table(ctx, entry.what, path, entry.format)
     return result.count, str(result.path)
-
-
-def optional_class(module: str, name: str):
-    """A class from a module that may not exist yet (a colleague's screen); None if absent."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
-            return None
-        log.exception("cannot import %s", module)
-        return None
-    except Exception:  # noqa: BLE001 - a broken screen must not take the app down
-        log.exception("cannot import %s", module)
-        return None
-    return getattr(mod, name, None)
 
 
 class WorkspaceHost(QWidget):
@@ -454,22 +439,20 @@ class MainWindow(QMainWindow):
             page.server_changed.connect(self._server_changed)
             page.sign_in_requested.connect(self.sign_in)
             return page
-        if key in ("calendar", "feedback"):
-            cls = optional_class(f"accountdesk.ui.pages.{key}", f"{key.capitalize()}Page")
-            if cls is not None:
-                try:
-                    page = cls(self.ctx, self.tasks, self)
-                except Exception:  # noqa: BLE001 - a colleague's screen failing must not break the app
-                    log.exception("the %s screen failed to open", key)
-                else:
-                    opened = getattr(page, "client_opened", None)
-                    if opened is not None:
-                        opened.connect(self.open_client)
-                    item_opened = getattr(page, "item_open_requested", None)
-                    if item_opened is not None:  # opens the record on its tab, not just the client
-                        item_opened.connect(self.open_item)
-                    return page
-            return self._missing_page(key)
+        if key == "calendar":
+            from .pages.calendar import CalendarPage
+
+            page = CalendarPage(self.ctx, self.tasks, self)
+            page.client_opened.connect(self.open_client)
+            page.item_open_requested.connect(self.open_item)
+            return page
+        if key == "feedback":
+            from .pages.feedback import FeedbackPage
+
+            page = FeedbackPage(self.ctx, self.tasks, self)
+            page.client_opened.connect(self.open_client)
+            page.item_open_requested.connect(self.open_item)  # opens the record on its tab
+            return page
         raise KeyError(key)
 
     def show_clients_filtered(self, filters, description: str = "") -> None:
@@ -478,15 +461,6 @@ class MainWindow(QMainWindow):
         page = self.pages.get("clients")
         if page is not None:
             page.apply_filter(filters, description)
-
-    def _missing_page(self, key: str) -> QWidget:
-        if key == "calendar":
-            return EmptyState(_("The calendar is not available in this version"),
-                              _("Planned and done visits will appear here by month and week. "
-                                "Until then, plan visits from a client's workspace."), icon="calendar")
-        return EmptyState(_("The feedback queue is not available in this version"),
-                          _("Complaints, appeals and suggestions of all your clients will be listed here. "
-                            "Until then, record feedback in a client's workspace."), icon="feedback")
 
     def _locked(self) -> bool:
         lock = getattr(self, "app_lock", None)
@@ -549,18 +523,13 @@ class MainWindow(QMainWindow):
             return
         if self.current_key and self.stack.currentWidget() is not self.workspace_host:
             self._return_to = self.current_key
-        cls = optional_class("accountdesk.ui.workspace", "ClientWorkspace")
+        from .workspace import ClientWorkspace
+
         widget: QWidget | None = None
-        if cls is not None:
-            try:
-                widget = cls(self.ctx, self.tasks, client_id, self.workspace_host)
-            except Exception:  # noqa: BLE001
-                log.exception("the client workspace failed to open")
-                widget = None
-        if widget is None:
-            widget = EmptyState(_("The client workspace is not available in this version"),
-                                _("Contacts, visits, service and feedback of a client will open here."),
-                                icon="clients")
+        try:
+            widget = ClientWorkspace(self.ctx, self.tasks, client_id, self.workspace_host)
+        except AccountDeskError as exc:  # deleted or handed over meanwhile
+            widget = EmptyState(_("This client cannot be opened"), exc.message, icon="clients")
             self._load_client_title(client_id)
         else:
             known = getattr(widget, "client", None)  # the workspace has read its client already
@@ -599,11 +568,11 @@ class MainWindow(QMainWindow):
         """Bring the tab (and row) of one record forward; a conflict opens the review dialog."""
         try:
             if entity == "conflict":
-                dialog_cls = optional_class("accountdesk.ui.workspace", "ConflictsDialog")
-                if dialog_cls is not None:
-                    dialog = dialog_cls(self.ctx, client_id, self)
-                    dialog.open()
-                    self._conflicts_dialog = dialog
+                from .workspace import ConflictsDialog
+
+                dialog = ConflictsDialog(self.ctx, client_id, self)
+                dialog.open()
+                self._conflicts_dialog = dialog
                 return
             show_item = getattr(widget, "show_item", None)
             if show_item is not None:
@@ -618,11 +587,11 @@ class MainWindow(QMainWindow):
 
     def review_conflicts(self) -> None:
         """The conflict review dialog (both values, who and when, keep either) for all clients."""
-        dialog_cls = optional_class("accountdesk.ui.workspace", "ConflictsDialog")
-        if dialog_cls is None or self.ctx is None:
-            self.show_page("today")
+        from .workspace import ConflictsDialog
+
+        if self.ctx is None:
             return
-        dialog = dialog_cls(self.ctx, None, self)
+        dialog = ConflictsDialog(self.ctx, None, self)
         dialog.finished.connect(lambda _code: self.refresh_sync_status())
         dialog.open()
         self._conflicts_dialog = dialog
@@ -817,7 +786,9 @@ class MainWindow(QMainWindow):
         self._connected = status.connected
 
     def sync_engine_class(self):
-        return optional_class("accountdesk.sync.client", "SyncEngine")
+        from ..sync.client import SyncEngine
+
+        return SyncEngine
 
     def _server_and_user(self) -> tuple[str, str]:
         status = self.sync_indicator.status
@@ -827,27 +798,24 @@ class MainWindow(QMainWindow):
 
     def notify_client(self):
         """The server's notification calls for the signed-in user (None: no server or user yet)."""
-        from .dialogs.login import sync_library
+        from ..sync.client import SyncEngine
+        from ..sync.credentials import Credentials
 
         if self.sync_engine is None:
-            library = sync_library()
             url, user = self._server_and_user()
-            if library is None or not url or not user:
+            if not url or not user:
                 return None
-            engine_cls, credentials_cls = library
-            self.sync_engine = engine_cls(self.ctx, url, credentials_cls(url, user))
+            self.sync_engine = SyncEngine(self.ctx, url, Credentials(url, user))
         from ..sync.notify_api import NotifyClient
 
         return NotifyClient(self.sync_engine)
 
     def sync_now(self) -> None:
-        from .dialogs.login import run_sync, sync_library
+        from ..sync.client import SyncEngine
+        from ..sync.credentials import Credentials
+        from .dialogs.login import run_sync
 
         if self._sync_handle is not None:
-            return
-        library = sync_library()
-        if library is None:
-            self.statusBar().showMessage(_("Not connected: sync is not available in this version."), 8000)
             return
         url, user = self._server_and_user()
         if not url:
@@ -857,9 +825,8 @@ class MainWindow(QMainWindow):
             self.sign_in()
             return
         if self.sync_engine is None:
-            engine_cls, credentials_cls = library
             # no password: the refresh token in the keyring signs in; otherwise LoginRequired
-            self.sync_engine = engine_cls(self.ctx, url, credentials_cls(url, user))
+            self.sync_engine = SyncEngine(self.ctx, url, Credentials(url, user))
         engine = self.sync_engine
 
         def work(token, progress):

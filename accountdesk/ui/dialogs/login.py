@@ -28,16 +28,6 @@ from .. import icons
 log = logging.getLogger(__name__)
 
 
-def sync_library():
-    """``(SyncEngine, Credentials)`` from the sync library, or None when it is not installed."""
-    try:
-        from ...sync.client import SyncEngine
-        from ...sync.credentials import Credentials
-    except ImportError:
-        return None
-    return SyncEngine, Credentials
-
-
 def run_sync(engine, token, progress):
     """Run one sync on a worker thread, reporting ``progress(done, total, stage)``, and remember the
     outcome for the status bar."""
@@ -194,14 +184,14 @@ class LoginDialog(QDialog):
         if self._settings is not None:
             self._settings.set("server_url", url)
             self._settings.set("username", user)
-        library = sync_library()
-        if library is None or self.ctx is None:
+        if self.ctx is None:  # no profile open: the address is kept for the next start
             self.message.setObjectName("Hint")
             self.show_error("", _("The server address is saved. Signing in is not available in this version yet."))
             self._finish(url, close=False)
             return
-        engine_cls, credentials_cls = library
         from ...services import security
+        from ...sync.client import SyncEngine as engine_cls
+        from ...sync.credentials import Credentials as credentials_cls
 
         if security.join_needs_passphrase(self.ctx):
             # a company profile is encrypted before its first pull; with no system keyring, by a passphrase

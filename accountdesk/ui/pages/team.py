@@ -8,14 +8,9 @@ import logging
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QListWidget,
     QPushButton,
     QSplitter,
@@ -24,7 +19,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...errors import AccountDeskError, ValidationError
 from ...i18n import _
 from .. import icons
 from ..item_models.clients import ClientTableModel, IdRole
@@ -54,67 +48,6 @@ def load_team(ctx) -> dict:
     from ...services.handover import recent_handovers
 
     return {"owners": owners, "inactive": inactive, "needing": needing, "handovers": recent_handovers(ctx, 30)}
-
-
-class HandoverDialog(QDialog):
-    """Reassign a client: new owner, reason, checklist notes."""
-
-    def __init__(self, ctx, tasks, client_id: str, client_name: str, owners: list[OwnerRow], parent=None):
-        super().__init__(parent)
-        self._ctx = ctx
-        self._tasks = tasks
-        self._client_id = client_id
-        self.setWindowTitle(_("Hand over {client}").format(client=client_name))
-        self.setMinimumWidth(460)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 18, 20, 14)
-        form = QFormLayout()
-        self.owner_combo = QComboBox()
-        for o in owners:
-            self.owner_combo.addItem(o.name, o.user_id)
-        self.reason_edit = QLineEdit()
-        self.reason_edit.setPlaceholderText(_("e.g. the account manager left the company"))
-        self.notes_edit = QLineEdit()
-        form.addRow(_("New account manager"), self.owner_combo)
-        form.addRow(_("Reason"), self.reason_edit)
-        form.addRow(_("Notes"), self.notes_edit)
-        layout.addLayout(form)
-        self.error = QLabel()
-        self.error.setObjectName("Error")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(_("Hand over"))
-        self.ok_button.setObjectName("Primary")
-        buttons.accepted.connect(self._submit)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-    def _submit(self) -> None:
-        to_user = self.owner_combo.currentData()
-        reason = self.reason_edit.text().strip()
-        notes = self.notes_edit.text().strip()
-        ctx, client_id = self._ctx, self._client_id
-        self.ok_button.setEnabled(False)
-
-        def work():
-            from ...services.handover import hand_over_client
-
-            return hand_over_client(ctx, client_id, to_user, reason, notes=notes or None)
-
-        self._tasks.run_db(work, on_result=lambda _r: self.accept(), on_error=self._failed, name="handover")
-
-    def _failed(self, exc: BaseException) -> None:
-        self.ok_button.setEnabled(True)
-        if isinstance(exc, ValidationError):
-            self.error.setText("; ".join(m for _f, m in exc.errors))
-        elif isinstance(exc, AccountDeskError):
-            self.error.setText(exc.message)
-        else:
-            self.error.setText(_("The handover failed: {error}").format(error=exc))
-        self.error.show()
 
 
 def _client_table(model: ClientTableModel, columns: tuple[str, ...]) -> QTableView:
@@ -350,14 +283,9 @@ class TeamPage(QWidget):
         chosen = self.selected_client()
         if chosen is None:
             return
-        from ..main_window import optional_class
+        from ..workspace import HandoverDialog  # the workspace's dialog, with the checklist
 
-        shared = optional_class("accountdesk.ui.workspace", "HandoverDialog")
-        if shared is not None:  # the workspace's dialog, with the checklist
-            dialog = shared(self._ctx, chosen[0], self)
-        else:
-            owners = [o for o in self._owners if o.role in ("manager", "supervisor", "admin")] or self._owners
-            dialog = HandoverDialog(self._ctx, self._tasks, chosen[0], chosen[1], owners, self)
+        dialog = HandoverDialog(self._ctx, chosen[0], self)
         dialog.accepted.connect(self.refresh)
         dialog.open()
         self._dialog = dialog
