@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QCompleter,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -605,8 +604,9 @@ class CalendarPage(QWidget):
         return result
 
     def _export_clicked(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(self, _("Export visits"), "accountdesk-visits.ics",
-                                                    _("iCalendar files (*.ics)"))
+        from ..file_dialogs import save_file
+
+        path = save_file(self, _("Export visits"), "accountdesk-visits.ics", _("iCalendar files (*.ics)"))
         if not path:
             return
         try:
