@@ -225,6 +225,11 @@ def data_table(headers: list[str], rows: list[list], widths: list[float], *, rig
         style = head_style(h, widths[i], base)
         head.append(Paragraph(text(h), style) if style is not base else cell(h, widths[i], base))
     body = [[cell(value, widths[i], CELL_RIGHT if i in right else CELL) for i, value in enumerate(row)] for row in rows]
+    for row in body:  # a coloured figure (a Paragraph) in a right-aligned column is right-aligned too
+        for i in right:
+            value = row[i] if i < len(row) else None
+            if isinstance(value, Paragraph) and value.style.alignment == TA_LEFT:
+                value.style = ParagraphStyle(f"{value.style.name}_right", parent=value.style, alignment=TA_RIGHT)
     if more:
         body.append([Paragraph(text(more), NOTE_CELL)] + [""] * (len(headers) - 1))
     table = Table([head, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")

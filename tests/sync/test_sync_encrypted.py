@@ -83,3 +83,36 @@ def test_a_profile_joining_a_company_server_is_encrypted_before_its_first_pull(c
     assert loose_modes(laptop) == []
     status = json.loads(cli(laptop, "security", "status", "--json", env_extra=env).stdout)
     assert status["encrypted"] and status["mode"] == mode
+
+
+@pytest.mark.keyring
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_key_lost_from_the_keyring_is_said_and_signing_in_again_brings_the_data_back(company_server, tmp_path,
+                                                                                       encryption_on):
+    if not crypto.keyring_usable():
+        pytest.skip("no OS keyring here (scripts/test runs this in a D-Bus session with gnome-keyring)")
+    import hashlib
+
+    import keyring
+
+    laptop = tmp_path / "laptop"
+    sync = ["sync", "--server", company_server.url, "--user", "boss", "--password-stdin", "--json"]
+    out = cli(laptop, *sync, stdin=PASSWORD + "\n")
+    assert out.returncode == 0, out.stderr
+    profile_id = json.loads((laptop / crypto.DESCRIPTOR).read_text())["profile_id"]
+    keyring.delete_password(crypto.KEYRING_SERVICE, f"profile-key|{profile_id}")  # the keyring was reset
+    db = database_path(laptop)
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    out = cli(laptop, "clients", "list", "--json")
+    assert out.returncode == 4 and "keyring" in out.stderr and "start-fresh" in out.stderr
+    out = cli(laptop, *sync, stdin=PASSWORD + "\n")  # nothing is silently recreated, not even by a sync
+    assert out.returncode == 4 and hashlib.sha256(db.read_bytes()).hexdigest() == before
+    out = cli(laptop, "security", "start-fresh", "--json")
+    assert out.returncode == 0, out.stderr
+    aside = json.loads(out.stdout)["moved_to"]
+    assert hashlib.sha256((tmp_path / "laptop" / aside.split("/")[-1] / db.name).read_bytes()).hexdigest() == before
+    out = cli(laptop, *sync, stdin=PASSWORD + "\n")  # sign in again and re-sync
+    assert out.returncode == 0, out.stderr
+    out = cli(laptop, "clients", "list", "--json")
+    assert {c["name"] for c in json.loads(out.stdout)} >= set(SECRET_NAMES)
+    assert crypto.is_encrypted_file(db) and leaks(laptop, [s.encode() for s in SECRET_NAMES]) == []
