@@ -34,6 +34,7 @@ AREAS = {
         "ui/workspace/attachments*.py", "ui/widgets/thumbnails.py", "reports/attachments.py",
     ],
     "demo": ["services/demo/*.py", "cli/demo.py"],
+    "calendar": ["services/calendar*.py", "ui/pages/calendar*.py"],
     "supervisor": [
         "domain/standards.py", "services/standards.py", "services/saved_views.py", "services/dashboard.py",
         "services/bulk.py", "ui/pages/dashboard*.py", "ui/dialogs/standards*.py", "ui/dialogs/bulk*.py",
@@ -47,7 +48,7 @@ AREAS = {
     "server": ["server/**/*.py", "server/*.py"],
     "workspace": ["ui/workspace/**/*.py", "ui/workspace/*.py", "ui/forms/*.py", "ui/pages/calendar.py", "ui/pages/feedback.py"],
     "ui": ["ui/**/*.py", "ui/*.py"],
-    "reports": ["reports/**/*.py", "reports/*.py", "cli/report*.py", "cli/dossier.py", "services/dossier*.py"],
+    "reports": ["reports/**/*.py", "reports/*.py", "cli/report*.py", "cli/dossier.py", "services/dossier/*.py"],
     "io": ["io/**/*.py", "io/*.py", "cli/io*.py", "cli/imports.py", "cli/exports.py", "cli/backup.py", "cli/duplicates.py", "services/duplicates.py", "services/merge.py"],
     "cli": ["cli/*.py"],
     "core": ["*.py", "domain/*.py", "models/*.py", "store/*.py", "migrations/*.py", "services/*.py"],

@@ -106,10 +106,21 @@ def test_add_months_clamps_to_the_end_of_a_shorter_month(day, months, expected):
 
 
 def test_add_months_has_one_home():
-    from accountdesk.services import demo, equipment, scheduling
+    """Every module of the services, reports and io that has an ``add_months`` has domain/dates's."""
+    import importlib
+    import pkgutil
 
-    for module in (demo, equipment, scheduling, dossier):
-        assert module.add_months is add_months, module.__name__
+    import accountdesk
+
+    seen = 0
+    for info in pkgutil.walk_packages(accountdesk.__path__, "accountdesk."):
+        if not info.name.startswith(("accountdesk.services", "accountdesk.reports", "accountdesk.io")):
+            continue
+        module = importlib.import_module(info.name)
+        if hasattr(module, "add_months"):
+            seen += 1
+            assert module.add_months is add_months, info.name
+    assert seen >= 5  # agenda, equipment, scheduling, the dossier's and the demo's modules
 
 
 def test_a_restored_edit_brings_the_row_back_in_one_update(ctx):

@@ -111,6 +111,8 @@ class FileStore:
 
     _locks: dict[str, threading.Lock] = {}
     _locks_guard = threading.Lock()
+    #: sha -> (bytes hashed, running SHA-256) of uploads under way in this process
+    _hashes: dict[str, tuple[int, Any]] = {}
 
     def __init__(self, root: Path | str):
         self.root = Path(root)
@@ -163,27 +165,41 @@ class FileStore:
                 raise OffsetMismatch(current)
             if current + len(data) > size:
                 raise OffsetMismatch(current)
+            # The running hash of what this process received continues piece by piece; after a
+            # restart (or a piece another process took) it is made again from the file.
+            running = self._hashes.pop(sha, None)
+            if running is None or running[0] != current:
+                running = (current, self._hash_of(part, current))
+            h = running[1]
             if data:
-                with open(part, "ab") as f:
+                with open(part, "ab") as f:  # the page cache: a killed process loses nothing it wrote
                     f.write(data)
-                    f.flush()
-                    os.fsync(f.fileno())
+                h.update(data)
             elif not part.exists():
                 part.touch()
             current += len(data)
             if current == size:
-                self._finish(sha)
+                self._finish(sha, h)
+            else:
+                self._hashes[sha] = (current, h)
             return current
 
-    def _finish(self, sha: str) -> None:
-        part = self.part(sha)
+    @staticmethod
+    def _hash_of(part: Path, length: int):
         h = hashlib.sha256()
-        with open(part, "rb") as f:
-            while piece := f.read(1024 * 1024):
-                h.update(piece)
+        if length:
+            with open(part, "rb") as f:
+                while piece := f.read(1024 * 1024):
+                    h.update(piece)
+        return h
+
+    def _finish(self, sha: str, h) -> None:
+        part = self.part(sha)
         if h.hexdigest() != sha:
             part.unlink(missing_ok=True)
             raise HashMismatch()
+        with open(part, "rb+") as f:  # on the disk before it becomes the blob
+            os.fsync(f.fileno())
         target = self.path(sha)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(part, target)
@@ -284,6 +300,10 @@ def check_push(writer, op: str, fields: set[str], existing: dict[str, Any] | Non
 
 # -- HTTP ------------------------------------------------------------------------------------------
 
+class _BlobResponse(FileResponse):
+    chunk_size = 1024 * 1024  # (Starlette's default of 64 KB costs a send per 64 KB)
+
+
 class UploadStart(BaseModel):
     model_config = ConfigDict(extra="forbid")
     size: int = Field(ge=0, le=p.MAX_INT)
@@ -317,24 +337,37 @@ def router(db: Database, settings: Settings, store: FileStore, who_dep) -> APIRo
             raise ServerError(404, p.E_NOT_FOUND, "No such file.")
         return size
 
-    def _check_limits(conn: Connection, who, sha: str, size: int) -> None:
+    def _check_size(size: int) -> None:
         if settings.max_file_bytes > 0 and size > settings.max_file_bytes:
             raise ServerError(413, p.E_TOO_LARGE, f"The file is larger than the server's limit ({settings.max_file_bytes} bytes).",
                               limit=settings.max_file_bytes)
-        if settings.file_quota_bytes > 0 and not store.has(sha):
-            used = used_bytes(conn, who.user_id)
-            if used + size > settings.file_quota_bytes:
-                raise ServerError(413, E_QUOTA, "Your quota for files on the server is used up.",
-                                  quota=settings.file_quota_bytes, used=used)
 
-    def _record_blob(sha: str, size: int, who) -> None:
+    def _reserve(who, sha: str, size: int) -> None:
+        """Charge the blob to the user who uploads it first, before a byte is kept: their
+        uploads under way count against the quota too, and uploads side by side are counted one
+        after the other (the user's row is locked; SQLite serialises writers anyway)."""
+        _check_size(size)
         with db.write() as conn:
-            if conn.execute(select(t.blobs.c.sha256).where(t.blobs.c.sha256 == sha)).first() is None:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(insert(t.blobs).values(sha256=sha, size=size, uploaded_by=who.user_id, created_at=repo.utcnow()))
-                except IntegrityError:
-                    pass
+            if conn.execute(select(t.blobs.c.sha256).where(t.blobs.c.sha256 == sha)).first() is not None:
+                return  # charged already (to whoever started it)
+            if conn.dialect.name == "postgresql":
+                conn.execute(select(t.users.c.id).where(t.users.c.id == who.user_id).with_for_update())
+            if settings.file_quota_bytes > 0:
+                used = used_bytes(conn, who.user_id)
+                if used + size > settings.file_quota_bytes:
+                    raise ServerError(413, E_QUOTA, "Your quota for files on the server is used up.",
+                                      quota=settings.file_quota_bytes, used=used)
+            try:
+                with conn.begin_nested():  # another upload of the same bytes may have started meanwhile
+                    conn.execute(insert(t.blobs).values(sha256=sha, size=size, uploaded_by=who.user_id, created_at=repo.utcnow()))
+            except IntegrityError:
+                pass
+
+    def _release(sha: str) -> None:
+        """An upload thrown away (its bytes did not match): it no longer counts."""
+        if not store.has(sha):
+            with db.write() as conn:
+                conn.execute(t.blobs.delete().where(t.blobs.c.sha256 == sha))
 
     @r.get("/v1/files/limits", response_model=Limits)
     def limits(who: who_dep) -> Limits:
@@ -354,13 +387,13 @@ def router(db: Database, settings: Settings, store: FileStore, who_dep) -> APIRo
                 raise ServerError(409, p.E_BAD_REQUEST, "The size does not match the attachment's.")
             if store.has(sha):
                 return UploadState(offset=size, size=size, complete=True)
-            _check_limits(conn, who, sha, size)
+        _reserve(who, sha, size)
         if size == 0:  # nothing to send: the empty blob is made at once
             try:
                 store.append(sha, 0, b"", 0)
             except HashMismatch:
+                _release(sha)
                 raise ServerError(422, E_HASH, "The bytes do not match their hash; the upload was discarded.") from None
-            _record_blob(sha, 0, who)
             return UploadState(offset=0, size=0, complete=True)
         return UploadState(offset=store.offset(sha), size=size, complete=False)
 
@@ -379,15 +412,14 @@ def router(db: Database, settings: Settings, store: FileStore, who_dep) -> APIRo
                 size = _size_of(rec)
                 if store.has(sha):
                     return UploadState(offset=size, size=size, complete=True)
-                _check_limits(conn, who, sha, size)
+            _reserve(who, sha, size)
             try:
                 now = store.append(sha, offset, body, size)
             except OffsetMismatch as exc:
                 raise ServerError(409, E_OFFSET, "The piece does not continue the upload.", offset=exc.offset) from None
             except HashMismatch:
+                _release(sha)
                 raise ServerError(422, E_HASH, "The bytes do not match their hash; the upload was discarded.") from None
-            if now == size:
-                _record_blob(sha, size, who)
             return UploadState(offset=now, size=size, complete=now == size)
 
         state = await anyio.to_thread.run_sync(work)
@@ -400,8 +432,8 @@ def router(db: Database, settings: Settings, store: FileStore, who_dep) -> APIRo
             _allowed(conn, who, sha)
         if not store.has(sha):
             raise ServerError(404, E_NOT_UPLOADED, "The file has not reached the server yet.")
-        return FileResponse(store.path(sha), media_type="application/octet-stream",
-                            headers={"Content-Encoding": "identity", "Cache-Control": "no-store"})
+        return _BlobResponse(store.path(sha), media_type="application/octet-stream",
+                             headers={"Content-Encoding": "identity", "Cache-Control": "no-store"})
 
     return r
 
@@ -432,6 +464,12 @@ def purge(db: Database, store: FileStore, *, now: dt.datetime | None = None) -> 
     for f in store.stale_partials(PARTIAL_MAX_AGE):
         f.unlink(missing_ok=True)
         partials += 1
+    # uploads begun and abandoned: their reservation no longer counts against the quota
+    for sha, made in known.items():
+        made = made if made.tzinfo else made.replace(tzinfo=dt.UTC)
+        if not store.has(sha) and store.offset(sha) == 0 and now - made > PARTIAL_MAX_AGE:
+            with db.write() as conn:
+                conn.execute(t.blobs.delete().where(t.blobs.c.sha256 == sha))
     if removed or partials:
         log.info("files purge: %d blobs no record names, %d stale partial uploads removed", removed, partials)
     return {"files_removed": removed, "partials_removed": partials}

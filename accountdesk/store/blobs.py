@@ -172,18 +172,36 @@ def append(session: Session, sha256: str, offset: int, data: bytes) -> int:
     return blob.have
 
 
-def finish_download(session: Session, sha256: str) -> None:
-    """Check the hash of a fully received blob: complete when right, emptied (to be fetched
+def hash_stored(session: Session, sha256: str, upto: int):
+    """A running SHA-256 of the first ``upto`` stored bytes of a blob (a download resumed)."""
+    h = hashlib.sha256()
+    n = 0
+    for piece in iter_bytes(session, sha256):
+        piece = piece[: upto - n]
+        h.update(piece)
+        n += len(piece)
+        if n >= upto:
+            break
+    return h
+
+
+def finish_download(session: Session, sha256: str, running=None) -> None:
+    """Check the hash of a fully received blob (``running``: the hash kept while its bytes
+    arrived, else the stored bytes are read again): complete when right, emptied (to be fetched
     again from the start) when not."""
     blob = session.get(LocalBlob, sha256)
     if blob is None:
         return
-    h = hashlib.sha256()
-    n = 0
-    for piece in iter_bytes(session, sha256):
-        h.update(piece)
-        n += len(piece)
-    if h.hexdigest() != sha256 or n != blob.size:
+    if running is not None:
+        digest, n = running.hexdigest(), blob.have
+    else:
+        h = hashlib.sha256()
+        n = 0
+        for piece in iter_bytes(session, sha256):
+            h.update(piece)
+            n += len(piece)
+        digest = h.hexdigest()
+    if digest != sha256 or n != blob.size:
         session.execute(delete(BlobChunk).where(BlobChunk.sha256 == sha256))
         blob.have, blob.complete = 0, False
         blob.last_error = "corrupt"

@@ -406,10 +406,13 @@ def encrypt_in_place(path: Path, key: bytes) -> None:
     leftover = path.with_name(path.name + WIPE_SUFFIX)
     with contextlib.suppress(FileNotFoundError):
         leftover.unlink()
-    os.link(path, leftover)
     for suffix in SIDE_SUFFIXES:
         secure_remove(path.with_name(path.name + suffix))
-    os.replace(staged, path)  # the one step that switches: before it plaintext, after it encrypted
+    try:
+        os.link(path, leftover)
+    except OSError:  # a file system without hard links: two renames (finish_interrupted covers the gap)
+        os.replace(path, leftover)
+    os.replace(staged, path)  # the step that switches: before it plaintext, after it encrypted
     _fsync_dir(path.parent)
     secure_remove(leftover)
 
@@ -429,10 +432,18 @@ def finish_interrupted(path: Path) -> None:
     place: it is done again) or a plaintext copy left to overwrite."""
     path = Path(path)
     staged = path.with_name(path.name + ENCRYPTING_SUFFIX)
+    leftover = path.with_name(path.name + WIPE_SUFFIX)
+    if not path.exists() and leftover.exists():
+        # stopped between the two renames of a file system without hard links: the staged copy was
+        # complete and checked (it is renamed only then), else the plaintext goes back
+        os.replace(staged if staged.exists() else leftover, path)
     for p in (staged, *(staged.with_name(staged.name + s) for s in SIDE_SUFFIXES)):
         with contextlib.suppress(FileNotFoundError):
             p.unlink()
-    secure_remove(path.with_name(path.name + WIPE_SUFFIX))
+    if leftover.exists() and path.exists() and os.path.samefile(leftover, path):
+        leftover.unlink()  # stopped before the switch: the second name of the plaintext still in use
+    else:
+        secure_remove(leftover)
 
 
 # -- deciding and finding the key of a profile ---------------------------------------------------

@@ -20,6 +20,7 @@ sync, never inside it.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Callable
@@ -40,6 +41,8 @@ log = logging.getLogger("accountdesk.sync")
 
 #: Meta key of the limits the server announced (``max_file_bytes``, ``quota_bytes``, ...).
 META_FILE_LIMITS = "file_limits"
+#: Files transferred side by side.
+STREAMS = 3
 #: Bytes stored per transaction while downloading.
 COMMIT_BYTES = 4 * blobs.CHUNK
 
@@ -63,6 +66,12 @@ class FileReport:
     waiting: int = 0  # files the server does not have yet (another device still uploads them)
     failed: list[dict[str, str]] = field(default_factory=list)  # {"sha256", "error"}
     cancelled: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, name: str, n: int) -> None:
+        """Count (from the transfer threads)."""
+        with self._lock:
+            setattr(self, name, getattr(self, name) + n)
 
     def as_dict(self) -> dict[str, Any]:
         return {"uploaded": self.uploaded, "downloaded": self.downloaded, "bytes_up": self.bytes_up,
@@ -106,6 +115,8 @@ class FileSync:
         self.ctx = engine.ctx
         self.store = engine.store
         self.piece = 4 * 1024 * 1024
+        #: files transferred side by side
+        self.streams = STREAMS
 
     # -- HTTP ---------------------------------------------------------------------------------
     def _send(self, method: str, path: str, *, content: bytes | None = None, json_body: Any = None,
@@ -197,17 +208,37 @@ class FileSync:
             downs = self.wanted_downloads()
             total = sum(s for _sha, s, _n in ups) + sum(s for _sha, s, _n in downs)
             done = [0]
+            lock = threading.Lock()
 
             def step(n: int, name: str) -> None:
-                done[0] += n
-                notify(done[0], total, name)
+                with lock:
+                    done[0] += n
+                    now = done[0]
+                notify(now, total, name)
                 if cancel is not None and cancel.is_set():
                     raise _Stop
 
-            for sha, size, name in ups:
-                self._one(report, sha, name, lambda s=sha, z=size, n=name: self.upload(s, z, lambda k: step(k, n), report))
-            for sha, size, name in downs:
-                self._one(report, sha, name, lambda s=sha, z=size, n=name: self.download(s, z, lambda k: step(k, n), report))
+            # A few files at a time: while one piece is on the server's disk, the next is read
+            # from the profile and sent (the pieces of one file stay in order).
+            jobs = [(sha, name, lambda s=sha, z=size, n=name: self.upload(s, z, lambda k: step(k, n), report))
+                    for sha, size, name in ups]
+            jobs += [(sha, name, lambda s=sha, z=size, n=name: self.download(s, z, lambda k: step(k, n), report))
+                     for sha, size, name in downs]
+            if self.streams <= 1 or len(jobs) <= 1:
+                for sha, name, work in jobs:
+                    self._one(report, sha, name, work)
+            else:
+                from concurrent.futures import ThreadPoolExecutor
+
+                with ThreadPoolExecutor(max_workers=self.streams, thread_name_prefix="accountdesk-files") as pool:
+                    futures = [pool.submit(self._one, report, sha, name, work) for sha, name, work in jobs]
+                    try:
+                        for f in futures:
+                            f.result()
+                    except BaseException:
+                        for f in futures:
+                            f.cancel()
+                        raise
             self.prune()
         except _Stop:
             report.cancelled = True
@@ -248,11 +279,11 @@ class FileSync:
                 raise
             sent = int(state["offset"]) - offset
             offset = int(state["offset"])
-            report.bytes_up += max(sent, 0)
+            report.add("bytes_up", max(sent, 0))
             step(max(sent, 0))
         with self.store.write() as session:
             blobs.mark_uploaded(session, sha)
-        report.uploaded += 1
+        report.add("uploaded", 1)
 
     def download(self, sha: str, size: int, step: Callable[[int], None], report: FileReport) -> None:
         with self.store.write() as session:
@@ -261,7 +292,7 @@ class FileSync:
             try:
                 with self.store.write() as session:
                     blobs.finish_download(session, sha)
-                report.downloaded += 1
+                report.add("downloaded", 1)
                 return None
             except blobs.BlobCorrupt:
                 have = 0  # emptied: fetched again from the start
@@ -271,12 +302,12 @@ class FileSync:
                 self._check(resp) if resp.status_code >= 400 else None
             except Refused as exc:
                 if exc.code == E_NOT_UPLOADED:
-                    report.waiting += 1
+                    report.add("waiting", 1)
                     return
                 raise
             with self.store.write() as session:
                 blobs.finish_download(session, sha)
-            report.downloaded += 1
+            report.add("downloaded", 1)
             return
         e = self.engine
         with e._auth_lock:
@@ -298,7 +329,7 @@ class FileSync:
                         self._check(resp)
                     except Refused as exc:
                         if exc.code == E_NOT_UPLOADED:
-                            report.waiting += 1
+                            report.add("waiting", 1)
                             return None
                         raise
                 if resp.status_code == 200 and have:
@@ -306,29 +337,38 @@ class FileSync:
                     with self.store.write() as session:
                         blobs.drop(session, sha)
                         blobs.begin_download(session, sha, size)
+                if have:
+                    with self.store.read() as session:
+                        running = blobs.hash_stored(session, sha, have)
+                else:
+                    running = hashlib.sha256()
                 buf = bytearray()
                 offset = have
-                for part in resp.iter_raw(256 * 1024):
+                for part in resp.iter_raw(1024 * 1024):
                     buf += part
                     if len(buf) >= COMMIT_BYTES:
                         cut = len(buf) - len(buf) % blobs.CHUNK
+                        piece = bytes(buf[:cut])
                         with self.store.write() as session:
-                            blobs.append(session, sha, offset, bytes(buf[:cut]))
+                            blobs.append(session, sha, offset, piece)
+                        running.update(piece)
                         offset += cut
                         del buf[:cut]
-                        report.bytes_down += cut
+                        report.add("bytes_down", cut)
                         step(cut)
                 if buf:
+                    piece = bytes(buf)
                     with self.store.write() as session:
-                        blobs.append(session, sha, offset, bytes(buf))
+                        blobs.append(session, sha, offset, piece)
+                    running.update(piece)
                     offset += len(buf)
-                    report.bytes_down += len(buf)
+                    report.add("bytes_down", len(buf))
                     step(len(buf))
         except httpx.TransportError as exc:
             raise ServerUnreachable(_("The sync server cannot be reached ({error}).").format(error=type(exc).__name__)) from exc
         with self.store.write() as session:
-            blobs.finish_download(session, sha)
-        report.downloaded += 1
+            blobs.finish_download(session, sha, running)
+        report.add("downloaded", 1)
         return None
 
     def prune(self) -> int:

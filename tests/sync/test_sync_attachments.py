@@ -20,7 +20,10 @@ from accountdesk.models import OutboxEntry
 from accountdesk.server import files as server_files
 from accountdesk.services import attachments as A
 from accountdesk.services import clients, team
+from accountdesk.services.context import open_profile
 from accountdesk.sync import protocol as p
+from accountdesk.sync.client import SyncEngine
+from accountdesk.sync.credentials import Credentials
 from accountdesk.sync.files import FileSync
 
 HEADERS = {p.HEADER_PROTOCOL: str(PROTOCOL_VERSION), p.HEADER_SCHEMA: str(SCHEMA_VERSION)}
@@ -267,7 +270,10 @@ def test_over_the_limit_and_over_the_quota_are_clear_refusals(own_server, make_d
         files = FileSync(dev.engine).run()
         assert files.uploaded == 2 and len(files.failed) == 1
         assert files.failed[0]["code"] == "quota_exceeded" and "quota" in files.failed[0]["error"]
-        assert A.transfer_errors(dev.ctx)[A.get_attachment(dev.ctx, third)["sha256"]] == files.failed[0]["error"]
+        # which of the three is refused depends on which upload asked last (they go side by side)
+        assert A.transfer_errors(dev.ctx)[files.failed[0]["sha256"]] == files.failed[0]["error"]
+        assert files.failed[0]["sha256"] in {r["sha256"] for r in A.list_attachments(dev.ctx, cid)}
+        assert A.get_attachment(dev.ctx, third)["available"] is True  # still on the laptop, sent once room is made
     finally:
         dev.close()
 
@@ -293,6 +299,10 @@ print("finished", flush=True)
 
 
 def _spawn(dev, server, user: str) -> subprocess.Popen:
+    """The laptop's file transfer in a process of its own (the test's handle on the profile is
+    closed first: one process per profile, as on a laptop)."""
+    dev.engine.close()
+    dev.ctx.close()
     return subprocess.Popen([sys.executable, "-c", UPLOADER, str(dev.path), server.url, user, PASSWORD],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
@@ -321,7 +331,9 @@ def test_kill_the_laptop_mid_upload_and_mid_download_then_resume(server, make_de
     store = _store(server)
     kept = store.offset(sha)
     assert 0 < kept < len(data) and not store.has(sha)
-    _rows, files = sync_all(a)  # the engine reconnects; the upload continues where the server stands
+    a.ctx = open_profile(a.path, now=a.clock.now, wall_ms=a.clock.wall_ms)
+    a.engine = SyncEngine(a.ctx, server.url, Credentials(server.url, "alice", password=PASSWORD, use_keyring=False))
+    _rows, files = sync_all(a)  # the upload continues where the server stands
     assert files.uploaded == 1 and files.bytes_up == len(data) - kept
     assert store.path(sha).read_bytes() == data and store.offset(sha) == 0
     g = make_device("gong")
@@ -330,15 +342,13 @@ def test_kill_the_laptop_mid_upload_and_mid_download_then_resume(server, make_de
     _wait_progress(proc, 4 * 1024 * 1024)
     proc.kill()
     proc.wait()
+    g.ctx = open_profile(g.path, now=g.clock.now, wall_ms=g.clock.wall_ms)
     with g.ctx.read() as s:
         from accountdesk.models import LocalBlob
 
         blob = s.get(LocalBlob, sha)
         assert blob is not None and not blob.complete and 0 < blob.have < len(data)
         have = blob.have
-    from accountdesk.sync.client import SyncEngine
-    from accountdesk.sync.credentials import Credentials
-
     g.engine = SyncEngine(g.ctx, server.url, Credentials(server.url, "gong", password=PASSWORD, use_keyring=False))
     _rows, files = sync_all(g)
     assert files.downloaded == 1 and files.bytes_down == len(data) - have
@@ -358,9 +368,7 @@ def test_kill_the_server_mid_upload_then_resume(server, make_device, tmp_path):
     out = proc.communicate(timeout=60)[0].decode()
     assert "finished" not in out  # the laptop saw the server go away
     server.start(port=server.port)
-    from accountdesk.sync.client import SyncEngine
-    from accountdesk.sync.credentials import Credentials
-
+    a.ctx = open_profile(a.path, now=a.clock.now, wall_ms=a.clock.wall_ms)
     a.engine = SyncEngine(a.ctx, server.url, Credentials(server.url, "alice", password=PASSWORD, use_keyring=False))
     _rows, files = sync_all(a)
     assert files.uploaded == 1
@@ -417,3 +425,76 @@ def test_command_lines_end_to_end(server, make_device, capsys, tmp_path):
     assert target.read_bytes() == photo.read_bytes()
     code, out, err = run([*two, "attachments", "sync", "--password-stdin", "--json"], PASSWORD + "\n")
     assert code == 0 and json.loads(out)["downloaded"] == 0
+
+
+def test_a_200_mb_file_and_hostile_names_travel_between_laptops(own_server, tmp_path):
+    from sync_env import Device
+
+    srv = own_server(env={"ACCOUNTDESK_MAX_FILE_MB": "250"})
+    srv.add_user("alice", "manager")
+    one, two = Device(tmp_path / "one", srv, "alice"), Device(tmp_path / "two", srv, "alice")
+    try:
+        one.sync()
+        cid = clients.create_client(one.ctx, name="Big Files Ltd")
+        FileSync(one.engine).refresh_limits()
+        big = tmp_path / "scan.tif"
+        with open(big, "wb") as f:
+            for _ in range(200):
+                f.write(os.urandom(1024 * 1024))
+        big_id = A.add_file(one.ctx, cid, big)
+        names = {"CON.txt": b"con", "../../escape.txt": b"escape", "x" * 250 + ".pdf": b"long", "a\x00b.txt": b"nul",
+                 "汉" * 90 + ".jpg": b"cjk"}
+        src = tmp_path / "src.bin"
+        for name, data in names.items():
+            src.write_bytes(data)
+            A.add_file(one.ctx, cid, src, file_name=name)
+        one.sync()
+        up = FileSync(one.engine).run()
+        assert up.uploaded == 6 and not up.failed
+        two.sync()
+        down = FileSync(two.engine).run()
+        assert down.downloaded == 6 and down.bytes_down == 200 * 1024 * 1024 + sum(map(len, names.values()))
+        out = A.export_attachment(two.ctx, big_id, tmp_path / "copy.tif")
+        assert _sha(out.read_bytes()) == _sha(big.read_bytes())
+        folder = tmp_path / "exported"
+        folder.mkdir()
+        got = {}
+        for row in A.list_attachments(two.ctx, cid):
+            if row["id"] != big_id:
+                path = A.export_attachment(two.ctx, row["id"], folder)
+                assert path.parent == folder
+                got[path.read_bytes()] = path.name
+        assert set(got) == set(names.values())
+        assert got[b"con"] == "_CON.txt" and got[b"escape"] == "escape.txt" and len(got[b"long"].encode()) <= 255
+        assert not (tmp_path / "escape.txt").exists()
+    finally:
+        one.close()
+        two.close()
+
+
+def test_files_no_record_names_are_purged_after_the_retention(server, make_device, tmp_path):
+    import datetime as dt
+
+    from accountdesk.server import retention
+
+    a, boss, cid = _setup(server, make_device)
+    kept, gone = os.urandom(50_000), os.urandom(60_000)
+    A.add_file(a.ctx, cid, _write(tmp_path, "kept.jpg", kept))
+    gone_id = A.add_file(a.ctx, cid, _write(tmp_path, "gone.jpg", gone))
+    sync_all(a)
+    store = _store(server)
+    assert store.has(_sha(kept)) and store.has(_sha(gone))
+    A.delete_attachment(a.ctx, gone_id)
+    a.sync()
+    stale = store.part("f" * 64)
+    stale.write_bytes(b"half an upload")
+    old = (dt.datetime.now() - dt.timedelta(days=8)).timestamp()
+    os.utime(stale, (old, old))
+    result = retention.purge(server.db, dt.timedelta(0))  # the tombstone goes; its file stays a day
+    assert result["purged"] >= 1 and store.has(_sha(gone)) and result["partials_removed"] == 1
+    later = server_files.purge(server.db, store, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=2))
+    assert later["files_removed"] == 1 and not store.has(_sha(gone)) and store.has(_sha(kept))
+    from accountdesk.server import tables as t
+
+    with server.db.read() as conn:
+        assert {r[0] for r in conn.execute(select(t.blobs.c.sha256))} == {_sha(kept)}

@@ -64,3 +64,27 @@ def test_only_supervisors_define_standards_and_views_are_their_users(server, mak
     a2.sync()
     [view] = saved_views.list_views(a2.ctx, "clients")
     assert view.name == "华南重点" and view.filters == {"tier": "key", "province": "广东省"}
+
+
+def test_a_bulk_edit_and_its_undo_reach_the_other_laptop_with_field_history(server, make_device):
+    from accountdesk.services import bulk, records
+
+    server.add_user("boss", "supervisor")
+    server.add_user("alice", "manager")
+    boss = make_device("boss")
+    boss.sync()
+    ids = [clients.create_client(boss.ctx, name=f"客户{i}", tier="standard", owner_id=None) for i in range(3)]
+    boss.sync()
+    change = bulk.bulk_edit(boss.ctx, "clients", ids, {"tier": "key", "province": "浙江"}, add_tags=["华东"])
+    assert boss.sync().rejected == 0
+    other = make_device("boss")
+    other.sync()
+    assert {records.get_record(other.ctx, "client", c)["tier"] for c in ids} == {"key"}
+    for cid in ids:
+        history = [e for e in boss.engine.history(cid, "tier") if e.new == "key"]
+        assert history and history[0].old == "standard" and history[0].username == "boss"
+    bulk.undo(boss.ctx, change)
+    boss.sync()
+    other.sync()
+    assert {records.get_record(other.ctx, "client", c)["tier"] for c in ids} == {"standard"}
+    assert {tuple(records.get_record(other.ctx, "client", c)["tags"]) for c in ids} == {()}

@@ -21,7 +21,7 @@ def demo_ctx(ctx):
 def _open(qtbot, window):
     window.show_page("dashboard")
     page = window.pages["dashboard"]
-    qtbot.waitUntil(lambda: page.board is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: page.board is not None and bool(page.board.served.by_tier), timeout=30_000)
     return page
 
 

@@ -8,6 +8,8 @@ behind the figure (``filter_requested``).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -53,7 +55,7 @@ def _card(title: QLabel, chart: QWidget, hint: QLabel | None = None) -> QFrame:
 class DashboardPage(QWidget):
     #: The client list to show: (ClientFilter, a short description of it).
     filter_requested = Signal(object, str)
-    #: The figures arrived and the charts show them.
+    #: Every figure arrived and the charts show them.
     loaded = Signal()
 
     def __init__(self, tasks, parent=None, ctx=None):
@@ -62,6 +64,9 @@ class DashboardPage(QWidget):
         self._ctx = None
         self.board = None
         self._names: dict[str | None, str] = {}
+        self._generation = 0
+        self._standing = None
+        self._standing_key = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 20, 24, 12)
         head = QHBoxLayout()
@@ -71,8 +76,8 @@ class DashboardPage(QWidget):
         self.summary.setObjectName("Count")
         self.scope_combo = QComboBox()
         self.period_combo = QComboBox()
-        self.scope_combo.currentIndexChanged.connect(self.refresh)
-        self.period_combo.currentIndexChanged.connect(self.refresh)
+        self.scope_combo.currentIndexChanged.connect(self.reload)
+        self.period_combo.currentIndexChanged.connect(self.reload)
         head.addWidget(self.title)
         head.addSpacing(8)
         head.addWidget(self.summary, 0, Qt.AlignmentFlag.AlignBottom)
@@ -170,7 +175,13 @@ class DashboardPage(QWidget):
         return None
 
     def refresh(self) -> None:
-        """Reload the figures in the background (database lane)."""
+        """Reload every figure (the data changed)."""
+        self.invalidate()
+        self.reload()
+
+    def reload(self, *_args) -> None:
+        """Reload the figures in the background (database lane); served to standard and the
+        at-risk clients are kept from earlier today unless :meth:`invalidate` was called."""
         if self._ctx is None:
             return
         from ...services import dashboard
@@ -180,18 +191,52 @@ class DashboardPage(QWidget):
         preset = self.period_combo.currentData() or "12m"
         self.title.setText(_("My portfolio") if owner is not None else _("Dashboard"))
 
+        self._generation += 1
+        generation = self._generation
+        standing = self._standing if self._standing_key == (ctx.today(), owner) else None
+
         def work():
             from ...services.users import list_users
 
             date_from, date_to = dashboard.period(preset, ctx.today())
-            board = dashboard.load_dashboard(ctx, date_from=date_from, date_to=date_to, owner_id=owner)
+            board = dashboard.load_dashboard(ctx, date_from=date_from, date_to=date_to, owner_id=owner,
+                                             standing=standing or False)
             names = {u["id"]: u["display_name"] for u in list_users(ctx, include_inactive=True)}
             return board, names
 
-        self._tasks.run_db(work, on_result=self._arrived, on_error=self._failed, name="dashboard")
+        # Two steps on the database lane: the period's figures first (shown at once), then what
+        # needs every cadence and the health of every client (served to standard, at-risk),
+        # kept for the day so that another period does not compute it again.
+        self._tasks.run_db(work, on_result=lambda r: self._arrived(generation, r), on_error=self._failed, name="dashboard")
+        if standing is None:
+            self._standing = None
 
-    def _arrived(self, result) -> None:
-        self.board, self._names = result
+            def slow():
+                return dashboard.load_standing(ctx, owner_id=owner)
+
+            self._tasks.run_db(slow, on_result=lambda r: self._standing_arrived(generation, (ctx.today(), owner), r),
+                               on_error=self._failed, name="dashboard-standing")
+
+    def invalidate(self) -> None:
+        """Forget the cached served-to-standard and at-risk figures (data changed)."""
+        self._standing_key = None
+
+    def _arrived(self, generation: int, result) -> None:
+        if generation != self._generation:
+            return
+        board, self._names = result
+        self.board = board
+        if self._standing is not None and not board.served.by_tier:
+            self.board = replace(board, served=self._standing.served, at_risk=self._standing.at_risk)
+        self._show(self.board)
+        if self.board.served.by_tier:
+            self.loaded.emit()
+
+    def _standing_arrived(self, generation: int, key, standing) -> None:
+        self._standing, self._standing_key = standing, key
+        if generation != self._generation or self.board is None:
+            return
+        self.board = replace(self.board, served=standing.served, at_risk=standing.at_risk)
         self._show(self.board)
         self.loaded.emit()
 
@@ -226,16 +271,19 @@ class DashboardPage(QWidget):
         renew = {t: [m for m in board.renewals if m.tier == t] for t in tiers}
         self.renewals.set_items([ChartItem(label(Tier, t), (len(renew[t]),), ("ids", tuple(m.client_id for m in renew[t])))
                                  for t in tiers], empty=_("No renewals due."))
+        pending = not board.served.by_tier
         risk = {t: [m for m in board.at_risk if m.tier == t] for t in tiers}
-        self.at_risk.set_items([ChartItem(label(Tier, t), (len(risk[t]),), ("ids", tuple(m.client_id for m in risk[t])))
-                                for t in tiers])
+        self.at_risk.set_items([] if pending else [
+            ChartItem(label(Tier, t), (len(risk[t]),), ("ids", tuple(m.client_id for m in risk[t]))) for t in tiers],
+            empty=_("Computing…"))
         served = {f.key: f for f in board.served.by_tier}
         self.served.set_items([ChartItem(label(Tier, t), (served[t].served,), t,
-                                         text=f"{served[t].served} / {served[t].clients}") for t in tiers if t in served])
+                                         text=f"{served[t].served} / {served[t].clients}") for t in tiers if t in served],
+                              empty=_("Computing…"))
         self.served_by_manager.set_items(
             [ChartItem(self._names.get(f.key, "") if f.key else _("(no account manager)"), (f.served,), f.key or "",
                        text=f"{f.served} / {f.clients}") for f in board.served.by_manager],
-            empty=_("No clients."))
+            empty=_("Computing…") if pending else _("No clients."))
 
     # -- click-through -----------------------------------------------------------------------
     def _activated(self, chart: str, key) -> None:

@@ -1,0 +1,67 @@
+"""The read side of the printed reports: frozen DTOs for the dossier, handover and portfolio PDFs.
+
+The reports (``accountdesk.reports``) never see a session: they take what this module returns.
+Every query lives here; each loader reads a batch of clients with a few ``IN (...)`` queries
+(one per table), so that 200 dossiers cost about as many queries as one.
+
+Confidential values (annual fees, opportunity values, client-service value estimates and
+confidential service notes) are left out here — set to ``None`` or dropped — for an actor who
+may not see them, so that no report can print them by accident.
+"""
+
+from __future__ import annotations
+
+from .client import (  # noqa: F401
+    AUDIENCES,
+    check_audience,
+    checklist_detail,
+    checklist_line,
+    load_dossier,
+    load_dossiers,
+)
+
+# By report: client (the dossier), handover, portfolio; records (the dossier's frozen records),
+# common (batched reads); every public name is re-exported here.
+from .common import (  # noqa: F401
+    DONE_ITEMS,
+)
+from .handover import (  # noqa: F401
+    load_handover,
+)
+from .portfolio import (  # noqa: F401
+    TIER_ORDER,
+    AtRiskClient,
+    BandRow,
+    ComplaintMonth,
+    ManagerVisits,
+    MismatchRow,
+    OverdueVisit,
+    PeriodScore,
+    PortfolioData,
+    RenewalDue,
+    SegmentRow,
+    TierRow,
+    load_portfolio,
+)
+from .records import (  # noqa: F401
+    ChecklistItem,
+    ClientDossier,
+    ClientProfile,
+    CommitmentInfo,
+    ContactInfo,
+    EquipmentInfo,
+    FeedbackInfo,
+    HandoverInfo,
+    HandoverReportData,
+    HealthInfo,
+    ImprovementItemInfo,
+    NoteInfo,
+    OpportunityInfo,
+    OwnershipInfo,
+    RiskInfo,
+    ServiceInfo,
+    SurveyInfo,
+    TeamMemberInfo,
+    VisitInfo,
+    VisitPlanInfo,
+)

@@ -1,0 +1,248 @@
+"""Attachment files (issue 18): upload and download of ``--total-mb`` (default 1024) in files of
+100 KB–20 MB through AccountDesk's file sync, against a plain HTTP file transfer of the same
+files on loopback measured in the same run; with the peak memory of the laptop processes and of
+the server.
+
+    python benchmarks/bench_files.py [--total-mb 1024] [--sqlite]
+
+- setup (not timed): a laptop signs in, makes a client and attaches the files (hashed and stored
+  in its profile), then syncs the rows;
+- ``upload``: that laptop's file sync sends every file (pieces of 4 MB, each acknowledged after it
+  reached the server's disk; the hash checked at the end);
+- ``download``: a second laptop of the same user syncs the rows, then its file sync fetches every
+  file (stored in its profile as it arrives, hash checked);
+- floor: the same files PUT to and GET from a plain threaded HTTP server (Python's http.server,
+  the bytes written to disk as they come) with the same HTTP client (httpx), streaming.
+
+Target: at least half the floor's throughput each way; the laptop's and the server's memory flat
+(not growing with the amount transferred).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+os.environ.setdefault("ACCOUNTDESK_ARGON2_TEST", "1")
+os.environ.setdefault("ACCOUNTDESK_PLAIN_STORE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+PASSWORD = "bench-password-1"
+MB = 1024 * 1024
+
+
+def _peak_mb(pid: str = "self") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _children(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+
+
+def _engine(profile: str, base: str):
+    from accountdesk.services.context import open_profile
+    from accountdesk.sync.client import SyncEngine
+    from accountdesk.sync.credentials import Credentials
+
+    ctx = open_profile(Path(profile))
+    return ctx, SyncEngine(ctx, base, Credentials(base, "alice", password=PASSWORD, use_keyring=False))
+
+
+def child(mode: str, profile: str, base: str, folder: str) -> None:
+    """One laptop process; prints a JSON line."""
+    from accountdesk.services import attachments as A
+    from accountdesk.services import clients
+    from accountdesk.sync.files import FileSync
+
+    ctx, engine = _engine(profile, base)
+    start = time.perf_counter()
+    out: dict = {}
+    if mode == "add":
+        engine.sync()
+        FileSync(engine).refresh_limits()
+        cid = clients.create_client(ctx, name="Bench files Ltd")
+        for f in sorted(Path(folder).iterdir()):
+            A.add_file(ctx, cid, f)
+        engine.sync()
+    elif mode == "upload":
+        report = FileSync(engine).run()
+        out = {"files": report.uploaded, "bytes": report.bytes_up, "failed": report.failed}
+    elif mode == "download":
+        engine.sync()
+        start = time.perf_counter()
+        report = FileSync(engine).run()
+        out = {"files": report.downloaded, "bytes": report.bytes_down, "failed": report.failed}
+    out.update(seconds=time.perf_counter() - start, peak_mb=_peak_mb())
+    engine.close()
+    ctx.close()
+    print(json.dumps(out))
+
+
+def run_child(mode: str, profile: Path, base: str, folder: Path) -> dict:
+    res = subprocess.run([sys.executable, __file__, "--child", mode, str(profile), base, str(folder)],
+                         capture_output=True, text=True, check=False)
+    if res.returncode != 0:
+        raise SystemExit(f"the laptop process ({mode}) failed:\n" + res.stderr[-3000:])
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def make_files(folder: Path, total: int, seed: int) -> list[int]:
+    """Files of 100 KB–20 MB (log-uniform sizes) adding up to ``total`` bytes, random content."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True)
+    sizes, left = [], total
+    while left > 0:
+        size = min(left, int(10 ** rng.uniform(5, 7.3)))  # 100 KB .. 20 MB
+        sizes.append(size)
+        left -= size
+    block = os.urandom(MB)
+    for i, size in enumerate(sizes):
+        with open(folder / f"file-{i:04d}.bin", "wb") as f:
+            head = rng.randbytes(64)  # every file distinct
+            f.write(head)
+            written = len(head)
+            while written < size:
+                piece = block[: min(MB, size - written)]
+                f.write(piece)
+                written += len(piece)
+    return sizes
+
+
+class _Plain(SimpleHTTPRequestHandler):
+    """GET serves the folder; PUT writes the body to a file as it arrives."""
+
+    def log_message(self, *_a) -> None:
+        pass
+
+    def do_PUT(self) -> None:  # noqa: N802
+        length = int(self.headers["Content-Length"])
+        target = Path(self.directory) / "put" / Path(self.path).name
+        with open(target, "wb") as f:
+            while length:
+                piece = self.rfile.read(min(length, MB))
+                f.write(piece)
+                length -= len(piece)
+            f.flush()
+            os.fsync(f.fileno())
+        self.send_response(201)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def plain_floor(folder: Path, workdir: Path) -> tuple[float, float]:
+    """Seconds to PUT every file to, then GET every file from, a plain HTTP server on loopback."""
+    import functools
+
+    import httpx
+
+    served = workdir / "plain"
+    (served / "put").mkdir(parents=True)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Plain, directory=str(served)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    files = sorted(folder.iterdir())
+    with httpx.Client(base_url=base, timeout=120) as client:
+        start = time.perf_counter()
+        for f in files:
+            with open(f, "rb") as body:
+                client.put(f"/{f.name}", content=body, headers={"Content-Length": str(f.stat().st_size)}).raise_for_status()
+        up = time.perf_counter() - start
+        start = time.perf_counter()
+        got = workdir / "plain-got"
+        got.mkdir()
+        for f in files:
+            with client.stream("GET", f"/put/{f.name}") as resp, open(got / f.name, "wb") as out:
+                resp.raise_for_status()
+                for piece in resp.iter_raw(256 * 1024):
+                    out.write(piece)
+        down = time.perf_counter() - start
+    server.shutdown()
+    return up, down
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--total-mb", type=int, default=1024)
+    parser.add_argument("--sqlite", action="store_true", help="the server on its embedded SQLite (else PostgreSQL)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=2, help="server processes (one per core, as docs/server.md advises)")
+    args = parser.parse_args(argv)
+    import httpx
+    from bench_sync import free_port, make_database
+
+    from accountdesk.server import admin
+    from accountdesk.server.db import Database
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-files-"))
+    url, drop = make_database(args.sqlite, workdir)
+    db = Database(url)
+    db.migrate()
+    proc = None
+    try:
+        admin.add_user(db, "alice", "manager", PASSWORD)
+        port = free_port()
+        env = dict(os.environ, ACCOUNTDESK_MAX_FILE_MB="64", ACCOUNTDESK_FILE_QUOTA_MB="0",
+                   ACCOUNTDESK_SERVER_FILES_DIR=str(workdir / "server-files"))
+        log = open(workdir / "server.log", "ab")  # noqa: SIM115
+        proc = subprocess.Popen([sys.executable, "-m", "accountdesk.server.cli", "--database-url", url, "serve", "--port",
+                                 str(port), "--workers", str(args.workers)], stdout=log, stderr=subprocess.STDOUT, env=env)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        folder = workdir / "files"
+        t0 = time.perf_counter()
+        sizes = make_files(folder, args.total_mb * MB, args.seed)
+        total = sum(sizes)
+        print(f"setup: {len(sizes)} files, {total / MB:.0f} MB (100 KB–20 MB each), made in {time.perf_counter() - t0:.1f} s; "
+              f"server on {'SQLite' if args.sqlite else 'PostgreSQL'}")
+        add = run_child("add", workdir / "laptop-1", base, folder)
+        print(f"attach (laptop, not in the transfer figures): {total / MB / add['seconds']:.0f} MB/s "
+              f"({add['seconds']:.1f} s, hashing and storing in the profile)")
+        server_pids = [str(proc.pid)] + _children(proc.pid)
+        server_before = sum(_peak_mb(pid) for pid in server_pids)
+        up = run_child("upload", workdir / "laptop-1", base, folder)
+        down = run_child("download", workdir / "laptop-2", base, folder)
+        server_after = sum(_peak_mb(pid) for pid in server_pids if Path(f"/proc/{pid}").exists())
+        floor_up, floor_down = plain_floor(folder, workdir)
+        assert up["bytes"] == total and down["bytes"] == total, (up, down)
+        for name, ours, floor in (("upload", up, floor_up), ("download", down, floor_down)):
+            rate, floor_rate = total / MB / ours["seconds"], total / MB / floor
+            print(f"{name}: {ours['files']} files, {rate:.0f} MB/s vs plain HTTP {floor_rate:.0f} MB/s = "
+                  f"{rate / floor_rate:.2f}x the floor (target >= 0.5); laptop peak memory {ours['peak_mb']:.0f} MB")
+        print(f"server peak memory ({len(server_pids)} processes): {server_before:.0f} MB after start-up and setup, {server_after:.0f} MB after "
+              f"{2 * total / MB:.0f} MB transferred")
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(10)
+        db.close()
+        drop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(*sys.argv[2:6])
+        sys.exit(0)
+    sys.exit(main())
