@@ -61,6 +61,9 @@ OPTIONS: dict[str, Option] = {
         Option("today_kinds", list, []),
         #: The folder the last file dialog was left in (file dialogs open there).
         Option("last_folder", str, ""),
+        #: Calendar: the kinds of entry hidden (keys of services.calendar.KINDS) and the view.
+        Option("calendar_hidden_kinds", list, []),
+        Option("calendar_view", str, "month"),
     )
 }
 
