@@ -304,3 +304,23 @@ def test_every_interrupted_state_of_the_switch_leaves_the_data_whole(company, no
     assert crypto.is_encrypted_file(db) and digests(db, key) == before
     assert not staged.exists() and not leftover.exists()
     assert leaks(company, secrets_of(db, key)) == []
+
+
+def test_a_copy_that_differs_by_one_row_is_refused_and_the_plaintext_kept(company, no_keyring, monkeypatch):
+    """The check before the switch compares every row: a copy missing one contact is not put in place."""
+    db = database_path(company)
+    before = digests(db, None)
+    real_export = crypto.export_copy
+
+    def lossy_export(src, src_key, dest, dest_key):
+        real_export(src, src_key, dest, dest_key)
+        conn = crypto.connect(dest, dest_key)
+        conn.execute("DELETE FROM contacts WHERE rowid = (SELECT max(rowid) FROM contacts)")
+        conn.commit()
+        conn.close()
+
+    monkeypatch.setattr(crypto, "export_copy", lossy_export)
+    with pytest.raises(crypto.EncryptionError):
+        crypto.encrypt_in_place(db, crypto.kdf_key(PASS, crypto.new_kdf()))
+    assert crypto.is_plain_file(db) and digests(db, None) == before
+    assert not any(p.name.endswith((crypto.WIPE_SUFFIX, crypto.ENCRYPTING_SUFFIX)) for p in every_file(company))

@@ -753,7 +753,7 @@ class MainWindow(QMainWindow):
     # -- language ---------------------------------------------------------------------------------
     def apply_language(self, lang: str) -> None:
         """Switch every screen to ``lang`` now: retranslate the shell, rebuild the screens."""
-        from .app import install_language
+        from .language import install_language
 
         install_language(lang)
         current = self.current_key or "today"
