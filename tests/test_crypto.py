@@ -270,3 +270,57 @@ def test_pre_migration_backups_are_encrypted_like_the_store(tmp_path, no_keyring
     assert not crypto.is_plain_file(backup) and "机密笔记内容九十九".encode() not in backup.read_bytes()
     assert leaks(path, ["机密笔记内容九十九".encode()]) == [] and loose_modes(path) == []
     assert M.current_revision(db, store.protection.key) == M.head_revision()
+
+
+@pytest.mark.parametrize("state", ["staged-partial", "linked", "switched", "renamed-away"])
+def test_every_interrupted_state_of_the_switch_leaves_the_data_whole(company, no_keyring, state):
+    """Each state an encryption can be stopped in, made exactly (the kill test above hits them by
+    chance): a partial staged copy; the plaintext's second name made but not switched; switched with
+    the plaintext not yet overwritten; and, without hard links, the plaintext renamed away."""
+    import shutil
+
+    db = database_path(company)
+    before = digests(db, None)
+    use_passphrase(PASS)
+    staged = db.with_name(db.name + crypto.ENCRYPTING_SUFFIX)
+    leftover = db.with_name(db.name + crypto.WIPE_SUFFIX)
+    kdf = crypto.new_kdf()
+    key = crypto.kdf_key(PASS, kdf)
+    crypto.write_descriptor(company, {"profile_id": "p1", "mode": "passphrase", "kdf": kdf})
+    crypto.export_copy(db, None, staged, key)
+    if state == "staged-partial":
+        with open(staged, "r+b") as fh:
+            fh.truncate(staged.stat().st_size // 2)
+    elif state == "linked":
+        os.link(db, leftover)
+    elif state == "switched":
+        shutil.copyfile(db, leftover)
+        os.replace(staged, db)
+    else:
+        os.replace(db, leftover)
+    store = Store(company)
+    assert store.protection.key == key
+    store.close()
+    assert crypto.is_encrypted_file(db) and digests(db, key) == before
+    assert not staged.exists() and not leftover.exists()
+    assert leaks(company, secrets_of(db, key)) == []
+
+
+def test_a_copy_that_differs_by_one_row_is_refused_and_the_plaintext_kept(company, no_keyring, monkeypatch):
+    """The check before the switch compares every row: a copy missing one contact is not put in place."""
+    db = database_path(company)
+    before = digests(db, None)
+    real_export = crypto.export_copy
+
+    def lossy_export(src, src_key, dest, dest_key):
+        real_export(src, src_key, dest, dest_key)
+        conn = crypto.connect(dest, dest_key)
+        conn.execute("DELETE FROM contacts WHERE rowid = (SELECT max(rowid) FROM contacts)")
+        conn.commit()
+        conn.close()
+
+    monkeypatch.setattr(crypto, "export_copy", lossy_export)
+    with pytest.raises(crypto.EncryptionError):
+        crypto.encrypt_in_place(db, crypto.kdf_key(PASS, crypto.new_kdf()))
+    assert crypto.is_plain_file(db) and digests(db, None) == before
+    assert not any(p.name.endswith((crypto.WIPE_SUFFIX, crypto.ENCRYPTING_SUFFIX)) for p in every_file(company))

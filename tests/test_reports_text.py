@@ -199,6 +199,16 @@ def test_each_dossier_opens_with_a_one_page_summary(demo, tmp_path):
         ids = [c.id for c in s.query(Client).filter(Client.deleted_at.is_(None)).order_by(Client.name).limit(6)]
     new = records.create_record(demo, "client", {"name": "新建测试客户有限公司", "tier": "key", "status": "active"})
     ids.append(new)
+    busy = ids[0]  # a client with much open: the summary still holds on one page
+    for i in range(7):
+        records.create_record(demo, "feedback", {
+            "kind": "complaint", "received_at": f"2026-03-0{i + 1}T08:00:00+00:00", "severity": "high",
+            "subject": f"第{i + 1}批送检的压力表校准证书出具时间超过合同约定的五个工作日，影响客户生产线年度审核安排，要求书面说明并整改",
+        }, client_id=busy)
+        records.create_record(demo, "contact", {"name": f"联系人{i}", "title": "质量部副部长兼计量室主任", "department": "质量管理部",
+                                                "mobile": f"1380013{i:04d}", "phone": f"0512-6666{i:04d}",
+                                                "email": f"contact.person.{i}@a-rather-long-company-domain.com.cn",
+                                                "influence": 9}, client_id=busy)
     path = tmp_path / "d.pdf"
     result = render_dossiers(demo, ids, path, workers=1)
     pages = pdftotext(path)
@@ -211,6 +221,7 @@ def test_each_dossier_opens_with_a_one_page_summary(demo, tmp_path):
         for heading in ("At a glance", "Next due", "Open complaints", "Key contacts", "SLA status"):
             assert heading in summary, (d.profile.name, heading)
         assert "1 Profile" not in summary
+        assert "1 Profile" in pages[start + 2]  # the summary holds on one page
         if d.health is not None:
             assert f"{d.health.score} / 100" in summary
         open_complaints = [f for f in d.feedback if f.is_open and f.kind in ("complaint", "appeal")]

@@ -9,7 +9,7 @@ out for roles that may not see them; this module also drops the columns that wou
 from __future__ import annotations
 
 from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak, Spacer, Table, TableStyle
+from reportlab.platypus import KeepInFrame, PageBreak, Spacer, Table, TableStyle
 
 from ..domain.validation import format_phone
 from ..i18n import _
@@ -52,10 +52,12 @@ from .styles import (
     GOOD,
     KPI_LABEL,
     LABEL,
+    MARGIN_BOTTOM,
     MARGIN_TOP,
     MUTED_SMALL,
     NAVY,
     NAVY_LIGHT,
+    PAGE,
     RULE,
     SLATE,
     WARN,
@@ -305,8 +307,8 @@ def summary_page(d: ClientDossier) -> list:
         on_time = sum(1 for f in answered if f.answered_on_time)
         story.append(Paragraph(text(_("Complaints and appeals answered on time: {n} of {total}.").format(n=on_time, total=len(answered))),
                                BODY_SMALL))
-    story.append(PageBreak())
-    return story
+    # one page, whatever the data: a client with very long complaint subjects is shrunk a little
+    return [KeepInFrame(W, PAGE[1] - MARGIN_TOP - MARGIN_BOTTOM - 6, story, mode="shrink", hAlign="LEFT"), PageBreak()]
 
 
 # -- sections -------------------------------------------------------------------------------------------

@@ -376,6 +376,34 @@ def table_digests(conn) -> dict[str, tuple[int, str]]:
     return out
 
 
+def _stored_tables(conn) -> list[str]:
+    """Every table that stores rows (virtual tables are left out: their shadow tables hold their
+    rows and are compared themselves)."""
+    return [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
+        "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name")]
+
+
+def same_rows(a, b, batch: int = 2000) -> bool:
+    """True when the databases of connections ``a`` and ``b`` hold the same tables with the same
+    rows, compared row by row in rowid order (tuples compared in C: no hashing)."""
+    tables = _stored_tables(a)
+    if tables != _stored_tables(b):
+        return False
+    for name in tables:
+        try:
+            ca, cb = a.execute(f'SELECT * FROM "{name}" ORDER BY rowid'), b.execute(f'SELECT * FROM "{name}" ORDER BY rowid')
+        except Exception:  # noqa: BLE001 - a WITHOUT ROWID table: by its primary key order
+            ca, cb = a.execute(f'SELECT * FROM "{name}" ORDER BY 1'), b.execute(f'SELECT * FROM "{name}" ORDER BY 1')
+        while True:
+            ra, rb = ca.fetchmany(batch), cb.fetchmany(batch)
+            if ra != rb:
+                return False
+            if not ra:
+                break
+    return True
+
+
 def encrypt_in_place(path: Path, key: bytes) -> None:
     """Encrypt the plaintext database ``path`` with ``key``: see the module docstring for the
     steps and what an interruption leaves. Raises EncryptionError (the plaintext file is kept)."""
@@ -385,13 +413,11 @@ def encrypt_in_place(path: Path, key: bytes) -> None:
         with contextlib.closing(sqlite3.connect(path)) as conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         export_copy(path, None, staged, key)
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as plain:
-            before = table_digests(plain)
-        with contextlib.closing(connect(staged, key)) as enc:
-            ok = enc.execute("PRAGMA quick_check").fetchone()[0] == "ok"
-            after = table_digests(enc)
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as plain, \
+                contextlib.closing(connect(staged, key)) as enc:
+            ok = enc.execute("PRAGMA quick_check").fetchone()[0] == "ok" and same_rows(plain, enc)
             enc.execute("PRAGMA journal_mode=WAL")
-        if not ok or before != after:
+        if not ok:
             raise EncryptionError(_("The encrypted copy of the data file does not match it; nothing was changed."))
     except Exception as exc:
         for p in (staged, *(staged.with_name(staged.name + s) for s in SIDE_SUFFIXES)):
@@ -406,10 +432,13 @@ def encrypt_in_place(path: Path, key: bytes) -> None:
     leftover = path.with_name(path.name + WIPE_SUFFIX)
     with contextlib.suppress(FileNotFoundError):
         leftover.unlink()
-    os.link(path, leftover)
     for suffix in SIDE_SUFFIXES:
         secure_remove(path.with_name(path.name + suffix))
-    os.replace(staged, path)  # the one step that switches: before it plaintext, after it encrypted
+    try:
+        os.link(path, leftover)
+    except OSError:  # a file system without hard links: two renames (finish_interrupted covers the gap)
+        os.replace(path, leftover)
+    os.replace(staged, path)  # the step that switches: before it plaintext, after it encrypted
     _fsync_dir(path.parent)
     secure_remove(leftover)
 
@@ -429,10 +458,18 @@ def finish_interrupted(path: Path) -> None:
     place: it is done again) or a plaintext copy left to overwrite."""
     path = Path(path)
     staged = path.with_name(path.name + ENCRYPTING_SUFFIX)
+    leftover = path.with_name(path.name + WIPE_SUFFIX)
+    if not path.exists() and leftover.exists():
+        # stopped between the two renames of a file system without hard links: the staged copy was
+        # complete and checked (it is renamed only then), else the plaintext goes back
+        os.replace(staged if staged.exists() else leftover, path)
     for p in (staged, *(staged.with_name(staged.name + s) for s in SIDE_SUFFIXES)):
         with contextlib.suppress(FileNotFoundError):
             p.unlink()
-    secure_remove(path.with_name(path.name + WIPE_SUFFIX))
+    if leftover.exists() and path.exists() and os.path.samefile(leftover, path):
+        leftover.unlink()  # stopped before the switch: the second name of the plaintext still in use
+    else:
+        secure_remove(leftover)
 
 
 # -- deciding and finding the key of a profile ---------------------------------------------------

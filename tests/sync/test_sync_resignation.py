@@ -189,6 +189,12 @@ def test_resignation_through_the_command_lines(server, make_device, capsys, tmp_
         assert expected in text, expected
     with pytest.raises(DeviceRevoked):
         leaver.sync()
+    # the server names users by login or display name too; an ambiguous name lists the candidates
+    admin.add_user(server.db, "zhangmin2", "field", PASSWORD, display_name="张敏")
+    code, _out, err = run(server_main, srv(server, "user", "handover", "王磊", "--to", "张敏"), capsys)
+    assert code == 2 and "zhangmin" in err and "zhangmin2" in err
+    code, _out, err = run(server_main, srv(server, "user", "handover", "王磊", "--to", "zhangmin2"), capsys)
+    assert code == 2 and "field staff" in err
 
 
 @pytest.fixture

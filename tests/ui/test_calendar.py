@@ -89,7 +89,7 @@ def test_week_view_lists_visits_by_day_and_hour(page, ctx, client_id, qtbot):
         page.week_button.click()
     assert page.title.text() == "2026-03-16 – 2026-03-22"
     model = page.week_model
-    cell = model.index(10 - 7, 2)  # Wednesday, 10:00 row
+    cell = model.index(10, 2)  # Wednesday, 10:00 row
     assert model.data(cell) == "10:15 护航科技 · Return visit"
     assert model.headerData(2, Qt.Orientation.Horizontal) == "Wed 3/18"
     with qtbot.waitSignal(page.loaded, timeout=5000):
@@ -143,10 +143,151 @@ def test_double_click_on_a_free_hour_of_the_week_plans_a_visit_then(page, ctx, c
 
     with qtbot.waitSignal(page.loaded, timeout=5000):
         page.week_button.click()
-    page.week_view.doubleClicked.emit(page.week_model.index(14 - 7, 3))  # Thursday 14:00
+    page.week_view.doubleClicked.emit(page.week_model.index(14, 3))  # Thursday 14:00
     [dlg] = page.findChildren(NewVisitDialog)
     assert dlg.form.editor("planned_start").value() == "2026-03-19 14:00"
     dlg.choose_client(client_id)
     with qtbot.waitSignal(page.loaded, timeout=5000):
         save(qtbot, dlg)
-    assert page.week_model.data(page.week_model.index(14 - 7, 3)) == "14:00 护航科技 · Return visit"
+    assert page.week_model.data(page.week_model.index(14, 3)) == "14:00 护航科技 · Return visit"
+
+
+# -- every kind of entry, filters, drag to reschedule -------------------------------------------
+@pytest.fixture
+def dated(ctx, client_id, staff):
+    """Client 护航科技 (manager 李娜) with one entry of each kind in the week of 2026-03-16, and a
+    second client of 赵磊's with a planned visit."""
+    from accountdesk.services import clients, records
+    from accountdesk.services import tasks as task_service
+
+    clients.update_client(ctx, client_id, contract_renewal_date=dt.date(2026, 3, 20))
+    ids = {"client": client_id}
+    ids["plan"] = visits.create_visit_plan(ctx, client_id, "executive_meeting", 3, starts_on=dt.date(2026, 3, 19))
+    ids["task"] = task_service.create_task(ctx, client_id, "寄送年度报告", due_on=dt.date(2026, 3, 17), owner_id=staff["li"])
+    ids["eq"] = records.create_record(ctx, "equipment", {"name": "气相色谱仪", "last_calibrated_on": dt.date(2025, 3, 18),
+                                                         "calibration_interval_months": 12}, client_id=client_id)
+    ids["visit"] = visits.plan_visit(ctx, client_id, "return_visit", local(2026, 3, 16, 10, 30), owner_id=staff["li"])
+    ids["other"] = clients.create_client(ctx, name="远航物流集团", owner_id=staff["zhao"])
+    ids["other_visit"] = visits.plan_visit(ctx, ids["other"], "return_visit", local(2026, 3, 18, 15), owner_id=staff["zhao"])
+    return ids
+
+
+def kinds_on(model, day):
+    return sorted(e.kind for e in model.data(model.index_of(day), Qt.ItemDataRole.UserRole))
+
+
+def test_every_kind_is_shown_on_its_day_in_month_and_week(page, dated, qtbot):
+    reload(qtbot, page)
+    m = page.month_model
+    assert kinds_on(m, dt.date(2026, 3, 16)) == ["visit"]
+    assert kinds_on(m, dt.date(2026, 3, 17)) == ["task"]
+    assert kinds_on(m, dt.date(2026, 3, 18)) == ["calibration", "visit"]
+    assert kinds_on(m, dt.date(2026, 3, 19)) == ["plan"]
+    assert kinds_on(m, dt.date(2026, 3, 20)) == ["renewal"]
+    page.select_day(dt.date(2026, 3, 19))
+    assert page.day_list.item(0).text() == "护航科技 · Executive meeting due (every 3 months)\nCadence plans"
+    page.month_view.grab()
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        page.show_date(dt.date(2026, 6, 1))
+    assert kinds_on(m, dt.date(2026, 6, 19)) == ["plan"]  # the cadence comes round again
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        page.go_today()
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        page.week_button.click()
+    week, all_day = page.week_model, page.all_day_model
+    # Date-only entries sit in the all-day row, visits at their hour; nothing before 07:00 is lumped.
+    assert [e.kind for e in all_day.data(all_day.index(0, 1), Qt.ItemDataRole.UserRole)] == ["task"]
+    assert [e.kind for e in all_day.data(all_day.index(0, 3), Qt.ItemDataRole.UserRole)] == ["plan"]
+    assert [e.kind for e in all_day.data(all_day.index(0, 4), Qt.ItemDataRole.UserRole)] == ["renewal"]
+    assert week.data(week.index(10, 0)) == "10:30 护航科技 · Return visit"
+    assert all(e.kind == "visit" for cell in week.cells.values() for e in cell)
+    assert all_day.headerData(0, Qt.Orientation.Vertical) == "All day"
+    assert all_day.headerData(2, Qt.Orientation.Horizontal) == "Wed 3/18"
+    # Opened scrolled to the working day: 07:00 is the first row in sight.
+    assert page.week_view.rowAt(0) == 7
+    page.week_box.grab()
+
+
+def test_hiding_a_kind_is_remembered(qtbot, ctx, tasks, settings, dated):
+    from accountdesk.ui.pages.calendar import CalendarPage
+
+    p = CalendarPage(ctx, tasks, settings=settings)
+    qtbot.addWidget(p)
+    qtbot.waitSignal(p.loaded, timeout=5000).wait()
+    assert kinds_on(p.month_model, dt.date(2026, 3, 17)) == ["task"]
+    with qtbot.waitSignal(p.loaded, timeout=5000):
+        p.kind_boxes["task"].click()
+    assert kinds_on(p.month_model, dt.date(2026, 3, 17)) == []
+    assert kinds_on(p.month_model, dt.date(2026, 3, 20)) == ["renewal"]
+    assert settings.get("calendar_hidden_kinds") == ["task"]
+    again = CalendarPage(ctx, tasks, settings=settings)
+    qtbot.addWidget(again)
+    with qtbot.waitSignal(again.loaded, timeout=5000):
+        pass
+    assert not again.kind_boxes["task"].isChecked() and "task" not in again.shown_kinds()
+    assert kinds_on(again.month_model, dt.date(2026, 3, 17)) == []
+    tasks.wait(5000)
+
+
+def test_a_supervisor_filters_by_manager(page, dated, staff, ctx, qtbot):
+    reload(qtbot, page)
+    assert page.manager_combo.isVisibleTo(page)
+    assert kinds_on(page.month_model, dt.date(2026, 3, 18)) == ["calibration", "visit"]
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        page.set_manager(staff["li"])
+    # 赵磊's visit on the 18th goes; 李娜's client's instrument stays.
+    assert kinds_on(page.month_model, dt.date(2026, 3, 18)) == ["calibration"]
+    assert kinds_on(page.month_model, dt.date(2026, 3, 16)) == ["visit"]
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        page.set_manager(staff["zhao"])
+    assert [e.row_id for e in page.entries] == [dated["other_visit"]]
+
+
+def test_a_manager_has_no_manager_filter(qtbot, ctx, tasks, dated, staff):
+    from accountdesk.ui.pages.calendar import CalendarPage
+
+    ctx.set_actor(staff["li"])  # 李娜 manages 护航科技, not 赵磊's 远航物流
+    p = CalendarPage(ctx, tasks)
+    qtbot.addWidget(p)
+    with qtbot.waitSignal(p.loaded, timeout=5000):
+        pass
+    assert not p.manager_combo.isVisibleTo(p)
+    assert {e.client_id for e in p.entries} == {dated["client"]}
+    tasks.wait(5000)
+
+
+def test_dragging_a_visit_to_another_day_reschedules_it(page, dated, ctx, qtbot):
+    from accountdesk.models import OutboxEntry
+    from accountdesk.services.workspace import local_field_history
+
+    reload(qtbot, page)
+    m = page.month_model
+    source = m.index_of(dt.date(2026, 3, 16))
+    assert m.flags(source) & Qt.ItemFlag.ItemIsDragEnabled
+    assert not m.flags(m.index_of(dt.date(2026, 3, 17))) & Qt.ItemFlag.ItemIsDragEnabled  # a task does not move
+    data = m.mimeData([source])
+    with qtbot.waitSignal(page.rescheduled, timeout=5000), qtbot.waitSignal(page.loaded, timeout=5000):
+        assert m.dropMimeData(data, Qt.DropAction.MoveAction, -1, -1, m.index_of(dt.date(2026, 3, 25)))
+    [stored] = [v for v in list_records(ctx, "visit", dated["client"]) if v["id"] == dated["visit"]]
+    assert stored["planned_start"] == local(2026, 3, 25, 10, 30)
+    assert kinds_on(m, dt.date(2026, 3, 16)) == [] and kinds_on(m, dt.date(2026, 3, 25)) == ["visit"]
+    [change, _created] = local_field_history(ctx, "visit", dated["visit"], "planned_start")
+    assert change.new == local(2026, 3, 25, 10, 30) and change.old == local(2026, 3, 16, 10, 30)
+    with ctx.read() as session:  # waiting in the outbox to be pushed to the server
+        assert session.query(OutboxEntry).filter_by(row_id=dated["visit"], op="update").count() == 1
+
+
+def test_dragging_a_visit_to_another_hour_of_the_week(page, dated, ctx, qtbot):
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        page.week_button.click()
+    w = page.week_model
+    data = w.mimeData([w.index(10, 0)])
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        assert w.dropMimeData(data, Qt.DropAction.MoveAction, -1, -1, w.index(16, 2))
+    [stored] = [v for v in list_records(ctx, "visit", dated["client"]) if v["id"] == dated["visit"]]
+    assert stored["planned_start"] == local(2026, 3, 18, 16, 30)
+    assert w.data(w.index(16, 2)) == "16:30 护航科技 · Return visit"
+    # A held visit is not dragged (it records what happened).
+    visits.record_visit(ctx, dated["client"], "return_visit", local(2026, 3, 16, 8))
+    reload(qtbot, page)
+    assert not w.flags(w.index(8, 0)) & Qt.ItemFlag.ItemIsDragEnabled and w.mimeData([w.index(8, 0)]) is None

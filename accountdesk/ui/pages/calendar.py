@@ -1,5 +1,9 @@
-"""The calendar: planned and done visits by month and by week; a new visit from a day
-(double-click); export to an .ics file."""
+"""The calendar: visits beside cadence plans falling due, open tasks, calibration due dates and
+contract renewals, by month and by week. Each kind has its own look and can be hidden (the choice
+is remembered); supervisors narrow it to one manager. The week view scrolls through the hours
+(07:00 at the top) under an all-day row for the date-only entries. A planned visit dragged to
+another day or hour is rescheduled through the services. A new visit from a day (double-click);
+export to an .ics file."""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QByteArray,
+    QMimeData,
     QModelIndex,
     QPersistentModelIndex,
     QRect,
@@ -22,9 +28,9 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QCompleter,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -44,20 +50,44 @@ from ...errors import AccountDeskError
 from ...i18n import _, current_language
 from ...labels import label
 from ...models.enums import VisitChannel, VisitKind, VisitStatus
+from ...services import calendar as cal
 from ...services import workspace as ws
 from ..forms import Lookups, RecordDialog
 from ..forms.fmt import fmt_time, local
 from ..workspace.common import emit_open, icon
 
-VISITS_ROLE = Qt.ItemDataRole.UserRole
+ENTRIES_ROLE = Qt.ItemDataRole.UserRole
+VISITS_ROLE = ENTRIES_ROLE  # the name the month view's tests and callers know
 DATE_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_COLOURS = {"planned": "#1f6feb", "done": "#12b76a", "cancelled": "#98a2b3", "missed": "#f04438"}
+#: The look of each kind of all-day entry (visits take their status colour).
+KIND_COLOURS = {"visit": "#1f6feb", "plan": "#7a5af8", "task": "#f79009", "calibration": "#0e9384",
+                "renewal": "#dd2590"}
+#: The week view shows every hour and opens scrolled to FIRST_HOUR; LAST_HOUR is the last one a
+#: working day fills.
 FIRST_HOUR, LAST_HOUR = 7, 20
+HOURS = 24
 NEW_VISIT_FIELDS = ["kind", "channel", "planned_start", "planned_end", "location", "purpose", "owner_id"]
+MIME_VISIT = "application/x-accountdesk-visit"
 
 
-def visit_line(v: ws.CalendarVisit) -> str:
-    return f"{fmt_time(v.start)} {v.client_name} · {label(VisitKind, v.kind)}"
+def entry_colour(e: cal.CalendarEntry) -> QColor:
+    if e.kind == "visit":
+        return QColor(STATUS_COLOURS.get(e.status or "", "#1f6feb"))
+    return QColor(KIND_COLOURS.get(e.kind, "#667085"))
+
+
+def entry_line(e: cal.CalendarEntry) -> str:
+    if e.start is not None:
+        return f"{fmt_time(e.start)} {e.client_name} · {e.title}"
+    return f"{e.client_name} · {e.title}"
+
+
+visit_line = entry_line
+
+
+def movable(e: cal.CalendarEntry) -> bool:
+    return e.kind == "visit" and e.status == VisitStatus.PLANNED.value
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -78,14 +108,120 @@ def month_title(day: dt.date) -> str:
     return f"{pycal.month_name[day.month]} {day.year}"
 
 
-class MonthModel(QAbstractTableModel):
-    """6 weeks × 7 days from the Monday on or before the 1st; each cell holds its visits."""
+def paint_entries(painter: QPainter, rect: QRect, y: int, entries: list[cal.CalendarEntry], font: QFont,
+                  *, with_time: bool = True) -> None:
+    """One bar per entry from ``y`` down ("+N more" when they do not fit). Visits: a tinted bar
+    with a stripe in their status colour; cadence plans: a dashed outline; tasks, calibrations and
+    renewals: filled in their colour."""
+    small = QFont(font)
+    small.setPointSizeF(max(font.pointSizeF() - 1, 7))
+    painter.setFont(small)
+    sfm = painter.fontMetrics()
+    line_h = sfm.height() + 3
+    room = max((rect.bottom() - y - 2) // line_h, 0)
+    shown = entries if len(entries) <= room else entries[: max(room - 1, 0)]
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    for e in shown:
+        colour = entry_colour(e)
+        bar = QRectF(rect.left() + 4, y, rect.width() - 8, line_h - 1)
+        text_colour = QColor("#344054")
+        if e.kind == "visit":
+            bg = QColor(colour)
+            bg.setAlpha(28)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(bg)
+            painter.drawRoundedRect(bar, 3, 3)
+            painter.setBrush(colour)
+            painter.drawRoundedRect(QRectF(bar.left(), bar.top(), 3, bar.height()), 1.5, 1.5)
+            if e.status == "cancelled":
+                text_colour = QColor("#98a2b3")
+        elif e.kind == "plan":
+            pen = QPen(colour)
+            pen.setStyle(Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.setBrush(QColor("#ffffff"))
+            painter.drawRoundedRect(bar.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
+            text_colour = colour.darker(130)
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(colour)
+            painter.drawRoundedRect(bar, 3, 3)
+            text_colour = QColor("#ffffff")
+        painter.setPen(text_colour)
+        words = f"{fmt_time(e.start)} {e.client_name}" if (e.start is not None and with_time) else \
+            f"{e.client_name} · {e.title}"
+        text = sfm.elidedText(words, Qt.TextElideMode.ElideRight, int(bar.width()) - 10)
+        painter.drawText(bar.adjusted(7, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+        y += line_h
+    if len(shown) < len(entries):
+        painter.setPen(QColor("#667085"))
+        painter.drawText(QRect(rect.left() + 7, y, rect.width() - 10, line_h), Qt.AlignmentFlag.AlignVCenter,
+                         _("+{n} more").format(n=len(entries) - len(shown)))
+
+
+class _DayGridModel(QAbstractTableModel):
+    """Shared by the views: entries per cell, and dragging a planned visit from a cell to another
+    (``visit_dropped(visit id, new start)``)."""
+
+    visit_dropped = Signal(str, object)
+
+    def cell_entries(self, index: QModelIndex) -> list[cal.CalendarEntry]:
+        raise NotImplementedError
+
+    def drop_start(self, index: QModelIndex, old: dt.datetime) -> dt.datetime | None:
+        raise NotImplementedError
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.ItemFlag.ItemIsDropEnabled
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDropEnabled
+        if any(movable(e) for e in self.cell_entries(index)):
+            flags |= Qt.ItemFlag.ItemIsDragEnabled
+        return flags
+
+    def supportedDropActions(self):  # noqa: N802
+        return Qt.DropAction.MoveAction
+
+    def supportedDragActions(self):  # noqa: N802
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self):  # noqa: N802
+        return [MIME_VISIT]
+
+    def mimeData(self, indexes):  # noqa: N802
+        for index in indexes:
+            for e in self.cell_entries(index):
+                if movable(e):
+                    data = QMimeData()
+                    data.setData(MIME_VISIT, QByteArray(f"{e.row_id}|{e.start.isoformat()}".encode()))
+                    return data
+        return None
+
+    def canDropMimeData(self, data, action, row, column, parent):  # noqa: N802
+        return data is not None and data.hasFormat(MIME_VISIT) and parent.isValid()
+
+    def dropMimeData(self, data, action, row, column, parent):  # noqa: N802
+        if not self.canDropMimeData(data, action, row, column, parent):
+            return False
+        visit_id, _sep, start = bytes(data.data(MIME_VISIT).data()).decode().partition("|")
+        new_start = self.drop_start(parent, dt.datetime.fromisoformat(start))
+        if new_start is None:
+            return False
+        self.visit_dropped.emit(visit_id, new_start)
+        return True
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):  # noqa: N802 - a finished move clears nothing
+        return False
+
+
+class MonthModel(_DayGridModel):
+    """6 weeks × 7 days from the Monday on or before the 1st; each cell holds its entries."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.month = dt.date.today().replace(day=1)
         self.first = week_start(self.month)
-        self.by_day: dict[dt.date, list[ws.CalendarVisit]] = {}
+        self.by_day: dict[dt.date, list[cal.CalendarEntry]] = {}
         self.today = dt.date.today()
 
     def set_month(self, month: dt.date, today: dt.date) -> None:
@@ -99,12 +235,14 @@ class MonthModel(QAbstractTableModel):
     def range(self) -> tuple[dt.date, dt.date]:
         return self.first, self.first + dt.timedelta(days=42)
 
-    def set_visits(self, visits: list[ws.CalendarVisit]) -> None:
+    def set_entries(self, entries: list[cal.CalendarEntry]) -> None:
         self.beginResetModel()
         self.by_day = {}
-        for v in visits:
-            self.by_day.setdefault(local(v.start).date(), []).append(v)
+        for e in entries:
+            self.by_day.setdefault(e.day, []).append(e)
         self.endResetModel()
+
+    set_visits = set_entries
 
     def date_at(self, index: QModelIndex) -> dt.date:
         return self.first + dt.timedelta(days=index.row() * 7 + index.column())
@@ -114,6 +252,13 @@ class MonthModel(QAbstractTableModel):
         if not 0 <= n < 42:
             return QModelIndex()
         return self.index(n // 7, n % 7)
+
+    def cell_entries(self, index: QModelIndex) -> list[cal.CalendarEntry]:
+        return self.by_day.get(self.date_at(index), []) if index.isValid() else []
+
+    def drop_start(self, index: QModelIndex, old: dt.datetime) -> dt.datetime | None:
+        """The same time of day on the day dropped on."""
+        return dt.datetime.combine(self.date_at(index), local(old).time()).astimezone()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else 6
@@ -125,13 +270,13 @@ class MonthModel(QAbstractTableModel):
         if not index.isValid() or not (0 <= index.row() < 6 and 0 <= index.column() < 7):
             return None
         day = self.date_at(index)
-        visits = self.by_day.get(day, [])
+        entries = self.by_day.get(day, [])
         if role == Qt.ItemDataRole.DisplayRole:
             return str(day.day)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "\n".join(visit_line(v) for v in visits) or None
-        if role == VISITS_ROLE:
-            return visits
+            return "\n".join(entry_line(e) for e in entries) or None
+        if role == ENTRIES_ROLE:
+            return entries
         if role == DATE_ROLE:
             return day
         return None
@@ -141,14 +286,9 @@ class MonthModel(QAbstractTableModel):
             return weekday_names()[section]
         return None
 
-    def flags(self, index):
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
 
 class MonthDelegate(QStyledItemDelegate):
-    """Day number, then one coloured line per visit ("+N more" when they do not fit)."""
+    """Day number, then one bar per entry in the look of its kind ("+N more" when they do not fit)."""
 
     def paint(self, painter: QPainter, option, index) -> None:
         model: MonthModel = index.model()
@@ -177,48 +317,38 @@ class MonthDelegate(QStyledItemDelegate):
         painter.drawText(QRect(num_rect.left() - 3, num_rect.top() - 2, fm.height() + 4, fm.height() + 4),
                          Qt.AlignmentFlag.AlignCenter, str(day.day))
         font.setBold(False)
-        small = QFont(font)
-        small.setPointSizeF(max(font.pointSizeF() - 1, 7))
-        painter.setFont(small)
-        sfm = painter.fontMetrics()
-        line_h = sfm.height() + 3
-        y = num_rect.bottom() + 4
-        visits = model.by_day.get(day, [])
-        room = max((rect.bottom() - y - 2) // line_h, 0)
-        shown = visits if len(visits) <= room else visits[: max(room - 1, 0)]
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for v in shown:
-            colour = QColor(STATUS_COLOURS.get(v.status, "#1f6feb"))
-            bar = QRectF(rect.left() + 4, y, rect.width() - 8, line_h - 1)
-            bg = QColor(colour)
-            bg.setAlpha(28)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(bg)
-            painter.drawRoundedRect(bar, 3, 3)
-            painter.setBrush(colour)
-            painter.drawRoundedRect(QRectF(bar.left(), bar.top(), 3, bar.height()), 1.5, 1.5)
-            painter.setPen(QColor("#344054") if v.status != "cancelled" else QColor("#98a2b3"))
-            text = sfm.elidedText(f"{fmt_time(v.start)} {v.client_name}", Qt.TextElideMode.ElideRight,
-                                  int(bar.width()) - 10)
-            painter.drawText(bar.adjusted(7, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
-            y += line_h
-        if len(shown) < len(visits):
-            painter.setPen(QColor("#667085"))
-            painter.drawText(QRect(rect.left() + 7, y, rect.width() - 10, line_h), Qt.AlignmentFlag.AlignVCenter,
-                             _("+{n} more").format(n=len(visits) - len(shown)))
+        paint_entries(painter, rect, num_rect.bottom() + 4, model.by_day.get(day, []), font)
         painter.restore()
 
     def sizeHint(self, option, index) -> QSize:  # noqa: N802
         return QSize(120, 96)
 
 
-class WeekModel(QAbstractTableModel):
-    """Hours (rows) × the seven days of a week (columns); a cell lists the visits starting then."""
+class EntriesDelegate(QStyledItemDelegate):
+    """A week cell: its entries as bars in the look of their kind."""
+
+    def paint(self, painter: QPainter, option, index) -> None:
+        model = index.model()
+        painter.save()
+        rect = option.rect
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        background = index.data(Qt.ItemDataRole.BackgroundRole)
+        painter.fillRect(rect, QColor("#eef4ff") if selected else (background or QColor("#ffffff")))
+        painter.setPen(QPen(QColor("#eaecf0")))
+        painter.drawLine(rect.bottomLeft(), rect.bottomRight())
+        painter.drawLine(rect.topRight(), rect.bottomRight())
+        paint_entries(painter, rect, rect.top() + 2, model.cell_entries(index), QFont(option.font))
+        painter.restore()
+
+
+class WeekModel(_DayGridModel):
+    """The 24 hours (rows) × the seven days of a week (columns); a cell lists the visits starting
+    in that hour. Date-only entries go to the all-day row (:class:`AllDayModel`)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.first = week_start(dt.date.today())
-        self.cells: dict[tuple[int, int], list[ws.CalendarVisit]] = {}
+        self.cells: dict[tuple[int, int], list[cal.CalendarEntry]] = {}
         self.today = dt.date.today()
 
     def set_week(self, day: dt.date, today: dt.date) -> None:
@@ -231,24 +361,33 @@ class WeekModel(QAbstractTableModel):
     def range(self) -> tuple[dt.date, dt.date]:
         return self.first, self.first + dt.timedelta(days=7)
 
-    def set_visits(self, visits: list[ws.CalendarVisit]) -> None:
+    def set_entries(self, entries: list[cal.CalendarEntry]) -> None:
         self.beginResetModel()
         self.cells = {}
-        for v in visits:
-            start = local(v.start)
-            col = (start.date() - self.first).days
-            if not 0 <= col < 7:
+        for e in entries:
+            if e.start is None:
                 continue
-            row = min(max(start.hour, FIRST_HOUR), LAST_HOUR) - FIRST_HOUR
-            self.cells.setdefault((row, col), []).append(v)
+            start = local(e.start)
+            col = (start.date() - self.first).days
+            if 0 <= col < 7:
+                self.cells.setdefault((start.hour, col), []).append(e)
         self.endResetModel()
+
+    set_visits = set_entries
+
+    def cell_entries(self, index: QModelIndex) -> list[cal.CalendarEntry]:
+        return self.cells.get((index.row(), index.column()), []) if index.isValid() else []
 
     def slot(self, index: QModelIndex) -> dt.datetime:
         day = self.first + dt.timedelta(days=index.column())
-        return dt.datetime.combine(day, dt.time(FIRST_HOUR + index.row(), 0)).astimezone()
+        return dt.datetime.combine(day, dt.time(index.row(), 0)).astimezone()
+
+    def drop_start(self, index: QModelIndex, old: dt.datetime) -> dt.datetime | None:
+        """The hour dropped on, keeping the minutes."""
+        return self.slot(index).replace(minute=local(old).minute)
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else LAST_HOUR - FIRST_HOUR + 1
+        return 0 if parent.isValid() else HOURS
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else 7
@@ -256,20 +395,18 @@ class WeekModel(QAbstractTableModel):
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < self.rowCount() and 0 <= index.column() < 7):
             return None
-        visits = self.cells.get((index.row(), index.column()), [])
+        entries = self.cell_entries(index)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return "\n".join(visit_line(v) for v in visits)
-        if role == VISITS_ROLE:
-            return visits
+            return "\n".join(entry_line(e) for e in entries)
+        if role == ENTRIES_ROLE:
+            return entries
         if role == DATE_ROLE:
             return self.first + dt.timedelta(days=index.column())
         if role == Qt.ItemDataRole.BackgroundRole:
-            if visits:
-                colour = QColor(STATUS_COLOURS.get(visits[0].status, "#1f6feb"))
-                colour.setAlpha(30)
-                return colour
             if self.first + dt.timedelta(days=index.column()) == self.today:
                 return QColor("#f5f8ff")
+            if not FIRST_HOUR <= index.row() <= LAST_HOUR:
+                return QColor("#f9fafb")  # outside working hours
         return None
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
@@ -279,7 +416,67 @@ class WeekModel(QAbstractTableModel):
             day = self.first + dt.timedelta(days=section)
             return f"{weekday_names()[section]} {day.month}/{day.day}"
         if orientation == Qt.Orientation.Vertical and 0 <= section < self.rowCount():
-            return f"{FIRST_HOUR + section:02d}:00"
+            return f"{section:02d}:00"
+        return None
+
+
+class AllDayModel(QAbstractTableModel):
+    """One row × the seven days of the week: the date-only entries (cadence plans, tasks,
+    calibrations, renewals)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.first = week_start(dt.date.today())
+        self.by_col: dict[int, list[cal.CalendarEntry]] = {}
+
+    def set_week(self, day: dt.date) -> None:
+        self.beginResetModel()
+        self.first = week_start(day)
+        self.by_col = {}
+        self.endResetModel()
+
+    def set_entries(self, entries: list[cal.CalendarEntry]) -> None:
+        self.beginResetModel()
+        self.by_col = {}
+        for e in entries:
+            col = (e.day - self.first).days
+            if e.all_day and 0 <= col < 7:
+                self.by_col.setdefault(col, []).append(e)
+        self.endResetModel()
+
+    def cell_entries(self, index: QModelIndex) -> list[cal.CalendarEntry]:
+        return self.by_col.get(index.column(), []) if index.isValid() else []
+
+    def most(self) -> int:
+        return max((len(v) for v in self.by_col.values()), default=0)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else 1
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else 7
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() != 0 or not 0 <= index.column() < 7:
+            return None
+        entries = self.cell_entries(index)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return "\n".join(entry_line(e) for e in entries)
+        if role == ENTRIES_ROLE:
+            return entries
+        if role == DATE_ROLE:
+            return self.first + dt.timedelta(days=index.column())
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        """The days of the week above (the hour grid below has no header of its own)."""
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < 7:
+            day = self.first + dt.timedelta(days=section)
+            return f"{weekday_names()[section]} {day.month}/{day.day}"
+        if orientation == Qt.Orientation.Vertical and section == 0:
+            return _("All day")
         return None
 
     def flags(self, index):
@@ -334,20 +531,26 @@ class NewVisitDialog(RecordDialog):
         return super().save()
 
 
+
+
 class CalendarPage(QWidget):
-    """Month and week views of visits across the clients the user serves."""
+    """Month and week views of the visits, cadence plans, tasks, calibrations and renewals across
+    the clients the user serves."""
 
     client_opened = Signal(str)
     item_open_requested = Signal(str, str, str)  # client id, entity, row id
     loaded = Signal()
+    #: A visit was rescheduled by dragging (visit id), after the store has it.
+    rescheduled = Signal(str)
 
-    def __init__(self, ctx, tasks, parent=None):
+    def __init__(self, ctx, tasks, parent=None, *, settings=None):
         super().__init__(parent)
         self.ctx = ctx
         self.tasks = tasks
+        self._settings = settings if settings is not None else getattr(parent, "settings", None)
         self.setObjectName("CalendarPage")
         self.anchor = ctx.today()
-        self.visits: list[ws.CalendarVisit] = []
+        self.entries: list[cal.CalendarEntry] = []
         self._handle = None
         self._shown_before = False
         layout = QVBoxLayout(self)
@@ -373,6 +576,17 @@ class CalendarPage(QWidget):
         bar.addWidget(self.next_button)
         bar.addWidget(self.title)
         bar.addStretch(1)
+        self.manager_combo = QComboBox(self)
+        self.manager_combo.setObjectName("manager")
+        self.manager_combo.setToolTip(_("Show one manager's calendar"))
+        self.manager_combo.addItem(_("All managers"), None)
+        if cal.may_filter_by_manager(ctx):
+            for uid, name in cal.people(ctx):
+                self.manager_combo.addItem(name, uid)
+        else:
+            self.manager_combo.hide()
+        bar.addWidget(self.manager_combo)
+        bar.addSpacing(8)
         self.month_button = QPushButton(_("Month"), self)
         self.week_button = QPushButton(_("Week"), self)
         self.view_group = QButtonGroup(self)
@@ -402,24 +616,52 @@ class CalendarPage(QWidget):
         self.month_view.verticalHeader().hide()
         self.month_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.month_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.month_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.month_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.month_view.setMinimumHeight(420)
 
         self.week_model = WeekModel(self)
         self.week_view = QTableView(self)
         self.week_view.setObjectName("week")
         self.week_view.setModel(self.week_model)
-        self.week_view.setWordWrap(True)
-        self.week_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.week_view.verticalHeader().setDefaultSectionSize(40)
-        self.week_view.verticalHeader().setMinimumSectionSize(36)
-        self.week_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.week_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.week_view.setItemDelegate(EntriesDelegate(self.week_view))
+        self.week_view.setShowGrid(False)
+        self.week_view.horizontalHeader().hide()  # the all-day row above carries the days
+        self.week_view.verticalHeader().setDefaultSectionSize(44)
+        self.week_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.all_day_model = AllDayModel(self)
+        self.all_day_view = QTableView(self)
+        self.all_day_view.setObjectName("all_day")
+        self.all_day_view.setModel(self.all_day_model)
+        self.all_day_view.setItemDelegate(EntriesDelegate(self.all_day_view))
+        self.all_day_view.setShowGrid(False)
+        # Both keep a vertical scroll bar so that their day columns line up.
+        self.all_day_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.week_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.all_day_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for view in (self.week_view, self.all_day_view):
+            view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+            view.verticalHeader().setFixedWidth(64)
+            view.verticalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        for view in (self.month_view, self.week_view, self.all_day_view):
+            view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+            view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        for view in (self.month_view, self.week_view):
+            view.setDragEnabled(True)
+            view.setAcceptDrops(True)
+            view.setDropIndicatorShown(True)
+            view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+            view.setDefaultDropAction(Qt.DropAction.MoveAction)
+            view.setDragDropOverwriteMode(True)
+        week_box = QWidget(self)
+        wl = QVBoxLayout(week_box)
+        wl.setContentsMargins(0, 0, 0, 0)
+        wl.setSpacing(0)
+        wl.addWidget(self.all_day_view)
+        wl.addWidget(self.week_view, 1)
+        self.week_box = week_box
 
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.month_view)
-        self.stack.addWidget(self.week_view)
+        self.stack.addWidget(week_box)
         side = QWidget(self)
         sl = QVBoxLayout(side)
         sl.setContentsMargins(8, 0, 0, 0)
@@ -428,7 +670,8 @@ class CalendarPage(QWidget):
         self.day_list = QListWidget(side)
         self.day_list.setObjectName("day_visits")
         self.day_list.setWordWrap(True)
-        self.day_hint = QLabel(_("Double-click a day to plan a visit. Double-click a visit to open its client."), side)
+        self.day_hint = QLabel(_("Double-click a day to plan a visit. Double-click an entry to open it. "
+                                 "Drag a planned visit to another day or hour to reschedule it."), side)
         self.day_hint.setWordWrap(True)
         self.day_hint.setStyleSheet("color: #667085;")
         sl.addWidget(self.day_title)
@@ -441,14 +684,33 @@ class CalendarPage(QWidget):
         split.setStretchFactor(1, 1)
         split.setSizes([900, 280])
         layout.addWidget(split, 1)
+
         legend = QHBoxLayout()
+        legend.setSpacing(4)
+        hidden = set(self._setting("calendar_hidden_kinds", []))
+        self.kind_boxes: dict[str, QCheckBox] = {}
+        for kind, name in cal.KINDS.items():
+            swatch = QLabel(self)
+            colour = KIND_COLOURS[kind]
+            swatch.setFixedSize(12, 12)
+            swatch.setStyleSheet(f"background: {'#ffffff' if kind == 'plan' else colour}; border-radius: 2px;"
+                                 f"border: 1px {'dashed' if kind == 'plan' else 'solid'} {colour};")
+            box = QCheckBox(_(name), self)
+            box.setObjectName(f"kind_{kind}")
+            box.setChecked(kind not in hidden)
+            box.toggled.connect(self._kinds_changed)
+            self.kind_boxes[kind] = box
+            legend.addWidget(swatch)
+            legend.addWidget(box)
+            legend.addSpacing(10)
+        legend.addSpacing(6)
         for status in ("planned", "done", "cancelled", "missed"):
-            legend.addWidget(QLabel(f"<span style='color:{STATUS_COLOURS[status]}; font-size:14px'>■</span> "
+            legend.addWidget(QLabel(f"<span style='color:{STATUS_COLOURS[status]}; font-size:13px'>▌</span>"
                                     f"{label(VisitStatus, status)}", self))
         legend.addStretch(1)
         self.message = QLabel("", self)
         self.message.setStyleSheet("color: #667085;")
-        self.message.setMinimumWidth(240)
+        self.message.setMinimumWidth(200)
         self.message.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         legend.addWidget(self.message)
         layout.addLayout(legend)
@@ -458,23 +720,68 @@ class CalendarPage(QWidget):
         self.today_button.clicked.connect(self.go_today)
         self.month_button.toggled.connect(lambda on: on and self.set_mode("month"))
         self.week_button.toggled.connect(lambda on: on and self.set_mode("week"))
+        self.manager_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.new_button.clicked.connect(lambda: self.new_visit(self.selected_day()))
         self.export_button.clicked.connect(self._export_clicked)
-        self.month_view.doubleClicked.connect(lambda i: self.new_visit(self.month_model.date_at(i)))
+        self.month_view.doubleClicked.connect(self._month_double_clicked)
         self.week_view.doubleClicked.connect(self._week_double_clicked)
+        self.all_day_view.doubleClicked.connect(self._all_day_double_clicked)
         self.month_view.clicked.connect(lambda i: self.select_day(self.month_model.date_at(i)))
         self.week_view.clicked.connect(lambda i: self.select_day(self.week_model.data(i, DATE_ROLE)))
-        self.day_list.itemDoubleClicked.connect(self._open_visit)
-        self.mode = "month"
+        self.all_day_view.clicked.connect(lambda i: self.select_day(self.all_day_model.data(i, DATE_ROLE)))
+        self.day_list.itemDoubleClicked.connect(self._open_item)
+        self.month_model.visit_dropped.connect(self.reschedule)
+        self.week_model.visit_dropped.connect(self.reschedule)
+        mode = self._setting("calendar_view", "month")
+        self.mode = mode if mode in ("month", "week") else "month"
+        self.month_button.setChecked(self.mode == "month")
+        self.week_button.setChecked(self.mode == "week")
+        self.stack.setCurrentWidget(self.month_view if self.mode == "month" else self.week_box)
         self.refresh()
+
+    # -- settings --------------------------------------------------------------------------------
+    def _setting(self, name: str, default):
+        if self._settings is None:
+            return default
+        try:
+            return self._settings.get(name)
+        except KeyError:
+            return default
+
+    def _remember(self, name: str, value) -> None:
+        if self._settings is not None:
+            self._settings.set(name, value)
+
+    # -- filters ---------------------------------------------------------------------------------
+    def shown_kinds(self) -> list[str]:
+        return [k for k, box in self.kind_boxes.items() if box.isChecked()]
+
+    def _kinds_changed(self) -> None:
+        self._remember("calendar_hidden_kinds", [k for k, box in self.kind_boxes.items() if not box.isChecked()])
+        self.refresh()
+
+    def set_kind_shown(self, kind: str, shown: bool) -> None:
+        self.kind_boxes[kind].setChecked(shown)
+
+    def manager(self) -> str | None:
+        return self.manager_combo.currentData()
+
+    def set_manager(self, user_id: str | None) -> None:
+        self.manager_combo.setCurrentIndex(max(self.manager_combo.findData(user_id), 0))
 
     # -- navigation ------------------------------------------------------------------------------
     def set_mode(self, mode: str) -> None:
         self.mode = mode
+        self._remember("calendar_view", mode)
         self.month_button.setChecked(mode == "month")
         self.week_button.setChecked(mode == "week")
-        self.stack.setCurrentWidget(self.month_view if mode == "month" else self.week_view)
+        self.stack.setCurrentWidget(self.month_view if mode == "month" else self.week_box)
         self.refresh()
+        if mode == "week":
+            self.scroll_to_working_hours()
+
+    def scroll_to_working_hours(self) -> None:
+        self.week_view.scrollTo(self.week_model.index(FIRST_HOUR, 0), QAbstractItemView.ScrollHint.PositionAtTop)
 
     def move(self, step: int) -> None:
         if self.mode == "month":
@@ -500,6 +807,8 @@ class CalendarPage(QWidget):
         super().showEvent(event)
         if self._shown_before:
             self.refresh()
+        else:
+            self.scroll_to_working_hours()
         self._shown_before = True
 
     def refresh(self) -> None:
@@ -509,31 +818,39 @@ class CalendarPage(QWidget):
             self.title.setText(month_title(self.anchor))
         else:
             self.week_model.set_week(self.anchor, today)
+            self.all_day_model.set_week(self.anchor)
             first, end = self.week_model.range()
             last = end - dt.timedelta(days=1)
             self.title.setText(f"{first.isoformat()} – {last.isoformat()}")
         start, end = self.range()
-        lo = dt.datetime.combine(start, dt.time()).astimezone()
-        hi = dt.datetime.combine(end, dt.time()).astimezone()
         if self._handle is not None:
             self._handle.cancel()
-        ctx = self.ctx
-        self._handle = self.tasks.run_db(lambda: ws.visits_between(ctx, lo, hi), on_result=self._loaded,
-                                         on_error=self._failed, name="calendar")
+        ctx, kinds, person = self.ctx, self.shown_kinds(), self.manager()
+        self._handle = self.tasks.run_db(lambda: cal.entries_between(ctx, start, end, kinds=kinds, person_id=person),
+                                         on_result=self._loaded, on_error=self._failed, name="calendar")
 
-    def _loaded(self, visits: list[ws.CalendarVisit]) -> None:
-        self.visits = visits
+    @property
+    def visits(self) -> list[cal.CalendarEntry]:
+        return [e for e in self.entries if e.kind == "visit"]
+
+    def _loaded(self, entries: list[cal.CalendarEntry]) -> None:
+        self.entries = entries
         if self.mode == "month":
-            self.month_model.set_visits(visits)
+            self.month_model.set_entries(entries)
         else:
-            self.week_model.set_visits(visits)
-            self.week_view.resizeRowsToContents()
-        self.message.setText(_("{n} visits").format(n=len(visits)) if visits else _("No visits in this period."))
+            self.week_model.set_entries(entries)
+            self.all_day_model.set_entries(entries)
+            fm = self.all_day_view.fontMetrics()
+            lines = min(max(self.all_day_model.most(), 1), 4)
+            row = lines * (fm.height() + 2) + 8
+            self.all_day_view.verticalHeader().setDefaultSectionSize(row)
+            self.all_day_view.setFixedHeight(self.all_day_view.horizontalHeader().sizeHint().height() + row + 2)
+        self.message.setText(_("{n} entries").format(n=len(entries)) if entries else _("Nothing in this period."))
         self.select_day(self.selected_day())
         self.loaded.emit()
 
     def _failed(self, exc: BaseException) -> None:
-        self.message.setText(str(exc))
+        self.message.setText(exc.message if isinstance(exc, AccountDeskError) else str(exc))
 
     # -- days ------------------------------------------------------------------------------------
     def selected_day(self) -> dt.date:
@@ -549,36 +866,64 @@ class CalendarPage(QWidget):
                 self.month_view.setCurrentIndex(idx)
         self.day_title.setText(day.isoformat() + " " + weekday_names()[day.weekday()])
         self.day_list.clear()
-        for v in self.visits_on(day):
-            item = QListWidgetItem(f"{visit_line(v)}\n{label(VisitStatus, v.status)}"
-                                   + (f" · {v.location}" if v.location else ""))
-            item.setData(Qt.ItemDataRole.UserRole, v)
-            item.setForeground(QColor("#98a2b3") if v.status == "cancelled" else QColor("#1f2733"))
+        for e in self.entries_on(day):
+            second = label(VisitStatus, e.status) if e.kind == "visit" else _(cal.KINDS[e.kind])
+            if e.location:
+                second += f" · {e.location}"
+            item = QListWidgetItem(f"{entry_line(e)}\n{second}")
+            item.setData(Qt.ItemDataRole.UserRole, e)
+            item.setForeground(QColor("#98a2b3") if e.status == "cancelled" else entry_colour(e).darker(150))
             self.day_list.addItem(item)
         if not self.day_list.count():
-            item = QListWidgetItem(_("No visits on this day."))
+            item = QListWidgetItem(_("Nothing on this day."))
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.day_list.addItem(item)
 
-    def visits_on(self, day: dt.date) -> list[ws.CalendarVisit]:
-        return [v for v in self.visits if local(v.start).date() == day]
+    def entries_on(self, day: dt.date) -> list[cal.CalendarEntry]:
+        return [e for e in self.entries if e.day == day]
+
+    def visits_on(self, day: dt.date) -> list[cal.CalendarEntry]:
+        return [e for e in self.entries_on(day) if e.kind == "visit"]
+
+    def _month_double_clicked(self, index) -> None:
+        self.new_visit(self.month_model.date_at(index))
 
     def _week_double_clicked(self, index) -> None:
-        visits = self.week_model.data(index, VISITS_ROLE)
-        if visits:
-            self.open_visit(visits[0])
+        entries = self.week_model.cell_entries(index)
+        if entries:
+            self.open_entry(entries[0])
         else:
             self.new_visit(self.week_model.slot(index))
 
-    def _open_visit(self, item: QListWidgetItem) -> None:
-        v = item.data(Qt.ItemDataRole.UserRole)
-        if v is not None:
-            self.open_visit(v)
+    def _all_day_double_clicked(self, index) -> None:
+        entries = self.all_day_model.cell_entries(index)
+        if entries:
+            self.open_entry(entries[0])
 
-    def open_visit(self, v: ws.CalendarVisit) -> None:
-        emit_open(self, v.client_id, "visit", v.id)
+    def _open_item(self, item: QListWidgetItem) -> None:
+        e = item.data(Qt.ItemDataRole.UserRole)
+        if e is not None:
+            self.open_entry(e)
+
+    def open_entry(self, e: cal.CalendarEntry) -> None:
+        emit_open(self, e.client_id, e.entity, e.row_id)
+
+    open_visit = open_entry
 
     # -- actions ---------------------------------------------------------------------------------
+    def reschedule(self, visit_id: str, start: dt.datetime) -> None:
+        """Move a planned visit to ``start`` (a drop on another day or hour), through the services."""
+        ctx = self.ctx
+
+        def done(_result) -> None:
+            self.message.setText(_("Visit moved to {when}.").format(when=local(start).strftime("%Y-%m-%d %H:%M")))
+            self.select_day(local(start).date())
+            self.refresh()
+            self.rescheduled.emit(visit_id)
+
+        self.tasks.run_db(lambda: cal.reschedule_visit(ctx, visit_id, start), on_result=done, on_error=self._failed,
+                          name="calendar-move")
+
     def new_visit(self, when: dt.date | dt.datetime, client_id: str | None = None) -> NewVisitDialog:
         if not isinstance(when, dt.datetime):
             when = dt.datetime.combine(when, dt.time(9, 0)).astimezone()
@@ -605,8 +950,9 @@ class CalendarPage(QWidget):
         return result
 
     def _export_clicked(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(self, _("Export visits"), "accountdesk-visits.ics",
-                                                    _("iCalendar files (*.ics)"))
+        from ..file_dialogs import save_file
+
+        path = save_file(self, _("Export visits"), "accountdesk-visits.ics", _("iCalendar files (*.ics)"))
         if not path:
             return
         try:

@@ -206,12 +206,25 @@ class ClientsPage(QWidget):
         bar.addWidget(self.clear_button)
         outer.addLayout(bar)
 
+        # Saved views (synced with the profile) and bulk edit of the selected rows.
+        from ..dialogs.bulk_edit import BulkBar
+        from ..widgets.saved_views import SavedViewsBar
+
+        tools = QHBoxLayout()
+        self.views_bar = SavedViewsBar("clients", ctx, tasks, self.view_state, self.apply_view_state, self)
+        self.bulk_bar = BulkBar("clients", ctx, tasks, self.selected_client_ids, self)
+        self.bulk_bar.changed.connect(self.refresh)
+        tools.addWidget(self.views_bar)
+        tools.addStretch(1)
+        tools.addWidget(self.bulk_bar)
+        outer.addLayout(tools)
+
         self.stack = QStackedWidget()
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setItemDelegate(BadgeDelegate(self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
@@ -245,6 +258,8 @@ class ClientsPage(QWidget):
         self.stack.addWidget(self.loading_state)
         outer.addWidget(self.stack, 1)
 
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self.bulk_bar.update_selection())
+        self.model.modelReset.connect(self.bulk_bar.update_selection)
         self.model.query_finished.connect(self._query_finished)
         self.model.total_changed.connect(self._show_count)
         self.model.failed.connect(self._query_failed)
@@ -268,6 +283,7 @@ class ClientsPage(QWidget):
             self._started = True
             self.load_filter_options()
             self.model.reload()
+            self.views_bar.reload()
 
     def refresh(self) -> None:
         """Reload the list (after a change elsewhere), keeping the query."""
@@ -284,6 +300,9 @@ class ClientsPage(QWidget):
         self.risk_check.setText(_("Risk flagged"))
         self.clear_button.setText(_("Clear"))
         self.clear_button.setToolTip(_("Clear the search and all filters"))
+        if hasattr(self, "views_bar"):
+            self.views_bar.retranslate()
+            self.bulk_bar.retranslate()
         self.loading_state.set_text(_("Loading clients…"))
         self._fill_static_combos()
         if self._options_loaded:
@@ -471,6 +490,60 @@ class ClientsPage(QWidget):
             client_id = index.data(IdRole)
             if client_id:
                 self.client_open_requested.emit(client_id)
+
+    def selected_client_ids(self) -> list[str]:
+        """The clients selected in the list (several with Ctrl or Shift), in list order."""
+        table = getattr(self, "table", None)  # (asked while the page is being built)
+        model = table.selectionModel() if table is not None else None
+        if model is None:
+            return []
+        rows = sorted(index.row() for index in model.selectedRows())
+        return [i for i in (self.model.index(r, 0).data(IdRole) for r in rows) if i]
+
+    # -- saved views -------------------------------------------------------------------------
+    def view_state(self) -> dict:
+        """The list as it is now: filters, visible columns, sort (what a saved view keeps)."""
+        combos = {"tier": self.tier_combo, "status": self.status_combo, "province": self.region_combo,
+                  "industry": self.industry_combo, "owner": self.owner_combo}
+        filters = {k: c.currentData() for k, c in combos.items() if c.currentData() is not None}
+        if self.risk_check.isChecked():
+            filters["risk_only"] = True
+        if self.model.search_text:
+            filters["search"] = self.model.search_text
+        return {"filters": filters, "columns": self.visible_columns(),
+                "sort": [self.model.sort_key, "desc" if self.model.descending else "asc"]}
+
+    def apply_view_state(self, state: dict) -> None:
+        """Show a saved view: its filters, columns and sort."""
+        filters = state.get("filters") or {}
+        self._extra_filter = None
+        self.scope_label.setVisible(False)
+        self._restoring = True
+        combos = {"tier": self.tier_combo, "status": self.status_combo, "province": self.region_combo,
+                  "industry": self.industry_combo, "owner": self.owner_combo}
+        for key, combo in combos.items():
+            combo.setCurrentIndex(max(0, combo.findData(filters.get(key))) if filters.get(key) else 0)
+        self.risk_check.setChecked(bool(filters.get("risk_only")))
+        search = str(filters.get("search") or "")
+        self.search.blockSignals(True)
+        self.search.setText(search)
+        self.search._last = search
+        self.search.blockSignals(False)
+        self._restoring = False
+        columns = [c for c in state.get("columns") or [] if c in {col.key for col in COLUMNS}]
+        if columns:
+            hh = self.table.horizontalHeader()
+            for logical, col in enumerate(COLUMNS):
+                hh.setSectionHidden(logical, col.key not in columns and col.key != "name")
+            self.save_columns()
+        sort = state.get("sort") or []
+        key, desc = (sort[0], sort[1] == "desc") if len(sort) == 2 else (self.model.sort_key, self.model.descending)
+        self.model.set_query(search=search, filters=self.current_filter(), sort=key, descending=desc)
+        hh = self.table.horizontalHeader()
+        hh.blockSignals(True)
+        hh.setSortIndicator(self.model.sort_column(),
+                            Qt.SortOrder.DescendingOrder if self.model.descending else Qt.SortOrder.AscendingOrder)
+        hh.blockSignals(False)
 
     def selected_client_id(self) -> str | None:
         index = self.table.currentIndex()

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -314,12 +313,16 @@ class AttachmentsTab(Tab):
         self._say("  ".join(parts), error=bool(problems))
 
     def choose_files(self) -> None:
-        paths, _filter = QFileDialog.getOpenFileNames(self, _("Attach files"))
+        from ..file_dialogs import open_files
+
+        paths = open_files(self, _("Attach files"))
         if paths:
             self.add_paths(paths)
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, _("Import the photos of a folder"))
+        from ..file_dialogs import choose_folder
+
+        folder = choose_folder(self, _("Import the photos of a folder"))
         if folder:
             self.add_paths([folder])
 
@@ -388,7 +391,9 @@ class AttachmentsTab(Tab):
         if len(rows) != 1:
             return None
         if target is None:
-            target, _filter = QFileDialog.getSaveFileName(self, _("Save the file"), rows[0]["file_name"] or "")
+            from ..file_dialogs import save_file
+
+            target = save_file(self, _("Save the file"), rows[0]["file_name"] or "")
             if not target:
                 return None
         try:

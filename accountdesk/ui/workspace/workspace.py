@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -342,9 +340,10 @@ class ClientWorkspace(QWidget):
     def print_dossier(self, path: str | None = None):
         """Render the client's dossier to a PDF in the background."""
         if path is None:
-            docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+            from ..file_dialogs import save_file
+
             name = f"{self.client.get('short_name') or self.client['name']}.pdf"
-            path, _filter = QFileDialog.getSaveFileName(self, _("Save the dossier"), str(Path(docs) / name), "PDF (*.pdf)")
+            path = save_file(self, _("Save the dossier"), name, "PDF (*.pdf)")
             if not path:
                 return None
         ctx, client_id = self.ctx, self.client_id
