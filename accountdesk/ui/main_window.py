@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -133,8 +134,11 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         self._notifier = notifier
         self.tray: QSystemTrayIcon | None = None
         self.setWindowIcon(icons.app_icon())
-        self.setMinimumSize(QSize(960, 620))
+        self.setMinimumSize(QSize(960, 600))
         self.resize(1280, 800)
+        from .file_dialogs import remember_in
+
+        remember_in(settings)  # file dialogs open in the last folder used
 
         central = QWidget()
         root = QHBoxLayout(central)
@@ -170,6 +174,7 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         self._escalation_timer.setInterval(ESCALATION_CHECK_MS)
         self._escalation_timer.timeout.connect(self.escalate_feedback)
         self._restore_layout()
+        self.fit_to_screen()
         from .applock import AppLock
 
         self.app_lock = AppLock(self)  # idle lock and offline lease (issue 14)
@@ -665,6 +670,23 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         state = self.settings.get("window_state")
         if state and not state.isEmpty():
             self.restoreState(state)
+
+    def fit_to_screen(self, screen=None) -> None:
+        """Never larger than the screen it opens on (a 1366×768 laptop less its taskbar), and on it."""
+        screen = screen or self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        frame_extra = self.frameGeometry().size() - self.geometry().size()
+        width = min(self.width(), area.width() - max(frame_extra.width(), 0))
+        height = min(self.height(), area.height() - max(frame_extra.height(), 40))
+        self.setMinimumSize(QSize(min(self.minimumWidth(), width), min(self.minimumHeight(), height)))
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        geometry = self.frameGeometry()
+        if not area.contains(geometry):
+            self.move(max(area.left(), min(geometry.left(), area.right() - geometry.width())),
+                      max(area.top(), min(geometry.top(), area.bottom() - geometry.height())))
 
     def save_layout(self) -> None:
         if self.settings is None:

@@ -10,7 +10,6 @@ from pathlib import Path
 from PySide6.QtCore import QStandardPaths, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QFileDialog,
     QMessageBox,
 )
 
@@ -140,8 +139,9 @@ class FileActions:
         return wizard
 
     def _ask_save_path(self, title: str, suggested: str, file_filter: str) -> str:
-        path, _filter = QFileDialog.getSaveFileName(self, title, suggested, file_filter)
-        return path
+        from .file_dialogs import save_file
+
+        return save_file(self, title, suggested, file_filter)
 
     def _ask_backup_passphrase(self) -> str | None:
         from .dialogs.passphrase import ask_passphrase

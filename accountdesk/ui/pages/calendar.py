@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -951,8 +950,9 @@ class CalendarPage(QWidget):
         return result
 
     def _export_clicked(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(self, _("Export visits"), "accountdesk-visits.ics",
-                                                    _("iCalendar files (*.ics)"))
+        from ..file_dialogs import save_file
+
+        path = save_file(self, _("Export visits"), "accountdesk-visits.ics", _("iCalendar files (*.ics)"))
         if not path:
             return
         try:

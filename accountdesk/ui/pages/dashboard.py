@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -86,6 +87,10 @@ class DashboardPage(QWidget):
         head.addWidget(self.period_label)
         head.addWidget(self.period_combo)
         head.addWidget(self.scope_combo)
+        self.standards_button = QPushButton()
+        self.standards_button.clicked.connect(self.edit_standards)
+        self.standards_button.setVisible(False)
+        head.addWidget(self.standards_button)
         outer.addLayout(head)
 
         self.pyramid = PyramidChart()
@@ -126,6 +131,16 @@ class DashboardPage(QWidget):
         self.retranslate()
         self.refresh()
 
+    def edit_standards(self):
+        """The service standards per tier (supervisors and admins)."""
+        from ..dialogs.standards import StandardsDialog
+
+        dlg = StandardsDialog(self._ctx, self)
+        dlg.accepted.connect(self.refresh)
+        dlg.open()
+        self.standards_dialog = dlg
+        return dlg
+
     def _fill_scope(self) -> None:
         self.scope_combo.blockSignals(True)
         self.scope_combo.clear()
@@ -133,6 +148,7 @@ class DashboardPage(QWidget):
             self.scope_combo.addItem(_("All clients"), "all")
             self.scope_combo.addItem(_("My portfolio"), "mine")
             self.scope_combo.setVisible(True)
+            self.standards_button.setVisible(True)
         else:
             self.scope_combo.addItem(_("My portfolio"), "mine")
             self.scope_combo.setVisible(False)
@@ -142,6 +158,8 @@ class DashboardPage(QWidget):
         mine = self._owner() is not None
         self.title.setText(_("My portfolio") if mine else _("Dashboard"))
         self.period_label.setText(_("Period:"))
+        self.standards_button.setText(_("Service standards…"))
+        self.standards_button.setToolTip(_("Which visit cadences every client of a tier gets"))
         current = self.period_combo.currentData()
         self.period_combo.blockSignals(True)
         self.period_combo.clear()
