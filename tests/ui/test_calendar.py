@@ -291,3 +291,4 @@ def test_dragging_a_visit_to_another_hour_of_the_week(page, dated, ctx, qtbot):
     visits.record_visit(ctx, dated["client"], "return_visit", local(2026, 3, 16, 8))
     reload(qtbot, page)
     assert not w.flags(w.index(8, 0)) & Qt.ItemFlag.ItemIsDragEnabled and w.mimeData([w.index(8, 0)]) is None
+

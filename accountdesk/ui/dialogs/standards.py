@@ -75,7 +75,7 @@ class StandardsDialog(QDialog):
         self.setWindowTitle(_("Service standards per tier"))
         layout = QVBoxLayout(self)
         hint = QLabel(_("Which visit cadences every client of a tier gets. A new client gets its tier's standard; "
-                        "after a tier change it is offered. Plans set by hand on a client are kept."))
+                        "after a tier change it is offered. Plans set by hand on a client are kept. Intervals in months."))
         hint.setWordWrap(True)
         hint.setObjectName("Hint")
         layout.addWidget(hint)
@@ -90,7 +90,6 @@ class StandardsDialog(QDialog):
                 check = QCheckBox()
                 spin = QSpinBox()
                 spin.setRange(1, 60)
-                spin.setSuffix(_(" months"))
                 months = current.get(tier, {}).get(kind)
                 check.setChecked(months is not None)
                 spin.setValue(months or 12)

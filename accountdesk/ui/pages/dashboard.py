@@ -44,6 +44,7 @@ def _card(title: QLabel, chart: QWidget, hint: QLabel | None = None) -> QFrame:
     layout = QVBoxLayout(card)
     layout.setContentsMargins(14, 10, 14, 10)
     title.setObjectName("SectionTitle")
+    title.setWordWrap(True)
     layout.addWidget(title)
     if hint is not None:
         hint.setObjectName("Hint")
@@ -117,6 +118,7 @@ class DashboardPage(QWidget):
         body.setLayout(grid)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
@@ -274,7 +276,8 @@ class DashboardPage(QWidget):
         else:
             self.fees.set_items([], empty=_("Fees are confidential for your role."))
         visits = [m for m in board.visits if m.planned or m.done]
-        self.visits.set_items([ChartItem(m.name, (m.planned, m.done), m.user_id or "") for m in visits],
+        self.visits.set_items([ChartItem(m.name, (m.planned, m.done), m.user_id or "", text=f"{m.done} / {m.planned}")
+                               for m in visits],
                               series=(_("Planned"), _("Done")), empty=_("No visits in this period."))
         from ...services.dashboard import AGE_BUCKETS, SEVERITIES
 
