@@ -74,6 +74,8 @@ MIME_VISIT = "application/x-accountdesk-visit"
 def entry_colour(e: cal.CalendarEntry) -> QColor:
     if e.kind == "visit":
         return QColor(STATUS_COLOURS.get(e.status or "", "#1f6feb"))
+    if e.kind == "plan" and e.status == "overdue":
+        return QColor(STATUS_COLOURS["missed"])
     return QColor(KIND_COLOURS.get(e.kind, "#667085"))
 
 

@@ -23,7 +23,7 @@ from ...models.enums import ClientStatus, RiskKind, Tier
 from ...services import records
 from ...services import workspace as ws
 from ..forms import Lookups
-from .attachments import AttachmentsTab
+from .attachments import AttachmentsTab, accept_file_drops
 from .common import AMBER, GREEN, GREY, RED, badge, icon
 from .contacts import ContactsTab
 from .feedback_tab import FeedbackTab
@@ -251,6 +251,8 @@ class ClientWorkspace(QWidget):
             tab = TAB_CLASSES[name](self.ctx, self.client_id, self.lookups)
             if hasattr(tab, "tasks"):  # tabs that run work off the GUI thread (attachments' thumbnails)
                 tab.tasks = self.tasks
+            for panel in getattr(tab, "panels", []):  # files dropped onto a visit, complaint, instrument...
+                accept_file_drops(panel)
             tab.changed.connect(lambda entity, n=name: self._data_changed(n, entity))
             tab.open_requested.connect(self.show_tab)
             if isinstance(tab, OverviewTab):
