@@ -712,10 +712,9 @@ class CalendarPage(QWidget):
         legend.addStretch(1)
         self.message = QLabel("", self)
         self.message.setStyleSheet("color: #667085;")
-        self.message.setMinimumWidth(200)
         self.message.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        legend.addWidget(self.message)
         layout.addLayout(legend)
+        layout.addWidget(self.message)  # its own line: the legend's toggles keep their whole names at 1280 px
 
         self.prev_button.clicked.connect(lambda: self.move(-1))
         self.next_button.clicked.connect(lambda: self.move(1))
