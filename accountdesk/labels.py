@@ -118,6 +118,7 @@ SLA_METRICS: dict[str, str] = {
     "onsite_hours": N_("On site within (hours)"),
     "availability_pct": N_("Availability (%)"),
     "report_days": N_("Report within (working days)"),
+    "report_hours": N_("Report within (hours)"),
     "notice_days": N_("Advance notice (days)"),
     "resolution_hours": N_("Resolution time (hours)"),
 }
@@ -128,6 +129,7 @@ SLA_UNITS: dict[str, str] = {
     "response_hours": N_("{n} h"),
     "onsite_hours": N_("{n} h"),
     "resolution_hours": N_("{n} h"),
+    "report_hours": N_("{n} h"),
     "availability_pct": N_("{n} %"),
     "report_days": N_("{n} working days"),
     "notice_days": N_("{n} days"),

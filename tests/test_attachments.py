@@ -288,3 +288,15 @@ def test_the_dossier_lists_the_files_and_prints_visit_photos_when_asked(ctx, tmp
     render_dossiers(ctx, [cid], tmp_path / "field.pdf")
     text = "".join(p.extract_text() or "" for p in PdfReader(str(tmp_path / "field.pdf")).pages)
     assert "签署的SLA" in text and "机密合同" not in text
+
+
+def test_copies_opened_with_the_system_viewer_do_not_stay(ctx, tmp_path):
+    import time
+
+    cid = clients.create_client(ctx, name="ACME")
+    old = A.open_copy(ctx, A.add_file(ctx, cid, _file(tmp_path, "old.pdf", b"old")))
+    past = time.time() - 13 * 3600
+    os.utime(old.parent, (past, past))
+    fresh = A.open_copy(ctx, A.add_file(ctx, cid, _file(tmp_path, "new.pdf", b"new")))
+    assert not old.exists() and fresh.read_bytes() == b"new"
+    assert A.clear_open_copies(ctx, older_than_hours=0) == 1 and not fresh.exists()

@@ -99,3 +99,11 @@ def test_only_a_planned_visit_moves(ctx, world):
     assert err.value.field == "planned_start"
     with pytest.raises(ValidationError):
         cal.reschedule_visit(ctx, world["visit"], dt.datetime(2026, 3, 20, 9))
+
+
+def test_an_overdue_cadence_is_owed_today_not_on_a_day_long_past(ctx, world):
+    # Client b gets a monthly cadence starting 2026-01-05: never held, so overdue since then.
+    plan = visits.create_visit_plan(ctx, world["b"], "return_visit", 1, starts_on=dt.date(2026, 1, 5))
+    got = [(e.day, e.status) for e in cal.entries_between(ctx, dt.date(2026, 1, 1), dt.date(2026, 5, 1), kinds=["plan"])
+           if e.row_id == plan]
+    assert got == [(dt.date(2026, 3, 16), "overdue"), (dt.date(2026, 4, 5), "due")]

@@ -72,7 +72,7 @@ class HashGate:
         self.limit = max(1, workers) + max(0, queue)
         self.wait_s = wait_s
 
-    def _release(self, _future: Future) -> None:
+    def _release(self, _future: Future[Any]) -> None:
         with self._lock:
             self._inside -= 1
 

@@ -302,6 +302,7 @@ def export_attachment(ctx: AppContext, attachment_id: str, target: Path | str) -
 def open_copy(ctx: AppContext, attachment_id: str) -> Path:
     """A copy of the file in a private folder of the profile, for the system's application (the
     name made safe for every file system; a new folder per attachment so names never clash)."""
+    clear_open_copies(ctx)
     folder = Path(ctx.store.data_dir) / "open" / attachment_id
     folder.mkdir(parents=True, exist_ok=True)
     try:
@@ -315,6 +316,31 @@ def open_copy(ctx: AppContext, attachment_id: str) -> Path:
             return target
         blobs.export(session, row.sha256, target)
     return target
+
+
+#: Copies handed to the system's application are removed after this long (they are plaintext
+#: outside the encrypted store: kept only while the person is likely to still have them open).
+OPEN_COPY_HOURS = 12
+
+
+def clear_open_copies(ctx: AppContext, *, older_than_hours: float = OPEN_COPY_HOURS) -> int:
+    """Remove the copies opened longer ago than that; returns how many folders went."""
+    import shutil
+    import time
+
+    root = Path(ctx.store.data_dir) / "open"
+    if not root.is_dir():
+        return 0
+    cutoff = time.time() - older_than_hours * 3600
+    gone = 0
+    for folder in root.iterdir():
+        try:
+            if folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True) if folder.is_dir() else folder.unlink()
+                gone += 1
+        except OSError:
+            continue
+    return gone
 
 
 def read_bytes(ctx: AppContext, attachment_id: str, limit: int = 64 * 1024 * 1024) -> bytes:

@@ -4,7 +4,8 @@ Kinds of entry (each derived from the data; nothing is stored here):
 
 - ``visit``: a visit (planned, held, cancelled, missed) at its planned start, with its end;
 - ``plan``: a visit cadence (拜访计划) falling due with no visit of that kind scheduled — the
-  next due date (see :mod:`.scheduling`), then every interval after it, inside the range;
+  next due date (see :mod:`.scheduling`), then every interval after it, inside the range; an
+  overdue one is shown on today (status ``overdue``), not on the day long past;
 - ``task``: an open task (a visit's next step) on its due date;
 - ``calibration``: an in-service instrument's next calibration (last calibration + interval);
 - ``renewal``: a client's contract renewal date.
@@ -121,17 +122,21 @@ def entries_between(ctx: AppContext, start: dt.date, end: dt.date, *, kinds: Ite
         if "plan" in wanted:
             owners = dict(session.execute(select(VisitPlan.id, VisitPlan.owner_id).where(
                 VisitPlan.client_id.in_(ids), VisitPlan.deleted_at.is_(None))).all())
-            for s in plan_statuses_in(session, list(clients), ctx.today()):
+            today = ctx.today()
+            for s in plan_statuses_in(session, list(clients), today):
                 if s.scheduled is not None:
                     continue  # the planned visit stands for it
                 kind_name = s.title if s.kind == VisitKind.CUSTOM.value and s.title else label(VisitKind, s.kind)
                 every = _("every month") if s.every_months == 1 else _("every {n} months").format(n=s.every_months)
                 title = _("{visit} due ({every})").format(visit=kind_name, every=every)
+                if s.overdue and start <= today < end:  # a visit owed since before today is owed today
+                    out.append(make("plan", "visit_plan", s.plan_id, s.client_id, title, today, owners.get(s.plan_id),
+                                    status="overdue"))
                 day, n = s.due, 0
                 while day < end and n < 400:
-                    if day >= start:
+                    if day >= start and not (s.overdue and day <= today):
                         out.append(make("plan", "visit_plan", s.plan_id, s.client_id, title, day, owners.get(s.plan_id),
-                                        status="overdue" if s.overdue and n == 0 else "due"))
+                                        status="due"))
                     n += 1
                     day = add_months(s.due, s.every_months * n)
         if "task" in wanted:

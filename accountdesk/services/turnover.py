@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from ..errors import PermissionDenied, ValidationError
 from ..i18n import _
@@ -49,6 +49,7 @@ from ..sync.changes import get_meta
 from ..sync.checklist import OPEN_FEEDBACK, OPEN_ITEMS
 from .context import AppContext
 from .handover import hand_over_in, move_open_work
+from .scope import serves
 from .userref import require_active, resolve_user
 
 OPEN_OPPORTUNITY_STAGES = ("identified", "qualified", "proposal", "negotiation")
@@ -364,6 +365,4 @@ def clients_held_by(ctx: AppContext, user: str) -> list[str]:
     """Ids of the live clients ``user`` owns, backs up or serves on."""
     with ctx.read() as session:
         uid = resolve_user(session, user, field="from").id
-        team = select(ClientTeamMember.client_id).where(ClientTeamMember.user_id == uid, ClientTeamMember.deleted_at.is_(None))
-        return list(session.scalars(select(Client.id).where(
-            Client.deleted_at.is_(None), or_(Client.owner_id == uid, Client.backup_owner_id == uid, Client.id.in_(team)))))
+        return list(session.scalars(select(Client.id).where(Client.deleted_at.is_(None), serves(uid))))

@@ -172,7 +172,7 @@ def append(session: Session, sha256: str, offset: int, data: bytes) -> int:
     return blob.have
 
 
-def hash_stored(session: Session, sha256: str, upto: int):
+def hash_stored(session: Session, sha256: str, upto: int) -> hashlib._Hash:
     """A running SHA-256 of the first ``upto`` stored bytes of a blob (a download resumed)."""
     h = hashlib.sha256()
     n = 0
@@ -185,7 +185,7 @@ def hash_stored(session: Session, sha256: str, upto: int):
     return h
 
 
-def finish_download(session: Session, sha256: str, running=None) -> None:
+def finish_download(session: Session, sha256: str, running: hashlib._Hash | None = None) -> None:
     """Check the hash of a fully received blob (``running``: the hash kept while its bytes
     arrived, else the stored bytes are read again): complete when right, emptied (to be fetched
     again from the start) when not."""

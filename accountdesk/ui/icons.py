@@ -52,6 +52,14 @@ def icon(name: str, color: str = "#3b4552", active: str | None = None) -> QIcon:
     return result
 
 
+def icon_or_blank(name: str) -> QIcon:
+    """:func:`icon`, or no icon when the file is missing or unreadable (never an error on screen)."""
+    try:
+        return icon(name)
+    except (OSError, ValueError):
+        return QIcon()
+
+
 def app_icon() -> QIcon:
     result = QIcon()
     data = _svg("app")

@@ -19,12 +19,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-from PySide6.QtCore import QSize, QStandardPaths, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -41,14 +40,17 @@ from PySide6.QtWidgets import (
 
 from ..errors import AccountDeskError
 from ..i18n import N_, _
+from ..paths import APP_NAME
 from . import icons, style
+from .sync_controller import SyncController
 from .widgets.empty_state import EmptyState
 from .widgets.sync_indicator import SyncIndicator
+from .window_io import BACKUP, EXPORTS, ExportEntry, FileActions, run_export  # noqa: F401 - re-exported
 from .workspace.workspace import ENTITY_TABS
 
 log = logging.getLogger(__name__)
 
-APP_TITLE = "AccountDesk"
+APP_TITLE = APP_NAME
 STATUS_REFRESH_MS = 15_000
 ESCALATION_CHECK_MS = 15 * 60_000
 
@@ -71,49 +73,6 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("team", "team", N_("Team"), "Ctrl+6"),
     NavEntry("settings", "settings", N_("Settings"), "Ctrl+7"),
 )
-
-
-@dataclass(frozen=True)
-class ExportEntry:
-    key: str
-    what: str  # clients | contacts | calendar | backup
-    format: str  # xlsx | csv | vcf3 | vcf4 | ics | zip
-    title: str  # N_() msgid of the menu entry
-    name: str  # N_() msgid of the default file name (without date and suffix)
-    suffix: str
-    filter: str  # N_() msgid of the file dialog's filter
-
-
-EXPORTS: tuple[ExportEntry, ...] = (
-    ExportEntry("clients-xlsx", "clients", "xlsx", N_("Clients (Excel)…"), N_("clients"), ".xlsx", N_("Excel workbook (*.xlsx)")),
-    ExportEntry("clients-csv", "clients", "csv", N_("Clients (CSV)…"), N_("clients"), ".csv", N_("CSV file (*.csv)")),
-    ExportEntry("contacts-vcf3", "contacts", "vcf3", N_("Contacts (vCard 3.0)…"), N_("contacts"), ".vcf", N_("vCard (*.vcf)")),
-    ExportEntry("contacts-vcf4", "contacts", "vcf4", N_("Contacts (vCard 4.0)…"), N_("contacts"), ".vcf", N_("vCard (*.vcf)")),
-    ExportEntry("contacts-xlsx", "contacts", "xlsx", N_("Contacts (Excel)…"), N_("contacts"), ".xlsx", N_("Excel workbook (*.xlsx)")),
-    ExportEntry("contacts-csv", "contacts", "csv", N_("Contacts (CSV)…"), N_("contacts"), ".csv", N_("CSV file (*.csv)")),
-    ExportEntry("calendar-ics", "calendar", "ics", N_("Visits calendar (.ics)…"), N_("visits"), ".ics", N_("iCalendar (*.ics)")),
-)
-BACKUP = ExportEntry("backup", "backup", "zip", N_("Back up profile…"), N_("AccountDesk backup"), ".adbackup",
-                     N_("AccountDesk backup (*.adbackup *.zip)"))
-
-
-def run_export(ctx, entry: ExportEntry, path: str, passphrase: str | None = None):
-    """Write one export (runs on the database lane); returns ``(records, path)``. A backup is
-    encrypted with ``passphrase``."""
-    if entry.what == "backup":
-        from ..io.backup import create_backup
-
-        result = create_backup(ctx, path, passphrase=passphrase)
-        return result.tables.get("clients", 0), str(result.path)
-    from ..io.exports import export_ical, export_table, export_vcard
-
-    if entry.what == "calendar":
-        result = export_ical(ctx, path)
-    elif entry.format in ("vcf3", "vcf4"):
-        result = export_vcard(ctx, path, "4.0" if entry.format == "vcf4" else "3.0")
-    else:
-        result = export_table(ctx, entry.what, path, entry.format)
-    return result.count, str(result.path)
 
 
 class WorkspaceHost(QWidget):
@@ -154,7 +113,7 @@ class WorkspaceHost(QWidget):
         self.body.setCurrentWidget(widget)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FileActions, SyncController, QMainWindow):
     page_changed = Signal(str)
     language_changed = Signal(str)
     profile_opened = Signal()
@@ -175,8 +134,11 @@ class MainWindow(QMainWindow):
         self._notifier = notifier
         self.tray: QSystemTrayIcon | None = None
         self.setWindowIcon(icons.app_icon())
-        self.setMinimumSize(QSize(960, 620))
+        self.setMinimumSize(QSize(960, 600))
         self.resize(1280, 800)
+        from .file_dialogs import remember_in
+
+        remember_in(settings)  # file dialogs open in the last folder used
 
         central = QWidget()
         root = QHBoxLayout(central)
@@ -212,6 +174,7 @@ class MainWindow(QMainWindow):
         self._escalation_timer.setInterval(ESCALATION_CHECK_MS)
         self._escalation_timer.timeout.connect(self.escalate_feedback)
         self._restore_layout()
+        self.fit_to_screen()
         from .applock import AppLock
 
         self.app_lock = AppLock(self)  # idle lock and offline lease (issue 14)
@@ -631,110 +594,6 @@ class MainWindow(QMainWindow):
             if refresh is not None:
                 refresh()
 
-    def import_file(self, client_id: str | None = None, client_name: str = "", kind: str | None = None):
-        """The import wizard (clients, contacts or equipment; contacts or equipment into
-        ``client_id`` when given; ``kind`` chosen beforehand)."""
-        if self.ctx is None:
-            return None
-        from .dialogs.import_wizard import ImportWizard
-
-        wizard = ImportWizard(self.ctx, self.tasks, self, client_id=client_id, client_name=client_name, kind=kind)
-        wizard.imported.connect(lambda _result: self._refresh_pages())
-        wizard.open()
-        self._import_wizard = wizard
-        return wizard
-
-    def _ask_save_path(self, title: str, suggested: str, file_filter: str) -> str:
-        path, _filter = QFileDialog.getSaveFileName(self, title, suggested, file_filter)
-        return path
-
-    def _ask_backup_passphrase(self) -> str | None:
-        from .dialogs.passphrase import ask_passphrase
-
-        return ask_passphrase(self, _("The backup is encrypted with a passphrase you choose now. Keep it safe: without "
-                                      "it the backup cannot be restored, here or on another computer."), confirm=True)
-
-    def export(self, entry: ExportEntry) -> None:
-        """Ask where to save, write the export in the background, say where it went."""
-        if self.ctx is None or self._io_handle is not None:
-            return
-        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-        suggested = str(Path(docs) / f"{_(entry.name)}-{self.ctx.today().isoformat()}{entry.suffix}")
-        title = _("Back up the profile") if entry.what == "backup" else _("Export")
-        path = self.ask_save_path(title, suggested, _(entry.filter))
-        if not path:
-            return
-        if not Path(path).suffix:
-            path += entry.suffix
-        passphrase = None
-        if entry.what == "backup":
-            passphrase = self.ask_backup_passphrase()
-            if not passphrase:
-                return
-        ctx = self.ctx
-
-        def work():
-            return run_export(ctx, entry, path, passphrase)
-
-        self.io_progress.show()
-        self.statusBar().showMessage(_("Backing up…") if entry.what == "backup" else _("Exporting…"))
-        self._io_handle = self.tasks.run_db(work, on_result=lambda r: self._exported(entry, *r),
-                                            on_error=self._io_failed, name=f"export-{entry.key}")
-
-    def _exported(self, entry: ExportEntry, count: int, path: str) -> None:
-        self._io_finished()
-        if entry.what == "backup":
-            text = _("The profile was backed up to {file} ({n} clients with all their records).").format(
-                n=count, file=path)
-        elif entry.what == "calendar":
-            text = _("{n} visits written to {file}.").format(n=count, file=path)
-        elif entry.what == "contacts":
-            text = _("{n} contacts written to {file}.").format(n=count, file=path)
-        else:
-            text = _("{n} clients written to {file}.").format(n=count, file=path)
-        self.statusBar().showMessage(text, 15000)
-        box = QMessageBox(QMessageBox.Icon.Information, APP_TITLE, text, QMessageBox.StandardButton.Ok, self)
-        folder = box.addButton(_("Show in folder"), QMessageBox.ButtonRole.ActionRole)
-        box.buttonClicked.connect(lambda b: QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
-                                  if b is folder else None)
-        self.io_message = box
-        box.open()
-
-    def _io_failed(self, exc: BaseException) -> None:
-        from .dialogs.import_wizard import error_text
-
-        self._io_finished()
-        text = _("The file was not written: {error}").format(error=error_text(exc))
-        self.statusBar().showMessage(text, 15000)
-        box = QMessageBox(QMessageBox.Icon.Warning, APP_TITLE, text, QMessageBox.StandardButton.Ok, self)
-        self.io_message = box
-        box.open()
-
-    def _io_finished(self) -> None:
-        self._io_handle = None
-        self.io_progress.hide()
-
-    def restore_backup(self):
-        from .dialogs.restore import RestoreDialog
-
-        current = self.ctx.store.data_dir if self.ctx is not None else Path.home()
-        dialog = RestoreDialog(self.tasks, self.settings, current, self)
-        dialog.open()
-        self._restore_dialog = dialog
-        return dialog
-
-    def find_duplicates(self):
-        if self.ctx is None:
-            return None
-        from .dialogs.duplicates import DuplicatesDialog
-
-        dialog = DuplicatesDialog(self.ctx, self.tasks, self)
-        dialog.client_open_requested.connect(self.open_client)
-        dialog.changed.connect(self._refresh_pages)
-        dialog.open()
-        self._duplicates_dialog = dialog
-        return dialog
-
     def about(self) -> None:
         from .. import __version__
 
@@ -753,7 +612,7 @@ class MainWindow(QMainWindow):
     # -- language ---------------------------------------------------------------------------------
     def apply_language(self, lang: str) -> None:
         """Switch every screen to ``lang`` now: retranslate the shell, rebuild the screens."""
-        from .app import install_language
+        from .language import install_language
 
         install_language(lang)
         current = self.current_key or "today"
@@ -770,175 +629,6 @@ class MainWindow(QMainWindow):
         self.language_changed.emit(lang)
 
     # -- sync ---------------------------------------------------------------------------------------
-    def refresh_sync_status(self) -> None:
-        if self.ctx is None:
-            return
-
-        def work():
-            from ..services.sync_status import sync_status
-
-            return sync_status(self.ctx)
-
-        self.tasks.run_db(work, on_result=self._show_sync_status, on_error=lambda exc: None, name="sync-status")
-
-    def _show_sync_status(self, status) -> None:
-        self.sync_indicator.show_status(status, self.ctx.today())
-        self._connected = status.connected
-
-    def sync_engine_class(self):
-        from ..sync.client import SyncEngine
-
-        return SyncEngine
-
-    def _server_and_user(self) -> tuple[str, str]:
-        status = self.sync_indicator.status
-        url = (status.server_url if status is not None else "") or (self.settings.get("server_url") if self.settings else "")
-        user = self.settings.get("username") if self.settings else ""
-        return url, user
-
-    def notify_client(self):
-        """The server's notification calls for the signed-in user (None: no server or user yet)."""
-        from ..sync.client import SyncEngine
-        from ..sync.credentials import Credentials
-
-        if self.sync_engine is None:
-            url, user = self._server_and_user()
-            if not url or not user:
-                return None
-            self.sync_engine = SyncEngine(self.ctx, url, Credentials(url, user))
-        from ..sync.notify_api import NotifyClient
-
-        return NotifyClient(self.sync_engine)
-
-    def sync_now(self) -> None:
-        from ..sync.client import SyncEngine
-        from ..sync.credentials import Credentials
-        from .dialogs.login import run_sync
-
-        if self._sync_handle is not None:
-            return
-        url, user = self._server_and_user()
-        if not url:
-            self.statusBar().showMessage(_("Not connected: set your server in Settings, then sign in."), 8000)
-            return
-        if self.sync_engine is None and not user:
-            self.sign_in()
-            return
-        if self.sync_engine is None:
-            # no password: the refresh token in the keyring signs in; otherwise LoginRequired
-            self.sync_engine = SyncEngine(self.ctx, url, Credentials(url, user))
-        engine = self.sync_engine
-
-        def work(token, progress):
-            return run_sync(engine, token, progress)
-
-        self.sync_indicator.set_syncing(True)
-        self._sync_handle = self.tasks.run(work, on_result=self._sync_done, on_error=self._sync_failed,
-                                           on_progress=self.sync_indicator.set_progress, name="sync")
-        self._sync_handle.signals.finished.connect(self._sync_finished)
-
-    def sign_in(self) -> None:
-        """The login dialog; a successful sign-in is a first sync."""
-        from .dialogs.login import LoginDialog
-
-        dialog = LoginDialog(self.settings, self.tasks, self, ctx=self.ctx)
-        dialog.signed_in.connect(lambda _url: self._signed_in(dialog))
-        dialog.open()
-        self._login_dialog = dialog
-
-    def _signed_in(self, dialog) -> None:
-        if dialog.engine is not None:
-            self.sync_engine = dialog.engine
-            self._sync_done(None)
-            self.app_lock.signed_in()
-        self._configure_auto_sync()
-        self.refresh_sync_status()
-
-    def cancel_sync(self) -> None:
-        if self._sync_handle is not None:
-            self._sync_handle.cancel()
-            self.statusBar().showMessage(_("Sync cancelled."), 5000)
-
-    def _sync_done(self, result) -> None:
-        if getattr(result, "cancelled", False):
-            self.statusBar().showMessage(_("Sync cancelled."), 5000)
-            return
-        self.statusBar().showMessage(_("Sync finished."), 5000)
-        for page in self.pages.values():
-            refresh = getattr(page, "refresh", None)
-            if refresh is not None:
-                refresh()
-        self.transfer_files()
-
-    def transfer_files(self):
-        """Attachment files after the rows, on the pool: a long upload never holds up the next
-        row sync. Progress shows in the status bar; the workspaces refresh when files arrive."""
-        if self.sync_engine is None or getattr(self, "_files_handle", None) is not None:
-            return None
-        from ..sync.files import FileSync
-
-        engine = self.sync_engine
-
-        def work(token, progress):
-            return FileSync(engine).run(progress=lambda done, total, name: progress(done, total, name), cancel=token.event)
-
-        def shown(done: int, total: int, name: str) -> None:
-            if total:
-                self.statusBar().showMessage(_("Files: {percent}% ({name})").format(percent=done * 100 // total, name=name), 3000)
-
-        def finished(report) -> None:
-            self._files_handle = None
-            if report.failed:
-                self.statusBar().showMessage(_("Some files were not transferred: {error}").format(error=report.failed[0]["error"]), 10000)
-            if report.downloaded or report.uploaded or report.failed:
-                for page in self.pages.values():
-                    refresh = getattr(page, "refresh", None)
-                    if refresh is not None:
-                        refresh()
-
-        def failed(exc) -> None:
-            self._files_handle = None
-            self.statusBar().showMessage(_("Files were not transferred: {error}").format(error=getattr(exc, "message", exc)), 10000)
-
-        self._files_handle = self.tasks.run(work, on_result=finished, on_error=failed, on_progress=shown, name="files")
-        return self._files_handle
-
-    def _sync_failed(self, exc: BaseException) -> None:
-        code = getattr(exc, "code", None)
-        if type(exc).__name__ == "LoginRequired" or code == "server_reinitialised" or getattr(exc, "field", None) == "server_url":
-            # sign in again; join a re-initialised server again; allow (or fix) an http:// address
-            self.sync_engine = None
-            self.statusBar().showMessage(getattr(exc, "message", str(exc)), 10000)
-            self.sign_in()
-            if code == "server_reinitialised":
-                self._login_dialog.offer_rejoin(exc.message)
-            elif getattr(exc, "field", None) == "server_url":
-                self._login_dialog.show_error("server_url", exc.message)
-            return
-        self.statusBar().showMessage(_("Sync failed: {error}").format(error=exc), 10000)
-
-    def _sync_finished(self) -> None:
-        self._sync_handle = None
-        self.sync_indicator.set_syncing(False)
-        self.refresh_sync_status()
-
-    def _configure_auto_sync(self) -> None:
-        minutes = self.settings.get("sync_interval_min") if self.settings else 0
-        if minutes and minutes > 0:
-            self._auto_sync_timer.start(int(minutes) * 60_000)
-        else:
-            self._auto_sync_timer.stop()
-
-    def _auto_sync(self) -> None:
-        status = self.sync_indicator.status
-        if status is not None and status.connected and self.sync_engine_class() is not None:
-            self.sync_now()
-
-    def _server_changed(self, _url: str) -> None:
-        self._configure_auto_sync()
-        self.refresh_sync_status()
-
-    # -- desktop notifications ------------------------------------------------------------------------
     def notify_due_items(self, items: list) -> None:
         """Raise one desktop notification for due items not notified before (remembered)."""
         if self.settings is None:
@@ -980,6 +670,23 @@ class MainWindow(QMainWindow):
         state = self.settings.get("window_state")
         if state and not state.isEmpty():
             self.restoreState(state)
+
+    def fit_to_screen(self, screen=None) -> None:
+        """Never larger than the screen it opens on (a 1366×768 laptop less its taskbar), and on it."""
+        screen = screen or self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        frame_extra = self.frameGeometry().size() - self.geometry().size()
+        width = min(self.width(), area.width() - max(frame_extra.width(), 0))
+        height = min(self.height(), area.height() - max(frame_extra.height(), 40))
+        self.setMinimumSize(QSize(min(self.minimumWidth(), width), min(self.minimumHeight(), height)))
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        geometry = self.frameGeometry()
+        if not area.contains(geometry):
+            self.move(max(area.left(), min(geometry.left(), area.right() - geometry.width())),
+                      max(area.top(), min(geometry.top(), area.bottom() - geometry.height())))
 
     def save_layout(self) -> None:
         if self.settings is None:

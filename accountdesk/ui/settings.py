@@ -59,6 +59,8 @@ OPTIONS: dict[str, Option] = {
         #: Today's filters: whose work ("mine", "team", "all"; "": by role) and which kinds ([]: all).
         Option("today_scope", str, ""),
         Option("today_kinds", list, []),
+        #: The folder the last file dialog was left in (file dialogs open there).
+        Option("last_folder", str, ""),
         #: Calendar: the kinds of entry hidden (keys of services.calendar.KINDS) and the view.
         Option("calendar_hidden_kinds", list, []),
         Option("calendar_view", str, "month"),

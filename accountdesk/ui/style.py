@@ -24,6 +24,11 @@ ALT_ROW = "#fafbfc"
 DANGER = "#d92d20"
 WARNING = "#b54708"
 SUCCESS = "#067647"
+#: Status colours of the workspace tables (overdue, due soon, fine, inactive).
+RED = "#c0392b"
+AMBER = "#b9770e"
+GREEN = "#1e8449"
+GREY = "#8a94a3"
 
 #: Badge colours: (text, background).
 TIER_COLOURS = {

@@ -185,3 +185,41 @@ def test_screens_in_both_languages(qtbot, ctx, tasks, client_id, tmp_path, lang)
         assert w.grab().save(str(out))  # docs/screenshots/attachments-LANG.png were made this way
     finally:
         set_language("en")
+
+
+def _drop_on(view, row: int, paths: list[Path]) -> QDropEvent:
+    from PySide6.QtGui import QDragEnterEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    rect = view.visualRect(view.model().index(row, 0))
+    pos = rect.center()
+    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(view.viewport(), enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(view.viewport(), drop)
+    return drop
+
+
+def test_drop_files_onto_an_instrument_or_a_visit_in_their_own_lists(qtbot, workspace, ctx, client_id, tmp_path):  # noqa: F811
+    first = equipment.create_equipment(ctx, client_id, "A 天平")
+    second = equipment.create_equipment(ctx, client_id, "B 气相色谱仪")
+    vid = visits.create_visit(ctx, client_id, kind="return_visit", planned_start=dt.datetime(2026, 3, 10, 2, tzinfo=dt.UTC),
+                              status="done")
+    workspace.reload()
+    tab = workspace.show_tab("equipment")
+    panel = tab.equipment
+    assert getattr(panel, "file_drop", None) is not None
+    row = next(i for i, r in enumerate(panel.model.rows) if r["id"] == second)
+    drop = _drop_on(panel.view, row, [_pdf(tmp_path / "certificate-B.pdf")])
+    assert drop.isAccepted()
+    [att] = A.list_attachments(ctx, client_id)
+    assert att["attached_to"]["id"] == second and att["file_name"] == "certificate-B.pdf"
+    assert A.list_attachments(ctx, client_id, parent=("equipment_id", first)) == []
+    visits_tab = workspace.show_tab("visits")
+    vrow = next(i for i, r in enumerate(visits_tab.visits.model.rows) if r["id"] == vid)
+    _drop_on(visits_tab.visits.view, vrow, [_photo(tmp_path / "site.jpg")])
+    assert [r["attached_to"]["id"] for r in A.list_attachments(ctx, client_id, parent=("visit_id", vid))] == [vid]
+    # the attachments tab shows both (it reloads when shown: another tab wrote)
+    assert workspace.show_tab("attachments").list.count() == 2

@@ -93,3 +93,63 @@ def test_a_saved_view_survives_a_restart(qtbot, ctx, tasks, settings, data_dir):
         tasks.wait(5000)
     finally:
         again.close()
+
+
+def test_a_tier_change_offers_the_new_standard_and_applies_it_after_confirmation(qtbot, ctx, tasks):
+    from accountdesk.services import clients, visits
+    from accountdesk.ui.workspace import ClientWorkspace
+
+    from .conftest_workspace import choose, save
+
+    cid = clients.create_client(ctx, name="护航科技", tier="standard", standard=True)
+    hand = next(p for p in visits.list_visit_plans(ctx, cid) if p["kind"] == "satisfaction_survey")
+    visits.update_visit_plan(ctx, hand["id"], every_months=4)  # set by hand
+    w = ClientWorkspace(ctx, tasks, cid)
+    qtbot.addWidget(w)
+    w.show()
+    overview = w.show_tab("overview")
+    # declined: nothing changes
+    dlg = overview.edit_profile()
+    choose(dlg.form.editor("tier"), "key")
+    save(qtbot, dlg)
+    offer = overview.standard_dialog
+    assert offer.isVisible() and "Key client" in offer.findChildren(type(offer.lines))[0].text()
+    assert "Keep as set by hand: Satisfaction survey every 4 months" in offer.lines.text()
+    assert "Add: Executive meeting every 3 months" in offer.lines.text()
+    offer.reject()
+    assert {p["kind"]: p["every_months"] for p in visits.list_visit_plans(ctx, cid) if p["active"]} == {
+        "return_visit": 3, "satisfaction_survey": 4}
+    # back to standard and to key again; this time confirmed
+    clients.update_client(ctx, cid, tier="standard")
+    dlg = overview.edit_profile()
+    choose(dlg.form.editor("tier"), "key")
+    save(qtbot, dlg)
+    overview.standard_dialog.accept()
+    assert {p["kind"]: p["every_months"] for p in visits.list_visit_plans(ctx, cid) if p["active"]} == {
+        "return_visit": 1, "executive_meeting": 3, "satisfaction_survey": 4, "improvement_review": 12}
+    # an edit that leaves the tier alone offers nothing
+    overview.standard_dialog = None
+    dlg = overview.edit_profile()
+    choose(dlg.form.editor("status"), "at_risk")
+    save(qtbot, dlg)
+    assert overview.standard_dialog is None
+
+
+def test_a_supervisor_edits_the_standards_from_the_dashboard(qtbot, ctx, tasks):
+    from accountdesk.services import standards
+    from accountdesk.ui.pages.dashboard import DashboardPage
+
+    page = DashboardPage(tasks, ctx=ctx)
+    qtbot.addWidget(page)
+    page.show()
+    assert page.standards_button.isVisible()
+    dlg = page.edit_standards()
+    check, spin = dlg.cells[("standard", "return_visit")]
+    assert check.isChecked() and spin.value() == 3
+    spin.setValue(2)
+    dlg.cells[("standard", "improvement_review")][0].setChecked(True)
+    dlg.accept()
+    assert standards.standards(ctx)["standard"] == {"return_visit": 2, "satisfaction_survey": 12, "improvement_review": 12}
+    assert standards.standards(ctx)["key"] == {"return_visit": 1, "executive_meeting": 3, "satisfaction_survey": 6,
+                                               "improvement_review": 12}
+    tasks.wait(10_000)

@@ -291,3 +291,17 @@ def test_dragging_a_visit_to_another_hour_of_the_week(page, dated, ctx, qtbot):
     visits.record_visit(ctx, dated["client"], "return_visit", local(2026, 3, 16, 8))
     reload(qtbot, page)
     assert not w.flags(w.index(8, 0)) & Qt.ItemFlag.ItemIsDragEnabled and w.mimeData([w.index(8, 0)]) is None
+
+
+
+def test_double_clicking_an_all_day_entry_opens_its_record(page, dated, qtbot):
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        page.week_button.click()
+    cell = page.all_day_model.index(0, 2)  # Wednesday: the instrument's calibration
+    with qtbot.waitSignal(page.item_open_requested, timeout=2000) as opened:
+        page.all_day_view.doubleClicked.emit(cell)
+    assert opened.args == [dated["client"], "equipment", dated["eq"]]
+    page.select_day(dt.date(2026, 3, 20))
+    with qtbot.waitSignal(page.item_open_requested, timeout=2000) as opened:
+        page.day_list.itemDoubleClicked.emit(page.day_list.item(0))
+    assert opened.args == [dated["client"], "client", dated["client"]]

@@ -104,3 +104,26 @@ def test_countdown_moves_with_the_clock(page, queue, clock):
 
 def test_queue_model_passes_the_model_tester(page, qtmodeltester):
     qtmodeltester.check(page.model)
+
+
+def test_several_items_selected_and_edited_at_once_then_undone(page, queue, ctx, qtbot):
+    from PySide6.QtCore import QItemSelectionModel
+
+    from accountdesk.services.records import get_record
+
+    sel = page.view.selectionModel()
+    wanted = {queue["overdue"], queue["fresh"]}
+    for r in range(page.model.rowCount()):
+        if page.model.items[r].id in wanted:
+            sel.select(page.model.index(r, 0), QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+    assert set(page.selected_ids()) == wanted and page.bulk_bar.count_label.text() == "2 selected"
+    dialog = page.bulk_bar.edit()
+    dialog.editors["severity"].setCurrentIndex(dialog.editors["severity"].findData("critical"))
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        dialog.accept()
+    assert {get_record(ctx, "feedback", f)["severity"] for f in wanted} == {"critical"}
+    assert get_record(ctx, "feedback", queue["praise"])["severity"] != "critical"
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        page.bulk_bar.undo_button.click()
+    assert get_record(ctx, "feedback", queue["overdue"])["severity"] == "high"
+    assert get_record(ctx, "feedback", queue["fresh"])["severity"] == "medium"

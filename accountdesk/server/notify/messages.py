@@ -10,6 +10,7 @@ description or a note.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,7 @@ LEVEL_TITLES = {
 TONES = {1: "warning", 2: "warning", 3: "danger"}
 
 
-def label(tr, enum, value: str | None) -> str:
+def label(tr: Callable[[str], str], enum: Any, value: str | None) -> str:
     if not value:
         return ""
     text = LABELS.get(enum, {}).get(value)
@@ -39,7 +40,7 @@ def local(when: dt.datetime | None, tz: ZoneInfo) -> str:
     return when.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def remaining(tr, due: dt.datetime, now: dt.datetime) -> str:
+def remaining(tr: Callable[[str], str], due: dt.datetime, now: dt.datetime) -> str:
     """"3 h 20 min left" or "overdue by 2 d 4 h", in whole minutes."""
     delta = due - now
     late = delta < dt.timedelta(0)
@@ -93,7 +94,7 @@ def test_message(lang: str, channel_name: str) -> dict[str, Any]:
             ]}], "tone": "info", "event": "test"}
 
 
-def visit_title(tr, kind: str | None, title: str | None) -> str:
+def visit_title(tr: Callable[[str], str], kind: str | None, title: str | None) -> str:
     if kind == VisitKind.CUSTOM.value and title:
         return title
     return label(tr, VisitKind, kind) or (title or "")

@@ -18,7 +18,7 @@ def aware(value: dt.datetime | None) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _rows(result) -> list[dict[str, Any]]:
+def _rows(result: Any) -> list[dict[str, Any]]:
     return [dict(r) for r in result.mappings()]
 
 
@@ -143,7 +143,7 @@ def rules(conn: Connection) -> list[dict[str, Any]]:
 
 
 def add_rule(conn: Connection, **values: Any) -> int:
-    return conn.execute(insert(t.notify_rules).values(**values).returning(t.notify_rules.c.id)).scalar_one()
+    return int(conn.execute(insert(t.notify_rules).values(**values).returning(t.notify_rules.c.id)).scalar_one())
 
 
 def delete_rule(conn: Connection, rule_id: int) -> bool:

@@ -128,6 +128,8 @@ class BulkBar(QWidget):
         self.edit_button.setText(_("Edit selected…"))
         self.assign_button.setText(_("Hand over…"))
         self.undo_button.setText(_("Undo bulk edit"))
+        for button in (self.edit_button, self.assign_button, self.undo_button):
+            button.setMinimumWidth(button.sizeHint().width())
         self.update_selection()
 
     def update_selection(self) -> None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -406,12 +405,10 @@ class ImportWizard(QDialog):
             self.path_edit.setText(path)
 
     def _ask_path(self) -> str:
-        start = self.path_edit.text().strip() or QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-        path, _filter = QFileDialog.getOpenFileName(
-            self, _("Choose the file to import"), start,
-            _("Spreadsheets (*.xlsx *.csv *.txt *.tsv);;All files (*)"))
-        return path
+        from ..file_dialogs import open_file
+
+        return open_file(self, _("Choose the file to import"),
+                         _("Spreadsheets (*.xlsx *.csv *.txt *.tsv);;All files (*)"), self.path_edit.text().strip())
 
     # -- planning (reads only) ------------------------------------------------------------------
     def _start_plan(self, mapping: dict[str, str | None] | None, on_result) -> None:

@@ -329,9 +329,9 @@ class DateEditor(LineEditor):
         placeholder = "YYYY-MM-DD HH:MM" if self.with_time else "YYYY-MM-DD"
         super().__init__(spec, parent, placeholder)
         self.pick = QToolButton(self)
-        from ..workspace.common import icon
+        from .. import icons
 
-        cal = icon("calendar")
+        cal = icons.icon_or_blank("calendar")
         if cal.isNull():
             self.pick.setText("▾")
         else:

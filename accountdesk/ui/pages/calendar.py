@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -75,6 +74,8 @@ MIME_VISIT = "application/x-accountdesk-visit"
 def entry_colour(e: cal.CalendarEntry) -> QColor:
     if e.kind == "visit":
         return QColor(STATUS_COLOURS.get(e.status or "", "#1f6feb"))
+    if e.kind == "plan" and e.status == "overdue":
+        return QColor(STATUS_COLOURS["missed"])
     return QColor(KIND_COLOURS.get(e.kind, "#667085"))
 
 
@@ -711,10 +712,9 @@ class CalendarPage(QWidget):
         legend.addStretch(1)
         self.message = QLabel("", self)
         self.message.setStyleSheet("color: #667085;")
-        self.message.setMinimumWidth(200)
         self.message.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        legend.addWidget(self.message)
         layout.addLayout(legend)
+        layout.addWidget(self.message)  # its own line: the legend's toggles keep their whole names at 1280 px
 
         self.prev_button.clicked.connect(lambda: self.move(-1))
         self.next_button.clicked.connect(lambda: self.move(1))
@@ -951,8 +951,9 @@ class CalendarPage(QWidget):
         return result
 
     def _export_clicked(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(self, _("Export visits"), "accountdesk-visits.ics",
-                                                    _("iCalendar files (*.ics)"))
+        from ..file_dialogs import save_file
+
+        path = save_file(self, _("Export visits"), "accountdesk-visits.ics", _("iCalendar files (*.ics)"))
         if not path:
             return
         try:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -43,6 +44,7 @@ def _card(title: QLabel, chart: QWidget, hint: QLabel | None = None) -> QFrame:
     layout = QVBoxLayout(card)
     layout.setContentsMargins(14, 10, 14, 10)
     title.setObjectName("SectionTitle")
+    title.setWordWrap(True)
     layout.addWidget(title)
     if hint is not None:
         hint.setObjectName("Hint")
@@ -86,6 +88,10 @@ class DashboardPage(QWidget):
         head.addWidget(self.period_label)
         head.addWidget(self.period_combo)
         head.addWidget(self.scope_combo)
+        self.standards_button = QPushButton()
+        self.standards_button.clicked.connect(self.edit_standards)
+        self.standards_button.setVisible(False)
+        head.addWidget(self.standards_button)
         outer.addLayout(head)
 
         self.pyramid = PyramidChart()
@@ -112,6 +118,7 @@ class DashboardPage(QWidget):
         body.setLayout(grid)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
@@ -126,6 +133,16 @@ class DashboardPage(QWidget):
         self.retranslate()
         self.refresh()
 
+    def edit_standards(self):
+        """The service standards per tier (supervisors and admins)."""
+        from ..dialogs.standards import StandardsDialog
+
+        dlg = StandardsDialog(self._ctx, self)
+        dlg.accepted.connect(self.refresh)
+        dlg.open()
+        self.standards_dialog = dlg
+        return dlg
+
     def _fill_scope(self) -> None:
         self.scope_combo.blockSignals(True)
         self.scope_combo.clear()
@@ -133,6 +150,7 @@ class DashboardPage(QWidget):
             self.scope_combo.addItem(_("All clients"), "all")
             self.scope_combo.addItem(_("My portfolio"), "mine")
             self.scope_combo.setVisible(True)
+            self.standards_button.setVisible(True)
         else:
             self.scope_combo.addItem(_("My portfolio"), "mine")
             self.scope_combo.setVisible(False)
@@ -142,6 +160,8 @@ class DashboardPage(QWidget):
         mine = self._owner() is not None
         self.title.setText(_("My portfolio") if mine else _("Dashboard"))
         self.period_label.setText(_("Period:"))
+        self.standards_button.setText(_("Service standards…"))
+        self.standards_button.setToolTip(_("Which visit cadences every client of a tier gets"))
         current = self.period_combo.currentData()
         self.period_combo.blockSignals(True)
         self.period_combo.clear()
@@ -256,7 +276,8 @@ class DashboardPage(QWidget):
         else:
             self.fees.set_items([], empty=_("Fees are confidential for your role."))
         visits = [m for m in board.visits if m.planned or m.done]
-        self.visits.set_items([ChartItem(m.name, (m.planned, m.done), m.user_id or "") for m in visits],
+        self.visits.set_items([ChartItem(m.name, (m.planned, m.done), m.user_id or "", text=f"{m.done} / {m.planned}")
+                               for m in visits],
                               series=(_("Planned"), _("Done")), empty=_("No visits in this period."))
         from ...services.dashboard import AGE_BUCKETS, SEVERITIES
 

@@ -155,6 +155,11 @@ class FeedbackPage(QWidget):
         self.summary.setStyleSheet("color: #667085;")
         head.addWidget(self.summary)
         head.addStretch(1)
+        from ..dialogs.bulk_edit import BulkBar  # several items selected: edit them at once, undo
+
+        self.bulk_bar = BulkBar("feedback", ctx, tasks, self.selected_ids, self)
+        self.bulk_bar.changed.connect(self.refresh)
+        head.addWidget(self.bulk_bar)
         layout.addLayout(head)
         bar = QHBoxLayout()
         bar.setSpacing(8)
@@ -177,7 +182,7 @@ class FeedbackPage(QWidget):
         self.view.setObjectName("queue")
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setAlternatingRowColors(True)
         self.view.setShowGrid(False)
@@ -209,6 +214,8 @@ class FeedbackPage(QWidget):
         for combo in (self.status, self.kind, self.severity):
             combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.search.textChanged.connect(lambda _t: self._apply_search())
+        self.view.selectionModel().selectionChanged.connect(lambda *_a: self.bulk_bar.update_selection())
+        self.model.modelReset.connect(self.bulk_bar.update_selection)
         self.view.doubleClicked.connect(lambda i: self.open_row(i.row()))
         self.view.activated.connect(lambda i: self.open_row(i.row()))
         self.timer = QTimer(self)
@@ -264,6 +271,14 @@ class FeedbackPage(QWidget):
         if due_soon:
             parts.append(_("{n} due within a day").format(n=due_soon))
         self.summary.setText(" · ".join(parts))
+
+    def selected_ids(self) -> list[str]:
+        """The feedback items selected (several with Ctrl or Shift)."""
+        view = getattr(self, "view", None)
+        if view is None or view.selectionModel() is None:
+            return []
+        rows = sorted(i.row() for i in view.selectionModel().selectedRows())
+        return [self.model.items[r].id for r in rows if 0 <= r < len(self.model.items)]
 
     def open_row(self, row: int) -> None:
         if not 0 <= row < len(self.model.items):

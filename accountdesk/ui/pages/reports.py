@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from pathlib import Path
 
-from PySide6.QtCore import QDate, QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtCore import QDate, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -305,10 +303,10 @@ class ReportsPage(QWidget):
             QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
     def _ask_path(self, key: str) -> str:
-        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        from ..file_dialogs import save_file
+
         name = {"portfolio": _("portfolio"), "dossier": _("dossier"), "handover": _("handover")}[key]
-        path, _filter = QFileDialog.getSaveFileName(self, _("Save the PDF"), str(Path(docs) / f"{name}.pdf"), "PDF (*.pdf)")
-        return path
+        return save_file(self, _("Save the PDF"), f"{name}.pdf", "PDF (*.pdf)")
 
     def _failed(self, exc: BaseException) -> None:
         self.progress.hide()

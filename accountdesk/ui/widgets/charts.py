@@ -46,6 +46,7 @@ class Chart(QWidget):
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumHeight(150)
+        self.setMinimumWidth(180)
 
     def set_items(self, items: Sequence[ChartItem], series: Sequence[str] = (), empty: str = "") -> None:
         self._items = list(items)
@@ -158,8 +159,8 @@ class PyramidChart(Chart):
         h = area.height() / n
         cx = area.center().x()
         for index, item in enumerate(self._items):
-            top_w = area.width() * (index / n) * 0.9 + area.width() * 0.1
-            bottom_w = area.width() * ((index + 1) / n) * 0.9 + area.width() * 0.1
+            top_w = area.width() * (index / n) * 0.6 + area.width() * 0.4
+            bottom_w = area.width() * ((index + 1) / n) * 0.6 + area.width() * 0.4
             y = area.top() + index * h
             poly = QPolygonF([QPointF(cx - top_w / 2, y + 2), QPointF(cx + top_w / 2, y + 2),
                               QPointF(cx + bottom_w / 2, y + h - 2), QPointF(cx - bottom_w / 2, y + h - 2)])
@@ -172,7 +173,7 @@ class PyramidChart(Chart):
             p.drawPath(path)
             p.setPen(QColor(fg))
             p.drawText(QRectF(area.left(), y, area.width(), h), Qt.AlignmentFlag.AlignCenter,
-                       f"{item.label}  {self._value_text(item)}")
+                       f"{item.label}\n{self._value_text(item)}")
             self._hits.append((poly.boundingRect(), index))
 
 
@@ -220,10 +221,10 @@ class TrendChart(Chart):
                 if pt is None:
                     continue
                 p.drawEllipse(pt, 3.5, 3.5)
-                if nser == 1:
+                if nser == 1:  # the value at every point (the number of surveys is in the tooltip)
+                    v = self._items[index].values[0]
                     p.setPen(QColor(style.TEXT))
-                    p.drawText(QRectF(pt.x() - 30, pt.y() - 20, 60, 14), Qt.AlignmentFlag.AlignCenter,
-                               self._value_text(self._items[index]))
+                    p.drawText(QRectF(pt.x() - 30, pt.y() - 20, 60, 14), Qt.AlignmentFlag.AlignCenter, f"{v:.2f}")
                     p.setPen(QPen(colour, 2))
         p.setBrush(Qt.BrushStyle.NoBrush)
         for index, item in enumerate(self._items):

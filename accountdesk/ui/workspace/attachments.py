@@ -14,13 +14,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -314,12 +313,16 @@ class AttachmentsTab(Tab):
         self._say("  ".join(parts), error=bool(problems))
 
     def choose_files(self) -> None:
-        paths, _filter = QFileDialog.getOpenFileNames(self, _("Attach files"))
+        from ..file_dialogs import open_files
+
+        paths = open_files(self, _("Attach files"))
         if paths:
             self.add_paths(paths)
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, _("Import the photos of a folder"))
+        from ..file_dialogs import choose_folder
+
+        folder = choose_folder(self, _("Import the photos of a folder"))
         if folder:
             self.add_paths([folder])
 
@@ -388,7 +391,9 @@ class AttachmentsTab(Tab):
         if len(rows) != 1:
             return None
         if target is None:
-            target, _filter = QFileDialog.getSaveFileName(self, _("Save the file"), rows[0]["file_name"] or "")
+            from ..file_dialogs import save_file
+
+            target = save_file(self, _("Save the file"), rows[0]["file_name"] or "")
             if not target:
                 return None
         try:
@@ -442,3 +447,70 @@ class AttachmentsTab(Tab):
         else:
             self._say(_("This client's files are fetched when opened ({n} removed from this computer).").format(n=dropped))
         self.reload()
+
+
+#: entity of a workspace list -> the attachment field naming one of its rows
+PARENT_FIELDS = {entity: field for field, entity in TARGETS}
+
+
+class _FileDrop(QObject):
+    """Files dropped onto a row of a visit, complaint, instrument, SLA or value-added service
+    list are attached to that record."""
+
+    def __init__(self, panel):
+        super().__init__(panel)
+        self.panel = panel
+        self.field = PARENT_FIELDS[panel.entity]
+
+    def _row_at(self, pos) -> dict[str, Any] | None:
+        index = self.panel.view.indexAt(pos)
+        if not index.isValid():
+            return None
+        source = index.model().mapToSource(index) if hasattr(index.model(), "mapToSource") else index
+        rows = self.panel.model.rows
+        return rows[source.row()] if 0 <= source.row() < len(rows) else None
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        kind = event.type()
+        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            mime = event.mimeData()
+            if mime.hasUrls() and any(u.isLocalFile() for u in mime.urls()):
+                pos = event.position().toPoint() if hasattr(event, "position") else event.pos()
+                if kind == QEvent.Type.DragEnter or self._row_at(pos) is not None:
+                    event.acceptProposedAction()
+                    return True
+            return False
+        if kind == QEvent.Type.Drop:
+            row = self._row_at(event.position().toPoint())
+            if row is None:
+                return False
+            made, problems = [], []
+            for url in event.mimeData().urls():
+                if not url.isLocalFile():
+                    continue
+                try:
+                    made.append(A.add_file(self.panel.ctx, self.panel.client_id, url.toLocalFile(), to=(self.field, row["id"])))
+                except AccountDeskError as exc:
+                    problems.append(f"{Path(url.toLocalFile()).name}: {exc.message}")
+            event.acceptProposedAction()
+            if made:
+                self.panel.changed.emit("attachment")
+            self.panel.setToolTip("\n".join(problems))
+            self.panel.title.setToolTip(
+                _("{n} file(s) attached.").format(n=len(made)) + ("\n" + "\n".join(problems) if problems else ""))
+            self.last = (made, problems)
+            return True
+        return False
+
+
+def accept_file_drops(panel) -> bool:
+    """Let files be dropped onto the rows of ``panel`` (a workspace list) when its records can
+    hold attachments; returns whether it does."""
+    if getattr(panel, "entity", None) not in PARENT_FIELDS or not may_write(panel.ctx.actor.role, "attachment", "create"):
+        return False
+    drop = _FileDrop(panel)
+    panel.file_drop = drop
+    panel.view.setAcceptDrops(True)
+    panel.view.viewport().setAcceptDrops(True)
+    panel.view.viewport().installEventFilter(drop)
+    return True

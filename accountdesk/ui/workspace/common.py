@@ -4,21 +4,17 @@ a toolbar (new, edit, delete, field history), an empty state and double-click to
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import SIGNAL, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QIcon, QKeySequence, QShortcut
+from PySide6.QtCore import SIGNAL, Qt, Signal
+from PySide6.QtGui import QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -27,27 +23,16 @@ from ...errors import AccountDeskError
 from ...i18n import _
 from ...permissions import may_write
 from ...services import records
+from .. import icons
 from ..forms import Lookups, RecordDialog, confirm_delete
-
-ROW_ID_ROLE = Qt.ItemDataRole.UserRole
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-
-RED = "#c0392b"
-AMBER = "#b9770e"
-GREEN = "#1e8449"
-GREY = "#8a94a3"
+from ..item_models.records import ROW_ID_ROLE, SORT_ROLE, Column, RecordTableModel  # noqa: F401 - re-exported
+from ..style import AMBER, GREEN, GREY, RED  # noqa: F401 - re-exported: the tabs' status colours
+from ..widgets.tables import MAX_FITTED_WIDTH, fit_columns, make_table  # noqa: F401 - re-exported
 
 
 def icon(name: str) -> QIcon:
-    """The shell's line icons when present (ui/icons.py), else no icon."""
-    try:
-        from .. import icons
-    except ImportError:  # the shell's icon module has not landed
-        return QIcon()
-    try:
-        return icons.icon(name)
-    except (OSError, ValueError):
-        return QIcon()
+    """The line icon ``name`` (ui/icons.py), or no icon."""
+    return icons.icon_or_blank(name)
 
 
 def emit_open(page, client_id: str, entity: str, row_id: str) -> None:
@@ -57,147 +42,6 @@ def emit_open(page, client_id: str, entity: str, row_id: str) -> None:
         page.item_open_requested.emit(client_id, entity, row_id)
     else:
         page.client_opened.emit(client_id)
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    text: Callable[[dict[str, Any]], str] | None = None
-    sort: Callable[[dict[str, Any]], Any] | None = None
-    color: Callable[[dict[str, Any]], str | None] | None = None
-    width: int | None = None
-    align_right: bool = False
-
-    def display(self, row: dict[str, Any]) -> str:
-        if self.text is not None:
-            return self.text(row)
-        value = row.get(self.key)
-        return "" if value is None else str(value)
-
-    def sort_key(self, row: dict[str, Any]) -> Any:
-        if self.sort is not None:
-            return self.sort(row)
-        value = row.get(self.key)
-        return (value is None, value if value is not None else "")
-
-
-class RecordTableModel(QAbstractTableModel):
-    """Rows are plain dicts with an ``id`` (small, fully loaded per-client lists)."""
-
-    def __init__(self, columns: list[Column], parent=None):
-        super().__init__(parent)
-        self.columns = list(columns)
-        self.rows: list[dict[str, Any]] = []
-        self.muted: Callable[[dict[str, Any]], bool] = lambda _r: False
-
-    def set_rows(self, rows: Iterable[dict[str, Any]]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.columns)
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.row() >= len(self.rows) or index.column() >= len(self.columns):
-            return None
-        row = self.rows[index.row()]
-        col = self.columns[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return col.display(row)
-        if role == ROW_ID_ROLE:
-            return row.get("id")
-        if role == SORT_ROLE:
-            return col.sort_key(row)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if self.muted(row):
-                return QBrush(QColor(GREY))
-            color = col.color(row) if col.color else None
-            return QBrush(QColor(color)) if color else None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if col.align_right:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            if 0 <= section < len(self.columns):
-                return self.columns[section].header
-        return None
-
-    def flags(self, index):
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(self.columns):
-            return
-        col = self.columns[column]
-        self.layoutAboutToBeChanged.emit()
-        self.rows.sort(key=col.sort_key, reverse=order == Qt.SortOrder.DescendingOrder)
-        self.layoutChanged.emit()
-
-    def row_of(self, row_id: str) -> int:
-        for i, r in enumerate(self.rows):
-            if r.get("id") == row_id:
-                return i
-        return -1
-
-
-def make_table(model: RecordTableModel, parent: QWidget | None = None) -> QTableView:
-    view = QTableView(parent)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setShowGrid(False)
-    view.setWordWrap(False)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(28)
-    header = view.horizontalHeader()
-    header.setHighlightSections(False)
-    header.setStretchLastSection(True)
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    fit_columns(view)
-    # Fit once to the first rows shown; afterwards the user's own column widths stay.
-    fitted = []
-
-    def first_rows() -> None:
-        if not fitted and model.rowCount():
-            fitted.append(True)
-            fit_columns(view)
-
-    model.modelReset.connect(first_rows)
-    view.setSortingEnabled(True)
-    view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
-    return view
-
-
-#: No column of a record table is fitted wider than this (long texts are elided, with a tooltip).
-MAX_FITTED_WIDTH = 340
-
-
-def fit_columns(view: QTableView) -> None:
-    """Every column but the last (which stretches) as wide as its header and its widest value,
-    within its designed width and ``MAX_FITTED_WIDTH``: no clipped headers, no elided short values."""
-    model = view.model()
-    metrics = view.horizontalHeader().fontMetrics()
-    columns = getattr(model, "columns", [])
-    for i in range(model.columnCount() - 1):
-        header = str(model.headerData(i, Qt.Orientation.Horizontal) or "")
-        need = metrics.horizontalAdvance(header) + 34  # padding and the sort arrow
-        if model.rowCount():
-            need = max(need, view.sizeHintForColumn(i) + 12)
-        designed = columns[i].width if i < len(columns) and columns[i].width else 120
-        view.setColumnWidth(i, min(max(need, designed if not model.rowCount() else 0), MAX_FITTED_WIDTH))
 
 
 def section_title(text: str, parent: QWidget | None = None) -> QLabel:

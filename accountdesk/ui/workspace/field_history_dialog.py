@@ -22,7 +22,8 @@ from ...labels import label
 from ...services import workspace as ws
 from ..forms import Lookups, visible_fields
 from ..forms.fmt import fmt_datetime, fmt_value
-from .common import Column, RecordTableModel, make_table
+from ..item_models.records import Column, RecordTableModel
+from ..widgets.tables import make_table
 
 
 class FieldHistoryDialog(QDialog):

@@ -320,8 +320,27 @@ class OverviewTab(Tab):
                            title=_("Edit profile"),
                            fields=[n for n in SCHEMAS["client"] if may_write(self.ctx.actor.role, "client", "update", {n})
                                    and n not in ("owner_id", "backup_owner_id")])  # a handover changes those
-        dlg.saved.connect(lambda _i: (self.reload(), self.profile_changed.emit(), self.changed.emit("client")))
+        old_tier = records.get_record(self.ctx, "client", self.client_id).get("tier")
+        dlg.saved.connect(lambda _i: (self.reload(), self.profile_changed.emit(), self.changed.emit("client"),
+                                      self._offer_standard(old_tier)))
         dlg.open()
+        return dlg
+
+    def _offer_standard(self, old_tier: str | None):
+        """After a tier change, offer the new tier's service standard (plans set by hand kept)."""
+        from ...services.standards import proposed_changes
+        from ..dialogs.standards import ApplyStandardDialog
+
+        tier = records.get_record(self.ctx, "client", self.client_id).get("tier")
+        if tier == old_tier:
+            return None
+        changes = proposed_changes(self.ctx, self.client_id)
+        if not any(c.action != "keep" for c in changes):
+            return None
+        dlg = ApplyStandardDialog(self.ctx, self.client_id, tier, changes, self)
+        dlg.accepted.connect(lambda: (self.reload(), self.changed.emit("visit_plan")))
+        dlg.open()
+        self.standard_dialog = dlg
         return dlg
 
 

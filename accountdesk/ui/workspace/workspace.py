@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -25,7 +23,7 @@ from ...models.enums import ClientStatus, RiskKind, Tier
 from ...services import records
 from ...services import workspace as ws
 from ..forms import Lookups
-from .attachments import AttachmentsTab
+from .attachments import AttachmentsTab, accept_file_drops
 from .common import AMBER, GREEN, GREY, RED, badge, icon
 from .contacts import ContactsTab
 from .feedback_tab import FeedbackTab
@@ -253,6 +251,8 @@ class ClientWorkspace(QWidget):
             tab = TAB_CLASSES[name](self.ctx, self.client_id, self.lookups)
             if hasattr(tab, "tasks"):  # tabs that run work off the GUI thread (attachments' thumbnails)
                 tab.tasks = self.tasks
+            for panel in getattr(tab, "panels", []):  # files dropped onto a visit, complaint, instrument...
+                accept_file_drops(panel)
             tab.changed.connect(lambda entity, n=name: self._data_changed(n, entity))
             tab.open_requested.connect(self.show_tab)
             if isinstance(tab, OverviewTab):
@@ -340,9 +340,10 @@ class ClientWorkspace(QWidget):
     def print_dossier(self, path: str | None = None):
         """Render the client's dossier to a PDF in the background."""
         if path is None:
-            docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+            from ..file_dialogs import save_file
+
             name = f"{self.client.get('short_name') or self.client['name']}.pdf"
-            path, _filter = QFileDialog.getSaveFileName(self, _("Save the dossier"), str(Path(docs) / name), "PDF (*.pdf)")
+            path = save_file(self, _("Save the dossier"), name, "PDF (*.pdf)")
             if not path:
                 return None
         ctx, client_id = self.ctx, self.client_id

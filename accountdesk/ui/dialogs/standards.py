@@ -1,0 +1,126 @@
+"""Service standards on screen: the offer to apply a tier's standard after a tier change, and the
+supervisor's editor of every tier's standard (:mod:`accountdesk.services.standards`)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+)
+
+from ...domain.standards import STANDARD_KINDS, TIERS
+from ...i18n import _
+from ...labels import label
+from ...models.enums import Tier, VisitKind
+
+
+def describe_change(change) -> str:
+    kind = label(VisitKind, change.kind)
+    if change.action == "add":
+        return _("Add: {kind} every {n} months").format(kind=kind, n=change.every_months)
+    if change.action == "change":
+        return _("Change: {kind} every {old} → {n} months").format(kind=kind, old=change.old_months, n=change.every_months)
+    if change.action == "retire":
+        return _("Stop: {kind} (not in this tier's standard)").format(kind=kind)
+    return _("Keep as set by hand: {kind} every {n} months").format(kind=kind, n=change.every_months)
+
+
+class ApplyStandardDialog(QDialog):
+    """"The client is now a key client: apply the key clients' service standard?" with what
+    would change; plans set by hand are listed as kept."""
+
+    def __init__(self, ctx, client_id: str, tier: str, changes, parent=None):
+        super().__init__(parent)
+        self._ctx = ctx
+        self.client_id = client_id
+        self.changes = list(changes)
+        self.applied: list = []
+        self.setWindowTitle(_("Apply the service standard"))
+        layout = QVBoxLayout(self)
+        head = QLabel(_("This client is now a {tier}. Apply the service standard of that tier to its visit plans?")
+                      .format(tier=label(Tier, tier)))
+        head.setWordWrap(True)
+        layout.addWidget(head)
+        self.lines = QLabel("\n".join("• " + describe_change(c) for c in self.changes))
+        self.lines.setWordWrap(True)
+        layout.addWidget(self.lines)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Apply the standard"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Not now"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        from ...services.standards import apply_standard
+
+        self.applied = apply_standard(self._ctx, self.client_id)
+        super().accept()
+
+
+class StandardsDialog(QDialog):
+    """Every tier's standard as a grid: a row per kind of visit, a column per tier; tick the
+    cadences of a tier and set their interval in months. Supervisors and admins only."""
+
+    def __init__(self, ctx, parent=None):
+        super().__init__(parent)
+        from ...services.standards import standards
+
+        self._ctx = ctx
+        self.setWindowTitle(_("Service standards per tier"))
+        layout = QVBoxLayout(self)
+        hint = QLabel(_("Which visit cadences every client of a tier gets. A new client gets its tier's standard; "
+                        "after a tier change it is offered. Plans set by hand on a client are kept. Intervals in months."))
+        hint.setWordWrap(True)
+        hint.setObjectName("Hint")
+        layout.addWidget(hint)
+        grid = QGridLayout()
+        current = standards(ctx)
+        self.cells: dict[tuple[str, str], tuple[QCheckBox, QSpinBox]] = {}
+        for c, tier in enumerate(TIERS):
+            grid.addWidget(QLabel(label(Tier, tier)), 0, 1 + c * 2, 1, 2)
+        for r, kind in enumerate(STANDARD_KINDS):
+            grid.addWidget(QLabel(label(VisitKind, kind)), 1 + r, 0)
+            for c, tier in enumerate(TIERS):
+                check = QCheckBox()
+                spin = QSpinBox()
+                spin.setRange(1, 60)
+                months = current.get(tier, {}).get(kind)
+                check.setChecked(months is not None)
+                spin.setValue(months or 12)
+                spin.setEnabled(months is not None)
+                check.toggled.connect(spin.setEnabled)
+                grid.addWidget(check, 1 + r, 1 + c * 2)
+                grid.addWidget(spin, 1 + r, 2 + c * 2)
+                self.cells[(tier, kind)] = (check, spin)
+        layout.addLayout(grid)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("Save"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def wanted(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {tier: {} for tier in TIERS}
+        for (tier, kind), (check, spin) in self.cells.items():
+            if check.isChecked():
+                out[tier][kind] = spin.value()
+        return out
+
+    def accept(self) -> None:
+        from ...services.standards import set_standard, standards
+
+        current = standards(self._ctx)
+        for tier, cadences in self.wanted().items():
+            if cadences != current.get(tier):
+                set_standard(self._ctx, tier, cadences)
+        super().accept()
+
+
+__all__ = ["ApplyStandardDialog", "StandardsDialog", "describe_change"]

@@ -1,0 +1,107 @@
+"""The table model of the workspace tabs and dialogs: rows of a service (plain dicts) shown
+through :class:`Column` definitions, with an id role and a sort role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from ..style import GREY
+
+ROW_ID_ROLE = Qt.ItemDataRole.UserRole
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    text: Callable[[dict[str, Any]], str] | None = None
+    sort: Callable[[dict[str, Any]], Any] | None = None
+    color: Callable[[dict[str, Any]], str | None] | None = None
+    width: int | None = None
+    align_right: bool = False
+
+    def display(self, row: dict[str, Any]) -> str:
+        if self.text is not None:
+            return self.text(row)
+        value = row.get(self.key)
+        return "" if value is None else str(value)
+
+    def sort_key(self, row: dict[str, Any]) -> Any:
+        if self.sort is not None:
+            return self.sort(row)
+        value = row.get(self.key)
+        return (value is None, value if value is not None else "")
+
+
+class RecordTableModel(QAbstractTableModel):
+    """Rows are plain dicts with an ``id`` (small, fully loaded per-client lists)."""
+
+    def __init__(self, columns: list[Column], parent=None):
+        super().__init__(parent)
+        self.columns = list(columns)
+        self.rows: list[dict[str, Any]] = []
+        self.muted: Callable[[dict[str, Any]], bool] = lambda _r: False
+
+    def set_rows(self, rows: Iterable[dict[str, Any]]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self.rows) or index.column() >= len(self.columns):
+            return None
+        row = self.rows[index.row()]
+        col = self.columns[index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return col.display(row)
+        if role == ROW_ID_ROLE:
+            return row.get("id")
+        if role == SORT_ROLE:
+            return col.sort_key(row)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if self.muted(row):
+                return QBrush(QColor(GREY))
+            color = col.color(row) if col.color else None
+            return QBrush(QColor(color)) if color else None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if col.align_right:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            if 0 <= section < len(self.columns):
+                return self.columns[section].header
+        return None
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self.columns):
+            return
+        col = self.columns[column]
+        self.layoutAboutToBeChanged.emit()
+        self.rows.sort(key=col.sort_key, reverse=order == Qt.SortOrder.DescendingOrder)
+        self.layoutChanged.emit()
+
+    def row_of(self, row_id: str) -> int:
+        for i, r in enumerate(self.rows):
+            if r.get("id") == row_id:
+                return i
+        return -1
