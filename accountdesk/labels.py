@@ -8,10 +8,27 @@ from .i18n import N_, SUPPORTED, _, load_catalogue
 from .models import enums as E
 
 LABELS: dict[type[StrEnum], dict[str, str]] = {
-    E.Role: {"admin": N_("Administrator"), "supervisor": N_("Supervisor"), "manager": N_("Account manager"), "field": N_("Field staff")},
+    E.Role: {
+        "admin": N_("Administrator"),
+        "supervisor": N_("Supervisor"),
+        "manager": N_("Account manager"),
+        "field": N_("Field staff"),
+    },
     E.Tier: {"strategic": N_("Strategic client"), "key": N_("Key client"), "standard": N_("Standard client")},
-    E.ClientStatus: {"prospect": N_("Prospect"), "active": N_("Active"), "at_risk": N_("At risk"), "dormant": N_("Dormant"), "lost": N_("Lost")},
-    E.BuyingRole: {"economic_buyer": N_("Economic buyer"), "user": N_("User"), "technical": N_("Technical"), "coach": N_("Coach"), "other": N_("Other")},
+    E.ClientStatus: {
+        "prospect": N_("Prospect"),
+        "active": N_("Active"),
+        "at_risk": N_("At risk"),
+        "dormant": N_("Dormant"),
+        "lost": N_("Lost"),
+    },
+    E.BuyingRole: {
+        "economic_buyer": N_("Economic buyer"),
+        "user": N_("User"),
+        "technical": N_("Technical"),
+        "coach": N_("Coach"),
+        "other": N_("Other"),
+    },
     E.RelationshipRole: {
         "executive_sponsor": N_("Executive sponsor"),
         "decision_maker": N_("Decision maker"),
@@ -21,7 +38,13 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "other": N_("Other"),
     },
     E.Attitude: {"supporter": N_("Supporter"), "neutral": N_("Neutral"), "detractor": N_("Detractor")},
-    E.Channel: {"mobile": N_("Mobile"), "phone": N_("Phone"), "email": N_("Email"), "wechat": N_("WeChat"), "visit": N_("Visit")},
+    E.Channel: {
+        "mobile": N_("Mobile"),
+        "phone": N_("Phone"),
+        "email": N_("Email"),
+        "wechat": N_("WeChat"),
+        "visit": N_("Visit"),
+    },
     E.VisitKind: {
         "return_visit": N_("Return visit"),
         "executive_meeting": N_("Executive meeting"),
@@ -29,12 +52,39 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "improvement_review": N_("Improvement review"),
         "custom": N_("Custom"),
     },
-    E.VisitChannel: {"onsite": N_("On site"), "phone": N_("Phone"), "video": N_("Video"), "informal": N_("Informal")},
-    E.VisitStatus: {"planned": N_("Planned"), "done": N_("Done"), "cancelled": N_("Cancelled"), "missed": N_("Missed")},
+    E.VisitChannel: {
+        "onsite": N_("On site"),
+        "phone": N_("Phone"),
+        "video": N_("Video"),
+        "informal": N_("Informal"),
+    },
+    E.VisitStatus: {
+        "planned": N_("Planned"),
+        "done": N_("Done"),
+        "cancelled": N_("Cancelled"),
+        "missed": N_("Missed"),
+    },
     E.OfferingCategory: {"standard": N_("Standard service"), "value_added": N_("Value-added service")},
-    E.ClientServiceStatus: {"proposed": N_("Proposed"), "active": N_("Active"), "paused": N_("Paused"), "ended": N_("Ended")},
-    E.FeedbackKind: {"complaint": N_("Complaint"), "appeal": N_("Appeal"), "praise": N_("Praise"), "suggestion": N_("Suggestion"), "inquiry": N_("Inquiry")},
-    E.FeedbackChannel: {"phone": N_("Phone"), "written": N_("Written"), "onsite": N_("On site"), "email": N_("Email"), "wechat": N_("WeChat")},
+    E.ClientServiceStatus: {
+        "proposed": N_("Proposed"),
+        "active": N_("Active"),
+        "paused": N_("Paused"),
+        "ended": N_("Ended"),
+    },
+    E.FeedbackKind: {
+        "complaint": N_("Complaint"),
+        "appeal": N_("Appeal"),
+        "praise": N_("Praise"),
+        "suggestion": N_("Suggestion"),
+        "inquiry": N_("Inquiry"),
+    },
+    E.FeedbackChannel: {
+        "phone": N_("Phone"),
+        "written": N_("Written"),
+        "onsite": N_("On site"),
+        "email": N_("Email"),
+        "wechat": N_("WeChat"),
+    },
     E.Severity: {"low": N_("Low"), "medium": N_("Medium"), "high": N_("High"), "critical": N_("Critical")},
     E.FeedbackStatus: {
         "received": N_("Received"),
@@ -44,7 +94,12 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "closed": N_("Closed"),
     },
     E.TaskStatus: {"open": N_("Open"), "done": N_("Done"), "cancelled": N_("Cancelled")},
-    E.ItemStatus: {"open": N_("Open"), "in_progress": N_("In progress"), "done": N_("Done"), "cancelled": N_("Cancelled")},
+    E.ItemStatus: {
+        "open": N_("Open"),
+        "in_progress": N_("In progress"),
+        "done": N_("Done"),
+        "cancelled": N_("Cancelled"),
+    },
     E.RiskKind: {
         "litigation_use": N_("Results used in litigation"),
         "extreme_deadlines": N_("Extreme deadline demands"),
@@ -54,8 +109,18 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "churn_risk": N_("Churn risk"),
         "other": N_("Other"),
     },
-    E.EquipmentStatus: {"in_service": N_("In service"), "out_of_service": N_("Out of service"), "retired": N_("Retired")},
-    E.InteractionKind: {"call": N_("Call"), "email": N_("Email"), "meeting": N_("Meeting"), "wechat": N_("WeChat"), "other": N_("Other")},
+    E.EquipmentStatus: {
+        "in_service": N_("In service"),
+        "out_of_service": N_("Out of service"),
+        "retired": N_("Retired"),
+    },
+    E.InteractionKind: {
+        "call": N_("Call"),
+        "email": N_("Email"),
+        "meeting": N_("Meeting"),
+        "wechat": N_("WeChat"),
+        "other": N_("Other"),
+    },
     E.OpportunityStage: {
         "identified": N_("Identified"),
         "qualified": N_("Qualified"),

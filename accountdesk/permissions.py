@@ -79,7 +79,9 @@ def may_write(role: str, entity: str, op: str, fields: set[str] | frozenset[str]
     return False
 
 
-def may_create_client(role: str, actor_id: str | None, owner_id: str | None, backup_owner_id: str | None) -> bool:
+def may_create_client(
+    role: str, actor_id: str | None, owner_id: str | None, backup_owner_id: str | None
+) -> bool:
     """A new client: supervisors and admins assign any owner and backup; anybody else creates a
     client they own themselves, without a backup (naming someone else would widen scopes)."""
     if role in (Role.ADMIN, Role.SUPERVISOR):

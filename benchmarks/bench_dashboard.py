@@ -49,13 +49,21 @@ def ensure_profile(path: Path, clients: int) -> Path:
 def floor(db: Path, date_from: dt.date, date_to: dt.date) -> float:
     conn = sqlite3.connect(db)
     t = time.perf_counter()
-    conn.execute("SELECT tier, count(*), sum(annual_fees) FROM clients WHERE deleted_at IS NULL GROUP BY tier").fetchall()
-    conn.execute("SELECT count(*) FROM visits WHERE deleted_at IS NULL AND planned_start >= ? AND planned_start < ?",
-                 (str(date_from), str(date_to + dt.timedelta(days=1)))).fetchall()
-    conn.execute("SELECT severity, count(*) FROM feedback WHERE deleted_at IS NULL AND status NOT IN ('answered','closed')"
-                 " GROUP BY severity").fetchall()
-    conn.execute("SELECT count(*), avg(score_overall) FROM surveys WHERE deleted_at IS NULL AND conducted_on >= ?",
-                 (str(date_from),)).fetchall()
+    conn.execute(
+        "SELECT tier, count(*), sum(annual_fees) FROM clients WHERE deleted_at IS NULL GROUP BY tier"
+    ).fetchall()
+    conn.execute(
+        "SELECT count(*) FROM visits WHERE deleted_at IS NULL AND planned_start >= ? AND planned_start < ?",
+        (str(date_from), str(date_to + dt.timedelta(days=1))),
+    ).fetchall()
+    conn.execute(
+        "SELECT severity, count(*) FROM feedback WHERE deleted_at IS NULL AND status NOT IN ('answered','closed')"
+        " GROUP BY severity"
+    ).fetchall()
+    conn.execute(
+        "SELECT count(*), avg(score_overall) FROM surveys WHERE deleted_at IS NULL AND conducted_on >= ?",
+        (str(date_from),),
+    ).fetchall()
     elapsed = time.perf_counter() - t
     conn.close()
     return elapsed
@@ -67,8 +75,10 @@ def main() -> int:
     parser.add_argument("--profile", type=Path)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    profile = ensure_profile(args.profile or Path(tempfile.gettempdir()) / f"accountdesk-bench-dashboard-{args.clients}",
-                             args.clients)
+    profile = ensure_profile(
+        args.profile or Path(tempfile.gettempdir()) / f"accountdesk-bench-dashboard-{args.clients}",
+        args.clients,
+    )
     from accountdesk.paths import database_path
     from accountdesk.services import dashboard
     from accountdesk.services.context import open_profile
@@ -95,15 +105,21 @@ def main() -> int:
         dashboard.load_dashboard(ctx, date_from=date_from, date_to=date_to, standing=False)
         first.append(time.perf_counter() - t)
     fl = statistics.median(floors)
-    print(f"dashboard, the period's figures (shown first): median {statistics.median(first) * 1000:.0f} ms, worst "
-          f"{max(first) * 1000:.0f} ms | floor {fl * 1000:.0f} ms | ratio {statistics.median(first) / fl:.1f}x "
-          "(target: under 500 ms)")
-    print(f"dashboard, {board.clients} clients (supervisor): median {statistics.median(times) * 1000:.0f} ms, "
-          f"worst {max(times) * 1000:.0f} ms | floor (raw SQL counts) {fl * 1000:.0f} ms | ratio "
-          f"{statistics.median(times) / fl:.1f}x (target: under 500 ms)")
+    print(
+        f"dashboard, the period's figures (shown first): median {statistics.median(first) * 1000:.0f} ms, worst "
+        f"{max(first) * 1000:.0f} ms | floor {fl * 1000:.0f} ms | ratio {statistics.median(first) / fl:.1f}x "
+        "(target: under 500 ms)"
+    )
+    print(
+        f"dashboard, {board.clients} clients (supervisor): median {statistics.median(times) * 1000:.0f} ms, "
+        f"worst {max(times) * 1000:.0f} ms | floor (raw SQL counts) {fl * 1000:.0f} ms | ratio "
+        f"{statistics.median(times) / fl:.1f}x (target: under 500 ms)"
+    )
     avg = {k: statistics.median(p[k] for p in parts) * 1000 for k in parts[0]}
     print("  parts (median ms): " + ", ".join(f"{k} {v:.0f}" for k, v in avg.items()))
-    print(f"my portfolio, {small.clients} clients: median {statistics.median(mine) * 1000:.0f} ms, worst {max(mine) * 1000:.0f} ms")
+    print(
+        f"my portfolio, {small.clients} clients: median {statistics.median(mine) * 1000:.0f} ms, worst {max(mine) * 1000:.0f} ms"
+    )
     ctx.close()
     try:
         page_fill(profile, args.runs)
@@ -149,10 +165,14 @@ def page_fill(profile: Path, runs: int) -> None:
         period.append(time.perf_counter() - t)
         page.loaded.disconnect()
     out, period = out[1:], period[1:]
-    print(f"dashboard page, every figure filled in the background and painted: median {statistics.median(out) * 1000:.0f} ms, "
-          f"worst {max(out) * 1000:.0f} ms")
-    print(f"dashboard page, another period chosen (served/at-risk kept for the day): median "
-          f"{statistics.median(period) * 1000:.0f} ms, worst {max(period) * 1000:.0f} ms (target: under 500 ms)")
+    print(
+        f"dashboard page, every figure filled in the background and painted: median {statistics.median(out) * 1000:.0f} ms, "
+        f"worst {max(out) * 1000:.0f} ms"
+    )
+    print(
+        f"dashboard page, another period chosen (served/at-risk kept for the day): median "
+        f"{statistics.median(period) * 1000:.0f} ms, worst {max(period) * 1000:.0f} ms (target: under 500 ms)"
+    )
     tasks.wait(60_000)
     tasks.shutdown()
     ctx.close()

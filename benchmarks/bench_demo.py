@@ -48,14 +48,20 @@ def payload_bytes(ctx) -> int:
 def drop_search_triggers(ctx) -> list[str]:
     """Drop the search index's insert triggers (for --without-search-index); returns their names."""
     with ctx.store.engine.begin() as conn:
-        names = [r[0] for r in conn.exec_driver_sql(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_%_ai' AND name != 'search_rows_ai'")]
+        names = [
+            r[0]
+            for r in conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_%_ai' AND name != 'search_rows_ai'"
+            )
+        ]
         for name in names:
             conn.exec_driver_sql(f"DROP TRIGGER {name}")
     return names
 
 
-def run_demo(folder: Path, clients: int, seed: int, *, without_search: bool = False) -> tuple[object, float, float, Counter, float]:
+def run_demo(
+    folder: Path, clients: int, seed: int, *, without_search: bool = False
+) -> tuple[object, float, float, Counter, float]:
     """Returns (summary, wall seconds, CPU seconds, database seconds per table, average bytes per insert)."""
     spent: Counter = Counter()
     ctx = open_profile(folder)
@@ -64,7 +70,9 @@ def run_demo(folder: Path, clients: int, seed: int, *, without_search: bool = Fa
     try:
         cpu = time.process_time()
         started = time.perf_counter()
-        summary = generate_demo(ctx, clients=clients, seed=seed, reference=dt.date(2026, 3, 16), timings=spent)
+        summary = generate_demo(
+            ctx, clients=clients, seed=seed, reference=dt.date(2026, 3, 16), timings=spent
+        )
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu
         width = payload_bytes(ctx) / max(1, summary.rows + summary.outbox_entries)
@@ -95,25 +103,37 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--without-search-index", action="store_true",
-                        help="drop the search index's insert triggers first, to see what they cost")
+    parser.add_argument(
+        "--without-search-index",
+        action="store_true",
+        help="drop the search index's insert triggers first, to see what they cost",
+    )
     args = parser.parse_args(argv)
     set_language("en")
     with tempfile.TemporaryDirectory() as tmp:
-        summary, seconds, cpu, spent, width = run_demo(Path(tmp) / "profile", args.clients, args.seed,
-                                                     without_search=args.without_search_index)
+        summary, seconds, cpu, spent, width = run_demo(
+            Path(tmp) / "profile", args.clients, args.seed, without_search=args.without_search_index
+        )
         inserts = summary.rows + summary.outbox_entries
         floor, floor_cpu = run_floor(Path(tmp) / "floor.sqlite3", inserts, int(width))
     db = sum(spent.values())
     indexed = sum(spent[e] for e in SEARCH_INDEXED)
-    print(f"demo generation: {summary.clients} clients, {summary.rows} rows + {summary.outbox_entries} outbox entries")
-    print(f"  demo   {seconds:8.2f} s (CPU {cpu:6.2f} s)   {summary.rows / seconds:8.0f} rows/s   {inserts / seconds:8.0f} inserts/s")
-    print(f"  floor  {floor:8.2f} s (CPU {floor_cpu:6.2f} s)   {'':8s}         {inserts / floor:8.0f} inserts/s"
-          f"   (raw executemany of {inserts} rows of {int(width)} bytes)")
+    print(
+        f"demo generation: {summary.clients} clients, {summary.rows} rows + {summary.outbox_entries} outbox entries"
+    )
+    print(
+        f"  demo   {seconds:8.2f} s (CPU {cpu:6.2f} s)   {summary.rows / seconds:8.0f} rows/s   {inserts / seconds:8.0f} inserts/s"
+    )
+    print(
+        f"  floor  {floor:8.2f} s (CPU {floor_cpu:6.2f} s)   {'':8s}         {inserts / floor:8.0f} inserts/s"
+        f"   (raw executemany of {inserts} rows of {int(width)} bytes)"
+    )
     print(f"  ratio  {seconds / floor:8.1f}x the floor (CPU: {cpu / floor_cpu:.1f}x)")
     print("breakdown (CPU seconds; on a busy machine wall time is mostly waiting for a core):")
     print(f"  generating rows in Python        {cpu - db:8.2f} s")
-    print(f"  database, search-indexed tables  {indexed:8.2f} s   ({', '.join(f'{e} {spent[e]:.2f}' for e in SEARCH_INDEXED)})")
+    print(
+        f"  database, search-indexed tables  {indexed:8.2f} s   ({', '.join(f'{e} {spent[e]:.2f}' for e in SEARCH_INDEXED)})"
+    )
     outbox = sum(v for k, v in spent.items() if k.startswith("outbox:"))
     print(f"  database, outbox entries         {outbox:8.2f} s")
     print(f"  database, other tables           {db - indexed - outbox:8.2f} s")

@@ -92,7 +92,7 @@ def queries_of(ctx, n: int, seed: int) -> list[str]:
         name = rnd.choice(names)
         k = 2 + i % 3
         at = rnd.randrange(max(1, len(name) - k))
-        out.append(name[at:at + k])
+        out.append(name[at : at + k])
     return out + ["zhongke", "hx", "shenzhen", "138", "xinda"]
 
 
@@ -161,8 +161,10 @@ def migrate_only(n_clients: int, repeat: int) -> int:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         rows = sum(n for n, _h in crypto.table_digests(conn).values())
         conn.close()
-        print(f"setup: a plaintext demo profile of {n_clients} clients, {rows} rows, "
-              f"{db.stat().st_size / 1e6:.0f} MB, in {time.perf_counter() - t0:.0f} s")
+        print(
+            f"setup: a plaintext demo profile of {n_clients} clients, {rows} rows, "
+            f"{db.stat().st_size / 1e6:.0f} MB, in {time.perf_counter() - t0:.0f} s"
+        )
         copies, migrations = [], []
         for r in range(repeat):
             target = workdir / f"copy-{r}"
@@ -191,13 +193,17 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--queries", type=int, default=40)
     parser.add_argument("--postgres", action="store_true", help="the server on PostgreSQL (default: SQLite)")
-    parser.add_argument("--migrate-only", action="store_true", help="only the encryption in place of a plaintext profile")
+    parser.add_argument(
+        "--migrate-only", action="store_true", help="only the encryption in place of a plaintext profile"
+    )
     args = parser.parse_args()
     if args.migrate_only:
         return migrate_only(args.clients, args.repeat)
 
     keyring = crypto.keyring_usable()
-    print(f"key of the encrypted profile: {'OS keyring' if keyring else 'passphrase (Argon2id: no keyring here)'}")
+    print(
+        f"key of the encrypted profile: {'OS keyring' if keyring else 'passphrase (Argon2id: no keyring here)'}"
+    )
     set_mode("plain")  # the demo portfolio's scratch profile
     workdir, url, db, drop, n_rows = BS.prepare(not args.postgres, "ad-bench-crypto-", args.clients)
     proc = None
@@ -250,7 +256,11 @@ def main() -> int:
         p = statistics.median(results["plain"][figure])
         e = statistics.median(results["encrypted"][figure])
         ratio = e / p if p else float("nan")
-        flag = "" if ("rows/s" in figure and ratio >= 0.85) or ("rows/s" not in figure and ratio <= 1.15) else "  > 15%"
+        flag = (
+            ""
+            if ("rows/s" in figure and ratio >= 0.85) or ("rows/s" not in figure and ratio <= 1.15)
+            else "  > 15%"
+        )
         print(f"{figure:32} {p:12.2f} {e:12.2f} {ratio:7.2f}{flag}")
     m = statistics.median(results["encrypted"]["encrypt in place (s)"])
     print(f"{'encrypt in place (s)':32} {'':>12} {m:12.2f}   (one time; {size / 1e6:.0f} MB)")

@@ -95,8 +95,12 @@ def child(mode: str, profile: str, base: str, folder: str) -> None:
 
 
 def run_child(mode: str, profile: Path, base: str, folder: Path) -> dict:
-    res = subprocess.run([sys.executable, __file__, "--child", mode, str(profile), base, str(folder)],
-                         capture_output=True, text=True, check=False)
+    res = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(profile), base, str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if res.returncode != 0:
         raise SystemExit(f"the laptop process ({mode}) failed:\n" + res.stderr[-3000:])
     return json.loads(res.stdout.strip().splitlines()[-1])
@@ -161,7 +165,9 @@ def plain_floor(folder: Path, workdir: Path) -> tuple[float, float]:
         start = time.perf_counter()
         for f in files:
             with open(f, "rb") as body:
-                client.put(f"/{f.name}", content=body, headers={"Content-Length": str(f.stat().st_size)}).raise_for_status()
+                client.put(
+                    f"/{f.name}", content=body, headers={"Content-Length": str(f.stat().st_size)}
+                ).raise_for_status()
         up = time.perf_counter() - start
         start = time.perf_counter()
         got = workdir / "plain-got"
@@ -179,9 +185,13 @@ def plain_floor(folder: Path, workdir: Path) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--total-mb", type=int, default=1024)
-    parser.add_argument("--sqlite", action="store_true", help="the server on its embedded SQLite (else PostgreSQL)")
+    parser.add_argument(
+        "--sqlite", action="store_true", help="the server on its embedded SQLite (else PostgreSQL)"
+    )
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--workers", type=int, default=2, help="server processes (one per core, as docs/server.md advises)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="server processes (one per core, as docs/server.md advises)"
+    )
     args = parser.parse_args(argv)
     import httpx
     from bench_sync import free_port, make_database
@@ -197,11 +207,30 @@ def main(argv: list[str] | None = None) -> int:
     try:
         admin.add_user(db, "alice", "manager", PASSWORD)
         port = free_port()
-        env = dict(os.environ, ACCOUNTDESK_MAX_FILE_MB="64", ACCOUNTDESK_FILE_QUOTA_MB="0",
-                   ACCOUNTDESK_SERVER_FILES_DIR=str(workdir / "server-files"))
+        env = dict(
+            os.environ,
+            ACCOUNTDESK_MAX_FILE_MB="64",
+            ACCOUNTDESK_FILE_QUOTA_MB="0",
+            ACCOUNTDESK_SERVER_FILES_DIR=str(workdir / "server-files"),
+        )
         log = open(workdir / "server.log", "ab")  # noqa: SIM115
-        proc = subprocess.Popen([sys.executable, "-m", "accountdesk.server.cli", "--database-url", url, "serve", "--port",
-                                 str(port), "--workers", str(args.workers)], stdout=log, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "accountdesk.server.cli",
+                "--database-url",
+                url,
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
         base = f"http://127.0.0.1:{port}"
         for _ in range(300):
             try:
@@ -213,11 +242,15 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         sizes = make_files(folder, args.total_mb * MB, args.seed)
         total = sum(sizes)
-        print(f"setup: {len(sizes)} files, {total / MB:.0f} MB (100 KB–20 MB each), made in {time.perf_counter() - t0:.1f} s; "
-              f"server on {'SQLite' if args.sqlite else 'PostgreSQL'}")
+        print(
+            f"setup: {len(sizes)} files, {total / MB:.0f} MB (100 KB–20 MB each), made in {time.perf_counter() - t0:.1f} s; "
+            f"server on {'SQLite' if args.sqlite else 'PostgreSQL'}"
+        )
         add = run_child("add", workdir / "laptop-1", base, folder)
-        print(f"attach (laptop, not in the transfer figures): {total / MB / add['seconds']:.0f} MB/s "
-              f"({add['seconds']:.1f} s, hashing and storing in the profile)")
+        print(
+            f"attach (laptop, not in the transfer figures): {total / MB / add['seconds']:.0f} MB/s "
+            f"({add['seconds']:.1f} s, hashing and storing in the profile)"
+        )
         server_pids = [str(proc.pid)] + _children(proc.pid)
         server_before = sum(_peak_mb(pid) for pid in server_pids)
         up = run_child("upload", workdir / "laptop-1", base, folder)
@@ -227,10 +260,14 @@ def main(argv: list[str] | None = None) -> int:
         assert up["bytes"] == total and down["bytes"] == total, (up, down)
         for name, ours, floor in (("upload", up, floor_up), ("download", down, floor_down)):
             rate, floor_rate = total / MB / ours["seconds"], total / MB / floor
-            print(f"{name}: {ours['files']} files, {rate:.0f} MB/s vs plain HTTP {floor_rate:.0f} MB/s = "
-                  f"{rate / floor_rate:.2f}x the floor (target >= 0.5); laptop peak memory {ours['peak_mb']:.0f} MB")
-        print(f"server peak memory ({len(server_pids)} processes): {server_before:.0f} MB after start-up and setup, {server_after:.0f} MB after "
-              f"{2 * total / MB:.0f} MB transferred")
+            print(
+                f"{name}: {ours['files']} files, {rate:.0f} MB/s vs plain HTTP {floor_rate:.0f} MB/s = "
+                f"{rate / floor_rate:.2f}x the floor (target >= 0.5); laptop peak memory {ours['peak_mb']:.0f} MB"
+            )
+        print(
+            f"server peak memory ({len(server_pids)} processes): {server_before:.0f} MB after start-up and setup, {server_after:.0f} MB after "
+            f"{2 * total / MB:.0f} MB transferred"
+        )
     finally:
         if proc is not None:
             proc.terminate()

@@ -43,7 +43,9 @@ def uscc(n: int) -> str:
     return body + uscc_check_char(body)
 
 
-def make_workbook(path: Path, clients: int, per_client: int, *, used_range: bool = False, landline: bool = False) -> None:
+def make_workbook(
+    path: Path, clients: int, per_client: int, *, used_range: bool = False, landline: bool = False
+) -> None:
     """Both sheets in openpyxl's write-only mode, or (``used_range``) saved as a whole workbook,
     which writes the <dimension> element as Excel does."""
     wb = openpyxl.Workbook(write_only=not used_range)
@@ -52,14 +54,33 @@ def make_workbook(path: Path, clients: int, per_client: int, *, used_range: bool
     ws = wb.create_sheet("客户")
     ws.append(["客户名称", "统一社会信用代码", "行业", "客户等级", "城市", "员工人数", "地址"])
     for i in range(clients):
-        ws.append([f"测试客户{i:05d}科技有限公司", uscc(i), "检测", "standard", CITIES[i % 8], 100 + i % 900, f"{CITIES[i % 8]}市某某路{i}号"])
+        ws.append(
+            [
+                f"测试客户{i:05d}科技有限公司",
+                uscc(i),
+                "检测",
+                "standard",
+                CITIES[i % 8],
+                100 + i % 900,
+                f"{CITIES[i % 8]}市某某路{i}号",
+            ]
+        )
     ws = wb.create_sheet("联系人")
     ws.append(["客户名称", "姓名", "职务", "手机", "邮箱", *(["电话"] if landline else [])])
     n = 0
     for i in range(clients):
         phone = [f"021-6{i:07d}"] if landline else []
         for k in range(per_client):
-            ws.append([f"测试客户{i:05d}科技有限公司", f"联系人{n:06d}", TITLES[k % 6], f"139{n:08d}", f"p{n}@example.com", *phone])
+            ws.append(
+                [
+                    f"测试客户{i:05d}科技有限公司",
+                    f"联系人{n:06d}",
+                    TITLES[k % 6],
+                    f"139{n:08d}",
+                    f"p{n}@example.com",
+                    *phone,
+                ]
+            )
             n += 1
     wb.save(path)
 
@@ -115,28 +136,38 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         book = tmpdir / "import.xlsx"
-        make_workbook(book, args.clients, args.contacts_per_client, used_range=args.used_range, landline=args.landline)
-        print(f"file: {args.clients} clients, {contacts} contacts, {book.stat().st_size / 1e6:.1f} MB"
-              f"{', with its used range' if args.used_range else ''}{', with landlines' if args.landline else ''}")
+        make_workbook(
+            book, args.clients, args.contacts_per_client, used_range=args.used_range, landline=args.landline
+        )
+        print(
+            f"file: {args.clients} clients, {contacts} contacts, {book.stat().st_size / 1e6:.1f} MB"
+            f"{', with its used range' if args.used_range else ''}{', with landlines' if args.landline else ''}"
+        )
         for run in range(1, args.runs + 1):
             floor, floor_cpu, cells = floor_read(book)
             lean, lean_cpu, _cells = floor_read(book, _load_workbook)
             step = import_once(book, tmpdir / f"profile{run}", args.clients, contacts)
-            print(f"run {run}: floor: openpyxl read-only read of every cell ({cells} cells): "
-                  f"{floor:.2f} s wall, {floor_cpu:.2f} s CPU")
+            print(
+                f"run {run}: floor: openpyxl read-only read of every cell ({cells} cells): "
+                f"{floor:.2f} s wall, {floor_cpu:.2f} s CPU"
+            )
             print(f"  (the same with the import's reader: {lean:.2f} s wall, {lean_cpu:.2f} s CPU)")
             for name, (w, c) in zip(names, step, strict=True):
                 print(f"  {name:14} {w:7.2f} s wall  {c:7.2f} s CPU")
             wall = sum(w for w, _c in step)
             cpu = sum(c for _w, c in step)
             ratios.append((wall / floor, cpu / floor_cpu, cpu / lean_cpu))
-            print(f"  import (preview + write, both sheets): {wall:.2f} s wall = {wall / floor:.1f}x the floor; "
-                  f"{cpu:.2f} s CPU = {cpu / floor_cpu:.1f}x the floor's CPU "
-                  f"({cpu / lean_cpu:.1f}x the import's reader) (target <= 3x)")
+            print(
+                f"  import (preview + write, both sheets): {wall:.2f} s wall = {wall / floor:.1f}x the floor; "
+                f"{cpu:.2f} s CPU = {cpu / floor_cpu:.1f}x the floor's CPU "
+                f"({cpu / lean_cpu:.1f}x the import's reader) (target <= 3x)"
+            )
     if args.runs > 1:
         mid = [statistics.median(r[i] for r in ratios) for i in range(3)]
-        print(f"median of {args.runs} runs: {mid[0]:.1f}x the floor (wall), {mid[1]:.1f}x (CPU), "
-              f"{mid[2]:.1f}x the import's reader (CPU)")
+        print(
+            f"median of {args.runs} runs: {mid[0]:.1f}x the floor (wall), {mid[1]:.1f}x (CPU), "
+            f"{mid[2]:.1f}x the import's reader (CPU)"
+        )
     return 0
 
 

@@ -169,8 +169,12 @@ def one_run(tmp: Path, template: Path, csv: Path, stalls: Stalls) -> dict[str, t
 
     phase("file → columns page", wizard.next_button.click, lambda: wizard.step == 1, t_plan)
     combo = wizard.combos[wizard.plan.columns.index("备忘")]
-    phase("mapping change → counts", lambda: combo.setCurrentIndex(combo.findData("description")),
-          lambda: wizard.plan.mapping.get("备忘") == "description" and wizard.next_button.isEnabled(), t_replan)
+    phase(
+        "mapping change → counts",
+        lambda: combo.setCurrentIndex(combo.findData("description")),
+        lambda: wizard.plan.mapping.get("备忘") == "description" and wizard.next_button.isEnabled(),
+        t_replan,
+    )
     phase("columns → preview page", wizard.next_button.click, lambda: wizard.step == 2, 0.0)
     wizard.skip_rejected_check.setChecked(True)
     phase("import → result page", wizard.next_button.click, lambda: wizard.result is not None, t_run)
@@ -204,15 +208,21 @@ def main() -> int:
         ctx = open_profile(template)
         create_client(ctx, name="已有客户0001有限公司")
         ctx.close()
-        print(f"file: {args.rows} rows, GBK CSV, {csv.stat().st_size / 1e6:.1f} MB; {args.runs} runs, medians")
+        print(
+            f"file: {args.rows} rows, GBK CSV, {csv.stat().st_size / 1e6:.1f} MB; {args.runs} runs, medians"
+        )
         runs = [one_run(tmp, template, csv, stalls) for _ in range(args.runs)]
         for key in runs[0]:
             figure = statistics.median(r[key][0] for r in runs)
             floor = statistics.median(r[key][1] for r in runs)
             if key.endswith("(ms)"):
-                print(f"  {key:26} {figure:8.1f} ms   floor (idle loop) {floor:6.1f} ms   ratio {figure / floor:5.1f}x")
+                print(
+                    f"  {key:26} {figure:8.1f} ms   floor (idle loop) {floor:6.1f} ms   ratio {figure / floor:5.1f}x"
+                )
             elif floor:
-                print(f"  {key:26} {figure:8.3f} s    floor (service)   {floor:6.3f} s    ratio {figure / floor:5.2f}x")
+                print(
+                    f"  {key:26} {figure:8.3f} s    floor (service)   {floor:6.3f} s    ratio {figure / floor:5.2f}x"
+                )
             else:
                 print(f"  {key:26} {figure:8.3f} s    (GUI thread only)")
     return 0

@@ -47,8 +47,12 @@ def _child_sync(profile: str, base: str, user: str, include_demo: bool) -> None:
 
     set_language("en")
     ctx = open_profile(Path(profile))
-    engine = SyncEngine(ctx, base, Credentials(base, user, password=PASSWORD, use_keyring=False),
-                        include_demo_data=include_demo)
+    engine = SyncEngine(
+        ctx,
+        base,
+        Credentials(base, user, password=PASSWORD, use_keyring=False),
+        include_demo_data=include_demo,
+    )
     phases: dict[str, float] = {}
     began = time.perf_counter()
     engine.store.ensure_encrypted()  # a joining profile is encrypted first (timed on its own)
@@ -64,9 +68,19 @@ def _child_sync(profile: str, base: str, user: str, include_demo: bool) -> None:
     engine.close()
     ctx.close()
     peak = _peak_mb()
-    print(json.dumps({"pushed": report.pushed, "pulled": report.pulled, "rejected": report.rejected,
-                      "seconds": seconds, "peak_mb": peak, "phases": phases,
-                      "encrypt_s": encrypt_s}))
+    print(
+        json.dumps(
+            {
+                "pushed": report.pushed,
+                "pulled": report.pulled,
+                "rejected": report.rejected,
+                "seconds": seconds,
+                "peak_mb": peak,
+                "phases": phases,
+                "encrypt_s": encrypt_s,
+            }
+        )
+    )
 
 
 def _peak_mb() -> float:
@@ -82,16 +96,36 @@ def _peak_mb() -> float:
 
 
 def run_laptop(profile: Path, base: str, user: str, include_demo: bool = False) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", str(profile), base, user, "1" if include_demo else "0"],
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(profile), base, user, "1" if include_demo else "0"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if out.returncode != 0:
         raise SystemExit("the laptop process failed:\n" + out.stderr[-3000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def make_demo(profile: Path, n_clients: int) -> int:
-    out = subprocess.run([sys.executable, "-m", "accountdesk", "--data-dir", str(profile), "demo", "--clients",
-                          str(n_clients), "--seed", "7", "--json"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "accountdesk",
+            "--data-dir",
+            str(profile),
+            "demo",
+            "--clients",
+            str(n_clients),
+            "--seed",
+            "7",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return int(json.loads(out.stdout)["rows"])
 
 
@@ -111,30 +145,60 @@ def copy_floor(url: str, profile: Path, sqlite: bool) -> tuple[int, float]:
             for row in session.scalars(select(model)):
                 data = row_to_wire(row)
                 data.pop("id")
-                rows.append((row.id, model.__entity__, row.client_id, len(rows) + 1, False, data,
-                             {"*": ["0", len(rows) + 1, "floor", None]}, sorted(confidential_fields(model, data))))
+                rows.append(
+                    (
+                        row.id,
+                        model.__entity__,
+                        row.client_id,
+                        len(rows) + 1,
+                        False,
+                        data,
+                        {"*": ["0", len(rows) + 1, "floor", None]},
+                        sorted(confidential_fields(model, data)),
+                    )
+                )
     ctx.close()
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE IF EXISTS floor_records")
-        conn.exec_driver_sql("CREATE TABLE floor_records AS SELECT * FROM srv_records WHERE false" if not sqlite else
-                             "CREATE TABLE floor_records (id TEXT PRIMARY KEY, entity TEXT, client_id TEXT, seq INTEGER, "
-                             "deleted BOOLEAN, data TEXT, clocks TEXT, hidden TEXT, writer TEXT)")
+        conn.exec_driver_sql(
+            "CREATE TABLE floor_records AS SELECT * FROM srv_records WHERE false"
+            if not sqlite
+            else "CREATE TABLE floor_records (id TEXT PRIMARY KEY, entity TEXT, client_id TEXT, seq INTEGER, "
+            "deleted BOOLEAN, data TEXT, clocks TEXT, hidden TEXT, writer TEXT)"
+        )
     start = time.perf_counter()
     if sqlite:
         raw = engine.raw_connection()
-        raw.executemany("INSERT INTO floor_records (id, entity, client_id, seq, deleted, data, clocks, hidden) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(r[0], r[1], r[2], r[3], r[4], json.dumps(r[5], ensure_ascii=False), json.dumps(r[6]),
-                          json.dumps(r[7])) for r in rows])
+        raw.executemany(
+            "INSERT INTO floor_records (id, entity, client_id, seq, deleted, data, clocks, hidden) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4],
+                    json.dumps(r[5], ensure_ascii=False),
+                    json.dumps(r[6]),
+                    json.dumps(r[7]),
+                )
+                for r in rows
+            ],
+        )
         raw.commit()
         raw.close()
     else:
         from psycopg.types.json import Jsonb
 
         raw = engine.raw_connection()
-        with raw.driver_connection.cursor() as cur, cur.copy(
-                "COPY floor_records (id, entity, client_id, seq, deleted, data, clocks, hidden) FROM STDIN") as copy:
+        with (
+            raw.driver_connection.cursor() as cur,
+            cur.copy(
+                "COPY floor_records (id, entity, client_id, seq, deleted, data, clocks, hidden) FROM STDIN"
+            ) as copy,
+        ):
             for r in rows:
                 copy.write_row((r[0], r[1], r[2], r[3], r[4], Jsonb(r[5]), Jsonb(r[6]), Jsonb(r[7])))
         raw.commit()
@@ -148,12 +212,21 @@ def copy_floor(url: str, profile: Path, sqlite: bool) -> tuple[int, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", nargs="?", choices=["join", "company", "both"], default="both",
-                        help="company runs the join first (to fill the server), then measures the fresh laptop")
+    parser.add_argument(
+        "mode",
+        nargs="?",
+        choices=["join", "company", "both"],
+        default="both",
+        help="company runs the join first (to fill the server), then measures the fresh laptop",
+    )
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sqlite", action="store_true")
-    parser.add_argument("--plain", action="store_true", help="laptops keep a plain store (default: encrypted, as a joined laptop is)")
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="laptops keep a plain store (default: encrypted, as a joined laptop is)",
+    )
     args = parser.parse_args(argv)
     if args.plain:
         os.environ["ACCOUNTDESK_PLAIN_STORE"] = "1"  # (inherited by the laptop processes)
@@ -173,27 +246,33 @@ def main(argv: list[str] | None = None) -> int:
         profile = workdir / "ledger"
         t0 = time.perf_counter()
         n_rows = make_demo(profile, args.clients)
-        print(f"setup: a demo profile of {args.clients} clients, {n_rows} rows, in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"setup: a demo profile of {args.clients} clients, {n_rows} rows, in {time.perf_counter() - t0:.1f} s"
+        )
         floor_rows, floor_s = copy_floor(url, profile, args.sqlite)
         join = run_laptop(profile, base, "bench", include_demo=True)
         rate = join["pushed"] / join["seconds"]
         floor_rate = floor_rows / floor_s
         push_s = join["phases"].get("push_end", join["seconds"])
-        print(f"join: {join['pushed']} rows pushed ({join['rejected']} refused), {join['pulled']} pulled back, in "
-              f"{join['seconds']:.1f} s = {rate:,.0f} rows/s (push phase {push_s:.1f} s; before it, the profile encrypted in "
-              f"{join['encrypt_s']:.1f} s); laptop peak {join['peak_mb']:.0f} MB | "
-              f"floor (one COPY into the server's table): {floor_rows} rows in {floor_s:.2f} s = {floor_rate:,.0f} rows/s | "
-              f"ratio {floor_rate / rate:.2f}x (targets: >= 10,000 rows/s, <= 5x, < 300 MB, nothing pulled back)")
+        print(
+            f"join: {join['pushed']} rows pushed ({join['rejected']} refused), {join['pulled']} pulled back, in "
+            f"{join['seconds']:.1f} s = {rate:,.0f} rows/s (push phase {push_s:.1f} s; before it, the profile encrypted in "
+            f"{join['encrypt_s']:.1f} s); laptop peak {join['peak_mb']:.0f} MB | "
+            f"floor (one COPY into the server's table): {floor_rows} rows in {floor_s:.2f} s = {floor_rate:,.0f} rows/s | "
+            f"ratio {floor_rate / rate:.2f}x (targets: >= 10,000 rows/s, <= 5x, < 300 MB, nothing pulled back)"
+        )
         if args.mode in ("company", "both"):
             fresh = workdir / "fresh"
             company = run_laptop(fresh, base, "bench")
             crate = company["pulled"] / company["seconds"]
             frows, fsec = floor_copy(url, workdir, "company-floor")
-            print(f"company: a fresh supervisor laptop pulled {company['pulled']} rows in {company['seconds']:.1f} s = "
-                  f"(its empty store encrypted first in {company['encrypt_s']:.1f} s) "
-                  f"{crate:,.0f} rows/s; laptop peak {company['peak_mb']:.0f} MB | floor (server database -> SQLite copy): "
-                  f"{frows} rows in {fsec:.2f} s = {frows / fsec:,.0f} rows/s | ratio {frows / fsec / crate:.2f}x "
-                  f"(target for 10,000 clients: < 10 s, < 300 MB)")
+            print(
+                f"company: a fresh supervisor laptop pulled {company['pulled']} rows in {company['seconds']:.1f} s = "
+                f"(its empty store encrypted first in {company['encrypt_s']:.1f} s) "
+                f"{crate:,.0f} rows/s; laptop peak {company['peak_mb']:.0f} MB | floor (server database -> SQLite copy): "
+                f"{frows} rows in {fsec:.2f} s = {frows / fsec:,.0f} rows/s | ratio {frows / fsec / crate:.2f}x "
+                f"(target for 10,000 clients: < 10 s, < 300 MB)"
+            )
     finally:
         tear_down(proc, db, drop, workdir)
     return 0

@@ -64,8 +64,22 @@ def start_server(url: str, workdir: Path, args: list[str]) -> tuple[subprocess.P
     port = free_port()
     log = open(workdir / "server.log", "ab")  # noqa: SIM115 - lives as long as the process
     env = dict(os.environ, ACCOUNTDESK_ARGON2_TEST="0")
-    proc = subprocess.Popen([sys.executable, "-m", "accountdesk.server.cli", "--database-url", url, "serve",
-                             "--port", str(port), *args], stdout=log, stderr=subprocess.STDOUT, env=env)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "accountdesk.server.cli",
+            "--database-url",
+            url,
+            "serve",
+            "--port",
+            str(port),
+            *args,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -108,11 +122,15 @@ class Sampler(threading.Thread):
         return self._peak
 
 
-def pulls(base: str, access: str, cursor: int, seconds: float, every: float = 0.25) -> tuple[list[float], int]:
+def pulls(
+    base: str, access: str, cursor: int, seconds: float, every: float = 0.25
+) -> tuple[list[float], int]:
     """A page of changes every ``every`` seconds, each timed from when it was due; returns the
     latencies and the number of failed pulls."""
     latencies, errors = [], 0
-    with httpx.Client(base_url=base, headers={**H, "Authorization": "Bearer " + access}, timeout=60) as client:
+    with httpx.Client(
+        base_url=base, headers={**H, "Authorization": "Bearer " + access}, timeout=60
+    ) as client:
         start = time.perf_counter()
         due = start
         while due < start + seconds:
@@ -141,7 +159,11 @@ def _flood_process(base: str, threads: int, seconds: float, seed: int, queue) ->
             end = time.perf_counter() + seconds
             while time.perf_counter() < end:
                 forwarded = ".".join(str(rng.randrange(1, 255)) for _ in range(4))
-                body = {"username": uuid.uuid4().hex[:12], "password": uuid.uuid4().hex, "device_id": uuid.uuid4().hex[:16]}
+                body = {
+                    "username": uuid.uuid4().hex[:12],
+                    "password": uuid.uuid4().hex,
+                    "device_id": uuid.uuid4().hex[:16],
+                }
                 try:
                     r = client.post("/v1/auth/login", json=body, headers={"X-Forwarded-For": forwarded})
                     local[r.status_code] += 1
@@ -158,7 +180,9 @@ def _flood_process(base: str, threads: int, seconds: float, seed: int, queue) ->
     queue.put(dict(counts))
 
 
-def flood(base: str, threads: int, seconds: float) -> tuple[list[multiprocessing.Process], multiprocessing.Queue]:
+def flood(
+    base: str, threads: int, seconds: float
+) -> tuple[list[multiprocessing.Process], multiprocessing.Queue]:
     processes = min(4, threads)
     queue: multiprocessing.Queue = multiprocessing.Queue()
     procs = []
@@ -170,13 +194,22 @@ def flood(base: str, threads: int, seconds: float) -> tuple[list[multiprocessing
     return procs, queue
 
 
-def measure(name: str, url: str, workdir: Path, args: list[str], seconds: float, threads: int, n_rows: int) -> dict:
+def measure(
+    name: str, url: str, workdir: Path, args: list[str], seconds: float, threads: int, n_rows: int
+) -> dict:
     proc, base = start_server(url, workdir, args)
     try:
         with httpx.Client(base_url=base, headers=H, timeout=60) as client:
             # the supervisor's own laptop (its device key): it passes the address lockout of the last flood
-            r = client.post("/v1/auth/login", json={"username": "bench", "password": PASSWORD, "device_id": "bench-laptop",
-                                                    "device_key": DEVICE_KEY})
+            r = client.post(
+                "/v1/auth/login",
+                json={
+                    "username": "bench",
+                    "password": PASSWORD,
+                    "device_id": "bench-laptop",
+                    "device_key": DEVICE_KEY,
+                },
+            )
             r.raise_for_status()
             access = r.json()["access_token"]
         cursor = max(0, n_rows - PAGE)
@@ -200,8 +233,16 @@ def measure(name: str, url: str, workdir: Path, args: list[str], seconds: float,
     finally:
         proc.terminate()
         proc.wait(10)
-    return {"name": name, "quiet_rss": quiet_rss, "loud_rss": loud_rss, "quiet": quiet, "loud": loud,
-            "errors": (quiet_errors, loud_errors), "answers": answers, "seconds": seconds}
+    return {
+        "name": name,
+        "quiet_rss": quiet_rss,
+        "loud_rss": loud_rss,
+        "quiet": quiet,
+        "loud": loud,
+        "errors": (quiet_errors, loud_errors),
+        "answers": answers,
+        "seconds": seconds,
+    }
 
 
 def main() -> int:
@@ -219,31 +260,49 @@ def main() -> int:
         db.migrate()
         admin.add_user(db, "bench", "supervisor", PASSWORD)
         n_rows = load_portfolio(db, args.clients, workdir)
-        print(f"setup: {args.clients} demo clients, {n_rows} rows on {'SQLite' if args.sqlite else 'PostgreSQL'}; "
-              f"{os.cpu_count()} cores; real Argon2id parameters")
+        print(
+            f"setup: {args.clients} demo clients, {n_rows} rows on {'SQLite' if args.sqlite else 'PostgreSQL'}; "
+            f"{os.cpu_count()} cores; real Argon2id parameters"
+        )
         results = [
             measure("direct", url, workdir, [], args.seconds, args.threads, n_rows),
-            measure("via proxy", url, workdir, ["--trusted-proxy", "127.0.0.1"], args.seconds, args.threads, n_rows),
+            measure(
+                "via proxy",
+                url,
+                workdir,
+                ["--trusted-proxy", "127.0.0.1"],
+                args.seconds,
+                args.threads,
+                n_rows,
+            ),
         ]
     finally:
         db.close()
         drop()
         shutil.rmtree(workdir, ignore_errors=True)
 
-    print(f"\n{'flood':<10} {'':<6} {'peak RSS MB':>11} {'pull p50 ms':>11} {'pull p99 ms':>11} {'pull errors':>11}  flood answers")
+    print(
+        f"\n{'flood':<10} {'':<6} {'peak RSS MB':>11} {'pull p50 ms':>11} {'pull p99 ms':>11} {'pull errors':>11}  flood answers"
+    )
     ok = True
     for r in results:
         q50, q99 = pct(r["quiet"], 0.5) * 1000, pct(r["quiet"], 0.99) * 1000
         l50, l99 = pct(r["loud"], 0.5) * 1000, pct(r["loud"], 0.99) * 1000
         total = sum(r["answers"].values())
         answers = ", ".join(f"{k}: {v}" for k, v in sorted(r["answers"].items(), key=str))
-        print(f"{r['name']:<10} {'quiet':<6} {r['quiet_rss']:>11.0f} {q50:>11.1f} {q99:>11.1f} {r['errors'][0]:>11}  (floor)")
-        print(f"{'':<10} {'flood':<6} {r['loud_rss']:>11.0f} {l50:>11.1f} {l99:>11.1f} {r['errors'][1]:>11}  "
-              f"{total} logins ({total / r['seconds']:.0f}/s): {answers}")
+        print(
+            f"{r['name']:<10} {'quiet':<6} {r['quiet_rss']:>11.0f} {q50:>11.1f} {q99:>11.1f} {r['errors'][0]:>11}  (floor)"
+        )
+        print(
+            f"{'':<10} {'flood':<6} {r['loud_rss']:>11.0f} {l50:>11.1f} {l99:>11.1f} {r['errors'][1]:>11}  "
+            f"{total} logins ({total / r['seconds']:.0f}/s): {answers}"
+        )
         mem_ok, p99_ok = r["loud_rss"] < 500, l99 <= 2 * q99
         ok = ok and mem_ok and p99_ok
-        print(f"{'':<10} {'':<6} memory {'OK' if mem_ok else 'OVER'} (target < 500 MB), "
-              f"p99 {l99 / q99:.2f}x quiet {'OK' if p99_ok else 'OVER'} (target <= 2x)")
+        print(
+            f"{'':<10} {'':<6} memory {'OK' if mem_ok else 'OVER'} (target < 500 MB), "
+            f"p99 {l99 / q99:.2f}x quiet {'OK' if p99_ok else 'OVER'} (target <= 2x)"
+        )
     return 0 if ok else 1
 
 

@@ -71,26 +71,46 @@ def main() -> int:
     workdir, url, db, drop, n_rows = prepare(args.sqlite, "bench-notify-", args.clients)
     try:
         ns = NotifySettings()
-        admin.add_smtp(db, host="127.0.0.1", port=9, security="none", sender="desk@example.com")  # recorded, not sent
+        admin.add_smtp(
+            db, host="127.0.0.1", port=9, security="none", sender="desk@example.com"
+        )  # recorded, not sent
         with db.read() as conn:
             feedback = len(store.open_feedback(conn))
         start = time.perf_counter()
         first = scheduler.record(db, ns)
         catch_up = time.perf_counter() - start
-        print(f"schedule, catch-up: {first['raised']} levels raised, {first['announced']} announced over {feedback} "
-              f"feedback records with a deadline in {catch_up * 1000:.0f} ms")
+        print(
+            f"schedule, catch-up: {first['raised']} levels raised, {first['announced']} announced over {feedback} "
+            f"feedback records with a deadline in {catch_up * 1000:.0f} ms"
+        )
         steady = median_time(lambda: scheduler.record(db, ns))
         floor = median_time(lambda: raw_records(db, ("feedback",)))
-        print(f"schedule, steady: {steady * 1000:.0f} ms per run | floor (raw SELECT + JSON of the feedback records): "
-              f"{floor * 1000:.0f} ms | ratio {steady / floor:.1f}x")
+        print(
+            f"schedule, steady: {steady * 1000:.0f} ms per run | floor (raw SELECT + JSON of the feedback records): "
+            f"{floor * 1000:.0f} ms | ratio {steady / floor:.1f}x"
+        )
 
         with db.read() as conn:
             owners = Counter(r["data"].get("owner_id") for r in store.live_records(conn, ("client",)))
             owner, n_clients = owners.most_common(1)[0]
-            scope = [r["id"] for r in store.live_records(conn, ("client",)) if r["data"].get("owner_id") == owner]
-            name = (conn.execute(select(t.records.c.data).where(t.records.c.id == owner)).scalar() or {}).get("username", owner)
-        me = {"id": owner, "username": name, "display_name": name, "role": "manager", "active": True, "team": None,
-              "language": "zh_CN", "time_zone": "Asia/Shanghai", "digest": True, "email": "x@example.com"}
+            scope = [
+                r["id"] for r in store.live_records(conn, ("client",)) if r["data"].get("owner_id") == owner
+            ]
+            name = (conn.execute(select(t.records.c.data).where(t.records.c.id == owner)).scalar() or {}).get(
+                "username", owner
+            )
+        me = {
+            "id": owner,
+            "username": name,
+            "display_name": name,
+            "role": "manager",
+            "active": True,
+            "team": None,
+            "language": "zh_CN",
+            "time_zone": "Asia/Shanghai",
+            "digest": True,
+            "email": "x@example.com",
+        }
         people = Directory([me], [], "zh_CN")
         now = dt.datetime.now(dt.UTC)
 
@@ -107,12 +127,16 @@ def main() -> int:
         size = len(feed())
         feed_s = median_time(feed)
         floor = median_time(lambda: raw_records(db, None, scope))
-        print(f"calendar feed of a manager with {n_clients} clients: {size / 1024:.0f} KiB in {feed_s * 1000:.0f} ms | floor "
-              f"(raw SELECT + JSON of their records): {floor * 1000:.0f} ms | ratio {feed_s / floor:.1f}x")
+        print(
+            f"calendar feed of a manager with {n_clients} clients: {size / 1024:.0f} KiB in {feed_s * 1000:.0f} ms | floor "
+            f"(raw SELECT + JSON of their records): {floor * 1000:.0f} ms | ratio {feed_s / floor:.1f}x"
+        )
         digest_s = median_time(mail, 3)
         floor_all = median_time(lambda: raw_records(db), 3)
-        print(f"digest of that manager (reads every record once): {digest_s * 1000:.0f} ms | floor (raw SELECT + JSON of "
-              f"all {n_rows} records): {floor_all * 1000:.0f} ms | ratio {digest_s / floor_all:.1f}x")
+        print(
+            f"digest of that manager (reads every record once): {digest_s * 1000:.0f} ms | floor (raw SELECT + JSON of "
+            f"all {n_rows} records): {floor_all * 1000:.0f} ms | ratio {digest_s / floor_all:.1f}x"
+        )
     finally:
         tear_down(None, db, drop, workdir)
     return 0

@@ -76,36 +76,51 @@ def main() -> int:
 
         started = time.perf_counter()
         generate_demo(ctx, clients=args.clients, seed=11, reference=dt.date(2026, 3, 16))
-        print(f"demo profile: {args.clients} clients in {time.perf_counter() - started:.1f} s (not timed below)")
+        print(
+            f"demo profile: {args.clients} clients in {time.perf_counter() - started:.1f} s (not timed below)"
+        )
         with ctx.read() as session:
-            ids = list(session.scalars(select(Client.id).where(Client.deleted_at.is_(None)).order_by(Client.name)))
+            ids = list(
+                session.scalars(select(Client.id).where(Client.deleted_at.is_(None)).order_by(Client.name))
+            )
             richest = session.execute(
-                select(Visit.client_id, func.count()).group_by(Visit.client_id).order_by(func.count().desc()).limit(1)
+                select(Visit.client_id, func.count())
+                .group_by(Visit.client_id)
+                .order_by(func.count().desc())
+                .limit(1)
             ).first()[0]
 
         # 1. one full dossier
         render_dossiers(ctx, [richest], tmp / "warm.pdf")  # warm-up: fonts, imports
         one_s, one = timed(lambda: render_dossiers(ctx, [richest], tmp / "one.pdf"), repeat=5)
         floor_one = statistics.median(floor_document(tmp / "floor1.pdf", one.pages) for _ in range(5))
-        print(f"one dossier ({one.pages} pages, load + layout): {one_s * 1000:.0f} ms   "
-              f"floor (plain paragraphs, {one.pages} pages): {floor_one * 1000:.0f} ms   ratio {one_s / floor_one:.1f}x   "
-              f"target < 1000 ms: {'met' if one_s < 1 else 'MISSED'}")
+        print(
+            f"one dossier ({one.pages} pages, load + layout): {one_s * 1000:.0f} ms   "
+            f"floor (plain paragraphs, {one.pages} pages): {floor_one * 1000:.0f} ms   ratio {one_s / floor_one:.1f}x   "
+            f"target < 1000 ms: {'met' if one_s < 1 else 'MISSED'}"
+        )
 
         # 2. the whole portfolio in one PDF
         import os
 
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-        print(f"machine: {os.cpu_count()} cores, load average {load:.1f} (other work on the machine slows the parallel run)")
+        print(
+            f"machine: {os.cpu_count()} cores, load average {load:.1f} (other work on the machine slows the parallel run)"
+        )
         batch_s, batch = timed(lambda: render_dossiers(ctx, ids, tmp / "batch.pdf", workers=args.workers))
         floor_batch = floor_document(tmp / "floor_batch.pdf", batch.pages)
         size = (tmp / "batch.pdf").stat().st_size / 1e6
-        print(f"{len(ids)} dossiers in one PDF ({batch.pages} pages, {size:.1f} MB, {args.workers} processes): {batch_s:.1f} s   "
-              f"floor (plain paragraphs, {batch.pages} pages, 1 process): {floor_batch:.1f} s   ratio {batch_s / floor_batch:.2f}x   "
-              f"target < 120 s: {'met' if batch_s < 120 else 'MISSED'}")
+        print(
+            f"{len(ids)} dossiers in one PDF ({batch.pages} pages, {size:.1f} MB, {args.workers} processes): {batch_s:.1f} s   "
+            f"floor (plain paragraphs, {batch.pages} pages, 1 process): {floor_batch:.1f} s   ratio {batch_s / floor_batch:.2f}x   "
+            f"target < 120 s: {'met' if batch_s < 120 else 'MISSED'}"
+        )
         if args.serial:
             serial_s, _r = timed(lambda: render_dossiers(ctx, ids, tmp / "serial.pdf", workers=1))
-            print(f"the same batch in 1 process: {serial_s:.1f} s   ratio to floor {serial_s / floor_batch:.2f}x   "
-                  f"speed-up with {args.workers} processes: {serial_s / batch_s:.2f}x")
+            print(
+                f"the same batch in 1 process: {serial_s:.1f} s   ratio to floor {serial_s / floor_batch:.2f}x   "
+                f"speed-up with {args.workers} processes: {serial_s / batch_s:.2f}x"
+            )
         ctx.close()
     return 0
 

@@ -53,8 +53,11 @@ def delete_on_server(db: Database, share: float) -> int:
         for row_id in chosen:
             seq += 1
             rec = repo.get_record(conn, row_id)
-            conn.execute(update(t.records).where(t.records.c.id == row_id).values(
-                seq=seq, deleted=True, data=dict(rec["data"], deleted_at=old)))
+            conn.execute(
+                update(t.records)
+                .where(t.records.c.id == row_id)
+                .values(seq=seq, deleted=True, data=dict(rec["data"], deleted_at=old))
+            )
         repo.store_counter(conn, seq)
     return len(chosen)
 
@@ -87,15 +90,19 @@ def main() -> int:
         start = time.perf_counter()
         with db.engine.connect() as conn:  # floor: select the tombstones and delete them, rolled back
             with conn.begin() as tx:
-                dead = [r[0] for r in conn.execute(select(t.records.c.id).where(t.records.c.deleted.is_(True)))]
+                dead = [
+                    r[0] for r in conn.execute(select(t.records.c.id).where(t.records.c.deleted.is_(True)))
+                ]
                 conn.execute(delete(t.records).where(t.records.c.id.in_(dead)))
                 tx.rollback()
         floor_s = time.perf_counter() - start
         start = time.perf_counter()
         result = retention.purge(db, dt.timedelta(days=90))
         purge_s = time.perf_counter() - start
-        print(f"purge: {result['purged']} tombstones among {n_rows} rows in {purge_s * 1000:.0f} ms | floor (raw SELECT "
-              f"of the tombstones + DELETE by id, rolled back): {floor_s * 1000:.0f} ms | ratio {purge_s / floor_s:.1f}x")
+        print(
+            f"purge: {result['purged']} tombstones among {n_rows} rows in {purge_s * 1000:.0f} ms | floor (raw SELECT "
+            f"of the tombstones + DELETE by id, rolled back): {floor_s * 1000:.0f} ms | ratio {purge_s / floor_s:.1f}x"
+        )
 
         new_ctx, new_engine = device(base, workdir, "new-laptop")
         new_engine._authenticate()
@@ -109,10 +116,14 @@ def main() -> int:
         report = old_engine.sync()
         fresh_s = time.perf_counter() - start
         after = local_count(old_ctx, Contact)
-        same = after == local_count(new_ctx, Contact) and local_count(old_ctx, Client) == local_count(new_ctx, Client)
-        print(f"fresh snapshot: pushed {report.pushed}, {report.pulled} rows in {fresh_s:.2f} s, contacts {before} -> {after} "
-              f"({before - after} purged deletes applied of {n_deleted}; equal to a new laptop: {same}) | floor (initial "
-              f"sync of a new laptop, {initial.pulled} rows): {initial_s:.2f} s | ratio {fresh_s / initial_s:.2f}x")
+        same = after == local_count(new_ctx, Contact) and local_count(old_ctx, Client) == local_count(
+            new_ctx, Client
+        )
+        print(
+            f"fresh snapshot: pushed {report.pushed}, {report.pulled} rows in {fresh_s:.2f} s, contacts {before} -> {after} "
+            f"({before - after} purged deletes applied of {n_deleted}; equal to a new laptop: {same}) | floor (initial "
+            f"sync of a new laptop, {initial.pulled} rows): {initial_s:.2f} s | ratio {fresh_s / initial_s:.2f}x"
+        )
         for ctx, engine in ((old_ctx, old_engine), (new_ctx, new_engine)):
             engine.close()
             ctx.close()

@@ -41,14 +41,104 @@ from accountdesk.store import search as index  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红建文辉力斌宇浩凯健俊帆帅旭宁琳晨欣怡佳雪梅云峰鹏飞晓东海波志刚国庆春兰"
-CITIES = ["北京", "上海", "广州", "深圳", "杭州", "南京", "苏州", "成都", "重庆", "武汉", "西安", "天津", "长沙", "郑州", "青岛", "厦门", "宁波", "合肥", "福州", "济南"]
-WORDS = ["华信", "中科", "远航", "护航", "金桥", "恒通", "瑞丰", "博达", "天成", "新创", "宏图", "鼎盛", "东方", "联合", "卓越",
-         "星辰", "海纳", "明德", "正泰", "安达", "润和", "开元", "汇丰", "长青", "腾飞", "嘉禾", "永信", "众诚", "凯瑞", "同创"]
-INDUSTRIES = ["科技", "制药", "物流", "检测", "能源", "食品", "化工", "电子", "建设", "环保", "医疗器械", "汽车零部件", "材料", "传媒"]
+CITIES = [
+    "北京",
+    "上海",
+    "广州",
+    "深圳",
+    "杭州",
+    "南京",
+    "苏州",
+    "成都",
+    "重庆",
+    "武汉",
+    "西安",
+    "天津",
+    "长沙",
+    "郑州",
+    "青岛",
+    "厦门",
+    "宁波",
+    "合肥",
+    "福州",
+    "济南",
+]
+WORDS = [
+    "华信",
+    "中科",
+    "远航",
+    "护航",
+    "金桥",
+    "恒通",
+    "瑞丰",
+    "博达",
+    "天成",
+    "新创",
+    "宏图",
+    "鼎盛",
+    "东方",
+    "联合",
+    "卓越",
+    "星辰",
+    "海纳",
+    "明德",
+    "正泰",
+    "安达",
+    "润和",
+    "开元",
+    "汇丰",
+    "长青",
+    "腾飞",
+    "嘉禾",
+    "永信",
+    "众诚",
+    "凯瑞",
+    "同创",
+]
+INDUSTRIES = [
+    "科技",
+    "制药",
+    "物流",
+    "检测",
+    "能源",
+    "食品",
+    "化工",
+    "电子",
+    "建设",
+    "环保",
+    "医疗器械",
+    "汽车零部件",
+    "材料",
+    "传媒",
+]
 SUFFIX = ["有限公司", "股份有限公司", "集团有限公司", "技术服务有限公司"]
-PROVINCES = ["北京市", "上海市", "广东省", "浙江省", "江苏省", "四川省", "重庆市", "湖北省", "陕西省", "天津市", "湖南省", "河南省", "山东省", "福建省", "安徽省"]
-NOTES = ["报告需在周五前送达质量部", "客户偏好电话沟通，邮件回复慢", "年底预算紧张，避免十二月报价", "质量总监重视检测周期",
-         "现场需要提前一天预约门禁", "财务要求发票注明合同编号", "采购流程需三方比价", "夜班联系值班主管"]
+PROVINCES = [
+    "北京市",
+    "上海市",
+    "广东省",
+    "浙江省",
+    "江苏省",
+    "四川省",
+    "重庆市",
+    "湖北省",
+    "陕西省",
+    "天津市",
+    "湖南省",
+    "河南省",
+    "山东省",
+    "福建省",
+    "安徽省",
+]
+NOTES = [
+    "报告需在周五前送达质量部",
+    "客户偏好电话沟通，邮件回复慢",
+    "年底预算紧张，避免十二月报价",
+    "质量总监重视检测周期",
+    "现场需要提前一天预约门禁",
+    "财务要求发票注明合同编号",
+    "采购流程需三方比价",
+    "夜班联系值班主管",
+]
 
 
 def synthetic_profile(ctx, clients: int, per_client: int, seed: int) -> None:
@@ -66,8 +156,20 @@ def synthetic_profile(ctx, clients: int, per_client: int, seed: int) -> None:
             name = f"{city}{rnd.choice(WORDS)}{rnd.choice(INDUSTRIES)}{rnd.choice(SUFFIX)}"
             if i % 97 == 0:
                 name = f"{city}华为{rnd.choice(INDUSTRIES)}{rnd.choice(SUFFIX)}"
-            client_rows.append((cid, cid, name, rnd.choice(["strategic", "key", "standard"]), "active", rnd.choice(PROVINCES),
-                                "[]", now, "x", rnd.randint(50, 5000) * 1000))
+            client_rows.append(
+                (
+                    cid,
+                    cid,
+                    name,
+                    rnd.choice(["strategic", "key", "standard"]),
+                    "active",
+                    rnd.choice(PROVINCES),
+                    "[]",
+                    now,
+                    "x",
+                    rnd.randint(50, 5000) * 1000,
+                )
+            )
             for _ in range(per_client):
                 person = rnd.choice(SURNAMES) + "".join(rnd.choice(GIVEN) for _ in range(rnd.choice((1, 2))))
                 mobile = "+861" + rnd.choice("3578") + "".join(rnd.choice("0123456789") for _ in range(9))
@@ -101,7 +203,9 @@ def top_up_contacts(ctx, total: int, seed: int) -> int:
     with ctx.read() as session:
         conn = session.connection()
         have = conn.exec_driver_sql("SELECT count(*) FROM contacts WHERE deleted_at IS NULL").scalar()
-        client_ids = [r[0] for r in conn.exec_driver_sql("SELECT id FROM clients WHERE deleted_at IS NULL").all()]
+        client_ids = [
+            r[0] for r in conn.exec_driver_sql("SELECT id FROM clients WHERE deleted_at IS NULL").all()
+        ]
     missing = total - have
     if missing <= 0 or not client_ids:
         return 0
@@ -109,7 +213,19 @@ def top_up_contacts(ctx, total: int, seed: int) -> int:
     for _ in range(missing):
         person = rnd.choice(SURNAMES) + "".join(rnd.choice(GIVEN) for _ in range(rnd.choice((1, 2))))
         mobile = "+861" + rnd.choice("3578") + "".join(rnd.choice("0123456789") for _ in range(9))
-        rows.append((new_id(), rnd.choice(client_ids), person, mobile, f"c{rnd.randint(1, 10**7)}@example.cn", "工程师", now, "x", 0))
+        rows.append(
+            (
+                new_id(),
+                rnd.choice(client_ids),
+                person,
+                mobile,
+                f"c{rnd.randint(1, 10**7)}@example.cn",
+                "工程师",
+                now,
+                "x",
+                0,
+            )
+        )
     raw = ctx.store.engine.raw_connection()
     try:
         cur = raw.cursor()
@@ -146,11 +262,26 @@ def pick_queries(ctx, rnd: random.Random, n: int) -> dict[str, list[tuple[str, s
     """Real queries drawn from the data: kind -> [(query, floor table, floor column)]."""
     with ctx.read() as session:
         conn = session.connection()
-        names = [r[0] for r in conn.exec_driver_sql("SELECT name FROM clients WHERE deleted_at IS NULL").all()]
-        people = [r[0] for r in conn.exec_driver_sql("SELECT name FROM contacts WHERE deleted_at IS NULL LIMIT 20000").all()]
-        mobiles = [r[0] for r in conn.exec_driver_sql("SELECT mobile FROM contacts WHERE mobile IS NOT NULL LIMIT 20000").all()]
+        names = [
+            r[0] for r in conn.exec_driver_sql("SELECT name FROM clients WHERE deleted_at IS NULL").all()
+        ]
+        people = [
+            r[0]
+            for r in conn.exec_driver_sql(
+                "SELECT name FROM contacts WHERE deleted_at IS NULL LIMIT 20000"
+            ).all()
+        ]
+        mobiles = [
+            r[0]
+            for r in conn.exec_driver_sql(
+                "SELECT mobile FROM contacts WHERE mobile IS NOT NULL LIMIT 20000"
+            ).all()
+        ]
     han = [nm for nm in names if index._HAN.match(nm)]
-    out: dict[str, list[tuple[str, str, str]]] = {k: [] for k in ("chinese-2", "chinese-3/4", "initials", "full-pinyin", "mixed-pinyin", "phone", "person")}
+    out: dict[str, list[tuple[str, str, str]]] = {
+        k: []
+        for k in ("chinese-2", "chinese-3/4", "initials", "full-pinyin", "mixed-pinyin", "phone", "person")
+    }
     for _ in range(n):
         nm = rnd.choice(han)
         start = rnd.randrange(0, max(1, min(len(nm) - 4, 6)))
@@ -161,7 +292,9 @@ def pick_queries(ctx, rnd: random.Random, n: int) -> dict[str, list[tuple[str, s
         out["initials"].append((forms[1], "search_rows", "name_doc"))
         out["full-pinyin"].append((forms[0][: max(4, len(forms[0]) // 2)], "search_rows", "name_doc"))
         syllables = index._han_readings(run)[0]
-        out["mixed-pinyin"].append((syllables[0] + "".join(x[0] for x in syllables[1:]), "search_rows", "name_doc"))
+        out["mixed-pinyin"].append(
+            (syllables[0] + "".join(x[0] for x in syllables[1:]), "search_rows", "name_doc")
+        )
         m = index.digits(rnd.choice(mobiles))[-11:]
         s = rnd.randrange(0, 4)
         out["phone"].append((m[s : s + 7], "contacts", "mobile"))
@@ -191,8 +324,10 @@ def measure_rebuild(ctx) -> None:
         took = time.perf_counter() - t0
     with ctx.store.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    print(f"index rebuild: {rows} rows in {took:.1f} s ({took / rows * 1e6:.0f} us/row; pinyin, trigram and gram indexes)"
-          f" beside a plain copy of the same columns: {floor:.2f} s (ratio {took / floor:.0f})")
+    print(
+        f"index rebuild: {rows} rows in {took:.1f} s ({took / rows * 1e6:.0f} us/row; pinyin, trigram and gram indexes)"
+        f" beside a plain copy of the same columns: {floor:.2f} s (ratio {took / floor:.0f})"
+    )
 
 
 def timed(fn, *args, **kwargs) -> float:
@@ -214,7 +349,9 @@ def main() -> int:
     ap.add_argument("--contacts", type=int, default=60_000, help="top the contacts up to this many")
     ap.add_argument("--runs", type=int, default=50, help="different queries per kind")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--synthetic", action="store_true", help="use the synthetic generator even if the demo one exists")
+    ap.add_argument(
+        "--synthetic", action="store_true", help="use the synthetic generator even if the demo one exists"
+    )
     ap.add_argument("--data-dir", type=Path, help="reuse (or create) the profile here")
     ap.add_argument("--rebuild", action="store_true", help="also time a full rebuild of the index")
     args = ap.parse_args()
@@ -231,10 +368,14 @@ def main() -> int:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     with ctx.read() as session:
         conn = session.connection()
-        counts = {t: conn.exec_driver_sql(f"SELECT count(*) FROM {t} WHERE deleted_at IS NULL").scalar()
-                  for t in ("clients", "contacts", "service_notes")}
+        counts = {
+            t: conn.exec_driver_sql(f"SELECT count(*) FROM {t} WHERE deleted_at IS NULL").scalar()
+            for t in ("clients", "contacts", "service_notes")
+        }
         indexed = conn.exec_driver_sql("SELECT count(*) FROM search_rows").scalar()
-    print(f"rows: {counts}, indexed: {indexed}, file: {(data_dir / 'accountdesk.sqlite3').stat().st_size / 2**20:.0f} MiB")
+    print(
+        f"rows: {counts}, indexed: {indexed}, file: {(data_dir / 'accountdesk.sqlite3').stat().st_size / 2**20:.0f} MiB"
+    )
 
     if args.rebuild:
         measure_rebuild(ctx)
@@ -248,8 +389,10 @@ def main() -> int:
             S.list_clients_page(ctx, search=q)
 
     print()
-    print(f"{'query kind':<12} {'example':<14} {'search p50':>10} {'p95':>7} {'list p50':>9} {'p95':>7}"
-          f" {'floor p50':>10} {'p95':>7} {'ratio':>6}  hits")
+    print(
+        f"{'query kind':<12} {'example':<14} {'search p50':>10} {'p95':>7} {'list p50':>9} {'p95':>7}"
+        f" {'floor p50':>10} {'p95':>7} {'ratio':>6}  hits"
+    )
     worst = 0.0
     ok = True
     for kind, items in queries.items():
@@ -276,10 +419,14 @@ def main() -> int:
         ratio = sp95 / fp95 if fp95 else float("inf")
         worst = max(worst, sp95)
         ok = ok and sp95 < 30 and ratio <= 3
-        print(f"{kind:<12} {items[0][0]:<14} {pct(s_times, 50):>10.2f} {sp95:>7.2f} {pct(l_times, 50):>9.2f} {pct(l_times, 95):>7.2f}"
-              f" {pct(f_times, 50):>10.2f} {fp95:>7.2f} {ratio:>6.2f}  {statistics.median(hits):.0f}")
+        print(
+            f"{kind:<12} {items[0][0]:<14} {pct(s_times, 50):>10.2f} {sp95:>7.2f} {pct(l_times, 50):>9.2f} {pct(l_times, 95):>7.2f}"
+            f" {pct(f_times, 50):>10.2f} {fp95:>7.2f} {ratio:>6.2f}  {statistics.median(hits):.0f}"
+        )
     print()
-    print(f"worst search p95: {worst:.2f} ms; target: < 30 ms and within 3x the floor -> {'met' if ok else 'NOT met'}")
+    print(
+        f"worst search p95: {worst:.2f} ms; target: < 30 ms and within 3x the floor -> {'met' if ok else 'NOT met'}"
+    )
     ctx.close()
     return 0
 

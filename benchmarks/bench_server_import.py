@@ -43,7 +43,9 @@ TARGET_S = 30.0
 def make_database(use_sqlite: bool, workdir: Path, name: str):
     if use_sqlite:
         return f"sqlite:///{workdir / (name + '.sqlite3')}", lambda: None
-    base = make_url(os.environ.get("ACCOUNTDESK_TEST_PG") or "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    base = make_url(
+        os.environ.get("ACCOUNTDESK_TEST_PG") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
     db_name = f"ad_bench_{name}_{uuid.uuid4().hex[:8]}"
     engine = create_engine(base, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
@@ -85,10 +87,34 @@ def floor(book: Path, url: str) -> tuple[tuple[float, float], tuple[float, float
     def add(entity: str, client_id: str | None, row_id: str, data: dict) -> None:
         nonlocal seq
         seq += 1
-        records.append({"id": row_id, "entity": entity, "client_id": client_id, "seq": seq, "deleted": False,
-                        "data": data, "clocks": {"*": ["0", seq, "server", None]}, "hidden": [], "writer": None})
-        history.append({"seq": seq, "entity": entity, "row_id": row_id, "client_id": client_id, "field": "*",
-                        "old": None, "new": data, "user_id": None, "device_id": "server", "at": now, "hidden": False})
+        records.append(
+            {
+                "id": row_id,
+                "entity": entity,
+                "client_id": client_id,
+                "seq": seq,
+                "deleted": False,
+                "data": data,
+                "clocks": {"*": ["0", seq, "server", None]},
+                "hidden": [],
+                "writer": None,
+            }
+        )
+        history.append(
+            {
+                "seq": seq,
+                "entity": entity,
+                "row_id": row_id,
+                "client_id": client_id,
+                "field": "*",
+                "old": None,
+                "new": data,
+                "user_id": None,
+                "device_id": "server",
+                "at": now,
+                "hidden": False,
+            }
+        )
 
     for row in clients_sheet[1:]:
         row_id = new_id()
@@ -118,12 +144,24 @@ def main() -> int:
         workdir = Path(tmp)
         book = workdir / "import.xlsx"
         # made in another process: this one's peak memory is the import's
-        subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); from bench_import import "
-                        "make_workbook; make_workbook(__import__('pathlib').Path(sys.argv[2]), int(sys.argv[3]), "
-                        "int(sys.argv[4]), used_range=True)", str(Path(__file__).resolve().parent), str(book),
-                        str(args.clients), str(args.contacts_per_client)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; sys.path.insert(0, sys.argv[1]); from bench_import import "
+                "make_workbook; make_workbook(__import__('pathlib').Path(sys.argv[2]), int(sys.argv[3]), "
+                "int(sys.argv[4]), used_range=True)",
+                str(Path(__file__).resolve().parent),
+                str(book),
+                str(args.clients),
+                str(args.contacts_per_client),
+            ],
+            check=True,
+        )
         backend = "SQLite" if args.sqlite else "PostgreSQL"
-        print(f"file: {args.clients} clients, {contacts} contacts, {book.stat().st_size / 1e6:.1f} MB; server on {backend}")
+        print(
+            f"file: {args.clients} clients, {contacts} contacts, {book.stat().st_size / 1e6:.1f} MB; server on {backend}"
+        )
 
         url, drop = make_database(args.sqlite, workdir, "import")
         floor_url, drop_floor = make_database(args.sqlite, workdir, "floor")
@@ -138,8 +176,11 @@ def main() -> int:
                 steps.append((kind, *since(start)))
                 assert outcome.result is not None and outcome.result.rejected == 0, outcome.plan.rejected[:3]
             with db.read() as conn:
-                n = conn.execute(select(func.count()).select_from(t.records).where(
-                    t.records.c.entity.in_(["client", "contact"]))).scalar_one()
+                n = conn.execute(
+                    select(func.count())
+                    .select_from(t.records)
+                    .where(t.records.c.entity.in_(["client", "contact"]))
+                ).scalar_one()
                 h = conn.execute(select(func.count()).select_from(t.history)).scalar_one()
             assert n == args.clients + contacts, n
             db.close()
@@ -154,10 +195,14 @@ def main() -> int:
         print(f"  import {kind:9} {w:7.2f} s wall  {c:7.2f} s CPU")
     print(f"  wrote {n} records and {h} history entries; peak memory of this process {peak_mb:.0f} MB")
     fw, fc = rw + ww, rc + wc
-    print(f"floor: read every cell with the import's reader {rw:.2f} s wall ({rc:.2f} s CPU) + write {rows} records "
-          f"and their history straight into the tables {ww:.2f} s wall ({wc:.2f} s CPU) = {fw:.2f} s wall, {fc:.2f} s CPU")
-    print(f"server import: {wall:.2f} s wall ({cpu:.2f} s CPU) = {wall / fw:.1f}x the floor ({cpu / fc:.1f}x its CPU); "
-          f"{(args.clients + contacts) / wall:,.0f} rows/s (target: under {TARGET_S:.0f} s for 10,000 + 60,000)")
+    print(
+        f"floor: read every cell with the import's reader {rw:.2f} s wall ({rc:.2f} s CPU) + write {rows} records "
+        f"and their history straight into the tables {ww:.2f} s wall ({wc:.2f} s CPU) = {fw:.2f} s wall, {fc:.2f} s CPU"
+    )
+    print(
+        f"server import: {wall:.2f} s wall ({cpu:.2f} s CPU) = {wall / fw:.1f}x the floor ({cpu / fc:.1f}x its CPU); "
+        f"{(args.clients + contacts) / wall:,.0f} rows/s (target: under {TARGET_S:.0f} s for 10,000 + 60,000)"
+    )
     return 0
 
 

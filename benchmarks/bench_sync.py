@@ -80,7 +80,9 @@ def free_port() -> int:
 def make_database(use_sqlite: bool, workdir: Path) -> tuple[str, callable]:
     if use_sqlite:
         return f"sqlite:///{workdir / 'server.sqlite3'}", lambda: None
-    base = make_url(os.environ.get("ACCOUNTDESK_TEST_PG") or "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    base = make_url(
+        os.environ.get("ACCOUNTDESK_TEST_PG") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
     name = "ad_bench_" + uuid.uuid4().hex[:10]
     admin_engine = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin_engine.connect() as conn:
@@ -107,15 +109,24 @@ def load_portfolio(db: Database, n_clients: int, workdir: Path) -> int:
             for row in session.scalars(select(model)):
                 data = row_to_wire(row)
                 data.pop("id")
-                rows.append({"id": row.id, "entity": model.__entity__, "client_id": row.client_id, "deleted": row.deleted_at is not None,
-                             "data": data, "clocks": {}, "hidden": sorted(confidential_fields(model, data))})
+                rows.append(
+                    {
+                        "id": row.id,
+                        "entity": model.__entity__,
+                        "client_id": row.client_id,
+                        "deleted": row.deleted_at is not None,
+                        "data": data,
+                        "clocks": {},
+                        "hidden": sorted(confidential_fields(model, data)),
+                    }
+                )
     ctx.close()
     with db.write() as conn:
         seq = merge.repo.lock_counter(conn)
         for i, r in enumerate(rows, start=seq + 1):
             r["seq"] = i
         for start in range(0, len(rows), 2000):
-            conn.execute(insert(t.records), rows[start:start + 2000])
+            conn.execute(insert(t.records), rows[start : start + 2000])
         conn.execute(update(t.counter).values(seq=seq + len(rows)))
         for r in rows:
             if r["entity"] == "client":
@@ -132,8 +143,22 @@ def load_portfolio(db: Database, n_clients: int, workdir: Path) -> int:
 def start_server(url: str, workdir: Path, workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     log = open(workdir / "server.log", "ab")  # noqa: SIM115 - lives as long as the process
-    proc = subprocess.Popen([sys.executable, "-m", "accountdesk.server.cli", "--database-url", url, "serve",
-                             "--port", str(port), "--workers", str(workers)], stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "accountdesk.server.cli",
+            "--database-url",
+            url,
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -151,11 +176,23 @@ def floor_copy(url: str, workdir: Path, name: str = "floor") -> tuple[int, float
     target = sqlite3.connect(workdir / f"{name}.sqlite3", isolation_level=None)
     target.execute("PRAGMA journal_mode=WAL")
     target.execute("PRAGMA synchronous=NORMAL")
-    target.execute("CREATE TABLE rows (id TEXT PRIMARY KEY, entity TEXT, client_id TEXT, seq INTEGER, data TEXT)")
+    target.execute(
+        "CREATE TABLE rows (id TEXT PRIMARY KEY, entity TEXT, client_id TEXT, seq INTEGER, data TEXT)"
+    )
     start = time.perf_counter()
     with engine.connect() as conn:
-        rows = [(r.id, r.entity, r.client_id, r.seq, json.dumps(r.data, ensure_ascii=False))
-                for r in conn.execute(select(t.records.c.id, t.records.c.entity, t.records.c.client_id, t.records.c.seq, t.records.c.data))]
+        rows = [
+            (r.id, r.entity, r.client_id, r.seq, json.dumps(r.data, ensure_ascii=False))
+            for r in conn.execute(
+                select(
+                    t.records.c.id,
+                    t.records.c.entity,
+                    t.records.c.client_id,
+                    t.records.c.seq,
+                    t.records.c.data,
+                )
+            )
+        ]
     target.execute("BEGIN")
     target.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?)", rows)
     target.execute("COMMIT")
@@ -167,11 +204,14 @@ def floor_copy(url: str, workdir: Path, name: str = "floor") -> tuple[int, float
 
 def device(base: str, workdir: Path, name: str, username: str = "bench"):
     ctx = open_profile(workdir / name)
-    return ctx, SyncEngine(ctx, base, Credentials(base, username, password=PASSWORD, use_keyring=False), page_size=p.MAX_PAGE)
+    return ctx, SyncEngine(
+        ctx, base, Credentials(base, username, password=PASSWORD, use_keyring=False), page_size=p.MAX_PAGE
+    )
 
 
-def concurrent(base: str, users: list[str], seconds: float, path: str | None, interval: float = 0,
-               processes: int = 5) -> tuple[list[float], int, int, float]:
+def concurrent(
+    base: str, users: list[str], seconds: float, path: str | None, interval: float = 0, processes: int = 5
+) -> tuple[list[float], int, int, float]:
     """The load comes from several processes (threads of one Python process would measure its
     own lock more than the server). Returns latencies, errors, requests and the CPU seconds the
     load processes used themselves."""
@@ -180,7 +220,11 @@ def concurrent(base: str, users: list[str], seconds: float, path: str | None, in
     ctx = mp.get_context("fork")
     queue = ctx.Queue()
     chunks = [list(enumerate(users))[i::processes] for i in range(processes)]
-    procs = [ctx.Process(target=_load_process, args=(base, chunk, seconds, path, interval, queue)) for chunk in chunks if chunk]
+    procs = [
+        ctx.Process(target=_load_process, args=(base, chunk, seconds, path, interval, queue))
+        for chunk in chunks
+        if chunk
+    ]
     for proc in procs:
         proc.start()
     latencies: list = []
@@ -202,8 +246,9 @@ def _load_process(base, chunk, seconds, path, interval, queue) -> None:
     queue.put((lat, err, used.user + used.system))
 
 
-def _threads(base: str, users: list[tuple[int, str]], seconds: float, path: str | None,
-             interval: float = 0) -> tuple[list[float], int, int]:
+def _threads(
+    base: str, users: list[tuple[int, str]], seconds: float, path: str | None, interval: float = 0
+) -> tuple[list[float], int, int]:
     import random
 
     latencies: list = []
@@ -226,14 +271,30 @@ def _threads(base: str, users: list[tuple[int, str]], seconds: float, path: str 
             headers = dict(H)
             cursor = 0
             if path is None:
-                r = client.post("/v1/auth/login", json={"username": username, "password": PASSWORD, "device_id": f"bench{i}"})
+                r = client.post(
+                    "/v1/auth/login",
+                    json={"username": username, "password": PASSWORD, "device_id": f"bench{i}"},
+                )
                 r.raise_for_status()
                 headers["Authorization"] = "Bearer " + r.json()["access_token"]
                 uid = r.json()["user"]["id"]
                 client_id = str(uuid.uuid4())
-                item = {"entity": "client", "row_id": client_id, "op": "create", "hlc": f"{int(time.time() * 1000):016d}-00000-b{i}",
-                        "fields": {"name": f"Bench {i}", "owner_id": uid, "tier": "key", "status": "active", "tags": []}}
-                client.post("/v1/sync/push", json={"batch_id": str(uuid.uuid4()), "items": [item]}, headers=headers).raise_for_status()
+                item = {
+                    "entity": "client",
+                    "row_id": client_id,
+                    "op": "create",
+                    "hlc": f"{int(time.time() * 1000):016d}-00000-b{i}",
+                    "fields": {
+                        "name": f"Bench {i}",
+                        "owner_id": uid,
+                        "tier": "key",
+                        "status": "active",
+                        "tags": [],
+                    },
+                }
+                client.post(
+                    "/v1/sync/push", json={"batch_id": str(uuid.uuid4()), "items": [item]}, headers=headers
+                ).raise_for_status()
             ready.wait()
             n = 0
             stop = times["stop"]
@@ -255,12 +316,26 @@ def _threads(base: str, users: list[tuple[int, str]], seconds: float, path: str 
                     if path is not None:
                         ok = client.get(path).status_code == 200
                     elif n % 2:
-                        item = {"entity": "client", "row_id": client_id, "op": "update", "base_seq": None,
-                                "hlc": f"{int(time.time() * 1000):016d}-{n % 99999:05d}-b{i}", "fields": {"city": f"City {n}"}}
-                        ok = client.post("/v1/sync/push", json={"batch_id": str(uuid.uuid4()), "items": [item]},
-                                         headers=headers).status_code == 200
+                        item = {
+                            "entity": "client",
+                            "row_id": client_id,
+                            "op": "update",
+                            "base_seq": None,
+                            "hlc": f"{int(time.time() * 1000):016d}-{n % 99999:05d}-b{i}",
+                            "fields": {"city": f"City {n}"},
+                        }
+                        ok = (
+                            client.post(
+                                "/v1/sync/push",
+                                json={"batch_id": str(uuid.uuid4()), "items": [item]},
+                                headers=headers,
+                            ).status_code
+                            == 200
+                        )
                     else:
-                        r = client.get("/v1/sync/pull", params={"cursor": cursor, "limit": 200}, headers=headers)
+                        r = client.get(
+                            "/v1/sync/pull", params={"cursor": cursor, "limit": 200}, headers=headers
+                        )
                         ok = r.status_code == 200
                         if ok:
                             cursor = r.json()["cursor"]
@@ -294,7 +369,9 @@ def pct(values: list, q: float, kind: str | None = None) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def prepare(use_sqlite: bool, prefix: str, n_clients: int, managers: list[str] = ()) -> tuple[Path, str, Database, callable, int]:
+def prepare(
+    use_sqlite: bool, prefix: str, n_clients: int, managers: list[str] = ()
+) -> tuple[Path, str, Database, callable, int]:
     """A fresh server database with the supervisor "bench" (and ``managers``) and the demo
     portfolio of ``n_clients`` stored as accepted records; returns the work folder, the database
     URL, the database, its drop function (for :func:`tear_down`) and the number of rows."""
@@ -311,7 +388,9 @@ def prepare(use_sqlite: bool, prefix: str, n_clients: int, managers: list[str] =
     except BaseException:
         tear_down(None, db, drop, workdir)
         raise
-    print(f"setup: {n_clients} demo clients, {n_rows} rows stored on the server in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"setup: {n_clients} demo clients, {n_rows} rows stored on the server in {time.perf_counter() - t0:.1f} s"
+    )
     return workdir, url, db, drop, n_rows
 
 
@@ -333,8 +412,17 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between two syncs of one laptop")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sqlite", action="store_true", help="use the embedded SQLite instead of PostgreSQL")
-    parser.add_argument("--initial-only", action="store_true", help="measure the initial sync (and its floor) only")
-    parser.add_argument("--repeat", type=int, default=3, choices=range(1, 100), metavar="N", help="initial syncs (each onto a new laptop) and floor copies, in turn")
+    parser.add_argument(
+        "--initial-only", action="store_true", help="measure the initial sync (and its floor) only"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        choices=range(1, 100),
+        metavar="N",
+        help="initial syncs (each onto a new laptop) and floor copies, in turn",
+    )
     args = parser.parse_args()
     set_language("en")
     users = [f"m{i}" for i in range(args.devices)]
@@ -354,7 +442,13 @@ def main() -> int:
                 ctx.close()
             ctx, engine = device(base, workdir, f"laptop{run}")
             engine._authenticate()  # the login is not part of the copy
-            for cached in (search.pinyin_forms, search._han_readings, search._word_readings, search._char_readings, search.sort_key):
+            for cached in (
+                search.pinyin_forms,
+                search._han_readings,
+                search._word_readings,
+                search._char_readings,
+                search.sort_key,
+            ):
                 cached.cache_clear()  # a new laptop has not spelt these names yet (the demo generator here has)
             start = time.perf_counter()
             if os.environ.get("BENCH_PROFILE"):
@@ -367,12 +461,16 @@ def main() -> int:
                 report = engine.sync()
             initial_s = time.perf_counter() - start
             runs.append((report.pulled / initial_s, floor_rows / floor_s))
-            print(f"  run {run + 1}: initial sync {report.pulled} rows in {initial_s:.2f} s = {report.pulled / initial_s:,.0f} rows/s | "
-                  f"floor {floor_rows} rows in {floor_s:.2f} s = {floor_rows / floor_s:,.0f} rows/s | ratio {floor_rows / floor_s / (report.pulled / initial_s):.2f}x")
+            print(
+                f"  run {run + 1}: initial sync {report.pulled} rows in {initial_s:.2f} s = {report.pulled / initial_s:,.0f} rows/s | "
+                f"floor {floor_rows} rows in {floor_s:.2f} s = {floor_rows / floor_s:,.0f} rows/s | ratio {floor_rows / floor_s / (report.pulled / initial_s):.2f}x"
+            )
         rate = sorted(r for r, _f in runs)[len(runs) // 2]
         floor_rate = sorted(f for _r, f in runs)[len(runs) // 2]
-        print(f"initial sync: {report.pulled} rows, median of {len(runs)} runs {rate:,.0f} rows/s | floor (PostgreSQL -> SQLite copy): "
-              f"median {floor_rate:,.0f} rows/s | ratio {floor_rate / rate:.2f}x (targets: >= 30,000 rows/s, <= 3x)")
+        print(
+            f"initial sync: {report.pulled} rows, median of {len(runs)} runs {rate:,.0f} rows/s | floor (PostgreSQL -> SQLite copy): "
+            f"median {floor_rate:,.0f} rows/s | ratio {floor_rate / rate:.2f}x (targets: >= 30,000 rows/s, <= 3x)"
+        )
 
         if args.initial_only:
             return 0
@@ -388,26 +486,34 @@ def main() -> int:
         start = time.perf_counter()
         report = engine.sync()
         inc_s = time.perf_counter() - start
-        print(f"incremental sync of {report.pushed} edits: {inc_s * 1000:.0f} ms | floor (sync with nothing to do): "
-              f"{idle_s * 1000:.0f} ms | ratio {inc_s / idle_s:.1f}x (target < 1 s)")
+        print(
+            f"incremental sync of {report.pushed} edits: {inc_s * 1000:.0f} ms | floor (sync with nothing to do): "
+            f"{idle_s * 1000:.0f} ms | ratio {inc_s / idle_s:.1f}x (target < 1 s)"
+        )
         engine.close()
         ctx.close()
 
         lat, errors, count, cpu = concurrent(base, users, args.seconds, None, args.interval)
-        flat, ferrors, fcount, _cpu = concurrent(base, users, min(args.seconds, 10), "/v1/health", args.interval)
-        print(f"concurrent: {args.devices} devices syncing every {args.interval:g} s for {args.seconds:.0f} s: {count} requests "
-              f"({count / args.seconds:.0f}/s), p50 {pct(lat, .5) * 1000:.0f} ms, p99 {pct(lat, .99) * 1000:.0f} ms "
-              f"(push {pct(lat, .99, 'push') * 1000:.0f}, pull {pct(lat, .99, 'pull') * 1000:.0f}), "
-              f"errors {errors}; load processes used {cpu:.1f} CPU s | floor (/v1/health, same schedule): p50 "
-              f"{pct(flat, .5) * 1000:.0f} ms, p99 {pct(flat, .99) * 1000:.0f} ms, errors {ferrors} | p99 ratio "
-              f"{pct(lat, .99) / pct(flat, .99):.1f}x (target p99 < 300 ms, 0 errors)")
+        flat, ferrors, fcount, _cpu = concurrent(
+            base, users, min(args.seconds, 10), "/v1/health", args.interval
+        )
+        print(
+            f"concurrent: {args.devices} devices syncing every {args.interval:g} s for {args.seconds:.0f} s: {count} requests "
+            f"({count / args.seconds:.0f}/s), p50 {pct(lat, 0.5) * 1000:.0f} ms, p99 {pct(lat, 0.99) * 1000:.0f} ms "
+            f"(push {pct(lat, 0.99, 'push') * 1000:.0f}, pull {pct(lat, 0.99, 'pull') * 1000:.0f}), "
+            f"errors {errors}; load processes used {cpu:.1f} CPU s | floor (/v1/health, same schedule): p50 "
+            f"{pct(flat, 0.5) * 1000:.0f} ms, p99 {pct(flat, 0.99) * 1000:.0f} ms, errors {ferrors} | p99 ratio "
+            f"{pct(lat, 0.99) / pct(flat, 0.99):.1f}x (target p99 < 300 ms, 0 errors)"
+        )
         seconds = min(args.seconds, 20)
         lat, errors, count, cpu = concurrent(base, users, seconds, None)
         flat, ferrors, fcount, _cpu = concurrent(base, users, min(seconds, 10), "/v1/health")
-        print(f"capacity: {args.devices} devices with no pause for {seconds:.0f} s: {count / seconds:.0f} requests/s "
-              f"(p50 {pct(lat, .5) * 1000:.0f} ms, p99 {pct(lat, .99) * 1000:.0f} ms, errors {errors}; load processes used "
-              f"{cpu:.1f} CPU s) | floor (/v1/health, same threads): {fcount / min(seconds, 10):.0f} requests/s "
-              f"(p99 {pct(flat, .99) * 1000:.0f} ms) | ratio {count / seconds / (fcount / min(seconds, 10)):.2f} (no target)")
+        print(
+            f"capacity: {args.devices} devices with no pause for {seconds:.0f} s: {count / seconds:.0f} requests/s "
+            f"(p50 {pct(lat, 0.5) * 1000:.0f} ms, p99 {pct(lat, 0.99) * 1000:.0f} ms, errors {errors}; load processes used "
+            f"{cpu:.1f} CPU s) | floor (/v1/health, same threads): {fcount / min(seconds, 10):.0f} requests/s "
+            f"(p99 {pct(flat, 0.99) * 1000:.0f} ms) | ratio {count / seconds / (fcount / min(seconds, 10)):.2f} (no target)"
+        )
     finally:
         tear_down(proc, db, drop, workdir)
     return 0

@@ -128,8 +128,13 @@ def ensure_profile(path: Path, clients: int) -> Path:
 
 def cold(script: str, *args: str) -> tuple[float, list[str]]:
     t0 = time.time()
-    out = subprocess.run([sys.executable, "-c", script, str(t0), *args], capture_output=True, text=True,
-                         env=dict(os.environ, QT_QPA_PLATFORM="offscreen"), timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(t0), *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+        timeout=120,
+    )
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("VISIBLE")), None)
     if line is None:
         raise RuntimeError(out.stderr[-2000:])
@@ -144,8 +149,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cold-only", action="store_true", help="only the cold-start figures")
     args = parser.parse_args()
-    profile = ensure_profile(args.profile or Path(tempfile.gettempdir()) / f"accountdesk-bench-ui-{args.clients}",
-                             args.clients)
+    profile = ensure_profile(
+        args.profile or Path(tempfile.gettempdir()) / f"accountdesk-bench-ui-{args.clients}", args.clients
+    )
     settings_dir = Path(tempfile.mkdtemp())
     print(f"profile: {profile}")
 
@@ -165,9 +171,13 @@ def main() -> int:
     for start, values in runs.items():
         vis = statistics.median(v for v, _r in values)
         ready = statistics.median(r for _v, r in values)
-        print(f"  app    main window visible ({start:<7})   {vis * 1000:8.0f} ms   ratio {vis / floor:5.2f}x"
-              "   (target < 1500 ms, < 4x)")
-        print(f"  app    {start:<7} screen filled with data  {ready * 1000:8.0f} ms   ratio {ready / floor:5.2f}x")
+        print(
+            f"  app    main window visible ({start:<7})   {vis * 1000:8.0f} ms   ratio {vis / floor:5.2f}x"
+            "   (target < 1500 ms, < 4x)"
+        )
+        print(
+            f"  app    {start:<7} screen filled with data  {ready * 1000:8.0f} ms   ratio {ready / floor:5.2f}x"
+        )
         gap = statistics.median(r - v for v, r in values)
         print(f"  app    {start:<7} filled after visible     {gap * 1000:8.0f} ms   (target < 300 ms)")
 
@@ -213,7 +223,22 @@ def main() -> int:
     from PySide6.QtGui import QKeyEvent
     from PySide6.QtWidgets import QApplication
 
-    words = ["华信", "hx", "zhong", "北京", "科技", "jt", "检测", "hhkj", "安泰", "dz", "上海", "yy", "电子", "中科"]
+    words = [
+        "华信",
+        "hx",
+        "zhong",
+        "北京",
+        "科技",
+        "jt",
+        "检测",
+        "hhkj",
+        "安泰",
+        "dz",
+        "上海",
+        "yy",
+        "电子",
+        "中科",
+    ]
     latencies, floors = [], []
     typed_log: list[tuple[float, str]] = []
     raw = sqlite3.connect(str(profile / "accountdesk.sqlite3"))
@@ -225,20 +250,28 @@ def main() -> int:
             typed += ch
             start = time.perf_counter()
             for kind in (QKeyEvent.Type.KeyPress, QKeyEvent.Type.KeyRelease):
-                QApplication.sendEvent(page.search, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
+                QApplication.sendEvent(
+                    page.search, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch)
+                )
             wait_for(page.model.query_finished)
             idle()  # the view has repainted with the new rows
             latencies.append(time.perf_counter() - start)
             typed_log.append((latencies[-1], typed))
             f0 = time.perf_counter()
-            raw.execute("SELECT id, name FROM clients WHERE deleted_at IS NULL AND name LIKE ? ORDER BY name LIMIT 200",
-                        (f"%{typed}%",)).fetchall()
+            raw.execute(
+                "SELECT id, name FROM clients WHERE deleted_at IS NULL AND name LIKE ? ORDER BY name LIMIT 200",
+                (f"%{typed}%",),
+            ).fetchall()
             floors.append(time.perf_counter() - f0)
     p95, fp95 = pct(latencies, 95), pct(floors, 95)
     print(f"\nkeystroke in the client search to the updated list ({len(latencies)} keystrokes)")
-    print(f"  floor  raw SQL LIKE on names     p50 {pct(floors, 50) * 1000:7.1f} ms   p95 {fp95 * 1000:7.1f} ms")
-    print(f"  app    search box -> list        p50 {pct(latencies, 50) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms"
-          f"   ratio {p95 / fp95 if fp95 else float('nan'):6.1f}x   (target p95 < 50 ms)")
+    print(
+        f"  floor  raw SQL LIKE on names     p50 {pct(floors, 50) * 1000:7.1f} ms   p95 {fp95 * 1000:7.1f} ms"
+    )
+    print(
+        f"  app    search box -> list        p50 {pct(latencies, 50) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms"
+        f"   ratio {p95 / fp95 if fp95 else float('nan'):6.1f}x   (target p95 < 50 ms)"
+    )
     slowest = ", ".join(f"{t!r} {s * 1000:.0f} ms" for s, t in sorted(typed_log, reverse=True)[:4])
     print(f"  slowest: {slowest}")
 
@@ -253,10 +286,14 @@ def main() -> int:
     idle()
     full = time.perf_counter() - t0
     rss = rss_mb()
-    print(f"\nresident memory with the {page.model.rowCount()}-row client list loaded (paging all took {full:.2f} s)")
+    print(
+        f"\nresident memory with the {page.model.rowCount()}-row client list loaded (paging all took {full:.2f} s)"
+    )
     print(f"  floor  bare PySide6 window       {bare_rss:7.0f} MB")
-    print(f"  app    clients list open          {rss:7.0f} MB   ratio {rss / bare_rss if bare_rss else float('nan'):5.2f}x"
-          "   (target < 300 MB)")
+    print(
+        f"  app    clients list open          {rss:7.0f} MB   ratio {rss / bare_rss if bare_rss else float('nan'):5.2f}x"
+        "   (target < 300 MB)"
+    )
 
     # -- workspace open ----------------------------------------------------------------------------------
     from accountdesk.ui.main_window import optional_class
@@ -284,10 +321,14 @@ def main() -> int:
             ws.close()
             ws.deleteLater()
     print(f"\nopening a client workspace ({len(ids)} clients)")
-    print(f"  floor  empty 12-tab QTabWidget    p50 {pct(floor_times, 50) * 1000:7.1f} ms   p95 {pct(floor_times, 95) * 1000:7.1f} ms")
+    print(
+        f"  floor  empty 12-tab QTabWidget    p50 {pct(floor_times, 50) * 1000:7.1f} ms   p95 {pct(floor_times, 95) * 1000:7.1f} ms"
+    )
     if ws_times:
-        print(f"  app    ClientWorkspace            p50 {pct(ws_times, 50) * 1000:7.1f} ms   p95 {pct(ws_times, 95) * 1000:7.1f} ms"
-              f"   ratio {pct(ws_times, 95) / pct(floor_times, 95):6.1f}x   (target < 150 ms)")
+        print(
+            f"  app    ClientWorkspace            p50 {pct(ws_times, 50) * 1000:7.1f} ms   p95 {pct(ws_times, 95) * 1000:7.1f} ms"
+            f"   ratio {pct(ws_times, 95) / pct(floor_times, 95):6.1f}x   (target < 150 ms)"
+        )
     else:
         print("  app    (the client workspace is not installed)")
     tasks.shutdown()

@@ -34,8 +34,22 @@ def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
 
 
 def pyinstaller() -> Path:
-    run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
-         "--distpath", str(DIST), "--workpath", str(ROOT / "build" / "pyinstaller"), str(ROOT / "installer" / "accountdesk.spec")])
+    run(
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--clean",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            str(DIST),
+            "--workpath",
+            str(ROOT / "build" / "pyinstaller"),
+            str(ROOT / "installer" / "accountdesk.spec"),
+        ]
+    )
     return DIST / APP
 
 
@@ -45,8 +59,13 @@ def smoke_test(folder: Path, timeout: float = 180) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "ACCOUNTDESK_NO_KEYRING_PROMPT": "1"}
         run([str(exe), "--data-dir", tmp, "--lang", "en", "demo", "--clients", "5"], env=env, timeout=timeout)
-        out = run([str(exe), "--data-dir", tmp, "--lang", "en", "--smoke-test"], env=env, timeout=timeout,
-                  capture_output=True, text=True)
+        out = run(
+            [str(exe), "--data-dir", tmp, "--lang", "en", "--smoke-test"],
+            env=env,
+            timeout=timeout,
+            capture_output=True,
+            text=True,
+        )
         print(out.stdout + out.stderr)
         if "MainWindow" not in out.stdout:
             raise SystemExit("smoke test: the main window did not show")
@@ -56,7 +75,9 @@ def linux(args) -> None:
     folder = DIST / APP if args.skip_pyinstaller else pyinstaller()
     share = folder / "share"
     (share / "applications").mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "installer" / "linux" / "accountdesk.desktop", share / "applications" / "accountdesk.desktop")
+    shutil.copy(
+        ROOT / "installer" / "linux" / "accountdesk.desktop", share / "applications" / "accountdesk.desktop"
+    )
     for size in (16, 32, 48, 64, 128, 256, 512):
         target = share / "icons" / "hicolor" / f"{size}x{size}" / "apps"
         target.mkdir(parents=True, exist_ok=True)
@@ -76,7 +97,14 @@ def linux(args) -> None:
 def windows(args) -> None:
     folder = DIST / APP if args.skip_pyinstaller else pyinstaller()
     iscc = shutil.which("iscc") or r"C:\Program Files (x86)\Inno Setup 6\ISCC.exe"
-    run([iscc, f"/DAppVersion={version('accountdesk')}", f"/DSourceDir={folder}", str(ROOT / "installer" / "windows" / "accountdesk.iss")])
+    run(
+        [
+            iscc,
+            f"/DAppVersion={version('accountdesk')}",
+            f"/DSourceDir={folder}",
+            str(ROOT / "installer" / "windows" / "accountdesk.iss"),
+        ]
+    )
 
 
 def macos(args) -> None:

@@ -27,29 +27,84 @@ KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "pgettex
 #: area -> file patterns under accountdesk/ (first matching area wins for a file). Each area has
 #: its own catalogue files so that work on different areas never edits the same file.
 AREAS = {
-    "security": ["store/crypto.py", "cli/security.py", "ui/security*.py", "ui/dialogs/passphrase.py", "ui/dialogs/lock.py",
-                 "services/security.py"],
+    "security": [
+        "store/crypto.py",
+        "cli/security.py",
+        "ui/security*.py",
+        "ui/dialogs/passphrase.py",
+        "ui/dialogs/lock.py",
+        "services/security.py",
+    ],
     "attach": [
-        "services/attachments*.py", "cli/attachments.py", "domain/files.py", "store/blobs.py", "sync/files.py",
-        "ui/workspace/attachments*.py", "ui/widgets/thumbnails.py", "reports/attachments.py",
+        "services/attachments*.py",
+        "cli/attachments.py",
+        "domain/files.py",
+        "store/blobs.py",
+        "sync/files.py",
+        "ui/workspace/attachments*.py",
+        "ui/widgets/thumbnails.py",
+        "reports/attachments.py",
     ],
     "demo": ["services/demo/*.py", "cli/demo.py"],
     "calendar": ["services/calendar*.py", "ui/pages/calendar*.py"],
     "supervisor": [
-        "domain/standards.py", "services/standards.py", "services/saved_views.py", "services/dashboard.py",
-        "services/bulk.py", "ui/pages/dashboard*.py", "ui/dialogs/standards*.py", "ui/dialogs/bulk*.py",
-        "ui/widgets/charts.py", "ui/widgets/saved_views.py", "cli/standards.py",
+        "domain/standards.py",
+        "services/standards.py",
+        "services/saved_views.py",
+        "services/dashboard.py",
+        "services/bulk.py",
+        "ui/pages/dashboard*.py",
+        "ui/dialogs/standards*.py",
+        "ui/dialogs/bulk*.py",
+        "ui/widgets/charts.py",
+        "ui/widgets/saved_views.py",
+        "cli/standards.py",
     ],
     "insight": [
-        "services/scheduling.py", "services/health.py", "services/segmentation.py", "services/search.py",
-        "services/agenda.py", "store/search/*.py", "cli/agenda.py",
+        "services/scheduling.py",
+        "services/health.py",
+        "services/segmentation.py",
+        "services/search.py",
+        "services/agenda.py",
+        "store/search/*.py",
+        "cli/agenda.py",
     ],
-    "sync": ["sync/**/*.py", "sync/*.py", "cli/sync*.py", "cli/conflicts.py", "cli/history.py", "cli/team.py", "services/handover.py"],
+    "sync": [
+        "sync/**/*.py",
+        "sync/*.py",
+        "cli/sync*.py",
+        "cli/conflicts.py",
+        "cli/history.py",
+        "cli/team.py",
+        "services/handover.py",
+    ],
     "server": ["server/**/*.py", "server/*.py"],
-    "workspace": ["ui/workspace/**/*.py", "ui/workspace/*.py", "ui/forms/*.py", "ui/pages/calendar.py", "ui/pages/feedback.py"],
+    "workspace": [
+        "ui/workspace/**/*.py",
+        "ui/workspace/*.py",
+        "ui/forms/*.py",
+        "ui/pages/calendar.py",
+        "ui/pages/feedback.py",
+    ],
     "ui": ["ui/**/*.py", "ui/*.py"],
-    "reports": ["reports/**/*.py", "reports/*.py", "cli/report*.py", "cli/dossier.py", "services/dossier/*.py"],
-    "io": ["io/**/*.py", "io/*.py", "cli/io*.py", "cli/imports.py", "cli/exports.py", "cli/backup.py", "cli/duplicates.py", "services/duplicates.py", "services/merge.py"],
+    "reports": [
+        "reports/**/*.py",
+        "reports/*.py",
+        "cli/report*.py",
+        "cli/dossier.py",
+        "services/dossier/*.py",
+    ],
+    "io": [
+        "io/**/*.py",
+        "io/*.py",
+        "cli/io*.py",
+        "cli/imports.py",
+        "cli/exports.py",
+        "cli/backup.py",
+        "cli/duplicates.py",
+        "services/duplicates.py",
+        "services/merge.py",
+    ],
     "cli": ["cli/*.py"],
     "core": ["*.py", "domain/*.py", "models/*.py", "store/*.py", "migrations/*.py", "services/*.py"],
 }
@@ -94,8 +149,14 @@ def calls_in_fstrings(path: Path) -> list[tuple[int, str]]:
         if not isinstance(fstring, ast.JoinedStr):
             continue
         for node in ast.walk(fstring):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_", "gettext")
-                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("_", "N_", "gettext")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
                 out.append((node.lineno, node.args[0].value))
     return out
 

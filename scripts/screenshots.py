@@ -92,11 +92,35 @@ def main(argv: list[str] | None = None) -> int:
         profile = args.profile
         if profile is None:
             profile = Path(tmp) / "profile"
-            subprocess.run([sys.executable, "-m", "accountdesk", "--data-dir", str(profile), "demo",
-                            "--clients", str(args.clients)], check=True, env=env, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "accountdesk",
+                    "--data-dir",
+                    str(profile),
+                    "demo",
+                    "--clients",
+                    str(args.clients),
+                ],
+                check=True,
+                env=env,
+                stdout=subprocess.DEVNULL,
+            )
         for lang in args.lang:
-            subprocess.run([sys.executable, "-c", SHOOT, str(profile), str(args.out / lang), lang,
-                            str(Path(tmp) / f"settings-{lang}.ini")], check=True, env=env)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    SHOOT,
+                    str(profile),
+                    str(args.out / lang),
+                    lang,
+                    str(Path(tmp) / f"settings-{lang}.ini"),
+                ],
+                check=True,
+                env=env,
+            )
     return 0
 
 

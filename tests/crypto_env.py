@@ -16,9 +16,17 @@ from accountdesk.services.demo import generate_demo
 from accountdesk.store import crypto
 
 #: (table, column) pairs whose values must never be readable in a company profile's files
-SECRET_COLUMNS = [("clients", "name"), ("contacts", "name"), ("contacts", "mobile"), ("contacts", "phone"),
-                  ("contacts", "notes"), ("interactions", "summary"), ("service_notes", "text"),
-                  ("feedback", "description"), ("risk_flags", "note")]
+SECRET_COLUMNS = [
+    ("clients", "name"),
+    ("contacts", "name"),
+    ("contacts", "mobile"),
+    ("contacts", "phone"),
+    ("contacts", "notes"),
+    ("interactions", "summary"),
+    ("service_notes", "text"),
+    ("feedback", "description"),
+    ("risk_flags", "note"),
+]
 
 
 def secrets_of(db: Path, key: bytes | None = None, per_column: int = 25) -> list[bytes]:
@@ -29,7 +37,8 @@ def secrets_of(db: Path, key: bytes | None = None, per_column: int = 25) -> list
         for table, column in SECRET_COLUMNS:
             rows = conn.execute(
                 f'SELECT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL AND length("{column}") >= 4 '
-                f"ORDER BY rowid LIMIT {per_column}").fetchall()
+                f"ORDER BY rowid LIMIT {per_column}"
+            ).fetchall()
             out += [r[0].encode("utf-8") for r in rows if len(r[0].encode("utf-8")) >= 6]
         return out
     finally:

@@ -32,7 +32,12 @@ def test_a_file_is_kept_in_the_profile_and_comes_back_byte_identical(ctx, tmp_pa
     data = os.urandom(3 * blobs.CHUNK + 12345)  # several pieces, the last one short
     aid = A.add_file(ctx, cid, _file(tmp_path, "仪器照片.jpg", data))
     row = A.get_attachment(ctx, aid)
-    assert (row["title"], row["kind"], row["file_name"], row["media_type"]) == ("仪器照片", "photo", "仪器照片.jpg", "image/jpeg")
+    assert (row["title"], row["kind"], row["file_name"], row["media_type"]) == (
+        "仪器照片",
+        "photo",
+        "仪器照片.jpg",
+        "image/jpeg",
+    )
     assert row["size"] == len(data) and row["sha256"] == _sha(data) and row["available"] is True
     (tmp_path / "source.bin").unlink(missing_ok=True)
     (tmp_path / "仪器照片.jpg").unlink()  # the original is gone: the profile has its own copy
@@ -110,10 +115,15 @@ def test_over_the_limit_is_refused_before_anything_is_written(ctx, tmp_path):
     A.add_file(ctx, cid, _file(tmp_path, "ok.bin", b"x" * 1000))
     A.add_file(ctx, cid, _file(tmp_path, "empty.bin", b""))  # a 0-byte file is a file
     empty = [r for r in A.list_attachments(ctx, cid) if r["size"] == 0][0]
-    assert empty["sha256"] == _sha(b"") and A.export_attachment(ctx, empty["id"], tmp_path / "e").read_bytes() == b""
+    assert (
+        empty["sha256"] == _sha(b"")
+        and A.export_attachment(ctx, empty["id"], tmp_path / "e").read_bytes() == b""
+    )
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd", "CON.txt", "a" * 300 + ".pdf", "x\x00y.pdf", "..", "汉" * 100 + ".jpg"])
+@pytest.mark.parametrize(
+    "name", ["../../etc/passwd", "CON.txt", "a" * 300 + ".pdf", "x\x00y.pdf", "..", "汉" * 100 + ".jpg"]
+)
 def test_hostile_file_names_become_plain_names_and_safe_paths(ctx, tmp_path, name):
     cid = clients.create_client(ctx, name="ACME")
     src = _file(tmp_path, "src.bin", b"payload")
@@ -146,7 +156,9 @@ def test_field_staff_rules(ctx, tmp_path):
     boss = ctx.actor.id
     field_id = users.create_user(ctx, "gong", "工程师", "field")
     cid = clients.create_client(ctx, name="ACME")
-    secret = A.add_file(ctx, cid, _file(tmp_path, "合同.pdf", b"secret contract"), title="主合同", confidential=True)
+    secret = A.add_file(
+        ctx, cid, _file(tmp_path, "合同.pdf", b"secret contract"), title="主合同", confidential=True
+    )
     bosses = A.add_file(ctx, cid, _file(tmp_path, "plain.txt", b"plain"))
     ctx.set_actor(field_id)
     mine = A.add_file(ctx, cid, _file(tmp_path, "photo.png", b"\x89PNG..."))
@@ -172,7 +184,9 @@ def test_a_visit_photo_lists_with_its_visit(ctx, tmp_path):
     import datetime as dt
 
     cid = clients.create_client(ctx, name="ACME")
-    vid = visits.create_visit(ctx, cid, kind="return_visit", planned_start=dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC), status="done")
+    vid = visits.create_visit(
+        ctx, cid, kind="return_visit", planned_start=dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC), status="done"
+    )
     A.add_file(ctx, cid, _file(tmp_path, "site.jpg", b"jpegdata"), to=("visit_id", vid))
     assert A.counts_by_parent(ctx, cid) == {vid: 1}
     [row] = A.list_attachments(ctx, cid, parent=("visit_id", vid))
@@ -181,7 +195,9 @@ def test_a_visit_photo_lists_with_its_visit(ctx, tmp_path):
 
 def test_keep_offline_switch(ctx):
     cid = clients.create_client(ctx, name="ACME")  # owned by the person at the keyboard
-    other = clients.create_client(ctx, name="Not mine", owner_id=users.create_user(ctx, "li", "李", "manager"))
+    other = clients.create_client(
+        ctx, name="Not mine", owner_id=users.create_user(ctx, "li", "李", "manager")
+    )
     assert A.keeps_offline(ctx, cid) is True and A.keeps_offline(ctx, other) is False
     A.set_keep_offline(ctx, other, True)
     A.set_keep_offline(ctx, cid, False)
@@ -191,6 +207,7 @@ def test_keep_offline_switch(ctx):
 
 
 # -- the command line ---------------------------------------------------------------------------
+
 
 def _run(data_dir, capsys, *args, lang="en"):
     capsys.readouterr()
@@ -225,10 +242,14 @@ def test_cli_add_list_get_delete(data_dir, capsys, tmp_path):
 
 def test_cli_exit_codes(data_dir, capsys, tmp_path):
     _run(data_dir, capsys, "clients", "add", "--name", "ACME")
-    code, out, err = _run(data_dir, capsys, "attachments", "add", "ACME", str(tmp_path / "missing.pdf"), "--json")
+    code, out, err = _run(
+        data_dir, capsys, "attachments", "add", "ACME", str(tmp_path / "missing.pdf"), "--json"
+    )
     assert code == 2 and json.loads(out)["field"] == "file"
     f = _file(tmp_path, "a.txt", b"a")
-    code, out, err = _run(data_dir, capsys, "attachments", "add", "ACME", str(f), "--to", "nothing:1", "--json")
+    code, out, err = _run(
+        data_dir, capsys, "attachments", "add", "ACME", str(f), "--to", "nothing:1", "--json"
+    )
     assert code == 2 and json.loads(out)["field"] == "to"
     code, out, err = _run(data_dir, capsys, "attachments", "add", "No such client", str(f))
     assert code == 2
@@ -239,6 +260,7 @@ def test_cli_exit_codes(data_dir, capsys, tmp_path):
 
 
 # -- reports --------------------------------------------------------------------------------------
+
 
 def _jpeg(path, size=(1600, 1200), color=(30, 110, 235)):
     from PIL import Image
@@ -255,16 +277,35 @@ def test_the_dossier_lists_the_files_and_prints_visit_photos_when_asked(ctx, tmp
     from accountdesk.reports import render_dossiers
 
     cid = clients.create_client(ctx, name="护航科技")
-    vid = visits.create_visit(ctx, cid, kind="return_visit", planned_start=dt.datetime(2026, 3, 10, 2, tzinfo=dt.UTC),
-                              status="done", outcome="Installed")
+    vid = visits.create_visit(
+        ctx,
+        cid,
+        kind="return_visit",
+        planned_start=dt.datetime(2026, 3, 10, 2, tzinfo=dt.UTC),
+        status="done",
+        outcome="Installed",
+    )
     A.add_file(ctx, cid, _jpeg(tmp_path / "site-photo.jpg"), to=("visit_id", vid), title="安装现场")
-    A.add_file(ctx, cid, _file(tmp_path, "SLA-signed.pdf", b"%PDF-1.4 not really"), title="签署的SLA", kind="agreement")
+    A.add_file(
+        ctx,
+        cid,
+        _file(tmp_path, "SLA-signed.pdf", b"%PDF-1.4 not really"),
+        title="签署的SLA",
+        kind="agreement",
+    )
     A.add_file(ctx, cid, _file(tmp_path, "secret.pdf", b"secret"), title="机密合同", confidential=True)
     plain, photos = tmp_path / "plain.pdf", tmp_path / "photos.pdf"
     render_dossiers(ctx, [cid], plain)
     render_dossiers(ctx, [cid], photos, visit_photos=True)
     text = "".join(p.extract_text() or "" for p in PdfReader(str(plain)).pages).replace("\n", "")
-    for expected in ("Attachments", "安装现场", "site-photo.jpg", "签署的SLA", "Signed agreement", "机密合同"):
+    for expected in (
+        "Attachments",
+        "安装现场",
+        "site-photo.jpg",
+        "签署的SLA",
+        "Signed agreement",
+        "机密合同",
+    ):
         assert expected in text, expected
 
     def images(path):

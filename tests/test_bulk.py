@@ -16,11 +16,21 @@ def _client(ctx, cid):
 
 
 def test_bulk_edit_of_tier_status_region_and_tags_and_its_undo(ctx):
-    ids = [clients.create_client(ctx, name=f"客户{i}", tier="standard", province="江苏", tags=["老客户", f"t{i}"])
-           for i in range(3)]
+    ids = [
+        clients.create_client(
+            ctx, name=f"客户{i}", tier="standard", province="江苏", tags=["老客户", f"t{i}"]
+        )
+        for i in range(3)
+    ]
     other = clients.create_client(ctx, name="不动的客户", tier="standard")
-    change = bulk.bulk_edit(ctx, "clients", ids, {"tier": "key", "status": "at_risk", "province": "浙江"},
-                            add_tags=["华东"], remove_tags=["老客户"])
+    change = bulk.bulk_edit(
+        ctx,
+        "clients",
+        ids,
+        {"tier": "key", "status": "at_risk", "province": "浙江"},
+        add_tags=["华东"],
+        remove_tags=["老客户"],
+    )
     assert change.changed == 3 and change.entity == "client"
     for i, cid in enumerate(ids):
         row = _client(ctx, cid)

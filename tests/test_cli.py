@@ -40,7 +40,9 @@ def run(data_dir, capsys) -> Run:
 
 @pytest.fixture
 def hh(run) -> dict:
-    return run.json("clients", "add", "--name", "护航科技服务有限公司", "--uscc", "91350100M000100Y43", "--tier", "key")
+    return run.json(
+        "clients", "add", "--name", "护航科技服务有限公司", "--uscc", "91350100M000100Y43", "--tier", "key"
+    )
 
 
 def test_clients_add_prints_the_new_client(run, hh):
@@ -56,7 +58,9 @@ def test_bad_input_exits_2_and_names_the_field(run):
     code, out, err = run("clients", "add", "--name", "甲", "--tier", "gold", "--json")
     assert code == 2
     payload = json.loads(out)
-    assert payload["field"] == "tier" and payload["exit_code"] == 2 and payload["errors"][0]["field"] == "tier"
+    assert (
+        payload["field"] == "tier" and payload["exit_code"] == 2 and payload["errors"][0]["field"] == "tier"
+    )
     code, _out, _err = run("clients", "add")  # --name is required
     assert code == 2
     code, out, _err = run("clients", "list", "--json")
@@ -76,7 +80,10 @@ def test_clients_list_json_and_search(run, hh):
     run.json("clients", "add", "--name", "华为技术有限公司", "--tier", "strategic")
     rows = run.json("clients", "list")
     assert {"id", "name", "tier", "status", "owner"} <= set(rows[0])
-    assert {r["name"]: r["tier"] for r in rows} == {"护航科技服务有限公司": "key", "华为技术有限公司": "strategic"}
+    assert {r["name"]: r["tier"] for r in rows} == {
+        "护航科技服务有限公司": "key",
+        "华为技术有限公司": "strategic",
+    }
     assert all(r["owner"] for r in rows)  # the creator owns new clients
     for text in ("护航", "hhkj", "hu hang"):  # Chinese substring and pinyin
         assert [r["id"] for r in run.json("clients", "list", "--search", text)] == [hh["id"]], text
@@ -108,7 +115,9 @@ def test_clients_set_and_delete(run, hh):
     assert (shown["tier"], shown["city"]) == ("strategic", "杭州")
     assert run.json("clients", "set", hh["id"], "city=杭州") == {"id": hh["id"], "changed": {}}
     # labels work as field names too, in either language
-    changed = run.json("clients", "set", hh["id"], "省份=浙江", "Short name=护航", "客户等级=重点客户")["changed"]
+    changed = run.json("clients", "set", hh["id"], "省份=浙江", "Short name=护航", "客户等级=重点客户")[
+        "changed"
+    ]
     assert changed == {"province": "浙江", "short_name": "护航", "tier": "key"}
     code, _out, err = run("clients", "set", hh["id"], "colour=blue")
     assert code == 2 and "colour" in err
@@ -132,7 +141,9 @@ def test_ambiguous_name_is_bad_input(run):
 
 
 def test_contacts_add(run, hh):
-    contact = run.json("contacts", "add", hh["id"], "--name", "张三", "--title", "总经理", "--email", "zhang@example.com")
+    contact = run.json(
+        "contacts", "add", hh["id"], "--name", "张三", "--title", "总经理", "--email", "zhang@example.com"
+    )
     assert (contact["name"], contact["title"], contact["client_id"]) == ("张三", "总经理", hh["id"])
     code, _out, err = run("contacts", "add", hh["id"], "--name", "李四", "--email", "li@")
     assert code == 2 and "email" in err
@@ -141,12 +152,24 @@ def test_contacts_add(run, hh):
 
 
 def test_visits_add(run, hh):
-    past = run.json("visits", "add", hh["id"], "--kind", "return_visit", "--at", "2026-01-05 10:00", "--report", "客户满意")
+    past = run.json(
+        "visits",
+        "add",
+        hh["id"],
+        "--kind",
+        "return_visit",
+        "--at",
+        "2026-01-05 10:00",
+        "--report",
+        "客户满意",
+    )
     assert (past["status"], past["outcome"]) == ("done", "客户满意") and past["done_at"]
     future = (dt.datetime.now() + dt.timedelta(days=7)).strftime("%Y-%m-%d %H:%M")
     planned = run.json("visits", "add", hh["id"], "--kind", "高层会晤", "--at", future)
     assert (planned["kind"], planned["status"], planned["done_at"]) == ("executive_meeting", "planned", None)
-    missed = run.json("visits", "add", hh["id"], "--kind", "return_visit", "--at", "2026-01-06", "--status", "missed")
+    missed = run.json(
+        "visits", "add", hh["id"], "--kind", "return_visit", "--at", "2026-01-06", "--status", "missed"
+    )
     assert missed["status"] == "missed"
     code, _out, err = run("visits", "add", hh["id"], "--kind", "party", "--at", "2026-01-05 10:00")
     assert code == 2 and "kind" in err
@@ -160,8 +183,17 @@ def test_feedback_add(run, hh, data_dir):
     users.create_user(ctx, "zhang", "张经理", "manager")
     ctx.close()
     fb = run.json(
-        "feedback", "add", hh["id"], "--kind", "complaint", "--subject", "报告出具延误", "--severity", "high",
-        "--involved", "zhang",
+        "feedback",
+        "add",
+        hh["id"],
+        "--kind",
+        "complaint",
+        "--subject",
+        "报告出具延误",
+        "--severity",
+        "high",
+        "--involved",
+        "zhang",
     )
     received = dt.datetime.fromisoformat(fb["received_at"].replace("Z", "+00:00"))
     due = dt.datetime.fromisoformat(fb["due_at"].replace("Z", "+00:00"))
@@ -169,9 +201,13 @@ def test_feedback_add(run, hh, data_dir):
     assert len(fb["involved_user_ids"]) == 1 and fb["status"] == "received"
     praise = run.json("feedback", "add", hh["id"], "--kind", "表扬", "--subject", "工程师很专业")
     assert praise["kind"] == "praise" and praise["due_at"] is None
-    code, _out, err = run("feedback", "add", hh["id"], "--kind", "complaint", "--subject", "x", "--involved", "nobody")
+    code, _out, err = run(
+        "feedback", "add", hh["id"], "--kind", "complaint", "--subject", "x", "--involved", "nobody"
+    )
     assert code == 2 and "involved_user_ids" in err
-    code, _out, err = run("feedback", "add", hh["id"], "--kind", "complaint", "--subject", "x", "--severity", "huge")
+    code, _out, err = run(
+        "feedback", "add", hh["id"], "--kind", "complaint", "--subject", "x", "--severity", "huge"
+    )
     assert code == 2 and "severity" in err
 
 
@@ -194,12 +230,18 @@ def test_the_installed_command(data_dir):
     env = {**os.environ, "LANG": "zh_CN.UTF-8"}
     bad = subprocess.run(
         [str(exe), "--data-dir", str(data_dir), "clients", "add", "--name", "甲", "--uscc", "123"],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert bad.returncode == 2 and "统一社会信用代码" in bad.stderr and "Traceback" not in bad.stderr
     ok = subprocess.run(
         [str(exe), "--data-dir", str(data_dir), "--lang", "en", "clients", "add", "--name", "甲", "--json"],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert ok.returncode == 0 and json.loads(ok.stdout)["name"] == "甲"
 
@@ -208,8 +250,12 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
     """``accountdesk clients list | head``: more output than a pipe holds, reader gone."""
     exe = Path(sys.executable).with_name("accountdesk")
     profile = tmp_path / "p"
-    subprocess.run([str(exe), "--data-dir", str(profile), "demo", "--clients", "700"], check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [str(exe), "--data-dir", str(profile), "demo", "--clients", "700"],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     cmd = f"'{exe}' --data-dir '{profile}' clients list | head -c 10"
     piped = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, timeout=120)
     assert piped.returncode == 0, piped.stderr

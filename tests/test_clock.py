@@ -46,7 +46,17 @@ def test_ties_are_broken_by_device():
     assert a < b
 
 
-@given(st.lists(st.tuples(st.integers(0, 10**13), st.integers(0, 99_999), st.text("abcdef0123456789", min_size=1, max_size=16)), min_size=2, max_size=20))
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 10**13),
+            st.integers(0, 99_999),
+            st.text("abcdef0123456789", min_size=1, max_size=16),
+        ),
+        min_size=2,
+        max_size=20,
+    )
+)
 def test_string_order_equals_clock_order(stamps):
     clocks = [HLC(w, c, n) for w, c, n in stamps]
     assert sorted(clocks) == sorted(clocks, key=lambda h: h.encode())

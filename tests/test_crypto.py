@@ -91,20 +91,31 @@ def test_a_plaintext_company_profile_is_encrypted_in_place_row_by_row(company, n
         assert ctx.store.encrypted and ctx.store.protection.mode == "passphrase"
         names = client_names(ctx)
         ctx_key = ctx.store.protection.key
-        clients_service.create_client(ctx, name="加密后新建客户有限公司")  # writes go through the WAL, encrypted
+        clients_service.create_client(
+            ctx, name="加密后新建客户有限公司"
+        )  # writes go through the WAL, encrypted
     finally:
         ctx.close()
     assert len(names) == 40
     assert not crypto.is_plain_file(db) and db.read_bytes()[:16] != crypto.PLAIN_HEADER
     after = digests(db, ctx_key)
-    assert {t: v for t, v in after.items() if t not in ("clients", "outbox", "meta") and not t.startswith("search")} \
-        == {t: v for t, v in before.items() if t not in ("clients", "outbox", "meta") and not t.startswith("search")}
+    assert {
+        t: v
+        for t, v in after.items()
+        if t not in ("clients", "outbox", "meta") and not t.startswith("search")
+    } == {
+        t: v
+        for t, v in before.items()
+        if t not in ("clients", "outbox", "meta") and not t.startswith("search")
+    }
     assert after["clients"][0] == before["clients"][0] + 1
     assert leaks(company, needles + ["加密后新建客户有限公司".encode()]) == []
     assert loose_modes(company) == []
     descriptor = json.loads((company / crypto.DESCRIPTOR).read_text())
     assert descriptor["mode"] == "passphrase" and ctx_key.hex() not in json.dumps(descriptor)
-    assert not any(p.name.endswith((crypto.WIPE_SUFFIX, crypto.ENCRYPTING_SUFFIX)) for p in every_file(company))
+    assert not any(
+        p.name.endswith((crypto.WIPE_SUFFIX, crypto.ENCRYPTING_SUFFIX)) for p in every_file(company)
+    )
 
 
 def test_the_encrypted_copy_is_identical_row_by_row_before_anything_else_changes(company, no_keyring):
@@ -132,17 +143,29 @@ def test_wrong_or_missing_passphrase_opens_nothing_and_changes_nothing(company, 
     assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in every_file(company)} == snapshot
     # the command line: exit 2, the message names the way
     env = {**os.environ, "ACCOUNTDESK_PASSPHRASE": "wrong"}
-    out = subprocess.run([sys.executable, "-m", "accountdesk", "--data-dir", str(company), "clients", "list", "--json"],
-                         capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+    out = subprocess.run(
+        [sys.executable, "-m", "accountdesk", "--data-dir", str(company), "clients", "list", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
     assert out.returncode == 2 and "passphrase" in out.stderr.lower()
     env["ACCOUNTDESK_PASSPHRASE"] = PASS
-    out = subprocess.run([sys.executable, "-m", "accountdesk", "--data-dir", str(company), "clients", "list", "--json"],
-                         capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+    out = subprocess.run(
+        [sys.executable, "-m", "accountdesk", "--data-dir", str(company), "clients", "list", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
     assert out.returncode == 0 and len(json.loads(out.stdout)) == 40
     assert crypto.is_encrypted_file(db)
 
 
-def test_a_standalone_profile_without_keyring_stays_plain_and_opens_without_prompt(tmp_path, demo_template, no_keyring):
+def test_a_standalone_profile_without_keyring_stays_plain_and_opens_without_prompt(
+    tmp_path, demo_template, no_keyring
+):
     path = copy_profile(demo_template, tmp_path / "standalone")
     use_passphrase(None)  # nobody to ask
     ctx = open_profile(path)
@@ -180,8 +203,9 @@ def test_an_encryption_killed_half_way_leaves_a_usable_profile(company, no_keyri
     before = digests(db, None)
     env = {**os.environ, "ACCOUNTDESK_NO_KEYRING": "1"}
     env.pop("ACCOUNTDESK_PLAIN_STORE", None)
-    proc = subprocess.Popen([sys.executable, "-c", ENCRYPT_SCRIPT, str(company), PASS], env=env,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", ENCRYPT_SCRIPT, str(company), PASS], env=env, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == "start"
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
@@ -192,11 +216,15 @@ def test_an_encryption_killed_half_way_leaves_a_usable_profile(company, no_keyri
     store.close()
     assert crypto.is_encrypted_file(db)
     assert digests(db, key) == before
-    assert not any(p.name.endswith((crypto.WIPE_SUFFIX, crypto.ENCRYPTING_SUFFIX)) for p in every_file(company))
+    assert not any(
+        p.name.endswith((crypto.WIPE_SUFFIX, crypto.ENCRYPTING_SUFFIX)) for p in every_file(company)
+    )
     assert leaks(company, secrets_of(db, key)) == []
 
 
-def test_backups_of_a_company_profile_are_encrypted_and_restore_on_another_computer(company, no_keyring, tmp_path):
+def test_backups_of_a_company_profile_are_encrypted_and_restore_on_another_computer(
+    company, no_keyring, tmp_path
+):
     use_passphrase(PASS)
     ctx = open_profile(company)
     try:
@@ -234,8 +262,9 @@ def test_backups_of_a_company_profile_are_encrypted_and_restore_on_another_compu
     assert leaks(other, needles) == [] and loose_modes(other) == []
 
 
-def test_backup_command_line_refuses_without_passphrase_and_writes_an_encrypted_zip(company, no_keyring, tmp_path,
-                                                                                   monkeypatch, capsys):
+def test_backup_command_line_refuses_without_passphrase_and_writes_an_encrypted_zip(
+    company, no_keyring, tmp_path, monkeypatch, capsys
+):
     use_passphrase(PASS)
     open_profile(company).close()
     out = tmp_path / "cli.adbackup"
@@ -245,7 +274,9 @@ def test_backup_command_line_refuses_without_passphrase_and_writes_an_encrypted_
     import io
 
     monkeypatch.setattr(sys, "stdin", io.StringIO("cli backup pass\n"))
-    code = cli_main(["--data-dir", str(company), "export", "backup", "--out", str(out), "--passphrase-stdin", "--json"])
+    code = cli_main(
+        ["--data-dir", str(company), "export", "backup", "--out", str(out), "--passphrase-stdin", "--json"]
+    )
     assert code == 0 and out.exists()
     with zipfile.ZipFile(out) as zf:
         assert zf.read("accountdesk.sqlite3")[:16] != crypto.PLAIN_HEADER
@@ -323,4 +354,6 @@ def test_a_copy_that_differs_by_one_row_is_refused_and_the_plaintext_kept(compan
     with pytest.raises(crypto.EncryptionError):
         crypto.encrypt_in_place(db, crypto.kdf_key(PASS, crypto.new_kdf()))
     assert crypto.is_plain_file(db) and digests(db, None) == before
-    assert not any(p.name.endswith((crypto.WIPE_SUFFIX, crypto.ENCRYPTING_SUFFIX)) for p in every_file(company))
+    assert not any(
+        p.name.endswith((crypto.WIPE_SUFFIX, crypto.ENCRYPTING_SUFFIX)) for p in every_file(company)
+    )

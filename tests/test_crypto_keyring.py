@@ -23,8 +23,10 @@ from accountdesk.store import Store, crypto
 
 pytestmark = [
     pytest.mark.keyring,
-    pytest.mark.skipif(not crypto.keyring_usable(), reason="no OS keyring here (scripts/test runs these in a D-Bus "
-                                                            "session with gnome-keyring)"),
+    pytest.mark.skipif(
+        not crypto.keyring_usable(),
+        reason="no OS keyring here (scripts/test runs these in a D-Bus session with gnome-keyring)",
+    ),
 ]
 
 
@@ -41,9 +43,17 @@ def keyring_value(path: Path) -> str | None:
 
 
 def cli(path: Path, *argv: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("ACCOUNTDESK_PLAIN_STORE", "ACCOUNTDESK_PASSPHRASE")}
-    return subprocess.run([sys.executable, "-m", "accountdesk", "--data-dir", str(path), *argv], capture_output=True,
-                          text=True, env=env, input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL)
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("ACCOUNTDESK_PLAIN_STORE", "ACCOUNTDESK_PASSPHRASE")
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "accountdesk", "--data-dir", str(path), *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+    )
 
 
 def test_a_new_profile_is_encrypted_from_its_first_byte_with_the_key_in_the_keyring(tmp_path, encryption_on):
@@ -59,13 +69,22 @@ def test_a_new_profile_is_encrypted_from_its_first_byte_with_the_key_in_the_keyr
     assert keyring_value(path) == key.hex()
     db = database_path(path)
     assert crypto.is_encrypted_file(db)
-    assert leaks(path, ["密钥环测试客户有限公司".encode(), key.hex().encode(), key]) == []  # no key in any file
+    assert (
+        leaks(path, ["密钥环测试客户有限公司".encode(), key.hex().encode(), key]) == []
+    )  # no key in any file
     assert loose_modes(path) == []
     out = cli(path, "security", "status", "--json")
-    assert json.loads(out.stdout) == {"encrypted": True, "mode": "keyring", "keyring": True, "folder_mode": "0o700"}
+    assert json.loads(out.stdout) == {
+        "encrypted": True,
+        "mode": "keyring",
+        "keyring": True,
+        "folder_mode": "0o700",
+    }
 
 
-def test_the_demo_profile_is_encrypted_in_place_at_start_without_prompt(tmp_path, demo_template, encryption_on):
+def test_the_demo_profile_is_encrypted_in_place_at_start_without_prompt(
+    tmp_path, demo_template, encryption_on
+):
     path = copy_profile(demo_template, tmp_path / "demo")
     db = database_path(path)
     conn = crypto.connect(db)
@@ -82,8 +101,9 @@ def test_the_demo_profile_is_encrypted_in_place_at_start_without_prompt(tmp_path
     assert leaks(path, needles) == [] and loose_modes(path) == []
 
 
-def test_a_lost_key_says_so_changes_nothing_and_the_way_back_keeps_the_old_data(tmp_path, demo_template,
-                                                                               encryption_on):
+def test_a_lost_key_says_so_changes_nothing_and_the_way_back_keeps_the_old_data(
+    tmp_path, demo_template, encryption_on
+):
     import keyring
 
     path = copy_profile(demo_template, tmp_path / "lost")
@@ -101,7 +121,10 @@ def test_a_lost_key_says_so_changes_nothing_and_the_way_back_keeps_the_old_data(
     out = cli(path, "security", "start-fresh", "--json")
     assert out.returncode == 0, out.stderr
     aside = Path(json.loads(out.stdout)["moved_to"])
-    assert hashlib.sha256((aside / "accountdesk.sqlite3").read_bytes()).hexdigest() == snapshot["accountdesk.sqlite3"]
+    assert (
+        hashlib.sha256((aside / "accountdesk.sqlite3").read_bytes()).hexdigest()
+        == snapshot["accountdesk.sqlite3"]
+    )
     out = cli(path, "clients", "list", "--json")  # an empty, encrypted profile: sign in and sync again
     assert out.returncode == 0 and json.loads(out.stdout) == []
     assert crypto.is_encrypted_file(database_path(path)) and keyring_value(path)

@@ -35,13 +35,16 @@ def test_the_dashboard_shows_the_reports_numbers(demo, months):
     date_from = date_to - dt.timedelta(days=months * 30)
     board = dashboard.load_dashboard(demo, date_from=date_from, date_to=date_to)
     pdf = load_portfolio(demo, date_from=date_from, date_to=date_to)
-    assert [(t.tier, t.clients, t.fees) for t in board.pyramid] == [(t.tier, t.clients, t.fees) for t in pdf.pyramid]
+    assert [(t.tier, t.clients, t.fees) for t in board.pyramid] == [
+        (t.tier, t.clients, t.fees) for t in pdf.pyramid
+    ]
     assert sum(t.clients for t in board.pyramid) == pdf.paying_clients > 0
     mine = {m.name: (m.planned, m.done) for m in board.visits if m.planned or m.done}
     theirs = {m.manager: (m.planned, m.done) for m in pdf.visits_by_manager if m.planned or m.done}
     assert mine == theirs and sum(p for p, _d in mine.values()) > 0
     assert [(q.label, q.surveys, q.average) for q in board.satisfaction] == [
-        (q.label, q.surveys, q.average) for q in pdf.satisfaction]
+        (q.label, q.surveys, q.average) for q in pdf.satisfaction
+    ]
     assert [(r.name, r.date) for r in board.renewals] == [(r.client, r.date) for r in pdf.renewals]
     assert sorted(a.name for a in board.at_risk) == sorted(a.client for a in pdf.at_risk)
     assert board.at_risk, "the demo has clients at risk"
@@ -53,8 +56,15 @@ def test_complaints_by_age_and_severity_and_my_portfolio(demo):
     from accountdesk.models import Feedback
 
     with demo.read() as s:
-        open_ = s.query(Feedback).filter(Feedback.deleted_at.is_(None), Feedback.kind.in_(("complaint", "appeal")),
-                                         Feedback.status.not_in(("answered", "closed"))).count()
+        open_ = (
+            s.query(Feedback)
+            .filter(
+                Feedback.deleted_at.is_(None),
+                Feedback.kind.in_(("complaint", "appeal")),
+                Feedback.status.not_in(("answered", "closed")),
+            )
+            .count()
+        )
     assert board.complaints_count() == open_
     owner = next(m.user_id for m in board.visits if m.user_id and m.planned)
     mine = dashboard.load_dashboard(demo, owner_id=owner)

@@ -71,9 +71,13 @@ def _dump(ctx) -> dict[str, list[tuple]]:
     with ctx.store.engine.connect() as conn:
         for model in SYNCABLE:
             cols = [c.key for c in model.__table__.columns]
-            rows = conn.exec_driver_sql(f"SELECT {', '.join(cols)} FROM {model.__tablename__} ORDER BY id").all()
+            rows = conn.exec_driver_sql(
+                f"SELECT {', '.join(cols)} FROM {model.__tablename__} ORDER BY id"
+            ).all()
             i = cols.index("updated_at")
-            out[model.__tablename__] = [tuple(strip(v) if k == i else v for k, v in enumerate(r)) for r in rows]
+            out[model.__tablename__] = [
+                tuple(strip(v) if k == i else v for k, v in enumerate(r)) for r in rows
+            ]
         entries = conn.exec_driver_sql(
             "SELECT entity, row_id, client_id, op, fields, old_values, hlc, user_id, created_at, status "
             "FROM outbox ORDER BY seq"
@@ -123,9 +127,25 @@ def test_summary_counts_every_row_and_the_outbox_holds_one_create_entry_per_row(
     assert summary.rows == sum(table_counts.values()) == summary.outbox_entries == len(entries)
     assert {op for _e, _r, op in entries} == {"create"}
     assert len({row_id for _e, row_id, _o in entries}) == len(entries)
-    for entity in ("client", "contact", "visit", "feedback", "survey", "equipment", "service_delivery",
-                   "improvement_item", "risk_flag", "opportunity", "interaction", "ownership_change",
-                   "service_commitment", "client_service", "visit_plan", "user", "service_offering"):
+    for entity in (
+        "client",
+        "contact",
+        "visit",
+        "feedback",
+        "survey",
+        "equipment",
+        "service_delivery",
+        "improvement_item",
+        "risk_flag",
+        "opportunity",
+        "interaction",
+        "ownership_change",
+        "service_commitment",
+        "client_service",
+        "visit_plan",
+        "user",
+        "service_offering",
+    ):
         assert summary.counts.get(entity, 0) > 0, entity
 
 
@@ -157,10 +177,12 @@ def test_rows_are_stored_exactly_as_the_services_store_them(ctx):
     new_id = clients_service.create_client(ctx, name="格式对照有限公司", relationship_since="2020-01-02")
     with ctx.store.engine.connect() as conn:
         demo_row = conn.exec_driver_sql(
-            "SELECT created_at, relationship_since, tags, typeof(employees) FROM clients WHERE id != ? LIMIT 1", (new_id,)
+            "SELECT created_at, relationship_since, tags, typeof(employees) FROM clients WHERE id != ? LIMIT 1",
+            (new_id,),
         ).one()
         service_row = conn.exec_driver_sql(
-            "SELECT created_at, relationship_since, tags, typeof(employees) FROM clients WHERE id = ?", (new_id,)
+            "SELECT created_at, relationship_since, tags, typeof(employees) FROM clients WHERE id = ?",
+            (new_id,),
         ).one()
     shape = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$")
     assert shape.match(demo_row[0]) and shape.match(service_row[0])
@@ -227,7 +249,10 @@ def test_credit_codes_phones_and_emails_pass_the_validators(demo):
         assert validate_uscc("uscc", code) == code
     assert len(contacts) >= 3 * N_CLIENTS
     for contact in contacts:
-        assert contact.mobile.startswith("+86") and validate_phone("mobile", contact.mobile, mobile=True) == contact.mobile
+        assert (
+            contact.mobile.startswith("+86")
+            and validate_phone("mobile", contact.mobile, mobile=True) == contact.mobile
+        )
         if contact.phone:
             assert validate_phone("phone", contact.phone) == contact.phone
         assert validate_email_address("email", contact.email) == contact.email
@@ -299,15 +324,24 @@ def test_history_lies_before_the_reference_date_and_plans_ahead_after_it(demo):
     assert len({v.outcome for v in done}) > len(done) * 0.8  # the written reports vary
     assert any(v.status == "planned" and v.planned_start > anchor for v in visits)
     assert any(v.status == "planned" and v.planned_start < anchor for v in visits)  # an overdue report
-    assert {v.kind for v in visits} >= {"return_visit", "executive_meeting", "satisfaction_survey", "improvement_review"}
+    assert {v.kind for v in visits} >= {
+        "return_visit",
+        "executive_meeting",
+        "satisfaction_survey",
+        "improvement_review",
+    }
     for v in visits:
         assert v.planned_end > v.planned_start
         assert (v.planned_start + dt.timedelta(hours=8)).weekday() < 5  # a working day, China time
     overdue = [
-        e for e in equipment
-        if e.status != "retired" and e.calibration_interval_months and e.last_calibrated_on
+        e
+        for e in equipment
+        if e.status != "retired"
+        and e.calibration_interval_months
+        and e.last_calibrated_on
         and e.last_calibrated_on.replace(year=e.last_calibrated_on.year + e.calibration_interval_months // 12)
-        < REFERENCE and e.calibration_interval_months % 12 == 0
+        < REFERENCE
+        and e.calibration_interval_months % 12 == 0
     ]
     assert overdue  # some instruments are past their calibration date
     assert all(e.last_calibrated_on is None or e.last_calibrated_on < REFERENCE for e in equipment)
@@ -349,7 +383,9 @@ def test_a_profile_with_data_is_refused_and_left_unchanged(demo):
 def test_a_profile_holding_only_its_own_local_user_is_still_empty(ctx):
     assert ctx.actor.role == Role.SUPERVISOR.value  # creates the local user
     seen = []
-    summary = generate_demo(ctx, clients=3, seed=4, reference=REFERENCE, progress=lambda f, m: seen.append((f, m)))
+    summary = generate_demo(
+        ctx, clients=3, seed=4, reference=REFERENCE, progress=lambda f, m: seen.append((f, m))
+    )
     assert summary.clients == 3 and ctx.actor.id == summary.current_user_id
     fractions = [f for f, _m in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0 and all(m for _f, m in seen)
@@ -366,8 +402,20 @@ def test_bad_arguments_name_the_field(ctx):
 
 
 def test_cli_demo_prints_a_json_summary_and_exits_0(tmp_path, capsys):
-    code = main(["--data-dir", str(tmp_path / "p"), "demo", "--clients", "8", "--seed", "5",
-                 "--reference-date", "2026-03-16", "--json"])
+    code = main(
+        [
+            "--data-dir",
+            str(tmp_path / "p"),
+            "demo",
+            "--clients",
+            "8",
+            "--seed",
+            "5",
+            "--reference-date",
+            "2026-03-16",
+            "--json",
+        ]
+    )
     out = json.loads(capsys.readouterr().out)
     assert code == 0
     assert out["clients"] == 8 and out["seed"] == 5 and out["reference_date"] == "2026-03-16"

@@ -33,7 +33,9 @@ def client(ctx):
 
 
 def survey(ctx, cid, day, overall):
-    return records.create_record(ctx, "survey", {"conducted_on": day, "score_overall": overall}, client_id=cid)
+    return records.create_record(
+        ctx, "survey", {"conducted_on": day, "score_overall": overall}, client_id=cid
+    )
 
 
 def test_a_well_served_client_is_good_without_reasons(ctx, client):
@@ -45,10 +47,14 @@ def test_a_well_served_client_is_good_without_reasons(ctx, client):
 def test_overdue_cadence_costs_points(ctx, client):
     other = clients.create_client(ctx, name="远航物流集团")
     visits.create_visit_plan(ctx, other, "return_visit")
-    visits.create_visit(ctx, other, kind="return_visit", planned_start=at(2026, 2, 1), status="done")  # due 03-01
+    visits.create_visit(
+        ctx, other, kind="return_visit", planned_start=at(2026, 2, 1), status="done"
+    )  # due 03-01
     late = clients.create_client(ctx, name="长期未访客户")
     visits.create_visit_plan(ctx, late, "return_visit")
-    visits.create_visit(ctx, late, kind="return_visit", planned_start=at(2025, 11, 1), status="done")  # due 12-01
+    visits.create_visit(
+        ctx, late, kind="return_visit", planned_start=at(2025, 11, 1), status="done"
+    )  # due 12-01
     unplanned = clients.create_client(ctx, name="无计划客户")
     hs = health_for_clients(ctx, [client, other, late, unplanned])
     assert codes(hs[client]) == {}
@@ -69,13 +75,26 @@ def test_survey_scores_and_trend(ctx, client):
     visits.create_visit_plan(ctx, rising, "return_visit")
     visits.create_visit(ctx, rising, kind="return_visit", planned_start=at(2026, 3, 10), status="done")
     survey(ctx, rising, dt.date(2025, 9, 1), 2)
-    records.create_record(ctx, "survey", {"conducted_on": dt.date(2026, 3, 1), "score_service_quality": 4, "score_responsiveness": 2}, client_id=rising)
+    records.create_record(
+        ctx,
+        "survey",
+        {"conducted_on": dt.date(2026, 3, 1), "score_service_quality": 4, "score_responsiveness": 2},
+        client_id=rising,
+    )
     assert codes(client_health(ctx, rising)) == {"survey_mediocre": -10, "survey_improved": 5}
 
 
 def test_open_and_overdue_complaints(ctx, client, clock):
     record_feedback(ctx, client, "complaint", "报告错误", severity="medium", due_at=at(2026, 3, 20))
-    late = record_feedback(ctx, client, "complaint", "交付延期", severity="high", received_at=at(2026, 3, 10), due_at=at(2026, 3, 12))
+    late = record_feedback(
+        ctx,
+        client,
+        "complaint",
+        "交付延期",
+        severity="high",
+        received_at=at(2026, 3, 10),
+        due_at=at(2026, 3, 12),
+    )
     record_feedback(ctx, client, "praise", "服务很好")
     h = client_health(ctx, client)
     assert codes(h) == {"open_complaints": -12, "overdue_complaints": -10}
@@ -85,21 +104,39 @@ def test_open_and_overdue_complaints(ctx, client, clock):
 
 
 def test_active_risks_by_severity_with_a_cap(ctx, client):
-    for kind, sev in [("payment_overdue", "critical"), ("litigation_use", "high"), ("churn_risk", "medium"), ("other", "low")]:
-        records.create_record(ctx, "risk_flag", {"kind": kind, "severity": sev, "raised_at": at(2026, 3, 1)}, client_id=client)
+    for kind, sev in [
+        ("payment_overdue", "critical"),
+        ("litigation_use", "high"),
+        ("churn_risk", "medium"),
+        ("other", "low"),
+    ]:
+        records.create_record(
+            ctx, "risk_flag", {"kind": kind, "severity": sev, "raised_at": at(2026, 3, 1)}, client_id=client
+        )
     h = client_health(ctx, client)
     assert sum(r.impact for r in h.reasons if r.code == "risk_flag") == -40
     assert h.score == 60 and h.level == "watch"
-    assert h.reasons[0].impact == -20 and "Payment" in h.reasons[0].text or "payment" in h.reasons[0].text.lower()
+    assert (
+        h.reasons[0].impact == -20
+        and "Payment" in h.reasons[0].text
+        or "payment" in h.reasons[0].text.lower()
+    )
 
 
 def test_poor_level_and_floor_at_zero(ctx, client):
     survey(ctx, client, dt.date(2025, 9, 1), 5)
     survey(ctx, client, dt.date(2026, 3, 1), 1)
     for i in range(4):
-        record_feedback(ctx, client, "complaint", f"投诉{i}", received_at=at(2026, 3, 1), due_at=at(2026, 3, 5))
+        record_feedback(
+            ctx, client, "complaint", f"投诉{i}", received_at=at(2026, 3, 1), due_at=at(2026, 3, 5)
+        )
     for kind in ("payment_overdue", "litigation_use", "churn_risk"):
-        records.create_record(ctx, "risk_flag", {"kind": kind, "severity": "critical", "raised_at": at(2026, 3, 1)}, client_id=client)
+        records.create_record(
+            ctx,
+            "risk_flag",
+            {"kind": kind, "severity": "critical", "raised_at": at(2026, 3, 1)},
+            client_id=client,
+        )
     h = client_health(ctx, client)
     assert h.score == 0 and h.level == "poor"
 

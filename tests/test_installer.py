@@ -96,8 +96,22 @@ def _demo_profile(tmp_path: Path) -> Path:
     profile = tmp_path / "demo"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     subprocess.run(
-        [sys.executable, "-m", "accountdesk", "--data-dir", str(profile), "--lang", "en", "demo", "--clients", "3"],
-        check=True, env=env, capture_output=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "accountdesk",
+            "--data-dir",
+            str(profile),
+            "--lang",
+            "en",
+            "demo",
+            "--clients",
+            "3",
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+        timeout=120,
     )
     return profile
 
@@ -108,8 +122,19 @@ def test_launcher_smoke_test_opens_a_demo_profile_and_exits_cleanly(tmp_path):
     profile = _demo_profile(tmp_path)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "ACCOUNTDESK_SMOKE_SECONDS": "2"}
     out = subprocess.run(
-        [sys.executable, str(INSTALLER / "launcher.py"), "--data-dir", str(profile), "--lang", "en", "--smoke-test"],
-        env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            str(INSTALLER / "launcher.py"),
+            "--data-dir",
+            str(profile),
+            "--lang",
+            "en",
+            "--smoke-test",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "MainWindow" in out.stdout
@@ -117,12 +142,17 @@ def test_launcher_smoke_test_opens_a_demo_profile_and_exits_cleanly(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(os.environ.get("ACCOUNTDESK_BUILD_INSTALLER") != "1", reason="set ACCOUNTDESK_BUILD_INSTALLER=1 to build")
+@pytest.mark.skipif(
+    os.environ.get("ACCOUNTDESK_BUILD_INSTALLER") != "1", reason="set ACCOUNTDESK_BUILD_INSTALLER=1 to build"
+)
 @pytest.mark.timeout(1800)
 def test_pyinstaller_build_opens_a_demo_profile_offscreen_and_exits_cleanly():
     out = subprocess.run(
         [sys.executable, str(INSTALLER / "build.py"), "linux", "--smoke-test"],
-        cwd=ROOT, capture_output=True, text=True, timeout=1700,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1700,
     )
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-4000:]
     assert "smoke-test: visible windows:" in out.stdout and "MainWindow" in out.stdout

@@ -56,14 +56,24 @@ def test_scan_lists_duplicate_clients_and_contacts(ctx):
 def _setup(ctx):
     keep = clients.create_client(ctx, name="中和检测", city="深圳", tags=["检测"])
     dup = clients.create_client(
-        ctx, name="中和检测有限公司", uscc=uscc(7), city="广州", address="天河路1号", tags=["校准"], annual_fees=500000
+        ctx,
+        name="中和检测有限公司",
+        uscc=uscc(7),
+        city="广州",
+        address="天河路1号",
+        tags=["校准"],
+        annual_fees=500000,
     )
     boss = records.create_record(ctx, "contact", {"name": "李总"}, client_id=dup)
     staff = records.create_record(ctx, "contact", {"name": "王工", "reports_to_id": boss}, client_id=dup)
     visit = records.create_record(
         ctx,
         "visit",
-        {"kind": "return_visit", "planned_start": dt.datetime(2026, 4, 1, 10, tzinfo=dt.UTC), "attendee_contact_ids": [boss, staff]},
+        {
+            "kind": "return_visit",
+            "planned_start": dt.datetime(2026, 4, 1, 10, tzinfo=dt.UTC),
+            "attendee_contact_ids": [boss, staff],
+        },
         client_id=dup,
     )
     me = ctx.actor.id
@@ -75,17 +85,23 @@ def _setup(ctx):
 def snapshot(ctx, client_id):
     with ctx.read() as s:
         c = s.get(Client, client_id)
-        contacts = s.scalars(select(Contact).where(Contact.client_id == client_id, Contact.deleted_at.is_(None))).all()
+        contacts = s.scalars(
+            select(Contact).where(Contact.client_id == client_id, Contact.deleted_at.is_(None))
+        ).all()
         by_id = {p.id: p.name for p in contacts}
         return {
             "client": {k: getattr(c, k) for k in ("name", "uscc", "city", "address", "tags", "annual_fees")},
             "contacts": sorted((p.name, by_id.get(p.reports_to_id)) for p in contacts),
             "visits": sorted(
                 tuple(sorted(by_id.get(i) for i in v.attendee_contact_ids))
-                for v in s.scalars(select(Visit).where(Visit.client_id == client_id, Visit.deleted_at.is_(None)))
+                for v in s.scalars(
+                    select(Visit).where(Visit.client_id == client_id, Visit.deleted_at.is_(None))
+                )
             ),
             "team": s.scalars(
-                select(ClientTeamMember.user_id).where(ClientTeamMember.client_id == client_id, ClientTeamMember.deleted_at.is_(None))
+                select(ClientTeamMember.user_id).where(
+                    ClientTeamMember.client_id == client_id, ClientTeamMember.deleted_at.is_(None)
+                )
             ).all(),
         }
 
@@ -114,7 +130,11 @@ def test_merge_moves_every_row_keeps_differences_in_a_note_and_syncs(ctx, clock)
     assert find_duplicates(ctx).clients == []
 
     (listed,) = list_merges(ctx, keep)
-    assert (listed["merge_id"], listed["source_name"], listed["moved"]) == (merge_id, "中和检测有限公司", 3)  # 2 contacts, 1 visit (the team member was there already)
+    assert (listed["merge_id"], listed["source_name"], listed["moved"]) == (
+        merge_id,
+        "中和检测有限公司",
+        3,
+    )  # 2 contacts, 1 visit (the team member was there already)
     restored = undo_merge(ctx, merge_id)
     assert list_merges(ctx) == []
     assert snapshot(ctx, restored) == before_dup
@@ -148,7 +168,9 @@ def test_merge_refuses_bad_input_and_roles_that_may_not(ctx):
     with ctx.read() as s:
         note = s.scalar(select(ServiceNote.id).limit(1))
     assert note is None
-    manager = records.create_record(ctx, "user", {"username": "m", "display_name": "M", "role": Role.MANAGER.value})
+    manager = records.create_record(
+        ctx, "user", {"username": "m", "display_name": "M", "role": Role.MANAGER.value}
+    )
     ctx.set_actor(manager)
     with pytest.raises(PermissionDenied):
         merge_clients(ctx, dup, keep)

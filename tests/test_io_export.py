@@ -32,24 +32,50 @@ def uscc(n: int) -> str:
 
 @pytest.fixture
 def filled(ctx):
-    a = clients.create_client(ctx, name="北京远景医疗器械股份有限公司", uscc=uscc(3), city="北京", tier="key", description=HOSTILE)
+    a = clients.create_client(
+        ctx, name="北京远景医疗器械股份有限公司", uscc=uscc(3), city="北京", tier="key", description=HOSTILE
+    )
     b = clients.create_client(ctx, name="@SUM(1+1)*cmd|' /C calc'!A0", city="+上海")
     boss = records.create_record(
-        ctx, "contact",
-        {"name": "张伟", "title": "总经理", "department": "管理层", "mobile": "13800138000", "email": "zw@example.com",
-         "phone": "010-62345678", "birthday": "1975-05-04", "wechat": "zw1975", "notes": "喜欢喝茶；周三不在"},
+        ctx,
+        "contact",
+        {
+            "name": "张伟",
+            "title": "总经理",
+            "department": "管理层",
+            "mobile": "13800138000",
+            "email": "zw@example.com",
+            "phone": "010-62345678",
+            "birthday": "1975-05-04",
+            "wechat": "zw1975",
+            "notes": "喜欢喝茶；周三不在",
+        },
         client_id=a,
     )
-    records.create_record(ctx, "contact", {"name": "李娜", "reports_to_id": boss, "notes": "-2+3"}, client_id=a)
+    records.create_record(
+        ctx, "contact", {"name": "李娜", "reports_to_id": boss, "notes": "-2+3"}, client_id=a
+    )
     records.create_record(ctx, "contact", {"name": "O'Brien, Pat", "email": "pat@example.com"}, client_id=b)
     records.create_record(
-        ctx, "visit",
-        {"kind": "executive_meeting", "planned_start": "2026-04-01 14:30", "planned_end": "2026-04-01 16:00",
-         "location": "北京市海淀区", "purpose": "季度高层会晤，讨论续约"},
+        ctx,
+        "visit",
+        {
+            "kind": "executive_meeting",
+            "planned_start": "2026-04-01 14:30",
+            "planned_end": "2026-04-01 16:00",
+            "location": "北京市海淀区",
+            "purpose": "季度高层会晤，讨论续约",
+        },
         client_id=a,
     )
     records.create_record(
-        ctx, "visit", {"kind": "return_visit", "planned_start": dt.datetime(2026, 4, 2, 1, 0, tzinfo=dt.UTC), "status": "cancelled"},
+        ctx,
+        "visit",
+        {
+            "kind": "return_visit",
+            "planned_start": dt.datetime(2026, 4, 2, 1, 0, tzinfo=dt.UTC),
+            "status": "cancelled",
+        },
         client_id=b,
     )
     return a, b
@@ -132,9 +158,15 @@ def test_exported_tables_import_again_into_another_profile(ctx, filled, tmp_path
         plan = plan_import(other, tmp_path / "p.csv", "contacts")
         assert (plan.new, plan.rejected_rows) == (3, 0), plan.rejected
         run_import(other, plan)
-        got = records.list_records(other, "contact", clients.resolve_client(other, "北京远景医疗器械股份有限公司"), order_by="name")
+        got = records.list_records(
+            other, "contact", clients.resolve_client(other, "北京远景医疗器械股份有限公司"), order_by="name"
+        )
         zw = next(r for r in got if r["name"] == "张伟")
-        assert (zw["mobile"], zw["birthday"], zw["title"]) == ("+8613800138000", dt.date(1975, 5, 4), "总经理")
+        assert (zw["mobile"], zw["birthday"], zw["title"]) == (
+            "+8613800138000",
+            dt.date(1975, 5, 4),
+            "总经理",
+        )
         assert next(r for r in got if r["name"] == "李娜")["reports_to_id"] == zw["id"]  # linked by name
         c = records.get_record(other, "client", clients.resolve_client(other, uscc(3)))
         assert c["description"] == HOSTILE and c["tier"] == "key"  # the apostrophe is taken off again
@@ -145,7 +177,9 @@ def test_exported_tables_import_again_into_another_profile(ctx, filled, tmp_path
 def _dump(db):
     conn = sqlite3.connect(db)
     try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        tables = [
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+        ]
         return {t: sorted(map(repr, conn.execute(f'SELECT * FROM "{t}"').fetchall())) for t in tables}
     finally:
         conn.close()
@@ -156,7 +190,10 @@ def test_backup_restores_row_by_row_into_an_empty_profile_only(ctx, filled, tmp_
     result = create_backup(ctx, backup)
     with zipfile.ZipFile(backup) as zf:
         manifest = json.loads(zf.read("manifest.json"))
-    assert manifest["tables"]["clients"] == 2 and manifest["files"]["accountdesk.sqlite3"]["sha256"] == result.sha256
+    assert (
+        manifest["tables"]["clients"] == 2
+        and manifest["files"]["accountdesk.sqlite3"]["sha256"] == result.sha256
+    )
     assert manifest["alembic_revision"] and manifest["schema_version"] >= 1
     target = tmp_path / "new-laptop"
     restore_backup(backup, target)

@@ -68,7 +68,12 @@ def test_gbk_csv_as_excel_saves_it_imports_every_client_with_outbox_entries(ctx,
     assert after[0] - before[0] == 3 and after[2] - before[2] == 3  # one outbox entry per row
     with ctx.read() as s:
         row = s.scalar(select(Client).where(Client.name == "上海护航科技有限公司"))
-        assert (row.uscc, row.tier, row.employees, str(row.contract_renewal_date)) == (uscc(1), "key", 1200, "2026-12-31")
+        assert (row.uscc, row.tier, row.employees, str(row.contract_renewal_date)) == (
+            uscc(1),
+            "key",
+            1200,
+            "2026-12-31",
+        )
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
@@ -79,7 +84,14 @@ def test_utf8_with_and_without_bom_is_detected(ctx, tmp_path, encoding):
 
 
 def test_english_headers_and_manual_mapping_override(ctx, tmp_path):
-    path = excel_csv(tmp_path / "c.csv", [["Company", "Credit code", "Region", "Remarks"], ["Acme Trading Co., Ltd.", uscc(5), "Shanghai", "x"]], "utf-8")
+    path = excel_csv(
+        tmp_path / "c.csv",
+        [
+            ["Company", "Credit code", "Region", "Remarks"],
+            ["Acme Trading Co., Ltd.", uscc(5), "Shanghai", "x"],
+        ],
+        "utf-8",
+    )
     plan = plan_import(ctx, path, "clients")
     assert plan.mapping == {"Company": "name", "Credit code": "uscc", "Region": None, "Remarks": None}
     plan = plan_import(ctx, path, "clients", mapping={"Region": "city", "D": "description"})
@@ -116,7 +128,9 @@ def test_xlsx_with_title_rows_and_merged_cells_finds_the_header_and_fills_merged
     assert (plan.total, plan.new, plan.rejected_rows) == (4, 4, 0), plan.rejected
     run_import(ctx, plan)
     with ctx.read() as s:
-        rows = s.execute(select(Contact.name, Contact.mobile, Client.name).join(Client, Client.id == Contact.client_id)).all()
+        rows = s.execute(
+            select(Contact.name, Contact.mobile, Client.name).join(Client, Client.id == Contact.client_id)
+        ).all()
     assert sorted(rows) == sorted(
         [
             ("张伟", "+8613800138000", "上海护航科技有限公司"),
@@ -128,7 +142,10 @@ def test_xlsx_with_title_rows_and_merged_cells_finds_the_header_and_fills_merged
 
 
 def test_rejected_rows_are_reported_with_row_field_and_reason_and_nothing_is_written(ctx, tmp_path):
-    rows = CLIENT_ROWS + [["", uscc(9), "", "", "", "", ""], ["坏代码公司", "91310000ABC", "", "", "", "-5", ""]]
+    rows = CLIENT_ROWS + [
+        ["", uscc(9), "", "", "", "", ""],
+        ["坏代码公司", "91310000ABC", "", "", "", "-5", ""],
+    ]
     path = excel_csv(tmp_path / "c.csv", rows)
     plan = plan_import(ctx, path)
     assert plan.rejected_rows == 2
@@ -146,7 +163,9 @@ def test_rejected_rows_are_reported_with_row_field_and_reason_and_nothing_is_wri
 
 
 def test_duplicates_by_credit_code_and_normalised_name_can_be_skipped_or_merged(ctx, tmp_path):
-    first = clients.create_client(ctx, name="上海护航科技有限公司", uscc=uscc(1), city="上海", industry="制造")
+    first = clients.create_client(
+        ctx, name="上海护航科技有限公司", uscc=uscc(1), city="上海", industry="制造"
+    )
     second = clients.create_client(ctx, name="ＡＢＣ Trading Co., Ltd.")
     rows = [
         ["客户名称", "统一社会信用代码", "行业", "城市", "地址"],
@@ -164,7 +183,9 @@ def test_duplicates_by_credit_code_and_normalised_name_can_be_skipped_or_merged(
     plan = plan_import(ctx, path)  # again: the new client is now in the store
     merged = run_import(ctx, plan, {2: "merge"})
     assert merged.merged == 1
-    in_file = excel_csv(tmp_path / "d.csv", [["客户名称", "城市"], ["又一家有限公司", ""], ["又一家股份有限公司", "杭州"]])
+    in_file = excel_csv(
+        tmp_path / "d.csv", [["客户名称", "城市"], ["又一家有限公司", ""], ["又一家股份有限公司", "杭州"]]
+    )
     result = run_import(ctx, plan_import(ctx, in_file), "merge")  # the second row fills the first
     assert (result.created, result.merged) == (1, 1)
     with ctx.read() as s:
@@ -181,7 +202,10 @@ def test_contacts_duplicates_by_mobile(ctx, tmp_path):
     from accountdesk.services import records
 
     records.create_record(ctx, "contact", {"name": "张伟", "mobile": "13800138000"}, client_id=cid)
-    path = excel_csv(tmp_path / "p.csv", [["客户", "姓名", "手机"], ["护航科技", "张 伟", ""], ["护航科技", "Zhang Wei", "138 0013 8000"]])
+    path = excel_csv(
+        tmp_path / "p.csv",
+        [["客户", "姓名", "手机"], ["护航科技", "张 伟", ""], ["护航科技", "Zhang Wei", "138 0013 8000"]],
+    )
     plan = plan_import(ctx, path, "contacts")
     assert [(r.row, r.reason) for r in plan.duplicates] == [(2, "name"), (3, "mobile")]
 
@@ -253,14 +277,21 @@ def test_contacts_link_by_credit_code_or_into_a_given_client_and_report_progress
     b = clients.create_client(ctx, name="远景医疗")
     path = excel_csv(
         tmp_path / "p.csv",
-        [["统一社会信用代码", "姓名", "职务"], [uscc(1), "张伟", "总经理"], [uscc(2), "李娜", ""], ["", "王强", ""]],
+        [
+            ["统一社会信用代码", "姓名", "职务"],
+            [uscc(1), "张伟", "总经理"],
+            [uscc(2), "李娜", ""],
+            ["", "王强", ""],
+        ],
     )
     plan = plan_import(ctx, path, "contacts")
     assert plan.mapping["统一社会信用代码"] == "client_uscc"
     assert [r.row for r in plan.rows if r.status == "new"] == [2]
     assert {(r.row, r.field) for r in plan.rejected} == {(3, "client_uscc"), (4, "client")}
     seen = []
-    result = run_import(ctx, plan, progress=lambda done, total: seen.append((done, total)), skip_rejected=True)
+    result = run_import(
+        ctx, plan, progress=lambda done, total: seen.append((done, total)), skip_rejected=True
+    )
     assert result.created == 1 and seen[-1] == (1, 1)
     # from a client's workspace: every row goes to that client, no client column needed
     path = excel_csv(tmp_path / "q.csv", [["姓名", "手机"], ["赵敏", "13900139001"], ["钱进", ""]])
@@ -278,7 +309,10 @@ def test_imported_rows_and_outbox_entries_are_the_same_as_created_one_by_one(ctx
 
     values = {"name": "逐条新建有限公司", "city": "上海", "tier": "key", "employees": 12}
     one = clients.create_client(ctx, **values)
-    path = excel_csv(tmp_path / "c.csv", [["客户名称", "城市", "客户等级", "员工人数"], ["批量导入有限公司", "上海", "key", "12"]])
+    path = excel_csv(
+        tmp_path / "c.csv",
+        [["客户名称", "城市", "客户等级", "员工人数"], ["批量导入有限公司", "上海", "key", "12"]],
+    )
     (imported,) = run_import(ctx, plan_import(ctx, path)).created_ids
     with ctx.read() as s:
         a, b = s.get(Client, one), s.get(Client, imported)
@@ -310,7 +344,9 @@ def test_old_xls_and_a_workbook_that_unpacks_too_large_are_refused(ctx, tmp_path
     from accountdesk.io import csv_excel
 
     xls = tmp_path / "old.xls"
-    xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)  # an OLE2 header, as Excel 97-2003 writes
+    xls.write_bytes(
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512
+    )  # an OLE2 header, as Excel 97-2003 writes
     with pytest.raises(ValidationError) as err:
         plan_import(ctx, xls)
     assert ".xlsx" in err.value.message
@@ -341,10 +377,16 @@ def test_a_plan_without_a_required_column_is_made_for_the_mapping_editor(ctx, tm
 def _index_and_triggers(ctx):
     """The search index rows (without their ids) and the schema of the index's triggers."""
     with ctx.read() as s:
-        rows = sorted(s.connection().exec_driver_sql(
-            "SELECT entity, row_id, client_id, label, name_doc, body_doc, sort_key, confidential FROM search_rows"
-        ).all())
-        triggers = sorted(s.connection().exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all())
+        rows = sorted(
+            s.connection()
+            .exec_driver_sql(
+                "SELECT entity, row_id, client_id, label, name_doc, body_doc, sort_key, confidential FROM search_rows"
+            )
+            .all()
+        )
+        triggers = sorted(
+            s.connection().exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all()
+        )
     return rows, triggers
 
 
@@ -365,7 +407,13 @@ def test_a_large_import_is_found_by_search_and_syncs_like_any_other(ctx, tmp_pat
     ws = wb.create_sheet("联系人")
     ws.append(["客户名称", "姓名", "手机"])
     for i in range(n):
-        ws.append(["杭州护航科技有限公司" if i == 700 else f"测试客户{i:05d}有限公司", "曾小贤" if i == 700 else f"联系人{i}", f"139{i:08d}"])
+        ws.append(
+            [
+                "杭州护航科技有限公司" if i == 700 else f"测试客户{i:05d}有限公司",
+                "曾小贤" if i == 700 else f"联系人{i}",
+                f"139{i:08d}",
+            ]
+        )
     path = tmp_path / "big.xlsx"
     wb.save(path)
     _rows, triggers = _index_and_triggers(ctx)
@@ -377,12 +425,16 @@ def test_a_large_import_is_found_by_search_and_syncs_like_any_other(ctx, tmp_pat
     assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (n, n, 2 * n)
     with ctx.read() as s:
         ids = set(made.created_ids) | set(people.created_ids)
-        entries = s.execute(select(OutboxEntry.row_id, OutboxEntry.op).where(OutboxEntry.row_id.in_(ids))).all()
+        entries = s.execute(
+            select(OutboxEntry.row_id, OutboxEntry.op).where(OutboxEntry.row_id.in_(ids))
+        ).all()
         assert sorted(e.row_id for e in entries) == sorted(ids) and {e.op for e in entries} == {"create"}
 
     hz = made.created_ids[700]
     for query in ("杭州护航", "hangzhouhuhang", "hzhhkj", "huhangkeji"):
-        assert [(h.entity, h.row_id) for h in search(ctx, query) if h.entity == "client"] == [("client", hz)], query
+        assert [(h.entity, h.row_id) for h in search(ctx, query) if h.entity == "client"] == [
+            ("client", hz)
+        ], query
     for query in ("曾小贤", "zengxiaoxian", "zxx", "13900000700"):
         hits = [h for h in search(ctx, query) if h.entity == "contact"]
         assert [(h.client_id, h.label) for h in hits] == [(hz, "曾小贤")], query
@@ -446,7 +498,7 @@ _STRINGS = [
     "<t/>",
     '<t xml:space="preserve">  前后有空格  </t>',
     "<r><t>远景</t></r><r><rPr><b/></rPr><t>医疗</t></r>",
-    "<t>张三</t><rPh sb=\"0\" eb=\"2\"><t>ちょうさん</t></rPh><phoneticPr fontId=\"1\"/>",
+    '<t>张三</t><rPh sb="0" eb="2"><t>ちょうさん</t></rPh><phoneticPr fontId="1"/>',
     "<t>a_x005F_x0041_b</t>",
     "<r><t>only runs</t></r>",
 ]
@@ -457,9 +509,11 @@ def _handmade_workbook(path) -> None:
     shared strings (as Excel writes them) and once inline (as openpyxl writes them)."""
     cells = []
     for i, s in enumerate(_STRINGS):
-        cells.append(f'<row r="{i + 1}"><c r="A{i + 1}" t="s"><v>{i}</v></c>'
-                     f'<c r="B{i + 1}" t="inlineStr"><is>{s}</is></c><c t="inlineStr" s="0"><is>{s}</is></c>'
-                     f'<c r="D{i + 1}"><v>{i}.5</v></c></row>')
+        cells.append(
+            f'<row r="{i + 1}"><c r="A{i + 1}" t="s"><v>{i}</v></c>'
+            f'<c r="B{i + 1}" t="inlineStr"><is>{s}</is></c><c t="inlineStr" s="0"><is>{s}</is></c>'
+            f'<c r="D{i + 1}"><v>{i}.5</v></c></row>'
+        )
     files = {
         "[Content_Types].xml": f'<Types xmlns="{_PKG}/content-types">'
         '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
@@ -476,9 +530,10 @@ def _handmade_workbook(path) -> None:
         f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
         f'<Relationship Id="rId2" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
         "xl/sharedStrings.xml": f'<sst xmlns="{_MAIN}" count="{len(_STRINGS)}" uniqueCount="{len(_STRINGS)}">'
-        + "".join(f"<si>{s}</si>" for s in _STRINGS) + "</sst>",
+        + "".join(f"<si>{s}</si>" for s in _STRINGS)
+        + "</sst>",
         "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{_MAIN}"><dimension ref="A1:D{len(_STRINGS)}"/>'
-        f'<sheetData>{"".join(cells)}</sheetData></worksheet>',
+        f"<sheetData>{''.join(cells)}</sheetData></worksheet>",
     }
     with zipfile.ZipFile(path, "w") as z:
         for name, text in files.items():
@@ -545,4 +600,12 @@ def test_repeated_phone_numbers_and_addresses_get_the_forms_verdict_on_every_row
             assert planned.status in ("new", "duplicate")  # duplicates keep their values for a merge
             assert {k: planned.values.get(k) for k in want_values} == want_values
     assert plan.rows[0].values["phone"] == plan.rows[1].values["phone"] == "+862162345678"
-    assert [r.status for r in plan.rows] == ["new", "duplicate", "duplicate", "rejected", "rejected", "rejected", "new"]
+    assert [r.status for r in plan.rows] == [
+        "new",
+        "duplicate",
+        "duplicate",
+        "rejected",
+        "rejected",
+        "rejected",
+        "new",
+    ]

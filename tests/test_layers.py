@@ -32,7 +32,10 @@ def test_the_ui_never_imports_sqlalchemy():
     assert offenders == []
 
 
-@pytest.mark.skipif(shutil.which("lint-imports") is None and not (Path(sys.executable).parent / "lint-imports").exists(), reason="import-linter not installed")
+@pytest.mark.skipif(
+    shutil.which("lint-imports") is None and not (Path(sys.executable).parent / "lint-imports").exists(),
+    reason="import-linter not installed",
+)
 def test_import_linter_contracts_hold():
     exe = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
     result = subprocess.run([exe], cwd=PKG.parent, capture_output=True, text=True)

@@ -25,7 +25,9 @@ def revision_of(path: Path) -> str | None:
 
 def client_names(path: Path) -> list[str]:
     with sqlite3.connect(path) as conn:
-        names = [r[0] for r in conn.execute("SELECT name FROM clients WHERE deleted_at IS NULL ORDER BY name")]
+        names = [
+            r[0] for r in conn.execute("SELECT name FROM clients WHERE deleted_at IS NULL ORDER BY name")
+        ]
     conn.close()
     return names
 

@@ -80,9 +80,17 @@ def test_a_rule_failing_after_rows_were_added_rolls_everything_back(ctx):
             assert session.scalar(select(func.count()).select_from(OutboxEntry)) == before + 2
             # a recusal violation raised by a rule after those rows were added
             records.create_in(
-                ctx, session, writer, "feedback",
-                {"kind": "complaint", "subject": "x", "received_at": ctx.now(),
-                 "involved_user_ids": [ctx.actor.id], "handler_id": ctx.actor.id},
+                ctx,
+                session,
+                writer,
+                "feedback",
+                {
+                    "kind": "complaint",
+                    "subject": "x",
+                    "received_at": ctx.now(),
+                    "involved_user_ids": [ctx.actor.id],
+                    "handler_id": ctx.actor.id,
+                },
                 client_id=client.id,
             )
     assert info.value.field == "handler_id"

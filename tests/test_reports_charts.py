@@ -24,8 +24,13 @@ def markers(drawing) -> list[tuple[str, float, float]]:
 
 def test_five_equal_series_have_distinct_markers_apart_from_each_other():
     same = [4, 4, 5]
-    d = line_chart(["2025-06", "2025-12", "2026-06"], [same] * 5, ["Overall", "Service", "Response", "Expertise", "Relationship"],
-                   x_title="Survey date", y_title="Score")
+    d = line_chart(
+        ["2025-06", "2025-12", "2026-06"],
+        [same] * 5,
+        ["Overall", "Service", "Response", "Expertise", "Relationship"],
+        x_title="Survey date",
+        y_title="Score",
+    )
     points = markers(d)[:-5]  # the last five are the legend's
     assert len(points) == 15
     assert len({kind for kind, _x, _y in points}) == 5  # one shape per series

@@ -13,8 +13,24 @@ def contact(cid: str, name: str, boss: str | None = None, *, left: bool = False)
     import datetime as dt
 
     return ContactInfo(
-        cid, name, "经理", None, "user", None, 5, "neutral", None, boss, None, None, None, None, None, False,
-        dt.date(2025, 1, 1) if left else None, None,
+        cid,
+        name,
+        "经理",
+        None,
+        "user",
+        None,
+        5,
+        "neutral",
+        None,
+        boss,
+        None,
+        None,
+        None,
+        None,
+        None,
+        False,
+        dt.date(2025, 1, 1) if left else None,
+        None,
     )
 
 
@@ -32,7 +48,13 @@ def names_in(drawing) -> set[str]:
 
 
 def test_reports_hang_under_their_manager_and_everyone_is_drawn():
-    people = [contact("a", "陈总"), contact("b", "张部长", "a"), contact("c", "王工", "b"), contact("d", "李工", "b"), contact("e", "赵会计", "a")]
+    people = [
+        contact("a", "陈总"),
+        contact("b", "张部长", "a"),
+        contact("c", "王工", "b"),
+        contact("d", "李工", "b"),
+        contact("e", "赵会计", "a"),
+    ]
     (root,) = build_forest(people)
     assert root.contact.name == "陈总"
     assert sorted(c.contact.name for c in root.children) == ["张部长", "赵会计"]

@@ -22,7 +22,9 @@ from accountdesk.services import records
 from accountdesk.services.context import open_profile
 from accountdesk.services.demo import generate_demo
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed"
+)
 
 REFERENCE = dt.date(2026, 3, 16)
 BIG_FEES = 150_253_000  # one client of a big portfolio: the fee total needs eleven digits
@@ -46,9 +48,18 @@ def demo(tmp_path_factory):
 def pdftotext(path: Path, *, layout: bool = False) -> list[str]:
     """The text of each page."""
     out = []
-    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout)[1])
+    pages = int(
+        re.search(
+            r"Pages:\s+(\d+)",
+            subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout,
+        )[1]
+    )
     for page in range(1, pages + 1):
-        args = ["pdftotext", "-f", str(page), "-l", str(page), "-enc", "UTF-8"] + (["-layout"] if layout else []) + [str(path), "-"]
+        args = (
+            ["pdftotext", "-f", str(page), "-l", str(page), "-enc", "UTF-8"]
+            + (["-layout"] if layout else [])
+            + [str(path), "-"]
+        )
         out.append(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
     return out
 
@@ -112,8 +123,12 @@ def test_portfolio_figures_words_and_pyramid_read_back_whole(demo, tmp_path):
         text = "\n".join(pages)
         # the fee total of the cover tile, on one line, in both languages
         with demo.read() as s:
-            total = sum(c.annual_fees or 0 for c in s.query(Client).filter(Client.deleted_at.is_(None),
-                                                                           Client.status.not_in(["prospect", "lost"])))
+            total = sum(
+                c.annual_fees or 0
+                for c in s.query(Client).filter(
+                    Client.deleted_at.is_(None), Client.status.not_in(["prospect", "lost"])
+                )
+            )
         assert total > 100_000_000
         assert f"¥{total:,}" in pages[0], lang
         if lang == "en":
@@ -125,7 +140,12 @@ def test_portfolio_figures_words_and_pyramid_read_back_whole(demo, tmp_path):
             assert sum(layers) == int(pyramid.group(2))
             layout = "\n".join(pdftotext(path, layout=True))
             by_tier = re.search(r"By tier\n(.*?)By region", layout, re.S).group(1)
-            table = {m[0]: int(m[1]) for m in re.findall(r"^\s*(Strategic client|Key client|Standard client)\s+(\d+)", by_tier, re.M)}
+            table = {
+                m[0]: int(m[1])
+                for m in re.findall(
+                    r"^\s*(Strategic client|Key client|Standard client)\s+(\d+)", by_tier, re.M
+                )
+            }
             assert list(table.values()) == layers
             assert sum(table.values()) == int(pyramid.group(2))
         # no "… and N more." alone at the top of a page
@@ -136,8 +156,13 @@ def test_portfolio_figures_words_and_pyramid_read_back_whole(demo, tmp_path):
 
 def test_dossiers_keep_words_emails_and_figures_whole(demo, tmp_path):
     with demo.read() as s:
-        ids = [c.id for c in s.query(Client).filter(Client.deleted_at.is_(None)).order_by(Client.name).limit(8)]
-        emails = {e for (e,) in s.query(Contact.email).filter(Contact.client_id.in_(ids), Contact.email.is_not(None))}
+        ids = [
+            c.id for c in s.query(Client).filter(Client.deleted_at.is_(None)).order_by(Client.name).limit(8)
+        ]
+        emails = {
+            e
+            for (e,) in s.query(Contact.email).filter(Contact.client_id.in_(ids), Contact.email.is_not(None))
+        }
     assert len(emails) > 5
     for lang in ("en", "zh_CN"):
         set_language(lang)
@@ -160,7 +185,13 @@ def test_the_external_dossier_leaves_out_the_contacts_personal_data(demo, tmp_pa
     """Printed through the command line, as a person would: the internal copy has the contacts'
     mobiles and WeChat ids and the annual fees, the external copy none of them."""
     with demo.read() as s:
-        ids = [c.id for c in s.query(Client).filter(Client.deleted_at.is_(None), Client.status == "active").order_by(Client.name).limit(5)]
+        ids = [
+            c.id
+            for c in s.query(Client)
+            .filter(Client.deleted_at.is_(None), Client.status == "active")
+            .order_by(Client.name)
+            .limit(5)
+        ]
         people = s.query(Contact).filter(Contact.client_id.in_(ids), Contact.deleted_at.is_(None)).all()
         mobiles = {digits(c.mobile)[-11:] for c in people if c.mobile}  # printed without +86
         wechats = {c.wechat for c in people if c.wechat}
@@ -171,7 +202,24 @@ def test_the_external_dossier_leaves_out_the_contacts_personal_data(demo, tmp_pa
     texts = {}
     for audience in ("internal", "external"):
         out = tmp_path / f"{audience}.pdf"
-        assert cli_main(["--data-dir", data_dir, "--lang", "zh_CN", "dossier", *ids, "--audience", audience, "--out", str(out), "--json"]) == 0
+        assert (
+            cli_main(
+                [
+                    "--data-dir",
+                    data_dir,
+                    "--lang",
+                    "zh_CN",
+                    "dossier",
+                    *ids,
+                    "--audience",
+                    audience,
+                    "--out",
+                    str(out),
+                    "--json",
+                ]
+            )
+            == 0
+        )
         assert '"pages"' in capsys.readouterr().out
         texts[audience] = "\n".join(pdftotext(out))
     internal, external = (digits(texts[a]) for a in ("internal", "external"))
@@ -184,7 +232,21 @@ def test_the_external_dossier_leaves_out_the_contacts_personal_data(demo, tmp_pa
     # the phones and e-mails of the office stay: the copy still says whom to call
     assert emails and any(e in texts["external"] for e in emails)
     # a bad audience is bad input naming the field
-    assert cli_main(["--data-dir", data_dir, "dossier", ids[0], "--audience", "public", "--out", str(tmp_path / "x.pdf")]) == 2
+    assert (
+        cli_main(
+            [
+                "--data-dir",
+                data_dir,
+                "dossier",
+                ids[0],
+                "--audience",
+                "public",
+                "--out",
+                str(tmp_path / "x.pdf"),
+            ]
+        )
+        == 2
+    )
     assert "audience" in capsys.readouterr().err
     assert not (tmp_path / "x.pdf").exists()
 
@@ -196,25 +258,50 @@ def test_each_dossier_opens_with_a_one_page_summary(demo, tmp_path):
     from accountdesk.services.dossier import load_dossiers
 
     with demo.read() as s:
-        ids = [c.id for c in s.query(Client).filter(Client.deleted_at.is_(None)).order_by(Client.name).limit(6)]
-    new = records.create_record(demo, "client", {"name": "新建测试客户有限公司", "tier": "key", "status": "active"})
+        ids = [
+            c.id for c in s.query(Client).filter(Client.deleted_at.is_(None)).order_by(Client.name).limit(6)
+        ]
+    new = records.create_record(
+        demo, "client", {"name": "新建测试客户有限公司", "tier": "key", "status": "active"}
+    )
     ids.append(new)
     busy = ids[0]  # a client with much open: the summary still holds on one page
     for i in range(7):
-        records.create_record(demo, "feedback", {
-            "kind": "complaint", "received_at": f"2026-03-0{i + 1}T08:00:00+00:00", "severity": "high",
-            "subject": f"第{i + 1}批送检的压力表校准证书出具时间超过合同约定的五个工作日，影响客户生产线年度审核安排，要求书面说明并整改",
-        }, client_id=busy)
-        records.create_record(demo, "contact", {"name": f"联系人{i}", "title": "质量部副部长兼计量室主任", "department": "质量管理部",
-                                                "mobile": f"1380013{i:04d}", "phone": f"0512-6666{i:04d}",
-                                                "email": f"contact.person.{i}@a-rather-long-company-domain.com.cn",
-                                                "influence": 9}, client_id=busy)
+        records.create_record(
+            demo,
+            "feedback",
+            {
+                "kind": "complaint",
+                "received_at": f"2026-03-0{i + 1}T08:00:00+00:00",
+                "severity": "high",
+                "subject": f"第{i + 1}批送检的压力表校准证书出具时间超过合同约定的五个工作日，影响客户生产线年度审核安排，要求书面说明并整改",
+            },
+            client_id=busy,
+        )
+        records.create_record(
+            demo,
+            "contact",
+            {
+                "name": f"联系人{i}",
+                "title": "质量部副部长兼计量室主任",
+                "department": "质量管理部",
+                "mobile": f"1380013{i:04d}",
+                "phone": f"0512-6666{i:04d}",
+                "email": f"contact.person.{i}@a-rather-long-company-domain.com.cn",
+                "influence": 9,
+            },
+            client_id=busy,
+        )
     path = tmp_path / "d.pdf"
     result = render_dossiers(demo, ids, path, workers=1)
     pages = pdftotext(path)
     assert len(pages) == result.pages
     dossiers = load_dossiers(demo, ids)
-    starts = [i for i, page in enumerate(pages) if "Client dossier" in page and "AccountDesk · key-account management" in page]
+    starts = [
+        i
+        for i, page in enumerate(pages)
+        if "Client dossier" in page and "AccountDesk · key-account management" in page
+    ]
     assert len(starts) == len(ids)
     for d, start, end in zip(dossiers, starts, starts[1:] + [len(pages)], strict=True):
         summary = pages[start + 1]

@@ -51,7 +51,10 @@ def test_without_visits_due_counts_from_the_relationship_start(ctx, client, cloc
     plans = _by_kind(ctx, client)
     # Relationship since 2025-06-01; today is 2026-03-16.
     assert plans["return_visit"].due == dt.date(2025, 7, 1)
-    assert plans["return_visit"].overdue and plans["return_visit"].days_overdue == (dt.date(2026, 3, 16) - dt.date(2025, 7, 1)).days
+    assert (
+        plans["return_visit"].overdue
+        and plans["return_visit"].days_overdue == (dt.date(2026, 3, 16) - dt.date(2025, 7, 1)).days
+    )
     assert plans["executive_meeting"].due == dt.date(2025, 9, 1)
     assert plans["improvement_review"].due == dt.date(2026, 6, 1)
     assert not plans["improvement_review"].overdue
@@ -74,7 +77,9 @@ def test_next_due_follows_the_last_completed_visit_of_that_kind(ctx, client):
 
 
 def test_plan_start_sets_the_first_due_date(ctx, client):
-    plan = visits.create_visit_plan(ctx, client, "custom", 2, title="技术交流会", starts_on=dt.date(2026, 4, 1))
+    plan = visits.create_visit_plan(
+        ctx, client, "custom", 2, title="技术交流会", starts_on=dt.date(2026, 4, 1)
+    )
     status = {s.plan_id: s for s in scheduling.plan_statuses(ctx, client)}[plan]
     assert status.due == dt.date(2026, 4, 1) and not status.overdue
     # A visit held long before the start does not pull the due date before it.
@@ -88,7 +93,9 @@ def test_a_planned_visit_counts_as_scheduled(ctx, client):
     visits.create_visit(ctx, client, kind="return_visit", planned_start=at(2026, 1, 5), status="done")
     before = _by_kind(ctx, client)["return_visit"]
     assert before.overdue and before.scheduled is None
-    planned = visits.create_visit(ctx, client, kind="return_visit", planned_start=at(2026, 3, 20), status="planned")
+    planned = visits.create_visit(
+        ctx, client, kind="return_visit", planned_start=at(2026, 3, 20), status="planned"
+    )
     after = _by_kind(ctx, client)["return_visit"]
     assert after.due == dt.date(2026, 2, 5)
     assert after.scheduled == dt.date(2026, 3, 20) and after.scheduled_visit_id == planned

@@ -23,7 +23,9 @@ def _user(ctx, username, role):
 def book(ctx):
     """A small client book."""
     ids = {
-        "huhang": clients.create_client(ctx, name="护航科技服务有限公司", short_name="护航科技", province="广东省"),
+        "huhang": clients.create_client(
+            ctx, name="护航科技服务有限公司", short_name="护航科技", province="广东省"
+        ),
         "huawei": clients.create_client(ctx, name="华为技术有限公司", province="广东省", tier="strategic"),
         "bank": clients.create_client(ctx, name="重庆银行股份有限公司", province="重庆市", tier="key"),
         "acme": clients.create_client(ctx, name="Acme Trading", province="上海市"),
@@ -31,11 +33,20 @@ def book(ctx):
     ids["xiaoming"] = records.create_record(
         ctx,
         "contact",
-        {"name": "王晓明", "title": "采购经理", "mobile": "13912345678", "email": "wang.xm@acme-trading.com", "notes": "喜欢周二上午开会"},
+        {
+            "name": "王晓明",
+            "title": "采购经理",
+            "mobile": "13912345678",
+            "email": "wang.xm@acme-trading.com",
+            "notes": "喜欢周二上午开会",
+        },
         client_id=ids["acme"],
     )
     ids["note"] = records.create_record(
-        ctx, "service_note", {"category": "交付", "text": "报告必须在每周五下午三点前送达质量部"}, client_id=ids["bank"]
+        ctx,
+        "service_note",
+        {"category": "交付", "text": "报告必须在每周五下午三点前送达质量部"},
+        client_id=ids["bank"],
     )
     return ids
 
@@ -46,9 +57,22 @@ def _found(ctx, query):
 
 @pytest.mark.parametrize(
     "query",
-    ["hhkj", "hu hang", "huhang", "护航", "HuHang", "护航科技服务", "hu hang ke ji", "kjfw",
-     # mixed full syllables and initials
-     "huhkj", "hhang", "hu hang kj", "kejifw", "hangkj"],
+    [
+        "hhkj",
+        "hu hang",
+        "huhang",
+        "护航",
+        "HuHang",
+        "护航科技服务",
+        "hu hang ke ji",
+        "kjfw",
+        # mixed full syllables and initials
+        "huhkj",
+        "hhang",
+        "hu hang kj",
+        "kejifw",
+        "hangkj",
+    ],
 )
 def test_chinese_and_pinyin_find_the_client(ctx, book, query):
     assert ("client", book["huhang"]) in _found(ctx, query)
@@ -77,7 +101,17 @@ def test_heteronym_reading_of_bank_is_indexed(ctx, book):
 
 def test_contact_given_name_phone_email_and_notes(ctx, book):
     contact = ("contact", book["xiaoming"])
-    for query in ("晓明", "xiaoming", "wxm", "王晓明", "139 1234 5678", "12345678", "wang.xm", "ACME-TRADING.COM", "周二上午"):
+    for query in (
+        "晓明",
+        "xiaoming",
+        "wxm",
+        "王晓明",
+        "139 1234 5678",
+        "12345678",
+        "wang.xm",
+        "ACME-TRADING.COM",
+        "周二上午",
+    ):
         assert contact in _found(ctx, query), query
     hit = next(h for h in S.search(ctx, "晓明") if h.row_id == book["xiaoming"])
     assert hit.client_id == book["acme"] and hit.client_name == "Acme Trading"
@@ -88,7 +122,9 @@ def test_contact_given_name_phone_email_and_notes(ctx, book):
 
 def test_service_notes_are_found_and_hidden_from_field_staff_when_confidential(ctx, book):
     assert ("service_note", book["note"]) in _found(ctx, "周五下午")
-    secret = records.create_record(ctx, "service_note", {"text": "董事长不喝咖啡", "confidential": True}, client_id=book["bank"])
+    secret = records.create_record(
+        ctx, "service_note", {"text": "董事长不喝咖啡", "confidential": True}, client_id=book["bank"]
+    )
     field_user = _user(ctx, "li", "field")
     records.create_record(ctx, "client_team_member", {"user_id": field_user}, client_id=book["bank"])
     assert ("service_note", secret) in _found(ctx, "喝咖啡")
@@ -146,10 +182,27 @@ def test_rows_written_with_plain_sql_are_indexed(ctx, book):
     now = dt.datetime(2026, 3, 1)
     with ctx.store.write() as session:
         session.execute(
-            insert(Client).values(id=cid, client_id=cid, name="远航物流集团", tier="key", status="active", tags=[], created_at=now, updated_at="x")
+            insert(Client).values(
+                id=cid,
+                client_id=cid,
+                name="远航物流集团",
+                tier="key",
+                status="active",
+                tags=[],
+                created_at=now,
+                updated_at="x",
+            )
         )
         session.execute(
-            insert(Contact).values(id=kid, client_id=cid, name="赵敏", mobile="+8618611112222", created_at=now, updated_at="x", is_primary=False)
+            insert(Contact).values(
+                id=kid,
+                client_id=cid,
+                name="赵敏",
+                mobile="+8618611112222",
+                created_at=now,
+                updated_at="x",
+                is_primary=False,
+            )
         )
     assert ("client", cid) in _found(ctx, "yhwl")
     assert ("contact", kid) in _found(ctx, "赵敏")
@@ -166,9 +219,27 @@ def test_rows_written_with_plain_sql_are_indexed(ctx, book):
     # An upsert (INSERT OR REPLACE) and a hard delete.
     nid = new_id()
     with ctx.store.write() as session:
-        session.execute(insert(ServiceNote).values(id=nid, client_id=cid, text="仓库夜班联系老周", created_at=now, updated_at="x", confidential=False))
         session.execute(
-            insert(ServiceNote).prefix_with("OR REPLACE").values(id=nid, client_id=cid, text="仓库夜班联系老孙", created_at=now, updated_at="y", confidential=False)
+            insert(ServiceNote).values(
+                id=nid,
+                client_id=cid,
+                text="仓库夜班联系老周",
+                created_at=now,
+                updated_at="x",
+                confidential=False,
+            )
+        )
+        session.execute(
+            insert(ServiceNote)
+            .prefix_with("OR REPLACE")
+            .values(
+                id=nid,
+                client_id=cid,
+                text="仓库夜班联系老孙",
+                created_at=now,
+                updated_at="y",
+                confidential=False,
+            )
         )
     assert _found(ctx, "老周") == set()
     assert ("service_note", nid) in _found(ctx, "老孙")
@@ -196,9 +267,13 @@ def test_a_raw_sqlite_connection_of_the_store_keeps_the_index(ctx, book):
 def test_rebuild_gives_the_same_index_as_the_triggers(ctx, book):
     def snapshot():
         with ctx.store.read() as session:
-            rows = session.connection().exec_driver_sql(
-                "SELECT entity, row_id, client_id, label, name_doc, body_doc, sort_key FROM search_rows ORDER BY row_id"
-            ).all()
+            rows = (
+                session.connection()
+                .exec_driver_sql(
+                    "SELECT entity, row_id, client_id, label, name_doc, body_doc, sort_key FROM search_rows ORDER BY row_id"
+                )
+                .all()
+            )
         return [tuple(r) for r in rows]
 
     before = snapshot()
@@ -222,8 +297,24 @@ def test_fts_integrity_after_changes(ctx, book):
 
 @pytest.fixture
 def many(ctx):
-    names = ["张三贸易", "李四科技", "王五物流", "赵六能源", "阿里云计算", "百度在线", "Zeta Labs", "alpha works",
-             "中国银行", "招商银行", "宁德时代", "比亚迪汽车", "长沙银行", "重庆啤酒", "安徽合力", "Beta Co"]
+    names = [
+        "张三贸易",
+        "李四科技",
+        "王五物流",
+        "赵六能源",
+        "阿里云计算",
+        "百度在线",
+        "Zeta Labs",
+        "alpha works",
+        "中国银行",
+        "招商银行",
+        "宁德时代",
+        "比亚迪汽车",
+        "长沙银行",
+        "重庆啤酒",
+        "安徽合力",
+        "Beta Co",
+    ]
     tiers = ["strategic", "key", "standard"]
     provinces = ["广东省", "浙江省", None, "江苏省"]
     ids = []
@@ -263,10 +354,15 @@ def test_sort_orders(ctx, many):
     names = [r.name for r in S.list_clients_page(ctx, sort="name", limit=None).rows]
     # Pinyin order, Latin names among them: 阿(a) < alpha < 安(an) < 百(bai) < Beta < 比(bi) ...
     assert names[:6] == ["阿里云计算", "alpha works", "安徽合力", "百度在线", "Beta Co", "比亚迪汽车"]
-    assert names.index("长沙银行") < names.index("重庆啤酒") < names.index("李四科技") < names.index("招商银行")
+    assert (
+        names.index("长沙银行") < names.index("重庆啤酒") < names.index("李四科技") < names.index("招商银行")
+    )
     tiers = [r.tier for r in S.list_clients_page(ctx, sort="tier", limit=None).rows]
     assert tiers == sorted(tiers, key=["strategic", "key", "standard"].index)
-    dates = [r.contract_renewal_date for r in S.list_clients_page(ctx, sort="contract_renewal_date", limit=None).rows]
+    dates = [
+        r.contract_renewal_date
+        for r in S.list_clients_page(ctx, sort="contract_renewal_date", limit=None).rows
+    ]
     known = [d for d in dates if d is not None]
     assert known == sorted(known) and dates[-len(known) - 1 :][0] is not None and dates[-1] is None
     provinces = [r.province for r in S.list_clients_page(ctx, sort="province", limit=None).rows]
@@ -281,7 +377,9 @@ def test_filters_and_counts(ctx, many):
     assert rows and all(r.tier == "strategic" and r.province in ("广东省", "江苏省") for r in rows)
     assert S.count_clients(ctx, filters=f) == len(rows)
     assert S.count_clients(ctx, search="银行") == 3
-    assert S.count_clients(ctx, search="银行", filters=S.ClientFilter(tiers=("strategic",))) == 2  # 招商银行, 长沙银行
+    assert (
+        S.count_clients(ctx, search="银行", filters=S.ClientFilter(tiers=("strategic",))) == 2
+    )  # 招商银行, 长沙银行
     options = S.filter_options(ctx)
     assert options["provinces"] == ["广东省", "江苏省", "浙江省"]  # pinyin order: guang, jiang, zhe
     assert [name for _id, name in options["owners"]] == [ctx.actor.display_name]
@@ -289,7 +387,12 @@ def test_filters_and_counts(ctx, many):
 
 
 def test_risk_filter_and_row_risk_kinds(ctx, many):
-    records.create_record(ctx, "risk_flag", {"kind": "payment_overdue", "raised_at": dt.datetime(2026, 3, 1, tzinfo=dt.UTC)}, client_id=many[2])
+    records.create_record(
+        ctx,
+        "risk_flag",
+        {"kind": "payment_overdue", "raised_at": dt.datetime(2026, 3, 1, tzinfo=dt.UTC)},
+        client_id=many[2],
+    )
     rows = S.list_clients_page(ctx, filters=S.ClientFilter(risk_only=True)).rows
     assert [(r.id, r.risk_kinds) for r in rows] == [(many[2], ("payment_overdue",))]
 
@@ -362,6 +465,7 @@ def test_downgrade_removes_the_index_and_leaves_a_working_file(tmp_path):
 
 def test_one_character_lists_the_clients_whose_records_contain_it(ctx, book):
     """The first keystroke: a client matches through its name, its contacts or its notes."""
+
     def listed(q):
         return {r.id for r in S.list_clients_page(ctx, search=q).rows}
 
@@ -387,7 +491,17 @@ def test_grams_are_each_words_pairs_and_last_character_in_order_without_repeats(
                 out[word[-1]] = None
         return " ".join(out)
 
-    names = ["上海护航科技有限公司", "张三", "曾小单", "ＡＢＣ Trading Co., Ltd.", "李 李李", "a", "", None, "x_y-z 1.5"]
+    names = [
+        "上海护航科技有限公司",
+        "张三",
+        "曾小单",
+        "ＡＢＣ Trading Co., Ltd.",
+        "李 李李",
+        "a",
+        "",
+        None,
+        "x_y-z 1.5",
+    ]
     bodies = ["+8613800138000", "p0@example.com", "总经理\n采购经理", "aaaa", None, ""]
     for name in names:
         for body in bodies:
@@ -412,7 +526,15 @@ def test_word_by_word_reading_equals_pypinyin_on_whole_names():
     rnd = random.Random(2026)
     chars = [chr(c) for c in pinyin_dict if 0x4E00 <= c <= 0x9FFF]
     phrases = [p for p in PHRASES_DICT if len(p) <= 4]
-    samples = ["护航科技服务有限公司", "重庆银行股份有限公司", "曾单", "长沙银行", "行长", "音乐", "朝阳区重庆路"]
+    samples = [
+        "护航科技服务有限公司",
+        "重庆银行股份有限公司",
+        "曾单",
+        "长沙银行",
+        "行长",
+        "音乐",
+        "朝阳区重庆路",
+    ]
     samples += [s[0] + g[0] for s in D.SURNAMES for g in D.GIVEN_NAMES]  # the demo's people
     samples += [b[0] + suffix for b in D.BRANDS for suffix in ("科技有限公司", "银行股份有限公司", "医院")]
     for _ in range(4000):
@@ -422,7 +544,12 @@ def test_word_by_word_reading_equals_pypinyin_on_whole_names():
         elif pick < 0.7:
             samples.append("".join(rnd.choice(chars[:4000]) for _ in range(rnd.randint(1, 10))))
         else:
-            samples.append("".join(rnd.choice(phrases) if rnd.random() < 0.5 else rnd.choice(chars) for _ in range(rnd.randint(1, 6))))
+            samples.append(
+                "".join(
+                    rnd.choice(phrases) if rnd.random() < 0.5 else rnd.choice(chars)
+                    for _ in range(rnd.randint(1, 6))
+                )
+            )
     index._han_readings.cache_clear()
     for run in samples:
         assert index._han_readings(run)[0] == tuple(lazy_pinyin(run, style=Style.NORMAL)), run

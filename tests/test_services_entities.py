@@ -38,7 +38,9 @@ def client_id(ctx) -> str:
 
 def test_record_visit_is_done_at_its_start_with_its_report(ctx, clock, client_id):
     at = clock.now() - 48 * H
-    vid = visits.record_visit(ctx, client_id, "return_visit", at, "客户对报告时效满意", client_requests="希望加急")
+    vid = visits.record_visit(
+        ctx, client_id, "return_visit", at, "客户对报告时效满意", client_requests="希望加急"
+    )
     row = records.get_record(ctx, "visit", vid)
     assert (row["status"], row["done_at"], row["outcome"]) == ("done", at, "客户对报告时效满意")
     assert row["client_requests"] == "希望加急"
@@ -46,7 +48,9 @@ def test_record_visit_is_done_at_its_start_with_its_report(ctx, clock, client_id
 
 def test_plan_then_complete_a_visit(ctx, clock, client_id):
     start = clock.now() + 24 * H
-    vid = visits.plan_visit(ctx, client_id, "executive_meeting", start, end=start + 2 * H, location="杭州总部")
+    vid = visits.plan_visit(
+        ctx, client_id, "executive_meeting", start, end=start + 2 * H, location="杭州总部"
+    )
     assert records.get_record(ctx, "visit", vid)["done_at"] is None
     # held early: done now, not at the planned start which still lies ahead
     changed = visits.complete_visit(ctx, vid, outcome="签订年度框架协议", next_steps="季度复盘")
@@ -76,7 +80,9 @@ def test_visit_attendees_must_be_contacts_of_the_client(ctx, clock, client_id):
     vid = visits.record_visit(ctx, client_id, "return_visit", clock.now() - H, attendee_contact_ids=[zhang])
     assert records.get_record(ctx, "visit", vid)["attendee_contact_ids"] == [zhang]
     with pytest.raises(ValidationError) as info:
-        visits.record_visit(ctx, client_id, "return_visit", clock.now() - H, attendee_contact_ids=[zhang, other])
+        visits.record_visit(
+            ctx, client_id, "return_visit", clock.now() - H, attendee_contact_ids=[zhang, other]
+        )
     assert info.value.field == "attendee_contact_ids"
 
 
@@ -121,7 +127,10 @@ def test_service_team_membership(ctx, client_id):
     users.create_user(ctx, "wu", "吴工", "field")
     team.add_team_member(ctx, client_id, "li", role="驻场工程师")
     team.add_team_member(ctx, client_id, "wu")
-    assert [(m["display_name"], m["role"]) for m in team.list_team(ctx, client_id)] == [("吴工", None), ("李工", "驻场工程师")]
+    assert [(m["display_name"], m["role"]) for m in team.list_team(ctx, client_id)] == [
+        ("吴工", None),
+        ("李工", "驻场工程师"),
+    ]
     assert team.remove_team_member(ctx, client_id, li)
     assert [m["username"] for m in team.list_team(ctx, client_id)] == ["wu"]
     with pytest.raises(NotFoundError):
@@ -151,8 +160,13 @@ def test_users_are_created_and_listed(ctx):
 
 def test_equipment_next_dates_are_derived(ctx, client_id):
     equipment.create_equipment(
-        ctx, client_id, "气相色谱仪", last_calibrated_on="2026-01-31", calibration_interval_months=1,
-        last_serviced_on="2025-09-15", service_interval_months=6,
+        ctx,
+        client_id,
+        "气相色谱仪",
+        last_calibrated_on="2026-01-31",
+        calibration_interval_months=1,
+        last_serviced_on="2025-09-15",
+        service_interval_months=6,
     )
     [row] = equipment.list_equipment(ctx, client_id)
     assert row["next_calibration_on"] == dt.date(2026, 2, 28)
@@ -187,7 +201,9 @@ def test_deleting_an_improvement_plan_deletes_its_items(ctx, client_id):
 
 
 def test_survey_average_and_interactions(ctx, clock, client_id):
-    surveys.create_survey(ctx, client_id, conducted_on="2026-03-01", score_service_quality=4, score_responsiveness=3)
+    surveys.create_survey(
+        ctx, client_id, conducted_on="2026-03-01", score_service_quality=4, score_responsiveness=3
+    )
     assert surveys.average_score(surveys.list_surveys(ctx, client_id)[0]) == 3.5
     zhang = contacts.create_contact(ctx, client_id, name="张三")
     interactions.log_interaction(ctx, client_id, "call", "确认送检时间", contact_ids=[zhang])
@@ -217,7 +233,13 @@ def test_client_detail_gathers_every_list(ctx, clock, client_id):
     d = detail.client_detail(ctx, client_id)
     assert d["name"] == "护航科技服务有限公司" and d["owner_name"] == ctx.actor.display_name
     assert {k: len(d[k]) for k in detail.DETAIL_LISTS} == {
-        "contacts": 2, "visits": 1, "feedback": 1, "surveys": 1, "risks": 1, "equipment": 1, "services": 1,
+        "contacts": 2,
+        "visits": 1,
+        "feedback": 1,
+        "surveys": 1,
+        "risks": 1,
+        "equipment": 1,
+        "services": 1,
         "commitments": 1,
     }
     assert d["contacts"][0]["name"] == "张三"  # the primary contact first

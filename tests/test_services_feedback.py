@@ -25,8 +25,12 @@ def get(ctx, fid):
 
 
 @pytest.mark.parametrize("kind", ["complaint", "appeal"])
-@pytest.mark.parametrize(("severity", "hours"), [("critical", 24), ("high", 48), ("medium", 120), ("low", 240), (None, 120)])
-def test_complaints_and_appeals_get_their_deadline_from_the_severity(ctx, clock, client_id, kind, severity, hours):
+@pytest.mark.parametrize(
+    ("severity", "hours"), [("critical", 24), ("high", 48), ("medium", 120), ("low", 240), (None, 120)]
+)
+def test_complaints_and_appeals_get_their_deadline_from_the_severity(
+    ctx, clock, client_id, kind, severity, hours
+):
     fid = fb.record_feedback(ctx, client_id, kind, "报告出具延误", severity=severity)
     assert get(ctx, fid)["due_at"] == clock.now() + hours * H
 
@@ -118,7 +122,9 @@ def test_escalate_due_feedback_records_synced_changes(ctx, clock, client_id):
     done = fb.escalate_due_feedback(ctx)
     assert [(e.feedback_id, e.old_level, e.new_level) for e in done] == [(fid, 0, 1)]
     with ctx.read() as s:
-        entry = s.scalars(select(OutboxEntry).where(OutboxEntry.row_id == fid).order_by(OutboxEntry.seq.desc())).first()
+        entry = s.scalars(
+            select(OutboxEntry).where(OutboxEntry.row_id == fid).order_by(OutboxEntry.seq.desc())
+        ).first()
         assert entry.op == "update"
         # escalated_at is when level 1 began (24 hours before the deadline), as the server records it
         assert entry.fields == {"escalation_level": 1, "escalated_at": "2026-03-17T09:00:00Z"}

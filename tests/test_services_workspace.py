@@ -98,7 +98,9 @@ def test_handover_moves_the_owner_and_keeps_the_history(ctx, people, two_clients
         ws.record_handover(ctx, a, people["zhao"], reason=" ")
     assert err.value.field == "reason"
     assert records.get_record(ctx, "client", a)["owner_id"] == people["li"]
-    ws.record_handover(ctx, a, people["zhao"], reason="调岗", checklist=checklist, backup_user_id=people["li"])
+    ws.record_handover(
+        ctx, a, people["zhao"], reason="调岗", checklist=checklist, backup_user_id=people["li"]
+    )
     client = records.get_record(ctx, "client", a)
     assert client["owner_id"] == people["zhao"] and client["backup_owner_id"] == people["li"]
     changes = records.list_records(ctx, "ownership_change", a)

@@ -53,7 +53,11 @@ def test_a_tier_change_offers_the_new_standard_and_keeps_hand_set_plans(ctx):
     assert {c.action for c in done} == {"add", "change"}
     plans = _plans(ctx, cid)
     assert {k: p["every_months"] for k, p in plans.items()} == {
-        "return_visit": 1, "executive_meeting": 3, "satisfaction_survey": 4, "improvement_review": 12}
+        "return_visit": 1,
+        "executive_meeting": 3,
+        "satisfaction_survey": 4,
+        "improvement_review": 12,
+    }
     # back to standard: the standard's extra cadences are retired, the hand-set one stays
     clients.update_client(ctx, cid, tier="standard")
     standards.apply_standard(ctx, cid)
@@ -81,7 +85,10 @@ def test_a_supervisor_defines_a_tiers_standard_a_manager_may_not(ctx):
     with pytest.raises(PermissionDenied):
         standards.set_standard(ctx, "standard", {"return_visit": 1})
     cid = clients.create_client(ctx, name="新客户", standard=True)
-    assert {k: p["every_months"] for k, p in _plans(ctx, cid).items()} == {"return_visit": 2, "improvement_review": 12}
+    assert {k: p["every_months"] for k, p in _plans(ctx, cid).items()} == {
+        "return_visit": 2,
+        "improvement_review": 12,
+    }
     ctx.set_actor(admin)
 
 

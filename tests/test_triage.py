@@ -27,14 +27,32 @@ def day(ctx):
     ids = {}
     ids["strategic"] = clients.create_client(ctx, name="北方重工集团", tier="strategic")
     ids["standard"] = clients.create_client(ctx, name="护航科技服务有限公司", tier="standard")
-    ids["old_complaint"] = record_feedback(ctx, ids["strategic"], "complaint", "报告数据错误", severity="medium",
-                                           received_at=at(2025, 12, 20), due_at=at(2025, 12, 25, 9), status="investigating")
-    ids["survey_plan"] = visits.create_visit_plan(ctx, ids["standard"], "satisfaction_survey", starts_on=dt.date(2025, 6, 6))
+    ids["old_complaint"] = record_feedback(
+        ctx,
+        ids["strategic"],
+        "complaint",
+        "报告数据错误",
+        severity="medium",
+        received_at=at(2025, 12, 20),
+        due_at=at(2025, 12, 25, 9),
+        status="investigating",
+    )
+    ids["survey_plan"] = visits.create_visit_plan(
+        ctx, ids["standard"], "satisfaction_survey", starts_on=dt.date(2025, 6, 6)
+    )
     ids["routine"] = [
-        visits.plan_visit(ctx, ids["standard"], "return_visit", at(2026, 3, 17 + i % 5, 9 + i % 8)) for i in range(30)
+        visits.plan_visit(ctx, ids["standard"], "return_visit", at(2026, 3, 17 + i % 5, 9 + i % 8))
+        for i in range(30)
     ]
-    ids["new_complaint"] = record_feedback(ctx, ids["standard"], "complaint", "现场工程师迟到", severity="low",
-                                           received_at=at(2026, 3, 16, 8), due_at=at(2026, 3, 19, 17))
+    ids["new_complaint"] = record_feedback(
+        ctx,
+        ids["standard"],
+        "complaint",
+        "现场工程师迟到",
+        severity="low",
+        received_at=at(2026, 3, 16, 8),
+        due_at=at(2026, 3, 19, 17),
+    )
     ids["visit_today"] = visits.plan_visit(ctx, ids["strategic"], "executive_meeting", at(2026, 3, 16, 15))
     return ids
 
@@ -59,8 +77,14 @@ def test_severity_weighs_kind_tier_and_lateness():
     assert severity_of("visit_due", "standard", overdue=True, days_overdue=283) == "medium"
     assert severity_of("visit_due", "standard", overdue=True, days_overdue=3) == "low"
     assert severity_of("visit_due", "strategic", overdue=True, days_overdue=40) == "high"
-    assert severity_of("complaint", "standard", overdue=True, days_overdue=1, feedback_severity="medium") == "critical"
-    assert severity_of("complaint", "standard", overdue=False, days_overdue=0, feedback_severity="low") == "medium"
+    assert (
+        severity_of("complaint", "standard", overdue=True, days_overdue=1, feedback_severity="medium")
+        == "critical"
+    )
+    assert (
+        severity_of("complaint", "standard", overdue=False, days_overdue=0, feedback_severity="low")
+        == "medium"
+    )
     assert severity_of("contract_renewal", "key", overdue=False, days_overdue=0) == "medium"
 
 
@@ -71,8 +95,12 @@ def test_kind_filter_counts_every_kind(ctx, day):
 
 
 def test_mine_team_all(ctx, day):
-    mgr = records.create_record(ctx, "user", {"username": "mgr", "display_name": "经理甲", "role": "manager", "team": "华北"})
-    peer = records.create_record(ctx, "user", {"username": "peer", "display_name": "经理乙", "role": "manager", "team": "华北"})
+    mgr = records.create_record(
+        ctx, "user", {"username": "mgr", "display_name": "经理甲", "role": "manager", "team": "华北"}
+    )
+    peer = records.create_record(
+        ctx, "user", {"username": "peer", "display_name": "经理乙", "role": "manager", "team": "华北"}
+    )
     clients.update_client(ctx, day["strategic"], owner_id=mgr)
     clients.update_client(ctx, day["standard"], owner_id=peer)
     supervisor = ctx.actor.id

@@ -18,7 +18,9 @@ from accountdesk.services import records
 from accountdesk.services.context import open_profile
 
 SOON = (dt.datetime.now(dt.UTC) + dt.timedelta(days=20)).replace(microsecond=0).isoformat()
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is needed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is needed"
+)
 
 
 class Run:
@@ -56,7 +58,9 @@ def staff(data_dir) -> dict[str, str]:
             ("wang2", "wanglei2", "王磊", "field"),
             ("gone", "zhaoyi", "赵一", "manager"),
         ):
-            ids[key] = records.create_record(ctx, "user", {"username": login, "display_name": name, "role": role})
+            ids[key] = records.create_record(
+                ctx, "user", {"username": login, "display_name": name, "role": role}
+            )
         records.update_record(ctx, "user", ids["gone"], {"active": False})
     finally:
         ctx.close()
@@ -74,19 +78,42 @@ def client(run, staff) -> dict:
 
         update_client(ctx, c["id"], owner_id="liuhaitao")
         add = lambda entity, **v: records.create_record(ctx, entity, v, client_id=c["id"])  # noqa: E731
-        add("feedback", kind="complaint", channel="written", received_at="2026-03-02T08:00:00+00:00", severity="high",
-            subject="校准证书延期出具", handler_id="刘海涛", due_at="2026-03-09T08:00:00+00:00")
-        add("visit", kind="return_visit", channel="onsite", planned_start=SOON, status="planned",
-            owner_id="刘海涛", purpose="季度回访：证书时效")
+        add(
+            "feedback",
+            kind="complaint",
+            channel="written",
+            received_at="2026-03-02T08:00:00+00:00",
+            severity="high",
+            subject="校准证书延期出具",
+            handler_id="刘海涛",
+            due_at="2026-03-09T08:00:00+00:00",
+        )
+        add(
+            "visit",
+            kind="return_visit",
+            channel="onsite",
+            planned_start=SOON,
+            status="planned",
+            owner_id="刘海涛",
+            purpose="季度回访：证书时效",
+        )
         plan = add("improvement_plan", year=2026, title="2026 改进计划")
-        add("improvement_item", plan_id=plan, action="缩短证书出具周期至三个工作日", owner_id="liuhaitao", due_on="2026-06-30")
+        add(
+            "improvement_item",
+            plan_id=plan,
+            action="缩短证书出具周期至三个工作日",
+            owner_id="liuhaitao",
+            due_on="2026-06-30",
+        )
     finally:
         ctx.close()
     return c
 
 
 def pdf_text(path: Path) -> str:
-    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
     return "".join(out.split())
 
 
@@ -107,17 +134,32 @@ def test_assign_by_display_name_moves_the_open_work_and_the_report_prints_it(run
     assert result["to_user_id"] == staff["wang"] and result["from_user_id"] == staff["liu"]
     moved = {(m["entity"], m["to_user_id"]) for m in result["moves"]}
     # (the key client's service standard gave it visit plans when it was added: they move too)
-    assert moved == {("feedback", staff["wang"]), ("visit", staff["wang"]), ("improvement_item", staff["wang"]),
-                     ("visit_plan", staff["wang"])}
+    assert moved == {
+        ("feedback", staff["wang"]),
+        ("visit", staff["wang"]),
+        ("improvement_item", staff["wang"]),
+        ("visit_plan", staff["wang"]),
+    }
     detail = run.json("clients", "show", client["id"])
     assert [f["handler_id"] for f in detail["feedback"]] == [staff["wang"]]
     # the report of a handover with open work renders (it crashed on the checklist's list of lines)
-    for lang, words in (("en", ("Handoverreport", "Checklist", "Openfeedback")), ("zh_CN", ("交接报告", "交接清单", "未结客户反馈"))):
+    for lang, words in (
+        ("en", ("Handoverreport", "Checklist", "Openfeedback")),
+        ("zh_CN", ("交接报告", "交接清单", "未结客户反馈")),
+    ):
         out_pdf = tmp_path / f"h-{lang}.pdf"
         code, out, err = run("report", "handover", client["name"], "--out", str(out_pdf), lang=lang)
         assert code == 0, err
         text = pdf_text(out_pdf)
-        for expected in (*words, "校准证书延期出具", "2026-03-09", "季度回访：证书时效", "缩短证书出具周期至三个工作日", "王磊", "刘海涛离职"):
+        for expected in (
+            *words,
+            "校准证书延期出具",
+            "2026-03-09",
+            "季度回访：证书时效",
+            "缩短证书出具周期至三个工作日",
+            "王磊",
+            "刘海涛离职",
+        ):
             assert expected in text, (lang, expected)
     # the move is in the field history of the complaint
     code, out, err = run("history", "feedback", detail["feedback"][0]["id"], "--json")
@@ -151,7 +193,11 @@ def test_clients_set_owner_goes_through_the_handover(run, staff, client):
 
         [h] = [h for h in handovers_of(ctx, client["id"]) if h["to_user_id"] == staff["wang"]]
         assert h["from_user_id"] == staff["liu"] and h["to_user_id"] == staff["wang"]
-        assert {i["key"] for i in h["checklist"]} >= {"open_feedback", "upcoming_visits", "open_improvement_items"}
+        assert {i["key"] for i in h["checklist"]} >= {
+            "open_feedback",
+            "upcoming_visits",
+            "open_improvement_items",
+        }
         # a plain field write around the workflow is refused with a pointer to it
         from accountdesk.errors import ValidationError
 
@@ -163,11 +209,25 @@ def test_clients_set_owner_goes_through_the_handover(run, staff, client):
 
 
 def test_every_user_option_takes_a_display_name(run, staff, client):
-    fb = run.json("feedback", "add", client["name"], "--kind", "complaint", "--subject", "报告错字", "--involved", "刘海涛")
+    fb = run.json(
+        "feedback",
+        "add",
+        client["name"],
+        "--kind",
+        "complaint",
+        "--subject",
+        "报告错字",
+        "--involved",
+        "刘海涛",
+    )
     assert fb["involved_user_ids"] == [staff["liu"]]
-    code, _out, err = run("feedback", "add", client["name"], "--kind", "complaint", "--subject", "x", "--involved", "王磊")
+    code, _out, err = run(
+        "feedback", "add", client["name"], "--kind", "complaint", "--subject", "x", "--involved", "王磊"
+    )
     assert code == 2 and "wanglei2" in err
-    code, _out, err = run("feedback", "add", client["name"], "--kind", "complaint", "--subject", "x", "--involved", "nobody")
+    code, _out, err = run(
+        "feedback", "add", client["name"], "--kind", "complaint", "--subject", "x", "--involved", "nobody"
+    )
     assert code == 2 and "nobody" in err
     assert run.json("clients", "team", client["name"], "--add", "wanglei2")["added"] == "wanglei2"
     code, out, err = run("clients", "team", client["name"], "--remove", "王磊")
@@ -193,8 +253,10 @@ def test_an_import_never_changes_an_owner_nor_names_a_deactivated_one(run, staff
     from accountdesk.io.importer import plan_import, run_import
 
     path = tmp_path / "clients.csv"
-    path.write_text("客户名称,客户主管\n" f"{client['name']},wanglei\n" "新客户甲有限公司,赵一\n" "新客户乙有限公司,wanglei\n",
-                    encoding="utf-8-sig")
+    path.write_text(
+        f"客户名称,客户主管\n{client['name']},wanglei\n新客户甲有限公司,赵一\n新客户乙有限公司,wanglei\n",
+        encoding="utf-8-sig",
+    )
     ctx = open_profile(run.data_dir)
     try:
         plan = plan_import(ctx, path)

@@ -29,7 +29,9 @@ def counts(ctx) -> tuple[int, int]:
     """(clients + contacts, outbox entries): nothing may change when input is bad."""
     assert ctx.actor.id  # the profile's own user is created on first use, not by the write under test
     with ctx.read() as s:
-        rows = s.scalar(select(func.count()).select_from(Client)) + s.scalar(select(func.count()).select_from(Contact))
+        rows = s.scalar(select(func.count()).select_from(Client)) + s.scalar(
+            select(func.count()).select_from(Contact)
+        )
         return rows, s.scalar(select(func.count()).select_from(OutboxEntry))
 
 
@@ -91,7 +93,9 @@ def test_valid_emails(ctx, client_id, email):
     assert cid
 
 
-@pytest.mark.parametrize("email", ["zhang.san", "zhang@", "@example.com", "a b@example.com", "zhang@@example.com"])
+@pytest.mark.parametrize(
+    "email", ["zhang.san", "zhang@", "@example.com", "a b@example.com", "zhang@@example.com"]
+)
 def test_bad_emails_name_the_field(ctx, client_id, email):
     before = counts(ctx)
     rejects("email", contacts.create_contact, ctx, client_id, name="张三", email=email)
@@ -118,9 +122,41 @@ def test_plain_addresses_get_the_libraries_verdict_and_form():
         except EmailNotValidError as exc:
             return V._email_error("f", exc).message  # the library's reason, in our words (translated)
 
-    locals_ = ["p123", "Zhang.San", "a+b", "a_b", "-a", "a-", ".a", "a.", "a..b", "postmaster", "Abuse", "x" * 60, ""]
-    domains = ["example.com", "EXAMPLE.Com", "qq.com", "163.com", "a.b", "localhost", "com", "x.test", "x.invalid",
-               "x.local", "a-.com", "-a.com", "xn--fiqs8s.cn", "b.123", "1.2.3.4", "a" * 64 + ".com", "x.onion", "x..com"]
+    locals_ = [
+        "p123",
+        "Zhang.San",
+        "a+b",
+        "a_b",
+        "-a",
+        "a-",
+        ".a",
+        "a.",
+        "a..b",
+        "postmaster",
+        "Abuse",
+        "x" * 60,
+        "",
+    ]
+    domains = [
+        "example.com",
+        "EXAMPLE.Com",
+        "qq.com",
+        "163.com",
+        "a.b",
+        "localhost",
+        "com",
+        "x.test",
+        "x.invalid",
+        "x.local",
+        "a-.com",
+        "-a.com",
+        "xn--fiqs8s.cn",
+        "b.123",
+        "1.2.3.4",
+        "a" * 64 + ".com",
+        "x.onion",
+        "x..com",
+    ]
     for local, domain in itertools.product(locals_, domains):
         text = f" {local}@{domain} "
         assert ours(V.validate_email_address, text) == library_email(text), text
@@ -133,13 +169,27 @@ def test_plain_addresses_get_the_libraries_verdict_and_form():
         if not phonenumbers.is_valid_number(number):
             return "invalid"
         if mobile and phonenumbers.number_type(number) not in (
-            phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
         ):
             return "not a mobile"
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
-    numbers = ["13800138000", "17400001234", "12593800138000", "1790138001380", "01012345678", "057188888888",
-               "+442079460958", "+12025550123", "+8613800138000", "+8610123", "400 810 8888", "95588", "1380013800"]
+    numbers = [
+        "13800138000",
+        "17400001234",
+        "12593800138000",
+        "1790138001380",
+        "01012345678",
+        "057188888888",
+        "+442079460958",
+        "+12025550123",
+        "+8613800138000",
+        "+8610123",
+        "400 810 8888",
+        "95588",
+        "1380013800",
+    ]
     for text, mobile in itertools.product(numbers, (False, True)):
         got, want = ours(V.validate_phone, text, mobile=mobile), library_phone(text, mobile)
         if want == "invalid":
@@ -165,9 +215,19 @@ def test_eleven_digit_numbers_parse_as_the_phone_library_parses_them():
             return exc.error_type, str(exc)
 
     rng = random.Random(7)
-    texts = [f"{prefix}{suffix}" for prefix in range(1000, 2000)
-             for suffix in ("0000000", "9999999", "0000001", *(f"{rng.randrange(10**7):07d}" for _i in range(20)))]
-    texts += ["13800138000x12", "+8613800138000", "1380013800", "138001380001", "１３８００１３８０００", "1380013800٣"]
+    texts = [
+        f"{prefix}{suffix}"
+        for prefix in range(1000, 2000)
+        for suffix in ("0000000", "9999999", "0000001", *(f"{rng.randrange(10**7):07d}" for _i in range(20)))
+    ]
+    texts += [
+        "13800138000x12",
+        "+8613800138000",
+        "1380013800",
+        "138001380001",
+        "１３８００１３８０００",
+        "1380013800٣",
+    ]
     taken = 0
     for text in texts:
         assert outcome(V.parse_phone, text) == outcome(phonenumbers.parse, text), text
@@ -214,7 +274,9 @@ def test_format_phone_reads_like_people_write_it():
 # -- dates, numbers, enumerations, required ---------------------------------------------------
 
 
-@pytest.mark.parametrize("raw", ["2026-03-31", "2026/3/31", "2026.03.31", "2026年3月31日", "２０２６-０３-３１"])
+@pytest.mark.parametrize(
+    "raw", ["2026-03-31", "2026/3/31", "2026.03.31", "2026年3月31日", "２０２６-０３-３１"]
+)
 def test_dates_in_common_forms(ctx, client_id, raw):
     contacts.create_contact(ctx, client_id, name="张三", birthday=raw)
     assert contacts.list_contacts(ctx, client_id)[0]["birthday"] == dt.date(2026, 3, 31)
@@ -236,7 +298,9 @@ def test_numbers_are_range_checked(ctx, client_id):
     rejects("influence", contacts.create_contact, ctx, client_id, name="张三", influence=11)
     rejects("influence", contacts.create_contact, ctx, client_id, name="张三", influence="很多")
     rejects("employees", clients.update_client, ctx, client_id, employees=-1)
-    rejects("score_overall", surveys.create_survey, ctx, client_id, conducted_on="2026-03-01", score_overall=6)
+    rejects(
+        "score_overall", surveys.create_survey, ctx, client_id, conducted_on="2026-03-01", score_overall=6
+    )
 
 
 @pytest.mark.parametrize("raw", ["key", "Key client", "KEY CLIENT"])
@@ -258,7 +322,10 @@ def test_unknown_enumeration_value_names_the_field_and_lists_choices(ctx):
     err = rejects("tier", clients.create_client, ctx, name="甲", tier="gold")
     # the choices a person reads (and may type: labels are accepted), not the codes behind them
     assert "Strategic client" in err.message and "strategic," not in err.message
-    assert clients.get_client(ctx, clients.create_client(ctx, name="乙", tier="Strategic client"))["tier"] == "strategic"
+    assert (
+        clients.get_client(ctx, clients.create_client(ctx, name="乙", tier="Strategic client"))["tier"]
+        == "strategic"
+    )
 
 
 def test_required_fields_and_unknown_fields(ctx, client_id):
@@ -269,7 +336,9 @@ def test_required_fields_and_unknown_fields(ctx, client_id):
 
 
 def test_a_form_reports_every_wrong_field_at_once(ctx, client_id):
-    err = rejects("email", contacts.create_contact, ctx, client_id, name="张三", email="x", mobile="1", influence=99)
+    err = rejects(
+        "email", contacts.create_contact, ctx, client_id, name="张三", email="x", mobile="1", influence=99
+    )
     assert {f for f, _m in err.errors} == {"email", "mobile", "influence"}
 
 
@@ -309,8 +378,14 @@ def test_recusal_on_create_and_on_every_update(ctx, client_id):
     li = users.create_user(ctx, "li", "李工", "field")
     wang = users.create_user(ctx, "wang", "王主管", "supervisor")
     err = rejects(
-        "handler_id", feedback.record_feedback, ctx, client_id, "complaint", "报告错误",
-        involved=["zhang", "li"], handler="li",
+        "handler_id",
+        feedback.record_feedback,
+        ctx,
+        client_id,
+        "complaint",
+        "报告错误",
+        involved=["zhang", "li"],
+        handler="li",
     )
     assert "李工" in err.message
     fid = feedback.record_feedback(ctx, client_id, "complaint", "报告错误", involved=[zhang], handler=wang)
@@ -322,17 +397,35 @@ def test_recusal_on_create_and_on_every_update(ctx, client_id):
 
 def test_visit_end_must_follow_start(ctx, client_id):
     rejects(
-        "planned_end", visits.plan_visit, ctx, client_id, "return_visit", "2026-04-01 10:00", end="2026-04-01 09:00"
+        "planned_end",
+        visits.plan_visit,
+        ctx,
+        client_id,
+        "return_visit",
+        "2026-04-01 10:00",
+        end="2026-04-01 09:00",
     )
     vid = visits.plan_visit(ctx, client_id, "return_visit", "2026-04-01 10:00", end="2026-04-01 11:00")
     rejects("planned_end", visits.update_visit, ctx, vid, planned_start="2026-04-01 12:00")
 
 
 def test_commitment_and_service_periods(ctx, client_id):
-    rejects("valid_to", service.create_commitment, ctx, client_id, title="4小时响应", valid_from="2026-01-01", valid_to="2025-12-31")
-    assert service.create_commitment(ctx, client_id, title="4小时响应", valid_from="2026-01-01", valid_to="2026-01-01")
+    rejects(
+        "valid_to",
+        service.create_commitment,
+        ctx,
+        client_id,
+        title="4小时响应",
+        valid_from="2026-01-01",
+        valid_to="2025-12-31",
+    )
+    assert service.create_commitment(
+        ctx, client_id, title="4小时响应", valid_from="2026-01-01", valid_to="2026-01-01"
+    )
     off = service.create_offering(ctx, "STD-01", "常规检测", "standard")
-    rejects("end_date", service.subscribe, ctx, client_id, off, start_date="2026-02-01", end_date="2026-01-01")
+    rejects(
+        "end_date", service.subscribe, ctx, client_id, off, start_date="2026-02-01", end_date="2026-01-01"
+    )
     rejects("code", service.create_offering, ctx, "std-01", "重复", "standard")
 
 

@@ -29,11 +29,21 @@ def test_a_survey_visit_records_its_scores_and_the_cadence_agrees(ctx, client):
         visits.record_visit(ctx, client, "satisfaction_survey", at(2026, 3, 12), "问卷已回收")
     assert err.value.field == "score_overall"
     assert records.list_records(ctx, "visit", client) == []  # nothing half-written
-    vid = visits.record_visit(ctx, client, "satisfaction_survey", at(2026, 3, 12), "问卷已回收",
-                              survey={"score_service_quality": 4, "score_overall": "5", "comments": "报告及时"})
+    vid = visits.record_visit(
+        ctx,
+        client,
+        "satisfaction_survey",
+        at(2026, 3, 12),
+        "问卷已回收",
+        survey={"score_service_quality": 4, "score_overall": "5", "comments": "报告及时"},
+    )
     [survey] = surveys.list_surveys(ctx, client)
     assert survey["visit_id"] == vid and survey["conducted_on"] == dt.date(2026, 3, 12)
-    assert (survey["score_service_quality"], survey["score_overall"], survey["comments"]) == (4, 5, "报告及时")
+    assert (survey["score_service_quality"], survey["score_overall"], survey["comments"]) == (
+        4,
+        5,
+        "报告及时",
+    )
     [status] = scheduling.plan_statuses(ctx, client)
     assert status.last_done == dt.date(2026, 3, 12) and status.due == dt.date(2026, 9, 12)
 
@@ -63,13 +73,20 @@ def test_a_new_visit_in_the_future_cannot_be_done(ctx, clock, client):
 
 def test_next_steps_become_tasks_on_today(ctx, clock, client):
     mgr = records.create_record(ctx, "user", {"username": "mgr", "display_name": "经理甲", "role": "manager"})
-    vid = visits.record_visit(ctx, client, "return_visit", at(2026, 3, 10), "沟通顺利",
-                              next_steps="1. 寄送新版报价单\n2、安排工程师复检；\n- 约下次高层会谈")
+    vid = visits.record_visit(
+        ctx,
+        client,
+        "return_visit",
+        at(2026, 3, 10),
+        "沟通顺利",
+        next_steps="1. 寄送新版报价单\n2、安排工程师复检；\n- 约下次高层会谈",
+    )
     visit = records.get_record(ctx, "visit", vid)
     lines = tasks.next_step_lines(visit["next_steps"])
     assert lines == ["寄送新版报价单", "安排工程师复检", "约下次高层会谈"]
-    ids = tasks.tasks_from_visit(ctx, vid, [{"title": lines[0], "due_on": dt.date(2026, 3, 17)},
-                                            {"title": lines[1], "owner_id": mgr}])
+    ids = tasks.tasks_from_visit(
+        ctx, vid, [{"title": lines[0], "due_on": dt.date(2026, 3, 17)}, {"title": lines[1], "owner_id": mgr}]
+    )
     assert tasks.tasks_from_visit(ctx, vid, [{"title": lines[0]}]) == []  # not twice
     rows = {r["id"]: r for r in tasks.list_tasks(ctx, client)}
     assert rows[ids[0]]["due_on"] == dt.date(2026, 3, 17) and rows[ids[0]]["owner_id"] == ctx.actor.id

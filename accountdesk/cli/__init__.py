@@ -38,11 +38,15 @@ def _pre_language(argv: Sequence[str]) -> str | None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="accountdesk",
-        description=_("AccountDesk: the workstation of key-account managers. Without a command, opens the desktop app."),
+        description=_(
+            "AccountDesk: the workstation of key-account managers. Without a command, opens the desktop app."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"AccountDesk {__version__}")
     parser.add_argument("--data-dir", type=Path, help=_("profile folder (default: the user's data folder)"))
-    parser.add_argument("--lang", choices=["zh_CN", "en"], help=_("language of messages (default: the system's)"))
+    parser.add_argument(
+        "--lang", choices=["zh_CN", "en"], help=_("language of messages (default: the system's)")
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help=_("log more detail"))
     sub = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
@@ -63,7 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: 2 for bad usage, 0 for --help
         return int(exc.code or 0)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     if args.command is None:
         from ..ui.app import run_app
 

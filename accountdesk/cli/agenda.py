@@ -24,7 +24,9 @@ def _days(value: str) -> int:
     try:
         return int(value)
     except ValueError:
-        raise ValidationError("days", _("Give a whole number of days (got “{value}”).").format(value=value)) from None
+        raise ValidationError(
+            "days", _("Give a whole number of days (got “{value}”).").format(value=value)
+        ) from None
 
 
 def cmd_agenda(args: argparse.Namespace) -> int:
@@ -43,22 +45,28 @@ def cmd_agenda(args: argparse.Namespace) -> int:
         emit_json([i.to_dict() for i in items])
         return 0
     if not items:
-        text = _("Nothing overdue or due today.") if days == 0 else _("Nothing overdue or due in the next {n} days.").format(n=days)
+        text = (
+            _("Nothing overdue or due today.")
+            if days == 0
+            else _("Nothing overdue or due in the next {n} days.").format(n=days)
+        )
         sys.stdout.write(text + "\n")
         return 0
     rows = []
     for i in items:
         if i.overdue:
-            when = _("1 day overdue") if i.days_overdue == 1 else _("{n} days overdue").format(n=i.days_overdue)
+            when = (
+                _("1 day overdue") if i.days_overdue == 1 else _("{n} days overdue").format(n=i.days_overdue)
+            )
         else:
             when = ""
-        rows.append([i.due.isoformat(), when, i.kind_label, i.client_name, i.title, label(Severity, i.severity)])
+        rows.append(
+            [i.due.isoformat(), when, i.kind_label, i.client_name, i.title, label(Severity, i.severity)]
+        )
     print_table(rows, [_("Due"), _("Overdue"), _("Kind"), _("Client"), _("What"), _("Severity")])
     overdue = sum(1 for i in items if i.overdue)
     sys.stdout.write(
-        "\n"
-        + _("{total} items, {overdue} overdue.").format(total=len(items), overdue=overdue)
-        + "\n"
+        "\n" + _("{total} items, {overdue} overdue.").format(total=len(items), overdue=overdue) + "\n"
     )
     return 0
 
@@ -72,6 +80,8 @@ def _resolve_user(ctx, ref: str) -> str:
 def register(subparsers) -> None:
     p = subparsers.add_parser("agenda", help=_("overdue and upcoming visits, deadlines and renewals"))
     p.add_argument("--days", default="7", metavar="N", help=_("look N days ahead (default 7)"))
-    p.add_argument("--user", metavar=_("USER"), help=_("only the clients of this user (login or display name)"))
+    p.add_argument(
+        "--user", metavar=_("USER"), help=_("only the clients of this user (login or display name)")
+    )
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(func=cmd_agenda)

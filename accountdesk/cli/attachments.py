@@ -28,12 +28,18 @@ from .common import CLIError, emit_json, print_table
 def _row_json(r: dict) -> dict:
     to = r.get("attached_to")
     return {
-        "id": r["id"], "title": r["title"], "kind": r["kind"], "file_name": r["file_name"],
-        "media_type": r["media_type"], "size": r["size"], "sha256": r["sha256"],
+        "id": r["id"],
+        "title": r["title"],
+        "kind": r["kind"],
+        "file_name": r["file_name"],
+        "media_type": r["media_type"],
+        "size": r["size"],
+        "sha256": r["sha256"],
         "confidential": r["confidential"],
         "attached_to": f"{to['entity']}:{to['id']}" if to else None,
         "attached_to_label": to["label"] if to else None,
-        "available": r["available"], "created_at": r["created_at"],
+        "available": r["available"],
+        "created_at": r["created_at"],
     }
 
 
@@ -47,15 +53,22 @@ def cmd_add(args: argparse.Namespace) -> int:
         client_id = resolve_client(ctx, args.client)
         made = []
         for f in files:
-            made.append(A.add_file(ctx, client_id, f, to=to, title=args.title, kind=args.kind,
-                                   confidential=args.confidential))
+            made.append(
+                A.add_file(
+                    ctx, client_id, f, to=to, title=args.title, kind=args.kind, confidential=args.confidential
+                )
+            )
         rows = [A.get_attachment(ctx, i) for i in made]
     if args.json:
         emit_json([_row_json(r) for r in rows] if len(rows) != 1 else _row_json(rows[0]))
     else:
         for r in rows:
-            sys.stdout.write(_("Attached {name} ({size}) as {id}").format(
-                name=r["file_name"], size=A.human_size(r["size"]), id=r["id"]) + "\n")
+            sys.stdout.write(
+                _("Attached {name} ({size}) as {id}").format(
+                    name=r["file_name"], size=A.human_size(r["size"]), id=r["id"]
+                )
+                + "\n"
+            )
     return 0
 
 
@@ -71,9 +84,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     table = []
     for r in rows:
         to = r["attached_to"]
-        table.append([r["id"], r["title"] or _("(confidential)"), r["file_name"] or "", A.human_size(r["size"]),
-                      (r["sha256"] or "")[:12], to["label"] if to else _("the client"),
-                      "" if r["available"] else _("not on this computer")])
+        table.append(
+            [
+                r["id"],
+                r["title"] or _("(confidential)"),
+                r["file_name"] or "",
+                A.human_size(r["size"]),
+                (r["sha256"] or "")[:12],
+                to["label"] if to else _("the client"),
+                "" if r["available"] else _("not on this computer"),
+            ]
+        )
     print_table(table, [_("Id"), _("Title"), _("File name"), _("Size"), "SHA-256", _("Attached to"), ""])
     return 0
 
@@ -117,8 +138,14 @@ def cmd_offline(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"client_id": client_id, "keep_offline": keep})
     else:
-        sys.stdout.write((_("The files of this client are kept on this computer.") if keep
-                          else _("The files of this client are fetched when opened.")) + "\n")
+        sys.stdout.write(
+            (
+                _("The files of this client are kept on this computer.")
+                if keep
+                else _("The files of this client are fetched when opened.")
+            )
+            + "\n"
+        )
     return 0
 
 
@@ -140,9 +167,18 @@ def run_files(ctx, engine, *, quiet: bool = False) -> dict:
 def print_file_report(files: dict) -> None:
     from ..services.attachments import human_size
 
-    sys.stdout.write(_("Files: {up} sent ({bytes_up}), {down} received ({bytes_down}), {waiting} not on the server yet.").format(
-        up=files["uploaded"], down=files["downloaded"], bytes_up=human_size(files["bytes_up"]),
-        bytes_down=human_size(files["bytes_down"]), waiting=files["waiting"]) + "\n")
+    sys.stdout.write(
+        _(
+            "Files: {up} sent ({bytes_up}), {down} received ({bytes_down}), {waiting} not on the server yet."
+        ).format(
+            up=files["uploaded"],
+            down=files["downloaded"],
+            bytes_up=human_size(files["bytes_up"]),
+            bytes_down=human_size(files["bytes_down"]),
+            waiting=files["waiting"],
+        )
+        + "\n"
+    )
     for f in files["failed"]:
         sys.stdout.write(f"  {f['file_name']}: {f['error']}\n")
 
@@ -164,15 +200,23 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("attachments", help=_("files kept with a client: photos, certificates, agreements"))
+    parser = subparsers.add_parser(
+        "attachments", help=_("files kept with a client: photos, certificates, agreements")
+    )
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     p = sub.add_parser("add", help=_("attach files to a client or one of its records"))
     p.add_argument("client", metavar="CLIENT", help=_("the client's id or exact name"))
     p.add_argument("files", metavar="FILE", nargs="+", help=_("the files to attach"))
-    p.add_argument("--to", metavar="RECORD", help=_("visit:ID, feedback:ID, equipment:ID, commitment:ID or service:ID"))
+    p.add_argument(
+        "--to", metavar="RECORD", help=_("visit:ID, feedback:ID, equipment:ID, commitment:ID or service:ID")
+    )
     p.add_argument("--title", help=_("title (default: the file name)"))
-    p.add_argument("--kind", choices=[k.value for k in AttachmentKind], help=_("kind of file (default: from the file)"))
-    p.add_argument("--confidential", action="store_true", help=_("only roles that see confidential data may see it"))
+    p.add_argument(
+        "--kind", choices=[k.value for k in AttachmentKind], help=_("kind of file (default: from the file)")
+    )
+    p.add_argument(
+        "--confidential", action="store_true", help=_("only roles that see confidential data may see it")
+    )
     add_json_flag(p)
     p.set_defaults(func=cmd_add)
     p = sub.add_parser("list", help=_("a client's attachments"))
@@ -193,7 +237,9 @@ def register(subparsers) -> None:
     p.add_argument("state", choices=["on", "off", "default"])
     add_json_flag(p)
     p.set_defaults(func=cmd_offline)
-    p = sub.add_parser("sync", help=_("send and receive attachment files only (accountdesk sync does rows, then files)"))
+    p = sub.add_parser(
+        "sync", help=_("send and receive attachment files only (accountdesk sync does rows, then files)")
+    )
     p.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input"))
     add_json_flag(p)
     p.set_defaults(func=cmd_sync)

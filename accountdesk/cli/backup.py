@@ -20,8 +20,11 @@ from .common import emit_json
 def register(sub) -> None:
     p = sub.add_parser("restore", help=_("restore a backup into an empty profile"))
     p.add_argument("file", type=Path, metavar=_("FILE"))
-    p.add_argument("--passphrase-stdin", action="store_true",
-                   help=_("read the passphrase of an encrypted backup from standard input"))
+    p.add_argument(
+        "--passphrase-stdin",
+        action="store_true",
+        help=_("read the passphrase of an encrypted backup from standard input"),
+    )
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(func=run)
 

@@ -38,26 +38,44 @@ def cmd_calendar_feed(args: Namespace) -> int:
             engine.close()
     finally:
         ctx.close()
-    out = {"url": feed.get("url"), "active": feed.get("active", False), "created_at": feed.get("created_at"),
-           "new": bool(feed.get("new"))}
+    out = {
+        "url": feed.get("url"),
+        "active": feed.get("active", False),
+        "created_at": feed.get("created_at"),
+        "new": bool(feed.get("new")),
+    }
     if args.json:
         emit_json(out)
     elif not out["active"]:
         sys.stdout.write(_("Your calendar feed is switched off; the old URL no longer works.") + "\n")
     elif out["url"]:
         sys.stdout.write(out["url"] + "\n")
-        sys.stdout.write(_("Subscribe to this URL in your calendar app. Keep it private: anyone with it sees your "
-                           "appointments. --reset makes a new one.") + "\n")
+        sys.stdout.write(
+            _(
+                "Subscribe to this URL in your calendar app. Keep it private: anyone with it sees your "
+                "appointments. --reset makes a new one."
+            )
+            + "\n"
+        )
     else:
-        sys.stdout.write(_("Your calendar feed was set up on another computer, and its URL is shown only once. "
-                           "Run calendar-feed --reset for a new URL (the old one stops working).") + "\n")
+        sys.stdout.write(
+            _(
+                "Your calendar feed was set up on another computer, and its URL is shown only once. "
+                "Run calendar-feed --reset for a new URL (the old one stops working)."
+            )
+            + "\n"
+        )
     return 0
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("calendar-feed", help=_("your calendar subscription URL (visits, tasks, deadlines, renewals)"))
+    p = subparsers.add_parser(
+        "calendar-feed", help=_("your calendar subscription URL (visits, tasks, deadlines, renewals)")
+    )
     p.add_argument("--reset", action="store_true", help=_("make a new URL; the old one stops working"))
     p.add_argument("--revoke", action="store_true", help=_("switch the feed off"))
-    p.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input (no keyring)"))
+    p.add_argument(
+        "--password-stdin", action="store_true", help=_("read the password from standard input (no keyring)")
+    )
     p.add_argument("--json", action="store_true", help=_("print {url, active, created_at, new} as JSON"))
     p.set_defaults(func=cmd_calendar_feed)

@@ -145,7 +145,14 @@ def cmd_list(args: argparse.Namespace) -> int:
         sys.stdout.write(_("No clients found.") + "\n")
         return 0
     table = [
-        [r.name, label(Tier, r.tier), label(ClientStatus, r.status), r.owner_name or "", r.province or "", r.id]
+        [
+            r.name,
+            label(Tier, r.tier),
+            label(ClientStatus, r.status),
+            r.owner_name or "",
+            r.province or "",
+            r.id,
+        ]
         for r in page.rows
     ]
     print_table(table, [_("Name"), _("Tier"), _("Status"), _("Account manager"), _("Province"), _("ID")])
@@ -157,12 +164,37 @@ def _section_specs() -> list[tuple[str, str, str, list[str]]]:
     return [
         ("contacts", "contact", _("Contacts"), ["name", "title", "mobile", "email", "relationship_role"]),
         ("visits", "visit", _("Visits"), ["planned_start", "kind", "status", "outcome"]),
-        ("feedback", "feedback", _("Feedback"), ["received_at", "kind", "severity", "status", "subject", "effective_due"]),
-        ("surveys", "survey", _("Satisfaction surveys"), ["conducted_on", "score_overall", "respondent", "comments"]),
+        (
+            "feedback",
+            "feedback",
+            _("Feedback"),
+            ["received_at", "kind", "severity", "status", "subject", "effective_due"],
+        ),
+        (
+            "surveys",
+            "survey",
+            _("Satisfaction surveys"),
+            ["conducted_on", "score_overall", "respondent", "comments"],
+        ),
         ("risks", "risk_flag", _("Risk flags"), ["kind", "severity", "raised_at", "cleared_at", "note"]),
-        ("equipment", "equipment", _("Equipment"), ["name", "model", "serial", "next_service_on", "next_calibration_on"]),
-        ("services", "client_service", _("Services"), ["offering_name", "category", "status", "start_date", "end_date"]),
-        ("commitments", "service_commitment", _("Service commitments"), ["title", "metric", "target", "coverage", "valid_to"]),
+        (
+            "equipment",
+            "equipment",
+            _("Equipment"),
+            ["name", "model", "serial", "next_service_on", "next_calibration_on"],
+        ),
+        (
+            "services",
+            "client_service",
+            _("Services"),
+            ["offering_name", "category", "status", "start_date", "end_date"],
+        ),
+        (
+            "commitments",
+            "service_commitment",
+            _("Service commitments"),
+            ["title", "metric", "target", "coverage", "valid_to"],
+        ),
         ("team", "client_team_member", _("Service team"), ["display_name", "role"]),
     ]
 
@@ -228,9 +260,12 @@ def cmd_add(args: argparse.Namespace) -> int:
     with profile(args) as ctx:
         same = [] if args.allow_duplicate_name else clients.clients_named(ctx, args.name)
         if same:
-            raise ValidationError("name", _(
-                "A client named “{name}” exists already ({id}); give --allow-duplicate-name to add another."
-            ).format(name=same[0][1], id=same[0][0]))
+            raise ValidationError(
+                "name",
+                _(
+                    "A client named “{name}” exists already ({id}); give --allow-duplicate-name to add another."
+                ).format(name=same[0][1], id=same[0][0]),
+            )
         client_id = clients.create_client(ctx, standard=not args.no_standard, **values)
         data = records.get_record(ctx, "client", client_id)
     if args.json:
@@ -292,7 +327,9 @@ def register(subparsers) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     p = sub.add_parser("list", help=_("list the clients (optionally matching a search)"))
-    p.add_argument("--search", metavar="TEXT", help=_("name, short name, pinyin, contact, phone, email or note"))
+    p.add_argument(
+        "--search", metavar="TEXT", help=_("name, short name, pinyin, contact, phone, email or note")
+    )
     add_json_flag(p)
     p.set_defaults(func=cmd_list)
 
@@ -305,10 +342,16 @@ def register(subparsers) -> None:
     p.add_argument("--name", required=True, help=_("the client's full name"))
     p.add_argument("--uscc", metavar="CODE", help=_("unified social credit code (18 characters)"))
     p.add_argument("--tier", help=_("strategic, key or standard"))
-    p.add_argument("--no-standard", action="store_true",
-                   help=_("do not give the client its tier's service standard (visit plans)"))
-    p.add_argument("--allow-duplicate-name", action="store_true",
-                   help=_("add the client even if one with the same name exists"))
+    p.add_argument(
+        "--no-standard",
+        action="store_true",
+        help=_("do not give the client its tier's service standard (visit plans)"),
+    )
+    p.add_argument(
+        "--allow-duplicate-name",
+        action="store_true",
+        help=_("add the client even if one with the same name exists"),
+    )
     add_json_flag(p)
     p.set_defaults(func=cmd_add)
 

@@ -25,8 +25,17 @@ def cmd_list(args: Namespace) -> int:
         rows = list_conflicts(ctx)
         with ctx.read() as session:
             refused = [
-                {"seq": e.seq, "entity": e.entity, "row_id": e.row_id, "op": e.op, "fields": e.fields, "reason": e.reject_reason}
-                for e in session.scalars(select(OutboxEntry).where(OutboxEntry.status == "rejected").order_by(OutboxEntry.seq))
+                {
+                    "seq": e.seq,
+                    "entity": e.entity,
+                    "row_id": e.row_id,
+                    "op": e.op,
+                    "fields": e.fields,
+                    "reason": e.reject_reason,
+                }
+                for e in session.scalars(
+                    select(OutboxEntry).where(OutboxEntry.status == "rejected").order_by(OutboxEntry.seq)
+                )
             ]
     finally:
         ctx.close()
@@ -38,9 +47,27 @@ def cmd_list(args: Namespace) -> int:
         return 0
     if rows:
         print_table(
-            [[r["id"], r["entity"], r["field"] or _("(deleted)"), _short(r["kept_value"]), r["kept_by"] or "",
-              _short(r["lost_value"]), r["lost_by"] or ""] for r in rows],
-            [_("ID"), _("Record"), _("Field"), _("Kept value"), _("Changed by"), _("Lost value"), _("Changed by")],
+            [
+                [
+                    r["id"],
+                    r["entity"],
+                    r["field"] or _("(deleted)"),
+                    _short(r["kept_value"]),
+                    r["kept_by"] or "",
+                    _short(r["lost_value"]),
+                    r["lost_by"] or "",
+                ]
+                for r in rows
+            ],
+            [
+                _("ID"),
+                _("Record"),
+                _("Field"),
+                _("Kept value"),
+                _("Changed by"),
+                _("Lost value"),
+                _("Changed by"),
+            ],
         )
     if refused:
         sys.stdout.write("\n" + _("Changes refused by the server:") + "\n")
@@ -78,7 +105,9 @@ def cmd_discard(args: Namespace) -> int:
     if args.json:
         emit_json(result)
     else:
-        sys.stdout.write(_("The refused change was dropped; the next sync brings back the server's version.") + "\n")
+        sys.stdout.write(
+            _("The refused change was dropped; the next sync brings back the server's version.") + "\n"
+        )
     return 0
 
 

@@ -28,7 +28,9 @@ def register(sub) -> None:
             "is refused."
         ),
     )
-    p.add_argument("--clients", type=str, default="200", metavar="N", help=_("number of clients (default: 200)"))
+    p.add_argument(
+        "--clients", type=str, default="200", metavar="N", help=_("number of clients (default: 200)")
+    )
     p.add_argument("--seed", type=str, default="1", metavar="S", help=_("random seed (default: 1)"))
     p.add_argument(
         "--reference-date",
@@ -53,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
 
     clients = _int_option("--clients", args.clients)
     if not 1 <= clients <= MAX_CLIENTS:
-        raise ValidationError("--clients", _("Enter a number of clients from 1 to {max}.").format(max=MAX_CLIENTS))
+        raise ValidationError(
+            "--clients", _("Enter a number of clients from 1 to {max}.").format(max=MAX_CLIENTS)
+        )
     seed = _int_option("--seed", args.seed)
     reference = parse_date("--reference-date", args.reference_date) if args.reference_date else None
 
@@ -75,9 +79,15 @@ def run(args: argparse.Namespace) -> int:
         emit_json(summary.to_dict())
         return 0
     sys.stdout.write(
-        _("Created demo data: {clients} clients, {rows} records in {seconds:.1f} s (seed {seed}, reference date {date}).")
-        .format(clients=summary.clients, rows=summary.rows, seconds=summary.seconds, seed=summary.seed,
-                date=summary.reference_date.isoformat())
+        _(
+            "Created demo data: {clients} clients, {rows} records in {seconds:.1f} s (seed {seed}, reference date {date})."
+        ).format(
+            clients=summary.clients,
+            rows=summary.rows,
+            seconds=summary.seconds,
+            seed=summary.seed,
+            date=summary.reference_date.isoformat(),
+        )
         + "\n"
     )
     sys.stdout.write(

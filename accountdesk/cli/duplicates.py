@@ -78,7 +78,9 @@ def run_merge(args: argparse.Namespace) -> int:
             message = _("Merge undone; the client is back (new id {id}).").format(id=restored)
         else:
             if not args.client or not args.into:
-                raise CLIError(_("Say which client to merge and into which: merge CLIENT --into CLIENT."), exit_code=2)
+                raise CLIError(
+                    _("Say which client to merge and into which: merge CLIENT --into CLIENT."), exit_code=2
+                )
             source = resolve_client(ctx, args.client)
             into = resolve_client(ctx, args.into)
             merge_id = merge_clients(ctx, source, into)

@@ -24,17 +24,32 @@ FORMATS = {
     "clients": ("xlsx", "csv", "json"),
     "backup": ("zip",),
 }
-_BY_SUFFIX = {".vcf": "vcf3", ".ics": "ics", ".xlsx": "xlsx", ".csv": "csv", ".json": "json", ".zip": "zip", ".adbackup": "zip"}
+_BY_SUFFIX = {
+    ".vcf": "vcf3",
+    ".ics": "ics",
+    ".xlsx": "xlsx",
+    ".csv": "csv",
+    ".json": "json",
+    ".zip": "zip",
+    ".adbackup": "zip",
+}
 
 
 def register(sub) -> None:
     p = sub.add_parser("export", help=_("export contacts, the calendar of visits, clients, or a full backup"))
     p.add_argument("what", choices=sorted(FORMATS))
     p.add_argument("--out", type=Path, required=True, metavar=_("FILE"), help=_("the file to write"))
-    p.add_argument("--format", choices=sorted({f for fs in FORMATS.values() for f in fs}), help=_("file format"))
-    p.add_argument("--tz", default="Asia/Shanghai", help=_("time zone of the calendar (default: Asia/Shanghai)"))
-    p.add_argument("--passphrase-stdin", action="store_true",
-                   help=_("backup: read the passphrase that encrypts it from standard input"))
+    p.add_argument(
+        "--format", choices=sorted({f for fs in FORMATS.values() for f in fs}), help=_("file format")
+    )
+    p.add_argument(
+        "--tz", default="Asia/Shanghai", help=_("time zone of the calendar (default: Asia/Shanghai)")
+    )
+    p.add_argument(
+        "--passphrase-stdin",
+        action="store_true",
+        help=_("backup: read the passphrase that encrypts it from standard input"),
+    )
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(func=run)
 
@@ -61,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
         fmt = allowed[0] if args.format is None else fmt
     if fmt not in allowed:
         raise CLIError(
-            _("{what} can be exported as: {formats}.").format(what=args.what, formats=", ".join(allowed)), exit_code=2
+            _("{what} can be exported as: {formats}.").format(what=args.what, formats=", ".join(allowed)),
+            exit_code=2,
         )
     if not args.out.parent.exists():
         raise CLIError(_("The folder {dir} does not exist.").format(dir=args.out.parent), exit_code=2)
@@ -70,8 +86,11 @@ def run(args: argparse.Namespace) -> int:
         if args.what == "backup":
             from ..io.backup import backup_needs_passphrase
 
-            passphrase = read_passphrase(args, confirm=True) if (
-                args.passphrase_stdin or backup_needs_passphrase(ctx)) else None
+            passphrase = (
+                read_passphrase(args, confirm=True)
+                if (args.passphrase_stdin or backup_needs_passphrase(ctx))
+                else None
+            )
             result = create_backup(ctx, args.out, passphrase=passphrase)
         elif args.what == "calendar":
             result = export_ical(ctx, args.out, tz=args.tz)
@@ -84,7 +103,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(result.to_dict())
     elif args.what == "backup":
-        sys.stdout.write(_("Backup written to {file} ({n} rows).").format(file=result.path, n=sum(result.tables.values())) + "\n")
+        sys.stdout.write(
+            _("Backup written to {file} ({n} rows).").format(file=result.path, n=sum(result.tables.values()))
+            + "\n"
+        )
     else:
         sys.stdout.write(_("{n} records written to {file}.").format(n=result.count, file=result.path) + "\n")
     return 0

@@ -54,9 +54,7 @@ def cmd_escalate(args: argparse.Namespace) -> int:
     elif not done:
         sys.stdout.write(_("No feedback needs escalation.") + "\n")
     else:
-        rows = [
-            [e.subject, str(e.old_level), str(e.new_level), fmt_datetime(e.effective_due)] for e in done
-        ]
+        rows = [[e.subject, str(e.old_level), str(e.new_level), fmt_datetime(e.effective_due)] for e in done]
         print_table(rows, [_("Subject"), _("Old level"), _("New level"), _("Effective deadline")])
     return 0
 

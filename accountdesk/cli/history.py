@@ -63,14 +63,28 @@ def _local_history(ctx, client_id: str, field: str | None) -> list[dict[str, Any
     out = []
     with ctx.read() as session:
         names = {u.id: u.username for u in session.scalars(select(User))}
-        for e in session.scalars(select(OutboxEntry).where(OutboxEntry.client_id == client_id).order_by(OutboxEntry.seq.desc())):
+        for e in session.scalars(
+            select(OutboxEntry).where(OutboxEntry.client_id == client_id).order_by(OutboxEntry.seq.desc())
+        ):
             for name, new in (e.fields or {}).items():
                 if field and name != field:
                     continue
-                out.append({"id": None, "entity": e.entity, "row_id": e.row_id, "field": name,
-                            "old": (e.old_values or {}).get(name), "new": new, "user_id": e.user_id,
-                            "username": names.get(e.user_id),
-                            "at": e.created_at.isoformat(), "hidden": False, "local": True, "status": e.status})
+                out.append(
+                    {
+                        "id": None,
+                        "entity": e.entity,
+                        "row_id": e.row_id,
+                        "field": name,
+                        "old": (e.old_values or {}).get(name),
+                        "new": new,
+                        "user_id": e.user_id,
+                        "username": names.get(e.user_id),
+                        "at": e.created_at.isoformat(),
+                        "hidden": False,
+                        "local": True,
+                        "status": e.status,
+                    }
+                )
     return out
 
 
@@ -135,8 +149,15 @@ def _row(e: dict[str, Any], names: dict[str, str]) -> list[str]:
     except (KeyError, ValueError, TypeError):
         when = str(e["at"])[:19]
     who = names.get(e.get("user_id") or "") or e.get("username") or ""
-    return [str(e["id"] or "*"), when, who, entity_label(entity), _field_label(entity, field),
-            value(e["old"]), value(e["new"])]
+    return [
+        str(e["id"] or "*"),
+        when,
+        who,
+        entity_label(entity),
+        _field_label(entity, field),
+        value(e["old"]),
+        value(e["new"]),
+    ]
 
 
 def cmd_history(args: Namespace) -> int:
@@ -157,7 +178,9 @@ def cmd_history(args: Namespace) -> int:
             if args.restore is not None:
                 match = [e for e in server_entries if e.id == args.restore]
                 if not match:
-                    raise CLIError(_("No change {id} in this client's history.").format(id=args.restore), exit_code=2)
+                    raise CLIError(
+                        _("No change {id} in this client's history.").format(id=args.restore), exit_code=2
+                    )
                 _restore(ctx, match[0])
                 sys.stdout.write(_("Restored; the value reaches the others at the next sync.") + "\n")
                 return 0
@@ -175,15 +198,19 @@ def cmd_history(args: Namespace) -> int:
     if not entries:
         sys.stdout.write(_("No changes recorded.") + "\n")
         return 0
-    print_table([_row(e, names) for e in entries],
-                [_("ID"), _("When"), _("Who"), _("Record"), _("Field"), _("Before"), _("After")])
+    print_table(
+        [_row(e, names) for e in entries],
+        [_("ID"), _("When"), _("Who"), _("Record"), _("Field"), _("Before"), _("After")],
+    )
     if local:
         sys.stdout.write(_("* not yet sent to the server") + "\n")
     return 0
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("history", help=_("show who changed a client's fields, and restore an earlier value"))
+    p = subparsers.add_parser(
+        "history", help=_("show who changed a client's fields, and restore an earlier value")
+    )
     p.add_argument("client", metavar="CLIENT")
     p.add_argument("--field", metavar="NAME", help=_("only this field (its name or its label)"))
     p.add_argument("--restore", type=int, metavar="ID", help=_("write again the value that change ID set"))

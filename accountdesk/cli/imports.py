@@ -29,15 +29,34 @@ from .common import emit_json, open_ctx, parse_assignments
 def register(sub) -> None:
     p = sub.add_parser("import", help=_("import clients, contacts or equipment from a CSV or Excel file"))
     p.add_argument("file", type=Path, metavar=_("FILE"))
-    p.add_argument("--kind", choices=sorted(M.KINDS), help=_("what the file holds (default: guessed from the headers)"))
-    p.add_argument("--map", nargs="+", action="extend", default=[], metavar="COLUMN=FIELD",
-                   help=_("map a column to a field by hand (FIELD empty: ignore the column)"))
-    p.add_argument("--client", metavar=_("CLIENT"),
-                   help=_("contacts or equipment of this client (id, name or credit code): no client column needed"))
+    p.add_argument(
+        "--kind", choices=sorted(M.KINDS), help=_("what the file holds (default: guessed from the headers)")
+    )
+    p.add_argument(
+        "--map",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help=_("map a column to a field by hand (FIELD empty: ignore the column)"),
+    )
+    p.add_argument(
+        "--client",
+        metavar=_("CLIENT"),
+        help=_("contacts or equipment of this client (id, name or credit code): no client column needed"),
+    )
     p.add_argument("--sheet", help=_("the sheet of a workbook to read (default: the best match)"))
-    p.add_argument("--duplicates", choices=["skip", "merge"], default="skip",
-                   help=_("what to do with rows that duplicate existing records (default: skip)"))
-    p.add_argument("--skip-rejected", action="store_true", help=_("import the valid rows and leave out the rejected ones"))
+    p.add_argument(
+        "--duplicates",
+        choices=["skip", "merge"],
+        default="skip",
+        help=_("what to do with rows that duplicate existing records (default: skip)"),
+    )
+    p.add_argument(
+        "--skip-rejected",
+        action="store_true",
+        help=_("import the valid rows and leave out the rejected ones"),
+    )
     p.add_argument("--dry-run", action="store_true", help=_("show what would be imported; write nothing"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(func=run)
@@ -65,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"plan": plan.to_dict(preview=False), "result": result.to_dict()})
     else:
-        sys.stdout.write(_("Imported: {created} created, {merged} merged, {skipped} skipped, {rejected} rejected.").format(
-            **result.to_dict()) + "\n")
+        sys.stdout.write(
+            _("Imported: {created} created, {merged} merged, {skipped} skipped, {rejected} rejected.").format(
+                **result.to_dict()
+            )
+            + "\n"
+        )
     return 0

@@ -24,17 +24,30 @@ def _json_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def _out_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", required=True, type=Path, metavar=_("FILE.pdf"), help=_("the PDF file to write"))
+    parser.add_argument(
+        "--out", required=True, type=Path, metavar=_("FILE.pdf"), help=_("the PDF file to write")
+    )
 
 
 def register(sub) -> None:
-    p = sub.add_parser("dossier", help=_("print client dossiers into one PDF (each client starts on a new page)"))
+    p = sub.add_parser(
+        "dossier", help=_("print client dossiers into one PDF (each client starts on a new page)")
+    )
     p.add_argument("clients", nargs="+", metavar=_("CLIENT"), help=_("a client's id or exact name"))
-    p.add_argument("--visit-photos", action="store_true",
-                   help=_("print each visit's photos in its visit report (scaled; the files must be on this computer)"))
-    p.add_argument("--audience", default="internal", metavar="internal|external",
-                   help=_("internal (default): for the account team; external: without contacts' personal data "
-                          "(private mobiles, WeChat ids, personal notes) and without confidential figures"))
+    p.add_argument(
+        "--visit-photos",
+        action="store_true",
+        help=_("print each visit's photos in its visit report (scaled; the files must be on this computer)"),
+    )
+    p.add_argument(
+        "--audience",
+        default="internal",
+        metavar="internal|external",
+        help=_(
+            "internal (default): for the account team; external: without contacts' personal data "
+            "(private mobiles, WeChat ids, personal notes) and without confidential figures"
+        ),
+    )
     _out_arg(p)
     _json_flag(p)
     p.set_defaults(func=cmd_dossier)
@@ -43,7 +56,12 @@ def register(sub) -> None:
     rsub = rep.add_subparsers(dest="report", metavar=_("REPORT"), required=True)
     pp = rsub.add_parser("portfolio", help=_("the portfolio / business-analysis report"))
     _out_arg(pp)
-    pp.add_argument("--from", dest="date_from", metavar=_("DATE"), help=_("start of the period (default: a year before the end)"))
+    pp.add_argument(
+        "--from",
+        dest="date_from",
+        metavar=_("DATE"),
+        help=_("start of the period (default: a year before the end)"),
+    )
     pp.add_argument("--to", dest="date_to", metavar=_("DATE"), help=_("end of the period (default: today)"))
     _json_flag(pp)
     pp.set_defaults(func=cmd_portfolio)
@@ -58,13 +76,19 @@ def register(sub) -> None:
 def _check_out(path: Path) -> Path:
     path = path.expanduser()
     if path.is_dir():
-        raise ValidationError("out", _("“{path}” is a folder; give a file name ending in .pdf.").format(path=path))
+        raise ValidationError(
+            "out", _("“{path}” is a folder; give a file name ending in .pdf.").format(path=path)
+        )
     if not path.parent.exists():
         raise ValidationError("out", _("The folder “{path}” does not exist.").format(path=path.parent))
     if path.suffix.lower() != ".pdf":
         if path.suffix and not path.suffix[1:].isdigit():  # x.txt: another kind of file; 2026.03: a name
-            raise ValidationError("out", _("A report is a PDF: give a file name ending in .pdf (not “{name}”).").format(
-                name=path.name))
+            raise ValidationError(
+                "out",
+                _("A report is a PDF: give a file name ending in .pdf (not “{name}”).").format(
+                    name=path.name
+                ),
+            )
         path = path.with_name(path.name + ".pdf")
     return path
 
@@ -101,7 +125,12 @@ def cmd_dossier(args) -> int:
     try:
         ids = list(dict.fromkeys(resolve_client(ctx, ref) for ref in args.clients))
         progress = _progress_printer() if len(ids) > 1 else None
-        return _report(args, render_dossiers(ctx, ids, out, progress=progress, visit_photos=args.visit_photos, audience=audience))
+        return _report(
+            args,
+            render_dossiers(
+                ctx, ids, out, progress=progress, visit_photos=args.visit_photos, audience=audience
+            ),
+        )
     finally:
         ctx.close()
 

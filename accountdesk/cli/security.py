@@ -32,8 +32,13 @@ def register(sub) -> None:
     e = inner.add_parser("encrypt", help=_("encrypt a plaintext profile now"))
     e.add_argument("--json", action="store_true", help=_("machine-readable output"))
     e.set_defaults(func=cmd_encrypt)
-    f = inner.add_parser("start-fresh", help=_("the key of this profile is lost: move its unreadable data aside and "
-                                               "start empty (then sign in and sync again)"))
+    f = inner.add_parser(
+        "start-fresh",
+        help=_(
+            "the key of this profile is lost: move its unreadable data aside and "
+            "start empty (then sign in and sync again)"
+        ),
+    )
     f.add_argument("--json", action="store_true", help=_("machine-readable output"))
     f.set_defaults(func=cmd_start_fresh)
 
@@ -52,8 +57,11 @@ def status(data_dir) -> dict:
 
 
 def mode_text(mode: str) -> str:
-    return {"plain": _("not encrypted"), "keyring": _("encrypted, key in the system keyring"),
-            "passphrase": _("encrypted, with a passphrase")}.get(mode, mode)
+    return {
+        "plain": _("not encrypted"),
+        "keyring": _("encrypted, key in the system keyring"),
+        "passphrase": _("encrypted, with a passphrase"),
+    }.get(mode, mode)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -97,6 +105,11 @@ def cmd_start_fresh(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"moved_to": str(aside), "files": sorted(p.name for p in aside.iterdir())})
     else:
-        sys.stdout.write(_("The unreadable data was moved to {dir}. Sign in again to take a fresh copy from the "
-                           "server: accountdesk sync --server URL --user NAME").format(dir=aside) + "\n")
+        sys.stdout.write(
+            _(
+                "The unreadable data was moved to {dir}. Sign in again to take a fresh copy from the "
+                "server: accountdesk sync --server URL --user NAME"
+            ).format(dir=aside)
+            + "\n"
+        )
     return 0

@@ -47,7 +47,9 @@ def make_engine(ctx, args: Namespace):
         url = getattr(args, "server", None) or get_meta(session, META_SERVER_URL)
         user = getattr(args, "user", None) or get_meta(session, META_SYNC_USERNAME)
     if not url or not user:
-        raise CLIError(_("This profile has no sync server yet: give --server URL and --user NAME."), exit_code=2)
+        raise CLIError(
+            _("This profile has no sync server yet: give --server URL and --user NAME."), exit_code=2
+        )
     allow = getattr(args, "allow_insecure", False)
     with ctx.read() as session:
         allow = allow or get_meta(session, META_INSECURE_OK) == url.strip().rstrip("/")
@@ -57,11 +59,22 @@ def make_engine(ctx, args: Namespace):
         hint = " " + _("Give --allow-insecure to connect anyway.") if is_insecure(url) else ""
         raise ValidationError("server", exc.message + hint) from None
     creds = Credentials(url, user, password=password_source(args))
-    engine = SyncEngine(ctx, url, creds, allow_insecure=allow, rejoin=getattr(args, "rejoin", False),
-                        start_clean=getattr(args, "start_clean", False),
-                        include_demo_data=getattr(args, "include_demo_data", False))
+    engine = SyncEngine(
+        ctx,
+        url,
+        creds,
+        allow_insecure=allow,
+        rejoin=getattr(args, "rejoin", False),
+        start_clean=getattr(args, "start_clean", False),
+        include_demo_data=getattr(args, "include_demo_data", False),
+    )
     if not creds.keyring_ok:
-        sys.stderr.write(_("No keyring is available on this computer: the login cannot be remembered, so the password is asked for at every sync.") + "\n")
+        sys.stderr.write(
+            _(
+                "No keyring is available on this computer: the login cannot be remembered, so the password is asked for at every sync."
+            )
+            + "\n"
+        )
     return engine
 
 
@@ -86,11 +99,15 @@ def cmd_sync(args: Namespace) -> int:
         engine = make_engine(ctx, args)
         if args.rejoin:
             path = backup_before_rejoin(ctx)
-            sys.stderr.write(_("A backup of this profile was made before joining again: {path}").format(path=path) + "\n")
+            sys.stderr.write(
+                _("A backup of this profile was made before joining again: {path}").format(path=path) + "\n"
+            )
         files = None
         try:
             report = engine.sync()
-            if not getattr(args, "no_files", False):  # attachment files after the rows; a failure there leaves the rows synced
+            if not getattr(
+                args, "no_files", False
+            ):  # attachment files after the rows; a failure there leaves the rows synced
                 from .attachments import run_files
 
                 try:
@@ -106,20 +123,35 @@ def cmd_sync(args: Namespace) -> int:
     finally:
         ctx.close()
     if args.json:
-        busy = files is not None and ("error" in files or any(files[k] for k in ("uploaded", "downloaded", "failed", "waiting")))
-        emit_json({**report.as_dict(), "files": files} if busy else report.as_dict())  # "files" only when files moved
+        busy = files is not None and (
+            "error" in files or any(files[k] for k in ("uploaded", "downloaded", "failed", "waiting"))
+        )
+        emit_json(
+            {**report.as_dict(), "files": files} if busy else report.as_dict()
+        )  # "files" only when files moved
     else:
         sys.stdout.write(
-            _("Synced: {pushed} sent, {pulled} received, {conflicts} conflicts, {rejected} refused.").format(**report.as_dict())
+            _("Synced: {pushed} sent, {pulled} received, {conflicts} conflicts, {rejected} refused.").format(
+                **report.as_dict()
+            )
             + "\n"
         )
         if report.removed_clients:
-            sys.stdout.write(_("{n} client(s) left your scope and were removed from this device.").format(n=len(report.removed_clients)) + "\n")
+            sys.stdout.write(
+                _("{n} client(s) left your scope and were removed from this device.").format(
+                    n=len(report.removed_clients)
+                )
+                + "\n"
+            )
         if report.rejected:
-            sys.stdout.write(_("Refused changes stay listed with their reason (accountdesk conflicts list).") + "\n")
+            sys.stdout.write(
+                _("Refused changes stay listed with their reason (accountdesk conflicts list).") + "\n"
+            )
         if files is not None and "error" in files:
             sys.stdout.write(_("Files were not transferred: {error}").format(error=files["error"]) + "\n")
-        elif files is not None and (files["uploaded"] or files["downloaded"] or files["failed"] or files["waiting"]):
+        elif files is not None and (
+            files["uploaded"] or files["downloaded"] or files["failed"] or files["waiting"]
+        ):
             from .attachments import print_file_report
 
             print_file_report(files)
@@ -132,15 +164,31 @@ def register(subparsers) -> None:
     p.add_argument("--user", metavar="NAME", help=_("your user name on the server (first time)"))
     p.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input"))
     p.add_argument("--no-files", action="store_true", help=_("rows only: leave attachment files for later"))
-    p.add_argument("--allow-insecure", action="store_true",
-                   help=_("allow an unencrypted http:// server on another computer (only on a network you trust)"))
-    p.add_argument("--rejoin", action="store_true",
-                   help=_("join a server whose database was re-initialised: keep and send unsent changes, take a fresh "
-                          "copy of your clients (a backup of the profile is made first)"))
-    p.add_argument("--json", action="store_true", help=_("print {pushed, pulled, conflicts, rejected} as JSON"))
+    p.add_argument(
+        "--allow-insecure",
+        action="store_true",
+        help=_("allow an unencrypted http:// server on another computer (only on a network you trust)"),
+    )
+    p.add_argument(
+        "--rejoin",
+        action="store_true",
+        help=_(
+            "join a server whose database was re-initialised: keep and send unsent changes, take a fresh "
+            "copy of your clients (a backup of the profile is made first)"
+        ),
+    )
+    p.add_argument(
+        "--json", action="store_true", help=_("print {pushed, pulled, conflicts, rejected} as JSON")
+    )
     demo = p.add_mutually_exclusive_group()
-    demo.add_argument("--start-clean", action="store_true",
-                      help=_("a profile with demo data joining a server: remove the demo data first"))
-    demo.add_argument("--include-demo-data", action="store_true",
-                      help=_("a profile with demo data joining a server: push the demo data (test servers only)"))
+    demo.add_argument(
+        "--start-clean",
+        action="store_true",
+        help=_("a profile with demo data joining a server: remove the demo data first"),
+    )
+    demo.add_argument(
+        "--include-demo-data",
+        action="store_true",
+        help=_("a profile with demo data joining a server: push the demo data (test servers only)"),
+    )
     p.set_defaults(func=cmd_sync)

@@ -35,7 +35,9 @@ def cmd_assign(args: Namespace) -> int:
     from ..services import turnover
 
     if bool(args.clients) == bool(args.from_user):
-        raise CLIError(_("Name the clients to hand over, or --from USER for every client of a user."), exit_code=2)
+        raise CLIError(
+            _("Name the clients to hand over, or --from USER for every client of a user."), exit_code=2
+        )
     ctx = open_ctx(args)
     try:
         if args.from_user:
@@ -52,20 +54,40 @@ def cmd_assign(args: Namespace) -> int:
         emit_json(data)
         return 0
     for h in handovers:
-        sys.stdout.write(_("{client}: handed over from {old} to {new}.").format(
-            client=h["client_name"], old=names.get(h["from_user_id"] or "", "—"), new=names.get(h["to_user_id"], "")) + "\n")
+        sys.stdout.write(
+            _("{client}: handed over from {old} to {new}.").format(
+                client=h["client_name"],
+                old=names.get(h["from_user_id"] or "", "—"),
+                new=names.get(h["to_user_id"], ""),
+            )
+            + "\n"
+        )
         for item in h["checklist"]:
-            sys.stdout.write(f"  [{'x' if item.get('done') else ' '}] {_(item['label'])}: {item.get('count', 0)}\n")
+            sys.stdout.write(
+                f"  [{'x' if item.get('done') else ' '}] {_(item['label'])}: {item.get('count', 0)}\n"
+            )
         for m in h["moves"]:
-            who = names.get(m["to_user_id"] or "", "") if m["moved"] else _("needs a handler (the successor is involved)")
+            who = (
+                names.get(m["to_user_id"] or "", "")
+                if m["moved"]
+                else _("needs a handler (the successor is involved)")
+            )
             sys.stdout.write(f"  → {m['title']}: {who}\n")
     if args.from_user:
         for b in result.backups:
-            sys.stdout.write(_("{client}: backup owner now {user}.").format(
-                client=b["client_name"], user=names.get(b["to_user_id"] or "", "—")) + "\n")
+            sys.stdout.write(
+                _("{client}: backup owner now {user}.").format(
+                    client=b["client_name"], user=names.get(b["to_user_id"] or "", "—")
+                )
+                + "\n"
+            )
         for t in result.teams:
-            sys.stdout.write(_("{client}: service team place taken by {user}.").format(
-                client=t["client_name"], user=names.get(t["to_user_id"] or "", "—")) + "\n")
+            sys.stdout.write(
+                _("{client}: service team place taken by {user}.").format(
+                    client=t["client_name"], user=names.get(t["to_user_id"] or "", "—")
+                )
+                + "\n"
+            )
     sys.stdout.write(_("The handovers sync at the next sync.") + "\n")
     return 0
 
@@ -123,8 +145,12 @@ def register(subparsers) -> None:
     sub = _clients_subparsers(subparsers)
     p = sub.add_parser("assign", help=_("hand clients over to a new owner (supervisors)"))
     p.add_argument("clients", nargs="*", metavar="CLIENT", help=_("the clients' ids or exact names"))
-    p.add_argument("--from", dest="from_user", metavar="USER",
-                   help=_("every client of this user (owned, backed up, served on) with their open work"))
+    p.add_argument(
+        "--from",
+        dest="from_user",
+        metavar="USER",
+        help=_("every client of this user (owned, backed up, served on) with their open work"),
+    )
     p.add_argument("--to", required=True, metavar="USER", help=_("the new owner (login or display name)"))
     p.add_argument("--reason", metavar="TEXT")
     p.add_argument("--json", action="store_true")

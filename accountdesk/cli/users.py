@@ -31,8 +31,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     ctx = open_ctx(args)
     try:
         rows = [
-            {"id": u["id"], "login": u["username"], "display_name": u["display_name"], "role": u["role"],
-             "team": u.get("team"), "active": bool(u["active"])}
+            {
+                "id": u["id"],
+                "login": u["username"],
+                "display_name": u["display_name"],
+                "role": u["role"],
+                "team": u.get("team"),
+                "active": bool(u["active"]),
+            }
             for u in list_users(ctx, include_inactive=True)
         ]
     finally:
@@ -40,8 +46,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(rows)
         return 0
-    table = [[r["login"], r["display_name"], label(Role, r["role"]), r["team"] or "",
-              _("active") if r["active"] else _("deactivated")] for r in rows]
+    table = [
+        [
+            r["login"],
+            r["display_name"],
+            label(Role, r["role"]),
+            r["team"] or "",
+            _("active") if r["active"] else _("deactivated"),
+        ]
+        for r in rows
+    ]
     print_table(table, [_("Login"), _("Name"), _("Role"), _("Team"), _("State")])
     sys.stdout.write(_("{n} users.").format(n=len(rows)) + "\n")
     return 0
@@ -58,15 +72,32 @@ def cmd_holdings(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(held.to_dict())
         return 0
-    sys.stdout.write(f"{held.display_name} ({held.login})" + ("" if held.active else " — " + _("deactivated")) + "\n")
+    sys.stdout.write(
+        f"{held.display_name} ({held.login})" + ("" if held.active else " — " + _("deactivated")) + "\n"
+    )
     roles = {"owner": _("owner"), "backup": _("backup"), "team": _("service team")}
     if held.clients:
-        print_table([[c.name, roles[c.role], c.province or "", str(c.open_complaints), str(c.planned_visits), str(c.open_items)]
-                     for c in held.clients],
-                    [_("Client"), _("Role"), _("Region"), _("Open complaints"), _("Planned visits"), _("Open items")])
-    for title, group in ((_("Complaints handled"), held.complaints), (_("Open improvement items"), held.improvement_items),
-                         (_("Planned visits"), held.planned_visits), (_("Visit plans"), held.visit_plans),
-                         (_("Open opportunities"), held.opportunities)):
+        print_table(
+            [
+                [
+                    c.name,
+                    roles[c.role],
+                    c.province or "",
+                    str(c.open_complaints),
+                    str(c.planned_visits),
+                    str(c.open_items),
+                ]
+                for c in held.clients
+            ],
+            [_("Client"), _("Role"), _("Region"), _("Open complaints"), _("Planned visits"), _("Open items")],
+        )
+    for title, group in (
+        (_("Complaints handled"), held.complaints),
+        (_("Open improvement items"), held.improvement_items),
+        (_("Planned visits"), held.planned_visits),
+        (_("Visit plans"), held.visit_plans),
+        (_("Open opportunities"), held.opportunities),
+    ):
         sys.stdout.write(f"{title}: {len(group)}\n")
         for i in group:
             sys.stdout.write(f"  {i.client_name}  {i.title}  {str(i.due or '')[:16]}\n")
@@ -84,9 +115,29 @@ def cmd_candidates(args: argparse.Namespace) -> int:
     if args.json:
         emit_json([c.to_dict() for c in found])
         return 0
-    print_table([[c.login, c.display_name, label(Role, c.role), str(c.clients_owned), str(c.open_complaints),
-                  str(c.planned_visits), c.region] for c in found],
-                [_("Login"), _("Name"), _("Role"), _("Clients"), _("Open complaints"), _("Planned visits"), _("Region")])
+    print_table(
+        [
+            [
+                c.login,
+                c.display_name,
+                label(Role, c.role),
+                str(c.clients_owned),
+                str(c.open_complaints),
+                str(c.planned_visits),
+                c.region,
+            ]
+            for c in found
+        ],
+        [
+            _("Login"),
+            _("Name"),
+            _("Role"),
+            _("Clients"),
+            _("Open complaints"),
+            _("Planned visits"),
+            _("Region"),
+        ],
+    )
     return 0
 
 
@@ -96,7 +147,9 @@ def register(subparsers) -> None:
     p = sub.add_parser("list", help=_("every user: login, display name, role, active"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(func=cmd_list)
-    p = sub.add_parser("holdings", help=_("everything a user holds: clients, complaints, visits, improvement items"))
+    p = sub.add_parser(
+        "holdings", help=_("everything a user holds: clients, complaints, visits, improvement items")
+    )
     p.add_argument("user", metavar="USER", help=_("login or display name"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(func=cmd_holdings)

@@ -54,7 +54,9 @@ def register(subparsers) -> None:
     p = sub.add_parser("add", help=_("record a visit or put one in the calendar"))
     p.add_argument("client", metavar="CLIENT", help=_("the client's id or exact name"))
     p.add_argument("--kind", required=True, help=", ".join(k.value for k in VisitKind))
-    p.add_argument("--at", required=True, metavar="DATETIME", help=_("start, e.g. 2026-03-31 14:30 (local time)"))
+    p.add_argument(
+        "--at", required=True, metavar="DATETIME", help=_("start, e.g. 2026-03-31 14:30 (local time)")
+    )
     p.add_argument(
         "--status",
         help=_("{choices} (default: done if the time has passed, else planned)").format(

@@ -8,8 +8,14 @@ import datetime as dt
 from .dates import add_months
 
 
-def cadence_due(every_months: int | None, last_done: dt.date | None, *, starts_on: dt.date | None,
-                relationship_since: dt.date | None, created_on: dt.date) -> dt.date:
+def cadence_due(
+    every_months: int | None,
+    last_done: dt.date | None,
+    *,
+    starts_on: dt.date | None,
+    relationship_since: dt.date | None,
+    created_on: dt.date,
+) -> dt.date:
     """The next due date of a plan: the last completed visit plus the interval; with none yet,
     ``starts_on``; without that, the relationship start plus the interval; without that, the
     day the plan was made plus the interval. Never before ``starts_on``."""

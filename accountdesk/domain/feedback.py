@@ -33,7 +33,9 @@ ESCALATION_LEAD_HOURS: dict[str, tuple[int, int]] = {
 LEVEL_OVERDUE = 3
 STATUS_ORDER: tuple[str, ...] = tuple(s.value for s in FeedbackStatus)
 #: Statuses in which the deadline still counts (the client has not had an answer yet).
-OPEN_STATUSES = frozenset({FeedbackStatus.RECEIVED.value, FeedbackStatus.INVESTIGATING.value, FeedbackStatus.RESOLVED.value})
+OPEN_STATUSES = frozenset(
+    {FeedbackStatus.RECEIVED.value, FeedbackStatus.INVESTIGATING.value, FeedbackStatus.RESOLVED.value}
+)
 
 
 def _get(feedback: Any, name: str) -> Any:
@@ -45,7 +47,9 @@ def _get(feedback: Any, name: str) -> Any:
 # -- pure functions ---------------------------------------------------------------------------
 
 
-def default_due(kind: str | None, severity: str | None, received_at: dt.datetime | None) -> dt.datetime | None:
+def default_due(
+    kind: str | None, severity: str | None, received_at: dt.datetime | None
+) -> dt.datetime | None:
     """The deadline a feedback gets when none is given (``None``: no deadline)."""
     if kind not in DEADLINE_KINDS or received_at is None:
         return None
@@ -84,7 +88,9 @@ def escalation_level(
     """The escalation level (0–3) a feedback should have at ``now``; see the module docstring."""
     if due is None:
         return 0
-    remaining = due + paused_total({"paused_seconds": paused_seconds, "paused_since": paused_since}, now) - now
+    remaining = (
+        due + paused_total({"paused_seconds": paused_seconds, "paused_since": paused_since}, now) - now
+    )
     if remaining <= dt.timedelta(0):
         return LEVEL_OVERDUE
     first, second = ESCALATION_LEAD_HOURS.get(severity or "", ESCALATION_LEAD_HOURS[Severity.MEDIUM.value])
@@ -119,7 +125,9 @@ def escalation_reached_at(feedback: Any, level: int, now: dt.datetime) -> dt.dat
     if level >= LEVEL_OVERDUE:
         when = eff
     else:
-        first, second = ESCALATION_LEAD_HOURS.get(_get(feedback, "severity") or "", ESCALATION_LEAD_HOURS[Severity.MEDIUM.value])
+        first, second = ESCALATION_LEAD_HOURS.get(
+            _get(feedback, "severity") or "", ESCALATION_LEAD_HOURS[Severity.MEDIUM.value]
+        )
         when = eff - dt.timedelta(hours=first if level == 1 else second)
     received = _get(feedback, "received_at")
     if received is not None and when < received:

@@ -19,21 +19,36 @@ SHA256_RE = re.compile(r"[0-9a-f]{64}")
 NAME_MAX_BYTES = 255
 #: Names Windows reserves for devices, with any extension.
 WINDOWS_RESERVED = frozenset(
-    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {f"COM{i}" for i in range(1, 10)} | {f"LPT{i}" for i in range(1, 10)}
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"COM{i}" for i in range(1, 10)}
+    | {f"LPT{i}" for i in range(1, 10)}
     | {"COM¹", "COM²", "COM³", "LPT¹", "LPT²", "LPT³"}
 )
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 
 #: Media types by file extension (what the laptop records; display and thumbnails only).
 MEDIA_TYPES = {
-    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif", ".bmp": "image/bmp",
-    ".webp": "image/webp", ".heic": "image/heic", ".tif": "image/tiff", ".tiff": "image/tiff",
-    ".pdf": "application/pdf", ".eml": "message/rfc822", ".msg": "application/vnd.ms-outlook",
-    ".doc": "application/msword", ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xls": "application/vnd.ms-excel", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".bmp": "image/bmp",
+    ".webp": "image/webp",
+    ".heic": "image/heic",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".pdf": "application/pdf",
+    ".eml": "message/rfc822",
+    ".msg": "application/vnd.ms-outlook",
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".ppt": "application/vnd.ms-powerpoint",
     ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ".txt": "text/plain", ".csv": "text/csv", ".zip": "application/zip",
+    ".txt": "text/plain",
+    ".csv": "text/csv",
+    ".zip": "application/zip",
 }
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/bmp", "image/webp", "image/tiff"})
 
@@ -101,7 +116,11 @@ def safe_file_name(name: str | None, fallback: str = "file") -> str:
 def media_type_for(name: str) -> str:
     """A media type from a file name's extension (``application/octet-stream`` when unknown)."""
     dot = name.rfind(".")
-    return MEDIA_TYPES.get(name[dot:].lower(), "application/octet-stream") if dot >= 0 else "application/octet-stream"
+    return (
+        MEDIA_TYPES.get(name[dot:].lower(), "application/octet-stream")
+        if dot >= 0
+        else "application/octet-stream"
+    )
 
 
 def is_image(media_type: str | None) -> bool:

@@ -17,10 +17,33 @@ import unicodedata
 _SUFFIXES = tuple(
     sorted(
         {
-            "股份有限公司", "有限责任公司", "集团有限公司", "集团股份有限公司", "有限公司", "集团公司",
-            "集团", "公司", "股份公司", "总公司", "分公司",
-            "companylimited", "colimited", "coltd", "limited", "ltd", "incorporated", "inc",
-            "corporation", "corp", "company", "group", "holdings", "llc", "plc", "gmbh", "co",
+            "股份有限公司",
+            "有限责任公司",
+            "集团有限公司",
+            "集团股份有限公司",
+            "有限公司",
+            "集团公司",
+            "集团",
+            "公司",
+            "股份公司",
+            "总公司",
+            "分公司",
+            "companylimited",
+            "colimited",
+            "coltd",
+            "limited",
+            "ltd",
+            "incorporated",
+            "inc",
+            "corporation",
+            "corp",
+            "company",
+            "group",
+            "holdings",
+            "llc",
+            "plc",
+            "gmbh",
+            "co",
         },
         key=len,
         reverse=True,
@@ -67,4 +90,3 @@ def normalise_code(text: object) -> str:
     if text is None:
         return ""
     return _DROP.sub("", unicodedata.normalize("NFKC", str(text)).casefold())
-

@@ -18,13 +18,16 @@ from ..i18n import _
 
 def backup_is_not_the_owner(owner: str | None, backup: str | None) -> None:
     if owner and backup and owner == backup:
-        raise ValidationError("backup_owner_id", _("The backup owner must be someone other than the account manager."))
+        raise ValidationError(
+            "backup_owner_id", _("The backup owner must be someone other than the account manager.")
+        )
 
 
 def renewal_after_start(since: dt.date | None, renewal: dt.date | None) -> None:
     if since is not None and renewal is not None and renewal < since:
         raise ValidationError(
-            "contract_renewal_date", _("The contract renewal date cannot come before the start of the relationship.")
+            "contract_renewal_date",
+            _("The contract renewal date cannot come before the start of the relationship."),
         )
 
 

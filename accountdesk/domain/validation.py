@@ -44,14 +44,20 @@ def check_text(field: str, value: str, *, multiline: bool = True) -> str:
     line breaks pass in every field (cells of imported sheets hold them; the server takes them),
     ``multiline`` is kept for callers that may want to be stricter."""
     if _BAD_TEXT.search(value):
-        raise ValidationError(field, _("This text contains a control character or an invalid character; remove it."))
+        raise ValidationError(
+            field, _("This text contains a control character or an invalid character; remove it.")
+        )
     return value
 
 
 def check_date_range(field: str, day: dt.date) -> None:
     if not MIN_DATE <= day <= MAX_DATE:
-        raise ValidationError(field, _("Enter a date between {first} and {last}.").format(
-            first=MIN_DATE.isoformat(), last=MAX_DATE.isoformat()))
+        raise ValidationError(
+            field,
+            _("Enter a date between {first} and {last}.").format(
+                first=MIN_DATE.isoformat(), last=MAX_DATE.isoformat()
+            ),
+        )
 
 
 def uscc_check_char(first17: str) -> str:
@@ -63,7 +69,8 @@ def validate_uscc(field: str, value: str) -> str:
     code = to_halfwidth(value).strip().upper().replace(" ", "")
     if len(code) != 18:
         raise ValidationError(
-            field, _("The unified social credit code must have 18 characters (it has {n}).").format(n=len(code))
+            field,
+            _("The unified social credit code must have 18 characters (it has {n}).").format(n=len(code)),
         )
     bad = [ch for ch in code if ch not in USCC_CHARSET]
     if bad:
@@ -94,8 +101,10 @@ def validate_phone(field: str, value: str, *, mobile: bool = False, region: str 
     if kind == phonenumbers.PhoneNumberType.UNKNOWN:
         raise ValidationError(
             field,
-            _("This phone number is not valid (a mobile has 11 digits; a landline needs its area code, "
-              "e.g. 010-12345678; international numbers start with +)."),
+            _(
+                "This phone number is not valid (a mobile has 11 digits; a landline needs its area code, "
+                "e.g. 010-12345678; international numbers start with +)."
+            ),
         )
     if mobile and kind not in (
         phonenumbers.PhoneNumberType.MOBILE,
@@ -119,7 +128,9 @@ def _cn_prefixes() -> re.Pattern[str]:
     (0, or such a code), both as the library's metadata for CN has them."""
     meta = phonenumbers.PhoneMetadata.metadata_for_region("CN")
     assert meta is not None  # the library ships CN
-    return re.compile("|".join(f"(?:{p})" for p in (meta.international_prefix, meta.national_prefix_for_parsing) if p))
+    return re.compile(
+        "|".join(f"(?:{p})" for p in (meta.international_prefix, meta.national_prefix_for_parsing) if p)
+    )
 
 
 def parse_phone(text: str, region: str = "CN") -> phonenumbers.PhoneNumber:
@@ -183,7 +194,9 @@ def _email_error(field: str, reason: Any) -> ValidationError:
     text = str(reason)
     for needle, words in _EMAIL_REASONS:
         if needle in text:
-            return ValidationError(field, _("This is not a valid email address ({reason}).").format(reason=_(words)))
+            return ValidationError(
+                field, _("This is not a valid email address ({reason}).").format(reason=_(words))
+            )
     return ValidationError(field, _("This is not a valid email address."))
 
 
@@ -261,7 +274,8 @@ def _parse_datetime(field: str, value: str | dt.datetime | dt.date) -> dt.dateti
         m = _DATE_RE.match(text)
         if not m:
             raise ValidationError(
-                field, _("This is not a valid date and time; write it as YYYY-MM-DD HH:MM, e.g. 2026-03-31 14:30.")
+                field,
+                _("This is not a valid date and time; write it as YYYY-MM-DD HH:MM, e.g. 2026-03-31 14:30."),
             ) from None
         return _parse_datetime(field, _parse_date(field, text))
     return parsed if parsed.tzinfo else _local(parsed)
@@ -281,25 +295,35 @@ def parse_enum(field: str, value: str, enum: type[StrEnum]) -> str:
     from ..labels import label
 
     # The labels a person reads (and may type), not the codes behind them.
-    raise ValidationError(field, _("Choose one of: {choices}.").format(choices=", ".join(label(enum, v) for v in values)))
+    raise ValidationError(
+        field, _("Choose one of: {choices}.").format(choices=", ".join(label(enum, v) for v in values))
+    )
 
 
 def parse_int(field: str, value: Any, *, minimum: float | None = None, maximum: float | None = None) -> int:
     if isinstance(value, bool):
         raise ValidationError(field, _("Enter a whole number."))
     try:
-        number = int(to_halfwidth(str(value)).strip().replace(",", "")) if not isinstance(value, int) else value
+        number = (
+            int(to_halfwidth(str(value)).strip().replace(",", "")) if not isinstance(value, int) else value
+        )
     except ValueError:
         raise ValidationError(field, _("Enter a whole number.")) from None
     _check_range(field, number, minimum, maximum)
     return number
 
 
-def parse_float(field: str, value: Any, *, minimum: float | None = None, maximum: float | None = None) -> float:
+def parse_float(
+    field: str, value: Any, *, minimum: float | None = None, maximum: float | None = None
+) -> float:
     if isinstance(value, bool):
         raise ValidationError(field, _("Enter a number."))
     try:
-        number = float(to_halfwidth(str(value)).strip().replace(",", "")) if not isinstance(value, (int, float)) else float(value)
+        number = (
+            float(to_halfwidth(str(value)).strip().replace(",", ""))
+            if not isinstance(value, (int, float))
+            else float(value)
+        )
     except ValueError:
         raise ValidationError(field, _("Enter a number.")) from None
     _check_range(field, number, minimum, maximum)

@@ -70,7 +70,12 @@ def _sha256(path: Path) -> str:
 
 
 def _table_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
     return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
 
 
@@ -86,8 +91,10 @@ def _is_company(ctx) -> bool:
     from ..models import Meta
 
     with ctx.store.read() as session:
-        return any(session.get(Meta, k) is not None and session.get(Meta, k).value
-                   for k in ("server_url", "sync_user_id"))
+        return any(
+            session.get(Meta, k) is not None and session.get(Meta, k).value
+            for k in ("server_url", "sync_user_id")
+        )
 
 
 def backup_needs_passphrase(ctx) -> bool:
@@ -95,7 +102,9 @@ def backup_needs_passphrase(ctx) -> bool:
     return ctx.store.encrypted or _is_company(ctx)
 
 
-def create_backup(ctx, path: Path | str, *, passphrase: str | None = None, profile_key: bool = False) -> BackupResult:
+def create_backup(
+    ctx, path: Path | str, *, passphrase: str | None = None, profile_key: bool = False
+) -> BackupResult:
     """Write a backup of the profile of ``ctx`` to ``path`` (a .zip): encrypted with ``passphrase``,
     or with the profile's own key (``profile_key``: the backups kept in the profile folder).
     Raises ValidationError on ``passphrase`` when the profile needs one and none is given."""
@@ -112,12 +121,19 @@ def create_backup(ctx, path: Path | str, *, passphrase: str | None = None, profi
     elif profile_key:
         if store.encrypted:  # (a plaintext store's own backup is no more readable than the store)
             key = store.protection.key
-            encryption = {"cipher": "sqlcipher4", "key": "profile",
-                          "profile_id": crypto.read_descriptor(store.data_dir).get("profile_id")}
+            encryption = {
+                "cipher": "sqlcipher4",
+                "key": "profile",
+                "profile_id": crypto.read_descriptor(store.data_dir).get("profile_id"),
+            }
     elif backup_needs_passphrase(ctx):
-        raise ValidationError("passphrase", _(
-            "This profile is encrypted or belongs to a company server: its backup must be encrypted too. "
-            "Give a passphrase (you need it to restore the backup)."))
+        raise ValidationError(
+            "passphrase",
+            _(
+                "This profile is encrypted or belongs to a company server: its backup must be encrypted too. "
+                "Give a passphrase (you need it to restore the backup)."
+            ),
+        )
     with tempfile.TemporaryDirectory(prefix="accountdesk-backup-") as tmp:
         copy = Path(tmp) / DB_NAME
         if key is not None or store.encrypted:
@@ -214,7 +230,11 @@ def read_manifest(path: Path | str) -> dict:
             manifest = json.loads(zf.read(MANIFEST).decode("utf-8"))
     except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError):
         raise _bad(_("This is not an AccountDesk backup, or the file is damaged.")) from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or DB_NAME not in manifest.get("files", {}):
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("format") != FORMAT
+        or DB_NAME not in manifest.get("files", {})
+    ):
         raise _bad(_("This is not an AccountDesk backup, or the file is damaged."))
     return manifest
 
@@ -234,8 +254,12 @@ def _backup_key(manifest: dict, passphrase: str | None) -> bytes | None:
             with contextlib.suppress(crypto.EncryptionError):
                 key = crypto.keyring_get(str(enc["profile_id"]))
         if key is None:
-            raise _bad(_("This backup is encrypted with the key of the profile it was made in, which this computer "
-                         "does not hold; restore it on that computer."))
+            raise _bad(
+                _(
+                    "This backup is encrypted with the key of the profile it was made in, which this computer "
+                    "does not hold; restore it on that computer."
+                )
+            )
         return key
     kdf = enc.get("kdf")
     if not isinstance(kdf, dict) or not {"salt", "time_cost", "memory_cost", "parallelism"} <= set(kdf):
@@ -261,8 +285,10 @@ def restore_backup(path: Path | str, data_dir: Path | str, *, passphrase: str | 
     if not profile_is_empty(data_dir):
         raise ValidationError(
             "data_dir",
-            _("The profile in {dir} already holds data; restore only into an empty profile "
-              "(choose a new folder with --data-dir).").format(dir=data_dir),
+            _(
+                "The profile in {dir} already holds data; restore only into an empty profile "
+                "(choose a new folder with --data-dir)."
+            ).format(dir=data_dir),
         )
     revision = manifest.get("alembic_revision")
     from alembic.script import ScriptDirectory
@@ -272,9 +298,9 @@ def restore_backup(path: Path | str, data_dir: Path | str, *, passphrase: str | 
     known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
     if revision not in known:
         raise _bad(
-            _("This backup was made by a newer version of AccountDesk ({version}); update the app first.").format(
-                version=manifest.get("app_version", "?")
-            )
+            _(
+                "This backup was made by a newer version of AccountDesk ({version}); update the app first."
+            ).format(version=manifest.get("app_version", "?"))
         )
     _check_costs(manifest)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -292,7 +318,9 @@ def restore_backup(path: Path | str, data_dir: Path | str, *, passphrase: str | 
             except (zipfile.BadZipFile, KeyError, EOFError, OSError, zlib.error):
                 raise _bad(_("This is not an AccountDesk backup, or the file is damaged.")) from None
         if h.hexdigest() != expected.get("sha256") or staged.stat().st_size != expected.get("size"):
-            raise _bad(_("The backup is damaged: the checksum of {name} does not match.").format(name=DB_NAME))
+            raise _bad(
+                _("The backup is damaged: the checksum of {name} does not match.").format(name=DB_NAME)
+            )
         key = _backup_key(manifest, passphrase)
         if key is not None and not crypto.check_key(staged, key):
             raise ValidationError("passphrase", _("Wrong passphrase for this backup."))
@@ -340,14 +368,21 @@ def restore_backup(path: Path | str, data_dir: Path | str, *, passphrase: str | 
 
 def _check_costs(manifest: dict) -> None:
     """A crafted manifest cannot make a restore stretch a passphrase for hours or with gigabytes."""
-    kdf = (manifest.get("encryption") or {}).get("kdf") if isinstance(manifest.get("encryption"), dict) else None
+    kdf = (
+        (manifest.get("encryption") or {}).get("kdf")
+        if isinstance(manifest.get("encryption"), dict)
+        else None
+    )
     if not isinstance(kdf, dict):
         return
     try:
-        ok = 1 <= int(kdf["time_cost"]) <= 10 and 8192 <= int(kdf["memory_cost"]) <= 1 << 20 \
-            and 1 <= int(kdf["parallelism"]) <= 16 and len(bytes.fromhex(kdf["salt"])) >= 16
+        ok = (
+            1 <= int(kdf["time_cost"]) <= 10
+            and 8192 <= int(kdf["memory_cost"]) <= 1 << 20
+            and 1 <= int(kdf["parallelism"]) <= 16
+            and len(bytes.fromhex(kdf["salt"])) >= 16
+        )
     except (KeyError, TypeError, ValueError):
         ok = False
     if not ok:
         raise _bad(_("This is not an AccountDesk backup, or the file is damaged."))
-

@@ -63,13 +63,15 @@ def check_size(path: Path, limit: int = MAX_FILE_BYTES) -> int:
     try:
         size = os.stat(path).st_size
     except OSError as exc:
-        raise ValidationError("file", _("The file cannot be opened: {error}").format(error=exc.strerror or exc)) from None
+        raise ValidationError(
+            "file", _("The file cannot be opened: {error}").format(error=exc.strerror or exc)
+        ) from None
     if size > limit:
         raise ValidationError(
             "file",
-            _("The file is too large to import ({size} MB; at most {limit} MB). Split it into smaller files.").format(
-                size=round(size / 1024 / 1024, 1), limit=limit // (1024 * 1024)
-            ),
+            _(
+                "The file is too large to import ({size} MB; at most {limit} MB). Split it into smaller files."
+            ).format(size=round(size / 1024 / 1024, 1), limit=limit // (1024 * 1024)),
         )
     return size
 
@@ -84,7 +86,8 @@ def read_table_file(path: Path | str, *, choose: Callable[[list[Sheet]], str] | 
     suffix = path.suffix.lower()
     if suffix == ".xls":
         raise ValidationError(
-            "file", _("Old Excel files (.xls) cannot be read; in Excel choose “Save As” → “Excel Workbook (.xlsx)”.")
+            "file",
+            _("Old Excel files (.xls) cannot be read; in Excel choose “Save As” → “Excel Workbook (.xlsx)”."),
         )
     check_size(path)
     if suffix in XLSX_SUFFIXES or (suffix not in CSV_SUFFIXES and zipfile.is_zipfile(path)):
@@ -110,7 +113,8 @@ def _read_csv(path: Path) -> TableFile:
         for number, record in enumerate(reader, start=1):
             if number > MAX_ROWS + 50:
                 raise ValidationError(
-                    "file", _("The file has more than {n} rows; split it into smaller files.").format(n=MAX_ROWS)
+                    "file",
+                    _("The file has more than {n} rows; split it into smaller files.").format(n=MAX_ROWS),
                 )
             rows.append((number, record))
     except csv.Error as exc:
@@ -120,7 +124,8 @@ def _read_csv(path: Path) -> TableFile:
 
 def _damaged() -> ValidationError:
     return ValidationError(
-        "file", _("The file is damaged or is not an Excel workbook (.xlsx); open it in Excel and save it again.")
+        "file",
+        _("The file is damaged or is not an Excel workbook (.xlsx); open it in Excel and save it again."),
     )
 
 
@@ -140,7 +145,12 @@ def _merged_ranges(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int, 
             if b"mergeCell" in buf:
                 for m in _MERGE_RE.finditer(buf):
                     out.append(
-                        (column_index_from_string(m[1].decode()), int(m[2]), column_index_from_string(m[3].decode()), int(m[4]))
+                        (
+                            column_index_from_string(m[1].decode()),
+                            int(m[2]),
+                            column_index_from_string(m[3].decode()),
+                            int(m[4]),
+                        )
                     )
                 cut = buf.rfind(b"<")
                 tail = buf[cut:] if cut >= 0 and b">" not in buf[cut:] else b""
@@ -198,7 +208,13 @@ def _load_workbook(path: Path):
                     else:
                         self.col_counter += 1
                         row, column = self.row_counter, self.col_counter
-                    return {"row": row, "column": column, "value": value, "data_type": "s", "style_id": style_id}
+                    return {
+                        "row": row,
+                        "column": column,
+                        "value": value,
+                        "data_type": "s",
+                        "style_id": style_id,
+                    }
             return super().parse_cell(element)
 
     def read_strings(src) -> list[str]:  # openpyxl's read_string_table, less the rich-text objects
@@ -212,7 +228,6 @@ def _load_workbook(path: Path):
                 node.clear()
         return strings
 
-
     class Worksheet(ReadOnlyWorksheet):
         def _get_size(self) -> None:
             with self._get_source() as src:
@@ -220,7 +235,9 @@ def _load_workbook(path: Path):
                     if element.tag == DIMENSION_TAG:
                         ref = element.get("ref")
                         if ref:
-                            self._min_column, self._min_row, self._max_column, self._max_row = range_boundaries(ref)
+                            self._min_column, self._min_row, self._max_column, self._max_row = (
+                                range_boundaries(ref)
+                            )
                         return
                     if element.tag == DATA_TAG:
                         return
@@ -237,8 +254,12 @@ def _load_workbook(path: Path):
             idx = 1
             with self._get_source() as src:
                 parser = Parser(
-                    src, self._shared_strings, data_only=self.parent.data_only, epoch=self.parent.epoch,
-                    date_formats=self.parent._date_formats, timedelta_formats=self.parent._timedelta_formats,  # noqa: SLF001
+                    src,
+                    self._shared_strings,
+                    data_only=self.parent.data_only,
+                    epoch=self.parent.epoch,
+                    date_formats=self.parent._date_formats,
+                    timedelta_formats=self.parent._timedelta_formats,  # noqa: SLF001
                 )
                 for idx, row in parser.parse():  # noqa: B007 - read after the loop, as openpyxl does
                     if max_row is not None and idx > max_row:
@@ -280,15 +301,25 @@ def _read_xlsx(path: Path, choose: Callable[[list[Sheet]], str] | None = None) -
         with zipfile.ZipFile(path) as archive:
             if sum(i.file_size for i in archive.infolist()) > MAX_XLSX_UNPACKED_BYTES:
                 raise ValidationError(
-                    "file", _("The workbook unpacks to more than {n} MB; split it into smaller files.").format(
+                    "file",
+                    _("The workbook unpacks to more than {n} MB; split it into smaller files.").format(
                         n=MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)
-                    )
+                    ),
                 )
     except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile):
         raise _damaged() from None
     try:
         wb = _load_workbook(path)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, EOFError, OSError, SyntaxError):
+    except (
+        InvalidFileException,
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        TypeError,
+        EOFError,
+        OSError,
+        SyntaxError,
+    ):
         raise _damaged() from None
     except Exception as exc:  # noqa: BLE001 - lxml/et parse errors of a mangled part
         if type(exc).__name__ in ("ParseError", "XMLSyntaxError"):
@@ -324,9 +355,10 @@ def _read_sheet(ws, merged: list[tuple[int, int, int, int]], limit: int | None =
     for number, values in enumerate(ws.iter_rows(values_only=True, max_row=limit), start=1):
         if len(rows) > MAX_ROWS + 50:
             raise ValidationError(
-                "file", _("The sheet “{sheet}” has more than {n} rows; split it into smaller files.").format(
+                "file",
+                _("The sheet “{sheet}” has more than {n} rows; split it into smaller files.").format(
                     sheet=ws.title, n=MAX_ROWS
-                )
+                ),
             )
         rows.append((number, list(values)))
     if merged:
@@ -402,7 +434,9 @@ def write_csv(path: Path | str, headers: Sequence[str], rows: Iterable[Sequence[
         writer = csv.writer(fh, lineterminator="\r\n")
         writer.writerow([escape_cell(h) for h in headers])
         for row in rows:
-            writer.writerow([escape_cell(str(v)) if not isinstance(v, str) else escape_cell(v) for v in map(_text, row)])
+            writer.writerow(
+                [escape_cell(str(v)) if not isinstance(v, str) else escape_cell(v) for v in map(_text, row)]
+            )
             n += 1
     return n
 

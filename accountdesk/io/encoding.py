@@ -49,6 +49,8 @@ def decode_text(data: bytes, *, field: str = "file") -> tuple[str, str]:
             return text, best.encoding
     raise ValidationError(
         field,
-        _("The file is not readable text in a known encoding (UTF-8, GBK/GB18030, ...). "
-          "Save it from Excel as “CSV UTF-8” or as an Excel workbook (.xlsx) and try again."),
+        _(
+            "The file is not readable text in a known encoding (UTF-8, GBK/GB18030, ...). "
+            "Save it from Excel as “CSV UTF-8” or as an Excel workbook (.xlsx) and try again."
+        ),
     )

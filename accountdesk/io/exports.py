@@ -42,7 +42,11 @@ class ExportResult:
 
 def _live_clients(ctx, session) -> list[Client]:
     """The live clients the acting user may see (the one scope rule: services/scope.py)."""
-    stmt = select(Client).where(Client.deleted_at.is_(None), scope_condition(ctx)).order_by(Client.name, Client.id)
+    stmt = (
+        select(Client)
+        .where(Client.deleted_at.is_(None), scope_condition(ctx))
+        .order_by(Client.name, Client.id)
+    )
     return session.scalars(stmt).all()
 
 
@@ -89,12 +93,16 @@ def contact_table(ctx) -> tuple[list[str], list[list[Any]]]:
         users = _users(session)
         for client in _live_clients(ctx, session):
             contacts = session.scalars(
-                select(Contact).where(Contact.client_id == client.id, Contact.deleted_at.is_(None)).order_by(Contact.name)
+                select(Contact)
+                .where(Contact.client_id == client.id, Contact.deleted_at.is_(None))
+                .order_by(Contact.name)
             ).all()
             names = {p.id: p.name for p in contacts}
             for p in contacts:
                 data = to_dict(p, confidential=confidential)
-                rows.append([client.name, client.uscc, *(_cell(s, data[n], users, names) for n, s in schema.items())])
+                rows.append(
+                    [client.name, client.uscc, *(_cell(s, data[n], users, names) for n, s in schema.items())]
+                )
     return [_(h) for h in CLIENT_COLUMNS] + [s.title for s in schema.values()], rows
 
 
@@ -112,7 +120,9 @@ def json_records(ctx, what: str) -> list[dict[str, Any]]:
                 rows = [client]
             else:
                 rows = session.scalars(
-                    select(Contact).where(Contact.client_id == client.id, Contact.deleted_at.is_(None)).order_by(Contact.name)
+                    select(Contact)
+                    .where(Contact.client_id == client.id, Contact.deleted_at.is_(None))
+                    .order_by(Contact.name)
                 ).all()
             for row in rows:
                 data = to_dict(row, confidential=confidential)
@@ -129,7 +139,9 @@ def export_table(ctx, what: str, path: Path | str, fmt: str | None = None) -> Ex
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".") or "xlsx").lower()
     if fmt not in TABLE_FORMATS:
-        raise ValidationError("format", _("Choose one of: {choices}.").format(choices=", ".join(TABLE_FORMATS)))
+        raise ValidationError(
+            "format", _("Choose one of: {choices}.").format(choices=", ".join(TABLE_FORMATS))
+        )
     if what not in ("clients", "contacts"):
         raise ValidationError("what", _("Choose what to export: clients or contacts."))
     if fmt == "json":
@@ -153,7 +165,9 @@ def _vcards(ctx, version: str) -> Iterator[str]:
     with ctx.read() as session:
         for client in _live_clients(ctx, session):
             contacts = session.scalars(
-                select(Contact).where(Contact.client_id == client.id, Contact.deleted_at.is_(None)).order_by(Contact.name)
+                select(Contact)
+                .where(Contact.client_id == client.id, Contact.deleted_at.is_(None))
+                .order_by(Contact.name)
             ).all()
             for p in contacts:
                 card = vobject.vCard()
@@ -179,12 +193,16 @@ def _vcards(ctx, version: str) -> Iterator[str]:
                     email.value = p.email
                     email.params["TYPE"] = ["work"] if version == "4.0" else ["INTERNET", "WORK"]
                 if p.birthday:
-                    card.add("bday").value = p.birthday.strftime("%Y%m%d") if version == "4.0" else p.birthday.isoformat()
+                    card.add("bday").value = (
+                        p.birthday.strftime("%Y%m%d") if version == "4.0" else p.birthday.isoformat()
+                    )
                 if p.wechat:
                     card.add("x-wechat").value = p.wechat
                 if p.notes:
                     card.add("note").value = p.notes
-                card.add("rev").value = (p.created_at or ctx.now()).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+                card.add("rev").value = (
+                    (p.created_at or ctx.now()).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+                )
                 yield card.serialize()
 
 
@@ -205,7 +223,9 @@ def export_vcard(ctx, path: Path | str, version: str = "3.0") -> ExportResult:
 _STATUS = {"planned": "CONFIRMED", "done": "CONFIRMED", "cancelled": "CANCELLED", "missed": "CANCELLED"}
 
 
-def export_ical(ctx, path: Path | str, *, tz: str = "Asia/Shanghai", since: dt.date | None = None) -> ExportResult:
+def export_ical(
+    ctx, path: Path | str, *, tz: str = "Asia/Shanghai", since: dt.date | None = None
+) -> ExportResult:
     """Visits as an RFC 5545 calendar: times in ``tz`` with its VTIMEZONE, one VEVENT per visit
     (a stable UID, so re-importing into a calendar updates rather than duplicates)."""
     import zoneinfo
@@ -240,10 +260,21 @@ def export_ical(ctx, path: Path | str, *, tz: str = "Asia/Shanghai", since: dt.d
             start = v.planned_start.astimezone(zone)
             ev.add("dtstart", start)
             ev.add("dtend", (v.planned_end or v.planned_start + dt.timedelta(hours=1)).astimezone(zone))
-            ev.add("summary", _("{kind}: {client}").format(kind=label(VisitKind, v.kind), client=clients[v.client_id]))
+            ev.add(
+                "summary",
+                _("{kind}: {client}").format(kind=label(VisitKind, v.kind), client=clients[v.client_id]),
+            )
             if v.location:
                 ev.add("location", v.location)
-            text = [t for t in (v.purpose, v.outcome and _("Outcome: {text}").format(text=v.outcome), v.next_steps and _("Next steps: {text}").format(text=v.next_steps)) if t]
+            text = [
+                t
+                for t in (
+                    v.purpose,
+                    v.outcome and _("Outcome: {text}").format(text=v.outcome),
+                    v.next_steps and _("Next steps: {text}").format(text=v.next_steps),
+                )
+                if t
+            ]
             if text:
                 ev.add("description", "\n\n".join(text))
             ev.add("status", _STATUS.get(v.status, "CONFIRMED"))

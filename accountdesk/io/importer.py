@@ -70,14 +70,20 @@ def plan_import(
     """
     actor = ctx.actor  # resolved (and a profile's local user made) before the store is read
     kinds = P.kinds_for(actor.role, kind, client_id)
-    plan, data = P.read_plan(path, kinds, mapping, sheet=sheet, client_id=client_id, require_columns=require_columns)
+    plan, data = P.read_plan(
+        path, kinds, mapping, sheet=sheet, client_id=client_id, require_columns=require_columns
+    )
     with ctx.read() as session:
         index = laptop_index(session, plan.kind)
         if plan.kind == "clients":  # the rules' credit-code check answered by the index (this session's only)
             session.info[CREDIT_CODES] = {code: hit[1] for code, hit in index.clients_by_uscc.items()}
         # the clients rows link to, held here so that the session's (weak) identity map answers
         # the rules' lookups instead of one query per row
-        keep = session.scalars(select(Client).where(Client.deleted_at.is_(None))).all() if plan.kind in P.CLIENT_KINDS else []
+        keep = (
+            session.scalars(select(Client).where(Client.deleted_at.is_(None))).all()
+            if plan.kind in P.CLIENT_KINDS
+            else []
+        )
 
         def check_create(entity: str, values: dict[str, Any], client_id: str | None) -> dict[str, Any]:
             return records.check_create(ctx, session, entity, values, client_id=client_id, parsed=True)
@@ -90,16 +96,30 @@ def plan_import(
 def laptop_index(session, kind: str) -> Index:
     """What the laptop's store holds, for duplicate checks and links (read once per plan)."""
     index = Index()
-    index.add_users(session.execute(
-        select(User.id, User.username, User.display_name, User.active).where(User.deleted_at.is_(None))))
-    index.add_clients(session.execute(select(Client.id, Client.name, Client.uscc).where(Client.deleted_at.is_(None))))
+    index.add_users(
+        session.execute(
+            select(User.id, User.username, User.display_name, User.active).where(User.deleted_at.is_(None))
+        )
+    )
+    index.add_clients(
+        session.execute(select(Client.id, Client.name, Client.uscc).where(Client.deleted_at.is_(None)))
+    )
     if kind == "contacts":
-        index.add_contacts(session.execute(
-            select(Contact.id, Contact.client_id, Contact.name, Contact.mobile, Contact.email).where(Contact.deleted_at.is_(None))))
+        index.add_contacts(
+            session.execute(
+                select(Contact.id, Contact.client_id, Contact.name, Contact.mobile, Contact.email).where(
+                    Contact.deleted_at.is_(None)
+                )
+            )
+        )
     elif kind == "equipment":
-        index.add_equipment(session.execute(
-            select(Equipment.id, Equipment.name, Equipment.serial, Equipment.model).where(
-                Equipment.deleted_at.is_(None), Equipment.serial.is_not(None))))
+        index.add_equipment(
+            session.execute(
+                select(Equipment.id, Equipment.name, Equipment.serial, Equipment.model).where(
+                    Equipment.deleted_at.is_(None), Equipment.serial.is_not(None)
+                )
+            )
+        )
     return index
 
 
@@ -140,13 +160,17 @@ def run_import(
         session.flush()
         for row in new:
             if row.boss_row is not None and row.boss_row in created:
-                records.update_record(ctx, "contact", created[row.row], {"reports_to_id": created[row.boss_row]})
+                records.update_record(
+                    ctx, "contact", created[row.row], {"reports_to_id": created[row.boss_row]}
+                )
     if progress is not None and todo:
         progress(todo, todo)
     return ImportResult(len(created), merged, skipped, plan.rejected_rows, tuple(created.values()))
 
 
-def _create_rows(ctx, session, writer, plan: ImportPlan, rows: list[PlannedRow], progress, total: int) -> dict[int, str]:
+def _create_rows(
+    ctx, session, writer, plan: ImportPlan, rows: list[PlannedRow], progress, total: int
+) -> dict[int, str]:
     """Check and write the new rows (file row number -> new id) with the bulk writer: each is an
     ordinary create with its outbox entry, written FLUSH_EVERY at a time, in the caller's
     transaction. The rules see the rows already checked through ``session.info`` (credit codes)."""
@@ -155,29 +179,43 @@ def _create_rows(ctx, session, writer, plan: ImportPlan, rows: list[PlannedRow],
     created: dict[int, str] = {}
     loaded = _preload_clients(session, plan)  # noqa: F841 - kept alive on purpose
     if entity == "client":  # the credit codes taken, read once (not one query per row)
-        taken = session.execute(select(Client.uscc, Client.name).where(Client.uscc.is_not(None), Client.deleted_at.is_(None)))
+        taken = session.execute(
+            select(Client.uscc, Client.name).where(Client.uscc.is_not(None), Client.deleted_at.is_(None))
+        )
         session.info[CREDIT_CODES] = codes = {code: name for code, name in taken}
     now = writer.now()
     bulk = BulkWriter(
-        session, user_id=writer.user_id, hlc_start=writer.clock.now(), entry_created_at=now,
-        id_rng=random.SystemRandom(), id_base=now,  # UUIDv7 ids, as new_id() makes them but faster
+        session,
+        user_id=writer.user_id,
+        hlc_start=writer.clock.now(),
+        entry_created_at=now,
+        id_rng=random.SystemRandom(),
+        id_base=now,  # UUIDv7 ids, as new_id() makes them but faster
     )
 
     def flush() -> None:
         bulk.flush()
         writer.clock.observe(bulk.last_hlc)  # later changes come after the import's
 
-    in_bulk = search.indexed_in_bulk(session.connection(), entity) if len(rows) >= BULK_INDEX_ROWS else contextlib.nullcontext()
+    in_bulk = (
+        search.indexed_in_bulk(session.connection(), entity)
+        if len(rows) >= BULK_INDEX_ROWS
+        else contextlib.nullcontext()
+    )
     try:
         with in_bulk:
             for done, row in enumerate(rows, start=1):
                 with _row_errors(row):
-                    values = records.check_create(ctx, session, entity, row.values, client_id=row.client_id, parsed=True)
+                    values = records.check_create(
+                        ctx, session, entity, row.values, client_id=row.client_id, parsed=True
+                    )
                 row_id = bulk.new_id()
                 if entity == "client" and values.get("uscc"):
                     codes[values["uscc"]] = values.get("name")
                 owner = row_id if entity == "client" else row.client_id
-                created[row.row] = bulk.add(model, values, client_id=owner, created_at=writer.now(), row_id=row_id)
+                created[row.row] = bulk.add(
+                    model, values, client_id=owner, created_at=writer.now(), row_id=row_id
+                )
                 if done % FLUSH_EVERY == 0:
                     flush()
                     if progress is not None:
@@ -218,6 +256,7 @@ def _merge_into(ctx, session, writer, entity: str, target_id: str, row: PlannedR
     """Fill the empty fields of an existing row from the file; keep the differing values in a
     note (a service note for a client, the record's notes otherwise): :func:`plan.merge_changes`."""
     existing = records.get_live(session, entity, target_id)
+
     def user_name(uid: str) -> str:
         from ..models import User
 
@@ -234,7 +273,14 @@ def _merge_into(ctx, session, writer, entity: str, target_id: str, row: PlannedR
         return
     text = P.merge_note(file_name, row.row, ctx.now(), differing)
     if entity == "client":
-        records.create_in(ctx, session, writer, "service_note", {"category": _("Import"), "text": text}, client_id=existing.id)
+        records.create_in(
+            ctx,
+            session,
+            writer,
+            "service_note",
+            {"category": _("Import"), "text": text},
+            client_id=existing.id,
+        )
     else:
         notes = (existing.notes + "\n\n" if existing.notes else "") + text
         writer.update(existing, {"notes": notes})

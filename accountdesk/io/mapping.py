@@ -36,17 +36,39 @@ class Target:
 
 
 _CLIENT_LINKS = (
-        Target(
+    Target(
+        "client",
+        N_("Client name"),
+        (
             "client",
-            N_("Client name"),
-            ("client", "company", "client name", "company name", "customer", "客户", "客户名称", "公司", "公司名称",
-             "单位", "单位名称", "企业名称", "所属客户", "所属公司"),
+            "company",
+            "client name",
+            "company name",
+            "customer",
+            "客户",
+            "客户名称",
+            "公司",
+            "公司名称",
+            "单位",
+            "单位名称",
+            "企业名称",
+            "所属客户",
+            "所属公司",
         ),
-        Target(
-            "client_uscc",
-            N_("Client credit code"),
-            ("uscc", "credit code", "client uscc", "统一社会信用代码", "信用代码", "客户信用代码", "社会信用代码"),
+    ),
+    Target(
+        "client_uscc",
+        N_("Client credit code"),
+        (
+            "uscc",
+            "credit code",
+            "client uscc",
+            "统一社会信用代码",
+            "信用代码",
+            "客户信用代码",
+            "社会信用代码",
         ),
+    ),
 )
 #: Columns of a contacts or equipment file that say which client a row belongs to.
 LINK_TARGETS = {"contacts": _CLIENT_LINKS, "equipment": _CLIENT_LINKS, "clients": ()}
@@ -124,8 +146,10 @@ def column_names(cells: list[Any], width: int) -> list[str]:
     seen: dict[str, int] = {}
     for i in range(width):
         raw = cells[i] if i < len(cells) else None
-        name = str(raw).strip() if raw is not None and str(raw).strip() else _("Column {letter}").format(
-            letter=get_column_letter(i + 1)
+        name = (
+            str(raw).strip()
+            if raw is not None and str(raw).strip()
+            else _("Column {letter}").format(letter=get_column_letter(i + 1))
         )
         if name in seen:
             seen[name] += 1
@@ -150,7 +174,9 @@ def auto_mapping(kind: str, columns: list[str]) -> dict[str, str | None]:
     return out
 
 
-def apply_overrides(kind: str, columns: list[str], mapping: dict[str, str | None], overrides: dict[str, str | None]) -> dict[str, str | None]:
+def apply_overrides(
+    kind: str, columns: list[str], mapping: dict[str, str | None], overrides: dict[str, str | None]
+) -> dict[str, str | None]:
     """Manual choices win: ``{column: field}``; a field of ``""``/``None`` ignores the column.
     A column may be named by its header or its letter (``C``); a field by its name or label."""
     from openpyxl.utils import column_index_from_string
@@ -169,9 +195,10 @@ def apply_overrides(kind: str, columns: list[str], mapping: dict[str, str | None
                 matches = [c for c in columns if header_key(c) == header_key(column)]
                 if len(matches) != 1:
                     raise ValidationError(
-                        "map", _("There is no column “{column}” in the file (columns: {columns}).").format(
+                        "map",
+                        _("There is no column “{column}” in the file (columns: {columns}).").format(
                             column=col, columns=", ".join(columns)
-                        )
+                        ),
                     )
                 column = matches[0]
         name = (target or "").strip()
@@ -182,9 +209,10 @@ def apply_overrides(kind: str, columns: list[str], mapping: dict[str, str | None
             name = match_header(kind, name) or name
         if name not in valid:
             raise ValidationError(
-                "map", _("Unknown field “{field}”; choose one of: {fields}.").format(
+                "map",
+                _("Unknown field “{field}”; choose one of: {fields}.").format(
                     field=target, fields=", ".join(sorted(valid))
-                )
+                ),
             )
         for other, t in out.items():  # one column per field: the override takes it over
             if t == name and other != column:

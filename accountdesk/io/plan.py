@@ -130,7 +130,13 @@ class ImportPlan:
                 "rejected": self.rejected_rows,
             },
             "duplicates": [
-                {"row": r.row, "reason": r.reason, "existing_id": r.match_id, "existing_name": r.match_name, "same_as_row": r.match_row}
+                {
+                    "row": r.row,
+                    "reason": r.reason,
+                    "existing_id": r.match_id,
+                    "existing_name": r.match_name,
+                    "same_as_row": r.match_row,
+                }
                 for r in self.duplicates
             ],
             "rejected": [r.to_dict() for r in self.rejected],
@@ -157,7 +163,12 @@ class ImportResult:
     created_ids: tuple[str, ...]
 
     def to_dict(self) -> dict:
-        return {"created": self.created, "merged": self.merged, "skipped": self.skipped, "rejected": self.rejected}
+        return {
+            "created": self.created,
+            "merged": self.merged,
+            "skipped": self.skipped,
+            "rejected": self.rejected,
+        }
 
 
 class Index:
@@ -198,7 +209,9 @@ class Index:
         """(id, client id, name, mobile, email) of live contacts."""
         for contact_id, client_id, name, mobile, email in rows:
             self.contact_ids[contact_id] = client_id
-            self.contacts_by_name.setdefault((client_id, normalise_person_name(name)), (contact_id, name or ""))
+            self.contacts_by_name.setdefault(
+                (client_id, normalise_person_name(name)), (contact_id, name or "")
+            )
             if mobile:
                 self.contacts_by_mobile.setdefault(mobile, (contact_id, name or ""))
             if email:
@@ -226,9 +239,10 @@ def _choose_sheet(sheets: list[Sheet], kinds: list[str], sheet: str | None):
         candidates = [s for s in sheets if s.name == sheet]
         if not candidates:
             raise ValidationError(
-                "sheet", _("There is no sheet “{sheet}” (sheets: {sheets}).").format(
+                "sheet",
+                _("There is no sheet “{sheet}” (sheets: {sheets}).").format(
                     sheet=sheet, sheets=", ".join(s.name for s in sheets)
-                )
+                ),
             )
     best = None
     for s in candidates:
@@ -238,8 +252,10 @@ def _choose_sheet(sheets: list[Sheet], kinds: list[str], sheet: str | None):
     if best is None:
         raise ValidationError(
             "file",
-            _("No header row was found: the first rows name no known column (such as 客户名称 or 姓名). "
-              "Add a header row or map the columns by hand."),
+            _(
+                "No header row was found: the first rows name no known column (such as 客户名称 or 姓名). "
+                "Add a header row or map the columns by hand."
+            ),
         )
     return best
 
@@ -248,7 +264,9 @@ def kinds_for(role: str, kind: str | None, client_id: str | None) -> list[str]:
     """The kinds a file may hold for this role (``kind`` given, else guessed among these)."""
     if kind is not None and kind not in M.KINDS:
         raise ValidationError("kind", _("Choose what to import: clients, contacts or equipment."))
-    kinds = [kind] if kind else (["contacts", "equipment"] if client_id else ["clients", "contacts", "equipment"])
+    kinds = (
+        [kind] if kind else (["contacts", "equipment"] if client_id else ["clients", "contacts", "equipment"])
+    )
     kinds = [k for k in kinds if may_write(role, M.KINDS[k], "create", frozenset())]
     if not kinds:
         raise PermissionDenied(_("Your role may not change this."))
@@ -275,8 +293,15 @@ def read_plan(
     auto = M.auto_mapping(kind, columns)
     final = M.apply_overrides(kind, columns, auto, dict(mapping or {}))
     plan = ImportPlan(
-        Path(path), kind, table.format, table.encoding, sh.name if table.format == "xlsx" else None,
-        header_number, columns, final, client_id=client_id,
+        Path(path),
+        kind,
+        table.format,
+        table.encoding,
+        sh.name if table.format == "xlsx" else None,
+        header_number,
+        columns,
+        final,
+        client_id=client_id,
     )
     if require_columns:
         check_required_columns(plan)
@@ -298,12 +323,25 @@ def check_required_columns(plan: ImportPlan) -> None:
     errors = []
     for name in missing_columns(plan):
         if name == "client":
-            errors.append(("client", _("No column says which client each row belongs to; map a column to client "
-                                       "(client name) or client_uscc (credit code).")))
+            errors.append(
+                (
+                    "client",
+                    _(
+                        "No column says which client each row belongs to; map a column to client "
+                        "(client name) or client_uscc (credit code)."
+                    ),
+                )
+            )
         else:
             s = SCHEMAS[plan.entity][name]
-            errors.append((s.name, _("No column is mapped to {label}; choose one (e.g. --map COLUMN={field}).").format(
-                label=s.title, field=s.name)))
+            errors.append(
+                (
+                    s.name,
+                    _("No column is mapped to {label}; choose one (e.g. --map COLUMN={field}).").format(
+                        label=s.title, field=s.name
+                    ),
+                )
+            )
     if errors:
         raise ValidationError.collect(errors)
 
@@ -319,7 +357,9 @@ class _Columns:
     required: list[FieldSpec]
     #: (target, type, cell) -> (parsed value, None) or (None, errors): the fields of MEMO_KINDS,
     #: checked once per distinct cell in this plan (a landline shared by a client's contacts)
-    checked: dict[tuple[str, type, Any], tuple[Any, list[tuple[str, str]] | None]] = field(default_factory=dict)
+    checked: dict[tuple[str, type, Any], tuple[Any, list[tuple[str, str]] | None]] = field(
+        default_factory=dict
+    )
 
 
 #: Field kinds whose check costs most and depends on nothing but the cell (phonenumbers, the
@@ -334,7 +374,9 @@ def _parse_cell(spec: FieldSpec, value: Any) -> tuple[Any, list[tuple[str, str]]
         return None, list(exc.errors)
 
 
-def check_rows(plan: ImportPlan, data: list[tuple[int, list[Any]]], index: Index, check_create: CheckCreate) -> None:
+def check_rows(
+    plan: ImportPlan, data: list[tuple[int, list[Any]]], index: Index, check_create: CheckCreate
+) -> None:
     """Check every row of the file (fields, links, duplicates, the rules of a create) and fill
     ``plan.rows`` and ``plan.rejected``; writes nothing."""
     schema = SCHEMAS[plan.entity]
@@ -356,7 +398,7 @@ def check_rows(plan: ImportPlan, data: list[tuple[int, list[Any]]], index: Index
 
 
 def _link_bosses(plan: ImportPlan, index: Index, cols: _Columns) -> None:
-    """"Reports to" holds a person's name: an existing contact of the same client, or a contact
+    """ "Reports to" holds a person's name: an existing contact of the same client, or a contact
     of the same client elsewhere in the file (linked after both are created)."""
     in_file = {}
     for r in plan.rows:
@@ -380,13 +422,24 @@ def _link_bosses(plan: ImportPlan, index: Index, cols: _Columns) -> None:
             r.status = "rejected"
             r.values = {}
             plan.rejected.append(
-                Rejection(r.row, "reports_to_id", cols.col_of.get("reports_to_id"),
-                          _("Reports to: no contact of this client is named “{name}”.").format(name=boss))
+                Rejection(
+                    r.row,
+                    "reports_to_id",
+                    cols.col_of.get("reports_to_id"),
+                    _("Reports to: no contact of this client is named “{name}”.").format(name=boss),
+                )
             )
 
 
-def _plan_row(plan: ImportPlan, index: Index, cols: _Columns, seen, number: int, cells: list[Any],
-              check_create: CheckCreate) -> PlannedRow | None:
+def _plan_row(
+    plan: ImportPlan,
+    index: Index,
+    cols: _Columns,
+    seen,
+    number: int,
+    cells: list[Any],
+    check_create: CheckCreate,
+) -> PlannedRow | None:
     entity = plan.entity
     raw: dict[str, Any] = {}
     values: dict[str, Any] = {}
@@ -439,7 +492,11 @@ def _plan_row(plan: ImportPlan, index: Index, cols: _Columns, seen, number: int,
         for reason, key in keys:
             match = _existing(index, plan.kind, reason, key, planned)
             if match is not None:
-                planned.status, planned.reason, planned.match_id, planned.match_name = "duplicate", reason, *match
+                planned.status, planned.reason, planned.match_id, planned.match_name = (
+                    "duplicate",
+                    reason,
+                    *match,
+                )
                 break
             if (reason, key) in seen:
                 planned.status, planned.reason, planned.match_row = "duplicate", reason, seen[(reason, key)]
@@ -475,7 +532,12 @@ def _link_client(index: Index, raw: dict[str, Any], errors: list[tuple[str, str]
         if hit is not None:
             return hit[0]
         if raw.get("client") is None:
-            errors.append(("client_uscc", _("No client has the credit code {code}; import the clients first.").format(code=code)))
+            errors.append(
+                (
+                    "client_uscc",
+                    _("No client has the credit code {code}; import the clients first.").format(code=code),
+                )
+            )
             return None
     name = raw.get("client")
     if name is None:
@@ -486,9 +548,16 @@ def _link_client(index: Index, raw: dict[str, Any], errors: list[tuple[str, str]
     if len(hits) == 1:
         return hits[0][0]
     if not hits:
-        errors.append(("client", _("No client is named “{name}”; import the clients first.").format(name=name)))
+        errors.append(
+            ("client", _("No client is named “{name}”; import the clients first.").format(name=name))
+        )
     else:
-        errors.append(("client", _("More than one client matches “{name}”; use the credit code column.").format(name=name)))
+        errors.append(
+            (
+                "client",
+                _("More than one client matches “{name}”; use the credit code column.").format(name=name),
+            )
+        )
     return None
 
 
@@ -532,14 +601,18 @@ def refuse_rejected(plan: ImportPlan, skip_rejected: bool) -> None:
     if plan.rejected and not skip_rejected:
         raise ValidationError(
             "file",
-            _("Rows that cannot be imported: {n}. Correct the file, or import the other rows and leave these out.").format(
-                n=plan.rejected_rows
-            ),
-            errors=[(_("row {row}: {field}").format(row=r.row, field=r.field), r.message) for r in plan.rejected],
+            _(
+                "Rows that cannot be imported: {n}. Correct the file, or import the other rows and leave these out."
+            ).format(n=plan.rejected_rows),
+            errors=[
+                (_("row {row}: {field}").format(row=r.row, field=r.field), r.message) for r in plan.rejected
+            ],
         )
 
 
-def split_rows(plan: ImportPlan, decisions: Mapping[int, str] | str | None) -> tuple[list[PlannedRow], list[PlannedRow], int]:
+def split_rows(
+    plan: ImportPlan, decisions: Mapping[int, str] | str | None
+) -> tuple[list[PlannedRow], list[PlannedRow], int]:
     """(new rows, duplicates to merge, rows skipped): ``decisions`` says per duplicate (a row
     number) or for all of them ``"merge"`` or ``"skip"``; duplicates not named are skipped."""
 
@@ -575,8 +648,12 @@ def _display(value: Any) -> str:
     return str(value)
 
 
-def merge_changes(entity: str, current: Callable[[str], Any], values: Mapping[str, Any],
-                  user_name: Callable[[str], str] | None = None) -> tuple[dict[str, Any], list[str]]:
+def merge_changes(
+    entity: str,
+    current: Callable[[str], Any],
+    values: Mapping[str, Any],
+    user_name: Callable[[str], str] | None = None,
+) -> tuple[dict[str, Any], list[str]]:
     """What merging a duplicate row into an existing record changes: ``(fills, differing)`` —
     the record's empty fields the row fills, and the row's other values that differ from the
     record's (as "Label: value" lines for a note). ``current(name)``: the record's value.
@@ -591,7 +668,9 @@ def merge_changes(entity: str, current: Callable[[str], Any], values: Mapping[st
         now = current(name)
         if entity == "client" and name in ("owner_id", "backup_owner_id"):
             if now != value:
-                shown = user_name(value) if user_name is not None and isinstance(value, str) else _display(value)
+                shown = (
+                    user_name(value) if user_name is not None and isinstance(value, str) else _display(value)
+                )
                 differing.append(f"{schema[name].title}: {shown}")
             continue
         if _is_empty(now):
@@ -604,7 +683,8 @@ def merge_changes(entity: str, current: Callable[[str], Any], values: Mapping[st
 def merge_note(file_name: str, row: int, at: dt.datetime, differing: list[str]) -> str:
     """The note that keeps a merged row's differing values."""
     header = _("Values from the import of {file} (row {row}, {stamp}) that differ from this record:").format(
-        file=file_name, row=row, stamp=at.astimezone().strftime("%Y-%m-%d %H:%M"))
+        file=file_name, row=row, stamp=at.astimezone().strftime("%Y-%m-%d %H:%M")
+    )
     return header + "\n" + "\n".join(differing)
 
 
@@ -614,14 +694,20 @@ def row_error(row: PlannedRow, exc: AccountDeskError) -> ValidationError:
     return ValidationError(
         errors[0][0],
         _("Row {row}: {message} Nothing was imported.").format(row=row.row, message=errors[0][1]),
-        errors=[(f, _("Row {row}: {message} Nothing was imported.").format(row=row.row, message=m)) for f, m in errors],
+        errors=[
+            (f, _("Row {row}: {message} Nothing was imported.").format(row=row.row, message=m))
+            for f, m in errors
+        ],
     )
 
 
 def describe(plan: ImportPlan) -> list[str]:
     """The plan as lines of text (both command lines print it before importing)."""
-    lines = [_("File: {file} ({format}{encoding})").format(
-        file=plan.path.name, format=plan.format, encoding=", " + plan.encoding if plan.encoding else "")]
+    lines = [
+        _("File: {file} ({format}{encoding})").format(
+            file=plan.path.name, format=plan.format, encoding=", " + plan.encoding if plan.encoding else ""
+        )
+    ]
     if plan.sheet:
         lines.append(_("Sheet: {sheet}").format(sheet=plan.sheet))
     lines.append(_("Header row: {row}").format(row=plan.header_row))
@@ -630,12 +716,19 @@ def describe(plan: ImportPlan) -> list[str]:
     ignored = _("(ignored)")
     for column, target in plan.mapping.items():
         lines.append(f"  {column} → {titles[target] + ' (' + target + ')' if target else ignored}")
-    lines.append(_("{total} rows: {new} new, {dup} duplicates, {rejected} rejected").format(
-        total=plan.total, new=plan.new, dup=len(plan.duplicates), rejected=plan.rejected_rows))
+    lines.append(
+        _("{total} rows: {new} new, {dup} duplicates, {rejected} rejected").format(
+            total=plan.total, new=plan.new, dup=len(plan.duplicates), rejected=plan.rejected_rows
+        )
+    )
     for r in plan.duplicates:
-        same = (_("row {row} of the file").format(row=r.match_row) if r.match_row else f"“{r.match_name}”")
-        lines.append("  " + _("row {row}: same as {same} ({reason})").format(row=r.row, same=same, reason=r.reason))
+        same = _("row {row} of the file").format(row=r.match_row) if r.match_row else f"“{r.match_name}”"
+        lines.append(
+            "  " + _("row {row}: same as {same} ({reason})").format(row=r.row, same=same, reason=r.reason)
+        )
     for r in plan.rejected:
         where = f"{r.column} ({r.field})" if r.column else r.field
-        lines.append("  " + _("row {row}, {where}: {message}").format(row=r.row, where=where, message=r.message))
+        lines.append(
+            "  " + _("row {row}, {where}: {message}").format(row=r.row, where=where, message=r.message)
+        )
     return lines

@@ -108,7 +108,9 @@ SYNC_COLUMNS = frozenset(
     {"id", "client_id", "created_at", "created_by", "updated_at", "updated_by", "deleted_at", "server_seq"}
 )
 #: Sync columns that do travel on the wire (``server_seq`` is local bookkeeping).
-WIRE_SYNC_COLUMNS = frozenset({"client_id", "created_at", "created_by", "updated_at", "updated_by", "deleted_at"})
+WIRE_SYNC_COLUMNS = frozenset(
+    {"client_id", "created_at", "created_by", "updated_at", "updated_by", "deleted_at"}
+)
 
 
 def confidential_fields(model: type[SyncMixin], values: dict[str, Any]) -> frozenset[str]:

@@ -15,7 +15,9 @@ class ServiceCommitment(SyncMixin, Base):
     __entity__ = "service_commitment"
 
     title: Mapped[str] = mapped_column(String(200))
-    metric: Mapped[str | None] = mapped_column(String(50))  # response_hours, onsite_hours, availability_pct, ...
+    metric: Mapped[str | None] = mapped_column(
+        String(50)
+    )  # response_hours, onsite_hours, availability_pct, ...
     target: Mapped[float | None] = mapped_column()
     coverage: Mapped[str | None] = mapped_column(String(50))  # e.g. 7x24, 5x8
     valid_from: Mapped[dt.date | None] = mapped_column()
@@ -43,7 +45,9 @@ class ServiceOffering(SyncMixin, Base):
     __entity__ = "service_offering"
     __global__ = True
 
-    code: Mapped[str] = mapped_column(String(32), index=True)  # unique per live offering: the server reconciles
+    code: Mapped[str] = mapped_column(
+        String(32), index=True
+    )  # unique per live offering: the server reconciles
     name: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(16))
     description: Mapped[str | None] = mapped_column(Text)

@@ -35,8 +35,17 @@ class Visit(SyncMixin, Base):
         # Cadence status of every plan (Today, the client list's "next due") reads the last done
         # and the planned visits of every client: a covering index over live visits keeps that
         # from reading the visit reports, which make up most of the table.
-        Index("ix_visits_cadence", "status", "client_id", "kind", "done_at", "planned_start", "id", "deleted_at",
-              sqlite_where=text("deleted_at IS NULL")),
+        Index(
+            "ix_visits_cadence",
+            "status",
+            "client_id",
+            "kind",
+            "done_at",
+            "planned_start",
+            "id",
+            "deleted_at",
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
     )
 
     kind: Mapped[str] = mapped_column(String(24))

@@ -32,11 +32,25 @@ def attachments_section(d: ClientDossier, number: str) -> list:
     rows = []
     for a in d.attachments:
         title = a.title + (" 🔒" if a.confidential else "")
-        rows.append([title + "\n" + a.file_name, label(AttachmentKind, a.kind), a.attached_to or _("the client"),
-                     human_size(a.size), fmt_date(a.added_at.date() if hasattr(a.added_at, "date") else a.added_at),
-                     a.added_by, a.sha256[:10]])
-    story.append(data_table([_("File"), _("Kind"), _("Attached to"), _("Size"), _("Added"), _("Added by"), "SHA-256"],
-                            rows, [24, 17, 18, 8, 11, 10, 12], right={3}))
+        rows.append(
+            [
+                title + "\n" + a.file_name,
+                label(AttachmentKind, a.kind),
+                a.attached_to or _("the client"),
+                human_size(a.size),
+                fmt_date(a.added_at.date() if hasattr(a.added_at, "date") else a.added_at),
+                a.added_by,
+                a.sha256[:10],
+            ]
+        )
+    story.append(
+        data_table(
+            [_("File"), _("Kind"), _("Attached to"), _("Size"), _("Added"), _("Added by"), "SHA-256"],
+            rows,
+            [24, 17, 18, 8, 11, 10, 12],
+            right={3},
+        )
+    )
     return story
 
 
@@ -54,9 +68,16 @@ def visit_photos(v: VisitInfo) -> list:
         cells.append(img)
     if not cells:
         return []
-    rows = [cells[i:i + PER_ROW] for i in range(0, len(cells), PER_ROW)]
+    rows = [cells[i : i + PER_ROW] for i in range(0, len(cells), PER_ROW)]
     rows[-1] += [""] * (PER_ROW - len(rows[-1]))
     table = Table(rows, colWidths=[width + 4 * mm] * PER_ROW)
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
     return [table]

@@ -58,7 +58,9 @@ class RenderResult:
     documents: int
 
 
-def meta_for(kind: str, *, generated_at, generated_by: str, title: str = "", audience: str = "internal") -> ReportMeta:
+def meta_for(
+    kind: str, *, generated_at, generated_by: str, title: str = "", audience: str = "internal"
+) -> ReportMeta:
     return ReportMeta(
         kind=kind,
         marking=marking(audience),
@@ -85,7 +87,14 @@ class _Progress(Flowable):
             self.progress(self.done, self.total)
 
 
-def _story(dossiers: Sequence[ClientDossier], *, offset: int = 0, total: int | None = None, progress=None, cancel=None) -> list:
+def _story(
+    dossiers: Sequence[ClientDossier],
+    *,
+    offset: int = 0,
+    total: int | None = None,
+    progress=None,
+    cancel=None,
+) -> list:
     story: list = []
     total = total if total is not None else len(dossiers)
     for i, d in enumerate(dossiers):
@@ -101,8 +110,13 @@ def _story(dossiers: Sequence[ClientDossier], *, offset: int = 0, total: int | N
 def _meta(dossiers: Sequence[ClientDossier]) -> ReportMeta:
     first = dossiers[0]
     title = _("Client dossier") + (f" — {first.profile.name}" if len(dossiers) == 1 else "")
-    return meta_for(_("Client dossier"), generated_at=first.generated_at, generated_by=first.generated_by, title=title,
-                    audience=first.audience)
+    return meta_for(
+        _("Client dossier"),
+        generated_at=first.generated_at,
+        generated_by=first.generated_by,
+        title=title,
+        audience=first.audience,
+    )
 
 
 def _start_method() -> str:
@@ -140,7 +154,9 @@ def render_dossier_data(
     return _render_parallel(list(dossiers), out_path, workers, progress, cancel)
 
 
-def _render_parallel(dossiers: list[ClientDossier], out_path: Path, workers: int, progress, cancel) -> RenderResult:
+def _render_parallel(
+    dossiers: list[ClientDossier], out_path: Path, workers: int, progress, cancel
+) -> RenderResult:
     from pypdf import PdfWriter
 
     n = len(dossiers)
@@ -155,8 +171,13 @@ def _render_parallel(dossiers: list[ClientDossier], out_path: Path, workers: int
         done = 0
         if progress:
             progress(0, n)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(_start_method())) as pool:
-            futures = {pool.submit(_render_chunk, chunk, lang, path): len(chunk) for chunk, path in zip(chunks, paths, strict=True)}
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context(_start_method())
+        ) as pool:
+            futures = {
+                pool.submit(_render_chunk, chunk, lang, path): len(chunk)
+                for chunk, path in zip(chunks, paths, strict=True)
+            }
             pending = set(futures)
             while pending:
                 finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -173,7 +194,9 @@ def _render_parallel(dossiers: list[ClientDossier], out_path: Path, workers: int
         writer = PdfWriter()
         for path in paths:
             writer.append(path)
-        writer.add_metadata({"/Title": _meta(dossiers).title, "/Creator": "AccountDesk", "/Author": dossiers[0].generated_by})
+        writer.add_metadata(
+            {"/Title": _meta(dossiers).title, "/Creator": "AccountDesk", "/Author": dossiers[0].generated_by}
+        )
         fd, tmp_out = tempfile.mkstemp(prefix=".~", suffix=".pdf", dir=out_path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:

@@ -17,7 +17,9 @@ from .styles import CONTENT_WIDTH, MUTED, NAVY, RULE, SERIES, SLATE, TIER_COLOUR
 
 def _axis_titles(d: Drawing, x: float, y: float, w: float, h: float, x_title: str, y_title: str) -> None:
     if x_title:
-        d.add(String(x + w / 2, 2, x_title, fontName=FONT, fontSize=7.5, fillColor=MUTED, textAnchor="middle"))
+        d.add(
+            String(x + w / 2, 2, x_title, fontName=FONT, fontSize=7.5, fillColor=MUTED, textAnchor="middle")
+        )
     if y_title:
         s = String(0, 0, y_title, fontName=FONT, fontSize=7.5, fillColor=MUTED, textAnchor="middle")
         g = Group(s)
@@ -111,7 +113,17 @@ def line_chart(
     while v <= value_max + 1e-9:
         y = y_of(v)
         d.add(Line(x0, y, x0 + pw, y, strokeColor=grid, strokeWidth=0.5))
-        d.add(String(x0 - 5, y - 2.5, ("%.0f" if step >= 1 else "%.1f") % v, fontName=FONT, fontSize=7, fillColor=SLATE, textAnchor="end"))
+        d.add(
+            String(
+                x0 - 5,
+                y - 2.5,
+                ("%.0f" if step >= 1 else "%.1f") % v,
+                fontName=FONT,
+                fontSize=7,
+                fillColor=SLATE,
+                textAnchor="end",
+            )
+        )
         v += step
     d.add(Line(x0, y0, x0 + pw, y0, strokeColor=RULE, strokeWidth=0.6))
     d.add(Line(x0, y0, x0, y0 + ph, strokeColor=RULE, strokeWidth=0.6))
@@ -128,7 +140,11 @@ def line_chart(
             g.rotate(30)
             d.add(g)
         else:
-            d.add(String(x_of(i), y0 - 10, name, fontName=FONT, fontSize=7, fillColor=SLATE, textAnchor="middle"))
+            d.add(
+                String(
+                    x_of(i), y0 - 10, name, fontName=FONT, fontSize=7, fillColor=SLATE, textAnchor="middle"
+                )
+            )
     offsets = series_offsets(n, spacing)
     for k in reversed(range(n)):  # the lead (series 0) last, on top
         values = series[k]
@@ -140,20 +156,50 @@ def line_chart(
         for i, v in enumerate(values[:count]):
             if v is None:
                 if len(run) >= 4:
-                    d.add(PolyLine(run, strokeColor=colour, strokeWidth=2.0 if lead else 1.0, strokeDashArray=DASHES[k % len(DASHES)]))
+                    d.add(
+                        PolyLine(
+                            run,
+                            strokeColor=colour,
+                            strokeWidth=2.0 if lead else 1.0,
+                            strokeDashArray=DASHES[k % len(DASHES)],
+                        )
+                    )
                 run = []
                 continue
             run += [x_of(i) + dx, y_of(v) + dy]
         if len(run) >= 4:
-            d.add(PolyLine(run, strokeColor=colour, strokeWidth=2.0 if lead else 1.0, strokeDashArray=DASHES[k % len(DASHES)]))
+            d.add(
+                PolyLine(
+                    run,
+                    strokeColor=colour,
+                    strokeWidth=2.0 if lead else 1.0,
+                    strokeDashArray=DASHES[k % len(DASHES)],
+                )
+            )
         for x, y in points:
-            m = makeMarker(MARKERS[k % len(MARKERS)], size=5 if lead else 4.2, fillColor=colour, strokeColor=WHITE, strokeWidth=0.4)
+            m = makeMarker(
+                MARKERS[k % len(MARKERS)],
+                size=5 if lead else 4.2,
+                fillColor=colour,
+                strokeColor=WHITE,
+                strokeWidth=0.4,
+            )
             m.x, m.y = x, y
             d.add(m)
         if n == 1 and count <= 12:
             for i, v in enumerate(values[:count]):
                 if v is not None:
-                    d.add(String(x_of(i), y_of(v) + 6, f"{v:.1f}", fontName=FONT, fontSize=7, fillColor=NAVY, textAnchor="middle"))
+                    d.add(
+                        String(
+                            x_of(i),
+                            y_of(v) + 6,
+                            f"{v:.1f}",
+                            fontName=FONT,
+                            fontSize=7,
+                            fillColor=NAVY,
+                            textAnchor="middle",
+                        )
+                    )
     _axis_titles(d, x0, y0, pw, ph, x_title, y_title)
     _line_legend(d, names, width - 4, height - 12)
     return d
@@ -169,8 +215,20 @@ def _line_legend(d: Drawing, names: Sequence[str], right: float, y: float) -> No
         x -= stringWidth(names[k], FONT, 7.5)
         d.add(String(x, y, names[k], fontName=FONT, fontSize=7.5, fillColor=SLATE))
         x -= 22
-        d.add(Line(x, y + 2.5, x + 18, y + 2.5, strokeColor=colour, strokeWidth=2.0 if k == 0 else 1.0, strokeDashArray=DASHES[k % len(DASHES)]))
-        m = makeMarker(MARKERS[k % len(MARKERS)], size=4.5, fillColor=colour, strokeColor=WHITE, strokeWidth=0.4)
+        d.add(
+            Line(
+                x,
+                y + 2.5,
+                x + 18,
+                y + 2.5,
+                strokeColor=colour,
+                strokeWidth=2.0 if k == 0 else 1.0,
+                strokeDashArray=DASHES[k % len(DASHES)],
+            )
+        )
+        m = makeMarker(
+            MARKERS[k % len(MARKERS)], size=4.5, fillColor=colour, strokeColor=WHITE, strokeWidth=0.4
+        )
         m.x, m.y = x + 9, y + 2.5
         d.add(m)
         x -= 12
@@ -201,7 +259,11 @@ def bar_chart(
     many = len(categories) > 8
     chart.categoryAxis.labels.angle = 30 if many else 0
     chart.categoryAxis.labels.boxAnchor = "ne" if many else "n"
-    top = max((sum(col) if stacked else max(col)) for col in zip(*chart.data, strict=False)) if categories else 0
+    top = (
+        max((sum(col) if stacked else max(col)) for col in zip(*chart.data, strict=False))
+        if categories
+        else 0
+    )
     step = _nice_step(top)
     chart.valueAxis.valueMin = 0
     chart.valueAxis.valueMax = max(step, step * (int(top / step) + 1))
@@ -243,7 +305,13 @@ def _short(value: str, n: int) -> str:
     return value if len(value) <= n else value[: n - 1] + "…"
 
 
-def pyramid(rows: Sequence[tuple[str, str, str]], *, tiers: Sequence[str], width: float = CONTENT_WIDTH, height: float = 150) -> Drawing:
+def pyramid(
+    rows: Sequence[tuple[str, str, str]],
+    *,
+    tiers: Sequence[str],
+    width: float = CONTENT_WIDTH,
+    height: float = 150,
+) -> Drawing:
     """The customer pyramid: one band per tier (top = strategic), labelled on the right.
 
     ``rows`` are ``(tier label, main figure, detail)`` in pyramid order, top first.
@@ -261,20 +329,47 @@ def pyramid(rows: Sequence[tuple[str, str, str]], *, tiers: Sequence[str], width
         colour = TIER_COLOURS.get(tiers[i], NAVY)
         d.add(
             Polygon(
-                [apex_x - top_half, top_y, apex_x + top_half, top_y, apex_x + bottom_half, bottom_y, apex_x - bottom_half, bottom_y],
-                fillColor=colour, strokeColor=WHITE, strokeWidth=1,
+                [
+                    apex_x - top_half,
+                    top_y,
+                    apex_x + top_half,
+                    top_y,
+                    apex_x + bottom_half,
+                    bottom_y,
+                    apex_x - bottom_half,
+                    bottom_y,
+                ],
+                fillColor=colour,
+                strokeColor=WHITE,
+                strokeWidth=1,
             )
         )
         mid = (top_y + bottom_y) / 2
-        d.add(String(apex_x, mid - 3, figure, fontName=FONT_BOLD, fontSize=8.5, fillColor=WHITE if i < n - 1 else NAVY, textAnchor="middle"))
+        d.add(
+            String(
+                apex_x,
+                mid - 3,
+                figure,
+                fontName=FONT_BOLD,
+                fontSize=8.5,
+                fillColor=WHITE if i < n - 1 else NAVY,
+                textAnchor="middle",
+            )
+        )
         lx = base_w + 26
-        d.add(Line(apex_x + (top_half + bottom_half) / 2 + 4, mid, lx - 4, mid, strokeColor=RULE, strokeWidth=0.5))
+        d.add(
+            Line(
+                apex_x + (top_half + bottom_half) / 2 + 4, mid, lx - 4, mid, strokeColor=RULE, strokeWidth=0.5
+            )
+        )
         d.add(String(lx, mid + 2, label_text, fontName=FONT_BOLD, fontSize=9, fillColor=NAVY))
         d.add(String(lx, mid - 9, detail, fontName=FONT, fontSize=7.5, fillColor=MUTED))
     return d
 
 
-def share_bars(rows: Sequence[tuple[str, float, float]], names: tuple[str, str], *, width: float = CONTENT_WIDTH) -> Drawing:
+def share_bars(
+    rows: Sequence[tuple[str, float, float]], names: tuple[str, str], *, width: float = CONTENT_WIDTH
+) -> Drawing:
     """Two horizontal 100 % bars side by side per tier: share of clients vs share of fees."""
     bar_h, gap = 10, 8
     height = len(rows) * (2 * bar_h + gap) + 24
@@ -292,8 +387,37 @@ def share_bars(rows: Sequence[tuple[str, float, float]], names: tuple[str, str],
         d.add(String(0, y - bar_h - 2, label_text, fontName=FONT, fontSize=8, fillColor=SLATE))
         for j, (value, colour) in enumerate(((a, NAVY), (b, SERIES[1]))):
             yy = y - (j + 1) * bar_h
-            d.add(Rect(label_w, yy, full, bar_h - 2, fillColor=colors.HexColor("#EEF1F5"), strokeWidth=0, strokeColor=None))
-            d.add(Rect(label_w, yy, max(0.5, full * value), bar_h - 2, fillColor=colour, strokeWidth=0, strokeColor=None))
-            d.add(String(label_w + full + 4, yy + 1, f"{value * 100:.0f}%", fontName=FONT, fontSize=7.5, fillColor=SLATE))
+            d.add(
+                Rect(
+                    label_w,
+                    yy,
+                    full,
+                    bar_h - 2,
+                    fillColor=colors.HexColor("#EEF1F5"),
+                    strokeWidth=0,
+                    strokeColor=None,
+                )
+            )
+            d.add(
+                Rect(
+                    label_w,
+                    yy,
+                    max(0.5, full * value),
+                    bar_h - 2,
+                    fillColor=colour,
+                    strokeWidth=0,
+                    strokeColor=None,
+                )
+            )
+            d.add(
+                String(
+                    label_w + full + 4,
+                    yy + 1,
+                    f"{value * 100:.0f}%",
+                    fontName=FONT,
+                    fontSize=7.5,
+                    fillColor=SLATE,
+                )
+            )
         y -= 2 * bar_h + gap
     return d

@@ -60,7 +60,18 @@ class _Doc:
     last: int = -1
 
 
-def pseudo_bold(canvas: Canvas, x: float, y: float, value: str, font: str, size: float, colour, *, right=False, centre=False) -> None:
+def pseudo_bold(
+    canvas: Canvas,
+    x: float,
+    y: float,
+    value: str,
+    font: str,
+    size: float,
+    colour,
+    *,
+    right=False,
+    centre=False,
+) -> None:
     """Draw a string a little heavier (fill and stroke): the shipped CJK font has one weight."""
     width = stringWidth(value, font, size)
     if right:
@@ -173,7 +184,9 @@ class ReportCanvas(Canvas):
         else:
             self.setFont(FONT, 8)
             self.setFillColor(MUTED)
-            self.drawString(MARGIN_X, height - 12 * mm, _clip(doc.title if doc else self._meta.kind, FONT, 8, width / 2))
+            self.drawString(
+                MARGIN_X, height - 12 * mm, _clip(doc.title if doc else self._meta.kind, FONT, 8, width / 2)
+            )
             self.drawRightString(width - MARGIN_X, height - 12 * mm, self._meta.kind)
             self.setStrokeColor(RULE)
             self.setLineWidth(0.5)
@@ -326,7 +339,9 @@ def build_pdf(out_path: Path | str, story: list, meta: ReportMeta) -> int:
             author=meta.author,
             creator=f"AccountDesk {__version__}",
         )
-        frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body", leftPadding=0, rightPadding=0)
+        frame = Frame(
+            doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body", leftPadding=0, rightPadding=0
+        )
         doc.addPageTemplates([PageTemplate(id="body", frames=[frame])])
         doc.build(story, canvasmaker=maker)
         pages["n"] = doc.page

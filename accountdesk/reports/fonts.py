@@ -80,8 +80,12 @@ def register_fonts() -> tuple[Path, int]:
             pdfmetrics.registerFont(regular)
             pdfmetrics.registerFont(bold)
             # <b> and <i> in paragraphs must stay in the embedded font, never fall back to Helvetica.
-            pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
-            pdfmetrics.registerFontFamily(FONT_BOLD, normal=FONT_BOLD, bold=FONT_BOLD, italic=FONT_BOLD, boldItalic=FONT_BOLD)
+            pdfmetrics.registerFontFamily(
+                FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
+            )
+            pdfmetrics.registerFontFamily(
+                FONT_BOLD, normal=FONT_BOLD, bold=FONT_BOLD, italic=FONT_BOLD, boldItalic=FONT_BOLD
+            )
             # every ReportLab default (canvas, graphics, tables) to the embedded font: a stray
             # Helvetica would be a font the PDF does not embed
             rl_config.canvas_basefontname = FONT
@@ -90,6 +94,8 @@ def register_fonts() -> tuple[Path, int]:
             return _registered
         detail = "; ".join(errors) if errors else _("none of the known font files exists")
         raise AccountDeskError(
-            _("No font for Chinese text was found for the PDF reports ({detail}). Reinstall AccountDesk or set "
-              "ACCOUNTDESK_REPORT_FONT to a TrueType font file.").format(detail=detail)
+            _(
+                "No font for Chinese text was found for the PDF reports ({detail}). Reinstall AccountDesk or set "
+                "ACCOUNTDESK_REPORT_FONT to a TrueType font file."
+            ).format(detail=detail)
         )

@@ -107,23 +107,58 @@ def _box(d: Drawing, x: float, y_top: float, c: ContactInfo, continued: bool = F
     y = y_top - BOX_H
     left = c.has_left
     edge = GREY_OUT if left else ATTITUDE_COLOURS.get(c.attitude or "", colors.HexColor("#C9D1DB"))
-    d.add(Rect(x, y, BOX_W, BOX_H, rx=3, ry=3, fillColor=colors.HexColor("#F1F2F4") if left else WHITE,
-               strokeColor=NAVY if c.is_primary and not left else RULE, strokeWidth=1.0 if c.is_primary else 0.6))
+    d.add(
+        Rect(
+            x,
+            y,
+            BOX_W,
+            BOX_H,
+            rx=3,
+            ry=3,
+            fillColor=colors.HexColor("#F1F2F4") if left else WHITE,
+            strokeColor=NAVY if c.is_primary and not left else RULE,
+            strokeWidth=1.0 if c.is_primary else 0.6,
+        )
+    )
     d.add(Rect(x, y, 4, BOX_H, fillColor=edge, strokeWidth=0, strokeColor=None))
     inner = BOX_W - 12
     name = c.name + ("  " + _("(left)") if left else "")
     if continued:
         name = _("{name} (continued)").format(name=name)
-    d.add(String(x + 9, y + BOX_H - 14, _fit(name, FONT_BOLD, NAME_SIZE, inner), fontName=FONT_BOLD, fontSize=NAME_SIZE,
-                 fillColor=GREY_OUT if left else NAVY))
+    d.add(
+        String(
+            x + 9,
+            y + BOX_H - 14,
+            _fit(name, FONT_BOLD, NAME_SIZE, inner),
+            fontName=FONT_BOLD,
+            fontSize=NAME_SIZE,
+            fillColor=GREY_OUT if left else NAVY,
+        )
+    )
     title = " · ".join(p for p in (c.title, c.department) if p) or "—"
-    d.add(String(x + 9, y + BOX_H - 27, _fit(title, FONT, TEXT_SIZE, inner), fontName=FONT, fontSize=TEXT_SIZE,
-                 fillColor=GREY_OUT if left else SLATE))
+    d.add(
+        String(
+            x + 9,
+            y + BOX_H - 27,
+            _fit(title, FONT, TEXT_SIZE, inner),
+            fontName=FONT,
+            fontSize=TEXT_SIZE,
+            fillColor=GREY_OUT if left else SLATE,
+        )
+    )
     role = label(BuyingRole, c.buying_role) or "—"
     att = label(Attitude, c.attitude)
     line = f"{role} · {att}" if att else role
-    d.add(String(x + 9, y + 7, _fit(line, FONT, TEXT_SIZE, inner), fontName=FONT, fontSize=TEXT_SIZE,
-                 fillColor=GREY_OUT if left else edge if c.attitude else MUTED))
+    d.add(
+        String(
+            x + 9,
+            y + 7,
+            _fit(line, FONT, TEXT_SIZE, inner),
+            fontName=FONT,
+            fontSize=TEXT_SIZE,
+            fillColor=GREY_OUT if left else edge if c.attitude else MUTED,
+        )
+    )
 
 
 def _place(d: Drawing, n: _Node, x: float, y_top: float) -> float:
@@ -156,7 +191,11 @@ def _place(d: Drawing, n: _Node, x: float, y_top: float) -> float:
     _box(d, centre - BOX_W / 2, y_top, n.contact)
     bus_y = y_top - BOX_H - V_GAP / 2
     d.add(Line(centre, y_top - BOX_H, centre, bus_y, strokeColor=RULE, strokeWidth=0.8))
-    d.add(Line(min(centres[0], centre), bus_y, max(centres[-1], centre), bus_y, strokeColor=RULE, strokeWidth=0.8))
+    d.add(
+        Line(
+            min(centres[0], centre), bus_y, max(centres[-1], centre), bus_y, strokeColor=RULE, strokeWidth=0.8
+        )
+    )
     for c in centres:
         d.add(Line(c, bus_y, c, child_top, strokeColor=RULE, strokeWidth=0.8))
     return centre
@@ -200,7 +239,9 @@ def _split_tall(root: _Node, max_height: float) -> list[_Node]:
     return out
 
 
-def org_chart(contacts: Sequence[ContactInfo], *, max_width: float = CONTENT_WIDTH, max_height: float = 560) -> list[Drawing]:
+def org_chart(
+    contacts: Sequence[ContactInfo], *, max_width: float = CONTENT_WIDTH, max_height: float = 560
+) -> list[Drawing]:
     """Drawings of the org chart (usually one; several when the forest is too wide or too tall
     for a page). No drawing is shrunk below :data:`MIN_SCALE`, unless one department alone is
     taller than a page."""
@@ -224,7 +265,9 @@ def org_chart(contacts: Sequence[ContactInfo], *, max_width: float = CONTENT_WID
 
 def legend() -> Drawing:
     """The key to the box colours."""
-    items = [(ATTITUDE_COLOURS[a.value], label(Attitude, a.value)) for a in Attitude] + [(GREY_OUT, _("Left the company"))]
+    items = [(ATTITUDE_COLOURS[a.value], label(Attitude, a.value)) for a in Attitude] + [
+        (GREY_OUT, _("Left the company"))
+    ]
     d = Drawing(CONTENT_WIDTH, 14)
     x = 0.0
     for colour, text in items:

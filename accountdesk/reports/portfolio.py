@@ -52,24 +52,43 @@ MAX_ROWS = 40
 
 def _kpis(items: list[tuple[str, str]]) -> Table:
     width = W / len(items)
-    cells = [[Paragraph(text(v), kpi_style(v, width)) for _l, v in items], [Paragraph(text(lab), KPI_LABEL) for lab, _v in items]]
+    cells = [
+        [Paragraph(text(v), kpi_style(v, width)) for _l, v in items],
+        [Paragraph(text(lab), KPI_LABEL) for lab, _v in items],
+    ]
     t = Table(cells, colWidths=[width] * len(items))
-    t.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), FONT),
-        ("BACKGROUND", (0, 0), (-1, -1), NAVY_LIGHT),
-        ("LINEBEFORE", (1, 0), (-1, -1), 0.6, RULE),
-        ("LEFTPADDING", (0, 0), (-1, -1), KPI_PAD),
-        ("RIGHTPADDING", (0, 0), (-1, -1), KPI_PAD),
-        ("TOPPADDING", (0, 0), (-1, 0), 8),
-        ("BOTTOMPADDING", (0, -1), (-1, -1), 8),
-    ]))
+    t.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("BACKGROUND", (0, 0), (-1, -1), NAVY_LIGHT),
+                ("LINEBEFORE", (1, 0), (-1, -1), 0.6, RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), KPI_PAD),
+                ("RIGHTPADDING", (0, 0), (-1, -1), KPI_PAD),
+                ("TOPPADDING", (0, 0), (-1, 0), 8),
+                ("BOTTOMPADDING", (0, -1), (-1, -1), 8),
+            ]
+        )
+    )
     return t
 
 
 def _cover(p: PortfolioData) -> list:
-    story: list = [DocStart("portfolio", _("Portfolio and business analysis") + f"  {fmt_date(p.date_from)} – {fmt_date(p.date_to)}", cover=True), Spacer(1, COVER_BAND - MARGIN_TOP + 12 * mm)]
+    story: list = [
+        DocStart(
+            "portfolio",
+            _("Portfolio and business analysis") + f"  {fmt_date(p.date_from)} – {fmt_date(p.date_to)}",
+            cover=True,
+        ),
+        Spacer(1, COVER_BAND - MARGIN_TOP + 12 * mm),
+    ]
     story.append(Paragraph(text(_("Portfolio and business analysis")), COVER_TITLE))
-    story.append(Paragraph(text(_("Period {start} – {end}").format(start=fmt_date(p.date_from), end=fmt_date(p.date_to))), COVER_SUB))
+    story.append(
+        Paragraph(
+            text(_("Period {start} – {end}").format(start=fmt_date(p.date_from), end=fmt_date(p.date_to))),
+            COVER_SUB,
+        )
+    )
     story.append(Spacer(1, 8 * mm))
     visits_planned = sum(m.planned for m in p.visits_by_manager)
     visits_done = sum(m.done for m in p.visits_by_manager)
@@ -84,14 +103,27 @@ def _cover(p: PortfolioData) -> list:
     ]
     story.append(_kpis(kpis))
     story.append(Spacer(1, 6 * mm))
-    story.append(key_value_table([
-        (_("Period"), f"{fmt_date(p.date_from)} – {fmt_date(p.date_to)}"),
-        (_("As of"), fmt_date(p.as_of)),
-        (_("Prepared by"), p.generated_by),
-        (_("Marking"), marking()),
-    ]))
+    story.append(
+        key_value_table(
+            [
+                (_("Period"), f"{fmt_date(p.date_from)} – {fmt_date(p.date_to)}"),
+                (_("As of"), fmt_date(p.as_of)),
+                (_("Prepared by"), p.generated_by),
+                (_("Marking"), marking()),
+            ]
+        )
+    )
     if not p.confidential_visible:
-        story.append(Paragraph(text(_("Confidential figures (annual fees, values, confidential notes) are left out of this copy.")), NOTE))
+        story.append(
+            Paragraph(
+                text(
+                    _(
+                        "Confidential figures (annual fees, values, confidential notes) are left out of this copy."
+                    )
+                ),
+                NOTE,
+            )
+        )
     story += [Spacer(1, 10 * mm), TocPlaceholder(300), PageBreak()]
     return story
 
@@ -119,8 +151,14 @@ def _segment_table(rows: tuple[SegmentRow, ...], head: str, p: PortfolioData, *,
     for r in shown:
         out.append(line(label(Tier, r.key) if tier_labels else r.key, r.clients, r.at_risk, r.fees))
     if rest:
-        out.append(line(_("Others ({n})").format(n=len(rest)), sum(r.clients for r in rest), sum(r.at_risk for r in rest),
-                        sum(r.fees or 0 for r in rest)))
+        out.append(
+            line(
+                _("Others ({n})").format(n=len(rest)),
+                sum(r.clients for r in rest),
+                sum(r.at_risk for r in rest),
+                sum(r.fees or 0 for r in rest),
+            )
+        )
     return data_table(headers, out, widths, right={1, 2, 3, 4, 5})
 
 
@@ -144,7 +182,11 @@ def portfolio_story(p: PortfolioData) -> list:
     paying = sum(t.clients for t in p.pyramid)
     rows = []
     for t in p.pyramid:
-        detail = _("{n} clients").format(n=t.clients) + " · " + _("{share} of clients").format(share=fmt_pct(t.clients / paying if paying else None))
+        detail = (
+            _("{n} clients").format(n=t.clients)
+            + " · "
+            + _("{share} of clients").format(share=fmt_pct(t.clients / paying if paying else None))
+        )
         if p.confidential_visible:
             detail += " · " + _("{share} of fees").format(share=fmt_pct(t.fee_share))
         rows.append((label(Tier, t.tier), str(t.clients), detail))
@@ -154,24 +196,76 @@ def portfolio_story(p: PortfolioData) -> list:
     if p.confidential_visible and paying:
         share_rows = [(label(Tier, t.tier), t.clients / paying, t.fee_share or 0.0) for t in p.pyramid]
         story.append(charts.share_bars(share_rows, (_("Share of clients"), _("Share of annual fees"))))
-        story.append(Paragraph(text(_("A few clients bring most of the business: compare each tier's share of clients with its share of fees.")), NOTE))
+        story.append(
+            Paragraph(
+                text(
+                    _(
+                        "A few clients bring most of the business: compare each tier's share of clients with its share of fees."
+                    )
+                ),
+                NOTE,
+            )
+        )
     if p.bands:
         story.append(SectionHeading(_("Tier against fee band"), level=2))
-        story.append(Paragraph(text(_(
-            "Fee bands rank the same paying clients by annual fees: band A holds the top 20%, band B the next 30%, band C the rest. "
-            "A client whose band differs from its tier is listed below."
-        )), NOTE))
-        band_rows = [[_("Fee band {code}").format(code=b.code), str(b.clients), fmt_pct(b.client_share), fmt_money(b.fees), fmt_pct(b.fee_share)]
-                     for b in p.bands]
-        story.append(data_table([_("Fee band"), _("Number of clients"), _("Share of clients"), _("Annual fees"), _("Share of fees")],
-                                band_rows, [28, 18, 18, 18, 18], right={1, 2, 3, 4}))
+        story.append(
+            Paragraph(
+                text(
+                    _(
+                        "Fee bands rank the same paying clients by annual fees: band A holds the top 20%, band B the next 30%, band C the rest. "
+                        "A client whose band differs from its tier is listed below."
+                    )
+                ),
+                NOTE,
+            )
+        )
+        band_rows = [
+            [
+                _("Fee band {code}").format(code=b.code),
+                str(b.clients),
+                fmt_pct(b.client_share),
+                fmt_money(b.fees),
+                fmt_pct(b.fee_share),
+            ]
+            for b in p.bands
+        ]
+        story.append(
+            data_table(
+                [
+                    _("Fee band"),
+                    _("Number of clients"),
+                    _("Share of clients"),
+                    _("Annual fees"),
+                    _("Share of fees"),
+                ],
+                band_rows,
+                [28, 18, 18, 18, 18],
+                right={1, 2, 3, 4},
+            )
+        )
         if p.mismatches:
             story.append(Spacer(1, 6))
-            rows = [[m.client, label(Tier, m.tier), m.band, fmt_money(m.fees),
-                     _("pays like a higher tier: serve better") if m.direction == "under" else _("pays like a lower tier")]
-                    for m in p.mismatches[:15]]
-            story.append(data_table([_("Client"), _("Tier"), _("Fee band"), _("Annual fees"), _("Finding")], rows, [32, 14, 10, 16, 28],
-                                    right={3}, more=_more(len(p.mismatches) - 15)))
+            rows = [
+                [
+                    m.client,
+                    label(Tier, m.tier),
+                    m.band,
+                    fmt_money(m.fees),
+                    _("pays like a higher tier: serve better")
+                    if m.direction == "under"
+                    else _("pays like a lower tier"),
+                ]
+                for m in p.mismatches[:15]
+            ]
+            story.append(
+                data_table(
+                    [_("Client"), _("Tier"), _("Fee band"), _("Annual fees"), _("Finding")],
+                    rows,
+                    [32, 14, 10, 16, 28],
+                    right={3},
+                    more=_more(len(p.mismatches) - 15),
+                )
+            )
     # 2 segmentation
     story.append(SectionHeading(_("Segmentation"), number=num()))
     story.append(SectionHeading(_("By tier"), level=2))
@@ -184,51 +278,132 @@ def portfolio_story(p: PortfolioData) -> list:
     story.append(SectionHeading(_("Visits done against planned"), number=num()))
     managers = [m for m in p.visits_by_manager if m.planned or m.clients]
     if managers:
-        story.append(charts.bar_chart(
-            [m.manager for m in managers], [[m.planned for m in managers], [m.done for m in managers]],
-            [_("Planned"), _("Done")], x_title=_("Account manager"), y_title=_("Number of visits"), colours=[SERIES[2], SERIES[0]],
-        ))
+        story.append(
+            charts.bar_chart(
+                [m.manager for m in managers],
+                [[m.planned for m in managers], [m.done for m in managers]],
+                [_("Planned"), _("Done")],
+                x_title=_("Account manager"),
+                y_title=_("Number of visits"),
+                colours=[SERIES[2], SERIES[0]],
+            )
+        )
         rows = []
         for m in managers:
             rate = m.rate
-            cell = "—" if rate is None else coloured(fmt_pct(rate), GOOD if rate >= 0.9 else WARN if rate >= 0.7 else BAD)
-            rows.append([m.manager, str(m.clients), str(m.planned), str(m.done), cell, str(m.overdue) if m.overdue else "—"])
-        story.append(data_table([_("Account manager"), _("Number of clients"), _("Planned"), _("Done"), _("Done / planned"), _("Overdue")],
-                                rows, [30, 12, 13, 13, 16, 16], right={1, 2, 3, 4, 5}))
+            cell = (
+                "—"
+                if rate is None
+                else coloured(fmt_pct(rate), GOOD if rate >= 0.9 else WARN if rate >= 0.7 else BAD)
+            )
+            rows.append(
+                [
+                    m.manager,
+                    str(m.clients),
+                    str(m.planned),
+                    str(m.done),
+                    cell,
+                    str(m.overdue) if m.overdue else "—",
+                ]
+            )
+        story.append(
+            data_table(
+                [
+                    _("Account manager"),
+                    _("Number of clients"),
+                    _("Planned"),
+                    _("Done"),
+                    _("Done / planned"),
+                    _("Overdue"),
+                ],
+                rows,
+                [30, 12, 13, 13, 16, 16],
+                right={1, 2, 3, 4, 5},
+            )
+        )
     else:
         story.append(empty())
     # 4 overdue
     story.append(SectionHeading(_("Overdue visits"), number=num()))
     if p.overdue_visits:
-        rows = [[o.client, label(VisitKind, o.kind), fmt_date(o.due) + ("\n" + _("never held") if o.never_held else ""), o.owner, str(o.days)]
-                for o in p.overdue_visits[:MAX_ROWS]]
-        story.append(data_table([_("Client"), _("Visit"), _("Due"), _("Owner"), _("Days overdue")], rows, [38, 18, 14, 16, 14], right={4},
-                                more=_more(len(p.overdue_visits) - MAX_ROWS)))
+        rows = [
+            [
+                o.client,
+                label(VisitKind, o.kind),
+                fmt_date(o.due) + ("\n" + _("never held") if o.never_held else ""),
+                o.owner,
+                str(o.days),
+            ]
+            for o in p.overdue_visits[:MAX_ROWS]
+        ]
+        story.append(
+            data_table(
+                [_("Client"), _("Visit"), _("Due"), _("Owner"), _("Days overdue")],
+                rows,
+                [38, 18, 14, 16, 14],
+                right={4},
+                more=_more(len(p.overdue_visits) - MAX_ROWS),
+            )
+        )
     else:
         story.append(empty(_("No visit is overdue.")))
     # 5 satisfaction
     story.append(SectionHeading(_("Satisfaction trend"), number=num()))
     if any(s.surveys for s in p.satisfaction):
-        story.append(charts.line_chart([s.label for s in p.satisfaction], [[s.average for s in p.satisfaction]], [_("Average overall score")],
-                                       x_title=_("Quarter"), y_title=_("Score (1–5)")))
-        rows = [[s.label, str(s.surveys), "—" if s.average is None else f"{s.average:.2f}"] for s in p.satisfaction]
-        story.append(data_table([_("Quarter"), _("Surveys"), _("Average overall score")], rows, [40, 30, 30], right={1, 2}))
+        story.append(
+            charts.line_chart(
+                [s.label for s in p.satisfaction],
+                [[s.average for s in p.satisfaction]],
+                [_("Average overall score")],
+                x_title=_("Quarter"),
+                y_title=_("Score (1–5)"),
+            )
+        )
+        rows = [
+            [s.label, str(s.surveys), "—" if s.average is None else f"{s.average:.2f}"]
+            for s in p.satisfaction
+        ]
+        story.append(
+            data_table(
+                [_("Quarter"), _("Surveys"), _("Average overall score")], rows, [40, 30, 30], right={1, 2}
+            )
+        )
     else:
         story.append(empty(_("No satisfaction survey in the period.")))
     # 6 complaints
     story.append(SectionHeading(_("Complaints"), number=num()))
     if p.complaints_total or p.complaints_open_overdue:
         unanswered = [m.received - m.answered_on_time - m.answered_late for m in p.complaints]
-        story.append(charts.bar_chart(
-            [m.label for m in p.complaints],
-            [[m.answered_on_time for m in p.complaints], [m.answered_late for m in p.complaints], unanswered],
-            [_("Answered on time"), _("Answered late"), _("Not answered yet")],
-            x_title=_("Month received"), y_title=_("Number of complaints"), stacked=True, colours=[GOOD, WARN, RULE],
-        ))
-        story.append(Paragraph(text(_(
-            "{total} complaints and appeals received in the period; {share} of those answered were answered on time; "
-            "{overdue} open past their deadline today."
-        ).format(total=p.complaints_total, share=fmt_pct(p.on_time_share), overdue=p.complaints_open_overdue)), BODY))
+        story.append(
+            charts.bar_chart(
+                [m.label for m in p.complaints],
+                [
+                    [m.answered_on_time for m in p.complaints],
+                    [m.answered_late for m in p.complaints],
+                    unanswered,
+                ],
+                [_("Answered on time"), _("Answered late"), _("Not answered yet")],
+                x_title=_("Month received"),
+                y_title=_("Number of complaints"),
+                stacked=True,
+                colours=[GOOD, WARN, RULE],
+            )
+        )
+        story.append(
+            Paragraph(
+                text(
+                    _(
+                        "{total} complaints and appeals received in the period; {share} of those answered were answered on time; "
+                        "{overdue} open past their deadline today."
+                    ).format(
+                        total=p.complaints_total,
+                        share=fmt_pct(p.on_time_share),
+                        overdue=p.complaints_open_overdue,
+                    )
+                ),
+                BODY,
+            )
+        )
     else:
         story.append(empty(_("No complaint in the period.")))
     # 7 at risk
@@ -238,9 +413,18 @@ def portfolio_story(p: PortfolioData) -> list:
         for a in p.at_risk[:MAX_ROWS]:
             score = "—" if a.score is None else coloured(str(a.score), BAD if a.score < 50 else WARN)
             rows.append([a.client, label(Tier, a.tier), a.owner, score, "；".join(a.reasons)])
-        story.append(data_table([_("Client"), _("Tier"), _("Account manager"), _("Health"), _("Reasons")], rows, [26, 12, 14, 8, 40], right={3},
-                                more=_more(len(p.at_risk) - MAX_ROWS)))
-        story.append(Paragraph(text(_("Clients marked “at risk” and clients whose account health is below 50.")), NOTE))
+        story.append(
+            data_table(
+                [_("Client"), _("Tier"), _("Account manager"), _("Health"), _("Reasons")],
+                rows,
+                [26, 12, 14, 8, 40],
+                right={3},
+                more=_more(len(p.at_risk) - MAX_ROWS),
+            )
+        )
+        story.append(
+            Paragraph(text(_("Clients marked “at risk” and clients whose account health is below 50.")), NOTE)
+        )
     else:
         story.append(empty(_("No client is at risk.")))
     # 8 renewals
@@ -259,7 +443,12 @@ def portfolio_story(p: PortfolioData) -> list:
                 row.append(fmt_money(r.fees))
             rows.append(row)
         story.append(data_table(head, rows, widths, right={4}))
-        story.append(Paragraph(text(_("Contracts up for renewal within three months (and those lapsed in the last month).")), BODY_SMALL))
+        story.append(
+            Paragraph(
+                text(_("Contracts up for renewal within three months (and those lapsed in the last month).")),
+                BODY_SMALL,
+            )
+        )
     else:
         story.append(empty(_("No renewal due in the next three months.")))
     return story
@@ -279,8 +468,12 @@ def render_portfolio(
     data = load_portfolio(ctx, date_from=date_from, date_to=date_to)
     if progress:
         progress(1, 2)
-    meta = meta_for(_("Portfolio report"), generated_at=data.generated_at, generated_by=data.generated_by,
-                    title=_("Portfolio and business analysis"))
+    meta = meta_for(
+        _("Portfolio report"),
+        generated_at=data.generated_at,
+        generated_by=data.generated_by,
+        title=_("Portfolio and business analysis"),
+    )
     pages = build_pdf(out_path, portfolio_story(data), meta)
     if progress:
         progress(2, 2)

@@ -33,7 +33,9 @@ def image_of(data: bytes, media_type: str | None):
                 width = page.get_width() or 1
                 image = page.render(scale=min(2.0, 800 / width)).to_pil()
                 page.close()
-                return ImageOps.expand(image.convert("RGB"), border=2, fill="#98a2b3")  # a page on a white list
+                return ImageOps.expand(
+                    image.convert("RGB"), border=2, fill="#98a2b3"
+                )  # a page on a white list
             finally:
                 pdf.close()
         image = Image.open(io.BytesIO(data))

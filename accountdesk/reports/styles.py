@@ -51,7 +51,14 @@ SEVERITY_COLOURS = {"low": MUTED, "medium": WARN, "high": BAD, "critical": BAD}
 
 
 def _style(name: str, **kw) -> ParagraphStyle:
-    base = {"fontName": FONT, "fontSize": 9, "leading": 13, "textColor": SLATE, "wordWrap": "CJK", "alignment": TA_LEFT}
+    base = {
+        "fontName": FONT,
+        "fontSize": 9,
+        "leading": 13,
+        "textColor": SLATE,
+        "wordWrap": "CJK",
+        "alignment": TA_LEFT,
+    }
     base.update(kw)
     return ParagraphStyle(name, **base)
 
@@ -62,7 +69,9 @@ MUTED_SMALL = _style("muted_small", fontSize=7.5, leading=10, textColor=MUTED)
 CELL = _style("cell", fontSize=8, leading=10.5)
 CELL_RIGHT = _style("cell_right", fontSize=8, leading=10.5, alignment=TA_RIGHT)
 CELL_HEAD = _style("cell_head", fontName=FONT_BOLD, fontSize=8, leading=10.5, textColor=NAVY)
-CELL_HEAD_RIGHT = _style("cell_head_right", fontName=FONT_BOLD, fontSize=8, leading=10.5, textColor=NAVY, alignment=TA_RIGHT)
+CELL_HEAD_RIGHT = _style(
+    "cell_head_right", fontName=FONT_BOLD, fontSize=8, leading=10.5, textColor=NAVY, alignment=TA_RIGHT
+)
 LABEL = _style("label", fontSize=8, leading=10.5, textColor=MUTED)
 H2 = _style("h2", fontName=FONT_BOLD, fontSize=10.5, leading=15, textColor=NAVY, spaceBefore=6, spaceAfter=3)
 NOTE = _style("note", fontSize=8, leading=11, textColor=MUTED, spaceBefore=2, spaceAfter=2)
@@ -179,7 +188,9 @@ def word_fit_style(value: str, width: float, style: ParagraphStyle, min_size: fl
         size -= 0.5
     if size == style.fontSize:
         return style
-    return ParagraphStyle(f"{style.name}_{size}", parent=style, fontSize=size, leading=max(size * 1.3, style.leading - 1))
+    return ParagraphStyle(
+        f"{style.name}_{size}", parent=style, fontSize=size, leading=max(size * 1.3, style.leading - 1)
+    )
 
 
 def head_style(value: str, width: float, style: ParagraphStyle) -> ParagraphStyle:
@@ -211,8 +222,15 @@ def fit_header_words(headers: list[str], widths: list[float], total: float = CON
     return widths
 
 
-def data_table(headers: list[str], rows: list[list], widths: list[float], *, right: set[int] = frozenset(), extra=(),
-               more: str | None = None) -> Table:
+def data_table(
+    headers: list[str],
+    rows: list[list],
+    widths: list[float],
+    *,
+    right: set[int] = frozenset(),
+    extra=(),
+    more: str | None = None,
+) -> Table:
     """A table with a repeated header row. Text that fits on one line stays plain text (fast);
     longer text becomes a wrapping Paragraph (CJK line breaking that keeps words whole).
 
@@ -224,12 +242,17 @@ def data_table(headers: list[str], rows: list[list], widths: list[float], *, rig
         base = CELL_HEAD_RIGHT if i in right else CELL_HEAD
         style = head_style(h, widths[i], base)
         head.append(Paragraph(text(h), style) if style is not base else cell(h, widths[i], base))
-    body = [[cell(value, widths[i], CELL_RIGHT if i in right else CELL) for i, value in enumerate(row)] for row in rows]
+    body = [
+        [cell(value, widths[i], CELL_RIGHT if i in right else CELL) for i, value in enumerate(row)]
+        for row in rows
+    ]
     for row in body:  # a coloured figure (a Paragraph) in a right-aligned column is right-aligned too
         for i in right:
             value = row[i] if i < len(row) else None
             if isinstance(value, Paragraph) and value.style.alignment == TA_LEFT:
-                value.style = ParagraphStyle(f"{value.style.name}_right", parent=value.style, alignment=TA_RIGHT)
+                value.style = ParagraphStyle(
+                    f"{value.style.name}_right", parent=value.style, alignment=TA_RIGHT
+                )
     if more:
         body.append([Paragraph(text(more), NOTE_CELL)] + [""] * (len(headers) - 1))
     table = Table([head, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")

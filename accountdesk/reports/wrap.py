@@ -47,7 +47,11 @@ def break_quality(before: str, after: str) -> int:
         return GOOD
     if before in "–—…":
         return GOOD
-    if before == "@" or (before in "/-" and after.isalpha()) or (before == "." and after.isalpha() and not after.isupper()):
+    if (
+        before == "@"
+        or (before in "/-" and after.isalpha())
+        or (before == "." and after.isalpha() and not after.isupper())
+    ):
         return FALLBACK
     return NO
 
@@ -141,7 +145,14 @@ class Paragraph(_rl_paragraph.Paragraph):
         _rl_paragraph._handleBulletWidth(self.bulletText, style, maxWidths)
         frags = self.frags
         if not frags:
-            return _rl_paragraph.ParaLines(kind=0, fontSize=style.fontSize, fontName=style.fontName, textColor=style.textColor,
-                                           lines=[], ascent=style.fontSize, descent=-0.2 * style.fontSize)
+            return _rl_paragraph.ParaLines(
+                kind=0,
+                fontSize=style.fontSize,
+                fontName=style.fontName,
+                textColor=style.textColor,
+                lines=[],
+                ascent=style.fontSize,
+                descent=-0.2 * style.fontSize,
+            )
         auto_leading = getattr(self, "autoLeading", getattr(style, "autoLeading", ""))
         return split_frags(frags, maxWidths, auto_leading not in ("", "off"))

@@ -20,10 +20,19 @@ from .settings import Settings
 ROLES = tuple(r.value for r in Role)
 
 
-def add_user(db: Database, username: str, role: str, password: str, *, display_name: str | None = None,
-             by: Identity = SYSTEM) -> dict[str, Any]:
+def add_user(
+    db: Database,
+    username: str,
+    role: str,
+    password: str,
+    *,
+    display_name: str | None = None,
+    by: Identity = SYSTEM,
+) -> dict[str, Any]:
     if role not in ROLES:
-        raise ServerError(400, "bad_request", _("The role must be one of {roles}.").format(roles=", ".join(ROLES)))
+        raise ServerError(
+            400, "bad_request", _("The role must be one of {roles}.").format(roles=", ".join(ROLES))
+        )
     if not username.strip() or len(username) > 64:
         raise ServerError(400, "bad_request", _("The user name must have 1 to 64 characters."))
     if len(password) < 8:
@@ -33,11 +42,30 @@ def add_user(db: Database, username: str, role: str, password: str, *, display_n
         if repo.user_by_name(conn, username) is not None:
             raise ServerError(409, "exists", _("The user {name} already exists.").format(name=username))
         user_id = new_id()
-        repo.insert_user(conn, id=user_id, username=username, display_name=display_name or username, role=role,
-                         active=True, password_hash=hash_password(password), created_at=repo.utcnow())
+        repo.insert_user(
+            conn,
+            id=user_id,
+            username=username,
+            display_name=display_name or username,
+            role=role,
+            active=True,
+            password_hash=hash_password(password),
+            created_at=repo.utcnow(),
+        )
         # the user's public record syncs to every device (names, roles)
-        writer.server_create("user", {"username": username, "display_name": display_name or username, "role": role,
-                                      "team": None, "email": None, "active": True}, client_id=None, row_id=user_id)
+        writer.server_create(
+            "user",
+            {
+                "username": username,
+                "display_name": display_name or username,
+                "role": role,
+                "team": None,
+                "email": None,
+                "active": True,
+            },
+            client_id=None,
+            row_id=user_id,
+        )
         repo.audit(conn, "user_add", user_id=by.user_id or None, username=username, role=role)
         writer.finish()
         return repo.user_by_id(conn, user_id)
@@ -57,8 +85,14 @@ def list_users(db: Database) -> list[dict[str, Any]]:
             if owner:
                 owned[owner] = owned.get(owner, 0) + 1
     return [
-        {"id": u["id"], "username": u["username"], "display_name": u["display_name"], "role": u["role"],
-         "active": u["active"], "clients": owned.get(u["id"], 0)}
+        {
+            "id": u["id"],
+            "username": u["username"],
+            "display_name": u["display_name"],
+            "role": u["role"],
+            "active": u["active"],
+            "clients": owned.get(u["id"], 0),
+        }
         for u in users
     ]
 
@@ -80,10 +114,17 @@ def deactivate_user(db: Database, username: str, *, by: Identity = SYSTEM) -> di
         rec = repo.get_record(conn, user["id"])
         if rec is not None:
             writer.server_update(rec, {"active": False})
-        repo.audit(conn, "user_deactivate", user_id=by.user_id or None, username=user["username"], devices=devices)
+        repo.audit(
+            conn, "user_deactivate", user_id=by.user_id or None, username=user["username"], devices=devices
+        )
         writer.finish()
-    return {"username": user["username"], "devices_revoked": devices, "clients_needing_owner": [
-        c["name"] for c in clients_needing_owner(db) if c["owner_id"] == user["id"]]}
+    return {
+        "username": user["username"],
+        "devices_revoked": devices,
+        "clients_needing_owner": [
+            c["name"] for c in clients_needing_owner(db) if c["owner_id"] == user["id"]
+        ],
+    }
 
 
 def clients_needing_owner(db: Database) -> list[dict[str, Any]]:
@@ -95,7 +136,14 @@ def clients_needing_owner(db: Database) -> list[dict[str, Any]]:
         for c in repo.live_clients(conn):
             owner = c["data"].get("owner_id")
             if owner not in active:
-                out.append({"id": c["id"], "name": c["data"].get("name"), "owner_id": owner, "owner": names.get(owner)})
+                out.append(
+                    {
+                        "id": c["id"],
+                        "name": c["data"].get("name"),
+                        "owner_id": owner,
+                        "owner": names.get(owner),
+                    }
+                )
     return sorted(out, key=lambda c: str(c["name"]))
 
 
@@ -103,8 +151,13 @@ def list_devices(db: Database) -> list[dict[str, Any]]:
     with db.read() as conn:
         rows = repo.list_devices(conn)
     return [
-        {"id": d["id"], "user": d["username"], "name": d["name"], "last_seen": encode_value(d["last_seen"]),
-         "revoked": d["revoked_at"] is not None}
+        {
+            "id": d["id"],
+            "user": d["username"],
+            "name": d["name"],
+            "last_seen": encode_value(d["last_seen"]),
+            "revoked": d["revoked_at"] is not None,
+        }
         for d in rows
     ]
 
@@ -117,8 +170,15 @@ def revoke_device(db: Database, device_id: str, *, by: Identity = SYSTEM) -> Non
         repo.audit(conn, "device_revoke", user_id=by.user_id or None, device_id=device_id)
 
 
-def assign_client(db: Database, client_ref: str, to_user: str, reason: str | None, *, by: Identity = SYSTEM,
-                  today: dt.date | None = None) -> dict[str, Any]:
+def assign_client(
+    db: Database,
+    client_ref: str,
+    to_user: str,
+    reason: str | None,
+    *,
+    by: Identity = SYSTEM,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
     """A handover made on the server: new owner, ownership history, a checklist and the open work
     moved along, all synced (:mod:`accountdesk.server.turnover`)."""
     from .turnover import assign_client as assign

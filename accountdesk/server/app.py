@@ -6,7 +6,6 @@ database (503) and bugs (500). A request to an authenticated path is refused bef
 read when its token is not good. Nothing logged holds a field value (:func:`errors.describe`).
 """
 
-
 import contextlib
 import gc
 import json
@@ -47,8 +46,15 @@ UNVERSIONED = {"/v1/health", "/v1/ready"}
 #: paths that need no token: their bodies are small, and capped lower than the others
 UNAUTHENTICATED = {"/v1/health", "/v1/ready", "/v1/auth/login", "/v1/auth/refresh"}
 MAX_UNAUTHENTICATED_BODY = 64 * 1024
-HTTP_CODES = {400: p.E_BAD_REQUEST, 401: p.E_TOKEN_INVALID, 403: p.E_FORBIDDEN, 404: p.E_NOT_FOUND,
-              405: p.E_METHOD_NOT_ALLOWED, 413: p.E_TOO_LARGE, 503: p.E_UNAVAILABLE}
+HTTP_CODES = {
+    400: p.E_BAD_REQUEST,
+    401: p.E_TOKEN_INVALID,
+    403: p.E_FORBIDDEN,
+    404: p.E_NOT_FOUND,
+    405: p.E_METHOD_NOT_ALLOWED,
+    413: p.E_TOO_LARGE,
+    503: p.E_UNAVAILABLE,
+}
 
 
 class _FastRequest(Request):
@@ -86,7 +92,9 @@ def _json(data) -> Response:
     return Response(b'{"items":[' + pull.joined(data["items"]) + b"]" + tail, media_type="application/json")
 
 
-def _error(status: int, code: str, message: str, *, headers: dict[str, str] | None = None, **extra) -> JSONResponse:
+def _error(
+    status: int, code: str, message: str, *, headers: dict[str, str] | None = None, **extra
+) -> JSONResponse:
     return JSONResponse({"code": code, "message": message, **extra}, status_code=status, headers=headers)
 
 
@@ -95,7 +103,9 @@ def _refusal(exc: ServerError) -> JSONResponse:
 
 
 def _unavailable() -> JSONResponse:
-    return _error(503, p.E_UNAVAILABLE, "The database is not available; try again later.", headers={"Retry-After": "30"})
+    return _error(
+        503, p.E_UNAVAILABLE, "The database is not available; try again later.", headers={"Retry-After": "30"}
+    )
 
 
 class ErrorMiddleware:
@@ -134,16 +144,27 @@ class ErrorMiddleware:
 
 
 def update_required(message: str) -> JSONResponse:
-    return _error(426, p.E_UPDATE_REQUIRED, message, min_protocol=p.MIN_PROTOCOL, max_protocol=p.MAX_PROTOCOL,
-                  min_schema=p.MIN_SCHEMA, max_schema=p.MAX_SCHEMA)
+    return _error(
+        426,
+        p.E_UPDATE_REQUIRED,
+        message,
+        min_protocol=p.MIN_PROTOCOL,
+        max_protocol=p.MAX_PROTOCOL,
+        min_schema=p.MIN_SCHEMA,
+        max_schema=p.MAX_SCHEMA,
+    )
 
 
 class GuardMiddleware:
     """Checks versions, caps body sizes and inflates gzip request bodies (with a cap on the
     inflated size), before any route runs: a refused request changes nothing."""
 
-    def __init__(self, app: ASGIApp, authenticate: Callable[[str | None], "auth.Identity"] | None = None,
-                 max_body: int = p.MAX_BODY_BYTES):
+    def __init__(
+        self,
+        app: ASGIApp,
+        authenticate: Callable[[str | None], "auth.Identity"] | None = None,
+        max_body: int = p.MAX_BODY_BYTES,
+    ):
         self.app = app
         self.max_body = max_body
         self.authenticate = authenticate
@@ -172,14 +193,22 @@ class GuardMiddleware:
                 proto = int(headers.get(p.HEADER_PROTOCOL.lower(), ""))
                 schema = int(headers.get(p.HEADER_SCHEMA.lower(), ""))
             except ValueError:
-                await update_required("Every request must carry the protocol and schema versions.")(scope, receive, send)
+                await update_required("Every request must carry the protocol and schema versions.")(
+                    scope, receive, send
+                )
                 return
             if not (p.MIN_PROTOCOL <= proto <= p.MAX_PROTOCOL and p.MIN_SCHEMA <= schema <= p.MAX_SCHEMA):
-                await update_required("This version of AccountDesk is not supported by the server; please update.")(scope, receive, send)
+                await update_required(
+                    "This version of AccountDesk is not supported by the server; please update."
+                )(scope, receive, send)
                 return
         # a calendar feed's secret is its credential (calendar apps send no token)
-        if self.authenticate is not None and path.startswith(VERSIONED_PREFIX) and path not in UNAUTHENTICATED \
-                and not calendar.is_feed_path(path):
+        if (
+            self.authenticate is not None
+            and path.startswith(VERSIONED_PREFIX)
+            and path not in UNAUTHENTICATED
+            and not calendar.is_feed_path(path)
+        ):
             refusal = await self._identify(scope, headers)
             if refusal is not None:
                 await refusal(scope, receive, send)
@@ -210,17 +239,27 @@ class GuardMiddleware:
                     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
                     data = inflater.decompress(bytes(body), max_body + 1)
                     if len(data) > max_body or inflater.unconsumed_tail:
-                        await _error(413, p.E_TOO_LARGE, "The request body is too large once decompressed.")(scope, receive, send)
+                        await _error(413, p.E_TOO_LARGE, "The request body is too large once decompressed.")(
+                            scope, receive, send
+                        )
                         return
                     if not inflater.eof or inflater.unused_data:  # cut short, or followed by something else
-                        await _error(400, p.E_BAD_REQUEST, "The request body is not complete gzip.")(scope, receive, send)
+                        await _error(400, p.E_BAD_REQUEST, "The request body is not complete gzip.")(
+                            scope, receive, send
+                        )
                         return
                 except zlib.error:
-                    await _error(400, p.E_BAD_REQUEST, "The request body is not valid gzip.")(scope, receive, send)
+                    await _error(400, p.E_BAD_REQUEST, "The request body is not valid gzip.")(
+                        scope, receive, send
+                    )
                     return
                 body = bytearray(data)
                 scope = dict(scope)
-                scope["headers"] = [(k, v) for k, v in scope["headers"] if k.lower() not in (b"content-encoding", b"content-length")]
+                scope["headers"] = [
+                    (k, v)
+                    for k, v in scope["headers"]
+                    if k.lower() not in (b"content-encoding", b"content-length")
+                ]
                 scope["headers"].append((b"content-length", str(len(body)).encode()))
             elif encoding not in ("", "identity"):
                 await _error(415, p.E_BAD_REQUEST, "Unsupported content encoding.")(scope, receive, send)
@@ -239,8 +278,15 @@ class GuardMiddleware:
         await self.app(scope, receive, send)
 
 
-def create_app(database_url: str, *, settings: Settings | None = None, migrate: bool = True,
-               daily_purge: bool = False, notify: bool = False, notify_settings: NotifySettings | None = None) -> FastAPI:
+def create_app(
+    database_url: str,
+    *,
+    settings: Settings | None = None,
+    migrate: bool = True,
+    daily_purge: bool = False,
+    notify: bool = False,
+    notify_settings: NotifySettings | None = None,
+) -> FastAPI:
     db = Database(database_url, create=migrate)
     if migrate:
         db.migrate()
@@ -271,9 +317,14 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
             log.warning("could not audit the last throttled logins\n%s", describe(exc))
 
     docs = settings.docs
-    app = FastAPI(title="AccountDesk sync server", version=__version__, lifespan=lifespan,
-                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
-                  openapi_url="/openapi.json" if docs else None)
+    app = FastAPI(
+        title="AccountDesk sync server",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     app.router.route_class = _FastRoute
     app.state.db = db
     app.state.settings = settings
@@ -293,13 +344,17 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException):
         message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-        return _error(exc.status_code, HTTP_CODES.get(exc.status_code, p.E_BAD_REQUEST), message, headers=exc.headers)
+        return _error(
+            exc.status_code, HTTP_CODES.get(exc.status_code, p.E_BAD_REQUEST), message, headers=exc.headers
+        )
 
     def authenticate(token: str | None) -> auth.Identity:
         with db.read() as conn:
             return auth.identify(conn, token)
 
-    async def identity(request: Request, authorization: Annotated[str | None, Header()] = None) -> auth.Identity:
+    async def identity(
+        request: Request, authorization: Annotated[str | None, Header()] = None
+    ) -> auth.Identity:
         """Checked by :class:`GuardMiddleware` before the body was read (``authorization`` is
         named here for the published schema)."""
         who = getattr(request.state, "identity", None)
@@ -319,21 +374,39 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
             db.ready()
         except Exception as exc:  # noqa: BLE001 - whatever it is, the database cannot serve
             log.warning("not ready\n%s", describe(exc))
-            raise ServerError(503, p.E_UNAVAILABLE, "The database is not available.", headers={"Retry-After": "30"}) from None
+            raise ServerError(
+                503, p.E_UNAVAILABLE, "The database is not available.", headers={"Retry-After": "30"}
+            ) from None
         return p.Ready(status="ready")
 
     @app.get("/v1/health", response_model=p.Health)
     def health() -> p.Health:
-        return p.Health(status="ok", protocol=[p.MIN_PROTOCOL, p.MAX_PROTOCOL], schema_versions=[p.MIN_SCHEMA, p.MAX_SCHEMA])
+        return p.Health(
+            status="ok",
+            protocol=[p.MIN_PROTOCOL, p.MAX_PROTOCOL],
+            schema_versions=[p.MIN_SCHEMA, p.MAX_SCHEMA],
+        )
 
-    @app.post("/v1/auth/login", response_model=p.TokenPair, responses={
-        401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}, 429: {"model": p.ErrorBody}, 503: {"model": p.ErrorBody}})
+    @app.post(
+        "/v1/auth/login",
+        response_model=p.TokenPair,
+        responses={
+            401: {"model": p.ErrorBody},
+            403: {"model": p.ErrorBody},
+            429: {"model": p.ErrorBody},
+            503: {"model": p.ErrorBody},
+        },
+    )
     def login(req: p.LoginRequest, request: Request, response: Response) -> p.TokenPair:
         pair = logins.login(req, client_address(request))
         response.headers[p.HEADER_OFFLINE_DAYS] = str(settings.offline_days)
         return pair
 
-    @app.post("/v1/auth/refresh", response_model=p.TokenPair, responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
+    @app.post(
+        "/v1/auth/refresh",
+        response_model=p.TokenPair,
+        responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}},
+    )
     def refresh(req: p.RefreshRequest, request: Request, response: Response) -> p.TokenPair:
         pair = logins.refresh(req, client_address(request))
         response.headers[p.HEADER_OFFLINE_DAYS] = str(settings.offline_days)
@@ -343,10 +416,19 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
         raw = request.headers.get(p.HEADER_FEATURES, "")
         return frozenset(f.strip() for f in raw.split(",")[:20] if f.strip())
 
-    @app.post("/v1/sync/push", response_model=p.PushResult, response_model_exclude_none=True,
-              responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
-    def push(req: p.PushRequest, who: Who, request: Request, x_test_delay_ms: Annotated[int | None, Header(include_in_schema=False)] = None,
-             x_test_delay_after_ms: Annotated[int | None, Header(include_in_schema=False)] = None) -> Response:
+    @app.post(
+        "/v1/sync/push",
+        response_model=p.PushResult,
+        response_model_exclude_none=True,
+        responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}},
+    )
+    def push(
+        req: p.PushRequest,
+        who: Who,
+        request: Request,
+        x_test_delay_ms: Annotated[int | None, Header(include_in_schema=False)] = None,
+        x_test_delay_after_ms: Annotated[int | None, Header(include_in_schema=False)] = None,
+    ) -> Response:
         delay = min(max(x_test_delay_ms or 0, 0), 10_000) if settings.test_hooks else 0
         result = merge.push(db, settings, who, req, delay_ms=delay, features=features(request))
         body = orjson.dumps(result)  # the documented PushResult, built by the merge as plain JSON
@@ -354,23 +436,38 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
             time.sleep(min(max(x_test_delay_after_ms, 0), 10_000) / 1000)
         return Response(body, media_type="application/json")
 
-    @app.get("/v1/sync/pull", response_model=p.PullPage,
-             responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}, 410: {"model": p.ErrorBody}})
-    def pull_page(who: Who, request: Request, cursor: Annotated[int, Query(ge=0, le=p.MAX_INT)] = 0,
-                  target: Annotated[int | None, Query(ge=0, le=p.MAX_INT)] = None,
-                  limit: Annotated[int, Query(ge=1, le=p.MAX_PAGE)] = p.DEFAULT_PAGE,
-                  marks: Annotated[bool, Query(description="also send the boundaries of the pages still to come")] = False,
-                  ) -> Response:
+    @app.get(
+        "/v1/sync/pull",
+        response_model=p.PullPage,
+        responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}, 410: {"model": p.ErrorBody}},
+    )
+    def pull_page(
+        who: Who,
+        request: Request,
+        cursor: Annotated[int, Query(ge=0, le=p.MAX_INT)] = 0,
+        target: Annotated[int | None, Query(ge=0, le=p.MAX_INT)] = None,
+        limit: Annotated[int, Query(ge=1, le=p.MAX_PAGE)] = p.DEFAULT_PAGE,
+        marks: Annotated[
+            bool, Query(description="also send the boundaries of the pages still to come")
+        ] = False,
+    ) -> Response:
         no_echo = p.FEATURE_NO_ECHO in features(request)
         return _json(pull.pull(db, who, cursor, target, limit, marks, skip_own=no_echo))
 
-    @app.post("/v1/sync/snapshot", response_model=p.SnapshotPage, responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
+    @app.post(
+        "/v1/sync/snapshot",
+        response_model=p.SnapshotPage,
+        responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}},
+    )
     def snapshot(req: p.SnapshotRequest, who: Who) -> Response:
         return _json(pull.snapshot(db, who, req))
 
     @app.get("/v1/history/{client_id}", response_model=p.HistoryPage, responses={404: {"model": p.ErrorBody}})
-    def history(client_id: Annotated[str, Path(max_length=36, pattern=r"^[0-9A-Za-z_.:-]+$")], who: Who,
-                field: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_*]+$")] = None) -> p.HistoryPage:
+    def history(
+        client_id: Annotated[str, Path(max_length=36, pattern=r"^[0-9A-Za-z_.:-]+$")],
+        who: Who,
+        field: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_*]+$")] = None,
+    ) -> p.HistoryPage:
         return pull.history(db, who, client_id, field)
 
     @app.get("/v1/admin/clients-needing-owner")
@@ -380,11 +477,15 @@ def create_app(database_url: str, *, settings: Settings | None = None, migrate: 
         return admin.clients_needing_owner(db)
 
     app.include_router(notify_api.router(db, ns, Who))
-    app.include_router(files.router(db, settings, files.FileStore(files.root_for(database_url, settings)), Who))
+    app.include_router(
+        files.router(db, settings, files.FileStore(files.root_for(database_url, settings)), Who)
+    )
 
     app.add_middleware(CompressionMiddleware, minimum_size=1024, compresslevel=1)  # zstd, else gzip
     app.add_middleware(GuardMiddleware, authenticate=authenticate)
-    if settings.trusted_proxies:  # the address a trusted proxy forwarded for; nobody else's header is believed
+    if (
+        settings.trusted_proxies
+    ):  # the address a trusted proxy forwarded for; nobody else's header is believed
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.add_middleware(ErrorMiddleware)
     return app

@@ -63,19 +63,29 @@ def storable_address(address: str) -> str:
     return "".join(c for c in address if " " < c < "\x7f")[:64] or "?"
 
 
-def _issue(conn: Connection, settings: Settings, user: dict, device_id: str, family_id: str,
-           family_ends: dt.datetime) -> p.TokenPair:
+def _issue(
+    conn: Connection, settings: Settings, user: dict, device_id: str, family_id: str, family_ends: dt.datetime
+) -> p.TokenPair:
     now = repo.utcnow()
     access, refresh = new_token(), new_token()
     access_ends = min(now + dt.timedelta(seconds=settings.access_ttl_s), family_ends)
     auth_repo.add_token(conn, token_hash(access), "access", user["id"], device_id, family_id, access_ends)
-    auth_repo.add_token(conn, token_hash(refresh), "refresh", user["id"], device_id, family_id,
-                        min(now + dt.timedelta(seconds=settings.refresh_ttl_s), family_ends))
+    auth_repo.add_token(
+        conn,
+        token_hash(refresh),
+        "refresh",
+        user["id"],
+        device_id,
+        family_id,
+        min(now + dt.timedelta(seconds=settings.refresh_ttl_s), family_ends),
+    )
     return p.TokenPair(
         access_token=access,
         refresh_token=refresh,
         expires_in=max(1, int((access_ends - now).total_seconds())),
-        user=p.UserInfo(id=user["id"], username=user["username"], display_name=user["display_name"], role=user["role"]),
+        user=p.UserInfo(
+            id=user["id"], username=user["username"], display_name=user["display_name"], role=user["role"]
+        ),
     )
 
 
@@ -127,7 +137,11 @@ class Logins:
     def login(self, req: p.LoginRequest, peer: str) -> p.TokenPair:
         address = storable_address(peer)
         now = repo.utcnow()
-        account, by_address, by_device = lock_key(ACCOUNT, req.username), lock_key(ADDRESS, address), lock_key(DEVICE, req.device_id)
+        account, by_address, by_device = (
+            lock_key(ACCOUNT, req.username),
+            lock_key(ADDRESS, address),
+            lock_key(DEVICE, req.device_id),
+        )
         # cheap checks first: a locked account or address costs one read, never a password check
         with self.db.read() as conn:
             locks = auth_repo.active_locks(conn, [account, by_address, by_device], now)
@@ -139,10 +153,17 @@ class Logins:
         if locked:
             self._throttled(locked[0], req, address, max(locks[k] for k in locked), now)
         try:
-            ok = self.gate.run(verify_password, user["password_hash"] if user else DUMMY_HASH, req.password) and user is not None
+            ok = (
+                self.gate.run(verify_password, user["password_hash"] if user else DUMMY_HASH, req.password)
+                and user is not None
+            )
         except Busy:
-            raise ServerError(503, p.E_UNAVAILABLE, "The server is busy; try again in a moment.",
-                              headers={"Retry-After": "5"}) from None
+            raise ServerError(
+                503,
+                p.E_UNAVAILABLE,
+                "The server is busy; try again in a moment.",
+                headers={"Retry-After": "5"},
+            ) from None
         if not ok:
             self._failed(req, address, [by_device] if known else [account, by_address], now, known)
         return self._succeeded(req, user, address, known, account, by_device, now)
@@ -150,41 +171,85 @@ class Logins:
     @staticmethod
     def _known_device(user: dict | None, dev: dict | None, key: str | None) -> bool:
         """The user's own device, proven by the key it made at its first login."""
-        return bool(user is not None and dev is not None and key and dev["user_id"] == user["id"]
-                    and dev["revoked_at"] is None and dev["key_hash"]
-                    and hmac.compare_digest(dev["key_hash"], token_hash(key)))
+        return bool(
+            user is not None
+            and dev is not None
+            and key
+            and dev["user_id"] == user["id"]
+            and dev["revoked_at"] is None
+            and dev["key_hash"]
+            and hmac.compare_digest(dev["key_hash"], token_hash(key))
+        )
 
-    def _throttled(self, key: str, req: p.LoginRequest, address: str, until: dt.datetime, now: dt.datetime) -> None:
+    def _throttled(
+        self, key: str, req: p.LoginRequest, address: str, until: dt.datetime, now: dt.datetime
+    ) -> None:
         count = self.throttled.note(key)
         if count:
             with self.db.write() as conn:
-                repo.audit(conn, "login_throttled", address=address, username=req.username, lock=key.split(":", 1)[0],
-                           refused=count)
+                repo.audit(
+                    conn,
+                    "login_throttled",
+                    address=address,
+                    username=req.username,
+                    lock=key.split(":", 1)[0],
+                    refused=count,
+                )
         wait = max(1, int((until - now).total_seconds()) + 1)
-        raise ServerError(429, p.E_RATE_LIMITED, "Too many failed logins; try again later.",
-                          headers={"Retry-After": str(wait)})
+        raise ServerError(
+            429,
+            p.E_RATE_LIMITED,
+            "Too many failed logins; try again later.",
+            headers={"Retry-After": str(wait)},
+        )
 
-    def _failed(self, req: p.LoginRequest, address: str, keys: list[str], now: dt.datetime, known: bool) -> None:
+    def _failed(
+        self, req: p.LoginRequest, address: str, keys: list[str], now: dt.datetime, known: bool
+    ) -> None:
         s = self.settings
-        limits = {ACCOUNT: s.login_attempts, ADDRESS: s.login_address_attempts, DEVICE: s.login_device_attempts}
+        limits = {
+            ACCOUNT: s.login_attempts,
+            ADDRESS: s.login_address_attempts,
+            DEVICE: s.login_device_attempts,
+        }
         with self.db.write() as conn:  # committed before the answer, whatever follows
             auth_repo.add_failures(conn, keys, now)
-            repo.audit(conn, "login_failed", address=address, username=req.username, device_id=req.device_id,
-                       own_device=known or None)
+            repo.audit(
+                conn,
+                "login_failed",
+                address=address,
+                username=req.username,
+                device_id=req.device_id,
+                own_device=known or None,
+            )
             since = now - dt.timedelta(seconds=s.login_window_s)
             for key in keys:
                 kind = key.split(":", 1)[0]
                 if auth_repo.count_failures(conn, key, since) >= limits[kind]:
                     until = auth_repo.lock(conn, key, kind, now, s.login_lockout_s)
-                    repo.audit(conn, "login_locked", address=address, username=req.username, lock=kind,
-                               until=until.isoformat(timespec="seconds"))
+                    repo.audit(
+                        conn,
+                        "login_locked",
+                        address=address,
+                        username=req.username,
+                        lock=kind,
+                        until=until.isoformat(timespec="seconds"),
+                    )
             auth_repo.prune_failures(conn, since)
             if self._noise_due():
                 self.prune_audit(conn, now)
         raise ServerError(401, p.E_BAD_CREDENTIALS, "Wrong user name or password.")
 
-    def _succeeded(self, req: p.LoginRequest, user: dict, address: str, known: bool, account: str, by_device: str,
-                   now: dt.datetime) -> p.TokenPair:
+    def _succeeded(
+        self,
+        req: p.LoginRequest,
+        user: dict,
+        address: str,
+        known: bool,
+        account: str,
+        by_device: str,
+        now: dt.datetime,
+    ) -> p.TokenPair:
         problem: ServerError | None = None
         with self.db.write() as conn:
             dev = repo.device(conn, req.device_id)
@@ -196,15 +261,29 @@ class Logins:
             elif not user["active"]:
                 problem = ServerError(403, p.E_USER_DEACTIVATED, "This user has been deactivated.")
             if problem is not None:
-                repo.audit(conn, "login_refused", user_id=user["id"], address=address, device_id=req.device_id,
-                           reason=problem.code)
+                repo.audit(
+                    conn,
+                    "login_refused",
+                    user_id=user["id"],
+                    address=address,
+                    device_id=req.device_id,
+                    reason=problem.code,
+                )
             else:
                 auth_repo.clear_failures(conn, [by_device] if known else [account, by_device])
                 repo.upsert_device(conn, req.device_id, user["id"], req.device_name)
-                if not known and req.device_key:  # a new laptop, or one that lost its key: the password proved it
+                if (
+                    not known and req.device_key
+                ):  # a new laptop, or one that lost its key: the password proved it
                     auth_repo.set_device_key(conn, req.device_id, token_hash(req.device_key))
-                repo.audit(conn, "login", user_id=user["id"], address=address, device_id=req.device_id,
-                           own_device=known or None)
+                repo.audit(
+                    conn,
+                    "login",
+                    user_id=user["id"],
+                    address=address,
+                    device_id=req.device_id,
+                    own_device=known or None,
+                )
                 auth_repo.purge_expired(conn, now)
                 family, ends = new_id(), now + dt.timedelta(days=self.settings.session_days)
                 auth_repo.add_family(conn, family, user["id"], req.device_id, now, ends)
@@ -241,26 +320,43 @@ class Logins:
                 problem = ServerError(401, p.E_TOKEN_INVALID, ended)
             elif aware(fam["expires_at"]) <= now:
                 auth_repo.end_family(conn, fam["id"], "expired", now)
-                repo.audit(conn, "session_expired", user_id=user["id"], address=address, device_id=row["device_id"])
-                problem = ServerError(401, p.E_TOKEN_EXPIRED, "This sign-in is older than the server allows; please sign in again.")
+                repo.audit(
+                    conn, "session_expired", user_id=user["id"], address=address, device_id=row["device_id"]
+                )
+                problem = ServerError(
+                    401,
+                    p.E_TOKEN_EXPIRED,
+                    "This sign-in is older than the server allows; please sign in again.",
+                )
             elif aware(row["expires_at"]) < now:
                 problem = ServerError(401, p.E_TOKEN_EXPIRED, ended)
             else:
                 auth_repo.revoke_family_tokens(conn, fam["id"], now)  # rotation: the old pair dies
                 repo.upsert_device(conn, row["device_id"], user["id"], "")
-                pair = _issue(conn, self.settings, user, row["device_id"], fam["id"], aware(fam["expires_at"]))
+                pair = _issue(
+                    conn, self.settings, user, row["device_id"], fam["id"], aware(fam["expires_at"])
+                )
         if problem is not None:
             raise problem
         return pair
 
     @staticmethod
-    def _end(conn: Connection, row: dict, fam: dict | None, reason: str, address: str, now: dt.datetime) -> ServerError:
+    def _end(
+        conn: Connection, row: dict, fam: dict | None, reason: str, address: str, now: dt.datetime
+    ) -> ServerError:
         """A refresh token used before (rotated) or shown by another device: whoever holds it,
         its sign-in is over, and the tokens issued since stop working too."""
         if fam is not None and fam["revoked_at"] is None:
             n = auth_repo.end_family(conn, row["family_id"], reason, now)
-            repo.audit(conn, "token_reuse", user_id=row["user_id"], address=address, device_id=row["device_id"],
-                       reason=reason, revoked=n)
+            repo.audit(
+                conn,
+                "token_reuse",
+                user_id=row["user_id"],
+                address=address,
+                device_id=row["device_id"],
+                reason=reason,
+                revoked=n,
+            )
         return ServerError(401, p.E_TOKEN_INVALID, "Please sign in again.")
 
     # -- bounded tables ------------------------------------------------------------------------
@@ -274,8 +370,11 @@ class Logins:
             return True
 
     def prune_audit(self, conn: Connection, now: dt.datetime) -> int:
-        return auth_repo.prune_login_audit(conn, keep_rows=self.settings.audit_login_rows,
-                                           before=now - dt.timedelta(days=self.settings.audit_login_days))
+        return auth_repo.prune_login_audit(
+            conn,
+            keep_rows=self.settings.audit_login_rows,
+            before=now - dt.timedelta(days=self.settings.audit_login_days),
+        )
 
     def flush(self) -> None:
         """Audit the throttled logins counted but not yet written (at shutdown)."""
@@ -297,12 +396,20 @@ def unlock(db: Database, *, username: str | None = None, address: str | None = N
             if user is None:
                 raise ServerError(404, p.E_NOT_FOUND, f"No user {username}.")
             user_id = user["id"]
-            keys = [lock_key(ACCOUNT, username)] + [lock_key(DEVICE, d) for d in auth_repo.device_ids_of(conn, user_id)]
+            keys = [lock_key(ACCOUNT, username)] + [
+                lock_key(DEVICE, d) for d in auth_repo.device_ids_of(conn, user_id)
+            ]
         if address is not None:
             keys.append(lock_key(ADDRESS, storable_address(address)))
         lifted = auth_repo.lift(conn, keys)
-        repo.audit(conn, "login_unlocked", user_id=user_id, address=storable_address(address) if address else None,
-                   username=username, lifted=lifted)
+        repo.audit(
+            conn,
+            "login_unlocked",
+            user_id=user_id,
+            address=storable_address(address) if address else None,
+            username=username,
+            lifted=lifted,
+        )
     return {"username": username, "address": address, "lifted": lifted}
 
 

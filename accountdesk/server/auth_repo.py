@@ -18,8 +18,9 @@ LOGIN_NOISE = ("login_failed", "login_throttled", "login_locked")
 # -- failed logins and lockouts -----------------------------------------------------------------
 def active_locks(conn: Connection, keys: list[str], now: dt.datetime) -> dict[str, dt.datetime]:
     """The keys among ``keys`` that are locked now, with the end of their lockout."""
-    stmt = select(t.login_locks.c.key, t.login_locks.c.until).where(t.login_locks.c.key.in_(keys),
-                                                                    t.login_locks.c.until > now)
+    stmt = select(t.login_locks.c.key, t.login_locks.c.until).where(
+        t.login_locks.c.key.in_(keys), t.login_locks.c.until > now
+    )
     return {key: _aware(until) for key, until in conn.execute(stmt).all()}
 
 
@@ -28,8 +29,11 @@ def add_failures(conn: Connection, keys: list[str], now: dt.datetime) -> None:
 
 
 def count_failures(conn: Connection, key: str, since: dt.datetime) -> int:
-    stmt = select(func.count()).select_from(t.login_failures).where(t.login_failures.c.key == key,
-                                                                    t.login_failures.c.at >= since)
+    stmt = (
+        select(func.count())
+        .select_from(t.login_failures)
+        .where(t.login_failures.c.key == key, t.login_failures.c.at >= since)
+    )
     return conn.execute(stmt).scalar_one()
 
 
@@ -40,7 +44,11 @@ def clear_failures(conn: Connection, keys: list[str]) -> None:
 def lock(conn: Connection, key: str, kind: str, now: dt.datetime, base_s: int) -> dt.datetime:
     """Lock ``key`` from now: ``base_s`` seconds, twice as long for each lockout of the same key
     that started within the last day (at most a day). Returns the end of the lockout."""
-    row = conn.execute(select(t.login_locks).where(t.login_locks.c.key == key).with_for_update()).mappings().first()
+    row = (
+        conn.execute(select(t.login_locks).where(t.login_locks.c.key == key).with_for_update())
+        .mappings()
+        .first()
+    )
     strikes = 1
     if row is not None and _aware(row["since"]) > now - dt.timedelta(days=1):
         strikes = int(row["strikes"]) + 1
@@ -56,7 +64,9 @@ def lock(conn: Connection, key: str, kind: str, now: dt.datetime, base_s: int) -
 def lift(conn: Connection, keys: list[str]) -> int:
     """End the lockouts of ``keys`` and forget their failed logins; returns how many were locked."""
     now = dt.datetime.now(dt.UTC)
-    n = conn.execute(delete(t.login_locks).where(t.login_locks.c.key.in_(keys), t.login_locks.c.until > now)).rowcount
+    n = conn.execute(
+        delete(t.login_locks).where(t.login_locks.c.key.in_(keys), t.login_locks.c.until > now)
+    ).rowcount
     conn.execute(delete(t.login_locks).where(t.login_locks.c.key.in_(keys)))
     clear_failures(conn, keys)
     return n
@@ -79,18 +89,23 @@ def prune_login_audit(conn: Connection, *, keep_rows: int, before: dt.datetime) 
     the newest ``keep_rows`` of them (other audit rows are never pruned)."""
     noise = t.audit.c.action.in_(LOGIN_NOISE)
     n = conn.execute(delete(t.audit).where(noise, t.audit.c.at < before)).rowcount
-    cutoff = conn.execute(select(t.audit.c.id).where(noise).order_by(t.audit.c.id.desc())
-                          .offset(max(keep_rows, 0)).limit(1)).scalar()
+    cutoff = conn.execute(
+        select(t.audit.c.id).where(noise).order_by(t.audit.c.id.desc()).offset(max(keep_rows, 0)).limit(1)
+    ).scalar()
     if cutoff is not None:
         n += conn.execute(delete(t.audit).where(noise, t.audit.c.id <= cutoff)).rowcount
     return n
 
 
 # -- token families ------------------------------------------------------------------------------
-def add_family(conn: Connection, family_id: str, user_id: str, device_id: str, now: dt.datetime,
-               expires_at: dt.datetime) -> None:
-    conn.execute(insert(t.token_families).values(id=family_id, user_id=user_id, device_id=device_id, created_at=now,
-                                                 expires_at=expires_at))
+def add_family(
+    conn: Connection, family_id: str, user_id: str, device_id: str, now: dt.datetime, expires_at: dt.datetime
+) -> None:
+    conn.execute(
+        insert(t.token_families).values(
+            id=family_id, user_id=user_id, device_id=device_id, created_at=now, expires_at=expires_at
+        )
+    )
 
 
 def family(conn: Connection, family_id: str) -> dict[str, Any] | None:
@@ -98,10 +113,25 @@ def family(conn: Connection, family_id: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def add_token(conn: Connection, token_hash: str, kind: str, user_id: str, device_id: str, family_id: str,
-              expires_at: dt.datetime) -> None:
-    conn.execute(insert(t.tokens).values(token_hash=token_hash, kind=kind, user_id=user_id, device_id=device_id,
-                                         family_id=family_id, expires_at=expires_at))
+def add_token(
+    conn: Connection,
+    token_hash: str,
+    kind: str,
+    user_id: str,
+    device_id: str,
+    family_id: str,
+    expires_at: dt.datetime,
+) -> None:
+    conn.execute(
+        insert(t.tokens).values(
+            token_hash=token_hash,
+            kind=kind,
+            user_id=user_id,
+            device_id=device_id,
+            family_id=family_id,
+            expires_at=expires_at,
+        )
+    )
 
 
 def token_kind(conn: Connection, token_hash: str) -> str | None:
@@ -110,21 +140,30 @@ def token_kind(conn: Connection, token_hash: str) -> str | None:
 
 def token_for_update(conn: Connection, token_hash: str) -> dict[str, Any] | None:
     """A token, locked until commit (two refreshes with the same token run one after the other)."""
-    row = conn.execute(select(t.tokens).where(t.tokens.c.token_hash == token_hash).with_for_update()).mappings().first()
+    row = (
+        conn.execute(select(t.tokens).where(t.tokens.c.token_hash == token_hash).with_for_update())
+        .mappings()
+        .first()
+    )
     return dict(row) if row else None
 
 
 def revoke_family_tokens(conn: Connection, family_id: str, now: dt.datetime) -> int:
     """Revoke every live token of a sign-in (at rotation: the old refresh and access tokens)."""
-    return conn.execute(update(t.tokens).where(t.tokens.c.family_id == family_id, t.tokens.c.revoked_at.is_(None))
-                        .values(revoked_at=now)).rowcount
+    return conn.execute(
+        update(t.tokens)
+        .where(t.tokens.c.family_id == family_id, t.tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    ).rowcount
 
 
 def end_family(conn: Connection, family_id: str, reason: str, now: dt.datetime) -> int:
     """End a sign-in: the family and every token it issued. Returns the number of tokens revoked."""
-    conn.execute(update(t.token_families).where(t.token_families.c.id == family_id,
-                                                t.token_families.c.revoked_at.is_(None))
-                 .values(revoked_at=now, revoked_reason=reason))
+    conn.execute(
+        update(t.token_families)
+        .where(t.token_families.c.id == family_id, t.token_families.c.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )
     return revoke_family_tokens(conn, family_id, now)
 
 

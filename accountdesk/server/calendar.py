@@ -46,8 +46,12 @@ class _HideFeedSecrets(logging.Filter):
     """Access logs show ``/v1/calendar/…ics`` instead of a feed's secret."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and any(isinstance(a, str) and FEED_PREFIX in a for a in record.args):
-            record.args = tuple(_SECRET_IN_PATH.sub(FEED_PREFIX + "…", a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.args, tuple) and any(
+            isinstance(a, str) and FEED_PREFIX in a for a in record.args
+        ):
+            record.args = tuple(
+                _SECRET_IN_PATH.sub(FEED_PREFIX + "…", a) if isinstance(a, str) else a for a in record.args
+            )
         return True
 
 
@@ -76,7 +80,10 @@ def feed_path(secret: str) -> str:
 def status(db: Database, user_id: str) -> dict[str, Any]:
     with db.read() as conn:
         feed = store.feed_of(conn, user_id)
-    return {"active": feed is not None, "created_at": store.aware(feed["created_at"]).isoformat() if feed else None}
+    return {
+        "active": feed is not None,
+        "created_at": store.aware(feed["created_at"]).isoformat() if feed else None,
+    }
 
 
 def reset(db: Database, user_id: str) -> dict[str, Any]:
@@ -106,7 +113,9 @@ def render(db: Database, ns: NotifySettings, secret: str, *, now: dt.datetime | 
             raise ServerError(404, "not_found", "No such calendar.")
         people = Directory(store.users_with_prefs(conn), [], ns.language, ns.time_zone)
         me = people.users[user["id"]]
-        agenda = Agenda(conn, repo.scope_of(conn, user["id"]) if me["role"] not in ("admin", "supervisor") else None)
+        agenda = Agenda(
+            conn, repo.scope_of(conn, user["id"]) if me["role"] not in ("admin", "supervisor") else None
+        )
     return build(agenda, people, me, now)
 
 
@@ -124,7 +133,12 @@ def build(agenda: Agenda, people: Directory, me: dict[str, Any], now: dt.datetim
     cal.add("x-wr-timezone", tz.key)
     cal.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
-    items = agenda.items(now=now, tz=tz, first=today - dt.timedelta(days=PAST_DAYS), last=today + dt.timedelta(days=FUTURE_DAYS))
+    items = agenda.items(
+        now=now,
+        tz=tz,
+        first=today - dt.timedelta(days=PAST_DAYS),
+        last=today + dt.timedelta(days=FUTURE_DAYS),
+    )
     for item in sorted(items, key=lambda i: (i.kind, i.row_id)):
         if me["id"] not in item.people:
             continue
@@ -139,7 +153,12 @@ def _event(item: Item, tr, tz, now: dt.datetime) -> icalendar.Event:
     ev.add("dtstamp", now.astimezone(dt.UTC))
     v = item.values
     if item.kind == "visit":
-        ev.add("summary", tr("{visit}: {client}").format(visit=messages.visit_title(tr, v.get("kind"), None), client=item.client_name))
+        ev.add(
+            "summary",
+            tr("{visit}: {client}").format(
+                visit=messages.visit_title(tr, v.get("kind"), None), client=item.client_name
+            ),
+        )
         ev.add("dtstart", item.start.astimezone(tz))
         ev.add("dtend", item.end.astimezone(tz))
         if v.get("location"):
@@ -149,10 +168,20 @@ def _event(item: Item, tr, tz, now: dt.datetime) -> icalendar.Event:
         ev.add("categories", [tr("Visit")])
     elif item.kind == "complaint":
         severity = messages.label(tr, Severity, v.get("severity"))
-        ev.add("summary", tr("Complaint deadline: {client} — {subject}").format(client=item.client_name, subject=v.get("subject") or ""))
+        ev.add(
+            "summary",
+            tr("Complaint deadline: {client} — {subject}").format(
+                client=item.client_name, subject=v.get("subject") or ""
+            ),
+        )
         ev.add("dtstart", item.start.astimezone(tz))
         ev.add("dtend", item.start.astimezone(tz) + dt.timedelta(minutes=30))
-        ev.add("description", tr("Severity {severity}; escalation level {level}.").format(severity=severity, level=v.get("level") or 0))
+        ev.add(
+            "description",
+            tr("Severity {severity}; escalation level {level}.").format(
+                severity=severity, level=v.get("level") or 0
+            ),
+        )
         ev.add("categories", [tr("Complaint deadline")])
         if item.start > now:
             alarm = icalendar.Alarm()
@@ -170,8 +199,9 @@ def _event(item: Item, tr, tz, now: dt.datetime) -> icalendar.Event:
             summary = tr("Contract renewal: {client}").format(client=item.client_name)
             category = tr("Contract renewal")
         else:
-            summary = tr("{visit} due: {client}").format(visit=messages.visit_title(tr, v.get("kind"), v.get("title")),
-                                                        client=item.client_name)
+            summary = tr("{visit} due: {client}").format(
+                visit=messages.visit_title(tr, v.get("kind"), v.get("title")), client=item.client_name
+            )
             category = tr("Visit due")
         ev.add("summary", summary)
         ev.add("dtstart", item.day)

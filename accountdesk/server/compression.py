@@ -38,16 +38,26 @@ class CompressionMiddleware(GZipMiddleware):
     """:class:`GZipMiddleware` (same thresholds and exclusions) that answers in Zstandard when
     the client accepts it."""
 
-    def __init__(self, app: ASGIApp, minimum_size: int = 1024, compresslevel: int = 1, zstd_level: int = ZSTD_LEVEL,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        minimum_size: int = 1024,
+        compresslevel: int = 1,
+        zstd_level: int = ZSTD_LEVEL,
+        **kwargs,
+    ) -> None:
         super().__init__(app, minimum_size, compresslevel, **kwargs)
         self.zstd_level = zstd_level
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and accepts_zstd(Headers(scope=scope).get("Accept-Encoding", "")):
-            responder = ZstdResponder(self.app, self.minimum_size, level=self.zstd_level,
-                                      thread_minimum_size=self.thread_minimum_size,
-                                      exclude_content_types=self.exclude_content_types)
+            responder = ZstdResponder(
+                self.app,
+                self.minimum_size,
+                level=self.zstd_level,
+                thread_minimum_size=self.thread_minimum_size,
+                exclude_content_types=self.exclude_content_types,
+            )
             await responder(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
@@ -56,8 +66,15 @@ class CompressionMiddleware(GZipMiddleware):
 class ZstdResponder(IdentityResponder):
     content_encoding = "zstd"
 
-    def __init__(self, app: ASGIApp, minimum_size: int, *, level: int, thread_minimum_size: int,
-                 exclude_content_types: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        minimum_size: int,
+        *,
+        level: int,
+        thread_minimum_size: int,
+        exclude_content_types: tuple[str, ...],
+    ) -> None:
         super().__init__(app, minimum_size, exclude_content_types=exclude_content_types)
         self.level = level
         self.thread_minimum_size = thread_minimum_size
@@ -74,4 +91,6 @@ class ZstdResponder(IdentityResponder):
         if self._stream is None:
             self._stream = zstandard.ZstdCompressor(level=self.level).compressobj()
         out = self._stream.compress(body)
-        return out + self._stream.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK if more_body else zstandard.COMPRESSOBJ_FLUSH_FINISH)
+        return out + self._stream.flush(
+            zstandard.COMPRESSOBJ_FLUSH_BLOCK if more_body else zstandard.COMPRESSOBJ_FLUSH_FINISH
+        )

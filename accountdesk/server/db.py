@@ -71,8 +71,9 @@ class Database:
         self.sqlite_path = make_url(url).database if self.is_sqlite else None
         if self.is_sqlite:
             kwargs = {} if create or not self.sqlite_path else {"creator": lambda: self._sqlite_file(30)}
-            self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                                                hide_parameters=True, **kwargs)
+            self.engine: Engine = create_engine(
+                url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True, **kwargs
+            )
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
             self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
@@ -81,10 +82,18 @@ class Database:
             from psycopg.types.json import set_json_loads
 
             set_json_loads(orjson.loads)  # records' JSON read by psycopg: orjson is several times faster
-            self.engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True,
-                                        hide_parameters=True, json_serializer=_json_dumps)
+            self.engine = create_engine(
+                url,
+                pool_size=pool_size,
+                max_overflow=20,
+                pool_pre_ping=True,
+                hide_parameters=True,
+                json_serializer=_json_dumps,
+            )
             self._writer = self.engine.execution_options(isolation_level="READ COMMITTED")
-            self._reader = self.engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            self._reader = self.engine.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
@@ -98,8 +107,9 @@ class Database:
 
     def _sqlite_file(self, timeout: float) -> sqlite3.Connection:
         """A connection to the existing SQLite file (never creating one)."""
-        return sqlite3.connect(f"file:{quote(str(self.sqlite_path))}?mode=rw", uri=True, check_same_thread=False,
-                               timeout=timeout)
+        return sqlite3.connect(
+            f"file:{quote(str(self.sqlite_path))}?mode=rw", uri=True, check_same_thread=False, timeout=timeout
+        )
 
     def ready(self) -> None:
         """Raise unless the database can serve now. On SQLite a new connection is opened (the

@@ -6,7 +6,9 @@ from typing import Any
 
 
 class ServerError(Exception):
-    def __init__(self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None, **extra: Any):
+    def __init__(
+        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None, **extra: Any
+    ):
         super().__init__(message)
         self.status = status
         self.code = code

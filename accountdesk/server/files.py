@@ -23,7 +23,6 @@ What the server trusts (nothing a device claims):
   (:func:`check_push`, called by the merge for every pushed attachment).
 """
 
-
 import contextlib
 import datetime as dt
 import hashlib
@@ -77,6 +76,7 @@ _SHA_PATH = Annotated[str, PathParam(min_length=64, max_length=64, pattern=r"^[0
 
 
 # -- where the files live --------------------------------------------------------------------
+
 
 def default_root(database_url: str) -> Path:
     """The files folder of a database: beside a SQLite file, or per PostgreSQL database under the
@@ -232,6 +232,7 @@ class FileStore:
 
 # -- who may have which blob ---------------------------------------------------------------------
 
+
 def _sha_expr(conn: Connection) -> str:
     if conn.dialect.name == "postgresql":
         return "(data->>'sha256')"
@@ -240,8 +241,10 @@ def _sha_expr(conn: Connection) -> str:
 
 def attachment_records(conn: Connection, sha: str) -> list[dict[str, Any]]:
     """The live attachment records that name a blob (client, hidden fields, size)."""
-    sql = text(f"SELECT id, client_id, hidden, data FROM srv_records WHERE entity = 'attachment' "
-               f"AND deleted = :no AND {_sha_expr(conn)} = :sha")
+    sql = text(
+        f"SELECT id, client_id, hidden, data FROM srv_records WHERE entity = 'attachment' "
+        f"AND deleted = :no AND {_sha_expr(conn)} = :sha"
+    )
     rows = conn.execute(sql, {"sha": sha, "no": False}).mappings().all()
     out = []
     for r in rows:
@@ -264,12 +267,19 @@ def allowed_record(conn: Connection, who, sha: str) -> dict[str, Any] | None:
 
 
 def used_bytes(conn: Connection, user_id: str) -> int:
-    return int(conn.execute(select(func.coalesce(func.sum(t.blobs.c.size), 0)).where(t.blobs.c.uploaded_by == user_id)).scalar_one())
+    return int(
+        conn.execute(
+            select(func.coalesce(func.sum(t.blobs.c.size), 0)).where(t.blobs.c.uploaded_by == user_id)
+        ).scalar_one()
+    )
 
 
 # -- the merge's rules for pushed attachment rows ------------------------------------------------
 
-def check_push(writer, op: str, fields: set[str], existing: dict[str, Any] | None, values: dict[str, Any] | None) -> None:
+
+def check_push(
+    writer, op: str, fields: set[str], existing: dict[str, Any] | None, values: dict[str, Any] | None
+) -> None:
     """Rules of attachment rows on top of the generic ones (see the module docstring)."""
     from .validate import Rejected, invalid
 
@@ -277,7 +287,9 @@ def check_push(writer, op: str, fields: set[str], existing: dict[str, Any] | Non
     if op == "update":
         fixed = sorted(IMMUTABLE & fields)
         if fixed:
-            raise invalid(fixed[0], "the file of an attachment cannot change (another file is another attachment)")
+            raise invalid(
+                fixed[0], "the file of an attachment cannot change (another file is another attachment)"
+            )
         if existing is not None:
             parents = [k for k in ATTACHMENT_PARENTS if existing["data"].get(k)]
             if len(parents) > 1:
@@ -293,12 +305,17 @@ def check_push(writer, op: str, fields: set[str], existing: dict[str, Any] | Non
         limit = writer.settings.max_file_bytes
         if isinstance(size, int) and limit > 0 and size > limit:
             raise invalid("size", f"larger than the server's limit for one file ({limit} bytes)")
-    if op == "delete" and role == Role.FIELD and existing is not None \
-            and existing["data"].get("created_by") != writer.who.user_id:
+    if (
+        op == "delete"
+        and role == Role.FIELD
+        and existing is not None
+        and existing["data"].get("created_by") != writer.who.user_id
+    ):
         raise Rejected(p.R_NOT_ALLOWED, "field staff delete only the attachments they added")
 
 
 # -- HTTP ------------------------------------------------------------------------------------------
+
 
 class _BlobResponse(FileResponse):
     chunk_size = 1024 * 1024  # (Starlette's default of 64 KB costs a send per 64 KB)
@@ -339,8 +356,12 @@ def router(db: Database, settings: Settings, store: FileStore, who_dep) -> APIRo
 
     def _check_size(size: int) -> None:
         if settings.max_file_bytes > 0 and size > settings.max_file_bytes:
-            raise ServerError(413, p.E_TOO_LARGE, f"The file is larger than the server's limit ({settings.max_file_bytes} bytes).",
-                              limit=settings.max_file_bytes)
+            raise ServerError(
+                413,
+                p.E_TOO_LARGE,
+                f"The file is larger than the server's limit ({settings.max_file_bytes} bytes).",
+                limit=settings.max_file_bytes,
+            )
 
     def _reserve(who, sha: str, size: int) -> None:
         """Charge the blob to the user who uploads it first, before a byte is kept: their
@@ -355,11 +376,20 @@ def router(db: Database, settings: Settings, store: FileStore, who_dep) -> APIRo
             if settings.file_quota_bytes > 0:
                 used = used_bytes(conn, who.user_id)
                 if used + size > settings.file_quota_bytes:
-                    raise ServerError(413, E_QUOTA, "Your quota for files on the server is used up.",
-                                      quota=settings.file_quota_bytes, used=used)
+                    raise ServerError(
+                        413,
+                        E_QUOTA,
+                        "Your quota for files on the server is used up.",
+                        quota=settings.file_quota_bytes,
+                        used=used,
+                    )
             try:
                 with conn.begin_nested():  # another upload of the same bytes may have started meanwhile
-                    conn.execute(insert(t.blobs).values(sha256=sha, size=size, uploaded_by=who.user_id, created_at=repo.utcnow()))
+                    conn.execute(
+                        insert(t.blobs).values(
+                            sha256=sha, size=size, uploaded_by=who.user_id, created_at=repo.utcnow()
+                        )
+                    )
             except IntegrityError:
                 pass
 
@@ -373,11 +403,18 @@ def router(db: Database, settings: Settings, store: FileStore, who_dep) -> APIRo
     def limits(who: who_dep) -> Limits:
         with db.read() as conn:
             used = used_bytes(conn, who.user_id)
-        return Limits(max_file_bytes=settings.max_file_bytes, quota_bytes=settings.file_quota_bytes, used_bytes=used,
-                      piece_bytes=settings.file_piece_bytes)
+        return Limits(
+            max_file_bytes=settings.max_file_bytes,
+            quota_bytes=settings.file_quota_bytes,
+            used_bytes=used,
+            piece_bytes=settings.file_piece_bytes,
+        )
 
-    @r.post("/v1/files/{sha}/upload", response_model=UploadState, responses={
-        404: {"model": p.ErrorBody}, 413: {"model": p.ErrorBody}, 409: {"model": p.ErrorBody}})
+    @r.post(
+        "/v1/files/{sha}/upload",
+        response_model=UploadState,
+        responses={404: {"model": p.ErrorBody}, 413: {"model": p.ErrorBody}, 409: {"model": p.ErrorBody}},
+    )
     def upload_start(sha: _SHA_PATH, req: UploadStart, who: who_dep) -> UploadState:
         """Begin or resume an upload: where the server's copy stands."""
         with db.read() as conn:
@@ -393,14 +430,28 @@ def router(db: Database, settings: Settings, store: FileStore, who_dep) -> APIRo
                 store.append(sha, 0, b"", 0)
             except HashMismatch:
                 _release(sha)
-                raise ServerError(422, E_HASH, "The bytes do not match their hash; the upload was discarded.") from None
+                raise ServerError(
+                    422, E_HASH, "The bytes do not match their hash; the upload was discarded."
+                ) from None
             return UploadState(offset=0, size=0, complete=True)
         return UploadState(offset=store.offset(sha), size=size, complete=False)
 
-    @r.put("/v1/files/{sha}/upload", response_model=UploadState, responses={
-        404: {"model": p.ErrorBody}, 409: {"model": p.ErrorBody}, 413: {"model": p.ErrorBody}, 422: {"model": p.ErrorBody}})
-    async def upload_piece(sha: _SHA_PATH, request: Request, who: who_dep,
-                           offset: Annotated[int, Header(alias="X-AccountDesk-Offset", ge=0, le=p.MAX_INT)]) -> Any:
+    @r.put(
+        "/v1/files/{sha}/upload",
+        response_model=UploadState,
+        responses={
+            404: {"model": p.ErrorBody},
+            409: {"model": p.ErrorBody},
+            413: {"model": p.ErrorBody},
+            422: {"model": p.ErrorBody},
+        },
+    )
+    async def upload_piece(
+        sha: _SHA_PATH,
+        request: Request,
+        who: who_dep,
+        offset: Annotated[int, Header(alias="X-AccountDesk-Offset", ge=0, le=p.MAX_INT)],
+    ) -> Any:
         """One piece of an upload at ``X-AccountDesk-Offset`` (the body: raw bytes)."""
         body = await request.body()
         if len(body) > MAX_PIECE:
@@ -416,29 +467,40 @@ def router(db: Database, settings: Settings, store: FileStore, who_dep) -> APIRo
             try:
                 now = store.append(sha, offset, body, size)
             except OffsetMismatch as exc:
-                raise ServerError(409, E_OFFSET, "The piece does not continue the upload.", offset=exc.offset) from None
+                raise ServerError(
+                    409, E_OFFSET, "The piece does not continue the upload.", offset=exc.offset
+                ) from None
             except HashMismatch:
                 _release(sha)
-                raise ServerError(422, E_HASH, "The bytes do not match their hash; the upload was discarded.") from None
+                raise ServerError(
+                    422, E_HASH, "The bytes do not match their hash; the upload was discarded."
+                ) from None
             return UploadState(offset=now, size=size, complete=now == size)
 
         state = await anyio.to_thread.run_sync(work)
         return JSONResponse(state.model_dump())
 
-    @r.get("/v1/files/{sha}", responses={404: {"model": p.ErrorBody}, 206: {"content": {"application/octet-stream": {}}}})
+    @r.get(
+        "/v1/files/{sha}",
+        responses={404: {"model": p.ErrorBody}, 206: {"content": {"application/octet-stream": {}}}},
+    )
     def download(sha: _SHA_PATH, who: who_dep) -> Any:
         """The blob's bytes (``Range: bytes=N-`` continues a download)."""
         with db.read() as conn:
             _allowed(conn, who, sha)
         if not store.has(sha):
             raise ServerError(404, E_NOT_UPLOADED, "The file has not reached the server yet.")
-        return _BlobResponse(store.path(sha), media_type="application/octet-stream",
-                             headers={"Content-Encoding": "identity", "Cache-Control": "no-store"})
+        return _BlobResponse(
+            store.path(sha),
+            media_type="application/octet-stream",
+            headers={"Content-Encoding": "identity", "Cache-Control": "no-store"},
+        )
 
     return r
 
 
 # -- retention -------------------------------------------------------------------------------------
+
 
 def purge(db: Database, store: FileStore, *, now: dt.datetime | None = None) -> dict[str, int]:
     """Remove blobs that no attachment record names any more (their records were purged after

@@ -89,8 +89,13 @@ def import_file(
         client_id = _client(conn, client) if client else None
         plan, data = P.read_plan(path, kinds, mapping, sheet=sheet, client_id=client_id)
         if plan.kind == "clients" and owner_id is None and "owner_id" not in plan.mapping.values():
-            raise ValidationError("owner", _("Who is the account manager of these clients? Give --owner USER or map a "
-                                             "column to owner_id."))
+            raise ValidationError(
+                "owner",
+                _(
+                    "Who is the account manager of these clients? Give --owner USER or map a "
+                    "column to owner_id."
+                ),
+            )
         seen = repo.current_seq(conn)
         P.check_rows(plan, data, server_index(conn, plan.kind), _checker(owner_id, today))
     if planned is not None:
@@ -109,8 +114,16 @@ def import_file(
             P.check_rows(plan, data, server_index(conn, plan.kind), _checker(owner_id, today))
             P.refuse_rejected(plan, skip_rejected)
         result = _write(conn, plan, _checker(owner_id, today), duplicates)
-        repo.audit(conn, "import", file=plan.path.name, kind=plan.kind, owner_id=owner_id, created=result.created,
-                   skipped=result.skipped, rejected=result.rejected)
+        repo.audit(
+            conn,
+            "import",
+            file=plan.path.name,
+            kind=plan.kind,
+            owner_id=owner_id,
+            created=result.created,
+            skipped=result.skipped,
+            rejected=result.rejected,
+        )
     return Outcome(plan, result)
 
 
@@ -130,14 +143,17 @@ def _client(conn: Connection, ref: str) -> str:
     if not found:
         raise ValidationError("client", _("No client matches “{ref}”.").format(ref=ref))
     if len(found) > 1:
-        raise ValidationError("client", _("More than one client matches “{ref}”; use its id.").format(ref=ref))
+        raise ValidationError(
+            "client", _("More than one client matches “{ref}”; use its id.").format(ref=ref)
+        )
     return found[0]["id"]
 
 
 def _live(entity: str, *fields: str):
     data = t.records.c.data
     return select(t.records.c.id, *(data[f].as_string() for f in fields)).where(
-        and_(t.records.c.entity == entity, t.records.c.deleted.is_(False)))
+        and_(t.records.c.entity == entity, t.records.c.deleted.is_(False))
+    )
 
 
 def server_index(conn: Connection, kind: str) -> P.Index:
@@ -147,8 +163,14 @@ def server_index(conn: Connection, kind: str) -> P.Index:
     index.add_users(users)
     index.add_clients(conn.execute(_live("client", "name", "uscc")))
     if kind == "contacts":
-        stmt = select(t.records.c.id, t.records.c.client_id, *(t.records.c.data[f].as_string() for f in ("name", "mobile", "email")))
-        index.add_contacts(conn.execute(stmt.where(and_(t.records.c.entity == "contact", t.records.c.deleted.is_(False)))))
+        stmt = select(
+            t.records.c.id,
+            t.records.c.client_id,
+            *(t.records.c.data[f].as_string() for f in ("name", "mobile", "email")),
+        )
+        index.add_contacts(
+            conn.execute(stmt.where(and_(t.records.c.entity == "contact", t.records.c.deleted.is_(False))))
+        )
     elif kind == "equipment":
         index.add_equipment(conn.execute(_live("equipment", "name", "serial", "model")))
     return index
@@ -166,7 +188,9 @@ def _checker(owner_id: str | None, today: dt.date) -> P.CheckCreate:
         if entity == "client":
             if not values.get("owner_id"):
                 if owner_id is None:
-                    raise ValidationError("owner_id", _("No account manager: fill the cell or give --owner USER."))
+                    raise ValidationError(
+                        "owner_id", _("No account manager: fill the cell or give --owner USER.")
+                    )
                 values["owner_id"] = owner_id
         elif not client_id:
             raise NotFoundError(_("The client no longer exists (it may have been deleted)."))
@@ -198,7 +222,7 @@ def _write(conn: Connection, plan: P.ImportPlan, check: P.CheckCreate, duplicate
     defaults = _defaults(entity)
     for start in range(0, len(new), WRITE_EVERY):  # one writer per slice: memory stays bounded
         writer = Writer(conn, SYSTEM, Settings())
-        for row in new[start:start + WRITE_EVERY]:
+        for row in new[start : start + WRITE_EVERY]:
             try:
                 values = check(entity, row.values, row.client_id)
             except (ValidationError, NotFoundError) as exc:
@@ -206,8 +230,12 @@ def _write(conn: Connection, plan: P.ImportPlan, check: P.CheckCreate, duplicate
             if row.boss_row is not None and row.boss_row in ids:
                 values["reports_to_id"] = ids[row.boss_row]
             row_id = ids[row.row]
-            writer.server_create(entity, defaults | values, client_id=row_id if entity == "client" else row.client_id,
-                                 row_id=row_id)
+            writer.server_create(
+                entity,
+                defaults | values,
+                client_id=row_id if entity == "client" else row.client_id,
+                row_id=row_id,
+            )
         writer.finish()
     writer = Writer(conn, SYSTEM, Settings())
     merged = 0
@@ -227,16 +255,20 @@ def _merge(writer: Writer, rec: dict[str, Any], row: P.PlannedRow, file_name: st
     """As the laptop merges a duplicate (:func:`accountdesk.io.plan.merge_changes`): the record's
     empty fields filled, the differing values kept in a service note (a client) or its notes."""
     model = ENTITIES[rec["entity"]]
-    fills, differing = P.merge_changes(rec["entity"], lambda name: decode_value(model, name, rec["data"].get(name)),
-                                       row.values)
+    fills, differing = P.merge_changes(
+        rec["entity"], lambda name: decode_value(model, name, rec["data"].get(name)), row.values
+    )
     if fills:
         rec = writer.server_update(rec, fills)
     if not differing:
         return
     text = P.merge_note(file_name, row.row, dt.datetime.now(dt.UTC), differing)
     if rec["entity"] == "client":
-        writer.server_create("service_note", _defaults("service_note") | {"category": _("Import"), "text": text},
-                             client_id=rec["id"])
+        writer.server_create(
+            "service_note",
+            _defaults("service_note") | {"category": _("Import"), "text": text},
+            client_id=rec["id"],
+        )
     else:
         notes = rec["data"].get("notes")
         writer.server_update(rec, {"notes": (notes + "\n\n" if notes else "") + text})

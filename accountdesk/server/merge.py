@@ -129,8 +129,15 @@ class Writer:
     """One push (or one server-side change) inside a write transaction. Records it changes are
     locked as they are read and kept in memory; :meth:`finish` numbers and writes everything."""
 
-    def __init__(self, conn: Connection, who: Identity, settings: Settings, *, address: str | None = None,
-                 cursor: int | None = None):
+    def __init__(
+        self,
+        conn: Connection,
+        who: Identity,
+        settings: Settings,
+        *,
+        address: str | None = None,
+        cursor: int | None = None,
+    ):
         self.conn = conn
         self.who = who
         self.settings = settings
@@ -167,11 +174,16 @@ class Writer:
         """Read records into :attr:`state` in one statement: whole and locked until commit
         (``lock``: records about to change), else only what a reference needs (see
         :func:`repo.get_light_records`; read whole again should they change later)."""
-        todo = [i for i in set(ids) if i not in self.state or (
-            lock and i not in self.locked and self.state[i] is not None)]
+        todo = [
+            i
+            for i in set(ids)
+            if i not in self.state or (lock and i not in self.locked and self.state[i] is not None)
+        ]
         if not todo:
             return
-        found = repo.get_records(self.conn, todo, lock=True) if lock else repo.get_light_records(self.conn, todo)
+        found = (
+            repo.get_records(self.conn, todo, lock=True) if lock else repo.get_light_records(self.conn, todo)
+        )
         for row_id in todo:
             if row_id in self.new or row_id in self.dirty:
                 continue  # written in this transaction: ours is newer
@@ -302,15 +314,29 @@ class Writer:
     def _history(self, rec: dict[str, Any], field: str, old: Any, new: Any, hidden: bool) -> None:
         self.history.append(
             {
-                "seq": rec["seq"], "entity": rec["entity"], "row_id": rec["id"], "client_id": rec["client_id"],
-                "field": field, "old": old, "new": new, "user_id": self.who.user_id or None,
-                "device_id": self.who.device_id, "at": self.now, "hidden": hidden,
+                "seq": rec["seq"],
+                "entity": rec["entity"],
+                "row_id": rec["id"],
+                "client_id": rec["client_id"],
+                "field": field,
+                "old": old,
+                "new": new,
+                "user_id": self.who.user_id or None,
+                "device_id": self.who.device_id,
+                "at": self.now,
+                "hidden": hidden,
             }
         )
 
-    def conflict(self, rec: dict[str, Any], field: str | None, kept: tuple[Any, str | None, str | None],
-                 lost: tuple[Any, str | None, str | None], hidden: bool = False,
-                 intended: dict[str, Any] | None = None) -> None:
+    def conflict(
+        self,
+        rec: dict[str, Any],
+        field: str | None,
+        kept: tuple[Any, str | None, str | None],
+        lost: tuple[Any, str | None, str | None],
+        hidden: bool = False,
+        intended: dict[str, Any] | None = None,
+    ) -> None:
         """Store the losing value of a merge as a Conflict record (it syncs to everyone who sees
         the row). Its values are stripped for roles that may not see confidential data when the
         field (for a whole-row conflict: any of its fields) is confidential in the row as it
@@ -320,21 +346,43 @@ class Writer:
         if not hidden and model is not None:
             names = {field} if field else {k for v in (kept[0], lost[0]) if isinstance(v, dict) for k in v}
             states = [rec.get("data") or {}, {**(rec.get("data") or {}), **(intended or {})}]
-            hidden = any(names & confidential_fields(model, state) for state in states) or bool(names & set(rec.get("hidden") or ()))
+            hidden = any(names & confidential_fields(model, state) for state in states) or bool(
+                names & set(rec.get("hidden") or ())
+            )
         seq = self.next_seq()
         hlc = max(kept[2] or "", lost[2] or "")
         data = {
-            "client_id": rec["client_id"], "created_at": encode_value(self.now), "created_by": None,
-            "updated_at": hlc, "updated_by": None, "deleted_at": None,
-            "entity": rec["entity"], "row_id": rec["id"], "field": field,
-            "kept_value": kept[0], "kept_by": kept[1], "kept_hlc": kept[2],
-            "lost_value": lost[0], "lost_by": lost[1], "lost_hlc": lost[2],
-            "resolved_at": None, "resolved_by": None, "resolution": None,
+            "client_id": rec["client_id"],
+            "created_at": encode_value(self.now),
+            "created_by": None,
+            "updated_at": hlc,
+            "updated_by": None,
+            "deleted_at": None,
+            "entity": rec["entity"],
+            "row_id": rec["id"],
+            "field": field,
+            "kept_value": kept[0],
+            "kept_by": kept[1],
+            "kept_hlc": kept[2],
+            "lost_value": lost[0],
+            "lost_by": lost[1],
+            "lost_hlc": lost[2],
+            "resolved_at": None,
+            "resolved_by": None,
+            "resolution": None,
         }
         self.put(
-            {"id": new_id(), "entity": "conflict", "client_id": rec["client_id"], "seq": seq, "deleted": False,
-             "data": data, "clocks": {DEFAULT_CLOCK: [hlc, seq, SERVER_NODE, None]},
-             "hidden": ["kept_value", "lost_value"] if hidden else [], "writer": None},
+            {
+                "id": new_id(),
+                "entity": "conflict",
+                "client_id": rec["client_id"],
+                "seq": seq,
+                "deleted": False,
+                "data": data,
+                "clocks": {DEFAULT_CLOCK: [hlc, seq, SERVER_NODE, None]},
+                "hidden": ["kept_value", "lost_value"] if hidden else [],
+                "writer": None,
+            },
             new=True,
         )
 
@@ -358,9 +406,15 @@ class Writer:
         olds: list[str] = []
         for row_id in grown:
             rec = self.state[row_id]
-            olds += [c["id"] for c in repo.conflicts_of(self.conn, rec["client_id"], row_id) if c["id"] not in self.new]
+            olds += [
+                c["id"]
+                for c in repo.conflicts_of(self.conn, rec["client_id"], row_id)
+                if c["id"] not in self.new
+            ]
         self.load(olds, lock=True)
-        for c in [self.state[i] for i in sorted(self.new) if self.state[i]["entity"] == "conflict"] + [self.state[i] for i in olds]:
+        for c in [self.state[i] for i in sorted(self.new) if self.state[i]["entity"] == "conflict"] + [
+            self.state[i] for i in olds
+        ]:
             if c is None:
                 continue
             if c["hidden"]:
@@ -373,12 +427,24 @@ class Writer:
             values = [c["data"].get("kept_value"), c["data"].get("lost_value")]
             touched = {field} if field else {k for v in values if isinstance(v, dict) for k in v}
             if touched & secret:
-                c = dict(c, hidden=["kept_value", "lost_value"], seq=c["seq"] if c["id"] in self.new else self.next_seq())
+                c = dict(
+                    c,
+                    hidden=["kept_value", "lost_value"],
+                    seq=c["seq"] if c["id"] in self.new else self.next_seq(),
+                )
                 self.put(c, new=c["id"] in self.new)
 
     # -- authorisation ------------------------------------------------------------------------
-    def authorise(self, entity: str, op: str, fields: set[str], client_id: str | None, hlc: str,
-                  existing: dict[str, Any] | None, new_client: dict[str, Any] | None = None) -> str:
+    def authorise(
+        self,
+        entity: str,
+        op: str,
+        fields: set[str],
+        client_id: str | None,
+        hlc: str,
+        existing: dict[str, Any] | None,
+        new_client: dict[str, Any] | None = None,
+    ) -> str:
         """Check role, scope and confidentiality; returns ``"ok"`` or ``"grace"`` (the client left
         the writer's scope while this edit was on its way: see the module docstring)."""
         role = self.who.role
@@ -387,23 +453,39 @@ class Writer:
         if entity == "conflict" and op != "update":
             raise Rejected(p.R_SERVER_OWNED, "conflicts are recorded by the server")
         if not may_write(role, entity, op, frozenset(fields)):
-            raise Rejected(p.R_NOT_ALLOWED, f"the role {role} may not {op} {entity}"
-                           + (" (only supervisors change who serves a client)" if entity == "client_team_member" else ""))
+            raise Rejected(
+                p.R_NOT_ALLOWED,
+                f"the role {role} may not {op} {entity}"
+                + (
+                    " (only supervisors change who serves a client)" if entity == "client_team_member" else ""
+                ),
+            )
         if entity in OWN_ROWS:
-            owner = (existing or {}).get("data", {}).get("user_id") if existing is not None else (new_client or {}).get("user_id")
+            owner = (
+                (existing or {}).get("data", {}).get("user_id")
+                if existing is not None
+                else (new_client or {}).get("user_id")
+            )
             if owner != self.who.user_id or (op == "update" and "user_id" in fields):
                 raise Rejected(p.R_NOT_ALLOWED, f"a {entity} belongs to its user: write only your own")
-        if entity == "handover" and not sees_all_clients(role) and (
-                existing is None or existing["data"].get("to_user_id") != self.who.user_id):
+        if (
+            entity == "handover"
+            and not sees_all_clients(role)
+            and (existing is None or existing["data"].get("to_user_id") != self.who.user_id)
+        ):
             raise Rejected(p.R_NOT_ALLOWED, "only the successor of a handover acknowledges it")
         verdict = "ok"
         if ENTITIES[entity].__global__ or sees_all_clients(role):
             pass
         elif entity == "client" and existing is None:
             data = new_client or {}
-            if not may_create_client(role, self.who.user_id, data.get("owner_id"), data.get("backup_owner_id")):
-                raise Rejected(p.R_NOT_ALLOWED, "a new client is owned by its author, without a backup owner "
-                                                "(supervisors assign owners)")
+            if not may_create_client(
+                role, self.who.user_id, data.get("owner_id"), data.get("backup_owner_id")
+            ):
+                raise Rejected(
+                    p.R_NOT_ALLOWED,
+                    "a new client is owned by its author, without a backup owner (supervisors assign owners)",
+                )
         elif not self.visible(client_id):
             verdict = self._former_scope(client_id, op)
         if not sees_confidential(role) and existing is not None:
@@ -448,8 +530,11 @@ class Writer:
                 ids = fields[name] if isinstance(fields[name], list) else [fields[name]]
                 for rid in ids:
                     rec = self.get(rid)
-                    ok = rec is not None and rec["entity"] == spec.ref and (
-                        target_model.__global__ or rec["client_id"] == client_id)
+                    ok = (
+                        rec is not None
+                        and rec["entity"] == spec.ref
+                        and (target_model.__global__ or rec["client_id"] == client_id)
+                    )
                     if not ok:
                         raise validate.invalid(name, NOT_VISIBLE)
             elif spec.kind in ("user", "users"):
@@ -461,8 +546,12 @@ class Writer:
                     # A user the server does not know (a profile used on its own before it joined
                     # names its local colleagues) is kept as it is: such a client needs a new
                     # owner. A deactivated user takes on nothing new.
-                    if rec is not None and name in RESPONSIBLE and rec["data"].get("active") is False \
-                            and uid != self.who.user_id:  # (a leaver's last edits may name the leaver)
+                    if (
+                        rec is not None
+                        and name in RESPONSIBLE
+                        and rec["data"].get("active") is False
+                        and uid != self.who.user_id
+                    ):  # (a leaver's last edits may name the leaver)
                         raise validate.invalid(name, "this user has been deactivated")
 
     # -- items --------------------------------------------------------------------------------
@@ -480,11 +569,15 @@ class Writer:
             for name, _spec in _reference_fields(model):
                 if name in item.fields:
                     value = item.fields[name]
-                    others.extend(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str))
+                    others.extend(
+                        v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)
+                    )
         valid = [i for i in row_ids if validate.ID_RE.fullmatch(i)]
         self.load(valid, lock=True)
         self.load([i for i in others + clients if validate.ID_RE.fullmatch(i)], lock=False)
-        known = [r["client_id"] for r in (self.state.get(i) for i in valid) if r is not None and r["client_id"]]
+        known = [
+            r["client_id"] for r in (self.state.get(i) for i in valid) if r is not None and r["client_id"]
+        ]
         self.prefetch_scope([c for c in clients + known if validate.ID_RE.fullmatch(c)])
 
     def apply(self, item: p.PushItem) -> p.ItemResult:
@@ -492,7 +585,10 @@ class Writer:
         if model is None:
             raise Rejected(p.R_UNKNOWN_ENTITY, "unknown entity")
         if not p.MIN_SCHEMA <= item.schema_version <= p.MAX_SCHEMA:
-            raise Rejected(p.R_UNKNOWN_ENTITY, f"written under schema {item.schema_version}, which this server does not accept")
+            raise Rejected(
+                p.R_UNKNOWN_ENTITY,
+                f"written under schema {item.schema_version}, which this server does not accept",
+            )
         validate.check_id("row_id", item.row_id)
         if item.client_id is not None:
             validate.check_id("client_id", item.client_id)
@@ -512,7 +608,9 @@ class Writer:
         data_fields = {k: v for k, v in fields.items() if k not in CREATE_EXTRA}
         return self._update(model, item, existing, data_fields, hlc)
 
-    def _create(self, model: type[SyncMixin], item: p.PushItem, fields: dict[str, Any], hlc: str) -> p.ItemResult:
+    def _create(
+        self, model: type[SyncMixin], item: p.PushItem, fields: dict[str, Any], hlc: str
+    ) -> p.ItemResult:
         if model.__global__:
             client_id = None
         elif item.entity == "client":
@@ -522,24 +620,41 @@ class Writer:
             client = self.get(client_id) if client_id else None
             if client is None or client["entity"] != "client":
                 raise Rejected(p.R_OUT_OF_SCOPE, NOT_VISIBLE)
-        verdict = self.authorise(item.entity, "create", set(fields) - CREATE_EXTRA, client_id, hlc, None, fields)
+        verdict = self.authorise(
+            item.entity, "create", set(fields) - CREATE_EXTRA, client_id, hlc, None, fields
+        )
         self._check_refs(model, fields, client_id)
         if verdict == "grace":
             # made while the pull that took the client away was on its way: kept for the
             # successor as a conflict (restoring it creates the record), not added
             proposed = {k: v for k, v in fields.items() if k not in CREATE_EXTRA and v is not None}
             about = {"id": item.row_id, "entity": item.entity, "client_id": client_id, "data": {}}
-            self.conflict(about, None, (None, None, None), (proposed, self.who.user_id, hlc), intended=proposed)
+            self.conflict(
+                about, None, (None, None, None), (proposed, self.who.user_id, hlc), intended=proposed
+            )
             return _result(row_id=item.row_id, status="conflict", seq=self.seq, conflicts=1)
         seq = self.next_seq()
         data = dict(_blank_record(model))
         data.update(fields)
-        data.update(client_id=client_id, created_by=fields.get("created_by") or self.who.user_id,
-                    created_at=fields.get("created_at") or encode_value(self.now),
-                    updated_at=hlc, updated_by=self.who.user_id or None, deleted_at=None)
-        rec = {"id": item.row_id, "entity": item.entity, "client_id": client_id, "seq": seq, "deleted": False,
-               "data": data, "clocks": {DEFAULT_CLOCK: [hlc, seq, self.who.device_id, self.who.user_id]},
-               "hidden": hidden_for(model, data), "writer": self.who.device_id}
+        data.update(
+            client_id=client_id,
+            created_by=fields.get("created_by") or self.who.user_id,
+            created_at=fields.get("created_at") or encode_value(self.now),
+            updated_at=hlc,
+            updated_by=self.who.user_id or None,
+            deleted_at=None,
+        )
+        rec = {
+            "id": item.row_id,
+            "entity": item.entity,
+            "client_id": client_id,
+            "seq": seq,
+            "deleted": False,
+            "data": data,
+            "clocks": {DEFAULT_CLOCK: [hlc, seq, self.who.device_id, self.who.user_id]},
+            "hidden": hidden_for(model, data),
+            "writer": self.who.device_id,
+        }
         if item.entity == "service_offering":
             self._unique_code(rec)
         self.put(rec, new=True)
@@ -548,8 +663,17 @@ class Writer:
         if item.entity in ("client", "client_team_member"):
             self.refresh_scope(client_id)
         if item.entity == "handover":
-            self.audits.append(("handover", {"client_id": client_id, "from_user": data.get("from_user_id"),
-                                             "to_user": data.get("to_user_id"), "reason": data.get("reason")}))
+            self.audits.append(
+                (
+                    "handover",
+                    {
+                        "client_id": client_id,
+                        "from_user": data.get("from_user_id"),
+                        "to_user": data.get("to_user_id"),
+                        "reason": data.get("reason"),
+                    },
+                )
+            )
         return _result(row_id=item.row_id, status="applied", seq=seq, current=rec["writer"] is not None)
 
     def _unique_code(self, rec: dict[str, Any]) -> None:
@@ -578,14 +702,28 @@ class Writer:
         rec["data"]["code"] = candidate
         rec["writer"] = None  # the device holds the old code: it must pull this version
         self._codes[candidate.upper()] = rec["id"]
-        self.conflict(rec, "code", (candidate, None, rec["data"]["updated_at"]), (code, self.who.user_id, rec["data"]["updated_at"]))
-        self.audits.append(("natural_key_renamed", {"entity": "service_offering", "row_id": rec["id"], "from": code, "to": candidate}))
+        self.conflict(
+            rec,
+            "code",
+            (candidate, None, rec["data"]["updated_at"]),
+            (code, self.who.user_id, rec["data"]["updated_at"]),
+        )
+        self.audits.append(
+            (
+                "natural_key_renamed",
+                {"entity": "service_offering", "row_id": rec["id"], "from": code, "to": candidate},
+            )
+        )
 
     def _concurrent(self, clock: list | None, base_seq: int | None) -> bool:
         return clock is not None and clock[1] > (base_seq or 0) and clock[2] != self.who.device_id
 
-    def _update(self, model: type[SyncMixin], item: p.PushItem, rec: dict[str, Any], fields: dict[str, Any], hlc: str) -> p.ItemResult:
-        verdict = self.authorise(item.entity, "update", set(fields) - {"deleted_at"}, rec["client_id"], hlc, rec)
+    def _update(
+        self, model: type[SyncMixin], item: p.PushItem, rec: dict[str, Any], fields: dict[str, Any], hlc: str
+    ) -> p.ItemResult:
+        verdict = self.authorise(
+            item.entity, "update", set(fields) - {"deleted_at"}, rec["client_id"], hlc, rec
+        )
         self._check_refs(model, fields, rec["client_id"])
         if item.entity == "conflict":
             fields = dict(fields, resolved_by=self.who.user_id)  # who settled it is who says so
@@ -602,15 +740,27 @@ class Writer:
             for name, value in fields.items():
                 if data.get(name) != value:
                     clock = clock_of(clocks, name) or [None, 0, None, None]
-                    self.conflict(rec, name, (data.get(name), clock[3], clock[0]), (value, self.who.user_id, hlc),
-                                  name in hidden_before, intended=fields)
+                    self.conflict(
+                        rec,
+                        name,
+                        (data.get(name), clock[3], clock[0]),
+                        (value, self.who.user_id, hlc),
+                        name in hidden_before,
+                        intended=fields,
+                    )
                     n += 1
             seq = self._resend(rec) if n else rec["seq"]
             return _result(row_id=item.row_id, status="conflict" if n else "applied", seq=seq, conflicts=n)
         if rec["deleted"] and not undelete:
             # delete wins; the edit is kept as a conflict
-            self.conflict(rec, None, (None, data.get("updated_by"), data.get("updated_at")),
-                          (fields, self.who.user_id, hlc), bool(hidden_before & set(fields)), intended=fields)
+            self.conflict(
+                rec,
+                None,
+                (None, data.get("updated_by"), data.get("updated_at")),
+                (fields, self.who.user_id, hlc),
+                bool(hidden_before & set(fields)),
+                intended=fields,
+            )
             seq = self._resend(rec)
             return _result(row_id=item.row_id, status="conflict", seq=seq, conflicts=1)
         conflicts = 0
@@ -625,11 +775,21 @@ class Writer:
             if self._concurrent(clock, item.base_seq) and data.get(name) != value:
                 conflicts += 1
                 if clock[0] > hlc:  # the stored value wins
-                    self.conflict(rec, name, (data.get(name), clock[3], clock[0]), (value, self.who.user_id, hlc),
-                                  intended=fields)
+                    self.conflict(
+                        rec,
+                        name,
+                        (data.get(name), clock[3], clock[0]),
+                        (value, self.who.user_id, hlc),
+                        intended=fields,
+                    )
                     continue
-                self.conflict(rec, name, (value, self.who.user_id, hlc), (data.get(name), clock[3], clock[0]),
-                              intended=fields)
+                self.conflict(
+                    rec,
+                    name,
+                    (value, self.who.user_id, hlc),
+                    (data.get(name), clock[3], clock[0]),
+                    intended=fields,
+                )
             if data.get(name) != value:
                 changed[name] = (data.get(name), value)
             data[name] = value
@@ -640,14 +800,26 @@ class Writer:
                 seq = self._resend(rec)
             else:
                 seq = rec["seq"]
-            return _result(row_id=item.row_id, status="conflict" if conflicts else "applied", seq=seq,
-                                conflicts=conflicts, current=not conflicts and self._device_current(rec, item.base_seq))
+            return _result(
+                row_id=item.row_id,
+                status="conflict" if conflicts else "applied",
+                seq=seq,
+                conflicts=conflicts,
+                current=not conflicts and self._device_current(rec, item.base_seq),
+            )
         data["updated_at"] = max(data.get("updated_at") or "", hlc)
         data["updated_by"] = self.who.user_id
         current = not conflicts and self._device_current(rec, item.base_seq)
-        new_rec = dict(rec, seq=seq, data=data, clocks=clocks, deleted=data.get("deleted_at") is not None,
-                       hidden=hidden_for(model, data, rec["hidden"]), writer=self.who.device_id if current else None,
-                       _hidden_before=sorted(hidden_before))
+        new_rec = dict(
+            rec,
+            seq=seq,
+            data=data,
+            clocks=clocks,
+            deleted=data.get("deleted_at") is not None,
+            hidden=hidden_for(model, data, rec["hidden"]),
+            writer=self.who.device_id if current else None,
+            _hidden_before=sorted(hidden_before),
+        )
         if item.entity == "service_offering" and "code" in changed:
             self._unique_code(new_rec)
             if new_rec["writer"] is None:
@@ -658,11 +830,21 @@ class Writer:
             self._history(new_rec, name, old, new, name in hidden_before or name in secret_now)
         moved = {k: v for k, v in changed.items() if k in ("owner_id", "backup_owner_id")}
         if item.entity == "client" and moved:
-            self.audits.append(("reassign", {"client_id": rec["client_id"], "changes": {k: list(v) for k, v in moved.items()}}))
+            self.audits.append(
+                (
+                    "reassign",
+                    {"client_id": rec["client_id"], "changes": {k: list(v) for k, v in moved.items()}},
+                )
+            )
         if item.entity in ("client", "client_team_member") and SCOPE_FIELDS & changed.keys():
             self.refresh_scope(rec["client_id"])
-        return _result(row_id=item.row_id, status="conflict" if conflicts else "applied", seq=seq,
-                            conflicts=conflicts, current=current)
+        return _result(
+            row_id=item.row_id,
+            status="conflict" if conflicts else "applied",
+            seq=seq,
+            conflicts=conflicts,
+            current=current,
+        )
 
     def _device_current(self, rec: dict[str, Any], base_seq: int | None) -> bool:
         """Whether the device holds this record as it now stands after its edit: every version
@@ -671,7 +853,8 @@ class Writer:
         if rec["seq"] <= base:
             return True
         return rec.get("writer") == self.who.device_id and not any(
-            c[1] > base and c[2] != self.who.device_id for c in rec["clocks"].values())
+            c[1] > base and c[2] != self.who.device_id for c in rec["clocks"].values()
+        )
 
     def _resend(self, rec: dict[str, Any]) -> int:
         """Give an unchanged row a new sequence number, so that a device whose edit lost pulls
@@ -680,30 +863,46 @@ class Writer:
         self.put(dict(rec, seq=seq, writer=None), new=False)
         return seq
 
-    def _delete(self, model: type[SyncMixin], item: p.PushItem, rec: dict[str, Any], hlc: str) -> p.ItemResult:
+    def _delete(
+        self, model: type[SyncMixin], item: p.PushItem, rec: dict[str, Any], hlc: str
+    ) -> p.ItemResult:
         self.authorise(item.entity, "delete", set(), rec["client_id"], hlc, rec)
         if rec["deleted"]:
             return _result(row_id=item.row_id, status="applied", seq=rec["seq"])
         data, clocks = dict(rec["data"]), dict(rec["clocks"])
-        lost = {k: data.get(k) for k in data if k not in ("updated_at", "updated_by")
-                and self._concurrent(clocks.get(k), item.base_seq)}
+        lost = {
+            k: data.get(k)
+            for k in data
+            if k not in ("updated_at", "updated_by") and self._concurrent(clocks.get(k), item.base_seq)
+        }
         conflicts = 0
         if lost:
             authors = [clocks[k] for k in lost]
             newest = max(authors, key=lambda c: c[0])
-            self.conflict(rec, None, (None, self.who.user_id, hlc), (lost, newest[3], newest[0]),
-                          bool(set(rec["hidden"]) & set(lost)))
+            self.conflict(
+                rec,
+                None,
+                (None, self.who.user_id, hlc),
+                (lost, newest[3], newest[0]),
+                bool(set(rec["hidden"]) & set(lost)),
+            )
             conflicts = 1
         seq = self.next_seq()
         deleted_at = encode_value(self.now)
-        data.update(deleted_at=deleted_at, updated_at=max(data.get("updated_at") or "", hlc), updated_by=self.who.user_id)
+        data.update(
+            deleted_at=deleted_at,
+            updated_at=max(data.get("updated_at") or "", hlc),
+            updated_by=self.who.user_id,
+        )
         clocks["deleted_at"] = [hlc, seq, self.who.device_id, self.who.user_id]
         new_rec = dict(rec, seq=seq, data=data, clocks=clocks, deleted=True, writer=None)
         self.put(new_rec, new=False)
         self._history(new_rec, "deleted_at", None, deleted_at, False)
         if item.entity in ("client", "client_team_member"):
             self.refresh_scope(rec["client_id"])
-        return _result(row_id=item.row_id, status="conflict" if conflicts else "applied", seq=seq, conflicts=conflicts)
+        return _result(
+            row_id=item.row_id, status="conflict" if conflicts else "applied", seq=seq, conflicts=conflicts
+        )
 
     # -- server-side changes (CLI handover, user records) --------------------------------------
     def server_update(self, rec: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -721,25 +920,49 @@ class Writer:
             data[name] = value
             clocks[name] = [hlc, seq, SERVER_NODE, self.who.user_id]
         data.update(updated_at=max(data.get("updated_at") or "", hlc), updated_by=self.who.user_id or None)
-        new_rec = dict(rec, seq=seq, data=data, clocks=clocks, hidden=hidden_for(model, data, rec["hidden"]), writer=None,
-                       deleted=data.get("deleted_at") is not None, _hidden_before=list(rec["hidden"]))
+        new_rec = dict(
+            rec,
+            seq=seq,
+            data=data,
+            clocks=clocks,
+            hidden=hidden_for(model, data, rec["hidden"]),
+            writer=None,
+            deleted=data.get("deleted_at") is not None,
+            _hidden_before=list(rec["hidden"]),
+        )
         self.put(new_rec, new=False)
         if rec["entity"] in ("client", "client_team_member") and SCOPE_FIELDS & set(changes):
             self.refresh_scope(rec["client_id"])
         return new_rec
 
-    def server_create(self, entity: str, values: dict[str, Any], *, client_id: str | None, row_id: str | None = None) -> dict[str, Any]:
+    def server_create(
+        self, entity: str, values: dict[str, Any], *, client_id: str | None, row_id: str | None = None
+    ) -> dict[str, Any]:
         """A record made on the server itself. Written at :meth:`finish`."""
         model = ENTITIES[entity]
         seq = self.next_seq()
         hlc = HLC(now_ms(), 0, SERVER_NODE).encode()
         data = dict(_blank_record(model))
         data.update({k: encode_value(v) for k, v in values.items()})
-        data.update(client_id=client_id, created_at=encode_value(self.now), created_by=self.who.user_id or None,
-                    updated_at=hlc, updated_by=self.who.user_id or None, deleted_at=None)
-        rec = {"id": row_id or new_id(), "entity": entity, "client_id": client_id, "seq": seq, "deleted": False,
-               "data": data, "clocks": {DEFAULT_CLOCK: [hlc, seq, SERVER_NODE, self.who.user_id]},
-               "hidden": hidden_for(model, data), "writer": None}
+        data.update(
+            client_id=client_id,
+            created_at=encode_value(self.now),
+            created_by=self.who.user_id or None,
+            updated_at=hlc,
+            updated_by=self.who.user_id or None,
+            deleted_at=None,
+        )
+        rec = {
+            "id": row_id or new_id(),
+            "entity": entity,
+            "client_id": client_id,
+            "seq": seq,
+            "deleted": False,
+            "data": data,
+            "clocks": {DEFAULT_CLOCK: [hlc, seq, SERVER_NODE, self.who.user_id]},
+            "hidden": hidden_for(model, data),
+            "writer": None,
+        }
         self.put(rec, new=True)
         first = _first_values(data)
         self._history(rec, CREATED, None, first, bool(rec["hidden"]))
@@ -751,8 +974,11 @@ class Writer:
 @cache
 def _reference_fields(model: type[SyncMixin]) -> tuple[tuple[str, Any], ...]:
     """(column, field spec) of the columns that name another row or a user."""
-    return tuple((name, col.spec) for name, col in validate.columns(model).items()
-                 if col.spec is not None and col.spec.kind in ("ref", "refs", "user", "users"))
+    return tuple(
+        (name, col.spec)
+        for name, col in validate.columns(model).items()
+        if col.spec is not None and col.spec.kind in ("ref", "refs", "user", "users")
+    )
 
 
 @cache
@@ -761,8 +987,15 @@ def _blank_record(model: type[SyncMixin]) -> dict[str, Any]:
     return {c.key: None for c in model.__table__.columns if c.key not in ("id", "server_seq")}
 
 
-def _result(row_id: str, status: str, seq: int | None = None, conflicts: int = 0, current: bool | None = None,
-            code: str | None = None, reason: str | None = None) -> dict[str, Any]:
+def _result(
+    row_id: str,
+    status: str,
+    seq: int | None = None,
+    conflicts: int = 0,
+    current: bool | None = None,
+    code: str | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
     """One item's result (:class:`protocol.ItemResult` as JSON, without empty members): built as
     a plain dict, a join answers hundreds of thousands."""
     out: dict[str, Any] = {"row_id": row_id, "status": status, "conflicts": conflicts}
@@ -779,7 +1012,11 @@ def _result(row_id: str, status: str, seq: int | None = None, conflicts: int = 0
 
 def _first_values(data: dict[str, Any]) -> dict[str, Any]:
     """What a created record's history entry holds: its data fields that have a value."""
-    return {k: v for k, v in data.items() if v is not None and v is not False and k not in _NOT_FIRST and v != "" and v != []}
+    return {
+        k: v
+        for k, v in data.items()
+        if v is not None and v is not False and k not in _NOT_FIRST and v != "" and v != []
+    }
 
 
 _NOT_FIRST = CREATE_EXTRA | {"updated_at", "updated_by", "deleted_at"}
@@ -792,8 +1029,15 @@ def refresh_scope(conn: Connection, client_id: str, seq: int | None = None) -> N
     repo.apply_scopes(conn, {client_id: writer.scope_of_client(client_id)}, {client_id: seq}, now_ms())
 
 
-def push(db: Database, settings: Settings, who: Identity, req: p.PushRequest, *, delay_ms: int = 0,
-         features: frozenset[str] = frozenset()) -> dict[str, Any]:
+def push(
+    db: Database,
+    settings: Settings,
+    who: Identity,
+    req: p.PushRequest,
+    *,
+    delay_ms: int = 0,
+    features: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
     """Apply a batch (see the module docstring); the answer is a :class:`protocol.PushResult`
     as JSON. ``features``: what the device understands (``no-echo``: item results say whether
     the device now holds the record as it stands)."""
@@ -814,8 +1058,11 @@ def push(db: Database, settings: Settings, who: Identity, req: p.PushRequest, *,
                 raise
             # The database refused something the checks let through: apply the batch again with
             # every item in a savepoint, so that only the items it refuses are refused.
-            log.warning("push of batch %s failed in the database (%s); applying it item by item", req.batch_id,
-                        getattr(exc.orig, "sqlstate", None) or type(exc.orig or exc).__name__)
+            log.warning(
+                "push of batch %s failed in the database (%s); applying it item by item",
+                req.batch_id,
+                getattr(exc.orig, "sqlstate", None) or type(exc.orig or exc).__name__,
+            )
             isolate = True
             continue
         if p.FEATURE_NO_ECHO not in features:
@@ -825,8 +1072,9 @@ def push(db: Database, settings: Settings, who: Identity, req: p.PushRequest, *,
     raise AssertionError("unreachable")
 
 
-def _push_once(db: Database, settings: Settings, who: Identity, req: p.PushRequest, delay_ms: int, *,
-               isolate: bool) -> dict[str, Any]:
+def _push_once(
+    db: Database, settings: Settings, who: Identity, req: p.PushRequest, delay_ms: int, *, isolate: bool
+) -> dict[str, Any]:
     with db.write() as conn:
         stored = repo.stored_batch(conn, who.device_id, req.batch_id)
         if stored is not None:
@@ -851,7 +1099,14 @@ def _isolated(writer: Writer, item: p.PushItem) -> dict[str, Any]:
     """Apply one item and try its writes at once inside a savepoint that is rolled back (the
     slow path after the database refused a batch): a database refusal refuses this item only."""
     before = dict(writer.state)
-    saved = (set(writer.new), set(writer.dirty), len(writer.history), dict(writer.scope_dirty), len(writer.audits), writer.seq)
+    saved = (
+        set(writer.new),
+        set(writer.dirty),
+        len(writer.history),
+        dict(writer.scope_dirty),
+        len(writer.audits),
+        writer.seq,
+    )
     result = writer.apply(item)
     touched = [i for i in writer.new | writer.dirty if writer.state[i] is not before.get(i)]
     savepoint = writer.conn.begin_nested()
@@ -859,14 +1114,14 @@ def _isolated(writer: Writer, item: p.PushItem) -> dict[str, Any]:
         recs = [dict(writer.state[i], seq=0) for i in touched]
         repo.insert_records(writer.conn, [r for r in recs if r["id"] in writer.new])
         repo.update_records(writer.conn, [r for r in recs if r["id"] not in writer.new])
-        repo.add_history(writer.conn, [dict(h, seq=0) for h in writer.history[saved[2]:]])
+        repo.add_history(writer.conn, [dict(h, seq=0) for h in writer.history[saved[2] :]])
     except DBAPIError:
         savepoint.rollback()
         writer.state = before
         writer.new, writer.dirty, _n, writer.scope_dirty, _a, writer.seq = saved
         writer.reindex_team()
-        del writer.history[saved[2]:]
-        del writer.audits[saved[4]:]
+        del writer.history[saved[2] :]
+        del writer.audits[saved[4] :]
         raise Rejected(p.R_INVALID, "the server could not store this record") from None
     savepoint.rollback()
     return result

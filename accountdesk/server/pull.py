@@ -37,8 +37,10 @@ def to_item(rec: Row, confidential: bool) -> RawJSON:
             for name in names:
                 values[name] = None
             data, hidden = _dumps(values), _dumps(names)
-    return RawJSON(f'{{"entity":{_str(rec.entity)},"id":{_str(rec.id)},"client_id":{_str(rec.client_id) if rec.client_id is not None else "null"},'
-                   f'"seq":{int(rec.seq)},"deleted":{"true" if rec.deleted else "false"},"data":{data},"hidden":{hidden}}}')
+    return RawJSON(
+        f'{{"entity":{_str(rec.entity)},"id":{_str(rec.id)},"client_id":{_str(rec.client_id) if rec.client_id is not None else "null"},'
+        f'"seq":{int(rec.seq)},"deleted":{"true" if rec.deleted else "false"},"data":{data},"hidden":{hidden}}}'
+    )
 
 
 class JoinedItems:
@@ -63,8 +65,16 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def pull(db: Database, who: Identity, cursor: int, target: int | None, limit: int, marks: bool = False, *,
-         skip_own: bool = False) -> dict[str, Any]:
+def pull(
+    db: Database,
+    who: Identity,
+    cursor: int,
+    target: int | None,
+    limit: int,
+    marks: bool = False,
+    *,
+    skip_own: bool = False,
+) -> dict[str, Any]:
     """One page of changes after ``cursor``; with ``marks``, a page that is not the last also
     carries the boundaries of the pages still to come (:func:`repo.page_marks`). ``skip_own``:
     leave out versions this device wrote and holds as they are (no echo of its pushes).
@@ -80,29 +90,52 @@ def pull(db: Database, who: Identity, cursor: int, target: int | None, limit: in
         current, horizon = repo.seq_and_horizon(conn)
         if cursor:
             if cursor < horizon:
-                raise ServerError(410, p.E_RESNAPSHOT, "Deletes older than this cursor were purged: take a fresh "
-                                  "snapshot of your scope (after pushing your outbox).", horizon=horizon)
+                raise ServerError(
+                    410,
+                    p.E_RESNAPSHOT,
+                    "Deletes older than this cursor were purged: take a fresh "
+                    "snapshot of your scope (after pushing your outbox).",
+                    horizon=horizon,
+                )
         upto = current if target is None or target > current or target < cursor else target
         if upto - cursor > FAR_BEHIND:  # an initial sync: fewer, larger pages (within the cap)
             limit = max(limit, p.MAX_PAGE)
         scope = [] if all_clients else repo.scope_of(conn, who.user_id)
         if not db.is_sqlite:  # PostgreSQL builds the items' JSON itself
-            data, n, last = repo.changes_joined(conn, after=cursor, upto=upto, user_id=user_id, limit=limit,
-                                                confidential=confidential, skip_device=device)
-            has_more = n == limit and repo.has_changes(conn, after=last, upto=upto, user_id=user_id, skip_device=device)
+            data, n, last = repo.changes_joined(
+                conn,
+                after=cursor,
+                upto=upto,
+                user_id=user_id,
+                limit=limit,
+                confidential=confidential,
+                skip_device=device,
+            )
+            has_more = n == limit and repo.has_changes(
+                conn, after=last, upto=upto, user_id=user_id, skip_device=device
+            )
             items: JoinedItems | list[RawJSON] = JoinedItems(data, n)
         else:
-            rows = repo.changes(conn, after=cursor, upto=upto, user_id=user_id, limit=limit + 1, skip_device=device)
+            rows = repo.changes(
+                conn, after=cursor, upto=upto, user_id=user_id, limit=limit + 1, skip_device=device
+            )
             has_more = len(rows) > limit
             rows = rows[:limit]
             last = rows[-1].seq if rows else None
             items = [to_item(r, confidential) for r in rows]
         new_cursor = last if has_more else upto
-        page = {"cursor": new_cursor, "target": upto, "has_more": has_more, "items": items,
-                "scope_all": all_clients, "scope": scope}
+        page = {
+            "cursor": new_cursor,
+            "target": upto,
+            "has_more": has_more,
+            "items": items,
+            "scope_all": all_clients,
+            "scope": scope,
+        }
         if marks and has_more:
-            page["marks"] = repo.page_marks(conn, after=new_cursor, upto=upto, user_id=user_id, limit=limit,
-                                            skip_device=device)
+            page["marks"] = repo.page_marks(
+                conn, after=new_cursor, upto=upto, user_id=user_id, limit=limit, skip_device=device
+            )
     if not all_clients:
         with db.write() as conn:
             repo.record_losses_served(conn, who.user_id, who.device_id, current)
@@ -113,7 +146,9 @@ def snapshot(db: Database, who: Identity, req: p.SnapshotRequest) -> dict[str, A
     if req.scope:
         with db.read() as conn:
             user_id = None if sees_all_clients(who.role) else who.user_id
-            rows = repo.scope_snapshot(conn, user_id=user_id, upto=req.upto, after=req.after, limit=req.limit + 1)
+            rows = repo.scope_snapshot(
+                conn, user_id=user_id, upto=req.upto, after=req.after, limit=req.limit + 1
+            )
         more = len(rows) > req.limit
         rows = rows[: req.limit]
         confidential = sees_confidential(who.role)
@@ -123,7 +158,11 @@ def snapshot(db: Database, who: Identity, req: p.SnapshotRequest) -> dict[str, A
         if not sees_all_clients(who.role):
             mine = set(repo.scope_of(conn, who.user_id))
             clients = [c for c in clients if c in mine]
-        rows = repo.snapshot(conn, clients=clients, upto=req.upto, after=req.after, limit=req.limit + 1) if clients else []
+        rows = (
+            repo.snapshot(conn, clients=clients, upto=req.upto, after=req.after, limit=req.limit + 1)
+            if clients
+            else []
+        )
     more = len(rows) > req.limit
     rows = rows[: req.limit]
     confidential = sees_confidential(who.role)
@@ -141,10 +180,19 @@ def history(db: Database, who: Identity, client_id: str, field: str | None) -> p
             raise ServerError(404, p.E_NOT_FOUND, "No such client in your scope.")
         rows = repo.history_of(conn, client_id, None if field is None else field)
         if field is not None and field != CREATED:  # a field's first value is in its record's created entry
-            rows = sorted(rows + [r for r in repo.history_of(conn, client_id, CREATED) if field in (r["new"] or {})],
-                          key=lambda r: r["id"], reverse=True)
-        now_hidden = {} if confidential else {
-            rid: set(rec["hidden"]) for rid, rec in repo.get_records(conn, sorted({r["row_id"] for r in rows})).items()}
+            rows = sorted(
+                rows + [r for r in repo.history_of(conn, client_id, CREATED) if field in (r["new"] or {})],
+                key=lambda r: r["id"],
+                reverse=True,
+            )
+        now_hidden = (
+            {}
+            if confidential
+            else {
+                rid: set(rec["hidden"])
+                for rid, rec in repo.get_records(conn, sorted({r["row_id"] for r in rows})).items()
+            }
+        )
     out = []
     for r in rows:
         old, new, hide, stripped = r["old"], r["new"], False, set()
@@ -162,9 +210,20 @@ def history(db: Database, who: Identity, client_id: str, field: str | None) -> p
             new, entry_field, hide = (new or {}).get(field), field, field in stripped
         else:
             entry_field = r["field"]
-        out.append(p.HistoryEntry(
-            id=r["id"], seq=r["seq"], entity=r["entity"], row_id=r["row_id"], client_id=r["client_id"],
-            field=entry_field, old=old, new=new, user_id=r["user_id"], username=r.get("username"),
-            at=encode_value(r["at"]), hidden=hide,
-        ))
+        out.append(
+            p.HistoryEntry(
+                id=r["id"],
+                seq=r["seq"],
+                entity=r["entity"],
+                row_id=r["row_id"],
+                client_id=r["client_id"],
+                field=entry_field,
+                old=old,
+                new=new,
+                user_id=r["user_id"],
+                username=r.get("username"),
+                at=encode_value(r["at"]),
+                hidden=hide,
+            )
+        )
     return p.HistoryPage(entries=out)

@@ -50,8 +50,10 @@ def take_numbers(conn: Connection, used: int) -> int:
     last, just before writing with the numbers and committing: numbers commit in order, so a
     pull cursor can never pass a commit still in flight (docs/architecture.md, "Sync")."""
     if conn.dialect.name == "postgresql":
-        return conn.execute(text("UPDATE srv_counter SET seq = seq + :used WHERE id = 1 RETURNING seq - :used"),
-                            {"used": used}).scalar_one()
+        return conn.execute(
+            text("UPDATE srv_counter SET seq = seq + :used WHERE id = 1 RETURNING seq - :used"),
+            {"used": used},
+        ).scalar_one()
     last = lock_counter(conn)
     store_counter(conn, last + used)
     return last
@@ -61,7 +63,9 @@ def current_seq(conn: Connection) -> int:
     return conn.execute(select(t.counter.c.seq).where(t.counter.c.id == 1)).scalar_one()
 
 
-_SEQ_AND_HORIZON = select(t.counter.c.seq, select(func.max(t.purges.c.horizon)).scalar_subquery()).where(t.counter.c.id == 1)
+_SEQ_AND_HORIZON = select(t.counter.c.seq, select(func.max(t.purges.c.horizon)).scalar_subquery()).where(
+    t.counter.c.id == 1
+)
 
 
 def seq_and_horizon(conn: Connection) -> tuple[int, int]:
@@ -84,7 +88,11 @@ def _among(conn: Connection, column, ids: list[str]):
     a JSON list on SQLite (a thousand-parameter IN list cost more to build than the query)."""
     if conn.dialect.name == "postgresql":
         return column == any_(bindparam(None, ids, type_=ARRAY(String), unique=True))
-    return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam(None, orjson.dumps(ids).decode(), unique=True))))
+    return column.in_(
+        select(literal_column("value")).select_from(
+            func.json_each(bindparam(None, orjson.dumps(ids).decode(), unique=True))
+        )
+    )
 
 
 # -- records -----------------------------------------------------------------------------------
@@ -103,7 +111,11 @@ def get_records(conn: Connection, ids: list[str], *, lock: bool = False) -> dict
     out: dict[str, dict[str, Any]] = {}
     ids = sorted(set(ids))
     for start in range(0, len(ids), 2000):
-        stmt = select(t.records).where(_among(conn, t.records.c.id, ids[start:start + 2000])).order_by(t.records.c.id)
+        stmt = (
+            select(t.records)
+            .where(_among(conn, t.records.c.id, ids[start : start + 2000]))
+            .order_by(t.records.c.id)
+        )
         if lock:
             stmt = stmt.with_for_update()
         for row in conn.execute(stmt).mappings():
@@ -122,16 +134,35 @@ def get_light_records(conn: Connection, ids: list[str]) -> dict[str, dict[str, A
     out: dict[str, dict[str, Any]] = {}
     ids = sorted(set(ids))
     d = t.records.c.data
-    cols = (t.records.c.id, t.records.c.entity, t.records.c.client_id, t.records.c.seq, t.records.c.deleted,
-            t.records.c.hidden, t.records.c.writer, *(d[f].as_string().label(f) for f in LIGHT_FIELDS),
-            d["active"].as_boolean().label("active"))
+    cols = (
+        t.records.c.id,
+        t.records.c.entity,
+        t.records.c.client_id,
+        t.records.c.seq,
+        t.records.c.deleted,
+        t.records.c.hidden,
+        t.records.c.writer,
+        *(d[f].as_string().label(f) for f in LIGHT_FIELDS),
+        d["active"].as_boolean().label("active"),
+    )
     for start in range(0, len(ids), 2000):
-        for row in conn.execute(select(*cols).where(_among(conn, t.records.c.id, ids[start:start + 2000]))).mappings():
+        for row in conn.execute(
+            select(*cols).where(_among(conn, t.records.c.id, ids[start : start + 2000]))
+        ).mappings():
             data = {f: row[f] for f in LIGHT_FIELDS}
             data["active"] = row["active"]
-            out[row["id"]] = {"id": row["id"], "entity": row["entity"], "client_id": row["client_id"], "seq": row["seq"],
-                              "deleted": row["deleted"], "hidden": row["hidden"], "writer": row["writer"],
-                              "data": data, "clocks": {}, "_light": True}
+            out[row["id"]] = {
+                "id": row["id"],
+                "entity": row["entity"],
+                "client_id": row["client_id"],
+                "seq": row["seq"],
+                "deleted": row["deleted"],
+                "hidden": row["hidden"],
+                "writer": row["writer"],
+                "data": data,
+                "clocks": {},
+                "_light": True,
+            }
     return out
 
 
@@ -198,20 +229,27 @@ def insert_records(conn: Connection, recs: list[dict[str, Any]]) -> None:
     _bulk_insert(conn, t.records, _RECORD_COLUMNS, recs)
 
 
-_UPDATE_RECORD = update(t.records).where(t.records.c.id == bindparam("b_id")).values(
-    **{k: bindparam("b_" + k) for k in _RECORD_VALUES})
+_UPDATE_RECORD = (
+    update(t.records)
+    .where(t.records.c.id == bindparam("b_id"))
+    .values(**{k: bindparam("b_" + k) for k in _RECORD_VALUES})
+)
 
 
 def update_records(conn: Connection, recs: list[dict[str, Any]]) -> None:
     if recs:
-        conn.execute(_UPDATE_RECORD, [{"b_id": r["id"], **{"b_" + k: r.get(k) for k in _RECORD_VALUES}} for r in recs])
+        conn.execute(
+            _UPDATE_RECORD, [{"b_id": r["id"], **{"b_" + k: r.get(k) for k in _RECORD_VALUES}} for r in recs]
+        )
 
 
 def put_record(conn: Connection, rec: dict[str, Any], *, new: bool) -> None:
     (insert_records if new else update_records)(conn, [rec])
 
 
-def client_rows(conn: Connection, client_id: str, entities: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+def client_rows(
+    conn: Connection, client_id: str, entities: tuple[str, ...] | None = None
+) -> list[dict[str, Any]]:
     stmt = select(t.records).where(t.records.c.client_id == client_id, t.records.c.deleted.is_(False))
     if entities:
         stmt = stmt.where(t.records.c.entity.in_(entities))
@@ -223,8 +261,11 @@ def team_rows(conn: Connection, client_ids: list[str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     ids = sorted(set(client_ids))
     for start in range(0, len(ids), 2000):
-        stmt = select(t.records).where(_among(conn, t.records.c.client_id, ids[start:start + 2000]),
-                                       t.records.c.entity == "client_team_member", t.records.c.deleted.is_(False))
+        stmt = select(t.records).where(
+            _among(conn, t.records.c.client_id, ids[start : start + 2000]),
+            t.records.c.entity == "client_team_member",
+            t.records.c.deleted.is_(False),
+        )
         out.extend(dict(r) for r in conn.execute(stmt).mappings())
     return out
 
@@ -238,8 +279,9 @@ def conflicts_of(conn: Connection, client_id: str | None, row_id: str) -> list[d
 
 def live_offering_codes(conn: Connection) -> dict[str, str]:
     """CODE (upper case) -> id of the live service offerings (the catalogue is small)."""
-    stmt = select(t.records.c.id, t.records.c.data).where(t.records.c.entity == "service_offering",
-                                                        t.records.c.deleted.is_(False))
+    stmt = select(t.records.c.id, t.records.c.data).where(
+        t.records.c.entity == "service_offering", t.records.c.deleted.is_(False)
+    )
     return {str(r.data["code"]).upper(): r.id for r in conn.execute(stmt) if r.data.get("code")}
 
 
@@ -254,22 +296,38 @@ def find_clients(conn: Connection, ref: str) -> list[dict[str, Any]]:
 
 
 def live_clients(conn: Connection) -> list[dict[str, Any]]:
-    rows = conn.execute(select(t.records).where(t.records.c.entity == "client", t.records.c.deleted.is_(False)))
+    rows = conn.execute(
+        select(t.records).where(t.records.c.entity == "client", t.records.c.deleted.is_(False))
+    )
     return [dict(r) for r in rows.mappings()]
 
 
 #: What a pull sends of a record; ``data`` and ``hidden`` as the JSON text the database holds
 #: (pages are large: they are passed on without being decoded and encoded again).
-WIRE_COLUMNS = (t.records.c.entity, t.records.c.id, t.records.c.client_id, t.records.c.seq, t.records.c.deleted,
-                cast(t.records.c.data, Text).label("data"), cast(t.records.c.hidden, Text).label("hidden"))
+WIRE_COLUMNS = (
+    t.records.c.entity,
+    t.records.c.id,
+    t.records.c.client_id,
+    t.records.c.seq,
+    t.records.c.deleted,
+    cast(t.records.c.data, Text).label("data"),
+    cast(t.records.c.hidden, Text).label("hidden"),
+)
 
 
 def _not_written_by(device: str | None):
     return t.records.c.writer.is_distinct_from(device)
 
 
-def changes(conn: Connection, *, after: int, upto: int, user_id: str | None, limit: int,
-            skip_device: str | None = None) -> list[Row]:
+def changes(
+    conn: Connection,
+    *,
+    after: int,
+    upto: int,
+    user_id: str | None,
+    limit: int,
+    skip_device: str | None = None,
+) -> list[Row]:
     """Records changed in ``(after, upto]`` in sequence order (:data:`WIRE_COLUMNS`); ``user_id``
     limits to that user's scope plus global rows (None: everything); ``skip_device`` leaves out
     the versions that device wrote and holds."""
@@ -297,21 +355,42 @@ _PG_ITEM = (
 )
 
 
-def changes_joined(conn: Connection, *, after: int, upto: int, user_id: str | None, limit: int,
-                   confidential: bool, skip_device: str | None = None) -> tuple[bytes, int, int | None]:
+def changes_joined(
+    conn: Connection,
+    *,
+    after: int,
+    upto: int,
+    user_id: str | None,
+    limit: int,
+    confidential: bool,
+    skip_device: str | None = None,
+) -> tuple[bytes, int, int | None]:
     """PostgreSQL only: :func:`changes` as one UTF-8 text of wire items joined by commas (built
     and joined by the database), their number and the last one's sequence. The text is read as
     bytes and sent as it came: decoding megabytes of Chinese into a str, only to encode them
     again for the answer, was a third of the server's work on a large pull."""
-    scoped = "" if user_id is None else (
-        " AND (r.client_id IS NULL OR r.client_id IN (SELECT s.client_id FROM srv_scope AS s WHERE s.user_id = %(uid)s))")
+    scoped = (
+        ""
+        if user_id is None
+        else (
+            " AND (r.client_id IS NULL OR r.client_id IN (SELECT s.client_id FROM srv_scope AS s WHERE s.user_id = %(uid)s))"
+        )
+    )
     if skip_device is not None:
         scoped += " AND r.writer IS DISTINCT FROM %(dev)s"
     item = _PG_ITEM.replace(":conf", "%(conf)s")
-    sql = (f"SELECT count(*), max(r.seq), string_agg({item}, ',' ORDER BY r.seq) FROM ("
-           f"SELECT * FROM srv_records AS r WHERE r.seq > %(after)s AND r.seq <= %(upto)s{scoped} ORDER BY r.seq "
-           f"LIMIT %(limit)s) AS r")
-    params: dict[str, Any] = {"after": after, "upto": upto, "limit": limit, "conf": confidential, "dev": skip_device}
+    sql = (
+        f"SELECT count(*), max(r.seq), string_agg({item}, ',' ORDER BY r.seq) FROM ("
+        f"SELECT * FROM srv_records AS r WHERE r.seq > %(after)s AND r.seq <= %(upto)s{scoped} ORDER BY r.seq "
+        f"LIMIT %(limit)s) AS r"
+    )
+    params: dict[str, Any] = {
+        "after": after,
+        "upto": upto,
+        "limit": limit,
+        "conf": confidential,
+        "dev": skip_device,
+    }
     if user_id is not None:
         params["uid"] = user_id
     with conn.connection.driver_connection.cursor() as cur:  # psycopg, in this transaction
@@ -337,7 +416,9 @@ def _bytes_loader() -> type:
     return _LOADER[0]
 
 
-def has_changes(conn: Connection, *, after: int, upto: int, user_id: str | None, skip_device: str | None = None) -> bool:
+def has_changes(
+    conn: Connection, *, after: int, upto: int, user_id: str | None, skip_device: str | None = None
+) -> bool:
     """Whether any record in ``(after, upto]`` is in ``user_id``'s scope (None: anyone's)."""
     stmt = select(t.records.c.seq).where(t.records.c.seq > after, t.records.c.seq <= upto)
     if skip_device is not None:
@@ -348,8 +429,15 @@ def has_changes(conn: Connection, *, after: int, upto: int, user_id: str | None,
     return conn.execute(stmt.order_by(t.records.c.seq).limit(1)).first() is not None
 
 
-def page_marks(conn: Connection, *, after: int, upto: int, user_id: str | None, limit: int,
-               skip_device: str | None = None) -> list[int]:
+def page_marks(
+    conn: Connection,
+    *,
+    after: int,
+    upto: int,
+    user_id: str | None,
+    limit: int,
+    skip_device: str | None = None,
+) -> list[int]:
     """Boundaries that cut ``(after, upto]`` of ``user_id``'s changes (None: everyone's) into
     windows of at most ``limit`` records: ``[m1, m2, ..., upto]`` for ``(after, m1], (m1, m2], …``.
     A window can only shrink later (a record changed again moves past ``upto``), so a device
@@ -362,7 +450,10 @@ def page_marks(conn: Connection, *, after: int, upto: int, user_id: str | None, 
         mine = select(t.scope.c.client_id).where(t.scope.c.user_id == user_id)
         stmt = stmt.where(or_(t.records.c.client_id.is_(None), t.records.c.client_id.in_(mine)))
     sub = stmt.subquery()
-    marks = [int(seq) for seq in conn.execute(select(sub.c.seq).where(sub.c.rn % limit == 0).order_by(sub.c.seq)).scalars()]
+    marks = [
+        int(seq)
+        for seq in conn.execute(select(sub.c.seq).where(sub.c.rn % limit == 0).order_by(sub.c.seq)).scalars()
+    ]
     return [m for m in marks if m < upto] + [upto]
 
 
@@ -376,7 +467,9 @@ def snapshot(conn: Connection, *, clients: list[str], upto: int, after: str | No
     return conn.execute(stmt).all()
 
 
-def scope_snapshot(conn: Connection, *, user_id: str | None, upto: int, after: str | None, limit: int) -> list[Row]:
+def scope_snapshot(
+    conn: Connection, *, user_id: str | None, upto: int, after: str | None, limit: int
+) -> list[Row]:
     """Every record of a user's scope plus the global rows (None: of every client), tombstones
     not yet purged included, in id order: a fresh copy for a device whose cursor is older than
     the purge horizon (what is absent from it is gone from the server)."""
@@ -407,8 +500,9 @@ def tombstones(conn: Connection) -> list[dict[str, Any]]:
     """Every tombstone, locked until commit; one that a push in flight has locked is left out
     (the push holds it while it waits for the counter, which the purge holds: waiting for it
     would deadlock). The next purge takes it."""
-    stmt = select(t.records.c.id, t.records.c.entity, t.records.c.client_id, t.records.c.seq, t.records.c.data).where(
-        t.records.c.deleted.is_(True))
+    stmt = select(
+        t.records.c.id, t.records.c.entity, t.records.c.client_id, t.records.c.seq, t.records.c.data
+    ).where(t.records.c.deleted.is_(True))
     if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     return [dict(r) for r in conn.execute(stmt).mappings()]
@@ -420,15 +514,17 @@ def delete_records(conn: Connection, rows: list[dict[str, Any]]) -> None:
     ids = [r["id"] for r in rows]
     clients = [r["id"] for r in rows if r["entity"] == "client"]
     for start in range(0, len(ids), 500):
-        conn.execute(delete(t.records).where(t.records.c.id.in_(ids[start:start + 500])))
+        conn.execute(delete(t.records).where(t.records.c.id.in_(ids[start : start + 500])))
     for start in range(0, len(clients), 500):
-        chunk = clients[start:start + 500]
+        chunk = clients[start : start + 500]
         conn.execute(delete(t.scope).where(t.scope.c.client_id.in_(chunk)))
         conn.execute(delete(t.former_scope).where(t.former_scope.c.client_id.in_(chunk)))
 
 
 def add_purge(conn: Connection, *, older_than_s: int, purged: int, horizon: int) -> None:
-    conn.execute(insert(t.purges).values(at=utcnow(), older_than_s=older_than_s, purged=purged, horizon=horizon))
+    conn.execute(
+        insert(t.purges).values(at=utcnow(), older_than_s=older_than_s, purged=purged, horizon=horizon)
+    )
 
 
 # -- scope -------------------------------------------------------------------------------------
@@ -440,7 +536,11 @@ def scope_of(conn: Connection, user_id: str) -> list[str]:
 
 
 def in_scope(conn: Connection, user_id: str, client_id: str) -> bool:
-    stmt = select(t.scope.c.client_id).where(t.scope.c.user_id == user_id, t.scope.c.client_id == client_id).limit(1)
+    stmt = (
+        select(t.scope.c.client_id)
+        .where(t.scope.c.user_id == user_id, t.scope.c.client_id == client_id)
+        .limit(1)
+    )
     return conn.execute(stmt).first() is not None
 
 
@@ -463,7 +563,9 @@ def scoped_clients(conn: Connection, user_id: str, client_ids: list[str]) -> set
     out: set[str] = set()
     ids = sorted(set(client_ids))
     for start in range(0, len(ids), 2000):
-        stmt = select(t.scope.c.client_id).where(t.scope.c.user_id == user_id, _among(conn, t.scope.c.client_id, ids[start:start + 2000]))
+        stmt = select(t.scope.c.client_id).where(
+            t.scope.c.user_id == user_id, _among(conn, t.scope.c.client_id, ids[start : start + 2000])
+        )
         out.update(conn.execute(stmt).scalars())
     return out
 
@@ -473,20 +575,28 @@ def former_marks(conn: Connection, user_id: str, client_ids: list[str]) -> dict[
     out: dict[str, tuple[int, int | None]] = {}
     ids = sorted(set(client_ids))
     for start in range(0, len(ids), 2000):
-        stmt = select(t.former_scope.c.client_id, t.former_scope.c.until_ms, t.former_scope.c.until_seq).where(
-            t.former_scope.c.user_id == user_id, _among(conn, t.former_scope.c.client_id, ids[start:start + 2000]))
+        stmt = select(
+            t.former_scope.c.client_id, t.former_scope.c.until_ms, t.former_scope.c.until_seq
+        ).where(
+            t.former_scope.c.user_id == user_id,
+            _among(conn, t.former_scope.c.client_id, ids[start : start + 2000]),
+        )
         out.update({r[0]: (r[1], r[2]) for r in conn.execute(stmt)})
     return out
 
 
-def losses_seen(conn: Connection, user_id: str, device_id: str, client_ids: list[str]) -> dict[str, dt.datetime]:
+def losses_seen(
+    conn: Connection, user_id: str, device_id: str, client_ids: list[str]
+) -> dict[str, dt.datetime]:
     """client -> when the server first served this device a pull after the user lost the client."""
     out: dict[str, dt.datetime] = {}
     ids = sorted(set(client_ids))
     for start in range(0, len(ids), 2000):
         stmt = select(t.loss_seen.c.client_id, t.loss_seen.c.at).where(
-            t.loss_seen.c.user_id == user_id, t.loss_seen.c.device_id == device_id,
-            _among(conn, t.loss_seen.c.client_id, ids[start:start + 2000]))
+            t.loss_seen.c.user_id == user_id,
+            t.loss_seen.c.device_id == device_id,
+            _among(conn, t.loss_seen.c.client_id, ids[start : start + 2000]),
+        )
         for client_id, at in conn.execute(stmt):
             out[client_id] = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
     return out
@@ -495,15 +605,21 @@ def losses_seen(conn: Connection, user_id: str, device_id: str, client_ids: list
 def record_losses_served(conn: Connection, user_id: str, device_id: str, upto: int) -> None:
     """A pull at sequence ``upto`` was served to this device: every scope loss of its user up to
     there is now known to it (the first serve is kept)."""
-    seen = select(t.loss_seen.c.client_id).where(t.loss_seen.c.user_id == user_id, t.loss_seen.c.device_id == device_id)
+    seen = select(t.loss_seen.c.client_id).where(
+        t.loss_seen.c.user_id == user_id, t.loss_seen.c.device_id == device_id
+    )
     new = select(t.former_scope.c.client_id).where(
         t.former_scope.c.user_id == user_id,
         or_(t.former_scope.c.until_seq.is_(None), t.former_scope.c.until_seq <= upto),
-        t.former_scope.c.client_id.not_in(seen))
+        t.former_scope.c.client_id.not_in(seen),
+    )
     clients = list(conn.execute(new).scalars())
     if clients:
         now = utcnow()
-        conn.execute(insert(t.loss_seen), [{"client_id": c, "user_id": user_id, "device_id": device_id, "at": now} for c in clients])
+        conn.execute(
+            insert(t.loss_seen),
+            [{"client_id": c, "user_id": user_id, "device_id": device_id, "at": now} for c in clients],
+        )
 
 
 def scope_entries_of(conn: Connection, client_ids: list[str]) -> dict[str, set[str]]:
@@ -511,13 +627,17 @@ def scope_entries_of(conn: Connection, client_ids: list[str]) -> dict[str, set[s
     out: dict[str, set[str]] = {c: set() for c in client_ids}
     ids = sorted(set(client_ids))
     for start in range(0, len(ids), 2000):
-        stmt = select(t.scope.c.client_id, t.scope.c.user_id).where(_among(conn, t.scope.c.client_id, ids[start:start + 2000]))
+        stmt = select(t.scope.c.client_id, t.scope.c.user_id).where(
+            _among(conn, t.scope.c.client_id, ids[start : start + 2000])
+        )
         for client_id, user_id in conn.execute(stmt):
             out[client_id].add(user_id)
     return out
 
 
-def apply_scopes(conn: Connection, scopes: dict[str, set[tuple[str, str]]], seqs: dict[str, int | None], now_ms: int) -> None:
+def apply_scopes(
+    conn: Connection, scopes: dict[str, set[tuple[str, str]]], seqs: dict[str, int | None], now_ms: int
+) -> None:
     """Set the scope rows of these clients (client -> {(user, kind)}); users who lose one keep a
     grace mark for older edits (the time and the sequence ``seqs[client]`` of the change that
     took it away, which must be final); users who regain one lose their mark."""
@@ -526,7 +646,7 @@ def apply_scopes(conn: Connection, scopes: dict[str, set[tuple[str, str]]], seqs
     clients = sorted(scopes)
     before = scope_entries_of(conn, clients)
     for start in range(0, len(clients), 2000):
-        conn.execute(delete(t.scope).where(_among(conn, t.scope.c.client_id, clients[start:start + 2000])))
+        conn.execute(delete(t.scope).where(_among(conn, t.scope.c.client_id, clients[start : start + 2000])))
     rows = [{"client_id": c, "user_id": u, "kind": k} for c in clients for u, k in sorted(scopes[c])]
     _bulk_insert(conn, t.scope, ("client_id", "user_id", "kind"), rows)
     lost, regained = [], []
@@ -535,40 +655,75 @@ def apply_scopes(conn: Connection, scopes: dict[str, set[tuple[str, str]]], seqs
         lost += [(c, u) for u in sorted(before[c] - after)]
         regained += [(c, u) for u in sorted(after - before[c])]
     fresh = [c for c in clients if not before[c]]  # nobody saw them: marks only if everyone lost them
-    marked = set().union(*(_marked(conn, fresh[i:i + 2000]) for i in range(0, len(fresh), 2000))) if fresh else set()
+    marked = (
+        set().union(*(_marked(conn, fresh[i : i + 2000]) for i in range(0, len(fresh), 2000)))
+        if fresh
+        else set()
+    )
     pairs = [(c, u) for c, u in lost + regained if before[c] or c in marked]
     for start in range(0, len(pairs), 500):
-        chunk = pairs[start:start + 500]
-        conn.execute(delete(t.former_scope).where(tuple_(t.former_scope.c.client_id, t.former_scope.c.user_id).in_(chunk)))
-        conn.execute(delete(t.loss_seen).where(tuple_(t.loss_seen.c.client_id, t.loss_seen.c.user_id).in_(chunk)))
-    _bulk_insert(conn, t.former_scope, ("client_id", "user_id", "until_ms", "until_seq"),
-                 [{"client_id": c, "user_id": u, "until_ms": now_ms, "until_seq": seqs.get(c)} for c, u in lost])
+        chunk = pairs[start : start + 500]
+        conn.execute(
+            delete(t.former_scope).where(
+                tuple_(t.former_scope.c.client_id, t.former_scope.c.user_id).in_(chunk)
+            )
+        )
+        conn.execute(
+            delete(t.loss_seen).where(tuple_(t.loss_seen.c.client_id, t.loss_seen.c.user_id).in_(chunk))
+        )
+    _bulk_insert(
+        conn,
+        t.former_scope,
+        ("client_id", "user_id", "until_ms", "until_seq"),
+        [{"client_id": c, "user_id": u, "until_ms": now_ms, "until_seq": seqs.get(c)} for c, u in lost],
+    )
 
 
 def _marked(conn: Connection, client_ids: list[str]) -> set[str]:
     """Clients with any scope-loss mark (a client nobody has seen yet has none)."""
-    stmt = select(t.former_scope.c.client_id).where(_among(conn, t.former_scope.c.client_id, client_ids)).distinct()
+    stmt = (
+        select(t.former_scope.c.client_id)
+        .where(_among(conn, t.former_scope.c.client_id, client_ids))
+        .distinct()
+    )
     return set(conn.execute(stmt).scalars())
 
 
-def replace_scope(conn: Connection, client_id: str, entries: set[tuple[str, str]], now_ms: int,
-                  seq: int | None = None) -> None:
+def replace_scope(
+    conn: Connection, client_id: str, entries: set[tuple[str, str]], now_ms: int, seq: int | None = None
+) -> None:
     """:func:`apply_scopes` for one client."""
     apply_scopes(conn, {client_id: entries}, {client_id: seq}, now_ms)
 
 
 # -- batches -----------------------------------------------------------------------------------
 def stored_batch(conn: Connection, device_id: str, batch_id: str) -> dict[str, Any] | None:
-    stmt = select(t.batches.c.result).where(t.batches.c.device_id == device_id, t.batches.c.batch_id == batch_id)
+    stmt = select(t.batches.c.result).where(
+        t.batches.c.device_id == device_id, t.batches.c.batch_id == batch_id
+    )
     return conn.execute(stmt).scalar()
 
 
 def store_batch(conn: Connection, device_id: str, batch_id: str, result: dict[str, Any]) -> None:
-    conn.execute(insert(t.batches).values(device_id=device_id, batch_id=batch_id, result=result, created_at=utcnow()))
+    conn.execute(
+        insert(t.batches).values(device_id=device_id, batch_id=batch_id, result=result, created_at=utcnow())
+    )
 
 
 # -- history and audit -------------------------------------------------------------------------
-_HISTORY_COLUMNS = ("seq", "entity", "row_id", "client_id", "field", "old", "new", "user_id", "device_id", "at", "hidden")
+_HISTORY_COLUMNS = (
+    "seq",
+    "entity",
+    "row_id",
+    "client_id",
+    "field",
+    "old",
+    "new",
+    "user_id",
+    "device_id",
+    "at",
+    "hidden",
+)
 
 
 def add_history(conn: Connection, entries: list[dict[str, Any]], *, returning: bool = False) -> list[int]:
@@ -580,7 +735,9 @@ def add_history(conn: Connection, entries: list[dict[str, Any]], *, returning: b
     return []
 
 
-def history_of(conn: Connection, client_id: str, field: str | None, limit: int = 1000) -> list[dict[str, Any]]:
+def history_of(
+    conn: Connection, client_id: str, field: str | None, limit: int = 1000
+) -> list[dict[str, Any]]:
     stmt = (
         select(t.history, t.users.c.username)
         .select_from(t.history.outerjoin(t.users, t.users.c.id == t.history.c.user_id))
@@ -592,8 +749,12 @@ def history_of(conn: Connection, client_id: str, field: str | None, limit: int =
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def audit(conn: Connection, action: str, *, user_id: str | None = None, address: str | None = None, **detail: Any) -> None:
-    conn.execute(insert(t.audit).values(at=utcnow(), user_id=user_id, action=action, detail=detail, address=address))
+def audit(
+    conn: Connection, action: str, *, user_id: str | None = None, address: str | None = None, **detail: Any
+) -> None:
+    conn.execute(
+        insert(t.audit).values(at=utcnow(), user_id=user_id, action=action, detail=detail, address=address)
+    )
 
 
 def audit_log(conn: Connection, limit: int = 100) -> list[dict[str, Any]]:
@@ -632,10 +793,22 @@ def device(conn: Connection, device_id: str) -> dict[str, Any] | None:
 def upsert_device(conn: Connection, device_id: str, user_id: str, name: str) -> None:
     now = utcnow()
     if device(conn, device_id) is None:
-        conn.execute(insert(t.devices).values(id=device_id, user_id=user_id, name=name, created_at=now, last_seen=now,
-                                              first_seq=select(t.counter.c.seq).where(t.counter.c.id == 1).scalar_subquery()))
+        conn.execute(
+            insert(t.devices).values(
+                id=device_id,
+                user_id=user_id,
+                name=name,
+                created_at=now,
+                last_seen=now,
+                first_seq=select(t.counter.c.seq).where(t.counter.c.id == 1).scalar_subquery(),
+            )
+        )
     else:
-        conn.execute(update(t.devices).where(t.devices.c.id == device_id).values(user_id=user_id, last_seen=now, name=name or t.devices.c.name))
+        conn.execute(
+            update(t.devices)
+            .where(t.devices.c.id == device_id)
+            .values(user_id=user_id, last_seen=now, name=name or t.devices.c.name)
+        )
 
 
 def device_first_seq(conn: Connection, device_id: str) -> int | None:
@@ -643,14 +816,18 @@ def device_first_seq(conn: Connection, device_id: str) -> int | None:
 
 
 def list_devices(conn: Connection) -> list[dict[str, Any]]:
-    stmt = select(t.devices, t.users.c.username).select_from(t.devices.outerjoin(t.users, t.users.c.id == t.devices.c.user_id))
+    stmt = select(t.devices, t.users.c.username).select_from(
+        t.devices.outerjoin(t.users, t.users.c.id == t.devices.c.user_id)
+    )
     return [dict(r) for r in conn.execute(stmt.order_by(t.devices.c.created_at)).mappings()]
 
 
 def revoke_devices(conn: Connection, *, device_id: str | None = None, user_id: str | None = None) -> int:
     now = utcnow()
     cond = t.devices.c.id == device_id if device_id else t.devices.c.user_id == user_id
-    n = conn.execute(update(t.devices).where(cond, t.devices.c.revoked_at.is_(None)).values(revoked_at=now)).rowcount
+    n = conn.execute(
+        update(t.devices).where(cond, t.devices.c.revoked_at.is_(None)).values(revoked_at=now)
+    ).rowcount
     tcond = t.tokens.c.device_id == device_id if device_id else t.tokens.c.user_id == user_id
     conn.execute(update(t.tokens).where(tcond, t.tokens.c.revoked_at.is_(None)).values(revoked_at=now))
     return n
@@ -658,11 +835,23 @@ def revoke_devices(conn: Connection, *, device_id: str | None = None, user_id: s
 
 #: Built once (every request runs it; a statement built per call cost more than the query).
 _TOKEN_HOLDER = (
-    select(t.tokens.c.kind, t.tokens.c.user_id, t.tokens.c.device_id, t.tokens.c.expires_at, t.tokens.c.revoked_at,
-           t.devices.c.id.label("device_found"), t.devices.c.revoked_at.label("device_revoked_at"),
-           t.users.c.username, t.users.c.role, t.users.c.active)
-    .select_from(t.tokens.outerjoin(t.devices, t.devices.c.id == t.tokens.c.device_id)
-                 .outerjoin(t.users, t.users.c.id == t.tokens.c.user_id))
+    select(
+        t.tokens.c.kind,
+        t.tokens.c.user_id,
+        t.tokens.c.device_id,
+        t.tokens.c.expires_at,
+        t.tokens.c.revoked_at,
+        t.devices.c.id.label("device_found"),
+        t.devices.c.revoked_at.label("device_revoked_at"),
+        t.users.c.username,
+        t.users.c.role,
+        t.users.c.active,
+    )
+    .select_from(
+        t.tokens.outerjoin(t.devices, t.devices.c.id == t.tokens.c.device_id).outerjoin(
+            t.users, t.users.c.id == t.tokens.c.user_id
+        )
+    )
     .where(t.tokens.c.token_hash == bindparam("token_hash"))
 )
 

@@ -36,7 +36,9 @@ def _deleted_at(data: dict[str, Any]) -> dt.datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
-def purge(db: Database, older_than: dt.timedelta, *, only_if_due: dt.timedelta | None = None) -> dict[str, Any] | None:
+def purge(
+    db: Database, older_than: dt.timedelta, *, only_if_due: dt.timedelta | None = None
+) -> dict[str, Any] | None:
     """Hard-delete the records that have been tombstones for longer than ``older_than``.
 
     Runs under the sequence counter lock, so it is serialised with pushes and with other purges.
@@ -67,8 +69,13 @@ def purge(db: Database, older_than: dt.timedelta, *, only_if_due: dt.timedelta |
     from . import files  # attachment files no record names any more go with their records
 
     removed = files.purge(db, files.FileStore(files.root_for(db.url)))
-    return {"purged": len(old), "horizon": horizon, "older_than_days": older_than.total_seconds() / 86400,
-            "cutoff": cutoff.isoformat(), **removed}
+    return {
+        "purged": len(old),
+        "horizon": horizon,
+        "older_than_days": older_than.total_seconds() / 86400,
+        "cutoff": cutoff.isoformat(),
+        **removed,
+    }
 
 
 class DailyPurge:

@@ -65,8 +65,9 @@ class HashGate:
     instead of taking the server's memory and every core."""
 
     def __init__(self, workers: int, queue: int, wait_s: float):
-        self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="accountdesk-password",
-                                        initializer=_lower_priority)
+        self._pool = ThreadPoolExecutor(
+            max(1, workers), thread_name_prefix="accountdesk-password", initializer=_lower_priority
+        )
         self._lock = threading.Lock()
         self._inside = 0
         self.limit = max(1, workers) + max(0, queue)

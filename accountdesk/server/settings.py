@@ -27,7 +27,11 @@ def _networks(name: str) -> list[str]:
     out = []
     for part in os.environ.get(name, "").split(","):
         try:
-            out.append(str(ipaddress.ip_network(part.strip(), strict=False)) if "/" in part else str(ipaddress.ip_address(part.strip())))
+            out.append(
+                str(ipaddress.ip_network(part.strip(), strict=False))
+                if "/" in part
+                else str(ipaddress.ip_address(part.strip()))
+            )
         except ValueError:
             continue
     return out
@@ -47,7 +51,9 @@ class Settings:
     #: failed logins within ``login_window_s`` before a lockout: per account (any address),
     #: per address (any account) and per known device (the user's own laptop, proven by its key)
     login_attempts: int = field(default_factory=lambda: _int("ACCOUNTDESK_LOGIN_ATTEMPTS", 10))
-    login_address_attempts: int = field(default_factory=lambda: _int("ACCOUNTDESK_LOGIN_ADDRESS_ATTEMPTS", 30))
+    login_address_attempts: int = field(
+        default_factory=lambda: _int("ACCOUNTDESK_LOGIN_ADDRESS_ATTEMPTS", 30)
+    )
     login_device_attempts: int = field(default_factory=lambda: _int("ACCOUNTDESK_LOGIN_DEVICE_ATTEMPTS", 5))
     login_window_s: int = field(default_factory=lambda: _int("ACCOUNTDESK_LOGIN_WINDOW_S", 900))
     #: the first lockout of a key lasts this long; each further one within a day twice as long (at most a day)
@@ -65,7 +71,9 @@ class Settings:
     #: publish /docs and /openapi.json
     docs: bool = field(default_factory=lambda: os.environ.get("ACCOUNTDESK_SERVER_DOCS", "1") != "0")
     #: HLCs further ahead of the server's clock than this are clamped (and logged)
-    max_clock_ahead_ms: int = field(default_factory=lambda: _int("ACCOUNTDESK_MAX_CLOCK_AHEAD_MS", 5 * 60 * 1000))
+    max_clock_ahead_ms: int = field(
+        default_factory=lambda: _int("ACCOUNTDESK_MAX_CLOCK_AHEAD_MS", 5 * 60 * 1000)
+    )
     #: tombstones older than this many days are purged (0 or less: never purge while serving)
     retention_days: float = field(default_factory=lambda: _float("ACCOUNTDESK_TOMBSTONE_RETENTION_DAYS", 90))
     #: how often a serving process checks whether the daily purge is due (seconds)
@@ -79,6 +87,12 @@ class Settings:
     #: folder they are kept in (default: beside a SQLite database, or per database under the
     #: server's data folder) and the size of the pieces devices send
     max_file_bytes: int = field(default_factory=lambda: _int("ACCOUNTDESK_MAX_FILE_MB", 50) * 1024 * 1024)
-    file_quota_bytes: int = field(default_factory=lambda: _int("ACCOUNTDESK_FILE_QUOTA_MB", 20 * 1024) * 1024 * 1024)
-    files_dir: str | None = field(default_factory=lambda: os.environ.get("ACCOUNTDESK_SERVER_FILES_DIR") or None)
-    file_piece_bytes: int = field(default_factory=lambda: min(max(_int("ACCOUNTDESK_FILE_PIECE_KB", 4096), 64), 8192) * 1024)
+    file_quota_bytes: int = field(
+        default_factory=lambda: _int("ACCOUNTDESK_FILE_QUOTA_MB", 20 * 1024) * 1024 * 1024
+    )
+    files_dir: str | None = field(
+        default_factory=lambda: os.environ.get("ACCOUNTDESK_SERVER_FILES_DIR") or None
+    )
+    file_piece_bytes: int = field(
+        default_factory=lambda: min(max(_int("ACCOUNTDESK_FILE_PIECE_KB", 4096), 64), 8192) * 1024
+    )

@@ -346,7 +346,30 @@ blobs = Table(
 )
 
 #: Free text columns are Text on both back ends.
-__all__ = ["metadata", "counter", "records", "scope", "former_scope", "users", "devices", "tokens",
-           "loss_seen", "login_failures", "login_locks", "token_families", "batches", "history", "audit", "purges",
-           "notify_channels", "notify_rules", "user_prefs", "notify_outbox", "notify_escalations", "notify_jobs",
-           "calendar_feeds", "blobs", "Text"]
+__all__ = [
+    "metadata",
+    "counter",
+    "records",
+    "scope",
+    "former_scope",
+    "users",
+    "devices",
+    "tokens",
+    "loss_seen",
+    "login_failures",
+    "login_locks",
+    "token_families",
+    "batches",
+    "history",
+    "audit",
+    "purges",
+    "notify_channels",
+    "notify_rules",
+    "user_prefs",
+    "notify_outbox",
+    "notify_escalations",
+    "notify_jobs",
+    "calendar_feeds",
+    "blobs",
+    "Text",
+]

@@ -46,8 +46,13 @@ def find_user(conn, ref: str, *, field: str = "user") -> dict[str, Any]:
             return found[0]
     named = [u for u in users if (u["display_name"] or "").lower() == ref.lower()]
     if len(named) > 1:
-        raise ServerError(400, "bad_request", _("“{name}” names several users: {candidates}. Give the login instead.").format(
-            name=ref, candidates=", ".join(f"{u['display_name']} ({u['username']})" for u in named)))
+        raise ServerError(
+            400,
+            "bad_request",
+            _("“{name}” names several users: {candidates}. Give the login instead.").format(
+                name=ref, candidates=", ".join(f"{u['display_name']} ({u['username']})" for u in named)
+            ),
+        )
     if not named:
         raise ServerError(404, "not_found", _("No user {name}.").format(name=ref))
     return named[0]
@@ -63,14 +68,21 @@ def _current(writer: Writer, rec: dict[str, Any]) -> dict[str, Any]:
 def _successor(conn, ref: str) -> dict[str, Any]:
     user = find_user(conn, ref, field="to")
     if not user["active"]:
-        raise ServerError(400, "bad_request", _("The user {name} has been deactivated.").format(name=user["username"]))
+        raise ServerError(
+            400, "bad_request", _("The user {name} has been deactivated.").format(name=user["username"])
+        )
     if user["role"] not in OWNER_ROLES:
-        raise ServerError(400, "bad_request", _("{user} is field staff and cannot own clients.").format(user=user["username"]))
+        raise ServerError(
+            400,
+            "bad_request",
+            _("{user} is field staff and cannot own clients.").format(user=user["username"]),
+        )
     return user
 
 
-def move_open_work(writer: Writer, conn, client_id: str, from_user: str | None, to_user: str,
-                   fallback: str | None = None) -> list[dict[str, Any]]:
+def move_open_work(
+    writer: Writer, conn, client_id: str, from_user: str | None, to_user: str, fallback: str | None = None
+) -> list[dict[str, Any]]:
     """The server twin of :func:`accountdesk.services.handover.move_open_work`."""
     if not from_user or from_user == to_user:
         return []
@@ -87,14 +99,35 @@ def move_open_work(writer: Writer, conn, client_id: str, from_user: str | None, 
             target = fallback if fallback and fallback not in involved else None
         if target is not None:
             writer.server_update(rec, {name: target})
-        out.append({"entity": rec["entity"], "row_id": rec["id"], "field": name, "from_user_id": from_user,
-                    "to_user_id": target, "moved": target is not None,
-                    "title": str(data.get("subject") or data.get("purpose") or data.get("action") or data.get("title") or "")})
+        out.append(
+            {
+                "entity": rec["entity"],
+                "row_id": rec["id"],
+                "field": name,
+                "from_user_id": from_user,
+                "to_user_id": target,
+                "moved": target is not None,
+                "title": str(
+                    data.get("subject")
+                    or data.get("purpose")
+                    or data.get("action")
+                    or data.get("title")
+                    or ""
+                ),
+            }
+        )
     return out
 
 
-def hand_over(writer: Writer, conn, client: dict[str, Any], target_id: str, reason: str | None, by: Identity,
-              today: dt.date) -> dict[str, Any]:
+def hand_over(
+    writer: Writer,
+    conn,
+    client: dict[str, Any],
+    target_id: str,
+    reason: str | None,
+    by: Identity,
+    today: dt.date,
+) -> dict[str, Any]:
     """One client's handover inside a server write: handover + checklist, ownership history,
     new owner (the backup cleared when it was the successor), open work moved."""
     client = writer.get(client["id"], lock=True) or client
@@ -107,29 +140,83 @@ def hand_over(writer: Writer, conn, client: dict[str, Any], target_id: str, reas
     checklist = build_checklist(rows, today.isoformat())
     now = repo.utcnow()
     by_id = by.user_id or None
-    handover = writer.server_create("handover", {
-        "from_user_id": old_owner, "to_user_id": target_id, "by_user_id": by_id, "at": now,
-        "reason": reason, "checklist": checklist, "notes": None, "status": "open"}, client_id=client["id"])
+    handover = writer.server_create(
+        "handover",
+        {
+            "from_user_id": old_owner,
+            "to_user_id": target_id,
+            "by_user_id": by_id,
+            "at": now,
+            "reason": reason,
+            "checklist": checklist,
+            "notes": None,
+            "status": "open",
+        },
+        client_id=client["id"],
+    )
     changes: dict[str, Any] = {"owner_id": target_id}
-    writer.server_create("ownership_change", {
-        "kind": "owner", "from_user_id": old_owner, "to_user_id": target_id, "by_user_id": by_id,
-        "at": now, "reason": reason, "handover_id": handover["id"]}, client_id=client["id"])
+    writer.server_create(
+        "ownership_change",
+        {
+            "kind": "owner",
+            "from_user_id": old_owner,
+            "to_user_id": target_id,
+            "by_user_id": by_id,
+            "at": now,
+            "reason": reason,
+            "handover_id": handover["id"],
+        },
+        client_id=client["id"],
+    )
     new_backup = old_backup
     if old_backup == target_id:
         new_backup = None
         changes["backup_owner_id"] = None
-        writer.server_create("ownership_change", {
-            "kind": "backup", "from_user_id": old_backup, "to_user_id": None, "by_user_id": by_id,
-            "at": now, "reason": reason, "handover_id": handover["id"]}, client_id=client["id"])
+        writer.server_create(
+            "ownership_change",
+            {
+                "kind": "backup",
+                "from_user_id": old_backup,
+                "to_user_id": None,
+                "by_user_id": by_id,
+                "at": now,
+                "reason": reason,
+                "handover_id": handover["id"],
+            },
+            client_id=client["id"],
+        )
     writer.server_update(client, changes)
     moves = move_open_work(writer, conn, client["id"], old_owner, target_id, new_backup)
-    repo.audit(conn, "handover", user_id=by_id, client_id=client["id"], from_user=old_owner, to_user=target_id, reason=reason)
-    return {"client_id": client["id"], "client": data.get("name"), "from_user_id": old_owner, "to_user_id": target_id,
-            "backup_owner_id": new_backup, "handover_id": handover["id"], "checklist": checklist, "moves": moves}
+    repo.audit(
+        conn,
+        "handover",
+        user_id=by_id,
+        client_id=client["id"],
+        from_user=old_owner,
+        to_user=target_id,
+        reason=reason,
+    )
+    return {
+        "client_id": client["id"],
+        "client": data.get("name"),
+        "from_user_id": old_owner,
+        "to_user_id": target_id,
+        "backup_owner_id": new_backup,
+        "handover_id": handover["id"],
+        "checklist": checklist,
+        "moves": moves,
+    }
 
 
-def assign_client(db: Database, client_ref: str, to_user: str, reason: str | None, *, by: Identity = SYSTEM,
-                  today: dt.date | None = None) -> dict[str, Any]:
+def assign_client(
+    db: Database,
+    client_ref: str,
+    to_user: str,
+    reason: str | None,
+    *,
+    by: Identity = SYSTEM,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
     """``client assign``: one client to a new owner."""
     with db.write() as conn:
         writer = Writer(conn, by, Settings())
@@ -137,15 +224,27 @@ def assign_client(db: Database, client_ref: str, to_user: str, reason: str | Non
         if not found:
             raise ServerError(404, "not_found", _("No client {client}.").format(client=client_ref))
         if len(found) > 1:
-            raise ServerError(400, "bad_request", _("More than one client is called {client}; use its id.").format(client=client_ref))
+            raise ServerError(
+                400,
+                "bad_request",
+                _("More than one client is called {client}; use its id.").format(client=client_ref),
+            )
         target = _successor(conn, to_user)
         result = hand_over(writer, conn, found[0], target["id"], reason, by, today or dt.date.today())
         writer.finish()
     return result
 
 
-def hand_over_user(db: Database, leaver_ref: str, to_user: str, reason: str | None, *, deactivate: bool = False,
-                   by: Identity = SYSTEM, today: dt.date | None = None) -> dict[str, Any]:
+def hand_over_user(
+    db: Database,
+    leaver_ref: str,
+    to_user: str,
+    reason: str | None,
+    *,
+    deactivate: bool = False,
+    by: Identity = SYSTEM,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
     """``user handover``: every client ``leaver`` owns, backs up or serves on goes to ``to_user``
     with its open work, in one transaction; then, optionally, the leaver is deactivated."""
     today = today or dt.date.today()
@@ -154,53 +253,124 @@ def hand_over_user(db: Database, leaver_ref: str, to_user: str, reason: str | No
         leaver = find_user(conn, leaver_ref, field="leaver")
         target = _successor(conn, to_user)
         if target["id"] == leaver["id"]:
-            raise ServerError(400, "bad_request", _("{user} is the one leaving; choose someone else.").format(user=target["username"]))
+            raise ServerError(
+                400,
+                "bad_request",
+                _("{user} is the one leaving; choose someone else.").format(user=target["username"]),
+            )
         uid, new, by_id = leaver["id"], target["id"], by.user_id or None
         clients = sorted(repo.live_clients(conn), key=lambda c: str(c["data"].get("name")))
-        team = {r["client_id"]: r for r in repo.team_rows(conn, [c["id"] for c in clients]) if r["data"].get("user_id") == uid}
-        out: dict[str, Any] = {"leaver_id": uid, "to_user_id": new, "handovers": [], "backups": [], "teams": [],
-                               "other_moves": [], "deactivated": False, "devices_revoked": 0}
+        team = {
+            r["client_id"]: r
+            for r in repo.team_rows(conn, [c["id"] for c in clients])
+            if r["data"].get("user_id") == uid
+        }
+        out: dict[str, Any] = {
+            "leaver_id": uid,
+            "to_user_id": new,
+            "handovers": [],
+            "backups": [],
+            "teams": [],
+            "other_moves": [],
+            "deactivated": False,
+            "devices_revoked": 0,
+        }
         for c in clients:
             data = c["data"]
             if data.get("owner_id") == uid:
                 out["handovers"].append(hand_over(writer, conn, c, new, reason, by, today))
             elif data.get("backup_owner_id") == uid:
                 backup = None if data.get("owner_id") == new else new
-                writer.server_create("ownership_change", {
-                    "kind": "backup", "from_user_id": uid, "to_user_id": backup, "by_user_id": by_id, "at": repo.utcnow(),
-                    "reason": reason}, client_id=c["id"])
+                writer.server_create(
+                    "ownership_change",
+                    {
+                        "kind": "backup",
+                        "from_user_id": uid,
+                        "to_user_id": backup,
+                        "by_user_id": by_id,
+                        "at": repo.utcnow(),
+                        "reason": reason,
+                    },
+                    client_id=c["id"],
+                )
                 writer.server_update(c, {"backup_owner_id": backup})
-                out["backups"].append({"client_id": c["id"], "client": data.get("name"), "to_user_id": backup,
-                                       "moves": move_open_work(writer, conn, c["id"], uid, new, data.get("owner_id"))})
+                out["backups"].append(
+                    {
+                        "client_id": c["id"],
+                        "client": data.get("name"),
+                        "to_user_id": backup,
+                        "moves": move_open_work(writer, conn, c["id"], uid, new, data.get("owner_id")),
+                    }
+                )
             if c["id"] in team:
                 member = writer.get(team[c["id"]]["id"], lock=True) or team[c["id"]]
                 writer.server_update(member, {"deleted_at": repo.utcnow()})
                 current = _current(writer, c)
-                holds = new in (current["data"].get("owner_id"), current["data"].get("backup_owner_id")) or any(
-                    r["data"].get("user_id") == new for r in repo.team_rows(conn, [c["id"]]))
+                holds = new in (
+                    current["data"].get("owner_id"),
+                    current["data"].get("backup_owner_id"),
+                ) or any(r["data"].get("user_id") == new for r in repo.team_rows(conn, [c["id"]]))
                 if not holds:
-                    writer.server_create("client_team_member", {"user_id": new, "role": member["data"].get("role")},
-                                         client_id=c["id"])
-                out["teams"].append({"client_id": c["id"], "client": data.get("name"), "to_user_id": None if holds else new,
-                                     "moves": move_open_work(writer, conn, c["id"], uid, new, current["data"].get("owner_id"))})
+                    writer.server_create(
+                        "client_team_member",
+                        {"user_id": new, "role": member["data"].get("role")},
+                        client_id=c["id"],
+                    )
+                out["teams"].append(
+                    {
+                        "client_id": c["id"],
+                        "client": data.get("name"),
+                        "to_user_id": None if holds else new,
+                        "moves": move_open_work(
+                            writer, conn, c["id"], uid, new, current["data"].get("owner_id")
+                        ),
+                    }
+                )
             elif data.get("owner_id") not in (uid, None) and data.get("backup_owner_id") != uid:
                 owner = data.get("owner_id")
-                out["other_moves"] += move_open_work(writer, conn, c["id"], uid, owner, data.get("backup_owner_id"))
-        repo.audit(conn, "user_handover", user_id=by_id, leaver=leaver["username"], to_user=target["username"],
-                   clients=len(out["handovers"]), reason=reason)
+                out["other_moves"] += move_open_work(
+                    writer, conn, c["id"], uid, owner, data.get("backup_owner_id")
+                )
+        repo.audit(
+            conn,
+            "user_handover",
+            user_id=by_id,
+            leaver=leaver["username"],
+            to_user=target["username"],
+            clients=len(out["handovers"]),
+            reason=reason,
+        )
         # the leaver's laptops and when each last synced: edits made on one since then are lost when
         # it wipes itself (let it sync once before deactivating, and its edits arrive as conflicts)
-        out["devices"] = [{"id": d["id"], "name": d["name"], "last_seen": encode_value(d["last_seen"])}
-                          for d in repo.list_devices(conn) if d["username"] == leaver["username"] and d["revoked_at"] is None]
+        out["devices"] = [
+            {"id": d["id"], "name": d["name"], "last_seen": encode_value(d["last_seen"])}
+            for d in repo.list_devices(conn)
+            if d["username"] == leaver["username"] and d["revoked_at"] is None
+        ]
         if deactivate:
             repo.set_user_active(conn, uid, False)
             out["devices_revoked"] = repo.revoke_devices(conn, user_id=uid)
             rec = repo.get_record(conn, uid)
             if rec is not None:
                 writer.server_update(rec, {"active": False})
-            repo.audit(conn, "user_deactivate", user_id=by_id, username=leaver["username"], devices=out["devices_revoked"])
+            repo.audit(
+                conn,
+                "user_deactivate",
+                user_id=by_id,
+                username=leaver["username"],
+                devices=out["devices_revoked"],
+            )
             out["deactivated"] = True
         writer.finish()
-    out["unmoved"] = [m for group in (*(h["moves"] for h in out["handovers"]), *(b["moves"] for b in out["backups"]),
-                                      *(t["moves"] for t in out["teams"]), out["other_moves"]) for m in group if not m["moved"]]
+    out["unmoved"] = [
+        m
+        for group in (
+            *(h["moves"] for h in out["handovers"]),
+            *(b["moves"] for b in out["backups"]),
+            *(t["moves"] for t in out["teams"]),
+            out["other_moves"],
+        )
+        for m in group
+        if not m["moved"]
+    ]
     return out

@@ -107,8 +107,17 @@ class Column:
 
     __slots__ = ("name", "kind", "max_len", "nullable", "default", "spec")
 
-    def __init__(self, name: str, kind: str, max_len: int | None, nullable: bool, default: Any, spec: FieldSpec | None):
-        self.name, self.kind, self.max_len, self.nullable, self.default, self.spec = name, kind, max_len, nullable, default, spec
+    def __init__(
+        self, name: str, kind: str, max_len: int | None, nullable: bool, default: Any, spec: FieldSpec | None
+    ):
+        self.name, self.kind, self.max_len, self.nullable, self.default, self.spec = (
+            name,
+            kind,
+            max_len,
+            nullable,
+            default,
+            spec,
+        )
 
 
 _NO_DEFAULT = object()
@@ -307,27 +316,46 @@ def fast_checks(model: type[SyncMixin]) -> dict[str, Any]:
         def slow(value: Any, col: Column = col) -> Any:
             return check_value(col, value)
 
-        if kind == "str" and (spec is None or spec.kind in ("str", "text", "phone", "mobile", "email", "uscc")) \
-                and not (spec is not None and spec.required) and not name.endswith("_id") and name not in _ID_FIELDS:
+        if (
+            kind == "str"
+            and (spec is None or spec.kind in ("str", "text", "phone", "mobile", "email", "uscc"))
+            and not (spec is not None and spec.required)
+            and not name.endswith("_id")
+            and name not in _ID_FIELDS
+        ):
+
             def check(value: Any, limit: int = col.max_len or TEXT_MAX, slow=slow) -> Any:
                 if type(value) is str and len(value) <= limit and _BAD_TEXT.search(value) is None:
                     return value
                 return slow(value)
-        elif kind == "str" and (col.max_len or TEXT_MAX) >= 36 and not (spec is not None and spec.required) and (
+        elif (
+            kind == "str"
+            and (col.max_len or TEXT_MAX) >= 36
+            and not (spec is not None and spec.required)
+            and (
                 (spec is not None and spec.kind in ("user", "ref"))
-                or (spec is None and (name.endswith("_id") or name in _ID_FIELDS))):
+                or (spec is None and (name.endswith("_id") or name in _ID_FIELDS))
+            )
+        ):
+
             def check(value: Any, slow=slow) -> Any:  # an id's characters are all storable text
                 return value if type(value) is str and ID_RE.fullmatch(value) else slow(value)
         elif kind == "str" and spec is not None and spec.kind == "enum" and spec.enum is not None:
-            def check(value: Any, allowed: frozenset = frozenset(spec.enum._value2member_map_), slow=slow) -> Any:
+
+            def check(
+                value: Any, allowed: frozenset = frozenset(spec.enum._value2member_map_), slow=slow
+            ) -> Any:
                 return value if type(value) is str and value in allowed else slow(value)
         elif kind == "bool":
+
             def check(value: Any, slow=slow) -> Any:
                 return value if type(value) is bool else slow(value)
         elif kind == "int" and (spec is None or (spec.minimum is None and spec.maximum is None)):
+
             def check(value: Any, slow=slow) -> Any:
                 return value if type(value) is int and -p.MAX_INT <= value <= p.MAX_INT else slow(value)
         elif kind == "datetime":
+
             def check(value: Any, slow=slow) -> Any:
                 m = _ISO_UTC.fullmatch(value) if type(value) is str else None
                 if m is not None and MIN_DATE.year <= int(m[1]) <= MAX_DATE.year:
@@ -338,6 +366,7 @@ def fast_checks(model: type[SyncMixin]) -> dict[str, Any]:
                         pass
                 return slow(value)
         elif kind == "date":
+
             def check(value: Any, slow=slow) -> Any:
                 m = _ISO_DATE.fullmatch(value) if type(value) is str else None
                 if m is not None and MIN_DATE.year <= int(m[1]) <= MAX_DATE.year:

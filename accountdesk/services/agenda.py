@@ -71,7 +71,12 @@ KINDS: dict[str, str] = {
     "conflict": N_("Conflict to review"),
     "task": N_("Task"),
 }
-SEVERITY_RANK = {Severity.CRITICAL.value: 0, Severity.HIGH.value: 1, Severity.MEDIUM.value: 2, Severity.LOW.value: 3}
+SEVERITY_RANK = {
+    Severity.CRITICAL.value: 0,
+    Severity.HIGH.value: 1,
+    Severity.MEDIUM.value: 2,
+    Severity.LOW.value: 3,
+}
 MAX_DAYS = 366
 
 #: The sections of the Today triage, most urgent first.
@@ -83,8 +88,15 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 )
 #: How much each kind weighs in an item's severity (a complaint's deadline is a promise to the client).
 KIND_WEIGHT = {
-    "complaint": 3, "visit_planned": 1, "equipment_calibration": 1, "contract_renewal": 1, "task": 1,
-    "conflict": 1, "visit_due": 0, "equipment_service": 0, "improvement_item": 0,
+    "complaint": 3,
+    "visit_planned": 1,
+    "equipment_calibration": 1,
+    "contract_renewal": 1,
+    "task": 1,
+    "conflict": 1,
+    "visit_due": 0,
+    "equipment_service": 0,
+    "improvement_item": 0,
 }
 TIER_WEIGHT = {"strategic": 2, "key": 1}
 FEEDBACK_WEIGHT = {Severity.CRITICAL.value: 2, Severity.HIGH.value: 1, Severity.LOW.value: -1}
@@ -92,8 +104,15 @@ FEEDBACK_WEIGHT = {Severity.CRITICAL.value: 2, Severity.HIGH.value: 1, Severity.
 URGENT_HOURS = 48
 
 
-def severity_of(kind: str, tier: str | None, *, overdue: bool, days_overdue: int, due_today: bool = False,
-                feedback_severity: str | None = None) -> str:
+def severity_of(
+    kind: str,
+    tier: str | None,
+    *,
+    overdue: bool,
+    days_overdue: int,
+    due_today: bool = False,
+    feedback_severity: str | None = None,
+) -> str:
     """Severity from the kind, the client's tier and the lateness. Routine work stops growing
     after a month late (a survey 283 days late is not more urgent than one 40 days late), a
     missed complaint deadline weighs most."""
@@ -137,7 +156,11 @@ def triage_key(item: AgendaItem, section: str):
     """The order within a section: most severe first; then the earliest deadline (urgent, today),
     the longest overdue (overdue) or the soonest (later this week)."""
     rank = SEVERITY_RANK.get(item.severity, 9)
-    when = item.due_at.timestamp() if item.due_at is not None else dt.datetime.combine(item.due, dt.time(23, 59)).timestamp()
+    when = (
+        item.due_at.timestamp()
+        if item.due_at is not None
+        else dt.datetime.combine(item.due, dt.time(23, 59)).timestamp()
+    )
     if section == "overdue":
         return (rank, -item.days_overdue, item.client_name, item.title)
     return (rank, when, item.client_name, item.title)
@@ -197,16 +220,26 @@ def _quick_clients(now: dt.datetime, today: dt.date, horizon: dt.date):
     horizon, or an open task due by then."""
     end = _day_start(horizon + dt.timedelta(days=1))
     return union(
-        select(Feedback.client_id).where(Feedback.deleted_at.is_(None), Feedback.due_at.is_not(None),
-                                         Feedback.status.in_(sorted(OPEN_STATUSES))),
-        select(Visit.client_id).where(Visit.status == VisitStatus.PLANNED.value, Visit.planned_start >= _day_start(today),
-                                      Visit.planned_start < end, Visit.deleted_at.is_(None)),
-        select(Task.client_id).where(Task.status == TaskStatus.OPEN.value, Task.due_on <= horizon,
-                                     Task.deleted_at.is_(None)),
+        select(Feedback.client_id).where(
+            Feedback.deleted_at.is_(None),
+            Feedback.due_at.is_not(None),
+            Feedback.status.in_(sorted(OPEN_STATUSES)),
+        ),
+        select(Visit.client_id).where(
+            Visit.status == VisitStatus.PLANNED.value,
+            Visit.planned_start >= _day_start(today),
+            Visit.planned_start < end,
+            Visit.deleted_at.is_(None),
+        ),
+        select(Task.client_id).where(
+            Task.status == TaskStatus.OPEN.value, Task.due_on <= horizon, Task.deleted_at.is_(None)
+        ),
     )
 
 
-def _clients(ctx: AppContext, session: Session, user_ids: list[str] | None, *, assigned: bool = False, restrict=None):
+def _clients(
+    ctx: AppContext, session: Session, user_ids: list[str] | None, *, assigned: bool = False, restrict=None
+):
     """Live clients in scope (and, with ``user_ids``, those these users own, back up or serve, and
     with ``assigned`` those where one of them is assigned an open item), excluding lost ones:
     ``(Names, a SELECT of their ids)``."""
@@ -254,8 +287,14 @@ SCOPES = ("mine", "team", "all")
 QUICK_KINDS = frozenset({"complaint", "visit_planned", "task"})
 
 
-def agenda(ctx: AppContext, *, days: int = 7, user_id: str | None = None, scope: str = "all",
-           only: frozenset[str] | None = None) -> list[AgendaItem]:
+def agenda(
+    ctx: AppContext,
+    *,
+    days: int = 7,
+    user_id: str | None = None,
+    scope: str = "all",
+    only: frozenset[str] | None = None,
+) -> list[AgendaItem]:
     """Overdue items and items due within ``days`` days, for the acting user's clients (or for
     the clients of ``user_id``). ``scope`` narrows them to the clients of the acting user
     (``mine``) or of their team (``team``), with the items assigned to them on other clients."""
@@ -284,12 +323,21 @@ def agenda(ctx: AppContext, *, days: int = 7, user_id: str | None = None, scope:
         names, ids = _clients(ctx, session, people, assigned=scope != "all", restrict=restrict)
         if not names:
             return []
+
         def wanted(*kinds: str) -> bool:
             return only is None or bool(only & set(kinds))
 
         if wanted("visit_due", "visit_planned"):
-            items += _visit_items(session, names, ids, now, today, horizon, due=wanted("visit_due"),
-                                  since=_day_start(today) if quick else None)
+            items += _visit_items(
+                session,
+                names,
+                ids,
+                now,
+                today,
+                horizon,
+                due=wanted("visit_due"),
+                since=_day_start(today) if quick else None,
+            )
         if wanted("complaint"):
             items += _complaint_items(session, names, ids, now, today, full_horizon)
         if wanted("equipment_service", "equipment_calibration"):
@@ -307,20 +355,36 @@ def agenda(ctx: AppContext, *, days: int = 7, user_id: str | None = None, scope:
     if people is not None and scope != "all":
         own = names.own
         items = [i for i in items if i.client_id in own or i.client_id is None or i.assignee_id in people]
-    items.sort(key=lambda i: (not i.overdue, -i.days_overdue, i.due, SEVERITY_RANK.get(i.severity, 9), i.client_name, i.title))
+    items.sort(
+        key=lambda i: (
+            not i.overdue,
+            -i.days_overdue,
+            i.due,
+            SEVERITY_RANK.get(i.severity, 9),
+            i.client_name,
+            i.title,
+        )
+    )
     return items
 
 
 def _assigned_clients(people: list[str]):
     """A SELECT of the clients where one of ``people`` is assigned an open item."""
     parts = [
-        select(Visit.client_id).where(Visit.owner_id.in_(people), Visit.status == VisitStatus.PLANNED.value,
-                                      Visit.deleted_at.is_(None)),
-        select(VisitPlan.client_id).where(VisitPlan.owner_id.in_(people), VisitPlan.deleted_at.is_(None),
-                                          VisitPlan.active.is_(True)),
-        select(Feedback.client_id).where(Feedback.handler_id.in_(people), Feedback.deleted_at.is_(None),
-                                         Feedback.status.in_(sorted(OPEN_STATUSES))),
-        select(ImprovementItem.client_id).where(ImprovementItem.owner_id.in_(people), ImprovementItem.deleted_at.is_(None)),
+        select(Visit.client_id).where(
+            Visit.owner_id.in_(people), Visit.status == VisitStatus.PLANNED.value, Visit.deleted_at.is_(None)
+        ),
+        select(VisitPlan.client_id).where(
+            VisitPlan.owner_id.in_(people), VisitPlan.deleted_at.is_(None), VisitPlan.active.is_(True)
+        ),
+        select(Feedback.client_id).where(
+            Feedback.handler_id.in_(people),
+            Feedback.deleted_at.is_(None),
+            Feedback.status.in_(sorted(OPEN_STATUSES)),
+        ),
+        select(ImprovementItem.client_id).where(
+            ImprovementItem.owner_id.in_(people), ImprovementItem.deleted_at.is_(None)
+        ),
         *_extra_assigned(people),
     ]
     return union(*parts)
@@ -328,8 +392,11 @@ def _assigned_clients(people: list[str]):
 
 def _extra_assigned(people: list[str]) -> list:
     """SELECTs of client ids where ``people`` own an open task."""
-    return [select(Task.client_id).where(Task.owner_id.in_(people), Task.deleted_at.is_(None),
-                                         Task.status == TaskStatus.OPEN.value)]
+    return [
+        select(Task.client_id).where(
+            Task.owner_id.in_(people), Task.deleted_at.is_(None), Task.status == TaskStatus.OPEN.value
+        )
+    ]
 
 
 def _extra_items(ctx, session, names, ids, now, today, horizon) -> list[AgendaItem]:
@@ -347,8 +414,19 @@ def _task_items(session, names, ids, today, horizon) -> list[AgendaItem]:
             Task.due_on <= horizon,
         )
     ):
-        out.append(_item("task", t.due_on, t.client_id, names, "task", t.id, _first_line(t.title), today,
-                         assignee_id=t.owner_id))
+        out.append(
+            _item(
+                "task",
+                t.due_on,
+                t.client_id,
+                names,
+                "task",
+                t.id,
+                _first_line(t.title),
+                today,
+                assignee_id=t.owner_id,
+            )
+        )
     return out
 
 
@@ -356,8 +434,23 @@ def _in_clients(col, ids):
     return col.in_(ids)
 
 
-def _item(kind, due, client_id, names, entity, row_id, title, today, severity=None, overdue=None, *, due_at=None,
-          assignee_id=None, feedback_severity=None, status=None) -> AgendaItem:
+def _item(
+    kind,
+    due,
+    client_id,
+    names,
+    entity,
+    row_id,
+    title,
+    today,
+    severity=None,
+    overdue=None,
+    *,
+    due_at=None,
+    assignee_id=None,
+    feedback_severity=None,
+    status=None,
+) -> AgendaItem:
     is_overdue = due < today if overdue is None else overdue
     late = (today - due).days if is_overdue else 0
     tier, owner = names.info.get(client_id, (None, None)) if isinstance(names, Names) else (None, None)
@@ -371,8 +464,15 @@ def _item(kind, due, client_id, names, entity, row_id, title, today, severity=No
         title=title,
         overdue=is_overdue,
         days_overdue=max(late, 0),
-        severity=severity or severity_of(kind, tier, overdue=is_overdue, days_overdue=max(late, 0),
-                                         due_today=due == today, feedback_severity=feedback_severity),
+        severity=severity
+        or severity_of(
+            kind,
+            tier,
+            overdue=is_overdue,
+            days_overdue=max(late, 0),
+            due_today=due == today,
+            feedback_severity=feedback_severity,
+        ),
         due_at=due_at,
         tier=tier or "standard",
         assignee_id=assignee_id,
@@ -387,19 +487,47 @@ def _visit_title(kind: str, title: str | None) -> str:
     return label(VisitKind, kind)
 
 
-def _visit_items(session, names, ids, now, today, horizon, *, due: bool = True, since=None) -> list[AgendaItem]:
+def _visit_items(
+    session, names, ids, now, today, horizon, *, due: bool = True, since=None
+) -> list[AgendaItem]:
     out = []
-    due = [s for s in plan_statuses_in(session, list(names), today) if s.scheduled is None and s.due <= horizon] if due else []
-    owners = dict(session.execute(select(VisitPlan.id, VisitPlan.owner_id).where(
-        _in_clients(VisitPlan.client_id, ids), VisitPlan.deleted_at.is_(None))).all()) if due else {}
+    due = (
+        [s for s in plan_statuses_in(session, list(names), today) if s.scheduled is None and s.due <= horizon]
+        if due
+        else []
+    )
+    owners = (
+        dict(
+            session.execute(
+                select(VisitPlan.id, VisitPlan.owner_id).where(
+                    _in_clients(VisitPlan.client_id, ids), VisitPlan.deleted_at.is_(None)
+                )
+            ).all()
+        )
+        if due
+        else {}
+    )
     for s in due:
         every = _("every month") if s.every_months == 1 else _("every {n} months").format(n=s.every_months)
         title = _("{visit} ({every})").format(visit=_visit_title(s.kind, s.title), every=every)
-        out.append(_item("visit_due", s.due, s.client_id, names, "visit_plan", s.plan_id, title, today,
-                         assignee_id=owners.get(s.plan_id)))
+        out.append(
+            _item(
+                "visit_due",
+                s.due,
+                s.client_id,
+                names,
+                "visit_plan",
+                s.plan_id,
+                title,
+                today,
+                assignee_id=owners.get(s.plan_id),
+            )
+        )
     horizon_end = dt.datetime.combine(horizon + dt.timedelta(days=1), dt.time()).astimezone()
     for v in session.execute(
-        select(Visit.id, Visit.client_id, Visit.kind, Visit.planned_start, Visit.purpose, Visit.owner_id).where(
+        select(
+            Visit.id, Visit.client_id, Visit.kind, Visit.planned_start, Visit.purpose, Visit.owner_id
+        ).where(
             _in_clients(Visit.client_id, ids),
             Visit.deleted_at.is_(None),
             Visit.status == VisitStatus.PLANNED.value,
@@ -412,8 +540,21 @@ def _visit_items(session, names, ids, now, today, horizon, *, due: bool = True, 
         title = _visit_title(v.kind, None)
         if v.purpose:
             title = _("{visit}: {purpose}").format(visit=title, purpose=_first_line(v.purpose))
-        out.append(_item("visit_planned", due, v.client_id, names, "visit", v.id, title, today, overdue=overdue,
-                         due_at=v.planned_start, assignee_id=v.owner_id))
+        out.append(
+            _item(
+                "visit_planned",
+                due,
+                v.client_id,
+                names,
+                "visit",
+                v.id,
+                title,
+                today,
+                overdue=overdue,
+                due_at=v.planned_start,
+                assignee_id=v.owner_id,
+            )
+        )
     return out
 
 
@@ -439,9 +580,23 @@ def _complaint_items(session, names, ids, now, today, horizon) -> list[AgendaIte
         if due > horizon:
             continue
         overdue = due_at < now
-        out.append(_item("complaint", due, f.client_id, names, "feedback", f.id, f.subject, today, overdue=overdue,
-                         due_at=due_at, assignee_id=f.handler_id, feedback_severity=f.severity or Severity.MEDIUM.value,
-                         status=f.status))
+        out.append(
+            _item(
+                "complaint",
+                due,
+                f.client_id,
+                names,
+                "feedback",
+                f.id,
+                f.subject,
+                today,
+                overdue=overdue,
+                due_at=due_at,
+                assignee_id=f.handler_id,
+                feedback_severity=f.severity or Severity.MEDIUM.value,
+                status=f.status,
+            )
+        )
     return out
 
 
@@ -450,9 +605,12 @@ def _equipment_items(session, names, ids, today, horizon) -> list[AgendaItem]:
     # SQLite's month arithmetic runs past short months (01-31 + 1 month = 03-03): it only
     # narrows the rows, with a few days' slack; add_months decides.
     limit = (horizon + dt.timedelta(days=4)).isoformat()
-    service_due = func.date(Equipment.last_serviced_on, "+" + func.cast(Equipment.service_interval_months, String) + " months")
+    service_due = func.date(
+        Equipment.last_serviced_on, "+" + func.cast(Equipment.service_interval_months, String) + " months"
+    )
     calibration_due = func.date(
-        Equipment.last_calibrated_on, "+" + func.cast(Equipment.calibration_interval_months, String) + " months"
+        Equipment.last_calibrated_on,
+        "+" + func.cast(Equipment.calibration_interval_months, String) + " months",
     )
     for e in session.execute(
         select(
@@ -475,13 +633,33 @@ def _equipment_items(session, names, ids, today, horizon) -> list[AgendaItem]:
         if e.last_serviced_on and e.service_interval_months:
             due = add_months(e.last_serviced_on, e.service_interval_months)
             if due <= horizon:
-                out.append(_item("equipment_service", due, e.client_id, names, "equipment", e.id,
-                                 _("Service: {equipment}").format(equipment=what), today))
+                out.append(
+                    _item(
+                        "equipment_service",
+                        due,
+                        e.client_id,
+                        names,
+                        "equipment",
+                        e.id,
+                        _("Service: {equipment}").format(equipment=what),
+                        today,
+                    )
+                )
         if e.last_calibrated_on and e.calibration_interval_months:
             due = add_months(e.last_calibrated_on, e.calibration_interval_months)
             if due <= horizon:
-                out.append(_item("equipment_calibration", due, e.client_id, names, "equipment", e.id,
-                                 _("Calibration: {equipment}").format(equipment=what), today))
+                out.append(
+                    _item(
+                        "equipment_calibration",
+                        due,
+                        e.client_id,
+                        names,
+                        "equipment",
+                        e.id,
+                        _("Calibration: {equipment}").format(equipment=what),
+                        today,
+                    )
+                )
     return out
 
 
@@ -489,18 +667,27 @@ def _renewal_items(session, names, ids, today, horizon) -> list[AgendaItem]:
     out = []
     for cid, renewal in session.execute(
         select(Client.id, Client.contract_renewal_date).where(
-            _in_clients(Client.id, ids), Client.contract_renewal_date.is_not(None), Client.contract_renewal_date <= horizon
+            _in_clients(Client.id, ids),
+            Client.contract_renewal_date.is_not(None),
+            Client.contract_renewal_date <= horizon,
         )
     ):
-        out.append(_item("contract_renewal", renewal, cid, names, "client", cid, _("Contract renewal"), today))
+        out.append(
+            _item("contract_renewal", renewal, cid, names, "client", cid, _("Contract renewal"), today)
+        )
     return out
 
 
 def _improvement_items(session, names, ids, today, horizon) -> list[AgendaItem]:
     out = []
     for it in session.execute(
-        select(ImprovementItem.id, ImprovementItem.client_id, ImprovementItem.due_on, ImprovementItem.action,
-               ImprovementItem.owner_id).where(
+        select(
+            ImprovementItem.id,
+            ImprovementItem.client_id,
+            ImprovementItem.due_on,
+            ImprovementItem.action,
+            ImprovementItem.owner_id,
+        ).where(
             _in_clients(ImprovementItem.client_id, ids),
             ImprovementItem.deleted_at.is_(None),
             ImprovementItem.status.in_([ItemStatus.OPEN.value, ItemStatus.IN_PROGRESS.value]),
@@ -508,8 +695,19 @@ def _improvement_items(session, names, ids, today, horizon) -> list[AgendaItem]:
             ImprovementItem.due_on <= horizon,
         )
     ):
-        out.append(_item("improvement_item", it.due_on, it.client_id, names, "improvement_item", it.id,
-                         _first_line(it.action), today, assignee_id=it.owner_id))
+        out.append(
+            _item(
+                "improvement_item",
+                it.due_on,
+                it.client_id,
+                names,
+                "improvement_item",
+                it.id,
+                _first_line(it.action),
+                today,
+                assignee_id=it.owner_id,
+            )
+        )
     return out
 
 
@@ -524,9 +722,30 @@ def _conflict_items(session, names, ids, today) -> list[AgendaItem]:
     ):
         what = c.entity + (f".{c.field}" if c.field else "")
         title = _("Review a conflicting edit: {what}").format(what=what)
-        out.append(_item("conflict", local_date(c.created_at) or today, c.client_id, names, "conflict", c.id, title, today,
-                         severity=Severity.MEDIUM.value, overdue=False))
+        out.append(
+            _item(
+                "conflict",
+                local_date(c.created_at) or today,
+                c.client_id,
+                names,
+                "conflict",
+                c.id,
+                title,
+                today,
+                severity=Severity.MEDIUM.value,
+                overdue=False,
+            )
+        )
     return out
 
 
-__all__ = ["SECTIONS", "AgendaItem", "KINDS", "agenda", "effective_due", "section_of", "severity_of", "triage_key"]
+__all__ = [
+    "SECTIONS",
+    "AgendaItem",
+    "KINDS",
+    "agenda",
+    "effective_due",
+    "section_of",
+    "severity_of",
+    "triage_key",
+]

@@ -81,7 +81,10 @@ def _attachment_rules(rc: RuleContext) -> None:
         fixed = IMMUTABLE & rc.values.keys()
         if fixed:
             name = sorted(fixed)[0]
-            raise ValidationError(name, _("The file of an attachment cannot be changed; add the new file as another attachment."))
+            raise ValidationError(
+                name,
+                _("The file of an attachment cannot be changed; add the new file as another attachment."),
+            )
     parents = [k for k in ATTACHMENT_PARENTS if rc.current(k)]
     if len(parents) > 1:
         raise ValidationError(parents[1], _("An attachment belongs to one record at most."))
@@ -106,7 +109,9 @@ def parse_target(target: str | None) -> tuple[str, str] | None:
     kind, sep, row_id = target.partition(":")
     field = TARGETS.get(kind.strip().lower())
     if not sep or field is None or not row_id.strip():
-        raise ValidationError("to", _("Attach to visit:ID, feedback:ID, equipment:ID, commitment:ID or service:ID."))
+        raise ValidationError(
+            "to", _("Attach to visit:ID, feedback:ID, equipment:ID, commitment:ID or service:ID.")
+        )
     return field, row_id.strip()
 
 
@@ -121,13 +126,25 @@ def _default_kind(media_type: str, name: str) -> str:
 def _check_size(ctx: AppContext, size: int) -> None:
     limit = max_file_bytes(ctx)
     if size > limit:
-        raise FileTooLarge("file", _("The file is too large: {size} (the server accepts files of at most {limit}).").format(
-            size=human_size(size), limit=human_size(limit)))
+        raise FileTooLarge(
+            "file",
+            _("The file is too large: {size} (the server accepts files of at most {limit}).").format(
+                size=human_size(size), limit=human_size(limit)
+            ),
+        )
 
 
-def add_file(ctx: AppContext, client_id: str, path: Path | str, *, to: tuple[str, str] | None = None,
-             title: str | None = None, kind: str | None = None, confidential: bool = False,
-             file_name: str | None = None) -> str:
+def add_file(
+    ctx: AppContext,
+    client_id: str,
+    path: Path | str,
+    *,
+    to: tuple[str, str] | None = None,
+    title: str | None = None,
+    kind: str | None = None,
+    confidential: bool = False,
+    file_name: str | None = None,
+) -> str:
     """Attach a file to a client (or to one of its records, ``to=(field, id)``); returns the new
     attachment's id. The bytes are kept in the profile at once; identical files are kept once."""
     path = Path(path)
@@ -136,7 +153,9 @@ def add_file(ctx: AppContext, client_id: str, path: Path | str, *, to: tuple[str
     try:
         sha, size = blobs.hash_file(path)
     except OSError as exc:
-        raise ValidationError("file", _("The file cannot be read: {error}").format(error=exc.strerror or exc)) from exc
+        raise ValidationError(
+            "file", _("The file cannot be read: {error}").format(error=exc.strerror or exc)
+        ) from exc
     _check_size(ctx, size)
     name = F.plain_name(file_name or path.name)
     values = _values(name, sha, size, to=to, title=title, kind=kind, confidential=confidential)
@@ -149,15 +168,31 @@ def add_file(ctx: AppContext, client_id: str, path: Path | str, *, to: tuple[str
         return row.id
 
 
-def add_bytes(ctx: AppContext, client_id: str, data: bytes, file_name: str, *, to: tuple[str, str] | None = None,
-              title: str | None = None, kind: str | None = None, confidential: bool = False) -> str:
+def add_bytes(
+    ctx: AppContext,
+    client_id: str,
+    data: bytes,
+    file_name: str,
+    *,
+    to: tuple[str, str] | None = None,
+    title: str | None = None,
+    kind: str | None = None,
+    confidential: bool = False,
+) -> str:
     """Attach bytes held in memory (an image pasted from the clipboard)."""
     _check_size(ctx, len(data))
     import hashlib
 
     name = F.plain_name(file_name)
-    values = _values(name, hashlib.sha256(data).hexdigest(), len(data), to=to, title=title, kind=kind,
-                     confidential=confidential)
+    values = _values(
+        name,
+        hashlib.sha256(data).hexdigest(),
+        len(data),
+        to=to,
+        title=title,
+        kind=kind,
+        confidential=confidential,
+    )
     with ctx.write() as (session, writer):
         row = records.create_in(ctx, session, writer, "attachment", values, client_id=client_id)
         blobs.store_bytes(session, data)
@@ -180,7 +215,9 @@ def _values(name: str, sha: str, size: int, *, to, title, kind, confidential) ->
     if to is not None:
         field, row_id = to
         if field not in ATTACHMENT_PARENTS:
-            raise ValidationError("to", _("Attach to visit:ID, feedback:ID, equipment:ID, commitment:ID or service:ID."))
+            raise ValidationError(
+                "to", _("Attach to visit:ID, feedback:ID, equipment:ID, commitment:ID or service:ID.")
+            )
         values[field] = row_id
     return values
 
@@ -202,7 +239,11 @@ def delete_attachment(ctx: AppContext, attachment_id: str) -> bool:
         sha = row.sha256
         done = writer.delete(row)
         if sha:
-            still = session.scalar(select(Attachment.id).where(Attachment.sha256 == sha, Attachment.deleted_at.is_(None)).limit(1))
+            still = session.scalar(
+                select(Attachment.id)
+                .where(Attachment.sha256 == sha, Attachment.deleted_at.is_(None))
+                .limit(1)
+            )
             if still is None:
                 blobs.drop(session, sha)
         return done
@@ -239,7 +280,9 @@ def _describe_parents(session, rows: list[Attachment]) -> dict[str, dict[str, An
     return out
 
 
-def list_attachments(ctx: AppContext, client_id: str, *, parent: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+def list_attachments(
+    ctx: AppContext, client_id: str, *, parent: tuple[str, str] | None = None
+) -> list[dict[str, Any]]:
     """The client's attachments, newest first (only those of one record with ``parent=(field,
     id)``). Each has its values plus ``attached_to`` (None: the client itself) and ``available``
     (the bytes are on this laptop)."""
@@ -277,8 +320,12 @@ def _readable(ctx: AppContext, session, attachment_id: str) -> Attachment:
     if row.confidential and not ctx.actor.sees_confidential:
         raise PermissionDenied(_("This file is confidential."))
     if not row.sha256 or not blobs.is_complete(session, row.sha256):
-        raise NotAvailable(_("The file is not on this computer yet; it is fetched at the next sync "
-                             "(or switch “keep offline” on for this client)."))
+        raise NotAvailable(
+            _(
+                "The file is not on this computer yet; it is fetched at the next sync "
+                "(or switch “keep offline” on for this client)."
+            )
+        )
     return row
 
 
@@ -293,9 +340,13 @@ def export_attachment(ctx: AppContext, attachment_id: str, target: Path | str) -
         try:
             blobs.export(session, row.sha256, target)
         except blobs.BlobCorrupt as exc:
-            raise AccountDeskError(_("The stored file is damaged; it is fetched again at the next sync.")) from exc
+            raise AccountDeskError(
+                _("The stored file is damaged; it is fetched again at the next sync.")
+            ) from exc
         except OSError as exc:
-            raise AccountDeskError(_("The file cannot be written: {error}").format(error=exc.strerror or exc)) from exc
+            raise AccountDeskError(
+                _("The file cannot be written: {error}").format(error=exc.strerror or exc)
+            ) from exc
     return target
 
 
@@ -356,7 +407,9 @@ def counts_by_parent(ctx: AppContext, client_id: str) -> dict[str, int]:
     """How many attachments each record of the client has (record id -> count)."""
     out: dict[str, int] = {}
     with ctx.read() as session:
-        for r in session.scalars(select(Attachment).where(Attachment.client_id == client_id, Attachment.deleted_at.is_(None))):
+        for r in session.scalars(
+            select(Attachment).where(Attachment.client_id == client_id, Attachment.deleted_at.is_(None))
+        ):
             for field in ATTACHMENT_PARENTS:
                 pid = getattr(r, field)
                 if pid:
@@ -366,6 +419,7 @@ def counts_by_parent(ctx: AppContext, client_id: str) -> dict[str, int]:
 
 # -- keep offline -------------------------------------------------------------------------------
 
+
 def default_keep_offline(ctx: AppContext, session, client_id: str) -> bool:
     """A laptop keeps the files of the clients its user owns, backs up or serves."""
     client = session.get(Client, client_id)
@@ -374,9 +428,18 @@ def default_keep_offline(ctx: AppContext, session, client_id: str) -> bool:
     me = ctx.actor.id
     if me in (client.owner_id, client.backup_owner_id):
         return True
-    return session.scalar(select(ClientTeamMember.id).where(
-        ClientTeamMember.client_id == client_id, ClientTeamMember.user_id == me,
-        ClientTeamMember.deleted_at.is_(None)).limit(1)) is not None
+    return (
+        session.scalar(
+            select(ClientTeamMember.id)
+            .where(
+                ClientTeamMember.client_id == client_id,
+                ClientTeamMember.user_id == me,
+                ClientTeamMember.deleted_at.is_(None),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def keeps_offline(ctx: AppContext, client_id: str) -> bool:
@@ -401,14 +464,24 @@ def set_keep_offline(ctx: AppContext, client_id: str, keep: bool | None) -> int:
             choice.keep = keep
         session.flush()
         if not _kept(ctx, session, client_id):
-            shas = set(session.scalars(select(Attachment.sha256).where(
-                Attachment.client_id == client_id, Attachment.sha256.is_not(None))))
+            shas = set(
+                session.scalars(
+                    select(Attachment.sha256).where(
+                        Attachment.client_id == client_id, Attachment.sha256.is_not(None)
+                    )
+                )
+            )
             for sha in shas:
                 blob = blobs.get(session, sha)
                 if blob is None or not blob.uploaded:
                     continue  # not on the server yet: it stays until it is
-                others = session.scalars(select(Attachment.client_id).where(
-                    Attachment.sha256 == sha, Attachment.client_id != client_id, Attachment.deleted_at.is_(None))).all()
+                others = session.scalars(
+                    select(Attachment.client_id).where(
+                        Attachment.sha256 == sha,
+                        Attachment.client_id != client_id,
+                        Attachment.deleted_at.is_(None),
+                    )
+                ).all()
                 if any(_kept(ctx, session, c) for c in others):
                     continue
                 blobs.drop(session, sha)
@@ -455,13 +528,18 @@ def human_size(n: int | None) -> str:
     return f"{n} B"
 
 
-
 #: What a folder import takes: photos (a phone's DCIM folder copied over) and scans.
 IMPORT_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".pdf")
 
 
-def import_folder(ctx: AppContext, client_id: str, folder: Path | str, *, to: tuple[str, str] | None = None,
-                  kind: str | None = None) -> dict[str, Any]:
+def import_folder(
+    ctx: AppContext,
+    client_id: str,
+    folder: Path | str,
+    *,
+    to: tuple[str, str] | None = None,
+    kind: str | None = None,
+) -> dict[str, Any]:
     """Attach the photos and scans of a folder and its subfolders (a camera-free laptop takes a
     phone's photos this way). Files this client already has (same bytes) are skipped, and so are
     files over the size limit (listed). Returns ``{"added": [ids], "skipped": n, "refused": [(name, why)]}``."""
@@ -469,13 +547,23 @@ def import_folder(ctx: AppContext, client_id: str, folder: Path | str, *, to: tu
     if not folder.is_dir():
         raise ValidationError("folder", _("Not a folder: {path}").format(path=str(folder)))
     with ctx.read() as session:
-        have = set(session.scalars(select(Attachment.sha256).where(
-            Attachment.client_id == client_id, Attachment.deleted_at.is_(None), Attachment.sha256.is_not(None))))
+        have = set(
+            session.scalars(
+                select(Attachment.sha256).where(
+                    Attachment.client_id == client_id,
+                    Attachment.deleted_at.is_(None),
+                    Attachment.sha256.is_not(None),
+                )
+            )
+        )
     added: list[str] = []
     refused: list[tuple[str, str]] = []
     skipped = 0
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMPORT_SUFFIXES
-                       and not p.name.startswith(".")):
+    for path in sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in IMPORT_SUFFIXES and not p.name.startswith(".")
+    ):
         try:
             sha, _size = blobs.hash_file(path)
         except OSError as exc:
@@ -493,6 +581,7 @@ def import_folder(ctx: AppContext, client_id: str, folder: Path | str, *, to: tu
 
 
 # -- reports ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class AttachmentInfo:
@@ -519,8 +608,19 @@ def attachment_infos(session, rows: list[Attachment], uname) -> tuple[Attachment
     out = []
     for r in rows:
         to = parents.get(r.id)
-        out.append(AttachmentInfo(r.title or "", r.kind, r.file_name or "", r.size or 0, to["label"] if to else None,
-                                  r.created_at, uname(r.created_by), bool(r.confidential), r.sha256 or ""))
+        out.append(
+            AttachmentInfo(
+                r.title or "",
+                r.kind,
+                r.file_name or "",
+                r.size or 0,
+                to["label"] if to else None,
+                r.created_at,
+                uname(r.created_by),
+                bool(r.confidential),
+                r.sha256 or "",
+            )
+        )
     return tuple(out)
 
 

@@ -59,8 +59,15 @@ def _entity(list_name: str) -> tuple[str, tuple[str, ...]]:
         raise ValidationError("list", _("Unknown list: {name}").format(name=list_name)) from None
 
 
-def bulk_edit(ctx: AppContext, list_name: str, row_ids: Sequence[str], values: dict[str, Any] | None = None, *,
-              add_tags: Iterable[str] = (), remove_tags: Iterable[str] = ()) -> ChangeSet:
+def bulk_edit(
+    ctx: AppContext,
+    list_name: str,
+    row_ids: Sequence[str],
+    values: dict[str, Any] | None = None,
+    *,
+    add_tags: Iterable[str] = (),
+    remove_tags: Iterable[str] = (),
+) -> ChangeSet:
     """Set ``values`` (and, on clients, add or remove tags) on every row of ``row_ids``; all or
     none. Returns the change set (rows that did not change are left out of it)."""
     entity, allowed = _entity(list_name)
@@ -97,10 +104,16 @@ def bulk_edit(ctx: AppContext, list_name: str, row_ids: Sequence[str], values: d
                 done = records.update_in(ctx, session, writer, entity, row_id, wanted, parsed_already=True)
             except ValidationError as exc:
                 name = getattr(row, "name", None) or getattr(row, "subject", None) or row_id
-                raise ValidationError(exc.errors[0][0] if exc.errors else "rows", _("{row}: {problem}").format(
-                    row=name, problem=exc.errors[0][1] if exc.errors else str(exc))) from exc
+                raise ValidationError(
+                    exc.errors[0][0] if exc.errors else "rows",
+                    _("{row}: {problem}").format(
+                        row=name, problem=exc.errors[0][1] if exc.errors else str(exc)
+                    ),
+                ) from exc
             if done:
-                changes.append(RowChange(row_id, {k: before[k] for k in done}, {k: getattr(row, k) for k in done}))
+                changes.append(
+                    RowChange(row_id, {k: before[k] for k in done}, {k: getattr(row, k) for k in done})
+                )
     return ChangeSet(new_id(), entity, tuple(changes))
 
 
@@ -118,13 +131,17 @@ def undo(ctx: AppContext, change_set: ChangeSet) -> ChangeSet:
             if not back:
                 continue
             now = {k: getattr(row, k) for k in back}
-            done = records.update_in(ctx, session, writer, change_set.entity, change.row_id, back, parsed_already=True)
+            done = records.update_in(
+                ctx, session, writer, change_set.entity, change.row_id, back, parsed_already=True
+            )
             if done:
                 out.append(RowChange(change.row_id, {k: now[k] for k in done}, {k: back[k] for k in done}))
     return ChangeSet(new_id(), change_set.entity, tuple(out))
 
 
-def bulk_assign(ctx: AppContext, client_ids: Sequence[str], to_user: str, *, reason: str | None = None) -> list[dict[str, Any]]:
+def bulk_assign(
+    ctx: AppContext, client_ids: Sequence[str], to_user: str, *, reason: str | None = None
+) -> list[dict[str, Any]]:
     """Hand the clients to a new account manager through the handover workflow (supervisors)."""
     from .turnover import assign_clients
 

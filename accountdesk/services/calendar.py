@@ -81,8 +81,14 @@ def _check_range(start: dt.date, end: dt.date) -> None:
         raise ValidationError("end", _("Show at most {n} days at once.").format(n=MAX_DAYS))
 
 
-def entries_between(ctx: AppContext, start: dt.date, end: dt.date, *, kinds: Iterable[str] | None = None,
-                    person_id: str | None = None) -> list[CalendarEntry]:
+def entries_between(
+    ctx: AppContext,
+    start: dt.date,
+    end: dt.date,
+    *,
+    kinds: Iterable[str] | None = None,
+    person_id: str | None = None,
+) -> list[CalendarEntry]:
     """Entries of the given kinds (all when ``None``) on days in ``[start, end)`` across the
     clients the acting user serves; with ``person_id``, only those for that person. Sorted by day,
     all-day entries first, then by time."""
@@ -107,69 +113,153 @@ def entries_between(ctx: AppContext, start: dt.date, end: dt.date, *, kinds: Ite
 
         def make(kind, entity, row_id, client_id, title, day, person=None, **extra) -> CalendarEntry:
             name, owner = clients.get(client_id, ("", None))
-            return CalendarEntry(kind, entity, row_id, client_id, name, title, day, person_id=person or owner, **extra)
+            return CalendarEntry(
+                kind, entity, row_id, client_id, name, title, day, person_id=person or owner, **extra
+            )
 
         if "visit" in wanted:
             lo = dt.datetime.combine(start, dt.time()).astimezone()
             hi = dt.datetime.combine(end, dt.time()).astimezone()
             for v in session.scalars(
-                select(Visit).where(Visit.client_id.in_(ids), Visit.deleted_at.is_(None),
-                                    Visit.planned_start >= lo, Visit.planned_start < hi)
+                select(Visit).where(
+                    Visit.client_id.in_(ids),
+                    Visit.deleted_at.is_(None),
+                    Visit.planned_start >= lo,
+                    Visit.planned_start < hi,
+                )
             ):
                 title = label(VisitKind, v.kind)
-                out.append(make("visit", "visit", v.id, v.client_id, title, local_date(v.planned_start), v.owner_id,
-                                start=v.planned_start, end=v.planned_end, status=v.status, location=v.location))
+                out.append(
+                    make(
+                        "visit",
+                        "visit",
+                        v.id,
+                        v.client_id,
+                        title,
+                        local_date(v.planned_start),
+                        v.owner_id,
+                        start=v.planned_start,
+                        end=v.planned_end,
+                        status=v.status,
+                        location=v.location,
+                    )
+                )
         if "plan" in wanted:
-            owners = dict(session.execute(select(VisitPlan.id, VisitPlan.owner_id).where(
-                VisitPlan.client_id.in_(ids), VisitPlan.deleted_at.is_(None))).all())
+            owners = dict(
+                session.execute(
+                    select(VisitPlan.id, VisitPlan.owner_id).where(
+                        VisitPlan.client_id.in_(ids), VisitPlan.deleted_at.is_(None)
+                    )
+                ).all()
+            )
             today = ctx.today()
             for s in plan_statuses_in(session, list(clients), today):
                 if s.scheduled is not None:
                     continue  # the planned visit stands for it
-                kind_name = s.title if s.kind == VisitKind.CUSTOM.value and s.title else label(VisitKind, s.kind)
-                every = _("every month") if s.every_months == 1 else _("every {n} months").format(n=s.every_months)
+                kind_name = (
+                    s.title if s.kind == VisitKind.CUSTOM.value and s.title else label(VisitKind, s.kind)
+                )
+                every = (
+                    _("every month")
+                    if s.every_months == 1
+                    else _("every {n} months").format(n=s.every_months)
+                )
                 title = _("{visit} due ({every})").format(visit=kind_name, every=every)
                 if s.overdue and start <= today < end:  # a visit owed since before today is owed today
-                    out.append(make("plan", "visit_plan", s.plan_id, s.client_id, title, today, owners.get(s.plan_id),
-                                    status="overdue"))
+                    out.append(
+                        make(
+                            "plan",
+                            "visit_plan",
+                            s.plan_id,
+                            s.client_id,
+                            title,
+                            today,
+                            owners.get(s.plan_id),
+                            status="overdue",
+                        )
+                    )
                 day, n = s.due, 0
                 while day < end and n < 400:
                     if day >= start and not (s.overdue and day <= today):
-                        out.append(make("plan", "visit_plan", s.plan_id, s.client_id, title, day, owners.get(s.plan_id),
-                                        status="due"))
+                        out.append(
+                            make(
+                                "plan",
+                                "visit_plan",
+                                s.plan_id,
+                                s.client_id,
+                                title,
+                                day,
+                                owners.get(s.plan_id),
+                                status="due",
+                            )
+                        )
                     n += 1
                     day = add_months(s.due, s.every_months * n)
         if "task" in wanted:
             for t in session.execute(
                 select(Task.id, Task.client_id, Task.title, Task.due_on, Task.owner_id, Task.status).where(
-                    Task.client_id.in_(ids), Task.deleted_at.is_(None), Task.status == TaskStatus.OPEN.value,
-                    Task.due_on >= start, Task.due_on < end)
+                    Task.client_id.in_(ids),
+                    Task.deleted_at.is_(None),
+                    Task.status == TaskStatus.OPEN.value,
+                    Task.due_on >= start,
+                    Task.due_on < end,
+                )
             ):
-                out.append(make("task", "task", t.id, t.client_id, t.title, t.due_on, t.owner_id, status=t.status))
+                out.append(
+                    make("task", "task", t.id, t.client_id, t.title, t.due_on, t.owner_id, status=t.status)
+                )
         if "calibration" in wanted:
             for e in session.execute(
-                select(Equipment.id, Equipment.client_id, Equipment.name, Equipment.serial, Equipment.last_calibrated_on,
-                       Equipment.calibration_interval_months).where(
-                    Equipment.client_id.in_(ids), Equipment.deleted_at.is_(None),
+                select(
+                    Equipment.id,
+                    Equipment.client_id,
+                    Equipment.name,
+                    Equipment.serial,
+                    Equipment.last_calibrated_on,
+                    Equipment.calibration_interval_months,
+                ).where(
+                    Equipment.client_id.in_(ids),
+                    Equipment.deleted_at.is_(None),
                     Equipment.status == EquipmentStatus.IN_SERVICE.value,
-                    Equipment.last_calibrated_on.is_not(None), Equipment.calibration_interval_months.is_not(None))
+                    Equipment.last_calibrated_on.is_not(None),
+                    Equipment.calibration_interval_months.is_not(None),
+                )
             ):
                 due = add_months(e.last_calibrated_on, e.calibration_interval_months)
                 if start <= due < end:
                     what = " ".join(filter(None, [e.name, e.serial and f"({e.serial})"]))
-                    out.append(make("calibration", "equipment", e.id, e.client_id,
-                                    _("Calibration: {equipment}").format(equipment=what), due))
+                    out.append(
+                        make(
+                            "calibration",
+                            "equipment",
+                            e.id,
+                            e.client_id,
+                            _("Calibration: {equipment}").format(equipment=what),
+                            due,
+                        )
+                    )
         if "renewal" in wanted:
             for cid, renewal in session.execute(
                 select(Client.id, Client.contract_renewal_date).where(
-                    Client.id.in_(ids), Client.contract_renewal_date >= start, Client.contract_renewal_date < end)
+                    Client.id.in_(ids),
+                    Client.contract_renewal_date >= start,
+                    Client.contract_renewal_date < end,
+                )
             ):
                 out.append(make("renewal", "client", cid, cid, _("Contract renewal"), renewal))
     if person_id:
         out = [e for e in out if e.person_id == person_id]
     order = list(KINDS)
-    out.sort(key=lambda e: (e.day, not e.all_day, e.start or dt.datetime.min.replace(tzinfo=dt.UTC),
-                            order.index(e.kind), e.client_name, e.title))
+    out.sort(
+        key=lambda e: (
+            e.day,
+            not e.all_day,
+            e.start or dt.datetime.min.replace(tzinfo=dt.UTC),
+            order.index(e.kind),
+            e.client_name,
+            e.title,
+        )
+    )
     return out
 
 
@@ -181,9 +271,14 @@ def may_filter_by_manager(ctx: AppContext) -> bool:
 def people(ctx: AppContext) -> list[tuple[str, str]]:
     """``(id, name)`` of the active users, by name (the choices of the filter by manager)."""
     with ctx.read() as session:
-        return [(uid, name or username) for uid, name, username in session.execute(
-            select(User.id, User.display_name, User.username).where(User.deleted_at.is_(None), User.active.is_(True))
-            .order_by(User.display_name))]
+        return [
+            (uid, name or username)
+            for uid, name, username in session.execute(
+                select(User.id, User.display_name, User.username)
+                .where(User.deleted_at.is_(None), User.active.is_(True))
+                .order_by(User.display_name)
+            )
+        ]
 
 
 def reschedule_visit(ctx: AppContext, visit_id: str, start: dt.datetime) -> dict:

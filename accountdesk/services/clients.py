@@ -30,7 +30,9 @@ def _unique_credit_code(rc: RuleContext) -> None:
     known = rc.session.info.get(CREDIT_CODES) if rc.row is None else None
     if known is not None:
         if code in known:
-            raise ValidationError("uscc", _("Another client already has this credit code: {name}").format(name=known[code]))
+            raise ValidationError(
+                "uscc", _("Another client already has this credit code: {name}").format(name=known[code])
+            )
         return
     stmt = select(Client.id, Client.name).where(Client.uscc == code, Client.deleted_at.is_(None))
     if rc.row is not None:
@@ -103,9 +105,13 @@ def _owners_change_by_handover(rc: RuleContext) -> None:
             continue
         if name == "backup_owner_id" and rc.values[name] is None:
             continue
-        raise ValidationError(name, _(
-            "The account manager and the backup owner change only through a handover: "
-            "Hand over on the client or the Team screen, or `accountdesk clients assign`."))
+        raise ValidationError(
+            name,
+            _(
+                "The account manager and the backup owner change only through a handover: "
+                "Hand over on the client or the Team screen, or `accountdesk clients assign`."
+            ),
+        )
 
 
 def update_client(ctx: AppContext, client_id: str, **values: Any) -> dict[str, Any]:
@@ -135,9 +141,18 @@ def update_client(ctx: AppContext, client_id: str, **values: Any) -> dict[str, A
         if to_user == client.owner_id and (backup is None or backup.id == client.backup_owner_id):
             return changed
         if backup is not None and backup.id == to_user:
-            raise ValidationError("backup_owner_id", _("The backup owner must be someone other than the account manager."))
-        result = hand_over_in(ctx, session, writer, client_id, to_user, field="owner_id",
-                              backup_user=backup.id if backup is not None else None)
+            raise ValidationError(
+                "backup_owner_id", _("The backup owner must be someone other than the account manager.")
+            )
+        result = hand_over_in(
+            ctx,
+            session,
+            writer,
+            client_id,
+            to_user,
+            field="owner_id",
+            backup_user=backup.id if backup is not None else None,
+        )
         if result["to_user_id"] != result["from_user_id"]:
             changed["owner_id"] = result["to_user_id"]
         if backup is not None:
@@ -184,5 +199,7 @@ def resolve_client(ctx: AppContext, ref: str) -> str:
             if len(ids) == 1:
                 return ids[0]
             if len(ids) > 1:
-                raise ValidationError("client", _("More than one client matches “{ref}”; use its id.").format(ref=ref))
+                raise ValidationError(
+                    "client", _("More than one client matches “{ref}”; use its id.").format(ref=ref)
+                )
     raise NotFoundError(_("No client matches “{ref}”.").format(ref=ref), field="client")

@@ -47,8 +47,10 @@ def _reports_to_is_not_a_loop(rc: RuleContext) -> None:
         if current == own_id:
             raise ValidationError(
                 "reports_to_id",
-                _("This would make a loop in the organisation chart: {name} already reports (directly or "
-                  "indirectly) to this contact.").format(name=_contact_name(rc, boss_id)),
+                _(
+                    "This would make a loop in the organisation chart: {name} already reports (directly or "
+                    "indirectly) to this contact."
+                ).format(name=_contact_name(rc, boss_id)),
             )
         seen.add(current)
         current = rc.session.scalar(

@@ -90,7 +90,8 @@ class AppContext:
             user = session.scalar(select(User).where(User.username == name))
             if user is None:
                 user = self.writer(session).create(
-                    User, {"username": name, "display_name": name, "role": Role.SUPERVISOR.value, "active": True}
+                    User,
+                    {"username": name, "display_name": name, "role": Role.SUPERVISOR.value, "active": True},
                 )
             set_meta(session, META_CURRENT_USER, user.id)
             return user

@@ -161,7 +161,9 @@ def load_standing(ctx: AppContext, *, owner_id: str | None = None) -> Standing:
         cond = [Client.deleted_at.is_(None), scope_condition(ctx)]
         if owner_id is not None:
             cond.append(Client.owner_id == owner_id)
-        rows = session.execute(select(Client.id, Client.name, Client.tier, Client.status, Client.owner_id).where(*cond)).all()
+        rows = session.execute(
+            select(Client.id, Client.name, Client.tier, Client.status, Client.owner_id).where(*cond)
+        ).all()
         ids = [r.id for r in rows]
         whole = owner_id is None and ctx.actor.sees_all_clients
         statuses = plan_statuses_in(session, None if whole else ids, today)
@@ -179,8 +181,14 @@ def load_standing(ctx: AppContext, *, owner_id: str | None = None) -> Standing:
     return Standing(served, tuple(at_risk), timings)
 
 
-def load_dashboard(ctx: AppContext, *, date_from: dt.date | None = None, date_to: dt.date | None = None,
-                   owner_id: str | None = None, standing: Standing | None | bool = True) -> Dashboard:
+def load_dashboard(
+    ctx: AppContext,
+    *,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    owner_id: str | None = None,
+    standing: Standing | None | bool = True,
+) -> Dashboard:
     """The dashboard over the clients the acting user sees (``owner_id``: only that account
     manager's clients: "My portfolio"), for the period (default: the last twelve months).
     ``standing``: ``True`` computes served-to-standard and at-risk too; a :class:`Standing`
@@ -207,8 +215,17 @@ def load_dashboard(ctx: AppContext, *, date_from: dt.date | None = None, date_to
         cond = [Client.deleted_at.is_(None), scope_condition(ctx)]
         if owner_id is not None:
             cond.append(Client.owner_id == owner_id)
-        rows = session.execute(select(Client.id, Client.name, Client.tier, Client.status, Client.owner_id,
-                                      Client.annual_fees, Client.contract_renewal_date).where(*cond)).all()
+        rows = session.execute(
+            select(
+                Client.id,
+                Client.name,
+                Client.tier,
+                Client.status,
+                Client.owner_id,
+                Client.annual_fees,
+                Client.contract_renewal_date,
+            ).where(*cond)
+        ).all()
         by_id = {r.id: r for r in rows}
         mine = select(Client.id).where(*cond)
         lap("clients")
@@ -223,38 +240,64 @@ def load_dashboard(ctx: AppContext, *, date_from: dt.date | None = None, date_to
         pyramid = tuple(TierFigure(t_, n, fees if secret else None) for t_, (n, fees) in counts.items())
         # visits done against planned, per manager
         who = func.coalesce(Visit.owner_id, Client.owner_id)
-        stmt = (select(who.label("who"), func.count().label("planned"),
-                       func.sum(case((Visit.status == "done", 1), else_=0)).label("done"))
-                .select_from(Visit).join(Client, Client.id == Visit.client_id)
-                .where(Visit.deleted_at.is_(None), Visit.status != "cancelled", Visit.client_id.in_(mine),
-                       Visit.planned_start >= start, Visit.planned_start < end)
-                .group_by(who))
+        stmt = (
+            select(
+                who.label("who"),
+                func.count().label("planned"),
+                func.sum(case((Visit.status == "done", 1), else_=0)).label("done"),
+            )
+            .select_from(Visit)
+            .join(Client, Client.id == Visit.client_id)
+            .where(
+                Visit.deleted_at.is_(None),
+                Visit.status != "cancelled",
+                Visit.client_id.in_(mine),
+                Visit.planned_start >= start,
+                Visit.planned_start < end,
+            )
+            .group_by(who)
+        )
         per_user = {w: (p, d or 0) for w, p, d in session.execute(stmt)}
         for r in rows:
             per_user.setdefault(r.owner_id, (0, 0))
         names = {u: n for u, n in session.execute(select(User.id, User.display_name))}
         unassigned = _("(no account manager)")
-        visits = tuple(sorted(
-            (ManagerFigure(u, names.get(u, "") if u else unassigned, p, d) for u, (p, d) in per_user.items()),
-            key=lambda m: (m.user_id is None, m.name)))
+        visits = tuple(
+            sorted(
+                (
+                    ManagerFigure(u, names.get(u, "") if u else unassigned, p, d)
+                    for u, (p, d) in per_user.items()
+                ),
+                key=lambda m: (m.user_id is None, m.name),
+            )
+        )
         lap("visits")
         # open complaints by age and severity
         cells: dict[tuple[int, str], list[str]] = defaultdict(list)
         stmt = select(Feedback.client_id, Feedback.severity, Feedback.received_at).where(
-            Feedback.deleted_at.is_(None), Feedback.kind.in_(("complaint", "appeal")),
-            Feedback.status.not_in(("answered", "closed")), Feedback.client_id.in_(mine))
+            Feedback.deleted_at.is_(None),
+            Feedback.kind.in_(("complaint", "appeal")),
+            Feedback.status.not_in(("answered", "closed")),
+            Feedback.client_id.in_(mine),
+        )
         for cid, severity, received in session.execute(stmt):
             age = (today - (local_date(received) or today)).days
             index = next(i for i, (upper, _l) in enumerate(AGE_BUCKETS) if upper is None or age <= upper)
             cells[(index, severity)].append(cid)
-        complaints = tuple(ComplaintCell(i, sev, len(cells.get((i, sev), [])), tuple(dict.fromkeys(cells.get((i, sev), []))))
-                           for i in range(len(AGE_BUCKETS)) for sev in SEVERITIES)
+        complaints = tuple(
+            ComplaintCell(i, sev, len(cells.get((i, sev), [])), tuple(dict.fromkeys(cells.get((i, sev), []))))
+            for i in range(len(AGE_BUCKETS))
+            for sev in SEVERITIES
+        )
         lap("complaints")
         # satisfaction per quarter
         scores: dict[str, list[float]] = defaultdict(list)
         stmt = select(Survey.conducted_on, *[getattr(Survey, f) for f in SCORE_FIELDS]).where(
-            Survey.deleted_at.is_(None), Survey.client_id.in_(mine),
-            Survey.conducted_on >= date_from, Survey.conducted_on <= date_to)
+            Survey.deleted_at.is_(None),
+            Survey.client_id.in_(mine),
+            Survey.conducted_on >= date_from,
+            Survey.conducted_on <= date_to,
+        )
         for day, *values in session.execute(stmt):
             overall = values[-1]
             if overall is None:
@@ -262,15 +305,25 @@ def load_dashboard(ctx: AppContext, *, date_from: dt.date | None = None, date_to
                 overall = sum(given) / len(given) if given else None
             if overall is not None:
                 scores[f"{day.year}-Q{(day.month - 1) // 3 + 1}"].append(float(overall))
-        satisfaction = tuple(QuarterScore(q, sum(scores[q]) / len(scores[q]) if scores[q] else None, len(scores[q]))
-                             for q in _quarters(date_from, date_to))
+        satisfaction = tuple(
+            QuarterScore(q, sum(scores[q]) / len(scores[q]) if scores[q] else None, len(scores[q]))
+            for q in _quarters(date_from, date_to)
+        )
         lap("satisfaction")
         # renewals due
         low, high = add_months(today, -1), add_months(today, 3)
-        renewals = tuple(sorted(
-            (ClientMark(r.id, r.name, r.tier, r.owner_id, r.contract_renewal_date) for r in rows
-             if r.contract_renewal_date is not None and low <= r.contract_renewal_date <= high and r.status != "lost"),
-            key=lambda m: (m.date, m.name)))
+        renewals = tuple(
+            sorted(
+                (
+                    ClientMark(r.id, r.name, r.tier, r.owner_id, r.contract_renewal_date)
+                    for r in rows
+                    if r.contract_renewal_date is not None
+                    and low <= r.contract_renewal_date <= high
+                    and r.status != "lost"
+                ),
+                key=lambda m: (m.date, m.name),
+            )
+        )
     if standing is True:
         standing = load_standing(ctx, owner_id=owner_id)
     if isinstance(standing, Standing):
@@ -278,8 +331,22 @@ def load_dashboard(ctx: AppContext, *, date_from: dt.date | None = None, date_to
         timings.update(standing.timings)
     else:
         served, at_risk = ServedFigures([], [], frozenset()), []
-    return Dashboard(date_from, date_to, today, owner_id, len(by_id), pyramid, visits, complaints, satisfaction,
-                     renewals, tuple(at_risk), served, secret, timings)
+    return Dashboard(
+        date_from,
+        date_to,
+        today,
+        owner_id,
+        len(by_id),
+        pyramid,
+        visits,
+        complaints,
+        satisfaction,
+        renewals,
+        tuple(at_risk),
+        served,
+        secret,
+        timings,
+    )
 
 
 __all__ = [

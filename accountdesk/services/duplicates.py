@@ -49,10 +49,15 @@ class DuplicateReport:
     contacts: list[DuplicateGroup]
 
     def to_dict(self) -> dict:
-        return {"clients": [g.to_dict() for g in self.clients], "contacts": [g.to_dict() for g in self.contacts]}
+        return {
+            "clients": [g.to_dict() for g in self.clients],
+            "contacts": [g.to_dict() for g in self.contacts],
+        }
 
 
-def _groups(entity: str, reason: str, rows: Iterable[tuple[str, str, str, str | None]], seen: set[frozenset[str]]) -> list[DuplicateGroup]:
+def _groups(
+    entity: str, reason: str, rows: Iterable[tuple[str, str, str, str | None]], seen: set[frozenset[str]]
+) -> list[DuplicateGroup]:
     """rows: (key, id, name, client_id); groups of two or more rows with the same non-empty key."""
     buckets: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
     for key, row_id, name, client_id in rows:
@@ -66,7 +71,12 @@ def _groups(entity: str, reason: str, rows: Iterable[tuple[str, str, str, str | 
         seen.add(ids)
         out.append(
             DuplicateGroup(
-                entity, reason, key, tuple(m[0] for m in members), tuple(m[1] for m in members), tuple(m[2] for m in members)
+                entity,
+                reason,
+                key,
+                tuple(m[0] for m in members),
+                tuple(m[1] for m in members),
+                tuple(m[2] for m in members),
             )
         )
     return out
@@ -95,12 +105,17 @@ def find_duplicates(ctx: AppContext) -> DuplicateReport:
     contact_groups = _groups(
         "contact",
         "name",
-        ((f"{c.client_id}:{normalise_person_name(c.name)}" if c.name else "", c.id, c.name, c.client_id) for c in contacts),
+        (
+            (f"{c.client_id}:{normalise_person_name(c.name)}" if c.name else "", c.id, c.name, c.client_id)
+            for c in contacts
+        ),
         seen,
     )
     for group in contact_groups:  # the key of a name group is internal; show the name
         object.__setattr__(group, "key", group.names[0])
-    contact_groups += _groups("contact", "mobile", ((c.mobile or "", c.id, c.name, c.client_id) for c in contacts), seen)
+    contact_groups += _groups(
+        "contact", "mobile", ((c.mobile or "", c.id, c.name, c.client_id) for c in contacts), seen
+    )
     contact_groups += _groups(
         "contact", "email", ((normalise_email(c.email), c.id, c.name, c.client_id) for c in contacts), seen
     )

@@ -84,9 +84,9 @@ def _recusal(rc: RuleContext) -> None:
         name = user.display_name if user is not None else handler
         raise ValidationError(
             "handler_id",
-            _("{name} is involved in this case and may not handle it (recusal); choose another handler.").format(
-                name=name
-            ),
+            _(
+                "{name} is involved in this case and may not handle it (recusal); choose another handler."
+            ).format(name=name),
         )
 
 
@@ -108,9 +108,16 @@ def _deadline(rc: RuleContext) -> None:
             row = rc.row
             derived_before = default_due(row.kind, row.severity, row.received_at)
             if row.due_at is None or row.due_at == derived_before:
-                rc.values["due_at"] = default_due(rc.current("kind"), rc.current("severity"), rc.current("received_at"))
+                rc.values["due_at"] = default_due(
+                    rc.current("kind"), rc.current("severity"), rc.current("received_at")
+                )
     due, received = rc.current("due_at"), rc.current("received_at")
-    if due is not None and received is not None and due <= received and ("due_at" in rc.values or "received_at" in rc.values):
+    if (
+        due is not None
+        and received is not None
+        and due <= received
+        and ("due_at" in rc.values or "received_at" in rc.values)
+    ):
         raise ValidationError("due_at", _("The deadline must come after the time the feedback was received."))
 
 
@@ -120,8 +127,14 @@ def _workflow(rc: RuleContext) -> None:
     new = rc.current("status") or FeedbackStatus.RECEIVED.value
     old = rc.row.status if rc.row is not None else None
     if rc.row is not None and "status" not in rc.values:
-        if rc.row.status == FeedbackStatus.ANSWERED.value and "answer" in rc.values and not (rc.values["answer"] or "").strip():
-            raise ValidationError("answer", _("Feedback marked as answered needs the answer given to the client."))
+        if (
+            rc.row.status == FeedbackStatus.ANSWERED.value
+            and "answer" in rc.values
+            and not (rc.values["answer"] or "").strip()
+        ):
+            raise ValidationError(
+                "answer", _("Feedback marked as answered needs the answer given to the client.")
+            )
         return
     if old is not None and _rank(new) < _rank(old):
         reason = rc.values.get("resolution")
@@ -133,13 +146,17 @@ def _workflow(rc: RuleContext) -> None:
                 ),
             )
     if new == FeedbackStatus.ANSWERED.value and not (rc.current("answer") or "").strip():
-        raise ValidationError("answer", _("Feedback marked as answered needs the answer given to the client."))
+        raise ValidationError(
+            "answer", _("Feedback marked as answered needs the answer given to the client.")
+        )
     if (
         new == FeedbackStatus.CLOSED.value
         and rc.current("kind") in DEADLINE_KINDS
         and not (rc.current("answer") or "").strip()
     ):
-        raise ValidationError("answer", _("A complaint or appeal can only be closed once the client has had an answer."))
+        raise ValidationError(
+            "answer", _("A complaint or appeal can only be closed once the client has had an answer.")
+        )
     if new in (FeedbackStatus.ANSWERED.value, FeedbackStatus.CLOSED.value):
         if old != new and rc.values.get("answered_at") is None:
             if new == FeedbackStatus.ANSWERED.value:
@@ -153,7 +170,9 @@ def _workflow(rc: RuleContext) -> None:
             rc.values["closed_at"] = now
         since = rc.current("paused_since")
         if since is not None:  # answering or closing ends a pause
-            rc.values["paused_seconds"] = (rc.current("paused_seconds") or 0) + max(int((now - since).total_seconds()), 0)
+            rc.values["paused_seconds"] = (rc.current("paused_seconds") or 0) + max(
+                int((now - since).total_seconds()), 0
+            )
             rc.values["paused_since"] = None
     if old == FeedbackStatus.CLOSED.value and new != old:
         rc.values["closed_at"] = None
@@ -176,7 +195,12 @@ def record_feedback(
 ) -> str:
     """Record a piece of feedback (received now unless said otherwise); returns its id.
     ``involved`` and ``handler`` take user ids or user names."""
-    data: dict[str, Any] = {"kind": kind, "subject": subject, "received_at": received_at or ctx.now(), **values}
+    data: dict[str, Any] = {
+        "kind": kind,
+        "subject": subject,
+        "received_at": received_at or ctx.now(),
+        **values,
+    }
     if severity is not None:
         data["severity"] = severity
     if involved:
@@ -223,7 +247,11 @@ def set_feedback_status(
     if resolution is not None:
         changes["resolution"] = resolution
     if reason is not None and reason.strip():
-        current = resolution if resolution is not None else records.get_record(ctx, "feedback", feedback_id).get("resolution")
+        current = (
+            resolution
+            if resolution is not None
+            else records.get_record(ctx, "feedback", feedback_id).get("resolution")
+        )
         changes["resolution"] = _with_reason(ctx, current, status, reason)
     return update_feedback(ctx, feedback_id, **changes)
 
@@ -270,7 +298,9 @@ def resume_feedback(ctx: AppContext, feedback_id: str) -> dict[str, Any]:
         if row.paused_since is None:
             raise ValidationError("paused_since", _("The deadline clock is not paused."))
         elapsed = max(int((ctx.now() - row.paused_since).total_seconds()), 0)
-        return writer.update(row, {"paused_since": None, "paused_seconds": (row.paused_seconds or 0) + elapsed})
+        return writer.update(
+            row, {"paused_since": None, "paused_seconds": (row.paused_seconds or 0) + elapsed}
+        )
 
 
 @dataclass(frozen=True)
@@ -300,8 +330,12 @@ def escalate_due_feedback(ctx: AppContext) -> list[Escalation]:
             if level > (row.escalation_level or 0):
                 old = row.escalation_level or 0
                 # the moment the level began: the server records the same value for the same level
-                writer.update(row, {"escalation_level": level, "escalated_at": escalation_reached_at(row, level, now)})
-                done.append(Escalation(row.id, row.client_id, row.subject, old, level, effective_due(row, now)))
+                writer.update(
+                    row, {"escalation_level": level, "escalated_at": escalation_reached_at(row, level, now)}
+                )
+                done.append(
+                    Escalation(row.id, row.client_id, row.subject, old, level, effective_due(row, now))
+                )
     return done
 
 

@@ -59,8 +59,15 @@ def _work_title(row) -> str:
     return kind
 
 
-def move_open_work(session, writer, client_id: str, from_user_id: str | None, to_user_id: str,
-                   *, fallback_user_id: str | None = None) -> list[dict[str, Any]]:
+def move_open_work(
+    session,
+    writer,
+    client_id: str,
+    from_user_id: str | None,
+    to_user_id: str,
+    *,
+    fallback_user_id: str | None = None,
+) -> list[dict[str, Any]]:
     """Give ``to_user_id`` the open work ``from_user_id`` held in this client: the complaints
     they handle, their planned visits and visit plans, their open improvement items. Each move is
     a recorded field change (field history). A complaint the successor is involved in goes to
@@ -70,8 +77,13 @@ def move_open_work(session, writer, client_id: str, from_user_id: str | None, to
     out = []
     for model, field, is_open in OPEN_WORK:
         col = getattr(model, field)
-        rows = list(session.scalars(select(model).where(model.client_id == client_id, col == from_user_id,
-                                                        model.deleted_at.is_(None))))
+        rows = list(
+            session.scalars(
+                select(model).where(
+                    model.client_id == client_id, col == from_user_id, model.deleted_at.is_(None)
+                )
+            )
+        )
         for row in rows:
             if not is_open(row):
                 continue
@@ -81,8 +93,17 @@ def move_open_work(session, writer, client_id: str, from_user_id: str | None, to
                 target = fallback_user_id if fallback_user_id and fallback_user_id not in involved else None
             if target is not None:
                 writer.update(row, {field: target})
-            out.append({"entity": model.__entity__, "row_id": row.id, "field": field, "title": _work_title(row),
-                        "from_user_id": from_user_id, "to_user_id": target, "moved": target is not None})
+            out.append(
+                {
+                    "entity": model.__entity__,
+                    "row_id": row.id,
+                    "field": field,
+                    "title": _work_title(row),
+                    "from_user_id": from_user_id,
+                    "to_user_id": target,
+                    "moved": target is not None,
+                }
+            )
     return out
 
 
@@ -107,13 +128,35 @@ def hand_over_client(
     Returns the client, handover id, previous and new owner, the checklist and the moves.
     """
     with ctx.write() as (session, writer):
-        return hand_over_in(ctx, session, writer, client_id, to_user, reason, checklist=checklist, notes=notes,
-                            backup_user=backup_user, require_reason=require_reason, field=field)
+        return hand_over_in(
+            ctx,
+            session,
+            writer,
+            client_id,
+            to_user,
+            reason,
+            checklist=checklist,
+            notes=notes,
+            backup_user=backup_user,
+            require_reason=require_reason,
+            field=field,
+        )
 
 
-def hand_over_in(ctx: AppContext, session, writer, client_id: str, to_user: str, reason: str | None = None, *,
-                 checklist: list[dict[str, Any]] | None = None, notes: str | None = None, backup_user: str | None = None,
-                 require_reason: bool = False, field: str = "to") -> dict[str, Any]:
+def hand_over_in(
+    ctx: AppContext,
+    session,
+    writer,
+    client_id: str,
+    to_user: str,
+    reason: str | None = None,
+    *,
+    checklist: list[dict[str, Any]] | None = None,
+    notes: str | None = None,
+    backup_user: str | None = None,
+    require_reason: bool = False,
+    field: str = "to",
+) -> dict[str, Any]:
     """:func:`hand_over_client` inside an existing unit of work (a resignation: many clients, one
     transaction)."""
     actor = ctx.actor
@@ -128,37 +171,82 @@ def hand_over_in(ctx: AppContext, session, writer, client_id: str, to_user: str,
     if checklist is None:
         checklist = checklist_in(session, client_id, ctx.today().isoformat())
     target = require_active(resolve_user(session, to_user, field=field), field=field)
-    backup = require_active(resolve_user(session, backup_user, field="backup_owner_id"), field="backup_owner_id") if backup_user else None
+    backup = (
+        require_active(resolve_user(session, backup_user, field="backup_owner_id"), field="backup_owner_id")
+        if backup_user
+        else None
+    )
     if client.owner_id == target.id and (backup is None or backup.id == client.backup_owner_id):
         raise ValidationError(field, _("{user} already owns this client.").format(user=target.display_name))
     new_backup = backup.id if backup is not None else client.backup_owner_id
     if new_backup == target.id:
         if backup is not None:
-            raise ValidationError("backup_owner_id", _("The backup owner must be someone other than the account manager."))
+            raise ValidationError(
+                "backup_owner_id", _("The backup owner must be someone other than the account manager.")
+            )
         new_backup = None  # the backup becomes the owner: no backup until one is named
     old = client.owner_id
     old_backup = client.backup_owner_id
     now = ctx.now()
     done = bool(checklist) and all(item.get("done") for item in checklist)
-    handover = writer.create(Handover, {
-        "from_user_id": old, "to_user_id": target.id, "by_user_id": actor.id, "at": now, "reason": reason,
-        "checklist": checklist, "notes": notes, "status": "completed" if done else "open"}, client_id=client_id)
+    handover = writer.create(
+        Handover,
+        {
+            "from_user_id": old,
+            "to_user_id": target.id,
+            "by_user_id": actor.id,
+            "at": now,
+            "reason": reason,
+            "checklist": checklist,
+            "notes": notes,
+            "status": "completed" if done else "open",
+        },
+        client_id=client_id,
+    )
     changes: dict[str, Any] = {}
     if old != target.id:
-        writer.create(OwnershipChange, {
-            "kind": "owner", "from_user_id": old, "to_user_id": target.id, "by_user_id": actor.id, "at": now,
-            "reason": reason, "handover_id": handover.id}, client_id=client_id)
+        writer.create(
+            OwnershipChange,
+            {
+                "kind": "owner",
+                "from_user_id": old,
+                "to_user_id": target.id,
+                "by_user_id": actor.id,
+                "at": now,
+                "reason": reason,
+                "handover_id": handover.id,
+            },
+            client_id=client_id,
+        )
         changes["owner_id"] = target.id
     if new_backup != old_backup:
-        writer.create(OwnershipChange, {
-            "kind": "backup", "from_user_id": old_backup, "to_user_id": new_backup, "by_user_id": actor.id,
-            "at": now, "reason": reason, "handover_id": handover.id}, client_id=client_id)
+        writer.create(
+            OwnershipChange,
+            {
+                "kind": "backup",
+                "from_user_id": old_backup,
+                "to_user_id": new_backup,
+                "by_user_id": actor.id,
+                "at": now,
+                "reason": reason,
+                "handover_id": handover.id,
+            },
+            client_id=client_id,
+        )
         changes["backup_owner_id"] = new_backup
     writer.update(client, changes)
     moves = move_open_work(session, writer, client_id, old, target.id, fallback_user_id=new_backup)
     session.flush()
-    return {"client_id": client_id, "client_name": client.name, "handover_id": handover.id, "from_user_id": old,
-            "to_user_id": target.id, "backup_owner_id": new_backup, "checklist": checklist, "moves": moves}
+    return {
+        "client_id": client_id,
+        "client_name": client.name,
+        "handover_id": handover.id,
+        "from_user_id": old,
+        "to_user_id": target.id,
+        "backup_owner_id": new_backup,
+        "checklist": checklist,
+        "moves": moves,
+    }
 
 
 def checklist_in(session, client_id: str, today_iso: str) -> list[dict[str, Any]]:
@@ -187,8 +275,11 @@ def clients_needing_owner(ctx: AppContext) -> list[dict[str, Any]]:
 
 def handovers_of(ctx: AppContext, client_id: str) -> list[dict[str, Any]]:
     with ctx.read() as session:
-        rows = session.scalars(select(Handover).where(Handover.client_id == client_id, Handover.deleted_at.is_(None))
-                               .order_by(Handover.at.desc()))
+        rows = session.scalars(
+            select(Handover)
+            .where(Handover.client_id == client_id, Handover.deleted_at.is_(None))
+            .order_by(Handover.at.desc())
+        )
         return [row_to_wire(r) for r in rows]
 
 
@@ -196,9 +287,15 @@ def handovers_to_acknowledge(ctx: AppContext) -> list[dict[str, Any]]:
     """The handovers made to the acting user that they have not acknowledged yet, newest first,
     each with ``client_name`` and ``from_name`` (the "handed over to you" section of Today)."""
     with ctx.read() as session:
-        rows = session.scalars(select(Handover).where(
-            Handover.to_user_id == ctx.actor.id, Handover.deleted_at.is_(None),
-            Handover.status != "acknowledged").order_by(Handover.at.desc()))
+        rows = session.scalars(
+            select(Handover)
+            .where(
+                Handover.to_user_id == ctx.actor.id,
+                Handover.deleted_at.is_(None),
+                Handover.status != "acknowledged",
+            )
+            .order_by(Handover.at.desc())
+        )
         out = []
         for h in rows:
             client = session.get(Client, h.client_id)
@@ -212,7 +309,9 @@ def handovers_to_acknowledge(ctx: AppContext) -> list[dict[str, Any]]:
         return out
 
 
-def acknowledge_handover(ctx: AppContext, handover_id: str, done_keys: list[str] | None = None) -> dict[str, Any]:
+def acknowledge_handover(
+    ctx: AppContext, handover_id: str, done_keys: list[str] | None = None
+) -> dict[str, Any]:
     """The successor confirms taking the client over, with the checklist items they have gone
     through (``done_keys``; default: as it stands). Recorded (it syncs; the supervisor sees it
     on the Team screen). Only the handover's successor may."""
@@ -235,11 +334,22 @@ def recent_handovers(ctx: AppContext, limit: int = 50) -> list[dict[str, Any]]:
     acknowledged them (the Team screen)."""
     with ctx.read() as session:
         names = dict(session.execute(select(User.id, User.display_name)).all())
-        rows = session.scalars(select(Handover).where(Handover.deleted_at.is_(None)).order_by(Handover.at.desc()).limit(limit))
+        rows = session.scalars(
+            select(Handover).where(Handover.deleted_at.is_(None)).order_by(Handover.at.desc()).limit(limit)
+        )
         out = []
         for h in rows:
             client = session.get(Client, h.client_id)
-            out.append({"id": h.id, "client_id": h.client_id, "client_name": client.name if client is not None else "",
-                        "from_name": names.get(h.from_user_id or ""), "to_name": names.get(h.to_user_id, ""), "at": h.at,
-                        "status": h.status, "acknowledged": h.status == "acknowledged"})
+            out.append(
+                {
+                    "id": h.id,
+                    "client_id": h.client_id,
+                    "client_name": client.name if client is not None else "",
+                    "from_name": names.get(h.from_user_id or ""),
+                    "to_name": names.get(h.to_user_id, ""),
+                    "at": h.at,
+                    "status": h.status,
+                    "acknowledged": h.status == "acknowledged",
+                }
+            )
         return out

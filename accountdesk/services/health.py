@@ -38,7 +38,12 @@ from .scheduling import PlanStatus, id_list, local_date, next_due_by_client, pla
 
 GOOD, WATCH, POOR = "good", "watch", "poor"
 LEVEL_FLOORS = ((75, GOOD), (50, WATCH))
-RISK_IMPACT = {Severity.LOW.value: 5, Severity.MEDIUM.value: 10, Severity.HIGH.value: 15, Severity.CRITICAL.value: 20}
+RISK_IMPACT = {
+    Severity.LOW.value: 5,
+    Severity.MEDIUM.value: 10,
+    Severity.HIGH.value: 15,
+    Severity.CRITICAL.value: 20,
+}
 
 
 @dataclass(frozen=True)
@@ -140,7 +145,12 @@ def health_in(
 
 
 def _health_chunk(
-    session: Session, ids: list[str], plans: dict[str, list[PlanStatus]], now: dt.datetime, today: dt.date, texts: bool
+    session: Session,
+    ids: list[str],
+    plans: dict[str, list[PlanStatus]],
+    now: dt.datetime,
+    today: dt.date,
+    texts: bool,
 ) -> dict[str, Health]:
     # (code, impact, msgid, values): texts are made at the end, and only when asked for (a
     # page of the client list needs the scores only). A value (enum, code) becomes its label.
@@ -155,7 +165,9 @@ def _health_chunk(
     last_visit: dict[str, dt.date] = {}
     for cid, when in session.execute(
         select(Visit.client_id, func.max(func.coalesce(Visit.done_at, Visit.planned_start)))
-        .where(Visit.client_id.in_(in_ids), Visit.deleted_at.is_(None), Visit.status == VisitStatus.DONE.value)
+        .where(
+            Visit.client_id.in_(in_ids), Visit.deleted_at.is_(None), Visit.status == VisitStatus.DONE.value
+        )
         .group_by(Visit.client_id)
     ):
         if when is not None:
@@ -169,9 +181,23 @@ def _health_chunk(
                 continue
             visit = (VisitKind, s.kind) if s.kind != VisitKind.CUSTOM.value or not s.title else s.title
             if s.days_overdue > s.every_months * 30:
-                add(cid, "visit_long_overdue", -16, N_("{visit} overdue by {days} days (more than one interval)"), visit=visit, days=s.days_overdue)
+                add(
+                    cid,
+                    "visit_long_overdue",
+                    -16,
+                    N_("{visit} overdue by {days} days (more than one interval)"),
+                    visit=visit,
+                    days=s.days_overdue,
+                )
             else:
-                add(cid, "visit_overdue", -8, N_("{visit} overdue by {days} days"), visit=visit, days=s.days_overdue)
+                add(
+                    cid,
+                    "visit_overdue",
+                    -8,
+                    N_("{visit} overdue by {days} days"),
+                    visit=visit,
+                    days=s.days_overdue,
+                )
         if not statuses:
             last = last_visit.get(cid)
             if last is None or (today - last).days > 90:
@@ -189,7 +215,9 @@ def _health_chunk(
         .where(Survey.client_id.in_(in_ids), Survey.deleted_at.is_(None))
         .subquery()
     )
-    for sv in session.execute(select(recent).where(recent.c.rank <= 2).order_by(recent.c.client_id, recent.c.rank)):
+    for sv in session.execute(
+        select(recent).where(recent.c.rank <= 2).order_by(recent.c.client_id, recent.c.rank)
+    ):
         surveys[sv.client_id].append(sv)
     for cid in ids:
         scored = [(sv, survey_score(sv)) for sv in surveys.get(cid, [])]
@@ -205,9 +233,23 @@ def _health_chunk(
         if len(scored) > 1:
             prev = scored[1][1]
             if score - prev <= -0.5:
-                add(cid, "survey_decline", -10, N_("Satisfaction fell from {before} to {after}"), before=f"{prev:.1f}", after=shown)
+                add(
+                    cid,
+                    "survey_decline",
+                    -10,
+                    N_("Satisfaction fell from {before} to {after}"),
+                    before=f"{prev:.1f}",
+                    after=shown,
+                )
             elif score - prev >= 0.5:
-                add(cid, "survey_improved", 5, N_("Satisfaction rose from {before} to {after}"), before=f"{prev:.1f}", after=shown)
+                add(
+                    cid,
+                    "survey_improved",
+                    5,
+                    N_("Satisfaction rose from {before} to {after}"),
+                    before=f"{prev:.1f}",
+                    after=shown,
+                )
         if (today - last.conducted_on).days > 548:
             add(cid, "survey_stale", -5, N_("No satisfaction survey in the last 18 months"))
 
@@ -229,10 +271,24 @@ def _health_chunk(
     for cid in ids:
         n = open_count.get(cid, 0)
         if n:
-            add(cid, "open_complaints", -min(18, 6 * n), N_("{n} open complaint") if n == 1 else N_("{n} open complaints"), n=n)
+            add(
+                cid,
+                "open_complaints",
+                -min(18, 6 * n),
+                N_("{n} open complaint") if n == 1 else N_("{n} open complaints"),
+                n=n,
+            )
         late = late_count.get(cid, 0)
         if late:
-            add(cid, "overdue_complaints", -min(30, 10 * late), N_("{n} complaint past its deadline") if late == 1 else N_("{n} complaints past their deadline"), n=late)
+            add(
+                cid,
+                "overdue_complaints",
+                -min(30, 10 * late),
+                N_("{n} complaint past its deadline")
+                if late == 1
+                else N_("{n} complaints past their deadline"),
+                n=late,
+            )
 
     # Active risk flags.
     risk_total: dict[str, int] = defaultdict(int)
@@ -245,14 +301,23 @@ def _health_chunk(
         room = 40 - risk_total[flag.client_id]
         impact = min(impact, max(room, 0))
         risk_total[flag.client_id] += impact
-        add(flag.client_id, "risk_flag", -impact, N_("Risk: {kind} ({severity})"),
-            kind=(RiskKind, flag.kind), severity=(Severity, flag.severity))
+        add(
+            flag.client_id,
+            "risk_flag",
+            -impact,
+            N_("Risk: {kind} ({severity})"),
+            kind=(RiskKind, flag.kind),
+            severity=(Severity, flag.severity),
+        )
 
     out = {}
     for cid in ids:
         found = sorted(reasons.get(cid, []), key=lambda r: r[1])
         score = max(0, min(100, 100 + sum(r[1] for r in found)))
-        rs = [Reason(code, _text(msgid, values) if texts else "", impact) for code, impact, msgid, values in found]
+        rs = [
+            Reason(code, _text(msgid, values) if texts else "", impact)
+            for code, impact, msgid, values in found
+        ]
         out[cid] = Health(score, level_of(score), rs)
     return out
 
@@ -262,4 +327,13 @@ def _text(msgid: str, values: dict[str, Any]) -> str:
     return _(msgid).format(**shown)
 
 
-__all__ = ["Health", "Reason", "client_health", "health_for_clients", "level_label", "level_of", "page_extras", "survey_score"]
+__all__ = [
+    "Health",
+    "Reason",
+    "client_health",
+    "health_for_clients",
+    "level_label",
+    "level_of",
+    "page_extras",
+    "survey_score",
+]

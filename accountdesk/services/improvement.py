@@ -31,7 +31,8 @@ def _one_plan_per_year(rc: RuleContext) -> None:
         stmt = stmt.where(ImprovementPlan.id != rc.row.id)
     if rc.session.scalar(stmt) is not None:
         raise ValidationError(
-            "year", _("This client already has an improvement plan for {year}.").format(year=rc.values["year"])
+            "year",
+            _("This client already has an improvement plan for {year}.").format(year=rc.values["year"]),
         )
 
 
@@ -51,7 +52,9 @@ def delete_plan(ctx: AppContext, plan_id: str) -> bool:
     with ctx.write() as (session, writer):
         plan = records.get_live(session, "improvement_plan", plan_id)
         items = session.scalars(
-            select(ImprovementItem).where(ImprovementItem.plan_id == plan_id, ImprovementItem.deleted_at.is_(None))
+            select(ImprovementItem).where(
+                ImprovementItem.plan_id == plan_id, ImprovementItem.deleted_at.is_(None)
+            )
         ).all()
         for item in items:
             writer.delete(item)
@@ -61,7 +64,9 @@ def delete_plan(ctx: AppContext, plan_id: str) -> bool:
 def add_item(ctx: AppContext, plan_id: str, action: str, **values: Any) -> str:
     with ctx.read() as session:
         client_id = records.get_live(session, "improvement_plan", plan_id).client_id
-    return records.create_record(ctx, "improvement_item", {"plan_id": plan_id, "action": action, **values}, client_id=client_id)
+    return records.create_record(
+        ctx, "improvement_item", {"plan_id": plan_id, "action": action, **values}, client_id=client_id
+    )
 
 
 def update_item(ctx: AppContext, item_id: str, **values: Any) -> dict[str, Any]:

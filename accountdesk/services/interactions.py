@@ -24,7 +24,13 @@ def _not_in_future(rc: RuleContext) -> None:
 
 
 def log_interaction(
-    ctx: AppContext, client_id: str, kind: str, summary: str, *, at: dt.datetime | str | None = None, **values: Any
+    ctx: AppContext,
+    client_id: str,
+    kind: str,
+    summary: str,
+    *,
+    at: dt.datetime | str | None = None,
+    **values: Any,
 ) -> str:
     """Record an interaction (now unless said otherwise); returns its id."""
     data = {"kind": kind, "summary": summary, "at": at or ctx.now(), **values}

@@ -113,17 +113,23 @@ def merge_clients(ctx: AppContext, source_id: str, into_id: str) -> str:
                 fills[name] = sv
             else:
                 differing.append(f"{s.title}: {_display(sv)}")
-        filled = {name: [encode_value(getattr(dst, name)), encode_value(value)] for name, value in fills.items()}
+        filled = {
+            name: [encode_value(getattr(dst, name)), encode_value(value)] for name, value in fills.items()
+        }
         # every live row of the source, parents first; new ids decided up front so references
         # between the moved rows can be rewritten whatever their order
         moving: list[SyncMixin] = []
         for model in _scoped_models():
             moving += session.scalars(
-                select(model).where(model.client_id == src.id, model.deleted_at.is_(None)).order_by(model.created_at, model.id)
+                select(model)
+                .where(model.client_id == src.id, model.deleted_at.is_(None))
+                .order_by(model.created_at, model.id)
             ).all()
         team = set(
             session.scalars(
-                select(ClientTeamMember.user_id).where(ClientTeamMember.client_id == dst.id, ClientTeamMember.deleted_at.is_(None))
+                select(ClientTeamMember.user_id).where(
+                    ClientTeamMember.client_id == dst.id, ClientTeamMember.deleted_at.is_(None)
+                )
             )
         )
         ids = {row.id: new_id() for row in moving}
@@ -137,7 +143,12 @@ def merge_clients(ctx: AppContext, source_id: str, into_id: str) -> str:
             else:
                 if isinstance(row, ClientTeamMember):
                     team.add(row.user_id)
-                writer.create(type(row), {k: _remap(v, ids) for k, v in values.items()}, client_id=dst.id, row_id=ids[row.id])
+                writer.create(
+                    type(row),
+                    {k: _remap(v, ids) for k, v in values.items()},
+                    client_id=dst.id,
+                    row_id=ids[row.id],
+                )
                 moved.append([row.__entity__, row.id, ids[row.id]])
             writer.delete(row)
         if fills:
@@ -155,8 +166,13 @@ def merge_clients(ctx: AppContext, source_id: str, into_id: str) -> str:
             "by": ctx.actor.id,
         }
         lines = [
-            _("“{source}” was merged into this client on {date} by {user}; {n} records were moved here.").format(
-                source=src.name, date=ctx.now().astimezone().strftime("%Y-%m-%d %H:%M"), user=ctx.actor.display_name, n=len(moved)
+            _(
+                "“{source}” was merged into this client on {date} by {user}; {n} records were moved here."
+            ).format(
+                source=src.name,
+                date=ctx.now().astimezone().strftime("%Y-%m-%d %H:%M"),
+                user=ctx.actor.display_name,
+                n=len(moved),
             )
         ]
         if differing:
@@ -168,7 +184,11 @@ def merge_clients(ctx: AppContext, source_id: str, into_id: str) -> str:
                     source=src.name, fields=", ".join(schema[n].title for n in fills)
                 )
             )
-        lines += ["", _("Merge record (used to undo the merge):"), MARKER + json.dumps(record, ensure_ascii=False, sort_keys=True)]
+        lines += [
+            "",
+            _("Merge record (used to undo the merge):"),
+            MARKER + json.dumps(record, ensure_ascii=False, sort_keys=True),
+        ]
         confidential = any(not _empty(getattr(src, f)) for f in Client.__confidential__)
         note = writer.create(
             ServiceNote,
@@ -185,7 +205,9 @@ def read_merge_record(note: ServiceNote) -> dict[str, Any]:
     try:
         record = json.loads(line)
     except ValueError:
-        raise ValidationError("merge", _("The merge record is damaged; the merge cannot be undone.")) from None
+        raise ValidationError(
+            "merge", _("The merge record is damaged; the merge cannot be undone.")
+        ) from None
     if record.get("version") != 1:
         raise ValidationError("merge", _("The merge record is damaged; the merge cannot be undone."))
     return record
@@ -222,11 +244,18 @@ def undo_merge(ctx: AppContext, merge_id: str) -> str:
         ids[dst.id] = restored.id
         for row in rows:
             values = {c: getattr(row, c) for c in data_columns(type(row))}
-            writer.create(type(row), {k: _remap(v, ids) for k, v in values.items()}, client_id=restored.id, row_id=ids[row.id])
+            writer.create(
+                type(row),
+                {k: _remap(v, ids) for k, v in values.items()},
+                client_id=restored.id,
+                row_id=ids[row.id],
+            )
             writer.delete(row)
         for entity, _old, values in record["dropped"]:
             model = model_for(entity)
-            writer.create(model, {k: _remap(v, ids) for k, v in _decode(model, values).items()}, client_id=restored.id)
+            writer.create(
+                model, {k: _remap(v, ids) for k, v in _decode(model, values).items()}, client_id=restored.id
+            )
         writer.delete(note)
         return restored.id
 

@@ -50,8 +50,22 @@ class RuleContext:
 #: write through these generic functions applies every entity's rules whichever module the caller
 #: happened to import.
 RULE_MODULES = (
-    "clients", "contacts", "visits", "feedback", "service", "surveys", "improvement", "risks",
-    "equipment", "interactions", "opportunities", "team", "users", "attachments", "tasks", "standards",
+    "clients",
+    "contacts",
+    "visits",
+    "feedback",
+    "service",
+    "surveys",
+    "improvement",
+    "risks",
+    "equipment",
+    "interactions",
+    "opportunities",
+    "team",
+    "users",
+    "attachments",
+    "tasks",
+    "standards",
     "saved_views",
 )
 _rules_loaded = False
@@ -101,8 +115,14 @@ def _check_refs(rc: RuleContext) -> None:
                     # a deactivated user never takes on work (kept where it already was)
                     changed = rc.row is None or getattr(rc.row, name, None) != user.id
                     if not user.active and changed and (rc.entity, name) in RESPONSIBLE_FIELDS:
-                        errors.append((name, _("{user} has been deactivated and cannot take on clients or work.").format(
-                            user=describe(user))))
+                        errors.append(
+                            (
+                                name,
+                                _("{user} has been deactivated and cannot take on clients or work.").format(
+                                    user=describe(user)
+                                ),
+                            )
+                        )
                         break
         elif s.kind in ("ref", "refs"):
             model = model_for(s.ref)
@@ -110,10 +130,19 @@ def _check_refs(rc: RuleContext) -> None:
             for rid in ids:
                 target = _get(rc.session, model, rid)
                 if target is None or target.deleted_at is not None:
-                    errors.append((name, _("{label}: the referenced record does not exist.").format(label=s.title)))
+                    errors.append(
+                        (name, _("{label}: the referenced record does not exist.").format(label=s.title))
+                    )
                     break
                 if not model.__global__ and target.client_id != rc.client_id:
-                    errors.append((name, _("{label}: the referenced record belongs to another client.").format(label=s.title)))
+                    errors.append(
+                        (
+                            name,
+                            _("{label}: the referenced record belongs to another client.").format(
+                                label=s.title
+                            ),
+                        )
+                    )
                     break
     if errors:
         raise ValidationError.collect(errors)
@@ -137,7 +166,9 @@ def get_live(session: Session, entity: str, row_id: str) -> SyncMixin:
     return row
 
 
-def create_record(ctx: AppContext, entity: str, values: dict[str, Any], *, client_id: str | None = None) -> str:
+def create_record(
+    ctx: AppContext, entity: str, values: dict[str, Any], *, client_id: str | None = None
+) -> str:
     """Validate and create a row; returns its id. Nothing is written when anything is wrong."""
     with ctx.write() as (session, writer):
         return create_in(ctx, session, writer, entity, values, client_id=client_id).id
@@ -171,7 +202,13 @@ def _get(session: Session, model: type, row_id: str):
 
 
 def check_create(
-    ctx: AppContext, session: Session, entity: str, values: dict[str, Any], *, client_id: str | None = None, parsed: bool = False
+    ctx: AppContext,
+    session: Session,
+    entity: str,
+    values: dict[str, Any],
+    *,
+    client_id: str | None = None,
+    parsed: bool = False,
 ) -> dict[str, Any]:
     """Every check of a create (fields, permission, client, references, rules) without writing;
     returns the values to write. Import previews use it inside a read session."""
@@ -201,8 +238,16 @@ def update_record(ctx: AppContext, entity: str, row_id: str, values: dict[str, A
         return update_in(ctx, session, writer, entity, row_id, parsed, parsed_already=True)
 
 
-def update_in(ctx: AppContext, session: Session, writer: ChangeWriter, entity: str, row_id: str, values: dict[str, Any],
-              *, parsed_already: bool = False) -> dict[str, Any]:
+def update_in(
+    ctx: AppContext,
+    session: Session,
+    writer: ChangeWriter,
+    entity: str,
+    row_id: str,
+    values: dict[str, Any],
+    *,
+    parsed_already: bool = False,
+) -> dict[str, Any]:
     """:func:`update_record` inside an existing unit of work."""
     _load_rules()
     parsed = values if parsed_already else parse_values(entity, values, partial=True)
@@ -241,7 +286,9 @@ def get_record(ctx: AppContext, entity: str, row_id: str) -> dict[str, Any]:
         return to_dict(get_live(session, entity, row_id), confidential=ctx.actor.sees_confidential)
 
 
-def list_records(ctx: AppContext, entity: str, client_id: str, *, order_by: str | None = None, descending: bool = False) -> list[dict[str, Any]]:
+def list_records(
+    ctx: AppContext, entity: str, client_id: str, *, order_by: str | None = None, descending: bool = False
+) -> list[dict[str, Any]]:
     model = model_for(entity)
     stmt = select(model).where(model.client_id == client_id, model.deleted_at.is_(None))
     if order_by:

@@ -28,7 +28,9 @@ LISTS = ("clients", "feedback", "equipment")
 @register_rule("saved_view")
 def _own_views_only(rc: RuleContext) -> None:
     owner = rc.current("user_id")
-    if owner != rc.ctx.actor.id or (rc.row is not None and "user_id" in rc.values and rc.values["user_id"] != rc.row.user_id):
+    if owner != rc.ctx.actor.id or (
+        rc.row is not None and "user_id" in rc.values and rc.values["user_id"] != rc.row.user_id
+    ):
         raise ValidationError("user_id", _("A saved view belongs to its user: you may change only your own."))
     if rc.current("list_name") not in LISTS:
         raise ValidationError("list_name", _("Views are saved for the client, feedback and equipment lists."))
@@ -54,35 +56,68 @@ class View:
 
 def _view(row: SavedView) -> View:
     data = json.loads(row.spec or "{}")
-    return View(row.id, row.list_name, row.name, dict(data.get("filters") or {}), list(data.get("columns") or []),
-                list(data.get("sort") or []))
+    return View(
+        row.id,
+        row.list_name,
+        row.name,
+        dict(data.get("filters") or {}),
+        list(data.get("columns") or []),
+        list(data.get("sort") or []),
+    )
 
 
-def save_view(ctx: AppContext, list_name: str, name: str, *, filters: dict[str, Any] | None = None,
-              columns: list[str] | None = None, sort: list[Any] | None = None) -> str:
+def save_view(
+    ctx: AppContext,
+    list_name: str,
+    name: str,
+    *,
+    filters: dict[str, Any] | None = None,
+    columns: list[str] | None = None,
+    sort: list[Any] | None = None,
+) -> str:
     """Save (or overwrite, by name) one of the acting user's views of ``list_name``."""
     name = (name or "").strip()
     if not name:
         raise ValidationError("name", _("Give the view a name."))
-    spec = json.dumps({"filters": filters or {}, "columns": columns or [], "sort": sort or []},
-                      ensure_ascii=False, sort_keys=True, default=str)
+    spec = json.dumps(
+        {"filters": filters or {}, "columns": columns or [], "sort": sort or []},
+        ensure_ascii=False,
+        sort_keys=True,
+        default=str,
+    )
     with ctx.write() as (session, writer):
-        existing = session.scalar(select(SavedView).where(
-            SavedView.user_id == ctx.actor.id, SavedView.list_name == list_name, SavedView.name == name,
-            SavedView.deleted_at.is_(None)))
+        existing = session.scalar(
+            select(SavedView).where(
+                SavedView.user_id == ctx.actor.id,
+                SavedView.list_name == list_name,
+                SavedView.name == name,
+                SavedView.deleted_at.is_(None),
+            )
+        )
         if existing is not None:
             records.update_in(ctx, session, writer, "saved_view", existing.id, {"spec": spec})
             return existing.id
-        return records.create_in(ctx, session, writer, "saved_view",
-                                 {"user_id": ctx.actor.id, "list_name": list_name, "name": name, "spec": spec}).id
+        return records.create_in(
+            ctx,
+            session,
+            writer,
+            "saved_view",
+            {"user_id": ctx.actor.id, "list_name": list_name, "name": name, "spec": spec},
+        ).id
 
 
 def list_views(ctx: AppContext, list_name: str) -> list[View]:
     """The acting user's views of one list, by name."""
     with ctx.read() as session:
-        rows = session.scalars(select(SavedView).where(
-            SavedView.user_id == ctx.actor.id, SavedView.list_name == list_name, SavedView.deleted_at.is_(None))
-            .order_by(SavedView.name))
+        rows = session.scalars(
+            select(SavedView)
+            .where(
+                SavedView.user_id == ctx.actor.id,
+                SavedView.list_name == list_name,
+                SavedView.deleted_at.is_(None),
+            )
+            .order_by(SavedView.name)
+        )
         return [_view(r) for r in rows]
 
 

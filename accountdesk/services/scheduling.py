@@ -70,7 +70,9 @@ def ensure_default_plans(ctx: AppContext, client_id: str) -> list[str]:
         have = set(
             session.scalars(
                 select(VisitPlan.kind).where(
-                    VisitPlan.client_id == client_id, VisitPlan.deleted_at.is_(None), VisitPlan.active.is_(True)
+                    VisitPlan.client_id == client_id,
+                    VisitPlan.deleted_at.is_(None),
+                    VisitPlan.active.is_(True),
                 )
             )
         )
@@ -140,7 +142,15 @@ def plan_statuses_in(session: Session, client_ids: Iterable[str] | None, today: 
         for vid, cid, kind, start in session.execute(planned_q):
             planned.setdefault((cid, kind), []).append((local_date(start), vid))
         for plan in plans:
-            out.append(_status(plan, plan.relationship_since, last_done.get((plan.client_id, plan.kind)), planned.get((plan.client_id, plan.kind), []), today))
+            out.append(
+                _status(
+                    plan,
+                    plan.relationship_since,
+                    last_done.get((plan.client_id, plan.kind)),
+                    planned.get((plan.client_id, plan.kind), []),
+                    today,
+                )
+            )
     return out
 
 
@@ -155,10 +165,17 @@ _PLAN_COLUMNS = (
 )
 
 
-def _status(plan, since: dt.date | None, last: dt.date | None, planned: list[tuple[dt.date, str]], today: dt.date) -> PlanStatus:
+def _status(
+    plan, since: dt.date | None, last: dt.date | None, planned: list[tuple[dt.date, str]], today: dt.date
+) -> PlanStatus:
     months = max(1, plan.every_months or 1)
-    due = cadence_due(months, last, starts_on=plan.starts_on, relationship_since=since,
-                      created_on=local_date(plan.created_at) or today)
+    due = cadence_due(
+        months,
+        last,
+        starts_on=plan.starts_on,
+        relationship_since=since,
+        created_on=local_date(plan.created_at) or today,
+    )
     upcoming = sorted(p for p in planned if last is None or p[0] >= last)
     scheduled, scheduled_id = upcoming[0] if upcoming else (None, None)
     overdue = scheduled is None and due < today

@@ -88,9 +88,15 @@ def _sort_columns(sort: str, owner, name_key):
     if sort == "name":
         return [name_key]
     if sort == "tier":
-        return [case({t: i for i, t in enumerate(_TIER_ORDER)}, value=Client.tier, else_=len(_TIER_ORDER)), name_key]
+        return [
+            case({t: i for i, t in enumerate(_TIER_ORDER)}, value=Client.tier, else_=len(_TIER_ORDER)),
+            name_key,
+        ]
     if sort == "status":
-        return [case({s: i for i, s in enumerate(_STATUS_ORDER)}, value=Client.status, else_=len(_STATUS_ORDER)), name_key]
+        return [
+            case({s: i for i, s in enumerate(_STATUS_ORDER)}, value=Client.status, else_=len(_STATUS_ORDER)),
+            name_key,
+        ]
     # Provinces and people's names in pinyin order too (ad_sort_key: see store/search.py).
     if sort == "province":
         return [func.ad_sort_key(func.coalesce(Client.province, "")), name_key]
@@ -101,7 +107,9 @@ def _sort_columns(sort: str, owner, name_key):
     raise ValidationError("sort", _("Unknown sort order: {sort}").format(sort=sort))
 
 
-def _filtered(ctx: AppContext, stmt, search: str | None, filters: ClientFilter | None, *, id_sql: str = "clients.id"):
+def _filtered(
+    ctx: AppContext, stmt, search: str | None, filters: ClientFilter | None, *, id_sql: str = "clients.id"
+):
     stmt = stmt.where(Client.deleted_at.is_(None), scope_condition(ctx))
     f = filters or ClientFilter()
     if f.tiers:
@@ -274,10 +282,16 @@ def filter_options(ctx: AppContext) -> dict[str, Any]:
     with ctx.read() as session:
         base = and_(Client.deleted_at.is_(None), scope_condition(ctx))
         provinces = session.scalars(
-            select(Client.province).where(base, Client.province.is_not(None), Client.province != "").distinct().order_by(Client.province)
+            select(Client.province)
+            .where(base, Client.province.is_not(None), Client.province != "")
+            .distinct()
+            .order_by(Client.province)
         ).all()
         industries = session.scalars(
-            select(Client.industry).where(base, Client.industry.is_not(None), Client.industry != "").distinct().order_by(Client.industry)
+            select(Client.industry)
+            .where(base, Client.industry.is_not(None), Client.industry != "")
+            .distinct()
+            .order_by(Client.industry)
         ).all()
         owner_ids = select(Client.owner_id).where(base, Client.owner_id.is_not(None)).distinct()
         owners = session.execute(
@@ -356,15 +370,26 @@ def _hit_texts(session: Session, hits) -> dict[str, tuple[str, str]]:
         name_hits = {h.row_id for h in by_entity["contact"] if h.name_match}
         for c in session.execute(
             select(
-                Contact.id, Contact.name, Contact.title, Contact.department, Contact.mobile, Contact.phone,
-                Contact.email, Contact.wechat, Contact.notes,
+                Contact.id,
+                Contact.name,
+                Contact.title,
+                Contact.department,
+                Contact.mobile,
+                Contact.phone,
+                Contact.email,
+                Contact.wechat,
+                Contact.notes,
             ).where(Contact.id.in_(id_list(h.row_id for h in by_entity["contact"])))
         ):
             label = " · ".join(filter(None, [c.name, c.title]))
             if c.id in name_hits:
                 body = " · ".join(filter(None, [c.name, c.title, c.department, c.mobile or c.phone]))
             else:
-                body = " · ".join(filter(None, [c.name, c.mobile, c.phone, c.email, c.wechat, c.title, c.department, c.notes]))
+                body = " · ".join(
+                    filter(
+                        None, [c.name, c.mobile, c.phone, c.email, c.wechat, c.title, c.department, c.notes]
+                    )
+                )
             out[c.id] = (label, body)
     if "service_note" in by_entity:
         for n in session.execute(

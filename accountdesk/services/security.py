@@ -36,10 +36,14 @@ def status(ctx) -> dict[str, Any]:
 
 def describe_mode(mode: str) -> str:
     return {
-        crypto.MODE_PLAIN: _("Not encrypted: this computer has no system keyring, and this profile is used on its own. "
-                             "It is encrypted when it joins a company server."),
+        crypto.MODE_PLAIN: _(
+            "Not encrypted: this computer has no system keyring, and this profile is used on its own. "
+            "It is encrypted when it joins a company server."
+        ),
         crypto.MODE_KEYRING: _("Encrypted on this computer; its key is kept in the system keyring."),
-        crypto.MODE_PASSPHRASE: _("Encrypted on this computer with your passphrase (there is no system keyring)."),
+        crypto.MODE_PASSPHRASE: _(
+            "Encrypted on this computer with your passphrase (there is no system keyring)."
+        ),
     }.get(mode, mode)
 
 
@@ -67,7 +71,9 @@ def _plain_company(db: Path) -> bool:
     try:
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         try:
-            rows = conn.execute("SELECT value FROM meta WHERE key IN ('server_url', 'sync_user_id')").fetchall()
+            rows = conn.execute(
+                "SELECT value FROM meta WHERE key IN ('server_url', 'sync_user_id')"
+            ).fetchall()
         finally:
             conn.close()
     except sqlite3.Error:
@@ -97,7 +103,9 @@ def start_fresh(data_dir: Path | str) -> Path:
     data_dir = Path(data_dir)
     db = database_path(data_dir)
     if not crypto.is_encrypted_file(db):
-        raise crypto.EncryptionError(_("This profile is not encrypted: there is no lost key to recover from."))
+        raise crypto.EncryptionError(
+            _("This profile is not encrypted: there is no lost key to recover from.")
+        )
     try:
         crypto.existing_protection(data_dir, db)
     except crypto.KeyLost:
@@ -152,13 +160,20 @@ def lease(ctx) -> dict[str, Any]:
     except (TypeError, ValueError):
         days = DEFAULT_OFFLINE_DAYS
     expires = contact + dt.timedelta(days=days)
-    return {"company": True, "days": days, "last_contact": contact.isoformat(), "expires_at": expires.isoformat(),
-            "expired": now >= expires}
+    return {
+        "company": True,
+        "days": days,
+        "last_contact": contact.isoformat(),
+        "expires_at": expires.isoformat(),
+        "expired": now >= expires,
+    }
 
 
 def lease_message(info: dict[str, Any]) -> str:
-    return _("This computer has not reached the company's server for more than {days} days, so its company data is "
-             "locked. Sign in again to unlock it (accountdesk sync, or Sign in in the app).").format(days=info["days"])
+    return _(
+        "This computer has not reached the company's server for more than {days} days, so its company data is "
+        "locked. Sign in again to unlock it (accountdesk sync, or Sign in in the app)."
+    ).format(days=info["days"])
 
 
 def check_lease(ctx) -> None:
@@ -169,6 +184,7 @@ def check_lease(ctx) -> None:
 
 
 # -- the app lock --------------------------------------------------------------------------------
+
 
 def lock_minutes(ctx, setting: int | None) -> int:
     """Idle minutes before the window locks (0: never). ``setting`` is the person's choice in

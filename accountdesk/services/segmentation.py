@@ -30,7 +30,11 @@ BANDS: tuple[tuple[str, float, str], ...] = (
     ("B", 0.30, Tier.KEY.value),
     ("C", 0.50, Tier.STANDARD.value),
 )
-BAND_LABELS = {"A": N_("A: strategic band (top 20%)"), "B": N_("B: key band (next 30%)"), "C": N_("C: standard band (other 50%)")}
+BAND_LABELS = {
+    "A": N_("A: strategic band (top 20%)"),
+    "B": N_("B: key band (next 30%)"),
+    "C": N_("C: standard band (other 50%)"),
+}
 _TIER_RANK = {Tier.STRATEGIC.value: 0, Tier.KEY.value: 1, Tier.STANDARD.value: 2}
 _BAND_RANK = {"A": 0, "B": 1, "C": 2}
 SEGMENT_KEYS = ("province", "industry", "tier", "service_frequency", "deadline_demands")
@@ -128,7 +132,9 @@ def pyramid(ctx: AppContext) -> Pyramid:
     """The customer pyramid of the clients the user sees, by annual fees."""
     _require_fees(ctx)
     with ctx.read() as session:
-        rows = session.execute(_paying_clients(ctx).order_by(Client.annual_fees.desc().nulls_last(), Client.name)).all()
+        rows = session.execute(
+            _paying_clients(ctx).order_by(Client.annual_fees.desc().nulls_last(), Client.name)
+        ).all()
     bands = assign_bands([(r.id, r.annual_fees) for r in rows])
     total_fees = sum(r.annual_fees or 0 for r in rows)
     total = len(rows)
@@ -142,7 +148,14 @@ def pyramid(ctx: AppContext) -> Pyramid:
         tier_rank, band_rank = _TIER_RANK.get(r.tier, 2), _BAND_RANK[band]
         if tier_rank != band_rank:
             mismatches.append(
-                Mismatch(r.id, r.name, r.tier, band, r.annual_fees or 0, "under" if tier_rank > band_rank else "over")
+                Mismatch(
+                    r.id,
+                    r.name,
+                    r.tier,
+                    band,
+                    r.annual_fees or 0,
+                    "under" if tier_rank > band_rank else "over",
+                )
             )
     out_bands = []
     for code, _share, _tier in BANDS:

@@ -44,8 +44,12 @@ def _service_period(rc: RuleContext) -> None:
 @register_rule("service_note")
 def _who_decides_confidentiality(rc: RuleContext) -> None:
     """What decides a note's confidentiality is changed only by roles that may read it."""
-    if rc.row is not None and "confidential" in rc.values and rc.values["confidential"] != rc.row.confidential \
-            and not may_change_confidentiality(rc.ctx.actor.role):
+    if (
+        rc.row is not None
+        and "confidential" in rc.values
+        and rc.values["confidential"] != rc.row.confidential
+        and not may_change_confidentiality(rc.ctx.actor.role)
+    ):
         raise PermissionDenied(_("Your role may not change whether a note is confidential."))
 
 
@@ -56,7 +60,9 @@ def _unique_code(rc: RuleContext) -> None:
         return
     code = code.strip().upper()
     rc.values["code"] = code
-    stmt = select(ServiceOffering.name).where(func.upper(ServiceOffering.code) == code, ServiceOffering.deleted_at.is_(None))
+    stmt = select(ServiceOffering.name).where(
+        func.upper(ServiceOffering.code) == code, ServiceOffering.deleted_at.is_(None)
+    )
     if rc.row is not None:
         stmt = stmt.where(ServiceOffering.id != rc.row.id)
     other = rc.session.scalar(stmt)
@@ -114,7 +120,9 @@ def list_notes(ctx: AppContext, client_id: str) -> list[dict[str, Any]]:
 
 def create_offering(ctx: AppContext, code: str, name: str, category: str, **values: Any) -> str:
     """Add a service product to the global catalogue (supervisors and administrators)."""
-    return records.create_record(ctx, "service_offering", {"code": code, "name": name, "category": category, **values})
+    return records.create_record(
+        ctx, "service_offering", {"code": code, "name": name, "category": category, **values}
+    )
 
 
 def update_offering(ctx: AppContext, offering_id: str, **values: Any) -> dict[str, Any]:
@@ -123,8 +131,10 @@ def update_offering(ctx: AppContext, offering_id: str, **values: Any) -> dict[st
 
 def list_offerings(ctx: AppContext) -> list[dict[str, Any]]:
     with ctx.read() as session:
-        stmt = select(ServiceOffering).where(ServiceOffering.deleted_at.is_(None)).order_by(
-            ServiceOffering.category, ServiceOffering.code
+        stmt = (
+            select(ServiceOffering)
+            .where(ServiceOffering.deleted_at.is_(None))
+            .order_by(ServiceOffering.category, ServiceOffering.code)
         )
         return [records.to_dict(r, confidential=True) for r in session.scalars(stmt)]
 
@@ -134,7 +144,9 @@ def list_offerings(ctx: AppContext) -> list[dict[str, Any]]:
 
 def subscribe(ctx: AppContext, client_id: str, offering_id: str, **values: Any) -> str:
     """Subscribe a client to an offering (a client service); returns its id."""
-    return records.create_record(ctx, "client_service", {"offering_id": offering_id, **values}, client_id=client_id)
+    return records.create_record(
+        ctx, "client_service", {"offering_id": offering_id, **values}, client_id=client_id
+    )
 
 
 def update_client_service(ctx: AppContext, client_service_id: str, **values: Any) -> dict[str, Any]:
@@ -159,11 +171,17 @@ def list_client_services(ctx: AppContext, client_id: str) -> list[dict[str, Any]
     """A client's services with the offering's code, name and category and their deliveries
     (newest first)."""
     services = records.list_records(ctx, "client_service", client_id, order_by="start_date")
-    deliveries = records.list_records(ctx, "service_delivery", client_id, order_by="delivered_at", descending=True)
+    deliveries = records.list_records(
+        ctx, "service_delivery", client_id, order_by="delivered_at", descending=True
+    )
     with ctx.read() as session:
-        stmt = select(ServiceOffering.id, ServiceOffering.code, ServiceOffering.name, ServiceOffering.category)
+        stmt = select(
+            ServiceOffering.id, ServiceOffering.code, ServiceOffering.name, ServiceOffering.category
+        )
         offerings = {o.id: (o.code, o.name, o.category) for o in session.execute(stmt)}
     for s in services:
-        s["offering_code"], s["offering_name"], s["category"] = offerings.get(s["offering_id"], (None, None, None))
+        s["offering_code"], s["offering_name"], s["category"] = offerings.get(
+            s["offering_id"], (None, None, None)
+        )
         s["deliveries"] = [d for d in deliveries if d["client_service_id"] == s["id"]]
     return services

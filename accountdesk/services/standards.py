@@ -43,7 +43,8 @@ def _hand_edit_leaves_the_standard(rc: RuleContext) -> None:
     if rc.row is None or not getattr(rc.row, "from_standard", False) or "from_standard" in rc.values:
         return
     if ("every_months" in rc.values and rc.values["every_months"] != rc.row.every_months) or (
-            "kind" in rc.values and rc.values["kind"] != rc.row.kind):
+        "kind" in rc.values and rc.values["kind"] != rc.row.kind
+    ):
         rc.values["from_standard"] = False
 
 
@@ -51,9 +52,11 @@ def _hand_edit_leaves_the_standard(rc: RuleContext) -> None:
 def _one_row_per_tier_and_kind(rc: RuleContext) -> None:
     if rc.row is not None and not ({"tier", "kind"} & set(rc.values)):
         return
-    stmt = select(ServiceStandard.id).where(ServiceStandard.tier == rc.current("tier"),
-                                            ServiceStandard.kind == rc.current("kind"),
-                                            ServiceStandard.deleted_at.is_(None))
+    stmt = select(ServiceStandard.id).where(
+        ServiceStandard.tier == rc.current("tier"),
+        ServiceStandard.kind == rc.current("kind"),
+        ServiceStandard.deleted_at.is_(None),
+    )
     if rc.row is not None:
         stmt = stmt.where(ServiceStandard.id != rc.row.id)
     if rc.session.scalar(stmt) is not None:
@@ -63,9 +66,13 @@ def _one_row_per_tier_and_kind(rc: RuleContext) -> None:
 
 
 def standards_in(session: Session) -> dict[str, dict[str, int]]:
-    rows = session.execute(select(ServiceStandard.tier, ServiceStandard.kind, ServiceStandard.every_months,
-                                  ServiceStandard.active).where(ServiceStandard.deleted_at.is_(None))
-                           .order_by(ServiceStandard.updated_at))
+    rows = session.execute(
+        select(
+            ServiceStandard.tier, ServiceStandard.kind, ServiceStandard.every_months, ServiceStandard.active
+        )
+        .where(ServiceStandard.deleted_at.is_(None))
+        .order_by(ServiceStandard.updated_at)
+    )
     return effective_standards((r.tier, r.kind, r.every_months, bool(r.active)) for r in rows)
 
 
@@ -87,8 +94,14 @@ def set_standard(ctx: AppContext, tier: str, cadences: Mapping[str, int | str]) 
         wanted[kind] = months  # checked by the schema below
     records.require_permission(ctx, "service_standard", "create", {"tier", "kind", "every_months", "active"})
     with ctx.write() as (session, writer):
-        rows = {r.kind: r for r in session.scalars(select(ServiceStandard).where(
-            ServiceStandard.tier == tier, ServiceStandard.deleted_at.is_(None)))}
+        rows = {
+            r.kind: r
+            for r in session.scalars(
+                select(ServiceStandard).where(
+                    ServiceStandard.tier == tier, ServiceStandard.deleted_at.is_(None)
+                )
+            )
+        }
         for kind in STANDARD_KINDS:
             row = rows.get(kind)
             if kind in wanted:
@@ -98,11 +111,15 @@ def set_standard(ctx: AppContext, tier: str, cadences: Mapping[str, int | str]) 
             else:
                 continue
             if row is None:
-                records.create_in(ctx, session, writer, "service_standard", {"tier": tier, "kind": kind, **values})
+                records.create_in(
+                    ctx, session, writer, "service_standard", {"tier": tier, "kind": kind, **values}
+                )
             else:
                 records.update_in(ctx, session, writer, "service_standard", row.id, values)
         if VisitKind.CUSTOM.value in wanted:
-            raise ValidationError("kind", _("A custom cadence is set by hand on a client, not in a standard."))
+            raise ValidationError(
+                "kind", _("A custom cadence is set by hand on a client, not in a standard.")
+            )
         session.flush()
         return standards_in(session)
 
@@ -121,9 +138,15 @@ class StandardChange:
 
 
 def _changes_in(session: Session, client_id: str, standard: Mapping[str, int]) -> list[StandardChange]:
-    plans = list(session.scalars(select(VisitPlan).where(VisitPlan.client_id == client_id,
-                                                         VisitPlan.deleted_at.is_(None),
-                                                         VisitPlan.kind != VisitKind.CUSTOM.value)))
+    plans = list(
+        session.scalars(
+            select(VisitPlan).where(
+                VisitPlan.client_id == client_id,
+                VisitPlan.deleted_at.is_(None),
+                VisitPlan.kind != VisitKind.CUSTOM.value,
+            )
+        )
+    )
     by_kind: dict[str, list[VisitPlan]] = {}
     for plan in plans:
         by_kind.setdefault(plan.kind, []).append(plan)
@@ -135,7 +158,11 @@ def _changes_in(session: Session, client_id: str, standard: Mapping[str, int]) -
         if kind in standard:
             months = int(standard[kind])
             if by_hand:
-                out.append(StandardChange("keep", kind, by_hand[0].every_months, by_hand[0].every_months, by_hand[0].id))
+                out.append(
+                    StandardChange(
+                        "keep", kind, by_hand[0].every_months, by_hand[0].every_months, by_hand[0].id
+                    )
+                )
             elif made:
                 if made[0].every_months != months:
                     out.append(StandardChange("change", kind, months, made[0].every_months, made[0].id))
@@ -156,8 +183,14 @@ def proposed_changes(ctx: AppContext, client_id: str, tier: str | None = None) -
         return _changes_in(session, client_id, standards_in(session).get(tier, {}))
 
 
-def apply_in(ctx: AppContext, session: Session, writer: ChangeWriter, client_id: str, tier: str,
-             standard: Mapping[str, int] | None = None) -> list[StandardChange]:
+def apply_in(
+    ctx: AppContext,
+    session: Session,
+    writer: ChangeWriter,
+    client_id: str,
+    tier: str,
+    standard: Mapping[str, int] | None = None,
+) -> list[StandardChange]:
     """Apply ``tier``'s standard to a client inside a unit of work; returns what changed."""
     if standard is None:
         standard = standards_in(session).get(tier, {})
@@ -166,12 +199,29 @@ def apply_in(ctx: AppContext, session: Session, writer: ChangeWriter, client_id:
     changes = _changes_in(session, client_id, standard)
     for change in changes:
         if change.action == "add":
-            records.create_in(ctx, session, writer, "visit_plan",
-                              {"kind": change.kind, "every_months": change.every_months, "owner_id": owner,
-                               "active": True, "from_standard": True}, client_id=client_id)
+            records.create_in(
+                ctx,
+                session,
+                writer,
+                "visit_plan",
+                {
+                    "kind": change.kind,
+                    "every_months": change.every_months,
+                    "owner_id": owner,
+                    "active": True,
+                    "from_standard": True,
+                },
+                client_id=client_id,
+            )
         elif change.action == "change":
-            records.update_in(ctx, session, writer, "visit_plan", change.plan_id,
-                              {"every_months": change.every_months, "from_standard": True})
+            records.update_in(
+                ctx,
+                session,
+                writer,
+                "visit_plan",
+                change.plan_id,
+                {"every_months": change.every_months, "from_standard": True},
+            )
         elif change.action == "retire":
             records.update_in(ctx, session, writer, "visit_plan", change.plan_id, {"active": False})
         session.flush()
@@ -208,7 +258,9 @@ class ServedFigures:
     not_served: frozenset[str]
 
 
-def served_figures_from(session: Session, clients: list[tuple[str, str, str | None]], statuses) -> ServedFigures:
+def served_figures_from(
+    session: Session, clients: list[tuple[str, str, str | None]], statuses
+) -> ServedFigures:
     """The figures for these clients ``(id, tier, owner_id)`` given their plan statuses."""
     ids = {c[0] for c in clients}
     plans: dict[str, dict[str, tuple[int, bool]]] = {}
@@ -232,7 +284,10 @@ def served_figures_from(session: Session, clients: list[tuple[str, str, str | No
             bucket[1] += ok
     return ServedFigures(
         by_tier=[ServedFigure(t, n, s) for t, (n, s) in tiers.items()],
-        by_manager=[ServedFigure(m, n, s) for m, (n, s) in sorted(managers.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))],
+        by_manager=[
+            ServedFigure(m, n, s)
+            for m, (n, s) in sorted(managers.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+        ],
         not_served=frozenset(not_served),
     )
 
@@ -240,7 +295,9 @@ def served_figures_from(session: Session, clients: list[tuple[str, str, str | No
 def served_figures_in(session: Session, ctx: AppContext, *, owner_id: str | None = None) -> ServedFigures:
     from .scheduling import plan_statuses_in
 
-    stmt = select(Client.id, Client.tier, Client.owner_id).where(Client.deleted_at.is_(None), scope_condition(ctx))
+    stmt = select(Client.id, Client.tier, Client.owner_id).where(
+        Client.deleted_at.is_(None), scope_condition(ctx)
+    )
     if owner_id is not None:
         stmt = stmt.where(Client.owner_id == owner_id)
     clients = [tuple(r) for r in session.execute(stmt)]

@@ -45,7 +45,9 @@ def sync_status(ctx: AppContext) -> SyncStatus:
             session.execute(select(OutboxEntry.status, func.count()).group_by(OutboxEntry.status)).all()
         )
         conflicts = session.scalar(
-            select(func.count(Conflict.id)).where(Conflict.deleted_at.is_(None), Conflict.resolved_at.is_(None))
+            select(func.count(Conflict.id)).where(
+                Conflict.deleted_at.is_(None), Conflict.resolved_at.is_(None)
+            )
         )
         last = get_meta(session, META_LAST_SYNC_AT)
         error = get_meta(session, META_LAST_SYNC_ERROR)

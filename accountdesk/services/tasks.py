@@ -38,7 +38,12 @@ def _done_at_follows_status(rc: RuleContext) -> None:
         return
     if status == TaskStatus.DONE.value and rc.current("done_at") is None:
         rc.values["done_at"] = now
-    elif "status" in rc.values and status != TaskStatus.DONE.value and rc.row is not None and rc.row.done_at is not None:
+    elif (
+        "status" in rc.values
+        and status != TaskStatus.DONE.value
+        and rc.row is not None
+        and rc.row.done_at is not None
+    ):
         rc.values["done_at"] = None
 
 
@@ -67,8 +72,14 @@ def delete_task(ctx: AppContext, task_id: str) -> bool:
 def list_tasks(ctx: AppContext, client_id: str) -> list[dict[str, Any]]:
     """The client's tasks, open ones first, then by due date."""
     rows = records.list_records(ctx, "task", client_id, order_by="due_on")
-    return sorted(rows, key=lambda r: (r.get("status") != TaskStatus.OPEN.value, r.get("due_on") is None,
-                                       r.get("due_on") or dt.date.max))
+    return sorted(
+        rows,
+        key=lambda r: (
+            r.get("status") != TaskStatus.OPEN.value,
+            r.get("due_on") is None,
+            r.get("due_on") or dt.date.max,
+        ),
+    )
 
 
 def next_step_lines(text: str | None) -> list[str]:
@@ -95,7 +106,9 @@ def tasks_from_visit(ctx: AppContext, visit_id: str, steps: Iterable[dict[str, A
         visit = records.get_live(session, "visit", visit_id)
         assert isinstance(visit, Visit)
         held = (visit.done_at or visit.planned_start).astimezone().date()
-        existing = set(session.scalars(select(Task.title).where(Task.visit_id == visit_id, Task.deleted_at.is_(None))))
+        existing = set(
+            session.scalars(select(Task.title).where(Task.visit_id == visit_id, Task.deleted_at.is_(None)))
+        )
         ids = []
         for step in steps:
             title = (step.get("title") or "").strip()

@@ -36,7 +36,9 @@ def _no_duplicate_member(rc: RuleContext) -> None:
         stmt = stmt.where(ClientTeamMember.id != rc.row.id)
     if rc.session.scalar(stmt) is not None:
         name = user.display_name if user is not None else user_id
-        raise ValidationError("user_id", _("{name} is already in this client's service team.").format(name=name))
+        raise ValidationError(
+            "user_id", _("{name} is already in this client's service team.").format(name=name)
+        )
 
 
 def add_team_member(ctx: AppContext, client_id: str, user: str, *, role: str | None = None) -> str:
@@ -69,7 +71,9 @@ def list_team(ctx: AppContext, client_id: str) -> list[dict[str, Any]]:
     """The team with each member's ``username`` and ``display_name``, by display name."""
     rows = records.list_records(ctx, "client_team_member", client_id)
     with ctx.read() as session:
-        stmt = select(User.id, User.username, User.display_name).where(User.id.in_([r["user_id"] for r in rows]))
+        stmt = select(User.id, User.username, User.display_name).where(
+            User.id.in_([r["user_id"] for r in rows])
+        )
         users = {u.id: (u.username, u.display_name) for u in session.execute(stmt)}
     for r in rows:
         r["username"], r["display_name"] = users.get(r["user_id"], (None, None))

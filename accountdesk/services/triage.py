@@ -60,8 +60,14 @@ class Triage:
         return [i for key, _title in SECTIONS for i in self.sections[key]]
 
 
-def triage(ctx: AppContext, *, scope: str = "mine", kinds: Iterable[str] | None = None, days: int = 7,
-           quick: bool = False) -> Triage:
+def triage(
+    ctx: AppContext,
+    *,
+    scope: str = "mine",
+    kinds: Iterable[str] | None = None,
+    days: int = 7,
+    quick: bool = False,
+) -> Triage:
     """The agenda of ``scope`` (``mine``, ``team``, ``all``) in sections, most urgent first.
     ``quick``: only the kinds that are cheap to read (complaints, planned visits, tasks) — what a
     screen shows at once while the rest is read."""
@@ -169,7 +175,9 @@ def reschedule(ctx: AppContext, item: AgendaItem, when: dt.date | dt.datetime | 
         plan = records.get_record(ctx, "visit_plan", item.row_id)
         at = dt.datetime.combine(day, dt.time(9, 0)).astimezone()
         extra = {"purpose": plan["title"]} if plan.get("title") else {}
-        return plan_visit(ctx, plan["client_id"], plan["kind"], at, owner_id=plan.get("owner_id") or ctx.actor.id, **extra)
+        return plan_visit(
+            ctx, plan["client_id"], plan["kind"], at, owner_id=plan.get("owner_id") or ctx.actor.id, **extra
+        )
     entity = "improvement_item" if item.kind == "improvement_item" else "task"
     records.update_record(ctx, entity, item.row_id, {"due_on": day})
     return item.row_id
@@ -186,7 +194,9 @@ def reassign(ctx: AppContext, item: AgendaItem, user_id: str) -> dict[str, Any]:
     if not may_reassign(ctx):
         raise PermissionDenied(_("Only supervisors and administrators reassign work."))
     if item.kind not in REASSIGNABLE:
-        raise ValidationError("kind", _("This item belongs to the client's manager; hand the client over instead."))
+        raise ValidationError(
+            "kind", _("This item belongs to the client's manager; hand the client over instead.")
+        )
     if not user_id:
         raise ValidationError("user", _("Choose a person."))
     entity, column = {

@@ -142,7 +142,9 @@ def _require_supervisor(ctx: AppContext) -> None:
 def _counts(session, model, client_ids: Sequence[str], *where) -> Counter:
     if not client_ids:
         return Counter()
-    stmt = select(model.client_id, func.count()).where(model.client_id.in_(client_ids), model.deleted_at.is_(None), *where)
+    stmt = select(model.client_id, func.count()).where(
+        model.client_id.in_(client_ids), model.deleted_at.is_(None), *where
+    )
     return Counter(dict(session.execute(stmt.group_by(model.client_id)).all()))
 
 
@@ -152,76 +154,182 @@ def holdings(ctx: AppContext, user: str) -> Holdings:
     with ctx.read() as session:
         leaver = resolve_user(session, user, field="from")
         live = Client.deleted_at.is_(None)
-        owned = list(session.scalars(select(Client).where(live, Client.owner_id == leaver.id).order_by(Client.name)))
-        backed = list(session.scalars(select(Client).where(live, Client.backup_owner_id == leaver.id).order_by(Client.name)))
-        team_ids = select(ClientTeamMember.client_id).where(ClientTeamMember.user_id == leaver.id,
-                                                            ClientTeamMember.deleted_at.is_(None))
-        served = [c for c in session.scalars(select(Client).where(live, Client.id.in_(team_ids)).order_by(Client.name))
-                  if c.owner_id != leaver.id and c.backup_owner_id != leaver.id]
+        owned = list(
+            session.scalars(select(Client).where(live, Client.owner_id == leaver.id).order_by(Client.name))
+        )
+        backed = list(
+            session.scalars(
+                select(Client).where(live, Client.backup_owner_id == leaver.id).order_by(Client.name)
+            )
+        )
+        team_ids = select(ClientTeamMember.client_id).where(
+            ClientTeamMember.user_id == leaver.id, ClientTeamMember.deleted_at.is_(None)
+        )
+        served = [
+            c
+            for c in session.scalars(
+                select(Client).where(live, Client.id.in_(team_ids)).order_by(Client.name)
+            )
+            if c.owner_id != leaver.id and c.backup_owner_id != leaver.id
+        ]
         ids = [c.id for c in owned + backed + served]
         complaints = _counts(session, Feedback, ids, Feedback.status.in_(OPEN_FEEDBACK))
         visits = _counts(session, Visit, ids, Visit.status == "planned")
         items = _counts(session, ImprovementItem, ids, ImprovementItem.status.in_(OPEN_ITEMS))
         opps = _counts(session, Opportunity, ids, Opportunity.stage.in_(OPEN_OPPORTUNITY_STAGES))
         held = tuple(
-            HeldClient(c.id, c.name, c.province, c.city, c.tier, role, complaints[c.id], visits[c.id], items[c.id], opps[c.id])
-            for role, group in (("owner", owned), ("backup", backed), ("team", served)) for c in group
+            HeldClient(
+                c.id,
+                c.name,
+                c.province,
+                c.city,
+                c.tier,
+                role,
+                complaints[c.id],
+                visits[c.id],
+                items[c.id],
+                opps[c.id],
+            )
+            for role, group in (("owner", owned), ("backup", backed), ("team", served))
+            for c in group
         )
         names = dict(session.execute(select(Client.id, Client.name)).all())
 
         def items_of(model, col, *where, title, due) -> tuple[HeldItem, ...]:
             stmt = select(model).where(col == leaver.id, model.deleted_at.is_(None), *where)
             rows = [r for r in session.scalars(stmt) if names.get(r.client_id) is not None]
-            out = [HeldItem(model.__entity__, r.id, r.client_id, names[r.client_id], title(r), due(r)) for r in rows]
+            out = [
+                HeldItem(model.__entity__, r.id, r.client_id, names[r.client_id], title(r), due(r))
+                for r in rows
+            ]
             return tuple(sorted(out, key=lambda i: (i.client_name, str(i.due or ""))))
 
         owned_ids = [c.id for c in owned]
         return Holdings(
-            leaver.id, leaver.username, leaver.display_name, leaver.role, bool(leaver.active), held,
-            items_of(Feedback, Feedback.handler_id, Feedback.status.in_(OPEN_FEEDBACK), title=lambda r: r.subject, due=lambda r: r.due_at),
-            items_of(ImprovementItem, ImprovementItem.owner_id, ImprovementItem.status.in_(OPEN_ITEMS), title=lambda r: r.action,
-                     due=lambda r: r.due_on),
-            items_of(Visit, Visit.owner_id, Visit.status == "planned", title=lambda r: r.purpose or label(VisitKind, r.kind),
-                     due=lambda r: r.planned_start),
-            items_of(VisitPlan, VisitPlan.owner_id, VisitPlan.active.is_(True), title=lambda r: r.title or label(VisitKind, r.kind),
-                     due=lambda r: None),
+            leaver.id,
+            leaver.username,
+            leaver.display_name,
+            leaver.role,
+            bool(leaver.active),
+            held,
+            items_of(
+                Feedback,
+                Feedback.handler_id,
+                Feedback.status.in_(OPEN_FEEDBACK),
+                title=lambda r: r.subject,
+                due=lambda r: r.due_at,
+            ),
+            items_of(
+                ImprovementItem,
+                ImprovementItem.owner_id,
+                ImprovementItem.status.in_(OPEN_ITEMS),
+                title=lambda r: r.action,
+                due=lambda r: r.due_on,
+            ),
+            items_of(
+                Visit,
+                Visit.owner_id,
+                Visit.status == "planned",
+                title=lambda r: r.purpose or label(VisitKind, r.kind),
+                due=lambda r: r.planned_start,
+            ),
+            items_of(
+                VisitPlan,
+                VisitPlan.owner_id,
+                VisitPlan.active.is_(True),
+                title=lambda r: r.title or label(VisitKind, r.kind),
+                due=lambda r: None,
+            ),
             tuple(
                 HeldItem("opportunity", o.id, o.client_id, names[o.client_id], o.title, o.expected_on)
-                for o in session.scalars(select(Opportunity).where(
-                    Opportunity.client_id.in_(owned_ids), Opportunity.deleted_at.is_(None),
-                    Opportunity.stage.in_(OPEN_OPPORTUNITY_STAGES)).order_by(Opportunity.expected_on))
-            ) if owned_ids else (),
+                for o in session.scalars(
+                    select(Opportunity)
+                    .where(
+                        Opportunity.client_id.in_(owned_ids),
+                        Opportunity.deleted_at.is_(None),
+                        Opportunity.stage.in_(OPEN_OPPORTUNITY_STAGES),
+                    )
+                    .order_by(Opportunity.expected_on)
+                )
+            )
+            if owned_ids
+            else (),
         )
 
 
 def candidates(ctx: AppContext, *, exclude: Sequence[str] = ()) -> list[Candidate]:
     """Active users who may own clients, with their workload and region, lightest load first."""
     with ctx.read() as session:
-        users = [u for u in session.scalars(select(User).where(User.deleted_at.is_(None), User.active.is_(True),
-                                                               User.role.in_(OWNER_ROLES)))
-                 if u.id not in exclude]
+        users = [
+            u
+            for u in session.scalars(
+                select(User).where(
+                    User.deleted_at.is_(None), User.active.is_(True), User.role.in_(OWNER_ROLES)
+                )
+            )
+            if u.id not in exclude
+        ]
         live = Client.deleted_at.is_(None)
-        owned = Counter(dict(session.execute(select(Client.owner_id, func.count()).where(live).group_by(Client.owner_id)).all()))
-        backed = Counter(dict(session.execute(
-            select(Client.backup_owner_id, func.count()).where(live).group_by(Client.backup_owner_id)).all()))
-        complaints = Counter(dict(session.execute(
-            select(Feedback.handler_id, func.count()).where(Feedback.deleted_at.is_(None), Feedback.status.in_(OPEN_FEEDBACK))
-            .group_by(Feedback.handler_id)).all()))
-        visits = Counter(dict(session.execute(
-            select(Visit.owner_id, func.count()).where(Visit.deleted_at.is_(None), Visit.status == "planned")
-            .group_by(Visit.owner_id)).all()))
+        owned = Counter(
+            dict(
+                session.execute(
+                    select(Client.owner_id, func.count()).where(live).group_by(Client.owner_id)
+                ).all()
+            )
+        )
+        backed = Counter(
+            dict(
+                session.execute(
+                    select(Client.backup_owner_id, func.count()).where(live).group_by(Client.backup_owner_id)
+                ).all()
+            )
+        )
+        complaints = Counter(
+            dict(
+                session.execute(
+                    select(Feedback.handler_id, func.count())
+                    .where(Feedback.deleted_at.is_(None), Feedback.status.in_(OPEN_FEEDBACK))
+                    .group_by(Feedback.handler_id)
+                ).all()
+            )
+        )
+        visits = Counter(
+            dict(
+                session.execute(
+                    select(Visit.owner_id, func.count())
+                    .where(Visit.deleted_at.is_(None), Visit.status == "planned")
+                    .group_by(Visit.owner_id)
+                ).all()
+            )
+        )
         provinces: dict[str, Counter] = defaultdict(Counter)
-        for owner, province in session.execute(select(Client.owner_id, Client.province).where(live, Client.province.is_not(None))):
+        for owner, province in session.execute(
+            select(Client.owner_id, Client.province).where(live, Client.province.is_not(None))
+        ):
             provinces[owner][province] += 1
         out = [
-            Candidate(u.id, u.username, u.display_name, u.role, u.team, owned[u.id], backed[u.id], complaints[u.id],
-                      visits[u.id], tuple(p for p, _n in provinces[u.id].most_common()))
+            Candidate(
+                u.id,
+                u.username,
+                u.display_name,
+                u.role,
+                u.team,
+                owned[u.id],
+                backed[u.id],
+                complaints[u.id],
+                visits[u.id],
+                tuple(p for p, _n in provinces[u.id].most_common()),
+            )
             for u in users
         ]
-    return sorted(out, key=lambda c: (c.role != Role.MANAGER.value, c.clients_owned, c.open_complaints, c.display_name))
+    return sorted(
+        out, key=lambda c: (c.role != Role.MANAGER.value, c.clients_owned, c.open_complaints, c.display_name)
+    )
 
 
-def suggest(ctx: AppContext, held: Sequence[HeldClient], successors: Sequence[str], *, rule: str = BY_WORKLOAD) -> dict[str, str]:
+def suggest(
+    ctx: AppContext, held: Sequence[HeldClient], successors: Sequence[str], *, rule: str = BY_WORKLOAD
+) -> dict[str, str]:
     """A proposed successor (user id) per client: ``workload`` gives each client to the successor
     carrying the least (clients owned, counting what this distribution already gave them);
     ``region`` first prefers a successor whose own clients are in the client's province."""
@@ -252,7 +360,9 @@ class ResignationResult:
     handovers: list[dict[str, Any]] = field(default_factory=list)  # one per owned client
     backups: list[dict[str, Any]] = field(default_factory=list)
     teams: list[dict[str, Any]] = field(default_factory=list)
-    other_moves: list[dict[str, Any]] = field(default_factory=list)  # open work in clients they held no role in
+    other_moves: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # open work in clients they held no role in
     unmoved: list[dict[str, Any]] = field(default_factory=list)  # complaints nobody uninvolved could take
     deactivated: bool = False
 
@@ -280,7 +390,9 @@ def resign(
     held = holdings(ctx, leaver)
     missing = [c for c in held.clients if c.id not in plan]
     if missing and not to:
-        raise ValidationError("to", _("Choose a successor for every client ({n} without one).").format(n=len(missing)))
+        raise ValidationError(
+            "to", _("Choose a successor for every client ({n} without one).").format(n=len(missing))
+        )
     result = ResignationResult(held.user_id)
     with ctx.write() as (session, writer):
         resolved: dict[str, str] = {}
@@ -289,9 +401,15 @@ def resign(
             if ref not in resolved:
                 user = require_active(resolve_user(session, ref, field="to"), field="to")
                 if user.id == held.user_id:
-                    raise ValidationError("to", _("{user} is the one leaving; choose someone else.").format(user=user.display_name))
+                    raise ValidationError(
+                        "to",
+                        _("{user} is the one leaving; choose someone else.").format(user=user.display_name),
+                    )
                 if user.role not in OWNER_ROLES:
-                    raise ValidationError("to", _("{user} is field staff and cannot own clients.").format(user=user.display_name))
+                    raise ValidationError(
+                        "to",
+                        _("{user} is field staff and cannot own clients.").format(user=user.display_name),
+                    )
                 resolved[ref] = user.id
             return resolved[ref]
 
@@ -301,55 +419,124 @@ def resign(
             new = targets[c.id]
             client = session.get(Client, c.id)
             if c.role == "owner":
-                result.handovers.append(hand_over_in(ctx, session, writer, c.id, new, reason,
-                                                     checklist=(checklists or {}).get(c.id), notes=notes))
+                result.handovers.append(
+                    hand_over_in(
+                        ctx,
+                        session,
+                        writer,
+                        c.id,
+                        new,
+                        reason,
+                        checklist=(checklists or {}).get(c.id),
+                        notes=notes,
+                    )
+                )
             elif c.role == "backup":
                 backup = None if new == client.owner_id else new
-                writer.create(OwnershipChange, {"kind": "backup", "from_user_id": held.user_id, "to_user_id": backup,
-                                                "by_user_id": ctx.actor.id, "at": now, "reason": reason}, client_id=c.id)
+                writer.create(
+                    OwnershipChange,
+                    {
+                        "kind": "backup",
+                        "from_user_id": held.user_id,
+                        "to_user_id": backup,
+                        "by_user_id": ctx.actor.id,
+                        "at": now,
+                        "reason": reason,
+                    },
+                    client_id=c.id,
+                )
                 writer.update(client, {"backup_owner_id": backup})
-                moves = move_open_work(session, writer, c.id, held.user_id, new, fallback_user_id=client.owner_id)
-                result.backups.append({"client_id": c.id, "client_name": c.name, "from_user_id": held.user_id,
-                                       "to_user_id": backup, "moves": moves})
+                moves = move_open_work(
+                    session, writer, c.id, held.user_id, new, fallback_user_id=client.owner_id
+                )
+                result.backups.append(
+                    {
+                        "client_id": c.id,
+                        "client_name": c.name,
+                        "from_user_id": held.user_id,
+                        "to_user_id": backup,
+                        "moves": moves,
+                    }
+                )
             # the service team: the leaver's place goes to the successor (unless they already hold the client)
-            members = list(session.scalars(select(ClientTeamMember).where(
-                ClientTeamMember.client_id == c.id, ClientTeamMember.deleted_at.is_(None))))
+            members = list(
+                session.scalars(
+                    select(ClientTeamMember).where(
+                        ClientTeamMember.client_id == c.id, ClientTeamMember.deleted_at.is_(None)
+                    )
+                )
+            )
             mine = [m for m in members if m.user_id == held.user_id]
             if mine:
                 for m in mine:
                     writer.delete(m)
-                holds = new in (client.owner_id, client.backup_owner_id) or any(m.user_id == new for m in members)
+                holds = new in (client.owner_id, client.backup_owner_id) or any(
+                    m.user_id == new for m in members
+                )
                 if not holds:
                     writer.create(ClientTeamMember, {"user_id": new, "role": mine[0].role}, client_id=c.id)
-                moves = move_open_work(session, writer, c.id, held.user_id, new, fallback_user_id=client.owner_id)
-                result.teams.append({"client_id": c.id, "client_name": c.name, "from_user_id": held.user_id,
-                                     "to_user_id": None if holds else new, "moves": moves})
+                moves = move_open_work(
+                    session, writer, c.id, held.user_id, new, fallback_user_id=client.owner_id
+                )
+                result.teams.append(
+                    {
+                        "client_id": c.id,
+                        "client_name": c.name,
+                        "from_user_id": held.user_id,
+                        "to_user_id": None if holds else new,
+                        "moves": moves,
+                    }
+                )
         session.flush()
         # open work left in clients the leaver held no role in: to the client's owner
         rest: set[str] = set()
-        for model, col in ((Feedback, Feedback.handler_id), (Visit, Visit.owner_id), (VisitPlan, VisitPlan.owner_id),
-                           (ImprovementItem, ImprovementItem.owner_id)):
-            rest.update(session.scalars(select(model.client_id).where(col == held.user_id, model.deleted_at.is_(None))))
+        for model, col in (
+            (Feedback, Feedback.handler_id),
+            (Visit, Visit.owner_id),
+            (VisitPlan, VisitPlan.owner_id),
+            (ImprovementItem, ImprovementItem.owner_id),
+        ):
+            rest.update(
+                session.scalars(
+                    select(model.client_id).where(col == held.user_id, model.deleted_at.is_(None))
+                )
+            )
         for cid in sorted(rest - set(targets)):
             client = session.get(Client, cid)
-            if client is None or client.deleted_at is not None or not client.owner_id or client.owner_id == held.user_id:
+            if (
+                client is None
+                or client.deleted_at is not None
+                or not client.owner_id
+                or client.owner_id == held.user_id
+            ):
                 continue
-            result.other_moves += move_open_work(session, writer, cid, held.user_id, client.owner_id,
-                                                 fallback_user_id=client.backup_owner_id)
-        for group in (*(h["moves"] for h in result.handovers), *(b["moves"] for b in result.backups),
-                      *(t["moves"] for t in result.teams), result.other_moves):
+            result.other_moves += move_open_work(
+                session, writer, cid, held.user_id, client.owner_id, fallback_user_id=client.backup_owner_id
+            )
+        for group in (
+            *(h["moves"] for h in result.handovers),
+            *(b["moves"] for b in result.backups),
+            *(t["moves"] for t in result.teams),
+            result.other_moves,
+        ):
             result.unmoved += [m for m in group if not m["moved"]]
         if deactivate:
             if get_meta(session, META_SERVER_URL):
-                raise ValidationError("deactivate", _(
-                    "Users are managed on the company server: deactivate {user} there once this handover has synced "
-                    "(accountdesk-server user deactivate, or user handover --deactivate).").format(user=held.display_name))
+                raise ValidationError(
+                    "deactivate",
+                    _(
+                        "Users are managed on the company server: deactivate {user} there once this handover has synced "
+                        "(accountdesk-server user deactivate, or user handover --deactivate)."
+                    ).format(user=held.display_name),
+                )
             user = session.get(User, held.user_id)
             result.deactivated = bool(writer.update(user, {"active": False}))
     return result
 
 
-def assign_clients(ctx: AppContext, client_refs: Sequence[str], to: str, *, reason: str | None = None) -> list[dict[str, Any]]:
+def assign_clients(
+    ctx: AppContext, client_refs: Sequence[str], to: str, *, reason: str | None = None
+) -> list[dict[str, Any]]:
     """Hand several clients to one new owner in one unit of work (``clients assign A B C --to``)."""
     from .clients import resolve_client
 

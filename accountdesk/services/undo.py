@@ -44,8 +44,15 @@ class Undone:
 def _last_edit(ctx: AppContext, client_id: str | None) -> OutboxEntry | None:
     with ctx.read() as session:
         skip = set(get_meta(session, META_UNDONE) or [])
-        stmt = select(OutboxEntry).where(OutboxEntry.op == "update", OutboxEntry.user_id == ctx.actor.id,
-                                         OutboxEntry.status == "pending").order_by(OutboxEntry.seq.desc())
+        stmt = (
+            select(OutboxEntry)
+            .where(
+                OutboxEntry.op == "update",
+                OutboxEntry.user_id == ctx.actor.id,
+                OutboxEntry.status == "pending",
+            )
+            .order_by(OutboxEntry.seq.desc())
+        )
         if client_id is not None:
             stmt = stmt.where(OutboxEntry.client_id == client_id)
         for entry in session.scalars(stmt.limit(200)):

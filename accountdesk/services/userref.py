@@ -52,7 +52,11 @@ def lookup_user(session: Session, ref: str | None, *, field: str = "user") -> Us
     user = session.scalar(select(User).where(func.lower(User.username) == ref.lower(), live).limit(1))
     if user is not None:
         return user
-    named = list(session.scalars(select(User).where(func.lower(User.display_name) == ref.lower(), live).order_by(User.username)))
+    named = list(
+        session.scalars(
+            select(User).where(func.lower(User.display_name) == ref.lower(), live).order_by(User.username)
+        )
+    )
     if len(named) == 1:
         return named[0]
     if len(named) > 1:
@@ -76,5 +80,8 @@ def resolve_user(session: Session, ref: str, *, field: str = "user") -> User:
 def require_active(user: User, *, field: str = "user") -> User:
     """Refuse a deactivated user where they would take on work (owner, backup, handler, team)."""
     if not user.active:
-        raise ValidationError(field, _("{user} has been deactivated and cannot take on clients or work.").format(user=describe(user)))
+        raise ValidationError(
+            field,
+            _("{user} has been deactivated and cannot take on clients or work.").format(user=describe(user)),
+        )
     return user

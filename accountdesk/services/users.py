@@ -39,7 +39,9 @@ def _unique_username(rc: RuleContext) -> None:
 def create_user(ctx: AppContext, username: str, display_name: str, role: str, **values: Any) -> str:
     """Create a local user (supervisors and administrators); returns its id."""
     return records.create_record(
-        ctx, "user", {"username": username, "display_name": display_name, "role": role, "active": True, **values}
+        ctx,
+        "user",
+        {"username": username, "display_name": display_name, "role": role, "active": True, **values},
     )
 
 

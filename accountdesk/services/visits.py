@@ -73,10 +73,17 @@ def _done_at_follows_status(rc: RuleContext) -> None:
         future = start is not None and start > now + dt.timedelta(minutes=5)
         if future and rc.row is None:
             # A planned visit held early is completed (done now); a new one cannot be "held" ahead.
-            raise ValidationError("planned_start", _("A visit that lies in the future cannot be done yet; plan it instead."))
+            raise ValidationError(
+                "planned_start", _("A visit that lies in the future cannot be done yet; plan it instead.")
+            )
         if rc.current("done_at") is None:
             rc.values["done_at"] = start if start is not None and start <= now else now
-    elif "status" in rc.values and rc.row is not None and rc.row.done_at is not None and "done_at" not in rc.values:
+    elif (
+        "status" in rc.values
+        and rc.row is not None
+        and rc.row.done_at is not None
+        and "done_at" not in rc.values
+    ):
         rc.values["done_at"] = None
 
 
@@ -160,11 +167,15 @@ def _survey_of_visit(ctx: AppContext, session, writer, visit, survey: dict[str, 
     """Write the survey a held satisfaction-survey visit carries (required for one)."""
     if visit.kind != VisitKind.SATISFACTION_SURVEY.value or visit.status != VisitStatus.DONE.value:
         if survey:
-            raise ValidationError("kind", _("Only a satisfaction-survey visit that was held records a survey."))
+            raise ValidationError(
+                "kind", _("Only a satisfaction-survey visit that was held records a survey.")
+            )
         return None
     if not survey or all(survey.get(name) in (None, "") for name in SCORE_FIELDS):
         raise ValidationError("score_overall", _("A satisfaction survey visit records the client's scores."))
-    existing = session.scalar(select(Survey.id).where(Survey.visit_id == visit.id, Survey.deleted_at.is_(None)))
+    existing = session.scalar(
+        select(Survey.id).where(Survey.visit_id == visit.id, Survey.deleted_at.is_(None))
+    )
     held = (visit.done_at or visit.planned_start).astimezone().date()
     values = {**survey, "visit_id": visit.id}
     values.setdefault("conducted_on", held)
@@ -213,7 +224,9 @@ def list_visits(ctx: AppContext, client_id: str) -> list[dict[str, Any]]:
 # -- visit plans ------------------------------------------------------------------------------
 
 
-def create_visit_plan(ctx: AppContext, client_id: str, kind: str, every_months: int | str | None = None, **values: Any) -> str:
+def create_visit_plan(
+    ctx: AppContext, client_id: str, kind: str, every_months: int | str | None = None, **values: Any
+) -> str:
     """A cadence for visits of ``kind``; the interval defaults to the kind's usual cadence."""
     if every_months is None:
         from ..domain.validation import parse_enum

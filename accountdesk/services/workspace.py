@@ -60,7 +60,9 @@ def list_users(ctx: AppContext, *, include_inactive: bool = False) -> list[UserR
         stmt = select(User).where(User.deleted_at.is_(None)).order_by(User.display_name)
         if not include_inactive:
             stmt = stmt.where(User.active.is_(True))
-        return [UserRow(u.id, u.username, u.display_name, u.role, bool(u.active)) for u in session.scalars(stmt)]
+        return [
+            UserRow(u.id, u.username, u.display_name, u.role, bool(u.active)) for u in session.scalars(stmt)
+        ]
 
 
 def user_names(ctx: AppContext) -> dict[str, str]:
@@ -101,8 +103,16 @@ def visits_between(ctx: AppContext, start: dt.datetime, end: dt.datetime) -> lis
         stmt = stmt.where(scope_condition(ctx, Visit.client_id))
         return [
             CalendarVisit(
-                v.id, v.client_id, short or name, v.kind, v.channel, v.status, v.planned_start, v.planned_end,
-                v.location, v.purpose,
+                v.id,
+                v.client_id,
+                short or name,
+                v.kind,
+                v.channel,
+                v.status,
+                v.planned_start,
+                v.planned_end,
+                v.location,
+                v.purpose,
             )
             for v, name, short in session.execute(stmt)
         ]
@@ -111,7 +121,12 @@ def visits_between(ctx: AppContext, start: dt.datetime, end: dt.datetime) -> lis
 def list_client_choices(ctx: AppContext, limit: int = 5000) -> list[tuple[str, str]]:
     """(id, name) of the clients the actor serves, by name (for the calendar's new-visit dialog)."""
     with ctx.read() as session:
-        stmt = select(Client.id, Client.name).where(Client.deleted_at.is_(None)).order_by(Client.name).limit(limit)
+        stmt = (
+            select(Client.id, Client.name)
+            .where(Client.deleted_at.is_(None))
+            .order_by(Client.name)
+            .limit(limit)
+        )
         stmt = stmt.where(scope_condition(ctx, Client.id))
         return [(cid, name) for cid, name in session.execute(stmt)]
 
@@ -173,9 +188,20 @@ def feedback_queue(
         stmt = stmt.where(scope_condition(ctx, Feedback.client_id))
         items = [
             QueueItem(
-                f.id, f.client_id, short or name, f.kind, f.severity, f.status, f.subject, f.received_at, f.due_at,
-                f.handler_id, names.get(f.handler_id or "", ""), f.paused_since is not None,
-                f.paused_seconds or 0, f.paused_since,
+                f.id,
+                f.client_id,
+                short or name,
+                f.kind,
+                f.severity,
+                f.status,
+                f.subject,
+                f.received_at,
+                f.due_at,
+                f.handler_id,
+                names.get(f.handler_id or "", ""),
+                f.paused_since is not None,
+                f.paused_seconds or 0,
+                f.paused_since,
             )
             for f, name, short in session.execute(stmt)
         ]
@@ -216,7 +242,9 @@ def timeline(ctx: AppContext, client_id: str) -> list[TimelineEntry]:
     with ctx.read() as session:
 
         def rows(model):
-            return session.scalars(select(model).where(model.client_id == client_id, model.deleted_at.is_(None)))
+            return session.scalars(
+                select(model).where(model.client_id == client_id, model.deleted_at.is_(None))
+            )
 
         for v in rows(Visit):
             at = v.done_at or v.planned_start
@@ -241,7 +269,9 @@ def timeline(ctx: AppContext, client_id: str) -> list[TimelineEntry]:
         for c in rows(OwnershipChange):
             out.append(TimelineEntry(c.at, "ownership_change", c.id, c.kind, c.reason or "", ""))
         for item in rows(ImprovementItem):
-            out.append(TimelineEntry(item.created_at, "improvement_item", item.id, item.status, item.action, ""))
+            out.append(
+                TimelineEntry(item.created_at, "improvement_item", item.id, item.status, item.action, "")
+            )
         for e in rows(Equipment):
             out.append(TimelineEntry(e.created_at, "equipment", e.id, e.status, e.name, e.model or ""))
         for p in rows(Contact):
@@ -267,8 +297,10 @@ def local_field_history(ctx: AppContext, entity: str, row_id: str, field: str) -
     names = user_names(ctx)
     out: list[FieldChange] = []
     with ctx.read() as session:
-        stmt = select(OutboxEntry).where(OutboxEntry.row_id == row_id, OutboxEntry.entity == entity).order_by(
-            OutboxEntry.seq.desc()
+        stmt = (
+            select(OutboxEntry)
+            .where(OutboxEntry.row_id == row_id, OutboxEntry.entity == entity)
+            .order_by(OutboxEntry.seq.desc())
         )
         for entry in session.scalars(stmt):
             if field not in (entry.fields or {}):
@@ -313,7 +345,9 @@ class ConflictRow:
     resolved: bool
 
 
-def list_conflicts(ctx: AppContext, *, client_id: str | None = None, include_resolved: bool = False) -> list[ConflictRow]:
+def list_conflicts(
+    ctx: AppContext, *, client_id: str | None = None, include_resolved: bool = False
+) -> list[ConflictRow]:
     names = user_names(ctx)
     with ctx.read() as session:
         stmt = (
@@ -339,8 +373,20 @@ def list_conflicts(ctx: AppContext, *, client_id: str | None = None, include_res
                     kept = lost = None
             out.append(
                 ConflictRow(
-                    c.id, c.client_id, cname or "", c.entity, c.row_id, c.field, kept, names.get(c.kept_by or "", ""),
-                    c.kept_hlc, lost, names.get(c.lost_by or "", ""), c.lost_hlc, c.created_at, c.resolved_at is not None,
+                    c.id,
+                    c.client_id,
+                    cname or "",
+                    c.entity,
+                    c.row_id,
+                    c.field,
+                    kept,
+                    names.get(c.kept_by or "", ""),
+                    c.kept_hlc,
+                    lost,
+                    names.get(c.lost_by or "", ""),
+                    c.lost_hlc,
+                    c.created_at,
+                    c.resolved_at is not None,
                 )
             )
         return out
@@ -391,8 +437,9 @@ def record_handover(
     if not (reason or "").strip():
         raise ValidationError("reason", _("{label} is required.").format(label=_(REASON_LABEL)))
     try:
-        result = hand_over_client(ctx, client_id, to_user_id, reason, checklist=checklist, notes=notes,
-                                  backup_user=backup_user_id)
+        result = hand_over_client(
+            ctx, client_id, to_user_id, reason, checklist=checklist, notes=notes, backup_user=backup_user_id
+        )
     except ValidationError as exc:
         if exc.field != "to":
             raise

@@ -93,7 +93,7 @@ def store_bytes(session: Session, data: bytes) -> tuple[str, int]:
         blob = LocalBlob(sha256=sha, size=len(data), have=0, complete=False, uploaded=False)
         session.add(blob)
     for idx, start in enumerate(range(0, len(data), CHUNK)):
-        session.add(BlobChunk(sha256=sha, idx=idx, data=data[start:start + CHUNK]))
+        session.add(BlobChunk(sha256=sha, idx=idx, data=data[start : start + CHUNK]))
     blob.size = blob.have = len(data)
     blob.complete, blob.last_error = True, None
     session.flush()
@@ -111,7 +111,7 @@ def iter_bytes(session: Session, sha256: str, offset: int = 0) -> Iterator[bytes
         if data is None:
             return
         if idx == first and offset % CHUNK:
-            data = data[offset % CHUNK:]
+            data = data[offset % CHUNK :]
         yield data
 
 
@@ -145,6 +145,7 @@ def export(session: Session, sha256: str, target: Path) -> None:
 
 # -- downloads ----------------------------------------------------------------------------------
 
+
 def begin_download(session: Session, sha256: str, size: int) -> LocalBlob:
     """The blob row a download fills (made when missing); ``have`` says where to resume."""
     blob = session.get(LocalBlob, sha256)
@@ -165,7 +166,7 @@ def append(session: Session, sha256: str, offset: int, data: bytes) -> int:
         raise ValueError("a piece that does not continue the blob")
     idx = offset // CHUNK
     for start in range(0, len(data), CHUNK):
-        session.merge(BlobChunk(sha256=sha256, idx=idx, data=data[start:start + CHUNK]))
+        session.merge(BlobChunk(sha256=sha256, idx=idx, data=data[start : start + CHUNK]))
         idx += 1
     blob.have = offset + len(data)
     session.flush()
@@ -217,7 +218,9 @@ def drop(session: Session, sha256: str) -> None:
 
 
 def mark_uploaded(session: Session, sha256: str) -> None:
-    session.execute(update(LocalBlob).where(LocalBlob.sha256 == sha256).values(uploaded=True, last_error=None))
+    session.execute(
+        update(LocalBlob).where(LocalBlob.sha256 == sha256).values(uploaded=True, last_error=None)
+    )
 
 
 def unreferenced(session: Session) -> list[str]:

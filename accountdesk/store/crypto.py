@@ -79,6 +79,7 @@ class WrongPassphrase(EncryptionError):
 
 # -- environment ---------------------------------------------------------------------------------
 
+
 def plain_forced() -> bool:
     return os.environ.get("ACCOUNTDESK_PLAIN_STORE") == "1"
 
@@ -141,6 +142,7 @@ def _ask(reason: str, confirm: bool) -> str | None:
 
 
 # -- files ---------------------------------------------------------------------------------------
+
 
 def owner_only(path: Path) -> None:
     """Readable by the user only: 0700 for a folder, 0600 for a file (POSIX). On Windows the
@@ -212,6 +214,7 @@ def is_encrypted_file(path: Path) -> bool:
 
 # -- the descriptor (no secret in it) ------------------------------------------------------------
 
+
 def read_descriptor(data_dir: Path) -> dict[str, Any]:
     try:
         data = json.loads((Path(data_dir) / DESCRIPTOR).read_text("utf-8"))
@@ -233,6 +236,7 @@ def write_descriptor(data_dir: Path, data: dict[str, Any]) -> None:
 
 # -- keys ----------------------------------------------------------------------------------------
 
+
 def _keyring_user(profile_id: str) -> str:
     return f"profile-key|{profile_id}"
 
@@ -243,8 +247,11 @@ def keyring_get(profile_id: str) -> bytes | None:
     try:
         value = keyring.get_password(KEYRING_SERVICE, _keyring_user(profile_id))
     except Exception as exc:  # noqa: BLE001 - a locked or broken keyring
-        raise EncryptionError(_("The keyring of this computer cannot be read ({error}); unlock it and start again.")
-                              .format(error=type(exc).__name__)) from None
+        raise EncryptionError(
+            _("The keyring of this computer cannot be read ({error}); unlock it and start again.").format(
+                error=type(exc).__name__
+            )
+        ) from None
     if not value:
         return None
     try:
@@ -274,9 +281,15 @@ def derive_key(passphrase: str, salt: bytes, costs: dict[str, int] | None = None
     from argon2.low_level import Type, hash_secret_raw
 
     c = costs or ARGON2
-    return hash_secret_raw(passphrase.encode("utf-8"), salt, time_cost=int(c["time_cost"]),
-                           memory_cost=int(c["memory_cost"]), parallelism=int(c["parallelism"]),
-                           hash_len=KEY_BYTES, type=Type.ID)
+    return hash_secret_raw(
+        passphrase.encode("utf-8"),
+        salt,
+        time_cost=int(c["time_cost"]),
+        memory_cost=int(c["memory_cost"]),
+        parallelism=int(c["parallelism"]),
+        hash_len=KEY_BYTES,
+        type=Type.ID,
+    )
 
 
 def new_kdf() -> dict[str, Any]:
@@ -288,6 +301,7 @@ def kdf_key(passphrase: str, kdf: dict[str, Any]) -> bytes:
 
 
 # -- connections ---------------------------------------------------------------------------------
+
 
 def driver():
     """SQLCipher's DB-API module (the same API as the standard sqlite3)."""
@@ -340,7 +354,7 @@ def export_copy(src: Path, src_key: bytes | None, dest: Path, dest_key: bytes | 
         if src_key is not None:
             conn.execute(key_pragma(src_key))
         attach_key = f"x'{dest_key.hex()}'" if dest_key is not None else ""
-        conn.execute(f"ATTACH DATABASE ? AS target KEY \"{attach_key}\"", (str(dest),))
+        conn.execute(f'ATTACH DATABASE ? AS target KEY "{attach_key}"', (str(dest),))
         conn.execute("BEGIN")
         conn.execute("SELECT sqlcipher_export('target')")
         version = conn.execute("PRAGMA main.user_version").fetchone()[0]
@@ -357,8 +371,12 @@ def table_digests(conn) -> dict[str, tuple[int, str]]:
     import hashlib
 
     out: dict[str, tuple[int, str]] = {}
-    names = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
     for name in names:
         h = hashlib.sha256()
         n = 0
@@ -379,9 +397,13 @@ def table_digests(conn) -> dict[str, tuple[int, str]]:
 def _stored_tables(conn) -> list[str]:
     """Every table that stores rows (virtual tables are left out: their shadow tables hold their
     rows and are compared themselves)."""
-    return [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
-        "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name")]
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
+            "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name"
+        )
+    ]
 
 
 def same_rows(a, b, batch: int = 2000) -> bool:
@@ -392,9 +414,15 @@ def same_rows(a, b, batch: int = 2000) -> bool:
         return False
     for name in tables:
         try:
-            ca, cb = a.execute(f'SELECT * FROM "{name}" ORDER BY rowid'), b.execute(f'SELECT * FROM "{name}" ORDER BY rowid')
+            ca, cb = (
+                a.execute(f'SELECT * FROM "{name}" ORDER BY rowid'),
+                b.execute(f'SELECT * FROM "{name}" ORDER BY rowid'),
+            )
         except Exception:  # noqa: BLE001 - a WITHOUT ROWID table: by its primary key order
-            ca, cb = a.execute(f'SELECT * FROM "{name}" ORDER BY 1'), b.execute(f'SELECT * FROM "{name}" ORDER BY 1')
+            ca, cb = (
+                a.execute(f'SELECT * FROM "{name}" ORDER BY 1'),
+                b.execute(f'SELECT * FROM "{name}" ORDER BY 1'),
+            )
         while True:
             ra, rb = ca.fetchmany(batch), cb.fetchmany(batch)
             if ra != rb:
@@ -413,12 +441,16 @@ def encrypt_in_place(path: Path, key: bytes) -> None:
         with contextlib.closing(sqlite3.connect(path)) as conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         export_copy(path, None, staged, key)
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as plain, \
-                contextlib.closing(connect(staged, key)) as enc:
+        with (
+            contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as plain,
+            contextlib.closing(connect(staged, key)) as enc,
+        ):
             ok = enc.execute("PRAGMA quick_check").fetchone()[0] == "ok" and same_rows(plain, enc)
             enc.execute("PRAGMA journal_mode=WAL")
         if not ok:
-            raise EncryptionError(_("The encrypted copy of the data file does not match it; nothing was changed."))
+            raise EncryptionError(
+                _("The encrypted copy of the data file does not match it; nothing was changed.")
+            )
     except Exception as exc:
         for p in (staged, *(staged.with_name(staged.name + s) for s in SIDE_SUFFIXES)):
             with contextlib.suppress(FileNotFoundError):
@@ -426,8 +458,11 @@ def encrypt_in_place(path: Path, key: bytes) -> None:
         if isinstance(exc, EncryptionError):
             raise
         log.exception("encrypting %s failed", path)
-        raise EncryptionError(_("Encrypting the data file failed; the previous file was kept unchanged. ({error})")
-                              .format(error=exc)) from exc
+        raise EncryptionError(
+            _("Encrypting the data file failed; the previous file was kept unchanged. ({error})").format(
+                error=exc
+            )
+        ) from exc
     # The plaintext inode gets a second name, so that it can be overwritten after the rename.
     leftover = path.with_name(path.name + WIPE_SUFFIX)
     with contextlib.suppress(FileNotFoundError):
@@ -474,6 +509,7 @@ def finish_interrupted(path: Path) -> None:
 
 # -- deciding and finding the key of a profile ---------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Protection:
     mode: str  # plain | keyring | passphrase
@@ -488,7 +524,9 @@ def _is_company(path: Path) -> bool:
     """A plaintext profile that has joined a company server (read before it is encrypted)."""
     try:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
-            rows = conn.execute("SELECT value FROM meta WHERE key IN ('server_url', 'sync_user_id')").fetchall()
+            rows = conn.execute(
+                "SELECT value FROM meta WHERE key IN ('server_url', 'sync_user_id')"
+            ).fetchall()
     except sqlite3.Error:
         return False
     return any(r[0] not in (None, "null") for r in rows)
@@ -506,9 +544,12 @@ def new_key_protection(data_dir: Path, *, reason: str = "new") -> Protection:
         return Protection(MODE_KEYRING, key)
     passphrase = _ask(reason, True)
     if not passphrase:
-        raise PassphraseRequired(_(
-            "This computer has no keyring to keep the key of this profile: give a passphrase (the app asks for it; "
-            "the command line reads ACCOUNTDESK_PASSPHRASE or asks on the terminal)."))
+        raise PassphraseRequired(
+            _(
+                "This computer has no keyring to keep the key of this profile: give a passphrase (the app asks for it; "
+                "the command line reads ACCOUNTDESK_PASSPHRASE or asks on the terminal)."
+            )
+        )
     kdf = new_kdf()
     key = kdf_key(passphrase, kdf)
     write_descriptor(data_dir, {"profile_id": profile_id, "mode": MODE_PASSPHRASE, "kdf": kdf})
@@ -522,7 +563,9 @@ def existing_protection(data_dir: Path, path: Path) -> Protection:
     if mode == MODE_PASSPHRASE and isinstance(desc.get("kdf"), dict):
         passphrase = _ask("open", False)
         if not passphrase:
-            raise PassphraseRequired(_("This profile is encrypted with a passphrase: give it to open the profile."))
+            raise PassphraseRequired(
+                _("This profile is encrypted with a passphrase: give it to open the profile.")
+            )
         key = kdf_key(passphrase, desc["kdf"])
         if not check_key(path, key):
             raise WrongPassphrase(_("Wrong passphrase for this profile."))
@@ -530,10 +573,13 @@ def existing_protection(data_dir: Path, path: Path) -> Protection:
     profile_id = desc.get("profile_id")
     key = keyring_get(profile_id) if (profile_id and keyring_usable()) else None
     if key is None or not check_key(path, key):
-        raise KeyLost(_(
-            "The data of this profile is encrypted and its key is not in this computer's keyring (the keyring was "
-            "reset, or the profile was copied from another computer). Nothing was changed. To go on, sign in again "
-            "and take a fresh copy from the server: accountdesk security start-fresh, then accountdesk sync."))
+        raise KeyLost(
+            _(
+                "The data of this profile is encrypted and its key is not in this computer's keyring (the keyring was "
+                "reset, or the profile was copied from another computer). Nothing was changed. To go on, sign in again "
+                "and take a fresh copy from the server: accountdesk security start-fresh, then accountdesk sync."
+            )
+        )
     return Protection(MODE_KEYRING, key)
 
 
@@ -557,10 +603,16 @@ def prepare(data_dir: Path, path: Path) -> Protection:
         if desc.get("mode") == MODE_PASSPHRASE and isinstance(desc.get("kdf"), dict):
             passphrase = _ask("open", False)
             if not passphrase:
-                raise PassphraseRequired(_("This profile is encrypted with a passphrase: give it to open the profile."))
+                raise PassphraseRequired(
+                    _("This profile is encrypted with a passphrase: give it to open the profile.")
+                )
             protection = Protection(MODE_PASSPHRASE, kdf_key(passphrase, desc["kdf"]))
-        elif desc.get("mode") == MODE_KEYRING and desc.get("profile_id") and keyring_usable() \
-                and (key := keyring_get(desc["profile_id"])) is not None:
+        elif (
+            desc.get("mode") == MODE_KEYRING
+            and desc.get("profile_id")
+            and keyring_usable()
+            and (key := keyring_get(desc["profile_id"])) is not None
+        ):
             protection = Protection(MODE_KEYRING, key)
         else:
             protection = new_key_protection(data_dir)
@@ -587,7 +639,12 @@ def set_aside(data_dir: Path, aside: Path) -> list[str]:
     owner_only(aside)
     db = database_path(data_dir)
     moved = []
-    for p in (db, *(db.with_name(db.name + s) for s in SIDE_SUFFIXES), data_dir / DESCRIPTOR, backups_dir(data_dir)):
+    for p in (
+        db,
+        *(db.with_name(db.name + s) for s in SIDE_SUFFIXES),
+        data_dir / DESCRIPTOR,
+        backups_dir(data_dir),
+    ):
         if p.exists():
             os.replace(p, aside / p.name)
             moved.append(p.name)

@@ -50,7 +50,9 @@ def create_sqlite_engine(path: Path | str, key: bytes | None = None) -> Engine:
     connection before anything reads the file."""
     url = "sqlite://" if str(path) == ":memory:" else f"sqlite:///{Path(path)}"
     if key is None:
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+        )
     else:
         from . import crypto
 

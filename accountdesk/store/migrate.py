@@ -114,7 +114,9 @@ def _verify(path: Path, key: bytes | None = None) -> None:
         conn.close()
 
 
-def migrate_store(path: Path, data_dir: Path, *, target: str = "head", key: bytes | None = None) -> MigrationReport:
+def migrate_store(
+    path: Path, data_dir: Path, *, target: str = "head", key: bytes | None = None
+) -> MigrationReport:
     """Bring the store at ``path`` to ``target``; see the module docstring for the guarantees."""
     with _lock:
         head = head_revision() if target == "head" else target

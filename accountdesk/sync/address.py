@@ -43,9 +43,16 @@ def check_server_url(url: str, *, allow_insecure: bool = False) -> str:
         host = None
         parts = None
     if parts is None or parts.scheme.lower() not in ("http", "https") or not host:
-        raise ValidationError(FIELD, _("The server address starts with https://, e.g. https://accountdesk.example.com"))
+        raise ValidationError(
+            FIELD, _("The server address starts with https://, e.g. https://accountdesk.example.com")
+        )
     if is_insecure(url) and not allow_insecure:
-        raise ValidationError(FIELD, _("{url} is not encrypted (http://): your password and your clients' data would cross "
-                                       "the network readable by anyone on the way. Use https://, or allow an unencrypted "
-                                       "connection only on a network you trust.").format(url=url))
+        raise ValidationError(
+            FIELD,
+            _(
+                "{url} is not encrypted (http://): your password and your clients' data would cross "
+                "the network readable by anyone on the way. Use https://, or allow an unencrypted "
+                "connection only on a network you trust."
+            ).format(url=url),
+        )
     return url

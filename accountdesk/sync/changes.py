@@ -57,13 +57,22 @@ class ChangeWriter:
     """Applies creates, per-field updates and deletes to rows of a session and records each in
     the outbox. It never commits: the caller's unit of work does, so row and entry go together."""
 
-    def __init__(self, session: Session, clock: HybridClock, user_id: str | None, *, now: Callable[[], dt.datetime] = utcnow):
+    def __init__(
+        self,
+        session: Session,
+        clock: HybridClock,
+        user_id: str | None,
+        *,
+        now: Callable[[], dt.datetime] = utcnow,
+    ):
         self.session = session
         self.clock = clock
         self.user_id = user_id
         self.now = now
 
-    def _entry(self, row: SyncMixin, op: str, fields: dict[str, Any], old: dict[str, Any], hlc: HLC) -> OutboxEntry:
+    def _entry(
+        self, row: SyncMixin, op: str, fields: dict[str, Any], old: dict[str, Any], hlc: HLC
+    ) -> OutboxEntry:
         entry = OutboxEntry(
             entity=row.__entity__,
             row_id=row.id,
@@ -80,7 +89,14 @@ class ChangeWriter:
         self.session.add(entry)
         return entry
 
-    def create(self, model: type[SyncMixin], values: dict[str, Any], *, client_id: str | None = None, row_id: str | None = None) -> SyncMixin:
+    def create(
+        self,
+        model: type[SyncMixin],
+        values: dict[str, Any],
+        *,
+        client_id: str | None = None,
+        row_id: str | None = None,
+    ) -> SyncMixin:
         hlc = self.clock.now()
         row_id = row_id or new_id()
         if model.__entity__ == "client":
@@ -99,7 +115,11 @@ class ChangeWriter:
         )
         self.session.add(row)
         self.session.flush()  # fill column defaults so the entry carries every field
-        fields = {c.key: getattr(row, c.key) for c in model.__table__.columns if c.key not in ("id", "server_seq", "updated_at", "updated_by", "deleted_at")}
+        fields = {
+            c.key: getattr(row, c.key)
+            for c in model.__table__.columns
+            if c.key not in ("id", "server_seq", "updated_at", "updated_by", "deleted_at")
+        }
         self._entry(row, "create", fields, {}, hlc)
         return row
 

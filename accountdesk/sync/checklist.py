@@ -38,22 +38,45 @@ def build_checklist(rows: Mapping[str, Iterable[Mapping[str, Any]]], today_iso: 
 
     feedback = [r for r in live("feedback") if r.get("status") in OPEN_FEEDBACK]
     visits = sorted(
-        (r for r in live("visit") if r.get("status") == "planned" and str(r.get("planned_start") or "")[:10] >= today_iso),
+        (
+            r
+            for r in live("visit")
+            if r.get("status") == "planned" and str(r.get("planned_start") or "")[:10] >= today_iso
+        ),
         key=lambda r: str(r.get("planned_start")),
     )
     items = [r for r in live("improvement_item") if r.get("status") in OPEN_ITEMS]
     contacts = [
-        r for r in live("contact")
+        r
+        for r in live("contact")
         if not r.get("left_company_on")
-        and (r.get("is_primary") or r.get("relationship_role") in ("executive_sponsor", "decision_maker") or (r.get("influence") or 0) >= 7)
+        and (
+            r.get("is_primary")
+            or r.get("relationship_role") in ("executive_sponsor", "decision_maker")
+            or (r.get("influence") or 0) >= 7
+        )
     ]
     out = []
     describe: Callable[[Mapping[str, Any]], str]
     for key, found, describe in (
-        ("open_feedback", feedback, lambda r: " ".join(x for x in (str(r.get("subject") or ""), _due(r.get("due_at"))) if x)),
-        ("upcoming_visits", visits, lambda r: f"{str(r.get('planned_start') or '')[:16]} {r.get('purpose') or r.get('kind') or ''}".strip()),
+        (
+            "open_feedback",
+            feedback,
+            lambda r: " ".join(x for x in (str(r.get("subject") or ""), _due(r.get("due_at"))) if x),
+        ),
+        (
+            "upcoming_visits",
+            visits,
+            lambda r: (
+                f"{str(r.get('planned_start') or '')[:16]} {r.get('purpose') or r.get('kind') or ''}".strip()
+            ),
+        ),
         ("open_improvement_items", items, lambda r: str(r.get("action") or "")),
-        ("key_contacts", contacts, lambda r: " ".join(str(x) for x in (r.get("name"), r.get("title"), r.get("mobile")) if x)),
+        (
+            "key_contacts",
+            contacts,
+            lambda r: " ".join(str(x) for x in (r.get("name"), r.get("title"), r.get("mobile")) if x),
+        ),
     ):
         out.append(
             {

@@ -33,12 +33,23 @@ def list_conflicts(ctx: Any, *, include_resolved: bool = False) -> list[dict[str
             stmt = stmt.where(Conflict.resolved_at.is_(None))
         out = []
         for c in session.scalars(stmt.order_by(Conflict.updated_at.desc())):
-            out.append({
-                "id": c.id, "client_id": c.client_id, "entity": c.entity, "row_id": c.row_id, "field": c.field,
-                "kept_value": c.kept_value, "kept_by": _name(session, c.kept_by), "kept_hlc": c.kept_hlc,
-                "lost_value": c.lost_value, "lost_by": _name(session, c.lost_by), "lost_hlc": c.lost_hlc,
-                "resolved": c.resolved_at is not None, "resolution": c.resolution,
-            })
+            out.append(
+                {
+                    "id": c.id,
+                    "client_id": c.client_id,
+                    "entity": c.entity,
+                    "row_id": c.row_id,
+                    "field": c.field,
+                    "kept_value": c.kept_value,
+                    "kept_by": _name(session, c.kept_by),
+                    "kept_hlc": c.kept_hlc,
+                    "lost_value": c.lost_value,
+                    "lost_by": _name(session, c.lost_by),
+                    "lost_hlc": c.lost_hlc,
+                    "resolved": c.resolved_at is not None,
+                    "resolution": c.resolution,
+                }
+            )
         return out
 
 
@@ -58,10 +69,19 @@ def resolve_conflict(ctx: Any, conflict_id: str, keep: str) -> dict[str, Any]:
         restore = (keep == "mine") == mine_is_lost
         model = model_for(c.entity)
         row = session.get(model, c.row_id)
-        if restore and row is None and c.field is None and isinstance(c.lost_value, dict) and c.kept_value is None:
+        if (
+            restore
+            and row is None
+            and c.field is None
+            and isinstance(c.lost_value, dict)
+            and c.kept_value is None
+        ):
             # a record made by someone who had just lost the client: restoring it adds it
-            fields = {k: decode_value(model, k, v) for k, v in c.lost_value.items()
-                      if k in model.__table__.columns and k not in SYNC_COLUMNS}
+            fields = {
+                k: decode_value(model, k, v)
+                for k, v in c.lost_value.items()
+                if k in model.__table__.columns and k not in SYNC_COLUMNS
+            }
             if not may_write(actor.role, c.entity, "create", frozenset(fields)):
                 raise PermissionDenied(_("Your role may not change this."))
             writer.create(model, fields, client_id=c.client_id, row_id=c.row_id)
@@ -69,7 +89,11 @@ def resolve_conflict(ctx: Any, conflict_id: str, keep: str) -> dict[str, Any]:
             if row is None:
                 raise NotFoundError(_("The record of this conflict is not on this device."))
             if c.field is None:  # an edit lost against a delete: bring the row back with the edit
-                fields = {k: decode_value(model, k, v) for k, v in (c.lost_value or {}).items() if k in model.__table__.columns}
+                fields = {
+                    k: decode_value(model, k, v)
+                    for k, v in (c.lost_value or {}).items()
+                    if k in model.__table__.columns
+                }
                 if not may_write(actor.role, c.entity, "update", frozenset(fields)):
                     raise PermissionDenied(_("Your role may not change this."))
                 writer.undelete(row, fields)
@@ -78,7 +102,14 @@ def resolve_conflict(ctx: Any, conflict_id: str, keep: str) -> dict[str, Any]:
                 if not may_write(actor.role, c.entity, "update", frozenset({c.field})):
                     raise PermissionDenied(_("Your role may not change this."))
                 writer.update(row, {c.field: value})
-        writer.update(c, {"resolved_at": ctx.now(), "resolved_by": actor.id, "resolution": "restored" if restore else "kept"})
+        writer.update(
+            c,
+            {
+                "resolved_at": ctx.now(),
+                "resolved_by": actor.id,
+                "resolution": "restored" if restore else "kept",
+            },
+        )
         return {"id": c.id, "restored": restore}
 
 

@@ -30,8 +30,14 @@ class Credentials:
     """The login of one user on one server. ``password`` is a callable asked only when no
     refresh token works (a GUI dialog, ``--password-stdin``, or a test)."""
 
-    def __init__(self, server_url: str, username: str, *, password: Callable[[], str | None] | str | None = None,
-                 use_keyring: bool | None = None):
+    def __init__(
+        self,
+        server_url: str,
+        username: str,
+        *,
+        password: Callable[[], str | None] | str | None = None,
+        use_keyring: bool | None = None,
+    ):
         self.server_url = server_url.rstrip("/")
         self.username = username
         self._password = password

@@ -74,9 +74,15 @@ class FileReport:
             setattr(self, name, getattr(self, name) + n)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"uploaded": self.uploaded, "downloaded": self.downloaded, "bytes_up": self.bytes_up,
-                "bytes_down": self.bytes_down, "waiting": self.waiting, "failed": self.failed,
-                "cancelled": self.cancelled}
+        return {
+            "uploaded": self.uploaded,
+            "downloaded": self.downloaded,
+            "bytes_up": self.bytes_up,
+            "bytes_down": self.bytes_down,
+            "waiting": self.waiting,
+            "failed": self.failed,
+            "cancelled": self.cancelled,
+        }
 
 
 class Refused(Exception):
@@ -98,9 +104,13 @@ def _kept_offline_clause(user_id: str | None):
     mine = or_(
         Client.owner_id == user_id,
         Client.backup_owner_id == user_id,
-        exists(select(ClientTeamMember.id).where(
-            ClientTeamMember.client_id == Client.id, ClientTeamMember.user_id == user_id,
-            ClientTeamMember.deleted_at.is_(None))),
+        exists(
+            select(ClientTeamMember.id).where(
+                ClientTeamMember.client_id == Client.id,
+                ClientTeamMember.user_id == user_id,
+                ClientTeamMember.deleted_at.is_(None),
+            )
+        ),
     )
     choice = select(OfflineChoice.keep).where(OfflineChoice.client_id == Client.id).scalar_subquery()
     return or_(choice.is_(True), and_(choice.is_(None), mine))
@@ -119,8 +129,15 @@ class FileSync:
         self.streams = STREAMS
 
     # -- HTTP ---------------------------------------------------------------------------------
-    def _send(self, method: str, path: str, *, content: bytes | None = None, json_body: Any = None,
-              headers: dict[str, str] | None = None) -> httpx.Response:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None = None,
+        json_body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         e = self.engine
         hdrs = dict(headers or {})
         hdrs["Accept-Encoding"] = "identity"
@@ -137,7 +154,9 @@ class FileSync:
             try:
                 resp = e._http.request(method, path, content=content, headers=hdrs, timeout=120)
             except httpx.TransportError as exc:
-                raise ServerUnreachable(_("The sync server cannot be reached ({error}).").format(error=type(exc).__name__)) from exc
+                raise ServerUnreachable(
+                    _("The sync server cannot be reached ({error}).").format(error=type(exc).__name__)
+                ) from exc
             if resp.status_code == 401 and attempt == 1:
                 with e._auth_lock:
                     if e._access == token:
@@ -172,11 +191,19 @@ class FileSync:
     def pending_uploads(self) -> list[tuple[str, int, str]]:
         """(sha, size, file name) of blobs here that the server may not have, whose row it has."""
         with self.store.read() as session:
-            queued = select(OutboxEntry.row_id).where(OutboxEntry.entity == "attachment", OutboxEntry.op == "create")
-            stmt = (select(LocalBlob.sha256, LocalBlob.size, Attachment.file_name)
-                    .join(Attachment, Attachment.sha256 == LocalBlob.sha256)
-                    .where(LocalBlob.complete.is_(True), LocalBlob.uploaded.is_(False), Attachment.deleted_at.is_(None),
-                           Attachment.id.not_in(queued)))
+            queued = select(OutboxEntry.row_id).where(
+                OutboxEntry.entity == "attachment", OutboxEntry.op == "create"
+            )
+            stmt = (
+                select(LocalBlob.sha256, LocalBlob.size, Attachment.file_name)
+                .join(Attachment, Attachment.sha256 == LocalBlob.sha256)
+                .where(
+                    LocalBlob.complete.is_(True),
+                    LocalBlob.uploaded.is_(False),
+                    Attachment.deleted_at.is_(None),
+                    Attachment.id.not_in(queued),
+                )
+            )
             seen: dict[str, tuple[str, int, str]] = {}
             for sha, size, name in session.execute(stmt):
                 seen.setdefault(sha, (sha, size, name or sha[:12]))
@@ -188,11 +215,16 @@ class FileSync:
         with self.store.read() as session:
             complete = select(LocalBlob.sha256).where(LocalBlob.complete.is_(True))
             requested = select(LocalBlob.sha256).where(LocalBlob.complete.is_(False))
-            stmt = (select(Attachment.sha256, Attachment.size, Attachment.file_name)
-                    .join(Client, Client.id == Attachment.client_id)
-                    .where(Attachment.deleted_at.is_(None), Attachment.sha256.is_not(None),
-                           not_(Attachment.sha256.in_(complete)),
-                           or_(_kept_offline_clause(user_id), Attachment.sha256.in_(requested))))
+            stmt = (
+                select(Attachment.sha256, Attachment.size, Attachment.file_name)
+                .join(Client, Client.id == Attachment.client_id)
+                .where(
+                    Attachment.deleted_at.is_(None),
+                    Attachment.sha256.is_not(None),
+                    not_(Attachment.sha256.in_(complete)),
+                    or_(_kept_offline_clause(user_id), Attachment.sha256.in_(requested)),
+                )
+            )
             seen: dict[str, tuple[str, int, str]] = {}
             for sha, size, name in session.execute(stmt):
                 seen.setdefault(sha, (sha, size or 0, name or sha[:12]))
@@ -220,17 +252,23 @@ class FileSync:
 
             # A few files at a time: while one piece is on the server's disk, the next is read
             # from the profile and sent (the pieces of one file stay in order).
-            jobs = [(sha, name, lambda s=sha, z=size, n=name: self.upload(s, z, lambda k: step(k, n), report))
-                    for sha, size, name in ups]
-            jobs += [(sha, name, lambda s=sha, z=size, n=name: self.download(s, z, lambda k: step(k, n), report))
-                     for sha, size, name in downs]
+            jobs = [
+                (sha, name, lambda s=sha, z=size, n=name: self.upload(s, z, lambda k: step(k, n), report))
+                for sha, size, name in ups
+            ]
+            jobs += [
+                (sha, name, lambda s=sha, z=size, n=name: self.download(s, z, lambda k: step(k, n), report))
+                for sha, size, name in downs
+            ]
             if self.streams <= 1 or len(jobs) <= 1:
                 for sha, name, work in jobs:
                     self._one(report, sha, name, work)
             else:
                 from concurrent.futures import ThreadPoolExecutor
 
-                with ThreadPoolExecutor(max_workers=self.streams, thread_name_prefix="accountdesk-files") as pool:
+                with ThreadPoolExecutor(
+                    max_workers=self.streams, thread_name_prefix="accountdesk-files"
+                ) as pool:
                     futures = [pool.submit(self._one, report, sha, name, work) for sha, name, work in jobs]
                     try:
                         for f in futures:
@@ -255,8 +293,14 @@ class FileSync:
                 if blob is not None:
                     blob.last_error = message
         except blobs.BlobCorrupt:
-            report.failed.append({"sha256": sha, "file_name": name, "code": "corrupt",
-                                  "error": _("The file arrived damaged; it is fetched again at the next sync.")})
+            report.failed.append(
+                {
+                    "sha256": sha,
+                    "file_name": name,
+                    "code": "corrupt",
+                    "error": _("The file arrived damaged; it is fetched again at the next sync."),
+                }
+            )
 
     def upload(self, sha: str, size: int, step: Callable[[int], None], report: FileReport) -> None:
         state = self._check(self._send("POST", f"/v1/files/{sha}/upload", json_body={"size": size}))
@@ -270,8 +314,17 @@ class FileSync:
                         break
             data = bytes(piece[: self.piece])
             try:
-                state = self._check(self._send("PUT", f"/v1/files/{sha}/upload", content=data, headers={
-                    "Content-Type": "application/octet-stream", "X-AccountDesk-Offset": str(offset)}))
+                state = self._check(
+                    self._send(
+                        "PUT",
+                        f"/v1/files/{sha}/upload",
+                        content=data,
+                        headers={
+                            "Content-Type": "application/octet-stream",
+                            "X-AccountDesk-Offset": str(offset),
+                        },
+                    )
+                )
             except Refused as exc:
                 if exc.code == E_OFFSET and isinstance(exc.body.get("offset"), int):
                     offset = exc.body["offset"]  # the server kept less (or more) than we thought
@@ -314,7 +367,11 @@ class FileSync:
             if e._access is None:
                 e._authenticate()
             token = e._access
-        headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity", "Range": f"bytes={have}-"}
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept-Encoding": "identity",
+            "Range": f"bytes={have}-",
+        }
         try:
             with e._http.stream("GET", f"/v1/files/{sha}", headers=headers, timeout=120) as resp:
                 if resp.status_code == 401:
@@ -365,7 +422,9 @@ class FileSync:
                     report.add("bytes_down", len(buf))
                     step(len(buf))
         except httpx.TransportError as exc:
-            raise ServerUnreachable(_("The sync server cannot be reached ({error}).").format(error=type(exc).__name__)) from exc
+            raise ServerUnreachable(
+                _("The sync server cannot be reached ({error}).").format(error=type(exc).__name__)
+            ) from exc
         with self.store.write() as session:
             blobs.finish_download(session, sha, running)
         report.add("downloaded", 1)
@@ -392,11 +451,14 @@ def describe_refusal(exc: Refused) -> str:
     body = exc.body
     if exc.code == "too_large":
         limit = body.get("limit")
-        return _("The file is larger than the server accepts ({limit}).").format(limit=_human(limit) if isinstance(limit, int) else "?")
+        return _("The file is larger than the server accepts ({limit}).").format(
+            limit=_human(limit) if isinstance(limit, int) else "?"
+        )
     if exc.code == E_QUOTA:
         quota = body.get("quota")
         return _("Your quota for files on the server ({quota}) is used up; ask your administrator.").format(
-            quota=_human(quota) if isinstance(quota, int) else "?")
+            quota=_human(quota) if isinstance(quota, int) else "?"
+        )
     if exc.code == "hash_mismatch":
         return _("The server received damaged bytes; the file is sent again at the next sync.")
     if exc.code in ("not_found",):
@@ -405,7 +467,12 @@ def describe_refusal(exc: Refused) -> str:
 
 
 def last_errors(session) -> dict[str, str]:
-    return {sha: err for sha, err in session.execute(select(LocalBlob.sha256, LocalBlob.last_error).where(LocalBlob.last_error.is_not(None)))}
+    return {
+        sha: err
+        for sha, err in session.execute(
+            select(LocalBlob.sha256, LocalBlob.last_error).where(LocalBlob.last_error.is_not(None))
+        )
+    }
 
 
 def limits(session) -> dict[str, Any]:

@@ -23,7 +23,9 @@ _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 def _storable(value: str) -> str:
     if _UNSTORABLE.search(value):
-        raise ValueError("contains a character that cannot be stored (NUL, a control character or an unpaired surrogate)")
+        raise ValueError(
+            "contains a character that cannot be stored (NUL, a control character or an unpaired surrogate)"
+        )
     return value
 
 

@@ -16,6 +16,7 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 
+
 def ensure_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
@@ -46,7 +47,9 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def run_app(data_dir: Path | str | None = None, lang: str | None = None, *, settings: Settings | None = None) -> int:
+def run_app(
+    data_dir: Path | str | None = None, lang: str | None = None, *, settings: Settings | None = None
+) -> int:
     """The desktop app. Returns the process exit code."""
     app = ensure_app()
     settings = settings or Settings()
@@ -90,15 +93,22 @@ def run_app(data_dir: Path | str | None = None, lang: str | None = None, *, sett
             settle_heap()
 
         def failed(exc: BaseException) -> None:
-            if security.is_wrong_passphrase(exc) and ask_profile_passphrase(window, security.OPEN, error=str(exc)):
-                tasks.run_db(lambda: open_profile_in(folder), on_result=opened, on_error=failed, name="open-profile")
+            if security.is_wrong_passphrase(exc) and ask_profile_passphrase(
+                window, security.OPEN, error=str(exc)
+            ):
+                tasks.run_db(
+                    lambda: open_profile_in(folder), on_result=opened, on_error=failed, name="open-profile"
+                )
                 return
             log.error("cannot open the profile in %s: %s", folder, exc)
             if security.is_key_lost(exc):
                 key_lost(window, folder, exc)
             else:
-                QMessageBox.critical(window, APP_NAME, _("The profile in {folder} cannot be opened:\n{error}").format(
-                    folder=folder, error=exc))
+                QMessageBox.critical(
+                    window,
+                    APP_NAME,
+                    _("The profile in {folder} cannot be opened:\n{error}").format(folder=folder, error=exc),
+                )
             window.close()
 
         tasks.run_db(lambda: open_profile_in(folder), on_result=opened, on_error=failed, name="open-profile")
@@ -116,8 +126,10 @@ def ask_profile_passphrase(parent, need: str, *, error: str | None = None) -> bo
     from .dialogs.passphrase import ask_passphrase
 
     if need == security.NEW:
-        message = _("This computer has no system keyring to keep the key of this company profile. Choose a "
-                    "passphrase: the profile is encrypted with it, and AccountDesk asks for it at every start.")
+        message = _(
+            "This computer has no system keyring to keep the key of this company profile. Choose a "
+            "passphrase: the profile is encrypted with it, and AccountDesk asks for it at every start."
+        )
     else:
         message = _("This profile is encrypted with a passphrase. Enter it to open the profile.")
     passphrase = ask_passphrase(parent, message, confirm=need == security.NEW, error=error)
@@ -133,9 +145,13 @@ def key_lost(parent, folder: Path, exc: BaseException) -> None:
 
     box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, str(exc), QMessageBox.StandardButton.Close, parent)
     fresh = box.addButton(_("Set the data aside and start again"), QMessageBox.ButtonRole.DestructiveRole)
-    box.setInformativeText(_("Starting again moves the unreadable data into a folder beside it (it is kept, in case "
-                             "the key turns up) and opens an empty profile: sign in to take a fresh copy from the "
-                             "server."))
+    box.setInformativeText(
+        _(
+            "Starting again moves the unreadable data into a folder beside it (it is kept, in case "
+            "the key turns up) and opens an empty profile: sign in to take a fresh copy from the "
+            "server."
+        )
+    )
     box.exec()
     if box.clickedButton() is fresh:
         try:
@@ -143,8 +159,13 @@ def key_lost(parent, folder: Path, exc: BaseException) -> None:
         except Exception as err:  # noqa: BLE001 - said to the person
             QMessageBox.critical(parent, APP_NAME, str(err))
             return
-        QMessageBox.information(parent, APP_NAME, _("The unreadable data was moved to {dir}. Start AccountDesk again "
-                                                    "and sign in.").format(dir=aside))
+        QMessageBox.information(
+            parent,
+            APP_NAME,
+            _("The unreadable data was moved to {dir}. Start AccountDesk again and sign in.").format(
+                dir=aside
+            ),
+        )
 
 
 def open_profile_in(folder: Path):

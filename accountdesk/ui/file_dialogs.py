@@ -28,7 +28,9 @@ def last_folder() -> str:
     """Where a file dialog opens: the last folder used, else the user's documents."""
     if _last and Path(_last).is_dir():
         return _last
-    return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+    return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(
+        Path.home()
+    )
 
 
 def _remember(path: str, *, is_folder: bool = False) -> str:

@@ -118,7 +118,9 @@ class MainWindow(FileActions, SyncController, QMainWindow):
     language_changed = Signal(str)
     profile_opened = Signal()
 
-    def __init__(self, ctx, tasks, settings, parent=None, *, notifier: Callable[[str, str], None] | None = None):
+    def __init__(
+        self, ctx, tasks, settings, parent=None, *, notifier: Callable[[str, str], None] | None = None
+    ):
         super().__init__(parent)
         self.ctx = ctx
         self.tasks = tasks
@@ -307,8 +309,11 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         self.statusBar().addPermanentWidget(self.io_progress)
 
     def _nav_keys(self) -> list[str]:
-        return [self.nav.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.nav.count())
-                if not self.nav.item(i).isHidden()]
+        return [
+            self.nav.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.nav.count())
+            if not self.nav.item(i).isHidden()
+        ]
 
     def retranslate(self) -> None:
         if getattr(self, "app_lock", None) is not None:
@@ -342,7 +347,12 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         self.duplicates_action.setText(_("Find duplicates…"))
         self.help_menu.setTitle(_("&Help"))
         self.about_action.setText(_("About AccountDesk"))
-        for action in (self.import_action, self.export_menu.menuAction(), self.backup_action, self.duplicates_action):
+        for action in (
+            self.import_action,
+            self.export_menu.menuAction(),
+            self.backup_action,
+            self.duplicates_action,
+        ):
             action.setEnabled(self.ctx is not None)
         self._update_title()
 
@@ -430,7 +440,9 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         return lock is not None and lock.locked is not None
 
     def show_page(self, key: str) -> None:
-        if key not in self._nav_keys() or self.ctx is None or self._locked():  # (a notification clicked while locked)
+        if (
+            key not in self._nav_keys() or self.ctx is None or self._locked()
+        ):  # (a notification clicked while locked)
             return
         widget = self.page(key)
         self.current_key = key
@@ -474,8 +486,12 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         def failed(exc: BaseException) -> None:
             log.warning("escalating due feedback failed: %s", exc)
 
-        self.tasks.run_db(work, on_result=lambda made: made and self.refresh_sync_status(), on_error=failed,
-                          name="escalate-feedback")
+        self.tasks.run_db(
+            work,
+            on_result=lambda made: made and self.refresh_sync_status(),
+            on_error=failed,
+            name="escalate-feedback",
+        )
 
     def open_client(self, client_id: str) -> None:
         self.open_item(client_id, None, None)
@@ -597,15 +613,21 @@ class MainWindow(FileActions, SyncController, QMainWindow):
     def about(self) -> None:
         from .. import __version__
 
-        box = QMessageBox(QMessageBox.Icon.NoIcon, _("About AccountDesk"), "", QMessageBox.StandardButton.Ok, self)
+        box = QMessageBox(
+            QMessageBox.Icon.NoIcon, _("About AccountDesk"), "", QMessageBox.StandardButton.Ok, self
+        )
         box.setIconPixmap(icons.app_icon().pixmap(64, 64))
         box.setText(f"<b>{APP_TITLE}</b> {__version__}")
         from ..services import security
 
         state = security.status(self.ctx)["text"] if self.ctx is not None else ""
-        box.setInformativeText(_("A workstation for key-account managers: clients, contacts, visits, service and "
-                                 "feedback, offline on this computer and synced with your team's server.")
-                               + ("\n\n" + state if state else ""))
+        box.setInformativeText(
+            _(
+                "A workstation for key-account managers: clients, contacts, visits, service and "
+                "feedback, offline on this computer and synced with your team's server."
+            )
+            + ("\n\n" + state if state else "")
+        )
         self.io_message = box
         box.open()
 
@@ -656,7 +678,9 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         if self.tray is None:
             self.tray = QSystemTrayIcon(icons.app_icon(), self)
             self.tray.setToolTip(APP_TITLE)
-            self.tray.messageClicked.connect(lambda: (self.showNormal(), self.raise_(), self.show_page("today")))
+            self.tray.messageClicked.connect(
+                lambda: (self.showNormal(), self.raise_(), self.show_page("today"))
+            )
             self.tray.show()
         self.tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 10_000)
 
@@ -685,8 +709,10 @@ class MainWindow(FileActions, SyncController, QMainWindow):
             self.resize(width, height)
         geometry = self.frameGeometry()
         if not area.contains(geometry):
-            self.move(max(area.left(), min(geometry.left(), area.right() - geometry.width())),
-                      max(area.top(), min(geometry.top(), area.bottom() - geometry.height())))
+            self.move(
+                max(area.left(), min(geometry.left(), area.right() - geometry.width())),
+                max(area.top(), min(geometry.top(), area.bottom() - geometry.height())),
+            )
 
     def save_layout(self) -> None:
         if self.settings is None:

@@ -52,9 +52,21 @@ HEALTH_COLOURS = {  # by band
 
 #: Latin UI faces first, then CJK faces per platform; Qt falls back along this list per glyph.
 FONT_FAMILIES = [
-    "Segoe UI", "SF Pro Text", "Helvetica Neue", "Inter", "Noto Sans", "DejaVu Sans",
-    "Microsoft YaHei UI", "Microsoft YaHei", "PingFang SC", "Hiragino Sans GB",
-    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Droid Sans Fallback",
+    "Segoe UI",
+    "SF Pro Text",
+    "Helvetica Neue",
+    "Inter",
+    "Noto Sans",
+    "DejaVu Sans",
+    "Microsoft YaHei UI",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "Droid Sans Fallback",
 ]
 
 

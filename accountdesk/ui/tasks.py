@@ -116,7 +116,9 @@ class _Runnable(QRunnable):
         if self._wants_token:
             kwargs["token"] = handle.token
         if self._wants_progress:
-            kwargs["progress"] = lambda done, total, message="": signals.progress.emit(int(done), int(total), str(message))
+            kwargs["progress"] = lambda done, total, message="": signals.progress.emit(
+                int(done), int(total), str(message)
+            )
         try:
             value = self._fn(**kwargs)
         except Cancelled:
@@ -154,15 +156,27 @@ class TaskManager(QObject):
         self._running: set[TaskHandle] = set()
 
     # -- public ------------------------------------------------------------------------------
-    def run_db(self, fn: Callable[..., Any], *, on_result: ResultCallback | None = None,
-               on_error: ErrorCallback | None = None, on_progress: ProgressCallback | None = None,
-               name: str = "") -> TaskHandle:
+    def run_db(
+        self,
+        fn: Callable[..., Any],
+        *,
+        on_result: ResultCallback | None = None,
+        on_error: ErrorCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+        name: str = "",
+    ) -> TaskHandle:
         """Run ``fn`` on the serial database lane. ``fn`` may take ``token`` and/or ``progress``."""
         return self._start(self._db, fn, on_result, on_error, on_progress, name)
 
-    def run(self, fn: Callable[..., Any], *, on_result: ResultCallback | None = None,
-            on_error: ErrorCallback | None = None, on_progress: ProgressCallback | None = None,
-            name: str = "") -> TaskHandle:
+    def run(
+        self,
+        fn: Callable[..., Any],
+        *,
+        on_result: ResultCallback | None = None,
+        on_error: ErrorCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+        name: str = "",
+    ) -> TaskHandle:
         """Run ``fn`` on the pool (network, PDF, long jobs that do not hold the database)."""
         return self._start(self._pool, fn, on_result, on_error, on_progress, name)
 

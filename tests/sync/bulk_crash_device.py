@@ -10,7 +10,9 @@ from accountdesk.sync.credentials import Credentials
 
 data_dir, url, user, password = sys.argv[1:5]
 ctx = open_profile(data_dir)
-engine = SyncEngine(ctx, url, Credentials(url, user, password=password, use_keyring=False), page_size=10, bulk_rows=1)
+engine = SyncEngine(
+    ctx, url, Credentials(url, user, password=password, use_keyring=False), page_size=10, bulk_rows=1
+)
 
 
 def progress(phase, done, _total):

@@ -8,8 +8,13 @@ from accountdesk.sync.credentials import Credentials
 
 data_dir, url, user, password, batch_size, delay_after = sys.argv[1:7]
 ctx = open_profile(data_dir)
-engine = SyncEngine(ctx, url, Credentials(url, user, password=password, use_keyring=False),
-                    batch_size=int(batch_size), include_demo_data=True)
+engine = SyncEngine(
+    ctx,
+    url,
+    Credentials(url, user, password=password, use_keyring=False),
+    batch_size=int(batch_size),
+    include_demo_data=True,
+)
 engine._http.headers["X-Test-Delay-After-Ms"] = delay_after
 print("starting", flush=True)
 engine.sync()

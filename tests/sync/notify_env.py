@@ -21,8 +21,11 @@ from sync_env import Device, free_port
 
 HERE = Path(__file__).resolve().parent
 SCRIPT = HERE / "notify_receivers.py"
-ROBOTS = {"wecom": {"key": "wk-7f3a9c"}, "dingtalk": {"token": "dt-token-51", "secret": "SECd1ngta1k-s1gn"},
-          "feishu": {"hook": "fs-hook-0b2e", "secret": "fe1shu-s1gn-secret"}}
+ROBOTS = {
+    "wecom": {"key": "wk-7f3a9c"},
+    "dingtalk": {"token": "dt-token-51", "secret": "SECd1ngta1k-s1gn"},
+    "feishu": {"hook": "fs-hook-0b2e", "secret": "fe1shu-s1gn-secret"},
+}
 
 
 def wait_for(predicate, timeout: float = 20.0, step: float = 0.1, what: str = "condition"):
@@ -46,7 +49,9 @@ class _Process:
     def _start(self, argv: list[str], ready: Path, log: Path) -> None:
         ready.unlink(missing_ok=True)
         self._log = open(log, "ab")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen([sys.executable, str(SCRIPT), *argv], stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(SCRIPT), *argv], stdout=self._log, stderr=subprocess.STDOUT
+        )
         RUNNING.append(self)
         wait_for(lambda: ready.exists() or self.proc.poll() is not None, what="receiver start")
         if self.proc.poll() is not None:
@@ -69,8 +74,15 @@ class _Process:
 class SmtpReceiver(_Process):
     """An aiosmtpd process storing mail in a Maildir."""
 
-    def __init__(self, root: Path, *, port: int | None = None, tls: str | None = None, auth: str | None = None,
-                 cert: tuple[Path, Path] | None = None):
+    def __init__(
+        self,
+        root: Path,
+        *,
+        port: int | None = None,
+        tls: str | None = None,
+        auth: str | None = None,
+        cert: tuple[Path, Path] | None = None,
+    ):
         super().__init__()
         self.root = root
         self.maildir = root / "maildir"
@@ -109,8 +121,19 @@ class WebhookReceiver(_Process):
         self.port = port or free_port()
 
     def start(self) -> WebhookReceiver:
-        self._start(["webhook", "--port", str(self.port), "--log", str(self.log), "--robots", json.dumps(self.robots)],
-                    Path(str(self.log) + ".ready"), self.root / "webhook.log")
+        self._start(
+            [
+                "webhook",
+                "--port",
+                str(self.port),
+                "--log",
+                str(self.log),
+                "--robots",
+                json.dumps(self.robots),
+            ],
+            Path(str(self.log) + ".ready"),
+            self.root / "webhook.log",
+        )
         return self
 
     @property
@@ -135,7 +158,9 @@ class WebhookReceiver(_Process):
     def requests(self) -> list[dict]:
         if not self.log.exists():
             return []
-        return [json.loads(line) for line in self.log.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [
+            json.loads(line) for line in self.log.read_text(encoding="utf-8").splitlines() if line.strip()
+        ]
 
     def accepted(self) -> list[dict]:
         return [r for r in self.requests() if r["ok"]]
@@ -150,16 +175,27 @@ def self_signed(tmp_path: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = tmp_path / "smtp-cert.pem", tmp_path / "smtp-key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     return cert_path, key_path
 
 
@@ -174,8 +210,13 @@ def laptop(template: Path, root: Path, server, username: str, name: str | None =
 
 def server_env(**extra: str) -> dict[str, str]:
     """The environment of a test server with a fast notification schedule."""
-    env = {"ACCOUNTDESK_NOTIFY_INTERVAL_S": "0.2", "ACCOUNTDESK_NOTIFY_RETRY_S": "0.2", "ACCOUNTDESK_NOTIFY_ATTEMPTS": "3",
-           "ACCOUNTDESK_NOTIFY_TIMEOUT_S": "5", "ACCOUNTDESK_DIGEST_HOUR": "23"}
+    env = {
+        "ACCOUNTDESK_NOTIFY_INTERVAL_S": "0.2",
+        "ACCOUNTDESK_NOTIFY_RETRY_S": "0.2",
+        "ACCOUNTDESK_NOTIFY_ATTEMPTS": "3",
+        "ACCOUNTDESK_NOTIFY_TIMEOUT_S": "5",
+        "ACCOUNTDESK_DIGEST_HOUR": "23",
+    }
     env.update(extra)
     return env
 

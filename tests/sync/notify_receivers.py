@@ -47,8 +47,13 @@ def run_smtp(args) -> None:
         kw.update(authenticator=authenticator, auth_required=True, auth_require_tls=args.tls == "starttls")
     if args.tls == "starttls":
         kw.update(tls_context=context, require_starttls=True)
-    controller = Controller(Mailbox(args.maildir), hostname="127.0.0.1", port=args.port,
-                            ssl_context=context if args.tls == "implicit" else None, server_kwargs=kw)
+    controller = Controller(
+        Mailbox(args.maildir),
+        hostname="127.0.0.1",
+        port=args.port,
+        ssl_context=context if args.tls == "implicit" else None,
+        server_kwargs=kw,
+    )
     controller.start()
     Path(args.maildir + ".ready").write_text("ok")
     try:
@@ -60,7 +65,9 @@ def run_smtp(args) -> None:
 def run_webhook(args) -> None:
     log = Path(args.log)
     down = Path(args.log + ".down")
-    robots = json.loads(args.robots)  # {"wecom": {"key"}, "dingtalk": {"token", "secret"}, "feishu": {"hook", "secret"}}
+    robots = json.loads(
+        args.robots
+    )  # {"wecom": {"key"}, "dingtalk": {"token", "secret"}, "feishu": {"hook", "secret"}}
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *a):  # quiet
@@ -76,8 +83,13 @@ def run_webhook(args) -> None:
 
         def record(self, kind: str, ok: bool, body, query, why: str = "") -> None:
             with log.open("a", encoding="utf-8") as fh:
-                fh.write(json.dumps({"kind": kind, "ok": ok, "why": why, "body": body, "query": query,
-                                     "at": time.time()}, ensure_ascii=False) + "\n")
+                fh.write(
+                    json.dumps(
+                        {"kind": kind, "ok": ok, "why": why, "body": body, "query": query, "at": time.time()},
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
 
         def do_POST(self):  # noqa: N802
             parts = urllib.parse.urlsplit(self.path)
@@ -98,25 +110,46 @@ def run_webhook(args) -> None:
                 return
             if kind == "wecom":
                 ok = query.get("key") == robots["wecom"]["key"]
-                fmt = isinstance(body, dict) and body.get("msgtype") == "markdown" and isinstance(body["markdown"].get("content"), str) \
+                fmt = (
+                    isinstance(body, dict)
+                    and body.get("msgtype") == "markdown"
+                    and isinstance(body["markdown"].get("content"), str)
                     and len(body["markdown"]["content"].encode()) <= 4096
+                )
                 self.record(kind, ok and fmt, body, query, "" if ok else "key")
-                self.answer(200, {"errcode": 0, "errmsg": "ok"} if ok and fmt else {"errcode": 93000, "errmsg": "invalid webhook url"})
+                self.answer(
+                    200,
+                    {"errcode": 0, "errmsg": "ok"}
+                    if ok and fmt
+                    else {"errcode": 93000, "errmsg": "invalid webhook url"},
+                )
             elif kind == "dingtalk":
                 cfg = robots["dingtalk"]
                 ok = query.get("access_token") == cfg["token"]
                 why = "" if ok else "token"
                 if ok and cfg.get("secret"):
                     ts = query.get("timestamp", "")
-                    expected = base64.b64encode(hmac.new(cfg["secret"].encode(), f"{ts}\n{cfg['secret']}".encode(),
-                                                         hashlib.sha256).digest()).decode()
+                    expected = base64.b64encode(
+                        hmac.new(
+                            cfg["secret"].encode(), f"{ts}\n{cfg['secret']}".encode(), hashlib.sha256
+                        ).digest()
+                    ).decode()
                     fresh = ts.isdigit() and abs(int(ts) - time.time() * 1000) < 3600_000
                     ok = fresh and hmac.compare_digest(query.get("sign", ""), expected)
                     why = "" if ok else "sign"
-                fmt = isinstance(body, dict) and body.get("msgtype") == "markdown" and bool(body["markdown"].get("title")) \
+                fmt = (
+                    isinstance(body, dict)
+                    and body.get("msgtype") == "markdown"
+                    and bool(body["markdown"].get("title"))
                     and isinstance(body["markdown"].get("text"), str)
+                )
                 self.record(kind, ok and fmt, body, query, why or ("" if fmt else "format"))
-                self.answer(200, {"errcode": 0, "errmsg": "ok"} if ok and fmt else {"errcode": 310000, "errmsg": "sign not match"})
+                self.answer(
+                    200,
+                    {"errcode": 0, "errmsg": "ok"}
+                    if ok and fmt
+                    else {"errcode": 310000, "errmsg": "sign not match"},
+                )
             elif kind == "feishu":
                 cfg = robots["feishu"]
                 hook = parts.path.strip("/").split("/")[-1]
@@ -130,11 +163,22 @@ def run_webhook(args) -> None:
                     ok = fresh and hmac.compare_digest(str(body.get("sign", "")), expected)
                     why = "" if ok else "sign"
                 card = (body or {}).get("card") or {}
-                fmt = isinstance(body, dict) and body.get("msg_type") == "interactive" and \
-                    bool(card.get("header", {}).get("title", {}).get("content")) and bool(card.get("elements"))
+                fmt = (
+                    isinstance(body, dict)
+                    and body.get("msg_type") == "interactive"
+                    and bool(card.get("header", {}).get("title", {}).get("content"))
+                    and bool(card.get("elements"))
+                )
                 self.record(kind, ok and fmt, body, query, why or ("" if fmt else "format"))
-                self.answer(200, {"code": 0, "msg": "success", "data": {}} if ok and fmt else
-                            {"code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time"})
+                self.answer(
+                    200,
+                    {"code": 0, "msg": "success", "data": {}}
+                    if ok and fmt
+                    else {
+                        "code": 19021,
+                        "msg": "sign match fail or timestamp is not within one hour from current time",
+                    },
+                )
             else:
                 self.record(kind, False, body, query, "path")
                 self.answer(404, {"error": "not found"})

@@ -87,8 +87,13 @@ def free_port() -> int:
 class ServerProcess:
     """``accountdesk-server serve`` in a subprocess on a free loopback port."""
 
-    def __init__(self, database_url: str, log_path: Path, env: dict[str, str] | None = None,
-                 args: list[str] | None = None):
+    def __init__(
+        self,
+        database_url: str,
+        log_path: Path,
+        env: dict[str, str] | None = None,
+        args: list[str] | None = None,
+    ):
         self.database_url = database_url
         self.log_path = log_path
         self.env = env or {}
@@ -105,12 +110,27 @@ class ServerProcess:
     def start(self, port: int | None = None) -> None:
         self.port = port or free_port()
         # the notification schedule is off unless a test turns it on (its runs would add changes)
-        env = dict(os.environ, ACCOUNTDESK_SERVER_TEST_HOOKS="1", **{"ACCOUNTDESK_NOTIFY_INTERVAL_S": "0", **self.env})
+        env = dict(
+            os.environ,
+            ACCOUNTDESK_SERVER_TEST_HOOKS="1",
+            **{"ACCOUNTDESK_NOTIFY_INTERVAL_S": "0", **self.env},
+        )
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "accountdesk.server.cli", "--database-url", self.database_url,
-             "serve", "--port", str(self.port), *self.args],
-            stdout=self._log, stderr=subprocess.STDOUT, env=env,
+            [
+                sys.executable,
+                "-m",
+                "accountdesk.server.cli",
+                "--database-url",
+                self.database_url,
+                "serve",
+                "--port",
+                str(self.port),
+                *self.args,
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
         deadline = time.monotonic() + 90  # (a loaded machine starts a server slowly)
         while time.monotonic() < deadline:
@@ -234,8 +254,12 @@ class Device:
         self.username = username
         self.clock = clock or WallClock()
         self.ctx = open_profile(path, now=self.clock.now, wall_ms=self.clock.wall_ms)
-        self.engine = SyncEngine(self.ctx, server.url, Credentials(server.url, username, password=PASSWORD, use_keyring=False),
-                                 page_size=50)
+        self.engine = SyncEngine(
+            self.ctx,
+            server.url,
+            Credentials(server.url, username, password=PASSWORD, use_keyring=False),
+            page_size=50,
+        )
 
     def sync(self, **kw):
         return self.engine.sync(**kw)

@@ -33,17 +33,25 @@ def _names(dev) -> dict[str, str]:
         return {c.name: c.id for c in s.scalars(select(Client).where(Client.deleted_at.is_(None)))}
 
 
-def test_imported_clients_worked_offline_then_handed_over_reach_the_successor_whole(server, make_device, tmp_path, capsys):
+def test_imported_clients_worked_offline_then_handed_over_reach_the_successor_whole(
+    server, make_device, tmp_path, capsys
+):
     server.add_user("lead", "supervisor")
     alice = server.add_user("alice", "manager")
     bob = server.add_user("bob", "manager")
 
     # 1. The administrator moves the ledger in on the server (no laptop).
     ledger = tmp_path / "ledger.csv"
-    ledger.write_bytes("客户名称,客户等级,城市\r\n华东精密仪器有限公司,重点客户,上海\r\n北方检测技术有限公司,standard,北京\r\n"
-                       .encode("gb18030"))
-    code, out, err = run(server_main, srv(server, "import", str(ledger), "--kind", "clients", "--owner", "alice", "--json"),
-                         capsys)
+    ledger.write_bytes(
+        "客户名称,客户等级,城市\r\n华东精密仪器有限公司,重点客户,上海\r\n北方检测技术有限公司,standard,北京\r\n".encode(
+            "gb18030"
+        )
+    )
+    code, out, err = run(
+        server_main,
+        srv(server, "import", str(ledger), "--kind", "clients", "--owner", "alice", "--json"),
+        capsys,
+    )
     assert code == 0, err
     assert json.loads(out)["result"]["created"] == 2
 
@@ -54,15 +62,20 @@ def test_imported_clients_worked_offline_then_handed_over_reach_the_successor_wh
     assert set(names) == {"华东精密仪器有限公司", "北方检测技术有限公司"}
     cid = names["华东精密仪器有限公司"]
     assert client(a, cid).owner_id == alice
-    complaint = feedback.record_feedback(a.ctx, cid, "complaint", "校准证书延期两周", severity="high", handler="alice")
+    complaint = feedback.record_feedback(
+        a.ctx, cid, "complaint", "校准证书延期两周", severity="high", handler="alice"
+    )
     att = attachments.add_bytes(a.ctx, cid, AGREEMENT, "服务协议-2027.pdf", title="服务协议（已签）")
     a.sync()
     assert FileSync(a.engine).run().uploaded == 1
 
     # 3. She leaves. An edit made on her laptop afterwards, offline, must never land.
     clients.update_client(a.ctx, cid, name="被离职员工改掉的名字")
-    code, out, err = run(server_main, srv(server, "user", "handover", "alice", "--to", "bob", "--reason", "离职",
-                                          "--deactivate", "--json"), capsys)
+    code, out, err = run(
+        server_main,
+        srv(server, "user", "handover", "alice", "--to", "bob", "--reason", "离职", "--deactivate", "--json"),
+        capsys,
+    )
     assert code == 0, err
     result = json.loads(out)
     assert sorted(h["client_id"] for h in result["handovers"]) == sorted(names.values())
@@ -86,5 +99,7 @@ def test_imported_clients_worked_offline_then_handed_over_reach_the_successor_wh
     lead = make_device("lead")
     lead.sync()
     pdf = render_handover(lead.ctx, cid, tmp_path / "handover.pdf").path
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "华东精密仪器有限公司" in text and "校准证书延期两周" in text

@@ -30,8 +30,15 @@ class Api:
 
     def __init__(self, server, username: str, device_id: str | None = None):
         self.url = server.url
-        r = httpx.post(self.url + "/v1/auth/login", headers=H, json={
-            "username": username, "password": PASSWORD, "device_id": device_id or f"crafted-{username}-{uuid.uuid4().hex[:6]}"})
+        r = httpx.post(
+            self.url + "/v1/auth/login",
+            headers=H,
+            json={
+                "username": username,
+                "password": PASSWORD,
+                "device_id": device_id or f"crafted-{username}-{uuid.uuid4().hex[:6]}",
+            },
+        )
         assert r.status_code == 200, r.text
         self.uid = r.json()["user"]["id"]
         self.h = {**H, "Authorization": "Bearer " + r.json()["access_token"]}
@@ -41,16 +48,36 @@ class Api:
         self.n += 1
         return f"{int(time.time() * 1000) if ms is None else ms:016d}-{self.n:05d}-crafted"
 
-    def item(self, entity: str, row_id: str, op: str, fields: dict, client_id: str | None = None, *,
-             base_seq: int | None = None, hlc: str | None = None) -> dict:
-        return {"entity": entity, "row_id": row_id, "op": op, "fields": fields, "client_id": client_id,
-                "base_seq": base_seq, "hlc": hlc or self.hlc()}
+    def item(
+        self,
+        entity: str,
+        row_id: str,
+        op: str,
+        fields: dict,
+        client_id: str | None = None,
+        *,
+        base_seq: int | None = None,
+        hlc: str | None = None,
+    ) -> dict:
+        return {
+            "entity": entity,
+            "row_id": row_id,
+            "op": op,
+            "fields": fields,
+            "client_id": client_id,
+            "base_seq": base_seq,
+            "hlc": hlc or self.hlc(),
+        }
 
     def push_raw(self, items: list, **extra) -> httpx.Response:
         # json.dumps escapes what UTF-8 cannot carry (lone surrogates), as a hostile client may send it
         body = json.dumps({"batch_id": str(uuid.uuid4()), "items": items, **extra}).encode()
-        return httpx.post(self.url + "/v1/sync/push", headers={**self.h, "Content-Type": "application/json"},
-                          content=body, timeout=60)
+        return httpx.post(
+            self.url + "/v1/sync/push",
+            headers={**self.h, "Content-Type": "application/json"},
+            content=body,
+            timeout=60,
+        )
 
     def push(self, *items, **extra) -> list[dict]:
         r = self.push_raw(list(items), **extra)
@@ -108,12 +135,17 @@ def test_old_owner_cannot_undo_a_handover_with_a_crafted_cursor_or_clock(server,
 
         from accountdesk.server import tables as t
 
-        conn.execute(update(t.loss_seen).values(at=repo.utcnow() - __import__("datetime").timedelta(minutes=10)))
+        conn.execute(
+            update(t.loss_seen).values(at=repo.utcnow() - __import__("datetime").timedelta(minutes=10))
+        )
     for extra in ({"cursor": 0}, {}):
         [res] = api.push(api.item("client", cid, "update", {"city": "Suzhou"}, hlc=api.hlc(ms=0)), **extra)
         assert res["status"] == "rejected" and res["code"] == p.R_OUT_OF_SCOPE, res
     # she cannot put herself on the team either, nor take the client back
-    [team] = api.push(api.item("client_team_member", str(uuid.uuid4()), "create", {"user_id": api.uid}, client_id=cid), cursor=0)
+    [team] = api.push(
+        api.item("client_team_member", str(uuid.uuid4()), "create", {"user_id": api.uid}, client_id=cid),
+        cursor=0,
+    )
     [owner] = api.push(api.item("client", cid, "update", {"owner_id": api.uid}), cursor=0)
     assert team["status"] == owner["status"] == "rejected"
     # a new device of hers knows nothing and gets nothing either
@@ -190,8 +222,10 @@ def test_manager_cannot_widen_her_scope_by_owners_teams_or_references(server, ma
     mgr2 = server.add_user("mgr2", "manager")
     other = Api(server, "mgr2")
     theirs, their_contact = str(uuid.uuid4()), str(uuid.uuid4())
-    other.push(other.item("client", theirs, "create", {"name": "Theirs Co", "owner_id": mgr2}),
-               other.item("contact", their_contact, "create", {"name": "Their CEO"}, client_id=theirs))
+    other.push(
+        other.item("client", theirs, "create", {"name": "Theirs Co", "owner_id": mgr2}),
+        other.item("contact", their_contact, "create", {"name": "Their CEO"}, client_id=theirs),
+    )
     api = Api(server, "mgr")
     mine, contact = str(uuid.uuid4()), str(uuid.uuid4())
     sneaky, sneaky2 = str(uuid.uuid4()), str(uuid.uuid4())
@@ -265,7 +299,9 @@ def test_field_staff_cannot_read_confidential_text_through_conflicts(server, ser
     note = served["public"]
     # concurrently: fred edits the public note; alice makes it confidential with a new text
     service.update_note(f.ctx, note, text="Gate code changed to 9876")
-    service.update_note(a.ctx, note, text="Gate code is 5555; the guard is the CFO's cousin", confidential=True)
+    service.update_note(
+        a.ctx, note, text="Gate code is 5555; the guard is the CFO's cousin", confidential=True
+    )
     a.sync()
     f.sync()
     # and a delete that wins against an edit: alice edits the secret note, deletes it; fred edited it? he cannot
@@ -301,8 +337,14 @@ def test_field_staff_cannot_read_confidential_text_through_conflicts(server, ser
 def test_field_staff_cannot_forge_conflicts(server, served):
     a, f = served["a"], served["f"]
     api = Api(server, "fred", f.ctx.device_id)
-    forged = {"entity": "client", "row_id": served["client"], "field": "annual_fees", "kept_value": 1,
-              "lost_value": 999999999, "lost_by": api.uid}
+    forged = {
+        "entity": "client",
+        "row_id": served["client"],
+        "field": "annual_fees",
+        "kept_value": 1,
+        "lost_value": 999999999,
+        "lost_by": api.uid,
+    }
     [res] = api.push(api.item("conflict", str(uuid.uuid4()), "create", forged, client_id=served["client"]))
     assert res["status"] == "rejected" and res["code"] == p.R_SERVER_OWNED
     # a real conflict's values cannot be rewritten either, only its resolution recorded
@@ -313,14 +355,18 @@ def test_field_staff_cannot_forge_conflicts(server, served):
     [c] = conflicts(f, served["public"])
     [res] = api.push(api.item("conflict", c.id, "update", {"lost_value": 999999999, "field": "annual_fees"}))
     assert res["status"] == "rejected"
-    [res] = api.push(api.item("conflict", c.id, "update", {"resolution": "kept", "resolved_by": str(uuid.uuid4())}))
+    [res] = api.push(
+        api.item("conflict", c.id, "update", {"resolution": "kept", "resolved_by": str(uuid.uuid4())})
+    )
     assert res["status"] == "applied"
     assert _record(server, c.id)["data"]["resolved_by"] == api.uid  # who says so, not who is claimed
     assert client(a, served["client"]).annual_fees == 900000
 
 
 # -- 4. one laptop cannot stop everyone's sync ---------------------------------------------------
-def test_rows_no_laptop_could_store_are_refused_or_completed_and_every_laptop_still_syncs(server, make_device):
+def test_rows_no_laptop_could_store_are_refused_or_completed_and_every_laptop_still_syncs(
+    server, make_device
+):
     server.add_user("boss", "supervisor")
     mgr = server.add_user("mgr", "manager")
     api = Api(server, "mgr")
@@ -332,7 +378,9 @@ def test_rows_no_laptop_could_store_are_refused_or_completed_and_every_laptop_st
         api.item("contact", bad, "create", {"name": "Lone \ud800 surrogate"}, client_id=cid),
         api.item("contact", str(uuid.uuid4()), "create", {"title": "no name"}, client_id=cid),
         api.item("contact", str(uuid.uuid4()), "create", {"name": "x" * 101}, client_id=cid),
-        api.item("contact", str(uuid.uuid4()), "create", {"name": "Enum", "attitude": "hostile"}, client_id=cid),
+        api.item(
+            "contact", str(uuid.uuid4()), "create", {"name": "Enum", "attitude": "hostile"}, client_id=cid
+        ),
         api.item("contact", str(uuid.uuid4()), "create", {"name": "Range", "influence": 11}, client_id=cid),
     )
     assert [r["status"] for r in results] == ["applied", "applied"] + ["rejected"] * 5
@@ -361,7 +409,9 @@ def test_two_laptops_creating_the_same_catalogue_code_are_reconciled(server, mak
     codes = {}
     for dev in (a, b):
         with dev.ctx.read() as s:
-            codes[dev.username] = {o.id: o.code for o in s.scalars(__import__("sqlalchemy").select(ServiceOffering))}
+            codes[dev.username] = {
+                o.id: o.code for o in s.scalars(__import__("sqlalchemy").select(ServiceOffering))
+            }
     assert codes["boss"] == codes["sup2"] == {first: "VAS-LEDGER", second: "VAS-LEDGER-2"}
     # the rename is recorded for a supervisor to see
     renamed = [c for c in list_conflicts(a.ctx) if c["row_id"] == second]
@@ -391,15 +441,67 @@ def test_a_demo_profile_cannot_push_its_demo_data_to_a_company_server(server, ma
 
 # -- 5. one bad value never blocks a laptop's outbox ------------------------------------------------
 HOSTILE = [
-    ("nul in text", lambda a, cid: a.item("contact", str(uuid.uuid4()), "create", {"name": "NUL\x00name"}, client_id=cid)),
+    (
+        "nul in text",
+        lambda a, cid: a.item("contact", str(uuid.uuid4()), "create", {"name": "NUL\x00name"}, client_id=cid),
+    ),
     ("nul in id", lambda a, cid: a.item("contact", "bad\x00id", "create", {"name": "x"}, client_id=cid)),
-    ("nul in clock", lambda a, cid: a.item("contact", str(uuid.uuid4()), "create", {"name": "x"}, client_id=cid, hlc="0001796636620581-00000-ab\x00")),
-    ("surrogate", lambda a, cid: a.item("contact", str(uuid.uuid4()), "create", {"name": "x\udfff"}, client_id=cid)),
-    ("deep json", lambda a, cid: a.item("client", cid, "update", {"tags": __import__("functools").reduce(lambda acc, _: [acc], range(500), [])})),
-    ("utc overflow low", lambda a, cid: a.item("visit", str(uuid.uuid4()), "create", {"kind": "return_visit", "planned_start": "0001-01-01T00:00:00+01:00"}, client_id=cid)),
-    ("utc overflow high", lambda a, cid: a.item("visit", str(uuid.uuid4()), "create", {"kind": "return_visit", "planned_start": "9999-12-31T23:59:59-05:00"}, client_id=cid)),
-    ("huge name", lambda a, cid: a.item("contact", str(uuid.uuid4()), "create", {"name": "长" * (10 * 1024 * 1024 // 4)}, client_id=cid)),
-    ("unknown field", lambda a, cid: a.item("contact", str(uuid.uuid4()), "create", {"name": "x", "server_seq": 5}, client_id=cid)),
+    (
+        "nul in clock",
+        lambda a, cid: a.item(
+            "contact",
+            str(uuid.uuid4()),
+            "create",
+            {"name": "x"},
+            client_id=cid,
+            hlc="0001796636620581-00000-ab\x00",
+        ),
+    ),
+    (
+        "surrogate",
+        lambda a, cid: a.item("contact", str(uuid.uuid4()), "create", {"name": "x\udfff"}, client_id=cid),
+    ),
+    (
+        "deep json",
+        lambda a, cid: a.item(
+            "client",
+            cid,
+            "update",
+            {"tags": __import__("functools").reduce(lambda acc, _: [acc], range(500), [])},
+        ),
+    ),
+    (
+        "utc overflow low",
+        lambda a, cid: a.item(
+            "visit",
+            str(uuid.uuid4()),
+            "create",
+            {"kind": "return_visit", "planned_start": "0001-01-01T00:00:00+01:00"},
+            client_id=cid,
+        ),
+    ),
+    (
+        "utc overflow high",
+        lambda a, cid: a.item(
+            "visit",
+            str(uuid.uuid4()),
+            "create",
+            {"kind": "return_visit", "planned_start": "9999-12-31T23:59:59-05:00"},
+            client_id=cid,
+        ),
+    ),
+    (
+        "huge name",
+        lambda a, cid: a.item(
+            "contact", str(uuid.uuid4()), "create", {"name": "长" * (10 * 1024 * 1024 // 4)}, client_id=cid
+        ),
+    ),
+    (
+        "unknown field",
+        lambda a, cid: a.item(
+            "contact", str(uuid.uuid4()), "create", {"name": "x", "server_seq": 5}, client_id=cid
+        ),
+    ),
     ("big number", lambda a, cid: a.item("client", cid, "update", {"employees": 2**70})),
 ]
 
@@ -411,7 +513,10 @@ def test_one_hostile_value_is_refused_alone_and_the_rest_of_the_batch_lands(serv
     api.push(api.item("client", cid, "create", {"name": "Batch Co", "owner_id": mgr}))
     for label, make in HOSTILE:
         good = str(uuid.uuid4())
-        items = [make(api, cid), api.item("contact", good, "create", {"name": f"good after {label}"}, client_id=cid)]
+        items = [
+            make(api, cid),
+            api.item("contact", good, "create", {"name": f"good after {label}"}, client_id=cid),
+        ]
         r = api.push_raw(items)
         assert r.status_code == 200, (label, r.status_code, r.text[:300])
         [bad, fine] = r.json()["results"]
@@ -428,7 +533,12 @@ def test_a_laptop_refuses_such_values_at_the_field(ctx):
             contacts.create_contact(ctx, cid, name=name)
         assert err.value.errors[0][0] == "name"
     with pytest.raises(ValidationError) as err:
-        records.create_record(ctx, "visit", {"kind": "return_visit", "planned_start": "0001-01-01T00:00:00+01:00"}, client_id=cid)
+        records.create_record(
+            ctx,
+            "visit",
+            {"kind": "return_visit", "planned_start": "0001-01-01T00:00:00+01:00"},
+            client_id=cid,
+        )
     assert err.value.errors[0][0] == "planned_start"
 
 
@@ -439,7 +549,9 @@ def test_an_edit_that_makes_a_deleted_note_confidential_leaks_nothing_through_it
     api = Api(server, "alice")
     [res] = api.push(api.item("service_note", served["public"], "delete", {}))
     assert res["status"] == "applied"
-    service.update_note(a.ctx, served["public"], text="The CFO's cousin holds the gate key", confidential=True)
+    service.update_note(
+        a.ctx, served["public"], text="The CFO's cousin holds the gate key", confidential=True
+    )
     a.sync()
     f.sync()
     fred = Api(server, "fred", f.ctx.device_id).pull_all()
@@ -459,7 +571,9 @@ def test_settling_a_confidential_conflict_does_not_reveal_it(server, served):
     a, f = served["a"], served["f"]
     manager, other = Api(server, "alice"), Api(server, "alice")
     base = _record(server, served["secret"])["seq"]
-    manager.push(manager.item("service_note", served["secret"], "update", {"text": "cousin one"}, base_seq=base))
+    manager.push(
+        manager.item("service_note", served["secret"], "update", {"text": "cousin one"}, base_seq=base)
+    )
     other.push(other.item("service_note", served["secret"], "update", {"text": "cousin two"}, base_seq=base))
     a.sync()
     f.sync()

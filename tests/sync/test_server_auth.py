@@ -34,7 +34,9 @@ def login(srv, username, password=PASSWORD, *, device="laptop", key=None, forwar
 
 
 def refresh(srv, token, device="laptop") -> httpx.Response:
-    return HTTP.post(srv.url + "/v1/auth/refresh", headers=H, json={"refresh_token": token, "device_id": device})
+    return HTTP.post(
+        srv.url + "/v1/auth/refresh", headers=H, json={"refresh_token": token, "device_id": device}
+    )
 
 
 def pull(srv, access) -> httpx.Response:
@@ -68,7 +70,9 @@ def test_spoofed_forwarded_for_does_not_escape_the_login_throttle(server):
     refused, while the user's own laptop (its registered device and key) gets in."""
     server.add_user("alice", "manager")
     assert login(server, "alice", key=KEY).status_code == 200  # her laptop, known from now on
-    codes = [login(server, "alice", f"guess-{i}", device="thief", forwarded=ip(i)).status_code for i in range(200)]
+    codes = [
+        login(server, "alice", f"guess-{i}", device="thief", forwarded=ip(i)).status_code for i in range(200)
+    ]
     assert codes[:10] == [401] * 10 and set(codes[10:]) == {429}
     refused = login(server, "alice", device="thief", forwarded=ip(999))
     assert refused.status_code == 429 and refused.json()["code"] == p.E_RATE_LIMITED
@@ -110,10 +114,14 @@ def test_one_address_trying_many_accounts_is_locked_out_behind_a_trusted_proxy(o
     locked out after 30 failures (also for a real user's right password from there); others are not."""
     srv = own_server(args=["--trusted-proxy", "127.0.0.1"])
     srv.add_user("carol", "manager")
-    codes = [login(srv, f"user{i}", "pw", device=f"d{i}", forwarded="203.0.113.7").status_code for i in range(40)]
+    codes = [
+        login(srv, f"user{i}", "pw", device=f"d{i}", forwarded="203.0.113.7").status_code for i in range(40)
+    ]
     assert codes[:30] == [401] * 30 and set(codes[30:]) == {429}
     assert login(srv, "carol", forwarded="203.0.113.7").status_code == 429
-    assert login(srv, "carol", forwarded="spoofed, 198.51.100.2").status_code == 200  # the proxy's entry counts
+    assert (
+        login(srv, "carol", forwarded="spoofed, 198.51.100.2").status_code == 200
+    )  # the proxy's entry counts
     entries = audit(srv)
     assert {e["address"] for e in entries if e["action"] == "login_failed"} == {"203.0.113.7"}
     assert [e["address"] for e in entries if e["action"] == "login"] == ["198.51.100.2"]
@@ -134,8 +142,14 @@ def test_unauthenticated_login_flood_is_queued_not_hashed_all_at_once(own_server
     """16 threads of logins with random user names (each an Argon2id check of 64 MiB, the real
     parameters) from as many forwarded addresses: the checks run one at a time, a few wait, the
     rest are told the server is busy — never an error, and the server's memory stays bounded."""
-    srv = own_server(env={"ACCOUNTDESK_ARGON2_TEST": "0", "ACCOUNTDESK_LOGIN_HASHERS": "1", "ACCOUNTDESK_LOGIN_QUEUE": "2"},
-                     args=["--trusted-proxy", "127.0.0.1"])
+    srv = own_server(
+        env={
+            "ACCOUNTDESK_ARGON2_TEST": "0",
+            "ACCOUNTDESK_LOGIN_HASHERS": "1",
+            "ACCOUNTDESK_LOGIN_QUEUE": "2",
+        },
+        args=["--trusted-proxy", "127.0.0.1"],
+    )
     before = _peak_rss_mb(srv.proc.pid)
 
     def attempt(i: int) -> httpx.Response:
@@ -152,14 +166,20 @@ def test_unauthenticated_login_flood_is_queued_not_hashed_all_at_once(own_server
 
 
 def test_failed_login_and_audit_tables_stay_bounded(own_server):
-    srv = own_server(env={"ACCOUNTDESK_AUDIT_LOGIN_ROWS": "40", "ACCOUNTDESK_LOGIN_WINDOW_S": "2"},
-                     args=["--trusted-proxy", "127.0.0.1"])
+    srv = own_server(
+        env={"ACCOUNTDESK_AUDIT_LOGIN_ROWS": "40", "ACCOUNTDESK_LOGIN_WINDOW_S": "2"},
+        args=["--trusted-proxy", "127.0.0.1"],
+    )
     srv.add_user("dave", "manager")
     for i in range(150):
         assert login(srv, f"who{i}", "pw", device=f"d{i}", forwarded=ip(i)).status_code == 401
     with srv.db.read() as conn:
-        noise = conn.execute(select(func.count()).select_from(t.audit).where(t.audit.c.action == "login_failed")).scalar_one()
-        kept = conn.execute(select(func.count()).select_from(t.audit).where(t.audit.c.action == "user_add")).scalar_one()
+        noise = conn.execute(
+            select(func.count()).select_from(t.audit).where(t.audit.c.action == "login_failed")
+        ).scalar_one()
+        kept = conn.execute(
+            select(func.count()).select_from(t.audit).where(t.audit.c.action == "user_add")
+        ).scalar_one()
     assert 40 <= noise <= 44 and kept == 1  # only the login noise is pruned
     time.sleep(2.5)
     assert login(srv, "late", "pw", forwarded=ip(777)).status_code == 401

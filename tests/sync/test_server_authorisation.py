@@ -13,15 +13,25 @@ from sync_env import PASSWORD
 from accountdesk.sync import protocol as p
 
 H = {p.HEADER_PROTOCOL: "1", p.HEADER_SCHEMA: "1"}
-USERS = {"adm": "admin", "sup": "supervisor", "mgr": "manager", "mgr2": "manager", "fld": "field", "fld2": "field"}
+USERS = {
+    "adm": "admin",
+    "sup": "supervisor",
+    "mgr": "manager",
+    "mgr2": "manager",
+    "fld": "field",
+    "fld2": "field",
+}
 IN_SCOPE = {"adm", "sup", "mgr", "fld"}
 SEES_CONFIDENTIAL = {"adm", "sup", "mgr", "mgr2"}
 
 
 class Api:
     def __init__(self, server, username):
-        r = httpx.post(server.url + "/v1/auth/login", headers=H,
-                       json={"username": username, "password": PASSWORD, "device_id": "d-" + username})
+        r = httpx.post(
+            server.url + "/v1/auth/login",
+            headers=H,
+            json={"username": username, "password": PASSWORD, "device_id": "d-" + username},
+        )
         assert r.status_code == 200, r.text
         self.url = server.url
         self.uid = r.json()["user"]["id"]
@@ -29,14 +39,25 @@ class Api:
         self.n = 0
 
     def push(self, *items) -> list[dict]:
-        r = httpx.post(self.url + "/v1/sync/push", headers=self.h, json={"batch_id": str(uuid.uuid4()), "items": list(items)})
+        r = httpx.post(
+            self.url + "/v1/sync/push",
+            headers=self.h,
+            json={"batch_id": str(uuid.uuid4()), "items": list(items)},
+        )
         assert r.status_code == 200, r.text
         return r.json()["results"]
 
     def item(self, entity, row_id, op, fields, client_id=None, base_seq=None):
         self.n += 1
-        return {"entity": entity, "row_id": row_id, "op": op, "fields": fields, "client_id": client_id,
-                "base_seq": base_seq, "hlc": f"{int(time.time() * 1000):016d}-{self.n:05d}-{self.uid[:8].replace('-', '')}"}
+        return {
+            "entity": entity,
+            "row_id": row_id,
+            "op": op,
+            "fields": fields,
+            "client_id": client_id,
+            "base_seq": base_seq,
+            "hlc": f"{int(time.time() * 1000):016d}-{self.n:05d}-{self.uid[:8].replace('-', '')}",
+        }
 
     def pull_all(self) -> dict[str, dict]:
         out, cursor = {}, 0
@@ -55,13 +76,32 @@ def world(server):
     mgr = apis["mgr"]
     cid, note, secret = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
     results = mgr.push(
-        mgr.item("client", cid, "create", {"name": "Matrix Co", "owner_id": ids["mgr"], "annual_fees": 777000,
-                                            "tier": "key", "status": "active", "tags": []}),
+        mgr.item(
+            "client",
+            cid,
+            "create",
+            {
+                "name": "Matrix Co",
+                "owner_id": ids["mgr"],
+                "annual_fees": 777000,
+                "tier": "key",
+                "status": "active",
+                "tags": [],
+            },
+        ),
         mgr.item("service_note", note, "create", {"text": "public", "confidential": False}, client_id=cid),
-        mgr.item("service_note", secret, "create", {"text": "the CFO's cousin", "confidential": True}, client_id=cid),
+        mgr.item(
+            "service_note",
+            secret,
+            "create",
+            {"text": "the CFO's cousin", "confidential": True},
+            client_id=cid,
+        ),
     )
     sup = apis["sup"]  # who serves a client is a supervisor's decision
-    results += sup.push(sup.item("client_team_member", str(uuid.uuid4()), "create", {"user_id": ids["fld"]}, client_id=cid))
+    results += sup.push(
+        sup.item("client_team_member", str(uuid.uuid4()), "create", {"user_id": ids["fld"]}, client_id=cid)
+    )
     assert [r["status"] for r in results] == ["applied"] * 4
     return {"apis": apis, "ids": ids, "client": cid, "note": note, "secret": secret}
 
@@ -84,7 +124,9 @@ def test_reads_by_role_and_scope(world, server):
             [created] = [e for e in history.json()["entries"] if e["field"] == "*" and e["row_id"] == cid]
             assert created["new"]["name"] == "Matrix Co"
             assert created["new"].get("annual_fees") == (777000 if name in SEES_CONFIDENTIAL else None), name
-            asked = httpx.get(server.url + f"/v1/history/{cid}", headers=api.h, params={"field": "annual_fees"}).json()["entries"]
+            asked = httpx.get(
+                server.url + f"/v1/history/{cid}", headers=api.h, params={"field": "annual_fees"}
+            ).json()["entries"]
             assert [e["new"] for e in asked] == [777000 if name in SEES_CONFIDENTIAL else None], name
             assert [e["hidden"] for e in asked] == [name not in SEES_CONFIDENTIAL], name
             assert "777000" not in history.text or name in SEES_CONFIDENTIAL
@@ -110,9 +152,15 @@ def _check_writes(world, name):
         "client.city": api.item("client", cid, "update", {"city": "X " + name}),
         "client.annual_fees": api.item("client", cid, "update", {"annual_fees": 1}),
         "client.owner_id": api.item("client", cid, "update", {"owner_id": world["ids"]["mgr"]}),
-        "contact.create": api.item("contact", str(uuid.uuid4()), "create", {"name": "C " + name}, client_id=cid),
-        "service_note.public": api.item("service_note", world["note"], "update", {"text": "edited by " + name}),
-        "service_note.secret": api.item("service_note", world["secret"], "update", {"text": "edited by " + name}),
+        "contact.create": api.item(
+            "contact", str(uuid.uuid4()), "create", {"name": "C " + name}, client_id=cid
+        ),
+        "service_note.public": api.item(
+            "service_note", world["note"], "update", {"text": "edited by " + name}
+        ),
+        "service_note.secret": api.item(
+            "service_note", world["secret"], "update", {"text": "edited by " + name}
+        ),
     }
     for key, item in attempts.items():
         [result] = api.push(item)

@@ -23,7 +23,11 @@ HTTP = httpx.Client(timeout=30)
 
 
 def access(srv, username: str, device: str = "dev") -> dict[str, str]:
-    r = HTTP.post(srv.url + "/v1/auth/login", headers=H, json={"username": username, "password": PASSWORD, "device_id": device})
+    r = HTTP.post(
+        srv.url + "/v1/auth/login",
+        headers=H,
+        json={"username": username, "password": PASSWORD, "device_id": device},
+    )
     assert r.status_code == 200, r.text
     return {**H, "Authorization": "Bearer " + r.json()["access_token"], "X-Uid": r.json()["user"]["id"]}
 
@@ -35,13 +39,33 @@ def hlc(n: int) -> str:
 def marked_batch(owner: str, marker: str) -> dict:
     """A client with a marked name and fee, and a confidential note with a marked text."""
     cid = str(uuid.uuid4())
-    return {"batch_id": str(uuid.uuid4()), "items": [
-        {"entity": "client", "row_id": cid, "op": "create", "hlc": hlc(1),
-         "fields": {"name": f"Name-{marker}", "owner_id": owner, "annual_fees": 987654321, "tier": "key",
-                    "status": "active", "tags": []}},
-        {"entity": "service_note", "row_id": str(uuid.uuid4()), "op": "create", "client_id": cid, "hlc": hlc(2),
-         "fields": {"text": f"Secret-{marker}", "confidential": True}},
-    ]}
+    return {
+        "batch_id": str(uuid.uuid4()),
+        "items": [
+            {
+                "entity": "client",
+                "row_id": cid,
+                "op": "create",
+                "hlc": hlc(1),
+                "fields": {
+                    "name": f"Name-{marker}",
+                    "owner_id": owner,
+                    "annual_fees": 987654321,
+                    "tier": "key",
+                    "status": "active",
+                    "tags": [],
+                },
+            },
+            {
+                "entity": "service_note",
+                "row_id": str(uuid.uuid4()),
+                "op": "create",
+                "client_id": cid,
+                "hlc": hlc(2),
+                "fields": {"text": f"Secret-{marker}", "confidential": True},
+            },
+        ],
+    }
 
 
 def break_history(srv) -> None:
@@ -50,8 +74,12 @@ def break_history(srv) -> None:
     final write fails: a bug of the server's, answered 500."""
     with srv.db.write() as conn:
         if srv.db.is_sqlite:
-            conn.execute(text("CREATE TRIGGER broken BEFORE INSERT ON srv_history WHEN NEW.seq <> 0 "
-                              "BEGIN SELECT RAISE(ABORT, 'broken'); END"))
+            conn.execute(
+                text(
+                    "CREATE TRIGGER broken BEFORE INSERT ON srv_history WHEN NEW.seq <> 0 "
+                    "BEGIN SELECT RAISE(ABORT, 'broken'); END"
+                )
+            )
         else:
             conn.execute(text("ALTER TABLE srv_history ADD CONSTRAINT broken CHECK (seq = 0) NOT VALID"))
 
@@ -62,7 +90,11 @@ def test_a_server_error_logs_no_field_value(own_server):
     srv.add_user("boss", "supervisor")
     h = access(srv, "boss")
     marker = uuid.uuid4().hex
-    HTTP.post(srv.url + "/v1/auth/login", headers=H, json={"username": "boss", "password": f"Pw-{marker}", "device_id": "x"})
+    HTTP.post(
+        srv.url + "/v1/auth/login",
+        headers=H,
+        json={"username": "boss", "password": f"Pw-{marker}", "device_id": "x"},
+    )
     break_history(srv)
     r = HTTP.post(srv.url + "/v1/sync/push", headers=h, json=marked_batch(h["X-Uid"], marker))
     assert r.status_code == 500 and r.json() == {"code": p.E_INTERNAL, "message": "Internal server error."}
@@ -82,20 +114,57 @@ def test_every_refusal_has_a_code_and_a_message(server):
         "unknown versioned path": (HTTP.get(server.url + "/v1/nowhere", headers=h), 404, p.E_NOT_FOUND),
         "wrong method": (HTTP.get(server.url + "/v1/sync/push", headers=h), 405, p.E_METHOD_NOT_ALLOWED),
         "wrong method, no token": (HTTP.delete(server.url + "/v1/health"), 405, p.E_METHOD_NOT_ALLOWED),
-        "not JSON": (HTTP.post(server.url + "/v1/auth/login", headers={**H, "Content-Type": "application/json"},
-                               content=b"{not json"), 422, p.E_BAD_REQUEST),
-        "wrong shape": (HTTP.post(server.url + "/v1/sync/push", headers=h, json={"items": "x"}), 422, p.E_BAD_REQUEST),
-        "bad query": (HTTP.get(server.url + "/v1/sync/pull", headers=h, params={"cursor": "x"}), 422, p.E_BAD_REQUEST),
-        "bad gzip": (HTTP.post(server.url + "/v1/sync/push", headers={**h, "Content-Encoding": "gzip"}, content=b"nope"),
-                     400, p.E_BAD_REQUEST),
+        "not JSON": (
+            HTTP.post(
+                server.url + "/v1/auth/login",
+                headers={**H, "Content-Type": "application/json"},
+                content=b"{not json",
+            ),
+            422,
+            p.E_BAD_REQUEST,
+        ),
+        "wrong shape": (
+            HTTP.post(server.url + "/v1/sync/push", headers=h, json={"items": "x"}),
+            422,
+            p.E_BAD_REQUEST,
+        ),
+        "bad query": (
+            HTTP.get(server.url + "/v1/sync/pull", headers=h, params={"cursor": "x"}),
+            422,
+            p.E_BAD_REQUEST,
+        ),
+        "bad gzip": (
+            HTTP.post(
+                server.url + "/v1/sync/push", headers={**h, "Content-Encoding": "gzip"}, content=b"nope"
+            ),
+            400,
+            p.E_BAD_REQUEST,
+        ),
         "no token": (HTTP.get(server.url + "/v1/sync/pull", headers=H), 401, p.E_TOKEN_INVALID),
         "no versions": (HTTP.get(server.url + "/v1/sync/pull"), 426, p.E_UPDATE_REQUIRED),
-        "huge login": (HTTP.post(server.url + "/v1/auth/login", headers=H, content=b"x" * 100_000), 413, p.E_TOO_LARGE),
-        "NUL user name": (HTTP.post(server.url + "/v1/auth/login", headers=H,
-                                    json={"username": "a\u0000b", "password": "x", "device_id": "d"}), 422, p.E_BAD_REQUEST),
-        "lone surrogate": (HTTP.post(server.url + "/v1/auth/login", headers={**H, "Content-Type": "application/json"},
-                                     content=b'{"username": "\\ud800", "password": "x", "device_id": "d"}'),
-                           422, p.E_BAD_REQUEST),
+        "huge login": (
+            HTTP.post(server.url + "/v1/auth/login", headers=H, content=b"x" * 100_000),
+            413,
+            p.E_TOO_LARGE,
+        ),
+        "NUL user name": (
+            HTTP.post(
+                server.url + "/v1/auth/login",
+                headers=H,
+                json={"username": "a\u0000b", "password": "x", "device_id": "d"},
+            ),
+            422,
+            p.E_BAD_REQUEST,
+        ),
+        "lone surrogate": (
+            HTTP.post(
+                server.url + "/v1/auth/login",
+                headers={**H, "Content-Type": "application/json"},
+                content=b'{"username": "\\ud800", "password": "x", "device_id": "d"}',
+            ),
+            422,
+            p.E_BAD_REQUEST,
+        ),
     }
     for name, (r, status, code) in cases.items():
         assert r.status_code == status, (name, r.status_code, r.text)
@@ -124,7 +193,9 @@ def test_unauthenticated_push_is_refused_before_its_body_is_read(server):
     """A 16 MB push without a (good) token is answered 401 while its body is still on the way:
     the server neither waits for nor parses it."""
     for token in ({}, {"Authorization": "Bearer forged"}):
-        answer, took = _raw_post(server, "/v1/sync/push", {**H, **token}, 16 * 1024 * 1024, b'{"items": [' + b" " * 1000)
+        answer, took = _raw_post(
+            server, "/v1/sync/push", {**H, **token}, 16 * 1024 * 1024, b'{"items": [' + b" " * 1000
+        )
         status_line, _, rest = answer.partition(b"\r\n")
         assert status_line.startswith(b"HTTP/1.1 401"), answer[:200]
         assert json.loads(rest.split(b"\r\n\r\n", 1)[1])["code"] == p.E_TOKEN_INVALID
@@ -138,13 +209,19 @@ def test_truncated_gzip_body_is_refused(server):
     with server.db.read() as conn:
         before = repo.current_seq(conn)
     for bad in (body[:-8], body[: len(body) // 2], body + b"trailing"):
-        r = HTTP.post(server.url + "/v1/sync/push", headers={**h, "Content-Encoding": "gzip", "Content-Type": "application/json"},
-                      content=bad)
+        r = HTTP.post(
+            server.url + "/v1/sync/push",
+            headers={**h, "Content-Encoding": "gzip", "Content-Type": "application/json"},
+            content=bad,
+        )
         assert r.status_code == 400 and r.json()["code"] == p.E_BAD_REQUEST, r.text
     with server.db.read() as conn:
         assert repo.current_seq(conn) == before  # nothing was applied
-    r = HTTP.post(server.url + "/v1/sync/push", headers={**h, "Content-Encoding": "gzip", "Content-Type": "application/json"},
-                  content=body)
+    r = HTTP.post(
+        server.url + "/v1/sync/push",
+        headers={**h, "Content-Encoding": "gzip", "Content-Type": "application/json"},
+        content=body,
+    )
     assert r.status_code == 200 and [x["status"] for x in r.json()["results"]] == ["applied", "applied"]
 
 

@@ -33,8 +33,11 @@ def fuzz_server(database_url, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def auth_headers(fuzz_server):
-    r = httpx.post(fuzz_server.url + "/v1/auth/login", headers=VERSION_HEADERS,
-                   json={"username": "boss", "password": PASSWORD, "device_id": "fuzzer"})
+    r = httpx.post(
+        fuzz_server.url + "/v1/auth/login",
+        headers=VERSION_HEADERS,
+        json={"username": "boss", "password": PASSWORD, "device_id": "fuzzer"},
+    )
     assert r.status_code == 200
     return {**VERSION_HEADERS, "Authorization": "Bearer " + r.json()["access_token"]}
 
@@ -89,8 +92,9 @@ def _send(case, data, base_url: str, headers: dict) -> httpx.Response:
     elif kwargs.get("data") is not None:
         content = kwargs["data"] if isinstance(kwargs["data"], bytes) else str(kwargs["data"]).encode()
     url = kwargs["url"].replace("\x00", "%00")
-    return httpx.request(kwargs["method"], url, params=kwargs.get("params"), headers=out_headers,
-                         content=content, timeout=30)
+    return httpx.request(
+        kwargs["method"], url, params=kwargs.get("params"), headers=out_headers, content=content, timeout=30
+    )
 
 
 def test_api_never_fails_and_refusals_change_nothing(fuzz_server, auth_headers):

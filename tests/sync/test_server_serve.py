@@ -28,15 +28,26 @@ def self_signed(tmp_path):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False
+        )
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     return cert_path, key_path
 
 
@@ -48,9 +59,25 @@ def test_https_with_two_workers(server, tmp_path):
     port = free_port()
     log = open(tmp_path / "tls.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "accountdesk.server.cli", "--database-url", server.database_url, "serve",
-         "--port", str(port), "--workers", "2", "--tls-cert", str(cert), "--tls-key", str(key)],
-        stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ),
+        [
+            sys.executable,
+            "-m",
+            "accountdesk.server.cli",
+            "--database-url",
+            server.database_url,
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--tls-cert",
+            str(cert),
+            "--tls-key",
+            str(key),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ),
     )
     base = f"https://127.0.0.1:{port}"
     trust = ssl.create_default_context(cafile=str(cert))
@@ -65,12 +92,18 @@ def test_https_with_two_workers(server, tmp_path):
                 time.sleep(0.2)
         with pytest.raises(httpx.ConnectError):
             httpx.get(base + "/v1/health", timeout=2)  # an unknown certificate is refused by default
-        r = httpx.post(base + "/v1/auth/login", headers=H, verify=trust,
-                       json={"username": "alice", "password": PASSWORD, "device_id": "tls-laptop"})
+        r = httpx.post(
+            base + "/v1/auth/login",
+            headers=H,
+            verify=trust,
+            json={"username": "alice", "password": PASSWORD, "device_id": "tls-laptop"},
+        )
         assert r.status_code == 200
         auth = {**H, "Authorization": "Bearer " + r.json()["access_token"]}
         with httpx.Client(verify=trust) as c:  # new connections land on either worker
-            codes = {httpx.get(base + "/v1/sync/pull", headers=auth, verify=trust).status_code for _ in range(12)}
+            codes = {
+                httpx.get(base + "/v1/sync/pull", headers=auth, verify=trust).status_code for _ in range(12)
+            }
             assert c.get(base + "/openapi.json").json()["info"]["title"] == "AccountDesk sync server"
         assert codes == {200}
     finally:

@@ -50,15 +50,22 @@ def sync_all(dev):
 
 
 def _token(server, username: str, device: str | None = None) -> str:
-    r = httpx.post(server.url + "/v1/auth/login", json={"username": username, "password": PASSWORD, "device_id": device or f"hand-{username}"},
-                   headers=HEADERS)
+    r = httpx.post(
+        server.url + "/v1/auth/login",
+        json={"username": username, "password": PASSWORD, "device_id": device or f"hand-{username}"},
+        headers=HEADERS,
+    )
     assert r.status_code == 200, r.text
     return r.json()["access_token"]
 
 
 def _get(server, token: str, path: str, **kw) -> httpx.Response:
-    return httpx.request(kw.pop("method", "GET"), server.url + path, headers={**HEADERS, "Authorization": f"Bearer {token}",
-                                                                            **kw.pop("headers", {})}, **kw)
+    return httpx.request(
+        kw.pop("method", "GET"),
+        server.url + path,
+        headers={**HEADERS, "Authorization": f"Bearer {token}", **kw.pop("headers", {})},
+        **kw,
+    )
 
 
 def _setup(server, make_device):
@@ -78,12 +85,16 @@ def _setup(server, make_device):
     return a, boss, cid
 
 
-def test_a_file_added_offline_arrives_byte_identical_on_the_laptops_that_keep_it(server, make_device, tmp_path):
+def test_a_file_added_offline_arrives_byte_identical_on_the_laptops_that_keep_it(
+    server, make_device, tmp_path
+):
     a, boss, cid = _setup(server, make_device)
     g = make_device("gong")
     g.sync()
     data = os.urandom(3 * 1024 * 1024 + 17)
-    aid = A.add_file(a.ctx, cid, _write(tmp_path, "校准证书.pdf", data), kind="certificate")  # offline: nothing sent yet
+    aid = A.add_file(
+        a.ctx, cid, _write(tmp_path, "校准证书.pdf", data), kind="certificate"
+    )  # offline: nothing sent yet
     empty = A.add_file(a.ctx, cid, _write(tmp_path, "empty.txt", b""))
     rows, files = sync_all(a)
     assert rows.rejected == 0 and files.uploaded == 2 and files.bytes_up == len(data)
@@ -114,7 +125,9 @@ def test_a_confidential_file_never_reaches_a_field_laptop(server, make_device, t
     g = make_device("gong")
     g.sync()
     secret = b"SECRET-CONTRACT-" + os.urandom(64) + b"-END"
-    aid = A.add_file(a.ctx, cid, _write(tmp_path, "主合同.pdf", secret), title="主合同-机密标题", confidential=True)
+    aid = A.add_file(
+        a.ctx, cid, _write(tmp_path, "主合同.pdf", secret), title="主合同-机密标题", confidential=True
+    )
     sync_all(a)
     _rows, files = sync_all(g)
     assert files.downloaded == 0
@@ -158,13 +171,34 @@ def test_the_server_trusts_nothing_a_device_claims(server, make_device, tmp_path
     r = _get(server, alice, f"/v1/files/{sha}/upload", method="POST", json={"size": len(data)})
     assert r.json() == {"offset": 0, "size": len(data), "complete": False}
     forged = os.urandom(len(data))
-    r = _get(server, alice, f"/v1/files/{sha}/upload", method="PUT", content=forged, headers={"X-AccountDesk-Offset": "0"})
+    r = _get(
+        server,
+        alice,
+        f"/v1/files/{sha}/upload",
+        method="PUT",
+        content=forged,
+        headers={"X-AccountDesk-Offset": "0"},
+    )
     assert r.status_code == 422 and r.json()["code"] == "hash_mismatch"
     assert not _store(server).has(sha) and _store(server).offset(sha) == 0
     # a piece that does not continue the upload, or runs past the file's size
-    r = _get(server, alice, f"/v1/files/{sha}/upload", method="PUT", content=data[:10], headers={"X-AccountDesk-Offset": "50"})
+    r = _get(
+        server,
+        alice,
+        f"/v1/files/{sha}/upload",
+        method="PUT",
+        content=data[:10],
+        headers={"X-AccountDesk-Offset": "50"},
+    )
     assert r.status_code == 409 and r.json()["offset"] == 0
-    r = _get(server, alice, f"/v1/files/{sha}/upload", method="PUT", content=data + b"x", headers={"X-AccountDesk-Offset": "0"})
+    r = _get(
+        server,
+        alice,
+        f"/v1/files/{sha}/upload",
+        method="PUT",
+        content=data + b"x",
+        headers={"X-AccountDesk-Offset": "0"},
+    )
     assert r.status_code == 409
     # bad hashes in the path
     for bad in ("../../etc/passwd", "A" * 64, "0" * 63):
@@ -184,30 +218,42 @@ def test_the_server_trusts_nothing_a_device_claims(server, make_device, tmp_path
 
 
 def _push(server, token: str, items: list[dict]) -> list[dict]:
-    r = _get(server, token, "/v1/sync/push", method="POST", json={"batch_id": os.urandom(8).hex(), "items": items})
+    r = _get(
+        server, token, "/v1/sync/push", method="POST", json={"batch_id": os.urandom(8).hex(), "items": items}
+    )
     assert r.status_code == 200, r.text
     return r.json()["results"]
 
 
 def _item(cid: str, **fields) -> dict:
     base = {"title": "x", "file_name": "x.pdf", "size": 3, "sha256": _sha(b"abc")}
-    return {"entity": "attachment", "row_id": os.urandom(8).hex(), "client_id": cid, "op": "create",
-            "fields": {**base, **fields}, "hlc": f"{int(time.time() * 1000)}-0-dev"}
+    return {
+        "entity": "attachment",
+        "row_id": os.urandom(8).hex(),
+        "client_id": cid,
+        "op": "create",
+        "fields": {**base, **fields},
+        "hlc": f"{int(time.time() * 1000)}-0-dev",
+    }
 
 
 def test_hand_made_attachment_rows_are_checked_on_the_server(server, make_device, tmp_path):
     a, boss, cid = _setup(server, make_device)
     alice, gong = _token(server, "alice"), _token(server, "gong", device="gong-hand")
-    results = _push(server, alice, [
-        _item(cid, file_name="../../etc/passwd"),
-        _item(cid, file_name="a\x00b.pdf"),
-        _item(cid, file_name="x" * 300),
-        _item(cid, sha256="not-a-hash"),
-        _item(cid, size=60 * 1024 * 1024),  # over the default limit of 50 MB
-        _item(cid, size=-1),
-        _item(cid, visit_id="v1", equipment_id="e1"),
-        _item(cid, title=""),
-    ])
+    results = _push(
+        server,
+        alice,
+        [
+            _item(cid, file_name="../../etc/passwd"),
+            _item(cid, file_name="a\x00b.pdf"),
+            _item(cid, file_name="x" * 300),
+            _item(cid, sha256="not-a-hash"),
+            _item(cid, size=60 * 1024 * 1024),  # over the default limit of 50 MB
+            _item(cid, size=-1),
+            _item(cid, visit_id="v1", equipment_id="e1"),
+            _item(cid, title=""),
+        ],
+    )
     assert [r["status"] for r in results] == ["rejected"] * 8, results
     assert "limit" in results[4]["reason"]
     # field staff mark nothing confidential
@@ -216,7 +262,12 @@ def test_hand_made_attachment_rows_are_checked_on_the_server(server, make_device
     # an accepted row's file never changes; field staff delete only their own attachments
     ok = _item(cid)
     assert _push(server, alice, [ok])[0]["status"] == "applied"
-    for change in ({"sha256": _sha(b"other")}, {"size": 4}, {"file_name": "y.pdf"}, {"visit_id": None, "feedback_id": "f"}):
+    for change in (
+        {"sha256": _sha(b"other")},
+        {"size": 4},
+        {"file_name": "y.pdf"},
+        {"visit_id": None, "feedback_id": "f"},
+    ):
         [r] = _push(server, alice, [{**ok, "op": "update", "fields": change, "row_id": ok["row_id"]}])
         assert r["status"] == "rejected", change
     [r] = _push(server, gong, [{**ok, "op": "delete", "fields": {}}])
@@ -273,7 +324,9 @@ def test_over_the_limit_and_over_the_quota_are_clear_refusals(own_server, make_d
         # which of the three is refused depends on which upload asked last (they go side by side)
         assert A.transfer_errors(dev.ctx)[files.failed[0]["sha256"]] == files.failed[0]["error"]
         assert files.failed[0]["sha256"] in {r["sha256"] for r in A.list_attachments(dev.ctx, cid)}
-        assert A.get_attachment(dev.ctx, third)["available"] is True  # still on the laptop, sent once room is made
+        assert (
+            A.get_attachment(dev.ctx, third)["available"] is True
+        )  # still on the laptop, sent once room is made
     finally:
         dev.close()
 
@@ -303,8 +356,11 @@ def _spawn(dev, server, user: str) -> subprocess.Popen:
     closed first: one process per profile, as on a laptop)."""
     dev.engine.close()
     dev.ctx.close()
-    return subprocess.Popen([sys.executable, "-c", UPLOADER, str(dev.path), server.url, user, PASSWORD],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-c", UPLOADER, str(dev.path), server.url, user, PASSWORD],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def _wait_progress(proc: subprocess.Popen, at_least: int) -> None:
@@ -332,7 +388,9 @@ def test_kill_the_laptop_mid_upload_and_mid_download_then_resume(server, make_de
     kept = store.offset(sha)
     assert 0 < kept < len(data) and not store.has(sha)
     a.ctx = open_profile(a.path, now=a.clock.now, wall_ms=a.clock.wall_ms)
-    a.engine = SyncEngine(a.ctx, server.url, Credentials(server.url, "alice", password=PASSWORD, use_keyring=False))
+    a.engine = SyncEngine(
+        a.ctx, server.url, Credentials(server.url, "alice", password=PASSWORD, use_keyring=False)
+    )
     _rows, files = sync_all(a)  # the upload continues where the server stands
     assert files.uploaded == 1 and files.bytes_up == len(data) - kept
     assert store.path(sha).read_bytes() == data and store.offset(sha) == 0
@@ -349,7 +407,9 @@ def test_kill_the_laptop_mid_upload_and_mid_download_then_resume(server, make_de
         blob = s.get(LocalBlob, sha)
         assert blob is not None and not blob.complete and 0 < blob.have < len(data)
         have = blob.have
-    g.engine = SyncEngine(g.ctx, server.url, Credentials(server.url, "gong", password=PASSWORD, use_keyring=False))
+    g.engine = SyncEngine(
+        g.ctx, server.url, Credentials(server.url, "gong", password=PASSWORD, use_keyring=False)
+    )
     _rows, files = sync_all(g)
     assert files.downloaded == 1 and files.bytes_down == len(data) - have
     [row] = A.list_attachments(g.ctx, cid)
@@ -369,7 +429,9 @@ def test_kill_the_server_mid_upload_then_resume(server, make_device, tmp_path):
     assert "finished" not in out  # the laptop saw the server go away
     server.start(port=server.port)
     a.ctx = open_profile(a.path, now=a.clock.now, wall_ms=a.clock.wall_ms)
-    a.engine = SyncEngine(a.ctx, server.url, Credentials(server.url, "alice", password=PASSWORD, use_keyring=False))
+    a.engine = SyncEngine(
+        a.ctx, server.url, Credentials(server.url, "alice", password=PASSWORD, use_keyring=False)
+    )
     _rows, files = sync_all(a)
     assert files.uploaded == 1
     store = _store(server)
@@ -404,22 +466,36 @@ def test_command_lines_end_to_end(server, make_device, capsys, tmp_path):
         dev.engine.close()
         dev.ctx.close()
     one, two = ["--data-dir", str(laptop.path)], ["--data-dir", str(second.path)]
-    assert run([*one, "sync", "--server", server.url, "--user", "alice", "--password-stdin"], PASSWORD + "\n")[0] == 0
+    assert (
+        run([*one, "sync", "--server", server.url, "--user", "alice", "--password-stdin"], PASSWORD + "\n")[0]
+        == 0
+    )
     cid = json.loads(run([*one, "clients", "add", "--name", "护航科技", "--json"])[1])["id"]
-    visit = json.loads(run([*one, "visits", "add", cid, "--kind", "return_visit", "--at", "2026-03-02 10:00", "--json"])[1])["id"]
+    visit = json.loads(
+        run([*one, "visits", "add", cid, "--kind", "return_visit", "--at", "2026-03-02 10:00", "--json"])[1]
+    )["id"]
     photo = _write(tmp_path, "现场照片.jpg", os.urandom(300_000))
-    code, out, err = run([*one, "attachments", "add", "护航科技", str(photo), "--to", f"visit:{visit}", "--json"])
+    code, out, err = run(
+        [*one, "attachments", "add", "护航科技", str(photo), "--to", f"visit:{visit}", "--json"]
+    )
     assert code == 0, err
     made = json.loads(out)
     assert made["attached_to"] == f"visit:{visit}"
     code, out, err = run([*one, "sync", "--password-stdin", "--json"], PASSWORD + "\n")
     assert code == 0, err
     assert json.loads(out)["files"]["uploaded"] == 1
-    code, out, err = run([*two, "sync", "--server", server.url, "--user", "alice", "--password-stdin", "--json"], PASSWORD + "\n")
+    code, out, err = run(
+        [*two, "sync", "--server", server.url, "--user", "alice", "--password-stdin", "--json"],
+        PASSWORD + "\n",
+    )
     assert code == 0, err
     assert json.loads(out)["files"]["downloaded"] == 1
     [row] = json.loads(run([*two, "attachments", "list", cid, "--json"])[1])
-    assert row["sha256"] == made["sha256"] and row["available"] is True and row["attached_to"] == f"visit:{visit}"
+    assert (
+        row["sha256"] == made["sha256"]
+        and row["available"] is True
+        and row["attached_to"] == f"visit:{visit}"
+    )
     target = tmp_path / "saved.jpg"
     assert run([*two, "attachments", "get", row["id"], "--out", str(target)])[0] == 0
     assert target.read_bytes() == photo.read_bytes()
@@ -442,8 +518,13 @@ def test_a_200_mb_file_and_hostile_names_travel_between_laptops(own_server, tmp_
             for _ in range(200):
                 f.write(os.urandom(1024 * 1024))
         big_id = A.add_file(one.ctx, cid, big)
-        names = {"CON.txt": b"con", "../../escape.txt": b"escape", "x" * 250 + ".pdf": b"long", "a\x00b.txt": b"nul",
-                 "汉" * 90 + ".jpg": b"cjk"}
+        names = {
+            "CON.txt": b"con",
+            "../../escape.txt": b"escape",
+            "x" * 250 + ".pdf": b"long",
+            "a\x00b.txt": b"nul",
+            "汉" * 90 + ".jpg": b"cjk",
+        }
         src = tmp_path / "src.bin"
         for name, data in names.items():
             src.write_bytes(data)
@@ -465,7 +546,9 @@ def test_a_200_mb_file_and_hostile_names_travel_between_laptops(own_server, tmp_
                 assert path.parent == folder
                 got[path.read_bytes()] = path.name
         assert set(got) == set(names.values())
-        assert got[b"con"] == "_CON.txt" and got[b"escape"] == "escape.txt" and len(got[b"long"].encode()) <= 255
+        assert (
+            got[b"con"] == "_CON.txt" and got[b"escape"] == "escape.txt" and len(got[b"long"].encode()) <= 255
+        )
         assert not (tmp_path / "escape.txt").exists()
     finally:
         one.close()

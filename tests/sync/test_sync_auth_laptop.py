@@ -40,8 +40,20 @@ def cli_sync(dev: Device, *extra: str, url: str | None = None) -> tuple[int, str
     """``accountdesk sync`` on the device's profile (the password from standard input)."""
     dev.ctx.close()
     try:
-        return run_cli(["--data-dir", str(dev.path), "sync", "--server", url or dev.server.url, "--user", dev.username,
-                        "--password-stdin", *extra], PASSWORD + "\n")
+        return run_cli(
+            [
+                "--data-dir",
+                str(dev.path),
+                "sync",
+                "--server",
+                url or dev.server.url,
+                "--user",
+                dev.username,
+                "--password-stdin",
+                *extra,
+            ],
+            PASSWORD + "\n",
+        )
     finally:
         from accountdesk.services.context import open_profile
 
@@ -64,8 +76,12 @@ def database_down(server):
     admin = _pg_admin_engine()
     with admin.connect() as conn:
         conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"),
-                     {"n": name})
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
+            ),
+            {"n": name},
+        )
     try:
         yield
     finally:
@@ -81,7 +97,9 @@ def test_a_down_database_is_reported_as_server_unavailable_not_as_a_refusal(serv
     clients.create_client(dev.ctx, name="Made while the database is down")
     with database_down(server):
         ready = httpx.get(server.url + "/v1/ready")
-        assert ready.status_code == 503 and ready.json()["code"] == p.E_UNAVAILABLE and ready.json()["message"]
+        assert (
+            ready.status_code == 503 and ready.json()["code"] == p.E_UNAVAILABLE and ready.json()["message"]
+        )
         code, _out, err = cli_sync(dev)
         assert code == 3, err
         assert "unavailable" in err
@@ -100,7 +118,11 @@ def test_laptop_asks_to_sign_in_again_when_its_refresh_token_was_used_elsewhere(
     dev = make_device("bob")
     dev.sync()
     stolen = dev.engine.credentials.refresh_token()
-    taken = httpx.post(server.url + "/v1/auth/refresh", headers=H, json={"refresh_token": stolen, "device_id": dev.ctx.device_id})
+    taken = httpx.post(
+        server.url + "/v1/auth/refresh",
+        headers=H,
+        json={"refresh_token": stolen, "device_id": dev.ctx.device_id},
+    )
     assert taken.status_code == 200
     intruder = {**H, "Authorization": "Bearer " + taken.json()["access_token"]}
     assert httpx.get(server.url + "/v1/sync/pull", headers=intruder).status_code == 200

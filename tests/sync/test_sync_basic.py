@@ -69,9 +69,22 @@ def test_retried_batch_is_applied_once(server, make_device):
     # a crash after the server committed but before the reply was read: the batch id is kept
     batch = a.engine._next_batch()
     assert batch is not None
-    body = {"batch_id": batch[0], "items": [
-        {"entity": e.entity, "row_id": e.row_id, "client_id": e.client_id, "op": e.op, "fields": e.fields,
-         "hlc": e.hlc, "base_seq": e.base_seq, "schema_version": e.schema_version} for e in batch[1]]}
+    body = {
+        "batch_id": batch[0],
+        "items": [
+            {
+                "entity": e.entity,
+                "row_id": e.row_id,
+                "client_id": e.client_id,
+                "op": e.op,
+                "fields": e.fields,
+                "hlc": e.hlc,
+                "base_seq": e.base_seq,
+                "schema_version": e.schema_version,
+            }
+            for e in batch[1]
+        ],
+    }
     first = a.engine._request("POST", "/v1/sync/push", body=body)
     assert first["replayed"] is False
     report = a.sync()  # resends the same batch: answered from the stored result

@@ -60,7 +60,9 @@ def test_a_visit_dragged_on_the_supervisors_calendar_moves_on_the_managers_lapto
         source = week.index(9, col)
         assert week.data(source) == "09:30 护航科技 · Return visit"
         with qtbot.waitSignal(page.rescheduled, timeout=10000), qtbot.waitSignal(page.loaded, timeout=10000):
-            assert week.dropMimeData(week.mimeData([source]), Qt.DropAction.MoveAction, -1, -1, week.index(15, col))
+            assert week.dropMimeData(
+                week.mimeData([source]), Qt.DropAction.MoveAction, -1, -1, week.index(15, col)
+            )
         assert week.data(week.index(15, col)) == "15:30 护航科技 · Return visit"
     finally:
         lanes.shutdown()

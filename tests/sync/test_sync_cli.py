@@ -33,13 +33,36 @@ def srv(server, *argv):
 
 
 def test_server_cli_administration(server, capsys):
-    assert run(server_main, srv(server, "init", "--admin", "root", "--password-stdin"), capsys, "rootpass123\n")[0] == 0
-    assert run(server_main, srv(server, "user", "add", "alice", "--role", "manager", "--password-stdin"), capsys, "alicepass1\n")[0] == 0
-    code, _out, err = run(server_main, srv(server, "user", "add", "alice", "--role", "manager", "--password-stdin"), capsys, "alicepass1\n")
+    assert (
+        run(server_main, srv(server, "init", "--admin", "root", "--password-stdin"), capsys, "rootpass123\n")[
+            0
+        ]
+        == 0
+    )
+    assert (
+        run(
+            server_main,
+            srv(server, "user", "add", "alice", "--role", "manager", "--password-stdin"),
+            capsys,
+            "alicepass1\n",
+        )[0]
+        == 0
+    )
+    code, _out, err = run(
+        server_main,
+        srv(server, "user", "add", "alice", "--role", "manager", "--password-stdin"),
+        capsys,
+        "alicepass1\n",
+    )
     assert code == 2 and "already exists" in err
     code, out, _ = run(server_main, srv(server, "user", "list", "--json"), capsys)
-    assert code == 0 and {u["username"]: u["role"] for u in json.loads(out)} == {"root": "admin", "alice": "manager"}
-    code, _out, err = run(server_main, srv(server, "user", "add", "x", "--role", "king", "--password-stdin"), capsys, "p\n")
+    assert code == 0 and {u["username"]: u["role"] for u in json.loads(out)} == {
+        "root": "admin",
+        "alice": "manager",
+    }
+    code, _out, err = run(
+        server_main, srv(server, "user", "add", "x", "--role", "king", "--password-stdin"), capsys, "p\n"
+    )
     assert code == 2
     code, out, _ = run(server_main, srv(server, "device", "list", "--json"), capsys)
     assert code == 0 and json.loads(out) == []
@@ -57,12 +80,18 @@ def test_device_cli_sync_conflicts_history_and_handover(server, make_device, cap
     a = make_device("alice")
     base = ["--data-dir", str(a.path)]
     a.ctx.close()
-    code, out, err = run(device_main, [*base, "sync", "--server", server.url, "--user", "alice", "--password-stdin", "--json"],
-                         capsys, PASSWORD + "\n")
+    code, out, err = run(
+        device_main,
+        [*base, "sync", "--server", server.url, "--user", "alice", "--password-stdin", "--json"],
+        capsys,
+        PASSWORD + "\n",
+    )
     assert code == 0, err
     assert json.loads(out) == {"pushed": 0, "pulled": 4, "conflicts": 0, "rejected": 0}
     assert "keyring" in err  # no keyring backend here: said plainly
-    code, out, _ = run(device_main, [*base, "clients", "add", "--name", "CLI Co", "--no-standard", "--json"], capsys)
+    code, out, _ = run(
+        device_main, [*base, "clients", "add", "--name", "CLI Co", "--no-standard", "--json"], capsys
+    )
     assert code == 0
     cid = json.loads(out)["id"]
     # who serves a client is the supervisor's decision: a manager is told so
@@ -94,11 +123,21 @@ def test_device_cli_sync_conflicts_history_and_handover(server, make_device, cap
     assert client(boss, cid).city == "Ningbo"
     assert [c.resolution for c in conflicts(boss, cid)] == ["restored"]
     # history from the server, then restore an earlier value
-    code, out, _ = run(device_main, [*base, "history", "CLI Co", "--field", "city", "--json", "--password-stdin"], capsys, PASSWORD + "\n")
+    code, out, _ = run(
+        device_main,
+        [*base, "history", "CLI Co", "--field", "city", "--json", "--password-stdin"],
+        capsys,
+        PASSWORD + "\n",
+    )
     entries = json.loads(out)
     assert [e["new"] for e in entries] == ["Ningbo", "Suzhou", "Hangzhou"]
     hangzhou = entries[-1]["id"]
-    code, out, err = run(device_main, [*base, "history", "CLI Co", "--restore", str(hangzhou), "--password-stdin"], capsys, PASSWORD + "\n")
+    code, out, err = run(
+        device_main,
+        [*base, "history", "CLI Co", "--restore", str(hangzhou), "--password-stdin"],
+        capsys,
+        PASSWORD + "\n",
+    )
     assert code == 0, err
     run(device_main, [*base, "sync", "--password-stdin"], capsys, PASSWORD + "\n")
     boss.sync()
@@ -107,9 +146,18 @@ def test_device_cli_sync_conflicts_history_and_handover(server, make_device, cap
     code, _out, err = run(device_main, [*base, "clients", "assign", "CLI Co", "--to", "bob"], capsys)
     assert code == 1 and "supervisors" in err
     boss_base = ["--data-dir", str(boss.path)]
-    code, out, err = run(device_main, [*boss_base, "clients", "assign", "CLI Co", "--to", "bob", "--reason", "rotation", "--json"], capsys)
+    code, out, err = run(
+        device_main,
+        [*boss_base, "clients", "assign", "CLI Co", "--to", "bob", "--reason", "rotation", "--json"],
+        capsys,
+    )
     assert code == 0, err
-    assert {i["key"] for i in json.loads(out)["checklist"]} == {"open_feedback", "upcoming_visits", "open_improvement_items", "key_contacts"}
+    assert {i["key"] for i in json.loads(out)["checklist"]} == {
+        "open_feedback",
+        "upcoming_visits",
+        "open_improvement_items",
+        "key_contacts",
+    }
     boss.sync()
     code, out, _ = run(device_main, [*base, "sync", "--password-stdin", "--json"], capsys, PASSWORD + "\n")
     assert code == 0
@@ -126,11 +174,29 @@ def test_device_cli_exit_codes(server, make_device, capsys, tmp_path):
     a.ctx.close()
     code, out, err = run(device_main, [*base, "sync", "--json"], capsys)
     assert code == 2 and "--server" in err
-    code, out, err = run(device_main, [*base, "sync", "--server", "http://127.0.0.1:9", "--user", "alice", "--password-stdin"], capsys, "x\n")
+    code, out, err = run(
+        device_main,
+        [*base, "sync", "--server", "http://127.0.0.1:9", "--user", "alice", "--password-stdin"],
+        capsys,
+        "x\n",
+    )
     assert code == 3 and "cannot be reached" in err
-    code, out, err = run(device_main, [*base, "sync", "--server", server.url, "--user", "alice", "--password-stdin"], capsys, "wrong\n")
+    code, out, err = run(
+        device_main,
+        [*base, "sync", "--server", server.url, "--user", "alice", "--password-stdin"],
+        capsys,
+        "wrong\n",
+    )
     assert code == 4
-    assert run(device_main, [*base, "sync", "--server", server.url, "--user", "alice", "--password-stdin"], capsys, PASSWORD + "\n")[0] == 0
+    assert (
+        run(
+            device_main,
+            [*base, "sync", "--server", server.url, "--user", "alice", "--password-stdin"],
+            capsys,
+            PASSWORD + "\n",
+        )[0]
+        == 0
+    )
     admin.deactivate_user(server.db, "alice")
     code, out, err = run(device_main, [*base, "sync", "--password-stdin", "--json"], capsys, PASSWORD + "\n")
     assert code == 6 and "revoked" in err and json.loads(out)["exit_code"] == 6
@@ -142,7 +208,9 @@ def test_sync_can_be_cancelled_and_resumes(server, make_device, monkeypatch):
 
     from accountdesk.sync import client as sync_client
 
-    monkeypatch.setattr(sync_client.pull, "GROUP_ROWS", 1)  # a transaction per page (grouped: test_sync_bulk_index)
+    monkeypatch.setattr(
+        sync_client.pull, "GROUP_ROWS", 1
+    )  # a transaction per page (grouped: test_sync_bulk_index)
     server.add_user("alice", "manager")
     server.add_user("boss", "supervisor")
     a = make_device("alice")
@@ -176,9 +244,18 @@ def test_history_offline_shows_this_devices_unsent_changes(ctx, data_dir, capsys
     cid = clients.resolve_client(ctx, "Offline Co")
     clients.update_client(ctx, cid, city="Fuzhou")
     ctx.close()
-    code, out, err = run(device_main, ["--data-dir", str(data_dir), "history", "Offline Co", "--field", "city", "--json"], capsys)
+    code, out, err = run(
+        device_main,
+        ["--data-dir", str(data_dir), "history", "Offline Co", "--field", "city", "--json"],
+        capsys,
+    )
     assert code == 0, err
     entries = json.loads(out)
-    assert [(e["old"], e["new"], e["local"]) for e in entries] == [("Xiamen", "Fuzhou", True), (None, "Xiamen", True)]
-    code, _out, err = run(device_main, ["--data-dir", str(data_dir), "history", "Offline Co", "--restore", "1"], capsys)
+    assert [(e["old"], e["new"], e["local"]) for e in entries] == [
+        ("Xiamen", "Fuzhou", True),
+        (None, "Xiamen", True),
+    ]
+    code, _out, err = run(
+        device_main, ["--data-dir", str(data_dir), "history", "Offline Co", "--restore", "1"], capsys
+    )
     assert code == 3 and "connect" in err

@@ -21,10 +21,15 @@ from accountdesk.sync.client import ServerUnreachable
 
 def _server_counts(server) -> tuple[int, int]:
     with server.db.read() as conn:
-        records = conn.execute(select(func.count()).select_from(t.records).where(t.records.c.entity == "client")).scalar_one()
+        records = conn.execute(
+            select(func.count()).select_from(t.records).where(t.records.c.entity == "client")
+        ).scalar_one()
         # a created record's history is one entry with its first values
-        history = conn.execute(select(func.count()).select_from(t.history).where(
-            t.history.c.field == "*", t.history.c.entity == "client")).scalar_one()
+        history = conn.execute(
+            select(func.count())
+            .select_from(t.history)
+            .where(t.history.c.field == "*", t.history.c.entity == "client")
+        ).scalar_one()
         return records, history
 
 
@@ -38,8 +43,17 @@ def test_device_killed_after_the_server_committed(server, make_device):
     with server.db.read() as conn:
         before = repo.current_seq(conn)
     proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("crash_device.py")), str(dev.path), server.url, "alice", PASSWORD, "5000"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            str(Path(__file__).with_name("crash_device.py")),
+            str(dev.path),
+            server.url,
+            "alice",
+            PASSWORD,
+            "5000",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # wait for the commit, then kill the laptop before the answer

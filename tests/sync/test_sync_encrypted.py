@@ -24,10 +24,18 @@ STORED_PHONES: list[str] = []
 
 
 def cli(path, *argv, env_extra=None, stdin=None):
-    env = {k: v for k, v in os.environ.items() if k not in ("ACCOUNTDESK_PLAIN_STORE", "ACCOUNTDESK_PASSPHRASE")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("ACCOUNTDESK_PLAIN_STORE", "ACCOUNTDESK_PASSPHRASE")
+    }
     env.update(env_extra or {})
-    return subprocess.run([sys.executable, "-m", "accountdesk", "--data-dir", str(path), *argv], capture_output=True,
-                          text=True, env=env, input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "accountdesk", "--data-dir", str(path), *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture
@@ -54,8 +62,9 @@ def company_server(server, tmp_path, _template_profile):
 
 @pytest.mark.parametrize("mode", ["passphrase", pytest.param("keyring", marks=pytest.mark.keyring)])
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_a_profile_joining_a_company_server_is_encrypted_before_its_first_pull(company_server, tmp_path, mode,
-                                                                              encryption_on):
+def test_a_profile_joining_a_company_server_is_encrypted_before_its_first_pull(
+    company_server, tmp_path, mode, encryption_on
+):
     if mode == "keyring" and not crypto.keyring_usable():
         pytest.skip("no OS keyring here (scripts/test runs this in a D-Bus session with gnome-keyring)")
     env = {"ACCOUNTDESK_NO_KEYRING": "1"} if mode == "passphrase" else {}
@@ -87,8 +96,9 @@ def test_a_profile_joining_a_company_server_is_encrypted_before_its_first_pull(c
 
 @pytest.mark.keyring
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_a_key_lost_from_the_keyring_is_said_and_signing_in_again_brings_the_data_back(company_server, tmp_path,
-                                                                                       encryption_on):
+def test_a_key_lost_from_the_keyring_is_said_and_signing_in_again_brings_the_data_back(
+    company_server, tmp_path, encryption_on
+):
     if not crypto.keyring_usable():
         pytest.skip("no OS keyring here (scripts/test runs this in a D-Bus session with gnome-keyring)")
     import hashlib
@@ -110,7 +120,10 @@ def test_a_key_lost_from_the_keyring_is_said_and_signing_in_again_brings_the_dat
     out = cli(laptop, "security", "start-fresh", "--json")
     assert out.returncode == 0, out.stderr
     aside = json.loads(out.stdout)["moved_to"]
-    assert hashlib.sha256((tmp_path / "laptop" / aside.split("/")[-1] / db.name).read_bytes()).hexdigest() == before
+    assert (
+        hashlib.sha256((tmp_path / "laptop" / aside.split("/")[-1] / db.name).read_bytes()).hexdigest()
+        == before
+    )
     out = cli(laptop, *sync, stdin=PASSWORD + "\n")  # sign in again and re-sync
     assert out.returncode == 0, out.stderr
     out = cli(laptop, "clients", "list", "--json")

@@ -29,8 +29,22 @@ SERVER_SET = {"updated_at", "updated_by"}
 def ledger(tmp_path_factory) -> Path:
     """A profile of a company's ledger (the demo generator stands in for one), made once."""
     path = tmp_path_factory.mktemp("ledger")
-    subprocess.run([sys.executable, "-m", "accountdesk", "--data-dir", str(path), "demo", "--clients", str(CLIENTS),
-                    "--seed", "5"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "accountdesk",
+            "--data-dir",
+            str(path),
+            "demo",
+            "--clients",
+            str(CLIENTS),
+            "--seed",
+            "5",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return path
 
 
@@ -43,10 +57,19 @@ def _copy(ledger: Path, target: Path) -> Path:
 
 def _server_records(server) -> tuple[dict[str, dict], dict[str, int]]:
     with server.db.read() as conn:
-        rows = {r.id: dict(r.data) for r in conn.execute(select(t.records.c.id, t.records.c.data).where(
-            t.records.c.entity != "user"))}
-        created = dict(conn.execute(select(t.history.c.row_id, func.count()).where(
-            t.history.c.field == "*", t.history.c.entity != "user").group_by(t.history.c.row_id)).all())
+        rows = {
+            r.id: dict(r.data)
+            for r in conn.execute(
+                select(t.records.c.id, t.records.c.data).where(t.records.c.entity != "user")
+            )
+        }
+        created = dict(
+            conn.execute(
+                select(t.history.c.row_id, func.count())
+                .where(t.history.c.field == "*", t.history.c.entity != "user")
+                .group_by(t.history.c.row_id)
+            ).all()
+        )
     return rows, created
 
 
@@ -80,15 +103,29 @@ def _pending(path: Path) -> int:
 
 def _server_count(server) -> int:
     with server.db.read() as conn:
-        return conn.execute(select(func.count()).select_from(t.records).where(t.records.c.entity != "user")).scalar_one()
+        return conn.execute(
+            select(func.count()).select_from(t.records).where(t.records.c.entity != "user")
+        ).scalar_one()
 
 
 def test_a_join_killed_on_the_laptop_half_way_lands_exactly_once(server, ledger, tmp_path):
     server.add_user("boss", "supervisor")
     path = _copy(ledger, tmp_path / "laptop")
     total = _pending(path)
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("join_device.py")), str(path), server.url,
-                             "boss", PASSWORD, "150", "300"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("join_device.py")),
+            str(path),
+            server.url,
+            "boss",
+            PASSWORD,
+            "150",
+            "300",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and _server_count(server) < total // 3:
         time.sleep(0.05)

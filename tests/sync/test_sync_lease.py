@@ -50,8 +50,9 @@ def laptop(server, tmp_path, _template_profile, name="laptop") -> Device:
 
 
 @SQLITE
-def test_the_lease_comes_from_the_server_and_locks_the_company_data_until_a_sign_in(own_server, tmp_path,
-                                                                                   _template_profile, capsys):
+def test_the_lease_comes_from_the_server_and_locks_the_company_data_until_a_sign_in(
+    own_server, tmp_path, _template_profile, capsys
+):
     server = own_server(env={"ACCOUNTDESK_OFFLINE_DAYS": "3"})
     server.add_user("alice", "supervisor")
     dev = laptop(server, tmp_path, _template_profile)
@@ -60,7 +61,9 @@ def test_the_lease_comes_from_the_server_and_locks_the_company_data_until_a_sign
     with dev.ctx.read() as session:
         assert get_meta(session, META_OFFLINE_DAYS) == 3
         contact = dt.datetime.fromisoformat(get_meta(session, META_SERVER_CONTACT))
-        assert get_meta(session, META_UNLOCK_VERIFIER).startswith("$argon2id$")  # the hash, never the password
+        assert get_meta(session, META_UNLOCK_VERIFIER).startswith(
+            "$argon2id$"
+        )  # the hash, never the password
     assert abs((dt.datetime.now(dt.UTC) - contact).total_seconds()) < 120
     assert security.lease(dev.ctx)["expired"] is False
     # four days without reaching the server
@@ -72,8 +75,11 @@ def test_the_lease_comes_from_the_server_and_locks_the_company_data_until_a_sign
     dev.close()
     code, out, err = run([*base, "clients", "list", "--json"], capsys)
     assert code == 4 and "3 days" in err and json.loads(out)["exit_code"] == 4
-    code, _out, _err = run([*base, "export", "backup", "--out", str(tmp_path / "b.zip"), "--passphrase-stdin"],
-                           capsys, "a passphrase\n")
+    code, _out, _err = run(
+        [*base, "export", "backup", "--out", str(tmp_path / "b.zip"), "--passphrase-stdin"],
+        capsys,
+        "a passphrase\n",
+    )
     assert code == 4 and not (tmp_path / "b.zip").exists()
     # the data stays (no wipe), and signing in again opens it
     code, out, err = run([*base, "sync", "--password-stdin", "--json"], capsys, PASSWORD + "\n")
@@ -83,13 +89,20 @@ def test_the_lease_comes_from_the_server_and_locks_the_company_data_until_a_sign
 
 
 def test_a_standalone_profile_has_no_lease(ctx):
-    assert security.lease(ctx) == {"company": False, "days": None, "last_contact": None, "expires_at": None,
-                                   "expired": False}
+    assert security.lease(ctx) == {
+        "company": False,
+        "days": None,
+        "last_contact": None,
+        "expires_at": None,
+        "expired": False,
+    }
     security.check_lease(ctx)
 
 
 @SQLITE
-def test_the_app_lock_checks_the_last_sign_in_password_without_the_network(server, tmp_path, _template_profile):
+def test_the_app_lock_checks_the_last_sign_in_password_without_the_network(
+    server, tmp_path, _template_profile
+):
     server.add_user("alice", "manager")
     dev = laptop(server, tmp_path, _template_profile)
     try:
@@ -116,7 +129,9 @@ def test_a_revoked_device_that_comes_back_is_wiped_with_its_backups(server, tmp_
     create_backup(dev.ctx, backups_dir(dev.path) / "before-rejoin-x.zip", profile_key=True)
     from accountdesk.store.migrate import backup_copy
 
-    backup_copy(database_path(dev.path), backups_dir(dev.path) / "before-migration-0005-x.sqlite3")  # as a migration does
+    backup_copy(
+        database_path(dev.path), backups_dir(dev.path) / "before-migration-0005-x.sqlite3"
+    )  # as a migration does
     assert any(names[0].encode() in p.read_bytes() for p in backups_dir(dev.path).iterdir())
     admin.revoke_device(server.db, dev.ctx.device_id)
     with pytest.raises(DeviceRevoked):

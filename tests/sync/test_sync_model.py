@@ -109,8 +109,12 @@ def test_random_schedules_converge(server, backend, tmp_path, _template_profile)
                 row = s.get(model, row_id)
                 return row is not None and row.deleted_at is None
 
-        @rule(who=st.sampled_from(["sup", "m1", "m2"]), c=st.integers(0, 2), field=st.sampled_from(FIELDS),
-              value=st.sampled_from(VALUES))
+        @rule(
+            who=st.sampled_from(["sup", "m1", "m2"]),
+            c=st.integers(0, 2),
+            field=st.sampled_from(FIELDS),
+            value=st.sampled_from(VALUES),
+        )
         def edit_client(self, who, c, field, value):
             dev = self.devices[who]
             cid = self.clients[c]
@@ -119,7 +123,11 @@ def test_random_schedules_converge(server, backend, tmp_path, _template_profile)
             if clients.update_client(dev.ctx, cid, **{field: value}):
                 self.edits.append((who, "client", cid, field, value))
 
-        @rule(who=st.sampled_from(["sup", "m1", "m2", "f1"]), k=st.integers(0, 5), title=st.sampled_from(VALUES[:4]))
+        @rule(
+            who=st.sampled_from(["sup", "m1", "m2", "f1"]),
+            k=st.integers(0, 5),
+            title=st.sampled_from(VALUES[:4]),
+        )
         def edit_contact(self, who, k, title):
             if not self.contacts:
                 return
@@ -134,7 +142,9 @@ def test_random_schedules_converge(server, backend, tmp_path, _template_profile)
         def add_contact(self, who, c):
             dev = self.devices[who]
             if self._has(dev, Client, self.clients[c]):
-                self.contacts.append(records.create_record(dev.ctx, "contact", {"name": "新联系人"}, client_id=self.clients[c]))
+                self.contacts.append(
+                    records.create_record(dev.ctx, "contact", {"name": "新联系人"}, client_id=self.clients[c])
+                )
 
         @rule(who=st.sampled_from(["sup", "m1", "m2", "f1"]), k=st.integers(0, 5))
         def delete_contact(self, who, k):
@@ -181,16 +191,31 @@ def test_random_schedules_converge(server, backend, tmp_path, _template_profile)
             batch = engine._next_batch()
             if batch is None:
                 return
-            body = {"batch_id": batch[0], "items": [
-                {"entity": e.entity, "row_id": e.row_id, "client_id": e.client_id, "op": e.op, "fields": e.fields,
-                 "hlc": e.hlc, "base_seq": e.base_seq, "schema_version": e.schema_version} for e in batch[1]]}
+            body = {
+                "batch_id": batch[0],
+                "items": [
+                    {
+                        "entity": e.entity,
+                        "row_id": e.row_id,
+                        "client_id": e.client_id,
+                        "op": e.op,
+                        "fields": e.fields,
+                        "hlc": e.hlc,
+                        "base_seq": e.base_seq,
+                        "schema_version": e.schema_version,
+                    }
+                    for e in batch[1]
+                ],
+            }
             engine._request("POST", "/v1/sync/push", body=body)
 
         @invariant()
         def outbox_never_loses_entries(self):
             for dev in getattr(self, "devices", {}).values():
                 with dev.ctx.read() as s:
-                    bad = s.scalar(select(OutboxEntry.seq).where(OutboxEntry.status.not_in(["pending", "rejected"])))
+                    bad = s.scalar(
+                        select(OutboxEntry.seq).where(OutboxEntry.status.not_in(["pending", "rejected"]))
+                    )
                 assert bad is None
 
         def check_final(self):
@@ -201,20 +226,29 @@ def test_random_schedules_converge(server, backend, tmp_path, _template_profile)
             for name, dev in self.devices.items():
                 server_view = self._server_view(dev)
                 with dev.ctx.read() as s:
-                    refused = set(s.scalars(select(OutboxEntry.row_id).where(OutboxEntry.status == "rejected")))
+                    refused = set(
+                        s.scalars(select(OutboxEntry.row_id).where(OutboxEntry.status == "rejected"))
+                    )
                     pending = s.scalar(select(OutboxEntry.seq).where(OutboxEntry.status == "pending"))
                     assert pending is None, f"{name} still has pending edits"
                     for entity in ("client", "contact", "conflict", "client_team_member", "handover"):
                         model = ENTITIES[entity]
                         local = {r.id: r for r in s.scalars(select(model).where(model.deleted_at.is_(None)))}
-                        remote = {i: d for i, (e, d, deleted) in server_view.items() if e == entity and not deleted}
+                        remote = {
+                            i: d for i, (e, d, deleted) in server_view.items() if e == entity and not deleted
+                        }
                         assert set(local) - refused == set(remote) - refused, f"{name}: {entity} rows differ"
                         for row_id, data in remote.items():
                             if row_id in refused:
                                 continue
                             mine = row_to_wire(local[row_id])
                             for key, value in data.items():
-                                if key in mine and key not in ("created_at", "updated_at", "updated_by", "created_by"):
+                                if key in mine and key not in (
+                                    "created_at",
+                                    "updated_at",
+                                    "updated_by",
+                                    "created_by",
+                                ):
                                     assert mine[key] == value, f"{name}: {entity}.{key} differs"
             self._check_traces()
 
@@ -226,7 +260,9 @@ def test_random_schedules_converge(server, backend, tmp_path, _template_profile)
             features = dev.engine._http.headers.pop(p.HEADER_FEATURES, None)
             try:
                 while True:
-                    page = dev.engine._request("GET", "/v1/sync/pull", params={"cursor": cursor, "limit": 500})
+                    page = dev.engine._request(
+                        "GET", "/v1/sync/pull", params={"cursor": cursor, "limit": 500}
+                    )
                     for item in page["items"]:
                         out[item["id"]] = (item["entity"], item["data"], item["deleted"])
                     cursor = page["cursor"]
@@ -257,7 +293,10 @@ def test_random_schedules_converge(server, backend, tmp_path, _template_profile)
                 assert trace in applied or trace in kept or trace in refused, f"edit by {who} lost: {trace}"
 
     Model.TestCase.settings = settings(
-        max_examples=schedules, stateful_step_count=10, deadline=None, derandomize=True,
+        max_examples=schedules,
+        stateful_step_count=10,
+        deadline=None,
+        derandomize=True,
         suppress_health_check=list(HealthCheck),
     )
 

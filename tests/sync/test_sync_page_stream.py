@@ -115,21 +115,49 @@ def test_new_rows_from_the_wire_become_sqlite_parameters():
 
     note, visit = ENTITIES["service_note"], ENTITIES["visit"]
     keys = [c.key for c in note.__table__.columns]
-    item = {"entity": "service_note", "id": "n1", "seq": 7, "hidden": ["text"],
-            "data": {"text": None, "confidential": True, "category": "交付", "created_at": "2026-03-01T09:05:07Z"}}
+    item = {
+        "entity": "service_note",
+        "id": "n1",
+        "seq": 7,
+        "hidden": ["text"],
+        "data": {
+            "text": None,
+            "confidential": True,
+            "category": "交付",
+            "created_at": "2026-03-01T09:05:07Z",
+        },
+    }
     row = dict(zip(keys, C._insert_params(note, item), strict=True))
     assert row["text"] == "" and row["confidential"] == 1 and row["category"] == "交付"
     assert row["id"] == "n1" and row["server_seq"] == 7 and row["created_at"] == "2026-03-01 09:05:07.000000"
     keys = [c.key for c in visit.__table__.columns]
-    wire = {"kind": "review", "planned_start": "2026-03-01T09:05:07.000123Z", "attendee_contact_ids": ["c1", "联系人"]}
-    row = dict(zip(keys, C._insert_params(visit, {"entity": "visit", "id": "v1", "seq": 8, "data": wire}), strict=True))
+    wire = {
+        "kind": "review",
+        "planned_start": "2026-03-01T09:05:07.000123Z",
+        "attendee_contact_ids": ["c1", "联系人"],
+    }
+    row = dict(
+        zip(
+            keys,
+            C._insert_params(visit, {"entity": "visit", "id": "v1", "seq": 8, "data": wire}),
+            strict=True,
+        )
+    )
     assert row["planned_start"] == "2026-03-01 09:05:07.000123" and row["done_at"] is None
     import json
 
     assert json.loads(row["attendee_contact_ids"]) == ["c1", "联系人"]
     assert row["created_at"]  # defaults to now
-    assert C._insert_params(visit, {"entity": "visit", "id": "v2", "seq": 9, "data": {**wire, "planned_start": "soon"}}) is None
-    assert C._insert_params(visit, {"entity": "visit", "id": "v3", "seq": 9, "deleted": True, "data": wire}) is None
+    assert (
+        C._insert_params(
+            visit, {"entity": "visit", "id": "v2", "seq": 9, "data": {**wire, "planned_start": "soon"}}
+        )
+        is None
+    )
+    assert (
+        C._insert_params(visit, {"entity": "visit", "id": "v3", "seq": 9, "deleted": True, "data": wire})
+        is None
+    )
 
 
 def test_a_wire_date_is_checked_and_kept_in_its_iso_form():

@@ -24,16 +24,24 @@ H = {p.HEADER_PROTOCOL: "1", p.HEADER_SCHEMA: "1"}
 
 
 def login(server, username: str, device: str) -> dict:
-    r = httpx.post(server.url + "/v1/auth/login", headers=H,
-                   json={"username": username, "password": PASSWORD, "device_id": device})
+    r = httpx.post(
+        server.url + "/v1/auth/login",
+        headers=H,
+        json={"username": username, "password": PASSWORD, "device_id": device},
+    )
     assert r.status_code == 200, r.text
     return {**H, "Authorization": "Bearer " + r.json()["access_token"], "_uid": r.json()["user"]["id"]}
 
 
 def client_item(row_id: str, owner: str, name: str, hlc_ms: int | None = None) -> dict:
     hlc = f"{hlc_ms or int(time.time() * 1000):016d}-00000-dev"
-    return {"entity": "client", "row_id": row_id, "op": "create", "hlc": hlc,
-            "fields": {"name": name, "owner_id": owner, "tier": "key", "status": "active", "tags": []}}
+    return {
+        "entity": "client",
+        "row_id": row_id,
+        "op": "create",
+        "hlc": hlc,
+        "fields": {"name": name, "owner_id": owner, "tier": "key", "status": "active", "tags": []},
+    }
 
 
 def _headers(h: dict) -> dict:
@@ -61,9 +69,16 @@ def test_overlapping_pushes_no_pull_skips_the_late_commit(server):
     results = {}
 
     def push(name, headers, delay):
-        body = {"batch_id": name, "items": [client_item(f"00000000-0000-0000-0000-00000000000{name[-1]}", headers["_uid"], name)]}
-        results[name] = httpx.post(server.url + "/v1/sync/push", json=body, timeout=30,
-                                   headers={**_headers(headers), "X-Test-Delay-Ms": str(delay)}).json()
+        body = {
+            "batch_id": name,
+            "items": [client_item(f"00000000-0000-0000-0000-00000000000{name[-1]}", headers["_uid"], name)],
+        }
+        results[name] = httpx.post(
+            server.url + "/v1/sync/push",
+            json=body,
+            timeout=30,
+            headers={**_headers(headers), "X-Test-Delay-Ms": str(delay)},
+        ).json()
 
     ta = threading.Thread(target=push, args=("batch1", ha, 2000))
     ta.start()
@@ -72,9 +87,11 @@ def test_overlapping_pushes_no_pull_skips_the_late_commit(server):
     deadline = time.monotonic() + 20
     while True:  # until A's transaction has applied its items and sleeps holding the counter
         with server.db.engine.connect() as conn:
-            waiting = conn.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'"
-            )).scalar_one()
+            waiting = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'"
+                )
+            ).scalar_one()
         if waiting:
             break
         assert time.monotonic() < deadline
@@ -123,7 +140,9 @@ def test_old_version_gets_a_structured_please_update(server, make_device, monkey
     assert body["code"] == "update_required" and body["min_protocol"] == 1
     server.add_user("alice", "manager")
     dev = make_device("alice")
-    engine = SyncEngine(dev.ctx, server.url, Credentials(server.url, "alice", password=PASSWORD, use_keyring=False))
+    engine = SyncEngine(
+        dev.ctx, server.url, Credentials(server.url, "alice", password=PASSWORD, use_keyring=False)
+    )
     engine._http.headers[p.HEADER_SCHEMA] = "999"
     with pytest.raises(UpdateRequired) as err:
         engine.sync()
@@ -140,11 +159,22 @@ def test_malformed_and_oversized_input_is_refused_and_changes_nothing(server):
     bad = [
         httpx.post(url, content=b"{not json", headers={**h, "Content-Type": "application/json"}),
         httpx.post(url, json={"batch_id": "x", "items": [{"entity": "client"}]}, headers=h),
-        httpx.post(url, json={"batch_id": "x", "items": [client_item("c", "u", "n")] * (p.MAX_ITEMS_PER_BATCH + 1)}, headers=h),
-        httpx.post(url, content=b"garbage", headers={**h, "Content-Type": "application/json", "Content-Encoding": "gzip"}),
+        httpx.post(
+            url,
+            json={"batch_id": "x", "items": [client_item("c", "u", "n")] * (p.MAX_ITEMS_PER_BATCH + 1)},
+            headers=h,
+        ),
+        httpx.post(
+            url,
+            content=b"garbage",
+            headers={**h, "Content-Type": "application/json", "Content-Encoding": "gzip"},
+        ),
         # a small gzip bomb: 20 MB of zeros compressed to a few kB
-        httpx.post(url, content=gzip.compress(b"0" * (20 * 1024 * 1024)),
-                   headers={**h, "Content-Type": "application/json", "Content-Encoding": "gzip"}),
+        httpx.post(
+            url,
+            content=gzip.compress(b"0" * (20 * 1024 * 1024)),
+            headers={**h, "Content-Type": "application/json", "Content-Encoding": "gzip"},
+        ),
     ]
     assert [r.status_code for r in bad] == [422, 422, 422, 400, 413]
     assert all("code" in r.json() for r in bad)
@@ -152,8 +182,17 @@ def test_malformed_and_oversized_input_is_refused_and_changes_nothing(server):
         assert repo.current_seq(conn) == before
     # a gzip-compressed valid push works, and the answer can come back compressed too
     owner = login(server, "sup", "dev1")["_uid"]
-    body = gzip.compress(json.dumps({"batch_id": "ok", "items": [client_item("11111111-0000-0000-0000-000000000001", owner, "Zipped")]}).encode())
-    r = httpx.post(url, content=body, headers={**h, "Content-Type": "application/json", "Content-Encoding": "gzip"})
+    body = gzip.compress(
+        json.dumps(
+            {
+                "batch_id": "ok",
+                "items": [client_item("11111111-0000-0000-0000-000000000001", owner, "Zipped")],
+            }
+        ).encode()
+    )
+    r = httpx.post(
+        url, content=body, headers={**h, "Content-Type": "application/json", "Content-Encoding": "gzip"}
+    )
     assert r.status_code == 200 and r.json()["results"][0]["status"] == "applied"
     r = httpx.get(server.url + "/v1/sync/pull", headers={**h, "Accept-Encoding": "gzip"})
     assert r.headers.get("content-encoding") == "gzip" and r.json()["items"]
@@ -169,7 +208,10 @@ def test_answers_come_in_zstd_to_clients_that_accept_it_and_in_gzip_to_the_other
     r = httpx.post(server.url + "/v1/sync/push", json={"batch_id": "z", "items": items}, headers=h)
     assert r.status_code == 200
     url = server.url + "/v1/sync/pull"
-    answers = {enc: httpx.get(url, headers={**h, "Accept-Encoding": enc}) for enc in ("zstd", "gzip, zstd;q=0", "gzip")}
+    answers = {
+        enc: httpx.get(url, headers={**h, "Accept-Encoding": enc})
+        for enc in ("zstd", "gzip, zstd;q=0", "gzip")
+    }
     assert [a.headers.get("content-encoding") for a in answers.values()] == ["zstd", "gzip", "gzip"]
     pages = [a.json() for a in answers.values()]
     assert sum(i["entity"] == "client" for i in pages[0]["items"]) == 40 and pages[0] == pages[1] == pages[2]
@@ -178,10 +220,20 @@ def test_answers_come_in_zstd_to_clients_that_accept_it_and_in_gzip_to_the_other
         assert "zstd" in client.headers["accept-encoding"]
 
 
-@pytest.mark.parametrize(("header", "accepted"), [
-    ("zstd", True), ("gzip, deflate, br, zstd", True), ("ZSTD;q=0.5", True), ("zstd; q=0", False),
-    ("zstd;q=0.0", False), ("gzip", False), ("", False), ("zstdx", False), ("zstd;q=bad", False),
-])
+@pytest.mark.parametrize(
+    ("header", "accepted"),
+    [
+        ("zstd", True),
+        ("gzip, deflate, br, zstd", True),
+        ("ZSTD;q=0.5", True),
+        ("zstd; q=0", False),
+        ("zstd;q=0.0", False),
+        ("gzip", False),
+        ("", False),
+        ("zstdx", False),
+        ("zstd;q=bad", False),
+    ],
+)
 def test_accept_encoding_is_read_as_http_says(header, accepted):
     from accountdesk.server.compression import accepts_zstd
 
@@ -206,7 +258,11 @@ def test_page_marks_cut_a_pull_into_windows_that_can_be_fetched_side_by_side(ser
     for i in range(9):  # interleaved: the manager's rows are not consecutive sequence numbers
         for h, uid, who in ((hm, uid_mgr, "M"), (ho, uid_other, "O")):
             item = client_item(str(uuid4()), uid, f"{who} client {i}")
-            r = httpx.post(server.url + "/v1/sync/push", headers=_headers(h), json={"batch_id": str(uuid4()), "items": [item]})
+            r = httpx.post(
+                server.url + "/v1/sync/push",
+                headers=_headers(h),
+                json={"batch_id": str(uuid4()), "items": [item]},
+            )
             assert r.status_code == 200 and r.json()["results"][0]["status"] == "applied", r.text
 
     def pull(h, **params):
@@ -232,5 +288,10 @@ def test_page_marks_cut_a_pull_into_windows_that_can_be_fetched_side_by_side(ser
             windowed += window["items"]
         assert windowed == sequential
         assert len([i for i in windowed if i["entity"] == "client"]) == expect
-        last = pull(h, cursor=first["marks"][-2] if len(first["marks"]) > 1 else first["cursor"], limit=4, marks="true")
+        last = pull(
+            h,
+            cursor=first["marks"][-2] if len(first["marks"]) > 1 else first["cursor"],
+            limit=4,
+            marks="true",
+        )
         assert not last["has_more"] and not last.get("marks")  # the last page has none to name

@@ -26,7 +26,9 @@ from accountdesk.server.cli import main as server_main
 from accountdesk.services import records, turnover
 from accountdesk.sync.client import DeviceRevoked
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is needed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is needed"
+)
 
 SOON = (dt.datetime.now(dt.UTC) + dt.timedelta(days=10)).replace(microsecond=0)
 PROVINCES = ["江苏省", "江苏省", "浙江省", "浙江省", "上海市", "江苏省", "浙江省"]
@@ -34,8 +36,12 @@ PROVINCES = ["江苏省", "江苏省", "浙江省", "浙江省", "上海市", "�
 
 def add_staff(server) -> dict[str, str]:
     ids = {}
-    for key, login, name, role in (("boss", "zhouqiang", "周强", "supervisor"), ("leaver", "liuhaitao", "刘海涛", "manager"),
-                                   ("wang", "wanglei", "王磊", "manager"), ("zhang", "zhangmin", "张敏", "manager")):
+    for key, login, name, role in (
+        ("boss", "zhouqiang", "周强", "supervisor"),
+        ("leaver", "liuhaitao", "刘海涛", "manager"),
+        ("wang", "wanglei", "王磊", "manager"),
+        ("zhang", "zhangmin", "张敏", "manager"),
+    ):
         ids[key] = admin.add_user(server.db, login, role, PASSWORD, display_name=name)["id"]
     return ids
 
@@ -45,16 +51,39 @@ def leaver_portfolio(dev, n: int = 7) -> list[str]:
     a visit plan and an open improvement item of his, a key contact — written on his laptop."""
     ids = []
     for i in range(n):
-        cid = records.create_record(dev.ctx, "client", {"name": f"离职交接测试客户{i}", "province": PROVINCES[i], "tier": "key"})
+        cid = records.create_record(
+            dev.ctx, "client", {"name": f"离职交接测试客户{i}", "province": PROVINCES[i], "tier": "key"}
+        )
         add = lambda entity, **v: records.create_record(dev.ctx, entity, v, client_id=cid)  # noqa: E731,B023
         add("contact", name=f"联系人{i}", title="总经理", is_primary=True, mobile=f"1380013800{i}")
-        add("feedback", kind="complaint", channel="written", received_at="2026-11-30T08:00:00+00:00", severity="high",
-            subject=f"投诉{i}：证书延期", handler_id=dev.ctx.actor.id, due_at=f"2026-12-{10 + i:02d}T08:00:00+00:00")
-        add("visit", kind="return_visit", channel="onsite", planned_start=(SOON + dt.timedelta(days=i)).isoformat(),
-            status="planned", owner_id=dev.ctx.actor.id, purpose=f"回访{i}")
+        add(
+            "feedback",
+            kind="complaint",
+            channel="written",
+            received_at="2026-11-30T08:00:00+00:00",
+            severity="high",
+            subject=f"投诉{i}：证书延期",
+            handler_id=dev.ctx.actor.id,
+            due_at=f"2026-12-{10 + i:02d}T08:00:00+00:00",
+        )
+        add(
+            "visit",
+            kind="return_visit",
+            channel="onsite",
+            planned_start=(SOON + dt.timedelta(days=i)).isoformat(),
+            status="planned",
+            owner_id=dev.ctx.actor.id,
+            purpose=f"回访{i}",
+        )
         add("visit_plan", kind="return_visit", every_months=1, owner_id=dev.ctx.actor.id)
         plan = add("improvement_plan", year=2026, title="改进计划")
-        add("improvement_item", plan_id=plan, action=f"改进{i}：缩短出具周期", owner_id=dev.ctx.actor.id, due_on="2026-12-31")
+        add(
+            "improvement_item",
+            plan_id=plan,
+            action=f"改进{i}：缩短出具周期",
+            owner_id=dev.ctx.actor.id,
+            due_on="2026-12-31",
+        )
         ids.append(cid)
     return ids
 
@@ -70,7 +99,11 @@ def open_work(dev, cid: str) -> dict[str, set]:
 
 
 def pdf_text(path) -> str:
-    return "".join(subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout.split())
+    return "".join(
+        subprocess.run(
+            ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+        ).stdout.split()
+    )
 
 
 def pending_edits(dev, cids: list[str]) -> dict[str, str]:
@@ -89,11 +122,19 @@ def assert_successor_laptop(dev, cids: list[str], user_id: str, edits: dict[str,
     assert client_ids(dev) == set(cids)
     for cid in cids:
         work = open_work(dev, cid)
-        assert work == {"handlers": {user_id}, "visits": {user_id}, "plans": {user_id}, "items": {user_id}}, cid
+        assert work == {"handlers": {user_id}, "visits": {user_id}, "plans": {user_id}, "items": {user_id}}, (
+            cid
+        )
         with dev.ctx.read() as s:
             assert s.get(Client, cid).owner_id == user_id
-            [h] = s.scalars(select(Handover).where(Handover.client_id == cid, Handover.to_user_id == user_id)).all()
-            assert {i["key"] for i in h.checklist} >= {"open_feedback", "upcoming_visits", "open_improvement_items"}
+            [h] = s.scalars(
+                select(Handover).where(Handover.client_id == cid, Handover.to_user_id == user_id)
+            ).all()
+            assert {i["key"] for i in h.checklist} >= {
+                "open_feedback",
+                "upcoming_visits",
+                "open_improvement_items",
+            }
             # the leaver's last edit: applied, or kept as a conflict the successor sees
             fb = s.scalars(select(Feedback).where(Feedback.client_id == cid)).one()
             kept = {c.lost_value for c in s.scalars(select(Conflict).where(Conflict.row_id == fb.id))}
@@ -112,7 +153,13 @@ def test_resignation_split_over_two_successors(server, make_device, tmp_path):
     boss.sync()
     held = turnover.holdings(boss.ctx, "刘海涛")
     assert {c.id for c in held.of_role("owner")} == set(cids)
-    assert len(held.complaints) == len(held.planned_visits) == len(held.improvement_items) == len(held.visit_plans) == 7
+    assert (
+        len(held.complaints)
+        == len(held.planned_visits)
+        == len(held.improvement_items)
+        == len(held.visit_plans)
+        == 7
+    )
     found = {c.login: c for c in turnover.candidates(boss.ctx, exclude=[staff["leaver"]])}
     assert found["wanglei"].clients_owned == 0 and "liuhaitao" not in found
     plan = {cid: ("王磊" if i < 4 else "zhangmin") for i, cid in enumerate(cids)}
@@ -132,8 +179,20 @@ def test_resignation_split_over_two_successors(server, make_device, tmp_path):
 
     # the report the successor signs, printed on the successor's laptop
     text = pdf_text(render_handover(wang.ctx, cids[0], tmp_path / "h.pdf").path)
-    for expected in ("Handoverreport", "刘海涛离职", "投诉0：证书延期", "2026-12-10", "回访0", "改进0：缩短出具周期", "王磊", "刘海涛",
-                     "联系人0", "Signatures", "Takenoverby", "周强"):
+    for expected in (
+        "Handoverreport",
+        "刘海涛离职",
+        "投诉0：证书延期",
+        "2026-12-10",
+        "回访0",
+        "改进0：缩短出具周期",
+        "王磊",
+        "刘海涛",
+        "联系人0",
+        "Signatures",
+        "Takenoverby",
+        "周强",
+    ):
         assert expected in text, expected
     assert "投诉4" not in text  # another client's work
 
@@ -156,20 +215,53 @@ def test_resignation_through_the_command_lines(server, make_device, capsys, tmp_
     boss = make_device("zhouqiang")
     boss.sync()
     # two clients from the supervisor's laptop: `clients assign --from`, then the rest on the server
-    code, out, err = run(device_main, ["--data-dir", str(boss.path), "clients", "assign", cids[0], cids[1], "--to", "王磊",
-                                       "--reason", "分批交接", "--json"], capsys)
+    code, out, err = run(
+        device_main,
+        [
+            "--data-dir",
+            str(boss.path),
+            "clients",
+            "assign",
+            cids[0],
+            cids[1],
+            "--to",
+            "王磊",
+            "--reason",
+            "分批交接",
+            "--json",
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert [h["to_user_id"] for h in json.loads(out)] == [staff["wang"], staff["wang"]]
     boss.sync()
-    code, out, err = run(server_main, srv(server, "user", "handover", "刘海涛", "--to", "zhangmin", "--reason", "离职",
-                                          "--deactivate", "--json"), capsys)
+    code, out, err = run(
+        server_main,
+        srv(
+            server,
+            "user",
+            "handover",
+            "刘海涛",
+            "--to",
+            "zhangmin",
+            "--reason",
+            "离职",
+            "--deactivate",
+            "--json",
+        ),
+        capsys,
+    )
     assert code == 0, err
     result = json.loads(out)
     assert sorted(h["client_id"] for h in result["handovers"]) == sorted(cids[2:])
     assert result["deactivated"] and result["devices_revoked"] == 1 and result["unmoved"] == []
-    assert [d["last_seen"] is not None for d in result["devices"]] == [True]  # the leaver's laptop, last synced
-    assert all({m["entity"] for m in h["moves"]} == {"feedback", "visit", "visit_plan", "improvement_item"}
-               for h in result["handovers"])
+    assert [d["last_seen"] is not None for d in result["devices"]] == [
+        True
+    ]  # the leaver's laptop, last synced
+    assert all(
+        {m["entity"] for m in h["moves"]} == {"feedback", "visit", "visit_plan", "improvement_item"}
+        for h in result["handovers"]
+    )
     code, _out, err = run(server_main, srv(server, "user", "handover", "zhangmin", "--to", "刘海涛"), capsys)
     assert code == 2 and "deactivated" in err  # a deactivated user takes on nothing
     wang, zhang = make_device("wanglei"), make_device("zhangmin")
@@ -181,11 +273,34 @@ def test_resignation_through_the_command_lines(server, make_device, capsys, tmp_
             assert open_work(dev, cid) == {"handlers": {uid}, "visits": {uid}, "plans": {uid}, "items": {uid}}
     # the report of a server-made handover, through the successor's command line
     out_pdf = tmp_path / "server-handover.pdf"
-    code, _out, err = run(device_main, ["--data-dir", str(zhang.path), "--lang", "zh_CN", "report", "handover", cids[2],
-                                        "--out", str(out_pdf)], capsys)
+    code, _out, err = run(
+        device_main,
+        [
+            "--data-dir",
+            str(zhang.path),
+            "--lang",
+            "zh_CN",
+            "report",
+            "handover",
+            cids[2],
+            "--out",
+            str(out_pdf),
+        ],
+        capsys,
+    )
     assert code == 0, err
     text = pdf_text(out_pdf)
-    for expected in ("交接报告", "离职", "投诉2：证书延期", "2026-12-12", "张敏", "回访2", "改进2：缩短出具周期", "签字确认", "接任人"):
+    for expected in (
+        "交接报告",
+        "离职",
+        "投诉2：证书延期",
+        "2026-12-12",
+        "张敏",
+        "回访2",
+        "改进2：缩短出具周期",
+        "签字确认",
+        "接任人",
+    ):
         assert expected in text, expected
     with pytest.raises(DeviceRevoked):
         leaver.sync()
@@ -236,17 +351,27 @@ def test_resignation_through_the_team_screen(server, make_device, qtbot, tasks, 
     qtbot.addWidget(page)
     page.show()
     qtbot.waitUntil(lambda: page.owners_model.rowCount() >= 3)
-    row = next(r for r in range(page.owners_model.rowCount()) if page.owners_model.row_at(r).user_id == staff["leaver"])
+    row = next(
+        r
+        for r in range(page.owners_model.rowCount())
+        if page.owners_model.row_at(r).user_id == staff["leaver"]
+    )
     page.owners_view.selectRow(row)
     assert page.resign_button.isEnabled()
     dialog = page.resign_selected()
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.clients.rowCount() == 7, timeout=10000)
     assert "7 clients owned" in dialog.summary.text() and "7 open complaints" in dialog.summary.text()
-    offered = [dialog.successors.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(dialog.successors.rowCount())]
+    offered = [
+        dialog.successors.item(r, 0).data(Qt.ItemDataRole.UserRole)
+        for r in range(dialog.successors.rowCount())
+    ]
     assert staff["leaver"] not in offered and {staff["wang"], staff["zhang"]} <= set(offered)
     wang_row = offered.index(staff["wang"])
-    assert dialog.successors.item(wang_row, 2).text() == "1" and dialog.successors.item(wang_row, 5).text() == "浙江省"
+    assert (
+        dialog.successors.item(wang_row, 2).text() == "1"
+        and dialog.successors.item(wang_row, 5).text() == "浙江省"
+    )
     assert not dialog.ok_button.isEnabled()  # no successor chosen yet
     dialog.set_successor_checked(staff["wang"])
     dialog.set_successor_checked(staff["zhang"])
@@ -254,7 +379,11 @@ def test_resignation_through_the_team_screen(server, make_device, qtbot, tasks, 
     dialog.suggest_button.click()
     plan = dialog.plan()
     by_province = {cid: PROVINCES[i] for i, cid in enumerate(cids)}
-    assert all(plan[c] == (staff["wang"] if by_province[c] == "浙江省" else staff["zhang"]) for c in cids if by_province[c] != "上海市")
+    assert all(
+        plan[c] == (staff["wang"] if by_province[c] == "浙江省" else staff["zhang"])
+        for c in cids
+        if by_province[c] != "上海市"
+    )
     shanghai = [r for r in range(7) if dialog.clients.item(r, 2).text() == "上海市"]
     dialog.assign_rows(shanghai, staff["wang"])  # by hand: the Shanghai client to 王磊
     plan = dialog.plan()
@@ -277,14 +406,26 @@ def test_resignation_through_the_team_screen(server, make_device, qtbot, tasks, 
     assert_successor_laptop_with(zhang, zhang_cids, staff["zhang"], edits, extra={olds["zhangmin的老客户"]})
     text = pdf_text(render_handover(zhang.ctx, zhang_cids[0], tmp_path / "gui.pdf").path)
     i = cids.index(zhang_cids[0])
-    for expected in ("刘海涛离职", f"投诉{i}：证书延期", f"2026-12-{10 + i:02d}", "张敏", f"回访{i}", f"改进{i}：缩短出具周期"):
+    for expected in (
+        "刘海涛离职",
+        f"投诉{i}：证书延期",
+        f"2026-12-{10 + i:02d}",
+        "张敏",
+        f"回访{i}",
+        f"改进{i}：缩短出具周期",
+    ):
         assert expected in text, expected
 
 
 def assert_successor_laptop_with(dev, cids, user_id, edits, *, extra: set[str]) -> None:
     assert client_ids(dev) == set(cids) | extra
     for cid in cids:
-        assert open_work(dev, cid) == {"handlers": {user_id}, "visits": {user_id}, "plans": {user_id}, "items": {user_id}}
+        assert open_work(dev, cid) == {
+            "handlers": {user_id},
+            "visits": {user_id},
+            "plans": {user_id},
+            "items": {user_id},
+        }
     with dev.ctx.read() as s:
         for fid, text in edits.items():
             fb = s.get(Feedback, fid)
@@ -310,8 +451,13 @@ def test_the_successor_acknowledges_on_today_and_the_supervisor_sees_it(server, 
     leaver.sync()
     boss = make_device("zhouqiang")
     boss.sync()
-    done = turnover.resign(boss.ctx, "liuhaitao", {cids[0]: "wanglei", cids[1]: "wanglei", cids[2]: "zhangmin"},
-                           reason="刘海涛离职", notes="请尽快拜访总经理")
+    done = turnover.resign(
+        boss.ctx,
+        "liuhaitao",
+        {cids[0]: "wanglei", cids[1]: "wanglei", cids[2]: "zhangmin"},
+        reason="刘海涛离职",
+        notes="请尽快拜访总经理",
+    )
     boss.sync()
     wang = make_device("wanglei")
     wang.sync()
@@ -324,7 +470,11 @@ def test_the_successor_acknowledges_on_today_and_the_supervisor_sees_it(server, 
     assert panel.heading.text() == "Handed over to you · 2"
     first = next(h for h in panel.rows if h["client_id"] == cids[0])
     _card, checks, button = panel.cards[first["id"]]
-    assert {c.property("key") for c in checks} >= {"open_feedback", "upcoming_visits", "open_improvement_items"}
+    assert {c.property("key") for c in checks} >= {
+        "open_feedback",
+        "upcoming_visits",
+        "open_improvement_items",
+    }
     for c in checks:
         c.setChecked(True)
     with qtbot.waitSignal(panel.acknowledged, timeout=10000):
@@ -336,14 +486,20 @@ def test_the_successor_acknowledges_on_today_and_the_supervisor_sees_it(server, 
     # successor trying more than an acknowledgement
     other = next(h for h in done.handovers if h["client_id"] == cids[1])["handover_id"]
     zhang_api, wang_api = Api(server, "zhangmin"), Api(server, "wanglei")
-    [refused] = zhang_api.push(zhang_api.item("handover", other, "update", {"status": "acknowledged"}, cids[1]))
+    [refused] = zhang_api.push(
+        zhang_api.item("handover", other, "update", {"status": "acknowledged"}, cids[1])
+    )
     assert refused["status"] == "rejected"
-    [refused] = wang_api.push(wang_api.item("handover", other, "update", {"to_user_id": staff["wang"], "reason": "x"}, cids[1]))
+    [refused] = wang_api.push(
+        wang_api.item("handover", other, "update", {"to_user_id": staff["wang"], "reason": "x"}, cids[1])
+    )
     assert refused["status"] == "rejected"
     mine = next(h for h in done.handovers if h["client_id"] == cids[2])["handover_id"]
     with server.db.read() as conn:
         seq = repo.get_record(conn, mine)["seq"]
-    [ok] = zhang_api.push(zhang_api.item("handover", mine, "update", {"status": "acknowledged"}, cids[2], base_seq=seq))
+    [ok] = zhang_api.push(
+        zhang_api.item("handover", mine, "update", {"status": "acknowledged"}, cids[2], base_seq=seq)
+    )
     assert ok["status"] == "applied"
 
     boss.sync()
@@ -351,10 +507,17 @@ def test_the_successor_acknowledges_on_today_and_the_supervisor_sees_it(server, 
     qtbot.addWidget(page)
     qtbot.waitUntil(lambda: page.handovers_list.count() >= 3, timeout=10000)
     lines = [page.handovers_list.item(i).text() for i in range(page.handovers_list.count())]
-    by_client = {n: next(t for t in lines if n in t) for n in ("离职交接测试客户0", "离职交接测试客户1", "离职交接测试客户2")}
+    by_client = {
+        n: next(t for t in lines if n in t)
+        for n in ("离职交接测试客户0", "离职交接测试客户1", "离职交接测试客户2")
+    }
     assert "acknowledged by the successor" in by_client["离职交接测试客户0"]
     assert "waiting for the successor's acknowledgement" in by_client["离职交接测试客户1"]
     assert "acknowledged by the successor" in by_client["离职交接测试客户2"]
     with boss.ctx.read() as s:
         h = s.get(Handover, first["id"])
-        assert h.status == "acknowledged" and all(i["done"] for i in h.checklist) and h.notes == "请尽快拜访总经理"
+        assert (
+            h.status == "acknowledged"
+            and all(i["done"] for i in h.checklist)
+            and h.notes == "请尽快拜访总经理"
+        )

@@ -37,7 +37,9 @@ def live_rows(dev, model) -> dict[str, dict]:
 
 def server_live(server, entity: str, client_ids: set[str]) -> dict[str, dict]:
     with server.db.read() as conn:
-        rows = conn.execute(select(t.records).where(t.records.c.entity == entity, t.records.c.deleted.is_(False)))
+        rows = conn.execute(
+            select(t.records).where(t.records.c.entity == entity, t.records.c.deleted.is_(False))
+        )
         return {r.id: dict(r.data) for r in rows if r.client_id in client_ids}
 
 
@@ -75,7 +77,12 @@ def test_device_offline_past_retention_pushes_first_then_takes_a_fresh_snapshot(
     with server.db.read() as conn:
         assert repo.get_record(conn, purged) is None and repo.get_record(conn, gone_cid) is None
         # the field history stays
-        assert conn.execute(select(func.count()).select_from(t.history).where(t.history.c.row_id == purged)).scalar() > 0
+        assert (
+            conn.execute(
+                select(func.count()).select_from(t.history).where(t.history.c.row_id == purged)
+            ).scalar()
+            > 0
+        )
     records.delete_record(boss.ctx, "contact", later)  # a tombstone still kept
     boss.sync()
 
@@ -180,7 +187,9 @@ def test_field_staff_fresh_snapshot_keeps_confidential_fields_stripped(server, m
     a.sync()
     served = clients.create_client(a.ctx, name="Served Co", annual_fees=900000)
     other = clients.create_client(a.ctx, name="Other Co")
-    records.create_record(a.ctx, "service_note", {"text": "CFO prefers WeChat", "confidential": True}, client_id=served)
+    records.create_record(
+        a.ctx, "service_note", {"text": "CFO prefers WeChat", "confidential": True}, client_id=served
+    )
     note = records.create_record(a.ctx, "service_note", {"text": "Gate code 1234"}, client_id=served)
     a.sync()
     boss = make_device("boss")  # who serves a client is the supervisor's decision
@@ -232,7 +241,9 @@ def test_serve_purges_once_a_day_by_itself(server, make_device, tmp_path):
     a = make_device("alice")
     a.sync()
     cid = clients.create_client(a.ctx, name="Daily Co")
-    first, second = (records.create_record(a.ctx, "contact", {"name": n}, client_id=cid) for n in ("王伟", "李娜"))
+    first, second = (
+        records.create_record(a.ctx, "contact", {"name": n}, client_id=cid) for n in ("王伟", "李娜")
+    )
     a.sync()
     records.delete_record(a.ctx, "contact", first)
     a.sync()
@@ -240,8 +251,11 @@ def test_serve_purges_once_a_day_by_itself(server, make_device, tmp_path):
     with server.db.write() as conn:  # the fixture's process purged (nothing) when it started: days ago
         conn.execute(t.purges.delete())
     # a second serving process with a retention of about a second, checking five times a second
-    other = ServerProcess(server.database_url, tmp_path / "daily.log",
-                          env={"ACCOUNTDESK_TOMBSTONE_RETENTION_DAYS": "0.00001", "ACCOUNTDESK_PURGE_CHECK_S": "0.2"})
+    other = ServerProcess(
+        server.database_url,
+        tmp_path / "daily.log",
+        env={"ACCOUNTDESK_TOMBSTONE_RETENTION_DAYS": "0.00001", "ACCOUNTDESK_PURGE_CHECK_S": "0.2"},
+    )
     other.start()
     try:
         deadline = time.monotonic() + 20

@@ -59,8 +59,12 @@ def test_field_staff_see_only_their_clients_and_never_confidential_values(server
     a.sync()
     served = clients.create_client(a.ctx, name="Served Co", annual_fees=900000)
     other = clients.create_client(a.ctx, name="Other Co", annual_fees=500000)
-    records.create_record(a.ctx, "service_note", {"text": "CFO prefers WeChat", "confidential": True}, client_id=served)
-    records.create_record(a.ctx, "service_note", {"text": "Gate code 1234", "confidential": False}, client_id=served)
+    records.create_record(
+        a.ctx, "service_note", {"text": "CFO prefers WeChat", "confidential": True}, client_id=served
+    )
+    records.create_record(
+        a.ctx, "service_note", {"text": "Gate code 1234", "confidential": False}, client_id=served
+    )
     a.sync()
     boss = make_device("boss")  # who serves a client is the supervisor's decision
     boss.sync()
@@ -96,8 +100,16 @@ def test_refused_item_stays_visible_and_does_not_block_others(server, make_devic
     with b.ctx.write() as (session, writer):
         from accountdesk.models import Client
 
-        row = Client(id=mine, client_id=mine, name="Mine Co", owner_id=bob, tier="standard", status="active", tags=[],
-                     updated_at="")
+        row = Client(
+            id=mine,
+            client_id=mine,
+            name="Mine Co",
+            owner_id=bob,
+            tier="standard",
+            status="active",
+            tags=[],
+            updated_at="",
+        )
         session.add(row)
         session.flush()
         writer.update(row, {"city": "Xi'an"})
@@ -121,7 +133,12 @@ def test_handover_while_old_owner_offline_with_pending_edits(server, make_device
     a.sync()
     b.sync()
     cid = clients.create_client(a.ctx, name="Handed Co")
-    records.create_record(a.ctx, "feedback", {"kind": "complaint", "subject": "Late report", "received_at": "2026-03-01 10:00"}, client_id=cid)
+    records.create_record(
+        a.ctx,
+        "feedback",
+        {"kind": "complaint", "subject": "Late report", "received_at": "2026-03-01 10:00"},
+        client_id=cid,
+    )
     a.sync()
     boss.sync()
     # alice is offline and keeps working
@@ -129,7 +146,9 @@ def test_handover_while_old_owner_offline_with_pending_edits(server, make_device
     clients.update_client(a.ctx, cid, city="Nanjing")
     # the supervisor hands the client over to bob
     result = assign_client(boss.ctx, cid, "bob", "alice leaves")
-    assert [i["key"] for i in result["checklist"]][:1] == ["open_feedback"] and result["checklist"][0]["count"] == 1
+    assert [i["key"] for i in result["checklist"]][:1] == ["open_feedback"] and result["checklist"][0][
+        "count"
+    ] == 1
     boss.sync()
     b.sync()
     assert client(b, cid).owner_id == bob_id
@@ -152,10 +171,20 @@ def test_handover_while_old_owner_offline_with_pending_edits(server, make_device
     api = _login(server, "alice")
     with server.db.read() as conn:
         seen = repo.current_seq(conn)
-    late = [{"entity": "client", "row_id": cid, "op": "update", "fields": {"city": "Suzhou"}, "base_seq": seen,
-             "hlc": HLC(int(time.time() * 1000), 0, "crafted").encode()}]
+    late = [
+        {
+            "entity": "client",
+            "row_id": cid,
+            "op": "update",
+            "fields": {"city": "Suzhou"},
+            "base_seq": seen,
+            "hlc": HLC(int(time.time() * 1000), 0, "crafted").encode(),
+        }
+    ]
     for extra in ({"cursor": seen}, {}):
-        r = httpx.post(server.url + "/v1/sync/push", headers=api, json={"batch_id": new_id(), "items": late, **extra})
+        r = httpx.post(
+            server.url + "/v1/sync/push", headers=api, json={"batch_id": new_id(), "items": late, **extra}
+        )
         [result] = r.json()["results"]
         assert result["status"] == "rejected" and result["code"] == p.R_OUT_OF_SCOPE, extra
         assert "left your scope" in result["reason"]
@@ -202,8 +231,11 @@ def test_edits_made_while_a_sync_runs_reach_the_successor_as_conflicts(server, m
 
 def _login(server, username: str) -> dict[str, str]:
     h = {p.HEADER_PROTOCOL: "1", p.HEADER_SCHEMA: "1"}
-    r = httpx.post(server.url + "/v1/auth/login", headers=h,
-                   json={"username": username, "password": PASSWORD, "device_id": "crafted-" + username})
+    r = httpx.post(
+        server.url + "/v1/auth/login",
+        headers=h,
+        json={"username": username, "password": PASSWORD, "device_id": "crafted-" + username},
+    )
     assert r.status_code == 200, r.text
     return {**h, "Authorization": "Bearer " + r.json()["access_token"]}
 

@@ -36,28 +36,58 @@ def test_only_supervisors_define_standards_and_views_are_their_users(server, mak
     a = make_device("alice")
     a.sync()
     alice, bob = Api(server, "alice"), Api(server, "bob")
-    [refused] = alice.push(alice.item("service_standard", str(uuid.uuid4()), "create",
-                                      {"tier": "key", "kind": "return_visit", "every_months": 12, "active": True}))
+    [refused] = alice.push(
+        alice.item(
+            "service_standard",
+            str(uuid.uuid4()),
+            "create",
+            {"tier": "key", "kind": "return_visit", "every_months": 12, "active": True},
+        )
+    )
     assert refused["status"] == "rejected", refused
     boss = Api(server, "boss")
-    [bad] = boss.push(boss.item("service_standard", str(uuid.uuid4()), "create",
-                                {"tier": "vip", "kind": "return_visit", "every_months": 1}))
+    [bad] = boss.push(
+        boss.item(
+            "service_standard",
+            str(uuid.uuid4()),
+            "create",
+            {"tier": "vip", "kind": "return_visit", "every_months": 1},
+        )
+    )
     assert bad["status"] == "rejected", bad
-    [ok] = boss.push(boss.item("service_standard", str(uuid.uuid4()), "create",
-                               {"tier": "key", "kind": "return_visit", "every_months": 2, "active": True}))
+    [ok] = boss.push(
+        boss.item(
+            "service_standard",
+            str(uuid.uuid4()),
+            "create",
+            {"tier": "key", "kind": "return_visit", "every_months": 2, "active": True},
+        )
+    )
     assert ok["status"] == "applied", ok
     # alice's own view syncs; bob may neither write one in her name nor change hers
     vid = saved_views.save_view(a.ctx, "clients", "华南重点", filters={"tier": "key", "province": "广东省"})
     assert a.sync().rejected == 0
-    [forged] = bob.push(bob.item("saved_view", str(uuid.uuid4()), "create",
-                                 {"user_id": alice.uid, "list_name": "clients", "name": "x", "spec": "{}"}))
+    [forged] = bob.push(
+        bob.item(
+            "saved_view",
+            str(uuid.uuid4()),
+            "create",
+            {"user_id": alice.uid, "list_name": "clients", "name": "x", "spec": "{}"},
+        )
+    )
     assert forged["status"] == "rejected", forged
     [taken] = bob.push(bob.item("saved_view", vid, "update", {"name": "mine now"}))
     assert taken["status"] == "rejected", taken
     [stolen] = bob.push(bob.item("saved_view", vid, "update", {"user_id": bob.uid}))
     assert stolen["status"] == "rejected", stolen
-    [own] = bob.push(bob.item("saved_view", str(uuid.uuid4()), "create",
-                              {"user_id": bob.uid, "list_name": "clients", "name": "mine", "spec": "{}"}))
+    [own] = bob.push(
+        bob.item(
+            "saved_view",
+            str(uuid.uuid4()),
+            "create",
+            {"user_id": bob.uid, "list_name": "clients", "name": "mine", "spec": "{}"},
+        )
+    )
     assert own["status"] == "applied", own
     # a second laptop of alice's gets her view
     a2 = make_device("alice")

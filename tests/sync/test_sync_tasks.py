@@ -20,8 +20,15 @@ def test_a_next_step_reaches_the_supervisors_today(server, make_device):
     a.sync()
     cid = clients.create_client(a.ctx, name="护航科技")
     now = a.ctx.now()
-    vid = visits.record_visit(a.ctx, cid, "satisfaction_survey", now - dt.timedelta(days=1), "问卷",
-                              next_steps="寄送报价单", survey={"score_overall": 4, "comments": "满意"})
+    vid = visits.record_visit(
+        a.ctx,
+        cid,
+        "satisfaction_survey",
+        now - dt.timedelta(days=1),
+        "问卷",
+        next_steps="寄送报价单",
+        survey={"score_overall": 4, "comments": "满意"},
+    )
     [tid] = tasks.tasks_from_visit(a.ctx, vid, [{"title": "寄送报价单", "due_on": a.ctx.today()}])
     report = a.sync()
     assert report.rejected == 0

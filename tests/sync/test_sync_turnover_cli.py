@@ -27,7 +27,11 @@ def test_leaver_clients_are_listed_and_handed_over_by_the_server_cli(server, mak
     assert code == 0 and json.loads(out)["clients_needing_owner"] == ["Turnover Co"]
     code, out, _ = run(server_main, srv(server, "client", "unowned", "--json"), capsys)
     assert [c["name"] for c in json.loads(out)] == ["Turnover Co"]
-    code, out, err = run(server_main, srv(server, "client", "assign", "Turnover Co", "--to", "bob", "--reason", "left", "--json"), capsys)
+    code, out, err = run(
+        server_main,
+        srv(server, "client", "assign", "Turnover Co", "--to", "bob", "--reason", "left", "--json"),
+        capsys,
+    )
     assert code == 0, err
     checklist = {i["key"]: i for i in json.loads(out)["checklist"]}
     assert checklist["key_contacts"]["count"] == 1
@@ -38,7 +42,9 @@ def test_leaver_clients_are_listed_and_handed_over_by_the_server_cli(server, mak
     with b.ctx.read() as s:
         handover = s.scalars(select(Handover).where(Handover.client_id == cid)).one()
         assert handover.reason == "left" and handover.to_user_id == bob
-        assert s.scalars(select(OwnershipChange).where(OwnershipChange.client_id == cid)).one().to_user_id == bob
+        assert (
+            s.scalars(select(OwnershipChange).where(OwnershipChange.client_id == cid)).one().to_user_id == bob
+        )
 
 
 class MemoryKeyring(KeyringBackend):
@@ -76,7 +82,10 @@ def test_refresh_token_lives_in_the_keyring_and_nowhere_else(server, make_device
         engine.sync()
         engine.close()
         key = ("AccountDesk", f"{server.url}|alice")
-        assert set(ring.secrets) == {key, ("AccountDesk", f"{server.url}|alice|device-key")}  # and the device key
+        assert set(ring.secrets) == {
+            key,
+            ("AccountDesk", f"{server.url}|alice|device-key"),
+        }  # and the device key
         token, device_key = ring.secrets[key], ring.secrets[("AccountDesk", f"{server.url}|alice|device-key")]
         assert len(token) > 20 and len(device_key) > 20
         for path in dev.path.rglob("*"):
@@ -84,7 +93,9 @@ def test_refresh_token_lives_in_the_keyring_and_nowhere_else(server, make_device
                 assert token.encode() not in path.read_bytes(), path
                 assert device_key.encode() not in path.read_bytes(), path
         # the next sync needs no password: the keyring's token is enough
-        engine = SyncEngine(dev.ctx, server.url, Credentials(server.url, "alice", password=None, use_keyring=True))
+        engine = SyncEngine(
+            dev.ctx, server.url, Credentials(server.url, "alice", password=None, use_keyring=True)
+        )
         assert engine.sync().pushed == 0
         engine.close()
         assert ring.secrets[key] != token  # refresh tokens are single use (rotated)

@@ -65,13 +65,17 @@ CLIENTS = [
 
 def make_clients(ctx, rows=CLIENTS) -> dict[str, str]:
     """name -> id, created through the services."""
-    return {name: create_client(ctx, name=name, tier=tier, province=prov, industry=ind)
-            for name, tier, prov, ind in rows}
+    return {
+        name: create_client(ctx, name=name, tier=tier, province=prov, industry=ind)
+        for name, tier, prov, ind in rows
+    }
 
 
 def make_many(ctx, n: int, prefix: str = "客户") -> list[str]:
-    return [create_client(ctx, name=f"{prefix}{i:04d}", tier=("strategic", "key", "standard")[i % 3])
-            for i in range(n)]
+    return [
+        create_client(ctx, name=f"{prefix}{i:04d}", tier=("strategic", "key", "standard")[i % 3])
+        for i in range(n)
+    ]
 
 
 def type_text(qtbot, widget, text: str) -> None:
@@ -86,4 +90,6 @@ def type_text(qtbot, widget, text: str) -> None:
             qtbot.keyClicks(widget, ch)
             continue
         for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
+            QApplication.sendEvent(
+                widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch)
+            )

@@ -47,8 +47,17 @@ def staff(ctx) -> dict[str, str]:
 @pytest.fixture
 def client_id(ctx, staff) -> str:
     return clients.create_client(
-        ctx, name="护航科技有限公司", short_name="护航科技", industry="检验检测", tier="key", status="active",
-        province="上海市", city="上海市", annual_fees=880000, owner_id=staff["li"], backup_owner_id=staff["zhao"],
+        ctx,
+        name="护航科技有限公司",
+        short_name="护航科技",
+        industry="检验检测",
+        tier="key",
+        status="active",
+        province="上海市",
+        city="上海市",
+        annual_fees=880000,
+        owner_id=staff["li"],
+        backup_owner_id=staff["zhao"],
     )
 
 
@@ -72,7 +81,9 @@ def type_into(qtbot, editor, text: str) -> None:
         widget.clear()
     for ch in text:
         QApplication.sendEvent(widget, QKeyEvent(QEvent.Type.KeyPress, 0, Qt.KeyboardModifier.NoModifier, ch))
-        QApplication.sendEvent(widget, QKeyEvent(QEvent.Type.KeyRelease, 0, Qt.KeyboardModifier.NoModifier, ch))
+        QApplication.sendEvent(
+            widget, QKeyEvent(QEvent.Type.KeyRelease, 0, Qt.KeyboardModifier.NoModifier, ch)
+        )
 
 
 def choose(editor, value) -> None:

@@ -20,7 +20,16 @@ def nav_labels(win: MainWindow) -> list[str]:
 def test_main_window_opens_in_english(window):
     assert "AccountDesk" in window.windowTitle()
     assert window.windowTitle() == "Today — AccountDesk"
-    assert nav_labels(window) == ["Today", "Clients", "Calendar", "Feedback", "Reports", "Dashboard", "Team", "Settings"]
+    assert nav_labels(window) == [
+        "Today",
+        "Clients",
+        "Calendar",
+        "Feedback",
+        "Reports",
+        "Dashboard",
+        "Team",
+        "Settings",
+    ]
 
 
 def test_main_window_opens_in_chinese_with_qt_translations(qtbot, ctx, tasks, settings):
@@ -69,7 +78,9 @@ def test_team_screen_is_hidden_from_field_staff(qtbot, ctx, tasks, settings):
     assert "Team" not in nav_labels(win)
     win.show_page("team")
     assert win.current_key != "team" and "team" not in win.pages
-    assert "Dashboard" not in nav_labels(win) and "My portfolio" not in nav_labels(win)  # no portfolio of their own
+    assert "Dashboard" not in nav_labels(win) and "My portfolio" not in nav_labels(
+        win
+    )  # no portfolio of their own
 
 
 def test_sync_indicator_shows_pending_changes_from_the_outbox(qtbot, ctx, window):
@@ -162,13 +173,16 @@ def test_window_shows_before_the_profile_is_open_then_fills(qtbot, ctx, tasks, s
     assert win.user_label.text().startswith(ctx.actor.display_name)
 
 
-@pytest.mark.parametrize(("argv", "expected"), [
-    ([], {"data_dir": None, "lang": None}),
-    (["--data-dir", "/tmp/p", "--lang=zh_CN"], {"data_dir": "/tmp/p", "lang": "zh_CN"}),
-    (["clients", "list"], None),
-    (["--lang", "de"], None),
-    (["--data-dir"], None),
-])
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], {"data_dir": None, "lang": None}),
+        (["--data-dir", "/tmp/p", "--lang=zh_CN"], {"data_dir": "/tmp/p", "lang": "zh_CN"}),
+        (["clients", "list"], None),
+        (["--lang", "de"], None),
+        (["--data-dir"], None),
+    ],
+)
 def test_the_gui_launcher_starts_the_app_only_without_a_command(argv, expected):
     from accountdesk.__main__ import _gui_arguments
 
@@ -177,12 +191,23 @@ def test_the_gui_launcher_starts_the_app_only_without_a_command(argv, expected):
 
 def test_conflicts_to_review_show_in_the_status_bar_and_open_the_review(qtbot, ctx, window):
     from accountdesk.models import Conflict
+
     ids = make_clients(ctx)
     client_id = ids["护航科技有限公司"]
     with ctx.write() as (_session, writer):
-        writer.create(Conflict, {"entity": "client", "row_id": client_id, "field": "industry",
-                                 "kept_value": "信息技术", "lost_value": "软件", "kept_by": ctx.actor.id,
-                                 "lost_by": ctx.actor.id}, client_id=client_id)
+        writer.create(
+            Conflict,
+            {
+                "entity": "client",
+                "row_id": client_id,
+                "field": "industry",
+                "kept_value": "信息技术",
+                "lost_value": "软件",
+                "kept_by": ctx.actor.id,
+                "lost_by": ctx.actor.id,
+            },
+            client_id=client_id,
+        )
     window.refresh_sync_status()
     button = window.sync_indicator.conflicts_button
     qtbot.waitUntil(lambda: button.isVisible() and button.text() == "1 conflict to review")
@@ -219,11 +244,14 @@ def test_the_open_app_escalates_a_complaint_nearing_its_deadline(qtbot, ctx, clo
 
     client = records.create_record(ctx, "client", {"name": "升级测试有限公司"})
     complaint = records.create_record(
-        ctx, "feedback",
+        ctx,
+        "feedback",
         {"kind": "complaint", "subject": "证书错误", "severity": "critical", "received_at": clock.now()},
         client_id=client,
     )
     clock.advance(hours=23)  # one hour before the 24-hour deadline of a critical complaint
     win = MainWindow(ctx, tasks, settings)
     qtbot.addWidget(win)
-    qtbot.waitUntil(lambda: records.get_record(ctx, "feedback", complaint)["escalation_level"] > 0, timeout=5000)
+    qtbot.waitUntil(
+        lambda: records.get_record(ctx, "feedback", complaint)["escalation_level"] > 0, timeout=5000
+    )

@@ -15,7 +15,9 @@ from accountdesk.services.clients import create_client
 from accountdesk.sync.changes import get_meta, set_meta
 from accountdesk.sync.client.base import META_SERVER_CONTACT
 
-_spec = importlib.util.spec_from_file_location("sync_env_for_lock", Path(__file__).parent.parent / "sync" / "sync_env.py")
+_spec = importlib.util.spec_from_file_location(
+    "sync_env_for_lock", Path(__file__).parent.parent / "sync" / "sync_env.py"
+)
 sync_env = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(sync_env)
 
@@ -24,8 +26,11 @@ pytestmark = pytest.mark.gui
 
 @pytest.fixture
 def server(tmp_path):
-    srv = sync_env.ServerProcess(f"sqlite:///{tmp_path / 'server.sqlite3'}", tmp_path / "server.log",
-                                 env={"ACCOUNTDESK_OFFLINE_DAYS": "10"})
+    srv = sync_env.ServerProcess(
+        f"sqlite:///{tmp_path / 'server.sqlite3'}",
+        tmp_path / "server.log",
+        env={"ACCOUNTDESK_OFFLINE_DAYS": "10"},
+    )
     srv.start()
     srv.add_user("wang.li", "manager")
     yield srv
@@ -43,12 +48,16 @@ def sign_in(qtbot, window, server, password):
     return dialog
 
 
-def test_idle_lock_hides_client_data_and_the_sign_in_password_unlocks_it_offline(qtbot, ctx, window, server, settings):
+def test_idle_lock_hides_client_data_and_the_sign_in_password_unlocks_it_offline(
+    qtbot, ctx, window, server, settings
+):
     cid = create_client(ctx, name="锁屏测试客户有限公司")
     assert not window.app_lock.timer.isActive()  # a profile used on its own: no lock by default
     sign_in(qtbot, window, server, sync_env.PASSWORD)
     qtbot.waitUntil(lambda: window.sync_engine is not None, timeout=20000)
-    assert window.app_lock.timer.isActive() and window.app_lock.timer.interval() == 15 * 60_000  # company default
+    assert (
+        window.app_lock.timer.isActive() and window.app_lock.timer.interval() == 15 * 60_000
+    )  # company default
     window.show_page("settings")
     page = window.pages["settings"]
     page.lock_combo.setCurrentIndex(page.lock_combo.findData(5))
@@ -58,7 +67,11 @@ def test_idle_lock_hides_client_data_and_the_sign_in_password_unlocks_it_offline
     server.stop()  # field staff at a client's site: no network
     window.app_lock.timer.timeout.emit()  # five idle minutes
     lock = window.app_lock.screen
-    assert window.stack.currentWidget() is lock and not window.nav.isEnabled() and not window.menuBar().isEnabled()
+    assert (
+        window.stack.currentWidget() is lock
+        and not window.nav.isEnabled()
+        and not window.menuBar().isEnabled()
+    )
     assert lock.password.isVisible() and "password" in lock.text.text()
     window.open_client(cid)  # e.g. a reminder clicked while locked: the client stays hidden
     window.show_page("clients")
@@ -69,7 +82,9 @@ def test_idle_lock_hides_client_data_and_the_sign_in_password_unlocks_it_offline
     lock.password.clear()
     qtbot.keyClicks(lock.password, sync_env.PASSWORD)
     lock.unlock_button.click()
-    assert window.stack.currentWidget() is before and window.nav.isEnabled() and window.app_lock.locked is None
+    assert (
+        window.stack.currentWidget() is before and window.nav.isEnabled() and window.app_lock.locked is None
+    )
 
 
 def test_a_company_profile_past_its_lease_opens_locked_until_a_sign_in(qtbot, ctx, tasks, server, settings):

@@ -49,10 +49,17 @@ def _drop(widget, paths: list[Path]) -> None:
         if kind == "enter":
             from PySide6.QtGui import QDragEnterEvent
 
-            event = QDragEnterEvent(QPoint(int(pos.x()), int(pos.y())), Qt.DropAction.CopyAction, mime,
-                                    Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+            event = QDragEnterEvent(
+                QPoint(int(pos.x()), int(pos.y())),
+                Qt.DropAction.CopyAction,
+                mime,
+                Qt.MouseButton.LeftButton,
+                Qt.KeyboardModifier.NoModifier,
+            )
         else:
-            event = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+            event = QDropEvent(
+                pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+            )
         QApplication.sendEvent(widget, event)
         assert event.isAccepted()
 
@@ -81,9 +88,16 @@ def opened():
     QDesktopServices.unsetUrlHandler("file")
 
 
-def test_drop_files_onto_a_visit_thumbnails_and_open(qtbot, workspace, ctx, client_id, tasks, tmp_path, opened):  # noqa: F811
-    vid = visits.create_visit(ctx, client_id, kind="return_visit", planned_start=dt.datetime(2026, 3, 10, 2, tzinfo=dt.UTC),
-                              status="done")
+def test_drop_files_onto_a_visit_thumbnails_and_open(
+    qtbot, workspace, ctx, client_id, tasks, tmp_path, opened
+):  # noqa: F811
+    vid = visits.create_visit(
+        ctx,
+        client_id,
+        kind="return_visit",
+        planned_start=dt.datetime(2026, 3, 10, 2, tzinfo=dt.UTC),
+        status="done",
+    )
     workspace.reload()
     tab = workspace.show_tab("attachments")
     assert workspace.current_tab_name() == "attachments"
@@ -105,7 +119,9 @@ def test_drop_files_onto_a_visit_thumbnails_and_open(qtbot, workspace, ctx, clie
     handed = Path(opened.urls[0].toLocalFile())
     assert handed.name == "certificate.pdf" and _sha(handed) == _sha(cert)
     # the same files show from the visit's side
-    assert [r["id"] for r in A.list_attachments(ctx, client_id, parent=("visit_id", vid))] == [r["id"] for r in rows]
+    assert [r["id"] for r in A.list_attachments(ctx, client_id, parent=("visit_id", vid))] == [
+        r["id"] for r in rows
+    ]
 
 
 def test_paste_an_image_and_import_a_phone_folder(qtbot, workspace, ctx, client_id, tasks, tmp_path):  # noqa: F811
@@ -166,9 +182,16 @@ def test_screens_in_both_languages(qtbot, ctx, tasks, client_id, tmp_path, lang)
 
     set_language(lang)
     try:
-        vid = visits.create_visit(ctx, client_id, kind="return_visit", planned_start=dt.datetime(2026, 3, 10, 2, tzinfo=dt.UTC),
-                                  status="done")
-        A.add_file(ctx, client_id, _photo(tmp_path / "installed-instrument.jpg", "#2e90fa"), to=("visit_id", vid))
+        vid = visits.create_visit(
+            ctx,
+            client_id,
+            kind="return_visit",
+            planned_start=dt.datetime(2026, 3, 10, 2, tzinfo=dt.UTC),
+            status="done",
+        )
+        A.add_file(
+            ctx, client_id, _photo(tmp_path / "installed-instrument.jpg", "#2e90fa"), to=("visit_id", vid)
+        )
         A.add_file(ctx, client_id, _pdf(tmp_path / "calibration-certificate.pdf"), kind="certificate")
         A.add_file(ctx, client_id, _photo(tmp_path / "signed-service-report.jpg", "#fdb022"), kind="report")
         w = ClientWorkspace(ctx, tasks, client_id)
@@ -194,19 +217,34 @@ def _drop_on(view, row: int, paths: list[Path]) -> QDropEvent:
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     rect = view.visualRect(view.model().index(row, 0))
     pos = rect.center()
-    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     QApplication.sendEvent(view.viewport(), enter)
     assert enter.isAccepted()
-    drop = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPointF(pos),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(view.viewport(), drop)
     return drop
 
 
-def test_drop_files_onto_an_instrument_or_a_visit_in_their_own_lists(qtbot, workspace, ctx, client_id, tmp_path):  # noqa: F811
+def test_drop_files_onto_an_instrument_or_a_visit_in_their_own_lists(
+    qtbot, workspace, ctx, client_id, tmp_path
+):  # noqa: F811
     first = equipment.create_equipment(ctx, client_id, "A 天平")
     second = equipment.create_equipment(ctx, client_id, "B 气相色谱仪")
-    vid = visits.create_visit(ctx, client_id, kind="return_visit", planned_start=dt.datetime(2026, 3, 10, 2, tzinfo=dt.UTC),
-                              status="done")
+    vid = visits.create_visit(
+        ctx,
+        client_id,
+        kind="return_visit",
+        planned_start=dt.datetime(2026, 3, 10, 2, tzinfo=dt.UTC),
+        status="done",
+    )
     workspace.reload()
     tab = workspace.show_tab("equipment")
     panel = tab.equipment
@@ -220,6 +258,8 @@ def test_drop_files_onto_an_instrument_or_a_visit_in_their_own_lists(qtbot, work
     visits_tab = workspace.show_tab("visits")
     vrow = next(i for i, r in enumerate(visits_tab.visits.model.rows) if r["id"] == vid)
     _drop_on(visits_tab.visits.view, vrow, [_photo(tmp_path / "site.jpg")])
-    assert [r["attached_to"]["id"] for r in A.list_attachments(ctx, client_id, parent=("visit_id", vid))] == [vid]
+    assert [r["attached_to"]["id"] for r in A.list_attachments(ctx, client_id, parent=("visit_id", vid))] == [
+        vid
+    ]
     # the attachments tab shows both (it reloads when shown: another tab wrote)
     assert workspace.show_tab("attachments").list.count() == 2

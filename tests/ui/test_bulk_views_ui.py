@@ -20,7 +20,9 @@ def select_names(page: ClientsPage, names: list[str]) -> list[str]:
     for r in range(page.model.rowCount()):
         index = page.model.index(r, 0)
         if page.model.client_at(r).name in names:
-            sel.select(index, QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+            sel.select(
+                index, QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+            )
             ids.append(page.model.client_at(r).id)
     return ids
 
@@ -82,7 +84,9 @@ def test_a_saved_view_survives_a_restart(qtbot, ctx, tasks, settings, data_dir):
     again = open_profile(data_dir)
     try:
         fresh = open_page(qtbot, again, tasks, settings)
-        qtbot.waitUntil(lambda: fresh.views_bar.combo.count() == 2 and fresh.region_combo.count() > 1, timeout=10_000)
+        qtbot.waitUntil(
+            lambda: fresh.views_bar.combo.count() == 2 and fresh.region_combo.count() > 1, timeout=10_000
+        )
         assert len(shown_names(fresh)) == 6
         fresh.set_column_visible("industry", True)
         fresh.views_bar.apply_view(fresh.views_bar.views[0])
@@ -118,7 +122,9 @@ def test_a_tier_change_offers_the_new_standard_and_applies_it_after_confirmation
     assert "Add: Executive meeting every 3 months" in offer.lines.text()
     offer.reject()
     assert {p["kind"]: p["every_months"] for p in visits.list_visit_plans(ctx, cid) if p["active"]} == {
-        "return_visit": 3, "satisfaction_survey": 4}
+        "return_visit": 3,
+        "satisfaction_survey": 4,
+    }
     # back to standard and to key again; this time confirmed
     clients.update_client(ctx, cid, tier="standard")
     dlg = overview.edit_profile()
@@ -126,7 +132,11 @@ def test_a_tier_change_offers_the_new_standard_and_applies_it_after_confirmation
     save(qtbot, dlg)
     overview.standard_dialog.accept()
     assert {p["kind"]: p["every_months"] for p in visits.list_visit_plans(ctx, cid) if p["active"]} == {
-        "return_visit": 1, "executive_meeting": 3, "satisfaction_survey": 4, "improvement_review": 12}
+        "return_visit": 1,
+        "executive_meeting": 3,
+        "satisfaction_survey": 4,
+        "improvement_review": 12,
+    }
     # an edit that leaves the tier alone offers nothing
     overview.standard_dialog = None
     dlg = overview.edit_profile()
@@ -149,7 +159,15 @@ def test_a_supervisor_edits_the_standards_from_the_dashboard(qtbot, ctx, tasks):
     spin.setValue(2)
     dlg.cells[("standard", "improvement_review")][0].setChecked(True)
     dlg.accept()
-    assert standards.standards(ctx)["standard"] == {"return_visit": 2, "satisfaction_survey": 12, "improvement_review": 12}
-    assert standards.standards(ctx)["key"] == {"return_visit": 1, "executive_meeting": 3, "satisfaction_survey": 6,
-                                               "improvement_review": 12}
+    assert standards.standards(ctx)["standard"] == {
+        "return_visit": 2,
+        "satisfaction_survey": 12,
+        "improvement_review": 12,
+    }
+    assert standards.standards(ctx)["key"] == {
+        "return_visit": 1,
+        "executive_meeting": 3,
+        "satisfaction_survey": 6,
+        "improvement_review": 12,
+    }
     tasks.wait(10_000)

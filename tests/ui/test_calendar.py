@@ -162,13 +162,25 @@ def dated(ctx, client_id, staff):
 
     clients.update_client(ctx, client_id, contract_renewal_date=dt.date(2026, 3, 20))
     ids = {"client": client_id}
-    ids["plan"] = visits.create_visit_plan(ctx, client_id, "executive_meeting", 3, starts_on=dt.date(2026, 3, 19))
-    ids["task"] = task_service.create_task(ctx, client_id, "寄送年度报告", due_on=dt.date(2026, 3, 17), owner_id=staff["li"])
-    ids["eq"] = records.create_record(ctx, "equipment", {"name": "气相色谱仪", "last_calibrated_on": dt.date(2025, 3, 18),
-                                                         "calibration_interval_months": 12}, client_id=client_id)
-    ids["visit"] = visits.plan_visit(ctx, client_id, "return_visit", local(2026, 3, 16, 10, 30), owner_id=staff["li"])
+    ids["plan"] = visits.create_visit_plan(
+        ctx, client_id, "executive_meeting", 3, starts_on=dt.date(2026, 3, 19)
+    )
+    ids["task"] = task_service.create_task(
+        ctx, client_id, "寄送年度报告", due_on=dt.date(2026, 3, 17), owner_id=staff["li"]
+    )
+    ids["eq"] = records.create_record(
+        ctx,
+        "equipment",
+        {"name": "气相色谱仪", "last_calibrated_on": dt.date(2025, 3, 18), "calibration_interval_months": 12},
+        client_id=client_id,
+    )
+    ids["visit"] = visits.plan_visit(
+        ctx, client_id, "return_visit", local(2026, 3, 16, 10, 30), owner_id=staff["li"]
+    )
     ids["other"] = clients.create_client(ctx, name="远航物流集团", owner_id=staff["zhao"])
-    ids["other_visit"] = visits.plan_visit(ctx, ids["other"], "return_visit", local(2026, 3, 18, 15), owner_id=staff["zhao"])
+    ids["other_visit"] = visits.plan_visit(
+        ctx, ids["other"], "return_visit", local(2026, 3, 18, 15), owner_id=staff["zhao"]
+    )
     return ids
 
 
@@ -264,7 +276,9 @@ def test_dragging_a_visit_to_another_day_reschedules_it(page, dated, ctx, qtbot)
     m = page.month_model
     source = m.index_of(dt.date(2026, 3, 16))
     assert m.flags(source) & Qt.ItemFlag.ItemIsDragEnabled
-    assert not m.flags(m.index_of(dt.date(2026, 3, 17))) & Qt.ItemFlag.ItemIsDragEnabled  # a task does not move
+    assert (
+        not m.flags(m.index_of(dt.date(2026, 3, 17))) & Qt.ItemFlag.ItemIsDragEnabled
+    )  # a task does not move
     data = m.mimeData([source])
     with qtbot.waitSignal(page.rescheduled, timeout=5000), qtbot.waitSignal(page.loaded, timeout=5000):
         assert m.dropMimeData(data, Qt.DropAction.MoveAction, -1, -1, m.index_of(dt.date(2026, 3, 25)))
@@ -291,7 +305,6 @@ def test_dragging_a_visit_to_another_hour_of_the_week(page, dated, ctx, qtbot):
     visits.record_visit(ctx, dated["client"], "return_visit", local(2026, 3, 16, 8))
     reload(qtbot, page)
     assert not w.flags(w.index(8, 0)) & Qt.ItemFlag.ItemIsDragEnabled and w.mimeData([w.index(8, 0)]) is None
-
 
 
 def test_double_clicking_an_all_day_entry_opens_its_record(page, dated, qtbot):

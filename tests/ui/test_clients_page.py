@@ -35,8 +35,14 @@ def test_lists_every_client_sorted_by_name_with_a_count(qtbot, ctx, tasks, setti
     page = open_page(qtbot, ctx, tasks, settings)
     assert sorted(shown_names(page)) == sorted(n for n, *_ in CLIENTS)
     # by pinyin: bei, hu, hua, jiang, lan
-    assert shown_names(page) == ["Acme Analytics Ltd", "北方重工集团", "护航科技有限公司", "华东精密仪器有限公司",
-                                 "江南检测服务有限公司", "蓝海环保科技有限公司"]
+    assert shown_names(page) == [
+        "Acme Analytics Ltd",
+        "北方重工集团",
+        "护航科技有限公司",
+        "华东精密仪器有限公司",
+        "江南检测服务有限公司",
+        "蓝海环保科技有限公司",
+    ]
     assert page.count_label.text() == "6 clients"
     assert page.stack.currentWidget() is page.table
 
@@ -108,7 +114,12 @@ def test_risk_filter_shows_flagged_clients_with_a_badge(qtbot, ctx, tasks, setti
     from accountdesk.services.records import create_record
 
     ids = make_clients(ctx)
-    create_record(ctx, "risk_flag", {"kind": "litigation_use", "severity": "high"}, client_id=ids["江南检测服务有限公司"])
+    create_record(
+        ctx,
+        "risk_flag",
+        {"kind": "litigation_use", "severity": "high"},
+        client_id=ids["江南检测服务有限公司"],
+    )
     page = open_page(qtbot, ctx, tasks, settings)
     page.risk_check.click()
     qtbot.waitUntil(lambda: shown_names(page) == ["江南检测服务有限公司"])
@@ -133,10 +144,13 @@ def test_clicking_a_header_sorts_in_the_database(qtbot, ctx, tasks, settings):
     x = header.sectionViewportPosition(TIER_COL) + 10
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
     qtbot.waitUntil(lambda: page.model.sort_key == "tier" and not page.model.loading)
-    qtbot.waitUntil(lambda: page.table.model().index(0, TIER_COL).data() in ("Strategic client", "Standard client"))
+    qtbot.waitUntil(
+        lambda: page.table.model().index(0, TIER_COL).data() in ("Strategic client", "Standard client")
+    )
     tiers = [page.table.model().index(r, TIER_COL).data() for r in range(len(CLIENTS))]
-    assert tiers == sorted(tiers, key=["Strategic client", "Key client", "Standard client"].index) or \
-        tiers == sorted(tiers, key=["Standard client", "Key client", "Strategic client"].index)
+    assert tiers == sorted(
+        tiers, key=["Strategic client", "Key client", "Standard client"].index
+    ) or tiers == sorted(tiers, key=["Standard client", "Key client", "Strategic client"].index)
 
 
 def test_pages_are_fetched_as_the_list_scrolls(qtbot, ctx, tasks, settings):

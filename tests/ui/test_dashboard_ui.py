@@ -97,7 +97,9 @@ def test_the_period_selector_reloads_the_figures(qtbot, demo_ctx, window):
     start, end = dashboard.period("quarter", demo_ctx.today())
     assert (page.board.date_from, page.board.date_to) == (start, end)
     expected = dashboard.load_dashboard(demo_ctx, date_from=start, date_to=end)
-    assert [i.values for i in page.visits.items()] == [(m.planned, m.done) for m in expected.visits if m.planned or m.done]
+    assert [i.values for i in page.visits.items()] == [
+        (m.planned, m.done) for m in expected.visits if m.planned or m.done
+    ]
 
 
 def test_a_manager_sees_my_portfolio(qtbot, ctx, tasks, settings):

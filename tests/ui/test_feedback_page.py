@@ -19,14 +19,26 @@ def queue(ctx, client_id, staff, clock):
     other = clients.create_client(ctx, name="华东精密仪器有限公司", owner_id=staff["li"])
     items = {
         # received 3 days ago, high: due after 24 h -> overdue
-        "overdue": fb.record_feedback(ctx, other, "complaint", "证书数据错误", severity="high",
-                                      received_at=aware(2026, 3, 13, 9)),
+        "overdue": fb.record_feedback(
+            ctx, other, "complaint", "证书数据错误", severity="high", received_at=aware(2026, 3, 13, 9)
+        ),
         # received now, medium complaint: due later
-        "fresh": fb.record_feedback(ctx, client_id, "complaint", "报告延误", severity="medium",
-                                    received_at=aware(2026, 3, 16, 8), handler=staff["zhao"]),
-        "praise": fb.record_feedback(ctx, client_id, "praise", "工程师服务周到", received_at=aware(2026, 3, 15, 8)),
+        "fresh": fb.record_feedback(
+            ctx,
+            client_id,
+            "complaint",
+            "报告延误",
+            severity="medium",
+            received_at=aware(2026, 3, 16, 8),
+            handler=staff["zhao"],
+        ),
+        "praise": fb.record_feedback(
+            ctx, client_id, "praise", "工程师服务周到", received_at=aware(2026, 3, 15, 8)
+        ),
     }
-    closed = fb.record_feedback(ctx, client_id, "suggestion", "增加电子报告", received_at=aware(2026, 3, 1, 8))
+    closed = fb.record_feedback(
+        ctx, client_id, "suggestion", "增加电子报告", received_at=aware(2026, 3, 1, 8)
+    )
     fb.close_feedback(ctx, closed)
     items["closed"] = closed
     return items
@@ -115,7 +127,10 @@ def test_several_items_selected_and_edited_at_once_then_undone(page, queue, ctx,
     wanted = {queue["overdue"], queue["fresh"]}
     for r in range(page.model.rowCount()):
         if page.model.items[r].id in wanted:
-            sel.select(page.model.index(r, 0), QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+            sel.select(
+                page.model.index(r, 0),
+                QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+            )
     assert set(page.selected_ids()) == wanted and page.bulk_bar.count_label.text() == "2 selected"
     dialog = page.bulk_bar.edit()
     dialog.editors["severity"].setCurrentIndex(dialog.editors["severity"].findData("critical"))

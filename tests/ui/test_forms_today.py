@@ -64,7 +64,11 @@ def test_province_city_and_industry_pick_lists_keep_older_free_text(qtbot, ctx, 
     form.set_values(records.get_record(ctx, "client", cid))
     province, city, industry = (form.editors[n] for n in ("province", "city", "industry"))
     assert all(isinstance(e, PickListEditor) for e in (province, city, industry))
-    assert (province.value(), city.value(), industry.value()) == ("浙江", "杭州", "检验检测")  # kept as written
+    assert (province.value(), city.value(), industry.value()) == (
+        "浙江",
+        "杭州",
+        "检验检测",
+    )  # kept as written
     province.combo.setCurrentIndex(province.combo.findData("浙江省"))
     cities = [city.combo.itemText(i) for i in range(city.combo.count())]
     assert "杭州市" in cities and "南京市" not in cities  # the province's cities only
@@ -73,15 +77,27 @@ def test_province_city_and_industry_pick_lists_keep_older_free_text(qtbot, ctx, 
     assert industry.combo.currentText() == "M74 专业技术服务业"
     values = form.values()
     assert (values["province"], values["city"], values["industry"]) == ("浙江省", "杭州市", "专业技术服务业")
-    sections = [industry.combo.itemText(i) for i in range(industry.combo.count()) if len(industry.combo.itemData(i)) > 0]
+    sections = [
+        industry.combo.itemText(i)
+        for i in range(industry.combo.count())
+        if len(industry.combo.itemData(i)) > 0
+    ]
     assert "M Scientific research and technical services" in sections
 
 
 def test_sla_targets_show_their_unit_and_people_have_a_full_name(qtbot, workspace, ctx, client_id):
-    records.create_record(ctx, "service_commitment", {"title": "现场响应", "metric": "onsite_hours", "target": 24},
-                          client_id=client_id)
-    records.create_record(ctx, "service_commitment", {"title": "系统可用性", "metric": "availability_pct",
-                                                      "target": 99.5}, client_id=client_id)
+    records.create_record(
+        ctx,
+        "service_commitment",
+        {"title": "现场响应", "metric": "onsite_hours", "target": 24},
+        client_id=client_id,
+    )
+    records.create_record(
+        ctx,
+        "service_commitment",
+        {"title": "系统可用性", "metric": "availability_pct", "target": 99.5},
+        client_id=client_id,
+    )
     tab = workspace.show_tab("service")
     tab.reload()
     model = tab.commitments.model
@@ -97,9 +113,17 @@ def test_sla_targets_show_their_unit_and_people_have_a_full_name(qtbot, workspac
         set_language("en")
 
 
-def test_the_complaints_description_is_visible_and_buttons_follow_a_delete(qtbot, workspace, ctx, client_id, clock):
-    fid = record_feedback(ctx, client_id, "complaint", "报告延期", description="客户称第三批报告晚了五天。",
-                          received_at=clock.now())
+def test_the_complaints_description_is_visible_and_buttons_follow_a_delete(
+    qtbot, workspace, ctx, client_id, clock
+):
+    fid = record_feedback(
+        ctx,
+        client_id,
+        "complaint",
+        "报告延期",
+        description="客户称第三批报告晚了五天。",
+        received_at=clock.now(),
+    )
     tab = workspace.show_tab("feedback")
     tab.reload()
     assert tab.feedback.select(fid)

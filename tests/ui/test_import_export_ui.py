@@ -35,9 +35,11 @@ def excel_csv(path, rows, encoding="gb18030"):
 def counts(ctx):
     _ = ctx.actor
     with ctx.read() as s:
-        return (s.scalar(select(func.count()).select_from(Client).where(Client.deleted_at.is_(None))),
-                s.scalar(select(func.count()).select_from(Contact).where(Contact.deleted_at.is_(None))),
-                s.scalar(select(func.count()).select_from(OutboxEntry)))
+        return (
+            s.scalar(select(func.count()).select_from(Client).where(Client.deleted_at.is_(None))),
+            s.scalar(select(func.count()).select_from(Contact).where(Contact.deleted_at.is_(None))),
+            s.scalar(select(func.count()).select_from(OutboxEntry)),
+        )
 
 
 CLIENT_ROWS = [
@@ -144,7 +146,11 @@ def test_rejected_rows_show_their_reasons_and_import_nothing_unless_chosen(qtbot
     assert wizard.counts_label.text() == "3 rows: 2 new, 0 duplicates, 1 rejected"
     r = wizard.rejected_model
     assert r.rowCount() == 1
-    assert (r.text(0, 0), r.text(0, 1), r.text(0, 2)) == ("4", "统一社会信用代码", "Unified social credit code")
+    assert (r.text(0, 0), r.text(0, 1), r.text(0, 2)) == (
+        "4",
+        "统一社会信用代码",
+        "Unified social credit code",
+    )
     assert r.text(0, 3)  # the reason, as the service words it
     assert wizard.tabs.currentIndex() == 2 and wizard.rejected_note.isVisible()
     wizard.copy_button.click()
@@ -208,8 +214,10 @@ def test_contacts_into_one_client_from_its_contacts_tab(qtbot, ctx, tasks, setti
     from accountdesk.ui.main_window import MainWindow
 
     client = create_client(ctx, name="护航科技有限公司")
-    path = excel_csv(tmp_path / "联系人.csv", [["姓名", "职务", "手机"], ["王芳", "采购经理", "13812345678"],
-                                               ["李强", "总工程师", "13912345678"]])
+    path = excel_csv(
+        tmp_path / "联系人.csv",
+        [["姓名", "职务", "手机"], ["王芳", "采购经理", "13812345678"], ["李强", "总工程师", "13912345678"]],
+    )
     win = MainWindow(ctx, tasks, settings)
     qtbot.addWidget(win)
     win.show()
@@ -218,7 +226,10 @@ def test_contacts_into_one_client_from_its_contacts_tab(qtbot, ctx, tasks, setti
     tab = workspace.show_tab("contacts")
     wizard = tab.import_contacts()
     assert wizard.kind_combo.currentData() == "contacts"
-    assert [wizard.kind_combo.itemData(i) for i in range(wizard.kind_combo.count())] == ["contacts", "equipment"]
+    assert [wizard.kind_combo.itemData(i) for i in range(wizard.kind_combo.count())] == [
+        "contacts",
+        "equipment",
+    ]
     choose_file(qtbot, wizard, path)
     wizard.next_button.click()
     with qtbot.waitSignal(wizard.imported, timeout=20000):
@@ -245,7 +256,9 @@ def equipment_ledger(path):
     ws.merge_cells("D2:E2")
     ws.append(["电子天平", "XS205", "B123456789", dt.date(2025, 6, 1), 12, "在用", None])
     ws.append(["恒温恒湿箱", "HWS-150", None, "2024/03/15", "24", "停用", "待修"])
-    ws.append(["三坐标测量机", "CMM-500", "cmm 0007", "2025-02-01", 12, "在用", "年检合格"])  # already registered
+    ws.append(
+        ["三坐标测量机", "CMM-500", "cmm 0007", "2025-02-01", 12, "在用", "年检合格"]
+    )  # already registered
     wb.save(path)
     return path
 
@@ -266,13 +279,21 @@ def test_equipment_ledger_from_the_equipment_tab_with_a_merge(qtbot, ctx, tasks,
     wizard = tab.import_equipment()
     assert wizard.kind_combo.currentData() == "equipment"
     choose_file(qtbot, wizard, path)
-    assert wizard.step == 1 and "header in row 3" in wizard.file_info.text() and "importing: Equipment" in wizard.file_info.text()
+    assert (
+        wizard.step == 1
+        and "header in row 3" in wizard.file_info.text()
+        and "importing: Equipment" in wizard.file_info.text()
+    )
     assert wizard.combos[column_row(wizard, "上次校准日期")].currentData() == "last_calibrated_on"
     assert wizard.combos[column_row(wizard, "出厂编号")].currentData() == "serial"
     assert wizard.mapping_summary.text() == "3 rows: 2 new, 1 duplicates, 0 rejected"
     wizard.next_button.click()
     d = wizard.duplicates_model
-    assert d.rowCount() == 1 and d.text(0, 2) == "三坐标测量机" and d.text(0, 3) == "Same serial number and model"
+    assert (
+        d.rowCount() == 1
+        and d.text(0, 2) == "三坐标测量机"
+        and d.text(0, 3) == "Same serial number and model"
+    )
     wizard.merge_all_button.click()
     with qtbot.waitSignal(wizard.imported, timeout=20000) as blocker:
         wizard.next_button.click()
@@ -280,11 +301,17 @@ def test_equipment_ledger_from_the_equipment_tab_with_a_merge(qtbot, ctx, tasks,
     assert (result.created, result.merged, result.skipped, result.rejected) == (2, 1, 0, 0)
     rows = {r["name"]: r for r in records.list_records(ctx, "equipment", client)}
     assert set(rows) == {"电子天平", "恒温恒湿箱", "三坐标测量机"}
-    assert (rows["恒温恒湿箱"]["status"], str(rows["恒温恒湿箱"]["last_calibrated_on"]), rows["恒温恒湿箱"]["notes"]) == (
-        "out_of_service", "2024-03-15", "待修")
+    assert (
+        rows["恒温恒湿箱"]["status"],
+        str(rows["恒温恒湿箱"]["last_calibrated_on"]),
+        rows["恒温恒湿箱"]["notes"],
+    ) == ("out_of_service", "2024-03-15", "待修")
     # the merge filled the registered instrument's empty fields and kept its serial number
     assert rows["三坐标测量机"]["id"] == cmm and rows["三坐标测量机"]["serial"] == "CMM-0007"
-    assert rows["三坐标测量机"]["calibration_interval_months"] == 12 and rows["三坐标测量机"]["notes"] == "年检合格"
+    assert (
+        rows["三坐标测量机"]["calibration_interval_months"] == 12
+        and rows["三坐标测量机"]["notes"] == "年检合格"
+    )
     qtbot.waitUntil(lambda: tab.equipment.view.model().rowCount() == 3, timeout=10000)
     tasks.wait(5000)
 
@@ -293,7 +320,9 @@ def test_rows_model_passes_the_model_tester(qtmodeltester):
     from accountdesk.ui.item_models.io import RowsModel
 
     model = RowsModel(check_column=2)
-    model.set_rows(["Row", "Name", "Merge"], [["2", "甲", ""], ["3", "乙", ""]], checked=[True, False], marked={1})
+    model.set_rows(
+        ["Row", "Name", "Merge"], [["2", "甲", ""], ["3", "乙", ""]], checked=[True, False], marked={1}
+    )
     qtmodeltester.check(model)
     model.set_all_checked(True)
     assert model.checked(1)
@@ -310,8 +339,14 @@ def test_menu_bar_and_shortcuts_keep_working(qtbot, window):
     file_items = [a.text() for a in window.file_menu.actions() if not a.isSeparator()]
     assert file_items == ["Import…", "Export", "Back up profile…", "Restore from backup…", "Sync now", "Quit"]
     assert [a.text() for a in window.export_menu.actions() if not a.isSeparator()] == [
-        "Clients (Excel)…", "Clients (CSV)…", "Contacts (vCard 3.0)…", "Contacts (vCard 4.0)…",
-        "Contacts (Excel)…", "Contacts (CSV)…", "Visits calendar (.ics)…"]
+        "Clients (Excel)…",
+        "Clients (CSV)…",
+        "Contacts (vCard 3.0)…",
+        "Contacts (vCard 4.0)…",
+        "Contacts (Excel)…",
+        "Contacts (CSV)…",
+        "Visits calendar (.ics)…",
+    ]
     assert window.sync_action.shortcut().toString() == "F5"
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     assert window.current_key == "clients"
@@ -370,13 +405,18 @@ def test_backup_from_the_menu_writes_a_file_whose_manifest_checks(qtbot, ctx, wi
     assert manifest["tables"]["clients"] == 6
     with zipfile.ZipFile(path) as zf:
         data = zf.read("accountdesk.sqlite3")
-        assert json.loads(zf.read("manifest.json"))["files"]["accountdesk.sqlite3"]["sha256"] == hashlib.sha256(data).hexdigest()
+        assert (
+            json.loads(zf.read("manifest.json"))["files"]["accountdesk.sqlite3"]["sha256"]
+            == hashlib.sha256(data).hexdigest()
+        )
     # encrypted with the passphrase the person gave (none of the clients' names readable)
     assert manifest["encryption"]["kdf"]["alg"] == "argon2id" and not data.startswith(b"SQLite format 3")
     assert "华东精密仪器有限公司".encode() not in path.read_bytes()
 
 
-def test_restore_guides_into_an_empty_folder_and_switches_the_data_folder(qtbot, ctx, window, settings, tmp_path):
+def test_restore_guides_into_an_empty_folder_and_switches_the_data_folder(
+    qtbot, ctx, window, settings, tmp_path
+):
     make_clients(ctx)
     run_export(qtbot, window, window.backup_action, tmp_path / "b.adbackup")
     window.restore_action.trigger()
@@ -426,7 +466,9 @@ def test_duplicates_dialog_merges_and_undoes(qtbot, ctx, window):
     group = tree.topLevelItem(0)
     assert group.text(0) == "Same name: 华东精密仪器" and group.childCount() == 2
     assert not dialog.merge_button.isEnabled()
-    kept = next(group.child(i) for i in range(2) if group.child(i).data(0, Qt.ItemDataRole.UserRole + 1) == keep)
+    kept = next(
+        group.child(i) for i in range(2) if group.child(i).data(0, Qt.ItemDataRole.UserRole + 1) == keep
+    )
     tree.setCurrentItem(kept)
     assert dialog.merge_button.isEnabled()
     dialog.merge_button.click()
@@ -448,7 +490,9 @@ def test_duplicates_dialog_merges_and_undoes(qtbot, ctx, window):
     dialog.merges_tree.setCurrentItem(dialog.merges_tree.topLevelItem(0))
     dialog.undo_button.click()
     next(b for b in dialog.confirm.buttons() if b.text() == "Undo merge").click()
-    qtbot.waitUntil(lambda: dialog.status.text() == "The merge was undone; the client is back.", timeout=20000)
+    qtbot.waitUntil(
+        lambda: dialog.status.text() == "The merge was undone; the client is back.", timeout=20000
+    )
     assert list_merges(ctx) == []
     assert tree.topLevelItemCount() == 1  # the two are listed again
 
@@ -464,7 +508,9 @@ def test_managers_see_duplicates_but_may_not_merge(qtbot, ctx, tasks):
 
     create_client(ctx, name="北方重工集团")
     create_client(ctx, name="北方重工有限公司")
-    manager = records.create_record(ctx, "user", {"username": "m", "display_name": "M", "role": Role.MANAGER.value})
+    manager = records.create_record(
+        ctx, "user", {"username": "m", "display_name": "M", "role": Role.MANAGER.value}
+    )
     ctx.set_actor(manager)
     dialog = DuplicatesDialog(ctx, tasks)
     qtbot.addWidget(dialog)
@@ -488,7 +534,9 @@ def test_clients_page_import_button_and_menus_in_chinese(qtbot, window):
     window.apply_language("zh_CN")
     assert menu_titles(window) == ["文件(&F)", "工具(&T)", "帮助(&H)"]
     assert window.export_actions["contacts-vcf3"].text() == "联系人（vCard 3.0）…"
-    assert window.pages["clients"].import_button.text() == "导入…"  # the screens are rebuilt in the new language
+    assert (
+        window.pages["clients"].import_button.text() == "导入…"
+    )  # the screens are rebuilt in the new language
     window.about_action.trigger()
     assert "AccountDesk" in window.io_message.text()
     window.io_message.close()
@@ -498,7 +546,10 @@ def test_an_unrecognised_client_column_is_chosen_on_the_columns_page(qtbot, ctx,
     from accountdesk.services import records
 
     client = create_client(ctx, name="江南检测服务有限公司")
-    path = excel_csv(tmp_path / "联系人.csv", [["姓名", "合作单位", "手机"], ["赵敏", "江南检测服务有限公司", "13700000001"]])
+    path = excel_csv(
+        tmp_path / "联系人.csv",
+        [["姓名", "合作单位", "手机"], ["赵敏", "江南检测服务有限公司", "13700000001"]],
+    )
     wizard = open_wizard(qtbot, ctx, tasks)
     wizard.kind_combo.setCurrentIndex(wizard.kind_combo.findData("contacts"))
     choose_file(qtbot, wizard, path)

@@ -36,9 +36,21 @@ def test_client_table_model_synchronous_without_task_lanes(qtmodeltester, ctx):
 
 def test_agenda_list_model(qtmodeltester):
     today = dt.date(2026, 3, 16)
-    items = [SimpleNamespace(kind="visit_planned", due=today - dt.timedelta(days=i), client_id="c", client_name="客户",
-                             entity="visit", row_id=str(i), title=f"拜访 {i}", overdue=i > 0, days_overdue=i,
-                             severity="low") for i in range(4)]
+    items = [
+        SimpleNamespace(
+            kind="visit_planned",
+            due=today - dt.timedelta(days=i),
+            client_id="c",
+            client_name="客户",
+            entity="visit",
+            row_id=str(i),
+            title=f"拜访 {i}",
+            overdue=i > 0,
+            days_overdue=i,
+            severity="low",
+        )
+        for i in range(4)
+    ]
     model = AgendaListModel(today)
     model.set_items(items)
     qtmodeltester.check(model)
@@ -47,6 +59,11 @@ def test_agenda_list_model(qtmodeltester):
 
 def test_owners_model(qtmodeltester):
     model = OwnersModel()
-    model.set_rows([OwnerRow("u1", "王经理", "manager", "华东", True, 12), OwnerRow("u2", "李主管", "supervisor", "", True, 0)])
+    model.set_rows(
+        [
+            OwnerRow("u1", "王经理", "manager", "华东", True, 12),
+            OwnerRow("u2", "李主管", "supervisor", "", True, 0),
+        ]
+    )
     qtmodeltester.check(model)
     assert model.index(0, 3).data() == "12"

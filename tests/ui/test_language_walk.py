@@ -43,30 +43,113 @@ CJK = re.compile(r"[\u3400-\u9fff\uff01-\uff5e\u3000-\u303f]")
 WORD = re.compile(r"[A-Za-z]{2,}")
 #: Latin words that belong in a Chinese UI too: product and format names, key names.
 LATIN_OK = {
-    "AccountDesk", "SLA", "PDF", "CSV", "Excel", "xlsx", "vCard", "vcf", "iCalendar", "ics", "ICS", "JSON", "UTF", "GBK",
-    "URL", "HTTPS", "HTTP", "ID", "IT", "SHA", "Ctrl", "Shift", "Alt", "Enter", "Esc", "Del", "Tab", "Home", "End",
-    "PgUp", "PgDn", "yyyy", "MM", "dd", "HH", "mm", "ss", "AM", "PM", "Qt", "PySide", "SQLite", "SQLCipher",
-    "PostgreSQL", "TLS", "VPN", "API", "GB", "MB", "KB", "Python", "zh", "CN", "en", "YYYY", "DD", "Argon", "id",
-    "Windows", "Linux", "macOS", "webhook", "Webhook", "SMTP", "IMAP", "Outlook",
+    "AccountDesk",
+    "SLA",
+    "PDF",
+    "CSV",
+    "Excel",
+    "xlsx",
+    "vCard",
+    "vcf",
+    "iCalendar",
+    "ics",
+    "ICS",
+    "JSON",
+    "UTF",
+    "GBK",
+    "URL",
+    "HTTPS",
+    "HTTP",
+    "ID",
+    "IT",
+    "SHA",
+    "Ctrl",
+    "Shift",
+    "Alt",
+    "Enter",
+    "Esc",
+    "Del",
+    "Tab",
+    "Home",
+    "End",
+    "PgUp",
+    "PgDn",
+    "yyyy",
+    "MM",
+    "dd",
+    "HH",
+    "mm",
+    "ss",
+    "AM",
+    "PM",
+    "Qt",
+    "PySide",
+    "SQLite",
+    "SQLCipher",
+    "PostgreSQL",
+    "TLS",
+    "VPN",
+    "API",
+    "GB",
+    "MB",
+    "KB",
+    "Python",
+    "zh",
+    "CN",
+    "en",
+    "YYYY",
+    "DD",
+    "Argon",
+    "id",
+    "Windows",
+    "Linux",
+    "macOS",
+    "webhook",
+    "Webhook",
+    "SMTP",
+    "IMAP",
+    "Outlook",
 }
 #: Each language is offered under its own name (an endonym), in either UI.
 LANGUAGE_NAMES = {"English", "简体中文"}
 STRIP_TAGS = re.compile(r"<[^>]+>|&[a-z]+;")
 #: e-mail addresses, URLs, paths and file names: data, not language
-NEUTRAL = re.compile(r"\b[0-9A-Z]{18}\b|\S+@\S+|https?://\S+|[\w./\\-]+\.(?:pdf|csv|xlsx|ics|vcf|json|zip|sqlite3|ini)\b|/[\w./-]+")
+NEUTRAL = re.compile(
+    r"\b[0-9A-Z]{18}\b|\S+@\S+|https?://\S+|[\w./\\-]+\.(?:pdf|csv|xlsx|ics|vcf|json|zip|sqlite3|ini)\b|/[\w./-]+"
+)
 
 
 def world(ctx, clock):
     ids = {}
-    ids["client"] = clients.create_client(ctx, name="护航科技有限公司", tier="strategic", province="上海市",
-                                          city="上海市", industry="专业技术服务业")
-    ids["contact"] = contacts.create_contact(ctx, ids["client"], name="王建国", title="总经理", department="总经办")
-    ids["plan"] = visits.create_visit_plan(ctx, ids["client"], "satisfaction_survey", starts_on=dt.date(2025, 6, 1))
+    ids["client"] = clients.create_client(
+        ctx,
+        name="护航科技有限公司",
+        tier="strategic",
+        province="上海市",
+        city="上海市",
+        industry="专业技术服务业",
+    )
+    ids["contact"] = contacts.create_contact(
+        ctx, ids["client"], name="王建国", title="总经理", department="总经办"
+    )
+    ids["plan"] = visits.create_visit_plan(
+        ctx, ids["client"], "satisfaction_survey", starts_on=dt.date(2025, 6, 1)
+    )
     ids["visit"] = visits.plan_visit(ctx, ids["client"], "return_visit", clock.now() + dt.timedelta(hours=3))
-    ids["feedback"] = record_feedback(ctx, ids["client"], "complaint", "报告延期", description="第三批报告晚了五天",
-                                      received_at=clock.now() - dt.timedelta(days=2))
-    records.create_record(ctx, "service_commitment", {"title": "现场响应", "metric": "onsite_hours", "target": 24},
-                          client_id=ids["client"])
+    ids["feedback"] = record_feedback(
+        ctx,
+        ids["client"],
+        "complaint",
+        "报告延期",
+        description="第三批报告晚了五天",
+        received_at=clock.now() - dt.timedelta(days=2),
+    )
+    records.create_record(
+        ctx,
+        "service_commitment",
+        {"title": "现场响应", "metric": "onsite_hours", "target": 24},
+        client_id=ids["client"],
+    )
     return ids
 
 
@@ -111,8 +194,10 @@ def texts_of(root: QWidget) -> list[tuple[str, str]]:
                 columns = model.columnCount(QModelIndex())
             except TypeError:  # a list model (QAbstractListModel keeps it private): one column, no header
                 continue
-            out += [(name + " header", str(model.headerData(c, Qt.Orientation.Horizontal) or ""))
-                    for c in range(columns)]
+            out += [
+                (name + " header", str(model.headerData(c, Qt.Orientation.Horizontal) or ""))
+                for c in range(columns)
+            ]
     return out
 
 
@@ -146,9 +231,21 @@ def foreign(lang: str, text: str, data: list[str]) -> str | None:
 
 def validation_messages() -> list[tuple[str, str]]:
     """A message of every kind of bad input, for every field of every entity."""
-    bad = {"int": "abc", "float": "x", "date": "2026-13-45", "datetime": "yesterday", "enum": "nonsense",
-           "uscc": "123", "phone": "12", "mobile": "123", "email": "wang.example.com", "bool": "perhaps",
-           "str": "x" * 400, "sha256": "zz", "filename": "../a"}
+    bad = {
+        "int": "abc",
+        "float": "x",
+        "date": "2026-13-45",
+        "datetime": "yesterday",
+        "enum": "nonsense",
+        "uscc": "123",
+        "phone": "12",
+        "mobile": "123",
+        "email": "wang.example.com",
+        "bool": "perhaps",
+        "str": "x" * 400,
+        "sha256": "zz",
+        "filename": "../a",
+    }
     out = []
     for entity, specs in SCHEMAS.items():
         for spec in specs.values():
@@ -229,11 +326,13 @@ def test_every_screen_speaks_one_language(qtbot, ctx, clock, tasks, settings, la
         qtbot.waitExposed(window)
         seen = walk(window, ctx, ids, qtbot)
         data = data_values(ctx) + [u for u in (ctx.actor.username, ctx.actor.display_name) if u]
-        problems = sorted({(where, text.strip()[:120], bad) for where, text in seen
-                           if (bad := foreign(lang, text, data))})
+        problems = sorted(
+            {(where, text.strip()[:120], bad) for where, text in seen if (bad := foreign(lang, text, data))}
+        )
         assert len(seen) > 500  # the walk saw the screens
         assert not problems, f"{len(problems)} strings in the other language:\n" + "\n".join(
-            f"  {where}: {text!r} ({bad})" for where, text, bad in problems)
+            f"  {where}: {text!r} ({bad})" for where, text, bad in problems
+        )
     finally:
         tasks.wait(5000)
         install_language("en")

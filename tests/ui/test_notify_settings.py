@@ -13,7 +13,9 @@ from PySide6.QtWidgets import QMessageBox
 
 from accountdesk.server.notify import admin as notify_admin
 
-_spec = importlib.util.spec_from_file_location("sync_env_for_notify_ui", Path(__file__).parent.parent / "sync" / "sync_env.py")
+_spec = importlib.util.spec_from_file_location(
+    "sync_env_for_notify_ui", Path(__file__).parent.parent / "sync" / "sync_env.py"
+)
 sync_env = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(sync_env)
 
@@ -36,7 +38,10 @@ def signed_in_settings(qtbot, window, server, user):
     dialog.user_edit.setText(user)
     dialog.password_edit.setText(sync_env.PASSWORD)
     dialog.ok_button.click()
-    qtbot.waitUntil(lambda: window.sync_engine is not None and window._sync_handle is None and not dialog.isVisible(), timeout=20000)
+    qtbot.waitUntil(
+        lambda: window.sync_engine is not None and window._sync_handle is None and not dialog.isVisible(),
+        timeout=20000,
+    )
     window.show_page("settings")
     return window.pages["settings"]
 
@@ -59,7 +64,9 @@ def test_every_user_gets_a_calendar_address_to_copy_and_renew(qtbot, window, ser
     # the language of the messages, kept on the server
     section.language_combo.setCurrentIndex(section.language_combo.findData("en"))
     section.language_combo.activated.emit(section.language_combo.currentIndex())
-    qtbot.waitUntil(lambda: notify_admin.user_settings(server.db, "wang.li")["language"] == "en", timeout=20000)
+    qtbot.waitUntil(
+        lambda: notify_admin.user_settings(server.db, "wang.li")["language"] == "en", timeout=20000
+    )
     section.revoke_button.click()
     qtbot.waitUntil(lambda: not section.revoke_button.isEnabled(), timeout=20000)
     assert section.url_edit.text() == "" and "Switched off" in section.url_edit.placeholderText()
@@ -83,7 +90,11 @@ def test_an_administrator_adds_a_robot_and_a_rule_and_sees_the_dead_letters(qtbo
     dialog.name.setText("quality")
     dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: section.channels.rowCount() == 1, timeout=20000)
-    assert [section.channels.item(0, c).text() for c in range(3)] == ["quality", "DingTalk", f"https://127.0.0.1:{port}/… · signed"]
+    assert [section.channels.item(0, c).text() for c in range(3)] == [
+        "quality",
+        "DingTalk",
+        f"https://127.0.0.1:{port}/… · signed",
+    ]
     assert "tok-SECRET-77" not in str(notify_admin.list_channels(server.db))
 
     section.event_combo.setCurrentIndex(section.event_combo.findData("escalation:3"))
@@ -92,9 +103,14 @@ def test_an_administrator_adds_a_robot_and_a_rule_and_sees_the_dead_letters(qtbo
     section.add_rule_button.click()
     qtbot.waitUntil(lambda: section.rules.rowCount() == 8, timeout=20000)
     assert {"event": "escalation:3", "to": "group:quality", "tier": "strategic", "severity": None} in [
-        {k: v for k, v in r.items() if k != "id"} for r in notify_admin.list_rules(server.db)]
+        {k: v for k, v in r.items() if k != "id"} for r in notify_admin.list_rules(server.db)
+    ]
     last = section.rules.rowCount() - 1
-    assert [section.rules.item(last, c).text() for c in range(3)] == ["Deadline passed (level 3)", "Group quality", "Strategic client"]
+    assert [section.rules.item(last, c).text() for c in range(3)] == [
+        "Deadline passed (level 3)",
+        "Group quality",
+        "Strategic client",
+    ]
     # the robot is down: the test says so; a test message is never dead-lettered
     section.test_button.click()
     qtbot.waitUntil(lambda: "quality: failed" in section.status.text(), timeout=30000)

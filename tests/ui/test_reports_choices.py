@@ -14,11 +14,15 @@ from accountdesk.services import records
 
 from .conftest import make_clients
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed"
+)
 
 
 def pdf_text(path) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_the_portfolio_report_covers_the_period_chosen_on_screen(qtbot, ctx, window, tmp_path):
@@ -54,8 +58,19 @@ def test_the_portfolio_report_covers_the_period_chosen_on_screen(qtbot, ctx, win
 def test_the_dossier_for_readers_beyond_the_team_has_no_private_mobile(qtbot, ctx, window, tmp_path):
     ids = make_clients(ctx)
     name, cid = next(iter(ids.items()))
-    records.create_record(ctx, "contact", {"name": "陈建国", "title": "总经理", "mobile": "13912345678", "wechat": "chen_jg_1968",
-                                           "email": "chen.jianguo@example.cn", "is_primary": True}, client_id=cid)
+    records.create_record(
+        ctx,
+        "contact",
+        {
+            "name": "陈建国",
+            "title": "总经理",
+            "mobile": "13912345678",
+            "wechat": "chen_jg_1968",
+            "email": "chen.jianguo@example.cn",
+            "is_primary": True,
+        },
+        client_id=cid,
+    )
     window.show_page("reports")
     page = window.pages["reports"]
     page.open_when_saved = False

@@ -36,7 +36,8 @@ def test_an_encrypted_profile_says_so_in_both_languages(qtbot, tmp_path, tasks, 
     try:
         win.show_page("settings")
         assert win.pages["settings"].security_state.text() == (
-            "Encrypted on this computer with your passphrase (there is no system keyring).")
+            "Encrypted on this computer with your passphrase (there is no system keyring)."
+        )
         win.apply_language("zh_CN")
         assert "加密口令" in win.pages["settings"].security_state.text()
     finally:

@@ -16,7 +16,10 @@ def visible_pixels(image, colour: str, width_limit: int) -> int:
     for x in range(0, width_limit):
         for y in range(image.height()):
             c = image.pixelColor(x, y)
-            if abs(c.red() - target.red()) + abs(c.green() - target.green()) + abs(c.blue() - target.blue()) < 40:
+            if (
+                abs(c.red() - target.red()) + abs(c.green() - target.green()) + abs(c.blue() - target.blue())
+                < 40
+            ):
                 n += 1
     return n
 
@@ -25,8 +28,19 @@ def test_five_series_with_the_same_scores_are_all_visible(qtbot):
     chart = TrendChart()
     qtbot.addWidget(chart)
     chart.resize(640, 260)
-    same = {"score_overall": 4, "score_service_quality": 4, "score_responsiveness": 4, "score_professionalism": 4, "score_relationship": 4}
-    chart.set_surveys([{"conducted_on": day, **same} for day in (dt.date(2025, 6, 1), dt.date(2025, 12, 1), dt.date(2026, 6, 1))])
+    same = {
+        "score_overall": 4,
+        "score_service_quality": 4,
+        "score_responsiveness": 4,
+        "score_professionalism": 4,
+        "score_relationship": 4,
+    }
+    chart.set_surveys(
+        [
+            {"conducted_on": day, **same}
+            for day in (dt.date(2025, 6, 1), dt.date(2025, 12, 1), dt.date(2026, 6, 1))
+        ]
+    )
     image = chart.grab().toImage()
     plot_right = chart.width() - 150  # the legend lies right of the plot
     counts = {field: visible_pixels(image, colour, plot_right) for field, colour in SERIES_COLOURS.items()}

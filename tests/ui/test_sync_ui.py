@@ -10,7 +10,9 @@ import pytest
 from accountdesk.services.clients import create_client
 from accountdesk.services.sync_status import sync_status
 
-_spec = importlib.util.spec_from_file_location("sync_env_for_ui", Path(__file__).parent.parent / "sync" / "sync_env.py")
+_spec = importlib.util.spec_from_file_location(
+    "sync_env_for_ui", Path(__file__).parent.parent / "sync" / "sync_env.py"
+)
 sync_conftest = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(sync_conftest)
 
@@ -45,8 +47,12 @@ def test_sign_in_syncs_and_the_status_bar_says_online(qtbot, ctx, window, server
     # a local change is pending until "Sync now" sends it
     create_client(ctx, name="同步测试客户")
     window.refresh_sync_status()
-    qtbot.waitUntil(lambda: window.sync_indicator.pending_label.text().endswith("pending change")
-                    or window.sync_indicator.pending_label.text().endswith("pending changes"))
+    qtbot.waitUntil(
+        lambda: (
+            window.sync_indicator.pending_label.text().endswith("pending change")
+            or window.sync_indicator.pending_label.text().endswith("pending changes")
+        )
+    )
     window.sync_action.trigger()
     qtbot.waitUntil(lambda: window._sync_handle is None and sync_status(ctx).pending == 0, timeout=20000)
     qtbot.waitUntil(lambda: window.sync_indicator.pending_label.text() == "Synced")
@@ -61,14 +67,18 @@ def test_a_wrong_password_is_shown_in_the_dialog(qtbot, window, server):
     assert window.sync_engine is None
 
 
-def test_first_start_connects_to_a_server_and_opens_the_synced_profile(qtbot, tmp_path, tasks, settings, server):
+def test_first_start_connects_to_a_server_and_opens_the_synced_profile(
+    qtbot, tmp_path, tasks, settings, server
+):
     from accountdesk.ui.dialogs.first_start import FirstStartDialog
 
     dialog = FirstStartDialog(tmp_path / "fresh", tasks, settings)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.connect_button.click()
-    qtbot.waitUntil(lambda: getattr(dialog, "_login", None) is not None and dialog._login.isVisible(), timeout=20000)
+    qtbot.waitUntil(
+        lambda: getattr(dialog, "_login", None) is not None and dialog._login.isVisible(), timeout=20000
+    )
     login = dialog._login
     login.url_edit.setText(server.url)
     login.user_edit.setText("wang.li")
@@ -96,7 +106,9 @@ def _outward_address():
 
 
 def test_sign_in_refuses_plain_http_to_another_computer_until_allowed(qtbot, window, tmp_path):
-    srv = sync_conftest.ServerProcess(f"sqlite:///{tmp_path / 'lan.sqlite3'}", tmp_path / "lan.log", args=["--host", "0.0.0.0"])
+    srv = sync_conftest.ServerProcess(
+        f"sqlite:///{tmp_path / 'lan.sqlite3'}", tmp_path / "lan.log", args=["--host", "0.0.0.0"]
+    )
     srv.start()
     try:
         srv.add_user("wang.li", "manager")
@@ -134,8 +146,14 @@ def test_a_reinitialised_server_is_explained_and_joined_again_from_the_app(qtbot
     sync_conftest.reset_database(server.db)  # the administrator starts the server's database over
     server.add_user("wang.li", "manager")
     window.sync_action.trigger()
-    qtbot.waitUntil(lambda: getattr(window, "_login_dialog", None) is not None and window._login_dialog.isVisible()
-                    and window._login_dialog._rejoin, timeout=20000)
+    qtbot.waitUntil(
+        lambda: (
+            getattr(window, "_login_dialog", None) is not None
+            and window._login_dialog.isVisible()
+            and window._login_dialog._rejoin
+        ),
+        timeout=20000,
+    )
     dialog = window._login_dialog
     assert "re-initialised" in dialog.message.text() and dialog.ok_button.text() == "Join again"
     dialog.password_edit.setText(sync_conftest.PASSWORD)

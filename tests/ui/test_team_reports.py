@@ -124,4 +124,6 @@ def test_several_clients_selected_on_the_team_screen_are_handed_over_at_once(qtb
     assert "Reason is required." in dialog.error.text()
     dialog.reason.setText("调整分工")
     dialog.ok_button.click()
-    qtbot.waitUntil(lambda: all(get_record(ctx, "client", ids[n])["owner_id"] == ctx.actor.id for n in names[:3]))
+    qtbot.waitUntil(
+        lambda: all(get_record(ctx, "client", ids[n])["owner_id"] == ctx.actor.id for n in names[:3])
+    )

@@ -36,8 +36,14 @@ def today_window(window, qtbot) -> TodayPage:
     window.show_page("today")
     page = window.pages["today"]
     page.refresh()
-    qtbot.waitUntil(lambda: page.stack.currentWidget() is not page.loading_state and page.items is not None
-                    and not window.tasks.busy, timeout=5000)
+    qtbot.waitUntil(
+        lambda: (
+            page.stack.currentWidget() is not page.loading_state
+            and page.items is not None
+            and not window.tasks.busy
+        ),
+        timeout=5000,
+    )
     return page
 
 
@@ -53,8 +59,11 @@ def test_agenda_is_grouped_overdue_today_this_week(qtbot, ctx, clock, window):
     week_rows = {i.row_id for i in page.sections["week"].model.items()}
     assert visits["later"] in week_rows
     assert ids["Acme Analytics Ltd"] in week_rows  # the contract renewal (a client row)
-    assert page.sections["overdue"].model.data(page.sections["overdue"].model.index(0, 0),
-                                               Qt.ItemDataRole.ToolTipRole).endswith("2 days overdue")
+    assert (
+        page.sections["overdue"]
+        .model.data(page.sections["overdue"].model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
+        .endswith("2 days overdue")
+    )
 
 
 def test_one_click_opens_the_item_in_the_workspace(qtbot, ctx, clock, window):
@@ -110,9 +119,21 @@ def test_long_sections_show_the_first_items_then_all_on_request(qtbot, ctx, cloc
 
     page = today_window(window, qtbot)
     today = ctx.today()
-    items = [AgendaItem(kind="visit_planned", due=today - dt.timedelta(days=1 + i), client_id="c", client_name="客户",
-                        entity="visit", row_id=str(i), title=f"拜访 {i}", overdue=True, days_overdue=1 + i,
-                        severity="medium") for i in range(SECTION_LIMIT + 5)]
+    items = [
+        AgendaItem(
+            kind="visit_planned",
+            due=today - dt.timedelta(days=1 + i),
+            client_id="c",
+            client_name="客户",
+            entity="visit",
+            row_id=str(i),
+            title=f"拜访 {i}",
+            overdue=True,
+            days_overdue=1 + i,
+            severity="medium",
+        )
+        for i in range(SECTION_LIMIT + 5)
+    ]
     page._show(page._generation, items)
     section = page.sections["overdue"]
     assert section.heading.text() == f"Overdue routine work · {SECTION_LIMIT + 5}"
@@ -128,7 +149,8 @@ def test_the_feedback_queue_opens_an_item_on_its_tab_in_the_workspace(qtbot, ctx
 
     client = records.create_record(ctx, "client", {"name": "华为测试中心"})
     complaint = records.create_record(
-        ctx, "feedback",
+        ctx,
+        "feedback",
         {"kind": "complaint", "subject": "报告延期", "received_at": clock.now(), "severity": "high"},
         client_id=client,
     )

@@ -28,9 +28,18 @@ def busy_day(ctx):
     ids["standard"] = clients.create_client(ctx, name="护航科技服务有限公司")
     for i in range(40):
         visits.plan_visit(ctx, ids["standard"], "return_visit", at(2026, 3, 17 + i % 5, 9))
-    ids["plan"] = visits.create_visit_plan(ctx, ids["standard"], "satisfaction_survey", starts_on=dt.date(2025, 6, 6))
-    ids["complaint"] = record_feedback(ctx, ids["strategic"], "complaint", "报告数据错误", received_at=at(2025, 12, 20),
-                                       due_at=at(2025, 12, 25, 9), status="investigating")
+    ids["plan"] = visits.create_visit_plan(
+        ctx, ids["standard"], "satisfaction_survey", starts_on=dt.date(2025, 6, 6)
+    )
+    ids["complaint"] = record_feedback(
+        ctx,
+        ids["strategic"],
+        "complaint",
+        "报告数据错误",
+        received_at=at(2025, 12, 20),
+        due_at=at(2025, 12, 25, 9),
+        status="investigating",
+    )
     ids["visit_today"] = visits.plan_visit(ctx, ids["strategic"], "executive_meeting", at(2026, 3, 16, 15))
     return ids
 
@@ -58,12 +67,17 @@ def test_a_complaint_is_first_on_today_with_its_severity(qtbot, ctx, window):
     assert [i.row_id for i in urgent.model.items()] == [ids["complaint"]]
     assert urgent.model.items()[0].severity == "critical"
     assert page.items[0].row_id == ids["complaint"]
-    assert page.sections["today"].model.data(page.sections["today"].model.index(0, 0),
-                                             Qt.ItemDataRole.DisplayRole) == "Executive meeting"
+    assert (
+        page.sections["today"].model.data(
+            page.sections["today"].model.index(0, 0), Qt.ItemDataRole.DisplayRole
+        )
+        == "Executive meeting"
+    )
     today_item = page.sections["today"].model.items()[0]
     assert today_item.row_id == ids["visit_today"] and today_item.due_at == at(2026, 3, 16, 15)
-    assert "283" in page.sections["overdue"].model.data(page.sections["overdue"].model.index(0, 0),
-                                                        Qt.ItemDataRole.ToolTipRole)
+    assert "283" in page.sections["overdue"].model.data(
+        page.sections["overdue"].model.index(0, 0), Qt.ItemDataRole.ToolTipRole
+    )
 
 
 def test_filters_are_remembered(qtbot, ctx, tasks, settings, window):
@@ -109,12 +123,21 @@ def test_context_menu_offers_the_actions_and_reschedules(qtbot, ctx, window):
     item = page.current_item()
     menu = page.item_menu(item)
     titles = [a.text() for a in menu.actions()]
-    assert titles[:2] == ["Open the item", "Done…"] and "Snooze" in titles and "Reschedule…" in titles and "Reassign" in titles
+    assert (
+        titles[:2] == ["Open the item", "Done…"]
+        and "Snooze" in titles
+        and "Reschedule…" in titles
+        and "Reassign" in titles
+    )
     page.ask_date = lambda title, first, initial: dt.date(2026, 3, 18)
     next(a for a in menu.actions() if a.text() == "Reschedule…").trigger()
-    qtbot.waitUntil(lambda: records.get_record(ctx, "visit", ids["visit_today"])["planned_start"] == at(2026, 3, 18, 15),
-                    timeout=5000)
-    qtbot.waitUntil(lambda: ids["visit_today"] in {i.row_id for i in page.sections["week"].model.items()}, timeout=5000)
+    qtbot.waitUntil(
+        lambda: records.get_record(ctx, "visit", ids["visit_today"])["planned_start"] == at(2026, 3, 18, 15),
+        timeout=5000,
+    )
+    qtbot.waitUntil(
+        lambda: ids["visit_today"] in {i.row_id for i in page.sections["week"].model.items()}, timeout=5000
+    )
     # A complaint has no date of its own: no "Reschedule", the button is off.
     page.select("urgent", 0)
     assert "Reschedule…" not in [a.text() for a in page.item_menu(page.current_item()).actions()]
@@ -130,7 +153,9 @@ def test_a_supervisor_reassigns_a_visit(qtbot, ctx, window):
     page.reassign_menu.aboutToShow.emit()
     action = next(a for a in page.reassign_menu.actions() if a.text() == "经理甲")
     action.trigger()
-    qtbot.waitUntil(lambda: records.get_record(ctx, "visit", ids["visit_today"])["owner_id"] == mgr, timeout=5000)
+    qtbot.waitUntil(
+        lambda: records.get_record(ctx, "visit", ids["visit_today"])["owner_id"] == mgr, timeout=5000
+    )
 
 
 def test_a_manager_has_no_reassign(qtbot, ctx, window):

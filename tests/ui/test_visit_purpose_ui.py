@@ -57,7 +57,9 @@ def test_a_visit_logged_from_a_survey_plan_records_the_survey(workspace, ctx, cl
 
 
 def test_next_steps_become_tasks_on_today(workspace, ctx, client_id, staff, qtbot):
-    vid = visits.plan_visit(ctx, client_id, "return_visit", ctx.now() - dt.timedelta(hours=2), owner_id=staff["li"])
+    vid = visits.plan_visit(
+        ctx, client_id, "return_visit", ctx.now() - dt.timedelta(hours=2), owner_id=staff["li"]
+    )
     tab = workspace.show_tab("visits")
     tab.reload()
     assert tab.visits.select(vid)
@@ -65,7 +67,10 @@ def test_next_steps_become_tasks_on_today(workspace, ctx, client_id, staff, qtbo
     type_into(qtbot, dialog.form.editors["next_steps"], "寄送新版报价单；安排工程师复检")
     save(qtbot, dialog)
     steps = tab.next_steps_dialog
-    assert steps.isVisible() and [t.text() for _c, t, _o, _w in steps.rows] == ["寄送新版报价单", "安排工程师复检"]
+    assert steps.isVisible() and [t.text() for _c, t, _o, _w in steps.rows] == [
+        "寄送新版报价单",
+        "安排工程师复检",
+    ]
     assert steps.rows[0][2].currentData() == staff["li"]  # the visit's owner
     steps.rows[1][0].setChecked(False)
     steps.save()

@@ -52,7 +52,9 @@ def test_title_follows_the_client_name(workspace, ctx, client_id, qtbot):
     assert blocker.args == ["护航检测集团"]
 
 
-def test_invalid_profile_edit_shows_the_message_at_the_field_and_saves_nothing(workspace, ctx, client_id, qtbot):
+def test_invalid_profile_edit_shows_the_message_at_the_field_and_saves_nothing(
+    workspace, ctx, client_id, qtbot
+):
     overview = workspace.show_tab("overview")
     dlg = overview.edit_profile()
     type_into(qtbot, dlg.form.editor("employees"), "很多")
@@ -147,7 +149,9 @@ def test_record_visit_is_quick_and_updates_the_cadence(workspace, ctx, client_id
     save(qtbot, dlg)
     assert not dlg.isVisible()
     [visit] = visits.list_visits(ctx, client_id)
-    assert visit["status"] == "done" and visit["channel"] == "phone" and visit["outcome"] == "客户对报告时效满意"
+    assert (
+        visit["status"] == "done" and visit["channel"] == "phone" and visit["outcome"] == "客户对报告时效满意"
+    )
     assert cell_texts(tab.visits.view, column_of(tab.visits.view, "Status")) == ["Done"]
     assert "客户对报告时效满意" in tab.report.toPlainText()
     assert cell_texts(tab.plans.view, column_of(tab.plans.view, "Next due")) == ["2026-04-12"]
@@ -200,7 +204,9 @@ def test_feedback_handler_combo_excludes_involved_staff(workspace, ctx, client_i
 
 
 def test_feedback_workflow_buttons_move_the_status(workspace, ctx, client_id, staff, qtbot, clock):
-    fid = fb.record_feedback(ctx, client_id, "complaint", "校准证书错误", severity="high", handler=staff["li"])
+    fid = fb.record_feedback(
+        ctx, client_id, "complaint", "校准证书错误", severity="high", handler=staff["li"]
+    )
     tab = workspace.show_tab("feedback")
     tab.reload()
     tab.feedback.select(fid)
@@ -236,10 +242,14 @@ def test_field_staff_never_see_confidential_fields(qtbot, ctx, tasks, client_id,
     from accountdesk.services import opportunities, service
     from accountdesk.ui.workspace import ClientWorkspace
 
-    records.create_record(ctx, "opportunity", {"title": "扩项检测", "estimated_value": 500000}, client_id=client_id)
+    records.create_record(
+        ctx, "opportunity", {"title": "扩项检测", "estimated_value": 500000}, client_id=client_id
+    )
     service.create_note(ctx, client_id, "客户总经理与我司董事长是同学", confidential=True)
     service.create_note(ctx, client_id, "送样需提前一天预约")
-    records.create_record(ctx, "client_team_member", {"user_id": staff["wang"]}, client_id=client_id)  # serves it
+    records.create_record(
+        ctx, "client_team_member", {"user_id": staff["wang"]}, client_id=client_id
+    )  # serves it
     ctx.set_actor(staff["wang"])
     w = ClientWorkspace(ctx, tasks, client_id)
     qtbot.addWidget(w)
@@ -247,8 +257,10 @@ def test_field_staff_never_see_confidential_fields(qtbot, ctx, tasks, client_id,
     assert overview.findChild(type(w.name_label), "value_annual_fees") is None
     assert overview.findChild(type(w.name_label), "value_industry") is not None
     opp = w.show_tab("opportunities")
-    headers = [opp.opportunities.model.headerData(c, Qt.Orientation.Horizontal)
-               for c in range(opp.opportunities.model.columnCount())]
+    headers = [
+        opp.opportunities.model.headerData(c, Qt.Orientation.Horizontal)
+        for c in range(opp.opportunities.model.columnCount())
+    ]
     assert "Estimated value" not in headers
     svc = w.show_tab("service")
     assert cell_texts(svc.notes.view, column_of(svc.notes.view, "Note")) == ["送样需提前一天预约"]
@@ -275,18 +287,22 @@ def test_survey_scores_and_trend(workspace, ctx, client_id, qtbot):
 
 
 def test_equipment_overdue_is_highlighted(workspace, ctx, client_id):
-    equipment_svc.create_equipment(ctx, client_id, "三坐标测量机", last_calibrated_on="2025-01-10",
-                                   calibration_interval_months=12)
-    equipment_svc.create_equipment(ctx, client_id, "硬度计", last_calibrated_on="2026-02-01",
-                                   calibration_interval_months=12)
+    equipment_svc.create_equipment(
+        ctx, client_id, "三坐标测量机", last_calibrated_on="2025-01-10", calibration_interval_months=12
+    )
+    equipment_svc.create_equipment(
+        ctx, client_id, "硬度计", last_calibrated_on="2026-02-01", calibration_interval_months=12
+    )
     tab = workspace.show_tab("equipment")
     tab.reload()
     view = tab.equipment.view
     col = column_of(view, "Next calibration")
     texts = dict(zip(cell_texts(view, 0), cell_texts(view, col), strict=True))
     assert texts == {"三坐标测量机": "2026-01-10 (overdue)", "硬度计": "2027-02-01"}
-    colours = {view.model().index(r, 0).data(): view.model().index(r, col).data(Qt.ItemDataRole.ForegroundRole)
-               for r in range(2)}
+    colours = {
+        view.model().index(r, 0).data(): view.model().index(r, col).data(Qt.ItemDataRole.ForegroundRole)
+        for r in range(2)
+    }
     assert colours["三坐标测量机"].color() == QColor("#c0392b")
     assert colours["硬度计"] is None
 
@@ -309,8 +325,9 @@ def test_improvement_plan_with_items(workspace, ctx, client_id, qtbot):
 
 
 def test_value_added_services_and_deliveries(workspace, ctx, client_id, qtbot):
-    offering = records.create_record(ctx, "service_offering", {"code": "VA-01", "name": "7×24 远程支持",
-                                                                "category": "value_added"})
+    offering = records.create_record(
+        ctx, "service_offering", {"code": "VA-01", "name": "7×24 远程支持", "category": "value_added"}
+    )
     tab = workspace.show_tab("services")
     dlg = tab.subscriptions.create()
     choose(dlg.form.editor("offering_id"), offering)
@@ -344,8 +361,12 @@ def test_opportunity_and_sla_creation(workspace, ctx, client_id, qtbot):
 def test_timeline_lists_everything_newest_first_and_opens_the_item(workspace, ctx, client_id, clock):
     v = visits.record_visit(ctx, client_id, "return_visit", aware(2026, 3, 2, 10), report="例行回访")
     f = fb.record_feedback(ctx, client_id, "praise", "报告准确及时", received_at=aware(2026, 3, 10, 8))
-    records.create_record(ctx, "interaction", {"kind": "call", "at": aware(2026, 3, 5, 9), "summary": "电话沟通送样计划"},
-                          client_id=client_id)
+    records.create_record(
+        ctx,
+        "interaction",
+        {"kind": "call", "at": aware(2026, 3, 5, 9), "summary": "电话沟通送样计划"},
+        client_id=client_id,
+    )
     tab = workspace.show_tab("timeline")
     tab.reload()
     assert cell_texts(tab.view, 1) == ["Feedback", "Interaction", "Visit"]
@@ -416,7 +437,11 @@ def test_handover_gives_the_client_to_a_new_manager(workspace, ctx, client_id, s
     tab.reload()
     # the owner moved from 李娜 to 赵磊; 赵磊 was the backup, who cannot also be the owner: the backup is cleared
     pairs = list(zip(cell_texts(tab.view, 2), cell_texts(tab.view, 3), strict=True))
-    assert len(pairs) == 2 and ("李娜", "赵磊") in pairs and pairs[0 if pairs[1] == ("李娜", "赵磊") else 1][0] == "赵磊"
+    assert (
+        len(pairs) == 2
+        and ("李娜", "赵磊") in pairs
+        and pairs[0 if pairs[1] == ("李娜", "赵磊") else 1][0] == "赵磊"
+    )
     assert records.get_record(ctx, "client", client_id)["backup_owner_id"] is None
 
 
@@ -425,9 +450,21 @@ def test_conflict_review_keeps_the_other_value(qtbot, ctx, client_id, staff, qtm
 
     cid = contacts_svc.create_contact(ctx, client_id, name="欧阳玉兰", title="计量室主任")
     with ctx.write() as (session, writer):
-        writer.create(Conflict, {"entity": "contact", "row_id": cid, "field": "title", "kept_value": "计量室主任",
-                                 "kept_by": staff["li"], "kept_hlc": "", "lost_value": "质量部经理",
-                                 "lost_by": staff["me"], "lost_hlc": ""}, client_id=client_id)
+        writer.create(
+            Conflict,
+            {
+                "entity": "contact",
+                "row_id": cid,
+                "field": "title",
+                "kept_value": "计量室主任",
+                "kept_by": staff["li"],
+                "kept_hlc": "",
+                "lost_value": "质量部经理",
+                "lost_by": staff["me"],
+                "lost_hlc": "",
+            },
+            client_id=client_id,
+        )
     dlg = ConflictsDialog(ctx)
     qtbot.addWidget(dlg)
     assert dlg.model.rowCount() == 1
@@ -507,7 +544,9 @@ def test_cadence_is_overdue_until_a_visit_is_planned(workspace, ctx, client_id):
     assert tab.plans.model.index(0, col).data(Qt.ItemDataRole.ForegroundRole).color() == QColor("#c0392b")
     overview = workspace.show_tab("overview")
     overview.reload()
-    assert "Return visit due" in overview.due_list.text() and "2026-02-01 (overdue)" in overview.due_list.text()
+    assert (
+        "Return visit due" in overview.due_list.text() and "2026-02-01 (overdue)" in overview.due_list.text()
+    )
     visits.plan_visit(ctx, client_id, "return_visit", aware(2026, 3, 20, 10))
     tab = workspace.show_tab("visits")
     tab.reload()
@@ -518,9 +557,19 @@ def test_cadence_is_overdue_until_a_visit_is_planned(workspace, ctx, client_id):
 def test_header_offers_the_conflicts_of_this_client(workspace, ctx, client_id, staff, qtbot):
     cid = contacts_svc.create_contact(ctx, client_id, name="李倩", mobile="13800138000")
     with ctx.write() as (session, writer):
-        writer.create(Conflict, {"entity": "contact", "row_id": cid, "field": "mobile", "kept_value": "+8613800138000",
-                                 "kept_by": staff["me"], "lost_value": "+8613900139000", "lost_by": staff["li"]},
-                      client_id=client_id)
+        writer.create(
+            Conflict,
+            {
+                "entity": "contact",
+                "row_id": cid,
+                "field": "mobile",
+                "kept_value": "+8613800138000",
+                "kept_by": staff["me"],
+                "lost_value": "+8613900139000",
+                "lost_by": staff["li"],
+            },
+            client_id=client_id,
+        )
     workspace.reload()
     assert not workspace.conflicts_button.isHidden()
     assert workspace.conflicts_button.text() == "Conflicts to review: 1"

@@ -14,10 +14,14 @@ def run() -> None:
     if connection is None:
         engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
         with engine.begin() as conn:
-            context.configure(connection=conn, target_metadata=target_metadata, version_table="srv_alembic_version")
+            context.configure(
+                connection=conn, target_metadata=target_metadata, version_table="srv_alembic_version"
+            )
             context.run_migrations()
         return
-    context.configure(connection=connection, target_metadata=target_metadata, version_table="srv_alembic_version")
+    context.configure(
+        connection=connection, target_metadata=target_metadata, version_table="srv_alembic_version"
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -54,11 +54,22 @@ def _language(lang: str | None, field: str = "lang") -> str | None:
 def public_channel(c: dict[str, Any]) -> dict[str, Any]:
     """What may be shown of a channel: never a password, a key or a full webhook URL."""
     cfg = dict(c["settings"])
-    out = {"id": c["id"], "name": c["name"], "kind": c["kind"], "language": c.get("language"),
-           "created_at": c["created_at"].isoformat() if c.get("created_at") else None}
+    out = {
+        "id": c["id"],
+        "name": c["name"],
+        "kind": c["kind"],
+        "language": c.get("language"),
+        "created_at": c["created_at"].isoformat() if c.get("created_at") else None,
+    }
     if c["kind"] == "smtp":
-        out.update(host=cfg.get("host"), port=cfg.get("port"), security=cfg.get("security"),
-                   username=cfg.get("username"), sender=cfg.get("sender"), password_set=bool(cfg.get("username")))
+        out.update(
+            host=cfg.get("host"),
+            port=cfg.get("port"),
+            security=cfg.get("security"),
+            username=cfg.get("username"),
+            sender=cfg.get("sender"),
+            password_set=bool(cfg.get("username")),
+        )
     else:
         out.update(url=cfg.get("url_hint"), signed=bool(cfg.get("signed")))
     return out
@@ -69,8 +80,18 @@ def list_channels(db: Database) -> list[dict[str, Any]]:
         return [public_channel(c) for c in store.channels(conn)]
 
 
-def add_smtp(db: Database, *, host: str, port: int, security: str, sender: str, username: str | None = None,
-             password: str | None = None, name: str | None = None, by: Identity = SYSTEM) -> dict[str, Any]:
+def add_smtp(
+    db: Database,
+    *,
+    host: str,
+    port: int,
+    security: str,
+    sender: str,
+    username: str | None = None,
+    password: str | None = None,
+    name: str | None = None,
+    by: Identity = SYSTEM,
+) -> dict[str, Any]:
     host = (host or "").strip()
     if not host or len(host) > 253 or any(c.isspace() for c in host):
         raise _bad(_("host: give the SMTP server's name or address"))
@@ -91,9 +112,20 @@ def add_smtp(db: Database, *, host: str, port: int, security: str, sender: str, 
             store.delete_channel(conn, existing["name"])  # one SMTP server: the new one replaces it
         other = store.channel_by_name(conn, name)
         if other is not None and other["kind"] != "smtp":
-            raise ServerError(409, "exists", _("name: a {kind} channel is already called {name}").format(kind=other["kind"], name=name))
-        row = {"id": (existing or {}).get("id") or str(uuid.uuid4()), "kind": "smtp", "name": name, "settings": settings,
-               "secret": secrets.seal({"password": password or ""}), "language": None, "created_at": repo.utcnow()}
+            raise ServerError(
+                409,
+                "exists",
+                _("name: a {kind} channel is already called {name}").format(kind=other["kind"], name=name),
+            )
+        row = {
+            "id": (existing or {}).get("id") or str(uuid.uuid4()),
+            "kind": "smtp",
+            "name": name,
+            "settings": settings,
+            "secret": secrets.seal({"password": password or ""}),
+            "language": None,
+            "created_at": repo.utcnow(),
+        }
         store.put_channel(conn, row)
         repo.audit(conn, "notify_channel", user_id=by.user_id or None, kind="smtp", name=name)
     return public_channel(row)
@@ -104,13 +136,26 @@ def url_hint(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/…"
 
 
-def add_webhook(db: Database, *, kind: str, url: str, secret: str | None = None, name: str | None = None,
-                language: str | None = None, by: Identity = SYSTEM) -> dict[str, Any]:
+def add_webhook(
+    db: Database,
+    *,
+    kind: str,
+    url: str,
+    secret: str | None = None,
+    name: str | None = None,
+    language: str | None = None,
+    by: Identity = SYSTEM,
+) -> dict[str, Any]:
     if kind not in ch.WEBHOOKS:
         raise _bad(_("kind: one of {values}").format(values=", ".join(ch.WEBHOOKS)))
     url = (url or "").strip()
     parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.netloc or len(url) > 2000 or any(c.isspace() for c in url):
+    if (
+        parts.scheme not in ("https", "http")
+        or not parts.netloc
+        or len(url) > 2000
+        or any(c.isspace() for c in url)
+    ):
         raise _bad(_("url: the robot's webhook address (https://…)"))
     secret = (secret or "").strip() or None
     if secret is not None and len(secret) > 500:
@@ -122,8 +167,15 @@ def add_webhook(db: Database, *, kind: str, url: str, secret: str | None = None,
         other = store.channel_by_name(conn, name)
         if other is not None and other["kind"] == "smtp":
             raise ServerError(409, "exists", _("name: the SMTP channel is called {name}").format(name=name))
-        row = {"id": (other or {}).get("id") or str(uuid.uuid4()), "kind": kind, "name": name, "settings": settings,
-               "secret": secrets.seal({"url": url, "secret": secret}), "language": language, "created_at": repo.utcnow()}
+        row = {
+            "id": (other or {}).get("id") or str(uuid.uuid4()),
+            "kind": kind,
+            "name": name,
+            "settings": settings,
+            "secret": secrets.seal({"url": url, "secret": secret}),
+            "language": language,
+            "created_at": repo.utcnow(),
+        }
         store.put_channel(conn, row)
         repo.audit(conn, "notify_channel", user_id=by.user_id or None, kind=kind, name=name)
     return public_channel(row)
@@ -138,7 +190,13 @@ def remove_channel(db: Database, name: str, *, by: Identity = SYSTEM) -> None:
 
 # -- rules -------------------------------------------------------------------------------------
 def public_rule(r: dict[str, Any]) -> dict[str, Any]:
-    return {"id": r["id"], "event": r["event"], "to": r["recipient"], "tier": r.get("tier"), "severity": r.get("severity")}
+    return {
+        "id": r["id"],
+        "event": r["event"],
+        "to": r["recipient"],
+        "tier": r.get("tier"),
+        "severity": r.get("severity"),
+    }
 
 
 def list_rules(db: Database) -> list[dict[str, Any]]:
@@ -146,8 +204,15 @@ def list_rules(db: Database) -> list[dict[str, Any]]:
         return [public_rule(r) for r in store.rules(conn)]
 
 
-def add_rule(db: Database, *, event: str, to: str, tier: str | None = None, severity: str | None = None,
-             by: Identity = SYSTEM) -> dict[str, Any]:
+def add_rule(
+    db: Database,
+    *,
+    event: str,
+    to: str,
+    tier: str | None = None,
+    severity: str | None = None,
+    by: Identity = SYSTEM,
+) -> dict[str, Any]:
     rules.check_rule(event, to, tier, severity)
     with db.write() as conn:
         if to.startswith("group:") and store.channel_by_name(conn, to[6:]) is None:
@@ -157,8 +222,12 @@ def add_rule(db: Database, *, event: str, to: str, tier: str | None = None, seve
         for r in store.rules(conn):
             if (r["event"], r["recipient"], r.get("tier"), r.get("severity")) == (event, to, tier, severity):
                 return public_rule(r)
-        rule_id = store.add_rule(conn, event=event, recipient=to, tier=tier, severity=severity, created_at=repo.utcnow())
-        repo.audit(conn, "notify_rule", user_id=by.user_id or None, event=event, to=to, tier=tier, severity=severity)
+        rule_id = store.add_rule(
+            conn, event=event, recipient=to, tier=tier, severity=severity, created_at=repo.utcnow()
+        )
+        repo.audit(
+            conn, "notify_rule", user_id=by.user_id or None, event=event, to=to, tier=tier, severity=severity
+        )
     return {"id": rule_id, "event": event, "to": to, "tier": tier, "severity": severity}
 
 
@@ -192,13 +261,27 @@ def _user_view(conn, user: dict[str, Any]) -> dict[str, Any]:
     rec = repo.get_record(conn, user["id"])
     data = (rec or {}).get("data", {})
     pref = store.prefs(conn, user["id"])
-    return {"username": user["username"], "email": data.get("email"), "team": data.get("team"),
-            "language": pref.get("language"), "time_zone": pref.get("time_zone"), "digest": bool(pref.get("digest", True))}
+    return {
+        "username": user["username"],
+        "email": data.get("email"),
+        "team": data.get("team"),
+        "language": pref.get("language"),
+        "time_zone": pref.get("time_zone"),
+        "digest": bool(pref.get("digest", True)),
+    }
 
 
-def set_user(db: Database, username: str, *, language: str | None = None, time_zone: str | None = None,
-             digest: bool | None = None, email: str | None = None, team: str | None = None,
-             by: Identity = SYSTEM) -> dict[str, Any]:
+def set_user(
+    db: Database,
+    username: str,
+    *,
+    language: str | None = None,
+    time_zone: str | None = None,
+    digest: bool | None = None,
+    email: str | None = None,
+    team: str | None = None,
+    by: Identity = SYSTEM,
+) -> dict[str, Any]:
     """Set a user's preferences; ``email`` and ``team`` go on the synced user record (``""``
     clears them)."""
     _language(language)
@@ -215,7 +298,11 @@ def set_user(db: Database, username: str, *, language: str | None = None, time_z
         user = repo.user_by_name(conn, username) or repo.user_by_id(conn, username)
         if user is None:
             raise ServerError(404, "not_found", _("No user {name}.").format(name=username))
-        changes = {k: v for k, v in (("language", language), ("time_zone", time_zone), ("digest", digest)) if v is not None}
+        changes = {
+            k: v
+            for k, v in (("language", language), ("time_zone", time_zone), ("digest", digest))
+            if v is not None
+        }
         if changes:
             store.set_prefs(conn, user["id"], **changes)
         record = {k: (v or None) for k, v in (("email", email), ("team", team)) if v is not None}
@@ -236,21 +323,34 @@ def send_test(db: Database, ns: NotifySettings, *, to: str | None = None) -> lis
         to = _email(to, "to")
     with db.read() as conn:
         chans = store.channels(conn)
-        admins = [u for u in store.users_with_prefs(conn) if u["role"] == "admin" and u["active"] and u.get("email")]
+        admins = [
+            u for u in store.users_with_prefs(conn) if u["role"] == "admin" and u["active"] and u.get("email")
+        ]
     results = []
     for c in chans:
         lang = c.get("language") or ns.language
         targets = [to] if to else [a["email"] for a in admins] if c["kind"] == "smtp" else [None]
         if c["kind"] == "smtp" and not targets:
-            results.append({"channel": c["name"], "kind": c["kind"], "ok": False, "to": None,
-                            "error": _("no recipient: give --to ADDRESS or an e-mail address to an administrator")})
+            results.append(
+                {
+                    "channel": c["name"],
+                    "kind": c["kind"],
+                    "ok": False,
+                    "to": None,
+                    "error": _("no recipient: give --to ADDRESS or an e-mail address to an administrator"),
+                }
+            )
             continue
         for target in targets:
             try:
                 outbox.send_one(c, target, messages.test_message(lang, c["name"]), ns)
-                results.append({"channel": c["name"], "kind": c["kind"], "ok": True, "error": None, "to": target})
+                results.append(
+                    {"channel": c["name"], "kind": c["kind"], "ok": True, "error": None, "to": target}
+                )
             except ch.DeliveryError as exc:
-                results.append({"channel": c["name"], "kind": c["kind"], "ok": False, "error": str(exc), "to": target})
+                results.append(
+                    {"channel": c["name"], "kind": c["kind"], "ok": False, "error": str(exc), "to": target}
+                )
     return results
 
 
@@ -258,11 +358,19 @@ def _message_view(m: dict[str, Any], names: dict[str, str], channel_names: dict[
     who = m["recipient"]
     if who.startswith("user:"):
         who = "user:" + names.get(who[5:], who[5:])
-    return {"id": m["id"], "event": m["event"], "to": who, "address": m.get("address"),
-            "channel": channel_names.get(m.get("channel_id") or "", None), "status": m["status"],
-            "attempts": m["attempts"], "error": m.get("last_error"), "title": (m.get("message") or {}).get("title"),
-            "created_at": store.aware(m["created_at"]).isoformat(),
-            "sent_at": store.aware(m["sent_at"]).isoformat() if m.get("sent_at") else None}
+    return {
+        "id": m["id"],
+        "event": m["event"],
+        "to": who,
+        "address": m.get("address"),
+        "channel": channel_names.get(m.get("channel_id") or "", None),
+        "status": m["status"],
+        "attempts": m["attempts"],
+        "error": m.get("last_error"),
+        "title": (m.get("message") or {}).get("title"),
+        "created_at": store.aware(m["created_at"]).isoformat(),
+        "sent_at": store.aware(m["sent_at"]).isoformat() if m.get("sent_at") else None,
+    }
 
 
 def list_messages(db: Database, status: str | None = "dead", limit: int = 500) -> list[dict[str, Any]]:
@@ -273,14 +381,20 @@ def list_messages(db: Database, status: str | None = "dead", limit: int = 500) -
     return [_message_view(m, names, channel_names) for m in rows]
 
 
-def resend(db: Database, ns: NotifySettings, ids: list[int] | None = None, *, by: Identity = SYSTEM) -> dict[str, Any]:
+def resend(
+    db: Database, ns: NotifySettings, ids: list[int] | None = None, *, by: Identity = SYSTEM
+) -> dict[str, Any]:
     """Put dead messages (all, or these) back in the queue and try them at once."""
     with db.write() as conn:
         revived = store.revive(conn, ids or [], ns.now())
         if revived:
             repo.audit(conn, "notify_resend", user_id=by.user_id or None, messages=len(revived))
     counts = outbox.deliver(db, ns, ids=revived) if revived else {"sent": 0, "failed": 0, "dead": 0}
-    return {"resent": len(revived), **counts, "messages": [m for m in list_messages(db, None) if m["id"] in set(revived)]}
+    return {
+        "resent": len(revived),
+        **counts,
+        "messages": [m for m in list_messages(db, None) if m["id"] in set(revived)],
+    }
 
 
 def now_iso() -> str:

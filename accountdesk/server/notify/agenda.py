@@ -103,10 +103,23 @@ class Agenda:
                 continue
             end = _decode(Visit, "planned_end", d.get("planned_end")) or start + dt.timedelta(hours=1)
             people = {d.get("owner_id") or client.get("owner_id"), *(d.get("attendee_user_ids") or [])}
-            out.append(Item("visit", r["id"], r["client_id"], client.get("name") or "", frozenset(p for p in people if p),
-                            start=start, end=max(end, start), values={
-                                "kind": d.get("kind"), "location": d.get("location"), "purpose": d.get("purpose"),
-                                "channel": d.get("channel")}))
+            out.append(
+                Item(
+                    "visit",
+                    r["id"],
+                    r["client_id"],
+                    client.get("name") or "",
+                    frozenset(p for p in people if p),
+                    start=start,
+                    end=max(end, start),
+                    values={
+                        "kind": d.get("kind"),
+                        "location": d.get("location"),
+                        "purpose": d.get("purpose"),
+                        "channel": d.get("channel"),
+                    },
+                )
+            )
         self._planned = planned_by
         return out
 
@@ -116,7 +129,9 @@ class Agenda:
             d = r["data"]
             if d.get("status") != VisitStatus.DONE.value:
                 continue
-            when = _decode(Visit, "done_at", d.get("done_at")) or _decode(Visit, "planned_start", d.get("planned_start"))
+            when = _decode(Visit, "done_at", d.get("done_at")) or _decode(
+                Visit, "planned_start", d.get("planned_start")
+            )
             if when is not None:
                 key = (r["client_id"], d.get("kind"))
                 day = when.astimezone(tz).date()
@@ -135,17 +150,33 @@ class Agenda:
             key = (r["client_id"], d.get("kind"))
             last_done = done.get(key)
             created = _decode(VisitPlan, "created_at", d.get("created_at"))
-            due = cadence_due(d.get("every_months"), last_done, starts_on=_decode(VisitPlan, "starts_on", d.get("starts_on")),
-                              relationship_since=_decode(Client, "relationship_since", client.get("relationship_since")),
-                              created_on=created.astimezone(tz).date() if created else now.astimezone(tz).date())
+            due = cadence_due(
+                d.get("every_months"),
+                last_done,
+                starts_on=_decode(VisitPlan, "starts_on", d.get("starts_on")),
+                relationship_since=_decode(Client, "relationship_since", client.get("relationship_since")),
+                created_on=created.astimezone(tz).date() if created else now.astimezone(tz).date(),
+            )
             if any(last_done is None or day >= last_done for day in self._planned.get(key, [])):
                 continue  # a planned visit covers the cadence (it is listed itself)
             if not first <= due <= last:
                 continue
             owner = d.get("owner_id") or client.get("owner_id")
-            out.append(Item("cadence", r["id"], r["client_id"], client.get("name") or "", frozenset({owner} if owner else ()),
-                            day=due, values={"kind": d.get("kind"), "title": d.get("title"),
-                                             "every_months": d.get("every_months")}))
+            out.append(
+                Item(
+                    "cadence",
+                    r["id"],
+                    r["client_id"],
+                    client.get("name") or "",
+                    frozenset({owner} if owner else ()),
+                    day=due,
+                    values={
+                        "kind": d.get("kind"),
+                        "title": d.get("title"),
+                        "every_months": d.get("every_months"),
+                    },
+                )
+            )
         return out
 
     def _complaints(self, tz, first, last, now) -> list[Item]:
@@ -160,9 +191,24 @@ class Agenda:
                 continue
             people = {d.get("handler_id"), client.get("owner_id")}
             level = max(int(d.get("escalation_level") or 0), feedback_escalation_level(d, now))
-            out.append(Item("complaint", r["id"], r["client_id"], client.get("name") or "", frozenset(p for p in people if p),
-                            start=due, end=due, values={"subject": d.get("subject"), "severity": d.get("severity"),
-                                                        "kind": d.get("kind"), "level": level, "status": d.get("status")}))
+            out.append(
+                Item(
+                    "complaint",
+                    r["id"],
+                    r["client_id"],
+                    client.get("name") or "",
+                    frozenset(p for p in people if p),
+                    start=due,
+                    end=due,
+                    values={
+                        "subject": d.get("subject"),
+                        "severity": d.get("severity"),
+                        "kind": d.get("kind"),
+                        "level": level,
+                        "status": d.get("status"),
+                    },
+                )
+            )
         return out
 
     def _tasks(self, first, last) -> list[Item]:
@@ -179,8 +225,17 @@ class Agenda:
             if client is None or not first <= day <= last:
                 continue
             owner = d.get("owner_id")
-            out.append(Item("task", r["id"], r["client_id"] or "", (client or {}).get("name") or "",
-                            frozenset({owner} if owner else ()), day=day, values={"title": d.get("title")}))
+            out.append(
+                Item(
+                    "task",
+                    r["id"],
+                    r["client_id"] or "",
+                    (client or {}).get("name") or "",
+                    frozenset({owner} if owner else ()),
+                    day=day,
+                    values={"title": d.get("title")},
+                )
+            )
         return out
 
     def _renewals(self, first, last) -> list[Item]:
@@ -192,5 +247,14 @@ class Agenda:
             if day is None or not first <= day <= last:
                 continue
             owner = client.get("owner_id")
-            out.append(Item("renewal", cid, cid, client.get("name") or "", frozenset({owner} if owner else ()), day=day))
+            out.append(
+                Item(
+                    "renewal",
+                    cid,
+                    cid,
+                    client.get("name") or "",
+                    frozenset({owner} if owner else ()),
+                    day=day,
+                )
+            )
         return out

@@ -96,7 +96,9 @@ def router(db: Database, ns: NotifySettings, who_dep: Any) -> APIRouter:
 
     @api.put("/v1/notify/me", responses={400: {"model": p.ErrorBody}, 401: {"model": p.ErrorBody}})
     def set_my_prefs(body: MyPrefs, who: Who) -> dict:
-        return admin.set_user(db, who.username, language=body.language, time_zone=body.time_zone, digest=body.digest, by=who)
+        return admin.set_user(
+            db, who.username, language=body.language, time_zone=body.time_zone, digest=body.digest, by=who
+        )
 
     @api.get("/v1/notify/calendar-feed", response_model=FeedInfo, responses={401: {"model": p.ErrorBody}})
     def feed_status(who: Who) -> FeedInfo:
@@ -113,12 +115,22 @@ def router(db: Database, ns: NotifySettings, who_dep: Any) -> APIRouter:
 
     Secret = Annotated[str, Path(min_length=32, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
 
-    @api.get("/v1/calendar/{secret}.ics", responses={404: {"model": p.ErrorBody}},
-             response_class=Response, summary="A user's calendar feed (iCalendar); no headers needed")
+    @api.get(
+        "/v1/calendar/{secret}.ics",
+        responses={404: {"model": p.ErrorBody}},
+        response_class=Response,
+        summary="A user's calendar feed (iCalendar); no headers needed",
+    )
     def feed(secret: Secret) -> Response:
         body = calendar.render(db, ns, secret)
-        return Response(body, media_type="text/calendar; charset=utf-8",
-                        headers={"Cache-Control": "private, max-age=300", "Content-Disposition": 'inline; filename="accountdesk.ics"'})
+        return Response(
+            body,
+            media_type="text/calendar; charset=utf-8",
+            headers={
+                "Cache-Control": "private, max-age=300",
+                "Content-Disposition": 'inline; filename="accountdesk.ics"',
+            },
+        )
 
     # some calendar apps look before they fetch (a HEAD answer has no body, so it is not published)
     api.head("/v1/calendar/{secret}.ics", include_in_schema=False, response_class=Response)(feed)
@@ -129,19 +141,43 @@ def router(db: Database, ns: NotifySettings, who_dep: Any) -> APIRouter:
         admin_only(who)
         return admin.list_channels(db)
 
-    @api.post("/v1/admin/notify/channels/smtp", responses={400: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
+    @api.post(
+        "/v1/admin/notify/channels/smtp", responses={400: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}}
+    )
     def add_smtp(body: SmtpChannel, who: Who) -> dict:
         admin_only(who)
-        return admin.add_smtp(db, host=body.host, port=body.port, security=body.security, sender=body.sender,
-                              username=body.username, password=body.password, name=body.name, by=who)
+        return admin.add_smtp(
+            db,
+            host=body.host,
+            port=body.port,
+            security=body.security,
+            sender=body.sender,
+            username=body.username,
+            password=body.password,
+            name=body.name,
+            by=who,
+        )
 
-    @api.post("/v1/admin/notify/channels/webhook", responses={400: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
+    @api.post(
+        "/v1/admin/notify/channels/webhook",
+        responses={400: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}},
+    )
     def add_webhook(body: WebhookChannel, who: Who) -> dict:
         admin_only(who)
-        return admin.add_webhook(db, kind=body.kind, url=body.url, secret=body.secret, name=body.name,
-                                 language=body.language, by=who)
+        return admin.add_webhook(
+            db,
+            kind=body.kind,
+            url=body.url,
+            secret=body.secret,
+            name=body.name,
+            language=body.language,
+            by=who,
+        )
 
-    @api.delete("/v1/admin/notify/channels/{name}", responses={403: {"model": p.ErrorBody}, 404: {"model": p.ErrorBody}})
+    @api.delete(
+        "/v1/admin/notify/channels/{name}",
+        responses={403: {"model": p.ErrorBody}, 404: {"model": p.ErrorBody}},
+    )
     def remove_channel(name: Annotated[str, Path(max_length=64)], who: Who) -> dict:
         admin_only(who)
         admin.remove_channel(db, name, by=who)
@@ -155,9 +191,14 @@ def router(db: Database, ns: NotifySettings, who_dep: Any) -> APIRouter:
     @api.post("/v1/admin/notify/rules", responses={400: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
     def add_rule(body: Rule, who: Who) -> dict:
         admin_only(who)
-        return admin.add_rule(db, event=body.event, to=body.to, tier=body.tier, severity=body.severity, by=who)
+        return admin.add_rule(
+            db, event=body.event, to=body.to, tier=body.tier, severity=body.severity, by=who
+        )
 
-    @api.delete("/v1/admin/notify/rules/{rule_id}", responses={403: {"model": p.ErrorBody}, 404: {"model": p.ErrorBody}})
+    @api.delete(
+        "/v1/admin/notify/rules/{rule_id}",
+        responses={403: {"model": p.ErrorBody}, 404: {"model": p.ErrorBody}},
+    )
     def remove_rule(rule_id: Annotated[int, Path(ge=1, le=p.MAX_INT)], who: Who) -> dict:
         admin_only(who)
         admin.remove_rule(db, rule_id, by=who)
@@ -168,12 +209,22 @@ def router(db: Database, ns: NotifySettings, who_dep: Any) -> APIRouter:
         admin_only(who)
         return admin.reset_rules(db, by=who)
 
-    @api.put("/v1/admin/notify/users/{username}", responses={400: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody},
-                                                            404: {"model": p.ErrorBody}})
+    @api.put(
+        "/v1/admin/notify/users/{username}",
+        responses={400: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}, 404: {"model": p.ErrorBody}},
+    )
     def set_user(username: Annotated[str, Path(max_length=64)], body: UserPrefs, who: Who) -> dict:
         admin_only(who)
-        return admin.set_user(db, username, language=body.language, time_zone=body.time_zone, digest=body.digest,
-                              email=body.email, team=body.team, by=who)
+        return admin.set_user(
+            db,
+            username,
+            language=body.language,
+            time_zone=body.time_zone,
+            digest=body.digest,
+            email=body.email,
+            team=body.team,
+            by=who,
+        )
 
     @api.post("/v1/admin/notify/test", responses={400: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
     def test(body: TestRequest, who: Who) -> list[dict]:

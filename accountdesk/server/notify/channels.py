@@ -123,11 +123,17 @@ def feishu_payload(message: dict[str, Any]) -> dict[str, Any]:
         if section.get("heading"):
             text = f"**{section['heading']}**\n" + text
         elements.append({"tag": "div", "text": {"tag": "lark_md", "content": text}})
-    return {"msg_type": "interactive", "card": {
-        "config": {"wide_screen_mode": True},
-        "header": {"title": {"tag": "plain_text", "content": message["title"]},
-                   "template": FEISHU_TEMPLATES.get(message.get("tone", "info"), "blue")},
-        "elements": elements}}
+    return {
+        "msg_type": "interactive",
+        "card": {
+            "config": {"wide_screen_mode": True},
+            "header": {
+                "title": {"tag": "plain_text", "content": message["title"]},
+                "template": FEISHU_TEMPLATES.get(message.get("tone", "info"), "blue"),
+            },
+            "elements": elements,
+        },
+    }
 
 
 # -- signatures --------------------------------------------------------------------------------
@@ -143,8 +149,15 @@ def feishu_sign(secret: str, timestamp_s: int) -> str:
 
 
 # -- sending -----------------------------------------------------------------------------------
-def send_email(channel: dict[str, Any], secret: dict[str, Any], address: str, message: dict[str, Any], *,
-               timeout: float, ca_file: str | None = None) -> None:
+def send_email(
+    channel: dict[str, Any],
+    secret: dict[str, Any],
+    address: str,
+    message: dict[str, Any],
+    *,
+    timeout: float,
+    ca_file: str | None = None,
+) -> None:
     cfg = channel["settings"]
     mail = EmailMessage()
     mail["Subject"] = "[AccountDesk] " + message["title"]
@@ -159,7 +172,9 @@ def send_email(channel: dict[str, Any], secret: dict[str, Any], address: str, me
     security = cfg.get("security", "starttls")
     try:
         if security == "tls":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(cfg["host"], int(cfg["port"]), timeout=timeout, context=context)
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                cfg["host"], int(cfg["port"]), timeout=timeout, context=context
+            )
         else:
             smtp = smtplib.SMTP(cfg["host"], int(cfg["port"]), timeout=timeout)
         with smtp:
@@ -176,8 +191,9 @@ def send_email(channel: dict[str, Any], secret: dict[str, Any], address: str, me
         raise DeliveryError(f"SMTP: {type(exc).__name__}") from None
 
 
-def webhook_request(kind: str, secret: dict[str, Any], message: dict[str, Any], *,
-                    now: float | None = None) -> tuple[str, dict[str, Any]]:
+def webhook_request(
+    kind: str, secret: dict[str, Any], message: dict[str, Any], *, now: float | None = None
+) -> tuple[str, dict[str, Any]]:
     """The URL and JSON body to post (signed when the channel has a signing secret)."""
     url = secret["url"]
     signing = secret.get("secret")
@@ -199,12 +215,18 @@ def webhook_request(kind: str, secret: dict[str, Any], message: dict[str, Any], 
     raise DeliveryError(f"unknown channel kind {kind}")
 
 
-def send_webhook(channel: dict[str, Any], secret: dict[str, Any], message: dict[str, Any], *, timeout: float) -> None:
+def send_webhook(
+    channel: dict[str, Any], secret: dict[str, Any], message: dict[str, Any], *, timeout: float
+) -> None:
     kind = channel["kind"]
     url, body = webhook_request(kind, secret, message)
     try:
-        resp = httpx.post(url, content=json.dumps(body, ensure_ascii=False).encode(),
-                          headers={"Content-Type": "application/json; charset=utf-8"}, timeout=timeout)
+        resp = httpx.post(
+            url,
+            content=json.dumps(body, ensure_ascii=False).encode(),
+            headers={"Content-Type": "application/json; charset=utf-8"},
+            timeout=timeout,
+        )
     except httpx.HTTPError as exc:
         raise DeliveryError(f"{kind}: {type(exc).__name__}") from None
     if resp.status_code >= 300:
@@ -215,7 +237,11 @@ def send_webhook(channel: dict[str, Any], secret: dict[str, Any], message: dict[
         raise DeliveryError(f"{kind}: the answer is not JSON") from None
     if not isinstance(answer, dict):
         raise DeliveryError(f"{kind}: unexpected answer")
-    code = answer.get("errcode") if kind in ("wecom", "dingtalk") else answer.get("code", answer.get("StatusCode"))
+    code = (
+        answer.get("errcode")
+        if kind in ("wecom", "dingtalk")
+        else answer.get("code", answer.get("StatusCode"))
+    )
     if code != 0:
         text = str(answer.get("errmsg") or answer.get("msg") or "")[:120]
         raise DeliveryError(f"{kind}: error {code} {text}".rstrip())

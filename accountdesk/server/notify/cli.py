@@ -57,8 +57,12 @@ def _read_secret(args, flag: str, prompt: str) -> str | None:
 
 def _warn_plain() -> None:
     if not secrets.encrypted():
-        sys.stderr.write(_("Warning: {var} is not set, so this secret is stored in the database without encryption.")
-                         .format(var=secrets.ENV_KEY) + "\n")
+        sys.stderr.write(
+            _(
+                "Warning: {var} is not set, so this secret is stored in the database without encryption."
+            ).format(var=secrets.ENV_KEY)
+            + "\n"
+        )
 
 
 def cmd_add_smtp(args) -> int:
@@ -71,10 +75,23 @@ def cmd_add_smtp(args) -> int:
     db = _open(args)
     if args.user:
         _warn_plain()
-    channel = admin.add_smtp(db, host=args.host, port=args.port, security=security, sender=args.sender,
-                             username=args.user, password=password, name=args.name)
-    _emit(args, channel, _("SMTP server {host}:{port} ({security}) saved as channel {name}.").format(
-        host=channel["host"], port=channel["port"], security=channel["security"], name=channel["name"]))
+    channel = admin.add_smtp(
+        db,
+        host=args.host,
+        port=args.port,
+        security=security,
+        sender=args.sender,
+        username=args.user,
+        password=password,
+        name=args.name,
+    )
+    _emit(
+        args,
+        channel,
+        _("SMTP server {host}:{port} ({security}) saved as channel {name}.").format(
+            host=channel["host"], port=channel["port"], security=channel["security"], name=channel["name"]
+        ),
+    )
     return 0
 
 
@@ -82,9 +99,18 @@ def cmd_add_webhook(args) -> int:
     secret = _read_secret(args, "secret_stdin", _("Signing secret: ")) if args.secret_stdin else None
     db = _open(args)
     _warn_plain()
-    channel = admin.add_webhook(db, kind=args.kind, url=args.url, secret=secret, name=args.name, language=args.language)
-    _emit(args, channel, _("{kind} robot saved as channel {name} ({signed}).").format(
-        kind=channel["kind"], name=channel["name"], signed=_("signed") if channel["signed"] else _("not signed")))
+    channel = admin.add_webhook(
+        db, kind=args.kind, url=args.url, secret=secret, name=args.name, language=args.language
+    )
+    _emit(
+        args,
+        channel,
+        _("{kind} robot saved as channel {name} ({signed}).").format(
+            kind=channel["kind"],
+            name=channel["name"],
+            signed=_("signed") if channel["signed"] else _("not signed"),
+        ),
+    )
     return 0
 
 
@@ -96,8 +122,11 @@ def cmd_channels(args) -> int:
     if not rows:
         sys.stdout.write(_("No channels yet: add one with notify add-smtp or notify add-webhook.") + "\n")
     for c in rows:
-        where = f"{c['host']}:{c['port']} {c['security']} {c['sender']}" if c["kind"] == "smtp" else \
-            f"{c['url']} {_('signed') if c['signed'] else _('not signed')} {c.get('language') or ''}"
+        where = (
+            f"{c['host']}:{c['port']} {c['security']} {c['sender']}"
+            if c["kind"] == "smtp"
+            else f"{c['url']} {_('signed') if c['signed'] else _('not signed')} {c.get('language') or ''}"
+        )
         sys.stdout.write(f"{c['name']:<20} {c['kind']:<9} {where}\n")
     return 0
 
@@ -124,7 +153,11 @@ def cmd_rules(args) -> int:
         _print_rules(args, admin.list_rules(db))
     elif action == "add":
         rule = admin.add_rule(db, event=args.event, to=args.to, tier=args.tier, severity=args.severity)
-        _emit(args, rule, _("Rule {id}: {event} → {to}.").format(id=rule["id"], event=rule["event"], to=rule["to"]))
+        _emit(
+            args,
+            rule,
+            _("Rule {id}: {event} → {to}.").format(id=rule["id"], event=rule["event"], to=rule["to"]),
+        )
     elif action == "remove":
         admin.remove_rule(db, args.id)
         sys.stdout.write(_("Rule {id} removed.").format(id=args.id) + "\n")
@@ -135,7 +168,13 @@ def cmd_rules(args) -> int:
 
 def cmd_user(args) -> int:
     db = _open(args)
-    values = {"language": args.language, "time_zone": args.time_zone, "digest": args.digest, "email": args.email, "team": args.team}
+    values = {
+        "language": args.language,
+        "time_zone": args.time_zone,
+        "digest": args.digest,
+        "email": args.email,
+        "team": args.team,
+    }
     if all(v is None for v in values.values()):
         view = admin.user_settings(db, args.name)
     else:
@@ -161,8 +200,13 @@ def cmd_failed(args) -> int:
     db = _open(args)
     if args.resend:
         result = admin.resend(db, NotifySettings(), args.id)
-        _emit(args, result, _("{resent} message(s) resent: {sent} delivered, {failed} will be retried, {dead} failed again.")
-              .format(**{k: result[k] for k in ("resent", "sent", "failed", "dead")}))
+        _emit(
+            args,
+            result,
+            _(
+                "{resent} message(s) resent: {sent} delivered, {failed} will be retried, {dead} failed again."
+            ).format(**{k: result[k] for k in ("resent", "sent", "failed", "dead")}),
+        )
         return 0 if result["sent"] == result["resent"] else 1
     rows = admin.list_messages(db, "dead")
     if args.json:
@@ -171,8 +215,10 @@ def cmd_failed(args) -> int:
     if not rows:
         sys.stdout.write(_("No undelivered messages.") + "\n")
     for m in rows:
-        sys.stdout.write(f"{m['id']:>6}  {m['created_at'][:16]}  {m['event']:<13} {m['to']:<24} {m['channel'] or '-':<12} "
-                         f"{m['attempts']}x  {m['error'] or ''}\n")
+        sys.stdout.write(
+            f"{m['id']:>6}  {m['created_at'][:16]}  {m['event']:<13} {m['to']:<24} {m['channel'] or '-':<12} "
+            f"{m['attempts']}x  {m['error'] or ''}\n"
+        )
     return 0
 
 
@@ -188,13 +234,17 @@ def cmd_run(args) -> int:
 
 
 def register(sub) -> None:
-    notify = sub.add_parser("notify", help=_("e-mail and group-robot messages: channels, rules, test, failed messages"))
+    notify = sub.add_parser(
+        "notify", help=_("e-mail and group-robot messages: channels, rules, test, failed messages")
+    )
     cmds = notify.add_subparsers(dest="notify_cmd", required=True, metavar=_("COMMAND"))
 
     p = cmds.add_parser("add-smtp", help=_("set the SMTP server that sends e-mail"))
     p.add_argument("--host", required=True)
     p.add_argument("--port", required=True, type=int)
-    p.add_argument("--starttls", action="store_true", help=_("upgrade the connection with STARTTLS (port 587)"))
+    p.add_argument(
+        "--starttls", action="store_true", help=_("upgrade the connection with STARTTLS (port 587)")
+    )
     p.add_argument("--tls", action="store_true", help=_("implicit TLS (port 465)"))
     p.add_argument("--user", help=_("log in as this user"))
     p.add_argument("--password-stdin", action="store_true", help=_("read the password from standard input"))
@@ -206,7 +256,9 @@ def register(sub) -> None:
     p = cmds.add_parser("add-webhook", help=_("add a WeCom, DingTalk or Feishu group robot"))
     p.add_argument("--kind", required=True, choices=["wecom", "dingtalk", "feishu"])
     p.add_argument("--url", required=True, help=_("the robot's webhook address (it holds the robot's key)"))
-    p.add_argument("--secret-stdin", action="store_true", help=_("read the signing secret from standard input"))
+    p.add_argument(
+        "--secret-stdin", action="store_true", help=_("read the signing secret from standard input")
+    )
     p.add_argument("--name", help=_("channel name (default: the kind)"))
     p.add_argument("--language", choices=["zh_CN", "en"], help=_("language of the group's messages"))
     p.add_argument("--json", action="store_true")
@@ -227,8 +279,9 @@ def register(sub) -> None:
     r.add_argument("--json", action="store_true")
     r = rules_cmds.add_parser("add", help=_("add a rule"))
     r.add_argument("--event", required=True, choices=rules.EVENTS)
-    r.add_argument("--to", required=True, metavar="WHO",
-                   help=", ".join(rules.PEOPLE) + ", user:NAME, group:CHANNEL")
+    r.add_argument(
+        "--to", required=True, metavar="WHO", help=", ".join(rules.PEOPLE) + ", user:NAME, group:CHANNEL"
+    )
     r.add_argument("--tier", choices=rules.TIERS)
     r.add_argument("--severity", choices=rules.SEVERITIES)
     r.add_argument("--json", action="store_true")
@@ -243,13 +296,17 @@ def register(sub) -> None:
     p.add_argument("--time-zone", metavar="TZ", help=_("e.g. Asia/Shanghai"))
     p.add_argument("--email", metavar="ADDR")
     p.add_argument("--team")
-    p.add_argument("--digest", dest="digest", action="store_true", default=None, help=_("send the daily digest"))
+    p.add_argument(
+        "--digest", dest="digest", action="store_true", default=None, help=_("send the daily digest")
+    )
     p.add_argument("--no-digest", dest="digest", action="store_false", help=_("no daily digest"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_user)
 
     p = cmds.add_parser("test", help=_("send a test message on every channel now"))
-    p.add_argument("--to", metavar="ADDR", help=_("e-mail recipient (default: administrators with an address)"))
+    p.add_argument(
+        "--to", metavar="ADDR", help=_("e-mail recipient (default: administrators with an address)")
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_test)
 

@@ -33,8 +33,9 @@ LOOK_BACK_DAYS = 366
 MAX_ITEMS = 40
 
 
-def due_recipients(conn: Connection, ns: NotifySettings, people: rules.Directory, now: dt.datetime,
-                   *, force: bool = False) -> list[tuple[rules.Recipient, dt.date]]:
+def due_recipients(
+    conn: Connection, ns: NotifySettings, people: rules.Directory, now: dt.datetime, *, force: bool = False
+) -> list[tuple[rules.Recipient, dt.date]]:
     """People whose digest of today (their local date) is due and not yet recorded."""
     wanted: dict[str, rules.Recipient] = {}
     if outbox.smtp_channel(list(people.channels.values())) is None:
@@ -58,7 +59,9 @@ def key(who: rules.Recipient, day: dt.date) -> str:
     return f"digest:{day.isoformat()}:{who.key}"
 
 
-def run(conn: Connection, ns: NotifySettings, people: rules.Directory, now: dt.datetime, *, force: bool = False) -> int:
+def run(
+    conn: Connection, ns: NotifySettings, people: rules.Directory, now: dt.datetime, *, force: bool = False
+) -> int:
     """Record the digests due now (the caller holds the job lock and commits); returns how many."""
     due = due_recipients(conn, ns, people, now, force=force)
     if not due:
@@ -68,7 +71,9 @@ def run(conn: Connection, ns: NotifySettings, people: rules.Directory, now: dt.d
     rows = []
     for who, day in due:
         message = build(agenda, people, who, now)
-        row = outbox.message_row(key(who, day), "digest", who, smtp, message or {"title": "", "sections": []}, now)
+        row = outbox.message_row(
+            key(who, day), "digest", who, smtp, message or {"title": "", "sections": []}, now
+        )
         if row is None:
             continue
         if message is None:  # nothing to say today: recorded, never sent
@@ -85,7 +90,9 @@ def members(people: rules.Directory, user: dict[str, Any]) -> set[str] | None:
     return {user["id"]}
 
 
-def build(agenda: Agenda, people: rules.Directory, who: rules.Recipient, now: dt.datetime) -> dict[str, Any] | None:
+def build(
+    agenda: Agenda, people: rules.Directory, who: rules.Recipient, now: dt.datetime
+) -> dict[str, Any] | None:
     """The digest message of one person (None when there is nothing to report)."""
     user = who.user or {}
     tz = zone(people.time_zone_of(user))
@@ -97,13 +104,25 @@ def build(agenda: Agenda, people: rules.Directory, who: rules.Recipient, now: dt
     def concerns(item: Item) -> bool:
         return mine is None or bool(item.people & mine)
 
-    items = [i for i in agenda.items(now=now, tz=tz, first=today - dt.timedelta(days=LOOK_BACK_DAYS),
-                                     last=today + dt.timedelta(days=RENEWAL_DAYS)) if concerns(i)]
+    items = [
+        i
+        for i in agenda.items(
+            now=now,
+            tz=tz,
+            first=today - dt.timedelta(days=LOOK_BACK_DAYS),
+            last=today + dt.timedelta(days=RENEWAL_DAYS),
+        )
+        if concerns(i)
+    ]
 
     def who_of(item: Item) -> str:
         if not team_view:
             return ""
-        names = sorted(messages.name_of(people.users.get(p)) for p in item.people if p in people.users and (mine is None or p in mine))
+        names = sorted(
+            messages.name_of(people.users.get(p))
+            for p in item.people
+            if p in people.users and (mine is None or p in mine)
+        )
         return "[" + ", ".join(names) + "] " if names else ""
 
     week_end = today + dt.timedelta(days=WEEK)
@@ -118,29 +137,52 @@ def build(agenda: Agenda, people: rules.Directory, who: rules.Recipient, now: dt
                 what = messages.visit_title(tr, item.values.get("kind"), None)
             else:
                 when = day.isoformat()
-                what = tr("{visit} due").format(visit=messages.visit_title(tr, item.values.get("kind"), item.values.get("title")))
+                what = tr("{visit} due").format(
+                    visit=messages.visit_title(tr, item.values.get("kind"), item.values.get("title"))
+                )
             visits.append(f"{mark}{who_of(item)}{when} {item.client_name}: {what}")
         elif item.kind == "complaint":
             v = item.values
-            complaints.append(tr("{who}{client}: {subject} ({kind}, {severity}) — deadline {when}, {left}, level {level}").format(
-                who=who_of(item), client=item.client_name, subject=v.get("subject") or "-",
-                kind=messages.label(tr, FeedbackKind, v.get("kind")), severity=messages.label(tr, Severity, v.get("severity")),
-                when=messages.local(item.start, tz), left=messages.remaining(tr, item.start, now), level=v.get("level") or 0))
+            complaints.append(
+                tr(
+                    "{who}{client}: {subject} ({kind}, {severity}) — deadline {when}, {left}, level {level}"
+                ).format(
+                    who=who_of(item),
+                    client=item.client_name,
+                    subject=v.get("subject") or "-",
+                    kind=messages.label(tr, FeedbackKind, v.get("kind")),
+                    severity=messages.label(tr, Severity, v.get("severity")),
+                    when=messages.local(item.start, tz),
+                    left=messages.remaining(tr, item.start, now),
+                    level=v.get("level") or 0,
+                )
+            )
         elif item.kind == "task" and day <= week_end:
-            tasks.append(f"{mark}{who_of(item)}{day.isoformat()} {item.client_name}: {item.values.get('title') or '-'}".replace(" : ", ": "))
+            tasks.append(
+                f"{mark}{who_of(item)}{day.isoformat()} {item.client_name}: {item.values.get('title') or '-'}".replace(
+                    " : ", ": "
+                )
+            )
         elif item.kind == "renewal" and today <= day:
             renewals.append(f"{who_of(item)}{day.isoformat()} {item.client_name}")
     sections = []
-    for heading, lines in ((tr("Visits overdue and due this week"), visits), (tr("Open complaints and their clocks"), complaints),
-                           (tr("Tasks overdue and due this week"), tasks), (tr("Contract renewals in the next 30 days"), renewals)):
+    for heading, lines in (
+        (tr("Visits overdue and due this week"), visits),
+        (tr("Open complaints and their clocks"), complaints),
+        (tr("Tasks overdue and due this week"), tasks),
+        (tr("Contract renewals in the next 30 days"), renewals),
+    ):
         if lines:
             more = len(lines) - MAX_ITEMS
             shown = lines[:MAX_ITEMS] + ([tr("… and {n} more").format(n=more)] if more > 0 else [])
             sections.append({"heading": f"{heading} ({len(lines)})", "items": shown})
     if not sections:
         return None
-    title = tr("Your day, {date}").format(date=today.isoformat()) if not team_view else \
-        tr("Your team's day, {date}").format(date=today.isoformat())
+    title = (
+        tr("Your day, {date}").format(date=today.isoformat())
+        if not team_view
+        else tr("Your team's day, {date}").format(date=today.isoformat())
+    )
     intro = tr("Good morning, {name}. What needs you today:").format(name=messages.name_of(user))
     breached = any(i.kind == "complaint" and i.start < now for i in items)
     tone = "danger" if breached else "info"

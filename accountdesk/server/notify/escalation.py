@@ -77,8 +77,13 @@ def escalate(conn: Connection, ns: NotifySettings, now: dt.datetime) -> dict[str
             if data.get("status") not in OPEN_STATUSES:
                 continue
             if level > stored:
-                writer.server_update(locked, {"escalation_level": level,
-                                              "escalated_at": encode_value(escalation_reached_at(data, level, now))})
+                writer.server_update(
+                    locked,
+                    {
+                        "escalation_level": level,
+                        "escalated_at": encode_value(escalation_reached_at(data, level, now)),
+                    },
+                )
                 stored = level
                 raised += 1
         if stored <= marks.get(rec["id"], 0):
@@ -99,9 +104,16 @@ def escalate(conn: Connection, ns: NotifySettings, now: dt.datetime) -> dict[str
     return {"raised": raised, "announced": announced, "messages": added}
 
 
-def _announce(people: rules.Directory, all_rules: list[dict[str, Any]], smtp: dict[str, Any] | None,
-              client: dict[str, Any], feedback_id: str, data: dict[str, Any], level: int,
-              now: dt.datetime) -> list[dict[str, Any]]:
+def _announce(
+    people: rules.Directory,
+    all_rules: list[dict[str, Any]],
+    smtp: dict[str, Any] | None,
+    client: dict[str, Any],
+    feedback_id: str,
+    data: dict[str, Any],
+    level: int,
+    now: dt.datetime,
+) -> list[dict[str, Any]]:
     tier = client["data"].get("tier")
     due = effective_due(data, now)
     handler = people.active(data.get("handler_id"))
@@ -116,10 +128,20 @@ def _announce(people: rules.Directory, all_rules: list[dict[str, Any]], smtp: di
                 continue
             seen.add(who.key)
             tz = zone(people.time_zone_of(who.user))
-            message = messages.escalation(who.language, tz, level=level, client=client, feedback=data, due=due,
-                                          now=now, handler=handler, owner=owner)
-            row = outbox.message_row(f"esc:{feedback_id}:{level}:{who.key}", f"escalation:{level}", who, smtp, message, now)
+            message = messages.escalation(
+                who.language,
+                tz,
+                level=level,
+                client=client,
+                feedback=data,
+                due=due,
+                now=now,
+                handler=handler,
+                owner=owner,
+            )
+            row = outbox.message_row(
+                f"esc:{feedback_id}:{level}:{who.key}", f"escalation:{level}", who, smtp, message, now
+            )
             if row is not None:
                 out.append(row)
     return out
-

@@ -41,7 +41,7 @@ def local(when: dt.datetime | None, tz: ZoneInfo) -> str:
 
 
 def remaining(tr: Callable[[str], str], due: dt.datetime, now: dt.datetime) -> str:
-    """"3 h 20 min left" or "overdue by 2 d 4 h", in whole minutes."""
+    """ "3 h 20 min left" or "overdue by 2 d 4 h", in whole minutes."""
     delta = due - now
     late = delta < dt.timedelta(0)
     minutes = int(abs(delta).total_seconds() // 60)
@@ -62,9 +62,18 @@ def name_of(user: dict[str, Any] | None) -> str:
     return user.get("display_name") or user.get("username") or "-"
 
 
-def escalation(lang: str, tz: ZoneInfo, *, level: int, client: dict[str, Any], feedback: dict[str, Any],
-               due: dt.datetime | None, now: dt.datetime, handler: dict[str, Any] | None,
-               owner: dict[str, Any] | None) -> dict[str, Any]:
+def escalation(
+    lang: str,
+    tz: ZoneInfo,
+    *,
+    level: int,
+    client: dict[str, Any],
+    feedback: dict[str, Any],
+    due: dt.datetime | None,
+    now: dt.datetime,
+    handler: dict[str, Any] | None,
+    owner: dict[str, Any] | None,
+) -> dict[str, Any]:
     tr = translator(lang)
     cdata = client.get("data", {})
     title = tr(LEVEL_TITLES.get(level, LEVEL_TITLES[LEVEL_OVERDUE]))
@@ -72,26 +81,48 @@ def escalation(lang: str, tz: ZoneInfo, *, level: int, client: dict[str, Any], f
     items = [
         tr("Client: {name} ({tier})").format(name=name, tier=label(tr, Tier, cdata.get("tier"))),
         tr("Subject: {subject}").format(subject=feedback.get("subject") or "-"),
-        tr("Kind: {kind}, severity {severity}").format(kind=label(tr, FeedbackKind, feedback.get("kind")),
-                                                      severity=label(tr, Severity, feedback.get("severity"))),
+        tr("Kind: {kind}, severity {severity}").format(
+            kind=label(tr, FeedbackKind, feedback.get("kind")),
+            severity=label(tr, Severity, feedback.get("severity")),
+        ),
         tr("Status: {status}").format(status=label(tr, FeedbackStatus, feedback.get("status"))),
     ]
     if due is not None:
-        items.append(tr("Deadline: {when} ({left})").format(when=local(due, tz), left=remaining(tr, due, now)))
-    items.append(tr("Handler: {handler}; account manager: {owner}").format(handler=name_of(handler), owner=name_of(owner)))
+        items.append(
+            tr("Deadline: {when} ({left})").format(when=local(due, tz), left=remaining(tr, due, now))
+        )
+    items.append(
+        tr("Handler: {handler}; account manager: {owner}").format(
+            handler=name_of(handler), owner=name_of(owner)
+        )
+    )
     items.append(tr("Escalation level {level} of 3.").format(level=level))
-    return {"title": tr("{title}: {client}").format(title=title, client=name), "intro": None,
-            "sections": [{"heading": None, "items": items}], "tone": TONES.get(level, "danger"),
-            "event": f"escalation:{level}"}
+    return {
+        "title": tr("{title}: {client}").format(title=title, client=name),
+        "intro": None,
+        "sections": [{"heading": None, "items": items}],
+        "tone": TONES.get(level, "danger"),
+        "event": f"escalation:{level}",
+    }
 
 
 def test_message(lang: str, channel_name: str) -> dict[str, Any]:
     tr = translator(lang)
-    return {"title": tr("AccountDesk test message"), "intro": None,
-            "sections": [{"heading": None, "items": [
-                tr("This channel works: {name}.").format(name=channel_name),
-                tr("Escalations, deadlines and the daily digest will arrive here."),
-            ]}], "tone": "info", "event": "test"}
+    return {
+        "title": tr("AccountDesk test message"),
+        "intro": None,
+        "sections": [
+            {
+                "heading": None,
+                "items": [
+                    tr("This channel works: {name}.").format(name=channel_name),
+                    tr("Escalations, deadlines and the daily digest will arrive here."),
+                ],
+            }
+        ],
+        "tone": "info",
+        "event": "test",
+    }
 
 
 def visit_title(tr: Callable[[str], str], kind: str | None, title: str | None) -> str:

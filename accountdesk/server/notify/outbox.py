@@ -23,8 +23,14 @@ from .settings import NotifySettings
 log = logging.getLogger("accountdesk.server.notify")
 
 
-def message_row(key: str, event: str, recipient: Recipient, smtp: dict[str, Any] | None, message: dict[str, Any],
-                now: dt.datetime) -> dict[str, Any] | None:
+def message_row(
+    key: str,
+    event: str,
+    recipient: Recipient,
+    smtp: dict[str, Any] | None,
+    message: dict[str, Any],
+    now: dt.datetime,
+) -> dict[str, Any] | None:
     """The outbox row for one recipient (None: a person without an e-mail address, or no SMTP
     server configured: nothing can reach them)."""
     if recipient.channel is not None:
@@ -34,16 +40,31 @@ def message_row(key: str, event: str, recipient: Recipient, smtp: dict[str, Any]
         if not address or smtp is None:
             return None
         channel_id = smtp["id"]
-    return {"key": key[:200], "event": event, "channel_id": channel_id, "recipient": recipient.key, "address": address,
-            "language": recipient.language, "message": message, "status": "pending", "attempts": 0, "next_at": now,
-            "created_at": now, "claimed_until": None, "last_error": None, "sent_at": None}
+    return {
+        "key": key[:200],
+        "event": event,
+        "channel_id": channel_id,
+        "recipient": recipient.key,
+        "address": address,
+        "language": recipient.language,
+        "message": message,
+        "status": "pending",
+        "attempts": 0,
+        "next_at": now,
+        "created_at": now,
+        "claimed_until": None,
+        "last_error": None,
+        "sent_at": None,
+    }
 
 
 def smtp_channel(channels: list[dict[str, Any]]) -> dict[str, Any] | None:
     return next((c for c in channels if c["kind"] == "smtp"), None)
 
 
-def send_one(channel: dict[str, Any], address: str | None, message: dict[str, Any], ns: NotifySettings) -> None:
+def send_one(
+    channel: dict[str, Any], address: str | None, message: dict[str, Any], ns: NotifySettings
+) -> None:
     """Send one message on a channel now (raises :class:`channels.DeliveryError`)."""
     try:
         secret = secrets.unseal(channel["secret"])
@@ -57,7 +78,9 @@ def send_one(channel: dict[str, Any], address: str | None, message: dict[str, An
         ch.send_webhook(channel, secret, message, timeout=ns.timeout_s)
 
 
-def deliver(db: Database, ns: NotifySettings, *, ids: list[int] | None = None, now: dt.datetime | None = None) -> dict[str, int]:
+def deliver(
+    db: Database, ns: NotifySettings, *, ids: list[int] | None = None, now: dt.datetime | None = None
+) -> dict[str, int]:
     """Send the messages due now (or the given ones); returns ``{"sent", "failed", "dead"}``."""
     now = now or ns.now()
     with db.write() as conn:
@@ -75,16 +98,28 @@ def deliver(db: Database, ns: NotifySettings, *, ids: list[int] | None = None, n
             dead = attempts >= ns.attempts
             at = ns.now()
             with db.write() as conn:
-                store.message_failed(conn, row["id"], attempts=attempts, error=str(exc), dead=dead,
-                                     next_at=at + ns.retry_delay(attempts))
+                store.message_failed(
+                    conn,
+                    row["id"],
+                    attempts=attempts,
+                    error=str(exc),
+                    dead=dead,
+                    next_at=at + ns.retry_delay(attempts),
+                )
             counts["dead" if dead else "failed"] += 1
             log.warning("message %s (%s) failed, attempt %s: %s", row["id"], row["event"], attempts, exc)
             continue
         except Exception:  # noqa: BLE001 - a bug must not stop the other messages
             log.exception("message %s could not be sent", row["id"])
             with db.write() as conn:
-                store.message_failed(conn, row["id"], attempts=attempts, error="internal error",
-                                     dead=attempts >= ns.attempts, next_at=ns.now() + ns.retry_delay(attempts))
+                store.message_failed(
+                    conn,
+                    row["id"],
+                    attempts=attempts,
+                    error="internal error",
+                    dead=attempts >= ns.attempts,
+                    next_at=ns.now() + ns.retry_delay(attempts),
+                )
             counts["failed"] += 1
             continue
         with db.write() as conn:

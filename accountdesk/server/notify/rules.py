@@ -32,8 +32,12 @@ PEOPLE = ("handler", "owner", "backup", "team-supervisor", "supervisors", "admin
 TIERS = tuple(x.value for x in Tier)
 SEVERITIES = tuple(x.value for x in Severity)
 DEFAULT_RULES: tuple[tuple[str, str], ...] = (
-    ("escalation", "handler"), ("escalation", "owner"), ("escalation:2", "team-supervisor"),
-    ("escalation:3", "team-supervisor"), ("escalation:3", "supervisors"), ("digest", "managers"),
+    ("escalation", "handler"),
+    ("escalation", "owner"),
+    ("escalation:2", "team-supervisor"),
+    ("escalation:3", "team-supervisor"),
+    ("escalation:3", "supervisors"),
+    ("digest", "managers"),
     ("digest", "supervisors"),
 )
 _NAME = re.compile(r"^(user|group):(.{1,64})$")
@@ -44,19 +48,30 @@ def check_rule(event: str, recipient: str, tier: str | None, severity: str | Non
     if event not in EVENTS:
         raise ServerError(400, "bad_request", _("event: one of {values}").format(values=", ".join(EVENTS)))
     if recipient not in PEOPLE and not _NAME.match(recipient or ""):
-        raise ServerError(400, "bad_request", _("to: one of {values}, user:NAME or group:CHANNEL").format(
-            values=", ".join(PEOPLE)))
+        raise ServerError(
+            400,
+            "bad_request",
+            _("to: one of {values}, user:NAME or group:CHANNEL").format(values=", ".join(PEOPLE)),
+        )
     if tier is not None and tier not in TIERS:
         raise ServerError(400, "bad_request", _("tier: one of {values}").format(values=", ".join(TIERS)))
     if severity is not None and severity not in SEVERITIES:
-        raise ServerError(400, "bad_request", _("severity: one of {values}").format(values=", ".join(SEVERITIES)))
+        raise ServerError(
+            400, "bad_request", _("severity: one of {values}").format(values=", ".join(SEVERITIES))
+        )
     if event == "digest" and (tier or severity):
         raise ServerError(400, "bad_request", _("tier: the digest is not filtered by tier or severity"))
-    if event == "digest" and (recipient.startswith("group:") or recipient in ("handler", "owner", "backup", "team-supervisor")):
-        raise ServerError(400, "bad_request", _("to: the digest goes to managers, supervisors, admins or user:NAME"))
+    if event == "digest" and (
+        recipient.startswith("group:") or recipient in ("handler", "owner", "backup", "team-supervisor")
+    ):
+        raise ServerError(
+            400, "bad_request", _("to: the digest goes to managers, supervisors, admins or user:NAME")
+        )
 
 
-def matches(rule: dict[str, Any], event: str, level: int | None, tier: str | None, severity: str | None) -> bool:
+def matches(
+    rule: dict[str, Any], event: str, level: int | None, tier: str | None, severity: str | None
+) -> bool:
     wanted = rule["event"]
     if event == "digest":
         if wanted != "digest":
@@ -81,8 +96,13 @@ class Recipient:
 class Directory:
     """Users, their preferences and the channels, read once per run."""
 
-    def __init__(self, users: list[dict[str, Any]], channels: list[dict[str, Any]], default_language: str,
-                 default_time_zone: str = "Asia/Shanghai"):
+    def __init__(
+        self,
+        users: list[dict[str, Any]],
+        channels: list[dict[str, Any]],
+        default_language: str,
+        default_time_zone: str = "Asia/Shanghai",
+    ):
         self.default_time_zone = default_time_zone
         self.users = {u["id"]: u for u in users}
         self.by_name = {u["username"]: u for u in users}
@@ -107,7 +127,11 @@ class Directory:
         """The users a supervisor is responsible for (None: everybody, a supervisor without a team)."""
         if not supervisor.get("team"):
             return None
-        return [u for u in self.users.values() if u.get("team") == supervisor["team"] and u["id"] != supervisor["id"]]
+        return [
+            u
+            for u in self.users.values()
+            if u.get("team") == supervisor["team"] and u["id"] != supervisor["id"]
+        ]
 
     def language_of(self, user: dict[str, Any]) -> str:
         return user.get("language") or self.default_language
@@ -118,8 +142,9 @@ class Directory:
     def person(self, user: dict[str, Any]) -> Recipient:
         return Recipient(key=f"user:{user['id']}", language=self.language_of(user), user=user)
 
-    def resolve(self, recipient: str, *, client: dict[str, Any] | None = None,
-                feedback: dict[str, Any] | None = None) -> list[Recipient]:
+    def resolve(
+        self, recipient: str, *, client: dict[str, Any] | None = None, feedback: dict[str, Any] | None = None
+    ) -> list[Recipient]:
         data = (client or {}).get("data", {})
         people: list[dict[str, Any] | None] = []
         if recipient == "handler":
@@ -144,6 +169,11 @@ class Directory:
             channel = self.channels.get(recipient[6:])
             if channel is None or channel["kind"] == "smtp":
                 return []
-            return [Recipient(key=f"group:{channel['name']}", language=channel.get("language") or self.default_language,
-                              channel=channel)]
+            return [
+                Recipient(
+                    key=f"group:{channel['name']}",
+                    language=channel.get("language") or self.default_language,
+                    channel=channel,
+                )
+            ]
         return [self.person(u) for u in people if u is not None]

@@ -20,7 +20,9 @@ log = logging.getLogger("accountdesk.server.notify")
 ATTEMPTS = 3
 
 
-def record(db: Database, ns: NotifySettings, now: dt.datetime | None = None, *, force_digest: bool = False) -> dict[str, Any]:
+def record(
+    db: Database, ns: NotifySettings, now: dt.datetime | None = None, *, force_digest: bool = False
+) -> dict[str, Any]:
     """Record the escalations and digests due at ``now`` (one transaction, under the job lock)."""
     now = now or ns.now()
     for attempt in range(1, ATTEMPTS + 1):

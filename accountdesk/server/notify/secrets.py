@@ -49,13 +49,15 @@ def unseal(text: str) -> dict[str, Any]:
     """The secret values of a channel; a :class:`ServerError` when they cannot be read (the key
     is missing or another one)."""
     if text.startswith(_PLAIN):
-        return json.loads(base64.b64decode(text[len(_PLAIN):]))
+        return json.loads(base64.b64decode(text[len(_PLAIN) :]))
     box = _fernet()
     if box is None:
         raise ServerError(500, "secret_key_missing", f"The channel's secrets are encrypted: set {ENV_KEY}.")
     from cryptography.fernet import InvalidToken
 
     try:
-        return json.loads(box.decrypt(text[len(_FERNET):].encode()))
+        return json.loads(box.decrypt(text[len(_FERNET) :].encode()))
     except InvalidToken:
-        raise ServerError(500, "secret_key_wrong", f"The channel's secrets do not open with this {ENV_KEY}.") from None
+        raise ServerError(
+            500, "secret_key_wrong", f"The channel's secrets do not open with this {ENV_KEY}."
+        ) from None

@@ -62,7 +62,9 @@ class NotifySettings:
     attempts: int = field(default_factory=lambda: max(1, _int("ACCOUNTDESK_NOTIFY_ATTEMPTS", 6)))
     timeout_s: float = field(default_factory=lambda: _float("ACCOUNTDESK_NOTIFY_TIMEOUT_S", 15))
     language: str = field(default_factory=lambda: os.environ.get("ACCOUNTDESK_NOTIFY_LANGUAGE", "zh_CN"))
-    time_zone: str = field(default_factory=lambda: os.environ.get("ACCOUNTDESK_NOTIFY_TIME_ZONE", "Asia/Shanghai"))
+    time_zone: str = field(
+        default_factory=lambda: os.environ.get("ACCOUNTDESK_NOTIFY_TIME_ZONE", "Asia/Shanghai")
+    )
     digest_hour: int = field(default_factory=lambda: min(max(_int("ACCOUNTDESK_DIGEST_HOUR", 7), 0), 23))
     public_url: str | None = field(default_factory=lambda: os.environ.get("ACCOUNTDESK_PUBLIC_URL") or None)
     ca_file: str | None = field(default_factory=lambda: os.environ.get("ACCOUNTDESK_NOTIFY_CA_FILE") or None)

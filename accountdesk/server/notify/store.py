@@ -46,9 +46,12 @@ def set_job_run(conn: Connection, name: str, at: dt.datetime) -> None:
 
 
 # -- records read by the schedule --------------------------------------------------------------
-def live_records(conn: Connection, entities: tuple[str, ...], client_ids: list[str] | None = None) -> list[dict[str, Any]]:
+def live_records(
+    conn: Connection, entities: tuple[str, ...], client_ids: list[str] | None = None
+) -> list[dict[str, Any]]:
     stmt = select(t.records.c.id, t.records.c.entity, t.records.c.client_id, t.records.c.data).where(
-        t.records.c.entity.in_(entities), t.records.c.deleted.is_(False))
+        t.records.c.entity.in_(entities), t.records.c.deleted.is_(False)
+    )
     if client_ids is not None:
         if not client_ids:
             return []
@@ -66,11 +69,15 @@ def open_feedback(conn: Connection) -> list[dict[str, Any]]:
     if conn.dialect.name == "postgresql":
         cond = f"(srv_records.data ->> 'status') IN ({marks}) AND (srv_records.data ->> 'due_at') IS NOT NULL"
     else:
-        cond = (f"json_extract(srv_records.data, '$.status') IN ({marks}) "
-                "AND json_extract(srv_records.data, '$.due_at') IS NOT NULL")
-    stmt = (select(t.records.c.id, t.records.c.entity, t.records.c.client_id, t.records.c.data)
-            .where(t.records.c.entity == "feedback", t.records.c.deleted.is_(False))
-            .where(text(cond).bindparams(**{f"s{i}": s for i, s in enumerate(statuses)})))
+        cond = (
+            f"json_extract(srv_records.data, '$.status') IN ({marks}) "
+            "AND json_extract(srv_records.data, '$.due_at') IS NOT NULL"
+        )
+    stmt = (
+        select(t.records.c.id, t.records.c.entity, t.records.c.client_id, t.records.c.data)
+        .where(t.records.c.entity == "feedback", t.records.c.deleted.is_(False))
+        .where(text(cond).bindparams(**{f"s{i}": s for i, s in enumerate(statuses)}))
+    )
     return [{"id": i, "entity": e, "client_id": c, "data": d} for i, e, c, d in conn.execute(stmt)]
 
 
@@ -79,8 +86,11 @@ def escalation_marks(conn: Connection) -> dict[str, int]:
 
 
 def set_escalation_mark(conn: Connection, feedback_id: str, level: int, at: dt.datetime) -> None:
-    done = conn.execute(update(t.notify_escalations).where(t.notify_escalations.c.feedback_id == feedback_id)
-                        .values(level=level, at=at)).rowcount
+    done = conn.execute(
+        update(t.notify_escalations)
+        .where(t.notify_escalations.c.feedback_id == feedback_id)
+        .values(level=level, at=at)
+    ).rowcount
     if not done:
         conn.execute(insert(t.notify_escalations).values(feedback_id=feedback_id, level=level, at=at))
 
@@ -88,15 +98,23 @@ def set_escalation_mark(conn: Connection, feedback_id: str, level: int, at: dt.d
 # -- users and preferences ---------------------------------------------------------------------
 def users_with_prefs(conn: Connection) -> list[dict[str, Any]]:
     """Every user (server table) with the synced record's e-mail and team and the preferences."""
-    users = _rows(conn.execute(select(t.users.c.id, t.users.c.username, t.users.c.display_name, t.users.c.role,
-                                      t.users.c.active)))
+    users = _rows(
+        conn.execute(
+            select(t.users.c.id, t.users.c.username, t.users.c.display_name, t.users.c.role, t.users.c.active)
+        )
+    )
     recs = {r["id"]: r["data"] for r in live_records(conn, ("user",))}
     prefs = {r["user_id"]: r for r in _rows(conn.execute(select(t.user_prefs)))}
     for u in users:
         data = recs.get(u["id"], {})
         pref = prefs.get(u["id"], {})
-        u.update(email=data.get("email"), team=data.get("team"), language=pref.get("language"),
-                 time_zone=pref.get("time_zone"), digest=pref.get("digest", True))
+        u.update(
+            email=data.get("email"),
+            team=data.get("team"),
+            language=pref.get("language"),
+            time_zone=pref.get("time_zone"),
+            digest=pref.get("digest", True),
+        )
     return users
 
 
@@ -114,7 +132,9 @@ def set_prefs(conn: Connection, user_id: str, **values: Any) -> None:
 
 # -- channels ----------------------------------------------------------------------------------
 def channels(conn: Connection) -> list[dict[str, Any]]:
-    return _rows(conn.execute(select(t.notify_channels).order_by(t.notify_channels.c.kind, t.notify_channels.c.name)))
+    return _rows(
+        conn.execute(select(t.notify_channels).order_by(t.notify_channels.c.kind, t.notify_channels.c.name))
+    )
 
 
 def channel_by_name(conn: Connection, name: str) -> dict[str, Any] | None:
@@ -123,13 +143,18 @@ def channel_by_name(conn: Connection, name: str) -> dict[str, Any] | None:
 
 
 def channel_by_id(conn: Connection, channel_id: str) -> dict[str, Any] | None:
-    row = conn.execute(select(t.notify_channels).where(t.notify_channels.c.id == channel_id)).mappings().first()
+    row = (
+        conn.execute(select(t.notify_channels).where(t.notify_channels.c.id == channel_id)).mappings().first()
+    )
     return dict(row) if row else None
 
 
 def put_channel(conn: Connection, values: dict[str, Any]) -> None:
-    conn.execute(delete(t.notify_channels).where(or_(t.notify_channels.c.id == values["id"],
-                                                     t.notify_channels.c.name == values["name"])))
+    conn.execute(
+        delete(t.notify_channels).where(
+            or_(t.notify_channels.c.id == values["id"], t.notify_channels.c.name == values["name"])
+        )
+    )
     conn.execute(insert(t.notify_channels).values(**values))
 
 
@@ -143,7 +168,9 @@ def rules(conn: Connection) -> list[dict[str, Any]]:
 
 
 def add_rule(conn: Connection, **values: Any) -> int:
-    return int(conn.execute(insert(t.notify_rules).values(**values).returning(t.notify_rules.c.id)).scalar_one())
+    return int(
+        conn.execute(insert(t.notify_rules).values(**values).returning(t.notify_rules.c.id)).scalar_one()
+    )
 
 
 def delete_rule(conn: Connection, rule_id: int) -> bool:
@@ -158,8 +185,10 @@ def clear_rules(conn: Connection) -> None:
 def known_keys(conn: Connection, keys: list[str]) -> set[str]:
     out: set[str] = set()
     for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
-        out.update(conn.execute(select(t.notify_outbox.c.key).where(t.notify_outbox.c.key.in_(chunk))).scalars())
+        chunk = keys[start : start + 500]
+        out.update(
+            conn.execute(select(t.notify_outbox.c.key).where(t.notify_outbox.c.key.in_(chunk))).scalars()
+        )
     return out
 
 
@@ -174,8 +203,9 @@ def add_messages(conn: Connection, rows: list[dict[str, Any]]) -> int:
     return len(fresh)
 
 
-def claim_due(conn: Connection, now: dt.datetime, lease_until: dt.datetime, limit: int,
-              ids: list[int] | None = None) -> list[dict[str, Any]]:
+def claim_due(
+    conn: Connection, now: dt.datetime, lease_until: dt.datetime, limit: int, ids: list[int] | None = None
+) -> list[dict[str, Any]]:
     """Take the messages due now (pending, or held by a process whose lease ran out): they are
     marked ``sending`` until ``lease_until``. Rows another process is claiming are skipped."""
     o = t.notify_outbox
@@ -188,20 +218,36 @@ def claim_due(conn: Connection, now: dt.datetime, lease_until: dt.datetime, limi
         stmt = stmt.with_for_update(skip_locked=True)
     rows = _rows(conn.execute(stmt))
     if rows:
-        conn.execute(update(o).where(o.c.id.in_([r["id"] for r in rows])).values(status="sending", claimed_until=lease_until))
+        conn.execute(
+            update(o)
+            .where(o.c.id.in_([r["id"] for r in rows]))
+            .values(status="sending", claimed_until=lease_until)
+        )
     return rows
 
 
 def message_sent(conn: Connection, message_id: int, at: dt.datetime, attempts: int) -> None:
-    conn.execute(update(t.notify_outbox).where(t.notify_outbox.c.id == message_id).values(
-        status="sent", sent_at=at, attempts=attempts, claimed_until=None, last_error=None))
+    conn.execute(
+        update(t.notify_outbox)
+        .where(t.notify_outbox.c.id == message_id)
+        .values(status="sent", sent_at=at, attempts=attempts, claimed_until=None, last_error=None)
+    )
 
 
-def message_failed(conn: Connection, message_id: int, *, attempts: int, error: str, dead: bool,
-                   next_at: dt.datetime) -> None:
-    conn.execute(update(t.notify_outbox).where(t.notify_outbox.c.id == message_id).values(
-        status="dead" if dead else "pending", attempts=attempts, last_error=error[:300], next_at=next_at,
-        claimed_until=None))
+def message_failed(
+    conn: Connection, message_id: int, *, attempts: int, error: str, dead: bool, next_at: dt.datetime
+) -> None:
+    conn.execute(
+        update(t.notify_outbox)
+        .where(t.notify_outbox.c.id == message_id)
+        .values(
+            status="dead" if dead else "pending",
+            attempts=attempts,
+            last_error=error[:300],
+            next_at=next_at,
+            claimed_until=None,
+        )
+    )
 
 
 def messages(conn: Connection, *, status: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
@@ -217,18 +263,26 @@ def revive(conn: Connection, ids: list[int], now: dt.datetime) -> list[int]:
     stmt = update(o).where(o.c.status == "dead")
     if ids:
         stmt = stmt.where(o.c.id.in_(ids))
-    rows = conn.execute(stmt.values(status="pending", attempts=0, next_at=now, claimed_until=None).returning(o.c.id))
+    rows = conn.execute(
+        stmt.values(status="pending", attempts=0, next_at=now, claimed_until=None).returning(o.c.id)
+    )
     return [r[0] for r in rows]
 
 
 # -- calendar feeds ----------------------------------------------------------------------------
 def feed_by_hash(conn: Connection, secret_hash: str) -> dict[str, Any] | None:
-    row = conn.execute(select(t.calendar_feeds).where(t.calendar_feeds.c.secret_hash == secret_hash)).mappings().first()
+    row = (
+        conn.execute(select(t.calendar_feeds).where(t.calendar_feeds.c.secret_hash == secret_hash))
+        .mappings()
+        .first()
+    )
     return dict(row) if row else None
 
 
 def feed_of(conn: Connection, user_id: str) -> dict[str, Any] | None:
-    row = conn.execute(select(t.calendar_feeds).where(t.calendar_feeds.c.user_id == user_id)).mappings().first()
+    row = (
+        conn.execute(select(t.calendar_feeds).where(t.calendar_feeds.c.user_id == user_id)).mappings().first()
+    )
     return dict(row) if row else None
 
 

@@ -118,7 +118,12 @@ class SyncReport:
     cancelled: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return {"pushed": self.pushed, "pulled": self.pulled, "conflicts": self.conflicts, "rejected": self.rejected}
+        return {
+            "pushed": self.pushed,
+            "pulled": self.pulled,
+            "conflicts": self.conflicts,
+            "rejected": self.rejected,
+        }
 
 
 Progress = Callable[[str, int, int | None], None]
@@ -126,7 +131,6 @@ Progress = Callable[[str, int, int | None], None]
 
 class _Cancelled(Exception):
     pass
-
 
 
 def _device_name() -> str:
@@ -139,4 +143,39 @@ def _now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
 
-__all__ = ['reject_message', '_device_name', '_now_iso', 'DemoProfileRefused', 'DeviceRevoked', 'FETCH_AHEAD', 'GROUP_ROWS', 'GROUP_SECONDS', 'LoginRequired', 'MAX_AHEAD_MS', 'META_CURRENT_USER', 'META_CURSOR', 'META_HELD', 'META_INSECURE_OK', 'META_OFFLINE_DAYS', 'META_SERVER_CONTACT', 'META_UNLOCK_VERIFIER', 'META_RESNAPSHOT', 'META_SCOPE', 'META_SERVER_URL', 'META_SNAPSHOT', 'META_SYNC_USER', 'META_SYNC_USERNAME', 'META_USER_ALIAS', 'Progress', 'REJECT_TEXT', 'ResnapshotRequired', 'ServerReinitialised', 'ServerUnreachable', 'SyncError', 'SyncReport', 'UpdateRequired', 'UserDeactivated', '_Cancelled']
+__all__ = [
+    "reject_message",
+    "_device_name",
+    "_now_iso",
+    "DemoProfileRefused",
+    "DeviceRevoked",
+    "FETCH_AHEAD",
+    "GROUP_ROWS",
+    "GROUP_SECONDS",
+    "LoginRequired",
+    "MAX_AHEAD_MS",
+    "META_CURRENT_USER",
+    "META_CURSOR",
+    "META_HELD",
+    "META_INSECURE_OK",
+    "META_OFFLINE_DAYS",
+    "META_SERVER_CONTACT",
+    "META_UNLOCK_VERIFIER",
+    "META_RESNAPSHOT",
+    "META_SCOPE",
+    "META_SERVER_URL",
+    "META_SNAPSHOT",
+    "META_SYNC_USER",
+    "META_SYNC_USERNAME",
+    "META_USER_ALIAS",
+    "Progress",
+    "REJECT_TEXT",
+    "ResnapshotRequired",
+    "ServerReinitialised",
+    "ServerUnreachable",
+    "SyncError",
+    "SyncReport",
+    "UpdateRequired",
+    "UserDeactivated",
+    "_Cancelled",
+]

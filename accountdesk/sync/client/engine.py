@@ -22,10 +22,22 @@ class SyncEngine(TransportMixin, PushMixin, PullMixin, RowsMixin, MembershipMixi
     """One profile's sync with one server: :meth:`sync` pushes the outbox, pulls, and pushes what was
     written meanwhile. Its jobs live in the mixins of this package's modules."""
 
-    def __init__(self, ctx, server_url: str, credentials: Credentials, *, page_size: int = p.DEFAULT_PAGE,
-                 batch_size: int = p.MAX_ITEMS_PER_BATCH, timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
-                 bulk_rows: int = 5000, start_clean: bool = False, include_demo_data: bool = False,
-                 allow_insecure: bool = False, rejoin: bool = False):
+    def __init__(
+        self,
+        ctx,
+        server_url: str,
+        credentials: Credentials,
+        *,
+        page_size: int = p.DEFAULT_PAGE,
+        batch_size: int = p.MAX_ITEMS_PER_BATCH,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        bulk_rows: int = 5000,
+        start_clean: bool = False,
+        include_demo_data: bool = False,
+        allow_insecure: bool = False,
+        rejoin: bool = False,
+    ):
         """``start_clean``: a profile with demo data that joins a server drops it first;
         ``include_demo_data``: it pushes the demo data instead (a test server only);
         ``allow_insecure``: the person allowed plain http:// to another computer;
@@ -35,7 +47,9 @@ class SyncEngine(TransportMixin, PushMixin, PullMixin, RowsMixin, MembershipMixi
         self.include_demo_data = include_demo_data
         self.store = ctx.store
         self.server_url = check_server_url(server_url, allow_insecure=True)
-        self.allow_insecure = allow_insecure or not is_insecure(self.server_url)  # else: what the profile says
+        self.allow_insecure = allow_insecure or not is_insecure(
+            self.server_url
+        )  # else: what the profile says
         self.rejoin = rejoin
         self.credentials = credentials
         self.page_size = page_size
@@ -44,9 +58,15 @@ class SyncEngine(TransportMixin, PushMixin, PullMixin, RowsMixin, MembershipMixi
         self._access: str | None = None
         self.user: p.UserInfo | None = None
         self._http = httpx.Client(
-            base_url=self.server_url, timeout=timeout, transport=transport,
-            headers={p.HEADER_PROTOCOL: str(PROTOCOL_VERSION), p.HEADER_SCHEMA: str(SCHEMA_VERSION),
-                     p.HEADER_FEATURES: p.FEATURE_NO_ECHO, "User-Agent": "AccountDesk-sync"},
+            base_url=self.server_url,
+            timeout=timeout,
+            transport=transport,
+            headers={
+                p.HEADER_PROTOCOL: str(PROTOCOL_VERSION),
+                p.HEADER_SCHEMA: str(SCHEMA_VERSION),
+                p.HEADER_FEATURES: p.FEATURE_NO_ECHO,
+                "User-Agent": "AccountDesk-sync",
+            },
         )
         self._lock = threading.Lock()
         self._auth_lock = threading.RLock()

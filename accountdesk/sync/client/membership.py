@@ -53,8 +53,10 @@ def _replace_user(session, local: str, user_id: str) -> None:
             if kind == "str" and col.key != "id" and col.key.endswith(("_id", "_by")):
                 conn.exec_driver_sql(f'{assign} ? WHERE "{col.name}" = ?', (user_id, local))
             elif kind == "json":
-                conn.exec_driver_sql(f'{assign} replace("{col.name}", ?, ?) WHERE instr("{col.name}", ?)',
-                                     (quoted_old, quoted_new, quoted_old))
+                conn.exec_driver_sql(
+                    f'{assign} replace("{col.name}", ?, ?) WHERE instr("{col.name}", ?)',
+                    (quoted_old, quoted_new, quoted_old),
+                )
     conn.exec_driver_sql("DELETE FROM outbox WHERE row_id = ?", (local,))
     conn.exec_driver_sql("UPDATE outbox SET user_id = ? WHERE user_id = ?", (user_id, local))
     # The pending changes name the local user in their stored JSON: rather than rewrite the
@@ -117,9 +119,24 @@ class MembershipMixin:
             session.execute(delete(BlobChunk))
             session.execute(delete(LocalBlob))
             session.execute(delete(OutboxEntry))
-            session.execute(delete(Meta).where(Meta.key.in_(
-                [META_CURSOR, META_SCOPE, META_SNAPSHOT, META_RESNAPSHOT, META_HELD, META_SYNC_USER, META_CURRENT_USER,
-                 META_USER_ALIAS, META_UNLOCK_VERIFIER, META_SERVER_CONTACT])))
+            session.execute(
+                delete(Meta).where(
+                    Meta.key.in_(
+                        [
+                            META_CURSOR,
+                            META_SCOPE,
+                            META_SNAPSHOT,
+                            META_RESNAPSHOT,
+                            META_HELD,
+                            META_SYNC_USER,
+                            META_CURRENT_USER,
+                            META_USER_ALIAS,
+                            META_UNLOCK_VERIFIER,
+                            META_SERVER_CONTACT,
+                        ]
+                    )
+                )
+            )
             set_meta(session, "device_id", new_id().replace("-", "")[-16:])
             set_meta(session, "wiped_at", _now_iso())
         self.store.remove_backups()

@@ -102,9 +102,15 @@ class _SnapshotPage:
 
 def _page(raw: dict[str, Any]) -> _Page:
     try:
-        return _Page(int(raw["cursor"]), int(raw["target"]), bool(raw["has_more"]), _items(raw["items"]),
-                     bool(raw["scope_all"]), [str(c) for c in raw.get("scope") or ()],
-                     [int(m) for m in raw["marks"]] if raw.get("marks") else None)
+        return _Page(
+            int(raw["cursor"]),
+            int(raw["target"]),
+            bool(raw["has_more"]),
+            _items(raw["items"]),
+            bool(raw["scope_all"]),
+            [str(c) for c in raw.get("scope") or ()],
+            [int(m) for m in raw["marks"]] if raw.get("marks") else None,
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise SyncError(_("The server sent a malformed change.")) from exc
 

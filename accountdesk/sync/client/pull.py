@@ -53,7 +53,9 @@ class PullMixin:
     def _fetch(self, cursor: int, target: int | None, limit: int | None = None, marks: bool = False) -> _Page:
         return self._read_page(self._fetch_body(cursor, target, limit, marks))
 
-    def _fetch_body(self, cursor: int, target: int | None, limit: int | None = None, marks: bool = False) -> bytes:
+    def _fetch_body(
+        self, cursor: int, target: int | None, limit: int | None = None, marks: bool = False
+    ) -> bytes:
         """A pull page as received; :meth:`_read_page` parses it."""
         params: dict[str, Any] = {"cursor": cursor, "limit": limit or self.page_size}
         if target is not None:
@@ -105,8 +107,10 @@ class PullMixin:
             # GROUP_SECONDS (a commit per page was a tenth of an initial sync); the cursor is
             # stored with the rows, so an interruption resumes after the last commit. No
             # transaction waits for the network: a fetch that has to log in again writes too.
-            with ThreadPoolExecutor(max_workers=FETCH_AHEAD, thread_name_prefix="accountdesk-pull") as pool, \
-                    contextlib.closing(_PageStream(self, pool, page)) as pages:
+            with (
+                ThreadPoolExecutor(max_workers=FETCH_AHEAD, thread_name_prefix="accountdesk-pull") as pool,
+                contextlib.closing(_PageStream(self, pool, page)) as pages,
+            ):
                 page = pages.next()
                 while page is not None:
                     check()
@@ -118,8 +122,12 @@ class PullMixin:
                             set_meta(session, META_CURSOR, page.cursor)
                             applied += len(page.items)
                             cursor, page = page.cursor, None
-                            if (applied >= GROUP_ROWS or time.monotonic() - began >= GROUP_SECONDS
-                                    or self._cancelled(check) or not pages.ready()):
+                            if (
+                                applied >= GROUP_ROWS
+                                or time.monotonic() - began >= GROUP_SECONDS
+                                or self._cancelled(check)
+                                or not pages.ready()
+                            ):
                                 break  # commit; the next page after it
                             try:
                                 page = pages.next()
@@ -182,7 +190,11 @@ class PullMixin:
                 local = set(session.scalars(select(Client.id)).all())
                 if old and not old.get("all"):
                     local |= set(old.get("clients", []))
-                pending = set(session.scalars(select(OutboxEntry.client_id).where(OutboxEntry.status == "pending")).all())
+                pending = set(
+                    session.scalars(
+                        select(OutboxEntry.client_id).where(OutboxEntry.status == "pending")
+                    ).all()
+                )
                 held = False
                 for client_id in sorted(local - wanted):
                     if client_id in pending:
@@ -191,8 +203,12 @@ class PullMixin:
                     _purge_client(session, client_id)
                     report.removed_clients.append(client_id)
                 if held:  # what is pending now was written before the device learned of it
-                    last = session.scalar(select(OutboxEntry.seq).where(OutboxEntry.status == "pending")
-                                          .order_by(OutboxEntry.seq.desc()).limit(1))
+                    last = session.scalar(
+                        select(OutboxEntry.seq)
+                        .where(OutboxEntry.status == "pending")
+                        .order_by(OutboxEntry.seq.desc())
+                        .limit(1)
+                    )
                     marks = _held_marks(session)
                     if not marks or marks[-1][0] < last:
                         set_meta(session, META_HELD, [*marks, [last, cursor]])
@@ -204,7 +220,9 @@ class PullMixin:
                 set_meta(session, META_CURSOR, 0)
                 return True  # everything is now in scope: pull it all (known rows are skipped)
             if not new["all"]:
-                entered = sorted(set(new["clients"]) - set(old.get("clients", [])) if not old.get("all") else [])
+                entered = sorted(
+                    set(new["clients"]) - set(old.get("clients", [])) if not old.get("all") else []
+                )
                 if entered:
                     todo = get_meta(session, META_SNAPSHOT) or {"clients": [], "upto": cursor, "after": None}
                     todo["clients"] = sorted(set(todo["clients"]) | set(entered))
@@ -220,7 +238,12 @@ class PullMixin:
                 todo = get_meta(session, META_SNAPSHOT)
             if not todo or not todo.get("clients"):
                 return
-            req = {"clients": todo["clients"], "upto": todo["upto"], "after": todo.get("after"), "limit": self.page_size}
+            req = {
+                "clients": todo["clients"],
+                "upto": todo["upto"],
+                "after": todo.get("after"),
+                "limit": self.page_size,
+            }
             page = _snapshot_page(self._request("POST", "/v1/sync/snapshot", body=req))
             with self.store.write() as session:
                 report.conflicts += self._apply(session, page.items)
@@ -260,7 +283,7 @@ class PullMixin:
             for model in reversed(SYNCABLE):
                 ids = [i for i in session.scalars(select(model.id)).all() if i not in keep]
                 for start in range(0, len(ids), 500):
-                    session.execute(delete(model).where(model.id.in_(ids[start:start + 500])))
+                    session.execute(delete(model).where(model.id.in_(ids[start : start + 500])))
                 removed += len(ids)
                 if model is Client:
                     report.removed_clients.extend(sorted(ids))

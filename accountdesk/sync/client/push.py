@@ -39,14 +39,18 @@ class PushMixin:
     def _next_batch(self, exclude: str | None = None) -> tuple[str, list[OutboxEntry]] | None:
         """The next batch to send (an interrupted one first), as outbox entries (tests use it)."""
         with self.store.write() as session:
-            session.execute(delete(OutboxEntry).where(OutboxEntry.entity == "user", OutboxEntry.status == "pending"))
+            session.execute(
+                delete(OutboxEntry).where(OutboxEntry.entity == "user", OutboxEntry.status == "pending")
+            )
         batch = self._claim_batch(exclude)
         if batch is None:
             return None
         with self.store.read() as session:
             entries = session.scalars(
-                select(OutboxEntry).where(OutboxEntry.batch_id == batch[0], OutboxEntry.status == "pending")
-                .order_by(OutboxEntry.seq)).all()
+                select(OutboxEntry)
+                .where(OutboxEntry.batch_id == batch[0], OutboxEntry.status == "pending")
+                .order_by(OutboxEntry.seq)
+            ).all()
             session.expunge_all()
         return batch[0], list(entries)
 
@@ -59,13 +63,20 @@ class PushMixin:
         with self.store.write() as session:
             raw = session.connection().connection.driver_connection
             # ``batch_id > ''`` (not IS NOT NULL) so that SQLite reads the batch index
-            open_batches = [(first, last, batch) for batch, first, last in raw.execute(
-                "SELECT batch_id, min(seq), max(seq) FROM outbox WHERE batch_id > '' AND status = 'pending' "
-                "GROUP BY batch_id").fetchall() if batch != exclude]
+            open_batches = [
+                (first, last, batch)
+                for batch, first, last in raw.execute(
+                    "SELECT batch_id, min(seq), max(seq) FROM outbox WHERE batch_id > '' AND status = 'pending' "
+                    "GROUP BY batch_id"
+                ).fetchall()
+                if batch != exclude
+            ]
             if open_batches:
                 first, last, batch = min(open_batches)
                 return batch, int(last)
-            stmt = select(OutboxEntry.seq).where(OutboxEntry.status == "pending", OutboxEntry.batch_id.is_(None))
+            stmt = select(OutboxEntry.seq).where(
+                OutboxEntry.status == "pending", OutboxEntry.batch_id.is_(None)
+            )
             held = _held_marks(session)
             if held:  # a batch never mixes edits made before and after the cursor moved
                 first = session.scalar(stmt.order_by(OutboxEntry.seq).limit(1))
@@ -76,8 +87,11 @@ class PushMixin:
             if not seqs:
                 return None
             batch = new_id()
-            raw.execute("UPDATE outbox SET batch_id = ? WHERE seq BETWEEN ? AND ? AND status = 'pending' "
-                        "AND batch_id IS NULL", (batch, seqs[0], seqs[-1]))
+            raw.execute(
+                "UPDATE outbox SET batch_id = ? WHERE seq BETWEEN ? AND ? AND status = 'pending' "
+                "AND batch_id IS NULL",
+                (batch, seqs[0], seqs[-1]),
+            )
             return batch, seqs[-1]
 
     def _batch_body(self, batch_id: str, last: int) -> _Batch:
@@ -87,7 +101,9 @@ class PushMixin:
             raw = session.connection().connection.driver_connection
             rows = raw.execute(
                 "SELECT seq, entity, row_id, client_id, op, fields, hlc, base_seq, schema_version FROM outbox "
-                "WHERE batch_id = ? AND status = 'pending' ORDER BY seq", (batch_id,)).fetchall()
+                "WHERE batch_id = ? AND status = 'pending' ORDER BY seq",
+                (batch_id,),
+            ).fetchall()
         cursor = self._batch_cursor_at(last)
         with self.store.read() as session:
             alias = _aliases(session)
@@ -96,9 +112,25 @@ class PushMixin:
         for i, (_seq, entity, row_id, client_id, op, fields, hlc, base_seq, version) in enumerate(rows):
             if i:
                 parts.append(b",")
-            parts += [b'{"entity":', dumps(entity), b',"row_id":', dumps(row_id), b',"client_id":', dumps(client_id),
-                      b',"op":', dumps(op), b',"fields":', (fields or "{}").encode(), b',"hlc":', dumps(hlc),
-                      b',"base_seq":', dumps(base_seq), b',"schema_version":', dumps(version), b"}"]
+            parts += [
+                b'{"entity":',
+                dumps(entity),
+                b',"row_id":',
+                dumps(row_id),
+                b',"client_id":',
+                dumps(client_id),
+                b',"op":',
+                dumps(op),
+                b',"fields":',
+                (fields or "{}").encode(),
+                b',"hlc":',
+                dumps(hlc),
+                b',"base_seq":',
+                dumps(base_seq),
+                b',"schema_version":',
+                dumps(version),
+                b"}",
+            ]
         parts.append(b"]}")
         body = b"".join(parts)
         for old, new in alias.items():  # ids are UUIDs: an exact match of the quoted id is that user
@@ -116,8 +148,12 @@ class PushMixin:
             held = _held_marks(session)
             if not held:
                 return cursor
-            pending = session.scalar(select(OutboxEntry.seq).where(OutboxEntry.status == "pending")
-                                     .order_by(OutboxEntry.seq).limit(1))
+            pending = session.scalar(
+                select(OutboxEntry.seq)
+                .where(OutboxEntry.status == "pending")
+                .order_by(OutboxEntry.seq)
+                .limit(1)
+            )
         live = [[upto, c] for upto, c in held if pending is not None and upto >= pending]
         if live != held:  # marks whose entries are all pushed are dropped
             with self.store.write() as session:
@@ -132,8 +168,12 @@ class PushMixin:
         applies it. An answer not yet stored when the laptop stops leaves its batch claimed: it is
         sent again first and the server answers it from its record of that batch."""
         with self.store.write() as session:  # users are the server's: their local records are not sent
-            session.execute(delete(OutboxEntry).where(OutboxEntry.entity == "user", OutboxEntry.status == "pending"))
-            total = session.scalar(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.status == "pending"))
+            session.execute(
+                delete(OutboxEntry).where(OutboxEntry.entity == "user", OutboxEntry.status == "pending")
+            )
+            total = session.scalar(
+                select(func.count()).select_from(OutboxEntry).where(OutboxEntry.status == "pending")
+            )
         if not total:
             return
         done = 0
@@ -179,8 +219,15 @@ class PushMixin:
             current: dict[str, list[tuple[int, str]]] = {}
             for (seq, entity, row_id), res in zip(batch.entries, results, strict=True):
                 if res.get("status") == "rejected":
-                    session.execute(update(OutboxEntry).where(OutboxEntry.seq == seq).values(
-                        status="rejected", batch_id=None, reject_reason=reject_message(res.get("code"), res.get("reason"))))
+                    session.execute(
+                        update(OutboxEntry)
+                        .where(OutboxEntry.seq == seq)
+                        .values(
+                            status="rejected",
+                            batch_id=None,
+                            reject_reason=reject_message(res.get("code"), res.get("reason")),
+                        )
+                    )
                     report.rejected += 1
                 else:
                     done_seqs.append(seq)
@@ -188,7 +235,9 @@ class PushMixin:
                     if res.get("current") and res.get("seq") is not None:
                         current.setdefault(entity, []).append((int(res["seq"]), row_id))
             for start in range(0, len(done_seqs), 900):
-                session.execute(delete(OutboxEntry).where(OutboxEntry.seq.in_(done_seqs[start:start + 900])))
+                session.execute(
+                    delete(OutboxEntry).where(OutboxEntry.seq.in_(done_seqs[start : start + 900]))
+                )
             _record_current(session, current)
 
     # -- pull ----------------------------------------------------------------------------------

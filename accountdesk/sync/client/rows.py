@@ -74,13 +74,18 @@ _CONVERT = STORAGE
 
 
 @cache
-def _insert_plan(model) -> tuple[tuple[str, ...], dict[str, int], tuple[tuple[int, Callable[[Any], Any]], ...]]:
+def _insert_plan(
+    model,
+) -> tuple[tuple[str, ...], dict[str, int], tuple[tuple[int, Callable[[Any], Any]], ...]]:
     """Column keys in insert order, their positions, and the positions whose wire value needs
     converting for SQLite with the function that does it."""
     _sql, cols = _insert_sql(model)
     keys = tuple(key for key, _kind in cols)
-    convert = tuple((i, _CONVERT[kind]) for i, (key, kind) in enumerate(cols)
-                    if kind in _CONVERT and key not in ("id", "server_seq"))
+    convert = tuple(
+        (i, _CONVERT[kind])
+        for i, (key, kind) in enumerate(cols)
+        if kind in _CONVERT and key not in ("id", "server_seq")
+    )
     return keys, {key: i for i, key in enumerate(keys)}, convert
 
 
@@ -122,8 +127,11 @@ def _record_current(session, current: dict[str, list[tuple[int, str]]]) -> None:
         model = ENTITIES.get(entity)
         if model is None:
             continue
-        conn.executemany(f'UPDATE "{model.__tablename__}" SET server_seq = ? WHERE id = ? '
-                         "AND (server_seq IS NULL OR server_seq < ?)", [(seq, rid, seq) for seq, rid in pairs])
+        conn.executemany(
+            f'UPDATE "{model.__tablename__}" SET server_seq = ? WHERE id = ? '
+            "AND (server_seq IS NULL OR server_seq < ?)",
+            [(seq, rid, seq) for seq, rid in pairs],
+        )
 
 
 class RowsMixin:
@@ -146,10 +154,14 @@ class RowsMixin:
             if model is not None:  # else written by a newer version: ignored until this one is updated
                 by_model.setdefault(model, []).append(item)
         pending: dict[str, set[str]] = {}
-        if session.scalar(select(OutboxEntry.seq).where(OutboxEntry.status == "pending").limit(1)) is not None:
+        if (
+            session.scalar(select(OutboxEntry.seq).where(OutboxEntry.status == "pending").limit(1))
+            is not None
+        ):
             for row_id, op, fields in session.execute(
-                select(OutboxEntry.row_id, OutboxEntry.op, OutboxEntry.fields)
-                .where(OutboxEntry.status == "pending", OutboxEntry.row_id.in_([i["id"] for i in items]))
+                select(OutboxEntry.row_id, OutboxEntry.op, OutboxEntry.fields).where(
+                    OutboxEntry.status == "pending", OutboxEntry.row_id.in_([i["id"] for i in items])
+                )
             ):
                 keep = pending.setdefault(row_id, set())
                 keep.update(fields or {})
@@ -160,19 +172,25 @@ class RowsMixin:
         raw = session.connection()
         for model, group in by_model.items():
             # which rows are known, in one query; only those are loaded as objects
-            known = [r[0] for r in raw.exec_driver_sql(
-                f'SELECT id FROM "{model.__tablename__}" WHERE id IN (SELECT value FROM json_each(?))',
-                (orjson.dumps([i["id"] for i in group]).decode(),))]
+            known = [
+                r[0]
+                for r in raw.exec_driver_sql(
+                    f'SELECT id FROM "{model.__tablename__}" WHERE id IN (SELECT value FROM json_each(?))',
+                    (orjson.dumps([i["id"] for i in group]).decode(),),
+                )
+            ]
             existing: dict[str, Any] = {}
             for start in range(0, len(known), 500):
-                for row in session.scalars(select(model).where(model.id.in_(known[start:start + 500]))):
+                for row in session.scalars(select(model).where(model.id.in_(known[start : start + 500]))):
                     existing[row.id] = row
             newest = max(newest, max(str(i["data"].get("updated_at") or "") for i in group))
             if model is User:
                 for item in group:
                     _drop_local_users(session, item["data"].get("username"), item["id"])
             if not existing:  # all new (an initial sync): straight to parameters
-                inserts = [params for params in map(_insert_params, repeat(model), group) if params is not None]
+                inserts = [
+                    params for params in map(_insert_params, repeat(model), group) if params is not None
+                ]
             else:
                 inserts = []
                 for item in group:

@@ -53,8 +53,17 @@ from .membership import (
 class TransportMixin:
     """The part of :class:`SyncEngine` that does this job (see the module docstring)."""
 
-    def _request(self, method: str, path: str, *, body: Any = None, params: dict | None = None, auth: bool = True,
-                 parse: bool = True, encoded: bytes | None = None) -> Any:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: dict | None = None,
+        auth: bool = True,
+        parse: bool = True,
+        encoded: bytes | None = None,
+    ) -> Any:
         """The server's answer, parsed (or, without ``parse``, its body as received). ``body`` is
         sent as JSON; ``encoded`` is a JSON body already encoded."""
         if not self.allow_insecure:  # before any byte is sent: http:// to another computer needs consent
@@ -82,7 +91,9 @@ class TransportMixin:
             try:
                 resp = self._http.request(method, path, content=content, params=params, headers=headers)
             except httpx.TransportError as exc:
-                raise ServerUnreachable(_("The sync server cannot be reached ({error}).").format(error=type(exc).__name__)) from exc
+                raise ServerUnreachable(
+                    _("The sync server cannot be reached ({error}).").format(error=type(exc).__name__)
+                ) from exc
             if path.startswith("/v1/auth/"):
                 self._auth_headers = resp.headers  # the offline lease comes with a sign-in
             if resp.status_code == 401 and auth and attempt == 1:
@@ -104,12 +115,22 @@ class TransportMixin:
             message = body.get("message", "")
         except (ValueError, AttributeError):
             code, message = "", resp.text[:200]
-        if resp.status_code in (502, 503, 504) or code == p.E_UNAVAILABLE:  # the server, or its database, is down or busy
-            raise ServerUnreachable(_("The sync server is unavailable for the moment (it or its database is down, or "
-                                      "busy); try again later."))
+        if (
+            resp.status_code in (502, 503, 504) or code == p.E_UNAVAILABLE
+        ):  # the server, or its database, is down or busy
+            raise ServerUnreachable(
+                _(
+                    "The sync server is unavailable for the moment (it or its database is down, or "
+                    "busy); try again later."
+                )
+            )
         if resp.status_code >= 500:
-            raise SyncError(_("The sync server failed on this request (an error on the server: its administrator can "
-                              "find it in the server's log)."))
+            raise SyncError(
+                _(
+                    "The sync server failed on this request (an error on the server: its administrator can "
+                    "find it in the server's log)."
+                )
+            )
         if resp.status_code == 426 or code == p.E_UPDATE_REQUIRED:
             raise UpdateRequired(_("This version of AccountDesk is too old for the server; please update."))
         if code == p.E_DEVICE_REVOKED:
@@ -118,13 +139,19 @@ class TransportMixin:
         if code == p.E_USER_DEACTIVATED:
             raise UserDeactivated(_("Your account has been deactivated; ask your administrator."))
         if code == p.E_RESNAPSHOT:
-            raise ResnapshotRequired(_("This device was offline for longer than the server keeps deleted records; "
-                                       "it takes a fresh copy of its clients."))
+            raise ResnapshotRequired(
+                _(
+                    "This device was offline for longer than the server keeps deleted records; "
+                    "it takes a fresh copy of its clients."
+                )
+            )
         if code == p.E_RATE_LIMITED:
             raise LoginRequired(_("Too many failed logins; try again in a few minutes."))
         if code in (p.E_BAD_CREDENTIALS, p.E_TOKEN_INVALID, p.E_TOKEN_EXPIRED):
             raise LoginRequired(_("Wrong user name or password."))
-        raise SyncError(_("The server refused the request: {message}").format(message=message or resp.status_code))
+        raise SyncError(
+            _("The server refused the request: {message}").format(message=message or resp.status_code)
+        )
 
     # -- login ---------------------------------------------------------------------------------
 
@@ -134,28 +161,50 @@ class TransportMixin:
         ended = False
         if token:
             try:
-                pair = self._request("POST", "/v1/auth/refresh", auth=False,
-                                     body={"refresh_token": token, "device_id": self.ctx.device_id})
+                pair = self._request(
+                    "POST",
+                    "/v1/auth/refresh",
+                    auth=False,
+                    body={"refresh_token": token, "device_id": self.ctx.device_id},
+                )
             except LoginRequired:  # too old, or ended by the server (e.g. its token was used elsewhere)
                 self.credentials.forget()
                 pair, ended = None, True
         if pair is None:
             password = self.credentials.password()
             if not password and ended:
-                raise LoginRequired(_("Your sign-in on this computer has ended (a sign-in lasts a limited time, and the "
-                                      "server ends it when its token is used elsewhere): sign in again with your password."))
+                raise LoginRequired(
+                    _(
+                        "Your sign-in on this computer has ended (a sign-in lasts a limited time, and the "
+                        "server ends it when its token is used elsewhere): sign in again with your password."
+                    )
+                )
             if not password:
                 if not self.credentials.keyring_ok:
-                    raise LoginRequired(_("No keyring is available on this computer, so the password cannot be remembered: enter it for every sync."))
+                    raise LoginRequired(
+                        _(
+                            "No keyring is available on this computer, so the password cannot be remembered: enter it for every sync."
+                        )
+                    )
                 raise LoginRequired(_("Log in to the sync server first (user name and password)."))
-            pair = self._request("POST", "/v1/auth/login", auth=False, body={
-                "username": self.credentials.username, "password": password,
-                "device_id": self.ctx.device_id, "device_name": _device_name(),
-                "device_key": self.credentials.device_key()})
+            pair = self._request(
+                "POST",
+                "/v1/auth/login",
+                auth=False,
+                body={
+                    "username": self.credentials.username,
+                    "password": password,
+                    "device_id": self.ctx.device_id,
+                    "device_name": _device_name(),
+                    "device_key": self.credentials.device_key(),
+                },
+            )
             self._unlock_password = password  # its hash is kept for the app lock, once the user is adopted
         tokens = p.TokenPair.model_validate(pair)
         self.credentials.save_refresh_token(tokens.refresh_token)
-        self._adopt_user(tokens.user)  # may refuse (a demo profile, another user's): the engine stays signed out
+        self._adopt_user(
+            tokens.user
+        )  # may refuse (a demo profile, another user's): the engine stays signed out
         self._access = tokens.access_token
         self.user = tokens.user
         self._note_contact(getattr(self, "_auth_headers", None), getattr(self, "_unlock_password", None))
@@ -183,34 +232,52 @@ class TransportMixin:
         """Make the server's user the actor of this profile."""
         with self.store.write() as session:
             previous = get_meta(session, META_SYNC_USER)
-            same_login = (get_meta(session, META_SYNC_USERNAME) == info.username
-                          and (get_meta(session, META_SERVER_URL) or "").rstrip("/") == self.server_url)
+            same_login = (
+                get_meta(session, META_SYNC_USERNAME) == info.username
+                and (get_meta(session, META_SERVER_URL) or "").rstrip("/") == self.server_url
+            )
             if previous and previous != info.id and same_login and not _has_company_data(session):
                 self._rejoin(session, previous, info.id)  # a new database on the server, nothing to lose here
             elif previous and previous != info.id and _has_company_data(session):
                 if not same_login:
-                    raise SyncError(_("This profile holds another user's data; use a new profile (--data-dir)."))
+                    raise SyncError(
+                        _("This profile holds another user's data; use a new profile (--data-dir).")
+                    )
                 if not self.rejoin:  # the same name on the same server, but a new user: a new database
-                    raise ServerReinitialised(_(
-                        "The server no longer knows this laptop's user {name}: its database was probably "
-                        "re-initialised. Join it again (accountdesk sync --rejoin): your unsent changes are kept and "
-                        "sent, and this laptop takes a fresh copy of your clients from the server (a backup of "
-                        "this profile is made first).").format(name=info.username))
+                    raise ServerReinitialised(
+                        _(
+                            "The server no longer knows this laptop's user {name}: its database was probably "
+                            "re-initialised. Join it again (accountdesk sync --rejoin): your unsent changes are kept and "
+                            "sent, and this laptop takes a fresh copy of your clients from the server (a backup of "
+                            "this profile is made first)."
+                        ).format(name=info.username)
+                    )
                 self._rejoin(session, previous, info.id)
             if not previous:  # joining a server: what was done before was done by this user
                 if get_meta(session, META_DEMO) and not self.include_demo_data:
                     if not self.start_clean:
-                        raise DemoProfileRefused(_(
-                            "This profile holds demo data, which must not reach a company server. Start the profile "
-                            "clean (its demo data is removed and the company's data is fetched): "
-                            "accountdesk sync --start-clean, or the “Start clean” button of the sign-in dialog."))
+                        raise DemoProfileRefused(
+                            _(
+                                "This profile holds demo data, which must not reach a company server. Start the profile "
+                                "clean (its demo data is removed and the company's data is fetched): "
+                                "accountdesk sync --start-clean, or the “Start clean” button of the sign-in dialog."
+                            )
+                        )
                     _drop_demo_data(session)
                 _hand_local_work_over(session, info.id)
             _drop_local_users(session, info.username, info.id)
             row = session.get(User, info.id)
             if row is None:
-                session.add(User(id=info.id, username=info.username, display_name=info.display_name, role=info.role,
-                                 active=True, updated_at=""))
+                session.add(
+                    User(
+                        id=info.id,
+                        username=info.username,
+                        display_name=info.display_name,
+                        role=info.role,
+                        active=True,
+                        updated_at="",
+                    )
+                )
             else:
                 row.role, row.display_name = info.role, info.display_name
             set_meta(session, META_SYNC_USER, info.id)

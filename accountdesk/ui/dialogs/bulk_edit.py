@@ -28,8 +28,12 @@ from ...models.enums import ClientStatus, EquipmentStatus, FeedbackStatus, Sever
 
 #: list -> [(field, label msgid, enum or None for text)]
 FIELDS = {
-    "clients": [("tier", N_("Tier"), Tier), ("status", N_("Status"), ClientStatus), ("province", N_("Province"), None),
-                ("city", N_("City"), None)],
+    "clients": [
+        ("tier", N_("Tier"), Tier),
+        ("status", N_("Status"), ClientStatus),
+        ("province", N_("Province"), None),
+        ("city", N_("City"), None),
+    ],
     "feedback": [("status", N_("Status"), FeedbackStatus), ("severity", N_("Severity"), Severity)],
     "equipment": [("status", N_("Status"), EquipmentStatus), ("location", N_("Location"), None)],
 }
@@ -47,8 +51,12 @@ class BulkEditDialog(QDialog):
         self.list_name = list_name
         self.setWindowTitle(_("Edit {n} selected").format(n=count))
         layout = QVBoxLayout(self)
-        hint = QLabel(_("The change applies to all {n} rows at once, or to none if one of them refuses it. "
-                        "Undo puts every row back.").format(n=count))
+        hint = QLabel(
+            _(
+                "The change applies to all {n} rows at once, or to none if one of them refuses it. "
+                "Undo puts every row back."
+            ).format(n=count)
+        )
         hint.setWordWrap(True)
         hint.setObjectName("Hint")
         layout.addWidget(hint)
@@ -74,7 +82,9 @@ class BulkEditDialog(QDialog):
             form.addRow(_("Add tags:"), self.add_tags)
             form.addRow(_("Remove tags:"), self.remove_tags)
         layout.addLayout(form)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Apply to all"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
         buttons.accepted.connect(self.accept)
@@ -95,7 +105,7 @@ class BulkEditDialog(QDialog):
 
 
 class BulkBar(QWidget):
-    """"N selected · Edit… · Hand over… · Undo" above a list."""
+    """ "N selected · Edit… · Hand over… · Undo" above a list."""
 
     #: The rows changed (reload the list).
     changed = Signal()
@@ -120,7 +130,9 @@ class BulkBar(QWidget):
         self.undo_button.clicked.connect(self.undo)
         for w in (self.count_label, self.edit_button, self.assign_button, self.undo_button):
             layout.addWidget(w)
-        self.assign_button.setVisible(list_name == "clients" and ctx is not None and ctx.actor.sees_all_clients)
+        self.assign_button.setVisible(
+            list_name == "clients" and ctx is not None and ctx.actor.sees_all_clients
+        )
         self.retranslate()
         self.update_selection()
 
@@ -180,8 +192,14 @@ class BulkBar(QWidget):
             return
         people = [u for u in list_users(self._ctx) if u["role"] in ("manager", "supervisor", "admin")]
         names = [u["display_name"] for u in people]
-        name, ok = QInputDialog.getItem(self, _("Hand over"), _("New account manager for {n} clients:").format(n=len(ids)),
-                                        names, 0, False)
+        name, ok = QInputDialog.getItem(
+            self,
+            _("Hand over"),
+            _("New account manager for {n} clients:").format(n=len(ids)),
+            names,
+            0,
+            False,
+        )
         if not ok or not name:
             return
         reason, ok = QInputDialog.getText(self, _("Hand over"), _("Reason:"))
@@ -197,7 +215,9 @@ class BulkBar(QWidget):
         def work():
             bulk.bulk_assign(ctx, ids, user_id, reason=reason or None)
 
-        self._tasks.run_db(work, on_result=lambda _r: self.changed.emit(), on_error=self._error, name="bulk-handover")
+        self._tasks.run_db(
+            work, on_result=lambda _r: self.changed.emit(), on_error=self._error, name="bulk-handover"
+        )
 
     def _done(self, change) -> None:
         self.last = change

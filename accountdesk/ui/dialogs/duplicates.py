@@ -66,8 +66,12 @@ class DuplicatesDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 14)
         layout.setSpacing(10)
-        intro = QLabel(_("Clients with the same credit code or the same name (legal suffixes such as 有限公司 ignored), "
-                         "and contacts of a client with the same name, mobile or email."))
+        intro = QLabel(
+            _(
+                "Clients with the same credit code or the same name (legal suffixes such as 有限公司 ignored), "
+                "and contacts of a client with the same name, mobile or email."
+            )
+        )
         intro.setObjectName("Hint")
         intro.setWordWrap(True)
         layout.addWidget(intro)
@@ -100,7 +104,9 @@ class DuplicatesDialog(QDialog):
         self.contacts_tree = _tree([_("Contact"), _("Client")])
         self.contacts_tree.itemDoubleClicked.connect(self._open_item)
         pl.addWidget(self.contacts_tree, 1)
-        hint = QLabel(_("Double-click a contact to open its client, then edit or delete the duplicate there."))
+        hint = QLabel(
+            _("Double-click a contact to open its client, then edit or delete the duplicate there.")
+        )
         hint.setObjectName("Hint")
         hint.setWordWrap(True)
         pl.addWidget(hint)
@@ -200,8 +206,14 @@ class DuplicatesDialog(QDialog):
             top.setExpanded(True)
         self.merges_tree.clear()
         for m in merges:
-            item = QTreeWidgetItem([str(m["source_name"] or ""), names.get(m["into_id"], ""), _short_time(m["at"]),
-                                    str(m["moved"])])
+            item = QTreeWidgetItem(
+                [
+                    str(m["source_name"] or ""),
+                    names.get(m["into_id"], ""),
+                    _short_time(m["at"]),
+                    str(m["moved"]),
+                ]
+            )
             item.setData(0, IdRole, m["merge_id"])
             item.setData(0, ClientRole, m["into_id"])
             self.merges_tree.addTopLevelItem(item)
@@ -211,8 +223,11 @@ class DuplicatesDialog(QDialog):
         if not report.clients and not report.contacts:
             self.status.setText(_("No likely duplicates found."))
         else:
-            self.status.setText(_("{clients} groups of clients and {contacts} groups of contacts may be duplicates.").format(
-                clients=len(report.clients), contacts=len(report.contacts)))
+            self.status.setText(
+                _("{clients} groups of clients and {contacts} groups of contacts may be duplicates.").format(
+                    clients=len(report.clients), contacts=len(report.contacts)
+                )
+            )
         if self._message:
             self.status.setText(self._message)
             self._message = ""
@@ -247,17 +262,25 @@ class DuplicatesDialog(QDialog):
             return
         keep = item.data(0, IdRole)
         group = item.parent()
-        others = [(group.child(i).data(0, IdRole), group.child(i).text(0)) for i in range(group.childCount())
-                  if group.child(i).data(0, IdRole) != keep]
-        text = _("Merge {others} into {keep}?").format(others="、".join(f"“{n}”" for _i, n in others),
-                                                       keep=f"“{item.text(0)}”")
-        info = _("Their contacts, visits, feedback and every other record move to the client you keep; its empty "
-                 "fields are filled and differing values are kept in a service note. The merged clients are "
-                 "removed. You can undo a merge later under Merges.")
+        others = [
+            (group.child(i).data(0, IdRole), group.child(i).text(0))
+            for i in range(group.childCount())
+            if group.child(i).data(0, IdRole) != keep
+        ]
+        text = _("Merge {others} into {keep}?").format(
+            others="、".join(f"“{n}”" for _i, n in others), keep=f"“{item.text(0)}”"
+        )
+        info = _(
+            "Their contacts, visits, feedback and every other record move to the client you keep; its empty "
+            "fields are filled and differing values are kept in a service note. The merged clients are "
+            "removed. You can undo a merge later under Merges."
+        )
         self._ask(text, info, _("Merge"), lambda: self._merge(keep, [i for i, _n in others]))
 
     def _ask(self, text: str, info: str, yes: str, then) -> None:
-        box = QMessageBox(QMessageBox.Icon.Question, _("Find duplicates"), text, QMessageBox.StandardButton.Cancel, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Question, _("Find duplicates"), text, QMessageBox.StandardButton.Cancel, self
+        )
         box.setInformativeText(info)
         ok = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
@@ -275,8 +298,12 @@ class DuplicatesDialog(QDialog):
 
         self.error.hide()
         self.status.setText(_("Merging…"))
-        self._tasks.run_db(work, on_result=lambda ids: self._done(_("Merged {n} clients.").format(n=len(ids))),
-                           on_error=self._failed, name="merge-clients")
+        self._tasks.run_db(
+            work,
+            on_result=lambda ids: self._done(_("Merged {n} clients.").format(n=len(ids))),
+            on_error=self._failed,
+            name="merge-clients",
+        )
 
     def undo_selected(self) -> None:
         item = self.merges_tree.currentItem()
@@ -284,7 +311,9 @@ class DuplicatesDialog(QDialog):
             return
         merge_id = item.data(0, IdRole)
         text = _("Undo the merge of {name}?").format(name=f"“{item.text(0)}”")
-        info = _("The client comes back with its values and the records that came from it; edits made since are kept.")
+        info = _(
+            "The client comes back with its values and the records that came from it; edits made since are kept."
+        )
         self._ask(text, info, _("Undo merge"), lambda: self._undo(merge_id))
 
     def _undo(self, merge_id: str) -> None:
@@ -297,8 +326,12 @@ class DuplicatesDialog(QDialog):
 
         self.error.hide()
         self.status.setText(_("Undoing the merge…"))
-        self._tasks.run_db(work, on_result=lambda _id: self._done(_("The merge was undone; the client is back.")),
-                           on_error=self._failed, name="undo-merge")
+        self._tasks.run_db(
+            work,
+            on_result=lambda _id: self._done(_("The merge was undone; the client is back.")),
+            on_error=self._failed,
+            name="undo-merge",
+        )
 
     def _done(self, message: str) -> None:
         self.changed.emit()
@@ -310,6 +343,10 @@ def _short_time(value) -> str:
     import datetime as dt
 
     try:
-        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M")
+        return (
+            dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            .astimezone()
+            .strftime("%Y-%m-%d %H:%M")
+        )
     except ValueError:
         return str(value)

@@ -79,11 +79,16 @@ class FirstStartDialog(QDialog):
         layout.addSpacing(6)
 
         self.demo_button = _choice_button(
-            "demo", _("Open the demo"),
-            _("Explore with {n} sample clients. Nothing is sent anywhere.").format(n=demo_clients))
+            "demo",
+            _("Open the demo"),
+            _("Explore with {n} sample clients. Nothing is sent anywhere.").format(n=demo_clients),
+        )
         self.demo_button.clicked.connect(self.open_demo)
         self.connect_button = _choice_button(
-            "server", _("Connect to a server"), _("Sign in to your company's AccountDesk server to get your clients."))
+            "server",
+            _("Connect to a server"),
+            _("Sign in to your company's AccountDesk server to get your clients."),
+        )
         self.connect_button.clicked.connect(self.connect_server)
         layout.addWidget(self.demo_button)
         layout.addWidget(self.connect_button)
@@ -148,7 +153,9 @@ class FirstStartDialog(QDialog):
             kwargs = {"clients": clients}
             if "progress" in params:
                 # the demo reports (fraction, message)
-                kwargs["progress"] = lambda fraction, message="": progress(int(float(fraction) * 1000), 1000, message)
+                kwargs["progress"] = lambda fraction, message="": progress(
+                    int(float(fraction) * 1000), 1000, message
+                )
             if "cancel" in params:
                 kwargs["cancel"] = token
             try:
@@ -158,8 +165,9 @@ class FirstStartDialog(QDialog):
                 raise
             return ctx
 
-        self._handle = self._tasks.run_db(work, on_result=self._opened, on_error=self._failed,
-                                          on_progress=self._progress, name="demo")
+        self._handle = self._tasks.run_db(
+            work, on_result=self._opened, on_error=self._failed, on_progress=self._progress, name="demo"
+        )
 
     def _progress(self, done: int, total: int, message: str) -> None:
         if total > 0:
@@ -178,8 +186,9 @@ class FirstStartDialog(QDialog):
 
             return open_profile(folder)
 
-        self._handle = self._tasks.run_db(work, on_result=self._login_with, on_error=self._failed,
-                                          name="open-profile")
+        self._handle = self._tasks.run_db(
+            work, on_result=self._login_with, on_error=self._failed, name="open-profile"
+        )
 
     def _login_with(self, ctx) -> None:
         from .login import LoginDialog
@@ -205,7 +214,9 @@ class FirstStartDialog(QDialog):
 
             return open_profile(folder)
 
-        self._handle = self._tasks.run_db(work, on_result=self._opened, on_error=self._failed, name="open-profile")
+        self._handle = self._tasks.run_db(
+            work, on_result=self._opened, on_error=self._failed, name="open-profile"
+        )
 
     def _opened(self, ctx) -> None:
         self.ctx = ctx

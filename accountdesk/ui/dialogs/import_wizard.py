@@ -97,8 +97,16 @@ class ImportWizard(QDialog):
     #: The import was written: the ImportResult.
     imported = Signal(object)
 
-    def __init__(self, ctx, tasks, parent=None, *, client_id: str | None = None, client_name: str = "",
-                 kind: str | None = None):
+    def __init__(
+        self,
+        ctx,
+        tasks,
+        parent=None,
+        *,
+        client_id: str | None = None,
+        client_name: str = "",
+        kind: str | None = None,
+    ):
         super().__init__(parent)
         self._ctx = ctx
         self._tasks = tasks
@@ -117,15 +125,20 @@ class ImportWizard(QDialog):
         self._replan_timer.timeout.connect(self._replan)
 
         if client_id:
-            self.setWindowTitle(_("Import contacts or equipment into {client}").format(client=client_name) if client_name
-                                else _("Import contacts or equipment of this client"))
+            self.setWindowTitle(
+                _("Import contacts or equipment into {client}").format(client=client_name)
+                if client_name
+                else _("Import contacts or equipment of this client")
+            )
         else:
             self.setWindowTitle(_("Import clients, contacts or equipment"))
         self._kind = kind
         self.setMinimumSize(860, 580)
-        self.setStyleSheet(f"QLabel#Step {{ color: {style.TEXT_MUTED}; padding: 4px 10px; }}"
-                           f"QLabel#StepActive {{ color: {style.ACCENT}; background: {style.ACCENT_SOFT}; "
-                           "border-radius: 12px; padding: 4px 10px; font-weight: 600; }")
+        self.setStyleSheet(
+            f"QLabel#Step {{ color: {style.TEXT_MUTED}; padding: 4px 10px; }}"
+            f"QLabel#StepActive {{ color: {style.ACCENT}; background: {style.ACCENT_SOFT}; "
+            "border-radius: 12px; padding: 4px 10px; font-weight: 600; }"
+        )
         outer = QVBoxLayout(self)
         outer.setContentsMargins(20, 16, 20, 14)
         outer.setSpacing(12)
@@ -173,9 +186,13 @@ class ImportWizard(QDialog):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 8, 0, 0)
         layout.setSpacing(12)
-        intro = QLabel(_("Choose a CSV or Excel (.xlsx) file with one row per client, contact or instrument and a header row. "
-                         "Chinese or English column names are recognised, the encoding (UTF-8, GBK …) is detected. "
-                         "You will see a preview before anything is saved."))
+        intro = QLabel(
+            _(
+                "Choose a CSV or Excel (.xlsx) file with one row per client, contact or instrument and a header row. "
+                "Chinese or English column names are recognised, the encoding (UTF-8, GBK …) is detected. "
+                "You will see a preview before anything is saved."
+            )
+        )
         intro.setWordWrap(True)
         intro.setObjectName("Hint")
         layout.addWidget(intro)
@@ -211,13 +228,19 @@ class ImportWizard(QDialog):
         kind_row.addStretch(1)
         form.addRow(_("The file holds"), kind_row)
         layout.addLayout(form)
-        examples = QLabel(_(
-            "<b>Clients</b>: 客户名称 (required), 统一社会信用代码, 行业, 客户等级, 省份, 城市, 员工人数 …<br>"
-            "<b>Contacts</b>: 姓名 (required), 客户名称 or 统一社会信用代码 of their client, 职务, 部门, 手机, "
-            "邮箱, 汇报对象 …<br>Title rows above the header and merged cells are fine. Export a list first to "
-            "see every column.") + "<br>" + _(
-            "<b>Equipment</b>: 设备名称 (required), 客户名称 or 统一社会信用代码 of its client, 规格型号, 出厂编号, "
-            "上次校准日期, 校准周期（月）… The same serial number and model is a duplicate."))
+        examples = QLabel(
+            _(
+                "<b>Clients</b>: 客户名称 (required), 统一社会信用代码, 行业, 客户等级, 省份, 城市, 员工人数 …<br>"
+                "<b>Contacts</b>: 姓名 (required), 客户名称 or 统一社会信用代码 of their client, 职务, 部门, 手机, "
+                "邮箱, 汇报对象 …<br>Title rows above the header and merged cells are fine. Export a list first to "
+                "see every column."
+            )
+            + "<br>"
+            + _(
+                "<b>Equipment</b>: 设备名称 (required), 客户名称 or 统一社会信用代码 of its client, 规格型号, 出厂编号, "
+                "上次校准日期, 校准周期（月）… The same serial number and model is a duplicate."
+            )
+        )
         examples.setObjectName("Note")
         examples.setWordWrap(True)
         layout.addSpacing(8)
@@ -235,7 +258,9 @@ class ImportWizard(QDialog):
         self.file_info.setWordWrap(True)
         layout.addWidget(self.file_info)
         self.mapping_table = QTableWidget(0, 3)
-        self.mapping_table.setHorizontalHeaderLabels([_("Column in the file"), _("Sample values"), _("Import into")])
+        self.mapping_table.setHorizontalHeaderLabels(
+            [_("Column in the file"), _("Sample values"), _("Import into")]
+        )
         self.mapping_table.verticalHeader().setVisible(False)
         self.mapping_table.verticalHeader().setDefaultSectionSize(38)
         self.mapping_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -279,9 +304,13 @@ class ImportWizard(QDialog):
         dup_page = QWidget()
         dup_layout = QVBoxLayout(dup_page)
         dup_layout.setContentsMargins(8, 8, 8, 8)
-        hint = QLabel(_("These rows look like records you already have (or an earlier row of the file). "
-                        "Tick Merge to fill the empty fields of the existing record from the file and keep "
-                        "the differing values in a note; otherwise the row is skipped."))
+        hint = QLabel(
+            _(
+                "These rows look like records you already have (or an earlier row of the file). "
+                "Tick Merge to fill the empty fields of the existing record from the file and keep "
+                "the differing values in a note; otherwise the row is skipped."
+            )
+        )
         hint.setObjectName("Hint")
         hint.setWordWrap(True)
         dup_layout.addWidget(hint)
@@ -307,7 +336,9 @@ class ImportWizard(QDialog):
         rej_layout.addWidget(self.rejected_view, 1)
         bar = QHBoxLayout()
         self.copy_button = QPushButton(_("Copy the list"))
-        self.copy_button.setToolTip(_("Copy the rejected rows and their reasons, to paste into a spreadsheet"))
+        self.copy_button.setToolTip(
+            _("Copy the rejected rows and their reasons, to paste into a spreadsheet")
+        )
         self.copy_button.clicked.connect(self.copy_rejected)
         bar.addWidget(self.copy_button)
         bar.addStretch(1)
@@ -362,7 +393,9 @@ class ImportWizard(QDialog):
     def _update_buttons(self) -> None:
         step = self.step
         planning = self._planning
-        self.back_button.setVisible(step in (MAPPING, PREVIEW) or (step == RESULT and self.result is None and not self._importing))
+        self.back_button.setVisible(
+            step in (MAPPING, PREVIEW) or (step == RESULT and self.result is None and not self._importing)
+        )
         self.next_button.setVisible(step != RESULT)
         self.cancel_button.setText(_("Close") if step == RESULT and self.result is not None else _("Cancel"))
         self.cancel_button.setEnabled(not self._importing)
@@ -371,8 +404,12 @@ class ImportWizard(QDialog):
             self.next_button.setEnabled(bool(self.path_edit.text().strip()) and not planning)
         elif step == MAPPING:
             self.next_button.setText(_("Continue"))
-            self.next_button.setEnabled(self.plan is not None and not planning and self.mapping_error.isHidden()
-                                        and not self._replan_timer.isActive())
+            self.next_button.setEnabled(
+                self.plan is not None
+                and not planning
+                and self.mapping_error.isHidden()
+                and not self._replan_timer.isActive()
+            )
         elif step == PREVIEW:
             plan = self.plan
             count = 0 if plan is None else plan.new + len(plan.duplicates)
@@ -407,8 +444,12 @@ class ImportWizard(QDialog):
     def _ask_path(self) -> str:
         from ..file_dialogs import open_file
 
-        return open_file(self, _("Choose the file to import"),
-                         _("Spreadsheets (*.xlsx *.csv *.txt *.tsv);;All files (*)"), self.path_edit.text().strip())
+        return open_file(
+            self,
+            _("Choose the file to import"),
+            _("Spreadsheets (*.xlsx *.csv *.txt *.tsv);;All files (*)"),
+            self.path_edit.text().strip(),
+        )
 
     # -- planning (reads only) ------------------------------------------------------------------
     def _start_plan(self, mapping: dict[str, str | None] | None, on_result) -> None:
@@ -416,7 +457,9 @@ class ImportWizard(QDialog):
             self._handle.cancel()
         ctx = self._ctx
         path = self.path_edit.text().strip()
-        kind = self.plan.kind if mapping is not None and self.plan is not None else self.kind_combo.currentData()
+        kind = (
+            self.plan.kind if mapping is not None and self.plan is not None else self.kind_combo.currentData()
+        )
         client_id = self._client_id
 
         def work():
@@ -503,7 +546,9 @@ class ImportWizard(QDialog):
         from ...io import mapping as M
 
         plan = self.plan
-        kind_text = {"clients": _("Clients"), "contacts": _("Contacts"), "equipment": _("Equipment")}[plan.kind]
+        kind_text = {"clients": _("Clients"), "contacts": _("Contacts"), "equipment": _("Equipment")}[
+            plan.kind
+        ]
         parts = [_("File: {file}").format(file=plan.path.name), plan.format.upper()]
         if plan.encoding:
             parts.append(_("encoding {encoding}").format(encoding=plan.encoding))
@@ -511,8 +556,13 @@ class ImportWizard(QDialog):
             parts.append(_("sheet “{sheet}”").format(sheet=plan.sheet))
         parts.append(_("header in row {row}").format(row=plan.header_row))
         parts.append(_("importing: {kind}").format(kind=kind_text))
-        self.file_info.setText(" · ".join(parts) + "\n" + _(
-            "Check which field each column goes into; choose “Ignore” for a column you do not want to import."))
+        self.file_info.setText(
+            " · ".join(parts)
+            + "\n"
+            + _(
+                "Check which field each column goes into; choose “Ignore” for a column you do not want to import."
+            )
+        )
         targets = M.targets(plan.kind)
         self.mapping_table.setRowCount(len(plan.columns))
         self.combos: list[QComboBox] = []
@@ -537,7 +587,9 @@ class ImportWizard(QDialog):
             for t in targets:
                 combo.addItem(t.title, t.name)
             combo.setCurrentIndex(max(0, combo.findData(self.mapping.get(column))))
-            combo.currentIndexChanged.connect(lambda _i, c=column, box=combo: self.set_mapping(c, box.currentData()))
+            combo.currentIndexChanged.connect(
+                lambda _i, c=column, box=combo: self.set_mapping(c, box.currentData())
+            )
             self.mapping_table.setCellWidget(i, 2, combo)
             self.combos.append(combo)
 
@@ -566,7 +618,8 @@ class ImportWizard(QDialog):
 
     def _counts_text(self, plan) -> str:
         return _("{total} rows: {new} new, {dup} duplicates, {rejected} rejected").format(
-            total=plan.total, new=plan.new, dup=len(plan.duplicates), rejected=plan.rejected_rows)
+            total=plan.total, new=plan.new, dup=len(plan.duplicates), rejected=plan.rejected_rows
+        )
 
     def _show_plan(self, plan, missing: list[str]) -> None:
         """The counts of the new plan, or what its mapping lacks (then the next step waits)."""
@@ -575,9 +628,15 @@ class ImportWizard(QDialog):
             self.mapping_summary.setText(self._counts_text(plan))
         else:
             titles = self._titles()
-            lines = [_("Choose the column that says which client each contact belongs to: the client's name or "
-                       "credit code.") if f == "client" else
-                     _("Choose the column that holds {field}.").format(field=titles.get(f, f)) for f in missing]
+            lines = [
+                _(
+                    "Choose the column that says which client each contact belongs to: the client's name or "
+                    "credit code."
+                )
+                if f == "client"
+                else _("Choose the column that holds {field}.").format(field=titles.get(f, f))
+                for f in missing
+            ]
             self.mapping_error.setText("\n".join(lines))
             self.mapping_error.show()
             self.mapping_summary.setText("")
@@ -594,31 +653,46 @@ class ImportWizard(QDialog):
         for r in plan.rejected:
             reasons.setdefault(r.row, []).append(r.message)
         for i, r in enumerate(plan.preview):
-            rows.append([str(r.row), status_text(r.status), *("" if r.raw.get(t) is None else str(r.raw[t]) for t in targets)])
+            rows.append(
+                [
+                    str(r.row),
+                    status_text(r.status),
+                    *("" if r.raw.get(t) is None else str(r.raw[t]) for t in targets),
+                ]
+            )
             tips.append("\n".join(reasons.get(r.row, [])))
             if r.status == "rejected":
                 marked.add(i)
         self.preview_model.set_rows(headers, rows, tips=tips, marked=marked)
         _fit_columns(self.preview_view)
 
-        previous = {int(self.duplicates_model.text(i, 0)): self.duplicates_model.checked(i)
-                    for i in range(self.duplicates_model.rowCount())}
+        previous = {
+            int(self.duplicates_model.text(i, 0)): self.duplicates_model.checked(i)
+            for i in range(self.duplicates_model.rowCount())
+        }
         dups = plan.duplicates
         dup_rows = []
         for r in dups:
             name = r.values.get("name") or r.raw.get("name") or ""
-            same = (_("row {row} of the file").format(row=r.match_row) if r.match_row and not r.match_id
-                    else str(r.match_name or ""))
+            same = (
+                _("row {row} of the file").format(row=r.match_row)
+                if r.match_row and not r.match_id
+                else str(r.match_name or "")
+            )
             dup_rows.append([str(r.row), str(name), same, reason_text(r.reason), _("Merge")])
-        self.duplicates_model.set_rows([_("Row"), _("In the file"), _("Same as"), _("Why"), _("Merge")], dup_rows,
-                                       checked=[previous.get(r.row, False) for r in dups])
+        self.duplicates_model.set_rows(
+            [_("Row"), _("In the file"), _("Same as"), _("Why"), _("Merge")],
+            dup_rows,
+            checked=[previous.get(r.row, False) for r in dups],
+        )
         _fit_columns(self.duplicates_view)
 
         rej_rows = []
         for r in plan.rejected:
             rej_rows.append([str(r.row), r.column or "", titles.get(r.field, r.field), r.message])
-        self.rejected_model.set_rows([_("Row"), _("Column"), _("Field"), _("Reason")], rej_rows,
-                                     marked=set(range(len(rej_rows))))
+        self.rejected_model.set_rows(
+            [_("Row"), _("Column"), _("Field"), _("Reason")], rej_rows, marked=set(range(len(rej_rows)))
+        )
         _fit_columns(self.rejected_view)
 
         self.counts_label.setText(self._counts_text(plan))
@@ -633,9 +707,12 @@ class ImportWizard(QDialog):
         self.skip_rejected_check.setVisible(has_rejected)
         if not has_rejected:
             self.skip_rejected_check.setChecked(False)
-        self.rejected_note.setText(_(
-            "{n} rows cannot be imported (see Rejected for the row, the column and the reason). Correct the file "
-            "and choose it again, or import the other rows and leave these out.").format(n=plan.rejected_rows))
+        self.rejected_note.setText(
+            _(
+                "{n} rows cannot be imported (see Rejected for the row, the column and the reason). Correct the file "
+                "and choose it again, or import the other rows and leave these out."
+            ).format(n=plan.rejected_rows)
+        )
         if has_rejected and self.tabs.currentIndex() == 0:
             self.tabs.setCurrentIndex(2)
         self._update_buttons()
@@ -644,8 +721,10 @@ class ImportWizard(QDialog):
         """Row number -> "merge" or "skip", as the duplicates tab says."""
         from ...io.importer import MERGE, SKIP
 
-        return {int(self.duplicates_model.text(i, 0)): MERGE if self.duplicates_model.checked(i) else SKIP
-                for i in range(self.duplicates_model.rowCount())}
+        return {
+            int(self.duplicates_model.text(i, 0)): MERGE if self.duplicates_model.checked(i) else SKIP
+            for i in range(self.duplicates_model.rowCount())
+        }
 
     def copy_rejected(self) -> None:
         QGuiApplication.clipboard().setText(self.rejected_model.as_tsv())
@@ -676,8 +755,13 @@ class ImportWizard(QDialog):
         self.progress.setRange(0, 0)
         self.progress.show()
         self._go(RESULT)
-        self._handle = self._tasks.run_db(work, on_result=self._imported, on_error=self._import_failed,
-                                          on_progress=self._progress, name="import")
+        self._handle = self._tasks.run_db(
+            work,
+            on_result=self._imported,
+            on_error=self._import_failed,
+            on_progress=self._progress,
+            name="import",
+        )
 
     def _progress(self, done: int, total: int, _message: str) -> None:
         if total > 0:
@@ -690,8 +774,11 @@ class ImportWizard(QDialog):
         self.progress.hide()
         self.result_title.setText(_("Import finished"))
         self.result_label.setText(
-            _("Created: {created}\nMerged into existing records: {merged}\nSkipped duplicates: {skipped}\n"
-              "Rejected rows left out: {rejected}").format(**result.to_dict()))
+            _(
+                "Created: {created}\nMerged into existing records: {merged}\nSkipped duplicates: {skipped}\n"
+                "Rejected rows left out: {rejected}"
+            ).format(**result.to_dict())
+        )
         self._update_buttons()
         self.imported.emit(result)
 

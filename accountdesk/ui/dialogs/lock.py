@@ -86,10 +86,16 @@ class LockScreen(QWidget):
     def retranslate(self) -> None:
         self.title.setText(_("AccountDesk is locked"))
         if self.reason == LEASE:
-            self.text.setText(_("This computer has not reached the company's server for too long: its company data "
-                                "stays locked until you sign in again."))
+            self.text.setText(
+                _(
+                    "This computer has not reached the company's server for too long: its company data "
+                    "stays locked until you sign in again."
+                )
+            )
         elif self._offline:
-            self.text.setText(_("The window was locked after a while without use. Enter your password to go on."))
+            self.text.setText(
+                _("The window was locked after a while without use. Enter your password to go on.")
+            )
         else:
             self.text.setText(_("The window was locked after a while without use. Sign in to go on."))
         self.password.setPlaceholderText(_("Password"))

@@ -83,8 +83,12 @@ class LoginDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 16)
         layout.setSpacing(10)
-        intro = QLabel(_("Sign in with the account your administrator gave you. Your clients are then "
-                         "copied to this computer and stay available offline."))
+        intro = QLabel(
+            _(
+                "Sign in with the account your administrator gave you. Your clients are then "
+                "copied to this computer and stay available offline."
+            )
+        )
         intro.setWordWrap(True)
         intro.setObjectName("Hint")
         layout.addWidget(intro)
@@ -96,9 +100,11 @@ class LoginDialog(QDialog):
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.errors: dict[str, QLabel] = {}
-        for field, text, edit in (("server_url", _("Server address"), self.url_edit),
-                                  ("username", _("User name"), self.user_edit),
-                                  ("password", _("Password"), self.password_edit)):
+        for field, text, edit in (
+            ("server_url", _("Server address"), self.url_edit),
+            ("username", _("User name"), self.user_edit),
+            ("password", _("Password"), self.password_edit),
+        ):
             form.addRow(text, edit)
             err = QLabel()
             err.setObjectName("Error")
@@ -107,9 +113,15 @@ class LoginDialog(QDialog):
             form.addRow("", err)
             self.errors[field] = err
         layout.addLayout(form)
-        self.insecure_check = QCheckBox(_("Allow an unencrypted connection (http://): only on a network you trust"))
-        self.insecure_check.setToolTip(_("Over http:// your password and your clients' data cross the network readable "
-                                         "by anyone on the way."))
+        self.insecure_check = QCheckBox(
+            _("Allow an unencrypted connection (http://): only on a network you trust")
+        )
+        self.insecure_check.setToolTip(
+            _(
+                "Over http:// your password and your clients' data cross the network readable "
+                "by anyone on the way."
+            )
+        )
         layout.addWidget(self.insecure_check)
         self.url_edit.textChanged.connect(self._url_changed)
         self._url_changed(self.url_edit.text())
@@ -123,7 +135,9 @@ class LoginDialog(QDialog):
         self.message.setObjectName("Error")
         self.message.hide()
         layout.addWidget(self.message)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons = buttons
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(_("Sign in"))
@@ -186,7 +200,9 @@ class LoginDialog(QDialog):
             self._settings.set("username", user)
         if self.ctx is None:  # no profile open: the address is kept for the next start
             self.message.setObjectName("Hint")
-            self.show_error("", _("The server address is saved. Signing in is not available in this version yet."))
+            self.show_error(
+                "", _("The server address is saved. Signing in is not available in this version yet.")
+            )
             self._finish(url, close=False)
             return
         from ...services import security
@@ -207,15 +223,22 @@ class LoginDialog(QDialog):
         start_clean = self._clean
 
         def work(token, progress):
-            engine = engine_cls(ctx, url, credentials_cls(url, user, password=password), start_clean=start_clean,
-                                allow_insecure=allow, rejoin=rejoin)
+            engine = engine_cls(
+                ctx,
+                url,
+                credentials_cls(url, user, password=password),
+                start_clean=start_clean,
+                allow_insecure=allow,
+                rejoin=rejoin,
+            )
             if rejoin:
                 make_backup_before_rejoin(ctx)
             run_sync(engine, token, progress)
             return engine
 
-        self._handle = self._tasks.run(work, on_result=self._signed_in, on_error=self._failed,
-                                       on_progress=self._progress, name="sign-in")
+        self._handle = self._tasks.run(
+            work, on_result=self._signed_in, on_error=self._failed, on_progress=self._progress, name="sign-in"
+        )
 
     def _progress(self, done: int, total: int, stage: str) -> None:
         if total > 0:
@@ -237,8 +260,13 @@ class LoginDialog(QDialog):
         self.ok_button.setEnabled(True)
         self.progress.hide()
         if getattr(exc, "code", None) == "demo_profile":
-            self.show_error("", _("This profile holds demo data, which must not reach your company's server. "
-                                   "“Start clean” removes the demo data and fetches your clients from the server."))
+            self.show_error(
+                "",
+                _(
+                    "This profile holds demo data, which must not reach your company's server. "
+                    "“Start clean” removes the demo data and fetches your clients from the server."
+                ),
+            )
             self.start_clean_button.show()
             return
         if isinstance(exc, ValidationError):

@@ -13,7 +13,9 @@ MIN_LENGTH = 8
 
 
 class PassphraseDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None, *, message: str, confirm: bool = False, title: str | None = None):
+    def __init__(
+        self, parent: QWidget | None = None, *, message: str, confirm: bool = False, title: str | None = None
+    ):
         super().__init__(parent)
         self.setWindowTitle(title or _("Passphrase"))
         self.setMinimumWidth(420)
@@ -36,7 +38,9 @@ class PassphraseDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.hide()
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -63,7 +67,9 @@ class PassphraseDialog(QDialog):
         return self.first.text()
 
 
-def ask_passphrase(parent: QWidget | None, message: str, *, confirm: bool = False, error: str | None = None) -> str | None:
+def ask_passphrase(
+    parent: QWidget | None, message: str, *, confirm: bool = False, error: str | None = None
+) -> str | None:
     """Modal; the passphrase, or None when cancelled."""
     dialog = PassphraseDialog(parent, message=message, confirm=confirm)
     if error:

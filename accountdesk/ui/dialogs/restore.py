@@ -43,11 +43,14 @@ class RestoreDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 14)
         layout.setSpacing(12)
-        note = QLabel(_(
-            "A backup is restored into a new, empty data folder — never over the profile you are using now "
-            "({folder}). Choose the backup and an empty folder; AccountDesk checks the backup and restores it "
-            "there. Then you can switch the app to that folder. The restored profile is the same device as the "
-            "one backed up: use it to replace that laptop, not beside it.").format(folder=self._current))
+        note = QLabel(
+            _(
+                "A backup is restored into a new, empty data folder — never over the profile you are using now "
+                "({folder}). Choose the backup and an empty folder; AccountDesk checks the backup and restores it "
+                "there. Then you can switch the app to that folder. The restored profile is the same device as the "
+                "one backed up: use it to replace that laptop, not beside it."
+            ).format(folder=self._current)
+        )
         note.setObjectName("Note")
         note.setWordWrap(True)
         layout.addWidget(note)
@@ -118,8 +121,12 @@ class RestoreDialog(QDialog):
         return bool(self.manifest and (self.manifest.get("encryption") or {}).get("kdf"))
 
     def _update(self) -> None:
-        self.restore_button.setEnabled(self.manifest is not None and self._folder_ok and self.restored_dir is None
-                                       and (not self._encrypted() or bool(self.passphrase_edit.text())))
+        self.restore_button.setEnabled(
+            self.manifest is not None
+            and self._folder_ok
+            and self.restored_dir is None
+            and (not self._encrypted() or bool(self.passphrase_edit.text()))
+        )
 
     def _error(self, label: QLabel, message: str) -> None:
         label.setObjectName("Error")
@@ -134,14 +141,18 @@ class RestoreDialog(QDialog):
         label.style().polish(label)
 
     def _ask_backup(self) -> str:
-        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-        path, _f = QFileDialog.getOpenFileName(self, _("Choose the backup"), docs,
-                                               _("AccountDesk backups (*.adbackup *.zip);;All files (*)"))
+        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(
+            Path.home()
+        )
+        path, _f = QFileDialog.getOpenFileName(
+            self, _("Choose the backup"), docs, _("AccountDesk backups (*.adbackup *.zip);;All files (*)")
+        )
         return path
 
     def _ask_folder(self) -> str:
-        return QFileDialog.getExistingDirectory(self, _("Choose an empty folder for the restored profile"),
-                                                str(self._current.parent))
+        return QFileDialog.getExistingDirectory(
+            self, _("Choose an empty folder for the restored profile"), str(self._current.parent)
+        )
 
     def choose_backup(self) -> None:
         path = self.ask_backup()
@@ -157,16 +168,30 @@ class RestoreDialog(QDialog):
             return read_manifest(path)
 
         self._hint(self.backup_info, _("Checking the backup…"))
-        self._tasks.run(work, on_result=self._manifest_read, on_error=lambda exc: self._error(self.backup_info, error_text(exc)),
-                        name="read-backup")
+        self._tasks.run(
+            work,
+            on_result=self._manifest_read,
+            on_error=lambda exc: self._error(self.backup_info, error_text(exc)),
+            name="read-backup",
+        )
 
     def _manifest_read(self, manifest: dict) -> None:
         self.manifest = manifest
         tables = manifest.get("tables", {})
-        self._hint(self.backup_info, _("Backup of {date} from AccountDesk {version}: {clients} clients, {contacts} contacts.").format(
-            date=_short(manifest.get("created_at")), version=manifest.get("app_version", "?"),
-            clients=tables.get("clients", 0), contacts=tables.get("contacts", 0))
-            + (" " + _("It is encrypted: enter the passphrase it was made with.") if self._encrypted() else ""))
+        self._hint(
+            self.backup_info,
+            _("Backup of {date} from AccountDesk {version}: {clients} clients, {contacts} contacts.").format(
+                date=_short(manifest.get("created_at")),
+                version=manifest.get("app_version", "?"),
+                clients=tables.get("clients", 0),
+                contacts=tables.get("contacts", 0),
+            )
+            + (
+                " " + _("It is encrypted: enter the passphrase it was made with.")
+                if self._encrypted()
+                else ""
+            ),
+        )
         self.passphrase_label.setVisible(self._encrypted())
         self.passphrase_edit.setVisible(self._encrypted())
         self._update()
@@ -184,7 +209,10 @@ class RestoreDialog(QDialog):
             self._error(self.folder_info, _("This is the data folder in use; choose a new, empty folder."))
         elif not profile_is_empty(path):
             self._folder_ok = False
-            self._error(self.folder_info, _("This folder already holds a profile with client data; choose an empty folder."))
+            self._error(
+                self.folder_info,
+                _("This folder already holds a profile with client data; choose an empty folder."),
+            )
         else:
             self._folder_ok = True
             self._hint(self.folder_info, _("The profile will be restored into this folder."))
@@ -204,13 +232,19 @@ class RestoreDialog(QDialog):
 
         self.restore_button.setEnabled(False)
         self.progress.show()
-        self._tasks.run(work, on_result=lambda _m: self._restored(folder), on_error=self._failed, name="restore")
+        self._tasks.run(
+            work, on_result=lambda _m: self._restored(folder), on_error=self._failed, name="restore"
+        )
 
     def _restored(self, folder: str) -> None:
         self.progress.hide()
         self.restored_dir = folder
-        self.result_label.setText(_("Restored into {folder}. To work with it, use this folder from the next start "
-                                    "(Settings › Data folder) and restart AccountDesk.").format(folder=folder))
+        self.result_label.setText(
+            _(
+                "Restored into {folder}. To work with it, use this folder from the next start "
+                "(Settings › Data folder) and restart AccountDesk."
+            ).format(folder=folder)
+        )
         self.result_label.show()
         self.use_button.show()
         self.close_button.setText(_("Close"))
@@ -228,14 +262,22 @@ class RestoreDialog(QDialog):
             return
         self._settings.set("data_dir", self.restored_dir)
         self.use_button.setEnabled(False)
-        self.result_label.setText(_("From the next start AccountDesk opens {folder}. Restart AccountDesk now to "
-                                    "work with the restored profile.").format(folder=self.restored_dir))
+        self.result_label.setText(
+            _(
+                "From the next start AccountDesk opens {folder}. Restart AccountDesk now to "
+                "work with the restored profile."
+            ).format(folder=self.restored_dir)
+        )
 
 
 def _short(value) -> str:
     import datetime as dt
 
     try:
-        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M")
+        return (
+            dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            .astimezone()
+            .strftime("%Y-%m-%d %H:%M")
+        )
     except ValueError:
         return str(value or "?")

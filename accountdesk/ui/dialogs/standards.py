@@ -24,14 +24,16 @@ def describe_change(change) -> str:
     if change.action == "add":
         return _("Add: {kind} every {n} months").format(kind=kind, n=change.every_months)
     if change.action == "change":
-        return _("Change: {kind} every {old} → {n} months").format(kind=kind, old=change.old_months, n=change.every_months)
+        return _("Change: {kind} every {old} → {n} months").format(
+            kind=kind, old=change.old_months, n=change.every_months
+        )
     if change.action == "retire":
         return _("Stop: {kind} (not in this tier's standard)").format(kind=kind)
     return _("Keep as set by hand: {kind} every {n} months").format(kind=kind, n=change.every_months)
 
 
 class ApplyStandardDialog(QDialog):
-    """"The client is now a key client: apply the key clients' service standard?" with what
+    """ "The client is now a key client: apply the key clients' service standard?" with what
     would change; plans set by hand are listed as kept."""
 
     def __init__(self, ctx, client_id: str, tier: str, changes, parent=None):
@@ -42,14 +44,19 @@ class ApplyStandardDialog(QDialog):
         self.applied: list = []
         self.setWindowTitle(_("Apply the service standard"))
         layout = QVBoxLayout(self)
-        head = QLabel(_("This client is now a {tier}. Apply the service standard of that tier to its visit plans?")
-                      .format(tier=label(Tier, tier)))
+        head = QLabel(
+            _(
+                "This client is now a {tier}. Apply the service standard of that tier to its visit plans?"
+            ).format(tier=label(Tier, tier))
+        )
         head.setWordWrap(True)
         layout.addWidget(head)
         self.lines = QLabel("\n".join("• " + describe_change(c) for c in self.changes))
         self.lines.setWordWrap(True)
         layout.addWidget(self.lines)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Apply the standard"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Not now"))
         buttons.accepted.connect(self.accept)
@@ -74,8 +81,12 @@ class StandardsDialog(QDialog):
         self._ctx = ctx
         self.setWindowTitle(_("Service standards per tier"))
         layout = QVBoxLayout(self)
-        hint = QLabel(_("Which visit cadences every client of a tier gets. A new client gets its tier's standard; "
-                        "after a tier change it is offered. Plans set by hand on a client are kept. Intervals in months."))
+        hint = QLabel(
+            _(
+                "Which visit cadences every client of a tier gets. A new client gets its tier's standard; "
+                "after a tier change it is offered. Plans set by hand on a client are kept. Intervals in months."
+            )
+        )
         hint.setWordWrap(True)
         hint.setObjectName("Hint")
         layout.addWidget(hint)
@@ -99,7 +110,9 @@ class StandardsDialog(QDialog):
                 grid.addWidget(spin, 1 + r, 2 + c * 2)
                 self.cells[(tier, kind)] = (check, spin)
         layout.addLayout(grid)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("Save"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
         buttons.accepted.connect(self.accept)

@@ -162,7 +162,9 @@ def pick_list(entity: str, name: str) -> list[tuple[str, str]] | None:
 
 class TagsEditor(LineEditor):
     def value(self) -> Any:
-        return [p.strip() for p in self.edit.text().replace("，", ",").replace("、", ",").split(",") if p.strip()]
+        return [
+            p.strip() for p in self.edit.text().replace("，", ",").replace("、", ",").split(",") if p.strip()
+        ]
 
     def set_value(self, value: Any) -> None:
         self.edit.setText(", ".join(value or []))
@@ -250,7 +252,9 @@ class ChoiceEditor(Editor):
             self.changed.emit()
 
     def values_offered(self) -> list[str]:
-        return [self.combo.itemData(i) for i in range(self.combo.count()) if self.combo.itemData(i) is not None]
+        return [
+            self.combo.itemData(i) for i in range(self.combo.count()) if self.combo.itemData(i) is not None
+        ]
 
     def value(self) -> Any:
         return self.combo.currentData()
@@ -384,7 +388,9 @@ class DateTimeEditor(DateEditor):
     with_time = True
 
 
-def make_editor(spec: FieldSpec, *, users: list[tuple[str, str]], refs: list[tuple[str, str]] | None = None) -> Editor:
+def make_editor(
+    spec: FieldSpec, *, users: list[tuple[str, str]], refs: list[tuple[str, str]] | None = None
+) -> Editor:
     k = spec.kind
     if k == "text":
         return TextEditor(spec)

@@ -92,7 +92,9 @@ class RecordForm(QWidget):
             users = self.lookups.users() if s.kind in ("user", "users") else []
             refs = self.lookups.refs(s.ref) if s.kind in ("ref", "refs") and s.ref else None
             choices = pick_list(entity, s.name) if s.kind == "str" else None
-            editor = PickListEditor(s, choices) if choices is not None else make_editor(s, users=users, refs=refs)
+            editor = (
+                PickListEditor(s, choices) if choices is not None else make_editor(s, users=users, refs=refs)
+            )
             editor.changed.connect(self.changed)
             # A corrected field loses its error at once, not at the next Save.
             editor.changed.connect(lambda name=s.name: self._clear_error(name))
@@ -121,7 +123,11 @@ class RecordForm(QWidget):
             grid.addWidget(err, row + 1, col * 2 + 1, 1, span)
             self.editors[s.name] = editor
             self.labels[s.name] = lab
-            if entity == "client" and s.name == "city" and isinstance(self.editors.get("province"), PickListEditor):
+            if (
+                entity == "client"
+                and s.name == "city"
+                and isinstance(self.editors.get("province"), PickListEditor)
+            ):
                 self.editors["province"].changed.connect(self._province_changed)
             self.errors[s.name] = err
             if wide or col + 1 >= columns:
@@ -282,7 +288,9 @@ class RecordDialog(QDialog):
         hl.addWidget(self.form)
         scroll.setWidget(holder)
         outer.addWidget(scroll, 1)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("Save"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
         self.buttons.accepted.connect(self.save)

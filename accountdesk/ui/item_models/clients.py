@@ -73,10 +73,17 @@ def _fmt_date(value: Any) -> str:
     return value.isoformat()
 
 
-_ROLES = frozenset({
-    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
-    Qt.ItemDataRole.AccessibleTextRole, IdRole, BadgeRole, RowRole,
-})
+_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+        IdRole,
+        BadgeRole,
+        RowRole,
+    }
+)
 
 
 class ClientTableModel(QAbstractTableModel):
@@ -136,8 +143,14 @@ class ClientTableModel(QAbstractTableModel):
         self._sort = sort if sort in {c.sort for c in COLUMNS if c.sort} else "name"
         self._descending = bool(descending)
 
-    def set_query(self, *, search: str | None = None, filters: Any = ..., sort: str | None = None,
-                  descending: bool | None = None) -> None:
+    def set_query(
+        self,
+        *,
+        search: str | None = None,
+        filters: Any = ...,
+        sort: str | None = None,
+        descending: bool | None = None,
+    ) -> None:
         """Change any part of the query and reload from the first page (in the background)."""
         if search is not None:
             self._search = search
@@ -165,11 +178,22 @@ class ClientTableModel(QAbstractTableModel):
             from ...services.search import list_clients_page
 
             token.check()
-            return list_clients_page(self._ctx, search=search or None, filters=filters, sort=sort,
-                                     descending=desc, after=None, limit=first_limit)
+            return list_clients_page(
+                self._ctx,
+                search=search or None,
+                filters=filters,
+                sort=sort,
+                descending=desc,
+                after=None,
+                limit=first_limit,
+            )
 
-        self._pending = self._run(first_page, lambda page: self._first_page(generation, page),
-                                  lambda exc: self._failed(generation, exc), "clients-first-page")
+        self._pending = self._run(
+            first_page,
+            lambda page: self._first_page(generation, page),
+            lambda exc: self._failed(generation, exc),
+            "clients-first-page",
+        )
 
     def _run(self, fn, on_result, on_error, name, lane: str = "db") -> TaskHandle | None:
         if self._tasks is None:  # synchronous (scripts)
@@ -251,11 +275,22 @@ class ClientTableModel(QAbstractTableModel):
             from ...services.search import list_clients_page
 
             token.check()
-            return list_clients_page(self._ctx, search=search or None, filters=filters, sort=sort,
-                                     descending=desc, after=after, limit=self._page_size)
+            return list_clients_page(
+                self._ctx,
+                search=search or None,
+                filters=filters,
+                sort=sort,
+                descending=desc,
+                after=after,
+                limit=self._page_size,
+            )
 
-        self._pending = self._run(next_page, lambda page: self._next_page(generation, page),
-                                  lambda exc: self._failed(generation, exc), "clients-next-page")
+        self._pending = self._run(
+            next_page,
+            lambda page: self._next_page(generation, page),
+            lambda exc: self._failed(generation, exc),
+            "clients-next-page",
+        )
 
     def _next_page(self, generation: int, page) -> None:
         if generation != self._generation:
@@ -372,7 +407,11 @@ class ClientTableModel(QAbstractTableModel):
         if key == "health":
             if row.health_score is None:
                 return []
-            band = row.health_level if row.health_level in style.HEALTH_COLOURS else style.health_band(row.health_score)
+            band = (
+                row.health_level
+                if row.health_level in style.HEALTH_COLOURS
+                else style.health_band(row.health_score)
+            )
             fg, bg = style.HEALTH_COLOURS[band]
             return [(str(row.health_score), fg, bg)]
         if key == "risk":

@@ -26,8 +26,15 @@ class RowsModel(QAbstractTableModel):
         self._marked: set[int] = set()
         self.check_column = check_column
 
-    def set_rows(self, headers: Sequence[str], rows: Sequence[Sequence[str]], *, tips: Sequence[str] = (),
-                 checked: Sequence[bool] = (), marked: set[int] | None = None) -> None:
+    def set_rows(
+        self,
+        headers: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        *,
+        tips: Sequence[str] = (),
+        checked: Sequence[bool] = (),
+        marked: set[int] | None = None,
+    ) -> None:
         self.beginResetModel()
         self._headers = list(headers)
         width = len(self._headers)
@@ -47,8 +54,11 @@ class RowsModel(QAbstractTableModel):
         if not self._rows or self.check_column is None:
             return
         self._checked = [value] * len(self._rows)
-        self.dataChanged.emit(self.index(0, self.check_column), self.index(len(self._rows) - 1, self.check_column),
-                              [Qt.ItemDataRole.CheckStateRole])
+        self.dataChanged.emit(
+            self.index(0, self.check_column),
+            self.index(len(self._rows) - 1, self.check_column),
+            [Qt.ItemDataRole.CheckStateRole],
+        )
         self.checks_changed.emit()
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008
@@ -58,7 +68,11 @@ class RowsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._headers)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self._headers):
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self._headers)
+        ):
             return self._headers[section]
         return None
 
@@ -86,8 +100,14 @@ class RowsModel(QAbstractTableModel):
             return QColor(style.DANGER)
         return None
 
-    def setData(self, index: QModelIndex | QPersistentModelIndex, value, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
-        if not index.isValid() or role != Qt.ItemDataRole.CheckStateRole or index.column() != self.check_column:
+    def setData(
+        self, index: QModelIndex | QPersistentModelIndex, value, role: int = Qt.ItemDataRole.EditRole
+    ) -> bool:  # noqa: N802
+        if (
+            not index.isValid()
+            or role != Qt.ItemDataRole.CheckStateRole
+            or index.column() != self.check_column
+        ):
             return False
         state = value if isinstance(value, Qt.CheckState) else Qt.CheckState(value)
         self._checked[index.row()] = state == Qt.CheckState.Checked

@@ -61,8 +61,13 @@ VISITS_ROLE = ENTRIES_ROLE  # the name the month view's tests and callers know
 DATE_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_COLOURS = {"planned": "#1f6feb", "done": "#12b76a", "cancelled": "#98a2b3", "missed": "#f04438"}
 #: The look of each kind of all-day entry (visits take their status colour).
-KIND_COLOURS = {"visit": "#1f6feb", "plan": "#7a5af8", "task": "#f79009", "calibration": "#0e9384",
-                "renewal": "#dd2590"}
+KIND_COLOURS = {
+    "visit": "#1f6feb",
+    "plan": "#7a5af8",
+    "task": "#f79009",
+    "calibration": "#0e9384",
+    "renewal": "#dd2590",
+}
 #: The week view shows every hour and opens scrolled to FIRST_HOUR; LAST_HOUR is the last one a
 #: working day fills.
 FIRST_HOUR, LAST_HOUR = 7, 20
@@ -110,8 +115,15 @@ def month_title(day: dt.date) -> str:
     return f"{pycal.month_name[day.month]} {day.year}"
 
 
-def paint_entries(painter: QPainter, rect: QRect, y: int, entries: list[cal.CalendarEntry], font: QFont,
-                  *, with_time: bool = True) -> None:
+def paint_entries(
+    painter: QPainter,
+    rect: QRect,
+    y: int,
+    entries: list[cal.CalendarEntry],
+    font: QFont,
+    *,
+    with_time: bool = True,
+) -> None:
     """One bar per entry from ``y`` down ("+N more" when they do not fit). Visits: a tinted bar
     with a stripe in their status colour; cadence plans: a dashed outline; tasks, calibrations and
     renewals: filled in their colour."""
@@ -150,15 +162,23 @@ def paint_entries(painter: QPainter, rect: QRect, y: int, entries: list[cal.Cale
             painter.drawRoundedRect(bar, 3, 3)
             text_colour = QColor("#ffffff")
         painter.setPen(text_colour)
-        words = f"{fmt_time(e.start)} {e.client_name}" if (e.start is not None and with_time) else \
-            f"{e.client_name} · {e.title}"
+        words = (
+            f"{fmt_time(e.start)} {e.client_name}"
+            if (e.start is not None and with_time)
+            else f"{e.client_name} · {e.title}"
+        )
         text = sfm.elidedText(words, Qt.TextElideMode.ElideRight, int(bar.width()) - 10)
-        painter.drawText(bar.adjusted(7, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+        painter.drawText(
+            bar.adjusted(7, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text
+        )
         y += line_h
     if len(shown) < len(entries):
         painter.setPen(QColor("#667085"))
-        painter.drawText(QRect(rect.left() + 7, y, rect.width() - 10, line_h), Qt.AlignmentFlag.AlignVCenter,
-                         _("+{n} more").format(n=len(entries) - len(shown)))
+        painter.drawText(
+            QRect(rect.left() + 7, y, rect.width() - 10, line_h),
+            Qt.AlignmentFlag.AlignVCenter,
+            _("+{n} more").format(n=len(entries) - len(shown)),
+        )
 
 
 class _DayGridModel(QAbstractTableModel):
@@ -284,7 +304,11 @@ class MonthModel(_DayGridModel):
         return None
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and 0 <= section < 7:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < 7
+        ):
             return weekday_names()[section]
         return None
 
@@ -299,7 +323,9 @@ class MonthDelegate(QStyledItemDelegate):
         rect = option.rect
         in_month = day.month == model.month.month
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        painter.fillRect(rect, QColor("#eef4ff") if selected else QColor("#ffffff" if in_month else "#f7f8fa"))
+        painter.fillRect(
+            rect, QColor("#eef4ff") if selected else QColor("#ffffff" if in_month else "#f7f8fa")
+        )
         painter.setPen(QPen(QColor("#e4e7ec")))
         painter.drawRect(rect.adjusted(0, 0, -1, -1))
         font = QFont(option.font)
@@ -316,8 +342,11 @@ class MonthDelegate(QStyledItemDelegate):
             painter.setPen(QColor("#1f2733" if in_month else "#98a2b3"))
         font.setBold(day == model.today)
         painter.setFont(font)
-        painter.drawText(QRect(num_rect.left() - 3, num_rect.top() - 2, fm.height() + 4, fm.height() + 4),
-                         Qt.AlignmentFlag.AlignCenter, str(day.day))
+        painter.drawText(
+            QRect(num_rect.left() - 3, num_rect.top() - 2, fm.height() + 4, fm.height() + 4),
+            Qt.AlignmentFlag.AlignCenter,
+            str(day.day),
+        )
         font.setBold(False)
         paint_entries(painter, rect, num_rect.bottom() + 4, model.by_day.get(day, []), font)
         painter.restore()
@@ -493,9 +522,18 @@ class NewVisitDialog(RecordDialog):
     def __init__(self, ctx, start: dt.datetime, *, client_id: str | None = None, parent=None):
         self._clients = ws.list_client_choices(ctx)
         super().__init__(
-            ctx, "visit", client_id=client_id, fields=NEW_VISIT_FIELDS, lookups=Lookups(ctx), parent=parent,
-            defaults={"planned_start": start, "kind": VisitKind.RETURN_VISIT.value,
-                      "channel": VisitChannel.ONSITE.value, "owner_id": ctx.actor.id},
+            ctx,
+            "visit",
+            client_id=client_id,
+            fields=NEW_VISIT_FIELDS,
+            lookups=Lookups(ctx),
+            parent=parent,
+            defaults={
+                "planned_start": start,
+                "kind": VisitKind.RETURN_VISIT.value,
+                "channel": VisitChannel.ONSITE.value,
+                "owner_id": ctx.actor.id,
+            },
             title=_("New visit"),
         )
         row = QHBoxLayout()
@@ -524,15 +562,17 @@ class NewVisitDialog(RecordDialog):
 
     def save(self) -> bool:
         idx = self.client_combo.currentIndex()
-        cid = self.client_combo.itemData(idx) if idx >= 0 and self.client_combo.currentText() == self.client_combo.itemText(idx) else None
+        cid = (
+            self.client_combo.itemData(idx)
+            if idx >= 0 and self.client_combo.currentText() == self.client_combo.itemText(idx)
+            else None
+        )
         self.client_error.setVisible(cid is None)
         if cid is None:
             self.client_error.setText(_("Choose a client."))
             return False
         self.client_id = cid
         return super().save()
-
-
 
 
 class CalendarPage(QWidget):
@@ -603,7 +643,9 @@ class CalendarPage(QWidget):
         self.new_button.setShortcut("Ctrl+N")
         self.export_button = QPushButton(icon("calendar"), _("Export .ics…"), self)
         self.export_button.setObjectName("export")
-        self.export_button.setToolTip(_("Save the visits as an iCalendar file for Outlook, Apple or phone calendars"))
+        self.export_button.setToolTip(
+            _("Save the visits as an iCalendar file for Outlook, Apple or phone calendars")
+        )
         self.export_button.setVisible(self._exporter() is not None)
         bar.addWidget(self.new_button)
         bar.addWidget(self.export_button)
@@ -672,8 +714,13 @@ class CalendarPage(QWidget):
         self.day_list = QListWidget(side)
         self.day_list.setObjectName("day_visits")
         self.day_list.setWordWrap(True)
-        self.day_hint = QLabel(_("Double-click a day to plan a visit. Double-click an entry to open it. "
-                                 "Drag a planned visit to another day or hour to reschedule it."), side)
+        self.day_hint = QLabel(
+            _(
+                "Double-click a day to plan a visit. Double-click an entry to open it. "
+                "Drag a planned visit to another day or hour to reschedule it."
+            ),
+            side,
+        )
         self.day_hint.setWordWrap(True)
         self.day_hint.setStyleSheet("color: #667085;")
         sl.addWidget(self.day_title)
@@ -695,8 +742,10 @@ class CalendarPage(QWidget):
             swatch = QLabel(self)
             colour = KIND_COLOURS[kind]
             swatch.setFixedSize(12, 12)
-            swatch.setStyleSheet(f"background: {'#ffffff' if kind == 'plan' else colour}; border-radius: 2px;"
-                                 f"border: 1px {'dashed' if kind == 'plan' else 'solid'} {colour};")
+            swatch.setStyleSheet(
+                f"background: {'#ffffff' if kind == 'plan' else colour}; border-radius: 2px;"
+                f"border: 1px {'dashed' if kind == 'plan' else 'solid'} {colour};"
+            )
             box = QCheckBox(_(name), self)
             box.setObjectName(f"kind_{kind}")
             box.setChecked(kind not in hidden)
@@ -707,8 +756,13 @@ class CalendarPage(QWidget):
             legend.addSpacing(10)
         legend.addSpacing(6)
         for status in ("planned", "done", "cancelled", "missed"):
-            legend.addWidget(QLabel(f"<span style='color:{STATUS_COLOURS[status]}; font-size:13px'>▌</span>"
-                                    f"{label(VisitStatus, status)}", self))
+            legend.addWidget(
+                QLabel(
+                    f"<span style='color:{STATUS_COLOURS[status]}; font-size:13px'>▌</span>"
+                    f"{label(VisitStatus, status)}",
+                    self,
+                )
+            )
         legend.addStretch(1)
         self.message = QLabel("", self)
         self.message.setStyleSheet("color: #667085;")
@@ -758,7 +812,9 @@ class CalendarPage(QWidget):
         return [k for k, box in self.kind_boxes.items() if box.isChecked()]
 
     def _kinds_changed(self) -> None:
-        self._remember("calendar_hidden_kinds", [k for k, box in self.kind_boxes.items() if not box.isChecked()])
+        self._remember(
+            "calendar_hidden_kinds", [k for k, box in self.kind_boxes.items() if not box.isChecked()]
+        )
         self.refresh()
 
     def set_kind_shown(self, kind: str, shown: bool) -> None:
@@ -782,7 +838,9 @@ class CalendarPage(QWidget):
             self.scroll_to_working_hours()
 
     def scroll_to_working_hours(self) -> None:
-        self.week_view.scrollTo(self.week_model.index(FIRST_HOUR, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+        self.week_view.scrollTo(
+            self.week_model.index(FIRST_HOUR, 0), QAbstractItemView.ScrollHint.PositionAtTop
+        )
 
     def move(self, step: int) -> None:
         if self.mode == "month":
@@ -827,8 +885,12 @@ class CalendarPage(QWidget):
         if self._handle is not None:
             self._handle.cancel()
         ctx, kinds, person = self.ctx, self.shown_kinds(), self.manager()
-        self._handle = self.tasks.run_db(lambda: cal.entries_between(ctx, start, end, kinds=kinds, person_id=person),
-                                         on_result=self._loaded, on_error=self._failed, name="calendar")
+        self._handle = self.tasks.run_db(
+            lambda: cal.entries_between(ctx, start, end, kinds=kinds, person_id=person),
+            on_result=self._loaded,
+            on_error=self._failed,
+            name="calendar",
+        )
 
     @property
     def visits(self) -> list[cal.CalendarEntry]:
@@ -845,8 +907,12 @@ class CalendarPage(QWidget):
             lines = min(max(self.all_day_model.most(), 1), 4)
             row = lines * (fm.height() + 2) + 8
             self.all_day_view.verticalHeader().setDefaultSectionSize(row)
-            self.all_day_view.setFixedHeight(self.all_day_view.horizontalHeader().sizeHint().height() + row + 2)
-        self.message.setText(_("{n} entries").format(n=len(entries)) if entries else _("Nothing in this period."))
+            self.all_day_view.setFixedHeight(
+                self.all_day_view.horizontalHeader().sizeHint().height() + row + 2
+            )
+        self.message.setText(
+            _("{n} entries").format(n=len(entries)) if entries else _("Nothing in this period.")
+        )
         self.select_day(self.selected_day())
         self.loaded.emit()
 
@@ -917,13 +983,19 @@ class CalendarPage(QWidget):
         ctx = self.ctx
 
         def done(_result) -> None:
-            self.message.setText(_("Visit moved to {when}.").format(when=local(start).strftime("%Y-%m-%d %H:%M")))
+            self.message.setText(
+                _("Visit moved to {when}.").format(when=local(start).strftime("%Y-%m-%d %H:%M"))
+            )
             self.select_day(local(start).date())
             self.refresh()
             self.rescheduled.emit(visit_id)
 
-        self.tasks.run_db(lambda: cal.reschedule_visit(ctx, visit_id, start), on_result=done, on_error=self._failed,
-                          name="calendar-move")
+        self.tasks.run_db(
+            lambda: cal.reschedule_visit(ctx, visit_id, start),
+            on_result=done,
+            on_error=self._failed,
+            name="calendar-move",
+        )
 
     def new_visit(self, when: dt.date | dt.datetime, client_id: str | None = None) -> NewVisitDialog:
         if not isinstance(when, dt.datetime):
@@ -946,8 +1018,11 @@ class CalendarPage(QWidget):
         exporter = self._exporter()
         start, _end = self.range()
         result = exporter(self.ctx, path, since=start)
-        self.message.setText(_("Exported {n} visits to {path}.").format(n=result.count if hasattr(result, "count")
-                                                                           else "", path=path))
+        self.message.setText(
+            _("Exported {n} visits to {path}.").format(
+                n=result.count if hasattr(result, "count") else "", path=path
+            )
+        )
         return result
 
     def _export_clicked(self) -> None:

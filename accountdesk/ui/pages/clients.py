@@ -52,7 +52,9 @@ class NewClientDialog(QDialog):
         form = QFormLayout()
         form.setVerticalSpacing(6)
         self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText(_("Full registered name, e.g. Huadong Precision Instruments Co., Ltd."))
+        self.name_edit.setPlaceholderText(
+            _("Full registered name, e.g. Huadong Precision Instruments Co., Ltd.")
+        )
         self.name_error = QLabel()
         self.name_error.setObjectName("Error")
         self.name_error.hide()
@@ -84,7 +86,9 @@ class NewClientDialog(QDialog):
         self.error_label.setWordWrap(True)
         self.error_label.hide()
         layout.addWidget(self.error_label)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(_("Create"))
         self.ok_button.setObjectName("Primary")
@@ -122,7 +126,9 @@ class NewClientDialog(QDialog):
                     self.error_label.setText(message)
                     self.error_label.show()
         else:
-            self.error_label.setText(str(exc) if isinstance(exc, AccountDeskError) else _("The client could not be created."))
+            self.error_label.setText(
+                str(exc) if isinstance(exc, AccountDeskError) else _("The client could not be created.")
+            )
             self.error_label.show()
 
 
@@ -187,7 +193,13 @@ class ClientsPage(QWidget):
         self.region_combo = QComboBox()
         self.industry_combo = QComboBox()
         self.owner_combo = QComboBox()
-        for combo in (self.tier_combo, self.status_combo, self.region_combo, self.industry_combo, self.owner_combo):
+        for combo in (
+            self.tier_combo,
+            self.status_combo,
+            self.region_combo,
+            self.industry_combo,
+            self.owner_combo,
+        ):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.setMinimumContentsLength(6)
             combo.currentIndexChanged.connect(self._filters_changed)
@@ -264,8 +276,12 @@ class ClientsPage(QWidget):
         self.model.total_changed.connect(self._show_count)
         self.model.failed.connect(self._query_failed)
 
-
-        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(
+            QKeySequence.StandardKey.Find,
+            self,
+            self.focus_search,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
         self.new_action = QAction(self)
         self.new_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -334,7 +350,9 @@ class ClientsPage(QWidget):
 
     def _fill_dynamic_combos(self, options: dict) -> None:
         self._fill_combo(self.region_combo, _("All regions"), [(p, p) for p in options.get("provinces", [])])
-        self._fill_combo(self.industry_combo, _("All industries"), [(i, i) for i in options.get("industries", [])])
+        self._fill_combo(
+            self.industry_combo, _("All industries"), [(i, i) for i in options.get("industries", [])]
+        )
         owners = [(oid, name) for oid, name in options.get("owners", [])]
         self._fill_combo(self.owner_combo, _("All account managers"), owners)
 
@@ -371,17 +389,25 @@ class ClientsPage(QWidget):
             return base
         from dataclasses import replace
 
-        return replace(base, tiers=base.tiers or extra.tiers, statuses=base.statuses or extra.statuses,
-                       owner_ids=base.owner_ids or extra.owner_ids, ids=extra.ids,
-                       needs_owner=base.needs_owner or extra.needs_owner)
+        return replace(
+            base,
+            tiers=base.tiers or extra.tiers,
+            statuses=base.statuses or extra.statuses,
+            owner_ids=base.owner_ids or extra.owner_ids,
+            ids=extra.ids,
+            needs_owner=base.needs_owner or extra.needs_owner,
+        )
 
     def apply_filter(self, filters, description: str = "") -> None:
         """Show the clients of ``filters`` (a dashboard figure's click-through): the combos take
         the single values they can show, the rest (several statuses, a list of clients) stays
         as a named limit until Clear."""
         self._restoring = True
-        for combo, values in ((self.tier_combo, filters.tiers), (self.status_combo, filters.statuses),
-                              (self.owner_combo, filters.owner_ids)):
+        for combo, values in (
+            (self.tier_combo, filters.tiers),
+            (self.status_combo, filters.statuses),
+            (self.owner_combo, filters.owner_ids),
+        ):
             index = combo.findData(values[0]) if len(values) == 1 else -1
             combo.setCurrentIndex(max(0, index))
         for combo in (self.region_combo, self.industry_combo):
@@ -405,7 +431,13 @@ class ClientsPage(QWidget):
         self._extra_filter = None
         self.scope_label.setVisible(False)
         self._restoring = True
-        for combo in (self.tier_combo, self.status_combo, self.region_combo, self.industry_combo, self.owner_combo):
+        for combo in (
+            self.tier_combo,
+            self.status_combo,
+            self.region_combo,
+            self.industry_combo,
+            self.owner_combo,
+        ):
             combo.setCurrentIndex(0)
         self.risk_check.setChecked(False)
         self.search.blockSignals(True)
@@ -417,8 +449,16 @@ class ClientsPage(QWidget):
 
     def has_query(self) -> bool:
         f = self.current_filter()
-        return bool(self.model.search_text or f.tiers or f.statuses or f.provinces or f.industries
-                    or f.owner_ids or f.risk_only or f.ids is not None)
+        return bool(
+            self.model.search_text
+            or f.tiers
+            or f.statuses
+            or f.provinces
+            or f.industries
+            or f.owner_ids
+            or f.risk_only
+            or f.ids is not None
+        )
 
     # -- results ---------------------------------------------------------------------------
     def _query_finished(self) -> None:
@@ -436,12 +476,16 @@ class ClientsPage(QWidget):
             self.stack.setCurrentWidget(self.table)
             return
         if self.has_query():
-            self.empty.set_text(_("No client matches"),
-                                _("Try fewer letters, pinyin initials (e.g. “hhkj”), or clear the filters."))
+            self.empty.set_text(
+                _("No client matches"),
+                _("Try fewer letters, pinyin initials (e.g. “hhkj”), or clear the filters."),
+            )
             self.empty.button.setText(_("Clear search and filters"))
         else:
-            self.empty.set_text(_("No clients yet"),
-                                _("Add your first client, or sync with your server to receive your clients."))
+            self.empty.set_text(
+                _("No clients yet"),
+                _("Add your first client, or sync with your server to receive your clients."),
+            )
             self.empty.button.setText(_("New client"))
         self.empty.button.show()
         self.stack.setCurrentWidget(self.empty)
@@ -469,8 +513,10 @@ class ClientsPage(QWidget):
             # Not sortable in the database: put the indicator back.
             hh = self.table.horizontalHeader()
             hh.blockSignals(True)
-            hh.setSortIndicator(self.model.sort_column(),
-                                Qt.SortOrder.DescendingOrder if self.model.descending else Qt.SortOrder.AscendingOrder)
+            hh.setSortIndicator(
+                self.model.sort_column(),
+                Qt.SortOrder.DescendingOrder if self.model.descending else Qt.SortOrder.AscendingOrder,
+            )
             hh.blockSignals(False)
             return
         if self._settings is not None:
@@ -503,15 +549,23 @@ class ClientsPage(QWidget):
     # -- saved views -------------------------------------------------------------------------
     def view_state(self) -> dict:
         """The list as it is now: filters, visible columns, sort (what a saved view keeps)."""
-        combos = {"tier": self.tier_combo, "status": self.status_combo, "province": self.region_combo,
-                  "industry": self.industry_combo, "owner": self.owner_combo}
+        combos = {
+            "tier": self.tier_combo,
+            "status": self.status_combo,
+            "province": self.region_combo,
+            "industry": self.industry_combo,
+            "owner": self.owner_combo,
+        }
         filters = {k: c.currentData() for k, c in combos.items() if c.currentData() is not None}
         if self.risk_check.isChecked():
             filters["risk_only"] = True
         if self.model.search_text:
             filters["search"] = self.model.search_text
-        return {"filters": filters, "columns": self.visible_columns(),
-                "sort": [self.model.sort_key, "desc" if self.model.descending else "asc"]}
+        return {
+            "filters": filters,
+            "columns": self.visible_columns(),
+            "sort": [self.model.sort_key, "desc" if self.model.descending else "asc"],
+        }
 
     def apply_view_state(self, state: dict) -> None:
         """Show a saved view: its filters, columns and sort."""
@@ -519,8 +573,13 @@ class ClientsPage(QWidget):
         self._extra_filter = None
         self.scope_label.setVisible(False)
         self._restoring = True
-        combos = {"tier": self.tier_combo, "status": self.status_combo, "province": self.region_combo,
-                  "industry": self.industry_combo, "owner": self.owner_combo}
+        combos = {
+            "tier": self.tier_combo,
+            "status": self.status_combo,
+            "province": self.region_combo,
+            "industry": self.industry_combo,
+            "owner": self.owner_combo,
+        }
         for key, combo in combos.items():
             combo.setCurrentIndex(max(0, combo.findData(filters.get(key))) if filters.get(key) else 0)
         self.risk_check.setChecked(bool(filters.get("risk_only")))
@@ -537,12 +596,16 @@ class ClientsPage(QWidget):
                 hh.setSectionHidden(logical, col.key not in columns and col.key != "name")
             self.save_columns()
         sort = state.get("sort") or []
-        key, desc = (sort[0], sort[1] == "desc") if len(sort) == 2 else (self.model.sort_key, self.model.descending)
+        key, desc = (
+            (sort[0], sort[1] == "desc") if len(sort) == 2 else (self.model.sort_key, self.model.descending)
+        )
         self.model.set_query(search=search, filters=self.current_filter(), sort=key, descending=desc)
         hh = self.table.horizontalHeader()
         hh.blockSignals(True)
-        hh.setSortIndicator(self.model.sort_column(),
-                            Qt.SortOrder.DescendingOrder if self.model.descending else Qt.SortOrder.AscendingOrder)
+        hh.setSortIndicator(
+            self.model.sort_column(),
+            Qt.SortOrder.DescendingOrder if self.model.descending else Qt.SortOrder.AscendingOrder,
+        )
         hh.blockSignals(False)
 
     def selected_client_id(self) -> str | None:
@@ -599,8 +662,10 @@ class ClientsPage(QWidget):
             hh.setSectionHidden(logical, col.key not in visible)
             width = widths.get(col.key) if isinstance(widths, dict) else None
             self.table.setColumnWidth(logical, int(width) if width else col.width)
-        hh.setSortIndicator(self.model.sort_column(),
-                            Qt.SortOrder.DescendingOrder if self.model.descending else Qt.SortOrder.AscendingOrder)
+        hh.setSortIndicator(
+            self.model.sort_column(),
+            Qt.SortOrder.DescendingOrder if self.model.descending else Qt.SortOrder.AscendingOrder,
+        )
 
     def visible_columns(self) -> list[str]:
         hh = self.table.horizontalHeader()
@@ -644,7 +709,9 @@ class ClientsPage(QWidget):
         if self._settings is None:
             return
         self._settings.set("client_columns", self.visible_columns())
-        widths = {COLUMNS[i].key: self.table.columnWidth(i) for i in range(len(COLUMNS))
-                  if not self.table.horizontalHeader().isSectionHidden(i)}
+        widths = {
+            COLUMNS[i].key: self.table.columnWidth(i)
+            for i in range(len(COLUMNS))
+            if not self.table.horizontalHeader().isSectionHidden(i)
+        }
         self._settings.set("client_column_widths", widths)
-

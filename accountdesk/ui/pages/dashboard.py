@@ -103,14 +103,34 @@ class DashboardPage(QWidget):
         self.at_risk = BarChart()
         self.served = BarChart()
         self.served_by_manager = BarChart()
-        self.titles = {name: QLabel() for name in ("pyramid", "fees", "visits", "complaints", "satisfaction",
-                                                   "renewals", "at_risk", "served", "served_by_manager")}
+        self.titles = {
+            name: QLabel()
+            for name in (
+                "pyramid",
+                "fees",
+                "visits",
+                "complaints",
+                "satisfaction",
+                "renewals",
+                "at_risk",
+                "served",
+                "served_by_manager",
+            )
+        }
         self.hints = {name: QLabel() for name in ("pyramid", "served")}
         grid = QGridLayout()
         grid.setSpacing(12)
-        cells = [("pyramid", self.pyramid), ("fees", self.fees), ("served", self.served),
-                 ("visits", self.visits), ("complaints", self.complaints), ("satisfaction", self.satisfaction),
-                 ("renewals", self.renewals), ("at_risk", self.at_risk), ("served_by_manager", self.served_by_manager)]
+        cells = [
+            ("pyramid", self.pyramid),
+            ("fees", self.fees),
+            ("served", self.served),
+            ("visits", self.visits),
+            ("complaints", self.complaints),
+            ("satisfaction", self.satisfaction),
+            ("renewals", self.renewals),
+            ("at_risk", self.at_risk),
+            ("served_by_manager", self.served_by_manager),
+        ]
         for i, (name, chart) in enumerate(cells):
             grid.addWidget(_card(self.titles[name], chart, self.hints.get(name)), i // 3, i % 3)
             chart.activated.connect(lambda key, n=name: self._activated(n, key))
@@ -219,23 +239,30 @@ class DashboardPage(QWidget):
             from ...services.users import list_users
 
             date_from, date_to = dashboard.period(preset, ctx.today())
-            board = dashboard.load_dashboard(ctx, date_from=date_from, date_to=date_to, owner_id=owner,
-                                             standing=standing or False)
+            board = dashboard.load_dashboard(
+                ctx, date_from=date_from, date_to=date_to, owner_id=owner, standing=standing or False
+            )
             names = {u["id"]: u["display_name"] for u in list_users(ctx, include_inactive=True)}
             return board, names
 
         # Two steps on the database lane: the period's figures first (shown at once), then what
         # needs every cadence and the health of every client (served to standard, at-risk),
         # kept for the day so that another period does not compute it again.
-        self._tasks.run_db(work, on_result=lambda r: self._arrived(generation, r), on_error=self._failed, name="dashboard")
+        self._tasks.run_db(
+            work, on_result=lambda r: self._arrived(generation, r), on_error=self._failed, name="dashboard"
+        )
         if standing is None:
             self._standing = None
 
             def slow():
                 return dashboard.load_standing(ctx, owner_id=owner)
 
-            self._tasks.run_db(slow, on_result=lambda r: self._standing_arrived(generation, (ctx.today(), owner), r),
-                               on_error=self._failed, name="dashboard-standing")
+            self._tasks.run_db(
+                slow,
+                on_result=lambda r: self._standing_arrived(generation, (ctx.today(), owner), r),
+                on_error=self._failed,
+                name="dashboard-standing",
+            )
 
     def invalidate(self) -> None:
         """Forget the cached served-to-standard and at-risk figures (data changed)."""
@@ -266,45 +293,97 @@ class DashboardPage(QWidget):
     # -- charts ------------------------------------------------------------------------------
     def _show(self, board) -> None:
         tiers = [t.value for t in Tier]
-        self.summary.setText(_("{n} clients · {start} to {end}").format(
-            n=board.clients, start=board.date_from.isoformat(), end=board.date_to.isoformat()))
+        self.summary.setText(
+            _("{n} clients · {start} to {end}").format(
+                n=board.clients, start=board.date_from.isoformat(), end=board.date_to.isoformat()
+            )
+        )
         by_tier = {t.tier: t for t in board.pyramid}
-        self.pyramid.set_items([ChartItem(label(Tier, t), (by_tier[t].clients,), t) for t in tiers if t in by_tier])
+        self.pyramid.set_items(
+            [ChartItem(label(Tier, t), (by_tier[t].clients,), t) for t in tiers if t in by_tier]
+        )
         if board.fees_visible:
-            self.fees.set_items([ChartItem(label(Tier, t), (by_tier[t].fees or 0,), t,
-                                           text=f"¥{by_tier[t].fees or 0:,}") for t in tiers if t in by_tier])
+            self.fees.set_items(
+                [
+                    ChartItem(label(Tier, t), (by_tier[t].fees or 0,), t, text=f"¥{by_tier[t].fees or 0:,}")
+                    for t in tiers
+                    if t in by_tier
+                ]
+            )
         else:
             self.fees.set_items([], empty=_("Fees are confidential for your role."))
         visits = [m for m in board.visits if m.planned or m.done]
-        self.visits.set_items([ChartItem(m.name, (m.planned, m.done), m.user_id or "", text=f"{m.done} / {m.planned}")
-                               for m in visits],
-                              series=(_("Planned"), _("Done")), empty=_("No visits in this period."))
+        self.visits.set_items(
+            [
+                ChartItem(m.name, (m.planned, m.done), m.user_id or "", text=f"{m.done} / {m.planned}")
+                for m in visits
+            ],
+            series=(_("Planned"), _("Done")),
+            empty=_("No visits in this period."),
+        )
         from ...services.dashboard import AGE_BUCKETS, SEVERITIES
 
         cells = {(c.age, c.severity): c for c in board.complaints}
         self.complaints.set_items(
-            [ChartItem(_(text), tuple(cells[(i, s)].count for s in SEVERITIES), i) for i, (_u, text) in enumerate(AGE_BUCKETS)],
-            series=[label(Severity, s) for s in SEVERITIES])
+            [
+                ChartItem(_(text), tuple(cells[(i, s)].count for s in SEVERITIES), i)
+                for i, (_u, text) in enumerate(AGE_BUCKETS)
+            ],
+            series=[label(Severity, s) for s in SEVERITIES],
+        )
         self.satisfaction.set_items(
-            [ChartItem(q.label, (None if q.average is None else round(q.average, 2),),
-                       text=("–" if q.average is None else f"{q.average:.2f}") + f" ({q.surveys})") for q in board.satisfaction],
-            empty=_("No surveys in this period."))
+            [
+                ChartItem(
+                    q.label,
+                    (None if q.average is None else round(q.average, 2),),
+                    text=("–" if q.average is None else f"{q.average:.2f}") + f" ({q.surveys})",
+                )
+                for q in board.satisfaction
+            ],
+            empty=_("No surveys in this period."),
+        )
         renew = {t: [m for m in board.renewals if m.tier == t] for t in tiers}
-        self.renewals.set_items([ChartItem(label(Tier, t), (len(renew[t]),), ("ids", tuple(m.client_id for m in renew[t])))
-                                 for t in tiers], empty=_("No renewals due."))
+        self.renewals.set_items(
+            [
+                ChartItem(label(Tier, t), (len(renew[t]),), ("ids", tuple(m.client_id for m in renew[t])))
+                for t in tiers
+            ],
+            empty=_("No renewals due."),
+        )
         pending = not board.served.by_tier
         risk = {t: [m for m in board.at_risk if m.tier == t] for t in tiers}
-        self.at_risk.set_items([] if pending else [
-            ChartItem(label(Tier, t), (len(risk[t]),), ("ids", tuple(m.client_id for m in risk[t]))) for t in tiers],
-            empty=_("Computing…"))
+        self.at_risk.set_items(
+            []
+            if pending
+            else [
+                ChartItem(label(Tier, t), (len(risk[t]),), ("ids", tuple(m.client_id for m in risk[t])))
+                for t in tiers
+            ],
+            empty=_("Computing…"),
+        )
         served = {f.key: f for f in board.served.by_tier}
-        self.served.set_items([ChartItem(label(Tier, t), (served[t].served,), t,
-                                         text=f"{served[t].served} / {served[t].clients}") for t in tiers if t in served],
-                              empty=_("Computing…"))
+        self.served.set_items(
+            [
+                ChartItem(
+                    label(Tier, t), (served[t].served,), t, text=f"{served[t].served} / {served[t].clients}"
+                )
+                for t in tiers
+                if t in served
+            ],
+            empty=_("Computing…"),
+        )
         self.served_by_manager.set_items(
-            [ChartItem(self._names.get(f.key, "") if f.key else _("(no account manager)"), (f.served,), f.key or "",
-                       text=f"{f.served} / {f.clients}") for f in board.served.by_manager],
-            empty=_("Computing…") if pending else _("No clients."))
+            [
+                ChartItem(
+                    self._names.get(f.key, "") if f.key else _("(no account manager)"),
+                    (f.served,),
+                    f.key or "",
+                    text=f"{f.served} / {f.clients}",
+                )
+                for f in board.served.by_manager
+            ],
+            empty=_("Computing…") if pending else _("No clients."),
+        )
 
     # -- click-through -----------------------------------------------------------------------
     def _activated(self, chart: str, key) -> None:
@@ -337,7 +416,11 @@ class DashboardPage(QWidget):
             text = _("Not served to standard: {tier}").format(tier=label(Tier, key))
         elif chart == "served_by_manager":
             ids = tuple(sorted(board.served.not_served))
-            f = ClientFilter(owner_ids=(key,), ids=ids) if key else ClientFilter(needs_owner=True, ids=ids, owner_ids=owner)
+            f = (
+                ClientFilter(owner_ids=(key,), ids=ids)
+                if key
+                else ClientFilter(needs_owner=True, ids=ids, owner_ids=owner)
+            )
             text = _("Not served to standard: {name}").format(name=self._names.get(key, key))
         else:
             return

@@ -45,8 +45,16 @@ class FeedbackQueueModel(QAbstractTableModel):
         self.now = now
 
     def headers(self) -> list[str]:
-        return [_("Deadline"), _("Client"), _("Subject"), _("Kind"), _("Severity"), _("Status"), _("Handler"),
-                _("Received at")]
+        return [
+            _("Deadline"),
+            _("Client"),
+            _("Subject"),
+            _("Kind"),
+            _("Severity"),
+            _("Status"),
+            _("Handler"),
+            _("Received at"),
+        ]
 
     def set_items(self, items: list[ws.QueueItem]) -> None:
         self.beginResetModel()
@@ -85,7 +93,11 @@ class FeedbackQueueModel(QAbstractTableModel):
         return fmt_datetime(item.received_at)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self.items)) or not 0 <= index.column() < len(self.COLUMNS):
+        if (
+            not index.isValid()
+            or not (0 <= index.row() < len(self.items))
+            or not 0 <= index.column() < len(self.COLUMNS)
+        ):
             return None
         item = self.items[index.row()]
         col = self.COLUMNS[index.column()]
@@ -196,8 +208,13 @@ class FeedbackPage(QWidget):
             if w:
                 self.view.setColumnWidth(i, w)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.empty = QLabel(_("No feedback matches. Feedback recorded in a client's workspace appears here, "
-                              "overdue items first."), self)
+        self.empty = QLabel(
+            _(
+                "No feedback matches. Feedback recorded in a client's workspace appears here, "
+                "overdue items first."
+            ),
+            self,
+        )
         self.empty.setObjectName("empty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
@@ -236,7 +253,11 @@ class FeedbackPage(QWidget):
         statuses = [status] if status else (list(OPEN) if self.open_only.isChecked() else None)
         kind = self.kind.currentData()
         severity = self.severity.currentData()
-        return {"statuses": statuses, "kinds": [kind] if kind else None, "severities": [severity] if severity else None}
+        return {
+            "statuses": statuses,
+            "kinds": [kind] if kind else None,
+            "severities": [severity] if severity else None,
+        }
 
     def showEvent(self, event) -> None:  # noqa: N802 - data may have changed while another screen was shown
         super().showEvent(event)
@@ -248,8 +269,12 @@ class FeedbackPage(QWidget):
         if self._handle is not None:
             self._handle.cancel()
         ctx, filters = self.ctx, self.filters()
-        self._handle = self.tasks.run_db(lambda: ws.feedback_queue(ctx, **filters), on_result=self._loaded,
-                                         on_error=lambda exc: self.summary.setText(str(exc)), name="feedback queue")
+        self._handle = self.tasks.run_db(
+            lambda: ws.feedback_queue(ctx, **filters),
+            on_result=self._loaded,
+            on_error=lambda exc: self.summary.setText(str(exc)),
+            name="feedback queue",
+        )
 
     def _loaded(self, items: list[ws.QueueItem]) -> None:
         self.all_items = items
@@ -258,13 +283,23 @@ class FeedbackPage(QWidget):
 
     def _apply_search(self) -> None:
         text = self.search.text().strip().casefold()
-        items = [i for i in self.all_items if not text or text in i.client_name.casefold() or text in i.subject.casefold()]
+        items = [
+            i
+            for i in self.all_items
+            if not text or text in i.client_name.casefold() or text in i.subject.casefold()
+        ]
         self.model.set_items(items)
         self.stack.setCurrentWidget(self.view if items else self.empty)
         now = self.ctx.now()
         overdue = sum(1 for i in items if i.overdue(now))
-        due_soon = sum(1 for i in items if not i.overdue(now) and i.status in OPEN and i.due_at is not None
-                       and i.due_at - now < dt.timedelta(days=1))
+        due_soon = sum(
+            1
+            for i in items
+            if not i.overdue(now)
+            and i.status in OPEN
+            and i.due_at is not None
+            and i.due_at - now < dt.timedelta(days=1)
+        )
         parts = [_("{n} items").format(n=len(items))]
         if overdue:
             parts.append(_("{n} overdue").format(n=overdue))

@@ -1,4 +1,4 @@
-""""Handed over to you" (shown on Today): each client the acting user received in a handover and
+""" "Handed over to you" (shown on Today): each client the acting user received in a handover and
 has not acknowledged yet, with its checklist to go through and an Acknowledge button. The
 acknowledgement is recorded on the handover (it syncs; the supervisor sees it on the Team
 screen)."""
@@ -64,8 +64,13 @@ class HandedOverPanel(QWidget):
         box = QVBoxLayout(card)
         box.setContentsMargins(12, 8, 12, 8)
         head = QHBoxLayout()
-        title = QLabel(f"<b>{h['client_name']}</b> — " + _("from {name}").format(name=h.get("from_name") or "—")
-                       + (f" · {h['reason']}" if h.get("reason") else "") + f" · {label(HandoverStatus, h['status'])}", card)
+        title = QLabel(
+            f"<b>{h['client_name']}</b> — "
+            + _("from {name}").format(name=h.get("from_name") or "—")
+            + (f" · {h['reason']}" if h.get("reason") else "")
+            + f" · {label(HandoverStatus, h['status'])}",
+            card,
+        )
         title.setWordWrap(True)
         head.addWidget(title, 1)
         open_button = QPushButton(_("Open client"), card)
@@ -80,7 +85,9 @@ class HandedOverPanel(QWidget):
         for item in h.get("checklist") or []:
             if not isinstance(item, dict):
                 continue
-            check = QCheckBox(f"{_(item.get('label') or item.get('key') or '')} ({item.get('count', 0)})", card)
+            check = QCheckBox(
+                f"{_(item.get('label') or item.get('key') or '')} ({item.get('count', 0)})", card
+            )
             check.setChecked(bool(item.get("done")))
             check.setProperty("key", item.get("key"))
             detail = item.get("detail")
@@ -110,4 +117,6 @@ class HandedOverPanel(QWidget):
             self.acknowledged.emit(handover_id)
             self.refresh()
 
-        self._tasks.run_db(work, on_result=finished, on_error=lambda _e: button.setEnabled(True), name="acknowledge")
+        self._tasks.run_db(
+            work, on_result=finished, on_error=lambda _e: button.setEnabled(True), name="acknowledge"
+        )

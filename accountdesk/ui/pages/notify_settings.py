@@ -62,22 +62,32 @@ def recipient_label(to: str) -> str:
     if to.startswith("group:"):
         return _("Group {name}").format(name=to[6:])
     return {
-        "handler": _("The handler"), "owner": _("The account manager"), "backup": _("The backup owner"),
-        "team-supervisor": _("The team's supervisor"), "supervisors": _("Every supervisor"),
-        "admins": _("Every administrator"), "managers": _("Every account manager"),
+        "handler": _("The handler"),
+        "owner": _("The account manager"),
+        "backup": _("The backup owner"),
+        "team-supervisor": _("The team's supervisor"),
+        "supervisors": _("Every supervisor"),
+        "admins": _("Every administrator"),
+        "managers": _("Every account manager"),
     }.get(to, to)
 
 
 def kind_label(kind: str) -> str:
-    return {"smtp": _("E-mail"), "wecom": _("WeCom"), "dingtalk": _("DingTalk"), "feishu": _("Feishu")}.get(kind, kind)
+    return {"smtp": _("E-mail"), "wecom": _("WeCom"), "dingtalk": _("DingTalk"), "feishu": _("Feishu")}.get(
+        kind, kind
+    )
 
 
 def tier_label(tier: str | None) -> str:
-    return {"strategic": _("Strategic client"), "key": _("Key client"), "standard": _("Standard client")}.get(tier or "", tier or "")
+    return {"strategic": _("Strategic client"), "key": _("Key client"), "standard": _("Standard client")}.get(
+        tier or "", tier or ""
+    )
 
 
 def severity_label(severity: str | None) -> str:
-    return {"low": _("Low"), "medium": _("Medium"), "high": _("High"), "critical": _("Critical")}.get(severity or "", severity or "")
+    return {"low": _("Low"), "medium": _("Medium"), "high": _("High"), "critical": _("Critical")}.get(
+        severity or "", severity or ""
+    )
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -119,13 +129,20 @@ class _Section(QGroupBox):
         self.status.setWordWrap(True)
         self.status.setObjectName("Hint")
 
-    def _call(self, work: Callable[[Any], Any], done: Callable[[Any], None], name: str, *, quiet: bool = False) -> bool:
+    def _call(
+        self, work: Callable[[Any], Any], done: Callable[[Any], None], name: str, *, quiet: bool = False
+    ) -> bool:
         client = self._client_source()
         if client is None:
             self._say(_("Sign in to your server first (Server › Sign in…)."), error=not quiet)
             return False
         self._say("")
-        self._tasks.run(lambda: work(client), on_result=done, on_error=lambda exc: self._say(str(exc), error=True), name=name)
+        self._tasks.run(
+            lambda: work(client),
+            on_result=done,
+            on_error=lambda exc: self._say(str(exc), error=True),
+            name=name,
+        )
         return True
 
     def _say(self, text: str, *, error: bool = False) -> None:
@@ -179,8 +196,12 @@ class CalendarSection(_Section):
         self.copy_button.setText(_("Copy"))
         self.reset_button.setText(_("New address…"))
         self.revoke_button.setText(_("Switch off"))
-        self.hint.setText(_("Subscribe to this address in Outlook, Apple, Google, WeCom or Feishu calendar to see your "
-                            "visits, tasks, complaint deadlines and renewals. Anyone with it sees your appointments: keep it private."))
+        self.hint.setText(
+            _(
+                "Subscribe to this address in Outlook, Apple, Google, WeCom or Feishu calendar to see your "
+                "visits, tasks, complaint deadlines and renewals. Anyone with it sees your appointments: keep it private."
+            )
+        )
         self.language_label.setText(_("Messages in"))
         self.language_combo.setItemText(0, _("The server's language"))
         self.language_combo.setItemText(1, "简体中文")
@@ -189,6 +210,7 @@ class CalendarSection(_Section):
 
     def refresh(self) -> None:
         """Ask the server for the feed (making it the first time) and the message language."""
+
         def work(client):
             return client.calendar_feed(), client.preferences()
 
@@ -209,7 +231,9 @@ class CalendarSection(_Section):
         elif not active:
             self.url_edit.setPlaceholderText(_("Switched off: New address… makes one"))
         else:
-            self.url_edit.setPlaceholderText(_("Shown only on the computer that made it: New address… makes another"))
+            self.url_edit.setPlaceholderText(
+                _("Shown only on the computer that made it: New address… makes another")
+            )
         self.copy_button.setEnabled(bool(url))
         self.revoke_button.setEnabled(active)
         self.feed_changed.emit(feed)
@@ -221,9 +245,13 @@ class CalendarSection(_Section):
 
     def _confirm_reset(self) -> None:
         if (self.feed or {}).get("active"):
-            box = QMessageBox(QMessageBox.Icon.Question, _("New calendar address"),
-                              _("The old address stops working at once; calendars subscribed to it must subscribe again."),
-                              QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel, self)
+            box = QMessageBox(
+                QMessageBox.Icon.Question,
+                _("New calendar address"),
+                _("The old address stops working at once; calendars subscribed to it must subscribe again."),
+                QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel,
+                self,
+            )
             box.button(QMessageBox.StandardButton.Ok).setText(_("Make a new address"))
             box.button(QMessageBox.StandardButton.Cancel).setText(_("Cancel"))
             self._question = box
@@ -242,7 +270,9 @@ class CalendarSection(_Section):
         code = self.language_combo.currentData() or None
         if code is None:
             return  # the server's language is the default: nothing to send
-        self._call(lambda c: c.set_preferences(language=code), lambda _r: self._say(_("Saved.")), "notify-language")
+        self._call(
+            lambda c: c.set_preferences(language=code), lambda _r: self._say(_("Saved.")), "notify-language"
+        )
 
 
 class _ChannelDialog(QDialog):
@@ -257,7 +287,9 @@ class _ChannelDialog(QDialog):
         self._tasks = tasks
         self.form = QFormLayout()
         self.errors: dict[str, QLabel] = {}
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("Save"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
         self.buttons.accepted.connect(self.submit)
@@ -319,7 +351,12 @@ class _ChannelDialog(QDialog):
             return
         values = self.values()
         self.buttons.setEnabled(False)
-        self._tasks.run(lambda: self.send(client, values), on_result=self._done, on_error=self._refused, name="notify-channel")
+        self._tasks.run(
+            lambda: self.send(client, values),
+            on_result=self._done,
+            on_error=self._refused,
+            name="notify-channel",
+        )
 
     def _done(self, result) -> None:
         self.buttons.setEnabled(True)
@@ -335,8 +372,15 @@ class _ChannelDialog(QDialog):
 
 
 class SmtpDialog(_ChannelDialog):
-    FIELDS = {"host": "host", "port": "port", "security": "security", "from": "sender", "user": "username",
-              "password": "password", "name": "host"}
+    FIELDS = {
+        "host": "host",
+        "port": "port",
+        "security": "security",
+        "from": "sender",
+        "user": "username",
+        "password": "password",
+        "name": "host",
+    }
 
     def __init__(self, client_source, tasks, parent=None):
         super().__init__(client_source, tasks, parent)
@@ -347,7 +391,11 @@ class SmtpDialog(_ChannelDialog):
         self.port.setRange(1, 65535)
         self.port.setValue(587)
         self.security = QComboBox()
-        for code, text in (("starttls", _("STARTTLS (port 587)")), ("tls", _("TLS (port 465)")), ("none", _("None"))):
+        for code, text in (
+            ("starttls", _("STARTTLS (port 587)")),
+            ("tls", _("TLS (port 465)")),
+            ("none", _("None")),
+        ):
             self.security.addItem(text, code)
         self.username = QLineEdit()
         self.password = QLineEdit()
@@ -375,9 +423,14 @@ class SmtpDialog(_ChannelDialog):
         return ok
 
     def values(self) -> dict[str, Any]:
-        return {"host": self.host.text().strip(), "port": self.port.value(), "security": self.security.currentData(),
-                "sender": self.sender.text().strip(), "username": self.username.text().strip() or None,
-                "password": self.password.text() or None}
+        return {
+            "host": self.host.text().strip(),
+            "port": self.port.value(),
+            "security": self.security.currentData(),
+            "sender": self.sender.text().strip(),
+            "username": self.username.text().strip() or None,
+            "password": self.password.text() or None,
+        }
 
     def send(self, client, values):
         return client.add_smtp(**values)
@@ -417,8 +470,13 @@ class WebhookDialog(_ChannelDialog):
         return True
 
     def values(self) -> dict[str, Any]:
-        return {"kind": self.kind.currentData(), "url": self.url.text().strip(), "secret": self.secret.text().strip() or None,
-                "name": self.name.text().strip() or None, "language": self.language.currentData() or None}
+        return {
+            "kind": self.kind.currentData(),
+            "url": self.url.text().strip(),
+            "secret": self.secret.text().strip() or None,
+            "name": self.name.text().strip() or None,
+            "language": self.language.currentData() or None,
+        }
 
     def send(self, client, values):
         return client.add_webhook(**values)
@@ -442,7 +500,12 @@ class NotifyAdminSection(_Section):
         self.test_button = QPushButton()
         self.test_button.clicked.connect(self.send_test)
         row = QHBoxLayout()
-        for b in (self.add_smtp_button, self.add_webhook_button, self.remove_channel_button, self.test_button):
+        for b in (
+            self.add_smtp_button,
+            self.add_webhook_button,
+            self.remove_channel_button,
+            self.test_button,
+        ):
             row.addWidget(b)
         row.addStretch(1)
         layout.addWidget(self.channels_title)
@@ -542,12 +605,21 @@ class NotifyAdminSection(_Section):
 
     def _show_rules(self, rules: list[dict[str, Any]]) -> None:
         self._rules = rules
-        rows = [[event_label(r["event"]), recipient_label(r["to"]),
-                 " · ".join(x for x in (tier_label(r.get("tier")), severity_label(r.get("severity"))) if x)] for r in rules]
+        rows = [
+            [
+                event_label(r["event"]),
+                recipient_label(r["to"]),
+                " · ".join(x for x in (tier_label(r.get("tier")), severity_label(r.get("severity"))) if x),
+            ]
+            for r in rules
+        ]
         _fill(self.rules, rows, [r["id"] for r in rules])
 
     def _show_failed(self, failed: list[dict[str, Any]]) -> None:
-        rows = [[m["created_at"][:16].replace("T", " "), m["event"], m["to"], m.get("error") or ""] for m in failed]
+        rows = [
+            [m["created_at"][:16].replace("T", " "), m["event"], m["to"], m.get("error") or ""]
+            for m in failed
+        ]
         _fill(self.failed, rows, [m["id"] for m in failed])
         self.resend_button.setEnabled(bool(failed))
 
@@ -579,19 +651,31 @@ class NotifyAdminSection(_Section):
         if not results:
             self._say(_("No channels yet."), error=True)
             return
-        lines = [f"{r['channel']}: " + (_("sent") if r["ok"] else _("failed ({error})").format(error=r["error"])) for r in results]
+        lines = [
+            f"{r['channel']}: " + (_("sent") if r["ok"] else _("failed ({error})").format(error=r["error"]))
+            for r in results
+        ]
         self._say("\n".join(lines), error=not all(r["ok"] for r in results))
 
     def add_rule(self) -> None:
-        to = self.to_combo.currentData() if self.to_combo.currentText() == self.to_combo.itemText(self.to_combo.currentIndex()) \
+        to = (
+            self.to_combo.currentData()
+            if self.to_combo.currentText() == self.to_combo.itemText(self.to_combo.currentIndex())
             else self.to_combo.currentText().strip()
-        values = {"event": self.event_combo.currentData(), "to": to, "tier": self.tier_combo.currentData() or None}
+        )
+        values = {
+            "event": self.event_combo.currentData(),
+            "to": to,
+            "tier": self.tier_combo.currentData() or None,
+        }
         self._call(lambda c: (c.add_rule(**values), c.rules())[1], self._show_rules, "notify-add-rule")
 
     def remove_rule(self) -> None:
         rule_id = _selected(self.rules)
         if rule_id is not None:
-            self._call(lambda c: (c.remove_rule(rule_id), c.rules())[1], self._show_rules, "notify-remove-rule")
+            self._call(
+                lambda c: (c.remove_rule(rule_id), c.rules())[1], self._show_rules, "notify-remove-rule"
+            )
 
     def reset_rules(self) -> None:
         self._call(lambda c: c.reset_rules(), self._show_rules, "notify-reset-rules")
@@ -606,7 +690,9 @@ class NotifyAdminSection(_Section):
         def done(result) -> None:
             summary, failed = result
             self._show_failed(failed)
-            self._say(_("{sent} of {resent} delivered.").format(sent=summary["sent"], resent=summary["resent"]),
-                      error=summary["sent"] < summary["resent"])
+            self._say(
+                _("{sent} of {resent} delivered.").format(sent=summary["sent"], resent=summary["resent"]),
+                error=summary["sent"] < summary["resent"],
+            )
 
         self._call(work, done, "notify-resend")

@@ -66,8 +66,18 @@ def period_dates(key: str, today: dt.date) -> tuple[dt.date, dt.date]:
     return add_months(today, -12) + dt.timedelta(days=1), today  # the last 12 months, the report's default
 
 
-def render_report(key: str, ctx, client_ids: list[str], path: str, token, progress, *, date_from=None, date_to=None,
-                  audience: str = "internal") -> None:
+def render_report(
+    key: str,
+    ctx,
+    client_ids: list[str],
+    path: str,
+    token,
+    progress,
+    *,
+    date_from=None,
+    date_to=None,
+    audience: str = "internal",
+) -> None:
     """Make one report (runs in the background). ReportLab is imported here, not at start-up."""
     from ... import reports
 
@@ -77,7 +87,9 @@ def render_report(key: str, ctx, client_ids: list[str], path: str, token, progre
     if key == "portfolio":
         reports.render_portfolio(ctx, path, date_from=date_from, date_to=date_to, progress=report_progress)
     elif key == "dossier":
-        reports.render_dossiers(ctx, client_ids, path, progress=report_progress, cancel=token, audience=audience)
+        reports.render_dossiers(
+            ctx, client_ids, path, progress=report_progress, cancel=token, audience=audience
+        )
     else:
         reports.render_handover(ctx, client_ids[0], path)
 
@@ -122,27 +134,54 @@ class ReportsPage(QWidget):
         title = QLabel(_("Reports"))
         title.setObjectName("PageTitle")
         outer.addWidget(title)
-        self.notice = QLabel(_("Reports are not available in this version: the PDF library is not installed."))
+        self.notice = QLabel(
+            _("Reports are not available in this version: the PDF library is not installed.")
+        )
         self.notice.setObjectName("Note")
         self.notice.setWordWrap(True)
         outer.addWidget(self.notice)
 
         self.portfolio_button = QPushButton(_("Create PDF…"))
         self.portfolio_button.clicked.connect(lambda: self.make("portfolio"))
-        outer.addWidget(_card("reports", _("Portfolio and business analysis"),
-                              _("Customer pyramid, segmentation, overdue visits, satisfaction and complaints "
-                                "of all your clients."), self.portfolio_button, self._period_row()))
+        outer.addWidget(
+            _card(
+                "reports",
+                _("Portfolio and business analysis"),
+                _(
+                    "Customer pyramid, segmentation, overdue visits, satisfaction and complaints "
+                    "of all your clients."
+                ),
+                self.portfolio_button,
+                self._period_row(),
+            )
+        )
         self.dossier_button = QPushButton(_("Create PDF…"))
         self.dossier_button.clicked.connect(lambda: self.make("dossier"))
-        outer.addWidget(_card("contract", _("Client dossiers"),
-                              _("Profile, contacts and org chart, SLA, services, visits, surveys, feedback, "
-                                "risks and equipment — for the clients selected below."), self.dossier_button,
-                              self._audience_row()))
+        outer.addWidget(
+            _card(
+                "contract",
+                _("Client dossiers"),
+                _(
+                    "Profile, contacts and org chart, SLA, services, visits, surveys, feedback, "
+                    "risks and equipment — for the clients selected below."
+                ),
+                self.dossier_button,
+                self._audience_row(),
+            )
+        )
         self.handover_button = QPushButton(_("Create PDF…"))
         self.handover_button.clicked.connect(lambda: self.make("handover"))
-        outer.addWidget(_card("handover", _("Handover report"),
-                              _("Open feedback, upcoming visits, open improvement items and key contacts of the "
-                                "selected client, for the new account manager."), self.handover_button))
+        outer.addWidget(
+            _card(
+                "handover",
+                _("Handover report"),
+                _(
+                    "Open feedback, upcoming visits, open improvement items and key contacts of the "
+                    "selected client, for the new account manager."
+                ),
+                self.handover_button,
+            )
+        )
 
         pick = QHBoxLayout()
         label = QLabel(_("Clients"))
@@ -165,7 +204,9 @@ class ReportsPage(QWidget):
         self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setDefaultSectionSize(32)
         self.view.horizontalHeader().setStretchLastSection(True)
-        self.view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.view.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
         for i, c in enumerate(COLUMNS):
             self.view.setColumnHidden(i, c.key not in ("name", "tier", "status", "owner"))
             self.view.setColumnWidth(i, c.width)
@@ -232,9 +273,15 @@ class ReportsPage(QWidget):
         box.addWidget(QLabel(_("For:")))
         self.audience_combo = QComboBox()
         self.audience_combo.addItem(_("Account team (internal)"), "internal")
-        self.audience_combo.addItem(_("Beyond the account team: without personal data (external)"), "external")
-        self.audience_combo.setToolTip(_("The external copy leaves out contacts' private mobiles, WeChat ids and personal notes, "
-                                         "and confidential figures, notes and files."))
+        self.audience_combo.addItem(
+            _("Beyond the account team: without personal data (external)"), "external"
+        )
+        self.audience_combo.setToolTip(
+            _(
+                "The external copy leaves out contacts' private mobiles, WeChat ids and personal notes, "
+                "and confidential figures, notes and files."
+            )
+        )
         box.addWidget(self.audience_combo)
         box.addStretch(1)
         return row
@@ -242,11 +289,16 @@ class ReportsPage(QWidget):
     def _update_buttons(self, *_args) -> None:
         """Dossiers need a selection, the handover report exactly one client."""
         count = len(self.view.selectionModel().selectedRows())
-        needs = {"portfolio": (True, ""),
-                 "dossier": (count >= 1, _("Select one or more clients in the list below.")),
-                 "handover": (count == 1, _("Select one client in the list below."))}
-        for key, button in (("portfolio", self.portfolio_button), ("dossier", self.dossier_button),
-                            ("handover", self.handover_button)):
+        needs = {
+            "portfolio": (True, ""),
+            "dossier": (count >= 1, _("Select one or more clients in the list below.")),
+            "handover": (count == 1, _("Select one client in the list below.")),
+        }
+        for key, button in (
+            ("portfolio", self.portfolio_button),
+            ("dossier", self.dossier_button),
+            ("handover", self.handover_button),
+        ):
             ok, why = needs[key]
             if not self.available[key]:
                 button.setEnabled(False)
@@ -287,8 +339,13 @@ class ReportsPage(QWidget):
         self.progress.show()
         self.status.setText(_("Creating the PDF…"))
         self.progress.setRange(0, 0)
-        self._handle = self._tasks.run(work, on_result=lambda _r: self._saved(path), on_error=self._failed,
-                                       on_progress=self._progress, name=f"report-{key}")
+        self._handle = self._tasks.run(
+            work,
+            on_result=lambda _r: self._saved(path),
+            on_error=self._failed,
+            on_progress=self._progress,
+            name=f"report-{key}",
+        )
 
     def _progress(self, done: int, total: int, _message: str) -> None:
         if total > 0:

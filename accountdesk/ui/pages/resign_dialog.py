@@ -34,8 +34,11 @@ ERROR_STYLE = "color: #c0392b;"
 
 def candidate_text(c) -> str:
     """``王磊 · 12 clients · 3 open complaints · 浙江省`` — what a successor already carries."""
-    parts = [c.display_name, _("{n} clients").format(n=c.clients_owned),
-             _("{n} open complaints").format(n=c.open_complaints)]
+    parts = [
+        c.display_name,
+        _("{n} clients").format(n=c.clients_owned),
+        _("{n} open complaints").format(n=c.open_complaints),
+    ]
     if c.region:
         parts.append(c.region)
     return " · ".join(parts)
@@ -85,11 +88,14 @@ class ResignationDialog(QDialog):
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
 
-        layout.addWidget(QLabel("<b>" + _("Successors") + "</b> — " + _("tick who takes the clients over"), self))
+        layout.addWidget(
+            QLabel("<b>" + _("Successors") + "</b> — " + _("tick who takes the clients over"), self)
+        )
         self.successors = QTableWidget(0, 6, self)
         self.successors.setObjectName("successors")
-        self.successors.setHorizontalHeaderLabels([_("Name"), _("Role"), _("Clients"), _("Open complaints"),
-                                                   _("Planned visits"), _("Region")])
+        self.successors.setHorizontalHeaderLabels(
+            [_("Name"), _("Role"), _("Clients"), _("Open complaints"), _("Planned visits"), _("Region")]
+        )
         self._table_look(self.successors)
         self.successors.setMaximumHeight(170)
         self.successors.itemChanged.connect(self._successors_changed)
@@ -112,8 +118,17 @@ class ResignationDialog(QDialog):
         layout.addWidget(QLabel("<b>" + _("Clients") + "</b> — " + _("one successor per client"), self))
         self.clients = QTableWidget(0, 7, self)
         self.clients.setObjectName("clients")
-        self.clients.setHorizontalHeaderLabels([_("Client"), _("Role"), _("Region"), _("Open complaints"),
-                                                _("Planned visits"), _("Open improvement items"), _("Successor")])
+        self.clients.setHorizontalHeaderLabels(
+            [
+                _("Client"),
+                _("Role"),
+                _("Region"),
+                _("Open complaints"),
+                _("Planned visits"),
+                _("Open improvement items"),
+                _("Successor"),
+            ]
+        )
         self._table_look(self.clients)
         self.clients.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         layout.addWidget(self.clients, 1)
@@ -132,7 +147,9 @@ class ResignationDialog(QDialog):
         layout.addWidget(self.deactivate)
         self.error = _error_label(self)
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(_("Hand everything over"))
         self.ok_button.setObjectName("Primary")
@@ -151,7 +168,9 @@ class ResignationDialog(QDialog):
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        table.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
 
     # -- loading -------------------------------------------------------------------------------
     def _load(self) -> None:
@@ -163,7 +182,9 @@ class ResignationDialog(QDialog):
             held = turnover.holdings(ctx, user_id)
             return held, turnover.candidates(ctx, exclude=[user_id]), turnover.server_managed(ctx)
 
-        self.tasks.run_db(work, on_result=self._show, on_error=lambda e: _show_error(self.error, e), name="resign-load")
+        self.tasks.run_db(
+            work, on_result=self._show, on_error=lambda e: _show_error(self.error, e), name="resign-load"
+        )
 
     def _show(self, data) -> None:
         self.held, self.candidates, managed = data
@@ -171,11 +192,23 @@ class ResignationDialog(QDialog):
         owned, backed, served = h.of_role("owner"), h.of_role("backup"), h.of_role("team")
         self.setWindowTitle(_("Resignation of {name}").format(name=h.display_name))
         self.summary.setText(
-            "<b>" + _("{name} holds:").format(name=f"{h.display_name} ({h.login})") + "</b> "
-            + _("{owned} clients owned, {backed} backed up, {served} served on; {complaints} open complaints they handle, "
-                "{items} open improvement items, {visits} planned visits, {plans} visit plans, {opps} open opportunities.").format(
-                owned=len(owned), backed=len(backed), served=len(served), complaints=len(h.complaints),
-                items=len(h.improvement_items), visits=len(h.planned_visits), plans=len(h.visit_plans), opps=len(h.opportunities)))
+            "<b>"
+            + _("{name} holds:").format(name=f"{h.display_name} ({h.login})")
+            + "</b> "
+            + _(
+                "{owned} clients owned, {backed} backed up, {served} served on; {complaints} open complaints they handle, "
+                "{items} open improvement items, {visits} planned visits, {plans} visit plans, {opps} open opportunities."
+            ).format(
+                owned=len(owned),
+                backed=len(backed),
+                served=len(served),
+                complaints=len(h.complaints),
+                items=len(h.improvement_items),
+                visits=len(h.planned_visits),
+                plans=len(h.visit_plans),
+                opps=len(h.opportunities),
+            )
+        )
         self.successors.blockSignals(True)
         self.successors.setRowCount(len(self.candidates))
         for r, c in enumerate(self.candidates):
@@ -184,8 +217,16 @@ class ResignationDialog(QDialog):
             name.setCheckState(Qt.CheckState.Unchecked)
             name.setData(Qt.ItemDataRole.UserRole, c.user_id)
             self.successors.setItem(r, 0, name)
-            for col, value in enumerate((label(Role, c.role), str(c.clients_owned), str(c.open_complaints),
-                                         str(c.planned_visits), c.region), start=1):
+            for col, value in enumerate(
+                (
+                    label(Role, c.role),
+                    str(c.clients_owned),
+                    str(c.open_complaints),
+                    str(c.planned_visits),
+                    c.region,
+                ),
+                start=1,
+            ):
                 self.successors.setItem(r, col, QTableWidgetItem(value))
         self.successors.blockSignals(False)
         self.clients.setRowCount(len(h.clients))
@@ -193,8 +234,16 @@ class ResignationDialog(QDialog):
             item = QTableWidgetItem(c.name)
             item.setData(Qt.ItemDataRole.UserRole, c.id)
             self.clients.setItem(r, 0, item)
-            for col, value in enumerate((_(self.ROLE_TEXT[c.role]), c.province or "", str(c.open_complaints),
-                                         str(c.planned_visits), str(c.open_items)), start=1):
+            for col, value in enumerate(
+                (
+                    _(self.ROLE_TEXT[c.role]),
+                    c.province or "",
+                    str(c.open_complaints),
+                    str(c.planned_visits),
+                    str(c.open_items),
+                ),
+                start=1,
+            ):
                 self.clients.setItem(r, col, QTableWidgetItem(value))
             combo = QComboBox(self.clients)
             combo.setObjectName(f"successor-{r}")
@@ -208,8 +257,12 @@ class ResignationDialog(QDialog):
         self.clients.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         if managed:
             self.deactivate.setEnabled(False)
-            self.deactivate.setToolTip(_("Users are managed on the company server: deactivate the leaver there once "
-                                         "this handover has synced."))
+            self.deactivate.setToolTip(
+                _(
+                    "Users are managed on the company server: deactivate the leaver there once "
+                    "this handover has synced."
+                )
+            )
         self._update_ok()
         self.loaded.emit()
 
@@ -307,13 +360,32 @@ def result_text(result, names: dict[str, str]) -> str:
     per_user: dict[str, int] = {}
     for h in result.handovers:
         per_user[h["to_user_id"]] = per_user.get(h["to_user_id"], 0) + 1
-    lines = [_("{n} clients handed over: {who}.").format(
-        n=len(result.handovers), who=", ".join(f"{names.get(u, u)} {n}" for u, n in per_user.items()) or "—")]
-    moved = sum(1 for group in (*(h["moves"] for h in result.handovers), *(b["moves"] for b in result.backups),
-                                *(t["moves"] for t in result.teams), result.other_moves) for m in group if m["moved"])
-    lines.append(_("{n} open items moved to the successors (complaints, visits, improvement items).").format(n=moved))
+    lines = [
+        _("{n} clients handed over: {who}.").format(
+            n=len(result.handovers),
+            who=", ".join(f"{names.get(u, u)} {n}" for u, n in per_user.items()) or "—",
+        )
+    ]
+    moved = sum(
+        1
+        for group in (
+            *(h["moves"] for h in result.handovers),
+            *(b["moves"] for b in result.backups),
+            *(t["moves"] for t in result.teams),
+            result.other_moves,
+        )
+        for m in group
+        if m["moved"]
+    )
+    lines.append(
+        _("{n} open items moved to the successors (complaints, visits, improvement items).").format(n=moved)
+    )
     if result.unmoved:
-        lines.append(_("{n} complaints need another handler: the successor is involved in them.").format(n=len(result.unmoved)))
+        lines.append(
+            _("{n} complaints need another handler: the successor is involved in them.").format(
+                n=len(result.unmoved)
+            )
+        )
     return "\n".join(lines)
 
 
@@ -348,7 +420,9 @@ class BulkHandoverDialog(QDialog):
         layout.addLayout(form)
         self.error = _error_label(self)
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(_("Hand over"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))

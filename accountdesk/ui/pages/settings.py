@@ -123,7 +123,8 @@ class SettingsPage(QWidget):
             self.interval_combo.addItem("", current)
         self.interval_combo.setCurrentIndex(self.interval_combo.findData(current))
         self.interval_combo.currentIndexChanged.connect(
-            lambda _i: self._settings.set("sync_interval_min", int(self.interval_combo.currentData())))
+            lambda _i: self._settings.set("sync_interval_min", int(self.interval_combo.currentData()))
+        )
         self.interval_label = QLabel()
         form.addRow(self.interval_label, self.interval_combo)
         self.login_button = QPushButton()
@@ -189,8 +190,12 @@ class SettingsPage(QWidget):
         self.title.setText(_("Settings"))
         self.language_box.setTitle(_("Language"))
         self.language_label.setText(_("Language"))
-        self.language_combo.setItemText(0, _("Follow the system ({language})").format(
-            language="简体中文" if current_language() == "zh_CN" else "English"))
+        self.language_combo.setItemText(
+            0,
+            _("Follow the system ({language})").format(
+                language="简体中文" if current_language() == "zh_CN" else "English"
+            ),
+        )
         self.language_note.setText(_("The change applies at once; an open client workspace closes."))
         self.data_box.setTitle(_("Data folder"))
         self.data_label.setText(_("Folder"))
@@ -208,7 +213,8 @@ class SettingsPage(QWidget):
             minutes = int(self.lock_combo.itemData(i))
             if minutes < 0:
                 text = _("Default ({choice})").format(
-                    choice=_("never") if default == 0 else _("after {n} minutes").format(n=default))
+                    choice=_("never") if default == 0 else _("after {n} minutes").format(n=default)
+                )
             else:
                 text = _("Never") if minutes == 0 else _("After {n} minutes").format(n=minutes)
             self.lock_combo.setItemText(i, text)
@@ -217,17 +223,28 @@ class SettingsPage(QWidget):
         self.interval_label.setText(_("Automatic sync"))
         for i in range(self.interval_combo.count()):
             minutes = int(self.interval_combo.itemData(i))
-            self.interval_combo.setItemText(i, _("Only on demand") if minutes == 0 else
-                                            _("Every {n} minutes").format(n=minutes))
+            self.interval_combo.setItemText(
+                i, _("Only on demand") if minutes == 0 else _("Every {n} minutes").format(n=minutes)
+            )
         self.login_button.setText(_("Sign in…"))
         self.calendar_section.retranslate()
         self.notify_admin_section.retranslate()
         self.layout_box.setTitle(_("Window and columns"))
-        self.layout_hint.setText(_("The window size, the client list's columns, their widths and order are "
-                                   "remembered. Right-click a column header to choose columns."))
+        self.layout_hint.setText(
+            _(
+                "The window size, the client list's columns, their widths and order are "
+                "remembered. Right-click a column header to choose columns."
+            )
+        )
         self.reset_columns_button.setText(_("Reset the client list's columns"))
-        labels = (self.language_label, self.data_label, self.server_label, self.interval_label, self.security_label,
-                  self.lock_label)
+        labels = (
+            self.language_label,
+            self.data_label,
+            self.server_label,
+            self.interval_label,
+            self.security_label,
+            self.lock_label,
+        )
         width = max(lbl.sizeHint().width() for lbl in labels)
         for lbl in labels:  # one label column across the groups
             lbl.setMinimumWidth(width)
@@ -245,7 +262,9 @@ class SettingsPage(QWidget):
         self.language_changed.emit(code)
 
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, _("Choose the data folder"), self.data_edit.text() or str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(
+            self, _("Choose the data folder"), self.data_edit.text() or str(Path.home())
+        )
         if folder:
             self.data_edit.setText(folder)
             self._data_dir_edited()

@@ -41,13 +41,24 @@ def load_team(ctx) -> dict:
     inactive = []
     for u in users:
         n = count_clients(ctx, filters=ClientFilter(owner_ids=(u["id"],)))
-        row = OwnerRow(u["id"], u.get("display_name") or u.get("username"), u.get("role") or "",
-                       u.get("team") or "", bool(u.get("active", True)), n)
+        row = OwnerRow(
+            u["id"],
+            u.get("display_name") or u.get("username"),
+            u.get("role") or "",
+            u.get("team") or "",
+            bool(u.get("active", True)),
+            n,
+        )
         (owners if row.active else inactive).append(row)
     needing = count_clients(ctx, filters=ClientFilter(needs_owner=True))
     from ...services.handover import recent_handovers
 
-    return {"owners": owners, "inactive": inactive, "needing": needing, "handovers": recent_handovers(ctx, 30)}
+    return {
+        "owners": owners,
+        "inactive": inactive,
+        "needing": needing,
+        "handovers": recent_handovers(ctx, 30),
+    }
 
 
 def _client_table(model: ClientTableModel, columns: tuple[str, ...]) -> QTableView:
@@ -57,7 +68,9 @@ def _client_table(model: ClientTableModel, columns: tuple[str, ...]) -> QTableVi
     view.setModel(model)
     view.setItemDelegate(BadgeDelegate(view))
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # shift/ctrl-click: several clients
+    view.setSelectionMode(
+        QAbstractItemView.SelectionMode.ExtendedSelection
+    )  # shift/ctrl-click: several clients
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setAlternatingRowColors(True)
     view.setShowGrid(False)
@@ -95,7 +108,9 @@ class TeamPage(QWidget):
         head.addWidget(self.handover_button)
         self.resign_button = QPushButton(icons.icon("handover"), _("Resignation…"))
         self.resign_button.setObjectName("resign")
-        self.resign_button.setToolTip(_("Everything the selected user holds, handed over to one or several successors"))
+        self.resign_button.setToolTip(
+            _("Everything the selected user holds, handed over to one or several successors")
+        )
         self.resign_button.clicked.connect(self.resign_selected)
         head.addWidget(self.resign_button)
         outer.addLayout(head)
@@ -126,7 +141,9 @@ class TeamPage(QWidget):
         oh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in (1, 2, 3):
             oh.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        self.owners_view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.owners_view.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
         self.owners_view.selectionModel().currentRowChanged.connect(self._owner_selected)
         lv.addWidget(self.owners_view, 2)
         heading = QLabel(_("Deactivated users"))
@@ -173,8 +190,11 @@ class TeamPage(QWidget):
     def _update_handover(self, *_args) -> None:
         chosen = bool(self.selected_clients())
         self.handover_button.setEnabled(chosen)
-        self.handover_button.setToolTip(_("Reassign the selected clients to another account manager") if chosen
-                                        else _("Select a client in one of the lists first (shift-click: several)."))
+        self.handover_button.setToolTip(
+            _("Reassign the selected clients to another account manager")
+            if chosen
+            else _("Select a client in one of the lists first (shift-click: several).")
+        )
         if hasattr(self, "resign_button"):
             self.resign_button.setEnabled(self.selected_user() is not None)
 
@@ -191,16 +211,32 @@ class TeamPage(QWidget):
         self.owners_model.set_rows(self._owners)
         self.inactive_list.clear()
         for u in data["inactive"]:
-            text = (_("{name} — still owns {n} client") if u.clients == 1 else _("{name} — still owns {n} clients")).format(name=u.name, n=u.clients) if u.clients else u.name
+            text = (
+                (
+                    _("{name} — still owns {n} client")
+                    if u.clients == 1
+                    else _("{name} — still owns {n} clients")
+                ).format(name=u.name, n=u.clients)
+                if u.clients
+                else u.name
+            )
             self.inactive_list.addItem(text)
-            self.inactive_list.item(self.inactive_list.count() - 1).setData(Qt.ItemDataRole.UserRole, u.user_id)
+            self.inactive_list.item(self.inactive_list.count() - 1).setData(
+                Qt.ItemDataRole.UserRole, u.user_id
+            )
         if not data["inactive"]:
             self.inactive_list.addItem(_("Nobody has been deactivated."))
         self.handovers_list.clear()
         for h in data.get("handovers", []):
-            state = _("acknowledged by the successor") if h["acknowledged"] else _("waiting for the successor's acknowledgement")
-            self.handovers_list.addItem(f"{h['at'].astimezone().strftime('%Y-%m-%d')}  {h['client_name']}: "
-                                        f"{h['from_name'] or '—'} → {h['to_name']} · {state}")
+            state = (
+                _("acknowledged by the successor")
+                if h["acknowledged"]
+                else _("waiting for the successor's acknowledgement")
+            )
+            self.handovers_list.addItem(
+                f"{h['at'].astimezone().strftime('%Y-%m-%d')}  {h['client_name']}: "
+                f"{h['from_name'] or '—'} → {h['to_name']} · {state}"
+            )
         if not data.get("handovers"):
             self.handovers_list.addItem(_("No handover yet."))
         self.needing_title.setText(_("Clients needing a new owner · {n}").format(n=data["needing"]))

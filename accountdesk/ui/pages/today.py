@@ -51,7 +51,11 @@ ROW_HEIGHT = 56
 STALE_AFTER_S = 300
 #: Rows shown per section before "Show all".
 SECTION_LIMIT = 25
-SEVERITY_COLOURS = {"critical": style.RISK_COLOURS, "high": ("#b54708", "#fef0c7"), "medium": ("#1f6feb", "#e7f0fd")}
+SEVERITY_COLOURS = {
+    "critical": style.RISK_COLOURS,
+    "high": ("#b54708", "#fef0c7"),
+    "medium": ("#1f6feb", "#e7f0fd"),
+}
 SCOPE_TITLES = (("mine", N_("Mine")), ("team", N_("My team")), ("all", N_("All")))
 
 
@@ -112,13 +116,21 @@ class AgendaDelegate(QStyledItemDelegate):
         painter.setPen(QColor(style.TEXT))
         fm = QFontMetrics(title_font)
         top = QRect(text_left, rect.top() + 8, text_right - text_left, fm.height())
-        painter.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         fm.elidedText(item.title, Qt.TextElideMode.ElideRight, top.width()))
+        painter.drawText(
+            top,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            fm.elidedText(item.title, Qt.TextElideMode.ElideRight, top.width()),
+        )
         painter.setFont(small)
         painter.setPen(QColor(style.TEXT_MUTED))
-        bottom = QRect(text_left, rect.bottom() - 8 - fm_small.height(), text_right - text_left, fm_small.height())
-        painter.drawText(bottom, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         fm_small.elidedText(secondary_text(item), Qt.TextElideMode.ElideRight, bottom.width()))
+        bottom = QRect(
+            text_left, rect.bottom() - 8 - fm_small.height(), text_right - text_left, fm_small.height()
+        )
+        painter.drawText(
+            bottom,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            fm_small.elidedText(secondary_text(item), Qt.TextElideMode.ElideRight, bottom.width()),
+        )
         painter.setPen(QColor(style.DANGER if overdue else style.TEXT_MUTED))
         due_rect = QRect(rect.right() - due_width, rect.top(), due_width, rect.height())
         painter.drawText(due_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, due)
@@ -163,7 +175,9 @@ class AgendaSection(QWidget):
         self.view.activated.connect(self._open)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._menu)
-        self.view.selectionModel().currentChanged.connect(lambda cur, _prev: self.current_changed.emit(cur.data(ItemRole)))
+        self.view.selectionModel().currentChanged.connect(
+            lambda cur, _prev: self.current_changed.emit(cur.data(ItemRole))
+        )
         self.view.installEventFilter(self)
         layout.addWidget(self.view)
         self.more_button = QToolButton()
@@ -239,7 +253,9 @@ class DateDialog(QDialog):
         self.calendar.setSelectedDate(QDate(initial.year, initial.month, initial.day))
         self.calendar.activated.connect(lambda _d: self.accept())
         layout.addWidget(self.calendar)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("OK"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
         buttons.accepted.connect(self.accept)
@@ -338,7 +354,9 @@ class TodayPage(QWidget):
         self.reschedule_button.clicked.connect(self.reschedule_current)
         self.reassign_button = QPushButton(icons.icon("team"), "")
         self.reassign_menu = QMenu(self.reassign_button)
-        self.reassign_menu.aboutToShow.connect(lambda: self._fill_reassign_menu(self.reassign_menu, self.current_item()))
+        self.reassign_menu.aboutToShow.connect(
+            lambda: self._fill_reassign_menu(self.reassign_menu, self.current_item())
+        )
         self.reassign_button.setMenu(self.reassign_menu)
         for button in (self.done_button, self.snooze_button, self.reschedule_button, self.reassign_button):
             bar.addWidget(button)
@@ -379,8 +397,12 @@ class TodayPage(QWidget):
         outer.addWidget(self.stack, 1)
         self._current_section: str | None = None
         self._shortcuts = []
-        for keys, slot in (("D", self.done_current), ("S", self.snooze_current), ("R", self.reschedule_current),
-                           ("A", self.reassign_current)):
+        for keys, slot in (
+            ("D", self.done_current),
+            ("S", self.snooze_current),
+            ("R", self.reschedule_current),
+            ("A", self.reassign_current),
+        ):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
@@ -417,7 +439,9 @@ class TodayPage(QWidget):
         self.loading_state.set_text(_("Loading your agenda…"))
         for key, title in SCOPE_TITLES:
             self.scope_buttons[key].setText(_(title))
-        self.scope_buttons["mine"].setToolTip(_("Work on the clients you manage, back up or serve, and work assigned to you"))
+        self.scope_buttons["mine"].setToolTip(
+            _("Work on the clients you manage, back up or serve, and work assigned to you")
+        )
         self.scope_buttons["team"].setToolTip(_("Work of everyone in your team"))
         self.scope_buttons["all"].setToolTip(_("All work you may see"))
         self.all_kinds_action.setText(_("All kinds"))
@@ -476,10 +500,18 @@ class TodayPage(QWidget):
 
         # First what is cheap to read and most urgent (complaints, planned visits, tasks), so that the
         # screen has data at once; then everything, which replaces it.
-        self._tasks.run_db(lambda: work(True), on_result=lambda result: self._show(generation, result),
-                           on_error=lambda exc: None, name="agenda-quick")
-        self._tasks.run_db(lambda: work(False), on_result=lambda result: self._show(generation, result),
-                           on_error=lambda exc: self._failed(generation, exc), name="agenda")
+        self._tasks.run_db(
+            lambda: work(True),
+            on_result=lambda result: self._show(generation, result),
+            on_error=lambda exc: None,
+            name="agenda-quick",
+        )
+        self._tasks.run_db(
+            lambda: work(False),
+            on_result=lambda result: self._show(generation, result),
+            on_error=lambda exc: self._failed(generation, exc),
+            name="agenda",
+        )
 
     def _failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:
@@ -523,13 +555,17 @@ class TodayPage(QWidget):
             self.stack.setCurrentWidget(self.loading_state)
         elif not self.items:
             if self.kinds is not None or self.scope != "all":
-                self.empty.set_text(_("Nothing due this week"),
-                                    _("Nothing matches the filters. Choose “All” or “All kinds” to see more."))
+                self.empty.set_text(
+                    _("Nothing due this week"),
+                    _("Nothing matches the filters. Choose “All” or “All kinds” to see more."),
+                )
             else:
                 self.empty.set_text(
                     _("Nothing due this week"),
-                    _("Overdue and due visits, complaint deadlines, SLA and calibration dates, contract renewals "
-                      "and conflicts to review appear here as they come up."),
+                    _(
+                        "Overdue and due visits, complaint deadlines, SLA and calibration dates, contract renewals "
+                        "and conflicts to review appear here as they come up."
+                    ),
                 )
             self.stack.setCurrentWidget(self.empty)
         else:
@@ -617,11 +653,15 @@ class TodayPage(QWidget):
         menu.clear()
         today = self._ctx.today()
         monday = today + dt.timedelta(days=7 - today.weekday())
-        for title, day in ((_("Until tomorrow"), today + dt.timedelta(days=1)),
-                           (_("Until next Monday"), monday),
-                           (_("For a week"), today + dt.timedelta(days=7))):
+        for title, day in (
+            (_("Until tomorrow"), today + dt.timedelta(days=1)),
+            (_("Until next Monday"), monday),
+            (_("For a week"), today + dt.timedelta(days=7)),
+        ):
             action = menu.addAction(f"{title}  ({day.isoformat()})")
-            action.triggered.connect(lambda _c=False, day=day, item=item: self.snooze(item or self.current_item(), day))
+            action.triggered.connect(
+                lambda _c=False, day=day, item=item: self.snooze(item or self.current_item(), day)
+            )
         menu.addAction(_("Until a day…"), lambda item=item: self.snooze(item or self.current_item(), None))
 
     def _fill_reassign_menu(self, menu: QMenu, item) -> None:
@@ -675,7 +715,9 @@ class TodayPage(QWidget):
         if action == "complete":
             self._run_write(lambda ctx: _complete_task(ctx, item.row_id))
             return
-        self.item_action_requested.emit(item.client_id or "", item.entity or "", item.row_id or "", action, item)
+        self.item_action_requested.emit(
+            item.client_id or "", item.entity or "", item.row_id or "", action, item
+        )
 
     def ask_date(self, title: str, first: dt.date, initial: dt.date) -> dt.date | None:
         """A day from the user (tests replace this)."""
@@ -713,8 +755,12 @@ class TodayPage(QWidget):
 
     def _run_write(self, fn) -> None:
         ctx = self._ctx
-        self._tasks.run_db(lambda: fn(ctx), on_result=lambda _r: self.refresh(), on_error=self._write_failed,
-                           name="agenda-action")
+        self._tasks.run_db(
+            lambda: fn(ctx),
+            on_result=lambda _r: self.refresh(),
+            on_error=self._write_failed,
+            name="agenda-action",
+        )
 
     def _write_failed(self, exc: BaseException) -> None:
         log.warning("agenda action failed: %s", exc)

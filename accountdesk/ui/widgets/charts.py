@@ -84,13 +84,17 @@ class Chart(QWidget):
         self.setCursor(Qt.CursorShape.PointingHandCursor if clickable else Qt.CursorShape.ArrowCursor)
         if index is not None:
             item = self._items[index]
-            QToolTip.showText(event.globalPosition().toPoint(), f"{item.label}: {self._value_text(item)}", self)
+            QToolTip.showText(
+                event.globalPosition().toPoint(), f"{item.label}: {self._value_text(item)}", self
+            )
         super().mouseMoveEvent(event)
 
     def _value_text(self, item: ChartItem) -> str:
         if item.text is not None:
             return item.text
-        return " / ".join("–" if v is None else f"{v:,.0f}" if float(v).is_integer() else f"{v:.2f}" for v in item.values)
+        return " / ".join(
+            "–" if v is None else f"{v:,.0f}" if float(v).is_integer() else f"{v:.2f}" for v in item.values
+        )
 
     def paintEvent(self, _event) -> None:  # noqa: N802
         p = QPainter(self)
@@ -137,16 +141,24 @@ class BarChart(Chart):
         for index, item in enumerate(self._items):
             y = area.top() + index * row
             p.setPen(QColor(style.TEXT))
-            p.drawText(QRectF(area.left(), y, label_w - 8, row), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                       fm.elidedText(item.label, Qt.TextElideMode.ElideRight, int(label_w - 8)))
+            p.drawText(
+                QRectF(area.left(), y, label_w - 8, row),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+                fm.elidedText(item.label, Qt.TextElideMode.ElideRight, int(label_w - 8)),
+            )
             span = area.width() - label_w - value_w
             for k, value in enumerate(item.values):
                 w = span * (value or 0) / biggest
                 colour = item.colour if item.colour and nvals == 1 else SERIES[k % len(SERIES)]
-                p.fillRect(QRectF(area.left() + label_w, y + 3 + k * bar_h, max(w, 1.0), bar_h - 1), QColor(colour))
+                p.fillRect(
+                    QRectF(area.left() + label_w, y + 3 + k * bar_h, max(w, 1.0), bar_h - 1), QColor(colour)
+                )
             p.setPen(QColor(style.TEXT_MUTED))
-            p.drawText(QRectF(area.right() - value_w, y, value_w, row), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                       self._value_text(item))
+            p.drawText(
+                QRectF(area.right() - value_w, y, value_w, row),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+                self._value_text(item),
+            )
             self._hits.append((QRectF(area.left(), y, area.width(), row), index))
 
 
@@ -162,18 +174,30 @@ class PyramidChart(Chart):
             top_w = area.width() * (index / n) * 0.6 + area.width() * 0.4
             bottom_w = area.width() * ((index + 1) / n) * 0.6 + area.width() * 0.4
             y = area.top() + index * h
-            poly = QPolygonF([QPointF(cx - top_w / 2, y + 2), QPointF(cx + top_w / 2, y + 2),
-                              QPointF(cx + bottom_w / 2, y + h - 2), QPointF(cx - bottom_w / 2, y + h - 2)])
+            poly = QPolygonF(
+                [
+                    QPointF(cx - top_w / 2, y + 2),
+                    QPointF(cx + top_w / 2, y + 2),
+                    QPointF(cx + bottom_w / 2, y + h - 2),
+                    QPointF(cx - bottom_w / 2, y + h - 2),
+                ]
+            )
             path = QPainterPath()
             path.addPolygon(poly)
-            fg, bg = style.TIER_COLOURS.get(str(item.key or ""), (style.ACCENT, style.ACCENT_SOFT)) if item.colour is None \
+            fg, bg = (
+                style.TIER_COLOURS.get(str(item.key or ""), (style.ACCENT, style.ACCENT_SOFT))
+                if item.colour is None
                 else (item.colour, item.colour)
+            )
             p.fillPath(path, QColor(bg))
             p.setPen(QPen(QColor(fg), 1.2))
             p.drawPath(path)
             p.setPen(QColor(fg))
-            p.drawText(QRectF(area.left(), y, area.width(), h), Qt.AlignmentFlag.AlignCenter,
-                       f"{item.label}\n{self._value_text(item)}")
+            p.drawText(
+                QRectF(area.left(), y, area.width(), h),
+                Qt.AlignmentFlag.AlignCenter,
+                f"{item.label}\n{self._value_text(item)}",
+            )
             self._hits.append((poly.boundingRect(), index))
 
 
@@ -195,7 +219,11 @@ class TrendChart(Chart):
             y = area.bottom() - (tick - lo) / (hi - lo or 1) * area.height()
             p.drawLine(QPointF(area.left(), y), QPointF(area.right(), y))
             p.setPen(QColor(style.TEXT_MUTED))
-            p.drawText(QRectF(area.left() - 28, y - 8, 24, 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(tick))
+            p.drawText(
+                QRectF(area.left() - 28, y - 8, 24, 16),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                str(tick),
+            )
             p.setPen(QPen(QColor(style.BORDER), 1))
         n = len(self._items)
         step = area.width() / max(1, n)
@@ -208,8 +236,12 @@ class TrendChart(Chart):
                 if v is None:
                     points.append(None)
                     continue
-                points.append(QPointF(area.left() + step * (index + 0.5) + offset,
-                                      area.bottom() - (v - lo) / (hi - lo or 1) * area.height()))
+                points.append(
+                    QPointF(
+                        area.left() + step * (index + 0.5) + offset,
+                        area.bottom() - (v - lo) / (hi - lo or 1) * area.height(),
+                    )
+                )
             p.setPen(QPen(colour, 2))
             prev = None
             for pt in points:
@@ -224,13 +256,17 @@ class TrendChart(Chart):
                 if nser == 1:  # the value at every point (the number of surveys is in the tooltip)
                     v = self._items[index].values[0]
                     p.setPen(QColor(style.TEXT))
-                    p.drawText(QRectF(pt.x() - 30, pt.y() - 20, 60, 14), Qt.AlignmentFlag.AlignCenter, f"{v:.2f}")
+                    p.drawText(
+                        QRectF(pt.x() - 30, pt.y() - 20, 60, 14), Qt.AlignmentFlag.AlignCenter, f"{v:.2f}"
+                    )
                     p.setPen(QPen(colour, 2))
         p.setBrush(Qt.BrushStyle.NoBrush)
         for index, item in enumerate(self._items):
             x = area.left() + step * index
             p.setPen(QColor(style.TEXT_MUTED))
-            p.drawText(QRectF(x, area.bottom() + 4, step, fm.height()), Qt.AlignmentFlag.AlignCenter, item.label)
+            p.drawText(
+                QRectF(x, area.bottom() + 4, step, fm.height()), Qt.AlignmentFlag.AlignCenter, item.label
+            )
             self._hits.append((QRectF(x, area.top(), step, area.height() + fm.height() + 4), index))
 
 
@@ -248,12 +284,20 @@ class GridChart(Chart):
         biggest = max((v or 0) for i in self._items for v in i.values) or 1
         p.setPen(QColor(style.TEXT_MUTED))
         for c, name in enumerate(self._series):
-            p.drawText(QRectF(area.left() + label_w + c * cell_w, area.top(), cell_w, head), Qt.AlignmentFlag.AlignCenter, name)
+            p.drawText(
+                QRectF(area.left() + label_w + c * cell_w, area.top(), cell_w, head),
+                Qt.AlignmentFlag.AlignCenter,
+                name,
+            )
         self._cells: list[tuple[QRectF, int, int]] = []
         for r, item in enumerate(self._items):
             y = area.top() + head + r * row_h
             p.setPen(QColor(style.TEXT))
-            p.drawText(QRectF(area.left(), y, label_w - 8, row_h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, item.label)
+            p.drawText(
+                QRectF(area.left(), y, label_w - 8, row_h),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+                item.label,
+            )
             for c, value in enumerate(item.values):
                 rect = QRectF(area.left() + label_w + c * cell_w + 2, y + 2, cell_w - 4, row_h - 4)
                 share = (value or 0) / biggest

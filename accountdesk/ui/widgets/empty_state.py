@@ -11,7 +11,9 @@ from .. import icons
 class EmptyState(QWidget):
     action_triggered = Signal()
 
-    def __init__(self, title: str, text: str = "", *, icon: str = "empty", action: str | None = None, parent=None):
+    def __init__(
+        self, title: str, text: str = "", *, icon: str = "empty", action: str | None = None, parent=None
+    ):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 48, 32, 48)

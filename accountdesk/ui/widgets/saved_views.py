@@ -20,8 +20,15 @@ class SavedViewsBar(QWidget):
     #: A view was applied: its name.
     applied = Signal(str)
 
-    def __init__(self, list_name: str, ctx, tasks, get_state: Callable[[], dict[str, Any]],
-                 apply_state: Callable[[dict[str, Any]], None], parent=None):
+    def __init__(
+        self,
+        list_name: str,
+        ctx,
+        tasks,
+        get_state: Callable[[], dict[str, Any]],
+        apply_state: Callable[[dict[str, Any]], None],
+        parent=None,
+    ):
         super().__init__(parent)
         self.list_name = list_name
         self._ctx = ctx
@@ -46,7 +53,9 @@ class SavedViewsBar(QWidget):
 
     def retranslate(self) -> None:
         self.save_button.setText(_("Save view…"))
-        self.save_button.setToolTip(_("Save the filters, columns and sort as a view (synced to your other computers)"))
+        self.save_button.setToolTip(
+            _("Save the filters, columns and sort as a view (synced to your other computers)")
+        )
         self.delete_button.setText(_("Delete view"))
         self._fill()
 
@@ -54,8 +63,12 @@ class SavedViewsBar(QWidget):
         from ...services import saved_views
 
         ctx, name = self._ctx, self.list_name
-        self._tasks.run_db(lambda: saved_views.list_views(ctx, name), on_result=self._arrived,
-                           on_error=lambda exc: None, name="saved-views")
+        self._tasks.run_db(
+            lambda: saved_views.list_views(ctx, name),
+            on_result=self._arrived,
+            on_error=lambda exc: None,
+            name="saved-views",
+        )
 
     def _arrived(self, views) -> None:
         self.views = list(views)
@@ -97,8 +110,14 @@ class SavedViewsBar(QWidget):
         ctx, list_name = self._ctx, self.list_name
 
         def work():
-            saved_views.save_view(ctx, list_name, name, filters=state.get("filters"), columns=state.get("columns"),
-                                  sort=state.get("sort"))
+            saved_views.save_view(
+                ctx,
+                list_name,
+                name,
+                filters=state.get("filters"),
+                columns=state.get("columns"),
+                sort=state.get("sort"),
+            )
             return saved_views.list_views(ctx, list_name)
 
         self._tasks.run_db(work, on_result=self._arrived, on_error=lambda exc: None, name="save-view")

@@ -51,7 +51,13 @@ class SyncIndicator(QWidget):
         self.sync_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.sync_button.setAutoRaise(True)
         self.sync_button.clicked.connect(self._clicked)
-        for w in (self.state_icon, self.state_label, self.pending_label, self.error_label, self.conflicts_button):
+        for w in (
+            self.state_icon,
+            self.state_label,
+            self.pending_label,
+            self.error_label,
+            self.conflicts_button,
+        ):
             layout.addWidget(w)
         layout.addStretch(1)
         layout.addWidget(self.progress)
@@ -105,19 +111,29 @@ class SyncIndicator(QWidget):
             self.state_label.setText(state)
         if status.pending:
             self.pending_label.setText(
-                (_("{n} pending change") if status.pending == 1 else _("{n} pending changes")).format(n=status.pending)
+                (_("{n} pending change") if status.pending == 1 else _("{n} pending changes")).format(
+                    n=status.pending
+                )
             )
         else:
             self.pending_label.setText(_("All changes saved") if not status.connected else _("Synced"))
         errors = []
         if status.rejected:
-            errors.append((_("{n} change refused by the server") if status.rejected == 1 else _("{n} changes refused by the server")).format(n=status.rejected))
+            errors.append(
+                (
+                    _("{n} change refused by the server")
+                    if status.rejected == 1
+                    else _("{n} changes refused by the server")
+                ).format(n=status.rejected)
+            )
         if status.last_error:
             errors.append(_("Last sync failed"))
         self.error_label.setText(" · ".join(errors))
         self.error_label.setToolTip(status.last_error or "")
         self.error_label.setVisible(bool(errors))
         self.conflicts_button.setText(
-            (_("{n} conflict to review") if status.conflicts == 1 else _("{n} conflicts to review")).format(n=status.conflicts)
+            (_("{n} conflict to review") if status.conflicts == 1 else _("{n} conflicts to review")).format(
+                n=status.conflicts
+            )
         )
         self.conflicts_button.setVisible(status.conflicts > 0)

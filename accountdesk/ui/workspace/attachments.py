@@ -84,7 +84,9 @@ class AttachmentsTab(Tab):
         self.add_button.clicked.connect(self.choose_files)
         self.folder_button = QPushButton(icon("folder"), _("Import a folder…"), self)
         self.folder_button.setObjectName("attachment_import_folder")
-        self.folder_button.setToolTip(_("Attach the photos and scans of a folder, e.g. a phone's photos copied to this computer"))
+        self.folder_button.setToolTip(
+            _("Attach the photos and scans of a folder, e.g. a phone's photos copied to this computer")
+        )
         self.folder_button.clicked.connect(self.choose_folder)
         self.paste_button = QPushButton(_("Paste image"), self)
         self.paste_button.setObjectName("attachment_paste")
@@ -112,7 +114,9 @@ class AttachmentsTab(Tab):
         self.list.setAcceptDrops(True)
         self.list.itemDoubleClicked.connect(lambda _item: self.open_selected())
         self.list.itemSelectionChanged.connect(self._update_buttons)
-        self.list.setStyleSheet("QListWidget#attachment_list { border: 1px dashed #98a2b3; border-radius: 6px; }")
+        self.list.setStyleSheet(
+            "QListWidget#attachment_list { border: 1px dashed #98a2b3; border-radius: 6px; }"
+        )
         self.layout_.addWidget(self.list, 1)
         self.hint = QLabel(_("Drop files or a folder here, or paste an image (Ctrl+V)."), self)
         self.hint.setObjectName("attachment_hint")
@@ -169,7 +173,9 @@ class AttachmentsTab(Tab):
         generic = self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
         for r in self.rows:
             title = r["title"] or _("(confidential)")
-            item = QListWidgetItem(self._thumbs.get(r["sha256"] or "", generic), f"{title}\n{A.human_size(r['size'])}")
+            item = QListWidgetItem(
+                self._thumbs.get(r["sha256"] or "", generic), f"{title}\n{A.human_size(r['size'])}"
+            )
             item.setData(Qt.ItemDataRole.UserRole, r["id"])
             tip = [r["file_name"] or "", label(AttachmentKind, r["kind"])]
             if r["attached_to"]:
@@ -192,8 +198,15 @@ class AttachmentsTab(Tab):
     def _make_thumbnails(self) -> None:
         from ...reports.previews import can_preview
 
-        todo = [r for r in self.rows if r["available"] and r["sha256"] and can_preview(r["media_type"])
-                and r["sha256"] not in self._thumbs and r["sha256"] not in self._pending_thumbs]
+        todo = [
+            r
+            for r in self.rows
+            if r["available"]
+            and r["sha256"]
+            and can_preview(r["media_type"])
+            and r["sha256"] not in self._thumbs
+            and r["sha256"] not in self._pending_thumbs
+        ]
         for r in todo:
             self._pending_thumbs.add(r["sha256"])
             ctx, row_id, media, sha = self.ctx, r["id"], r["media_type"], r["sha256"]
@@ -217,8 +230,12 @@ class AttachmentsTab(Tab):
                 except AccountDeskError:
                     self._pending_thumbs.discard(sha)
             else:
-                self.tasks.run(work, on_result=done, on_error=lambda _exc, sha=sha: self._pending_thumbs.discard(sha),
-                               name="thumbnail")
+                self.tasks.run(
+                    work,
+                    on_result=done,
+                    on_error=lambda _exc, sha=sha: self._pending_thumbs.discard(sha),
+                    name="thumbnail",
+                )
 
     def _apply_thumb(self, sha: str) -> None:
         for i in range(self.list.count()):
@@ -342,10 +359,18 @@ class AttachmentsTab(Tab):
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         image.save(buffer, "PNG")
         buffer.close()
-        name = _("Pasted image {stamp}.png").format(stamp=self.ctx.now().astimezone().strftime("%Y-%m-%d %H%M%S"))
+        name = _("Pasted image {stamp}.png").format(
+            stamp=self.ctx.now().astimezone().strftime("%Y-%m-%d %H%M%S")
+        )
         try:
-            made = A.add_bytes(self.ctx, self.client_id, bytes(data.data()), name, to=self.current_target(),
-                               kind=AttachmentKind.PHOTO.value)
+            made = A.add_bytes(
+                self.ctx,
+                self.client_id,
+                bytes(data.data()),
+                name,
+                to=self.current_target(),
+                kind=AttachmentKind.PHOTO.value,
+            )
         except AccountDeskError as exc:
             self._finish_adding([], [exc.message])
             return None
@@ -426,7 +451,11 @@ class AttachmentsTab(Tab):
         rows = self.selected_rows()
         if not rows:
             return 0
-        what = rows[0]["title"] or rows[0]["file_name"] or "" if len(rows) == 1 else _("{n} files").format(n=len(rows))
+        what = (
+            rows[0]["title"] or rows[0]["file_name"] or ""
+            if len(rows) == 1
+            else _("{n} files").format(n=len(rows))
+        )
         if confirm and not confirm_delete(self, what):
             return 0
         done = 0
@@ -443,9 +472,15 @@ class AttachmentsTab(Tab):
     def _keep_toggled(self, on: bool) -> None:
         dropped = A.set_keep_offline(self.ctx, self.client_id, on)
         if on:
-            self._say(_("This client's files are kept on this computer; missing ones come with the next sync."))
+            self._say(
+                _("This client's files are kept on this computer; missing ones come with the next sync.")
+            )
         else:
-            self._say(_("This client's files are fetched when opened ({n} removed from this computer).").format(n=dropped))
+            self._say(
+                _("This client's files are fetched when opened ({n} removed from this computer).").format(
+                    n=dropped
+                )
+            )
         self.reload()
 
 
@@ -489,7 +524,14 @@ class _FileDrop(QObject):
                 if not url.isLocalFile():
                     continue
                 try:
-                    made.append(A.add_file(self.panel.ctx, self.panel.client_id, url.toLocalFile(), to=(self.field, row["id"])))
+                    made.append(
+                        A.add_file(
+                            self.panel.ctx,
+                            self.panel.client_id,
+                            url.toLocalFile(),
+                            to=(self.field, row["id"]),
+                        )
+                    )
                 except AccountDeskError as exc:
                     problems.append(f"{Path(url.toLocalFile()).name}: {exc.message}")
             event.acceptProposedAction()
@@ -497,7 +539,9 @@ class _FileDrop(QObject):
                 self.panel.changed.emit("attachment")
             self.panel.setToolTip("\n".join(problems))
             self.panel.title.setToolTip(
-                _("{n} file(s) attached.").format(n=len(made)) + ("\n" + "\n".join(problems) if problems else ""))
+                _("{n} file(s) attached.").format(n=len(made))
+                + ("\n" + "\n".join(problems) if problems else "")
+            )
             self.last = (made, problems)
             return True
         return False
@@ -506,7 +550,9 @@ class _FileDrop(QObject):
 def accept_file_drops(panel) -> bool:
     """Let files be dropped onto the rows of ``panel`` (a workspace list) when its records can
     hold attachments; returns whether it does."""
-    if getattr(panel, "entity", None) not in PARENT_FIELDS or not may_write(panel.ctx.actor.role, "attachment", "create"):
+    if getattr(panel, "entity", None) not in PARENT_FIELDS or not may_write(
+        panel.ctx.actor.role, "attachment", "create"
+    ):
         return False
     drop = _FileDrop(panel)
     panel.file_drop = drop

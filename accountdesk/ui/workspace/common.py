@@ -123,7 +123,9 @@ class RecordPanel(QWidget):
         self.empty.setObjectName("empty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("color: #6b7480; padding: 24px; border: 1px dashed #cfd6de; border-radius: 6px;")
+        self.empty.setStyleSheet(
+            "color: #6b7480; padding: 24px; border: 1px dashed #cfd6de; border-radius: 6px;"
+        )
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.empty)
@@ -134,7 +136,10 @@ class RecordPanel(QWidget):
         self.history_button.clicked.connect(lambda: self.history())
         self.view.doubleClicked.connect(lambda _i: self.edit())
         self.view.activated.connect(lambda _i: self.edit())  # Enter
-        for keys, slot in ((QKeySequence.StandardKey.Delete, self.delete), (QKeySequence.StandardKey.New, self.create)):
+        for keys, slot in (
+            (QKeySequence.StandardKey.Delete, self.delete),
+            (QKeySequence.StandardKey.New, self.create),
+        ):
             shortcut = QShortcut(QKeySequence(keys), self.view)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(slot)
@@ -183,9 +188,16 @@ class RecordPanel(QWidget):
         defaults = self.defaults() if (self.defaults and not row_id) else None
         self.lookups.invalidate()
         return RecordDialog(
-            self.ctx, self.entity, client_id=self.client_id, row_id=row_id,
+            self.ctx,
+            self.entity,
+            client_id=self.client_id,
+            row_id=row_id,
             fields=self.fields if row_id else self.create_fields,
-            defaults=defaults, lookups=self.lookups, parent=self, title=kw.pop("title", None), **kw,
+            defaults=defaults,
+            lookups=self.lookups,
+            parent=self,
+            title=kw.pop("title", None),
+            **kw,
         )
 
     def _run(self, dlg: RecordDialog) -> None:
@@ -233,8 +245,14 @@ class RecordPanel(QWidget):
             return None
         from .field_history_dialog import FieldHistoryDialog
 
-        dlg = FieldHistoryDialog(self.ctx, self.entity, row_id, field if isinstance(field, str) else None,
-                                 parent=parent or self, lookups=self.lookups)
+        dlg = FieldHistoryDialog(
+            self.ctx,
+            self.entity,
+            row_id,
+            field if isinstance(field, str) else None,
+            parent=parent or self,
+            lookups=self.lookups,
+        )
         dlg.restored.connect(lambda: (self.reload(), self.changed.emit(self.entity)))
         dlg.open()
         return dlg

@@ -69,7 +69,9 @@ class ValueBox(QFrame):
     def __init__(self, title: str, parent=None):
         super().__init__(parent)
         self.setObjectName("valuebox")
-        self.setStyleSheet("QFrame#valuebox { border: 1px solid #dde3ea; border-radius: 8px; background: palette(base); }")
+        self.setStyleSheet(
+            "QFrame#valuebox { border: 1px solid #dde3ea; border-radius: 8px; background: palette(base); }"
+        )
         lay = QVBoxLayout(self)
         self.title = QLabel(f"<b>{html.escape(title)}</b>", self)
         self.value = QLabel("", self)
@@ -99,14 +101,24 @@ class ConflictsDialog(QDialog):
         self.resize(860, 520)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 12)
-        intro = QLabel(_("The same field was changed on two devices. The newer change was kept; "
-                         "check it, and keep the other value if that one is right."), self)
+        intro = QLabel(
+            _(
+                "The same field was changed on two devices. The newer change was kept; "
+                "check it, and keep the other value if that one is right."
+            ),
+            self,
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.model = RecordTableModel(
             [
-                Column("created_at", _("Found"), lambda r: fmt_datetime(r["created_at"]), sort=lambda r: r["created_at"],
-                       width=125),
+                Column(
+                    "created_at",
+                    _("Found"),
+                    lambda r: fmt_datetime(r["created_at"]),
+                    sort=lambda r: r["created_at"],
+                    width=125,
+                ),
                 Column("client_name", _("Client"), width=120),
                 Column("entity", _("Record"), lambda r: entity_name(r["entity"]), width=70),
                 Column("field", _("Field"), lambda r: field_title(r["entity"], r["field"])),
@@ -159,7 +171,9 @@ class ConflictsDialog(QDialog):
     def _side(self, box: ValueBox, value, user: str, hlc: str | None, mine: bool, entity: str, field) -> None:
         box.value.setText(html.escape(value_text(entity, field, value, self.names)))
         when = hlc_time(hlc)
-        box.who.setText(_("{who}, {when}").format(who=user or _("unknown"), when=fmt_datetime(when) if when else "—"))
+        box.who.setText(
+            _("{who}, {when}").format(who=user or _("unknown"), when=fmt_datetime(when) if when else "—")
+        )
         box.button.setText(_("Keep mine") if mine else _("Keep theirs"))
 
     def _show(self, *_a) -> None:
@@ -173,9 +187,18 @@ class ConflictsDialog(QDialog):
             return
         me = self.names.get(self.ctx.actor.id, "")
         kept_mine = c["kept_by"] == me and c["lost_by"] != me
-        self._side(self.kept_box, c["kept_value"], c["kept_by"], c["kept_hlc"], kept_mine, c["entity"], c["field"])
-        self._side(self.lost_box, c["lost_value"], c["lost_by"], c["lost_hlc"], not kept_mine and c["lost_by"] == me,
-                   c["entity"], c["field"])
+        self._side(
+            self.kept_box, c["kept_value"], c["kept_by"], c["kept_hlc"], kept_mine, c["entity"], c["field"]
+        )
+        self._side(
+            self.lost_box,
+            c["lost_value"],
+            c["lost_by"],
+            c["lost_hlc"],
+            not kept_mine and c["lost_by"] == me,
+            c["entity"],
+            c["field"],
+        )
         if c["kept_by"] != me and c["lost_by"] != me:
             self.kept_box.button.setText(_("Keep this value"))
             self.lost_box.button.setText(_("Keep this value"))

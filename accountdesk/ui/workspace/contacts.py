@@ -55,7 +55,9 @@ class ContactNode(QGraphicsObject):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        role = label(BuyingRole, contact.get("buying_role")) or label(RelationshipRole, contact.get("relationship_role"))
+        role = label(BuyingRole, contact.get("buying_role")) or label(
+            RelationshipRole, contact.get("relationship_role")
+        )
         influence = contact.get("influence")
         bits = [role] if role else []
         if influence is not None:
@@ -102,26 +104,37 @@ class ContactNode(QGraphicsObject):
         if self.left:
             name += " " + _("(left)")
         text_rect = QRectF(14, 6, NODE_W - 20, 22)
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, int(text_rect.width())))
+        painter.drawText(
+            text_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, int(text_rect.width())),
+        )
         font.setBold(False)
         font.setPointSizeF(font.pointSizeF() - 1)
         painter.setFont(font)
         painter.setPen(QColor("#475467"))
         fm = painter.fontMetrics()
         title = " · ".join(x for x in (self.contact.get("title"), self.contact.get("department")) if x)
-        painter.drawText(QRectF(14, 27, NODE_W - 20, 18), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         fm.elidedText(title, Qt.TextElideMode.ElideRight, NODE_W - 20))
+        painter.drawText(
+            QRectF(14, 27, NODE_W - 20, 18),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            fm.elidedText(title, Qt.TextElideMode.ElideRight, NODE_W - 20),
+        )
         painter.setPen(QColor(border))
-        painter.drawText(QRectF(14, 46, NODE_W - 20, 18), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         fm.elidedText(self.line3, Qt.TextElideMode.ElideRight, NODE_W - 20))
+        painter.drawText(
+            QRectF(14, 46, NODE_W - 20, 18),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            fm.elidedText(self.line3, Qt.TextElideMode.ElideRight, NODE_W - 20),
+        )
 
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
         self.activated.emit(self.contact_id)
         super().mouseDoubleClickEvent(event)
 
 
-def layout_forest(contacts: list[dict[str, Any]]) -> tuple[dict[str, tuple[float, float]], list[tuple[str, str]]]:
+def layout_forest(
+    contacts: list[dict[str, Any]],
+) -> tuple[dict[str, tuple[float, float]], list[tuple[str, str]]]:
     """Positions of a top-down org chart and the (boss, report) edges; loops are broken."""
     by_id = {c["id"]: c for c in contacts}
     children: dict[str | None, list[str]] = {}
@@ -270,22 +283,40 @@ class ContactsTab(Tab):
         self.contacts = self.panel(
             "contact",
             [
-                Column("name", _("Name"), lambda r: ("★ " if r.get("is_primary") else "") + r["name"], width=130),
+                Column(
+                    "name", _("Name"), lambda r: ("★ " if r.get("is_primary") else "") + r["name"], width=130
+                ),
                 Column("title", _("Job title"), width=120),
                 Column("department", _("Department"), width=100),
-                Column("buying_role", _("Buying role"), lambda r: label(BuyingRole, r.get("buying_role")), width=100),
+                Column(
+                    "buying_role",
+                    _("Buying role"),
+                    lambda r: label(BuyingRole, r.get("buying_role")),
+                    width=100,
+                ),
                 Column("influence", _("Influence"), width=70, align_right=True),
-                Column("attitude", _("Attitude"), lambda r: label(Attitude, r.get("attitude")), width=70,
-                       color=lambda r: ATTITUDE_COLOURS.get(r.get("attitude"), (None,))[0] if r.get("attitude") else None),
+                Column(
+                    "attitude",
+                    _("Attitude"),
+                    lambda r: label(Attitude, r.get("attitude")),
+                    width=70,
+                    color=lambda r: (
+                        ATTITUDE_COLOURS.get(r.get("attitude"), (None,))[0] if r.get("attitude") else None
+                    ),
+                ),
                 Column("reports_to_id", _("Reports to"), reports_to, width=100),
                 Column("mobile", _("Mobile"), lambda r: format_phone(r.get("mobile")), width=130),
                 Column("email", _("Email"), width=160),
-                Column("left_company_on", _("Left on"), lambda r: fmt_date(r.get("left_company_on")), width=90),
+                Column(
+                    "left_company_on", _("Left on"), lambda r: fmt_date(r.get("left_company_on")), width=90
+                ),
             ],
             title=_("Contacts"),
             empty=_("No contacts yet. Add the people you deal with, and who reports to whom."),
-            load=lambda: sorted(records.list_records(ctx, "contact", client_id),
-                                key=lambda r: (bool(r.get("left_company_on")), not r.get("is_primary"), r["name"])),
+            load=lambda: sorted(
+                records.list_records(ctx, "contact", client_id),
+                key=lambda r: (bool(r.get("left_company_on")), not r.get("is_primary"), r["name"]),
+            ),
             new_label=_("New contact"),
         )
         self.contacts.model.muted = lambda r: bool(r.get("left_company_on"))

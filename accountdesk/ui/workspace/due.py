@@ -22,8 +22,9 @@ class DueItem:
     row_id: str | None
 
 
-def due_items(client: dict[str, Any], lists: dict[str, list[dict[str, Any]]], today: dt.date,
-              now: dt.datetime) -> list[DueItem]:
+def due_items(
+    client: dict[str, Any], lists: dict[str, list[dict[str, Any]]], today: dt.date, now: dt.datetime
+) -> list[DueItem]:
     out: list[DueItem] = []
     visits = lists.get("visits", [])
     for st in lists.get("plan_statuses", []):
@@ -32,13 +33,25 @@ def due_items(client: dict[str, Any], lists: dict[str, list[dict[str, Any]]], to
             out.append(DueItem(st.due, _("{kind} due").format(kind=name), "visits", st.plan_id))
     for v in visits:
         if v.get("status") == "planned":
-            out.append(DueItem(v["planned_start"].astimezone().date(),
-                               _("Planned: {kind}").format(kind=label(VisitKind, v["kind"])), "visits", v["id"]))
+            out.append(
+                DueItem(
+                    v["planned_start"].astimezone().date(),
+                    _("Planned: {kind}").format(kind=label(VisitKind, v["kind"])),
+                    "visits",
+                    v["id"],
+                )
+            )
     for f in lists.get("feedback", []):
         due = f.get("effective_due") or f.get("due_at")
         if due is not None and is_open(f):
-            out.append(DueItem(due.astimezone().date(), _("Deadline: {subject}").format(subject=f["subject"]),
-                               "feedback", f["id"]))
+            out.append(
+                DueItem(
+                    due.astimezone().date(),
+                    _("Deadline: {subject}").format(subject=f["subject"]),
+                    "feedback",
+                    f["id"],
+                )
+            )
     for e in lists.get("equipment", []):
         if e.get("status") == "retired":
             continue
@@ -53,7 +66,13 @@ def due_items(client: dict[str, Any], lists: dict[str, list[dict[str, Any]]], to
         out.append(DueItem(renewal, _("Contract renewal"), "overview", None))
     for item in lists.get("improvement_items", []):
         if item.get("due_on") and item.get("status") in ("open", "in_progress"):
-            out.append(DueItem(item["due_on"], _("Improvement: {action}").format(action=item["action"]),
-                               "improvement", item["id"]))
+            out.append(
+                DueItem(
+                    item["due_on"],
+                    _("Improvement: {action}").format(action=item["action"]),
+                    "improvement",
+                    item["id"],
+                )
+            )
     out.sort(key=lambda d: d.on)
     return out

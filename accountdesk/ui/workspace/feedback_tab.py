@@ -49,7 +49,9 @@ class TextPromptDialog(QDialog):
         self.error.setStyleSheet("color: #c0392b;")
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Save"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
         buttons.accepted.connect(self._ok)
@@ -95,30 +97,68 @@ class FeedbackTab(Tab):
         self.feedback = self.panel(
             "feedback",
             [
-                Column("received_at", _("Received at"), lambda r: fmt_datetime(r.get("received_at")),
-                       sort=lambda r: r["received_at"], width=130),
+                Column(
+                    "received_at",
+                    _("Received at"),
+                    lambda r: fmt_datetime(r.get("received_at")),
+                    sort=lambda r: r["received_at"],
+                    width=130,
+                ),
                 Column("kind", _("Kind"), lambda r: label(FeedbackKind, r.get("kind")), width=80),
-                Column("severity", _("Severity"), lambda r: label(Severity, r.get("severity")), width=70,
-                       color=lambda r: SEVERITY_COLOURS.get(r.get("severity"))),
+                Column(
+                    "severity",
+                    _("Severity"),
+                    lambda r: label(Severity, r.get("severity")),
+                    width=70,
+                    color=lambda r: SEVERITY_COLOURS.get(r.get("severity")),
+                ),
                 Column("subject", _("Subject"), width=240),
                 Column("status", _("Status"), lambda r: label(FeedbackStatus, r.get("status")), width=90),
-                Column("handler_id", _("Handler"), lambda r: lookups.user_name(r.get("handler_id")), width=100),
-                Column("due", _("Deadline"), remaining, color=due_color, width=150,
-                       sort=lambda r: (r.get("effective_due") is None, str(r.get("effective_due") or ""))),
-                Column("escalation_level", _("Escalation"),
-                       lambda r: _("Level {n}").format(n=r["escalation_level"]) if r.get("escalation_level") else "",
-                       color=lambda r: RED if (r.get("escalation_level") or 0) >= 2 else AMBER),
+                Column(
+                    "handler_id", _("Handler"), lambda r: lookups.user_name(r.get("handler_id")), width=100
+                ),
+                Column(
+                    "due",
+                    _("Deadline"),
+                    remaining,
+                    color=due_color,
+                    width=150,
+                    sort=lambda r: (r.get("effective_due") is None, str(r.get("effective_due") or "")),
+                ),
+                Column(
+                    "escalation_level",
+                    _("Escalation"),
+                    lambda r: (
+                        _("Level {n}").format(n=r["escalation_level"]) if r.get("escalation_level") else ""
+                    ),
+                    color=lambda r: RED if (r.get("escalation_level") or 0) >= 2 else AMBER,
+                ),
             ],
             title=_("Feedback"),
-            empty=_("No feedback recorded. Record every piece of feedback, oral or written, positive or negative."),
+            empty=_(
+                "No feedback recorded. Record every piece of feedback, oral or written, positive or negative."
+            ),
             load=lambda: fb.list_feedback(ctx, client_id),
             new_label=_("Record feedback"),
-            create_fields=["kind", "channel", "received_at", "severity", "subject", "description", "contact_id",
-                           "involved_user_ids", "handler_id", "due_at"],
+            create_fields=[
+                "kind",
+                "channel",
+                "received_at",
+                "severity",
+                "subject",
+                "description",
+                "contact_id",
+                "involved_user_ids",
+                "handler_id",
+                "due_at",
+            ],
             describe=lambda r: r.get("subject", ""),
-            defaults=lambda: {"received_at": ctx.now().replace(second=0, microsecond=0),
-                              "kind": FeedbackKind.COMPLAINT.value, "severity": Severity.MEDIUM.value,
-                              "channel": "phone"},
+            defaults=lambda: {
+                "received_at": ctx.now().replace(second=0, microsecond=0),
+                "kind": FeedbackKind.COMPLAINT.value,
+                "severity": Severity.MEDIUM.value,
+                "channel": "phone",
+            },
         )
         bar = QHBoxLayout()
         bar.setSpacing(6)
@@ -130,9 +170,14 @@ class FeedbackTab(Tab):
         self.reopen_button = QPushButton(_("Reopen…"), self)
         self.pause_button = QPushButton(_("Pause the clock"), self)
         self.pause_button.setToolTip(_("Stop the deadline clock while waiting for the client"))
-        for name, b in (("investigate", self.investigate_button), ("resolve", self.resolve_button),
-                        ("answer", self.answer_button), ("close", self.close_button), ("reopen", self.reopen_button),
-                        ("pause", self.pause_button)):
+        for name, b in (
+            ("investigate", self.investigate_button),
+            ("resolve", self.resolve_button),
+            ("answer", self.answer_button),
+            ("close", self.close_button),
+            ("reopen", self.reopen_button),
+            ("pause", self.pause_button),
+        ):
             b.setObjectName(name)
             bar.addWidget(b)
         bar.addStretch(1)
@@ -165,14 +210,21 @@ class FeedbackTab(Tab):
 
     def _show_detail(self, row) -> None:
         if not row:
-            self.detail.setHtml(f"<p style='color:#667085'>{html.escape(_('Select a feedback to read it.'))}</p>")
+            self.detail.setHtml(
+                f"<p style='color:#667085'>{html.escape(_('Select a feedback to read it.'))}</p>"
+            )
             return
         parts = []
-        for key, title in (("description", _("Description")), ("resolution", _("Resolution")),
-                           ("answer", _("Answer to the client"))):
+        for key, title in (
+            ("description", _("Description")),
+            ("resolution", _("Resolution")),
+            ("answer", _("Answer to the client")),
+        ):
             text = row.get(key)
             if text:
-                parts.append(f"<p><b>{html.escape(title)}</b><br>{html.escape(text).replace(chr(10), '<br>')}</p>")
+                parts.append(
+                    f"<p><b>{html.escape(title)}</b><br>{html.escape(text).replace(chr(10), '<br>')}</p>"
+                )
         if not parts:
             parts.append(f"<p style='color:#667085'>{html.escape(_('No description written.'))}</p>")
         self.detail.setHtml(f"<p><b>{html.escape(row.get('subject') or '')}</b></p>" + "".join(parts))
@@ -184,8 +236,10 @@ class FeedbackTab(Tab):
         self.investigate_button.setEnabled(can and status == "received")
         self.resolve_button.setEnabled(can and status in ("received", "investigating"))
         self.answer_button.setEnabled(can and status in OPEN)
-        self.close_button.setEnabled(can and (status == "answered" or (
-            status in OPEN and row.get("kind") not in ("complaint", "appeal"))))
+        self.close_button.setEnabled(
+            can
+            and (status == "answered" or (status in OPEN and row.get("kind") not in ("complaint", "appeal")))
+        )
         self.reopen_button.setEnabled(can and status in ("resolved", "answered", "closed"))
         self.pause_button.setEnabled(can and status in OPEN)
         paused = bool(row and row.get("paused_since"))
@@ -224,10 +278,17 @@ class FeedbackTab(Tab):
         row = self.feedback.current_row()
         if row is None:
             return None
-        dlg = TextPromptDialog(_("Answer the client"), _("What was answered to the client?"), self, row.get("answer") or "")
+        dlg = TextPromptDialog(
+            _("Answer the client"), _("What was answered to the client?"), self, row.get("answer") or ""
+        )
         dlg.handler = lambda text: fb.answer_feedback(self.ctx, row["id"], text)
-        dlg.submitted.connect(lambda _t: (self.feedback.reload(), self._update(self.feedback.current_row()),
-                                          self.changed.emit("feedback")))
+        dlg.submitted.connect(
+            lambda _t: (
+                self.feedback.reload(),
+                self._update(self.feedback.current_row()),
+                self.changed.emit("feedback"),
+            )
+        )
         dlg.open()
         return dlg
 
@@ -237,7 +298,12 @@ class FeedbackTab(Tab):
             return None
         dlg = TextPromptDialog(_("Reopen"), _("Why is this feedback reopened?"), self)
         dlg.handler = lambda text: fb.reopen_feedback(self.ctx, row["id"], text)
-        dlg.submitted.connect(lambda _t: (self.feedback.reload(), self._update(self.feedback.current_row()),
-                                          self.changed.emit("feedback")))
+        dlg.submitted.connect(
+            lambda _t: (
+                self.feedback.reload(),
+                self._update(self.feedback.current_row()),
+                self.changed.emit("feedback"),
+            )
+        )
         dlg.open()
         return dlg

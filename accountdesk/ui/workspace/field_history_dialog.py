@@ -29,8 +29,18 @@ from ..widgets.tables import make_table
 class FieldHistoryDialog(QDialog):
     restored = Signal(str)  # field
 
-    def __init__(self, ctx, entity: str, row_id: str, field: str | None = None, *, lookups: Lookups | None = None,
-                 engine=None, tasks=None, parent=None):
+    def __init__(
+        self,
+        ctx,
+        entity: str,
+        row_id: str,
+        field: str | None = None,
+        *,
+        lookups: Lookups | None = None,
+        engine=None,
+        tasks=None,
+        parent=None,
+    ):
         super().__init__(parent)
         window = parent.window() if parent is not None else None
         #: the sync engine and task lanes of the main window, for the server's part of the history
@@ -66,8 +76,10 @@ class FieldHistoryDialog(QDialog):
         self.view = make_table(self.model, self)
         layout.addWidget(self.view, 1)
         self.note = QLabel(
-            _("Changes made on this device that are not yet synced are listed here; "
-              "after a sync the server keeps the full history."),
+            _(
+                "Changes made on this device that are not yet synced are listed here; "
+                "after a sync the server keeps the full history."
+            ),
             self,
         )
         self.note.setWordWrap(True)
@@ -135,14 +147,28 @@ class FieldHistoryDialog(QDialog):
         changes = ws.local_field_history(self.ctx, self.entity, self.row_id, field) if field else []
         rows = []
         for i, c in enumerate(changes):
-            rows.append({
-                "id": f"local-{i}", "at": c.at, "who": c.user_name, "old": c.old, "new": c.new, "field": field,
-                "old_text": self._text(c.old), "new_text": self._text(c.new), "hidden": False,
-            })
+            rows.append(
+                {
+                    "id": f"local-{i}",
+                    "at": c.at,
+                    "who": c.user_name,
+                    "old": c.old,
+                    "new": c.new,
+                    "field": field,
+                    "old_text": self._text(c.old),
+                    "new_text": self._text(c.new),
+                    "hidden": False,
+                }
+            )
         for r in self._server:
             if r["field"] == field:
-                rows.append({**r, "old_text": r["old_text"] or self._text(r["old"]),
-                             "new_text": r["new_text"] or self._text(r["new"])})
+                rows.append(
+                    {
+                        **r,
+                        "old_text": r["old_text"] or self._text(r["old"]),
+                        "new_text": r["new_text"] or self._text(r["new"]),
+                    }
+                )
         rows.sort(key=lambda r: r["at"], reverse=True)
         self.model.set_rows(rows)
         if rows:
@@ -177,10 +203,19 @@ class FieldHistoryDialog(QDialog):
                 except (ValueError, KeyError):
                     old, new = e.old, e.new
                 hidden = bool(e.hidden)
-                out.append({"id": f"server-{e.id}", "at": at, "who": e.username or "", "old": old, "new": new,
-                            "field": e.field, "hidden": hidden,
-                            "old_text": _("(confidential)") if hidden else None,
-                            "new_text": _("(confidential)") if hidden else None})
+                out.append(
+                    {
+                        "id": f"server-{e.id}",
+                        "at": at,
+                        "who": e.username or "",
+                        "old": old,
+                        "new": new,
+                        "field": e.field,
+                        "hidden": hidden,
+                        "old_text": _("(confidential)") if hidden else None,
+                        "new_text": _("(confidential)") if hidden else None,
+                    }
+                )
             self._server = out
             self.message.setText("")
             self.reload()
@@ -209,7 +244,9 @@ class FieldHistoryDialog(QDialog):
         return True
 
 
-def open_field_history(ctx, entity: str, row_id: str, field: str | None = None, parent=None) -> FieldHistoryDialog:
+def open_field_history(
+    ctx, entity: str, row_id: str, field: str | None = None, parent=None
+) -> FieldHistoryDialog:
     dlg = FieldHistoryDialog(ctx, entity, row_id, field, parent=parent)
     dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dlg.open()

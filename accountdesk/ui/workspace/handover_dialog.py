@@ -39,9 +39,16 @@ class HandoverDialog(QDialog):
         names = ws.user_names(ctx)
         current = names.get(client.get("owner_id") or "", "")
         intro = QLabel(
-            _("The client belongs to the company, not to a person. The new account manager receives the whole "
-              "history; go through the checklist together.") + "\n"
-            + (_("Current account manager: {name}").format(name=current) if current else _("Needs a new owner")),
+            _(
+                "The client belongs to the company, not to a person. The new account manager receives the whole "
+                "history; go through the checklist together."
+            )
+            + "\n"
+            + (
+                _("Current account manager: {name}").format(name=current)
+                if current
+                else _("Needs a new owner")
+            ),
             self,
         )
         intro.setWordWrap(True)
@@ -92,7 +99,9 @@ class HandoverDialog(QDialog):
         layout.addWidget(self.notes)
         self.general = self._error()
         layout.addWidget(self.general)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(_("Hand over"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
@@ -119,13 +128,19 @@ class HandoverDialog(QDialog):
             lab.hide()
         try:
             hid = ws.record_handover(
-                self.ctx, self.client_id, self.owner.currentData() or "",
-                reason=self.reason.text(), checklist=self.checked_items(),
-                notes=self.notes.toPlainText().strip() or None, backup_user_id=self.backup.currentData(),
+                self.ctx,
+                self.client_id,
+                self.owner.currentData() or "",
+                reason=self.reason.text(),
+                checklist=self.checked_items(),
+                notes=self.notes.toPlainText().strip() or None,
+                backup_user_id=self.backup.currentData(),
             )
         except ValidationError as exc:
             for field, message in exc.errors:
-                target = {"to_user_id": self.owner_error, "reason": self.reason_error}.get(field, self.general)
+                target = {"to_user_id": self.owner_error, "reason": self.reason_error}.get(
+                    field, self.general
+                )
                 target.setText(message)
                 target.show()
             return False

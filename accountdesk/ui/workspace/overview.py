@@ -33,8 +33,22 @@ from .due import due_items
 from .tabs_basic import Tab
 
 PROFILE_FIELDS = (
-    "short_name", "uscc", "industry", "tier", "status", "province", "city", "address", "employees", "annual_fees",
-    "service_frequency", "report_usage", "deadline_demands", "relationship_since", "contract_renewal_date", "tags",
+    "short_name",
+    "uscc",
+    "industry",
+    "tier",
+    "status",
+    "province",
+    "city",
+    "address",
+    "employees",
+    "annual_fees",
+    "service_frequency",
+    "report_usage",
+    "deadline_demands",
+    "relationship_since",
+    "contract_renewal_date",
+    "tags",
 )
 LEVEL_COLOURS = {"good": GREEN, "watch": AMBER, "poor": RED}
 
@@ -108,22 +122,36 @@ class OverviewTab(Tab):
 
         # risk flags
         self.risks = RecordPanel(
-            ctx, client_id, "risk_flag",
+            ctx,
+            client_id,
+            "risk_flag",
             [
                 Column("kind", _("Risk"), lambda r: label(RiskKind, r.get("kind")), width=170),
-                Column("severity", _("Severity"), lambda r: label(Severity, r.get("severity")), width=80,
-                       color=lambda r: RED if r.get("severity") in ("high", "critical") else AMBER),
+                Column(
+                    "severity",
+                    _("Severity"),
+                    lambda r: label(Severity, r.get("severity")),
+                    width=80,
+                    color=lambda r: RED if r.get("severity") in ("high", "critical") else AMBER,
+                ),
                 Column("raised_at", _("Raised on"), lambda r: fmt_date(r.get("raised_at")), width=100),
                 Column("cleared_at", _("Cleared"), lambda r: fmt_date(r.get("cleared_at")), width=100),
                 Column("note", _("Note"), lambda r: (r.get("note") or "").replace("\n", " ")),
             ],
-            title=_("Risk flags"), lookups=lookups, parent=body,
-            empty=_("No risk flags. Flag clients whose results are used in litigation, "
-                    "who demand extreme deadlines or who are on the dishonest-debtor list."),
-            load=lambda: sorted(records.list_records(ctx, "risk_flag", client_id),
-                                key=lambda r: (r.get("cleared_at") is not None, str(r.get("raised_at")))),
+            title=_("Risk flags"),
+            lookups=lookups,
+            parent=body,
+            empty=_(
+                "No risk flags. Flag clients whose results are used in litigation, "
+                "who demand extreme deadlines or who are on the dishonest-debtor list."
+            ),
+            load=lambda: sorted(
+                records.list_records(ctx, "risk_flag", client_id),
+                key=lambda r: (r.get("cleared_at") is not None, str(r.get("raised_at"))),
+            ),
             defaults=lambda: {"raised_at": ctx.now().replace(second=0, microsecond=0), "severity": "high"},
-            new_label=_("Flag a risk"), describe=lambda r: label(RiskKind, r.get("kind")),
+            new_label=_("Flag a risk"),
+            describe=lambda r: label(RiskKind, r.get("kind")),
         )
         self.risks.model.muted = lambda r: r.get("cleared_at") is not None
         self.risks.setMinimumHeight(200)
@@ -250,9 +278,14 @@ class OverviewTab(Tab):
         backup = d.get("backup_owner_name") or ""
         lines = [
             f"<b>{html.escape(_('Account manager'))}</b>: "
-            + (html.escape(owner) if owner else f"<span style='color:{RED}'>{html.escape(_('Needs a new owner'))}</span>"),
+            + (
+                html.escape(owner)
+                if owner
+                else f"<span style='color:{RED}'>{html.escape(_('Needs a new owner'))}</span>"
+            ),
             f"<b>{html.escape(_('Backup owner'))}</b>: " + (html.escape(backup) if backup else "—"),
-            f"<b>{html.escape(_('Service team'))}</b>: " + (html.escape("、".join(v for v in names.values() if v)) or "—"),
+            f"<b>{html.escape(_('Service team'))}</b>: "
+            + (html.escape("、".join(v for v in names.values() if v)) or "—"),
         ]
         self.owner_label.setText("<br>".join(lines))
 
@@ -268,7 +301,9 @@ class OverviewTab(Tab):
         due = due_items(d, lists, today, self.ctx.now())
         due = [x for x in due if (x.on - today).days <= 60][:8]
         if not due:
-            self.due_list.setText(f"<span style='color:#667085'>{html.escape(_('Nothing due in the next 60 days.'))}</span>")
+            self.due_list.setText(
+                f"<span style='color:#667085'>{html.escape(_('Nothing due in the next 60 days.'))}</span>"
+            )
             return
         rows = []
         for item in due:
@@ -295,14 +330,21 @@ class OverviewTab(Tab):
         dlg.resize(520, 360)
         box = QVBoxLayout(dlg)
         panel = RecordPanel(
-            self.ctx, self.client_id, "client_team_member",
+            self.ctx,
+            self.client_id,
+            "client_team_member",
             [
-                Column("user_id", _("Team member"), lambda r: self.lookups.user_name(r.get("user_id")), width=160),
+                Column(
+                    "user_id", _("Team member"), lambda r: self.lookups.user_name(r.get("user_id")), width=160
+                ),
                 Column("role", _("Role in the team")),
             ],
-            title=_("Service team"), lookups=self.lookups, parent=dlg,
+            title=_("Service team"),
+            lookups=self.lookups,
+            parent=dlg,
             empty=_("Nobody yet. Add the field staff and engineers who serve this client."),
-            new_label=_("Add member"), describe=lambda r: self.lookups.user_name(r.get("user_id")),
+            new_label=_("Add member"),
+            describe=lambda r: self.lookups.user_name(r.get("user_id")),
         )
         panel.history_button.hide()
         panel.changed.connect(lambda _e: (self.reload(), self.changed.emit("client_team_member")))
@@ -316,13 +358,29 @@ class OverviewTab(Tab):
         return dlg
 
     def edit_profile(self) -> RecordDialog:
-        dlg = RecordDialog(self.ctx, "client", row_id=self.client_id, lookups=self.lookups, parent=self,
-                           title=_("Edit profile"),
-                           fields=[n for n in SCHEMAS["client"] if may_write(self.ctx.actor.role, "client", "update", {n})
-                                   and n not in ("owner_id", "backup_owner_id")])  # a handover changes those
+        dlg = RecordDialog(
+            self.ctx,
+            "client",
+            row_id=self.client_id,
+            lookups=self.lookups,
+            parent=self,
+            title=_("Edit profile"),
+            fields=[
+                n
+                for n in SCHEMAS["client"]
+                if may_write(self.ctx.actor.role, "client", "update", {n})
+                and n not in ("owner_id", "backup_owner_id")
+            ],
+        )  # a handover changes those
         old_tier = records.get_record(self.ctx, "client", self.client_id).get("tier")
-        dlg.saved.connect(lambda _i: (self.reload(), self.profile_changed.emit(), self.changed.emit("client"),
-                                      self._offer_standard(old_tier)))
+        dlg.saved.connect(
+            lambda _i: (
+                self.reload(),
+                self.profile_changed.emit(),
+                self.changed.emit("client"),
+                self._offer_standard(old_tier),
+            )
+        )
         dlg.open()
         return dlg
 

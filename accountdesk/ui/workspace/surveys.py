@@ -54,9 +54,26 @@ def draw_marker(p: QPainter, shape: str, at: QPointF, r: float, colour: QColor) 
     if shape == "square":
         p.drawRect(QRectF(x - r * 0.85, y - r * 0.85, r * 1.7, r * 1.7))
     elif shape == "diamond":
-        p.drawPolygon(QPolygonF([QPointF(x, y - r * 1.2), QPointF(x + r * 1.2, y), QPointF(x, y + r * 1.2), QPointF(x - r * 1.2, y)]))
+        p.drawPolygon(
+            QPolygonF(
+                [
+                    QPointF(x, y - r * 1.2),
+                    QPointF(x + r * 1.2, y),
+                    QPointF(x, y + r * 1.2),
+                    QPointF(x - r * 1.2, y),
+                ]
+            )
+        )
     elif shape == "triangle":
-        p.drawPolygon(QPolygonF([QPointF(x, y - r * 1.2), QPointF(x + r * 1.1, y + r * 0.8), QPointF(x - r * 1.1, y + r * 0.8)]))
+        p.drawPolygon(
+            QPolygonF(
+                [
+                    QPointF(x, y - r * 1.2),
+                    QPointF(x + r * 1.1, y + r * 0.8),
+                    QPointF(x - r * 1.1, y + r * 0.8),
+                ]
+            )
+        )
     elif shape == "cross":
         p.setPen(QPen(colour, max(2.0, r * 0.7)))
         p.drawLine(QPointF(x - r, y - r), QPointF(x + r, y + r))
@@ -114,12 +131,19 @@ class TrendChart(QWidget):
             y = plot.bottom() - (score - 1) / 4 * plot.height()
             p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
             p.setPen(QColor("#667085"))
-            p.drawText(QRectF(0, y - 8, left - 8, 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(score))
+            p.drawText(
+                QRectF(0, y - 8, left - 8, 16),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                str(score),
+            )
             p.setPen(QPen(QColor("#eaecf0"), 1))
         if not series:
             p.setPen(QColor("#667085"))
-            p.drawText(plot, Qt.AlignmentFlag.AlignCenter,
-                       _("No surveys yet. A satisfaction survey at least every six months shows the trend here."))
+            p.drawText(
+                plot,
+                Qt.AlignmentFlag.AlignCenter,
+                _("No surveys yet. A satisfaction survey at least every six months shows the trend here."),
+            )
             p.end()
             return
         dates = sorted({d for pts in series.values() for d, _s in pts})
@@ -164,7 +188,13 @@ class TrendChart(QWidget):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawPath(path)
             for d, s in points:
-                draw_marker(p, style[1], QPointF(x_of(d) + dx, plot.bottom() - (s - 1) / 4 * plot.height() + dy), width + 2.5, colour)
+                draw_marker(
+                    p,
+                    style[1],
+                    QPointF(x_of(d) + dx, plot.bottom() - (s - 1) / 4 * plot.height() + dy),
+                    width + 2.5,
+                    colour,
+                )
         for field in fields:
             colour = QColor(SERIES_COLOURS[field])
             style = SERIES_STYLES.get(field, (Qt.PenStyle.SolidLine, "circle"))
@@ -173,8 +203,11 @@ class TrendChart(QWidget):
             p.drawLine(QPointF(self.width() - right + 10, ly + 8), QPointF(self.width() - right + 32, ly + 8))
             draw_marker(p, style[1], QPointF(self.width() - right + 21, ly + 8), 4.0, colour)
             p.setPen(QColor("#344054"))
-            p.drawText(QRectF(self.width() - right + 36, ly, right - 38, 16), Qt.AlignmentFlag.AlignLeft
-                       | Qt.AlignmentFlag.AlignVCenter, fm.elidedText(titles[field], Qt.TextElideMode.ElideRight, right - 40))
+            p.drawText(
+                QRectF(self.width() - right + 36, ly, right - 38, 16),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                fm.elidedText(titles[field], Qt.TextElideMode.ElideRight, right - 40),
+            )
             ly += 20
         p.end()
 
@@ -190,20 +223,48 @@ class SurveysTab(Tab):
         super().__init__(ctx, client_id, lookups, parent)
         titles = score_titles()
         cols = [
-            Column("conducted_on", _("Conducted on"), lambda r: fmt_date(r.get("conducted_on")),
-                   sort=lambda r: r["conducted_on"], width=110),
-            Column("respondent", _("Respondent"), lambda r: r.get("respondent")
-                   or lookups.ref_label("contact", r.get("respondent_contact_id")).split(" · ")[0], width=110),
+            Column(
+                "conducted_on",
+                _("Conducted on"),
+                lambda r: fmt_date(r.get("conducted_on")),
+                sort=lambda r: r["conducted_on"],
+                width=110,
+            ),
+            Column(
+                "respondent",
+                _("Respondent"),
+                lambda r: (
+                    r.get("respondent")
+                    or lookups.ref_label("contact", r.get("respondent_contact_id")).split(" · ")[0]
+                ),
+                width=110,
+            ),
         ]
-        for field in ("score_overall", "score_service_quality", "score_responsiveness", "score_professionalism",
-                      "score_relationship"):
-            cols.append(Column(field, titles[field], width=90, align_right=True,
-                               color=lambda r, f=field: _score_color(r.get(f))))
+        for field in (
+            "score_overall",
+            "score_service_quality",
+            "score_responsiveness",
+            "score_professionalism",
+            "score_relationship",
+        ):
+            cols.append(
+                Column(
+                    field,
+                    titles[field],
+                    width=90,
+                    align_right=True,
+                    color=lambda r, f=field: _score_color(r.get(f)),
+                )
+            )
         cols.append(Column("comments", _("Comments"), lambda r: (r.get("comments") or "").replace("\n", " ")))
         self.surveys = self.panel(
-            "survey", cols, title=_("Satisfaction surveys"),
+            "survey",
+            cols,
+            title=_("Satisfaction surveys"),
             empty=_("No surveys yet. Survey the client at least every six months."),
-            load=lambda: records.list_records(ctx, "survey", client_id, order_by="conducted_on", descending=True),
+            load=lambda: records.list_records(
+                ctx, "survey", client_id, order_by="conducted_on", descending=True
+            ),
             defaults=lambda: {"conducted_on": ctx.today()},
             new_label=_("New survey"),
             describe=lambda r: fmt_date(r.get("conducted_on")),

@@ -73,7 +73,9 @@ class Tab(QWidget):
         return any(p.select(row_id) for p in self.panels)
 
 
-def split(*widgets: QWidget, orientation=Qt.Orientation.Vertical, sizes: list[int] | None = None) -> QSplitter:
+def split(
+    *widgets: QWidget, orientation=Qt.Orientation.Vertical, sizes: list[int] | None = None
+) -> QSplitter:
     s = QSplitter(orientation)
     s.setChildrenCollapsible(False)
     for w in widgets:
@@ -91,21 +93,36 @@ class ServiceTab(Tab):
             [
                 Column("title", _("Commitment"), width=220),
                 Column("metric", _("Metric"), lambda r: metric_label(r.get("metric")), width=150),
-                Column("target", _("Target"), lambda r: target_text(r.get("metric"), r.get("target")), width=110,
-                       align_right=True),
+                Column(
+                    "target",
+                    _("Target"),
+                    lambda r: target_text(r.get("metric"), r.get("target")),
+                    width=110,
+                    align_right=True,
+                ),
                 Column("coverage", _("Coverage"), width=90),
                 Column("valid_from", _("Valid from"), _d("valid_from"), _sort_date("valid_from"), width=100),
-                Column("valid_to", _("Valid to"), _d("valid_to"), _sort_date("valid_to"), width=100,
-                       color=lambda r: RED if r.get("valid_to") and r["valid_to"] < ctx.today() else None),
+                Column(
+                    "valid_to",
+                    _("Valid to"),
+                    _d("valid_to"),
+                    _sort_date("valid_to"),
+                    width=100,
+                    color=lambda r: RED if r.get("valid_to") and r["valid_to"] < ctx.today() else None,
+                ),
             ],
             title=_("Service level commitments (SLA)"),
-            empty=_("No service commitments yet. Record what was promised, e.g. on-site within 24 h, 7×24 support."),
+            empty=_(
+                "No service commitments yet. Record what was promised, e.g. on-site within 24 h, 7×24 support."
+            ),
             new_label=_("New commitment"),
         )
         sees = ctx.actor.sees_confidential
 
         def notes():
-            rows = records.list_records(ctx, "service_note", client_id, order_by="created_at", descending=True)
+            rows = records.list_records(
+                ctx, "service_note", client_id, order_by="created_at", descending=True
+            )
             return [r for r in rows if sees or not r.get("confidential")]
 
         self.notes = self.panel(
@@ -113,8 +130,13 @@ class ServiceTab(Tab):
             [
                 Column("created_at", _("Written on"), _d("created_at"), _sort_date("created_at"), width=100),
                 Column("category", _("Category"), width=120),
-                Column("confidential", _("Confidential"), lambda r: _("Confidential") if r.get("confidential") else "",
-                       width=90, color=lambda r: AMBER),
+                Column(
+                    "confidential",
+                    _("Confidential"),
+                    lambda r: _("Confidential") if r.get("confidential") else "",
+                    width=90,
+                    color=lambda r: AMBER,
+                ),
                 Column("text", _("Note"), lambda r: (r.get("text") or "").replace("\n", " ")),
             ],
             title=_("Service notes"),
@@ -138,7 +160,9 @@ class ValueAddedTab(Tab):
 
         def category(r):
             o = lookups.offerings().get(r.get("offering_id"), {})
-            return {"standard": _("Standard service"), "value_added": _("Value-added service")}.get(o.get("category"), "")
+            return {"standard": _("Standard service"), "value_added": _("Value-added service")}.get(
+                o.get("category"), ""
+            )
 
         cols = [
             Column("offering_id", _("Service"), offering, width=220),
@@ -148,13 +172,23 @@ class ValueAddedTab(Tab):
             Column("end_date", _("End date"), _d("end_date"), _sort_date("end_date"), width=100),
         ]
         if sees:
-            cols.append(Column("value_estimate", _("Estimated value"), lambda r: fmt_money(r.get("value_estimate")),
-                               width=110, align_right=True))
+            cols.append(
+                Column(
+                    "value_estimate",
+                    _("Estimated value"),
+                    lambda r: fmt_money(r.get("value_estimate")),
+                    width=110,
+                    align_right=True,
+                )
+            )
         cols.append(Column("notes", _("Notes")))
         self.subscriptions = self.panel(
-            "client_service", cols, title=_("Subscribed services"),
+            "client_service",
+            cols,
+            title=_("Subscribed services"),
             empty=_("No services yet. Add the standard and value-added services this client uses."),
-            new_label=_("Add service"), describe=offering,
+            new_label=_("Add service"),
+            describe=offering,
         )
 
         def service_name(r):
@@ -163,18 +197,38 @@ class ValueAddedTab(Tab):
         self.deliveries = self.panel(
             "service_delivery",
             [
-                Column("delivered_at", _("Delivered at"), _dt("delivered_at"), _sort_date("delivered_at"), width=140),
+                Column(
+                    "delivered_at",
+                    _("Delivered at"),
+                    _dt("delivered_at"),
+                    _sort_date("delivered_at"),
+                    width=140,
+                ),
                 Column("client_service_id", _("Service"), service_name, width=200),
-                Column("delivered_by", _("Delivered by"), lambda r: lookups.user_name(r.get("delivered_by")), width=110),
+                Column(
+                    "delivered_by",
+                    _("Delivered by"),
+                    lambda r: lookups.user_name(r.get("delivered_by")),
+                    width=110,
+                ),
                 Column("notes", _("Notes")),
             ],
             title=_("Service deliveries"),
             empty=_("No deliveries recorded. Record each delivery of a value-added service here."),
-            load=lambda: records.list_records(ctx, "service_delivery", client_id, order_by="delivered_at", descending=True),
-            defaults=lambda: {"delivered_at": ctx.now(), "delivered_by": ctx.actor.id,
-                              **({"client_service_id": self.subscriptions.current_id()}
-                                 if self.subscriptions.current_id() else {})},
-            new_label=_("Record delivery"), describe=service_name,
+            load=lambda: records.list_records(
+                ctx, "service_delivery", client_id, order_by="delivered_at", descending=True
+            ),
+            defaults=lambda: {
+                "delivered_at": ctx.now(),
+                "delivered_by": ctx.actor.id,
+                **(
+                    {"client_service_id": self.subscriptions.current_id()}
+                    if self.subscriptions.current_id()
+                    else {}
+                ),
+            },
+            new_label=_("Record delivery"),
+            describe=service_name,
         )
         self.layout_.addWidget(split(self.subscriptions, self.deliveries, sizes=[300, 300]))
 
@@ -191,9 +245,12 @@ class ImprovementTab(Tab):
             ],
             title=_("Improvement plans"),
             empty=_("No improvement plan yet. Make one every year, even for clients that scored high."),
-            load=lambda: records.list_records(ctx, "improvement_plan", client_id, order_by="year", descending=True),
+            load=lambda: records.list_records(
+                ctx, "improvement_plan", client_id, order_by="year", descending=True
+            ),
             defaults=lambda: {"year": ctx.today().year},
-            new_label=_("New plan"), describe=lambda r: str(r.get("year")),
+            new_label=_("New plan"),
+            describe=lambda r: str(r.get("year")),
         )
 
         def items():
@@ -207,9 +264,20 @@ class ImprovementTab(Tab):
             [
                 Column("action", _("Action"), width=300),
                 Column("owner_id", _("Owner"), lambda r: lookups.user_name(r.get("owner_id")), width=110),
-                Column("due_on", _("Due"), _d("due_on"), _sort_date("due_on"), width=100,
-                       color=lambda r: RED if r.get("due_on") and r["due_on"] < today
-                       and r.get("status") in ("open", "in_progress") else None),
+                Column(
+                    "due_on",
+                    _("Due"),
+                    _d("due_on"),
+                    _sort_date("due_on"),
+                    width=100,
+                    color=lambda r: (
+                        RED
+                        if r.get("due_on")
+                        and r["due_on"] < today
+                        and r.get("status") in ("open", "in_progress")
+                        else None
+                    ),
+                ),
                 Column("status", _("Status"), lambda r: label(ItemStatus, r.get("status")), width=90),
                 Column("result", _("Result")),
             ],
@@ -217,7 +285,8 @@ class ImprovementTab(Tab):
             empty=_("No items. Choose a plan above and add what will be improved, by whom and when."),
             load=items,
             defaults=lambda: {"plan_id": self.plans.current_id()} if self.plans.current_id() else {},
-            new_label=_("New item"), describe=lambda r: r.get("action", "")[:30],
+            new_label=_("New item"),
+            describe=lambda r: r.get("action", "")[:30],
         )
         self.plans.selection_changed.connect(lambda _r: self.items.reload())
         self.layout_.addWidget(split(self.plans, self.items, sizes=[200, 400]))
@@ -253,6 +322,7 @@ class EquipmentTab(Tab):
                 if (d - today).days <= 30:
                     return AMBER
                 return None
+
             return color
 
         def due_text(fn):
@@ -263,6 +333,7 @@ class EquipmentTab(Tab):
                 if d < today and r.get("status") != "retired":
                     return _("{date} (overdue)").format(date=fmt_date(d))
                 return fmt_date(d)
+
             return text
 
         def sort_due(fn):
@@ -276,13 +347,27 @@ class EquipmentTab(Tab):
                 Column("serial", _("Serial number"), width=110),
                 Column("location", _("Location"), width=110),
                 Column("status", _("Status"), lambda r: label(EquipmentStatus, r.get("status")), width=90),
-                Column("next_service", _("Next service"), due_text(next_service_on), sort_due(next_service_on),
-                       due_color(next_service_on), width=140),
-                Column("next_calibration", _("Next calibration"), due_text(next_calibration_on),
-                       sort_due(next_calibration_on), due_color(next_calibration_on), width=140),
+                Column(
+                    "next_service",
+                    _("Next service"),
+                    due_text(next_service_on),
+                    sort_due(next_service_on),
+                    due_color(next_service_on),
+                    width=140,
+                ),
+                Column(
+                    "next_calibration",
+                    _("Next calibration"),
+                    due_text(next_calibration_on),
+                    sort_due(next_calibration_on),
+                    due_color(next_calibration_on),
+                    width=140,
+                ),
             ],
             title=_("Equipment and instruments"),
-            empty=_("No equipment registered. Add the installed instruments to track service and calibration dates."),
+            empty=_(
+                "No equipment registered. Add the installed instruments to track service and calibration dates."
+            ),
             new_label=_("New equipment"),
         )
         self.layout_.addWidget(self.equipment)
@@ -311,11 +396,20 @@ class OpportunitiesTab(Tab):
             Column("expected_on", _("Expected on"), _d("expected_on"), _sort_date("expected_on"), width=110),
         ]
         if ctx.actor.sees_confidential:
-            cols.append(Column("estimated_value", _("Estimated value"), lambda r: fmt_money(r.get("estimated_value")),
-                               width=120, align_right=True))
+            cols.append(
+                Column(
+                    "estimated_value",
+                    _("Estimated value"),
+                    lambda r: fmt_money(r.get("estimated_value")),
+                    width=120,
+                    align_right=True,
+                )
+            )
         cols.append(Column("notes", _("Notes")))
         self.opportunities = self.panel(
-            "opportunity", cols, title=_("Opportunities"),
+            "opportunity",
+            cols,
+            title=_("Opportunities"),
             empty=_("No opportunities yet. Record the needs you hear about during visits."),
             new_label=_("New opportunity"),
         )
@@ -323,14 +417,27 @@ class OpportunitiesTab(Tab):
 
 
 ENTITY_TAB = {
-    "visit": "visits", "interaction": "timeline", "feedback": "feedback", "survey": "surveys",
-    "service_note": "service", "service_delivery": "services", "risk_flag": "overview",
-    "opportunity": "opportunities", "ownership_change": "ownership", "improvement_item": "improvement",
-    "equipment": "equipment", "contact": "contacts",
+    "visit": "visits",
+    "interaction": "timeline",
+    "feedback": "feedback",
+    "survey": "surveys",
+    "service_note": "service",
+    "service_delivery": "services",
+    "risk_flag": "overview",
+    "opportunity": "opportunities",
+    "ownership_change": "ownership",
+    "improvement_item": "improvement",
+    "equipment": "equipment",
+    "contact": "contacts",
 }
 KIND_ENUMS = {
-    "visit": VisitKind, "interaction": InteractionKind, "feedback": FeedbackKind, "risk_flag": RiskKind,
-    "opportunity": OpportunityStage, "ownership_change": OwnershipKind, "improvement_item": ItemStatus,
+    "visit": VisitKind,
+    "interaction": InteractionKind,
+    "feedback": FeedbackKind,
+    "risk_flag": RiskKind,
+    "opportunity": OpportunityStage,
+    "ownership_change": OwnershipKind,
+    "improvement_item": ItemStatus,
     "equipment": EquipmentStatus,
 }
 
@@ -375,7 +482,14 @@ class TimelineTab(Tab):
 
     def reload(self) -> None:
         rows = [
-            {"id": e.row_id, "at": e.at, "entity": e.entity, "kind": e.kind, "title": e.title, "detail": e.detail}
+            {
+                "id": e.row_id,
+                "at": e.at,
+                "entity": e.entity,
+                "kind": e.kind,
+                "title": e.title,
+                "detail": e.detail,
+            }
             for e in ws.timeline(self.ctx, self.client_id)
         ]
         self.model.set_rows(rows)
@@ -385,8 +499,15 @@ class TimelineTab(Tab):
         self.open_requested.emit(ENTITY_TAB.get(row["entity"], "timeline"), row["id"])
 
     def log_interaction(self) -> RecordDialog:
-        dlg = RecordDialog(self.ctx, "interaction", client_id=self.client_id, lookups=self.lookups,
-                           defaults={"at": self.ctx.now(), "kind": "call"}, title=_("Log interaction"), parent=self)
+        dlg = RecordDialog(
+            self.ctx,
+            "interaction",
+            client_id=self.client_id,
+            lookups=self.lookups,
+            defaults={"at": self.ctx.now(), "kind": "call"},
+            title=_("Log interaction"),
+            parent=self,
+        )
         dlg.saved.connect(lambda _i: (self.reload(), self.changed.emit("interaction")))
         dlg.open()
         return dlg
@@ -425,8 +546,15 @@ class OwnershipTab(Tab):
             [
                 Column("at", _("When"), _dt("at"), sort=lambda r: r["at"], width=140),
                 Column("kind", _("Role"), lambda r: label(OwnershipKind, r.get("kind")), width=110),
-                Column("from_user_id", _("From"), lambda r: lookups.user_name(r.get("from_user_id")) or "—", width=120),
-                Column("to_user_id", _("To"), lambda r: lookups.user_name(r.get("to_user_id")) or "—", width=120),
+                Column(
+                    "from_user_id",
+                    _("From"),
+                    lambda r: lookups.user_name(r.get("from_user_id")) or "—",
+                    width=120,
+                ),
+                Column(
+                    "to_user_id", _("To"), lambda r: lookups.user_name(r.get("to_user_id")) or "—", width=120
+                ),
                 Column("by_user_id", _("By"), lambda r: lookups.user_name(r.get("by_user_id")), width=120),
                 Column("reason", _("Reason")),
             ],
@@ -439,12 +567,22 @@ class OwnershipTab(Tab):
         self.handovers = RecordTableModel(
             [
                 Column("at", _("When"), _dt("at"), sort=lambda r: r["at"], width=140),
-                Column("from_user_id", _("From"), lambda r: lookups.user_name(r.get("from_user_id")) or "—", width=120),
+                Column(
+                    "from_user_id",
+                    _("From"),
+                    lambda r: lookups.user_name(r.get("from_user_id")) or "—",
+                    width=120,
+                ),
                 Column("to_user_id", _("To"), lambda r: lookups.user_name(r.get("to_user_id")), width=120),
-                Column("checklist", _("Checklist"),
-                       lambda r: _("{done} of {n} done").format(
-                           done=sum(1 for i in r.get("checklist") or [] if i.get("done")), n=len(r.get("checklist") or [])),
-                       width=120),
+                Column(
+                    "checklist",
+                    _("Checklist"),
+                    lambda r: _("{done} of {n} done").format(
+                        done=sum(1 for i in r.get("checklist") or [] if i.get("done")),
+                        n=len(r.get("checklist") or []),
+                    ),
+                    width=120,
+                ),
                 Column("reason", _("Reason")),
             ],
             self,
@@ -455,5 +593,9 @@ class OwnershipTab(Tab):
 
     def reload(self) -> None:
         self.lookups.invalidate()
-        self.model.set_rows(records.list_records(self.ctx, "ownership_change", self.client_id, order_by="at", descending=True))
-        self.handovers.set_rows(records.list_records(self.ctx, "handover", self.client_id, order_by="at", descending=True))
+        self.model.set_rows(
+            records.list_records(self.ctx, "ownership_change", self.client_id, order_by="at", descending=True)
+        )
+        self.handovers.set_rows(
+            records.list_records(self.ctx, "handover", self.client_id, order_by="at", descending=True)
+        )

@@ -36,33 +36,71 @@ from .common import AMBER, GREEN, GREY, RED, Column, icon, section_title
 from .tabs_basic import Tab, split
 
 QUICK_FIELDS = ["kind", "planned_start", "channel", "outcome"]
-REPORT_FIELDS = ["done_at", "attendee_contact_ids", "attendee_user_ids", "outcome", "client_requests", "follow_ups",
-                 "next_steps"]
+REPORT_FIELDS = [
+    "done_at",
+    "attendee_contact_ids",
+    "attendee_user_ids",
+    "outcome",
+    "client_requests",
+    "follow_ups",
+    "next_steps",
+]
 
 
-SURVEY_FIELDS = ["respondent_contact_id", "score_service_quality", "score_responsiveness", "score_professionalism",
-                 "score_relationship", "score_overall", "comments"]
+SURVEY_FIELDS = [
+    "respondent_contact_id",
+    "score_service_quality",
+    "score_responsiveness",
+    "score_professionalism",
+    "score_relationship",
+    "score_overall",
+    "comments",
+]
 
 
 class VisitDialog(RecordDialog):
     """A visit's form that records what the visit was for: a satisfaction-survey visit asks for the
     survey (scores per dimension, comments), saved with it through the visit services."""
 
-    def __init__(self, ctx, client_id: str, *, row_id: str | None = None, lookups: Lookups | None = None,
-                 fields=None, defaults=None, title=None, before_save=None, parent=None):
-        super().__init__(ctx, "visit", client_id=client_id, row_id=row_id, fields=fields, defaults=defaults,
-                         title=title, lookups=lookups, before_save=before_save, parent=parent)
+    def __init__(
+        self,
+        ctx,
+        client_id: str,
+        *,
+        row_id: str | None = None,
+        lookups: Lookups | None = None,
+        fields=None,
+        defaults=None,
+        title=None,
+        before_save=None,
+        parent=None,
+    ):
+        super().__init__(
+            ctx,
+            "visit",
+            client_id=client_id,
+            row_id=row_id,
+            fields=fields,
+            defaults=defaults,
+            title=title,
+            lookups=lookups,
+            before_save=before_save,
+            parent=parent,
+        )
         self.survey_box = QGroupBox(_("Satisfaction survey"), self)
         self.survey_box.setObjectName("survey_box")
         box = QVBoxLayout(self.survey_box)
-        self.survey_form = RecordForm(ctx, "survey", client_id=client_id, fields=SURVEY_FIELDS, lookups=lookups,
-                                      columns=2)
+        self.survey_form = RecordForm(
+            ctx, "survey", client_id=client_id, fields=SURVEY_FIELDS, lookups=lookups, columns=2
+        )
         box.addWidget(self.survey_form)
         holder_layout = self.form.parentWidget().layout()
         holder_layout.addWidget(self.survey_box)
         self._survey_id = None
         if row_id:
-            existing = [r for r in records.list_records(ctx, "survey", client_id) if r.get("visit_id") == row_id]
+            existing = [
+                r for r in records.list_records(ctx, "survey", client_id) if r.get("visit_id") == row_id
+            ]
             if existing:
                 self._survey_id = existing[0]["id"]
                 self.survey_form.set_values(existing[0])
@@ -113,8 +151,10 @@ class VisitDialog(RecordDialog):
                 kind = rest.pop("kind", None)
                 at = rest.pop("planned_start", None)
                 if kind is None or at is None:
-                    raise ValidationError("kind" if kind is None else "planned_start",
-                                          _("{label} is required.").format(label=_("Kind") if kind is None else _("Start")))
+                    raise ValidationError(
+                        "kind" if kind is None else "planned_start",
+                        _("{label} is required.").format(label=_("Kind") if kind is None else _("Start")),
+                    )
                 self.saved_id = visits.record_visit(self.ctx, self.client_id, kind, at, survey=survey, **rest)
         except ValidationError as exc:
             rest_errors = self.form.show_errors(exc.errors)
@@ -180,7 +220,9 @@ class NextStepsDialog(QDialog):
         self.error.setStyleSheet("color: #c0392b;")
         self.error.hide()
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Create tasks"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Not now"))
         buttons.accepted.connect(self.save)
@@ -189,8 +231,11 @@ class NextStepsDialog(QDialog):
         self.resize(720, min(160 + 40 * len(self.rows), 600))
 
     def steps(self) -> list[dict]:
-        return [{"title": title.text(), "owner_id": owner.currentData(), "due_on": when.date().toPython()}
-                for check, title, owner, when in self.rows if check.isChecked() and title.text().strip()]
+        return [
+            {"title": title.text(), "owner_id": owner.currentData(), "due_on": when.date().toPython()}
+            for check, title, owner, when in self.rows
+            if check.isChecked() and title.text().strip()
+        ]
 
     def save(self) -> bool:
         from ...errors import AccountDeskError
@@ -206,8 +251,15 @@ class NextStepsDialog(QDialog):
         return True
 
 
-def record_visit_dialog(ctx, client_id: str, lookups: Lookups | None = None, parent=None, *,
-                        kind: str | None = None, purpose: str | None = None) -> RecordDialog:
+def record_visit_dialog(
+    ctx,
+    client_id: str,
+    lookups: Lookups | None = None,
+    parent=None,
+    *,
+    kind: str | None = None,
+    purpose: str | None = None,
+) -> RecordDialog:
     """Four fields, sensible defaults: a held visit recorded in seconds (of ``kind``: the kind of
     the plan it was made for)."""
 
@@ -221,10 +273,19 @@ def record_visit_dialog(ctx, client_id: str, lookups: Lookups | None = None, par
 
     now = ctx.now().replace(second=0, microsecond=0)
     return VisitDialog(
-        ctx, client_id, fields=QUICK_FIELDS, lookups=lookups, parent=parent,
-        defaults={"kind": kind or VisitKind.RETURN_VISIT.value, "planned_start": now, "channel": VisitChannel.ONSITE.value,
-                  **({"purpose": purpose} if purpose else {})},
-        title=_("Record visit"), before_save=done,
+        ctx,
+        client_id,
+        fields=QUICK_FIELDS,
+        lookups=lookups,
+        parent=parent,
+        defaults={
+            "kind": kind or VisitKind.RETURN_VISIT.value,
+            "planned_start": now,
+            "channel": VisitChannel.ONSITE.value,
+            **({"purpose": purpose} if purpose else {}),
+        },
+        title=_("Record visit"),
+        before_save=done,
     )
 
 
@@ -271,16 +332,25 @@ class VisitsTab(Tab):
         self.plans = self.panel(
             "visit_plan",
             [
-                Column("kind", _("Cadence"), lambda r: r.get("title") or label(VisitKind, r["kind"]), width=170),
+                Column(
+                    "kind", _("Cadence"), lambda r: r.get("title") or label(VisitKind, r["kind"]), width=170
+                ),
                 Column("every_months", _("Every (months)"), width=130, align_right=True),
                 Column("owner_id", _("Owner"), lambda r: lookups.user_name(r.get("owner_id")), width=110),
                 Column("last", _("Last held"), last_text, width=110),
-                Column("next", _("Next due"), next_text, sort=lambda r: (status(r) is None, str(status(r) and status(r).due)),
-                       color=next_color),
+                Column(
+                    "next",
+                    _("Next due"),
+                    next_text,
+                    sort=lambda r: (status(r) is None, str(status(r) and status(r).due)),
+                    color=next_color,
+                ),
             ],
             title=_("Visit plans (cadence)"),
-            empty=_("No visit plan yet. Add a cadence, e.g. a return visit every month, "
-                    "an executive meeting every quarter."),
+            empty=_(
+                "No visit plan yet. Add a cadence, e.g. a return visit every month, "
+                "an executive meeting every quarter."
+            ),
             new_label=_("New plan"),
             load=load_plans,
             describe=lambda r: r.get("title") or label(VisitKind, r["kind"]),
@@ -288,20 +358,34 @@ class VisitsTab(Tab):
         )
 
         def load_visits():
-            self._visits = records.list_records(ctx, "visit", client_id, order_by="planned_start", descending=True)
+            self._visits = records.list_records(
+                ctx, "visit", client_id, order_by="planned_start", descending=True
+            )
             return self._visits
 
         self.visits = self.panel(
             "visit",
             [
-                Column("planned_start", _("When"), lambda r: fmt_datetime(r.get("done_at") or r["planned_start"]),
-                       sort=lambda r: r["planned_start"], width=140),
+                Column(
+                    "planned_start",
+                    _("When"),
+                    lambda r: fmt_datetime(r.get("done_at") or r["planned_start"]),
+                    sort=lambda r: r["planned_start"],
+                    width=140,
+                ),
                 Column("kind", _("Kind"), lambda r: label(VisitKind, r["kind"]), width=150),
                 Column("channel", _("Channel"), lambda r: label(VisitChannel, r.get("channel")), width=80),
-                Column("status", _("Status"), lambda r: label(VisitStatus, r.get("status")), width=80,
-                       color=lambda r: STATUS_COLOURS.get(r.get("status"))),
+                Column(
+                    "status",
+                    _("Status"),
+                    lambda r: label(VisitStatus, r.get("status")),
+                    width=80,
+                    color=lambda r: STATUS_COLOURS.get(r.get("status")),
+                ),
                 Column("owner_id", _("Owner"), lambda r: lookups.user_name(r.get("owner_id")), width=100),
-                Column("purpose", _("Purpose"), lambda r: (r.get("purpose") or "").replace("\n", " "), width=200),
+                Column(
+                    "purpose", _("Purpose"), lambda r: (r.get("purpose") or "").replace("\n", " "), width=200
+                ),
                 Column("outcome", _("Outcome"), lambda r: (r.get("outcome") or "").replace("\n", " ")),
             ],
             title=_("Visits"),
@@ -341,9 +425,16 @@ class VisitsTab(Tab):
             [
                 Column("title", _("Task"), width=220),
                 Column("owner_id", _("Owner"), lambda r: lookups.user_name(r.get("owner_id")), width=90),
-                Column("due_on", _("Due"), lambda r: fmt_date(r.get("due_on")), sort=lambda r: str(r.get("due_on") or ""),
-                       width=90, color=lambda r: RED if r.get("status") == "open" and r.get("due_on") and r["due_on"] < today
-                       else None),
+                Column(
+                    "due_on",
+                    _("Due"),
+                    lambda r: fmt_date(r.get("due_on")),
+                    sort=lambda r: str(r.get("due_on") or ""),
+                    width=90,
+                    color=lambda r: (
+                        RED if r.get("status") == "open" and r.get("due_on") and r["due_on"] < today else None
+                    ),
+                ),
                 Column("status", _("Status"), lambda r: label(TaskStatus, r.get("status")), width=70),
             ],
             title=_("Tasks"),
@@ -360,7 +451,8 @@ class VisitsTab(Tab):
         self.task_panel.extra_bar.addWidget(self.task_done_button)
         self.task_done_button.clicked.connect(self.complete_task)
         self.task_panel.selection_changed.connect(
-            lambda r: self.task_done_button.setEnabled(bool(r) and r.get("status") == "open"))
+            lambda r: self.task_done_button.setEnabled(bool(r) and r.get("status") == "open")
+        )
         self.plan_record_button = QPushButton(icon("visit"), _("Record a visit of this plan"), self)
         self.plan_record_button.setObjectName("record_plan_visit")
         self.plan_record_button.setEnabled(False)
@@ -414,8 +506,16 @@ class VisitsTab(Tab):
         def done(values):
             return {**values, "status": VisitStatus.DONE.value}
 
-        dlg = VisitDialog(self.ctx, self.client_id, row_id=row["id"], lookups=self.lookups,
-                          fields=REPORT_FIELDS, title=_("Visit report"), before_save=done, parent=self)
+        dlg = VisitDialog(
+            self.ctx,
+            self.client_id,
+            row_id=row["id"],
+            lookups=self.lookups,
+            fields=REPORT_FIELDS,
+            title=_("Visit report"),
+            before_save=done,
+            parent=self,
+        )
         dlg.saved.connect(self._recorded)
         dlg.open()
         return dlg
@@ -433,7 +533,11 @@ class VisitsTab(Tab):
         visit = records.get_record(self.ctx, "visit", visit_id)
         if visit.get("status") != VisitStatus.DONE.value or not next_step_lines(visit.get("next_steps")):
             return None
-        made = {r["title"] for r in records.list_records(self.ctx, "task", self.client_id) if r.get("visit_id") == visit_id}
+        made = {
+            r["title"]
+            for r in records.list_records(self.ctx, "task", self.client_id)
+            if r.get("visit_id") == visit_id
+        }
         if set(next_step_lines(visit.get("next_steps"))) <= made:
             return None
         dlg = NextStepsDialog(self.ctx, visit, self.lookups, self)
@@ -444,18 +548,31 @@ class VisitsTab(Tab):
 
     def _show_report(self, row) -> None:
         if not row:
-            self.report.setHtml(f"<p style='color:#667085'>{html.escape(_('Select a visit to read its report.'))}</p>")
+            self.report.setHtml(
+                f"<p style='color:#667085'>{html.escape(_('Select a visit to read its report.'))}</p>"
+            )
             return
         parts = []
-        for key, title in (("purpose", _("Purpose")), ("outcome", _("Outcome")), ("client_requests", _("Client requests")),
-                           ("follow_ups", _("Follow-ups")), ("next_steps", _("Next steps"))):
+        for key, title in (
+            ("purpose", _("Purpose")),
+            ("outcome", _("Outcome")),
+            ("client_requests", _("Client requests")),
+            ("follow_ups", _("Follow-ups")),
+            ("next_steps", _("Next steps")),
+        ):
             text = row.get(key)
             if text:
-                parts.append(f"<p><b>{html.escape(title)}</b><br>{html.escape(text).replace(chr(10), '<br>')}</p>")
+                parts.append(
+                    f"<p><b>{html.escape(title)}</b><br>{html.escape(text).replace(chr(10), '<br>')}</p>"
+                )
         attendees = [self.lookups.ref_label("contact", c) for c in row.get("attendee_contact_ids") or []]
         attendees += [self.lookups.user_name(u) for u in row.get("attendee_user_ids") or []]
         if attendees:
-            parts.append(f"<p><b>{html.escape(_('Attendees'))}</b><br>{html.escape(', '.join(a for a in attendees if a))}</p>")
+            parts.append(
+                f"<p><b>{html.escape(_('Attendees'))}</b><br>{html.escape(', '.join(a for a in attendees if a))}</p>"
+            )
         if not parts:
-            parts.append(f"<p style='color:#667085'>{html.escape(_('No report written yet. Edit the visit to write it.'))}</p>")
+            parts.append(
+                f"<p style='color:#667085'>{html.escape(_('No report written yet. Edit the visit to write it.'))}</p>"
+            )
         self.report.setHtml("".join(parts))

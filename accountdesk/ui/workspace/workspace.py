@@ -46,20 +46,51 @@ STATUS_COLOURS = {"prospect": GREY, "active": GREEN, "at_risk": AMBER, "dormant"
 
 #: tab name -> (class, English title msgid via _ at build time, icon)
 TAB_ORDER = (
-    "overview", "contacts", "visits", "service", "services", "feedback", "surveys", "improvement",
-    "equipment", "opportunities", "timeline", "attachments", "ownership",
+    "overview",
+    "contacts",
+    "visits",
+    "service",
+    "services",
+    "feedback",
+    "surveys",
+    "improvement",
+    "equipment",
+    "opportunities",
+    "timeline",
+    "attachments",
+    "ownership",
 )
 #: entity -> the tab that shows it
 ENTITY_TABS = {
-    "client": "overview", "risk_flag": "overview", "contact": "contacts", "visit": "visits", "visit_plan": "visits", "task": "visits",
-    "service_commitment": "service", "service_note": "service", "client_service": "services",
-    "service_delivery": "services", "feedback": "feedback", "survey": "surveys", "improvement_plan": "improvement",
-    "improvement_item": "improvement", "equipment": "equipment", "opportunity": "opportunities",
-    "interaction": "timeline", "ownership_change": "ownership", "handover": "ownership",
+    "client": "overview",
+    "risk_flag": "overview",
+    "contact": "contacts",
+    "visit": "visits",
+    "visit_plan": "visits",
+    "task": "visits",
+    "service_commitment": "service",
+    "service_note": "service",
+    "client_service": "services",
+    "service_delivery": "services",
+    "feedback": "feedback",
+    "survey": "surveys",
+    "improvement_plan": "improvement",
+    "improvement_item": "improvement",
+    "equipment": "equipment",
+    "opportunity": "opportunities",
+    "interaction": "timeline",
+    "ownership_change": "ownership",
+    "handover": "ownership",
     "attachment": "attachments",
 }
-TAB_ALIASES = {"value_added": "services", "vas": "services", "history": "ownership", "risks": "overview",
-               "risk_flag": "overview", "interactions": "timeline"}
+TAB_ALIASES = {
+    "value_added": "services",
+    "vas": "services",
+    "history": "ownership",
+    "risks": "overview",
+    "risk_flag": "overview",
+    "interactions": "timeline",
+}
 
 
 def _tab_titles() -> dict[str, str]:
@@ -221,8 +252,15 @@ class ClientWorkspace(QWidget):
             return
         self.client = c
         self.name_label.setText(c["name"])
-        sub = [x for x in (c.get("short_name"), c.get("industry"), " ".join(x for x in (c.get("province"), c.get("city")) if x))
-               if x]
+        sub = [
+            x
+            for x in (
+                c.get("short_name"),
+                c.get("industry"),
+                " ".join(x for x in (c.get("province"), c.get("city")) if x),
+            )
+            if x
+        ]
         owner = self.lookups.user_name(c.get("owner_id"))
         sub.append(_("Account manager: {name}").format(name=owner) if owner else _("Needs a new owner"))
         self.sub_label.setText(html.unescape("  ·  ".join(sub)))
@@ -232,7 +270,9 @@ class ClientWorkspace(QWidget):
                 w.setParent(None)
                 w.deleteLater()
         self.badges.addWidget(badge(label(Tier, c.get("tier")), TIER_COLOURS.get(c.get("tier"), GREY)))
-        self.badges.addWidget(badge(label(ClientStatus, c.get("status")), STATUS_COLOURS.get(c.get("status"), GREY)))
+        self.badges.addWidget(
+            badge(label(ClientStatus, c.get("status")), STATUS_COLOURS.get(c.get("status"), GREY))
+        )
         for r in records.list_records(self.ctx, "risk_flag", self.client_id):
             if r.get("cleared_at") is None:
                 b = badge("⚠ " + label(RiskKind, r.get("kind")), RED)
