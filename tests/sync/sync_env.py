@@ -276,8 +276,15 @@ def make_device(server, tmp_path, _template_profile):
     def make(username: str, *, clock: WallClock | None = None, name: str | None = None) -> Device:
         path = tmp_path / (name or f"dev-{username}-{len(made)}")
         shutil.copytree(_template_profile, path)
-        with sqlite3.connect(path / "accountdesk.sqlite3") as conn:  # each laptop has its own id
-            conn.execute("DELETE FROM meta WHERE key IN ('device_id', 'hlc', 'current_user_id')")
+        # each laptop has its own id; the connection is closed here, not left to the garbage
+        # collector (sqlite3's statement cache makes a cycle): a connection closed late, after
+        # another process wrote, lost that process's commits (the bulk-index crash test)
+        conn = sqlite3.connect(path / "accountdesk.sqlite3")
+        try:
+            with conn:
+                conn.execute("DELETE FROM meta WHERE key IN ('device_id', 'hlc', 'current_user_id')")
+        finally:
+            conn.close()
         dev = Device(path, server, username, clock=clock)
         made.append(dev)
         return dev
