@@ -55,7 +55,9 @@ from ..models import ENTITIES, SyncMixin, confidential_fields, new_id
 from ..models.enums import Role
 from ..permissions import (
     OWN_ROWS,
+    RESPONSIBLE_FOR_WORK,
     may_change_confidentiality,
+    may_change_responsible,
     may_create_client,
     may_write,
     sees_all_clients,
@@ -724,6 +726,13 @@ class Writer:
         verdict = self.authorise(
             item.entity, "update", set(fields) - {"deleted_at"}, rec["client_id"], hlc, rec
         )
+        work = RESPONSIBLE_FOR_WORK.get(item.entity)
+        if (
+            work in fields
+            and fields[work] != rec["data"].get(work)
+            and not may_change_responsible(self.who.role, self.who.user_id, rec["data"].get(work))
+        ):
+            raise Rejected(p.R_NOT_ALLOWED, "only supervisors reassign someone else's work")
         self._check_refs(model, fields, rec["client_id"])
         if item.entity == "conflict":
             fields = dict(fields, resolved_by=self.who.user_id)  # who settled it is who says so
