@@ -23,7 +23,6 @@ What the server keeps, trusting nothing the device claims (docs/security.md, "Fa
   and handover acknowledgements — decisions a person who has left does not make any more.
 """
 
-
 from typing import Any
 
 import orjson
