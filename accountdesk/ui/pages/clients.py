@@ -297,8 +297,10 @@ class ClientsPage(QWidget):
         super().showEvent(event)
         if not self._started:
             self._started = True
-            self.load_filter_options()
+            # The list first: the filter choices (which read every client and sort the values in
+            # pinyin order) and the saved views queue behind its first page on the database lane.
             self.model.reload()
+            self.load_filter_options()
             self.views_bar.reload()
 
     def refresh(self) -> None:
