@@ -14,11 +14,15 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..paths import database_path
+
+if TYPE_CHECKING:
+    from . import crypto
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -73,7 +77,11 @@ class Store:
     on any exception, so a failing write leaves neither the row nor its outbox entry.
     """
 
-    def __init__(self, data_dir: Path | str, *, migrate: bool = True):
+    def __init__(
+        self, data_dir: Path | str, *, migrate: bool = True, progress: crypto.Progress | None = None
+    ):
+        """``progress``: told how far the one-time encryption in place of a plaintext profile has
+        got, when this start does it (see crypto.Progress)."""
         from . import crypto
 
         self.data_dir = Path(data_dir)
@@ -81,7 +89,7 @@ class Store:
         crypto.owner_only(self.data_dir)
         self.path = database_path(self.data_dir)
         # The key (keyring or passphrase), after encrypting a plaintext profile in place if due.
-        self.protection = crypto.prepare(self.data_dir, self.path)
+        self.protection = crypto.prepare(self.data_dir, self.path, progress)
         if migrate:
             from .migrate import migrate_store
 
@@ -136,10 +144,11 @@ class Store:
         finally:
             raw.close()
 
-    def ensure_encrypted(self) -> bool:
+    def ensure_encrypted(self, progress: crypto.Progress | None = None) -> bool:
         """Encrypt this (plaintext) store in place now: a profile joining a company server. Returns
         True when it was encrypted by this call. Raises PassphraseRequired where this computer has no
-        keyring and no passphrase was given. Call it with no unit of work open."""
+        keyring and no passphrase was given. Call it with no unit of work open. ``progress``: as
+        for the constructor."""
         from . import crypto
 
         with self._swap:
@@ -148,7 +157,7 @@ class Store:
             protection = crypto.new_key_protection(self.data_dir)
             self.engine.dispose()
             try:
-                crypto.encrypt_in_place(self.path, protection.key)  # type: ignore[arg-type]
+                crypto.encrypt_in_place(self.path, protection.key, progress)  # type: ignore[arg-type]
             except Exception:
                 self._bind()
                 raise

@@ -65,9 +65,15 @@ def run_app(
 
         # An encrypted profile without system keyring: its passphrase, before anything opens.
         need = security.passphrase_needed(folder)
+    from .security_progress import EncryptionProgress
+
+    # a plaintext profile encrypted in place (once): its progress in a dialog over the window
+    # (reports arrive through the event loop, once the window is there)
+    encrypting = EncryptionProgress(None)
 
     def opened(ctx) -> None:
         assert window is not None  # results arrive through the event loop, after the window is shown
+        encrypting.close()
         window.attach(ctx)
         settle_heap()
 
@@ -75,10 +81,11 @@ def run_app(
         assert window is not None
         from ..services import security
 
+        encrypting.close()
         if security.is_wrong_passphrase(exc) and ask_profile_passphrase(
             window, security.OPEN, error=str(exc)
         ):
-            open_profile()
+            open_in_background()
             return
         log.error("cannot open the profile in %s: %s", folder, exc)
         if security.is_key_lost(exc):
@@ -91,14 +98,20 @@ def run_app(
             )
         window.close()
 
-    def open_profile() -> None:
-        tasks.run_db(lambda: open_profile_in(folder), on_result=opened, on_error=failed, name="open-profile")
+    def open_in_background() -> None:
+        tasks.run_db(
+            lambda progress: open_profile_in(folder, progress),
+            on_result=opened,
+            on_error=failed,
+            on_progress=encrypting,
+            name="open-profile",
+        )
 
     if exists and need is None:
         # The profile (SQLAlchemy, migrations check, clock) opens on the database lane while the
         # interface is imported, translated, styled and shown: the first screen's query can start
         # as soon as the window is there.
-        open_profile()
+        open_in_background()
     install_language(lang or settings.get("language") or system_language())
     from . import icons, style
 
@@ -122,9 +135,10 @@ def run_app(
             if not ask_profile_passphrase(None, need):
                 tasks.shutdown()
                 return 0
-            open_profile()
+            open_in_background()
         # Show the window at once; ``opened`` fills it when the profile is open.
         window = MainWindow(None, tasks, settings)
+        encrypting.parent = window
         window.show()
 
     code = app.exec()
@@ -182,7 +196,8 @@ def key_lost(parent, folder: Path, exc: BaseException) -> None:
         )
 
 
-def open_profile_in(folder: Path):
+def open_profile_in(folder: Path, progress=None):
+    """Open the profile (on the database lane); ``progress`` hears a one-time encryption in place."""
     from ..services.context import open_profile
 
-    return open_profile(folder)
+    return open_profile(folder, progress=progress)
