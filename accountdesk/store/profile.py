@@ -29,13 +29,17 @@ class Store:
     on any exception, so a failing write leaves neither the row nor its outbox entry.
     """
 
-    def __init__(self, data_dir: Path | str, *, migrate: bool = True):
+    def __init__(
+        self, data_dir: Path | str, *, migrate: bool = True, progress: crypto.Progress | None = None
+    ):
+        """``progress``: told how far the one-time encryption in place of a plaintext profile has
+        got, when this start does it (see crypto.Progress)."""
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         crypto.owner_only(self.data_dir)
         self.path = database_path(self.data_dir)
         # The key (keyring or passphrase), after encrypting a plaintext profile in place if due.
-        self.protection = crypto.prepare(self.data_dir, self.path)
+        self.protection = crypto.prepare(self.data_dir, self.path, progress)
         if migrate:
             self.migration_report = migrate_store(self.path, self.data_dir, key=self.protection.key)
         self._local = threading.local()
@@ -83,17 +87,18 @@ class Store:
         finally:
             raw.close()
 
-    def ensure_encrypted(self) -> bool:
+    def ensure_encrypted(self, progress: crypto.Progress | None = None) -> bool:
         """Encrypt this (plaintext) store in place now: a profile joining a company server. Returns
         True when it was encrypted by this call. Raises PassphraseRequired where this computer has no
-        keyring and no passphrase was given. Call it with no unit of work open."""
+        keyring and no passphrase was given. Call it with no unit of work open. ``progress``: as
+        for the constructor."""
         with self._swap:
             if self.protection.encrypted or crypto.plain_forced():
                 return False
             protection = crypto.new_key_protection(self.data_dir)
             self.engine.dispose()
             try:
-                crypto.encrypt_in_place(self.path, protection.key)  # type: ignore[arg-type]
+                crypto.encrypt_in_place(self.path, protection.key, progress)  # type: ignore[arg-type]
             except Exception:
                 self._bind()
                 raise

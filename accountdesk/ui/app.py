@@ -87,18 +87,31 @@ def run_app(
         # Show the window at once; open the profile (SQLAlchemy, migrations, clock) in the background.
         window = MainWindow(None, tasks, settings)
         window.show()
+        from .security_progress import EncryptionProgress
+
+        # a plaintext profile encrypted in place (once): its progress in a dialog over the window
+        encrypting = EncryptionProgress(window)
+
+        def open_in_background() -> None:
+            tasks.run_db(
+                lambda progress: open_profile_in(folder, progress),
+                on_result=opened,
+                on_error=failed,
+                on_progress=encrypting,
+                name="open-profile",
+            )
 
         def opened(ctx) -> None:
+            encrypting.close()
             window.attach(ctx)
             settle_heap()
 
         def failed(exc: BaseException) -> None:
+            encrypting.close()
             if security.is_wrong_passphrase(exc) and ask_profile_passphrase(
                 window, security.OPEN, error=str(exc)
             ):
-                tasks.run_db(
-                    lambda: open_profile_in(folder), on_result=opened, on_error=failed, name="open-profile"
-                )
+                open_in_background()
                 return
             log.error("cannot open the profile in %s: %s", folder, exc)
             if security.is_key_lost(exc):
@@ -111,7 +124,7 @@ def run_app(
                 )
             window.close()
 
-        tasks.run_db(lambda: open_profile_in(folder), on_result=opened, on_error=failed, name="open-profile")
+        open_in_background()
 
     code = app.exec()
     tasks.shutdown()
@@ -168,7 +181,8 @@ def key_lost(parent, folder: Path, exc: BaseException) -> None:
         )
 
 
-def open_profile_in(folder: Path):
+def open_profile_in(folder: Path, progress=None):
+    """Open the profile (on the database lane); ``progress`` hears a one-time encryption in place."""
     from ..services.context import open_profile
 
-    return open_profile(folder)
+    return open_profile(folder, progress=progress)

@@ -86,8 +86,11 @@ class SyncEngine(TransportMixin, PushMixin, PullMixin, RowsMixin, MembershipMixi
 
         with self._lock:
             # A profile joining a company server is encrypted before anything is pulled into it
-            # (a no-op once it is; PassphraseRequired where no keyring and no passphrase).
-            self.store.ensure_encrypted()
+            # (a no-op once it is; PassphraseRequired where no keyring and no passphrase). Its progress
+            # is the stage "encrypt" (without a ``progress`` here: the process's listener, if any).
+            self.store.ensure_encrypted(
+                progress=(lambda done, total, _message: notify("encrypt", done, total)) if progress else None
+            )
             try:
                 if self._access is None:
                     self._authenticate()
