@@ -169,7 +169,9 @@ class AlertCenter(QObject):
         if not fresh:
             return
         self._last_fresh = fresh
-        if len(fresh) == 1:
+        if self._locked():  # nothing of a client on a locked screen
+            self.notify(_("New alerts"), _("Unlock AccountDesk to read them."))
+        elif len(fresh) == 1:
             self.notify(fresh[0].title, fresh[0].text)
         else:
             self.notify(
