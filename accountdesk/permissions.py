@@ -38,6 +38,16 @@ SUPERVISOR_ONLY_CLIENT_FIELDS = frozenset({"owner_id", "backup_owner_id"})
 #: What the successor of a handover may change on it (their acknowledgement and the checklist as
 #: ticked); that they are its successor is checked with the row (device service and server).
 HANDOVER_ACK_FIELDS = frozenset({"status", "checklist"})
+#: Who does a piece of work: the field naming the person responsible for it. Moving someone else's
+#: work to another person is a reassignment (supervisors and admins; Today's "Reassign"); anybody who
+#: may edit the row may give away their own work or take up work nobody has.
+RESPONSIBLE_FOR_WORK = {
+    "visit": "owner_id",
+    "visit_plan": "owner_id",
+    "feedback": "handler_id",
+    "improvement_item": "owner_id",
+    "task": "owner_id",
+}
 #: Conflicts are made by the server only; devices may only record how one was settled.
 CONFLICT_RESOLUTION_FIELDS = frozenset({"resolved_at", "resolved_by", "resolution"})
 
@@ -77,6 +87,13 @@ def may_write(role: str, entity: str, op: str, fields: set[str] | frozenset[str]
             return not (fields & SUPERVISOR_ONLY_CLIENT_FIELDS) or op == "create"
         return True
     return False
+
+
+def may_change_responsible(role: str, actor_id: str | None, current: str | None) -> bool:
+    """May a user of ``role`` change who is responsible for a piece of work (see
+    :data:`RESPONSIBLE_FOR_WORK`) that is now ``current``'s? Supervisors and admins reassign any
+    work; anybody else only their own or unassigned work."""
+    return sees_all_clients(role) or not current or current == actor_id
 
 
 def may_create_client(

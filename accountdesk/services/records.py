@@ -20,7 +20,7 @@ from ..domain.schema import SCHEMAS, parse_values
 from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..i18n import _
 from ..models import Client, SyncMixin, confidential_fields, model_for
-from ..permissions import may_write
+from ..permissions import RESPONSIBLE_FOR_WORK, may_change_responsible, may_write
 from ..sync.changes import ChangeWriter
 from ..sync.codec import row_to_wire
 from .context import AppContext
@@ -155,6 +155,17 @@ def require_permission(ctx: AppContext, entity: str, op: str, fields: set[str]) 
         raise PermissionDenied(_("Your role may not change this."))
 
 
+def require_may_reassign(ctx: AppContext, entity: str, row: SyncMixin, values: dict[str, Any]) -> None:
+    """Raise :class:`PermissionDenied` when ``values`` move someone else's work to another person
+    and the acting user may not reassign work (the server checks the same rule)."""
+    field = RESPONSIBLE_FOR_WORK.get(entity)
+    if field is None or field not in values:
+        return
+    current = getattr(row, field)
+    if values[field] != current and not may_change_responsible(ctx.actor.role, ctx.actor.id, current):
+        raise PermissionDenied(_("Only supervisors and administrators reassign someone else's work."))
+
+
 _require_permission = require_permission  # the old private name, for branches written before it was public
 
 
@@ -254,6 +265,7 @@ def update_in(
     if not parsed_already:
         require_permission(ctx, entity, "update", set(parsed))
     row = get_live(session, entity, row_id)
+    require_may_reassign(ctx, entity, row, parsed)
     rc = RuleContext(ctx, session, entity, row, parsed, row.client_id)
     _check_refs(rc)
     for rule in _RULES.get(entity, []):

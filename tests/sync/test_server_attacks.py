@@ -590,3 +590,56 @@ def test_settling_a_confidential_conflict_does_not_reveal_it(server, served):
         from accountdesk.models import Conflict
 
         assert "cousin" not in " ".join(f"{c.kept_value} {c.lost_value}" for c in s.scalars(select(Conflict)))
+
+
+# -- who does a piece of work: moving someone else's work is a supervisor's reassignment ----------
+def test_a_manager_cannot_take_or_move_someone_elses_work(server, served):
+    from accountdesk.errors import PermissionDenied
+    from accountdesk.services import feedback as fb
+
+    a, boss, f = served["a"], served["boss"], served["f"]
+    fred = f.ctx.actor.id
+    case = fb.create_feedback(
+        a.ctx,
+        served["client"],
+        kind="complaint",
+        channel="phone",
+        severity="high",
+        subject="Balance drifts",
+        received_at=a.ctx.now().replace(microsecond=0),
+        handler_id=fred,
+    )  # naming who handles a new case is the recorder's choice
+    a.sync()
+    f.sync()
+    from accountdesk.services import visits
+
+    visit = visits.plan_visit(f.ctx, served["client"], "return_visit", "2027-01-10T09:00:00", owner_id=fred)
+    f.sync()
+    fred_api = Api(server, "fred", f.ctx.device_id)
+    alice = Api(server, "alice", a.ctx.device_id)
+    results = alice.push(
+        alice.item("feedback", case, "update", {"handler_id": alice.uid}),
+        alice.item("visit", visit, "update", {"owner_id": alice.uid}),
+        # an unchanged value with other fields is an ordinary edit
+        alice.item("feedback", case, "update", {"handler_id": fred, "description": "Drifts 0.3 mg a day"}),
+    )
+    assert [r["status"] for r in results] == ["rejected", "rejected", "applied"], results
+    assert results[0]["code"] == results[1]["code"] == p.R_NOT_ALLOWED
+    assert _record(server, case)["data"]["handler_id"] == fred
+    assert _record(server, visit)["data"]["owner_id"] == fred
+    # her laptop refuses it at the field too
+    with pytest.raises(PermissionDenied):
+        fb.update_feedback(a.ctx, case, handler_id=a.ctx.actor.id)
+    # fred gives his own case away; the supervisor reassigns it back
+    [res] = fred_api.push(
+        fred_api.item(
+            "feedback", case, "update", {"handler_id": alice.uid}, base_seq=_record(server, case)["seq"]
+        )
+    )
+    assert res["status"] == "applied", res
+    boss_api = Api(server, "boss", boss.ctx.device_id)
+    [res] = boss_api.push(
+        boss_api.item("feedback", case, "update", {"handler_id": fred}, base_seq=_record(server, case)["seq"])
+    )
+    assert res["status"] == "applied", res
+    assert _record(server, case)["data"]["handler_id"] == fred

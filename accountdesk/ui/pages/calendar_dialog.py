@@ -1,0 +1,73 @@
+"""Plan a new visit from the calendar: the visit form with a client chosen in it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QCompleter, QHBoxLayout, QLabel
+
+from ...i18n import _
+from ...models.enums import VisitChannel, VisitKind
+from ...services import workspace as ws
+from ..forms import Lookups, RecordDialog
+from .calendar_look import NEW_VISIT_FIELDS
+
+
+class NewVisitDialog(RecordDialog):
+    """Plan a visit on a chosen day, for a client chosen here."""
+
+    def __init__(self, ctx, start: dt.datetime, *, client_id: str | None = None, parent=None):
+        self._clients = ws.list_client_choices(ctx)
+        super().__init__(
+            ctx,
+            "visit",
+            client_id=client_id,
+            fields=NEW_VISIT_FIELDS,
+            lookups=Lookups(ctx),
+            parent=parent,
+            defaults={
+                "planned_start": start,
+                "kind": VisitKind.RETURN_VISIT.value,
+                "channel": VisitChannel.ONSITE.value,
+                "owner_id": ctx.actor.id,
+            },
+            title=_("New visit"),
+        )
+        row = QHBoxLayout()
+        lab = QLabel(_("Client") + " *", self)
+        self.client_combo = QComboBox(self)
+        self.client_combo.setObjectName("client")
+        self.client_combo.setEditable(True)
+        self.client_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.client_combo.lineEdit().setPlaceholderText(_("Type to search"))
+        for cid, name in self._clients:
+            self.client_combo.addItem(name, cid)
+        completer = self.client_combo.completer()
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.client_combo.setCurrentIndex(self.client_combo.findData(client_id) if client_id else -1)
+        row.addWidget(lab)
+        row.addWidget(self.client_combo, 1)
+        self.layout().insertLayout(1, row)
+        self.client_error = QLabel("", self)
+        self.client_error.setStyleSheet("color: #c0392b; font-size: 11px;")
+        self.client_error.hide()
+        self.layout().insertWidget(2, self.client_error)
+
+    def choose_client(self, client_id: str) -> None:
+        self.client_combo.setCurrentIndex(self.client_combo.findData(client_id))
+
+    def save(self) -> bool:
+        idx = self.client_combo.currentIndex()
+        cid = (
+            self.client_combo.itemData(idx)
+            if idx >= 0 and self.client_combo.currentText() == self.client_combo.itemText(idx)
+            else None
+        )
+        self.client_error.setVisible(cid is None)
+        if cid is None:
+            self.client_error.setText(_("Choose a client."))
+            return False
+        self.client_id = cid
+        return super().save()

@@ -1,0 +1,139 @@
+"""The look of the calendar's entries: their colours, the line that names one, the bars painted
+in a day cell, and the date helpers the views share."""
+
+from __future__ import annotations
+
+import calendar as pycal
+import datetime as dt
+
+from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+
+from ...i18n import _, current_language
+from ...models.enums import VisitStatus
+from ...services import calendar as cal
+from ..forms.fmt import fmt_time
+
+ENTRIES_ROLE = Qt.ItemDataRole.UserRole
+VISITS_ROLE = ENTRIES_ROLE  # the name the month view's tests and callers know
+DATE_ROLE = Qt.ItemDataRole.UserRole + 1
+STATUS_COLOURS = {"planned": "#1f6feb", "done": "#12b76a", "cancelled": "#98a2b3", "missed": "#f04438"}
+#: The look of each kind of all-day entry (visits take their status colour).
+KIND_COLOURS = {
+    "visit": "#1f6feb",
+    "plan": "#7a5af8",
+    "task": "#f79009",
+    "calibration": "#0e9384",
+    "renewal": "#dd2590",
+}
+#: The week view shows every hour and opens scrolled to FIRST_HOUR; LAST_HOUR is the last one a
+#: working day fills.
+FIRST_HOUR, LAST_HOUR = 7, 20
+HOURS = 24
+NEW_VISIT_FIELDS = ["kind", "channel", "planned_start", "planned_end", "location", "purpose", "owner_id"]
+MIME_VISIT = "application/x-accountdesk-visit"
+
+
+def entry_colour(e: cal.CalendarEntry) -> QColor:
+    if e.kind == "visit":
+        return QColor(STATUS_COLOURS.get(e.status or "", "#1f6feb"))
+    if e.kind == "plan" and e.status == "overdue":
+        return QColor(STATUS_COLOURS["missed"])
+    return QColor(KIND_COLOURS.get(e.kind, "#667085"))
+
+
+def entry_line(e: cal.CalendarEntry) -> str:
+    if e.start is not None:
+        return f"{fmt_time(e.start)} {e.client_name} · {e.title}"
+    return f"{e.client_name} · {e.title}"
+
+
+visit_line = entry_line
+
+
+def movable(e: cal.CalendarEntry) -> bool:
+    return e.kind == "visit" and e.status == VisitStatus.PLANNED.value
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def week_start(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def weekday_names() -> list[str]:
+    return [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+
+
+def month_title(day: dt.date) -> str:
+    if current_language() == "zh_CN":
+        return f"{day.year}年{day.month}月"
+    return f"{pycal.month_name[day.month]} {day.year}"
+
+
+def paint_entries(
+    painter: QPainter,
+    rect: QRect,
+    y: int,
+    entries: list[cal.CalendarEntry],
+    font: QFont,
+    *,
+    with_time: bool = True,
+) -> None:
+    """One bar per entry from ``y`` down ("+N more" when they do not fit). Visits: a tinted bar
+    with a stripe in their status colour; cadence plans: a dashed outline; tasks, calibrations and
+    renewals: filled in their colour."""
+    small = QFont(font)
+    small.setPointSizeF(max(font.pointSizeF() - 1, 7))
+    painter.setFont(small)
+    sfm = painter.fontMetrics()
+    line_h = sfm.height() + 3
+    room = max((rect.bottom() - y - 2) // line_h, 0)
+    shown = entries if len(entries) <= room else entries[: max(room - 1, 0)]
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    for e in shown:
+        colour = entry_colour(e)
+        bar = QRectF(rect.left() + 4, y, rect.width() - 8, line_h - 1)
+        text_colour = QColor("#344054")
+        if e.kind == "visit":
+            bg = QColor(colour)
+            bg.setAlpha(28)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(bg)
+            painter.drawRoundedRect(bar, 3, 3)
+            painter.setBrush(colour)
+            painter.drawRoundedRect(QRectF(bar.left(), bar.top(), 3, bar.height()), 1.5, 1.5)
+            if e.status == "cancelled":
+                text_colour = QColor("#98a2b3")
+        elif e.kind == "plan":
+            pen = QPen(colour)
+            pen.setStyle(Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.setBrush(QColor("#ffffff"))
+            painter.drawRoundedRect(bar.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
+            text_colour = colour.darker(130)
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(colour)
+            painter.drawRoundedRect(bar, 3, 3)
+            text_colour = QColor("#ffffff")
+        painter.setPen(text_colour)
+        words = (
+            f"{fmt_time(e.start)} {e.client_name}"
+            if (e.start is not None and with_time)
+            else f"{e.client_name} · {e.title}"
+        )
+        text = sfm.elidedText(words, Qt.TextElideMode.ElideRight, int(bar.width()) - 10)
+        painter.drawText(
+            bar.adjusted(7, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text
+        )
+        y += line_h
+    if len(shown) < len(entries):
+        painter.setPen(QColor("#667085"))
+        painter.drawText(
+            QRect(rect.left() + 7, y, rect.width() - 10, line_h),
+            Qt.AlignmentFlag.AlignVCenter,
+            _("+{n} more").format(n=len(entries) - len(shown)),
+        )
