@@ -9,10 +9,11 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from accountdesk.domain.standards import DEFAULT_STANDARDS
 from accountdesk.domain.validation import uscc_check_char
 from accountdesk.errors import ValidationError
 from accountdesk.io.importer import plan_import, run_import
-from accountdesk.models import Client, Contact, OutboxEntry, ServiceNote
+from accountdesk.models import Client, Contact, OutboxEntry, ServiceNote, VisitPlan
 from accountdesk.services import clients
 
 
@@ -65,7 +66,9 @@ def test_gbk_csv_as_excel_saves_it_imports_every_client_with_outbox_entries(ctx,
     result = run_import(ctx, plan)
     assert result.created == 3
     after = counts(ctx)
-    assert after[0] - before[0] == 3 and after[2] - before[2] == 3  # one outbox entry per row
+    # one outbox entry per row, and per plan of the tier's service standard each client got
+    plans = sum(len(DEFAULT_STANDARDS[t]) for t in ("key", "key", "standard"))
+    assert after[0] - before[0] == 3 and after[2] - before[2] == 3 + plans
     with ctx.read() as s:
         row = s.scalar(select(Client).where(Client.name == "上海护航科技有限公司"))
         assert (row.uscc, row.tier, row.employees, str(row.contract_renewal_date)) == (
@@ -308,7 +311,7 @@ def test_imported_rows_and_outbox_entries_are_the_same_as_created_one_by_one(ctx
     from accountdesk.models import data_columns
 
     values = {"name": "逐条新建有限公司", "city": "上海", "tier": "key", "employees": 12}
-    one = clients.create_client(ctx, **values)
+    one = clients.create_client(ctx, standard=True, **values)
     path = excel_csv(
         tmp_path / "c.csv",
         [["客户名称", "城市", "客户等级", "员工人数"], ["批量导入有限公司", "上海", "key", "12"]],
@@ -325,6 +328,24 @@ def test_imported_rows_and_outbox_entries_are_the_same_as_created_one_by_one(ctx
             k: v for k, v in eb.fields.items() if k not in ("name", "client_id")
         }
         assert (eb.op, eb.entity, eb.hlc) == ("create", "client", b.updated_at)
+        # the tier's standard: the same plans, with the same outbox entries, as a client made by hand
+        pa, pb = (
+            {p.kind: p for p in s.scalars(select(VisitPlan).where(VisitPlan.client_id == i))}
+            for i in (one, imported)
+        )
+        assert set(pa) == set(pb) == set(DEFAULT_STANDARDS["key"])
+        plan_cols = data_columns(VisitPlan)
+        for kind in pa:
+            assert {c: getattr(pa[kind], c) for c in plan_cols} == {
+                c: getattr(pb[kind], c) for c in plan_cols
+            }
+            ea, eb = (
+                s.scalar(select(OutboxEntry).where(OutboxEntry.row_id == p.id)) for p in (pa[kind], pb[kind])
+            )
+            assert {k: v for k, v in ea.fields.items() if k != "client_id"} == {
+                k: v for k, v in eb.fields.items() if k != "client_id"
+            }
+            assert eb.client_id == imported and eb.entity == "visit_plan"
 
 
 def test_field_staff_may_import_contacts_but_not_clients(ctx, tmp_path):
@@ -422,7 +443,8 @@ def test_a_large_import_is_found_by_search_and_syncs_like_any_other(ctx, tmp_pat
     people = run_import(ctx, plan_import(ctx, path, "contacts"))
     assert (made.created, people.created) == (n, n)
     after = counts(ctx)
-    assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (n, n, 2 * n)
+    plans = n * len(DEFAULT_STANDARDS["standard"])  # each new client's tier standard
+    assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (n, n, 2 * n + plans)
     with ctx.read() as s:
         ids = set(made.created_ids) | set(people.created_ids)
         entries = s.execute(

@@ -38,6 +38,24 @@ def test_the_tree_has_a_single_head_and_starts_at_0001():
     assert [r.revision for r in script.walk_revisions()][-1] == FIRST
 
 
+def test_the_quick_start_check_reads_the_same_head_as_alembic(tmp_path, monkeypatch):
+    """At every start a store already at the head opens without loading Alembic: the head read
+    from the files' revision lines is Alembic's own, and a store behind it still goes the slow way."""
+    assert M.quick_head() == M.head_revision()
+    store = Store(tmp_path / "p")
+    store.close()
+    M.downgrade(store.path, FIRST)
+    assert M._quick_current(store.path, None) == FIRST
+    calls = []
+    real = M.head_revision
+    monkeypatch.setattr(M, "head_revision", lambda: calls.append(1) or real())
+    report = M.migrate_store(store.path, store.data_dir)  # behind: Alembic upgrades it
+    assert calls and report.from_revision == FIRST and revision_of(store.path) == real()
+    calls.clear()
+    report = M.migrate_store(store.path, store.data_dir)  # at the head: the quick check only
+    assert not calls and report.from_revision == report.to_revision == real() and report.backup is None
+
+
 def test_a_new_or_empty_file_is_brought_to_head(tmp_path):
     fresh = Store(tmp_path / "fresh")
     assert revision_of(fresh.path) == M.head_revision()

@@ -154,6 +154,45 @@ def test_portfolio_figures_words_and_pyramid_read_back_whole(demo, tmp_path):
             assert not (body and re.match(r"(… and \d+ more\.|……另有 \d+ 项。)", body[0].strip())), page[:200]
 
 
+def test_portfolio_shows_served_to_standard_per_tier_and_manager_as_the_dashboard_does(demo, tmp_path):
+    """Issue 16: the PDF's "served to standard" figures are the dashboard's (one function:
+    services.standards.served_figures_from), per tier and per account manager, in both languages."""
+    from accountdesk.labels import label
+    from accountdesk.models import User
+    from accountdesk.models.enums import Tier
+    from accountdesk.services import dashboard
+
+    served = dashboard.load_dashboard(demo).served
+    with demo.read() as s:
+        names = dict(s.query(User.id, User.display_name).all())
+    by_tier = {f.key: (f.clients, f.served) for f in served.by_tier}
+    by_manager = {names[f.key]: (f.clients, f.served) for f in served.by_manager}
+    assert sum(n for n, _s in by_tier.values()) == sum(n for n, _s in by_manager.values()) > 0
+    assert 0 < sum(s for _n, s in by_tier.values()) < sum(n for n, _s in by_tier.values())
+    heads = {
+        "en": ("Served to the tier's standard", "By account manager", "Overdue visits"),
+        "zh_CN": ("按客户等级服务标准服务的客户", "按客户主管", "逾期拜访"),
+    }
+    for lang, (title, managers_head, next_head) in heads.items():
+        set_language(lang)
+        path = tmp_path / f"served-{lang}.pdf"
+        render_portfolio(demo, path)
+        layout = "\n".join(pdftotext(path, layout=True))
+        section = re.search(rf"\d+ {re.escape(title)}\n(.*?)\d+ {next_head}", layout, re.S)
+        assert section, lang
+        tiers_part, managers_part = section.group(1).split(managers_head)
+        tier_names = {label(Tier, t): t for t in by_tier}
+        row = r"^\s*(\S+(?: \S+)?)\s+(\d+)\s+(\d+)\s+(\d+(?:\.\d+)?%|—)\s*$"
+        printed = {
+            tier_names[m[0]]: (int(m[1]), int(m[2]))
+            for m in re.findall(row, tiers_part, re.M)
+            if m[0] in tier_names
+        }
+        assert printed == by_tier, lang
+        printed = {m[0]: (int(m[1]), int(m[2])) for m in re.findall(row, managers_part, re.M)}
+        assert printed == by_manager, lang
+
+
 def test_dossiers_keep_words_emails_and_figures_whole(demo, tmp_path):
     with demo.read() as s:
         ids = [

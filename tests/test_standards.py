@@ -140,3 +140,52 @@ def test_clients_add_on_the_command_line_applies_the_standard(data_dir, capsys):
         assert _plans(ctx, bare) == {}
     finally:
         ctx.close()
+
+
+def test_an_imported_client_of_each_tier_gets_its_standard_and_shows_on_today_when_due(ctx, clock, tmp_path):
+    """The import (laptop) gives new clients their tier's standard as a client made by hand gets
+    it (services.standards.new_client_plans): plans marked from_standard, owned by the client's
+    account manager; the clients come up on Today as each first cadence falls due."""
+    from accountdesk.io.importer import plan_import, run_import
+
+    boss = users.create_user(ctx, "zhang", "张主管", "supervisor")
+    ctx.set_actor(boss)
+    standards.set_standard(ctx, "standard", {"return_visit": 2})  # the supervisor's own, not the default
+    path = tmp_path / "客户.csv"
+    path.write_bytes(
+        "客户名称,客户等级,城市\r\n战略一号有限公司,战略客户,上海\r\n重点二号有限公司,key,北京\r\n"
+        "普通三号有限公司,普通客户,深圳\r\n没写等级有限公司,,广州\r\n".encode("gb18030")
+    )
+    result = run_import(ctx, plan_import(ctx, path, "clients"))
+    assert result.created == 4
+    strategic, key, standard, blank = result.created_ids
+    expected = {
+        strategic: DEFAULT_STANDARDS["strategic"],
+        key: DEFAULT_STANDARDS["key"],
+        standard: {"return_visit": 2},
+        blank: {"return_visit": 2},  # no tier in the file: a standard client
+    }
+    for cid, standard_ in expected.items():
+        plans = _plans(ctx, cid)
+        assert {k: p["every_months"] for k, p in plans.items()} == standard_
+        assert all(p["from_standard"] and p["owner_id"] == boss for p in plans.values())
+    on_today = lambda: {i.client_id for i in triage.triage(ctx, scope="all").items} & set(expected)  # noqa: E731
+    assert on_today() == set()
+    clock.advance(days=32)  # a month on: the monthly return visits of strategic and key clients
+    assert on_today() == {strategic, key}
+    clock.advance(days=31)  # two months on: the standard clients' return visits too
+    assert on_today() == set(expected)
+
+
+def test_every_demo_client_has_its_tiers_standard(ctx):
+    from accountdesk.models import Client, VisitPlan
+    from accountdesk.services.demo import generate_demo
+
+    generate_demo(ctx, clients=30, seed=5, reference=ctx.today())
+    with ctx.read() as s:
+        tiers = dict(s.query(Client.id, Client.tier).all())
+        plans: dict[str, dict[str, int]] = {}
+        for p in s.query(VisitPlan).filter(VisitPlan.deleted_at.is_(None)):
+            assert p.from_standard
+            plans.setdefault(p.client_id, {})[p.kind] = p.every_months
+    assert plans == {cid: DEFAULT_STANDARDS[tier] for cid, tier in tiers.items()}

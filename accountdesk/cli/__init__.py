@@ -74,6 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ..ui.app import run_app
 
         return run_app(data_dir=args.data_dir, lang=args.lang)
+    from ..store import crypto
+    from .security import TerminalProgress
+
+    crypto.set_progress_listener(TerminalProgress())  # a one-time encryption in place, on stderr
     try:
         return int(args.func(args) or 0)
     except ValidationError as exc:
@@ -95,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.debug("unexpected error", exc_info=True)
         emit_error(args, AccountDeskError(_("Unexpected error: {error}").format(error=exc)), code=1)
         return 1
+    finally:
+        crypto.set_progress_listener(None)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,6 +9,10 @@
   folder, in case the key turns up), and the profile starts empty: sign in again with
   ``accountdesk sync --server URL --user NAME`` to take a fresh copy from the server.
 Exit codes: 0 ok, 2 bad input (no passphrase), 4 the key is not in the keyring, 1 other.
+
+Every command that opens a profile prints the progress of a one-time encryption in place on
+standard error (:class:`TerminalProgress`, installed by ``cli.main``): standard output keeps only
+the command's own output (``--json`` stays parseable).
 """
 
 from __future__ import annotations
@@ -21,6 +25,30 @@ import sys
 from ..i18n import _
 from ..paths import default_data_dir
 from .common import CLIError, emit_json
+
+
+class TerminalProgress:
+    """The progress of the one-time encryption of a plaintext profile, on standard error: one line
+    redrawn on a terminal, else a line at every step and every tenth."""
+
+    def __init__(self, stream=None):
+        self.stream = stream
+        self.last: tuple[str, int] | None = None
+
+    def __call__(self, done: int, total: int, message: str) -> None:
+        stream = self.stream or sys.stderr
+        percent = 100 * done // max(1, total)
+        tty = hasattr(stream, "isatty") and stream.isatty()
+        key = (message, percent if tty else percent // 10)
+        if key == self.last:
+            return
+        self.last = key
+        line = _("{step}: {percent}%").format(step=message, percent=percent)
+        if tty:
+            stream.write("\r" + line + ("\n" if done >= total else ""))
+        else:
+            stream.write(line + "\n")
+        stream.flush()
 
 
 def register(sub) -> None:

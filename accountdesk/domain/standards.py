@@ -10,7 +10,8 @@ and a yearly satisfaction survey).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..models.enums import Tier, VisitKind
 
@@ -45,6 +46,27 @@ def effective_standards(rows: Iterable[tuple[str, str, int, bool]]) -> dict[str,
     for tier, plans in defined.items():
         out[tier] = plans
     return out
+
+
+def standard_plans(standard: Mapping[str, int], owner_id: str | None) -> list[dict[str, Any]]:
+    """The visit plans a new client gets from its tier's ``standard`` (``{kind: every_months}``),
+    as the values of new ``visit_plan`` rows marked ``from_standard``, in the standard's kind
+    order. Every path that makes clients uses this: the laptop through
+    :func:`accountdesk.services.standards.new_client_plans` (a person's new client, the import,
+    the demo), the server's import directly (it keeps the standards as records)."""
+    return [
+        {
+            "kind": kind,
+            "title": None,
+            "every_months": int(standard[kind]),
+            "owner_id": owner_id,
+            "active": True,
+            "starts_on": None,
+            "from_standard": True,
+        }
+        for kind in STANDARD_KINDS
+        if kind in standard
+    ]
 
 
 def served_to_standard(standard: dict[str, int], plans: dict[str, tuple[int, bool]]) -> bool:

@@ -29,10 +29,11 @@ from sqlalchemy import select
 
 from ..errors import AccountDeskError, PermissionDenied
 from ..i18n import _
-from ..models import Client, Contact, Equipment, User, model_for
+from ..models import Client, Contact, Equipment, User, VisitPlan, model_for
 from ..permissions import may_write
 from ..services import records
 from ..services.clients import CREDIT_CODES
+from ..services.standards import new_client_plans, standards_in
 from ..store import search
 from ..sync.bulk import BulkWriter
 from . import plan as P
@@ -178,11 +179,15 @@ def _create_rows(
     model = model_for(entity)
     created: dict[int, str] = {}
     loaded = _preload_clients(session, plan)  # noqa: F841 - kept alive on purpose
+    standards = None
     if entity == "client":  # the credit codes taken, read once (not one query per row)
         taken = session.execute(
             select(Client.uscc, Client.name).where(Client.uscc.is_not(None), Client.deleted_at.is_(None))
         )
         session.info[CREDIT_CODES] = codes = {code: name for code, name in taken}
+        # a new client gets its tier's service standard, as a client made by hand does
+        if may_write(ctx.actor.role, "visit_plan", "create", frozenset(_PLAN_FIELDS)):
+            standards = standards_in(session)
     now = writer.now()
     bulk = BulkWriter(
         session,
@@ -213,9 +218,18 @@ def _create_rows(
                 if entity == "client" and values.get("uscc"):
                     codes[values["uscc"]] = values.get("name")
                 owner = row_id if entity == "client" else row.client_id
+                created_at = writer.now()
                 created[row.row] = bulk.add(
-                    model, values, client_id=owner, created_at=writer.now(), row_id=row_id
+                    model, dict(values), client_id=owner, created_at=created_at, row_id=row_id
                 )
+                if standards is not None:
+                    for plan in new_client_plans(
+                        session,
+                        values.get("tier") or _DEFAULT_TIER,
+                        values.get("owner_id"),
+                        standards=standards,
+                    ):
+                        bulk.add(VisitPlan, plan, client_id=row_id, created_at=created_at)
                 if done % FLUSH_EVERY == 0:
                     flush()
                     if progress is not None:
@@ -225,6 +239,11 @@ def _create_rows(
         session.info.pop(CREDIT_CODES, None)
     return created
 
+
+#: A client's tier when the file gives none (the column's default).
+_DEFAULT_TIER = Client.__table__.c.tier.default.arg
+#: The fields of a plan a new client gets from its tier's standard.
+_PLAN_FIELDS = ("kind", "title", "every_months", "owner_id", "active", "starts_on", "from_standard")
 
 #: New rows are written to the database in batches of this many (one executemany per batch).
 FLUSH_EVERY = 1000

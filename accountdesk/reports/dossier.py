@@ -793,7 +793,7 @@ def feedback_section(d: ClientDossier, number: str) -> list:
                 _("Handling outcome"),
             ],
             rows,
-            [10, 10, 26, 9, 12, 8, 25],
+            [10, 10, 24, 9, 12, 11, 24],
         )
     )
     return story

@@ -174,6 +174,49 @@ def pyramid_definition(total: int) -> str:
     ).format(n=total)
 
 
+def _served_cell(share: float | None) -> str:
+    if share is None:
+        return "—"
+    return coloured(fmt_pct(share), GOOD if share >= 0.9 else WARN if share >= 0.7 else BAD)
+
+
+def _served_section(p: PortfolioData, number: str) -> list:
+    """Served to the tier's standard, per tier and per account manager: the figures the
+    dashboard shows (the same function computes both)."""
+    story: list = [SectionHeading(_("Served to the tier's standard"), number=number)]
+    if not p.clients:
+        return story + [empty(_("No clients."))]
+    story.append(
+        Paragraph(
+            text(
+                _(
+                    "A client is served to its standard when every cadence of its tier's service standard is in "
+                    "place, at least as often, and none is overdue (as of {date})."
+                ).format(date=fmt_date(p.as_of))
+            ),
+            NOTE,
+        )
+    )
+    head = [_("Number of clients"), _("Served to standard"), _("Share served")]
+    rows = [
+        [label(Tier, r.key), str(r.clients), str(r.served), _served_cell(r.share)] for r in p.served_by_tier
+    ]
+    story.append(SectionHeading(_("By tier"), level=2))
+    story.append(data_table([_("Tier"), *head], rows, [34, 22, 22, 22], right={1, 2, 3}))
+    rows = [[r.key, str(r.clients), str(r.served), _served_cell(r.share)] for r in p.served_by_manager]
+    story.append(SectionHeading(_("By account manager"), level=2))
+    story.append(
+        data_table(
+            [_("Account manager"), *head],
+            rows[:MAX_ROWS],
+            [34, 22, 22, 22],
+            right={1, 2, 3},
+            more=_more(len(rows) - MAX_ROWS),
+        )
+    )
+    return story
+
+
 def portfolio_story(p: PortfolioData) -> list:
     story = _cover(p)
     num = _Numbers()
@@ -323,7 +366,9 @@ def portfolio_story(p: PortfolioData) -> list:
         )
     else:
         story.append(empty())
-    # 4 overdue
+    # 4 served to the tier's standard (the dashboard's figures)
+    story += _served_section(p, num())
+    # 5 overdue
     story.append(SectionHeading(_("Overdue visits"), number=num()))
     if p.overdue_visits:
         rows = [
@@ -347,7 +392,7 @@ def portfolio_story(p: PortfolioData) -> list:
         )
     else:
         story.append(empty(_("No visit is overdue.")))
-    # 5 satisfaction
+    # 6 satisfaction
     story.append(SectionHeading(_("Satisfaction trend"), number=num()))
     if any(s.surveys for s in p.satisfaction):
         story.append(
@@ -370,7 +415,7 @@ def portfolio_story(p: PortfolioData) -> list:
         )
     else:
         story.append(empty(_("No satisfaction survey in the period.")))
-    # 6 complaints
+    # 7 complaints
     story.append(SectionHeading(_("Complaints"), number=num()))
     if p.complaints_total or p.complaints_open_overdue:
         unanswered = [m.received - m.answered_on_time - m.answered_late for m in p.complaints]
@@ -406,7 +451,7 @@ def portfolio_story(p: PortfolioData) -> list:
         )
     else:
         story.append(empty(_("No complaint in the period.")))
-    # 7 at risk
+    # 8 at risk
     story.append(SectionHeading(_("At-risk clients"), number=num()))
     if p.at_risk:
         rows = []
@@ -427,7 +472,7 @@ def portfolio_story(p: PortfolioData) -> list:
         )
     else:
         story.append(empty(_("No client is at risk.")))
-    # 8 renewals
+    # 9 renewals
     story.append(SectionHeading(_("Renewals due"), number=num()))
     if p.renewals:
         head = [_("Client"), _("Tier"), _("Account manager"), _("Renewal date")]

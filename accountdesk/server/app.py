@@ -30,7 +30,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from .. import __version__
 from ..permissions import sees_all_clients
 from ..sync import protocol as p
-from . import admin, auth, calendar, files, merge, pull, retention
+from . import admin, auth, calendar, farewell, files, merge, pull, retention
 from .compression import CompressionMiddleware
 from .db import Database, unavailable
 from .errors import ServerError, describe
@@ -46,6 +46,8 @@ UNVERSIONED = {"/v1/health", "/v1/ready"}
 #: paths that need no token: their bodies are small, and capped lower than the others
 UNAUTHENTICATED = {"/v1/health", "/v1/ready", "/v1/auth/login", "/v1/auth/refresh"}
 MAX_UNAUTHENTICATED_BODY = 64 * 1024
+#: paths of a revoked device's farewell: its grant's token is their credential, and only theirs
+FAREWELL_PATHS = {p.PATH_FAREWELL_PUSH, p.PATH_FAREWELL_END}
 HTTP_CODES = {
     400: p.E_BAD_REQUEST,
     401: p.E_TOKEN_INVALID,
@@ -162,7 +164,7 @@ class GuardMiddleware:
     def __init__(
         self,
         app: ASGIApp,
-        authenticate: Callable[[str | None], "auth.Identity"] | None = None,
+        authenticate: Callable[[str | None, bool], "auth.Identity"] | None = None,
         max_body: int = p.MAX_BODY_BYTES,
     ):
         self.app = app
@@ -171,11 +173,12 @@ class GuardMiddleware:
 
     async def _identify(self, scope: Scope, headers: dict[str, str]) -> JSONResponse | None:
         """Check the bearer token (a database read, off the event loop) and keep the identity
-        for the route; a refusal is answered before a byte of the body is read."""
+        for the route; a refusal is answered before a byte of the body is read. A farewell's
+        paths take a farewell token, every other path an access token."""
         value = headers.get("authorization", "")
         token = value[7:].strip() if value[:7].lower() == "bearer " else None
         try:
-            who = await anyio.to_thread.run_sync(self.authenticate, token)
+            who = await anyio.to_thread.run_sync(self.authenticate, token, scope["path"] in FAREWELL_PATHS)
         except ServerError as exc:
             return _refusal(exc)
         scope.setdefault("state", {})["identity"] = who
@@ -348,9 +351,9 @@ def create_app(
             exc.status_code, HTTP_CODES.get(exc.status_code, p.E_BAD_REQUEST), message, headers=exc.headers
         )
 
-    def authenticate(token: str | None) -> auth.Identity:
+    def authenticate(token: str | None, farewell: bool) -> auth.Identity:
         with db.read() as conn:
-            return auth.identify(conn, token)
+            return auth.identify_farewell(conn, token) if farewell else auth.identify(conn, token)
 
     async def identity(
         request: Request, authorization: Annotated[str | None, Header()] = None
@@ -477,6 +480,7 @@ def create_app(
         return admin.clients_needing_owner(db)
 
     app.include_router(notify_api.router(db, ns, Who))
+    app.include_router(farewell.router(db, settings, Who))
     app.include_router(
         files.router(db, settings, files.FileStore(files.root_for(database_url, settings)), Who)
     )

@@ -14,6 +14,13 @@ Tokens: a login starts a *family*; each refresh rotates the refresh token and re
 earlier token of the family (the old access token included). A refresh token presented a second
 time — stolen, or replayed — ends the whole family: the pair it already issued stops working
 too. A family ends ``session_days`` after its login in any case.
+
+Farewell (issue 13): a revoked device — its user deactivated, or the device itself revoked — is
+told so at its next sign-in, and that refusal carries a *farewell grant* while the server permits
+one: a short-lived token of kind ``farewell`` that pushes, once, what the device had not sent
+(:mod:`.farewell`), and does nothing else. It is granted to the device's refresh token that was
+live at the revocation (not rotated away before it), or to its user's password, within
+``farewell_days`` of the revocation and until the device ends its farewell.
 """
 
 from __future__ import annotations
@@ -40,12 +47,19 @@ log = logging.getLogger("accountdesk.server")
 ACCOUNT, ADDRESS, DEVICE = "account", "address", "device"
 
 
+#: How long a farewell grant's token works (the device asks again at its next contact).
+FAREWELL_TTL_S = 1800
+
+
 @dataclass(frozen=True)
 class Identity:
     user_id: str
     username: str
     role: str
     device_id: str
+    #: a farewell's identity (:func:`identify_farewell`): the revocation of its device, before
+    #: which whatever it pushes must have been written
+    farewell_before: dt.datetime | None = None
 
 
 def aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -254,7 +268,13 @@ class Logins:
         with self.db.write() as conn:
             dev = repo.device(conn, req.device_id)
             if dev is not None and dev["revoked_at"] is not None:  # a revoked laptop learns it must wipe
-                problem = ServerError(403, p.E_DEVICE_REVOKED, "This device has been revoked.")
+                # (its user's password proves it may first send what it had not pushed)
+                grant = (
+                    farewell_grant(conn, self.settings, dev, now, address)
+                    if dev["user_id"] == user["id"]
+                    else None
+                )
+                problem = revoked(grant)
             elif dev is not None and dev["user_id"] != user["id"]:
                 # a laptop changing hands must be wiped first: its store holds another user's scope
                 problem = ServerError(403, p.E_FORBIDDEN, "This device belongs to another user.")
@@ -311,7 +331,15 @@ class Logins:
             elif row["device_id"] != req.device_id:
                 problem = self._end(conn, row, fam, "wrong_device", address, now)
             elif dev is not None and dev["revoked_at"] is not None:  # the laptop learns it must wipe
-                problem = ServerError(403, p.E_DEVICE_REVOKED, "This device has been revoked.")
+                # first sending what it had not pushed, when this token was live at the revocation
+                live = row["revoked_at"] is None or aware(row["revoked_at"]) >= aware(dev["revoked_at"])
+                live = live and aware(row["expires_at"]) > aware(dev["revoked_at"])
+                live = live and (
+                    fam is None
+                    or fam["revoked_at"] is None
+                    or aware(fam["revoked_at"]) >= aware(dev["revoked_at"])
+                )
+                problem = revoked(farewell_grant(conn, self.settings, dev, now, address) if live else None)
             elif user is None or not user["active"]:
                 problem = ServerError(403, p.E_USER_DEACTIVATED, "This user has been deactivated.")
             elif row["revoked_at"] is not None:
@@ -426,3 +454,62 @@ def identify(conn: Connection, token: str | None) -> Identity:
     if row["revoked_at"] is not None or aware(row["expires_at"]) < repo.utcnow():
         raise ServerError(401, p.E_TOKEN_EXPIRED, "The access token has expired.")
     return Identity(row["user_id"], row["username"], row["role"], row["device_id"])
+
+
+# -- farewell of a revoked device (issue 13) ----------------------------------------------------
+def revoked(grant: p.FarewellGrant | None) -> ServerError:
+    """The refusal a revoked device gets at sign-in, with its farewell grant when it has one."""
+    extra = {"farewell": grant.model_dump()} if grant is not None else {}
+    return ServerError(403, p.E_DEVICE_REVOKED, "This device has been revoked.", **extra)
+
+
+def farewell_grant(
+    conn: Connection, settings: Settings, dev: dict, now: dt.datetime, address: str
+) -> p.FarewellGrant | None:
+    """A farewell for a revoked device that proved itself (the caller checked how), or None: its
+    farewell ended already, or the revocation is older than ``farewell_days``. A new grant
+    replaces the device's earlier ones (one farewell at a time)."""
+    revoked_at = aware(dev["revoked_at"])
+    if revoked_at is None or dev.get("farewell_at") is not None:
+        return None
+    if now - revoked_at > dt.timedelta(days=settings.farewell_days):
+        return None
+    auth_repo.revoke_farewells(conn, dev["id"], now)
+    token = new_token()
+    ends = now + dt.timedelta(seconds=FAREWELL_TTL_S)
+    auth_repo.add_token(conn, token_hash(token), "farewell", dev["user_id"], dev["id"], new_id(), ends)
+    repo.audit(conn, "farewell_granted", user_id=dev["user_id"], address=address, device_id=dev["id"])
+    return p.FarewellGrant(
+        token=token, before=revoked_at.isoformat(timespec="milliseconds"), expires_in=FAREWELL_TTL_S
+    )
+
+
+def identify_farewell(conn: Connection, token: str | None) -> Identity:
+    """The identity of a farewell (its pushes and its end): a live farewell token of a revoked
+    device whose farewell has not ended. Nothing else is accepted on those paths, and a farewell
+    token is accepted nowhere else (:func:`identify` takes access tokens only)."""
+    refused = ServerError(403, p.E_DEVICE_REVOKED, "This device has been revoked.")
+    if not token:
+        raise ServerError(401, p.E_TOKEN_INVALID, "Log in first.")
+    row = repo.token_holder(conn, token_hash(token))
+    if row is None or row["kind"] != "farewell":
+        raise ServerError(401, p.E_TOKEN_INVALID, "Log in first.")
+    if row["revoked_at"] is not None or aware(row["expires_at"]) < repo.utcnow():
+        raise refused
+    dev = repo.device(conn, row["device_id"])
+    if dev is None or dev["revoked_at"] is None or dev["farewell_at"] is not None or row["username"] is None:
+        raise refused
+    return Identity(
+        row["user_id"],
+        row["username"],
+        row["role"],
+        row["device_id"],
+        farewell_before=aware(dev["revoked_at"]),
+    )
+
+
+def end_farewell(conn: Connection, who: Identity) -> None:
+    """The device has sent what it had: its farewell is over, nothing more is granted to it."""
+    now = repo.utcnow()
+    auth_repo.end_farewell(conn, who.device_id, now)
+    repo.audit(conn, "farewell_ended", user_id=who.user_id, device_id=who.device_id)

@@ -178,6 +178,27 @@ def purge_expired(conn: Connection, now: dt.datetime) -> None:
 
 
 # -- devices -------------------------------------------------------------------------------------
+def revoke_farewells(conn: Connection, device_id: str, now: dt.datetime) -> None:
+    """End the farewell grants of a device still live (a new one replaces them)."""
+    conn.execute(
+        update(t.tokens)
+        .where(
+            t.tokens.c.device_id == device_id, t.tokens.c.kind == "farewell", t.tokens.c.revoked_at.is_(None)
+        )
+        .values(revoked_at=now)
+    )
+
+
+def end_farewell(conn: Connection, device_id: str, now: dt.datetime) -> None:
+    """A device's farewell is over: its grants end and none is given again."""
+    revoke_farewells(conn, device_id, now)
+    conn.execute(
+        update(t.devices)
+        .where(t.devices.c.id == device_id, t.devices.c.farewell_at.is_(None))
+        .values(farewell_at=now)
+    )
+
+
 def set_device_key(conn: Connection, device_id: str, key_hash: str | None) -> None:
     conn.execute(update(t.devices).where(t.devices.c.id == device_id).values(key_hash=key_hash))
 

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, select
 
 from ..domain import rules
+from ..domain.standards import effective_standards, standard_plans
 from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..gcpause import gc_paused
 from ..i18n import _
@@ -200,6 +201,19 @@ def _checker(owner_id: str | None, today: dt.date) -> P.CheckCreate:
     return check_create
 
 
+def _standards(conn: Connection) -> dict[str, dict[str, int]]:
+    """The tiers' service standards in force: the ``service_standard`` records (in the order
+    they were written) over the shipped default, as every laptop reads its copies."""
+    rows = conn.execute(
+        select(t.records.c.data)
+        .where(and_(t.records.c.entity == "service_standard", t.records.c.deleted.is_(False)))
+        .order_by(t.records.c.seq)
+    )
+    return effective_standards(
+        (d["tier"], d["kind"], int(d["every_months"]), bool(d.get("active", True))) for (d,) in rows
+    )
+
+
 @cache
 def _defaults(entity: str) -> dict[str, Any]:
     """The column defaults a laptop gives a new record (its push carries them)."""
@@ -220,6 +234,8 @@ def _write(conn: Connection, plan: P.ImportPlan, check: P.CheckCreate, duplicate
     new, merges, skipped = P.split_rows(plan, duplicates)
     ids = {row.row: new_id() for row in new}
     defaults = _defaults(entity)
+    # a new client gets its tier's service standard, as on a laptop (the standards in force here)
+    standards = _standards(conn) if entity == "client" else None
     for start in range(0, len(new), WRITE_EVERY):  # one writer per slice: memory stays bounded
         writer = Writer(conn, SYSTEM, Settings())
         for row in new[start : start + WRITE_EVERY]:
@@ -230,12 +246,14 @@ def _write(conn: Connection, plan: P.ImportPlan, check: P.CheckCreate, duplicate
             if row.boss_row is not None and row.boss_row in ids:
                 values["reports_to_id"] = ids[row.boss_row]
             row_id = ids[row.row]
+            values = defaults | values
             writer.server_create(
-                entity,
-                defaults | values,
-                client_id=row_id if entity == "client" else row.client_id,
-                row_id=row_id,
+                entity, values, client_id=row_id if entity == "client" else row.client_id, row_id=row_id
             )
+            if standards is not None:
+                tier = standards.get(values.get("tier") or "", {})
+                for cadence in standard_plans(tier, values.get("owner_id")):
+                    writer.server_create("visit_plan", _defaults("visit_plan") | cadence, client_id=row_id)
         writer.finish()
     writer = Writer(conn, SYSTEM, Settings())
     merged = 0

@@ -81,6 +81,9 @@ class Settings:
     #: the offline lease (issue 14): a company profile that has not reached this server for this many
     #: days locks its data until its user signs in again; sent to laptops with every sign-in
     offline_days: int = field(default_factory=lambda: max(1, _int("ACCOUNTDESK_OFFLINE_DAYS", 30)))
+    #: a revoked device may send what it had not pushed (its farewell, issue 13) for this many
+    #: days after the revocation (0: never)
+    farewell_days: float = field(default_factory=lambda: _float("ACCOUNTDESK_FAREWELL_DAYS", 30))
     #: test hooks (e.g. a delay inside the push transaction); never enable in production
     test_hooks: bool = field(default_factory=lambda: os.environ.get("ACCOUNTDESK_SERVER_TEST_HOOKS") == "1")
     #: attachment files (issue 18): the largest file accepted, each user's quota (0: none), the

@@ -128,6 +128,9 @@ devices = Table(
     #: SHA-256 of the secret the device made at its first login (it keeps it in its keyring):
     #: proves a login comes from the user's own laptop, which may pass a lockout
     Column("key_hash", String(64)),
+    #: when a revoked device ended its farewell (issue 13: it sent what it had not pushed, then
+    #: wiped itself); from then on it is granted nothing
+    Column("farewell_at", TS),
     Index("ix_srv_devices_user", "user_id"),
 )
 
@@ -135,7 +138,7 @@ tokens = Table(
     "srv_tokens",
     metadata,
     Column("token_hash", String(64), primary_key=True),
-    Column("kind", String(8), nullable=False),  # access | refresh
+    Column("kind", String(8), nullable=False),  # access | refresh | farewell
     Column("user_id", String(36), nullable=False),
     Column("device_id", String(64), nullable=False),
     Column("expires_at", TS, nullable=False),

@@ -84,12 +84,13 @@ def create_client(ctx: AppContext, *, standard: bool = False, **values: Any) -> 
     (:mod:`.standards`)."""
     if not standard:
         return records.create_record(ctx, "client", values)
-    from .standards import apply_in
+    from .standards import new_client_plans
 
     with ctx.write() as (session, writer):
         row = records.create_in(ctx, session, writer, "client", values)
         session.flush()
-        apply_in(ctx, session, writer, row.id, row.tier)
+        for plan in new_client_plans(session, row.tier, row.owner_id):
+            records.create_in(ctx, session, writer, "visit_plan", plan, client_id=row.id)
         return row.id
 
 

@@ -131,6 +131,10 @@ def _safe_login() -> str:
         return "me"
 
 
-def open_profile(data_dir: Path | str, **kwargs) -> AppContext:
-    """Open (creating and migrating as needed) the profile in ``data_dir``."""
-    return AppContext(Store(data_dir), **kwargs)
+def open_profile(
+    data_dir: Path | str, *, progress: Callable[[int, int, str], None] | None = None, **kwargs
+) -> AppContext:
+    """Open (creating and migrating as needed) the profile in ``data_dir``. ``progress(done, total,
+    message)`` hears how far the one-time encryption of a plaintext profile has got, when this
+    opening does it (store/crypto.py: Progress)."""
+    return AppContext(Store(data_dir, progress=progress), **kwargs)

@@ -3,9 +3,11 @@
 - A supervisor (or admin) defines each tier's standard (:func:`set_standard`); the rows are
   global ``service_standard`` records synced to every laptop. A tier nobody has defined keeps
   the shipped default (:data:`accountdesk.domain.standards.DEFAULT_STANDARDS`).
-- A new client gets its tier's standard as visit plans marked ``from_standard``
-  (:func:`apply_in`, called by :func:`.clients.create_client` with ``standard=True``, which the
-  GUI's and the CLI's "new client" use).
+- A new client gets its tier's standard as visit plans marked ``from_standard``: every path
+  that makes clients on the laptop takes them from :func:`new_client_plans` —
+  :func:`.clients.create_client` with ``standard=True`` (the GUI's and the CLI's "new client"),
+  the import (:mod:`accountdesk.io.importer`) and the demo generator. The server's import uses
+  the same rule (:func:`accountdesk.domain.standards.standard_plans`) with the standards it holds.
 - A tier change offers the new standard: :func:`proposed_changes` says what would change,
   :func:`apply_standard` does it. Plans set by hand (``from_standard`` false: made by hand, or
   a standard plan whose interval or kind someone changed) are kept as they are; plans the old
@@ -19,11 +21,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..domain.standards import STANDARD_KINDS, TIERS, effective_standards, served_to_standard
+from ..domain.standards import (
+    STANDARD_KINDS,
+    TIERS,
+    effective_standards,
+    served_to_standard,
+    standard_plans,
+)
 from ..domain.validation import parse_enum
 from ..errors import ValidationError
 from ..i18n import _
@@ -74,6 +83,21 @@ def standards_in(session: Session) -> dict[str, dict[str, int]]:
         .order_by(ServiceStandard.updated_at)
     )
     return effective_standards((r.tier, r.kind, r.every_months, bool(r.active)) for r in rows)
+
+
+def new_client_plans(
+    session: Session,
+    tier: str | None,
+    owner_id: str | None,
+    *,
+    standards: Mapping[str, Mapping[str, int]] | None = None,
+) -> list[dict[str, Any]]:
+    """The values of the visit plans a new client of ``tier`` gets (its tier's standard in force,
+    marked ``from_standard``, owned by the client's account manager). ``standards``: the result
+    of :func:`standards_in`, when the caller makes many clients (read it once)."""
+    if standards is None:
+        standards = standards_in(session)
+    return standard_plans(standards.get(tier or "", {}), owner_id)
 
 
 def standards(ctx: AppContext) -> dict[str, dict[str, int]]:
@@ -319,6 +343,7 @@ __all__ = [
     "StandardChange",
     "apply_in",
     "apply_standard",
+    "new_client_plans",
     "proposed_changes",
     "served_figures",
     "served_figures_from",

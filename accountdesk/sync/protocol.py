@@ -177,6 +177,25 @@ class PushResult(_Model):
     results: list[ItemResult]
 
 
+# -- farewell of a revoked device (issue 13) ---------------------------------------------------
+#: A revoked device (its user deactivated, or the device itself revoked) may send what it had
+#: not pushed, once, before it wipes itself: the ``device_revoked`` refusal of its next sign-in
+#: (refresh or login) carries a :class:`FarewellGrant` (member ``farewell``) while the server
+#: permits it. The device pushes its outbox to :data:`PATH_FAREWELL_PUSH` (a
+#: :class:`PushRequest`, answered by a :class:`PushResult`) with the grant's token as its bearer,
+#: then ends the farewell at :data:`PATH_FAREWELL_END`; from then on it gets nothing. Nothing is
+#: pulled with a grant. What the server keeps of such a push: docs/security.md, "Farewell".
+PATH_FAREWELL_PUSH = "/v1/sync/farewell"
+PATH_FAREWELL_END = "/v1/sync/farewell/end"
+
+
+class FarewellGrant(_Model):
+    token: str
+    #: the moment of the revocation: only what was written before it is kept
+    before: str
+    expires_in: int  # seconds
+
+
 # -- pull --------------------------------------------------------------------------------------
 class ChangeItem(_Model):
     entity: str

@@ -29,11 +29,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
-    QProgressBar,
     QStackedWidget,
-    QSystemTrayIcon,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -41,18 +37,19 @@ from PySide6.QtWidgets import (
 from ..errors import AccountDeskError
 from ..i18n import N_, _
 from ..paths import APP_NAME
-from . import icons, style
+from . import icons, style, window_menus
+from .alerts import AlertCenter
 from .sync_controller import SyncController
 from .widgets.empty_state import EmptyState
 from .widgets.sync_indicator import SyncIndicator
-from .window_io import BACKUP, EXPORTS, ExportEntry, FileActions, run_export  # noqa: F401 - re-exported
+from .widgets.workspace_host import WorkspaceHost
+from .window_io import FileActions
 from .workspace.workspace import ENTITY_TABS
 
 log = logging.getLogger(__name__)
 
 APP_TITLE = APP_NAME
 STATUS_REFRESH_MS = 15_000
-ESCALATION_CHECK_MS = 15 * 60_000
 
 
 @dataclass(frozen=True)
@@ -75,44 +72,6 @@ NAV: tuple[NavEntry, ...] = (
 )
 
 
-class WorkspaceHost(QWidget):
-    """The client workspace with a way back to where the user came from."""
-
-    back_requested = Signal()
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        bar = QHBoxLayout()
-        bar.setContentsMargins(16, 8, 16, 0)
-        self.back_button = QToolButton()
-        self.back_button.setObjectName("Link")
-        self.back_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.back_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.back_button.clicked.connect(self.back_requested)
-        bar.addWidget(self.back_button)
-        bar.addStretch(1)
-        layout.addLayout(bar)
-        self.body = QStackedWidget()
-        layout.addWidget(self.body, 1)
-        self.widget: QWidget | None = None
-        self.client_id: str | None = None
-
-    def set_back_text(self, text: str) -> None:
-        self.back_button.setText("‹  " + text)
-
-    def set_widget(self, widget: QWidget, client_id: str) -> None:
-        if self.widget is not None:
-            self.body.removeWidget(self.widget)
-            self.widget.deleteLater()
-        self.widget = widget
-        self.client_id = client_id
-        self.body.addWidget(widget)
-        self.body.setCurrentWidget(widget)
-
-
 class MainWindow(FileActions, SyncController, QMainWindow):
     page_changed = Signal(str)
     language_changed = Signal(str)
@@ -133,14 +92,13 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         self._sync_handle = None
         self.sync_engine = None
         self._return_to = "clients"
-        self._notifier = notifier
-        self.tray: QSystemTrayIcon | None = None
         self.setWindowIcon(icons.app_icon())
         self.setMinimumSize(QSize(960, 600))
         self.resize(1280, 800)
         from .file_dialogs import remember_in
 
         remember_in(settings)  # file dialogs open in the last folder used
+        self.alerts = AlertCenter(self, notifier=notifier)  # the bell, tray notifications, escalation
 
         central = QWidget()
         root = QHBoxLayout(central)
@@ -171,10 +129,6 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         self._status_timer.timeout.connect(self.refresh_sync_status)
         self._auto_sync_timer = QTimer(self)
         self._auto_sync_timer.timeout.connect(self._auto_sync)
-        # complaints nearing their deadline are escalated as ordinary synced changes
-        self._escalation_timer = QTimer(self)
-        self._escalation_timer.setInterval(ESCALATION_CHECK_MS)
-        self._escalation_timer.timeout.connect(self.escalate_feedback)
         self._restore_layout()
         self.fit_to_screen()
         from .applock import AppLock
@@ -200,8 +154,7 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         self.retranslate()
         self._status_timer.start()
         self._configure_auto_sync()
-        self._escalation_timer.start()
-        QTimer.singleShot(0, self.escalate_feedback)
+        self.alerts.attach()
         start = self.settings.get("last_page") if self.settings else "today"
         self.show_page(start if start in self._nav_keys() else "today")
         QTimer.singleShot(0, self.refresh_sync_status)
@@ -244,7 +197,11 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         self.user_label.setObjectName("UserName")
         self.user_label.setContentsMargins(18, 0, 12, 0)
         self.user_label.setWordWrap(True)
-        layout.addWidget(self.user_label)
+        bottom = QHBoxLayout()
+        bottom.setContentsMargins(0, 0, 10, 0)
+        bottom.addWidget(self.user_label, 1)
+        bottom.addWidget(self.alerts.bell, 0, Qt.AlignmentFlag.AlignBottom)  # unread alerts, history
+        layout.addLayout(bottom)
         return side
 
     def _build_actions(self) -> None:
@@ -264,49 +221,7 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
         self.addAction(self.quit_action)
-        self._build_menus()
-
-    def _build_menus(self) -> None:
-        """File (import, exports, backup and restore, sync, quit), Tools (duplicates), Help."""
-        #: Tests replace this: ``(title, suggested path, filter) -> path`` ("" for cancel).
-        self.ask_save_path = self._ask_save_path
-        self.ask_backup_passphrase = self._ask_backup_passphrase  # tests put the person's answer here
-        self.io_message: QMessageBox | None = None
-        self._io_handle = None
-        bar = self.menuBar()
-        self.file_menu = bar.addMenu("")
-        self.import_action = QAction(self)
-        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
-        self.import_action.triggered.connect(lambda: self.import_file())
-        self.file_menu.addAction(self.import_action)
-        self.export_menu = self.file_menu.addMenu("")
-        self.export_actions: dict[str, QAction] = {}
-        for i, entry in enumerate(EXPORTS):
-            if i and entry.what != EXPORTS[i - 1].what:
-                self.export_menu.addSeparator()
-            action = self.export_menu.addAction("")
-            action.triggered.connect(lambda _checked=False, e=entry: self.export(e))
-            self.export_actions[entry.key] = action
-        self.file_menu.addSeparator()
-        self.backup_action = self.file_menu.addAction("")
-        self.backup_action.triggered.connect(lambda: self.export(BACKUP))
-        self.restore_action = self.file_menu.addAction("")
-        self.restore_action.triggered.connect(self.restore_backup)
-        self.file_menu.addSeparator()
-        self.file_menu.addAction(self.sync_action)
-        self.file_menu.addSeparator()
-        self.file_menu.addAction(self.quit_action)
-        self.tools_menu = bar.addMenu("")
-        self.duplicates_action = self.tools_menu.addAction("")
-        self.duplicates_action.triggered.connect(self.find_duplicates)
-        self.help_menu = bar.addMenu("")
-        self.about_action = self.help_menu.addAction("")
-        self.about_action.triggered.connect(self.about)
-        self.io_progress = QProgressBar()
-        self.io_progress.setRange(0, 0)
-        self.io_progress.setMaximumWidth(140)
-        self.io_progress.hide()
-        self.statusBar().addPermanentWidget(self.io_progress)
+        window_menus.build_menus(self)
 
     def _nav_keys(self) -> list[str]:
         return [
@@ -334,26 +249,8 @@ class MainWindow(FileActions, SyncController, QMainWindow):
             actor = self.ctx.actor
             self.user_label.setText(f"{actor.display_name}\n{label(Role, actor.role)}")
         self.sync_indicator.retranslate()
-        self.sync_action.setText(_("Sync now"))
-        self.quit_action.setText(_("Quit"))
-        self.file_menu.setTitle(_("&File"))
-        self.import_action.setText(_("Import…"))
-        self.export_menu.setTitle(_("Export"))
-        for entry in EXPORTS:
-            self.export_actions[entry.key].setText(_(entry.title))
-        self.backup_action.setText(_(BACKUP.title))
-        self.restore_action.setText(_("Restore from backup…"))
-        self.tools_menu.setTitle(_("&Tools"))
-        self.duplicates_action.setText(_("Find duplicates…"))
-        self.help_menu.setTitle(_("&Help"))
-        self.about_action.setText(_("About AccountDesk"))
-        for action in (
-            self.import_action,
-            self.export_menu.menuAction(),
-            self.backup_action,
-            self.duplicates_action,
-        ):
-            action.setEnabled(self.ctx is not None)
+        self.alerts.retranslate()
+        window_menus.retranslate(self)
         self._update_title()
 
     def _back_text(self) -> str:
@@ -380,7 +277,6 @@ class MainWindow(FileActions, SyncController, QMainWindow):
             page = TodayPage(self.ctx, self.tasks, self, settings=self.settings)
             page.item_open_requested.connect(self.open_item)
             page.item_action_requested.connect(self.complete_item)
-            page.due_items_loaded.connect(self.notify_due_items)
             return page
         if key == "clients":
             from .pages.clients import ClientsPage
@@ -472,27 +368,6 @@ class MainWindow(FileActions, SyncController, QMainWindow):
             self.setWindowTitle(APP_TITLE)
 
     # -- the client workspace --------------------------------------------------------------------
-    def escalate_feedback(self) -> None:
-        """Record the escalation of complaints whose deadline nears (in the database lane)."""
-        if self.ctx is None:
-            return
-        ctx = self.ctx
-
-        def work():
-            from ..services.feedback import escalate_due_feedback
-
-            return escalate_due_feedback(ctx)
-
-        def failed(exc: BaseException) -> None:
-            log.warning("escalating due feedback failed: %s", exc)
-
-        self.tasks.run_db(
-            work,
-            on_result=lambda made: made and self.refresh_sync_status(),
-            on_error=failed,
-            name="escalate-feedback",
-        )
-
     def open_client(self, client_id: str) -> None:
         self.open_item(client_id, None, None)
 
@@ -604,32 +479,14 @@ class MainWindow(FileActions, SyncController, QMainWindow):
             refresh()
 
     # -- import, export, backup, duplicates ------------------------------------------------------------
+    def about(self) -> None:
+        window_menus.show_about(self)
+
     def _refresh_pages(self) -> None:
         for page in self.pages.values():
             refresh = getattr(page, "refresh", None)
             if refresh is not None:
                 refresh()
-
-    def about(self) -> None:
-        from .. import __version__
-
-        box = QMessageBox(
-            QMessageBox.Icon.NoIcon, _("About AccountDesk"), "", QMessageBox.StandardButton.Ok, self
-        )
-        box.setIconPixmap(icons.app_icon().pixmap(64, 64))
-        box.setText(f"<b>{APP_TITLE}</b> {__version__}")
-        from ..services import security
-
-        state = security.status(self.ctx)["text"] if self.ctx is not None else ""
-        box.setInformativeText(
-            _(
-                "A workstation for key-account managers: clients, contacts, visits, service and "
-                "feedback, offline on this computer and synced with your team's server."
-            )
-            + ("\n\n" + state if state else "")
-        )
-        self.io_message = box
-        box.open()
 
     # -- language ---------------------------------------------------------------------------------
     def apply_language(self, lang: str) -> None:
@@ -649,40 +506,6 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         self.show_page(current)
         self.refresh_sync_status()
         self.language_changed.emit(lang)
-
-    # -- sync ---------------------------------------------------------------------------------------
-    def notify_due_items(self, items: list) -> None:
-        """Raise one desktop notification for due items not notified before (remembered)."""
-        if self.settings is None:
-            return
-        seen = set(self.settings.get("notified_items"))
-        fresh = [i for i in items if _notify_key(i) not in seen]
-        if not fresh:
-            return
-        if len(fresh) == 1:
-            title = _("Due: {title}").format(title=fresh[0].title)
-            text = fresh[0].client_name
-        else:
-            title = _("{n} items are due").format(n=len(fresh))
-            text = "\n".join(f"{i.client_name}: {i.title}" for i in fresh[:4])
-        self._notify(title, text)
-        keep = list(seen | {_notify_key(i) for i in fresh})
-        self.settings.set("notified_items", keep[-2000:])
-
-    def _notify(self, title: str, text: str) -> None:
-        if self._notifier is not None:
-            self._notifier(title, text)
-            return
-        if not QSystemTrayIcon.isSystemTrayAvailable():
-            return
-        if self.tray is None:
-            self.tray = QSystemTrayIcon(icons.app_icon(), self)
-            self.tray.setToolTip(APP_TITLE)
-            self.tray.messageClicked.connect(
-                lambda: (self.showNormal(), self.raise_(), self.show_page("today"))
-            )
-            self.tray.show()
-        self.tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 10_000)
 
     # -- layout ----------------------------------------------------------------------------------------
     def _restore_layout(self) -> None:
@@ -730,10 +553,5 @@ class MainWindow(FileActions, SyncController, QMainWindow):
             self._sync_handle.cancel()
         self._status_timer.stop()
         self._auto_sync_timer.stop()
-        if self.tray is not None:
-            self.tray.hide()
+        self.alerts.close()
         super().closeEvent(event)
-
-
-def _notify_key(item) -> str:
-    return f"{item.entity}:{item.row_id}:{item.due}"

@@ -20,13 +20,15 @@ import pytest
 from sqlalchemy import func, select
 
 from accountdesk.domain.schema import SCHEMAS
+from accountdesk.domain.standards import DEFAULT_STANDARDS
 from accountdesk.domain.validation import uscc_check_char
 from accountdesk.io.importer import plan_import, run_import
-from accountdesk.models import Client, Contact, Equipment, ServiceNote
+from accountdesk.models import Client, Contact, Equipment, ServiceNote, VisitPlan
 from accountdesk.server import admin, repo
 from accountdesk.server import tables as t
 from accountdesk.server.cli import main as server_main
 from accountdesk.services import clients as client_service
+from accountdesk.services import standards
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -141,6 +143,7 @@ def _key_rows(dev) -> dict:
         contacts = {p.id: p for p in s.scalars(select(Contact).where(Contact.deleted_at.is_(None)))}
         equipment = list(s.scalars(select(Equipment).where(Equipment.deleted_at.is_(None))))
         notes = list(s.scalars(select(ServiceNote).where(ServiceNote.deleted_at.is_(None))))
+        plans = list(s.scalars(select(VisitPlan).where(VisitPlan.deleted_at.is_(None))))
 
         def fields(row, entity):
             out = {}
@@ -162,6 +165,11 @@ def _key_rows(dev) -> dict:
             "service_note": sorted(
                 (clients[n.client_id].name, n.category, STAMP.sub(r"(row \1)", n.text)) for n in notes
             ),
+            "visit_plan": {
+                (clients[p.client_id].name, p.kind): fields(p, "visit_plan")
+                for p in plans
+                if p.client_id in clients
+            },
         }
 
 
@@ -192,6 +200,9 @@ def test_server_import_equals_the_laptop_import_row_by_row_after_a_pull(server, 
     first = make_device("sup", name="first")
     first.sync()
     existing = client_service.create_client(first.ctx, name="广州已有客户有限公司", city="广州")
+    # the supervisor's own standard for standard clients: both imports apply it (the server
+    # reads it from its records), the key clients get the shipped default
+    standards.set_standard(first.ctx, "standard", {"return_visit": 2, "improvement_review": 12})
     first.sync()
     files = [
         clients_csv(tmp_path / "客户.csv"),
@@ -248,8 +259,19 @@ def test_server_import_equals_the_laptop_import_row_by_row_after_a_pull(server, 
     second = make_device("sup", name="second")
     second.sync()
     pulled = _key_rows(second)
-    for entity in ("client", "contact", "equipment", "service_note"):
+    for entity in ("client", "contact", "equipment", "service_note", "visit_plan"):
         assert pulled[entity] == expected[entity], entity
+    # every new client got its tier's standard as plans (the existing client none: merged into)
+    by_client: dict[str, dict[str, int]] = {}
+    for (name, kind), plan in pulled["visit_plan"].items():
+        assert plan["from_standard"] and plan["active"]
+        assert plan["owner_id"] == pulled["client"][name]["owner_id"]
+        by_client.setdefault(name, {})[kind] = plan["every_months"]
+    assert by_client == {
+        "上海护航科技有限公司": DEFAULT_STANDARDS["key"],
+        "北京远景医疗器械股份有限公司": {"return_visit": 2, "improvement_review": 12},
+        "深圳中和检测技术有限公司": {"return_visit": 2, "improvement_review": 12},
+    }
     # the merges: a differing name kept in a service note, a differing title in the contact's notes
     assert (
         "上海护航科技有限公司",
@@ -419,10 +441,18 @@ def test_dry_run_json_all_or_nothing_and_skip_rejected(server, tmp_path, capsys,
     )
     out = capsys.readouterr().out
     assert "Imported: 4 created, 0 merged, 1 skipped, 3 rejected." in out
-    assert records()[0] == before[0] + 4
+    # the 4 clients and their tiers' standards (a key client 4 plans, the 3 standard ones 2 each)
+    plans = len(DEFAULT_STANDARDS["key"]) + 3 * len(DEFAULT_STANDARDS["standard"])
+    assert records()[0] == before[0] + 4 + plans
     with server.db.read() as conn:  # every record its own number, the counter at the last one
-        seqs = [r.seq for r in conn.execute(select(t.records.c.seq).where(t.records.c.entity == "client"))]
-        assert len(set(seqs)) == 4 and max(seqs) == conn.execute(select(t.counter.c.seq)).scalar_one()
+        seqs = [
+            r.seq
+            for r in conn.execute(
+                select(t.records.c.seq).where(t.records.c.entity.in_(["client", "visit_plan"]))
+            )
+        ]
+        assert len(set(seqs)) == 4 + plans
+        assert max(seqs) == conn.execute(select(t.counter.c.seq)).scalar_one()
     # the same file again: every row is a duplicate of what is there now
     assert (
         server_main(

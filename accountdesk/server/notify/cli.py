@@ -28,23 +28,11 @@ import getpass
 import sys
 
 from ...i18n import _
+from ..cli.common import emit as _emit
+from ..cli.common import open_db as _open
 from ..errors import ServerError
 from . import admin, rules, secrets
 from .settings import NotifySettings
-
-
-def _helpers():
-    from .. import cli as server_cli
-
-    return server_cli
-
-
-def _open(args):
-    return _helpers()._open(args)
-
-
-def _emit(args, data, text: str) -> None:
-    _helpers()._emit(args, data, text)
 
 
 def _read_secret(args, flag: str, prompt: str) -> str | None:

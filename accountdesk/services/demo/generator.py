@@ -13,6 +13,7 @@ from ...models import (
 )
 from ...models.enums import Role
 from ...sync.bulk import BulkWriter
+from ..standards import standards_in
 from . import data as D
 from .client import _ClientBuild
 from .common import (
@@ -42,6 +43,8 @@ class _Generator:
         self.domains: set[str] = set()
         self.feedback_n = 0
         self.offerings: dict[str, str] = {}
+        #: the tiers' service standards (the shipped default in the empty profile)
+        self.standards = standards_in(bulk.session)
 
     # -- timestamps -----------------------------------------------------------------------
     def created(self, when: dt.datetime | dt.date) -> dt.datetime:

@@ -29,6 +29,7 @@ from ..feedback import (
     effective_due,
     feedback_escalation_level,
 )
+from ..standards import new_client_plans
 from . import text as T
 from .common import (
     FEEDBACK_KINDS,
@@ -49,33 +50,18 @@ class _ClientRecords:
     state, random stream and helpers)."""
 
     def visits_and_surveys(self) -> None:
-        rng, tier, status = self.rng, self.tier, self.status
-        if self.prospect:
-            cadences = {"return_visit": 2}
-        elif tier == "standard" or status == "dormant":
-            cadences = {"return_visit": 3, "satisfaction_survey": 6, "improvement_review": 12}
-        else:
-            cadences = {
-                "return_visit": 1,
-                "executive_meeting": 3,
-                "satisfaction_survey": 6,
-                "improvement_review": 12,
-            }
-        active = status != "lost"
+        rng = self.rng
+        # the client's plans are its tier's service standard, as any new client gets them
+        # (services.standards.new_client_plans); its visits so far follow them
+        active = self.status != "lost"
         self.survey_visits: list[tuple[dt.date, str | None]] = []
-        for kind, months in cadences.items():
-            self.add(
-                VisitPlan,
-                {
-                    "kind": kind,
-                    "title": None,
-                    "every_months": months,
-                    "owner_id": self.owner.id,
-                    "active": active,
-                    "starts_on": self.since or self.start,
-                },
-                created=self.start,
-            )
+        for plan in new_client_plans(
+            self.g.bulk.session, self.tier, self.owner.id, standards=self.g.standards
+        ):
+            plan["active"] = active
+            plan["starts_on"] = self.since or self.start
+            kind, months = plan["kind"], plan["every_months"]
+            self.add(VisitPlan, plan, created=self.start)
             self.visit_series(kind, months)
         if not self.prospect and rng.random() < 0.3:
             day = self.day_between(self.year_ago, self.end - dt.timedelta(days=1))

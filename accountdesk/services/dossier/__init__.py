@@ -40,6 +40,7 @@ from .portfolio import (  # noqa: F401
     PortfolioData,
     RenewalDue,
     SegmentRow,
+    ServedRow,
     TierRow,
     load_portfolio,
 )

@@ -24,6 +24,7 @@ from ..context import AppContext
 from ..health import POOR, health_in
 from ..scheduling import plan_statuses_in
 from ..scope import scope_condition
+from ..standards import ServedFigures, served_figures_from
 from .client import _feedback_info
 from .common import _local_date, _rows, _user_names
 from .records import SurveyInfo
@@ -126,6 +127,20 @@ class RenewalDue:
 
 
 @dataclass(frozen=True)
+class ServedRow:
+    """Clients served to their tier's standard in one group: a tier (``key``: the tier) or an
+    account manager (``key``: the manager's name)."""
+
+    key: str
+    clients: int
+    served: int
+
+    @property
+    def share(self) -> float | None:
+        return self.served / self.clients if self.clients else None
+
+
+@dataclass(frozen=True)
 class PortfolioData:
     date_from: dt.date
     date_to: dt.date
@@ -151,6 +166,11 @@ class PortfolioData:
     complaints_open_overdue: int
     at_risk: tuple[AtRiskClient, ...]
     renewals: tuple[RenewalDue, ...]
+    #: Served to the tier's standard (as of today), per tier and per account manager: the
+    #: dashboard's figures, from the same function (:func:`.standards.served_figures_from`).
+    served: ServedFigures
+    served_by_tier: tuple[ServedRow, ...]
+    served_by_manager: tuple[ServedRow, ...]
 
     @property
     def on_time_share(self) -> float | None:
@@ -355,6 +375,15 @@ def load_portfolio(
                 )
             )
         at_risk.sort(key=lambda a: (a.score if a.score is not None else 100, a.client))
+        # served to standard: the dashboard's figures, from the same function and the same statuses
+        served = served_figures_from(session, [(c.id, c.tier, c.owner_id) for c in clients], statuses)
+        served_by_tier = tuple(ServedRow(f.key or "", f.clients, f.served) for f in served.by_tier)
+        served_by_manager = tuple(
+            sorted(
+                (ServedRow(uname(f.key) or unassigned, f.clients, f.served) for f in served.by_manager),
+                key=lambda r: (r.key == unassigned, r.key),
+            )
+        )
         horizon = add_months(today, 3)
         renewals = tuple(
             sorted(
@@ -404,4 +433,7 @@ def load_portfolio(
             complaints_open_overdue=open_overdue,
             at_risk=tuple(at_risk),
             renewals=renewals,
+            served=served,
+            served_by_tier=served_by_tier,
+            served_by_manager=served_by_manager,
         )

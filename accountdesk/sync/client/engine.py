@@ -10,7 +10,7 @@ from ... import PROTOCOL_VERSION, SCHEMA_VERSION
 from .. import protocol as p
 from ..address import check_server_url, is_insecure
 from ..credentials import Credentials
-from .base import Progress, SyncReport, _Cancelled
+from .base import DeviceRevoked, Progress, SyncReport, UserDeactivated, _Cancelled
 from .membership import MembershipMixin
 from .pull import PullMixin
 from .push import PushMixin
@@ -86,8 +86,11 @@ class SyncEngine(TransportMixin, PushMixin, PullMixin, RowsMixin, MembershipMixi
 
         with self._lock:
             # A profile joining a company server is encrypted before anything is pulled into it
-            # (a no-op once it is; PassphraseRequired where no keyring and no passphrase).
-            self.store.ensure_encrypted()
+            # (a no-op once it is; PassphraseRequired where no keyring and no passphrase). Its progress
+            # is the stage "encrypt" (without a ``progress`` here: the process's listener, if any).
+            self.store.ensure_encrypted(
+                progress=(lambda done, total, _message: notify("encrypt", done, total)) if progress else None
+            )
             try:
                 if self._access is None:
                     self._authenticate()
@@ -97,6 +100,8 @@ class SyncEngine(TransportMixin, PushMixin, PullMixin, RowsMixin, MembershipMixi
                 self._note_contact()
             except _Cancelled:
                 report.cancelled = True
+            except (DeviceRevoked, UserDeactivated) as exc:  # send what is unsent, then wipe
+                raise self._leave(exc) from None
         return report
 
     # -- push ----------------------------------------------------------------------------------

@@ -36,8 +36,8 @@ from ...models.enums import AttachmentKind
 from ...permissions import may_write
 from ...services import attachments as A
 from ..forms import confirm_delete
+from .base import Tab
 from .common import icon
-from .tabs_basic import Tab
 
 THUMB = 96
 #: "Attach to" choices: field, entity, label msgid

@@ -27,8 +27,8 @@ from ...models import model_for
 from ...services import workspace as ws
 from ...sync.clock import HLC
 from ..forms.fmt import fmt_datetime, fmt_value
+from .base import entity_name
 from .common import Column, RecordTableModel, make_table
-from .tabs_basic import entity_name
 
 
 def hlc_time(hlc: str | None) -> dt.datetime | None:

@@ -25,8 +25,8 @@ from ...labels import label
 from ...models.enums import Attitude, BuyingRole, RelationshipRole
 from ...services import records
 from ..forms.fmt import fmt_date
+from .base import Tab, split
 from .common import GREY, Column, section_title
-from .tabs_basic import Tab, split
 
 NODE_W = 204
 NODE_H = 70

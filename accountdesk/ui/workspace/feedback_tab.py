@@ -22,8 +22,8 @@ from ...labels import label
 from ...models.enums import FeedbackKind, FeedbackStatus, Severity
 from ...services import feedback as fb
 from ..forms.fmt import fmt_datetime, fmt_remaining
+from .base import Tab
 from .common import AMBER, GREEN, GREY, RED, Column
-from .tabs_basic import Tab
 
 SEVERITY_COLOURS = {"low": GREY, "medium": "#1f6feb", "high": AMBER, "critical": RED}
 OPEN = fb.OPEN_STATUSES  # the feedback service's open statuses

@@ -28,9 +28,9 @@ from ...services import records, scheduling
 from ...services.detail import client_detail
 from ..forms import RecordDialog
 from ..forms.fmt import fmt_date, fmt_money
+from .base import Tab
 from .common import AMBER, GREEN, RED, Card, Column, RecordPanel
 from .due import due_items
-from .tabs_basic import Tab
 
 PROFILE_FIELDS = (
     "short_name",

@@ -13,8 +13,8 @@ from ...i18n import _
 from ...models import SCORE_FIELDS
 from ...services import records
 from ..forms.fmt import fmt_date
+from .base import Tab, split
 from .common import AMBER, GREEN, RED, Column, section_title
-from .tabs_basic import Tab, split
 
 SERIES_COLOURS = {
     "score_overall": "#1f6feb",

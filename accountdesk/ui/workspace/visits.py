@@ -32,8 +32,8 @@ from ...services import tasks as tasks_service
 from ..forms import Lookups, RecordDialog
 from ..forms.fmt import fmt_date, fmt_datetime
 from ..forms.record_form import RecordForm
+from .base import Tab, split
 from .common import AMBER, GREEN, GREY, RED, Column, icon, section_title
-from .tabs_basic import Tab, split
 
 QUICK_FIELDS = ["kind", "planned_start", "channel", "outcome"]
 REPORT_FIELDS = [

@@ -24,21 +24,14 @@ from ...services import records
 from ...services import workspace as ws
 from ..forms import Lookups
 from .attachments import AttachmentsTab, accept_file_drops
+from .base import ENTITY_TABS, Tab
 from .common import AMBER, GREEN, GREY, RED, badge, icon
 from .contacts import ContactsTab
 from .feedback_tab import FeedbackTab
+from .history import OwnershipTab, TimelineTab
 from .overview import OverviewTab
 from .surveys import SurveysTab
-from .tabs_basic import (
-    EquipmentTab,
-    ImprovementTab,
-    OpportunitiesTab,
-    OwnershipTab,
-    ServiceTab,
-    Tab,
-    TimelineTab,
-    ValueAddedTab,
-)
+from .tabs_basic import EquipmentTab, ImprovementTab, OpportunitiesTab, ServiceTab, ValueAddedTab
 from .visits import VisitsTab
 
 TIER_COLOURS = {"strategic": "#6941c6", "key": "#1f6feb", "standard": "#667085"}
@@ -60,29 +53,6 @@ TAB_ORDER = (
     "attachments",
     "ownership",
 )
-#: entity -> the tab that shows it
-ENTITY_TABS = {
-    "client": "overview",
-    "risk_flag": "overview",
-    "contact": "contacts",
-    "visit": "visits",
-    "visit_plan": "visits",
-    "task": "visits",
-    "service_commitment": "service",
-    "service_note": "service",
-    "client_service": "services",
-    "service_delivery": "services",
-    "feedback": "feedback",
-    "survey": "surveys",
-    "improvement_plan": "improvement",
-    "improvement_item": "improvement",
-    "equipment": "equipment",
-    "opportunity": "opportunities",
-    "interaction": "timeline",
-    "ownership_change": "ownership",
-    "handover": "ownership",
-    "attachment": "attachments",
-}
 TAB_ALIASES = {
     "value_added": "services",
     "vas": "services",

@@ -1,0 +1,7 @@
+"""``python -m accountdesk.server.cli``."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

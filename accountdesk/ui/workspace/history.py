@@ -1,0 +1,191 @@
+"""The history tabs: the timeline of everything done with a client, and the ownership history with
+its handovers."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QPushButton
+
+from ...i18n import _
+from ...labels import label
+from ...models.enums import (
+    EquipmentStatus,
+    FeedbackKind,
+    InteractionKind,
+    ItemStatus,
+    OpportunityStage,
+    OwnershipKind,
+    RiskKind,
+    VisitKind,
+)
+from ...services import records
+from ...services import workspace as ws
+from ..forms import RecordDialog
+from ..forms.fmt import fmt_datetime
+from .base import ENTITY_TABS, Tab, datetime_text, entity_name
+from .common import Column, RecordTableModel, make_table, section_title
+
+KIND_ENUMS = {
+    "visit": VisitKind,
+    "interaction": InteractionKind,
+    "feedback": FeedbackKind,
+    "risk_flag": RiskKind,
+    "opportunity": OpportunityStage,
+    "ownership_change": OwnershipKind,
+    "improvement_item": ItemStatus,
+    "equipment": EquipmentStatus,
+}
+
+
+class TimelineTab(Tab):
+    """Everything in date order; double-click opens the item in its tab."""
+
+    def __init__(self, ctx, client_id, lookups, parent=None):
+        super().__init__(ctx, client_id, lookups, parent)
+        bar = QHBoxLayout()
+        bar.addWidget(section_title(_("Timeline"), self))
+        bar.addStretch(1)
+        self.log_button = QPushButton(_("Log interaction"), self)
+        self.log_button.setObjectName("log_interaction")
+        self.log_button.setToolTip(_("A call, mail, meeting or WeChat message with the client"))
+        bar.addWidget(self.log_button)
+        self.layout_.addLayout(bar)
+
+        def kind(r):
+            enum = KIND_ENUMS.get(r["entity"])
+            return label(enum, r["kind"]) if enum and r["kind"] else ""
+
+        self.model = RecordTableModel(
+            [
+                Column("at", _("When"), lambda r: fmt_datetime(r["at"]), sort=lambda r: r["at"], width=140),
+                Column("entity", _("Type"), lambda r: entity_name(r["entity"]), width=110),
+                Column("kind", _("Kind"), kind, width=130),
+                Column("title", _("Summary"), lambda r: r["title"].replace("\n", " "), width=360),
+                Column("detail", _("Details"), lambda r: _detail(r)),
+            ],
+            self,
+        )
+        self.view = make_table(self.model, self)
+        self.view.setObjectName("table_timeline")
+        self.layout_.addWidget(self.view, 1)
+        self.view.doubleClicked.connect(self._open)
+        self.log_button.clicked.connect(self.log_interaction)
+
+    def reload(self) -> None:
+        rows = [
+            {
+                "id": e.row_id,
+                "at": e.at,
+                "entity": e.entity,
+                "kind": e.kind,
+                "title": e.title,
+                "detail": e.detail,
+            }
+            for e in ws.timeline(self.ctx, self.client_id)
+        ]
+        self.model.set_rows(rows)
+
+    def _open(self, index) -> None:
+        row = self.model.rows[index.row()]
+        self.open_requested.emit(ENTITY_TABS.get(row["entity"], "timeline"), row["id"])
+
+    def log_interaction(self) -> RecordDialog:
+        dlg = RecordDialog(
+            self.ctx,
+            "interaction",
+            client_id=self.client_id,
+            lookups=self.lookups,
+            defaults={"at": self.ctx.now(), "kind": "call"},
+            title=_("Log interaction"),
+            parent=self,
+        )
+        dlg.saved.connect(lambda _i: (self.reload(), self.changed.emit("interaction")))
+        dlg.open()
+        return dlg
+
+    def show_row(self, row_id):
+        i = self.model.row_of(row_id or "")
+        if i >= 0:
+            self.view.selectRow(i)
+            return True
+        return False
+
+
+def _detail(r) -> str:
+    if r["entity"] == "feedback":
+        from ...models.enums import FeedbackStatus
+
+        return label(FeedbackStatus, r["detail"])
+    if r["entity"] == "visit" and r["detail"] in ("planned", "done", "cancelled", "missed"):
+        from ...models.enums import VisitStatus
+
+        return label(VisitStatus, r["detail"])
+    if r["entity"] == "survey" and r["detail"]:
+        return _("Overall {score} / 5").format(score=r["detail"])
+    if r["entity"] == "risk_flag":
+        from ...models.enums import Severity
+
+        return label(Severity, r["detail"])
+    return r["detail"].replace("\n", " ")
+
+
+class OwnershipTab(Tab):
+    def __init__(self, ctx, client_id, lookups, parent=None):
+        super().__init__(ctx, client_id, lookups, parent)
+        self.layout_.addWidget(section_title(_("Ownership history"), self))
+        self.model = RecordTableModel(
+            [
+                Column("at", _("When"), datetime_text("at"), sort=lambda r: r["at"], width=140),
+                Column("kind", _("Role"), lambda r: label(OwnershipKind, r.get("kind")), width=110),
+                Column(
+                    "from_user_id",
+                    _("From"),
+                    lambda r: lookups.user_name(r.get("from_user_id")) or "—",
+                    width=120,
+                ),
+                Column(
+                    "to_user_id", _("To"), lambda r: lookups.user_name(r.get("to_user_id")) or "—", width=120
+                ),
+                Column("by_user_id", _("By"), lambda r: lookups.user_name(r.get("by_user_id")), width=120),
+                Column("reason", _("Reason")),
+            ],
+            self,
+        )
+        self.view = make_table(self.model, self)
+        self.view.setObjectName("table_ownership")
+        self.layout_.addWidget(self.view, 1)
+        self.layout_.addWidget(section_title(_("Handovers"), self))
+        self.handovers = RecordTableModel(
+            [
+                Column("at", _("When"), datetime_text("at"), sort=lambda r: r["at"], width=140),
+                Column(
+                    "from_user_id",
+                    _("From"),
+                    lambda r: lookups.user_name(r.get("from_user_id")) or "—",
+                    width=120,
+                ),
+                Column("to_user_id", _("To"), lambda r: lookups.user_name(r.get("to_user_id")), width=120),
+                Column(
+                    "checklist",
+                    _("Checklist"),
+                    lambda r: _("{done} of {n} done").format(
+                        done=sum(1 for i in r.get("checklist") or [] if i.get("done")),
+                        n=len(r.get("checklist") or []),
+                    ),
+                    width=120,
+                ),
+                Column("reason", _("Reason")),
+            ],
+            self,
+        )
+        self.handover_view = make_table(self.handovers, self)
+        self.handover_view.setMaximumHeight(180)
+        self.layout_.addWidget(self.handover_view)
+
+    def reload(self) -> None:
+        self.lookups.invalidate()
+        self.model.set_rows(
+            records.list_records(self.ctx, "ownership_change", self.client_id, order_by="at", descending=True)
+        )
+        self.handovers.set_rows(
+            records.list_records(self.ctx, "handover", self.client_id, order_by="at", descending=True)
+        )
