@@ -46,6 +46,7 @@ AREAS = {
         "reports/attachments.py",
     ],
     "demo": ["services/demo/*.py", "cli/demo.py"],
+    "alerts": ["services/alerts.py", "ui/alerts.py", "ui/widgets/bell.py"],
     "calendar": ["services/calendar*.py", "ui/pages/calendar*.py"],
     "supervisor": [
         "domain/standards.py",
@@ -58,6 +59,7 @@ AREAS = {
         "ui/dialogs/bulk*.py",
         "ui/widgets/charts.py",
         "ui/widgets/saved_views.py",
+        "ui/workspace/equipment_list.py",
         "cli/standards.py",
     ],
     "insight": [

@@ -26,7 +26,7 @@ from .equipment import Equipment
 from .feedback import Feedback
 from .improvement import ImprovementItem, ImprovementPlan
 from .interaction import Interaction
-from .local import BlobChunk, LocalBlob, Meta, OfflineChoice, OutboxEntry
+from .local import Alert, BlobChunk, LocalBlob, Meta, OfflineChoice, OutboxEntry
 from .opportunity import Opportunity
 from .ownership import Handover, OwnershipChange
 from .risk import RiskFlag
@@ -125,5 +125,6 @@ __all__ = [
     "LocalBlob",
     "BlobChunk",
     "OfflineChoice",
+    "Alert",
     "Meta",
 ]

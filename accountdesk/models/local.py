@@ -81,3 +81,24 @@ class OfflineChoice(Base):
 
     client_id: Mapped[str] = mapped_column(Id, primary_key=True)
     keep: Mapped[bool] = mapped_column(Boolean)
+
+
+class Alert(Base):
+    """One alert raised for this device's user (the bell's history), at most once per ``key``:
+    ``escalation:<feedback>:<level>`` (a complaint's deadline nearing or passed, from this laptop's
+    data or escalated to the user by the server), ``task:<id>:<due date>``,
+    ``visit:<id>:<planned start>``. ``params`` holds what its text is made of (client name,
+    subject, level, …), so it is written in the language shown."""
+
+    __tablename__ = "alerts"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    user_id: Mapped[str | None] = mapped_column(Id, index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # escalation | deadline | task | visit
+    client_id: Mapped[str | None] = mapped_column(Id)
+    entity: Mapped[str | None] = mapped_column(String(32))
+    row_id: Mapped[str | None] = mapped_column(Id)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    due_at: Mapped[dt.datetime | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(index=True)
+    read_at: Mapped[dt.datetime | None] = mapped_column()

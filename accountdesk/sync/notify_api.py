@@ -57,6 +57,14 @@ class NotifyClient:
         return self.engine._request(method, path, body=body)
 
     # -- every user ----------------------------------------------------------------------------
+    def alerts(self, after: int = 0) -> dict[str, Any]:
+        """The signed-in person's in-app alerts after the cursor ``after``:
+        ``{"alerts": [...], "next": cursor, "more": bool}`` (escalations that reach them)."""
+        answer: dict[str, Any] = self.engine._request(
+            "GET", "/v1/notify/alerts", params={"after": int(after)}
+        )
+        return answer
+
     def calendar_feed(self, *, reset: bool = False) -> dict[str, Any]:
         """The feed: ``{"active", "created_at", "url"}``. The first call makes the feed; with
         ``reset`` a new URL replaces the old one (which stops working). ``url`` is None when the

@@ -1,45 +1,86 @@
-"""Alerts of the desktop app: the escalation of complaints on a timer (recorded as ordinary
-synced changes) and desktop notifications through the system tray (skipped where there is none,
-e.g. offscreen). Owned by the main window; work on the database lane, never the GUI thread."""
+"""Alerts of the desktop app (issue 15, point 3), owned by the main window:
+
+- the escalation of complaints on a timer, recorded as ordinary synced changes;
+- alerts computed from this laptop's data every minute (a complaint's deadline nearing or passed,
+  tasks due, a reminder ``visit_reminder_min`` minutes before a planned visit) and the escalations
+  the server sends to this person, pulled after each sync (:mod:`accountdesk.services.alerts`:
+  each raised once, remembered in the profile);
+- each fresh alert shown once as a desktop notification through the system tray (skipped where
+  there is none, e.g. offscreen) and kept in the bell's history.
+
+Database work runs on the database lane, the server call on the pool; never on the GUI thread.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from ..i18n import _
 from ..paths import APP_NAME
 from . import icons
+from .widgets.bell import BellButton
 
 log = logging.getLogger(__name__)
 
 ESCALATION_CHECK_MS = 15 * 60_000
+ALERT_CHECK_MS = 60_000
+#: pages of server alerts read after one sync (200 each)
+SERVER_PAGES = 10
 
 
 class AlertCenter(QObject):
+    #: fresh alerts recorded (list of services.alerts.AlertView), after they were notified
+    raised = Signal(list)
+
     def __init__(self, window, *, notifier: Callable[[str, str], None] | None = None):
         super().__init__(window)
         self.window = window
         #: tests (and the screenshots) receive ``(title, text)`` here instead of the tray
         self.notifier = notifier
         self.tray: QSystemTrayIcon | None = None
+        self.bell = BellButton()
+        self.bell.clicked.connect(self.show_history)
+        self.bell.popup.alert_clicked.connect(self.open_alert)
+        self.bell.popup.mark_all_requested.connect(self.mark_all_read)
+        self._last_fresh: list = []
         # complaints nearing their deadline are escalated as ordinary synced changes
         self._escalation_timer = QTimer(self)
         self._escalation_timer.setInterval(ESCALATION_CHECK_MS)
         self._escalation_timer.timeout.connect(self.escalate_feedback)
+        self._check_timer = QTimer(self)
+        self._check_timer.setInterval(ALERT_CHECK_MS)
+        self._check_timer.timeout.connect(self.check)
 
     @property
     def ctx(self):
         return self.window.ctx
 
+    @property
+    def tasks(self):
+        return self.window.tasks
+
     def attach(self) -> None:
         """Start on the opened profile."""
         self._escalation_timer.start()
+        self._check_timer.start()
         QTimer.singleShot(0, self.escalate_feedback)
+        QTimer.singleShot(0, self.check)
 
+    def retranslate(self) -> None:
+        self.bell.retranslate()
+
+    def _lead_minutes(self) -> int:
+        from ..services.alerts import DEFAULT_VISIT_LEAD_MIN
+
+        settings = self.window.settings
+        value = settings.get("visit_reminder_min") if settings is not None else DEFAULT_VISIT_LEAD_MIN
+        return int(value if value is not None else DEFAULT_VISIT_LEAD_MIN)
+
+    # -- work ------------------------------------------------------------------------------------
     def escalate_feedback(self) -> None:
         """Record the escalation of complaints whose deadline nears (in the database lane)."""
         if self.ctx is None:
@@ -54,32 +95,131 @@ class AlertCenter(QObject):
         def failed(exc: BaseException) -> None:
             log.warning("escalating due feedback failed: %s", exc)
 
-        self.window.tasks.run_db(
+        self.tasks.run_db(
             work,
             on_result=lambda made: made and self.window.refresh_sync_status(),
             on_error=failed,
             name="escalate-feedback",
         )
 
-    def notify_due_items(self, items: list) -> None:
-        """Raise one desktop notification for due items not notified before (remembered)."""
-        settings = self.window.settings
-        if settings is None:
+    def check(self) -> None:
+        """Raise the alerts this laptop's data calls for now (database lane)."""
+        if self.ctx is None or self._locked():
             return
-        seen = set(settings.get("notified_items"))
-        fresh = [i for i in items if _notify_key(i) not in seen]
+        ctx, lead = self.ctx, self._lead_minutes()
+
+        def work():
+            from ..services import alerts
+
+            fresh = alerts.raise_due(ctx, lead)
+            return fresh, alerts.unread_count(ctx)
+
+        self.tasks.run_db(
+            work, on_result=self._shown, on_error=lambda exc: log.warning("alerts: %s", exc), name="alerts"
+        )
+
+    def after_sync(self, engine) -> None:
+        """Pull the alerts the server sends to this person (pool), record them (database lane)."""
+        if engine is None or self.ctx is None:
+            return
+        ctx = self.ctx
+
+        def cursor():
+            from ..services.alerts import server_cursor
+
+            return server_cursor(ctx)
+
+        def fetch(after: int):
+            from ..sync.notify_api import NotifyClient
+
+            client = NotifyClient(engine)
+            answers = []
+            for _page in range(SERVER_PAGES):
+                answer = client.alerts(after)
+                answers.append(answer)
+                after = int(answer.get("next") or after)
+                if not answer.get("more"):
+                    break
+            return answers
+
+        def record(answers) -> None:
+            def work():
+                from ..services import alerts
+
+                fresh = [a for answer in answers for a in alerts.record_server_alerts(ctx, answer)]
+                return fresh, alerts.unread_count(ctx)
+
+            self.tasks.run_db(work, on_result=self._shown, on_error=failed, name="alerts-record")
+
+        def failed(exc: BaseException) -> None:
+            log.warning("server alerts not read: %s", getattr(exc, "message", exc))
+
+        self.tasks.run_db(
+            cursor,
+            on_result=lambda after: self.tasks.run(
+                lambda: fetch(after), on_result=record, on_error=failed, name="alerts-pull"
+            ),
+            on_error=failed,
+            name="alerts-cursor",
+        )
+
+    def _shown(self, result) -> None:
+        fresh, unread = result
+        self.bell.set_unread(unread)
         if not fresh:
             return
-        if len(fresh) == 1:
-            title = _("Due: {title}").format(title=fresh[0].title)
-            text = fresh[0].client_name
+        self._last_fresh = fresh
+        if self._locked():  # nothing of a client on a locked screen
+            self.notify(_("New alerts"), _("Unlock AccountDesk to read them."))
+        elif len(fresh) == 1:
+            self.notify(fresh[0].title, fresh[0].text)
         else:
-            title = _("{n} items are due").format(n=len(fresh))
-            text = "\n".join(f"{i.client_name}: {i.title}" for i in fresh[:4])
-        self.notify(title, text)
-        keep = list(seen | {_notify_key(i) for i in fresh})
-        settings.set("notified_items", keep[-2000:])
+            self.notify(
+                _("{n} new alerts").format(n=len(fresh)),
+                "\n".join(f"{a.title} · {a.text.splitlines()[0]}" for a in fresh[:4]),
+            )
+        if self.bell.popup.isVisible():
+            self.show_history()
+        self.raised.emit(fresh)
 
+    # -- the bell -------------------------------------------------------------------------------
+    def show_history(self) -> None:
+        """The bell's popup with the person's alerts (read on the database lane)."""
+        if self.ctx is None:
+            return
+        ctx = self.ctx
+
+        def work():
+            from ..services import alerts
+
+            return alerts.history(ctx)
+
+        self.tasks.run_db(
+            work, on_result=self.bell.show_history, on_error=lambda exc: None, name="alerts-history"
+        )
+
+    def open_alert(self, alert) -> None:
+        """Open the alert's client on its record's tab, and count it read."""
+        if alert.client_id:
+            self.window.open_item(alert.client_id, alert.entity, alert.row_id)
+        self._mark_read([alert.key])
+
+    def mark_all_read(self) -> None:
+        self._mark_read(None)
+        self.bell.popup.hide()
+
+    def _mark_read(self, keys: list[str] | None) -> None:
+        ctx = self.ctx
+
+        def work():
+            from ..services import alerts
+
+            alerts.mark_read(ctx, keys)
+            return alerts.unread_count(ctx)
+
+        self.tasks.run_db(work, on_result=self.bell.set_unread, on_error=lambda exc: None, name="alerts-read")
+
+    # -- the desktop notification ------------------------------------------------------------------
     def notify(self, title: str, text: str) -> None:
         """One desktop notification (the tray's balloon; nothing where there is no tray)."""
         if self.notifier is not None:
@@ -88,20 +228,27 @@ class AlertCenter(QObject):
         if not QSystemTrayIcon.isSystemTrayAvailable():
             return
         if self.tray is None:
-            window = self.window
-            self.tray = QSystemTrayIcon(icons.app_icon(), window)
+            self.tray = QSystemTrayIcon(icons.app_icon(), self.window)
             self.tray.setToolTip(APP_NAME)
-            self.tray.messageClicked.connect(
-                lambda: (window.showNormal(), window.raise_(), window.show_page("today"))
-            )
+            self.tray.messageClicked.connect(self._notification_clicked)
             self.tray.show()
         self.tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 10_000)
 
+    def _notification_clicked(self) -> None:
+        window = self.window
+        window.showNormal()
+        window.raise_()
+        if len(self._last_fresh) == 1:
+            self.open_alert(self._last_fresh[0])
+        else:
+            self.show_history()
+
+    def _locked(self) -> bool:
+        lock = getattr(self.window, "app_lock", None)
+        return lock is not None and lock.locked is not None
+
     def close(self) -> None:
         self._escalation_timer.stop()
+        self._check_timer.stop()
         if self.tray is not None:
             self.tray.hide()
-
-
-def _notify_key(item) -> str:
-    return f"{item.entity}:{item.row_id}:{item.due}"

@@ -98,6 +98,7 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         from .file_dialogs import remember_in
 
         remember_in(settings)  # file dialogs open in the last folder used
+        self.alerts = AlertCenter(self, notifier=notifier)  # the bell, tray notifications, escalation
 
         central = QWidget()
         root = QHBoxLayout(central)
@@ -128,7 +129,6 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         self._status_timer.timeout.connect(self.refresh_sync_status)
         self._auto_sync_timer = QTimer(self)
         self._auto_sync_timer.timeout.connect(self._auto_sync)
-        self.alerts = AlertCenter(self, notifier=notifier)
         self._restore_layout()
         self.fit_to_screen()
         from .applock import AppLock
@@ -197,7 +197,11 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         self.user_label.setObjectName("UserName")
         self.user_label.setContentsMargins(18, 0, 12, 0)
         self.user_label.setWordWrap(True)
-        layout.addWidget(self.user_label)
+        bottom = QHBoxLayout()
+        bottom.setContentsMargins(0, 0, 10, 0)
+        bottom.addWidget(self.user_label, 1)
+        bottom.addWidget(self.alerts.bell, 0, Qt.AlignmentFlag.AlignBottom)  # unread alerts, history
+        layout.addLayout(bottom)
         return side
 
     def _build_actions(self) -> None:
@@ -245,6 +249,7 @@ class MainWindow(FileActions, SyncController, QMainWindow):
             actor = self.ctx.actor
             self.user_label.setText(f"{actor.display_name}\n{label(Role, actor.role)}")
         self.sync_indicator.retranslate()
+        self.alerts.retranslate()
         window_menus.retranslate(self)
         self._update_title()
 
@@ -272,7 +277,6 @@ class MainWindow(FileActions, SyncController, QMainWindow):
             page = TodayPage(self.ctx, self.tasks, self, settings=self.settings)
             page.item_open_requested.connect(self.open_item)
             page.item_action_requested.connect(self.complete_item)
-            page.due_items_loaded.connect(self.alerts.notify_due_items)
             return page
         if key == "clients":
             from .pages.clients import ClientsPage

@@ -54,8 +54,8 @@ OPTIONS: dict[str, Option] = {
         Option("client_column_widths", dict, {}),
         Option("client_sort", str, "name"),
         Option("client_sort_desc", bool, False),
-        #: Agenda items a desktop notification was already shown for ("entity:row_id:due").
-        Option("notified_items", list, []),
+        #: minutes before a planned visit at which its reminder is raised (the alerts)
+        Option("visit_reminder_min", int, 60),
         #: Today's filters: whose work ("mine", "team", "all"; "": by role) and which kinds ([]: all).
         Option("today_scope", str, ""),
         Option("today_kinds", list, []),

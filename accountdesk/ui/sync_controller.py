@@ -121,6 +121,7 @@ class SyncController:
             if refresh is not None:
                 refresh()
         self.transfer_files()
+        self.alerts.after_sync(self.sync_engine)  # the escalations the server sends to this person
 
     def transfer_files(self):
         """Attachment files after the rows, on the pool: a long upload never holds up the next

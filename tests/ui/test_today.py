@@ -82,19 +82,6 @@ def test_one_click_opens_the_item_in_the_workspace(qtbot, ctx, clock, window):
     assert window.current_key == "today"
 
 
-def test_due_items_raise_one_notification_only_once(qtbot, ctx, clock, window, notifications, settings):
-    agenda_fixture(ctx, clock)
-    page = today_window(window, qtbot)
-    qtbot.waitUntil(lambda: len(notifications) == 1)
-    assert notifications[0][0] == "2 items are due"
-    assert "护航科技有限公司" in notifications[0][1]
-    page.refresh()
-    qtbot.waitUntil(lambda: not window.tasks.busy)
-    qtbot.wait(50)
-    assert len(notifications) == 1
-    assert len(settings.get("notified_items")) == 2
-
-
 def test_nothing_due_says_so(qtbot, ctx, window):
     page = today_window(window, qtbot)
     qtbot.waitUntil(lambda: page.stack.currentWidget() is page.empty)

@@ -4,19 +4,22 @@ server: only role ``admin``). Secrets are accepted and never returned."""
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...models.enums import Role
 from ...sync import protocol as p
+from ...sync.codec import encode_value
 from .. import calendar
 from ..db import Database
 from ..errors import ServerError
-from . import admin
+from . import admin, store
 from .settings import NotifySettings
 
 Lang = Literal["zh_CN", "en"]
+#: in-app alerts per call of ``GET /v1/notify/alerts``
+ALERTS_PAGE = 200
 
 
 class _Body(BaseModel):
@@ -99,6 +102,23 @@ def router(db: Database, ns: NotifySettings, who_dep: Any) -> APIRouter:
         return admin.set_user(
             db, who.username, language=body.language, time_zone=body.time_zone, digest=body.digest, by=who
         )
+
+    @api.get("/v1/notify/alerts", responses={401: {"model": p.ErrorBody}})
+    def my_alerts(who: Who, after: Annotated[int, Query(ge=0, le=p.MAX_INT)] = 0) -> dict:
+        """The signed-in person's in-app alerts after ``after`` (escalations that reach them),
+        oldest first; ``next`` is the cursor of the following call."""
+        with db.read() as conn:
+            rows = store.in_app_alerts(conn, who.user_id, after, ALERTS_PAGE)
+        alerts = [
+            {
+                "id": r["id"],
+                "event": r["event"],
+                "created_at": encode_value(store.aware(r["created_at"])),
+                **(r["message"] or {}).get("ref", {}),
+            }
+            for r in rows
+        ]
+        return {"alerts": alerts, "next": rows[-1]["id"] if rows else after, "more": len(rows) == ALERTS_PAGE}
 
     @api.get("/v1/notify/calendar-feed", response_model=FeedInfo, responses={401: {"model": p.ErrorBody}})
     def feed_status(who: Who) -> FeedInfo:

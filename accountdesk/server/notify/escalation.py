@@ -120,6 +120,15 @@ def _announce(
     owner = people.users.get(client["data"].get("owner_id") or "")
     seen: set[str] = set()
     out = []
+    ref = {
+        "feedback_id": feedback_id,
+        "client_id": client["id"],
+        "client_name": client["data"].get("name") or "",
+        "subject": data.get("subject") or "",
+        "severity": data.get("severity"),
+        "level": level,
+        "due": encode_value(due),
+    }
     for rule in all_rules:
         if not rules.matches(rule, "escalation", level, tier, data.get("severity")):
             continue
@@ -139,9 +148,11 @@ def _announce(
                 handler=handler,
                 owner=owner,
             )
-            row = outbox.message_row(
-                f"esc:{feedback_id}:{level}:{who.key}", f"escalation:{level}", who, smtp, message, now
-            )
+            key = f"esc:{feedback_id}:{level}:{who.key}"
+            row = outbox.message_row(key, f"escalation:{level}", who, smtp, message, now)
             if row is not None:
                 out.append(row)
+            alert = outbox.in_app_row(key, f"escalation:{level}", who, ref, now)
+            if alert is not None:
+                out.append(alert)
     return out

@@ -58,6 +58,36 @@ def message_row(
     }
 
 
+#: The status of an in-app alert: never sent by a channel, read by the recipient's laptops
+#: (``GET /v1/notify/alerts``) and never in the dead-letter list.
+IN_APP = "app"
+
+
+def in_app_row(
+    key: str, event: str, recipient: Recipient, ref: dict[str, Any], now: dt.datetime
+) -> dict[str, Any] | None:
+    """The in-app alert of a person (None for a group): what the laptop needs to show it in its
+    own language and open the record (``ref``: ids, level, client name, subject, deadline)."""
+    if recipient.user is None:
+        return None
+    return {
+        "key": ("app:" + key)[:200],
+        "event": event,
+        "channel_id": None,
+        "recipient": recipient.key,
+        "address": None,
+        "language": recipient.language,
+        "message": {"ref": ref},
+        "status": IN_APP,
+        "attempts": 0,
+        "next_at": now,
+        "created_at": now,
+        "claimed_until": None,
+        "last_error": None,
+        "sent_at": None,
+    }
+
+
 def smtp_channel(channels: list[dict[str, Any]]) -> dict[str, Any] | None:
     return next((c for c in channels if c["kind"] == "smtp"), None)
 

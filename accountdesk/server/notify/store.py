@@ -293,3 +293,15 @@ def set_feed(conn: Connection, user_id: str, secret_hash: str, at: dt.datetime) 
 
 def delete_feed(conn: Connection, user_id: str) -> bool:
     return bool(conn.execute(delete(t.calendar_feeds).where(t.calendar_feeds.c.user_id == user_id)).rowcount)
+
+
+def in_app_alerts(conn: Connection, user_id: str, after: int, limit: int) -> list[dict[str, Any]]:
+    """A person's in-app alerts after the id ``after``, oldest first (``outbox.IN_APP`` rows)."""
+    o = t.notify_outbox
+    stmt = (
+        select(o.c.id, o.c.event, o.c.message, o.c.created_at)
+        .where(o.c.status == "app", o.c.recipient == f"user:{user_id}", o.c.id > after)
+        .order_by(o.c.id)
+        .limit(limit)
+    )
+    return _rows(conn.execute(stmt))

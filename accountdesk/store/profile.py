@@ -1,0 +1,143 @@
+"""The unit of work on one profile's SQLite file: :class:`Store`.
+
+- one place commits or rolls back: :meth:`Store.write` (``BEGIN IMMEDIATE``, see ``store/engine.py``);
+- the file is migrated (``store/migrate.py``) and keyed (``store/crypto.py``) when it is opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..paths import backups_dir, database_path
+from . import crypto
+from .engine import create_sqlite_engine
+from .migrate import migrate_store
+from .search.schema import restore, suspended
+
+
+class Store:
+    """One profile's SQLite file. Thread-safe: every unit of work gets its own session.
+
+    ``read()`` gives a session for queries; ``write()`` a session inside a
+    ``BEGIN IMMEDIATE`` transaction that commits at the end of the ``with`` block or rolls back
+    on any exception, so a failing write leaves neither the row nor its outbox entry.
+    """
+
+    def __init__(
+        self, data_dir: Path | str, *, migrate: bool = True, progress: crypto.Progress | None = None
+    ):
+        """``progress``: told how far the one-time encryption in place of a plaintext profile has
+        got, when this start does it (see crypto.Progress)."""
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        crypto.owner_only(self.data_dir)
+        self.path = database_path(self.data_dir)
+        # The key (keyring or passphrase), after encrypting a plaintext profile in place if due.
+        self.protection = crypto.prepare(self.data_dir, self.path, progress)
+        if migrate:
+            self.migration_report = migrate_store(self.path, self.data_dir, key=self.protection.key)
+        self._local = threading.local()
+        self._swap = threading.Lock()
+        self._bind()
+        crypto.secure_tree(self.data_dir)
+        self._restore_index()
+
+    def _bind(self) -> None:
+        self.engine = create_sqlite_engine(self.path, self.protection.key)
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(
+            self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
+        )
+
+    @property
+    def encrypted(self) -> bool:
+        return self.protection.encrypted
+
+    def connect_raw(self, **kwargs: Any) -> Any:
+        """A DB-API connection on this store's file (keyed when encrypted): for the backup copy."""
+        return crypto.connect(self.path, self.protection.key, **kwargs)
+
+    def remove_backups(self) -> int:
+        """Overwrite and remove every backup kept in the profile folder (a wipe); returns how many."""
+        n = 0
+        folder = backups_dir(self.data_dir)
+        if folder.exists():
+            for path in sorted(folder.rglob("*"), reverse=True):
+                if path.is_file():
+                    crypto.secure_remove(path)
+                    n += 1
+                elif path.is_dir():
+                    path.rmdir()
+        return n
+
+    def vacuum(self) -> None:
+        """Rewrite the file without its free pages, and empty the WAL (after a wipe)."""
+        raw = self.engine.raw_connection()  # autocommit (see _on_connect): VACUUM runs outside a transaction
+        try:
+            cur = raw.cursor()
+            cur.execute("VACUUM")
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cur.close()
+        finally:
+            raw.close()
+
+    def ensure_encrypted(self, progress: crypto.Progress | None = None) -> bool:
+        """Encrypt this (plaintext) store in place now: a profile joining a company server. Returns
+        True when it was encrypted by this call. Raises PassphraseRequired where this computer has no
+        keyring and no passphrase was given. Call it with no unit of work open. ``progress``: as
+        for the constructor."""
+        with self._swap:
+            if self.protection.encrypted or crypto.plain_forced():
+                return False
+            protection = crypto.new_key_protection(self.data_dir)
+            self.engine.dispose()
+            try:
+                crypto.encrypt_in_place(self.path, protection.key, progress)  # type: ignore[arg-type]
+            except Exception:
+                self._bind()
+                raise
+            self.protection = protection
+            self._bind()
+            crypto.secure_tree(self.data_dir)
+            return True
+
+    def _restore_index(self) -> None:
+        """A bulk load that suspended the search index was interrupted (see search.suspend)."""
+        with self.engine.connect() as conn:
+            if not suspended(conn):
+                return
+        with self.write() as session:
+            conn = session.connection()
+            if suspended(conn):
+                restore(conn)
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._reader() as session:
+            yield session
+            session.rollback()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """A unit of work. Nested calls on the same thread join the outer transaction."""
+        outer = getattr(self._local, "session", None)
+        if outer is not None:
+            yield outer
+            return
+        session = self._writer()
+        self._local.session = session
+        try:
+            with session.begin():
+                yield session
+        finally:
+            self._local.session = None
+            session.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
