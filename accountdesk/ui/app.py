@@ -54,19 +54,73 @@ def run_app(
     """The desktop app. Returns the process exit code."""
     app = ensure_app()
     settings = settings or Settings()
+    from .tasks import TaskManager
+
+    tasks = TaskManager(app)
+    folder = resolve_data_dir(data_dir, settings)
+    exists = profile_exists(folder)
+    window = None
+    need = None
+    if exists:
+        from ..services import security
+
+        # An encrypted profile without system keyring: its passphrase, before anything opens.
+        need = security.passphrase_needed(folder)
+    from .security_progress import EncryptionProgress
+
+    # a plaintext profile encrypted in place (once): its progress in a dialog over the window
+    # (reports arrive through the event loop, once the window is there)
+    encrypting = EncryptionProgress(None)
+
+    def opened(ctx) -> None:
+        assert window is not None  # results arrive through the event loop, after the window is shown
+        encrypting.close()
+        window.attach(ctx)
+        settle_heap()
+
+    def failed(exc: BaseException) -> None:
+        assert window is not None
+        from ..services import security
+
+        encrypting.close()
+        if security.is_wrong_passphrase(exc) and ask_profile_passphrase(
+            window, security.OPEN, error=str(exc)
+        ):
+            open_in_background()
+            return
+        log.error("cannot open the profile in %s: %s", folder, exc)
+        if security.is_key_lost(exc):
+            key_lost(window, folder, exc)
+        else:
+            QMessageBox.critical(
+                window,
+                APP_NAME,
+                _("The profile in {folder} cannot be opened:\n{error}").format(folder=folder, error=exc),
+            )
+        window.close()
+
+    def open_in_background() -> None:
+        tasks.run_db(
+            lambda progress: open_profile_in(folder, progress),
+            on_result=opened,
+            on_error=failed,
+            on_progress=encrypting,
+            name="open-profile",
+        )
+
+    if exists and need is None:
+        # The profile (SQLAlchemy, migrations check, clock) opens on the database lane while the
+        # interface is imported, translated, styled and shown: the first screen's query can start
+        # as soon as the window is there.
+        open_in_background()
     install_language(lang or settings.get("language") or system_language())
     from . import icons, style
 
     style.apply_style(app)
     app.setWindowIcon(icons.app_icon())
-    from .tasks import TaskManager
-
-    tasks = TaskManager(app)
-    folder = resolve_data_dir(data_dir, settings)
-
     from .main_window import MainWindow
 
-    if not profile_exists(folder):
+    if not exists:
         from .dialogs.first_start import FirstStartDialog
 
         dialog = FirstStartDialog(folder, tasks, settings)
@@ -78,54 +132,15 @@ def run_app(
         window.show()
         settle_heap()
     else:
-        # An encrypted profile without system keyring: its passphrase, before anything opens.
-        from ..services import security
-
-        need = security.passphrase_needed(folder)
-        if need is not None and not ask_profile_passphrase(None, need):
-            tasks.shutdown()
-            return 0
-        # Show the window at once; open the profile (SQLAlchemy, migrations, clock) in the background.
+        if need is not None:
+            if not ask_profile_passphrase(None, need):
+                tasks.shutdown()
+                return 0
+            open_in_background()
+        # Show the window at once; ``opened`` fills it when the profile is open.
         window = MainWindow(None, tasks, settings)
+        encrypting.parent = window
         window.show()
-        from .security_progress import EncryptionProgress
-
-        # a plaintext profile encrypted in place (once): its progress in a dialog over the window
-        encrypting = EncryptionProgress(window)
-
-        def open_in_background() -> None:
-            tasks.run_db(
-                lambda progress: open_profile_in(folder, progress),
-                on_result=opened,
-                on_error=failed,
-                on_progress=encrypting,
-                name="open-profile",
-            )
-
-        def opened(ctx) -> None:
-            encrypting.close()
-            window.attach(ctx)
-            settle_heap()
-
-        def failed(exc: BaseException) -> None:
-            encrypting.close()
-            if security.is_wrong_passphrase(exc) and ask_profile_passphrase(
-                window, security.OPEN, error=str(exc)
-            ):
-                open_in_background()
-                return
-            log.error("cannot open the profile in %s: %s", folder, exc)
-            if security.is_key_lost(exc):
-                key_lost(window, folder, exc)
-            else:
-                QMessageBox.critical(
-                    window,
-                    APP_NAME,
-                    _("The profile in {folder} cannot be opened:\n{error}").format(folder=folder, error=exc),
-                )
-            window.close()
-
-        open_in_background()
 
     code = app.exec()
     tasks.shutdown()

@@ -23,6 +23,8 @@ def open_page(qtbot, ctx, tasks, settings, **kw) -> ClientsPage:
     page = ClientsPage(ctx, tasks, settings)
     for key, value in kw.items():
         setattr(page.model, key, value)
+    if kw:
+        page.model.reload()  # the first page was asked for while the page was being built
     qtbot.addWidget(page)
     page.resize(1100, 700)
     page.show()

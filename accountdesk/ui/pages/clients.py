@@ -154,6 +154,11 @@ class ClientsPage(QWidget):
         sort = settings.get("client_sort") if settings else "name"
         desc = settings.get("client_sort_desc") if settings else False
         self.model.set_sort(sort, bool(desc))
+        # The first page is read on the database lane while the widgets are built (the page is
+        # made when it is first shown).
+        self._first_query = tasks is not None
+        if self._first_query:
+            self.model.reload()
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 20, 24, 12)
@@ -299,7 +304,8 @@ class ClientsPage(QWidget):
             self._started = True
             # The list first: the filter choices (which read every client and sort the values in
             # pinyin order) and the saved views queue behind its first page on the database lane.
-            self.model.reload()
+            if not self._first_query:
+                self.model.reload()
             self.load_filter_options()
             self.views_bar.reload()
 

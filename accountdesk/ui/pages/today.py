@@ -295,6 +295,9 @@ class TodayPage(QWidget):
             self.scope = "all" if ctx.actor.sees_all_clients else "mine"
         stored_kinds = self._setting("today_kinds", [])
         self.kinds: set[str] | None = {k for k in stored_kinds if k in KINDS} or None
+        self._complete_generation = -1
+        # The urgent part of the agenda is read on the database lane while the widgets are built.
+        self._load_quick()
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 20, 24, 12)
         outer.setSpacing(10)
@@ -409,9 +412,9 @@ class TodayPage(QWidget):
             self._shortcuts.append(shortcut)
         self.retranslate()
         self._update_actions()
-        self._complete_generation = -1
         self.stack.setCurrentWidget(self.loading_state)
-        self.refresh()
+        self.handed_over.refresh()
+        self._load_rest()
 
     # -- settings ----------------------------------------------------------------------------------
     def _setting(self, name: str, default):
@@ -488,26 +491,36 @@ class TodayPage(QWidget):
 
     # -- loading -----------------------------------------------------------------------------------
     def refresh(self) -> None:
+        self._load_quick()
         self.handed_over.refresh()
-        self._generation += 1
-        generation = self._generation
+        self._load_rest()
+
+    def _work(self, quick: bool):
         days, ctx, scope, kinds = self._days, self._ctx, self.scope, self.kinds
 
-        def work(quick: bool):
+        def work():
             from ...services.triage import triage
 
             return triage(ctx, scope=scope, kinds=kinds, days=days, quick=quick)
 
-        # First what is cheap to read and most urgent (complaints, planned visits, tasks), so that the
-        # screen has data at once; then everything, which replaces it.
+        return work
+
+    def _load_quick(self) -> None:
+        """First what is cheap to read and most urgent (complaints, planned visits, tasks), so that
+        the screen has data at once; :meth:`_load_rest` reads everything, which replaces it."""
+        self._generation += 1
+        generation = self._generation
         self._tasks.run_db(
-            lambda: work(True),
+            self._work(True),
             on_result=lambda result: self._show(generation, result),
             on_error=lambda exc: None,
             name="agenda-quick",
         )
+
+    def _load_rest(self) -> None:
+        generation = self._generation
         self._tasks.run_db(
-            lambda: work(False),
+            self._work(False),
             on_result=lambda result: self._show(generation, result),
             on_error=lambda exc: self._failed(generation, exc),
             name="agenda",
