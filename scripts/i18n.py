@@ -59,6 +59,7 @@ AREAS = {
         "ui/dialogs/bulk*.py",
         "ui/widgets/charts.py",
         "ui/widgets/saved_views.py",
+        "ui/workspace/equipment_list.py",
         "cli/standards.py",
     ],
     "insight": [

@@ -22,7 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, select, update
 
 from ..domain.feedback import LEVEL_OVERDUE, OPEN_STATUSES, effective_due, feedback_escalation_level
 from ..i18n import N_, _
@@ -33,7 +33,8 @@ from ..sync.codec import decode_value
 from .context import AppContext
 from .scope import served_by
 
-#: Minutes before a planned visit at which its reminder is raised (the setting's default).
+#: Minutes before a planned visit at which its reminder is raised (the setting's default; a
+#: negative value: none).
 DEFAULT_VISIT_LEAD_MIN = 60
 #: Tasks overdue longer than this are Today's business, not a fresh alert.
 TASK_WINDOW_DAYS = 7
@@ -169,6 +170,7 @@ def due_candidates(ctx: AppContext, lead_minutes: int = DEFAULT_VISIT_LEAD_MIN) 
             )
         visits = session.scalars(
             select(Visit).where(
+                literal(lead_minutes >= 0),  # a negative lead: no visit reminders
                 Visit.deleted_at.is_(None),
                 Visit.status == VisitStatus.PLANNED.value,
                 Visit.planned_start >= day_start,

@@ -1,7 +1,7 @@
 """Lists in bulk: one change of several rows (clients, feedback, equipment) as one change set.
 
 - :func:`bulk_edit` sets the same fields on every selected row (clients: tier, status, region,
-  tags added or removed; feedback: status, severity; equipment: status, location) in one unit of
+  tags added or removed; feedback: status, severity; equipment: status, location, category) in one unit of
   work: all rows or none (the first row a rule refuses names itself and nothing is written). Each
   row's change is an ordinary per-field update, so it syncs and the server records it in the
   field history like an edit made by hand.
@@ -30,7 +30,7 @@ from .scope import in_scope
 BULK_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "clients": ("client", ("tier", "status", "province", "city", "tags")),
     "feedback": ("feedback", ("status", "severity")),
-    "equipment": ("equipment", ("status", "location")),
+    "equipment": ("equipment", ("status", "location", "category")),
 }
 
 

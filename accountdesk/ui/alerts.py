@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 ESCALATION_CHECK_MS = 15 * 60_000
 ALERT_CHECK_MS = 60_000
+#: the first check waits for the screens to fill (they share the database lane)
+FIRST_CHECK_MS = 2_000
 #: pages of server alerts read after one sync (200 each)
 SERVER_PAGES = 10
 
@@ -68,7 +70,7 @@ class AlertCenter(QObject):
         self._escalation_timer.start()
         self._check_timer.start()
         QTimer.singleShot(0, self.escalate_feedback)
-        QTimer.singleShot(0, self.check)
+        QTimer.singleShot(FIRST_CHECK_MS, self.check)
 
     def retranslate(self) -> None:
         self.bell.retranslate()
@@ -169,7 +171,9 @@ class AlertCenter(QObject):
         if not fresh:
             return
         self._last_fresh = fresh
-        if len(fresh) == 1:
+        if self._locked():  # nothing of a client on a locked screen
+            self.notify(_("New alerts"), _("Unlock AccountDesk to read them."))
+        elif len(fresh) == 1:
             self.notify(fresh[0].title, fresh[0].text)
         else:
             self.notify(

@@ -191,3 +191,45 @@ def test_a_device_revoked_long_ago_gets_no_farewell(own_server):
     admin.revoke_device(server.db, alice.device_id)
     r = alice.refresh()
     assert r.status_code == 403 and r.json()["code"] == p.E_DEVICE_REVOKED and "farewell" not in r.json()
+
+
+def test_a_farewell_cut_by_the_network_is_made_at_the_next_contact_not_wiped_unsent(server, make_device):
+    from accountdesk.server import admin
+    from accountdesk.sync.client import DeviceRevoked, ServerUnreachable
+
+    server.add_user("boss", "supervisor")
+    server.add_user("alice", "manager")
+    laptop = make_device("alice")
+    laptop.sync()
+    cid = clients.create_client(laptop.ctx, name="Cut Co")
+    laptop.sync()
+    records.update_record(laptop.ctx, "client", cid, {"province": "离线补记省"})  # never pushed
+    admin.revoke_device(server.db, laptop.ctx.device_id)
+
+    def cut(request):  # the network fails as the farewell is being sent
+        if request.url.path == p.PATH_FAREWELL_PUSH:
+            raise httpx.ConnectError("cut", request=request)
+
+    laptop.engine._http.event_hooks["request"].append(cut)
+    try:
+        laptop.sync()
+        raise AssertionError("the sync should have failed")
+    except ServerUnreachable:
+        pass
+    with laptop.ctx.read() as s:  # nothing wiped: the edit is still there, waiting
+        from accountdesk.models import Client
+
+        assert s.get(Client, cid).province == "离线补记省"
+    laptop.engine._http.event_hooks["request"].remove(cut)
+    try:
+        laptop.sync()
+        raise AssertionError("the sync should have said the device is revoked")
+    except DeviceRevoked as exc:
+        assert "1 unsent change(s)" in str(exc)
+    with laptop.ctx.read() as s:
+        from accountdesk.models import Client
+
+        assert s.scalar(select(Client.id).limit(1)) is None
+    boss = make_device("boss")
+    boss.sync()
+    assert [c.lost_value for c in conflicts(boss, cid) if c.field == "province"] == ["离线补记省"]

@@ -13,17 +13,28 @@ import json
 import shutil
 import subprocess
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sync_env import PASSWORD
 from sync_helpers import client_ids
 from test_sync_cli import run, srv
 
-from accountdesk.models import Client, Conflict, Feedback, Handover, ImprovementItem, Visit, VisitPlan
+from accountdesk.models import (
+    Client,
+    Conflict,
+    Contact,
+    Feedback,
+    Handover,
+    ImprovementItem,
+    Visit,
+    VisitPlan,
+)
 from accountdesk.reports import render_handover
 from accountdesk.server import admin, repo
 from accountdesk.server.cli import main as server_main
 from accountdesk.services import records, turnover
+from accountdesk.sync import protocol as p
 from accountdesk.sync.client import DeviceRevoked
 
 pytestmark = pytest.mark.skipif(
@@ -212,6 +223,7 @@ def test_resignation_through_the_command_lines(server, make_device, capsys, tmp_
     leaver.sync()
     cids = leaver_portfolio(leaver, 4)
     leaver.sync()
+    edits = pending_edits(leaver, cids)  # made offline: not pushed before the handover
     boss = make_device("zhouqiang")
     boss.sync()
     # two clients from the supervisor's laptop: `clients assign --from`, then the rest on the server
@@ -264,6 +276,44 @@ def test_resignation_through_the_command_lines(server, make_device, capsys, tmp_
     )
     code, _out, err = run(server_main, srv(server, "user", "handover", "zhangmin", "--to", "刘海涛"), capsys)
     assert code == 2 and "deactivated" in err  # a deactivated user takes on nothing
+
+    # the leaver's laptop, still offline, gets one more edit after the deactivation; at its next
+    # contact it sends what it had not pushed (its farewell), then wipes itself
+    with leaver.ctx.read() as s:
+        late_contact = s.scalars(select(Contact.id).where(Contact.client_id == cids[2])).one()
+    records.update_record(leaver.ctx, "contact", late_contact, {"title": "离职后改的职务"})
+    device_id = leaver.ctx.device_id
+    refresh_token, access_token = leaver.engine.credentials.refresh_token(), leaver.engine._access
+    grants: list[str] = []
+    leaver.engine._http.event_hooks["request"].append(
+        lambda request: (
+            grants.append(request.headers["authorization"][7:])
+            if request.url.path == p.PATH_FAREWELL_PUSH
+            else None
+        )
+    )
+    with pytest.raises(DeviceRevoked) as revoked:
+        leaver.sync()
+    assert "4 unsent change(s)" in str(revoked.value) and "1 refused" in str(revoked.value)
+    with leaver.ctx.read() as s:  # wiped
+        assert s.scalar(select(Feedback.id).limit(1)) is None and s.scalar(select(Client.id).limit(1)) is None
+    assert grants
+    # a later hand-made request with that laptop's tokens, or its user's password, gets nothing
+    h = {p.HEADER_PROTOCOL: "1", p.HEADER_SCHEMA: "1"}
+    r = httpx.post(
+        f"{server.url}/v1/auth/refresh",
+        headers=h,
+        json={"refresh_token": refresh_token, "device_id": device_id},
+    )
+    assert r.status_code == 403 and r.json()["code"] == "device_revoked" and "farewell" not in r.json()
+    login = {"username": "liuhaitao", "password": PASSWORD, "device_id": device_id}
+    r = httpx.post(f"{server.url}/v1/auth/login", headers=h, json=login)
+    assert r.status_code == 403 and "farewell" not in r.json()
+    batch = {"batch_id": "replayed-farewell", "items": []}
+    for path, token in ((p.PATH_FAREWELL_PUSH, grants[-1]), ("/v1/sync/push", access_token)):
+        r = httpx.post(server.url + path, headers={**h, "Authorization": f"Bearer {token}"}, json=batch)
+        assert r.status_code == 403, (path, r.text)
+
     wang, zhang = make_device("wanglei"), make_device("zhangmin")
     wang.sync()
     zhang.sync()
@@ -271,6 +321,15 @@ def test_resignation_through_the_command_lines(server, make_device, capsys, tmp_
         assert client_ids(dev) == set(mine)
         for cid in mine:
             assert open_work(dev, cid) == {"handlers": {uid}, "visits": {uid}, "plans": {uid}, "items": {uid}}
+        # the leaver's edits made before the handover arrived, as conflicts for the successor
+        with dev.ctx.read() as s:
+            for fb in s.scalars(select(Feedback).where(Feedback.client_id.in_(mine))):
+                kept = {c.lost_value for c in s.scalars(select(Conflict).where(Conflict.row_id == fb.id))}
+                assert fb.description != edits[fb.id] and edits[fb.id] in kept, fb.client_id
+    # the edit written after the deactivation was refused: neither applied nor kept
+    with zhang.ctx.read() as s:
+        assert s.get(Contact, late_contact).title == "总经理"
+        assert not s.scalars(select(Conflict).where(Conflict.row_id == late_contact)).all()
     # the report of a server-made handover, through the successor's command line
     out_pdf = tmp_path / "server-handover.pdf"
     code, _out, err = run(
@@ -302,8 +361,6 @@ def test_resignation_through_the_command_lines(server, make_device, capsys, tmp_
         "接任人",
     ):
         assert expected in text, expected
-    with pytest.raises(DeviceRevoked):
-        leaver.sync()
     # the server names users by login or display name too; an ambiguous name lists the candidates
     admin.add_user(server.db, "zhangmin2", "field", PASSWORD, display_name="张敏")
     code, _out, err = run(server_main, srv(server, "user", "handover", "王磊", "--to", "张敏"), capsys)
@@ -395,7 +452,14 @@ def test_resignation_through_the_team_screen(server, make_device, qtbot, tasks, 
         dialog.ok_button.click()
     assert "7 clients handed over" in page.result_label.text()
     boss.sync()
-    leaver.sync()
+    # the leaver is deactivated on the server before his laptop syncs again: at its next contact
+    # it sends the edits it had not pushed (its farewell, kept as conflicts), then wipes itself
+    assert admin.deactivate_user(server.db, "liuhaitao")["devices_revoked"] == 1
+    with pytest.raises(DeviceRevoked) as revoked:
+        leaver.sync()
+    assert "7 unsent change(s)" in str(revoked.value) and "(0 refused)" in str(revoked.value)
+    with leaver.ctx.read() as s:
+        assert s.scalar(select(Client.id).limit(1)) is None and s.scalar(select(Feedback.id).limit(1)) is None
     wang_cids = [c for c in cids if plan[c] == staff["wang"]]
     zhang_cids = [c for c in cids if plan[c] == staff["zhang"]]
     assert len(wang_cids) == 4 and len(zhang_cids) == 3  # 浙江 ×3 + 上海 to 王磊; 江苏 ×3 to 张敏

@@ -118,3 +118,38 @@ def test_a_bulk_edit_and_its_undo_reach_the_other_laptop_with_field_history(serv
     other.sync()
     assert {records.get_record(other.ctx, "client", c)["tier"] for c in ids} == {"standard"}
     assert {tuple(records.get_record(other.ctx, "client", c)["tags"]) for c in ids} == {()}
+
+
+def test_saved_views_of_every_list_reach_the_users_other_laptop(server, make_device):
+    """Saved views of the client, feedback and equipment lists are synced with the profile: the
+    same user's second laptop shows them, somebody else's laptop does not."""
+    server.add_user("alice", "manager")
+    server.add_user("bob", "manager")
+    a = make_device("alice", name="alice-desk")
+    a.sync()
+    made = {
+        "clients": saved_views.save_view(a.ctx, "clients", "华南重点", filters={"tier": "key"}),
+        "feedback": saved_views.save_view(
+            a.ctx,
+            "feedback",
+            "全部投诉",
+            filters={"kind": "complaint", "open_only": False},
+            columns=["subject"],
+        ),
+        "equipment": saved_views.save_view(
+            a.ctx, "equipment", "在用设备", filters={"status": "in_service"}, sort=["name", "desc"]
+        ),
+    }
+    assert a.sync().rejected == 0
+    laptop = make_device("alice", name="alice-laptop")
+    laptop.sync()
+    for list_name, vid in made.items():
+        [view] = saved_views.list_views(laptop.ctx, list_name)
+        assert view.id == vid
+    [eq] = saved_views.list_views(laptop.ctx, "equipment")
+    assert (eq.name, eq.filters, eq.sort) == ("在用设备", {"status": "in_service"}, ["name", "desc"])
+    [fb] = saved_views.list_views(laptop.ctx, "feedback")
+    assert (fb.filters, fb.columns) == ({"kind": "complaint", "open_only": False}, ["subject"])
+    b = make_device("bob", name="bob")
+    b.sync()
+    assert all(saved_views.list_views(b.ctx, n) == [] for n in made)

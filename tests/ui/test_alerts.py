@@ -149,13 +149,17 @@ def test_a_reminder_comes_before_a_planned_visit_once(qtbot, ctx, clock, setting
     qtbot.waitUntil(lambda: not window.tasks.busy)
     qtbot.wait(50)
     assert len(notifications) == 1  # once
-    # an hour before the later visit (the setting: 60 minutes) its reminder comes
-    clock.advance(hours=1, minutes=50)
+    # 1 h 50 min before the later visit: no reminder yet with the default (60 minutes before)
+    clock.advance(hours=1, minutes=10)
     window.alerts.check()
     qtbot.wait(50)
     qtbot.waitUntil(lambda: not window.tasks.busy)
     assert len(notifications) == 1
-    clock.advance(minutes=15)
+    # Settings: two hours before the visit -> its reminder comes at the next check
+    window.show_page("settings")
+    combo = window.pages["settings"].alert_settings.reminder_combo
+    combo.setCurrentIndex(combo.findText("2 h before the visit"))
+    assert settings.get("visit_reminder_min") == 120
     window.alerts.check()
     qtbot.waitUntil(lambda: len(notifications) == 2)
     assert notifications[1][1] == "江南检测服务有限公司 · 设备验收"
@@ -166,7 +170,7 @@ def test_a_complaint_deadline_nearing_alerts_its_handler_once_per_level(
     qtbot, ctx, clock, window, notifications
 ):
     cid = clients.create_client(ctx, name="华东精密仪器有限公司")
-    feedback.record_feedback(
+    fid = feedback.record_feedback(
         ctx, cid, "complaint", "检测报告延误", severity="high", received_at=clock.now() - 25 * H
     )
     task_service.create_task(ctx, cid, "寄送整改报告", due_on=ctx.today())
@@ -186,5 +190,35 @@ def test_a_complaint_deadline_nearing_alerts_its_handler_once_per_level(
     popup = open_history(qtbot, window)
     qtbot.waitUntil(lambda: len(popup.titles()) == 3)
     assert popup.titles()[0] == "Complaint deadline imminent"
+    popup.hide()
+    # the desktop notification clicked: the complaint opens
+    window.alerts._notification_clicked()
+    assert window.current_item == ("feedback", fid)
+    qtbot.waitUntil(lambda: window.alerts.bell.text() == "2")
+    popup = open_history(qtbot, window)
     popup.mark_all.click()
     qtbot.waitUntil(lambda: window.alerts.bell.text() == "")
+
+
+def test_alerts_read_in_the_language_shown(qtbot, ctx, clock, window, notifications):
+    from accountdesk.i18n import set_language
+    from accountdesk.ui.app import install_language
+
+    cid = clients.create_client(ctx, name="华东精密仪器有限公司")
+    feedback.record_feedback(
+        ctx, cid, "complaint", "检测报告延误", severity="high", received_at=clock.now() - 25 * H
+    )
+    window.apply_language("zh_CN")
+    try:
+        window.alerts.check()
+        qtbot.waitUntil(lambda: len(notifications) == 1)
+        assert notifications[0] == ("投诉临近处理时限", "华东精密仪器有限公司 · 检测报告延误")
+        qtbot.waitUntil(lambda: window.alerts.bell.toolTip() == "1 条未读提醒")
+        popup = open_history(qtbot, window)
+        qtbot.waitUntil(lambda: popup.titles() == ["投诉临近处理时限"])
+        assert (popup.heading.text(), popup.mark_all.text()) == ("提醒", "全部标为已读")
+        popup.hide()
+    finally:
+        window.tasks.wait(5000)
+        install_language("en")
+        set_language("en")

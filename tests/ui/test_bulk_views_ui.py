@@ -3,7 +3,7 @@ change undone in one step; a saved view survives a restart of the app."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtCore import QItemSelectionModel, Qt
 
 from accountdesk.services.context import open_profile
 from accountdesk.services.records import get_record
@@ -171,3 +171,118 @@ def test_a_supervisor_edits_the_standards_from_the_dashboard(qtbot, ctx, tasks):
         "improvement_review": 12,
     }
     tasks.wait(10_000)
+
+
+def _ledger(qtbot, ctx, tasks, cid):
+    from accountdesk.ui.workspace import ClientWorkspace
+
+    w = ClientWorkspace(ctx, tasks, cid)
+    qtbot.addWidget(w)
+    w.resize(1300, 800)
+    w.show()
+    tab = w.show_tab("equipment")
+    qtbot.waitUntil(lambda: tab.tools.views_bar.combo.count() >= 1)
+    return w, tab
+
+
+def _instruments(ctx):
+    from accountdesk.services import clients, equipment
+
+    cid = clients.create_client(ctx, name="华东计量校准中心")
+    made = {
+        name: equipment.create_equipment(ctx, cid, name, model=model, serial=serial, location="一号实验室")
+        for name, model, serial in (
+            ("电子天平 A", "XS205", "B-0001"),
+            ("电子天平 B", "XS205", "B-0002"),
+            ("恒温恒湿箱", "HWS-150", "H-0001"),
+            ("压力表", "Y-100", "P-0001"),
+        )
+    }
+    return cid, made
+
+
+def _select_rows(panel, ids):
+    sel = panel.view.selectionModel()
+    sel.clearSelection()
+    for r, row in enumerate(panel.model.rows):
+        if row["id"] in ids:
+            sel.select(
+                panel.model.index(r, 0),
+                QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+            )
+
+
+def _shown(panel):
+    return [r["name"] for r in panel.model.rows]
+
+
+def test_several_instruments_edited_at_once_and_undone(qtbot, ctx, tasks):
+    """The equipment ledger works in bulk like the client and feedback lists: Ctrl/Shift
+    selection, one change of status, location and category for all, undone in one step."""
+    cid, made = _instruments(ctx)
+    _w, tab = _ledger(qtbot, ctx, tasks, cid)
+    panel, bar = tab.equipment, tab.tools.bulk_bar
+    chosen = [made["电子天平 A"], made["电子天平 B"], made["压力表"]]
+    _select_rows(panel, chosen)
+    assert sorted(tab.tools.selected_ids()) == sorted(chosen)
+    assert bar.count_label.text() == "3 selected" and bar.edit_button.isEnabled()
+    assert not bar.undo_button.isEnabled()
+    dialog = bar.edit()
+    dialog.editors["status"].setCurrentIndex(dialog.editors["status"].findData("out_of_service"))
+    dialog.editors["location"].setText("待修区")
+    dialog.editors["category"].setText("衡器")
+    with qtbot.waitSignal(bar.changed, timeout=10_000):
+        dialog.accept()
+    for eid in chosen:
+        row = get_record(ctx, "equipment", eid)
+        assert (row["status"], row["location"], row["category"]) == ("out_of_service", "待修区", "衡器")
+    assert get_record(ctx, "equipment", made["恒温恒湿箱"])["status"] == "in_service"  # not selected
+    # the list shows it, and filters by status
+    tab.tools.status.setCurrentIndex(tab.tools.status.findData("out_of_service"))
+    assert sorted(_shown(panel)) == ["压力表", "电子天平 A", "电子天平 B"]
+    assert bar.undo_button.isEnabled()
+    with qtbot.waitSignal(bar.changed, timeout=10_000):
+        bar.undo_button.click()
+    for eid in chosen:
+        row = get_record(ctx, "equipment", eid)
+        assert (row["status"], row["location"], row["category"]) == ("in_service", "一号实验室", None)
+    assert _shown(panel) == []  # none out of service any more
+    tab.tools.status.setCurrentIndex(0)
+    assert len(_shown(panel)) == 4
+
+
+def test_an_equipment_view_survives_a_restart(qtbot, ctx, tasks, data_dir):
+    cid, made = _instruments(ctx)
+    from accountdesk.services import equipment
+
+    equipment.update_equipment(ctx, made["电子天平 B"], status="retired")
+    w, tab = _ledger(qtbot, ctx, tasks, cid)
+    tools, panel = tab.tools, tab.equipment
+    tools.status.setCurrentIndex(tools.status.findData("in_service"))
+    tools.search.setText("xs205")
+    assert _shown(panel) == ["电子天平 A"]
+    tools.search.setText("")
+    tools.columns.set_visible("serial", False)
+    panel.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    assert _shown(panel) == ["电子天平 A", "恒温恒湿箱", "压力表"]  # in service, by name descending
+    expected = _shown(panel)
+    with qtbot.waitSignal(tools.views_bar.loaded, timeout=10_000):
+        tools.views_bar.save("在用设备")
+    assert [v.name for v in tools.views_bar.views] == ["在用设备"]
+    w.close()
+    tasks.wait(5000)
+    ctx.close()
+    again = open_profile(data_dir)
+    try:
+        w2, fresh = _ledger(qtbot, again, tasks, cid)
+        qtbot.waitUntil(lambda: fresh.tools.views_bar.combo.count() == 2, timeout=10_000)
+        assert len(_shown(fresh.equipment)) == 4 and "serial" in fresh.tools.columns.visible()
+        fresh.tools.views_bar.apply_view(fresh.tools.views_bar.views[0])
+        assert fresh.tools.status.currentData() == "in_service"
+        assert _shown(fresh.equipment) == expected and "电子天平 B" not in expected
+        assert "serial" not in fresh.tools.columns.visible()
+        assert fresh.tools.columns.sort() == ["name", "desc"]
+        w2.close()
+        tasks.wait(5000)
+    finally:
+        again.close()

@@ -142,3 +142,26 @@ def test_several_items_selected_and_edited_at_once_then_undone(page, queue, ctx,
         page.bulk_bar.undo_button.click()
     assert get_record(ctx, "feedback", queue["overdue"])["severity"] == "high"
     assert get_record(ctx, "feedback", queue["fresh"])["severity"] == "medium"
+
+
+def test_a_saved_view_of_the_queue_comes_back_on_a_new_page(page, queue, ctx, tasks, qtbot):
+    from accountdesk.ui.pages.feedback import FeedbackPage
+
+    qtbot.waitUntil(lambda: page.views_bar.combo.count() == 1)
+    page.open_only.setChecked(False)
+    page.kind.setCurrentIndex(page.kind.findData("complaint"))
+    qtbot.waitUntil(lambda: set(ids(page)) == {queue["overdue"], queue["fresh"]})
+    page.columns.set_visible("handler", False)
+    with qtbot.waitSignal(page.views_bar.loaded, timeout=10_000):
+        page.views_bar.save("全部投诉")
+    page.close()
+    fresh = FeedbackPage(ctx, tasks)
+    qtbot.addWidget(fresh)
+    fresh.show()
+    qtbot.waitUntil(lambda: fresh.views_bar.combo.count() == 2 and fresh.model.rowCount() > 0, timeout=10_000)
+    assert "handler" in fresh.columns.visible() and set(ids(fresh)) != {queue["overdue"], queue["fresh"]}
+    with qtbot.waitSignal(fresh.loaded, timeout=10_000):
+        fresh.views_bar.apply_view(fresh.views_bar.views[0])
+    assert set(ids(fresh)) == {queue["overdue"], queue["fresh"]}
+    assert not fresh.open_only.isChecked() and fresh.kind.currentData() == "complaint"
+    assert "handler" not in fresh.columns.visible() and "subject" in fresh.columns.visible()

@@ -271,6 +271,17 @@ def walk(window, ctx, ids, qtbot) -> list[tuple[str, str]]:
         tasks.wait(5000)
         QApplication.processEvents()
         seen += [(f"page {entry.key}: {w}", t) for w, t in texts_of(window)]
+    # the bell: its tooltip and the history of alerts (the reminder of the world's visit in 3 h)
+    window.settings.set("visit_reminder_min", 240)
+    window.alerts.check()
+    tasks.wait(5000)
+    window.alerts.show_history()
+    tasks.wait(5000)
+    QApplication.processEvents()
+    seen += [(f"alerts: {w}", t) for w, t in texts_of(window.alerts.bell.popup)]
+    seen.append(("bell", window.alerts.bell.toolTip()))
+    assert window.alerts.bell.popup.list.count() == 1
+    window.alerts.bell.popup.hide()
     bar = window.menuBar()
     for action in bar.actions():
         if action.menu() is not None:

@@ -59,11 +59,16 @@ class LoginRequired(SyncError):
 class UserDeactivated(SyncError):
     exit_code = 5
     code = p.E_USER_DEACTIVATED
+    #: the server's farewell grant, when it sent one; ``left``: the farewell was made
+    farewell: dict[str, Any] | None = None
+    left: bool = False
 
 
 class DeviceRevoked(SyncError):
     exit_code = 6
     code = p.E_DEVICE_REVOKED
+    farewell: dict[str, Any] | None = None
+    left: bool = False
 
 
 class UpdateRequired(SyncError):

@@ -10,7 +10,7 @@ from ... import PROTOCOL_VERSION, SCHEMA_VERSION
 from .. import protocol as p
 from ..address import check_server_url, is_insecure
 from ..credentials import Credentials
-from .base import Progress, SyncReport, _Cancelled
+from .base import DeviceRevoked, Progress, SyncReport, UserDeactivated, _Cancelled
 from .membership import MembershipMixin
 from .pull import PullMixin
 from .push import PushMixin
@@ -100,6 +100,8 @@ class SyncEngine(TransportMixin, PushMixin, PullMixin, RowsMixin, MembershipMixi
                 self._note_contact()
             except _Cancelled:
                 report.cancelled = True
+            except (DeviceRevoked, UserDeactivated) as exc:  # send what is unsent, then wipe
+                raise self._leave(exc) from None
         return report
 
     # -- push ----------------------------------------------------------------------------------

@@ -1,17 +1,18 @@
-"""Requests to the server and signing in: versions, compression, token refresh, answers mapped to errors."""
+"""Requests to the server and signing in: versions, compression, token refresh, answers mapped to errors;
+the farewell of a revoked device (what it had not pushed is sent, then it wipes itself)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import gzip
 import json
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import orjson
 
 from ...i18n import _
-from ...models import User
+from ...models import OutboxEntry, User
 from .. import protocol as p
 from ..address import check_server_url, is_insecure
 from ..changes import META_DEMO, get_meta, set_meta
@@ -35,6 +36,7 @@ from .base import (
     ServerReinitialised,
     ServerUnreachable,
     SyncError,
+    SyncReport,
     UpdateRequired,
     UserDeactivated,
     _device_name,
@@ -109,6 +111,7 @@ class TransportMixin:
             if not parse:
                 return resp.content
             return orjson.loads(resp.content)  # pages are large: a few times faster than json
+        body: Any = None
         try:
             body = resp.json()
             code = body.get("code", "")
@@ -133,11 +136,8 @@ class TransportMixin:
             )
         if resp.status_code == 426 or code == p.E_UPDATE_REQUIRED:
             raise UpdateRequired(_("This version of AccountDesk is too old for the server; please update."))
-        if code == p.E_DEVICE_REVOKED:
-            self._wipe()
-            raise DeviceRevoked(_("This device has been revoked: the company's data was removed from it."))
-        if code == p.E_USER_DEACTIVATED:
-            raise UserDeactivated(_("Your account has been deactivated; ask your administrator."))
+        if code in (p.E_DEVICE_REVOKED, p.E_USER_DEACTIVATED):
+            self._revoked(code, body.get("farewell") if isinstance(body, dict) else None)
         if code == p.E_RESNAPSHOT:
             raise ResnapshotRequired(
                 _(
@@ -309,3 +309,187 @@ class TransportMixin:
         return page.entries
 
     # -- revocation ----------------------------------------------------------------------------
+
+    def _revoked(self, code: str, grant: Any) -> NoReturn:
+        """The server says this device is revoked (or its user deactivated). Outside a sync the
+        farewell is made at once; during one (its lock held, maybe by another thread of it) the
+        error goes up to :meth:`sync`, which makes it (:meth:`_leave`)."""
+        error: DeviceRevoked | UserDeactivated
+        if code == p.E_DEVICE_REVOKED:
+            error = DeviceRevoked(_("This device has been revoked: the company's data was removed from it."))
+        else:
+            error = UserDeactivated(_("Your account has been deactivated; ask your administrator."))
+        error.farewell = grant if isinstance(grant, dict) else None
+        if self._lock.acquire(blocking=False):
+            try:
+                raise self._leave(error)
+            finally:
+                self._lock.release()
+        raise error
+
+    def _leave(self, error: DeviceRevoked | UserDeactivated) -> SyncError:
+        """A revoked device's farewell, then its wipe; returns the error to raise. What the
+        outbox holds is sent with the server's farewell grant (kept there as conflicts for whoever
+        holds the clients now), then the company's data is removed (:meth:`_wipe`). When the
+        server cannot be reached meanwhile nothing is wiped (``ServerUnreachable``): the next
+        contact tries again — as long as the server grants a farewell; once it grants none (the
+        farewell ended, or the revocation is too old), the device is wiped with what it held."""
+        if getattr(error, "left", False):
+            return error
+        grant = getattr(error, "farewell", None)
+        pending = self._pending_count()
+        if grant is None:
+            try:
+                grant = self._ask_farewell()
+            except ServerUnreachable:
+                if pending:
+                    raise
+                grant = None  # nothing to send: the wipe does not wait for the network
+        if grant is None and isinstance(error, UserDeactivated):
+            error.left = True
+            return error  # the device is not revoked: nothing is wiped
+        report = SyncReport()
+        if grant is not None:
+            self._farewell(grant, report)
+        self._wipe()
+        self._access = None
+        if report.pushed or report.rejected:
+            done = DeviceRevoked(
+                _(
+                    "This device has been revoked. Its {sent} unsent change(s) were sent to the server, "
+                    "where whoever now holds its clients will find them ({refused} refused); then the "
+                    "company's data was removed from it."
+                ).format(sent=report.pushed, refused=report.rejected)
+            )
+        else:
+            done = DeviceRevoked(_("This device has been revoked: the company's data was removed from it."))
+        done.left = True
+        return done
+
+    def _pending_count(self) -> int:
+        from sqlalchemy import func, select
+
+        with self.store.read() as session:
+            return int(
+                session.scalar(
+                    select(func.count()).select_from(OutboxEntry).where(OutboxEntry.status == "pending")
+                )
+                or 0
+            )
+
+    def _ask_farewell(self) -> dict | None:
+        """A farewell grant from the server, asked with this device's refresh token, else with
+        its user's password (the server says "revoked" with the grant, while it permits one)."""
+        token = self.credentials.refresh_token()
+        if token:
+            grant = self._grant_of(
+                self._raw_post("/v1/auth/refresh", {"refresh_token": token, "device_id": self.ctx.device_id})
+            )
+            if grant is not None:
+                return grant
+        password = self.credentials.password()
+        if not password:
+            return None
+        return self._grant_of(
+            self._raw_post(
+                "/v1/auth/login",
+                {
+                    "username": self.credentials.username,
+                    "password": password,
+                    "device_id": self.ctx.device_id,
+                    "device_name": _device_name(),
+                    "device_key": self.credentials.device_key(),
+                },
+            )
+        )
+
+    @staticmethod
+    def _grant_of(resp: httpx.Response) -> dict | None:
+        if resp.status_code != 403:
+            return None
+        try:
+            grant = resp.json().get("farewell")
+            return p.FarewellGrant.model_validate(grant).model_dump() if grant else None
+        except (ValueError, AttributeError):
+            return None
+
+    def _raw_post(
+        self, path: str, body: Any = None, *, token: str | None = None, encoded: bytes | None = None
+    ) -> httpx.Response:
+        """A request whose answer the caller reads itself (a farewell's: a refusal there is not
+        handled as anywhere else)."""
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        content = encoded if encoded is not None else json.dumps(body or {}).encode()
+        if len(content) > 2048:
+            content = gzip.compress(content, compresslevel=1)
+            headers["Content-Encoding"] = "gzip"
+        try:
+            resp = self._http.post(path, content=content, headers=headers)
+        except httpx.TransportError as exc:
+            raise ServerUnreachable(
+                _("The sync server cannot be reached ({error}).").format(error=type(exc).__name__)
+            ) from exc
+        if resp.status_code in (502, 503, 504):
+            raise ServerUnreachable(
+                _(
+                    "The sync server is unavailable for the moment (it or its database is down, or "
+                    "busy); try again later."
+                )
+            )
+        return resp
+
+    def _farewell(self, grant: dict, report: SyncReport) -> None:
+        """Send the outbox with the farewell grant, batch by batch, then end the farewell. A
+        grant that stops working (it lasts half an hour) is asked for again; when the server
+        grants none any more, what is left is not sent."""
+        from sqlalchemy import delete
+
+        with self.store.write() as session:  # users are the server's: their local records are not sent
+            session.execute(
+                delete(OutboxEntry).where(OutboxEntry.entity == "user", OutboxEntry.status == "pending")
+            )
+        token = str(grant["token"])
+        for _attempt in range(3):
+            try:
+                while (claimed := self._claim_batch()) is not None:
+                    batch = self._batch_body(*claimed)
+                    self._store_push_result(
+                        batch,
+                        self._farewell_answer(
+                            self._raw_post(p.PATH_FAREWELL_PUSH, token=token, encoded=batch.body)
+                        ),
+                        report,
+                    )
+                self._farewell_answer(self._raw_post(p.PATH_FAREWELL_END, token=token))
+                log.warning(
+                    "farewell of a revoked device: %s change(s) sent, %s refused",
+                    report.pushed,
+                    report.rejected,
+                )
+                return
+            except _GrantEnded:
+                again = self._ask_farewell()
+                if again is None:
+                    break
+                token = str(again["token"])
+        log.warning("farewell of a revoked device ended by the server: %s change(s) sent", report.pushed)
+
+    @staticmethod
+    def _farewell_answer(resp: httpx.Response) -> Any:
+        if resp.status_code in (401, 403):
+            raise _GrantEnded
+        if resp.status_code == 426:
+            raise UpdateRequired(_("This version of AccountDesk is too old for the server; please update."))
+        if resp.status_code >= 400:
+            raise SyncError(
+                _("The server refused the request: {message}").format(
+                    message=resp.text[:200] or resp.status_code
+                )
+            )
+        return orjson.loads(resp.content)
+
+
+class _GrantEnded(Exception):
+    """The farewell grant stopped working (it expired, or the farewell ended)."""

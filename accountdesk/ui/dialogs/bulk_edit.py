@@ -35,7 +35,11 @@ FIELDS = {
         ("city", N_("City"), None),
     ],
     "feedback": [("status", N_("Status"), FeedbackStatus), ("severity", N_("Severity"), Severity)],
-    "equipment": [("status", N_("Status"), EquipmentStatus), ("location", N_("Location"), None)],
+    "equipment": [
+        ("status", N_("Status"), EquipmentStatus),
+        ("location", N_("Location"), None),
+        ("category", N_("Category"), None),
+    ],
 }
 
 

@@ -188,6 +188,10 @@ class FeedbackPage(QWidget):
         for w in (self.open_only, self.status, self.kind, self.severity):
             bar.addWidget(w)
         bar.addWidget(self.search, 1)
+        from ..widgets.saved_views import SavedViewsBar  # the user's views of the queue, synced
+
+        self.views_bar = SavedViewsBar("feedback", ctx, tasks, self.view_state, self.apply_view_state, self)
+        bar.addWidget(self.views_bar)
         layout.addLayout(bar)
         self.model = FeedbackQueueModel(ctx.now, self)
         self.view = QTableView(self)
@@ -208,6 +212,9 @@ class FeedbackPage(QWidget):
             if w:
                 self.view.setColumnWidth(i, w)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        from ..widgets.saved_views import TableColumns
+
+        self.columns = TableColumns(self.view, list(self.model.COLUMNS), self.model.headers(), keep="subject")
         self.empty = QLabel(
             _(
                 "No feedback matches. Feedback recorded in a client's workspace appears here, "
@@ -240,6 +247,7 @@ class FeedbackPage(QWidget):
         self.timer.timeout.connect(self.model.tick)
         self.timer.start()
         self.refresh()
+        self.views_bar.reload()
 
     def _open_only_toggled(self, on: bool) -> None:
         if on and self.status.currentData() not in (None, *OPEN):
@@ -306,6 +314,34 @@ class FeedbackPage(QWidget):
         if due_soon:
             parts.append(_("{n} due within a day").format(n=due_soon))
         self.summary.setText(" · ".join(parts))
+
+    # -- saved views ---------------------------------------------------------------------------
+    def view_state(self) -> dict:
+        """The queue as it is now: filters and visible columns (what a saved view keeps; the
+        queue's order is its own: overdue first)."""
+        filters: dict = {"open_only": self.open_only.isChecked()}
+        for key, combo in (("status", self.status), ("kind", self.kind), ("severity", self.severity)):
+            if combo.currentData() is not None:
+                filters[key] = combo.currentData()
+        if self.search.text().strip():
+            filters["search"] = self.search.text().strip()
+        return {"filters": filters, "columns": self.columns.visible(), "sort": []}
+
+    def apply_view_state(self, state: dict) -> None:
+        """Show a saved view: its filters and columns."""
+        filters = state.get("filters") or {}
+        widgets = (self.open_only, self.status, self.kind, self.severity, self.search)
+        for w in widgets:
+            w.blockSignals(True)
+        self.open_only.setChecked(bool(filters.get("open_only", True)))
+        for key, combo in (("status", self.status), ("kind", self.kind), ("severity", self.severity)):
+            value = filters.get(key)
+            combo.setCurrentIndex(max(0, combo.findData(value)) if value else 0)
+        self.search.setText(str(filters.get("search") or ""))
+        for w in widgets:
+            w.blockSignals(False)
+        self.columns.show_only(list(state.get("columns") or []))
+        self.refresh()
 
     def selected_ids(self) -> list[str]:
         """The feedback items selected (several with Ctrl or Shift)."""

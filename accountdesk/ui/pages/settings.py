@@ -153,6 +153,11 @@ class SettingsPage(QWidget):
         form.addRow(self.lock_label, self.lock_combo)
         layout.addWidget(self.security_box)
 
+        from ..widgets.bell import AlertSettings
+
+        self.alert_settings = AlertSettings(settings)  # the visit reminder
+        layout.addWidget(self.alert_settings)
+
         # calendar feed and messages; notification channels and rules for administrators
         from .notify_settings import CalendarSection, NotifyAdminSection
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
     QFrame,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -45,6 +48,8 @@ class AlertHistory(QFrame):
         layout.addLayout(head)
         self.list = QListWidget()
         self.list.setWordWrap(True)
+        self.list.setSpacing(4)
+        self.list.setAlternatingRowColors(True)
         self.list.itemActivated.connect(self._clicked)
         self.list.itemClicked.connect(self._clicked)
         layout.addWidget(self.list, 1)
@@ -65,7 +70,8 @@ class AlertHistory(QFrame):
         self.list.clear()
         for alert in self.alerts:
             when = alert.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            item = QListWidgetItem(f"{alert.title}\n{alert.text}\n{when}")
+            mark = "" if alert.read else "● "
+            item = QListWidgetItem(f"{mark}{alert.title}\n{alert.text}\n{when}")
             item.setData(Qt.ItemDataRole.UserRole, alert.key)
             if not alert.read:
                 font = QFont(item.font())
@@ -78,7 +84,7 @@ class AlertHistory(QFrame):
 
     def titles(self) -> list[str]:
         """What the history shows, one line per alert (tests and accessibility checks)."""
-        return [self.list.item(i).text().split("\n")[0] for i in range(self.list.count())]
+        return [self.list.item(i).text().split("\n")[0].removeprefix("● ") for i in range(self.list.count())]
 
     def _clicked(self, item: QListWidgetItem) -> None:
         key = item.data(Qt.ItemDataRole.UserRole)
@@ -108,6 +114,7 @@ class BellButton(QToolButton):
 
     def set_unread(self, count: int) -> None:
         self.unread = count
+        self.setIcon(icons.icon("bell", style.ACCENT if count else style.TEXT_MUTED))
         self.setText(str(count) if count else "")
         self.setToolTip(_("{n} unread alerts").format(n=count) if count else _("Alerts: nothing unread"))
         self.setAccessibleName(self.toolTip())
@@ -117,3 +124,42 @@ class BellButton(QToolButton):
         self.popup.adjustSize()
         self.popup.move(self.mapToGlobal(QPoint(0, self.height())))
         self.popup.show()
+
+
+#: Choices of the visit reminder, in minutes before the visit (-1: no reminder).
+REMINDER_MINUTES = (15, 30, 60, 120, 24 * 60, -1)
+
+
+class AlertSettings(QGroupBox):
+    """Settings → Alerts: how long before a planned visit its reminder comes."""
+
+    def __init__(self, settings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._settings = settings
+        form = QFormLayout(self)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setHorizontalSpacing(12)
+        self.reminder_label = QLabel()
+        self.reminder_combo = QComboBox()
+        current = int(settings.get("visit_reminder_min"))
+        for minutes in REMINDER_MINUTES if current in REMINDER_MINUTES else (*REMINDER_MINUTES, current):
+            self.reminder_combo.addItem("", minutes)
+        self.reminder_combo.setCurrentIndex(self.reminder_combo.findData(current))
+        self.reminder_combo.currentIndexChanged.connect(
+            lambda _i: self._settings.set("visit_reminder_min", int(self.reminder_combo.currentData()))
+        )
+        form.addRow(self.reminder_label, self.reminder_combo)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setTitle(_("Alerts"))
+        self.reminder_label.setText(_("Visit reminder"))
+        for i in range(self.reminder_combo.count()):
+            minutes = int(self.reminder_combo.itemData(i))
+            if minutes < 0:
+                text = _("No reminder")
+            elif minutes % 60 == 0:
+                text = _("{n} h before the visit").format(n=minutes // 60)
+            else:
+                text = _("{n} min before the visit").format(n=minutes)
+            self.reminder_combo.setItemText(i, text)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QInputDialog, QPushButton, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QInputDialog, QMenu, QPushButton, QTableView, QWidget
 
 from ...i18n import _
 
@@ -138,4 +138,62 @@ class SavedViewsBar(QWidget):
         self._tasks.run_db(work, on_result=self._arrived, on_error=lambda exc: None, name="delete-view")
 
 
-__all__ = ["SavedViewsBar"]
+class TableColumns:
+    """The columns of a table as a saved view keeps them: which are shown (a menu on the header
+    hides and shows them; ``keep`` always stays) and the sort (column key and order), for lists
+    whose columns have keys (``keys[i]``: the key of logical column ``i``)."""
+
+    def __init__(self, view: QTableView, keys: list[str], titles: list[str], keep: str | None = None):
+        self.view = view
+        self.keys = list(keys)
+        self.titles = list(titles)
+        self.keep = keep
+        header = view.horizontalHeader()
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self.menu)
+
+    def visible(self) -> list[str]:
+        header = self.view.horizontalHeader()
+        return [
+            self.keys[header.logicalIndex(v)]
+            for v in range(header.count())
+            if not header.isSectionHidden(header.logicalIndex(v))
+        ]
+
+    def set_visible(self, key: str, visible: bool) -> None:
+        self.view.horizontalHeader().setSectionHidden(self.keys.index(key), not (visible or key == self.keep))
+
+    def show_only(self, keys: list[str]) -> None:
+        wanted = [k for k in keys if k in self.keys]
+        if wanted:  # a view naming no known column leaves the columns as they are
+            for key in self.keys:
+                self.set_visible(key, key in wanted)
+
+    def menu(self, pos) -> QMenu:
+        menu = QMenu(self.view)
+        shown = self.visible()
+        for key, title in zip(self.keys, self.titles, strict=True):
+            action = menu.addAction(title)
+            action.setCheckable(True)
+            action.setChecked(key in shown)
+            action.setEnabled(key != self.keep)
+            action.toggled.connect(lambda on, k=key: self.set_visible(k, on))
+        menu.popup(self.view.horizontalHeader().mapToGlobal(pos))
+        return menu
+
+    def sort(self) -> list[Any]:
+        """``[key, "asc"|"desc"]``, or ``[]`` when the table is not sorted by a column."""
+        header = self.view.horizontalHeader()
+        column = header.sortIndicatorSection()
+        if not self.view.isSortingEnabled() or not 0 <= column < len(self.keys):
+            return []
+        desc = header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+        return [self.keys[column], "desc" if desc else "asc"]
+
+    def apply_sort(self, sort: list[Any]) -> None:
+        if len(sort) == 2 and sort[0] in self.keys and self.view.isSortingEnabled():
+            order = Qt.SortOrder.DescendingOrder if sort[1] == "desc" else Qt.SortOrder.AscendingOrder
+            self.view.sortByColumn(self.keys.index(sort[0]), order)
+
+
+__all__ = ["SavedViewsBar", "TableColumns"]

@@ -88,6 +88,8 @@ class RecordPanel(QWidget):
         self.create_fields = list(create_fields) if create_fields is not None else self.fields
         self.defaults = defaults
         self.describe = describe or (lambda r: str(r.get("name") or r.get("title") or r.get("subject") or ""))
+        #: Rows shown: those this keeps (a list's own filters, e.g. the equipment ledger's); None: all.
+        self.row_filter: Callable[[dict[str, Any]], bool] | None = None
         self.setObjectName(f"panel_{entity}")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -149,8 +151,11 @@ class RecordPanel(QWidget):
     # -- data ----------------------------------------------------------------------------------
     def reload(self) -> None:
         selected = self.current_id()
-        self.model.set_rows(self._load())
-        self.stack.setCurrentWidget(self.view if self.model.rows else self.empty)
+        loaded = self._load()
+        rows = loaded if self.row_filter is None else [r for r in loaded if self.row_filter(r)]
+        self.model.set_rows(rows)
+        # filtered down to nothing: the (empty) table, not "nothing registered yet"
+        self.stack.setCurrentWidget(self.view if loaded else self.empty)
         if selected:
             self.select(selected)
         self._update_buttons()

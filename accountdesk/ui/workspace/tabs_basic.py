@@ -318,6 +318,11 @@ class EquipmentTab(Tab):
         self.import_button.setToolTip(_("Import this client's equipment ledger from an Excel or CSV file"))
         self.import_button.clicked.connect(self.import_equipment)
         self.equipment.extra_bar.addWidget(self.import_button)
+        # filters, saved views, bulk edit with undo (the workspace sets ``tasks`` after making the tab)
+        from .equipment_list import EquipmentListTools
+
+        self.tasks = None
+        self.tools = EquipmentListTools(self, self.equipment)
 
     def import_equipment(self):
         """The import wizard of the main window, for equipment of this client."""
