@@ -6,8 +6,9 @@ A handover records the checklist and the ownership history; the open work the pr
 held in the client (complaints they handle, planned visits, visit plans, open improvement items)
 moves to the successor, each move a field change in the history. ``user handover`` does it for
 every client a leaver owns, backs up or serves on, then (``--deactivate``) deactivates the
-leaver, which revokes their tokens and devices: a revoked laptop is told to wipe itself, and
-what it pushes later is refused.
+leaver, which revokes their tokens and devices: a revoked laptop first sends what it had not
+pushed (its farewell, :mod:`.farewell`: kept as conflicts for the successor), then wipes itself;
+what it would push later is refused.
 """
 
 from __future__ import annotations
@@ -340,8 +341,8 @@ def hand_over_user(
             clients=len(out["handovers"]),
             reason=reason,
         )
-        # the leaver's laptops and when each last synced: edits made on one since then are lost when
-        # it wipes itself (let it sync once before deactivating, and its edits arrive as conflicts)
+        # the leaver's laptops and when each last synced: edits made on one since then arrive at its
+        # next contact, before it wipes itself (after a deactivation as its farewell: as conflicts)
         out["devices"] = [
             {"id": d["id"], "name": d["name"], "last_seen": encode_value(d["last_seen"])}
             for d in repo.list_devices(conn)

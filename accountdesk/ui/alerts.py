@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 ESCALATION_CHECK_MS = 15 * 60_000
 ALERT_CHECK_MS = 60_000
+#: the first check waits for the screens to fill (they share the database lane)
+FIRST_CHECK_MS = 2_000
 #: pages of server alerts read after one sync (200 each)
 SERVER_PAGES = 10
 
@@ -68,7 +70,7 @@ class AlertCenter(QObject):
         self._escalation_timer.start()
         self._check_timer.start()
         QTimer.singleShot(0, self.escalate_feedback)
-        QTimer.singleShot(0, self.check)
+        QTimer.singleShot(FIRST_CHECK_MS, self.check)
 
     def retranslate(self) -> None:
         self.bell.retranslate()

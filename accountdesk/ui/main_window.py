@@ -1,6 +1,7 @@
-"""The main window: a sidebar with the screens, the screens themselves, the client workspace,
-the status-bar sync indicator, and a menu bar (File: import, exports, backup and restore, sync,
-quit; Tools: find duplicates; Help: about) whose long work runs on the task lanes.
+"""The main window: a sidebar with the screens and the bell of alerts (``ui/alerts.py``), the
+screens themselves, the client workspace, the status-bar sync indicator, and a menu bar
+(``ui/window_menus.py``: File: import, exports, backup and restore, sync, quit; Tools: find
+duplicates; Help: about) whose long work runs on the task lanes.
 
 Screens written by colleagues are imported lazily and hosted when present; the agreed interfaces:
 

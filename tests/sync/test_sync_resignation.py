@@ -452,7 +452,14 @@ def test_resignation_through_the_team_screen(server, make_device, qtbot, tasks, 
         dialog.ok_button.click()
     assert "7 clients handed over" in page.result_label.text()
     boss.sync()
-    leaver.sync()
+    # the leaver is deactivated on the server before his laptop syncs again: at its next contact
+    # it sends the edits it had not pushed (its farewell, kept as conflicts), then wipes itself
+    assert admin.deactivate_user(server.db, "liuhaitao")["devices_revoked"] == 1
+    with pytest.raises(DeviceRevoked) as revoked:
+        leaver.sync()
+    assert "7 unsent change(s)" in str(revoked.value) and "(0 refused)" in str(revoked.value)
+    with leaver.ctx.read() as s:
+        assert s.scalar(select(Client.id).limit(1)) is None and s.scalar(select(Feedback.id).limit(1)) is None
     wang_cids = [c for c in cids if plan[c] == staff["wang"]]
     zhang_cids = [c for c in cids if plan[c] == staff["zhang"]]
     assert len(wang_cids) == 4 and len(zhang_cids) == 3  # 浙江 ×3 + 上海 to 王磊; 江苏 ×3 to 张敏

@@ -109,7 +109,8 @@ def cmd_user_handover(args: argparse.Namespace) -> int:
     for d in result["devices"]:
         lines.append(
             _(
-                "Device {name} last synced {when}: what it changed since then is removed when it wipes itself."
+                "Device {name} last synced {when}: at its next contact it sends what it changed before the "
+                "deactivation (kept as conflicts for the successor), then wipes itself."
             ).format(name=d["name"] or d["id"], when=d["last_seen"] or "—")
             if result["deactivated"]
             else _("Device {name} last synced {when}: let it sync once before deactivating the user.").format(
