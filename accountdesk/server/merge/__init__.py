@@ -95,17 +95,21 @@ def push(
     *,
     delay_ms: int = 0,
     features: frozenset[str] = frozenset(),
+    writer: type[Writer] | None = None,
 ) -> dict[str, Any]:
     """Apply a batch (see the module docstring); the answer is a :class:`protocol.PushResult`
     as JSON. ``features``: what the device understands (``no-echo``: item results say whether
-    the device now holds the record as it stands)."""
+    the device now holds the record as it stands); ``writer``: the rules applied (a revoked
+    device's farewell: :class:`accountdesk.server.farewell.FarewellWriter`)."""
     isolate = False
     for attempt in range(1, PUSH_ATTEMPTS + 1):
         try:
             # A large batch makes tens of thousands of short-lived objects without cycles: the
             # collector is paused for it (its collections walked the whole server's heap)
             with gc_paused() if len(req.items) >= BULK_ITEMS else contextlib.nullcontext():
-                result = _push_once(db, settings, who, req, delay_ms, isolate=isolate)
+                result = _push_once(
+                    db, settings, who, req, delay_ms, isolate=isolate, writer_class=writer or Writer
+                )
         except DBAPIError as exc:
             if repo.is_collision(exc) and attempt < PUSH_ATTEMPTS - 1:
                 # Another push created the same row, stored the same batch or locked rows in the
@@ -131,13 +135,20 @@ def push(
 
 
 def _push_once(
-    db: Database, settings: Settings, who: Identity, req: p.PushRequest, delay_ms: int, *, isolate: bool
+    db: Database,
+    settings: Settings,
+    who: Identity,
+    req: p.PushRequest,
+    delay_ms: int,
+    *,
+    isolate: bool,
+    writer_class: type[Writer] = Writer,
 ) -> dict[str, Any]:
     with db.write() as conn:
         stored = repo.stored_batch(conn, who.device_id, req.batch_id)
         if stored is not None:
             return dict(stored, replayed=True)
-        writer = Writer(conn, who, settings, cursor=req.cursor)
+        writer = writer_class(conn, who, settings, cursor=req.cursor)
         writer.prepare(req.items)
         results: list[dict[str, Any]] = []
         for item in req.items:
