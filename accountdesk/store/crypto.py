@@ -33,6 +33,7 @@ import secrets
 import sqlite3
 import stat
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -304,8 +305,54 @@ def secure_remove(path: Path, on_fraction: Callable[[float], None] | None = None
         path.unlink()
 
 
+# -- databases this process has open -------------------------------------------------------------
+# SQLite coordinates processes with POSIX advisory locks, and POSIX drops *every* lock a process
+# holds on a file when the process closes *any* descriptor of that file. Reading a database's header
+# with open()/close() while a connection of this process has the database open therefore silently
+# releases that connection's locks: another process (the command line, a second window) then takes
+# itself for the last user of the database, checkpoints and deletes the WAL the open connection is
+# still writing to, and that connection's next commits are lost (reproduced in
+# tests/test_store_locks.py). So the header of a database this process holds open is never read
+# again: the store registers what it knows here, and the checks below answer from it.
+_OPEN_LOCK = threading.Lock()
+_OPEN: dict[str, list[Any]] = {}  # real path -> [stores open on it, encrypted]
+
+
+def _open_key(path: Path | str) -> str:
+    return os.path.realpath(path)
+
+
+def note_open(path: Path | str, encrypted: bool) -> None:
+    """A store of this process opened (or re-keyed) the database ``path``."""
+    with _OPEN_LOCK:
+        entry = _OPEN.setdefault(_open_key(path), [0, encrypted])
+        entry[0] += 1
+        entry[1] = encrypted
+
+
+def note_closed(path: Path | str) -> None:
+    with _OPEN_LOCK:
+        key = _open_key(path)
+        entry = _OPEN.get(key)
+        if entry is not None:
+            entry[0] -= 1
+            if entry[0] <= 0:
+                del _OPEN[key]
+
+
+def open_here(path: Path | str) -> bool | None:
+    """Whether the database ``path`` is held open by a store of this process and encrypted
+    (``True``/``False``), or ``None`` when no store of this process has it open."""
+    with _OPEN_LOCK:
+        entry = _OPEN.get(_open_key(path))
+        return None if entry is None else bool(entry[1])
+
+
 def is_plain_file(path: Path) -> bool:
     """True when ``path`` is a plaintext SQLite database (its header reads as one)."""
+    held = open_here(path)
+    if held is not None:
+        return not held  # never open() a database this process holds (see above)
     try:
         with open(path, "rb") as fh:
             return fh.read(16) == PLAIN_HEADER
@@ -314,6 +361,9 @@ def is_plain_file(path: Path) -> bool:
 
 
 def is_encrypted_file(path: Path) -> bool:
+    held = open_here(path)
+    if held is not None:
+        return held
     try:
         size = Path(path).stat().st_size
     except OSError:
