@@ -48,6 +48,12 @@ def _peak_mb(pid: str = "self") -> float:
     return 0.0
 
 
+def _cpu_s(pid: str) -> float:
+    """User and system CPU seconds of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _children(pid: int) -> list[str]:
     try:
         return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
@@ -72,6 +78,7 @@ def child(mode: str, profile: str, base: str, folder: str) -> None:
 
     ctx, engine = _engine(profile, base)
     start = time.perf_counter()
+    cpu0 = time.process_time()
     out: dict = {}
     if mode == "add":
         engine.sync()
@@ -86,12 +93,30 @@ def child(mode: str, profile: str, base: str, folder: str) -> None:
     elif mode == "download":
         engine.sync()
         start = time.perf_counter()
+        cpu0 = time.process_time()
         report = FileSync(engine).run()
         out = {"files": report.downloaded, "bytes": report.bytes_down, "failed": report.failed}
-    out.update(seconds=time.perf_counter() - start, peak_mb=_peak_mb())
+    out.update(seconds=time.perf_counter() - start, peak_mb=_peak_mb(), cpu=time.process_time() - cpu0)
     engine.close()
     ctx.close()
     print(json.dumps(out))
+
+
+def _pg_pids(db) -> list[str]:
+    """The PostgreSQL backends serving the benchmark's database (their CPU is the database's)."""
+    from sqlalchemy import text
+
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+        return [str(r[0]) for r in rows]
+
+
+def _alive(pids: list[str]) -> list[str]:
+    return [pid for pid in pids if Path(f"/proc/{pid}").exists()]
 
 
 def run_child(mode: str, profile: Path, base: str, folder: Path) -> dict:
@@ -253,10 +278,24 @@ def main(argv: list[str] | None = None) -> int:
         )
         server_pids = [str(proc.pid)] + _children(proc.pid)
         server_before = sum(_peak_mb(pid) for pid in server_pids)
+        pg = _pg_pids(db) if not args.sqlite else []
+        c0 = sum(_cpu_s(pid) for pid in server_pids), sum(_cpu_s(pid) for pid in pg)
         up = run_child("upload", workdir / "laptop-1", base, folder)
+        c1 = sum(_cpu_s(pid) for pid in server_pids), sum(_cpu_s(pid) for pid in _alive(pg))
+        pg_more = [pid for pid in (_pg_pids(db) if not args.sqlite else []) if pid not in pg]
+        c1 = (
+            c1[0],
+            c1[1] + sum(_cpu_s(pid) for pid in pg_more),
+        )  # (their CPU before the upload: none, they are new)
+        pg += pg_more
         down = run_child("download", workdir / "laptop-2", base, folder)
+        c2 = sum(_cpu_s(pid) for pid in server_pids), sum(_cpu_s(pid) for pid in _alive(pg))
+        up["server_cpu"], up["db_cpu"] = c1[0] - c0[0], c1[1] - c0[1]
+        down["server_cpu"], down["db_cpu"] = c2[0] - c1[0], c2[1] - c1[1]
         server_after = sum(_peak_mb(pid) for pid in server_pids if Path(f"/proc/{pid}").exists())
+        floor_cpu = time.process_time()
         floor_up, floor_down = plain_floor(folder, workdir)
+        floor_cpu = time.process_time() - floor_cpu
         assert up["bytes"] == total and down["bytes"] == total, (up, down)
         for name, ours, floor in (("upload", up, floor_up), ("download", down, floor_down)):
             rate, floor_rate = total / MB / ours["seconds"], total / MB / floor
@@ -264,6 +303,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{name}: {ours['files']} files, {rate:.0f} MB/s vs plain HTTP {floor_rate:.0f} MB/s = "
                 f"{rate / floor_rate:.2f}x the floor (target >= 0.5); laptop peak memory {ours['peak_mb']:.0f} MB"
             )
+            print(
+                f"  CPU seconds: laptop {ours['cpu']:.1f}, server {ours['server_cpu']:.1f}, database {ours['db_cpu']:.1f}"
+            )
+        print(f"  CPU seconds of the plain HTTP floor (both ways, client and server): {floor_cpu:.1f}")
         print(
             f"server peak memory ({len(server_pids)} processes): {server_before:.0f} MB after start-up and setup, {server_after:.0f} MB after "
             f"{2 * total / MB:.0f} MB transferred"

@@ -235,6 +235,11 @@ def main() -> int:
     page.search._timer.setInterval(0)
     page.show()
     wait_for(page.model.query_finished)
+    deadline = time.perf_counter() + 30
+    while not page._options_loaded and time.perf_counter() < deadline:  # the filter choices are in
+        loop = QEventLoop()
+        QTimer.singleShot(20, loop.quit)
+        loop.exec()
 
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QKeyEvent
@@ -256,12 +261,19 @@ def main() -> int:
         "电子",
         "中科",
     ]
-    latencies, floors = [], []
+
+    def settle() -> None:
+        """Wait for the list's first page and its health/risk/next-due columns."""
+        wait_for(page.model.query_finished)
+        if page.model.loading:
+            wait_for(page.model.extras_loaded)
+
+    latencies, floors, filled = [], [], []
     typed_log: list[tuple[float, str]] = []
     raw = sqlite3.connect(str(profile / "accountdesk.sqlite3"))
     for word in words:
         page.search.clear()
-        wait_for(page.model.query_finished)
+        settle()
         typed = ""
         for ch in word:
             typed += ch
@@ -274,6 +286,10 @@ def main() -> int:
             idle()  # the view has repainted with the new rows
             latencies.append(time.perf_counter() - start)
             typed_log.append((latencies[-1], typed))
+            if page.model.loading:  # the health, risk and next-due columns follow the rows
+                wait_for(page.model.extras_loaded)
+                idle()
+            filled.append(time.perf_counter() - start)
             f0 = time.perf_counter()
             raw.execute(
                 "SELECT id, name FROM clients WHERE deleted_at IS NULL AND name LIKE ? ORDER BY name LIMIT 200",
@@ -289,12 +305,16 @@ def main() -> int:
         f"  app    search box -> list        p50 {pct(latencies, 50) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms"
         f"   ratio {p95 / fp95 if fp95 else float('nan'):6.1f}x   (target p95 < 30 ms)"
     )
+    print(
+        f"  app    ... health/risk columns   p50 {pct(filled, 50) * 1000:7.1f} ms   p95 {pct(filled, 95) * 1000:7.1f} ms"
+        "   (the rows' second step)"
+    )
     slowest = ", ".join(f"{t!r} {s * 1000:.0f} ms" for s, t in sorted(typed_log, reverse=True)[:4])
     print(f"  slowest: {slowest}")
 
     # -- the whole list loaded: memory ---------------------------------------------------------------
     page.search.clear()
-    wait_for(page.model.query_finished)
+    settle()
     t0 = time.perf_counter()
     while page.model.canFetchMore():
         page.model.fetchMore()

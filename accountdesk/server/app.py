@@ -216,6 +216,11 @@ class GuardMiddleware:
             if refusal is not None:
                 await refusal(scope, receive, send)
                 return
+        if files.is_piece_path(scope["method"], path):
+            # a piece of a file streams to the disk in its route, which checks its length and
+            # encoding before it reads a byte (server/files.py): not gathered here
+            await self.app(scope, receive, send)
+            return
         max_body = MAX_UNAUTHENTICATED_BODY if path in UNAUTHENTICATED else self.max_body
         if scope["method"] in ("POST", "PUT", "PATCH"):
             try:

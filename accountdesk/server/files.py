@@ -31,6 +31,7 @@ import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -38,11 +39,12 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Header, Request
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
+from starlette.requests import ClientDisconnect
 
 from ..domain.files import SHA256_RE
 from ..domain.schema import ATTACHMENT_PARENTS
@@ -51,7 +53,7 @@ from ..permissions import sees_all_clients, sees_confidential
 from ..sync import protocol as p
 from . import repo
 from . import tables as t
-from .db import Database
+from .db import Database, data_dir_default
 from .errors import ServerError
 from .settings import Settings
 
@@ -73,6 +75,31 @@ E_OFFSET = "offset_mismatch"
 E_NOT_UPLOADED = "not_uploaded"
 
 _SHA_PATH = Annotated[str, PathParam(min_length=64, max_length=64, pattern=r"^[0-9a-f]{64}$")]
+_PIECE_PATH = re.compile(r"/v1/files/[0-9a-f]{64}/upload")
+#: Bytes of a piece handed to the disk at a time (the next arrive meanwhile).
+WRITE_BYTES = 1024 * 1024
+#: How long a piece waits for another request writing the same blob.
+LOCK_WAIT_S = 30.0
+
+
+def is_piece_path(method: str, path: str) -> bool:
+    """A piece of a file (``PUT /v1/files/<sha>/upload``): its body is not read by the request
+    guard but streamed to the disk by :func:`router`'s route, which caps it."""
+    return method == "PUT" and _PIECE_PATH.fullmatch(path) is not None
+
+
+def _piece_length(request: Request) -> int:
+    """The announced length of a piece, checked before its body is read."""
+    encoding = request.headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("", "identity"):
+        raise ServerError(415, p.E_BAD_REQUEST, "A piece of a file is sent as it is (no content encoding).")
+    raw = request.headers.get("content-length")
+    if raw is None or not raw.isdigit():
+        raise ServerError(411, p.E_BAD_REQUEST, "A piece of a file must give its Content-Length.")
+    length = int(raw)
+    if length > MAX_PIECE:
+        raise ServerError(413, p.E_TOO_LARGE, f"A piece may have at most {MAX_PIECE} bytes.")
+    return length
 
 
 # -- where the files live --------------------------------------------------------------------
@@ -85,10 +112,8 @@ def default_root(database_url: str) -> Path:
     if url.drivername.startswith("sqlite") and url.database and url.database != ":memory:":
         db = Path(url.database)
         return db.with_name(db.name + "-files")
-    from .cli import _data_dir_default
-
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{url.host or 'local'}_{url.port or 5432}_{url.database or 'db'}")
-    return _data_dir_default() / "files" / name
+    return data_dir_default() / "files" / name
 
 
 def root_for(database_url: str, settings: Settings | None = None) -> Path:
@@ -104,6 +129,10 @@ class OffsetMismatch(Exception):
 
 class HashMismatch(Exception):
     pass
+
+
+class Busy(Exception):
+    """Another request is writing the same blob."""
 
 
 class FileStore:
@@ -133,56 +162,93 @@ class FileStore:
         except FileNotFoundError:
             return 0
 
-    @contextlib.contextmanager
-    def _lock(self, sha: str) -> Iterator[None]:
-        """One writer per blob: a thread lock in this process and, where the system has it, a
-        file lock across the server's processes."""
+    def _acquire(self, sha: str, timeout: float | None = None) -> int:
+        """Take the blob's lock — one writer per blob: a thread lock in this process and, where
+        the system has it, a file lock across the server's processes; returns the lock file's
+        descriptor (:meth:`_release`). :class:`Busy` after ``timeout`` seconds."""
         with self._locks_guard:
             lock = self._locks.setdefault(sha, threading.Lock())
-        with lock:
+        if not lock.acquire(timeout=-1 if timeout is None else timeout):
+            raise Busy()
+        try:
             self.partial.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.partial / f"{sha}.lock", os.O_CREAT | os.O_RDWR, 0o600)
-            try:
-                try:
-                    import fcntl
+        except BaseException:
+            lock.release()
+            raise
+        try:
+            import fcntl
+        except ImportError:  # Windows: one serving process per files folder
+            return fd
+        try:
+            if timeout is None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            else:
+                deadline = time.monotonic() + timeout
+                while True:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() > deadline:
+                            raise Busy() from None
+                        time.sleep(0.05)
+        except BaseException:
+            os.close(fd)
+            lock.release()
+            raise
+        return fd
 
-                    fcntl.flock(fd, fcntl.LOCK_EX)
-                except ImportError:  # Windows: one serving process per files folder
-                    pass
-                yield
-            finally:
-                os.close(fd)
+    def _release(self, sha: str, fd: int) -> None:
+        os.close(fd)  # (the file lock goes with it)
+        self._locks[sha].release()
 
-    def append(self, sha: str, offset: int, data: bytes, size: int) -> int:
-        """Add a piece at ``offset`` (where the partial file stands); returns the new offset. At
-        ``size`` the hash is checked and the blob put in place (:class:`HashMismatch`: thrown away)."""
-        with self._lock(sha):
+    @contextlib.contextmanager
+    def _lock(self, sha: str) -> Iterator[None]:
+        fd = self._acquire(sha)
+        try:
+            yield
+        finally:
+            self._release(sha, fd)
+
+    def open_piece(
+        self, sha: str, offset: int, length: int, size: int, timeout: float | None = None
+    ) -> "Piece | None":
+        """Begin writing a piece of ``length`` bytes at ``offset`` (where the partial file must
+        stand; :class:`OffsetMismatch` otherwise, or when the piece would run past ``size``). The
+        blob's lock is held until :meth:`Piece.close`. A blob already whole: None."""
+        fd = self._acquire(sha, timeout)
+        try:
             if self.has(sha):
-                return size
+                self._release(sha, fd)
+                return None
             part = self.part(sha)
             current = self.offset(sha)
-            if offset != current:
-                raise OffsetMismatch(current)
-            if current + len(data) > size:
+            if offset != current or current + length > size:
                 raise OffsetMismatch(current)
             # The running hash of what this process received continues piece by piece; after a
             # restart (or a piece another process took) it is made again from the file.
             running = self._hashes.pop(sha, None)
             if running is None or running[0] != current:
                 running = (current, self._hash_of(part, current))
-            h = running[1]
-            if data:
-                with open(part, "ab") as f:  # the page cache: a killed process loses nothing it wrote
-                    f.write(data)
-                h.update(data)
-            elif not part.exists():
-                part.touch()
-            current += len(data)
-            if current == size:
-                self._finish(sha, h)
-            else:
-                self._hashes[sha] = (current, h)
-            return current
+            f = open(part, "ab", buffering=0)  # noqa: SIM115 - closed by Piece.close
+        except BaseException:
+            self._release(sha, fd)
+            raise
+        return Piece(self, sha, size, current, length, f, running[1], fd)
+
+    def append(self, sha: str, offset: int, data: bytes, size: int) -> int:
+        """Add a piece held in memory at ``offset`` (where the partial file stands); returns the
+        new offset. At ``size`` the hash is checked and the blob put in place
+        (:class:`HashMismatch`: thrown away)."""
+        piece = self.open_piece(sha, offset, len(data), size)
+        if piece is None:
+            return size
+        try:
+            piece.write([data])
+            return piece.finish()
+        finally:
+            piece.close()
 
     @staticmethod
     def _hash_of(part: Path, length: int):
@@ -228,6 +294,48 @@ class FileStore:
             return []
         cutoff = dt.datetime.now(dt.UTC).timestamp() - older_than.total_seconds()
         return [f for f in self.partial.iterdir() if f.stat().st_mtime < cutoff]
+
+
+class Piece:
+    """A piece of an upload being written as it arrives (:meth:`FileStore.open_piece`): its
+    bytes go to the partial file (the page cache: a killed process loses nothing it wrote) and
+    into the running hash, never gathered in memory. What reached the file before a dropped
+    connection stays: the next piece continues from there."""
+
+    def __init__(self, store: FileStore, sha: str, size: int, start: int, length: int, f, h, fd: int):
+        self.store, self.sha, self.size = store, sha, size
+        self.at, self.end = start, start + length
+        self._f, self._h, self._fd = f, h, fd
+        self._done = False
+
+    def write(self, chunks: list[bytes]) -> None:
+        for chunk in chunks:
+            if self.at + len(chunk) > self.end:
+                raise OffsetMismatch(self.at)  # more than the piece announced
+            self._f.write(chunk)
+            self._h.update(chunk)
+            self.at += len(chunk)
+
+    def finish(self) -> int:
+        """The piece is whole: at the file's size its hash is checked and it becomes the blob;
+        returns the new offset."""
+        if self.at == self.size:
+            self._f.close()
+            self._done = True
+            self.store._finish(self.sha, self._h)  # (HashMismatch: thrown away)
+        return self.at
+
+    def close(self) -> None:
+        """Let go of the file and the lock; the running hash stays for the next piece."""
+        if self._fd < 0:
+            return
+        try:
+            self._f.close()
+            if not self._done:
+                self.store._hashes[self.sha] = (self.at, self._h)
+        finally:
+            fd, self._fd = self._fd, -1
+            self.store._release(self.sha, fd)
 
 
 # -- who may have which blob ---------------------------------------------------------------------
@@ -442,7 +550,9 @@ def router(db: Database, settings: Settings, store: FileStore, who_dep) -> APIRo
         responses={
             404: {"model": p.ErrorBody},
             409: {"model": p.ErrorBody},
+            411: {"model": p.ErrorBody},
             413: {"model": p.ErrorBody},
+            415: {"model": p.ErrorBody},
             422: {"model": p.ErrorBody},
         },
     )
@@ -452,33 +562,73 @@ def router(db: Database, settings: Settings, store: FileStore, who_dep) -> APIRo
         who: who_dep,
         offset: Annotated[int, Header(alias="X-AccountDesk-Offset", ge=0, le=p.MAX_INT)],
     ) -> Any:
-        """One piece of an upload at ``X-AccountDesk-Offset`` (the body: raw bytes)."""
-        body = await request.body()
-        if len(body) > MAX_PIECE:
-            raise ServerError(413, p.E_TOO_LARGE, f"A piece may have at most {MAX_PIECE} bytes.")
+        """One piece of an upload at ``X-AccountDesk-Offset`` (the body: raw bytes, with their
+        ``Content-Length``). It streams to the disk and into the running hash as it arrives
+        (never held whole in memory: the request guard passes it through, see
+        :func:`is_piece_path`); everything is checked before a byte of it is read."""
+        length = _piece_length(request)
 
-        def work() -> UploadState:
+        def prepare() -> UploadState | Piece:
             with db.read() as conn:
                 rec = _allowed(conn, who, sha)
                 size = _size_of(rec)
                 if store.has(sha):
                     return UploadState(offset=size, size=size, complete=True)
-            _reserve(who, sha, size)
+                charged = (
+                    conn.execute(select(t.blobs.c.sha256).where(t.blobs.c.sha256 == sha)).first() is not None
+                )
+            if charged:
+                _check_size(size)
+            else:  # (a device that did not begin with POST)
+                _reserve(who, sha, size)
             try:
-                now = store.append(sha, offset, body, size)
+                piece = store.open_piece(sha, offset, length, size, timeout=LOCK_WAIT_S)
             except OffsetMismatch as exc:
                 raise ServerError(
                     409, E_OFFSET, "The piece does not continue the upload.", offset=exc.offset
                 ) from None
-            except HashMismatch:
-                _release(sha)
+            except Busy:
                 raise ServerError(
-                    422, E_HASH, "The bytes do not match their hash; the upload was discarded."
+                    409,
+                    E_OFFSET,
+                    "Another upload of this file is under way.",
+                    offset=store.offset(sha),
                 ) from None
-            return UploadState(offset=now, size=size, complete=now == size)
+            return piece if piece is not None else UploadState(offset=size, size=size, complete=True)
 
-        state = await anyio.to_thread.run_sync(work)
-        return JSONResponse(state.model_dump())
+        ready = await anyio.to_thread.run_sync(prepare)
+        if isinstance(ready, UploadState):
+            return JSONResponse(ready.model_dump())
+        piece = ready
+        pending: list[bytes] = []
+        held = 0
+        try:
+            async for chunk in request.stream():
+                if chunk:
+                    pending.append(chunk)
+                    held += len(chunk)
+                if held >= WRITE_BYTES:
+                    await anyio.to_thread.run_sync(piece.write, pending)
+                    pending, held = [], 0
+            if pending:
+                await anyio.to_thread.run_sync(piece.write, pending)
+            if piece.at != piece.end:
+                raise ServerError(400, p.E_BAD_REQUEST, "The piece is shorter than its Content-Length.")
+            now = await anyio.to_thread.run_sync(piece.finish)
+        except ClientDisconnect:  # what arrived is kept (nobody reads this answer)
+            if pending:
+                await anyio.to_thread.run_sync(piece.write, pending)
+            return Response(status_code=400)
+        except OffsetMismatch:
+            raise ServerError(400, p.E_BAD_REQUEST, "The piece is longer than its Content-Length.") from None
+        except HashMismatch:
+            await anyio.to_thread.run_sync(_release, sha)
+            raise ServerError(
+                422, E_HASH, "The bytes do not match their hash; the upload was discarded."
+            ) from None
+        finally:
+            piece.close()
+        return JSONResponse(UploadState(offset=now, size=piece.size, complete=now == piece.size).model_dump())
 
     @r.get(
         "/v1/files/{sha}",

@@ -43,7 +43,7 @@ class ClientFilter:
     ids: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClientRow:
     id: str
     name: str
@@ -69,6 +69,8 @@ class ClientPage:
     rows: list[ClientRow] = field(default_factory=list)
     #: Pass as ``after`` to get the next page; ``None`` when this was the last page.
     next_after: tuple | None = None
+    #: The rows carry their health, risks and next due date (see ``list_clients_page(extras=...)``).
+    extras: bool = True
 
 
 @dataclass(frozen=True)
@@ -167,9 +169,13 @@ def list_clients_page(
     descending: bool = False,
     after: tuple | None = None,
     limit: int | None = 200,
+    extras: bool = True,
 ) -> ClientPage:
     """One page of the client list. ``after`` is the ``next_after`` of the previous page
-    (an opaque tuple of the last row's sort key); ``limit=None`` returns every row."""
+    (an opaque tuple of the last row's sort key); ``limit=None`` returns every row.
+
+    ``extras=False``: without the health, risk and next-due columns (most of a page's cost), for a
+    list that shows its rows at once and asks :func:`client_row_extras` for them right after."""
     if limit is not None and limit < 1:
         raise ValidationError("limit", _("The page size must be at least 1."))
     if sort not in SORTS:
@@ -219,8 +225,11 @@ def list_clients_page(
                 .where(Client.id.in_(id_list(ids)))
             )
         }
-        extras = _row_extras(ctx, session, ids)
+        row_extras = _row_extras(ctx, session, ids) if extras else {}
     rows = []
+    # Values repeated from row to row (tier, status, region, industry, owner) are kept once:
+    # a list of 10,000 clients holds a few hundred distinct ones.
+    same = _shared
     for cid in ids:
         r = by_id[cid]
         rows.append(
@@ -228,20 +237,39 @@ def list_clients_page(
                 id=r.id,
                 name=r.name,
                 short_name=r.short_name,
-                tier=r.tier,
-                status=r.status,
-                province=r.province,
-                city=r.city,
-                industry=r.industry,
-                owner_id=r.owner_id,
-                owner_name=r.owner_name,
-                backup_owner_id=r.backup_owner_id,
+                tier=same(r.tier),
+                status=same(r.status),
+                province=same(r.province),
+                city=same(r.city),
+                industry=same(r.industry),
+                owner_id=same(r.owner_id),
+                owner_name=same(r.owner_name),
+                backup_owner_id=same(r.backup_owner_id),
                 contract_renewal_date=r.contract_renewal_date,
-                **extras.get(r.id, {}),
+                **row_extras.get(r.id, {}),
             )
         )
     next_after = tuple(_plain(v) for v in page_keys[-1]) if more and page_keys else None
-    return ClientPage(rows, next_after)
+    return ClientPage(rows, next_after, extras)
+
+
+_SHARED: dict[Any, Any] = {}
+
+
+def _shared(value: Any) -> Any:
+    """One object for equal values (strings repeated across the rows of the client list)."""
+    if value is None:
+        return None
+    if len(_SHARED) > 50_000:  # a bound, not a cache policy: values are few
+        _SHARED.clear()
+    return _SHARED.setdefault(value, value)
+
+
+def client_row_extras(ctx: AppContext, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The health, risks and next due date of the clients ``ids`` (the columns a page read with
+    ``extras=False`` lacks), as ``{client id: {field: value}}`` for ``dataclasses.replace``."""
+    with ctx.read() as session:
+        return _row_extras(ctx, session, list(ids))
 
 
 def _plain(value: Any) -> Any:
@@ -407,6 +435,7 @@ __all__ = [
     "ClientPage",
     "SearchHit",
     "list_clients_page",
+    "client_row_extras",
     "count_clients",
     "filter_options",
     "search",

@@ -217,6 +217,86 @@ def test_the_server_trusts_nothing_a_device_claims(server, make_device, tmp_path
     assert _get(server, alice, f"/v1/files/{sha}").status_code == 404
 
 
+def _raw_piece(server, token: str, sha: str, head: dict[str, str], body: bytes, *, until=None) -> bytes:
+    """A piece sent by hand on a socket: the headers given, then ``body`` (possibly less than
+    announced); returns the status line the server answered, or (``until``: a condition to wait
+    for, the request still open) closes the connection once it holds and returns nothing."""
+    import socket
+
+    lines = [f"PUT /v1/files/{sha}/upload HTTP/1.1", f"Host: 127.0.0.1:{server.port}"]
+    lines += [f"{k}: {v}" for k, v in {**HEADERS, "Authorization": f"Bearer {token}", **head}.items()]
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        if until is not None:
+            deadline = time.monotonic() + 20
+            while not until() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert until()
+            return b""
+        answer = b""
+        while b"\r\n" not in answer and (chunk := sock.recv(65536)):
+            answer += chunk
+    return answer.split(b"\r\n", 1)[0]
+
+
+def test_a_piece_streams_to_the_disk_and_a_dropped_one_keeps_what_arrived(server, make_device, tmp_path):
+    a, boss, cid = _setup(server, make_device)
+    data = os.urandom(3 * 1024 * 1024 + 11)
+    sha = _sha(data)
+    A.add_file(a.ctx, cid, _write(tmp_path, "scan.pdf", data))
+    a.sync()
+    alice = _token(server, "alice")
+    assert (
+        _get(server, alice, f"/v1/files/{sha}/upload", method="POST", json={"size": len(data)}).status_code
+        == 200
+    )
+    store = _store(server)
+    # refused before a byte of the body is read: no length, too long, encoded
+    answer = _raw_piece(
+        server,
+        alice,
+        sha,
+        {"X-AccountDesk-Offset": "0", "Transfer-Encoding": "chunked"},
+        b"5\r\nhello\r\n0\r\n\r\n",
+    )
+    assert answer.startswith(b"HTTP/1.1 411")
+    too_long = str(server_files.MAX_PIECE + 1)
+    answer = _raw_piece(
+        server, alice, sha, {"X-AccountDesk-Offset": "0", "Content-Length": too_long}, b"x" * 1000
+    )
+    assert answer.startswith(b"HTTP/1.1 413")
+    answer = _raw_piece(
+        server,
+        alice,
+        sha,
+        {"X-AccountDesk-Offset": "0", "Content-Length": "10", "Content-Encoding": "gzip"},
+        b"0" * 10,
+    )
+    assert answer.startswith(b"HTTP/1.1 415")
+    assert store.offset(sha) == 0
+    # the bytes of a piece reach the disk as they arrive, before the piece is whole; a connection
+    # dropped half-way keeps them (the upload continues from there)
+    half = 2 * 1024 * 1024 + 5
+    _raw_piece(
+        server,
+        alice,
+        sha,
+        {"X-AccountDesk-Offset": "0", "Content-Length": str(len(data))},
+        data[:half],
+        until=lambda: store.offset(sha) >= 1024 * 1024,
+    )
+    kept, deadline = -1, time.monotonic() + 10
+    while kept != store.offset(sha) and time.monotonic() < deadline:  # until it stops growing
+        kept = store.offset(sha)
+        time.sleep(0.3)
+    assert 1024 * 1024 <= kept <= half and store.part(sha).read_bytes() == data[:kept]
+    assert not store.has(sha)
+    # the laptop continues from there; the blob is whole and right
+    _rows, files = sync_all(a)
+    assert files.uploaded == 1 and files.bytes_up == len(data) - kept
+    assert store.path(sha).read_bytes() == data and not store.part(sha).exists()
+
+
 def _push(server, token: str, items: list[dict]) -> list[dict]:
     r = _get(
         server, token, "/v1/sync/push", method="POST", json={"batch_id": os.urandom(8).hex(), "items": items}

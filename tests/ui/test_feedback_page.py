@@ -101,7 +101,7 @@ def test_opening_an_item_names_its_client_and_record(page, queue, ctx):
 
 def test_without_an_item_listener_the_client_opens(page, queue):
     clients_opened = []
-    page.client_opened.connect(clients_opened.append)
+    page.client_open_requested.connect(clients_opened.append)
     page.open_row(0)
     assert len(clients_opened) == 1
 

@@ -94,6 +94,8 @@ class ClientTableModel(QAbstractTableModel):
     query_finished = Signal()
     #: Emitted after each page (the first included) with the number of rows now loaded.
     page_loaded = Signal(int)
+    #: The first page's health, risk and next-due columns are filled (they follow its rows).
+    extras_loaded = Signal()
     #: The total count of the query (computed after the first page).
     total_changed = Signal(int)
     failed = Signal(str)
@@ -113,6 +115,7 @@ class ClientTableModel(QAbstractTableModel):
         self._loading = False
         self._pending: TaskHandle | None = None
         self._count_task: TaskHandle | None = None
+        self._extras_task: TaskHandle | None = None
         self.total: int | None = None
         self.today = ctx.today()
         self._count_timer = QTimer(self)
@@ -166,7 +169,7 @@ class ClientTableModel(QAbstractTableModel):
         self._generation += 1
         generation = self._generation
         self._count_timer.stop()
-        for handle in (self._pending, self._count_task):
+        for handle in (self._pending, self._count_task, self._extras_task):
             if handle is not None:
                 handle.cancel()
         self._loading = True
@@ -186,6 +189,9 @@ class ClientTableModel(QAbstractTableModel):
                 descending=desc,
                 after=None,
                 limit=first_limit,
+                # The rows at once; their health, risks and next due date right after
+                # (_load_extras): a keystroke redraws the list without waiting for them.
+                extras=self._tasks is None,
             )
 
         self._pending = self._run(
@@ -216,10 +222,50 @@ class ClientTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = list(page.rows)
         self._next_after = page.next_after
-        self._loading = False
+        # Still "loading" (no fetchMore, no total) until the extras are in.
+        self._loading = not page.extras and bool(page.rows)
         self.endResetModel()
         self.page_loaded.emit(len(self._rows))
         self.query_finished.emit()
+        if self._loading:
+            self._load_extras(generation)
+            return
+        self.extras_loaded.emit()
+        self._after_first_page(generation)
+
+    def _load_extras(self, generation: int) -> None:
+        ids = [r.id for r in self._rows]
+
+        def extras(token):
+            from ...services.search import client_row_extras
+
+            token.check()
+            return client_row_extras(self._ctx, ids)
+
+        self._extras_task = self._run(
+            extras,
+            lambda values: self._extras_arrived(generation, values),
+            lambda exc: self._extras_arrived(generation, {}),  # the rows stay, without those columns
+            "clients-extras",
+        )
+
+    def _extras_arrived(self, generation: int, values: dict) -> None:
+        if generation != self._generation:
+            return
+        self._extras_task = None
+        from dataclasses import replace
+
+        for i, row in enumerate(self._rows):
+            extra = values.get(row.id)
+            if extra:
+                self._rows[i] = replace(row, **extra)
+        self._loading = False
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(COLUMNS) - 1))
+        self.extras_loaded.emit()
+        self._after_first_page(generation)
+
+    def _after_first_page(self, generation: int) -> None:
         if self._next_after is None:
             self.total = len(self._rows)
             self.total_changed.emit(self.total)

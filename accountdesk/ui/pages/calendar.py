@@ -80,7 +80,7 @@ class CalendarPage(QWidget):
     """Month and week views of the visits, cadence plans, tasks, calibrations and renewals across
     the clients the user serves."""
 
-    client_opened = Signal(str)
+    client_open_requested = Signal(str)
     item_open_requested = Signal(str, str, str)  # client id, entity, row id
     loaded = Signal()
     #: A visit was rescheduled by dragging (visit id), after the store has it.

@@ -239,7 +239,12 @@ class ClientsPage(QWidget):
         self.stack = QStackedWidget()
         self.table = QTableView()
         self.table.setModel(self.model)
-        self.table.setItemDelegate(BadgeDelegate(self.table))
+        # Badges on the badge columns only: the other cells are painted by Qt's own delegate,
+        # without a call into Python per cell.
+        self.badge_delegate = BadgeDelegate(self.table)
+        for logical, col in enumerate(COLUMNS):
+            if col.badge:
+                self.table.setItemDelegateForColumn(logical, self.badge_delegate)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -143,7 +143,7 @@ def _filter_combo(parent, everything: str, items: list[tuple[str, str]], name: s
 
 
 class FeedbackPage(QWidget):
-    client_opened = Signal(str)
+    client_open_requested = Signal(str)
     item_open_requested = Signal(str, str, str)  # client id, entity, row id
     loaded = Signal()
 

@@ -367,7 +367,9 @@ class TodayPage(QWidget):
         from .handed_over import HandedOverPanel  # clients handed over to the user, to acknowledge
 
         self.handed_over = HandedOverPanel(ctx, tasks, self)
-        self.handed_over.open_client.connect(lambda cid: self.item_open_requested.emit(cid, "client", cid))
+        self.handed_over.client_open_requested.connect(
+            lambda cid: self.item_open_requested.emit(cid, "client", cid)
+        )
         outer.addWidget(self.handed_over)
 
         self.stack = QStackedWidget()

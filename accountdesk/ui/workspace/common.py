@@ -37,11 +37,11 @@ def icon(name: str) -> QIcon:
 
 def emit_open(page, client_id: str, entity: str, row_id: str) -> None:
     """Ask the main window to open a record: ``item_open_requested`` (client, entity, row) when
-    someone listens to it, else ``client_opened`` (the client only)."""
+    someone listens to it, else ``client_open_requested`` (the client only)."""
     if page.receivers(SIGNAL("item_open_requested(QString,QString,QString)")) > 0:
         page.item_open_requested.emit(client_id, entity, row_id)
     else:
-        page.client_opened.emit(client_id)
+        page.client_open_requested.emit(client_id)
 
 
 def section_title(text: str, parent: QWidget | None = None) -> QLabel:
