@@ -23,9 +23,8 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate
 from ...i18n import _
 from ...services import calendar as cal
 from ..forms.fmt import local
+from ..item_models.roles import DATE_ROLE, ROW_ROLE
 from .calendar_look import (
-    DATE_ROLE,
-    ENTRIES_ROLE,
     FIRST_HOUR,
     HOURS,
     LAST_HOUR,
@@ -155,7 +154,7 @@ class MonthModel(_DayGridModel):
             return str(day.day)
         if role == Qt.ItemDataRole.ToolTipRole:
             return "\n".join(entry_line(e) for e in entries) or None
-        if role == ENTRIES_ROLE:
+        if role == ROW_ROLE:
             return entries
         if role == DATE_ROLE:
             return day
@@ -287,7 +286,7 @@ class WeekModel(_DayGridModel):
         entries = self.cell_entries(index)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return "\n".join(entry_line(e) for e in entries)
-        if role == ENTRIES_ROLE:
+        if role == ROW_ROLE:
             return entries
         if role == DATE_ROLE:
             return self.first + dt.timedelta(days=index.column())
@@ -351,7 +350,7 @@ class AllDayModel(QAbstractTableModel):
         entries = self.cell_entries(index)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return "\n".join(entry_line(e) for e in entries)
-        if role == ENTRIES_ROLE:
+        if role == ROW_ROLE:
             return entries
         if role == DATE_ROLE:
             return self.first + dt.timedelta(days=index.column())
