@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
+from shiboken6 import isValid
 
 from ..i18n import _
 from ..paths import APP_NAME
@@ -56,6 +57,10 @@ class AlertCenter(QObject):
         self._check_timer = QTimer(self)
         self._check_timer.setInterval(ALERT_CHECK_MS)
         self._check_timer.timeout.connect(self.check)
+        self._first_check = QTimer(self)
+        self._first_check.setSingleShot(True)
+        self._first_check.setInterval(FIRST_CHECK_MS)
+        self._first_check.timeout.connect(self.check)
 
     @property
     def ctx(self):
@@ -70,7 +75,7 @@ class AlertCenter(QObject):
         self._escalation_timer.start()
         self._check_timer.start()
         QTimer.singleShot(0, self.escalate_feedback)
-        QTimer.singleShot(FIRST_CHECK_MS, self.check)
+        self._first_check.start()
 
     def retranslate(self) -> None:
         self.bell.retranslate()
@@ -165,7 +170,13 @@ class AlertCenter(QObject):
             name="alerts-cursor",
         )
 
+    def _alive(self) -> bool:
+        """The window still there (a result may arrive after it closed)."""
+        return isValid(self.bell) and isValid(self.window)
+
     def _shown(self, result) -> None:
+        if not self._alive():
+            return
         fresh, unread = result
         self.bell.set_unread(unread)
         if not fresh:
@@ -197,7 +208,10 @@ class AlertCenter(QObject):
             return alerts.history(ctx)
 
         self.tasks.run_db(
-            work, on_result=self.bell.show_history, on_error=lambda exc: None, name="alerts-history"
+            work,
+            on_result=lambda alerts: self._alive() and self.bell.show_history(alerts),
+            on_error=lambda exc: None,
+            name="alerts-history",
         )
 
     def open_alert(self, alert) -> None:
@@ -219,7 +233,12 @@ class AlertCenter(QObject):
             alerts.mark_read(ctx, keys)
             return alerts.unread_count(ctx)
 
-        self.tasks.run_db(work, on_result=self.bell.set_unread, on_error=lambda exc: None, name="alerts-read")
+        self.tasks.run_db(
+            work,
+            on_result=lambda n: self._alive() and self.bell.set_unread(n),
+            on_error=lambda exc: None,
+            name="alerts-read",
+        )
 
     # -- the desktop notification ------------------------------------------------------------------
     def notify(self, title: str, text: str) -> None:
@@ -252,5 +271,6 @@ class AlertCenter(QObject):
     def close(self) -> None:
         self._escalation_timer.stop()
         self._check_timer.stop()
+        self._first_check.stop()
         if self.tray is not None:
             self.tray.hide()

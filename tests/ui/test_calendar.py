@@ -308,6 +308,52 @@ def test_dragging_a_visit_to_another_hour_of_the_week(page, dated, ctx, qtbot):
     assert not w.flags(w.index(8, 0)) & Qt.ItemFlag.ItemIsDragEnabled and w.mimeData([w.index(8, 0)]) is None
 
 
+def mouse_drag(view, source, target, steps: int = 8) -> None:
+    """A person's drag on the real view: press on ``source``'s cell, move in steps, release on
+    ``target``'s (QTest mouse events on the viewport)."""
+    from PySide6.QtTest import QTest
+
+    start, end = view.visualRect(source).center(), view.visualRect(target).center()
+    assert view.viewport().rect().contains(start) and view.viewport().rect().contains(end)
+    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    QTest.mousePress(view.viewport(), left, none, start)
+    for i in range(1, steps + 1):
+        QTest.mouseMove(view.viewport(), start + (end - start) * (i / steps))
+    QTest.mouseRelease(view.viewport(), left, none, end)
+
+
+def test_a_mouse_drag_in_the_week_view_reschedules_the_visit(page, dated, ctx, qtbot):
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        page.week_button.click()
+    w, view = page.week_model, page.week_view
+    assert w.data(w.index(10, 0)) == "10:30 护航科技 · Return visit"  # Monday 10:30
+    with qtbot.waitSignal(page.rescheduled, timeout=5000), qtbot.waitSignal(page.loaded, timeout=5000):
+        mouse_drag(view, w.index(10, 0), w.index(16, 2))  # to Wednesday, the 16:00 row
+    [stored] = [v for v in list_records(ctx, "visit", dated["client"]) if v["id"] == dated["visit"]]
+    assert stored["planned_start"] == local(2026, 3, 18, 16, 30)  # the minutes kept
+    assert w.data(w.index(16, 2)) == "16:30 护航科技 · Return visit" and w.data(w.index(10, 0)) == ""
+    assert not view.moving and view.viewport().cursor().shape() != Qt.CursorShape.ClosedHandCursor
+    # A held visit does not move, and a press that never leaves its cell is a click, not a move.
+    visits.record_visit(ctx, dated["client"], "return_visit", local(2026, 3, 16, 8))
+    reload(qtbot, page)
+    mouse_drag(view, w.index(8, 0), w.index(9, 1))
+    mouse_drag(view, w.index(16, 2), w.index(16, 2))
+    qtbot.wait(200)
+    assert w.data(w.index(8, 0)) == "08:00 护航科技 · Return visit" and w.data(w.index(9, 1)) == ""
+    [stored] = [v for v in list_records(ctx, "visit", dated["client"]) if v["id"] == dated["visit"]]
+    assert stored["planned_start"] == local(2026, 3, 18, 16, 30)
+
+
+def test_a_mouse_drag_in_the_month_view_moves_the_visit_to_another_day(page, dated, ctx, qtbot):
+    reload(qtbot, page)
+    m, view = page.month_model, page.month_view
+    with qtbot.waitSignal(page.rescheduled, timeout=5000), qtbot.waitSignal(page.loaded, timeout=5000):
+        mouse_drag(view, m.index_of(dt.date(2026, 3, 16)), m.index_of(dt.date(2026, 3, 26)))
+    [stored] = [v for v in list_records(ctx, "visit", dated["client"]) if v["id"] == dated["visit"]]
+    assert stored["planned_start"] == local(2026, 3, 26, 10, 30)
+    assert kinds_on(m, dt.date(2026, 3, 16)) == [] and kinds_on(m, dt.date(2026, 3, 26)) == ["visit"]
+
+
 def test_double_clicking_an_all_day_entry_opens_its_record(page, dated, qtbot):
     with qtbot.waitSignal(page.loaded, timeout=5000):
         page.week_button.click()
