@@ -37,17 +37,15 @@ from ...labels import label
 from ...models.enums import VisitStatus
 from ...services import calendar as cal
 from ..forms.fmt import local
+from ..item_models.roles import DATE_ROLE
 from ..workspace.common import emit_open, icon
 from .calendar_dialog import NewVisitDialog
 from .calendar_grid import AllDayModel, EntriesDelegate, EntryMoveView, MonthDelegate, MonthModel, WeekModel
 from .calendar_look import (
-    DATE_ROLE,
-    ENTRIES_ROLE,
     FIRST_HOUR,
     KIND_COLOURS,
     LAST_HOUR,
     STATUS_COLOURS,
-    VISITS_ROLE,
     entry_colour,
     entry_line,
     month_title,
@@ -56,13 +54,10 @@ from .calendar_look import (
 )
 
 __all__ = [
-    "DATE_ROLE",
-    "ENTRIES_ROLE",
     "FIRST_HOUR",
     "KIND_COLOURS",
     "LAST_HOUR",
     "STATUS_COLOURS",
-    "VISITS_ROLE",
     "AllDayModel",
     "CalendarPage",
     "EntriesDelegate",

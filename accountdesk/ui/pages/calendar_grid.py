@@ -25,9 +25,8 @@ from ...i18n import _
 from ...services import calendar as cal
 from .. import style
 from ..forms.fmt import local
+from ..item_models.roles import DATE_ROLE, ROW_ROLE
 from .calendar_look import (
-    DATE_ROLE,
-    ENTRIES_ROLE,
     FIRST_HOUR,
     HOURS,
     LAST_HOUR,
@@ -157,7 +156,7 @@ class MonthModel(_DayGridModel):
             return str(day.day)
         if role == Qt.ItemDataRole.ToolTipRole:
             return "\n".join(entry_line(e) for e in entries) or None
-        if role == ENTRIES_ROLE:
+        if role == ROW_ROLE:
             return entries
         if role == DATE_ROLE:
             return day
@@ -289,7 +288,7 @@ class WeekModel(_DayGridModel):
         entries = self.cell_entries(index)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return "\n".join(entry_line(e) for e in entries)
-        if role == ENTRIES_ROLE:
+        if role == ROW_ROLE:
             return entries
         if role == DATE_ROLE:
             return self.first + dt.timedelta(days=index.column())
@@ -353,7 +352,7 @@ class AllDayModel(QAbstractTableModel):
         entries = self.cell_entries(index)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return "\n".join(entry_line(e) for e in entries)
-        if role == ENTRIES_ROLE:
+        if role == ROW_ROLE:
             return entries
         if role == DATE_ROLE:
             return self.first + dt.timedelta(days=index.column())
