@@ -37,17 +37,15 @@ from ...labels import label
 from ...models.enums import VisitStatus
 from ...services import calendar as cal
 from ..forms.fmt import local
+from ..item_models.roles import DATE_ROLE
 from ..workspace.common import emit_open, icon
 from .calendar_dialog import NewVisitDialog
-from .calendar_grid import AllDayModel, EntriesDelegate, MonthDelegate, MonthModel, WeekModel
+from .calendar_grid import AllDayModel, EntriesDelegate, EntryMoveView, MonthDelegate, MonthModel, WeekModel
 from .calendar_look import (
-    DATE_ROLE,
-    ENTRIES_ROLE,
     FIRST_HOUR,
     KIND_COLOURS,
     LAST_HOUR,
     STATUS_COLOURS,
-    VISITS_ROLE,
     entry_colour,
     entry_line,
     month_title,
@@ -56,13 +54,10 @@ from .calendar_look import (
 )
 
 __all__ = [
-    "DATE_ROLE",
-    "ENTRIES_ROLE",
     "FIRST_HOUR",
     "KIND_COLOURS",
     "LAST_HOUR",
     "STATUS_COLOURS",
-    "VISITS_ROLE",
     "AllDayModel",
     "CalendarPage",
     "EntriesDelegate",
@@ -153,7 +148,7 @@ class CalendarPage(QWidget):
         layout.addLayout(bar)
 
         self.month_model = MonthModel(self)
-        self.month_view = QTableView(self)
+        self.month_view = EntryMoveView(self)
         self.month_view.setObjectName("month")
         self.month_view.setModel(self.month_model)
         self.month_view.setItemDelegate(MonthDelegate(self.month_view))
@@ -164,7 +159,7 @@ class CalendarPage(QWidget):
         self.month_view.setMinimumHeight(420)
 
         self.week_model = WeekModel(self)
-        self.week_view = QTableView(self)
+        self.week_view = EntryMoveView(self)
         self.week_view.setObjectName("week")
         self.week_view.setModel(self.week_model)
         self.week_view.setItemDelegate(EntriesDelegate(self.week_view))
@@ -189,13 +184,8 @@ class CalendarPage(QWidget):
         for view in (self.month_view, self.week_view, self.all_day_view):
             view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
             view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        for view in (self.month_view, self.week_view):
-            view.setDragEnabled(True)
-            view.setAcceptDrops(True)
-            view.setDropIndicatorShown(True)
-            view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
-            view.setDefaultDropAction(Qt.DropAction.MoveAction)
-            view.setDragDropOverwriteMode(True)
+        # A planned visit is moved by the views themselves (EntryMoveView), not by a platform
+        # drag-and-drop session.
         week_box = QWidget(self)
         wl = QVBoxLayout(week_box)
         wl.setContentsMargins(0, 0, 0, 0)

@@ -11,6 +11,7 @@ from PySide6.QtCore import (
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QRect,
     QRectF,
     QSize,
@@ -18,14 +19,14 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate
+from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QTableView
 
 from ...i18n import _
 from ...services import calendar as cal
+from .. import style
 from ..forms.fmt import local
+from ..item_models.roles import DATE_ROLE, ROW_ROLE
 from .calendar_look import (
-    DATE_ROLE,
-    ENTRIES_ROLE,
     FIRST_HOUR,
     HOURS,
     LAST_HOUR,
@@ -155,7 +156,7 @@ class MonthModel(_DayGridModel):
             return str(day.day)
         if role == Qt.ItemDataRole.ToolTipRole:
             return "\n".join(entry_line(e) for e in entries) or None
-        if role == ENTRIES_ROLE:
+        if role == ROW_ROLE:
             return entries
         if role == DATE_ROLE:
             return day
@@ -287,7 +288,7 @@ class WeekModel(_DayGridModel):
         entries = self.cell_entries(index)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return "\n".join(entry_line(e) for e in entries)
-        if role == ENTRIES_ROLE:
+        if role == ROW_ROLE:
             return entries
         if role == DATE_ROLE:
             return self.first + dt.timedelta(days=index.column())
@@ -351,7 +352,7 @@ class AllDayModel(QAbstractTableModel):
         entries = self.cell_entries(index)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return "\n".join(entry_line(e) for e in entries)
-        if role == ENTRIES_ROLE:
+        if role == ROW_ROLE:
             return entries
         if role == DATE_ROLE:
             return self.first + dt.timedelta(days=index.column())
@@ -372,3 +373,92 @@ class AllDayModel(QAbstractTableModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+
+class EntryMoveView(QTableView):
+    """A month or week grid where a planned visit is moved with the mouse: pressed on its cell,
+    dragged past the drag distance (the cell under the pointer is outlined, the cursor is a closed
+    hand) and released on another cell, it goes to that day or hour through the model's
+    ``dropMimeData`` (the model decides what may move and where). Esc or a release outside the
+    grid cancels.
+
+    The move happens inside the view, without a platform drag-and-drop session: it behaves the
+    same on every desktop and under the offscreen platform, where a real mouse drag in a test
+    (press, move, release) reaches it like a person's."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._press: QPersistentModelIndex | None = None
+        self._press_pos = QPoint()
+        self.moving = False
+        self.move_target = QPersistentModelIndex()
+
+    def _cancel(self) -> None:
+        self._press = None
+        if self.moving:
+            self.moving = False
+            self.move_target = QPersistentModelIndex()
+            self.viewport().unsetCursor()
+            self.viewport().update()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        self._cancel()
+        if event.button() == Qt.MouseButton.LeftButton:
+            index = self.indexAt(event.position().toPoint())
+            model = self.model()
+            if index.isValid() and model is not None and model.flags(index) & Qt.ItemFlag.ItemIsDragEnabled:
+                self._press = QPersistentModelIndex(index)
+                self._press_pos = event.position().toPoint()
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        if self._press is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            pos = event.position().toPoint()
+            if (
+                not self.moving
+                and (pos - self._press_pos).manhattanLength() >= QApplication.startDragDistance()
+            ):
+                self.moving = True
+                self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            if self.moving:
+                target = self.indexAt(pos)
+                if QModelIndex(self.move_target) != target:
+                    self.move_target = QPersistentModelIndex(target)
+                    self.viewport().update()
+                event.accept()
+                return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        if self.moving and event.button() == Qt.MouseButton.LeftButton:
+            source = QModelIndex(self._press) if self._press is not None else QModelIndex()
+            target = self.indexAt(event.position().toPoint())
+            self._cancel()
+            event.accept()
+            model = self.model()
+            if model is None or not source.isValid() or not target.isValid() or target == source:
+                return
+            data = model.mimeData([source])
+            if data is not None and model.canDropMimeData(data, Qt.DropAction.MoveAction, -1, -1, target):
+                model.dropMimeData(data, Qt.DropAction.MoveAction, -1, -1, target)
+            return
+        self._cancel()
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if self.moving and event.key() == Qt.Key.Key_Escape:
+            self._cancel()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        super().paintEvent(event)
+        target = QModelIndex(self.move_target)
+        if self.moving and target.isValid():
+            painter = QPainter(self.viewport())
+            pen = QPen(QColor(style.ACCENT))
+            pen.setWidth(2)
+            painter.setPen(pen)
+            painter.drawRect(self.visualRect(target).adjusted(1, 1, -2, -2))
+            painter.end()

@@ -14,9 +14,6 @@ from ...models.enums import VisitStatus
 from ...services import calendar as cal
 from ..forms.fmt import fmt_time
 
-ENTRIES_ROLE = Qt.ItemDataRole.UserRole
-VISITS_ROLE = ENTRIES_ROLE  # the name the month view's tests and callers know
-DATE_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_COLOURS = {"planned": "#1f6feb", "done": "#12b76a", "cancelled": "#98a2b3", "missed": "#f04438"}
 #: The look of each kind of all-day entry (visits take their status colour).
 KIND_COLOURS = {

@@ -26,9 +26,9 @@ from ...labels import choices, label
 from ...models.enums import FeedbackKind, FeedbackStatus, Severity
 from ...services import workspace as ws
 from ..forms.fmt import fmt_datetime, fmt_remaining
+from ..item_models.roles import ID_ROLE
 from ..workspace.common import emit_open
 
-ID_ROLE = Qt.ItemDataRole.UserRole
 SEVERITY_COLOURS = {"low": "#667085", "medium": "#1f6feb", "high": "#b54708", "critical": "#d92d20"}
 OPEN = ws.OPEN_FEEDBACK  # the feedback service's open statuses
 

@@ -25,7 +25,8 @@ from ...permissions import may_write
 from ...services import records
 from .. import icons
 from ..forms import Lookups, RecordDialog, confirm_delete
-from ..item_models.records import ROW_ID_ROLE, SORT_ROLE, Column, RecordTableModel  # noqa: F401 - re-exported
+from ..item_models.columns import Column  # noqa: F401 - re-exported
+from ..item_models.records import RecordTableModel
 from ..style import AMBER, GREEN, GREY, RED  # noqa: F401 - re-exported: the tabs' status colours
 from ..widgets.tables import MAX_FITTED_WIDTH, fit_columns, make_table  # noqa: F401 - re-exported
 
