@@ -27,7 +27,7 @@ from ..errors import ValidationError
 from ..i18n import N_, _
 from ..models import SCORE_FIELDS, Client, Feedback, Survey, User, Visit
 from .context import AppContext
-from .scheduling import local_date, plan_statuses_in
+from .scheduling import local_date, plan_flags_in
 from .scope import scope_condition
 from .standards import ServedFigures, served_figures_from
 
@@ -166,11 +166,12 @@ def load_standing(ctx: AppContext, *, owner_id: str | None = None) -> Standing:
         ).all()
         ids = [r.id for r in rows]
         whole = owner_id is None and ctx.actor.sees_all_clients
-        statuses = plan_statuses_in(session, None if whole else ids, today)
+        # whether each cadence is overdue, computed by SQLite for every plan at once
+        flags = plan_flags_in(session, None if whole else ids, today)
         timings["cadences"] = time.perf_counter() - t
         t = time.perf_counter()
-        served = served_figures_from(session, [(r.id, r.tier, r.owner_id) for r in rows], statuses)
-        health = health_in(session, ids, now, today, statuses=statuses, texts=False)
+        served = served_figures_from(session, [(r.id, r.tier, r.owner_id) for r in rows], flags)
+        health = health_in(session, ids, now, today, statuses=flags, texts=False)
         timings["health"] = time.perf_counter() - t
     at_risk = []
     for r in rows:

@@ -128,7 +128,8 @@ def health_in(
     statuses: list[PlanStatus] | None = None,
     texts: bool = True,
 ) -> dict[str, Health]:
-    """Health of the clients ``ids`` (``statuses``: their plan statuses, when already known;
+    """Health of the clients ``ids`` (``statuses``: their plan statuses, when already known —
+    with ``texts=False`` also the set-wise :class:`~.scheduling.PlanFlag` of every active plan;
     ``texts=False``: reasons without their text, for list pages)."""
     ids = list(dict.fromkeys(ids))
     if not ids:
@@ -161,14 +162,21 @@ def _health_chunk(
 
     in_ids = id_list(ids)
 
-    # Visits against cadence.
+    # Visits against cadence; the last visit held matters only for clients without a plan.
     last_visit: dict[str, dt.date] = {}
-    for cid, when in session.execute(
-        select(Visit.client_id, func.max(func.coalesce(Visit.done_at, Visit.planned_start)))
-        .where(
-            Visit.client_id.in_(in_ids), Visit.deleted_at.is_(None), Visit.status == VisitStatus.DONE.value
+    unplanned = [cid for cid in ids if not plans.get(cid)]
+    for cid, when in (
+        session.execute(
+            select(Visit.client_id, func.max(func.coalesce(Visit.done_at, Visit.planned_start)))
+            .where(
+                Visit.client_id.in_(id_list(unplanned)),
+                Visit.deleted_at.is_(None),
+                Visit.status == VisitStatus.DONE.value,
+            )
+            .group_by(Visit.client_id)
         )
-        .group_by(Visit.client_id)
+        if unplanned
+        else ()
     ):
         if when is not None:
             if isinstance(when, str):
@@ -180,7 +188,7 @@ def _health_chunk(
             if not s.overdue:
                 continue
             visit = (VisitKind, s.kind) if s.kind != VisitKind.CUSTOM.value or not s.title else s.title
-            if s.days_overdue > s.every_months * 30:
+            if s.long_overdue:
                 add(
                     cid,
                     "visit_long_overdue",

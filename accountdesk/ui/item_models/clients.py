@@ -73,6 +73,12 @@ _ROLES = frozenset(
 )
 
 
+def _release_free_memory() -> None:
+    from ..memory import release_free_memory
+
+    release_free_memory()
+
+
 class ClientTableModel(QAbstractTableModel):
     """Rows are ``ClientRow`` objects. ``set_query`` starts a new search; the first page replaces
     the rows, ``fetchMore`` appends the next one."""
@@ -109,6 +115,12 @@ class ClientTableModel(QAbstractTableModel):
         self._count_timer.setSingleShot(True)
         self._count_timer.setInterval(COUNT_DELAY_MS)
         self._count_timer.timeout.connect(self._count_now)
+        # Once the whole list is in (the last page read), what the pages' work freed goes back to
+        # the system (ui/memory.py): a second after the last page, not between pages.
+        self._trim_timer = QTimer(self)
+        self._trim_timer.setSingleShot(True)
+        self._trim_timer.setInterval(1000)
+        self._trim_timer.timeout.connect(_release_free_memory)
 
     # -- query -------------------------------------------------------------------------------
     @property
@@ -336,6 +348,8 @@ class ClientTableModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
             self._rows.extend(page.rows)
             self.endInsertRows()
+        if self._next_after is None:
+            self._trim_timer.start()
         self.page_loaded.emit(len(self._rows))
 
     # -- access ------------------------------------------------------------------------------
