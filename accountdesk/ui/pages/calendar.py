@@ -109,7 +109,7 @@ class CalendarPage(QWidget):
             b.setFixedWidth(34)
         self.title = QLabel("", self)
         self.title.setObjectName("period")
-        self.title.setStyleSheet("font-size: 18px; font-weight: 600; padding-left: 8px;")
+        self.title.setStyleSheet(style.PERIOD_TITLE_CSS)
         bar.addWidget(self.prev_button)
         bar.addWidget(self.today_button)
         bar.addWidget(self.next_button)
@@ -202,7 +202,7 @@ class CalendarPage(QWidget):
         sl = QVBoxLayout(side)
         sl.setContentsMargins(8, 0, 0, 0)
         self.day_title = QLabel("", side)
-        self.day_title.setStyleSheet("font-weight: 600; font-size: 14px;")
+        self.day_title.setStyleSheet(style.DAY_TITLE_CSS)
         self.day_list = QListWidget(side)
         self.day_list.setObjectName("day_visits")
         self.day_list.setWordWrap(True)
@@ -234,10 +234,7 @@ class CalendarPage(QWidget):
             swatch = QLabel(self)
             colour = KIND_COLOURS[kind]
             swatch.setFixedSize(12, 12)
-            swatch.setStyleSheet(
-                f"background: {style.WHITE if kind == 'plan' else colour}; border-radius: 2px;"
-                f"border: 1px {'dashed' if kind == 'plan' else 'solid'} {colour};"
-            )
+            swatch.setStyleSheet(style.swatch_css(colour, outline=kind == "plan"))
             box = QCheckBox(_(name), self)
             box.setObjectName(f"kind_{kind}")
             box.setChecked(kind not in hidden)
