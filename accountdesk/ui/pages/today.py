@@ -54,8 +54,8 @@ STALE_AFTER_S = 300
 SECTION_LIMIT = 25
 SEVERITY_COLOURS = {
     "critical": style.RISK_COLOURS,
-    "high": ("#b54708", "#fef0c7"),
-    "medium": ("#1f6feb", "#e7f0fd"),
+    "high": (style.WARNING, style.WARNING_SOFT),
+    "medium": (style.ACCENT, style.ACCENT_SOFT),
 }
 SCOPE_TITLES = (("mine", N_("Mine")), ("team", N_("My team")), ("all", N_("All")))
 
