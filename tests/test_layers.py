@@ -152,3 +152,25 @@ def test_no_import_cycles():
     graph = _import_graph()
     assert "accountdesk.store.migrate" in graph["accountdesk.store.profile"]  # the graph sees imports
     assert _cycles(graph) == []
+
+
+# -- one look ------------------------------------------------------------------------------------
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b(?![\w-])")
+
+
+def test_colours_are_written_only_in_ui_style():
+    """Every colour of the UI is a name in ui/style.py (issue 17): a hex colour written anywhere
+    else in accountdesk/ui, in code or in a comment, fails this test."""
+    found = [
+        f"{p.relative_to(PKG)}:{n}: {line.strip()}"
+        for p in sorted((PKG / "ui").rglob("*.py"))
+        if p.name != "style.py" or p.parent != PKG / "ui"
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if HEX_COLOUR.search(line)
+    ]
+    assert found == []
+
+
+def test_the_colour_pattern_finds_colours():
+    assert HEX_COLOUR.search('QColor("#1f6feb")') and HEX_COLOUR.search("color: #fff;")
+    assert not HEX_COLOUR.search("QFrame#card { }") and not HEX_COLOUR.search("issue #17")

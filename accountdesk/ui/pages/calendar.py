@@ -36,18 +36,17 @@ from ...i18n import _
 from ...labels import label
 from ...models.enums import VisitStatus
 from ...services import calendar as cal
+from .. import style
 from ..forms.fmt import local
+from ..item_models.roles import DATE_ROLE
 from ..workspace.common import emit_open, icon
 from .calendar_dialog import NewVisitDialog
 from .calendar_grid import AllDayModel, EntriesDelegate, EntryMoveView, MonthDelegate, MonthModel, WeekModel
 from .calendar_look import (
-    DATE_ROLE,
-    ENTRIES_ROLE,
     FIRST_HOUR,
     KIND_COLOURS,
     LAST_HOUR,
     STATUS_COLOURS,
-    VISITS_ROLE,
     entry_colour,
     entry_line,
     month_title,
@@ -56,13 +55,10 @@ from .calendar_look import (
 )
 
 __all__ = [
-    "DATE_ROLE",
-    "ENTRIES_ROLE",
     "FIRST_HOUR",
     "KIND_COLOURS",
     "LAST_HOUR",
     "STATUS_COLOURS",
-    "VISITS_ROLE",
     "AllDayModel",
     "CalendarPage",
     "EntriesDelegate",
@@ -218,7 +214,7 @@ class CalendarPage(QWidget):
             side,
         )
         self.day_hint.setWordWrap(True)
-        self.day_hint.setStyleSheet("color: #667085;")
+        self.day_hint.setStyleSheet(style.MUTED_CSS)
         sl.addWidget(self.day_title)
         sl.addWidget(self.day_list, 1)
         sl.addWidget(self.day_hint)
@@ -239,7 +235,7 @@ class CalendarPage(QWidget):
             colour = KIND_COLOURS[kind]
             swatch.setFixedSize(12, 12)
             swatch.setStyleSheet(
-                f"background: {'#ffffff' if kind == 'plan' else colour}; border-radius: 2px;"
+                f"background: {style.WHITE if kind == 'plan' else colour}; border-radius: 2px;"
                 f"border: 1px {'dashed' if kind == 'plan' else 'solid'} {colour};"
             )
             box = QCheckBox(_(name), self)
@@ -261,7 +257,7 @@ class CalendarPage(QWidget):
             )
         legend.addStretch(1)
         self.message = QLabel("", self)
-        self.message.setStyleSheet("color: #667085;")
+        self.message.setStyleSheet(style.MUTED_CSS)
         self.message.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         layout.addLayout(legend)
         layout.addWidget(self.message)  # its own line: the legend's toggles keep their whole names at 1280 px
@@ -435,7 +431,9 @@ class CalendarPage(QWidget):
                 second += f" · {e.location}"
             item = QListWidgetItem(f"{entry_line(e)}\n{second}")
             item.setData(Qt.ItemDataRole.UserRole, e)
-            item.setForeground(QColor("#98a2b3") if e.status == "cancelled" else entry_colour(e).darker(150))
+            item.setForeground(
+                QColor(style.TEXT_FAINT) if e.status == "cancelled" else entry_colour(e).darker(150)
+            )
             self.day_list.addItem(item)
         if not self.day_list.count():
             item = QListWidgetItem(_("Nothing on this day."))
