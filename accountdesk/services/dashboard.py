@@ -152,7 +152,7 @@ def load_standing(ctx: AppContext, *, owner_id: str | None = None) -> Standing:
     (``owner_id``: one manager's)."""
     import time
 
-    from .health import POOR, health_in
+    from .health import POOR, health_in, poor_candidates_in
 
     today, now = ctx.today(), ctx.now()
     timings: dict[str, float] = {}
@@ -171,7 +171,16 @@ def load_standing(ctx: AppContext, *, owner_id: str | None = None) -> Standing:
         timings["cadences"] = time.perf_counter() - t
         t = time.perf_counter()
         served = served_figures_from(session, [(r.id, r.tier, r.owner_id) for r in rows], flags)
-        health = health_in(session, ids, now, today, statuses=flags, texts=False)
+        # the health of the clients that may be poor only (the others score 55 at the least)
+        maybe = poor_candidates_in(session, ids, flags)
+        health = health_in(
+            session,
+            [i for i in ids if i in maybe],
+            now,
+            today,
+            statuses=[f for f in flags if f.client_id in maybe],
+            texts=False,
+        )
         timings["health"] = time.perf_counter() - t
     at_risk = []
     for r in rows:

@@ -67,6 +67,43 @@ class Health:
         }
 
 
+#: The most a client loses without an overdue cadence, an open complaint or appeal and an active
+#: risk flag (the reasons below): no plan and no visit in 90 days (10), a low last survey (20), a
+#: fall in satisfaction (10), no survey for 18 months (5). Such a client is never poor, so
+#: :func:`poor_candidates_in` leaves it out (``tests/test_health.py`` holds the sum to the reasons).
+QUIET_MAX_PENALTY = 10 + 20 + 10 + 5
+
+
+def poor_candidates_in(session: Session, ids: list[str], statuses: Iterable[Any]) -> set[str]:
+    """The clients among ``ids`` whose health may be poor — an overdue cadence (``statuses``:
+    their plans' states), an open complaint or appeal, or an active risk flag (found by SQLite) —
+    so that a screen listing the poor ones computes the health of those only."""
+    if 100 - QUIET_MAX_PENALTY < LEVEL_FLOORS[-1][0]:  # pragma: no cover - a change of the weights
+        return set(ids)
+    wanted = set(ids)
+    out = {s.client_id for s in statuses if s.overdue and s.client_id in wanted}
+    in_ids = id_list(ids)
+    out.update(
+        session.scalars(
+            select(Feedback.client_id)
+            .where(
+                Feedback.client_id.in_(in_ids),
+                Feedback.deleted_at.is_(None),
+                Feedback.kind.in_(["complaint", "appeal"]),
+                Feedback.status.in_(sorted(OPEN_STATUSES)),
+            )
+            .union(
+                select(RiskFlag.client_id).where(
+                    RiskFlag.client_id.in_(in_ids),
+                    RiskFlag.deleted_at.is_(None),
+                    RiskFlag.cleared_at.is_(None),
+                )
+            )
+        )
+    )
+    return out
+
+
 def level_of(score: int) -> str:
     for floor, level in LEVEL_FLOORS:
         if score >= floor:
@@ -336,6 +373,8 @@ def _text(msgid: str, values: dict[str, Any]) -> str:
 
 
 __all__ = [
+    "QUIET_MAX_PENALTY",
+    "poor_candidates_in",
     "Health",
     "Reason",
     "client_health",

@@ -21,8 +21,9 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..domain.cadence import cadence_due
@@ -230,8 +231,7 @@ def next_due_by_client(
 
 
 # -- cadence flags, set-wise ------------------------------------------------------------------
-@dataclass(frozen=True)
-class PlanFlag:
+class PlanFlag(NamedTuple):
     """Whether one active plan is overdue, computed by SQLite for every plan at once
     (:func:`plan_flags_in`): the same answer as :class:`PlanStatus` (``tests/test_dashboard.py``
     compares them), without loading the visits behind it."""
@@ -332,7 +332,9 @@ def plan_flags_in(session: Session, client_ids: Iterable[str] | None, today: dt.
         for m in sorted(set(months))
     ]
     params.update(cuts=json.dumps(cuts), today=str(today))
-    rows = session.execute(text(_PLAN_FLAGS_SQL.format(scope=scope)), params)
+    # straight to the driver (named parameters as sqlite3 takes them): plain tuples back,
+    # without a result processor per value
+    rows = session.connection().exec_driver_sql(_PLAN_FLAGS_SQL.format(scope=scope), params)
     return [
         PlanFlag(pid, cid, kind, title, m, bool(due and not scheduled), bool(long and not scheduled))
         for pid, cid, kind, title, m, due, long, scheduled in rows
