@@ -8,7 +8,6 @@ export to an .ics file."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -143,7 +142,6 @@ class CalendarPage(QWidget):
         self.export_button.setToolTip(
             _("Save the visits as an iCalendar file for Outlook, Apple or phone calendars")
         )
-        self.export_button.setVisible(self._exporter() is not None)
         bar.addWidget(self.new_button)
         bar.addWidget(self.export_button)
         layout.addLayout(bar)
@@ -496,24 +494,13 @@ class CalendarPage(QWidget):
         dlg.open()
         return dlg
 
-    @staticmethod
-    def _exporter():
-        try:
-            module = importlib.import_module("accountdesk.io.exports")
-        except ImportError:
-            return None
-        return getattr(module, "export_ical", None)
-
     def export_ics(self, path: str) -> Any:
         """Write the visits from the first day shown onwards to ``path``."""
-        exporter = self._exporter()
+        from ...io.exports import export_ical  # loaded when first used (the page opens faster)
+
         start, _end = self.range()
-        result = exporter(self.ctx, path, since=start)
-        self.message.setText(
-            _("Exported {n} visits to {path}.").format(
-                n=result.count if hasattr(result, "count") else "", path=path
-            )
-        )
+        result = export_ical(self.ctx, path, since=start)
+        self.message.setText(_("Exported {n} visits to {path}.").format(n=result.count, path=path))
         return result
 
     def _export_clicked(self) -> None:
