@@ -27,7 +27,7 @@ from ..errors import ValidationError
 from ..i18n import N_, _
 from ..models import SCORE_FIELDS, Client, Feedback, Survey, User, Visit
 from .context import AppContext
-from .scheduling import local_date, plan_statuses_in
+from .scheduling import local_date, plan_flags_in
 from .scope import scope_condition
 from .standards import ServedFigures, served_figures_from
 
@@ -152,7 +152,7 @@ def load_standing(ctx: AppContext, *, owner_id: str | None = None) -> Standing:
     (``owner_id``: one manager's)."""
     import time
 
-    from .health import POOR, health_in
+    from .health import POOR, health_in, poor_candidates_in
 
     today, now = ctx.today(), ctx.now()
     timings: dict[str, float] = {}
@@ -166,11 +166,21 @@ def load_standing(ctx: AppContext, *, owner_id: str | None = None) -> Standing:
         ).all()
         ids = [r.id for r in rows]
         whole = owner_id is None and ctx.actor.sees_all_clients
-        statuses = plan_statuses_in(session, None if whole else ids, today)
+        # whether each cadence is overdue, computed by SQLite for every plan at once
+        flags = plan_flags_in(session, None if whole else ids, today)
         timings["cadences"] = time.perf_counter() - t
         t = time.perf_counter()
-        served = served_figures_from(session, [(r.id, r.tier, r.owner_id) for r in rows], statuses)
-        health = health_in(session, ids, now, today, statuses=statuses, texts=False)
+        served = served_figures_from(session, [(r.id, r.tier, r.owner_id) for r in rows], flags)
+        # the health of the clients that may be poor only (the others score 55 at the least)
+        maybe = poor_candidates_in(session, ids, flags)
+        health = health_in(
+            session,
+            [i for i in ids if i in maybe],
+            now,
+            today,
+            statuses=[f for f in flags if f.client_id in maybe],
+            texts=False,
+        )
         timings["health"] = time.perf_counter() - t
     at_risk = []
     for r in rows:
