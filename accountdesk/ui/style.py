@@ -101,6 +101,40 @@ ATTACHMENT_LIST_CSS = (
 )
 WORKSPACE_HEADER_CSS = f"QWidget#workspace_header {{ border-bottom: 1px solid {CELL_BORDER}; }}"
 
+#: Titles and spacing.
+PAGE_TITLE_CSS = "font-size: 18px; font-weight: 600;"
+PERIOD_TITLE_CSS = "font-size: 18px; font-weight: 600; padding-left: 8px;"  # the calendar's month or week
+CLIENT_NAME_CSS = "font-size: 19px; font-weight: 600;"  # the workspace's header
+SECTION_TITLE_CSS = "font-weight: 600; font-size: 14px; padding: 2px 0;"
+DAY_TITLE_CSS = "font-weight: 600; font-size: 14px;"
+FLAT_CSS = "border: none;"  # a widget inside a card
+CONFLICT_VALUE_CSS = "font-size: 14px; border: none; padding: 6px 0;"
+ROOMY_TREE_CSS = "QTreeView::item { padding: 5px 2px; }"
+MENU_BUTTON_CSS = "QToolButton { padding-right: 18px; }"  # room for the menu arrow
+NO_MENU_INDICATOR_CSS = "QToolButton::menu-indicator { image: none; width: 0; }"
+IMPORT_STEPS_CSS = (
+    f"QLabel#Step {{ color: {TEXT_MUTED}; padding: 4px 10px; }}"
+    f"QLabel#StepActive {{ color: {ACCENT}; background: {ACCENT_SOFT}; "
+    "border-radius: 12px; padding: 4px 10px; font-weight: 600; }"
+)
+
+
+def badge_css(colour: str) -> str:
+    """A small rounded label in white on ``colour``."""
+    return (
+        f"color: white; background: {colour}; border-radius: 8px; padding: 1px 9px; font-size: 11px; border: none;"
+        " min-height: 18px; max-height: 18px;"
+    )
+
+
+def swatch_css(colour: str, *, outline: bool = False) -> str:
+    """A legend's colour square; ``outline``: white with a dashed border (an entry drawn as an outline)."""
+    return (
+        f"background: {WHITE if outline else colour}; border-radius: 2px;"
+        f"border: 1px {'dashed' if outline else 'solid'} {colour};"
+    )
+
+
 #: Badge colours: (text, background).
 TIER_COLOURS = {
     "strategic": ("#5b21b6", "#ede9fe"),

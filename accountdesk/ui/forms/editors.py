@@ -341,7 +341,7 @@ class DateEditor(LineEditor):
             self.pick.setText("▾")
         else:
             self.pick.setIcon(cal)
-        self.pick.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0; }")
+        self.pick.setStyleSheet(style.NO_MENU_INDICATOR_CSS)
         self.pick.setToolTip(_("Choose from a calendar"))
         self.pick.setAutoRaise(True)
         self.pick.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)

@@ -167,7 +167,7 @@ class FeedbackPage(QWidget):
         layout.setSpacing(10)
         head = QHBoxLayout()
         title = QLabel(_("Feedback queue"), self)
-        title.setStyleSheet("font-size: 18px; font-weight: 600;")
+        title.setStyleSheet(style.PAGE_TITLE_CSS)
         head.addWidget(title)
         head.addSpacing(12)
         self.summary = QLabel("", self)

@@ -333,7 +333,7 @@ class TodayPage(QWidget):
         bar.addSpacing(12)
         self.kind_button = QToolButton()
         self.kind_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.kind_button.setStyleSheet("QToolButton { padding-right: 18px; }")  # room for the menu arrow
+        self.kind_button.setStyleSheet(style.MENU_BUTTON_CSS)  # room for the menu arrow
         self.kind_menu = QMenu(self.kind_button)
         self.kind_actions: dict[str, QAction] = {}
         self.all_kinds_action = self.kind_menu.addAction("")

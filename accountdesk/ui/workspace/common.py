@@ -47,7 +47,7 @@ def emit_open(page, client_id: str, entity: str, row_id: str) -> None:
 
 def section_title(text: str, parent: QWidget | None = None) -> QLabel:
     lab = QLabel(text, parent)
-    lab.setStyleSheet("font-weight: 600; font-size: 14px; padding: 2px 0;")
+    lab.setStyleSheet(style.SECTION_TITLE_CSS)
     return lab
 
 
@@ -279,9 +279,6 @@ class Card(QFrame):
 
 def badge(text: str, color: str, parent: QWidget | None = None) -> QLabel:
     lab = QLabel(text, parent)
-    lab.setStyleSheet(
-        f"color: white; background: {color}; border-radius: 8px; padding: 1px 9px; font-size: 11px; border: none;"
-        " min-height: 18px; max-height: 18px;"
-    )
+    lab.setStyleSheet(style.badge_css(color))
     lab.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
     return lab

@@ -75,7 +75,7 @@ class ValueBox(QFrame):
         self.title = QLabel(f"<b>{html.escape(title)}</b>", self)
         self.value = QLabel("", self)
         self.value.setWordWrap(True)
-        self.value.setStyleSheet("font-size: 14px; border: none; padding: 6px 0;")
+        self.value.setStyleSheet(style.CONFLICT_VALUE_CSS)
         self.who = QLabel("", self)
         self.who.setStyleSheet(style.MUTED_FLAT_CSS)
         self.button = QPushButton(_("Keep this value"), self)

@@ -130,7 +130,7 @@ class ClientWorkspace(QWidget):
         text.setSpacing(2)
         self.name_label = QLabel("", header)
         self.name_label.setObjectName("client_name")
-        self.name_label.setStyleSheet("font-size: 19px; font-weight: 600;")
+        self.name_label.setStyleSheet(style.CLIENT_NAME_CSS)
         self.sub_label = QLabel("", header)
         self.sub_label.setObjectName("client_sub")
         self.sub_label.setStyleSheet(style.MUTED_CSS)
