@@ -10,8 +10,10 @@ per quarter of the surveys taken in the period; renewals are due from a month ag
 months ahead (clients not lost); at-risk clients have the status "at risk" or poor health.
 Complaints by age and severity are the open complaints and appeals (not answered, not closed)
 by days since they came in. Here they are computed with aggregate queries, not by loading every
-row as the report does: the dashboard fills within 500 ms on 10,000 clients
-(``benchmarks/bench_dashboard.py``).
+row as the report does: the period's visits from a covering index, served to standard and the
+at-risk clients from cadence flags SQLite computes for every plan at once
+(:func:`.scheduling.plan_flags_in`), health only for the clients that may be poor. Figures on
+10,000 clients: ``benchmarks/bench_dashboard.py`` (the target is every figure within 500 ms).
 """
 
 from __future__ import annotations
