@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from ...i18n import _
 from ...permissions import may_write
+from .. import style
 from ..item_models.roles import CLIENT_ID_ROLE, ID_ROLE
 from .import_wizard import error_text, reason_text
 
@@ -33,7 +34,7 @@ def _tree(headers: list[str]) -> QTreeWidget:
     tree.setUniformRowHeights(True)
     tree.header().setStretchLastSection(True)
     tree.setColumnWidth(0, 380)
-    tree.setStyleSheet("QTreeView::item { padding: 5px 2px; }")
+    tree.setStyleSheet(style.ROOMY_TREE_CSS)
     return tree
 
 

@@ -27,7 +27,7 @@ from ...errors import AccountDeskError, ValidationError
 from ...i18n import _
 from ...labels import choices
 from ...models.enums import ClientStatus, Tier
-from .. import icons
+from .. import icons, style
 from ..item_models.clients import COLUMNS, DEFAULT_COLUMNS, ClientTableModel
 from ..item_models.roles import ID_ROLE
 from ..widgets.badges import BadgeDelegate
@@ -170,7 +170,7 @@ class ClientsPage(QWidget):
         self.title.setObjectName("PageTitle")
         self.count_label = QLabel()
         self.count_label.setObjectName("Count")
-        self.new_button = QPushButton(icons.icon("add", "#ffffff"), "")
+        self.new_button = QPushButton(icons.icon("add", style.WHITE), "")
         self.new_button.setObjectName("Primary")
         self.new_button.clicked.connect(self.new_client)
         self.import_button = QPushButton(icons.icon("import"), "")
@@ -192,7 +192,7 @@ class ClientsPage(QWidget):
         bar = QHBoxLayout()
         bar.setSpacing(8)
         self.filter_icon = QLabel()
-        self.filter_icon.setPixmap(icons.pixmap("filter", 16, "#667085", self.devicePixelRatioF()))
+        self.filter_icon.setPixmap(icons.pixmap("filter", 16, style.TEXT_MUTED, self.devicePixelRatioF()))
         bar.addWidget(self.filter_icon)
         self.tier_combo = QComboBox()
         self.status_combo = QComboBox()

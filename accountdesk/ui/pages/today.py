@@ -54,8 +54,8 @@ STALE_AFTER_S = 300
 SECTION_LIMIT = 25
 SEVERITY_COLOURS = {
     "critical": style.RISK_COLOURS,
-    "high": ("#b54708", "#fef0c7"),
-    "medium": ("#1f6feb", "#e7f0fd"),
+    "high": (style.WARNING, style.WARNING_SOFT),
+    "medium": (style.ACCENT, style.ACCENT_SOFT),
 }
 SCOPE_TITLES = (("mine", N_("Mine")), ("team", N_("My team")), ("all", N_("All")))
 
@@ -333,7 +333,7 @@ class TodayPage(QWidget):
         bar.addSpacing(12)
         self.kind_button = QToolButton()
         self.kind_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.kind_button.setStyleSheet("QToolButton { padding-right: 18px; }")  # room for the menu arrow
+        self.kind_button.setStyleSheet(style.MENU_BUTTON_CSS)  # room for the menu arrow
         self.kind_menu = QMenu(self.kind_button)
         self.kind_actions: dict[str, QAction] = {}
         self.all_kinds_action = self.kind_menu.addAction("")
