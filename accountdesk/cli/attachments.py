@@ -184,7 +184,7 @@ def print_file_report(files: dict) -> None:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from .sync import make_engine
+    from .sync_engine import make_engine
 
     with profile(args) as ctx:
         engine = make_engine(ctx, args)

@@ -24,7 +24,7 @@ from .common import CLIError, emit_json, open_ctx
 
 def cmd_calendar_feed(args: Namespace) -> int:
     from ..sync.notify_api import NotifyClient
-    from .sync import make_engine
+    from .sync_engine import make_engine
 
     if args.reset and args.revoke:
         raise CLIError(_("Give --reset or --revoke, not both."), exit_code=2)

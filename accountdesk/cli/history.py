@@ -90,7 +90,7 @@ def _local_history(ctx, client_id: str, field: str | None) -> list[dict[str, Any
 
 def _server_history(ctx, args: Namespace, client_id: str):
     from ..sync.client import SyncError
-    from .sync import make_engine
+    from .sync_engine import make_engine
 
     try:
         engine = make_engine(ctx, args)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Id, SyncMixin
@@ -18,6 +18,12 @@ class Feedback(SyncMixin, Base):
 
     __tablename__ = "feedback"
     __entity__ = "feedback"
+    __table_args__ = (
+        Index("ix_feedback_client_live", "client_id", "deleted_at"),
+        # The first screen's quick agenda reads the clients with an open complaint that has a
+        # deadline: from here, not by reading every complaint.
+        Index("ix_feedback_open", "status", "due_at", "client_id", sqlite_where=text("deleted_at IS NULL")),
+    )
 
     kind: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str | None] = mapped_column(String(16))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Id, SyncMixin
@@ -22,6 +22,11 @@ class ImprovementPlan(SyncMixin, Base):
 class ImprovementItem(SyncMixin, Base):
     __tablename__ = "improvement_items"
     __entity__ = "improvement_item"
+    __table_args__ = (
+        Index("ix_improvement_items_client_live", "client_id", "deleted_at"),
+        # The clients a user serves include those with an improvement item the user owns.
+        Index("ix_improvement_items_owner", "owner_id", "client_id", sqlite_where=text("deleted_at IS NULL")),
+    )
 
     plan_id: Mapped[str] = mapped_column(Id, index=True)
     action: Mapped[str] = mapped_column(Text)

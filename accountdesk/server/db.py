@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,16 @@ from sqlalchemy.engine import make_url
 from . import tables as t
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def data_dir_default() -> Path:
+    """The server's data folder: ACCOUNTDESK_SERVER_DATA_DIR, else the user's data folder."""
+    env = os.environ.get("ACCOUNTDESK_SERVER_DATA_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("AccountDeskServer", "AccountDesk"))
 
 
 def default_url(data_dir: Path | str) -> str:

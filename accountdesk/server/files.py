@@ -53,7 +53,7 @@ from ..permissions import sees_all_clients, sees_confidential
 from ..sync import protocol as p
 from . import repo
 from . import tables as t
-from .db import Database
+from .db import Database, data_dir_default
 from .errors import ServerError
 from .settings import Settings
 
@@ -112,10 +112,8 @@ def default_root(database_url: str) -> Path:
     if url.drivername.startswith("sqlite") and url.database and url.database != ":memory:":
         db = Path(url.database)
         return db.with_name(db.name + "-files")
-    from .cli import _data_dir_default
-
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{url.host or 'local'}_{url.port or 5432}_{url.database or 'db'}")
-    return _data_dir_default() / "files" / name
+    return data_dir_default() / "files" / name
 
 
 def root_for(database_url: str, settings: Settings | None = None) -> Path:

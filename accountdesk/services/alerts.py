@@ -22,7 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import delete, func, literal, or_, select, update
 
 from ..domain.feedback import LEVEL_OVERDUE, OPEN_STATUSES, effective_due, feedback_escalation_level
 from ..i18n import N_, _
@@ -39,6 +39,8 @@ DEFAULT_VISIT_LEAD_MIN = 60
 #: Tasks overdue longer than this are Today's business, not a fresh alert.
 TASK_WINDOW_DAYS = 7
 HISTORY_LIMIT = 200
+#: alerts kept per person (the oldest beyond are forgotten)
+KEEP = 500
 
 LEVEL_TITLES = {
     1: N_("Complaint deadline near"),
@@ -122,10 +124,12 @@ def due_candidates(ctx: AppContext, lead_minutes: int = DEFAULT_VISIT_LEAD_MIN) 
                 names[client_id] = session.scalar(select(Client.name).where(Client.id == client_id)) or ""
             return names.get(client_id or "", "")
 
+        live = select(Client.id).where(Client.deleted_at.is_(None))  # a deleted client's work is not alerted
         owner = select(Client.owner_id).where(Client.id == Feedback.client_id).scalar_subquery()
         complaints = session.scalars(
             select(Feedback).where(
                 Feedback.deleted_at.is_(None),
+                Feedback.client_id.in_(live),
                 Feedback.due_at.is_not(None),
                 Feedback.status.in_(sorted(OPEN_STATUSES)),
                 (Feedback.handler_id == me) | (Feedback.handler_id.is_(None) & (owner == me)),
@@ -149,6 +153,7 @@ def due_candidates(ctx: AppContext, lead_minutes: int = DEFAULT_VISIT_LEAD_MIN) 
         tasks = session.scalars(
             select(Task).where(
                 Task.deleted_at.is_(None),
+                Task.client_id.in_(live),
                 (Task.owner_id == me) | (Task.owner_id.is_(None) & served_by(me, Task.client_id)),
                 Task.status == TaskStatus.OPEN.value,
                 Task.due_on.is_not(None),
@@ -172,6 +177,7 @@ def due_candidates(ctx: AppContext, lead_minutes: int = DEFAULT_VISIT_LEAD_MIN) 
             select(Visit).where(
                 literal(lead_minutes >= 0),  # a negative lead: no visit reminders
                 Visit.deleted_at.is_(None),
+                Visit.client_id.in_(live),
                 Visit.status == VisitStatus.PLANNED.value,
                 Visit.planned_start >= day_start,
                 Visit.planned_start <= now + dt.timedelta(minutes=max(lead_minutes, 0)),
@@ -237,7 +243,38 @@ def record(ctx: AppContext, candidates: list[dict[str, Any]]) -> list[AlertView]
 
 def raise_due(ctx: AppContext, lead_minutes: int = DEFAULT_VISIT_LEAD_MIN) -> list[AlertView]:
     """Compute and record this laptop's alerts; returns the fresh ones."""
+    tidy(ctx)
     return record(ctx, due_candidates(ctx, lead_minutes))
+
+
+def tidy(ctx: AppContext, keep: int = KEEP) -> int:
+    """Forget the alerts of clients no longer on this laptop (deleted, handed over: their names
+    leave with them; an escalation from the server only once its client is deleted here) and all
+    but the newest ``keep`` of each person; returns how many went."""
+    live = select(Client.id).where(Client.deleted_at.is_(None))
+    deleted = select(Client.id).where(Client.deleted_at.is_not(None))
+    # an escalation the server sent may name a client this laptop never had: kept until deleted
+    gone = delete(Alert).where(
+        Alert.client_id.is_not(None),
+        or_(
+            Alert.client_id.in_(deleted),
+            (Alert.kind != "escalation") & Alert.client_id.not_in(live),
+        ),
+    )
+    with ctx.store.write() as session:
+        removed = session.execute(gone).rowcount or 0
+        for user_id in session.scalars(select(Alert.user_id).distinct()):
+            old = (
+                select(Alert.key)
+                .where(Alert.user_id == user_id)
+                .order_by(Alert.created_at.desc(), Alert.key)
+                .offset(keep)
+            )
+            stale = list(session.scalars(old))
+            if stale:
+                session.execute(delete(Alert).where(Alert.key.in_(stale)))
+                removed += len(stale)
+    return removed
 
 
 # -- from the server ----------------------------------------------------------------------------

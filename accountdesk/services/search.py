@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select, tuple_
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
 from ..errors import ValidationError
@@ -18,6 +19,7 @@ from ..i18n import _
 from ..models import Client, Contact, RiskFlag, ServiceNote, User
 from ..models.enums import ClientStatus, Tier
 from ..store import search as index
+from ..sync.changes import get_meta, set_meta
 from .context import AppContext
 from .scheduling import id_list
 from .scope import scope_condition, visible_client_ids
@@ -43,7 +45,7 @@ class ClientFilter:
     ids: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClientRow:
     id: str
     name: str
@@ -69,6 +71,8 @@ class ClientPage:
     rows: list[ClientRow] = field(default_factory=list)
     #: Pass as ``after`` to get the next page; ``None`` when this was the last page.
     next_after: tuple | None = None
+    #: The rows carry their health, risks and next due date (see ``list_clients_page(extras=...)``).
+    extras: bool = True
 
 
 @dataclass(frozen=True)
@@ -167,9 +171,13 @@ def list_clients_page(
     descending: bool = False,
     after: tuple | None = None,
     limit: int | None = 200,
+    extras: bool = True,
 ) -> ClientPage:
     """One page of the client list. ``after`` is the ``next_after`` of the previous page
-    (an opaque tuple of the last row's sort key); ``limit=None`` returns every row."""
+    (an opaque tuple of the last row's sort key); ``limit=None`` returns every row.
+
+    ``extras=False``: without the health, risk and next-due columns (most of a page's cost), for a
+    list that shows its rows at once and asks :func:`client_row_extras` for them right after."""
     if limit is not None and limit < 1:
         raise ValidationError("limit", _("The page size must be at least 1."))
     if sort not in SORTS:
@@ -219,8 +227,11 @@ def list_clients_page(
                 .where(Client.id.in_(id_list(ids)))
             )
         }
-        extras = _row_extras(ctx, session, ids)
+        row_extras = _row_extras(ctx, session, ids) if extras else {}
     rows = []
+    # Values repeated from row to row (tier, status, region, industry, owner) are kept once:
+    # a list of 10,000 clients holds a few hundred distinct ones.
+    same = _shared
     for cid in ids:
         r = by_id[cid]
         rows.append(
@@ -228,20 +239,39 @@ def list_clients_page(
                 id=r.id,
                 name=r.name,
                 short_name=r.short_name,
-                tier=r.tier,
-                status=r.status,
-                province=r.province,
-                city=r.city,
-                industry=r.industry,
-                owner_id=r.owner_id,
-                owner_name=r.owner_name,
-                backup_owner_id=r.backup_owner_id,
+                tier=same(r.tier),
+                status=same(r.status),
+                province=same(r.province),
+                city=same(r.city),
+                industry=same(r.industry),
+                owner_id=same(r.owner_id),
+                owner_name=same(r.owner_name),
+                backup_owner_id=same(r.backup_owner_id),
                 contract_renewal_date=r.contract_renewal_date,
-                **extras.get(r.id, {}),
+                **row_extras.get(r.id, {}),
             )
         )
     next_after = tuple(_plain(v) for v in page_keys[-1]) if more and page_keys else None
-    return ClientPage(rows, next_after)
+    return ClientPage(rows, next_after, extras)
+
+
+_SHARED: dict[Any, Any] = {}
+
+
+def _shared(value: Any) -> Any:
+    """One object for equal values (strings repeated across the rows of the client list)."""
+    if value is None:
+        return None
+    if len(_SHARED) > 50_000:  # a bound, not a cache policy: values are few
+        _SHARED.clear()
+    return _SHARED.setdefault(value, value)
+
+
+def client_row_extras(ctx: AppContext, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The health, risks and next due date of the clients ``ids`` (the columns a page read with
+    ``extras=False`` lacks), as ``{client id: {field: value}}`` for ``dataclasses.replace``."""
+    with ctx.read() as session:
+        return _row_extras(ctx, session, list(ids))
 
 
 def _plain(value: Any) -> Any:
@@ -297,13 +327,46 @@ def filter_options(ctx: AppContext) -> dict[str, Any]:
         owners = session.execute(
             select(User.id, User.display_name).where(User.id.in_(owner_ids)).order_by(User.display_name)
         ).all()
+    key = label_sort_keys(ctx, [*provinces, *industries, *(o.display_name for o in owners)])
     return {
-        "provinces": sorted(provinces, key=index.sort_key),
-        "industries": sorted(industries, key=index.sort_key),
-        "owners": sorted(((o.id, o.display_name) for o in owners), key=lambda o: index.sort_key(o[1])),
+        "provinces": sorted(provinces, key=key.__getitem__),
+        "industries": sorted(industries, key=key.__getitem__),
+        "owners": sorted(((o.id, o.display_name) for o in owners), key=lambda o: key[o[1]]),
         "tiers": list(_TIER_ORDER),
         "statuses": list(_STATUS_ORDER),
     }
+
+
+#: The pinyin sort keys of the filter choices, kept in the store's (device-local) meta table.
+META_LABEL_KEYS = "label_sort_keys"
+
+
+def label_sort_keys(ctx: AppContext, labels: list[str]) -> dict[str, str]:
+    """``{label: its pinyin sort key}`` (``store.search.sort_key``) for a few hundred short labels
+    (provinces, industries, people), remembered in the store: computing a key loads pypinyin's
+    phrase dictionary (~60 MB resident, half a second), which a session that only browses the
+    client list would otherwise never need. Keys are computed again after an update of pypinyin."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        stamp = version("pypinyin")
+    except PackageNotFoundError:  # pragma: no cover - a dependency
+        stamp = ""
+    wanted = set(labels)
+    with ctx.read() as session:
+        stored = get_meta(session, META_LABEL_KEYS) or {}
+    known: dict[str, str] = stored.get("keys", {}) if stored.get("pypinyin") == stamp else {}
+    missing = wanted - known.keys()
+    if not missing:
+        return {label: known[label] for label in wanted}
+    keys = {label: known[label] for label in wanted if label in known}
+    keys.update((label, index.sort_key(label)) for label in missing)
+    try:
+        with ctx.store.write() as session:
+            set_meta(session, META_LABEL_KEYS, {"pypinyin": stamp, "keys": keys})
+    except OperationalError:  # the store is busy writing (a sync): computed again next time
+        pass
+    return keys
 
 
 # -- global search ----------------------------------------------------------------------------
@@ -407,6 +470,7 @@ __all__ = [
     "ClientPage",
     "SearchHit",
     "list_clients_page",
+    "client_row_extras",
     "count_clients",
     "filter_options",
     "search",

@@ -198,21 +198,32 @@ def lock_minutes(ctx, setting: int | None) -> int:
         return DEFAULT_LOCK_MINUTES if get_meta(session, META_SYNC_USER) else 0
 
 
+def os_password_available() -> bool:
+    """True when this computer's account password can unlock the window (services/os_password.py:
+    PAM on Linux and macOS, LogonUser on Windows)."""
+    from . import os_password
+
+    return os_password.method() is not None
+
+
 def can_unlock_offline(ctx) -> bool:
-    """True when the lock screen can check a password on this computer (the server password of the
-    last sign-in, kept as an Argon2id hash inside the encrypted store, or the profile's passphrase)."""
+    """True when the lock screen can check a password on this computer (the OS account's password
+    where the platform offers a check, the server password of the last sign-in, kept as an Argon2id
+    hash inside the encrypted store, or the profile's passphrase)."""
     from ..sync.changes import get_meta
     from ..sync.lease import META_UNLOCK_VERIFIER
 
-    if ctx.store.protection.mode == crypto.MODE_PASSPHRASE:
+    if ctx.store.protection.mode == crypto.MODE_PASSPHRASE or os_password_available():
         return True
     with ctx.read() as session:
         return bool(get_meta(session, META_UNLOCK_VERIFIER))
 
 
-def unlock(ctx, password: str) -> bool:
+def unlock(ctx, password: str, *, os_user: str | None = None) -> bool:
     """True when ``password`` unlocks the window: the server password of the last sign-in on this
-    computer (checked against its hash, no network needed), or the profile's passphrase."""
+    computer (checked against its hash, no network needed), the profile's passphrase, or the
+    password of the OS account (``os_user``: this process's). A wrong one takes the OS check's fail
+    delay (seconds): call it off the GUI thread."""
     from argon2 import PasswordHasher
     from argon2.exceptions import Argon2Error
 
@@ -231,5 +242,8 @@ def unlock(ctx, password: str) -> bool:
             pass
     desc = crypto.read_descriptor(ctx.store.data_dir)
     if ctx.store.protection.mode == crypto.MODE_PASSPHRASE and isinstance(desc.get("kdf"), dict):
-        return crypto.kdf_key(password, desc["kdf"]) == ctx.store.protection.key
-    return False
+        if crypto.kdf_key(password, desc["kdf"]) == ctx.store.protection.key:
+            return True
+    from . import os_password
+
+    return os_password.check(password, os_user)

@@ -33,6 +33,7 @@ import secrets
 import sqlite3
 import stat
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,20 +194,78 @@ def _ask(reason: str, confirm: bool) -> str | None:
 
 
 def owner_only(path: Path) -> None:
-    """Readable by the user only: 0700 for a folder, 0600 for a file (POSIX). On Windows the
-    profile lives under the user's own AppData, whose ACL already excludes other users."""
+    """Readable by the user only: 0700 for a folder, 0600 for a file (POSIX); on Windows a folder
+    gets an owner-only ACL (:func:`windows_owner_only`), which the files in it inherit."""
+    if os.name == "nt":
+        if Path(path).is_dir():
+            windows_owner_only(Path(path))
+        return
     if os.name != "posix":
         return
     with contextlib.suppress(FileNotFoundError):
         os.chmod(path, 0o700 if path.is_dir() else 0o600)
 
 
+def windows_account(environ: dict[str, str] | None = None) -> str:
+    """The Windows account running this process, as ``icacls`` names it (``DOMAIN\\user``)."""
+    env = os.environ if environ is None else environ
+    user = env.get("USERNAME") or ""
+    if not user:
+        import getpass
+
+        user = getpass.getuser()
+    domain = env.get("USERDOMAIN") or ""
+    return f"{domain}\\{user}" if domain else user
+
+
+def icacls_owner_only_command(folder: Path, account: str) -> list[str]:
+    """The ``icacls`` command that leaves ``folder`` to ``account`` alone: the ACL entries inherited
+    from the parent folders removed (``/inheritance:r``: the Users and Administrators groups that
+    AppData may pass on), and full control granted to the account, replacing any grant it had
+    (``/grant:r``), inherited by the subfolders (CI) and files (OI) in it, present and future."""
+    return ["icacls", str(folder), "/inheritance:r", "/grant:r", f"{account}:(OI)(CI)F", "/Q"]
+
+
+_acl_done: set[str] = set()
+
+
+def windows_owner_only(folder: Path, run: Callable[..., Any] | None = None) -> bool:
+    """Give the profile folder an owner-only ACL (once per folder and process). Returns True when
+    it was set; a failure is logged, never raised (the profile still opens: AppData's own ACL is
+    the user's already)."""
+    key = str(Path(folder).resolve())
+    if key in _acl_done:
+        return True
+    import subprocess
+
+    command = icacls_owner_only_command(Path(folder), windows_account())
+    runner = run or subprocess.run
+    try:
+        result = runner(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("could not restrict the ACL of %s: %s", folder, exc)
+        return False
+    if result.returncode != 0:
+        log.warning("icacls refused to restrict %s (%s): %s", folder, result.returncode, result.stdout)
+        return False
+    _acl_done.add(key)
+    return True
+
+
 def secure_tree(data_dir: Path) -> None:
     """The profile folder and everything in it: owner only."""
     data_dir = Path(data_dir)
-    if os.name != "posix" or not data_dir.exists():
+    if not data_dir.exists():
         return
-    owner_only(data_dir)
+    owner_only(data_dir)  # on Windows: the folder's ACL, inherited by everything in it
+    if os.name != "posix":
+        return
     for root, dirs, files in os.walk(data_dir):
         for name in dirs:
             owner_only(Path(root) / name)
@@ -246,8 +305,54 @@ def secure_remove(path: Path, on_fraction: Callable[[float], None] | None = None
         path.unlink()
 
 
+# -- databases this process has open -------------------------------------------------------------
+# SQLite coordinates processes with POSIX advisory locks, and POSIX drops *every* lock a process
+# holds on a file when the process closes *any* descriptor of that file. Reading a database's header
+# with open()/close() while a connection of this process has the database open therefore silently
+# releases that connection's locks: another process (the command line, a second window) then takes
+# itself for the last user of the database, checkpoints and deletes the WAL the open connection is
+# still writing to, and that connection's next commits are lost (reproduced in
+# tests/test_store_locks.py). So the header of a database this process holds open is never read
+# again: the store registers what it knows here, and the checks below answer from it.
+_OPEN_LOCK = threading.Lock()
+_OPEN: dict[str, list[Any]] = {}  # real path -> [stores open on it, encrypted]
+
+
+def _open_key(path: Path | str) -> str:
+    return os.path.realpath(path)
+
+
+def note_open(path: Path | str, encrypted: bool) -> None:
+    """A store of this process opened (or re-keyed) the database ``path``."""
+    with _OPEN_LOCK:
+        entry = _OPEN.setdefault(_open_key(path), [0, encrypted])
+        entry[0] += 1
+        entry[1] = encrypted
+
+
+def note_closed(path: Path | str) -> None:
+    with _OPEN_LOCK:
+        key = _open_key(path)
+        entry = _OPEN.get(key)
+        if entry is not None:
+            entry[0] -= 1
+            if entry[0] <= 0:
+                del _OPEN[key]
+
+
+def open_here(path: Path | str) -> bool | None:
+    """Whether the database ``path`` is held open by a store of this process and encrypted
+    (``True``/``False``), or ``None`` when no store of this process has it open."""
+    with _OPEN_LOCK:
+        entry = _OPEN.get(_open_key(path))
+        return None if entry is None else bool(entry[1])
+
+
 def is_plain_file(path: Path) -> bool:
     """True when ``path`` is a plaintext SQLite database (its header reads as one)."""
+    held = open_here(path)
+    if held is not None:
+        return not held  # never open() a database this process holds (see above)
     try:
         with open(path, "rb") as fh:
             return fh.read(16) == PLAIN_HEADER
@@ -256,6 +361,9 @@ def is_plain_file(path: Path) -> bool:
 
 
 def is_encrypted_file(path: Path) -> bool:
+    held = open_here(path)
+    if held is not None:
+        return held
     try:
         size = Path(path).stat().st_size
     except OSError:

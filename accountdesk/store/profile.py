@@ -50,6 +50,7 @@ class Store:
 
     def _bind(self) -> None:
         self.engine = create_sqlite_engine(self.path, self.protection.key)
+        crypto.note_open(self.path, self.protection.encrypted)  # see crypto.note_open
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(
             self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
@@ -97,6 +98,7 @@ class Store:
                 return False
             protection = crypto.new_key_protection(self.data_dir)
             self.engine.dispose()
+            crypto.note_closed(self.path)
             try:
                 crypto.encrypt_in_place(self.path, protection.key, progress)  # type: ignore[arg-type]
             except Exception:
@@ -141,3 +143,6 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+        if not getattr(self, "_closed", False):
+            self._closed = True
+            crypto.note_closed(self.path)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
+from shiboken6 import isValid
 
 from ..i18n import _
 from ..paths import APP_NAME
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 ESCALATION_CHECK_MS = 15 * 60_000
 ALERT_CHECK_MS = 60_000
+#: the first check waits for the screens to fill (they share the database lane)
+FIRST_CHECK_MS = 2_000
 #: pages of server alerts read after one sync (200 each)
 SERVER_PAGES = 10
 
@@ -54,6 +57,10 @@ class AlertCenter(QObject):
         self._check_timer = QTimer(self)
         self._check_timer.setInterval(ALERT_CHECK_MS)
         self._check_timer.timeout.connect(self.check)
+        self._first_check = QTimer(self)
+        self._first_check.setSingleShot(True)
+        self._first_check.setInterval(FIRST_CHECK_MS)
+        self._first_check.timeout.connect(self.check)
 
     @property
     def ctx(self):
@@ -68,7 +75,7 @@ class AlertCenter(QObject):
         self._escalation_timer.start()
         self._check_timer.start()
         QTimer.singleShot(0, self.escalate_feedback)
-        QTimer.singleShot(0, self.check)
+        self._first_check.start()
 
     def retranslate(self) -> None:
         self.bell.retranslate()
@@ -163,7 +170,13 @@ class AlertCenter(QObject):
             name="alerts-cursor",
         )
 
+    def _alive(self) -> bool:
+        """The window still there (a result may arrive after it closed)."""
+        return isValid(self.bell) and isValid(self.window)
+
     def _shown(self, result) -> None:
+        if not self._alive():
+            return
         fresh, unread = result
         self.bell.set_unread(unread)
         if not fresh:
@@ -195,7 +208,10 @@ class AlertCenter(QObject):
             return alerts.history(ctx)
 
         self.tasks.run_db(
-            work, on_result=self.bell.show_history, on_error=lambda exc: None, name="alerts-history"
+            work,
+            on_result=lambda alerts: self._alive() and self.bell.show_history(alerts),
+            on_error=lambda exc: None,
+            name="alerts-history",
         )
 
     def open_alert(self, alert) -> None:
@@ -217,7 +233,12 @@ class AlertCenter(QObject):
             alerts.mark_read(ctx, keys)
             return alerts.unread_count(ctx)
 
-        self.tasks.run_db(work, on_result=self.bell.set_unread, on_error=lambda exc: None, name="alerts-read")
+        self.tasks.run_db(
+            work,
+            on_result=lambda n: self._alive() and self.bell.set_unread(n),
+            on_error=lambda exc: None,
+            name="alerts-read",
+        )
 
     # -- the desktop notification ------------------------------------------------------------------
     def notify(self, title: str, text: str) -> None:
@@ -250,5 +271,6 @@ class AlertCenter(QObject):
     def close(self) -> None:
         self._escalation_timer.stop()
         self._check_timer.stop()
+        self._first_check.stop()
         if self.tray is not None:
             self.tray.hide()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..i18n import _, system_language
 from ..paths import APP_AUTHOR, APP_NAME, database_path, default_data_dir
+from .dialogs.profile_passphrase import ask_profile_passphrase
 from .language import AcceleratorFallback, install_language, qt_translation_loaded  # noqa: F401 - their old home
 from .settings import Settings
 
@@ -146,25 +147,6 @@ def run_app(
     if window.ctx is not None:
         window.ctx.close()
     return int(code)
-
-
-def ask_profile_passphrase(parent, need: str, *, error: str | None = None) -> bool:
-    """Ask the profile's passphrase (twice when it is being set now); False when cancelled."""
-    from ..services import security
-    from .dialogs.passphrase import ask_passphrase
-
-    if need == security.NEW:
-        message = _(
-            "This computer has no system keyring to keep the key of this company profile. Choose a "
-            "passphrase: the profile is encrypted with it, and AccountDesk asks for it at every start."
-        )
-    else:
-        message = _("This profile is encrypted with a passphrase. Enter it to open the profile.")
-    passphrase = ask_passphrase(parent, message, confirm=need == security.NEW, error=error)
-    if passphrase is None:
-        return False
-    security.use_passphrase(passphrase)
-    return True
 
 
 def key_lost(parent, folder: Path, exc: BaseException) -> None:

@@ -2,9 +2,10 @@
 
 - Idle: after the minutes chosen in Settings (default 15 for a company profile, never for a profile
   used on its own) without a key press or mouse use, the window shows the lock screen instead of
-  client data (menus, navigation and open dialogs hidden). The password of the last sign-in on this
-  computer unlocks it, checked offline against its Argon2id hash; a passphrase profile's passphrase
-  too; else signing in again.
+  client data (menus, navigation and open dialogs hidden). The password of the OS account unlocks
+  it where the platform offers a check (PAM, LogonUser: services/os_password.py), and the password
+  of the last sign-in on this computer, checked offline against its Argon2id hash; a passphrase
+  profile's passphrase too; else signing in again. The check runs off the GUI thread.
 - Offline lease: a company profile that has not reached its server for the lease's days opens
   locked; only a sign-in to the server unlocks it.
 """
@@ -79,7 +80,9 @@ class AppLock(QObject):
                 dialog.hide()
         self.locked = reason if self.locked != LEASE else LEASE
         self.timer.stop()
-        self.screen.set_reason(self.locked, offline=security.can_unlock_offline(ctx))
+        self.screen.set_reason(
+            self.locked, offline=security.can_unlock_offline(ctx), os_account=security.os_password_available()
+        )
         self.window.stack.setCurrentWidget(self.screen)
         self.window.nav.setEnabled(False)
         self.window.menuBar().setEnabled(False)
@@ -98,10 +101,27 @@ class AppLock(QObject):
         self.configure()
 
     def try_unlock(self, password: str) -> None:
-        if self.locked == IDLE and security.unlock(self.window.ctx, password):
-            self.unlock()
-        else:
+        """Check the password off the GUI thread (the OS account's check waits seconds on a wrong
+        one, as a sign-in does); the screen stays locked meanwhile."""
+        if self.locked != IDLE or not password:
             self.screen.show_error(_("Wrong password."))
+            return
+        ctx = self.window.ctx
+        self.screen.set_checking(True)
+
+        def checked(ok: bool) -> None:
+            self.screen.set_checking(False)
+            if ok and self.locked == IDLE:
+                self.unlock()
+            elif self.locked is not None:
+                self.screen.show_error(_("Wrong password."))
+
+        self.window.tasks.run(
+            lambda: security.unlock(ctx, password),
+            on_result=checked,
+            on_error=lambda _exc: checked(False),
+            name="unlock",
+        )
 
     def signed_in(self) -> None:
         """A sign-in to the server succeeded: it unlocks either lock (the lease starts again), and a

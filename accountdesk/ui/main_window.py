@@ -1,6 +1,7 @@
-"""The main window: a sidebar with the screens, the screens themselves, the client workspace,
-the status-bar sync indicator, and a menu bar (File: import, exports, backup and restore, sync,
-quit; Tools: find duplicates; Help: about) whose long work runs on the task lanes.
+"""The main window: a sidebar with the screens and the bell of alerts (``ui/alerts.py``), the
+screens themselves, the client workspace, the status-bar sync indicator, and a menu bar
+(``ui/window_menus.py``: File: import, exports, backup and restore, sync, quit; Tools: find
+duplicates; Help: about) whose long work runs on the task lanes.
 
 Screens written by colleagues are imported lazily and hosted when present; the agreed interfaces:
 
@@ -8,7 +9,7 @@ Screens written by colleagues are imported lazily and hosted when present; the a
 - ``accountdesk.ui.pages.feedback.FeedbackPage(ctx, tasks, parent)``
 - ``accountdesk.ui.workspace.ClientWorkspace(ctx, tasks, client_id, parent)`` with a signal
   ``title_changed(str)`` and, optionally, ``show_item(entity: str, row_id: str | None)`` to bring
-  the tab of one record forward (Today uses it), and ``client_opened = Signal(str)`` on a page
+  the tab of one record forward (Today uses it), and ``client_open_requested = Signal(str)`` on a page
   that wants to open a client (calendar, feedback).
 
 When one is missing, an empty state says so; nothing else breaks.
@@ -312,14 +313,14 @@ class MainWindow(FileActions, SyncController, QMainWindow):
             from .pages.calendar import CalendarPage
 
             page = CalendarPage(self.ctx, self.tasks, self)
-            page.client_opened.connect(self.open_client)
+            page.client_open_requested.connect(self.open_client)
             page.item_open_requested.connect(self.open_item)
             return page
         if key == "feedback":
             from .pages.feedback import FeedbackPage
 
             page = FeedbackPage(self.ctx, self.tasks, self)
-            page.client_opened.connect(self.open_client)
+            page.client_open_requested.connect(self.open_client)
             page.item_open_requested.connect(self.open_item)  # opens the record on its tab
             return page
         raise KeyError(key)

@@ -110,9 +110,14 @@ def test_a_revoked_device_sends_its_last_edits_once_as_conflicts_for_the_success
     pulled = httpx.get(server.url + "/v1/sync/pull", headers={**H, "Authorization": f"Bearer {grant.token}"})
     assert pulled.status_code == 401
     assert alice.post(p.PATH_FAREWELL_PUSH, alice.access).status_code == 401
-    # a second contact replaces the grant (the first one stops working)
-    r = alice.refresh()
-    assert r.status_code == 403
+    # another user's password proves nothing about this device
+    other = {"username": "bob", "password": PASSWORD, "device_id": alice.device_id}
+    r = httpx.post(server.url + "/v1/auth/login", headers=H, json=other)
+    assert r.status_code == 403 and "farewell" not in r.json()
+    # a second contact replaces the grant (the first one stops working); the user's password
+    # proves the device as well as its refresh token
+    r = alice.login()
+    assert r.status_code == 403 and r.json()["code"] == p.E_DEVICE_REVOKED
     first, grant = grant, p.FarewellGrant.model_validate(r.json()["farewell"])
     assert alice.post(p.PATH_FAREWELL_PUSH, first.token).status_code == 403
 

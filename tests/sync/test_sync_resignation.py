@@ -109,6 +109,23 @@ def open_work(dev, cid: str) -> dict[str, set]:
         }
 
 
+def records_of(dev, cids: list[str]) -> dict[str, set[tuple[str, str]]]:
+    """Every live record of each client on a laptop: client id -> {(entity, id)}."""
+    from accountdesk.models import SYNCABLE
+
+    out: dict[str, set[tuple[str, str]]] = {cid: set() for cid in cids}
+    with dev.ctx.read() as s:
+        for model in SYNCABLE:
+            if model.__global__:
+                continue
+            stmt = select(model.client_id, model.id).where(
+                model.client_id.in_(cids), model.deleted_at.is_(None)
+            )
+            for cid, rid in s.execute(stmt):
+                out[cid].add((model.__entity__, rid))
+    return out
+
+
 def pdf_text(path) -> str:
     return "".join(
         subprocess.run(
@@ -403,6 +420,8 @@ def test_resignation_through_the_team_screen(server, make_device, qtbot, tasks, 
     update_client(boss.ctx, olds["wanglei的老客户"], owner_id="wanglei")
     update_client(boss.ctx, olds["zhangmin的老客户"], owner_id="zhangmin")
     edits = pending_edits(leaver, cids)
+    held = records_of(leaver, cids)
+    assert all(len(rows) >= 7 for rows in held.values())  # client, contact, complaint, visit, plans, item
 
     page = TeamPage(boss.ctx, tasks)
     qtbot.addWidget(page)
@@ -468,6 +487,9 @@ def test_resignation_through_the_team_screen(server, make_device, qtbot, tasks, 
     zhang.sync()
     assert_successor_laptop_with(wang, wang_cids, staff["wang"], edits, extra={olds["wanglei的老客户"]})
     assert_successor_laptop_with(zhang, zhang_cids, staff["zhang"], edits, extra={olds["zhangmin的老客户"]})
+    for dev, mine in ((wang, wang_cids), (zhang, zhang_cids)):  # every record of every client
+        there = records_of(dev, mine)
+        assert all(held[cid] <= there[cid] for cid in mine)
     text = pdf_text(render_handover(zhang.ctx, zhang_cids[0], tmp_path / "gui.pdf").path)
     i = cids.index(zhang_cids[0])
     for expected in (
@@ -585,3 +607,75 @@ def test_the_successor_acknowledges_on_today_and_the_supervisor_sees_it(server, 
             and all(i["done"] for i in h.checklist)
             and h.notes == "请尽快拜访总经理"
         )
+
+
+def test_resignation_with_clients_assign_from_on_the_supervisors_laptop(
+    server, make_device, capsys, tmp_path
+):
+    """`clients assign --from` on the supervisor's laptop hands every client of the leaver over
+    in one step; the report of such a handover lists every open item; the leaver is deactivated
+    on the server (`user deactivate`) and his laptop sends its last edits, then wipes itself."""
+    from accountdesk.cli import main as device_main
+
+    staff = add_staff(server)
+    leaver = make_device("liuhaitao")
+    leaver.sync()
+    cids = leaver_portfolio(leaver, 3)
+    leaver.sync()
+    edits = pending_edits(leaver, cids)  # offline, never pushed before the handover
+    held = records_of(leaver, cids)
+    boss = make_device("zhouqiang")
+    boss.sync()
+    code, out, err = run(
+        device_main,
+        ["--data-dir", str(boss.path), "clients", "assign", "--from", "刘海涛", "--to", "wanglei"]
+        + ["--reason", "刘海涛离职", "--json"],
+        capsys,
+    )
+    assert code == 0, err
+    result = json.loads(out)
+    assert sorted(h["client_id"] for h in result["handovers"]) == sorted(cids)
+    assert all(h["to_user_id"] == staff["wang"] and len(h["moves"]) == 4 for h in result["handovers"])
+    boss.sync()
+    code, out, err = run(server_main, srv(server, "user", "deactivate", "刘海涛", "--json"), capsys)
+    assert code == 0 and json.loads(out)["devices_revoked"] == 1, err
+    with pytest.raises(DeviceRevoked) as revoked:
+        leaver.sync()
+    assert "3 unsent change(s)" in str(revoked.value)
+    assert client_ids(leaver) == set()
+
+    wang = make_device("wanglei")
+    wang.sync()
+    assert client_ids(wang) == set(cids)
+    there = records_of(wang, cids)
+    for cid in cids:
+        assert held[cid] <= there[cid]  # every record of every client
+        assert open_work(wang, cid) == {
+            "handlers": {staff["wang"]},
+            "visits": {staff["wang"]},
+            "plans": {staff["wang"]},
+            "items": {staff["wang"]},
+        }
+    with wang.ctx.read() as s:
+        for fid, text in edits.items():
+            kept = {c.lost_value for c in s.scalars(select(Conflict).where(Conflict.row_id == fid))}
+            assert text in kept and s.get(Feedback, fid).description != text
+    # the report of a handover made by the command line, on the successor's laptop
+    out_pdf = tmp_path / "cli-handover.pdf"
+    code, _out, err = run(
+        device_main,
+        ["--data-dir", str(wang.path), "report", "handover", cids[1], "--out", str(out_pdf)],
+        capsys,
+    )
+    assert code == 0, err
+    text = pdf_text(out_pdf)
+    for expected in (
+        "Handoverreport",
+        "刘海涛离职",
+        "投诉1：证书延期",
+        "2026-12-11",
+        "回访1",
+        "改进1：缩短出具周期",
+        "王磊",
+    ):
+        assert expected in text, expected

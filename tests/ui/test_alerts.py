@@ -198,6 +198,14 @@ def test_a_complaint_deadline_nearing_alerts_its_handler_once_per_level(
     popup = open_history(qtbot, window)
     popup.mark_all.click()
     qtbot.waitUntil(lambda: window.alerts.bell.text() == "")
+    popup.hide()
+    # the client leaves this laptop (deleted here; a handover too): its alerts, with its name, go
+    clients.delete_client(ctx, cid)
+    window.alerts.check()
+    qtbot.waitUntil(lambda: not window.tasks.busy)
+    popup = open_history(qtbot, window)
+    qtbot.waitUntil(lambda: popup.titles() == [] and popup.empty.isVisible())
+    assert len(notifications) == 2  # and nothing of it raised again
 
 
 def test_alerts_read_in_the_language_shown(qtbot, ctx, clock, window, notifications):

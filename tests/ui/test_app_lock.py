@@ -78,13 +78,15 @@ def test_idle_lock_hides_client_data_and_the_sign_in_password_unlocks_it_offline
     assert window.stack.currentWidget() is lock
     qtbot.keyClicks(lock.password, "not-the-password")
     lock.unlock_button.click()
-    assert lock.error.isVisible() and window.stack.currentWidget() is lock
+    # checked off the GUI thread (a wrong OS password waits for PAM's fail delay): no second try meanwhile
+    assert not lock.unlock_button.isEnabled() and window.stack.currentWidget() is lock
+    qtbot.waitUntil(lambda: lock.error.isVisible(), timeout=15_000)
+    assert window.stack.currentWidget() is lock and lock.unlock_button.isEnabled()
     lock.password.clear()
     qtbot.keyClicks(lock.password, sync_env.PASSWORD)
     lock.unlock_button.click()
-    assert (
-        window.stack.currentWidget() is before and window.nav.isEnabled() and window.app_lock.locked is None
-    )
+    qtbot.waitUntil(lambda: window.app_lock.locked is None, timeout=15_000)
+    assert window.stack.currentWidget() is before and window.nav.isEnabled()
 
 
 def test_a_company_profile_past_its_lease_opens_locked_until_a_sign_in(qtbot, ctx, tasks, server, settings):

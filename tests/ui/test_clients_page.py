@@ -124,13 +124,44 @@ def test_risk_filter_shows_flagged_clients_with_a_badge(qtbot, ctx, tasks, setti
     )
     page = open_page(qtbot, ctx, tasks, settings)
     page.risk_check.click()
-    qtbot.waitUntil(lambda: shown_names(page) == ["江南检测服务有限公司"])
+    # the rows first, their risks right after
+    qtbot.waitUntil(lambda: shown_names(page) == ["江南检测服务有限公司"] and not page.model.loading)
     risk_col = [c.key for c in COLUMNS].index("risk")
     index = page.table.model().index(0, risk_col)
     assert index.data() == "Results used in litigation"
-    from accountdesk.ui.item_models.clients import BadgeRole
+    from accountdesk.ui.item_models.clients import BADGE_ROLE
 
-    assert index.data(BadgeRole)[0][0] == "Results used in litigation"
+    assert index.data(BADGE_ROLE)[0][0] == "Results used in litigation"
+
+
+def test_a_page_shows_its_rows_first_and_their_risks_and_health_right_after(qtbot, ctx, tasks, settings):
+    """A keystroke redraws the list with the matching clients at once; the health, risk and
+    next-due columns (most of a page's cost) follow in a second step."""
+    from accountdesk.services.records import create_record
+
+    ids = make_clients(ctx)
+    create_record(
+        ctx,
+        "risk_flag",
+        {"kind": "litigation_use", "severity": "high"},
+        client_id=ids["江南检测服务有限公司"],
+    )
+    page = open_page(qtbot, ctx, tasks, settings)
+    risk_col = [c.key for c in COLUMNS].index("risk")
+    model = page.model
+    seen = []
+
+    def risk_of_jiangnan(step):
+        names = shown_names(page)
+        row = names.index("江南检测服务有限公司") if "江南检测服务有限公司" in names else -1
+        seen.append((step, row >= 0, model.index(row, risk_col).data() if row >= 0 else None, model.loading))
+
+    model.query_finished.connect(lambda: risk_of_jiangnan("rows"))
+    model.extras_loaded.connect(lambda: risk_of_jiangnan("extras"))
+    with qtbot.waitSignal(model.extras_loaded, timeout=5000):
+        page.search.setText("江南")
+    assert seen == [("rows", True, "", True), ("extras", True, "Results used in litigation", False)]
+    assert model.canFetchMore() is False and model.total == 1
 
 
 def test_clicking_a_header_sorts_in_the_database(qtbot, ctx, tasks, settings):

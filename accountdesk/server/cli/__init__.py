@@ -18,11 +18,8 @@ from typing import Any
 from ...errors import AccountDeskError, NotFoundError, ValidationError
 from ...i18n import _, set_language
 from ..errors import ServerError
-from .common import data_dir_default, database_url
+from .common import database_url
 from .parser import build_parser
-
-#: The name ``server/files.py`` imports (files beside the SQLite database).
-_data_dir_default = data_dir_default
 
 __all__ = ["build_parser", "database_url", "main"]
 

@@ -8,22 +8,12 @@ import getpass
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from ...errors import ValidationError
 from ...i18n import _
-from ..db import Database, default_url
+from ..db import Database, data_dir_default, default_url
 from ..errors import ServerError
-
-
-def data_dir_default() -> Path:
-    env = os.environ.get("ACCOUNTDESK_SERVER_DATA_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("AccountDeskServer", "AccountDesk"))
 
 
 def database_url(args: argparse.Namespace) -> str:

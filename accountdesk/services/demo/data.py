@@ -411,7 +411,7 @@ class Industry(NamedTuple):
     employees: tuple[int, int]
 
 
-def _r(title, department, level, buying, relation, lo, hi) -> Role:
+def _r(title: str, department: str, level: int, buying: str, relation: str, lo: int, hi: int) -> Role:
     return Role(title, department, level, buying, relation, (lo, hi))
 
 

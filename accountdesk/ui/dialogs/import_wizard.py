@@ -134,11 +134,7 @@ class ImportWizard(QDialog):
             self.setWindowTitle(_("Import clients, contacts or equipment"))
         self._kind = kind
         self.setMinimumSize(860, 580)
-        self.setStyleSheet(
-            f"QLabel#Step {{ color: {style.TEXT_MUTED}; padding: 4px 10px; }}"
-            f"QLabel#StepActive {{ color: {style.ACCENT}; background: {style.ACCENT_SOFT}; "
-            "border-radius: 12px; padding: 4px 10px; font-weight: 600; }"
-        )
+        self.setStyleSheet(style.IMPORT_STEPS_CSS)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(20, 16, 20, 14)
         outer.setSpacing(12)

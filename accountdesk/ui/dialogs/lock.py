@@ -1,8 +1,8 @@
 """The lock screen: client data hidden behind a sign-in.
 
 Two reasons: the window was idle for the minutes chosen in Settings (unlocked by the password of
-the last sign-in on this computer, checked offline against its hash, or the profile's passphrase;
-else by signing in), or the offline lease of a company profile ran out (unlocked only by signing
+the OS account where the platform offers a check, the password of the last sign-in on this
+computer, checked offline against its hash, or the profile's passphrase; else by signing in), or the offline lease of a company profile ran out (unlocked only by signing
 in to the server again)."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ class LockScreen(QWidget):
         self.setObjectName("LockScreen")
         self.reason = IDLE
         self._offline = True
+        self._os_account = False
         outer = QVBoxLayout(self)
         outer.addStretch(2)
         box = QWidget()
@@ -63,9 +64,10 @@ class LockScreen(QWidget):
         outer.addStretch(3)
         self.retranslate()
 
-    def set_reason(self, reason: str, *, offline: bool) -> None:
-        """``offline``: a password can be checked on this computer (else only a sign-in unlocks)."""
-        self.reason, self._offline = reason, offline
+    def set_reason(self, reason: str, *, offline: bool, os_account: bool = False) -> None:
+        """``offline``: a password can be checked on this computer (else only a sign-in unlocks);
+        ``os_account``: the OS account's password is one of them."""
+        self.reason, self._offline, self._os_account = reason, offline, os_account
         self.password.clear()
         self.error.hide()
         password = reason == IDLE and offline
@@ -73,6 +75,15 @@ class LockScreen(QWidget):
         self.unlock_button.setVisible(password)
         self.retranslate()
         if password:
+            self.password.setFocus()
+
+    def set_checking(self, checking: bool) -> None:
+        """While a password is checked (a wrong one takes seconds): no second try, no stale error."""
+        self.password.setEnabled(not checking)
+        self.unlock_button.setEnabled(not checking)
+        if checking:
+            self.error.hide()
+        else:
             self.password.setFocus()
 
     def show_error(self, text: str) -> None:
@@ -90,6 +101,13 @@ class LockScreen(QWidget):
                 _(
                     "This computer has not reached the company's server for too long: its company data "
                     "stays locked until you sign in again."
+                )
+            )
+        elif self._offline and self._os_account:
+            self.text.setText(
+                _(
+                    "The window was locked after a while without use. Enter the password of your account "
+                    "on this computer, or your AccountDesk password, to go on."
                 )
             )
         elif self._offline:

@@ -211,7 +211,7 @@ class LoginDialog(QDialog):
 
         if security.join_needs_passphrase(self.ctx):
             # a company profile is encrypted before its first pull; with no system keyring, by a passphrase
-            from ..app import ask_profile_passphrase
+            from .profile_passphrase import ask_profile_passphrase
 
             if not ask_profile_passphrase(self, security.NEW):
                 return

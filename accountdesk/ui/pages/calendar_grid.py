@@ -11,6 +11,7 @@ from PySide6.QtCore import (
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QRect,
     QRectF,
     QSize,
@@ -18,14 +19,14 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate
+from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QTableView
 
 from ...i18n import _
 from ...services import calendar as cal
+from .. import style
 from ..forms.fmt import local
+from ..item_models.roles import DATE_ROLE, ROW_ROLE
 from .calendar_look import (
-    DATE_ROLE,
-    ENTRIES_ROLE,
     FIRST_HOUR,
     HOURS,
     LAST_HOUR,
@@ -155,7 +156,7 @@ class MonthModel(_DayGridModel):
             return str(day.day)
         if role == Qt.ItemDataRole.ToolTipRole:
             return "\n".join(entry_line(e) for e in entries) or None
-        if role == ENTRIES_ROLE:
+        if role == ROW_ROLE:
             return entries
         if role == DATE_ROLE:
             return day
@@ -182,22 +183,25 @@ class MonthDelegate(QStyledItemDelegate):
         in_month = day.month == model.month.month
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         painter.fillRect(
-            rect, QColor("#eef4ff") if selected else QColor("#ffffff" if in_month else "#f7f8fa")
+            rect,
+            QColor(style.SELECTED_TINT)
+            if selected
+            else QColor(style.WHITE if in_month else style.OUTSIDE_MONTH),
         )
-        painter.setPen(QPen(QColor("#e4e7ec")))
+        painter.setPen(QPen(QColor(style.CELL_BORDER)))
         painter.drawRect(rect.adjusted(0, 0, -1, -1))
         font = QFont(option.font)
         fm = painter.fontMetrics()
         num_rect = QRect(rect.left() + 6, rect.top() + 4, rect.width() - 12, fm.height() + 2)
         if day == model.today:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setBrush(QColor("#1f6feb"))
+            painter.setBrush(QColor(style.ACCENT))
             painter.setPen(Qt.PenStyle.NoPen)
             d = fm.height() + 4
             painter.drawEllipse(QRectF(num_rect.left() - 3, num_rect.top() - 2, d, d))
-            painter.setPen(QColor("#ffffff"))
+            painter.setPen(QColor(style.WHITE))
         else:
-            painter.setPen(QColor("#1f2733" if in_month else "#98a2b3"))
+            painter.setPen(QColor(style.TEXT if in_month else style.TEXT_FAINT))
         font.setBold(day == model.today)
         painter.setFont(font)
         painter.drawText(
@@ -222,8 +226,10 @@ class EntriesDelegate(QStyledItemDelegate):
         rect = option.rect
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         background = index.data(Qt.ItemDataRole.BackgroundRole)
-        painter.fillRect(rect, QColor("#eef4ff") if selected else (background or QColor("#ffffff")))
-        painter.setPen(QPen(QColor("#eaecf0")))
+        painter.fillRect(
+            rect, QColor(style.SELECTED_TINT) if selected else (background or QColor(style.WHITE))
+        )
+        painter.setPen(QPen(QColor(style.GRID_LINE)))
         painter.drawLine(rect.bottomLeft(), rect.bottomRight())
         painter.drawLine(rect.topRight(), rect.bottomRight())
         paint_entries(painter, rect, rect.top() + 2, model.cell_entries(index), QFont(option.font))
@@ -287,15 +293,15 @@ class WeekModel(_DayGridModel):
         entries = self.cell_entries(index)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return "\n".join(entry_line(e) for e in entries)
-        if role == ENTRIES_ROLE:
+        if role == ROW_ROLE:
             return entries
         if role == DATE_ROLE:
             return self.first + dt.timedelta(days=index.column())
         if role == Qt.ItemDataRole.BackgroundRole:
             if self.first + dt.timedelta(days=index.column()) == self.today:
-                return QColor("#f5f8ff")
+                return QColor(style.TODAY_TINT)
             if not FIRST_HOUR <= index.row() <= LAST_HOUR:
-                return QColor("#f9fafb")  # outside working hours
+                return QColor(style.OFF_HOURS)  # outside working hours
         return None
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
@@ -351,7 +357,7 @@ class AllDayModel(QAbstractTableModel):
         entries = self.cell_entries(index)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return "\n".join(entry_line(e) for e in entries)
-        if role == ENTRIES_ROLE:
+        if role == ROW_ROLE:
             return entries
         if role == DATE_ROLE:
             return self.first + dt.timedelta(days=index.column())
@@ -372,3 +378,92 @@ class AllDayModel(QAbstractTableModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+
+class EntryMoveView(QTableView):
+    """A month or week grid where a planned visit is moved with the mouse: pressed on its cell,
+    dragged past the drag distance (the cell under the pointer is outlined, the cursor is a closed
+    hand) and released on another cell, it goes to that day or hour through the model's
+    ``dropMimeData`` (the model decides what may move and where). Esc or a release outside the
+    grid cancels.
+
+    The move happens inside the view, without a platform drag-and-drop session: it behaves the
+    same on every desktop and under the offscreen platform, where a real mouse drag in a test
+    (press, move, release) reaches it like a person's."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._press: QPersistentModelIndex | None = None
+        self._press_pos = QPoint()
+        self.moving = False
+        self.move_target = QPersistentModelIndex()
+
+    def _cancel(self) -> None:
+        self._press = None
+        if self.moving:
+            self.moving = False
+            self.move_target = QPersistentModelIndex()
+            self.viewport().unsetCursor()
+            self.viewport().update()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        self._cancel()
+        if event.button() == Qt.MouseButton.LeftButton:
+            index = self.indexAt(event.position().toPoint())
+            model = self.model()
+            if index.isValid() and model is not None and model.flags(index) & Qt.ItemFlag.ItemIsDragEnabled:
+                self._press = QPersistentModelIndex(index)
+                self._press_pos = event.position().toPoint()
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        if self._press is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            pos = event.position().toPoint()
+            if (
+                not self.moving
+                and (pos - self._press_pos).manhattanLength() >= QApplication.startDragDistance()
+            ):
+                self.moving = True
+                self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            if self.moving:
+                target = self.indexAt(pos)
+                if QModelIndex(self.move_target) != target:
+                    self.move_target = QPersistentModelIndex(target)
+                    self.viewport().update()
+                event.accept()
+                return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        if self.moving and event.button() == Qt.MouseButton.LeftButton:
+            source = QModelIndex(self._press) if self._press is not None else QModelIndex()
+            target = self.indexAt(event.position().toPoint())
+            self._cancel()
+            event.accept()
+            model = self.model()
+            if model is None or not source.isValid() or not target.isValid() or target == source:
+                return
+            data = model.mimeData([source])
+            if data is not None and model.canDropMimeData(data, Qt.DropAction.MoveAction, -1, -1, target):
+                model.dropMimeData(data, Qt.DropAction.MoveAction, -1, -1, target)
+            return
+        self._cancel()
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if self.moving and event.key() == Qt.Key.Key_Escape:
+            self._cancel()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        super().paintEvent(event)
+        target = QModelIndex(self.move_target)
+        if self.moving and target.isValid():
+            painter = QPainter(self.viewport())
+            pen = QPen(QColor(style.ACCENT))
+            pen.setWidth(2)
+            painter.setPen(pen)
+            painter.drawRect(self.visualRect(target).adjusted(1, 1, -2, -2))
+            painter.end()

@@ -16,7 +16,7 @@ from ...models.enums import HandoverStatus
 class HandedOverPanel(QWidget):
     loaded = Signal()
     acknowledged = Signal(str)  # handover id
-    open_client = Signal(str)
+    client_open_requested = Signal(str)
 
     def __init__(self, ctx, tasks, parent=None):
         super().__init__(parent)
@@ -74,7 +74,7 @@ class HandedOverPanel(QWidget):
         title.setWordWrap(True)
         head.addWidget(title, 1)
         open_button = QPushButton(_("Open client"), card)
-        open_button.clicked.connect(lambda _c=False, cid=h["client_id"]: self.open_client.emit(cid))
+        open_button.clicked.connect(lambda _c=False, cid=h["client_id"]: self.client_open_requested.emit(cid))
         head.addWidget(open_button)
         box.addLayout(head)
         if h.get("notes"):

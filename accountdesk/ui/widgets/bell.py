@@ -48,6 +48,8 @@ class AlertHistory(QFrame):
         layout.addLayout(head)
         self.list = QListWidget()
         self.list.setWordWrap(True)
+        self.list.setSpacing(4)
+        self.list.setAlternatingRowColors(True)
         self.list.itemActivated.connect(self._clicked)
         self.list.itemClicked.connect(self._clicked)
         layout.addWidget(self.list, 1)
@@ -68,7 +70,8 @@ class AlertHistory(QFrame):
         self.list.clear()
         for alert in self.alerts:
             when = alert.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            item = QListWidgetItem(f"{alert.title}\n{alert.text}\n{when}")
+            mark = "" if alert.read else "● "
+            item = QListWidgetItem(f"{mark}{alert.title}\n{alert.text}\n{when}")
             item.setData(Qt.ItemDataRole.UserRole, alert.key)
             if not alert.read:
                 font = QFont(item.font())
@@ -81,7 +84,7 @@ class AlertHistory(QFrame):
 
     def titles(self) -> list[str]:
         """What the history shows, one line per alert (tests and accessibility checks)."""
-        return [self.list.item(i).text().split("\n")[0] for i in range(self.list.count())]
+        return [self.list.item(i).text().split("\n")[0].removeprefix("● ") for i in range(self.list.count())]
 
     def _clicked(self, item: QListWidgetItem) -> None:
         key = item.data(Qt.ItemDataRole.UserRole)
@@ -111,6 +114,7 @@ class BellButton(QToolButton):
 
     def set_unread(self, count: int) -> None:
         self.unread = count
+        self.setIcon(icons.icon("bell", style.ACCENT if count else style.TEXT_MUTED))
         self.setText(str(count) if count else "")
         self.setToolTip(_("{n} unread alerts").format(n=count) if count else _("Alerts: nothing unread"))
         self.setAccessibleName(self.toolTip())
