@@ -58,6 +58,7 @@ def _child_sync(profile: str, base: str, user: str, include_demo: bool) -> None:
     engine.store.ensure_encrypted()  # a joining profile is encrypted first (timed on its own)
     encrypt_s = time.perf_counter() - began
     started = time.perf_counter()
+    cpu_before = _cpu_s()
 
     def progress(phase: str, done: int, total: int | None) -> None:
         phases.setdefault(phase + "_start", time.perf_counter() - started)
@@ -65,6 +66,7 @@ def _child_sync(profile: str, base: str, user: str, include_demo: bool) -> None:
 
     report = engine.sync(progress=progress)
     seconds = time.perf_counter() - started
+    cpu = _cpu_s() - cpu_before
     engine.close()
     ctx.close()
     peak = _peak_mb()
@@ -78,9 +80,17 @@ def _child_sync(profile: str, base: str, user: str, include_demo: bool) -> None:
                 "peak_mb": peak,
                 "phases": phases,
                 "encrypt_s": encrypt_s,
+                "cpu_s": cpu,
             }
         )
     )
+
+
+def _cpu_s() -> float:
+    """CPU seconds this process used (user and system): what the laptop spends, whatever else
+    runs on the machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _peak_mb() -> float:
@@ -257,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"join: {join['pushed']} rows pushed ({join['rejected']} refused), {join['pulled']} pulled back, in "
             f"{join['seconds']:.1f} s = {rate:,.0f} rows/s (push phase {push_s:.1f} s; before it, the profile encrypted in "
-            f"{join['encrypt_s']:.1f} s); laptop peak {join['peak_mb']:.0f} MB | "
+            f"{join['encrypt_s']:.1f} s); laptop peak {join['peak_mb']:.0f} MB, laptop CPU {join['cpu_s']:.1f} s | "
             f"floor (one COPY into the server's table): {floor_rows} rows in {floor_s:.2f} s = {floor_rate:,.0f} rows/s | "
             f"ratio {floor_rate / rate:.2f}x (targets: >= 10,000 rows/s, <= 5x, < 300 MB, nothing pulled back)"
         )

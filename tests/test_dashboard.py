@@ -96,3 +96,76 @@ def test_period_presets(demo):
     assert dashboard.period("half", today) == (dt.date(2026, 1, 1), today)
     assert dashboard.period("year", today) == (dt.date(2026, 1, 1), today)
     assert dashboard.period("12m", today) == (dt.date(2025, 5, 21), today)
+
+
+def _flags_and_statuses(ctx, today):
+    from accountdesk.services.scheduling import plan_flags_in, plan_statuses_in
+
+    with ctx.read() as s:
+        flags = {
+            f.plan_id: (f.client_id, f.kind, f.every_months, f.overdue, f.long_overdue)
+            for f in plan_flags_in(s, None, today)
+        }
+        statuses = {
+            p.plan_id: (p.client_id, p.kind, p.every_months, p.overdue, p.long_overdue)
+            for p in plan_statuses_in(s, None, today)
+        }
+    return flags, statuses
+
+
+@pytest.mark.parametrize("days", [0, 20, 45, 100, 200, 400])
+def test_the_set_wise_cadence_flags_say_what_the_plan_statuses_say_on_the_demo(demo, days):
+    """The dashboard's served-to-standard and at-risk figures come from cadence flags computed by
+    SQLite for every plan at once; they must agree with the row-by-row plan statuses (Today, the
+    client list) on every plan, today and on later days."""
+    flags, statuses = _flags_and_statuses(demo, demo.today() + dt.timedelta(days=days))
+    assert flags == statuses
+    assert any(v[3] for v in flags.values()) and not all(v[3] for v in flags.values())
+    if days >= 100:
+        assert any(v[4] for v in flags.values())
+
+
+def test_the_set_wise_cadence_flags_cover_every_way_a_due_date_is_found(ctx, clock):
+    """Due from the plan's day (no visit, no relationship start), from the relationship start,
+    from starts_on, from the last held visit (never before starts_on), a survey counting as a held
+    satisfaction survey, a planned visit covering the cadence, an inactive plan left out."""
+    from accountdesk.services import clients, surveys, visits
+
+    plain = clients.create_client(ctx, name="按建档日", tier="key", standard=True)
+    since = clients.create_client(
+        ctx, name="按合作开始", tier="standard", standard=True, relationship_since=dt.date(2025, 12, 31)
+    )
+    held = clients.create_client(ctx, name="已拜访", tier="key", standard=True)
+    visits.record_visit(ctx, held, "return_visit", ctx.now() - dt.timedelta(days=40), "回访")
+    visits.record_visit(ctx, held, "executive_meeting", ctx.now() - dt.timedelta(days=200), "高层会晤")
+    surveys.create_survey(ctx, held, conducted_on=dt.date(2025, 1, 31), score_overall=4)
+    booked = clients.create_client(ctx, name="已预约", tier="standard", standard=True)
+    visits.create_visit(
+        ctx, booked, kind="return_visit", planned_start=ctx.now() + dt.timedelta(days=150), status="planned"
+    )
+    same_day = clients.create_client(ctx, name="同日再约", tier="standard", standard=True)
+    visits.record_visit(ctx, same_day, "return_visit", ctx.now() - dt.timedelta(days=100, hours=1), "回访")
+    visits.create_visit(
+        ctx, same_day, kind="return_visit", planned_start=ctx.now() - dt.timedelta(days=100), status="planned"
+    )  # planned for the day of the last held one: that still covers the cadence
+    later = clients.create_client(ctx, name="晚开始", tier="standard")
+    visits.create_visit_plan(ctx, later, "return_visit", 1)
+    plan = visits.list_visit_plans(ctx, later)[0]
+    visits.update_visit_plan(ctx, plan["id"], starts_on=dt.date(2026, 6, 30))
+    off = visits.create_visit_plan(ctx, later, "improvement_review", 12)
+    visits.update_visit_plan(ctx, off, active=False)
+    seen_overdue, seen_long = set(), set()
+    for days in [*range(0, 500), *range(500, 900, 7)]:
+        today = ctx.today() + dt.timedelta(days=days)
+        flags, statuses = _flags_and_statuses(ctx, today)
+        assert flags == statuses, today
+        seen_overdue |= {v[0] for v in flags.values() if v[3]}
+        seen_long |= {v[0] for v in flags.values() if v[4]}
+        assert off not in flags
+    assert seen_overdue == seen_long == {plain, since, held, booked, later, same_day}
+    with ctx.read() as s:  # the planned visit keeps the same-day client's return visits covered
+        from accountdesk.services.scheduling import plan_flags_in
+
+        assert not any(
+            f.overdue for f in plan_flags_in(s, [same_day], ctx.today()) if f.kind == "return_visit"
+        )

@@ -181,3 +181,33 @@ def test_batch_and_single_agree(ctx, client):
     assert batch[client] == client_health(ctx, client)
     assert batch[other] == client_health(ctx, other)
     assert batch[client].score < 100 and batch[other].score < 100
+
+
+def test_a_client_without_overdue_cadence_complaint_or_risk_is_never_poor(ctx):
+    """The dashboard computes the health of the clients that may be poor only
+    (health.poor_candidates_in): the worst a quiet client can get — no plan and no recent visit, a
+    low last survey that fell, no survey for 18 months — is QUIET_MAX_PENALTY, above the poor line."""
+    from accountdesk.services.health import LEVEL_FLOORS, QUIET_MAX_PENALTY, poor_candidates_in
+    from accountdesk.services.scheduling import plan_statuses_in
+
+    quiet = clients.create_client(ctx, name="安静客户")
+    survey(ctx, quiet, dt.date(2024, 1, 10), 4)
+    survey(ctx, quiet, dt.date(2024, 6, 1), 1)
+    h = client_health(ctx, quiet)
+    assert codes(h) == {"no_recent_visit": -10, "survey_low": -20, "survey_decline": -10, "survey_stale": -5}
+    assert h.score == 100 - QUIET_MAX_PENALTY >= LEVEL_FLOORS[-1][0] and h.level == "watch"
+    loud = clients.create_client(ctx, name="投诉客户")
+    record_feedback(ctx, loud, "complaint", "报告延误", severity="high", received_at=at(2026, 3, 1))
+    flagged = clients.create_client(ctx, name="风险客户")
+    records.create_record(
+        ctx,
+        "risk_flag",
+        {"kind": "churn_risk", "severity": "high", "raised_at": at(2026, 3, 1)},
+        client_id=flagged,
+    )
+    late = clients.create_client(ctx, name="逾期客户")
+    visits.create_visit_plan(ctx, late, "return_visit")
+    visits.create_visit(ctx, late, kind="return_visit", planned_start=at(2025, 6, 2), status="done")
+    ids = [quiet, loud, flagged, late]
+    with ctx.read() as s:
+        assert poor_candidates_in(s, ids, plan_statuses_in(s, ids, ctx.today())) == {loud, flagged, late}

@@ -152,3 +152,70 @@ def test_no_import_cycles():
     graph = _import_graph()
     assert "accountdesk.store.migrate" in graph["accountdesk.store.profile"]  # the graph sees imports
     assert _cycles(graph) == []
+
+
+# -- one look ------------------------------------------------------------------------------------
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b(?![\w-])")
+
+
+def test_colours_are_written_only_in_ui_style():
+    """Every colour of the UI is a name in ui/style.py (issue 17): a hex colour written anywhere
+    else in accountdesk/ui, in code or in a comment, fails this test."""
+    found = [
+        f"{p.relative_to(PKG)}:{n}: {line.strip()}"
+        for p in sorted((PKG / "ui").rglob("*.py"))
+        if p != PKG / "ui" / "style.py"
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if HEX_COLOUR.search(line)
+    ]
+    assert found == []
+
+
+def test_the_colour_pattern_finds_colours():
+    assert HEX_COLOUR.search('QColor("#1f6feb")') and HEX_COLOUR.search("color: #fff;")
+    assert not HEX_COLOUR.search("QFrame#card { }") and not HEX_COLOUR.search("issue #17")
+
+
+def _literal_style_sheets(source: str) -> list[int]:
+    """Lines of ``setStyleSheet(...)`` calls given a written style sheet (a string or f-string
+    other than "", which clears one) rather than a name from ui/style.py."""
+    import ast
+
+    def written(node: ast.expr) -> bool:
+        if isinstance(node, ast.JoinedStr):
+            return True
+        if isinstance(node, ast.Constant):
+            return isinstance(node.value, str) and node.value != ""
+        if isinstance(node, ast.IfExp):
+            return written(node.body) or written(node.orelse)
+        if isinstance(node, ast.BinOp):
+            return written(node.left) or written(node.right)
+        return False
+
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "setStyleSheet"
+        and node.args
+        and written(node.args[0])
+    ]
+
+
+def test_style_sheets_are_written_only_in_ui_style():
+    found = [
+        f"{p.relative_to(PKG)}:{n}"
+        for p in sorted((PKG / "ui").rglob("*.py"))
+        if p != PKG / "ui" / "style.py"
+        for n in _literal_style_sheets(p.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_a_written_style_sheet_is_found():
+    assert _literal_style_sheets('w.setStyleSheet("color: red;")') == [1]
+    assert _literal_style_sheets('w.setStyleSheet(f"color: {c};")') == [1]
+    assert _literal_style_sheets('w.setStyleSheet("a: b;" if x else style.MUTED_CSS)') == [1]
+    assert _literal_style_sheets('w.setStyleSheet(style.MUTED_CSS if x else "")') == []
+    assert _literal_style_sheets('w.setStyleSheet(style.swatch_css(c, outline=k == "plan"))') == []

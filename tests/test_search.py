@@ -386,6 +386,19 @@ def test_filters_and_counts(ctx, many):
     assert S.count_clients(ctx, filters=S.ClientFilter(needs_owner=True)) == 0
 
 
+def test_the_filter_choices_sort_keys_are_remembered(ctx, many, monkeypatch):
+    """The pinyin keys of the filter choices are computed once and kept in the store (computing
+    them loads pypinyin's phrase dictionary): the next time needs only the new values'."""
+    first = S.filter_options(ctx)
+    computed = []
+    real = index.sort_key
+    monkeypatch.setattr(index, "sort_key", lambda value: computed.append(value) or real(value))
+    assert S.filter_options(ctx) == first and computed == []
+    clients.create_client(ctx, name="重庆火锅", province="重庆市")  # chong qing (not zhong): first
+    assert S.filter_options(ctx)["provinces"] == ["重庆市", "广东省", "江苏省", "浙江省"]
+    assert computed == ["重庆市"]
+
+
 def test_risk_filter_and_row_risk_kinds(ctx, many):
     records.create_record(
         ctx,

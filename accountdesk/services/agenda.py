@@ -57,7 +57,7 @@ from ..models.enums import (
 )
 from .context import AppContext
 from .feedback import OPEN_STATUSES, effective_due
-from .scheduling import local_date, plan_statuses_in
+from .scheduling import id_list, local_date, plan_statuses_in
 from .scope import scope_condition, serves
 
 KINDS: dict[str, str] = {
@@ -323,6 +323,10 @@ def agenda(
         names, ids = _clients(ctx, session, people, assigned=scope != "all", restrict=restrict)
         if not names:
             return []
+        if quick:
+            # The few clients found, as a list: each query below reads them instead of running the
+            # clients' query (and its union of complaints, visits and tasks) again.
+            ids = id_list(list(names))
 
         def wanted(*kinds: str) -> bool:
             return only is None or bool(only & set(kinds))
@@ -565,8 +569,19 @@ def _first_line(text: str, width: int = 60) -> str:
 
 def _complaint_items(session, names, ids, now, today, horizon) -> list[AgendaItem]:
     out = []
-    for f in session.scalars(
-        select(Feedback).where(
+    for f in session.execute(
+        # The columns used here and by effective_due (not the whole record: its JSON and texts)
+        select(
+            Feedback.id,
+            Feedback.client_id,
+            Feedback.subject,
+            Feedback.due_at,
+            Feedback.paused_since,
+            Feedback.paused_seconds,
+            Feedback.handler_id,
+            Feedback.severity,
+            Feedback.status,
+        ).where(
             _in_clients(Feedback.client_id, ids),
             Feedback.deleted_at.is_(None),
             Feedback.due_at.is_not(None),

@@ -8,6 +8,7 @@ import getpass
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -117,7 +118,7 @@ class AppContext:
         with self.store.write() as session:
             yield session, ChangeWriter(session, self.clock, actor.id, now=self.now)
 
-    def read(self):
+    def read(self) -> contextlib.AbstractContextManager[Session]:
         return self.store.read()
 
     def close(self) -> None:
@@ -132,7 +133,7 @@ def _safe_login() -> str:
 
 
 def open_profile(
-    data_dir: Path | str, *, progress: Callable[[int, int, str], None] | None = None, **kwargs
+    data_dir: Path | str, *, progress: Callable[[int, int, str], None] | None = None, **kwargs: Any
 ) -> AppContext:
     """Open (creating and migrating as needed) the profile in ``data_dir``. ``progress(done, total,
     message)`` hears how far the one-time encryption of a plaintext profile has got, when this

@@ -67,6 +67,43 @@ class Health:
         }
 
 
+#: The most a client loses without an overdue cadence, an open complaint or appeal and an active
+#: risk flag (the reasons below): no plan and no visit in 90 days (10), a low last survey (20), a
+#: fall in satisfaction (10), no survey for 18 months (5). Such a client is never poor, so
+#: :func:`poor_candidates_in` leaves it out (``tests/test_health.py`` holds the sum to the reasons).
+QUIET_MAX_PENALTY = 10 + 20 + 10 + 5
+
+
+def poor_candidates_in(session: Session, ids: list[str], statuses: Iterable[Any]) -> set[str]:
+    """The clients among ``ids`` whose health may be poor — an overdue cadence (``statuses``:
+    their plans' states), an open complaint or appeal, or an active risk flag (found by SQLite) —
+    so that a screen listing the poor ones computes the health of those only."""
+    if 100 - QUIET_MAX_PENALTY < LEVEL_FLOORS[-1][0]:  # pragma: no cover - a change of the weights
+        return set(ids)
+    wanted = set(ids)
+    out = {s.client_id for s in statuses if s.overdue and s.client_id in wanted}
+    in_ids = id_list(ids)
+    out.update(
+        session.scalars(
+            select(Feedback.client_id)
+            .where(
+                Feedback.client_id.in_(in_ids),
+                Feedback.deleted_at.is_(None),
+                Feedback.kind.in_(["complaint", "appeal"]),
+                Feedback.status.in_(sorted(OPEN_STATUSES)),
+            )
+            .union(
+                select(RiskFlag.client_id).where(
+                    RiskFlag.client_id.in_(in_ids),
+                    RiskFlag.deleted_at.is_(None),
+                    RiskFlag.cleared_at.is_(None),
+                )
+            )
+        )
+    )
+    return out
+
+
 def level_of(score: int) -> str:
     for floor, level in LEVEL_FLOORS:
         if score >= floor:
@@ -128,7 +165,8 @@ def health_in(
     statuses: list[PlanStatus] | None = None,
     texts: bool = True,
 ) -> dict[str, Health]:
-    """Health of the clients ``ids`` (``statuses``: their plan statuses, when already known;
+    """Health of the clients ``ids`` (``statuses``: their plan statuses, when already known —
+    with ``texts=False`` also the set-wise :class:`~.scheduling.PlanFlag` of every active plan;
     ``texts=False``: reasons without their text, for list pages)."""
     ids = list(dict.fromkeys(ids))
     if not ids:
@@ -161,14 +199,21 @@ def _health_chunk(
 
     in_ids = id_list(ids)
 
-    # Visits against cadence.
+    # Visits against cadence; the last visit held matters only for clients without a plan.
     last_visit: dict[str, dt.date] = {}
-    for cid, when in session.execute(
-        select(Visit.client_id, func.max(func.coalesce(Visit.done_at, Visit.planned_start)))
-        .where(
-            Visit.client_id.in_(in_ids), Visit.deleted_at.is_(None), Visit.status == VisitStatus.DONE.value
+    unplanned = [cid for cid in ids if not plans.get(cid)]
+    for cid, when in (
+        session.execute(
+            select(Visit.client_id, func.max(func.coalesce(Visit.done_at, Visit.planned_start)))
+            .where(
+                Visit.client_id.in_(id_list(unplanned)),
+                Visit.deleted_at.is_(None),
+                Visit.status == VisitStatus.DONE.value,
+            )
+            .group_by(Visit.client_id)
         )
-        .group_by(Visit.client_id)
+        if unplanned
+        else ()
     ):
         if when is not None:
             if isinstance(when, str):
@@ -180,7 +225,7 @@ def _health_chunk(
             if not s.overdue:
                 continue
             visit = (VisitKind, s.kind) if s.kind != VisitKind.CUSTOM.value or not s.title else s.title
-            if s.days_overdue > s.every_months * 30:
+            if s.long_overdue:
                 add(
                     cid,
                     "visit_long_overdue",
@@ -328,6 +373,8 @@ def _text(msgid: str, values: dict[str, Any]) -> str:
 
 
 __all__ = [
+    "QUIET_MAX_PENALTY",
+    "poor_candidates_in",
     "Health",
     "Reason",
     "client_health",

@@ -21,6 +21,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -50,6 +51,11 @@ class PlanStatus:
     scheduled_visit_id: str | None
     overdue: bool
     days_overdue: int
+
+    @property
+    def long_overdue(self) -> bool:
+        """Overdue by more than one interval (``every_months`` × 30 days)."""
+        return self.days_overdue > self.every_months * 30
 
 
 def local_date(value: dt.datetime | dt.date | None) -> dt.date | None:
@@ -224,8 +230,121 @@ def next_due_by_client(
     return out
 
 
+# -- cadence flags, set-wise ------------------------------------------------------------------
+class PlanFlag(NamedTuple):
+    """Whether one active plan is overdue, computed by SQLite for every plan at once
+    (:func:`plan_flags_in`): the same answer as :class:`PlanStatus` (``tests/test_dashboard.py``
+    compares them), without loading the visits behind it."""
+
+    plan_id: str
+    client_id: str
+    kind: str
+    title: str | None
+    every_months: int
+    overdue: bool
+    #: Overdue by more than one interval (``every_months`` × 30 days).
+    long_overdue: bool
+    #: Not computed here (health's texts need :class:`PlanStatus`).
+    days_overdue: None = None
+
+
+def _cutoff(months: int, bound: dt.date) -> dt.date:
+    """The first day ``d`` with ``add_months(d, months) >= bound``: a due date ``add_months(base,
+    months)`` lies before ``bound`` exactly when ``base`` lies before this day (``add_months`` never
+    goes back as its start moves on)."""
+    day = add_months(bound, -months) - dt.timedelta(days=40)
+    while add_months(day, months) < bound:
+        day += dt.timedelta(days=1)
+    return day
+
+
+# The due date of :func:`cadence_due` compared with a bound: with a held visit (the last done
+# visit of the kind; for satisfaction surveys also the last survey), ``add_months(last, m)``
+# (never before ``starts_on``); else ``starts_on``; else ``add_months(relationship start or the
+# plan's day, m)`` — each ``add_months(x, m) < bound`` as ``x < cutoff(m, bound)``. A planned
+# visit of the kind on or after the last held one covers the cadence (:func:`_status`). Dates of
+# stored times are taken in this computer's time zone ('localtime'), as :func:`local_date` does.
+# The last visits and surveys are looked up per plan in the covering indexes (no scan of all
+# visits).
+_PLAN_FLAGS_SQL = """
+WITH cut(m, c_today, c_long, d_long) AS MATERIALIZED (
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+           json_extract(value, '$[3]')
+    FROM json_each(:cuts)
+),
+plan AS MATERIALIZED (
+    SELECT p.id, p.client_id, p.kind, p.title, max(coalesce(p.every_months, 1), 1) AS m,
+           p.starts_on, coalesce(c.relationship_since, date(p.created_at, 'localtime')) AS base,
+           (SELECT date(max(coalesce(v.done_at, v.planned_start)), 'localtime') FROM visits v
+            WHERE v.status = 'done' AND v.client_id = p.client_id AND v.kind = p.kind
+              AND v.deleted_at IS NULL) AS visited,
+           CASE WHEN p.kind = 'satisfaction_survey' THEN (
+               SELECT max(s.conducted_on) FROM surveys s
+               WHERE s.client_id = p.client_id AND s.deleted_at IS NULL) END AS surveyed
+    FROM visit_plans p
+    JOIN clients c ON c.id = p.client_id
+    WHERE p.deleted_at IS NULL AND p.active = 1 AND c.deleted_at IS NULL {scope}
+),
+dated AS (
+    SELECT id, client_id, kind, title, m, starts_on, base,
+           CASE WHEN surveyed IS NULL OR visited > surveyed THEN visited ELSE surveyed END AS last
+    FROM plan
+)
+SELECT plan.id, plan.client_id, plan.kind, plan.title, plan.m,
+    CASE WHEN plan.last IS NOT NULL
+              THEN plan.last < cut.c_today AND (plan.starts_on IS NULL OR plan.starts_on < :today)
+         WHEN plan.starts_on IS NOT NULL THEN plan.starts_on < :today
+         ELSE plan.base < cut.c_today END AS due_passed,
+    CASE WHEN plan.last IS NOT NULL
+              THEN plan.last < cut.c_long AND (plan.starts_on IS NULL OR plan.starts_on < cut.d_long)
+         WHEN plan.starts_on IS NOT NULL THEN plan.starts_on < cut.d_long
+         ELSE plan.base < cut.c_long END AS long_passed,
+    EXISTS (
+        SELECT 1 FROM visits v
+        WHERE v.deleted_at IS NULL AND v.status = 'planned' AND v.client_id = plan.client_id
+          AND v.kind = plan.kind AND (plan.last IS NULL OR date(v.planned_start, 'localtime') >= plan.last)
+    ) AS scheduled
+FROM dated AS plan JOIN cut ON cut.m = plan.m
+"""
+
+
+def plan_flags_in(session: Session, client_ids: Iterable[str] | None, today: dt.date) -> list[PlanFlag]:
+    """Whether each active plan of these clients (all live clients when ``None``) is overdue,
+    computed by SQLite in one statement: what :func:`plan_statuses_in` says of it, for screens
+    that need only that (the dashboard, served to standard, at-risk clients)."""
+    scope, params = "", {}
+    if client_ids is not None:
+        scope = "AND p.client_id IN (SELECT value FROM json_each(:ids))"
+        params["ids"] = json.dumps(list(dict.fromkeys(client_ids)))
+    months = [
+        max(1, m or 1)
+        for m in session.scalars(
+            select(VisitPlan.every_months).where(VisitPlan.deleted_at.is_(None)).distinct()
+        )
+    ]
+    cuts = [
+        [
+            m,
+            str(_cutoff(m, today)),
+            str(_cutoff(m, today - dt.timedelta(days=30 * m))),
+            str(today - dt.timedelta(days=30 * m)),
+        ]
+        for m in sorted(set(months))
+    ]
+    params.update(cuts=json.dumps(cuts), today=str(today))
+    # straight to the driver (named parameters as sqlite3 takes them): plain tuples back,
+    # without a result processor per value
+    rows = session.connection().exec_driver_sql(_PLAN_FLAGS_SQL.format(scope=scope), params)
+    return [
+        PlanFlag(pid, cid, kind, title, m, bool(due and not scheduled), bool(long and not scheduled))
+        for pid, cid, kind, title, m, due, long, scheduled in rows
+    ]
+
+
 __all__ = [
     "DEFAULT_PLANS",
+    "PlanFlag",
+    "plan_flags_in",
     "id_list",
     "PlanStatus",
     "add_months",

@@ -41,7 +41,10 @@ def serves(user_ids: str | Sequence[str]) -> ColumnElement[bool]:
 def served_by(user_id: str | Sequence[str], client_id_col: Any = Client.id) -> ColumnElement[bool]:
     """SQL: ``client_id_col`` is a live client that ``user_id`` (or one of several) owns, backs
     up or serves."""
-    return client_id_col.in_(select(Client.id).where(Client.deleted_at.is_(None), serves(user_id)))
+    condition: ColumnElement[bool] = client_id_col.in_(
+        select(Client.id).where(Client.deleted_at.is_(None), serves(user_id))
+    )
+    return condition
 
 
 def scope_condition(ctx: AppContext, client_id_col: Any = Client.id) -> ColumnElement[bool]:

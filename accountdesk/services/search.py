@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select, tuple_
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
 from ..errors import ValidationError
@@ -18,6 +19,7 @@ from ..i18n import _
 from ..models import Client, Contact, RiskFlag, ServiceNote, User
 from ..models.enums import ClientStatus, Tier
 from ..store import search as index
+from ..sync.changes import get_meta, set_meta
 from .context import AppContext
 from .scheduling import id_list
 from .scope import scope_condition, visible_client_ids
@@ -325,13 +327,46 @@ def filter_options(ctx: AppContext) -> dict[str, Any]:
         owners = session.execute(
             select(User.id, User.display_name).where(User.id.in_(owner_ids)).order_by(User.display_name)
         ).all()
+    key = label_sort_keys(ctx, [*provinces, *industries, *(o.display_name for o in owners)])
     return {
-        "provinces": sorted(provinces, key=index.sort_key),
-        "industries": sorted(industries, key=index.sort_key),
-        "owners": sorted(((o.id, o.display_name) for o in owners), key=lambda o: index.sort_key(o[1])),
+        "provinces": sorted(provinces, key=key.__getitem__),
+        "industries": sorted(industries, key=key.__getitem__),
+        "owners": sorted(((o.id, o.display_name) for o in owners), key=lambda o: key[o[1]]),
         "tiers": list(_TIER_ORDER),
         "statuses": list(_STATUS_ORDER),
     }
+
+
+#: The pinyin sort keys of the filter choices, kept in the store's (device-local) meta table.
+META_LABEL_KEYS = "label_sort_keys"
+
+
+def label_sort_keys(ctx: AppContext, labels: list[str]) -> dict[str, str]:
+    """``{label: its pinyin sort key}`` (``store.search.sort_key``) for a few hundred short labels
+    (provinces, industries, people), remembered in the store: computing a key loads pypinyin's
+    phrase dictionary (~60 MB resident, half a second), which a session that only browses the
+    client list would otherwise never need. Keys are computed again after an update of pypinyin."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        stamp = version("pypinyin")
+    except PackageNotFoundError:  # pragma: no cover - a dependency
+        stamp = ""
+    wanted = set(labels)
+    with ctx.read() as session:
+        stored = get_meta(session, META_LABEL_KEYS) or {}
+    known: dict[str, str] = stored.get("keys", {}) if stored.get("pypinyin") == stamp else {}
+    missing = wanted - known.keys()
+    if not missing:
+        return {label: known[label] for label in wanted}
+    keys = {label: known[label] for label in wanted if label in known}
+    keys.update((label, index.sort_key(label)) for label in missing)
+    try:
+        with ctx.store.write() as session:
+            set_meta(session, META_LABEL_KEYS, {"pypinyin": stamp, "keys": keys})
+    except OperationalError:  # the store is busy writing (a sync): computed again next time
+        pass
+    return keys
 
 
 # -- global search ----------------------------------------------------------------------------

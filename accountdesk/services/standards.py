@@ -285,7 +285,9 @@ class ServedFigures:
 def served_figures_from(
     session: Session, clients: list[tuple[str, str, str | None]], statuses
 ) -> ServedFigures:
-    """The figures for these clients ``(id, tier, owner_id)`` given their plan statuses."""
+    """The figures for these clients ``(id, tier, owner_id)`` given the state of their active
+    plans (:class:`~.scheduling.PlanFlag` from :func:`~.scheduling.plan_flags_in`, as the
+    dashboard and the portfolio report pass them, or :class:`~.scheduling.PlanStatus`)."""
     ids = {c[0] for c in clients}
     plans: dict[str, dict[str, tuple[int, bool]]] = {}
     for s in statuses:
@@ -317,7 +319,7 @@ def served_figures_from(
 
 
 def served_figures_in(session: Session, ctx: AppContext, *, owner_id: str | None = None) -> ServedFigures:
-    from .scheduling import plan_statuses_in
+    from .scheduling import plan_flags_in
 
     stmt = select(Client.id, Client.tier, Client.owner_id).where(
         Client.deleted_at.is_(None), scope_condition(ctx)
@@ -326,8 +328,8 @@ def served_figures_in(session: Session, ctx: AppContext, *, owner_id: str | None
         stmt = stmt.where(Client.owner_id == owner_id)
     clients = [tuple(r) for r in session.execute(stmt)]
     whole = ctx.actor.sees_all_clients and owner_id is None
-    statuses = plan_statuses_in(session, None if whole else [c[0] for c in clients], ctx.today())
-    return served_figures_from(session, clients, statuses)
+    flags = plan_flags_in(session, None if whole else [c[0] for c in clients], ctx.today())
+    return served_figures_from(session, clients, flags)
 
 
 def served_figures(ctx: AppContext, *, owner_id: str | None = None) -> ServedFigures:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,6 +16,9 @@ from .. import SCHEMA_VERSION
 from ..models import SYNC_COLUMNS, Meta, OutboxEntry, SyncMixin, new_id, utcnow
 from .clock import HLC, HybridClock
 from .codec import encode_value
+
+#: A synced model class (create() gives back a row of the class it was given).
+M = TypeVar("M", bound=SyncMixin)
 
 META_DEVICE_ID = "device_id"
 META_HLC = "hlc"
@@ -91,12 +94,12 @@ class ChangeWriter:
 
     def create(
         self,
-        model: type[SyncMixin],
+        model: type[M],
         values: dict[str, Any],
         *,
         client_id: str | None = None,
         row_id: str | None = None,
-    ) -> SyncMixin:
+    ) -> M:
         hlc = self.clock.now()
         row_id = row_id or new_id()
         if model.__entity__ == "client":

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 from ..paths import RESOURCES_DIR
+from . import style
 
 ICON_DIR = RESOURCES_DIR / "icons"
 SIZES = (16, 20, 24, 32, 48)
@@ -25,7 +26,7 @@ def names() -> list[str]:
     return sorted(p.stem for p in ICON_DIR.glob("*.svg"))
 
 
-def pixmap(name: str, size: int = 24, color: str = "#3b4552", dpr: float = 1.0) -> QPixmap:
+def pixmap(name: str, size: int = 24, color: str = style.ICON_COLOUR, dpr: float = 1.0) -> QPixmap:
     data = _svg(name).replace("currentColor", color)
     renderer = QSvgRenderer(QByteArray(data.encode("utf-8")))
     px = int(size * dpr)
@@ -40,7 +41,7 @@ def pixmap(name: str, size: int = 24, color: str = "#3b4552", dpr: float = 1.0) 
 
 
 @lru_cache(maxsize=256)
-def icon(name: str, color: str = "#3b4552", active: str | None = None) -> QIcon:
+def icon(name: str, color: str = style.ICON_COLOUR, active: str | None = None) -> QIcon:
     """A QIcon in several sizes; ``active`` colours the Selected/On states (sidebar)."""
     result = QIcon()
     for size in SIZES:

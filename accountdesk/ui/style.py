@@ -30,6 +30,111 @@ AMBER = "#b9770e"
 GREEN = "#1e8449"
 GREY = "#8a94a3"
 
+#: Text and lines.
+WHITE = "#ffffff"
+TEXT_SECONDARY = "#344054"
+TEXT_SUBTLE = "#475467"
+TEXT_FAINT = "#98a2b3"  # cancelled, disabled, days of another month
+TEXT_NOTE = "#6b7480"
+ICON_COLOUR = "#3b4552"  # line icons; card headings
+GRID_LINE = "#eaecf0"
+CELL_BORDER = "#e4e7ec"
+CARD_BORDER = "#dde3ea"
+DASHED_BORDER = "#cfd6de"
+INVALID = "#d64545"  # the border of an editor whose value is refused
+DANGER_DARK = "#b42318"
+WARNING_SOFT = "#fef0c7"
+#: Surfaces.
+SURFACE_GREY = "#f2f4f7"
+CANVAS = "#fbfcfd"  # behind the org chart
+SELECTED_TINT = "#eef4ff"
+TODAY_TINT = "#f5f8ff"
+OUTSIDE_MONTH = "#f7f8fa"
+OFF_HOURS = "#f9fafb"
+GREEN_TINT = "#ecfdf3"
+RED_TINT = "#fef3f2"
+#: Hues of series, kinds and levels (charts, calendar entries, survey scores).
+BRIGHT_GREEN = "#12b76a"
+BRIGHT_RED = "#f04438"
+ORANGE = "#f79009"
+PURPLE = "#7a5af8"
+VIOLET = "#6941c6"
+SKY = "#0ba5ec"
+PINK = "#ee46bc"
+TEAL = "#0e9384"
+MAGENTA = "#dd2590"
+#: The banner above a form that the service refused.
+ERROR_BANNER_TEXT = "#8a1f11"
+ERROR_BANNER_BG = "#fdecea"
+ERROR_BANNER_BORDER = "#f5c6c0"
+
+#: Style sheets of single widgets (set with ``widget.setStyleSheet(style.NAME)``).
+MUTED_CSS = f"color: {TEXT_MUTED};"
+NOTE_CSS = f"color: {TEXT_NOTE};"
+ERROR_CSS = f"color: {RED};"
+FIELD_ERROR_CSS = f"color: {RED}; font-size: 11px;"
+SUCCESS_CSS = f"color: {SUCCESS};"
+WARNING_CSS = f"color: {WARNING};"
+DANGER_CSS = f"color: {DANGER_DARK};"
+MUTED_FLAT_CSS = f"color: {TEXT_MUTED}; border: none;"
+SECONDARY_FLAT_CSS = f"color: {TEXT_SECONDARY}; border: none;"
+SUCCESS_NOTE_CSS = f"color: {SUCCESS}; padding: 8px;"
+UNDO_MESSAGE_CSS = f"color: {TEXT_MUTED}; padding: 2px 16px;"
+EMPTY_LIST_CSS = f"color: {TEXT_MUTED}; padding: 32px;"
+EMPTY_PANEL_CSS = (
+    f"color: {TEXT_NOTE}; padding: 24px; border: 1px dashed {DASHED_BORDER}; border-radius: 6px;"
+)
+ERROR_BANNER_CSS = (
+    f"color: {ERROR_BANNER_TEXT}; background: {ERROR_BANNER_BG}; border: 1px solid {ERROR_BANNER_BORDER}; "
+    "border-radius: 4px; padding: 6px;"
+)
+INVALID_EDITOR_CSS = f"border: 1px solid {INVALID}; border-radius: 3px;"
+CARD_CSS = (
+    f"QFrame#card {{ background: palette(base); border: 1px solid {CARD_BORDER}; border-radius: 8px; }}"
+)
+CARD_HEADING_CSS = f"font-weight: 600; color: {ICON_COLOUR}; border: none;"
+VALUE_BOX_CSS = (
+    f"QFrame#valuebox {{ border: 1px solid {CARD_BORDER}; border-radius: 8px; background: palette(base); }}"
+)
+ATTACHMENT_LIST_CSS = (
+    f"QListWidget#attachment_list {{ border: 1px dashed {TEXT_FAINT}; border-radius: 6px; }}"
+)
+WORKSPACE_HEADER_CSS = f"QWidget#workspace_header {{ border-bottom: 1px solid {CELL_BORDER}; }}"
+
+#: Titles and spacing.
+PAGE_TITLE_CSS = "font-size: 18px; font-weight: 600;"
+PERIOD_TITLE_CSS = "font-size: 18px; font-weight: 600; padding-left: 8px;"  # the calendar's month or week
+CLIENT_NAME_CSS = "font-size: 19px; font-weight: 600;"  # the workspace's header
+SECTION_TITLE_CSS = "font-weight: 600; font-size: 14px; padding: 2px 0;"
+DAY_TITLE_CSS = "font-weight: 600; font-size: 14px;"
+FLAT_CSS = "border: none;"  # a widget inside a card
+CONFLICT_VALUE_CSS = "font-size: 14px; border: none; padding: 6px 0;"
+ROOMY_TREE_CSS = "QTreeView::item { padding: 5px 2px; }"
+MENU_BUTTON_CSS = "QToolButton { padding-right: 18px; }"  # room for the menu arrow
+NO_MENU_INDICATOR_CSS = "QToolButton::menu-indicator { image: none; width: 0; }"
+IMPORT_STEPS_CSS = (
+    f"QLabel#Step {{ color: {TEXT_MUTED}; padding: 4px 10px; }}"
+    f"QLabel#StepActive {{ color: {ACCENT}; background: {ACCENT_SOFT}; "
+    "border-radius: 12px; padding: 4px 10px; font-weight: 600; }"
+)
+
+
+def badge_css(colour: str) -> str:
+    """A small rounded label in white on ``colour``."""
+    return (
+        f"color: white; background: {colour}; border-radius: 8px; padding: 1px 9px; font-size: 11px; border: none;"
+        " min-height: 18px; max-height: 18px;"
+    )
+
+
+def swatch_css(colour: str, *, outline: bool = False) -> str:
+    """A legend's colour square; ``outline``: white with a dashed border (an entry drawn as an outline)."""
+    return (
+        f"background: {WHITE if outline else colour}; border-radius: 2px;"
+        f"border: 1px {'dashed' if outline else 'solid'} {colour};"
+    )
+
+
 #: Badge colours: (text, background).
 TIER_COLOURS = {
     "strategic": ("#5b21b6", "#ede9fe"),

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from accountdesk.services import visits
 from accountdesk.services.records import list_records
+from accountdesk.ui.item_models.roles import ROW_ROLE
 
 from .conftest_workspace import choose, client_id, save, staff, tasks, type_into  # noqa: F401 - fixtures
 
@@ -44,10 +45,10 @@ def test_a_visit_is_shown_on_its_day(page, ctx, client_id, qtbot):
     assert page.title.text() == "March 2026"
     model = page.month_model
     day18 = model.index_of(dt.date(2026, 3, 18))
-    [v] = model.data(day18, Qt.ItemDataRole.UserRole)
+    [v] = model.data(day18, ROW_ROLE)
     assert v.client_name == "护航科技" and v.status == "planned"
     assert model.data(day18, Qt.ItemDataRole.ToolTipRole) == "14:30 护航科技 · Executive meeting"
-    assert model.data(model.index_of(dt.date(2026, 3, 17)), Qt.ItemDataRole.UserRole) == []
+    assert model.data(model.index_of(dt.date(2026, 3, 17)), ROW_ROLE) == []
     page.select_day(dt.date(2026, 3, 9))
     assert page.day_list.count() == 1 and "Return visit" in page.day_list.item(0).text()
     page.month_view.grab()  # the delegate paints every cell
@@ -71,7 +72,7 @@ def test_creating_a_visit_from_a_day(page, ctx, client_id, qtbot):
     [stored] = list_records(ctx, "visit", client_id)
     assert stored["kind"] == "executive_meeting" and stored["status"] == "planned"
     assert stored["planned_start"] == local(2026, 3, 24, 15)
-    assert len(page.month_model.data(index, Qt.ItemDataRole.UserRole)) == 1
+    assert len(page.month_model.data(index, ROW_ROLE)) == 1
     assert page.day_list.count() == 1 and "15:00" in page.day_list.item(0).text()
 
 
@@ -185,7 +186,7 @@ def dated(ctx, client_id, staff):
 
 
 def kinds_on(model, day):
-    return sorted(e.kind for e in model.data(model.index_of(day), Qt.ItemDataRole.UserRole))
+    return sorted(e.kind for e in model.data(model.index_of(day), ROW_ROLE))
 
 
 def test_every_kind_is_shown_on_its_day_in_month_and_week(page, dated, qtbot):
@@ -208,9 +209,9 @@ def test_every_kind_is_shown_on_its_day_in_month_and_week(page, dated, qtbot):
         page.week_button.click()
     week, all_day = page.week_model, page.all_day_model
     # Date-only entries sit in the all-day row, visits at their hour; nothing before 07:00 is lumped.
-    assert [e.kind for e in all_day.data(all_day.index(0, 1), Qt.ItemDataRole.UserRole)] == ["task"]
-    assert [e.kind for e in all_day.data(all_day.index(0, 3), Qt.ItemDataRole.UserRole)] == ["plan"]
-    assert [e.kind for e in all_day.data(all_day.index(0, 4), Qt.ItemDataRole.UserRole)] == ["renewal"]
+    assert [e.kind for e in all_day.data(all_day.index(0, 1), ROW_ROLE)] == ["task"]
+    assert [e.kind for e in all_day.data(all_day.index(0, 3), ROW_ROLE)] == ["plan"]
+    assert [e.kind for e in all_day.data(all_day.index(0, 4), ROW_ROLE)] == ["renewal"]
     assert week.data(week.index(10, 0)) == "10:30 护航科技 · Return visit"
     assert all(e.kind == "visit" for cell in week.cells.values() for e in cell)
     assert all_day.headerData(0, Qt.Orientation.Vertical) == "All day"

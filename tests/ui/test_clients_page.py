@@ -129,9 +129,9 @@ def test_risk_filter_shows_flagged_clients_with_a_badge(qtbot, ctx, tasks, setti
     risk_col = [c.key for c in COLUMNS].index("risk")
     index = page.table.model().index(0, risk_col)
     assert index.data() == "Results used in litigation"
-    from accountdesk.ui.item_models.clients import BadgeRole
+    from accountdesk.ui.item_models.clients import BADGE_ROLE
 
-    assert index.data(BadgeRole)[0][0] == "Results used in litigation"
+    assert index.data(BADGE_ROLE)[0][0] == "Results used in litigation"
 
 
 def test_a_page_shows_its_rows_first_and_their_risks_and_health_right_after(qtbot, ctx, tasks, settings):

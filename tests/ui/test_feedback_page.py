@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 
 from accountdesk.services import clients
 from accountdesk.services import feedback as fb
+from accountdesk.ui.item_models.roles import ID_ROLE
 
 from .conftest_workspace import aware, cell_texts, client_id, staff, tasks  # noqa: F401 - fixtures
 
@@ -57,7 +58,7 @@ def page(qtbot, ctx, tasks, queue):
 
 
 def ids(page):
-    return [page.model.index(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(page.model.rowCount())]
+    return [page.model.index(r, 0).data(ID_ROLE) for r in range(page.model.rowCount())]
 
 
 def test_open_feedback_overdue_first_with_countdown(page, queue):

@@ -14,6 +14,7 @@ from accountdesk.domain.validation import uscc_check_char
 from accountdesk.io.backup import read_manifest
 from accountdesk.models import Client, Contact, OutboxEntry
 from accountdesk.services.clients import create_client
+from accountdesk.ui.item_models.roles import ID_ROLE
 
 from .conftest import make_clients
 
@@ -466,9 +467,7 @@ def test_duplicates_dialog_merges_and_undoes(qtbot, ctx, window):
     group = tree.topLevelItem(0)
     assert group.text(0) == "Same name: 华东精密仪器" and group.childCount() == 2
     assert not dialog.merge_button.isEnabled()
-    kept = next(
-        group.child(i) for i in range(2) if group.child(i).data(0, Qt.ItemDataRole.UserRole + 1) == keep
-    )
+    kept = next(group.child(i) for i in range(2) if group.child(i).data(0, ID_ROLE) == keep)
     tree.setCurrentItem(kept)
     assert dialog.merge_button.isEnabled()
     dialog.merge_button.click()

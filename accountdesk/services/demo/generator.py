@@ -55,7 +55,7 @@ class _Generator:
 
     def add(
         self,
-        model,
+        model: Any,
         values: dict[str, Any],
         *,
         client_id: str | None,

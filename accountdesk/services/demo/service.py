@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-from collections import Counter
 from collections.abc import Callable
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ...errors import ValidationError
 from ...i18n import _
@@ -32,7 +32,7 @@ from .generator import _Generator
 
 
 # -- the service ----------------------------------------------------------------------------------
-def _existing_rows(session, current_user_id: str | None) -> int:
+def _existing_rows(session: Session, current_user_id: str | None) -> int:
     total = 0
     for model in SYNCABLE:
         stmt = select(func.count()).select_from(model)
@@ -50,7 +50,7 @@ def generate_demo(
     reference: dt.date | None = None,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
-    timings: Counter[str] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> DemoSummary:
     """Fill the empty profile of ``ctx`` with demo data; see the module documentation.
 

@@ -29,7 +29,7 @@ def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
         yield ids[i : i + _CHUNK]
 
 
-def _rows(session: Session, model, client_ids: Sequence[str], *order) -> dict[str, list[Any]]:
+def _rows(session: Session, model: Any, client_ids: Sequence[str], *order: Any) -> dict[str, list[Any]]:
     """Live rows of ``model`` for these clients, grouped by client id."""
     out: dict[str, list[Any]] = defaultdict(list)
     for part in _chunks(client_ids):

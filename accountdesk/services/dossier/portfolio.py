@@ -22,7 +22,7 @@ from ...models import (
 )
 from ..context import AppContext
 from ..health import POOR, health_in
-from ..scheduling import plan_statuses_in
+from ..scheduling import plan_flags_in, plan_statuses_in
 from ..scope import scope_condition
 from ..standards import ServedFigures, served_figures_from
 from .client import _feedback_info
@@ -375,8 +375,11 @@ def load_portfolio(
                 )
             )
         at_risk.sort(key=lambda a: (a.score if a.score is not None else 100, a.client))
-        # served to standard: the dashboard's figures, from the same function and the same statuses
-        served = served_figures_from(session, [(c.id, c.tier, c.owner_id) for c in clients], statuses)
+        # served to standard: the dashboard's figures, from the same function over the same
+        # set-wise cadence flags
+        served = served_figures_from(
+            session, [(c.id, c.tier, c.owner_id) for c in clients], plan_flags_in(session, ids, today)
+        )
         served_by_tier = tuple(ServedRow(f.key or "", f.clients, f.served) for f in served.by_tier)
         served_by_manager = tuple(
             sorted(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
+from ...domain.feedback import OPEN_STATUSES
 from ..attachments import AttachmentInfo
-from ..feedback import OPEN_STATUSES
 from ..health import level_label
 from .common import DONE_ITEMS
 
@@ -264,7 +265,7 @@ class HealthInfo:
     reasons: tuple[str, ...]
 
 
-def _health_info(h) -> HealthInfo | None:
+def _health_info(h: Any) -> HealthInfo | None:
     if h is None:
         return None
     return HealthInfo(

@@ -22,6 +22,11 @@ META_RESNAPSHOT = "sync_resnapshot"  # set while a fresh snapshot of the whole s
 #: [[outbox seq, cursor], ...]: outbox entries up to that seq were made when the device's cursor
 #: was that (kept when clients left the scope while they still had pending edits)
 META_HELD = "sync_held"
+#: [[batch id, first outbox seq, last outbox seq], ...]: push batches claimed and not answered yet,
+#: in the order they were claimed. A batch is every pending entry of its range that no older
+#: version claimed by id: entries made later are numbered above every claimed range (so whatever
+#: empties the outbox outside a push clears this too: sequence numbers start again).
+META_BATCHES = "sync_push_batches"
 META_SERVER_URL = "server_url"
 META_SYNC_USERNAME = "sync_username"
 META_CURRENT_USER = "current_user_id"
@@ -162,6 +167,7 @@ __all__ = [
     "META_CURRENT_USER",
     "META_CURSOR",
     "META_HELD",
+    "META_BATCHES",
     "META_INSECURE_OK",
     "META_OFFLINE_DAYS",
     "META_SERVER_CONTACT",

@@ -10,6 +10,7 @@ from ...models import SYNCABLE, Client, Meta, OutboxEntry, User, new_id
 from ..changes import META_DEMO, get_meta, set_meta
 from ..codec import column_kind
 from .base import (
+    META_BATCHES,
     META_CURRENT_USER,
     META_CURSOR,
     META_HELD,
@@ -87,6 +88,7 @@ def _drop_demo_data(session) -> None:
             session.execute(delete(model))
     session.execute(delete(User).where(User.server_seq.is_(None)))  # the demo's made-up staff
     session.execute(delete(OutboxEntry))
+    set_meta(session, META_BATCHES, None)
     set_meta(session, META_DEMO, None)
     session.expire_all()
 
@@ -128,6 +130,7 @@ class MembershipMixin:
                             META_SNAPSHOT,
                             META_RESNAPSHOT,
                             META_HELD,
+                            META_BATCHES,
                             META_SYNC_USER,
                             META_CURRENT_USER,
                             META_USER_ALIAS,

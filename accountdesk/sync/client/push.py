@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select, update
 from ...i18n import _
 from ...models import OutboxEntry, new_id
 from ..changes import get_meta, set_meta
-from .base import META_CURSOR, META_HELD, Progress, SyncError, SyncReport, reject_message
+from .base import META_BATCHES, META_CURSOR, META_HELD, Progress, SyncError, SyncReport, reject_message
 from .membership import _aliases
 from .rows import _record_current
 
@@ -27,6 +27,13 @@ class _Batch:
     batch_id: str
     entries: list[tuple[int, str, str]]
     body: bytes
+
+
+def _members(batch: str, first: int | None, last: int) -> tuple[Any, ...]:
+    """The condition on outbox entries of a claimed batch (see :meth:`PushMixin._claim_batch`)."""
+    if first is None:
+        return (OutboxEntry.batch_id == batch,)
+    return (OutboxEntry.seq.between(first, last), OutboxEntry.batch_id.is_(None))
 
 
 def _held_marks(session) -> list[list[int]]:
@@ -42,28 +49,34 @@ class PushMixin:
             session.execute(
                 delete(OutboxEntry).where(OutboxEntry.entity == "user", OutboxEntry.status == "pending")
             )
-        batch = self._claim_batch(exclude)
-        if batch is None:
+        claimed = self._claim_batch(exclude)
+        if claimed is None:
             return None
+        batch, first, last = claimed
         with self.store.read() as session:
             entries = session.scalars(
                 select(OutboxEntry)
-                .where(OutboxEntry.batch_id == batch[0], OutboxEntry.status == "pending")
+                .where(*_members(batch, first, last), OutboxEntry.status == "pending")
                 .order_by(OutboxEntry.seq)
             ).all()
             session.expunge_all()
-        return batch[0], list(entries)
+        return batch, list(entries)
 
-    def _claim_batch(self, exclude: str | None = None) -> tuple[str, int] | None:
-        """Give the next pending entries a batch id (kept until the server's answer is stored,
-        so a retried batch is answered from the server's record): an interrupted batch first.
-        Returns the batch id and the highest outbox sequence in it; ``exclude``: a batch in
-        flight. Every query here goes through an index: a join claims hundreds of batches from
-        an outbox of hundreds of thousands of entries."""
+    def _claim_batch(self, exclude: str | None = None) -> tuple[str, int | None, int] | None:
+        """The next batch: an interrupted one first (sent again under its id, so that the server
+        answers it from its record), else the next pending entries under a new id. Returns the
+        batch id, its first and last outbox sequence (first ``None``: a batch claimed by an
+        older version, whose id is in each entry); ``exclude``: a batch in flight.
+
+        A claim is one row of meta (:data:`META_BATCHES`), not a write to each entry: a join
+        claims hundreds of batches from an outbox of hundreds of thousands of entries, and
+        rewriting each entry (with its stored fields) cost as much as sending it. Every query
+        here goes through an index."""
         with self.store.write() as session:
             raw = session.connection().connection.driver_connection
-            # ``batch_id > ''`` (not IS NOT NULL) so that SQLite reads the batch index
-            open_batches = [
+            # batches claimed by an older version (``batch_id > ''``, not IS NOT NULL, so that
+            # SQLite reads the batch index)
+            legacy = [
                 (first, last, batch)
                 for batch, first, last in raw.execute(
                     "SELECT batch_id, min(seq), max(seq) FROM outbox WHERE batch_id > '' AND status = 'pending' "
@@ -71,11 +84,27 @@ class PushMixin:
                 ).fetchall()
                 if batch != exclude
             ]
-            if open_batches:
-                first, last, batch = min(open_batches)
-                return batch, int(last)
+            if legacy:
+                first, last, batch = min(legacy)
+                return batch, None, int(last)
+            claims = [list(c) for c in get_meta(session, META_BATCHES) or []]
+            live = [
+                c
+                for c in claims
+                if raw.execute(
+                    "SELECT 1 FROM outbox WHERE seq BETWEEN ? AND ? AND status = 'pending' "
+                    "AND batch_id IS NULL LIMIT 1",
+                    (c[1], c[2]),
+                ).fetchone()
+            ]
+            if live != claims:  # every entry of a claimed batch discarded meanwhile
+                set_meta(session, META_BATCHES, live or None)
+            for batch, first, last in live:
+                if batch != exclude:
+                    return batch, int(first), int(last)
+            after = max((int(c[2]) for c in live), default=0)
             stmt = select(OutboxEntry.seq).where(
-                OutboxEntry.status == "pending", OutboxEntry.batch_id.is_(None)
+                OutboxEntry.status == "pending", OutboxEntry.batch_id.is_(None), OutboxEntry.seq > after
             )
             held = _held_marks(session)
             if held:  # a batch never mixes edits made before and after the cursor moved
@@ -87,23 +116,26 @@ class PushMixin:
             if not seqs:
                 return None
             batch = new_id()
-            raw.execute(
-                "UPDATE outbox SET batch_id = ? WHERE seq BETWEEN ? AND ? AND status = 'pending' "
-                "AND batch_id IS NULL",
-                (batch, seqs[0], seqs[-1]),
-            )
-            return batch, seqs[-1]
+            # entries made later are numbered above the range: the range is the batch for good
+            set_meta(session, META_BATCHES, [*live, [batch, seqs[0], seqs[-1]]])
+            return batch, seqs[0], seqs[-1]
 
-    def _batch_body(self, batch_id: str, last: int) -> _Batch:
+    def _batch_body(self, batch_id: str, first: int | None, last: int) -> _Batch:
         """A claimed batch read straight from the store, and its request body: the stored JSON of
         each entry's fields is spliced in as it is (a join sends hundreds of thousands)."""
         with self.store.read() as session:
             raw = session.connection().connection.driver_connection
-            rows = raw.execute(
-                "SELECT seq, entity, row_id, client_id, op, fields, hlc, base_seq, schema_version FROM outbox "
-                "WHERE batch_id = ? AND status = 'pending' ORDER BY seq",
-                (batch_id,),
-            ).fetchall()
+            columns = "SELECT seq, entity, row_id, client_id, op, fields, hlc, base_seq, schema_version FROM outbox "
+            if first is None:
+                rows = raw.execute(
+                    columns + "WHERE batch_id = ? AND status = 'pending' ORDER BY seq", (batch_id,)
+                ).fetchall()
+            else:
+                rows = raw.execute(
+                    columns + "WHERE seq BETWEEN ? AND ? AND status = 'pending' AND batch_id IS NULL "
+                    "ORDER BY seq",
+                    (first, last),
+                ).fetchall()
         cursor = self._batch_cursor_at(last)
         with self.store.read() as session:
             alias = _aliases(session)
@@ -238,6 +270,9 @@ class PushMixin:
                 session.execute(
                     delete(OutboxEntry).where(OutboxEntry.seq.in_(done_seqs[start : start + 900]))
                 )
+            claims = get_meta(session, META_BATCHES) or []
+            if any(c[0] == batch.batch_id for c in claims):  # answered: no longer claimed
+                set_meta(session, META_BATCHES, [c for c in claims if c[0] != batch.batch_id] or None)
             _record_current(session, current)
 
     # -- pull ----------------------------------------------------------------------------------

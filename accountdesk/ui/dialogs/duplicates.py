@@ -21,10 +21,9 @@ from PySide6.QtWidgets import (
 
 from ...i18n import _
 from ...permissions import may_write
-from .import_wizard import error_text, reason_text
-
-IdRole = Qt.ItemDataRole.UserRole + 1
-ClientRole = Qt.ItemDataRole.UserRole + 2
+from .. import style
+from ..item_models.roles import CLIENT_ID_ROLE, ID_ROLE
+from .import_common import error_text, reason_text
 
 
 def _tree(headers: list[str]) -> QTreeWidget:
@@ -35,7 +34,7 @@ def _tree(headers: list[str]) -> QTreeWidget:
     tree.setUniformRowHeights(True)
     tree.header().setStretchLastSection(True)
     tree.setColumnWidth(0, 380)
-    tree.setStyleSheet("QTreeView::item { padding: 5px 2px; }")
+    tree.setStyleSheet(style.ROOMY_TREE_CSS)
     return tree
 
 
@@ -189,8 +188,8 @@ class DuplicatesDialog(QDialog):
             top = _group_item(group.reason, group.key)
             for cid, name in zip(group.ids, group.names, strict=True):
                 child = QTreeWidgetItem([name, group.key if group.reason == "uscc" else ""])
-                child.setData(0, IdRole, cid)
-                child.setData(0, ClientRole, cid)
+                child.setData(0, ID_ROLE, cid)
+                child.setData(0, CLIENT_ID_ROLE, cid)
                 top.addChild(child)
             self.clients_tree.addTopLevelItem(top)
             top.setExpanded(True)
@@ -199,8 +198,8 @@ class DuplicatesDialog(QDialog):
             top = _group_item(group.reason, group.key)
             for pid, name, cid in zip(group.ids, group.names, group.client_ids, strict=True):
                 child = QTreeWidgetItem([name, names.get(cid or "", "")])
-                child.setData(0, IdRole, pid)
-                child.setData(0, ClientRole, cid)
+                child.setData(0, ID_ROLE, pid)
+                child.setData(0, CLIENT_ID_ROLE, cid)
                 top.addChild(child)
             self.contacts_tree.addTopLevelItem(top)
             top.setExpanded(True)
@@ -214,8 +213,8 @@ class DuplicatesDialog(QDialog):
                     str(m["moved"]),
                 ]
             )
-            item.setData(0, IdRole, m["merge_id"])
-            item.setData(0, ClientRole, m["into_id"])
+            item.setData(0, ID_ROLE, m["merge_id"])
+            item.setData(0, CLIENT_ID_ROLE, m["into_id"])
             self.merges_tree.addTopLevelItem(item)
         self.tabs.setTabText(0, _("Clients ({n})").format(n=len(report.clients)))
         self.tabs.setTabText(1, _("Contacts ({n})").format(n=len(report.contacts)))
@@ -251,7 +250,7 @@ class DuplicatesDialog(QDialog):
         self.undo_button.setToolTip("" if self.may_merge else self.role_note.text())
 
     def _open_item(self, item: QTreeWidgetItem, _column: int) -> None:
-        cid = item.data(0, ClientRole)
+        cid = item.data(0, CLIENT_ID_ROLE)
         if cid:
             self.client_open_requested.emit(cid)
 
@@ -260,12 +259,12 @@ class DuplicatesDialog(QDialog):
         item = self.clients_tree.currentItem()
         if item is None or item.parent() is None:
             return
-        keep = item.data(0, IdRole)
+        keep = item.data(0, ID_ROLE)
         group = item.parent()
         others = [
-            (group.child(i).data(0, IdRole), group.child(i).text(0))
+            (group.child(i).data(0, ID_ROLE), group.child(i).text(0))
             for i in range(group.childCount())
-            if group.child(i).data(0, IdRole) != keep
+            if group.child(i).data(0, ID_ROLE) != keep
         ]
         text = _("Merge {others} into {keep}?").format(
             others="、".join(f"“{n}”" for _i, n in others), keep=f"“{item.text(0)}”"
@@ -309,7 +308,7 @@ class DuplicatesDialog(QDialog):
         item = self.merges_tree.currentItem()
         if item is None:
             return
-        merge_id = item.data(0, IdRole)
+        merge_id = item.data(0, ID_ROLE)
         text = _("Undo the merge of {name}?").format(name=f"“{item.text(0)}”")
         info = _(
             "The client comes back with its values and the records that came from it; edits made since are kept."

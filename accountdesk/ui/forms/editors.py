@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from ...domain.schema import FieldSpec
 from ...i18n import _
 from ...labels import choices
+from .. import style
 from .fmt import DATETIME_FMT, fmt_date, local
 
 EMPTY = "—"
@@ -62,7 +63,7 @@ class Editor(QWidget):
     def set_invalid(self, invalid: bool) -> None:
         w = self.focus_widget()
         w.setProperty("invalid", invalid)
-        w.setStyleSheet("border: 1px solid #d64545; border-radius: 3px;" if invalid else "")
+        w.setStyleSheet(style.INVALID_EDITOR_CSS if invalid else "")
 
 
 class LineEditor(Editor):
@@ -340,7 +341,7 @@ class DateEditor(LineEditor):
             self.pick.setText("▾")
         else:
             self.pick.setIcon(cal)
-        self.pick.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0; }")
+        self.pick.setStyleSheet(style.NO_MENU_INDICATOR_CSS)
         self.pick.setToolTip(_("Choose from a calendar"))
         self.pick.setAutoRaise(True)
         self.pick.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)

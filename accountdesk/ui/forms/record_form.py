@@ -26,10 +26,11 @@ from ...domain.schema import SCHEMAS, FieldSpec
 from ...errors import AccountDeskError, ValidationError
 from ...i18n import _
 from ...services import records
+from .. import style
 from .editors import ChoiceEditor, Editor, MultiChoiceEditor, PickListEditor, make_editor, pick_list
 from .lookups import Lookups
 
-ERROR_STYLE = "color: #c0392b; font-size: 11px;"
+ERROR_STYLE = style.FIELD_ERROR_CSS
 #: (entity, user field) -> the users field whose members may not be chosen (recusal).
 RECUSAL = {("feedback", "handler_id"): "involved_user_ids"}
 
@@ -263,9 +264,7 @@ class RecordDialog(QDialog):
         self.general_error = QLabel("", self)
         self.general_error.setObjectName("general_error")
         self.general_error.setWordWrap(True)
-        self.general_error.setStyleSheet(
-            "color: #8a1f11; background: #fdecea; border: 1px solid #f5c6c0; border-radius: 4px; padding: 6px;"
-        )
+        self.general_error.setStyleSheet(style.ERROR_BANNER_CSS)
         self.general_error.hide()
         outer.addWidget(self.general_error)
         self.form = RecordForm(ctx, entity, client_id=client_id, fields=fields, lookups=lookups)

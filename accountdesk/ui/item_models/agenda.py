@@ -8,10 +8,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from ...i18n import _
-
-ItemRole = Qt.ItemDataRole.UserRole + 1
-DueTextRole = Qt.ItemDataRole.UserRole + 2
-IconRole = Qt.ItemDataRole.UserRole + 3
+from .roles import DUE_TEXT_ROLE, ICON_ROLE, ROW_ROLE
 
 #: The icon of an agenda kind (matched on a word of the kind).
 KIND_ICONS = (
@@ -107,11 +104,11 @@ class AgendaListModel(QAbstractListModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return item.title
-        if role == ItemRole:
+        if role == ROW_ROLE:
             return item
-        if role == DueTextRole:
+        if role == DUE_TEXT_ROLE:
             return due_text(item, self.today)
-        if role == IconRole:
+        if role == ICON_ROLE:
             return kind_icon(item.kind)
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{item.title}\n{item.client_name} · {due_text(item, self.today)}"

@@ -9,7 +9,6 @@ database lane; a new query cancels the one in flight, and results of an older qu
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
@@ -20,6 +19,8 @@ from ...labels import label
 from ...models.enums import ClientStatus, RiskKind, Tier
 from .. import style
 from ..tasks import TaskHandle, TaskManager
+from .columns import Column
+from .roles import BADGE_ROLE, ID_ROLE, ROW_ROLE
 
 PAGE_SIZE = 200
 #: The first page of a query is small (about one full-height screen of rows), so that a keystroke
@@ -28,32 +29,18 @@ FIRST_PAGE_SIZE = 30
 #: The total is counted once typing pauses this long (milliseconds).
 COUNT_DELAY_MS = 250
 
-#: Custom roles.
-IdRole = Qt.ItemDataRole.UserRole + 1
-BadgeRole = Qt.ItemDataRole.UserRole + 2  # list of (text, fg, bg) drawn by BadgeDelegate
-RowRole = Qt.ItemDataRole.UserRole + 3
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    title: str  # N_() msgid
-    sort: str | None  # the service's sort key, None when not sortable
-    width: int
-    badge: bool = False
-
 
 COLUMNS: tuple[Column, ...] = (
-    Column("name", N_("Client"), "name", 220),
-    Column("tier", N_("Tier"), "tier", 120, badge=True),
-    Column("status", N_("Status"), "status", 84, badge=True),
-    Column("health", N_("Health"), None, 64, badge=True),
-    Column("risk", N_("Risk"), None, 150, badge=True),
-    Column("region", N_("Region"), "province", 108),
-    Column("industry", N_("Industry"), None, 110),
-    Column("owner", N_("Account manager"), "owner", 148),
-    Column("next_due", N_("Next due"), None, 100),
-    Column("renewal", N_("Contract renewal"), "contract_renewal_date", 110),
+    Column("name", N_("Client"), order_by="name", width=220),
+    Column("tier", N_("Tier"), order_by="tier", width=120, badge=True),
+    Column("status", N_("Status"), order_by="status", width=84, badge=True),
+    Column("health", N_("Health"), width=64, badge=True),
+    Column("risk", N_("Risk"), width=150, badge=True),
+    Column("region", N_("Region"), order_by="province", width=108),
+    Column("industry", N_("Industry"), width=110),
+    Column("owner", N_("Account manager"), order_by="owner", width=148),
+    Column("next_due", N_("Next due"), width=100),
+    Column("renewal", N_("Contract renewal"), order_by="contract_renewal_date", width=110),
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 DEFAULT_COLUMNS = ("name", "tier", "status", "health", "risk", "region", "owner", "next_due")
@@ -79,11 +66,21 @@ _ROLES = frozenset(
         Qt.ItemDataRole.ToolTipRole,
         Qt.ItemDataRole.ForegroundRole,
         Qt.ItemDataRole.AccessibleTextRole,
-        IdRole,
-        BadgeRole,
-        RowRole,
+        ID_ROLE,
+        BADGE_ROLE,
+        ROW_ROLE,
     }
 )
+
+
+_CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
+
+
+def _release_free_memory() -> None:
+    from ..memory import release_free_memory
+
+    release_free_memory()
 
 
 class ClientTableModel(QAbstractTableModel):
@@ -122,6 +119,12 @@ class ClientTableModel(QAbstractTableModel):
         self._count_timer.setSingleShot(True)
         self._count_timer.setInterval(COUNT_DELAY_MS)
         self._count_timer.timeout.connect(self._count_now)
+        # Once the whole list is in (the last page read), what the pages' work freed goes back to
+        # the system (ui/memory.py): a second after the last page, not between pages.
+        self._trim_timer = QTimer(self)
+        self._trim_timer.setSingleShot(True)
+        self._trim_timer.setInterval(1000)
+        self._trim_timer.timeout.connect(_release_free_memory)
 
     # -- query -------------------------------------------------------------------------------
     @property
@@ -143,7 +146,7 @@ class ClientTableModel(QAbstractTableModel):
     def set_sort(self, sort: str, descending: bool = False) -> None:
         """Set the sort order without loading (before the first :meth:`reload`); an unknown
         sort key falls back to the name."""
-        self._sort = sort if sort in {c.sort for c in COLUMNS if c.sort} else "name"
+        self._sort = sort if sort in {c.order_by for c in COLUMNS if c.order_by} else "name"
         self._descending = bool(descending)
 
     def set_query(
@@ -349,6 +352,8 @@ class ClientTableModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
             self._rows.extend(page.rows)
             self.endInsertRows()
+        if self._next_after is None:
+            self._trim_timer.start()
         self.page_loaded.emit(len(self._rows))
 
     # -- access ------------------------------------------------------------------------------
@@ -375,15 +380,14 @@ class ClientTableModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return _(COLUMNS[section].title)
-        if role == Qt.ItemDataRole.ToolTipRole and COLUMNS[section].sort is None:
+            return _(COLUMNS[section].header)
+        if role == Qt.ItemDataRole.ToolTipRole and COLUMNS[section].order_by is None:
             return _("This column cannot be sorted.")
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        # asked for every cell at every paint: one flag value made once, not three enums OR-ed
+        return _CELL_FLAGS if index.isValid() else _NO_FLAGS
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if role not in _ROLES:  # the view asks for many roles per cell while painting: answer fast
@@ -395,11 +399,11 @@ class ClientTableModel(QAbstractTableModel):
         key = COLUMN_KEYS[c]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, key)
-        if role == IdRole:
+        if role == ID_ROLE:
             return row.id
-        if role == RowRole:
+        if role == ROW_ROLE:
             return row
-        if role == BadgeRole:
+        if role == BADGE_ROLE:
             return self._badges(row, key)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, key)
@@ -492,15 +496,15 @@ class ClientTableModel(QAbstractTableModel):
 
     # -- sorting: delegated to the database ---------------------------------------------------
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(COLUMNS) or COLUMNS[column].sort is None:
+        if not 0 <= column < len(COLUMNS) or COLUMNS[column].order_by is None:
             return
         descending = order == Qt.SortOrder.DescendingOrder
-        if COLUMNS[column].sort == self._sort and descending == self._descending:
+        if COLUMNS[column].order_by == self._sort and descending == self._descending:
             return
-        self.set_query(sort=COLUMNS[column].sort, descending=order == Qt.SortOrder.DescendingOrder)
+        self.set_query(sort=COLUMNS[column].order_by, descending=order == Qt.SortOrder.DescendingOrder)
 
     def sort_column(self) -> int:
         for i, c in enumerate(COLUMNS):
-            if c.sort == self._sort:
+            if c.order_by == self._sort:
                 return i
         return 0

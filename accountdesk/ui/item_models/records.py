@@ -4,39 +4,14 @@ through :class:`Column` definitions, with an id role and a sort role."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from ..style import GREY
-
-ROW_ID_ROLE = Qt.ItemDataRole.UserRole
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    text: Callable[[dict[str, Any]], str] | None = None
-    sort: Callable[[dict[str, Any]], Any] | None = None
-    color: Callable[[dict[str, Any]], str | None] | None = None
-    width: int | None = None
-    align_right: bool = False
-
-    def display(self, row: dict[str, Any]) -> str:
-        if self.text is not None:
-            return self.text(row)
-        value = row.get(self.key)
-        return "" if value is None else str(value)
-
-    def sort_key(self, row: dict[str, Any]) -> Any:
-        if self.sort is not None:
-            return self.sort(row)
-        value = row.get(self.key)
-        return (value is None, value if value is not None else "")
+from .columns import Column
+from .roles import ID_ROLE, SORT_ROLE
 
 
 class RecordTableModel(QAbstractTableModel):
@@ -66,7 +41,7 @@ class RecordTableModel(QAbstractTableModel):
         col = self.columns[index.column()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return col.display(row)
-        if role == ROW_ID_ROLE:
+        if role == ID_ROLE:
             return row.get("id")
         if role == SORT_ROLE:
             return col.sort_key(row)

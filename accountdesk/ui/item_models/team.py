@@ -9,8 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from ...i18n import N_, _
 from ...labels import label
 from ...models.enums import Role
-
-UserIdRole = Qt.ItemDataRole.UserRole + 1
+from .roles import ID_ROLE
 
 
 @dataclass(frozen=True)
@@ -70,6 +69,6 @@ class OwnersModel(QAbstractTableModel):
             return (row.name, label(Role, row.role), row.team, str(row.clients))[col]
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == UserIdRole:
+        if role == ID_ROLE:
             return row.user_id
         return None

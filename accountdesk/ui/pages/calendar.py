@@ -8,7 +8,6 @@ export to an .ics file."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -36,18 +35,17 @@ from ...i18n import _
 from ...labels import label
 from ...models.enums import VisitStatus
 from ...services import calendar as cal
+from .. import style
 from ..forms.fmt import local
+from ..item_models.roles import DATE_ROLE
 from ..workspace.common import emit_open, icon
 from .calendar_dialog import NewVisitDialog
 from .calendar_grid import AllDayModel, EntriesDelegate, EntryMoveView, MonthDelegate, MonthModel, WeekModel
 from .calendar_look import (
-    DATE_ROLE,
-    ENTRIES_ROLE,
     FIRST_HOUR,
     KIND_COLOURS,
     LAST_HOUR,
     STATUS_COLOURS,
-    VISITS_ROLE,
     entry_colour,
     entry_line,
     month_title,
@@ -56,13 +54,10 @@ from .calendar_look import (
 )
 
 __all__ = [
-    "DATE_ROLE",
-    "ENTRIES_ROLE",
     "FIRST_HOUR",
     "KIND_COLOURS",
     "LAST_HOUR",
     "STATUS_COLOURS",
-    "VISITS_ROLE",
     "AllDayModel",
     "CalendarPage",
     "EntriesDelegate",
@@ -113,7 +108,7 @@ class CalendarPage(QWidget):
             b.setFixedWidth(34)
         self.title = QLabel("", self)
         self.title.setObjectName("period")
-        self.title.setStyleSheet("font-size: 18px; font-weight: 600; padding-left: 8px;")
+        self.title.setStyleSheet(style.PERIOD_TITLE_CSS)
         bar.addWidget(self.prev_button)
         bar.addWidget(self.today_button)
         bar.addWidget(self.next_button)
@@ -147,7 +142,6 @@ class CalendarPage(QWidget):
         self.export_button.setToolTip(
             _("Save the visits as an iCalendar file for Outlook, Apple or phone calendars")
         )
-        self.export_button.setVisible(self._exporter() is not None)
         bar.addWidget(self.new_button)
         bar.addWidget(self.export_button)
         layout.addLayout(bar)
@@ -206,7 +200,7 @@ class CalendarPage(QWidget):
         sl = QVBoxLayout(side)
         sl.setContentsMargins(8, 0, 0, 0)
         self.day_title = QLabel("", side)
-        self.day_title.setStyleSheet("font-weight: 600; font-size: 14px;")
+        self.day_title.setStyleSheet(style.DAY_TITLE_CSS)
         self.day_list = QListWidget(side)
         self.day_list.setObjectName("day_visits")
         self.day_list.setWordWrap(True)
@@ -218,7 +212,7 @@ class CalendarPage(QWidget):
             side,
         )
         self.day_hint.setWordWrap(True)
-        self.day_hint.setStyleSheet("color: #667085;")
+        self.day_hint.setStyleSheet(style.MUTED_CSS)
         sl.addWidget(self.day_title)
         sl.addWidget(self.day_list, 1)
         sl.addWidget(self.day_hint)
@@ -238,10 +232,7 @@ class CalendarPage(QWidget):
             swatch = QLabel(self)
             colour = KIND_COLOURS[kind]
             swatch.setFixedSize(12, 12)
-            swatch.setStyleSheet(
-                f"background: {'#ffffff' if kind == 'plan' else colour}; border-radius: 2px;"
-                f"border: 1px {'dashed' if kind == 'plan' else 'solid'} {colour};"
-            )
+            swatch.setStyleSheet(style.swatch_css(colour, outline=kind == "plan"))
             box = QCheckBox(_(name), self)
             box.setObjectName(f"kind_{kind}")
             box.setChecked(kind not in hidden)
@@ -261,7 +252,7 @@ class CalendarPage(QWidget):
             )
         legend.addStretch(1)
         self.message = QLabel("", self)
-        self.message.setStyleSheet("color: #667085;")
+        self.message.setStyleSheet(style.MUTED_CSS)
         self.message.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         layout.addLayout(legend)
         layout.addWidget(self.message)  # its own line: the legend's toggles keep their whole names at 1280 px
@@ -435,7 +426,9 @@ class CalendarPage(QWidget):
                 second += f" · {e.location}"
             item = QListWidgetItem(f"{entry_line(e)}\n{second}")
             item.setData(Qt.ItemDataRole.UserRole, e)
-            item.setForeground(QColor("#98a2b3") if e.status == "cancelled" else entry_colour(e).darker(150))
+            item.setForeground(
+                QColor(style.TEXT_FAINT) if e.status == "cancelled" else entry_colour(e).darker(150)
+            )
             self.day_list.addItem(item)
         if not self.day_list.count():
             item = QListWidgetItem(_("Nothing on this day."))
@@ -501,24 +494,13 @@ class CalendarPage(QWidget):
         dlg.open()
         return dlg
 
-    @staticmethod
-    def _exporter():
-        try:
-            module = importlib.import_module("accountdesk.io.exports")
-        except ImportError:
-            return None
-        return getattr(module, "export_ical", None)
-
     def export_ics(self, path: str) -> Any:
         """Write the visits from the first day shown onwards to ``path``."""
-        exporter = self._exporter()
+        from ...io.exports import export_ical  # loaded when first used (the page opens faster)
+
         start, _end = self.range()
-        result = exporter(self.ctx, path, since=start)
-        self.message.setText(
-            _("Exported {n} visits to {path}.").format(
-                n=result.count if hasattr(result, "count") else "", path=path
-            )
-        )
+        result = export_ical(self.ctx, path, since=start)
+        self.message.setText(_("Exported {n} visits to {path}.").format(n=result.count, path=path))
         return result
 
     def _export_clicked(self) -> None:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QComboBox, QCompleter, QHBoxLayout, QLabel
 from ...i18n import _
 from ...models.enums import VisitChannel, VisitKind
 from ...services import workspace as ws
+from .. import style
 from ..forms import Lookups, RecordDialog
 from .calendar_look import NEW_VISIT_FIELDS
 
@@ -51,7 +52,7 @@ class NewVisitDialog(RecordDialog):
         row.addWidget(self.client_combo, 1)
         self.layout().insertLayout(1, row)
         self.client_error = QLabel("", self)
-        self.client_error.setStyleSheet("color: #c0392b; font-size: 11px;")
+        self.client_error.setStyleSheet(style.FIELD_ERROR_CSS)
         self.client_error.hide()
         self.layout().insertWidget(2, self.client_error)
 

@@ -25,9 +25,8 @@ from ...i18n import _
 from ...services import calendar as cal
 from .. import style
 from ..forms.fmt import local
+from ..item_models.roles import DATE_ROLE, ROW_ROLE
 from .calendar_look import (
-    DATE_ROLE,
-    ENTRIES_ROLE,
     FIRST_HOUR,
     HOURS,
     LAST_HOUR,
@@ -157,7 +156,7 @@ class MonthModel(_DayGridModel):
             return str(day.day)
         if role == Qt.ItemDataRole.ToolTipRole:
             return "\n".join(entry_line(e) for e in entries) or None
-        if role == ENTRIES_ROLE:
+        if role == ROW_ROLE:
             return entries
         if role == DATE_ROLE:
             return day
@@ -184,22 +183,25 @@ class MonthDelegate(QStyledItemDelegate):
         in_month = day.month == model.month.month
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         painter.fillRect(
-            rect, QColor("#eef4ff") if selected else QColor("#ffffff" if in_month else "#f7f8fa")
+            rect,
+            QColor(style.SELECTED_TINT)
+            if selected
+            else QColor(style.WHITE if in_month else style.OUTSIDE_MONTH),
         )
-        painter.setPen(QPen(QColor("#e4e7ec")))
+        painter.setPen(QPen(QColor(style.CELL_BORDER)))
         painter.drawRect(rect.adjusted(0, 0, -1, -1))
         font = QFont(option.font)
         fm = painter.fontMetrics()
         num_rect = QRect(rect.left() + 6, rect.top() + 4, rect.width() - 12, fm.height() + 2)
         if day == model.today:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setBrush(QColor("#1f6feb"))
+            painter.setBrush(QColor(style.ACCENT))
             painter.setPen(Qt.PenStyle.NoPen)
             d = fm.height() + 4
             painter.drawEllipse(QRectF(num_rect.left() - 3, num_rect.top() - 2, d, d))
-            painter.setPen(QColor("#ffffff"))
+            painter.setPen(QColor(style.WHITE))
         else:
-            painter.setPen(QColor("#1f2733" if in_month else "#98a2b3"))
+            painter.setPen(QColor(style.TEXT if in_month else style.TEXT_FAINT))
         font.setBold(day == model.today)
         painter.setFont(font)
         painter.drawText(
@@ -224,8 +226,10 @@ class EntriesDelegate(QStyledItemDelegate):
         rect = option.rect
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         background = index.data(Qt.ItemDataRole.BackgroundRole)
-        painter.fillRect(rect, QColor("#eef4ff") if selected else (background or QColor("#ffffff")))
-        painter.setPen(QPen(QColor("#eaecf0")))
+        painter.fillRect(
+            rect, QColor(style.SELECTED_TINT) if selected else (background or QColor(style.WHITE))
+        )
+        painter.setPen(QPen(QColor(style.GRID_LINE)))
         painter.drawLine(rect.bottomLeft(), rect.bottomRight())
         painter.drawLine(rect.topRight(), rect.bottomRight())
         paint_entries(painter, rect, rect.top() + 2, model.cell_entries(index), QFont(option.font))
@@ -289,15 +293,15 @@ class WeekModel(_DayGridModel):
         entries = self.cell_entries(index)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return "\n".join(entry_line(e) for e in entries)
-        if role == ENTRIES_ROLE:
+        if role == ROW_ROLE:
             return entries
         if role == DATE_ROLE:
             return self.first + dt.timedelta(days=index.column())
         if role == Qt.ItemDataRole.BackgroundRole:
             if self.first + dt.timedelta(days=index.column()) == self.today:
-                return QColor("#f5f8ff")
+                return QColor(style.TODAY_TINT)
             if not FIRST_HOUR <= index.row() <= LAST_HOUR:
-                return QColor("#f9fafb")  # outside working hours
+                return QColor(style.OFF_HOURS)  # outside working hours
         return None
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
@@ -353,7 +357,7 @@ class AllDayModel(QAbstractTableModel):
         entries = self.cell_entries(index)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return "\n".join(entry_line(e) for e in entries)
-        if role == ENTRIES_ROLE:
+        if role == ROW_ROLE:
             return entries
         if role == DATE_ROLE:
             return self.first + dt.timedelta(days=index.column())

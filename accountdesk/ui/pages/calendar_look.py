@@ -12,19 +12,22 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from ...i18n import _, current_language
 from ...models.enums import VisitStatus
 from ...services import calendar as cal
+from .. import style
 from ..forms.fmt import fmt_time
 
-ENTRIES_ROLE = Qt.ItemDataRole.UserRole
-VISITS_ROLE = ENTRIES_ROLE  # the name the month view's tests and callers know
-DATE_ROLE = Qt.ItemDataRole.UserRole + 1
-STATUS_COLOURS = {"planned": "#1f6feb", "done": "#12b76a", "cancelled": "#98a2b3", "missed": "#f04438"}
+STATUS_COLOURS = {
+    "planned": style.ACCENT,
+    "done": style.BRIGHT_GREEN,
+    "cancelled": style.TEXT_FAINT,
+    "missed": style.BRIGHT_RED,
+}
 #: The look of each kind of all-day entry (visits take their status colour).
 KIND_COLOURS = {
-    "visit": "#1f6feb",
-    "plan": "#7a5af8",
-    "task": "#f79009",
-    "calibration": "#0e9384",
-    "renewal": "#dd2590",
+    "visit": style.ACCENT,
+    "plan": style.PURPLE,
+    "task": style.ORANGE,
+    "calibration": style.TEAL,
+    "renewal": style.MAGENTA,
 }
 #: The week view shows every hour and opens scrolled to FIRST_HOUR; LAST_HOUR is the last one a
 #: working day fills.
@@ -36,10 +39,10 @@ MIME_VISIT = "application/x-accountdesk-visit"
 
 def entry_colour(e: cal.CalendarEntry) -> QColor:
     if e.kind == "visit":
-        return QColor(STATUS_COLOURS.get(e.status or "", "#1f6feb"))
+        return QColor(STATUS_COLOURS.get(e.status or "", style.ACCENT))
     if e.kind == "plan" and e.status == "overdue":
         return QColor(STATUS_COLOURS["missed"])
-    return QColor(KIND_COLOURS.get(e.kind, "#667085"))
+    return QColor(KIND_COLOURS.get(e.kind, style.TEXT_MUTED))
 
 
 def entry_line(e: cal.CalendarEntry) -> str:
@@ -96,7 +99,7 @@ def paint_entries(
     for e in shown:
         colour = entry_colour(e)
         bar = QRectF(rect.left() + 4, y, rect.width() - 8, line_h - 1)
-        text_colour = QColor("#344054")
+        text_colour = QColor(style.TEXT_SECONDARY)
         if e.kind == "visit":
             bg = QColor(colour)
             bg.setAlpha(28)
@@ -106,19 +109,19 @@ def paint_entries(
             painter.setBrush(colour)
             painter.drawRoundedRect(QRectF(bar.left(), bar.top(), 3, bar.height()), 1.5, 1.5)
             if e.status == "cancelled":
-                text_colour = QColor("#98a2b3")
+                text_colour = QColor(style.TEXT_FAINT)
         elif e.kind == "plan":
             pen = QPen(colour)
             pen.setStyle(Qt.PenStyle.DashLine)
             painter.setPen(pen)
-            painter.setBrush(QColor("#ffffff"))
+            painter.setBrush(QColor(style.WHITE))
             painter.drawRoundedRect(bar.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
             text_colour = colour.darker(130)
         else:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
             painter.drawRoundedRect(bar, 3, 3)
-            text_colour = QColor("#ffffff")
+            text_colour = QColor(style.WHITE)
         painter.setPen(text_colour)
         words = (
             f"{fmt_time(e.start)} {e.client_name}"
@@ -131,7 +134,7 @@ def paint_entries(
         )
         y += line_h
     if len(shown) < len(entries):
-        painter.setPen(QColor("#667085"))
+        painter.setPen(QColor(style.TEXT_MUTED))
         painter.drawText(
             QRect(rect.left() + 7, y, rect.width() - 10, line_h),
             Qt.AlignmentFlag.AlignVCenter,

@@ -27,8 +27,9 @@ from ...errors import AccountDeskError, ValidationError
 from ...i18n import _
 from ...labels import choices
 from ...models.enums import ClientStatus, Tier
-from .. import icons
-from ..item_models.clients import COLUMNS, DEFAULT_COLUMNS, ClientTableModel, IdRole
+from .. import icons, style
+from ..item_models.clients import COLUMNS, DEFAULT_COLUMNS, ClientTableModel
+from ..item_models.roles import ID_ROLE
 from ..widgets.badges import BadgeDelegate
 from ..widgets.empty_state import EmptyState
 from ..widgets.search_box import SearchBox
@@ -169,7 +170,7 @@ class ClientsPage(QWidget):
         self.title.setObjectName("PageTitle")
         self.count_label = QLabel()
         self.count_label.setObjectName("Count")
-        self.new_button = QPushButton(icons.icon("add", "#ffffff"), "")
+        self.new_button = QPushButton(icons.icon("add", style.WHITE), "")
         self.new_button.setObjectName("Primary")
         self.new_button.clicked.connect(self.new_client)
         self.import_button = QPushButton(icons.icon("import"), "")
@@ -191,7 +192,7 @@ class ClientsPage(QWidget):
         bar = QHBoxLayout()
         bar.setSpacing(8)
         self.filter_icon = QLabel()
-        self.filter_icon.setPixmap(icons.pixmap("filter", 16, "#667085", self.devicePixelRatioF()))
+        self.filter_icon.setPixmap(icons.pixmap("filter", 16, style.TEXT_MUTED, self.devicePixelRatioF()))
         bar.addWidget(self.filter_icon)
         self.tier_combo = QComboBox()
         self.status_combo = QComboBox()
@@ -522,7 +523,7 @@ class ClientsPage(QWidget):
 
     # -- sorting ---------------------------------------------------------------------------
     def _sort_changed(self, column: int, order: Qt.SortOrder) -> None:
-        if COLUMNS[column].sort is None:
+        if COLUMNS[column].order_by is None:
             # Not sortable in the database: put the indicator back.
             hh = self.table.horizontalHeader()
             hh.blockSignals(True)
@@ -533,7 +534,7 @@ class ClientsPage(QWidget):
             hh.blockSignals(False)
             return
         if self._settings is not None:
-            self._settings.set("client_sort", COLUMNS[column].sort)
+            self._settings.set("client_sort", COLUMNS[column].order_by)
             self._settings.set("client_sort_desc", order == Qt.SortOrder.DescendingOrder)
 
     # -- opening ---------------------------------------------------------------------------
@@ -546,7 +547,7 @@ class ClientsPage(QWidget):
 
     def _open_index(self, index: QModelIndex) -> None:
         if index.isValid():
-            client_id = index.data(IdRole)
+            client_id = index.data(ID_ROLE)
             if client_id:
                 self.client_open_requested.emit(client_id)
 
@@ -557,7 +558,7 @@ class ClientsPage(QWidget):
         if model is None:
             return []
         rows = sorted(index.row() for index in model.selectedRows())
-        return [i for i in (self.model.index(r, 0).data(IdRole) for r in rows) if i]
+        return [i for i in (self.model.index(r, 0).data(ID_ROLE) for r in rows) if i]
 
     # -- saved views -------------------------------------------------------------------------
     def view_state(self) -> dict:
@@ -623,7 +624,7 @@ class ClientsPage(QWidget):
 
     def selected_client_id(self) -> str | None:
         index = self.table.currentIndex()
-        return index.data(IdRole) if index.isValid() else None
+        return index.data(ID_ROLE) if index.isValid() else None
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -699,7 +700,7 @@ class ClientsPage(QWidget):
     def _header_menu(self, pos) -> None:
         menu = QMenu(self)
         for col in COLUMNS:
-            action = menu.addAction(_(col.title))
+            action = menu.addAction(_(col.header))
             action.setCheckable(True)
             action.setChecked(col.key in self.visible_columns())
             action.setEnabled(col.key != "name")

@@ -25,11 +25,17 @@ from ...i18n import _
 from ...labels import choices, label
 from ...models.enums import FeedbackKind, FeedbackStatus, Severity
 from ...services import workspace as ws
+from .. import style
 from ..forms.fmt import fmt_datetime, fmt_remaining
+from ..item_models.roles import ID_ROLE
 from ..workspace.common import emit_open
 
-ID_ROLE = Qt.ItemDataRole.UserRole
-SEVERITY_COLOURS = {"low": "#667085", "medium": "#1f6feb", "high": "#b54708", "critical": "#d92d20"}
+SEVERITY_COLOURS = {
+    "low": style.TEXT_MUTED,
+    "medium": style.ACCENT,
+    "high": style.WARNING,
+    "critical": style.DANGER,
+}
 OPEN = ws.OPEN_FEEDBACK  # the feedback service's open statuses
 
 
@@ -108,11 +114,13 @@ class FeedbackQueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == "due" and item.due_at is not None and item.status in OPEN:
                 left = item.remaining(self.now()).total_seconds()
-                return QBrush(QColor("#d92d20" if left < 0 else "#b54708" if left < 86400 else "#067647"))
+                return QBrush(
+                    QColor(style.DANGER if left < 0 else style.WARNING if left < 86400 else style.SUCCESS)
+                )
             if col == "severity":
-                return QBrush(QColor(SEVERITY_COLOURS.get(item.severity, "#1f2733")))
+                return QBrush(QColor(SEVERITY_COLOURS.get(item.severity, style.TEXT)))
             if item.status not in OPEN:
-                return QBrush(QColor("#667085"))
+                return QBrush(QColor(style.TEXT_MUTED))
             return None
         if role == Qt.ItemDataRole.FontRole and col == "due" and item.overdue(self.now()):
             font = QFont()
@@ -159,12 +167,12 @@ class FeedbackPage(QWidget):
         layout.setSpacing(10)
         head = QHBoxLayout()
         title = QLabel(_("Feedback queue"), self)
-        title.setStyleSheet("font-size: 18px; font-weight: 600;")
+        title.setStyleSheet(style.PAGE_TITLE_CSS)
         head.addWidget(title)
         head.addSpacing(12)
         self.summary = QLabel("", self)
         self.summary.setObjectName("summary")
-        self.summary.setStyleSheet("color: #667085;")
+        self.summary.setStyleSheet(style.MUTED_CSS)
         head.addWidget(self.summary)
         head.addStretch(1)
         from ..dialogs.bulk_edit import BulkBar  # several items selected: edit them at once, undo
@@ -225,13 +233,13 @@ class FeedbackPage(QWidget):
         self.empty.setObjectName("empty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("color: #667085; padding: 32px;")
+        self.empty.setStyleSheet(style.EMPTY_LIST_CSS)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.empty)
         layout.addWidget(self.stack, 1)
         hint = QLabel(_("Double-click an item (or press Enter) to open it in its client's workspace."), self)
-        hint.setStyleSheet("color: #667085;")
+        hint.setStyleSheet(style.MUTED_CSS)
         layout.addWidget(hint)
         self.all_items: list[ws.QueueItem] = []
         self.open_only.toggled.connect(self._open_only_toggled)

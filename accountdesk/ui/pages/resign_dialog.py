@@ -28,8 +28,9 @@ from ...errors import AccountDeskError, ValidationError
 from ...i18n import N_, _
 from ...labels import label
 from ...models.enums import Role
+from .. import style
 
-ERROR_STYLE = "color: #c0392b;"
+ERROR_STYLE = style.ERROR_CSS
 
 
 def candidate_text(c) -> str:

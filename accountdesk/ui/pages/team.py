@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
 
 from ...i18n import _
 from .. import icons
-from ..item_models.clients import ClientTableModel, IdRole
-from ..item_models.team import OwnerRow, OwnersModel, UserIdRole
+from ..item_models.clients import ClientTableModel
+from ..item_models.roles import ID_ROLE
+from ..item_models.team import OwnerRow, OwnersModel
 from ..widgets.badges import BadgeDelegate
 
 log = logging.getLogger(__name__)
@@ -247,7 +248,7 @@ class TeamPage(QWidget):
     def _owner_selected(self, current, _previous) -> None:
         from ...services.search import ClientFilter
 
-        user_id = current.data(UserIdRole) if current.isValid() else None
+        user_id = current.data(ID_ROLE) if current.isValid() else None
         row = self.owners_model.row_at(current.row()) if current.isValid() else None
         if row is not None:
             self.owner_clients_title.setText(_("Clients of {name}").format(name=row.name))
@@ -255,7 +256,7 @@ class TeamPage(QWidget):
         self._update_handover()
 
     def _open(self, index) -> None:
-        client_id = index.data(IdRole)
+        client_id = index.data(ID_ROLE)
         if client_id:
             self.client_open_requested.emit(client_id)
 
@@ -283,7 +284,7 @@ class TeamPage(QWidget):
             return item.data(Qt.ItemDataRole.UserRole)
         index = self.owners_view.currentIndex()
         if index.isValid():
-            return index.data(UserIdRole)
+            return index.data(ID_ROLE)
         return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
 
     def resign_selected(self, user_id: str | None = None):

@@ -39,7 +39,8 @@ from ...labels import label
 from ...models.enums import Severity
 from ...services.agenda import KINDS, SECTIONS, section_of, triage_key
 from .. import icons, style
-from ..item_models.agenda import AgendaListModel, DueTextRole, IconRole, ItemRole
+from ..item_models.agenda import AgendaListModel
+from ..item_models.roles import DUE_TEXT_ROLE, ICON_ROLE, ROW_ROLE
 from ..widgets import badges
 from ..widgets.badges import paint_badges
 from ..widgets.empty_state import EmptyState
@@ -53,8 +54,8 @@ STALE_AFTER_S = 300
 SECTION_LIMIT = 25
 SEVERITY_COLOURS = {
     "critical": style.RISK_COLOURS,
-    "high": ("#b54708", "#fef0c7"),
-    "medium": ("#1f6feb", "#e7f0fd"),
+    "high": (style.WARNING, style.WARNING_SOFT),
+    "medium": (style.ACCENT, style.ACCENT_SOFT),
 }
 SCOPE_TITLES = (("mine", N_("Mine")), ("team", N_("My team")), ("all", N_("All")))
 
@@ -87,17 +88,17 @@ class AgendaDelegate(QStyledItemDelegate):
         opt.icon = opt.icon.__class__()
         widget = opt.widget
         widget.style().drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
-        item = index.data(ItemRole)
+        item = index.data(ROW_ROLE)
         if item is None:
             return
         rect = opt.rect.adjusted(14, 0, -14, 0)
         painter.save()
         overdue = getattr(item, "overdue", False)
         colour = style.DANGER if overdue else style.ACCENT
-        pm = icons.pixmap(index.data(IconRole), 20, colour, widget.devicePixelRatioF())
+        pm = icons.pixmap(index.data(ICON_ROLE), 20, colour, widget.devicePixelRatioF())
         painter.drawPixmap(rect.left(), rect.top() + (rect.height() - 20) // 2, pm)
         text_left = rect.left() + 34
-        due = index.data(DueTextRole) or ""
+        due = index.data(DUE_TEXT_ROLE) or ""
         base = QFont(opt.font)
         small = QFont(opt.font)
         small.setPointSizeF(max(8.0, base.pointSizeF() * 0.9))
@@ -176,7 +177,7 @@ class AgendaSection(QWidget):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._menu)
         self.view.selectionModel().currentChanged.connect(
-            lambda cur, _prev: self.current_changed.emit(cur.data(ItemRole))
+            lambda cur, _prev: self.current_changed.emit(cur.data(ROW_ROLE))
         )
         self.view.installEventFilter(self)
         layout.addWidget(self.view)
@@ -203,7 +204,7 @@ class AgendaSection(QWidget):
 
     def current_item(self):
         index = self.view.currentIndex()
-        return index.data(ItemRole) if index.isValid() else None
+        return index.data(ROW_ROLE) if index.isValid() else None
 
     def focus_row(self, row: int) -> None:
         row = max(0, min(row, self.model.rowCount() - 1))
@@ -215,7 +216,7 @@ class AgendaSection(QWidget):
         if not index.isValid():
             return
         self.view.setCurrentIndex(index)
-        self.menu_requested.emit(index.data(ItemRole), self.view.viewport().mapToGlobal(pos))
+        self.menu_requested.emit(index.data(ROW_ROLE), self.view.viewport().mapToGlobal(pos))
 
     def set_items(self, title: str, items: list, today: dt.date) -> None:
         self.heading.setText(f"{title} · {len(items)}")
@@ -236,7 +237,7 @@ class AgendaSection(QWidget):
         self._fill()
 
     def _open(self, index: QModelIndex) -> None:
-        item = index.data(ItemRole)
+        item = index.data(ROW_ROLE)
         if item is not None:
             self.activated.emit(item)
 
@@ -332,7 +333,7 @@ class TodayPage(QWidget):
         bar.addSpacing(12)
         self.kind_button = QToolButton()
         self.kind_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.kind_button.setStyleSheet("QToolButton { padding-right: 18px; }")  # room for the menu arrow
+        self.kind_button.setStyleSheet(style.MENU_BUTTON_CSS)  # room for the menu arrow
         self.kind_menu = QMenu(self.kind_button)
         self.kind_actions: dict[str, QAction] = {}
         self.all_kinds_action = self.kind_menu.addAction("")

@@ -7,7 +7,7 @@ from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from ..item_models.clients import BadgeRole
+from ..item_models.roles import BADGE_ROLE
 
 PAD_X = 7
 GAP = 4
@@ -47,11 +47,11 @@ def paint_badges(painter: QPainter, rect: QRect, badges: list[tuple[str, str, st
 
 
 class BadgeDelegate(QStyledItemDelegate):
-    """Paints ``BadgeRole`` (a list of ``(text, fg, bg)``) when the model gives one; otherwise
+    """Paints ``BADGE_ROLE`` (a list of ``(text, fg, bg)``) when the model gives one; otherwise
     behaves like the default delegate."""
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        badges = index.data(BadgeRole)
+        badges = index.data(BADGE_ROLE)
         if badges is None:
             super().paint(painter, option, index)
             return
@@ -68,7 +68,7 @@ class BadgeDelegate(QStyledItemDelegate):
             paint_badges(painter, opt.rect, badges, small)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
-        badges = index.data(BadgeRole)
+        badges = index.data(BADGE_ROLE)
         size = super().sizeHint(option, index)
         if badges:
             fm = QFontMetrics(option.font)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from .. import style
 
-SERIES = ("#1f6feb", "#12b76a", "#f79009", "#7a5af8", "#f04438", "#0ba5ec")
+SERIES = (style.ACCENT, style.BRIGHT_GREEN, style.ORANGE, style.PURPLE, style.BRIGHT_RED, style.SKY)
 
 
 @dataclass(frozen=True)
@@ -304,7 +304,7 @@ class GridChart(Chart):
                 colour = QColor(style.DANGER)
                 colour.setAlphaF(0.08 + 0.72 * share if value else 0.03)
                 p.fillRect(rect, colour)
-                p.setPen(QColor("#ffffff" if share > 0.55 else style.TEXT))
+                p.setPen(QColor(style.WHITE if share > 0.55 else style.TEXT))
                 p.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"{int(value or 0)}")
                 self._cells.append((rect, r, c))
             self._hits.append((QRectF(area.left(), y, area.width(), row_h), r))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
-from .. import icons
+from .. import icons, style
 
 
 class EmptyState(QWidget):
@@ -20,7 +20,7 @@ class EmptyState(QWidget):
         layout.setSpacing(10)
         layout.addStretch(1)
         self.icon_label = QLabel()
-        self.icon_label.setPixmap(icons.pixmap(icon, 56, "#98a2b3", self.devicePixelRatioF()))
+        self.icon_label.setPixmap(icons.pixmap(icon, 56, style.TEXT_FAINT, self.devicePixelRatioF()))
         self.icon_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.icon_label)
         self.title_label = QLabel(title)

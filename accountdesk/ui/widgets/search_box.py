@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLineEdit
 
-from .. import icons
+from .. import icons, style
 
 DEBOUNCE_MS = 150
 
@@ -18,7 +18,7 @@ class SearchBox(QLineEdit):
         super().__init__(parent)
         self.setPlaceholderText(placeholder)
         self.setClearButtonEnabled(True)
-        self.addAction(icons.icon("search", "#667085"), QLineEdit.ActionPosition.LeadingPosition)
+        self.addAction(icons.icon("search", style.TEXT_MUTED), QLineEdit.ActionPosition.LeadingPosition)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(debounce_ms)

@@ -35,6 +35,7 @@ from ...labels import label
 from ...models.enums import AttachmentKind
 from ...permissions import may_write
 from ...services import attachments as A
+from .. import style
 from ..forms import confirm_delete
 from .base import Tab
 from .common import icon
@@ -114,13 +115,11 @@ class AttachmentsTab(Tab):
         self.list.setAcceptDrops(True)
         self.list.itemDoubleClicked.connect(lambda _item: self.open_selected())
         self.list.itemSelectionChanged.connect(self._update_buttons)
-        self.list.setStyleSheet(
-            "QListWidget#attachment_list { border: 1px dashed #98a2b3; border-radius: 6px; }"
-        )
+        self.list.setStyleSheet(style.ATTACHMENT_LIST_CSS)
         self.layout_.addWidget(self.list, 1)
         self.hint = QLabel(_("Drop files or a folder here, or paste an image (Ctrl+V)."), self)
         self.hint.setObjectName("attachment_hint")
-        self.hint.setStyleSheet("color: #667085;")
+        self.hint.setStyleSheet(style.MUTED_CSS)
         self.layout_.addWidget(self.hint)
         actions = QHBoxLayout()
         self.open_button = QPushButton(_("Open file"), self)
@@ -290,7 +289,7 @@ class AttachmentsTab(Tab):
         self.delete_button.setEnabled(bool(rows) and may_write(self.ctx.actor.role, "attachment", "delete"))
 
     def _say(self, text: str, error: bool = False) -> None:
-        self.message.setStyleSheet("color: #b42318;" if error else "color: #067647;")
+        self.message.setStyleSheet(style.DANGER_CSS if error else style.SUCCESS_CSS)
         self.message.setText(text)
 
     # -- adding -------------------------------------------------------------------------------

@@ -23,9 +23,10 @@ from ...errors import AccountDeskError
 from ...i18n import _
 from ...permissions import may_write
 from ...services import records
-from .. import icons
+from .. import icons, style
 from ..forms import Lookups, RecordDialog, confirm_delete
-from ..item_models.records import ROW_ID_ROLE, SORT_ROLE, Column, RecordTableModel  # noqa: F401 - re-exported
+from ..item_models.columns import Column  # noqa: F401 - re-exported
+from ..item_models.records import RecordTableModel
 from ..style import AMBER, GREEN, GREY, RED  # noqa: F401 - re-exported: the tabs' status colours
 from ..widgets.tables import MAX_FITTED_WIDTH, fit_columns, make_table  # noqa: F401 - re-exported
 
@@ -46,7 +47,7 @@ def emit_open(page, client_id: str, entity: str, row_id: str) -> None:
 
 def section_title(text: str, parent: QWidget | None = None) -> QLabel:
     lab = QLabel(text, parent)
-    lab.setStyleSheet("font-weight: 600; font-size: 14px; padding: 2px 0;")
+    lab.setStyleSheet(style.SECTION_TITLE_CSS)
     return lab
 
 
@@ -125,9 +126,7 @@ class RecordPanel(QWidget):
         self.empty.setObjectName("empty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self.empty.setStyleSheet(
-            "color: #6b7480; padding: 24px; border: 1px dashed #cfd6de; border-radius: 6px;"
-        )
+        self.empty.setStyleSheet(style.EMPTY_PANEL_CSS)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.empty)
@@ -269,22 +268,17 @@ class Card(QFrame):
     def __init__(self, title: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("card")
-        self.setStyleSheet(
-            "QFrame#card { background: palette(base); border: 1px solid #dde3ea; border-radius: 8px; }"
-        )
+        self.setStyleSheet(style.CARD_CSS)
         self.body = QVBoxLayout(self)
         self.body.setContentsMargins(14, 10, 14, 12)
         self.body.setSpacing(6)
         head = QLabel(title, self)
-        head.setStyleSheet("font-weight: 600; color: #3b4552; border: none;")
+        head.setStyleSheet(style.CARD_HEADING_CSS)
         self.body.addWidget(head)
 
 
 def badge(text: str, color: str, parent: QWidget | None = None) -> QLabel:
     lab = QLabel(text, parent)
-    lab.setStyleSheet(
-        f"color: white; background: {color}; border-radius: 8px; padding: 1px 9px; font-size: 11px; border: none;"
-        " min-height: 18px; max-height: 18px;"
-    )
+    lab.setStyleSheet(style.badge_css(color))
     lab.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
     return lab

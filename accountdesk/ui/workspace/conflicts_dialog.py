@@ -26,6 +26,7 @@ from ...labels import label
 from ...models import model_for
 from ...services import workspace as ws
 from ...sync.clock import HLC
+from .. import style
 from ..forms.fmt import fmt_datetime, fmt_value
 from .base import entity_name
 from .common import Column, RecordTableModel, make_table
@@ -69,16 +70,14 @@ class ValueBox(QFrame):
     def __init__(self, title: str, parent=None):
         super().__init__(parent)
         self.setObjectName("valuebox")
-        self.setStyleSheet(
-            "QFrame#valuebox { border: 1px solid #dde3ea; border-radius: 8px; background: palette(base); }"
-        )
+        self.setStyleSheet(style.VALUE_BOX_CSS)
         lay = QVBoxLayout(self)
         self.title = QLabel(f"<b>{html.escape(title)}</b>", self)
         self.value = QLabel("", self)
         self.value.setWordWrap(True)
-        self.value.setStyleSheet("font-size: 14px; border: none; padding: 6px 0;")
+        self.value.setStyleSheet(style.CONFLICT_VALUE_CSS)
         self.who = QLabel("", self)
-        self.who.setStyleSheet("color: #667085; border: none;")
+        self.who.setStyleSheet(style.MUTED_FLAT_CSS)
         self.button = QPushButton(_("Keep this value"), self)
         for w in (self.title, self.value, self.who):
             lay.addWidget(w)
@@ -142,10 +141,10 @@ class ConflictsDialog(QDialog):
         split.setSizes([420, 440])
         layout.addWidget(split, 1)
         self.empty = QLabel(_("No conflicts to review. Everything is in sync."), self)
-        self.empty.setStyleSheet("color: #067647; padding: 8px;")
+        self.empty.setStyleSheet(style.SUCCESS_NOTE_CSS)
         layout.addWidget(self.empty)
         self.message = QLabel("", self)
-        self.message.setStyleSheet("color: #c0392b;")
+        self.message.setStyleSheet(style.ERROR_CSS)
         layout.addWidget(self.message)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.button(QDialogButtonBox.StandardButton.Close).setText(_("Close"))

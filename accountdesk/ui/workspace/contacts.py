@@ -24,6 +24,7 @@ from ...i18n import _
 from ...labels import label
 from ...models.enums import Attitude, BuyingRole, RelationshipRole
 from ...services import records
+from .. import style
 from ..forms.fmt import fmt_date
 from .base import Tab, split
 from .common import GREY, Column, section_title
@@ -35,10 +36,10 @@ GAP_Y = 46
 
 #: attitude -> (border, fill)
 ATTITUDE_COLOURS = {
-    "supporter": ("#12b76a", "#ecfdf3"),
-    "neutral": ("#667085", "#f2f4f7"),
-    "detractor": ("#f04438", "#fef3f2"),
-    None: ("#98a2b3", "#ffffff"),
+    "supporter": (style.BRIGHT_GREEN, style.GREEN_TINT),
+    "neutral": (style.TEXT_MUTED, style.SURFACE_GREY),
+    "detractor": (style.BRIGHT_RED, style.RED_TINT),
+    None: (style.TEXT_FAINT, style.WHITE),
 }
 
 
@@ -80,7 +81,7 @@ class ContactNode(QGraphicsObject):
     def paint(self, painter: QPainter, option, widget=None) -> None:
         border, fill = ATTITUDE_COLOURS.get(self.contact.get("attitude"), ATTITUDE_COLOURS[None])
         if self.left:
-            border, fill = GREY, "#f2f4f7"
+            border, fill = GREY, style.SURFACE_GREY
         rect = QRectF(0, 0, NODE_W, NODE_H)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         pen = QPen(QColor(border), 2.4 if self.isSelected() else 1.4)
@@ -97,7 +98,7 @@ class ContactNode(QGraphicsObject):
         font.setBold(True)
         font.setPointSizeF(max(font.pointSizeF(), 9.5))
         painter.setFont(font)
-        painter.setPen(QColor("#1f2733"))
+        painter.setPen(QColor(style.TEXT))
         name = self.contact["name"]
         if self.contact.get("is_primary"):
             name = "★ " + name
@@ -112,7 +113,7 @@ class ContactNode(QGraphicsObject):
         font.setBold(False)
         font.setPointSizeF(font.pointSizeF() - 1)
         painter.setFont(font)
-        painter.setPen(QColor("#475467"))
+        painter.setPen(QColor(style.TEXT_SUBTLE))
         fm = painter.fontMetrics()
         title = " · ".join(x for x in (self.contact.get("title"), self.contact.get("department")) if x)
         painter.drawText(
@@ -182,7 +183,7 @@ class RelationshipMap(QGraphicsView):
         self.setScene(self.scene_)
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
-        self.setBackgroundBrush(QColor("#fbfcfd"))
+        self.setBackgroundBrush(QColor(style.CANVAS))
         self.setMinimumHeight(200)
         self.nodes: dict[str, ContactNode] = {}
         self.edges: list[tuple[str, str]] = []
@@ -197,7 +198,7 @@ class RelationshipMap(QGraphicsView):
         self.scene_.clear()
         self.nodes = {}
         pos, self.edges = layout_forest(contacts)
-        pen = QPen(QColor("#98a2b3"), 1.4)
+        pen = QPen(QColor(style.TEXT_FAINT), 1.4)
         for boss, report in self.edges:
             bx, by = pos[boss]
             rx, ry = pos[report]

@@ -21,11 +21,12 @@ from ...i18n import _
 from ...labels import label
 from ...models.enums import FeedbackKind, FeedbackStatus, Severity
 from ...services import feedback as fb
+from .. import style
 from ..forms.fmt import fmt_datetime, fmt_remaining
 from .base import Tab
 from .common import AMBER, GREEN, GREY, RED, Column
 
-SEVERITY_COLOURS = {"low": GREY, "medium": "#1f6feb", "high": AMBER, "critical": RED}
+SEVERITY_COLOURS = {"low": GREY, "medium": style.ACCENT, "high": AMBER, "critical": RED}
 OPEN = fb.OPEN_STATUSES  # the feedback service's open statuses
 
 
@@ -46,7 +47,7 @@ class TextPromptDialog(QDialog):
         self.edit.setPlainText(text)
         layout.addWidget(self.edit, 1)
         self.error = QLabel("", self)
-        self.error.setStyleSheet("color: #c0392b;")
+        self.error.setStyleSheet(style.ERROR_CSS)
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(
@@ -182,7 +183,7 @@ class FeedbackTab(Tab):
             bar.addWidget(b)
         bar.addStretch(1)
         self.message = QLabel("", self)
-        self.message.setStyleSheet("color: #c0392b;")
+        self.message.setStyleSheet(style.ERROR_CSS)
         self.message.setWordWrap(True)
         # What the client said, and what was done and answered: visible, not only in the edit form.
         self.detail = QTextBrowser(self)
@@ -211,7 +212,7 @@ class FeedbackTab(Tab):
     def _show_detail(self, row) -> None:
         if not row:
             self.detail.setHtml(
-                f"<p style='color:#667085'>{html.escape(_('Select a feedback to read it.'))}</p>"
+                f"<p style='color:{style.TEXT_MUTED}'>{html.escape(_('Select a feedback to read it.'))}</p>"
             )
             return
         parts = []
@@ -226,7 +227,9 @@ class FeedbackTab(Tab):
                     f"<p><b>{html.escape(title)}</b><br>{html.escape(text).replace(chr(10), '<br>')}</p>"
                 )
         if not parts:
-            parts.append(f"<p style='color:#667085'>{html.escape(_('No description written.'))}</p>")
+            parts.append(
+                f"<p style='color:{style.TEXT_MUTED}'>{html.escape(_('No description written.'))}</p>"
+            )
         self.detail.setHtml(f"<p><b>{html.escape(row.get('subject') or '')}</b></p>" + "".join(parts))
 
     def _update(self, row) -> None:

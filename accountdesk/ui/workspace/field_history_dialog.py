@@ -20,6 +20,7 @@ from ...errors import AccountDeskError, ValidationError
 from ...i18n import _
 from ...labels import label
 from ...services import workspace as ws
+from .. import style
 from ..forms import Lookups, visible_fields
 from ..forms.fmt import fmt_datetime, fmt_value
 from ..item_models.records import Column, RecordTableModel
@@ -83,10 +84,10 @@ class FieldHistoryDialog(QDialog):
             self,
         )
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #6b7480;")
+        self.note.setStyleSheet(style.NOTE_CSS)
         layout.addWidget(self.note)
         self.message = QLabel("", self)
-        self.message.setStyleSheet("color: #c0392b;")
+        self.message.setStyleSheet(style.ERROR_CSS)
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
         buttons = QDialogButtonBox(self)

@@ -20,8 +20,9 @@ from ...errors import AccountDeskError, ValidationError
 from ...i18n import _
 from ...services import records
 from ...services import workspace as ws
+from .. import style
 
-ERROR_STYLE = "color: #c0392b; font-size: 11px;"
+ERROR_STYLE = style.FIELD_ERROR_CSS
 
 
 class HandoverDialog(QDialog):

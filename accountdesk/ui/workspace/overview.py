@@ -26,6 +26,7 @@ from ...permissions import may_write
 from ...services import health as health_service
 from ...services import records, scheduling
 from ...services.detail import client_detail
+from .. import style
 from ..forms import RecordDialog
 from ..forms.fmt import fmt_date, fmt_money
 from .base import Tab
@@ -50,6 +51,7 @@ PROFILE_FIELDS = (
     "contract_renewal_date",
     "tags",
 )
+
 LEVEL_COLOURS = {"good": GREEN, "watch": AMBER, "poor": RED}
 
 
@@ -116,7 +118,7 @@ class OverviewTab(Tab):
         self.profile_card.body.addLayout(self.profile_grid)
         self.description = QLabel("", self.profile_card)
         self.description.setWordWrap(True)
-        self.description.setStyleSheet("color: #344054; border: none;")
+        self.description.setStyleSheet(style.SECONDARY_FLAT_CSS)
         self.profile_card.body.addWidget(self.description)
         left.addWidget(self.profile_card)
 
@@ -166,7 +168,7 @@ class OverviewTab(Tab):
         self.health_reasons = QLabel("", self.health_card)
         self.health_reasons.setObjectName("health_reasons")
         self.health_reasons.setWordWrap(True)
-        self.health_reasons.setStyleSheet("border: none; color: #344054;")
+        self.health_reasons.setStyleSheet(style.SECONDARY_FLAT_CSS)
         self.health_card.body.addWidget(self.health_score)
         self.health_card.body.addWidget(self.health_reasons)
         right.addWidget(self.health_card)
@@ -176,7 +178,7 @@ class OverviewTab(Tab):
         self.owner_label = QLabel("", self.team_card)
         self.owner_label.setObjectName("owner")
         self.owner_label.setWordWrap(True)
-        self.owner_label.setStyleSheet("border: none;")
+        self.owner_label.setStyleSheet(style.FLAT_CSS)
         self.owner_label.setTextFormat(Qt.TextFormat.RichText)
         self.team_card.body.addWidget(self.owner_label)
         self.handover_button = QPushButton(_("Hand over…"), self.team_card)
@@ -202,7 +204,7 @@ class OverviewTab(Tab):
         self.due_list.setObjectName("due_list")
         self.due_list.setWordWrap(True)
         self.due_list.setTextFormat(Qt.TextFormat.RichText)
-        self.due_list.setStyleSheet("border: none;")
+        self.due_list.setStyleSheet(style.FLAT_CSS)
         self.due_list.linkActivated.connect(self._open_link)
         self.due_card.body.addWidget(self.due_list)
         right.addWidget(self.due_card)
@@ -237,12 +239,12 @@ class OverviewTab(Tab):
             col = 0 if i < half else 2
             r = i if i < half else i - half
             key = QLabel(SCHEMAS["client"][name].title, self.profile_card)
-            key.setStyleSheet("color: #667085; border: none;")
+            key.setStyleSheet(style.MUTED_FLAT_CSS)
             val = QLabel(_value_text(name, d.get(name)), self.profile_card)
             val.setObjectName(f"value_{name}")
             val.setWordWrap(True)
             val.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            val.setStyleSheet("border: none;")
+            val.setStyleSheet(style.FLAT_CSS)
             self.profile_grid.addWidget(key, r, col, Qt.AlignmentFlag.AlignTop)
             self.profile_grid.addWidget(val, r, col + 1, Qt.AlignmentFlag.AlignTop)
         self.profile_grid.setColumnStretch(1, 1)
@@ -257,11 +259,11 @@ class OverviewTab(Tab):
             return
         self.health_card.show()
         level = str(getattr(h, "level", "") or "")
-        colour = LEVEL_COLOURS.get(level, "#1f6feb")
+        colour = LEVEL_COLOURS.get(level, style.ACCENT)
         level_text = health_service.level_label(level)
         self.health_score.setText(
             f"<span style='font-size:26px; font-weight:600; color:{colour}'>{int(round(h.score))}</span>"
-            f"<span style='color:#667085'> / 100</span>&nbsp;&nbsp;"
+            f"<span style='color:{style.TEXT_MUTED}'> / 100</span>&nbsp;&nbsp;"
             f"<span style='color:{colour}; font-weight:600'>{html.escape(level_text)}</span>"
         )
         lines = []
@@ -302,19 +304,21 @@ class OverviewTab(Tab):
         due = [x for x in due if (x.on - today).days <= 60][:8]
         if not due:
             self.due_list.setText(
-                f"<span style='color:#667085'>{html.escape(_('Nothing due in the next 60 days.'))}</span>"
+                f"<span style='color:{style.TEXT_MUTED}'>{html.escape(_('Nothing due in the next 60 days.'))}</span>"
             )
             return
         rows = []
         for item in due:
-            colour = RED if item.on < today else AMBER if (item.on - today).days <= 7 else "#344054"
+            colour = (
+                RED if item.on < today else AMBER if (item.on - today).days <= 7 else style.TEXT_SECONDARY
+            )
             if item.on < today:
                 when = _("{date} (overdue)").format(date=fmt_date(item.on))
             else:
                 when = _("today") if item.on == today else fmt_date(item.on)
             rows.append(
                 f"<tr><td style='color:{colour}; padding-right:10px; white-space:nowrap'>{html.escape(when)}</td>"
-                f"<td><a style='color:#1f2733; text-decoration:none' href='{item.tab}:{item.row_id or ''}'>"
+                f"<td><a style='color:{style.TEXT}; text-decoration:none' href='{item.tab}:{item.row_id or ''}'>"
                 f"{html.escape(item.text)}</a></td></tr>"
             )
         self.due_list.setText("<table cellspacing='3'>" + "".join(rows) + "</table>")

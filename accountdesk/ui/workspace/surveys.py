@@ -12,16 +12,17 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 from ...i18n import _
 from ...models import SCORE_FIELDS
 from ...services import records
+from .. import style
 from ..forms.fmt import fmt_date
 from .base import Tab, split
 from .common import AMBER, GREEN, RED, Column, section_title
 
 SERIES_COLOURS = {
-    "score_overall": "#1f6feb",
-    "score_service_quality": "#12b76a",
-    "score_responsiveness": "#f79009",
-    "score_professionalism": "#7a5af8",
-    "score_relationship": "#ee46bc",
+    "score_overall": style.ACCENT,
+    "score_service_quality": style.BRIGHT_GREEN,
+    "score_responsiveness": style.ORANGE,
+    "score_professionalism": style.PURPLE,
+    "score_relationship": style.PINK,
 }
 
 
@@ -48,7 +49,7 @@ def series_offsets(n: int, spacing: float) -> list[tuple[float, float]]:
 
 def draw_marker(p: QPainter, shape: str, at: QPointF, r: float, colour: QColor) -> None:
     """A filled marker (white edge) of ``shape`` with radius ``r``."""
-    p.setPen(QPen(QColor("#ffffff"), 1.0))
+    p.setPen(QPen(QColor(style.WHITE), 1.0))
     p.setBrush(colour)
     x, y = at.x(), at.y()
     if shape == "square":
@@ -120,25 +121,25 @@ class TrendChart(QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QColor("#ffffff"))
+        p.fillRect(self.rect(), QColor(style.WHITE))
         series = self.series()
         fm = p.fontMetrics()
         left, top, right, bottom = 34, 12, 150, 28
         plot = QRectF(left, top, max(self.width() - left - right, 10), max(self.height() - top - bottom, 10))
         # grid and y labels 1..5
-        p.setPen(QPen(QColor("#eaecf0"), 1))
+        p.setPen(QPen(QColor(style.GRID_LINE), 1))
         for score in range(1, 6):
             y = plot.bottom() - (score - 1) / 4 * plot.height()
             p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-            p.setPen(QColor("#667085"))
+            p.setPen(QColor(style.TEXT_MUTED))
             p.drawText(
                 QRectF(0, y - 8, left - 8, 16),
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                 str(score),
             )
-            p.setPen(QPen(QColor("#eaecf0"), 1))
+            p.setPen(QPen(QColor(style.GRID_LINE), 1))
         if not series:
-            p.setPen(QColor("#667085"))
+            p.setPen(QColor(style.TEXT_MUTED))
             p.drawText(
                 plot,
                 Qt.AlignmentFlag.AlignCenter,
@@ -156,7 +157,7 @@ class TrendChart(QWidget):
             return plot.left() + (d - first).days / span * plot.width()
 
         # x labels: first, last and up to 4 between
-        p.setPen(QColor("#667085"))
+        p.setPen(QColor(style.TEXT_MUTED))
         shown = dates if len(dates) <= 6 else [dates[round(i * (len(dates) - 1) / 5)] for i in range(6)]
         for d in shown:
             text = fmt_date(d)
@@ -176,7 +177,7 @@ class TrendChart(QWidget):
             dx, dy = offsets[k]
             colour = QColor(SERIES_COLOURS[field])
             width = 2.4 if field == "score_overall" else 1.6
-            style = SERIES_STYLES.get(field, (Qt.PenStyle.SolidLine, "circle"))
+            look = SERIES_STYLES.get(field, (Qt.PenStyle.SolidLine, "circle"))
             path = QPainterPath()
             for i, (d, s) in enumerate(points):
                 pt = QPointF(x_of(d) + dx, plot.bottom() - (s - 1) / 4 * plot.height() + dy)
@@ -184,25 +185,25 @@ class TrendChart(QWidget):
                     path.moveTo(pt)
                 else:
                     path.lineTo(pt)
-            p.setPen(QPen(colour, width, style[0]))
+            p.setPen(QPen(colour, width, look[0]))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawPath(path)
             for d, s in points:
                 draw_marker(
                     p,
-                    style[1],
+                    look[1],
                     QPointF(x_of(d) + dx, plot.bottom() - (s - 1) / 4 * plot.height() + dy),
                     width + 2.5,
                     colour,
                 )
         for field in fields:
             colour = QColor(SERIES_COLOURS[field])
-            style = SERIES_STYLES.get(field, (Qt.PenStyle.SolidLine, "circle"))
+            look = SERIES_STYLES.get(field, (Qt.PenStyle.SolidLine, "circle"))
             # legend: the line in its dash with its marker
-            p.setPen(QPen(colour, 2.0, style[0]))
+            p.setPen(QPen(colour, 2.0, look[0]))
             p.drawLine(QPointF(self.width() - right + 10, ly + 8), QPointF(self.width() - right + 32, ly + 8))
-            draw_marker(p, style[1], QPointF(self.width() - right + 21, ly + 8), 4.0, colour)
-            p.setPen(QColor("#344054"))
+            draw_marker(p, look[1], QPointF(self.width() - right + 21, ly + 8), 4.0, colour)
+            p.setPen(QColor(style.TEXT_SECONDARY))
             p.drawText(
                 QRectF(self.width() - right + 36, ly, right - 38, 16),
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,

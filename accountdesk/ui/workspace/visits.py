@@ -29,6 +29,7 @@ from ...labels import label
 from ...models.enums import TaskStatus, VisitChannel, VisitKind, VisitStatus
 from ...services import records, scheduling
 from ...services import tasks as tasks_service
+from .. import style
 from ..forms import Lookups, RecordDialog
 from ..forms.fmt import fmt_date, fmt_datetime
 from ..forms.record_form import RecordForm
@@ -217,7 +218,7 @@ class NextStepsDialog(QDialog):
         grid.setColumnStretch(0, 1)
         layout.addLayout(grid)
         self.error = QLabel("", self)
-        self.error.setStyleSheet("color: #c0392b;")
+        self.error.setStyleSheet(style.ERROR_CSS)
         self.error.hide()
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(
@@ -289,7 +290,7 @@ def record_visit_dialog(
     )
 
 
-STATUS_COLOURS = {"planned": "#1f6feb", "done": GREEN, "cancelled": GREY, "missed": RED}
+STATUS_COLOURS = {"planned": style.ACCENT, "done": GREEN, "cancelled": GREY, "missed": RED}
 
 
 class VisitsTab(Tab):
@@ -549,7 +550,7 @@ class VisitsTab(Tab):
     def _show_report(self, row) -> None:
         if not row:
             self.report.setHtml(
-                f"<p style='color:#667085'>{html.escape(_('Select a visit to read its report.'))}</p>"
+                f"<p style='color:{style.TEXT_MUTED}'>{html.escape(_('Select a visit to read its report.'))}</p>"
             )
             return
         parts = []
@@ -573,6 +574,6 @@ class VisitsTab(Tab):
             )
         if not parts:
             parts.append(
-                f"<p style='color:#667085'>{html.escape(_('No report written yet. Edit the visit to write it.'))}</p>"
+                f"<p style='color:{style.TEXT_MUTED}'>{html.escape(_('No report written yet. Edit the visit to write it.'))}</p>"
             )
         self.report.setHtml("".join(parts))

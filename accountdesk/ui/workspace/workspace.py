@@ -22,6 +22,7 @@ from ...labels import label
 from ...models.enums import ClientStatus, RiskKind, Tier
 from ...services import records
 from ...services import workspace as ws
+from .. import style
 from ..forms import Lookups
 from .attachments import AttachmentsTab, accept_file_drops
 from .base import ENTITY_TABS, Tab
@@ -34,7 +35,7 @@ from .surveys import SurveysTab
 from .tabs_basic import EquipmentTab, ImprovementTab, OpportunitiesTab, ServiceTab, ValueAddedTab
 from .visits import VisitsTab
 
-TIER_COLOURS = {"strategic": "#6941c6", "key": "#1f6feb", "standard": "#667085"}
+TIER_COLOURS = {"strategic": style.VIOLET, "key": style.ACCENT, "standard": style.TEXT_MUTED}
 STATUS_COLOURS = {"prospect": GREY, "active": GREEN, "at_risk": AMBER, "dormant": GREY, "lost": RED}
 
 #: tab name -> (class, English title msgid via _ at build time, icon)
@@ -53,6 +54,7 @@ TAB_ORDER = (
     "attachments",
     "ownership",
 )
+
 TAB_ALIASES = {
     "value_added": "services",
     "vas": "services",
@@ -120,7 +122,7 @@ class ClientWorkspace(QWidget):
         layout.setSpacing(0)
         header = QWidget(self)
         header.setObjectName("workspace_header")
-        header.setStyleSheet("QWidget#workspace_header { border-bottom: 1px solid #e4e7ec; }")
+        header.setStyleSheet(style.WORKSPACE_HEADER_CSS)
         hl = QHBoxLayout(header)
         hl.setContentsMargins(18, 12, 18, 10)
         hl.setSpacing(8)
@@ -128,10 +130,10 @@ class ClientWorkspace(QWidget):
         text.setSpacing(2)
         self.name_label = QLabel("", header)
         self.name_label.setObjectName("client_name")
-        self.name_label.setStyleSheet("font-size: 19px; font-weight: 600;")
+        self.name_label.setStyleSheet(style.CLIENT_NAME_CSS)
         self.sub_label = QLabel("", header)
         self.sub_label.setObjectName("client_sub")
-        self.sub_label.setStyleSheet("color: #667085;")
+        self.sub_label.setStyleSheet(style.MUTED_CSS)
         self.sub_label.setMinimumWidth(120)
         name_row = QHBoxLayout()
         name_row.setSpacing(10)
@@ -153,7 +155,7 @@ class ClientWorkspace(QWidget):
         self.feedback_button.setToolTip(_("Record a complaint, praise or suggestion (Ctrl+Shift+F)"))
         self.conflicts_button = QPushButton(icon("conflict"), "", header)
         self.conflicts_button.setObjectName("header_conflicts")
-        self.conflicts_button.setStyleSheet("color: #b54708;")
+        self.conflicts_button.setStyleSheet(style.WARNING_CSS)
         self.conflicts_button.hide()
         self.conflicts_button.clicked.connect(self.review_conflicts)
         hl.addWidget(self.conflicts_button)
@@ -187,7 +189,7 @@ class ClientWorkspace(QWidget):
         self.undo_shortcut.activated.connect(self.undo)
         self.undo_message = QLabel("", self)
         self.undo_message.setObjectName("undo_message")
-        self.undo_message.setStyleSheet("color: #667085; padding: 2px 16px;")
+        self.undo_message.setStyleSheet(style.UNDO_MESSAGE_CSS)
         self.undo_message.hide()
         layout.addWidget(self.undo_message)
         self.refresh_header()
