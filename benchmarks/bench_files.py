@@ -7,12 +7,16 @@ the server.
 
 - setup (not timed): a laptop signs in, makes a client and attaches the files (hashed and stored
   in its profile), then syncs the rows;
-- ``upload``: that laptop's file sync sends every file (pieces of 4 MB, each acknowledged after it
-  reached the server's disk; the hash checked at the end);
+- ``upload``: that laptop's file sync sends every file (pieces of up to 16 MB read from the
+  profile as they are sent, each streamed to the server's disk and acknowledged there; the hash
+  checked at the end);
 - ``download``: a second laptop of the same user syncs the rows, then its file sync fetches every
   file (stored in its profile as it arrives, hash checked);
 - floor: the same files PUT to and GET from a plain threaded HTTP server (Python's http.server,
-  the bytes written to disk as they come) with the same HTTP client (httpx), streaming.
+  the bytes written to disk as they come) with the same HTTP client (httpx), streaming; each
+  direction measured right before AccountDesk's (this shared machine's speed wanders);
+- the CPU seconds of the laptop process, the server's processes, the database's backends and
+  the floor (client and server in one process).
 
 Target: at least half the floor's throughput each way; the laptop's and the server's memory flat
 (not growing with the amount transferred).
@@ -174,37 +178,50 @@ class _Plain(SimpleHTTPRequestHandler):
         self.end_headers()
 
 
-def plain_floor(folder: Path, workdir: Path) -> tuple[float, float]:
-    """Seconds to PUT every file to, then GET every file from, a plain HTTP server on loopback."""
-    import functools
+class PlainFloor:
+    """The same files PUT to and GET from a plain threaded HTTP server on loopback with httpx,
+    streaming (each direction timed right before AccountDesk's, on the same machine's minute)."""
 
-    import httpx
+    def __init__(self, folder: Path, workdir: Path):
+        import functools
 
-    served = workdir / "plain"
-    (served / "put").mkdir(parents=True)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Plain, directory=str(served)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    files = sorted(folder.iterdir())
-    with httpx.Client(base_url=base, timeout=120) as client:
-        start = time.perf_counter()
-        for f in files:
+        import httpx
+
+        self.files = sorted(folder.iterdir())
+        self.workdir = workdir
+        served = workdir / "plain"
+        (served / "put").mkdir(parents=True)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Plain, directory=str(served)))
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.server.server_address[1]}", timeout=120)
+        self.cpu = 0.0
+
+    def up(self) -> float:
+        cpu, start = time.process_time(), time.perf_counter()
+        for f in self.files:
             with open(f, "rb") as body:
-                client.put(
+                self.client.put(
                     f"/{f.name}", content=body, headers={"Content-Length": str(f.stat().st_size)}
                 ).raise_for_status()
-        up = time.perf_counter() - start
-        start = time.perf_counter()
-        got = workdir / "plain-got"
+        self.cpu += time.process_time() - cpu
+        return time.perf_counter() - start
+
+    def down(self) -> float:
+        got = self.workdir / "plain-got"
+        shutil.rmtree(got, ignore_errors=True)
         got.mkdir()
-        for f in files:
-            with client.stream("GET", f"/put/{f.name}") as resp, open(got / f.name, "wb") as out:
+        cpu, start = time.process_time(), time.perf_counter()
+        for f in self.files:
+            with self.client.stream("GET", f"/put/{f.name}") as resp, open(got / f.name, "wb") as out:
                 resp.raise_for_status()
                 for piece in resp.iter_raw(256 * 1024):
                     out.write(piece)
-        down = time.perf_counter() - start
-    server.shutdown()
-    return up, down
+        self.cpu += time.process_time() - cpu
+        return time.perf_counter() - start
+
+    def close(self) -> None:
+        self.client.close()
+        self.server.shutdown()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -278,24 +295,28 @@ def main(argv: list[str] | None = None) -> int:
         )
         server_pids = [str(proc.pid)] + _children(proc.pid)
         server_before = sum(_peak_mb(pid) for pid in server_pids)
+        floor = PlainFloor(folder, workdir)
+
+        def cpu(pg: list[str]) -> tuple[float, float]:
+            return sum(_cpu_s(pid) for pid in server_pids), sum(_cpu_s(pid) for pid in _alive(pg))
+
+        # each direction: the floor, then AccountDesk right after (this machine's speed wanders)
         pg = _pg_pids(db) if not args.sqlite else []
-        c0 = sum(_cpu_s(pid) for pid in server_pids), sum(_cpu_s(pid) for pid in pg)
+        floor_up = floor.up()
+        u0 = cpu(pg)
         up = run_child("upload", workdir / "laptop-1", base, folder)
-        c1 = sum(_cpu_s(pid) for pid in server_pids), sum(_cpu_s(pid) for pid in _alive(pg))
-        pg_more = [pid for pid in (_pg_pids(db) if not args.sqlite else []) if pid not in pg]
-        c1 = (
-            c1[0],
-            c1[1] + sum(_cpu_s(pid) for pid in pg_more),
-        )  # (their CPU before the upload: none, they are new)
-        pg += pg_more
+        u1 = cpu(pg)
+        pg_new = [pid for pid in (_pg_pids(db) if not args.sqlite else []) if pid not in pg]
+        u1 = u1[0], u1[1] + sum(_cpu_s(pid) for pid in pg_new)  # (new backends: all theirs is the upload's)
+        floor_down = floor.down()
+        d0 = cpu(pg + pg_new)
         down = run_child("download", workdir / "laptop-2", base, folder)
-        c2 = sum(_cpu_s(pid) for pid in server_pids), sum(_cpu_s(pid) for pid in _alive(pg))
-        up["server_cpu"], up["db_cpu"] = c1[0] - c0[0], c1[1] - c0[1]
-        down["server_cpu"], down["db_cpu"] = c2[0] - c1[0], c2[1] - c1[1]
+        d1 = cpu(pg + pg_new)
+        up["server_cpu"], up["db_cpu"] = u1[0] - u0[0], u1[1] - u0[1]
+        down["server_cpu"], down["db_cpu"] = d1[0] - d0[0], d1[1] - d0[1]
         server_after = sum(_peak_mb(pid) for pid in server_pids if Path(f"/proc/{pid}").exists())
-        floor_cpu = time.process_time()
-        floor_up, floor_down = plain_floor(folder, workdir)
-        floor_cpu = time.process_time() - floor_cpu
+        floor.close()
+        floor_cpu = floor.cpu
         assert up["bytes"] == total and down["bytes"] == total, (up, down)
         for name, ours, floor in (("upload", up, floor_up), ("download", down, floor_down)):
             rate, floor_rate = total / MB / ours["seconds"], total / MB / floor

@@ -61,8 +61,8 @@ log = logging.getLogger("accountdesk.server")
 
 #: Fields of an attachment fixed when it is made.
 IMMUTABLE = frozenset({"file_name", "media_type", "size", "sha256", *ATTACHMENT_PARENTS})
-#: Largest piece of an upload (the request body cap is higher).
-MAX_PIECE = 8 * 1024 * 1024
+#: Largest piece of an upload (streamed to the disk as it arrives: its size costs no memory).
+MAX_PIECE = 64 * 1024 * 1024
 #: Partial uploads untouched for this long are removed by the purge.
 PARTIAL_MAX_AGE = dt.timedelta(days=7)
 #: A blob no record names is kept this long after it was stored (its record may still be on its

@@ -97,5 +97,5 @@ class Settings:
         default_factory=lambda: os.environ.get("ACCOUNTDESK_SERVER_FILES_DIR") or None
     )
     file_piece_bytes: int = field(
-        default_factory=lambda: min(max(_int("ACCOUNTDESK_FILE_PIECE_KB", 4096), 64), 8192) * 1024
+        default_factory=lambda: min(max(_int("ACCOUNTDESK_FILE_PIECE_KB", 16384), 64), 65536) * 1024
     )

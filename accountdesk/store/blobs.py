@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Attachment, BlobChunk, LocalBlob
@@ -156,19 +156,28 @@ def begin_download(session: Session, sha256: str, size: int) -> LocalBlob:
     return blob
 
 
-def append(session: Session, sha256: str, offset: int, data: bytes) -> int:
+def append(session: Session, sha256: str, offset: int, data: bytes | list[bytes]) -> int:
     """Add received bytes at ``offset`` (which must be where the blob stands, a multiple of
-    :data:`CHUNK` unless the blob ends with this piece); returns the new ``have``."""
+    :data:`CHUNK` unless the blob ends with this piece); returns the new ``have``. ``data`` may
+    come as pieces of :data:`CHUNK` bytes (the last one shorter), stored as they are."""
     blob = session.get(LocalBlob, sha256)
     if blob is None or blob.complete:
         raise ValueError("no download of this blob is under way")
     if offset != blob.have or offset % CHUNK:
         raise ValueError("a piece that does not continue the blob")
-    idx = offset // CHUNK
-    for start in range(0, len(data), CHUNK):
-        session.merge(BlobChunk(sha256=sha256, idx=idx, data=data[start : start + CHUNK]))
-        idx += 1
-    blob.have = offset + len(data)
+    if isinstance(data, list | tuple):
+        pieces = list(data)
+        if any(len(piece) != CHUNK for piece in pieces[:-1]) or (pieces and len(pieces[-1]) > CHUNK):
+            raise ValueError("pieces of another size than CHUNK")
+    else:
+        pieces = [data[start : start + CHUNK] for start in range(0, len(data), CHUNK)]
+    if pieces:
+        first = offset // CHUNK
+        session.execute(
+            insert(BlobChunk).prefix_with("OR REPLACE"),
+            [{"sha256": sha256, "idx": first + i, "data": piece} for i, piece in enumerate(pieces)],
+        )
+    blob.have = offset + sum(len(piece) for piece in pieces)
     session.flush()
     return blob.have
 
@@ -203,12 +212,19 @@ def finish_download(session: Session, sha256: str, running: hashlib._Hash | None
             n += len(piece)
         digest = h.hexdigest()
     if digest != sha256 or n != blob.size:
-        session.execute(delete(BlobChunk).where(BlobChunk.sha256 == sha256))
-        blob.have, blob.complete = 0, False
-        blob.last_error = "corrupt"
-        session.flush()
+        discard(session, sha256)
         raise BlobCorrupt("the received bytes do not match their hash")
     blob.complete, blob.uploaded, blob.last_error = True, True, None
+    session.flush()
+
+
+def discard(session: Session, sha256: str) -> None:
+    """Throw away the bytes of a download found damaged: fetched again from the start."""
+    if session.scalar(select(LocalBlob.complete).where(LocalBlob.sha256 == sha256)) is False:
+        session.execute(delete(BlobChunk).where(BlobChunk.sha256 == sha256))
+        session.execute(
+            update(LocalBlob).where(LocalBlob.sha256 == sha256).values(have=0, last_error="corrupt")
+        )
     session.flush()
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,8 @@ log = logging.getLogger("accountdesk.sync")
 META_FILE_LIMITS = "file_limits"
 #: Files transferred side by side.
 STREAMS = 3
+#: Size of the pieces sent when the server does not say (it does: ``piece_bytes`` of its limits).
+DEFAULT_PIECE = 4 * 1024 * 1024
 #: Bytes stored per transaction while downloading.
 COMMIT_BYTES = 4 * blobs.CHUNK
 
@@ -124,7 +126,9 @@ class FileSync:
         self.engine = engine
         self.ctx = engine.ctx
         self.store = engine.store
-        self.piece = 4 * 1024 * 1024
+        #: the size of the pieces sent: the server's (:meth:`refresh_limits`), or a smaller one set here
+        self.piece: int | None = None
+        self._piece_bytes = DEFAULT_PIECE
         #: files transferred side by side
         self.streams = STREAMS
 
@@ -134,10 +138,13 @@ class FileSync:
         method: str,
         path: str,
         *,
-        content: bytes | None = None,
+        content: bytes | Callable[[], Iterator[bytes]] | None = None,
         json_body: Any = None,
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
+        """One request with the engine's token (signed in again once on 401); ``content`` may be
+        a function making the body's pieces (called again for a second attempt; the pieces are
+        sent as they come, never gathered — give their Content-Length in ``headers``)."""
         e = self.engine
         hdrs = dict(headers or {})
         hdrs["Accept-Encoding"] = "identity"
@@ -151,12 +158,17 @@ class FileSync:
                     e._authenticate()
                 token = e._access
             hdrs["Authorization"] = f"Bearer {token}"
+            body = content() if callable(content) else content
             try:
-                resp = e._http.request(method, path, content=content, headers=hdrs, timeout=120)
+                resp = e._http.request(method, path, content=body, headers=hdrs, timeout=120)
             except httpx.TransportError as exc:
                 raise ServerUnreachable(
                     _("The sync server cannot be reached ({error}).").format(error=type(exc).__name__)
                 ) from exc
+            finally:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()  # (a generator's read transaction ends here)
             if resp.status_code == 401 and attempt == 1:
                 with e._auth_lock:
                     if e._access == token:
@@ -184,7 +196,8 @@ class FileSync:
         limits = self._check(self._send("GET", "/v1/files/limits"))
         with self.store.write() as session:
             set_meta(session, META_FILE_LIMITS, limits)
-        self.piece = int(limits.get("piece_bytes") or self.piece)
+        server = int(limits.get("piece_bytes") or DEFAULT_PIECE)
+        self._piece_bytes = min(self.piece or server, server)
         return limits
 
     # -- what to do ---------------------------------------------------------------------------
@@ -302,25 +315,38 @@ class FileSync:
                 }
             )
 
+    def _read_piece(self, sha: str, offset: int, length: int) -> Iterator[bytes]:
+        """The stored bytes of a blob from ``offset``, ``length`` of them, read from the profile
+        as they are sent (one stored piece in memory at a time)."""
+        sent = 0
+        with self.store.read() as session:
+            for part in blobs.iter_bytes(session, sha, offset):
+                if sent + len(part) > length:
+                    part = part[: length - sent]
+                yield part
+                sent += len(part)
+                if sent >= length:
+                    break
+        if sent != length:  # the profile holds less than its blob row says
+            raise blobs.BlobCorrupt("a stored blob is shorter than its size")
+
     def upload(self, sha: str, size: int, step: Callable[[int], None], report: FileReport) -> None:
-        state = self._check(self._send("POST", f"/v1/files/{sha}/upload", json_body={"size": size}))
+        if size > self._piece_bytes:  # where the server's copy stands (a file of one piece just goes)
+            state = self._check(self._send("POST", f"/v1/files/{sha}/upload", json_body={"size": size}))
+        else:
+            state = {"offset": 0, "size": size, "complete": False}
         offset = int(state["offset"])
         while not state["complete"]:
-            with self.store.read() as session:
-                piece = bytearray()
-                for part in blobs.iter_bytes(session, sha, offset):
-                    piece += part
-                    if len(piece) >= self.piece:
-                        break
-            data = bytes(piece[: self.piece])
+            length = min(self._piece_bytes, size - offset)
             try:
                 state = self._check(
                     self._send(
                         "PUT",
                         f"/v1/files/{sha}/upload",
-                        content=data,
+                        content=lambda at=offset, n=length: self._read_piece(sha, at, n),
                         headers={
                             "Content-Type": "application/octet-stream",
+                            "Content-Length": str(length),
                             "X-AccountDesk-Offset": str(offset),
                         },
                     )
@@ -339,16 +365,27 @@ class FileSync:
         report.add("uploaded", 1)
 
     def download(self, sha: str, size: int, step: Callable[[int], None], report: FileReport) -> None:
-        with self.store.write() as session:
-            have = blobs.begin_download(session, sha, size).have
+        """Fetch a blob from where this device's copy stands (``Range``), storing it COMMIT_BYTES
+        per transaction as it arrives; the last transaction checks the hash and completes it.
+        Damaged bytes are thrown away (:class:`blobs.BlobCorrupt`, fetched again next time)."""
+        with self.store.read() as session:
+            blob = blobs.get(session, sha)
+            have = blob.have if blob is not None else 0
+        try:
+            self._download(sha, size, have, step, report)
+        except blobs.BlobCorrupt:
+            with self.store.write() as session:  # (the failed transaction was rolled back)
+                blobs.discard(session, sha)
+            raise
+
+    def _download(
+        self, sha: str, size: int, have: int, step: Callable[[int], None], report: FileReport
+    ) -> None:
         if have >= size and size > 0:  # all here, but not checked yet (stopped just before)
-            try:
-                with self.store.write() as session:
-                    blobs.finish_download(session, sha)
-                report.add("downloaded", 1)
-                return None
-            except blobs.BlobCorrupt:
-                have = 0  # emptied: fetched again from the start
+            with self.store.write() as session:
+                blobs.finish_download(session, sha)
+            report.add("downloaded", 1)
+            return
         if size == 0:
             resp = self._send("GET", f"/v1/files/{sha}")
             try:
@@ -359,6 +396,7 @@ class FileSync:
                     return
                 raise
             with self.store.write() as session:
+                blobs.begin_download(session, sha, size)
                 blobs.finish_download(session, sha)
             report.add("downloaded", 1)
             return
@@ -379,7 +417,7 @@ class FileSync:
                         if e._access == token:
                             e._access = None
                     resp.read()
-                    return self.download(sha, size, step, report)
+                    return self._download(sha, size, have, step, report)
                 if resp.status_code >= 400:
                     resp.read()
                     try:
@@ -389,44 +427,49 @@ class FileSync:
                             report.add("waiting", 1)
                             return None
                         raise
-                if resp.status_code == 200 and have:
-                    have = 0  # the server sent everything: start again
-                    with self.store.write() as session:
-                        blobs.drop(session, sha)
-                        blobs.begin_download(session, sha, size)
+                restart = resp.status_code == 200 and have > 0  # the server sent everything
+                if restart:
+                    have = 0
                 if have:
                     with self.store.read() as session:
                         running = blobs.hash_stored(session, sha, have)
                 else:
                     running = hashlib.sha256()
-                buf = bytearray()
+                # pieces of exactly CHUNK bytes (the last one shorter), stored as they are and
+                # COMMIT_BYTES at a time; hashed once stored; the last batch completes the blob
+                pieces: list[bytes] = []
                 offset = have
-                for part in resp.iter_raw(1024 * 1024):
-                    buf += part
-                    if len(buf) >= COMMIT_BYTES:
-                        cut = len(buf) - len(buf) % blobs.CHUNK
-                        piece = bytes(buf[:cut])
-                        with self.store.write() as session:
-                            blobs.append(session, sha, offset, piece)
-                        running.update(piece)
-                        offset += cut
-                        del buf[:cut]
-                        report.add("bytes_down", cut)
-                        step(cut)
-                if buf:
-                    piece = bytes(buf)
+
+                def keep() -> None:
+                    nonlocal offset, pieces, restart
+                    n = sum(map(len, pieces))
                     with self.store.write() as session:
-                        blobs.append(session, sha, offset, piece)
-                    running.update(piece)
-                    offset += len(buf)
-                    report.add("bytes_down", len(buf))
-                    step(len(buf))
+                        if restart:
+                            blobs.drop(session, sha)
+                            restart = False
+                        blobs.begin_download(session, sha, size)
+                        blobs.append(session, sha, offset, pieces)
+                        for piece in pieces:
+                            running.update(piece)
+                        if offset + n >= size:
+                            blobs.finish_download(session, sha, running)
+                    offset += n
+                    pieces = []
+                    report.add("bytes_down", n)
+                    step(n)
+
+                for part in resp.iter_raw(blobs.CHUNK):
+                    pieces.append(part)
+                    if len(pieces) * blobs.CHUNK >= COMMIT_BYTES:
+                        keep()
+                if pieces:
+                    keep()
         except httpx.TransportError as exc:
             raise ServerUnreachable(
                 _("The sync server cannot be reached ({error}).").format(error=type(exc).__name__)
             ) from exc
-        with self.store.write() as session:
-            blobs.finish_download(session, sha, running)
+        if offset != size:  # the server's copy is not the size its record says
+            raise blobs.BlobCorrupt("the received bytes do not have the file's size")
         report.add("downloaded", 1)
         return None
 

@@ -297,6 +297,30 @@ def test_a_piece_streams_to_the_disk_and_a_dropped_one_keeps_what_arrived(server
     assert store.path(sha).read_bytes() == data and not store.part(sha).exists()
 
 
+def test_damaged_bytes_from_the_server_never_become_a_file_on_the_laptop(server, make_device, tmp_path):
+    a, boss, cid = _setup(server, make_device)
+    data = os.urandom(5 * 1024 * 1024 + 3)
+    sha = _sha(data)
+    aid = A.add_file(a.ctx, cid, _write(tmp_path, "report.pdf", data))
+    sync_all(a)
+    store = _store(server)
+    store.path(sha).write_bytes(os.urandom(len(data)))  # the server's disk damaged the file
+    g = make_device("gong")
+    _rows, files = sync_all(g)
+    assert files.downloaded == 0 and [f["code"] for f in files.failed] == ["corrupt"]
+    with g.ctx.read() as s:
+        from accountdesk.models import BlobChunk, LocalBlob
+
+        blob = s.get(LocalBlob, sha)
+        assert blob is not None and not blob.complete and blob.have == 0
+        assert s.scalar(select(BlobChunk.idx).where(BlobChunk.sha256 == sha)) is None
+    assert A.get_attachment(g.ctx, aid)["available"] is False
+    store.path(sha).write_bytes(data)  # restored from the server's backup
+    _rows, files = sync_all(g)
+    assert files.downloaded == 1 and files.bytes_down == len(data) and not files.failed
+    assert A.export_attachment(g.ctx, aid, tmp_path / "g.pdf").read_bytes() == data
+
+
 def _push(server, token: str, items: list[dict]) -> list[dict]:
     r = _get(
         server, token, "/v1/sync/push", method="POST", json={"batch_id": os.urandom(8).hex(), "items": items}
@@ -411,47 +435,140 @@ def test_over_the_limit_and_over_the_quota_are_clear_refusals(own_server, make_d
         dev.close()
 
 
-UPLOADER = """
-import sys
+APP = """
+import datetime as dt, sys, threading, time
+from accountdesk.services import visits
 from accountdesk.services.context import open_profile
 from accountdesk.sync.client import SyncEngine
 from accountdesk.sync.credentials import Credentials
 from accountdesk.sync.files import FileSync
-data_dir, url, user, password = sys.argv[1:5]
+data_dir, url, user, password, cid, slow = sys.argv[1:7]
+lock = threading.Lock()
+def say(*words):
+    with lock:  # (two threads print)
+        sys.stdout.write(" ".join(map(str, words)) + "\\n")
+        sys.stdout.flush()
+# the app: it holds the profile; the file transfer runs on a worker thread of its process
+# (as the window's transfer_files does), while the person goes on working and the rows sync
 ctx = open_profile(data_dir)
 engine = SyncEngine(ctx, url, Credentials(url, user, password=password, use_keyring=False))
 engine.sync()
 fs = FileSync(engine)
-fs.refresh_limits()
 fs.piece = 64 * 1024
 def step(done, total, name):
-    print("progress", done, flush=True)
-fs.run(progress=step)
-print("finished", flush=True)
+    say("progress", done)
+    time.sleep(float(slow))
+def transfer():
+    try:
+        fs.run(progress=step)
+        say("finished")
+    except Exception as exc:
+        say("failed", type(exc).__name__)
+worker = threading.Thread(target=transfer)
+worker.start()
+n = 0
+while n == 0 or worker.is_alive():
+    name = f"visit {user} {n}"
+    visits.create_visit(ctx, cid, kind="return_visit", planned_start=dt.datetime(2026, 3, 2, 10), purpose=name)
+    say("made", name)  # committed
+    try:
+        engine.sync()
+    except Exception as exc:
+        say("sync failed", type(exc).__name__)
+    n += 1
+    time.sleep(0.05)
+worker.join()
 """
 
 
-def _spawn(dev, server, user: str) -> subprocess.Popen:
-    """The laptop's file transfer in a process of its own (the test's handle on the profile is
-    closed first: one process per profile, as on a laptop)."""
-    dev.engine.close()
-    dev.ctx.close()
-    return subprocess.Popen(
-        [sys.executable, "-c", UPLOADER, str(dev.path), server.url, user, PASSWORD],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+class App:
+    """A laptop's app in a process of its own, holding the profile (the test's handle on it is
+    closed first: one process per profile, as on a laptop); killed with SIGKILL."""
+
+    def __init__(self, dev, server, user: str, cid: str, *, slow: float = 0.0):
+        dev.engine.close()
+        dev.ctx.close()
+        self.dev, self.server, self.user = dev, server, user
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", APP, str(dev.path), server.url, user, PASSWORD, cid, str(slow)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_progress(self, at_least: int) -> None:
+        """Until the transfer has done ``at_least`` bytes and the person has recorded something."""
+        deadline = time.monotonic() + 90
+        done = 0
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline().decode()
+            if not line:
+                break
+            self.lines.append(line.strip())
+            if line.startswith("progress"):
+                done = int(line.split()[1])
+            if done >= at_least and any(seen.startswith("made ") for seen in self.lines):
+                return
+        raise AssertionError("no progress:\n" + "\n".join(self.lines[-20:]))
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.finish()
+
+    def finish(self, timeout: float = 90) -> None:
+        out = self.proc.communicate(timeout=timeout)[0].decode()
+        self.lines += out.splitlines()
+
+    def made(self) -> list[str]:
+        """The visits the person recorded (each committed before it was printed): at least one."""
+        made = [line.split(" ", 1)[1] for line in self.lines if line.startswith("made ")]
+        assert made, "\n".join(self.lines)
+        return made
+
+    def reopen(self):
+        """The app started again on the same profile."""
+        dev = self.dev
+        dev.ctx = open_profile(dev.path, now=dev.clock.now, wall_ms=dev.clock.wall_ms)
+        dev.engine = SyncEngine(
+            dev.ctx,
+            self.server.url,
+            Credentials(self.server.url, self.user, password=PASSWORD, use_keyring=False),
+        )
+        return dev
 
 
-def _wait_progress(proc: subprocess.Popen, at_least: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline().decode()
-        if not line:
-            break
-        if line.startswith("progress") and int(line.split()[1]) >= at_least:
-            return
-    raise AssertionError("no progress")
+def _profile_sound(path: Path, made: list[str]) -> dict[str, tuple[int, int, bool]]:
+    """The profile of a killed app: the database whole (integrity check), every blob's pieces in
+    order and adding up to what it says it holds, complete blobs with the right hash, and the
+    person's committed work there. Returns sha -> (size, have, complete)."""
+    import sqlite3
+
+    conn = sqlite3.connect(path / "accountdesk.sqlite3")
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        blobs = {}
+        for sha, size, have, complete in conn.execute("SELECT sha256, size, have, complete FROM local_blobs"):
+            pieces = conn.execute(
+                "SELECT idx, data FROM blob_chunks WHERE sha256 = ? ORDER BY idx", (sha,)
+            ).fetchall()
+            assert [idx for idx, _data in pieces] == list(range(len(pieces)))
+            assert sum(len(data) for _idx, data in pieces) == have <= size
+            if complete:
+                assert have == size and _sha(b"".join(data for _idx, data in pieces)) == sha
+            blobs[sha] = (size, have, bool(complete))
+        for name in made:
+            assert conn.execute("SELECT count(*) FROM visits WHERE purpose = ?", (name,)).fetchone() == (1,)
+        return blobs
+    finally:
+        conn.close()
+
+
+def _server_sound(server, sha: str, data: bytes) -> None:
+    """The server holds the blob once, whole and right, with no upload of it left half-way."""
+    store = _store(server)
+    assert store.path(sha).read_bytes() == data
+    assert list(store.stored()).count(sha) == 1
+    assert not store.part(sha).exists() and store.offset(sha) == 0
 
 
 def test_kill_the_laptop_mid_upload_and_mid_download_then_resume(server, make_device, tmp_path):
@@ -460,65 +577,74 @@ def test_kill_the_laptop_mid_upload_and_mid_download_then_resume(server, make_de
     sha = _sha(data)
     A.add_file(a.ctx, cid, _write(tmp_path, "big.bin", data))
     a.sync()
-    proc = _spawn(a, server, "alice")
-    _wait_progress(proc, 1024 * 1024)
-    proc.kill()
-    proc.wait()
+    app = App(a, server, "alice", cid)
+    app.wait_progress(1024 * 1024)
+    app.kill()
     store = _store(server)
     kept = store.offset(sha)
     assert 0 < kept < len(data) and not store.has(sha)
-    a.ctx = open_profile(a.path, now=a.clock.now, wall_ms=a.clock.wall_ms)
-    a.engine = SyncEngine(
-        a.ctx, server.url, Credentials(server.url, "alice", password=PASSWORD, use_keyring=False)
-    )
+    assert _profile_sound(a.path, app.made())[sha] == (len(data), len(data), True)
+    a = app.reopen()
     _rows, files = sync_all(a)  # the upload continues where the server stands
     assert files.uploaded == 1 and files.bytes_up == len(data) - kept
-    assert store.path(sha).read_bytes() == data and store.offset(sha) == 0
+    _server_sound(server, sha, data)
+    with a.ctx.read() as s:
+        assert s.scalar(select(OutboxEntry.seq)) is None  # the person's work reached the server too
     g = make_device("gong")
     g.sync()
-    proc = _spawn(g, server, "gong")
-    _wait_progress(proc, 4 * 1024 * 1024)
-    proc.kill()
-    proc.wait()
-    g.ctx = open_profile(g.path, now=g.clock.now, wall_ms=g.clock.wall_ms)
-    with g.ctx.read() as s:
-        from accountdesk.models import LocalBlob
-
-        blob = s.get(LocalBlob, sha)
-        assert blob is not None and not blob.complete and 0 < blob.have < len(data)
-        have = blob.have
-    g.engine = SyncEngine(
-        g.ctx, server.url, Credentials(server.url, "gong", password=PASSWORD, use_keyring=False)
-    )
+    app = App(g, server, "gong", cid, slow=0.3)
+    app.wait_progress(4 * 1024 * 1024)
+    app.kill()
+    size, have, complete = _profile_sound(g.path, app.made())[sha]
+    assert size == len(data) and 0 < have < len(data) and not complete
+    g = app.reopen()
     _rows, files = sync_all(g)
     assert files.downloaded == 1 and files.bytes_down == len(data) - have
+    assert _profile_sound(g.path, app.made())[sha] == (len(data), len(data), True)
     [row] = A.list_attachments(g.ctx, cid)
     assert A.export_attachment(g.ctx, row["id"], tmp_path / "g.bin").read_bytes() == data
+    _server_sound(server, sha, data)
 
 
-def test_kill_the_server_mid_upload_then_resume(server, make_device, tmp_path):
+def test_kill_the_server_mid_upload_and_mid_download_then_resume(server, make_device, tmp_path):
     a, boss, cid = _setup(server, make_device)
-    data = os.urandom(12 * 1024 * 1024)
+    data = os.urandom(40 * 1024 * 1024)
     sha = _sha(data)
     A.add_file(a.ctx, cid, _write(tmp_path, "big.bin", data))
     a.sync()
-    proc = _spawn(a, server, "alice")
-    _wait_progress(proc, 2 * 1024 * 1024)
+    app = App(a, server, "alice", cid)
+    app.wait_progress(2 * 1024 * 1024)
     server.kill()
-    out = proc.communicate(timeout=60)[0].decode()
-    assert "finished" not in out  # the laptop saw the server go away
+    app.finish()
+    assert "finished" not in app.lines and "failed ServerUnreachable" in app.lines  # it saw the server go
+    assert _profile_sound(a.path, app.made())[sha] == (len(data), len(data), True)
     server.start(port=server.port)
-    a.ctx = open_profile(a.path, now=a.clock.now, wall_ms=a.clock.wall_ms)
-    a.engine = SyncEngine(
-        a.ctx, server.url, Credentials(server.url, "alice", password=PASSWORD, use_keyring=False)
-    )
-    _rows, files = sync_all(a)
-    assert files.uploaded == 1
     store = _store(server)
-    assert _sha(store.path(sha).read_bytes()) == sha
-    assert list(store.stored()).count(sha) == 1 and store.offset(sha) == 0
+    assert 0 < store.offset(sha) < len(data)  # what reached the server's disk before it died
+    a = app.reopen()
+    _rows, files = sync_all(a)
+    assert files.uploaded == 1 and files.bytes_up < len(data)
+    _server_sound(server, sha, data)
     with a.ctx.read() as s:
         assert s.scalar(select(OutboxEntry.seq)) is None
+    # the server dies while gong's laptop downloads (slowly: the server cannot have sent it all)
+    g = make_device("gong")
+    g.sync()
+    app = App(g, server, "gong", cid, slow=0.5)
+    app.wait_progress(8 * 1024 * 1024)
+    server.kill()
+    app.finish()
+    assert "finished" not in app.lines and "failed ServerUnreachable" in app.lines
+    size, have, complete = _profile_sound(g.path, app.made())[sha]
+    assert 8 * 1024 * 1024 <= have < len(data) and not complete
+    server.start(port=server.port)
+    g = app.reopen()
+    _rows, files = sync_all(g)
+    assert files.downloaded == 1 and files.bytes_down == len(data) - have
+    assert _profile_sound(g.path, app.made())[sha] == (len(data), len(data), True)
+    [row] = A.list_attachments(g.ctx, cid)
+    assert A.export_attachment(g.ctx, row["id"], tmp_path / "g.bin").read_bytes() == data
+    _server_sound(server, sha, data)
 
 
 def test_command_lines_end_to_end(server, make_device, capsys, tmp_path):

@@ -23,7 +23,7 @@ from ...i18n import _
 from ...permissions import may_write
 from .. import style
 from ..item_models.roles import CLIENT_ID_ROLE, ID_ROLE
-from .import_wizard import error_text, reason_text
+from .import_common import error_text, reason_text
 
 
 def _tree(headers: list[str]) -> QTreeWidget:

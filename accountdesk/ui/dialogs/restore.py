@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from ...errors import ValidationError
 from ...i18n import _
-from .import_wizard import error_text
+from .import_common import error_text
 
 
 class RestoreDialog(QDialog):
