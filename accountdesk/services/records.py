@@ -166,8 +166,6 @@ def require_may_reassign(ctx: AppContext, entity: str, row: SyncMixin, values: d
         raise PermissionDenied(_("Only supervisors and administrators reassign someone else's work."))
 
 
-
-
 def get_live(session: Session, entity: str, row_id: str) -> SyncMixin:
     model = model_for(entity)
     row = session.get(model, row_id)
