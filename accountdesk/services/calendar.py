@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
@@ -111,7 +112,16 @@ def entries_between(
             return []
         ids = select(Client.id).where(Client.deleted_at.is_(None), scope_condition(ctx, Client.id))
 
-        def make(kind, entity, row_id, client_id, title, day, person=None, **extra) -> CalendarEntry:
+        def make(
+            kind: str,
+            entity: str,
+            row_id: str,
+            client_id: Any,  # a row's client id (never None for these rows)
+            title: str,
+            day: Any,
+            person: str | None = None,
+            **extra: Any,
+        ) -> CalendarEntry:
             name, owner = clients.get(client_id, ("", None))
             return CalendarEntry(
                 kind, entity, row_id, client_id, name, title, day, person_id=person or owner, **extra
@@ -281,7 +291,7 @@ def people(ctx: AppContext) -> list[tuple[str, str]]:
         ]
 
 
-def reschedule_visit(ctx: AppContext, visit_id: str, start: dt.datetime) -> dict:
+def reschedule_visit(ctx: AppContext, visit_id: str, start: dt.datetime) -> dict[str, Any]:
     """Move a planned visit to ``start``, keeping its length. Only a planned visit moves (a held
     one records what happened). Goes through the visit service: validated, in the field history,
     synced."""
@@ -294,7 +304,7 @@ def reschedule_visit(ctx: AppContext, visit_id: str, start: dt.datetime) -> dict
         if visit.status != VisitStatus.PLANNED.value:
             raise ValidationError("planned_start", _("Only a planned visit can be moved."))
         old_start, old_end = visit.planned_start, visit.planned_end
-    values: dict = {"planned_start": start}
+    values: dict[str, Any] = {"planned_start": start}
     if old_end is not None:
         values["planned_end"] = start + (old_end - old_start)
     return visit_service.update_visit(ctx, visit_id, **values)

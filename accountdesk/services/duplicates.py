@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
@@ -32,7 +33,7 @@ class DuplicateGroup:
     names: tuple[str, ...]
     client_ids: tuple[str | None, ...] = field(default=())
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "entity": self.entity,
             "reason": self.reason,
@@ -48,7 +49,7 @@ class DuplicateReport:
     clients: list[DuplicateGroup]
     contacts: list[DuplicateGroup]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "clients": [g.to_dict() for g in self.clients],
             "contacts": [g.to_dict() for g in self.contacts],

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..errors import PermissionDenied, ValidationError
 from ..i18n import N_, _
@@ -107,7 +107,7 @@ def _require_fees(ctx: AppContext) -> None:
         raise PermissionDenied(_("Your role may not see annual fees."))
 
 
-def _paying_clients(ctx: AppContext, *columns):
+def _paying_clients(ctx: AppContext, *columns: Any) -> Select[Any]:
     return select(Client.id, Client.name, Client.tier, Client.annual_fees, *columns).where(
         Client.deleted_at.is_(None),
         Client.status.not_in([ClientStatus.PROSPECT.value, ClientStatus.LOST.value]),
@@ -138,7 +138,7 @@ def pyramid(ctx: AppContext) -> Pyramid:
     bands = assign_bands([(r.id, r.annual_fees) for r in rows])
     total_fees = sum(r.annual_fees or 0 for r in rows)
     total = len(rows)
-    per_band: dict[str, list] = {code: [] for code, _s, _t in BANDS}
+    per_band: dict[str, list[Any]] = {code: [] for code, _s, _t in BANDS}
     tier_by_band: dict[str, dict[str, int]] = {t.value: {code: 0 for code in per_band} for t in Tier}
     mismatches = []
     for r in rows:

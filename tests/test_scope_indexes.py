@@ -1,0 +1,44 @@
+"""The first screen's query (the Today page's quick agenda: the clients a user serves, owns work
+on, or has an open complaint with a deadline for) reads from indexes, not whole tables (laptop
+migration 0011_scope_indexes). At 10,000 clients it had read every planned visit and scanned the
+complaints, cadences and improvement items - 96 ms plaintext, 500 ms in an encrypted profile, which
+decrypts each page it reads (issue 14's benchmark); with the indexes 4 and 13.5 ms.
+
+SQLite plans without statistics here (the app never runs ANALYZE), so the plan of a small profile is
+the plan of a large one."""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+
+from accountdesk.services.demo import generate_demo
+from accountdesk.services.triage import triage
+
+
+def test_the_first_screen_query_reads_no_whole_table_of_work(ctx):
+    generate_demo(ctx, clients=12, seed=5)
+    seen: list[tuple[str, object]] = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _many) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(ctx.store.engine, "before_cursor_execute", record)
+    try:
+        triage(ctx, scope="mine", quick=True)
+    finally:
+        event.remove(ctx.store.engine, "before_cursor_execute", record)
+    [(statement, parameters)] = [s for s in seen if s[0].startswith("SELECT clients.id, clients.name")]
+    raw = ctx.store.engine.raw_connection()
+    try:
+        plan = [row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()]
+    finally:
+        raw.close()
+    scans = [step for step in plan if step.startswith("SCAN")]
+    assert scans == [], plan
+    for index in (
+        "ix_visits_owner_status",
+        "ix_visit_plans_owner",
+        "ix_improvement_items_owner",
+        "ix_feedback_open",
+    ):
+        assert any(index in step for step in plan), (index, plan)
