@@ -56,3 +56,33 @@ def test_a_string_has_one_translation_across_areas():
                     seen.setdefault(str(msg.id), {})[path.stem] = str(msg.string)
     clashes = {k: v for k, v in seen.items() if len(set(v.values())) > 1}
     assert clashes == {}
+
+
+def test_the_compiled_catalogue_is_kept_between_starts(tmp_path, monkeypatch):
+    """The .po files are parsed and compiled once; later starts read the compiled file, and an
+    edited catalogue is compiled again."""
+    import shutil
+
+    import accountdesk.i18n as i18n
+    import accountdesk.paths as paths
+
+    monkeypatch.setattr(paths, "cache_dir", lambda: tmp_path / "cache")
+    monkeypatch.setattr(i18n, "_cache", {})
+    assert i18n._translations("zh_CN").gettext("Today") == "今日待办"
+    [compiled] = (tmp_path / "cache" / "catalogues").glob("zh_CN-*.mo")
+    monkeypatch.setattr(i18n, "_cache", {})
+    real_load = i18n.load_catalogue
+    monkeypatch.setattr(i18n, "load_catalogue", lambda lang: pytest.fail("the .po files were parsed again"))
+    assert i18n._translations("zh_CN").gettext("Today") == "今日待办"
+    # an edited catalogue (an update) is compiled again
+    locale = tmp_path / "locale"
+    shutil.copytree(i18n.LOCALE_DIR / "zh_CN", locale / "zh_CN")
+    ui = locale / "zh_CN" / "LC_MESSAGES" / "ui.po"
+    ui.write_text(
+        ui.read_text(encoding="utf-8").replace('msgstr "今日待办"', 'msgstr "今天"'), encoding="utf-8"
+    )
+    monkeypatch.setattr(i18n, "LOCALE_DIR", locale)
+    monkeypatch.setattr(i18n, "load_catalogue", real_load)
+    monkeypatch.setattr(i18n, "_cache", {})
+    assert i18n._translations("zh_CN").gettext("Today") == "今天"
+    assert len(list((tmp_path / "cache" / "catalogues").glob("zh_CN-*.mo"))) == 2 and compiled.exists()

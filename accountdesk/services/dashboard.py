@@ -173,7 +173,7 @@ def load_standing(ctx: AppContext, *, owner_id: str | None = None) -> Standing:
         timings["cadences"] = time.perf_counter() - t
         t = time.perf_counter()
         served = served_figures_from(session, [(r.id, r.tier, r.owner_id) for r in rows], flags)
-        # the health of the clients that may be poor only (the others score 55 at the least)
+        # the health of the clients that may be poor only (the others cannot fall below 50)
         maybe = poor_candidates_in(session, ids, flags)
         health = health_in(
             session,

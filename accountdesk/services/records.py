@@ -166,9 +166,6 @@ def require_may_reassign(ctx: AppContext, entity: str, row: SyncMixin, values: d
         raise PermissionDenied(_("Only supervisors and administrators reassign someone else's work."))
 
 
-_require_permission = require_permission  # the old private name, for branches written before it was public
-
-
 def get_live(session: Session, entity: str, row_id: str) -> SyncMixin:
     model = model_for(entity)
     row = session.get(model, row_id)

@@ -85,9 +85,9 @@ class SyncController:
             on_result=self._sync_done,
             on_error=self._sync_failed,
             on_progress=self.sync_indicator.set_progress,
+            on_finished=self._sync_finished,  # connected before the start: a quick sync cannot miss it
             name="sync",
         )
-        self._sync_handle.signals.finished.connect(self._sync_finished)
 
     def sign_in(self) -> None:
         """The login dialog; a successful sign-in is a first sync."""

@@ -175,10 +175,13 @@ class TaskManager(QObject):
         on_result: ResultCallback | None = None,
         on_error: ErrorCallback | None = None,
         on_progress: ProgressCallback | None = None,
+        on_finished: Callable[[], None] | None = None,
         name: str = "",
     ) -> TaskHandle:
-        """Run ``fn`` on the pool (network, PDF, long jobs that do not hold the database)."""
-        return self._start(self._pool, fn, on_result, on_error, on_progress, name)
+        """Run ``fn`` on the pool (network, PDF, long jobs that do not hold the database).
+        ``on_finished`` runs last, whatever happened (also when cancelled); it is connected before
+        the task starts, so a task that ends at once cannot miss it."""
+        return self._start(self._pool, fn, on_result, on_error, on_progress, name, on_finished)
 
     @property
     def busy(self) -> bool:
@@ -197,7 +200,9 @@ class TaskManager(QObject):
         self.wait(10_000)
 
     # -- internals ---------------------------------------------------------------------------
-    def _start(self, lane: QThreadPool, fn, on_result, on_error, on_progress, name) -> TaskHandle:
+    def _start(
+        self, lane: QThreadPool, fn, on_result, on_error, on_progress, name, on_finished=None
+    ) -> TaskHandle:
         signals = TaskSignals()  # created on the GUI thread: its slots run there
         handle = TaskHandle(name or getattr(fn, "__name__", "task"), signals, CancelToken())
         token = handle.token
@@ -222,6 +227,8 @@ class TaskManager(QObject):
         signals.error.connect(deliver_error)
         signals.progress.connect(deliver_progress)
         signals.finished.connect(lambda: self._finished(handle))
+        if on_finished is not None:
+            signals.finished.connect(on_finished)
         was_idle = not self._running
         self._running.add(handle)
         if was_idle:

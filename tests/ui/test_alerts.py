@@ -41,16 +41,16 @@ def server(tmp_path):
 
 
 def settle(qtbot, window):
-    qtbot.waitUntil(lambda: window._sync_handle is None, timeout=20000)
-    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=20000)
+    qtbot.waitUntil(lambda: window._sync_handle is None, timeout=60000)
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=60000)
     qtbot.wait(50)
-    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=20000)
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=60000)
 
 
 def open_history(qtbot, window):
     bell = window.alerts.bell
     qtbot.mouseClick(bell, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(bell.popup.isVisible)
+    qtbot.waitUntil(bell.popup.isVisible, timeout=15000)
     return bell.popup
 
 
@@ -86,9 +86,9 @@ def test_an_escalation_raises_one_notification_for_the_supervisor(
         "Complaint deadline imminent",
         "蓝海检测 · 报告延误\nEscalated to you (level 2 of 3)",
     )
-    qtbot.waitUntil(lambda: window.alerts.bell.text() == "1")
+    qtbot.waitUntil(lambda: window.alerts.bell.text() == "1", timeout=15000)
     popup = open_history(qtbot, window)
-    qtbot.waitUntil(lambda: popup.titles() == ["Complaint deadline imminent"])
+    qtbot.waitUntil(lambda: popup.titles() == ["Complaint deadline imminent"], timeout=15000)
     popup.hide()
 
     # the next sync brings nothing new: no second notification
@@ -110,15 +110,15 @@ def test_an_escalation_raises_one_notification_for_the_supervisor(
     again.sync_action.trigger()
     settle(qtbot, again)
     assert len(notifications) == 1
-    qtbot.waitUntil(lambda: again.alerts.bell.text() == "1")
+    qtbot.waitUntil(lambda: again.alerts.bell.text() == "1", timeout=15000)
 
     # clicking it opens the complaint in the client's workspace and counts it read
     popup = open_history(qtbot, again)
-    qtbot.waitUntil(lambda: popup.titles() == ["Complaint deadline imminent"])
+    qtbot.waitUntil(lambda: popup.titles() == ["Complaint deadline imminent"], timeout=15000)
     popup._clicked(popup.list.item(0))
     assert again.current_client_id == cid
     assert again.current_item == ("feedback", fid)
-    qtbot.waitUntil(lambda: again.alerts.bell.text() == "")
+    qtbot.waitUntil(lambda: again.alerts.bell.text() == "", timeout=15000)
 
     # the server tells each person their own alerts only: the manager (handler rule) has one,
     # a colleague the rules do not name none
@@ -140,20 +140,20 @@ def test_a_reminder_comes_before_a_planned_visit_once(qtbot, ctx, clock, setting
     visits.plan_visit(ctx, cid, "return_visit", soon, purpose="季度回访")
     visits.plan_visit(ctx, cid, "return_visit", later, purpose="设备验收")
     window.alerts.check()
-    qtbot.waitUntil(lambda: len(notifications) == 1)
+    qtbot.waitUntil(lambda: len(notifications) == 1, timeout=15000)
     assert notifications[0] == (
         f"Visit at {soon.astimezone().strftime('%H:%M')}",
         "江南检测服务有限公司 · 季度回访",
     )
     window.alerts.check()
-    qtbot.waitUntil(lambda: not window.tasks.busy)
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=15000)
     qtbot.wait(50)
     assert len(notifications) == 1  # once
     # 1 h 50 min before the later visit: no reminder yet with the default (60 minutes before)
     clock.advance(hours=1, minutes=10)
     window.alerts.check()
     qtbot.wait(50)
-    qtbot.waitUntil(lambda: not window.tasks.busy)
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=15000)
     assert len(notifications) == 1
     # Settings: two hours before the visit -> its reminder comes at the next check
     window.show_page("settings")
@@ -161,9 +161,9 @@ def test_a_reminder_comes_before_a_planned_visit_once(qtbot, ctx, clock, setting
     combo.setCurrentIndex(combo.findText("2 h before the visit"))
     assert settings.get("visit_reminder_min") == 120
     window.alerts.check()
-    qtbot.waitUntil(lambda: len(notifications) == 2)
+    qtbot.waitUntil(lambda: len(notifications) == 2, timeout=15000)
     assert notifications[1][1] == "江南检测服务有限公司 · 设备验收"
-    qtbot.waitUntil(lambda: window.alerts.bell.text() == "2")
+    qtbot.waitUntil(lambda: window.alerts.bell.text() == "2", timeout=15000)
 
 
 def test_a_complaint_deadline_nearing_alerts_its_handler_once_per_level(
@@ -175,36 +175,43 @@ def test_a_complaint_deadline_nearing_alerts_its_handler_once_per_level(
     )
     task_service.create_task(ctx, cid, "寄送整改报告", due_on=ctx.today())
     window.alerts.check()
-    qtbot.waitUntil(lambda: len(notifications) == 1)
+    qtbot.waitUntil(lambda: len(notifications) == 1, timeout=15000)
     assert notifications[0][0] == "2 new alerts"
     assert "Complaint deadline near · 华东精密仪器有限公司" in notifications[0][1]
     assert "Task due: 寄送整改报告 · 华东精密仪器有限公司" in notifications[0][1]
     window.alerts.check()
-    qtbot.waitUntil(lambda: not window.tasks.busy)
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=15000)
     qtbot.wait(50)
     assert len(notifications) == 1
     clock.advance(hours=16)  # 7 hours left: imminent (level 2)
     window.alerts.check()
-    qtbot.waitUntil(lambda: len(notifications) == 2)
+    qtbot.waitUntil(lambda: len(notifications) == 2, timeout=15000)
     assert notifications[1] == ("Complaint deadline imminent", "华东精密仪器有限公司 · 检测报告延误")
     popup = open_history(qtbot, window)
-    qtbot.waitUntil(lambda: len(popup.titles()) == 3)
+    qtbot.waitUntil(lambda: len(popup.titles()) == 3, timeout=15000)
     assert popup.titles()[0] == "Complaint deadline imminent"
     popup.hide()
+    # locked (idle): the bell shows no history, client names stay hidden
+    window.app_lock.lock("idle")
+    qtbot.mouseClick(window.alerts.bell, Qt.MouseButton.LeftButton)
+    qtbot.wait(200)
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=15000)
+    assert not window.alerts.bell.popup.isVisible()
+    window.app_lock.unlock()
     # the desktop notification clicked: the complaint opens
     window.alerts._notification_clicked()
     assert window.current_item == ("feedback", fid)
-    qtbot.waitUntil(lambda: window.alerts.bell.text() == "2")
+    qtbot.waitUntil(lambda: window.alerts.bell.text() == "2", timeout=15000)
     popup = open_history(qtbot, window)
     popup.mark_all.click()
-    qtbot.waitUntil(lambda: window.alerts.bell.text() == "")
+    qtbot.waitUntil(lambda: window.alerts.bell.text() == "", timeout=15000)
     popup.hide()
     # the client leaves this laptop (deleted here; a handover too): its alerts, with its name, go
     clients.delete_client(ctx, cid)
     window.alerts.check()
-    qtbot.waitUntil(lambda: not window.tasks.busy)
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=15000)
     popup = open_history(qtbot, window)
-    qtbot.waitUntil(lambda: popup.titles() == [] and popup.empty.isVisible())
+    qtbot.waitUntil(lambda: popup.titles() == [] and popup.empty.isVisible(), timeout=15000)
     assert len(notifications) == 2  # and nothing of it raised again
 
 
@@ -219,11 +226,11 @@ def test_alerts_read_in_the_language_shown(qtbot, ctx, clock, window, notificati
     window.apply_language("zh_CN")
     try:
         window.alerts.check()
-        qtbot.waitUntil(lambda: len(notifications) == 1)
+        qtbot.waitUntil(lambda: len(notifications) == 1, timeout=15000)
         assert notifications[0] == ("投诉临近处理时限", "华东精密仪器有限公司 · 检测报告延误")
-        qtbot.waitUntil(lambda: window.alerts.bell.toolTip() == "1 条未读提醒")
+        qtbot.waitUntil(lambda: window.alerts.bell.toolTip() == "1 条未读提醒", timeout=15000)
         popup = open_history(qtbot, window)
-        qtbot.waitUntil(lambda: popup.titles() == ["投诉临近处理时限"])
+        qtbot.waitUntil(lambda: popup.titles() == ["投诉临近处理时限"], timeout=15000)
         assert (popup.heading.text(), popup.mark_all.text()) == ("提醒", "全部标为已读")
         popup.hide()
     finally:

@@ -92,3 +92,15 @@ def test_busy_flag_follows_the_work(qtbot, tasks, lane):
     assert tasks.busy
     gate.set()
     qtbot.waitUntil(lambda: not tasks.busy)
+
+
+def test_on_finished_is_not_missed_by_a_task_that_ends_at_once(qtbot, tasks):
+    seen: list[int] = []
+    handle = tasks.run(lambda: None, on_finished=lambda: seen.append(1))
+    time.sleep(0.3)  # the GUI thread busy (a loaded machine): the task ends before anyone connects
+    late: list[int] = []
+    handle.signals.finished.connect(lambda: late.append(1))
+    qtbot.waitUntil(lambda: seen == [1])
+    qtbot.wait(50)
+    # connecting after the start missed it (the window's sync stayed "syncing" for good that way)
+    assert late == []
