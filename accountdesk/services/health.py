@@ -276,8 +276,8 @@ def _health_chunk(
         select(recent).where(recent.c.rank <= 2).order_by(recent.c.client_id, recent.c.rank)
     ):
         surveys[sv.client_id].append(sv)
-    for cid in ids:
-        scored = [(sv, survey_score(sv)) for sv in surveys.get(cid, [])]
+    for cid, taken in surveys.items():  # the clients with a survey only (each section adds in turn)
+        scored = [(sv, survey_score(sv)) for sv in taken]
         scored = [(sv, sc) for sv, sc in scored if sc is not None]
         if not scored:
             continue
@@ -325,8 +325,7 @@ def _health_chunk(
         due = effective_due(f, now)
         if due is not None and due < now:
             late_count[f.client_id] += 1
-    for cid in ids:
-        n = open_count.get(cid, 0)
+    for cid, n in open_count.items():  # an overdue complaint is an open one
         if n:
             add(
                 cid,
