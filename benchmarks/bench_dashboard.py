@@ -11,7 +11,10 @@ choose). Figures:
   supervisor and for one manager's "My portfolio", median and worst of the runs, with the time of
   each part, against the floor: one raw SQL pass that only counts the clients per tier and the
   visits, complaints and surveys of the period on the same file;
-- the Dashboard page filled in the background (task lane) until its charts are painted, offscreen.
+- the two steps the page runs side by side (the period's figures on the database lane, served to
+  standard and at-risk on the pool), wall and CPU time of the process: on this shared machine
+  the CPU time is the steady figure;
+- the Dashboard page filled in the background (task lanes) until its charts are painted, offscreen.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,6 +139,19 @@ def main() -> int:
         dashboard.load_standing(ctx)
         standing.append(time.perf_counter() - t)
         standing_cpu.append(time.process_time() - c)
+    # both steps at once, as the page runs them (the period's figures on the database lane, the
+    # second step on the pool): wall time to the last figure, and CPU of the whole process
+    both, both_cpu = [], []
+    for _ in range(args.runs):
+        t, c = time.perf_counter(), time.process_time()
+        with ThreadPoolExecutor(2) as pool:
+            period_step = pool.submit(
+                dashboard.load_dashboard, ctx, date_from=date_from, date_to=date_to, standing=False
+            )
+            standing_step = pool.submit(dashboard.load_standing, ctx)
+            period_step.result(), standing_step.result()
+        both.append(time.perf_counter() - t)
+        both_cpu.append(time.process_time() - c)
     fl = statistics.median(floors)
     sfl = statistics.median(standing_floors)
     print(
@@ -149,6 +166,12 @@ def main() -> int:
         f"dashboard, every figure (both steps): median {(statistics.median(first) + statistics.median(standing)) * 1000:.0f} ms "
         f"(CPU {(statistics.median(first_cpu) + statistics.median(standing_cpu)) * 1000:.0f} ms) | floors "
         f"{(fl + sfl) * 1000:.0f} ms (target: under 500 ms)"
+    )
+    print(
+        f"dashboard, every figure, both steps at once as the page runs them: median "
+        f"{statistics.median(both) * 1000:.0f} ms, worst {max(both) * 1000:.0f} ms (CPU of the process "
+        f"{statistics.median(both_cpu) * 1000:.0f} ms; the wall time reaches the longer step's CPU only "
+        f"with two idle cores) | floors {(fl + sfl) * 1000:.0f} ms (target: under 500 ms)"
     )
     print(
         f"dashboard, the period's figures (shown first): median {statistics.median(first) * 1000:.0f} ms "

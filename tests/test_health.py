@@ -211,3 +211,36 @@ def test_a_client_without_overdue_cadence_complaint_or_risk_is_never_poor(ctx):
     ids = [quiet, loud, flagged, late]
     with ctx.read() as s:
         assert poor_candidates_in(s, ids, plan_statuses_in(s, ids, ctx.today())) == {loud, flagged, late}
+
+
+def test_an_overdue_cadence_makes_a_candidate_only_when_it_can_bring_the_score_below_the_line(ctx):
+    """With the worst surveys (SURVEY_MAX_PENALTY) a client whose one cadence is overdue (8 points)
+    stays above the poor line and is left out; more than one interval overdue (16) falls below it."""
+    from accountdesk.services.health import (
+        LEVEL_FLOORS,
+        LONG_OVERDUE_PENALTY,
+        OVERDUE_PENALTY,
+        SURVEY_MAX_PENALTY,
+        poor_candidates_in,
+    )
+    from accountdesk.services.scheduling import plan_flags_in, plan_statuses_in
+
+    made = {}
+    for name, last_held in (("once", dt.date(2026, 2, 1)), ("long", dt.date(2026, 1, 1))):
+        cid = made[name] = clients.create_client(ctx, name=name)
+        visits.create_visit_plan(ctx, cid, "return_visit", every_months=1)
+        held = at(last_held.year, last_held.month, last_held.day)
+        visits.create_visit(ctx, cid, kind="return_visit", planned_start=held, status="done")
+        survey(ctx, cid, dt.date(2024, 1, 10), 4)
+        survey(ctx, cid, dt.date(2024, 6, 1), 1)
+    once, long = client_health(ctx, made["once"]), client_health(ctx, made["long"])
+    worst_surveys = {"survey_low": -20, "survey_decline": -10, "survey_stale": -5}
+    assert sum(worst_surveys.values()) == -SURVEY_MAX_PENALTY
+    assert codes(once) == {"visit_overdue": -OVERDUE_PENALTY, **worst_surveys}
+    assert codes(long) == {"visit_long_overdue": -LONG_OVERDUE_PENALTY, **worst_surveys}
+    assert once.score == 100 - OVERDUE_PENALTY - SURVEY_MAX_PENALTY >= LEVEL_FLOORS[-1][0]
+    assert once.level == "watch" and long.level == "poor"
+    ids = list(made.values())
+    with ctx.read() as s:
+        assert poor_candidates_in(s, ids, plan_statuses_in(s, ids, ctx.today())) == {made["long"]}
+        assert poor_candidates_in(s, ids, plan_flags_in(s, ids, ctx.today())) == {made["long"]}

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Id, SyncMixin
@@ -21,6 +21,20 @@ class Survey(SyncMixin, Base):
 
     __tablename__ = "surveys"
     __entity__ = "survey"
+    __table_args__ = (
+        Index("ix_surveys_client_live", "client_id", "deleted_at"),
+        # Each client's last survey (a cadence's last date, services/scheduling.py) and last two
+        # (health) with their scores, read from the index by date (deleted_at listed: covering).
+        Index(
+            "ix_surveys_last",
+            "client_id",
+            "conducted_on",
+            "created_at",
+            *SCORE_FIELDS,
+            "deleted_at",
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
+    )
 
     conducted_on: Mapped[dt.date] = mapped_column(index=True)
     respondent: Mapped[str | None] = mapped_column(String(100))

@@ -18,6 +18,21 @@ class VisitPlan(SyncMixin, Base):
         # The clients a user serves (services/scope.py: the first screen's agenda) include those
         # whose live cadences the user owns: found here, not by reading every plan.
         Index("ix_visit_plans_owner", "owner_id", "client_id", sqlite_where=text("deleted_at IS NULL")),
+        # The dashboard's overdue flags of every cadence (services/scheduling.py plan_flags_in)
+        # read the live plans from here, not from the table (deleted_at listed: covering).
+        Index(
+            "ix_visit_plans_cadence",
+            "client_id",
+            "kind",
+            "active",
+            "every_months",
+            "starts_on",
+            "created_at",
+            "title",
+            "id",
+            "deleted_at",
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
     )
 
     kind: Mapped[str] = mapped_column(String(24))

@@ -12,8 +12,11 @@ Complaints by age and severity are the open complaints and appeals (not answered
 by days since they came in. Here they are computed with aggregate queries, not by loading every
 row as the report does: the period's visits from a covering index, served to standard and the
 at-risk clients from cadence flags SQLite computes for every plan at once
-(:func:`.scheduling.plan_flags_in`), health only for the clients that may be poor. Figures on
-10,000 clients: ``benchmarks/bench_dashboard.py`` (the target is every figure within 500 ms).
+(:func:`.scheduling.plan_flags_in`), health only for the clients that may be poor
+(:func:`.health.poor_candidates_in`). The screen runs the two steps side by side, each on its own
+read connection (:func:`load_dashboard` with ``standing=False``, and :func:`load_standing`).
+Figures on 10,000 clients: ``benchmarks/bench_dashboard.py`` (the target is every figure within
+500 ms).
 """
 
 from __future__ import annotations
@@ -173,7 +176,7 @@ def load_standing(ctx: AppContext, *, owner_id: str | None = None) -> Standing:
         timings["cadences"] = time.perf_counter() - t
         t = time.perf_counter()
         served = served_figures_from(session, [(r.id, r.tier, r.owner_id) for r in rows], flags)
-        # the health of the clients that may be poor only (the others score 55 at the least)
+        # the health of the clients that may be poor only (the others cannot fall below 50)
         maybe = poor_candidates_in(session, ids, flags)
         health = health_in(
             session,

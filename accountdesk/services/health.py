@@ -67,21 +67,33 @@ class Health:
         }
 
 
+#: Points an overdue cadence costs; more than one interval overdue.
+OVERDUE_PENALTY, LONG_OVERDUE_PENALTY = 8, 16
+#: The most the surveys take off: a low last survey (20), a fall in satisfaction (10), no survey
+#: for 18 months (5).
+SURVEY_MAX_PENALTY = 20 + 10 + 5
 #: The most a client loses without an overdue cadence, an open complaint or appeal and an active
-#: risk flag (the reasons below): no plan and no visit in 90 days (10), a low last survey (20), a
-#: fall in satisfaction (10), no survey for 18 months (5). Such a client is never poor, so
-#: :func:`poor_candidates_in` leaves it out (``tests/test_health.py`` holds the sum to the reasons).
-QUIET_MAX_PENALTY = 10 + 20 + 10 + 5
+#: risk flag (the reasons below): no plan and no visit in 90 days (10) and the surveys'. Such a
+#: client is never poor, so :func:`poor_candidates_in` leaves it out (``tests/test_health.py``
+#: holds the sum to the reasons).
+QUIET_MAX_PENALTY = 10 + SURVEY_MAX_PENALTY
 
 
 def poor_candidates_in(session: Session, ids: list[str], statuses: Iterable[Any]) -> set[str]:
-    """The clients among ``ids`` whose health may be poor — an overdue cadence (``statuses``:
-    their plans' states), an open complaint or appeal, or an active risk flag (found by SQLite) —
-    so that a screen listing the poor ones computes the health of those only."""
-    if 100 - QUIET_MAX_PENALTY < LEVEL_FLOORS[-1][0]:  # pragma: no cover - a change of the weights
+    """The clients among ``ids`` whose health may be poor — an open complaint or appeal or an
+    active risk flag (found by SQLite), or overdue cadences (``statuses``: their plans' states)
+    costing enough that with the worst surveys the score falls below the poor line (a client with
+    plans never loses the points for having none) — so that a screen listing the poor ones
+    computes the health of those only."""
+    poor_line = LEVEL_FLOORS[-1][0]
+    if 100 - QUIET_MAX_PENALTY < poor_line:  # pragma: no cover - a change of the weights
         return set(ids)
     wanted = set(ids)
-    out = {s.client_id for s in statuses if s.overdue and s.client_id in wanted}
+    cadence: dict[str, int] = defaultdict(int)
+    for s in statuses:
+        if s.overdue and s.client_id in wanted:
+            cadence[s.client_id] += LONG_OVERDUE_PENALTY if s.long_overdue else OVERDUE_PENALTY
+    out = {cid for cid, points in cadence.items() if 100 - points - SURVEY_MAX_PENALTY < poor_line}
     in_ids = id_list(ids)
     out.update(
         session.scalars(
@@ -229,7 +241,7 @@ def _health_chunk(
                 add(
                     cid,
                     "visit_long_overdue",
-                    -16,
+                    -LONG_OVERDUE_PENALTY,
                     N_("{visit} overdue by {days} days (more than one interval)"),
                     visit=visit,
                     days=s.days_overdue,
@@ -238,7 +250,7 @@ def _health_chunk(
                 add(
                     cid,
                     "visit_overdue",
-                    -8,
+                    -OVERDUE_PENALTY,
                     N_("{visit} overdue by {days} days"),
                     visit=visit,
                     days=s.days_overdue,
@@ -264,8 +276,8 @@ def _health_chunk(
         select(recent).where(recent.c.rank <= 2).order_by(recent.c.client_id, recent.c.rank)
     ):
         surveys[sv.client_id].append(sv)
-    for cid in ids:
-        scored = [(sv, survey_score(sv)) for sv in surveys.get(cid, [])]
+    for cid, taken in surveys.items():  # the clients with a survey only (each section adds in turn)
+        scored = [(sv, survey_score(sv)) for sv in taken]
         scored = [(sv, sc) for sv, sc in scored if sc is not None]
         if not scored:
             continue
@@ -313,8 +325,7 @@ def _health_chunk(
         due = effective_due(f, now)
         if due is not None and due < now:
             late_count[f.client_id] += 1
-    for cid in ids:
-        n = open_count.get(cid, 0)
+    for cid, n in open_count.items():  # an overdue complaint is an open one
         if n:
             add(
                 cid,
@@ -373,7 +384,10 @@ def _text(msgid: str, values: dict[str, Any]) -> str:
 
 
 __all__ = [
+    "LONG_OVERDUE_PENALTY",
+    "OVERDUE_PENALTY",
     "QUIET_MAX_PENALTY",
+    "SURVEY_MAX_PENALTY",
     "poor_candidates_in",
     "Health",
     "Reason",

@@ -334,7 +334,8 @@ def plan_flags_in(session: Session, client_ids: Iterable[str] | None, today: dt.
     params.update(cuts=json.dumps(cuts), today=str(today))
     # straight to the driver (named parameters as sqlite3 takes them): plain tuples back,
     # without a result processor per value
-    rows = session.connection().exec_driver_sql(_PLAN_FLAGS_SQL.format(scope=scope), params)
+    # one fetchall (not a fetch per row): 22,000 plans at 10,000 clients
+    rows = session.connection().exec_driver_sql(_PLAN_FLAGS_SQL.format(scope=scope), params).fetchall()
     return [
         PlanFlag(pid, cid, kind, title, m, bool(due and not scheduled), bool(long and not scheduled))
         for pid, cid, kind, title, m, due, long, scheduled in rows

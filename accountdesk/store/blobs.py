@@ -218,9 +218,17 @@ def finish_download(session: Session, sha256: str, running: hashlib._Hash | None
     session.flush()
 
 
+def _erase_freed(session: Session) -> None:
+    """The pages a deletion frees are overwritten with zeros (a file made confidential, or whose
+    client left this device, leaves nothing in the profile's free pages; SQLite builds differ in
+    their default)."""
+    session.connection().exec_driver_sql("PRAGMA secure_delete=ON")
+
+
 def discard(session: Session, sha256: str) -> None:
     """Throw away the bytes of a download found damaged: fetched again from the start."""
     if session.scalar(select(LocalBlob.complete).where(LocalBlob.sha256 == sha256)) is False:
+        _erase_freed(session)
         session.execute(delete(BlobChunk).where(BlobChunk.sha256 == sha256))
         session.execute(
             update(LocalBlob).where(LocalBlob.sha256 == sha256).values(have=0, last_error="corrupt")
@@ -229,6 +237,7 @@ def discard(session: Session, sha256: str) -> None:
 
 
 def drop(session: Session, sha256: str) -> None:
+    _erase_freed(session)
     session.execute(delete(BlobChunk).where(BlobChunk.sha256 == sha256))
     session.execute(delete(LocalBlob).where(LocalBlob.sha256 == sha256))
 

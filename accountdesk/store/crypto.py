@@ -636,11 +636,16 @@ def encrypt_in_place(path: Path, key: bytes, progress: Progress | None = None) -
     path = Path(path)
     staged = path.with_name(path.name + ENCRYPTING_SUFFIX)
     report = _Reporter(progress)
+    heard = report.progress is not None  # without a listener: no progress handler, no row count
+
+    def on(step: str, lo: float = 0.0) -> Callable[[float], None] | None:
+        return (lambda f: report(step, lo + (1 - lo) * f)) if heard else None
+
     try:
         report("export", 0.0)
         with contextlib.closing(sqlite3.connect(path)) as conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        export_copy(path, None, staged, key, on_fraction=lambda f: report("export", f))
+        export_copy(path, None, staged, key, on_fraction=on("export"))
         report("check", 0.0)
         with (
             contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as plain,
@@ -648,11 +653,7 @@ def encrypt_in_place(path: Path, key: bytes, progress: Progress | None = None) -
         ):
             ok = enc.execute("PRAGMA quick_check").fetchone()[0] == "ok"
             report("check", QUICK_CHECK_SHARE)
-            ok = ok and same_rows(
-                plain,
-                enc,
-                on_fraction=lambda f: report("check", QUICK_CHECK_SHARE + (1 - QUICK_CHECK_SHARE) * f),
-            )
+            ok = ok and same_rows(plain, enc, on_fraction=on("check", QUICK_CHECK_SHARE))
             enc.execute("PRAGMA journal_mode=WAL")
         if not ok:
             raise EncryptionError(
@@ -683,7 +684,7 @@ def encrypt_in_place(path: Path, key: bytes, progress: Progress | None = None) -
     report("wipe", 0.0)
     os.replace(staged, path)  # the step that switches: before it plaintext, after it encrypted
     _fsync_dir(path.parent)
-    secure_remove(leftover, on_fraction=lambda f: report("wipe", f))
+    secure_remove(leftover, on_fraction=on("wipe"))
     report("wipe", 1.0)
 
 

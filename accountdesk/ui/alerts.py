@@ -197,8 +197,9 @@ class AlertCenter(QObject):
 
     # -- the bell -------------------------------------------------------------------------------
     def show_history(self) -> None:
-        """The bell's popup with the person's alerts (read on the database lane)."""
-        if self.ctx is None:
+        """The bell's popup with the person's alerts (read on the database lane); nothing while
+        the app is locked (client names)."""
+        if self.ctx is None or self._locked():
             return
         ctx = self.ctx
 
@@ -209,7 +210,7 @@ class AlertCenter(QObject):
 
         self.tasks.run_db(
             work,
-            on_result=lambda alerts: self._alive() and self.bell.show_history(alerts),
+            on_result=lambda alerts: self._alive() and not self._locked() and self.bell.show_history(alerts),
             on_error=lambda exc: None,
             name="alerts-history",
         )

@@ -175,10 +175,21 @@ def test_breached_complaint_is_recorded_and_announced_once_with_two_workers(tmp_
                 .scalars()
                 .all()
             )
+            mailed = conn.execute(
+                select(t.notify_outbox.c.key).where(
+                    t.notify_outbox.c.key.like("esc:%"), t.notify_outbox.c.recipient.like("user:%")
+                )
+            ).scalars()
+            in_app = conn.execute(
+                select(t.notify_outbox.c.key).where(t.notify_outbox.c.status == "app")
+            ).scalars()
+            mailed, in_app = sorted(mailed), sorted(in_app)
         assert [(c.device_id, c.new) for c in changes if c.device_id == "server"] == [
             ("server", 3)
         ]  # escalated once
         assert sorted(sent) == ["sent"] * 6
+        # and one in-app alert for each person at each level, once with two workers (the bell)
+        assert in_app == ["app:" + k for k in mailed] and len(in_app) == 5
         report = dev.sync()
         assert report.conflicts == 0
         with dev.ctx.read() as s:

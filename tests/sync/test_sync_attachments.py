@@ -7,6 +7,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -146,6 +147,62 @@ def test_a_confidential_file_never_reaches_a_field_laptop(server, make_device, t
     assert r.status_code == 404
     # the supervisor sees it
     assert _get(server, _token(server, "boss"), f"/v1/files/{_sha(secret)}").content == secret
+
+
+def test_a_file_made_confidential_later_leaves_the_field_laptop(server, make_device, tmp_path):
+    """Gong's laptop held a file before a manager marked it confidential: the next sync takes its
+    bytes, title and hash away, and the bytes do not stay in the profile's free pages."""
+    a, boss, cid = _setup(server, make_device)
+    g = make_device("gong")
+    g.sync()
+    secret = b"PRICE-LIST-" + os.urandom(300_000) + b"-END"
+    aid = A.add_file(a.ctx, cid, _write(tmp_path, "价格表.pdf", secret), title="价格表-标题")
+    sync_all(a)
+    _rows, files = sync_all(g)
+    assert files.downloaded == 1 and A.get_attachment(g.ctx, aid)["available"] is True
+    from sqlalchemy import event
+
+    @event.listens_for(g.ctx.store.engine, "checkout")
+    def _as_on_windows(dbapi_connection, *_args) -> None:  # (Python's Windows build leaves it off)
+        dbapi_connection.execute("PRAGMA secure_delete=OFF")
+
+    A.update_attachment(a.ctx, aid, confidential=True)
+    sync_all(a)
+    sync_all(g)
+    row = A.get_attachment(g.ctx, aid)
+    assert row["confidential"] is True and row["sha256"] is None and row["title"] is None
+    g.engine.close()
+    g.ctx.close()
+    # the file's bytes are overwritten even where SQLite leaves freed pages as they were (the
+    # row's former title and hash, like any row's former values, are the store's matter: its
+    # encryption, or secure_delete for the whole profile)
+    raw = b"".join(f.read_bytes() for f in g.path.rglob("*") if f.is_file())
+    assert secret[:64] not in raw and secret[150_000:150_064] not in raw and secret[-64:] not in raw
+
+
+def test_progress_and_cancel_then_the_transfer_continues(server, make_device, tmp_path):
+    a, boss, cid = _setup(server, make_device)
+    data = os.urandom(3 * 1024 * 1024 + 1)
+    sha = _sha(data)
+    A.add_file(a.ctx, cid, _write(tmp_path, "scan.tif", data))
+    a.sync()
+    cancel = threading.Event()
+    seen: list[tuple[int, int, str]] = []
+
+    def progress(done: int, total: int, name: str) -> None:
+        seen.append((done, total, name))
+        cancel.set()  # the person presses Cancel after the first piece
+
+    fs = FileSync(a.engine)
+    fs.piece = 1024 * 1024
+    report = fs.run(progress=progress, cancel=cancel)
+    assert report.cancelled and report.uploaded == 0
+    assert seen == [(1024 * 1024, len(data), "scan.tif")]
+    store = _store(server)
+    assert store.offset(sha) == 1024 * 1024 and not store.has(sha)  # what was sent stays
+    report = FileSync(a.engine).run()
+    assert report.uploaded == 1 and report.bytes_up == len(data) - 1024 * 1024
+    assert store.path(sha).read_bytes() == data
 
 
 def test_the_server_trusts_nothing_a_device_claims(server, make_device, tmp_path):
@@ -431,6 +488,34 @@ def test_over_the_limit_and_over_the_quota_are_clear_refusals(own_server, make_d
         assert (
             A.get_attachment(dev.ctx, third)["available"] is True
         )  # still on the laptop, sent once room is made
+    finally:
+        dev.close()
+
+
+def test_a_laptop_that_did_not_know_the_limit_gets_a_clear_refusal(own_server, tmp_path):
+    """A file attached before the laptop ever heard the server's limit: the row is refused with
+    the limit in words, its bytes are never sent, and the laptop knows the limit afterwards."""
+    from sync_env import Device
+
+    srv = own_server(env={"ACCOUNTDESK_MAX_FILE_MB": "1"})
+    srv.add_user("alice", "manager")
+    dev = Device(tmp_path / "alice-new", srv, "alice")
+    try:
+        dev.sync()
+        cid = clients.create_client(dev.ctx, name="Limit Ltd")
+        data = os.urandom(1024 * 1024 + 1)
+        A.add_file(dev.ctx, cid, _write(tmp_path, "big.pdf", data))  # the laptop knows no limit yet
+        report = dev.sync()
+        assert report.rejected == 1
+        with dev.ctx.read() as s:
+            [reason] = s.scalars(select(OutboxEntry.reject_reason).where(OutboxEntry.entity == "attachment"))
+        assert "limit" in reason and "1048576" in reason
+        files = FileSync(dev.engine).run()
+        assert (files.uploaded, files.failed) == (0, [])
+        store = server_files.FileStore(server_files.root_for(srv.database_url))
+        assert not store.has(_sha(data)) and store.offset(_sha(data)) == 0
+        with pytest.raises(A.FileTooLarge):  # learnt with the transfer
+            A.add_file(dev.ctx, cid, _write(tmp_path, "big2.pdf", os.urandom(1024 * 1024 + 1)))
     finally:
         dev.close()
 

@@ -191,6 +191,13 @@ def test_a_complaint_deadline_nearing_alerts_its_handler_once_per_level(
     qtbot.waitUntil(lambda: len(popup.titles()) == 3, timeout=15000)
     assert popup.titles()[0] == "Complaint deadline imminent"
     popup.hide()
+    # locked (idle): the bell shows no history, client names stay hidden
+    window.app_lock.lock("idle")
+    qtbot.mouseClick(window.alerts.bell, Qt.MouseButton.LeftButton)
+    qtbot.wait(200)
+    qtbot.waitUntil(lambda: not window.tasks.busy, timeout=15000)
+    assert not window.alerts.bell.popup.isVisible()
+    window.app_lock.unlock()
     # the desktop notification clicked: the complaint opens
     window.alerts._notification_clicked()
     assert window.current_item == ("feedback", fid)

@@ -67,6 +67,7 @@ class DashboardPage(QWidget):
         self.board = None
         self._names: dict[str | None, str] = {}
         self._generation = 0
+        self._board_generation = -1
         self._standing = None
         self._standing_key = None
         outer = QVBoxLayout(self)
@@ -245,19 +246,22 @@ class DashboardPage(QWidget):
             names = {u["id"]: u["display_name"] for u in list_users(ctx, include_inactive=True)}
             return board, names
 
-        # Two steps on the database lane: the period's figures first (shown at once), then what
-        # needs every cadence and the health of every client (served to standard, at-risk),
-        # kept for the day so that another period does not compute it again.
+        # Two steps at once: the period's figures on the database lane (shown as soon as they
+        # come), and what needs every cadence and the health of every client (served to
+        # standard, at-risk) on the pool, on a read connection of its own (reads only; SQLite
+        # lets go of the GIL while it works, so on two cores both steps run side by side). That
+        # second step is kept for the day so that another period does not compute it again.
         self._tasks.run_db(
             work, on_result=lambda r: self._arrived(generation, r), on_error=self._failed, name="dashboard"
         )
         if standing is None:
             self._standing = None
+            self._standing_key = None
 
             def slow():
                 return dashboard.load_standing(ctx, owner_id=owner)
 
-            self._tasks.run_db(
+            self._tasks.run(
                 slow,
                 on_result=lambda r: self._standing_arrived(generation, (ctx.today(), owner), r),
                 on_error=self._failed,
@@ -272,17 +276,25 @@ class DashboardPage(QWidget):
         if generation != self._generation:
             return
         board, self._names = result
-        self.board = board
-        if self._standing is not None and not board.served.by_tier:
+        self.board, self._board_generation = board, generation
+        # the second step may have come first (it runs beside this one): only this day's and
+        # this scope's
+        if (
+            self._standing is not None
+            and not board.served.by_tier
+            and self._standing_key == (board.as_of, board.owner_id)
+        ):
             self.board = replace(board, served=self._standing.served, at_risk=self._standing.at_risk)
         self._show(self.board)
         if self.board.served.by_tier:
             self.loaded.emit()
 
     def _standing_arrived(self, generation: int, key, standing) -> None:
+        if generation != self._generation:
+            return  # a reload since (another scope, or the data changed): its own step follows
         self._standing, self._standing_key = standing, key
-        if generation != self._generation or self.board is None:
-            return
+        if self.board is None or self._board_generation != generation:
+            return  # the period's figures are not here yet: they take it when they come
         self.board = replace(self.board, served=standing.served, at_risk=standing.at_risk)
         self._show(self.board)
         self.loaded.emit()
