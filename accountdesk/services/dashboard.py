@@ -12,8 +12,11 @@ Complaints by age and severity are the open complaints and appeals (not answered
 by days since they came in. Here they are computed with aggregate queries, not by loading every
 row as the report does: the period's visits from a covering index, served to standard and the
 at-risk clients from cadence flags SQLite computes for every plan at once
-(:func:`.scheduling.plan_flags_in`), health only for the clients that may be poor. Figures on
-10,000 clients: ``benchmarks/bench_dashboard.py`` (the target is every figure within 500 ms).
+(:func:`.scheduling.plan_flags_in`), health only for the clients that may be poor
+(:func:`.health.poor_candidates_in`). The screen runs the two steps side by side, each on its own
+read connection (:func:`load_dashboard` with ``standing=False``, and :func:`load_standing`).
+Figures on 10,000 clients: ``benchmarks/bench_dashboard.py`` (the target is every figure within
+500 ms).
 """
 
 from __future__ import annotations

@@ -5,9 +5,12 @@ sync, never inside it.
   has accepted the row (a blob whose row is still in the outbox waits), and downloaded once the
   row has arrived.
 - **Resumable.** An upload asks the server where its copy stands and continues from there (the
-  server keeps what reached its disk); a download continues with ``Range: bytes=N-`` from what
-  this device has stored (each piece is committed as it arrives). The hash is checked at the end
-  on both sides: a corrupt or duplicate blob cannot appear.
+  server keeps what reached its disk, even of a piece cut short; a file of one piece just goes,
+  and a ``409`` says where the server stands); a download continues with ``Range: bytes=N-``
+  from what this device has stored (committed ``COMMIT_BYTES`` at a time as it arrives). The hash
+  is checked at the end on both sides: a corrupt or duplicate blob cannot appear.
+- **Memory flat.** A piece is read from the profile as it is sent, and a download stored as it
+  arrives: neither is gathered whole.
 - **What is kept offline.** The files of the clients this device's user owns, backs up or serves,
   unless the person switched "keep offline" off for a client; for other clients (a supervisor's
   laptop need not hold the company's files), those asked for (:func:`request`). A client's

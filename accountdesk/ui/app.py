@@ -70,7 +70,6 @@ def run_app(
     from .security_progress import EncryptionProgress
 
     # a plaintext profile encrypted in place (once): its progress in a dialog over the window
-    # (reports arrive through the event loop, once the window is there)
     encrypting = EncryptionProgress(None)
 
     def opened(ctx) -> None:
@@ -113,11 +112,6 @@ def run_app(
             name="open-profile",
         )
 
-    if exists and need is None:
-        # The profile (SQLAlchemy, migrations check, clock) opens on the database lane while the
-        # interface is imported, translated, styled and shown: the first screen's query can start
-        # as soon as the window is there.
-        open_in_background()
     install_language(lang or settings.get("language") or system_language())
     from . import icons, style
 
@@ -137,15 +131,17 @@ def run_app(
         window.show()
         settle_heap()
     else:
-        if need is not None:
-            if not ask_profile_passphrase(None, need):
-                tasks.shutdown()
-                return 0
-            open_in_background()
-        # Show the window at once; ``opened`` fills it when the profile is open.
+        if need is not None and not ask_profile_passphrase(None, need):
+            tasks.shutdown()
+            return 0
+        # Show the window at once; the profile opens on the database lane (a store at its head opens
+        # in tens of milliseconds: no Alembic, see store/migrate.py) and ``opened`` fills the window.
+        # (Opened earlier, in parallel with the imports, it only made the window appear later: the
+        # two compete for the interpreter.)
         window = MainWindow(None, tasks, settings)
         encrypting.parent = window
         window.show()
+        open_in_background()
 
     code = app.exec()
     tasks.shutdown()

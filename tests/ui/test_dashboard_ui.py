@@ -102,6 +102,38 @@ def test_the_period_selector_reloads_the_figures(qtbot, demo_ctx, window):
     ]
 
 
+def test_served_to_standard_coming_first_waits_for_the_periods_figures(qtbot, demo_ctx, window, monkeypatch):
+    """The page runs served to standard / at-risk on the pool beside the period's figures (database
+    lane): when it comes first after a refresh it is kept for the new figures, not put on the old
+    ones, and the page says it is loaded once, with both."""
+    import threading
+
+    page = _open(qtbot, window)
+    old = page.board
+    release = threading.Event()
+    real = dashboard.load_dashboard
+
+    def held(*args, **kwargs):
+        release.wait(20)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dashboard, "load_dashboard", held)
+    loaded = []
+    page.loaded.connect(lambda: loaded.append(page.board))
+    try:
+        page.refresh()
+        qtbot.waitUntil(lambda: page._standing is not None, timeout=20_000)
+        qtbot.wait(50)
+        assert loaded == [] and page.board is old
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: bool(loaded), timeout=20_000)
+    qtbot.wait(50)
+    assert len(loaded) == 1 and loaded[0] is page.board is not old
+    expected = dashboard.load_standing(demo_ctx)
+    assert page.board.served == expected.served and page.board.at_risk == expected.at_risk
+
+
 def test_a_manager_sees_my_portfolio(qtbot, ctx, tasks, settings):
     from accountdesk.services import clients, users
     from accountdesk.ui.main_window import MainWindow
