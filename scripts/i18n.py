@@ -67,7 +67,7 @@ AREAS = {
         "services/health.py",
         "services/segmentation.py",
         "services/search.py",
-        "services/agenda.py",
+        "services/agenda*.py",
         "store/search/*.py",
         "cli/agenda.py",
     ],

@@ -8,6 +8,7 @@ import os
 import sqlite3
 
 import pytest
+from crypto_env import encryption_on, no_keyring  # noqa: F401 - fixtures
 
 from accountdesk.cli import main
 from accountdesk.domain import files as F
@@ -341,3 +342,41 @@ def test_copies_opened_with_the_system_viewer_do_not_stay(ctx, tmp_path):
     fresh = A.open_copy(ctx, A.add_file(ctx, cid, _file(tmp_path, "new.pdf", b"new")))
     assert not old.exists() and fresh.read_bytes() == b"new"
     assert A.clear_open_copies(ctx, older_than_hours=0) == 1 and not fresh.exists()
+
+
+def test_files_of_a_company_profile_are_encrypted_with_it(tmp_path, no_keyring):  # noqa: F811
+    """A file attached while the profile was plain, and one attached after the profile joined a
+    company and was encrypted: neither can be read in the profile's files, both come back whole."""
+    from crypto_env import leaks, make_demo_profile, mark_company
+
+    from accountdesk.paths import database_path
+    from accountdesk.services.context import open_profile
+    from accountdesk.store import crypto
+
+    path = make_demo_profile(tmp_path / "company", clients=1)
+    before, after = os.urandom(2 * 1024 * 1024 + 7), os.urandom(300_000)
+    os.environ["ACCOUNTDESK_PLAIN_STORE"] = "1"
+    try:
+        ctx = open_profile(path)
+        cid = clients.create_client(ctx, name="File Crypt Ltd")
+        first = A.add_file(ctx, cid, _file(tmp_path, "before.pdf", before))
+        ctx.close()
+    finally:
+        del os.environ["ACCOUNTDESK_PLAIN_STORE"]
+    needles = [before[:64], before[-64:], before[1024 * 1024 : 1024 * 1024 + 64]]
+    assert leaks(path, needles)  # plain so far: the check below can fail
+    mark_company(database_path(path))
+    crypto.set_passphrase_provider(lambda _reason, _confirm: "correct horse battery staple 文件")
+    ctx = open_profile(path)  # encrypted in place
+    try:
+        assert ctx.store.encrypted
+        second = A.add_file(ctx, cid, _file(tmp_path, "after.jpg", after))
+    finally:
+        ctx.close()
+    assert leaks(path, needles + [after[:64], after[-64:]]) == []
+    ctx = open_profile(path)
+    try:
+        assert A.export_attachment(ctx, first, tmp_path / "b.pdf").read_bytes() == before
+        assert A.export_attachment(ctx, second, tmp_path / "a.jpg").read_bytes() == after
+    finally:
+        ctx.close()

@@ -3,16 +3,10 @@ screens themselves, the client workspace, the status-bar sync indicator, and a m
 (``ui/window_menus.py``: File: import, exports, backup and restore, sync, quit; Tools: find
 duplicates; Help: about) whose long work runs on the task lanes.
 
-Screens written by colleagues are imported lazily and hosted when present; the agreed interfaces:
-
-- ``accountdesk.ui.pages.calendar.CalendarPage(ctx, tasks, parent)``
-- ``accountdesk.ui.pages.feedback.FeedbackPage(ctx, tasks, parent)``
-- ``accountdesk.ui.workspace.ClientWorkspace(ctx, tasks, client_id, parent)`` with a signal
-  ``title_changed(str)`` and, optionally, ``show_item(entity: str, row_id: str | None)`` to bring
-  the tab of one record forward (Today uses it), and ``client_open_requested = Signal(str)`` on a page
-  that wants to open a client (calendar, feedback).
-
-When one is missing, an empty state says so; nothing else breaks.
+Each screen is imported when it is first shown (the window opens faster) and hosted in the
+stack. A page that opens a client emits ``client_open_requested(client id)``; one that opens a
+record emits ``item_open_requested(client id, entity, row id)``; the client workspace
+(``ui/workspace``) brings the record's tab forward.
 """
 
 from __future__ import annotations

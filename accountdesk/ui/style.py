@@ -135,6 +135,9 @@ def swatch_css(colour: str, *, outline: bool = False) -> str:
     )
 
 
+#: The text colour of a feedback's severity (the Feedback screen and the workspace's Feedback tab).
+SEVERITY_COLOURS = {"low": TEXT_MUTED, "medium": ACCENT, "high": WARNING, "critical": DANGER}
+
 #: Badge colours: (text, background).
 TIER_COLOURS = {
     "strategic": ("#5b21b6", "#ede9fe"),

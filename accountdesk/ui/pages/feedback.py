@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -22,122 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from ...i18n import _
-from ...labels import choices, label
+from ...labels import choices
 from ...models.enums import FeedbackKind, FeedbackStatus, Severity
 from ...services import workspace as ws
 from .. import style
-from ..forms.fmt import fmt_datetime, fmt_remaining
-from ..item_models.roles import ID_ROLE
+from ..item_models.feedback import FeedbackQueueModel
 from ..workspace.common import emit_open
 
-SEVERITY_COLOURS = {
-    "low": style.TEXT_MUTED,
-    "medium": style.ACCENT,
-    "high": style.WARNING,
-    "critical": style.DANGER,
-}
 OPEN = ws.OPEN_FEEDBACK  # the feedback service's open statuses
-
-
-class FeedbackQueueModel(QAbstractTableModel):
-    """The queue as returned by the service (already in queue order); the countdown is computed
-    against ``now`` so a timer can refresh it without a query."""
-
-    COLUMNS = ("due", "client", "subject", "kind", "severity", "status", "handler", "received")
-
-    def __init__(self, now, parent=None):
-        super().__init__(parent)
-        self.items: list[ws.QueueItem] = []
-        self.now = now
-
-    def headers(self) -> list[str]:
-        return [
-            _("Deadline"),
-            _("Client"),
-            _("Subject"),
-            _("Kind"),
-            _("Severity"),
-            _("Status"),
-            _("Handler"),
-            _("Received at"),
-        ]
-
-    def set_items(self, items: list[ws.QueueItem]) -> None:
-        self.beginResetModel()
-        self.items = list(items)
-        self.endResetModel()
-
-    def tick(self) -> None:
-        if self.items:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.items) - 1, 0))
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def _text(self, item: ws.QueueItem, col: str) -> str:
-        if col == "due":
-            if item.due_at is None:
-                return ""
-            if item.status not in OPEN:
-                return fmt_datetime(item.due_at)
-            return fmt_remaining(item.remaining(self.now())) + (" · " + _("Paused") if item.paused else "")
-        if col == "client":
-            return item.client_name
-        if col == "subject":
-            return item.subject
-        if col == "kind":
-            return label(FeedbackKind, item.kind)
-        if col == "severity":
-            return label(Severity, item.severity)
-        if col == "status":
-            return label(FeedbackStatus, item.status)
-        if col == "handler":
-            return item.handler_name or "—"
-        return fmt_datetime(item.received_at)
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if (
-            not index.isValid()
-            or not (0 <= index.row() < len(self.items))
-            or not 0 <= index.column() < len(self.COLUMNS)
-        ):
-            return None
-        item = self.items[index.row()]
-        col = self.COLUMNS[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self._text(item, col)
-        if role == ID_ROLE:
-            return item.id
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if col == "due" and item.due_at is not None and item.status in OPEN:
-                left = item.remaining(self.now()).total_seconds()
-                return QBrush(
-                    QColor(style.DANGER if left < 0 else style.WARNING if left < 86400 else style.SUCCESS)
-                )
-            if col == "severity":
-                return QBrush(QColor(SEVERITY_COLOURS.get(item.severity, style.TEXT)))
-            if item.status not in OPEN:
-                return QBrush(QColor(style.TEXT_MUTED))
-            return None
-        if role == Qt.ItemDataRole.FontRole and col == "due" and item.overdue(self.now()):
-            font = QFont()
-            font.setBold(True)
-            return font
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            if 0 <= section < len(self.COLUMNS):
-                return self.headers()[section]
-        return None
-
-    def flags(self, index):
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 
 def _filter_combo(parent, everything: str, items: list[tuple[str, str]], name: str) -> QComboBox:

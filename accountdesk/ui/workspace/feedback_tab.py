@@ -24,9 +24,8 @@ from ...services import feedback as fb
 from .. import style
 from ..forms.fmt import fmt_datetime, fmt_remaining
 from .base import Tab
-from .common import AMBER, GREEN, GREY, RED, Column
+from .common import AMBER, GREEN, RED, Column
 
-SEVERITY_COLOURS = {"low": GREY, "medium": style.ACCENT, "high": AMBER, "critical": RED}
 OPEN = fb.OPEN_STATUSES  # the feedback service's open statuses
 
 
@@ -111,7 +110,7 @@ class FeedbackTab(Tab):
                     _("Severity"),
                     lambda r: label(Severity, r.get("severity")),
                     width=70,
-                    color=lambda r: SEVERITY_COLOURS.get(r.get("severity")),
+                    color=lambda r: style.SEVERITY_COLOURS.get(r.get("severity")),
                 ),
                 Column("subject", _("Subject"), width=240),
                 Column("status", _("Status"), lambda r: label(FeedbackStatus, r.get("status")), width=90),
