@@ -416,6 +416,13 @@ def search(ctx: AppContext, text: str, *, limit: int = 50) -> list[SearchHit]:
     return out
 
 
+def warm_index(ctx: AppContext, cancelled: Any = None) -> int:
+    """Read the search index once into the store's page cache, so the first keystrokes of a
+    search are as fast as the later ones (an encrypted profile decrypts each page the first time a
+    connection reads it). The UI runs it on the database lane once the first screen is filled."""
+    return ctx.store.warm_search(cancelled)
+
+
 def _hit_texts(session: Session, hits) -> dict[str, tuple[str, str]]:
     """(label, text shown around the match) of each hit, read from the records themselves."""
     out: dict[str, tuple[str, str]] = {}
@@ -474,6 +481,7 @@ __all__ = [
     "count_clients",
     "filter_options",
     "search",
+    "warm_index",
     "scope_condition",
     "visible_client_ids",
     "SORTS",

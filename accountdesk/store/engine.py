@@ -46,7 +46,9 @@ def create_sqlite_engine(path: Path | str, key: bytes | None = None) -> Engine:
     url = "sqlite://" if str(path) == ":memory:" else f"sqlite:///{Path(path)}"
     if key is None:
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+            url,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+            pool_use_lifo=True,
         )
     else:
         from . import crypto
@@ -54,7 +56,7 @@ def create_sqlite_engine(path: Path | str, key: bytes | None = None) -> Engine:
         def creator():
             return crypto.connect(path, key, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
 
-        engine = create_engine(url, module=crypto.driver(), creator=creator)
+        engine = create_engine(url, module=crypto.driver(), creator=creator, pool_use_lifo=True)
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine

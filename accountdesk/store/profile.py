@@ -64,6 +64,18 @@ class Store:
         """A DB-API connection on this store's file (keyed when encrypted): for the backup copy."""
         return crypto.connect(self.path, self.protection.key, **kwargs)
 
+    def warm_search(self, cancelled: Any = None) -> int:
+        """Read the search index once into the page cache of a pooled connection (see
+        store/search/warm.py); an encrypted store's connection gets a page cache that holds it.
+        Returns how many statements ran (fewer when ``cancelled()`` turned true)."""
+        from .search.warm import ENCRYPTED_CACHE_KIB, warm_search
+
+        with self.engine.connect() as conn:  # back to the pool on top: the next query gets it
+            raw = conn.connection.dbapi_connection
+            if self.encrypted:
+                raw.execute(f"PRAGMA cache_size=-{ENCRYPTED_CACHE_KIB}")
+            return warm_search(raw, cancelled)
+
     def remove_backups(self) -> int:
         """Overwrite and remove every backup kept in the profile folder (a wipe); returns how many."""
         n = 0

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..i18n import _, system_language
@@ -82,6 +83,10 @@ def run_app(
         encrypting.close()
         window.attach(ctx)
         settle_heap()
+        # Once the first screen's queries (queued on the database lane by attach) have run: the
+        # search index read once into the page cache, so the first keystrokes of a search do not
+        # wait for its pages (an encrypted profile decrypts each page the first time it is read).
+        QTimer.singleShot(0, lambda: warm_search_index(tasks, ctx))
 
     def failed(exc: BaseException) -> None:
         assert window is not None
@@ -178,6 +183,17 @@ def key_lost(parent: QWidget | None, folder: Path, exc: BaseException) -> None:
                 dir=aside
             ),
         )
+
+
+def warm_search_index(tasks, ctx):
+    """Queue the search index warm-up on the database lane (services.search.warm_index)."""
+    from ..services.search import warm_index
+
+    return tasks.run_db(
+        lambda token: warm_index(ctx, token),
+        on_error=lambda exc: log.warning("search index warm-up failed: %s", exc),
+        name="warm-search",
+    )
 
 
 def open_profile_in(folder: Path, progress=None):

@@ -378,6 +378,27 @@ def test_damaged_bytes_from_the_server_never_become_a_file_on_the_laptop(server,
     assert A.export_attachment(g.ctx, aid, tmp_path / "g.pdf").read_bytes() == data
 
 
+def test_one_writer_per_blob_and_a_piece_longer_than_announced_is_refused(tmp_path):
+    """The server's file store: while a piece of a blob is being written, another waits for it
+    (and gives up after its wait); bytes beyond the announced length are refused."""
+    store = server_files.FileStore(tmp_path / "files")
+    data = os.urandom(300_000)
+    sha = _sha(data)
+    piece = store.open_piece(sha, 0, 100_000, len(data))
+    with pytest.raises(server_files.Busy):
+        store.open_piece(sha, 0, 100_000, len(data), timeout=0.2)
+    piece.write([data[:60_000]])
+    with pytest.raises(server_files.OffsetMismatch):
+        piece.write([data[60_000:100_001]])
+    piece.write([data[60_000:100_000]])
+    assert piece.finish() == 100_000
+    piece.close()
+    with pytest.raises(server_files.OffsetMismatch):  # must continue where the file stands
+        store.open_piece(sha, 0, 10, len(data), timeout=0.2)
+    assert store.append(sha, 100_000, data[100_000:], len(data)) == len(data)
+    assert store.path(sha).read_bytes() == data and not store.part(sha).exists()
+
+
 def _push(server, token: str, items: list[dict]) -> list[dict]:
     r = _get(
         server, token, "/v1/sync/push", method="POST", json={"batch_id": os.urandom(8).hex(), "items": items}
