@@ -262,7 +262,8 @@ def tidy(ctx: AppContext, keep: int = KEEP) -> int:
         ),
     )
     with ctx.store.write() as session:
-        removed = session.execute(gone).rowcount or 0
+        result: Any = session.execute(gone)  # a DELETE: its CursorResult has the row count
+        removed = result.rowcount or 0
         for user_id in session.scalars(select(Alert.user_id).distinct()):
             old = (
                 select(Alert.key)

@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from ..domain.feedback import OPEN_STATUSES as OPEN_FEEDBACK
 from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..i18n import _
 from ..models import (
@@ -25,7 +27,8 @@ from ..models import (
     VisitPlan,
 )
 from ..permissions import sees_all_clients
-from ..sync.checklist import OPEN_FEEDBACK, OPEN_ITEMS, build_checklist
+from ..sync.changes import ChangeWriter
+from ..sync.checklist import OPEN_ITEMS, build_checklist
 from ..sync.codec import row_to_wire
 from .context import AppContext
 from .userref import require_active, resolve_user
@@ -45,7 +48,7 @@ OPEN_WORK = (
 )
 
 
-def _work_title(row) -> str:
+def _work_title(row: Any) -> str:
     for name in ("subject", "purpose", "action", "title"):
         value = getattr(row, name, None)
         if value:
@@ -60,8 +63,8 @@ def _work_title(row) -> str:
 
 
 def move_open_work(
-    session,
-    writer,
+    session: Session,
+    writer: ChangeWriter,
     client_id: str,
     from_user_id: str | None,
     to_user_id: str,
@@ -77,7 +80,7 @@ def move_open_work(
     out = []
     for model, field, is_open in OPEN_WORK:
         col = getattr(model, field)
-        rows = list(
+        rows: list[Any] = list(
             session.scalars(
                 select(model).where(
                     model.client_id == client_id, col == from_user_id, model.deleted_at.is_(None)
@@ -145,8 +148,8 @@ def hand_over_client(
 
 def hand_over_in(
     ctx: AppContext,
-    session,
-    writer,
+    session: Session,
+    writer: ChangeWriter,
     client_id: str,
     to_user: str,
     reason: str | None = None,
@@ -249,10 +252,12 @@ def hand_over_in(
     }
 
 
-def checklist_in(session, client_id: str, today_iso: str) -> list[dict[str, Any]]:
+def checklist_in(session: Session, client_id: str, today_iso: str) -> list[dict[str, Any]]:
     rows: dict[str, list[dict[str, Any]]] = {}
     for model in (Feedback, Visit, ImprovementItem, Contact):
-        found = session.scalars(select(model).where(model.client_id == client_id, model.deleted_at.is_(None)))
+        found: Any = session.scalars(
+            select(model).where(model.client_id == client_id, model.deleted_at.is_(None))
+        )
         rows[model.__entity__] = [row_to_wire(r) for r in found]
     return build_checklist(rows, today_iso)
 
