@@ -354,6 +354,9 @@ def in_process(profile: Path, settings_dir: Path, bare_rss: float) -> None:
         "   (target < 200 MB)"
     )
     print(f"  app    ... right after the last page {rss_at_once:7.0f} MB")
+    # pypinyin's phrase dictionary is ~60 MB resident: loaded by a mixed pinyin query (hhkj), a
+    # client written, a sort by region or manager, or filter choices not seen before
+    print(f"  (pypinyin loaded: {'yes' if 'pypinyin' in sys.modules else 'no'})")
 
     # -- workspace open ----------------------------------------------------------------------------------
     from accountdesk.ui.workspace import ClientWorkspace

@@ -128,7 +128,7 @@ def _workflow(rc: RuleContext) -> None:
     old = rc.row.status if rc.row is not None else None
     if rc.row is not None and "status" not in rc.values:
         if (
-            rc.row.status == FeedbackStatus.ANSWERED.value
+            rc.stored("status") == FeedbackStatus.ANSWERED.value
             and "answer" in rc.values
             and not (rc.values["answer"] or "").strip()
         ):
@@ -138,7 +138,7 @@ def _workflow(rc: RuleContext) -> None:
         return
     if old is not None and _rank(new) < _rank(old):
         reason = rc.values.get("resolution")
-        if not (reason or "").strip() or reason == rc.row.resolution:
+        if not (reason or "").strip() or reason == rc.stored("resolution"):
             raise ValidationError(
                 "status",
                 _("Moving the status back from “{old}” to “{new}” needs a reason.").format(

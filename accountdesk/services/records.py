@@ -45,6 +45,11 @@ class RuleContext:
             return self.values[name]
         return getattr(self.row, name) if self.row is not None else None
 
+    def stored(self, name: str) -> Any:
+        """The value the row holds before the write (None on create): a rule reads an entity's
+        own field through it (``row`` is typed as any synced row)."""
+        return getattr(self.row, name) if self.row is not None else None
+
 
 #: Service modules that register rules. They are imported before the first validated write, so a
 #: write through these generic functions applies every entity's rules whichever module the caller

@@ -29,7 +29,7 @@ LISTS = ("clients", "feedback", "equipment")
 def _own_views_only(rc: RuleContext) -> None:
     owner = rc.current("user_id")
     if owner != rc.ctx.actor.id or (
-        rc.row is not None and "user_id" in rc.values and rc.values["user_id"] != rc.row.user_id
+        rc.row is not None and "user_id" in rc.values and rc.values["user_id"] != rc.stored("user_id")
     ):
         raise ValidationError("user_id", _("A saved view belongs to its user: you may change only your own."))
     if rc.current("list_name") not in LISTS:

@@ -47,7 +47,7 @@ def _who_decides_confidentiality(rc: RuleContext) -> None:
     if (
         rc.row is not None
         and "confidential" in rc.values
-        and rc.values["confidential"] != rc.row.confidential
+        and rc.values["confidential"] != rc.stored("confidential")
         and not may_change_confidentiality(rc.ctx.actor.role)
     ):
         raise PermissionDenied(_("Your role may not change whether a note is confidential."))

@@ -51,8 +51,8 @@ def _hand_edit_leaves_the_standard(rc: RuleContext) -> None:
     standard keeps it)."""
     if rc.row is None or not getattr(rc.row, "from_standard", False) or "from_standard" in rc.values:
         return
-    if ("every_months" in rc.values and rc.values["every_months"] != rc.row.every_months) or (
-        "kind" in rc.values and rc.values["kind"] != rc.row.kind
+    if ("every_months" in rc.values and rc.values["every_months"] != rc.stored("every_months")) or (
+        "kind" in rc.values and rc.values["kind"] != rc.stored("kind")
     ):
         rc.values["from_standard"] = False
 

@@ -42,7 +42,7 @@ def _done_at_follows_status(rc: RuleContext) -> None:
         "status" in rc.values
         and status != TaskStatus.DONE.value
         and rc.row is not None
-        and rc.row.done_at is not None
+        and rc.stored("done_at") is not None
     ):
         rc.values["done_at"] = None
 

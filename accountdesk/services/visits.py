@@ -26,12 +26,14 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..domain.validation import parse_datetime
 from ..errors import ValidationError
 from ..i18n import _
 from ..models import SCORE_FIELDS, Survey, VisitPlan
 from ..models.enums import VisitKind, VisitStatus
+from ..sync.changes import ChangeWriter
 from . import records
 from .context import AppContext
 from .records import RuleContext, register_rule
@@ -81,7 +83,7 @@ def _done_at_follows_status(rc: RuleContext) -> None:
     elif (
         "status" in rc.values
         and rc.row is not None
-        and rc.row.done_at is not None
+        and rc.stored("done_at") is not None
         and "done_at" not in rc.values
     ):
         rc.values["done_at"] = None
@@ -163,7 +165,9 @@ def record_visit(
         return row.id
 
 
-def _survey_of_visit(ctx: AppContext, session, writer, visit, survey: dict[str, Any] | None) -> str | None:
+def _survey_of_visit(
+    ctx: AppContext, session: Session, writer: ChangeWriter, visit: Any, survey: dict[str, Any] | None
+) -> str | None:
     """Write the survey a held satisfaction-survey visit carries (required for one)."""
     if visit.kind != VisitKind.SATISFACTION_SURVEY.value or visit.status != VisitStatus.DONE.value:
         if survey:
@@ -173,7 +177,7 @@ def _survey_of_visit(ctx: AppContext, session, writer, visit, survey: dict[str, 
         return None
     if not survey or all(survey.get(name) in (None, "") for name in SCORE_FIELDS):
         raise ValidationError("score_overall", _("A satisfaction survey visit records the client's scores."))
-    existing = session.scalar(
+    existing: str | None = session.scalar(
         select(Survey.id).where(Survey.visit_id == visit.id, Survey.deleted_at.is_(None))
     )
     held = (visit.done_at or visit.planned_start).astimezone().date()

@@ -71,7 +71,7 @@ class Store:
         from .search.warm import ENCRYPTED_CACHE_KIB, warm_search
 
         with self.engine.connect() as conn:  # back to the pool on top: the next query gets it
-            raw = conn.connection.dbapi_connection
+            raw: Any = conn.connection.dbapi_connection
             if self.encrypted:
                 raw.execute(f"PRAGMA cache_size=-{ENCRYPTED_CACHE_KIB}")
             return warm_search(raw, cancelled)

@@ -6,6 +6,7 @@ import gc
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -15,6 +16,11 @@ from ..paths import APP_AUTHOR, APP_NAME, database_path, default_data_dir
 from .dialogs.profile_passphrase import ask_profile_passphrase
 from .language import AcceleratorFallback, install_language, qt_translation_loaded  # noqa: F401 - their old home
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from ..services.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +78,7 @@ def run_app(
     # a plaintext profile encrypted in place (once): its progress in a dialog over the window
     encrypting = EncryptionProgress(None)
 
-    def opened(ctx) -> None:
+    def opened(ctx: AppContext) -> None:
         assert window is not None  # results arrive through the event loop, after the window is shown
         encrypting.close()
         window.attach(ctx)
@@ -150,7 +156,7 @@ def run_app(
     return int(code)
 
 
-def key_lost(parent, folder: Path, exc: BaseException) -> None:
+def key_lost(parent: QWidget | None, folder: Path, exc: BaseException) -> None:
     """The key of an encrypted profile is not in the keyring: say so; the way back on request."""
     from ..services import security
 

@@ -4,10 +4,15 @@ language without importing the module that creates it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from ..i18n import set_language
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
 _qt_translators: list[QTranslator] = []
 
@@ -17,7 +22,7 @@ class AcceleratorFallback(QTranslator):
     the file dialog, while "Look in:" is translated): look those up without the "&" and put the
     accelerator back the Chinese way, "查找范围(&L)："."""
 
-    def __init__(self, translators: list[QTranslator], parent=None):
+    def __init__(self, translators: list[QTranslator], parent: QWidget | None = None):
         super().__init__(parent)
         self._translators = translators
 

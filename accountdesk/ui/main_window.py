@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -40,6 +41,12 @@ from .widgets.sync_indicator import SyncIndicator
 from .widgets.workspace_host import WorkspaceHost
 from .window_io import FileActions
 from .workspace.workspace import ENTITY_TABS
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QObject
+
+    from ..services.context import AppContext
+    from .tasks import TaskManager
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +80,13 @@ class MainWindow(FileActions, SyncController, QMainWindow):
     profile_opened = Signal()
 
     def __init__(
-        self, ctx, tasks, settings, parent=None, *, notifier: Callable[[str, str], None] | None = None
+        self,
+        ctx: AppContext,
+        tasks: TaskManager,
+        settings,
+        parent: QObject | None = None,
+        *,
+        notifier: Callable[[str, str], None] | None = None,
     ):
         super().__init__(parent)
         self.ctx = ctx
@@ -138,7 +151,7 @@ class MainWindow(FileActions, SyncController, QMainWindow):
             self.stack.setCurrentWidget(self.opening)
             self.retranslate()
 
-    def attach(self, ctx) -> None:
+    def attach(self, ctx: AppContext) -> None:
         """Start working on the opened profile ``ctx``."""
         self.ctx = ctx
         self.nav.setEnabled(True)

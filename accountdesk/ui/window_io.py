@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStandardPaths, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -15,6 +16,9 @@ from PySide6.QtWidgets import (
 
 from ..i18n import N_, _
 from ..paths import APP_NAME
+
+if TYPE_CHECKING:
+    from ..services.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +104,7 @@ BACKUP = ExportEntry(
 )
 
 
-def run_export(ctx, entry: ExportEntry, path: str, passphrase: str | None = None):
+def run_export(ctx: AppContext, entry: ExportEntry, path: str, passphrase: str | None = None):
     """Write one export (runs on the database lane); returns ``(records, path)``. A backup is
     encrypted with ``passphrase``."""
     if entry.what == "backup":

@@ -6,6 +6,7 @@ lane."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -25,6 +26,10 @@ from PySide6.QtWidgets import (
 from ...i18n import N_, _
 from ...labels import choices
 from ...models.enums import ClientStatus, EquipmentStatus, FeedbackStatus, Severity, Tier
+
+if TYPE_CHECKING:
+    from ...services.context import AppContext
+    from ..tasks import TaskManager
 
 #: list -> [(field, label msgid, enum or None for text)]
 FIELDS = {
@@ -50,7 +55,7 @@ def _split_tags(text: str) -> list[str]:
 class BulkEditDialog(QDialog):
     """What to change on the selected rows; a field left at "(unchanged)" stays as it is."""
 
-    def __init__(self, list_name: str, count: int, parent=None):
+    def __init__(self, list_name: str, count: int, parent: QWidget | None = None):
         super().__init__(parent)
         self.list_name = list_name
         self.setWindowTitle(_("Edit {n} selected").format(n=count))
@@ -116,7 +121,14 @@ class BulkBar(QWidget):
     #: A bulk change failed: the message.
     failed = Signal(str)
 
-    def __init__(self, list_name: str, ctx, tasks, selected: Callable[[], list[str]], parent=None):
+    def __init__(
+        self,
+        list_name: str,
+        ctx: AppContext,
+        tasks: TaskManager,
+        selected: Callable[[], list[str]],
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self.list_name = list_name
         self._ctx = ctx

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,6 +26,10 @@ from ...permissions import may_write
 from .. import style
 from ..item_models.roles import CLIENT_ID_ROLE, ID_ROLE
 from .import_common import error_text, reason_text
+
+if TYPE_CHECKING:
+    from ...services.context import AppContext
+    from ..tasks import TaskManager
 
 
 def _tree(headers: list[str]) -> QTreeWidget:
@@ -53,7 +59,7 @@ class DuplicatesDialog(QDialog):
     #: Clients were merged or a merge undone: lists elsewhere are stale.
     changed = Signal()
 
-    def __init__(self, ctx, tasks, parent=None):
+    def __init__(self, ctx: AppContext, tasks: TaskManager, parent: QWidget | None = None):
         super().__init__(parent)
         self._ctx = ctx
         self._tasks = tasks

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
@@ -19,6 +20,12 @@ from PySide6.QtWidgets import (
 
 from ...i18n import _
 from .. import icons, style
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from ...services.context import AppContext
+    from ..tasks import TaskManager
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +55,15 @@ def _choice_button(icon: str, title: str, text: str) -> QPushButton:
 class FirstStartDialog(QDialog):
     """On acceptance ``ctx`` holds the opened profile."""
 
-    def __init__(self, data_dir: Path, tasks, settings, parent=None, *, demo_clients: int = DEMO_CLIENTS):
+    def __init__(
+        self,
+        data_dir: Path,
+        tasks: TaskManager,
+        settings,
+        parent: QWidget | None = None,
+        *,
+        demo_clients: int = DEMO_CLIENTS,
+    ):
         super().__init__(parent)
         self.data_dir = Path(data_dir)
         self._tasks = tasks
@@ -190,7 +205,7 @@ class FirstStartDialog(QDialog):
             work, on_result=self._login_with, on_error=self._failed, name="open-profile"
         )
 
-    def _login_with(self, ctx) -> None:
+    def _login_with(self, ctx: AppContext) -> None:
         from .login import LoginDialog
 
         self._busy(False)
@@ -218,7 +233,7 @@ class FirstStartDialog(QDialog):
             work, on_result=self._opened, on_error=self._failed, name="open-profile"
         )
 
-    def _opened(self, ctx) -> None:
+    def _opened(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self._busy(False)
         self.accept()

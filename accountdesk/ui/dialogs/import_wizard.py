@@ -9,6 +9,7 @@ when the user ticks "import the other rows and leave these out".
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
@@ -36,6 +37,12 @@ from .import_common import (
 )
 from .import_pages import WizardPages
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from ...services.context import AppContext
+    from ..tasks import TaskManager
+
 __all__ = ["ImportWizard", "error_text", "reason_text", "status_text"]
 
 
@@ -48,9 +55,9 @@ class ImportWizard(WizardPages):
 
     def __init__(
         self,
-        ctx,
-        tasks,
-        parent=None,
+        ctx: AppContext,
+        tasks: TaskManager,
+        parent: QWidget | None = None,
         *,
         client_id: str | None = None,
         client_name: str = "",

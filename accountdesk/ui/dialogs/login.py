@@ -8,6 +8,7 @@ dialog saves the server and user name and says that signing in is not available 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -24,6 +25,12 @@ from PySide6.QtWidgets import (
 from ...errors import AccountDeskError, ValidationError
 from ...i18n import _
 from .. import icons
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from ...services.context import AppContext
+    from ..tasks import TaskManager
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +60,7 @@ def validate_url(url: str, *, allow_insecure: bool = False) -> str:
     return check_server_url(url, allow_insecure=allow_insecure)
 
 
-def make_backup_before_rejoin(ctx) -> str:
+def make_backup_before_rejoin(ctx: AppContext) -> str:
     """A backup of the whole profile in its folder, before joining a re-initialised server again."""
     import datetime as dt
 
@@ -69,7 +76,9 @@ class LoginDialog(QDialog):
     #: The server address, after a successful sign-in (or after saving it when sign-in is absent).
     signed_in = Signal(str)
 
-    def __init__(self, settings, tasks, parent=None, *, ctx=None):
+    def __init__(
+        self, settings, tasks: TaskManager, parent: QWidget | None = None, *, ctx: AppContext | None = None
+    ):
         super().__init__(parent)
         self._settings = settings
         self._tasks = tasks

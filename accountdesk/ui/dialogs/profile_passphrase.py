@@ -3,11 +3,16 @@ start, and when a company profile is encrypted before its first pull."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...i18n import _
 from .passphrase import ask_passphrase
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
-def ask_profile_passphrase(parent, need: str, *, error: str | None = None) -> bool:
+
+def ask_profile_passphrase(parent: QWidget | None, need: str, *, error: str | None = None) -> bool:
     """Ask the profile's passphrase (twice when it is being set now); False when cancelled."""
     from ...services import security
 

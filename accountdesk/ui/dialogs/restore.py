@@ -5,6 +5,7 @@ offers to open that folder from the next start (the data-folder setting)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
@@ -23,12 +24,17 @@ from ...errors import ValidationError
 from ...i18n import _
 from .import_common import error_text
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from ..tasks import TaskManager
+
 
 class RestoreDialog(QDialog):
     #: The backup was restored into this folder.
     restored = Signal(str)
 
-    def __init__(self, tasks, settings, current_dir: Path | str, parent=None):
+    def __init__(self, tasks: TaskManager, settings, current_dir: Path | str, parent: QWidget | None = None):
         super().__init__(parent)
         self._tasks = tasks
         self._settings = settings

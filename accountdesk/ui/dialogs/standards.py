@@ -3,6 +3,8 @@ supervisor's editor of every tier's standard (:mod:`accountdesk.services.standar
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -17,6 +19,11 @@ from ...domain.standards import STANDARD_KINDS, TIERS
 from ...i18n import _
 from ...labels import label
 from ...models.enums import Tier, VisitKind
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from ...services.context import AppContext
 
 
 def describe_change(change) -> str:
@@ -36,7 +43,7 @@ class ApplyStandardDialog(QDialog):
     """ "The client is now a key client: apply the key clients' service standard?" with what
     would change; plans set by hand are listed as kept."""
 
-    def __init__(self, ctx, client_id: str, tier: str, changes, parent=None):
+    def __init__(self, ctx: AppContext, client_id: str, tier: str, changes, parent: QWidget | None = None):
         super().__init__(parent)
         self._ctx = ctx
         self.client_id = client_id
@@ -74,7 +81,7 @@ class StandardsDialog(QDialog):
     """Every tier's standard as a grid: a row per kind of visit, a column per tier; tick the
     cadences of a tier and set their interval in months. Supervisors and admins only."""
 
-    def __init__(self, ctx, parent=None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         from ...services.standards import standards
 

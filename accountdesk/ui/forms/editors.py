@@ -67,7 +67,7 @@ class Editor(QWidget):
 
 
 class LineEditor(Editor):
-    def __init__(self, spec: FieldSpec, parent=None, placeholder: str = ""):
+    def __init__(self, spec: FieldSpec, parent: QWidget | None = None, placeholder: str = ""):
         super().__init__(spec, parent)
         self.edit = QLineEdit(self)
         self.edit.setObjectName(f"field_{spec.name}")
@@ -97,7 +97,7 @@ class PickListEditor(Editor):
     """A standard list to pick from that still takes free text (older data, a value not in the
     list): an editable combo box with completion. ``choices`` are ``(stored value, shown text)``."""
 
-    def __init__(self, spec: FieldSpec, choices: list[tuple[str, str]], parent=None):
+    def __init__(self, spec: FieldSpec, choices: list[tuple[str, str]], parent: QWidget | None = None):
         super().__init__(spec, parent)
         self.combo = QComboBox(self)
         self.combo.setObjectName(f"field_{spec.name}")
@@ -172,7 +172,7 @@ class TagsEditor(LineEditor):
 
 
 class TextEditor(Editor):
-    def __init__(self, spec: FieldSpec, parent=None):
+    def __init__(self, spec: FieldSpec, parent: QWidget | None = None):
         super().__init__(spec, parent)
         self.edit = QPlainTextEdit(self)
         self.edit.setObjectName(f"field_{spec.name}")
@@ -192,7 +192,7 @@ class TextEditor(Editor):
 
 
 class BoolEditor(Editor):
-    def __init__(self, spec: FieldSpec, parent=None):
+    def __init__(self, spec: FieldSpec, parent: QWidget | None = None):
         super().__init__(spec, parent)
         self.box = QCheckBox(self)
         self.box.setObjectName(f"field_{spec.name}")
@@ -213,7 +213,7 @@ class BoolEditor(Editor):
 class ChoiceEditor(Editor):
     """A combo of ``(value, label)``; an empty first entry unless the field is required."""
 
-    def __init__(self, spec: FieldSpec, items: list[tuple[str, str]], parent=None):
+    def __init__(self, spec: FieldSpec, items: list[tuple[str, str]], parent: QWidget | None = None):
         super().__init__(spec, parent)
         self.combo = QComboBox(self)
         self.combo.setObjectName(f"field_{spec.name}")
@@ -275,7 +275,7 @@ class ChoiceEditor(Editor):
 class MultiChoiceEditor(Editor):
     """A short checkable list (attendees, involved staff)."""
 
-    def __init__(self, spec: FieldSpec, items: list[tuple[str, str]], parent=None):
+    def __init__(self, spec: FieldSpec, items: list[tuple[str, str]], parent: QWidget | None = None):
         super().__init__(spec, parent)
         self.list = QListWidget(self)
         self.list.setObjectName(f"field_{spec.name}")
@@ -330,7 +330,7 @@ class DateEditor(LineEditor):
 
     with_time = False
 
-    def __init__(self, spec: FieldSpec, parent=None):
+    def __init__(self, spec: FieldSpec, parent: QWidget | None = None):
         placeholder = "YYYY-MM-DD HH:MM" if self.with_time else "YYYY-MM-DD"
         super().__init__(spec, parent, placeholder)
         self.pick = QToolButton(self)

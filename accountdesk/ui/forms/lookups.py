@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...i18n import _
 from ...services import records
 from ...services import workspace as ws
+
+if TYPE_CHECKING:
+    from ...services.context import AppContext
 
 
 class Lookups:
     """Users and referenced rows of one client, loaded once and shared by the editors of a form."""
 
-    def __init__(self, ctx, client_id: str | None = None):
+    def __init__(self, ctx: AppContext, client_id: str | None = None):
         self.ctx = ctx
         self.client_id = client_id
         self._users: list[ws.UserRow] | None = None

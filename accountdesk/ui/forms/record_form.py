@@ -7,7 +7,7 @@ Nothing is written until the services accept the whole form: a ValidationError's
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import SIGNAL, Qt, Signal
 from PySide6.QtWidgets import (
@@ -30,12 +30,15 @@ from .. import style
 from .editors import ChoiceEditor, Editor, MultiChoiceEditor, PickListEditor, make_editor, pick_list
 from .lookups import Lookups
 
+if TYPE_CHECKING:
+    from ...services.context import AppContext
+
 ERROR_STYLE = style.FIELD_ERROR_CSS
 #: (entity, user field) -> the users field whose members may not be chosen (recusal).
 RECUSAL = {("feedback", "handler_id"): "involved_user_ids"}
 
 
-def visible_fields(ctx, entity: str, fields: Iterable[str] | None = None) -> list[FieldSpec]:
+def visible_fields(ctx: AppContext, entity: str, fields: Iterable[str] | None = None) -> list[FieldSpec]:
     """The fields of an entity a user may see in a form (no confidential ones for field staff)."""
     schema = SCHEMAS[entity]
     names = list(fields) if fields is not None else list(schema)
@@ -63,7 +66,7 @@ class RecordForm(QWidget):
 
     def __init__(
         self,
-        ctx,
+        ctx: AppContext,
         entity: str,
         *,
         client_id: str | None = None,
@@ -236,7 +239,7 @@ class RecordDialog(QDialog):
 
     def __init__(
         self,
-        ctx,
+        ctx: AppContext,
         entity: str,
         *,
         client_id: str | None = None,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from ...i18n import _
 from .roles import DUE_TEXT_ROLE, ICON_ROLE, ROW_ROLE
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QObject
 
 #: The icon of an agenda kind (matched on a word of the kind).
 KIND_ICONS = (
@@ -70,7 +73,7 @@ def due_text(item: Any, today: dt.date) -> str:
 
 
 class AgendaListModel(QAbstractListModel):
-    def __init__(self, today: dt.date, parent=None):
+    def __init__(self, today: dt.date, parent: QObject | None = None):
         super().__init__(parent)
         self._items: list[Any] = []
         self.today = today

@@ -9,7 +9,7 @@ database lane; a new query cancels the one in flight, and results of an older qu
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -21,6 +21,11 @@ from .. import style
 from ..tasks import TaskHandle, TaskManager
 from .columns import Column
 from .roles import BADGE_ROLE, ID_ROLE, ROW_ROLE
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QObject
+
+    from ...services.context import AppContext
 
 PAGE_SIZE = 200
 #: The first page of a query is small (about one full-height screen of rows), so that a keystroke
@@ -97,7 +102,14 @@ class ClientTableModel(QAbstractTableModel):
     total_changed = Signal(int)
     failed = Signal(str)
 
-    def __init__(self, ctx, tasks: TaskManager | None, parent=None, *, page_size: int = PAGE_SIZE):
+    def __init__(
+        self,
+        ctx: AppContext,
+        tasks: TaskManager | None,
+        parent: QObject | None = None,
+        *,
+        page_size: int = PAGE_SIZE,
+    ):
         super().__init__(parent)
         self._ctx = ctx
         self._tasks = tasks

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
@@ -14,6 +16,9 @@ from .. import style
 from ..forms.fmt import fmt_datetime, fmt_remaining
 from .roles import ID_ROLE
 
+if TYPE_CHECKING:
+    from PySide6.QtCore import QObject
+
 #: The feedback service's open statuses.
 OPEN = ws.OPEN_FEEDBACK
 
@@ -24,7 +29,7 @@ class FeedbackQueueModel(QAbstractTableModel):
 
     COLUMNS = ("due", "client", "subject", "kind", "severity", "status", "handler", "received")
 
-    def __init__(self, now, parent=None):
+    def __init__(self, now, parent: QObject | None = None):
         super().__init__(parent)
         self.items: list[ws.QueueItem] = []
         self.now = now

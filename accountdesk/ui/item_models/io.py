@@ -4,11 +4,15 @@ optional check column (a duplicate row to merge)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
 from .. import style
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QObject
 
 
 class RowsModel(QAbstractTableModel):
@@ -17,7 +21,7 @@ class RowsModel(QAbstractTableModel):
 
     checks_changed = Signal()
 
-    def __init__(self, parent=None, *, check_column: int | None = None):
+    def __init__(self, parent: QObject | None = None, *, check_column: int | None = None):
         super().__init__(parent)
         self._headers: list[str] = []
         self._rows: list[list[str]] = []

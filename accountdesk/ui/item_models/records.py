@@ -4,7 +4,7 @@ through :class:`Column` definitions, with an id role and a sort role."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
@@ -13,11 +13,14 @@ from ..style import GREY
 from .columns import Column
 from .roles import ID_ROLE, SORT_ROLE
 
+if TYPE_CHECKING:
+    from PySide6.QtCore import QObject
+
 
 class RecordTableModel(QAbstractTableModel):
     """Rows are plain dicts with an ``id`` (small, fully loaded per-client lists)."""
 
-    def __init__(self, columns: list[Column], parent=None):
+    def __init__(self, columns: list[Column], parent: QObject | None = None):
         super().__init__(parent)
         self.columns = list(columns)
         self.rows: list[dict[str, Any]] = []

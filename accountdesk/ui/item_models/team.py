@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
@@ -10,6 +11,9 @@ from ...i18n import N_, _
 from ...labels import label
 from ...models.enums import Role
 from .roles import ID_ROLE
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QObject
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,7 @@ HEADERS = (N_("Name"), N_("Role"), N_("Team"), N_("Clients"))
 
 
 class OwnersModel(QAbstractTableModel):
-    def __init__(self, parent=None):
+    def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._rows: list[OwnerRow] = []
 

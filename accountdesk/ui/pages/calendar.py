@@ -8,7 +8,7 @@ export to an .ics file."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
@@ -53,6 +53,10 @@ from .calendar_look import (
     weekday_names,
 )
 
+if TYPE_CHECKING:
+    from ...services.context import AppContext
+    from ..tasks import TaskManager
+
 __all__ = [
     "FIRST_HOUR",
     "KIND_COLOURS",
@@ -81,7 +85,7 @@ class CalendarPage(QWidget):
     #: A visit was rescheduled by dragging (visit id), after the store has it.
     rescheduled = Signal(str)
 
-    def __init__(self, ctx, tasks, parent=None, *, settings=None):
+    def __init__(self, ctx: AppContext, tasks: TaskManager, parent: QWidget | None = None, *, settings=None):
         super().__init__(parent)
         self.ctx = ctx
         self.tasks = tasks

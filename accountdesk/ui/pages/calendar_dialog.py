@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QCompleter, QHBoxLayout, QLabel
@@ -14,11 +15,23 @@ from .. import style
 from ..forms import Lookups, RecordDialog
 from .calendar_look import NEW_VISIT_FIELDS
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from ...services.context import AppContext
+
 
 class NewVisitDialog(RecordDialog):
     """Plan a visit on a chosen day, for a client chosen here."""
 
-    def __init__(self, ctx, start: dt.datetime, *, client_id: str | None = None, parent=None):
+    def __init__(
+        self,
+        ctx: AppContext,
+        start: dt.datetime,
+        *,
+        client_id: str | None = None,
+        parent: QWidget | None = None,
+    ):
         self._clients = ws.list_client_choices(ctx)
         super().__init__(
             ctx,

@@ -4,6 +4,7 @@ all-day row, the delegates that paint their cells, and dragging a planned visit 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -38,6 +39,10 @@ from .calendar_look import (
     week_start,
     weekday_names,
 )
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QObject
+    from PySide6.QtWidgets import QWidget
 
 
 class _DayGridModel(QAbstractTableModel):
@@ -98,7 +103,7 @@ class _DayGridModel(QAbstractTableModel):
 class MonthModel(_DayGridModel):
     """6 weeks × 7 days from the Monday on or before the 1st; each cell holds its entries."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.month = dt.date.today().replace(day=1)
         self.first = week_start(self.month)
@@ -240,7 +245,7 @@ class WeekModel(_DayGridModel):
     """The 24 hours (rows) × the seven days of a week (columns); a cell lists the visits starting
     in that hour. Date-only entries go to the all-day row (:class:`AllDayModel`)."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.first = week_start(dt.date.today())
         self.cells: dict[tuple[int, int], list[cal.CalendarEntry]] = {}
@@ -319,7 +324,7 @@ class AllDayModel(QAbstractTableModel):
     """One row × the seven days of the week: the date-only entries (cadence plans, tasks,
     calibrations, renewals)."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.first = week_start(dt.date.today())
         self.by_col: dict[int, list[cal.CalendarEntry]] = {}
@@ -391,7 +396,7 @@ class EntryMoveView(QTableView):
     same on every desktop and under the offscreen platform, where a real mouse drag in a test
     (press, move, release) reaches it like a person's."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._press: QPersistentModelIndex | None = None
         self._press_pos = QPoint()

@@ -9,6 +9,7 @@ behind the figure (``filter_requested``).
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -27,6 +28,10 @@ from ...i18n import N_, _
 from ...labels import label
 from ...models.enums import Severity, Tier
 from ..widgets.charts import BarChart, ChartItem, GridChart, PyramidChart, TrendChart
+
+if TYPE_CHECKING:
+    from ...services.context import AppContext
+    from ..tasks import TaskManager
 
 PERIODS = (
     ("12m", N_("Last 12 months")),
@@ -60,7 +65,7 @@ class DashboardPage(QWidget):
     #: Every figure arrived and the charts show them.
     loaded = Signal()
 
-    def __init__(self, tasks, parent=None, ctx=None):
+    def __init__(self, tasks: TaskManager, parent: QWidget | None = None, ctx: AppContext | None = None):
         super().__init__(parent)
         self._tasks = tasks
         self._ctx = None
@@ -148,7 +153,7 @@ class DashboardPage(QWidget):
             self.attach(ctx)
 
     # -- life cycle --------------------------------------------------------------------------
-    def attach(self, ctx) -> None:
+    def attach(self, ctx: AppContext) -> None:
         self._ctx = ctx
         self._fill_scope()
         self.retranslate()

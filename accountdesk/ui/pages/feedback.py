@@ -4,6 +4,7 @@ status, kind and severity; an item opens in its client's workspace."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -28,10 +29,16 @@ from .. import style
 from ..item_models.feedback import FeedbackQueueModel
 from ..workspace.common import emit_open
 
+if TYPE_CHECKING:
+    from ...services.context import AppContext
+    from ..tasks import TaskManager
+
 OPEN = ws.OPEN_FEEDBACK  # the feedback service's open statuses
 
 
-def _filter_combo(parent, everything: str, items: list[tuple[str, str]], name: str) -> QComboBox:
+def _filter_combo(
+    parent: QWidget | None, everything: str, items: list[tuple[str, str]], name: str
+) -> QComboBox:
     combo = QComboBox(parent)
     combo.setObjectName(name)
     combo.addItem(everything, None)
@@ -46,7 +53,7 @@ class FeedbackPage(QWidget):
     item_open_requested = Signal(str, str, str)  # client id, entity, row id
     loaded = Signal()
 
-    def __init__(self, ctx, tasks, parent=None):
+    def __init__(self, ctx: AppContext, tasks: TaskManager, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
         self.tasks = tasks

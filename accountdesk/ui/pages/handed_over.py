@@ -5,6 +5,8 @@ screen)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -12,13 +14,17 @@ from ...i18n import _
 from ...labels import label
 from ...models.enums import HandoverStatus
 
+if TYPE_CHECKING:
+    from ...services.context import AppContext
+    from ..tasks import TaskManager
+
 
 class HandedOverPanel(QWidget):
     loaded = Signal()
     acknowledged = Signal(str)  # handover id
     client_open_requested = Signal(str)
 
-    def __init__(self, ctx, tasks, parent=None):
+    def __init__(self, ctx: AppContext, tasks: TaskManager, parent: QWidget | None = None):
         super().__init__(parent)
         self._ctx = ctx
         self._tasks = tasks

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -22,6 +22,9 @@ from .notify_parts import (
     _FIELD,
 )
 
+if TYPE_CHECKING:
+    from ..tasks import TaskManager
+
 
 class _ChannelDialog(QDialog):
     """A form sent to the server; a refusal is shown next to the field it names."""
@@ -29,7 +32,7 @@ class _ChannelDialog(QDialog):
     saved = Signal(object)
     FIELDS: dict[str, str] = {}
 
-    def __init__(self, client_source, tasks, parent=None):
+    def __init__(self, client_source, tasks: TaskManager, parent: QWidget | None = None):
         super().__init__(parent)
         self._client_source = client_source
         self._tasks = tasks
@@ -130,7 +133,7 @@ class SmtpDialog(_ChannelDialog):
         "name": "host",
     }
 
-    def __init__(self, client_source, tasks, parent=None):
+    def __init__(self, client_source, tasks: TaskManager, parent: QWidget | None = None):
         super().__init__(client_source, tasks, parent)
         self.setWindowTitle(_("E-mail server"))
         self.host = QLineEdit()
@@ -187,7 +190,7 @@ class SmtpDialog(_ChannelDialog):
 class WebhookDialog(_ChannelDialog):
     FIELDS = {"kind": "kind", "url": "url", "secret": "secret", "name": "name", "language": "language"}
 
-    def __init__(self, client_source, tasks, parent=None):
+    def __init__(self, client_source, tasks: TaskManager, parent: QWidget | None = None):
         super().__init__(client_source, tasks, parent)
         self.setWindowTitle(_("Group robot"))
         self.kind = QComboBox()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -18,6 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from ...i18n import _
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from ..tasks import TaskManager
 
 EVENTS = ("escalation", "escalation:1", "escalation:2", "escalation:3", "digest")
 PEOPLE = ("handler", "owner", "backup", "team-supervisor", "supervisors", "admins", "managers")
@@ -99,7 +104,7 @@ def _selected(table: QTableWidget) -> Any:
 class _Section(QGroupBox):
     """A group box whose work runs on the task pool through a client made on demand."""
 
-    def __init__(self, client_source: Callable[[], Any], tasks, parent=None):
+    def __init__(self, client_source: Callable[[], Any], tasks: TaskManager, parent: QWidget | None = None):
         super().__init__(parent)
         self._client_source = client_source
         self._tasks = tasks

@@ -13,7 +13,7 @@ never shown again.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -47,6 +47,11 @@ from .notify_parts import (
     tier_label,
 )
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from ..tasks import TaskManager
+
 __all__ = [
     "CalendarSection",
     "NotifyAdminSection",
@@ -62,7 +67,7 @@ class CalendarSection(_Section):
 
     feed_changed = Signal(object)
 
-    def __init__(self, client_source, tasks, parent=None):
+    def __init__(self, client_source, tasks: TaskManager, parent: QWidget | None = None):
         super().__init__(client_source, tasks, parent)
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -183,7 +188,7 @@ class CalendarSection(_Section):
 class NotifyAdminSection(_Section):
     """Channels, rules, test and dead letters (administrators)."""
 
-    def __init__(self, client_source, tasks, parent=None):
+    def __init__(self, client_source, tasks: TaskManager, parent: QWidget | None = None):
         super().__init__(client_source, tasks, parent)
         layout = QVBoxLayout(self)
         self.channels_title = QLabel()

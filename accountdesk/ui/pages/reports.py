@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -31,6 +32,10 @@ from .. import icons, style
 from ..item_models.clients import COLUMNS, ClientTableModel
 from ..widgets.badges import BadgeDelegate
 from ..widgets.search_box import SearchBox
+
+if TYPE_CHECKING:
+    from ...services.context import AppContext
+    from ..tasks import TaskManager
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +73,7 @@ def period_dates(key: str, today: dt.date) -> tuple[dt.date, dt.date]:
 
 def render_report(
     key: str,
-    ctx,
+    ctx: AppContext,
     client_ids: list[str],
     path: str,
     token,
@@ -121,7 +126,7 @@ def _card(icon: str, title: str, text: str, button: QPushButton, extra: QWidget 
 class ReportsPage(QWidget):
     report_saved = Signal(str)
 
-    def __init__(self, ctx, tasks, parent=None):
+    def __init__(self, ctx: AppContext, tasks: TaskManager, parent: QWidget | None = None):
         super().__init__(parent)
         self.open_when_saved = True
         #: Tests set this to skip the file dialog: a function returning the path to write.

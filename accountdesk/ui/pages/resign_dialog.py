@@ -6,6 +6,8 @@ one new owner (:class:`BulkHandoverDialog`)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,6 +32,12 @@ from ...labels import label
 from ...models.enums import Role
 from .. import style
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from ...services.context import AppContext
+    from ..tasks import TaskManager
+
 ERROR_STYLE = style.ERROR_CSS
 
 
@@ -45,7 +53,7 @@ def candidate_text(c) -> str:
     return " · ".join(parts)
 
 
-def _error_label(parent) -> QLabel:
+def _error_label(parent: QWidget | None) -> QLabel:
     lab = QLabel("", parent)
     lab.setObjectName("Error")
     lab.setStyleSheet(ERROR_STYLE)
@@ -72,7 +80,7 @@ class ResignationDialog(QDialog):
 
     ROLE_TEXT = {"owner": N_("Account manager"), "backup": N_("Backup owner"), "team": N_("Service team")}
 
-    def __init__(self, ctx, tasks, user_id: str, parent=None):
+    def __init__(self, ctx: AppContext, tasks: TaskManager, user_id: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
         self.tasks = tasks
@@ -393,7 +401,13 @@ def result_text(result, names: dict[str, str]) -> str:
 class BulkHandoverDialog(QDialog):
     """Several selected clients to one new owner, with the candidates' workload shown."""
 
-    def __init__(self, ctx, tasks, clients: list[tuple[str, str]], parent=None):
+    def __init__(
+        self,
+        ctx: AppContext,
+        tasks: TaskManager,
+        clients: list[tuple[str, str]],
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         from ...services import turnover
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -21,6 +22,10 @@ from PySide6.QtWidgets import (
 
 from ...i18n import _, current_language
 from ...paths import default_data_dir
+
+if TYPE_CHECKING:
+    from ...services.context import AppContext
+    from ..tasks import TaskManager
 
 LANGUAGES = (("", None), ("zh_CN", "简体中文"), ("en", "English"))
 #: Choices of the automatic sync interval (minutes; 0 = only on demand).
@@ -44,7 +49,15 @@ class SettingsPage(QWidget):
     data_dir_changed = Signal(str)
     sign_in_requested = Signal()
 
-    def __init__(self, ctx, tasks, settings, parent=None, *, notify_client=None):
+    def __init__(
+        self,
+        ctx: AppContext,
+        tasks: TaskManager,
+        settings,
+        parent: QWidget | None = None,
+        *,
+        notify_client=None,
+    ):
         super().__init__(parent)
         #: a callable giving a NotifyClient of the signed-in user (None: not signed in)
         self._notify_client = notify_client or (lambda: None)

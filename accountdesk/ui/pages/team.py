@@ -4,6 +4,7 @@ deactivated users; reassignment through a handover."""
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,6 +27,10 @@ from ..item_models.roles import ID_ROLE
 from ..item_models.team import OwnerRow, OwnersModel
 from ..widgets.badges import BadgeDelegate
 
+if TYPE_CHECKING:
+    from ...services.context import AppContext
+    from ..tasks import TaskManager
+
 log = logging.getLogger(__name__)
 
 #: Columns of the two client tables on this screen (an owner's clients; clients needing an owner).
@@ -33,7 +38,7 @@ OWNER_CLIENT_COLUMNS = ("name", "tier", "status", "region")
 NEEDING_COLUMNS = ("name", "tier", "status", "owner")
 
 
-def load_team(ctx) -> dict:
+def load_team(ctx: AppContext) -> dict:
     from ...services.search import ClientFilter, count_clients
     from ...services.users import list_users
 
@@ -91,7 +96,7 @@ class TeamPage(QWidget):
     client_open_requested = Signal(str)
     loaded = Signal()
 
-    def __init__(self, ctx, tasks, parent=None):
+    def __init__(self, ctx: AppContext, tasks: TaskManager, parent: QWidget | None = None):
         super().__init__(parent)
         self._ctx = ctx
         self._tasks = tasks

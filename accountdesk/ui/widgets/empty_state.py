@@ -12,7 +12,13 @@ class EmptyState(QWidget):
     action_triggered = Signal()
 
     def __init__(
-        self, title: str, text: str = "", *, icon: str = "empty", action: str | None = None, parent=None
+        self,
+        title: str,
+        text: str = "",
+        *,
+        icon: str = "empty",
+        action: str | None = None,
+        parent: QWidget | None = None,
     ):
         super().__init__(parent)
         layout = QVBoxLayout(self)

@@ -6,12 +6,16 @@ how to show one (``apply_state``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QInputDialog, QMenu, QPushButton, QTableView, QWidget
 
 from ...i18n import _
+
+if TYPE_CHECKING:
+    from ...services.context import AppContext
+    from ..tasks import TaskManager
 
 
 class SavedViewsBar(QWidget):
@@ -23,11 +27,11 @@ class SavedViewsBar(QWidget):
     def __init__(
         self,
         list_name: str,
-        ctx,
-        tasks,
+        ctx: AppContext,
+        tasks: TaskManager,
         get_state: Callable[[], dict[str, Any]],
         apply_state: Callable[[dict[str, Any]], None],
-        parent=None,
+        parent: QWidget | None = None,
     ):
         super().__init__(parent)
         self.list_name = list_name

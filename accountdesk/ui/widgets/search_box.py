@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLineEdit
 
 from .. import icons, style
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
 DEBOUNCE_MS = 150
 
@@ -14,7 +19,9 @@ class SearchBox(QLineEdit):
     #: The text, ``DEBOUNCE_MS`` after the last keystroke (immediately on Enter or clear).
     search_changed = Signal(str)
 
-    def __init__(self, placeholder: str = "", parent=None, *, debounce_ms: int = DEBOUNCE_MS):
+    def __init__(
+        self, placeholder: str = "", parent: QWidget | None = None, *, debounce_ms: int = DEBOUNCE_MS
+    ):
         super().__init__(parent)
         self.setPlaceholderText(placeholder)
         self.setClearButtonEnabled(True)

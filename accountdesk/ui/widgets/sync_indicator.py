@@ -25,7 +25,7 @@ class SyncIndicator(QWidget):
     cancel_requested = Signal()
     conflicts_clicked = Signal()
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 0, 8, 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
@@ -14,6 +14,9 @@ from ...labels import entity_label
 from ..forms import Lookups
 from ..forms.fmt import fmt_date, fmt_datetime
 from .common import Column, RecordPanel
+
+if TYPE_CHECKING:
+    from ...services.context import AppContext
 
 #: entity -> the tab that shows it
 ENTITY_TABS = {
@@ -65,7 +68,7 @@ class Tab(QWidget):
     changed = Signal(str)
     open_requested = Signal(str, object)  # tab name, row id
 
-    def __init__(self, ctx, client_id: str, lookups: Lookups, parent=None):
+    def __init__(self, ctx: AppContext, client_id: str, lookups: Lookups, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
         self.client_id = client_id

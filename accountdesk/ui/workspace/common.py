@@ -4,7 +4,7 @@ a toolbar (new, edit, delete, field history), an empty state and double-click to
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import SIGNAL, Qt, Signal
 from PySide6.QtGui import QIcon, QKeySequence, QShortcut
@@ -29,6 +29,9 @@ from ..item_models.columns import Column  # noqa: F401 - re-exported
 from ..item_models.records import RecordTableModel
 from ..style import AMBER, GREEN, GREY, RED  # noqa: F401 - re-exported: the tabs' status colours
 from ..widgets.tables import MAX_FITTED_WIDTH, fit_columns, make_table  # noqa: F401 - re-exported
+
+if TYPE_CHECKING:
+    from ...services.context import AppContext
 
 
 def icon(name: str) -> QIcon:
@@ -63,7 +66,7 @@ class RecordPanel(QWidget):
 
     def __init__(
         self,
-        ctx,
+        ctx: AppContext,
         client_id: str,
         entity: str,
         columns: list[Column],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -30,6 +31,9 @@ from .. import style
 from ..forms.fmt import fmt_datetime, fmt_value
 from .base import entity_name
 from .common import Column, RecordTableModel, make_table
+
+if TYPE_CHECKING:
+    from ...services.context import AppContext
 
 
 def hlc_time(hlc: str | None) -> dt.datetime | None:
@@ -67,7 +71,7 @@ def value_text(entity: str, field: str | None, value, names: dict[str, str]) -> 
 class ValueBox(QFrame):
     keep = Signal()
 
-    def __init__(self, title: str, parent=None):
+    def __init__(self, title: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("valuebox")
         self.setStyleSheet(style.VALUE_BOX_CSS)
@@ -91,7 +95,7 @@ class ConflictsDialog(QDialog):
 
     resolved = Signal(str)  # conflict id
 
-    def __init__(self, ctx, client_id: str | None = None, parent=None):
+    def __init__(self, ctx: AppContext, client_id: str | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
         self.client_id = client_id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
@@ -28,6 +28,9 @@ from .. import style
 from ..forms.fmt import fmt_date
 from .base import Tab, split
 from .common import GREY, Column, section_title
+
+if TYPE_CHECKING:
+    from ...services.context import AppContext
 
 NODE_W = 204
 NODE_H = 70
@@ -176,7 +179,7 @@ class RelationshipMap(QGraphicsView):
     contact_activated = Signal(str)
     contact_selected = Signal(str)
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("relationship_map")
         self.scene_ = QGraphicsScene(self)
@@ -275,7 +278,7 @@ def _legend() -> QWidget:
 
 
 class ContactsTab(Tab):
-    def __init__(self, ctx, client_id, lookups, parent=None):
+    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
         super().__init__(ctx, client_id, lookups, parent)
 
         def reports_to(r):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -26,6 +27,11 @@ from ..forms.fmt import fmt_datetime, fmt_remaining
 from .base import Tab
 from .common import AMBER, GREEN, RED, Column
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from ...services.context import AppContext
+
 OPEN = fb.OPEN_STATUSES  # the feedback service's open statuses
 
 
@@ -34,7 +40,7 @@ class TextPromptDialog(QDialog):
 
     submitted = Signal(str)
 
-    def __init__(self, title: str, prompt: str, parent=None, text: str = ""):
+    def __init__(self, title: str, prompt: str, parent: QWidget | None = None, text: str = ""):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.resize(460, 260)
@@ -75,7 +81,7 @@ class TextPromptDialog(QDialog):
 
 
 class FeedbackTab(Tab):
-    def __init__(self, ctx, client_id, lookups, parent=None):
+    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
         super().__init__(ctx, client_id, lookups, parent)
 
         def remaining(r):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,21 +26,27 @@ from ..forms.fmt import fmt_datetime, fmt_value
 from ..item_models.records import Column, RecordTableModel
 from ..widgets.tables import make_table
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from ...services.context import AppContext
+    from ..tasks import TaskManager
+
 
 class FieldHistoryDialog(QDialog):
     restored = Signal(str)  # field
 
     def __init__(
         self,
-        ctx,
+        ctx: AppContext,
         entity: str,
         row_id: str,
         field: str | None = None,
         *,
         lookups: Lookups | None = None,
         engine=None,
-        tasks=None,
-        parent=None,
+        tasks: TaskManager | None = None,
+        parent: QWidget | None = None,
     ):
         super().__init__(parent)
         window = parent.window() if parent is not None else None
@@ -246,7 +252,7 @@ class FieldHistoryDialog(QDialog):
 
 
 def open_field_history(
-    ctx, entity: str, row_id: str, field: str | None = None, parent=None
+    ctx: AppContext, entity: str, row_id: str, field: str | None = None, parent: QWidget | None = None
 ) -> FieldHistoryDialog:
     dlg = FieldHistoryDialog(ctx, entity, row_id, field, parent=parent)
     dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

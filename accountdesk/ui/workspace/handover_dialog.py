@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,13 +24,18 @@ from ...services import records
 from ...services import workspace as ws
 from .. import style
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from ...services.context import AppContext
+
 ERROR_STYLE = style.FIELD_ERROR_CSS
 
 
 class HandoverDialog(QDialog):
     handed_over = Signal(str)  # handover id
 
-    def __init__(self, ctx, client_id: str, parent=None):
+    def __init__(self, ctx: AppContext, client_id: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
         self.client_id = client_id

@@ -3,6 +3,8 @@ its handovers."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
 from ...i18n import _
@@ -24,6 +26,11 @@ from ..forms.fmt import fmt_datetime
 from .base import ENTITY_TABS, Tab, datetime_text, entity_name
 from .common import Column, RecordTableModel, make_table, section_title
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from ...services.context import AppContext
+
 KIND_ENUMS = {
     "visit": VisitKind,
     "interaction": InteractionKind,
@@ -39,7 +46,7 @@ KIND_ENUMS = {
 class TimelineTab(Tab):
     """Everything in date order; double-click opens the item in its tab."""
 
-    def __init__(self, ctx, client_id, lookups, parent=None):
+    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
         super().__init__(ctx, client_id, lookups, parent)
         bar = QHBoxLayout()
         bar.addWidget(section_title(_("Timeline"), self))
@@ -129,7 +136,7 @@ def _detail(r) -> str:
 
 
 class OwnershipTab(Tab):
-    def __init__(self, ctx, client_id, lookups, parent=None):
+    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
         super().__init__(ctx, client_id, lookups, parent)
         self.layout_.addWidget(section_title(_("Ownership history"), self))
         self.model = RecordTableModel(

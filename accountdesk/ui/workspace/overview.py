@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -33,6 +33,9 @@ from .base import Tab
 from .common import AMBER, GREEN, RED, Card, Column, RecordPanel
 from .due import due_items
 
+if TYPE_CHECKING:
+    from ...services.context import AppContext
+
 PROFILE_FIELDS = (
     "short_name",
     "uscc",
@@ -55,7 +58,7 @@ PROFILE_FIELDS = (
 LEVEL_COLOURS = {"good": GREEN, "watch": AMBER, "poor": RED}
 
 
-def client_health(ctx, client_id: str):
+def client_health(ctx: AppContext, client_id: str):
     """The health service's verdict: score, level and its reasons."""
     return health_service.client_health(ctx, client_id)
 
@@ -79,7 +82,7 @@ class OverviewTab(Tab):
     profile_changed = Signal()
     handover_requested = Signal()
 
-    def __init__(self, ctx, client_id, lookups, parent=None):
+    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
         super().__init__(ctx, client_id, lookups, parent)
         self.layout_.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea(self)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
@@ -16,6 +16,9 @@ from .. import style
 from ..forms.fmt import fmt_date
 from .base import Tab, split
 from .common import AMBER, GREEN, RED, Column, section_title
+
+if TYPE_CHECKING:
+    from ...services.context import AppContext
 
 SERIES_COLOURS = {
     "score_overall": style.ACCENT,
@@ -96,7 +99,7 @@ def score_titles() -> dict[str, str]:
 class TrendChart(QWidget):
     """Scores (1–5) over time, one line per dimension; the overall score drawn thicker."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("survey_trend")
         self.surveys: list[dict[str, Any]] = []
@@ -220,7 +223,7 @@ def _score_color(value):
 
 
 class SurveysTab(Tab):
-    def __init__(self, ctx, client_id, lookups, parent=None):
+    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
         super().__init__(ctx, client_id, lookups, parent)
         titles = score_titles()
         cols = [

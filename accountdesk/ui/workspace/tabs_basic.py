@@ -4,6 +4,7 @@ opportunities."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QPushButton
 
@@ -21,9 +22,14 @@ from ..forms.fmt import fmt_date, fmt_money
 from .base import Tab, date_sort, date_text, datetime_text, split
 from .common import AMBER, RED, Column
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from ...services.context import AppContext
+
 
 class ServiceTab(Tab):
-    def __init__(self, ctx, client_id, lookups, parent=None):
+    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
         super().__init__(ctx, client_id, lookups, parent)
         self.commitments = self.panel(
             "service_commitment",
@@ -91,7 +97,7 @@ class ServiceTab(Tab):
 
 
 class ValueAddedTab(Tab):
-    def __init__(self, ctx, client_id, lookups, parent=None):
+    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
         super().__init__(ctx, client_id, lookups, parent)
         sees = ctx.actor.sees_confidential
 
@@ -177,7 +183,7 @@ class ValueAddedTab(Tab):
 
 
 class ImprovementTab(Tab):
-    def __init__(self, ctx, client_id, lookups, parent=None):
+    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
         super().__init__(ctx, client_id, lookups, parent)
         self.plans = self.panel(
             "improvement_plan",
@@ -251,7 +257,7 @@ class ImprovementTab(Tab):
 
 
 class EquipmentTab(Tab):
-    def __init__(self, ctx, client_id, lookups, parent=None):
+    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
         super().__init__(ctx, client_id, lookups, parent)
         today = ctx.today()
 
@@ -336,7 +342,7 @@ class EquipmentTab(Tab):
 
 
 class OpportunitiesTab(Tab):
-    def __init__(self, ctx, client_id, lookups, parent=None):
+    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
         super().__init__(ctx, client_id, lookups, parent)
         cols = [
             Column("title", _("Title"), width=260),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
@@ -36,6 +37,9 @@ from ..forms.record_form import RecordForm
 from .base import Tab, split
 from .common import AMBER, GREEN, GREY, RED, Column, icon, section_title
 
+if TYPE_CHECKING:
+    from ...services.context import AppContext
+
 QUICK_FIELDS = ["kind", "planned_start", "channel", "outcome"]
 REPORT_FIELDS = [
     "done_at",
@@ -65,7 +69,7 @@ class VisitDialog(RecordDialog):
 
     def __init__(
         self,
-        ctx,
+        ctx: AppContext,
         client_id: str,
         *,
         row_id: str | None = None,
@@ -74,7 +78,7 @@ class VisitDialog(RecordDialog):
         defaults=None,
         title=None,
         before_save=None,
-        parent=None,
+        parent: QWidget | None = None,
     ):
         super().__init__(
             ctx,
@@ -174,7 +178,7 @@ class VisitDialog(RecordDialog):
 class NextStepsDialog(QDialog):
     """The next steps written in a visit report, each offered as a task (owner, due date)."""
 
-    def __init__(self, ctx, visit: dict, lookups: Lookups, parent=None):
+    def __init__(self, ctx: AppContext, visit: dict, lookups: Lookups, parent: QWidget | None = None):
         super().__init__(parent)
         from ...services.tasks import DEFAULT_DUE_DAYS, next_step_lines
 
@@ -253,10 +257,10 @@ class NextStepsDialog(QDialog):
 
 
 def record_visit_dialog(
-    ctx,
+    ctx: AppContext,
     client_id: str,
     lookups: Lookups | None = None,
-    parent=None,
+    parent: QWidget | None = None,
     *,
     kind: str | None = None,
     purpose: str | None = None,
@@ -294,7 +298,7 @@ STATUS_COLOURS = {"planned": style.ACCENT, "done": GREEN, "cancelled": GREY, "mi
 
 
 class VisitsTab(Tab):
-    def __init__(self, ctx, client_id, lookups, parent=None):
+    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
         super().__init__(ctx, client_id, lookups, parent)
         today = ctx.today()
         self._visits: list[dict] = []

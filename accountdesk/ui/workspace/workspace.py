@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
@@ -34,6 +35,10 @@ from .overview import OverviewTab
 from .surveys import SurveysTab
 from .tabs_basic import EquipmentTab, ImprovementTab, OpportunitiesTab, ServiceTab, ValueAddedTab
 from .visits import VisitsTab
+
+if TYPE_CHECKING:
+    from ...services.context import AppContext
+    from ..tasks import TaskManager
 
 TIER_COLOURS = {"strategic": style.VIOLET, "key": style.ACCENT, "standard": style.TEXT_MUTED}
 STATUS_COLOURS = {"prospect": GREY, "active": GREEN, "at_risk": AMBER, "dormant": GREY, "lost": RED}
@@ -108,7 +113,7 @@ class ClientWorkspace(QWidget):
     client_changed = Signal(str)  # client id, after any write in the workspace
     dossier_saved = Signal(str)  # path of the PDF
 
-    def __init__(self, ctx, tasks, client_id: str, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, tasks: TaskManager, client_id: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
         self.tasks = tasks
