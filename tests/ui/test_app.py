@@ -255,3 +255,41 @@ def test_the_open_app_escalates_a_complaint_nearing_its_deadline(qtbot, ctx, clo
     qtbot.waitUntil(
         lambda: records.get_record(ctx, "feedback", complaint)["escalation_level"] > 0, timeout=5000
     )
+
+
+def test_run_app_warms_the_search_index_once_after_the_first_screen(qtbot, data_dir, settings, monkeypatch):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from accountdesk.services import search as search_service
+    from accountdesk.ui.app import run_app
+
+    real = search_service.warm_index
+    warmed: list[tuple[object, int, bool]] = []
+
+    def warm_index(ctx, cancelled=None):
+        today = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)).pages["today"]
+        ran = real(ctx, cancelled)
+        warmed.append((ctx, ran, today.triage is not None or today._generation > 0))
+        return ran
+
+    monkeypatch.setattr(search_service, "warm_index", warm_index)
+    ctxs = []
+    tries = []
+
+    def close_when_warmed():
+        wins = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        tries.append(1)
+        if wins and (warmed or len(tries) > 300):  # at most ~15 s
+            ctxs.append(wins[0].ctx)
+            wins[0].close()
+        else:
+            QTimer.singleShot(50, close_when_warmed)
+
+    QTimer.singleShot(50, close_when_warmed)
+    assert run_app(data_dir=data_dir, lang="en", settings=settings) == 0
+    assert len(warmed) == 1
+    ctx, ran, first_screen_asked = warmed[0]
+    assert ctx is ctxs[0]  # the profile the window works on
+    assert ran > 0  # the search tables were read
+    assert first_screen_asked  # queued after the first screen's queries
