@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ...domain.dates import add_months
+from ...domain.feedback import effective_due, is_overdue
 from ...errors import NotFoundError, ValidationError
 from ...i18n import _
 from ...models import (
@@ -37,7 +38,6 @@ from ...models import (
 )
 from ..attachments import attachment_infos, visit_photo_bytes
 from ..context import AppContext
-from ..feedback import effective_due, is_overdue
 from ..health import health_in
 from ..scheduling import plan_statuses_in
 from ..scope import scope_condition
@@ -126,7 +126,7 @@ def load_dossiers(
         files = _rows(session, Attachment, ids, Attachment.created_at.desc())
         statuses = plan_statuses_in(session, ids, today)
         health = health_in(session, ids, now, today, statuses=statuses)
-        plan_status: dict[str, list] = defaultdict(list)
+        plan_status: dict[str, list[Any]] = defaultdict(list)
         for st in statuses:
             plan_status[st.client_id].append(st)
 
@@ -183,7 +183,7 @@ def load_dossiers(
             photos = visit_photo_bytes(session, file_rows) if visit_photos else {}
 
             def visit_info(
-                v: Visit, contact_names: dict[str, str] = contact_names, photos=photos
+                v: Visit, contact_names: dict[str, str] = contact_names, photos: Any = photos
             ) -> VisitInfo:
                 attendees = [contact_names[i] for i in v.attendee_contact_ids or [] if i in contact_names]
                 attendees += [uname(u) for u in v.attendee_user_ids or [] if uname(u)]
@@ -366,7 +366,7 @@ def _contact_info(p: Contact, *, external: bool = False) -> ContactInfo:
     )
 
 
-def _feedback_info(f: Feedback, uname, now: dt.datetime) -> FeedbackInfo:
+def _feedback_info(f: Feedback, uname: Any, now: dt.datetime) -> FeedbackInfo:
     due = effective_due(f, f.answered_at or now)
     answered = f.answered_at
     on_time = None if answered is None or due is None else answered <= due
@@ -414,7 +414,7 @@ def checklist_line(value: Any) -> str:
     return str(value)
 
 
-def _handover_info(h: Handover, uname) -> HandoverInfo:
+def _handover_info(h: Handover, uname: Any) -> HandoverInfo:
     items = []
     for raw in h.checklist or []:
         if isinstance(raw, str):  # a bare line of text (hand-made data)
