@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import case, func, select
 
@@ -280,14 +281,14 @@ def load_dashboard(
         )
         lap("visits")
         # open complaints by age and severity
-        cells: dict[tuple[int, str], list[str]] = defaultdict(list)
-        stmt = select(Feedback.client_id, Feedback.severity, Feedback.received_at).where(
+        cells: dict[tuple[int, str], list[Any]] = defaultdict(list)  # client ids (never None: IN mine)
+        open_complaints = select(Feedback.client_id, Feedback.severity, Feedback.received_at).where(
             Feedback.deleted_at.is_(None),
             Feedback.kind.in_(("complaint", "appeal")),
             Feedback.status.not_in(("answered", "closed")),
             Feedback.client_id.in_(mine),
         )
-        for cid, severity, received in session.execute(stmt):
+        for cid, severity, received in session.execute(open_complaints):
             age = (today - (local_date(received) or today)).days
             index = next(i for i, (upper, _l) in enumerate(AGE_BUCKETS) if upper is None or age <= upper)
             cells[(index, severity)].append(cid)

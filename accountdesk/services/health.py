@@ -34,7 +34,7 @@ from ..models import SCORE_FIELDS, Client, Feedback, RiskFlag, Survey, Visit
 from ..models.enums import RiskKind, Severity, VisitKind, VisitStatus
 from .context import AppContext
 from .feedback import OPEN_STATUSES, effective_due
-from .scheduling import PlanStatus, id_list, local_date, next_due_by_client, plan_statuses_in
+from .scheduling import PlanFlag, PlanStatus, id_list, local_date, next_due_by_client, plan_statuses_in
 
 GOOD, WATCH, POOR = "good", "watch", "poor"
 LEVEL_FLOORS = ((75, GOOD), (50, WATCH))
@@ -174,7 +174,7 @@ def health_in(
     now: dt.datetime,
     today: dt.date,
     *,
-    statuses: list[PlanStatus] | None = None,
+    statuses: list[PlanStatus] | list[PlanFlag] | None = None,
     texts: bool = True,
 ) -> dict[str, Health]:
     """Health of the clients ``ids`` (``statuses``: their plan statuses, when already known —
