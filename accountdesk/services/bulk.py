@@ -91,7 +91,7 @@ def bulk_edit(
     changes: list[RowChange] = []
     with ctx.write() as (session, writer):
         for row_id in ids:
-            row = records.get_live(session, entity, row_id)
+            row: Any = records.get_live(session, entity, row_id)  # a row of the entity chosen by name
             if not in_scope(ctx, session, row.client_id):
                 raise NotFoundError(_("The record no longer exists (it may have been deleted)."))
             wanted = dict(parsed)
