@@ -21,9 +21,9 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ..domain.cadence import cadence_due
@@ -94,7 +94,7 @@ def _chunks(ids: list[str], size: int = 5000) -> Iterable[list[str]]:
         yield ids[i : i + size]
 
 
-def id_list(ids: Iterable[str]):
+def id_list(ids: Iterable[str]) -> Select[Any]:
     """A SELECT of the given ids for ``col.in_(...)``: one JSON parameter instead of one
     parameter per id (cheaper to build, and no limit on the number of ids)."""
     values = func.json_each(json.dumps(list(ids))).table_valued("value")
@@ -130,21 +130,22 @@ def plan_statuses_in(session: Session, client_ids: Iterable[str] | None, today: 
         plans = session.execute(plans_q).all()
         if not plans:
             continue
-        last_done: dict[tuple[str, str], dt.date] = {}
+        # keys: (client id, kind); the client ids come from rows that always have one
+        last_done: dict[tuple[Any, str], Any] = {}
         for cid, kind, when in session.execute(done_q.group_by(Visit.client_id, Visit.kind)):
             if when is not None:
                 if isinstance(when, str):  # func.max over a TypeDecorator returns the raw text
                     when = dt.datetime.fromisoformat(when)
                 last_done[(cid, kind)] = local_date(when)
         # A satisfaction survey recorded as a survey (without a visit of that kind) counts as held.
-        for cid, when in session.execute(surveys_q.group_by(Survey.client_id)):
-            if when is None:
+        for cid, held in session.execute(surveys_q.group_by(Survey.client_id)):
+            if held is None:
                 continue
-            when = dt.date.fromisoformat(when) if isinstance(when, str) else when
+            held = dt.date.fromisoformat(held) if isinstance(held, str) else held
             key = (cid, VisitKind.SATISFACTION_SURVEY.value)
-            if key not in last_done or last_done[key] < when:
-                last_done[key] = when
-        planned: dict[tuple[str, str], list[tuple[dt.date, str]]] = {}
+            if key not in last_done or last_done[key] < held:
+                last_done[key] = held
+        planned: dict[tuple[Any, str], list[tuple[Any, str]]] = {}
         for vid, cid, kind, start in session.execute(planned_q):
             planned.setdefault((cid, kind), []).append((local_date(start), vid))
         for plan in plans:
@@ -172,7 +173,7 @@ _PLAN_COLUMNS = (
 
 
 def _status(
-    plan, since: dt.date | None, last: dt.date | None, planned: list[tuple[dt.date, str]], today: dt.date
+    plan: Any, since: dt.date | None, last: dt.date | None, planned: list[tuple[dt.date, str]], today: dt.date
 ) -> PlanStatus:
     months = max(1, plan.every_months or 1)
     due = cadence_due(
