@@ -83,9 +83,9 @@ def run_app(
         encrypting.close()
         window.attach(ctx)
         settle_heap()
-        # Once the first screen's queries (queued on the database lane by attach) have run: the
-        # search index read once into the page cache, so the first keystrokes of a search do not
-        # wait for its pages (an encrypted profile decrypts each page the first time it is read).
+        # Once the first screen's queries (queued on the database lane by attach) have run: an
+        # encrypted profile's search index read once into the page cache, so the first keystrokes
+        # of a search do not wait for its pages to be decrypted (nothing for a plaintext profile).
         QTimer.singleShot(0, lambda: warm_search_index(tasks, ctx))
 
     def failed(exc: BaseException) -> None:
