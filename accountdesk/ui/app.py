@@ -185,8 +185,13 @@ def key_lost(parent: QWidget | None, folder: Path, exc: BaseException) -> None:
         )
 
 
-def warm_search_index(tasks, ctx):
-    """Queue the search index warm-up on the database lane (services.search.warm_index)."""
+def warm_search_index(tasks, ctx, tries: int = 0):
+    """Queue the search index warm-up on the database lane (services.search.warm_index) once the
+    lanes are idle: after the first screen's queries and what their results queue next (the
+    client list's health and risk columns), so it delays none of them; at the latest after ~5 s."""
+    if tasks.busy and tries < 25:
+        QTimer.singleShot(200, lambda: warm_search_index(tasks, ctx, tries + 1))
+        return None
     from ..services.search import warm_index
 
     return tasks.run_db(

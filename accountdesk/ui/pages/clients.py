@@ -44,6 +44,7 @@ class ClientsPage(ClientColumns, QWidget):
         self._settings = settings
         self._options_loaded = False
         self._options: dict = {}
+        self._after_paint: list = []  # the rows' second step, waiting for the new rows' paint
         self._restoring = False
         self._restoring_columns = False
         self._save_timer = QTimer(self)
@@ -184,6 +185,14 @@ class ClientsPage(ClientColumns, QWidget):
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self.bulk_bar.update_selection())
         self.model.modelReset.connect(self.bulk_bar.update_selection)
         self.model.query_finished.connect(self._query_finished)
+        # The rows' second step starts once the new rows are painted (or at the latest 100 ms later,
+        # e.g. when the page is hidden): beside the paint it would slow it down (the model's gate).
+        self._paint_fallback = QTimer(self)
+        self._paint_fallback.setSingleShot(True)
+        self._paint_fallback.setInterval(100)
+        self._paint_fallback.timeout.connect(self._painted)
+        self.table.viewport().installEventFilter(self)
+        self.model.extras_gate = self._run_after_paint
         self.model.total_changed.connect(self._show_count)
         self.model.failed.connect(self._query_failed)
 
@@ -438,7 +447,19 @@ class ClientsPage(ClientColumns, QWidget):
             self._settings.set("client_sort_desc", order == Qt.SortOrder.DescendingOrder)
 
     # -- opening ---------------------------------------------------------------------------
+    def _run_after_paint(self, start) -> None:
+        self._after_paint.append(start)
+        self._paint_fallback.start()
+
+    def _painted(self) -> None:
+        self._paint_fallback.stop()
+        waiting, self._after_paint = self._after_paint, []
+        for start in waiting:
+            start()
+
     def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if self._after_paint and event.type() == QEvent.Type.Paint and obj is self.table.viewport():
+            QTimer.singleShot(0, self._painted)  # right after this paint
         if obj is self.table and event.type() == QEvent.Type.KeyPress:
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 self._open_index(self.table.currentIndex())
