@@ -83,9 +83,9 @@ def run_app(
         encrypting.close()
         window.attach(ctx)
         settle_heap()
-        # Once the first screen's queries (queued on the database lane by attach) have run: the
-        # search index read once into the page cache, so the first keystrokes of a search do not
-        # wait for its pages (an encrypted profile decrypts each page the first time it is read).
+        # Once the first screen's queries (queued on the database lane by attach) have run: an
+        # encrypted profile's search index read once into the page cache, so the first keystrokes
+        # of a search do not wait for its pages to be decrypted (nothing for a plaintext profile).
         QTimer.singleShot(0, lambda: warm_search_index(tasks, ctx))
 
     def failed(exc: BaseException) -> None:
@@ -185,8 +185,13 @@ def key_lost(parent: QWidget | None, folder: Path, exc: BaseException) -> None:
         )
 
 
-def warm_search_index(tasks, ctx):
-    """Queue the search index warm-up on the database lane (services.search.warm_index)."""
+def warm_search_index(tasks, ctx, tries: int = 0):
+    """Queue the search index warm-up on the database lane (services.search.warm_index) once the
+    lanes are idle: after the first screen's queries and what their results queue next (the
+    client list's health and risk columns), so it delays none of them; at the latest after ~5 s."""
+    if tasks.busy and tries < 25:
+        QTimer.singleShot(200, lambda: warm_search_index(tasks, ctx, tries + 1))
+        return None
     from ..services.search import warm_index
 
     return tasks.run_db(
