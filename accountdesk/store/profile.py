@@ -122,12 +122,16 @@ class Store:
             return True
 
     def _restore_index(self) -> None:
-        """A bulk load that suspended the search index was interrupted (see search.suspend)."""
+        """A bulk load that suspended the search index or set the secondary indexes aside was
+        interrupted (see search.suspend, store/bulk_indexes.py): both are whole again first."""
+        from . import bulk_indexes
+
         with self.engine.connect() as conn:
-            if not suspended(conn):
+            if not suspended(conn) and not bulk_indexes.pending(conn):
                 return
         with self.write() as session:
             conn = session.connection()
+            bulk_indexes.put_back(conn)
             if suspended(conn):
                 restore(conn)
 
