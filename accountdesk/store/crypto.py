@@ -481,8 +481,8 @@ def existing_protection(data_dir: Path, path: Path) -> Protection:
             raise WrongPassphrase(_("Wrong passphrase for this profile."))
         return Protection(MODE_PASSPHRASE, key)
     profile_id = desc.get("profile_id")
-    key = keyring_get(profile_id) if (profile_id and keyring_usable()) else None
-    if key is None or not check_key(path, key):
+    stored = keyring_get(profile_id) if (profile_id and keyring_usable()) else None
+    if stored is None or not check_key(path, stored):
         raise KeyLost(
             _(
                 "The data of this profile is encrypted and its key is not in this computer's keyring (the keyring was "
@@ -490,7 +490,7 @@ def existing_protection(data_dir: Path, path: Path) -> Protection:
                 "and take a fresh copy from the server: accountdesk security start-fresh, then accountdesk sync."
             )
         )
-    return Protection(MODE_KEYRING, key)
+    return Protection(MODE_KEYRING, stored)
 
 
 def prepare(data_dir: Path, path: Path, progress: Progress | None = None) -> Protection:
