@@ -28,7 +28,7 @@ KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "pgettex
 #: its own catalogue files so that work on different areas never edits the same file.
 AREAS = {
     "security": [
-        "store/crypto.py",
+        "store/crypto*.py",
         "cli/security.py",
         "ui/security*.py",
         "ui/dialogs/passphrase.py",

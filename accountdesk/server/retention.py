@@ -66,9 +66,9 @@ def purge(
             repo.audit(conn, "purge", purged=len(old), horizon=horizon, older_than_s=seconds)
     if old:
         log.info("purged %d tombstones older than %s; horizon now %d", len(old), older_than, horizon)
-    from . import files  # attachment files no record names any more go with their records
+    from . import file_store, files  # attachment files no record names any more go with their records
 
-    removed = files.purge(db, files.FileStore(files.root_for(db.url)))
+    removed = files.purge(db, file_store.FileStore(file_store.root_for(db.url)))
     return {
         "purged": len(old),
         "horizon": horizon,

@@ -21,6 +21,11 @@ plaintext file (and does it again) or the encrypted one (and finishes removing t
 
 ``ACCOUNTDESK_PLAIN_STORE=1`` keeps every profile plain (the test suite sets it for the tests that
 read a store's file directly; the encryption tests clear it). The app itself never sets it.
+
+The key (errors, keyring, passphrase, Argon2id) lives in :mod:`.crypto_keys` and the database files
+(which are open here, plain or encrypted, SQLCipher connections, the row-by-row comparison) in
+:mod:`.crypto_sqlite`; every name of both is importable from here as before. What the tests patch
+(``os``, ``_acl_done``, ``windows_owner_only``, ``export_copy``) stays here with what reads it.
 """
 
 from __future__ import annotations
@@ -32,24 +37,55 @@ import os
 import secrets
 import sqlite3
 import stat
-import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import AccountDeskError
 from ..i18n import _
+from .crypto_keys import (  # noqa: F401 - the key's names, importable from here as before
+    ARGON2,
+    KEY_BYTES,
+    KEYRING_SERVICE,
+    EncryptionError,
+    KeyLost,
+    PassphraseProvider,
+    PassphraseRequired,
+    WrongPassphrase,
+    _ask,
+    _keyring_user,
+    derive_key,
+    env_passphrase_provider,
+    kdf_key,
+    keyring_delete,
+    keyring_get,
+    keyring_put,
+    keyring_usable,
+    new_kdf,
+    plain_forced,
+    set_passphrase_provider,
+)
+from .crypto_sqlite import (  # noqa: F401 - the database files' names, importable from here as before
+    PLAIN_HEADER,
+    _open_key,
+    _size,
+    _stored_tables,
+    check_key,
+    connect,
+    driver,
+    is_encrypted_file,
+    is_plain_file,
+    key_pragma,
+    note_closed,
+    note_open,
+    open_here,
+    same_rows,
+    table_digests,
+)
 
 log = logging.getLogger(__name__)
 
-PLAIN_HEADER = b"SQLite format 3\x00"
 DESCRIPTOR = "encryption.json"
-KEYRING_SERVICE = "AccountDesk"
-KEY_BYTES = 32
-#: Argon2id costs for a passphrase (RFC 9106's second recommended option, 64 MiB).
-ARGON2 = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
 MODE_PLAIN, MODE_KEYRING, MODE_PASSPHRASE = "plain", "keyring", "passphrase"
 ENCRYPTING_SUFFIX = ".encrypting"
 WIPE_SUFFIX = ".plaintext-to-remove"
@@ -103,92 +139,6 @@ class _Reporter:
         if done != self.last:
             self.last = done
             self.progress(done, PROGRESS_TOTAL, _step_text(step))
-
-
-class EncryptionError(AccountDeskError):
-    """The profile's database cannot be opened or encrypted."""
-
-
-class KeyLost(EncryptionError):
-    """The profile is encrypted but its key is not in this computer's keyring."""
-
-    exit_code = 4
-
-
-class PassphraseRequired(EncryptionError):
-    """The profile needs a passphrase and none was given (bad input: the command line names the field)."""
-
-    exit_code = 2
-    field = "passphrase"
-
-
-class WrongPassphrase(EncryptionError):
-    exit_code = 2
-    field = "passphrase"
-
-
-# -- environment ---------------------------------------------------------------------------------
-
-
-def plain_forced() -> bool:
-    return os.environ.get("ACCOUNTDESK_PLAIN_STORE") == "1"
-
-
-def keyring_usable() -> bool:
-    """True when a real keyring backend is there (not the fail/null/plain-file ones)."""
-    if os.environ.get("ACCOUNTDESK_NO_KEYRING") == "1":
-        return False
-    try:
-        import keyring
-        from keyring.backends import fail
-
-        backend = keyring.get_keyring()
-    except Exception:  # noqa: BLE001 - no keyring at all
-        return False
-    if isinstance(backend, fail.Keyring):
-        return False
-    name = type(backend).__module__ + "." + type(backend).__name__
-    if any(bad in name.lower() for bad in ("null", "plaintext", "fail")):
-        return False
-    try:
-        return backend.priority > 0
-    except Exception:  # noqa: BLE001
-        return False
-
-
-#: Asked for a passphrase: ``provider(reason, confirm)`` -> the passphrase or None. ``reason`` is
-#: "open" (an existing profile) or "new" (one being encrypted now; the front end asks twice).
-PassphraseProvider = Callable[[str, bool], "str | None"]
-_provider: PassphraseProvider | None = None
-
-
-def set_passphrase_provider(provider: PassphraseProvider | None) -> None:
-    """The front end's way to ask the person for a passphrase (CLI: terminal or environment;
-    GUI: a dialog asked before the profile opens)."""
-    global _provider
-    _provider = provider
-
-
-def env_passphrase_provider(reason: str, confirm: bool) -> str | None:
-    """The command line's provider: ``ACCOUNTDESK_PASSPHRASE`` (scripts), else the terminal."""
-    value = os.environ.get("ACCOUNTDESK_PASSPHRASE")
-    if value:
-        return value
-    if not sys.stdin or not sys.stdin.isatty():
-        return None
-    import getpass
-
-    first = getpass.getpass(_("Passphrase of this profile: "))
-    if confirm:
-        again = getpass.getpass(_("The same passphrase again: "))
-        if again != first:
-            raise PassphraseRequired(_("The two passphrases differ."))
-    return first or None
-
-
-def _ask(reason: str, confirm: bool) -> str | None:
-    provider = _provider or env_passphrase_provider
-    return provider(reason, confirm)
 
 
 # -- files ---------------------------------------------------------------------------------------
@@ -306,72 +256,6 @@ def secure_remove(path: Path, on_fraction: Callable[[float], None] | None = None
         path.unlink()
 
 
-# -- databases this process has open -------------------------------------------------------------
-# SQLite coordinates processes with POSIX advisory locks, and POSIX drops *every* lock a process
-# holds on a file when the process closes *any* descriptor of that file. Reading a database's header
-# with open()/close() while a connection of this process has the database open therefore silently
-# releases that connection's locks: another process (the command line, a second window) then takes
-# itself for the last user of the database, checkpoints and deletes the WAL the open connection is
-# still writing to, and that connection's next commits are lost (reproduced in
-# tests/test_store_locks.py). So the header of a database this process holds open is never read
-# again: the store registers what it knows here, and the checks below answer from it.
-_OPEN_LOCK = threading.Lock()
-_OPEN: dict[str, list[Any]] = {}  # real path -> [stores open on it, encrypted]
-
-
-def _open_key(path: Path | str) -> str:
-    return os.path.realpath(path)
-
-
-def note_open(path: Path | str, encrypted: bool) -> None:
-    """A store of this process opened (or re-keyed) the database ``path``."""
-    with _OPEN_LOCK:
-        entry = _OPEN.setdefault(_open_key(path), [0, encrypted])
-        entry[0] += 1
-        entry[1] = encrypted
-
-
-def note_closed(path: Path | str) -> None:
-    with _OPEN_LOCK:
-        key = _open_key(path)
-        entry = _OPEN.get(key)
-        if entry is not None:
-            entry[0] -= 1
-            if entry[0] <= 0:
-                del _OPEN[key]
-
-
-def open_here(path: Path | str) -> bool | None:
-    """Whether the database ``path`` is held open by a store of this process and encrypted
-    (``True``/``False``), or ``None`` when no store of this process has it open."""
-    with _OPEN_LOCK:
-        entry = _OPEN.get(_open_key(path))
-        return None if entry is None else bool(entry[1])
-
-
-def is_plain_file(path: Path) -> bool:
-    """True when ``path`` is a plaintext SQLite database (its header reads as one)."""
-    held = open_here(path)
-    if held is not None:
-        return not held  # never open() a database this process holds (see above)
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(16) == PLAIN_HEADER
-    except OSError:
-        return False
-
-
-def is_encrypted_file(path: Path) -> bool:
-    held = open_here(path)
-    if held is not None:
-        return held
-    try:
-        size = Path(path).stat().st_size
-    except OSError:
-        return False
-    return size > 0 and not is_plain_file(path)
-
-
 # -- the descriptor (no secret in it) ------------------------------------------------------------
 
 
@@ -392,109 +276,6 @@ def write_descriptor(data_dir: Path, data: dict[str, Any]) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-
-
-# -- keys ----------------------------------------------------------------------------------------
-
-
-def _keyring_user(profile_id: str) -> str:
-    return f"profile-key|{profile_id}"
-
-
-def keyring_get(profile_id: str) -> bytes | None:
-    import keyring
-
-    try:
-        value = keyring.get_password(KEYRING_SERVICE, _keyring_user(profile_id))
-    except Exception as exc:  # noqa: BLE001 - a locked or broken keyring
-        raise EncryptionError(
-            _("The keyring of this computer cannot be read ({error}); unlock it and start again.").format(
-                error=type(exc).__name__
-            )
-        ) from None
-    if not value:
-        return None
-    try:
-        key = bytes.fromhex(value)
-    except ValueError:
-        return None
-    return key if len(key) == KEY_BYTES else None
-
-
-def keyring_put(profile_id: str, key: bytes) -> None:
-    import keyring
-
-    keyring.set_password(KEYRING_SERVICE, _keyring_user(profile_id), key.hex())
-    if keyring_get(profile_id) != key:
-        raise EncryptionError(_("The keyring of this computer did not keep the key of this profile."))
-
-
-def keyring_delete(profile_id: str) -> None:
-    with contextlib.suppress(Exception):
-        import keyring
-
-        keyring.delete_password(KEYRING_SERVICE, _keyring_user(profile_id))
-
-
-def derive_key(passphrase: str, salt: bytes, costs: dict[str, int] | None = None) -> bytes:
-    """A 256-bit key from a passphrase: Argon2id."""
-    from argon2.low_level import Type, hash_secret_raw
-
-    c = costs or ARGON2
-    return hash_secret_raw(
-        passphrase.encode("utf-8"),
-        salt,
-        time_cost=int(c["time_cost"]),
-        memory_cost=int(c["memory_cost"]),
-        parallelism=int(c["parallelism"]),
-        hash_len=KEY_BYTES,
-        type=Type.ID,
-    )
-
-
-def new_kdf() -> dict[str, Any]:
-    return {"alg": "argon2id", "salt": secrets.token_hex(16), **ARGON2}
-
-
-def kdf_key(passphrase: str, kdf: dict[str, Any]) -> bytes:
-    return derive_key(passphrase, bytes.fromhex(kdf["salt"]), kdf)
-
-
-# -- connections ---------------------------------------------------------------------------------
-
-
-def driver():
-    """SQLCipher's DB-API module (the same API as the standard sqlite3)."""
-    from sqlcipher3 import dbapi2
-
-    return dbapi2
-
-
-def key_pragma(key: bytes) -> str:
-    return f"PRAGMA key = \"x'{key.hex()}'\""
-
-
-def connect(path: Path | str, key: bytes | None = None, **kwargs):
-    """A DB-API connection: SQLCipher keyed with ``key``, or the standard sqlite3 when plain."""
-    if key is None:
-        return sqlite3.connect(str(path), **kwargs)
-    conn = driver().connect(str(path), **kwargs)
-    conn.execute(key_pragma(key))
-    return conn
-
-
-def check_key(path: Path, key: bytes) -> bool:
-    """True when ``key`` opens the encrypted database ``path``."""
-    d = driver()
-    conn = d.connect(str(path))
-    try:
-        conn.execute(key_pragma(key))
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return True
-    except d.DatabaseError:
-        return False
-    finally:
-        conn.close()
 
 
 def export_copy(
@@ -546,87 +327,6 @@ def export_copy(
             on_fraction(1.0)
     finally:
         conn.close()
-
-
-def _size(path: Path) -> int:
-    try:
-        return Path(path).stat().st_size
-    except OSError:
-        return 0
-
-
-def table_digests(conn) -> dict[str, tuple[int, str]]:
-    """Rows and a digest of every row of every table (ordered by rowid or the whole row), for
-    checking a copy row by row."""
-    import hashlib
-
-    out: dict[str, tuple[int, str]] = {}
-    names = [
-        r[0]
-        for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        )
-    ]
-    for name in names:
-        h = hashlib.sha256()
-        n = 0
-        try:
-            cur = conn.execute(f'SELECT * FROM "{name}" ORDER BY rowid')
-        except Exception:  # noqa: BLE001 - WITHOUT ROWID tables and virtual tables: by their content
-            try:
-                cur = conn.execute(f'SELECT * FROM "{name}" ORDER BY 1')
-            except Exception:  # noqa: BLE001 - a contentless FTS table has nothing to select
-                continue
-        for row in cur:
-            h.update(repr(row).encode("utf-8"))
-            n += 1
-        out[name] = (n, h.hexdigest())
-    return out
-
-
-def _stored_tables(conn) -> list[str]:
-    """Every table that stores rows (virtual tables are left out: their shadow tables hold their
-    rows and are compared themselves)."""
-    return [
-        r[0]
-        for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
-            "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name"
-        )
-    ]
-
-
-def same_rows(a, b, batch: int = 2000, on_fraction: Callable[[float], None] | None = None) -> bool:
-    """True when the databases of connections ``a`` and ``b`` hold the same tables with the same
-    rows, compared row by row in rowid order (tuples compared in C: no hashing). ``on_fraction``
-    hears the share of ``a``'s rows compared so far (0..1)."""
-    tables = _stored_tables(a)
-    if tables != _stored_tables(b):
-        return False
-    total = done = 0
-    if on_fraction is not None:
-        total = max(1, sum(a.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in tables))
-    for name in tables:
-        try:
-            ca, cb = (
-                a.execute(f'SELECT * FROM "{name}" ORDER BY rowid'),
-                b.execute(f'SELECT * FROM "{name}" ORDER BY rowid'),
-            )
-        except Exception:  # noqa: BLE001 - a WITHOUT ROWID table: by its primary key order
-            ca, cb = (
-                a.execute(f'SELECT * FROM "{name}" ORDER BY 1'),
-                b.execute(f'SELECT * FROM "{name}" ORDER BY 1'),
-            )
-        while True:
-            ra, rb = ca.fetchmany(batch), cb.fetchmany(batch)
-            if ra != rb:
-                return False
-            if not ra:
-                break
-            if on_fraction is not None:
-                done += len(ra)
-                on_fraction(done / total)
-    return True
 
 
 def encrypt_in_place(path: Path, key: bytes, progress: Progress | None = None) -> None:
@@ -781,8 +481,8 @@ def existing_protection(data_dir: Path, path: Path) -> Protection:
             raise WrongPassphrase(_("Wrong passphrase for this profile."))
         return Protection(MODE_PASSPHRASE, key)
     profile_id = desc.get("profile_id")
-    key = keyring_get(profile_id) if (profile_id and keyring_usable()) else None
-    if key is None or not check_key(path, key):
+    stored = keyring_get(profile_id) if (profile_id and keyring_usable()) else None
+    if stored is None or not check_key(path, stored):
         raise KeyLost(
             _(
                 "The data of this profile is encrypted and its key is not in this computer's keyring (the keyring was "
@@ -790,7 +490,7 @@ def existing_protection(data_dir: Path, path: Path) -> Protection:
                 "and take a fresh copy from the server: accountdesk security start-fresh, then accountdesk sync."
             )
         )
-    return Protection(MODE_KEYRING, key)
+    return Protection(MODE_KEYRING, stored)
 
 
 def prepare(data_dir: Path, path: Path, progress: Progress | None = None) -> Protection:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from ..errors import AccountDeskError
 from ..i18n import _
 from ..paths import backups_dir
-from . import crypto
+from . import crypto, crypto_sqlite
 from .engine import create_sqlite_engine
 
 if TYPE_CHECKING:
@@ -143,7 +143,7 @@ def quick_head() -> str | None:
 def _quick_current(path: Path, key: bytes | None) -> str | None:
     """The store's revision read with one query (None when it cannot be read so: Alembic decides)."""
     try:
-        conn = crypto.connect(path, key)
+        conn = crypto_sqlite.connect(path, key)
     except Exception:  # noqa: BLE001 - the slow path reports it
         return None
     try:
@@ -156,7 +156,7 @@ def _quick_current(path: Path, key: bytes | None) -> str | None:
 
 
 def _verify(path: Path, key: bytes | None = None) -> None:
-    conn = crypto.connect(path, key)
+    conn = crypto_sqlite.connect(path, key)
     try:
         row = conn.execute("PRAGMA quick_check").fetchone()
         if not row or row[0] != "ok":

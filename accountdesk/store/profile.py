@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..paths import backups_dir, database_path
-from . import crypto
+from . import crypto, crypto_keys, crypto_sqlite
 from .engine import create_sqlite_engine
 from .migrate import migrate_store
 from .search.schema import restore, suspended
@@ -50,7 +50,7 @@ class Store:
 
     def _bind(self) -> None:
         self.engine = create_sqlite_engine(self.path, self.protection.key)
-        crypto.note_open(self.path, self.protection.encrypted)  # see crypto.note_open
+        crypto_sqlite.note_open(self.path, self.protection.encrypted)  # see crypto_sqlite.note_open
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(
             self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
@@ -62,7 +62,7 @@ class Store:
 
     def connect_raw(self, **kwargs: Any) -> Any:
         """A DB-API connection on this store's file (keyed when encrypted): for the backup copy."""
-        return crypto.connect(self.path, self.protection.key, **kwargs)
+        return crypto_sqlite.connect(self.path, self.protection.key, **kwargs)
 
     def warm_search(self, cancelled: Any = None) -> int:
         """Read the search index once into the page cache of a pooled connection (see
@@ -106,11 +106,11 @@ class Store:
         keyring and no passphrase was given. Call it with no unit of work open. ``progress``: as
         for the constructor."""
         with self._swap:
-            if self.protection.encrypted or crypto.plain_forced():
+            if self.protection.encrypted or crypto_keys.plain_forced():
                 return False
             protection = crypto.new_key_protection(self.data_dir)
             self.engine.dispose()
-            crypto.note_closed(self.path)
+            crypto_sqlite.note_closed(self.path)
             try:
                 crypto.encrypt_in_place(self.path, protection.key, progress)  # type: ignore[arg-type]
             except Exception:
@@ -122,12 +122,16 @@ class Store:
             return True
 
     def _restore_index(self) -> None:
-        """A bulk load that suspended the search index was interrupted (see search.suspend)."""
+        """A bulk load that suspended the search index or set the secondary indexes aside was
+        interrupted (see search.suspend, store/bulk_indexes.py): both are whole again first."""
+        from . import bulk_indexes
+
         with self.engine.connect() as conn:
-            if not suspended(conn):
+            if not suspended(conn) and not bulk_indexes.pending(conn):
                 return
         with self.write() as session:
             conn = session.connection()
+            bulk_indexes.put_back(conn)
             if suspended(conn):
                 restore(conn)
 
@@ -157,4 +161,4 @@ class Store:
         self.engine.dispose()
         if not getattr(self, "_closed", False):
             self._closed = True
-            crypto.note_closed(self.path)
+            crypto_sqlite.note_closed(self.path)

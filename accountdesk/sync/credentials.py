@@ -21,7 +21,7 @@ SERVICE = "AccountDesk"
 
 def keyring_usable() -> bool:
     """True when a real keyring backend is there (not the fail/null/plain-file ones)."""
-    from ..store.crypto import keyring_usable as usable
+    from ..store.crypto_keys import keyring_usable as usable
 
     return usable()
 

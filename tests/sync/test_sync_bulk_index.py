@@ -24,6 +24,17 @@ def _suspended(dev) -> bool:
         return index.suspended(session.connection())
 
 
+def _indexes(conn) -> set[str]:
+    """The secondary indexes of the store (a DB-API or SQLAlchemy connection)."""
+    exec_ = conn.exec_driver_sql if hasattr(conn, "exec_driver_sql") else conn.execute
+    return {r[0] for r in exec_("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+
+
+def _dev_indexes(dev) -> set[str]:
+    with dev.ctx.read() as session:
+        return _indexes(session.connection())
+
+
 def _found(dev, text: str) -> set[str]:
     return {h.client_name for h in search(dev.ctx, text, limit=100) if h.entity == "client"}
 
@@ -43,13 +54,22 @@ def portfolio(server, make_device):
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_large_pull_rebuilds_the_index_at_the_end(portfolio, make_device):
     boss = make_device("boss")
+    whole = _dev_indexes(boss)
+    assert "ix_visits_client_id" in whole
     boss.engine.page_size, boss.engine.bulk_rows = 5, 1
-    during = []
-    boss.sync(
-        progress=lambda phase, done, total: during.append(_suspended(boss)) if phase == "pull" else None
-    )
+    during, indexes_during = [], []
+
+    def progress(phase, done, total):
+        if phase == "pull":
+            during.append(_suspended(boss))
+            indexes_during.append(_dev_indexes(boss))
+
+    boss.sync(progress=progress)
     assert during and during[0]  # written without the row-by-row index
+    # nor the secondary indexes of the synced tables (built once at the end); unique ones stay
+    assert "ix_visits_client_id" not in indexes_during[0]
     assert not _suspended(boss)
+    assert _dev_indexes(boss) == whole
     assert _found(boss, "hhkj") == {n for n in NAMES if n.startswith("护航")}  # pinyin initials
     assert len(_found(boss, "harbour")) == 12
     # the index is kept row by row again
@@ -119,6 +139,7 @@ def test_cancelled_large_pull_leaves_a_whole_index_and_resumes(portfolio, make_d
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_laptop_crashing_in_a_large_pull_restores_the_index_when_reopened(portfolio, make_device, server):
     boss = make_device("boss")
+    whole = _dev_indexes(boss)
     boss.close()
     proc = subprocess.run(
         [
@@ -139,11 +160,13 @@ def test_laptop_crashing_in_a_large_pull_restores_the_index_when_reopened(portfo
     raw = sqlite3.connect(boss.path / "accountdesk.sqlite3")  # the file as the crash left it
     try:
         assert index.suspended(raw)
+        assert "ix_visits_client_id" not in _indexes(raw)  # set aside for the load
     finally:
         raw.close()
     again = Device(boss.path, server, "boss")
     try:
         assert not _suspended(again)  # opening the store rebuilt the index
+        assert _dev_indexes(again) == whole  # and put the secondary indexes back
         with again.ctx.read() as session:
             from sqlalchemy import select
 

@@ -164,6 +164,45 @@ def test_a_page_shows_its_rows_first_and_their_risks_and_health_right_after(qtbo
     assert model.canFetchMore() is False and model.total == 1
 
 
+def test_the_second_step_starts_once_the_new_rows_are_painted(qtbot, ctx, tasks, settings):
+    """The health/risk/next-due query waits until the view has painted the new rows (run beside
+    that paint, it slows it down); a page that is not on screen still gets them, a moment later."""
+    from PySide6.QtCore import QEvent, QObject
+
+    make_clients(ctx)
+    page = open_page(qtbot, ctx, tasks, settings)
+    model = page.model
+    steps: list[str] = []
+
+    class Paints(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                steps.append("paint")
+            return False
+
+    paints = Paints()
+    page.table.viewport().installEventFilter(paints)
+    load_extras = model._load_extras
+
+    def traced(generation):
+        steps.append("extras")
+        load_extras(generation)
+
+    model._load_extras = traced
+    model.query_finished.connect(lambda: steps.append("rows"))
+    with qtbot.waitSignal(model.extras_loaded, timeout=5000):
+        page.search.setText("江南")
+    after_rows = steps[steps.index("rows") :]
+    assert "paint" in after_rows and after_rows.index("paint") < after_rows.index("extras")
+
+    page.hide()
+    steps.clear()
+    with qtbot.waitSignal(model.extras_loaded, timeout=5000):
+        page.search.setText("华")
+    assert steps == ["rows", "extras"]
+    assert "华" in (model.client_at(0).name if model.client_at(0) else "")
+
+
 def test_clicking_a_header_sorts_in_the_database(qtbot, ctx, tasks, settings):
     make_clients(ctx)
     page = open_page(qtbot, ctx, tasks, settings)

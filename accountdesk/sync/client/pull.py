@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from ...gcpause import gc_paused as _gc_paused
 from ...i18n import _
 from ...models import SYNCABLE, Client, OutboxEntry
-from ...store import search
+from ...store import bulk_indexes, search
 from ..changes import get_meta, set_meta
 from .base import (
     FETCH_AHEAD,
@@ -147,8 +147,9 @@ class PullMixin:
                     if page is None and more:
                         page = pages.next()
         finally:
-            if bulk:  # at the target, cancelled or failed: the index is whole again
+            if bulk:  # at the target, cancelled or failed: the indexes are whole again
                 with self.store.write() as session:
+                    bulk_indexes.put_back(session.connection())
                     search.restore(session.connection())
 
     @staticmethod
@@ -170,6 +171,7 @@ class PullMixin:
             if target - cursor < conn.exec_driver_sql("SELECT count(*) FROM search_rows").scalar_one():
                 return False
             search.suspend(conn)
+            bulk_indexes.set_aside(conn)  # built once at the end (store/bulk_indexes.py)
         return True
 
     def _scope_changed(self, page: _Page, cursor: int, report: SyncReport) -> bool:

@@ -9,6 +9,7 @@ database lane; a new query cancels the one in flight, and results of an older qu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
@@ -48,6 +49,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("renewal", N_("Contract renewal"), order_by="contract_renewal_date", width=110),
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+#: The columns filled by the rows' second step (health, risk, next due), as runs of adjacent columns.
+_EXTRAS_SPANS = ((COLUMN_KEYS.index("health"), COLUMN_KEYS.index("risk")),) + (
+    (COLUMN_KEYS.index("next_due"), COLUMN_KEYS.index("next_due")),
+)
 DEFAULT_COLUMNS = ("name", "tier", "status", "health", "risk", "region", "owner", "next_due")
 
 
@@ -127,6 +132,11 @@ class ClientTableModel(QAbstractTableModel):
         self._extras_task: TaskHandle | None = None
         self.total: int | None = None
         self.today = ctx.today()
+        #: Called with a function that starts the second step (health, risk, next due) of a first
+        #: page; ``None`` starts it at once. The clients page starts it once the view has painted
+        #: the new rows: run beside that paint, its Python work would hold the interpreter lock
+        #: the paint's calls into the model wait for.
+        self.extras_gate: Callable[[Callable[[], None]], None] | None = None
         self._count_timer = QTimer(self)
         self._count_timer.setSingleShot(True)
         self._count_timer.setInterval(COUNT_DELAY_MS)
@@ -243,12 +253,17 @@ class ClientTableModel(QAbstractTableModel):
         self.page_loaded.emit(len(self._rows))
         self.query_finished.emit()
         if self._loading:
-            self._load_extras(generation)
+            if self.extras_gate is None:
+                self._load_extras(generation)
+            else:
+                self.extras_gate(lambda: self._load_extras(generation))
             return
         self.extras_loaded.emit()
         self._after_first_page(generation)
 
     def _load_extras(self, generation: int) -> None:
+        if generation != self._generation:
+            return  # a newer query started while the gate held this one
         ids = [r.id for r in self._rows]
 
         def extras(token):
@@ -275,8 +290,10 @@ class ClientTableModel(QAbstractTableModel):
             if extra:
                 self._rows[i] = replace(row, **extra)
         self._loading = False
-        if self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(COLUMNS) - 1))
+        if self._rows:  # only the columns the second step filled are repainted
+            last = len(self._rows) - 1
+            for first_col, last_col in _EXTRAS_SPANS:
+                self.dataChanged.emit(self.index(0, first_col), self.index(last, last_col))
         self.extras_loaded.emit()
         self._after_first_page(generation)
 

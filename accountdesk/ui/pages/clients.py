@@ -8,14 +8,9 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
-    QMenu,
     QPushButton,
     QStackedWidget,
     QTableView,
@@ -23,117 +18,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...errors import AccountDeskError, ValidationError
 from ...i18n import _
 from ...labels import choices
 from ...models.enums import ClientStatus, Tier
 from .. import icons, style
-from ..item_models.clients import COLUMNS, DEFAULT_COLUMNS, ClientTableModel
+from ..item_models.clients import COLUMNS, ClientTableModel
 from ..item_models.roles import ID_ROLE
 from ..widgets.badges import BadgeDelegate
 from ..widgets.empty_state import EmptyState
 from ..widgets.search_box import SearchBox
+from .clients_columns import ClientColumns
+from .clients_dialog import NewClientDialog
 
 ROW_HEIGHT = 34
 
 
-class NewClientDialog(QDialog):
-    """The quickest way to add a client: name and tier; everything else in the workspace."""
-
-    client_created = Signal(str)
-
-    def __init__(self, ctx, tasks, parent=None):
-        super().__init__(parent)
-        self._ctx = ctx
-        self._tasks = tasks
-        self.setWindowTitle(_("New client"))
-        self.setMinimumWidth(420)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 20, 20, 16)
-        form = QFormLayout()
-        form.setVerticalSpacing(6)
-        self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText(
-            _("Full registered name, e.g. Huadong Precision Instruments Co., Ltd.")
-        )
-        self.name_error = QLabel()
-        self.name_error.setObjectName("Error")
-        self.name_error.hide()
-        self.error_label = QLabel()
-        self.uscc_edit = QLineEdit()
-        self.uscc_edit.setObjectName("uscc")
-        self.uscc_edit.setMaxLength(18)
-        self.uscc_edit.setPlaceholderText(_("18 characters, e.g. 91330106MA2KXXXX0X (optional)"))
-        self.uscc_error = QLabel()
-        self.uscc_error.setObjectName("Error")
-        self.uscc_error.setWordWrap(True)
-        self.uscc_error.hide()
-        self.tier_combo = QComboBox()
-        for value, text in choices(Tier):
-            self.tier_combo.addItem(text, value)
-        self.tier_combo.setCurrentIndex(self.tier_combo.findData(Tier.KEY.value))
-        form.addRow(_("Name"), self.name_edit)
-        form.addRow("", self.name_error)
-        form.addRow(_("Unified social credit code"), self.uscc_edit)
-        form.addRow("", self.uscc_error)
-        form.addRow(_("Tier"), self.tier_combo)
-        # A corrected field loses its error at once, not at the next "Create".
-        self.name_edit.textChanged.connect(lambda _t: self.name_error.hide())
-        self.uscc_edit.textChanged.connect(lambda _t: self.uscc_error.hide())
-        self.name_edit.textChanged.connect(lambda _t: self.error_label.hide())
-        self.uscc_edit.textChanged.connect(lambda _t: self.error_label.hide())
-        layout.addLayout(form)
-        self.error_label.setObjectName("Error")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
-        layout.addWidget(self.error_label)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(_("Create"))
-        self.ok_button.setObjectName("Primary")
-        buttons.accepted.connect(self._create)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-    def _create(self) -> None:
-        name = self.name_edit.text().strip()
-        tier = self.tier_combo.currentData()
-        uscc = self.uscc_edit.text().strip().upper()
-        self.ok_button.setEnabled(False)
-
-        def work():
-            from ...services.clients import create_client
-
-            extra = {"uscc": uscc} if uscc else {}
-            return create_client(self._ctx, name=name, tier=tier, standard=True, **extra)
-
-        self._tasks.run_db(work, on_result=self._created, on_error=self._failed, name="create-client")
-
-    def _created(self, client_id: str) -> None:
-        self.client_created.emit(client_id)
-        self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.ok_button.setEnabled(True)
-        if isinstance(exc, ValidationError):
-            for field, message in exc.errors:
-                if field in ("name", "uscc"):
-                    label = self.name_error if field == "name" else self.uscc_error
-                    label.setText(message)
-                    label.show()
-                else:
-                    self.error_label.setText(message)
-                    self.error_label.show()
-        else:
-            self.error_label.setText(
-                str(exc) if isinstance(exc, AccountDeskError) else _("The client could not be created.")
-            )
-            self.error_label.show()
-
-
-class ClientsPage(QWidget):
+class ClientsPage(ClientColumns, QWidget):
     #: A client to open in the workspace.
     client_open_requested = Signal(str)
 
@@ -144,6 +44,7 @@ class ClientsPage(QWidget):
         self._settings = settings
         self._options_loaded = False
         self._options: dict = {}
+        self._after_paint: list = []  # the rows' second step, waiting for the new rows' paint
         self._restoring = False
         self._restoring_columns = False
         self._save_timer = QTimer(self)
@@ -284,6 +185,14 @@ class ClientsPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self.bulk_bar.update_selection())
         self.model.modelReset.connect(self.bulk_bar.update_selection)
         self.model.query_finished.connect(self._query_finished)
+        # The rows' second step starts once the new rows are painted (or at the latest 100 ms later,
+        # e.g. when the page is hidden): beside the paint it would slow it down (the model's gate).
+        self._paint_fallback = QTimer(self)
+        self._paint_fallback.setSingleShot(True)
+        self._paint_fallback.setInterval(100)
+        self._paint_fallback.timeout.connect(self._painted)
+        self.table.viewport().installEventFilter(self)
+        self.model.extras_gate = self._run_after_paint
         self.model.total_changed.connect(self._show_count)
         self.model.failed.connect(self._query_failed)
 
@@ -538,7 +447,19 @@ class ClientsPage(QWidget):
             self._settings.set("client_sort_desc", order == Qt.SortOrder.DescendingOrder)
 
     # -- opening ---------------------------------------------------------------------------
+    def _run_after_paint(self, start) -> None:
+        self._after_paint.append(start)
+        self._paint_fallback.start()
+
+    def _painted(self) -> None:
+        self._paint_fallback.stop()
+        waiting, self._after_paint = self._after_paint, []
+        for start in waiting:
+            start()
+
     def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if self._after_paint and event.type() == QEvent.Type.Paint and obj is self.table.viewport():
+            QTimer.singleShot(0, self._painted)  # right after this paint
         if obj is self.table and event.type() == QEvent.Type.KeyPress:
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 self._open_index(self.table.currentIndex())
@@ -652,80 +573,3 @@ class ClientsPage(QWidget):
     def _client_created(self, client_id: str) -> None:
         self.refresh()
         self.client_open_requested.emit(client_id)
-
-    # -- columns ---------------------------------------------------------------------------
-    def _restore_columns(self) -> None:
-        self._restoring_columns = True
-        try:
-            self._apply_columns()
-        finally:
-            self._restoring_columns = False
-
-    def _apply_columns(self) -> None:
-        hh = self.table.horizontalHeader()
-        visible = list(self._settings.get("client_columns")) if self._settings else []
-        visible = [k for k in visible if k in {c.key for c in COLUMNS}] or list(DEFAULT_COLUMNS)
-        widths = self._settings.get("client_column_widths") if self._settings else {}
-        keys = [c.key for c in COLUMNS]
-        # order: the visible ones in the saved order, hidden ones after
-        order = visible + [k for k in keys if k not in visible]
-        for target, key in enumerate(order):
-            logical = keys.index(key)
-            hh.moveSection(hh.visualIndex(logical), target)
-        for logical, col in enumerate(COLUMNS):
-            hh.setSectionHidden(logical, col.key not in visible)
-            width = widths.get(col.key) if isinstance(widths, dict) else None
-            self.table.setColumnWidth(logical, int(width) if width else col.width)
-        hh.setSortIndicator(
-            self.model.sort_column(),
-            Qt.SortOrder.DescendingOrder if self.model.descending else Qt.SortOrder.AscendingOrder,
-        )
-
-    def visible_columns(self) -> list[str]:
-        hh = self.table.horizontalHeader()
-        out = []
-        for visual in range(hh.count()):
-            logical = hh.logicalIndex(visual)
-            if not hh.isSectionHidden(logical):
-                out.append(COLUMNS[logical].key)
-        return out
-
-    def set_column_visible(self, key: str, visible: bool) -> None:
-        logical = [c.key for c in COLUMNS].index(key)
-        if key == "name":
-            visible = True  # the name always stays
-        self.table.horizontalHeader().setSectionHidden(logical, not visible)
-        self.save_columns()
-
-    def _header_menu(self, pos) -> None:
-        menu = QMenu(self)
-        for col in COLUMNS:
-            action = menu.addAction(_(col.header))
-            action.setCheckable(True)
-            action.setChecked(col.key in self.visible_columns())
-            action.setEnabled(col.key != "name")
-            action.toggled.connect(lambda checked, k=col.key: self.set_column_visible(k, checked))
-        menu.addSeparator()
-        menu.addAction(_("Reset columns"), self.reset_columns)
-        menu.popup(self.table.horizontalHeader().mapToGlobal(pos))
-
-    def reset_columns(self) -> None:
-        if self._settings is not None:
-            self._settings.reset("client_columns")
-            self._settings.reset("client_column_widths")
-        self._restore_columns()
-
-    def _save_columns_later(self, *_args) -> None:
-        if not self._restoring_columns:
-            self._save_timer.start()
-
-    def save_columns(self) -> None:
-        if self._settings is None:
-            return
-        self._settings.set("client_columns", self.visible_columns())
-        widths = {
-            COLUMNS[i].key: self.table.columnWidth(i)
-            for i in range(len(COLUMNS))
-            if not self.table.horizontalHeader().isSectionHidden(i)
-        }
-        self._settings.set("client_column_widths", widths)

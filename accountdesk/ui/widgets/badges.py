@@ -18,12 +18,31 @@ def badge_width(fm: QFontMetrics, text: str) -> int:
     return fm.horizontalAdvance(text) + 2 * PAD_X
 
 
-def paint_badges(painter: QPainter, rect: QRect, badges: list[tuple[str, str, str]], font) -> None:
-    """Draw badges left to right inside ``rect`` (vertically centred); clip what does not fit."""
+_COLOURS: dict[str, QColor] = {}
+
+
+def colour(name: str) -> QColor:
+    """One ``QColor`` per colour name (a badge paint needs two per badge)."""
+    value = _COLOURS.get(name)
+    if value is None:
+        value = _COLOURS[name] = QColor(name)
+    return value
+
+
+def paint_badges(
+    painter: QPainter,
+    rect: QRect,
+    badges: list[tuple[str, str, str]],
+    font,
+    fm: QFontMetrics | None = None,
+) -> None:
+    """Draw badges left to right inside ``rect`` (vertically centred); clip what does not fit.
+    ``fm``: the metrics of ``font``, when the caller keeps them."""
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setFont(font)
-    fm = QFontMetrics(font)
+    if fm is None:
+        fm = QFontMetrics(font)
     height = min(HEIGHT, rect.height() - 4)
     x = rect.left() + 6
     y = rect.top() + (rect.height() - height) // 2
@@ -38,9 +57,9 @@ def paint_badges(painter: QPainter, rect: QRect, badges: list[tuple[str, str, st
             width = badge_width(fm, text)
         box = QRectF(x, y, width, height)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(bg))
+        painter.setBrush(colour(bg))
         painter.drawRoundedRect(box, height / 2, height / 2)
-        painter.setPen(QColor(fg))
+        painter.setPen(colour(fg))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
         x += width + GAP
     painter.restore()
@@ -48,24 +67,36 @@ def paint_badges(painter: QPainter, rect: QRect, badges: list[tuple[str, str, st
 
 class BadgeDelegate(QStyledItemDelegate):
     """Paints ``BADGE_ROLE`` (a list of ``(text, fg, bg)``) when the model gives one; otherwise
-    behaves like the default delegate."""
+    behaves like the default delegate.
+
+    A badge cell is painted from the view's own option (its state, alternate row, selection), not
+    from ``initStyleOption``, which asks the model for a dozen roles per cell; the cell has no text,
+    icon or check box of its own. The small font and its metrics are made once per view font."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._font: QFont | None = None
+        self._small: QFont | None = None
+        self._small_fm: QFontMetrics | None = None
+
+    def _small_font(self, font: QFont) -> tuple[QFont, QFontMetrics]:
+        if self._small is None or self._small_fm is None or self._font != font:
+            small = QFont(font)
+            small.setPointSizeF(max(8.0, font.pointSizeF() * 0.9))
+            self._font, self._small, self._small_fm = QFont(font), small, QFontMetrics(small)
+        return self._small, self._small_fm
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         badges = index.data(BADGE_ROLE)
         if badges is None:
             super().paint(painter, option, index)
             return
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        widget = opt.widget
-        style = widget.style() if widget is not None else None
-        if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        widget = option.widget
+        if widget is not None:
+            widget.style().drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, widget)
         if badges:
-            small = QFont(opt.font)
-            small.setPointSizeF(max(8.0, opt.font.pointSizeF() * 0.9))
-            paint_badges(painter, opt.rect, badges, small)
+            small, fm = self._small_font(option.font)
+            paint_badges(painter, option.rect, badges, small, fm)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
         badges = index.data(BADGE_ROLE)

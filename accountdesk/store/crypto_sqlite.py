@@ -1,0 +1,198 @@
+"""The database files of profiles, plain or encrypted (split off :mod:`.crypto`, issue 17; every
+name here is still importable from there): which databases this process holds open, whether a file
+is plaintext or encrypted, SQLCipher connections, and comparing two databases row by row."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+PLAIN_HEADER = b"SQLite format 3\x00"
+
+
+# -- databases this process has open -------------------------------------------------------------
+# SQLite coordinates processes with POSIX advisory locks, and POSIX drops *every* lock a process
+# holds on a file when the process closes *any* descriptor of that file. Reading a database's header
+# with open()/close() while a connection of this process has the database open therefore silently
+# releases that connection's locks: another process (the command line, a second window) then takes
+# itself for the last user of the database, checkpoints and deletes the WAL the open connection is
+# still writing to, and that connection's next commits are lost (reproduced in
+# tests/test_store_locks.py). So the header of a database this process holds open is never read
+# again: the store registers what it knows here, and the checks below answer from it.
+_OPEN_LOCK = threading.Lock()
+_OPEN: dict[str, list[Any]] = {}  # real path -> [stores open on it, encrypted]
+
+
+def _open_key(path: Path | str) -> str:
+    return os.path.realpath(path)
+
+
+def note_open(path: Path | str, encrypted: bool) -> None:
+    """A store of this process opened (or re-keyed) the database ``path``."""
+    with _OPEN_LOCK:
+        entry = _OPEN.setdefault(_open_key(path), [0, encrypted])
+        entry[0] += 1
+        entry[1] = encrypted
+
+
+def note_closed(path: Path | str) -> None:
+    with _OPEN_LOCK:
+        key = _open_key(path)
+        entry = _OPEN.get(key)
+        if entry is not None:
+            entry[0] -= 1
+            if entry[0] <= 0:
+                del _OPEN[key]
+
+
+def open_here(path: Path | str) -> bool | None:
+    """Whether the database ``path`` is held open by a store of this process and encrypted
+    (``True``/``False``), or ``None`` when no store of this process has it open."""
+    with _OPEN_LOCK:
+        entry = _OPEN.get(_open_key(path))
+        return None if entry is None else bool(entry[1])
+
+
+def is_plain_file(path: Path) -> bool:
+    """True when ``path`` is a plaintext SQLite database (its header reads as one)."""
+    held = open_here(path)
+    if held is not None:
+        return not held  # never open() a database this process holds (see above)
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == PLAIN_HEADER
+    except OSError:
+        return False
+
+
+def is_encrypted_file(path: Path) -> bool:
+    held = open_here(path)
+    if held is not None:
+        return held
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        return False
+    return size > 0 and not is_plain_file(path)
+
+
+# -- connections ---------------------------------------------------------------------------------
+
+
+def driver() -> Any:
+    """SQLCipher's DB-API module (the same API as the standard sqlite3)."""
+    from sqlcipher3 import dbapi2
+
+    return dbapi2
+
+
+def key_pragma(key: bytes) -> str:
+    return f"PRAGMA key = \"x'{key.hex()}'\""
+
+
+def connect(path: Path | str, key: bytes | None = None, **kwargs: Any) -> Any:
+    """A DB-API connection: SQLCipher keyed with ``key``, or the standard sqlite3 when plain."""
+    if key is None:
+        return sqlite3.connect(str(path), **kwargs)
+    conn = driver().connect(str(path), **kwargs)
+    conn.execute(key_pragma(key))
+    return conn
+
+
+def check_key(path: Path, key: bytes) -> bool:
+    """True when ``key`` opens the encrypted database ``path``."""
+    d = driver()
+    conn = d.connect(str(path))
+    try:
+        conn.execute(key_pragma(key))
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except d.DatabaseError:
+        return False
+    finally:
+        conn.close()
+
+
+def _size(path: Path) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
+
+
+def table_digests(conn: Any) -> dict[str, tuple[int, str]]:
+    """Rows and a digest of every row of every table (ordered by rowid or the whole row), for
+    checking a copy row by row."""
+    import hashlib
+
+    out: dict[str, tuple[int, str]] = {}
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
+    for name in names:
+        h = hashlib.sha256()
+        n = 0
+        try:
+            cur = conn.execute(f'SELECT * FROM "{name}" ORDER BY rowid')
+        except Exception:  # noqa: BLE001 - WITHOUT ROWID tables and virtual tables: by their content
+            try:
+                cur = conn.execute(f'SELECT * FROM "{name}" ORDER BY 1')
+            except Exception:  # noqa: BLE001 - a contentless FTS table has nothing to select
+                continue
+        for row in cur:
+            h.update(repr(row).encode("utf-8"))
+            n += 1
+        out[name] = (n, h.hexdigest())
+    return out
+
+
+def _stored_tables(conn: Any) -> list[str]:
+    """Every table that stores rows (virtual tables are left out: their shadow tables hold their
+    rows and are compared themselves)."""
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
+            "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name"
+        )
+    ]
+
+
+def same_rows(a: Any, b: Any, batch: int = 2000, on_fraction: Callable[[float], None] | None = None) -> bool:
+    """True when the databases of connections ``a`` and ``b`` hold the same tables with the same
+    rows, compared row by row in rowid order (tuples compared in C: no hashing). ``on_fraction``
+    hears the share of ``a``'s rows compared so far (0..1)."""
+    tables = _stored_tables(a)
+    if tables != _stored_tables(b):
+        return False
+    total = done = 0
+    if on_fraction is not None:
+        total = max(1, sum(a.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in tables))
+    for name in tables:
+        try:
+            ca, cb = (
+                a.execute(f'SELECT * FROM "{name}" ORDER BY rowid'),
+                b.execute(f'SELECT * FROM "{name}" ORDER BY rowid'),
+            )
+        except Exception:  # noqa: BLE001 - a WITHOUT ROWID table: by its primary key order
+            ca, cb = (
+                a.execute(f'SELECT * FROM "{name}" ORDER BY 1'),
+                b.execute(f'SELECT * FROM "{name}" ORDER BY 1'),
+            )
+        while True:
+            ra, rb = ca.fetchmany(batch), cb.fetchmany(batch)
+            if ra != rb:
+                return False
+            if not ra:
+                break
+            if on_fraction is not None:
+                done += len(ra)
+                on_fraction(done / total)
+    return True
