@@ -267,8 +267,16 @@ def test_run_app_warms_the_search_index_once_after_the_first_screen(qtbot, data_
     real = search_service.warm_index
     warmed: list[tuple[object, int, bool]] = []
 
+    # (windows of earlier tests in this file may still be alive: only the one run_app made counts)
+    before = {id(w) for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)}
+
+    def ours() -> list:
+        return [
+            w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and id(w) not in before
+        ]
+
     def warm_index(ctx, cancelled=None):
-        today = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)).pages["today"]
+        today = next(w for w in ours() if w.ctx is ctx).pages["today"]
         ran = real(ctx, cancelled)
         warmed.append((ctx, ran, today.triage is not None or today._generation > 0))
         return ran
@@ -278,7 +286,7 @@ def test_run_app_warms_the_search_index_once_after_the_first_screen(qtbot, data_
     tries = []
 
     def close_when_warmed():
-        wins = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        wins = [w for w in ours() if w.isVisible()]
         tries.append(1)
         if wins and (warmed or len(tries) > 300):  # at most ~15 s
             ctxs.append(wins[0].ctx)
