@@ -22,6 +22,7 @@ from typing import Any
 
 from ..errors import PermissionDenied, ValidationError
 from ..i18n import _
+from ..permissions import RESPONSIBLE_FOR_WORK, sees_all_clients
 from ..sync.changes import get_meta, set_meta
 from .agenda import MAX_DAYS, QUICK_KINDS, SCOPES, SECTIONS, AgendaItem, agenda, section_of, triage_key
 from .context import AppContext
@@ -184,7 +185,9 @@ def reschedule(ctx: AppContext, item: AgendaItem, when: dt.date | dt.datetime | 
 
 
 def may_reassign(ctx: AppContext) -> bool:
-    return ctx.actor.sees_all_clients
+    """Moving work between people is for supervisors and administrators (the same rule as
+    :func:`accountdesk.permissions.may_change_responsible` for someone else's work)."""
+    return sees_all_clients(ctx.actor.role)
 
 
 def reassign(ctx: AppContext, item: AgendaItem, user_id: str) -> dict[str, Any]:
@@ -199,14 +202,16 @@ def reassign(ctx: AppContext, item: AgendaItem, user_id: str) -> dict[str, Any]:
         )
     if not user_id:
         raise ValidationError("user", _("Choose a person."))
-    entity, column = {
-        "visit_planned": ("visit", "owner_id"),
-        "visit_due": ("visit_plan", "owner_id"),
-        "complaint": ("feedback", "handler_id"),
-        "improvement_item": ("improvement_item", "owner_id"),
-        "task": ("task", "owner_id"),
+    entity = {
+        "visit_planned": "visit",
+        "visit_due": "visit_plan",
+        "complaint": "feedback",
+        "improvement_item": "improvement_item",
+        "task": "task",
     }[item.kind]
-    return records.update_record(ctx, entity, item.row_id, {column: user_id})
+    # who does the work is named by one field per entity (permissions.RESPONSIBLE_FOR_WORK, the
+    # rule the laptop's records and the server's merge both apply)
+    return records.update_record(ctx, entity, item.row_id, {RESPONSIBLE_FOR_WORK[entity]: user_id})
 
 
 def done_action(item: AgendaItem) -> str:
