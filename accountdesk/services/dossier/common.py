@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +20,10 @@ _CHUNK = 500
 
 
 # -- small helpers -------------------------------------------------------------------------------
+@overload
+def _local_date(value: dt.datetime) -> dt.date: ...
+@overload
+def _local_date(value: dt.datetime | None) -> dt.date | None: ...
 def _local_date(value: dt.datetime | None) -> dt.date | None:
     return value.astimezone().date() if value is not None else None
 
