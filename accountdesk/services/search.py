@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVarTuple
+from typing import Any, TypedDict, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, tuple_
 from sqlalchemy.exc import OperationalError
@@ -317,7 +317,17 @@ def count_clients(ctx: AppContext, *, search: str | None = None, filters: Client
         return int(session.scalar(stmt) or 0)
 
 
-def filter_options(ctx: AppContext) -> dict[str, Any]:
+class FilterOptions(TypedDict):
+    """The choices of the client list's filters, each in the order shown."""
+
+    provinces: list[str]
+    industries: list[str]
+    owners: list[tuple[str, str]]  # (user id, display name)
+    tiers: list[str]
+    statuses: list[str]
+
+
+def filter_options(ctx: AppContext) -> FilterOptions:
     """Distinct values for the filter combo boxes of the client list (within the user's scope)."""
     with ctx.read() as session:
         base = and_(Client.deleted_at.is_(None), scope_condition(ctx))
