@@ -22,7 +22,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Row
@@ -160,13 +160,22 @@ def health_for_clients(ctx: AppContext, ids: Iterable[str]) -> dict[str, Health]
         return health_in(session, list(ids), ctx.now(), ctx.today())
 
 
-def page_extras(ctx: AppContext, session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
+class PageExtras(TypedDict):
+    """The health and next-due columns of one row of the client list."""
+
+    health_score: int | None
+    health_level: str | None
+    next_due: dt.date | None
+    overdue: bool
+
+
+def page_extras(ctx: AppContext, session: Session, ids: list[str]) -> dict[str, PageExtras]:
     """The health and next-due columns of a page of the client list."""
     now, today = ctx.now(), ctx.today()
     statuses = plan_statuses_in(session, ids, today)
     healths = health_in(session, ids, now, today, statuses=statuses, texts=False)
     dues = next_due_by_client(session, ids, today, statuses)
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, PageExtras] = {}
     for cid in ids:
         h = healths.get(cid)
         due, overdue = dues.get(cid, (None, False))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVarTuple
+from typing import Any, TypedDict, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, tuple_
 from sqlalchemy.exc import OperationalError
@@ -257,7 +257,7 @@ def list_clients_page(
                 owner_name=same(r.owner_name),
                 backup_owner_id=same(r.backup_owner_id),
                 contract_renewal_date=r.contract_renewal_date,
-                **row_extras.get(r.id, {}),
+                **row_extras.get(r.id, RowExtras()),
             )
         )
     next_after = tuple(_plain(v) for v in page_keys[-1]) if more and page_keys else None
@@ -276,7 +276,17 @@ def _shared(value: Any) -> Any:
     return _SHARED.setdefault(value, value)
 
 
-def client_row_extras(ctx: AppContext, ids: list[str]) -> dict[str, dict[str, Any]]:
+class RowExtras(TypedDict, total=False):
+    """The columns of a :class:`ClientRow` a page read with ``extras=False`` lacks."""
+
+    risk_kinds: tuple[str, ...]
+    health_score: int | None
+    health_level: str | None
+    next_due: dt.date | None
+    overdue: bool
+
+
+def client_row_extras(ctx: AppContext, ids: list[str]) -> dict[str, RowExtras]:
     """The health, risks and next due date of the clients ``ids`` (the columns a page read with
     ``extras=False`` lacks), as ``{client id: {field: value}}`` for ``dataclasses.replace``."""
     with ctx.read() as session:
@@ -289,11 +299,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _row_extras(ctx: AppContext, session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
+def _row_extras(ctx: AppContext, session: Session, ids: list[str]) -> dict[str, RowExtras]:
     """Risk kinds, health and the next due visit of a page of clients (batched)."""
-    out: dict[str, dict[str, Any]] = {cid: {"risk_kinds": ()} for cid in ids}
     if not ids:
-        return out
+        return {}
     risks: dict[str, set[str]] = {}
     for cid, kind in session.execute(
         select(RiskFlag.client_id, RiskFlag.kind).where(
@@ -302,13 +311,18 @@ def _row_extras(ctx: AppContext, session: Session, ids: list[str]) -> dict[str, 
     ):
         if cid is not None:  # (the query asks for these clients' flags)
             risks.setdefault(cid, set()).add(kind)
-    for cid, kinds in risks.items():
-        out[cid]["risk_kinds"] = tuple(sorted(kinds))
     from .health import page_extras
 
-    for cid, values in page_extras(ctx, session, ids).items():
-        out.setdefault(cid, {}).update(values)
-    return out
+    return {
+        cid: {
+            "risk_kinds": tuple(sorted(risks.get(cid, ()))),
+            "health_score": values["health_score"],
+            "health_level": values["health_level"],
+            "next_due": values["next_due"],
+            "overdue": values["overdue"],
+        }
+        for cid, values in page_extras(ctx, session, ids).items()
+    }
 
 
 def count_clients(ctx: AppContext, *, search: str | None = None, filters: ClientFilter | None = None) -> int:
@@ -317,7 +331,17 @@ def count_clients(ctx: AppContext, *, search: str | None = None, filters: Client
         return int(session.scalar(stmt) or 0)
 
 
-def filter_options(ctx: AppContext) -> dict[str, Any]:
+class FilterOptions(TypedDict):
+    """The choices of the client list's filters, each in the order shown."""
+
+    provinces: list[str]
+    industries: list[str]
+    owners: list[tuple[str, str]]  # (user id, display name)
+    tiers: list[str]
+    statuses: list[str]
+
+
+def filter_options(ctx: AppContext) -> FilterOptions:
     """Distinct values for the filter combo boxes of the client list (within the user's scope)."""
     with ctx.read() as session:
         base = and_(Client.deleted_at.is_(None), scope_condition(ctx))
