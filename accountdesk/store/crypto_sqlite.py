@@ -112,10 +112,11 @@ def _probe(conn: Any) -> None:
     conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
 
 
-def _keyed(path: Path | str, key: bytes, factory: Callable[[], Any]) -> Any:
+def _keyed(path: Path | str, key: bytes, factory: Callable[[], Any], page_size: int | None = None) -> Any:
     """A new connection of ``factory()`` keyed with ``key`` and the HMAC the file was written with
     (:data:`HMAC`, or :data:`LEGACY_HMAC` for files encrypted before). A new or empty file gets
-    :data:`HMAC`. Raises the driver's DatabaseError when the key opens the file with neither."""
+    :data:`HMAC`. ``page_size``: see :func:`connect`. Raises the driver's DatabaseError when the
+    key opens the file with neither."""
     d = driver()
     where = _open_key(path)
     new = _size(Path(path)) == 0
@@ -126,6 +127,8 @@ def _keyed(path: Path | str, key: bytes, factory: Callable[[], Any]) -> Any:
         try:
             conn.execute(key_pragma(key))
             conn.execute(f"PRAGMA cipher_hmac_algorithm = {algorithm}")
+            if page_size is not None:
+                conn.execute(f"PRAGMA cipher_page_size = {int(page_size)}")
             _probe(conn)
         except d.DatabaseError as exc:
             conn.close()
@@ -142,20 +145,27 @@ def _keyed(path: Path | str, key: bytes, factory: Callable[[], Any]) -> Any:
     raise error
 
 
-def connect(path: Path | str, key: bytes | None = None, **kwargs: Any) -> Any:
+def connect(path: Path | str, key: bytes | None = None, page_size: int | None = None, **kwargs: Any) -> Any:
     """A DB-API connection: SQLCipher keyed with ``key`` (see :func:`_keyed`), or the standard
-    sqlite3 when plain. With a key, a key that does not open the file raises DatabaseError here."""
+    sqlite3 when plain. With a key, a key that does not open the file raises DatabaseError here.
+    ``page_size``: the file's pages are not SQLCipher's default 4 KB (the profile's file of
+    attachment bytes, store/blobdb.py); SQLCipher cannot read that from the encrypted file, so it
+    is set on every connection before the first read (for a plain file it only matters when the
+    file is made)."""
     if key is None:
-        return sqlite3.connect(str(path), **kwargs)
+        conn = sqlite3.connect(str(path), **kwargs)
+        if page_size is not None:
+            conn.execute(f"PRAGMA page_size = {int(page_size)}")
+        return conn
     d = driver()
-    return _keyed(path, key, lambda: d.connect(str(path), **kwargs))
+    return _keyed(path, key, lambda: d.connect(str(path), **kwargs), page_size)
 
 
-def check_key(path: Path, key: bytes) -> bool:
+def check_key(path: Path, key: bytes, page_size: int | None = None) -> bool:
     """True when ``key`` opens the encrypted database ``path``."""
     d = driver()
     try:
-        conn = _keyed(path, key, lambda: d.connect(str(path)))
+        conn = _keyed(path, key, lambda: d.connect(str(path)), page_size)
     except d.DatabaseError:
         return False
     conn.close()
