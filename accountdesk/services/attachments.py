@@ -458,6 +458,12 @@ def human_size(n: int | None) -> str:
 IMPORT_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".pdf")
 
 
+class FolderImport(TypedDict):
+    added: list[str]  # the new attachments' ids
+    skipped: int  # files the client already has
+    refused: list[tuple[str, str]]  # (file name, why)
+
+
 def import_folder(
     ctx: AppContext,
     client_id: str,
@@ -465,7 +471,7 @@ def import_folder(
     *,
     to: tuple[str, str] | None = None,
     kind: str | None = None,
-) -> dict[str, Any]:
+) -> FolderImport:
     """Attach the photos and scans of a folder and its subfolders (a camera-free laptop takes a
     phone's photos this way). Files this client already has (same bytes) are skipped, and so are
     files over the size limit (listed). Returns ``{"added": [ids], "skipped": n, "refused": [(name, why)]}``."""

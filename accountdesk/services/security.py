@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from ..errors import AccountDeskError
 from ..i18n import _
@@ -20,19 +20,34 @@ from .context import AppContext
 OPEN, NEW = "open", "new"
 
 
-def folder_status(data_dir: Path | str) -> dict[str, Any]:
-    """``{"encrypted", "mode", "keyring"}`` of the profile in ``data_dir`` (no key needed)."""
+class FolderStatus(TypedDict):
+    """A profile's protection (no secret in it)."""
+
+    encrypted: bool
+    mode: str  # crypto.MODE_PLAIN | MODE_KEYRING | MODE_PASSPHRASE
+    keyring: bool  # this computer has a usable system keyring
+
+
+class Status(FolderStatus):
+    text: str  # the sentence for Settings and About
+
+
+def folder_status(data_dir: Path | str) -> FolderStatus:
+    """The protection of the profile in ``data_dir`` (no key needed)."""
     data_dir = Path(data_dir)
     info = crypto.describe(data_dir, database_path(data_dir))
-    info["keyring"] = crypto_keys.keyring_usable()
-    return info
+    return {"encrypted": info["encrypted"], "mode": info["mode"], "keyring": crypto_keys.keyring_usable()}
 
 
-def status(ctx: AppContext) -> dict[str, Any]:
+def status(ctx: AppContext) -> Status:
     """The open profile's protection, with a sentence for Settings and About."""
     info = folder_status(ctx.store.data_dir)
-    info["text"] = describe_mode(info["mode"])
-    return info
+    return {
+        "encrypted": info["encrypted"],
+        "mode": info["mode"],
+        "keyring": info["keyring"],
+        "text": describe_mode(info["mode"]),
+    }
 
 
 def describe_mode(mode: str) -> str:
