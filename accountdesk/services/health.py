@@ -115,7 +115,7 @@ def poor_candidates_in(
         if s.overdue:
             points[cid] += LONG_OVERDUE_PENALTY if s.long_overdue else OVERDUE_PENALTY
     in_ids = id_list(ids)
-    for cid, n in session.execute(
+    for complained, n in session.execute(
         select(Feedback.client_id, func.count())
         .where(
             Feedback.client_id.in_(in_ids),
@@ -125,17 +125,17 @@ def poor_candidates_in(
         )
         .group_by(Feedback.client_id)
     ):
-        # every open one counted past its deadline too
-        points[cid] += min(COMPLAINT_MAX_PENALTY, COMPLAINT_PENALTY * n) + min(
+        # every open one counted past its deadline too (client ids: never None, IN ids)
+        points[str(complained)] += min(COMPLAINT_MAX_PENALTY, COMPLAINT_PENALTY * n) + min(
             LATE_COMPLAINT_MAX_PENALTY, LATE_COMPLAINT_PENALTY * n
         )
     risks: dict[str, int] = defaultdict(int)
-    for cid, severity, n in session.execute(
+    for flagged, severity, n in session.execute(
         select(RiskFlag.client_id, RiskFlag.severity, func.count())
         .where(RiskFlag.client_id.in_(in_ids), RiskFlag.deleted_at.is_(None), RiskFlag.cleared_at.is_(None))
         .group_by(RiskFlag.client_id, RiskFlag.severity)
     ):
-        risks[cid] += _risk_impact(severity) * n
+        risks[str(flagged)] += _risk_impact(severity) * n
     for cid, total in risks.items():
         points[cid] += min(RISK_MAX_PENALTY, total)
     return {cid for cid, lost in points.items() if 100 - lost - SURVEY_MAX_PENALTY < poor_line}
