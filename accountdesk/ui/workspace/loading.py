@@ -97,7 +97,9 @@ class LaneReads:
             else:
                 done(value)
             return
-        self._handle = self.tasks.run_db(fetch, on_result=done, on_error=error, name=self.name)
+        self._handle = self.tasks.run_db(
+            fetch, on_result=done, on_error=error, name=self.name, owner=self.widget
+        )
 
     def then(self, fn: Callable[[], None]) -> None:
         """Run ``fn`` once the data has landed (now, if no read is under way)."""
