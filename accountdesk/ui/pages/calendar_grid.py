@@ -4,7 +4,7 @@ all-day row, the delegates that paint their cells, and dragging a planned visit 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -57,7 +57,7 @@ class _DayGridModel(QAbstractTableModel):
     def drop_start(self, index: QModelIndex, old: dt.datetime) -> dt.datetime | None:
         raise NotImplementedError
 
-    def flags(self, index):
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.ItemIsDropEnabled
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDropEnabled
@@ -96,7 +96,9 @@ class _DayGridModel(QAbstractTableModel):
         self.visit_dropped.emit(visit_id, new_start)
         return True
 
-    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):  # noqa: N802 - a finished move clears nothing
+    def setData(
+        self, index: QModelIndex | QPersistentModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole
+    ) -> bool:  # noqa: N802 - a finished move clears nothing
         return False
 
 
@@ -152,7 +154,9 @@ class MonthModel(_DayGridModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else 7
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid() or not (0 <= index.row() < 6 and 0 <= index.column() < 7):
             return None
         day = self.date_at(index)
@@ -167,7 +171,9 @@ class MonthModel(_DayGridModel):
             return day
         return None
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:  # noqa: N802
         if (
             role == Qt.ItemDataRole.DisplayRole
             and orientation == Qt.Orientation.Horizontal
@@ -292,7 +298,9 @@ class WeekModel(_DayGridModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else 7
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid() or not (0 <= index.row() < self.rowCount() and 0 <= index.column() < 7):
             return None
         entries = self.cell_entries(index)
@@ -309,7 +317,9 @@ class WeekModel(_DayGridModel):
                 return QColor(style.OFF_HOURS)  # outside working hours
         return None
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:  # noqa: N802
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal and 0 <= section < 7:
@@ -356,7 +366,9 @@ class AllDayModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else 7
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid() or index.row() != 0 or not 0 <= index.column() < 7:
             return None
         entries = self.cell_entries(index)
@@ -368,7 +380,9 @@ class AllDayModel(QAbstractTableModel):
             return self.first + dt.timedelta(days=index.column())
         return None
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:  # noqa: N802
         """The days of the week above (the hour grid below has no header of its own)."""
         if role != Qt.ItemDataRole.DisplayRole:
             return None
@@ -379,7 +393,7 @@ class AllDayModel(QAbstractTableModel):
             return _("All day")
         return None
 
-    def flags(self, index):
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
