@@ -9,7 +9,7 @@ The delegates that paint the cells and the view that moves entries stay with the
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -76,7 +76,7 @@ class _DayGridModel(QAbstractTableModel):
     def drop_start(self, index: QModelIndex, old: dt.datetime) -> dt.datetime | None:
         raise NotImplementedError
 
-    def flags(self, index):
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.ItemIsDropEnabled
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDropEnabled
@@ -115,7 +115,9 @@ class _DayGridModel(QAbstractTableModel):
         self.visit_dropped.emit(visit_id, new_start)
         return True
 
-    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):  # noqa: N802 - a finished move clears nothing
+    def setData(  # noqa: N802 - a finished move clears nothing
+        self, index: QModelIndex | QPersistentModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole
+    ) -> bool:
         return False
 
 
@@ -171,7 +173,9 @@ class MonthModel(_DayGridModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else 7
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid() or not (0 <= index.row() < 6 and 0 <= index.column() < 7):
             return None
         day = self.date_at(index)
@@ -186,7 +190,9 @@ class MonthModel(_DayGridModel):
             return day
         return None
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if (
             role == Qt.ItemDataRole.DisplayRole
             and orientation == Qt.Orientation.Horizontal
@@ -247,7 +253,9 @@ class WeekModel(_DayGridModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else 7
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid() or not (0 <= index.row() < self.rowCount() and 0 <= index.column() < 7):
             return None
         entries = self.cell_entries(index)
@@ -264,7 +272,9 @@ class WeekModel(_DayGridModel):
                 return QColor(style.OFF_HOURS)  # outside working hours
         return None
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal and 0 <= section < 7:
@@ -311,7 +321,9 @@ class AllDayModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else 7
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid() or index.row() != 0 or not 0 <= index.column() < 7:
             return None
         entries = self.cell_entries(index)
@@ -323,7 +335,9 @@ class AllDayModel(QAbstractTableModel):
             return self.first + dt.timedelta(days=index.column())
         return None
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         """The days of the week above (the hour grid below has no header of its own)."""
         if role != Qt.ItemDataRole.DisplayRole:
             return None
@@ -334,7 +348,7 @@ class AllDayModel(QAbstractTableModel):
             return _("All day")
         return None
 
-    def flags(self, index):
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
