@@ -30,7 +30,11 @@ from ..forms.fmt import fmt_time, local
 from .roles import DATE_ROLE, ROW_ROLE
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from PySide6.QtCore import QObject
+
+Index = QModelIndex | QPersistentModelIndex
 
 #: The week view shows every hour and opens scrolled to FIRST_HOUR; LAST_HOUR is the last one a
 #: working day fills.
@@ -70,10 +74,10 @@ class _DayGridModel(QAbstractTableModel):
 
     visit_dropped = Signal(str, object)
 
-    def cell_entries(self, index: QModelIndex) -> list[cal.CalendarEntry]:
+    def cell_entries(self, index: Index) -> list[cal.CalendarEntry]:
         raise NotImplementedError
 
-    def drop_start(self, index: QModelIndex, old: dt.datetime) -> dt.datetime | None:
+    def drop_start(self, index: Index, old: dt.datetime) -> dt.datetime | None:
         raise NotImplementedError
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
@@ -84,29 +88,33 @@ class _DayGridModel(QAbstractTableModel):
             flags |= Qt.ItemFlag.ItemIsDragEnabled
         return flags
 
-    def supportedDropActions(self):  # noqa: N802
+    def supportedDropActions(self) -> Qt.DropAction:  # noqa: N802
         return Qt.DropAction.MoveAction
 
-    def supportedDragActions(self):  # noqa: N802
+    def supportedDragActions(self) -> Qt.DropAction:  # noqa: N802
         return Qt.DropAction.MoveAction
 
-    def mimeTypes(self):  # noqa: N802
+    def mimeTypes(self) -> list[str]:  # noqa: N802
         return [MIME_VISIT]
 
-    def mimeData(self, indexes):  # noqa: N802
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData | None:  # type: ignore[override]  # noqa: N802 - None: no drag (Qt accepts it)
         for index in indexes:
             for e in self.cell_entries(index):
-                if movable(e):
+                if movable(e) and e.start is not None:
                     data = QMimeData()
                     data.setData(MIME_VISIT, QByteArray(f"{e.row_id}|{e.start.isoformat()}".encode()))
                     return data
         return None
 
-    def canDropMimeData(self, data, action, row, column, parent):  # noqa: N802
+    def canDropMimeData(  # noqa: N802
+        self, data: QMimeData | None, action: Qt.DropAction, row: int, column: int, parent: Index
+    ) -> bool:
         return data is not None and data.hasFormat(MIME_VISIT) and parent.isValid()
 
-    def dropMimeData(self, data, action, row, column, parent):  # noqa: N802
-        if not self.canDropMimeData(data, action, row, column, parent):
+    def dropMimeData(  # noqa: N802
+        self, data: QMimeData | None, action: Qt.DropAction, row: int, column: int, parent: Index
+    ) -> bool:
+        if data is None or not self.canDropMimeData(data, action, row, column, parent):
             return False
         visit_id, _sep, start = bytes(data.data(MIME_VISIT).data()).decode().partition("|")
         new_start = self.drop_start(parent, dt.datetime.fromisoformat(start))
@@ -151,7 +159,7 @@ class MonthModel(_DayGridModel):
 
     set_visits = set_entries
 
-    def date_at(self, index: QModelIndex) -> dt.date:
+    def date_at(self, index: Index) -> dt.date:
         return self.first + dt.timedelta(days=index.row() * 7 + index.column())
 
     def index_of(self, day: dt.date) -> QModelIndex:
@@ -160,10 +168,10 @@ class MonthModel(_DayGridModel):
             return QModelIndex()
         return self.index(n // 7, n % 7)
 
-    def cell_entries(self, index: QModelIndex) -> list[cal.CalendarEntry]:
+    def cell_entries(self, index: Index) -> list[cal.CalendarEntry]:
         return self.by_day.get(self.date_at(index), []) if index.isValid() else []
 
-    def drop_start(self, index: QModelIndex, old: dt.datetime) -> dt.datetime | None:
+    def drop_start(self, index: Index, old: dt.datetime) -> dt.datetime | None:
         """The same time of day on the day dropped on."""
         return dt.datetime.combine(self.date_at(index), local(old).time()).astimezone()
 
@@ -236,14 +244,14 @@ class WeekModel(_DayGridModel):
 
     set_visits = set_entries
 
-    def cell_entries(self, index: QModelIndex) -> list[cal.CalendarEntry]:
+    def cell_entries(self, index: Index) -> list[cal.CalendarEntry]:
         return self.cells.get((index.row(), index.column()), []) if index.isValid() else []
 
-    def slot(self, index: QModelIndex) -> dt.datetime:
+    def slot(self, index: Index) -> dt.datetime:
         day = self.first + dt.timedelta(days=index.column())
         return dt.datetime.combine(day, dt.time(index.row(), 0)).astimezone()
 
-    def drop_start(self, index: QModelIndex, old: dt.datetime) -> dt.datetime | None:
+    def drop_start(self, index: Index, old: dt.datetime) -> dt.datetime | None:
         """The hour dropped on, keeping the minutes."""
         return self.slot(index).replace(minute=local(old).minute)
 
@@ -309,7 +317,7 @@ class AllDayModel(QAbstractTableModel):
                 self.by_col.setdefault(col, []).append(e)
         self.endResetModel()
 
-    def cell_entries(self, index: QModelIndex) -> list[cal.CalendarEntry]:
+    def cell_entries(self, index: Index) -> list[cal.CalendarEntry]:
         return self.by_col.get(index.column(), []) if index.isValid() else []
 
     def most(self) -> int:
