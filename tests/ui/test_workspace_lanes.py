@@ -284,3 +284,27 @@ def test_a_failed_read_is_shown_in_place(qtbot, ctx, tasks, client_id, staff):
     timeline.reload()
     settle(qtbot, timeline)
     assert timeline.note.isHidden()
+
+
+def test_the_standards_dialog_reads_on_the_database_lane(qtbot, ctx, tasks):
+    """The supervisor's standards per tier (a dialog of the dashboard): read on the lane, the
+    grid disabled until then."""
+    from accountdesk.ui.pages.dashboard import DashboardPage
+
+    page = DashboardPage(tasks, ctx=ctx)
+    qtbot.addWidget(page)
+    page.show()
+    tasks.wait(10_000)
+    qtbot.wait(50)
+    with StoreThreads(ctx.store.engine) as store:
+        held = HeldLane(tasks)
+        dlg = page.edit_standards()
+        check, spin = dlg.cells[("standard", "return_visit")]
+        qtbot.wait(50)
+        assert dlg.loading and not check.isEnabled() and not dlg.save_button.isEnabled()
+        held.release()
+        settle(qtbot, dlg)
+        assert check.isEnabled() and check.isChecked() and spin.value() == 3
+        assert store.on_gui == []
+    dlg.reject()
+    tasks.wait(10_000)

@@ -28,9 +28,9 @@ from ..forms import Lookups, RecordDialog, confirm_delete
 from ..forms.lookups import LookupData, form_refs
 from ..item_models.columns import Column  # noqa: F401 - re-exported
 from ..item_models.records import RecordTableModel
+from ..lane_reads import LaneReads, error_text
 from ..style import AMBER, GREEN, GREY, RED  # noqa: F401 - re-exported: the tabs' status colours
 from ..widgets.tables import MAX_FITTED_WIDTH, fit_columns, make_table  # noqa: F401 - re-exported
-from .loading import LaneReads, error_text
 
 if TYPE_CHECKING:
     from ...services.context import AppContext
