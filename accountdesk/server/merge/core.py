@@ -114,6 +114,8 @@ class WriterCore:
         self._team_written: dict[str, dict[str, dict[str, Any]]] = {}
         self._first_seq: int | None | bool = False  # False: not read yet
         self._codes: dict[str, str] | None = None  # live offering code -> id
+        #: id(item) -> its fields checked with its batch (see :meth:`Writer.prepare`)
+        self._checked: dict[int, dict[str, Any]] = {}
 
     # -- records ------------------------------------------------------------------------------
     def next_seq(self) -> int:
@@ -197,6 +199,17 @@ class WriterCore:
                 out.add((rec["data"]["user_id"], "team"))
         return out
 
+    def _prefetch_teams(self, client_ids: Iterable[str]) -> None:
+        """Read the teams of these clients from the database in one statement (those not read
+        yet and not created in this transaction): :meth:`scope_of_client` then needs none."""
+        todo = [c for c in client_ids if c not in self._team and c not in self.new]
+        if not todo:
+            return
+        teams: dict[str, dict[str, dict[str, Any]]] = {c: {} for c in todo}
+        for row in repo.team_rows(self.conn, todo):
+            teams[row["client_id"]][row["id"]] = row
+        self._team.update(teams)
+
     def visible(self, client_id: str | None) -> bool:
         """May the writer see this client now (as this transaction stands)?"""
         if client_id is None or sees_all_clients(self.who.role):
@@ -221,6 +234,7 @@ class WriterCore:
         numbers. Call it last before the commit: the counter stays locked until then. Returns
         the mapping for provisional numbers the caller holds."""
         self._fix_conflict_stripping()
+        self._prefetch_teams(self.scope_dirty)
         scopes = {c: self.scope_of_client(c) for c in sorted(self.scope_dirty)}
         used = self.seq - PROVISIONAL
         base = repo.take_numbers(self.conn, used) if used else repo.current_seq(self.conn)
@@ -237,7 +251,9 @@ class WriterCore:
             (new if row_id in self.new else changed).append(rec)
         repo.insert_records(self.conn, new)
         repo.update_records(self.conn, changed)
-        repo.add_history(self.conn, [dict(h, seq=final(h["seq"])) for h in self.history])
+        for h in self.history:  # our own dicts: numbered in place
+            h["seq"] = final(h["seq"])
+        repo.add_history(self.conn, self.history)
         repo.apply_scopes(self.conn, scopes, {c: final(s) for c, s in self.scope_dirty.items()}, now_ms())
         for action, detail in self.audits:
             repo.audit(self.conn, action, user_id=self.who.user_id or None, **detail)

@@ -11,7 +11,7 @@ from ...permissions import (
 from ...sync import protocol as p
 from ...sync.clock import HLC
 from ...sync.codec import encode_value
-from .. import repo, validate
+from .. import column_checks, repo, validate
 from ..validate import CREATE_EXTRA, Rejected
 from .core import (
     CREATED,
@@ -28,6 +28,22 @@ from .core import (
     now_ms,
 )
 from .rules import WriterRules
+
+
+def _checked_fields(items: list[p.PushItem]) -> dict[int, dict[str, Any]]:
+    """The fields of a batch's creates and updates checked column by column, one group per entity
+    and operation (:mod:`..column_checks`): ``id(item)`` -> its normalised fields. Items of a
+    group that needs a closer look are missing: each is checked on its own when applied."""
+    groups: dict[tuple[str, str], list[p.PushItem]] = {}
+    for item in items:
+        if item.op != "delete" and item.entity in ENTITIES:
+            groups.setdefault((item.entity, item.op), []).append(item)
+    out: dict[int, dict[str, Any]] = {}
+    for (entity, op), group in groups.items():
+        checked = column_checks.check_items(ENTITIES[entity], op, [item.fields for item in group])
+        if checked is not None:
+            out.update(zip(map(id, group), checked, strict=True))
+    return out
 
 
 class Writer(WriterRules):
@@ -54,6 +70,7 @@ class Writer(WriterRules):
                     others.extend(
                         v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)
                     )
+        self._checked = _checked_fields(items)
         valid = [i for i in row_ids if validate.ID_RE.fullmatch(i)]
         self.load(valid, lock=True)
         self.load([i for i in others + clients if validate.ID_RE.fullmatch(i)], lock=False)
@@ -75,7 +92,9 @@ class Writer(WriterRules):
         if item.client_id is not None:
             validate.check_id("client_id", item.client_id)
         hlc = self.clamp(item.hlc)
-        fields = validate.check_fields(model, item.op, item.fields)
+        fields = self._checked.pop(id(item), None)
+        if fields is None:  # not checked with its batch's column (see prepare)
+            fields = validate.check_fields(model, item.op, item.fields)
         existing = self.get(item.row_id, lock=True)
         if existing is not None and existing["entity"] != item.entity:
             if not self.visible(existing["client_id"]):
