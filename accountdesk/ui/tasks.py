@@ -231,7 +231,15 @@ class TaskManager(QObject):
 
     # -- internals ---------------------------------------------------------------------------
     def _start(
-        self, lane: QThreadPool, fn, on_result, on_error, on_progress, name, on_finished=None, owner=None
+        self,
+        lane: QThreadPool,
+        fn: Callable[..., Any],
+        on_result: ResultCallback | None,
+        on_error: ErrorCallback | None,
+        on_progress: ProgressCallback | None,
+        name: str,
+        on_finished: Callable[[], None] | None = None,
+        owner: QObject | None = None,
     ) -> TaskHandle:
         signals = TaskSignals()  # created on the GUI thread: its slots run there
         handle = TaskHandle(name or getattr(fn, "__name__", "task"), signals, CancelToken())

@@ -155,7 +155,7 @@ def test_a_supervisor_edits_the_standards_from_the_dashboard(qtbot, ctx, tasks):
     qtbot.addWidget(page)
     page.show()
     assert page.standards_button.isVisible()
-    dlg = page.edit_standards()
+    dlg = settle(qtbot, page.edit_standards())
     check, spin = dlg.cells[("standard", "return_visit")]
     assert check.isChecked() and spin.value() == 3
     spin.setValue(2)

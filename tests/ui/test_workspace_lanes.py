@@ -147,6 +147,9 @@ def test_every_tab_and_form_reads_on_the_database_lane_never_on_the_gui_thread(
         assert contacts_panel.status.text() == "Loading…"
         assert not tabs["timeline"].note.isHidden() and tabs["timeline"].note.text() == "Loading…"
         assert w.name_label.text() == ""  # nothing of the client yet, and no read of it here
+        # what would open a form without its people and references read is not offered yet
+        assert not contacts_panel.new_button.isEnabled() and not tabs["timeline"].log_button.isEnabled()
+        assert not tabs["overview"].edit_button.isEnabled()
 
         held.release()
         settle(qtbot, w)
@@ -178,6 +181,7 @@ def test_every_tab_and_form_reads_on_the_database_lane_never_on_the_gui_thread(
         assert tabs["attachments"].list.count() == 1
         assert tabs["ownership"].model.rowCount() >= 1 and tabs["ownership"].handovers.rowCount() == 1
         assert all(tab.note.isHidden() for tab in tabs.values())
+        assert contacts_panel.new_button.isEnabled() and tabs["overview"].edit_button.isEnabled()
 
         # the forms and dialogs: opened from what the tabs read, or reading on the lane
         for tab in tabs.values():
@@ -284,3 +288,27 @@ def test_a_failed_read_is_shown_in_place(qtbot, ctx, tasks, client_id, staff):
     timeline.reload()
     settle(qtbot, timeline)
     assert timeline.note.isHidden()
+
+
+def test_the_standards_dialog_reads_on_the_database_lane(qtbot, ctx, tasks):
+    """The supervisor's standards per tier (a dialog of the dashboard): read on the lane, the
+    grid disabled until then."""
+    from accountdesk.ui.pages.dashboard import DashboardPage
+
+    page = DashboardPage(tasks, ctx=ctx)
+    qtbot.addWidget(page)
+    page.show()
+    tasks.wait(10_000)
+    qtbot.wait(50)
+    with StoreThreads(ctx.store.engine) as store:
+        held = HeldLane(tasks)
+        dlg = page.edit_standards()
+        check, spin = dlg.cells[("standard", "return_visit")]
+        qtbot.wait(50)
+        assert dlg.loading and not check.isEnabled() and not dlg.save_button.isEnabled()
+        held.release()
+        settle(qtbot, dlg)
+        assert check.isEnabled() and check.isChecked() and spin.value() == 3
+        assert store.on_gui == []
+    dlg.reject()
+    tasks.wait(10_000)

@@ -71,9 +71,10 @@ class Writer(WriterRules):
                         v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)
                     )
         self._checked = _checked_fields(items)
-        valid = [i for i in row_ids if validate.ID_RE.fullmatch(i)]
+        self._good_ids = {i for i in {*row_ids, *others, *clients} if validate.ID_RE.fullmatch(i)}
+        valid = [i for i in row_ids if i in self._good_ids]
         self.load(valid, lock=True)
-        self.load([i for i in others + clients if validate.ID_RE.fullmatch(i)], lock=False)
+        self.load([i for i in others + clients if i in self._good_ids], lock=False)
         known = [
             r["client_id"] for r in (self.state.get(i) for i in valid) if r is not None and r["client_id"]
         ]
@@ -88,8 +89,9 @@ class Writer(WriterRules):
                 p.R_UNKNOWN_ENTITY,
                 f"written under schema {item.schema_version}, which this server does not accept",
             )
-        validate.check_id("row_id", item.row_id)
-        if item.client_id is not None:
+        if item.row_id not in self._good_ids:  # (ids seen valid in prepare are not checked again)
+            validate.check_id("row_id", item.row_id)
+        if item.client_id is not None and item.client_id not in self._good_ids:
             validate.check_id("client_id", item.client_id)
         hlc = self.clamp(item.hlc)
         fields = self._checked.pop(id(item), None)
@@ -145,7 +147,7 @@ class Writer(WriterRules):
         data.update(
             client_id=client_id,
             created_by=fields.get("created_by") or self.who.user_id,
-            created_at=fields.get("created_at") or encode_value(self.now),
+            created_at=fields.get("created_at") or self.now_text,
             updated_at=hlc,
             updated_by=self.who.user_id or None,
             deleted_at=None,
@@ -164,7 +166,8 @@ class Writer(WriterRules):
         if item.entity == "service_offering":
             self._unique_code(rec)
         self.put(rec, new=True)
-        first = _first_values(data)
+        # (the record's other values are empty or sync columns; an offering's code may be renamed)
+        first = _first_values(data if item.entity == "service_offering" else fields)
         self._history(rec, CREATED, None, first, bool(rec["hidden"]))
         if item.entity in ("client", "client_team_member"):
             self.refresh_scope(client_id)

@@ -52,10 +52,6 @@ JSON_COLUMNS = frozenset({"data", "clocks", "hidden", "old", "new"})
 COPY_FROM = 20
 
 
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
 def bulk_insert(conn: Connection, table: Table, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
     """Insert many rows as fast as each database allows: COPY on PostgreSQL, the driver's own
     executemany on SQLite (values were checked before: JSON is serialised here with orjson)."""
@@ -66,6 +62,7 @@ def bulk_insert(conn: Connection, table: Table, columns: tuple[str, ...], rows: 
     json_at = [i for i, c in enumerate(columns) if c in JSON_COLUMNS]
 
     get = itemgetter(*columns) if len(columns) > 1 else None
+    dumps = orjson.dumps
 
     def values(row: dict[str, Any]) -> list[Any]:
         try:  # (rows built by the merge carry every column: one C call)
@@ -73,7 +70,7 @@ def bulk_insert(conn: Connection, table: Table, columns: tuple[str, ...], rows: 
         except KeyError:
             out = [row.get(c) for c in columns]
         for i in json_at:
-            out[i] = _dumps(out[i])
+            out[i] = dumps(out[i]).decode()
         return out
 
     if conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM:

@@ -149,8 +149,11 @@ class PullMixin:
         finally:
             if bulk:  # at the target, cancelled or failed: the indexes are whole again
                 with self.store.write() as session:
-                    bulk_indexes.put_back(session.connection())
-                    search.restore(session.connection())
+                    conn = session.connection()
+                    # the indexes set aside are built while a helper process computes the
+                    # search documents (store/search/bulk.py)
+                    search.restore(conn, meanwhile=bulk_indexes.statements(conn))
+                    bulk_indexes.forget(conn)
 
     @staticmethod
     def _cancelled(check: Callable[[], None]) -> bool:

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 from ...labels import entity_label
 from ..forms import Lookups
 from ..forms.fmt import fmt_date, fmt_datetime
+from ..lane_reads import LaneReads, LoadingNote, after_all
 from .common import Column, RecordPanel
-from .loading import LaneReads, LoadingNote, after_all
 
 if TYPE_CHECKING:
     from ...services.context import AppContext

@@ -28,9 +28,9 @@ from ..forms import Lookups, RecordDialog, confirm_delete
 from ..forms.lookups import LookupData, form_refs
 from ..item_models.columns import Column  # noqa: F401 - re-exported
 from ..item_models.records import RecordTableModel
+from ..lane_reads import LaneReads, error_text
 from ..style import AMBER, GREEN, GREY, RED  # noqa: F401 - re-exported: the tabs' status colours
 from ..widgets.tables import MAX_FITTED_WIDTH, fit_columns, make_table  # noqa: F401 - re-exported
-from .loading import LaneReads, error_text
 
 if TYPE_CHECKING:
     from ...services.context import AppContext
@@ -187,8 +187,9 @@ class RecordPanel(QWidget):
     def reload(self) -> None:
         """Read the rows (and what the columns and forms look up) on the database lane."""
         load, lookups, refs = self._load, self.lookups, sorted(self.lookup_refs)
-        if self.loaded_rows is None:
+        if self.loaded_rows is None:  # first read: nothing to show, no names for a form yet
             self._show_status(_("Loading…"))
+            self.new_button.setEnabled(False)
 
         def fetch() -> tuple[LookupData, list[dict[str, Any]]]:
             return lookups.read(refs), load()
@@ -203,6 +204,7 @@ class RecordPanel(QWidget):
         lookup_data, rows = data
         self.lookups.apply(lookup_data)
         self.loaded_rows = rows
+        self.new_button.setEnabled(True)
         self.refilter()
         self.loaded.emit()
 

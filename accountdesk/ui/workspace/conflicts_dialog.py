@@ -29,9 +29,9 @@ from ...services import workspace as ws
 from ...sync.clock import HLC
 from .. import style
 from ..forms.fmt import fmt_datetime, fmt_value
+from ..lane_reads import LaneReads, error_text
 from .base import entity_name
 from .common import Column, RecordTableModel, make_table
-from .loading import LaneReads, error_text
 
 if TYPE_CHECKING:
     from ...services.context import AppContext

@@ -24,8 +24,8 @@ from .. import style
 from ..forms import Lookups, visible_fields
 from ..forms.fmt import fmt_datetime, fmt_value
 from ..item_models.records import Column, RecordTableModel
+from ..lane_reads import LaneReads, error_text
 from ..widgets.tables import make_table
-from .loading import LaneReads, error_text
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget

@@ -23,7 +23,7 @@ from ...i18n import _
 from ...services import records
 from ...services import workspace as ws
 from .. import style
-from .loading import LaneReads, error_text
+from ..lane_reads import LaneReads, error_text
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget

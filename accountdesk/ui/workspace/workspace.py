@@ -25,13 +25,13 @@ from ...services import records
 from ...services import workspace as ws
 from .. import style
 from ..forms import Lookups
+from ..lane_reads import LaneReads, error_text
 from .attachments import AttachmentsTab, accept_file_drops
 from .base import ENTITY_TABS, Tab
 from .common import AMBER, GREEN, GREY, RED, badge, icon
 from .contacts import ContactsTab
 from .feedback_tab import FeedbackTab
 from .history import OwnershipTab, TimelineTab
-from .loading import LaneReads, error_text
 from .overview import OverviewTab
 from .surveys import SurveysTab
 from .tabs_basic import EquipmentTab, ImprovementTab, OpportunitiesTab, ServiceTab, ValueAddedTab

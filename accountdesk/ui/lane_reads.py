@@ -1,4 +1,4 @@
-"""Reads of the workspace's tabs and dialogs on the database lane (:mod:`..tasks`), as the pages do.
+"""Reads of the workspace's tabs and the dialogs on the database lane (:mod:`.tasks`), as the pages do.
 
 A :class:`LaneReads` belongs to one widget. ``read(fetch, show, failed)`` runs ``fetch`` (plain
 service calls, no widget touched) on the database lane and hands its value to ``show`` on the GUI
@@ -19,12 +19,12 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
-from ...errors import AccountDeskError
-from ...i18n import _
-from .. import style
+from ..errors import AccountDeskError
+from ..i18n import _
+from . import style
 
 if TYPE_CHECKING:
-    from ..tasks import TaskHandle, TaskManager
+    from .tasks import TaskHandle, TaskManager
 
 log = logging.getLogger(__name__)
 
