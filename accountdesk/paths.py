@@ -26,6 +26,11 @@ def database_path(data_dir: Path) -> Path:
     return Path(data_dir) / "accountdesk.sqlite3"
 
 
+def blobs_path(data_dir: Path) -> Path:
+    """The profile's file of attachment bytes (store/blobdb.py), beside its database."""
+    return Path(data_dir) / "accountdesk-blobs.sqlite3"
+
+
 def backups_dir(data_dir: Path) -> Path:
     return Path(data_dir) / "backups"
 

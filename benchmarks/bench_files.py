@@ -3,7 +3,7 @@
 files on loopback measured in the same run; with the peak memory of the laptop processes and of
 the server.
 
-    python benchmarks/bench_files.py [--total-mb 1024] [--sqlite]
+    python benchmarks/bench_files.py [--total-mb 1024] [--sqlite] [--encrypted]
 
 - setup (not timed): a laptop signs in, makes a client and attaches the files (hashed and stored
   in its profile), then syncs the rows;
@@ -17,6 +17,9 @@ the server.
   direction measured right before AccountDesk's (this shared machine's speed wanders);
 - the CPU seconds of the laptop process, the server's processes, the database's backends and
   the floor (client and server in one process).
+
+The laptops' profiles are plain unless ``--encrypted`` (SQLCipher with a passphrase, as on a
+company laptop without keyring: every byte stored is encrypted, every byte sent decrypted).
 
 Target: at least half the floor's throughput each way; the laptop's and the server's memory flat
 (not growing with the amount transferred).
@@ -76,6 +79,12 @@ def _engine(profile: str, base: str):
 
 def child(mode: str, profile: str, base: str, folder: str) -> None:
     """One laptop process; prints a JSON line."""
+    if os.environ.get("BENCH_FILES_ENCRYPTED") == "1":
+        from accountdesk.store import crypto
+
+        os.environ["ACCOUNTDESK_PLAIN_STORE"] = "0"
+        os.environ["ACCOUNTDESK_NO_KEYRING"] = "1"
+        crypto.set_passphrase_provider(lambda _reason, _confirm: "bench passphrase")
     from accountdesk.services import attachments as A
     from accountdesk.services import clients
     from accountdesk.sync.files import FileSync
@@ -230,11 +239,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sqlite", action="store_true", help="the server on its embedded SQLite (else PostgreSQL)"
     )
+    parser.add_argument(
+        "--encrypted", action="store_true", help="the laptops' profiles encrypted (SQLCipher)"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--workers", type=int, default=2, help="server processes (one per core, as docs/server.md advises)"
     )
     args = parser.parse_args(argv)
+    if args.encrypted:
+        os.environ["BENCH_FILES_ENCRYPTED"] = "1"
     import httpx
     from bench_sync import free_port, make_database
 
@@ -286,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         total = sum(sizes)
         print(
             f"setup: {len(sizes)} files, {total / MB:.0f} MB (100 KB–20 MB each), made in {time.perf_counter() - t0:.1f} s; "
-            f"server on {'SQLite' if args.sqlite else 'PostgreSQL'}"
+            f"server on {'SQLite' if args.sqlite else 'PostgreSQL'}; laptop profiles {'encrypted' if args.encrypted else 'plain'}"
         )
         add = run_child("add", workdir / "laptop-1", base, folder)
         print(

@@ -54,17 +54,19 @@ def test_identical_files_are_stored_once(ctx, tmp_path):
     data = os.urandom(200_000)
     a1 = A.add_file(ctx, cid, _file(tmp_path, "a.pdf", data))
     a2 = A.add_file(ctx, other, _file(tmp_path, "b.pdf", data), title="Same bytes")
-    with sqlite3.connect(ctx.store.path) as conn:
+    with sqlite3.connect(ctx.store.path) as conn, sqlite3.connect(ctx.store.blobs_path) as pieces:
         assert conn.execute("SELECT count(*) FROM local_blobs").fetchone()[0] == 1
-        assert conn.execute("SELECT count(*) FROM blob_chunks").fetchone()[0] == 1
+        assert pieces.execute("SELECT count(*) FROM blob_chunks").fetchone()[0] == 1
     conn.close()
+    pieces.close()
     A.delete_attachment(ctx, a1)  # the other attachment still names the bytes: they stay
     assert A.get_attachment(ctx, a2)["available"] is True
     A.delete_attachment(ctx, a2)  # nothing names them any more: they leave the laptop
-    with sqlite3.connect(ctx.store.path) as conn:
+    with sqlite3.connect(ctx.store.path) as conn, sqlite3.connect(ctx.store.blobs_path) as pieces:
         assert conn.execute("SELECT count(*) FROM local_blobs").fetchone()[0] == 0
-        assert conn.execute("SELECT count(*) FROM blob_chunks").fetchone()[0] == 0
+        assert pieces.execute("SELECT count(*) FROM blob_chunks").fetchone()[0] == 0
     conn.close()
+    pieces.close()
     assert A.list_attachments(ctx, cid) == []
 
 

@@ -13,7 +13,7 @@ from accountdesk.models import Client, ClientTeamMember, Contact, OutboxEntry, S
 from accountdesk.models.enums import Role
 from accountdesk.services import clients, records
 from accountdesk.services.duplicates import find_duplicates, normalise_company_name
-from accountdesk.services.merge import list_merges, merge_clients, undo_merge
+from accountdesk.services.merge import MARKER, list_merges, merge_clients, undo_merge
 
 
 def uscc(n: int) -> str:
@@ -174,3 +174,21 @@ def test_merge_refuses_bad_input_and_roles_that_may_not(ctx):
     ctx.set_actor(manager)
     with pytest.raises(PermissionDenied):
         merge_clients(ctx, dup, keep)
+
+
+def test_undo_reports_a_merge_record_edited_into_something_else_as_damaged(ctx):
+    """A merge note whose record line was edited into other JSON (a list here) is refused as a
+    damaged record, changing nothing, and left out of the list of merges (both failed with an
+    AttributeError before, the list for every merge: found by mypy)."""
+    keep, dup, *_ = _setup(ctx)
+    merge_id = merge_clients(ctx, dup, keep)
+    with ctx.read() as s:
+        text = s.get(ServiceNote, merge_id).text
+    edited = text[: text.rindex(MARKER) + len(MARKER)] + '["version", 1]'
+    records.update_record(ctx, "service_note", merge_id, {"text": edited})
+    with pytest.raises(ValidationError) as err:
+        undo_merge(ctx, merge_id)
+    assert "damaged" in err.value.message
+    assert list_merges(ctx, keep) == []
+    with ctx.read() as s:
+        assert s.get(Client, dup).deleted_at is not None  # nothing undone

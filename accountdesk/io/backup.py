@@ -5,6 +5,9 @@ A backup is a zip file holding:
 - ``accountdesk.sqlite3``: a consistent copy of the profile's database made with SQLite's online
   backup API (safe while the app runs; the WAL is included): every table — the synced rows, the
   outbox of changes not yet pushed, and the device's settings;
+- ``accountdesk-blobs.sqlite3``: a copy of the profile's file of attachment bytes
+  (store/blobdb.py), encrypted exactly as the database copy is (a backup of a profile older than
+  that file has none: its bytes are in its database);
 - ``manifest.json``: the app and its version, the data schema version and Alembic revision, the
   time, the number of rows per table, and the size and SHA-256 of every other file.
 
@@ -42,9 +45,10 @@ from .. import SCHEMA_VERSION, __version__
 from ..errors import ValidationError
 from ..i18n import _
 from ..models import SYNCABLE, User
-from ..paths import database_path
+from ..paths import blobs_path, database_path
 
 DB_NAME = "accountdesk.sqlite3"
+BLOBS_NAME = "accountdesk-blobs.sqlite3"
 MANIFEST = "manifest.json"
 FORMAT = "accountdesk-backup"
 #: Largest backup a restore opens, packed and unpacked.
@@ -108,7 +112,7 @@ def create_backup(
     """Write a backup of the profile of ``ctx`` to ``path`` (a .zip): encrypted with ``passphrase``,
     or with the profile's own key (``profile_key``: the backups kept in the profile folder).
     Raises ValidationError on ``passphrase`` when the profile needs one and none is given."""
-    from ..store import crypto
+    from ..store import blobdb, crypto
 
     path = Path(path)
     store = ctx.store
@@ -154,6 +158,8 @@ def create_backup(
                 revision = _revision(d)
             s.close()
             d.close()
+        blobs_copy = Path(tmp) / BLOBS_NAME
+        pieces = blobdb.copy_file(store.blobs_path, store.protection.key, blobs_copy, key)
         digest = _sha256(copy)
         manifest = {
             "format": FORMAT,
@@ -165,7 +171,14 @@ def create_backup(
             "created_at": ctx.now().astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
             "device_id": ctx.device_id,
             "tables": tables,
-            "files": {DB_NAME: {"size": copy.stat().st_size, "sha256": digest}},
+            "files": {
+                DB_NAME: {"size": copy.stat().st_size, "sha256": digest},
+                BLOBS_NAME: {
+                    "size": blobs_copy.stat().st_size,
+                    "sha256": _sha256(blobs_copy),
+                    "pieces": pieces,
+                },
+            },
         }
         if encryption is not None:
             manifest["encryption"] = encryption
@@ -178,6 +191,8 @@ def create_backup(
         with zipfile.ZipFile(tmp_zip, "w", compression=method) as zf:
             zf.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
             zf.write(copy, DB_NAME)
+            # (attachments are mostly compressed already: photos, PDF; stored, not deflated)
+            zf.write(blobs_copy, BLOBS_NAME, compress_type=zipfile.ZIP_STORED)
         os.replace(tmp_zip, path)
     return BackupResult(path, tables, digest)
 
@@ -277,7 +292,7 @@ def restore_backup(path: Path | str, data_dir: Path | str, *, passphrase: str | 
     Nothing in ``data_dir`` changes unless every check passes. An encrypted backup needs its
     ``passphrase``; the restored profile is encrypted as a new profile of this computer would be
     (its key in the keyring), or with a passphrase where no keyring exists and the backup was."""
-    from ..store import crypto
+    from ..store import blobdb, crypto
     from ..store.migrate import head_revision, migrate_store
 
     data_dir = Path(data_dir)
@@ -307,20 +322,11 @@ def restore_backup(path: Path | str, data_dir: Path | str, *, passphrase: str | 
     crypto.owner_only(data_dir)
     expected = manifest["files"][DB_NAME]
     with tempfile.TemporaryDirectory(prefix="restore-", dir=data_dir) as tmp:
-        staged = Path(tmp) / DB_NAME
-        h = hashlib.sha256()
-        with zipfile.ZipFile(path) as zf:
-            try:
-                with zf.open(DB_NAME) as src, open(staged, "wb") as dst:
-                    while chunk := src.read(1 << 20):
-                        h.update(chunk)
-                        dst.write(chunk)
-            except (zipfile.BadZipFile, KeyError, EOFError, OSError, zlib.error):
-                raise _bad(_("This is not an AccountDesk backup, or the file is damaged.")) from None
-        if h.hexdigest() != expected.get("sha256") or staged.stat().st_size != expected.get("size"):
-            raise _bad(
-                _("The backup is damaged: the checksum of {name} does not match.").format(name=DB_NAME)
-            )
+        staged = _extract(path, DB_NAME, Path(tmp), expected)
+        has_blobs = BLOBS_NAME in manifest["files"]
+        staged_blobs = (
+            _extract(path, BLOBS_NAME, Path(tmp), manifest["files"][BLOBS_NAME]) if has_blobs else None
+        )
         key = _backup_key(manifest, passphrase)
         if key is not None and not crypto.check_key(staged, key):
             raise ValidationError("passphrase", _("Wrong passphrase for this backup."))
@@ -334,6 +340,8 @@ def restore_backup(path: Path | str, data_dir: Path | str, *, passphrase: str | 
                 conn.close()
         except errors:
             ok, counts = False, {}
+        if ok and staged_blobs is not None:
+            ok = _blobs_sound(staged_blobs, key, manifest["files"][BLOBS_NAME])
         if not ok or counts != manifest.get("tables", counts):
             raise _bad(_("The backup is damaged: its database fails the integrity check."))
         conn = crypto.connect(staged, key)
@@ -354,16 +362,66 @@ def restore_backup(path: Path | str, data_dir: Path | str, *, passphrase: str | 
             converted = Path(tmp) / (DB_NAME + ".converted")
             crypto.export_copy(staged, key, converted, target_key)
             staged = converted
+            if staged_blobs is not None:
+                converted = Path(tmp) / (BLOBS_NAME + ".converted")
+                blobdb.copy_file(staged_blobs, key, converted, target_key)
+                staged_blobs = converted
         target = database_path(data_dir)
-        for suffix in ("-wal", "-shm"):
-            side = target.with_name(target.name + suffix)
+        # (the empty profile's own file of bytes goes: the backup's replaces it, or the bytes of a
+        # backup made before that file existed are moved out of its database by the upgrade)
+        target_blobs = blobs_path(data_dir)
+        for side in (
+            *(target.with_name(target.name + s) for s in ("-wal", "-shm")),
+            *(target_blobs.with_name(target_blobs.name + s) for s in ("", "-wal", "-shm")),
+        ):
             if side.exists():
                 side.unlink()
+        if staged_blobs is not None:
+            shutil.move(str(staged_blobs), target_blobs)
+            crypto.owner_only(target_blobs)
         shutil.move(str(staged), target)
         crypto.owner_only(target)
     if revision != head_revision():
         migrate_store(target, data_dir, key=target_key)
     return manifest
+
+
+def _extract(path: Path | str, name: str, folder: Path, expected: dict) -> Path:
+    """One file of the backup written into ``folder``, its size and checksum checked."""
+    staged = folder / name
+    h = hashlib.sha256()
+    with zipfile.ZipFile(path) as zf:
+        try:
+            with zf.open(name) as src, open(staged, "wb") as dst:
+                while chunk := src.read(1 << 20):
+                    h.update(chunk)
+                    dst.write(chunk)
+        except (zipfile.BadZipFile, KeyError, EOFError, OSError, zlib.error):
+            raise _bad(_("This is not an AccountDesk backup, or the file is damaged.")) from None
+    if (
+        not isinstance(expected, dict)
+        or h.hexdigest() != expected.get("sha256")
+        or staged.stat().st_size != expected.get("size")
+    ):
+        raise _bad(_("The backup is damaged: the checksum of {name} does not match.").format(name=name))
+    return staged
+
+
+def _blobs_sound(staged: Path, key: bytes | None, expected: dict) -> bool:
+    """The backup's file of attachment bytes opens with the backup's key, passes the integrity
+    check and holds the pieces its manifest counts."""
+    from ..store import blobdb, crypto
+
+    try:
+        conn = blobdb.connect(staged, key)
+        try:
+            ok = conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            pieces = conn.execute("SELECT count(*) FROM blob_chunks").fetchone()[0]
+        finally:
+            conn.close()
+    except (sqlite3.Error, crypto.driver().Error):
+        return False
+    return ok and pieces == expected.get("pieces", pieces)
 
 
 def _check_costs(manifest: dict) -> None:

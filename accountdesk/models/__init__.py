@@ -27,7 +27,7 @@ from .equipment import Equipment
 from .feedback import Feedback
 from .improvement import ImprovementItem, ImprovementPlan
 from .interaction import Interaction
-from .local import Alert, BlobChunk, LocalBlob, Meta, OfflineChoice, OutboxEntry
+from .local import Alert, LocalBlob, Meta, OfflineChoice, OutboxEntry
 from .opportunity import Opportunity
 from .ownership import Handover, OwnershipChange
 from .risk import RiskFlag
@@ -125,7 +125,6 @@ __all__ = [
     "SavedView",
     "OutboxEntry",
     "LocalBlob",
-    "BlobChunk",
     "OfflineChoice",
     "Alert",
     "Meta",

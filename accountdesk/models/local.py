@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, HLCType, Id, utcnow
@@ -46,8 +46,8 @@ class Meta(Base):
 
 class LocalBlob(Base):
     """The bytes of an attachment held on this device, content-addressed (SHA-256), stored in
-    :class:`BlobChunk` rows inside the profile's database (so that they are encrypted with it and
-    travel with its backups). ``have`` bytes have arrived so far (a download resumes from there);
+    pieces in the profile's file of bytes beside its database (store/blobdb.py: encrypted like it,
+    carried by its backups). ``have`` bytes have arrived so far (a download resumes from there);
     ``complete`` once all are here and their hash was checked. ``uploaded``: the server is known
     to hold them (nothing left to send)."""
 
@@ -61,16 +61,6 @@ class LocalBlob(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: why the last transfer of this blob failed (shown in the attachments list), None when fine
     last_error: Mapped[str | None] = mapped_column(Text)
-
-
-class BlobChunk(Base):
-    """One piece of a :class:`LocalBlob` (pieces of :data:`CHUNK` bytes, in order)."""
-
-    __tablename__ = "blob_chunks"
-
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    idx: Mapped[int] = mapped_column(Integer, primary_key=True)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class OfflineChoice(Base):

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
-from sqlalchemy import String, func, literal, or_, select, union
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, CompoundSelect, Select, String, func, literal, or_, select, union
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from ..domain.dates import add_months
+from ..domain.feedback import OPEN_STATUSES, effective_due
 from ..i18n import _
 from ..labels import label
 from ..models import (
@@ -36,12 +39,11 @@ from .agenda_rules import (
     severity_of,
 )
 from .context import AppContext
-from .feedback import OPEN_STATUSES, effective_due
 from .scheduling import local_date, plan_statuses_in
 from .scope import scope_condition, serves
 
 
-def _people_condition(user_ids):
+def _people_condition(user_ids: list[str]) -> ColumnElement[bool]:
     """Clients that these users own, back up or serve (the scope rule, services/scope.py)."""
     return serves(user_ids)
 
@@ -50,7 +52,7 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time()).astimezone()
 
 
-def _quick_clients(now: dt.datetime, today: dt.date, horizon: dt.date):
+def _quick_clients(now: dt.datetime, today: dt.date, horizon: dt.date) -> CompoundSelect[Any]:
     """A SELECT of the clients with an open complaint, a visit planned from today until the
     horizon, or an open task due by then."""
     end = _day_start(horizon + dt.timedelta(days=1))
@@ -73,15 +75,20 @@ def _quick_clients(now: dt.datetime, today: dt.date, horizon: dt.date):
 
 
 def _clients(
-    ctx: AppContext, session: Session, user_ids: list[str] | None, *, assigned: bool = False, restrict=None
-):
+    ctx: AppContext,
+    session: Session,
+    user_ids: list[str] | None,
+    *,
+    assigned: bool = False,
+    restrict: CompoundSelect[Any] | None = None,
+) -> tuple[Names, Select[Any]]:
     """Live clients in scope (and, with ``user_ids``, those these users own, back up or serve, and
     with ``assigned`` those where one of them is assigned an open item), excluding lost ones:
     ``(Names, a SELECT of their ids)``."""
     conditions = [Client.deleted_at.is_(None), Client.status != ClientStatus.LOST.value, scope_condition(ctx)]
     if restrict is not None:
         conditions.append(Client.id.in_(restrict))
-    own = literal(True)
+    own: ColumnElement[bool] = literal(True)
     if user_ids is not None:
         own = _people_condition(user_ids)
         conditions.append(or_(own, Client.id.in_(_assigned_clients(user_ids))) if assigned else own)
@@ -96,7 +103,7 @@ def _clients(
     return names, select(Client.id).where(*conditions)
 
 
-class Names(dict):
+class Names(dict[str, str]):
     """``{client id: name}`` with each client's ``(tier, owner id)`` beside it, and which of the
     clients were asked for (``own``) rather than added for an item assigned on them."""
 
@@ -114,7 +121,7 @@ def team_of(ctx: AppContext, session: Session) -> list[str] | None:
     return list(session.scalars(select(User.id).where(User.team == team, User.deleted_at.is_(None))))
 
 
-def _assigned_clients(people: list[str]):
+def _assigned_clients(people: list[str]) -> CompoundSelect[Any]:
     """A SELECT of the clients where one of ``people`` is assigned an open item."""
     parts = [
         select(Visit.client_id).where(
@@ -136,7 +143,7 @@ def _assigned_clients(people: list[str]):
     return union(*parts)
 
 
-def _extra_assigned(people: list[str]) -> list:
+def _extra_assigned(people: list[str]) -> list[Select[Any]]:
     """SELECTs of client ids where ``people`` own an open task."""
     return [
         select(Task.client_id).where(
@@ -145,11 +152,21 @@ def _extra_assigned(people: list[str]) -> list:
     ]
 
 
-def _extra_items(ctx, session, names, ids, now, today, horizon) -> list[AgendaItem]:
+def _extra_items(
+    ctx: AppContext,
+    session: Session,
+    names: Names,
+    ids: Select[Any],
+    now: dt.datetime,
+    today: dt.date,
+    horizon: dt.date,
+) -> list[AgendaItem]:
     return _task_items(session, names, ids, today, horizon)
 
 
-def _task_items(session, names, ids, today, horizon) -> list[AgendaItem]:
+def _task_items(
+    session: Session, names: Names, ids: Select[Any], today: dt.date, horizon: dt.date
+) -> list[AgendaItem]:
     out = []
     for t in session.execute(
         select(Task.id, Task.client_id, Task.title, Task.due_on, Task.owner_id).where(
@@ -176,35 +193,39 @@ def _task_items(session, names, ids, today, horizon) -> list[AgendaItem]:
     return out
 
 
-def _in_clients(col, ids):
+def _in_clients(col: QueryableAttribute[Any], ids: Select[Any]) -> ColumnElement[bool]:
     return col.in_(ids)
 
 
 def _item(
-    kind,
-    due,
-    client_id,
-    names,
-    entity,
-    row_id,
-    title,
-    today,
-    severity=None,
-    overdue=None,
+    kind: str,
+    due: dt.date,
+    client_id: str | None,
+    names: Mapping[str, str],
+    entity: str,
+    row_id: str,
+    title: str,
+    today: dt.date,
+    severity: str | None = None,
+    overdue: bool | None = None,
     *,
-    due_at=None,
-    assignee_id=None,
-    feedback_severity=None,
-    status=None,
+    due_at: dt.datetime | None = None,
+    assignee_id: str | None = None,
+    feedback_severity: str | None = None,
+    status: str | None = None,
 ) -> AgendaItem:
     is_overdue = due < today if overdue is None else overdue
     late = (today - due).days if is_overdue else 0
-    tier, owner = names.info.get(client_id, (None, None)) if isinstance(names, Names) else (None, None)
+    tier, owner = (
+        names.info.get(client_id, (None, None))
+        if isinstance(names, Names) and client_id is not None
+        else (None, None)
+    )
     return AgendaItem(
         kind=kind,
         due=due,
         client_id=client_id,
-        client_name=names.get(client_id, ""),
+        client_name=names.get(client_id, "") if client_id is not None else "",
         entity=entity,
         row_id=row_id,
         title=title,
@@ -234,10 +255,18 @@ def _visit_title(kind: str, title: str | None) -> str:
 
 
 def _visit_items(
-    session, names, ids, now, today, horizon, *, due: bool = True, since=None
+    session: Session,
+    names: Names,
+    ids: Select[Any],
+    now: dt.datetime,
+    today: dt.date,
+    horizon: dt.date,
+    *,
+    due: bool = True,
+    since: dt.datetime | None = None,
 ) -> list[AgendaItem]:
     out = []
-    due = (
+    statuses = (
         [s for s in plan_statuses_in(session, list(names), today) if s.scheduled is None and s.due <= horizon]
         if due
         else []
@@ -250,10 +279,10 @@ def _visit_items(
                 )
             ).all()
         )
-        if due
+        if statuses
         else {}
     )
-    for s in due:
+    for s in statuses:
         every = _("every month") if s.every_months == 1 else _("every {n} months").format(n=s.every_months)
         title = _("{visit} ({every})").format(visit=_visit_title(s.kind, s.title), every=every)
         out.append(
@@ -281,7 +310,7 @@ def _visit_items(
             *([Visit.planned_start >= since] if since is not None else []),
         )
     ):
-        due = local_date(v.planned_start)
+        day = local_date(v.planned_start)
         overdue = v.planned_start < now
         title = _visit_title(v.kind, None)
         if v.purpose:
@@ -289,7 +318,7 @@ def _visit_items(
         out.append(
             _item(
                 "visit_planned",
-                due,
+                day,
                 v.client_id,
                 names,
                 "visit",
@@ -304,12 +333,14 @@ def _visit_items(
     return out
 
 
-def _first_line(text: str, width: int = 60) -> str:
+def _first_line(text: str | None, width: int = 60) -> str:
     line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-def _complaint_items(session, names, ids, now, today, horizon) -> list[AgendaItem]:
+def _complaint_items(
+    session: Session, names: Names, ids: Select[Any], now: dt.datetime, today: dt.date, horizon: dt.date
+) -> list[AgendaItem]:
     out = []
     for f in session.execute(
         # The columns used here and by effective_due (not the whole record: its JSON and texts)
@@ -357,7 +388,9 @@ def _complaint_items(session, names, ids, now, today, horizon) -> list[AgendaIte
     return out
 
 
-def _equipment_items(session, names, ids, today, horizon) -> list[AgendaItem]:
+def _equipment_items(
+    session: Session, names: Names, ids: Select[Any], today: dt.date, horizon: dt.date
+) -> list[AgendaItem]:
     out = []
     # SQLite's month arithmetic runs past short months (01-31 + 1 month = 03-03): it only
     # narrows the rows, with a few days' slack; add_months decides.
@@ -420,7 +453,9 @@ def _equipment_items(session, names, ids, today, horizon) -> list[AgendaItem]:
     return out
 
 
-def _renewal_items(session, names, ids, today, horizon) -> list[AgendaItem]:
+def _renewal_items(
+    session: Session, names: Names, ids: Select[Any], today: dt.date, horizon: dt.date
+) -> list[AgendaItem]:
     out = []
     for cid, renewal in session.execute(
         select(Client.id, Client.contract_renewal_date).where(
@@ -429,13 +464,16 @@ def _renewal_items(session, names, ids, today, horizon) -> list[AgendaItem]:
             Client.contract_renewal_date <= horizon,
         )
     ):
+        assert renewal is not None  # the query asks for a renewal date
         out.append(
             _item("contract_renewal", renewal, cid, names, "client", cid, _("Contract renewal"), today)
         )
     return out
 
 
-def _improvement_items(session, names, ids, today, horizon) -> list[AgendaItem]:
+def _improvement_items(
+    session: Session, names: Names, ids: Select[Any], today: dt.date, horizon: dt.date
+) -> list[AgendaItem]:
     out = []
     for it in session.execute(
         select(
@@ -468,7 +506,7 @@ def _improvement_items(session, names, ids, today, horizon) -> list[AgendaItem]:
     return out
 
 
-def _conflict_items(session, names, ids, today) -> list[AgendaItem]:
+def _conflict_items(session: Session, names: Names, ids: Select[Any], today: dt.date) -> list[AgendaItem]:
     out = []
     for c in session.scalars(
         select(Conflict).where(

@@ -16,11 +16,13 @@ attachment never changes (another file is another attachment).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..domain import files as F
 from ..domain.schema import ATTACHMENT_PARENTS
@@ -33,6 +35,7 @@ from ..models import (
     Feedback,
     ServiceCommitment,
     ServiceOffering,
+    SyncMixin,
     Visit,
 )
 from ..models.enums import AttachmentKind
@@ -64,7 +67,7 @@ TARGETS = {
     "sla": "commitment_id",
     "service": "client_service_id",
 }
-_PARENT_MODELS = {
+_PARENT_MODELS: dict[str, type[SyncMixin]] = {
     "visit_id": Visit,
     "feedback_id": Feedback,
     "equipment_id": Equipment,
@@ -203,7 +206,16 @@ def add_bytes(
         return row.id
 
 
-def _values(name: str, sha: str, size: int, *, to, title, kind, confidential) -> dict[str, Any]:
+def _values(
+    name: str,
+    sha: str,
+    size: int,
+    *,
+    to: tuple[str, str] | None,
+    title: str | None,
+    kind: str | None,
+    confidential: bool,
+) -> dict[str, Any]:
     media = F.media_type_for(name)
     values: dict[str, Any] = {
         "title": (title or "").strip() or os.path.splitext(name)[0] or name,
@@ -237,7 +249,7 @@ def delete_attachment(ctx: AppContext, attachment_id: str) -> bool:
     if not may_write(ctx.actor.role, "attachment", "delete"):
         raise PermissionDenied(_("Your role may not change this."))
     with ctx.write() as (session, writer):
-        row = records.get_live(session, "attachment", attachment_id)
+        row = records.get_live_row(session, Attachment, attachment_id)
         if not ctx.actor.sees_all_clients and ctx.actor.role == "field" and row.created_by != ctx.actor.id:
             raise PermissionDenied(_("Field staff may delete only the files they added themselves."))
         sha = row.sha256
@@ -253,9 +265,17 @@ def delete_attachment(ctx: AppContext, attachment_id: str) -> bool:
         return done
 
 
-def _describe_parents(session, rows: list[Attachment]) -> dict[str, dict[str, Any]]:
-    """What each attachment belongs to: ``{"entity", "id", "label"}`` by attachment id."""
-    out: dict[str, dict[str, Any]] = {}
+class AttachedTo(TypedDict):
+    """The record an attachment belongs to (``attached_to`` of its dict)."""
+
+    entity: str
+    id: str
+    label: str
+
+
+def _describe_parents(session: Session, rows: list[Attachment]) -> dict[str, AttachedTo]:
+    """What each attachment belongs to, by attachment id (none: the client itself)."""
+    out: dict[str, AttachedTo] = {}
     from ..labels import label
     from ..models.enums import FeedbackKind, VisitKind
 
@@ -308,7 +328,7 @@ def list_attachments(
 
 def get_attachment(ctx: AppContext, attachment_id: str) -> dict[str, Any]:
     with ctx.read() as session:
-        row = records.get_live(session, "attachment", attachment_id)
+        row = records.get_live_row(session, Attachment, attachment_id)
         d = records.to_dict(row, confidential=ctx.actor.sees_confidential)
         d["attached_to"] = _describe_parents(session, [row]).get(row.id)
         d["available"] = blobs.is_complete(session, d.get("sha256"))
@@ -319,18 +339,20 @@ class NotAvailable(AccountDeskError):
     """The attachment's bytes are not on this laptop (yet): they come with the next sync."""
 
 
-def _readable(ctx: AppContext, session, attachment_id: str) -> Attachment:
-    row = records.get_live(session, "attachment", attachment_id)
+def _readable(ctx: AppContext, session: Session, attachment_id: str) -> tuple[Attachment, str]:
+    """The attachment and the hash of its bytes, which are on this laptop."""
+    row = records.get_live_row(session, Attachment, attachment_id)
     if row.confidential and not ctx.actor.sees_confidential:
         raise PermissionDenied(_("This file is confidential."))
-    if not row.sha256 or not blobs.is_complete(session, row.sha256):
+    sha = row.sha256
+    if not sha or not blobs.is_complete(session, sha):
         raise NotAvailable(
             _(
                 "The file is not on this computer yet; it is fetched at the next sync "
                 "(or switch “keep offline” on for this client)."
             )
         )
-    return row
+    return row, sha
 
 
 def export_attachment(ctx: AppContext, attachment_id: str, target: Path | str) -> Path:
@@ -338,11 +360,11 @@ def export_attachment(ctx: AppContext, attachment_id: str, target: Path | str) -
     made safe, is used). The copy is checked against its hash before it appears."""
     target = Path(target)
     with ctx.read() as session:
-        row = _readable(ctx, session, attachment_id)
+        row, sha = _readable(ctx, session, attachment_id)
         if target.is_dir():
             target = target / F.safe_file_name(row.file_name)
         try:
-            blobs.export(session, row.sha256, target)
+            blobs.export(session, sha, target)
         except blobs.BlobCorrupt as exc:
             raise AccountDeskError(
                 _("The stored file is damaged; it is fetched again at the next sync.")
@@ -365,11 +387,11 @@ def open_copy(ctx: AppContext, attachment_id: str) -> Path:
     except OSError:
         pass
     with ctx.read() as session:
-        row = _readable(ctx, session, attachment_id)
+        row, sha = _readable(ctx, session, attachment_id)
         target = folder / F.safe_file_name(row.file_name)
         if target.exists() and target.stat().st_size == row.size:
             return target
-        blobs.export(session, row.sha256, target)
+        blobs.export(session, sha, target)
     return target
 
 
@@ -401,10 +423,10 @@ def clear_open_copies(ctx: AppContext, *, older_than_hours: float = OPEN_COPY_HO
 def read_bytes(ctx: AppContext, attachment_id: str, limit: int = 64 * 1024 * 1024) -> bytes:
     """The bytes of a (small) attachment, for thumbnails and reports."""
     with ctx.read() as session:
-        row = _readable(ctx, session, attachment_id)
+        row, sha = _readable(ctx, session, attachment_id)
         if row.size > limit:
             raise ValidationError("file", _("The file is too large to show here."))
-        return b"".join(blobs.iter_bytes(session, row.sha256))
+        return b"".join(blobs.iter_bytes(session, sha))
 
 
 def counts_by_parent(ctx: AppContext, client_id: str) -> dict[str, int]:
@@ -436,6 +458,12 @@ def human_size(n: int | None) -> str:
 IMPORT_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".pdf")
 
 
+class FolderImport(TypedDict):
+    added: list[str]  # the new attachments' ids
+    skipped: int  # files the client already has
+    refused: list[tuple[str, str]]  # (file name, why)
+
+
 def import_folder(
     ctx: AppContext,
     client_id: str,
@@ -443,7 +471,7 @@ def import_folder(
     *,
     to: tuple[str, str] | None = None,
     kind: str | None = None,
-) -> dict[str, Any]:
+) -> FolderImport:
     """Attach the photos and scans of a folder and its subfolders (a camera-free laptop takes a
     phone's photos this way). Files this client already has (same bytes) are skipped, and so are
     files over the size limit (listed). Returns ``{"added": [ids], "skipped": n, "refused": [(name, why)]}``."""
@@ -507,7 +535,9 @@ VISIT_PHOTOS_MAX = 6
 VISIT_PHOTO_MAX_BYTES = 25 * 1024 * 1024
 
 
-def attachment_infos(session, rows: list[Attachment], uname) -> tuple[AttachmentInfo, ...]:
+def attachment_infos(
+    session: Session, rows: list[Attachment], uname: Callable[[str | None], str]
+) -> tuple[AttachmentInfo, ...]:
     parents = _describe_parents(session, rows)
     out = []
     for r in rows:
@@ -528,14 +558,15 @@ def attachment_infos(session, rows: list[Attachment], uname) -> tuple[Attachment
     return tuple(out)
 
 
-def visit_photo_bytes(session, rows: list[Attachment]) -> dict[str, tuple[bytes, ...]]:
+def visit_photo_bytes(session: Session, rows: list[Attachment]) -> dict[str, tuple[bytes, ...]]:
     """The photos of each visit whose bytes are on this laptop (visit id -> originals, oldest
     first, at most :data:`VISIT_PHOTOS_MAX`)."""
     out: dict[str, list[bytes]] = {}
     for r in sorted(rows, key=lambda r: r.created_at):
         if not r.visit_id or not F.is_image(r.media_type) or (r.size or 0) > VISIT_PHOTO_MAX_BYTES:
             continue
-        if len(out.get(r.visit_id, ())) >= VISIT_PHOTOS_MAX or not blobs.is_complete(session, r.sha256):
+        sha = r.sha256
+        if len(out.get(r.visit_id, ())) >= VISIT_PHOTOS_MAX or not sha or not blobs.is_complete(session, sha):
             continue
-        out.setdefault(r.visit_id, []).append(b"".join(blobs.iter_bytes(session, r.sha256)))
+        out.setdefault(r.visit_id, []).append(b"".join(blobs.iter_bytes(session, sha)))
     return {k: tuple(v) for k, v in out.items()}

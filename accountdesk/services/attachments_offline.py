@@ -4,8 +4,6 @@ these stay as well (``attachments.set_keep_offline`` ...)."""
 
 from __future__ import annotations
 
-from typing import cast
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -99,7 +97,7 @@ def request_file(ctx: AppContext, attachment_id: str) -> bool:
     from ..sync.files import request
 
     with ctx.store.write() as session:
-        row = cast(Attachment, records.get_live(session, "attachment", attachment_id))
+        row = records.get_live_row(session, Attachment, attachment_id)
         if row.confidential and not ctx.actor.sees_confidential or not row.sha256:
             raise PermissionDenied(_("This file is confidential."))
         if blobs.is_complete(session, row.sha256):

@@ -88,6 +88,7 @@ def create_client(ctx: AppContext, *, standard: bool = False, **values: Any) -> 
 
     with ctx.write() as (session, writer):
         row = records.create_in(ctx, session, writer, "client", values)
+        assert isinstance(row, Client)
         session.flush()
         for plan in new_client_plans(session, row.tier, row.owner_id):
             records.create_in(ctx, session, writer, "visit_plan", plan, client_id=row.id)
@@ -133,7 +134,7 @@ def update_client(ctx: AppContext, client_id: str, **values: Any) -> dict[str, A
         return records.update_record(ctx, "client", client_id, values)
     with ctx.write() as (session, writer):
         changed = records.update_in(ctx, session, writer, "client", client_id, values) if values else {}
-        client = records.get_live(session, "client", client_id)
+        client = records.get_live_row(session, Client, client_id)
         owner = resolve_user(session, owner_ref, field="owner_id") if owner_ref else None
         backup = resolve_user(session, str(backup_ref), field="backup_owner_id") if backup_ref else None
         to_user = owner.id if owner is not None else client.owner_id

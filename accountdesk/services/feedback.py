@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..domain.feedback import (  # noqa: F401 - the rules, re-exported for the services' callers
     DEADLINE_HOURS,
@@ -105,9 +106,8 @@ def _deadline(rc: RuleContext) -> None:
                 rc.current("kind"), rc.current("severity") or Severity.MEDIUM.value, rc.current("received_at")
             )
         elif {"kind", "severity", "received_at"} & set(rc.values) and "due_at" not in rc.values:
-            row = rc.row
-            derived_before = default_due(row.kind, row.severity, row.received_at)
-            if row.due_at is None or row.due_at == derived_before:
+            derived_before = default_due(rc.stored("kind"), rc.stored("severity"), rc.stored("received_at"))
+            if rc.stored("due_at") is None or rc.stored("due_at") == derived_before:
                 rc.values["due_at"] = default_due(
                     rc.current("kind"), rc.current("severity"), rc.current("received_at")
                 )
@@ -125,7 +125,7 @@ def _deadline(rc: RuleContext) -> None:
 def _workflow(rc: RuleContext) -> None:
     now = rc.ctx.now()
     new = rc.current("status") or FeedbackStatus.RECEIVED.value
-    old = rc.row.status if rc.row is not None else None
+    old = rc.stored("status")
     if rc.row is not None and "status" not in rc.values:
         if (
             rc.stored("status") == FeedbackStatus.ANSWERED.value
@@ -274,12 +274,12 @@ def reopen_feedback(
     return set_feedback_status(ctx, feedback_id, status, reason=reason)
 
 
-def _open_row(ctx: AppContext, session, feedback_id: str) -> Feedback:
+def _open_row(ctx: AppContext, session: Session, feedback_id: str) -> Feedback:
     records.require_permission(ctx, "feedback", "update", {"paused_since", "paused_seconds"})
-    row = records.get_live(session, "feedback", feedback_id)
+    row = records.get_live_row(session, Feedback, feedback_id)
     if row.status not in OPEN_STATUSES:
         raise ValidationError("status", _("Only open feedback can be paused or resumed."))
-    return row  # type: ignore[return-value]
+    return row
 
 
 def pause_feedback(ctx: AppContext, feedback_id: str) -> dict[str, Any]:
@@ -333,9 +333,10 @@ def escalate_due_feedback(ctx: AppContext) -> list[Escalation]:
                 writer.update(
                     row, {"escalation_level": level, "escalated_at": escalation_reached_at(row, level, now)}
                 )
-                done.append(
-                    Escalation(row.id, row.client_id, row.subject, old, level, effective_due(row, now))
-                )
+                due = effective_due(row, now)
+                # the query asks for a deadline; feedback always belongs to a client
+                assert due is not None and row.client_id is not None
+                done.append(Escalation(row.id, row.client_id, row.subject, old, level, due))
     return done
 
 

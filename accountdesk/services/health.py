@@ -22,18 +22,19 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypedDict
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
+from ..domain.feedback import OPEN_STATUSES, effective_due
 from ..errors import NotFoundError
 from ..i18n import N_, _
 from ..labels import label
 from ..models import SCORE_FIELDS, Client, Feedback, RiskFlag, Survey, Visit
 from ..models.enums import RiskKind, Severity, VisitKind, VisitStatus
 from .context import AppContext
-from .feedback import OPEN_STATUSES, effective_due
 from .scheduling import PlanFlag, PlanStatus, id_list, local_date, next_due_by_client, plan_statuses_in
 
 GOOD, WATCH, POOR = "good", "watch", "poor"
@@ -79,7 +80,9 @@ SURVEY_MAX_PENALTY = 20 + 10 + 5
 QUIET_MAX_PENALTY = 10 + SURVEY_MAX_PENALTY
 
 
-def poor_candidates_in(session: Session, ids: list[str], statuses: Iterable[Any]) -> set[str]:
+def poor_candidates_in(
+    session: Session, ids: list[str], statuses: Iterable[PlanStatus | PlanFlag]
+) -> set[str]:
     """The clients among ``ids`` whose health may be poor — an open complaint or appeal or an
     active risk flag (found by SQLite), or overdue cadences (``statuses``: their plans' states)
     costing enough that with the worst surveys the score falls below the poor line (a client with
@@ -127,7 +130,15 @@ def level_label(level: str) -> str:
     return {GOOD: _("Good"), WATCH: _("Watch"), POOR: _("Poor")}.get(level, level)
 
 
-def survey_score(s) -> float | None:
+class SurveyScores(Protocol):
+    """A survey's scores: a :class:`~accountdesk.models.Survey` or a row of its score columns
+    (the other scores, :data:`~accountdesk.models.SCORE_FIELDS`, are read by name)."""
+
+    @property
+    def score_overall(self) -> int | None: ...
+
+
+def survey_score(s: SurveyScores) -> float | None:
     """The overall score of a survey: ``score_overall``, else the mean of the scores given."""
     if s.score_overall is not None:
         return float(s.score_overall)
@@ -149,13 +160,22 @@ def health_for_clients(ctx: AppContext, ids: Iterable[str]) -> dict[str, Health]
         return health_in(session, list(ids), ctx.now(), ctx.today())
 
 
-def page_extras(ctx: AppContext, session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
+class PageExtras(TypedDict):
+    """The health and next-due columns of one row of the client list."""
+
+    health_score: int | None
+    health_level: str | None
+    next_due: dt.date | None
+    overdue: bool
+
+
+def page_extras(ctx: AppContext, session: Session, ids: list[str]) -> dict[str, PageExtras]:
     """The health and next-due columns of a page of the client list."""
     now, today = ctx.now(), ctx.today()
     statuses = plan_statuses_in(session, ids, today)
     healths = health_in(session, ids, now, today, statuses=statuses, texts=False)
     dues = next_due_by_client(session, ids, today, statuses)
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, PageExtras] = {}
     for cid in ids:
         h = healths.get(cid)
         due, overdue = dues.get(cid, (None, False))
@@ -185,7 +205,7 @@ def health_in(
         return {}
     if statuses is None:
         statuses = plan_statuses_in(session, ids, today)
-    plans: dict[str, list[PlanStatus]] = defaultdict(list)
+    plans: dict[str, list[PlanStatus | PlanFlag]] = defaultdict(list)
     for s in statuses:
         plans[s.client_id].append(s)
     out: dict[str, Health] = {}
@@ -197,7 +217,7 @@ def health_in(
 def _health_chunk(
     session: Session,
     ids: list[str],
-    plans: dict[str, list[PlanStatus]],
+    plans: dict[str, list[PlanStatus | PlanFlag]],
     now: dt.datetime,
     today: dt.date,
     texts: bool,
@@ -227,7 +247,7 @@ def _health_chunk(
         if unplanned
         else ()
     ):
-        if when is not None:
+        if cid is not None and when is not None:  # (the query asks for clients' visits)
             if isinstance(when, str):
                 when = dt.datetime.fromisoformat(when)
             last_visit[cid] = local_date(when)
@@ -261,7 +281,7 @@ def _health_chunk(
                 add(cid, "no_recent_visit", -10, N_("No visit plan and no visit held in the last 90 days"))
 
     # Surveys: the last two, by date.
-    surveys: dict[str, list] = defaultdict(list)
+    surveys: dict[str, list[Row[*tuple[Any, ...]]]] = defaultdict(list)
     rank = (
         func.row_number()
         .over(partition_by=Survey.client_id, order_by=(Survey.conducted_on.desc(), Survey.created_at.desc()))
@@ -277,11 +297,10 @@ def _health_chunk(
     ):
         surveys[sv.client_id].append(sv)
     for cid, taken in surveys.items():  # the clients with a survey only (each section adds in turn)
-        scored = [(sv, survey_score(sv)) for sv in taken]
-        scored = [(sv, sc) for sv, sc in scored if sc is not None]
+        scored = [(sv, sc) for sv in taken if (sc := survey_score(sv)) is not None]
         if not scored:
             continue
-        last, score = scored[0]
+        latest, score = scored[0]
         shown = f"{score:.1f}"
         if score < 3:
             add(cid, "survey_low", -20, N_("Last satisfaction survey scored {score} of 5"), score=shown)
@@ -307,7 +326,7 @@ def _health_chunk(
                     before=f"{prev:.1f}",
                     after=shown,
                 )
-        if (today - last.conducted_on).days > 548:
+        if (today - latest.conducted_on).days > 548:
             add(cid, "survey_stale", -5, N_("No satisfaction survey in the last 18 months"))
 
     # Open complaints and their deadlines.

@@ -53,7 +53,7 @@ from ..models import (
 from ..permissions import may_write
 from ..sync.codec import decode_value, encode_value
 from .context import AppContext
-from .records import get_live
+from .records import get_live_row
 
 MERGE_CATEGORY = "merge"
 MARKER = "ACCOUNTDESK-MERGE "
@@ -96,8 +96,8 @@ def merge_clients(ctx: AppContext, source_id: str, into_id: str) -> str:
     if source_id == into_id:
         raise ValidationError("into", _("A client cannot be merged into itself."))
     with ctx.write() as (session, writer):
-        src = get_live(session, "client", source_id)
-        dst = get_live(session, "client", into_id)
+        src = get_live_row(session, Client, source_id)
+        dst = get_live_row(session, Client, into_id)
         schema = SCHEMAS["client"]
         fills: dict[str, Any] = {}
         differing: list[str] = []
@@ -208,7 +208,7 @@ def read_merge_record(note: ServiceNote) -> dict[str, Any]:
         raise ValidationError(
             "merge", _("The merge record is damaged; the merge cannot be undone.")
         ) from None
-    if record.get("version") != 1:
+    if not isinstance(record, dict) or record.get("version") != 1:
         raise ValidationError("merge", _("The merge record is damaged; the merge cannot be undone."))
     return record
 
@@ -226,7 +226,7 @@ def undo_merge(ctx: AppContext, merge_id: str) -> str:
         if note is None or note.deleted_at is not None:
             raise NotFoundError(_("No such merge (it may have been undone already)."))
         record = read_merge_record(note)
-        dst = get_live(session, "client", record["into"])
+        dst = get_live_row(session, Client, record["into"])
         # revert the filled fields nobody has changed since
         reverts = {}
         for name, (old, new) in record["filled"].items():

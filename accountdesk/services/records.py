@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ from .context import AppContext
 from .userref import RESPONSIBLE_FIELDS, describe, lookup_user
 
 Rule = Callable[["RuleContext"], None]
+M = TypeVar("M", bound=SyncMixin)
 _RULES: dict[str, list[Rule]] = {}
 
 
@@ -130,6 +131,7 @@ def _check_refs(rc: RuleContext) -> None:
                         )
                         break
         elif s.kind in ("ref", "refs"):
+            assert s.ref is not None, f"{rc.entity}.{name}: a reference field names its entity"
             model = model_for(s.ref)
             ids = value if isinstance(value, list) else [value]
             for rid in ids:
@@ -172,7 +174,11 @@ def require_may_reassign(ctx: AppContext, entity: str, row: SyncMixin, values: d
 
 
 def get_live(session: Session, entity: str, row_id: str) -> SyncMixin:
-    model = model_for(entity)
+    return get_live_row(session, model_for(entity), row_id)
+
+
+def get_live_row(session: Session, model: type[M], row_id: str) -> M:
+    """:func:`get_live` for a caller that knows the row's model (and so its fields)."""
     row = session.get(model, row_id)
     if row is None or row.deleted_at is not None:
         raise NotFoundError(_("The record no longer exists (it may have been deleted)."))
@@ -206,7 +212,7 @@ def create_in(
     return writer.create(model, checked, client_id=None if model.__global__ else client_id)
 
 
-def _get(session: Session, model: type, row_id: str):
+def _get(session: Session, model: type[SyncMixin], row_id: str) -> SyncMixin | None:
     """``session.get`` that first looks in the identity map itself: an import checks tens of
     thousands of rows against the same few thousand clients, already loaded, and ``get``'s own
     option handling cost ~20 µs a row."""

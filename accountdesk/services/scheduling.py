@@ -21,7 +21,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -58,6 +58,10 @@ class PlanStatus:
         return self.days_overdue > self.every_months * 30
 
 
+@overload
+def local_date(value: dt.datetime | dt.date) -> dt.date: ...
+@overload
+def local_date(value: None) -> None: ...
 def local_date(value: dt.datetime | dt.date | None) -> dt.date | None:
     """The date, in this computer's time zone, of a stored (UTC) datetime."""
     if value is None:

@@ -7,12 +7,13 @@ wherever it is in the list and rows changed between two pages are neither skippe
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, TypeVarTuple
 
-from sqlalchemy import and_, case, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, tuple_
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from ..errors import ValidationError
 from ..i18n import _
@@ -28,6 +29,9 @@ SORTS = ("name", "tier", "status", "province", "owner", "contract_renewal_date")
 _TIER_ORDER = [t.value for t in (Tier.STRATEGIC, Tier.KEY, Tier.STANDARD)]
 _STATUS_ORDER = [s.value for s in ClientStatus]
 _FAR_DATE = "9999-12-31"
+_Ts = TypeVarTuple("_Ts")
+#: A sort key of the client list: an expression or a column of the clients.
+_Key = ColumnElement[Any] | QueryableAttribute[Any]
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ class ClientRow:
 class ClientPage:
     rows: list[ClientRow] = field(default_factory=list)
     #: Pass as ``after`` to get the next page; ``None`` when this was the last page.
-    next_after: tuple | None = None
+    next_after: tuple[Any, ...] | None = None
     #: The rows carry their health, risks and next due date (see ``list_clients_page(extras=...)``).
     extras: bool = True
 
@@ -88,7 +92,7 @@ class SearchHit:
 # -- the client list --------------------------------------------------------------------------
 
 
-def _sort_columns(sort: str, owner, name_key):
+def _sort_columns(sort: str, owner: type[User], name_key: ColumnElement[Any]) -> list[_Key]:
     if sort == "name":
         return [name_key]
     if sort == "tier":
@@ -112,8 +116,13 @@ def _sort_columns(sort: str, owner, name_key):
 
 
 def _filtered(
-    ctx: AppContext, stmt, search: str | None, filters: ClientFilter | None, *, id_sql: str = "clients.id"
-):
+    ctx: AppContext,
+    stmt: Select[*_Ts],
+    search: str | None,
+    filters: ClientFilter | None,
+    *,
+    id_sql: str = "clients.id",
+) -> Select[*_Ts]:
     stmt = stmt.where(Client.deleted_at.is_(None), scope_condition(ctx))
     f = filters or ClientFilter()
     if f.tiers:
@@ -169,7 +178,7 @@ def list_clients_page(
     filters: ClientFilter | None = None,
     sort: str = "name",
     descending: bool = False,
-    after: tuple | None = None,
+    after: tuple[Any, ...] | None = None,
     limit: int | None = 200,
     extras: bool = True,
 ) -> ClientPage:
@@ -189,7 +198,7 @@ def list_clients_page(
     # Phase 1: only the sort keys of the page (narrow rows sort fast); phase 2: its columns.
     if sort == "name":
         # Walk the index in name order, from the page position on: no sort step at all.
-        keys = [sr.c.sort_key, sr.c.row_id]
+        keys: list[_Key] = [sr.c.sort_key, sr.c.row_id]
         stmt = (
             select(*[k.label(f"_k{i}") for i, k in enumerate(keys)])
             .select_from(sr)
@@ -248,7 +257,7 @@ def list_clients_page(
                 owner_name=same(r.owner_name),
                 backup_owner_id=same(r.backup_owner_id),
                 contract_renewal_date=r.contract_renewal_date,
-                **row_extras.get(r.id, {}),
+                **row_extras.get(r.id, RowExtras()),
             )
         )
     next_after = tuple(_plain(v) for v in page_keys[-1]) if more and page_keys else None
@@ -267,7 +276,17 @@ def _shared(value: Any) -> Any:
     return _SHARED.setdefault(value, value)
 
 
-def client_row_extras(ctx: AppContext, ids: list[str]) -> dict[str, dict[str, Any]]:
+class RowExtras(TypedDict, total=False):
+    """The columns of a :class:`ClientRow` a page read with ``extras=False`` lacks."""
+
+    risk_kinds: tuple[str, ...]
+    health_score: int | None
+    health_level: str | None
+    next_due: dt.date | None
+    overdue: bool
+
+
+def client_row_extras(ctx: AppContext, ids: list[str]) -> dict[str, RowExtras]:
     """The health, risks and next due date of the clients ``ids`` (the columns a page read with
     ``extras=False`` lacks), as ``{client id: {field: value}}`` for ``dataclasses.replace``."""
     with ctx.read() as session:
@@ -280,25 +299,30 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _row_extras(ctx: AppContext, session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
+def _row_extras(ctx: AppContext, session: Session, ids: list[str]) -> dict[str, RowExtras]:
     """Risk kinds, health and the next due visit of a page of clients (batched)."""
-    out: dict[str, dict[str, Any]] = {cid: {"risk_kinds": ()} for cid in ids}
     if not ids:
-        return out
+        return {}
     risks: dict[str, set[str]] = {}
     for cid, kind in session.execute(
         select(RiskFlag.client_id, RiskFlag.kind).where(
             RiskFlag.client_id.in_(id_list(ids)), RiskFlag.deleted_at.is_(None), RiskFlag.cleared_at.is_(None)
         )
     ):
-        risks.setdefault(cid, set()).add(kind)
-    for cid, kinds in risks.items():
-        out[cid]["risk_kinds"] = tuple(sorted(kinds))
+        if cid is not None:  # (the query asks for these clients' flags)
+            risks.setdefault(cid, set()).add(kind)
     from .health import page_extras
 
-    for cid, values in page_extras(ctx, session, ids).items():
-        out.setdefault(cid, {}).update(values)
-    return out
+    return {
+        cid: {
+            "risk_kinds": tuple(sorted(risks.get(cid, ()))),
+            "health_score": values["health_score"],
+            "health_level": values["health_level"],
+            "next_due": values["next_due"],
+            "overdue": values["overdue"],
+        }
+        for cid, values in page_extras(ctx, session, ids).items()
+    }
 
 
 def count_clients(ctx: AppContext, *, search: str | None = None, filters: ClientFilter | None = None) -> int:
@@ -307,22 +331,40 @@ def count_clients(ctx: AppContext, *, search: str | None = None, filters: Client
         return int(session.scalar(stmt) or 0)
 
 
-def filter_options(ctx: AppContext) -> dict[str, Any]:
+class FilterOptions(TypedDict):
+    """The choices of the client list's filters, each in the order shown."""
+
+    provinces: list[str]
+    industries: list[str]
+    owners: list[tuple[str, str]]  # (user id, display name)
+    tiers: list[str]
+    statuses: list[str]
+
+
+def filter_options(ctx: AppContext) -> FilterOptions:
     """Distinct values for the filter combo boxes of the client list (within the user's scope)."""
     with ctx.read() as session:
         base = and_(Client.deleted_at.is_(None), scope_condition(ctx))
-        provinces = session.scalars(
-            select(Client.province)
-            .where(base, Client.province.is_not(None), Client.province != "")
-            .distinct()
-            .order_by(Client.province)
-        ).all()
-        industries = session.scalars(
-            select(Client.industry)
-            .where(base, Client.industry.is_not(None), Client.industry != "")
-            .distinct()
-            .order_by(Client.industry)
-        ).all()
+        provinces = [
+            p
+            for p in session.scalars(
+                select(Client.province)
+                .where(base, Client.province.is_not(None), Client.province != "")
+                .distinct()
+                .order_by(Client.province)
+            )
+            if p is not None  # (none is: the query leaves them out)
+        ]
+        industries = [
+            i
+            for i in session.scalars(
+                select(Client.industry)
+                .where(base, Client.industry.is_not(None), Client.industry != "")
+                .distinct()
+                .order_by(Client.industry)
+            )
+            if i is not None
+        ]
         owner_ids = select(Client.owner_id).where(base, Client.owner_id.is_not(None)).distinct()
         owners = session.execute(
             select(User.id, User.display_name).where(User.id.in_(owner_ids)).order_by(User.display_name)
@@ -427,19 +469,19 @@ def warm_index(ctx: AppContext, cancelled: Any = None, *, plaintext_too: bool = 
     return ctx.store.warm_search(cancelled)
 
 
-def _hit_texts(session: Session, hits) -> dict[str, tuple[str, str]]:
+def _hit_texts(session: Session, hits: Iterable[index.RawHit]) -> dict[str, tuple[str, str]]:
     """(label, text shown around the match) of each hit, read from the records themselves."""
     out: dict[str, tuple[str, str]] = {}
-    by_entity: dict[str, list] = {}
+    by_entity: dict[str, list[index.RawHit]] = {}
     for h in hits:
         by_entity.setdefault(h.entity, []).append(h)
     if "client" in by_entity:
-        for c in session.execute(
+        for cl in session.execute(
             select(Client.id, Client.name, Client.short_name, Client.uscc).where(
                 Client.id.in_(id_list(h.row_id for h in by_entity["client"]))
             )
         ):
-            out[c.id] = (c.name, " · ".join(filter(None, [c.name, c.short_name, c.uscc])))
+            out[cl.id] = (cl.name, " · ".join(filter(None, [cl.name, cl.short_name, cl.uscc])))
     if "contact" in by_entity:
         name_hits = {h.row_id for h in by_entity["contact"] if h.name_match}
         for c in session.execute(

@@ -8,30 +8,46 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from ..errors import AccountDeskError
 from ..i18n import _
 from ..paths import database_path
-from ..store import crypto
+from ..store import crypto, crypto_keys, crypto_sqlite
+from .context import AppContext
 
 #: why a passphrase is asked: to open an encrypted profile, or to encrypt one now (asked twice)
 OPEN, NEW = "open", "new"
 
 
-def folder_status(data_dir: Path | str) -> dict[str, Any]:
-    """``{"encrypted", "mode", "keyring"}`` of the profile in ``data_dir`` (no key needed)."""
+class FolderStatus(TypedDict):
+    """A profile's protection (no secret in it)."""
+
+    encrypted: bool
+    mode: str  # crypto.MODE_PLAIN | MODE_KEYRING | MODE_PASSPHRASE
+    keyring: bool  # this computer has a usable system keyring
+
+
+class Status(FolderStatus):
+    text: str  # the sentence for Settings and About
+
+
+def folder_status(data_dir: Path | str) -> FolderStatus:
+    """The protection of the profile in ``data_dir`` (no key needed)."""
     data_dir = Path(data_dir)
     info = crypto.describe(data_dir, database_path(data_dir))
-    info["keyring"] = crypto.keyring_usable()
-    return info
+    return {"encrypted": info["encrypted"], "mode": info["mode"], "keyring": crypto_keys.keyring_usable()}
 
 
-def status(ctx) -> dict[str, Any]:
+def status(ctx: AppContext) -> Status:
     """The open profile's protection, with a sentence for Settings and About."""
     info = folder_status(ctx.store.data_dir)
-    info["text"] = describe_mode(info["mode"])
-    return info
+    return {
+        "encrypted": info["encrypted"],
+        "mode": info["mode"],
+        "keyring": info["keyring"],
+        "text": describe_mode(info["mode"]),
+    }
 
 
 def describe_mode(mode: str) -> str:
@@ -53,18 +69,18 @@ def passphrase_needed(data_dir: Path | str) -> str | None:
     data_dir = Path(data_dir)
     db = database_path(data_dir)
     desc = crypto.read_descriptor(data_dir)
-    if crypto.is_encrypted_file(db):
+    if crypto_sqlite.is_encrypted_file(db):
         return OPEN if desc.get("mode") == crypto.MODE_PASSPHRASE else None
-    if crypto.plain_forced() or not db.exists() or crypto.keyring_usable():
+    if crypto_keys.plain_forced() or not db.exists() or crypto_keys.keyring_usable():
         return None
     if desc.get("mode") == crypto.MODE_PASSPHRASE:
         return OPEN  # an encryption with this passphrase was interrupted
     return NEW if _plain_company(db) else None
 
 
-def join_needs_passphrase(ctx) -> bool:
+def join_needs_passphrase(ctx: AppContext) -> bool:
     """True when joining a server will ask for a passphrase (no keyring, profile not encrypted)."""
-    return not ctx.store.encrypted and not crypto.plain_forced() and not crypto.keyring_usable()
+    return not ctx.store.encrypted and not crypto_keys.plain_forced() and not crypto_keys.keyring_usable()
 
 
 def _plain_company(db: Path) -> bool:
@@ -83,15 +99,17 @@ def _plain_company(db: Path) -> bool:
 
 def use_passphrase(passphrase: str | None) -> None:
     """The passphrase the person typed, for the store to use (this process only, never written)."""
-    crypto.set_passphrase_provider(None if passphrase is None else (lambda _reason, _confirm: passphrase))
+    crypto_keys.set_passphrase_provider(
+        None if passphrase is None else (lambda _reason, _confirm: passphrase)
+    )
 
 
 def is_wrong_passphrase(exc: BaseException) -> bool:
-    return isinstance(exc, crypto.WrongPassphrase)
+    return isinstance(exc, crypto_keys.WrongPassphrase)
 
 
 def is_key_lost(exc: BaseException) -> bool:
-    return isinstance(exc, crypto.KeyLost)
+    return isinstance(exc, crypto_keys.KeyLost)
 
 
 def start_fresh(data_dir: Path | str) -> Path:
@@ -102,16 +120,16 @@ def start_fresh(data_dir: Path | str) -> Path:
 
     data_dir = Path(data_dir)
     db = database_path(data_dir)
-    if not crypto.is_encrypted_file(db):
-        raise crypto.EncryptionError(
+    if not crypto_sqlite.is_encrypted_file(db):
+        raise crypto_keys.EncryptionError(
             _("This profile is not encrypted: there is no lost key to recover from.")
         )
     try:
         crypto.existing_protection(data_dir, db)
-    except crypto.KeyLost:
+    except crypto_keys.KeyLost:
         pass
     else:
-        raise crypto.EncryptionError(_("The key of this profile is there: nothing to recover from."))
+        raise crypto_keys.EncryptionError(_("The key of this profile is there: nothing to recover from."))
     aside = data_dir / f"unreadable-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"
     crypto.set_aside(data_dir, aside)
     return aside
@@ -130,7 +148,7 @@ class LeaseExpired(AccountDeskError):
     exit_code = 4
 
 
-def _parse(value) -> dt.datetime | None:
+def _parse(value: object) -> dt.datetime | None:
     try:
         moment = dt.datetime.fromisoformat(str(value))
     except ValueError:
@@ -138,7 +156,17 @@ def _parse(value) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def lease(ctx) -> dict[str, Any]:
+class Lease(TypedDict):
+    """The offline lease of the open profile (:func:`lease`); times in ISO 8601."""
+
+    company: bool
+    days: int | None
+    last_contact: str | None
+    expires_at: str | None
+    expired: bool
+
+
+def lease(ctx: AppContext) -> Lease:
     """``{"company", "days", "last_contact", "expires_at", "expired"}`` of the open profile. A company
     profile without a recorded contact (joined before the lease existed) starts its lease now."""
     from ..sync.changes import get_meta, set_meta
@@ -169,14 +197,14 @@ def lease(ctx) -> dict[str, Any]:
     }
 
 
-def lease_message(info: dict[str, Any]) -> str:
+def lease_message(info: Lease) -> str:
     return _(
         "This computer has not reached the company's server for more than {days} days, so its company data is "
         "locked. Sign in again to unlock it (accountdesk sync, or Sign in in the app)."
     ).format(days=info["days"])
 
 
-def check_lease(ctx) -> None:
+def check_lease(ctx: AppContext) -> None:
     """Raise :class:`LeaseExpired` when the open profile's offline lease has run out."""
     info = lease(ctx)
     if info["expired"]:
@@ -186,7 +214,7 @@ def check_lease(ctx) -> None:
 # -- the app lock --------------------------------------------------------------------------------
 
 
-def lock_minutes(ctx, setting: int | None) -> int:
+def lock_minutes(ctx: AppContext, setting: int | None) -> int:
     """Idle minutes before the window locks (0: never). ``setting`` is the person's choice in
     Settings (None or negative: the default, 15 minutes for a company profile, never otherwise)."""
     if setting is not None and setting >= 0:
@@ -206,7 +234,7 @@ def os_password_available() -> bool:
     return os_password.method() is not None
 
 
-def can_unlock_offline(ctx) -> bool:
+def can_unlock_offline(ctx: AppContext) -> bool:
     """True when the lock screen can check a password on this computer (the OS account's password
     where the platform offers a check, the server password of the last sign-in, kept as an Argon2id
     hash inside the encrypted store, or the profile's passphrase)."""
@@ -219,7 +247,7 @@ def can_unlock_offline(ctx) -> bool:
         return bool(get_meta(session, META_UNLOCK_VERIFIER))
 
 
-def unlock(ctx, password: str, *, os_user: str | None = None) -> bool:
+def unlock(ctx: AppContext, password: str, *, os_user: str | None = None) -> bool:
     """True when ``password`` unlocks the window: the server password of the last sign-in on this
     computer (checked against its hash, no network needed), the profile's passphrase, or the
     password of the OS account (``os_user``: this process's). A wrong one takes the OS check's fail
@@ -242,7 +270,7 @@ def unlock(ctx, password: str, *, os_user: str | None = None) -> bool:
             pass
     desc = crypto.read_descriptor(ctx.store.data_dir)
     if ctx.store.protection.mode == crypto.MODE_PASSPHRASE and isinstance(desc.get("kdf"), dict):
-        if crypto.kdf_key(password, desc["kdf"]) == ctx.store.protection.key:
+        if crypto_keys.kdf_key(password, desc["kdf"]) == ctx.store.protection.key:
             return True
     from . import os_password
 

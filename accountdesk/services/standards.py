@@ -19,9 +19,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -112,7 +112,7 @@ def set_standard(ctx: AppContext, tier: str, cadences: Mapping[str, int | str]) 
     tier stays defined. Returns every tier's standard afterwards. Clients are not touched: apply
     the new standard with :func:`apply_standard`."""
     tier = str(parse_enum("tier", tier, Tier))
-    wanted: dict[str, int] = {}
+    wanted: dict[str, int | str] = {}
     for kind, months in cadences.items():
         kind = str(parse_enum("kind", kind, VisitKind))
         wanted[kind] = months  # checked by the schema below
@@ -202,7 +202,7 @@ def proposed_changes(ctx: AppContext, client_id: str, tier: str | None = None) -
     """What applying ``tier``'s standard (default: the client's tier) would change; ``keep``
     rows name the hand-set plans that stay."""
     with ctx.read() as session:
-        client = records.get_live(session, "client", client_id)
+        client = records.get_live_row(session, Client, client_id)
         tier = str(parse_enum("tier", tier, Tier)) if tier else client.tier
         return _changes_in(session, client_id, standards_in(session).get(tier, {}))
 
@@ -238,6 +238,7 @@ def apply_in(
                 client_id=client_id,
             )
         elif change.action == "change":
+            assert change.plan_id is not None  # a change names the plan it changes
             records.update_in(
                 ctx,
                 session,
@@ -247,6 +248,7 @@ def apply_in(
                 {"every_months": change.every_months, "from_standard": True},
             )
         elif change.action == "retire":
+            assert change.plan_id is not None  # so does a retirement
             records.update_in(ctx, session, writer, "visit_plan", change.plan_id, {"active": False})
         session.flush()
     return [c for c in changes if c.action != "keep"]
@@ -256,7 +258,7 @@ def apply_standard(ctx: AppContext, client_id: str, tier: str | None = None) -> 
     """Apply the standard of ``tier`` (default: the client's tier) to a client: after a tier
     change, once the person confirmed :func:`proposed_changes`. Plans set by hand are kept."""
     with ctx.write() as (session, writer):
-        client = records.get_live(session, "client", client_id)
+        client = records.get_live_row(session, Client, client_id)
         tier = str(parse_enum("tier", tier, Tier)) if tier else client.tier
         return apply_in(ctx, session, writer, client_id, tier)
 
@@ -282,8 +284,22 @@ class ServedFigures:
     not_served: frozenset[str]
 
 
+class PlanState(Protocol):
+    """What the figures read of an active plan's state (:class:`~.scheduling.PlanFlag` and
+    :class:`~.scheduling.PlanStatus` both have it)."""
+
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def every_months(self) -> int: ...
+    @property
+    def overdue(self) -> bool: ...
+
+
 def served_figures_from(
-    session: Session, clients: list[tuple[str, str, str | None]], statuses
+    session: Session, clients: Sequence[tuple[str, str, str | None]], statuses: Iterable[PlanState]
 ) -> ServedFigures:
     """The figures for these clients ``(id, tier, owner_id)`` given the state of their active
     plans (:class:`~.scheduling.PlanFlag` from :func:`~.scheduling.plan_flags_in`, as the
@@ -326,7 +342,7 @@ def served_figures_in(session: Session, ctx: AppContext, *, owner_id: str | None
     )
     if owner_id is not None:
         stmt = stmt.where(Client.owner_id == owner_id)
-    clients = [tuple(r) for r in session.execute(stmt)]
+    clients = [(r.id, r.tier, r.owner_id) for r in session.execute(stmt)]
     whole = ctx.actor.sees_all_clients and owner_id is None
     flags = plan_flags_in(session, None if whole else [c[0] for c in clients], ctx.today())
     return served_figures_from(session, clients, flags)

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,7 +94,7 @@ def triage(
             continue
         sections[section_of(item, now, today)].append(item)
     for key, rows in sections.items():
-        rows.sort(key=lambda i, key=key: triage_key(i, key))
+        rows.sort(key=functools.partial(triage_key, section=key))
     return Triage(sections=sections, snoozed=snoozed, kind_counts=counts, partial=quick)
 
 

@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
-from ..errors import PermissionDenied, ValidationError
+from ..domain.feedback import OPEN_STATUSES as OPEN_FEEDBACK
+from ..errors import NotFoundError, PermissionDenied, ValidationError
 from ..i18n import _
 from ..labels import label
 from ..models import (
@@ -39,6 +41,7 @@ from ..models import (
     ImprovementItem,
     Opportunity,
     OwnershipChange,
+    SyncMixin,
     User,
     Visit,
     VisitPlan,
@@ -46,7 +49,7 @@ from ..models import (
 from ..models.enums import Role, VisitKind
 from ..permissions import sees_all_clients
 from ..sync.changes import get_meta
-from ..sync.checklist import OPEN_FEEDBACK, OPEN_ITEMS
+from ..sync.checklist import OPEN_ITEMS
 from .context import AppContext
 from .handover import hand_over_in, move_open_work
 from .scope import serves
@@ -58,6 +61,7 @@ OWNER_ROLES = (Role.MANAGER.value, Role.SUPERVISOR.value, Role.ADMIN.value)
 BY_WORKLOAD, BY_REGION = "workload", "region"
 #: set on a profile that syncs with a company server (whose users are managed there)
 META_SERVER_URL = "server_url"
+M = TypeVar("M", bound=SyncMixin)
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,9 @@ def _require_supervisor(ctx: AppContext) -> None:
         raise PermissionDenied(_("Only supervisors and administrators may reassign clients."))
 
 
-def _counts(session, model, client_ids: Sequence[str], *where) -> Counter:
+def _counts(
+    session: Session, model: type[SyncMixin], client_ids: Sequence[str], *where: ColumnElement[bool]
+) -> Counter[str | None]:
     if not client_ids:
         return Counter()
     stmt = select(model.client_id, func.count()).where(
@@ -195,12 +201,18 @@ def holdings(ctx: AppContext, user: str) -> Holdings:
         )
         names = dict(session.execute(select(Client.id, Client.name)).all())
 
-        def items_of(model, col, *where, title, due) -> tuple[HeldItem, ...]:
+        def items_of(
+            model: type[M],
+            col: QueryableAttribute[str | None],
+            *where: ColumnElement[bool],
+            title: Callable[[M], str],
+            due: Callable[[M], dt.datetime | dt.date | None],
+        ) -> tuple[HeldItem, ...]:
             stmt = select(model).where(col == leaver.id, model.deleted_at.is_(None), *where)
-            rows = [r for r in session.scalars(stmt) if names.get(r.client_id) is not None]
             out = [
-                HeldItem(model.__entity__, r.id, r.client_id, names[r.client_id], title(r), due(r))
-                for r in rows
+                HeldItem(model.__entity__, r.id, cid, names[cid], title(r), due(r))
+                for r in session.scalars(stmt)
+                if (cid := r.client_id) is not None and names.get(cid) is not None
             ]
             return tuple(sorted(out, key=lambda i: (i.client_name, str(i.due or ""))))
 
@@ -241,7 +253,7 @@ def holdings(ctx: AppContext, user: str) -> Holdings:
                 due=lambda r: None,
             ),
             tuple(
-                HeldItem("opportunity", o.id, o.client_id, names[o.client_id], o.title, o.expected_on)
+                HeldItem("opportunity", o.id, cid, names[cid], o.title, o.expected_on)
                 for o in session.scalars(
                     select(Opportunity)
                     .where(
@@ -251,6 +263,7 @@ def holdings(ctx: AppContext, user: str) -> Holdings:
                     )
                     .order_by(Opportunity.expected_on)
                 )
+                if (cid := o.client_id) is not None  # (the query asks for the owned clients')
             )
             if owned_ids
             else (),
@@ -302,11 +315,12 @@ def candidates(ctx: AppContext, *, exclude: Sequence[str] = ()) -> list[Candidat
                 ).all()
             )
         )
-        provinces: dict[str, Counter] = defaultdict(Counter)
+        provinces: dict[str | None, Counter[str]] = defaultdict(Counter)
         for owner, province in session.execute(
             select(Client.owner_id, Client.province).where(live, Client.province.is_not(None))
         ):
-            provinces[owner][province] += 1
+            if province is not None:  # (the query leaves them out)
+                provinces[owner][province] += 1
         out = [
             Candidate(
                 u.id,
@@ -418,6 +432,8 @@ def resign(
         for c in held.clients:
             new = targets[c.id]
             client = session.get(Client, c.id)
+            if client is None:  # gone from this profile since holdings() read it
+                raise NotFoundError(_("The record no longer exists (it may have been deleted)."))
             if c.role == "owner":
                 result.handovers.append(
                     hand_over_in(
@@ -530,6 +546,8 @@ def resign(
                     ).format(user=held.display_name),
                 )
             user = session.get(User, held.user_id)
+            if user is None:
+                raise NotFoundError(_("The record no longer exists (it may have been deleted)."))
             result.deactivated = bool(writer.update(user, {"active": False}))
     return result
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ScalarResult, select
 
+from ..domain.feedback import OPEN_STATUSES, STATUS_ORDER, effective_due, is_open, is_overdue
 from ..errors import NotFoundError, ValidationError
 from ..i18n import _
 from ..models import (
@@ -30,6 +31,7 @@ from ..models import (
     ServiceDelivery,
     ServiceNote,
     Survey,
+    SyncMixin,
     User,
     Visit,
     model_for,
@@ -37,12 +39,12 @@ from ..models import (
 from ..sync.codec import decode_value
 from . import records
 from .context import AppContext
-from .feedback import OPEN_STATUSES, STATUS_ORDER, effective_due, is_open, is_overdue
 from .scope import scope_condition
 from .service import list_offerings  # noqa: F401 - the offering catalogue, for the forms' lookups
 
 #: kept for callers of the old name: the open statuses are the feedback service's
 OPEN_FEEDBACK = tuple(s for s in STATUS_ORDER if s in OPEN_STATUSES)
+M = TypeVar("M", bound=SyncMixin)
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ def visits_between(ctx: AppContext, start: dt.datetime, end: dt.datetime) -> lis
     """Visits (planned and held) whose start lies in ``[start, end)``, in time order."""
     with ctx.read() as session:
         stmt = (
-            select(Visit, Client.name, Client.short_name)
+            select(Visit, Client.id, Client.name, Client.short_name)
             .join(Client, Client.id == Visit.client_id)
             .where(
                 Visit.deleted_at.is_(None),
@@ -104,7 +106,7 @@ def visits_between(ctx: AppContext, start: dt.datetime, end: dt.datetime) -> lis
         return [
             CalendarVisit(
                 v.id,
-                v.client_id,
+                cid,
                 short or name,
                 v.kind,
                 v.channel,
@@ -114,7 +116,7 @@ def visits_between(ctx: AppContext, start: dt.datetime, end: dt.datetime) -> lis
                 v.location,
                 v.purpose,
             )
-            for v, name, short in session.execute(stmt)
+            for v, cid, name, short in session.execute(stmt)
         ]
 
 
@@ -173,7 +175,7 @@ def feedback_queue(
     names = user_names(ctx)
     with ctx.read() as session:
         stmt = (
-            select(Feedback, Client.name, Client.short_name)
+            select(Feedback, Client.id, Client.name, Client.short_name)
             .join(Client, Client.id == Feedback.client_id)
             .where(Feedback.deleted_at.is_(None), Client.deleted_at.is_(None))
         )
@@ -189,7 +191,7 @@ def feedback_queue(
         items = [
             QueueItem(
                 f.id,
-                f.client_id,
+                cid,
                 short or name,
                 f.kind,
                 f.severity,
@@ -203,12 +205,12 @@ def feedback_queue(
                 f.paused_seconds or 0,
                 f.paused_since,
             )
-            for f, name, short in session.execute(stmt)
+            for f, cid, name, short in session.execute(stmt)
         ]
     now = ctx.now()
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
 
-    def key(item: QueueItem):
+    def key(item: QueueItem) -> tuple[int, dt.datetime, float]:
         return (
             0 if item.overdue(now) else 1 if is_open(item) else 2,
             item.effective_due(now) or far,
@@ -241,7 +243,7 @@ def timeline(ctx: AppContext, client_id: str) -> list[TimelineEntry]:
     out: list[TimelineEntry] = []
     with ctx.read() as session:
 
-        def rows(model):
+        def rows(model: type[M]) -> ScalarResult[M]:
             return session.scalars(
                 select(model).where(model.client_id == client_id, model.deleted_at.is_(None))
             )
@@ -444,4 +446,5 @@ def record_handover(
         if exc.field != "to":
             raise
         raise ValidationError("to_user_id", exc.message) from None
-    return result["handover_id"]
+    handover_id: str = result["handover_id"]
+    return handover_id

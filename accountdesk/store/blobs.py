@@ -1,9 +1,13 @@
 """The device's blob store: the bytes of attachments, content-addressed (SHA-256), in pieces of
-:data:`CHUNK` bytes inside the profile's database (tables ``local_blobs`` and ``blob_chunks``).
+:data:`CHUNK` bytes inside the profile.
 
-Keeping them in the database rather than in loose files means they are written in the same
-transaction as the attachment row that names them (a crash leaves both or neither), they are
-encrypted with the store once it is encrypted, and a backup of the profile holds them.
+What is known about a blob (table ``local_blobs`` of the profile's database: size, how much is
+here, complete, uploaded) is written in the same transaction as the attachment row that names it;
+the pieces themselves live in the profile's file of bytes (``accountdesk-blobs.sqlite3``, 64 KB
+pages, encrypted with the same key: store/blobdb.py), which takes them several times faster than
+the database's 4 KB pages did. Pieces are committed there *before* the database counts them and
+removed *after* it stopped naming them (see blobdb's docstring), so a crash at any point leaves
+nothing the database counts on missing. Both files travel with the profile's backups.
 Identical files are stored once. A download appends pieces as they arrive (each committed), so a
 transfer killed half-way resumes from ``have``; the hash is checked before a blob is complete.
 """
@@ -15,19 +19,62 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from ..models import Attachment, BlobChunk, LocalBlob
+from ..models import Attachment, LocalBlob
+from .blobdb import BlobDB
 
 #: Bytes per stored piece.
 CHUNK = 1024 * 1024
 
 
+#: Bytes of a file being added written to the file of bytes per transaction.
+ADD_BYTES = 16 * CHUNK
+
+
 class BlobCorrupt(Exception):
     """The bytes received do not have the hash their attachment names."""
+
+
+def pieces_of(session: Session) -> BlobDB:
+    """The file of bytes of the profile whose store made ``session`` (store/profile.py puts the
+    store in every session's ``info``)."""
+    store: Any = session.info.get("store")
+    if store is None:
+        raise RuntimeError("a session not made by a profile's Store has no file of bytes")
+    db: BlobDB = store.blobdb
+    return db
+
+
+def _after_commit(session: Session, sha256: str) -> None:
+    """The pieces of ``sha256`` beyond what the database counts once this transaction commits go
+    then (see store/profile.py: ``Store._trim_pieces``); nothing goes when it rolls back."""
+    session.info.setdefault("trim_pieces", set()).add(sha256)
+
+
+def _wrote(session: Session, sha256: str) -> None:
+    """Pieces of ``sha256`` are written during this transaction: no trim scheduled earlier in it
+    once it commits, a trim back to what the database counts if it rolls back."""
+    pending = session.info.get("trim_pieces")
+    if pending:
+        pending.discard(sha256)
+    session.info.setdefault("wrote_pieces", set()).add(sha256)
+
+
+def counted_pieces(session: Session, sha256: str) -> int:
+    """How many pieces of ``sha256`` the database counts (what a trim keeps): all of a complete
+    blob, those of ``have`` of a partial one, none of a blob it does not name."""
+    row = session.execute(
+        select(LocalBlob.complete, LocalBlob.have, LocalBlob.size).where(LocalBlob.sha256 == sha256)
+    ).first()
+    if row is None:
+        return 0
+    complete, have, size = row
+    n = size if complete else have
+    return -(-int(n) // CHUNK)
 
 
 def hash_file(path: Path | str) -> tuple[str, int]:
@@ -54,27 +101,34 @@ def is_complete(session: Session, sha256: str | None) -> bool:
 def store_file(session: Session, path: Path | str, sha256: str, size: int) -> bool:
     """Keep the bytes of ``path`` (whose hash and size the caller computed with :func:`hash_file`)
     unless they are here already; returns True when they were stored now. The file is hashed again
-    as it is read: a file changed in between is refused (:class:`BlobCorrupt`)."""
+    as it is read: a file changed in between is refused (:class:`BlobCorrupt`). The pieces are
+    committed to the file of bytes as they are read (:data:`ADD_BYTES` per transaction); the blob
+    is complete when the caller's transaction commits."""
     blob = session.get(LocalBlob, sha256)
     if blob is not None and blob.complete:
         return False
-    if blob is not None:  # a partial download of the same bytes: the file replaces it
-        session.execute(delete(BlobChunk).where(BlobChunk.sha256 == sha256))
-    else:
+    if blob is None:
         blob = LocalBlob(sha256=sha256, size=size, have=0, complete=False, uploaded=False)
         session.add(blob)
+    db = pieces_of(session)
+    _wrote(session, sha256)
     h = hashlib.sha256()
     n = 0
     idx = 0
+    batch: list[bytes] = []
     with open(path, "rb") as f:
         while piece := f.read(CHUNK):
             h.update(piece)
             n += len(piece)
-            session.add(BlobChunk(sha256=sha256, idx=idx, data=piece))
-            idx += 1
-            if idx % 16 == 0:
-                session.flush()  # the pieces go to SQLite as they are read, not all at the end
+            batch.append(piece)
+            if len(batch) * CHUNK >= ADD_BYTES:
+                db.put(sha256, idx, batch)
+                idx += len(batch)
+                batch = []
+    if batch:
+        db.put(sha256, idx, batch)
     if h.hexdigest() != sha256 or n != size:
+        _after_commit(session, sha256)  # (and when the caller's transaction rolls back: see _wrote)
         raise BlobCorrupt("the file changed while it was being read")
     blob.size, blob.have, blob.complete, blob.last_error = size, size, True, None
     session.flush()
@@ -87,13 +141,11 @@ def store_bytes(session: Session, data: bytes) -> tuple[str, int]:
     blob = session.get(LocalBlob, sha)
     if blob is not None and blob.complete:
         return sha, len(data)
-    if blob is not None:
-        session.execute(delete(BlobChunk).where(BlobChunk.sha256 == sha))
-    else:
+    if blob is None:
         blob = LocalBlob(sha256=sha, size=len(data), have=0, complete=False, uploaded=False)
         session.add(blob)
-    for idx, start in enumerate(range(0, len(data), CHUNK)):
-        session.add(BlobChunk(sha256=sha, idx=idx, data=data[start : start + CHUNK]))
+    _wrote(session, sha)
+    pieces_of(session).put(sha, 0, (data[start : start + CHUNK] for start in range(0, len(data), CHUNK)))
     blob.size = blob.have = len(data)
     blob.complete, blob.last_error = True, None
     session.flush()
@@ -102,12 +154,13 @@ def store_bytes(session: Session, data: bytes) -> tuple[str, int]:
 
 def iter_bytes(session: Session, sha256: str, offset: int = 0) -> Iterator[bytes]:
     """The stored bytes of a blob from ``offset`` on, piece by piece (one piece in memory)."""
+    db = pieces_of(session)
     first = offset // CHUNK
-    last = session.scalar(select(func.max(BlobChunk.idx)).where(BlobChunk.sha256 == sha256))
+    last = db.last_idx(sha256)
     if last is None:
         return
     for idx in range(first, last + 1):
-        data = session.scalar(select(BlobChunk.data).where(BlobChunk.sha256 == sha256, BlobChunk.idx == idx))
+        data = db.piece(sha256, idx)
         if data is None:
             return
         if idx == first and offset % CHUNK:
@@ -156,27 +209,44 @@ def begin_download(session: Session, sha256: str, size: int) -> LocalBlob:
     return blob
 
 
-def append(session: Session, sha256: str, offset: int, data: bytes | list[bytes]) -> int:
-    """Add received bytes at ``offset`` (which must be where the blob stands, a multiple of
-    :data:`CHUNK` unless the blob ends with this piece); returns the new ``have``. ``data`` may
-    come as pieces of :data:`CHUNK` bytes (the last one shorter), stored as they are."""
-    blob = session.get(LocalBlob, sha256)
-    if blob is None or blob.complete:
-        raise ValueError("no download of this blob is under way")
-    if offset != blob.have or offset % CHUNK:
+def _as_pieces(offset: int, data: bytes | list[bytes]) -> list[bytes]:
+    if offset % CHUNK:
         raise ValueError("a piece that does not continue the blob")
     if isinstance(data, list | tuple):
         pieces = list(data)
         if any(len(piece) != CHUNK for piece in pieces[:-1]) or (pieces and len(pieces[-1]) > CHUNK):
             raise ValueError("pieces of another size than CHUNK")
-    else:
-        pieces = [data[start : start + CHUNK] for start in range(0, len(data), CHUNK)]
+        return pieces
+    return [data[start : start + CHUNK] for start in range(0, len(data), CHUNK)]
+
+
+def put_pieces(db: BlobDB, sha256: str, offset: int, data: bytes | list[bytes]) -> None:
+    """Commit received bytes at ``offset`` to the file of bytes *before* the database counts them
+    (:func:`append` with ``stored=True``, in a transaction of the database that follows): a
+    download then holds the database's write lock only to count them."""
+    pieces = _as_pieces(offset, data)
     if pieces:
-        first = offset // CHUNK
-        session.execute(
-            insert(BlobChunk).prefix_with("OR REPLACE"),
-            [{"sha256": sha256, "idx": first + i, "data": piece} for i, piece in enumerate(pieces)],
-        )
+        db.put(sha256, offset // CHUNK, pieces)
+
+
+def append(
+    session: Session, sha256: str, offset: int, data: bytes | list[bytes], *, stored: bool = False
+) -> int:
+    """Add received bytes at ``offset`` (which must be where the blob stands, a multiple of
+    :data:`CHUNK` unless the blob ends with this piece); returns the new ``have``. ``data`` may
+    come as pieces of :data:`CHUNK` bytes (the last one shorter), stored as they are (committed to
+    the file of bytes now, counted by the database when the caller commits). ``stored``: they were
+    committed already (:func:`put_pieces`); only counted here."""
+    blob = session.get(LocalBlob, sha256)
+    if blob is None or blob.complete:
+        raise ValueError("no download of this blob is under way")
+    pieces = _as_pieces(offset, data)
+    if offset != blob.have:
+        raise ValueError("a piece that does not continue the blob")
+    if pieces:
+        _wrote(session, sha256)
+        if not stored:
+            pieces_of(session).put(sha256, offset // CHUNK, pieces)
     blob.have = offset + sum(len(piece) for piece in pieces)
     session.flush()
     return blob.have
@@ -218,28 +288,30 @@ def finish_download(session: Session, sha256: str, running: hashlib._Hash | None
     session.flush()
 
 
-def _erase_freed(session: Session) -> None:
-    """The pages a deletion frees are overwritten with zeros (a file made confidential, or whose
-    client left this device, leaves nothing in the profile's free pages; SQLite builds differ in
-    their default)."""
-    session.connection().exec_driver_sql("PRAGMA secure_delete=ON")
-
-
 def discard(session: Session, sha256: str) -> None:
-    """Throw away the bytes of a download found damaged: fetched again from the start."""
+    """Throw away the bytes of a download found damaged: fetched again from the start (the pieces
+    leave the file of bytes once this transaction commits; its pages are overwritten there)."""
     if session.scalar(select(LocalBlob.complete).where(LocalBlob.sha256 == sha256)) is False:
-        _erase_freed(session)
-        session.execute(delete(BlobChunk).where(BlobChunk.sha256 == sha256))
         session.execute(
             update(LocalBlob).where(LocalBlob.sha256 == sha256).values(have=0, last_error="corrupt")
         )
+        _after_commit(session, sha256)
+    session.flush()
+
+
+def restart(session: Session, sha256: str) -> None:
+    """A download of a partial blob starts again from the first byte (the server sent the whole
+    file): its pieces are written again over the ones here."""
+    session.execute(update(LocalBlob).where(LocalBlob.sha256 == sha256).values(have=0))
     session.flush()
 
 
 def drop(session: Session, sha256: str) -> None:
-    _erase_freed(session)
-    session.execute(delete(BlobChunk).where(BlobChunk.sha256 == sha256))
+    """Forget a blob; its pieces leave the file of bytes (pages overwritten: a file made
+    confidential, or whose client left this device, leaves nothing in the profile) once this
+    transaction commits."""
     session.execute(delete(LocalBlob).where(LocalBlob.sha256 == sha256))
+    _after_commit(session, sha256)
 
 
 def mark_uploaded(session: Session, sha256: str) -> None:
@@ -261,3 +333,8 @@ def prune(session: Session, keep: set[str] | None = None) -> int:
     for sha in gone:
         drop(session, sha)
     return len(gone)
+
+
+def named(session: Session) -> set[str]:
+    """Every blob the database knows (what a sweep of the file of bytes keeps)."""
+    return set(session.scalars(select(LocalBlob.sha256)))

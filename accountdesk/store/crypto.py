@@ -329,10 +329,16 @@ def export_copy(
         conn.close()
 
 
-def encrypt_in_place(path: Path, key: bytes, progress: Progress | None = None) -> None:
+def encrypt_in_place(
+    path: Path, key: bytes, progress: Progress | None = None, *, blob_file: bool = False
+) -> None:
     """Encrypt the plaintext database ``path`` with ``key``: see the module docstring for the
     steps and what an interruption leaves. Raises EncryptionError (the plaintext file is kept).
-    ``progress`` hears how far it has got (a 10,000-client profile takes minutes)."""
+    ``progress`` hears how far it has got (a 10,000-client profile takes minutes). ``blob_file``:
+    ``path`` is the profile's file of attachment bytes (store/blobdb.py: 64 KB pages, copied
+    piece by piece)."""
+    from . import blobdb
+
     path = Path(path)
     staged = path.with_name(path.name + ENCRYPTING_SUFFIX)
     report = _Reporter(progress)
@@ -345,15 +351,19 @@ def encrypt_in_place(path: Path, key: bytes, progress: Progress | None = None) -
         report("export", 0.0)
         with contextlib.closing(sqlite3.connect(path)) as conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        export_copy(path, None, staged, key, on_fraction=on("export"))
+        if blob_file:
+            blobdb.copy_file(path, None, staged, key, on_fraction=on("export"))
+        else:
+            export_copy(path, None, staged, key, on_fraction=on("export"))
         report("check", 0.0)
+        page_size, batch = (blobdb.PAGE_SIZE, 4) if blob_file else (None, 2000)
         with (
             contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as plain,
-            contextlib.closing(connect(staged, key)) as enc,
+            contextlib.closing(connect(staged, key, page_size=page_size)) as enc,
         ):
             ok = enc.execute("PRAGMA quick_check").fetchone()[0] == "ok"
             report("check", QUICK_CHECK_SHARE)
-            ok = ok and same_rows(plain, enc, on_fraction=on("check", QUICK_CHECK_SHARE))
+            ok = ok and same_rows(plain, enc, batch=batch, on_fraction=on("check", QUICK_CHECK_SHARE))
             enc.execute("PRAGMA journal_mode=WAL")
         if not ok:
             raise EncryptionError(
@@ -415,6 +425,19 @@ def finish_interrupted(path: Path) -> None:
         leftover.unlink()  # stopped before the switch: the second name of the plaintext still in use
     else:
         secure_remove(leftover)
+
+
+def encrypt_blobs(path: Path, key: bytes) -> bool:
+    """The profile's file of attachment bytes encrypted with the profile's ``key`` when it is still
+    plaintext (the profile was encrypted in place, or a start stopped between the two files): the
+    same steps and guarantees as :func:`encrypt_in_place`. True when it was encrypted now."""
+    path = Path(path)
+    finish_interrupted(path)
+    if not path.exists() or path.stat().st_size == 0 or not is_plain_file(path):
+        return False
+    log.info("encrypting the plaintext file of attachment bytes %s", path)
+    encrypt_in_place(path, key, blob_file=True)
+    return True
 
 
 # -- deciding and finding the key of a profile ---------------------------------------------------
@@ -497,6 +520,15 @@ def prepare(data_dir: Path, path: Path, progress: Progress | None = None) -> Pro
     """Decide how the profile's database is protected, finding its key; a plaintext profile is
     encrypted in place first where it should be (see the module docstring), telling ``progress``."""
     data_dir = Path(data_dir)
+    protection = _prepare(data_dir, path, progress)
+    if protection.key is not None:
+        from ..paths import blobs_path
+
+        encrypt_blobs(blobs_path(data_dir), protection.key)
+    return protection
+
+
+def _prepare(data_dir: Path, path: Path, progress: Progress | None) -> Protection:
     finish_interrupted(path)
     if is_encrypted_file(path):
         return existing_protection(data_dir, path)
@@ -542,16 +574,18 @@ def describe(data_dir: Path, path: Path) -> dict[str, Any]:
 def set_aside(data_dir: Path, aside: Path) -> list[str]:
     """Move the database, its side files, the descriptor and the backups of ``data_dir`` into
     ``aside`` (a profile whose key is lost: kept, never overwritten). Returns the names moved."""
-    from ..paths import backups_dir, database_path
+    from ..paths import backups_dir, blobs_path, database_path
 
     data_dir, aside = Path(data_dir), Path(aside)
     aside.mkdir(parents=True, exist_ok=False)
     owner_only(aside)
-    db = database_path(data_dir)
+    db, blob_file = database_path(data_dir), blobs_path(data_dir)
     moved = []
     for p in (
         db,
         *(db.with_name(db.name + s) for s in SIDE_SUFFIXES),
+        blob_file,
+        *(blob_file.with_name(blob_file.name + s) for s in SIDE_SUFFIXES),
         data_dir / DESCRIPTOR,
         backups_dir(data_dir),
     ):

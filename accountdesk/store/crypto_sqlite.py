@@ -94,21 +94,32 @@ def key_pragma(key: bytes) -> str:
     return f"PRAGMA key = \"x'{key.hex()}'\""
 
 
-def connect(path: Path | str, key: bytes | None = None, **kwargs: Any) -> Any:
-    """A DB-API connection: SQLCipher keyed with ``key``, or the standard sqlite3 when plain."""
+def connect(path: Path | str, key: bytes | None = None, page_size: int | None = None, **kwargs: Any) -> Any:
+    """A DB-API connection: SQLCipher keyed with ``key``, or the standard sqlite3 when plain.
+    ``page_size``: the file's pages are not SQLCipher's default 4 KB (the profile's file of
+    attachment bytes, store/blobdb.py); SQLCipher cannot read that from the encrypted file, so it
+    is set on every connection before the first read (for a plain file it only matters when the
+    file is made)."""
     if key is None:
-        return sqlite3.connect(str(path), **kwargs)
+        conn = sqlite3.connect(str(path), **kwargs)
+        if page_size is not None:
+            conn.execute(f"PRAGMA page_size = {int(page_size)}")
+        return conn
     conn = driver().connect(str(path), **kwargs)
     conn.execute(key_pragma(key))
+    if page_size is not None:
+        conn.execute(f"PRAGMA cipher_page_size = {int(page_size)}")
     return conn
 
 
-def check_key(path: Path, key: bytes) -> bool:
+def check_key(path: Path, key: bytes, page_size: int | None = None) -> bool:
     """True when ``key`` opens the encrypted database ``path``."""
     d = driver()
     conn = d.connect(str(path))
     try:
         conn.execute(key_pragma(key))
+        if page_size is not None:
+            conn.execute(f"PRAGMA cipher_page_size = {int(page_size)}")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return True
     except d.DatabaseError:

@@ -85,9 +85,51 @@ def backup_copy(src: Path, dest: Path, key: bytes | None = None) -> None:
     crypto.owner_only(dest)
 
 
+#: The revision that drops the pieces of blobs from the database (0013_blob_file).
+BLOB_FILE_REVISION = "0013_blob_file"
+#: Pieces moved per transaction of the file of bytes.
+MOVE_BATCH = 16
+
+
+def move_pieces(path: Path, key: bytes | None = None) -> int:
+    """Move the pieces of blobs a database older than 0013 holds (table ``blob_chunks``) into the
+    profile's file of bytes beside it (store/blobdb.py): copied there, committed batch by batch,
+    and only then deleted from the database, in one transaction (0013 then drops the empty table).
+    A stop at any point leaves every piece in the database (the copy is done again, replacing what
+    is there). Returns how many pieces were moved."""
+    from ..paths import blobs_path
+    from .blobdb import BlobDB
+
+    conn = crypto_sqlite.connect(path, key)
+    try:
+        has_table = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'blob_chunks'"
+        ).fetchone()
+        if not has_table or conn.execute("SELECT 1 FROM blob_chunks LIMIT 1").fetchone() is None:
+            return 0
+        db = BlobDB(blobs_path(path.parent), key)
+        n = 0
+        try:
+            cur = conn.execute("SELECT sha256, idx, data FROM blob_chunks ORDER BY sha256, idx")
+            while rows := cur.fetchmany(MOVE_BATCH):
+                db.put_rows(rows)
+                n += len(rows)
+        finally:
+            db.close()
+        conn.execute("DELETE FROM blob_chunks")
+        conn.commit()
+        log.info("moved %d pieces of attachment bytes into the file of bytes", n)
+        return n
+    finally:
+        conn.close()
+
+
 def upgrade(path: Path, revision: str = "head", key: bytes | None = None) -> None:
     from alembic import command
 
+    moved = 0
+    if revision == "head" or (revision[:4].isdigit() and revision >= BLOB_FILE_REVISION):
+        moved = move_pieces(path, key)
     cfg = alembic_config()
     engine = create_sqlite_engine(path, key)
     try:
@@ -98,6 +140,12 @@ def upgrade(path: Path, revision: str = "head", key: bytes | None = None) -> Non
             conn.commit()
     finally:
         engine.dispose()
+    if moved:  # the database gives back the pages the bytes took (and keeps none of them)
+        conn = crypto_sqlite.connect(path, key, isolation_level=None)
+        try:
+            conn.execute("VACUUM")
+        finally:
+            conn.close()
 
 
 def downgrade(path: Path, revision: str, key: bytes | None = None) -> None:
@@ -156,6 +204,9 @@ def _quick_current(path: Path, key: bytes | None) -> str | None:
 
 
 def _verify(path: Path, key: bytes | None = None) -> None:
+    from ..paths import blobs_path
+    from . import blobdb
+
     conn = crypto_sqlite.connect(path, key)
     try:
         row = conn.execute("PRAGMA quick_check").fetchone()
@@ -163,6 +214,15 @@ def _verify(path: Path, key: bytes | None = None) -> None:
             raise MigrationError(_("The database failed its integrity check after the upgrade."))
     finally:
         conn.close()
+    pieces = blobs_path(path.parent)
+    if pieces.exists() and pieces.stat().st_size > 0:
+        conn = blobdb.connect(pieces, key)
+        try:
+            row = conn.execute("PRAGMA quick_check").fetchone()
+            if not row or row[0] != "ok":
+                raise MigrationError(_("The database failed its integrity check after the upgrade."))
+        finally:
+            conn.close()
 
 
 def migrate_store(

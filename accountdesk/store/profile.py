@@ -1,24 +1,31 @@
 """The unit of work on one profile's SQLite file: :class:`Store`.
 
 - one place commits or rolls back: :meth:`Store.write` (``BEGIN IMMEDIATE``, see ``store/engine.py``);
-- the file is migrated (``store/migrate.py``) and keyed (``store/crypto.py``) when it is opened.
+- the file is migrated (``store/migrate.py``) and keyed (``store/crypto.py``) when it is opened;
+- the bytes of attachments are in a second file beside it, keyed alike (``store/blobdb.py``):
+  :attr:`Store.blobdb`; every session carries the store in its ``info`` (store/blobs.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..paths import backups_dir, database_path
+from ..paths import backups_dir, blobs_path, database_path
 from . import crypto, crypto_keys, crypto_sqlite
+from .blobdb import BlobDB
 from .engine import create_sqlite_engine
 from .migrate import migrate_store
 from .search.schema import restore, suspended
+
+log = logging.getLogger(__name__)
 
 
 class Store:
@@ -38,6 +45,7 @@ class Store:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         crypto.owner_only(self.data_dir)
         self.path = database_path(self.data_dir)
+        self.blobs_path = blobs_path(self.data_dir)
         # The key (keyring or passphrase), after encrypting a plaintext profile in place if due.
         self.protection = crypto.prepare(self.data_dir, self.path, progress)
         if migrate:
@@ -51,10 +59,49 @@ class Store:
     def _bind(self) -> None:
         self.engine = create_sqlite_engine(self.path, self.protection.key)
         crypto_sqlite.note_open(self.path, self.protection.encrypted)  # see crypto_sqlite.note_open
-        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        self.blobdb = BlobDB(self.blobs_path, self.protection.key)
+        info = {"store": self}
+        self._reader = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self._writer = sessionmaker(
-            self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
+            self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False, info=info
         )
+        event.listen(self._writer, "after_commit", self._after_commit)
+        event.listen(self._writer, "after_rollback", self._after_rollback)
+
+    # -- the pieces of blobs follow the database (see store/blobdb.py for the order) --------------
+
+    def _after_commit(self, session: Session) -> None:
+        session.info.pop("wrote_pieces", None)
+        self._trim_pieces(session.info.pop("trim_pieces", None))
+
+    def _after_rollback(self, session: Session) -> None:
+        session.info.pop("trim_pieces", None)
+        self._trim_pieces(session.info.pop("wrote_pieces", None))
+
+    def _trim_pieces(self, shas: set[str] | None) -> None:
+        """Remove the pieces of ``shas`` the database does not count (now committed)."""
+        if not shas:
+            return
+        from .blobs import counted_pieces
+
+        try:
+            with self.read() as session:
+                keep = {sha: counted_pieces(session, sha) for sha in shas}
+            for sha, n in keep.items():
+                self.blobdb.trim(sha, n)
+        except Exception:  # noqa: BLE001 - left to the next sweep (store/blobdb.py: BlobDB.sweep)
+            log.warning("could not remove the pieces of %d blobs", len(shas), exc_info=True)
+
+    def sweep_pieces(self, grace_s: float | None = None) -> int:
+        """Remove pieces of blobs the database does not name (left by a crash); returns how many."""
+        from .blobdb import SWEEP_GRACE_S
+        from .blobs import named
+
+        def names() -> set[str]:
+            with self.read() as session:
+                return named(session)
+
+        return self.blobdb.sweep(names, SWEEP_GRACE_S if grace_s is None else grace_s)
 
     @property
     def encrypted(self) -> bool:
@@ -90,7 +137,8 @@ class Store:
         return n
 
     def vacuum(self) -> None:
-        """Rewrite the file without its free pages, and empty the WAL (after a wipe)."""
+        """Rewrite the file and the file of bytes without their free pages, and empty their WALs
+        (after a wipe)."""
         raw = self.engine.raw_connection()  # autocommit (see _on_connect): VACUUM runs outside a transaction
         try:
             cur = raw.cursor()
@@ -99,6 +147,7 @@ class Store:
             cur.close()
         finally:
             raw.close()
+        self.blobdb.vacuum()
 
     def ensure_encrypted(self, progress: crypto.Progress | None = None) -> bool:
         """Encrypt this (plaintext) store in place now: a profile joining a company server. Returns
@@ -111,12 +160,14 @@ class Store:
             protection = crypto.new_key_protection(self.data_dir)
             self.engine.dispose()
             crypto_sqlite.note_closed(self.path)
+            self.blobdb.close()
             try:
                 crypto.encrypt_in_place(self.path, protection.key, progress)  # type: ignore[arg-type]
             except Exception:
                 self._bind()
                 raise
             self.protection = protection
+            crypto.encrypt_blobs(self.blobs_path, protection.key)  # type: ignore[arg-type]
             self._bind()
             crypto.secure_tree(self.data_dir)
             return True
@@ -159,6 +210,7 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+        self.blobdb.close()
         if not getattr(self, "_closed", False):
             self._closed = True
             crypto_sqlite.note_closed(self.path)

@@ -450,12 +450,15 @@ class FileSync:
                 def keep() -> None:
                     nonlocal offset, pieces, restart
                     n = sum(map(len, pieces))
+                    # the bytes first, committed to the profile's file of bytes; then the database
+                    # counts them (its write lock held only for that: see store/blobdb.py)
+                    blobs.put_pieces(self.store.blobdb, sha, offset, pieces)
                     with self.store.write() as session:
                         if restart:
-                            blobs.drop(session, sha)
+                            blobs.restart(session, sha)
                             restart = False
                         blobs.begin_download(session, sha, size)
-                        blobs.append(session, sha, offset, pieces)
+                        blobs.append(session, sha, offset, pieces, stored=True)
                         for piece in pieces:
                             running.update(piece)
                         if offset + n >= size:
@@ -482,9 +485,12 @@ class FileSync:
 
     def prune(self) -> int:
         """Drop blobs no live attachment names any more (deleted, or their client left this
-        device's scope), except those still to be uploaded for a live row."""
+        device's scope), except those still to be uploaded for a live row; and pieces a crash
+        left in the profile's file of bytes that the database does not name (store/blobdb.py)."""
         with self.store.write() as session:
-            return blobs.prune(session)
+            n = blobs.prune(session)
+        self.store.sweep_pieces()
+        return n
 
 
 def _human(n: int) -> str:

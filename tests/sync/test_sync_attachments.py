@@ -366,11 +366,11 @@ def test_damaged_bytes_from_the_server_never_become_a_file_on_the_laptop(server,
     _rows, files = sync_all(g)
     assert files.downloaded == 0 and [f["code"] for f in files.failed] == ["corrupt"]
     with g.ctx.read() as s:
-        from accountdesk.models import BlobChunk, LocalBlob
+        from accountdesk.models import LocalBlob
 
         blob = s.get(LocalBlob, sha)
         assert blob is not None and not blob.complete and blob.have == 0
-        assert s.scalar(select(BlobChunk.idx).where(BlobChunk.sha256 == sha)) is None
+    assert g.ctx.store.blobdb.last_idx(sha) is None  # the damaged pieces left the file of bytes
     assert A.get_attachment(g.ctx, aid)["available"] is False
     store.path(sha).write_bytes(data)  # restored from the server's backup
     _rows, files = sync_all(g)
@@ -644,29 +644,35 @@ class App:
 
 
 def _profile_sound(path: Path, made: list[str]) -> dict[str, tuple[int, int, bool]]:
-    """The profile of a killed app: the database whole (integrity check), every blob's pieces in
-    order and adding up to what it says it holds, complete blobs with the right hash, and the
-    person's committed work there. Returns sha -> (size, have, complete)."""
+    """The profile of a killed app: the database and its file of bytes whole (integrity checks),
+    every blob's pieces in order and holding at least what the database says it holds (pieces are
+    committed to the file of bytes before the database counts them: a kill in between leaves
+    pieces past ``have``, written again on resume), complete blobs with exactly their bytes and
+    the right hash, and the person's committed work there. Returns sha -> (size, have, complete)."""
     import sqlite3
 
     conn = sqlite3.connect(path / "accountdesk.sqlite3")
+    files = sqlite3.connect(path / "accountdesk-blobs.sqlite3")
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert files.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         blobs = {}
         for sha, size, have, complete in conn.execute("SELECT sha256, size, have, complete FROM local_blobs"):
-            pieces = conn.execute(
+            pieces = files.execute(
                 "SELECT idx, data FROM blob_chunks WHERE sha256 = ? ORDER BY idx", (sha,)
             ).fetchall()
             assert [idx for idx, _data in pieces] == list(range(len(pieces)))
-            assert sum(len(data) for _idx, data in pieces) == have <= size
+            stored = sum(len(data) for _idx, data in pieces)
+            assert have <= stored <= size and stored - have <= 64 * 1024 * 1024
             if complete:
-                assert have == size and _sha(b"".join(data for _idx, data in pieces)) == sha
+                assert have == stored == size and _sha(b"".join(data for _idx, data in pieces)) == sha
             blobs[sha] = (size, have, bool(complete))
         for name in made:
             assert conn.execute("SELECT count(*) FROM visits WHERE purpose = ?", (name,)).fetchone() == (1,)
         return blobs
     finally:
         conn.close()
+        files.close()
 
 
 def _server_sound(server, sha: str, data: bytes) -> None:
@@ -893,3 +899,29 @@ def test_files_no_record_names_are_purged_after_the_retention(server, make_devic
 
     with server.db.read() as conn:
         assert {r[0] for r in conn.execute(select(t.blobs.c.sha256))} == {_sha(kept)}
+
+
+def test_a_revoked_laptop_wipes_the_bytes_of_its_files(server, make_device, tmp_path):
+    """The wipe of a revoked device empties the profile's file of attachment bytes (its pages
+    overwritten, then vacuumed): none of a downloaded file's bytes is left in any file of it."""
+    from accountdesk.server import admin
+    from accountdesk.sync.client import DeviceRevoked
+
+    a, boss, cid = _setup(server, make_device)
+    data = b"SERVICE-REPORT-" + os.urandom(1_500_000) + b"-END"
+    A.add_file(a.ctx, cid, _write(tmp_path, "服务报告.pdf", data))
+    sync_all(a)
+    g = make_device("gong")
+    _rows, files = sync_all(g)
+    assert files.downloaded == 1
+    for dev in admin.list_devices(server.db):
+        if dev["user"] == "gong":
+            admin.revoke_device(server.db, dev["id"])
+    with pytest.raises(DeviceRevoked):
+        g.sync()
+    assert g.ctx.store.blobdb.shas() == set()
+    g.engine.close()
+    g.ctx.close()
+    raw = b"".join(f.read_bytes() for f in g.path.rglob("*") if f.is_file())
+    assert data[:64] not in raw and data[700_000:700_064] not in raw and data[-64:] not in raw
+    assert (g.path / "accountdesk-blobs.sqlite3").stat().st_size < 300_000

@@ -5,7 +5,7 @@ clients behind it; the period selector reloads; a manager sees "My portfolio".""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 
 from accountdesk.services import dashboard
 from accountdesk.services.demo import generate_demo
@@ -168,3 +168,58 @@ def test_the_chart_reports_a_point_under_the_mouse(qtbot, demo_ctx, window):
     rect, index = page.visits._hits[0]
     assert page.visits.item_at(QPointF(rect.center())) == index
     assert page.visits.item_at(QPointF(-5, -5)) is None
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_the_satisfaction_trends_quarter_labels_never_overlap(qtbot, demo_ctx, window, lang):
+    """At 1280 px (the window with its sidebar: five quarters in a chart of ~290 px) the labels
+    "2025-Q4" … used to run into each other; now short labels (or every other one) are shown
+    when the full ones do not fit. Checked on the rectangles the chart draws them in, at the
+    window's width and at the chart's narrowest."""
+    from accountdesk.i18n import set_language
+    from accountdesk.ui.app import install_language
+
+    # the first screen's loading done first: a language change rebuilds the screens, and the
+    # result of a load started before it would reach a deleted one
+    window.tasks.wait(10_000)
+    window.apply_language(lang)
+    try:
+        _check_quarter_labels(qtbot, window, lang)
+    finally:
+        window.tasks.wait(10_000)
+        install_language("en")
+        set_language("en")
+
+
+def _check_quarter_labels(qtbot, window, lang: str) -> None:
+    window.resize(1280, 800)
+    page = _open(qtbot, window)
+    chart = page.satisfaction
+    quarters = [q.label for q in page.board.satisfaction]
+    assert len(quarters) == 5
+    forms = {i.label: i.short for i in chart.items()}
+    assert forms["2026-Q1"] == {"zh_CN": "26Q1", "en": "Q1’26"}[lang]
+
+    def drawn() -> list[tuple[QRectF, str]]:
+        chart.repaint()
+        labels = chart.axis_labels()
+        assert labels, "no label drawn"
+        bounds = QRectF(chart.rect())
+        for rect, text in labels:
+            assert bounds.contains(rect), (rect, bounds)
+            assert text in set(forms) | set(forms.values()) or text.endswith("…")
+        for (a, _t), (b, _u) in zip(labels, labels[1:], strict=False):
+            assert not a.intersects(b) and a.right() < b.left(), (a, b)
+        return labels
+
+    qtbot.waitUntil(lambda: chart.isVisible() and chart.width() > 0, timeout=5000)
+    assert 250 < chart.width() < 330  # the width at which they overlapped
+    at_1280 = drawn()
+    assert [t for _r, t in at_1280] == [forms[q] for q in quarters]  # every quarter, in short
+    chart.setMinimumWidth(0)
+    for width in (180, 120, 70):
+        chart.resize(width, 220)
+        labels = drawn()
+        assert labels[0][1] in (quarters[0], forms[quarters[0]]) or labels[0][1].endswith("…")
+        if width == 180:
+            assert len(labels) >= 2  # every other quarter, not a single one

@@ -16,6 +16,7 @@ from ...models import (
     Handover,
     OwnershipChange,
     ServiceDelivery,
+    SyncMixin,
 )
 from . import data as D
 from . import text as T
@@ -104,12 +105,16 @@ class _ClientBuild(_ClientRecords):
         return [p for p in self.people if p.left_on is None or p.left_on > day] or self.people[:1]
 
     def owner_on(self, day: dt.date) -> str:
-        if self.handover_day is not None and day < self.handover_day:
+        if self.previous_owner is not None and self.handover_day is not None and day < self.handover_day:
             return self.previous_owner.id
         return self.owner.id
 
     def add(
-        self, model, values: dict[str, Any], created: dt.datetime | dt.date, row_id: str | None = None
+        self,
+        model: type[SyncMixin],
+        values: dict[str, Any],
+        created: dt.datetime | dt.date,
+        row_id: str | None = None,
     ) -> str:
         return self.g.add(model, values, client_id=self.id, created=created, row_id=row_id)
 
@@ -417,7 +422,7 @@ class _ClientBuild(_ClientRecords):
             },
             created=self.start,
         )
-        if self.previous_owner is None:
+        if self.previous_owner is None or self.handover_day is None:  # set together, or neither
             return
         when = at(self.handover_day, 15)
         left = not self.previous_owner.active

@@ -4,10 +4,18 @@ notes, feedback, risks, equipment, improvement plans, interactions and opportuni
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import random
+from typing import TYPE_CHECKING, Any
 
 from ...domain.dates import add_months
-from ...domain.feedback import OPEN_STATUSES
+from ...domain.feedback import (
+    ESCALATION_LEAD_HOURS,
+    LEVEL_OVERDUE,
+    OPEN_STATUSES,
+    default_due,
+    effective_due,
+    feedback_escalation_level,
+)
 from ...models import (
     Equipment,
     Feedback,
@@ -19,21 +27,17 @@ from ...models import (
     ServiceCommitment,
     ServiceNote,
     Survey,
+    SyncMixin,
     Visit,
     VisitPlan,
-)
-from ..feedback import (
-    ESCALATION_LEAD_HOURS,
-    LEVEL_OVERDUE,
-    default_due,
-    effective_due,
-    feedback_escalation_level,
 )
 from ..standards import new_client_plans
 from . import text as T
 from .common import (
     FEEDBACK_KINDS,
     FEEDBACK_STATUSES,
+    _Person,
+    _Staff,
     at,
     ch,
     pick,
@@ -43,11 +47,55 @@ from .common import (
     weekday,
     weekday_after,
 )
+from .data import Industry
+
+if TYPE_CHECKING:
+    from .generator import _Generator
 
 
 class _ClientRecords:
     """The record-making half of :class:`.client._ClientBuild` (a mixin: it uses that class's
     state, random stream and helpers)."""
+
+    # the state of _ClientBuild used here (set by its __init__ and build)
+    g: _Generator
+    rng: random.Random
+    ref: dt.date
+    year_ago: dt.date
+    start: dt.date  # the first contact
+    end: dt.date  # the history runs until here
+    since: dt.date | None  # client since (None: a prospect)
+    renewal: dt.date | None
+    tier: str
+    status: str
+    prospect: bool
+    litigation: bool
+    industry: Industry
+    owner: _Staff
+    backup: _Staff
+    team: list[_Staff]
+    people: list[_Person]
+    address: str
+
+    if TYPE_CHECKING:  # the helpers of _ClientBuild used here
+
+        def fill(self, text: str, **extra: Any) -> str: ...
+
+        def add(
+            self,
+            model: type[SyncMixin],
+            values: dict[str, Any],
+            created: dt.datetime | dt.date,
+            row_id: str | None = None,
+        ) -> str: ...
+
+        def day_between(self, start: dt.date, end: dt.date) -> dt.date: ...
+
+        def work_time(self, day: dt.date) -> dt.datetime: ...
+
+        def present(self, day: dt.date) -> list[_Person]: ...
+
+        def owner_on(self, day: dt.date) -> str: ...
 
     def visits_and_surveys(self) -> None:
         rng = self.rng
@@ -326,6 +374,7 @@ class _ClientRecords:
         level = feedback_escalation_level({**values, "status": "received"}, when) if due_at is not None else 0
         if level:
             eff = effective_due(values, when)
+            assert eff is not None  # a level needs a deadline
             first, second = ESCALATION_LEAD_HOURS[severity]
             lead = {1: first, 2: second, LEVEL_OVERDUE: 0}[level]
             values["escalation_level"] = level

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -271,7 +272,7 @@ def load_portfolio(
                 MismatchRow(m.client_name, m.tier, m.band, m.fees, m.direction) for m in pyr.mismatches
             )
 
-        def segments(key) -> tuple[SegmentRow, ...]:
+        def segments(key: Callable[[Client], str | None]) -> tuple[SegmentRow, ...]:
             groups: dict[str, list[Client]] = defaultdict(list)
             for c in paying:
                 groups[(key(c) or "").strip() or _("(not recorded)")].append(c)

@@ -114,13 +114,15 @@ class MembershipMixin(EngineCore):
     def _wipe(self) -> None:
         """Remove the company's data from this store (a revoked device): its rows, the bytes of its
         attachments, the backups kept in the profile folder (pre-migration and pre-rejoin ones,
-        overwritten before removal), and the freed pages (VACUUM: nothing left to carve out)."""
-        from ...models import BlobChunk, LocalBlob
+        overwritten before removal), and the freed pages (VACUUM: nothing left to carve out).
+        The file of bytes is emptied first (store/blobdb.py): a stop in between leaves the rows,
+        and the wipe runs again."""
+        from ...models import LocalBlob
 
+        self.store.blobdb.clear()
         with self.store.write() as session:
             for model in reversed(SYNCABLE):
                 session.execute(delete(model))
-            session.execute(delete(BlobChunk))
             session.execute(delete(LocalBlob))
             session.execute(delete(OutboxEntry))
             session.execute(

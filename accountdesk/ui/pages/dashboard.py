@@ -59,6 +59,14 @@ def _card(title: QLabel, chart: QWidget, hint: QLabel | None = None) -> QFrame:
     return card
 
 
+def _quarter_short(text: str) -> str:
+    """The short form of a quarter label ``2025-Q4`` for a narrow chart ("Q4’25", "25Q4")."""
+    year, _sep, quarter = text.partition("-Q")
+    if not quarter or not year.isdigit():
+        return text
+    return _("Q{quarter}’{yy}").format(quarter=quarter, yy=year[-2:])
+
+
 class DashboardPage(QWidget):
     #: The client list to show: (ClientFilter, a short description of it).
     filter_requested = Signal(object, str)
@@ -354,6 +362,7 @@ class DashboardPage(QWidget):
                     q.label,
                     (None if q.average is None else round(q.average, 2),),
                     text=("–" if q.average is None else f"{q.average:.2f}") + f" ({q.surveys})",
+                    short=_quarter_short(q.label),
                 )
                 for q in board.satisfaction
             ],

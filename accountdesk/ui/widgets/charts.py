@@ -30,6 +30,8 @@ class ChartItem:
     key: Any = None
     text: str | None = None  # value text shown (default: the values)
     colour: str | None = None
+    #: A shorter label for an axis too narrow for ``label`` (e.g. "25Q4" for "2025-Q4").
+    short: str | None = None
 
 
 class Chart(QWidget):
@@ -203,7 +205,13 @@ class PyramidChart(Chart):
 
 class TrendChart(Chart):
     """A trend over periods: one line per series with a marker and the value at every point, so
-    that series lying on each other stay visible (markers are offset sideways per series)."""
+    that series lying on each other stay visible (markers are offset sideways per series). The
+    period labels never touch each other: when the width is short, short labels or every second
+    (third, …) one are shown (:meth:`axis_labels`)."""
+
+    def set_items(self, items: Sequence[ChartItem], series: Sequence[str] = (), empty: str = "") -> None:
+        self._axis: list[tuple[QRectF, str]] = []
+        super().set_items(items, series, empty)
 
     def draw(self, p: QPainter, area: QRectF) -> None:
         top = self._legend(p, area)
@@ -249,25 +257,69 @@ class TrendChart(Chart):
                     p.drawLine(prev, pt)
                 prev = pt if pt is not None else prev
             p.setBrush(colour)
+            shown: list[QRectF] = []  # value texts drawn: one that would cover another is left out
             for index, pt in enumerate(points):
                 if pt is None:
                     continue
                 p.drawEllipse(pt, 3.5, 3.5)
                 if nser == 1:  # the value at every point (the number of surveys is in the tooltip)
-                    v = self._items[index].values[0]
+                    text = f"{self._items[index].values[0]:.2f}"
+                    w = fm.horizontalAdvance(text) + 4
+                    rect = QRectF(pt.x() - w / 2, pt.y() - 20, w, 14)
+                    if any(rect.intersects(r) for r in shown):
+                        continue
+                    shown.append(rect)
                     p.setPen(QColor(style.TEXT))
-                    p.drawText(
-                        QRectF(pt.x() - 30, pt.y() - 20, 60, 14), Qt.AlignmentFlag.AlignCenter, f"{v:.2f}"
-                    )
+                    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
                     p.setPen(QPen(colour, 2))
         p.setBrush(Qt.BrushStyle.NoBrush)
-        for index, item in enumerate(self._items):
+        right = QRectF(self.rect()).right() - 2
+        self._axis = self._axis_labels(fm, area.left(), right, step, area.bottom() + 4)
+        p.setPen(QColor(style.TEXT_MUTED))
+        for rect, text in self._axis:
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+        for index in range(n):
             x = area.left() + step * index
-            p.setPen(QColor(style.TEXT_MUTED))
-            p.drawText(
-                QRectF(x, area.bottom() + 4, step, fm.height()), Qt.AlignmentFlag.AlignCenter, item.label
-            )
             self._hits.append((QRectF(x, area.top(), step, area.height() + fm.height() + 4), index))
+
+    def axis_labels(self) -> list[tuple[QRectF, str]]:
+        """The labels under the axis as last drawn: ``(rectangle, text)``."""
+        return list(getattr(self, "_axis", []))
+
+    def _axis_labels(
+        self, fm: QFontMetrics, left: float, right: float, step: float, y: float
+    ) -> list[tuple[QRectF, str]]:
+        """Where the period labels go so that none touches another: every label when they fit,
+        else every short label, else every second (third, …) label from the first, short ones
+        when there are, and at last the first alone, elided to the width."""
+        n = len(self._items)
+        gap = fm.horizontalAdvance("  ")
+        full = [i.label for i in self._items]
+        shorts = [i.short for i in self._items]
+        short = [s for s in shorts if s is not None] if all(s is not None for s in shorts) else None
+
+        def place(texts: list[str], stride: int) -> list[tuple[QRectF, str]] | None:
+            out: list[tuple[QRectF, str]] = []
+            for index in range(0, n, stride):
+                w = float(fm.horizontalAdvance(texts[index]) + 2)
+                x = left + step * (index + 0.5) - w / 2
+                x = max(left, min(x, right - w))
+                rect = QRectF(x, y, w, fm.height())
+                if rect.left() < left or rect.right() > right:
+                    return None
+                if out and out[-1][0].right() + gap > rect.left():
+                    return None
+                out.append((rect, texts[index]))
+            return out
+
+        tries = [(full, 1)] + ([(short, 1)] if short else [])
+        tries += [(short or full, k) for k in range(2, n + 1)]
+        for texts, stride in tries:
+            placed = place(texts, stride)
+            if placed is not None:
+                return placed
+        text = fm.elidedText((short or full)[0], Qt.TextElideMode.ElideRight, int(max(0.0, right - left)))
+        return [(QRectF(left, y, right - left, fm.height()), text)]
 
 
 class GridChart(Chart):
