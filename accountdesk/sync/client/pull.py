@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session
 from ...gcpause import gc_paused as _gc_paused
 from ...i18n import _
 from ...models import SYNCABLE, Client, OutboxEntry
-from ...store import bulk_indexes
-from ...store.search import schema as search_index
+from ...store import bulk_indexes, search
 from ..changes import get_meta, set_meta
 from .base import (
     FETCH_AHEAD,
@@ -161,8 +160,11 @@ class PullMixin(EngineCore):
         finally:
             if bulk:  # at the target, cancelled or failed: the indexes are whole again
                 with self.store.write() as session:
-                    bulk_indexes.put_back(session.connection())
-                    search_index.restore(session.connection())
+                    conn = session.connection()
+                    # the indexes set aside are built while a helper process computes the
+                    # search documents (store/search/bulk.py)
+                    search.restore(conn, meanwhile=bulk_indexes.statements(conn))
+                    bulk_indexes.forget(conn)
 
     @staticmethod
     def _cancelled(check: Callable[[], None]) -> bool:
@@ -182,7 +184,7 @@ class PullMixin(EngineCore):
             conn = session.connection()
             if target - cursor < conn.exec_driver_sql("SELECT count(*) FROM search_rows").scalar_one():
                 return False
-            search_index.suspend(conn)
+            search.suspend(conn)
             bulk_indexes.set_aside(conn)  # built once at the end (store/bulk_indexes.py)
         return True
 
