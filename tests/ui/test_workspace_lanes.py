@@ -147,6 +147,9 @@ def test_every_tab_and_form_reads_on_the_database_lane_never_on_the_gui_thread(
         assert contacts_panel.status.text() == "Loading…"
         assert not tabs["timeline"].note.isHidden() and tabs["timeline"].note.text() == "Loading…"
         assert w.name_label.text() == ""  # nothing of the client yet, and no read of it here
+        # what would open a form without its people and references read is not offered yet
+        assert not contacts_panel.new_button.isEnabled() and not tabs["timeline"].log_button.isEnabled()
+        assert not tabs["overview"].edit_button.isEnabled()
 
         held.release()
         settle(qtbot, w)
@@ -178,6 +181,7 @@ def test_every_tab_and_form_reads_on_the_database_lane_never_on_the_gui_thread(
         assert tabs["attachments"].list.count() == 1
         assert tabs["ownership"].model.rowCount() >= 1 and tabs["ownership"].handovers.rowCount() == 1
         assert all(tab.note.isHidden() for tab in tabs.values())
+        assert contacts_panel.new_button.isEnabled() and tabs["overview"].edit_button.isEnabled()
 
         # the forms and dialogs: opened from what the tabs read, or reading on the lane
         for tab in tabs.values():
