@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 
 from ..domain.dates import add_months
+from ..domain.surveys import overall_score
 from ..errors import ValidationError
 from ..i18n import N_, _
 from ..models import SCORE_FIELDS, Client, Feedback, Survey, User, Visit
@@ -311,10 +312,7 @@ def load_dashboard(
             Survey.conducted_on <= date_to,
         )
         for day, *values in session.execute(stmt):
-            overall = values[-1]
-            if overall is None:
-                given = [v for v in values if v is not None]
-                overall = sum(given) / len(given) if given else None
+            overall = overall_score(values)
             if overall is not None:
                 scores[f"{day.year}-Q{(day.month - 1) // 3 + 1}"].append(float(overall))
         satisfaction = tuple(
