@@ -312,3 +312,29 @@ def test_the_standards_dialog_reads_on_the_database_lane(qtbot, ctx, tasks):
         assert store.on_gui == []
     dlg.reject()
     tasks.wait(10_000)
+
+
+def test_the_calendars_new_visit_form_reads_on_the_database_lane(qtbot, ctx, tasks, client_id):
+    """The calendar's "New visit" form: the clients and people it offers are read on the lane."""
+    from accountdesk.ui.pages.calendar import CalendarPage
+
+    page = CalendarPage(ctx, tasks)
+    qtbot.addWidget(page)
+    page.show()
+    tasks.wait(10_000)
+    qtbot.wait(50)
+    with StoreThreads(ctx.store.engine) as store:
+        held = HeldLane(tasks)
+        page.new_visit(dt.date(2026, 3, 25), client_id=client_id)
+        qtbot.wait(50)
+        assert page.new_visit_dialog is None
+        held.release()
+        qtbot.waitUntil(lambda: page.new_visit_dialog is not None, timeout=5000)
+        dlg = page.new_visit_dialog
+        assert (
+            dlg.client_combo.currentData() == client_id
+            and dlg.form.editor("owner_id").value() == ctx.actor.id
+        )
+        assert store.on_gui == []
+    dlg.reject()
+    tasks.wait(10_000)

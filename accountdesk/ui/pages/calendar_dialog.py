@@ -30,15 +30,19 @@ class NewVisitDialog(RecordDialog):
         start: dt.datetime,
         *,
         client_id: str | None = None,
+        clients: list[tuple[str, str]] | None = None,
+        lookups: Lookups | None = None,
         parent: QWidget | None = None,
     ):
-        self._clients = ws.list_client_choices(ctx)
+        """``clients`` (id, name) and ``lookups`` as the calendar read them on the database lane;
+        without them they are read here."""
+        self._clients = clients if clients is not None else ws.list_client_choices(ctx)
         super().__init__(
             ctx,
             "visit",
             client_id=client_id,
             fields=NEW_VISIT_FIELDS,
-            lookups=Lookups(ctx),
+            lookups=lookups or Lookups(ctx),
             parent=parent,
             defaults={
                 "planned_start": start,
