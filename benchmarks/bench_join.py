@@ -105,6 +105,72 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+_HZ = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu_s(pid: int) -> float:
+    """CPU seconds (user and system) a process has used so far, 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _HZ
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _tree(pid: int) -> list[int]:
+    """A process and its descendants (the server's workers)."""
+    out = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            for child in (task / "children").read_text().split():
+                out += _tree(int(child))
+        except OSError:
+            pass
+    return out
+
+
+class _CpuMeter:
+    """CPU seconds of the server's processes and of the PostgreSQL backends serving its
+    database, between :meth:`start` and :meth:`stop` (read from /proc: the machine is shared,
+    wall time alone says little)."""
+
+    def __init__(self, server_pid: int, url: str | None):
+        self.server_pid, self.url = server_pid, url
+        self.before: dict[int, float] = {}
+
+    def _backends(self) -> list[int]:
+        if self.url is None:
+            return []
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.url)
+        try:
+            with engine.connect() as conn:
+                return list(
+                    conn.execute(
+                        text(
+                            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND pid <> pg_backend_pid()"
+                        )
+                    ).scalars()
+                )
+        finally:
+            engine.dispose()
+
+    def _now(self) -> dict[int, float]:
+        server = {p: _proc_cpu_s(p) for p in _tree(self.server_pid)}
+        return {**server, **{-p: _proc_cpu_s(p) for p in self._backends()}}  # backends negated
+
+    def start(self) -> None:
+        self.before = self._now()
+
+    def stop(self) -> tuple[float, float]:
+        """(server CPU s, database CPU s) since :meth:`start` (backends started meanwhile count whole)."""
+        after = self._now()
+        spent = {p: v - self.before.get(p, 0.0) for p, v in after.items()}
+        return sum(v for p, v in spent.items() if p > 0), sum(v for p, v in spent.items() if p < 0)
+
+
 def run_laptop(profile: Path, base: str, user: str, include_demo: bool = False) -> dict:
     command = [sys.executable, __file__, "--child", str(profile), base, user, "1" if include_demo else "0"]
     spy = os.environ.get("ACCOUNTDESK_BENCH_PYSPY")  # profile the laptop: py-spy's output file prefix
@@ -265,7 +331,10 @@ def main(argv: list[str] | None = None) -> int:
             f"setup: a demo profile of {args.clients} clients, {n_rows} rows, in {time.perf_counter() - t0:.1f} s"
         )
         floor_rows, floor_s = copy_floor(url, profile, args.sqlite)
+        meter = _CpuMeter(proc.pid, None if args.sqlite else url)
+        meter.start()
         join = run_laptop(profile, base, "bench", include_demo=True)
+        server_cpu, db_cpu = meter.stop()
         rate = join["pushed"] / join["seconds"]
         floor_rate = floor_rows / floor_s
         push_s = join["phases"].get("push_end", join["seconds"])
@@ -275,6 +344,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{join['encrypt_s']:.1f} s); laptop peak {join['peak_mb']:.0f} MB, laptop CPU {join['cpu_s']:.1f} s | "
             f"floor (one COPY into the server's table): {floor_rows} rows in {floor_s:.2f} s = {floor_rate:,.0f} rows/s | "
             f"ratio {floor_rate / rate:.2f}x (targets: >= 10,000 rows/s, <= 5x, < 300 MB, nothing pulled back)"
+        )
+        per_row = 1e6 / max(join["pushed"], 1)
+        print(
+            f"join CPU: laptop {join['cpu_s']:.1f} s ({join['cpu_s'] * per_row:.0f} us/row, its encryption excluded), "
+            f"server {server_cpu:.1f} s ({server_cpu * per_row:.0f} us/row), "
+            + ("" if args.sqlite else f"PostgreSQL {db_cpu:.1f} s ({db_cpu * per_row:.0f} us/row), ")
+            + f"machine load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
         )
         if args.mode in ("company", "both"):
             fresh = workdir / "fresh"

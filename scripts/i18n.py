@@ -47,7 +47,7 @@ AREAS = {
     ],
     "demo": ["services/demo/*.py", "cli/demo.py"],
     "alerts": ["services/alerts.py", "ui/alerts.py", "ui/widgets/bell.py"],
-    "calendar": ["services/calendar*.py", "ui/pages/calendar*.py"],
+    "calendar": ["services/calendar*.py", "ui/pages/calendar*.py", "ui/item_models/calendar.py"],
     "supervisor": [
         "domain/standards.py",
         "services/standards.py",

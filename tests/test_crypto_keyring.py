@@ -130,3 +130,36 @@ def test_a_lost_key_says_so_changes_nothing_and_the_way_back_keeps_the_old_data(
     assert crypto.is_encrypted_file(database_path(path)) and keyring_value(path)
     out = cli(path, "security", "start-fresh")
     assert out.returncode == 2  # the key is there now
+
+
+def test_the_key_looked_up_as_the_app_starts_opens_the_profile_once_and_only_from_memory(
+    tmp_path, demo_template, encryption_on
+):
+    """The app starts the key's lookup before it builds its window (ui/app.py); the opening takes
+    the key from that lookup: here the keyring loses the key after the lookup, the first opening
+    still succeeds (the key came from memory), the next one finds no key and says so."""
+    import keyring
+
+    from accountdesk.services import security
+    from accountdesk.store import crypto_keys
+
+    plain = copy_profile(demo_template, tmp_path / "plain")
+    assert security.start_key_lookup(plain) is False  # plaintext: nothing to look up
+    path = copy_profile(demo_template, tmp_path / "early")
+    Store(path).close()  # encrypted in place, the key in the keyring
+    profile_id = json.loads((path / crypto.DESCRIPTOR).read_text())["profile_id"]
+    assert security.start_key_lookup(path) is True
+    assert crypto_keys._lookups[profile_id].wait(30)
+    keyring.delete_password(crypto.KEYRING_SERVICE, f"profile-key|{profile_id}")
+    ctx = open_profile(path)
+    try:
+        from sqlalchemy import func, select
+
+        from accountdesk.models import Client
+
+        with ctx.read() as session:
+            assert session.scalar(select(func.count()).select_from(Client)) == 40
+    finally:
+        ctx.close()
+    with pytest.raises(crypto.KeyLost):
+        open_profile(path)

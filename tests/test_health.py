@@ -244,3 +244,97 @@ def test_an_overdue_cadence_makes_a_candidate_only_when_it_can_bring_the_score_b
     with ctx.read() as s:
         assert poor_candidates_in(s, ids, plan_statuses_in(s, ids, ctx.today())) == {made["long"]}
         assert poor_candidates_in(s, ids, plan_flags_in(s, ids, ctx.today())) == {made["long"]}
+
+
+def test_the_poor_bound_counts_each_complaint_risk_and_cadence_at_its_most(ctx):
+    """poor_candidates_in leaves out a client only when, with what each reason can cost at its most
+    (every open complaint past its deadline, the risk flags by severity, the worst surveys), the
+    score stays on or above the poor line: one medium risk flag (10) with the worst surveys scores
+    55 and is left out; a critical one (20) scores 45 and is kept, as is one open complaint past
+    its deadline (6 + 10: 49)."""
+    from accountdesk.services.health import (
+        COMPLAINT_PENALTY,
+        LATE_COMPLAINT_PENALTY,
+        LEVEL_FLOORS,
+        RISK_IMPACT,
+        SURVEY_MAX_PENALTY,
+        poor_candidates_in,
+    )
+    from accountdesk.services.scheduling import plan_flags_in
+
+    made = {}
+    for name in ("medium", "critical", "complaint"):
+        # a monthly return visit held lately (nothing overdue), the worst surveys
+        cid = made[name] = clients.create_client(ctx, name=name)
+        visits.create_visit_plan(ctx, cid, "return_visit")
+        visits.create_visit(
+            ctx, cid, kind="return_visit", planned_start=ctx.now() - dt.timedelta(days=10), status="done"
+        )
+        survey(ctx, cid, dt.date(2024, 1, 10), 4)
+        survey(ctx, cid, dt.date(2024, 6, 1), 1)
+    for name in ("medium", "critical"):
+        records.create_record(
+            ctx,
+            "risk_flag",
+            {"kind": "churn_risk", "severity": name, "raised_at": at(2026, 3, 1)},
+            client_id=made[name],
+        )
+    record_feedback(
+        ctx,
+        made["complaint"],
+        "complaint",
+        "交付延期",
+        severity="low",
+        received_at=at(2026, 3, 1),
+        due_at=at(2026, 3, 3),
+    )
+    line = LEVEL_FLOORS[-1][0]
+    scores = {name: client_health(ctx, cid).score for name, cid in made.items()}
+    assert scores == {
+        "medium": 100 - RISK_IMPACT["medium"] - SURVEY_MAX_PENALTY,
+        "critical": 100 - RISK_IMPACT["critical"] - SURVEY_MAX_PENALTY,
+        "complaint": 100 - COMPLAINT_PENALTY - LATE_COMPLAINT_PENALTY - SURVEY_MAX_PENALTY,
+    }
+    assert scores["medium"] >= line > scores["critical"] and line > scores["complaint"]
+    ids = list(made.values())
+    with ctx.read() as s:
+        assert poor_candidates_in(s, ids, plan_flags_in(s, ids, ctx.today())) == {
+            made["critical"],
+            made["complaint"],
+        }
+
+
+@pytest.mark.parametrize("days", [0, 45, 200, 400])
+def test_every_poor_client_of_the_demo_is_a_candidate(ctx, clock, days):
+    """The bound of poor_candidates_in against the health of every client of a demo profile, today
+    and later (cadences fall overdue, complaints pass their deadlines): no poor client left out,
+    and fewer candidates than clients."""
+    from sqlalchemy import select
+
+    from accountdesk.models import Client
+    from accountdesk.services.demo import generate_demo
+    from accountdesk.services.health import POOR, health_in, poor_candidates_in
+    from accountdesk.services.scheduling import plan_flags_in
+
+    generate_demo(ctx, clients=60, seed=5, reference=ctx.today())
+    clock.advance(days=days)
+    with ctx.read() as s:
+        ids = list(s.scalars(select(Client.id).where(Client.deleted_at.is_(None))))
+        flags = plan_flags_in(s, ids, ctx.today())
+        poor = {
+            c for c, h in health_in(s, ids, ctx.now(), ctx.today(), statuses=flags).items() if h.level == POOR
+        }
+        maybe = poor_candidates_in(s, ids, flags)
+    assert poor <= maybe < set(ids)
+
+
+def test_a_surveys_overall_score_is_one_rule():
+    """The overall score (health, the dashboard's trend, the reports, the survey records):
+    score_overall when given, else the mean of the scores given."""
+    from accountdesk.domain.surveys import overall_score
+    from accountdesk.services.surveys import average_score
+
+    assert overall_score([4, 2, None, None, 5]) == 5.0
+    assert overall_score([4, 3, None, None, None]) == 3.5
+    assert overall_score([None] * 5) is None
+    assert average_score({"score_service_quality": 4, "score_responsiveness": 3}) == 3.5

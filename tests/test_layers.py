@@ -219,3 +219,39 @@ def test_a_written_style_sheet_is_found():
     assert _literal_style_sheets('w.setStyleSheet("a: b;" if x else style.MUTED_CSS)') == [1]
     assert _literal_style_sheets('w.setStyleSheet(style.MUTED_CSS if x else "")') == []
     assert _literal_style_sheets('w.setStyleSheet(style.swatch_css(c, outline=k == "plan"))') == []
+
+
+#: Qt's item-model classes: a class deriving from one (or from a model of ours) is an item model.
+_QT_MODELS = re.compile(
+    r"\bQ(Abstract(Table|List|Item)Model|StandardItemModel|StringListModel|\w*ProxyModel)\b"
+)
+
+
+def _item_model_classes(path: Path) -> list[str]:
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        and any(_QT_MODELS.search(ast.unparse(b)) or ast.unparse(b).endswith("Model") for b in node.bases)
+    ]
+
+
+def test_item_models_live_in_ui_item_models():
+    """One place for the UI's item models (issue 17): none is defined outside ui/item_models."""
+    home = PKG / "ui" / "item_models"
+    offenders = [
+        f"{p.relative_to(PKG)}: {name}"
+        for p in sorted((PKG / "ui").rglob("*.py"))
+        if home not in p.parents
+        for name in _item_model_classes(p)
+    ]
+    assert offenders == []
+
+
+def test_an_item_model_outside_its_home_is_found(tmp_path):
+    stray = tmp_path / "page.py"
+    stray.write_text("class Grid(QAbstractTableModel):\n    pass\nclass Week(_DayGridModel):\n    pass\n")
+    assert _item_model_classes(stray) == ["Grid", "Week"]

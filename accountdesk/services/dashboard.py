@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 
 from ..domain.dates import add_months
+from ..domain.surveys import overall_score
 from ..errors import ValidationError
 from ..i18n import N_, _
 from ..models import SCORE_FIELDS, Client, Feedback, Survey, User, Visit
@@ -167,16 +168,19 @@ def load_standing(ctx: AppContext, *, owner_id: str | None = None) -> Standing:
         cond = [Client.deleted_at.is_(None), scope_condition(ctx)]
         if owner_id is not None:
             cond.append(Client.owner_id == owner_id)
+        # unpacked by position below (a Row's attributes cost a lookup each: 10,000 rows here)
         rows = session.execute(
             select(Client.id, Client.name, Client.tier, Client.status, Client.owner_id).where(*cond)
         ).all()
-        ids = [r.id for r in rows]
+        ids = [r[0] for r in rows]
         whole = owner_id is None and ctx.actor.sees_all_clients
         # whether each cadence is overdue, computed by SQLite for every plan at once
         flags = plan_flags_in(session, None if whole else ids, today)
         timings["cadences"] = time.perf_counter() - t
         t = time.perf_counter()
-        served = served_figures_from(session, [(r.id, r.tier, r.owner_id) for r in rows], flags)
+        served = served_figures_from(
+            session, [(cid, tier, owner) for cid, _n, tier, _s, owner in rows], flags
+        )
         # the health of the clients that may be poor only (the others cannot fall below 50)
         maybe = poor_candidates_in(session, ids, flags)
         health = health_in(
@@ -185,14 +189,14 @@ def load_standing(ctx: AppContext, *, owner_id: str | None = None) -> Standing:
             now,
             today,
             statuses=[f for f in flags if f.client_id in maybe],
-            texts=False,
+            reasons=False,
         )
         timings["health"] = time.perf_counter() - t
     at_risk = []
-    for r in rows:
-        h = health.get(r.id)
-        if r.status == "at_risk" or (h is not None and h.level == POOR):
-            at_risk.append(ClientMark(r.id, r.name, r.tier, r.owner_id, score=h.score if h else None))
+    for cid, name, tier, status, owner in rows:
+        h = health.get(cid)
+        if status == "at_risk" or (h is not None and h.level == POOR):
+            at_risk.append(ClientMark(cid, name, tier, owner, score=h.score if h else None))
     at_risk.sort(key=lambda m: (m.score if m.score is not None else 100, m.name))
     return Standing(served, tuple(at_risk), timings)
 
@@ -246,8 +250,10 @@ def load_dashboard(
         mine = select(Client.id).where(*cond)
         lap("clients")
         # visits done against planned, per manager: the period's visits of each client are read
-        # from the covering index ix_visits_period (not from the visits table)
-        who = func.coalesce(Visit.owner_id, Client.owner_id)
+        # from the covering index ix_visits_period (not from the visits table); the client's
+        # manager is looked up only for a visit without an owner (not joined for every visit)
+        client_owner = select(Client.owner_id).where(Client.id == Visit.client_id).scalar_subquery()
+        who = func.coalesce(Visit.owner_id, client_owner)
         stmt = (
             select(
                 who.label("who"),
@@ -255,7 +261,6 @@ def load_dashboard(
                 func.sum(case((Visit.status == "done", 1), else_=0)).label("done"),
             )
             .select_from(Visit)
-            .join(Client, Client.id == Visit.client_id)
             .where(
                 Visit.deleted_at.is_(None),
                 Visit.status != "cancelled",
@@ -307,10 +312,7 @@ def load_dashboard(
             Survey.conducted_on <= date_to,
         )
         for day, *values in session.execute(stmt):
-            overall = values[-1]
-            if overall is None:
-                given = [v for v in values if v is not None]
-                overall = sum(given) / len(given) if given else None
+            overall = overall_score(values)
             if overall is not None:
                 scores[f"{day.year}-Q{(day.month - 1) // 3 + 1}"].append(float(overall))
         satisfaction = tuple(

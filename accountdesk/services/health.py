@@ -29,6 +29,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from ..domain.feedback import OPEN_STATUSES, effective_due
+from ..domain.surveys import overall_score
 from ..errors import NotFoundError
 from ..i18n import N_, _
 from ..labels import label
@@ -70,6 +71,14 @@ class Health:
 
 #: Points an overdue cadence costs; more than one interval overdue.
 OVERDUE_PENALTY, LONG_OVERDUE_PENALTY = 8, 16
+#: Points a client without any active plan and without a visit held in 90 days loses.
+NO_PLAN_PENALTY = 10
+#: Points each open complaint or appeal costs, and the most they cost together.
+COMPLAINT_PENALTY, COMPLAINT_MAX_PENALTY = 6, 18
+#: Points each open complaint past its deadline costs more, and the most they cost together.
+LATE_COMPLAINT_PENALTY, LATE_COMPLAINT_MAX_PENALTY = 10, 30
+#: The most the active risk flags cost together (each by its severity: ``RISK_IMPACT``).
+RISK_MAX_PENALTY = 40
 #: The most the surveys take off: a low last survey (20), a fall in satisfaction (10), no survey
 #: for 18 months (5).
 SURVEY_MAX_PENALTY = 20 + 10 + 5
@@ -77,46 +86,64 @@ SURVEY_MAX_PENALTY = 20 + 10 + 5
 #: risk flag (the reasons below): no plan and no visit in 90 days (10) and the surveys'. Such a
 #: client is never poor, so :func:`poor_candidates_in` leaves it out (``tests/test_health.py``
 #: holds the sum to the reasons).
-QUIET_MAX_PENALTY = 10 + SURVEY_MAX_PENALTY
+QUIET_MAX_PENALTY = NO_PLAN_PENALTY + SURVEY_MAX_PENALTY
 
 
 def poor_candidates_in(
     session: Session, ids: list[str], statuses: Iterable[PlanStatus | PlanFlag]
 ) -> set[str]:
-    """The clients among ``ids`` whose health may be poor — an open complaint or appeal or an
-    active risk flag (found by SQLite), or overdue cadences (``statuses``: their plans' states)
-    costing enough that with the worst surveys the score falls below the poor line (a client with
-    plans never loses the points for having none) — so that a screen listing the poor ones
-    computes the health of those only."""
+    """The clients among ``ids`` whose health may be poor, so that a screen listing the poor ones
+    computes the health of those only: the clients whose score would fall below the poor line
+    with the most every reason can cost them, from what is known without reading their surveys
+    and deadlines — their overdue cadences (``statuses``: the states of their plans; no plan:
+    the points for having none), their open complaints and appeals counted all past their
+    deadline, their active risk flags by severity — and the worst surveys. The bound takes its
+    points from the constants the score is made with (``tests/test_health.py`` holds it to the
+    scores)."""
     poor_line = LEVEL_FLOORS[-1][0]
     if 100 - QUIET_MAX_PENALTY < poor_line:  # pragma: no cover - a change of the weights
         return set(ids)
     wanted = set(ids)
-    cadence: dict[str, int] = defaultdict(int)
+    points: dict[str, int] = dict.fromkeys(wanted, NO_PLAN_PENALTY)
+    planned: set[str] = set()
     for s in statuses:
-        if s.overdue and s.client_id in wanted:
-            cadence[s.client_id] += LONG_OVERDUE_PENALTY if s.long_overdue else OVERDUE_PENALTY
-    out = {cid for cid, points in cadence.items() if 100 - points - SURVEY_MAX_PENALTY < poor_line}
+        cid = s.client_id
+        if cid not in wanted:
+            continue
+        if cid not in planned:  # a client with a plan never loses the points for having none
+            planned.add(cid)
+            points[cid] -= NO_PLAN_PENALTY
+        if s.overdue:
+            points[cid] += LONG_OVERDUE_PENALTY if s.long_overdue else OVERDUE_PENALTY
     in_ids = id_list(ids)
-    out.update(
-        session.scalars(
-            select(Feedback.client_id)
-            .where(
-                Feedback.client_id.in_(in_ids),
-                Feedback.deleted_at.is_(None),
-                Feedback.kind.in_(["complaint", "appeal"]),
-                Feedback.status.in_(sorted(OPEN_STATUSES)),
-            )
-            .union(
-                select(RiskFlag.client_id).where(
-                    RiskFlag.client_id.in_(in_ids),
-                    RiskFlag.deleted_at.is_(None),
-                    RiskFlag.cleared_at.is_(None),
-                )
-            )
+    for complained, n in session.execute(
+        select(Feedback.client_id, func.count())
+        .where(
+            Feedback.client_id.in_(in_ids),
+            Feedback.deleted_at.is_(None),
+            Feedback.kind.in_(["complaint", "appeal"]),
+            Feedback.status.in_(sorted(OPEN_STATUSES)),
         )
-    )
-    return out
+        .group_by(Feedback.client_id)
+    ):
+        # every open one counted past its deadline too (client ids: never None, IN ids)
+        points[str(complained)] += min(COMPLAINT_MAX_PENALTY, COMPLAINT_PENALTY * n) + min(
+            LATE_COMPLAINT_MAX_PENALTY, LATE_COMPLAINT_PENALTY * n
+        )
+    risks: dict[str, int] = defaultdict(int)
+    for flagged, severity, n in session.execute(
+        select(RiskFlag.client_id, RiskFlag.severity, func.count())
+        .where(RiskFlag.client_id.in_(in_ids), RiskFlag.deleted_at.is_(None), RiskFlag.cleared_at.is_(None))
+        .group_by(RiskFlag.client_id, RiskFlag.severity)
+    ):
+        risks[str(flagged)] += _risk_impact(severity) * n
+    for cid, total in risks.items():
+        points[cid] += min(RISK_MAX_PENALTY, total)
+    return {cid for cid, lost in points.items() if 100 - lost - SURVEY_MAX_PENALTY < poor_line}
+
+
+def _risk_impact(severity: str | None) -> int:
+    return RISK_IMPACT.get(str(severity), 10)
 
 
 def level_of(score: int) -> str:
@@ -140,10 +167,7 @@ class SurveyScores(Protocol):
 
 def survey_score(s: SurveyScores) -> float | None:
     """The overall score of a survey: ``score_overall``, else the mean of the scores given."""
-    if s.score_overall is not None:
-        return float(s.score_overall)
-    values = [getattr(s, f) for f in SCORE_FIELDS if getattr(s, f) is not None]
-    return sum(values) / len(values) if values else None
+    return overall_score([getattr(s, f) for f in SCORE_FIELDS])
 
 
 def client_health(ctx: AppContext, client_id: str) -> Health:
@@ -196,10 +220,12 @@ def health_in(
     *,
     statuses: list[PlanStatus] | list[PlanFlag] | None = None,
     texts: bool = True,
+    reasons: bool = True,
 ) -> dict[str, Health]:
     """Health of the clients ``ids`` (``statuses``: their plan statuses, when already known —
     with ``texts=False`` also the set-wise :class:`~.scheduling.PlanFlag` of every active plan;
-    ``texts=False``: reasons without their text, for list pages)."""
+    ``texts=False``: reasons without their text, for list pages; ``reasons=False``: the score and
+    level only, an empty list of reasons, for screens that list scores)."""
     ids = list(dict.fromkeys(ids))
     if not ids:
         return {}
@@ -210,7 +236,7 @@ def health_in(
         plans[s.client_id].append(s)
     out: dict[str, Health] = {}
     for i in range(0, len(ids), 5000):
-        out.update(_health_chunk(session, ids[i : i + 5000], plans, now, today, texts))
+        out.update(_health_chunk(session, ids[i : i + 5000], plans, now, today, texts, reasons))
     return out
 
 
@@ -221,6 +247,7 @@ def _health_chunk(
     now: dt.datetime,
     today: dt.date,
     texts: bool,
+    with_reasons: bool = True,
 ) -> dict[str, Health]:
     # (code, impact, msgid, values): texts are made at the end, and only when asked for (a
     # page of the client list needs the scores only). A value (enum, code) becomes its label.
@@ -278,7 +305,12 @@ def _health_chunk(
         if not statuses:
             last = last_visit.get(cid)
             if last is None or (today - last).days > 90:
-                add(cid, "no_recent_visit", -10, N_("No visit plan and no visit held in the last 90 days"))
+                add(
+                    cid,
+                    "no_recent_visit",
+                    -NO_PLAN_PENALTY,
+                    N_("No visit plan and no visit held in the last 90 days"),
+                )
 
     # Surveys: the last two, by date.
     surveys: dict[str, list[Row[*tuple[Any, ...]]]] = defaultdict(list)
@@ -349,7 +381,7 @@ def _health_chunk(
             add(
                 cid,
                 "open_complaints",
-                -min(18, 6 * n),
+                -min(COMPLAINT_MAX_PENALTY, COMPLAINT_PENALTY * n),
                 N_("{n} open complaint") if n == 1 else N_("{n} open complaints"),
                 n=n,
             )
@@ -358,7 +390,7 @@ def _health_chunk(
             add(
                 cid,
                 "overdue_complaints",
-                -min(30, 10 * late),
+                -min(LATE_COMPLAINT_MAX_PENALTY, LATE_COMPLAINT_PENALTY * late),
                 N_("{n} complaint past its deadline")
                 if late == 1
                 else N_("{n} complaints past their deadline"),
@@ -372,8 +404,8 @@ def _health_chunk(
         .where(RiskFlag.client_id.in_(in_ids), RiskFlag.deleted_at.is_(None), RiskFlag.cleared_at.is_(None))
         .order_by(RiskFlag.raised_at)
     ):
-        impact = RISK_IMPACT.get(flag.severity, 10)
-        room = 40 - risk_total[flag.client_id]
+        impact = _risk_impact(flag.severity)
+        room = RISK_MAX_PENALTY - risk_total[flag.client_id]
         impact = min(impact, max(room, 0))
         risk_total[flag.client_id] += impact
         add(
@@ -386,6 +418,11 @@ def _health_chunk(
         )
 
     out = {}
+    if not with_reasons:
+        for cid in ids:
+            score = max(0, min(100, 100 + sum(r[1] for r in reasons.get(cid, ()))))
+            out[cid] = Health(score, level_of(score), [])
+        return out
     for cid in ids:
         found = sorted(reasons.get(cid, []), key=lambda r: r[1])
         score = max(0, min(100, 100 + sum(r[1] for r in found)))
@@ -403,7 +440,13 @@ def _text(msgid: str, values: dict[str, Any]) -> str:
 
 
 __all__ = [
+    "COMPLAINT_MAX_PENALTY",
+    "COMPLAINT_PENALTY",
+    "LATE_COMPLAINT_MAX_PENALTY",
+    "LATE_COMPLAINT_PENALTY",
     "LONG_OVERDUE_PENALTY",
+    "NO_PLAN_PENALTY",
+    "RISK_MAX_PENALTY",
     "OVERDUE_PENALTY",
     "QUIET_MAX_PENALTY",
     "SURVEY_MAX_PENALTY",

@@ -63,6 +63,14 @@ def describe_mode(mode: str) -> str:
     }.get(mode, mode)
 
 
+def start_key_lookup(data_dir: Path | str) -> bool:
+    """At the app's start, before the window is built: start looking up the key of a profile
+    encrypted with a key in the OS keyring on a thread (the keyring's backends and a few D-Bus round
+    trips, tens of milliseconds), so that it overlaps the window's construction; the profile's
+    opening takes the key (store/crypto_keys.KeyLookup; memory only). True when started."""
+    return crypto.start_key_lookup_of(Path(data_dir))
+
+
 def passphrase_needed(data_dir: Path | str) -> str | None:
     """``OPEN`` when the profile is encrypted with a passphrase, ``NEW`` when opening it will encrypt
     it with one (a company profile still in plaintext on a computer without keyring), else None."""

@@ -1,6 +1,8 @@
 """Encryption at rest of a profile's database (SQLCipher), its key, and owner-only files.
 
-The whole database file is encrypted page by page by SQLCipher 4 (AES-256, HMAC-SHA512 per page):
+The whole database file is encrypted page by page by SQLCipher 4 (AES-256, an HMAC per page:
+HMAC-SHA256; files encrypted before it came have SQLCipher's default HMAC-SHA512 and still open; see
+crypto_sqlite.HMAC):
 every table, the search index (FTS5 tables live in the same file), the WAL and the temporary files
 SQLite writes. The binding is ``sqlcipher3-wheels`` (see docs/security.md for why).
 
@@ -64,8 +66,12 @@ from .crypto_keys import (  # noqa: F401 - the key's names, importable from here
     new_kdf,
     plain_forced,
     set_passphrase_provider,
+    start_key_lookup,
+    take_key_lookup,
 )
 from .crypto_sqlite import (  # noqa: F401 - the database files' names, importable from here as before
+    HMAC,
+    LEGACY_HMAC,
     PLAIN_HEADER,
     _open_key,
     _size,
@@ -297,12 +303,15 @@ def export_copy(
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # born owner-only
     os.close(fd)
     d = driver()
-    conn = d.connect(str(src), isolation_level=None)
+    if src_key is None:
+        conn = d.connect(str(src), isolation_level=None)
+    else:  # keyed with the HMAC the source was written with (crypto_sqlite._keyed)
+        conn = connect(src, src_key, isolation_level=None)
     try:
-        if src_key is not None:
-            conn.execute(key_pragma(src_key))
         attach_key = f"x'{dest_key.hex()}'" if dest_key is not None else ""
         conn.execute(f'ATTACH DATABASE ? AS target KEY "{attach_key}"', (str(dest),))
+        if dest_key is not None:  # a new encrypted file: the current HMAC (crypto_sqlite.HMAC)
+            conn.execute(f"PRAGMA target.cipher_hmac_algorithm = {HMAC}")
         if on_fraction is not None:
             src_size = max(1, sum(_size(Path(src).with_name(Path(src).name + s)) for s in ("", "-wal")))
 
@@ -504,7 +513,10 @@ def existing_protection(data_dir: Path, path: Path) -> Protection:
             raise WrongPassphrase(_("Wrong passphrase for this profile."))
         return Protection(MODE_PASSPHRASE, key)
     profile_id = desc.get("profile_id")
-    stored = keyring_get(profile_id) if (profile_id and keyring_usable()) else None
+    lookup = take_key_lookup(profile_id) if profile_id else None
+    found, stored = lookup.result() if lookup is not None else (False, None)
+    if not found:
+        stored = keyring_get(profile_id) if (profile_id and keyring_usable()) else None
     if stored is None or not check_key(path, stored):
         raise KeyLost(
             _(
@@ -514,6 +526,24 @@ def existing_protection(data_dir: Path, path: Path) -> Protection:
             )
         )
     return Protection(MODE_KEYRING, stored)
+
+
+def start_key_lookup_of(data_dir: Path) -> bool:
+    """Start looking up the key of the profile in ``data_dir`` on a thread when it is encrypted
+    with a key in the keyring (see crypto_keys.KeyLookup); True when started. The profile's opening
+    (:func:`existing_protection`) takes the result. Reads only the descriptor and the file's header
+    (call it before this process opens the store: see crypto_sqlite.note_open)."""
+    from ..paths import database_path
+
+    data_dir = Path(data_dir)
+    desc = read_descriptor(data_dir)
+    profile_id = desc.get("profile_id")
+    if desc.get("mode") != MODE_KEYRING or not profile_id or plain_forced():
+        return False
+    if not is_encrypted_file(database_path(data_dir)):
+        return False
+    start_key_lookup(profile_id)
+    return True
 
 
 def prepare(data_dir: Path, path: Path, progress: Progress | None = None) -> Protection:

@@ -8,6 +8,7 @@ import contextlib
 import os
 import secrets
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -49,8 +50,14 @@ def plain_forced() -> bool:
     return os.environ.get("ACCOUNTDESK_PLAIN_STORE") == "1"
 
 
+#: The keyring backend found usable in this process (its ``priority`` asks the Secret Service over
+#: D-Bus each time it is read: a new connection and a round trip, several milliseconds at every start)
+_usable_backend: Any = None
+
+
 def keyring_usable() -> bool:
     """True when a real keyring backend is there (not the fail/null/plain-file ones)."""
+    global _usable_backend
     if os.environ.get("ACCOUNTDESK_NO_KEYRING") == "1":
         return False
     try:
@@ -60,15 +67,20 @@ def keyring_usable() -> bool:
         backend = keyring.get_keyring()
     except Exception:  # noqa: BLE001 - no keyring at all
         return False
+    if backend is _usable_backend:
+        return True  # probed already (a keyring that goes away later fails its lookup: EncryptionError)
     if isinstance(backend, fail.Keyring):
         return False
     name = type(backend).__module__ + "." + type(backend).__name__
     if any(bad in name.lower() for bad in ("null", "plaintext", "fail")):
         return False
     try:
-        return backend.priority > 0
+        usable = backend.priority > 0
     except Exception:  # noqa: BLE001
         return False
+    if usable:
+        _usable_backend = backend
+    return bool(usable)
 
 
 #: Asked for a passphrase: ``provider(reason, confirm)`` -> the passphrase or None. ``reason`` is
@@ -131,6 +143,59 @@ def keyring_get(profile_id: str) -> bytes | None:
     except ValueError:
         return None
     return key if len(key) == KEY_BYTES else None
+
+
+class KeyLookup:
+    """The key of a keyring-encrypted profile looked up on a thread of its own, started as early as
+    the app starts (ui/app.py, through services.security.start_key_lookup): the lookup (the
+    keyring's backends found, then a few D-Bus round trips to the Secret Service) overlaps the
+    building of the window instead of delaying the profile's opening after it. The key stays in
+    this object's memory until the store takes it (:func:`take_key_lookup`); never in a file."""
+
+    def __init__(self, profile_id: str):
+        self.profile_id = profile_id
+        self._done = threading.Event()
+        self._key: bytes | None = None
+        self._failed = False
+        self._thread = threading.Thread(target=self._run, name="key-lookup", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._key = keyring_get(self.profile_id) if keyring_usable() else None
+        except Exception:  # noqa: BLE001 - the opening looks the key up again and says why
+            self._failed = True
+        finally:
+            self._done.set()
+
+    def wait(self, timeout: float = 30.0) -> bool:
+        """True once the lookup has finished."""
+        return self._done.wait(timeout)
+
+    def result(self, timeout: float = 30.0) -> tuple[bool, bytes | None]:
+        """``(found, key)``: ``found`` is False when the lookup failed or did not finish in time
+        (the caller then looks the key up itself, raising what it raises)."""
+        if not self._done.wait(timeout) or self._failed:
+            return False, None
+        key, self._key = self._key, None  # handed over once
+        return True, key
+
+
+_lookups: dict[str, KeyLookup] = {}
+_lookups_lock = threading.Lock()
+
+
+def start_key_lookup(profile_id: str) -> None:
+    """Start looking up the key of ``profile_id`` in the keyring (see :class:`KeyLookup`)."""
+    with _lookups_lock:
+        if profile_id not in _lookups:
+            _lookups[profile_id] = KeyLookup(profile_id)
+
+
+def take_key_lookup(profile_id: str) -> KeyLookup | None:
+    """The lookup started for ``profile_id`` (removed: one opening takes it), or None."""
+    with _lookups_lock:
+        return _lookups.pop(profile_id, None)
 
 
 def keyring_put(profile_id: str, key: bytes) -> None:

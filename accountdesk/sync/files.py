@@ -26,6 +26,7 @@ sync, never inside it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -35,13 +36,15 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
+from sqlalchemy.orm import Session
 
 from ..i18n import _
 from ..models import Attachment, Client, ClientTeamMember, LocalBlob, OfflineChoice, OutboxEntry
 from ..store import blobs
 from .changes import get_meta, set_meta
 from .client.base import LoginRequired, ServerUnreachable, SyncError
+from .context import SignedIn
 
 log = logging.getLogger("accountdesk.sync")
 
@@ -101,13 +104,13 @@ class Refused(Exception):
         self.body = body or {}
 
 
-def request(session, sha256: str, size: int) -> None:
+def request(session: Session, sha256: str, size: int) -> None:
     """Ask for a blob on demand (a file of a client that is not kept offline, opened by the
     person): the next transfer fetches it."""
     blobs.begin_download(session, sha256, size)
 
 
-def _kept_offline_clause(user_id: str | None):
+def _kept_offline_clause(user_id: str | None) -> ColumnElement[bool]:
     """SQL: the attachment's client is kept offline on this device."""
     mine = or_(
         Client.owner_id == user_id,
@@ -128,7 +131,7 @@ class FileSync:
     """Uploads and downloads of one profile's blobs through a signed-in :class:`SyncEngine`
     (its HTTP client, token and refresh)."""
 
-    def __init__(self, engine):
+    def __init__(self, engine: SignedIn) -> None:
         self.engine = engine
         self.ctx = engine.ctx
         self.store = engine.store
@@ -246,7 +249,8 @@ class FileSync:
             )
             seen: dict[str, tuple[str, int, str]] = {}
             for sha, size, name in session.execute(stmt):
-                seen.setdefault(sha, (sha, size or 0, name or sha[:12]))
+                if sha is not None:  # (always: the query asks for a hash)
+                    seen.setdefault(sha, (sha, size or 0, name or sha[:12]))
             return list(seen.values())
 
     # -- the whole transfer -------------------------------------------------------------------
@@ -349,7 +353,7 @@ class FileSync:
                     self._send(
                         "PUT",
                         f"/v1/files/{sha}/upload",
-                        content=lambda at=offset, n=length: self._read_piece(sha, at, n),
+                        content=functools.partial(self._read_piece, sha, offset, length),
                         headers={
                             "Content-Type": "application/octet-stream",
                             "Content-Length": str(length),
@@ -521,14 +525,15 @@ def describe_refusal(exc: Refused) -> str:
     return _("The server refused the file: {message}").format(message=exc.message or exc.code)
 
 
-def last_errors(session) -> dict[str, str]:
+def last_errors(session: Session) -> dict[str, str]:
     return {
         sha: err
         for sha, err in session.execute(
             select(LocalBlob.sha256, LocalBlob.last_error).where(LocalBlob.last_error.is_not(None))
         )
+        if err is not None  # (always: the query asks for an error)
     }
 
 
-def limits(session) -> dict[str, Any]:
+def limits(session: Session) -> dict[str, Any]:
     return get_meta(session, META_FILE_LIMITS) or {}

@@ -71,6 +71,9 @@ def run_app(
     if exists:
         from ..services import security
 
+        # An encrypted profile with its key in the OS keyring: the key's lookup starts now, on a
+        # thread, and overlaps the building of the window (the opening on the database lane takes it)
+        security.start_key_lookup(folder)
         # An encrypted profile without system keyring: its passphrase, before anything opens.
         need = security.passphrase_needed(folder)
     from .security_progress import EncryptionProgress

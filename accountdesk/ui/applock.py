@@ -12,12 +12,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from ..i18n import _
 from ..services import security
 from .dialogs.lock import IDLE, LEASE, LockScreen
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
 
 _ACTIVITY = {
     QEvent.Type.KeyPress,
@@ -29,7 +34,7 @@ _ACTIVITY = {
 
 
 class AppLock(QObject):
-    def __init__(self, window):
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.screen = LockScreen()
@@ -37,7 +42,7 @@ class AppLock(QObject):
         self.screen.unlock_requested.connect(self.try_unlock)
         self.screen.sign_in_requested.connect(window.sign_in)
         self.locked: str | None = None
-        self._before = None
+        self._before: QWidget | None = None
         self._hidden: list[QDialog] = []
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -63,7 +68,7 @@ class AppLock(QObject):
         if self.window.ctx is not None and self.locked is None and security.lease(self.window.ctx)["expired"]:
             self.lock(LEASE)
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() in _ACTIVITY and self.locked is None and self.timer.isActive():
             self.timer.start()  # same interval: idle time starts again
         return False

@@ -8,15 +8,19 @@ wrapper over ``QFileDialog``'s static functions and returns ``""`` when cancelle
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-_settings = None
+if TYPE_CHECKING:
+    from .settings import Settings
+
+_settings: Settings | None = None
 _last: str = ""
 
 
-def remember_in(settings) -> None:
+def remember_in(settings: Settings | None) -> None:
     """Keep the last folder in these settings (the main window calls this once)."""
     global _settings, _last
     _settings = settings

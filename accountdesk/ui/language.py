@@ -4,15 +4,10 @@ language without importing the module that creates it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from ..i18n import set_language
-
-if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
 
 _qt_translators: list[QTranslator] = []
 
@@ -22,14 +17,16 @@ class AcceleratorFallback(QTranslator):
     the file dialog, while "Look in:" is translated): look those up without the "&" and put the
     accelerator back the Chinese way, "查找范围(&L)："."""
 
-    def __init__(self, translators: list[QTranslator], parent: QWidget | None = None):
+    def __init__(self, translators: list[QTranslator], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._translators = translators
 
     def isEmpty(self) -> bool:  # noqa: N802 - Qt's name
         return False
 
-    def translate(self, context, source, disambiguation=None, n=-1):  # noqa: D401 - Qt's signature
+    def translate(  # noqa: D401 - Qt's signature
+        self, context: str, source: str, disambiguation: str | None = None, n: int = -1
+    ) -> str:
         # Asked first (installed last), and an empty answer counts as a translation here: answer
         # with Qt's own translation, or the source as Qt would show it.
         for tr in self._translators:

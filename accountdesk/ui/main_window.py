@@ -432,7 +432,7 @@ class MainWindow(FileActions, SyncController, QMainWindow):
             if entity == "conflict":
                 from .workspace import ConflictsDialog
 
-                dialog = ConflictsDialog(self.ctx, client_id, self)
+                dialog = ConflictsDialog(self.ctx, client_id, self, tasks=self.tasks)
                 dialog.open()
                 self._conflicts_dialog = dialog
                 return
@@ -453,7 +453,7 @@ class MainWindow(FileActions, SyncController, QMainWindow):
 
         if self.ctx is None:
             return
-        dialog = ConflictsDialog(self.ctx, None, self)
+        dialog = ConflictsDialog(self.ctx, None, self, tasks=self.tasks)
         dialog.finished.connect(lambda _code: self.refresh_sync_status())
         dialog.open()
         self._conflicts_dialog = dialog

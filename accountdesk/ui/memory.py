@@ -10,13 +10,14 @@ import ctypes
 import ctypes.util
 import logging
 import sys
+from collections.abc import Callable
 from functools import lru_cache
 
 log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
-def _malloc_trim():
+def _malloc_trim() -> Callable[[int], int] | None:
     if not sys.platform.startswith("linux"):
         return None
     try:

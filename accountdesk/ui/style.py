@@ -4,6 +4,8 @@ with meaning (tier, risk, health, overdue)."""
 
 from __future__ import annotations
 
+from typing import overload
+
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -178,7 +180,11 @@ FONT_FAMILIES = [
 ]
 
 
-def health_band(score: float | int | None) -> str | None:
+@overload
+def health_band(score: float) -> str: ...
+@overload
+def health_band(score: None) -> None: ...
+def health_band(score: float | None) -> str | None:
     if score is None:
         return None
     if score >= 70:

@@ -11,6 +11,11 @@ through Qt signals; ``progress`` is reported the same way. Each task has a :clas
 the callable may look at it (``token.cancelled``) and the task's callbacks are not called once it
 is cancelled, so a stale search result never reaches the screen.
 
+A task belongs to the widget its callbacks are methods of (or closures over, as ``lambda r:
+self._show(r)``): once that widget is deleted (a page rebuilt by a language switch, a closed
+workspace) its callbacks are not called — they would reach deleted Qt objects. ``owner=`` names
+it where the callbacks do not show it.
+
     handle = tasks.run_db(lambda token: list_clients_page(ctx, ...), on_result=self._show)
     handle.cancel()
 """
@@ -23,6 +28,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -141,6 +147,28 @@ def _wants(fn: Callable[..., Any]) -> tuple[bool, bool]:
     return "token" in params, "progress" in params
 
 
+def _owner_of(callback: Callable[..., Any] | None) -> QObject | None:
+    """The Qt object a callback belongs to: a bound method's object, or the ``self`` a lambda or
+    nested function defined in a method closes over."""
+    if callback is None:
+        return None
+    bound = getattr(callback, "__self__", None)
+    if isinstance(bound, QObject):
+        return bound
+    code = getattr(callback, "__code__", None)
+    cells = getattr(callback, "__closure__", None)
+    if code is None or not cells:
+        return None
+    for name, cell in zip(code.co_freevars, cells, strict=False):
+        if name == "self":
+            try:
+                value = cell.cell_contents
+            except ValueError:  # an empty cell
+                return None
+            return value if isinstance(value, QObject) else None
+    return None
+
+
 class TaskManager(QObject):
     """The two lanes. One per application; pages receive it (never a global)."""
 
@@ -164,9 +192,10 @@ class TaskManager(QObject):
         on_error: ErrorCallback | None = None,
         on_progress: ProgressCallback | None = None,
         name: str = "",
+        owner: QObject | None = None,
     ) -> TaskHandle:
         """Run ``fn`` on the serial database lane. ``fn`` may take ``token`` and/or ``progress``."""
-        return self._start(self._db, fn, on_result, on_error, on_progress, name)
+        return self._start(self._db, fn, on_result, on_error, on_progress, name, None, owner)
 
     def run(
         self,
@@ -177,11 +206,12 @@ class TaskManager(QObject):
         on_progress: ProgressCallback | None = None,
         on_finished: Callable[[], None] | None = None,
         name: str = "",
+        owner: QObject | None = None,
     ) -> TaskHandle:
         """Run ``fn`` on the pool (network, PDF, long jobs that do not hold the database).
         ``on_finished`` runs last, whatever happened (also when cancelled); it is connected before
         the task starts, so a task that ends at once cannot miss it."""
-        return self._start(self._pool, fn, on_result, on_error, on_progress, name, on_finished)
+        return self._start(self._pool, fn, on_result, on_error, on_progress, name, on_finished, owner)
 
     @property
     def busy(self) -> bool:
@@ -201,18 +231,39 @@ class TaskManager(QObject):
 
     # -- internals ---------------------------------------------------------------------------
     def _start(
-        self, lane: QThreadPool, fn, on_result, on_error, on_progress, name, on_finished=None
+        self,
+        lane: QThreadPool,
+        fn: Callable[..., Any],
+        on_result: ResultCallback | None,
+        on_error: ErrorCallback | None,
+        on_progress: ProgressCallback | None,
+        name: str,
+        on_finished: Callable[[], None] | None = None,
+        owner: QObject | None = None,
     ) -> TaskHandle:
         signals = TaskSignals()  # created on the GUI thread: its slots run there
         handle = TaskHandle(name or getattr(fn, "__name__", "task"), signals, CancelToken())
         token = handle.token
+        if owner is None:
+            owner = next(
+                (o for o in map(_owner_of, (on_result, on_error, on_progress, on_finished)) if o is not None),
+                None,
+            )
+
+        def gone() -> bool:  # the widget the callbacks belong to was deleted meanwhile
+            return owner is not None and not shiboken6.isValid(owner)
 
         def deliver_result(box: _Box) -> None:
-            if on_result is not None and not token.cancelled:
+            if on_result is not None and not token.cancelled and not gone():
                 on_result(box.value)
 
         def deliver_error(exc: BaseException) -> None:
             if token.cancelled:
+                return
+            if gone():
+                log.warning(
+                    "background task %s failed after its window closed: %s", handle.name, exc, exc_info=exc
+                )
                 return
             if on_error is not None:
                 on_error(exc)
@@ -220,7 +271,7 @@ class TaskManager(QObject):
                 log.error("background task %s failed: %s", handle.name, exc, exc_info=exc)
 
         def deliver_progress(done: int, total: int, message: str) -> None:
-            if on_progress is not None and not token.cancelled:
+            if on_progress is not None and not token.cancelled and not gone():
                 on_progress(done, total, message)
 
         signals.result.connect(deliver_result)
@@ -228,7 +279,7 @@ class TaskManager(QObject):
         signals.progress.connect(deliver_progress)
         signals.finished.connect(lambda: self._finished(handle))
         if on_finished is not None:
-            signals.finished.connect(on_finished)
+            signals.finished.connect(lambda: None if gone() else on_finished())
         was_idle = not self._running
         self._running.add(handle)
         if was_idle:

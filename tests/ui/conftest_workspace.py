@@ -69,7 +69,26 @@ def workspace(qtbot, ctx, tasks, client_id):
     qtbot.addWidget(w)
     w.resize(1200, 760)
     w.show()
-    return w
+    return settle(qtbot, w)
+
+
+def settle(qtbot, widget, timeout: int = 5000):
+    """Wait until every read asked of ``widget`` (a workspace: its header and tabs; a tab, a panel
+    or a dialog) has landed on the GUI thread; returns ``widget``. The reads run on the database
+    lane; waiting for these results, not for any "loaded" signal, is what keeps a test from racing."""
+    qtbot.waitUntil(lambda: not widget.loading, timeout=timeout)
+    return widget
+
+
+def shown(qtbot, workspace, name: str, row_id: str | None = None):
+    """Bring a tab forward and wait for its rows."""
+    return settle(qtbot, workspace.show_tab(name, row_id))
+
+
+def reload(qtbot, widget):
+    """Read again and wait for the result."""
+    widget.reload()
+    return settle(qtbot, widget)
 
 
 def type_into(qtbot, editor, text: str) -> None:
@@ -94,7 +113,15 @@ def choose(editor, value) -> None:
 
 
 def save(qtbot, dialog) -> None:
+    """Click Save, then wait for what the save made the workspace read again (if it has one)."""
+    from accountdesk.ui.workspace import ClientWorkspace
+
     dialog.save_button.click()
+    parent = dialog.parentWidget()
+    while parent is not None and not isinstance(parent, ClientWorkspace):
+        parent = parent.parentWidget()
+    if parent is not None:
+        settle(qtbot, parent)
 
 
 def answer_message_box(button_text: str) -> None:

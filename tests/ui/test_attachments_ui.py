@@ -17,7 +17,7 @@ from accountdesk.i18n import set_language
 from accountdesk.services import attachments as A
 from accountdesk.services import equipment, visits
 
-from .conftest_workspace import client_id, staff, tasks, workspace  # noqa: F401
+from .conftest_workspace import client_id, reload, settle, shown, staff, tasks, workspace  # noqa: F401
 
 pytestmark = pytest.mark.gui
 
@@ -98,12 +98,13 @@ def test_drop_files_onto_a_visit_thumbnails_and_open(
         planned_start=dt.datetime(2026, 3, 10, 2, tzinfo=dt.UTC),
         status="done",
     )
-    workspace.reload()
-    tab = workspace.show_tab("attachments")
+    reload(qtbot, workspace)
+    tab = shown(qtbot, workspace, "attachments")
     assert workspace.current_tab_name() == "attachments"
     assert tab.set_target("visit_id", vid)
     photo, cert = _photo(tmp_path / "现场 照片.jpg"), _pdf(tmp_path / "certificate.pdf")
     _drop(tab, [photo, cert])
+    settle(qtbot, tab)
     rows = A.list_attachments(ctx, client_id)
     assert {r["file_name"] for r in rows} == {"现场 照片.jpg", "certificate.pdf"}
     assert all(r["attached_to"]["id"] == vid for r in rows)
@@ -125,11 +126,12 @@ def test_drop_files_onto_a_visit_thumbnails_and_open(
 
 
 def test_paste_an_image_and_import_a_phone_folder(qtbot, workspace, ctx, client_id, tasks, tmp_path):  # noqa: F811
-    tab = workspace.show_tab("attachments")
+    tab = shown(qtbot, workspace, "attachments")
     image = QImage(200, 120, QImage.Format.Format_RGB32)
     image.fill(QColor("#d92d20"))
     QGuiApplication.clipboard().setImage(image)
     made = tab.paste_image()
+    settle(qtbot, tab)
     assert made is not None
     row = A.get_attachment(ctx, made)
     assert row["kind"] == "photo" and row["media_type"] == "image/png" and row["file_name"].endswith(".png")
@@ -141,8 +143,10 @@ def test_paste_an_image_and_import_a_phone_folder(qtbot, workspace, ctx, client_
         _photo(phone / f"IMG_000{i}.jpg", color)
     (phone / "notes.txt").write_text("not a photo")
     added = tab.add_paths([tmp_path / "DCIM"])
+    settle(qtbot, tab)
     assert len(added) == 2
     again = tab.add_paths([tmp_path / "DCIM"])
+    settle(qtbot, tab)
     assert again == [] and "2 already attached." in tab.message.text()
     assert tab.list.count() == 3
 
@@ -153,7 +157,7 @@ def test_refusals_show_beside_the_list_and_nothing_is_written(qtbot, workspace, 
 
     with ctx.store.write() as s:
         set_meta(s, META_FILE_LIMITS, {"max_file_bytes": 1000})
-    tab = workspace.show_tab("attachments")
+    tab = shown(qtbot, workspace, "attachments")
     big = tmp_path / "big.bin"
     big.write_bytes(b"x" * 5000)
     assert tab.add_paths([big]) == []
@@ -161,18 +165,21 @@ def test_refusals_show_beside_the_list_and_nothing_is_written(qtbot, workspace, 
 
 
 def test_keep_offline_and_delete(qtbot, workspace, ctx, client_id, tmp_path):  # noqa: F811
-    tab = workspace.show_tab("attachments")
+    tab = shown(qtbot, workspace, "attachments")
     eq = equipment.create_equipment(ctx, client_id, "电子天平")
-    tab.reload()
+    reload(qtbot, tab)
     assert tab.set_target("equipment_id", eq)
     [aid] = tab.add_paths([_photo(tmp_path / "nameplate.jpg")])
+    settle(qtbot, tab)
     assert A.get_attachment(ctx, aid)["attached_to"]["label"] == "电子天平"
     # the acting supervisor does not own this client: its files are fetched on demand by default
     assert tab.keep.isChecked() is False
     tab.keep.setChecked(True)
+    settle(qtbot, tab)
     assert A.keeps_offline(ctx, client_id) is True
     tab.select(aid)
     assert tab.delete_selected(confirm=False) == 1
+    settle(qtbot, tab)
     assert tab.list.count() == 0 and A.list_attachments(ctx, client_id) == []
 
 
@@ -198,7 +205,7 @@ def test_screens_in_both_languages(qtbot, ctx, tasks, client_id, tmp_path, lang)
         qtbot.addWidget(w)
         w.resize(1200, 700)
         w.show()
-        tab = w.show_tab("attachments")
+        tab = shown(qtbot, w, "attachments")
         tasks.wait(20000)
         qtbot.waitUntil(lambda: all(tab.has_thumbnail(r["id"]) for r in tab.rows), timeout=20000)
         title = w.tab_widget.tabText(w.tab_names().index("attachments"))
@@ -245,8 +252,8 @@ def test_drop_files_onto_an_instrument_or_a_visit_in_their_own_lists(
         planned_start=dt.datetime(2026, 3, 10, 2, tzinfo=dt.UTC),
         status="done",
     )
-    workspace.reload()
-    tab = workspace.show_tab("equipment")
+    reload(qtbot, workspace)
+    tab = shown(qtbot, workspace, "equipment")
     panel = tab.equipment
     assert getattr(panel, "file_drop", None) is not None
     row = next(i for i, r in enumerate(panel.model.rows) if r["id"] == second)
@@ -255,11 +262,12 @@ def test_drop_files_onto_an_instrument_or_a_visit_in_their_own_lists(
     [att] = A.list_attachments(ctx, client_id)
     assert att["attached_to"]["id"] == second and att["file_name"] == "certificate-B.pdf"
     assert A.list_attachments(ctx, client_id, parent=("equipment_id", first)) == []
-    visits_tab = workspace.show_tab("visits")
+    visits_tab = shown(qtbot, workspace, "visits")
     vrow = next(i for i, r in enumerate(visits_tab.visits.model.rows) if r["id"] == vid)
     _drop_on(visits_tab.visits.view, vrow, [_photo(tmp_path / "site.jpg")])
+    qtbot.wait(0)
     assert [r["attached_to"]["id"] for r in A.list_attachments(ctx, client_id, parent=("visit_id", vid))] == [
         vid
     ]
     # the attachments tab shows both (it reloads when shown: another tab wrote)
-    assert workspace.show_tab("attachments").list.count() == 2
+    assert shown(qtbot, workspace, "attachments").list.count() == 2

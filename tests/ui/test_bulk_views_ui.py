@@ -10,6 +10,7 @@ from accountdesk.services.records import get_record
 from accountdesk.ui.pages.clients import ClientsPage
 
 from .conftest import make_clients
+from .conftest_workspace import reload, settle, shown
 from .test_clients_page import open_page, shown_names
 
 
@@ -111,7 +112,7 @@ def test_a_tier_change_offers_the_new_standard_and_applies_it_after_confirmation
     w = ClientWorkspace(ctx, tasks, cid)
     qtbot.addWidget(w)
     w.show()
-    overview = w.show_tab("overview")
+    overview = shown(qtbot, w, "overview")
     # declined: nothing changes
     dlg = overview.edit_profile()
     choose(dlg.form.editor("tier"), "key")
@@ -127,6 +128,7 @@ def test_a_tier_change_offers_the_new_standard_and_applies_it_after_confirmation
     }
     # back to standard and to key again; this time confirmed
     clients.update_client(ctx, cid, tier="standard")
+    reload(qtbot, overview)  # a change made elsewhere (a sync): the tab reads again
     dlg = overview.edit_profile()
     choose(dlg.form.editor("tier"), "key")
     save(qtbot, dlg)
@@ -153,7 +155,7 @@ def test_a_supervisor_edits_the_standards_from_the_dashboard(qtbot, ctx, tasks):
     qtbot.addWidget(page)
     page.show()
     assert page.standards_button.isVisible()
-    dlg = page.edit_standards()
+    dlg = settle(qtbot, page.edit_standards())
     check, spin = dlg.cells[("standard", "return_visit")]
     assert check.isChecked() and spin.value() == 3
     spin.setValue(2)
@@ -180,7 +182,7 @@ def _ledger(qtbot, ctx, tasks, cid):
     qtbot.addWidget(w)
     w.resize(1300, 800)
     w.show()
-    tab = w.show_tab("equipment")
+    tab = shown(qtbot, w, "equipment")
     qtbot.waitUntil(lambda: tab.tools.views_bar.combo.count() >= 1)
     return w, tab
 
@@ -233,6 +235,7 @@ def test_several_instruments_edited_at_once_and_undone(qtbot, ctx, tasks):
     dialog.editors["category"].setText("衡器")
     with qtbot.waitSignal(bar.changed, timeout=10_000):
         dialog.accept()
+    settle(qtbot, tab)
     for eid in chosen:
         row = get_record(ctx, "equipment", eid)
         assert (row["status"], row["location"], row["category"]) == ("out_of_service", "待修区", "衡器")
@@ -243,6 +246,7 @@ def test_several_instruments_edited_at_once_and_undone(qtbot, ctx, tasks):
     assert bar.undo_button.isEnabled()
     with qtbot.waitSignal(bar.changed, timeout=10_000):
         bar.undo_button.click()
+    settle(qtbot, tab)
     for eid in chosen:
         row = get_record(ctx, "equipment", eid)
         assert (row["status"], row["location"], row["category"]) == ("in_service", "一号实验室", None)

@@ -18,7 +18,10 @@ from accountdesk.ui.pages.clients import NewClientDialog
 from .conftest_workspace import (  # noqa: F401 - fixtures
     answer_message_box,
     client_id,
+    reload,
     save,
+    settle,
+    shown,
     staff,
     tasks,
     type_into,
@@ -98,12 +101,12 @@ def test_sla_targets_show_their_unit_and_people_have_a_full_name(qtbot, workspac
         {"title": "系统可用性", "metric": "availability_pct", "target": 99.5},
         client_id=client_id,
     )
-    tab = workspace.show_tab("service")
-    tab.reload()
+    tab = shown(qtbot, workspace, "service")
+    reload(qtbot, tab)
     model = tab.commitments.model
     col = [c.key for c in model.columns].index("target")
-    shown = {model.data(model.index(r, col)) for r in range(model.rowCount())}
-    assert shown == {"24 h", "99.5 %"}
+    texts = {model.data(model.index(r, col)) for r in range(model.rowCount())}
+    assert texts == {"24 h", "99.5 %"}
     set_language("zh_CN")
     try:
         form = RecordForm(ctx, "contact", client_id=client_id, fields=["name"])
@@ -124,19 +127,20 @@ def test_the_complaints_description_is_visible_and_buttons_follow_a_delete(
         description="客户称第三批报告晚了五天。",
         received_at=clock.now(),
     )
-    tab = workspace.show_tab("feedback")
-    tab.reload()
+    tab = shown(qtbot, workspace, "feedback")
+    reload(qtbot, tab)
     assert tab.feedback.select(fid)
     assert "客户称第三批报告晚了五天。" in tab.detail.toPlainText()
     assert tab.investigate_button.isEnabled()
     answer_message_box("Delete")
     assert tab.feedback.delete()
+    settle(qtbot, tab)
     assert not tab.investigate_button.isEnabled() and not tab.answer_button.isEnabled()
 
 
 def test_ctrl_z_puts_back_the_last_change(qtbot, workspace, ctx, client_id):
     clients.update_client(ctx, client_id, city="杭州市")
-    workspace.reload()
+    reload(qtbot, workspace)
     qtbot.keyClick(workspace, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert records.get_record(ctx, "client", client_id)["city"] == "上海市"
     assert workspace.undo_message.text() == "Undone: City"

@@ -104,3 +104,72 @@ def test_on_finished_is_not_missed_by_a_task_that_ends_at_once(qtbot, tasks):
     qtbot.wait(50)
     # connecting after the start missed it (the window's sync stayed "syncing" for good that way)
     assert late == []
+
+
+def test_results_for_a_deleted_widget_are_dropped(qtbot, tasks):
+    """A page rebuilt (language switch) or closed while its load runs: the load's result, error
+    and progress must not reach the deleted widget (they raised RuntimeError in the event loop)."""
+    from PySide6.QtWidgets import QLabel, QWidget
+
+    gate = threading.Event()
+    landed = []
+
+    class Page(QWidget):
+        def __init__(self):
+            super().__init__()
+            self.label = QLabel(self)
+
+        def load(self):
+            tasks.run_db(lambda: (gate.wait(5), "rows")[1], on_result=lambda r: self.show_rows(r))
+            tasks.run(lambda: (gate.wait(5), 1 / 0), on_error=self.failed)
+
+        def show_rows(self, rows):
+            self.label.setText(rows)  # RuntimeError once the label is deleted
+            landed.append(rows)
+
+        def failed(self, exc):
+            self.label.setText(str(exc))
+            landed.append(exc)
+
+    page = Page()
+    page.load()
+    page.deleteLater()
+    qtbot.waitUntil(lambda: not __import__("shiboken6").isValid(page))
+    gate.set()
+    assert tasks.wait(5000)
+    qtbot.wait(50)  # the queued results are delivered (and dropped) here
+    assert landed == []
+
+    # the same page alive gets both
+    gate.clear()
+    alive = Page()
+    alive.load()
+    gate.set()
+    qtbot.waitUntil(lambda: len(landed) == 2)
+    assert "rows" in landed and any(isinstance(x, ZeroDivisionError) for x in landed)
+    alive.deleteLater()
+
+
+def test_switching_language_while_today_loads(qtbot, window, ctx):
+    """The language switch rebuilds every page while Today's load waits on the database lane:
+    the old page's result is dropped and the new Today fills in the new language."""
+    from .conftest import make_clients
+
+    make_clients(ctx)
+    window.show_page("today")
+    window.tasks.wait(5000)
+    gate = threading.Event()
+    window.tasks.run_db(lambda: gate.wait(5))  # the lane is busy: Today's next load queues
+    old = window.pages["today"]
+    old.refresh()
+    window.apply_language("zh_CN")
+    try:
+        gate.set()
+        assert window.tasks.wait(5000)
+        new = window.pages["today"]
+        assert new is not old
+        qtbot.waitUntil(lambda: new.items is not None and new.stack.currentWidget() is not new.loading_state)
+        qtbot.wait(50)
+    finally:
+        window.apply_language("en")
+        window.tasks.wait(5000)

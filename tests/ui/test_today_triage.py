@@ -177,11 +177,21 @@ def test_done_on_a_planned_visit_opens_its_report_and_on_a_due_cadence_records_t
     page.done_button.click()
     assert opened[-1][:4] == (ids["strategic"], "visit", ids["visit_today"], "write_report")
     # The real path: the workspace opens on the visit and its report dialog is shown.
-    dialog = type(window).complete_item(window, ids["strategic"], "visit", ids["visit_today"], "write_report")
-    assert dialog is not None and dialog.isVisible()
+    # The workspace reads on the database lane: the form opens once the visits have landed.
+    type(window).complete_item(window, ids["strategic"], "visit", ids["visit_today"], "write_report")
+    dialog = opened_form(qtbot, window)
+    assert dialog.isVisible() and dialog.original["id"] == ids["visit_today"]
     assert window.workspace_host.widget.current_tab_name() == "visits"
     dialog.reject()
-    dialog = type(window).complete_item(window, ids["standard"], "visit_plan", ids["plan"], "record_visit")
+    type(window).complete_item(window, ids["standard"], "visit_plan", ids["plan"], "record_visit")
+    dialog = opened_form(qtbot, window)
     assert dialog.form.editors["kind"].value() == "satisfaction_survey"
     dialog.reject()
     QApplication.processEvents()
+
+
+def opened_form(qtbot, window):
+    """The form the client's workspace opened for Today's "Done", once it has."""
+    workspace = window.workspace_host.widget
+    qtbot.waitUntil(lambda: not workspace.loading and workspace.completion is not None, timeout=5000)
+    return workspace.completion

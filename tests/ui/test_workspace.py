@@ -22,7 +22,10 @@ from .conftest_workspace import (  # noqa: F401 - fixtures
     choose,
     client_id,
     column_of,
+    reload,
     save,
+    settle,
+    shown,
     staff,
     tasks,
     type_into,
@@ -34,12 +37,12 @@ pytestmark = pytest.mark.gui
 
 def test_header_and_overview_show_the_client_owner_and_active_risks(workspace, ctx, client_id, qtbot):
     risks.raise_risk(ctx, client_id, "dishonest_debtor", severity="high")
-    workspace.reload()
+    reload(qtbot, workspace)
     assert workspace.name_label.text() == "护航科技有限公司"
     badges = [w.text() for w in workspace.findChildren(type(workspace.name_label), "risk_badge")]
     assert any("Dishonest debtor" in b for b in badges)
-    overview = workspace.show_tab("overview")
-    overview.reload()
+    overview = shown(qtbot, workspace, "overview")
+    reload(qtbot, overview)
     assert overview.findChild(type(workspace.name_label), "value_industry").text() == "检验检测"
     assert "李娜" in overview.owner_label.text() and "赵磊" in overview.owner_label.text()
     assert overview.risks.model.rowCount() == 1
@@ -48,14 +51,14 @@ def test_header_and_overview_show_the_client_owner_and_active_risks(workspace, c
 def test_title_follows_the_client_name(workspace, ctx, client_id, qtbot):
     with qtbot.waitSignal(workspace.title_changed) as blocker:
         records.update_record(ctx, "client", client_id, {"name": "护航检测集团"})
-        workspace.reload()
+        reload(qtbot, workspace)
     assert blocker.args == ["护航检测集团"]
 
 
 def test_invalid_profile_edit_shows_the_message_at_the_field_and_saves_nothing(
     workspace, ctx, client_id, qtbot
 ):
-    overview = workspace.show_tab("overview")
+    overview = shown(qtbot, workspace, "overview")
     dlg = overview.edit_profile()
     type_into(qtbot, dlg.form.editor("employees"), "很多")
     type_into(qtbot, dlg.form.editor("uscc"), "12345")
@@ -75,7 +78,7 @@ def test_invalid_profile_edit_shows_the_message_at_the_field_and_saves_nothing(
 
 
 def test_contacts_are_created_through_the_form_and_drawn_on_the_map(workspace, ctx, client_id, qtbot):
-    tab = workspace.show_tab("contacts")
+    tab = shown(qtbot, workspace, "contacts")
     assert tab.contacts.stack.currentWidget() is tab.contacts.empty
     dlg = tab.contacts.create()
     type_into(qtbot, dlg.form.editor("name"), "何慧敏")
@@ -98,21 +101,21 @@ def test_contacts_are_created_through_the_form_and_drawn_on_the_map(workspace, c
     assert tab.map.edges == [(boss, report)]
     # a contact who left is greyed on the map and in the list
     contacts_svc.update_contact(ctx, report, left_company_on="2026-03-01")
-    tab.reload()
+    reload(qtbot, tab)
     assert tab.map.nodes[report].opacity() < 1 and tab.map.nodes[boss].opacity() == 1
     row = tab.contacts.model.row_of(report)
     fg = tab.contacts.model.index(row, 0).data(Qt.ItemDataRole.ForegroundRole)
     assert fg.color() == QColor("#8a94a3")
 
 
-def test_map_has_a_node_per_contact_and_an_edge_per_reports_to(workspace, ctx, client_id):
+def test_map_has_a_node_per_contact_and_an_edge_per_reports_to(qtbot, workspace, ctx, client_id):
     ceo = contacts_svc.create_contact(ctx, client_id, name="总经理")
     cto = contacts_svc.create_contact(ctx, client_id, name="技术总监", reports_to_id=ceo)
     qa = contacts_svc.create_contact(ctx, client_id, name="质量经理", reports_to_id=cto)
     lab = contacts_svc.create_contact(ctx, client_id, name="实验室主任", reports_to_id=cto)
     loner = contacts_svc.create_contact(ctx, client_id, name="采购")
-    tab = workspace.show_tab("contacts")
-    tab.reload()
+    tab = shown(qtbot, workspace, "contacts")
+    reload(qtbot, tab)
     assert set(tab.map.nodes) == {ceo, cto, qa, lab, loner}
     assert sorted(tab.map.edges) == sorted([(ceo, cto), (cto, qa), (cto, lab)])
     # the boss is drawn above the reports
@@ -120,7 +123,7 @@ def test_map_has_a_node_per_contact_and_an_edge_per_reports_to(workspace, ctx, c
 
 
 def test_invalid_contact_email_is_refused_at_the_field(workspace, ctx, client_id, qtbot):
-    tab = workspace.show_tab("contacts")
+    tab = shown(qtbot, workspace, "contacts")
     dlg = tab.contacts.create()
     type_into(qtbot, dlg.form.editor("name"), "李倩")
     type_into(qtbot, dlg.form.editor("email"), "li.qian@")
@@ -130,7 +133,7 @@ def test_invalid_contact_email_is_refused_at_the_field(workspace, ctx, client_id
 
 
 def test_required_field_left_empty_is_named_and_nothing_is_saved(workspace, ctx, client_id, qtbot):
-    tab = workspace.show_tab("contacts")
+    tab = shown(qtbot, workspace, "contacts")
     dlg = tab.contacts.create()
     save(qtbot, dlg)
     assert dlg.form.error_text("name") == "Full name is required."
@@ -139,7 +142,7 @@ def test_required_field_left_empty_is_named_and_nothing_is_saved(workspace, ctx,
 
 def test_record_visit_is_quick_and_updates_the_cadence(workspace, ctx, client_id, qtbot, clock):
     visits.create_visit_plan(ctx, client_id, "return_visit", every_months=1)
-    tab = workspace.show_tab("visits")
+    tab = shown(qtbot, workspace, "visits")
     assert cell_texts(tab.plans.view, column_of(tab.plans.view, "Last held")) == [""]
     dlg = tab.record_visit()
     assert list(dlg.form.editors) == ["kind", "planned_start", "channel", "outcome"]
@@ -158,7 +161,7 @@ def test_record_visit_is_quick_and_updates_the_cadence(workspace, ctx, client_id
 
 
 def test_record_visit_with_a_bad_date_names_the_field(workspace, ctx, client_id, qtbot):
-    dlg = workspace.show_tab("visits").record_visit()
+    dlg = shown(qtbot, workspace, "visits").record_visit()
     type_into(qtbot, dlg.form.editor("planned_start"), "下周二")
     save(qtbot, dlg)
     assert "YYYY-MM-DD HH:MM" in dlg.form.error_text("planned_start")
@@ -167,8 +170,8 @@ def test_record_visit_with_a_bad_date_names_the_field(workspace, ctx, client_id,
 
 def test_visit_edit_and_delete(workspace, ctx, client_id, qtbot):
     vid = visits.plan_visit(ctx, client_id, "executive_meeting", aware(2026, 3, 20, 14))
-    tab = workspace.show_tab("visits")
-    tab.reload()
+    tab = shown(qtbot, workspace, "visits")
+    reload(qtbot, tab)
     tab.visits.select(vid)
     dlg = tab.visits.edit()
     choose(dlg.form.editor("status"), "cancelled")
@@ -177,12 +180,13 @@ def test_visit_edit_and_delete(workspace, ctx, client_id, qtbot):
     tab.visits.select(vid)
     answer_message_box("Delete")
     assert tab.visits.delete()
+    settle(qtbot, tab)
     assert visits.list_visits(ctx, client_id) == []
     assert tab.visits.stack.currentWidget() is tab.visits.empty
 
 
 def test_feedback_handler_combo_excludes_involved_staff(workspace, ctx, client_id, staff, qtbot):
-    tab = workspace.show_tab("feedback")
+    tab = shown(qtbot, workspace, "feedback")
     dlg = tab.feedback.create()
     handler = dlg.form.editor("handler_id")
     involved = dlg.form.editor("involved_user_ids")
@@ -207,8 +211,8 @@ def test_feedback_workflow_buttons_move_the_status(workspace, ctx, client_id, st
     fid = fb.record_feedback(
         ctx, client_id, "complaint", "校准证书错误", severity="high", handler=staff["li"]
     )
-    tab = workspace.show_tab("feedback")
-    tab.reload()
+    tab = shown(qtbot, workspace, "feedback")
+    reload(qtbot, tab)
     tab.feedback.select(fid)
     deadline = cell_texts(tab.feedback.view, column_of(tab.feedback.view, "Deadline"))[0]
     assert deadline.endswith("left")
@@ -220,20 +224,23 @@ def test_feedback_workflow_buttons_move_the_status(workspace, ctx, client_id, st
     assert dlg.isVisible() and dlg.error.text()
     dlg.edit.setPlainText("已重新出具证书并致歉")
     dlg._ok()
+    settle(qtbot, tab)
     stored = records.get_record(ctx, "feedback", fid)
     assert stored["status"] == "answered" and stored["answer"] == "已重新出具证书并致歉"
     assert tab.close_button.isEnabled()
     tab.close_button.click()
+    settle(qtbot, tab)
     assert records.get_record(ctx, "feedback", fid)["status"] == "closed"
     assert cell_texts(tab.feedback.view, column_of(tab.feedback.view, "Status")) == ["Closed"]
 
 
 def test_feedback_clock_can_be_paused(workspace, ctx, client_id, qtbot):
     fid = fb.record_feedback(ctx, client_id, "complaint", "样品丢失")
-    tab = workspace.show_tab("feedback")
-    tab.reload()
+    tab = shown(qtbot, workspace, "feedback")
+    reload(qtbot, tab)
     tab.feedback.select(fid)
     tab.pause_button.click()
+    settle(qtbot, tab)
     assert records.get_record(ctx, "feedback", fid)["paused_since"] is not None
     assert tab.pause_button.text() == "Resume the clock"
 
@@ -253,16 +260,16 @@ def test_field_staff_never_see_confidential_fields(qtbot, ctx, tasks, client_id,
     ctx.set_actor(staff["wang"])
     w = ClientWorkspace(ctx, tasks, client_id)
     qtbot.addWidget(w)
-    overview = w.show_tab("overview")
+    overview = shown(qtbot, w, "overview")
     assert overview.findChild(type(w.name_label), "value_annual_fees") is None
     assert overview.findChild(type(w.name_label), "value_industry") is not None
-    opp = w.show_tab("opportunities")
+    opp = shown(qtbot, w, "opportunities")
     headers = [
         opp.opportunities.model.headerData(c, Qt.Orientation.Horizontal)
         for c in range(opp.opportunities.model.columnCount())
     ]
     assert "Estimated value" not in headers
-    svc = w.show_tab("service")
+    svc = shown(qtbot, w, "service")
     assert cell_texts(svc.notes.view, column_of(svc.notes.view, "Note")) == ["送样需提前一天预约"]
     assert "confidential" not in svc.notes.dialog().form.editors
     assert opportunities.list_opportunities(ctx, client_id)[0]["estimated_value"] is None
@@ -272,8 +279,8 @@ def test_field_staff_never_see_confidential_fields(qtbot, ctx, tasks, client_id,
 def test_survey_scores_and_trend(workspace, ctx, client_id, qtbot):
     surveys.create_survey(ctx, client_id, conducted_on="2025-09-10", score_overall=3, score_responsiveness=2)
     surveys.create_survey(ctx, client_id, conducted_on="2026-03-10", score_overall=4, score_responsiveness=4)
-    tab = workspace.show_tab("surveys")
-    tab.reload()
+    tab = shown(qtbot, workspace, "surveys")
+    reload(qtbot, tab)
     assert cell_texts(tab.surveys.view, column_of(tab.surveys.view, "Overall")) == ["4", "3"]
     series = tab.chart.series()
     assert series["score_overall"] == [(dt.date(2025, 9, 10), 3), (dt.date(2026, 3, 10), 4)]
@@ -286,15 +293,15 @@ def test_survey_scores_and_trend(workspace, ctx, client_id, qtbot):
     tab.chart.grab()  # paints without error
 
 
-def test_equipment_overdue_is_highlighted(workspace, ctx, client_id):
+def test_equipment_overdue_is_highlighted(qtbot, workspace, ctx, client_id):
     equipment_svc.create_equipment(
         ctx, client_id, "三坐标测量机", last_calibrated_on="2025-01-10", calibration_interval_months=12
     )
     equipment_svc.create_equipment(
         ctx, client_id, "硬度计", last_calibrated_on="2026-02-01", calibration_interval_months=12
     )
-    tab = workspace.show_tab("equipment")
-    tab.reload()
+    tab = shown(qtbot, workspace, "equipment")
+    reload(qtbot, tab)
     view = tab.equipment.view
     col = column_of(view, "Next calibration")
     texts = dict(zip(cell_texts(view, 0), cell_texts(view, col), strict=True))
@@ -308,12 +315,12 @@ def test_equipment_overdue_is_highlighted(workspace, ctx, client_id):
 
 
 def test_improvement_plan_with_items(workspace, ctx, client_id, qtbot):
-    tab = workspace.show_tab("improvement")
+    tab = shown(qtbot, workspace, "improvement")
     dlg = tab.plans.create()
     assert dlg.form.editor("year").value() == "2026"
     type_into(qtbot, dlg.form.editor("title"), "2026 年度改进计划")
     save(qtbot, dlg)
-    tab.reload()
+    reload(qtbot, tab)
     dlg = tab.items.create()
     assert dlg.form.editor("plan_id").value() == tab.plans.current_id()
     type_into(qtbot, dlg.form.editor("action"), "缩短报告出具周期至 5 个工作日")
@@ -328,7 +335,7 @@ def test_value_added_services_and_deliveries(workspace, ctx, client_id, qtbot):
     offering = records.create_record(
         ctx, "service_offering", {"code": "VA-01", "name": "7×24 远程支持", "category": "value_added"}
     )
-    tab = workspace.show_tab("services")
+    tab = shown(qtbot, workspace, "services")
     dlg = tab.subscriptions.create()
     choose(dlg.form.editor("offering_id"), offering)
     save(qtbot, dlg)
@@ -342,13 +349,13 @@ def test_value_added_services_and_deliveries(workspace, ctx, client_id, qtbot):
 
 
 def test_opportunity_and_sla_creation(workspace, ctx, client_id, qtbot):
-    tab = workspace.show_tab("opportunities")
+    tab = shown(qtbot, workspace, "opportunities")
     dlg = tab.opportunities.create()
     type_into(qtbot, dlg.form.editor("title"), "新增环境检测项目")
     type_into(qtbot, dlg.form.editor("estimated_value"), "120000")
     save(qtbot, dlg)
     assert records.list_records(ctx, "opportunity", client_id)[0]["estimated_value"] == 120000
-    svc = workspace.show_tab("service")
+    svc = shown(qtbot, workspace, "service")
     dlg = svc.commitments.create()
     type_into(qtbot, dlg.form.editor("title"), "24 小时内到场")
     type_into(qtbot, dlg.form.editor("valid_from"), "2026-01-01")
@@ -358,7 +365,7 @@ def test_opportunity_and_sla_creation(workspace, ctx, client_id, qtbot):
     assert records.list_records(ctx, "service_commitment", client_id) == []
 
 
-def test_timeline_lists_everything_newest_first_and_opens_the_item(workspace, ctx, client_id, clock):
+def test_timeline_lists_everything_newest_first_and_opens_the_item(qtbot, workspace, ctx, client_id, clock):
     v = visits.record_visit(ctx, client_id, "return_visit", aware(2026, 3, 2, 10), report="例行回访")
     f = fb.record_feedback(ctx, client_id, "praise", "报告准确及时", received_at=aware(2026, 3, 10, 8))
     records.create_record(
@@ -367,20 +374,20 @@ def test_timeline_lists_everything_newest_first_and_opens_the_item(workspace, ct
         {"kind": "call", "at": aware(2026, 3, 5, 9), "summary": "电话沟通送样计划"},
         client_id=client_id,
     )
-    tab = workspace.show_tab("timeline")
-    tab.reload()
+    tab = shown(qtbot, workspace, "timeline")
+    reload(qtbot, tab)
     assert cell_texts(tab.view, 1) == ["Feedback", "Interaction", "Visit"]
     with_signal = []
     tab.open_requested.connect(lambda name, rid: with_signal.append((name, rid)))
     tab.view.doubleClicked.emit(tab.model.index(2, 0))
     assert with_signal == [("visits", v)]
-    workspace.show_tab("feedback", f)
+    shown(qtbot, workspace, "feedback", f)
     assert workspace.current_tab_name() == "feedback"
     assert workspace.tab("feedback").feedback.current_id() == f
 
 
 def test_log_interaction_from_the_timeline(workspace, ctx, client_id, qtbot):
-    tab = workspace.show_tab("timeline")
+    tab = shown(qtbot, workspace, "timeline")
     dlg = tab.log_interaction()
     type_into(qtbot, dlg.form.editor("summary"), "微信确认下周到访")
     save(qtbot, dlg)
@@ -405,13 +412,13 @@ def test_field_history_lists_changes_and_restores(workspace, ctx, client_id, qtb
     assert cell_texts(dlg.view, 3)[0] == "副总经理"
 
 
-def test_history_button_opens_the_dialog_for_the_selected_row(workspace, ctx, client_id):
+def test_history_button_opens_the_dialog_for_the_selected_row(qtbot, workspace, ctx, client_id):
     cid = contacts_svc.create_contact(ctx, client_id, name="赵斌")
     contacts_svc.update_contact(ctx, cid, mobile="13800138000")
-    tab = workspace.show_tab("contacts")
-    tab.reload()
+    tab = shown(qtbot, workspace, "contacts")
+    reload(qtbot, tab)
     tab.contacts.select(cid)
-    dlg = tab.contacts.history()
+    dlg = settle(qtbot, tab.contacts.history())
     assert dlg.field == "name"  # the first field with a change
     assert dlg.model.rowCount() == 1
 
@@ -433,8 +440,8 @@ def test_handover_gives_the_client_to_a_new_manager(workspace, ctx, client_id, s
     assert records.get_record(ctx, "client", client_id)["owner_id"] == staff["zhao"]
     [handover] = records.list_records(ctx, "handover", client_id)
     assert handover["checklist"][0]["key"] == "open_feedback" and handover["checklist"][0]["done"]
-    tab = workspace.show_tab("ownership")
-    tab.reload()
+    tab = shown(qtbot, workspace, "ownership")
+    reload(qtbot, tab)
     # the owner moved from 李娜 to 赵磊; 赵磊 was the backup, who cannot also be the owner: the backup is cleared
     pairs = list(zip(cell_texts(tab.view, 2), cell_texts(tab.view, 3), strict=True))
     assert (
@@ -476,12 +483,12 @@ def test_conflict_review_keeps_the_other_value(qtbot, ctx, client_id, staff, qtm
     assert dlg.model.rowCount() == 0 and not dlg.empty.isHidden()
 
 
-def test_every_workspace_model_passes_the_model_tester(workspace, ctx, client_id, qtmodeltester):
+def test_every_workspace_model_passes_the_model_tester(qtbot, workspace, ctx, client_id, qtmodeltester):
     contacts_svc.create_contact(ctx, client_id, name="李倩")
     visits.record_visit(ctx, client_id, "return_visit", aware(2026, 3, 2, 10))
     for name in workspace.tab_names():
-        tab = workspace.show_tab(name)
-        tab.reload()
+        tab = shown(qtbot, workspace, name)
+        reload(qtbot, tab)
         for panel in tab.panels:
             qtmodeltester.check(panel.model)
         if hasattr(tab, "model"):
@@ -502,7 +509,7 @@ def test_workspace_opens_in_chinese(qtbot, ctx, tasks, client_id):
 
 
 def test_flagging_a_risk_in_the_overview_shows_its_badge_in_the_header(workspace, ctx, client_id, qtbot):
-    overview = workspace.show_tab("overview")
+    overview = shown(qtbot, workspace, "overview")
     dlg = overview.risks.create()
     choose(dlg.form.editor("kind"), "litigation_use")
     type_into(qtbot, dlg.form.editor("note"), "检测报告将用于诉讼")
@@ -514,42 +521,43 @@ def test_flagging_a_risk_in_the_overview_shows_its_badge_in_the_header(workspace
 
 
 def test_other_tabs_show_a_change_when_next_opened(workspace, ctx, client_id, qtbot):
-    timeline = workspace.show_tab("timeline")
+    timeline = shown(qtbot, workspace, "timeline")
     assert timeline.model.rowCount() == 0
     from accountdesk.ui.forms import RecordDialog
 
     workspace.record_visit_button.click()
+    settle(qtbot, workspace)
     [dlg] = [d for d in workspace.findChildren(RecordDialog) if d.isVisible()]
     type_into(qtbot, dlg.form.editor("outcome"), "回访顺利")
     save(qtbot, dlg)
     assert workspace.current_tab_name() == "visits"
-    workspace.show_tab("timeline")
+    shown(qtbot, workspace, "timeline")
     assert cell_texts(timeline.view, 1) == ["Visit"]
 
 
-def test_show_item_opens_the_tab_of_an_entity(workspace, ctx, client_id):
+def test_show_item_opens_the_tab_of_an_entity(qtbot, workspace, ctx, client_id):
     eid = equipment_svc.create_equipment(ctx, client_id, "硬度计")
-    tab = workspace.show_item("equipment", eid)
+    tab = settle(qtbot, workspace.show_item("equipment", eid))
     assert workspace.current_tab_name() == "equipment" and tab.equipment.current_id() == eid
     workspace.show_item("client", client_id)
     assert workspace.current_tab_name() == "overview"
 
 
-def test_cadence_is_overdue_until_a_visit_is_planned(workspace, ctx, client_id):
+def test_cadence_is_overdue_until_a_visit_is_planned(qtbot, workspace, ctx, client_id):
     visits.create_visit_plan(ctx, client_id, "return_visit", every_months=1, starts_on="2026-02-01")
-    tab = workspace.show_tab("visits")
-    tab.reload()
+    tab = shown(qtbot, workspace, "visits")
+    reload(qtbot, tab)
     col = column_of(tab.plans.view, "Next due")
     assert cell_texts(tab.plans.view, col) == ["2026-02-01 (overdue)"]
     assert tab.plans.model.index(0, col).data(Qt.ItemDataRole.ForegroundRole).color() == QColor("#c0392b")
-    overview = workspace.show_tab("overview")
-    overview.reload()
+    overview = shown(qtbot, workspace, "overview")
+    reload(qtbot, overview)
     assert (
         "Return visit due" in overview.due_list.text() and "2026-02-01 (overdue)" in overview.due_list.text()
     )
     visits.plan_visit(ctx, client_id, "return_visit", aware(2026, 3, 20, 10))
-    tab = workspace.show_tab("visits")
-    tab.reload()
+    tab = shown(qtbot, workspace, "visits")
+    reload(qtbot, tab)
     assert cell_texts(tab.plans.view, col) == ["2026-02-01 · planned for 2026-03-20"]
     assert tab.plans.model.index(0, col).data(Qt.ItemDataRole.ForegroundRole) is None
 
@@ -570,48 +578,49 @@ def test_header_offers_the_conflicts_of_this_client(workspace, ctx, client_id, s
             },
             client_id=client_id,
         )
-    workspace.reload()
+    reload(qtbot, workspace)
     assert not workspace.conflicts_button.isHidden()
     assert workspace.conflicts_button.text() == "Conflicts to review: 1"
-    dlg = workspace.review_conflicts()
+    dlg = settle(qtbot, workspace.review_conflicts())
     dlg.kept_box.button.click()  # keep mine
     assert records.get_record(ctx, "contact", cid)["mobile"] == "+8613800138000"
     dlg.close()
-    workspace.reload()
+    reload(qtbot, workspace)
     assert workspace.conflicts_button.isHidden()
 
 
-def test_selecting_a_node_on_the_map_selects_the_contact(workspace, ctx, client_id):
+def test_selecting_a_node_on_the_map_selects_the_contact(qtbot, workspace, ctx, client_id):
     boss = contacts_svc.create_contact(ctx, client_id, name="何慧敏")
     report = contacts_svc.create_contact(ctx, client_id, name="陈娜", reports_to_id=boss)
-    tab = workspace.show_tab("contacts")
-    tab.reload()
+    tab = shown(qtbot, workspace, "contacts")
+    reload(qtbot, tab)
     tab.map.nodes[report].setSelected(True)
     assert tab.contacts.current_id() == report
     tab.contacts.select(boss)
     assert tab.map.nodes[boss].isSelected() and not tab.map.nodes[report].isSelected()
 
 
-def test_a_client_deleted_while_open_does_not_break_the_workspace(workspace, ctx, client_id):
+def test_a_client_deleted_while_open_does_not_break_the_workspace(qtbot, workspace, ctx, client_id):
     records.delete_record(ctx, "client", client_id)
-    workspace.reload()
+    reload(qtbot, workspace)
     assert workspace.name_label.text() == "This client no longer exists."
-    overview = workspace.show_tab("overview")
-    overview.reload()
+    overview = shown(qtbot, workspace, "overview")
+    reload(qtbot, overview)
     assert not overview.isEnabled()
 
 
-def test_field_history_from_a_label_of_the_edit_form(workspace, ctx, client_id):
+def test_field_history_from_a_label_of_the_edit_form(qtbot, workspace, ctx, client_id):
     from accountdesk.ui.workspace import FieldHistoryDialog
 
     cid = contacts_svc.create_contact(ctx, client_id, name="赵斌", title="设备部主管")
     contacts_svc.update_contact(ctx, cid, title="设备部经理")
-    tab = workspace.show_tab("contacts")
-    tab.reload()
+    tab = shown(qtbot, workspace, "contacts")
+    reload(qtbot, tab)
     tab.contacts.select(cid)
     dlg = tab.contacts.edit()
     dlg.form.history_requested.emit("title")
     [history] = dlg.findChildren(FieldHistoryDialog)
+    settle(qtbot, history)
     assert history.field == "title"
     assert cell_texts(history.view, 3) == ["设备部经理", "设备部主管"]
 
@@ -622,7 +631,7 @@ def test_an_account_manager_cannot_reassign_the_client(qtbot, ctx, tasks, client
     ctx.set_actor(staff["li"])
     w = ClientWorkspace(ctx, tasks, client_id)
     qtbot.addWidget(w)
-    overview = w.show_tab("overview")
+    overview = shown(qtbot, w, "overview")
     assert overview.handover_button.isHidden()
     dlg = overview.edit_profile()
     assert "owner_id" not in dlg.form.editors and "annual_fees" in dlg.form.editors
@@ -631,7 +640,7 @@ def test_an_account_manager_cannot_reassign_the_client(qtbot, ctx, tasks, client
 def test_service_team_is_edited_from_the_overview(workspace, ctx, client_id, staff, qtbot):
     from accountdesk.services.team import list_team
 
-    overview = workspace.show_tab("overview")
+    overview = shown(qtbot, workspace, "overview")
     dlg = overview.edit_team()
     form_dlg = dlg.panel.create()
     choose(form_dlg.form.editor("user_id"), staff["wang"])
@@ -661,8 +670,8 @@ def test_dossier_is_printed_in_the_background(workspace, ctx, client_id, tmp_pat
 def test_a_planned_visit_gets_its_report(workspace, ctx, client_id, qtbot):
     ceo = contacts_svc.create_contact(ctx, client_id, name="何慧敏")
     vid = visits.plan_visit(ctx, client_id, "executive_meeting", aware(2026, 3, 12, 14))
-    tab = workspace.show_tab("visits")
-    tab.reload()
+    tab = shown(qtbot, workspace, "visits")
+    reload(qtbot, tab)
     tab.visits.select(vid)
     dlg = tab.complete_visit()
     dlg.form.editor("attendee_contact_ids").set_checked(ceo)

@@ -97,6 +97,7 @@ class WriterCore:
         self.cursor = cursor
         self.seq = PROVISIONAL
         self.now = repo.utcnow()
+        self.now_text = encode_value(self.now)  # (as a wire value: every created record carries it)
         self.history: list[dict[str, Any]] = []
         self.audits: list[tuple[str, dict[str, Any]]] = []
         #: row id -> the record as it stands in this transaction (None: known to be absent)
@@ -114,6 +115,10 @@ class WriterCore:
         self._team_written: dict[str, dict[str, dict[str, Any]]] = {}
         self._first_seq: int | None | bool = False  # False: not read yet
         self._codes: dict[str, str] | None = None  # live offering code -> id
+        #: id(item) -> its fields checked with its batch (see :meth:`Writer.prepare`)
+        self._checked: dict[int, dict[str, Any]] = {}
+        #: ids a batch carries that are known valid (see :meth:`Writer.prepare`)
+        self._good_ids: set[str] = set()
 
     # -- records ------------------------------------------------------------------------------
     def next_seq(self) -> int:
@@ -197,6 +202,17 @@ class WriterCore:
                 out.add((rec["data"]["user_id"], "team"))
         return out
 
+    def _prefetch_teams(self, client_ids: Iterable[str]) -> None:
+        """Read the teams of these clients from the database in one statement (those not read
+        yet and not created in this transaction): :meth:`scope_of_client` then needs none."""
+        todo = [c for c in client_ids if c not in self._team and c not in self.new]
+        if not todo:
+            return
+        teams: dict[str, dict[str, dict[str, Any]]] = {c: {} for c in todo}
+        for row in repo.team_rows(self.conn, todo):
+            teams[row["client_id"]][row["id"]] = row
+        self._team.update(teams)
+
     def visible(self, client_id: str | None) -> bool:
         """May the writer see this client now (as this transaction stands)?"""
         if client_id is None or sees_all_clients(self.who.role):
@@ -221,26 +237,31 @@ class WriterCore:
         numbers. Call it last before the commit: the counter stays locked until then. Returns
         the mapping for provisional numbers the caller holds."""
         self._fix_conflict_stripping()
+        self._prefetch_teams(self.scope_dirty)
         scopes = {c: self.scope_of_client(c) for c in sorted(self.scope_dirty)}
         used = self.seq - PROVISIONAL
         base = repo.take_numbers(self.conn, used) if used else repo.current_seq(self.conn)
         final = _final(base)
         new: list[dict[str, Any]] = []
         changed: list[dict[str, Any]] = []
+        shift = base - PROVISIONAL
         for row_id in sorted(self.new | self.dirty):
             rec = self.state[row_id]
             assert rec is not None
-            rec["seq"] = final(rec["seq"])  # our own dicts: numbered in place
+            if rec["seq"] > PROVISIONAL:  # our own dicts: numbered in place
+                rec["seq"] += shift
             for clock in rec["clocks"].values():
                 if clock[1] > PROVISIONAL:
-                    clock[1] = final(clock[1])
+                    clock[1] += shift
             (new if row_id in self.new else changed).append(rec)
         repo.insert_records(self.conn, new)
         repo.update_records(self.conn, changed)
-        repo.add_history(self.conn, [dict(h, seq=final(h["seq"])) for h in self.history])
+        for h in self.history:  # our own dicts: numbered in place
+            if h["seq"] > PROVISIONAL:
+                h["seq"] += shift
+        repo.add_history(self.conn, self.history)
         repo.apply_scopes(self.conn, scopes, {c: final(s) for c, s in self.scope_dirty.items()}, now_ms())
-        for action, detail in self.audits:
-            repo.audit(self.conn, action, user_id=self.who.user_id or None, **detail)
+        repo.audits(self.conn, self.audits, user_id=self.who.user_id or None)
         if batch is not None:
             for res in batch[1]["results"]:
                 if "seq" in res:
@@ -398,8 +419,7 @@ def _reference_fields_of(entity: str) -> tuple[tuple[str, Any], ...]:
     model = ENTITIES[entity]
     return tuple(
         (name, col.spec)
-        # (a model class is hashable; SQLAlchemy's declarative typing hides it from mypy)
-        for name, col in validate.columns(model).items()  # type: ignore[arg-type]
+        for name, col in validate.columns(model).items()
         if col.spec is not None and col.spec.kind in ("ref", "refs", "user", "users")
     )
 
@@ -440,11 +460,11 @@ def _result(
 
 def _first_values(data: dict[str, Any]) -> dict[str, Any]:
     """What a created record's history entry holds: its data fields that have a value."""
-    return {
-        k: v
-        for k, v in data.items()
-        if v is not None and v is not False and k not in _NOT_FIRST and v != "" and v != []
-    }
+    # (a value is kept when it is truthy, or a zero or an empty object: not None, False, "" or [])
+    return {k: v for k, v in data.items() if (v or type(v) in _ZEROISH) and k not in _NOT_FIRST}
+
+
+_ZEROISH = frozenset({int, float, dict})
 
 
 _NOT_FIRST = CREATE_EXTRA | {"updated_at", "updated_by", "deleted_at"}

@@ -11,7 +11,7 @@ from ...permissions import (
 from ...sync import protocol as p
 from ...sync.clock import HLC
 from ...sync.codec import encode_value
-from .. import repo, validate
+from .. import column_checks, repo, validate
 from ..validate import CREATE_EXTRA, Rejected
 from .core import (
     CREATED,
@@ -28,6 +28,22 @@ from .core import (
     now_ms,
 )
 from .rules import WriterRules
+
+
+def _checked_fields(items: list[p.PushItem]) -> dict[int, dict[str, Any]]:
+    """The fields of a batch's creates and updates checked column by column, one group per entity
+    and operation (:mod:`..column_checks`): ``id(item)`` -> its normalised fields. Items of a
+    group that needs a closer look are missing: each is checked on its own when applied."""
+    groups: dict[tuple[str, str], list[p.PushItem]] = {}
+    for item in items:
+        if item.op != "delete" and item.entity in ENTITIES:
+            groups.setdefault((item.entity, item.op), []).append(item)
+    out: dict[int, dict[str, Any]] = {}
+    for (entity, op), group in groups.items():
+        checked = column_checks.check_items(ENTITIES[entity], op, [item.fields for item in group])
+        if checked is not None:
+            out.update(zip(map(id, group), checked, strict=True))
+    return out
 
 
 class Writer(WriterRules):
@@ -54,9 +70,11 @@ class Writer(WriterRules):
                     others.extend(
                         v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)
                     )
-        valid = [i for i in row_ids if validate.ID_RE.fullmatch(i)]
+        self._checked = _checked_fields(items)
+        self._good_ids = {i for i in {*row_ids, *others, *clients} if validate.ID_RE.fullmatch(i)}
+        valid = [i for i in row_ids if i in self._good_ids]
         self.load(valid, lock=True)
-        self.load([i for i in others + clients if validate.ID_RE.fullmatch(i)], lock=False)
+        self.load([i for i in others + clients if i in self._good_ids], lock=False)
         known = [
             r["client_id"] for r in (self.state.get(i) for i in valid) if r is not None and r["client_id"]
         ]
@@ -71,11 +89,14 @@ class Writer(WriterRules):
                 p.R_UNKNOWN_ENTITY,
                 f"written under schema {item.schema_version}, which this server does not accept",
             )
-        validate.check_id("row_id", item.row_id)
-        if item.client_id is not None:
+        if item.row_id not in self._good_ids:  # (ids seen valid in prepare are not checked again)
+            validate.check_id("row_id", item.row_id)
+        if item.client_id is not None and item.client_id not in self._good_ids:
             validate.check_id("client_id", item.client_id)
         hlc = self.clamp(item.hlc)
-        fields = validate.check_fields(model, item.op, item.fields)
+        fields = self._checked.pop(id(item), None)
+        if fields is None:  # not checked with its batch's column (see prepare)
+            fields = validate.check_fields(model, item.op, item.fields)
         existing = self.get(item.row_id, lock=True)
         if existing is not None and existing["entity"] != item.entity:
             if not self.visible(existing["client_id"]):
@@ -126,7 +147,7 @@ class Writer(WriterRules):
         data.update(
             client_id=client_id,
             created_by=fields.get("created_by") or self.who.user_id,
-            created_at=fields.get("created_at") or encode_value(self.now),
+            created_at=fields.get("created_at") or self.now_text,
             updated_at=hlc,
             updated_by=self.who.user_id or None,
             deleted_at=None,
@@ -145,7 +166,8 @@ class Writer(WriterRules):
         if item.entity == "service_offering":
             self._unique_code(rec)
         self.put(rec, new=True)
-        first = _first_values(data)
+        # (the record's other values are empty or sync columns; an offering's code may be renamed)
+        first = _first_values(data if item.entity == "service_offering" else fields)
         self._history(rec, CREATED, None, first, bool(rec["hidden"]))
         if item.entity in ("client", "client_team_member"):
             self.refresh_scope(client_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -30,6 +31,13 @@ def among(conn: Connection, column: ColumnElement[Any], ids: list[str]) -> Colum
     """``column IN ids`` with one parameter whatever the number of ids: an array on PostgreSQL,
     a JSON list on SQLite (a thousand-parameter IN list cost more to build than the query)."""
     if conn.dialect.name == "postgresql":
+        joined = ",".join(ids)
+        if ids and joined.count(",") == len(ids) - 1:  # no id holds a comma (ids never do)
+            # one text parameter split by the server: psycopg dumps a list of a thousand
+            # strings in Python, a string in one step
+            return column == any_(
+                func.string_to_array(bindparam(None, joined, type_=String, unique=True), ",")
+            )
         return column == any_(bindparam(None, ids, type_=ARRAY(String), unique=True))
     return column.in_(
         select(literal_column("value")).select_from(
@@ -44,10 +52,6 @@ JSON_COLUMNS = frozenset({"data", "clocks", "hidden", "old", "new"})
 COPY_FROM = 20
 
 
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
 def bulk_insert(conn: Connection, table: Table, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
     """Insert many rows as fast as each database allows: COPY on PostgreSQL, the driver's own
     executemany on SQLite (values were checked before: JSON is serialised here with orjson)."""
@@ -57,10 +61,16 @@ def bulk_insert(conn: Connection, table: Table, columns: tuple[str, ...], rows: 
     names = ", ".join(columns)
     json_at = [i for i, c in enumerate(columns) if c in JSON_COLUMNS]
 
+    get = itemgetter(*columns) if len(columns) > 1 else None
+    dumps = orjson.dumps
+
     def values(row: dict[str, Any]) -> list[Any]:
-        out = [row.get(c) for c in columns]
+        try:  # (rows built by the merge carry every column: one C call)
+            out = list(get(row)) if get is not None else [row[columns[0]]]
+        except KeyError:
+            out = [row.get(c) for c in columns]
         for i in json_at:
-            out[i] = _dumps(out[i])
+            out[i] = dumps(out[i]).decode()
         return out
 
     if conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM:

@@ -6,7 +6,7 @@ lane."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -200,13 +200,23 @@ class BulkBar(QWidget):
         self._tasks.run_db(work, on_result=self._done, on_error=self._error, name="bulk-undo")
 
     def assign(self) -> None:
-        """Hand the selected clients over (the handover workflow, one reason for all)."""
+        """Hand the selected clients over (the handover workflow, one reason for all); who may
+        take them is read on the database lane first."""
         from ...services.users import list_users
 
         ids = self._selected()
         if not ids:
             return
-        people = [u for u in list_users(self._ctx) if u["role"] in ("manager", "supervisor", "admin")]
+        ctx = self._ctx
+        self._tasks.run_db(
+            lambda: list_users(ctx),
+            on_result=lambda users: self._ask_assignee(ids, users),
+            on_error=self._error,
+            name="bulk-assign-people",
+        )
+
+    def _ask_assignee(self, ids: list[str], users: list[dict[str, Any]]) -> None:
+        people = [u for u in users if u["role"] in ("manager", "supervisor", "admin")]
         names = [u["display_name"] for u in people]
         name, ok = QInputDialog.getItem(
             self,

@@ -3,7 +3,7 @@ error in words, and the tables of rows."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QTableView,
@@ -42,7 +42,7 @@ def error_text(exc: BaseException) -> str:
     return _("Something went wrong: {error}").format(error=exc)
 
 
-def _table(model) -> QTableView:
+def _table(model: QAbstractItemModel) -> QTableView:
     view = QTableView()
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -19,11 +19,14 @@ from ...domain.standards import STANDARD_KINDS, TIERS
 from ...i18n import _
 from ...labels import label
 from ...models.enums import Tier, VisitKind
+from .. import style
+from ..lane_reads import LaneReads, error_text
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from ...services.context import AppContext
+    from ..tasks import TaskManager
 
 
 def describe_change(change) -> str:
@@ -81,11 +84,14 @@ class StandardsDialog(QDialog):
     """Every tier's standard as a grid: a row per kind of visit, a column per tier; tick the
     cadences of a tier and set their interval in months. Supervisors and admins only."""
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, tasks: TaskManager | None = None):
+        """Given ``tasks``, the standards are read on the database lane (the grid is disabled
+        until they have landed)."""
         super().__init__(parent)
         from ...services.standards import standards
 
         self._ctx = ctx
+        self._current: dict[str, dict[str, int]] = {}
         self.setWindowTitle(_("Service standards per tier"))
         layout = QVBoxLayout(self)
         hint = QLabel(
@@ -98,7 +104,6 @@ class StandardsDialog(QDialog):
         hint.setObjectName("Hint")
         layout.addWidget(hint)
         grid = QGridLayout()
-        current = standards(ctx)
         self.cells: dict[tuple[str, str], tuple[QCheckBox, QSpinBox]] = {}
         for c, tier in enumerate(TIERS):
             grid.addWidget(QLabel(label(Tier, tier)), 0, 1 + c * 2, 1, 2)
@@ -108,10 +113,8 @@ class StandardsDialog(QDialog):
                 check = QCheckBox()
                 spin = QSpinBox()
                 spin.setRange(1, 60)
-                months = current.get(tier, {}).get(kind)
-                check.setChecked(months is not None)
-                spin.setValue(months or 12)
-                spin.setEnabled(months is not None)
+                spin.setValue(12)
+                spin.setEnabled(False)
                 check.toggled.connect(spin.setEnabled)
                 grid.addWidget(check, 1 + r, 1 + c * 2)
                 grid.addWidget(spin, 1 + r, 2 + c * 2)
@@ -125,6 +128,37 @@ class StandardsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.loading_label = QLabel(_("Loading…"))
+        self.loading_label.setObjectName("loading")
+        layout.insertWidget(1, self.loading_label)
+        self._grid_enabled(False)
+        self.reads = LaneReads(self, "standards")
+        self.reads.tasks = tasks
+        self.reads.read(lambda: standards(ctx), self._fill, self._failed)
+
+    @property
+    def loading(self) -> bool:
+        return self.reads.loading
+
+    def _grid_enabled(self, on: bool) -> None:
+        for check, spin in self.cells.values():
+            check.setEnabled(on)
+            spin.setEnabled(on and check.isChecked())
+        self.save_button.setEnabled(on)
+
+    def _fill(self, current: dict[str, dict[str, int]]) -> None:
+        self._current = current
+        for (tier, kind), (check, spin) in self.cells.items():
+            months = current.get(tier, {}).get(kind)
+            check.setChecked(months is not None)
+            spin.setValue(months or 12)
+        self.loading_label.hide()
+        self._grid_enabled(True)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.loading_label.setStyleSheet(style.ERROR_CSS)
+        self.loading_label.setText(error_text(exc))
 
     def wanted(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {tier: {} for tier in TIERS}
@@ -134,11 +168,12 @@ class StandardsDialog(QDialog):
         return out
 
     def accept(self) -> None:
-        from ...services.standards import set_standard, standards
+        from ...services.standards import set_standard
 
-        current = standards(self._ctx)
+        if self.loading:
+            return
         for tier, cadences in self.wanted().items():
-            if cadences != current.get(tier):
+            if cadences != self._current.get(tier):
                 set_standard(self._ctx, tier, cadences)
         super().accept()
 

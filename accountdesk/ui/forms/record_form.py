@@ -249,8 +249,11 @@ class RecordDialog(QDialog):
         title: str | None = None,
         lookups: Lookups | None = None,
         before_save: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        original: dict[str, Any] | None = None,
         parent: QWidget | None = None,
     ):
+        """``original``: the record as the caller read it (a workspace tab's row: the dialog
+        then reads nothing on the GUI thread); without it an edited record is read here."""
         super().__init__(parent)
         self.ctx = ctx
         self.entity = entity
@@ -273,7 +276,9 @@ class RecordDialog(QDialog):
         self.form = RecordForm(ctx, entity, client_id=client_id, fields=fields, lookups=lookups)
         self.original: dict[str, Any] = {}
         if row_id:
-            self.original = records.get_record(ctx, entity, row_id)
+            self.original = (
+                dict(original) if original is not None else records.get_record(ctx, entity, row_id)
+            )
             self.form.set_values(self.original)
             self.form.history_requested.connect(self.field_history_requested)
         elif defaults:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -19,7 +19,7 @@ from ...i18n import N_, _, current_language
 from ...labels import label
 from ...models.enums import ClientStatus, RiskKind, Tier
 from .. import style
-from ..tasks import TaskHandle, TaskManager
+from ..tasks import CancelToken, TaskHandle, TaskManager
 from .columns import Column
 from .roles import BADGE_ROLE, ID_ROLE, ROW_ROLE
 
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QObject
 
     from ...services.context import AppContext
+    from ...services.search import ClientFilter, ClientPage, ClientRow, RowExtras
+
+_T = TypeVar("_T")
 
 PAGE_SIZE = 200
 #: The first page of a query is small (about one full-height screen of rows), so that a keystroke
@@ -60,7 +63,7 @@ def list_separator() -> str:
     return "、" if current_language().startswith("zh") else ", "
 
 
-def _fmt_date(value: Any) -> str:
+def _fmt_date(value: dt.date | str | None) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
@@ -114,15 +117,15 @@ class ClientTableModel(QAbstractTableModel):
         parent: QObject | None = None,
         *,
         page_size: int = PAGE_SIZE,
-    ):
+    ) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self._tasks = tasks
         self._page_size = page_size
-        self._rows: list[Any] = []
-        self._next_after: tuple | None = None
+        self._rows: list[ClientRow] = []
+        self._next_after: tuple[Any, ...] | None = None
         self._search = ""
-        self._filters = None
+        self._filters: ClientFilter | None = None
         self._sort = "name"
         self._descending = False
         self._generation = 0
@@ -202,7 +205,7 @@ class ClientTableModel(QAbstractTableModel):
         search, filters, sort, desc = self._search, self._filters, self._sort, self._descending
         first_limit = min(FIRST_PAGE_SIZE, self._page_size)
 
-        def first_page(token):
+        def first_page(token: CancelToken) -> ClientPage:
             from ...services.search import list_clients_page
 
             token.check()
@@ -226,10 +229,15 @@ class ClientTableModel(QAbstractTableModel):
             "clients-first-page",
         )
 
-    def _run(self, fn, on_result, on_error, name, lane: str = "db") -> TaskHandle | None:
+    def _run(
+        self,
+        fn: Callable[[CancelToken], _T],
+        on_result: Callable[[_T], None],
+        on_error: Callable[[BaseException], None],
+        name: str,
+        lane: str = "db",
+    ) -> TaskHandle | None:
         if self._tasks is None:  # synchronous (scripts)
-            from ..tasks import CancelToken
-
             try:
                 value = fn(CancelToken())
             except Exception as exc:  # noqa: BLE001
@@ -240,7 +248,7 @@ class ClientTableModel(QAbstractTableModel):
         run = self._tasks.run if lane == "pool" else self._tasks.run_db
         return run(fn, on_result=on_result, on_error=on_error, name=name)
 
-    def _first_page(self, generation: int, page) -> None:
+    def _first_page(self, generation: int, page: ClientPage) -> None:
         if generation != self._generation:
             return  # a newer query has started: this result is stale
         self._pending = None
@@ -266,7 +274,7 @@ class ClientTableModel(QAbstractTableModel):
             return  # a newer query started while the gate held this one
         ids = [r.id for r in self._rows]
 
-        def extras(token):
+        def extras(token: CancelToken) -> dict[str, RowExtras]:
             from ...services.search import client_row_extras
 
             token.check()
@@ -279,7 +287,7 @@ class ClientTableModel(QAbstractTableModel):
             "clients-extras",
         )
 
-    def _extras_arrived(self, generation: int, values: dict) -> None:
+    def _extras_arrived(self, generation: int, values: dict[str, RowExtras]) -> None:
         if generation != self._generation:
             return
         self._extras_task = None
@@ -315,7 +323,7 @@ class ClientTableModel(QAbstractTableModel):
             return
         search, filters = self._search, self._filters
 
-        def count(token):
+        def count(token: CancelToken) -> int:
             from ...services.search import count_clients
 
             token.check()
@@ -336,12 +344,12 @@ class ClientTableModel(QAbstractTableModel):
         self.failed.emit(str(exc))
 
     # -- paging ------------------------------------------------------------------------------
-    def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: N802, B008
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: N802, B008
         if parent.isValid():
             return False
         return self._next_after is not None and not self._loading
 
-    def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: N802, B008
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:  # noqa: N802, B008
         if parent.isValid() or self._next_after is None or self._loading:
             return
         self._loading = True
@@ -349,7 +357,7 @@ class ClientTableModel(QAbstractTableModel):
         after = self._next_after
         search, filters, sort, desc = self._search, self._filters, self._sort, self._descending
 
-        def next_page(token):
+        def next_page(token: CancelToken) -> ClientPage:
             from ...services.search import list_clients_page
 
             token.check()
@@ -370,7 +378,7 @@ class ClientTableModel(QAbstractTableModel):
             "clients-next-page",
         )
 
-    def _next_page(self, generation: int, page) -> None:
+    def _next_page(self, generation: int, page: ClientPage) -> None:
         if generation != self._generation:
             return
         self._pending = None
@@ -386,7 +394,7 @@ class ClientTableModel(QAbstractTableModel):
         self.page_loaded.emit(len(self._rows))
 
     # -- access ------------------------------------------------------------------------------
-    def client_at(self, row: int):
+    def client_at(self, row: int) -> ClientRow | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of(self, client_id: str) -> int:
@@ -399,13 +407,15 @@ class ClientTableModel(QAbstractTableModel):
         return [r.name for r in self._rows]
 
     # -- Qt model interface ------------------------------------------------------------------
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:  # noqa: N802
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
@@ -418,7 +428,9 @@ class ClientTableModel(QAbstractTableModel):
         # asked for every cell at every paint: one flag value made once, not three enums OR-ed
         return _CELL_FLAGS if index.isValid() else _NO_FLAGS
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role not in _ROLES:  # the view asks for many roles per cell while painting: answer fast
             return None
         r, c = index.row(), index.column()
@@ -450,7 +462,7 @@ class ClientTableModel(QAbstractTableModel):
             return self._display(row, key)
         return None
 
-    def _display(self, row, key: str) -> str:
+    def _display(self, row: ClientRow, key: str) -> str:
         if key == "name":
             return row.name
         if key == "tier":
@@ -476,7 +488,7 @@ class ClientTableModel(QAbstractTableModel):
             return _fmt_date(row.contract_renewal_date)
         return ""
 
-    def _badges(self, row, key: str) -> list[tuple[str, str, str]] | None:
+    def _badges(self, row: ClientRow, key: str) -> list[tuple[str, str, str]] | None:
         if key == "tier":
             fg, bg = style.TIER_COLOURS.get(row.tier, style.TIER_COLOURS["standard"])
             return [(label(Tier, row.tier), fg, bg)]
@@ -488,7 +500,7 @@ class ClientTableModel(QAbstractTableModel):
                 return []
             band = (
                 row.health_level
-                if row.health_level in style.HEALTH_COLOURS
+                if row.health_level is not None and row.health_level in style.HEALTH_COLOURS
                 else style.health_band(row.health_score)
             )
             fg, bg = style.HEALTH_COLOURS[band]
@@ -504,7 +516,7 @@ class ClientTableModel(QAbstractTableModel):
             return out
         return None
 
-    def _overdue(self, row) -> bool:
+    def _overdue(self, row: ClientRow) -> bool:
         if row.overdue:
             return True
         due = row.next_due
@@ -512,7 +524,7 @@ class ClientTableModel(QAbstractTableModel):
             due = due.date()
         return isinstance(due, dt.date) and due < self.today
 
-    def _tooltip(self, row, key: str) -> str | None:
+    def _tooltip(self, row: ClientRow, key: str) -> str | None:
         if key == "risk" and row.risk_kinds:
             return "\n".join(label(RiskKind, k) for k in row.risk_kinds)
         if key == "name" and row.short_name:

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -29,7 +31,7 @@ class FeedbackQueueModel(QAbstractTableModel):
 
     COLUMNS = ("due", "client", "subject", "kind", "severity", "status", "handler", "received")
 
-    def __init__(self, now, parent: QObject | None = None):
+    def __init__(self, now: Callable[[], dt.datetime], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.items: list[ws.QueueItem] = []
         self.now = now
@@ -82,7 +84,9 @@ class FeedbackQueueModel(QAbstractTableModel):
             return item.handler_name or "—"
         return fmt_datetime(item.received_at)
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if (
             not index.isValid()
             or not (0 <= index.row() < len(self.items))
@@ -96,8 +100,9 @@ class FeedbackQueueModel(QAbstractTableModel):
         if role == ID_ROLE:
             return item.id
         if role == Qt.ItemDataRole.ForegroundRole:
-            if col == "due" and item.due_at is not None and item.status in OPEN:
-                left = item.remaining(self.now()).total_seconds()
+            # remaining() is None exactly when there is no due date
+            if col == "due" and item.status in OPEN and (remaining := item.remaining(self.now())) is not None:
+                left = remaining.total_seconds()
                 return QBrush(
                     QColor(style.DANGER if left < 0 else style.WARNING if left < 86400 else style.SUCCESS)
                 )
@@ -112,13 +117,15 @@ class FeedbackQueueModel(QAbstractTableModel):
             return font
         return None
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:  # noqa: N802
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             if 0 <= section < len(self.COLUMNS):
                 return self.headers()[section]
         return None
 
-    def flags(self, index):
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable

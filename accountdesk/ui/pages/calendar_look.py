@@ -10,10 +10,21 @@ from PySide6.QtCore import QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 
 from ...i18n import _, current_language
-from ...models.enums import VisitStatus
 from ...services import calendar as cal
 from .. import style
 from ..forms.fmt import fmt_time
+from ..item_models.calendar import (  # noqa: F401 - re-exported: the calendar's pages import them from here
+    FIRST_HOUR,
+    HOURS,
+    LAST_HOUR,
+    MIME_VISIT,
+    entry_line,
+    month_start,
+    movable,
+    visit_line,
+    week_start,
+    weekday_names,
+)
 
 STATUS_COLOURS = {
     "planned": style.ACCENT,
@@ -29,12 +40,7 @@ KIND_COLOURS = {
     "calibration": style.TEAL,
     "renewal": style.MAGENTA,
 }
-#: The week view shows every hour and opens scrolled to FIRST_HOUR; LAST_HOUR is the last one a
-#: working day fills.
-FIRST_HOUR, LAST_HOUR = 7, 20
-HOURS = 24
 NEW_VISIT_FIELDS = ["kind", "channel", "planned_start", "planned_end", "location", "purpose", "owner_id"]
-MIME_VISIT = "application/x-accountdesk-visit"
 
 
 def entry_colour(e: cal.CalendarEntry) -> QColor:
@@ -43,31 +49,6 @@ def entry_colour(e: cal.CalendarEntry) -> QColor:
     if e.kind == "plan" and e.status == "overdue":
         return QColor(STATUS_COLOURS["missed"])
     return QColor(KIND_COLOURS.get(e.kind, style.TEXT_MUTED))
-
-
-def entry_line(e: cal.CalendarEntry) -> str:
-    if e.start is not None:
-        return f"{fmt_time(e.start)} {e.client_name} · {e.title}"
-    return f"{e.client_name} · {e.title}"
-
-
-visit_line = entry_line
-
-
-def movable(e: cal.CalendarEntry) -> bool:
-    return e.kind == "visit" and e.status == VisitStatus.PLANNED.value
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def week_start(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
-def weekday_names() -> list[str]:
-    return [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
 
 
 def month_title(day: dt.date) -> str:

@@ -171,7 +171,7 @@ class DashboardPage(QWidget):
         """The service standards per tier (supervisors and admins)."""
         from ..dialogs.standards import StandardsDialog
 
-        dlg = StandardsDialog(self._ctx, self)
+        dlg = StandardsDialog(self._ctx, self, tasks=self._tasks)
         dlg.accepted.connect(self.refresh)
         dlg.open()
         self.standards_dialog = dlg

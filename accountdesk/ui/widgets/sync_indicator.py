@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from ...i18n import _
 from .. import icons, style
+
+if TYPE_CHECKING:
+    from ...services.sync_status import SyncStatus
 
 
 def format_when(when: dt.datetime | None, today: dt.date) -> str:
@@ -63,7 +67,7 @@ class SyncIndicator(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.sync_button)
         self.syncing = False
-        self.status = None
+        self.status: SyncStatus | None = None
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -94,8 +98,7 @@ class SyncIndicator(QWidget):
         if message:
             self.progress.setToolTip(message)
 
-    def show_status(self, status, today: dt.date) -> None:
-        """``status`` is a ``services.sync_status.SyncStatus``."""
+    def show_status(self, status: SyncStatus, today: dt.date) -> None:
         self.status = status
         self._today = today
         if not status.connected:

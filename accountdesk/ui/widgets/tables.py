@@ -27,7 +27,7 @@ def make_table(model: RecordTableModel, parent: QWidget | None = None) -> QTable
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     fit_columns(view)
     # Fit once to the first rows shown; afterwards the user's own column widths stay.
-    fitted = []
+    fitted: list[bool] = []
 
     def first_rows() -> None:
         if not fitted and model.rowCount():

@@ -36,6 +36,9 @@ class WorkspaceHost(QWidget):
 
     def set_widget(self, widget: QWidget, client_id: str) -> None:
         if self.widget is not None:
+            cancel = getattr(self.widget, "cancel_reads", None)
+            if cancel is not None:  # a client's workspace: its reads under way must not land
+                cancel()
             self.body.removeWidget(self.widget)
             self.widget.deleteLater()
         self.widget = widget

@@ -68,7 +68,7 @@ class AttachmentsTab(Tab):
 
     def __init__(self, ctx, client_id, lookups, parent=None):
         super().__init__(ctx, client_id, lookups, parent)
-        self.tasks = None  # set by the workspace: thumbnails are made on its pool
+        self.tasks = None  # set by the workspace: reads on its database lane, thumbnails on its pool
         self.rows: list[dict[str, Any]] = []
         self._thumbs: dict[str, QIcon] = {}
         self._pending_thumbs: set[str] = set()
@@ -151,7 +151,24 @@ class AttachmentsTab(Tab):
 
     # -- data ---------------------------------------------------------------------------------
     def reload(self) -> None:
-        self.lookups.invalidate()  # records made in other tabs since are offered to attach to
+        """Read the files, the records they may be attached to (those made in other tabs since
+        included), and the offline flag on the database lane."""
+        ctx, client_id, lookups = self.ctx, self.client_id, self.lookups
+        refs = sorted({entity for _field, entity in TARGETS})
+
+        def fetch():
+            return (
+                lookups.read(refs),
+                A.keeps_offline(ctx, client_id),
+                A.list_attachments(ctx, client_id),
+                A.transfer_errors(ctx),
+            )
+
+        self.read(fetch, self._show)
+
+    def _show(self, data) -> None:
+        lookup_data, keeps, rows, errors = data
+        self.lookups.apply(lookup_data)
         current = self.target.currentData()
         self.target.blockSignals(True)
         self.target.clear()
@@ -163,10 +180,9 @@ class AttachmentsTab(Tab):
         self.target.setCurrentIndex(max(index, 0))
         self.target.blockSignals(False)
         self.keep.blockSignals(True)
-        self.keep.setChecked(A.keeps_offline(self.ctx, self.client_id))
+        self.keep.setChecked(keeps)
         self.keep.blockSignals(False)
-        self.rows = A.list_attachments(self.ctx, self.client_id)
-        errors = A.transfer_errors(self.ctx)
+        self.rows = rows
         selected = {i.data(Qt.ItemDataRole.UserRole) for i in self.list.selectedItems()}
         self.list.clear()
         generic = self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
@@ -264,7 +280,7 @@ class AttachmentsTab(Tab):
                 return True
         return False
 
-    def show_row(self, row_id: str | None) -> bool:
+    def _select(self, row_id: str | None) -> bool:
         return bool(row_id) and self.select(row_id)
 
     def current_target(self) -> tuple[str, str] | None:
@@ -319,7 +335,7 @@ class AttachmentsTab(Tab):
             self.files_added.emit(len(made))
         self.reload()
         if made:
-            self.select(made[-1])
+            self.then(lambda: self.select(made[-1]))
         parts = []
         if made:
             parts.append(_("{n} file(s) attached.").format(n=len(made)))

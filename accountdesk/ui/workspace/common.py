@@ -25,13 +25,16 @@ from ...permissions import may_write
 from ...services import records
 from .. import icons, style
 from ..forms import Lookups, RecordDialog, confirm_delete
+from ..forms.lookups import LookupData, form_refs
 from ..item_models.columns import Column  # noqa: F401 - re-exported
 from ..item_models.records import RecordTableModel
+from ..lane_reads import LaneReads, error_text
 from ..style import AMBER, GREEN, GREY, RED  # noqa: F401 - re-exported: the tabs' status colours
 from ..widgets.tables import MAX_FITTED_WIDTH, fit_columns, make_table  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
     from ...services.context import AppContext
+    from ..tasks import TaskManager
 
 
 def icon(name: str) -> QIcon:
@@ -57,12 +60,15 @@ def section_title(text: str, parent: QWidget | None = None) -> QLabel:
 class RecordPanel(QWidget):
     """A list of one entity of the client with new / edit / delete / history.
 
-    ``load`` gives the rows (default: every live row of the entity for the client);
-    ``defaults`` pre-fills new records; ``fields`` limits the form.
+    ``load`` gives the rows (default: every live row of the entity for the client); it runs on
+    the database lane (given ``tasks``), so it calls services only and never a widget.
+    ``defaults`` pre-fills new records; ``fields`` limits the form; ``refs``: references the
+    columns show besides those the form offers. ``loaded`` is emitted once new rows are shown.
     """
 
     changed = Signal(str)  # entity
     selection_changed = Signal(object)  # row dict or None
+    loaded = Signal()
 
     def __init__(
         self,
@@ -80,6 +86,8 @@ class RecordPanel(QWidget):
         describe: Callable[[dict[str, Any]], str] | None = None,
         new_label: str | None = None,
         create_fields: Iterable[str] | None = None,
+        refs: Iterable[str] = (),
+        tasks: TaskManager | None = None,
         parent: QWidget | None = None,
     ):
         super().__init__(parent)
@@ -94,6 +102,13 @@ class RecordPanel(QWidget):
         self.describe = describe or (lambda r: str(r.get("name") or r.get("title") or r.get("subject") or ""))
         #: Rows shown: those this keeps (a list's own filters, e.g. the equipment ledger's); None: all.
         self.row_filter: Callable[[dict[str, Any]], bool] | None = None
+        #: Rows filtered down to nothing show the empty state (True) or an empty table (False).
+        self.empty_when_filtered = False
+        #: What the form and the columns look up (read with the rows).
+        self.lookup_refs = form_refs(entity, self.fields) | form_refs(entity, self.create_fields) | set(refs)
+        self.loaded_rows: list[dict[str, Any]] | None = None  # None: not read yet
+        self.reads = LaneReads(self, f"panel {entity}")
+        self.reads.tasks = tasks
         self.setObjectName(f"panel_{entity}")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -130,9 +145,15 @@ class RecordPanel(QWidget):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
         self.empty.setStyleSheet(style.EMPTY_PANEL_CSS)
+        self.status = QLabel("", self)  # loading, or what went wrong
+        self.status.setObjectName("status")
+        self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.status.setWordWrap(True)
+        self.status.setStyleSheet(style.EMPTY_PANEL_CSS)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.status)
         layout.addWidget(self.stack, 1)
         self.new_button.clicked.connect(self.create)
         self.edit_button.clicked.connect(self.edit)
@@ -151,16 +172,68 @@ class RecordPanel(QWidget):
         self._update_buttons()
 
     # -- data ----------------------------------------------------------------------------------
+    @property
+    def tasks(self) -> TaskManager | None:
+        return self.reads.tasks
+
+    @tasks.setter
+    def tasks(self, tasks: TaskManager | None) -> None:
+        self.reads.tasks = tasks
+
+    @property
+    def loading(self) -> bool:
+        return self.reads.loading
+
     def reload(self) -> None:
+        """Read the rows (and what the columns and forms look up) on the database lane."""
+        load, lookups, refs = self._load, self.lookups, sorted(self.lookup_refs)
+        if self.loaded_rows is None:  # first read: nothing to show, no names for a form yet
+            self._show_status(_("Loading…"))
+            self.new_button.setEnabled(False)
+
+        def fetch() -> tuple[LookupData, list[dict[str, Any]]]:
+            return lookups.read(refs), load()
+
+        self.reads.read(fetch, self._landed, self._failed)
+
+    def then(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` once the rows asked for have landed."""
+        self.reads.then(fn)
+
+    def _landed(self, data: tuple[LookupData, list[dict[str, Any]]]) -> None:
+        lookup_data, rows = data
+        self.lookups.apply(lookup_data)
+        self.loaded_rows = rows
+        self.new_button.setEnabled(True)
+        self.refilter()
+        self.loaded.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._show_status(error_text(exc))
+
+    def _show_status(self, text: str) -> None:
+        self.status.setText(text)
+        self.stack.setCurrentWidget(self.status)
+
+    def refilter(self) -> None:
+        """Show the rows read last through ``row_filter`` (no read)."""
+        if self.loaded_rows is None:
+            return
         selected = self.current_id()
-        loaded = self._load()
+        loaded = self.loaded_rows
         rows = loaded if self.row_filter is None else [r for r in loaded if self.row_filter(r)]
         self.model.set_rows(rows)
         # filtered down to nothing: the (empty) table, not "nothing registered yet"
-        self.stack.setCurrentWidget(self.view if loaded else self.empty)
+        self.stack.setCurrentWidget(
+            self.view if (rows if self.empty_when_filtered else loaded) else self.empty
+        )
         if selected:
             self.select(selected)
         self._update_buttons()
+
+    def row(self, row_id: str | None) -> dict[str, Any] | None:
+        """A row read last (filtered out or not)."""
+        return next((r for r in self.loaded_rows or [] if r.get("id") == row_id), None)
 
     def current_row(self) -> dict[str, Any] | None:
         rows = self.view.selectionModel().selectedRows()
@@ -193,7 +266,6 @@ class RecordPanel(QWidget):
     # -- actions -------------------------------------------------------------------------------
     def dialog(self, row_id: str | None = None, **kw) -> RecordDialog:
         defaults = self.defaults() if (self.defaults and not row_id) else None
-        self.lookups.invalidate()
         return RecordDialog(
             self.ctx,
             self.entity,
@@ -202,6 +274,7 @@ class RecordPanel(QWidget):
             fields=self.fields if row_id else self.create_fields,
             defaults=defaults,
             lookups=self.lookups,
+            original=self.row(row_id) if row_id else None,
             parent=self,
             title=kw.pop("title", None),
             **kw,
@@ -215,7 +288,7 @@ class RecordPanel(QWidget):
 
     def _saved(self, row_id: str) -> None:
         self.reload()
-        self.select(row_id)
+        self.then(lambda: self.select(row_id))
         self.changed.emit(self.entity)
 
     def create(self) -> RecordDialog:
@@ -259,6 +332,8 @@ class RecordPanel(QWidget):
             field if isinstance(field, str) else None,
             parent=parent or self,
             lookups=self.lookups,
+            tasks=self.tasks,
+            client_id=self.client_id,
         )
         dlg.restored.connect(lambda: (self.reload(), self.changed.emit(self.entity)))
         dlg.open()

@@ -29,11 +29,13 @@ from ...services import workspace as ws
 from ...sync.clock import HLC
 from .. import style
 from ..forms.fmt import fmt_datetime, fmt_value
+from ..lane_reads import LaneReads, error_text
 from .base import entity_name
 from .common import Column, RecordTableModel, make_table
 
 if TYPE_CHECKING:
     from ...services.context import AppContext
+    from ..tasks import TaskManager
 
 
 def hlc_time(hlc: str | None) -> dt.datetime | None:
@@ -95,11 +97,23 @@ class ConflictsDialog(QDialog):
 
     resolved = Signal(str)  # conflict id
 
-    def __init__(self, ctx: AppContext, client_id: str | None = None, parent: QWidget | None = None):
+    loaded = Signal()
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        client_id: str | None = None,
+        parent: QWidget | None = None,
+        *,
+        tasks: TaskManager | None = None,
+    ):
+        """Given ``tasks``, the conflicts are read on the database lane ("Loading…" until then)."""
         super().__init__(parent)
         self.ctx = ctx
         self.client_id = client_id
-        self.names = ws.user_names(ctx)
+        self.names: dict[str, str] = {}
+        self.reads = LaneReads(self, "conflicts")
+        self.reads.tasks = tasks
         self.setWindowTitle(_("Conflicts to review"))
         self.resize(860, 520)
         layout = QVBoxLayout(self)
@@ -159,13 +173,30 @@ class ConflictsDialog(QDialog):
         self.lost_box.keep.connect(lambda: self.keep("lost"))
         self.reload()
 
+    @property
+    def loading(self) -> bool:
+        return self.reads.loading
+
     def reload(self) -> None:
-        rows = [vars(c) | {"id": c.id} for c in ws.list_conflicts(self.ctx, client_id=self.client_id)]
+        ctx, client_id = self.ctx, self.client_id
+        if not self.model.rows:
+            self.empty.setText(_("Loading…"))
+
+        def fetch():
+            names = ws.user_names(ctx)
+            return names, [vars(c) | {"id": c.id} for c in ws.list_conflicts(ctx, client_id=client_id)]
+
+        self.reads.read(fetch, self._landed, lambda exc: self.message.setText(error_text(exc)))
+
+    def _landed(self, data) -> None:
+        self.names, rows = data
+        self.empty.setText(_("No conflicts to review. Everything is in sync."))
         self.model.set_rows(rows)
         self.empty.setVisible(not rows)
         if rows:
             self.view.selectRow(0)
         self._show()
+        self.loaded.emit()
 
     def current(self):
         sel = self.view.selectionModel().selectedRows()

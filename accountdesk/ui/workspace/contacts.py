@@ -341,13 +341,8 @@ class ContactsTab(Tab):
         self.layout_.addWidget(split(self.contacts, holder, sizes=[260, 380]))
         self.map.contact_activated.connect(self._edit_from_map)
         self.map.contact_selected.connect(self.contacts.select)
-        self.contacts.changed.connect(lambda _e: self.map.set_contacts(self.contacts.model.rows))
+        self.contacts.loaded.connect(lambda: self.map.set_contacts(self.contacts.model.rows))
         self.contacts.selection_changed.connect(lambda r: self.map.select(r["id"]) if r else None)
-
-    def reload(self) -> None:
-        self.lookups.invalidate()
-        super().reload()
-        self.map.set_contacts(self.contacts.model.rows)
 
     def import_contacts(self):
         """The import wizard of the main window, for contacts of this client."""
@@ -363,8 +358,8 @@ class ContactsTab(Tab):
         self.contacts.select(contact_id)
         self.contacts.edit()
 
-    def show_row(self, row_id):
-        ok = super().show_row(row_id)
+    def _select(self, row_id):
+        ok = super()._select(row_id)
         if ok and row_id:
             self.map.select(row_id)
         return ok

@@ -69,8 +69,8 @@ class EquipmentListTools(QWidget):
         layout.addWidget(self.views_bar)
         layout.addStretch(0)
         layout.addWidget(self.bulk_bar)
-        self.status.currentIndexChanged.connect(lambda _i: panel.reload())
-        self.search.textChanged.connect(lambda _t: panel.reload())
+        self.status.currentIndexChanged.connect(lambda _i: panel.refilter())
+        self.search.textChanged.connect(lambda _t: panel.refilter())
         panel.view.selectionModel().selectionChanged.connect(lambda *_a: self.bulk_bar.update_selection())
         panel.model.modelReset.connect(self._reset)
         self._views_loaded = False
@@ -126,7 +126,7 @@ class EquipmentListTools(QWidget):
         for widget in (self.status, self.search):
             widget.blockSignals(False)
         self.columns.show_only(list(state.get("columns") or []))
-        self.panel.reload()
+        self.panel.refilter()
         self.columns.apply_sort(list(state.get("sort") or []))
 
 

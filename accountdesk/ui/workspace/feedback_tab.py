@@ -200,7 +200,7 @@ class FeedbackTab(Tab):
         self.layout_.addWidget(self.message)
         self.layout_.addWidget(self.detail)
         # After a delete (or any write) the buttons follow what is selected now.
-        self.feedback.changed.connect(lambda _e: self._update(self.feedback.current_row()))
+        self.feedback.loaded.connect(lambda: self._update(self.feedback.current_row()))
         self.investigate_button.clicked.connect(lambda: self._move(FeedbackStatus.INVESTIGATING.value))
         self.resolve_button.clicked.connect(lambda: self._move(FeedbackStatus.RESOLVED.value))
         self.close_button.clicked.connect(lambda: self._move(FeedbackStatus.CLOSED.value))
@@ -212,7 +212,7 @@ class FeedbackTab(Tab):
 
     def reload(self) -> None:
         super().reload()
-        self._update(self.feedback.current_row())
+        self.then(lambda: self._update(self.feedback.current_row()))
 
     def _show_detail(self, row) -> None:
         if not row:

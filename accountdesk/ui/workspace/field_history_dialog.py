@@ -24,6 +24,7 @@ from .. import style
 from ..forms import Lookups, visible_fields
 from ..forms.fmt import fmt_datetime, fmt_value
 from ..item_models.records import Column, RecordTableModel
+from ..lane_reads import LaneReads, error_text
 from ..widgets.tables import make_table
 
 if TYPE_CHECKING:
@@ -34,7 +35,15 @@ if TYPE_CHECKING:
 
 
 class FieldHistoryDialog(QDialog):
+    """This device's changes of one field of a record (read on the database lane when the main
+    window's ``tasks`` are known), and the server's on demand."""
+
     restored = Signal(str)  # field
+    loaded = Signal()
+
+    @property
+    def loading(self) -> bool:
+        return self.reads.loading
 
     def __init__(
         self,
@@ -46,6 +55,7 @@ class FieldHistoryDialog(QDialog):
         lookups: Lookups | None = None,
         engine=None,
         tasks: TaskManager | None = None,
+        client_id: str | None = None,
         parent: QWidget | None = None,
     ):
         super().__init__(parent)
@@ -57,7 +67,11 @@ class FieldHistoryDialog(QDialog):
         self.ctx = ctx
         self.entity = entity
         self.row_id = row_id
-        self.lookups = lookups or Lookups(ctx)
+        self.lookups = lookups or Lookups(ctx, client_id)
+        self.client_id = client_id
+        self.reads = LaneReads(self, "field history")
+        self.reads.tasks = self.tasks
+        self._local: list = []
         self.setWindowTitle(_("Field history"))
         self.resize(720, 420)
         layout = QVBoxLayout(self)
@@ -118,16 +132,7 @@ class FieldHistoryDialog(QDialog):
             idx = self.field_combo.findData(field)
             if idx >= 0:
                 self.field_combo.setCurrentIndex(idx)
-        self.reload()
-        if field is None:
-            self._pick_first_changed_field()
-
-    def _pick_first_changed_field(self) -> None:
-        for i in range(self.field_combo.count()):
-            name = self.field_combo.itemData(i)
-            if ws.local_field_history(self.ctx, self.entity, self.row_id, name):
-                self.field_combo.setCurrentIndex(i)
-                return
+        self.reload(first_changed=field is None)
 
     @property
     def field(self) -> str:
@@ -148,11 +153,51 @@ class FieldHistoryDialog(QDialog):
                 return self.lookups.ref_label(s.ref, value) or str(value)
         return fmt_value(value)
 
-    def reload(self) -> None:
-        self.message.setText("")
+    def reload(self, *_a, first_changed: bool = False) -> None:
+        """Read this device's changes of the field chosen (with ``first_changed``: of the first
+        field that has any, which is then chosen) on the database lane."""
+        self.message.setText(_("Loading…"))
+        ctx, entity, row_id, lookups = self.ctx, self.entity, self.row_id, self.lookups
+        names = [self.field_combo.itemData(i) for i in range(self.field_combo.count())]
         field = self.field
-        changes = ws.local_field_history(self.ctx, self.entity, self.row_id, field) if field else []
+        refs = {s.ref for s in self.specs.values() if s.kind in ("ref", "refs") and s.ref}
+        client_id = self.client_id
+
+        def fetch():
+            chosen = field
+            changes = ws.local_field_history(ctx, entity, row_id, field) if field else []
+            if first_changed:
+                for name in names:
+                    found = ws.local_field_history(ctx, entity, row_id, name)
+                    if found:
+                        chosen, changes = name, found
+                        break
+            if client_id is None:
+                from ...services import records
+
+                owner = records.get_record(ctx, entity, row_id).get("client_id")
+            else:
+                owner = client_id
+            return lookups.read(refs), chosen, changes, owner
+
+        self.reads.read(fetch, self._landed, lambda exc: self.message.setText(error_text(exc)))
+
+    def _landed(self, data) -> None:
+        lookup_data, field, changes, self.client_id = data
+        self.lookups.apply(lookup_data)
+        if field != self.field:
+            self.field_combo.blockSignals(True)
+            self.field_combo.setCurrentIndex(self.field_combo.findData(field))
+            self.field_combo.blockSignals(False)
+        self.message.setText("")
+        self._local = changes
+        self._show_rows()
+        self.loaded.emit()
+
+    def _show_rows(self) -> None:
+        field = self.field
         rows = []
+        changes = self._local
         for i, c in enumerate(changes):
             rows.append(
                 {
@@ -189,10 +234,9 @@ class FieldHistoryDialog(QDialog):
     # -- the server's part -----------------------------------------------------------------------
     def load_server_history(self) -> None:
         from ...models import model_for
-        from ...services import records
         from ...sync.codec import decode_value
 
-        client_id = records.get_record(self.ctx, self.entity, self.row_id)["client_id"]
+        client_id = self.client_id  # read with this device's history
         engine, entity, row_id, model = self.engine, self.entity, self.row_id, model_for(self.entity)
         self.server_button.setEnabled(False)
         self.message.setText(_("Loading…"))
@@ -225,7 +269,7 @@ class FieldHistoryDialog(QDialog):
                 )
             self._server = out
             self.message.setText("")
-            self.reload()
+            self._show_rows()
 
         def failed(exc) -> None:
             self.server_button.setEnabled(True)

@@ -23,44 +23,48 @@ from ...i18n import _
 from ...services import records
 from ...services import workspace as ws
 from .. import style
+from ..lane_reads import LaneReads, error_text
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from ...services.context import AppContext
+    from ..tasks import TaskManager
 
 ERROR_STYLE = style.FIELD_ERROR_CSS
 
 
 class HandoverDialog(QDialog):
-    handed_over = Signal(str)  # handover id
+    """The client, its people and its checklist are read on the database lane (given ``tasks``);
+    the dialog shows "Loading…" and cannot hand over until they have landed."""
 
-    def __init__(self, ctx: AppContext, client_id: str, parent: QWidget | None = None):
+    handed_over = Signal(str)  # handover id
+    loaded = Signal()
+
+    @property
+    def loading(self) -> bool:
+        return self.reads.loading
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        client_id: str,
+        parent: QWidget | None = None,
+        *,
+        tasks: TaskManager | None = None,
+    ):
         super().__init__(parent)
         self.ctx = ctx
         self.client_id = client_id
-        client = records.get_record(ctx, "client", client_id)
-        self.setWindowTitle(_("Hand over {client}").format(client=client["name"]))
+        self.checklist: list[dict] = []
+        self.setWindowTitle(_("Hand over"))
         self.resize(620, 560)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 12)
-        names = ws.user_names(ctx)
-        current = names.get(client.get("owner_id") or "", "")
-        intro = QLabel(
-            _(
-                "The client belongs to the company, not to a person. The new account manager receives the whole "
-                "history; go through the checklist together."
-            )
-            + "\n"
-            + (
-                _("Current account manager: {name}").format(name=current)
-                if current
-                else _("Needs a new owner")
-            ),
-            self,
-        )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
+        self.intro = QLabel(_("Loading…"), self)
+        self.intro.setObjectName("intro")
+        self.intro.setWordWrap(True)
+        layout.addWidget(self.intro)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.owner = QComboBox(self)
@@ -68,12 +72,6 @@ class HandoverDialog(QDialog):
         self.backup = QComboBox(self)
         self.backup.setObjectName("backup_user_id")
         self.backup.addItem(_("(unchanged)"), None)
-        for u in ws.list_users(ctx):
-            if u.role in ("manager", "supervisor", "admin") and u.id != client.get("owner_id"):
-                self.owner.addItem(u.display_name, u.id)
-            if u.role != "field":
-                self.backup.addItem(u.display_name, u.id)
-        self.owner.setCurrentIndex(-1)
         self.owner.setPlaceholderText(_("Choose…"))
         self.owner_error = self._error()
         self.reason = QLineEdit(self)
@@ -90,16 +88,6 @@ class HandoverDialog(QDialog):
         self.checklist_view = QTreeWidget(self)
         self.checklist_view.setObjectName("checklist")
         self.checklist_view.setHeaderHidden(True)
-        self.checklist = ws.handover_checklist(ctx, client_id)
-        for item in self.checklist:
-            top = QTreeWidgetItem([f"{_(item['label'])} ({item.get('count', len(item.get('detail', [])))})"])
-            top.setFlags(top.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            top.setCheckState(0, Qt.CheckState.Unchecked)
-            top.setData(0, Qt.ItemDataRole.UserRole, item["key"])
-            for line in item.get("detail", []):
-                QTreeWidgetItem(top, [line])
-            self.checklist_view.addTopLevelItem(top)
-        self.checklist_view.expandAll()
         layout.addWidget(self.checklist_view, 1)
         layout.addWidget(QLabel(_("Notes for the new account manager"), self))
         self.notes = QPlainTextEdit(self)
@@ -116,6 +104,57 @@ class HandoverDialog(QDialog):
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.ok_button.setEnabled(False)
+        self.reads = LaneReads(self, "handover")
+        self.reads.tasks = tasks
+
+        def fetch():
+            return (
+                records.get_record(ctx, "client", client_id),
+                ws.user_names(ctx),
+                ws.list_users(ctx),
+                ws.handover_checklist(ctx, client_id),
+            )
+
+        self.reads.read(fetch, self._fill, self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.intro.setStyleSheet(ERROR_STYLE)
+        self.intro.setText(error_text(exc))
+
+    def _fill(self, data) -> None:
+        client, names, users, self.checklist = data
+        self.setWindowTitle(_("Hand over {client}").format(client=client["name"]))
+        current = names.get(client.get("owner_id") or "", "")
+        self.intro.setText(
+            _(
+                "The client belongs to the company, not to a person. The new account manager receives the whole "
+                "history; go through the checklist together."
+            )
+            + "\n"
+            + (
+                _("Current account manager: {name}").format(name=current)
+                if current
+                else _("Needs a new owner")
+            )
+        )
+        for u in users:
+            if u.role in ("manager", "supervisor", "admin") and u.id != client.get("owner_id"):
+                self.owner.addItem(u.display_name, u.id)
+            if u.role != "field":
+                self.backup.addItem(u.display_name, u.id)
+        self.owner.setCurrentIndex(-1)
+        for item in self.checklist:
+            top = QTreeWidgetItem([f"{_(item['label'])} ({item.get('count', len(item.get('detail', [])))})"])
+            top.setFlags(top.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            top.setCheckState(0, Qt.CheckState.Unchecked)
+            top.setData(0, Qt.ItemDataRole.UserRole, item["key"])
+            for line in item.get("detail", []):
+                QTreeWidgetItem(top, [line])
+            self.checklist_view.addTopLevelItem(top)
+        self.checklist_view.expandAll()
+        self.ok_button.setEnabled(True)
+        self.loaded.emit()
 
     def _error(self) -> QLabel:
         lab = QLabel("", self)

@@ -23,6 +23,7 @@ from ...services import records
 from ...services import workspace as ws
 from ..forms import RecordDialog
 from ..forms.fmt import fmt_datetime
+from ..forms.lookups import form_refs
 from .base import ENTITY_TABS, Tab, datetime_text, entity_name
 from .common import Column, RecordTableModel, make_table, section_title
 
@@ -76,20 +77,31 @@ class TimelineTab(Tab):
         self.layout_.addWidget(self.view, 1)
         self.view.doubleClicked.connect(self._open)
         self.log_button.clicked.connect(self.log_interaction)
+        self.log_button.setEnabled(False)  # until the form's people and contacts have been read
 
     def reload(self) -> None:
-        rows = [
-            {
-                "id": e.row_id,
-                "at": e.at,
-                "entity": e.entity,
-                "kind": e.kind,
-                "title": e.title,
-                "detail": e.detail,
-            }
-            for e in ws.timeline(self.ctx, self.client_id)
-        ]
-        self.model.set_rows(rows)
+        ctx, client_id, lookups = self.ctx, self.client_id, self.lookups
+        refs = form_refs("interaction")  # the "Log interaction" form's pickers
+
+        def fetch():
+            return lookups.read(refs), [
+                {
+                    "id": e.row_id,
+                    "at": e.at,
+                    "entity": e.entity,
+                    "kind": e.kind,
+                    "title": e.title,
+                    "detail": e.detail,
+                }
+                for e in ws.timeline(ctx, client_id)
+            ]
+
+        def show(data) -> None:
+            lookups.apply(data[0])
+            self.model.set_rows(data[1])
+            self.log_button.setEnabled(True)
+
+        self.read(fetch, show)
 
     def _open(self, index) -> None:
         row = self.model.rows[index.row()]
@@ -109,7 +121,7 @@ class TimelineTab(Tab):
         dlg.open()
         return dlg
 
-    def show_row(self, row_id):
+    def _select(self, row_id):
         i = self.model.row_of(row_id or "")
         if i >= 0:
             self.view.selectRow(i)
@@ -189,10 +201,19 @@ class OwnershipTab(Tab):
         self.layout_.addWidget(self.handover_view)
 
     def reload(self) -> None:
-        self.lookups.invalidate()
-        self.model.set_rows(
-            records.list_records(self.ctx, "ownership_change", self.client_id, order_by="at", descending=True)
-        )
-        self.handovers.set_rows(
-            records.list_records(self.ctx, "handover", self.client_id, order_by="at", descending=True)
-        )
+        ctx, client_id, lookups = self.ctx, self.client_id, self.lookups
+
+        def fetch():
+            return (
+                lookups.read(),
+                records.list_records(ctx, "ownership_change", client_id, order_by="at", descending=True),
+                records.list_records(ctx, "handover", client_id, order_by="at", descending=True),
+            )
+
+        def show(data) -> None:
+            lookup_data, changes, handovers = data
+            lookups.apply(lookup_data)
+            self.model.set_rows(changes)
+            self.handovers.set_rows(handovers)
+
+        self.read(fetch, show)

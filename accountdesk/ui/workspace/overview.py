@@ -29,6 +29,7 @@ from ...services.detail import client_detail
 from .. import style
 from ..forms import RecordDialog
 from ..forms.fmt import fmt_date, fmt_money
+from ..forms.lookups import form_refs
 from .base import Tab
 from .common import AMBER, GREEN, RED, Card, Column, RecordPanel
 from .due import due_items
@@ -85,6 +86,7 @@ class OverviewTab(Tab):
     def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
         super().__init__(ctx, client_id, lookups, parent)
         self.layout_.setContentsMargins(0, 0, 0, 0)
+        self.note.setContentsMargins(16, 10, 16, 0)  # in line with the cards below
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -108,6 +110,7 @@ class OverviewTab(Tab):
         self.edit_button.setShortcut("Ctrl+E")
         self.edit_button.setVisible(may_write(ctx.actor.role, "client", "update"))
         self.edit_button.clicked.connect(self.edit_profile)
+        self.edit_button.setEnabled(False)  # until the profile has been read
         head = self.profile_card.body.itemAt(0).widget()
         self.profile_card.body.removeWidget(head)
         row = QHBoxLayout()
@@ -213,19 +216,35 @@ class OverviewTab(Tab):
         right.addWidget(self.due_card)
         right.addStretch(1)
         self.detail: dict[str, Any] = {}
+        self.standard_dialog = None
+        self.standard_reads = self.more_reads("tier standard")
 
     # -- data ------------------------------------------------------------------------------------
     def reload(self) -> None:
-        self.lookups.invalidate()
-        try:
-            self.detail = client_detail(self.ctx, self.client_id)
-        except NotFoundError:  # deleted (here or by a sync) while the workspace was open
-            self.setEnabled(False)
-            return
-        self._fill_profile()
-        self._fill_health()
-        self._fill_team()
-        self._fill_due()
+        ctx, client_id, lookups = self.ctx, self.client_id, self.lookups
+        refs = form_refs("client")
+
+        def fetch():
+            try:
+                detail = client_detail(ctx, client_id)
+            except NotFoundError:  # deleted (here or by a sync) while the workspace was open
+                return None
+            detail["plan_statuses"] = scheduling.plan_statuses(ctx, client_id)
+            return lookups.read(refs), detail, client_health(ctx, client_id)
+
+        def show(data) -> None:
+            if data is None:
+                self.setEnabled(False)
+                return
+            lookup_data, self.detail, health = data
+            lookups.apply(lookup_data)
+            self.edit_button.setEnabled(True)
+            self._fill_profile()
+            self._fill_health(health)
+            self._fill_team()
+            self._fill_due()
+
+        self.read(fetch, show)
         self.risks.reload()
 
     def _fill_profile(self) -> None:
@@ -255,8 +274,7 @@ class OverviewTab(Tab):
         self.description.setText(d.get("description") or "")
         self.description.setVisible(bool(d.get("description")))
 
-    def _fill_health(self) -> None:
-        h = client_health(self.ctx, self.client_id)
+    def _fill_health(self, h) -> None:
         if h is None:
             self.health_card.hide()
             return
@@ -301,7 +319,7 @@ class OverviewTab(Tab):
         for plan in d.get("improvement_plans", []):
             items.extend(plan.get("items", []) if isinstance(plan, dict) else [])
         lists["improvement_items"] = items
-        lists["plan_statuses"] = scheduling.plan_statuses(self.ctx, self.client_id)
+        lists["plan_statuses"] = d.get("plan_statuses", [])
         today = self.ctx.today()
         due = due_items(d, lists, today, self.ctx.now())
         due = [x for x in due if (x.on - today).days <= 60][:8]
@@ -352,6 +370,7 @@ class OverviewTab(Tab):
             empty=_("Nobody yet. Add the field staff and engineers who serve this client."),
             new_label=_("Add member"),
             describe=lambda r: self.lookups.user_name(r.get("user_id")),
+            tasks=self.tasks,
         )
         panel.history_button.hide()
         panel.changed.connect(lambda _e: (self.reload(), self.changed.emit("client_team_member")))
@@ -365,11 +384,15 @@ class OverviewTab(Tab):
         return dlg
 
     def edit_profile(self) -> RecordDialog:
+        """The profile's form, filled from the client as the tab read it (no read here; before
+        the tab's first read landed, the form reads the client itself)."""
+        original = {k: v for k, v in self.detail.items() if k in SCHEMAS["client"]} if self.detail else None
         dlg = RecordDialog(
             self.ctx,
             "client",
             row_id=self.client_id,
             lookups=self.lookups,
+            original=original,
             parent=self,
             title=_("Edit profile"),
             fields=[
@@ -379,7 +402,7 @@ class OverviewTab(Tab):
                 and n not in ("owner_id", "backup_owner_id")
             ],
         )  # a handover changes those
-        old_tier = records.get_record(self.ctx, "client", self.client_id).get("tier")
+        old_tier = dlg.original.get("tier")
         dlg.saved.connect(
             lambda _i: (
                 self.reload(),
@@ -391,15 +414,27 @@ class OverviewTab(Tab):
         dlg.open()
         return dlg
 
-    def _offer_standard(self, old_tier: str | None):
-        """After a tier change, offer the new tier's service standard (plans set by hand kept)."""
+    def _offer_standard(self, old_tier: str | None) -> None:
+        """After a tier change, offer the new tier's service standard (plans set by hand kept);
+        what changes is read on the database lane, the dialog opens when it has landed."""
         from ...services.standards import proposed_changes
+
+        ctx, client_id = self.ctx, self.client_id
+
+        def fetch():
+            tier = records.get_record(ctx, "client", client_id).get("tier")
+            if tier == old_tier:
+                return None
+            return tier, proposed_changes(ctx, client_id)
+
+        self.standard_reads.read(fetch, self._show_standard, lambda exc: self.note.failed(exc))
+
+    def _show_standard(self, data):
         from ..dialogs.standards import ApplyStandardDialog
 
-        tier = records.get_record(self.ctx, "client", self.client_id).get("tier")
-        if tier == old_tier:
+        if data is None:
             return None
-        changes = proposed_changes(self.ctx, self.client_id)
+        tier, changes = data
         if not any(c.action != "keep" for c in changes):
             return None
         dlg = ApplyStandardDialog(self.ctx, self.client_id, tier, changes, self)

@@ -280,8 +280,4 @@ class SurveysTab(Tab):
         box.addWidget(section_title(_("Trend"), holder))
         box.addWidget(self.chart, 1)
         self.layout_.addWidget(split(self.surveys, holder, sizes=[280, 300]))
-        self.surveys.changed.connect(lambda _e: self.chart.set_surveys(self.surveys.model.rows))
-
-    def reload(self) -> None:
-        super().reload()
-        self.chart.set_surveys(self.surveys.model.rows)
+        self.surveys.loaded.connect(lambda: self.chart.set_surveys(self.surveys.model.rows))

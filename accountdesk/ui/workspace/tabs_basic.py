@@ -202,10 +202,8 @@ class ImprovementTab(Tab):
             describe=lambda r: str(r.get("year")),
         )
 
-        def items():
-            plan = self.plans.current_id()
-            rows = records.list_records(ctx, "improvement_item", client_id, order_by="due_on")
-            return [r for r in rows if plan is None or r["plan_id"] == plan]
+        def items():  # every item; those of the plan chosen are shown (row_filter)
+            return records.list_records(ctx, "improvement_item", client_id, order_by="due_on")
 
         today = ctx.today()
         self.items = self.panel(
@@ -237,22 +235,28 @@ class ImprovementTab(Tab):
             new_label=_("New item"),
             describe=lambda r: r.get("action", "")[:30],
         )
-        self.plans.selection_changed.connect(lambda _r: self.items.reload())
+        self.items.row_filter = self._of_plan
+        self.items.empty_when_filtered = True
+        self.plans.selection_changed.connect(lambda _r: self.items.refilter())
+        self.plans.loaded.connect(self._plans_loaded)
         self.layout_.addWidget(split(self.plans, self.items, sizes=[200, 400]))
 
-    def reload(self) -> None:
-        self.plans.reload()
+    def _of_plan(self, row) -> bool:
+        plan = self.plans.current_id()
+        return plan is None or row["plan_id"] == plan
+
+    def _plans_loaded(self) -> None:
         if self.plans.current_id() is None and self.plans.model.rows:
             self.plans.view.selectRow(0)
-        self.items.reload()
+        self.items.refilter()
 
-    def show_row(self, row_id):
+    def _select(self, row_id):
         if self.plans.select(row_id or ""):
             return True
-        for r in records.list_records(self.ctx, "improvement_item", self.client_id):
-            if r["id"] == row_id:
-                self.plans.select(r["plan_id"])
-                return self.items.select(row_id)
+        item = self.items.row(row_id)
+        if item is not None:
+            self.plans.select(item["plan_id"])
+            return self.items.select(row_id)
         return False
 
 

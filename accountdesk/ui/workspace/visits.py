@@ -33,6 +33,7 @@ from ...services import tasks as tasks_service
 from .. import style
 from ..forms import Lookups, RecordDialog
 from ..forms.fmt import fmt_date, fmt_datetime
+from ..forms.lookups import form_refs
 from ..forms.record_form import RecordForm
 from .base import Tab, split
 from .common import AMBER, GREEN, GREY, RED, Column, icon, section_title
@@ -78,8 +79,11 @@ class VisitDialog(RecordDialog):
         defaults=None,
         title=None,
         before_save=None,
+        original: dict | None = None,
         parent: QWidget | None = None,
     ):
+        """``original``: the visit as the tab read it, its survey (if any) under ``_survey``
+        (nothing is read here then)."""
         super().__init__(
             ctx,
             "visit",
@@ -90,6 +94,7 @@ class VisitDialog(RecordDialog):
             title=title,
             lookups=lookups,
             before_save=before_save,
+            original=original,
             parent=parent,
         )
         self.survey_box = QGroupBox(_("Satisfaction survey"), self)
@@ -103,9 +108,12 @@ class VisitDialog(RecordDialog):
         holder_layout.addWidget(self.survey_box)
         self._survey_id = None
         if row_id:
-            existing = [
-                r for r in records.list_records(ctx, "survey", client_id) if r.get("visit_id") == row_id
-            ]
+            if original is not None:
+                existing = [original["_survey"]] if original.get("_survey") else []
+            else:
+                existing = [
+                    r for r in records.list_records(ctx, "survey", client_id) if r.get("visit_id") == row_id
+                ]
             if existing:
                 self._survey_id = existing[0]["id"]
                 self.survey_form.set_values(existing[0])
@@ -301,11 +309,9 @@ class VisitsTab(Tab):
     def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
         super().__init__(ctx, client_id, lookups, parent)
         today = ctx.today()
-        self._visits: list[dict] = []
-        self._status: dict[str, scheduling.PlanStatus] = {}
 
-        def status(r):
-            return self._status.get(r["id"])
+        def status(r) -> scheduling.PlanStatus | None:
+            return r.get("_plan_status")
 
         def last_text(r):
             st = status(r)
@@ -330,9 +336,12 @@ class VisitsTab(Tab):
                 return RED
             return AMBER if st.scheduled is None and (st.due - today).days <= 7 else None
 
-        def load_plans():
-            self._status = {st.plan_id: st for st in scheduling.plan_statuses(ctx, client_id)}
-            return records.list_records(ctx, "visit_plan", client_id)
+        def load_plans():  # each plan with its status (last held, next due) under _plan_status
+            status = {st.plan_id: st for st in scheduling.plan_statuses(ctx, client_id)}
+            rows = records.list_records(ctx, "visit_plan", client_id)
+            for r in rows:
+                r["_plan_status"] = status.get(r["id"])
+            return rows
 
         self.plans = self.panel(
             "visit_plan",
@@ -362,11 +371,14 @@ class VisitsTab(Tab):
             defaults=lambda: {"owner_id": ctx.actor.id, "active": True},
         )
 
-        def load_visits():
-            self._visits = records.list_records(
-                ctx, "visit", client_id, order_by="planned_start", descending=True
-            )
-            return self._visits
+        def load_visits():  # each visit with its satisfaction survey (if any) under _survey
+            rows = records.list_records(ctx, "visit", client_id, order_by="planned_start", descending=True)
+            surveys = {
+                s["visit_id"]: s for s in records.list_records(ctx, "survey", client_id) if s.get("visit_id")
+            }
+            for r in rows:
+                r["_survey"] = surveys.get(r["id"])
+            return rows
 
         self.visits = self.panel(
             "visit",
@@ -396,6 +408,7 @@ class VisitsTab(Tab):
             title=_("Visits"),
             empty=_("No visits yet. Plan the next visit, or record one you have just made."),
             load=load_visits,
+            refs=form_refs("visit", REPORT_FIELDS) | form_refs("survey", SURVEY_FIELDS),
             new_label=_("Plan visit"),
             describe=lambda r: label(VisitKind, r["kind"]) + " " + fmt_date(r["planned_start"]),
             defaults=lambda: {"owner_id": ctx.actor.id, "status": "planned"},
@@ -467,6 +480,9 @@ class VisitsTab(Tab):
         self.plans.selection_changed.connect(lambda r: self.plan_record_button.setEnabled(r is not None))
         bottom = split(holder, self.task_panel, orientation=Qt.Orientation.Horizontal, sizes=[400, 400])
         self.layout_.addWidget(split(self.plans, self.visits, bottom, sizes=[170, 330, 170]))
+        self.last_dialog: RecordDialog | None = None
+        self.next_steps_dialog: NextStepsDialog | None = None
+        self.steps_reads = self.more_reads("next steps")
 
     def complete_task(self) -> None:
         row = self.task_panel.current_row()
@@ -474,25 +490,27 @@ class VisitsTab(Tab):
             return
         tasks_service.complete_task(self.ctx, row["id"])
         self.task_panel.reload()
-        self.task_panel.select(row["id"])
+        self.task_panel.then(lambda: self.task_panel.select(row["id"]))
         self.changed.emit("task")
 
     def reload(self) -> None:
-        self.visits.reload()  # first: the plans' next due dates come from the visits
-        self.plans.reload()
-        self.task_panel.reload()
+        super().reload()
+        self.then(self._first_visit)
+
+    def _first_visit(self) -> None:
         if self.visits.current_row() is None and self.visits.model.rows:
             self.visits.view.selectRow(0)
         self._show_report(self.visits.current_row())
 
-    def record_visit(self, plan_id: str | None = None) -> RecordDialog:
-        """Record a held visit; with ``plan_id`` (or a plan selected) of that plan's kind."""
+    def record_visit(self, plan_id: str | None = None) -> RecordDialog | None:
+        """Record a held visit; with ``plan_id`` (or a plan selected) of that plan's kind. Before
+        the plans have landed, the dialog opens when they have (``last_dialog``); None then."""
+        if plan_id and self.plans.loading:
+            self.last_dialog = None
+            self.plans.then(lambda: self.record_visit(plan_id))
+            return None
         kind = purpose = None
-        plan = None
-        if plan_id:
-            plan = next((r for r in self.plans.model.rows if r["id"] == plan_id), None)
-            if plan is None:
-                plan = records.get_record(self.ctx, "visit_plan", plan_id)
+        plan = self.plans.row(plan_id) if plan_id else None
         if plan is not None:
             kind = plan["kind"]
             purpose = plan.get("title") if kind == VisitKind.CUSTOM.value else None
@@ -515,6 +533,7 @@ class VisitsTab(Tab):
             self.ctx,
             self.client_id,
             row_id=row["id"],
+            original=row,
             lookups=self.lookups,
             fields=REPORT_FIELDS,
             title=_("Visit report"),
@@ -527,23 +546,34 @@ class VisitsTab(Tab):
 
     def _recorded(self, row_id: str) -> None:
         self.reload()
-        self.visits.select(row_id)
+        self.visits.then(lambda: self.visits.select(row_id))
         self.changed.emit("visit")
         self.offer_tasks(row_id)
 
-    def offer_tasks(self, visit_id: str) -> NextStepsDialog | None:
-        """After a report with next steps: offer them as tasks (those not made yet)."""
+    def offer_tasks(self, visit_id: str) -> None:
+        """After a report with next steps: offer them as tasks (those not made yet). The visit and
+        its tasks are read on the database lane; the dialog (``next_steps_dialog``) opens after."""
         from ...services.tasks import next_step_lines
 
-        visit = records.get_record(self.ctx, "visit", visit_id)
-        if visit.get("status") != VisitStatus.DONE.value or not next_step_lines(visit.get("next_steps")):
-            return None
-        made = {
-            r["title"]
-            for r in records.list_records(self.ctx, "task", self.client_id)
-            if r.get("visit_id") == visit_id
-        }
-        if set(next_step_lines(visit.get("next_steps"))) <= made:
+        ctx, client_id = self.ctx, self.client_id
+
+        def fetch():
+            visit = records.get_record(ctx, "visit", visit_id)
+            if visit.get("status") != VisitStatus.DONE.value or not next_step_lines(visit.get("next_steps")):
+                return None
+            made = {
+                r["title"]
+                for r in records.list_records(ctx, "task", client_id)
+                if r.get("visit_id") == visit_id
+            }
+            if set(next_step_lines(visit.get("next_steps"))) <= made:
+                return None
+            return visit
+
+        self.steps_reads.read(fetch, self._offer, self.note.failed)
+
+    def _offer(self, visit: dict | None) -> NextStepsDialog | None:
+        if visit is None:
             return None
         dlg = NextStepsDialog(self.ctx, visit, self.lookups, self)
         dlg.accepted.connect(lambda: (self.task_panel.reload(), self.changed.emit("task")))

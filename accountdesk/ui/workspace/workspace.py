@@ -25,6 +25,7 @@ from ...services import records
 from ...services import workspace as ws
 from .. import style
 from ..forms import Lookups
+from ..lane_reads import LaneReads, error_text
 from .attachments import AttachmentsTab, accept_file_drops
 from .base import ENTITY_TABS, Tab
 from .common import AMBER, GREEN, GREY, RED, badge, icon
@@ -107,9 +108,11 @@ TAB_CLASSES: dict[str, type[Tab]] = {
 
 class ClientWorkspace(QWidget):
     """Everything about one client. Tabs are built when first shown, and refreshed when another
-    tab changed data they show."""
+    tab changed data they show. Every read (the header's, each tab's) runs on the database lane;
+    a result for a workspace that was closed meanwhile is dropped."""
 
     title_changed = Signal(str)
+    completion_opened = Signal(object)  # the form complete_item opened
     client_changed = Signal(str)  # client id, after any write in the workspace
     dossier_saved = Signal(str)  # path of the PDF
 
@@ -120,6 +123,11 @@ class ClientWorkspace(QWidget):
         self.client_id = client_id
         self.setObjectName("ClientWorkspace")
         self.lookups = Lookups(ctx, client_id)
+        self.client: dict = {}
+        self.header_reads = LaneReads(self, "workspace header")
+        self.header_reads.tasks = tasks
+        #: The form Today's "Done" opened (complete_item), once the tab's rows have landed.
+        self.completion = None
         self.tabs_by_name: dict[str, Tab] = {}
         self._stale: set[str] = set()
         layout = QVBoxLayout(self)
@@ -222,11 +230,33 @@ class ClientWorkspace(QWidget):
 
     # -- header ----------------------------------------------------------------------------------
     def refresh_header(self) -> None:
-        try:
-            c = records.get_record(self.ctx, "client", self.client_id)
-        except NotFoundError:
+        """Read the client, its active risks and its conflicts on the database lane."""
+        ctx, client_id, lookups = self.ctx, self.client_id, self.lookups
+        if not self.client:
+            self.sub_label.setText(_("Loading…"))
+
+        def fetch():
+            try:
+                c = records.get_record(ctx, "client", client_id)
+            except NotFoundError:
+                return None
+            risks = [
+                r for r in records.list_records(ctx, "risk_flag", client_id) if r.get("cleared_at") is None
+            ]
+            return lookups.read(), c, risks, len(ws.list_conflicts(ctx, client_id=client_id))
+
+        def failed(exc: BaseException) -> None:
+            self.sub_label.setText(error_text(exc))
+
+        self.header_reads.read(fetch, self._show_header, failed)
+
+    def _show_header(self, data) -> None:
+        if data is None:
             self.name_label.setText(_("This client no longer exists."))
+            self.sub_label.setText("")
             return
+        lookup_data, c, risks, conflicts = data
+        self.lookups.apply(lookup_data)
         self.client = c
         self.name_label.setText(c["name"])
         sub = [
@@ -250,12 +280,10 @@ class ClientWorkspace(QWidget):
         self.badges.addWidget(
             badge(label(ClientStatus, c.get("status")), STATUS_COLOURS.get(c.get("status"), GREY))
         )
-        for r in records.list_records(self.ctx, "risk_flag", self.client_id):
-            if r.get("cleared_at") is None:
-                b = badge("⚠ " + label(RiskKind, r.get("kind")), RED)
-                b.setObjectName("risk_badge")
-                self.badges.addWidget(b)
-        conflicts = len(ws.list_conflicts(self.ctx, client_id=self.client_id))
+        for r in risks:
+            b = badge("⚠ " + label(RiskKind, r.get("kind")), RED)
+            b.setObjectName("risk_badge")
+            self.badges.addWidget(b)
         self.conflicts_button.setText(_("Conflicts to review: {n}").format(n=conflicts))
         self.conflicts_button.setVisible(conflicts > 0)
         self.title_changed.emit(c["name"])
@@ -266,8 +294,7 @@ class ClientWorkspace(QWidget):
         name = TAB_ALIASES.get(name, name)
         if name not in self.tabs_by_name:
             tab = TAB_CLASSES[name](self.ctx, self.client_id, self.lookups)
-            if hasattr(tab, "tasks"):  # tabs that run work off the GUI thread (attachments' thumbnails)
-                tab.tasks = self.tasks
+            tab.tasks = self.tasks  # the tab's reads run on the database lane
             for panel in getattr(tab, "panels", []):  # files dropped onto a visit, complaint, instrument...
                 accept_file_drops(panel)
             tab.changed.connect(lambda entity, n=name: self._data_changed(n, entity))
@@ -303,21 +330,53 @@ class ClientWorkspace(QWidget):
 
     def complete_item(self, entity: str, row_id: str | None, action: str):
         """Open the form that completes one record (Today's "Done"): a planned visit's report, a
-        visit recorded for a due cadence (of the plan's kind), or the record's own form."""
+        visit recorded for a due cadence (of the plan's kind), or the record's own form.
+
+        The form opens once the tab's rows have landed: returned when they already had, else
+        None; either way it is ``completion`` then (``completion_opened`` says when)."""
+        self.completion = None
         if action == "write_report":
             tab = self.show_tab("visits", row_id)
-            return tab.complete_visit()
-        if action == "record_visit":
+        elif action == "record_visit":
             tab = self.show_tab("visits")
-            return tab.record_visit(plan_id=row_id)
-        if entity == "client":
+        elif entity == "client":
             tab = self.show_tab("overview")
-            return tab.edit_profile()
-        tab = self.show_item(entity, row_id)
-        for panel in getattr(tab, "panels", []):
-            if row_id and panel.current_id() == row_id:
-                return panel.edit()
-        return None
+        else:
+            tab = self.show_item(entity, row_id)
+
+        def open_form():
+            if action == "write_report":
+                tab.show_row(row_id)
+                dlg = tab.complete_visit()
+            elif action == "record_visit":
+                dlg = tab.record_visit(plan_id=row_id)
+            elif entity == "client":
+                dlg = tab.edit_profile()
+            else:
+                dlg = None
+                for panel in getattr(tab, "panels", []):
+                    if row_id and panel.current_id() == row_id:
+                        dlg = panel.edit()
+                        break
+            return dlg
+
+        return self._open_when_ready(tab, open_form)
+
+    def _open_when_ready(self, tab: Tab, open_form):
+        """Open a form of ``tab`` once its rows (and what its forms look up) have landed: the form
+        if that was at once, else None; ``completion`` and ``completion_opened`` either way."""
+        self.completion = None
+        done: list = []
+
+        def now() -> None:
+            dlg = open_form()
+            done.append(dlg)
+            self.completion = dlg
+            if dlg is not None:
+                self.completion_opened.emit(dlg)
+
+        tab.then(now)
+        return done[0] if done else None
 
     def _current_changed(self, index: int) -> None:
         if index < 0:
@@ -330,8 +389,8 @@ class ClientWorkspace(QWidget):
         self._stale.discard(name)
 
     def _data_changed(self, source: str, entity: str) -> None:
-        """Another tab wrote: the others reload when next shown; the header now."""
-        self.lookups.invalidate()
+        """Another tab wrote: the others reload when next shown (with fresh names and references
+        for their forms); the header now."""
         for name in self.tabs_by_name:
             if name != source:
                 self._stale.add(name)
@@ -339,7 +398,6 @@ class ClientWorkspace(QWidget):
         self.client_changed.emit(self.client_id)
 
     def reload(self) -> None:
-        self.lookups.invalidate()
         self.refresh_header()
         for name, tab in self.tabs_by_name.items():
             if name == self.current_tab_name():
@@ -349,10 +407,24 @@ class ClientWorkspace(QWidget):
 
     # -- header actions --------------------------------------------------------------------------
     def _record_visit(self):
-        return self.show_tab("visits").record_visit()
+        tab = self.show_tab("visits")
+        return self._open_when_ready(tab, tab.record_visit)
 
     def _record_feedback(self):
-        return self.show_tab("feedback").feedback.create()
+        tab = self.show_tab("feedback")
+        return self._open_when_ready(tab, tab.feedback.create)
+
+    @property
+    def loading(self) -> bool:
+        """A read of the header or of a tab built so far has not landed yet."""
+        return self.header_reads.loading or any(t.loading for t in self.tabs_by_name.values())
+
+    def cancel_reads(self) -> None:
+        """The workspace is closing: drop every read under way (none lands)."""
+        self.header_reads.cancel()
+        for tab in self.tabs_by_name.values():
+            for reads in (tab.reads, *tab._more_reads, *(p.reads for p in tab.panels)):
+                reads.cancel()
 
     def print_dossier(self, path: str | None = None):
         """Render the client's dossier to a PDF in the background."""
@@ -392,7 +464,7 @@ class ClientWorkspace(QWidget):
     def review_conflicts(self):
         from .conflicts_dialog import ConflictsDialog
 
-        dlg = ConflictsDialog(self.ctx, self.client_id, parent=self)
+        dlg = ConflictsDialog(self.ctx, self.client_id, parent=self, tasks=self.tasks)
         dlg.resolved.connect(lambda _cid: self._data_changed("", "conflict"))
         dlg.finished.connect(lambda _r: self.reload())
         dlg.open()
@@ -401,7 +473,7 @@ class ClientWorkspace(QWidget):
     def hand_over(self):
         from .handover_dialog import HandoverDialog
 
-        dlg = HandoverDialog(self.ctx, self.client_id, parent=self)
+        dlg = HandoverDialog(self.ctx, self.client_id, parent=self, tasks=self.tasks)
         dlg.handed_over.connect(lambda: self._data_changed("", "client"))
         dlg.handed_over.connect(self.reload)
         dlg.open()
