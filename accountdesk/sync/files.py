@@ -7,8 +7,11 @@ sync, never inside it.
 - **Resumable.** An upload asks the server where its copy stands and continues from there (the
   server keeps what reached its disk, even of a piece cut short; a file of one piece just goes,
   and a ``409`` says where the server stands); a download continues with ``Range: bytes=N-``
-  from what this device has stored (committed ``COMMIT_BYTES`` at a time as it arrives). The hash
-  is checked at the end on both sides: a corrupt or duplicate blob cannot appear.
+  from what this device has counted: the bytes are committed to the profile's file of bytes
+  ``COMMIT_BYTES`` at a time as they arrive, then counted in the database (``have``) in a short
+  transaction of its own (one UPDATE: the database's write lock is not held while the bytes are
+  written). The hash is checked at the end on both sides: a corrupt or duplicate blob cannot
+  appear.
 - **Memory flat.** A piece is read from the profile as it is sent, and a download stored as it
   arrives: neither is gathered whole.
 - **What is kept offline.** The files of the clients this device's user owns, backs up or serves,
@@ -51,7 +54,7 @@ META_FILE_LIMITS = "file_limits"
 STREAMS = 3
 #: Size of the pieces sent when the server does not say (it does: ``piece_bytes`` of its limits).
 DEFAULT_PIECE = 4 * 1024 * 1024
-#: Bytes stored per transaction while downloading.
+#: Bytes committed to the profile's file of bytes per transaction while downloading.
 COMMIT_BYTES = 4 * blobs.CHUNK
 
 Progress = Callable[[int, int, str], None]
@@ -442,27 +445,27 @@ class FileSync:
                         running = blobs.hash_stored(session, sha, have)
                 else:
                     running = hashlib.sha256()
-                # pieces of exactly CHUNK bytes (the last one shorter), stored as they are and
-                # COMMIT_BYTES at a time; hashed once stored; the last batch completes the blob
+                # pieces of exactly CHUNK bytes (the last one shorter), hashed and committed to
+                # the file of bytes COMMIT_BYTES at a time, then counted in the database (its
+                # write lock held only for that); the last count completes the blob
                 pieces: list[bytes] = []
                 offset = have
+                first = True
 
                 def keep() -> None:
-                    nonlocal offset, pieces, restart
+                    nonlocal offset, pieces, restart, first
                     n = sum(map(len, pieces))
-                    # the bytes first, committed to the profile's file of bytes; then the database
-                    # counts them (its write lock held only for that: see store/blobdb.py)
                     blobs.put_pieces(self.store.blobdb, sha, offset, pieces)
+                    for piece in pieces:
+                        running.update(piece)
                     with self.store.write() as session:
                         if restart:
                             blobs.restart(session, sha)
                             restart = False
-                        blobs.begin_download(session, sha, size)
-                        blobs.append(session, sha, offset, pieces, stored=True)
-                        for piece in pieces:
-                            running.update(piece)
+                        blobs.count(session, sha, offset, n, size=size if first else None)
                         if offset + n >= size:
                             blobs.finish_download(session, sha, running)
+                    first = False
                     offset += n
                     pieces = []
                     report.add("bytes_down", n)
