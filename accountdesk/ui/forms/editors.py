@@ -5,6 +5,7 @@ date or None) and leaves validation to the services, so a form shows exactly the
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -226,7 +227,8 @@ class ChoiceEditor(Editor):
         self._hidden: set[str] = set()
         self._items = list(items)
         #: names a value that is no longer offered (a deactivated user, a deleted record)
-        self.describe = str
+        #: the text of a value not among the choices (a user id: their name)
+        self.describe: Callable[[Any], str] = str
         self._fill()
         self.combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
 
