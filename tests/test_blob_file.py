@@ -14,7 +14,7 @@ import pytest
 from crypto_env import encryption_on, leaks, loose_modes, no_keyring  # noqa: F401 - fixtures
 
 from accountdesk.io.backup import BLOBS_NAME, create_backup, restore_backup
-from accountdesk.paths import blobs_path, database_path
+from accountdesk.paths import backups_dir, blobs_path, database_path
 from accountdesk.services import attachments as A
 from accountdesk.services import clients
 from accountdesk.services.context import open_profile
@@ -98,6 +98,10 @@ def test_an_older_profile_moves_its_bytes_into_the_file_once(tmp_path):
     _exported(path, files, tmp_path)  # opening it upgrades it: the pieces move, then 0013 drops the table
     db = database_path(path)
     assert "blob_chunks" not in _tables(db) and M.current_revision(db) == M.head_revision()
+    # moved before the pre-migration backup was made: it does not hold the bytes a second time
+    [backup] = list(backups_dir(path).iterdir())
+    assert backup.name.startswith("before-migration-0012") and backup.stat().st_size < 1_000_000
+    assert leaks(backups_dir(path), _needles(files)) == []
     with sqlite3.connect(blobs_path(path)) as conn:
         assert conn.execute("SELECT count(*) FROM blob_chunks").fetchone()[0] == 4
     conn.close()

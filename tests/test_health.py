@@ -326,3 +326,15 @@ def test_every_poor_client_of_the_demo_is_a_candidate(ctx, clock, days):
         }
         maybe = poor_candidates_in(s, ids, flags)
     assert poor <= maybe < set(ids)
+
+
+def test_a_surveys_overall_score_is_one_rule():
+    """The overall score (health, the dashboard's trend, the reports, the survey records):
+    score_overall when given, else the mean of the scores given."""
+    from accountdesk.domain.surveys import overall_score
+    from accountdesk.services.surveys import average_score
+
+    assert overall_score([4, 2, None, None, 5]) == 5.0
+    assert overall_score([4, 3, None, None, None]) == 3.5
+    assert overall_score([None] * 5) is None
+    assert average_score({"score_service_quality": 4, "score_responsiveness": 3}) == 3.5

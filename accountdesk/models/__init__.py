@@ -17,6 +17,7 @@ from .base import (
     UTCDateTime,
     confidential_fields,
     new_id,
+    per_model,
     utcnow,
 )
 from .client import Client, ClientTeamMember
@@ -94,6 +95,7 @@ __all__ = [
     "data_columns",
     "model_for",
     "new_id",
+    "per_model",
     "utcnow",
     "User",
     "Client",

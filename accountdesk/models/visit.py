@@ -87,6 +87,15 @@ class Visit(SyncMixin, Base):
             "client_id",
             sqlite_where=text("deleted_at IS NULL"),
         ),
+        # The visits planned on a day (the Today page's first query): a range of this index instead
+        # of every planned visit's entry in ix_visits_cadence (~300 pages at 10,000 clients).
+        Index(
+            "ix_visits_day",
+            "status",
+            "planned_start",
+            "client_id",
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
     )
 
     kind: Mapped[str] = mapped_column(String(24))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import Connection
+
 from ..i18n import _
 from ..models import new_id
 from ..models.enums import Role
@@ -68,7 +70,9 @@ def add_user(
         )
         repo.audit(conn, "user_add", user_id=by.user_id or None, username=username, role=role)
         writer.finish()
-        return repo.user_by_id(conn, user_id)
+        added = repo.user_by_id(conn, user_id)
+    assert added is not None  # inserted above, in the same transaction
+    return added
 
 
 def has_users(db: Database) -> bool:
@@ -97,7 +101,7 @@ def list_users(db: Database) -> list[dict[str, Any]]:
     ]
 
 
-def _user(conn, ref: str) -> dict[str, Any]:
+def _user(conn: Connection, ref: str) -> dict[str, Any]:
     """A user by id, login or display name (:func:`accountdesk.server.turnover.find_user`)."""
     from .turnover import find_user
 

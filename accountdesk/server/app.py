@@ -13,7 +13,7 @@ import logging
 import os
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -30,7 +30,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from .. import __version__
 from ..permissions import sees_all_clients
 from ..sync import protocol as p
-from . import admin, auth, calendar, farewell, files, merge, pull, retention
+from . import admin, auth, calendar, farewell, file_store, files, merge, pull, retention
 from .compression import CompressionMiddleware
 from .db import Database, unavailable
 from .errors import ServerError, describe
@@ -76,7 +76,7 @@ class _FastRequest(Request):
 
 
 class _FastRoute(APIRoute):
-    def get_route_handler(self) -> Callable:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:
@@ -85,7 +85,7 @@ class _FastRoute(APIRoute):
         return route
 
 
-def _json(data) -> Response:
+def _json(data: pull.PullAnswer | pull.SnapshotAnswer) -> Response:
     """A large page serialised once, without re-validation (its shape is the documented model);
     its items come as JSON text (:class:`pull.RawJSON`) and are joined as they are."""
     rest = {k: v for k, v in data.items() if k != "items"}
@@ -95,7 +95,7 @@ def _json(data) -> Response:
 
 
 def _error(
-    status: int, code: str, message: str, *, headers: dict[str, str] | None = None, **extra
+    status: int, code: str, message: str, *, headers: Mapping[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
     return JSONResponse({"code": code, "message": message, **extra}, status_code=status, headers=headers)
 
@@ -171,14 +171,19 @@ class GuardMiddleware:
         self.max_body = max_body
         self.authenticate = authenticate
 
-    async def _identify(self, scope: Scope, headers: dict[str, str]) -> JSONResponse | None:
+    async def _identify(
+        self,
+        scope: Scope,
+        headers: dict[str, str],
+        authenticate: Callable[[str | None, bool], "auth.Identity"],
+    ) -> JSONResponse | None:
         """Check the bearer token (a database read, off the event loop) and keep the identity
         for the route; a refusal is answered before a byte of the body is read. A farewell's
         paths take a farewell token, every other path an access token."""
         value = headers.get("authorization", "")
         token = value[7:].strip() if value[:7].lower() == "bearer " else None
         try:
-            who = await anyio.to_thread.run_sync(self.authenticate, token, scope["path"] in FAREWELL_PATHS)
+            who = await anyio.to_thread.run_sync(authenticate, token, scope["path"] in FAREWELL_PATHS)
         except ServerError as exc:
             return _refusal(exc)
         scope.setdefault("state", {})["identity"] = who
@@ -212,7 +217,7 @@ class GuardMiddleware:
             and path not in UNAUTHENTICATED
             and not calendar.is_feed_path(path)
         ):
-            refusal = await self._identify(scope, headers)
+            refusal = await self._identify(scope, headers, self.authenticate)
             if refusal is not None:
                 await refusal(scope, receive, send)
                 return
@@ -305,7 +310,7 @@ def create_app(
     logins = auth.Logins(db, settings)
 
     @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI):
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # What the process has built by now (modules, tables, the app) lives as long as it does:
         # out of the collector's sight, so that its collections walk only what requests make.
         gc.freeze()
@@ -338,19 +343,19 @@ def create_app(
     app.state.settings = settings
 
     @app.exception_handler(ServerError)
-    async def _server_error(_request: Request, exc: ServerError):
+    async def _server_error(_request: Request, exc: ServerError) -> JSONResponse:
         return _refusal(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError):
-        problems = []
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems: list[str] = []
         for err in exc.errors()[:20]:  # never echo the input back (it may hold confidential values)
             where = ".".join(str(x) for x in err.get("loc", ()) if x != "body")
             problems.append(f"{where}: {err.get('msg', 'invalid')}")
         return _error(422, p.E_BAD_REQUEST, "; ".join(problems) or "invalid request")
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException):
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         return _error(
             exc.status_code, HTTP_CODES.get(exc.status_code, p.E_BAD_REQUEST), message, headers=exc.headers
@@ -366,11 +371,12 @@ def create_app(
         """Checked by :class:`GuardMiddleware` before the body was read (``authorization`` is
         named here for the published schema)."""
         who = getattr(request.state, "identity", None)
-        if who is None:
+        if not isinstance(who, auth.Identity):  # (None: no identity was checked)
             raise ServerError(401, p.E_TOKEN_INVALID, "Log in first.")
         return who
 
-    Who = Annotated[auth.Identity, Depends(identity)]
+    who_dependency = Depends(identity)
+    Who = Annotated[auth.Identity, who_dependency]
 
     def client_address(request: Request) -> str:
         return request.client.host if request.client else "?"
@@ -479,15 +485,17 @@ def create_app(
         return pull.history(db, who, client_id, field)
 
     @app.get("/v1/admin/clients-needing-owner")
-    def needing_owner(who: Who) -> list[dict]:
+    def needing_owner(who: Who) -> list[dict[str, Any]]:
         if not sees_all_clients(who.role):
             raise ServerError(403, p.E_FORBIDDEN, "Only supervisors and administrators may see this.")
         return admin.clients_needing_owner(db)
 
-    app.include_router(notify_api.router(db, ns, Who))
-    app.include_router(farewell.router(db, settings, Who))
+    app.include_router(notify_api.router(db, ns, who_dependency))
+    app.include_router(farewell.router(db, settings, who_dependency))
     app.include_router(
-        files.router(db, settings, files.FileStore(files.root_for(database_url, settings)), Who)
+        files.router(
+            db, settings, file_store.FileStore(file_store.root_for(database_url, settings)), who_dependency
+        )
     )
 
     app.add_middleware(CompressionMiddleware, minimum_size=1024, compresslevel=1)  # zstd, else gzip

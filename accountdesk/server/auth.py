@@ -31,6 +31,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any, NoReturn, overload
 
 from sqlalchemy import Connection
 
@@ -62,7 +63,12 @@ class Identity:
     farewell_before: dt.datetime | None = None
 
 
+@overload
+def aware(value: dt.datetime) -> dt.datetime: ...
+@overload
+def aware(value: None) -> None: ...
 def aware(value: dt.datetime | None) -> dt.datetime | None:
+    """``value`` with a time zone (a naive one, as SQLite returns them, is UTC)."""
     if value is None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
@@ -78,7 +84,12 @@ def storable_address(address: str) -> str:
 
 
 def _issue(
-    conn: Connection, settings: Settings, user: dict, device_id: str, family_id: str, family_ends: dt.datetime
+    conn: Connection,
+    settings: Settings,
+    user: dict[str, Any],
+    device_id: str,
+    family_id: str,
+    family_ends: dt.datetime,
 ) -> p.TokenPair:
     now = repo.utcnow()
     access, refresh = new_token(), new_token()
@@ -178,12 +189,12 @@ class Logins:
                 "The server is busy; try again in a moment.",
                 headers={"Retry-After": "5"},
             ) from None
-        if not ok:
+        if not ok or user is None:  # (``ok`` only with a user)
             self._failed(req, address, [by_device] if known else [account, by_address], now, known)
         return self._succeeded(req, user, address, known, account, by_device, now)
 
     @staticmethod
-    def _known_device(user: dict | None, dev: dict | None, key: str | None) -> bool:
+    def _known_device(user: dict[str, Any] | None, dev: dict[str, Any] | None, key: str | None) -> bool:
         """The user's own device, proven by the key it made at its first login."""
         return bool(
             user is not None
@@ -219,7 +230,7 @@ class Logins:
 
     def _failed(
         self, req: p.LoginRequest, address: str, keys: list[str], now: dt.datetime, known: bool
-    ) -> None:
+    ) -> NoReturn:
         s = self.settings
         limits = {
             ACCOUNT: s.login_attempts,
@@ -257,7 +268,7 @@ class Logins:
     def _succeeded(
         self,
         req: p.LoginRequest,
-        user: dict,
+        user: dict[str, Any],
         address: str,
         known: bool,
         account: str,
@@ -370,7 +381,12 @@ class Logins:
 
     @staticmethod
     def _end(
-        conn: Connection, row: dict, fam: dict | None, reason: str, address: str, now: dt.datetime
+        conn: Connection,
+        row: dict[str, Any],
+        fam: dict[str, Any] | None,
+        reason: str,
+        address: str,
+        now: dt.datetime,
     ) -> ServerError:
         """A refresh token used before (rotated) or shown by another device: whoever holds it,
         its sign-in is over, and the tokens issued since stop working too."""
@@ -413,7 +429,7 @@ class Logins:
                     repo.audit(conn, "login_throttled", lock=key.split(":", 1)[0], refused=count)
 
 
-def unlock(db: Database, *, username: str | None = None, address: str | None = None) -> dict:
+def unlock(db: Database, *, username: str | None = None, address: str | None = None) -> dict[str, Any]:
     """Lift the lockout of an account (and of its devices) or of an address (an administrator's
     command); forgets their failed logins. Returns what was lifted."""
     keys: list[str] = []
@@ -464,7 +480,7 @@ def revoked(grant: p.FarewellGrant | None) -> ServerError:
 
 
 def farewell_grant(
-    conn: Connection, settings: Settings, dev: dict, now: dt.datetime, address: str
+    conn: Connection, settings: Settings, dev: dict[str, Any], now: dt.datetime, address: str
 ) -> p.FarewellGrant | None:
     """A farewell for a revoked device that proved itself (the caller checked how), or None: its
     farewell ended already, or the revocation is older than ``farewell_days``. A new grant

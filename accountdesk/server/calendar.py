@@ -20,7 +20,9 @@ import hashlib
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import icalendar
 
@@ -144,10 +146,11 @@ def build(agenda: Agenda, people: Directory, me: dict[str, Any], now: dt.datetim
             continue
         cal.add_component(_event(item, tr, tz, now))
     cal.add_missing_timezones()
-    return cal.to_ical()
+    ics: bytes = cal.to_ical()  # (icalendar does not annotate it)
+    return ics
 
 
-def _event(item: Item, tr, tz, now: dt.datetime) -> icalendar.Event:
+def _event(item: Item, tr: Callable[[str], str], tz: ZoneInfo, now: dt.datetime) -> icalendar.Event:
     ev = icalendar.Event()
     ev.add("uid", f"{item.kind}-{item.row_id}@accountdesk")
     ev.add("dtstamp", now.astimezone(dt.UTC))
@@ -159,8 +162,8 @@ def _event(item: Item, tr, tz, now: dt.datetime) -> icalendar.Event:
                 visit=messages.visit_title(tr, v.get("kind"), None), client=item.client_name
             ),
         )
-        ev.add("dtstart", item.start.astimezone(tz))
-        ev.add("dtend", item.end.astimezone(tz))
+        ev.add("dtstart", item.moment.astimezone(tz))
+        ev.add("dtend", item.moment_end.astimezone(tz))
         if v.get("location"):
             ev.add("location", v["location"])
         if v.get("purpose"):
@@ -174,8 +177,8 @@ def _event(item: Item, tr, tz, now: dt.datetime) -> icalendar.Event:
                 client=item.client_name, subject=v.get("subject") or ""
             ),
         )
-        ev.add("dtstart", item.start.astimezone(tz))
-        ev.add("dtend", item.start.astimezone(tz) + dt.timedelta(minutes=30))
+        ev.add("dtstart", item.moment.astimezone(tz))
+        ev.add("dtend", item.moment.astimezone(tz) + dt.timedelta(minutes=30))
         ev.add(
             "description",
             tr("Severity {severity}; escalation level {level}.").format(
@@ -183,7 +186,7 @@ def _event(item: Item, tr, tz, now: dt.datetime) -> icalendar.Event:
             ),
         )
         ev.add("categories", [tr("Complaint deadline")])
-        if item.start > now:
+        if item.moment > now:
             alarm = icalendar.Alarm()
             alarm.add("action", "DISPLAY")
             alarm.add("description", tr("Complaint deadline: {client}").format(client=item.client_name))
@@ -204,8 +207,8 @@ def _event(item: Item, tr, tz, now: dt.datetime) -> icalendar.Event:
             )
             category = tr("Visit due")
         ev.add("summary", summary)
-        ev.add("dtstart", item.day)
-        ev.add("dtend", item.day + dt.timedelta(days=1))
+        ev.add("dtstart", item.all_day)
+        ev.add("dtend", item.all_day + dt.timedelta(days=1))
         ev.add("transp", "TRANSPARENT")
         ev.add("categories", [category])
     return ev

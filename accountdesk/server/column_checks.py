@@ -38,12 +38,11 @@ from .validate import (
 
 
 def _columns(model: type[SyncMixin]) -> dict[str, Column]:
-    # (a model class is hashable; SQLAlchemy's declarative typing hides it from mypy)
-    return columns(model)  # type: ignore[arg-type]
+    return columns(model)
 
 
 def _fast(model: type[SyncMixin]) -> dict[str, Any]:
-    return fast_checks(model)  # type: ignore[arg-type]
+    return fast_checks(model)
 
 
 def _lines(unit: str) -> re.Pattern[str]:
@@ -227,7 +226,7 @@ def _names(entity: str, op: str) -> frozenset[str]:
 @cache
 def _completion(entity: str) -> tuple[tuple[str, Any, bool], ...]:
     """The columns a create must settle that need something done (a default or a requirement)."""
-    completion = _create_completion(ENTITIES[entity])  # type: ignore[arg-type]
+    completion = _create_completion(ENTITIES[entity])
     return tuple(c for c in completion if c[1] is not None or c[2])
 
 

@@ -44,9 +44,9 @@ class CompressionMiddleware(GZipMiddleware):
         minimum_size: int = 1024,
         compresslevel: int = 1,
         zstd_level: int = ZSTD_LEVEL,
-        **kwargs,
     ) -> None:
-        super().__init__(app, minimum_size, compresslevel, **kwargs)
+        # (no **kwargs passed on: Starlette's add_middleware could not type-check the options)
+        super().__init__(app, minimum_size, compresslevel)
         self.zstd_level = zstd_level
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -78,7 +78,8 @@ class ZstdResponder(IdentityResponder):
         super().__init__(app, minimum_size, exclude_content_types=exclude_content_types)
         self.level = level
         self.thread_minimum_size = thread_minimum_size
-        self._stream = None  # a streamed answer's compressor, from its first part on
+        # a streamed answer's compressor, from its first part on
+        self._stream: zstandard.ZstdCompressionObj | None = None
 
     async def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
         if len(body) >= self.thread_minimum_size:  # a large body is not compressed on the event loop

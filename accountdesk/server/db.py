@@ -14,6 +14,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import orjson
@@ -21,6 +22,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, exc, insert, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from . import tables as t
 
@@ -43,7 +45,7 @@ def default_url(data_dir: Path | str) -> str:
     return f"sqlite:///{path / 'server.sqlite3'}"
 
 
-def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
+def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
     dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -52,7 +54,7 @@ def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
     cur.close()
 
 
-def _sqlite_begin(conn) -> None:
+def _sqlite_begin(conn: Connection) -> None:
     mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
     conn.exec_driver_sql(f"BEGIN {mode}")
 
@@ -67,7 +69,7 @@ def unavailable(error: BaseException) -> bool:
     return isinstance(error, (sqlite3.OperationalError, sqlite3.InterfaceError))
 
 
-def _json_dumps(value) -> str:
+def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
@@ -76,12 +78,14 @@ class Database:
     without it (a serving process) a missing file is an error, never a new empty database.
     Statement parameters never appear in errors (``hide_parameters``): they hold field values."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, create: bool = True):
+    def __init__(self, url: str, *, pool_size: int = 10, create: bool = True) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self.sqlite_path = make_url(url).database if self.is_sqlite else None
         if self.is_sqlite:
-            kwargs = {} if create or not self.sqlite_path else {"creator": lambda: self._sqlite_file(30)}
+            kwargs: dict[str, Any] = (
+                {} if create or not self.sqlite_path else {"creator": lambda: self._sqlite_file(30)}
+            )
             self.engine: Engine = create_engine(
                 url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True, **kwargs
             )
@@ -128,11 +132,11 @@ class Database:
         requests do not go on using such connections."""
         try:
             if self.is_sqlite and self.sqlite_path:
-                conn = self._sqlite_file(2)
+                probe = self._sqlite_file(2)
                 try:
-                    conn.execute("SELECT seq FROM srv_counter WHERE id = 1").fetchone()
+                    probe.execute("SELECT seq FROM srv_counter WHERE id = 1").fetchone()
                 finally:
-                    conn.close()
+                    probe.close()
             else:
                 with self.read() as conn:
                     conn.execute(select(t.counter.c.seq).where(t.counter.c.id == 1)).scalar_one()

@@ -23,10 +23,10 @@ What the server keeps, trusting nothing the device claims (docs/security.md, "Fa
   and handover acknowledgements — decisions a person who has left does not make any more.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, params
 from fastapi.responses import Response
 
 from ..models import ENTITIES
@@ -74,8 +74,10 @@ class FarewellWriter(Writer):
         return "grace"  # kept as conflicts for whoever holds the client now
 
 
-def router(db: Database, settings: Settings, who_dep: Any) -> APIRouter:
+def router(db: Database, settings: Settings, who_dep: params.Depends) -> APIRouter:
+    """The farewell's routes; ``who_dep``: the dependency that gives the request's :class:`auth.Identity`."""
     r = APIRouter()
+    Who = Annotated[auth.Identity, who_dep]
 
     @r.post(
         p.PATH_FAREWELL_PUSH,
@@ -83,7 +85,7 @@ def router(db: Database, settings: Settings, who_dep: Any) -> APIRouter:
         response_model_exclude_none=True,
         responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}},
     )
-    def farewell_push(req: p.PushRequest, who: who_dep, request: Request) -> Response:
+    def farewell_push(req: p.PushRequest, who: Who, request: Request) -> Response:
         """A revoked device's last push (with its farewell grant's token): kept as conflicts."""
         if who.farewell_before is None:
             raise ServerError(403, p.E_FORBIDDEN, "Not a farewell.")
@@ -106,7 +108,7 @@ def router(db: Database, settings: Settings, who_dep: Any) -> APIRouter:
         p.PATH_FAREWELL_END,
         responses={401: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}},
     )
-    def farewell_end(who: who_dep) -> dict[str, bool]:
+    def farewell_end(who: Who) -> dict[str, bool]:
         """The device has sent what it had and wipes itself: nothing more is granted to it."""
         if who.farewell_before is None:
             raise ServerError(403, p.E_FORBIDDEN, "Not a farewell.")

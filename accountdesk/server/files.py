@@ -27,10 +27,10 @@ import datetime as dt
 import json
 import logging
 import re
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Request, params
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -44,6 +44,7 @@ from ..permissions import sees_all_clients, sees_confidential
 from ..sync import protocol as p
 from . import repo
 from . import tables as t
+from .auth import Identity
 from .db import Database
 from .errors import ServerError
 from .file_store import (  # noqa: F401 - the store's names, importable from here as before
@@ -56,6 +57,10 @@ from .file_store import (  # noqa: F401 - the store's names, importable from her
     root_for,
 )
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .merge.core import WriterCore
+
 
 log = logging.getLogger("accountdesk.server")
 
@@ -118,7 +123,7 @@ def attachment_records(conn: Connection, sha: str) -> list[dict[str, Any]]:
         f"AND deleted = :no AND {_sha_expr(conn)} = :sha"
     )
     rows = conn.execute(sql, {"sha": sha, "no": False}).mappings().all()
-    out = []
+    out: list[dict[str, Any]] = []
     for r in rows:
         data = r["data"] if isinstance(r["data"], dict) else json.loads(r["data"])
         hidden = r["hidden"] if isinstance(r["hidden"], list) else json.loads(r["hidden"] or "[]")
@@ -126,7 +131,7 @@ def attachment_records(conn: Connection, sha: str) -> list[dict[str, Any]]:
     return out
 
 
-def allowed_record(conn: Connection, who, sha: str) -> dict[str, Any] | None:
+def allowed_record(conn: Connection, who: Identity, sha: str) -> dict[str, Any] | None:
     """A live attachment record naming ``sha`` that ``who`` may read, or None."""
     everything = sees_all_clients(who.role)
     secret_ok = sees_confidential(who.role)
@@ -150,7 +155,11 @@ def used_bytes(conn: Connection, user_id: str) -> int:
 
 
 def check_push(
-    writer, op: str, fields: set[str], existing: dict[str, Any] | None, values: dict[str, Any] | None
+    writer: "WriterCore",
+    op: str,
+    fields: set[str],
+    existing: dict[str, Any] | None,
+    values: dict[str, Any] | None,
 ) -> None:
     """Rules of attachment rows on top of the generic ones (see the module docstring)."""
     from .validate import Rejected, invalid
@@ -211,10 +220,12 @@ class Limits(BaseModel):
     piece_bytes: int
 
 
-def router(db: Database, settings: Settings, store: FileStore, who_dep) -> APIRouter:
+def router(db: Database, settings: Settings, store: FileStore, who_dep: params.Depends) -> APIRouter:
+    """The routes of files; ``who_dep``: the dependency that gives the request's :class:`Identity`."""
     r = APIRouter()
+    Who = Annotated[Identity, who_dep]
 
-    def _allowed(conn: Connection, who, sha: str) -> dict[str, Any]:
+    def _allowed(conn: Connection, who: Identity, sha: str) -> dict[str, Any]:
         rec = allowed_record(conn, who, sha)
         if rec is None:
             raise ServerError(404, p.E_NOT_FOUND, "No such file.")
@@ -235,7 +246,7 @@ def router(db: Database, settings: Settings, store: FileStore, who_dep) -> APIRo
                 limit=settings.max_file_bytes,
             )
 
-    def _reserve(who, sha: str, size: int) -> None:
+    def _reserve(who: Identity, sha: str, size: int) -> None:
         """Charge the blob to the user who uploads it first, before a byte is kept: their
         uploads under way count against the quota too, and uploads side by side are counted one
         after the other (the user's row is locked; SQLite serialises writers anyway)."""
@@ -272,7 +283,7 @@ def router(db: Database, settings: Settings, store: FileStore, who_dep) -> APIRo
                 conn.execute(t.blobs.delete().where(t.blobs.c.sha256 == sha))
 
     @r.get("/v1/files/limits", response_model=Limits)
-    def limits(who: who_dep) -> Limits:
+    def limits(who: Who) -> Limits:
         with db.read() as conn:
             used = used_bytes(conn, who.user_id)
         return Limits(
@@ -287,7 +298,7 @@ def router(db: Database, settings: Settings, store: FileStore, who_dep) -> APIRo
         response_model=UploadState,
         responses={404: {"model": p.ErrorBody}, 413: {"model": p.ErrorBody}, 409: {"model": p.ErrorBody}},
     )
-    def upload_start(sha: _SHA_PATH, req: UploadStart, who: who_dep) -> UploadState:
+    def upload_start(sha: _SHA_PATH, req: UploadStart, who: Who) -> UploadState:
         """Begin or resume an upload: where the server's copy stands."""
         with db.read() as conn:
             rec = _allowed(conn, who, sha)
@@ -323,7 +334,7 @@ def router(db: Database, settings: Settings, store: FileStore, who_dep) -> APIRo
     async def upload_piece(
         sha: _SHA_PATH,
         request: Request,
-        who: who_dep,
+        who: Who,
         offset: Annotated[int, Header(alias="X-AccountDesk-Offset", ge=0, le=p.MAX_INT)],
     ) -> Any:
         """One piece of an upload at ``X-AccountDesk-Offset`` (the body: raw bytes, with their
@@ -398,7 +409,7 @@ def router(db: Database, settings: Settings, store: FileStore, who_dep) -> APIRo
         "/v1/files/{sha}",
         responses={404: {"model": p.ErrorBody}, 206: {"content": {"application/octet-stream": {}}}},
     )
-    def download(sha: _SHA_PATH, who: who_dep) -> Any:
+    def download(sha: _SHA_PATH, who: Who) -> Any:
         """The blob's bytes (``Range: bytes=N-`` continues a download)."""
         with db.read() as conn:
             _allowed(conn, who, sha)

@@ -26,7 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, Select, and_, select
 
 from ..domain import rules
 from ..domain.standards import effective_standards, standard_plans
@@ -136,7 +136,7 @@ def _owner(conn: Connection, ref: str | None) -> str | None:
         raise ValidationError("owner", _("Unknown user: {user}").format(user=ref))
     if not user["active"]:
         raise ValidationError("owner", _("This user has been deactivated: {user}").format(user=ref))
-    return user["id"]
+    return str(user["id"])
 
 
 def _client(conn: Connection, ref: str) -> str:
@@ -147,10 +147,10 @@ def _client(conn: Connection, ref: str) -> str:
         raise ValidationError(
             "client", _("More than one client matches “{ref}”; use its id.").format(ref=ref)
         )
-    return found[0]["id"]
+    return str(found[0]["id"])
 
 
-def _live(entity: str, *fields: str):
+def _live(entity: str, *fields: str) -> Select[Any]:
     data = t.records.c.data
     return select(t.records.c.id, *(data[f].as_string() for f in fields)).where(
         and_(t.records.c.entity == entity, t.records.c.deleted.is_(False))

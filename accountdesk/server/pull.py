@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from json.encoder import encode_basestring as _str
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy import Row
 
@@ -26,7 +26,7 @@ class RawJSON(str):
     """A value already encoded as JSON text (spliced into the answer as it is)."""
 
 
-def to_item(rec: Row, confidential: bool) -> RawJSON:
+def to_item(rec: Row[Any], confidential: bool) -> RawJSON:
     """The wire form of a record (a :class:`protocol.ChangeItem`) as JSON text: pages are large,
     so the stored JSON of its data is passed on as it is, decoded only to strip fields."""
     data, hidden = rec.data, "[]"
@@ -56,7 +56,29 @@ class JoinedItems:
         return self.count
 
 
-def joined(items: JoinedItems | list[RawJSON]) -> bytes:
+Items = JoinedItems | list[RawJSON]
+
+
+class PullAnswer(TypedDict):
+    """A page of :func:`pull`: a :class:`protocol.PullPage` whose items are JSON text."""
+
+    cursor: int
+    target: int
+    has_more: bool
+    items: Items
+    scope_all: bool
+    scope: list[str]
+    marks: NotRequired[list[int]]
+
+
+class SnapshotAnswer(TypedDict):
+    """A page of :func:`snapshot`: a :class:`protocol.SnapshotPage` whose items are JSON text."""
+
+    items: list[RawJSON]
+    after: str | None
+
+
+def joined(items: Items) -> bytes:
     """The items of a page as the content of a JSON array, in UTF-8."""
     return items.data if isinstance(items, JoinedItems) else ",".join(items).encode()
 
@@ -74,7 +96,7 @@ def pull(
     marks: bool = False,
     *,
     skip_own: bool = False,
-) -> dict[str, Any]:
+) -> PullAnswer:
     """One page of changes after ``cursor``; with ``marks``, a page that is not the last also
     carries the boundaries of the pages still to come (:func:`repo.page_marks`). ``skip_own``:
     leave out versions this device wrote and holds as they are (no echo of its pushes).
@@ -111,10 +133,12 @@ def pull(
                 confidential=confidential,
                 skip_device=device,
             )
-            has_more = n == limit and repo.has_changes(
-                conn, after=last, upto=upto, user_id=user_id, skip_device=device
+            has_more = (
+                n == limit
+                and last is not None
+                and repo.has_changes(conn, after=last, upto=upto, user_id=user_id, skip_device=device)
             )
-            items: JoinedItems | list[RawJSON] = JoinedItems(data, n)
+            items: Items = JoinedItems(data, n)
         else:
             rows = repo.changes(
                 conn, after=cursor, upto=upto, user_id=user_id, limit=limit + 1, skip_device=device
@@ -123,8 +147,8 @@ def pull(
             rows = rows[:limit]
             last = rows[-1].seq if rows else None
             items = [to_item(r, confidential) for r in rows]
-        new_cursor = last if has_more else upto
-        page = {
+        new_cursor = last if has_more and last is not None else upto  # (a page with more has a last)
+        page: PullAnswer = {
             "cursor": new_cursor,
             "target": upto,
             "has_more": has_more,
@@ -142,7 +166,7 @@ def pull(
     return page
 
 
-def snapshot(db: Database, who: Identity, req: p.SnapshotRequest) -> dict[str, Any]:
+def snapshot(db: Database, who: Identity, req: p.SnapshotRequest) -> SnapshotAnswer:
     if req.scope:
         with db.read() as conn:
             user_id = None if sees_all_clients(who.role) else who.user_id

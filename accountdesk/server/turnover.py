@@ -14,10 +14,14 @@ what it would push later is refused.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import Connection
+
+from ..domain.feedback import OPEN_STATUSES
 from ..i18n import _
-from ..sync.checklist import OPEN_FEEDBACK, OPEN_ITEMS, build_checklist
+from ..sync.checklist import OPEN_ITEMS, build_checklist
 from ..sync.codec import encode_value
 from . import repo
 from .auth import Identity
@@ -28,20 +32,24 @@ from .settings import Settings
 
 OWNER_ROLES = ("manager", "supervisor", "admin")
 #: entity -> (the field naming who does it, is it still open?)
-OPEN_WORK = {
-    "feedback": ("handler_id", lambda d: d.get("status") in OPEN_FEEDBACK),
+OPEN_WORK: dict[str, tuple[str, Callable[[dict[str, Any]], bool]]] = {
+    "feedback": ("handler_id", lambda d: d.get("status") in OPEN_STATUSES),
     "visit": ("owner_id", lambda d: d.get("status") == "planned"),
     "visit_plan": ("owner_id", lambda d: bool(d.get("active"))),
     "improvement_item": ("owner_id", lambda d: d.get("status") in OPEN_ITEMS),
 }
 
 
-def find_user(conn, ref: str, *, field: str = "user") -> dict[str, Any]:
+def find_user(conn: Connection, ref: str, *, field: str = "user") -> dict[str, Any]:
     """A user by id, login (any case) or display name; an ambiguous display name lists the
     candidates (400), an unknown user is a 404."""
     ref = (ref or "").strip()
     users = repo.list_users(conn)
-    for test in (lambda u: u["id"] == ref, lambda u: u["username"].lower() == ref.lower()):
+    tests: tuple[Callable[[dict[str, Any]], bool], ...] = (
+        lambda u: u["id"] == ref,
+        lambda u: u["username"].lower() == ref.lower(),
+    )
+    for test in tests:
         found = [u for u in users if test(u)]
         if found:
             return found[0]
@@ -62,11 +70,13 @@ def find_user(conn, ref: str, *, field: str = "user") -> dict[str, Any]:
 def _current(writer: Writer, rec: dict[str, Any]) -> dict[str, Any]:
     """A record as this transaction left it (changed here: the writer's copy; else as read)."""
     if rec["id"] in writer.new or rec["id"] in writer.dirty:
-        return writer.state[rec["id"]]
+        changed = writer.state[rec["id"]]
+        if changed is not None:  # (always: what the writer changed, it holds)
+            return changed
     return rec
 
 
-def _successor(conn, ref: str) -> dict[str, Any]:
+def _successor(conn: Connection, ref: str) -> dict[str, Any]:
     user = find_user(conn, ref, field="to")
     if not user["active"]:
         raise ServerError(
@@ -82,12 +92,17 @@ def _successor(conn, ref: str) -> dict[str, Any]:
 
 
 def move_open_work(
-    writer: Writer, conn, client_id: str, from_user: str | None, to_user: str, fallback: str | None = None
+    writer: Writer,
+    conn: Connection,
+    client_id: str,
+    from_user: str | None,
+    to_user: str,
+    fallback: str | None = None,
 ) -> list[dict[str, Any]]:
     """The server twin of :func:`accountdesk.services.handover.move_open_work`."""
     if not from_user or from_user == to_user:
         return []
-    out = []
+    out: list[dict[str, Any]] = []
     for rec in repo.client_rows(conn, client_id, tuple(OPEN_WORK)):
         rec = writer.get(rec["id"], lock=True) or rec
         name, is_open = OPEN_WORK[rec["entity"]]
@@ -122,7 +137,7 @@ def move_open_work(
 
 def hand_over(
     writer: Writer,
-    conn,
+    conn: Connection,
     client: dict[str, Any],
     target_id: str,
     reason: str | None,

@@ -29,14 +29,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from functools import cache
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, Numeric, String, Text
 
 from ..domain.files import SHA256_RE, file_name_problem
 from ..domain.schema import SCHEMAS, FieldSpec
-from ..models import SYNC_COLUMNS, SyncMixin
+from ..models import SYNC_COLUMNS, SyncMixin, per_model
 from ..models.base import UTCDateTime
 from ..sync import protocol as p
 
@@ -123,7 +123,7 @@ class Column:
 _NO_DEFAULT = object()
 
 
-@cache
+@per_model
 def columns(model: type[SyncMixin]) -> dict[str, Column]:
     """Every column of ``model`` but ``id`` and ``server_seq``, with its kind and limits."""
     schema = SCHEMAS.get(model.__entity__, {})
@@ -300,18 +300,22 @@ def _range(col: Column, value: float) -> None:
         raise invalid(col.name, f"at most {spec.maximum}")
 
 
+#: A check of one column's pushed value: the value as stored, or :class:`Rejected`.
+Check = Callable[[Any], Any]
+
 _ISO_UTC = re.compile(r"(\d{4})-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{6})?Z")
 _ISO_DATE = re.compile(r"(\d{4})-\d\d-\d\d")
 
 
-@cache
-def fast_checks(model: type[SyncMixin]) -> dict[str, Any]:
+@per_model
+def fast_checks(model: type[SyncMixin]) -> dict[str, Check]:
     """Per column, a check for the common shape of a valid value that answers in one step (a
     join pushes hundreds of thousands of rows); anything else goes to :func:`check_value`,
     which gives the same verdict on the common shapes and the reason for a refusal."""
-    out: dict[str, Any] = {}
+    out: dict[str, Check] = {}
     for name, col in columns(model).items():
         spec, kind = col.spec, col.kind
+        check: Check
 
         def slow(value: Any, col: Column = col) -> Any:
             return check_value(col, value)
@@ -324,10 +328,12 @@ def fast_checks(model: type[SyncMixin]) -> dict[str, Any]:
             and name not in _ID_FIELDS
         ):
 
-            def check(value: Any, limit: int = col.max_len or TEXT_MAX, slow=slow) -> Any:
+            def check_text(value: Any, limit: int = col.max_len or TEXT_MAX, slow: Check = slow) -> Any:
                 if type(value) is str and len(value) <= limit and _BAD_TEXT.search(value) is None:
                     return value
                 return slow(value)
+
+            check = check_text
         elif (
             kind == "str"
             and (col.max_len or TEXT_MAX) >= 36
@@ -338,25 +344,35 @@ def fast_checks(model: type[SyncMixin]) -> dict[str, Any]:
             )
         ):
 
-            def check(value: Any, slow=slow) -> Any:  # an id's characters are all storable text
+            def check_id(value: Any, slow: Check = slow) -> Any:  # an id's characters are all storable text
                 return value if type(value) is str and ID_RE.fullmatch(value) else slow(value)
+
+            check = check_id
         elif kind == "str" and spec is not None and spec.kind == "enum" and spec.enum is not None:
 
-            def check(
-                value: Any, allowed: frozenset = frozenset(spec.enum._value2member_map_), slow=slow
+            def check_enum(
+                value: Any,
+                allowed: frozenset[Any] = frozenset(spec.enum._value2member_map_),
+                slow: Check = slow,
             ) -> Any:
                 return value if type(value) is str and value in allowed else slow(value)
+
+            check = check_enum
         elif kind == "bool":
 
-            def check(value: Any, slow=slow) -> Any:
+            def check_bool(value: Any, slow: Check = slow) -> Any:
                 return value if type(value) is bool else slow(value)
+
+            check = check_bool
         elif kind == "int" and (spec is None or (spec.minimum is None and spec.maximum is None)):
 
-            def check(value: Any, slow=slow) -> Any:
+            def check_int(value: Any, slow: Check = slow) -> Any:
                 return value if type(value) is int and -p.MAX_INT <= value <= p.MAX_INT else slow(value)
+
+            check = check_int
         elif kind == "datetime":
 
-            def check(value: Any, slow=slow) -> Any:
+            def check_datetime(value: Any, slow: Check = slow) -> Any:
                 m = _ISO_UTC.fullmatch(value) if type(value) is str else None
                 if m is not None and MIN_DATE.year <= int(m[1]) <= MAX_DATE.year:
                     try:
@@ -365,9 +381,11 @@ def fast_checks(model: type[SyncMixin]) -> dict[str, Any]:
                     except ValueError:
                         pass
                 return slow(value)
+
+            check = check_datetime
         elif kind == "date":
 
-            def check(value: Any, slow=slow) -> Any:
+            def check_date(value: Any, slow: Check = slow) -> Any:
                 m = _ISO_DATE.fullmatch(value) if type(value) is str else None
                 if m is not None and MIN_DATE.year <= int(m[1]) <= MAX_DATE.year:
                     try:
@@ -376,16 +394,18 @@ def fast_checks(model: type[SyncMixin]) -> dict[str, Any]:
                     except ValueError:
                         pass
                 return slow(value)
+
+            check = check_date
         else:
             check = slow
         out[name] = check
     return out
 
 
-@cache
+@per_model
 def _create_completion(model: type[SyncMixin]) -> tuple[tuple[str, Any, bool], ...]:
     """(column, default, required) of the data columns a create must settle."""
-    out = []
+    out: list[tuple[str, Any, bool]] = []
     for name, col in columns(model).items():
         if name in SYNC_COLUMNS:
             continue

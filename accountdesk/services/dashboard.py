@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 
 from ..domain.dates import add_months
+from ..domain.surveys import overall_score
 from ..errors import ValidationError
 from ..i18n import N_, _
 from ..models import SCORE_FIELDS, Client, Feedback, Survey, User, Visit
@@ -302,23 +303,29 @@ def load_dashboard(
             for sev in SEVERITIES
         )
         lap("complaints")
-        # satisfaction per quarter
-        scores: dict[str, list[float]] = defaultdict(list)
-        stmt = select(Survey.conducted_on, *[getattr(Survey, f) for f in SCORE_FIELDS]).where(
-            Survey.deleted_at.is_(None),
-            Survey.client_id.in_(mine),
-            Survey.conducted_on >= date_from,
-            Survey.conducted_on <= date_to,
+        # satisfaction per quarter: the surveys counted by month and scores (a few hundred groups
+        # instead of every survey), each group's overall score by the one rule
+        totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+        month = func.substr(Survey.conducted_on, 1, 7)
+        columns = [getattr(Survey, f) for f in SCORE_FIELDS]
+        stmt = (
+            select(month, func.count(), *columns)
+            .where(
+                Survey.deleted_at.is_(None),
+                Survey.client_id.in_(mine),
+                Survey.conducted_on >= date_from,
+                Survey.conducted_on <= date_to,
+            )
+            .group_by(month, *columns)
         )
-        for day, *values in session.execute(stmt):
-            overall = values[-1]
-            if overall is None:
-                given = [v for v in values if v is not None]
-                overall = sum(given) / len(given) if given else None
+        for yyyy_mm, n, *values in session.execute(stmt):
+            overall = overall_score(values)
             if overall is not None:
-                scores[f"{day.year}-Q{(day.month - 1) // 3 + 1}"].append(float(overall))
+                bucket = totals[f"{yyyy_mm[:4]}-Q{(int(yyyy_mm[5:7]) - 1) // 3 + 1}"]
+                bucket[0] += float(overall) * n
+                bucket[1] += n
         satisfaction = tuple(
-            QuarterScore(q, sum(scores[q]) / len(scores[q]) if scores[q] else None, len(scores[q]))
+            QuarterScore(q, totals[q][0] / totals[q][1] if totals[q][1] else None, int(totals[q][1]))
             for q in _quarters(date_from, date_to)
         )
         lap("satisfaction")

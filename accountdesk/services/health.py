@@ -29,6 +29,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from ..domain.feedback import OPEN_STATUSES, effective_due
+from ..domain.surveys import overall_score
 from ..errors import NotFoundError
 from ..i18n import N_, _
 from ..labels import label
@@ -166,10 +167,7 @@ class SurveyScores(Protocol):
 
 def survey_score(s: SurveyScores) -> float | None:
     """The overall score of a survey: ``score_overall``, else the mean of the scores given."""
-    if s.score_overall is not None:
-        return float(s.score_overall)
-    values = [getattr(s, f) for f in SCORE_FIELDS if getattr(s, f) is not None]
-    return sum(values) / len(values) if values else None
+    return overall_score([getattr(s, f) for f in SCORE_FIELDS])
 
 
 def client_health(ctx: AppContext, client_id: str) -> Health:

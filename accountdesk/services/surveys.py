@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain.surveys import overall_score
 from ..errors import ValidationError
 from ..i18n import _
 from ..models import SCORE_FIELDS
@@ -33,10 +34,7 @@ def _not_in_future(rc: RuleContext) -> None:
 
 def average_score(survey: dict[str, Any]) -> float | None:
     """The overall score if given, else the mean of the dimension scores."""
-    if survey.get("score_overall") is not None:
-        return float(survey["score_overall"])
-    scores = [survey[f] for f in SCORE_FIELDS if survey.get(f) is not None]
-    return sum(scores) / len(scores) if scores else None
+    return overall_score([survey.get(f) for f in SCORE_FIELDS])
 
 
 def create_survey(ctx: AppContext, client_id: str, **values: Any) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from ..models import Conflict, OutboxEntry
 from ..sync.changes import get_meta, set_meta
+from ..sync.context import SyncContext
 from .context import AppContext
 
 META_LAST_SYNC_AT = "last_sync_at"
@@ -70,8 +71,9 @@ def sync_status(ctx: AppContext) -> SyncStatus:
     )
 
 
-def record_sync_result(ctx: AppContext, *, ok: bool, error: str | None = None) -> None:
-    """Remember the outcome of a sync attempt (called by whoever ran it)."""
+def record_sync_result(ctx: SyncContext, *, ok: bool, error: str | None = None) -> None:
+    """Remember the outcome of a sync attempt (called by whoever ran it, with the engine's
+    ``ctx`` or the profile's)."""
     with ctx.store.write() as session:
         set_meta(session, META_LAST_SYNC_OK, bool(ok))
         set_meta(session, META_LAST_SYNC_ERROR, error or None)

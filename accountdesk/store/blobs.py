@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..models import Attachment, LocalBlob
@@ -250,6 +251,30 @@ def append(
     blob.have = offset + sum(len(piece) for piece in pieces)
     session.flush()
     return blob.have
+
+
+def count(session: Session, sha256: str, offset: int, n: int, *, size: int | None = None) -> int:
+    """Count ``n`` bytes at ``offset`` that :func:`put_pieces` committed to the file of bytes
+    (``offset`` must be where the blob stands); returns the new ``have``. ``size``: the blob row is
+    made first when missing (as :func:`begin_download`). Plain statements, no ORM load or flush (a
+    download counts every few megabytes)."""
+    if offset % CHUNK or n < 0:
+        raise ValueError("bytes that do not continue the blob")
+    if size is not None:
+        session.execute(
+            sqlite_insert(LocalBlob)
+            .values(sha256=sha256, size=size, have=0, complete=False, uploaded=True)
+            .on_conflict_do_nothing(index_elements=["sha256"])
+        )
+    done = session.execute(
+        update(LocalBlob)
+        .where(LocalBlob.sha256 == sha256, LocalBlob.have == offset, LocalBlob.complete.is_(False))
+        .values(have=offset + n)
+    )
+    if getattr(done, "rowcount", 1) != 1:
+        raise ValueError("no download of this blob stands at this offset")
+    _wrote(session, sha256)
+    return offset + n
 
 
 def hash_stored(session: Session, sha256: str, upto: int) -> hashlib._Hash:

@@ -60,12 +60,23 @@ def pending(conn: Any) -> bool:
     return bool(_recorded(conn))
 
 
+def statements(conn: Any) -> list[str]:
+    """The statements that recreate the indexes :func:`set_aside` dropped (run them, then
+    :func:`forget`; :func:`put_back` does both)."""
+    return [sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1) for _name, sql in _recorded(conn)]
+
+
+def forget(conn: Any) -> None:
+    """Clears the record, once the indexes are back (in the same transaction)."""
+    _exec(conn)("DELETE FROM meta WHERE key = ?", (META_KEY,))
+
+
 def put_back(conn: Any) -> int:
     """Recreate the indexes :func:`set_aside` dropped; returns how many."""
     exec_ = _exec(conn)
-    record = _recorded(conn)
-    for _name, sql in record:
-        exec_(sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
-    if record:
-        exec_("DELETE FROM meta WHERE key = ?", (META_KEY,))
-    return len(record)
+    todo = statements(conn)
+    for sql in todo:
+        exec_(sql)
+    if todo:
+        forget(conn)
+    return len(todo)

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.pool import ConnectionPoolEntry
 
 BUSY_TIMEOUT_MS = 10_000
 
 
-def _on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
+def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
     # Let SQLAlchemy's "begin" hook emit BEGIN itself (pysqlite's own handling is off).
     dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
@@ -30,12 +32,12 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
     cur.execute("PRAGMA cache_size=-32000")
     cur.close()
     # SQL functions the search index triggers call (store/search.py); on every connection.
-    from .search import register_functions
+    from .search.text import register_functions
 
     register_functions(dbapi_connection)
 
 
-def _on_begin(conn) -> None:
+def _on_begin(conn: Connection) -> None:
     mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
     conn.exec_driver_sql(f"BEGIN {mode}")
 
@@ -51,12 +53,12 @@ def create_sqlite_engine(path: Path | str, key: bytes | None = None) -> Engine:
             pool_use_lifo=True,
         )
     else:
-        from . import crypto
+        from . import crypto_sqlite
 
-        def creator():
-            return crypto.connect(path, key, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+        def creator() -> Any:  # a SQLCipher connection (its driver ships no type information)
+            return crypto_sqlite.connect(path, key, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
 
-        engine = create_engine(url, module=crypto.driver(), creator=creator, pool_use_lifo=True)
+        engine = create_engine(url, module=crypto_sqlite.driver(), creator=creator, pool_use_lifo=True)
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine

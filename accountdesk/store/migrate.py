@@ -94,9 +94,11 @@ MOVE_BATCH = 16
 def move_pieces(path: Path, key: bytes | None = None) -> int:
     """Move the pieces of blobs a database older than 0013 holds (table ``blob_chunks``) into the
     profile's file of bytes beside it (store/blobdb.py): copied there, committed batch by batch,
-    and only then deleted from the database, in one transaction (0013 then drops the empty table).
-    A stop at any point leaves every piece in the database (the copy is done again, replacing what
-    is there). Returns how many pieces were moved."""
+    and only then deleted from the database, in one transaction (0013 then drops the empty table),
+    which is vacuumed (it gives back the pages the bytes took and keeps none of them). A stop at
+    any point leaves every piece in the database (the copy is done again, replacing what is
+    there). Returns how many pieces were moved. Done before the backup that precedes a migration,
+    which therefore does not copy the bytes a second time."""
     from ..paths import blobs_path
     from .blobdb import BlobDB
 
@@ -118,18 +120,23 @@ def move_pieces(path: Path, key: bytes | None = None) -> int:
             db.close()
         conn.execute("DELETE FROM blob_chunks")
         conn.commit()
+        conn.isolation_level = None  # VACUUM runs outside a transaction
+        conn.execute("VACUUM")
         log.info("moved %d pieces of attachment bytes into the file of bytes", n)
         return n
     finally:
         conn.close()
 
 
+def _moves_pieces(target: str) -> bool:
+    return target == "head" or (target[:4].isdigit() and target >= BLOB_FILE_REVISION)
+
+
 def upgrade(path: Path, revision: str = "head", key: bytes | None = None) -> None:
     from alembic import command
 
-    moved = 0
-    if revision == "head" or (revision[:4].isdigit() and revision >= BLOB_FILE_REVISION):
-        moved = move_pieces(path, key)
+    if _moves_pieces(revision):
+        move_pieces(path, key)
     cfg = alembic_config()
     engine = create_sqlite_engine(path, key)
     try:
@@ -140,12 +147,6 @@ def upgrade(path: Path, revision: str = "head", key: bytes | None = None) -> Non
             conn.commit()
     finally:
         engine.dispose()
-    if moved:  # the database gives back the pages the bytes took (and keeps none of them)
-        conn = crypto_sqlite.connect(path, key, isolation_level=None)
-        try:
-            conn.execute("VACUUM")
-        finally:
-            conn.close()
 
 
 def downgrade(path: Path, revision: str, key: bytes | None = None) -> None:
@@ -241,6 +242,16 @@ def migrate_store(
         if existed and before == head:
             return MigrationReport(before, head, None)
         backup = None
+        if existed and _moves_pieces(target):
+            try:
+                move_pieces(path, key)  # (first: the backup below need not copy the bytes)
+            except Exception as exc:  # the database is unchanged until the copy is complete
+                log.exception("moving the attachment bytes of %s failed", path)
+                raise MigrationError(
+                    _(
+                        "Upgrading the data file failed; the previous file was kept unchanged. ({error})"
+                    ).format(error=exc)
+                ) from exc
         if existed:
             stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
             backup = backups_dir(data_dir) / f"before-migration-{before or 'none'}-{stamp}.sqlite3"

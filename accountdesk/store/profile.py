@@ -182,9 +182,9 @@ class Store:
                 return
         with self.write() as session:
             conn = session.connection()
-            bulk_indexes.put_back(conn)
             if suspended(conn):
-                restore(conn)
+                restore(conn, meanwhile=bulk_indexes.statements(conn))
+            bulk_indexes.put_back(conn)  # (those left, and the record cleared)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:

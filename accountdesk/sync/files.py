@@ -7,8 +7,11 @@ sync, never inside it.
 - **Resumable.** An upload asks the server where its copy stands and continues from there (the
   server keeps what reached its disk, even of a piece cut short; a file of one piece just goes,
   and a ``409`` says where the server stands); a download continues with ``Range: bytes=N-``
-  from what this device has stored (committed ``COMMIT_BYTES`` at a time as it arrives). The hash
-  is checked at the end on both sides: a corrupt or duplicate blob cannot appear.
+  from what this device has counted: the bytes are committed to the profile's file of bytes
+  ``COMMIT_BYTES`` at a time as they arrive, then counted in the database (``have``) in a short
+  transaction of its own (one UPDATE: the database's write lock is not held while the bytes are
+  written). The hash is checked at the end on both sides: a corrupt or duplicate blob cannot
+  appear.
 - **Memory flat.** A piece is read from the profile as it is sent, and a download stored as it
   arrives: neither is gathered whole.
 - **What is kept offline.** The files of the clients this device's user owns, backs up or serves,
@@ -23,6 +26,7 @@ sync, never inside it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -32,13 +36,15 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
+from sqlalchemy.orm import Session
 
 from ..i18n import _
 from ..models import Attachment, Client, ClientTeamMember, LocalBlob, OfflineChoice, OutboxEntry
 from ..store import blobs
 from .changes import get_meta, set_meta
 from .client.base import LoginRequired, ServerUnreachable, SyncError
+from .context import SignedIn
 
 log = logging.getLogger("accountdesk.sync")
 
@@ -48,7 +54,7 @@ META_FILE_LIMITS = "file_limits"
 STREAMS = 3
 #: Size of the pieces sent when the server does not say (it does: ``piece_bytes`` of its limits).
 DEFAULT_PIECE = 4 * 1024 * 1024
-#: Bytes stored per transaction while downloading.
+#: Bytes committed to the profile's file of bytes per transaction while downloading.
 COMMIT_BYTES = 4 * blobs.CHUNK
 
 Progress = Callable[[int, int, str], None]
@@ -98,13 +104,13 @@ class Refused(Exception):
         self.body = body or {}
 
 
-def request(session, sha256: str, size: int) -> None:
+def request(session: Session, sha256: str, size: int) -> None:
     """Ask for a blob on demand (a file of a client that is not kept offline, opened by the
     person): the next transfer fetches it."""
     blobs.begin_download(session, sha256, size)
 
 
-def _kept_offline_clause(user_id: str | None):
+def _kept_offline_clause(user_id: str | None) -> ColumnElement[bool]:
     """SQL: the attachment's client is kept offline on this device."""
     mine = or_(
         Client.owner_id == user_id,
@@ -125,7 +131,7 @@ class FileSync:
     """Uploads and downloads of one profile's blobs through a signed-in :class:`SyncEngine`
     (its HTTP client, token and refresh)."""
 
-    def __init__(self, engine):
+    def __init__(self, engine: SignedIn) -> None:
         self.engine = engine
         self.ctx = engine.ctx
         self.store = engine.store
@@ -243,7 +249,8 @@ class FileSync:
             )
             seen: dict[str, tuple[str, int, str]] = {}
             for sha, size, name in session.execute(stmt):
-                seen.setdefault(sha, (sha, size or 0, name or sha[:12]))
+                if sha is not None:  # (always: the query asks for a hash)
+                    seen.setdefault(sha, (sha, size or 0, name or sha[:12]))
             return list(seen.values())
 
     # -- the whole transfer -------------------------------------------------------------------
@@ -346,7 +353,7 @@ class FileSync:
                     self._send(
                         "PUT",
                         f"/v1/files/{sha}/upload",
-                        content=lambda at=offset, n=length: self._read_piece(sha, at, n),
+                        content=functools.partial(self._read_piece, sha, offset, length),
                         headers={
                             "Content-Type": "application/octet-stream",
                             "Content-Length": str(length),
@@ -438,27 +445,27 @@ class FileSync:
                         running = blobs.hash_stored(session, sha, have)
                 else:
                     running = hashlib.sha256()
-                # pieces of exactly CHUNK bytes (the last one shorter), stored as they are and
-                # COMMIT_BYTES at a time; hashed once stored; the last batch completes the blob
+                # pieces of exactly CHUNK bytes (the last one shorter), hashed and committed to
+                # the file of bytes COMMIT_BYTES at a time, then counted in the database (its
+                # write lock held only for that); the last count completes the blob
                 pieces: list[bytes] = []
                 offset = have
+                first = True
 
                 def keep() -> None:
-                    nonlocal offset, pieces, restart
+                    nonlocal offset, pieces, restart, first
                     n = sum(map(len, pieces))
-                    # the bytes first, committed to the profile's file of bytes; then the database
-                    # counts them (its write lock held only for that: see store/blobdb.py)
                     blobs.put_pieces(self.store.blobdb, sha, offset, pieces)
+                    for piece in pieces:
+                        running.update(piece)
                     with self.store.write() as session:
                         if restart:
                             blobs.restart(session, sha)
                             restart = False
-                        blobs.begin_download(session, sha, size)
-                        blobs.append(session, sha, offset, pieces, stored=True)
-                        for piece in pieces:
-                            running.update(piece)
+                        blobs.count(session, sha, offset, n, size=size if first else None)
                         if offset + n >= size:
                             blobs.finish_download(session, sha, running)
+                    first = False
                     offset += n
                     pieces = []
                     report.add("bytes_down", n)
@@ -518,14 +525,15 @@ def describe_refusal(exc: Refused) -> str:
     return _("The server refused the file: {message}").format(message=exc.message or exc.code)
 
 
-def last_errors(session) -> dict[str, str]:
+def last_errors(session: Session) -> dict[str, str]:
     return {
         sha: err
         for sha, err in session.execute(
             select(LocalBlob.sha256, LocalBlob.last_error).where(LocalBlob.last_error.is_not(None))
         )
+        if err is not None  # (always: the query asks for an error)
     }
 
 
-def limits(session) -> dict[str, Any]:
+def limits(session: Session) -> dict[str, Any]:
     return get_meta(session, META_FILE_LIMITS) or {}

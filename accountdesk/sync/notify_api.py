@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from .context import SignedIn
 from .credentials import SERVICE, keyring_usable
 
 log = logging.getLogger("accountdesk.sync")
@@ -18,11 +19,11 @@ FEED = "/v1/notify/calendar-feed"
 ADMIN = "/v1/admin/notify"
 
 
-def _feed_key(engine) -> str:
+def _feed_key(engine: SignedIn) -> str:
     return f"{engine.server_url}|{engine.credentials.username}|calendar-feed"
 
 
-def _remember(engine, url: str | None) -> None:
+def _remember(engine: SignedIn, url: str | None) -> None:
     if not keyring_usable():
         return
     try:
@@ -36,7 +37,7 @@ def _remember(engine, url: str | None) -> None:
         log.debug("calendar feed URL not kept in the keyring", exc_info=True)
 
 
-def _recall(engine) -> str | None:
+def _recall(engine: SignedIn) -> str | None:
     if not keyring_usable():
         return None
     try:
@@ -50,11 +51,19 @@ def _recall(engine) -> str | None:
 class NotifyClient:
     """Calls of one signed-in user (an engine that can log in)."""
 
-    def __init__(self, engine):
+    def __init__(self, engine: SignedIn) -> None:
         self.engine = engine
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         return self.engine._request(method, path, body=body)
+
+    def _object(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        answer: dict[str, Any] = self._call(method, path, body)  # (the route's documented answer)
+        return answer
+
+    def _list(self, method: str, path: str, body: Any = None) -> list[dict[str, Any]]:
+        answer: list[dict[str, Any]] = self._call(method, path, body)  # (the route's documented answer)
+        return answer
 
     # -- every user ----------------------------------------------------------------------------
     def alerts(self, after: int = 0) -> dict[str, Any]:
@@ -83,20 +92,20 @@ class NotifyClient:
         return {**state, "url": None}
 
     def preferences(self) -> dict[str, Any]:
-        return self._call("GET", "/v1/notify/me")
+        return self._object("GET", "/v1/notify/me")
 
     def set_preferences(self, **values: Any) -> dict[str, Any]:
-        return self._call("PUT", "/v1/notify/me", {k: v for k, v in values.items() if v is not None})
+        return self._object("PUT", "/v1/notify/me", {k: v for k, v in values.items() if v is not None})
 
     # -- administrators ------------------------------------------------------------------------
     def channels(self) -> list[dict[str, Any]]:
-        return self._call("GET", f"{ADMIN}/channels")
+        return self._list("GET", f"{ADMIN}/channels")
 
     def add_smtp(self, **values: Any) -> dict[str, Any]:
-        return self._call("POST", f"{ADMIN}/channels/smtp", values)
+        return self._object("POST", f"{ADMIN}/channels/smtp", values)
 
     def add_webhook(self, **values: Any) -> dict[str, Any]:
-        return self._call("POST", f"{ADMIN}/channels/webhook", values)
+        return self._object("POST", f"{ADMIN}/channels/webhook", values)
 
     def remove_channel(self, name: str) -> None:
         from urllib.parse import quote
@@ -104,22 +113,22 @@ class NotifyClient:
         self._call("DELETE", f"{ADMIN}/channels/{quote(name, safe='')}")
 
     def rules(self) -> list[dict[str, Any]]:
-        return self._call("GET", f"{ADMIN}/rules")
+        return self._list("GET", f"{ADMIN}/rules")
 
     def add_rule(self, **values: Any) -> dict[str, Any]:
-        return self._call("POST", f"{ADMIN}/rules", {k: v for k, v in values.items() if v is not None})
+        return self._object("POST", f"{ADMIN}/rules", {k: v for k, v in values.items() if v is not None})
 
     def remove_rule(self, rule_id: int) -> None:
         self._call("DELETE", f"{ADMIN}/rules/{int(rule_id)}")
 
     def reset_rules(self) -> list[dict[str, Any]]:
-        return self._call("POST", f"{ADMIN}/rules/reset")
+        return self._list("POST", f"{ADMIN}/rules/reset")
 
     def test(self, to: str | None = None) -> list[dict[str, Any]]:
-        return self._call("POST", f"{ADMIN}/test", {"to": to} if to else {})
+        return self._list("POST", f"{ADMIN}/test", {"to": to} if to else {})
 
     def failed(self) -> list[dict[str, Any]]:
-        return self._call("GET", f"{ADMIN}/failed")
+        return self._list("GET", f"{ADMIN}/failed")
 
     def resend(self, ids: list[int] | None = None) -> dict[str, Any]:
-        return self._call("POST", f"{ADMIN}/resend", {"ids": ids} if ids else {})
+        return self._object("POST", f"{ADMIN}/resend", {"ids": ids} if ids else {})

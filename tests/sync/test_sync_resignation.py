@@ -467,7 +467,7 @@ def test_resignation_through_the_team_screen(server, make_device, qtbot, tasks, 
     dialog.ok_button.click()  # no reason yet
     assert not dialog.error.isHidden() and "Reason" in dialog.error.text()
     dialog.reason.setText("刘海涛离职")
-    with qtbot.waitSignal(dialog.done, timeout=20000):
+    with qtbot.waitSignal(dialog.resigned, timeout=20000):
         dialog.ok_button.click()
     assert "7 clients handed over" in page.result_label.text()
     boss.sync()

@@ -57,9 +57,7 @@ def test_a_visit_is_shown_on_its_day(page, ctx, client_id, qtbot):
 def test_creating_a_visit_from_a_day(page, ctx, client_id, qtbot):
     index = page.month_model.index_of(dt.date(2026, 3, 24))
     page.month_view.doubleClicked.emit(index)
-    from accountdesk.ui.pages.calendar import NewVisitDialog
-
-    [dlg] = page.findChildren(NewVisitDialog)
+    dlg = opened_visit_form(page, qtbot)
     assert dlg.form.editor("planned_start").value() == "2026-03-24 09:00"
     save(qtbot, dlg)  # no client chosen yet: refused
     assert dlg.client_error.text() == "Choose a client." and list_records(ctx, "visit", client_id) == []
@@ -77,7 +75,8 @@ def test_creating_a_visit_from_a_day(page, ctx, client_id, qtbot):
 
 
 def test_bad_end_time_is_refused_at_the_field(page, ctx, client_id, qtbot):
-    dlg = page.new_visit(dt.date(2026, 3, 25), client_id=client_id)
+    page.new_visit(dt.date(2026, 3, 25), client_id=client_id)
+    dlg = opened_visit_form(page, qtbot)
     type_into(qtbot, dlg.form.editor("planned_end"), "2026-03-25 08:00")
     save(qtbot, dlg)
     assert dlg.form.error_text("planned_end") == "The end must come after the start."
@@ -145,7 +144,8 @@ def test_double_click_on_a_free_hour_of_the_week_plans_a_visit_then(page, ctx, c
     with qtbot.waitSignal(page.loaded, timeout=5000):
         page.week_button.click()
     page.week_view.doubleClicked.emit(page.week_model.index(14, 3))  # Thursday 14:00
-    [dlg] = page.findChildren(NewVisitDialog)
+    dlg = opened_visit_form(page, qtbot)
+    assert isinstance(dlg, NewVisitDialog)
     assert dlg.form.editor("planned_start").value() == "2026-03-19 14:00"
     dlg.choose_client(client_id)
     with qtbot.waitSignal(page.loaded, timeout=5000):
@@ -365,3 +365,10 @@ def test_double_clicking_an_all_day_entry_opens_its_record(page, dated, qtbot):
     with qtbot.waitSignal(page.item_open_requested, timeout=2000) as opened:
         page.day_list.itemDoubleClicked.emit(page.day_list.item(0))
     assert opened.args == [dated["client"], "client", dated["client"]]
+
+
+def opened_visit_form(page, qtbot):
+    """The new-visit form, once the calendar has read the clients and people it offers (on the
+    database lane)."""
+    qtbot.waitUntil(lambda: page.new_visit_dialog is not None, timeout=5000)
+    return page.new_visit_dialog

@@ -147,6 +147,9 @@ def test_every_tab_and_form_reads_on_the_database_lane_never_on_the_gui_thread(
         assert contacts_panel.status.text() == "Loading…"
         assert not tabs["timeline"].note.isHidden() and tabs["timeline"].note.text() == "Loading…"
         assert w.name_label.text() == ""  # nothing of the client yet, and no read of it here
+        # what would open a form without its people and references read is not offered yet
+        assert not contacts_panel.new_button.isEnabled() and not tabs["timeline"].log_button.isEnabled()
+        assert not tabs["overview"].edit_button.isEnabled()
 
         held.release()
         settle(qtbot, w)
@@ -178,6 +181,7 @@ def test_every_tab_and_form_reads_on_the_database_lane_never_on_the_gui_thread(
         assert tabs["attachments"].list.count() == 1
         assert tabs["ownership"].model.rowCount() >= 1 and tabs["ownership"].handovers.rowCount() == 1
         assert all(tab.note.isHidden() for tab in tabs.values())
+        assert contacts_panel.new_button.isEnabled() and tabs["overview"].edit_button.isEnabled()
 
         # the forms and dialogs: opened from what the tabs read, or reading on the lane
         for tab in tabs.values():
@@ -305,6 +309,32 @@ def test_the_standards_dialog_reads_on_the_database_lane(qtbot, ctx, tasks):
         held.release()
         settle(qtbot, dlg)
         assert check.isEnabled() and check.isChecked() and spin.value() == 3
+        assert store.on_gui == []
+    dlg.reject()
+    tasks.wait(10_000)
+
+
+def test_the_calendars_new_visit_form_reads_on_the_database_lane(qtbot, ctx, tasks, client_id):
+    """The calendar's "New visit" form: the clients and people it offers are read on the lane."""
+    from accountdesk.ui.pages.calendar import CalendarPage
+
+    page = CalendarPage(ctx, tasks)
+    qtbot.addWidget(page)
+    page.show()
+    tasks.wait(10_000)
+    qtbot.wait(50)
+    with StoreThreads(ctx.store.engine) as store:
+        held = HeldLane(tasks)
+        page.new_visit(dt.date(2026, 3, 25), client_id=client_id)
+        qtbot.wait(50)
+        assert page.new_visit_dialog is None
+        held.release()
+        qtbot.waitUntil(lambda: page.new_visit_dialog is not None, timeout=5000)
+        dlg = page.new_visit_dialog
+        assert (
+            dlg.client_combo.currentData() == client_id
+            and dlg.form.editor("owner_id").value() == ctx.actor.id
+        )
         assert store.on_gui == []
     dlg.reject()
     tasks.wait(10_000)

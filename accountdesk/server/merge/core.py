@@ -419,8 +419,7 @@ def _reference_fields_of(entity: str) -> tuple[tuple[str, Any], ...]:
     model = ENTITIES[entity]
     return tuple(
         (name, col.spec)
-        # (a model class is hashable; SQLAlchemy's declarative typing hides it from mypy)
-        for name, col in validate.columns(model).items()  # type: ignore[arg-type]
+        for name, col in validate.columns(model).items()
         if col.spec is not None and col.spec.kind in ("ref", "refs", "user", "users")
     )
 

@@ -11,6 +11,8 @@ import uuid
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import Connection
+
 from ...i18n import SUPPORTED, _
 from .. import repo
 from ..auth import Identity
@@ -257,7 +259,7 @@ def user_settings(db: Database, username: str) -> dict[str, Any]:
         return _user_view(conn, user)
 
 
-def _user_view(conn, user: dict[str, Any]) -> dict[str, Any]:
+def _user_view(conn: Connection, user: dict[str, Any]) -> dict[str, Any]:
     rec = repo.get_record(conn, user["id"])
     data = (rec or {}).get("data", {})
     pref = store.prefs(conn, user["id"])

@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 
 from ...domain.cadence import cadence_due
 from ...domain.feedback import OPEN_STATUSES, effective_due, feedback_escalation_level
-from ...models import Client, Survey, Visit, VisitPlan
+from ...models import Client, Survey, SyncMixin, Visit, VisitPlan
 from ...models.enums import ClientStatus, VisitStatus
 from ...sync.codec import decode_value
 from . import store
@@ -46,11 +46,32 @@ class Item:
     day: dt.date | None = None
     values: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def moment(self) -> dt.datetime:
+        """The start of a timed item (a visit, a complaint's deadline)."""
+        if self.start is None:
+            raise ValueError(f"a {self.kind} item has a day, not a moment")
+        return self.start
+
+    @property
+    def moment_end(self) -> dt.datetime:
+        """The end of a timed item."""
+        if self.end is None:
+            raise ValueError(f"a {self.kind} item has a day, not a moment")
+        return self.end
+
+    @property
+    def all_day(self) -> dt.date:
+        """The day of an all-day item (a cadence, a task, a renewal)."""
+        if self.day is None:
+            raise ValueError(f"a {self.kind} item has a moment, not a day")
+        return self.day
+
     def date_in(self, tz: ZoneInfo) -> dt.date:
-        return self.day if self.day is not None else self.start.astimezone(tz).date()
+        return self.day if self.day is not None else self.moment.astimezone(tz).date()
 
 
-def _decode(model, name: str, value: Any) -> Any:
+def _decode(model: type[SyncMixin], name: str, value: Any) -> Any:
     try:
         return decode_value(model, name, value)
     except (TypeError, ValueError):
@@ -60,10 +81,12 @@ def _decode(model, name: str, value: Any) -> Any:
 class Agenda:
     """The records of some clients (None: every client), read once."""
 
-    def __init__(self, conn: Connection, client_ids: list[str] | None = None):
+    def __init__(self, conn: Connection, client_ids: list[str] | None = None) -> None:
         rows = store.live_records(conn, ENTITIES, client_ids)
         self.clients: dict[str, dict[str, Any]] = {}
         self.by_entity: dict[str, list[dict[str, Any]]] = {e: [] for e in ENTITIES}
+        #: (client, visit kind) -> the local days of its planned visits (read by ``_visits``)
+        self._planned: dict[tuple[str, str], list[dt.date]] = {}
         for r in rows:
             if r["entity"] == "client":
                 self.clients[r["id"]] = r["data"]
@@ -87,8 +110,8 @@ class Agenda:
         out += self._renewals(first, last)
         return out
 
-    def _visits(self, tz, first, last) -> list[Item]:
-        out = []
+    def _visits(self, tz: ZoneInfo, first: dt.date, last: dt.date) -> list[Item]:
+        out: list[Item] = []
         planned_by: dict[tuple[str, str], list[dt.date]] = {}
         for r in self.by_entity["visit"]:
             d = r["data"]
@@ -123,7 +146,7 @@ class Agenda:
         self._planned = planned_by
         return out
 
-    def _cadences(self, tz, first, last, now) -> list[Item]:
+    def _cadences(self, tz: ZoneInfo, first: dt.date, last: dt.date, now: dt.datetime) -> list[Item]:
         done: dict[tuple[str, str], dt.date] = {}
         for r in self.by_entity["visit"]:
             d = r["data"]
@@ -141,7 +164,7 @@ class Agenda:
             if day is not None:
                 key = (r["client_id"], "satisfaction_survey")
                 done[key] = max(done.get(key, day), day)
-        out = []
+        out: list[Item] = []
         for r in self.by_entity["visit_plan"]:
             d = r["data"]
             client = self._client(r["client_id"])
@@ -179,8 +202,8 @@ class Agenda:
             )
         return out
 
-    def _complaints(self, tz, first, last, now) -> list[Item]:
-        out = []
+    def _complaints(self, tz: ZoneInfo, first: dt.date, last: dt.date, now: dt.datetime) -> list[Item]:
+        out: list[Item] = []
         for r in self.by_entity["feedback"]:
             d = parsed(r["data"])
             client = self._client(r["client_id"])
@@ -211,8 +234,8 @@ class Agenda:
             )
         return out
 
-    def _tasks(self, first, last) -> list[Item]:
-        out = []
+    def _tasks(self, first: dt.date, last: dt.date) -> list[Item]:
+        out: list[Item] = []
         for r in self.by_entity["task"]:
             d = r["data"]
             if (d.get("status") or "open") in TASK_DONE or not d.get("due_on"):
@@ -238,8 +261,8 @@ class Agenda:
             )
         return out
 
-    def _renewals(self, first, last) -> list[Item]:
-        out = []
+    def _renewals(self, first: dt.date, last: dt.date) -> list[Item]:
+        out: list[Item] = []
         for cid, client in self.clients.items():
             if client.get("status") == ClientStatus.LOST.value:
                 continue

@@ -4,7 +4,7 @@ server: only role ``admin``). Secrets are accepted and never returned."""
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, params
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,6 +12,7 @@ from ...models.enums import Role
 from ...sync import protocol as p
 from ...sync.codec import encode_value
 from .. import calendar
+from ..auth import Identity
 from ..db import Database
 from ..errors import ServerError
 from . import admin, store
@@ -83,28 +84,29 @@ def _public_url(ns: NotifySettings, request: Request, path: str) -> str:
     return base + path
 
 
-def router(db: Database, ns: NotifySettings, who_dep: Any) -> APIRouter:
+def router(db: Database, ns: NotifySettings, who_dep: params.Depends) -> APIRouter:
+    """The routes of notifications; ``who_dep``: the dependency that gives the request's :class:`Identity`."""
     api = APIRouter()
-    Who = who_dep
+    Who = Annotated[Identity, who_dep]
     calendar.hide_secrets_in_access_logs()
 
-    def admin_only(who) -> None:
+    def admin_only(who: Identity) -> None:
         if who.role != Role.ADMIN.value:
             raise ServerError(403, p.E_FORBIDDEN, "Only administrators may configure notifications.")
 
     # -- everybody: own preferences and calendar feed --------------------------------------
     @api.get("/v1/notify/me", responses={401: {"model": p.ErrorBody}})
-    def my_prefs(who: Who) -> dict:
+    def my_prefs(who: Who) -> dict[str, Any]:
         return admin.user_settings(db, who.username)
 
     @api.put("/v1/notify/me", responses={400: {"model": p.ErrorBody}, 401: {"model": p.ErrorBody}})
-    def set_my_prefs(body: MyPrefs, who: Who) -> dict:
+    def set_my_prefs(body: MyPrefs, who: Who) -> dict[str, Any]:
         return admin.set_user(
             db, who.username, language=body.language, time_zone=body.time_zone, digest=body.digest, by=who
         )
 
     @api.get("/v1/notify/alerts", responses={401: {"model": p.ErrorBody}})
-    def my_alerts(who: Who, after: Annotated[int, Query(ge=0, le=p.MAX_INT)] = 0) -> dict:
+    def my_alerts(who: Who, after: Annotated[int, Query(ge=0, le=p.MAX_INT)] = 0) -> dict[str, Any]:
         """The signed-in person's in-app alerts after ``after`` (escalations that reach them),
         oldest first; ``next`` is the cursor of the following call."""
         with db.read() as conn:
@@ -157,14 +159,14 @@ def router(db: Database, ns: NotifySettings, who_dep: Any) -> APIRouter:
 
     # -- administrators --------------------------------------------------------------------
     @api.get("/v1/admin/notify/channels", responses={403: {"model": p.ErrorBody}})
-    def channels(who: Who) -> list[dict]:
+    def channels(who: Who) -> list[dict[str, Any]]:
         admin_only(who)
         return admin.list_channels(db)
 
     @api.post(
         "/v1/admin/notify/channels/smtp", responses={400: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}}
     )
-    def add_smtp(body: SmtpChannel, who: Who) -> dict:
+    def add_smtp(body: SmtpChannel, who: Who) -> dict[str, Any]:
         admin_only(who)
         return admin.add_smtp(
             db,
@@ -182,7 +184,7 @@ def router(db: Database, ns: NotifySettings, who_dep: Any) -> APIRouter:
         "/v1/admin/notify/channels/webhook",
         responses={400: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}},
     )
-    def add_webhook(body: WebhookChannel, who: Who) -> dict:
+    def add_webhook(body: WebhookChannel, who: Who) -> dict[str, Any]:
         admin_only(who)
         return admin.add_webhook(
             db,
@@ -198,18 +200,18 @@ def router(db: Database, ns: NotifySettings, who_dep: Any) -> APIRouter:
         "/v1/admin/notify/channels/{name}",
         responses={403: {"model": p.ErrorBody}, 404: {"model": p.ErrorBody}},
     )
-    def remove_channel(name: Annotated[str, Path(max_length=64)], who: Who) -> dict:
+    def remove_channel(name: Annotated[str, Path(max_length=64)], who: Who) -> dict[str, Any]:
         admin_only(who)
         admin.remove_channel(db, name, by=who)
         return {"removed": name}
 
     @api.get("/v1/admin/notify/rules", responses={403: {"model": p.ErrorBody}})
-    def rules(who: Who) -> list[dict]:
+    def rules(who: Who) -> list[dict[str, Any]]:
         admin_only(who)
         return admin.list_rules(db)
 
     @api.post("/v1/admin/notify/rules", responses={400: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
-    def add_rule(body: Rule, who: Who) -> dict:
+    def add_rule(body: Rule, who: Who) -> dict[str, Any]:
         admin_only(who)
         return admin.add_rule(
             db, event=body.event, to=body.to, tier=body.tier, severity=body.severity, by=who
@@ -219,13 +221,13 @@ def router(db: Database, ns: NotifySettings, who_dep: Any) -> APIRouter:
         "/v1/admin/notify/rules/{rule_id}",
         responses={403: {"model": p.ErrorBody}, 404: {"model": p.ErrorBody}},
     )
-    def remove_rule(rule_id: Annotated[int, Path(ge=1, le=p.MAX_INT)], who: Who) -> dict:
+    def remove_rule(rule_id: Annotated[int, Path(ge=1, le=p.MAX_INT)], who: Who) -> dict[str, Any]:
         admin_only(who)
         admin.remove_rule(db, rule_id, by=who)
         return {"removed": rule_id}
 
     @api.post("/v1/admin/notify/rules/reset", responses={403: {"model": p.ErrorBody}})
-    def reset_rules(who: Who) -> list[dict]:
+    def reset_rules(who: Who) -> list[dict[str, Any]]:
         admin_only(who)
         return admin.reset_rules(db, by=who)
 
@@ -233,7 +235,7 @@ def router(db: Database, ns: NotifySettings, who_dep: Any) -> APIRouter:
         "/v1/admin/notify/users/{username}",
         responses={400: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}, 404: {"model": p.ErrorBody}},
     )
-    def set_user(username: Annotated[str, Path(max_length=64)], body: UserPrefs, who: Who) -> dict:
+    def set_user(username: Annotated[str, Path(max_length=64)], body: UserPrefs, who: Who) -> dict[str, Any]:
         admin_only(who)
         return admin.set_user(
             db,
@@ -247,17 +249,17 @@ def router(db: Database, ns: NotifySettings, who_dep: Any) -> APIRouter:
         )
 
     @api.post("/v1/admin/notify/test", responses={400: {"model": p.ErrorBody}, 403: {"model": p.ErrorBody}})
-    def test(body: TestRequest, who: Who) -> list[dict]:
+    def test(body: TestRequest, who: Who) -> list[dict[str, Any]]:
         admin_only(who)
         return admin.send_test(db, ns, to=body.to)
 
     @api.get("/v1/admin/notify/failed", responses={403: {"model": p.ErrorBody}})
-    def failed(who: Who) -> list[dict]:
+    def failed(who: Who) -> list[dict[str, Any]]:
         admin_only(who)
         return admin.list_messages(db, "dead")
 
     @api.post("/v1/admin/notify/resend", responses={403: {"model": p.ErrorBody}})
-    def resend(body: ResendRequest, who: Who) -> dict:
+    def resend(body: ResendRequest, who: Who) -> dict[str, Any]:
         admin_only(who)
         return admin.resend(db, ns, body.ids, by=who)
 

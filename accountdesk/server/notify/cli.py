@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from typing import Any
 
 from ...i18n import _
 from ..cli.common import emit as _emit
@@ -35,7 +36,7 @@ from . import admin, rules, secrets
 from .settings import NotifySettings
 
 
-def _read_secret(args, flag: str, prompt: str) -> str | None:
+def _read_secret(args: argparse.Namespace, flag: str, prompt: str) -> str | None:
     if getattr(args, flag, False):
         return sys.stdin.readline().rstrip("\r\n") or None
     if sys.stdin.isatty():
@@ -53,7 +54,7 @@ def _warn_plain() -> None:
         )
 
 
-def cmd_add_smtp(args) -> int:
+def cmd_add_smtp(args: argparse.Namespace) -> int:
     if args.starttls and args.tls:
         raise ServerError(400, "bad_request", _("security: give --starttls or --tls, not both"))
     security = "starttls" if args.starttls else "tls" if args.tls else "none"
@@ -83,7 +84,7 @@ def cmd_add_smtp(args) -> int:
     return 0
 
 
-def cmd_add_webhook(args) -> int:
+def cmd_add_webhook(args: argparse.Namespace) -> int:
     secret = _read_secret(args, "secret_stdin", _("Signing secret: ")) if args.secret_stdin else None
     db = _open(args)
     _warn_plain()
@@ -102,7 +103,7 @@ def cmd_add_webhook(args) -> int:
     return 0
 
 
-def cmd_channels(args) -> int:
+def cmd_channels(args: argparse.Namespace) -> int:
     rows = admin.list_channels(_open(args))
     if args.json:
         _emit(args, rows, "")
@@ -119,13 +120,13 @@ def cmd_channels(args) -> int:
     return 0
 
 
-def cmd_remove(args) -> int:
+def cmd_remove(args: argparse.Namespace) -> int:
     admin.remove_channel(_open(args), args.name)
     sys.stdout.write(_("Channel {name} removed.").format(name=args.name) + "\n")
     return 0
 
 
-def _print_rules(args, rows) -> None:
+def _print_rules(args: argparse.Namespace, rows: list[dict[str, Any]]) -> None:
     if args.json:
         _emit(args, rows, "")
         return
@@ -134,7 +135,7 @@ def _print_rules(args, rows) -> None:
         sys.stdout.write(f"{r['id']:>4}  {r['event']:<13} {r['to']:<24} {filters}\n")
 
 
-def cmd_rules(args) -> int:
+def cmd_rules(args: argparse.Namespace) -> int:
     db = _open(args)
     action = getattr(args, "rules_cmd", None) or "list"
     if action == "list":
@@ -154,7 +155,7 @@ def cmd_rules(args) -> int:
     return 0
 
 
-def cmd_user(args) -> int:
+def cmd_user(args: argparse.Namespace) -> int:
     db = _open(args)
     values = {
         "language": args.language,
@@ -171,7 +172,7 @@ def cmd_user(args) -> int:
     return 0
 
 
-def cmd_test(args) -> int:
+def cmd_test(args: argparse.Namespace) -> int:
     results = admin.send_test(_open(args), NotifySettings(), to=args.to)
     if args.json:
         _emit(args, results, "")
@@ -184,7 +185,7 @@ def cmd_test(args) -> int:
     return 0 if results and all(r["ok"] for r in results) else 1
 
 
-def cmd_failed(args) -> int:
+def cmd_failed(args: argparse.Namespace) -> int:
     db = _open(args)
     if args.resend:
         result = admin.resend(db, NotifySettings(), args.id)
@@ -210,7 +211,7 @@ def cmd_failed(args) -> int:
     return 0
 
 
-def cmd_run(args) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     from . import outbox, scheduler
 
     db = _open(args)
@@ -221,7 +222,7 @@ def cmd_run(args) -> int:
     return 0
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     notify = sub.add_parser(
         "notify", help=_("e-mail and group-robot messages: channels, rules, test, failed messages")
     )

@@ -129,7 +129,7 @@ def build(
     visits, complaints, tasks, renewals = [], [], [], []
     for item in sorted(items, key=lambda i: (i.date_in(tz), i.client_name)):
         day = item.date_in(tz)
-        overdue = day < today if item.kind != "visit" else item.start < now
+        overdue = day < today if item.kind != "visit" else item.moment < now
         mark = tr("overdue") + " · " if overdue else ""
         if item.kind in ("visit", "cadence") and day <= week_end:
             if item.kind == "visit":
@@ -153,7 +153,7 @@ def build(
                     kind=messages.label(tr, FeedbackKind, v.get("kind")),
                     severity=messages.label(tr, Severity, v.get("severity")),
                     when=messages.local(item.start, tz),
-                    left=messages.remaining(tr, item.start, now),
+                    left=messages.remaining(tr, item.moment, now),
                     level=v.get("level") or 0,
                 )
             )
@@ -184,6 +184,6 @@ def build(
         else tr("Your team's day, {date}").format(date=today.isoformat())
     )
     intro = tr("Good morning, {name}. What needs you today:").format(name=messages.name_of(user))
-    breached = any(i.kind == "complaint" and i.start < now for i in items)
+    breached = any(i.kind == "complaint" and i.moment < now for i in items)
     tone = "danger" if breached else "info"
     return {"title": title, "intro": intro, "sections": sections, "tone": tone, "event": "digest"}

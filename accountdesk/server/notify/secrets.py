@@ -14,16 +14,19 @@ import base64
 import hashlib
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ServerError
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 ENV_KEY = "ACCOUNTDESK_SERVER_SECRET_KEY"
 _FERNET = "fernet:"
 _PLAIN = "plain:"
 
 
-def _fernet():
+def _fernet() -> Fernet | None:
     key = os.environ.get(ENV_KEY)
     if not key:
         return None
@@ -48,16 +51,19 @@ def seal(values: dict[str, Any]) -> str:
 def unseal(text: str) -> dict[str, Any]:
     """The secret values of a channel; a :class:`ServerError` when they cannot be read (the key
     is missing or another one)."""
+    values: dict[str, Any]  # what :func:`seal` stored
     if text.startswith(_PLAIN):
-        return json.loads(base64.b64decode(text[len(_PLAIN) :]))
+        values = json.loads(base64.b64decode(text[len(_PLAIN) :]))
+        return values
     box = _fernet()
     if box is None:
         raise ServerError(500, "secret_key_missing", f"The channel's secrets are encrypted: set {ENV_KEY}.")
     from cryptography.fernet import InvalidToken
 
     try:
-        return json.loads(box.decrypt(text[len(_FERNET) :].encode()))
+        values = json.loads(box.decrypt(text[len(_FERNET) :].encode()))
     except InvalidToken:
         raise ServerError(
             500, "secret_key_wrong", f"The channel's secrets do not open with this {ENV_KEY}."
         ) from None
+    return values

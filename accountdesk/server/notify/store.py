@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import Connection, delete, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +12,12 @@ from ...domain.feedback import OPEN_STATUSES
 from .. import tables as t
 
 
+@overload
+def aware(value: dt.datetime) -> dt.datetime: ...
+@overload
+def aware(value: None) -> None: ...
 def aware(value: dt.datetime | None) -> dt.datetime | None:
+    """``value`` with a time zone (a naive one, as SQLite returns them, is UTC)."""
     if value is None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...domain.feedback import OPEN_STATUSES
+from ...domain.surveys import overall_score
 from ..attachments import AttachmentInfo
 from ..health import level_label
 from .common import DONE_ITEMS
@@ -166,10 +167,7 @@ class SurveyInfo:
 
     @property
     def overall(self) -> float | None:
-        if self.scores[-1] is not None:
-            return float(self.scores[-1])
-        given = [s for s in self.scores if s is not None]
-        return sum(given) / len(given) if given else None
+        return overall_score(self.scores)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ indexed tables (used by the migrations), rebuilding, bulk indexing, suspending a
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any  # a DB-API or a SQLAlchemy connection: both are taken
 
 # -- schema (used by the migration) ------------------------------------------------------------
@@ -164,25 +164,27 @@ def indexed_in_bulk(conn: Any, entity: str) -> Iterator[None]:
         conn.exec_driver_sql(ddl)
 
 
-def rebuild(conn: Any) -> int:
-    """Recreate the index from the tables (a DB-API or SQLAlchemy connection); returns rows indexed."""
+def rebuild(conn: Any, meanwhile: Iterable[str] = ()) -> int:
+    """Recreate the index from the tables (a DB-API or SQLAlchemy connection); returns rows
+    indexed. The statements of ``meanwhile`` are run too, while a helper process computes the
+    documents of a large index (see ``bulk.py``)."""
+    from .bulk import fill
+
     exec_ = conn.exec_driver_sql if hasattr(conn, "exec_driver_sql") else conn.execute
-    # The rows first, then each full-text index in one pass (rather than through the rows'
+    driver = conn.connection.driver_connection if hasattr(conn, "exec_driver_sql") else conn
+    # The rows first, then the trigram index in one pass (rather than through the rows'
     # triggers row by row: a third faster for an initial sync); the triggers are put back.
     exec_("DROP TRIGGER IF EXISTS search_rows_ai")
     exec_("DROP TRIGGER IF EXISTS search_rows_ad")
     exec_("DELETE FROM search_rows")
     exec_("INSERT INTO search_tri(search_tri) VALUES ('delete-all')")
     exec_("INSERT INTO search_bi(search_bi) VALUES ('delete-all')")
-    for entity in SOURCES:
-        exec_(_backfill_sql(entity))
+    count = fill(exec_, driver.executemany, meanwhile)
     exec_("INSERT INTO search_tri(search_tri) VALUES ('rebuild')")
-    exec_("INSERT INTO search_bi(rowid, grams) SELECT id, ad_grams(name_doc, body_doc) FROM search_rows")
     for stmt in SCHEMA_SQL:
         if stmt.startswith("CREATE TRIGGER"):
             exec_(stmt)
-    result = exec_("SELECT count(*) FROM search_rows")
-    return int(result.fetchone()[0])
+    return count
 
 
 def _source_trigger_names() -> list[str]:
@@ -216,9 +218,10 @@ def suspended(conn: Any) -> bool:
     )
 
 
-def restore(conn: Any) -> int:
-    """Recreate the triggers :func:`suspend` dropped and rebuild the index; returns rows indexed."""
+def restore(conn: Any, meanwhile: Iterable[str] = ()) -> int:
+    """Recreate the triggers :func:`suspend` dropped and rebuild the index; returns rows indexed.
+    ``meanwhile``: as for :func:`rebuild`."""
     exec_ = conn.exec_driver_sql if hasattr(conn, "exec_driver_sql") else conn.execute
     for stmt in schema_statements():
         exec_(stmt)
-    return rebuild(conn)
+    return rebuild(conn, meanwhile)

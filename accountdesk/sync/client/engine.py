@@ -9,6 +9,7 @@ import httpx
 from ... import PROTOCOL_VERSION, SCHEMA_VERSION
 from .. import protocol as p
 from ..address import check_server_url, is_insecure
+from ..context import SyncContext
 from ..credentials import Credentials
 from .base import DeviceRevoked, Progress, SyncReport, UserDeactivated, _Cancelled
 from .membership import MembershipMixin
@@ -24,7 +25,7 @@ class SyncEngine(TransportMixin, PushMixin, PullMixin, RowsMixin, MembershipMixi
 
     def __init__(
         self,
-        ctx,
+        ctx: SyncContext,
         server_url: str,
         credentials: Credentials,
         *,
@@ -37,7 +38,7 @@ class SyncEngine(TransportMixin, PushMixin, PullMixin, RowsMixin, MembershipMixi
         include_demo_data: bool = False,
         allow_insecure: bool = False,
         rejoin: bool = False,
-    ):
+    ) -> None:
         """``start_clean``: a profile with demo data that joins a server drops it first;
         ``include_demo_data``: it pushes the demo data instead (a test server only);
         ``allow_insecure``: the person allowed plain http:// to another computer;
@@ -55,8 +56,10 @@ class SyncEngine(TransportMixin, PushMixin, PullMixin, RowsMixin, MembershipMixi
         self.page_size = page_size
         self.batch_size = min(batch_size, p.MAX_ITEMS_PER_BATCH)
         self.bulk_rows = bulk_rows
-        self._access: str | None = None
-        self.user: p.UserInfo | None = None
+        self._access = None
+        self.user = None
+        self._auth_headers = None
+        self._unlock_password = None
         self._http = httpx.Client(
             base_url=self.server_url,
             timeout=timeout,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import orjson
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from ...models import SYNCABLE, Client, Meta, OutboxEntry, User, new_id
 from ..changes import META_DEMO, get_meta, set_meta
@@ -24,9 +25,10 @@ from .base import (
     _now_iso,
     log,
 )
+from .core import EngineCore
 
 
-def _hand_local_work_over(session, user_id: str) -> None:
+def _hand_local_work_over(session: Session, user_id: str) -> None:
     """A profile used before it joined a server belongs to a local user (the person at the
     keyboard, see ``AppContext``). On joining, that user's work becomes the server user's: every
     reference to the local user — owners, authors, the outbox's pending changes and their
@@ -42,7 +44,7 @@ def _hand_local_work_over(session, user_id: str) -> None:
     _replace_user(session, local, user_id)
 
 
-def _replace_user(session, local: str, user_id: str) -> None:
+def _replace_user(session: Session, local: str, user_id: str) -> None:
     """Every reference to user ``local`` (owners, authors, the outbox's changes) names ``user_id``
     instead, and ``local`` is neither kept nor pushed."""
     conn = session.connection()
@@ -71,7 +73,7 @@ def _replace_user(session, local: str, user_id: str) -> None:
     session.expire_all()
 
 
-def _aliases(session) -> dict[str, str]:
+def _aliases(session: Session) -> dict[str, str]:
     """Users whose pending changes now belong to another (old id -> new id), see
     :data:`META_USER_ALIAS`."""
     value = get_meta(session, META_USER_ALIAS)
@@ -80,7 +82,7 @@ def _aliases(session) -> dict[str, str]:
     return dict(value or {})
 
 
-def _drop_demo_data(session) -> None:
+def _drop_demo_data(session: Session) -> None:
     """Remove the made-up records of a demo profile (and their pending changes) before it joins
     a server; what remains is an empty profile."""
     for model in reversed(SYNCABLE):
@@ -93,7 +95,7 @@ def _drop_demo_data(session) -> None:
     session.expire_all()
 
 
-def _drop_local_users(session, username: str | None, keep_id: str) -> None:
+def _drop_local_users(session: Session, username: str | None, keep_id: str) -> None:
     """A profile used before joining a server has a local user; the server's user replaces it."""
     if not username:
         return
@@ -102,11 +104,11 @@ def _drop_local_users(session, username: str | None, keep_id: str) -> None:
     session.flush()
 
 
-def _has_company_data(session) -> bool:
+def _has_company_data(session: Session) -> bool:
     return session.scalar(select(Client.id).where(Client.server_seq.is_not(None)).limit(1)) is not None
 
 
-class MembershipMixin:
+class MembershipMixin(EngineCore):
     """The part of :class:`SyncEngine` that does this job (see the module docstring)."""
 
     def _wipe(self) -> None:

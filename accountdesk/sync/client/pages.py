@@ -13,7 +13,7 @@ from ...i18n import _
 from .base import FETCH_AHEAD, SyncError
 
 if TYPE_CHECKING:
-    from .engine import SyncEngine
+    from .pull import PullMixin
 
 
 def _items(raw: Any) -> list[dict[str, Any]]:
@@ -46,7 +46,7 @@ class _PageStream:
     which lets go of it for every row SQLite inserts, had to wait for it again and again: an
     initial sync took a fifth longer than with the parsing done by the writer itself."""
 
-    def __init__(self, engine: SyncEngine, pool: ThreadPoolExecutor, first: _Page):
+    def __init__(self, engine: PullMixin, pool: ThreadPoolExecutor, first: _Page):
         self._engine, self._pool, self._target = engine, pool, first.target
         self._first: _Page | None = first
         self._ahead: deque[tuple[Future[bytes], int]] = deque()  # a fetch, and its window's end

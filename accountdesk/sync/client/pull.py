@@ -8,10 +8,11 @@ import gc
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypedDict
 
 import orjson
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from ...gcpause import gc_paused as _gc_paused
 from ...i18n import _
@@ -36,18 +37,26 @@ from .base import (
     _now_iso,
     log,
 )
+from .core import EngineCore
 from .pages import _Page, _page, _PageStream, _snapshot_page
 from .push import _held_marks
 
 
-def _purge_client(session, client_id: str) -> None:
+class _Scope(TypedDict):
+    """The scope this device was last told (:data:`META_SCOPE`)."""
+
+    all: bool
+    clients: list[str]
+
+
+def _purge_client(session: Session, client_id: str) -> None:
     for model in SYNCABLE:
         if model.__global__:
             continue
         session.execute(delete(model).where(model.client_id == client_id))
 
 
-class PullMixin:
+class PullMixin(EngineCore):
     """The part of :class:`SyncEngine` that does this job (see the module docstring)."""
 
     def _fetch(self, cursor: int, target: int | None, limit: int | None = None, marks: bool = False) -> _Page:
@@ -62,7 +71,8 @@ class PullMixin:
             params["target"] = target
         if marks:
             params["marks"] = "true"
-        return self._request("GET", "/v1/sync/pull", params=params, parse=False)
+        body: bytes = self._request("GET", "/v1/sync/pull", params=params, parse=False)
+        return body
 
     @staticmethod
     def _read_page(body: bytes) -> _Page:
@@ -94,13 +104,13 @@ class PullMixin:
         with self.store.read() as session:
             cursor = int(get_meta(session, META_CURSOR) or 0)
         check()
-        page = self._fetch(cursor, None, marks=True)
-        if self._scope_changed(page, cursor, report):
+        first = self._fetch(cursor, None, marks=True)
+        if self._scope_changed(first, cursor, report):
             cursor = 0
-            page = self._fetch(0, None, marks=True)
+            first = self._fetch(0, None, marks=True)
         self._snapshots(report, notify, check)
-        target = page.target
-        bulk = page.has_more and self._suspend_index(cursor, target)
+        target = first.target
+        bulk = first.has_more and self._suspend_index(cursor, target)
         try:
             # Pages are fetched ahead while the ones before are written (the server and the disk
             # overlap). Pages already fetched share a transaction, up to GROUP_ROWS rows or
@@ -109,12 +119,13 @@ class PullMixin:
             # transaction waits for the network: a fetch that has to log in again writes too.
             with (
                 ThreadPoolExecutor(max_workers=FETCH_AHEAD, thread_name_prefix="accountdesk-pull") as pool,
-                contextlib.closing(_PageStream(self, pool, page)) as pages,
+                contextlib.closing(_PageStream(self, pool, first)) as pages,
             ):
-                page = pages.next()
+                page: _Page | None = pages.next()
                 while page is not None:
                     check()
-                    applied, failure, more = 0, None, True
+                    applied, more = 0, True
+                    failure: Exception | None = None
                     with self.store.write() as session:
                         began = time.monotonic()
                         while page is not None:
@@ -149,8 +160,11 @@ class PullMixin:
         finally:
             if bulk:  # at the target, cancelled or failed: the indexes are whole again
                 with self.store.write() as session:
-                    bulk_indexes.put_back(session.connection())
-                    search.restore(session.connection())
+                    conn = session.connection()
+                    # the indexes set aside are built while a helper process computes the
+                    # search documents (store/search/bulk.py)
+                    search.restore(conn, meanwhile=bulk_indexes.statements(conn))
+                    bulk_indexes.forget(conn)
 
     @staticmethod
     def _cancelled(check: Callable[[], None]) -> bool:
@@ -178,7 +192,7 @@ class PullMixin:
         """Compare the scope the server reports with the one this device had. Clients that left
         are removed (unless edits for them are still pending: next sync); clients that entered
         get a snapshot of their current state. Returns True when the pull must restart at 0."""
-        new = {"all": page.scope_all, "clients": sorted(page.scope)}
+        new: _Scope = {"all": page.scope_all, "clients": sorted(page.scope)}
         with self.store.read() as session:
             old = get_meta(session, META_SCOPE)
             if old == new and cursor > 0:
@@ -212,7 +226,7 @@ class PullMixin:
                         .limit(1)
                     )
                     marks = _held_marks(session)
-                    if not marks or marks[-1][0] < last:
+                    if last is not None and (not marks or marks[-1][0] < last):  # (held: one is pending)
                         set_meta(session, META_HELD, [*marks, [last, cursor]])
             if old is None or cursor == 0:
                 set_meta(session, META_SCOPE, new)
@@ -290,7 +304,8 @@ class PullMixin:
                 if model is Client:
                     report.removed_clients.extend(sorted(ids))
             set_meta(session, META_CURSOR, head.target)
-            set_meta(session, META_SCOPE, {"all": head.scope_all, "clients": sorted(head.scope)})
+            scope: _Scope = {"all": head.scope_all, "clients": sorted(head.scope)}
+            set_meta(session, META_SCOPE, scope)
             set_meta(session, META_SNAPSHOT, None)
             set_meta(session, META_RESNAPSHOT, None)
         log.info("fresh snapshot at %s: %s rows kept, %s removed", head.target, len(seen), removed)

@@ -11,13 +11,15 @@ from typing import Any
 
 import orjson
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
 
 from ...i18n import _
 from ...models import OutboxEntry, new_id
 from ..changes import get_meta, set_meta
 from .base import META_BATCHES, META_CURSOR, META_HELD, Progress, SyncError, SyncReport, reject_message
+from .core import EngineCore
 from .membership import _aliases
-from .rows import _record_current
+from .rows import _driver, _record_current
 
 
 @dataclass
@@ -36,11 +38,11 @@ def _members(batch: str, first: int | None, last: int) -> tuple[Any, ...]:
     return (OutboxEntry.seq.between(first, last), OutboxEntry.batch_id.is_(None))
 
 
-def _held_marks(session) -> list[list[int]]:
+def _held_marks(session: Session) -> list[list[int]]:
     return [[int(upto), int(cursor)] for upto, cursor in get_meta(session, META_HELD) or []]
 
 
-class PushMixin:
+class PushMixin(EngineCore):
     """The part of :class:`SyncEngine` that does this job (see the module docstring)."""
 
     def _next_batch(self, exclude: str | None = None) -> tuple[str, list[OutboxEntry]] | None:
@@ -73,7 +75,7 @@ class PushMixin:
         rewriting each entry (with its stored fields) cost as much as sending it. Every query
         here goes through an index."""
         with self.store.write() as session:
-            raw = session.connection().connection.driver_connection
+            raw = _driver(session)
             # batches claimed by an older version (``batch_id > ''``, not IS NOT NULL, so that
             # SQLite reads the batch index)
             legacy = [
@@ -124,7 +126,7 @@ class PushMixin:
         """A claimed batch read straight from the store, and its request body: the stored JSON of
         each entry's fields is spliced in as it is (a join sends hundreds of thousands)."""
         with self.store.read() as session:
-            raw = session.connection().connection.driver_connection
+            raw = _driver(session)
             columns = "SELECT seq, entity, row_id, client_id, op, fields, hlc, base_seq, schema_version FROM outbox "
             if first is None:
                 rows = raw.execute(
@@ -211,7 +213,7 @@ class PushMixin:
         done = 0
         notify("push", 0, total)
 
-        def send(batch: _Batch) -> Future:
+        def send(batch: _Batch) -> Future[Any]:
             return pool.submit(self._request, "POST", "/v1/sync/push", encoded=batch.body)
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="accountdesk-push") as pool:

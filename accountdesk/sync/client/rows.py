@@ -3,22 +3,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import cache
+from collections.abc import Callable, Container
 from itertools import repeat
 from typing import Any
 
 import orjson
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ...i18n import _
-from ...models import ENTITIES, OutboxEntry, User, utcnow
+from ...models import ENTITIES, OutboxEntry, SyncMixin, User, per_model, utcnow
 from ..codec import STORAGE, column_kind, decode_value, sqlite_date, sqlite_datetime
 from .base import MAX_AHEAD_MS, SyncError, log
+from .core import EngineCore
 from .membership import _drop_local_users
 
 
-def _insert_params(model, item: dict[str, Any]) -> list | None:
+def _insert_params(model: type[SyncMixin], item: dict[str, Any]) -> list[Any] | None:
     """The parameters of one new row, straight from its wire values (no ORM objects: initial
     syncs bring tens of thousands of rows); None for a tombstone or a malformed row."""
     if item.get("deleted"):
@@ -37,16 +38,16 @@ def _insert_params(model, item: dict[str, Any]) -> list | None:
         return None
 
 
-@cache
-def _row_builder(model) -> Callable[[dict[str, Any]], list]:
+@per_model
+def _row_builder(model: type[SyncMixin]) -> Callable[[dict[str, Any]], list[Any]]:
     """A function made for ``model`` that turns a wire item into its INSERT parameters in one
     expression (a generic loop over the columns was most of the Python work of an initial sync,
     52,000 rows): each value read from the item's data and, where the column needs it, converted
     for SQLite; ``created_at`` defaults to now; ``id`` and ``server_seq`` come from the item."""
     keys, _index, convert = _insert_plan(model)
     conversions = dict(convert)
-    names: dict[Callable, str] = {}
-    parts = []
+    names: dict[Callable[[Any], Any], str] = {}
+    parts: list[str] = []
     for i, key in enumerate(keys):
         if key == "id":
             parts.append('item["id"]')
@@ -64,7 +65,8 @@ def _row_builder(model) -> Callable[[dict[str, Any]], list]:
     scope: dict[str, Any] = {fn_name: fn for fn, fn_name in names.items()}
     scope["_now"] = lambda: utcnow().isoformat()
     exec(compile(source, f"<insert parameters of {model.__tablename__}>", "exec"), scope)  # noqa: S102 - our own columns
-    return scope["build"]
+    build: Callable[[dict[str, Any]], list[Any]] = scope["build"]  # (made by the exec above)
+    return build
 
 
 # the storage converters, under the names the tests know
@@ -73,9 +75,9 @@ _wire_datetime = sqlite_datetime
 _CONVERT = STORAGE
 
 
-@cache
+@per_model
 def _insert_plan(
-    model,
+    model: type[SyncMixin],
 ) -> tuple[tuple[str, ...], dict[str, int], tuple[tuple[int, Callable[[Any], Any]], ...]]:
     """Column keys in insert order, their positions, and the positions whose wire value needs
     converting for SQLite with the function that does it."""
@@ -89,27 +91,27 @@ def _insert_plan(
     return keys, {key: i for i, key in enumerate(keys)}, convert
 
 
-@cache
-def _insert_sql(model) -> tuple[str, tuple[tuple[str, str], ...]]:
+@per_model
+def _insert_sql(model: type[SyncMixin]) -> tuple[str, tuple[tuple[str, str], ...]]:
     cols = tuple((c.key, column_kind(model, c.key)) for c in model.__table__.columns)
     names = ", ".join(f'"{c.name}"' for c in model.__table__.columns)
     marks = ", ".join("?" for _ in cols)
     return f'INSERT INTO "{model.__tablename__}" ({names}) VALUES ({marks})', cols
 
 
-@cache
-def _typed(model) -> frozenset[str]:
+@per_model
+def _typed(model: type[SyncMixin]) -> frozenset[str]:
     """Columns whose wire value needs decoding (dates, datetimes, numbers, flags); text and
     JSON columns are stored as they come (the server checked them when they were pushed)."""
     return frozenset(c for c in _columns(model) if column_kind(model, c) not in ("str", "json"))
 
 
-@cache
-def _columns(model) -> frozenset[str]:
+@per_model
+def _columns(model: type[SyncMixin]) -> frozenset[str]:
     return frozenset(c.key for c in model.__table__.columns) - {"id", "server_seq"}
 
 
-def _blank(model, name: str) -> Any:
+def _blank(model: type[SyncMixin], name: str) -> Any:
     """What a stripped confidential field holds locally: null, or an empty value where the
     column may not be null."""
     column = model.__table__.columns[name]
@@ -119,10 +121,18 @@ def _blank(model, name: str) -> Any:
     return {"str": "", "int": 0, "float": 0.0, "bool": False, "json": []}.get(kind)
 
 
-def _record_current(session, current: dict[str, list[tuple[int, str]]]) -> None:
+def _driver(session: Session) -> Any:
+    """The DB-API connection under the session's: sqlite3's, or SQLCipher's (which has no type
+    information), for the statements run straight on it."""
+    raw = session.connection().connection.driver_connection
+    assert raw is not None  # (the connection of a session in a transaction is never detached)
+    return raw
+
+
+def _record_current(session: Session, current: dict[str, list[tuple[int, str]]]) -> None:
     """Rows the server says this device now holds as they stand at a sequence (its pulls will
     not send them back): that sequence becomes their ``server_seq``, the base of the next edit."""
-    conn = session.connection().connection.driver_connection
+    conn = _driver(session)
     for entity, pairs in current.items():
         model = ENTITIES.get(entity)
         if model is None:
@@ -134,10 +144,10 @@ def _record_current(session, current: dict[str, list[tuple[int, str]]]) -> None:
         )
 
 
-class RowsMixin:
+class RowsMixin(EngineCore):
     """The part of :class:`SyncEngine` that does this job (see the module docstring)."""
 
-    def _apply(self, session, items: list[dict[str, Any]]) -> int:
+    def _apply(self, session: Session, items: list[dict[str, Any]]) -> int:
         """Apply pulled rows (wire items, see :func:`_items`); fields with a pending local edit
         keep the local value. Returns the number of new unresolved conflicts."""
         if not items:
@@ -147,8 +157,8 @@ class RowsMixin:
         except (KeyError, TypeError, AttributeError) as exc:
             raise SyncError(_("The server sent a malformed change.")) from exc
 
-    def _apply_items(self, session, items: list[dict[str, Any]]) -> int:
-        by_model: dict[type, list[dict[str, Any]]] = {}
+    def _apply_items(self, session: Session, items: list[dict[str, Any]]) -> int:
+        by_model: dict[type[SyncMixin], list[dict[str, Any]]] = {}
         for item in items:
             model = ENTITIES.get(item["entity"])
             if model is not None:  # else written by a newer version: ignored until this one is updated
@@ -179,10 +189,10 @@ class RowsMixin:
                     (orjson.dumps([i["id"] for i in group]).decode(),),
                 )
             ]
-            existing: dict[str, Any] = {}
+            existing: dict[str, SyncMixin] = {}
             for start in range(0, len(known), 500):
-                for row in session.scalars(select(model).where(model.id.in_(known[start : start + 500]))):
-                    existing[row.id] = row
+                for found in session.scalars(select(model).where(model.id.in_(known[start : start + 500]))):
+                    existing[found.id] = found
             newest = max(newest, max(str(i["data"].get("updated_at") or "") for i in group))
             if model is User:
                 for item in group:
@@ -203,7 +213,7 @@ class RowsMixin:
                         self._update_row(model, row, item, pending.get(item["id"], ()))
             if inserts:
                 # straight to sqlite3, in this transaction (it takes lists; SQLAlchemy wants tuples)
-                raw.connection.driver_connection.executemany(_insert_sql(model)[0], inserts)
+                _driver(session).executemany(_insert_sql(model)[0], inserts)
                 if model.__entity__ == "conflict":
                     resolved = _insert_plan(model)[1]["resolved_at"]
                     conflicts += sum(1 for params in inserts if params[resolved] is None)
@@ -215,7 +225,9 @@ class RowsMixin:
         return conflicts
 
     @staticmethod
-    def _update_row(model, row, item: dict[str, Any], keep) -> None:
+    def _update_row(
+        model: type[SyncMixin], row: SyncMixin, item: dict[str, Any], keep: Container[str]
+    ) -> None:
         columns = _columns(model)
         typed = _typed(model)
         hidden = item.get("hidden") or ()

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 import httpx
 import orjson
+from sqlalchemy.orm import Session
 
 from ...i18n import _
 from ...models import OutboxEntry, User
@@ -43,6 +44,7 @@ from .base import (
     _now_iso,
     log,
 )
+from .core import EngineCore
 from .membership import (
     _drop_demo_data,
     _drop_local_users,
@@ -52,7 +54,7 @@ from .membership import (
 )
 
 
-class TransportMixin:
+class TransportMixin(EngineCore):
     """The part of :class:`SyncEngine` that does this job (see the module docstring)."""
 
     def _request(
@@ -61,7 +63,7 @@ class TransportMixin:
         path: str,
         *,
         body: Any = None,
-        params: dict | None = None,
+        params: dict[str, Any] | None = None,
         auth: bool = True,
         parse: bool = True,
         encoded: bytes | None = None,
@@ -207,10 +209,10 @@ class TransportMixin:
         )  # may refuse (a demo profile, another user's): the engine stays signed out
         self._access = tokens.access_token
         self.user = tokens.user
-        self._note_contact(getattr(self, "_auth_headers", None), getattr(self, "_unlock_password", None))
+        self._note_contact(self._auth_headers, self._unlock_password)
         self._unlock_password = None
 
-    def _note_contact(self, headers=None, password: str | None = None) -> None:
+    def _note_contact(self, headers: httpx.Headers | None = None, password: str | None = None) -> None:
         """The server was reached with a valid sign-in: the offline lease starts again (and its
         length, when the server sent it, is kept)."""
         days = None
@@ -288,7 +290,7 @@ class TransportMixin:
         self.ctx.set_actor(info.id)
 
     @staticmethod
-    def _rejoin(session, previous: str, user_id: str) -> None:
+    def _rejoin(session: Session, previous: str, user_id: str) -> None:
         """Join a server that was re-initialised: this profile's work becomes the new user's (as
         when a profile joins for the first time), the sync state of the old server is forgotten,
         and the next pull replaces the rows with a fresh copy of the scope, keeping every row with
@@ -377,7 +379,7 @@ class TransportMixin:
                 or 0
             )
 
-    def _ask_farewell(self) -> dict | None:
+    def _ask_farewell(self) -> dict[str, Any] | None:
         """A farewell grant from the server, asked with this device's refresh token, else with
         its user's password (the server says "revoked" with the grant, while it permits one)."""
         token = self.credentials.refresh_token()
@@ -404,7 +406,7 @@ class TransportMixin:
         )
 
     @staticmethod
-    def _grant_of(resp: httpx.Response) -> dict | None:
+    def _grant_of(resp: httpx.Response) -> dict[str, Any] | None:
         if resp.status_code != 403:
             return None
         try:
@@ -440,7 +442,7 @@ class TransportMixin:
             )
         return resp
 
-    def _farewell(self, grant: dict, report: SyncReport) -> None:
+    def _farewell(self, grant: dict[str, Any], report: SyncReport) -> None:
         """Send the outbox with the farewell grant, batch by batch, then end the farewell. A
         grant that stops working (it lasts half an hour) is asked for again; when the server
         grants none any more, what is left is not sent."""

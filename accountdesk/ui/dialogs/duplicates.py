@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,6 +30,7 @@ from .import_common import error_text, reason_text
 
 if TYPE_CHECKING:
     from ...services.context import AppContext
+    from ...services.duplicates import DuplicateReport
     from ..tasks import TaskManager
 
 
@@ -160,7 +162,7 @@ class DuplicatesDialog(QDialog):
         self.loaded = False
         self.status.setText(_("Looking for duplicates…"))
 
-        def work():
+        def work() -> tuple[DuplicateReport, list[dict[str, Any]], dict[str, str]]:
             from ...services.duplicates import find_duplicates
             from ...services.merge import list_merges
             from ...services.records import get_record
@@ -186,7 +188,7 @@ class DuplicatesDialog(QDialog):
 
         self._tasks.run_db(work, on_result=self._show, on_error=self._failed, name="find-duplicates")
 
-    def _show(self, payload) -> None:
+    def _show(self, payload: tuple[DuplicateReport, list[dict[str, Any]], dict[str, str]]) -> None:
         report, merges, names = payload
         self.report, self.merges = report, merges
         self.clients_tree.clear()
@@ -202,10 +204,10 @@ class DuplicatesDialog(QDialog):
         self.contacts_tree.clear()
         for group in report.contacts:
             top = _group_item(group.reason, group.key)
-            for pid, name, cid in zip(group.ids, group.names, group.client_ids, strict=True):
-                child = QTreeWidgetItem([name, names.get(cid or "", "")])
+            for pid, name, client_id in zip(group.ids, group.names, group.client_ids, strict=True):
+                child = QTreeWidgetItem([name, names.get(client_id or "", "")])
                 child.setData(0, ID_ROLE, pid)
-                child.setData(0, CLIENT_ID_ROLE, cid)
+                child.setData(0, CLIENT_ID_ROLE, client_id)
                 top.addChild(child)
             self.contacts_tree.addTopLevelItem(top)
             top.setExpanded(True)
@@ -263,15 +265,12 @@ class DuplicatesDialog(QDialog):
     # -- merging -------------------------------------------------------------------------------
     def merge_selected(self) -> None:
         item = self.clients_tree.currentItem()
-        if item is None or item.parent() is None:
+        group = item.parent() if item is not None else None
+        if item is None or group is None:
             return
         keep = item.data(0, ID_ROLE)
-        group = item.parent()
-        others = [
-            (group.child(i).data(0, ID_ROLE), group.child(i).text(0))
-            for i in range(group.childCount())
-            if group.child(i).data(0, ID_ROLE) != keep
-        ]
+        children = [c for i in range(group.childCount()) if (c := group.child(i)) is not None]
+        others = [(c.data(0, ID_ROLE), c.text(0)) for c in children if c.data(0, ID_ROLE) != keep]
         text = _("Merge {others} into {keep}?").format(
             others="、".join(f"“{n}”" for _i, n in others), keep=f"“{item.text(0)}”"
         )
@@ -282,7 +281,7 @@ class DuplicatesDialog(QDialog):
         )
         self._ask(text, info, _("Merge"), lambda: self._merge(keep, [i for i, _n in others]))
 
-    def _ask(self, text: str, info: str, yes: str, then) -> None:
+    def _ask(self, text: str, info: str, yes: str, then: Callable[[], None]) -> None:
         box = QMessageBox(
             QMessageBox.Icon.Question, _("Find duplicates"), text, QMessageBox.StandardButton.Cancel, self
         )
@@ -296,7 +295,7 @@ class DuplicatesDialog(QDialog):
     def _merge(self, keep: str, others: list[str]) -> None:
         ctx = self._ctx
 
-        def work():
+        def work() -> list[str]:
             from ...services.merge import merge_clients
 
             return [merge_clients(ctx, source, keep) for source in others]
@@ -324,7 +323,7 @@ class DuplicatesDialog(QDialog):
     def _undo(self, merge_id: str) -> None:
         ctx = self._ctx
 
-        def work():
+        def work() -> str:
             from ...services.merge import undo_merge
 
             return undo_merge(ctx, merge_id)
@@ -344,7 +343,7 @@ class DuplicatesDialog(QDialog):
         self.reload()
 
 
-def _short_time(value) -> str:
+def _short_time(value: object) -> str:
     import datetime as dt
 
     try:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import inspect
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
@@ -25,20 +26,24 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from ...services.context import AppContext
-    from ..tasks import TaskManager
+    from ...sync.client import SyncEngine
+    from ..settings import Settings
+    from ..tasks import CancelToken, ProgressCallback, TaskHandle, TaskManager
+    from .login import LoginDialog
 
 log = logging.getLogger(__name__)
 
 DEMO_CLIENTS = 200
 
 
-def demo_generator():
+def demo_generator() -> Callable[..., Any] | None:
     """``accountdesk.services.demo.generate_demo`` if installed, else None."""
     try:
         from ...services import demo
     except ImportError:
         return None
-    return getattr(demo, "generate_demo", None)
+    generate: Callable[..., Any] | None = getattr(demo, "generate_demo", None)
+    return generate
 
 
 def _choice_button(icon: str, title: str, text: str) -> QPushButton:
@@ -59,19 +64,19 @@ class FirstStartDialog(QDialog):
         self,
         data_dir: Path,
         tasks: TaskManager,
-        settings,
+        settings: Settings | None,
         parent: QWidget | None = None,
         *,
         demo_clients: int = DEMO_CLIENTS,
-    ):
+    ) -> None:
         super().__init__(parent)
         self.data_dir = Path(data_dir)
         self._tasks = tasks
         self._settings = settings
         self._demo_clients = demo_clients
-        self.ctx = None
-        self.engine = None
-        self._handle = None
+        self.ctx: AppContext | None = None
+        self.engine: SyncEngine | None = None
+        self._handle: TaskHandle | None = None
         self.setWindowTitle(_("Welcome to AccountDesk"))
         self.setWindowIcon(icons.app_icon())
         self.setMinimumWidth(560)
@@ -160,12 +165,12 @@ class FirstStartDialog(QDialog):
         self._busy(True, _("Creating the demo profile…"))
         folder, clients = self.data_dir, self._demo_clients
 
-        def work(token, progress):
+        def work(token: CancelToken, progress: ProgressCallback) -> AppContext:
             from ...services.context import open_profile
 
             ctx = open_profile(folder)
             params = inspect.signature(generate).parameters
-            kwargs = {"clients": clients}
+            kwargs: dict[str, Any] = {"clients": clients}
             if "progress" in params:
                 # the demo reports (fraction, message)
                 kwargs["progress"] = lambda fraction, message="": progress(
@@ -196,7 +201,7 @@ class FirstStartDialog(QDialog):
         self._busy(True, _("Opening the profile…"))
         folder = self.data_dir
 
-        def work():
+        def work() -> AppContext:
             from ...services.context import open_profile
 
             return open_profile(folder)
@@ -215,7 +220,7 @@ class FirstStartDialog(QDialog):
         dialog.open()
         self._login = dialog
 
-    def _signed_in(self, dialog) -> None:
+    def _signed_in(self, dialog: LoginDialog) -> None:
         self.engine = dialog.engine
         self.ctx = dialog.ctx
         self.accept()
@@ -224,7 +229,7 @@ class FirstStartDialog(QDialog):
         self._busy(True, _("Opening the profile…"))
         folder = self.data_dir
 
-        def work():
+        def work() -> AppContext:
             from ...services.context import open_profile
 
             return open_profile(folder)

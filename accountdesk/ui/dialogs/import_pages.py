@@ -3,6 +3,8 @@ column mapping and the preview from a plan. A part of :class:`~.import_wizard.Im
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -33,10 +35,28 @@ from .import_common import (
     status_text,
 )
 
+if TYPE_CHECKING:
+    from PySide6.QtCore import QTimer
+
+    from ...io.plan import ImportPlan
+
 
 class WizardPages(QDialog):
     """The pages of :class:`ImportWizard` and what fills them (the wizard keeps the steps, the
     plans on the database lane and the import)."""
+
+    # what the wizard keeps (ImportWizard.__init__ sets them)
+    plan: ImportPlan | None
+    mapping: dict[str, str | None]
+    busy: QLabel
+    _client_id: str | None
+    _kind: str | None
+    _replan_timer: QTimer
+
+    if TYPE_CHECKING:  # the wizard's own steps
+
+        def _update_buttons(self) -> None: ...
+        def browse(self) -> None: ...
 
     # -- pages ---------------------------------------------------------------------------------
     def _build_file_page(self) -> QWidget:
@@ -247,6 +267,7 @@ class WizardPages(QDialog):
         from ...io import mapping as M
 
         plan = self.plan
+        assert plan is not None  # the mapping and the preview follow a plan
         kind_text = {"clients": _("Clients"), "contacts": _("Contacts"), "equipment": _("Equipment")}[
             plan.kind
         ]
@@ -317,12 +338,12 @@ class WizardPages(QDialog):
                 combo.setCurrentIndex(index)
                 combo.blockSignals(False)
 
-    def _counts_text(self, plan) -> str:
+    def _counts_text(self, plan: ImportPlan) -> str:
         return _("{total} rows: {new} new, {dup} duplicates, {rejected} rejected").format(
             total=plan.total, new=plan.new, dup=len(plan.duplicates), rejected=plan.rejected_rows
         )
 
-    def _show_plan(self, plan, missing: list[str]) -> None:
+    def _show_plan(self, plan: ImportPlan, missing: list[str]) -> None:
         """The counts of the new plan, or what its mapping lacks (then the next step waits)."""
         if not missing:
             self.mapping_error.hide()
@@ -346,23 +367,26 @@ class WizardPages(QDialog):
     # -- the preview page -----------------------------------------------------------------------
     def _fill_preview(self) -> None:
         plan = self.plan
+        assert plan is not None  # the mapping and the preview follow a plan
         titles = self._titles()
         targets = [t for t in plan.mapping.values() if t]
         headers = [_("Row"), _("Status"), *(titles.get(t, t) for t in targets)]
-        rows, tips, marked = [], [], set()
+        rows: list[list[str]] = []
+        tips: list[str] = []
+        marked: set[int] = set()
         reasons: dict[int, list[str]] = {}
-        for r in plan.rejected:
-            reasons.setdefault(r.row, []).append(r.message)
-        for i, r in enumerate(plan.preview):
+        for rejection in plan.rejected:
+            reasons.setdefault(rejection.row, []).append(rejection.message)
+        for i, planned in enumerate(plan.preview):
             rows.append(
                 [
-                    str(r.row),
-                    status_text(r.status),
-                    *("" if r.raw.get(t) is None else str(r.raw[t]) for t in targets),
+                    str(planned.row),
+                    status_text(planned.status),
+                    *("" if planned.raw.get(t) is None else str(planned.raw[t]) for t in targets),
                 ]
             )
-            tips.append("\n".join(reasons.get(r.row, [])))
-            if r.status == "rejected":
+            tips.append("\n".join(reasons.get(planned.row, [])))
+            if planned.status == "rejected":
                 marked.add(i)
         self.preview_model.set_rows(headers, rows, tips=tips, marked=marked)
         _fit_columns(self.preview_view)
@@ -373,14 +397,14 @@ class WizardPages(QDialog):
         }
         dups = plan.duplicates
         dup_rows = []
-        for r in dups:
-            name = r.values.get("name") or r.raw.get("name") or ""
+        for dup in dups:
+            name = dup.values.get("name") or dup.raw.get("name") or ""
             same = (
-                _("row {row} of the file").format(row=r.match_row)
-                if r.match_row and not r.match_id
-                else str(r.match_name or "")
+                _("row {row} of the file").format(row=dup.match_row)
+                if dup.match_row and not dup.match_id
+                else str(dup.match_name or "")
             )
-            dup_rows.append([str(r.row), str(name), same, reason_text(r.reason), _("Merge")])
+            dup_rows.append([str(dup.row), str(name), same, reason_text(dup.reason), _("Merge")])
         self.duplicates_model.set_rows(
             [_("Row"), _("In the file"), _("Same as"), _("Why"), _("Merge")],
             dup_rows,
@@ -420,7 +444,7 @@ class WizardPages(QDialog):
 
     def decisions(self) -> dict[int, str]:
         """Row number -> "merge" or "skip", as the duplicates tab says."""
-        from ...io.importer import MERGE, SKIP
+        from ...io.plan import MERGE, SKIP
 
         return {
             int(self.duplicates_model.text(i, 0)): MERGE if self.duplicates_model.checked(i) else SKIP

@@ -8,6 +8,7 @@ when the user ticks "import the other rows and leave these out".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,8 +41,9 @@ from .import_pages import WizardPages
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
+    from ...io.plan import ImportPlan, ImportResult
     from ...services.context import AppContext
-    from ..tasks import TaskManager
+    from ..tasks import CancelToken, ProgressCallback, TaskHandle, TaskManager
 
 __all__ = ["ImportWizard", "error_text", "reason_text", "status_text"]
 
@@ -62,17 +64,17 @@ class ImportWizard(WizardPages):
         client_id: str | None = None,
         client_name: str = "",
         kind: str | None = None,
-    ):
+    ) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self._tasks = tasks
         self._client_id = client_id
         #: Tests replace this: a function returning the path of the file to import ("" for none).
         self.ask_path = self._ask_path
-        self.plan = None
-        self.result = None
+        self.plan: ImportPlan | None = None
+        self.outcome: ImportResult | None = None
         self.mapping: dict[str, str | None] = {}
-        self._handle = None
+        self._handle: TaskHandle | None = None
         self._importing = False
         self._planning = False
         self._replan_timer = QTimer(self)
@@ -149,10 +151,10 @@ class ImportWizard(WizardPages):
         step = self.step
         planning = self._planning
         self.back_button.setVisible(
-            step in (MAPPING, PREVIEW) or (step == RESULT and self.result is None and not self._importing)
+            step in (MAPPING, PREVIEW) or (step == RESULT and self.outcome is None and not self._importing)
         )
         self.next_button.setVisible(step != RESULT)
-        self.cancel_button.setText(_("Close") if step == RESULT and self.result is not None else _("Cancel"))
+        self.cancel_button.setText(_("Close") if step == RESULT and self.outcome is not None else _("Cancel"))
         self.cancel_button.setEnabled(not self._importing)
         if step == FILE:
             self.next_button.setText(_("Continue"))
@@ -207,7 +209,9 @@ class ImportWizard(WizardPages):
         )
 
     # -- planning (reads only) ------------------------------------------------------------------
-    def _start_plan(self, mapping: dict[str, str | None] | None, on_result) -> None:
+    def _start_plan(
+        self, mapping: dict[str, str | None] | None, on_result: Callable[[tuple[ImportPlan, list[str]]], None]
+    ) -> None:
         if self._handle is not None:
             self._handle.cancel()
         ctx = self._ctx
@@ -217,15 +221,16 @@ class ImportWizard(WizardPages):
         )
         client_id = self._client_id
 
-        def work():
-            from ...io.importer import missing_columns, plan_import
+        def work() -> tuple[ImportPlan, list[str]]:
+            from ...io.importer import plan_import
+            from ...io.plan import missing_columns
 
             plan = plan_import(ctx, path, kind, mapping, client_id=client_id, require_columns=False)
             return plan, missing_columns(plan)
 
         # the callbacks (not the task's ``finished``, which may fire before a late connect) end
         # the planning; those of a cancelled, superseded plan never arrive
-        def done(plan) -> None:
+        def done(plan: tuple[ImportPlan, list[str]]) -> None:
             self._planning = False
             on_result(plan)
             self._update_buttons()
@@ -251,7 +256,7 @@ class ImportWizard(WizardPages):
         self.file_error.show()
         self._update_buttons()
 
-    def _file_planned(self, planned) -> None:
+    def _file_planned(self, planned: tuple[ImportPlan, list[str]]) -> None:
         plan, missing = planned
         self.plan = plan
         self.mapping = dict(plan.mapping)
@@ -280,7 +285,7 @@ class ImportWizard(WizardPages):
     def _replan(self) -> None:
         self._start_plan(dict(self.mapping), self._replanned)
 
-    def _replanned(self, planned) -> None:
+    def _replanned(self, planned: tuple[ImportPlan, list[str]]) -> None:
         plan, missing = planned
         self.plan = plan
         self.mapping = dict(plan.mapping)
@@ -293,12 +298,14 @@ class ImportWizard(WizardPages):
     # -- importing (writes) ---------------------------------------------------------------------
     def start_import(self) -> None:
         plan = self.plan
+        if plan is None:  # Import is enabled only on the preview of a plan
+            return
         decisions = self.decisions()
         skip_rejected = self.skip_rejected_check.isChecked()
         ctx = self._ctx
         total = plan.new + len(plan.duplicates)
 
-        def work(token, progress):
+        def work(token: CancelToken, progress: ProgressCallback) -> ImportResult:
             from ...io.importer import run_import
 
             def report(done: int, total: int) -> None:
@@ -308,7 +315,7 @@ class ImportWizard(WizardPages):
             return run_import(ctx, plan, decisions, report, skip_rejected=skip_rejected)
 
         self._importing = True
-        self.result = None
+        self.outcome = None
         self.result_title.setText(_("Importing…"))
         self.result_label.setText(_("Writing {n} rows …").format(n=total))
         self.result_error.setText("")
@@ -328,8 +335,8 @@ class ImportWizard(WizardPages):
             self.progress.setRange(0, total)
             self.progress.setValue(done)
 
-    def _imported(self, result) -> None:
-        self.result = result
+    def _imported(self, result: ImportResult) -> None:
+        self.outcome = result
         self._importing = False
         self.progress.hide()
         self.result_title.setText(_("Import finished"))
@@ -357,7 +364,7 @@ class ImportWizard(WizardPages):
         if self._importing:
             return  # the one transaction finishes or fails as a whole
         self._replan_timer.stop()
-        if self.result is not None:
+        if self.outcome is not None:
             super().accept()  # Close after an import
             return
         if self._handle is not None:

@@ -30,17 +30,19 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from ...services.context import AppContext
-    from ..tasks import TaskManager
+    from ...sync.client import SyncEngine, SyncReport
+    from ..settings import Settings
+    from ..tasks import CancelToken, ProgressCallback, TaskHandle, TaskManager
 
 log = logging.getLogger(__name__)
 
 
-def run_sync(engine, token, progress):
+def run_sync(engine: SyncEngine, token: CancelToken, progress: ProgressCallback) -> SyncReport:
     """Run one sync on a worker thread, reporting ``progress(done, total, stage)``, and remember the
     outcome for the status bar."""
     from ...services.sync_status import record_sync_result
 
-    def report(stage, done=0, total=None):
+    def report(stage: str, done: int = 0, total: int | None = None) -> None:
         progress(int(done or 0), int(total or 0), str(stage))
 
     try:
@@ -77,14 +79,19 @@ class LoginDialog(QDialog):
     signed_in = Signal(str)
 
     def __init__(
-        self, settings, tasks: TaskManager, parent: QWidget | None = None, *, ctx: AppContext | None = None
-    ):
+        self,
+        settings: Settings | None,
+        tasks: TaskManager,
+        parent: QWidget | None = None,
+        *,
+        ctx: AppContext | None = None,
+    ) -> None:
         super().__init__(parent)
         self._settings = settings
         self._tasks = tasks
         self.ctx = ctx
-        self.engine = None
-        self._handle = None
+        self.engine: SyncEngine | None = None
+        self._handle: TaskHandle | None = None
         self._rejoin = False
         self.setWindowTitle(_("Connect to a server"))
         self.setWindowIcon(icons.icon("server"))
@@ -231,7 +238,7 @@ class LoginDialog(QDialog):
 
         start_clean = self._clean
 
-        def work(token, progress):
+        def work(token: CancelToken, progress: ProgressCallback) -> SyncEngine:
             engine = engine_cls(
                 ctx,
                 url,
@@ -254,7 +261,7 @@ class LoginDialog(QDialog):
             self.progress.setRange(0, total)
             self.progress.setValue(done)
 
-    def _signed_in(self, engine) -> None:
+    def _signed_in(self, engine: SyncEngine) -> None:
         self.engine = engine
         self.progress.hide()
         self._finish(engine.server_url)
@@ -280,7 +287,7 @@ class LoginDialog(QDialog):
             return
         if isinstance(exc, ValidationError):
             self.show_error(exc.field, exc.message)
-        elif getattr(exc, "code", None) == "server_reinitialised":
+        elif isinstance(exc, AccountDeskError) and getattr(exc, "code", None) == "server_reinitialised":
             self.offer_rejoin(exc.message)
         elif isinstance(exc, AccountDeskError):
             self.show_error("", exc.message)

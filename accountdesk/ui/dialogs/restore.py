@@ -5,7 +5,7 @@ offers to open that folder from the next start (the data-folder setting)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
@@ -27,6 +27,7 @@ from .import_common import error_text
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
+    from ..settings import Settings
     from ..tasks import TaskManager
 
 
@@ -34,7 +35,13 @@ class RestoreDialog(QDialog):
     #: The backup was restored into this folder.
     restored = Signal(str)
 
-    def __init__(self, tasks: TaskManager, settings, current_dir: Path | str, parent: QWidget | None = None):
+    def __init__(
+        self,
+        tasks: TaskManager,
+        settings: Settings | None,
+        current_dir: Path | str,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._tasks = tasks
         self._settings = settings
@@ -42,7 +49,7 @@ class RestoreDialog(QDialog):
         #: Tests replace these two: functions returning a path ("" for none).
         self.ask_backup = self._ask_backup
         self.ask_folder = self._ask_folder
-        self.manifest: dict | None = None
+        self.manifest: dict[str, Any] | None = None
         self.restored_dir: str | None = None
         self.setWindowTitle(_("Restore from backup"))
         self.setMinimumWidth(620)
@@ -168,7 +175,7 @@ class RestoreDialog(QDialog):
         self.manifest = None
         self._update()
 
-        def work():
+        def work() -> dict[str, Any]:
             from ...io.backup import read_manifest
 
             return read_manifest(path)
@@ -181,7 +188,7 @@ class RestoreDialog(QDialog):
             name="read-backup",
         )
 
-    def _manifest_read(self, manifest: dict) -> None:
+    def _manifest_read(self, manifest: dict[str, Any]) -> None:
         self.manifest = manifest
         tables = manifest.get("tables", {})
         self._hint(
@@ -228,7 +235,7 @@ class RestoreDialog(QDialog):
         backup, folder = self.backup_edit.text(), self.folder_edit.text()
         passphrase = self.passphrase_edit.text() if self._encrypted() else None
 
-        def work():
+        def work() -> dict[str, Any]:
             from ...io.backup import restore_backup
             from ...services import security
 
@@ -266,7 +273,8 @@ class RestoreDialog(QDialog):
     def use_folder(self) -> None:
         if self.restored_dir is None:
             return
-        self._settings.set("data_dir", self.restored_dir)
+        if self._settings is not None:
+            self._settings.set("data_dir", self.restored_dir)
         self.use_button.setEnabled(False)
         self.result_label.setText(
             _(
@@ -276,7 +284,7 @@ class RestoreDialog(QDialog):
         )
 
 
-def _short(value) -> str:
+def _short(value: object) -> str:
     import datetime as dt
 
     try:

@@ -257,6 +257,8 @@ class CalendarPage(QWidget):
         legend.addStretch(1)
         self.message = QLabel("", self)
         self.message.setStyleSheet(style.MUTED_CSS)
+        self.new_visit_dialog: NewVisitDialog | None = None  # the last one new_visit opened
+        self._new_visit_reads: Any = None
         self.message.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         layout.addLayout(legend)
         layout.addWidget(self.message)  # its own line: the legend's toggles keep their whole names at 1280 px
@@ -490,13 +492,35 @@ class CalendarPage(QWidget):
             name="calendar-move",
         )
 
-    def new_visit(self, when: dt.date | dt.datetime, client_id: str | None = None) -> NewVisitDialog:
+    def new_visit(self, when: dt.date | dt.datetime, client_id: str | None = None) -> None:
+        """Plan a visit at ``when``: the clients and people to choose from are read on the
+        database lane, then the form opens (``new_visit_dialog``)."""
+        from ...services import workspace as ws
+        from ..forms import Lookups
+        from ..lane_reads import LaneReads, error_text
+
         if not isinstance(when, dt.datetime):
             when = dt.datetime.combine(when, dt.time(9, 0)).astimezone()
-        dlg = NewVisitDialog(self.ctx, when, client_id=client_id, parent=self)
-        dlg.saved.connect(lambda _id: (self.select_day(local(when).date()), self.refresh()))
-        dlg.open()
-        return dlg
+        at = when
+        ctx = self.ctx
+        lookups = Lookups(ctx)
+        if self._new_visit_reads is None:
+            self._new_visit_reads = LaneReads(self, "new visit")
+            self._new_visit_reads.tasks = self.tasks
+
+        def fetch():
+            return ws.list_client_choices(ctx), lookups.read()
+
+        def show(data) -> None:
+            clients, lookup_data = data
+            lookups.apply(lookup_data)
+            dlg = NewVisitDialog(ctx, at, client_id=client_id, clients=clients, lookups=lookups, parent=self)
+            dlg.saved.connect(lambda _id: (self.select_day(local(at).date()), self.refresh()))
+            dlg.open()
+            self.new_visit_dialog = dlg
+
+        self.new_visit_dialog = None
+        self._new_visit_reads.read(fetch, show, lambda exc: self.message.setText(error_text(exc)))
 
     def export_ics(self, path: str) -> Any:
         """Write the visits from the first day shown onwards to ``path``."""

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QCompleter, QHBoxLayout, QLabel
+from PySide6.QtWidgets import QComboBox, QCompleter, QHBoxLayout, QLabel, QVBoxLayout
 
 from ...i18n import _
 from ...models.enums import VisitChannel, VisitKind
@@ -30,15 +30,19 @@ class NewVisitDialog(RecordDialog):
         start: dt.datetime,
         *,
         client_id: str | None = None,
+        clients: list[tuple[str, str]] | None = None,
+        lookups: Lookups | None = None,
         parent: QWidget | None = None,
     ):
-        self._clients = ws.list_client_choices(ctx)
+        """``clients`` (id, name) and ``lookups`` as the calendar read them on the database lane;
+        without them they are read here."""
+        self._clients = clients if clients is not None else ws.list_client_choices(ctx)
         super().__init__(
             ctx,
             "visit",
             client_id=client_id,
             fields=NEW_VISIT_FIELDS,
-            lookups=Lookups(ctx),
+            lookups=lookups or Lookups(ctx),
             parent=parent,
             defaults={
                 "planned_start": start,
@@ -54,20 +58,24 @@ class NewVisitDialog(RecordDialog):
         self.client_combo.setObjectName("client")
         self.client_combo.setEditable(True)
         self.client_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.client_combo.lineEdit().setPlaceholderText(_("Type to search"))
+        if (line := self.client_combo.lineEdit()) is not None:  # editable: it has one
+            line.setPlaceholderText(_("Type to search"))
         for cid, name in self._clients:
             self.client_combo.addItem(name, cid)
         completer = self.client_combo.completer()
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        if completer is not None:  # an editable combo box has one
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.client_combo.setCurrentIndex(self.client_combo.findData(client_id) if client_id else -1)
         row.addWidget(lab)
         row.addWidget(self.client_combo, 1)
-        self.layout().insertLayout(1, row)
+        outer = self.layout()
+        assert isinstance(outer, QVBoxLayout)  # RecordDialog's own
+        outer.insertLayout(1, row)
         self.client_error = QLabel("", self)
         self.client_error.setStyleSheet(style.FIELD_ERROR_CSS)
         self.client_error.hide()
-        self.layout().insertWidget(2, self.client_error)
+        outer.insertWidget(2, self.client_error)
 
     def choose_client(self, client_id: str) -> None:
         self.client_combo.setCurrentIndex(self.client_combo.findData(client_id))

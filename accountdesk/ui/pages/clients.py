@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -30,6 +33,13 @@ from ..widgets.search_box import SearchBox
 from .clients_columns import ClientColumns
 from .clients_dialog import NewClientDialog
 
+if TYPE_CHECKING:
+    from ...services.context import AppContext
+    from ...services.search import ClientFilter, FilterOptions
+    from ..dialogs.import_wizard import ImportWizard
+    from ..settings import Settings
+    from ..tasks import TaskManager
+
 ROW_HEIGHT = 34
 
 
@@ -37,14 +47,23 @@ class ClientsPage(ClientColumns, QWidget):
     #: A client to open in the workspace.
     client_open_requested = Signal(str)
 
-    def __init__(self, ctx, tasks, settings=None, parent=None):
+    def __init__(
+        self,
+        ctx: AppContext,
+        tasks: TaskManager,
+        settings: Settings | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self._tasks = tasks
         self._settings = settings
         self._options_loaded = False
-        self._options: dict = {}
-        self._after_paint: list = []  # the rows' second step, waiting for the new rows' paint
+        self._options: FilterOptions | None = None
+        self._after_paint: list[
+            Callable[[], None]
+        ] = []  # the rows' second step, waiting for the new rows' paint
+        self._extra_filter: ClientFilter | None = None
         self._restoring = False
         self._restoring_columns = False
         self._save_timer = QTimer(self)
@@ -213,7 +232,7 @@ class ClientsPage(ClientColumns, QWidget):
         self._started = False
 
     # -- life cycle ------------------------------------------------------------------------
-    def showEvent(self, event) -> None:  # noqa: N802
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
         if not self._started:
             self._started = True
@@ -244,7 +263,7 @@ class ClientsPage(ClientColumns, QWidget):
             self.bulk_bar.retranslate()
         self.loading_state.set_text(_("Loading clients…"))
         self._fill_static_combos()
-        if self._options_loaded:
+        if self._options_loaded and self._options is not None:
             self._fill_dynamic_combos(self._options)
         self._show_count(self.model.total)
         self._update_empty()
@@ -271,7 +290,7 @@ class ClientsPage(ClientColumns, QWidget):
             self._fill_combo(self.industry_combo, _("All industries"), [])
             self._fill_combo(self.owner_combo, _("All account managers"), [])
 
-    def _fill_dynamic_combos(self, options: dict) -> None:
+    def _fill_dynamic_combos(self, options: FilterOptions) -> None:
         self._fill_combo(self.region_combo, _("All regions"), [(p, p) for p in options.get("provinces", [])])
         self._fill_combo(
             self.industry_combo, _("All industries"), [(i, i) for i in options.get("industries", [])]
@@ -280,19 +299,19 @@ class ClientsPage(ClientColumns, QWidget):
         self._fill_combo(self.owner_combo, _("All account managers"), owners)
 
     def load_filter_options(self) -> None:
-        def work():
+        def work() -> FilterOptions:
             from ...services.search import filter_options
 
             return filter_options(self._ctx)
 
         self._tasks.run_db(work, on_result=self._options_arrived, name="client-filter-options")
 
-    def _options_arrived(self, options: dict) -> None:
+    def _options_arrived(self, options: FilterOptions) -> None:
         self._options = options
         self._options_loaded = True
         self._fill_dynamic_combos(options)
 
-    def current_filter(self):
+    def current_filter(self) -> ClientFilter:
         from ...services.search import ClientFilter
 
         def one(combo: QComboBox) -> tuple[str, ...]:
@@ -307,7 +326,7 @@ class ClientsPage(ClientColumns, QWidget):
             owner_ids=one(self.owner_combo),
             risk_only=self.risk_check.isChecked(),
         )
-        extra = getattr(self, "_extra_filter", None)
+        extra = self._extra_filter
         if extra is None:
             return base
         from dataclasses import replace
@@ -321,7 +340,7 @@ class ClientsPage(ClientColumns, QWidget):
             needs_owner=base.needs_owner or extra.needs_owner,
         )
 
-    def apply_filter(self, filters, description: str = "") -> None:
+    def apply_filter(self, filters: ClientFilter, description: str = "") -> None:
         """Show the clients of ``filters`` (a dashboard figure's click-through): the combos take
         the single values they can show, the rest (several statuses, a list of clients) stays
         as a named limit until Clear."""
@@ -342,7 +361,7 @@ class ClientsPage(ClientColumns, QWidget):
         self.scope_label.setVisible(bool(description))
         self.model.set_query(search="", filters=self.current_filter())
 
-    def _filters_changed(self, *_args) -> None:
+    def _filters_changed(self, *_args: object) -> None:
         if self._restoring:
             return
         self.model.set_query(filters=self.current_filter())
@@ -419,7 +438,7 @@ class ClientsPage(ClientColumns, QWidget):
         else:
             self.new_client()
 
-    def _show_count(self, total) -> None:
+    def _show_count(self, total: int | None) -> None:
         if total is None:
             self.count_label.setText("")
             return
@@ -447,7 +466,7 @@ class ClientsPage(ClientColumns, QWidget):
             self._settings.set("client_sort_desc", order == Qt.SortOrder.DescendingOrder)
 
     # -- opening ---------------------------------------------------------------------------
-    def _run_after_paint(self, start) -> None:
+    def _run_after_paint(self, start: Callable[[], None]) -> None:
         self._after_paint.append(start)
         self._paint_fallback.start()
 
@@ -457,10 +476,10 @@ class ClientsPage(ClientColumns, QWidget):
         for start in waiting:
             start()
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
         if self._after_paint and event.type() == QEvent.Type.Paint and obj is self.table.viewport():
             QTimer.singleShot(0, self._painted)  # right after this paint
-        if obj is self.table and event.type() == QEvent.Type.KeyPress:
+        if obj is self.table and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 self._open_index(self.table.currentIndex())
                 return True
@@ -482,7 +501,7 @@ class ClientsPage(ClientColumns, QWidget):
         return [i for i in (self.model.index(r, 0).data(ID_ROLE) for r in rows) if i]
 
     # -- saved views -------------------------------------------------------------------------
-    def view_state(self) -> dict:
+    def view_state(self) -> dict[str, Any]:
         """The list as it is now: filters, visible columns, sort (what a saved view keeps)."""
         combos = {
             "tier": self.tier_combo,
@@ -502,7 +521,7 @@ class ClientsPage(ClientColumns, QWidget):
             "sort": [self.model.sort_key, "desc" if self.model.descending else "asc"],
         }
 
-    def apply_view_state(self, state: dict) -> None:
+    def apply_view_state(self, state: dict[str, Any]) -> None:
         """Show a saved view: its filters, columns and sort."""
         filters = state.get("filters") or {}
         self._extra_filter = None
@@ -557,11 +576,12 @@ class ClientsPage(ClientColumns, QWidget):
         dialog.open()
         self._new_dialog = dialog
 
-    def import_file(self):
+    def import_file(self) -> ImportWizard | None:
         """The import wizard (the main window's, so that every screen refreshes after it)."""
         window = self.window()
         if hasattr(window, "import_file"):
-            return window.import_file()
+            wizard_of_window: ImportWizard | None = window.import_file()
+            return wizard_of_window
         from ..dialogs.import_wizard import ImportWizard
 
         wizard = ImportWizard(self._ctx, self._tasks, self)

@@ -6,15 +6,31 @@ page's ``table``, ``model``, ``_settings``, ``_save_timer`` and ``_restoring_col
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMenu
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtWidgets import QMenu, QTableView
 
 from ...i18n import _
-from ..item_models.clients import COLUMNS, DEFAULT_COLUMNS
+from ..item_models.clients import COLUMNS, DEFAULT_COLUMNS, ClientTableModel
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget as _PageBase
+
+    from ..settings import Settings
+else:
+    _PageBase = object
 
 
-class ClientColumns:
+class ClientColumns(_PageBase):
     """The column methods of the Clients page."""
+
+    # the page's parts these methods use (ClientsPage makes them)
+    table: QTableView
+    model: ClientTableModel
+    _settings: Settings | None
+    _save_timer: QTimer
+    _restoring_columns: bool
 
     def _restore_columns(self) -> None:
         self._restoring_columns = True
@@ -37,7 +53,10 @@ class ClientColumns:
         for logical, col in enumerate(COLUMNS):
             hh.setSectionHidden(logical, col.key not in visible)
             width = widths.get(col.key) if isinstance(widths, dict) else None
-            self.table.setColumnWidth(logical, int(width) if width else col.width)
+            if width:
+                self.table.setColumnWidth(logical, int(width))
+            elif col.width is not None:
+                self.table.setColumnWidth(logical, col.width)
         hh.setSortIndicator(
             self.model.sort_column(),
             Qt.SortOrder.DescendingOrder if self.model.descending else Qt.SortOrder.AscendingOrder,
@@ -45,7 +64,7 @@ class ClientColumns:
 
     def visible_columns(self) -> list[str]:
         hh = self.table.horizontalHeader()
-        out = []
+        out: list[str] = []
         for visual in range(hh.count()):
             logical = hh.logicalIndex(visual)
             if not hh.isSectionHidden(logical):
@@ -59,7 +78,7 @@ class ClientColumns:
         self.table.horizontalHeader().setSectionHidden(logical, not visible)
         self.save_columns()
 
-    def _header_menu(self, pos) -> None:
+    def _header_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
         for col in COLUMNS:
             action = menu.addAction(_(col.header))
@@ -77,7 +96,7 @@ class ClientColumns:
             self._settings.reset("client_column_widths")
         self._restore_columns()
 
-    def _save_columns_later(self, *_args) -> None:
+    def _save_columns_later(self, *_args: object) -> None:
         if not self._restoring_columns:
             self._save_timer.start()
 

@@ -3,6 +3,8 @@ still importable from there)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -12,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QVBoxLayout,
+    QWidget,
 )
 
 from ...errors import AccountDeskError, ValidationError
@@ -19,13 +22,17 @@ from ...i18n import _
 from ...labels import choices
 from ...models.enums import Tier
 
+if TYPE_CHECKING:
+    from ...services.context import AppContext
+    from ..tasks import TaskManager
+
 
 class NewClientDialog(QDialog):
     """The quickest way to add a client: name and tier; everything else in the workspace."""
 
     client_created = Signal(str)
 
-    def __init__(self, ctx, tasks, parent=None):
+    def __init__(self, ctx: AppContext, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self._tasks = tasks
@@ -86,7 +93,7 @@ class NewClientDialog(QDialog):
         uscc = self.uscc_edit.text().strip().upper()
         self.ok_button.setEnabled(False)
 
-        def work():
+        def work() -> str:
             from ...services.clients import create_client
 
             extra = {"uscc": uscc} if uscc else {}

@@ -4,9 +4,10 @@ status, kind and severity; an item opens in its client's workspace."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -31,9 +32,17 @@ from ..workspace.common import emit_open
 
 if TYPE_CHECKING:
     from ...services.context import AppContext
-    from ..tasks import TaskManager
+    from ..tasks import TaskHandle, TaskManager
 
 OPEN = ws.OPEN_FEEDBACK  # the feedback service's open statuses
+
+
+class QueueFilters(TypedDict):
+    """The filters of the queue, as ``services.workspace.feedback_queue`` takes them."""
+
+    statuses: list[str] | None
+    kinds: list[str] | None
+    severities: list[str] | None
 
 
 def _filter_combo(
@@ -58,7 +67,7 @@ class FeedbackPage(QWidget):
         self.ctx = ctx
         self.tasks = tasks
         self.setObjectName("FeedbackPage")
-        self._handle = None
+        self._handle: TaskHandle | None = None
         self._shown_before = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 14)
@@ -114,9 +123,9 @@ class FeedbackPage(QWidget):
         header = self.view.horizontalHeader()
         header.setStretchLastSection(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for i, w in enumerate((150, 150, 0, 90, 80, 100, 90, 130)):
-            if w:
-                self.view.setColumnWidth(i, w)
+        for i, width in enumerate((150, 150, 0, 90, 80, 100, 90, 130)):
+            if width:
+                self.view.setColumnWidth(i, width)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         from ..widgets.saved_views import TableColumns
 
@@ -162,7 +171,7 @@ class FeedbackPage(QWidget):
             self.status.blockSignals(False)
         self.refresh()
 
-    def filters(self) -> dict:
+    def filters(self) -> QueueFilters:
         status = self.status.currentData()
         statuses = [status] if status else (list(OPEN) if self.open_only.isChecked() else None)
         kind = self.kind.currentData()
@@ -173,7 +182,7 @@ class FeedbackPage(QWidget):
             "severities": [severity] if severity else None,
         }
 
-    def showEvent(self, event) -> None:  # noqa: N802 - data may have changed while another screen was shown
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - data may have changed while another screen was shown
         super().showEvent(event)
         if self._shown_before:
             self.refresh()
@@ -222,10 +231,10 @@ class FeedbackPage(QWidget):
         self.summary.setText(" · ".join(parts))
 
     # -- saved views ---------------------------------------------------------------------------
-    def view_state(self) -> dict:
+    def view_state(self) -> dict[str, Any]:
         """The queue as it is now: filters and visible columns (what a saved view keeps; the
         queue's order is its own: overdue first)."""
-        filters: dict = {"open_only": self.open_only.isChecked()}
+        filters: dict[str, Any] = {"open_only": self.open_only.isChecked()}
         for key, combo in (("status", self.status), ("kind", self.kind), ("severity", self.severity)):
             if combo.currentData() is not None:
                 filters[key] = combo.currentData()
@@ -233,7 +242,7 @@ class FeedbackPage(QWidget):
             filters["search"] = self.search.text().strip()
         return {"filters": filters, "columns": self.columns.visible(), "sort": []}
 
-    def apply_view_state(self, state: dict) -> None:
+    def apply_view_state(self, state: dict[str, Any]) -> None:
         """Show a saved view: its filters and columns."""
         filters = state.get("filters") or {}
         widgets = (self.open_only, self.status, self.kind, self.severity, self.search)

@@ -5,7 +5,7 @@ screen)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -28,7 +28,7 @@ class HandedOverPanel(QWidget):
         super().__init__(parent)
         self._ctx = ctx
         self._tasks = tasks
-        self.rows: list[dict] = []
+        self.rows: list[dict[str, Any]] = []
         self.cards: dict[str, tuple[QFrame, list[QCheckBox], QPushButton]] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -43,19 +43,20 @@ class HandedOverPanel(QWidget):
     def refresh(self) -> None:
         ctx = self._ctx
 
-        def work():
+        def work() -> list[dict[str, Any]]:
             from ...services.handover import handovers_to_acknowledge
 
             return handovers_to_acknowledge(ctx)
 
         self._tasks.run_db(work, on_result=self._show, name="handed-over")
 
-    def _show(self, rows: list[dict]) -> None:
+    def _show(self, rows: list[dict[str, Any]]) -> None:
         self.rows = rows
         while self.body.count():
             item = self.body.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         self.cards = {}
         self.heading.setText(_("Handed over to you · {n}").format(n=len(rows)))
         for h in rows:
@@ -63,7 +64,7 @@ class HandedOverPanel(QWidget):
         self.setVisible(bool(rows))
         self.loaded.emit()
 
-    def _card(self, h: dict) -> QFrame:
+    def _card(self, h: dict[str, Any]) -> QFrame:
         card = QFrame(self)
         card.setObjectName("Card")
         card.setFrameShape(QFrame.Shape.StyledPanel)
@@ -114,12 +115,12 @@ class HandedOverPanel(QWidget):
         button.setEnabled(False)
         ctx = self._ctx
 
-        def work():
+        def work() -> dict[str, Any]:
             from ...services.handover import acknowledge_handover
 
             return acknowledge_handover(ctx, handover_id, done)
 
-        def finished(_result) -> None:
+        def finished(_result: object) -> None:
             self.acknowledged.emit(handover_id)
             self.refresh()
 

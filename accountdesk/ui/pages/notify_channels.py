@@ -23,7 +23,9 @@ from .notify_parts import (
 )
 
 if TYPE_CHECKING:
+    from ...sync.notify_api import NotifyClient
     from ..tasks import TaskManager
+    from .notify_parts import ClientSource
 
 
 class _ChannelDialog(QDialog):
@@ -32,7 +34,9 @@ class _ChannelDialog(QDialog):
     saved = Signal(object)
     FIELDS: dict[str, str] = {}
 
-    def __init__(self, client_source, tasks: TaskManager, parent: QWidget | None = None):
+    def __init__(
+        self, client_source: ClientSource, tasks: TaskManager, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._client_source = client_source
         self._tasks = tasks
@@ -87,7 +91,7 @@ class _ChannelDialog(QDialog):
     def check(self) -> bool:
         return True
 
-    def send(self, client, values: dict[str, Any]) -> Any:
+    def send(self, client: NotifyClient, values: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
 
     def submit(self) -> None:
@@ -109,7 +113,7 @@ class _ChannelDialog(QDialog):
             name="notify-channel",
         )
 
-    def _done(self, result) -> None:
+    def _done(self, result: dict[str, Any]) -> None:
         self.buttons.setEnabled(True)
         self.saved.emit(result)
         self.accept()
@@ -133,7 +137,9 @@ class SmtpDialog(_ChannelDialog):
         "name": "host",
     }
 
-    def __init__(self, client_source, tasks: TaskManager, parent: QWidget | None = None):
+    def __init__(
+        self, client_source: ClientSource, tasks: TaskManager, parent: QWidget | None = None
+    ) -> None:
         super().__init__(client_source, tasks, parent)
         self.setWindowTitle(_("E-mail server"))
         self.host = QLineEdit()
@@ -151,21 +157,21 @@ class SmtpDialog(_ChannelDialog):
         self.username = QLineEdit()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.sender = QLineEdit()
-        self.sender.setPlaceholderText("accountdesk@example.com")
+        self.sender_edit = QLineEdit()
+        self.sender_edit.setPlaceholderText("accountdesk@example.com")
         self.add_field("host", _("Server"), self.host)
         self.add_field("port", _("Port"), self.port)
         self.add_field("security", _("Encryption"), self.security)
         self.add_field("username", _("User name"), self.username)
         self.add_field("password", _("Password"), self.password)
-        self.add_field("sender", _("Sender address"), self.sender)
+        self.add_field("sender", _("Sender address"), self.sender_edit)
 
     def check(self) -> bool:
         ok = True
         if not self.host.text().strip():
             self.show_error("host", _("Give the e-mail server's name or address."))
             ok = False
-        if "@" not in self.sender.text():
+        if "@" not in self.sender_edit.text():
             self.show_error("sender", _("Give the address the messages come from."))
             ok = False
         if self.username.text().strip() and not self.password.text():
@@ -178,19 +184,21 @@ class SmtpDialog(_ChannelDialog):
             "host": self.host.text().strip(),
             "port": self.port.value(),
             "security": self.security.currentData(),
-            "sender": self.sender.text().strip(),
+            "sender": self.sender_edit.text().strip(),
             "username": self.username.text().strip() or None,
             "password": self.password.text() or None,
         }
 
-    def send(self, client, values):
+    def send(self, client: NotifyClient, values: dict[str, Any]) -> dict[str, Any]:
         return client.add_smtp(**values)
 
 
 class WebhookDialog(_ChannelDialog):
     FIELDS = {"kind": "kind", "url": "url", "secret": "secret", "name": "name", "language": "language"}
 
-    def __init__(self, client_source, tasks: TaskManager, parent: QWidget | None = None):
+    def __init__(
+        self, client_source: ClientSource, tasks: TaskManager, parent: QWidget | None = None
+    ) -> None:
         super().__init__(client_source, tasks, parent)
         self.setWindowTitle(_("Group robot"))
         self.kind = QComboBox()
@@ -229,5 +237,5 @@ class WebhookDialog(_ChannelDialog):
             "language": self.language.currentData() or None,
         }
 
-    def send(self, client, values):
+    def send(self, client: NotifyClient, values: dict[str, Any]) -> dict[str, Any]:
         return client.add_webhook(**values)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -22,7 +22,12 @@ from ...i18n import _
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
+    from ...sync.notify_api import NotifyClient
     from ..tasks import TaskManager
+
+#: Gives a client of the signed-in user's notification settings on the server (None: not signed in).
+ClientSource: TypeAlias = "Callable[[], NotifyClient | None]"
+_T = TypeVar("_T")
 
 EVENTS = ("escalation", "escalation:1", "escalation:2", "escalation:3", "digest")
 PEOPLE = ("handler", "owner", "backup", "team-supervisor", "supervisors", "admins", "managers")
@@ -104,7 +109,9 @@ def _selected(table: QTableWidget) -> Any:
 class _Section(QGroupBox):
     """A group box whose work runs on the task pool through a client made on demand."""
 
-    def __init__(self, client_source: Callable[[], Any], tasks: TaskManager, parent: QWidget | None = None):
+    def __init__(
+        self, client_source: ClientSource, tasks: TaskManager, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._client_source = client_source
         self._tasks = tasks
@@ -113,7 +120,12 @@ class _Section(QGroupBox):
         self.status.setObjectName("Hint")
 
     def _call(
-        self, work: Callable[[Any], Any], done: Callable[[Any], None], name: str, *, quiet: bool = False
+        self,
+        work: Callable[[NotifyClient], _T],
+        done: Callable[[_T], None],
+        name: str,
+        *,
+        quiet: bool = False,
     ) -> bool:
         client = self._client_source()
         if client is None:

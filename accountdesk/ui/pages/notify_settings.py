@@ -50,7 +50,9 @@ from .notify_parts import (
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
+    from ...sync.notify_api import NotifyClient
     from ..tasks import TaskManager
+    from .notify_parts import ClientSource
 
 __all__ = [
     "CalendarSection",
@@ -67,7 +69,9 @@ class CalendarSection(_Section):
 
     feed_changed = Signal(object)
 
-    def __init__(self, client_source, tasks: TaskManager, parent: QWidget | None = None):
+    def __init__(
+        self, client_source: ClientSource, tasks: TaskManager, parent: QWidget | None = None
+    ) -> None:
         super().__init__(client_source, tasks, parent)
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -121,12 +125,12 @@ class CalendarSection(_Section):
     def refresh(self) -> None:
         """Ask the server for the feed (making it the first time) and the message language."""
 
-        def work(client):
+        def work(client: NotifyClient) -> tuple[dict[str, Any], dict[str, Any]]:
             return client.calendar_feed(), client.preferences()
 
         self._call(work, self._loaded, "calendar-feed", quiet=True)
 
-    def _loaded(self, result) -> None:
+    def _loaded(self, result: tuple[dict[str, Any], dict[str, Any]]) -> None:
         feed, prefs = result
         self._show_feed(feed)
         self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(prefs.get("language") or "")))
@@ -188,7 +192,12 @@ class CalendarSection(_Section):
 class NotifyAdminSection(_Section):
     """Channels, rules, test and dead letters (administrators)."""
 
-    def __init__(self, client_source, tasks: TaskManager, parent: QWidget | None = None):
+    #: The channel dialog opened last (tests fill it in).
+    dialog: SmtpDialog | WebhookDialog
+
+    def __init__(
+        self, client_source: ClientSource, tasks: TaskManager, parent: QWidget | None = None
+    ) -> None:
         super().__init__(client_source, tasks, parent)
         layout = QVBoxLayout(self)
         self.channels_title = QLabel()
@@ -272,7 +281,8 @@ class NotifyAdminSection(_Section):
             self.event_combo.setItemText(i, event_label(self.event_combo.itemData(i)))
         for i in range(self.to_combo.count()):
             self.to_combo.setItemText(i, recipient_label(self.to_combo.itemData(i)))
-        self.to_combo.lineEdit().setPlaceholderText(_("or user:NAME, group:CHANNEL"))
+        if (line := self.to_combo.lineEdit()) is not None:  # editable: it has one
+            line.setPlaceholderText(_("or user:NAME, group:CHANNEL"))
         for i in range(self.tier_combo.count()):
             self.tier_combo.setItemText(i, tier_label(self.tier_combo.itemData(i)) or _("Every client"))
         self.add_rule_button.setText(_("Add rule"))
@@ -288,7 +298,9 @@ class NotifyAdminSection(_Section):
     def refresh(self) -> None:
         self._call(lambda c: (c.channels(), c.rules(), c.failed()), self._loaded, "notify-admin", quiet=True)
 
-    def _loaded(self, result) -> None:
+    def _loaded(
+        self, result: tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
+    ) -> None:
         channels, rules, failed = result
         self._show_channels(channels)
         self._show_rules(rules)
@@ -376,9 +388,12 @@ class NotifyAdminSection(_Section):
     def remove_rule(self) -> None:
         rule_id = _selected(self.rules)
         if rule_id is not None:
-            self._call(
-                lambda c: (c.remove_rule(rule_id), c.rules())[1], self._show_rules, "notify-remove-rule"
-            )
+
+            def work(c: NotifyClient) -> list[dict[str, Any]]:
+                c.remove_rule(rule_id)
+                return c.rules()
+
+            self._call(work, self._show_rules, "notify-remove-rule")
 
     def reset_rules(self) -> None:
         self._call(lambda c: c.reset_rules(), self._show_rules, "notify-reset-rules")
@@ -386,11 +401,11 @@ class NotifyAdminSection(_Section):
     def resend(self) -> None:
         self._say(_("Sending…"))
 
-        def work(c):
+        def work(c: NotifyClient) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             result = c.resend()
             return result, c.failed()
 
-        def done(result) -> None:
+        def done(result: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
             summary, failed = result
             self._show_failed(failed)
             self._say(

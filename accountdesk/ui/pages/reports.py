@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -35,7 +35,7 @@ from ..widgets.search_box import SearchBox
 
 if TYPE_CHECKING:
     from ...services.context import AppContext
-    from ..tasks import TaskManager
+    from ..tasks import CancelToken, ProgressCallback, TaskManager
 
 log = logging.getLogger(__name__)
 
@@ -76,17 +76,17 @@ def render_report(
     ctx: AppContext,
     client_ids: list[str],
     path: str,
-    token,
-    progress,
+    token: CancelToken,
+    progress: ProgressCallback,
     *,
-    date_from=None,
-    date_to=None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
     audience: str = "internal",
 ) -> None:
     """Make one report (runs in the background). ReportLab is imported here, not at start-up."""
     from ... import reports
 
-    def report_progress(done, total=0, *_rest) -> None:
+    def report_progress(done: int, total: int = 0, *_rest: object) -> None:
         progress(int(done), int(total or 0), "")
 
     if key == "portfolio":
@@ -214,7 +214,8 @@ class ReportsPage(QWidget):
         )
         for i, c in enumerate(COLUMNS):
             self.view.setColumnHidden(i, c.key not in ("name", "tier", "status", "owner"))
-            self.view.setColumnWidth(i, c.width)
+            if c.width is not None:
+                self.view.setColumnWidth(i, c.width)
         outer.addWidget(self.view, 1)
         self.search.search_changed.connect(lambda text: self.model.set_query(search=text))
         self.progress = QProgressBar()
@@ -256,7 +257,7 @@ class ReportsPage(QWidget):
         self._period_changed()
         return row
 
-    def _period_changed(self, *_args) -> None:
+    def _period_changed(self, *_args: object) -> None:
         key = self.period_combo.currentData()
         custom = key == "custom"
         self.date_from.setEnabled(custom)
@@ -291,7 +292,7 @@ class ReportsPage(QWidget):
         box.addStretch(1)
         return row
 
-    def _update_buttons(self, *_args) -> None:
+    def _update_buttons(self, *_args: object) -> None:
         """Dossiers need a selection, the handover report exactly one client."""
         count = len(self.view.selectionModel().selectedRows())
         needs = {
@@ -317,14 +318,14 @@ class ReportsPage(QWidget):
 
     def selected_ids(self) -> list[str]:
         rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
-        return [self.model.client_at(r).id for r in rows]
+        return [row.id for r in rows if (row := self.model.client_at(r)) is not None]
 
     def make(self, key: str) -> None:
         ids = self.selected_ids()
         if key in ("dossier", "handover") and not ids:
             self.status.setText(_("Select one or more clients in the list first."))
             return
-        options: dict = {}
+        options: dict[str, Any] = {}
         if key == "portfolio":
             start, end = self.period()
             if start > end:
@@ -338,7 +339,7 @@ class ReportsPage(QWidget):
             return
         ctx = self._ctx
 
-        def work(token, progress):
+        def work(token: CancelToken, progress: ProgressCallback) -> None:
             return render_report(key, ctx, ids, path, token, progress, **options)
 
         self.progress.show()

@@ -6,7 +6,7 @@ one new owner (:class:`BulkHandoverDialog`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -36,12 +36,13 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from ...services.context import AppContext
+    from ...services.turnover import Candidate, Holdings, ResignationResult
     from ..tasks import TaskManager
 
 ERROR_STYLE = style.ERROR_CSS
 
 
-def candidate_text(c) -> str:
+def candidate_text(c: Candidate) -> str:
     """``王磊 · 12 clients · 3 open complaints · 浙江省`` — what a successor already carries."""
     parts = [
         c.display_name,
@@ -76,7 +77,7 @@ class ResignationDialog(QDialog):
     """Distribute everything a leaving user holds over one or several successors."""
 
     loaded = Signal()
-    done = Signal(object)  # the ResignationResult
+    resigned = Signal(object)  # the ResignationResult
 
     ROLE_TEXT = {"owner": N_("Account manager"), "backup": N_("Backup owner"), "team": N_("Service team")}
 
@@ -85,9 +86,9 @@ class ResignationDialog(QDialog):
         self.ctx = ctx
         self.tasks = tasks
         self.user_id = user_id
-        self.held = None
-        self.candidates: list = []
-        self.result = None
+        self.held: Holdings | None = None
+        self.candidates: list[Candidate] = []
+        self.outcome: ResignationResult | None = None
         self.setWindowTitle(_("Resignation and handover"))
         self.resize(980, 720)
         layout = QVBoxLayout(self)
@@ -185,7 +186,7 @@ class ResignationDialog(QDialog):
     def _load(self) -> None:
         ctx, user_id = self.ctx, self.user_id
 
-        def work():
+        def work() -> tuple[Holdings, list[Candidate], bool]:
             from ...services import turnover
 
             held = turnover.holdings(ctx, user_id)
@@ -195,9 +196,9 @@ class ResignationDialog(QDialog):
             work, on_result=self._show, on_error=lambda e: _show_error(self.error, e), name="resign-load"
         )
 
-    def _show(self, data) -> None:
-        self.held, self.candidates, managed = data
-        h = self.held
+    def _show(self, data: tuple[Holdings, list[Candidate], bool]) -> None:
+        h, self.candidates, managed = data
+        self.held = h
         owned, backed, served = h.of_role("owner"), h.of_role("backup"), h.of_role("team")
         self.setWindowTitle(_("Resignation of {name}").format(name=h.display_name))
         self.summary.setText(
@@ -239,17 +240,17 @@ class ResignationDialog(QDialog):
                 self.successors.setItem(r, col, QTableWidgetItem(value))
         self.successors.blockSignals(False)
         self.clients.setRowCount(len(h.clients))
-        for r, c in enumerate(h.clients):
-            item = QTableWidgetItem(c.name)
-            item.setData(Qt.ItemDataRole.UserRole, c.id)
+        for r, held in enumerate(h.clients):
+            item = QTableWidgetItem(held.name)
+            item.setData(Qt.ItemDataRole.UserRole, held.id)
             self.clients.setItem(r, 0, item)
             for col, value in enumerate(
                 (
-                    _(self.ROLE_TEXT[c.role]),
-                    c.province or "",
-                    str(c.open_complaints),
-                    str(c.planned_visits),
-                    str(c.open_items),
+                    _(self.ROLE_TEXT[held.role]),
+                    held.province or "",
+                    str(held.open_complaints),
+                    str(held.planned_visits),
+                    str(held.open_items),
                 ),
                 start=1,
             ):
@@ -280,17 +281,17 @@ class ResignationDialog(QDialog):
         out = []
         for r in range(self.successors.rowCount()):
             item = self.successors.item(r, 0)
-            if item.checkState() == Qt.CheckState.Checked:
+            if item is not None and item.checkState() == Qt.CheckState.Checked:
                 out.append(item.data(Qt.ItemDataRole.UserRole))
         return out
 
     def set_successor_checked(self, user_id: str, checked: bool = True) -> None:
         for r in range(self.successors.rowCount()):
             item = self.successors.item(r, 0)
-            if item.data(Qt.ItemDataRole.UserRole) == user_id:
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == user_id:
                 item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
 
-    def _successors_changed(self, _item) -> None:
+    def _successors_changed(self, _item: QTableWidgetItem) -> None:
         """With exactly one successor ticked, every client without one goes to them."""
         chosen = self.chosen_successors()
         if len(chosen) == 1:
@@ -301,7 +302,9 @@ class ResignationDialog(QDialog):
         self._update_ok()
 
     def combo(self, row: int) -> QComboBox:
-        return self.clients.cellWidget(row, 6)
+        combo = self.clients.cellWidget(row, 6)
+        assert isinstance(combo, QComboBox)  # _show puts one on every client's row
+        return combo
 
     def assign_rows(self, rows: list[int], user_id: str) -> None:
         for r in rows:
@@ -318,19 +321,21 @@ class ResignationDialog(QDialog):
         self.error.hide()
         plan = turnover.suggest(self.ctx, self.held.clients, chosen, rule=self.rule.currentData())
         for r in range(self.clients.rowCount()):
-            cid = self.clients.item(r, 0).data(Qt.ItemDataRole.UserRole)
+            item = self.clients.item(r, 0)
+            cid = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
             if cid in plan:
                 self.combo(r).setCurrentIndex(self.combo(r).findData(plan[cid]))
 
     def plan(self) -> dict[str, str]:
-        out = {}
+        out: dict[str, str] = {}
         for r in range(self.clients.rowCount()):
             uid = self.combo(r).currentData()
-            if uid:
-                out[self.clients.item(r, 0).data(Qt.ItemDataRole.UserRole)] = uid
+            item = self.clients.item(r, 0)
+            if uid and item is not None:
+                out[item.data(Qt.ItemDataRole.UserRole)] = uid
         return out
 
-    def _update_ok(self, *_args) -> None:
+    def _update_ok(self, *_args: object) -> None:
         ready = self.held is not None and len(self.plan()) == self.clients.rowCount()
         self.ok_button.setEnabled(ready)
         self.ok_button.setToolTip("" if ready else _("Choose a successor for every client."))
@@ -347,7 +352,7 @@ class ResignationDialog(QDialog):
         notes, deactivate = self.notes.text().strip() or None, self.deactivate.isChecked()
         self.ok_button.setEnabled(False)
 
-        def work():
+        def work() -> ResignationResult:
             from ...services import turnover
 
             return turnover.resign(ctx, user_id, plan, reason=reason, notes=notes, deactivate=deactivate)
@@ -358,13 +363,13 @@ class ResignationDialog(QDialog):
         self.ok_button.setEnabled(True)
         _show_error(self.error, exc)
 
-    def _done(self, result) -> None:
-        self.result = result
-        self.done.emit(result)
+    def _done(self, result: ResignationResult) -> None:
+        self.outcome = result
+        self.resigned.emit(result)
         self.accept()
 
 
-def result_text(result, names: dict[str, str]) -> str:
+def result_text(result: ResignationResult, names: dict[str, str]) -> str:
     """A few lines saying what a resignation did (shown on the Team screen afterwards)."""
     per_user: dict[str, int] = {}
     for h in result.handovers:
@@ -407,14 +412,14 @@ class BulkHandoverDialog(QDialog):
         tasks: TaskManager,
         clients: list[tuple[str, str]],
         parent: QWidget | None = None,
-    ):
+    ) -> None:
         super().__init__(parent)
         from ...services import turnover
 
         self.ctx = ctx
         self.tasks = tasks
         self.client_ids = [cid for cid, _n in clients]
-        self.result = None
+        self.outcome: list[dict[str, Any]] | None = None
         self.setWindowTitle(_("Hand over {n} clients").format(n=len(clients)))
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
@@ -459,7 +464,7 @@ class BulkHandoverDialog(QDialog):
         ctx, ids = self.ctx, self.client_ids
         self.ok_button.setEnabled(False)
 
-        def work():
+        def work() -> list[dict[str, Any]]:
             from ...services import turnover
 
             return turnover.assign_clients(ctx, ids, to_user, reason=reason)
@@ -470,6 +475,6 @@ class BulkHandoverDialog(QDialog):
         self.ok_button.setEnabled(True)
         _show_error(self.error, exc)
 
-    def _done(self, result) -> None:
-        self.result = result
+    def _done(self, result: list[dict[str, Any]]) -> None:
+        self.outcome = result
         self.accept()

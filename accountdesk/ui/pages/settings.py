@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,8 @@ from ...paths import default_data_dir
 
 if TYPE_CHECKING:
     from ...services.context import AppContext
+    from ...sync.notify_api import NotifyClient
+    from ..settings import Settings
     from ..tasks import TaskManager
 
 LANGUAGES = (("", None), ("zh_CN", "简体中文"), ("en", "English"))
@@ -53,11 +56,11 @@ class SettingsPage(QWidget):
         self,
         ctx: AppContext,
         tasks: TaskManager,
-        settings,
+        settings: Settings,
         parent: QWidget | None = None,
         *,
-        notify_client=None,
-    ):
+        notify_client: Callable[[], NotifyClient | None] | None = None,
+    ) -> None:
         super().__init__(parent)
         #: a callable giving a NotifyClient of the signed-in user (None: not signed in)
         self._notify_client = notify_client or (lambda: None)
@@ -302,7 +305,7 @@ class SettingsPage(QWidget):
         self._settings.set("server_url", url)
         ctx = self._ctx
 
-        def work():
+        def work() -> str:
             from ...services.sync_status import set_server_url
 
             set_server_url(ctx, url)

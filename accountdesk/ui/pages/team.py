@@ -4,11 +4,12 @@ deactivated users; reassignment through a handover."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -29,7 +30,9 @@ from ..widgets.badges import BadgeDelegate
 
 if TYPE_CHECKING:
     from ...services.context import AppContext
+    from ...services.turnover import ResignationResult
     from ..tasks import TaskManager
+    from .resign_dialog import ResignationDialog
 
 log = logging.getLogger(__name__)
 
@@ -38,18 +41,27 @@ OWNER_CLIENT_COLUMNS = ("name", "tier", "status", "region")
 NEEDING_COLUMNS = ("name", "tier", "status", "owner")
 
 
-def load_team(ctx: AppContext) -> dict:
+class TeamData(TypedDict):
+    """What the Team screen shows, read on the database lane."""
+
+    owners: list[OwnerRow]
+    inactive: list[OwnerRow]
+    needing: int
+    handovers: list[dict[str, Any]]
+
+
+def load_team(ctx: AppContext) -> TeamData:
     from ...services.search import ClientFilter, count_clients
     from ...services.users import list_users
 
     users = list_users(ctx, include_inactive=True)
-    owners = []
-    inactive = []
+    owners: list[OwnerRow] = []
+    inactive: list[OwnerRow] = []
     for u in users:
         n = count_clients(ctx, filters=ClientFilter(owner_ids=(u["id"],)))
         row = OwnerRow(
             u["id"],
-            u.get("display_name") or u.get("username"),
+            u.get("display_name") or u["username"],
             u.get("role") or "",
             u.get("team") or "",
             bool(u.get("active", True)),
@@ -86,7 +98,8 @@ def _client_table(model: ClientTableModel, columns: tuple[str, ...]) -> QTableVi
     view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     for i, c in enumerate(COLUMNS):
         view.setColumnHidden(i, c.key not in columns)
-        view.setColumnWidth(i, c.width)
+        if c.width is not None:
+            view.setColumnWidth(i, c.width)
     view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     view.horizontalHeader().setStretchLastSection(False)
     return view
@@ -95,6 +108,8 @@ def _client_table(model: ClientTableModel, columns: tuple[str, ...]) -> QTableVi
 class TeamPage(QWidget):
     client_open_requested = Signal(str)
     loaded = Signal()
+    #: The dialog opened last (resignation or handover; tests answer it).
+    _dialog: QDialog
 
     def __init__(self, ctx: AppContext, tasks: TaskManager, parent: QWidget | None = None):
         super().__init__(parent)
@@ -193,7 +208,7 @@ class TeamPage(QWidget):
         self._update_handover()
         self.refresh()
 
-    def _update_handover(self, *_args) -> None:
+    def _update_handover(self, *_args: object) -> None:
         chosen = bool(self.selected_clients())
         self.handover_button.setEnabled(chosen)
         self.handover_button.setToolTip(
@@ -211,7 +226,7 @@ class TeamPage(QWidget):
         self._tasks.run_db(lambda: load_team(ctx), on_result=self._show, name="team")
         self.needing.set_query(filters=ClientFilter(needs_owner=True))
 
-    def _show(self, data: dict) -> None:
+    def _show(self, data: TeamData) -> None:
         # those who own clients first (most clients first), then the others by name
         self._owners = sorted(data["owners"], key=lambda o: (-o.clients, o.name))
         self.owners_model.set_rows(self._owners)
@@ -250,7 +265,7 @@ class TeamPage(QWidget):
             self.owners_view.selectRow(0)
         self.loaded.emit()
 
-    def _owner_selected(self, current, _previous) -> None:
+    def _owner_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
         from ...services.search import ClientFilter
 
         user_id = current.data(ID_ROLE) if current.isValid() else None
@@ -260,19 +275,19 @@ class TeamPage(QWidget):
         self.owner_clients.set_query(filters=ClientFilter(owner_ids=(user_id,) if user_id else ("-",)))
         self._update_handover()
 
-    def _open(self, index) -> None:
+    def _open(self, index: QModelIndex) -> None:
         client_id = index.data(ID_ROLE)
         if client_id:
             self.client_open_requested.emit(client_id)
 
     def selected_clients(self) -> list[tuple[str, str]]:
         """The clients selected in the list the user is in (several with shift- or ctrl-click)."""
-        views = (self.needing_view, self.owner_clients_view)
-        ordered = sorted(views, key=lambda v: not v.hasFocus())  # the list the user is in first
-        for view in ordered:
+        views = ((self.needing_view, self.needing), (self.owner_clients_view, self.owner_clients))
+        ordered = sorted(views, key=lambda v: not v[0].hasFocus())  # the list the user is in first
+        for view, model in ordered:
             rows = sorted(i.row() for i in view.selectionModel().selectedRows())
-            found = [view.model().client_at(r) for r in rows]
-            found = [(c.id, c.name) for c in found if c is not None]
+            clients = [model.client_at(r) for r in rows]
+            found = [(c.id, c.name) for c in clients if c is not None]
             if found:
                 return found
         return []
@@ -286,25 +301,28 @@ class TeamPage(QWidget):
         selected in their list (they may still hold clients)."""
         item = self.inactive_list.currentItem()
         if item is not None and self.inactive_list.hasFocus() and item.data(Qt.ItemDataRole.UserRole):
-            return item.data(Qt.ItemDataRole.UserRole)
+            inactive_id: str = item.data(Qt.ItemDataRole.UserRole)
+            return inactive_id
         index = self.owners_view.currentIndex()
         if index.isValid():
-            return index.data(ID_ROLE)
-        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+            owner_id: str | None = index.data(ID_ROLE)
+            return owner_id
+        user_id: str | None = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        return user_id
 
-    def resign_selected(self, user_id: str | None = None):
+    def resign_selected(self, user_id: str | None = None) -> ResignationDialog | None:
         from .resign_dialog import ResignationDialog
 
         user_id = user_id or self.selected_user()
         if not user_id:
             return None
         dialog = ResignationDialog(self._ctx, self._tasks, user_id, self)
-        dialog.done.connect(self._resigned)
+        dialog.resigned.connect(self._resigned)
         dialog.open()
         self._dialog = dialog
         return dialog
 
-    def _resigned(self, result) -> None:
+    def _resigned(self, result: ResignationResult) -> None:
         from .resign_dialog import result_text
 
         names = {o.user_id: o.name for o in self._owners}
@@ -327,7 +345,7 @@ class TeamPage(QWidget):
             return
         from ..workspace import HandoverDialog  # the workspace's dialog, with the checklist
 
-        dialog = HandoverDialog(self._ctx, chosen[0], self)
-        dialog.accepted.connect(self.refresh)
-        dialog.open()
-        self._dialog = dialog
+        handover = HandoverDialog(self._ctx, chosen[0], self)
+        handover.accepted.connect(self.refresh)
+        handover.open()
+        self._dialog = handover

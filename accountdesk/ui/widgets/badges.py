@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -33,7 +33,7 @@ def paint_badges(
     painter: QPainter,
     rect: QRect,
     badges: list[tuple[str, str, str]],
-    font,
+    font: QFont,
     fm: QFontMetrics | None = None,
 ) -> None:
     """Draw badges left to right inside ``rect`` (vertically centred); clip what does not fit.
@@ -73,7 +73,7 @@ class BadgeDelegate(QStyledItemDelegate):
     from ``initStyleOption``, which asks the model for a dozen roles per cell; the cell has no text,
     icon or check box of its own. The small font and its metrics are made once per view font."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._font: QFont | None = None
         self._small: QFont | None = None
@@ -86,7 +86,9 @@ class BadgeDelegate(QStyledItemDelegate):
             self._font, self._small, self._small_fm = QFont(font), small, QFontMetrics(small)
         return self._small, self._small_fm
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         badges = index.data(BADGE_ROLE)
         if badges is None:
             super().paint(painter, option, index)
@@ -98,7 +100,7 @@ class BadgeDelegate(QStyledItemDelegate):
             small, fm = self._small_font(option.font)
             paint_badges(painter, option.rect, badges, small, fm)
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
         badges = index.data(BADGE_ROLE)
         size = super().sizeHint(option, index)
         if badges:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -22,6 +24,10 @@ from PySide6.QtWidgets import (
 
 from ...i18n import _
 from .. import icons, style
+
+if TYPE_CHECKING:
+    from ...services.alerts import AlertView
+    from ..settings import Settings
 
 
 class AlertHistory(QFrame):
@@ -57,7 +63,7 @@ class AlertHistory(QFrame):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
         layout.addWidget(self.empty, 1)
-        self.alerts: list = []
+        self.alerts: list[AlertView] = []
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -65,7 +71,7 @@ class AlertHistory(QFrame):
         self.mark_all.setText(_("Mark all read"))
         self.empty.setText(_("No alerts yet."))
 
-    def set_alerts(self, alerts: list) -> None:
+    def set_alerts(self, alerts: list[AlertView]) -> None:
         self.alerts = list(alerts)
         self.list.clear()
         for alert in self.alerts:
@@ -119,7 +125,7 @@ class BellButton(QToolButton):
         self.setToolTip(_("{n} unread alerts").format(n=count) if count else _("Alerts: nothing unread"))
         self.setAccessibleName(self.toolTip())
 
-    def show_history(self, alerts: list) -> None:
+    def show_history(self, alerts: list[AlertView]) -> None:
         self.popup.set_alerts(alerts)
         self.popup.adjustSize()
         self.popup.move(self.mapToGlobal(QPoint(0, self.height())))
@@ -133,7 +139,7 @@ REMINDER_MINUTES = (15, 30, 60, 120, 24 * 60, -1)
 class AlertSettings(QGroupBox):
     """Settings → Alerts: how long before a planned visit its reminder comes."""
 
-    def __init__(self, settings, parent: QWidget | None = None):
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._settings = settings
         form = QFormLayout(self)

@@ -335,11 +335,11 @@ class GridChart(Chart):
         row_h = min(32.0, (area.height() - head) / len(self._items))
         biggest = max((v or 0) for i in self._items for v in i.values) or 1
         p.setPen(QColor(style.TEXT_MUTED))
-        for c, name in enumerate(self._series):
+        for c, name in enumerate(self._series):  # elided to its column: never into the next one
             p.drawText(
                 QRectF(area.left() + label_w + c * cell_w, area.top(), cell_w, head),
                 Qt.AlignmentFlag.AlignCenter,
-                name,
+                fm.elidedText(name, Qt.TextElideMode.ElideRight, int(max(0.0, cell_w - 4))),
             )
         self._cells: list[tuple[QRectF, int, int]] = []
         for r, item in enumerate(self._items):

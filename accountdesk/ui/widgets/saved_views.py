@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QInputDialog, QMenu, QPushButton, QTableView, QWidget
 
 from ...i18n import _
 
 if TYPE_CHECKING:
     from ...services.context import AppContext
+    from ...services.saved_views import View
     from ..tasks import TaskManager
 
 
@@ -39,7 +40,7 @@ class SavedViewsBar(QWidget):
         self._tasks = tasks
         self._get_state = get_state
         self._apply_state = apply_state
-        self.views: list = []
+        self.views: list[View] = []
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.combo = QComboBox()
@@ -74,7 +75,7 @@ class SavedViewsBar(QWidget):
             name="saved-views",
         )
 
-    def _arrived(self, views) -> None:
+    def _arrived(self, views: list[View]) -> None:
         self.views = list(views)
         self._fill()
         self.loaded.emit()
@@ -96,7 +97,7 @@ class SavedViewsBar(QWidget):
         if view_id is not None:
             self.apply_view(next(v for v in self.views if v.id == view_id))
 
-    def apply_view(self, view) -> None:
+    def apply_view(self, view: View) -> None:
         self._apply_state({"filters": view.filters, "columns": view.columns, "sort": view.sort})
         self.combo.setCurrentIndex(max(0, self.combo.findData(view.id)))
         self.applied.emit(view.name)
@@ -113,7 +114,7 @@ class SavedViewsBar(QWidget):
         state = self._get_state()
         ctx, list_name = self._ctx, self.list_name
 
-        def work():
+        def work() -> list[View]:
             saved_views.save_view(
                 ctx,
                 list_name,
@@ -134,7 +135,7 @@ class SavedViewsBar(QWidget):
             return
         ctx, list_name = self._ctx, self.list_name
 
-        def work():
+        def work() -> list[View]:
             saved_views.delete_view(ctx, view_id)
             return saved_views.list_views(ctx, list_name)
 
@@ -173,7 +174,7 @@ class TableColumns:
             for key in self.keys:
                 self.set_visible(key, key in wanted)
 
-    def menu(self, pos) -> QMenu:
+    def menu(self, pos: QPoint) -> QMenu:
         menu = QMenu(self.view)
         shown = self.visible()
         for key, title in zip(self.keys, self.titles, strict=True):

@@ -187,8 +187,9 @@ class RecordPanel(QWidget):
     def reload(self) -> None:
         """Read the rows (and what the columns and forms look up) on the database lane."""
         load, lookups, refs = self._load, self.lookups, sorted(self.lookup_refs)
-        if self.loaded_rows is None:
+        if self.loaded_rows is None:  # first read: nothing to show, no names for a form yet
             self._show_status(_("Loading…"))
+            self.new_button.setEnabled(False)
 
         def fetch() -> tuple[LookupData, list[dict[str, Any]]]:
             return lookups.read(refs), load()
@@ -203,6 +204,7 @@ class RecordPanel(QWidget):
         lookup_data, rows = data
         self.lookups.apply(lookup_data)
         self.loaded_rows = rows
+        self.new_button.setEnabled(True)
         self.refilter()
         self.loaded.emit()
 

@@ -77,6 +77,7 @@ class TimelineTab(Tab):
         self.layout_.addWidget(self.view, 1)
         self.view.doubleClicked.connect(self._open)
         self.log_button.clicked.connect(self.log_interaction)
+        self.log_button.setEnabled(False)  # until the form's people and contacts have been read
 
     def reload(self) -> None:
         ctx, client_id, lookups = self.ctx, self.client_id, self.lookups
@@ -98,6 +99,7 @@ class TimelineTab(Tab):
         def show(data) -> None:
             lookups.apply(data[0])
             self.model.set_rows(data[1])
+            self.log_button.setEnabled(True)
 
         self.read(fetch, show)
 

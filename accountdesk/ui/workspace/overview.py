@@ -86,6 +86,7 @@ class OverviewTab(Tab):
     def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
         super().__init__(ctx, client_id, lookups, parent)
         self.layout_.setContentsMargins(0, 0, 0, 0)
+        self.note.setContentsMargins(16, 10, 16, 0)  # in line with the cards below
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -109,6 +110,7 @@ class OverviewTab(Tab):
         self.edit_button.setShortcut("Ctrl+E")
         self.edit_button.setVisible(may_write(ctx.actor.role, "client", "update"))
         self.edit_button.clicked.connect(self.edit_profile)
+        self.edit_button.setEnabled(False)  # until the profile has been read
         head = self.profile_card.body.itemAt(0).widget()
         self.profile_card.body.removeWidget(head)
         row = QHBoxLayout()
@@ -236,6 +238,7 @@ class OverviewTab(Tab):
                 return
             lookup_data, self.detail, health = data
             lookups.apply(lookup_data)
+            self.edit_button.setEnabled(True)
             self._fill_profile()
             self._fill_health(health)
             self._fill_team()
