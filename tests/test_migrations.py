@@ -178,3 +178,28 @@ def downgrade():
     clients.update_client(ctx, cid, tier="strategic")
     assert clients.get_client(ctx, cid)["tier"] == "strategic"
     ctx.close()
+
+
+def test_lookups_by_client_use_the_client_live_index_once_the_client_id_ones_are_dropped(tmp_path):
+    """0015 drops the single-column client_id indexes: a lookup of a client's rows still goes by
+    an index (the (client_id, deleted_at) one), not through the whole table."""
+    from accountdesk.services.context import open_profile
+
+    ctx = open_profile(tmp_path / "p")
+    try:
+        with ctx.store.read() as session:
+            conn = session.connection()
+            names = {
+                r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'")
+            }
+            assert not any(n.endswith("_client_id") and n != "ix_outbox_client_id" for n in names), names
+            for table in ("contacts", "visits", "service_deliveries"):
+                plan = " ".join(
+                    str(r[-1])
+                    for r in conn.exec_driver_sql(
+                        f"EXPLAIN QUERY PLAN SELECT * FROM {table} WHERE client_id = 'x'"
+                    )
+                )
+                assert f"ix_{table}_client_live" in plan, plan
+    finally:
+        ctx.close()

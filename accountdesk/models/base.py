@@ -88,7 +88,9 @@ class SyncMixin:
     __global__: ClassVar[bool] = False
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
-    client_id: Mapped[str | None] = mapped_column(Id, index=True)
+    # indexed by ``ix_<table>_client_live`` (client_id, deleted_at) below (a lone client_id index
+    # would only be upkeep: migration 0015)
+    client_id: Mapped[str | None] = mapped_column(Id)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str | None] = mapped_column(Id)
     updated_at: Mapped[str] = mapped_column(HLCType, default="")

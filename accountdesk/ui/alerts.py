@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
@@ -24,6 +25,14 @@ from ..i18n import _
 from ..paths import APP_NAME
 from . import icons
 from .widgets.bell import BellButton
+
+if TYPE_CHECKING:
+    from ..services.alerts import AlertView
+    from ..services.context import AppContext
+    from ..services.feedback import Escalation
+    from ..sync.client import SyncEngine
+    from .main_window import MainWindow
+    from .tasks import TaskManager
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +48,7 @@ class AlertCenter(QObject):
     #: fresh alerts recorded (list of services.alerts.AlertView), after they were notified
     raised = Signal(list)
 
-    def __init__(self, window, *, notifier: Callable[[str, str], None] | None = None):
+    def __init__(self, window: MainWindow, *, notifier: Callable[[str, str], None] | None = None) -> None:
         super().__init__(window)
         self.window = window
         #: tests (and the screenshots) receive ``(title, text)`` here instead of the tray
@@ -49,7 +58,7 @@ class AlertCenter(QObject):
         self.bell.clicked.connect(self.show_history)
         self.bell.popup.alert_clicked.connect(self.open_alert)
         self.bell.popup.mark_all_requested.connect(self.mark_all_read)
-        self._last_fresh: list = []
+        self._last_fresh: list[AlertView] = []
         # complaints nearing their deadline are escalated as ordinary synced changes
         self._escalation_timer = QTimer(self)
         self._escalation_timer.setInterval(ESCALATION_CHECK_MS)
@@ -63,11 +72,11 @@ class AlertCenter(QObject):
         self._first_check.timeout.connect(self.check)
 
     @property
-    def ctx(self):
+    def ctx(self) -> AppContext | None:
         return self.window.ctx
 
     @property
-    def tasks(self):
+    def tasks(self) -> TaskManager:
         return self.window.tasks
 
     def attach(self) -> None:
@@ -94,7 +103,7 @@ class AlertCenter(QObject):
             return
         ctx = self.ctx
 
-        def work():
+        def work() -> list[Escalation]:
             from ..services.feedback import escalate_due_feedback
 
             return escalate_due_feedback(ctx)
@@ -102,9 +111,13 @@ class AlertCenter(QObject):
         def failed(exc: BaseException) -> None:
             log.warning("escalating due feedback failed: %s", exc)
 
+        def done(made: list[Escalation]) -> None:
+            if made:
+                self.window.refresh_sync_status()
+
         self.tasks.run_db(
             work,
-            on_result=lambda made: made and self.window.refresh_sync_status(),
+            on_result=done,
             on_error=failed,
             name="escalate-feedback",
         )
@@ -115,7 +128,7 @@ class AlertCenter(QObject):
             return
         ctx, lead = self.ctx, self._lead_minutes()
 
-        def work():
+        def work() -> tuple[list[AlertView], int]:
             from ..services import alerts
 
             fresh = alerts.raise_due(ctx, lead)
@@ -125,22 +138,22 @@ class AlertCenter(QObject):
             work, on_result=self._shown, on_error=lambda exc: log.warning("alerts: %s", exc), name="alerts"
         )
 
-    def after_sync(self, engine) -> None:
+    def after_sync(self, engine: SyncEngine | None) -> None:
         """Pull the alerts the server sends to this person (pool), record them (database lane)."""
         if engine is None or self.ctx is None:
             return
         ctx = self.ctx
 
-        def cursor():
+        def cursor() -> int:
             from ..services.alerts import server_cursor
 
             return server_cursor(ctx)
 
-        def fetch(after: int):
+        def fetch(after: int) -> list[dict[str, Any]]:
             from ..sync.notify_api import NotifyClient
 
             client = NotifyClient(engine)
-            answers = []
+            answers: list[dict[str, Any]] = []
             for _page in range(SERVER_PAGES):
                 answer = client.alerts(after)
                 answers.append(answer)
@@ -149,8 +162,8 @@ class AlertCenter(QObject):
                     break
             return answers
 
-        def record(answers) -> None:
-            def work():
+        def record(answers: list[dict[str, Any]]) -> None:
+            def work() -> tuple[list[AlertView], int]:
                 from ..services import alerts
 
                 fresh = [a for answer in answers for a in alerts.record_server_alerts(ctx, answer)]
@@ -161,11 +174,12 @@ class AlertCenter(QObject):
         def failed(exc: BaseException) -> None:
             log.warning("server alerts not read: %s", getattr(exc, "message", exc))
 
+        def pull(after: int) -> None:
+            self.tasks.run(lambda: fetch(after), on_result=record, on_error=failed, name="alerts-pull")
+
         self.tasks.run_db(
             cursor,
-            on_result=lambda after: self.tasks.run(
-                lambda: fetch(after), on_result=record, on_error=failed, name="alerts-pull"
-            ),
+            on_result=pull,
             on_error=failed,
             name="alerts-cursor",
         )
@@ -174,7 +188,7 @@ class AlertCenter(QObject):
         """The window still there (a result may arrive after it closed)."""
         return isValid(self.bell) and isValid(self.window)
 
-    def _shown(self, result) -> None:
+    def _shown(self, result: tuple[list[AlertView], int]) -> None:
         if not self._alive():
             return
         fresh, unread = result
@@ -203,19 +217,23 @@ class AlertCenter(QObject):
             return
         ctx = self.ctx
 
-        def work():
+        def work() -> list[AlertView]:
             from ..services import alerts
 
             return alerts.history(ctx)
 
+        def show(history: list[AlertView]) -> None:
+            if self._alive() and not self._locked():
+                self.bell.show_history(history)
+
         self.tasks.run_db(
             work,
-            on_result=lambda alerts: self._alive() and not self._locked() and self.bell.show_history(alerts),
+            on_result=show,
             on_error=lambda exc: None,
             name="alerts-history",
         )
 
-    def open_alert(self, alert) -> None:
+    def open_alert(self, alert: AlertView) -> None:
         """Open the alert's client on its record's tab, and count it read."""
         if alert.client_id:
             self.window.open_item(alert.client_id, alert.entity, alert.row_id)
@@ -227,16 +245,22 @@ class AlertCenter(QObject):
 
     def _mark_read(self, keys: list[str] | None) -> None:
         ctx = self.ctx
+        if ctx is None:
+            return
 
-        def work():
+        def work() -> int:
             from ..services import alerts
 
             alerts.mark_read(ctx, keys)
             return alerts.unread_count(ctx)
 
+        def show(unread: int) -> None:
+            if self._alive():
+                self.bell.set_unread(unread)
+
         self.tasks.run_db(
             work,
-            on_result=lambda n: self._alive() and self.bell.set_unread(n),
+            on_result=show,
             on_error=lambda exc: None,
             name="alerts-read",
         )

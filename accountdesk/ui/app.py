@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from ..services.context import AppContext
+    from .tasks import ProgressCallback, TaskHandle, TaskManager
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ def ensure_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
         app = QApplication(argv if argv is not None else sys.argv[:1])
+    assert isinstance(app, QApplication)  # the app's widgets never run under a bare QCoreApplication
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_AUTHOR)
     app.setApplicationDisplayName(APP_NAME)
@@ -188,7 +190,7 @@ def key_lost(parent: QWidget | None, folder: Path, exc: BaseException) -> None:
         )
 
 
-def warm_search_index(tasks, ctx, tries: int = 0):
+def warm_search_index(tasks: TaskManager, ctx: AppContext, tries: int = 0) -> TaskHandle | None:
     """Queue the search index warm-up on the database lane (services.search.warm_index) once the
     lanes are idle: after the first screen's queries and what their results queue next (the
     client list's health and risk columns), so it delays none of them; at the latest after ~5 s."""
@@ -204,7 +206,7 @@ def warm_search_index(tasks, ctx, tries: int = 0):
     )
 
 
-def open_profile_in(folder: Path, progress=None):
+def open_profile_in(folder: Path, progress: ProgressCallback | None = None) -> AppContext:
     """Open the profile (on the database lane); ``progress`` hears a one-time encryption in place."""
     from ..services.context import open_profile
 

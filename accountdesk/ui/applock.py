@@ -112,6 +112,8 @@ class AppLock(QObject):
             self.screen.show_error(_("Wrong password."))
             return
         ctx = self.window.ctx
+        if ctx is None:  # nothing is locked without a profile
+            return
         self.screen.set_checking(True)
 
         def checked(ok: bool) -> None:
@@ -133,7 +135,7 @@ class AppLock(QObject):
         profile that just joined a company server takes the company's idle default."""
         if self.locked is None:
             self.configure()
-        elif not security.lease(self.window.ctx)["expired"]:
+        elif self.window.ctx is not None and not security.lease(self.window.ctx)["expired"]:
             self.unlock()
 
     def retranslate(self) -> None:

@@ -40,12 +40,14 @@ from .widgets.empty_state import EmptyState
 from .widgets.sync_indicator import SyncIndicator
 from .widgets.workspace_host import WorkspaceHost
 from .window_io import FileActions
-from .workspace.workspace import ENTITY_TABS
+from .workspace.base import ENTITY_TABS
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import QObject
+    from PySide6.QtGui import QCloseEvent, QScreen
 
     from ..services.context import AppContext
+    from ..services.search import ClientFilter
+    from .settings import Settings
     from .tasks import TaskManager
 
 log = logging.getLogger(__name__)
@@ -81,13 +83,13 @@ class MainWindow(FileActions, SyncController, QMainWindow):
 
     def __init__(
         self,
-        ctx: AppContext,
+        ctx: AppContext | None,
         tasks: TaskManager,
-        settings,
-        parent: QObject | None = None,
+        settings: Settings | None,
+        parent: QWidget | None = None,
         *,
         notifier: Callable[[str, str], None] | None = None,
-    ):
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.tasks = tasks
@@ -279,64 +281,72 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         return self.pages[key]
 
     def _create_page(self, key: str) -> QWidget:
+        ctx = self.ctx
+        assert ctx is not None  # the screens are made once a profile is attached
         if key == "today":
             from .pages.today import TodayPage
 
-            page = TodayPage(self.ctx, self.tasks, self, settings=self.settings)
-            page.item_open_requested.connect(self.open_item)
-            page.item_action_requested.connect(self.complete_item)
-            return page
+            today_page = TodayPage(ctx, self.tasks, self, settings=self.settings)
+            today_page.item_open_requested.connect(self.open_item)
+            today_page.item_action_requested.connect(self.complete_item)
+            return today_page
         if key == "clients":
             from .pages.clients import ClientsPage
 
-            page = ClientsPage(self.ctx, self.tasks, self.settings, self)
-            page.client_open_requested.connect(self.open_client)
-            return page
+            clients_page = ClientsPage(ctx, self.tasks, self.settings, self)
+            clients_page.client_open_requested.connect(self.open_client)
+            return clients_page
         if key == "team":
             from .pages.team import TeamPage
 
-            page = TeamPage(self.ctx, self.tasks, self)
-            page.client_open_requested.connect(self.open_client)
-            return page
+            team_page = TeamPage(ctx, self.tasks, self)
+            team_page.client_open_requested.connect(self.open_client)
+            return team_page
         if key == "dashboard":
             from .pages.dashboard import DashboardPage
 
-            page = DashboardPage(self.tasks, self, ctx=self.ctx)
-            page.filter_requested.connect(self.show_clients_filtered)
-            return page
+            dashboard_page = DashboardPage(self.tasks, self, ctx=ctx)
+            dashboard_page.filter_requested.connect(self.show_clients_filtered)
+            return dashboard_page
         if key == "reports":
             from .pages.reports import ReportsPage
 
-            return ReportsPage(self.ctx, self.tasks, self)
+            return ReportsPage(ctx, self.tasks, self)
         if key == "settings":
             from .pages.settings import SettingsPage
 
-            page = SettingsPage(self.ctx, self.tasks, self.settings, self, notify_client=self.notify_client)
-            page.language_changed.connect(self.apply_language)
-            page.server_changed.connect(self._server_changed)
-            page.sign_in_requested.connect(self.sign_in)
-            return page
+            assert self.settings is not None  # the window of the app always has them
+
+            settings_page = SettingsPage(
+                ctx, self.tasks, self.settings, self, notify_client=self.notify_client
+            )
+            settings_page.language_changed.connect(self.apply_language)
+            settings_page.server_changed.connect(self._server_changed)
+            settings_page.sign_in_requested.connect(self.sign_in)
+            return settings_page
         if key == "calendar":
             from .pages.calendar import CalendarPage
 
-            page = CalendarPage(self.ctx, self.tasks, self)
-            page.client_open_requested.connect(self.open_client)
-            page.item_open_requested.connect(self.open_item)
-            return page
+            calendar_page = CalendarPage(ctx, self.tasks, self)
+            calendar_page.client_open_requested.connect(self.open_client)
+            calendar_page.item_open_requested.connect(self.open_item)
+            return calendar_page
         if key == "feedback":
             from .pages.feedback import FeedbackPage
 
-            page = FeedbackPage(self.ctx, self.tasks, self)
-            page.client_open_requested.connect(self.open_client)
-            page.item_open_requested.connect(self.open_item)  # opens the record on its tab
-            return page
+            feedback_page = FeedbackPage(ctx, self.tasks, self)
+            feedback_page.client_open_requested.connect(self.open_client)
+            feedback_page.item_open_requested.connect(self.open_item)  # opens the record on its tab
+            return feedback_page
         raise KeyError(key)
 
-    def show_clients_filtered(self, filters, description: str = "") -> None:
+    def show_clients_filtered(self, filters: ClientFilter, description: str = "") -> None:
         """The client list showing the clients behind a dashboard figure."""
+        from .pages.clients import ClientsPage
+
         self.show_page("clients")
         page = self.pages.get("clients")
-        if page is not None:
+        if isinstance(page, ClientsPage):
             page.apply_filter(filters, description)
 
     def _locked(self) -> bool:
@@ -363,7 +373,7 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         self._update_title()
         self.page_changed.emit(key)
 
-    def _nav_changed(self, current: QListWidgetItem | None, _previous) -> None:
+    def _nav_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
         if current is not None:
             self.show_page(current.data(Qt.ItemDataRole.UserRole))
 
@@ -387,6 +397,7 @@ class MainWindow(FileActions, SyncController, QMainWindow):
             self._return_to = self.current_key
         from .workspace import ClientWorkspace
 
+        assert self.ctx is not None  # clients are opened from the screens of an open profile
         widget: QWidget | None = None
         try:
             widget = ClientWorkspace(self.ctx, self.tasks, client_id, self.workspace_host)
@@ -411,7 +422,9 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         self.current_item = (entity, row_id) if entity else None
         self._update_title()
 
-    def complete_item(self, client_id: str, entity: str, row_id: str, action: str, _item=None):
+    def complete_item(
+        self, client_id: str, entity: str, row_id: str, action: str, _item: object = None
+    ) -> QWidget | None:
         """Open an item's client on its tab and the form that completes it (Today's "Done")."""
         self.open_item(client_id, entity, row_id)
         if entity == "conflict":
@@ -421,7 +434,8 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         if complete is None:
             return None
         try:
-            return complete(entity, row_id, action)
+            form: QWidget | None = complete(entity, row_id, action)
+            return form
         except Exception:  # noqa: BLE001 - the workspace stays open on the record's tab
             log.exception("cannot open the form of %s %s", entity, row_id)
             return None
@@ -431,6 +445,8 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         try:
             if entity == "conflict":
                 from .workspace import ConflictsDialog
+
+                assert self.ctx is not None  # set before any client is shown
 
                 dialog = ConflictsDialog(self.ctx, client_id, self, tasks=self.tasks)
                 dialog.open()
@@ -462,8 +478,10 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         """The client's name for the title, read on the database lane."""
         self._client_title = ""
         ctx = self.ctx
+        if ctx is None:
+            return
 
-        def work():
+        def work() -> str:
             from ..services.records import get_record
 
             return str(get_record(ctx, "client", client_id).get("name") or "")
@@ -526,7 +544,7 @@ class MainWindow(FileActions, SyncController, QMainWindow):
         if state and not state.isEmpty():
             self.restoreState(state)
 
-    def fit_to_screen(self, screen=None) -> None:
+    def fit_to_screen(self, screen: QScreen | None = None) -> None:
         """Never larger than the screen it opens on (a 1366×768 laptop less its taskbar), and on it."""
         screen = screen or self.screen() or QApplication.primaryScreen()
         if screen is None:
@@ -550,12 +568,14 @@ class MainWindow(FileActions, SyncController, QMainWindow):
             return
         self.settings.set("window_geometry", self.saveGeometry())
         self.settings.set("window_state", self.saveState())
+        from .pages.clients import ClientsPage
+
         clients = self.pages.get("clients")
-        if clients is not None:
+        if isinstance(clients, ClientsPage):
             clients.save_columns()
         self.settings.sync()
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_layout()
         if self._sync_handle is not None:
             self._sync_handle.cancel()

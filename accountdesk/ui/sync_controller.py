@@ -4,33 +4,71 @@ files after each sync, errors shown in words (a mixin of :class:`.main_window.Ma
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from ..i18n import _
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMainWindow as _WindowBase
+    from PySide6.QtWidgets import QWidget
+
+    from ..services.context import AppContext
+    from ..services.sync_status import SyncStatus
+    from ..sync.client import SyncEngine, SyncReport
+    from ..sync.files import FileReport
+    from ..sync.notify_api import NotifyClient
+    from .alerts import AlertCenter
+    from .applock import AppLock
+    from .dialogs.login import LoginDialog
+    from .settings import Settings
+    from .tasks import CancelToken, ProgressCallback, TaskHandle, TaskManager
+    from .widgets.sync_indicator import SyncIndicator
+else:
+    _WindowBase = object
 
 log = logging.getLogger(__name__)
 
 
-class SyncController:
+class SyncController(_WindowBase):
     """Drives the sync engine for the window (``ctx``, ``tasks``, ``settings``, ``sync_indicator``)."""
 
+    # the main window's parts these methods use (MainWindow makes them)
+    ctx: AppContext | None
+    tasks: TaskManager
+    settings: Settings | None
+    pages: dict[str, QWidget]
+    sync_indicator: SyncIndicator
+    alerts: AlertCenter
+    app_lock: AppLock
+    sync_engine: SyncEngine | None
+    _sync_handle: TaskHandle | None
+    _files_handle: TaskHandle | None  # set by transfer_files
+    _auto_sync_timer: QTimer
+    _login_dialog: LoginDialog
+    _connected: bool
+
     def refresh_sync_status(self) -> None:
-        if self.ctx is None:
+        ctx = self.ctx
+        if ctx is None:
             return
 
-        def work():
+        def work() -> SyncStatus:
             from ..services.sync_status import sync_status
 
-            return sync_status(self.ctx)
+            return sync_status(ctx)
 
         self.tasks.run_db(
             work, on_result=self._show_sync_status, on_error=lambda exc: None, name="sync-status"
         )
 
-    def _show_sync_status(self, status) -> None:
+    def _show_sync_status(self, status: SyncStatus) -> None:
+        if self.ctx is None:  # the profile closed meanwhile
+            return
         self.sync_indicator.show_status(status, self.ctx.today())
         self._connected = status.connected
 
-    def sync_engine_class(self):
+    def sync_engine_class(self) -> type[SyncEngine] | None:
         from ..sync.client import SyncEngine
 
         return SyncEngine
@@ -40,17 +78,17 @@ class SyncController:
         url = (status.server_url if status is not None else "") or (
             self.settings.get("server_url") if self.settings else ""
         )
-        user = self.settings.get("username") if self.settings else ""
+        user: str = self.settings.get("username") if self.settings else ""
         return url, user
 
-    def notify_client(self):
+    def notify_client(self) -> NotifyClient | None:
         """The server's notification calls for the signed-in user (None: no server or user yet)."""
         from ..sync.client import SyncEngine
         from ..sync.credentials import Credentials
 
         if self.sync_engine is None:
             url, user = self._server_and_user()
-            if not url or not user:
+            if not url or not user or self.ctx is None:
                 return None
             self.sync_engine = SyncEngine(self.ctx, url, Credentials(url, user))
         from ..sync.notify_api import NotifyClient
@@ -72,11 +110,13 @@ class SyncController:
             self.sign_in()
             return
         if self.sync_engine is None:
+            if self.ctx is None:  # no profile open yet
+                return
             # no password: the refresh token in the keyring signs in; otherwise LoginRequired
             self.sync_engine = SyncEngine(self.ctx, url, Credentials(url, user))
         engine = self.sync_engine
 
-        def work(token, progress):
+        def work(token: CancelToken, progress: ProgressCallback) -> SyncReport:
             return run_sync(engine, token, progress)
 
         self.sync_indicator.set_syncing(True)
@@ -98,7 +138,7 @@ class SyncController:
         dialog.open()
         self._login_dialog = dialog
 
-    def _signed_in(self, dialog) -> None:
+    def _signed_in(self, dialog: LoginDialog) -> None:
         if dialog.engine is not None:
             self.sync_engine = dialog.engine
             self._sync_done(None)
@@ -111,7 +151,7 @@ class SyncController:
             self._sync_handle.cancel()
             self.statusBar().showMessage(_("Sync cancelled."), 5000)
 
-    def _sync_done(self, result) -> None:
+    def _sync_done(self, result: SyncReport | None) -> None:
         if getattr(result, "cancelled", False):
             self.statusBar().showMessage(_("Sync cancelled."), 5000)
             return
@@ -123,7 +163,7 @@ class SyncController:
         self.transfer_files()
         self.alerts.after_sync(self.sync_engine)  # the escalations the server sends to this person
 
-    def transfer_files(self):
+    def transfer_files(self) -> TaskHandle | None:
         """Attachment files after the rows, on the pool: a long upload never holds up the next
         row sync. Progress shows in the status bar; the workspaces refresh when files arrive."""
         if self.sync_engine is None or getattr(self, "_files_handle", None) is not None:
@@ -132,7 +172,7 @@ class SyncController:
 
         engine = self.sync_engine
 
-        def work(token, progress):
+        def work(token: CancelToken, progress: ProgressCallback) -> FileReport:
             return FileSync(engine).run(
                 progress=lambda done, total, name: progress(done, total, name), cancel=token.event
             )
@@ -143,7 +183,7 @@ class SyncController:
                     _("Files: {percent}% ({name})").format(percent=done * 100 // total, name=name), 3000
                 )
 
-        def finished(report) -> None:
+        def finished(report: FileReport) -> None:
             self._files_handle = None
             if report.failed:
                 self.statusBar().showMessage(
@@ -156,16 +196,15 @@ class SyncController:
                     if refresh is not None:
                         refresh()
 
-        def failed(exc) -> None:
+        def failed(exc: BaseException) -> None:
             self._files_handle = None
             self.statusBar().showMessage(
                 _("Files were not transferred: {error}").format(error=getattr(exc, "message", exc)), 10000
             )
 
-        self._files_handle = self.tasks.run(
-            work, on_result=finished, on_error=failed, on_progress=shown, name="files"
-        )
-        return self._files_handle
+        handle = self.tasks.run(work, on_result=finished, on_error=failed, on_progress=shown, name="files")
+        self._files_handle = handle
+        return handle
 
     def _sync_failed(self, exc: BaseException) -> None:
         code = getattr(exc, "code", None)
@@ -176,12 +215,13 @@ class SyncController:
         ):
             # sign in again; join a re-initialised server again; allow (or fix) an http:// address
             self.sync_engine = None
-            self.statusBar().showMessage(getattr(exc, "message", str(exc)), 10000)
+            message: str = getattr(exc, "message", str(exc))
+            self.statusBar().showMessage(message, 10000)
             self.sign_in()
             if code == "server_reinitialised":
-                self._login_dialog.offer_rejoin(exc.message)
+                self._login_dialog.offer_rejoin(message)
             elif getattr(exc, "field", None) == "server_url":
-                self._login_dialog.show_error("server_url", exc.message)
+                self._login_dialog.show_error("server_url", message)
             return
         self.statusBar().showMessage(_("Sync failed: {error}").format(error=exc), 10000)
 

@@ -9,16 +9,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStandardPaths, QUrl
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (
-    QMessageBox,
-)
+from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtWidgets import QMenu, QMessageBox, QProgressBar
 
 from ..i18n import N_, _
 from ..paths import APP_NAME
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from PySide6.QtWidgets import QMainWindow as _WindowBase
+
     from ..services.context import AppContext
+    from .dialogs.duplicates import DuplicatesDialog
+    from .dialogs.import_wizard import ImportWizard
+    from .dialogs.restore import RestoreDialog
+    from .settings import Settings
+    from .tasks import TaskHandle, TaskManager
+else:
+    _WindowBase = object
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +113,16 @@ BACKUP = ExportEntry(
 )
 
 
-def run_export(ctx: AppContext, entry: ExportEntry, path: str, passphrase: str | None = None):
+def run_export(
+    ctx: AppContext, entry: ExportEntry, path: str, passphrase: str | None = None
+) -> tuple[int, str]:
     """Write one export (runs on the database lane); returns ``(records, path)``. A backup is
     encrypted with ``passphrase``."""
     if entry.what == "backup":
         from ..io.backup import create_backup
 
-        result = create_backup(ctx, path, passphrase=passphrase)
-        return result.tables.get("clients", 0), str(result.path)
+        backup = create_backup(ctx, path, passphrase=passphrase)
+        return backup.tables.get("clients", 0), str(backup.path)
     from ..io.exports import export_ical, export_table, export_vcard
 
     if entry.what == "calendar":
@@ -123,11 +134,43 @@ def run_export(ctx: AppContext, entry: ExportEntry, path: str, passphrase: str |
     return result.count, str(result.path)
 
 
-class FileActions:
+class FileActions(_WindowBase):
     """Import, export, back up, restore and find duplicates, off the GUI thread (the window's
     ``ctx``, ``tasks`` and status bar)."""
 
-    def import_file(self, client_id: str | None = None, client_name: str = "", kind: str | None = None):
+    # the main window's parts these methods use (MainWindow makes them)
+    ctx: AppContext | None
+    tasks: TaskManager
+    settings: Settings | None
+    # made by window_menus.build_menus
+    #: Tests replace this: ``(title, suggested path, filter) -> path`` ("" for cancel).
+    ask_save_path: Callable[[str, str, str], str]
+    #: Tests put the person's answer here.
+    ask_backup_passphrase: Callable[[], str | None]
+    io_message: QMessageBox | None
+    _io_handle: TaskHandle | None
+    io_progress: QProgressBar
+    file_menu: QMenu
+    export_menu: QMenu
+    tools_menu: QMenu
+    help_menu: QMenu
+    import_action: QAction
+    export_actions: dict[str, QAction]
+    backup_action: QAction
+    restore_action: QAction
+    duplicates_action: QAction
+    about_action: QAction
+    sync_action: QAction
+    quit_action: QAction
+
+    if TYPE_CHECKING:  # the window's own
+
+        def open_client(self, client_id: str) -> None: ...
+        def _refresh_pages(self) -> None: ...
+
+    def import_file(
+        self, client_id: str | None = None, client_name: str = "", kind: str | None = None
+    ) -> ImportWizard | None:
         """The import wizard (clients, contacts or equipment; contacts or equipment into
         ``client_id`` when given; ``kind`` chosen beforehand)."""
         if self.ctx is None:
@@ -180,7 +223,7 @@ class FileActions:
                 return
         ctx = self.ctx
 
-        def work():
+        def work() -> tuple[int, str]:
             return run_export(ctx, entry, path, passphrase)
 
         self.io_progress.show()
@@ -229,7 +272,7 @@ class FileActions:
         self._io_handle = None
         self.io_progress.hide()
 
-    def restore_backup(self):
+    def restore_backup(self) -> RestoreDialog:
         from .dialogs.restore import RestoreDialog
 
         current = self.ctx.store.data_dir if self.ctx is not None else Path.home()
@@ -238,7 +281,7 @@ class FileActions:
         self._restore_dialog = dialog
         return dialog
 
-    def find_duplicates(self):
+    def find_duplicates(self) -> DuplicatesDialog | None:
         if self.ctx is None:
             return None
         from .dialogs.duplicates import DuplicatesDialog

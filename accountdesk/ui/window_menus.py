@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QProgressBar
 
@@ -13,8 +15,11 @@ from ..paths import APP_NAME
 from . import icons
 from .window_io import BACKUP, EXPORTS
 
+if TYPE_CHECKING:
+    from .main_window import MainWindow
 
-def build_menus(window) -> None:
+
+def build_menus(window: MainWindow) -> None:
     """The menus and the status bar's progress bar of file work (texts set by :func:`retranslate`)."""
     #: Tests replace this: ``(title, suggested path, filter) -> path`` ("" for cancel).
     window.ask_save_path = window._ask_save_path
@@ -57,7 +62,7 @@ def build_menus(window) -> None:
     window.statusBar().addPermanentWidget(window.io_progress)
 
 
-def retranslate(window) -> None:
+def retranslate(window: MainWindow) -> None:
     window.sync_action.setText(_("Sync now"))
     window.quit_action.setText(_("Quit"))
     window.file_menu.setTitle(_("&File"))
@@ -80,7 +85,7 @@ def retranslate(window) -> None:
         action.setEnabled(window.ctx is not None)
 
 
-def show_about(window) -> None:
+def show_about(window: MainWindow) -> None:
     """Help → About: the version, what the program is for and how the profile is protected."""
     from .. import __version__
     from ..services import security

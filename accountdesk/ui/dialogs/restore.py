@@ -36,7 +36,11 @@ class RestoreDialog(QDialog):
     restored = Signal(str)
 
     def __init__(
-        self, tasks: TaskManager, settings: Settings, current_dir: Path | str, parent: QWidget | None = None
+        self,
+        tasks: TaskManager,
+        settings: Settings | None,
+        current_dir: Path | str,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._tasks = tasks
@@ -269,7 +273,8 @@ class RestoreDialog(QDialog):
     def use_folder(self) -> None:
         if self.restored_dir is None:
             return
-        self._settings.set("data_dir", self.restored_dir)
+        if self._settings is not None:
+            self._settings.set("data_dir", self.restored_dir)
         self.use_button.setEnabled(False)
         self.result_label.setText(
             _(

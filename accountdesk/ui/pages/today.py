@@ -8,9 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -42,6 +45,13 @@ from .today_sections import (  # noqa: F401 - importable from here as before
     secondary_text,
 )
 
+if TYPE_CHECKING:
+    from ...services.agenda_rules import AgendaItem
+    from ...services.context import AppContext
+    from ...services.triage import Triage
+    from ..settings import Settings
+    from ..tasks import TaskManager
+
 log = logging.getLogger(__name__)
 
 #: Seconds after which showing Today again reloads it.
@@ -60,18 +70,26 @@ class TodayPage(QWidget):
     #: The first, quick part is on screen (complaints, planned visits, tasks); ``loaded`` follows.
     first_items_shown = Signal()
 
-    def __init__(self, ctx, tasks, parent=None, *, days: int = 7, settings=None):
+    def __init__(
+        self,
+        ctx: AppContext,
+        tasks: TaskManager,
+        parent: QWidget | None = None,
+        *,
+        days: int = 7,
+        settings: Settings | None = None,
+    ) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self._tasks = tasks
         self._settings = settings
         self._days = days
         self._generation = 0
-        self.items: list = []
-        self.triage = None
+        self.items: list[AgendaItem] = []
+        self.triage: Triage | list[AgendaItem] | None = None
         self.available = True
         self._loaded_at: float | None = None
-        self._users: list[dict] | None = None
+        self._users: list[dict[str, Any]] | None = None
         self.scope = self._setting("today_scope", "")
         if self.scope not in dict(SCOPE_TITLES):
             # A supervisor's own clients are few or none: their day starts with everyone's work.
@@ -144,8 +162,13 @@ class TodayPage(QWidget):
             lambda: self._fill_reassign_menu(self.reassign_menu, self.current_item())
         )
         self.reassign_button.setMenu(self.reassign_menu)
-        for button in (self.done_button, self.snooze_button, self.reschedule_button, self.reassign_button):
-            bar.addWidget(button)
+        for action_button in (
+            self.done_button,
+            self.snooze_button,
+            self.reschedule_button,
+            self.reassign_button,
+        ):
+            bar.addWidget(action_button)
         outer.addLayout(bar)
         from .handed_over import HandedOverPanel  # clients handed over to the user, to acknowledge
 
@@ -177,7 +200,7 @@ class TodayPage(QWidget):
         self.body_layout.addStretch(1)
         scroll.setWidget(body)
         self.stack.addWidget(scroll)
-        self.scroll = scroll
+        self.scroll_area = scroll
         self.empty = EmptyState("", "", icon="check")
         self.stack.addWidget(self.empty)
         self.loading_state = EmptyState("", "", icon="clock")
@@ -202,7 +225,7 @@ class TodayPage(QWidget):
         self._load_rest()
 
     # -- settings ----------------------------------------------------------------------------------
-    def _setting(self, name: str, default):
+    def _setting(self, name: str, default: Any) -> Any:
         if self._settings is None:
             return default
         try:
@@ -210,11 +233,11 @@ class TodayPage(QWidget):
         except KeyError:
             return default
 
-    def _remember(self, name: str, value) -> None:
+    def _remember(self, name: str, value: object) -> None:
         if self._settings is not None:
             self._settings.set(name, value)
 
-    def showEvent(self, event) -> None:  # noqa: N802
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
         # Coming back to Today after a while (or on another day): load it again.
         if self._loaded_at is not None and time.monotonic() - self._loaded_at > STALE_AFTER_S:
@@ -261,7 +284,7 @@ class TodayPage(QWidget):
         self._remember("today_scope", scope)
         self.refresh()
 
-    def set_kinds(self, kinds) -> None:
+    def set_kinds(self, kinds: Iterable[str] | None) -> None:
         self.kinds = None if kinds is None or set(kinds) >= set(KINDS) else {k for k in kinds if k in KINDS}
         for kind, action in self.kind_actions.items():
             action.blockSignals(True)
@@ -280,10 +303,10 @@ class TodayPage(QWidget):
         self.handed_over.refresh()
         self._load_rest()
 
-    def _work(self, quick: bool):
+    def _work(self, quick: bool) -> Callable[[], Triage]:
         days, ctx, scope, kinds = self._days, self._ctx, self.scope, self.kinds
 
-        def work():
+        def work() -> Triage:
             from ...services.triage import triage
 
             return triage(ctx, scope=scope, kinds=kinds, days=days, quick=quick)
@@ -319,7 +342,7 @@ class TodayPage(QWidget):
         self.stack.setCurrentWidget(self.empty)
         self.loaded.emit()
 
-    def _show(self, generation: int, result) -> None:
+    def _show(self, generation: int, result: Triage | list[AgendaItem]) -> None:
         """Show a triage (services.triage.Triage), or a plain list of items (sectioned here)."""
         if generation != self._generation:
             return
@@ -367,7 +390,7 @@ class TodayPage(QWidget):
                 )
             self.stack.setCurrentWidget(self.empty)
         else:
-            self.stack.setCurrentWidget(self.scroll)
+            self.stack.setCurrentWidget(self.scroll_area)
         self._current_section = None
         self._update_actions()
         if partial:
@@ -382,7 +405,7 @@ class TodayPage(QWidget):
         return [model.data(model.index(r, 0)) for r in range(model.rowCount())]
 
     # -- selection and keyboard ------------------------------------------------------------------------
-    def current_item(self):
+    def current_item(self) -> AgendaItem | None:
         if self._current_section is None:
             return None
         return self.sections[self._current_section].current_item()
@@ -393,7 +416,7 @@ class TodayPage(QWidget):
         self._current_section = key
         self._update_actions()
 
-    def _current_changed(self, key: str, item) -> None:
+    def _current_changed(self, key: str, item: AgendaItem | None) -> None:
         if item is not None:
             self._current_section = key
             for other, section in self.sections.items():
@@ -409,7 +432,7 @@ class TodayPage(QWidget):
         if 0 <= i < len(keys):
             target = keys[i]
             self.select(target, 0 if step > 0 else self.sections[target].model.rowCount() - 1)
-            self.scroll.ensureWidgetVisible(self.sections[target].view)
+            self.scroll_area.ensureWidgetVisible(self.sections[target].view)
 
     def _update_actions(self) -> None:
         from ...services.triage import REASSIGNABLE, RESCHEDULABLE, may_reassign
@@ -424,14 +447,14 @@ class TodayPage(QWidget):
             self._fill_snooze_menu(self.snooze_menu, item)
 
     # -- actions -----------------------------------------------------------------------------------
-    def _open_item(self, item) -> None:
+    def _open_item(self, item: AgendaItem) -> None:
         self.item_open_requested.emit(item.client_id, item.entity or "", item.row_id or "")
 
-    def _context_menu(self, item, global_pos) -> None:
+    def _context_menu(self, item: AgendaItem, global_pos: QPoint) -> None:
         menu = self.item_menu(item)
         menu.exec(global_pos)
 
-    def item_menu(self, item) -> QMenu:
+    def item_menu(self, item: AgendaItem) -> QMenu:
         """The context menu of an item: open, done, snooze, reschedule, reassign."""
         from ...services.triage import REASSIGNABLE, RESCHEDULABLE, may_reassign
 
@@ -447,7 +470,7 @@ class TodayPage(QWidget):
             self._fill_reassign_menu(reassign, item)
         return menu
 
-    def _fill_snooze_menu(self, menu: QMenu, item) -> None:
+    def _fill_snooze_menu(self, menu: QMenu, item: AgendaItem | None) -> None:
         menu.clear()
         today = self._ctx.today()
         monday = today + dt.timedelta(days=7 - today.weekday())
@@ -457,12 +480,13 @@ class TodayPage(QWidget):
             (_("For a week"), today + dt.timedelta(days=7)),
         ):
             action = menu.addAction(f"{title}  ({day.isoformat()})")
-            action.triggered.connect(
-                lambda _c=False, day=day, item=item: self.snooze(item or self.current_item(), day)
-            )
-        menu.addAction(_("Until a day…"), lambda item=item: self.snooze(item or self.current_item(), None))
+            action.triggered.connect(partial(self._snooze_chosen, item, day))
+        menu.addAction(_("Until a day…"), partial(self._snooze_chosen, item, None))
 
-    def _fill_reassign_menu(self, menu: QMenu, item) -> None:
+    def _snooze_chosen(self, item: AgendaItem | None, day: dt.date | None, *_checked: object) -> None:
+        self.snooze(item or self.current_item(), day)
+
+    def _fill_reassign_menu(self, menu: QMenu, item: AgendaItem | None) -> None:
         menu.clear()
         if item is None:
             return
@@ -497,15 +521,16 @@ class TodayPage(QWidget):
         from ...services.triage import REASSIGNABLE, may_reassign
 
         item = self.current_item()
-        if item is None or item.kind not in REASSIGNABLE or not may_reassign(self._ctx):
+        key = self._current_section
+        if item is None or key is None or item.kind not in REASSIGNABLE or not may_reassign(self._ctx):
             return
         menu = QMenu(self)
         self._fill_reassign_menu(menu, item)
-        view = self.sections[self._current_section].view
+        view = self.sections[key].view
         menu.popup(view.viewport().mapToGlobal(view.visualRect(view.currentIndex()).center()))
         self._reassign_popup = menu
 
-    def done(self, item) -> None:
+    def done(self, item: AgendaItem) -> None:
         """Complete an item: its form opens (a task is marked done at once)."""
         from ...services.triage import done_action
 
@@ -524,7 +549,7 @@ class TodayPage(QWidget):
             return None
         return dialog.day()
 
-    def snooze(self, item, day: dt.date | None) -> None:
+    def snooze(self, item: AgendaItem | None, day: dt.date | None) -> None:
         if item is None:
             return
         today = self._ctx.today()
@@ -536,7 +561,7 @@ class TodayPage(QWidget):
 
         self._run_write(lambda ctx: snooze(ctx, item.key, day))
 
-    def reschedule(self, item) -> None:
+    def reschedule(self, item: AgendaItem) -> None:
         today = self._ctx.today()
         initial = max(item.due, today) if item.due else today
         day = self.ask_date(_("Reschedule to"), today, initial)
@@ -546,12 +571,12 @@ class TodayPage(QWidget):
 
         self._run_write(lambda ctx: reschedule(ctx, item, day))
 
-    def reassign(self, item, user_id: str) -> None:
+    def reassign(self, item: AgendaItem, user_id: str) -> None:
         from ...services.triage import reassign
 
         self._run_write(lambda ctx: reassign(ctx, item, user_id))
 
-    def _run_write(self, fn) -> None:
+    def _run_write(self, fn: Callable[[AppContext], object]) -> None:
         ctx = self._ctx
         self._tasks.run_db(
             lambda: fn(ctx),
@@ -565,7 +590,7 @@ class TodayPage(QWidget):
         QMessageBox.warning(self, _("Today"), str(exc))
 
 
-def _complete_task(ctx, task_id: str):
+def _complete_task(ctx: AppContext, task_id: str) -> dict[str, Any]:
     from ...services import tasks
 
     return tasks.complete_task(ctx, task_id)

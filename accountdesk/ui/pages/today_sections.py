@@ -5,9 +5,21 @@ ui/pages/today.py, issue 17; still importable from there)."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
-from PySide6.QtCore import QDate, QEvent, QModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtCore import (
+    QDate,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCalendarWidget,
@@ -27,6 +39,7 @@ from ...i18n import _
 from ...labels import label
 from ...models.enums import Severity
 from ...services.agenda import SECTIONS, section_of, triage_key
+from ...services.agenda_rules import AgendaItem
 from .. import icons, style
 from ..item_models.agenda import AgendaListModel
 from ..item_models.roles import DUE_TEXT_ROLE, ICON_ROLE, ROW_ROLE
@@ -43,28 +56,32 @@ SEVERITY_COLOURS = {
 }
 
 
-def group_items(items: list, today: dt.date) -> dict[str, list]:
+def group_items(items: list[AgendaItem], today: dt.date) -> dict[str, list[AgendaItem]]:
     """Sections of items not sorted by the service (tests, a model handed ready-made items)."""
     now = dt.datetime.combine(today, dt.time(12)).astimezone()
-    groups: dict[str, list] = {key: [] for key, _title in SECTIONS}
+    groups: dict[str, list[AgendaItem]] = {key: [] for key, _title in SECTIONS}
     for item in items:
         groups[section_of(item, now, today)].append(item)
     for key, rows in groups.items():
-        rows.sort(key=lambda i, key=key: triage_key(i, key))
+        rows.sort(key=partial(triage_key, section=key))
     return groups
 
 
-def secondary_text(item) -> str:
+def secondary_text(item: AgendaItem) -> str:
     kind = getattr(item, "kind_label", "") or ""
     parts = [p for p in (item.client_name, kind) if p]
     return "  ·  ".join(parts)
 
 
 class AgendaDelegate(QStyledItemDelegate):
-    def sizeHint(self, option, index) -> QSize:  # noqa: N802
+    def sizeHint(  # noqa: N802
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
         return QSize(option.rect.width(), ROW_HEIGHT)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         opt.text = ""
@@ -135,7 +152,7 @@ class AgendaSection(QWidget):
     #: Up past the first row (-1) or down past the last (+1): the page moves to the next section.
     leave_requested = Signal(int)
 
-    def __init__(self, key: str, today: dt.date, parent=None):
+    def __init__(self, key: str, today: dt.date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.key = key
         layout = QVBoxLayout(self)
@@ -170,12 +187,12 @@ class AgendaSection(QWidget):
         self.more_button.clicked.connect(self.show_all)
         self.more_button.hide()
         layout.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignLeft)
-        self._all: list = []
+        self._all: list[AgendaItem] = []
         self._today = today
         self.expanded = False
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802
-        if obj is self.view and event.type() == QEvent.Type.KeyPress:
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if obj is self.view and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
             row = self.view.currentIndex().row()
             if event.key() == Qt.Key.Key_Down and row == self.model.rowCount() - 1:
                 self.leave_requested.emit(1)
@@ -185,23 +202,24 @@ class AgendaSection(QWidget):
                 return True
         return super().eventFilter(obj, event)
 
-    def current_item(self):
+    def current_item(self) -> AgendaItem | None:
         index = self.view.currentIndex()
-        return index.data(ROW_ROLE) if index.isValid() else None
+        item: AgendaItem | None = index.data(ROW_ROLE) if index.isValid() else None
+        return item
 
     def focus_row(self, row: int) -> None:
         row = max(0, min(row, self.model.rowCount() - 1))
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
         self.view.setCurrentIndex(self.model.index(row, 0))
 
-    def _menu(self, pos) -> None:
+    def _menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)
         if not index.isValid():
             return
         self.view.setCurrentIndex(index)
         self.menu_requested.emit(index.data(ROW_ROLE), self.view.viewport().mapToGlobal(pos))
 
-    def set_items(self, title: str, items: list, today: dt.date) -> None:
+    def set_items(self, title: str, items: list[AgendaItem], today: dt.date) -> None:
         self.heading.setText(f"{title} · {len(items)}")
         self._all = list(items)
         self._today = today
@@ -228,7 +246,7 @@ class AgendaSection(QWidget):
 class DateDialog(QDialog):
     """Pick a day (snooze until, reschedule to): a calendar from tomorrow or today on."""
 
-    def __init__(self, title: str, first: dt.date, initial: dt.date, parent=None):
+    def __init__(self, title: str, first: dt.date, initial: dt.date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         layout = QVBoxLayout(self)
@@ -247,4 +265,6 @@ class DateDialog(QDialog):
         layout.addWidget(buttons)
 
     def day(self) -> dt.date:
-        return self.calendar.selectedDate().toPython()
+        day = self.calendar.selectedDate().toPython()
+        assert isinstance(day, dt.date)  # QDate.toPython gives a date (the stub says object)
+        return day
