@@ -17,7 +17,7 @@ from ..errors import ValidationError
 from ..i18n import _
 from ..labels import label
 from ..models.enums import Severity
-from .common import emit_json, open_ctx, print_table
+from .common import Subparsers, emit_json, open_ctx, print_table
 
 
 def _days(value: str) -> int:
@@ -77,7 +77,7 @@ def _resolve_user(ctx, ref: str) -> str:
     return resolve_user_id(ctx, ref, field="user")
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser("agenda", help=_("overdue and upcoming visits, deadlines and renewals"))
     p.add_argument("--days", default="7", metavar="N", help=_("look N days ahead (default 7)"))
     p.add_argument(

@@ -22,7 +22,7 @@ from pathlib import Path
 from ..i18n import _
 from ..models.enums import AttachmentKind
 from .clients import add_json_flag, profile
-from .common import CLIError, emit_json, print_table
+from .common import CLIError, Subparsers, emit_json, print_table
 
 
 def _row_json(r: dict) -> dict:
@@ -199,7 +199,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "attachments", help=_("files kept with a client: photos, certificates, agreements")
     )

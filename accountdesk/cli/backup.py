@@ -14,10 +14,10 @@ from pathlib import Path
 from ..i18n import _
 from ..io.backup import restore_backup
 from ..paths import default_data_dir
-from .common import emit_json
+from .common import Subparsers, emit_json
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("restore", help=_("restore a backup into an empty profile"))
     p.add_argument("file", type=Path, metavar=_("FILE"))
     p.add_argument(

@@ -19,7 +19,7 @@ import sys
 from argparse import Namespace
 
 from ..i18n import _
-from .common import CLIError, emit_json, open_ctx
+from .common import CLIError, Subparsers, emit_json, open_ctx
 
 
 def cmd_calendar_feed(args: Namespace) -> int:
@@ -68,7 +68,7 @@ def cmd_calendar_feed(args: Namespace) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser(
         "calendar-feed", help=_("your calendar subscription URL (visits, tasks, deadlines, renewals)")
     )

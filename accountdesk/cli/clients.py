@@ -33,7 +33,7 @@ from ..errors import ValidationError
 from ..i18n import _
 from ..labels import label
 from ..services.context import AppContext
-from .common import emit_json, open_ctx, parse_assignments, print_table
+from .common import Subparsers, emit_json, open_ctx, parse_assignments, print_table
 
 # -- helpers shared by the entity command modules ---------------------------------------------
 
@@ -322,7 +322,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser("clients", help=_("list, show, add, change and delete clients"))
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 

@@ -6,11 +6,17 @@ import datetime as dt
 import json
 import sys
 from argparse import Namespace
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ..errors import AccountDeskError, ValidationError
 from ..paths import default_data_dir
 from ..services.context import AppContext, open_profile
+
+if TYPE_CHECKING:
+    import argparse
+
+#: what each command module's ``register`` receives: ``parser.add_subparsers()``
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 class CLIError(AccountDeskError):
@@ -59,20 +65,22 @@ def emit_json(data: Any) -> None:
 
 
 def emit_error(args: Namespace, exc: AccountDeskError, *, code: int) -> None:
+    # a NotFoundError's field: the reference that named nothing (an unknown client), or None
+    field: str | None = getattr(exc, "field", None)
     if getattr(args, "json", False):
         payload: dict[str, Any] = {"error": exc.message, "exit_code": code}
         if isinstance(exc, ValidationError):
             payload["field"] = exc.field
             payload["errors"] = [{"field": f, "message": m} for f, m in exc.errors]
-        elif getattr(exc, "field", None):  # a reference that names nothing (an unknown client)
-            payload["field"] = exc.field
-            payload["errors"] = [{"field": exc.field, "message": exc.message}]
+        elif field:  # a reference that names nothing (an unknown client)
+            payload["field"] = field
+            payload["errors"] = [{"field": field, "message": exc.message}]
         sys.stdout.write(dumps(payload) + "\n")
     if isinstance(exc, ValidationError):
         for field, message in exc.errors:
             sys.stderr.write(f"accountdesk: {field}: {message}\n")
-    elif getattr(exc, "field", None):
-        sys.stderr.write(f"accountdesk: {exc.field}: {exc.message}\n")
+    elif field:
+        sys.stderr.write(f"accountdesk: {field}: {exc.message}\n")
     else:
         sys.stderr.write(f"accountdesk: {exc.message}\n")
 

@@ -6,7 +6,7 @@ import sys
 from argparse import Namespace
 
 from ..i18n import _
-from .common import emit_json, open_ctx, print_table
+from .common import Subparsers, emit_json, open_ctx, print_table
 
 
 def _short(value) -> str:
@@ -111,7 +111,7 @@ def cmd_discard(args: Namespace) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser("conflicts", help=_("review conflicting edits"))
     sub = parser.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
     p = sub.add_parser("list", help=_("list unresolved conflicts and refused changes"))

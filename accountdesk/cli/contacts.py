@@ -10,7 +10,7 @@ from typing import Any
 
 from ..i18n import _
 from .clients import add_json_flag, created_message, profile
-from .common import emit_json
+from .common import Subparsers, emit_json
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -34,7 +34,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser("contacts", help=_("add contacts of a client"))
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     p = sub.add_parser("add", help=_("add a contact to a client"))

@@ -14,10 +14,10 @@ import sys
 
 from ..errors import ValidationError
 from ..i18n import _
-from .common import emit_json, open_ctx
+from .common import Subparsers, emit_json, open_ctx
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser(
         "demo",
         help=_("fill an empty profile with realistic demo data"),

@@ -15,10 +15,10 @@ from ..i18n import _
 from ..services.clients import resolve_client
 from ..services.duplicates import find_duplicates
 from ..services.merge import merge_clients, undo_merge
-from .common import CLIError, emit_json, open_ctx
+from .common import CLIError, Subparsers, emit_json, open_ctx
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("duplicates", help=_("list likely duplicate clients and contacts"))
     p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(func=run_duplicates)

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..i18n import _
 from ..io.backup import create_backup
 from ..io.exports import export_ical, export_table, export_vcard
-from .common import CLIError, emit_json, open_ctx
+from .common import CLIError, Subparsers, emit_json, open_ctx
 
 FORMATS = {
     "contacts": ("vcf3", "vcf4", "xlsx", "csv", "json"),
@@ -35,7 +35,7 @@ _BY_SUFFIX = {
 }
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("export", help=_("export contacts, the calendar of visits, clients, or a full backup"))
     p.add_argument("what", choices=sorted(FORMATS))
     p.add_argument("--out", type=Path, required=True, metavar=_("FILE"), help=_("the file to write"))

@@ -19,7 +19,7 @@ import sys
 from ..i18n import _
 from ..models.enums import FeedbackKind, Severity
 from .clients import add_json_flag, created_message, fmt_datetime, profile
-from .common import emit_json, print_table
+from .common import Subparsers, emit_json, print_table
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -59,7 +59,7 @@ def cmd_escalate(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser("feedback", help=_("record client feedback"))
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     p = sub.add_parser("add", help=_("record feedback received now"))

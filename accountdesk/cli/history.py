@@ -13,7 +13,7 @@ from typing import Any
 
 from ..i18n import _
 from ..labels import entity_label
-from .common import CLIError, emit_json, open_ctx, print_table
+from .common import CLIError, Subparsers, emit_json, open_ctx, print_table
 
 #: Bookkeeping columns a history never lists (every change sets them).
 _BOOKKEEPING = frozenset({"updated_at", "updated_by", "created_at", "created_by", "client_id", "server_seq"})
@@ -207,7 +207,7 @@ def cmd_history(args: Namespace) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser(
         "history", help=_("show who changed a client's fields, and restore an earlier value")
     )

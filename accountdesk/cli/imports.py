@@ -23,10 +23,10 @@ from ..io import mapping as M
 from ..io.importer import ImportPlan, plan_import, run_import
 from ..io.plan import describe
 from ..services.clients import resolve_client
-from .common import emit_json, open_ctx, parse_assignments
+from .common import Subparsers, emit_json, open_ctx, parse_assignments
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("import", help=_("import clients, contacts or equipment from a CSV or Excel file"))
     p.add_argument("file", type=Path, metavar=_("FILE"))
     p.add_argument(

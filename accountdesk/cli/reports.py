@@ -16,7 +16,7 @@ from ..errors import ValidationError
 from ..i18n import _
 from ..services.clients import resolve_client
 from ..services.dossier import check_audience
-from .common import emit_json, open_ctx
+from .common import Subparsers, emit_json, open_ctx
 
 
 def _json_flag(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +29,7 @@ def _out_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser(
         "dossier", help=_("print client dossiers into one PDF (each client starts on a new page)")
     )

@@ -24,7 +24,7 @@ import sys
 
 from ..i18n import _
 from ..paths import default_data_dir
-from .common import CLIError, emit_json
+from .common import CLIError, Subparsers, emit_json
 
 
 class TerminalProgress:
@@ -51,7 +51,7 @@ class TerminalProgress:
         stream.flush()
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     p = sub.add_parser("security", help=_("encryption at rest of this profile: status, encrypt, start fresh"))
     inner = p.add_subparsers(dest="security_command", metavar=_("ACTION"), required=True)
     s = inner.add_parser("status", help=_("whether the profile is encrypted, and where its key is kept"))
@@ -73,10 +73,10 @@ def register(sub) -> None:
 
 def status(data_dir) -> dict:
     from ..paths import database_path
-    from ..store import crypto
+    from ..store import crypto, crypto_keys
 
     info = crypto.describe(data_dir, database_path(data_dir))
-    info["keyring"] = crypto.keyring_usable()
+    info["keyring"] = crypto_keys.keyring_usable()
     try:
         info["folder_mode"] = oct(stat.S_IMODE(os.stat(data_dir).st_mode))
     except OSError:
@@ -102,9 +102,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_encrypt(args: argparse.Namespace) -> int:
-    from ..store import Store, crypto
+    from ..store import Store, crypto_keys
 
-    if crypto.plain_forced():
+    if crypto_keys.plain_forced():
         raise CLIError(_("ACCOUNTDESK_PLAIN_STORE=1 keeps profiles unencrypted here."), exit_code=2)
     store = Store(args.data_dir or default_data_dir())
     try:
@@ -121,14 +121,14 @@ def cmd_encrypt(args: argparse.Namespace) -> int:
 
 def cmd_start_fresh(args: argparse.Namespace) -> int:
     from ..services.security import start_fresh
-    from ..store import crypto
+    from ..store import crypto_keys
 
     data_dir = args.data_dir or default_data_dir()
     try:
         aside = start_fresh(data_dir)
-    except crypto.KeyLost:
+    except crypto_keys.KeyLost:
         raise
-    except crypto.EncryptionError as exc:
+    except crypto_keys.EncryptionError as exc:
         raise CLIError(exc.message, exit_code=2) from None
     if args.json:
         emit_json({"moved_to": str(aside), "files": sorted(p.name for p in aside.iterdir())})

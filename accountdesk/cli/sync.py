@@ -14,7 +14,7 @@ import sys
 from argparse import Namespace
 
 from ..i18n import _
-from .common import emit_json, open_ctx
+from .common import Subparsers, emit_json, open_ctx
 from .sync_engine import make_engine
 
 
@@ -98,7 +98,7 @@ def cmd_sync(args: Namespace) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     p = subparsers.add_parser("sync", help=_("send local changes to the sync server and receive the others'"))
     p.add_argument("--server", metavar="URL", help=_("the sync server (first time)"))
     p.add_argument("--user", metavar="NAME", help=_("your user name on the server (first time)"))

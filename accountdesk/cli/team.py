@@ -12,7 +12,7 @@ import sys
 from argparse import Namespace
 
 from ..i18n import _
-from .common import CLIError, emit_json, open_ctx
+from .common import CLIError, Subparsers, emit_json, open_ctx
 
 
 def _clients_subparsers(subparsers) -> argparse._SubParsersAction:
@@ -141,7 +141,7 @@ def cmd_unowned(args: Namespace) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     sub = _clients_subparsers(subparsers)
     p = sub.add_parser("assign", help=_("hand clients over to a new owner (supervisors)"))
     p.add_argument("clients", nargs="*", metavar="CLIENT", help=_("the clients' ids or exact names"))

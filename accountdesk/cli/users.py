@@ -22,7 +22,7 @@ import sys
 from ..i18n import _
 from ..labels import label
 from ..models.enums import Role
-from .common import emit_json, open_ctx, print_table
+from .common import Subparsers, emit_json, open_ctx, print_table
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -141,7 +141,7 @@ def cmd_candidates(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser("users", help=_("the users of this profile and their logins"))
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     p = sub.add_parser("list", help=_("every user: login, display name, role, active"))

@@ -14,7 +14,7 @@ from typing import Any
 from ..i18n import _
 from ..models.enums import VisitKind, VisitStatus
 from .clients import add_json_flag, created_message, fmt_datetime, profile
-from .common import emit_json
+from .common import Subparsers, emit_json
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -48,7 +48,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser("visits", help=_("record and plan visits"))
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     p = sub.add_parser("add", help=_("record a visit or put one in the calendar"))

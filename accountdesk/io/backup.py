@@ -112,15 +112,15 @@ def create_backup(
     """Write a backup of the profile of ``ctx`` to ``path`` (a .zip): encrypted with ``passphrase``,
     or with the profile's own key (``profile_key``: the backups kept in the profile folder).
     Raises ValidationError on ``passphrase`` when the profile needs one and none is given."""
-    from ..store import blobdb, crypto
+    from ..store import blobdb, crypto, crypto_keys, crypto_sqlite
 
     path = Path(path)
     store = ctx.store
     encryption: dict | None = None
     key: bytes | None = None
     if passphrase:
-        kdf = crypto.new_kdf()
-        key = crypto.kdf_key(passphrase, kdf)
+        kdf = crypto_keys.new_kdf()
+        key = crypto_keys.kdf_key(passphrase, kdf)
         encryption = {"cipher": "sqlcipher4", "kdf": kdf}
     elif profile_key:
         if store.encrypted:  # (a plaintext store's own backup is no more readable than the store)
@@ -142,7 +142,7 @@ def create_backup(
         copy = Path(tmp) / DB_NAME
         if key is not None or store.encrypted:
             crypto.export_copy(store.path, store.protection.key, copy, key)
-            d = crypto.connect(copy, key)
+            d = crypto_sqlite.connect(copy, key)
             try:
                 d.execute("PRAGMA journal_mode=DELETE")
                 tables = _table_counts(d)
@@ -204,15 +204,15 @@ def _bad(message: str) -> ValidationError:
 def profile_is_empty(data_dir: Path | str) -> bool:
     """True when the profile has no database yet, or one without any client data (a profile
     that was only opened holds its local user and settings, which a restore replaces)."""
-    from ..store import crypto
+    from ..store import crypto, crypto_keys, crypto_sqlite
 
     db = database_path(Path(data_dir))
     if not db.exists() or db.stat().st_size == 0:
         return True
-    if crypto.is_encrypted_file(db):
+    if crypto_sqlite.is_encrypted_file(db):
         try:
-            conn = crypto.connect(db, crypto.existing_protection(Path(data_dir), db).key)
-        except crypto.EncryptionError:
+            conn = crypto_sqlite.connect(db, crypto.existing_protection(Path(data_dir), db).key)
+        except crypto_keys.EncryptionError:
             return False  # an encrypted profile this computer cannot open: not ours to replace
     else:
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -256,7 +256,7 @@ def read_manifest(path: Path | str) -> dict:
 
 def _backup_key(manifest: dict, passphrase: str | None) -> bytes | None:
     """The key of the backup's database (None: plaintext); ValidationError on ``passphrase``."""
-    from ..store import crypto
+    from ..store import crypto_keys
 
     enc = manifest.get("encryption")
     if not enc:
@@ -265,9 +265,9 @@ def _backup_key(manifest: dict, passphrase: str | None) -> bytes | None:
         raise _bad(_("This is not an AccountDesk backup, or the file is damaged."))
     if enc.get("key") == "profile":
         key = None
-        if enc.get("profile_id") and crypto.keyring_usable():
-            with contextlib.suppress(crypto.EncryptionError):
-                key = crypto.keyring_get(str(enc["profile_id"]))
+        if enc.get("profile_id") and crypto_keys.keyring_usable():
+            with contextlib.suppress(crypto_keys.EncryptionError):
+                key = crypto_keys.keyring_get(str(enc["profile_id"]))
         if key is None:
             raise _bad(
                 _(
@@ -282,7 +282,7 @@ def _backup_key(manifest: dict, passphrase: str | None) -> bytes | None:
     if not passphrase:
         raise ValidationError("passphrase", _("This backup is encrypted: give its passphrase."))
     try:
-        return crypto.kdf_key(passphrase, kdf)
+        return crypto_keys.kdf_key(passphrase, kdf)
     except Exception as exc:  # noqa: BLE001 - hostile values in a crafted manifest
         raise _bad(_("This is not an AccountDesk backup, or the file is damaged.")) from exc
 
@@ -292,7 +292,7 @@ def restore_backup(path: Path | str, data_dir: Path | str, *, passphrase: str | 
     Nothing in ``data_dir`` changes unless every check passes. An encrypted backup needs its
     ``passphrase``; the restored profile is encrypted as a new profile of this computer would be
     (its key in the keyring), or with a passphrase where no keyring exists and the backup was."""
-    from ..store import blobdb, crypto
+    from ..store import blobdb, crypto, crypto_keys, crypto_sqlite
     from ..store.migrate import head_revision, migrate_store
 
     data_dir = Path(data_dir)
@@ -328,11 +328,11 @@ def restore_backup(path: Path | str, data_dir: Path | str, *, passphrase: str | 
             _extract(path, BLOBS_NAME, Path(tmp), manifest["files"][BLOBS_NAME]) if has_blobs else None
         )
         key = _backup_key(manifest, passphrase)
-        if key is not None and not crypto.check_key(staged, key):
+        if key is not None and not crypto_sqlite.check_key(staged, key):
             raise ValidationError("passphrase", _("Wrong passphrase for this backup."))
-        errors = (sqlite3.Error, crypto.driver().Error)
+        errors = (sqlite3.Error, crypto_sqlite.driver().Error)
         try:
-            conn = crypto.connect(staged, key)
+            conn = crypto_sqlite.connect(staged, key)
             try:
                 ok = conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
                 counts = _table_counts(conn)
@@ -344,7 +344,7 @@ def restore_backup(path: Path | str, data_dir: Path | str, *, passphrase: str | 
             ok = _blobs_sound(staged_blobs, key, manifest["files"][BLOBS_NAME])
         if not ok or counts != manifest.get("tables", counts):
             raise _bad(_("The backup is damaged: its database fails the integrity check."))
-        conn = crypto.connect(staged, key)
+        conn = crypto_sqlite.connect(staged, key)
         try:
             # A restored profile is a new device: the server skips, in a device's pulls, what that
             # device pushed itself (no echo), and this copy may predate some of it.
@@ -354,7 +354,7 @@ def restore_backup(path: Path | str, data_dir: Path | str, *, passphrase: str | 
             conn.close()
         # The restored profile's own protection: a new key in this computer's keyring, or a
         # passphrase where there is none and the backup was encrypted; plaintext otherwise.
-        if crypto.plain_forced() or (key is None and not crypto.keyring_usable()):
+        if crypto_keys.plain_forced() or (key is None and not crypto_keys.keyring_usable()):
             target_key = None
         else:
             target_key = crypto.new_key_protection(data_dir).key
@@ -410,7 +410,7 @@ def _extract(path: Path | str, name: str, folder: Path, expected: dict) -> Path:
 def _blobs_sound(staged: Path, key: bytes | None, expected: dict) -> bool:
     """The backup's file of attachment bytes opens with the backup's key, passes the integrity
     check and holds the pieces its manifest counts."""
-    from ..store import blobdb, crypto
+    from ..store import blobdb, crypto_sqlite
 
     try:
         conn = blobdb.connect(staged, key)
@@ -419,7 +419,7 @@ def _blobs_sound(staged: Path, key: bytes | None, expected: dict) -> bool:
             pieces = conn.execute("SELECT count(*) FROM blob_chunks").fetchone()[0]
         finally:
             conn.close()
-    except (sqlite3.Error, crypto.driver().Error):
+    except (sqlite3.Error, crypto_sqlite.driver().Error):
         return False
     return ok and pieces == expected.get("pieces", pieces)
 
