@@ -46,7 +46,9 @@ def test_the_dashboard_shows_the_reports_numbers(demo, months):
         (q.label, q.surveys, q.average) for q in pdf.satisfaction
     ]
     assert [(r.name, r.date) for r in board.renewals] == [(r.client, r.date) for r in pdf.renewals]
-    assert sorted(a.name for a in board.at_risk) == sorted(a.client for a in pdf.at_risk)
+    # the same clients with the same health scores, in the same order (lowest score first):
+    # the clients listed for their status "at risk" have their score too
+    assert [(a.name, a.score) for a in board.at_risk] == [(a.client, a.score) for a in pdf.at_risk]
     assert board.at_risk, "the demo has clients at risk"
 
 
@@ -169,3 +171,18 @@ def test_the_set_wise_cadence_flags_cover_every_way_a_due_date_is_found(ctx, clo
         assert not any(
             f.overdue for f in plan_flags_in(s, [same_day], ctx.today()) if f.kind == "return_visit"
         )
+
+
+def test_a_client_at_risk_by_its_status_is_listed_with_its_health_score(ctx):
+    """A client whose status is "at risk" but whose health cannot be poor (no candidate for the
+    poor line) is on the at-risk list with its health score, as in the portfolio report; the list
+    is sorted by that score."""
+    from accountdesk.services import clients
+    from accountdesk.services.health import client_health
+
+    calm = clients.create_client(ctx, name="状态风险客户", tier="key", status="at_risk", standard=True)
+    board = dashboard.load_dashboard(ctx)
+    marks = {m.client_id: m.score for m in board.at_risk}
+    assert marks == {calm: client_health(ctx, calm).score} and marks[calm] is not None
+    pdf = load_portfolio(ctx)
+    assert [(a.client, a.score) for a in pdf.at_risk] == [("状态风险客户", marks[calm])]

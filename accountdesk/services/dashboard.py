@@ -181,8 +181,11 @@ def load_standing(ctx: AppContext, *, owner_id: str | None = None) -> Standing:
         served = served_figures_from(
             session, [(cid, tier, owner) for cid, _n, tier, _s, owner in rows], flags
         )
-        # the health of the clients that may be poor only (the others cannot fall below 50)
+        # the health of the clients that may be poor only (the others cannot fall below 50), and
+        # of those listed for their status, whose score the list shows and sorts by (as the
+        # portfolio report does)
         maybe = poor_candidates_in(session, ids, flags)
+        maybe.update(cid for cid, _n, _t, status, _o in rows if status == "at_risk")
         health = health_in(
             session,
             [i for i in ids if i in maybe],

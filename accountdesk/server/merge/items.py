@@ -142,16 +142,16 @@ class Writer(WriterRules):
             )
             return _result(row_id=item.row_id, status="conflict", seq=self.seq, conflicts=1)
         seq = self.next_seq()
-        data = dict(_blank_record(model))
-        data.update(fields)
-        data.update(
-            client_id=client_id,
-            created_by=fields.get("created_by") or self.who.user_id,
-            created_at=fields.get("created_at") or self.now_text,
-            updated_at=hlc,
-            updated_by=self.who.user_id or None,
-            deleted_at=None,
-        )
+        data = {
+            **_blank_record(model),
+            **fields,
+            "client_id": client_id,
+            "created_by": fields.get("created_by") or self.who.user_id,
+            "created_at": fields.get("created_at") or self.now_text,
+            "updated_at": hlc,
+            "updated_by": self.who.user_id or None,
+            "deleted_at": None,
+        }
         rec = {
             "id": item.row_id,
             "entity": item.entity,

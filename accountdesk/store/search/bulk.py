@@ -2,14 +2,13 @@
 laptop's first pull of a company, when a store interrupted in one is opened, after a migration.
 
 The documents of every indexed row are computed here in Python, from the same builders the
-triggers call as SQL functions (``text.py``), and written with ``executemany``: the rows of
-``search_rows`` and the two-character grams of ``search_bi``; the trigram index is then built in
-one pass from ``search_rows``. Computing the documents (normalisation, pinyin, grams) is most of
-the work, and it needs no database: for many rows, when the machine has a second core, it runs
-in a helper process while this one writes the rows already computed and runs the statements it
-was given to run meanwhile (the secondary indexes set aside by a bulk pull, which SQLite builds
-in C). Same rows, same order, same ids as the triggers' SQL functions give.
-"""
+triggers call as SQL functions (``text.py``), and written chunk by chunk with ``executemany``:
+the rows of ``search_rows``, the two-character grams of ``search_bi`` and the trigram index
+``search_tri``. Computing the documents (normalisation, pinyin, grams) is about half of the work,
+and it needs no database: for many rows, when the machine has a second core, it runs in a helper
+process while this one writes the chunks already computed and runs the statements it was given to
+run meanwhile (the secondary indexes a bulk pull set aside, which SQLite builds in C). Same rows,
+documents and tokens as the triggers give (tests/test_search_bulk.py)."""
 
 from __future__ import annotations
 
@@ -132,6 +131,12 @@ def fill(
         executemany(
             "INSERT INTO search_bi (rowid, grams) VALUES (?, ?)",
             [(i, r[8]) for i, r in zip(ids, rows, strict=True)],
+        )
+        # the trigram index chunk by chunk too (the same work as one 'rebuild' at the end, but
+        # done while the helper computes the next chunks)
+        executemany(
+            "INSERT INTO search_tri (rowid, name_doc, body_doc) VALUES (?, ?, ?)",
+            [(i, r[4], r[5]) for i, r in zip(ids, rows, strict=True)],
         )
         written += len(rows)
 

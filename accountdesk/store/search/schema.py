@@ -172,15 +172,14 @@ def rebuild(conn: Any, meanwhile: Iterable[str] = ()) -> int:
 
     exec_ = conn.exec_driver_sql if hasattr(conn, "exec_driver_sql") else conn.execute
     driver = conn.connection.driver_connection if hasattr(conn, "exec_driver_sql") else conn
-    # The rows first, then the trigram index in one pass (rather than through the rows'
-    # triggers row by row: a third faster for an initial sync); the triggers are put back.
+    # The rows and both full-text indexes written chunk by chunk (rather than through the rows'
+    # triggers row by row); the triggers are put back.
     exec_("DROP TRIGGER IF EXISTS search_rows_ai")
     exec_("DROP TRIGGER IF EXISTS search_rows_ad")
     exec_("DELETE FROM search_rows")
     exec_("INSERT INTO search_tri(search_tri) VALUES ('delete-all')")
     exec_("INSERT INTO search_bi(search_bi) VALUES ('delete-all')")
     count = fill(exec_, driver.executemany, meanwhile)
-    exec_("INSERT INTO search_tri(search_tri) VALUES ('rebuild')")
     for stmt in SCHEMA_SQL:
         if stmt.startswith("CREATE TRIGGER"):
             exec_(stmt)
