@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from ..errors import ValidationError
 from ..i18n import _
 from ..labels import label
 from ..models.enums import Severity
 from .common import Subparsers, emit_json, open_ctx, print_table
+
+if TYPE_CHECKING:
+    from ..services.context import AppContext
 
 
 def _days(value: str) -> int:
@@ -71,7 +75,7 @@ def cmd_agenda(args: argparse.Namespace) -> int:
     return 0
 
 
-def _resolve_user(ctx, ref: str) -> str:
+def _resolve_user(ctx: AppContext, ref: str) -> str:
     from ..services.users import resolve_user_id
 
     return resolve_user_id(ctx, ref, field="user")

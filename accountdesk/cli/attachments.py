@@ -18,14 +18,19 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..i18n import _
 from ..models.enums import AttachmentKind
 from .clients import add_json_flag, profile
 from .common import CLIError, Subparsers, emit_json, print_table
 
+if TYPE_CHECKING:
+    from ..services.context import AppContext
+    from ..sync.context import SignedIn
 
-def _row_json(r: dict) -> dict:
+
+def _row_json(r: dict[str, Any]) -> dict[str, Any]:
     to = r.get("attached_to")
     return {
         "id": r["id"],
@@ -127,14 +132,14 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_offline(args: argparse.Namespace) -> int:
-    from ..services import attachments as A
+    from ..services.attachments_offline import keeps_offline, set_keep_offline
     from ..services.clients import resolve_client
 
     choice = {"on": True, "off": False, "default": None}[args.state]
     with profile(args) as ctx:
         client_id = resolve_client(ctx, args.client)
-        A.set_keep_offline(ctx, client_id, choice)
-        keep = A.keeps_offline(ctx, client_id)
+        set_keep_offline(ctx, client_id, choice)
+        keep = keeps_offline(ctx, client_id)
     if args.json:
         emit_json({"client_id": client_id, "keep_offline": keep})
     else:
@@ -149,7 +154,7 @@ def cmd_offline(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_files(ctx, engine, *, quiet: bool = False) -> dict:
+def run_files(ctx: AppContext, engine: SignedIn, *, quiet: bool = False) -> dict[str, Any]:
     """Upload and download attachment files (after a row sync); a progress line on a terminal."""
     from ..sync.files import FileSync
 
@@ -164,7 +169,7 @@ def run_files(ctx, engine, *, quiet: bool = False) -> dict:
     return report.as_dict()
 
 
-def print_file_report(files: dict) -> None:
+def print_file_report(files: dict[str, Any]) -> None:
     from ..services.attachments import human_size
 
     sys.stdout.write(

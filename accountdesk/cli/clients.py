@@ -25,7 +25,7 @@ import contextlib
 import datetime as dt
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..domain.schema import SCHEMAS
 from ..domain.validation import format_phone
@@ -34,6 +34,9 @@ from ..i18n import _
 from ..labels import label
 from ..services.context import AppContext
 from .common import Subparsers, emit_json, open_ctx, parse_assignments, print_table
+
+if TYPE_CHECKING:
+    from ..services.search import ClientRow
 
 # -- helpers shared by the entity command modules ---------------------------------------------
 
@@ -76,7 +79,8 @@ def fmt_value(entity: str, name: str, value: Any, users: dict[str, str] | None =
     if kind in ("phone", "mobile"):
         return format_phone(value)
     if kind == "user" and users is not None:
-        return users.get(value, value)
+        shown: str = users.get(value, value)
+        return shown
     if kind == "users" and users is not None:
         return ", ".join(users.get(v, v) for v in value)
     if isinstance(value, dt.datetime):
@@ -116,7 +120,7 @@ def created_message(what: str, name: str, row_id: str) -> None:
 # -- commands ---------------------------------------------------------------------------------
 
 
-def _client_row_json(row) -> dict[str, Any]:
+def _client_row_json(row: ClientRow) -> dict[str, Any]:
     return {
         "id": row.id,
         "name": row.name,

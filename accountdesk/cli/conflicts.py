@@ -9,7 +9,7 @@ from ..i18n import _
 from .common import Subparsers, emit_json, open_ctx, print_table
 
 
-def _short(value) -> str:
+def _short(value: object) -> str:
     text = "" if value is None else str(value)
     return text if len(text) <= 40 else text[:39] + "…"
 

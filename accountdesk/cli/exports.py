@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 from ..i18n import _
-from ..io.backup import create_backup
-from ..io.exports import export_ical, export_table, export_vcard
+from ..io.backup import BackupResult, create_backup
+from ..io.exports import ExportResult, export_ical, export_table, export_vcard
 from .common import CLIError, Subparsers, emit_json, open_ctx
 
 FORMATS = {
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
                 if (args.passphrase_stdin or backup_needs_passphrase(ctx))
                 else None
             )
-            result = create_backup(ctx, args.out, passphrase=passphrase)
+            result: BackupResult | ExportResult = create_backup(ctx, args.out, passphrase=passphrase)
         elif args.what == "calendar":
             result = export_ical(ctx, args.out, tz=args.tz)
         elif fmt in ("vcf3", "vcf4"):
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         ctx.close()
     if args.json:
         emit_json(result.to_dict())
-    elif args.what == "backup":
+    elif isinstance(result, BackupResult):
         sys.stdout.write(
             _("Backup written to {file} ({n} rows).").format(file=result.path, n=sum(result.tables.values()))
             + "\n"

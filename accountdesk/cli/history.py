@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import sys
 from argparse import Namespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..i18n import _
 from ..labels import entity_label
 from .common import CLIError, Subparsers, emit_json, open_ctx, print_table
+
+if TYPE_CHECKING:
+    from ..services.context import AppContext
+    from ..sync.client import SyncEngine
+    from ..sync.protocol import HistoryEntry
 
 #: Bookkeeping columns a history never lists (every change sets them).
 _BOOKKEEPING = frozenset({"updated_at", "updated_by", "created_at", "created_by", "client_id", "server_seq"})
@@ -55,7 +60,7 @@ def _shown(entry: dict[str, Any]) -> bool:
     return entry.get("hidden") or entry["old"] not in (None, "", []) or entry["new"] not in (None, "", [])
 
 
-def _local_history(ctx, client_id: str, field: str | None) -> list[dict[str, Any]]:
+def _local_history(ctx: AppContext, client_id: str, field: str | None) -> list[dict[str, Any]]:
     from sqlalchemy import select
 
     from ..models import OutboxEntry, User
@@ -78,7 +83,7 @@ def _local_history(ctx, client_id: str, field: str | None) -> list[dict[str, Any
                         "old": (e.old_values or {}).get(name),
                         "new": new,
                         "user_id": e.user_id,
-                        "username": names.get(e.user_id),
+                        "username": names.get(e.user_id) if e.user_id else None,
                         "at": e.created_at.isoformat(),
                         "hidden": False,
                         "local": True,
@@ -88,7 +93,9 @@ def _local_history(ctx, client_id: str, field: str | None) -> list[dict[str, Any
     return out
 
 
-def _server_history(ctx, args: Namespace, client_id: str):
+def _server_history(
+    ctx: AppContext, args: Namespace, client_id: str
+) -> tuple[SyncEngine, list[HistoryEntry]] | None:
     from ..sync.client import SyncError
     from .sync_engine import make_engine
 
@@ -104,7 +111,7 @@ def _server_history(ctx, args: Namespace, client_id: str):
         return None
 
 
-def _restore(ctx, entry) -> None:
+def _restore(ctx: AppContext, entry: HistoryEntry) -> None:
     from ..errors import NotFoundError, PermissionDenied
     from ..models import Client, model_for
     from ..permissions import may_write, sees_all_clients

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from ..i18n import _
 from ..io import mapping as M
-from ..io.importer import ImportPlan, plan_import, run_import
-from ..io.plan import describe
+from ..io.importer import plan_import, run_import
+from ..io.plan import ImportPlan, describe
 from ..services.clients import resolve_client
 from .common import Subparsers, emit_json, open_ctx, parse_assignments
 

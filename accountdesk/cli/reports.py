@@ -10,13 +10,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..domain.validation import parse_date
 from ..errors import ValidationError
 from ..i18n import _
 from ..services.clients import resolve_client
-from ..services.dossier import check_audience
+from ..services.dossier.client import check_audience
 from .common import Subparsers, emit_json, open_ctx
+
+if TYPE_CHECKING:
+    from ..reports import RenderResult
+    from ..reports.document import ProgressFn
 
 
 def _json_flag(parser: argparse.ArgumentParser) -> None:
@@ -93,7 +98,7 @@ def _check_out(path: Path) -> Path:
     return path
 
 
-def _report(args, result) -> int:
+def _report(args: argparse.Namespace, result: RenderResult) -> int:
     if getattr(args, "json", False):
         emit_json({"path": str(result.path), "pages": result.pages, "documents": result.documents})
     else:
@@ -103,7 +108,7 @@ def _report(args, result) -> int:
     return 0
 
 
-def _progress_printer():
+def _progress_printer() -> ProgressFn | None:
     if not sys.stderr.isatty():
         return None
 
@@ -116,7 +121,7 @@ def _progress_printer():
     return show
 
 
-def cmd_dossier(args) -> int:
+def cmd_dossier(args: argparse.Namespace) -> int:
     from ..reports import render_dossiers
 
     audience = check_audience((args.audience or "").strip().lower())
@@ -135,7 +140,7 @@ def cmd_dossier(args) -> int:
         ctx.close()
 
 
-def cmd_portfolio(args) -> int:
+def cmd_portfolio(args: argparse.Namespace) -> int:
     from ..reports import render_portfolio
 
     out = _check_out(args.out)
@@ -150,7 +155,7 @@ def cmd_portfolio(args) -> int:
         ctx.close()
 
 
-def cmd_handover(args) -> int:
+def cmd_handover(args: argparse.Namespace) -> int:
     from ..reports import render_handover
 
     out = _check_out(args.out)

@@ -21,6 +21,8 @@ import argparse
 import os
 import stat
 import sys
+from pathlib import Path
+from typing import Any, TextIO
 
 from ..i18n import _
 from ..paths import default_data_dir
@@ -31,7 +33,7 @@ class TerminalProgress:
     """The progress of the one-time encryption of a plaintext profile, on standard error: one line
     redrawn on a terminal, else a line at every step and every tenth."""
 
-    def __init__(self, stream=None):
+    def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream
         self.last: tuple[str, int] | None = None
 
@@ -71,7 +73,7 @@ def register(sub: Subparsers) -> None:
     f.set_defaults(func=cmd_start_fresh)
 
 
-def status(data_dir) -> dict:
+def status(data_dir: Path) -> dict[str, Any]:
     from ..paths import database_path
     from ..store import crypto, crypto_keys
 

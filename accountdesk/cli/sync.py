@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import sys
 from argparse import Namespace
+from typing import TYPE_CHECKING
 
 from ..i18n import _
 from .common import Subparsers, emit_json, open_ctx
 from .sync_engine import make_engine
 
+if TYPE_CHECKING:
+    from ..services.context import AppContext
 
-def backup_before_rejoin(ctx) -> str:
+
+def backup_before_rejoin(ctx: AppContext) -> str:
     """A backup of the whole profile, kept in its folder, before a rejoin replaces its rows."""
     import datetime as dt
 

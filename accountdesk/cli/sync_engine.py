@@ -7,14 +7,20 @@ from __future__ import annotations
 import getpass
 import sys
 from argparse import Namespace
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..errors import ValidationError
 from ..i18n import _
 from ..sync.address import check_server_url, is_insecure
 from .common import CLIError
 
+if TYPE_CHECKING:
+    from ..services.context import AppContext
+    from ..sync.client import SyncEngine
 
-def password_source(args: Namespace):
+
+def password_source(args: Namespace) -> Callable[[], str | None]:
     """Read the password once from stdin (``--password-stdin``), else ask on a terminal."""
     cache: dict[str, str | None] = {}
 
@@ -31,7 +37,7 @@ def password_source(args: Namespace):
     return get
 
 
-def make_engine(ctx, args: Namespace):
+def make_engine(ctx: AppContext, args: Namespace) -> SyncEngine:
     """The sync engine for this profile: server and user from the arguments or the profile."""
     from ..sync.changes import get_meta
     from ..sync.client import META_INSECURE_OK, META_SERVER_URL, META_SYNC_USERNAME, SyncEngine

@@ -10,12 +10,16 @@ from __future__ import annotations
 import argparse
 import sys
 from argparse import Namespace
+from typing import TYPE_CHECKING
 
 from ..i18n import _
 from .common import CLIError, Subparsers, emit_json, open_ctx
 
+if TYPE_CHECKING:
+    from ..services.context import AppContext
 
-def _clients_subparsers(subparsers) -> argparse._SubParsersAction:
+
+def _clients_subparsers(subparsers: Subparsers) -> Subparsers:
     parser = subparsers.choices.get("clients")
     if parser is None:
         parser = subparsers.add_parser("clients", help=_("clients"))
@@ -92,7 +96,7 @@ def cmd_assign(args: Namespace) -> int:
     return 0
 
 
-def _user_names(ctx) -> dict[str, str]:
+def _user_names(ctx: AppContext) -> dict[str, str]:
     from ..services.workspace import user_names
 
     return user_names(ctx)
