@@ -6,6 +6,7 @@ lane."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
@@ -28,11 +29,12 @@ from ...labels import choices
 from ...models.enums import ClientStatus, EquipmentStatus, FeedbackStatus, Severity, Tier
 
 if TYPE_CHECKING:
+    from ...services.bulk import ChangeSet
     from ...services.context import AppContext
     from ..tasks import TaskManager
 
 #: list -> [(field, label msgid, enum or None for text)]
-FIELDS = {
+FIELDS: dict[str, list[tuple[str, str, type[StrEnum] | None]]] = {
     "clients": [
         ("tier", N_("Tier"), Tier),
         ("status", N_("Status"), ClientStatus),
@@ -70,7 +72,7 @@ class BulkEditDialog(QDialog):
         hint.setObjectName("Hint")
         layout.addWidget(hint)
         form = QFormLayout()
-        self.editors: dict[str, QWidget] = {}
+        self.editors: dict[str, QComboBox | QLineEdit] = {}
         for name, title, enum in FIELDS[list_name]:
             if enum is not None:
                 combo = QComboBox()
@@ -83,7 +85,8 @@ class BulkEditDialog(QDialog):
                 edit.setPlaceholderText(_("(unchanged)"))
                 self.editors[name] = edit
             form.addRow(_(title) + ":", self.editors[name])
-        self.add_tags = self.remove_tags = None
+        self.add_tags: QLineEdit | None = None
+        self.remove_tags: QLineEdit | None = None
         if list_name == "clients":
             self.add_tags, self.remove_tags = QLineEdit(), QLineEdit()
             self.add_tags.setPlaceholderText(_("tags to add, separated by commas"))
@@ -100,8 +103,8 @@ class BulkEditDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
-    def change(self) -> tuple[dict, list[str], list[str]]:
-        values = {}
+    def change(self) -> tuple[dict[str, Any], list[str], list[str]]:
+        values: dict[str, Any] = {}
         for name, editor in self.editors.items():
             if isinstance(editor, QComboBox):
                 if editor.currentData() is not None:
@@ -134,7 +137,7 @@ class BulkBar(QWidget):
         self._ctx = ctx
         self._tasks = tasks
         self._selected = selected
-        self.last = None  # the last ChangeSet (to undo)
+        self.last: ChangeSet | None = None  # the last ChangeSet (to undo)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.count_label = QLabel()
@@ -177,12 +180,12 @@ class BulkBar(QWidget):
         self._dialog = dialog
         return dialog
 
-    def apply(self, ids: list[str], values: dict, add: list[str], remove: list[str]) -> None:
+    def apply(self, ids: list[str], values: dict[str, Any], add: list[str], remove: list[str]) -> None:
         from ...services import bulk
 
         ctx, name = self._ctx, self.list_name
 
-        def work():
+        def work() -> ChangeSet:
             return bulk.bulk_edit(ctx, name, ids, values, add_tags=add, remove_tags=remove)
 
         self._tasks.run_db(work, on_result=self._done, on_error=self._error, name="bulk-edit")
@@ -194,7 +197,7 @@ class BulkBar(QWidget):
             return
         ctx, change = self._ctx, self.last
 
-        def work():
+        def work() -> ChangeSet:
             return bulk.undo(ctx, change)
 
         self._tasks.run_db(work, on_result=self._done, on_error=self._error, name="bulk-undo")
@@ -238,14 +241,14 @@ class BulkBar(QWidget):
 
         ctx = self._ctx
 
-        def work():
+        def work() -> None:
             bulk.bulk_assign(ctx, ids, user_id, reason=reason or None)
 
         self._tasks.run_db(
             work, on_result=lambda _r: self.changed.emit(), on_error=self._error, name="bulk-handover"
         )
 
-    def _done(self, change) -> None:
+    def _done(self, change: ChangeSet) -> None:
         self.last = change
         self.update_selection()
         self.changed.emit()

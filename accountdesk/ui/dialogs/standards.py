@@ -3,6 +3,7 @@ supervisor's editor of every tier's standard (:mod:`accountdesk.services.standar
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
@@ -26,10 +27,11 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from ...services.context import AppContext
+    from ...services.standards import StandardChange
     from ..tasks import TaskManager
 
 
-def describe_change(change) -> str:
+def describe_change(change: StandardChange) -> str:
     kind = label(VisitKind, change.kind)
     if change.action == "add":
         return _("Add: {kind} every {n} months").format(kind=kind, n=change.every_months)
@@ -46,12 +48,19 @@ class ApplyStandardDialog(QDialog):
     """ "The client is now a key client: apply the key clients' service standard?" with what
     would change; plans set by hand are listed as kept."""
 
-    def __init__(self, ctx: AppContext, client_id: str, tier: str, changes, parent: QWidget | None = None):
+    def __init__(
+        self,
+        ctx: AppContext,
+        client_id: str,
+        tier: str,
+        changes: Iterable[StandardChange],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self.client_id = client_id
         self.changes = list(changes)
-        self.applied: list = []
+        self.applied: list[StandardChange] = []
         self.setWindowTitle(_("Apply the service standard"))
         layout = QVBoxLayout(self)
         head = QLabel(

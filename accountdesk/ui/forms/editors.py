@@ -5,6 +5,7 @@ date or None) and leaves validation to the services, so a form shows exactly the
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QCalendarWidget,
     QCheckBox,
     QComboBox,
+    QCompleter,
     QHBoxLayout,
     QLineEdit,
     QListWidget,
@@ -41,9 +43,10 @@ class Editor(QWidget):
         super().__init__(parent)
         self.spec = spec
         self._initial: Any = None
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
+        #: the editor's own row (its layout), where subclasses put their widgets
+        self.hbox = QHBoxLayout(self)
+        self.hbox.setContentsMargins(0, 0, 0, 0)
+        self.hbox.setSpacing(4)
 
     def value(self) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -55,7 +58,7 @@ class Editor(QWidget):
         self._initial = self.value()
 
     def is_modified(self) -> bool:
-        return self.value() != self._initial
+        return bool(self.value() != self._initial)
 
     def focus_widget(self) -> QWidget:
         return self
@@ -74,7 +77,7 @@ class LineEditor(Editor):
         if placeholder:
             self.edit.setPlaceholderText(placeholder)
         self.edit.setClearButtonEnabled(True)
-        self.layout().addWidget(self.edit)
+        self.hbox.addWidget(self.edit)
         self.edit.textEdited.connect(self.changed)
 
     def value(self) -> Any:
@@ -105,9 +108,10 @@ class PickListEditor(Editor):
         self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.combo.setMaxVisibleItems(20)
         completer = self.combo.completer()
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        completer.setCompletionMode(completer.CompletionMode.PopupCompletion)
-        self.layout().addWidget(self.combo)
+        if completer is not None:  # an editable combo box has one
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.hbox.addWidget(self.combo)
         self.set_choices(choices)
         self.combo.editTextChanged.connect(lambda _t: self.changed.emit())
         self.combo.activated.connect(lambda _i: self.changed.emit())
@@ -178,7 +182,7 @@ class TextEditor(Editor):
         self.edit.setObjectName(f"field_{spec.name}")
         self.edit.setTabChangesFocus(True)
         self.edit.setFixedHeight(64)
-        self.layout().addWidget(self.edit)
+        self.hbox.addWidget(self.edit)
         self.edit.textChanged.connect(self.changed)
 
     def value(self) -> Any:
@@ -196,8 +200,8 @@ class BoolEditor(Editor):
         super().__init__(spec, parent)
         self.box = QCheckBox(self)
         self.box.setObjectName(f"field_{spec.name}")
-        self.layout().addWidget(self.box)
-        self.layout().addStretch(1)
+        self.hbox.addWidget(self.box)
+        self.hbox.addStretch(1)
         self.box.toggled.connect(self.changed)
 
     def value(self) -> Any:
@@ -219,11 +223,12 @@ class ChoiceEditor(Editor):
         self.combo.setObjectName(f"field_{spec.name}")
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.combo.setMinimumContentsLength(12)
-        self.layout().addWidget(self.combo)
+        self.hbox.addWidget(self.combo)
         self._hidden: set[str] = set()
         self._items = list(items)
         #: names a value that is no longer offered (a deactivated user, a deleted record)
-        self.describe = str
+        #: the text of a value not among the choices (a user id: their name)
+        self.describe: Callable[[Any], str] = str
         self._fill()
         self.combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
 
@@ -280,7 +285,7 @@ class MultiChoiceEditor(Editor):
         self.list = QListWidget(self)
         self.list.setObjectName(f"field_{spec.name}")
         self.list.setMaximumHeight(96)
-        self.layout().addWidget(self.list)
+        self.hbox.addWidget(self.list)
         self.set_items(items)
         self.list.itemChanged.connect(lambda _i: self.changed.emit())
 
@@ -354,9 +359,9 @@ class DateEditor(LineEditor):
         self.pick.setMenu(menu)
         menu.aboutToShow.connect(self._sync_calendar)
         self.calendar.clicked.connect(self._picked)
-        self.layout().addWidget(self.pick)
+        self.hbox.addWidget(self.pick)
         self.edit.setMaximumWidth(180 if self.with_time else 140)
-        self.layout().addStretch(1)
+        self.hbox.addStretch(1)
 
     def _sync_calendar(self) -> None:
         text = self.edit.text().strip()[:10]
@@ -420,6 +425,6 @@ def make_editor(
         editor = LineEditor(spec)
         editor.edit.setMaximumWidth(160)
         editor.edit.setAlignment(Qt.AlignmentFlag.AlignRight)
-        editor.layout().addStretch(1)
+        editor.hbox.addStretch(1)
         return editor
     return LineEditor(spec)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import SIGNAL, Qt, Signal
+from PySide6.QtCore import SIGNAL, QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QMessageBox,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -146,7 +147,7 @@ class RecordForm(QWidget):
             if ent == entity and field in self.editors and source in self.editors:
                 self._wire_recusal(field, source)
 
-    def _label_menu(self, name: str, widget: QLabel, pos) -> None:
+    def _label_menu(self, name: str, widget: QLabel, pos: QPoint) -> None:
         if not self.receivers(SIGNAL("history_requested(QString)")):
             return
         menu = QMenu(self)
@@ -308,8 +309,10 @@ class RecordDialog(QDialog):
         self.resize(max(wide, min(hint.width() + 60, 980)), max(240, min(hint.height() + 120, 720)))
 
     @property
-    def save_button(self):
-        return self.buttons.button(QDialogButtonBox.StandardButton.Save)
+    def save_button(self) -> QPushButton:
+        button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        assert button is not None  # the dialog's button box has Save
+        return button
 
     def save(self) -> bool:
         """Validate and write; on any problem show it and write nothing."""

@@ -8,10 +8,11 @@ export to an .ics file."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -37,25 +38,27 @@ from ...models.enums import VisitStatus
 from ...services import calendar as cal
 from .. import style
 from ..forms.fmt import local
-from ..item_models.roles import DATE_ROLE
-from ..workspace.common import emit_open, icon
-from .calendar_dialog import NewVisitDialog
-from .calendar_grid import AllDayModel, EntriesDelegate, EntryMoveView, MonthDelegate, MonthModel, WeekModel
-from .calendar_look import (
+from ..item_models.calendar import (
     FIRST_HOUR,
-    KIND_COLOURS,
     LAST_HOUR,
-    STATUS_COLOURS,
-    entry_colour,
+    AllDayModel,
+    MonthModel,
+    WeekModel,
     entry_line,
-    month_title,
     visit_line,
     weekday_names,
 )
+from ..item_models.roles import DATE_ROLE
+from ..workspace.common import emit_open, icon
+from .calendar_dialog import NewVisitDialog
+from .calendar_grid import EntriesDelegate, EntryMoveView, MonthDelegate
+from .calendar_look import KIND_COLOURS, STATUS_COLOURS, entry_colour, month_title
 
 if TYPE_CHECKING:
     from ...services.context import AppContext
-    from ..tasks import TaskManager
+    from ..forms.lookups import LookupData
+    from ..settings import Settings
+    from ..tasks import TaskHandle, TaskManager
 
 __all__ = [
     "FIRST_HOUR",
@@ -85,7 +88,14 @@ class CalendarPage(QWidget):
     #: A visit was rescheduled by dragging (visit id), after the store has it.
     rescheduled = Signal(str)
 
-    def __init__(self, ctx: AppContext, tasks: TaskManager, parent: QWidget | None = None, *, settings=None):
+    def __init__(
+        self,
+        ctx: AppContext,
+        tasks: TaskManager,
+        parent: QWidget | None = None,
+        *,
+        settings: Settings | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.tasks = tasks
@@ -93,7 +103,7 @@ class CalendarPage(QWidget):
         self.setObjectName("CalendarPage")
         self.anchor = ctx.today()
         self.entries: list[cal.CalendarEntry] = []
-        self._handle = None
+        self._handle: TaskHandle | None = None
         self._shown_before = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 14)
@@ -263,11 +273,11 @@ class CalendarPage(QWidget):
         layout.addLayout(legend)
         layout.addWidget(self.message)  # its own line: the legend's toggles keep their whole names at 1280 px
 
-        self.prev_button.clicked.connect(lambda: self.move(-1))
-        self.next_button.clicked.connect(lambda: self.move(1))
+        self.prev_button.clicked.connect(lambda: self.step(-1))
+        self.next_button.clicked.connect(lambda: self.step(1))
         self.today_button.clicked.connect(self.go_today)
-        self.month_button.toggled.connect(lambda on: on and self.set_mode("month"))
-        self.week_button.toggled.connect(lambda on: on and self.set_mode("week"))
+        self.month_button.toggled.connect(partial(self._mode_toggled, "month"))
+        self.week_button.toggled.connect(partial(self._mode_toggled, "week"))
         self.manager_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.new_button.clicked.connect(lambda: self.new_visit(self.selected_day()))
         self.export_button.clicked.connect(self._export_clicked)
@@ -287,8 +297,12 @@ class CalendarPage(QWidget):
         self.stack.setCurrentWidget(self.month_view if self.mode == "month" else self.week_box)
         self.refresh()
 
+    def _mode_toggled(self, mode: str, on: bool) -> None:
+        if on:
+            self.set_mode(mode)
+
     # -- settings --------------------------------------------------------------------------------
-    def _setting(self, name: str, default):
+    def _setting(self, name: str, default: Any) -> Any:
         if self._settings is None:
             return default
         try:
@@ -296,7 +310,7 @@ class CalendarPage(QWidget):
         except KeyError:
             return default
 
-    def _remember(self, name: str, value) -> None:
+    def _remember(self, name: str, value: object) -> None:
         if self._settings is not None:
             self._settings.set(name, value)
 
@@ -314,7 +328,8 @@ class CalendarPage(QWidget):
         self.kind_boxes[kind].setChecked(shown)
 
     def manager(self) -> str | None:
-        return self.manager_combo.currentData()
+        user_id: str | None = self.manager_combo.currentData()
+        return user_id
 
     def set_manager(self, user_id: str | None) -> None:
         self.manager_combo.setCurrentIndex(max(self.manager_combo.findData(user_id), 0))
@@ -335,7 +350,8 @@ class CalendarPage(QWidget):
             self.week_model.index(FIRST_HOUR, 0), QAbstractItemView.ScrollHint.PositionAtTop
         )
 
-    def move(self, step: int) -> None:
+    def step(self, step: int) -> None:
+        """The next (1) or previous (-1) month or week."""
         if self.mode == "month":
             m = self.anchor.month - 1 + step
             self.anchor = dt.date(self.anchor.year + m // 12, m % 12 + 1, 1)
@@ -355,7 +371,7 @@ class CalendarPage(QWidget):
     def range(self) -> tuple[dt.date, dt.date]:
         return self.month_model.range() if self.mode == "month" else self.week_model.range()
 
-    def showEvent(self, event) -> None:  # noqa: N802 - data may have changed while another screen was shown
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - data may have changed while another screen was shown
         super().showEvent(event)
         if self._shown_before:
             self.refresh()
@@ -447,17 +463,17 @@ class CalendarPage(QWidget):
     def visits_on(self, day: dt.date) -> list[cal.CalendarEntry]:
         return [e for e in self.entries_on(day) if e.kind == "visit"]
 
-    def _month_double_clicked(self, index) -> None:
+    def _month_double_clicked(self, index: QModelIndex) -> None:
         self.new_visit(self.month_model.date_at(index))
 
-    def _week_double_clicked(self, index) -> None:
+    def _week_double_clicked(self, index: QModelIndex) -> None:
         entries = self.week_model.cell_entries(index)
         if entries:
             self.open_entry(entries[0])
         else:
             self.new_visit(self.week_model.slot(index))
 
-    def _all_day_double_clicked(self, index) -> None:
+    def _all_day_double_clicked(self, index: QModelIndex) -> None:
         entries = self.all_day_model.cell_entries(index)
         if entries:
             self.open_entry(entries[0])
@@ -477,7 +493,7 @@ class CalendarPage(QWidget):
         """Move a planned visit to ``start`` (a drop on another day or hour), through the services."""
         ctx = self.ctx
 
-        def done(_result) -> None:
+        def done(_result: object) -> None:
             self.message.setText(
                 _("Visit moved to {when}.").format(when=local(start).strftime("%Y-%m-%d %H:%M"))
             )
@@ -508,14 +524,19 @@ class CalendarPage(QWidget):
             self._new_visit_reads = LaneReads(self, "new visit")
             self._new_visit_reads.tasks = self.tasks
 
-        def fetch():
+        def fetch() -> tuple[list[tuple[str, str]], LookupData]:
             return ws.list_client_choices(ctx), lookups.read()
 
-        def show(data) -> None:
+        def show(data: tuple[list[tuple[str, str]], LookupData]) -> None:
             clients, lookup_data = data
             lookups.apply(lookup_data)
             dlg = NewVisitDialog(ctx, at, client_id=client_id, clients=clients, lookups=lookups, parent=self)
-            dlg.saved.connect(lambda _id: (self.select_day(local(at).date()), self.refresh()))
+
+            def saved(_id: str) -> None:
+                self.select_day(local(at).date())
+                self.refresh()
+
+            dlg.saved.connect(saved)
             dlg.open()
             self.new_visit_dialog = dlg
 

@@ -24,14 +24,23 @@ from .calendar_look import (
 )
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
+    from PySide6.QtGui import QKeyEvent, QMouseEvent, QPaintEvent
+    from PySide6.QtWidgets import QStyleOptionViewItem, QWidget
+
+
+def _index(persistent: QPersistentModelIndex) -> QModelIndex:
+    index: QModelIndex = QModelIndex(persistent)  # type: ignore[call-overload]  # Qt has it; the stub lacks it
+    return index
 
 
 class MonthDelegate(QStyledItemDelegate):
     """Day number, then one bar per entry in the look of its kind ("+N more" when they do not fit)."""
 
-    def paint(self, painter: QPainter, option, index) -> None:
-        model: MonthModel = index.model()
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        model = index.model()
+        assert isinstance(model, MonthModel)  # the month view's delegate
         day = model.date_at(index)
         painter.save()
         rect = option.rect
@@ -68,15 +77,20 @@ class MonthDelegate(QStyledItemDelegate):
         paint_entries(painter, rect, num_rect.bottom() + 4, model.by_day.get(day, []), font)
         painter.restore()
 
-    def sizeHint(self, option, index) -> QSize:  # noqa: N802
+    def sizeHint(  # noqa: N802
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
         return QSize(120, 96)
 
 
 class EntriesDelegate(QStyledItemDelegate):
     """A week cell: its entries as bars in the look of their kind."""
 
-    def paint(self, painter: QPainter, option, index) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         model = index.model()
+        assert isinstance(model, (WeekModel, AllDayModel))  # the week's and the all-day row's delegate
         painter.save()
         rect = option.rect
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
@@ -102,7 +116,7 @@ class EntryMoveView(QTableView):
     same on every desktop and under the offscreen platform, where a real mouse drag in a test
     (press, move, release) reaches it like a person's."""
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._press: QPersistentModelIndex | None = None
         self._press_pos = QPoint()
@@ -117,7 +131,7 @@ class EntryMoveView(QTableView):
             self.viewport().unsetCursor()
             self.viewport().update()
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         self._cancel()
         if event.button() == Qt.MouseButton.LeftButton:
             index = self.indexAt(event.position().toPoint())
@@ -127,7 +141,7 @@ class EntryMoveView(QTableView):
                 self._press_pos = event.position().toPoint()
         super().mousePressEvent(event)
 
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if self._press is not None and event.buttons() & Qt.MouseButton.LeftButton:
             pos = event.position().toPoint()
             if (
@@ -138,16 +152,16 @@ class EntryMoveView(QTableView):
                 self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             if self.moving:
                 target = self.indexAt(pos)
-                if QModelIndex(self.move_target) != target:
+                if _index(self.move_target) != target:
                     self.move_target = QPersistentModelIndex(target)
                     self.viewport().update()
                 event.accept()
                 return
         super().mouseMoveEvent(event)
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if self.moving and event.button() == Qt.MouseButton.LeftButton:
-            source = QModelIndex(self._press) if self._press is not None else QModelIndex()
+            source = _index(self._press) if self._press is not None else QModelIndex()
             target = self.indexAt(event.position().toPoint())
             self._cancel()
             event.accept()
@@ -161,16 +175,16 @@ class EntryMoveView(QTableView):
         self._cancel()
         super().mouseReleaseEvent(event)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         if self.moving and event.key() == Qt.Key.Key_Escape:
             self._cancel()
             event.accept()
             return
         super().keyPressEvent(event)
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         super().paintEvent(event)
-        target = QModelIndex(self.move_target)
+        target = _index(self.move_target)
         if self.moving and target.isValid():
             painter = QPainter(self.viewport())
             pen = QPen(QColor(style.ACCENT))

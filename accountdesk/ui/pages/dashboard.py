@@ -8,8 +8,9 @@ behind the figure (``filter_requested``).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -31,6 +32,8 @@ from ..widgets.charts import BarChart, ChartItem, GridChart, PyramidChart, Trend
 
 if TYPE_CHECKING:
     from ...services.context import AppContext
+    from ...services.dashboard import Dashboard, Standing
+    from ..dialogs.standards import StandardsDialog
     from ..tasks import TaskManager
 
 PERIODS = (
@@ -76,13 +79,13 @@ class DashboardPage(QWidget):
     def __init__(self, tasks: TaskManager, parent: QWidget | None = None, ctx: AppContext | None = None):
         super().__init__(parent)
         self._tasks = tasks
-        self._ctx = None
-        self.board = None
+        self._ctx: AppContext | None = None
+        self.board: Dashboard | None = None
         self._names: dict[str | None, str] = {}
         self._generation = 0
         self._board_generation = -1
-        self._standing = None
-        self._standing_key = None
+        self._standing: Standing | None = None
+        self._standing_key: tuple[dt.date, str | None] | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 20, 24, 12)
         head = QHBoxLayout()
@@ -167,10 +170,12 @@ class DashboardPage(QWidget):
         self.retranslate()
         self.refresh()
 
-    def edit_standards(self):
+    def edit_standards(self) -> StandardsDialog | None:
         """The service standards per tier (supervisors and admins)."""
         from ..dialogs.standards import StandardsDialog
 
+        if self._ctx is None:
+            return None
         dlg = StandardsDialog(self._ctx, self, tasks=self._tasks)
         dlg.accepted.connect(self.refresh)
         dlg.open()
@@ -233,7 +238,7 @@ class DashboardPage(QWidget):
         self.invalidate()
         self.reload()
 
-    def reload(self, *_args) -> None:
+    def reload(self, *_args: object) -> None:
         """Reload the figures in the background (database lane); served to standard and the
         at-risk clients are kept from earlier today unless :meth:`invalidate` was called."""
         if self._ctx is None:
@@ -249,14 +254,16 @@ class DashboardPage(QWidget):
         generation = self._generation
         standing = self._standing if self._standing_key == (ctx.today(), owner) else None
 
-        def work():
+        def work() -> tuple[Dashboard, dict[str | None, str]]:
             from ...services.users import list_users
 
             date_from, date_to = dashboard.period(preset, ctx.today())
             board = dashboard.load_dashboard(
                 ctx, date_from=date_from, date_to=date_to, owner_id=owner, standing=standing or False
             )
-            names = {u["id"]: u["display_name"] for u in list_users(ctx, include_inactive=True)}
+            names: dict[str | None, str] = {
+                u["id"]: u["display_name"] for u in list_users(ctx, include_inactive=True)
+            }
             return board, names
 
         # Two steps at once: the period's figures on the database lane (shown as soon as they
@@ -271,7 +278,7 @@ class DashboardPage(QWidget):
             self._standing = None
             self._standing_key = None
 
-            def slow():
+            def slow() -> Standing:
                 return dashboard.load_standing(ctx, owner_id=owner)
 
             self._tasks.run(
@@ -285,7 +292,7 @@ class DashboardPage(QWidget):
         """Forget the cached served-to-standard and at-risk figures (data changed)."""
         self._standing_key = None
 
-    def _arrived(self, generation: int, result) -> None:
+    def _arrived(self, generation: int, result: tuple[Dashboard, dict[str | None, str]]) -> None:
         if generation != self._generation:
             return
         board, self._names = result
@@ -302,7 +309,7 @@ class DashboardPage(QWidget):
         if self.board.served.by_tier:
             self.loaded.emit()
 
-    def _standing_arrived(self, generation: int, key, standing) -> None:
+    def _standing_arrived(self, generation: int, key: tuple[dt.date, str | None], standing: Standing) -> None:
         if generation != self._generation:
             return  # a reload since (another scope, or the data changed): its own step follows
         self._standing, self._standing_key = standing, key
@@ -316,7 +323,7 @@ class DashboardPage(QWidget):
         self.summary.setText(_("The dashboard could not be loaded: {error}").format(error=exc))
 
     # -- charts ------------------------------------------------------------------------------
-    def _show(self, board) -> None:
+    def _show(self, board: Dashboard) -> None:
         tiers = [t.value for t in Tier]
         self.summary.setText(
             _("{n} clients · {start} to {end}").format(
@@ -412,7 +419,7 @@ class DashboardPage(QWidget):
         )
 
     # -- click-through -----------------------------------------------------------------------
-    def _activated(self, chart: str, key) -> None:
+    def _activated(self, chart: str, key: Any) -> None:  # the chart item's key (ChartItem.key)
         from ...services.search import ClientFilter
 
         board = self.board

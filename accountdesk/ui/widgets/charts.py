@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import (
+    QColor,
+    QFontMetrics,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from .. import style
@@ -74,13 +83,13 @@ class Chart(QWidget):
         if item.key is not None:
             self.activated.emit(item.key)
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         index = self.item_at(event.position())
         if index is not None and event.button() == Qt.MouseButton.LeftButton:
             self.click_item(index)
         super().mouseReleaseEvent(event)
 
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         index = self.item_at(event.position())
         clickable = index is not None and self._items[index].key is not None
         self.setCursor(Qt.CursorShape.PointingHandCursor if clickable else Qt.CursorShape.ArrowCursor)
@@ -98,7 +107,7 @@ class Chart(QWidget):
             "–" if v is None else f"{v:,.0f}" if float(v).is_integer() else f"{v:.2f}" for v in item.values
         )
 
-    def paintEvent(self, _event) -> None:  # noqa: N802
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         self._hits = []
@@ -361,7 +370,7 @@ class GridChart(Chart):
                 self._cells.append((rect, r, c))
             self._hits.append((QRectF(area.left(), y, area.width(), row_h), r))
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         for rect, r, c in getattr(self, "_cells", []):
             if rect.contains(event.position()) and event.button() == Qt.MouseButton.LeftButton:
                 self.click_cell(r, c)

@@ -13,8 +13,9 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 from ...labels import entity_label
 from ..forms import Lookups
 from ..forms.fmt import fmt_date, fmt_datetime
+from ..item_models.columns import Column
 from ..lane_reads import LaneReads, LoadingNote, after_all
-from .common import Column, RecordPanel
+from .common import RecordPanel
 
 if TYPE_CHECKING:
     from ...services.context import AppContext
@@ -108,7 +109,7 @@ class Tab(QWidget):
         self._more_reads.append(reads)
         return reads
 
-    def panel(self, entity: str, columns: list[Column], **kw) -> RecordPanel:
+    def panel(self, entity: str, columns: list[Column], **kw: Any) -> RecordPanel:
         p = RecordPanel(
             self.ctx,
             self.client_id,
@@ -157,7 +158,11 @@ class Tab(QWidget):
         if not row_id:
             return False
         if self.loading:
-            self.then(lambda: self._select(row_id))
+
+            def select_later() -> None:
+                self._select(row_id)
+
+            self.then(select_later)
             return False
         return self._select(row_id)
 
@@ -166,7 +171,7 @@ class Tab(QWidget):
 
 
 def split(
-    *widgets: QWidget, orientation=Qt.Orientation.Vertical, sizes: list[int] | None = None
+    *widgets: QWidget, orientation: Qt.Orientation = Qt.Orientation.Vertical, sizes: list[int] | None = None
 ) -> QSplitter:
     s = QSplitter(orientation)
     s.setChildrenCollapsible(False)

@@ -4,14 +4,18 @@ computed from service data; uses the scheduling service when it is available."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ...domain.feedback import is_open
 from ...i18n import _
 from ...labels import label
 from ...models.enums import VisitKind
 from ...services.equipment import next_calibration_on, next_service_on
-from ...services.feedback import is_open
+
+if TYPE_CHECKING:
+    from ...services.scheduling import PlanStatus
 
 
 @dataclass(frozen=True)
@@ -23,11 +27,13 @@ class DueItem:
 
 
 def due_items(
-    client: dict[str, Any], lists: dict[str, list[dict[str, Any]]], today: dt.date, now: dt.datetime
+    client: dict[str, Any], lists: Mapping[str, list[Any]], today: dt.date, now: dt.datetime
 ) -> list[DueItem]:
+    """``lists``: the client's rows by list (dicts), and its ``plan_statuses`` (PlanStatus)."""
     out: list[DueItem] = []
     visits = lists.get("visits", [])
-    for st in lists.get("plan_statuses", []):
+    plan_statuses: list[PlanStatus] = lists.get("plan_statuses", [])
+    for st in plan_statuses:
         if st.scheduled is None:  # a planned visit is listed below
             name = st.title or label(VisitKind, st.kind)
             out.append(DueItem(st.due, _("{kind} due").format(kind=name), "visits", st.plan_id))

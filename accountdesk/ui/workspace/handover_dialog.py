@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,7 +29,11 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from ...services.context import AppContext
+    from ...services.workspace import UserRow
     from ..tasks import TaskManager
+
+#: What the dialog reads before it opens: the client, user names, users, the checklist.
+_Read: TypeAlias = "tuple[dict[str, Any], dict[str, str], list[UserRow], list[dict[str, Any]]]"
 
 ERROR_STYLE = style.FIELD_ERROR_CSS
 
@@ -56,7 +60,7 @@ class HandoverDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.client_id = client_id
-        self.checklist: list[dict] = []
+        self.checklist: list[dict[str, Any]] = []
         self.setWindowTitle(_("Hand over"))
         self.resize(620, 560)
         layout = QVBoxLayout(self)
@@ -108,7 +112,7 @@ class HandoverDialog(QDialog):
         self.reads = LaneReads(self, "handover")
         self.reads.tasks = tasks
 
-        def fetch():
+        def fetch() -> _Read:
             return (
                 records.get_record(ctx, "client", client_id),
                 ws.user_names(ctx),
@@ -122,7 +126,7 @@ class HandoverDialog(QDialog):
         self.intro.setStyleSheet(ERROR_STYLE)
         self.intro.setText(error_text(exc))
 
-    def _fill(self, data) -> None:
+    def _fill(self, data: _Read) -> None:
         client, names, users, self.checklist = data
         self.setWindowTitle(_("Hand over {client}").format(client=client["name"]))
         current = names.get(client.get("owner_id") or "", "")
@@ -163,11 +167,11 @@ class HandoverDialog(QDialog):
         lab.hide()
         return lab
 
-    def checked_items(self) -> list[dict]:
+    def checked_items(self) -> list[dict[str, Any]]:
         out = []
         for i, item in enumerate(self.checklist):
             top = self.checklist_view.topLevelItem(i)
-            out.append({**item, "done": top.checkState(0) == Qt.CheckState.Checked})
+            out.append({**item, "done": top is not None and top.checkState(0) == Qt.CheckState.Checked})
         return out
 
     def submit(self) -> bool:
