@@ -40,12 +40,16 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .. import SCHEMA_VERSION, __version__
 from ..errors import ValidationError
 from ..i18n import _
 from ..models import SYNCABLE, User
 from ..paths import blobs_path, database_path
+
+if TYPE_CHECKING:
+    from ..services.context import AppContext
 
 DB_NAME = "accountdesk.sqlite3"
 BLOBS_NAME = "accountdesk-blobs.sqlite3"
@@ -61,7 +65,7 @@ class BackupResult:
     tables: dict[str, int]
     sha256: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"file": str(self.path), "tables": self.tables, "sha256": self.sha256}
 
 
@@ -91,23 +95,24 @@ def _revision(conn: sqlite3.Connection) -> str | None:
     return row[0] if row else None
 
 
-def _is_company(ctx) -> bool:
+def _is_company(ctx: AppContext) -> bool:
     from ..models import Meta
 
     with ctx.store.read() as session:
-        return any(
-            session.get(Meta, k) is not None and session.get(Meta, k).value
-            for k in ("server_url", "sync_user_id")
-        )
+        for k in ("server_url", "sync_user_id"):
+            meta = session.get(Meta, k)
+            if meta is not None and meta.value:
+                return True
+        return False
 
 
-def backup_needs_passphrase(ctx) -> bool:
+def backup_needs_passphrase(ctx: AppContext) -> bool:
     """True when a backup of this profile must be encrypted (an encrypted or company profile)."""
     return ctx.store.encrypted or _is_company(ctx)
 
 
 def create_backup(
-    ctx, path: Path | str, *, passphrase: str | None = None, profile_key: bool = False
+    ctx: AppContext, path: Path | str, *, passphrase: str | None = None, profile_key: bool = False
 ) -> BackupResult:
     """Write a backup of the profile of ``ctx`` to ``path`` (a .zip): encrypted with ``passphrase``,
     or with the profile's own key (``profile_key``: the backups kept in the profile folder).
@@ -116,7 +121,7 @@ def create_backup(
 
     path = Path(path)
     store = ctx.store
-    encryption: dict | None = None
+    encryption: dict[str, Any] | None = None
     key: bytes | None = None
     if passphrase:
         kdf = crypto_keys.new_kdf()
@@ -229,7 +234,7 @@ def profile_is_empty(data_dir: Path | str) -> bool:
         conn.close()
 
 
-def read_manifest(path: Path | str) -> dict:
+def read_manifest(path: Path | str) -> dict[str, Any]:
     """The manifest of a backup, after checking that the file is one (raises ValidationError)."""
     path = Path(path)
     try:
@@ -254,7 +259,7 @@ def read_manifest(path: Path | str) -> dict:
     return manifest
 
 
-def _backup_key(manifest: dict, passphrase: str | None) -> bytes | None:
+def _backup_key(manifest: dict[str, Any], passphrase: str | None) -> bytes | None:
     """The key of the backup's database (None: plaintext); ValidationError on ``passphrase``."""
     from ..store import crypto_keys
 
@@ -287,7 +292,9 @@ def _backup_key(manifest: dict, passphrase: str | None) -> bytes | None:
         raise _bad(_("This is not an AccountDesk backup, or the file is damaged.")) from exc
 
 
-def restore_backup(path: Path | str, data_dir: Path | str, *, passphrase: str | None = None) -> dict:
+def restore_backup(
+    path: Path | str, data_dir: Path | str, *, passphrase: str | None = None
+) -> dict[str, Any]:
     """Restore the backup ``path`` into the EMPTY profile ``data_dir``; returns the manifest.
     Nothing in ``data_dir`` changes unless every check passes. An encrypted backup needs its
     ``passphrase``; the restored profile is encrypted as a new profile of this computer would be
@@ -386,7 +393,7 @@ def restore_backup(path: Path | str, data_dir: Path | str, *, passphrase: str | 
     return manifest
 
 
-def _extract(path: Path | str, name: str, folder: Path, expected: dict) -> Path:
+def _extract(path: Path | str, name: str, folder: Path, expected: dict[str, Any]) -> Path:
     """One file of the backup written into ``folder``, its size and checksum checked."""
     staged = folder / name
     h = hashlib.sha256()
@@ -407,7 +414,7 @@ def _extract(path: Path | str, name: str, folder: Path, expected: dict) -> Path:
     return staged
 
 
-def _blobs_sound(staged: Path, key: bytes | None, expected: dict) -> bool:
+def _blobs_sound(staged: Path, key: bytes | None, expected: dict[str, Any]) -> bool:
     """The backup's file of attachment bytes opens with the backup's key, passes the integrity
     check and holds the pieces its manifest counts."""
     from ..store import blobdb, crypto_sqlite
@@ -421,10 +428,10 @@ def _blobs_sound(staged: Path, key: bytes | None, expected: dict) -> bool:
             conn.close()
     except (sqlite3.Error, crypto_sqlite.driver().Error):
         return False
-    return ok and pieces == expected.get("pieces", pieces)
+    return ok and bool(pieces == expected.get("pieces", pieces))
 
 
-def _check_costs(manifest: dict) -> None:
+def _check_costs(manifest: dict[str, Any]) -> None:
     """A crafted manifest cannot make a restore stretch a passphrase for hours or with gigabytes."""
     kdf = (
         (manifest.get("encryption") or {}).get("kdf")

@@ -17,10 +17,10 @@ import io
 import os
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ..errors import ValidationError
 from ..i18n import _
@@ -159,7 +159,7 @@ def _merged_ranges(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int, 
     return list(dict.fromkeys(out))
 
 
-def _load_workbook(path: Path):
+def _load_workbook(path: Path) -> Any:  # an openpyxl Workbook (openpyxl has no type stubs here)
     """``openpyxl.load_workbook(path, read_only=True, data_only=True)``, less one needless pass.
 
     Opening a read-only workbook, openpyxl looks in each sheet for the ``<dimension>`` element
@@ -184,7 +184,7 @@ def _load_workbook(path: Path):
 
     string_tag, text_tag = f"{{{SHEET_MAIN_NS}}}si", f"{{{SHEET_MAIN_NS}}}t"
 
-    def plain_text(node) -> str | None:
+    def plain_text(node: Any) -> str | None:  # node: an XML element of openpyxl's iterparse
         """The text of ``<si>`` or ``<is>`` holding one plain ``<t>`` and nothing else, else None."""
         if len(node) == 1 and not node.attrib:
             t = node[0]
@@ -192,8 +192,8 @@ def _load_workbook(path: Path):
                 return t.text or ""
         return None
 
-    class Parser(WorkSheetParser):
-        def parse_cell(self, element):
+    class Parser(WorkSheetParser):  # type: ignore[misc]  # openpyxl has no type stubs: Any
+        def parse_cell(self, element: Any) -> Any:
             if element.get("t") == "inlineStr" and self.data_only and not self.rich_text:
                 child = element.find(INLINE_STRING)
                 value = plain_text(child) if child is not None else None
@@ -217,8 +217,8 @@ def _load_workbook(path: Path):
                     }
             return super().parse_cell(element)
 
-    def read_strings(src) -> list[str]:  # openpyxl's read_string_table, less the rich-text objects
-        strings = []
+    def read_strings(src: IO[bytes]) -> list[str]:  # openpyxl's read_string_table, less the rich-text objects
+        strings: list[str] = []
         for _event, node in iterparse(src):
             if node.tag == string_tag:
                 text = plain_text(node)
@@ -228,7 +228,7 @@ def _load_workbook(path: Path):
                 node.clear()
         return strings
 
-    class Worksheet(ReadOnlyWorksheet):
+    class Worksheet(ReadOnlyWorksheet):  # type: ignore[misc]  # openpyxl has no type stubs: Any
         def _get_size(self) -> None:
             with self._get_source() as src:
                 for _event, element in iterparse(src, events=("start",)):
@@ -242,12 +242,19 @@ def _load_workbook(path: Path):
                     if element.tag == DATA_TAG:
                         return
 
-        def _cells_by_row(self, min_col, min_row, max_col, max_row, values_only=False):
+        def _cells_by_row(
+            self,
+            min_col: int,
+            min_row: int,
+            max_col: int | None,
+            max_row: int | None,
+            values_only: bool = False,
+        ) -> Iterator[Sequence[Any]]:
             # openpyxl's ReadOnlyWorksheet._cells_by_row (3.1), with the parser above
             filler = EMPTY_CELL if not values_only else None
             max_col = max_col or self.max_column
             max_row = max_row or self.max_row
-            empty_row = []
+            empty_row: Sequence[Any] = []
             if max_col is not None:
                 empty_row = (filler,) * (max_col + 1 - min_col)
             counter = min_row
@@ -274,7 +281,7 @@ def _load_workbook(path: Path):
                 for _ in range(counter, max_row + 1):
                     yield empty_row
 
-    class Reader(ExcelReader):
+    class Reader(ExcelReader):  # type: ignore[misc]  # openpyxl has no type stubs: Any
         def read_strings(self) -> None:  # as openpyxl's, with read_strings above
             ct = self.package.find(SHARED_STRINGS)
             if ct is not None:
@@ -350,7 +357,7 @@ def _read_xlsx(path: Path, choose: Callable[[list[Sheet]], str] | None = None) -
     return TableFile(path, "xlsx", None, sheets)
 
 
-def _read_sheet(ws, merged: list[tuple[int, int, int, int]], limit: int | None = None) -> Sheet:
+def _read_sheet(ws: Any, merged: list[tuple[int, int, int, int]], limit: int | None = None) -> Sheet:
     rows: list[tuple[int, list[Any]]] = []
     for number, values in enumerate(ws.iter_rows(values_only=True, max_row=limit), start=1):
         if len(rows) > MAX_ROWS + 50:

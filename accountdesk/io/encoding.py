@@ -41,12 +41,13 @@ def decode_text(data: bytes, *, field: str = "file") -> tuple[str, str]:
 
     best = from_bytes(data[:2_000_000]).best()
     if best is not None and best.encoding:
+        guessed: str | None
         try:
-            text = data.decode(best.encoding)
+            guessed = data.decode(best.encoding)
         except (UnicodeDecodeError, LookupError):
-            text = None
-        if text is not None and "\x00" not in text:
-            return text, best.encoding
+            guessed = None
+        if guessed is not None and "\x00" not in guessed:
+            return guessed, best.encoding
     raise ValidationError(
         field,
         _(

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from ..domain.schema import SCHEMAS
+from ..domain.schema import SCHEMAS, FieldSpec
 from ..domain.validation import format_phone
 from ..errors import ValidationError
 from ..i18n import N_, _
 from ..labels import label
 from ..models import Client, Contact, User, Visit
+from ..services.context import AppContext
 from ..services.records import to_dict
 from ..services.scope import scope_condition
 from ..sync.codec import encode_value
@@ -36,28 +38,28 @@ class ExportResult:
     format: str
     count: int
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"file": str(self.path), "format": self.format, "count": self.count}
 
 
-def _live_clients(ctx, session) -> list[Client]:
+def _live_clients(ctx: AppContext, session: Session) -> list[Client]:
     """The live clients the acting user may see (the one scope rule: services/scope.py)."""
     stmt = (
         select(Client)
         .where(Client.deleted_at.is_(None), scope_condition(ctx))
         .order_by(Client.name, Client.id)
     )
-    return session.scalars(stmt).all()
+    return list(session.scalars(stmt).all())
 
 
-def _users(session) -> dict[str, str]:
+def _users(session: Session) -> dict[str, str]:
     return {u.id: u.display_name for u in session.scalars(select(User))}
 
 
-def _cell(spec, value: Any, users: dict[str, str], names: dict[str, str]) -> Any:
+def _cell(spec: FieldSpec, value: Any, users: dict[str, str], names: dict[str, str]) -> Any:
     if value is None:
         return None
-    if spec.kind == "enum":
+    if spec.kind == "enum" and spec.enum is not None:
         return label(spec.enum, value)
     if spec.kind == "user":
         return users.get(value, value)
@@ -70,7 +72,7 @@ def _cell(spec, value: Any, users: dict[str, str], names: dict[str, str]) -> Any
     return value
 
 
-def client_table(ctx) -> tuple[list[str], list[list[Any]]]:
+def client_table(ctx: AppContext) -> tuple[list[str], list[list[Any]]]:
     schema = SCHEMAS["client"]
     confidential = ctx.actor.sees_confidential
     with ctx.read() as session:
@@ -85,7 +87,7 @@ def client_table(ctx) -> tuple[list[str], list[list[Any]]]:
 CLIENT_COLUMNS = (N_("Client name"), N_("Client credit code"))
 
 
-def contact_table(ctx) -> tuple[list[str], list[list[Any]]]:
+def contact_table(ctx: AppContext) -> tuple[list[str], list[list[Any]]]:
     schema = SCHEMAS["contact"]
     confidential = ctx.actor.sees_confidential
     rows = []
@@ -106,7 +108,7 @@ def contact_table(ctx) -> tuple[list[str], list[list[Any]]]:
     return [_(h) for h in CLIENT_COLUMNS] + [s.title for s in schema.values()], rows
 
 
-def json_records(ctx, what: str) -> list[dict[str, Any]]:
+def json_records(ctx: AppContext, what: str) -> list[dict[str, Any]]:
     """Clients or contacts for programs: field names as keys, stored codes (not labels), ISO
     dates; contacts carry ``client_id`` and ``client_name``. Confidential fields are null for
     roles that may not see them."""
@@ -116,6 +118,7 @@ def json_records(ctx, what: str) -> list[dict[str, Any]]:
     out = []
     with ctx.read() as session:
         for client in _live_clients(ctx, session):
+            rows: Sequence[Client | Contact]
             if what == "clients":
                 rows = [client]
             else:
@@ -133,7 +136,7 @@ def json_records(ctx, what: str) -> list[dict[str, Any]]:
     return out
 
 
-def export_table(ctx, what: str, path: Path | str, fmt: str | None = None) -> ExportResult:
+def export_table(ctx: AppContext, what: str, path: Path | str, fmt: str | None = None) -> ExportResult:
     """Clients or contacts as ``xlsx``, ``csv`` (UTF-8 with BOM; both with translated headers and
     labels, for people and for importing again) or ``json`` (see :func:`json_records`)."""
     path = Path(path)
@@ -159,7 +162,7 @@ def export_table(ctx, what: str, path: Path | str, fmt: str | None = None) -> Ex
 
 
 # -- vCard ----------------------------------------------------------------------------------------
-def _vcards(ctx, version: str) -> Iterator[str]:
+def _vcards(ctx: AppContext, version: str) -> Iterator[str]:
     import vobject
 
     with ctx.read() as session:
@@ -206,7 +209,7 @@ def _vcards(ctx, version: str) -> Iterator[str]:
                 yield card.serialize()
 
 
-def export_vcard(ctx, path: Path | str, version: str = "3.0") -> ExportResult:
+def export_vcard(ctx: AppContext, path: Path | str, version: str = "3.0") -> ExportResult:
     """Every live contact as vCard 3.0 (RFC 2426) or 4.0 (RFC 6350), UTF-8, CRLF."""
     if version not in ("3.0", "4.0"):
         raise ValidationError("format", _("Choose one of: {choices}.").format(choices="vcf3, vcf4"))
@@ -224,7 +227,7 @@ _STATUS = {"planned": "CONFIRMED", "done": "CONFIRMED", "cancelled": "CANCELLED"
 
 
 def export_ical(
-    ctx, path: Path | str, *, tz: str = "Asia/Shanghai", since: dt.date | None = None
+    ctx: AppContext, path: Path | str, *, tz: str = "Asia/Shanghai", since: dt.date | None = None
 ) -> ExportResult:
     """Visits as an RFC 5545 calendar: times in ``tz`` with its VTIMEZONE, one VEVENT per visit
     (a stable UID, so re-importing into a calendar updates rather than duplicates)."""

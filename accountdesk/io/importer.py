@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..errors import AccountDeskError, PermissionDenied
 from ..i18n import _
@@ -33,9 +34,11 @@ from ..models import Client, Contact, Equipment, User, VisitPlan, model_for
 from ..permissions import may_write
 from ..services import records
 from ..services.clients import CREDIT_CODES
+from ..services.context import AppContext
 from ..services.standards import new_client_plans, standards_in
 from ..store import search
 from ..sync.bulk import BulkWriter
+from ..sync.changes import ChangeWriter
 from . import plan as P
 from .plan import (  # noqa: F401 - the import's names, as callers know them
     MERGE,
@@ -51,7 +54,7 @@ from .plan import (  # noqa: F401 - the import's names, as callers know them
 
 
 def plan_import(
-    ctx,
+    ctx: AppContext,
     path: Path | str,
     kind: str | None = None,
     mapping: Mapping[str, str | None] | None = None,
@@ -94,7 +97,7 @@ def plan_import(
     return plan
 
 
-def laptop_index(session, kind: str) -> Index:
+def laptop_index(session: Session, kind: str) -> Index:
     """What the laptop's store holds, for duplicate checks and links (read once per plan)."""
     index = Index()
     index.add_users(
@@ -126,7 +129,7 @@ def laptop_index(session, kind: str) -> Index:
 
 # -- running ------------------------------------------------------------------------------------
 def run_import(
-    ctx,
+    ctx: AppContext,
     plan: ImportPlan,
     decisions: Mapping[int, str] | str | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -170,7 +173,13 @@ def run_import(
 
 
 def _create_rows(
-    ctx, session, writer, plan: ImportPlan, rows: list[PlannedRow], progress, total: int
+    ctx: AppContext,
+    session: Session,
+    writer: ChangeWriter,
+    plan: ImportPlan,
+    rows: list[PlannedRow],
+    progress: Callable[[int, int], None] | None,
+    total: int,
 ) -> dict[int, str]:
     """Check and write the new rows (file row number -> new id) with the bulk writer: each is an
     ordinary create with its outbox entry, written FLUSH_EVERY at a time, in the caller's
@@ -184,7 +193,8 @@ def _create_rows(
         taken = session.execute(
             select(Client.uscc, Client.name).where(Client.uscc.is_not(None), Client.deleted_at.is_(None))
         )
-        session.info[CREDIT_CODES] = codes = {code: name for code, name in taken}
+        codes: dict[str, str | None] = {code: name for code, name in taken if code is not None}
+        session.info[CREDIT_CODES] = codes
         # a new client gets its tier's service standard, as a client made by hand does
         if may_write(ctx.actor.role, "visit_plan", "create", frozenset(_PLAN_FIELDS)):
             standards = standards_in(session)
@@ -223,13 +233,13 @@ def _create_rows(
                     model, dict(values), client_id=owner, created_at=created_at, row_id=row_id
                 )
                 if standards is not None:
-                    for plan in new_client_plans(
+                    for visit_plan in new_client_plans(
                         session,
                         values.get("tier") or _DEFAULT_TIER,
                         values.get("owner_id"),
                         standards=standards,
                     ):
-                        bulk.add(VisitPlan, plan, client_id=row_id, created_at=created_at)
+                        bulk.add(VisitPlan, visit_plan, client_id=row_id, created_at=created_at)
                 if done % FLUSH_EVERY == 0:
                     flush()
                     if progress is not None:
@@ -261,7 +271,7 @@ def _row_errors(row: PlannedRow) -> Iterator[None]:
         raise P.row_error(row, exc) from exc
 
 
-def _preload_clients(session, plan: ImportPlan) -> list[Client]:
+def _preload_clients(session: Session, plan: ImportPlan) -> list[Client]:
     """Load the clients the rows belong to into the session once (not one query per row); the
     caller keeps the list so that the session's weak identity map keeps them."""
     ids = sorted({r.client_id for r in plan.rows if r.client_id})
@@ -271,7 +281,15 @@ def _preload_clients(session, plan: ImportPlan) -> list[Client]:
     return out
 
 
-def _merge_into(ctx, session, writer, entity: str, target_id: str, row: PlannedRow, file_name: str) -> None:
+def _merge_into(
+    ctx: AppContext,
+    session: Session,
+    writer: ChangeWriter,
+    entity: str,
+    target_id: str,
+    row: PlannedRow,
+    file_name: str,
+) -> None:
     """Fill the empty fields of an existing row from the file; keep the differing values in a
     note (a service note for a client, the record's notes otherwise): :func:`plan.merge_changes`."""
     existing = records.get_live(session, entity, target_id)
@@ -301,5 +319,6 @@ def _merge_into(ctx, session, writer, entity: str, target_id: str, row: PlannedR
             client_id=existing.id,
         )
     else:
+        assert isinstance(existing, (Contact, Equipment))  # the other kinds a file imports
         notes = (existing.notes + "\n\n" if existing.notes else "") + text
         writer.update(existing, {"notes": notes})

@@ -79,7 +79,7 @@ def check_rows(
 def _link_bosses(plan: ImportPlan, index: Index, cols: _Columns) -> None:
     """ "Reports to" holds a person's name: an existing contact of the same client, or a contact
     of the same client elsewhere in the file (linked after both are created)."""
-    in_file = {}
+    in_file: dict[tuple[str | None, str], int] = {}
     for r in plan.rows:
         if r.status == "new":
             in_file.setdefault((r.client_id, normalise_person_name(r.values.get("name"))), r.row)
@@ -87,11 +87,13 @@ def _link_bosses(plan: ImportPlan, index: Index, cols: _Columns) -> None:
         boss = r.values.get("reports_to_id")
         if r.status == "rejected" or not boss:
             continue
-        key = (r.client_id, normalise_person_name(boss))
+        boss_name = normalise_person_name(boss)
+        key = (r.client_id, boss_name)
         hit = index.contact_ids.get(boss)
         if hit is not None and hit == r.client_id:
             continue  # an id of a contact of this client
-        existing = index.contacts_by_name.get(key)
+        # a row without a client (rejected above) matches no existing contact
+        existing = index.contacts_by_name.get((r.client_id, boss_name)) if r.client_id is not None else None
         if existing is not None:
             r.values["reports_to_id"] = existing[0]
         elif key in in_file and in_file[key] != r.row:
@@ -114,7 +116,7 @@ def _plan_row(
     plan: ImportPlan,
     index: Index,
     cols: _Columns,
-    seen,
+    seen: dict[tuple[str, str], int],
     number: int,
     cells: list[Any],
     check_create: CheckCreate,
@@ -168,8 +170,8 @@ def _plan_row(
     if not errors:
         planned.values = values
         keys = _dup_keys(plan.kind, planned)
-        for reason, key in keys:
-            match = _existing(index, plan.kind, reason, key, planned)
+        for reason, dup_key in keys:
+            match = _existing(index, plan.kind, reason, dup_key, planned)
             if match is not None:
                 planned.status, planned.reason, planned.match_id, planned.match_name = (
                     "duplicate",
@@ -177,8 +179,12 @@ def _plan_row(
                     *match,
                 )
                 break
-            if (reason, key) in seen:
-                planned.status, planned.reason, planned.match_row = "duplicate", reason, seen[(reason, key)]
+            if (reason, dup_key) in seen:
+                planned.status, planned.reason, planned.match_row = (
+                    "duplicate",
+                    reason,
+                    seen[(reason, dup_key)],
+                )
                 planned.match_name = str(values.get("name", ""))
                 break
         for k in keys:
@@ -268,6 +274,8 @@ def _existing(index: Index, kind: str, reason: str, key: str, row: PlannedRow) -
     if kind == "equipment":
         return index.equipment_by_code.get(key)
     if reason == "name":
+        if row.client_id is None:
+            return None  # no client, no contact of it
         return index.contacts_by_name.get((row.client_id, key.split(":", 1)[1]))
     if reason == "mobile":
         return index.contacts_by_mobile.get(key)

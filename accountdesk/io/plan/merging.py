@@ -151,9 +151,9 @@ def describe(plan: ImportPlan) -> list[str]:
         lines.append(
             "  " + _("row {row}: same as {same} ({reason})").format(row=r.row, same=same, reason=r.reason)
         )
-    for r in plan.rejected:
-        where = f"{r.column} ({r.field})" if r.column else r.field
+    for rej in plan.rejected:
+        where = f"{rej.column} ({rej.field})" if rej.column else rej.field
         lines.append(
-            "  " + _("row {row}, {where}: {message}").format(row=r.row, where=where, message=r.message)
+            "  " + _("row {row}, {where}: {message}").format(row=rej.row, where=where, message=rej.message)
         )
     return lines

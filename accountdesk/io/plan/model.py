@@ -31,7 +31,7 @@ class Rejection:
     column: str | None
     message: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"row": self.row, "field": self.field, "column": self.column, "message": self.message}
 
 
@@ -91,7 +91,7 @@ class ImportPlan:
     def preview(self) -> list[PlannedRow]:
         return self.rows[:PREVIEW_ROWS]
 
-    def to_dict(self, *, preview: bool = True) -> dict:
+    def to_dict(self, *, preview: bool = True) -> dict[str, Any]:
         return {
             "file": str(self.path),
             "kind": self.kind,
@@ -140,7 +140,7 @@ class ImportResult:
     rejected: int
     created_ids: tuple[str, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "created": self.created,
             "merged": self.merged,

@@ -19,7 +19,7 @@ from .model import (
 
 
 # -- reading ------------------------------------------------------------------------------------
-def _choose_sheet(sheets: list[Sheet], kinds: list[str], sheet: str | None):
+def _choose_sheet(sheets: list[Sheet], kinds: list[str], sheet: str | None) -> tuple[Sheet, str, int, int]:
     candidates = sheets
     if sheet is not None:
         candidates = [s for s in sheets if s.name == sheet]
@@ -30,7 +30,7 @@ def _choose_sheet(sheets: list[Sheet], kinds: list[str], sheet: str | None):
                     sheet=sheet, sheets=", ".join(s.name for s in sheets)
                 ),
             )
-    best = None
+    best: tuple[Sheet, str, int, int] | None = None
     for s in candidates:
         kind, index, score = M.find_header(kinds, s.rows)
         if score and (best is None or score > best[3]):
