@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -29,9 +29,11 @@ from ...services import workspace as ws
 from ...sync.clock import HLC
 from .. import style
 from ..forms.fmt import fmt_datetime, fmt_value
+from ..item_models.columns import Column
+from ..item_models.records import RecordTableModel
 from ..lane_reads import LaneReads, error_text
+from ..widgets.tables import make_table
 from .base import entity_name
-from .common import Column, RecordTableModel, make_table
 
 if TYPE_CHECKING:
     from ...services.context import AppContext
@@ -54,13 +56,13 @@ def field_title(entity: str, field: str | None) -> str:
     return s.title if s is not None else field
 
 
-def value_text(entity: str, field: str | None, value, names: dict[str, str]) -> str:
+def value_text(entity: str, field: str | None, value: Any, names: dict[str, str]) -> str:
     s = SCHEMAS.get(entity, {}).get(field or "")
     if s is not None and value is not None:
         if s.kind == "enum" and s.enum is not None:
             return label(s.enum, value)
         if s.kind == "user":
-            return names.get(value, value)
+            return str(names.get(value, value))
         if s.kind == "users":
             return ", ".join(names.get(v, v) for v in value)
         if s.kind in ("mobile", "phone"):
@@ -182,13 +184,13 @@ class ConflictsDialog(QDialog):
         if not self.model.rows:
             self.empty.setText(_("Loading…"))
 
-        def fetch():
+        def fetch() -> tuple[dict[str, str], list[dict[str, Any]]]:
             names = ws.user_names(ctx)
             return names, [vars(c) | {"id": c.id} for c in ws.list_conflicts(ctx, client_id=client_id)]
 
         self.reads.read(fetch, self._landed, lambda exc: self.message.setText(error_text(exc)))
 
-    def _landed(self, data) -> None:
+    def _landed(self, data: tuple[dict[str, str], list[dict[str, Any]]]) -> None:
         self.names, rows = data
         self.empty.setText(_("No conflicts to review. Everything is in sync."))
         self.model.set_rows(rows)
@@ -198,11 +200,20 @@ class ConflictsDialog(QDialog):
         self._show()
         self.loaded.emit()
 
-    def current(self):
+    def current(self) -> dict[str, Any] | None:
         sel = self.view.selectionModel().selectedRows()
         return self.model.rows[sel[0].row()] if sel else None
 
-    def _side(self, box: ValueBox, value, user: str, hlc: str | None, mine: bool, entity: str, field) -> None:
+    def _side(
+        self,
+        box: ValueBox,
+        value: Any,
+        user: str,
+        hlc: str | None,
+        mine: bool,
+        entity: str,
+        field: str | None,
+    ) -> None:
         box.value.setText(html.escape(value_text(entity, field, value, self.names)))
         when = hlc_time(hlc)
         box.who.setText(
@@ -210,7 +221,7 @@ class ConflictsDialog(QDialog):
         )
         box.button.setText(_("Keep mine") if mine else _("Keep theirs"))
 
-    def _show(self, *_a) -> None:
+    def _show(self, *_a: object) -> None:
         c = self.current()
         for box in (self.kept_box, self.lost_box):
             box.setEnabled(c is not None)

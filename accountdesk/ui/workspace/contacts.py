@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsObject,
     QGraphicsPathItem,
     QGraphicsScene,
+    QGraphicsSceneMouseEvent,
     QGraphicsView,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QStyleOptionGraphicsItem,
     QVBoxLayout,
     QWidget,
 )
@@ -26,11 +28,15 @@ from ...models.enums import Attitude, BuyingRole, RelationshipRole
 from ...services import records
 from .. import style
 from ..forms.fmt import fmt_date
+from ..item_models.columns import Column
+from ..style import GREY
 from .base import Tab, split
-from .common import GREY, Column, section_title
+from .common import section_title
 
 if TYPE_CHECKING:
     from ...services.context import AppContext
+    from ..dialogs.import_wizard import ImportWizard
+    from ..forms import Lookups
 
 NODE_W = 204
 NODE_H = 70
@@ -81,7 +87,9 @@ class ContactNode(QGraphicsObject):
     def boundingRect(self) -> QRectF:  # noqa: N802
         return QRectF(-2, -2, NODE_W + 4, NODE_H + 4)
 
-    def paint(self, painter: QPainter, option, widget=None) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
         border, fill = ATTITUDE_COLOURS.get(self.contact.get("attitude"), ATTITUDE_COLOURS[None])
         if self.left:
             border, fill = GREY, style.SURFACE_GREY
@@ -131,7 +139,7 @@ class ContactNode(QGraphicsObject):
             fm.elidedText(self.line3, Qt.TextElideMode.ElideRight, NODE_W - 20),
         )
 
-    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
+    def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
         self.activated.emit(self.contact_id)
         super().mouseDoubleClickEvent(event)
 
@@ -239,7 +247,7 @@ class RelationshipMap(QGraphicsView):
         self.scale(factor, factor)
         self.centerOn(rect.center().x(), rect.top() + min(rect.height(), view.height() / factor) / 2)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
         self.fit()
 
@@ -254,7 +262,7 @@ class RelationshipMap(QGraphicsView):
             self.ensureVisible(node)
         self.scene_.blockSignals(False)
 
-    def wheelEvent(self, event) -> None:  # noqa: N802 - ctrl+wheel zooms
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - ctrl+wheel zooms
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             factor = 1.15 if event.angleDelta().y() > 0 else 1 / 1.15
             self.scale(factor, factor)
@@ -278,10 +286,12 @@ def _legend() -> QWidget:
 
 
 class ContactsTab(Tab):
-    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
+    def __init__(
+        self, ctx: AppContext, client_id: str, lookups: Lookups, parent: QWidget | None = None
+    ) -> None:
         super().__init__(ctx, client_id, lookups, parent)
 
-        def reports_to(r):
+        def reports_to(r: dict[str, Any]) -> str:
             return lookups.ref_label("contact", r.get("reports_to_id")).split(" · ")[0]
 
         self.contacts = self.panel(
@@ -344,12 +354,12 @@ class ContactsTab(Tab):
         self.contacts.loaded.connect(lambda: self.map.set_contacts(self.contacts.model.rows))
         self.contacts.selection_changed.connect(lambda r: self.map.select(r["id"]) if r else None)
 
-    def import_contacts(self):
+    def import_contacts(self) -> ImportWizard | None:
         """The import wizard of the main window, for contacts of this client."""
         window = self.window()
         if not hasattr(window, "import_file"):
             return None
-        wizard = window.import_file(self.client_id)
+        wizard: ImportWizard | None = window.import_file(self.client_id)
         if wizard is not None:
             wizard.imported.connect(lambda _result: self.reload())
         return wizard
@@ -358,7 +368,7 @@ class ContactsTab(Tab):
         self.contacts.select(contact_id)
         self.contacts.edit()
 
-    def _select(self, row_id):
+    def _select(self, row_id: str) -> bool:
         ok = super()._select(row_id)
         if ok and row_id:
             self.map.select(row_id)

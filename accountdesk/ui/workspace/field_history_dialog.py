@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -23,7 +23,8 @@ from ...services import workspace as ws
 from .. import style
 from ..forms import Lookups, visible_fields
 from ..forms.fmt import fmt_datetime, fmt_value
-from ..item_models.records import Column, RecordTableModel
+from ..item_models.columns import Column
+from ..item_models.records import RecordTableModel
 from ..lane_reads import LaneReads, error_text
 from ..widgets.tables import make_table
 
@@ -31,7 +32,14 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from ...services.context import AppContext
+    from ...services.workspace import FieldChange
+    from ...sync.client import SyncEngine
+    from ...sync.protocol import HistoryEntry
+    from ..forms.lookups import LookupData
     from ..tasks import TaskManager
+
+#: What a reload reads: the lookups, the field shown, its changes here, the record's client.
+_Read: TypeAlias = "tuple[LookupData, str, list[FieldChange], str | None]"
 
 
 class FieldHistoryDialog(QDialog):
@@ -53,17 +61,19 @@ class FieldHistoryDialog(QDialog):
         field: str | None = None,
         *,
         lookups: Lookups | None = None,
-        engine=None,
+        engine: SyncEngine | None = None,
         tasks: TaskManager | None = None,
         client_id: str | None = None,
         parent: QWidget | None = None,
-    ):
+    ) -> None:
         super().__init__(parent)
         window = parent.window() if parent is not None else None
         #: the sync engine and task lanes of the main window, for the server's part of the history
-        self.engine = engine if engine is not None else getattr(window, "sync_engine", None)
-        self.tasks = tasks if tasks is not None else getattr(window, "tasks", None)
-        self._server: list[dict] = []
+        self.engine: SyncEngine | None = (
+            engine if engine is not None else getattr(window, "sync_engine", None)
+        )
+        self.tasks: TaskManager | None = tasks if tasks is not None else getattr(window, "tasks", None)
+        self._server: list[dict[str, Any]] = []
         self.ctx = ctx
         self.entity = entity
         self.row_id = row_id
@@ -71,7 +81,7 @@ class FieldHistoryDialog(QDialog):
         self.client_id = client_id
         self.reads = LaneReads(self, "field history")
         self.reads.tasks = self.tasks
-        self._local: list = []
+        self._local: list[FieldChange] = []
         self.setWindowTitle(_("Field history"))
         self.resize(720, 420)
         layout = QVBoxLayout(self)
@@ -136,7 +146,8 @@ class FieldHistoryDialog(QDialog):
 
     @property
     def field(self) -> str:
-        return self.field_combo.currentData()
+        name: str = self.field_combo.currentData()
+        return name
 
     def _text(self, value: Any) -> str:
         s = self.specs.get(self.field)
@@ -153,7 +164,7 @@ class FieldHistoryDialog(QDialog):
                 return self.lookups.ref_label(s.ref, value) or str(value)
         return fmt_value(value)
 
-    def reload(self, *_a, first_changed: bool = False) -> None:
+    def reload(self, *_a: object, first_changed: bool = False) -> None:
         """Read this device's changes of the field chosen (with ``first_changed``: of the first
         field that has any, which is then chosen) on the database lane."""
         self.message.setText(_("Loading…"))
@@ -163,7 +174,7 @@ class FieldHistoryDialog(QDialog):
         refs = {s.ref for s in self.specs.values() if s.kind in ("ref", "refs") and s.ref}
         client_id = self.client_id
 
-        def fetch():
+        def fetch() -> _Read:
             chosen = field
             changes = ws.local_field_history(ctx, entity, row_id, field) if field else []
             if first_changed:
@@ -182,7 +193,7 @@ class FieldHistoryDialog(QDialog):
 
         self.reads.read(fetch, self._landed, lambda exc: self.message.setText(error_text(exc)))
 
-    def _landed(self, data) -> None:
+    def _landed(self, data: _Read) -> None:
         lookup_data, field, changes, self.client_id = data
         self.lookups.apply(lookup_data)
         if field != self.field:
@@ -227,7 +238,7 @@ class FieldHistoryDialog(QDialog):
             self.view.selectRow(0)
         self._update()
 
-    def _update(self, *_a) -> None:
+    def _update(self, *_a: object) -> None:
         rows = self.view.selectionModel().selectedRows()
         self.restore_button.setEnabled(bool(rows) and not self.model.rows[rows[0].row()]["hidden"])
 
@@ -238,13 +249,16 @@ class FieldHistoryDialog(QDialog):
 
         client_id = self.client_id  # read with this device's history
         engine, entity, row_id, model = self.engine, self.entity, self.row_id, model_for(self.entity)
+        tasks = self.tasks
+        if engine is None or tasks is None or client_id is None:  # the button shows only with both
+            return
         self.server_button.setEnabled(False)
         self.message.setText(_("Loading…"))
 
-        def fetch():
+        def fetch() -> list[HistoryEntry]:
             return [e for e in engine.history(client_id) if e.entity == entity and e.row_id == row_id]
 
-        def show(entries) -> None:
+        def show(entries: list[HistoryEntry]) -> None:
             out = []
             for e in entries:
                 at = dt.datetime.fromisoformat(e.at.replace("Z", "+00:00"))
@@ -271,11 +285,11 @@ class FieldHistoryDialog(QDialog):
             self.message.setText("")
             self._show_rows()
 
-        def failed(exc) -> None:
+        def failed(exc: BaseException) -> None:
             self.server_button.setEnabled(True)
             self.message.setText(getattr(exc, "message", None) or str(exc))
 
-        self.tasks.run(fetch, on_result=show, on_error=failed, name="field history")
+        tasks.run(fetch, on_result=show, on_error=failed, name="field history")
 
     def restore_selected(self) -> bool:
         rows = self.view.selectionModel().selectedRows()

@@ -3,7 +3,7 @@ its handovers."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
@@ -24,13 +24,19 @@ from ...services import workspace as ws
 from ..forms import RecordDialog
 from ..forms.fmt import fmt_datetime
 from ..forms.lookups import form_refs
+from ..item_models.columns import Column
+from ..item_models.records import RecordTableModel
+from ..widgets.tables import make_table
 from .base import ENTITY_TABS, Tab, datetime_text, entity_name
-from .common import Column, RecordTableModel, make_table, section_title
+from .common import section_title
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QModelIndex
     from PySide6.QtWidgets import QWidget
 
     from ...services.context import AppContext
+    from ..forms import Lookups
+    from ..forms.lookups import LookupData
 
 KIND_ENUMS = {
     "visit": VisitKind,
@@ -47,7 +53,9 @@ KIND_ENUMS = {
 class TimelineTab(Tab):
     """Everything in date order; double-click opens the item in its tab."""
 
-    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
+    def __init__(
+        self, ctx: AppContext, client_id: str, lookups: Lookups, parent: QWidget | None = None
+    ) -> None:
         super().__init__(ctx, client_id, lookups, parent)
         bar = QHBoxLayout()
         bar.addWidget(section_title(_("Timeline"), self))
@@ -58,7 +66,7 @@ class TimelineTab(Tab):
         bar.addWidget(self.log_button)
         self.layout_.addLayout(bar)
 
-        def kind(r):
+        def kind(r: dict[str, Any]) -> str:
             enum = KIND_ENUMS.get(r["entity"])
             return label(enum, r["kind"]) if enum and r["kind"] else ""
 
@@ -83,7 +91,7 @@ class TimelineTab(Tab):
         ctx, client_id, lookups = self.ctx, self.client_id, self.lookups
         refs = form_refs("interaction")  # the "Log interaction" form's pickers
 
-        def fetch():
+        def fetch() -> tuple[LookupData, list[dict[str, Any]]]:
             return lookups.read(refs), [
                 {
                     "id": e.row_id,
@@ -96,14 +104,14 @@ class TimelineTab(Tab):
                 for e in ws.timeline(ctx, client_id)
             ]
 
-        def show(data) -> None:
+        def show(data: tuple[LookupData, list[dict[str, Any]]]) -> None:
             lookups.apply(data[0])
             self.model.set_rows(data[1])
             self.log_button.setEnabled(True)
 
         self.read(fetch, show)
 
-    def _open(self, index) -> None:
+    def _open(self, index: QModelIndex) -> None:
         row = self.model.rows[index.row()]
         self.open_requested.emit(ENTITY_TABS.get(row["entity"], "timeline"), row["id"])
 
@@ -117,11 +125,16 @@ class TimelineTab(Tab):
             title=_("Log interaction"),
             parent=self,
         )
-        dlg.saved.connect(lambda _i: (self.reload(), self.changed.emit("interaction")))
+
+        def saved(_id: str) -> None:
+            self.reload()
+            self.changed.emit("interaction")
+
+        dlg.saved.connect(saved)
         dlg.open()
         return dlg
 
-    def _select(self, row_id):
+    def _select(self, row_id: str) -> bool:
         i = self.model.row_of(row_id or "")
         if i >= 0:
             self.view.selectRow(i)
@@ -129,7 +142,7 @@ class TimelineTab(Tab):
         return False
 
 
-def _detail(r) -> str:
+def _detail(r: dict[str, Any]) -> str:
     if r["entity"] == "feedback":
         from ...models.enums import FeedbackStatus
 
@@ -144,11 +157,14 @@ def _detail(r) -> str:
         from ...models.enums import Severity
 
         return label(Severity, r["detail"])
-    return r["detail"].replace("\n", " ")
+    detail: str = r["detail"]
+    return detail.replace("\n", " ")
 
 
 class OwnershipTab(Tab):
-    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
+    def __init__(
+        self, ctx: AppContext, client_id: str, lookups: Lookups, parent: QWidget | None = None
+    ) -> None:
         super().__init__(ctx, client_id, lookups, parent)
         self.layout_.addWidget(section_title(_("Ownership history"), self))
         self.model = RecordTableModel(
@@ -203,14 +219,14 @@ class OwnershipTab(Tab):
     def reload(self) -> None:
         ctx, client_id, lookups = self.ctx, self.client_id, self.lookups
 
-        def fetch():
+        def fetch() -> tuple[LookupData, list[dict[str, Any]], list[dict[str, Any]]]:
             return (
                 lookups.read(),
                 records.list_records(ctx, "ownership_change", client_id, order_by="at", descending=True),
                 records.list_records(ctx, "handover", client_id, order_by="at", descending=True),
             )
 
-        def show(data) -> None:
+        def show(data: tuple[LookupData, list[dict[str, Any]], list[dict[str, Any]]]) -> None:
             lookup_data, changes, handovers = data
             lookups.apply(lookup_data)
             self.model.set_rows(changes)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from ...i18n import _
@@ -14,11 +15,14 @@ from ...models import SCORE_FIELDS
 from ...services import records
 from .. import style
 from ..forms.fmt import fmt_date
+from ..item_models.columns import Column
+from ..style import AMBER, GREEN, RED
 from .base import Tab, split
-from .common import AMBER, GREEN, RED, Column, section_title
+from .common import section_title
 
 if TYPE_CHECKING:
     from ...services.context import AppContext
+    from ..forms import Lookups
 
 SERIES_COLOURS = {
     "score_overall": style.ACCENT,
@@ -121,7 +125,7 @@ class TrendChart(QWidget):
                 out[field] = points
         return out
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), QColor(style.WHITE))
@@ -216,14 +220,21 @@ class TrendChart(QWidget):
         p.end()
 
 
-def _score_color(value):
+def _score_color(value: int | None) -> str | None:
     if value is None:
         return None
     return RED if value <= 2 else AMBER if value == 3 else GREEN
 
 
+def _score_color_of(field: str) -> Callable[[dict[str, Any]], str | None]:
+    """The colour of a row's score ``field``."""
+    return lambda r: _score_color(r.get(field))
+
+
 class SurveysTab(Tab):
-    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
+    def __init__(
+        self, ctx: AppContext, client_id: str, lookups: Lookups, parent: QWidget | None = None
+    ) -> None:
         super().__init__(ctx, client_id, lookups, parent)
         titles = score_titles()
         cols = [
@@ -257,7 +268,7 @@ class SurveysTab(Tab):
                     titles[field],
                     width=90,
                     align_right=True,
-                    color=lambda r, f=field: _score_color(r.get(f)),
+                    color=_score_color_of(field),
                 )
             )
         cols.append(Column("comments", _("Comments"), lambda r: (r.get("comments") or "").replace("\n", " ")))
