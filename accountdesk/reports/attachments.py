@@ -16,17 +16,17 @@ from ..services.dossier import ClientDossier, VisitInfo
 from .document import SectionHeading
 from .previews import scaled_jpeg
 from .styles import CONTENT_WIDTH as W
-from .styles import EMPTY, data_table, fmt_date, text
+from .styles import EMPTY, Story, data_table, fmt_date, text
 
 #: Printed photos: this many per row, this high at most.
 PER_ROW = 3
 MAX_HEIGHT = 55 * mm
 
 
-def attachments_section(d: ClientDossier, number: str) -> list:
+def attachments_section(d: ClientDossier, number: str) -> Story:
     from reportlab.platypus import Paragraph
 
-    story: list = [SectionHeading(_("Attachments"), number=number)]
+    story: Story = [SectionHeading(_("Attachments"), number=number)]
     if not d.attachments:
         return story + [Paragraph(text(_("No files are kept with this client.")), EMPTY)]
     rows = []
@@ -54,7 +54,7 @@ def attachments_section(d: ClientDossier, number: str) -> list:
     return story
 
 
-def visit_photos(v: VisitInfo) -> list:
+def visit_photos(v: VisitInfo) -> Story:
     """A grid of the visit's photos (scaled down to print size, upright), or nothing."""
     cells = []
     width = (W - 4 * mm * (PER_ROW - 1)) / PER_ROW

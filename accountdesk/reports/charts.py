@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -28,7 +29,7 @@ def _axis_titles(d: Drawing, x: float, y: float, w: float, h: float, x_title: st
         d.add(g)
 
 
-def _legend(d: Drawing, names: Sequence[str], colours: Sequence, x: float, y: float) -> None:
+def _legend(d: Drawing, names: Sequence[str], colours: Sequence[Any], x: float, y: float) -> None:
     if len(names) < 2:
         return
     legend = Legend()
@@ -49,7 +50,7 @@ def _legend(d: Drawing, names: Sequence[str], colours: Sequence, x: float, y: fl
     d.add(legend)
 
 
-def _style_axes(chart, y_title_room: bool = True) -> None:
+def _style_axes(chart: Any, y_title_room: bool = True) -> None:
     for axis in (chart.categoryAxis, chart.valueAxis):
         axis.labels.fontName = FONT
         axis.labels.fontSize = 7
@@ -109,22 +110,22 @@ def line_chart(
     def y_of(v: float) -> float:
         return y0 + (v - value_min) / span * ph
 
-    v = value_min
-    while v <= value_max + 1e-9:
-        y = y_of(v)
+    tick = value_min
+    while tick <= value_max + 1e-9:
+        y = y_of(tick)
         d.add(Line(x0, y, x0 + pw, y, strokeColor=grid, strokeWidth=0.5))
         d.add(
             String(
                 x0 - 5,
                 y - 2.5,
-                ("%.0f" if step >= 1 else "%.1f") % v,
+                ("%.0f" if step >= 1 else "%.1f") % tick,
                 fontName=FONT,
                 fontSize=7,
                 fillColor=SLATE,
                 textAnchor="end",
             )
         )
-        v += step
+        tick += step
     d.add(Line(x0, y0, x0 + pw, y0, strokeColor=RULE, strokeWidth=0.6))
     d.add(Line(x0, y0, x0, y0 + ph, strokeColor=RULE, strokeWidth=0.6))
     count = max(len(categories), 1)
@@ -242,7 +243,7 @@ def bar_chart(
     x_title: str,
     y_title: str,
     stacked: bool = False,
-    colours: Sequence | None = None,
+    colours: Sequence[Any] | None = None,
     height: float = 180,
     width: float = CONTENT_WIDTH,
     value_labels: bool = True,
@@ -294,7 +295,7 @@ def _nice_step(top: float) -> float:
     if top <= 5:
         return 1
     raw = top / 5
-    magnitude = 10 ** (len(str(int(raw))) - 1)
+    magnitude: int = 10 ** (len(str(int(raw))) - 1)
     for m in (1, 2, 5, 10):
         if raw <= m * magnitude:
             return m * magnitude

@@ -47,6 +47,7 @@ from .dossier_summary import (
     commitment_state,
     summary_page,
 )
+from .styles import Story
 
 __all__ = [
     "FEEDBACK_ANSWER_KINDS",
@@ -78,7 +79,7 @@ __all__ = [
 ]
 
 
-def dossier_story(d: ClientDossier) -> list:
+def dossier_story(d: ClientDossier) -> Story:
     """The flowables of one client's dossier (starting with its cover page)."""
     story = cover(d, _("Client dossier"))
     story += summary_page(d)

@@ -115,7 +115,7 @@ def cover(d: ClientDossier, kind: str, *, extra: list[tuple[str, str]] = ()) -> 
 
 
 class _Numbers:
-    def __init__(self):
+    def __init__(self) -> None:
         self.n = 0
 
     def __call__(self) -> str:

@@ -5,6 +5,7 @@ open improvement items, active risks and the service notes."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
 from reportlab.platypus import Spacer, Table, TableStyle
@@ -13,7 +14,7 @@ from ..i18n import _
 from ..labels import label
 from ..models.enums import ClientServiceStatus, HandoverStatus, OfferingCategory, VisitStatus
 from ..services.context import AppContext
-from ..services.dossier import HandoverReportData, load_handover
+from ..services.dossier import CommitmentInfo, HandoverInfo, HandoverReportData, load_handover
 from .batch import RenderResult, meta_for
 from .document import SectionHeading, build_pdf
 from .dossier import (
@@ -36,6 +37,7 @@ from .styles import (
     LABEL,
     MUTED,
     WARN,
+    Story,
     data_table,
     fmt_date,
     fmt_datetime,
@@ -46,7 +48,7 @@ from .styles import (
 from .wrap import Paragraph
 
 
-def handover_story(data: HandoverReportData) -> list:
+def handover_story(data: HandoverReportData) -> Story:
     d = data.dossier
     h = data.handover
     extra = []
@@ -212,7 +214,7 @@ def handover_story(data: HandoverReportData) -> list:
     return story
 
 
-def commitment_state(c, as_of) -> str:
+def commitment_state(c: CommitmentInfo, as_of: dt.date) -> str:
     if c.valid_to is not None and c.valid_to < as_of:
         return _("Expired")
     if c.valid_from is not None and c.valid_from > as_of:
@@ -225,9 +227,9 @@ def brief(value: str | None, width: int = 80) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-def signature_block(h, number: str) -> list:
+def signature_block(h: HandoverInfo | None, number: str) -> Story:
     """Who hands over, who takes over and who decided, each with a line to sign and a date."""
-    story: list = [
+    story: Story = [
         SectionHeading(_("Signatures"), number=number),
         Paragraph(
             text(

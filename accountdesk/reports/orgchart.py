@@ -51,7 +51,7 @@ def build_forest(contacts: Sequence[ContactInfo], *, max_width: float = CONTENT_
         else:
             roots.append(nodes[c.id])
 
-    def key(n: _Node):
+    def key(n: _Node) -> tuple[bool, int, str]:
         return (n.contact.has_left, -(n.contact.influence or 0), n.contact.name)
 
     for n in nodes.values():
@@ -63,7 +63,8 @@ def build_forest(contacts: Sequence[ContactInfo], *, max_width: float = CONTENT_
 
 
 def _is_descendant(nodes: dict[str, _Node], start: ContactInfo, ancestor_id: str) -> bool:
-    seen, cur = set(), start
+    seen: set[str] = set()
+    cur: ContactInfo | None = start
     while cur is not None and cur.id not in seen:
         if cur.id == ancestor_id:
             return True

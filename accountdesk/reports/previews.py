@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import io
 import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 log = logging.getLogger(__name__)
 
@@ -14,16 +18,16 @@ MAX_PREVIEW_BYTES = 64 * 1024 * 1024
 
 
 def can_preview(media_type: str | None) -> bool:
-    return bool(media_type) and (media_type.startswith("image/") or media_type == "application/pdf")
+    return media_type is not None and (media_type.startswith("image/") or media_type == "application/pdf")
 
 
-def image_of(data: bytes, media_type: str | None):
+def image_of(data: bytes, media_type: str | None) -> Image.Image | None:
     """A Pillow image of a photo or of a PDF's first page (None when it cannot be read)."""
     from PIL import Image, ImageOps
 
     try:
         if media_type == "application/pdf" or data[:5] == b"%PDF-":
-            import pypdfium2 as pdfium
+            import pypdfium2 as pdfium  # type: ignore[import-untyped]  # no type information shipped
 
             pdf = pdfium.PdfDocument(data)
             try:

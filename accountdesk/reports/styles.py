@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Sequence, Set
+from typing import Any, TypeAlias
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -16,10 +18,15 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Table, TableStyle
+from reportlab.platypus import Flowable, Table, TableStyle
 
 from .fonts import FONT, FONT_BOLD, register_fonts
 from .wrap import Paragraph
+
+#: A list of ReportLab flowables, what the report builders return (ReportLab has no stubs: Any).
+Story: TypeAlias = "list[Flowable]"
+#: One command of a ReportLab TableStyle: ("FONTNAME", (col, row), (col, row), value, ...).
+TableCommand: TypeAlias = tuple[Any, ...]
 
 register_fonts()
 
@@ -50,7 +57,7 @@ TIER_COLOURS = {"strategic": NAVY, "key": colors.HexColor("#4F7199"), "standard"
 SEVERITY_COLOURS = {"low": MUTED, "medium": WARN, "high": BAD, "critical": BAD}
 
 
-def _style(name: str, **kw) -> ParagraphStyle:
+def _style(name: str, **kw: Any) -> ParagraphStyle:
     base = {
         "fontName": FONT,
         "fontSize": 9,
@@ -84,14 +91,14 @@ KPI_LABEL = _style("kpi_label", fontSize=7.5, leading=10, textColor=MUTED)
 NOTE_CELL = _style("note_cell", fontSize=7.5, leading=10, textColor=MUTED)
 
 
-def text(value) -> str:
+def text(value: object) -> str:
     """Markup-safe text for a Paragraph (newlines kept as line breaks)."""
     if value is None:
         return ""
     return escape(str(value)).replace("\n", "<br/>")
 
 
-def para(value, style: ParagraphStyle = CELL) -> Paragraph:
+def para(value: object, style: ParagraphStyle = CELL) -> Paragraph:
     return Paragraph(text(value), style)
 
 
@@ -119,7 +126,7 @@ def fmt_pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
 
 
-def or_dash(value) -> str:
+def or_dash(value: object) -> str:
     return "—" if value in (None, "", ()) else str(value)
 
 
@@ -131,7 +138,7 @@ def fits(value: str, width: float, size: float = 8) -> bool:
     return "\n" not in value and stringWidth(value, FONT, size) <= width - 2 * PAD - 0.5
 
 
-def cell(value, width: float, style: ParagraphStyle = CELL):
+def cell(value: Any, width: float, style: ParagraphStyle = CELL) -> Any:
     """A table cell: plain text when it fits on one line (fast), else a wrapping Paragraph."""
     if value is None or value == "":
         value = "—"
@@ -142,7 +149,7 @@ def cell(value, width: float, style: ParagraphStyle = CELL):
     return Paragraph(text(value), word_fit_style(value, width, style, BODY_MIN_SIZE))
 
 
-def table_style(*, header: bool = True, zebra: bool = True, rows: int = 0) -> list:
+def table_style(*, header: bool = True, zebra: bool = True, rows: int = 0) -> list[TableCommand]:
     cmds = [
         ("FONTNAME", (0, 0), (-1, -1), FONT),
         ("FONTSIZE", (0, 0), (-1, -1), 8),
@@ -224,11 +231,11 @@ def fit_header_words(headers: list[str], widths: list[float], total: float = CON
 
 def data_table(
     headers: list[str],
-    rows: list[list],
+    rows: Sequence[Sequence[Any]],
     widths: list[float],
     *,
-    right: set[int] = frozenset(),
-    extra=(),
+    right: Set[int] = frozenset(),
+    extra: Iterable[TableCommand] = (),
     more: str | None = None,
 ) -> Table:
     """A table with a repeated header row. Text that fits on one line stays plain text (fast);

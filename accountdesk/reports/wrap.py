@@ -13,6 +13,8 @@ the start of a line, no "（" at its end).
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
+from typing import Any
 
 from reportlab.lib.textsplit import ALL_CANNOT_END, ALL_CANNOT_START
 from reportlab.platypus import paragraph as _rl_paragraph
@@ -56,13 +58,13 @@ def break_quality(before: str, after: str) -> int:
     return NO
 
 
-def _width(u) -> float:
+def _width(u: Any) -> Any:  # u: a cjkU; a float, or ReportLab's normalized width
     return u.width
 
 
-def split_frags(frags, max_widths, calc_bounds: bool):
+def split_frags(frags: Sequence[Any], max_widths: Sequence[float], calc_bounds: bool) -> Any:
     """Lines of ``frags`` (ReportLab's ``cjkFragSplit`` contract) broken as described above."""
-    units = []
+    units: list[Any] = []  # ReportLab cjkU characters (no stubs: Any)
     for f in frags:
         value = f.text
         if isinstance(value, bytes):
@@ -71,7 +73,7 @@ def split_frags(frags, max_widths, calc_bounds: bool):
             units.extend(_rl_paragraph.cjkU(ch, f, "utf8") for ch in value)
         else:
             units.append(_rl_paragraph.cjkU(value, f, "utf8"))
-    lines = []
+    lines: list[Any] = []
     n = len(units)
 
     def max_width() -> float:
@@ -132,13 +134,13 @@ def split_frags(frags, max_widths, calc_bounds: bool):
     return _rl_paragraph.ParaLines(kind=1, lines=lines)
 
 
-class Paragraph(_rl_paragraph.Paragraph):
+class Paragraph(_rl_paragraph.Paragraph):  # type: ignore[misc]  # ReportLab has no type stubs: Any
     """A ReportLab paragraph whose CJK line breaking keeps Latin words and numbers whole."""
 
-    def breakLinesCJK(self, maxWidths):  # noqa: N802, N803 - ReportLab's names
+    def breakLinesCJK(self, maxWidths: float | list[float] | tuple[float, ...]) -> Any:  # noqa: N802, N803 - ReportLab's names
         if not isinstance(maxWidths, (list, tuple)):
             maxWidths = [maxWidths]
-        if hasattr(self, "blPara") and getattr(self, "_splitpara", 0):
+        if hasattr(self, "blPara") and getattr(self, "_splitpara", False):
             return self.blPara
         style = self.style
         self.height = 0

@@ -11,7 +11,7 @@ may not see them, so that no report can print them by accident.
 
 from __future__ import annotations
 
-from .client import (  # noqa: F401
+from .client import (
     AUDIENCES,
     check_audience,
     checklist_detail,
@@ -22,13 +22,13 @@ from .client import (  # noqa: F401
 
 # By report: client (the dossier), handover, portfolio; records (the dossier's frozen records),
 # common (batched reads); every public name is re-exported here.
-from .common import (  # noqa: F401
+from .common import (
     DONE_ITEMS,
 )
-from .handover import (  # noqa: F401
+from .handover import (
     load_handover,
 )
-from .portfolio import (  # noqa: F401
+from .portfolio import (
     TIER_ORDER,
     AtRiskClient,
     BandRow,
@@ -44,7 +44,7 @@ from .portfolio import (  # noqa: F401
     TierRow,
     load_portfolio,
 )
-from .records import (  # noqa: F401
+from .records import (
     ChecklistItem,
     ClientDossier,
     ClientProfile,
@@ -66,3 +66,48 @@ from .records import (  # noqa: F401
     VisitInfo,
     VisitPlanInfo,
 )
+
+__all__ = [
+    "AUDIENCES",
+    "AtRiskClient",
+    "BandRow",
+    "ChecklistItem",
+    "ClientDossier",
+    "ClientProfile",
+    "CommitmentInfo",
+    "ComplaintMonth",
+    "ContactInfo",
+    "DONE_ITEMS",
+    "EquipmentInfo",
+    "FeedbackInfo",
+    "HandoverInfo",
+    "HandoverReportData",
+    "HealthInfo",
+    "ImprovementItemInfo",
+    "ManagerVisits",
+    "MismatchRow",
+    "NoteInfo",
+    "OpportunityInfo",
+    "OverdueVisit",
+    "OwnershipInfo",
+    "PeriodScore",
+    "PortfolioData",
+    "RenewalDue",
+    "RiskInfo",
+    "SegmentRow",
+    "ServedRow",
+    "ServiceInfo",
+    "SurveyInfo",
+    "TIER_ORDER",
+    "TeamMemberInfo",
+    "TierRow",
+    "VisitInfo",
+    "VisitPlanInfo",
+    "check_audience",
+    "checklist_detail",
+    "checklist_line",
+    "load_dossier",
+    "load_dossiers",
+    "load_handover",
+    "load_portfolio",
+]
