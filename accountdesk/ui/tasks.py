@@ -26,7 +26,7 @@ import inspect
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
@@ -167,6 +167,22 @@ def _owner_of(callback: Callable[..., Any] | None) -> QObject | None:
                 return None
             return value if isinstance(value, QObject) else None
     return None
+
+
+class DatabaseLane(Protocol):
+    """What runs work on the database lane: a :class:`TaskManager`, or a stand-in that finds
+    one when the work starts (the equipment list's tools)."""
+
+    def run_db(
+        self,
+        fn: Callable[..., Any],
+        *,
+        on_result: ResultCallback | None = None,
+        on_error: ErrorCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+        name: str = "",
+        owner: QObject | None = None,
+    ) -> TaskHandle: ...
 
 
 class TaskManager(QObject):

@@ -31,7 +31,7 @@ from ...models.enums import ClientStatus, EquipmentStatus, FeedbackStatus, Sever
 if TYPE_CHECKING:
     from ...services.bulk import ChangeSet
     from ...services.context import AppContext
-    from ..tasks import TaskManager
+    from ..tasks import DatabaseLane
 
 #: list -> [(field, label msgid, enum or None for text)]
 FIELDS: dict[str, list[tuple[str, str, type[StrEnum] | None]]] = {
@@ -128,7 +128,7 @@ class BulkBar(QWidget):
         self,
         list_name: str,
         ctx: AppContext,
-        tasks: TaskManager,
+        tasks: DatabaseLane,
         selected: Callable[[], list[str]],
         parent: QWidget | None = None,
     ):

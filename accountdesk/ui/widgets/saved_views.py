@@ -16,7 +16,7 @@ from ...i18n import _
 if TYPE_CHECKING:
     from ...services.context import AppContext
     from ...services.saved_views import View
-    from ..tasks import TaskManager
+    from ..tasks import DatabaseLane
 
 
 class SavedViewsBar(QWidget):
@@ -29,7 +29,7 @@ class SavedViewsBar(QWidget):
         self,
         list_name: str,
         ctx: AppContext,
-        tasks: TaskManager,
+        tasks: DatabaseLane,
         get_state: Callable[[], dict[str, Any]],
         apply_state: Callable[[dict[str, Any]], None],
         parent: QWidget | None = None,

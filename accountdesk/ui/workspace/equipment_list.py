@@ -6,14 +6,22 @@ step, as on the client and feedback lists (:mod:`..dialogs.bulk_edit`,
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
 from ...i18n import _
 from ...labels import choices
 from ...models.enums import EquipmentStatus
 from .common import RecordPanel
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QObject
+    from PySide6.QtGui import QShowEvent
+
+    from ..tasks import ErrorCallback, ProgressCallback, ResultCallback, TaskHandle
+    from .base import Tab
 
 #: What the search box looks in.
 SEARCHED = ("name", "model", "serial", "location", "category", "notes")
@@ -23,17 +31,30 @@ class _TabTasks:
     """The workspace's task runner, looked up when work starts (the workspace hands it to its
     tabs after making them)."""
 
-    def __init__(self, owner) -> None:
+    def __init__(self, owner: Tab) -> None:
         self._owner = owner
 
-    def run_db(self, fn, **kw):
-        return self._owner.tasks.run_db(fn, **kw)
+    def run_db(
+        self,
+        fn: Callable[..., Any],
+        *,
+        on_result: ResultCallback | None = None,
+        on_error: ErrorCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+        name: str = "",
+        owner: QObject | None = None,
+    ) -> TaskHandle:
+        tasks = self._owner.tasks
+        assert tasks is not None  # handed to the tab before any of its work starts
+        return tasks.run_db(
+            fn, on_result=on_result, on_error=on_error, on_progress=on_progress, name=name, owner=owner
+        )
 
 
 class EquipmentListTools(QWidget):
     """Filters, saved views and the bulk bar of an equipment panel."""
 
-    def __init__(self, owner, panel: RecordPanel, parent: QWidget | None = None):
+    def __init__(self, owner: Tab, panel: RecordPanel, parent: QWidget | None = None) -> None:
         from ..dialogs.bulk_edit import BulkBar
         from ..widgets.saved_views import SavedViewsBar, TableColumns
 
@@ -74,9 +95,11 @@ class EquipmentListTools(QWidget):
         panel.view.selectionModel().selectionChanged.connect(lambda *_a: self.bulk_bar.update_selection())
         panel.model.modelReset.connect(self._reset)
         self._views_loaded = False
-        panel.layout().insertWidget(1, self)  # below the panel's title and buttons
+        outer = panel.layout()
+        assert isinstance(outer, QVBoxLayout)  # RecordPanel's own
+        outer.insertWidget(1, self)  # below the panel's title and buttons
 
-    def showEvent(self, event) -> None:  # noqa: N802 - the user's views, once the workspace runs tasks
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - the user's views, once the workspace runs tasks
         super().showEvent(event)
         if not self._views_loaded:
             self._views_loaded = True
