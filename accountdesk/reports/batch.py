@@ -9,6 +9,7 @@ own ("n / N"), so chunking changes nothing in the printed result.
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import os
 import sys
@@ -27,7 +28,7 @@ from ..services.context import AppContext
 from ..services.dossier import ClientDossier, load_dossiers
 from .document import CancelFn, ProgressFn, ReportMeta, build_pdf
 from .dossier import dossier_story, marking
-from .styles import fmt_datetime
+from .styles import Story, fmt_datetime
 
 #: Batches at least this large are laid out in several processes.
 PARALLEL_MIN = 24
@@ -59,7 +60,7 @@ class RenderResult:
 
 
 def meta_for(
-    kind: str, *, generated_at, generated_by: str, title: str = "", audience: str = "internal"
+    kind: str, *, generated_at: dt.datetime, generated_by: str, title: str = "", audience: str = "internal"
 ) -> ReportMeta:
     return ReportMeta(
         kind=kind,
@@ -70,19 +71,19 @@ def meta_for(
     )
 
 
-class _Progress(Flowable):
+class _Progress(Flowable):  # type: ignore[misc]  # ReportLab has no type stubs: Any
     """Reports progress (and honours a cancel request) as the layout reaches each client."""
 
     def __init__(self, done: int, total: int, progress: ProgressFn | None, cancel: CancelFn | None):
         super().__init__()
         self.done, self.total, self.progress, self.cancel = done, total, progress, cancel
 
-    def wrap(self, aw, ah):
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         if self.cancel is not None and self.cancel():
             raise RenderCancelled(_("Printing was cancelled."))
         return 0, 0
 
-    def draw(self):
+    def draw(self) -> None:
         if self.progress is not None:
             self.progress(self.done, self.total)
 
@@ -92,10 +93,10 @@ def _story(
     *,
     offset: int = 0,
     total: int | None = None,
-    progress=None,
-    cancel=None,
-) -> list:
-    story: list = []
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> Story:
+    story: Story = []
     total = total if total is not None else len(dossiers)
     for i, d in enumerate(dossiers):
         if i:
@@ -155,7 +156,11 @@ def render_dossier_data(
 
 
 def _render_parallel(
-    dossiers: list[ClientDossier], out_path: Path, workers: int, progress, cancel
+    dossiers: list[ClientDossier],
+    out_path: Path,
+    workers: int,
+    progress: ProgressFn | None,
+    cancel: CancelFn | None,
 ) -> RenderResult:
     from pypdf import PdfWriter
 

@@ -3,6 +3,9 @@ cells, metric labels (also used by the handover and portfolio reports)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from reportlab.lib.colors import Color
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Spacer, Table, TableStyle
 
@@ -25,6 +28,7 @@ from .styles import (
     COVER_TITLE,
     EMPTY,
     MARGIN_TOP,
+    Story,
     fmt_date,
     key_value_table,
     or_dash,
@@ -48,16 +52,16 @@ def empty(message: str | None = None) -> Paragraph:
     return Paragraph(text(message or _("None recorded.")), EMPTY)
 
 
-def coloured(value: str, colour) -> Paragraph:
+def coloured(value: str, colour: Color) -> Paragraph:
     return Paragraph(f'<font color="{colour.hexval()}">{text(value)}</font>', CELL)
 
 
-def cover(d: ClientDossier, kind: str, *, extra: list[tuple[str, str]] = ()) -> list:
+def cover(d: ClientDossier, kind: str, *, extra: Sequence[tuple[str, str]] = ()) -> Story:
     """The cover of a dossier-like report (also used by the handover report)."""
     p = d.profile
     from .document import COVER_BAND
 
-    story: list = [DocStart(p.id, p.name, cover=True), Spacer(1, COVER_BAND - MARGIN_TOP + 12 * mm)]
+    story: Story = [DocStart(p.id, p.name, cover=True), Spacer(1, COVER_BAND - MARGIN_TOP + 12 * mm)]
     story.append(Paragraph(text(p.name), COVER_TITLE))
     sub = " · ".join(
         x for x in (p.short_name, p.industry, " ".join(y for y in (p.province, p.city) if y)) if x

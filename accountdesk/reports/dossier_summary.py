@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+from reportlab.lib.colors import Color
 from reportlab.platypus import KeepInFrame, PageBreak, Spacer, Table, TableStyle
 
 from ..domain.validation import format_phone
@@ -14,7 +18,7 @@ from ..models.enums import (
     Severity,
     VisitKind,
 )
-from ..services.dossier import ClientDossier
+from ..services.dossier import ClientDossier, CommitmentInfo
 from .document import SectionHeading
 from .dossier_parts import (
     coloured,
@@ -35,6 +39,7 @@ from .styles import (
     RULE,
     SLATE,
     WARN,
+    Story,
     data_table,
     fmt_date,
     fmt_datetime,
@@ -49,7 +54,7 @@ SUMMARY_ROWS = 5
 FEEDBACK_ANSWER_KINDS = ("complaint", "appeal")
 
 
-def _tiles(items: list[tuple[str, str, object]]) -> Table:
+def _tiles(items: list[tuple[str, str, Color]]) -> Table:
     """A row of figures with their labels (value, label, colour)."""
     width = W / len(items)
     cells = [
@@ -80,7 +85,7 @@ def _more(n: int) -> str | None:
     return _("… and {n} more.").format(n=n) if n > 0 else None
 
 
-def commitment_state(c, as_of) -> tuple[str, object]:
+def commitment_state(c: CommitmentInfo, as_of: dt.date) -> tuple[str, Color]:
     """Whether a service level commitment is in force today, with its colour."""
     if c.valid_from is not None and c.valid_from > as_of:
         return _("from {date}").format(date=fmt_date(c.valid_from)), SLATE
@@ -94,11 +99,11 @@ def commitment_state(c, as_of) -> tuple[str, object]:
     return _("in force"), GOOD
 
 
-def summary_page(d: ClientDossier) -> list:
+def summary_page(d: ClientDossier) -> Story:
     """One page at the front: health and its reasons, what falls due next, open complaints, key
     contacts and the service level commitments, so a reader need not go through the visit log."""
     p = d.profile
-    story: list = [SectionHeading(_("At a glance"))]
+    story: Story = [SectionHeading(_("At a glance"))]
     open_complaints = [f for f in d.feedback if f.is_open and f.kind in FEEDBACK_ANSWER_KINDS]
     overdue_plans = [pl for pl in d.plans if pl.overdue]
     health = d.health
@@ -204,7 +209,7 @@ def summary_page(d: ClientDossier) -> list:
     # open complaints
     story.append(SectionHeading(_("Open complaints"), level=2))
     if open_complaints:
-        rows = []
+        rows: list[list[Any]] = []  # cells: text, Paragraphs or None
         for f in open_complaints[:SUMMARY_ROWS]:
             deadline = fmt_datetime(f.due_at)
             rows.append(
@@ -264,10 +269,10 @@ def summary_page(d: ClientDossier) -> list:
     story.append(SectionHeading(_("SLA status"), level=2))
     if d.commitments:
         rows = []
-        for c in d.commitments[:SUMMARY_ROWS]:
-            state, colour = commitment_state(c, d.as_of)
-            target = "—" if c.target is None else f"{c.target:g}"
-            rows.append([c.title, metric_label(c.metric), target, coloured(state, colour)])
+        for cm in d.commitments[:SUMMARY_ROWS]:
+            state, colour = commitment_state(cm, d.as_of)
+            target = "—" if cm.target is None else f"{cm.target:g}"
+            rows.append([cm.title, metric_label(cm.metric), target, coloured(state, colour)])
         story.append(
             data_table(
                 [_("Commitment"), _("Metric"), _("Target"), _("State")],

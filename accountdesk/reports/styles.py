@@ -274,7 +274,7 @@ def data_table(
     return table
 
 
-def key_value_table(pairs: list[tuple[str, object]], *, columns: int = 2) -> Table:
+def key_value_table(pairs: Sequence[tuple[str, object]], *, columns: int = 2) -> Table:
     """Label/value pairs laid out in ``columns`` pairs per row."""
     unit = CONTENT_WIDTH / columns
     cells, row = [], []
