@@ -80,7 +80,7 @@ def test_invalid_profile_edit_shows_the_message_at_the_field_and_saves_nothing(
 def test_contacts_are_created_through_the_form_and_drawn_on_the_map(workspace, ctx, client_id, qtbot):
     tab = shown(qtbot, workspace, "contacts")
     assert tab.contacts.stack.currentWidget() is tab.contacts.empty
-    dlg = tab.contacts.create()
+    dlg = tab.contacts.new_record()
     type_into(qtbot, dlg.form.editor("name"), "何慧敏")
     type_into(qtbot, dlg.form.editor("title"), "总经理")
     choose(dlg.form.editor("buying_role"), "economic_buyer")
@@ -88,7 +88,7 @@ def test_contacts_are_created_through_the_form_and_drawn_on_the_map(workspace, c
     type_into(qtbot, dlg.form.editor("influence"), "9")
     save(qtbot, dlg)
     boss = dlg.saved_id
-    dlg = tab.contacts.create()
+    dlg = tab.contacts.new_record()
     type_into(qtbot, dlg.form.editor("name"), "陈娜")
     choose(dlg.form.editor("reports_to_id"), boss)
     choose(dlg.form.editor("attitude"), "detractor")
@@ -124,7 +124,7 @@ def test_map_has_a_node_per_contact_and_an_edge_per_reports_to(qtbot, workspace,
 
 def test_invalid_contact_email_is_refused_at_the_field(workspace, ctx, client_id, qtbot):
     tab = shown(qtbot, workspace, "contacts")
-    dlg = tab.contacts.create()
+    dlg = tab.contacts.new_record()
     type_into(qtbot, dlg.form.editor("name"), "李倩")
     type_into(qtbot, dlg.form.editor("email"), "li.qian@")
     save(qtbot, dlg)
@@ -134,7 +134,7 @@ def test_invalid_contact_email_is_refused_at_the_field(workspace, ctx, client_id
 
 def test_required_field_left_empty_is_named_and_nothing_is_saved(workspace, ctx, client_id, qtbot):
     tab = shown(qtbot, workspace, "contacts")
-    dlg = tab.contacts.create()
+    dlg = tab.contacts.new_record()
     save(qtbot, dlg)
     assert dlg.form.error_text("name") == "Full name is required."
     assert contacts_svc.list_contacts(ctx, client_id) == []
@@ -187,7 +187,7 @@ def test_visit_edit_and_delete(workspace, ctx, client_id, qtbot):
 
 def test_feedback_handler_combo_excludes_involved_staff(workspace, ctx, client_id, staff, qtbot):
     tab = shown(qtbot, workspace, "feedback")
-    dlg = tab.feedback.create()
+    dlg = tab.feedback.new_record()
     handler = dlg.form.editor("handler_id")
     involved = dlg.form.editor("involved_user_ids")
     assert staff["wang"] in handler.values_offered()
@@ -201,7 +201,7 @@ def test_feedback_handler_combo_excludes_involved_staff(workspace, ctx, client_i
     assert item["involved_user_ids"] == [staff["wang"]] and item["handler_id"] == staff["li"]
     assert item["due_at"] is not None  # derived from the severity
     # choosing the handler first, then marking them involved, clears the handler
-    dlg = tab.feedback.create()
+    dlg = tab.feedback.new_record()
     choose(dlg.form.editor("handler_id"), staff["zhao"])
     dlg.form.editor("involved_user_ids").set_checked(staff["zhao"])
     assert dlg.form.editor("handler_id").value() is None
@@ -285,7 +285,7 @@ def test_survey_scores_and_trend(workspace, ctx, client_id, qtbot):
     series = tab.chart.series()
     assert series["score_overall"] == [(dt.date(2025, 9, 10), 3), (dt.date(2026, 3, 10), 4)]
     assert "score_relationship" not in series
-    dlg = tab.surveys.create()
+    dlg = tab.surveys.new_record()
     type_into(qtbot, dlg.form.editor("score_overall"), "6")
     save(qtbot, dlg)
     assert "5" in dlg.form.error_text("score_overall")
@@ -316,12 +316,12 @@ def test_equipment_overdue_is_highlighted(qtbot, workspace, ctx, client_id):
 
 def test_improvement_plan_with_items(workspace, ctx, client_id, qtbot):
     tab = shown(qtbot, workspace, "improvement")
-    dlg = tab.plans.create()
+    dlg = tab.plans.new_record()
     assert dlg.form.editor("year").value() == "2026"
     type_into(qtbot, dlg.form.editor("title"), "2026 年度改进计划")
     save(qtbot, dlg)
     reload(qtbot, tab)
-    dlg = tab.items.create()
+    dlg = tab.items.new_record()
     assert dlg.form.editor("plan_id").value() == tab.plans.current_id()
     type_into(qtbot, dlg.form.editor("action"), "缩短报告出具周期至 5 个工作日")
     type_into(qtbot, dlg.form.editor("due_on"), "2026-06-30")
@@ -336,12 +336,12 @@ def test_value_added_services_and_deliveries(workspace, ctx, client_id, qtbot):
         ctx, "service_offering", {"code": "VA-01", "name": "7×24 远程支持", "category": "value_added"}
     )
     tab = shown(qtbot, workspace, "services")
-    dlg = tab.subscriptions.create()
+    dlg = tab.subscriptions.new_record()
     choose(dlg.form.editor("offering_id"), offering)
     save(qtbot, dlg)
     assert cell_texts(tab.subscriptions.view, 0) == ["7×24 远程支持"]
     tab.subscriptions.select(dlg.saved_id)
-    dlg = tab.deliveries.create()
+    dlg = tab.deliveries.new_record()
     assert dlg.form.editor("client_service_id").value() == tab.subscriptions.current_id()
     type_into(qtbot, dlg.form.editor("notes"), "远程处理 3 次")
     save(qtbot, dlg)
@@ -350,13 +350,13 @@ def test_value_added_services_and_deliveries(workspace, ctx, client_id, qtbot):
 
 def test_opportunity_and_sla_creation(workspace, ctx, client_id, qtbot):
     tab = shown(qtbot, workspace, "opportunities")
-    dlg = tab.opportunities.create()
+    dlg = tab.opportunities.new_record()
     type_into(qtbot, dlg.form.editor("title"), "新增环境检测项目")
     type_into(qtbot, dlg.form.editor("estimated_value"), "120000")
     save(qtbot, dlg)
     assert records.list_records(ctx, "opportunity", client_id)[0]["estimated_value"] == 120000
     svc = shown(qtbot, workspace, "service")
-    dlg = svc.commitments.create()
+    dlg = svc.commitments.new_record()
     type_into(qtbot, dlg.form.editor("title"), "24 小时内到场")
     type_into(qtbot, dlg.form.editor("valid_from"), "2026-01-01")
     type_into(qtbot, dlg.form.editor("valid_to"), "2025-12-31")
@@ -510,7 +510,7 @@ def test_workspace_opens_in_chinese(qtbot, ctx, tasks, client_id):
 
 def test_flagging_a_risk_in_the_overview_shows_its_badge_in_the_header(workspace, ctx, client_id, qtbot):
     overview = shown(qtbot, workspace, "overview")
-    dlg = overview.risks.create()
+    dlg = overview.risks.new_record()
     choose(dlg.form.editor("kind"), "litigation_use")
     type_into(qtbot, dlg.form.editor("note"), "检测报告将用于诉讼")
     save(qtbot, dlg)
@@ -642,13 +642,13 @@ def test_service_team_is_edited_from_the_overview(workspace, ctx, client_id, sta
 
     overview = shown(qtbot, workspace, "overview")
     dlg = overview.edit_team()
-    form_dlg = dlg.panel.create()
+    form_dlg = dlg.panel.new_record()
     choose(form_dlg.form.editor("user_id"), staff["wang"])
     type_into(qtbot, form_dlg.form.editor("role"), "驻场工程师")
     save(qtbot, form_dlg)
     assert [m["user_id"] for m in list_team(ctx, client_id)] == [staff["wang"]]
     assert "王强" in overview.owner_label.text()
-    form_dlg = dlg.panel.create()  # the same person twice is refused at the field
+    form_dlg = dlg.panel.new_record()  # the same person twice is refused at the field
     choose(form_dlg.form.editor("user_id"), staff["wang"])
     save(qtbot, form_dlg)
     assert "already" in form_dlg.form.error_text("user_id")

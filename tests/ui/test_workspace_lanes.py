@@ -192,7 +192,7 @@ def test_every_tab_and_form_reads_on_the_database_lane_never_on_the_gui_thread(
                     if dlg is not None:
                         dlg.reject()
                 if not panel.new_button.isHidden():
-                    panel.create().reject()
+                    panel.new_record().reject()
         tabs["overview"].edit_profile().reject()
         tabs["timeline"].log_interaction().reject()
         visits_tab.visits.select(ids["visit"])

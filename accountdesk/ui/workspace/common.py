@@ -35,6 +35,7 @@ from ..widgets.tables import MAX_FITTED_WIDTH, fit_columns, make_table  # noqa: 
 if TYPE_CHECKING:
     from ...services.context import AppContext
     from ..tasks import TaskManager
+    from .field_history_dialog import FieldHistoryDialog
 
 
 def icon(name: str) -> QIcon:
@@ -42,9 +43,10 @@ def icon(name: str) -> QIcon:
     return icons.icon_or_blank(name)
 
 
-def emit_open(page, client_id: str, entity: str, row_id: str) -> None:
+def emit_open(page: Any, client_id: str, entity: str, row_id: str) -> None:
     """Ask the main window to open a record: ``item_open_requested`` (client, entity, row) when
-    someone listens to it, else ``client_open_requested`` (the client only)."""
+    someone listens to it, else ``client_open_requested`` (the client only). ``page``: any
+    screen with those two signals."""
     if page.receivers(SIGNAL("item_open_requested(QString,QString,QString)")) > 0:
         page.item_open_requested.emit(client_id, entity, row_id)
     else:
@@ -155,7 +157,7 @@ class RecordPanel(QWidget):
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.status)
         layout.addWidget(self.stack, 1)
-        self.new_button.clicked.connect(self.create)
+        self.new_button.clicked.connect(self.new_record)
         self.edit_button.clicked.connect(self.edit)
         self.delete_button.clicked.connect(self.delete)
         self.history_button.clicked.connect(lambda: self.history())
@@ -163,7 +165,7 @@ class RecordPanel(QWidget):
         self.view.activated.connect(lambda _i: self.edit())  # Enter
         for keys, slot in (
             (QKeySequence.StandardKey.Delete, self.delete),
-            (QKeySequence.StandardKey.New, self.create),
+            (QKeySequence.StandardKey.New, self.new_record),
         ):
             shortcut = QShortcut(QKeySequence(keys), self.view)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
@@ -253,7 +255,7 @@ class RecordPanel(QWidget):
         self.view.scrollTo(self.model.index(i, 0))
         return True
 
-    def _selection_changed(self, *_a) -> None:
+    def _selection_changed(self, *_a: object) -> None:
         self._update_buttons()
         self.selection_changed.emit(self.current_row())
 
@@ -264,7 +266,7 @@ class RecordPanel(QWidget):
         self.history_button.setEnabled(has)
 
     # -- actions -------------------------------------------------------------------------------
-    def dialog(self, row_id: str | None = None, **kw) -> RecordDialog:
+    def dialog(self, row_id: str | None = None, **kw: Any) -> RecordDialog:
         defaults = self.defaults() if (self.defaults and not row_id) else None
         return RecordDialog(
             self.ctx,
@@ -288,10 +290,15 @@ class RecordPanel(QWidget):
 
     def _saved(self, row_id: str) -> None:
         self.reload()
-        self.then(lambda: self.select(row_id))
+
+        def select_saved() -> None:
+            self.select(row_id)
+
+        self.then(select_saved)
         self.changed.emit(self.entity)
 
-    def create(self) -> RecordDialog:
+    def new_record(self) -> RecordDialog:
+        """The form of a new record (it was ``create``, which hid ``QWidget.create``)."""
         dlg = self.dialog(title=self.new_button.text())
         self._run(dlg)
         return dlg
@@ -319,7 +326,7 @@ class RecordPanel(QWidget):
         self.changed.emit(self.entity)
         return True
 
-    def history(self, field: str | None = None, parent: QWidget | None = None):
+    def history(self, field: str | None = None, parent: QWidget | None = None) -> FieldHistoryDialog | None:
         row_id = self.current_id()
         if not row_id:
             return None
@@ -335,9 +342,13 @@ class RecordPanel(QWidget):
             tasks=self.tasks,
             client_id=self.client_id,
         )
-        dlg.restored.connect(lambda: (self.reload(), self.changed.emit(self.entity)))
+        dlg.restored.connect(self._restored)
         dlg.open()
         return dlg
+
+    def _restored(self, _field: str) -> None:
+        self.reload()
+        self.changed.emit(self.entity)
 
 
 class Card(QFrame):

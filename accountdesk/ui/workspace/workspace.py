@@ -412,7 +412,7 @@ class ClientWorkspace(QWidget):
 
     def _record_feedback(self):
         tab = self.show_tab("feedback")
-        return self._open_when_ready(tab, tab.feedback.create)
+        return self._open_when_ready(tab, tab.feedback.new_record)
 
     @property
     def loading(self) -> bool:
