@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from ...domain.feedback import OPEN_STATUSES
 from ...errors import AccountDeskError, ValidationError
 from ...i18n import _
 from ...labels import label
@@ -24,15 +26,17 @@ from ...models.enums import FeedbackKind, FeedbackStatus, Severity
 from ...services import feedback as fb
 from .. import style
 from ..forms.fmt import fmt_datetime, fmt_remaining
+from ..item_models.columns import Column
+from ..style import AMBER, GREEN, RED
 from .base import Tab
-from .common import AMBER, GREEN, RED, Column
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from ...services.context import AppContext
+    from ..forms import Lookups
 
-OPEN = fb.OPEN_STATUSES  # the feedback service's open statuses
+OPEN = OPEN_STATUSES  # the feedback service's open statuses
 
 
 class TextPromptDialog(QDialog):
@@ -63,7 +67,7 @@ class TextPromptDialog(QDialog):
         buttons.accepted.connect(self._ok)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.handler = None  # callable(text) that may raise ValidationError
+        self.handler: Callable[[str], object] | None = None  # may raise ValidationError
 
     def _ok(self) -> None:
         text = self.edit.toPlainText().strip()
@@ -81,10 +85,12 @@ class TextPromptDialog(QDialog):
 
 
 class FeedbackTab(Tab):
-    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
+    def __init__(
+        self, ctx: AppContext, client_id: str, lookups: Lookups, parent: QWidget | None = None
+    ) -> None:
         super().__init__(ctx, client_id, lookups, parent)
 
-        def remaining(r):
+        def remaining(r: dict[str, Any]) -> str:
             due = r.get("effective_due") or r.get("due_at")
             if due is None:
                 return ""
@@ -93,7 +99,7 @@ class FeedbackTab(Tab):
             text = fmt_remaining(due - ctx.now())
             return text + (" · " + _("Paused") if r.get("paused_since") else "")
 
-        def due_color(r):
+        def due_color(r: dict[str, Any]) -> str | None:
             due = r.get("effective_due") or r.get("due_at")
             if due is None or r.get("status") not in OPEN:
                 return None
@@ -116,7 +122,7 @@ class FeedbackTab(Tab):
                     _("Severity"),
                     lambda r: label(Severity, r.get("severity")),
                     width=70,
-                    color=lambda r: style.SEVERITY_COLOURS.get(r.get("severity")),
+                    color=lambda r: style.SEVERITY_COLOURS.get(r.get("severity") or ""),
                 ),
                 Column("subject", _("Subject"), width=240),
                 Column("status", _("Status"), lambda r: label(FeedbackStatus, r.get("status")), width=90),
@@ -214,7 +220,7 @@ class FeedbackTab(Tab):
         super().reload()
         self.then(lambda: self._update(self.feedback.current_row()))
 
-    def _show_detail(self, row) -> None:
+    def _show_detail(self, row: dict[str, Any] | None) -> None:
         if not row:
             self.detail.setHtml(
                 f"<p style='color:{style.TEXT_MUTED}'>{html.escape(_('Select a feedback to read it.'))}</p>"
@@ -237,7 +243,7 @@ class FeedbackTab(Tab):
             )
         self.detail.setHtml(f"<p><b>{html.escape(row.get('subject') or '')}</b></p>" + "".join(parts))
 
-    def _update(self, row) -> None:
+    def _update(self, row: dict[str, Any] | None) -> None:
         self._show_detail(row)
         status = row.get("status") if row else None
         can = self.feedback.can_edit and row is not None
@@ -246,6 +252,7 @@ class FeedbackTab(Tab):
         self.answer_button.setEnabled(can and status in OPEN)
         self.close_button.setEnabled(
             can
+            and row is not None
             and (status == "answered" or (status in OPEN and row.get("kind") not in ("complaint", "appeal")))
         )
         self.reopen_button.setEnabled(can and status in ("resolved", "answered", "closed"))
@@ -253,7 +260,7 @@ class FeedbackTab(Tab):
         paused = bool(row and row.get("paused_since"))
         self.pause_button.setText(_("Resume the clock") if paused else _("Pause the clock"))
 
-    def _do(self, fn) -> bool:
+    def _do(self, fn: Callable[[str], object]) -> bool:
         row_id = self.feedback.current_id()
         if not row_id:
             return False
@@ -290,15 +297,14 @@ class FeedbackTab(Tab):
             _("Answer the client"), _("What was answered to the client?"), self, row.get("answer") or ""
         )
         dlg.handler = lambda text: fb.answer_feedback(self.ctx, row["id"], text)
-        dlg.submitted.connect(
-            lambda _t: (
-                self.feedback.reload(),
-                self._update(self.feedback.current_row()),
-                self.changed.emit("feedback"),
-            )
-        )
+        dlg.submitted.connect(self._submitted)
         dlg.open()
         return dlg
+
+    def _submitted(self, _text: str) -> None:
+        self.feedback.reload()
+        self._update(self.feedback.current_row())
+        self.changed.emit("feedback")
 
     def reopen(self) -> TextPromptDialog | None:
         row = self.feedback.current_row()
@@ -306,12 +312,6 @@ class FeedbackTab(Tab):
             return None
         dlg = TextPromptDialog(_("Reopen"), _("Why is this feedback reopened?"), self)
         dlg.handler = lambda text: fb.reopen_feedback(self.ctx, row["id"], text)
-        dlg.submitted.connect(
-            lambda _t: (
-                self.feedback.reload(),
-                self._update(self.feedback.current_row()),
-                self.changed.emit("feedback"),
-            )
-        )
+        dlg.submitted.connect(self._submitted)
         dlg.open()
         return dlg
