@@ -15,7 +15,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from reportlab.lib.colors import Color
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
@@ -36,6 +38,7 @@ from .styles import (
     RULE,
     SLATE,
     WHITE,
+    Story,
 )
 
 #: A dossier of more pages than this gets a table of contents on its cover.
@@ -67,10 +70,10 @@ def pseudo_bold(
     value: str,
     font: str,
     size: float,
-    colour,
+    colour: Color,
     *,
-    right=False,
-    centre=False,
+    right: bool = False,
+    centre: bool = False,
 ) -> None:
     """Draw a string a little heavier (fill and stroke): the shipped CJK font has one weight."""
     width = stringWidth(value, font, size)
@@ -89,16 +92,16 @@ def pseudo_bold(
     canvas.drawText(t)
 
 
-class ReportCanvas(Canvas):
+class ReportCanvas(Canvas):  # type: ignore[misc]  # ReportLab has no type stubs: Any
     """Keeps pages until ``save`` to number them per document and draw the contents."""
 
-    def __init__(self, *args, meta: ReportMeta, **kwargs):
+    def __init__(self, *args: Any, meta: ReportMeta, **kwargs: Any) -> None:
         # never Helvetica: it would be a font the PDF does not embed
         kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT
         kwargs["initialFontSize"] = kwargs.get("initialFontSize") or 9
         super().__init__(*args, **kwargs)
         self._meta = meta
-        self._pages: list[dict] = []
+        self._pages: list[dict[str, Any]] = []  # the canvas state of each deferred page
         self._docs: list[_Doc] = []
         self._anchors: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
         self._sections: dict[str, list[tuple[str, int, int, str]]] = defaultdict(list)
@@ -140,12 +143,12 @@ class ReportCanvas(Canvas):
         return name
 
     # -- deferred pages -------------------------------------------------------------------------
-    def showPage(self):  # noqa: N802 - ReportLab's name
+    def showPage(self) -> None:  # noqa: N802 - ReportLab's name
         self._pages.append(dict(self.__dict__))
         self._ad_cover = False
         self._startPage()
 
-    def save(self):
+    def save(self) -> None:
         if self._docs and self._docs[-1].last < 0:
             self._docs[-1].last = len(self._pages) - 1
         doc_of_page: list[_Doc | None] = []
@@ -251,7 +254,7 @@ def _clip(value: str, font: str, size: float, width: float) -> str:
 
 
 # -- flowables ---------------------------------------------------------------------------------------
-class DocStart(Flowable):
+class DocStart(Flowable):  # type: ignore[misc]  # ReportLab has no type stubs: Any
     """Marks where one document (one client's dossier) begins; zero size."""
 
     def __init__(self, key: str, title: str, *, cover: bool = True):
@@ -259,14 +262,14 @@ class DocStart(Flowable):
         self.key, self.title, self.cover = key, title, cover
         self.width = self.height = 0
 
-    def wrap(self, aw, ah):
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         return 0, 0
 
-    def draw(self):
+    def draw(self) -> None:
         self.canv.ad_begin(self.key, self.title, cover=self.cover)
 
 
-class SectionHeading(Flowable):
+class SectionHeading(Flowable):  # type: ignore[misc]  # ReportLab has no type stubs: Any
     """A numbered section title with a rule under it; an entry of the contents and the bookmarks."""
 
     def __init__(self, title: str, *, number: str | None = None, level: int = 1):
@@ -276,12 +279,12 @@ class SectionHeading(Flowable):
         self.spaceBefore = 10 if level == 1 else 6
         self.spaceAfter = 5 if level == 1 else 3
 
-    def wrap(self, aw, ah):
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         self.width = aw
         self.height = 24 if self.level == 1 else 17
         return self.width, self.height
 
-    def draw(self):
+    def draw(self) -> None:
         c = self.canv
         label = f"{self.number}  {self.title}" if self.number else self.title
         if self.level == 1:
@@ -298,24 +301,24 @@ class SectionHeading(Flowable):
             c.ad_section(label, self.level)
 
 
-class TocPlaceholder(Flowable):
+class TocPlaceholder(Flowable):  # type: ignore[misc]  # ReportLab has no type stubs: Any
     """Keeps room on the cover where the contents are drawn once the page numbers are known."""
 
     def __init__(self, height: float):
         super().__init__()
         self._h = height
 
-    def wrap(self, aw, ah):
+    def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         self.width, self.height = aw, min(self._h, ah)
         return self.width, self.height
 
-    def draw(self):
+    def draw(self) -> None:
         x, y = self.canv.absolutePosition(0, self.height)
         self.canv.ad_toc_area(x, y, self.width, self.height)
 
 
 # -- building ------------------------------------------------------------------------------------------
-def build_pdf(out_path: Path | str, story: list, meta: ReportMeta) -> int:
+def build_pdf(out_path: Path | str, story: Story, meta: ReportMeta) -> int:
     """Lay out ``story`` into ``out_path`` (written atomically); returns the page count."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -323,7 +326,7 @@ def build_pdf(out_path: Path | str, story: list, meta: ReportMeta) -> int:
     os.close(fd)
     pages = {"n": 0}
 
-    def maker(*args, **kwargs):
+    def maker(*args: Any, **kwargs: Any) -> ReportCanvas:
         canvas = ReportCanvas(*args, meta=meta, **kwargs)
         return canvas
 

@@ -3,6 +3,8 @@ opportunities and ownership history."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ..i18n import _
 from ..labels import label
 from ..models.enums import (
@@ -23,23 +25,26 @@ from .dossier_parts import (
 )
 from .styles import (
     BAD,
+    Rows,
+    Story,
     data_table,
     fmt_date,
     fmt_datetime,
     fmt_money,
 )
+from .wrap import Paragraph
 
 
-def feedback_section(d: ClientDossier, number: str) -> list:
-    story: list = [SectionHeading(_("Feedback"), number=number)]
+def feedback_section(d: ClientDossier, number: str) -> Story:
+    story: Story = [SectionHeading(_("Feedback"), number=number)]
     if not d.feedback:
         return story + [empty()]
-    rows = []
+    rows: Rows = []
     for f in d.feedback:
         subject = f.subject + ("\n" + f.description if f.description else "")
         deadline = fmt_datetime(f.due_at)
         if f.overdue:
-            deadline_cell = coloured(_("{date} (overdue)").format(date=deadline), BAD)
+            deadline_cell: Paragraph | str = coloured(_("{date} (overdue)").format(date=deadline), BAD)
         else:
             deadline_cell = deadline
         outcome = "\n".join(
@@ -81,11 +86,11 @@ def feedback_section(d: ClientDossier, number: str) -> list:
     return story
 
 
-def risks_section(d: ClientDossier, number: str) -> list:
-    story: list = [SectionHeading(_("Risk flags"), number=number)]
+def risks_section(d: ClientDossier, number: str) -> Story:
+    story: Story = [SectionHeading(_("Risk flags"), number=number)]
     if not d.risks:
         return story + [empty(_("No risk flag."))]
-    rows = []
+    rows: Rows = []
     for r in d.risks:
         state = (
             coloured(_("In force"), BAD)
@@ -107,12 +112,12 @@ def risks_section(d: ClientDossier, number: str) -> list:
     return story
 
 
-def equipment_section(d: ClientDossier, number: str) -> list:
-    story: list = [SectionHeading(_("Equipment"), number=number)]
+def equipment_section(d: ClientDossier, number: str) -> Story:
+    story: Story = [SectionHeading(_("Equipment"), number=number)]
     if not d.equipment:
         return story + [empty()]
 
-    def due(value):
+    def due(value: dt.date | None) -> Paragraph | str:
         if value is None:
             return "—"
         return (
@@ -121,7 +126,7 @@ def equipment_section(d: ClientDossier, number: str) -> list:
             else fmt_date(value)
         )
 
-    rows = [
+    rows: Rows = [
         [
             e.name + "\n" + " ".join(x for x in (e.model, e.serial and f"SN {e.serial}") if x),
             e.location,
@@ -151,11 +156,11 @@ def equipment_section(d: ClientDossier, number: str) -> list:
     return story
 
 
-def improvement_section(d: ClientDossier, number: str) -> list:
-    story: list = [SectionHeading(_("Improvement plan"), number=number)]
+def improvement_section(d: ClientDossier, number: str) -> Story:
+    story: Story = [SectionHeading(_("Improvement plan"), number=number)]
     if not d.improvement_items:
         return story + [empty(_("No improvement plan yet."))]
-    rows = []
+    rows: Rows = []
     for i in d.improvement_items:
         overdue = i.is_open and i.due_on is not None and i.due_on < d.as_of
         rows.append(
@@ -178,8 +183,8 @@ def improvement_section(d: ClientDossier, number: str) -> list:
     return story
 
 
-def opportunities_section(d: ClientDossier, number: str) -> list:
-    story: list = [SectionHeading(_("Opportunities"), number=number)]
+def opportunities_section(d: ClientDossier, number: str) -> Story:
+    story: Story = [SectionHeading(_("Opportunities"), number=number)]
     if not d.opportunities:
         return story + [empty()]
     head = [_("Opportunity"), _("Stage"), _("Expected")]
@@ -189,9 +194,9 @@ def opportunities_section(d: ClientDossier, number: str) -> list:
         widths.append(13)
     head.append(_("Notes"))
     widths.append(29)
-    rows = []
+    rows: Rows = []
     for o in d.opportunities:
-        row = [o.title, label(OpportunityStage, o.stage), fmt_date(o.expected_on)]
+        row: list[str | None] = [o.title, label(OpportunityStage, o.stage), fmt_date(o.expected_on)]
         if d.confidential_visible:
             row.append(fmt_money(o.estimated_value))
         row.append(o.notes)
@@ -200,12 +205,12 @@ def opportunities_section(d: ClientDossier, number: str) -> list:
     return story
 
 
-def ownership_section(d: ClientDossier, number: str) -> list:
-    story: list = [SectionHeading(_("Ownership history"), number=number)]
+def ownership_section(d: ClientDossier, number: str) -> Story:
+    story: Story = [SectionHeading(_("Ownership history"), number=number)]
     if not d.ownership and not d.handovers:
         return story + [empty(_("No change of account manager."))]
     if d.ownership:
-        rows = [
+        rows: Rows = [
             [fmt_date(o.at), label(OwnershipKind, o.kind), o.from_name, o.to_name, o.by_name, o.reason]
             for o in d.ownership
         ]

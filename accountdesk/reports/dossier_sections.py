@@ -42,6 +42,8 @@ from .styles import (
     NAVY_LIGHT,
     RULE,
     SLATE,
+    Rows,
+    Story,
     data_table,
     fmt_date,
     fmt_datetime,
@@ -54,7 +56,7 @@ from .styles import CONTENT_WIDTH as W
 from .wrap import Paragraph
 
 
-def profile_section(d: ClientDossier, number: str) -> list:
+def profile_section(d: ClientDossier, number: str) -> Story:
     p = d.profile
     pairs = [
         (_("Name"), p.name),
@@ -85,7 +87,7 @@ def profile_section(d: ClientDossier, number: str) -> list:
     ]
     if d.health is not None:
         pairs.insert(6, (_("Account health"), f"{d.health.score} / 100 · {d.health.level_label}"))
-    story: list = [SectionHeading(_("Profile"), number=number), key_value_table(pairs, columns=2)]
+    story: Story = [SectionHeading(_("Profile"), number=number), key_value_table(pairs, columns=2)]
     if d.health is not None and d.health.reasons:
         story += [
             Spacer(1, 4),
@@ -106,14 +108,14 @@ def profile_section(d: ClientDossier, number: str) -> list:
     return story
 
 
-def contacts_section(d: ClientDossier, number: str) -> list:
-    story: list = [SectionHeading(_("Contacts and org chart"), number=number)]
+def contacts_section(d: ClientDossier, number: str) -> Story:
+    story: Story = [SectionHeading(_("Contacts and org chart"), number=number)]
     if not d.contacts:
         return story + [empty()]
     for drawing in org_chart(d.contacts):
         story += [drawing, Spacer(1, 4)]
     story += [legend(), Spacer(1, 6)]
-    rows = []
+    rows: Rows = []
     for c in d.contacts:
         reach = "\n".join(
             x
@@ -161,11 +163,11 @@ def contacts_section(d: ClientDossier, number: str) -> list:
     return story
 
 
-def services_section(d: ClientDossier, number: str) -> list:
-    story: list = [SectionHeading(_("Service commitments and services"), number=number)]
+def services_section(d: ClientDossier, number: str) -> Story:
+    story: Story = [SectionHeading(_("Service commitments and services"), number=number)]
     story.append(SectionHeading(_("Service level commitments (SLA)"), level=2))
     if d.commitments:
-        rows = [
+        rows: Rows = [
             [
                 c.title,
                 metric_label(c.metric),
@@ -221,7 +223,7 @@ def services_section(d: ClientDossier, number: str) -> list:
     return story
 
 
-def _visit_block(v: VisitInfo) -> list:
+def _visit_block(v: VisitInfo) -> Story:
     head = " · ".join(
         x
         for x in (
@@ -233,7 +235,7 @@ def _visit_block(v: VisitInfo) -> list:
         )
         if x
     )
-    rows = [[Paragraph(f'<font color="{NAVY.hexval()}">{text(head)}</font>', BODY)]]
+    rows: Rows = [[Paragraph(f'<font color="{NAVY.hexval()}">{text(head)}</font>', BODY)]]
     parts = [
         (_("Purpose"), v.purpose),
         (_("Location"), v.location),
@@ -268,11 +270,11 @@ def _visit_block(v: VisitInfo) -> list:
     return [t, Spacer(1, 5)]
 
 
-def visits_section(d: ClientDossier, number: str) -> list:
-    story: list = [SectionHeading(_("Visit plan and visits"), number=number)]
+def visits_section(d: ClientDossier, number: str) -> Story:
+    story: Story = [SectionHeading(_("Visit plan and visits"), number=number)]
     story.append(SectionHeading(_("Visit plan"), level=2))
     if d.plans:
-        rows = []
+        rows: Rows = []
         for p in d.plans:
             due = (
                 coloured(_("{date} (overdue)").format(date=fmt_date(p.next_due)), BAD)
@@ -329,19 +331,19 @@ def score_names() -> list[str]:
     return [_("Overall"), _("Service quality"), _("Responsiveness"), _("Professionalism"), _("Relationship")]
 
 
-def surveys_section(d: ClientDossier, number: str) -> list:
-    story: list = [SectionHeading(_("Satisfaction surveys"), number=number)]
+def surveys_section(d: ClientDossier, number: str) -> Story:
+    story: Story = [SectionHeading(_("Satisfaction surveys"), number=number)]
     if not d.surveys:
         return story + [empty(_("No satisfaction survey yet."))]
     cats = [fmt_date(s.conducted_on) for s in d.surveys[-12:]]
     order = [4, 0, 1, 2, 3]  # overall first (the lead line), then the dimensions
-    series = [[s.scores[i] for s in d.surveys[-12:]] for i in order]
+    series: list[list[float | None]] = [[s.scores[i] for s in d.surveys[-12:]] for i in order]
     series[0] = [s.overall for s in d.surveys[-12:]]
     story.append(
         charts.line_chart(cats, series, score_names(), x_title=_("Survey date"), y_title=_("Score (1–5)"))
     )
     story.append(Spacer(1, 6))
-    rows = []
+    rows: Rows = []
     for s in reversed(d.surveys):
         rows.append(
             [

@@ -9,7 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, PageBreak, Spacer, Table, TableStyle
 
 from ..i18n import _
 from ..labels import label
@@ -18,7 +18,7 @@ from ..services.context import AppContext
 from ..services.dossier import TIER_ORDER, PortfolioData, SegmentRow, load_portfolio
 from . import charts
 from .batch import RenderResult, meta_for
-from .document import COVER_BAND, DocStart, SectionHeading, TocPlaceholder, build_pdf
+from .document import COVER_BAND, DocStart, ProgressFn, SectionHeading, TocPlaceholder, build_pdf
 from .dossier import _Numbers, coloured, empty, marking
 from .fonts import FONT
 from .styles import (
@@ -36,6 +36,8 @@ from .styles import (
     RULE,
     SERIES,
     WARN,
+    Rows,
+    Story,
     data_table,
     fmt_date,
     fmt_money,
@@ -73,8 +75,8 @@ def _kpis(items: list[tuple[str, str]]) -> Table:
     return t
 
 
-def _cover(p: PortfolioData) -> list:
-    story: list = [
+def _cover(p: PortfolioData) -> Story:
+    story: Story = [
         DocStart(
             "portfolio",
             _("Portfolio and business analysis") + f"  {fmt_date(p.date_from)} – {fmt_date(p.date_to)}",
@@ -128,7 +130,9 @@ def _cover(p: PortfolioData) -> list:
     return story
 
 
-def _segment_table(rows: tuple[SegmentRow, ...], head: str, p: PortfolioData, *, tier_labels: bool = False):
+def _segment_table(
+    rows: tuple[SegmentRow, ...], head: str, p: PortfolioData, *, tier_labels: bool = False
+) -> Flowable:
     if not rows:
         return empty(_("No paying client."))
     shown = list(rows[:15])
@@ -140,9 +144,9 @@ def _segment_table(rows: tuple[SegmentRow, ...], head: str, p: PortfolioData, *,
     if p.confidential_visible:
         headers += [_("Annual fees"), _("Share of fees")]
         widths += [16, 14]
-    out = []
+    out: Rows = []
 
-    def line(name, clients, at_risk, fees):
+    def line(name: str, clients: int, at_risk: int, fees: float | None) -> list[str]:
         row = [name, str(clients), fmt_pct(clients / total), str(at_risk) if at_risk else "—"]
         if p.confidential_visible:
             row += [fmt_money(fees), fmt_pct((fees or 0) / total_fees if total_fees else None)]
@@ -180,10 +184,10 @@ def _served_cell(share: float | None) -> str:
     return coloured(fmt_pct(share), GOOD if share >= 0.9 else WARN if share >= 0.7 else BAD)
 
 
-def _served_section(p: PortfolioData, number: str) -> list:
+def _served_section(p: PortfolioData, number: str) -> Story:
     """Served to the tier's standard, per tier and per account manager: the figures the
     dashboard shows (the same function computes both)."""
-    story: list = [SectionHeading(_("Served to the tier's standard"), number=number)]
+    story: Story = [SectionHeading(_("Served to the tier's standard"), number=number)]
     if not p.clients:
         return story + [empty(_("No clients."))]
     story.append(
@@ -198,7 +202,7 @@ def _served_section(p: PortfolioData, number: str) -> list:
         )
     )
     head = [_("Number of clients"), _("Served to standard"), _("Share served")]
-    rows = [
+    rows: Rows = [
         [label(Tier, r.key), str(r.clients), str(r.served), _served_cell(r.share)] for r in p.served_by_tier
     ]
     story.append(SectionHeading(_("By tier"), level=2))
@@ -217,13 +221,13 @@ def _served_section(p: PortfolioData, number: str) -> list:
     return story
 
 
-def portfolio_story(p: PortfolioData) -> list:
+def portfolio_story(p: PortfolioData) -> Story:
     story = _cover(p)
     num = _Numbers()
     # 1 pyramid: one grouping, the tier assigned to each client, the same clients as "By tier"
     story.append(SectionHeading(_("Customer pyramid"), number=num()))
     paying = sum(t.clients for t in p.pyramid)
-    rows = []
+    levels: list[tuple[str, str, str]] = []
     for t in p.pyramid:
         detail = (
             _("{n} clients").format(n=t.clients)
@@ -232,8 +236,8 @@ def portfolio_story(p: PortfolioData) -> list:
         )
         if p.confidential_visible:
             detail += " · " + _("{share} of fees").format(share=fmt_pct(t.fee_share))
-        rows.append((label(Tier, t.tier), str(t.clients), detail))
-    story.append(charts.pyramid(rows, tiers=[t.tier for t in p.pyramid]))
+        levels.append((label(Tier, t.tier), str(t.clients), detail))
+    story.append(charts.pyramid(levels, tiers=[t.tier for t in p.pyramid]))
     story.append(Paragraph(text(pyramid_definition(paying)), NOTE))
     story.append(Spacer(1, 6))
     if p.confidential_visible and paying:
@@ -505,7 +509,7 @@ def render_portfolio(
     *,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
-    progress=None,
+    progress: ProgressFn | None = None,
 ) -> RenderResult:
     """Print the portfolio / business-analysis report for a period (default: the last 12 months)."""
     if progress:

@@ -25,6 +25,8 @@ from .wrap import Paragraph
 
 #: A list of ReportLab flowables, what the report builders return (ReportLab has no stubs: Any).
 Story: TypeAlias = "list[Flowable]"
+#: The body of a data_table: rows of cells, each text, a Paragraph or None.
+Rows: TypeAlias = list[list[Any]]
 #: One command of a ReportLab TableStyle: ("FONTNAME", (col, row), (col, row), value, ...).
 TableCommand: TypeAlias = tuple[Any, ...]
 
@@ -208,31 +210,33 @@ def head_style(value: str, width: float, style: ParagraphStyle) -> ParagraphStyl
 HEAD_MIN_SIZE = 7
 
 
-def fit_header_words(headers: list[str], widths: list[float], total: float = CONTENT_WIDTH) -> list[float]:
+def fit_header_words(
+    headers: list[str], widths: Sequence[float], total: float = CONTENT_WIDTH
+) -> list[float]:
     """Scale ``widths`` to ``total`` and widen any column too narrow for the longest word of its
     header (at :data:`HEAD_MIN_SIZE`), taking the room from the widest columns."""
-    widths = [w * total / sum(widths) for w in widths]
+    fitted = [w * total / sum(widths) for w in widths]
     need = [longest_word(h, FONT_BOLD, HEAD_MIN_SIZE) + 2 * PAD + 1 for h in headers]
-    for i in range(len(widths)):
-        short = need[i] - widths[i]
+    for i in range(len(fitted)):
+        short = need[i] - fitted[i]
         if short <= 0:
             continue
-        widths[i] = need[i]
+        fitted[i] = need[i]
         while short > 0.01:
-            donors = [j for j in range(len(widths)) if j != i and widths[j] - need[j] > 1]
+            donors = [j for j in range(len(fitted)) if j != i and fitted[j] - need[j] > 1]
             if not donors:
                 break
-            j = max(donors, key=lambda k: widths[k] - need[k])
-            take = min(short, widths[j] - need[j] - 1)
-            widths[j] -= take
+            j = max(donors, key=lambda k: fitted[k] - need[k])
+            take = min(short, fitted[j] - need[j] - 1)
+            fitted[j] -= take
             short -= take
-    return widths
+    return fitted
 
 
 def data_table(
     headers: list[str],
     rows: Sequence[Sequence[Any]],
-    widths: list[float],
+    widths: Sequence[float],
     *,
     right: Set[int] = frozenset(),
     extra: Iterable[TableCommand] = (),
