@@ -30,12 +30,19 @@ from .. import style
 from ..forms import RecordDialog
 from ..forms.fmt import fmt_date, fmt_money
 from ..forms.lookups import form_refs
+from ..item_models.columns import Column
+from ..style import AMBER, GREEN, RED
 from .base import Tab
-from .common import AMBER, GREEN, RED, Card, Column, RecordPanel
+from .common import Card, RecordPanel
 from .due import due_items
 
 if TYPE_CHECKING:
     from ...services.context import AppContext
+    from ...services.health import Health
+    from ...services.standards import StandardChange
+    from ..dialogs.standards import ApplyStandardDialog
+    from ..forms import Lookups
+    from ..forms.lookups import LookupData
 
 PROFILE_FIELDS = (
     "short_name",
@@ -59,7 +66,7 @@ PROFILE_FIELDS = (
 LEVEL_COLOURS = {"good": GREEN, "watch": AMBER, "poor": RED}
 
 
-def client_health(ctx: AppContext, client_id: str):
+def client_health(ctx: AppContext, client_id: str) -> Health:
     """The health service's verdict: score, level and its reasons."""
     return health_service.client_health(ctx, client_id)
 
@@ -79,11 +86,19 @@ def _value_text(name: str, value: Any) -> str:
     return str(value)
 
 
+class TeamDialog(QDialog):
+    """The client's service team (OverviewTab.edit_team); ``panel`` lists its members."""
+
+    panel: RecordPanel
+
+
 class OverviewTab(Tab):
     profile_changed = Signal()
     handover_requested = Signal()
 
-    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
+    def __init__(
+        self, ctx: AppContext, client_id: str, lookups: Lookups, parent: QWidget | None = None
+    ) -> None:
         super().__init__(ctx, client_id, lookups, parent)
         self.layout_.setContentsMargins(0, 0, 0, 0)
         self.note.setContentsMargins(16, 10, 16, 0)  # in line with the cards below
@@ -111,7 +126,9 @@ class OverviewTab(Tab):
         self.edit_button.setVisible(may_write(ctx.actor.role, "client", "update"))
         self.edit_button.clicked.connect(self.edit_profile)
         self.edit_button.setEnabled(False)  # until the profile has been read
-        head = self.profile_card.body.itemAt(0).widget()
+        first = self.profile_card.body.itemAt(0)
+        head = first.widget() if first is not None else None
+        assert head is not None  # the card's title, made by Card
         self.profile_card.body.removeWidget(head)
         row = QHBoxLayout()
         row.addWidget(head)
@@ -216,7 +233,7 @@ class OverviewTab(Tab):
         right.addWidget(self.due_card)
         right.addStretch(1)
         self.detail: dict[str, Any] = {}
-        self.standard_dialog = None
+        self.standard_dialog: ApplyStandardDialog | None = None
         self.standard_reads = self.more_reads("tier standard")
 
     # -- data ------------------------------------------------------------------------------------
@@ -224,7 +241,7 @@ class OverviewTab(Tab):
         ctx, client_id, lookups = self.ctx, self.client_id, self.lookups
         refs = form_refs("client")
 
-        def fetch():
+        def fetch() -> tuple[LookupData, dict[str, Any], Health] | None:
             try:
                 detail = client_detail(ctx, client_id)
             except NotFoundError:  # deleted (here or by a sync) while the workspace was open
@@ -232,7 +249,7 @@ class OverviewTab(Tab):
             detail["plan_statuses"] = scheduling.plan_statuses(ctx, client_id)
             return lookups.read(refs), detail, client_health(ctx, client_id)
 
-        def show(data) -> None:
+        def show(data: tuple[LookupData, dict[str, Any], Health] | None) -> None:
             if data is None:
                 self.setEnabled(False)
                 return
@@ -250,7 +267,8 @@ class OverviewTab(Tab):
     def _fill_profile(self) -> None:
         d = self.detail
         while self.profile_grid.count():
-            w = self.profile_grid.takeAt(0).widget()
+            item = self.profile_grid.takeAt(0)
+            w = item.widget() if item is not None else None
             if w is not None:
                 w.setParent(None)
                 w.deleteLater()
@@ -274,7 +292,7 @@ class OverviewTab(Tab):
         self.description.setText(d.get("description") or "")
         self.description.setVisible(bool(d.get("description")))
 
-    def _fill_health(self, h) -> None:
+    def _fill_health(self, h: Health | None) -> None:
         if h is None:
             self.health_card.hide()
             return
@@ -315,7 +333,7 @@ class OverviewTab(Tab):
     def _fill_due(self) -> None:
         d = self.detail
         lists = dict(d)
-        items = []
+        items: list[dict[str, Any]] = []
         for plan in d.get("improvement_plans", []):
             items.extend(plan.get("items", []) if isinstance(plan, dict) else [])
         lists["improvement_items"] = items
@@ -348,9 +366,9 @@ class OverviewTab(Tab):
         tab, _sep, row_id = link.partition(":")
         self.open_requested.emit(tab, row_id or None)
 
-    def edit_team(self) -> QDialog:
+    def edit_team(self) -> TeamDialog:
         """The client's service team: add and remove members."""
-        dlg = QDialog(self)
+        dlg = TeamDialog(self)
         dlg.setWindowTitle(_("Service team"))
         dlg.resize(520, 360)
         box = QVBoxLayout(dlg)
@@ -373,7 +391,7 @@ class OverviewTab(Tab):
             tasks=self.tasks,
         )
         panel.history_button.hide()
-        panel.changed.connect(lambda _e: (self.reload(), self.changed.emit("client_team_member")))
+        panel.changed.connect(lambda _e: self._after_change("client_team_member"))
         panel.reload()
         box.addWidget(panel)
         close = QPushButton(_("Close"), dlg)
@@ -403,14 +421,14 @@ class OverviewTab(Tab):
             ],
         )  # a handover changes those
         old_tier = dlg.original.get("tier")
-        dlg.saved.connect(
-            lambda _i: (
-                self.reload(),
-                self.profile_changed.emit(),
-                self.changed.emit("client"),
-                self._offer_standard(old_tier),
-            )
-        )
+
+        def saved(_id: str) -> None:
+            self.reload()
+            self.profile_changed.emit()
+            self.changed.emit("client")
+            self._offer_standard(old_tier)
+
+        dlg.saved.connect(saved)
         dlg.open()
         return dlg
 
@@ -421,15 +439,22 @@ class OverviewTab(Tab):
 
         ctx, client_id = self.ctx, self.client_id
 
-        def fetch():
-            tier = records.get_record(ctx, "client", client_id).get("tier")
+        def fetch() -> tuple[str, list[StandardChange]] | None:
+            tier: str = records.get_record(ctx, "client", client_id)["tier"]  # every client has one
             if tier == old_tier:
                 return None
             return tier, proposed_changes(ctx, client_id)
 
-        self.standard_reads.read(fetch, self._show_standard, lambda exc: self.note.failed(exc))
+        def show(data: tuple[str, list[StandardChange]] | None) -> None:
+            self._show_standard(data)
 
-    def _show_standard(self, data):
+        self.standard_reads.read(fetch, show, lambda exc: self.note.failed(exc))
+
+    def _after_change(self, entity: str) -> None:
+        self.reload()
+        self.changed.emit(entity)
+
+    def _show_standard(self, data: tuple[str, list[StandardChange]] | None) -> ApplyStandardDialog | None:
         from ..dialogs.standards import ApplyStandardDialog
 
         if data is None:
@@ -438,7 +463,7 @@ class OverviewTab(Tab):
         if not any(c.action != "keep" for c in changes):
             return None
         dlg = ApplyStandardDialog(self.ctx, self.client_id, tier, changes, self)
-        dlg.accepted.connect(lambda: (self.reload(), self.changed.emit("visit_plan")))
+        dlg.accepted.connect(lambda: self._after_change("visit_plan"))
         dlg.open()
         self.standard_dialog = dlg
         return dlg
