@@ -4,7 +4,8 @@ opportunities."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QPushButton
 
@@ -19,17 +20,25 @@ from ...models.enums import (
 from ...services import records
 from ...services.equipment import next_calibration_on, next_service_on
 from ..forms.fmt import fmt_date, fmt_money
+from ..item_models.columns import Column
+from ..style import AMBER, RED
 from .base import Tab, date_sort, date_text, datetime_text, split
-from .common import AMBER, RED, Column
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from ...services.context import AppContext
+    from ..dialogs.import_wizard import ImportWizard
+    from ..forms import Lookups
+
+#: A record's next due date from its row (next service, next calibration).
+DueOn = Callable[[dict[str, Any]], dt.date | None]
 
 
 class ServiceTab(Tab):
-    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
+    def __init__(
+        self, ctx: AppContext, client_id: str, lookups: Lookups, parent: QWidget | None = None
+    ) -> None:
         super().__init__(ctx, client_id, lookups, parent)
         self.commitments = self.panel(
             "service_commitment",
@@ -64,7 +73,7 @@ class ServiceTab(Tab):
         )
         sees = ctx.actor.sees_confidential
 
-        def notes():
+        def notes() -> list[dict[str, Any]]:
             rows = records.list_records(
                 ctx, "service_note", client_id, order_by="created_at", descending=True
             )
@@ -97,18 +106,21 @@ class ServiceTab(Tab):
 
 
 class ValueAddedTab(Tab):
-    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
+    def __init__(
+        self, ctx: AppContext, client_id: str, lookups: Lookups, parent: QWidget | None = None
+    ) -> None:
         super().__init__(ctx, client_id, lookups, parent)
         sees = ctx.actor.sees_confidential
 
-        def offering(r):
-            o = lookups.offerings().get(r.get("offering_id"), {})
-            return o.get("name", "")
+        def offering(r: dict[str, Any]) -> str:
+            o = lookups.offerings().get(r.get("offering_id") or "", {})
+            name: str = o.get("name", "")
+            return name
 
-        def category(r):
-            o = lookups.offerings().get(r.get("offering_id"), {})
+        def category(r: dict[str, Any]) -> str:
+            o = lookups.offerings().get(r.get("offering_id") or "", {})
             return {"standard": _("Standard service"), "value_added": _("Value-added service")}.get(
-                o.get("category"), ""
+                o.get("category") or "", ""
             )
 
         cols = [
@@ -140,7 +152,7 @@ class ValueAddedTab(Tab):
             describe=offering,
         )
 
-        def service_name(r):
+        def service_name(r: dict[str, Any]) -> str:
             return lookups.ref_label("client_service", r.get("client_service_id"))
 
         self.deliveries = self.panel(
@@ -183,7 +195,9 @@ class ValueAddedTab(Tab):
 
 
 class ImprovementTab(Tab):
-    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
+    def __init__(
+        self, ctx: AppContext, client_id: str, lookups: Lookups, parent: QWidget | None = None
+    ) -> None:
         super().__init__(ctx, client_id, lookups, parent)
         self.plans = self.panel(
             "improvement_plan",
@@ -202,7 +216,7 @@ class ImprovementTab(Tab):
             describe=lambda r: str(r.get("year")),
         )
 
-        def items():  # every item; those of the plan chosen are shown (row_filter)
+        def items() -> list[dict[str, Any]]:  # every item; those of the plan chosen are shown (row_filter)
             return records.list_records(ctx, "improvement_item", client_id, order_by="due_on")
 
         today = ctx.today()
@@ -241,7 +255,7 @@ class ImprovementTab(Tab):
         self.plans.loaded.connect(self._plans_loaded)
         self.layout_.addWidget(split(self.plans, self.items, sizes=[200, 400]))
 
-    def _of_plan(self, row) -> bool:
+    def _of_plan(self, row: dict[str, Any]) -> bool:
         plan = self.plans.current_id()
         return plan is None or row["plan_id"] == plan
 
@@ -250,7 +264,7 @@ class ImprovementTab(Tab):
             self.plans.view.selectRow(0)
         self.items.refilter()
 
-    def _select(self, row_id):
+    def _select(self, row_id: str) -> bool:
         if self.plans.select(row_id or ""):
             return True
         item = self.items.row(row_id)
@@ -261,12 +275,14 @@ class ImprovementTab(Tab):
 
 
 class EquipmentTab(Tab):
-    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
+    def __init__(
+        self, ctx: AppContext, client_id: str, lookups: Lookups, parent: QWidget | None = None
+    ) -> None:
         super().__init__(ctx, client_id, lookups, parent)
         today = ctx.today()
 
-        def due_color(fn):
-            def color(r):
+        def due_color(fn: DueOn) -> Callable[[dict[str, Any]], str | None]:
+            def color(r: dict[str, Any]) -> str | None:
                 d = fn(r)
                 if d is None or r.get("status") == "retired":
                     return None
@@ -278,8 +294,8 @@ class EquipmentTab(Tab):
 
             return color
 
-        def due_text(fn):
-            def text(r):
+        def due_text(fn: DueOn) -> Callable[[dict[str, Any]], str]:
+            def text(r: dict[str, Any]) -> str:
                 d = fn(r)
                 if d is None:
                     return ""
@@ -289,7 +305,7 @@ class EquipmentTab(Tab):
 
             return text
 
-        def sort_due(fn):
+        def sort_due(fn: DueOn) -> Callable[[dict[str, Any]], tuple[bool, dt.date]]:
             return lambda r: (fn(r) is None, fn(r) or dt.date.min)
 
         self.equipment = self.panel(
@@ -334,19 +350,21 @@ class EquipmentTab(Tab):
         self.tasks = None
         self.tools = EquipmentListTools(self, self.equipment)
 
-    def import_equipment(self):
+    def import_equipment(self) -> ImportWizard | None:
         """The import wizard of the main window, for equipment of this client."""
         window = self.window()
         if not hasattr(window, "import_file"):
             return None
-        wizard = window.import_file(self.client_id, kind="equipment")
+        wizard: ImportWizard | None = window.import_file(self.client_id, kind="equipment")
         if wizard is not None:
             wizard.imported.connect(lambda _result: self.reload())
         return wizard
 
 
 class OpportunitiesTab(Tab):
-    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
+    def __init__(
+        self, ctx: AppContext, client_id: str, lookups: Lookups, parent: QWidget | None = None
+    ) -> None:
         super().__init__(ctx, client_id, lookups, parent)
         cols = [
             Column("title", _("Title"), width=260),
