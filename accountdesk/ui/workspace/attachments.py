@@ -11,11 +11,33 @@ one); "Keep offline" decides whether this client's files stay on this computer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon, QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtCore import (
+    QAbstractProxyModel,
+    QBuffer,
+    QByteArray,
+    QEvent,
+    QIODevice,
+    QObject,
+    QSize,
+    Qt,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import (
+    QDesktopServices,
+    QDropEvent,
+    QGuiApplication,
+    QIcon,
+    QImage,
+    QKeySequence,
+    QPixmap,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -35,10 +57,20 @@ from ...labels import label
 from ...models.enums import AttachmentKind
 from ...permissions import may_write
 from ...services import attachments as A
+from ...services.attachments_offline import keeps_offline, request_file, set_keep_offline, transfer_errors
 from .. import style
 from ..forms import confirm_delete
 from .base import Tab
-from .common import icon
+from .common import RecordPanel, icon
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent
+    from PySide6.QtWidgets import QWidget
+
+    from ...services.context import AppContext
+    from ..forms import Lookups
+    from ..forms.lookups import LookupData
 
 THUMB = 96
 #: "Attach to" choices: field, entity, label msgid
@@ -61,12 +93,18 @@ def _target_prefix(entity: str) -> str:
     }[entity]
 
 
+#: What a reload reads: lookups, the offline flag, the attachments, transfer errors by SHA-256.
+_Read: TypeAlias = "tuple[LookupData, bool, list[dict[str, Any]], dict[str, str]]"
+
+
 class AttachmentsTab(Tab):
     """Every file kept with the client (see the module docstring)."""
 
     files_added = Signal(int)
 
-    def __init__(self, ctx, client_id, lookups, parent=None):
+    def __init__(
+        self, ctx: AppContext, client_id: str, lookups: Lookups, parent: QWidget | None = None
+    ) -> None:
         super().__init__(ctx, client_id, lookups, parent)
         self.tasks = None  # set by the workspace: reads on its database lane, thumbnails on its pool
         self.rows: list[dict[str, Any]] = []
@@ -143,7 +181,7 @@ class AttachmentsTab(Tab):
         self.message.setWordWrap(True)
         actions.addWidget(self.message, 2)
         self.layout_.addLayout(actions)
-        QShortcut(QKeySequence.StandardKey.Paste, self, activated=self.paste_image)
+        QShortcut(QKeySequence.StandardKey.Paste, self, lambda: self.paste_image())
         may_add = may_write(ctx.actor.role, "attachment", "create")
         for b in (self.add_button, self.folder_button, self.paste_button):
             b.setEnabled(may_add)
@@ -156,17 +194,17 @@ class AttachmentsTab(Tab):
         ctx, client_id, lookups = self.ctx, self.client_id, self.lookups
         refs = sorted({entity for _field, entity in TARGETS})
 
-        def fetch():
+        def fetch() -> _Read:
             return (
                 lookups.read(refs),
-                A.keeps_offline(ctx, client_id),
+                keeps_offline(ctx, client_id),
                 A.list_attachments(ctx, client_id),
-                A.transfer_errors(ctx),
+                transfer_errors(ctx),
             )
 
         self.read(fetch, self._show)
 
-    def _show(self, data) -> None:
+    def _show(self, data: _Read) -> None:
         lookup_data, keeps, rows, errors = data
         self.lookups.apply(lookup_data)
         current = self.target.currentData()
@@ -226,12 +264,12 @@ class AttachmentsTab(Tab):
             self._pending_thumbs.add(r["sha256"])
             ctx, row_id, media, sha = self.ctx, r["id"], r["media_type"], r["sha256"]
 
-            def work(ctx=ctx, row_id=row_id, media=media):
+            def work(ctx: AppContext = ctx, row_id: str = row_id, media: str = media) -> bytes | None:
                 from ...reports.previews import thumbnail_png
 
                 return thumbnail_png(A.read_bytes(ctx, row_id), media, THUMB * 2)
 
-            def done(png, sha=sha) -> None:
+            def done(png: bytes | None, sha: str = sha) -> None:
                 self._pending_thumbs.discard(sha)
                 if png:
                     pixmap = QPixmap()
@@ -248,9 +286,12 @@ class AttachmentsTab(Tab):
                 self.tasks.run(
                     work,
                     on_result=done,
-                    on_error=lambda _exc, sha=sha: self._pending_thumbs.discard(sha),
+                    on_error=partial(self._thumb_failed, sha),
                     name="thumbnail",
                 )
+
+    def _thumb_failed(self, sha: str, _exc: BaseException) -> None:
+        self._pending_thumbs.discard(sha)
 
     def _apply_thumb(self, sha: str) -> None:
         for i in range(self.list.count()):
@@ -281,7 +322,7 @@ class AttachmentsTab(Tab):
         return False
 
     def _select(self, row_id: str | None) -> bool:
-        return bool(row_id) and self.select(row_id)
+        return bool(row_id) and row_id is not None and self.select(row_id)
 
     def current_target(self) -> tuple[str, str] | None:
         """(field, record id) the next files are attached to; None: the client itself."""
@@ -309,7 +350,7 @@ class AttachmentsTab(Tab):
         self.message.setText(text)
 
     # -- adding -------------------------------------------------------------------------------
-    def add_paths(self, paths: list[str | Path]) -> list[str]:
+    def add_paths(self, paths: Sequence[str | Path]) -> list[str]:
         """Attach files (folders are imported); returns the new attachments' ids."""
         made: list[str] = []
         problems: list[str] = []
@@ -335,7 +376,11 @@ class AttachmentsTab(Tab):
             self.files_added.emit(len(made))
         self.reload()
         if made:
-            self.then(lambda: self.select(made[-1]))
+
+            def select_last() -> None:
+                self.select(made[-1])
+
+            self.then(select_last)
         parts = []
         if made:
             parts.append(_("{n} file(s) attached.").format(n=len(made)))
@@ -372,13 +417,13 @@ class AttachmentsTab(Tab):
         data = QByteArray()
         buffer = QBuffer(data)
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buffer, "PNG")
+        image.save(buffer, "PNG")  # type: ignore[call-overload]  # the stub says bytes; PySide6 wants str
         buffer.close()
         name = _("Pasted image {stamp}.png").format(
             stamp=self.ctx.now().astimezone().strftime("%Y-%m-%d %H%M%S")
         )
         try:
-            made = A.add_bytes(
+            attachment_id = A.add_bytes(
                 self.ctx,
                 self.client_id,
                 bytes(data.data()),
@@ -389,19 +434,19 @@ class AttachmentsTab(Tab):
         except AccountDeskError as exc:
             self._finish_adding([], [exc.message])
             return None
-        self._finish_adding([made], [])
-        return made
+        self._finish_adding([attachment_id], [])
+        return attachment_id
 
     # -- drag and drop ------------------------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
         mime = event.mimeData()
         if mime.hasUrls() and any(u.isLocalFile() for u in mime.urls()) or mime.hasImage():
             event.acceptProposedAction()
 
-    def dragMoveEvent(self, event) -> None:  # noqa: N802
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
         event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: N802
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         mime = event.mimeData()
         if mime.hasUrls():
             self.add_paths([u.toLocalFile() for u in mime.urls() if u.isLocalFile()])
@@ -450,7 +495,7 @@ class AttachmentsTab(Tab):
         for r in self.selected_rows():
             if not r["available"] and r["sha256"]:
                 try:
-                    asked += int(A.request_file(self.ctx, r["id"]))
+                    asked += int(request_file(self.ctx, r["id"]))
                 except AccountDeskError as exc:
                     self._say(exc.message, error=True)
                     return asked
@@ -485,7 +530,7 @@ class AttachmentsTab(Tab):
         return done
 
     def _keep_toggled(self, on: bool) -> None:
-        dropped = A.set_keep_offline(self.ctx, self.client_id, on)
+        dropped = set_keep_offline(self.ctx, self.client_id, on)
         if on:
             self._say(
                 _("This client's files are kept on this computer; missing ones come with the next sync.")
@@ -507,25 +552,28 @@ class _FileDrop(QObject):
     """Files dropped onto a row of a visit, complaint, instrument, SLA or value-added service
     list are attached to that record."""
 
-    def __init__(self, panel):
+    def __init__(self, panel: RecordPanel) -> None:
         super().__init__(panel)
         self.panel = panel
         self.field = PARENT_FIELDS[panel.entity]
 
-    def _row_at(self, pos) -> dict[str, Any] | None:
+    def _row_at(self, pos: QPoint) -> dict[str, Any] | None:
         index = self.panel.view.indexAt(pos)
         if not index.isValid():
             return None
-        source = index.model().mapToSource(index) if hasattr(index.model(), "mapToSource") else index
+        model = index.model()
+        source = model.mapToSource(index) if isinstance(model, QAbstractProxyModel) else index
         rows = self.panel.model.rows
         return rows[source.row()] if 0 <= source.row() < len(rows) else None
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if not isinstance(event, QDropEvent):  # drag enter and move are drop events too
+            return False
         kind = event.type()
         if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
             mime = event.mimeData()
             if mime.hasUrls() and any(u.isLocalFile() for u in mime.urls()):
-                pos = event.position().toPoint() if hasattr(event, "position") else event.pos()
+                pos = event.position().toPoint()
                 if kind == QEvent.Type.DragEnter or self._row_at(pos) is not None:
                     event.acceptProposedAction()
                     return True
@@ -534,7 +582,8 @@ class _FileDrop(QObject):
             row = self._row_at(event.position().toPoint())
             if row is None:
                 return False
-            made, problems = [], []
+            made: list[str] = []
+            problems: list[str] = []
             for url in event.mimeData().urls():
                 if not url.isLocalFile():
                     continue
@@ -562,7 +611,7 @@ class _FileDrop(QObject):
         return False
 
 
-def accept_file_drops(panel) -> bool:
+def accept_file_drops(panel: RecordPanel) -> bool:
     """Let files be dropped onto the rows of ``panel`` (a workspace list) when its records can
     hold attachments; returns whether it does."""
     if getattr(panel, "entity", None) not in PARENT_FIELDS or not may_write(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import SIGNAL, Qt, Signal
+from PySide6.QtCore import SIGNAL, QObject, Qt, Signal
 from PySide6.QtGui import QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -67,6 +67,9 @@ class RecordPanel(QWidget):
     ``defaults`` pre-fills new records; ``fields`` limits the form; ``refs``: references the
     columns show besides those the form offers. ``loaded`` is emitted once new rows are shown.
     """
+
+    #: files dropped on a row attach to it (workspace.attachments.accept_file_drops sets it)
+    file_drop: QObject
 
     changed = Signal(str)  # entity
     selection_changed = Signal(object)  # row dict or None
