@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -26,9 +28,10 @@ from ...services import workspace as ws
 from .. import style
 from ..forms import Lookups
 from ..lane_reads import LaneReads, error_text
+from ..style import AMBER, GREEN, GREY, RED
 from .attachments import AttachmentsTab, accept_file_drops
 from .base import ENTITY_TABS, Tab
-from .common import AMBER, GREEN, GREY, RED, badge, icon
+from .common import badge, icon
 from .contacts import ContactsTab
 from .feedback_tab import FeedbackTab
 from .history import OwnershipTab, TimelineTab
@@ -39,7 +42,14 @@ from .visits import VisitsTab
 
 if TYPE_CHECKING:
     from ...services.context import AppContext
-    from ..tasks import TaskManager
+    from ...services.undo import Undone
+    from ..forms.lookups import LookupData
+    from ..tasks import CancelToken, TaskHandle, TaskManager
+    from .conflicts_dialog import ConflictsDialog
+    from .handover_dialog import HandoverDialog
+
+#: What the header reads: lookups, the client, its active risks, its number of conflicts.
+_Header: TypeAlias = "tuple[LookupData, dict[str, Any], list[dict[str, Any]], int]"
 
 TIER_COLOURS = {"strategic": style.VIOLET, "key": style.ACCENT, "standard": style.TEXT_MUTED}
 STATUS_COLOURS = {"prospect": GREY, "active": GREEN, "at_risk": AMBER, "dormant": GREY, "lost": RED}
@@ -123,11 +133,11 @@ class ClientWorkspace(QWidget):
         self.client_id = client_id
         self.setObjectName("ClientWorkspace")
         self.lookups = Lookups(ctx, client_id)
-        self.client: dict = {}
+        self.client: dict[str, Any] = {}
         self.header_reads = LaneReads(self, "workspace header")
         self.header_reads.tasks = tasks
         #: The form Today's "Done" opened (complete_item), once the tab's rows have landed.
-        self.completion = None
+        self.completion: QDialog | None = None
         self.tabs_by_name: dict[str, Tab] = {}
         self._stale: set[str] = set()
         layout = QVBoxLayout(self)
@@ -177,7 +187,7 @@ class ClientWorkspace(QWidget):
         self.dossier_button.setToolTip(_("Print this client's dossier"))
         self.dossier_button.clicked.connect(lambda: self.print_dossier())
         self.open_when_saved = True
-        self._dossier_task = None
+        self._dossier_task: TaskHandle | None = None
         hl.addWidget(self.dossier_button)
         hl.addWidget(self.record_visit_button)
         hl.addWidget(self.feedback_button)
@@ -208,7 +218,7 @@ class ClientWorkspace(QWidget):
         self.refresh_header()
         self._current_changed(0)
 
-    def undo(self):
+    def undo(self) -> Undone | None:
         """Ctrl+Z: put back the fields of the last edit made here to this client (services.undo)."""
         from ...errors import AccountDeskError
         from ...services.undo import undo_last_change
@@ -235,7 +245,7 @@ class ClientWorkspace(QWidget):
         if not self.client:
             self.sub_label.setText(_("Loading…"))
 
-        def fetch():
+        def fetch() -> _Header | None:
             try:
                 c = records.get_record(ctx, "client", client_id)
             except NotFoundError:
@@ -250,7 +260,7 @@ class ClientWorkspace(QWidget):
 
         self.header_reads.read(fetch, self._show_header, failed)
 
-    def _show_header(self, data) -> None:
+    def _show_header(self, data: _Header | None) -> None:
         if data is None:
             self.name_label.setText(_("This client no longer exists."))
             self.sub_label.setText("")
@@ -272,13 +282,14 @@ class ClientWorkspace(QWidget):
         sub.append(_("Account manager: {name}").format(name=owner) if owner else _("Needs a new owner"))
         self.sub_label.setText(html.unescape("  ·  ".join(sub)))
         while self.badges.count():
-            w = self.badges.takeAt(0).widget()
+            item = self.badges.takeAt(0)
+            w = item.widget() if item is not None else None
             if w is not None:
                 w.setParent(None)
                 w.deleteLater()
-        self.badges.addWidget(badge(label(Tier, c.get("tier")), TIER_COLOURS.get(c.get("tier"), GREY)))
+        self.badges.addWidget(badge(label(Tier, c.get("tier")), TIER_COLOURS.get(c.get("tier") or "", GREY)))
         self.badges.addWidget(
-            badge(label(ClientStatus, c.get("status")), STATUS_COLOURS.get(c.get("status"), GREY))
+            badge(label(ClientStatus, c.get("status")), STATUS_COLOURS.get(c.get("status") or "", GREY))
         )
         for r in risks:
             b = badge("⚠ " + label(RiskKind, r.get("kind")), RED)
@@ -302,7 +313,9 @@ class ClientWorkspace(QWidget):
             if isinstance(tab, OverviewTab):
                 tab.handover_requested.connect(self.hand_over)
             holder = self.tab_widget.widget(self._names.index(name))
-            holder.layout().addWidget(tab)
+            holder_layout = holder.layout() if holder is not None else None
+            assert holder_layout is not None  # every tab's place was made with its layout
+            holder_layout.addWidget(tab)
             self.tabs_by_name[name] = tab
             tab.reload()
         return self.tabs_by_name[name]
@@ -328,7 +341,7 @@ class ClientWorkspace(QWidget):
         """Open the tab that shows one record of ``entity`` (and select it)."""
         return self.show_tab(ENTITY_TABS.get(entity, entity), None if entity == "client" else row_id)
 
-    def complete_item(self, entity: str, row_id: str | None, action: str):
+    def complete_item(self, entity: str, row_id: str | None, action: str) -> QDialog | None:
         """Open the form that completes one record (Today's "Done"): a planned visit's report, a
         visit recorded for a due cadence (of the plan's kind), or the record's own form.
 
@@ -344,16 +357,19 @@ class ClientWorkspace(QWidget):
         else:
             tab = self.show_item(entity, row_id)
 
-        def open_form():
+        def open_form() -> QDialog | None:
+            dlg: QDialog | None = None
             if action == "write_report":
                 tab.show_row(row_id)
-                dlg = tab.complete_visit()
+                if isinstance(tab, VisitsTab):
+                    dlg = tab.complete_visit()
             elif action == "record_visit":
-                dlg = tab.record_visit(plan_id=row_id)
+                if isinstance(tab, VisitsTab):
+                    dlg = tab.record_visit(plan_id=row_id)
             elif entity == "client":
-                dlg = tab.edit_profile()
+                if isinstance(tab, OverviewTab):
+                    dlg = tab.edit_profile()
             else:
-                dlg = None
                 for panel in getattr(tab, "panels", []):
                     if row_id and panel.current_id() == row_id:
                         dlg = panel.edit()
@@ -362,11 +378,11 @@ class ClientWorkspace(QWidget):
 
         return self._open_when_ready(tab, open_form)
 
-    def _open_when_ready(self, tab: Tab, open_form):
+    def _open_when_ready(self, tab: Tab, open_form: Callable[[], QDialog | None]) -> QDialog | None:
         """Open a form of ``tab`` once its rows (and what its forms look up) have landed: the form
         if that was at once, else None; ``completion`` and ``completion_opened`` either way."""
         self.completion = None
-        done: list = []
+        done: list[QDialog | None] = []
 
         def now() -> None:
             dlg = open_form()
@@ -406,12 +422,14 @@ class ClientWorkspace(QWidget):
                 self._stale.add(name)
 
     # -- header actions --------------------------------------------------------------------------
-    def _record_visit(self):
+    def _record_visit(self) -> QDialog | None:
         tab = self.show_tab("visits")
+        assert isinstance(tab, VisitsTab)
         return self._open_when_ready(tab, tab.record_visit)
 
-    def _record_feedback(self):
+    def _record_feedback(self) -> QDialog | None:
         tab = self.show_tab("feedback")
+        assert isinstance(tab, FeedbackTab)
         return self._open_when_ready(tab, tab.feedback.new_record)
 
     @property
@@ -426,7 +444,7 @@ class ClientWorkspace(QWidget):
             for reads in (tab.reads, *tab._more_reads, *(p.reads for p in tab.panels)):
                 reads.cancel()
 
-    def print_dossier(self, path: str | None = None):
+    def print_dossier(self, path: str | None = None) -> TaskHandle | None:
         """Render the client's dossier to a PDF in the background."""
         if path is None:
             from ..file_dialogs import save_file
@@ -439,18 +457,18 @@ class ClientWorkspace(QWidget):
         self.dossier_button.setEnabled(False)
         self.dossier_button.setText(_("Creating the PDF…"))
 
-        def work(token):
+        def work(token: CancelToken) -> object:
             from ...reports import render_dossiers  # ReportLab loads on first use, not at start-up
 
             return render_dossiers(ctx, [client_id], path, cancel=token)
 
-        def done(_result) -> None:
+        def done(_result: object) -> None:
             self._dossier_finished()
             self.dossier_saved.emit(path)
             if self.open_when_saved:
                 QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
-        def failed(exc) -> None:
+        def failed(exc: BaseException) -> None:
             self._dossier_finished()
             QMessageBox.warning(self, _("Dossier"), getattr(exc, "message", None) or str(exc))
 
@@ -461,7 +479,7 @@ class ClientWorkspace(QWidget):
         self.dossier_button.setEnabled(True)
         self.dossier_button.setText(_("Dossier"))
 
-    def review_conflicts(self):
+    def review_conflicts(self) -> ConflictsDialog:
         from .conflicts_dialog import ConflictsDialog
 
         dlg = ConflictsDialog(self.ctx, self.client_id, parent=self, tasks=self.tasks)
@@ -470,7 +488,7 @@ class ClientWorkspace(QWidget):
         dlg.open()
         return dlg
 
-    def hand_over(self):
+    def hand_over(self) -> HandoverDialog:
         from .handover_dialog import HandoverDialog
 
         dlg = HandoverDialog(self.ctx, self.client_id, parent=self, tasks=self.tasks)
