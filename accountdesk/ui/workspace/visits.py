@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
@@ -35,8 +36,10 @@ from ..forms import Lookups, RecordDialog
 from ..forms.fmt import fmt_date, fmt_datetime
 from ..forms.lookups import form_refs
 from ..forms.record_form import RecordForm
+from ..item_models.columns import Column
+from ..style import AMBER, GREEN, GREY, RED
 from .base import Tab, split
-from .common import AMBER, GREEN, GREY, RED, Column, icon, section_title
+from .common import icon, section_title
 
 if TYPE_CHECKING:
     from ...services.context import AppContext
@@ -75,13 +78,13 @@ class VisitDialog(RecordDialog):
         *,
         row_id: str | None = None,
         lookups: Lookups | None = None,
-        fields=None,
-        defaults=None,
-        title=None,
-        before_save=None,
-        original: dict | None = None,
+        fields: Iterable[str] | None = None,
+        defaults: dict[str, Any] | None = None,
+        title: str | None = None,
+        before_save: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        original: dict[str, Any] | None = None,
         parent: QWidget | None = None,
-    ):
+    ) -> None:
         """``original``: the visit as the tab read it, its survey (if any) under ``_survey``
         (nothing is read here then)."""
         super().__init__(
@@ -104,7 +107,9 @@ class VisitDialog(RecordDialog):
             ctx, "survey", client_id=client_id, fields=SURVEY_FIELDS, lookups=lookups, columns=2
         )
         box.addWidget(self.survey_form)
-        holder_layout = self.form.parentWidget().layout()
+        holder = self.form.parentWidget()
+        holder_layout = holder.layout() if holder is not None else None
+        assert holder_layout is not None  # RecordDialog puts its form in a laid-out holder
         holder_layout.addWidget(self.survey_box)
         self._survey_id = None
         if row_id:
@@ -126,9 +131,8 @@ class VisitDialog(RecordDialog):
 
     def kind(self) -> str | None:
         editor = self.form.editors.get("kind")
-        if editor is not None:
-            return editor.value()
-        return self.original.get("kind")
+        kind: str | None = editor.value() if editor is not None else self.original.get("kind")
+        return kind
 
     def is_survey(self) -> bool:
         return self.kind() == VisitKind.SATISFACTION_SURVEY.value
@@ -168,6 +172,7 @@ class VisitDialog(RecordDialog):
                         "kind" if kind is None else "planned_start",
                         _("{label} is required.").format(label=_("Kind") if kind is None else _("Start")),
                     )
+                assert self.client_id is not None  # a visit's form is always for a client
                 self.saved_id = visits.record_visit(self.ctx, self.client_id, kind, at, survey=survey, **rest)
         except ValidationError as exc:
             rest_errors = self.form.show_errors(exc.errors)
@@ -186,7 +191,9 @@ class VisitDialog(RecordDialog):
 class NextStepsDialog(QDialog):
     """The next steps written in a visit report, each offered as a task (owner, due date)."""
 
-    def __init__(self, ctx: AppContext, visit: dict, lookups: Lookups, parent: QWidget | None = None):
+    def __init__(
+        self, ctx: AppContext, visit: dict[str, Any], lookups: Lookups, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         from ...services.tasks import DEFAULT_DUE_DAYS, next_step_lines
 
@@ -243,7 +250,7 @@ class NextStepsDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(720, min(160 + 40 * len(self.rows), 600))
 
-    def steps(self) -> list[dict]:
+    def steps(self) -> list[dict[str, Any]]:
         return [
             {"title": title.text(), "owner_id": owner.currentData(), "due_on": when.date().toPython()}
             for check, title, owner, when in self.rows
@@ -276,7 +283,7 @@ def record_visit_dialog(
     """Four fields, sensible defaults: a held visit recorded in seconds (of ``kind``: the kind of
     the plan it was made for)."""
 
-    def done(values):
+    def done(values: dict[str, Any]) -> dict[str, Any]:
         values = dict(values)
         values["status"] = VisitStatus.DONE.value
         values.setdefault("owner_id", ctx.actor.id)
@@ -306,18 +313,21 @@ STATUS_COLOURS = {"planned": style.ACCENT, "done": GREEN, "cancelled": GREY, "mi
 
 
 class VisitsTab(Tab):
-    def __init__(self, ctx: AppContext, client_id, lookups, parent: QWidget | None = None):
+    def __init__(
+        self, ctx: AppContext, client_id: str, lookups: Lookups, parent: QWidget | None = None
+    ) -> None:
         super().__init__(ctx, client_id, lookups, parent)
         today = ctx.today()
 
-        def status(r) -> scheduling.PlanStatus | None:
-            return r.get("_plan_status")
+        def status(r: dict[str, Any]) -> scheduling.PlanStatus | None:
+            st: scheduling.PlanStatus | None = r.get("_plan_status")
+            return st
 
-        def last_text(r):
+        def last_text(r: dict[str, Any]) -> str:
             st = status(r)
             return fmt_date(st.last_done) if st else ""
 
-        def next_text(r):
+        def next_text(r: dict[str, Any]) -> str:
             st = status(r)
             if st is None:
                 return _("Paused") if not r.get("active", True) else ""
@@ -328,7 +338,7 @@ class VisitsTab(Tab):
                 text += " · " + _("planned for {date}").format(date=fmt_date(st.scheduled))
             return text
 
-        def next_color(r):
+        def next_color(r: dict[str, Any]) -> str | None:
             st = status(r)
             if st is None:
                 return None
@@ -336,7 +346,9 @@ class VisitsTab(Tab):
                 return RED
             return AMBER if st.scheduled is None and (st.due - today).days <= 7 else None
 
-        def load_plans():  # each plan with its status (last held, next due) under _plan_status
+        def load_plans() -> list[
+            dict[str, Any]
+        ]:  # each plan with its status (last held, next due) under _plan_status
             status = {st.plan_id: st for st in scheduling.plan_statuses(ctx, client_id)}
             rows = records.list_records(ctx, "visit_plan", client_id)
             for r in rows:
@@ -356,7 +368,7 @@ class VisitsTab(Tab):
                     "next",
                     _("Next due"),
                     next_text,
-                    sort=lambda r: (status(r) is None, str(status(r) and status(r).due)),
+                    sort=lambda r: (status(r) is None, str(st.due if (st := status(r)) else None)),
                     color=next_color,
                 ),
             ],
@@ -371,7 +383,9 @@ class VisitsTab(Tab):
             defaults=lambda: {"owner_id": ctx.actor.id, "active": True},
         )
 
-        def load_visits():  # each visit with its satisfaction survey (if any) under _survey
+        def load_visits() -> list[
+            dict[str, Any]
+        ]:  # each visit with its satisfaction survey (if any) under _survey
             rows = records.list_records(ctx, "visit", client_id, order_by="planned_start", descending=True)
             surveys = {
                 s["visit_id"]: s for s in records.list_records(ctx, "survey", client_id) if s.get("visit_id")
@@ -397,7 +411,7 @@ class VisitsTab(Tab):
                     _("Status"),
                     lambda r: label(VisitStatus, r.get("status")),
                     width=80,
-                    color=lambda r: STATUS_COLOURS.get(r.get("status")),
+                    color=lambda r: STATUS_COLOURS.get(r.get("status") or ""),
                 ),
                 Column("owner_id", _("Owner"), lambda r: lookups.user_name(r.get("owner_id")), width=100),
                 Column(
@@ -490,7 +504,12 @@ class VisitsTab(Tab):
             return
         tasks_service.complete_task(self.ctx, row["id"])
         self.task_panel.reload()
-        self.task_panel.then(lambda: self.task_panel.select(row["id"]))
+        task_id = row["id"]
+
+        def select_task() -> None:
+            self.task_panel.select(task_id)
+
+        self.task_panel.then(select_task)
         self.changed.emit("task")
 
     def reload(self) -> None:
@@ -507,7 +526,11 @@ class VisitsTab(Tab):
         the plans have landed, the dialog opens when they have (``last_dialog``); None then."""
         if plan_id and self.plans.loading:
             self.last_dialog = None
-            self.plans.then(lambda: self.record_visit(plan_id))
+
+            def record_later() -> None:
+                self.record_visit(plan_id)
+
+            self.plans.then(record_later)
             return None
         kind = purpose = None
         plan = self.plans.row(plan_id) if plan_id else None
@@ -526,7 +549,7 @@ class VisitsTab(Tab):
         if row is None:
             return None
 
-        def done(values):
+        def done(values: dict[str, Any]) -> dict[str, Any]:
             return {**values, "status": VisitStatus.DONE.value}
 
         dlg = VisitDialog(
@@ -546,7 +569,11 @@ class VisitsTab(Tab):
 
     def _recorded(self, row_id: str) -> None:
         self.reload()
-        self.visits.then(lambda: self.visits.select(row_id))
+
+        def select_visit() -> None:
+            self.visits.select(row_id)
+
+        self.visits.then(select_visit)
         self.changed.emit("visit")
         self.offer_tasks(row_id)
 
@@ -557,7 +584,7 @@ class VisitsTab(Tab):
 
         ctx, client_id = self.ctx, self.client_id
 
-        def fetch():
+        def fetch() -> dict[str, Any] | None:
             visit = records.get_record(ctx, "visit", visit_id)
             if visit.get("status") != VisitStatus.DONE.value or not next_step_lines(visit.get("next_steps")):
                 return None
@@ -570,18 +597,25 @@ class VisitsTab(Tab):
                 return None
             return visit
 
-        self.steps_reads.read(fetch, self._offer, self.note.failed)
+        def offer(visit: dict[str, Any] | None) -> None:
+            self._offer(visit)
 
-    def _offer(self, visit: dict | None) -> NextStepsDialog | None:
+        self.steps_reads.read(fetch, offer, self.note.failed)
+
+    def _offer(self, visit: dict[str, Any] | None) -> NextStepsDialog | None:
         if visit is None:
             return None
         dlg = NextStepsDialog(self.ctx, visit, self.lookups, self)
-        dlg.accepted.connect(lambda: (self.task_panel.reload(), self.changed.emit("task")))
+        dlg.accepted.connect(self._tasks_made)
         self.next_steps_dialog = dlg
         dlg.open()
         return dlg
 
-    def _show_report(self, row) -> None:
+    def _tasks_made(self) -> None:
+        self.task_panel.reload()
+        self.changed.emit("task")
+
+    def _show_report(self, row: dict[str, Any] | None) -> None:
         if not row:
             self.report.setHtml(
                 f"<p style='color:{style.TEXT_MUTED}'>{html.escape(_('Select a visit to read its report.'))}</p>"
