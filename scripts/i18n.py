@@ -42,6 +42,7 @@ AREAS = {
         "store/blobs.py",
         "sync/files.py",
         "ui/workspace/attachments*.py",
+        "ui/workspace/file_drops.py",
         "ui/widgets/thumbnails.py",
         "reports/attachments.py",
     ],

@@ -471,10 +471,12 @@ def import_folder(
     *,
     to: tuple[str, str] | None = None,
     kind: str | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> FolderImport:
     """Attach the photos and scans of a folder and its subfolders (a camera-free laptop takes a
     phone's photos this way). Files this client already has (same bytes) are skipped, and so are
-    files over the size limit (listed). Returns ``{"added": [ids], "skipped": n, "refused": [(name, why)]}``."""
+    files over the size limit (listed). ``progress(done, total, file name)`` before each file.
+    Returns ``{"added": [ids], "skipped": n, "refused": [(name, why)]}``."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ValidationError("folder", _("Not a folder: {path}").format(path=str(folder)))
@@ -491,11 +493,14 @@ def import_folder(
     added: list[str] = []
     refused: list[tuple[str, str]] = []
     skipped = 0
-    for path in sorted(
+    found = sorted(
         p
         for p in folder.rglob("*")
         if p.is_file() and p.suffix.lower() in IMPORT_SUFFIXES and not p.name.startswith(".")
-    ):
+    )
+    for done, path in enumerate(found):
+        if progress is not None:
+            progress(done, len(found), path.name)
         try:
             sha, _size = blobs.hash_file(path)
         except OSError as exc:

@@ -104,6 +104,7 @@ def test_drop_files_onto_a_visit_thumbnails_and_open(
     assert tab.set_target("visit_id", vid)
     photo, cert = _photo(tmp_path / "现场 照片.jpg"), _pdf(tmp_path / "certificate.pdf")
     _drop(tab, [photo, cert])
+    qtbot.waitUntil(lambda: not tab.adding, timeout=10_000)  # attached on the database lane
     settle(qtbot, tab)
     rows = A.list_attachments(ctx, client_id)
     assert {r["file_name"] for r in rows} == {"现场 照片.jpg", "certificate.pdf"}
@@ -125,6 +126,38 @@ def test_drop_files_onto_a_visit_thumbnails_and_open(
     ]
 
 
+def attach(qtbot, tab, paths) -> list[str]:
+    """Attach files as the buttons do (on the database lane) and wait for the result."""
+    tab.add_paths(paths)
+    qtbot.waitUntil(lambda: not tab.adding, timeout=10_000)
+    settle(qtbot, tab)
+    return tab.last_added
+
+
+def test_attaching_files_does_not_hold_the_window(qtbot, workspace, ctx, client_id, tasks, tmp_path):  # noqa: F811
+    """Hashing and storing a large file or a folder of photos runs on the database lane: the
+    window answers meanwhile, says what it is doing, and shows the result when it is done."""
+    import threading
+
+    tab = shown(qtbot, workspace, "attachments")
+    folder = tmp_path / "DCIM"
+    folder.mkdir()
+    for i in range(3):
+        _photo(folder / f"IMG_{i}.jpg", ("#12b76a", "#f79009", "#2e90fa")[i])
+    gate = threading.Event()
+    tasks.run_db(lambda: gate.wait(10))  # the lane is busy: the attaching waits behind it
+    try:
+        tab.add_paths([folder])
+        assert tab.adding and A.list_attachments(ctx, client_id) == []  # returned at once
+        assert "Attaching" in tab.message.text()
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: not tab.adding, timeout=10_000)
+    settle(qtbot, tab)
+    assert len(tab.last_added) == 3 and "3 file(s) attached." in tab.message.text()
+    assert {r["file_name"] for r in A.list_attachments(ctx, client_id)} == {f"IMG_{i}.jpg" for i in range(3)}
+
+
 def test_paste_an_image_and_import_a_phone_folder(qtbot, workspace, ctx, client_id, tasks, tmp_path):  # noqa: F811
     tab = shown(qtbot, workspace, "attachments")
     image = QImage(200, 120, QImage.Format.Format_RGB32)
@@ -142,11 +175,9 @@ def test_paste_an_image_and_import_a_phone_folder(qtbot, workspace, ctx, client_
     for i, color in enumerate(("#12b76a", "#f79009")):
         _photo(phone / f"IMG_000{i}.jpg", color)
     (phone / "notes.txt").write_text("not a photo")
-    added = tab.add_paths([tmp_path / "DCIM"])
-    settle(qtbot, tab)
+    added = attach(qtbot, tab, [tmp_path / "DCIM"])
     assert len(added) == 2
-    again = tab.add_paths([tmp_path / "DCIM"])
-    settle(qtbot, tab)
+    again = attach(qtbot, tab, [tmp_path / "DCIM"])
     assert again == [] and "2 already attached." in tab.message.text()
     assert tab.list.count() == 3
 
@@ -160,7 +191,7 @@ def test_refusals_show_beside_the_list_and_nothing_is_written(qtbot, workspace, 
     tab = shown(qtbot, workspace, "attachments")
     big = tmp_path / "big.bin"
     big.write_bytes(b"x" * 5000)
-    assert tab.add_paths([big]) == []
+    assert attach(qtbot, tab, [big]) == []
     assert "too large" in tab.message.text() and A.list_attachments(ctx, client_id) == []
 
 
@@ -169,8 +200,7 @@ def test_keep_offline_and_delete(qtbot, workspace, ctx, client_id, tmp_path):  #
     eq = equipment.create_equipment(ctx, client_id, "电子天平")
     reload(qtbot, tab)
     assert tab.set_target("equipment_id", eq)
-    [aid] = tab.add_paths([_photo(tmp_path / "nameplate.jpg")])
-    settle(qtbot, tab)
+    [aid] = attach(qtbot, tab, [_photo(tmp_path / "nameplate.jpg")])
     assert A.get_attachment(ctx, aid)["attached_to"]["label"] == "电子天平"
     # the acting supervisor does not own this client: its files are fetched on demand by default
     assert tab.keep.isChecked() is False
@@ -259,13 +289,14 @@ def test_drop_files_onto_an_instrument_or_a_visit_in_their_own_lists(
     row = next(i for i, r in enumerate(panel.model.rows) if r["id"] == second)
     drop = _drop_on(panel.view, row, [_pdf(tmp_path / "certificate-B.pdf")])
     assert drop.isAccepted()
+    qtbot.waitUntil(lambda: getattr(panel.file_drop, "last", None) is not None)  # attached on the lane
     [att] = A.list_attachments(ctx, client_id)
     assert att["attached_to"]["id"] == second and att["file_name"] == "certificate-B.pdf"
     assert A.list_attachments(ctx, client_id, parent=("equipment_id", first)) == []
     visits_tab = shown(qtbot, workspace, "visits")
     vrow = next(i for i, r in enumerate(visits_tab.visits.model.rows) if r["id"] == vid)
     _drop_on(visits_tab.visits.view, vrow, [_photo(tmp_path / "site.jpg")])
-    qtbot.wait(0)
+    qtbot.waitUntil(lambda: getattr(visits_tab.visits.file_drop, "last", None) is not None)
     assert [r["attached_to"]["id"] for r in A.list_attachments(ctx, client_id, parent=("visit_id", vid))] == [
         vid
     ]

@@ -11,18 +11,15 @@ one); "Keep offline" decides whether this client's files stay on this computer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from PySide6.QtCore import (
-    QAbstractProxyModel,
     QBuffer,
     QByteArray,
-    QEvent,
     QIODevice,
-    QObject,
     QSize,
     Qt,
     QUrl,
@@ -60,11 +57,11 @@ from ...services import attachments as A
 from ...services.attachments_offline import keeps_offline, request_file, set_keep_offline, transfer_errors
 from .. import style
 from ..forms import confirm_delete
+from ..lane_reads import error_text
 from .base import Tab
-from .common import RecordPanel, icon
+from .common import icon
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import QPoint
     from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent
     from PySide6.QtWidgets import QWidget
 
@@ -97,6 +94,39 @@ def _target_prefix(entity: str) -> str:
 _Read: TypeAlias = "tuple[LookupData, bool, list[dict[str, Any]], dict[str, str]]"
 
 
+#: What attaching files gives: the new attachments' ids, problems (one line per file), files skipped.
+Added: TypeAlias = "tuple[list[str], list[str], int]"
+
+
+def attach_work(
+    ctx: AppContext, client_id: str, paths: list[Path], to: tuple[str, str] | None
+) -> Callable[[Callable[[int, int, str], None]], Added]:
+    """The work of attaching ``paths`` (folders imported) to ``to``, for the database lane: no widget
+    is touched; ``progress(done, total, file name)`` before each file."""
+
+    def work(progress: Callable[[int, int, str], None]) -> Added:
+        made: list[str] = []
+        problems: list[str] = []
+        skipped = 0
+        for done, path in enumerate(paths):
+            try:
+                if path.is_dir():
+                    result = A.import_folder(ctx, client_id, path, to=to, progress=progress)
+                    made += result["added"]
+                    skipped += result["skipped"]
+                    problems += [f"{name}: {why}" for name, why in result["refused"]]
+                else:
+                    progress(done, len(paths), path.name)
+                    made.append(A.add_file(ctx, client_id, path, to=to))
+            except AccountDeskError as exc:
+                problems.append(f"{path.name}: {exc.message}")
+            except OSError as exc:  # gone or unreadable since it was chosen
+                problems.append(f"{path.name}: {exc.strerror or exc}")
+        return made, problems, skipped
+
+    return work
+
+
 class AttachmentsTab(Tab):
     """Every file kept with the client (see the module docstring)."""
 
@@ -106,6 +136,8 @@ class AttachmentsTab(Tab):
         self, ctx: AppContext, client_id: str, lookups: Lookups, parent: QWidget | None = None
     ) -> None:
         super().__init__(ctx, client_id, lookups, parent)
+        self.adding = False  # files being attached on the lane (add_paths)
+        self.last_added: list[str] = []  # what the last add_paths attached
         self.tasks = None  # set by the workspace: reads on its database lane, thumbnails on its pool
         self.rows: list[dict[str, Any]] = []
         self._thumbs: dict[str, QIcon] = {}
@@ -350,25 +382,39 @@ class AttachmentsTab(Tab):
         self.message.setText(text)
 
     # -- adding -------------------------------------------------------------------------------
-    def add_paths(self, paths: Sequence[str | Path]) -> list[str]:
-        """Attach files (folders are imported); returns the new attachments' ids."""
-        made: list[str] = []
-        problems: list[str] = []
-        skipped = 0
-        for raw in paths:
-            path = Path(raw)
-            try:
-                if path.is_dir():
-                    result = A.import_folder(self.ctx, self.client_id, path, to=self.current_target())
-                    made += result["added"]
-                    skipped += result["skipped"]
-                    problems += [f"{name}: {why}" for name, why in result["refused"]]
-                else:
-                    made.append(A.add_file(self.ctx, self.client_id, path, to=self.current_target()))
-            except AccountDeskError as exc:
-                problems.append(f"{path.name}: {exc.message}")
+    def add_paths(self, paths: Sequence[str | Path]) -> None:
+        """Attach files (folders are imported) on the database lane: hashing and storing a large
+        file or a folder of phone photos must not freeze the window. Progress shows beside the
+        list, then what was attached (:attr:`last_added`, :attr:`files_added`); :attr:`adding`
+        is true meanwhile."""
+        work = attach_work(self.ctx, self.client_id, [Path(p) for p in paths], self.current_target())
+        self.adding = True
+        if self.tasks is None:  # a tab used on its own (no lanes): at once
+            self._added(work(lambda *_a: None))
+            return
+        self._say(_("Attaching…"))
+        self.tasks.run_db(
+            work,
+            on_result=self._added,
+            on_error=self._add_failed,
+            on_progress=self._adding_progress,
+            name="attach files",
+            owner=self,
+        )
+
+    def _adding_progress(self, done: int, total: int, name: str) -> None:
+        self._say(_("Attaching {name} ({done} of {total})…").format(name=name, done=done + 1, total=total))
+
+    def _added(self, result: Added) -> None:
+        made, problems, skipped = result
+        self.adding = False
+        self.last_added = made
         self._finish_adding(made, problems, skipped)
-        return made
+
+    def _add_failed(self, exc: BaseException) -> None:
+        self.adding = False
+        self.last_added = []
+        self._finish_adding([], [error_text(exc)])
 
     def _finish_adding(self, made: list[str], problems: list[str], skipped: int = 0) -> None:
         if made:
@@ -408,8 +454,8 @@ class AttachmentsTab(Tab):
         if image is None:
             mime = QGuiApplication.clipboard().mimeData()
             if mime is not None and mime.hasUrls() and any(u.isLocalFile() for u in mime.urls()):
-                made = self.add_paths([u.toLocalFile() for u in mime.urls() if u.isLocalFile()])
-                return made[-1] if made else None
+                self.add_paths([u.toLocalFile() for u in mime.urls() if u.isLocalFile()])
+                return None  # files copied in a file manager: attached on the lane
             image = QGuiApplication.clipboard().image()
         if image is None or image.isNull():
             self._say(_("The clipboard holds no image."), error=True)
@@ -542,85 +588,3 @@ class AttachmentsTab(Tab):
                 )
             )
         self.reload()
-
-
-#: entity of a workspace list -> the attachment field naming one of its rows
-PARENT_FIELDS = {entity: field for field, entity in TARGETS}
-
-
-class _FileDrop(QObject):
-    """Files dropped onto a row of a visit, complaint, instrument, SLA or value-added service
-    list are attached to that record."""
-
-    def __init__(self, panel: RecordPanel) -> None:
-        super().__init__(panel)
-        self.panel = panel
-        self.field = PARENT_FIELDS[panel.entity]
-
-    def _row_at(self, pos: QPoint) -> dict[str, Any] | None:
-        index = self.panel.view.indexAt(pos)
-        if not index.isValid():
-            return None
-        model = index.model()
-        source = model.mapToSource(index) if isinstance(model, QAbstractProxyModel) else index
-        rows = self.panel.model.rows
-        return rows[source.row()] if 0 <= source.row() < len(rows) else None
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if not isinstance(event, QDropEvent):  # drag enter and move are drop events too
-            return False
-        kind = event.type()
-        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
-            mime = event.mimeData()
-            if mime.hasUrls() and any(u.isLocalFile() for u in mime.urls()):
-                pos = event.position().toPoint()
-                if kind == QEvent.Type.DragEnter or self._row_at(pos) is not None:
-                    event.acceptProposedAction()
-                    return True
-            return False
-        if kind == QEvent.Type.Drop:
-            row = self._row_at(event.position().toPoint())
-            if row is None:
-                return False
-            made: list[str] = []
-            problems: list[str] = []
-            for url in event.mimeData().urls():
-                if not url.isLocalFile():
-                    continue
-                try:
-                    made.append(
-                        A.add_file(
-                            self.panel.ctx,
-                            self.panel.client_id,
-                            url.toLocalFile(),
-                            to=(self.field, row["id"]),
-                        )
-                    )
-                except AccountDeskError as exc:
-                    problems.append(f"{Path(url.toLocalFile()).name}: {exc.message}")
-            event.acceptProposedAction()
-            if made:
-                self.panel.changed.emit("attachment")
-            self.panel.setToolTip("\n".join(problems))
-            self.panel.title.setToolTip(
-                _("{n} file(s) attached.").format(n=len(made))
-                + ("\n" + "\n".join(problems) if problems else "")
-            )
-            self.last = (made, problems)
-            return True
-        return False
-
-
-def accept_file_drops(panel: RecordPanel) -> bool:
-    """Let files be dropped onto the rows of ``panel`` (a workspace list) when its records can
-    hold attachments; returns whether it does."""
-    if getattr(panel, "entity", None) not in PARENT_FIELDS or not may_write(
-        panel.ctx.actor.role, "attachment", "create"
-    ):
-        return False
-    drop = _FileDrop(panel)
-    panel.file_drop = drop
-    panel.view.setAcceptDrops(True)
-    panel.view.viewport().setAcceptDrops(True)
-    panel.view.viewport().installEventFilter(drop)
-    return True

@@ -68,7 +68,7 @@ class RecordPanel(QWidget):
     columns show besides those the form offers. ``loaded`` is emitted once new rows are shown.
     """
 
-    #: files dropped on a row attach to it (workspace.attachments.accept_file_drops sets it)
+    #: files dropped on a row attach to it (workspace.file_drops.accept_file_drops sets it)
     file_drop: QObject
 
     changed = Signal(str)  # entity

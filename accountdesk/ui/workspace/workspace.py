@@ -29,11 +29,12 @@ from .. import style
 from ..forms import Lookups
 from ..lane_reads import LaneReads, error_text
 from ..style import AMBER, GREEN, GREY, RED
-from .attachments import AttachmentsTab, accept_file_drops
+from .attachments import AttachmentsTab
 from .base import ENTITY_TABS, Tab
 from .common import badge, icon
 from .contacts import ContactsTab
 from .feedback_tab import FeedbackTab
+from .file_drops import accept_file_drops
 from .history import OwnershipTab, TimelineTab
 from .overview import OverviewTab
 from .surveys import SurveysTab
