@@ -299,7 +299,7 @@ def restore_backup(
     Nothing in ``data_dir`` changes unless every check passes. An encrypted backup needs its
     ``passphrase``; the restored profile is encrypted as a new profile of this computer would be
     (its key in the keyring), or with a passphrase where no keyring exists and the backup was."""
-    from ..store import blobdb, crypto, crypto_keys, crypto_sqlite
+    from ..store import blobdb, crypto, crypto_files, crypto_keys, crypto_sqlite
     from ..store.migrate import head_revision, migrate_store
 
     data_dir = Path(data_dir)
@@ -326,7 +326,7 @@ def restore_backup(
         )
     _check_costs(manifest)
     data_dir.mkdir(parents=True, exist_ok=True)
-    crypto.owner_only(data_dir)
+    crypto_files.owner_only(data_dir)
     expected = manifest["files"][DB_NAME]
     with tempfile.TemporaryDirectory(prefix="restore-", dir=data_dir) as tmp:
         staged = _extract(path, DB_NAME, Path(tmp), expected)
@@ -385,9 +385,9 @@ def restore_backup(
                 side.unlink()
         if staged_blobs is not None:
             shutil.move(str(staged_blobs), target_blobs)
-            crypto.owner_only(target_blobs)
+            crypto_files.owner_only(target_blobs)
         shutil.move(str(staged), target)
-        crypto.owner_only(target)
+        crypto_files.owner_only(target)
     if revision != head_revision():
         migrate_store(target, data_dir, key=target_key)
     return manifest

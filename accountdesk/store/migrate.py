@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from ..errors import AccountDeskError
 from ..i18n import _
 from ..paths import backups_dir
-from . import crypto, crypto_sqlite
+from . import crypto, crypto_files, crypto_sqlite
 from .engine import create_sqlite_engine
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def backup_copy(src: Path, dest: Path, key: bytes | None = None) -> None:
     """A consistent copy of a live SQLite file (WAL included) via the online backup API; an
     encrypted one stays encrypted under the same key."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    crypto.owner_only(dest.parent)
+    crypto_files.owner_only(dest.parent)
     if key is not None:
         crypto.export_copy(src, key, dest, key)
         return
@@ -82,7 +82,7 @@ def backup_copy(src: Path, dest: Path, key: bytes | None = None) -> None:
         s.backup(d)
     d.close()
     s.close()
-    crypto.owner_only(dest)
+    crypto_files.owner_only(dest)
 
 
 #: The revision that drops the pieces of blobs from the database (0013_blob_file).

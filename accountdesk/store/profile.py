@@ -19,7 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..paths import backups_dir, blobs_path, database_path
-from . import crypto, crypto_keys, crypto_sqlite
+from . import crypto, crypto_files, crypto_keys, crypto_sqlite
 from .blobdb import BlobDB
 from .engine import create_sqlite_engine
 from .migrate import migrate_store
@@ -43,7 +43,7 @@ class Store:
         got, when this start does it (see crypto.Progress)."""
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        crypto.owner_only(self.data_dir)
+        crypto_files.owner_only(self.data_dir)
         self.path = database_path(self.data_dir)
         self.blobs_path = blobs_path(self.data_dir)
         # The key (keyring or passphrase), after encrypting a plaintext profile in place if due.
@@ -53,7 +53,7 @@ class Store:
         self._local = threading.local()
         self._swap = threading.Lock()
         self._bind()
-        crypto.secure_tree(self.data_dir)
+        crypto_files.secure_tree(self.data_dir)
         self._restore_index()
 
     def _bind(self) -> None:
@@ -130,7 +130,7 @@ class Store:
         if folder.exists():
             for path in sorted(folder.rglob("*"), reverse=True):
                 if path.is_file():
-                    crypto.secure_remove(path)
+                    crypto_files.secure_remove(path)
                     n += 1
                 elif path.is_dir():
                     path.rmdir()
@@ -169,7 +169,7 @@ class Store:
             self.protection = protection
             crypto.encrypt_blobs(self.blobs_path, protection.key)  # type: ignore[arg-type]
             self._bind()
-            crypto.secure_tree(self.data_dir)
+            crypto_files.secure_tree(self.data_dir)
             return True
 
     def _restore_index(self) -> None:
