@@ -16,6 +16,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
@@ -29,9 +30,12 @@ log = logging.getLogger(__name__)
 CHUNK = 4000
 #: Tasks handed to the helper process ahead of the rows being written.
 AHEAD = 3
-#: Below this many indexed rows the documents are computed in this process (a helper process
-#: costs about half a second of CPU to start: pypinyin's dictionaries).
-PARALLEL_MIN = 20_000
+#: From this many indexed rows the documents are computed in a helper process (below, a helper
+#: would cost more than it saves: about half a second of CPU to start, pypinyin's dictionaries).
+#: The helper is off unless ``ACCOUNTDESK_SEARCH_HELPER=1``: it takes ~3 s off a fresh laptop's
+#: 10,000-client company pull on two idle cores, but the laptop and its helper together then
+#: peaked at 371 MB (bench_join.py), above the 300 MB a laptop's sync may take.
+PARALLEL_MIN = 20_000 if os.environ.get("ACCOUNTDESK_SEARCH_HELPER") == "1" else sys.maxsize
 
 #: entity -> (table, columns read, in order). The SQL each is read with mirrors
 #: ``schema.SOURCES``; tests/test_search.py checks both give the same index.
