@@ -302,3 +302,17 @@ def test_drop_files_onto_an_instrument_or_a_visit_in_their_own_lists(
     ]
     # the attachments tab shows both (it reloads when shown: another tab wrote)
     assert shown(qtbot, workspace, "attachments").list.count() == 2
+
+
+def test_an_unexpected_failure_while_attaching_is_said_beside_the_list(
+    qtbot, workspace, ctx, client_id, tmp_path, monkeypatch
+):  # noqa: F811
+    tab = shown(qtbot, workspace, "attachments")
+
+    def broken(*_a, **_k):
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(A, "add_file", broken)
+    assert attach(qtbot, tab, [_photo(tmp_path / "site.jpg")]) == []
+    assert "could not be attached: the disk went away" in tab.message.text()
+    assert "read" not in tab.message.text()

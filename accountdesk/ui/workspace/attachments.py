@@ -57,7 +57,6 @@ from ...services import attachments as A
 from ...services.attachments_offline import keeps_offline, request_file, set_keep_offline, transfer_errors
 from .. import style
 from ..forms import confirm_delete
-from ..lane_reads import error_text
 from .base import Tab
 from .common import icon
 
@@ -414,7 +413,9 @@ class AttachmentsTab(Tab):
     def _add_failed(self, exc: BaseException) -> None:
         self.adding = False
         self.last_added = []
-        self._finish_adding([], [error_text(exc)])
+        # (what a file can be refused for is listed per file by the work; this is the unexpected)
+        message = exc.message if isinstance(exc, AccountDeskError) else str(exc) or type(exc).__name__
+        self._finish_adding([], [_("The files could not be attached: {message}").format(message=message)])
 
     def _finish_adding(self, made: list[str], problems: list[str], skipped: int = 0) -> None:
         if made:
