@@ -87,7 +87,29 @@ def driver() -> Any:
     """SQLCipher's DB-API module (the same API as the standard sqlite3)."""
     from sqlcipher3 import dbapi2
 
+    if not _ADAPTED:
+        _adapt_cheaply(dbapi2)
     return dbapi2
+
+
+_ADAPTED: list[bool] = []
+
+
+def _adapt_cheaply(dbapi2: Any) -> None:
+    """Binds ``None`` and booleans through a registered adapter. SQLCipher's module (a fork of an
+    older pysqlite) binds every parameter that is not exactly a str, int, float or bytearray by
+    looking for ``__adapt__`` and ``__conform__`` on it, raising and clearing two AttributeErrors
+    each time: 1.3 us per NULL and 1.6 us per boolean against 0.1 us per text, measured on this
+    machine, about a second of a fresh laptop's first pull of a large company (a million NULLs).
+    With an adapter registered for their type the lookup is one dict hit and the values bound
+    are the same (NULL; 1 and 0). The standard sqlite3 does not have this cost."""
+    dbapi2.register_adapter(type(None), _none)
+    dbapi2.register_adapter(bool, int)
+    _ADAPTED.append(True)
+
+
+def _none(_value: None) -> None:
+    return None
 
 
 def key_pragma(key: bytes) -> str:
