@@ -134,13 +134,14 @@ class PushMixin(EngineCore):
                 bound = next((upto for upto, _c in held if first is not None and first <= upto), None)
                 if bound is not None:
                     stmt = stmt.where(OutboxEntry.seq <= bound)
-            seqs = session.scalars(stmt.order_by(OutboxEntry.seq).limit(self.batch_size)).all()
-            if not seqs:
+            chosen = stmt.order_by(OutboxEntry.seq).limit(self.batch_size).subquery()
+            first, last = session.execute(select(func.min(chosen.c.seq), func.max(chosen.c.seq))).one()
+            if first is None:
                 return None
             batch = new_id()
             # entries made later are numbered above the range: the range is the batch for good
-            set_meta(session, META_BATCHES, [*live, [batch, seqs[0], seqs[-1]]])
-            return batch, seqs[0], seqs[-1]
+            set_meta(session, META_BATCHES, [*live, [batch, first, last]])
+            return batch, int(first), int(last)
 
     def _batch_body(self, batch_id: str, first: int | None, last: int) -> _Batch:
         """A claimed batch read straight from the store, and its request body: SQLite writes each
