@@ -23,6 +23,8 @@ import argparse
 import json
 import os
 import resource
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -46,6 +48,7 @@ def _child_sync(profile: str, base: str, user: str, include_demo: bool) -> None:
     from accountdesk.sync.credentials import Credentials
 
     set_language("en")
+    timings = _time_push_steps() if os.environ.get("ACCOUNTDESK_BENCH_STEPS") else None
     ctx = open_profile(Path(profile))
     engine = SyncEngine(
         ctx,
@@ -87,9 +90,33 @@ def _child_sync(profile: str, base: str, user: str, include_demo: bool) -> None:
                 "cpu_s": cpu,
                 "helper_cpu_s": helpers,
                 "together_peak_mb": together,
+                "steps": timings,
             }
         )
     )
+
+
+def _time_push_steps() -> dict[str, float]:
+    """CPU seconds of the thread running each step of the laptop's push (ACCOUNTDESK_BENCH_STEPS=1)."""
+    import functools
+
+    from accountdesk.sync.client import SyncEngine
+
+    out: dict[str, float] = {}
+    cls = SyncEngine
+    for name in ("_claim_batch", "_batch_body", "_store_push_result", "_request", "_push"):
+        original = getattr(cls, name)
+
+        def timed(*args: object, _f=original, _n=name, **kwargs: object) -> object:
+            began, wall = time.thread_time(), time.perf_counter()
+            try:
+                return _f(*args, **kwargs)
+            finally:
+                out[_n] = out.get(_n, 0.0) + time.thread_time() - began
+                out[_n + " wall"] = out.get(_n + " wall", 0.0) + time.perf_counter() - wall
+
+        setattr(cls, name, functools.wraps(original)(timed))
+    return out
 
 
 def _cpu_s(who: int = resource.RUSAGE_SELF) -> float:
@@ -237,6 +264,33 @@ def run_laptop(profile: Path, base: str, user: str, include_demo: bool = False) 
     return json.loads([line for line in out.stdout.splitlines() if line.startswith("{")][-1])
 
 
+def _spy_server(pid: int) -> subprocess.Popen[bytes] | None:
+    """With ``ACCOUNTDESK_BENCH_PYSPY``: py-spy records the server's processes during the join."""
+    spy = os.environ.get("ACCOUNTDESK_BENCH_PYSPY")
+    if not spy:
+        return None
+    command = ["py-spy", "record", "-r", "250", "-f", "raw", "--subprocesses", "-p", str(pid)]
+    return subprocess.Popen([*command, "-o", f"{spy}-server.txt"], stdout=subprocess.DEVNULL)
+
+
+def _stop_spy(spy: subprocess.Popen[bytes] | None) -> None:
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=60)
+
+
+def _count_rows(profile: Path) -> int:
+    """The synced rows of a demo profile (its outbox entries)."""
+    from accountdesk.services.context import open_profile
+
+    ctx = open_profile(profile)
+    try:
+        with ctx.read() as session:
+            return int(session.connection().exec_driver_sql("SELECT count(*) FROM outbox").scalar() or 0)
+    finally:
+        ctx.close()
+
+
 def make_demo(profile: Path, n_clients: int) -> int:
     out = subprocess.run(
         [
@@ -353,6 +407,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument(
+        "--demo-from",
+        type=Path,
+        help="copy this demo profile (made by `accountdesk demo --seed 7`) instead of making one",
+    )
+    parser.add_argument(
         "--plain",
         action="store_true",
         help="laptops keep a plain store (default: encrypted, as a joined laptop is)",
@@ -375,14 +434,20 @@ def main(argv: list[str] | None = None) -> int:
         proc, base = start_server(url, workdir, 1 if args.sqlite else args.workers)
         profile = workdir / "ledger"
         t0 = time.perf_counter()
-        n_rows = make_demo(profile, args.clients)
+        if args.demo_from:
+            shutil.copytree(args.demo_from, profile)
+            n_rows = _count_rows(profile)
+        else:
+            n_rows = make_demo(profile, args.clients)
         print(
             f"setup: a demo profile of {args.clients} clients, {n_rows} rows, in {time.perf_counter() - t0:.1f} s"
         )
         floor_rows, floor_s = copy_floor(url, profile, args.sqlite)
         meter = _CpuMeter(proc.pid, None if args.sqlite else url)
         meter.start()
+        spy = _spy_server(proc.pid)
         join = run_laptop(profile, base, "bench", include_demo=True)
+        _stop_spy(spy)
         server_cpu, db_cpu = meter.stop()
         rate = join["pushed"] / join["seconds"]
         floor_rate = floor_rows / floor_s
@@ -395,6 +460,11 @@ def main(argv: list[str] | None = None) -> int:
             f"ratio {floor_rate / rate:.2f}x (targets: >= 10,000 rows/s, <= 5x, < 300 MB, nothing pulled back)"
         )
         per_row = 1e6 / max(join["pushed"], 1)
+        if join.get("steps"):
+            print(
+                "laptop steps (thread CPU us/row): "
+                + ", ".join(f"{k} {v * per_row:.1f}" for k, v in join["steps"].items())
+            )
         print(
             f"join CPU: laptop {join['cpu_s']:.1f} s ({join['cpu_s'] * per_row:.0f} us/row, its encryption excluded), "
             f"server {server_cpu:.1f} s ({server_cpu * per_row:.0f} us/row), "

@@ -186,3 +186,39 @@ def test_a_client_at_risk_by_its_status_is_listed_with_its_health_score(ctx):
     assert marks == {calm: client_health(ctx, calm).score} and marks[calm] is not None
     pdf = load_portfolio(ctx)
     assert [(a.client, a.score) for a in pdf.at_risk] == [("状态风险客户", marks[calm])]
+
+
+def test_a_deleted_clients_visits_complaints_and_surveys_leave_the_whole_portfolio(ctx):
+    """On the whole portfolio the dashboard counts the rows of every client but a deleted one (a
+    shortcut of the supervisor's view, not a look-up of each row's client), as the report does;
+    a visit without an owner counts for its client's manager."""
+    from accountdesk.services import clients, feedback, surveys, visits
+
+    kept = clients.create_client(ctx, name="留存客户", tier="key")
+    gone = clients.create_client(ctx, name="已删客户", tier="key")
+    when = ctx.now() - dt.timedelta(days=10)
+    for cid in (kept, gone):
+        visits.record_visit(ctx, cid, "return_visit", when, "回访")
+        visits.plan_visit(ctx, cid, "return_visit", ctx.now() - dt.timedelta(days=3))
+        feedback.create_feedback(
+            ctx,
+            cid,
+            kind="complaint",
+            severity="high",
+            subject="投诉",
+            received_at=ctx.now() - dt.timedelta(days=2),
+        )
+        surveys.create_survey(ctx, cid, conducted_on=ctx.today() - dt.timedelta(days=5), score_overall=2)
+    unowned = visits.plan_visit(ctx, kept, "return_visit", ctx.now() - dt.timedelta(days=5))
+    visits.update_visit(ctx, unowned, owner_id=None)
+    clients.delete_client(ctx, gone)
+    board = dashboard.load_dashboard(ctx)
+    me = ctx.actor.id
+    assert {m.user_id: (m.planned, m.done) for m in board.visits if m.planned} == {me: (3, 1)}
+    assert board.complaints_count() == 1
+    assert {c for cell in board.complaints for c in cell.client_ids} == {kept}
+    assert sum(q.surveys for q in board.satisfaction) == 1
+    pdf = load_portfolio(ctx)
+    assert [(m.manager, m.planned, m.done) for m in pdf.visits_by_manager if m.planned] == [
+        (m.name, m.planned, m.done) for m in board.visits if m.planned
+    ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Id, SyncMixin
@@ -14,6 +14,24 @@ class Client(SyncMixin, Base):
     __tablename__ = "clients"
     __entity__ = "client"
     __confidential__ = frozenset({"annual_fees"})
+    __table_args__ = (
+        Index("ix_clients_client_live", "client_id", "deleted_at"),
+        # The dashboard (pyramid, clients in scope, the cadence flags' join) reads the live
+        # clients from here, not from their rows (deleted_at listed: covering).
+        Index(
+            "ix_clients_live",
+            "id",
+            "tier",
+            "status",
+            "owner_id",
+            "relationship_since",
+            "annual_fees",
+            "deleted_at",
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
+        # The deleted clients (usually none), left out of whole-portfolio figures.
+        Index("ix_clients_deleted", "id", sqlite_where=text("deleted_at IS NOT NULL")),
+    )
 
     name: Mapped[str] = mapped_column(String(200), index=True)
     short_name: Mapped[str | None] = mapped_column(String(100))

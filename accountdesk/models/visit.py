@@ -68,13 +68,26 @@ class Visit(SyncMixin, Base):
             sqlite_where=text("deleted_at IS NULL"),
         ),
         # The dashboard's visits done against planned per manager count the live visits of a
-        # period per client and owner: covered here, not read from the visit reports.
+        # period per client and owner: covered here, not read from the visit reports
+        # (deleted_at listed: covering).
         Index(
             "ix_visits_period",
             "client_id",
             "planned_start",
             "status",
             "owner_id",
+            "deleted_at",
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
+        # ... and on a whole portfolio in owner order, each owner's period a range (no sort of
+        # every visit of the period by manager).
+        Index(
+            "ix_visits_owner_period",
+            "owner_id",
+            "planned_start",
+            "status",
+            "client_id",
+            "deleted_at",
             sqlite_where=text("deleted_at IS NULL"),
         ),
         # The clients a user serves include those where the user holds a planned visit: found

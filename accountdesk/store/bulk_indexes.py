@@ -24,16 +24,25 @@ def _exec(conn: Any) -> Any:
     return conn.exec_driver_sql if hasattr(conn, "exec_driver_sql") else conn.execute
 
 
-def set_aside(conn: Any) -> int:
-    """Drop the synced tables' non-unique secondary indexes, recording them; returns how many."""
+#: The outbox's indexes a large push sets aside (:func:`set_aside_outbox`): every acknowledged entry
+#: is deleted, and each of these indexes took a write to a page of its own (encrypted at commit);
+#: the batch index stays (a push looks for batches claimed by an older version through it).
+OUTBOX_INDEXES = ("ix_outbox_client_id", "ix_outbox_row_id", "ix_outbox_hlc")
+
+
+def set_aside(conn: Any, tables: list[str] | None = None, names: tuple[str, ...] | None = None) -> int:
+    """Drop the synced tables' non-unique secondary indexes (or those of ``tables``, only
+    ``names`` among them), recording them; returns how many."""
     exec_ = _exec(conn)
-    tables = sorted({model.__tablename__ for model in SYNCABLE})
+    tables = tables or sorted({model.__tablename__ for model in SYNCABLE})
     marks = ", ".join("?" * len(tables))
     rows = exec_(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
         f"AND upper(sql) NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({marks}) ORDER BY name",
         tuple(tables),
     ).fetchall()
+    if names is not None:
+        rows = [row for row in rows if row[0] in names]
     if not rows:
         return 0
     kept = _recorded(conn)
@@ -46,6 +55,12 @@ def set_aside(conn: Any) -> int:
     for name, _sql in rows:
         exec_(f'DROP INDEX IF EXISTS "{name}"')
     return len(rows)
+
+
+def set_aside_outbox(conn: Any) -> int:
+    """Set the outbox's :data:`OUTBOX_INDEXES` aside for a large push (put back by
+    :func:`put_back`; a store opened with them aside puts them back first)."""
+    return set_aside(conn, ["outbox"], OUTBOX_INDEXES)
 
 
 def _recorded(conn: Any) -> list[list[str]]:

@@ -3,10 +3,11 @@
 import sys
 
 from accountdesk.services.context import open_profile
-from accountdesk.sync.client import SyncEngine
+from accountdesk.sync.client import SyncEngine, push
 from accountdesk.sync.credentials import Credentials
 
 data_dir, url, user, password, batch_size, delay_after = sys.argv[1:7]
+push.LARGE_PUSH = 500  # the join of a small ledger sets the outbox's indexes aside, as a large one does
 ctx = open_profile(data_dir)
 engine = SyncEngine(
     ctx,

@@ -95,6 +95,45 @@ def test_retried_batch_is_applied_once(server, make_device):
         assert repo.current_seq(conn) == first["results"][0]["seq"]  # nothing applied twice
 
 
+def test_a_batch_answered_by_an_earlier_server_version_is_still_replayed(server, make_device):
+    """Answers are stored as their JSON text; one stored as a JSON object (an earlier version)
+    is answered from as it is."""
+    server.add_user("alice", "manager")
+    a = make_device("alice")
+    a.sync()
+    clients.create_client(a.ctx, name="Stored Before Ltd")
+    batch = a.engine._next_batch()
+    assert batch is not None
+    body = {
+        "batch_id": batch[0],
+        "items": [
+            {
+                "entity": e.entity,
+                "row_id": e.row_id,
+                "client_id": e.client_id,
+                "op": e.op,
+                "fields": e.fields,
+                "hlc": e.hlc,
+                "base_seq": e.base_seq,
+                "schema_version": e.schema_version,
+            }
+            for e in batch[1]
+        ],
+    }
+    first = a.engine._request("POST", "/v1/sync/push", body=body)
+    from sqlalchemy import update
+
+    from accountdesk.server import tables as t
+
+    with server.db.write() as conn:  # as an earlier version stored it
+        stored = conn.execute(t.batches.select()).mappings().one()
+        assert isinstance(stored["result"], str)
+        conn.execute(update(t.batches).values(result=first))
+    again = a.engine._request("POST", "/v1/sync/push", body=body)
+    assert again["replayed"] is True and again["results"] == first["results"]
+    assert a.sync().pushed == 1
+
+
 def test_pull_never_overwrites_a_pending_local_edit(server, make_device):
     server.add_user("alice", "manager")
     server.add_user("boss", "supervisor")

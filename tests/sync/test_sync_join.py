@@ -18,6 +18,7 @@ from sync_env import PASSWORD, Device
 
 from accountdesk.models import SYNCABLE
 from accountdesk.server import tables as t
+from accountdesk.sync.client import push
 from accountdesk.sync.codec import row_to_wire
 
 CLIENTS = 30
@@ -101,6 +102,16 @@ def _pending(path: Path) -> int:
         return conn.execute("SELECT count(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
 
 
+def _outbox_indexes(path: Path) -> set[str]:
+    with sqlite3.connect(path / "accountdesk.sqlite3") as conn:
+        return {
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox'"
+            )
+        }
+
+
 def _server_count(server) -> int:
     with server.db.read() as conn:
         return conn.execute(
@@ -132,7 +143,10 @@ def test_a_join_killed_on_the_laptop_half_way_lands_exactly_once(server, ledger,
     proc.kill()  # kill -9, while a batch the server committed waits for its answer
     assert "finished" not in proc.communicate()[0].decode()
     assert 0 < _server_count(server) < total
+    whole = {"ix_outbox_batch_id", "ix_outbox_client_id", "ix_outbox_row_id", "ix_outbox_hlc"}
+    assert _outbox_indexes(path) == {"ix_outbox_batch_id"}  # set aside for the large push
     dev = Device(path, server, "boss")
+    assert _outbox_indexes(path) == whole  # put back as the store opened
     try:
         dev.engine.include_demo_data = True
         report = dev.sync()
@@ -142,7 +156,7 @@ def test_a_join_killed_on_the_laptop_half_way_lands_exactly_once(server, ledger,
         dev.close()
 
 
-def test_a_join_whose_server_is_killed_half_way_lands_exactly_once(server, ledger, tmp_path):
+def test_a_join_whose_server_is_killed_half_way_lands_exactly_once(server, ledger, tmp_path, monkeypatch):
     server.add_user("boss", "supervisor")
     path = _copy(ledger, tmp_path / "laptop")
     total = _pending(path)
@@ -150,6 +164,7 @@ def test_a_join_whose_server_is_killed_half_way_lands_exactly_once(server, ledge
     try:
         dev.engine.include_demo_data = True
         dev.engine.batch_size = 150
+        monkeypatch.setattr(push, "LARGE_PUSH", 500)  # sets the outbox's indexes aside, as a large join does
         dev.engine._http.headers["X-Test-Delay-Ms"] = "200"  # each batch's transaction held open a while
         errors: list[BaseException] = []
 
@@ -167,6 +182,12 @@ def test_a_join_whose_server_is_killed_half_way_lands_exactly_once(server, ledge
         server.kill()
         th.join(60)
         assert errors and type(errors[0]).__name__ == "ServerUnreachable"
+        assert _outbox_indexes(path) == {
+            "ix_outbox_batch_id",
+            "ix_outbox_client_id",
+            "ix_outbox_row_id",
+            "ix_outbox_hlc",
+        }
         assert 0 < _server_count(server) < total
         server.start(port=server.port)
         del dev.engine._http.headers["X-Test-Delay-Ms"]

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ...i18n import _
 from ...models import OutboxEntry, new_id
+from ...store import bulk_indexes
 from ..changes import get_meta, set_meta
 from .base import META_BATCHES, META_CURSOR, META_HELD, Progress, SyncError, SyncReport, reject_message
 from .core import EngineCore
@@ -29,6 +30,25 @@ class _Batch:
     batch_id: str
     entries: list[tuple[int, str, str]]
     body: bytes
+    #: the outbox range it was claimed with (None: a batch claimed by an older version)
+    first: int | None = None
+    last: int | None = None
+
+
+#: From this many pending changes on, a push sets the outbox's secondary indexes aside
+#: (:func:`accountdesk.store.bulk_indexes.set_aside_outbox`) and builds them again at its end.
+LARGE_PUSH = 5000
+
+
+#: An outbox entry as a push item (:class:`protocol.PushItem`), its JSON written by SQLite: the
+#: stored JSON of the fields as it is, every other value quoted by ``json_quote``.
+_ITEMS_SQL = (
+    "SELECT seq, entity, row_id, '{\"entity\":' || json_quote(entity) || ',\"row_id\":' || json_quote(row_id) "
+    "|| ',\"client_id\":' || json_quote(client_id) || ',\"op\":' || json_quote(op) "
+    "|| ',\"fields\":' || coalesce(nullif(fields, ''), '{}') || ',\"hlc\":' || json_quote(hlc) "
+    "|| ',\"base_seq\":' || json_quote(base_seq) || ',\"schema_version\":' || json_quote(schema_version) "
+    "|| '}' FROM outbox WHERE "
+)
 
 
 def _members(batch: str, first: int | None, last: int) -> tuple[Any, ...]:
@@ -114,62 +134,49 @@ class PushMixin(EngineCore):
                 bound = next((upto for upto, _c in held if first is not None and first <= upto), None)
                 if bound is not None:
                     stmt = stmt.where(OutboxEntry.seq <= bound)
-            seqs = session.scalars(stmt.order_by(OutboxEntry.seq).limit(self.batch_size)).all()
-            if not seqs:
+            chosen = stmt.order_by(OutboxEntry.seq).limit(self.batch_size).subquery()
+            first, last = session.execute(select(func.min(chosen.c.seq), func.max(chosen.c.seq))).one()
+            if first is None:
                 return None
             batch = new_id()
             # entries made later are numbered above the range: the range is the batch for good
-            set_meta(session, META_BATCHES, [*live, [batch, seqs[0], seqs[-1]]])
-            return batch, seqs[0], seqs[-1]
+            set_meta(session, META_BATCHES, [*live, [batch, first, last]])
+            return batch, int(first), int(last)
 
     def _batch_body(self, batch_id: str, first: int | None, last: int) -> _Batch:
-        """A claimed batch read straight from the store, and its request body: the stored JSON of
-        each entry's fields is spliced in as it is (a join sends hundreds of thousands)."""
+        """A claimed batch read straight from the store, and its request body: SQLite writes each
+        item's JSON (the stored JSON of its fields spliced in as it is: a join sends hundreds of
+        thousands), Python only joins them."""
         with self.store.read() as session:
             raw = _driver(session)
-            columns = "SELECT seq, entity, row_id, client_id, op, fields, hlc, base_seq, schema_version FROM outbox "
             if first is None:
                 rows = raw.execute(
-                    columns + "WHERE batch_id = ? AND status = 'pending' ORDER BY seq", (batch_id,)
-                ).fetchall()
+                    _ITEMS_SQL + "batch_id = ? AND status = 'pending' ORDER BY seq", (batch_id,)
+                )
             else:
                 rows = raw.execute(
-                    columns + "WHERE seq BETWEEN ? AND ? AND status = 'pending' AND batch_id IS NULL "
-                    "ORDER BY seq",
+                    _ITEMS_SQL
+                    + "seq BETWEEN ? AND ? AND status = 'pending' AND batch_id IS NULL ORDER BY seq",
                     (first, last),
-                ).fetchall()
-        cursor = self._batch_cursor_at(last)
-        with self.store.read() as session:
+                )
+            rows = rows.fetchall()
             alias = _aliases(session)
+        cursor = self._batch_cursor_at(last)
         dumps = orjson.dumps
-        parts = [b'{"batch_id":', dumps(batch_id), b',"cursor":', str(cursor).encode(), b',"items":[']
-        for i, (_seq, entity, row_id, client_id, op, fields, hlc, base_seq, version) in enumerate(rows):
-            if i:
-                parts.append(b",")
-            parts += [
-                b'{"entity":',
-                dumps(entity),
-                b',"row_id":',
-                dumps(row_id),
-                b',"client_id":',
-                dumps(client_id),
-                b',"op":',
-                dumps(op),
-                b',"fields":',
-                (fields or "{}").encode(),
-                b',"hlc":',
-                dumps(hlc),
-                b',"base_seq":',
-                dumps(base_seq),
-                b',"schema_version":',
-                dumps(version),
-                b"}",
-            ]
-        parts.append(b"]}")
-        body = b"".join(parts)
+        body = b"".join(
+            (
+                b'{"batch_id":',
+                dumps(batch_id),
+                b',"cursor":',
+                str(cursor).encode(),
+                b',"items":[',
+                ",".join([r[3] for r in rows]).encode(),
+                b"]}",
+            )
+        )
         for old, new in alias.items():  # ids are UUIDs: an exact match of the quoted id is that user
             body = body.replace(dumps(old), dumps(new))
-        return _Batch(batch_id, [(r[0], r[1], r[2]) for r in rows], body)
+        return _Batch(batch_id, [(r[0], r[1], r[2]) for r in rows], body, first, last)
 
     def _batch_cursor(self, entries: list[OutboxEntry]) -> int:
         """The pull cursor the device had when the entries were made (the server does not rely
@@ -208,8 +215,21 @@ class PushMixin(EngineCore):
             total = session.scalar(
                 select(func.count()).select_from(OutboxEntry).where(OutboxEntry.status == "pending")
             )
+            aside = bool(
+                total and total >= LARGE_PUSH and bulk_indexes.set_aside_outbox(session.connection())
+            )
         if not total:
             return
+        try:
+            self._push_batches(report, notify, check, total)
+        finally:
+            if aside:  # built once over what is left (a whole push: nothing)
+                with self.store.write() as session:
+                    bulk_indexes.put_back(session.connection())
+
+    def _push_batches(
+        self, report: SyncReport, notify: Progress, check: Callable[[], None], total: int
+    ) -> None:
         done = 0
         notify("push", 0, total)
 
@@ -268,10 +288,18 @@ class PushMixin(EngineCore):
                     report.pushed += 1
                     if res.get("current") and res.get("seq") is not None:
                         current.setdefault(entity, []).append((int(res["seq"]), row_id))
-            for start in range(0, len(done_seqs), 900):
-                session.execute(
-                    delete(OutboxEntry).where(OutboxEntry.seq.in_(done_seqs[start : start + 900]))
+            if batch.first is not None and batch.last is not None:
+                # the claimed range is the batch (entries made later are numbered above it), and
+                # what is left pending in it is what the server took: one range delete
+                _driver(session).execute(
+                    "DELETE FROM outbox WHERE seq BETWEEN ? AND ? AND status = 'pending' AND batch_id IS NULL",
+                    (batch.first, batch.last),
                 )
+            else:
+                for start in range(0, len(done_seqs), 900):
+                    session.execute(
+                        delete(OutboxEntry).where(OutboxEntry.seq.in_(done_seqs[start : start + 900]))
+                    )
             claims = get_meta(session, META_BATCHES) or []
             if any(c[0] == batch.batch_id for c in claims):  # answered: no longer claimed
                 set_meta(session, META_BATCHES, [c for c in claims if c[0] != batch.batch_id] or None)
