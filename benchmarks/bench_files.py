@@ -32,6 +32,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -85,6 +86,18 @@ def child(mode: str, profile: str, base: str, folder: str) -> None:
         os.environ["ACCOUNTDESK_PLAIN_STORE"] = "0"
         os.environ["ACCOUNTDESK_NO_KEYRING"] = "1"
         crypto.set_passphrase_provider(lambda _reason, _confirm: "bench passphrase")
+    threads: dict[str, float] = {}
+    if os.environ.get("BENCH_FILES_THREADS") == "1":  # CPU seconds per kind of thread
+        run = threading.Thread.run
+
+        def timed(self: threading.Thread) -> None:
+            try:
+                run(self)
+            finally:
+                kind = self.name.rstrip("0123456789_-")
+                threads[kind] = threads.get(kind, 0.0) + time.thread_time()
+
+        threading.Thread.run = timed  # type: ignore[method-assign]
     from accountdesk.services import attachments as A
     from accountdesk.services import clients
     from accountdesk.sync.files import FileSync
@@ -110,6 +123,8 @@ def child(mode: str, profile: str, base: str, folder: str) -> None:
         report = FileSync(engine).run()
         out = {"files": report.downloaded, "bytes": report.bytes_down, "failed": report.failed}
     out.update(seconds=time.perf_counter() - start, peak_mb=_peak_mb(), cpu=time.process_time() - cpu0)
+    if threads:
+        out["threads"] = threads
     engine.close()
     ctx.close()
     print(json.dumps(out))
@@ -132,16 +147,37 @@ def _alive(pids: list[str]) -> list[str]:
     return [pid for pid in pids if Path(f"/proc/{pid}").exists()]
 
 
-def run_child(mode: str, profile: Path, base: str, folder: Path) -> dict:
+def run_child(mode: str, profile: Path, base: str, folder: Path, pythonpath: str | None = None) -> dict:
+    cmd = [sys.executable, __file__, "--child", mode, str(profile), base, str(folder)]
+    spy = os.environ.get("BENCH_FILES_PYSPY_" + mode.upper())  # a py-spy profile of that laptop process
+    if spy:
+        cmd = [
+            "py-spy",
+            "record",
+            "--format",
+            "raw",
+            "--rate",
+            "250",
+            "--threads",
+            "--nonblocking",
+            "-o",
+            spy,
+            "--",
+            *cmd,
+        ]
+    env = dict(os.environ)
+    if pythonpath:  # another version of the app (--compare)
+        env["PYTHONPATH"] = pythonpath
     res = subprocess.run(
-        [sys.executable, __file__, "--child", mode, str(profile), base, str(folder)],
+        cmd,
+        env=env,
         capture_output=True,
         text=True,
         check=False,
     )
     if res.returncode != 0:
         raise SystemExit(f"the laptop process ({mode}) failed:\n" + res.stderr[-3000:])
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    return json.loads([line for line in res.stdout.splitlines() if line.startswith("{")][-1])
 
 
 def make_files(folder: Path, total: int, seed: int) -> list[int]:
@@ -243,6 +279,13 @@ def main(argv: list[str] | None = None) -> int:
         "--encrypted", action="store_true", help="the laptops' profiles encrypted (SQLCipher)"
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=1, help="each direction measured this many times")
+    parser.add_argument(
+        "--compare",
+        metavar="DIR",
+        help="a folder holding another version's accountdesk package: its laptop runs alternate with this one's "
+        "(the server is this version's)",
+    )
     parser.add_argument(
         "--workers", type=int, default=2, help="server processes (one per core, as docs/server.md advises)"
     )
@@ -310,41 +353,92 @@ def main(argv: list[str] | None = None) -> int:
         server_pids = [str(proc.pid)] + _children(proc.pid)
         server_before = sum(_peak_mb(pid) for pid in server_pids)
         floor = PlainFloor(folder, workdir)
+        variants = {"ours": None}
+        if args.compare:
+            variants["before"] = str(Path(args.compare).resolve())
+        pristine = workdir / "laptop-1-pristine"
+        shutil.copytree(workdir / "laptop-1", pristine)
 
-        def cpu(pg: list[str]) -> tuple[float, float]:
-            return sum(_cpu_s(pid) for pid in server_pids), sum(_cpu_s(pid) for pid in _alive(pg))
+        def measured(mode: str, profile: Path, pythonpath: str | None) -> dict:
+            """A laptop process's run, with the CPU seconds the server and the database spent meanwhile."""
+            pg = _pg_pids(db) if not args.sqlite else []
+            s0 = sum(_cpu_s(pid) for pid in server_pids)
+            d0 = sum(_cpu_s(pid) for pid in _alive(pg))
+            out = run_child(mode, profile, base, folder, pythonpath)
+            out["server_cpu"] = sum(_cpu_s(pid) for pid in server_pids) - s0
+            pg_new = [pid for pid in (_pg_pids(db) if not args.sqlite else []) if pid not in pg]
+            out["db_cpu"] = sum(_cpu_s(pid) for pid in _alive(pg)) - d0 + sum(_cpu_s(pid) for pid in pg_new)
+            assert out["bytes"] == total, out
+            if "threads" in out:
+                print(
+                    f"  {mode} ({pythonpath or 'ours'}): {out['cpu']:.2f} CPU s; threads",
+                    {k: round(v, 2) for k, v in out["threads"].items()},
+                )
+            return out
 
-        # each direction: the floor, then AccountDesk right after (this machine's speed wanders)
-        pg = _pg_pids(db) if not args.sqlite else []
-        floor_up = floor.up()
-        u0 = cpu(pg)
-        up = run_child("upload", workdir / "laptop-1", base, folder)
-        u1 = cpu(pg)
-        pg_new = [pid for pid in (_pg_pids(db) if not args.sqlite else []) if pid not in pg]
-        u1 = u1[0], u1[1] + sum(_cpu_s(pid) for pid in pg_new)  # (new backends: all theirs is the upload's)
-        floor_down = floor.down()
-        d0 = cpu(pg + pg_new)
-        down = run_child("download", workdir / "laptop-2", base, folder)
-        d1 = cpu(pg + pg_new)
-        up["server_cpu"], up["db_cpu"] = u1[0] - u0[0], u1[1] - u0[1]
-        down["server_cpu"], down["db_cpu"] = d1[0] - d0[0], d1[1] - d0[1]
+        def server_empty() -> None:
+            """The server forgets the files (the next upload sends them all again)."""
+            shutil.rmtree(workdir / "server-files", ignore_errors=True)
+            from accountdesk.server import tables as t
+
+            with db.write() as conn:
+                conn.execute(t.blobs.delete())
+
+        # rounds: each direction's floor, then AccountDesk right after (this machine's speed
+        # wanders); with --compare, the two versions alternate (A B, then B A)
+        results: dict[tuple[str, str], list[dict]] = {}
+        floors: dict[str, list[float]] = {"upload": [], "download": []}
+        for r in range(args.rounds):
+            order = list(variants.items())
+            if r % 2:
+                order.reverse()
+            floors["upload"].append(floor.up())
+            for name, pythonpath in order:
+                server_empty()
+                profile = workdir / f"laptop-up-{r}-{name}"
+                shutil.copytree(pristine, profile)
+                out = measured("upload", profile, pythonpath)
+                out["floor"] = floors["upload"][-1]
+                results.setdefault(("upload", name), []).append(out)
+                shutil.rmtree(profile, ignore_errors=True)
+            floors["download"].append(floor.down())
+            for name, pythonpath in order:
+                profile = workdir / f"laptop-down-{r}-{name}"
+                out = measured("download", profile, pythonpath)
+                out["floor"] = floors["download"][-1]
+                results.setdefault(("download", name), []).append(out)
+                shutil.rmtree(profile, ignore_errors=True)
         server_after = sum(_peak_mb(pid) for pid in server_pids if Path(f"/proc/{pid}").exists())
         floor.close()
-        floor_cpu = floor.cpu
-        assert up["bytes"] == total and down["bytes"] == total, (up, down)
-        for name, ours, floor in (("upload", up, floor_up), ("download", down, floor_down)):
-            rate, floor_rate = total / MB / ours["seconds"], total / MB / floor
+        gb = total / 1024 / MB
+        for direction in ("upload", "download"):
+            for name in variants:
+                runs = results[(direction, name)]
+                rates = [total / MB / o["seconds"] for o in runs]
+                ratios = [o["floor"] / o["seconds"] for o in runs]
+                print(
+                    f"{direction} ({name}{', ' + variants[name] if variants[name] else ''}): {runs[0]['files']} files, "
+                    f"median {statistics.median(rates):.0f} MB/s = {statistics.median(ratios):.2f}x the floor measured "
+                    f"right before (target >= 0.5); runs {', '.join(f'{x:.2f}x' for x in ratios)}; laptop peak memory "
+                    f"{max(o['peak_mb'] for o in runs):.0f} MB"
+                )
+                print(
+                    "  CPU seconds per GB (medians): laptop "
+                    f"{statistics.median(o['cpu'] for o in runs) / gb:.1f}, server "
+                    f"{statistics.median(o['server_cpu'] for o in runs) / gb:.1f}, database "
+                    f"{statistics.median(o['db_cpu'] for o in runs) / gb:.1f}"
+                )
+            fl = [total / MB / x for x in floors[direction]]
             print(
-                f"{name}: {ours['files']} files, {rate:.0f} MB/s vs plain HTTP {floor_rate:.0f} MB/s = "
-                f"{rate / floor_rate:.2f}x the floor (target >= 0.5); laptop peak memory {ours['peak_mb']:.0f} MB"
+                f"  plain HTTP floor {direction}: median {statistics.median(fl):.0f} MB/s (runs {', '.join(f'{x:.0f}' for x in fl)})"
             )
-            print(
-                f"  CPU seconds: laptop {ours['cpu']:.1f}, server {ours['server_cpu']:.1f}, database {ours['db_cpu']:.1f}"
-            )
-        print(f"  CPU seconds of the plain HTTP floor (both ways, client and server): {floor_cpu:.1f}")
+        print(
+            f"  CPU seconds per GB of the plain HTTP floor (both ways, client and server in one process): "
+            f"{floor.cpu / gb / args.rounds / 2:.1f}"
+        )
         print(
             f"server peak memory ({len(server_pids)} processes): {server_before:.0f} MB after start-up and setup, {server_after:.0f} MB after "
-            f"{2 * total / MB:.0f} MB transferred"
+            f"{2 * total / MB * args.rounds * len(variants):.0f} MB transferred"
         )
     finally:
         if proc is not None:

@@ -211,6 +211,18 @@ def test_a_client_without_overdue_cadence_complaint_or_risk_is_never_poor(ctx):
     ids = [quiet, loud, flagged, late]
     with ctx.read() as s:
         assert poor_candidates_in(s, ids, plan_statuses_in(s, ids, ctx.today())) == {loud, flagged, late}
+        # many clients (a whole portfolio): every open complaint and active flag read, those of
+        # the clients not asked about left out — the same candidates
+        from accountdesk.services import health as health_module
+
+        mark = health_module.CANDIDATE_LOOKUP_IDS
+        health_module.CANDIDATE_LOOKUP_IDS = 0
+        try:
+            some = [quiet, late]
+            assert poor_candidates_in(s, some, plan_statuses_in(s, some, ctx.today())) == {late}
+            assert poor_candidates_in(s, ids, plan_statuses_in(s, ids, ctx.today())) == {loud, flagged, late}
+        finally:
+            health_module.CANDIDATE_LOOKUP_IDS = mark
 
 
 def test_an_overdue_cadence_makes_a_candidate_only_when_it_can_bring_the_score_below_the_line(ctx):

@@ -10,13 +10,15 @@ per quarter of the surveys taken in the period; renewals are due from a month ag
 months ahead (clients not lost); at-risk clients have the status "at risk" or poor health.
 Complaints by age and severity are the open complaints and appeals (not answered, not closed)
 by days since they came in. Here they are computed with aggregate queries, not by loading every
-row as the report does: the period's visits from a covering index, served to standard and the
-at-risk clients from cadence flags SQLite computes for every plan at once
-(:func:`.scheduling.plan_flags_in`), health only for the clients that may be poor
+row as the report does: the period's visits from covering indexes (on a whole portfolio in
+owner order, ``ix_visits_owner_period``, without sorting every visit of the period; a whole
+portfolio's rows are those of any client but a deleted one, not looked up client by client),
+served to standard and the at-risk clients from cadence flags SQLite computes for every plan at
+once (:func:`.scheduling.plan_flags_in`), health only for the clients that may be poor
 (:func:`.health.poor_candidates_in`). The screen runs the two steps side by side, each on its own
 read connection (:func:`load_dashboard` with ``standing=False``, and :func:`load_standing`).
 Figures on 10,000 clients: ``benchmarks/bench_dashboard.py`` (the target is every figure within
-500 ms).
+500 ms; measured in issue 16's note).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from ..errors import ValidationError
 from ..i18n import N_, _
 from ..models import SCORE_FIELDS, Client, Feedback, Survey, User, Visit
 from .context import AppContext
-from .scheduling import local_date, plan_flags_in
+from .scheduling import id_list, local_date, plan_flags_in
 from .scope import scope_condition
 from .standards import ServedFigures, served_figures_from
 
@@ -205,24 +207,25 @@ def load_standing(ctx: AppContext, *, owner_id: str | None = None) -> Standing:
         cond = [Client.deleted_at.is_(None), scope_condition(ctx)]
         if owner_id is not None:
             cond.append(Client.owner_id == owner_id)
-        # unpacked by position below (a Row's attributes cost a lookup each: 10,000 rows here)
-        rows = session.execute(
-            select(Client.id, Client.name, Client.tier, Client.status, Client.owner_id).where(*cond)
-        ).all()
+        # unpacked by position below (a Row's attributes cost a lookup each: 10,000 rows here);
+        # from the covering ix_clients_live (the names only of the clients listed, below)
+        rows = (
+            session.connection()
+            .execute(select(Client.id, Client.tier, Client.status, Client.owner_id).where(*cond))
+            .all()
+        )
         ids = [r[0] for r in rows]
         whole = owner_id is None and ctx.actor.sees_all_clients
         # whether each cadence is overdue, computed by SQLite for every plan at once
         flags = plan_flags_in(session, None if whole else ids, today)
         timings["cadences"] = time.perf_counter() - t
         t = time.perf_counter()
-        served = served_figures_from(
-            session, [(cid, tier, owner) for cid, _n, tier, _s, owner in rows], flags
-        )
+        served = served_figures_from(session, [(cid, tier, owner) for cid, tier, _s, owner in rows], flags)
         # the health of the clients that may be poor only (the others cannot fall below 50), and
         # of those listed for their status, whose score the list shows and sorts by (as the
         # portfolio report does)
         maybe = poor_candidates_in(session, ids, flags)
-        maybe.update(cid for cid, _n, _t, status, _o in rows if status == "at_risk")
+        maybe.update(cid for cid, _t, status, _o in rows if status == "at_risk")
         health = health_in(
             session,
             [i for i in ids if i in maybe],
@@ -231,12 +234,21 @@ def load_standing(ctx: AppContext, *, owner_id: str | None = None) -> Standing:
             statuses=[f for f in flags if f.client_id in maybe],
             reasons=False,
         )
+        listed = [
+            (cid, tier, owner, health.get(cid))
+            for cid, tier, status, owner in rows
+            if status == "at_risk" or ((h := health.get(cid)) is not None and h.level == POOR)
+        ]
+        names = dict(
+            session.execute(
+                select(Client.id, Client.name).where(Client.id.in_(id_list(c[0] for c in listed)))
+            ).all()
+        )
         timings["health"] = time.perf_counter() - t
-    at_risk = []
-    for cid, name, tier, status, owner in rows:
-        h = health.get(cid)
-        if status == "at_risk" or (h is not None and h.level == POOR):
-            at_risk.append(ClientMark(cid, name, tier, owner, score=h.score if h else None))
+    at_risk = [
+        ClientMark(cid, names[cid], tier, owner, score=h.score if h else None)
+        for cid, tier, owner, h in listed
+    ]
     at_risk.sort(key=lambda m: (m.score if m.score is not None else 100, m.name))
     return Standing(served, tuple(at_risk), timings)
 

@@ -304,12 +304,11 @@ def served_figures_from(
     """The figures for these clients ``(id, tier, owner_id)`` given the state of their active
     plans (:class:`~.scheduling.PlanFlag` from :func:`~.scheduling.plan_flags_in`, as the
     dashboard and the portfolio report pass them, or :class:`~.scheduling.PlanStatus`)."""
-    ids = {c[0] for c in clients}
-    plans: dict[str, dict[str, tuple[int, bool]]] = {}
+    plans: dict[str, dict[str, tuple[int, bool]]] = {c[0]: {} for c in clients}
     for s in statuses:
-        if s.client_id not in ids:
+        mine = plans.get(s.client_id)
+        if mine is None:  # not one of these clients
             continue
-        mine = plans.setdefault(s.client_id, {})
         have = mine.get(s.kind)
         if have is None or s.every_months < have[0]:
             mine[s.kind] = (s.every_months, s.overdue)
@@ -317,13 +316,17 @@ def served_figures_from(
     tiers: dict[str, list[int]] = {t: [0, 0] for t in TIERS}
     managers: dict[str | None, list[int]] = {}
     not_served = set()
+    none: dict[str, int] = {}
     for cid, tier, owner in clients:
-        ok = served_to_standard(std.get(tier, {}), plans.get(cid, {}))
+        ok = served_to_standard(std.get(tier, none), plans[cid])
         if not ok:
             not_served.add(cid)
-        for bucket in (tiers.setdefault(tier, [0, 0]), managers.setdefault(owner, [0, 0])):
-            bucket[0] += 1
-            bucket[1] += ok
+        bucket = tiers.get(tier) or tiers.setdefault(tier, [0, 0])
+        bucket[0] += 1
+        bucket[1] += ok
+        bucket = managers.get(owner) or managers.setdefault(owner, [0, 0])
+        bucket[0] += 1
+        bucket[1] += ok
     return ServedFigures(
         by_tier=[ServedFigure(t, n, s) for t, (n, s) in tiers.items()],
         by_manager=[

@@ -24,6 +24,7 @@ copied again by the checkpoint, and checkpoints came every 4 MB. Here the pages 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 import threading
@@ -34,6 +35,8 @@ from typing import Any
 
 from . import crypto_sqlite
 
+log = logging.getLogger("accountdesk.store")
+
 #: Bytes per page of this file (SQLite's largest).
 PAGE_SIZE = 65536
 BUSY_TIMEOUT_MS = 10_000
@@ -42,6 +45,10 @@ CACHE_PAGES = 64
 #: Pieces a sweep leaves alone that were written less than this long ago (a file being added by
 #: another process commits its pieces here before its row in the database).
 SWEEP_GRACE_S = 3600
+#: Bytes a :class:`BulkWriter` commits between two checkpoints (SQLite's own default: 1,000 pages).
+CHECKPOINT_BYTES = 64 * 1024 * 1024
+#: Bytes a :class:`BulkWriter` lets wait for a checkpoint before it waits itself.
+WAL_MAX_BYTES = 4 * CHECKPOINT_BYTES
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS blob_chunks ("
@@ -150,6 +157,11 @@ class BlobDB:
         with self.write() as conn:
             conn.executemany("INSERT OR REPLACE INTO blob_chunks (sha256, idx, data) VALUES (?, ?, ?)", rows)
 
+    def bulk_writer(self) -> BulkWriter:
+        """A writer for a stream of pieces (downloads: sync/file_writer.py) whose checkpoints run
+        on a thread of their own (:class:`BulkWriter`); close it when done."""
+        return BulkWriter(self)
+
     def piece(self, sha256: str, idx: int) -> bytes | None:
         with self.connection() as conn:
             row = conn.execute(
@@ -178,14 +190,23 @@ class BlobDB:
         ``local_blobs``, read *after* the candidates here) that were written more than ``grace_s``
         seconds ago: what a crash between the two files left. Returns how many pieces went."""
         cutoff = int(time.time() - grace_s)
-        with self.connection() as conn:
-            old = {
-                r[0]
-                for r in conn.execute(
-                    "SELECT sha256 FROM blob_chunks GROUP BY sha256 HAVING max(added_at) <= ?", (cutoff,)
-                )
-            }
-        orphans = old - named() if old else set()
+        # the blobs here, from the primary key's index alone (``added_at`` lies after each piece's
+        # bytes: reading it for every piece read the whole file), then the age of the orphans only
+        candidates = self.shas()
+        orphans = candidates - named() if candidates else set()
+        if orphans:
+            with self.connection() as conn:
+                orphans = {
+                    sha
+                    for sha in orphans
+                    if (
+                        conn.execute(
+                            "SELECT max(added_at) FROM blob_chunks WHERE sha256 = ?", (sha,)
+                        ).fetchone()[0]
+                        or 0
+                    )
+                    <= cutoff
+                }
         n = 0
         for sha in sorted(orphans):
             n += self.trim(sha)
@@ -206,6 +227,73 @@ class BlobDB:
     def integrity(self) -> bool:
         with self.connection() as conn:
             return bool(conn.execute("PRAGMA quick_check").fetchone()[0] == "ok")
+
+
+class BulkWriter:
+    """Commits pieces through a connection of its own whose checkpoints (copying the WAL into the
+    file, each copy synced to the disk: most of the time a download spent storing its bytes) run
+    on a thread of their own, while the next pieces are written: every :data:`CHECKPOINT_BYTES`, a
+    ``PASSIVE`` checkpoint (writers go on), then a ``RESTART`` one (what came meanwhile; the next
+    transaction starts the WAL again from its beginning, so it stays about that size). Should the
+    disk fall behind, :meth:`put_rows` waits once :data:`WAL_MAX_BYTES` are not yet checkpointed."""
+
+    def __init__(self, db: BlobDB) -> None:
+        self.db = db
+        self._conn = db._open()
+        self._conn.execute("PRAGMA wal_autocheckpoint=0")
+        self._cond = threading.Condition()
+        self._unsynced = 0  # bytes committed since the last checkpoint began
+        self._busy = False
+        self._stop = False
+        self._thread = threading.Thread(target=self._loop, name="accountdesk-blobs-checkpoint", daemon=True)
+        self._thread.start()
+
+    def put_rows(self, rows: list[tuple[str, int, bytes]]) -> None:
+        """Store pieces given as (sha256, idx, data), replacing any there, in one transaction."""
+        with self._cond:
+            while self._unsynced >= WAL_MAX_BYTES and self._busy and self._thread.is_alive():
+                self._cond.wait(1.0)
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany("INSERT OR REPLACE INTO blob_chunks (sha256, idx, data) VALUES (?, ?, ?)", rows)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        with self._cond:
+            self._unsynced += sum(len(r[2]) for r in rows)
+            if self._unsynced >= CHECKPOINT_BYTES:
+                self._cond.notify_all()
+
+    def _loop(self) -> None:
+        conn = self.db._open()
+        try:
+            while True:
+                with self._cond:
+                    while not self._stop and self._unsynced < CHECKPOINT_BYTES:
+                        self._cond.wait()
+                    if self._stop:
+                        return
+                    self._busy, self._unsynced = True, 0
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+                except Exception:  # noqa: BLE001 - the next checkpoint (or a later writer's) does it
+                    log.warning("a checkpoint of the file of bytes failed", exc_info=True)
+                finally:
+                    with self._cond:
+                        self._busy = False
+                        self._cond.notify_all()
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        self._thread.join()
+        self._conn.close()  # (a later writer's automatic checkpoint copies what is left)
 
 
 # -- copies -----------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from ..store import blobs
 from .changes import get_meta, set_meta
 from .client.base import LoginRequired, ServerUnreachable, SyncError
 from .context import SignedIn
+from .file_writer import COMMIT_BYTES, Batch, BlobWriter, Ticket
 
 log = logging.getLogger("accountdesk.sync")
 
@@ -54,8 +55,6 @@ META_FILE_LIMITS = "file_limits"
 STREAMS = 3
 #: Size of the pieces sent when the server does not say (it does: ``piece_bytes`` of its limits).
 DEFAULT_PIECE = 4 * 1024 * 1024
-#: Bytes committed to the profile's file of bytes per transaction while downloading.
-COMMIT_BYTES = 4 * blobs.CHUNK
 
 Progress = Callable[[int, int, str], None]
 
@@ -140,6 +139,8 @@ class FileSync:
         self._piece_bytes = DEFAULT_PIECE
         #: files transferred side by side
         self.streams = STREAMS
+        #: the thread storing downloaded pieces during :meth:`run` (sync/file_writer.py)
+        self._writer: BlobWriter | None = None
 
     # -- HTTP ---------------------------------------------------------------------------------
     def _send(
@@ -283,6 +284,8 @@ class FileSync:
                 (sha, name, lambda s=sha, z=size, n=name: self.download(s, z, lambda k: step(k, n), report))
                 for sha, size, name in downs
             ]
+            if downs:
+                self._writer = BlobWriter(self.store)
             if self.streams <= 1 or len(jobs) <= 1:
                 for sha, name, work in jobs:
                     self._one(report, sha, name, work)
@@ -300,10 +303,18 @@ class FileSync:
                         for f in futures:
                             f.cancel()
                         raise
+            self._close_writer()
             self.prune()
         except _Stop:
             report.cancelled = True
+        finally:
+            self._close_writer()
         return report
+
+    def _close_writer(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
 
     def _one(self, report: FileReport, sha: str, name: str, work: Callable[[], None]) -> None:
         try:
@@ -445,38 +456,7 @@ class FileSync:
                         running = blobs.hash_stored(session, sha, have)
                 else:
                     running = hashlib.sha256()
-                # pieces of exactly CHUNK bytes (the last one shorter), hashed and committed to
-                # the file of bytes COMMIT_BYTES at a time, then counted in the database (its
-                # write lock held only for that); the last count completes the blob
-                pieces: list[bytes] = []
-                offset = have
-                first = True
-
-                def keep() -> None:
-                    nonlocal offset, pieces, restart, first
-                    n = sum(map(len, pieces))
-                    blobs.put_pieces(self.store.blobdb, sha, offset, pieces)
-                    for piece in pieces:
-                        running.update(piece)
-                    with self.store.write() as session:
-                        if restart:
-                            blobs.restart(session, sha)
-                            restart = False
-                        blobs.count(session, sha, offset, n, size=size if first else None)
-                        if offset + n >= size:
-                            blobs.finish_download(session, sha, running)
-                    first = False
-                    offset += n
-                    pieces = []
-                    report.add("bytes_down", n)
-                    step(n)
-
-                for part in resp.iter_raw(blobs.CHUNK):
-                    pieces.append(part)
-                    if len(pieces) * blobs.CHUNK >= COMMIT_BYTES:
-                        keep()
-                if pieces:
-                    keep()
+                offset = self._receive(resp, sha, size, have, restart, running, step, report)
         except httpx.TransportError as exc:
             raise ServerUnreachable(
                 _("The sync server cannot be reached ({error}).").format(error=type(exc).__name__)
@@ -485,6 +465,85 @@ class FileSync:
             raise blobs.BlobCorrupt("the received bytes do not have the file's size")
         report.add("downloaded", 1)
         return None
+
+    def _receive(
+        self,
+        resp: httpx.Response,
+        sha: str,
+        size: int,
+        have: int,
+        restart: bool,
+        running: hashlib._Hash,
+        step: Callable[[int], None],
+        report: FileReport,
+    ) -> int:
+        """Receive the body into pieces of exactly CHUNK bytes (the last one shorter), hashed
+        here and handed to the writer thread COMMIT_BYTES at a time (sync/file_writer.py: it
+        commits them to the file of bytes, then counts them; the last batch, whose hash was
+        checked here, completes the blob). Returns where the blob stands once everything handed
+        over is stored."""
+        writer = self._writer
+        own = writer is None
+        if writer is None:  # (a download outside run())
+            writer = BlobWriter(self.store)
+        ticket = Ticket()
+        offset = have
+        batch: list[bytes] = []
+        parts: list[bytes] = []
+        held = 0
+        first = True
+        reported = 0
+
+        def hand_over(final: bool) -> None:
+            nonlocal offset, batch, first, restart
+            n = sum(map(len, batch))
+            if final and (offset + n != size or running.hexdigest() != sha):
+                raise blobs.BlobCorrupt("the received bytes do not match their hash")
+            writer.submit(Batch(ticket, sha, offset, batch, size, first, restart, running if final else None))
+            offset += n
+            batch, first, restart = [], False, False
+            ticket.check()
+            progress()
+
+        def progress() -> None:  # (what is stored, counted in the database: a kill keeps it)
+            nonlocal reported
+            stored = ticket.stored
+            if stored > reported:
+                step(stored - reported)
+                reported = stored
+
+        try:
+            for part in resp.iter_raw():  # (as read: httpx's re-chunking to a size costs a copy per read)
+                parts.append(part)
+                held += len(part)
+                while held >= blobs.CHUNK:
+                    data = parts[0] if len(parts) == 1 else b"".join(parts)
+                    piece, rest = (
+                        (data, b"")
+                        if len(data) == blobs.CHUNK
+                        else (data[: blobs.CHUNK], data[blobs.CHUNK :])
+                    )
+                    parts, held = ([rest] if rest else []), len(rest)
+                    running.update(piece)
+                    batch.append(piece)
+                    if offset + blobs.CHUNK * len(batch) > size:
+                        raise blobs.BlobCorrupt("the server sent more bytes than the file has")
+                    if len(batch) * blobs.CHUNK >= COMMIT_BYTES:
+                        hand_over(offset + blobs.CHUNK * len(batch) >= size)
+            if held:
+                piece = b"".join(parts)
+                running.update(piece)
+                batch.append(piece)
+            if batch:
+                hand_over(offset + sum(map(len, batch)) >= size)
+        finally:
+            ticket.drain()
+            if own:
+                writer.close()
+            report.add("bytes_down", ticket.stored)
+        ticket.check()
+        progress()
+        return offset
 
     def prune(self) -> int:
         """Drop blobs no live attachment names any more (deleted, or their client left this
