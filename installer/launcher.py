@@ -53,7 +53,7 @@ def main() -> int:
 if __name__ == "__main__":
     import multiprocessing
 
-    # a helper process (the search index's bulk build, dossier batches) starts this executable
+    # a helper process (dossier batches) starts this executable
     # again: it must run the helper, not a second app
     multiprocessing.freeze_support()
     sys.exit(main())

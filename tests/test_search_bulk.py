@@ -1,14 +1,11 @@
 """The search index built in one pass (store/search/bulk.py) is the index the triggers keep:
-the same rows, ids and documents, the same tokens in both full-text indexes — whether the
-documents are computed in this process, in the helper process, or in this one after the helper
-died; and the statements handed to it for meanwhile (the indexes a bulk pull set aside) are run."""
+the same rows, ids and documents, the same tokens in both full-text indexes — in one chunk or
+many, with the documents computed ahead on their thread; and the statements handed to it for
+meanwhile (the indexes a bulk pull set aside) are run."""
 
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
-import os
-from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 
 import pytest
 
@@ -89,22 +86,11 @@ def _indexes(ctx) -> set[str]:
         }
 
 
-@pytest.mark.parametrize("where", ["this process", "helper process", "helper died"])
-def test_one_pass_build_equals_the_triggers_index(company, monkeypatch, where):
+@pytest.mark.parametrize("chunk", [37, 100_000])
+def test_one_pass_build_equals_the_triggers_index(company, monkeypatch, chunk):
     before, indexes = _snapshot(company), _indexes(company)
     assert len(before["rows"]) > 200 and "ix_visits_client_live" in indexes
-    monkeypatch.setattr(bulk, "CHUNK", 37)  # several chunks of each entity
-    if where != "this process":
-        monkeypatch.setattr(bulk, "PARALLEL_MIN", 1)
-    if where == "helper died":
-
-        def dead_helper():
-            pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-            with pytest.raises(BrokenExecutor):
-                pool.submit(os._exit, 3).result()
-            return pool
-
-        monkeypatch.setattr(bulk, "_helper", dead_helper)
+    monkeypatch.setattr(bulk, "CHUNK", chunk)  # several chunks of each entity, or one
     assert _rebuild(company) == len(before["rows"])
     assert _snapshot(company) == before
     assert _indexes(company) == indexes  # the statements given for meanwhile ran
@@ -115,3 +101,18 @@ def test_one_pass_build_equals_the_triggers_index(company, monkeypatch, where):
     assert any(h.entity == "service_note" for h in S.search(company, "abc-12"))
     cid = clients.create_client(company, name="鲸鱼物流")
     assert ("client", cid) in {(h.entity, h.row_id) for h in S.search(company, "jywl")}
+
+
+def test_a_failure_computing_documents_fails_the_build(company, monkeypatch):
+    """An error on the documents' thread is raised where the build waits for them: the
+    transaction is rolled back and the index left as it was (suspended stores rebuild at open)."""
+    before = _snapshot(company)
+
+    def broken(entity, rows):
+        raise RuntimeError("documents failed")
+
+    monkeypatch.setattr(bulk, "documents", broken)
+    with pytest.raises(RuntimeError, match="documents failed"):
+        with company.store.write() as session:
+            index.rebuild(session.connection())
+    assert _snapshot(company) == before

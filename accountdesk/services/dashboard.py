@@ -10,13 +10,15 @@ per quarter of the surveys taken in the period; renewals are due from a month ag
 months ahead (clients not lost); at-risk clients have the status "at risk" or poor health.
 Complaints by age and severity are the open complaints and appeals (not answered, not closed)
 by days since they came in. Here they are computed with aggregate queries, not by loading every
-row as the report does: the period's visits from a covering index, served to standard and the
-at-risk clients from cadence flags SQLite computes for every plan at once
-(:func:`.scheduling.plan_flags_in`), health only for the clients that may be poor
+row as the report does: the period's visits from covering indexes (on a whole portfolio in
+owner order, ``ix_visits_owner_period``, without sorting every visit of the period; a whole
+portfolio's rows are those of any client but a deleted one, not looked up client by client),
+served to standard and the at-risk clients from cadence flags SQLite computes for every plan at
+once (:func:`.scheduling.plan_flags_in`), health only for the clients that may be poor
 (:func:`.health.poor_candidates_in`). The screen runs the two steps side by side, each on its own
 read connection (:func:`load_dashboard` with ``standing=False``, and :func:`load_standing`).
 Figures on 10,000 clients: ``benchmarks/bench_dashboard.py`` (the target is every figure within
-500 ms).
+500 ms; measured in issue 16's note).
 """
 
 from __future__ import annotations

@@ -2,40 +2,31 @@
 laptop's first pull of a company, when a store interrupted in one is opened, after a migration.
 
 The documents of every indexed row are computed here in Python, from the same builders the
-triggers call as SQL functions (``text.py``), and written chunk by chunk with ``executemany``:
-the rows of ``search_rows``, the two-character grams of ``search_bi`` and the trigram index
-``search_tri``. Computing the documents (normalisation, pinyin, grams) is about half of the work,
-and it needs no database: for many rows, when the machine has a second core, it runs in a helper
-process while this one writes the chunks already computed and runs the statements it was given to
-run meanwhile (the secondary indexes a bulk pull set aside, which SQLite builds in C). Same rows,
-documents and tokens as the triggers give (tests/test_search_bulk.py)."""
+triggers call as SQL functions (``text.py``), on a thread of their own, chunk by chunk, while this
+thread writes the chunks already computed and runs the statements it was given to run meanwhile
+(the secondary indexes a bulk pull set aside). Everything this thread does is one SQL statement per
+chunk, which SQLite runs without Python's lock: the rows of ``search_rows`` and the grams of
+``search_bi`` go in from one JSON text each (``json_each``), the trigram index ``search_tri`` from
+``search_rows``; so the documents (Python, about a third of the work) are computed on one core while
+SQLite builds the indexes on the other, with no helper process (a helper process computing them
+took the laptop and its helper to 371 MB at 10,000 clients, above the 300 MB a sync may take).
+Same rows, documents and tokens as the triggers give (tests/test_search_bulk.py)."""
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import multiprocessing
-import os
-import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
+
+import orjson
 
 from .text import body_doc, grams, join_docs, name_doc, phones_doc, sort_key
 
-log = logging.getLogger(__name__)
-
 #: Rows computed per task (a few MB of text at most in flight).
 CHUNK = 4000
-#: Tasks handed to the helper process ahead of the rows being written.
-AHEAD = 3
-#: From this many indexed rows the documents are computed in a helper process (below, a helper
-#: would cost more than it saves: about half a second of CPU to start, pypinyin's dictionaries).
-#: The helper is off unless ``ACCOUNTDESK_SEARCH_HELPER=1``: it takes ~3 s off a fresh laptop's
-#: 10,000-client company pull on two idle cores, but the laptop and its helper together then
-#: peaked at 371 MB (bench_join.py), above the 300 MB a laptop's sync may take.
-PARALLEL_MIN = 20_000 if os.environ.get("ACCOUNTDESK_SEARCH_HELPER") == "1" else sys.maxsize
+#: Chunks whose documents are computed ahead of the one being written.
+AHEAD = 2
 
 #: entity -> (table, columns read, in order). The SQL each is read with mirrors
 #: ``schema.SOURCES``; tests/test_search.py checks both give the same index.
@@ -80,11 +71,6 @@ def documents(entity: str, rows: list[tuple[Any, ...]]) -> list[Row]:
     return list(map(_BUILD[entity], rows))
 
 
-def _warm() -> None:
-    """Loads pypinyin in the helper process while the rows are read."""
-    sort_key("中")
-
-
 def _where(entity: str) -> str:
     return f"deleted_at IS NULL AND {'id' if entity == 'client' else 'client_id'} IS NOT NULL"
 
@@ -102,90 +88,71 @@ def _read(exec_: Callable[..., Any]) -> Iterator[tuple[str, list[tuple[Any, ...]
             yield entity, [tuple(r)[1:] for r in rows]
 
 
-def _helper() -> ProcessPoolExecutor | None:
-    if (os.cpu_count() or 1) < 2:
-        return None
-    # never fork: the app has threads (Qt, the sync's fetchers); spawn starts a clean interpreter
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+#: A text read back from JSON by ``json_each``: what :func:`_escaped` wrote, NULs again. (SQLite
+#: before 3.45 cuts a JSON string at an escaped NUL, and every sort key holds one.)
+_TEXT = "replace(replace(json_extract(value, '$[{i}]'), char(2, 4), char(0)), char(2, 3), char(2))"
+_ROWS_SQL = (
+    "INSERT INTO search_rows (id, entity, row_id, client_id, label, name_doc, body_doc, sort_key, "
+    "confidential) SELECT ? + key, json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+    "json_extract(value, '$[2]'), "
+    + ", ".join(_TEXT.format(i=i) for i in (3, 4, 5, 6))
+    + ", json_extract(value, '$[7]') FROM json_each(?)"
+)
+_BI_SQL = "INSERT INTO search_bi (rowid, grams) SELECT ? + key, value FROM json_each(?)"
+_TRI_SQL = (
+    "INSERT INTO search_tri (rowid, name_doc, body_doc) SELECT id, name_doc, body_doc FROM search_rows "
+    "WHERE id BETWEEN ? AND ?"
+)
 
 
-def fill(
-    exec_: Callable[..., Any], executemany: Callable[[str, Any], Any], meanwhile: Iterable[str] = ()
-) -> int:
-    """Writes ``search_rows`` and ``search_bi`` (both empty, without their triggers) from the
-    source tables; runs each statement of ``meanwhile`` too, while the helper process computes
-    (or before, without one). Returns the rows indexed."""
+def _nul_free(text: str | None) -> str | None:
+    """``text`` without NUL: each \\x02 written \\x02\\x03 and each NUL \\x02\\x04 (:data:`_TEXT`
+    reads it back)."""
+    if text is None or ("\x00" not in text and "\x02" not in text):
+        return text
+    return text.replace("\x02", "\x02\x03").replace("\x00", "\x02\x04")
+
+
+def _escaped(r: Row) -> tuple[Any, ...]:
+    """The ``search_rows`` values of a row, as :data:`_ROWS_SQL` reads them."""
+    return (r[0], r[1], r[2], _nul_free(r[3]), _nul_free(r[4]), _nul_free(r[5]), _nul_free(r[6]), r[7])
+
+
+def fill(exec_: Callable[..., Any], meanwhile: Iterable[str] = ()) -> int:
+    """Writes ``search_rows``, ``search_bi`` and ``search_tri`` (all empty, without their
+    triggers) from the source tables; runs each statement of ``meanwhile`` too, while the
+    documents are computed. Returns the rows indexed."""
     todo = deque(meanwhile)
-    count = sum(
-        exec_(f"SELECT count(*) FROM {table} WHERE {_where(entity)}").fetchone()[0]
-        for entity, (table, _columns) in READ.items()
-    )
-    helper = _helper() if count >= PARALLEL_MIN else None
-    pool = helper  # None from the moment the helper fails
     written = 0
 
     def write(rows: list[Row]) -> None:
         nonlocal written
-        ids = range(written + 1, written + 1 + len(rows))
-        executemany(
-            "INSERT INTO search_rows (id, entity, row_id, client_id, label, name_doc, body_doc, sort_key, "
-            "confidential) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(i, *r[:8]) for i, r in zip(ids, rows, strict=True)],
-        )
-        executemany(
-            "INSERT INTO search_bi (rowid, grams) VALUES (?, ?)",
-            [(i, r[8]) for i, r in zip(ids, rows, strict=True)],
-        )
-        # the trigram index chunk by chunk too (the same work as one 'rebuild' at the end, but
-        # done while the helper computes the next chunks)
-        executemany(
-            "INSERT INTO search_tri (rowid, name_doc, body_doc) VALUES (?, ?, ?)",
-            [(i, r[4], r[5]) for i, r in zip(ids, rows, strict=True)],
-        )
+        if rows:
+            first = written + 1
+            # (rows of text, numbers and nulls: what orjson writes, json_each reads back the same)
+            exec_(_ROWS_SQL, (first, orjson.dumps([_escaped(r) for r in rows]).decode()))
+            exec_(_BI_SQL, (first, orjson.dumps([r[8] for r in rows]).decode()))
+            exec_(_TRI_SQL, (first, first + len(rows) - 1))
         written += len(rows)
 
-    # Each chunk's documents are handed to the helper; while it computes, this process writes
-    # the chunk before and runs the statements it was given. A helper that cannot start or
-    # dies leaves the rest to this process (same documents, only slower).
-    pending: deque[tuple[str, list[tuple[Any, ...]], Future[list[Row]] | None]] = deque()
-
-    def failed(exc: BaseException) -> None:
-        nonlocal pool
-        if pool is not None:
-            log.warning("the search index's helper process failed (%s): indexing in this one", exc)
-        pool = None
-
-    def submit(entity: str, rows: list[tuple[Any, ...]]) -> Future[list[Row]] | None:
-        try:
-            return None if pool is None else pool.submit(documents, entity, rows)
-        except (BrokenExecutor, OSError, RuntimeError) as exc:  # could not start
-            failed(exc)
-            return None
+    pending: deque[Future[list[Row]]] = deque()
 
     def next_done() -> list[Row]:
-        entity, rows, future = pending.popleft()
-        if future is not None:
-            while todo and not future.done():
-                exec_(todo.popleft())
-            try:
-                return future.result()
-            except BrokenExecutor as exc:  # the helper died (a pickling or documents() error
-                failed(exc)  # is raised as such below, by the same call in this process)
-        return documents(entity, rows)
+        future = pending.popleft()
+        while todo and not future.done():
+            exec_(todo.popleft())
+        return future.result()
 
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="accountdesk-search-docs")
     try:
-        if pool is not None:
-            with contextlib.suppress(BrokenExecutor, OSError, RuntimeError):
-                pool.submit(_warm)
         for entity, rows in _read(exec_):
-            pending.append((entity, rows, submit(entity, rows)))
-            if len(pending) >= AHEAD:
+            pending.append(pool.submit(documents, entity, rows))
+            if len(pending) > AHEAD:
                 write(next_done())
         while pending:
             write(next_done())
         while todo:
             exec_(todo.popleft())
     finally:
-        if helper is not None:
-            helper.shutdown(cancel_futures=True)
+        pool.shutdown(cancel_futures=True)
     return written

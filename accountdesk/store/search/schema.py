@@ -166,12 +166,11 @@ def indexed_in_bulk(conn: Any, entity: str) -> Iterator[None]:
 
 def rebuild(conn: Any, meanwhile: Iterable[str] = ()) -> int:
     """Recreate the index from the tables (a DB-API or SQLAlchemy connection); returns rows
-    indexed. The statements of ``meanwhile`` are run too, while a helper process computes the
-    documents of a large index (see ``bulk.py``)."""
+    indexed. The statements of ``meanwhile`` are run too, while a thread computes the documents
+    (see ``bulk.py``)."""
     from .bulk import fill
 
     exec_ = conn.exec_driver_sql if hasattr(conn, "exec_driver_sql") else conn.execute
-    driver = conn.connection.driver_connection if hasattr(conn, "exec_driver_sql") else conn
     # The rows and both full-text indexes written chunk by chunk (rather than through the rows'
     # triggers row by row); the triggers are put back.
     exec_("DROP TRIGGER IF EXISTS search_rows_ai")
@@ -179,7 +178,7 @@ def rebuild(conn: Any, meanwhile: Iterable[str] = ()) -> int:
     exec_("DELETE FROM search_rows")
     exec_("INSERT INTO search_tri(search_tri) VALUES ('delete-all')")
     exec_("INSERT INTO search_bi(search_bi) VALUES ('delete-all')")
-    count = fill(exec_, driver.executemany, meanwhile)
+    count = fill(exec_, meanwhile)
     for stmt in SCHEMA_SQL:
         if stmt.startswith("CREATE TRIGGER"):
             exec_(stmt)

@@ -161,8 +161,8 @@ class PullMixin(EngineCore):
             if bulk:  # at the target, cancelled or failed: the indexes are whole again
                 with self.store.write() as session:
                     conn = session.connection()
-                    # the indexes set aside are built while a helper process computes the
-                    # search documents (store/search/bulk.py)
+                    # the indexes set aside are built while a thread computes the search
+                    # documents (store/search/bulk.py)
                     search.restore(conn, meanwhile=bulk_indexes.statements(conn))
                     bulk_indexes.forget(conn)
 
