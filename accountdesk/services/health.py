@@ -107,8 +107,9 @@ def poor_candidates_in(
     points from the constants the score is made with (``tests/test_health.py`` holds it to the
     scores). With ``today``, the clients that this bound keeps have their surveys read (their
     last two, the few thousand rows of those clients only) and count the survey points they
-    really lose, by the rule health scores them with (:func:`_survey_codes`): on a whole
-    portfolio about one in eight of the clients the worst surveys keep can really be poor."""
+    really lose, by the rule health scores them with (:func:`_survey_codes`): on the
+    10,000-client demo portfolio the worst surveys keep 1,895 clients, their real ones 124 (115
+    of them poor)."""
     poor_line = LEVEL_FLOORS[-1][0]
     if 100 - QUIET_MAX_PENALTY < poor_line:  # pragma: no cover - a change of the weights
         return set(ids)
