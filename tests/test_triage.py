@@ -123,6 +123,44 @@ def test_mine_team_all(ctx, day):
     assert err.value.field == "scope"
 
 
+def test_the_quick_first_part_shows_what_the_whole_agenda_shows_of_its_kinds(ctx, day):
+    """The first part (complaints, visits planned today, tasks due) narrows the clients before it
+    reads them (0017): for each scope and person it shows exactly the whole agenda's items of
+    those kinds that are due by today, a complaint handled on a client one does not serve included."""
+    mgr = records.create_record(
+        ctx, "user", {"username": "mgr", "display_name": "经理甲", "role": "manager", "team": "华北"}
+    )
+    peer = records.create_record(
+        ctx, "user", {"username": "peer", "display_name": "经理乙", "role": "manager", "team": "华北"}
+    )
+    clients.update_client(ctx, day["strategic"], owner_id=mgr)
+    clients.update_client(ctx, day["standard"], owner_id=peer)
+    supervisor = ctx.actor.id
+    records.update_record(ctx, "feedback", day["new_complaint"], {"handler_id": supervisor})
+    records.update_record(ctx, "user", supervisor, {"team": "华北"})
+
+    def shown(part: triage.Triage) -> set[str]:
+        return {i.row_id for i in part.items}
+
+    for who in (mgr, peer, supervisor):
+        ctx.set_actor(who)
+        for scope in ("mine", "team", "all"):
+            quick = triage.triage(ctx, scope=scope, quick=True)
+            whole = triage.triage(ctx, scope=scope)
+            wanted = {
+                i.row_id
+                for i in whole.items
+                if i.kind == "complaint" or (i.kind in ("visit_planned", "task") and i.due <= ctx.today())
+            }
+            assert shown(quick) == wanted, (who, scope)
+    # the supervisor serves no client: of the complaints, only the one they handle
+    ctx.set_actor(supervisor)
+    mine = shown(triage.triage(ctx, scope="mine", quick=True))
+    assert day["new_complaint"] in mine and day["old_complaint"] not in mine
+    ctx.set_actor(mgr)
+    assert day["old_complaint"] in shown(triage.triage(ctx, scope="mine", quick=True))
+
+
 def test_snooze_hides_until_the_day(ctx, clock, day):
     item = triage.triage(ctx, scope="all").sections["overdue"][0]
     with pytest.raises(ValidationError) as err:

@@ -31,6 +31,9 @@ class Client(SyncMixin, Base):
         ),
         # The deleted clients (usually none), left out of whole-portfolio figures.
         Index("ix_clients_deleted", "id", sqlite_where=text("deleted_at IS NOT NULL")),
+        # The ids of a person's clients from the index alone (Today's first query, migration 0017).
+        Index("ix_clients_owner", "owner_id", "id"),
+        Index("ix_clients_backup_owner", "backup_owner_id", "id"),
     )
 
     name: Mapped[str] = mapped_column(String(200), index=True)
@@ -49,8 +52,8 @@ class Client(SyncMixin, Base):
     service_frequency: Mapped[int | None] = mapped_column()
     report_usage: Mapped[str | None] = mapped_column(String(300))
     deadline_demands: Mapped[str | None] = mapped_column(String(300))
-    owner_id: Mapped[str | None] = mapped_column(Id, index=True)
-    backup_owner_id: Mapped[str | None] = mapped_column(Id, index=True)
+    owner_id: Mapped[str | None] = mapped_column(Id)
+    backup_owner_id: Mapped[str | None] = mapped_column(Id)
     relationship_since: Mapped[dt.date | None] = mapped_column()
     contract_renewal_date: Mapped[dt.date | None] = mapped_column()
     tags: Mapped[list[str]] = mapped_column(default=list)
@@ -62,6 +65,11 @@ class ClientTeamMember(SyncMixin, Base):
 
     __tablename__ = "client_team"
     __entity__ = "client_team_member"
+    __table_args__ = (
+        Index("ix_client_team_client_live", "client_id", "deleted_at"),
+        # The clients a person serves from the index alone (Today's first query, migration 0017).
+        Index("ix_client_team_user", "user_id", "deleted_at", "client_id"),
+    )
 
-    user_id: Mapped[str] = mapped_column(Id, index=True)
+    user_id: Mapped[str] = mapped_column(Id)
     role: Mapped[str | None] = mapped_column(String(50))

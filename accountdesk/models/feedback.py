@@ -23,6 +23,16 @@ class Feedback(SyncMixin, Base):
         # The first screen's quick agenda reads the clients with an open complaint that has a
         # deadline: from here, not by reading every complaint.
         Index("ix_feedback_open", "status", "due_at", "client_id", sqlite_where=text("deleted_at IS NULL")),
+        # ... and those of a handler's open complaints (migration 0017; deleted_at listed: covering).
+        Index(
+            "ix_feedback_handler_open",
+            "handler_id",
+            "status",
+            "due_at",
+            "client_id",
+            "deleted_at",
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
     )
 
     kind: Mapped[str] = mapped_column(String(16))

@@ -102,8 +102,15 @@ def agenda(
             # What a screen shows at once: only the clients with an open complaint, a visit planned
             # today or a task due (a handful of rows through indexes, not every client).
             horizon = today
-            restrict = _quick_clients(now, today, horizon)
-        names, ids = _clients(ctx, session, people, assigned=scope != "all", restrict=restrict)
+            restrict = _quick_clients(now, today, horizon, people, assigned=scope != "all")
+        names, ids = _clients(
+            ctx,
+            session,
+            people,
+            assigned=scope != "all",
+            restrict=restrict,
+            narrowed=quick and people is not None,
+        )
         if not names:
             return []
         if quick:

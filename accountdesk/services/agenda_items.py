@@ -7,7 +7,18 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, String, func, literal, or_, select, union
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    String,
+    func,
+    intersect,
+    literal,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from ..domain.dates import add_months
@@ -16,6 +27,7 @@ from ..i18n import _
 from ..labels import label
 from ..models import (
     Client,
+    ClientTeamMember,
     Conflict,
     Equipment,
     Feedback,
@@ -52,26 +64,62 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time()).astimezone()
 
 
-def _quick_clients(now: dt.datetime, today: dt.date, horizon: dt.date) -> CompoundSelect[Any]:
+def _quick_clients(
+    now: dt.datetime,
+    today: dt.date,
+    horizon: dt.date,
+    people: list[str] | None = None,
+    *,
+    assigned: bool = False,
+) -> CompoundSelect[Any]:
     """A SELECT of the clients with an open complaint, a visit planned from today until the
-    horizon, or an open task due by then."""
+    horizon, or an open task due by then. With ``people``: only those of them that these users own,
+    back up or serve, and with ``assigned`` those where one of them is assigned such an item —
+    narrowed by client ids read from indexes alone before any client's row is read (at 10,000
+    clients ~700 have an open complaint; reading their rows to test the scope afterwards read
+    ~740 pages, which an encrypted profile decrypts, for a user who serves none of them)."""
     end = _day_start(horizon + dt.timedelta(days=1))
-    return union(
-        select(Feedback.client_id).where(
-            Feedback.deleted_at.is_(None),
-            Feedback.due_at.is_not(None),
-            Feedback.status.in_(sorted(OPEN_STATUSES)),
-        ),
-        select(Visit.client_id).where(
-            Visit.status == VisitStatus.PLANNED.value,
-            Visit.planned_start >= _day_start(today),
-            Visit.planned_start < end,
-            Visit.deleted_at.is_(None),
-        ),
-        select(Task.client_id).where(
-            Task.status == TaskStatus.OPEN.value, Task.due_on <= horizon, Task.deleted_at.is_(None)
-        ),
+    open_complaint = (
+        Feedback.deleted_at.is_(None),
+        Feedback.due_at.is_not(None),
+        Feedback.status.in_(sorted(OPEN_STATUSES)),
     )
+    planned = (
+        Visit.status == VisitStatus.PLANNED.value,
+        Visit.planned_start >= _day_start(today),
+        Visit.planned_start < end,
+        Visit.deleted_at.is_(None),
+    )
+    due_task = (Task.status == TaskStatus.OPEN.value, Task.due_on <= horizon, Task.deleted_at.is_(None))
+    items = union(
+        select(Feedback.client_id).where(*open_complaint),
+        select(Visit.client_id).where(*planned),
+        select(Task.client_id).where(*due_task),
+    )
+    if people is None:
+        return items
+    theirs: list[Select[Any]] = [
+        select(Client.id).where(Client.owner_id.in_(people)),
+        select(Client.id).where(Client.backup_owner_id.in_(people)),
+        select(ClientTeamMember.client_id).where(
+            ClientTeamMember.user_id.in_(people), ClientTeamMember.deleted_at.is_(None)
+        ),
+    ]
+    if assigned:
+        theirs += _quick_assigned(people, open_complaint, planned, due_task)
+    mine = union(*theirs).subquery()
+    found = items.subquery()
+    return intersect(select(found.c[0]), select(mine.c[0]))
+
+
+def _quick_assigned(people: list[str], complaint: Any, planned: Any, task: Any) -> list[Select[Any]]:
+    """SELECTs of the clients where one of ``people`` is assigned a quick item (the conditions of
+    :func:`_quick_clients`): the complaint's handler, the visit's or the task's owner."""
+    return [
+        select(Feedback.client_id).where(Feedback.handler_id.in_(people), *complaint),
+        select(Visit.client_id).where(Visit.owner_id.in_(people), *planned),
+        select(Task.client_id).where(Task.owner_id.in_(people), *task),
+    ]
 
 
 def _clients(
@@ -81,17 +129,20 @@ def _clients(
     *,
     assigned: bool = False,
     restrict: CompoundSelect[Any] | None = None,
+    narrowed: bool = False,
 ) -> tuple[Names, Select[Any]]:
     """Live clients in scope (and, with ``user_ids``, those these users own, back up or serve, and
     with ``assigned`` those where one of them is assigned an open item), excluding lost ones:
-    ``(Names, a SELECT of their ids)``."""
+    ``(Names, a SELECT of their ids)``. ``narrowed``: ``restrict`` has applied ``user_ids``
+    already (:func:`_quick_clients` with people)."""
     conditions = [Client.deleted_at.is_(None), Client.status != ClientStatus.LOST.value, scope_condition(ctx)]
     if restrict is not None:
         conditions.append(Client.id.in_(restrict))
     own: ColumnElement[bool] = literal(True)
     if user_ids is not None:
         own = _people_condition(user_ids)
-        conditions.append(or_(own, Client.id.in_(_assigned_clients(user_ids))) if assigned else own)
+        if not narrowed:
+            conditions.append(or_(own, Client.id.in_(_assigned_clients(user_ids))) if assigned else own)
     names = Names()
     for cid, name, tier, owner, is_own in session.execute(
         select(Client.id, Client.name, Client.tier, Client.owner_id, own).where(*conditions)
