@@ -224,7 +224,7 @@ def load_standing(ctx: AppContext, *, owner_id: str | None = None) -> Standing:
         # the health of the clients that may be poor only (the others cannot fall below 50), and
         # of those listed for their status, whose score the list shows and sorts by (as the
         # portfolio report does)
-        maybe = poor_candidates_in(session, ids, flags)
+        maybe = poor_candidates_in(session, ids, flags, today)
         maybe.update(cid for cid, _t, status, _o in rows if status == "at_risk")
         health = health_in(
             session,
