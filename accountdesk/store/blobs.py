@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -253,27 +253,63 @@ def append(
     return blob.have
 
 
-def count(session: Session, sha256: str, offset: int, n: int, *, size: int | None = None) -> int:
+_BLOBS = LocalBlob.__table__
+#: The blob row a download fills, made when missing (Core: no ORM compile, load or flush).
+_BEGIN = sqlite_insert(_BLOBS).on_conflict_do_nothing(index_elements=["sha256"])
+#: Count pieces committed to the file of bytes (only where the blob stands, not complete).
+_COUNT = (
+    _BLOBS.update()
+    .where(
+        _BLOBS.c.sha256 == bindparam("b_sha"),
+        _BLOBS.c.have == bindparam("b_offset"),
+        _BLOBS.c.complete.is_(False),
+    )
+    .values(have=bindparam("b_have"))
+)
+#: Count the last pieces and complete the blob in one statement (their hash checked by the
+#: caller; only when they end the blob exactly at its size).
+_COUNT_LAST = (
+    _BLOBS.update()
+    .where(
+        _BLOBS.c.sha256 == bindparam("b_sha"),
+        _BLOBS.c.have == bindparam("b_offset"),
+        _BLOBS.c.size == bindparam("b_have"),
+        _BLOBS.c.complete.is_(False),
+    )
+    .values(have=bindparam("b_have"), complete=True, uploaded=True, last_error=None)
+)
+
+
+def count(
+    session: Session,
+    sha256: str,
+    offset: int,
+    n: int,
+    *,
+    size: int | None = None,
+    running: hashlib._Hash | None = None,
+) -> int:
     """Count ``n`` bytes at ``offset`` that :func:`put_pieces` committed to the file of bytes
     (``offset`` must be where the blob stands); returns the new ``have``. ``size``: the blob row is
-    made first when missing (as :func:`begin_download`). Plain statements, no ORM load or flush (a
-    download counts every few megabytes)."""
+    made first when missing (as :func:`begin_download`). ``running``: these are the last bytes, and
+    the hash kept while they arrived; the blob is completed as by :func:`finish_download` (in the
+    same statement when the hash and size are right). Plain Core statements on the session's
+    connection: no ORM compile, load or flush (a download counts every few megabytes)."""
     if offset % CHUNK or n < 0:
         raise ValueError("bytes that do not continue the blob")
+    conn = session.connection()
     if size is not None:
-        session.execute(
-            sqlite_insert(LocalBlob)
-            .values(sha256=sha256, size=size, have=0, complete=False, uploaded=True)
-            .on_conflict_do_nothing(index_elements=["sha256"])
-        )
-    done = session.execute(
-        update(LocalBlob)
-        .where(LocalBlob.sha256 == sha256, LocalBlob.have == offset, LocalBlob.complete.is_(False))
-        .values(have=offset + n)
-    )
-    if getattr(done, "rowcount", 1) != 1:
+        conn.execute(_BEGIN, {"sha256": sha256, "size": size, "have": 0, "complete": False, "uploaded": True})
+    params = {"b_sha": sha256, "b_offset": offset, "b_have": offset + n}
+    if running is not None and running.hexdigest() == sha256:
+        if conn.execute(_COUNT_LAST, params).rowcount == 1:
+            _wrote(session, sha256)
+            return offset + n
+    if conn.execute(_COUNT, params).rowcount != 1:
         raise ValueError("no download of this blob stands at this offset")
     _wrote(session, sha256)
+    if running is not None:  # (a wrong hash or size: emptied, BlobCorrupt)
+        finish_download(session, sha256, running)
     return offset + n
 
 

@@ -192,9 +192,9 @@ class BlobWriter:
             for b in batches:
                 if b.restart:
                     blobs.restart(session, b.sha)
-                blobs.count(session, b.sha, b.offset, b.n, size=b.size if b.first else None)
-                if b.running is not None:
-                    blobs.finish_download(session, b.sha, b.running)
+                blobs.count(
+                    session, b.sha, b.offset, b.n, size=b.size if b.first else None, running=b.running
+                )
 
 
 def receive(
