@@ -34,8 +34,9 @@ from fastapi import APIRouter, Header, Request, params
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection, func, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from starlette.requests import ClientDisconnect
 
 from ..domain.schema import ATTACHMENT_PARENTS
@@ -131,16 +132,35 @@ def attachment_records(conn: Connection, sha: str) -> list[dict[str, Any]]:
     return out
 
 
-def allowed_record(conn: Connection, who: Identity, sha: str) -> dict[str, Any] | None:
-    """A live attachment record naming ``sha`` that ``who`` may read, or None."""
+def access_sql(conn: Connection) -> str:
+    """The one query of a file's request: the live attachment records naming ``:sha`` (found
+    through ``ix_srv_records_attachment_sha``), whether ``:user_id`` has each one's client in scope,
+    and whether the blob is charged already (``srv_blobs``)."""
+    return (
+        "SELECT r.id, r.client_id, r.hidden, r.data, "
+        "EXISTS (SELECT 1 FROM srv_scope s WHERE s.user_id = :user_id AND s.client_id = r.client_id) "
+        "AS in_scope, EXISTS (SELECT 1 FROM srv_blobs b WHERE b.sha256 = :sha) AS charged "
+        f"FROM srv_records r WHERE r.entity = 'attachment' AND r.deleted = :no AND {_sha_expr(conn)} = :sha"
+    )
+
+
+def file_access(conn: Connection, who: Identity, sha: str) -> tuple[dict[str, Any] | None, bool]:
+    """A live attachment record naming ``sha`` that ``who`` may read (or None), and whether the
+    blob is charged to someone already: one query (:func:`access_sql`), the rules of the module
+    docstring."""
     everything = sees_all_clients(who.role)
     secret_ok = sees_confidential(who.role)
-    for rec in attachment_records(conn, sha):
-        if rec["hidden"] and not secret_ok:
+    rows = conn.execute(text(access_sql(conn)), {"sha": sha, "no": False, "user_id": who.user_id}).mappings()
+    charged = False
+    for r in rows:
+        charged = bool(r["charged"])
+        hidden = r["hidden"] if isinstance(r["hidden"], list) else json.loads(r["hidden"] or "[]")
+        if hidden and not secret_ok:
             continue
-        if everything or (rec["client_id"] and repo.in_scope(conn, who.user_id, rec["client_id"])):
-            return rec
-    return None
+        if everything or (r["client_id"] and r["in_scope"]):
+            data = r["data"] if isinstance(r["data"], dict) else json.loads(r["data"])
+            return {"id": r["id"], "client_id": r["client_id"], "hidden": hidden, "data": data}, charged
+    return None, charged
 
 
 def used_bytes(conn: Connection, user_id: str) -> int:
@@ -225,11 +245,12 @@ def router(db: Database, settings: Settings, store: FileStore, who_dep: params.D
     r = APIRouter()
     Who = Annotated[Identity, who_dep]
 
-    def _allowed(conn: Connection, who: Identity, sha: str) -> dict[str, Any]:
-        rec = allowed_record(conn, who, sha)
+    def _allowed(conn: Connection, who: Identity, sha: str) -> tuple[dict[str, Any], bool]:
+        """The record ``who`` may read (else 404) and whether the blob is charged already."""
+        rec, charged = file_access(conn, who, sha)
         if rec is None:
             raise ServerError(404, p.E_NOT_FOUND, "No such file.")
-        return rec
+        return rec, charged
 
     def _size_of(rec: dict[str, Any]) -> int:
         size = rec["data"].get("size")
@@ -266,15 +287,12 @@ def router(db: Database, settings: Settings, store: FileStore, who_dep: params.D
                         quota=settings.file_quota_bytes,
                         used=used,
                     )
-            try:
-                with conn.begin_nested():  # another upload of the same bytes may have started meanwhile
-                    conn.execute(
-                        insert(t.blobs).values(
-                            sha256=sha, size=size, uploaded_by=who.user_id, created_at=repo.utcnow()
-                        )
-                    )
-            except IntegrityError:
-                pass
+            add = pg_insert(t.blobs) if conn.dialect.name == "postgresql" else sqlite_insert(t.blobs)
+            conn.execute(  # (another upload of the same bytes may have started meanwhile)
+                add.values(
+                    sha256=sha, size=size, uploaded_by=who.user_id, created_at=repo.utcnow()
+                ).on_conflict_do_nothing(index_elements=["sha256"])
+            )
 
     def _release(sha: str) -> None:
         """An upload thrown away (its bytes did not match): it no longer counts."""
@@ -301,13 +319,16 @@ def router(db: Database, settings: Settings, store: FileStore, who_dep: params.D
     def upload_start(sha: _SHA_PATH, req: UploadStart, who: Who) -> UploadState:
         """Begin or resume an upload: where the server's copy stands."""
         with db.read() as conn:
-            rec = _allowed(conn, who, sha)
+            rec, charged = _allowed(conn, who, sha)
             size = _size_of(rec)
             if req.size != size:
                 raise ServerError(409, p.E_BAD_REQUEST, "The size does not match the attachment's.")
             if store.has(sha):
                 return UploadState(offset=size, size=size, complete=True)
-        _reserve(who, sha, size)
+        if charged:  # (an upload resumed: no write transaction)
+            _check_size(size)
+        else:
+            _reserve(who, sha, size)
         if size == 0:  # nothing to send: the empty blob is made at once
             try:
                 store.append(sha, 0, b"", 0)
@@ -345,13 +366,10 @@ def router(db: Database, settings: Settings, store: FileStore, who_dep: params.D
 
         def prepare() -> UploadState | Piece:
             with db.read() as conn:
-                rec = _allowed(conn, who, sha)
+                rec, charged = _allowed(conn, who, sha)
                 size = _size_of(rec)
                 if store.has(sha):
                     return UploadState(offset=size, size=size, complete=True)
-                charged = (
-                    conn.execute(select(t.blobs.c.sha256).where(t.blobs.c.sha256 == sha)).first() is not None
-                )
             if charged:
                 _check_size(size)
             else:  # (a device that did not begin with POST)

@@ -17,12 +17,15 @@ def test_attachment_records_by_hash_are_found_through_the_index(server):  # noqa
             f"SELECT id, client_id, hidden, data FROM srv_records WHERE entity = 'attachment' "
             f"AND deleted = :no AND {expr} = :sha"
         )
-        params = {"no": False, "sha": "0" * 64}
+        params = {"no": False, "sha": "0" * 64, "user_id": "u"}
         if conn.dialect.name == "postgresql":
             conn.execute(text("SET LOCAL enable_seqscan = off"))  # (a near-empty table is scanned)
-            plan = "\n".join(r[0] for r in conn.execute(text("EXPLAIN " + query), params))
-        else:
-            plan = "\n".join(str(r[-1]) for r in conn.execute(text("EXPLAIN QUERY PLAN " + query), params))
-        assert "ix_srv_records_attachment_sha" in plan, plan
+        # (and the one query of an upload's or a download's request: records, scope and charge)
+        for sql in (query, files.access_sql(conn)):
+            if conn.dialect.name == "postgresql":
+                plan = "\n".join(r[0] for r in conn.execute(text("EXPLAIN " + sql), params))
+            else:
+                plan = "\n".join(str(r[-1]) for r in conn.execute(text("EXPLAIN QUERY PLAN " + sql), params))
+            assert "ix_srv_records_attachment_sha" in plan, plan
         # the query the files module runs is that one
         assert files.attachment_records(conn, "0" * 64) == []
