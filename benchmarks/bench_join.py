@@ -68,9 +68,11 @@ def _child_sync(profile: str, base: str, user: str, include_demo: bool) -> None:
         phases[phase + "_end"] = time.perf_counter() - started
 
     helpers_before = _cpu_s(resource.RUSAGE_CHILDREN)
-    sampler = _TogetherPeak()
+    # (the company's laptop has a helper process; the join's has none, and the sampler's reads of
+    # /proc would count as the laptop's CPU)
+    sampler = None if include_demo else _TogetherPeak()
     report = engine.sync(progress=progress)
-    together = sampler.stop()
+    together = sampler.stop() if sampler is not None else None
     seconds = time.perf_counter() - started
     cpu = _cpu_s() - cpu_before
     helpers = _cpu_s(resource.RUSAGE_CHILDREN) - helpers_before

@@ -337,7 +337,53 @@ def test_every_poor_client_of_the_demo_is_a_candidate(ctx, clock, days):
             c for c, h in health_in(s, ids, ctx.now(), ctx.today(), statuses=flags).items() if h.level == POOR
         }
         maybe = poor_candidates_in(s, ids, flags)
-    assert poor <= maybe < set(ids)
+        # with today: each client's surveys counted as they are, not at their worst
+        tight = poor_candidates_in(s, ids, flags, ctx.today())
+    assert poor <= tight <= maybe < set(ids)
+
+
+@pytest.mark.parametrize("days", [0, 200, 400])
+def test_the_survey_points_of_the_poor_bound_are_those_of_health_for_every_demo_client(ctx, clock, days):
+    """poor_candidates_in with ``today`` counts each client's survey points by the rule health
+    scores them with: for every client of a demo profile, the survey reasons of its health are
+    exactly those the bound counts, and the clients it keeps are those whose score without the
+    reasons it bounds (cadences, complaints, risks, no plan) at their most falls below the line —
+    every poor client among them."""
+    from sqlalchemy import select
+
+    from accountdesk.models import Client
+    from accountdesk.services.demo import generate_demo
+    from accountdesk.services.health import (
+        POOR,
+        SURVEY_IMPACT,
+        _last_surveys,
+        _survey_codes,
+        health_in,
+        poor_candidates_in,
+    )
+    from accountdesk.services.scheduling import id_list, plan_flags_in
+
+    generate_demo(ctx, clients=60, seed=7, reference=ctx.today())
+    clock.advance(days=days)
+    with ctx.read() as s:
+        ids = list(s.scalars(select(Client.id).where(Client.deleted_at.is_(None))))
+        flags = plan_flags_in(s, ids, ctx.today())
+        healths = health_in(s, ids, ctx.now(), ctx.today(), statuses=flags)
+        last = _last_surveys(s, id_list(ids))
+        tight = poor_candidates_in(s, ids, flags, ctx.today())
+    surveyed = 0
+    for cid in ids:
+        shown = {r.code: r.impact for r in healths[cid].reasons if r.code in SURVEY_IMPACT}
+        counted = (
+            {code: SURVEY_IMPACT[code] for code in _survey_codes(*last[cid], ctx.today())}
+            if cid in last
+            else {}
+        )
+        assert shown == counted, cid
+        surveyed += bool(shown)
+        if healths[cid].level == POOR:
+            assert cid in tight
+    assert surveyed and {c for c, h in healths.items() if h.level == POOR} <= tight < set(ids)
 
 
 def test_a_surveys_overall_score_is_one_rule():

@@ -2,7 +2,8 @@
 hard-deleted, the field history stays, and the highest sequence purged becomes the *horizon*.
 A device whose pull cursor is below the horizon may have missed a delete: its pull is answered
 with ``resnapshot_required`` and it takes a fresh snapshot of its scope (after pushing its
-outbox).
+outbox). The same purge forgets the stored answers of push batches older than the retention
+that their device has since followed with another batch (``repo.purge_batch_answers``).
 
 The purge runs from ``accountdesk-server purge`` and, at most once a day, from every serving
 process (the first one to find it due does it; the others see its mark under the same lock).
@@ -60,6 +61,7 @@ def purge(
         before = repo.purge_horizon(conn)
         horizon = max([before, *(r["seq"] for r in old)])
         repo.delete_records(conn, old)
+        answers = repo.purge_batch_answers(conn, cutoff)
         seconds = int(older_than.total_seconds())
         repo.add_purge(conn, older_than_s=seconds, purged=len(old), horizon=horizon)
         if old:
@@ -74,6 +76,7 @@ def purge(
         "horizon": horizon,
         "older_than_days": older_than.total_seconds() / 86400,
         "cutoff": cutoff.isoformat(),
+        "batch_answers": answers,
         **removed,
     }
 

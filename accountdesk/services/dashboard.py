@@ -15,7 +15,7 @@ owner order, ``ix_visits_owner_period``, without sorting every visit of the peri
 portfolio's rows are those of any client but a deleted one, not looked up client by client),
 served to standard and the at-risk clients from cadence flags SQLite computes for every plan at
 once (:func:`.scheduling.plan_flags_in`), health only for the clients that may be poor
-(:func:`.health.poor_candidates_in`). The screen runs the two steps side by side, each on its own
+(:func:`.health.poor_candidates_in`, with each kept client's surveys counted as they are). The screen runs the two steps side by side, each on its own
 read connection (:func:`load_dashboard` with ``standing=False``, and :func:`load_standing`).
 Figures on 10,000 clients: ``benchmarks/bench_dashboard.py`` (the target is every figure within
 500 ms; measured in issue 16's note).
@@ -224,7 +224,7 @@ def load_standing(ctx: AppContext, *, owner_id: str | None = None) -> Standing:
         # the health of the clients that may be poor only (the others cannot fall below 50), and
         # of those listed for their status, whose score the list shows and sorts by (as the
         # portfolio report does)
-        maybe = poor_candidates_in(session, ids, flags)
+        maybe = poor_candidates_in(session, ids, flags, today)
         maybe.update(cid for cid, _t, status, _o in rows if status == "at_risk")
         health = health_in(
             session,

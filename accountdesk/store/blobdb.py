@@ -248,7 +248,7 @@ class BulkWriter:
         self._thread = threading.Thread(target=self._loop, name="accountdesk-blobs-checkpoint", daemon=True)
         self._thread.start()
 
-    def put_rows(self, rows: list[tuple[str, int, bytes]]) -> None:
+    def put_rows(self, rows: list[tuple[str, int, bytes | bytearray]]) -> None:
         """Store pieces given as (sha256, idx, data), replacing any there, in one transaction."""
         with self._cond:
             while self._unsynced >= WAL_MAX_BYTES and self._busy and self._thread.is_alive():

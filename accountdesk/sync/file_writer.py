@@ -4,7 +4,7 @@ thread of its own stores what they received, so the two cores work at once (sock
 threads taking its write lock in turn waited in SQLite's busy handler, which sleeps up to 100 ms).
 
 - A transfer thread hands over a :class:`Batch` (pieces of :data:`blobs.CHUNK` bytes, at most
-  :data:`COMMIT_BYTES`); :meth:`BlobWriter.submit` blocks while :data:`QUEUED_BATCHES` wait (memory
+  :data:`COMMIT_BYTES`); :meth:`BlobWriter.submit` blocks while :data:`QUEUED_BATCHES` are not stored (memory
   stays flat however fast the bytes come).
 - The writer takes what waits (up to :data:`GROUP_BYTES`), commits the pieces to the file of bytes in
   one transaction, then counts them in the profile's database in one transaction (``have``, and the
@@ -34,8 +34,9 @@ log = logging.getLogger("accountdesk.sync")
 
 #: Bytes a transfer thread gathers before handing them over.
 COMMIT_BYTES = 4 * blobs.CHUNK
-#: Batches waiting for the writer before the transfer threads wait (8 x 4 MB).
-QUEUED_BATCHES = 8
+#: Batches handed over and not yet stored before the transfer threads wait (4 x 4 MB: what a
+#: transfer thread receives ahead of the disk).
+QUEUED_BATCHES = 4
 #: Bytes the writer stores per pair of transactions.
 GROUP_BYTES = 16 * blobs.CHUNK
 
@@ -62,10 +63,10 @@ class Ticket:
                 self.stored += n
             self._cond.notify_all()
 
-    def drain(self) -> None:
-        """Wait until every batch handed over was stored (or refused)."""
+    def drain(self, leave: int = 0) -> None:
+        """Wait until every batch handed over was stored (or refused), or all but ``leave``."""
         with self._cond:
-            while self._pending:
+            while self._pending > leave:
                 self._cond.wait()
 
     def check(self) -> None:
@@ -81,7 +82,7 @@ class Batch:
     ticket: Ticket
     sha: str
     offset: int
-    pieces: list[bytes]
+    pieces: list[bytes | bytearray]
     size: int
     first: bool = False  # the blob row is made when missing
     restart: bool = False  # the download started again from the first byte
@@ -194,3 +195,61 @@ class BlobWriter:
                 blobs.count(session, b.sha, b.offset, b.n, size=b.size if b.first else None)
                 if b.running is not None:
                     blobs.finish_download(session, b.sha, b.running)
+
+
+def receive(
+    writer: BlobWriter,
+    pieces: collections.abc.Iterable[bytes | bytearray],
+    start: Batch,
+    step: collections.abc.Callable[[int], None],
+    on_stored: collections.abc.Callable[[int], None],
+) -> int:
+    """Hash the pieces of a body as they come (exactly CHUNK bytes each, the last one shorter)
+    and hand them to ``writer`` COMMIT_BYTES at a time; the last batch, whose hash was checked
+    here, completes the blob (:class:`blobs.BlobCorrupt` instead when the bytes are not right).
+    ``start``: the blob, where its download stands (``offset``), its running hash and whether it
+    starts again. ``step`` receives what is stored as it is (a kill keeps it); ``on_stored`` the
+    bytes stored in all. Returns where the blob stands once everything handed over is stored."""
+    ticket, sha, size = start.ticket, start.sha, start.size
+    running = start.running if start.running is not None else hashlib.sha256()
+    offset, first, restart = start.offset, True, start.restart
+    batch: list[bytes | bytearray] = []
+    held = 0
+    reported = 0
+
+    def progress() -> None:
+        nonlocal reported
+        stored = ticket.stored
+        if stored > reported:
+            step(stored - reported)
+            reported = stored
+
+    def hand_over() -> None:
+        nonlocal offset, batch, held, first, restart
+        final = offset + held >= size
+        if final and (offset + held != size or running.hexdigest() != sha):
+            raise blobs.BlobCorrupt("the received bytes do not match their hash")
+        writer.submit(Batch(ticket, sha, offset, batch, size, first, restart, running if final else None))
+        offset += held
+        batch, held, first, restart = [], 0, False, False
+        ticket.drain(leave=1)  # (one batch stored while the next arrives)
+        ticket.check()
+        progress()
+
+    try:
+        for piece in pieces:
+            running.update(piece)
+            batch.append(piece)
+            held += len(piece)
+            if offset + held > size:
+                raise blobs.BlobCorrupt("the server sent more bytes than the file has")
+            if held >= COMMIT_BYTES:
+                hand_over()
+        if batch:
+            hand_over()
+    finally:
+        ticket.drain()
+        on_stored(ticket.stored)
+    ticket.check()
+    progress()
+    return offset

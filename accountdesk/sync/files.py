@@ -45,7 +45,8 @@ from ..store import blobs
 from .changes import get_meta, set_meta
 from .client.base import LoginRequired, ServerUnreachable, SyncError
 from .context import SignedIn
-from .file_writer import COMMIT_BYTES, Batch, BlobWriter, Ticket
+from .file_fetch import Fetcher
+from .file_writer import Batch, BlobWriter, Ticket, receive
 
 log = logging.getLogger("accountdesk.sync")
 
@@ -139,8 +140,10 @@ class FileSync:
         self._piece_bytes = DEFAULT_PIECE
         #: files transferred side by side
         self.streams = STREAMS
-        #: the thread storing downloaded pieces during :meth:`run` (sync/file_writer.py)
+        #: during :meth:`run`: the thread storing downloaded pieces (sync/file_writer.py) and the
+        #: connections fetching them (sync/file_fetch.py)
         self._writer: BlobWriter | None = None
+        self._fetcher: Fetcher | None = None
 
     # -- HTTP ---------------------------------------------------------------------------------
     def _send(
@@ -286,6 +289,7 @@ class FileSync:
             ]
             if downs:
                 self._writer = BlobWriter(self.store)
+                self._fetcher = Fetcher(self.engine._http)
             if self.streams <= 1 or len(jobs) <= 1:
                 for sha, name, work in jobs:
                     self._one(report, sha, name, work)
@@ -315,6 +319,9 @@ class FileSync:
         writer, self._writer = self._writer, None
         if writer is not None:
             writer.close()
+        fetcher, self._fetcher = self._fetcher, None
+        if fetcher is not None:
+            fetcher.close()
 
     def _one(self, report: FileReport, sha: str, name: str, work: Callable[[], None]) -> None:
         try:
@@ -431,24 +438,25 @@ class FileSync:
             "Accept-Encoding": "identity",
             "Range": f"bytes={have}-",
         }
+        fetcher = self._fetcher or Fetcher(e._http)
+        writer = self._writer or BlobWriter(self.store)
         try:
-            with e._http.stream("GET", f"/v1/files/{sha}", headers=headers, timeout=120) as resp:
-                if resp.status_code == 401:
+            with fetcher.get(f"/v1/files/{sha}", headers) as got:
+                if got.status_code == 401:
                     with e._auth_lock:
                         if e._access == token:
                             e._access = None
-                    resp.read()
+                    got.error_response()
                     return self._download(sha, size, have, step, report)
-                if resp.status_code >= 400:
-                    resp.read()
+                if got.status_code >= 400:
                     try:
-                        self._check(resp)
+                        self._check(got.error_response())
                     except Refused as exc:
                         if exc.code == E_NOT_UPLOADED:
                             report.add("waiting", 1)
                             return None
                         raise
-                restart = resp.status_code == 200 and have > 0  # the server sent everything
+                restart = got.status_code == 200 and have > 0  # the server sent everything
                 if restart:
                     have = 0
                 if have:
@@ -456,94 +464,26 @@ class FileSync:
                         running = blobs.hash_stored(session, sha, have)
                 else:
                     running = hashlib.sha256()
-                offset = self._receive(resp, sha, size, have, restart, running, step, report)
+                offset = receive(
+                    writer,
+                    got.pieces(),
+                    Batch(Ticket(), sha, have, [], size, first=True, restart=restart, running=running),
+                    step,
+                    lambda n: report.add("bytes_down", n),
+                )
         except httpx.TransportError as exc:
             raise ServerUnreachable(
                 _("The sync server cannot be reached ({error}).").format(error=type(exc).__name__)
             ) from exc
+        finally:
+            if fetcher is not self._fetcher:  # (a download outside run())
+                fetcher.close()
+            if writer is not self._writer:
+                writer.close()
         if offset != size:  # the server's copy is not the size its record says
             raise blobs.BlobCorrupt("the received bytes do not have the file's size")
         report.add("downloaded", 1)
         return None
-
-    def _receive(
-        self,
-        resp: httpx.Response,
-        sha: str,
-        size: int,
-        have: int,
-        restart: bool,
-        running: hashlib._Hash,
-        step: Callable[[int], None],
-        report: FileReport,
-    ) -> int:
-        """Receive the body into pieces of exactly CHUNK bytes (the last one shorter), hashed
-        here and handed to the writer thread COMMIT_BYTES at a time (sync/file_writer.py: it
-        commits them to the file of bytes, then counts them; the last batch, whose hash was
-        checked here, completes the blob). Returns where the blob stands once everything handed
-        over is stored."""
-        writer = self._writer
-        own = writer is None
-        if writer is None:  # (a download outside run())
-            writer = BlobWriter(self.store)
-        ticket = Ticket()
-        offset = have
-        batch: list[bytes] = []
-        parts: list[bytes] = []
-        held = 0
-        first = True
-        reported = 0
-
-        def hand_over(final: bool) -> None:
-            nonlocal offset, batch, first, restart
-            n = sum(map(len, batch))
-            if final and (offset + n != size or running.hexdigest() != sha):
-                raise blobs.BlobCorrupt("the received bytes do not match their hash")
-            writer.submit(Batch(ticket, sha, offset, batch, size, first, restart, running if final else None))
-            offset += n
-            batch, first, restart = [], False, False
-            ticket.check()
-            progress()
-
-        def progress() -> None:  # (what is stored, counted in the database: a kill keeps it)
-            nonlocal reported
-            stored = ticket.stored
-            if stored > reported:
-                step(stored - reported)
-                reported = stored
-
-        try:
-            for part in resp.iter_raw():  # (as read: httpx's re-chunking to a size costs a copy per read)
-                parts.append(part)
-                held += len(part)
-                while held >= blobs.CHUNK:
-                    data = parts[0] if len(parts) == 1 else b"".join(parts)
-                    piece, rest = (
-                        (data, b"")
-                        if len(data) == blobs.CHUNK
-                        else (data[: blobs.CHUNK], data[blobs.CHUNK :])
-                    )
-                    parts, held = ([rest] if rest else []), len(rest)
-                    running.update(piece)
-                    batch.append(piece)
-                    if offset + blobs.CHUNK * len(batch) > size:
-                        raise blobs.BlobCorrupt("the server sent more bytes than the file has")
-                    if len(batch) * blobs.CHUNK >= COMMIT_BYTES:
-                        hand_over(offset + blobs.CHUNK * len(batch) >= size)
-            if held:
-                piece = b"".join(parts)
-                running.update(piece)
-                batch.append(piece)
-            if batch:
-                hand_over(offset + sum(map(len, batch)) >= size)
-        finally:
-            ticket.drain()
-            if own:
-                writer.close()
-            report.add("bytes_down", ticket.stored)
-        ticket.check()
-        progress()
-        return offset
 
     def prune(self) -> int:
         """Drop blobs no live attachment names any more (deleted, or their client left this

@@ -685,9 +685,7 @@ def _server_sound(server, sha: str, data: bytes) -> None:
 
 def test_kill_the_laptop_mid_upload_and_mid_download_then_resume(server, make_device, tmp_path):
     a, boss, cid = _setup(server, make_device)
-    # (large enough that the download is still under way when the slow progress is seen: the
-    # transfer thread receives up to 32 MB ahead of what the writer thread has stored)
-    data = os.urandom(24 * 1024 * 1024 + 5)
+    data = os.urandom(8 * 1024 * 1024 + 5)
     sha = _sha(data)
     A.add_file(a.ctx, cid, _write(tmp_path, "big.bin", data))
     a.sync()

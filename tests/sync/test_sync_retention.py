@@ -277,3 +277,52 @@ def test_serve_purges_once_a_day_by_itself(server, make_device, tmp_path):
 def _record(server, row_id):
     with server.db.read() as conn:
         return repo.get_record(conn, row_id)
+
+
+def test_purge_forgets_answers_of_batches_a_device_has_followed_and_keeps_its_newest(
+    server, make_device, capsys
+):
+    """A push batch's answer is kept for the device that sends it again after a lost answer; once
+    the device has sent a later batch it had that answer, and the purge forgets it (a company's
+    join leaves hundreds of answers of a thousand items). The newest answer of each device stays."""
+    from test_server_attacks import Api
+
+    server.add_user("alice", "manager")
+    a = make_device("alice")
+    a.sync()
+    cid = clients.create_client(a.ctx, name="Batch Co")
+    a.sync()
+    api = Api(server, "alice")
+    first, second = "batch-one-" + api.uid[:8], "batch-two-" + api.uid[:8]
+    [one] = api.push(api.item("client", cid, "update", {"city": "Suzhou"}), batch_id=first)
+    item = api.item("client", cid, "update", {"city": "Wuxi"})
+    [two] = api.push(item, batch_id=second)
+    assert one["status"] == two["status"] == "applied"
+
+    def answers() -> dict[str, set[str]]:
+        with server.db.read() as conn:
+            rows = conn.execute(select(t.batches.c.device_id, t.batches.c.batch_id)).all()
+        out: dict[str, set[str]] = {}
+        for device, batch in rows:
+            out.setdefault(device, set()).add(batch)
+        return out
+
+    before = answers()
+    assert {first, second} <= set().union(*before.values())
+    # the default retention (90 days) keeps fresh answers
+    assert purge(server, capsys)["batch_answers"] == 0 and answers() == before
+    result = purge(server, capsys, "--older-than", "0")
+    after = answers()
+    assert result["batch_answers"] == sum(len(b) - 1 for b in before.values()) >= 1
+    assert all(len(b) == 1 for b in after.values()) and after.keys() == before.keys()
+    assert second in set().union(*after.values()) and first not in set().union(*after.values())
+    # the newest answer is still given to a device that sends its batch again: nothing applied twice
+    with server.db.read() as conn:
+        seq = repo.current_seq(conn)
+    assert api.push(item, batch_id=second) == [two]
+    with server.db.read() as conn:
+        assert repo.current_seq(conn) == seq
+    # and the laptop goes on syncing as before
+    clients.update_client(a.ctx, cid, city="Nanjing")
+    a.sync()
+    assert server_live(server, "client", {cid})[cid]["city"] == "Nanjing"

@@ -71,6 +71,7 @@ from .retention import (
     add_purge,
     delete_records,
     last_purge_at,
+    purge_batch_answers,
     purge_horizon,
     tombstones,
 )
@@ -139,6 +140,7 @@ __all__ = [
     "lock_counter",
     "losses_seen",
     "page_marks",
+    "purge_batch_answers",
     "purge_horizon",
     "put_record",
     "record_losses_served",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, exists, func, insert, select
 
 from .. import tables as t
 from .base import utcnow
@@ -52,3 +52,18 @@ def add_purge(conn: Connection, *, older_than_s: int, purged: int, horizon: int)
     conn.execute(
         insert(t.purges).values(at=utcnow(), older_than_s=older_than_s, purged=purged, horizon=horizon)
     )
+
+
+def purge_batch_answers(conn: Connection, cutoff: dt.datetime) -> int:
+    """Forget the answers of push batches stored before ``cutoff`` that their device has since
+    followed with a later batch. A laptop sends its next batch only once it holds the answer of the
+    last one (it sends a batch it has no answer for again first), so such an answer is never asked
+    for again; each device's newest answer stays, whatever its age. Returns how many went."""
+    later = t.batches.alias("later")
+    followed = exists(
+        select(later.c.batch_id).where(
+            later.c.device_id == t.batches.c.device_id, later.c.created_at > t.batches.c.created_at
+        )
+    )
+    result = conn.execute(delete(t.batches).where(t.batches.c.created_at <= cutoff, followed))
+    return int(result.rowcount or 0)
