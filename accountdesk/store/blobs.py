@@ -19,9 +19,9 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -253,7 +253,7 @@ def append(
     return blob.have
 
 
-_BLOBS = LocalBlob.__table__
+_BLOBS = cast(Table, LocalBlob.__table__)  # (a declarative model's table is a Table)
 #: The blob row a download fills, made when missing (Core: no ORM compile, load or flush).
 _BEGIN = sqlite_insert(_BLOBS).on_conflict_do_nothing(index_elements=["sha256"])
 #: Count pieces committed to the file of bytes (only where the blob stands, not complete).
