@@ -208,6 +208,7 @@ def main() -> int:
 
 
 def page_fill(profile: Path, runs: int) -> None:
+    from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
     from accountdesk.services.context import open_profile
@@ -217,38 +218,49 @@ def page_fill(profile: Path, runs: int) -> None:
     app = QApplication.instance() or QApplication([])
     ctx = open_profile(profile)
     tasks = TaskManager()
+    loop = QEventLoop()
+    done: list[float] = []
+
+    def arrived() -> None:
+        done.append(time.perf_counter())
+        loop.quit()
+
+    def fill(start) -> tuple[float, float]:
+        # As the app waits: Qt's event loop asleep until the result's event comes (a loop that
+        # polls would take the GIL from the workers every millisecond and count its own CPU).
+        done.clear()
+        t, c = time.perf_counter(), time.process_time()
+        start()
+        if not done:
+            loop.exec()
+        page.repaint()
+        app.processEvents()
+        return time.perf_counter() - t, time.process_time() - c
+
     page = DashboardPage(tasks)
     page.resize(1280, 800)
     page.show()
-    page.attach(ctx)
+    page.loaded.connect(arrived)
+    # The first fill of a new page on a profile just opened: SQLAlchemy's and SQLite's caches cold
+    # (the app makes the page in the background once idle after start: ui/app.prepare_dashboard).
+    first, first_cpu = fill(lambda: page.attach(ctx))
     out, out_cpu, period = [], [], []
-    for _ in range(runs + 1):
-        done: list[float] = []
-        page.loaded.connect(lambda done=done: done.append(time.perf_counter()))
-        t, c = time.perf_counter(), time.process_time()
-        page.refresh()
-        while not done:
-            app.processEvents()
-            time.sleep(0.001)
-        page.repaint()
-        app.processEvents()
-        out.append(time.perf_counter() - t)
-        out_cpu.append(time.process_time() - c)
-        done.clear()
-        t = time.perf_counter()
-        page.period_combo.setCurrentIndex((page.period_combo.currentIndex() + 1) % page.period_combo.count())
-        while not done:
-            app.processEvents()
-            time.sleep(0.001)
-        page.repaint()
-        app.processEvents()
-        period.append(time.perf_counter() - t)
-        page.loaded.disconnect()
-    out, out_cpu, period = out[1:], out_cpu[1:], period[1:]
+    for _ in range(runs):
+        wall, cpu = fill(page.refresh)
+        out.append(wall)
+        out_cpu.append(cpu)
+        combo = page.period_combo
+        period.append(
+            fill(lambda combo=combo: combo.setCurrentIndex((combo.currentIndex() + 1) % combo.count()))[0]
+        )
+    print(
+        f"dashboard page, the first fill after it is made (caches cold; made in the background after start): "
+        f"{first * 1000:.0f} ms (CPU of the process {first_cpu * 1000:.0f} ms)"
+    )
     print(
         f"dashboard page, every figure filled in the background and painted: median {statistics.median(out) * 1000:.0f} ms, "
         f"worst {max(out) * 1000:.0f} ms (CPU of the process median {statistics.median(out_cpu) * 1000:.0f} ms, "
-        f"worst {max(out_cpu) * 1000:.0f} ms)"
+        f"worst {max(out_cpu) * 1000:.0f} ms) (target: under 500 ms)"
     )
     print(
         f"dashboard page, another period chosen (served/at-risk kept for the day): median "

@@ -301,3 +301,46 @@ def test_run_app_warms_the_search_index_once_after_the_first_screen(qtbot, data_
     assert ctx is ctxs[0]  # the profile the window works on
     assert ran == 0  # a plaintext profile: nothing to decrypt, nothing read (tests/test_search_warm.py)
     assert first_screen_asked  # queued after the first screen's queries
+
+
+def test_run_app_prepares_the_dashboard_in_the_background_without_leaving_the_first_screen(
+    qtbot, data_dir, settings
+):
+    """Served to standard and at-risk take a while the first time on a large portfolio: the app
+    makes the Dashboard (not shown) once idle, so its figures are there when it is first opened."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from accountdesk.services import clients
+    from accountdesk.services.context import open_profile
+    from accountdesk.ui.app import run_app
+
+    setup = open_profile(data_dir)
+    for name in ("预备仪器有限公司", "Prepared Labs"):
+        clients.create_client(setup, name=name, tier="key")
+    setup.close()
+    before = {id(w) for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)}
+    seen: list[tuple[str | None, int, bool]] = []
+    tries: list[int] = []
+
+    def close_when_prepared():
+        wins = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, MainWindow) and id(w) not in before and w.isVisible()
+        ]
+        tries.append(1)
+        page = wins[0].pages.get("dashboard") if wins else None
+        board = getattr(page, "board", None)
+        if wins and ((board is not None and board.served.by_tier) or len(tries) > 400):  # ~20 s
+            seen.append(
+                (wins[0].current_key, board.clients if board else -1, wins[0].stack.currentWidget() is page)
+            )
+            wins[0].close()
+        else:
+            QTimer.singleShot(50, close_when_prepared)
+
+    QTimer.singleShot(50, close_when_prepared)
+    assert run_app(data_dir=data_dir, lang="en", settings=settings) == 0
+    # the figures were filled while Today stayed on screen
+    assert seen == [("today", 2, False)]
