@@ -5,62 +5,19 @@ A real ``accountdesk-server serve`` with a self-signed certificate, on loopback.
 from __future__ import annotations
 
 import json
-import os
-import ssl
-import subprocess
-import sys
-import time
 
 import httpx
 import pytest
-from sync_env import _server_process, backend, database_url, free_port, server  # noqa: F401
-from test_server_serve import self_signed
+from sync_env import _server_process, backend, database_url, server  # noqa: F401
+from test_server_serve import serve_tls
 
 from accountdesk.sync.file_fetch import Fetcher
 
 
 @pytest.fixture
 def tls_base(server, tmp_path):  # noqa: F811
-    cert, key = self_signed(tmp_path)
-    port = free_port()
-    log = open(tmp_path / "tls.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "accountdesk.server.cli",
-            "--database-url",
-            server.database_url,
-            "serve",
-            "--port",
-            str(port),
-            "--tls-cert",
-            str(cert),
-            "--tls-key",
-            str(key),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=dict(os.environ),
-    )
-    trust = ssl.create_default_context(cafile=str(cert))
-    try:
-        deadline = time.monotonic() + 40
-        while True:
-            try:
-                if (
-                    httpx.get(f"https://127.0.0.1:{port}/v1/health", verify=trust, timeout=1).status_code
-                    == 200
-                ):
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, (tmp_path / "tls.log").read_text()
-                time.sleep(0.2)
-        yield port, trust
-    finally:
-        proc.terminate()
-        proc.wait(20)
-        log.close()
+    with serve_tls(server, tmp_path) as served:
+        yield served
 
 
 def _read(fetcher: Fetcher, path: str) -> tuple[int, bytes]:

@@ -3,6 +3,7 @@ worker processes sharing one database (stateless: a token issued by one is honou
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import os
@@ -10,6 +11,7 @@ import ssl
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -51,45 +53,46 @@ def self_signed(tmp_path):
     return cert_path, key_path
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
-def test_https_with_two_workers(server, tmp_path):
-    server.add_user("alice", "manager")
+@contextlib.contextmanager
+def serve_tls(server, tmp_path, *args: str) -> Iterator[tuple[int, ssl.SSLContext]]:
+    """``accountdesk-server serve`` over HTTPS with a self-signed certificate for 127.0.0.1, on
+    ``server``'s database; yields its port and an SSL context that trusts the certificate."""
     cert, key = self_signed(tmp_path)
     port = free_port()
     log = open(tmp_path / "tls.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "accountdesk.server.cli",
-            "--database-url",
-            server.database_url,
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--tls-cert",
-            str(cert),
-            "--tls-key",
-            str(key),
-        ],
+        [sys.executable, "-m", "accountdesk.server.cli", "--database-url", server.database_url, "serve"]
+        + ["--port", str(port), "--tls-cert", str(cert), "--tls-key", str(key), *args],
         stdout=log,
         stderr=subprocess.STDOUT,
         env=dict(os.environ),
     )
-    base = f"https://127.0.0.1:{port}"
     trust = ssl.create_default_context(cafile=str(cert))
     try:
         deadline = time.monotonic() + 40
         while True:
             try:
-                if httpx.get(base + "/v1/health", verify=trust, timeout=1).status_code == 200:
+                if (
+                    httpx.get(f"https://127.0.0.1:{port}/v1/health", verify=trust, timeout=1).status_code
+                    == 200
+                ):
                     break
             except httpx.TransportError:
                 assert time.monotonic() < deadline, (tmp_path / "tls.log").read_text()
                 time.sleep(0.2)
+        yield port, trust
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_https_with_two_workers(server, tmp_path):
+    server.add_user("alice", "manager")
+    with serve_tls(server, tmp_path, "--workers", "2") as (port, trust):
+        base = f"https://127.0.0.1:{port}"
         with pytest.raises(httpx.ConnectError):
             httpx.get(base + "/v1/health", timeout=2)  # an unknown certificate is refused by default
         r = httpx.post(
@@ -106,7 +109,3 @@ def test_https_with_two_workers(server, tmp_path):
             }
             assert c.get(base + "/openapi.json").json()["info"]["title"] == "AccountDesk sync server"
         assert codes == {200}
-    finally:
-        proc.terminate()
-        proc.wait(20)
-        log.close()
